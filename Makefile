@@ -1,0 +1,57 @@
+# smo — the two commands: `make run` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS_BIN := $(CURDIR)/.tools/node_modules/.bin
+export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test bench deps dev-deps js-tools browser migrate seed lint clean
+
+## run: install, migrate, seed the demo shop, start the web app (:3000) and the bot sidecar
+run: deps js-tools
+	@bash scripts/run.sh
+
+## test: install everything plus test tools, then run the whole suite
+test: dev-deps js-tools browser
+	@bash scripts/test.sh
+
+## bench: the benchmarks under bench/ (figures as ratios against a floor measured in the same run)
+bench: dev-deps
+	@set -e; for b in bench/*.py; do echo "== $$b"; $(PY) $$b; done
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+js-tools: .tools/.installed
+
+$(VENV)/.deps: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-deps: requirements-dev.txt $(VENV)/.deps
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+# Reflex needs Node >= 22.22 and bun >= 1.4.4; both come from the npm registry (TOOLCHAIN.md).
+.tools/.installed:
+	@mkdir -p .tools
+	npm install --prefix .tools --no-audit --no-fund --loglevel=error bun@1.4.4 node@22
+	@touch $@
+
+# Debian's Chromium for the end-to-end tests (never `playwright install`).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+migrate: deps
+	$(PY) -m smo_app.cli migrate
+
+seed: deps
+	SMO_DEMO=1 $(PY) -m smo_app.cli seed-demo
+
+clean:
+	rm -rf .web .states var/*.db test-artifacts

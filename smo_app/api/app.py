@@ -1,0 +1,18 @@
+"""The /api application: health now; REST v1 and webhooks are added as routers."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from smo_app.api import health
+
+
+def create_api() -> FastAPI:
+    api = FastAPI(
+        title="smo API",
+        version="1",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    api.include_router(health.router, prefix="/api")
+    return api

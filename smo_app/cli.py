@@ -1,0 +1,80 @@
+"""Command line: ``python -m smo_app.cli <command>``.
+
+migrate            alembic upgrade head on SMO_DATABASE_URL
+create-owner       bootstrap an owner account (prompts for what is not given)
+seed-demo          fill the demo shop (SMO_DEMO=1 only) and print the credentials
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from smo_app.i18n import error_text
+
+
+def _cmd_migrate(_args) -> int:
+    from smo_app import migrations
+    from smo_app.settings import get_settings
+
+    migrations.upgrade(get_settings().database_url)
+    print("database is at head")
+    return 0
+
+
+def _cmd_create_owner(args) -> int:
+    from smo_app.db import session_scope
+    from smo_app.services import staff as staff_service
+    from smo_app.services.errors import DomainError
+
+    username = args.username or input("username: ")
+    full_name = args.full_name or input("full name: ")
+    password = args.password or getpass.getpass("password (8+ characters): ")
+    try:
+        with session_scope() as session:
+            owner = staff_service.create_owner(session, username=username, full_name=full_name, password=password, pin=args.pin)
+    except DomainError as exc:
+        print(error_text(exc, args.lang), file=sys.stderr)
+        return 2
+    print(f"owner {owner.username} created (id {owner.id})")
+    return 0
+
+
+def _cmd_seed_demo(_args) -> int:
+    from smo_app.demo.seed import print_credentials, seed_demo_shop
+    from smo_app.db import session_scope
+    from smo_app.settings import get_settings
+
+    if not get_settings().demo:
+        print("seed-demo runs only with SMO_DEMO=1", file=sys.stderr)
+        return 2
+    with session_scope() as session:
+        created = seed_demo_shop(session)
+    print("demo shop seeded" if created else "demo shop already there")
+    print_credentials()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m smo_app.cli")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_cmd_migrate)
+    owner = sub.add_parser("create-owner", help="create the first owner account")
+    owner.add_argument("--username")
+    owner.add_argument("--full-name")
+    owner.add_argument("--password")
+    owner.add_argument("--pin")
+    owner.add_argument("--lang", default="ru")
+    owner.set_defaults(func=_cmd_create_owner)
+    sub.add_parser("seed-demo", help="seed the demo shop").set_defaults(func=_cmd_seed_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

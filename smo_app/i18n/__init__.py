@@ -1,0 +1,54 @@
+"""Russian and English UI text.
+
+Each module in this package (one per area: core, commerce, bot, ui, …) defines ``RU`` and ``EN``
+dicts of the same keys. ``t(key, lang, **params)`` formats one; a DomainError's ``code`` is a key.
+Russian is the default; an unknown key falls back to Russian, then to the key itself.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+from typing import Any
+
+LANGUAGES = ("ru", "en")
+DEFAULT_LANGUAGE = "ru"
+
+
+@lru_cache(maxsize=1)
+def catalogs() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {"ru": {}, "en": {}}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for lang, attr in (("ru", "RU"), ("en", "EN")):
+            table = getattr(module, attr, {})
+            clash = set(table) & set(merged[lang])
+            if clash:
+                raise RuntimeError(f"i18n keys defined twice ({info.name}): {sorted(clash)[:5]}")
+            merged[lang].update(table)
+    return merged
+
+
+def normalize_language(lang: str | None) -> str:
+    lang = (lang or "").lower()[:2]
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(key: str, lang: str | None = None, **params: Any) -> str:
+    lang = normalize_language(lang)
+    tables = catalogs()
+    text = tables[lang].get(key) or tables[DEFAULT_LANGUAGE].get(key) or key
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def error_text(error: Exception, lang: str | None = None) -> str:
+    """Translated text for a DomainError (or a generic message for anything else)."""
+    code = getattr(error, "code", None)
+    if code:
+        return t(code, lang, **getattr(error, "params", {}))
+    return t("common.unexpected_error", lang)

@@ -1,0 +1,36 @@
+"""Customers: Telegram users of the Mini App and the bot."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from smo_app.models.base import UTCDateTime, utcnow
+
+
+class CustomerKind(StrEnum):
+    retail = "retail"
+    wholesale = "wholesale"
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int | None = Field(default=None, unique=True, index=True)
+    username: str | None = Field(default=None, max_length=64, index=True)
+    full_name: str = Field(default="", max_length=128)
+    phone: str | None = Field(default=None, max_length=32, index=True)
+    email: str | None = Field(default=None, max_length=128)
+    language: str = Field(default="ru", max_length=2)
+    kind: str = Field(default=CustomerKind.retail, max_length=16)
+    wholesale_approved: bool = False
+    is_tester: bool = False
+    inviter_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    personal_discount_pct: int = Field(default=0, ge=0, le=100)
+    note: str | None = Field(default=None, max_length=1000)
+    unreachable: bool = False  # blocked the bot / deactivated: stop sending
+    unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,31 @@
+"""Money is integer minor units (kopecks) everywhere but here, at the edge."""
+from __future__ import annotations
+
+CURRENCY_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€"}
+
+
+def format_money(minor: int, currency: str = "RUB", lang: str = "ru") -> str:
+    """``123456`` → ``1 234,56 ₽`` (ru) or ``1,234.56 ₽`` (en); whole amounts drop the kopecks."""
+    sign = "-" if minor < 0 else ""
+    major, cents = divmod(abs(int(minor)), 100)
+    symbol = CURRENCY_SYMBOLS.get(currency, currency)
+    if lang == "ru":
+        whole = f"{major:,}".replace(",", "\u00a0")
+        frac = f",{cents:02d}" if cents else ""
+    else:
+        whole = f"{major:,}"
+        frac = f".{cents:02d}" if cents else ""
+    return f"{sign}{whole}{frac}\u00a0{symbol}"
+
+
+def parse_money(text: str) -> int:
+    """``"1 234,5"`` → ``123450``. Raises ValueError on anything that is not an amount."""
+    cleaned = (text or "").strip().replace("\u00a0", "").replace(" ", "").replace("₽", "").replace(",", ".")
+    if not cleaned or cleaned.count(".") > 1 or cleaned.startswith("-"):
+        raise ValueError(f"not an amount: {text!r}")
+    major, _, frac = cleaned.partition(".")
+    if not major.isdigit() and major != "":
+        raise ValueError(f"not an amount: {text!r}")
+    if frac and (not frac.isdigit() or len(frac) > 2):
+        raise ValueError(f"not an amount: {text!r}")
+    return int(major or "0") * 100 + int((frac + "00")[:2])

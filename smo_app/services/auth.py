@@ -1,0 +1,185 @@
+"""Staff sign-in (password for the backoffice, PIN for the POS), sessions and lockout."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlmodel import Session, func, select
+
+from smo_app.models.base import utcnow
+from smo_app.models.staff import Channel, SignInAttempt, Staff, StaffSession
+from smo_app.services import audit
+from smo_app.services.actor import Actor
+from smo_app.services.errors import DomainError
+from smo_app.services.passwords import verify_secret
+from smo_app.services.permissions import Perm, can
+from smo_app.services.staff_dto import StaffOut
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+LOCK_DURATION = timedelta(minutes=15)
+DEFAULT_SESSION_TTL = timedelta(hours=12)
+_TOUCH_EVERY = timedelta(minutes=5)
+
+
+class SignedIn(BaseModel):
+    token: str
+    staff: StaffOut
+    expires_at: datetime
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _session_ttl() -> timedelta:
+    try:
+        from smo_app.settings import get_settings
+
+        return timedelta(hours=get_settings().staff_session_hours)
+    except Exception:  # settings invalid in a bare test environment
+        return DEFAULT_SESSION_TTL
+
+
+def sign_in_password(
+    session: Session, *, username: str, password: str, now: datetime | None = None
+) -> SignedIn:
+    """Backoffice sign-in. Raises ``auth.invalid_credentials``, ``auth.locked`` or ``auth.no_access``."""
+    return _sign_in(session, username=username, secret=password, channel=Channel.backoffice, now=now)
+
+
+def sign_in_pin(session: Session, *, username: str, pin: str, now: datetime | None = None) -> SignedIn:
+    """POS sign-in on the shop tablet with the seller's PIN."""
+    return _sign_in(session, username=username, secret=pin, channel=Channel.pos, now=now)
+
+
+def _sign_in(session: Session, *, username: str, secret: str, channel: Channel, now: datetime | None) -> SignedIn:
+    now = now or utcnow()
+    name = (username or "").strip().lower()
+    if not name or not secret:
+        raise DomainError("auth.fields_required", "username and secret are required")
+    staff = session.exec(select(Staff).where(Staff.username == name)).first()
+
+    if staff is not None and staff.locked_until is not None and staff.locked_until > now:
+        audit.record(
+            session, actor=Actor.anonymous(name), action="auth.sign_in_refused_locked",
+            entity="staff", entity_id=staff.id, after={"channel": channel.value},
+        )
+        session.commit()
+        raise DomainError("auth.locked", "account locked", until=staff.locked_until, minutes=_minutes_left(staff.locked_until, now))
+
+    stored = None
+    if staff is not None and staff.is_active:
+        stored = staff.password_hash if channel == Channel.backoffice else staff.pin_hash
+    ok = verify_secret(secret, stored) and staff is not None and staff.is_active
+
+    if not ok:
+        session.add(SignInAttempt(staff_id=staff.id if staff else None, username=name[:64], channel=channel, success=False, created_at=now))
+        audit.record(
+            session, actor=Actor.anonymous(name), action="auth.sign_in_failed",
+            entity="staff", entity_id=staff.id if staff else None, after={"channel": channel.value, "username": name[:64]},
+        )
+        session.flush()
+        if staff is not None and _recent_failures(session, staff, now) >= MAX_FAILURES:
+            staff.locked_until = now + LOCK_DURATION
+            session.add(staff)
+            audit.record(
+                session, actor=Actor.system(), action="auth.locked", entity="staff", entity_id=staff.id,
+                after={"locked_until": staff.locked_until, "channel": channel.value},
+            )
+            session.commit()
+            raise DomainError("auth.locked", "account locked", until=staff.locked_until, minutes=_minutes_left(staff.locked_until, now))
+        session.commit()
+        raise DomainError("auth.invalid_credentials", "wrong username or password")
+
+    staff_out = StaffOut.of(staff)
+    perm = Perm.backoffice_access if channel == Channel.backoffice else Perm.pos_access
+    if not can(staff_out.actor(), perm):
+        session.rollback()
+        raise DomainError(f"auth.no_access_{channel.value}", f"role {staff.role} has no {channel.value} access")
+
+    token = secrets.token_urlsafe(32)
+    expires_at = now + _session_ttl()
+    session.add(SignInAttempt(staff_id=staff.id, username=name, channel=channel, success=True, created_at=now))
+    session.add(StaffSession(token_hash=hash_token(token), staff_id=staff.id, channel=channel, created_at=now, last_seen_at=now, expires_at=expires_at))
+    if staff.locked_until is not None:
+        staff.locked_until = None
+        session.add(staff)
+    audit.record(session, actor=staff_out.actor(), action="auth.sign_in", entity="staff", entity_id=staff.id, after={"channel": channel.value})
+    session.commit()
+    return SignedIn(token=token, staff=StaffOut.of(staff), expires_at=expires_at)
+
+
+def _minutes_left(until: datetime, now: datetime) -> int:
+    return max(1, int((until - now).total_seconds() + 59) // 60)
+
+
+def _recent_failures(session: Session, staff: Staff, now: datetime) -> int:
+    """Failures in the window, counting only those after the last success and the last lock."""
+    since = now - FAILURE_WINDOW
+    last_success = session.exec(
+        select(func.max(SignInAttempt.created_at)).where(SignInAttempt.staff_id == staff.id, SignInAttempt.success)
+    ).one()
+    for bound in (last_success, staff.locked_until):
+        if bound is not None and bound > since:
+            since = bound
+    return session.exec(
+        select(func.count()).select_from(SignInAttempt).where(
+            SignInAttempt.staff_id == staff.id,
+            SignInAttempt.success == False,  # noqa: E712
+            SignInAttempt.created_at > since,
+        )
+    ).one()
+
+
+def resolve_session(session: Session, *, token: str | None, now: datetime | None = None) -> StaffOut | None:
+    """The staff member behind a session token, or None if it is unknown, expired, revoked or inactive."""
+    if not token:
+        return None
+    now = now or utcnow()
+    row = session.exec(select(StaffSession).where(StaffSession.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    staff = session.get(Staff, row.staff_id)
+    if staff is None or not staff.is_active:
+        return None
+    if now - row.last_seen_at > _TOUCH_EVERY:
+        row.last_seen_at = now
+        session.add(row)
+        session.commit()
+    return StaffOut.of(staff)
+
+
+def session_channel(session: Session, *, token: str | None) -> str | None:
+    if not token:
+        return None
+    row = session.exec(select(StaffSession).where(StaffSession.token_hash == hash_token(token))).first()
+    return row.channel if row else None
+
+
+def sign_out(session: Session, *, token: str | None, now: datetime | None = None) -> None:
+    """Revoke the session (idempotent)."""
+    if not token:
+        return
+    now = now or utcnow()
+    row = session.exec(select(StaffSession).where(StaffSession.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None:
+        return
+    row.revoked_at = now
+    session.add(row)
+    staff = session.get(Staff, row.staff_id)
+    actor = StaffOut.of(staff).actor() if staff else Actor.system()
+    audit.record(session, actor=actor, action="auth.sign_out", entity="staff", entity_id=row.staff_id, after={"channel": row.channel})
+    session.commit()
+
+
+def revoke_all_sessions(session: Session, *, staff_id: int, now: datetime | None = None) -> int:
+    """Revoke every live session of a staff member; no commit (callers' transaction)."""
+    now = now or utcnow()
+    rows = session.exec(select(StaffSession).where(StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None))).all()
+    for row in rows:
+        row.revoked_at = now
+        session.add(row)
+    return len(rows)

@@ -1,0 +1,80 @@
+"""Shop-wide settings the owner changes at run time (SE1), typed, with defaults.
+
+Stored one key per row in ``shop_setting``; read with :func:`get_config`, changed with
+:func:`update_config` (owner only, audited).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlmodel import Session, select
+
+from smo_app.models.base import utcnow
+from smo_app.models.shop import ShopSetting
+from smo_app.services import audit
+from smo_app.services.actor import Actor
+from smo_app.services.errors import ValidationFailed
+from smo_app.services.permissions import Perm, require
+
+
+class ShopConfig(BaseModel):
+    shop_name: str = Field(default="Аромалавка", max_length=100)
+    vacation_mode: bool = False
+    vacation_message: str = Field(default="", max_length=500)
+    preorder_mode: bool = False
+    auto_cancel_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
+    cashback_pct: int = Field(default=7, ge=0, le=100)
+    bonus_spend_cap_pct: int = Field(default=30, ge=0, le=100)  # share of the total payable by bonuses
+    referral_reward_minor: int = Field(default=30000, ge=0)  # bonus to the inviter after friend's first paid order
+    referral_min_order_minor: int = Field(default=100000, ge=0)
+    referral_lifetime_pct: int = Field(default=5, ge=0, le=100)
+    referral_tiers: list[tuple[int, int]] = Field(default=[(0, 5), (5, 7), (15, 10)])  # (invites, lifetime %)
+    free_delivery_pickup_minor: int = Field(default=300000, ge=0)
+    free_delivery_courier_minor: int = Field(default=500000, ge=0)
+    free_delivery_region_pct: int = Field(default=0, ge=0, le=100)
+    start_text_ru: str = Field(default="Привет, {name}! Добро пожаловать в наш магазин.", max_length=2000)
+    start_text_en: str = Field(default="Hi, {name}! Welcome to our shop.", max_length=2000)
+    start_photo: str | None = None
+    about_text_ru: str = Field(default="Магазин ароматов, свечей и косметики ручной работы.", max_length=4000)
+    about_text_en: str = Field(default="A shop of handmade aromas, candles and cosmetics.", max_length=4000)
+    channel_url: str | None = None
+    support_contact: str | None = None
+
+
+def get_config(session: Session) -> ShopConfig:
+    stored = {row.key: row.value for row in session.exec(select(ShopSetting)).all()}
+    known = {k: v for k, v in stored.items() if k in ShopConfig.model_fields}
+    return ShopConfig.model_validate(known)
+
+
+def update_config(session: Session, *, actor: Actor, changes: dict[str, Any]) -> ShopConfig:
+    """Validate and apply ``changes`` all-or-nothing; audit each changed key; commit."""
+    require(actor, Perm.settings_manage)
+    unknown = sorted(set(changes) - set(ShopConfig.model_fields))
+    if unknown:
+        raise ValidationFailed("settings.unknown_key", f"unknown settings: {unknown}", keys=", ".join(unknown))
+    current = get_config(session)
+    try:
+        updated = ShopConfig.model_validate({**current.model_dump(), **changes})
+    except ValidationError as exc:
+        errors = [{"field": ".".join(map(str, e["loc"])), "code": e["type"], "message": e["msg"]} for e in exc.errors()]
+        raise ValidationFailed("settings.invalid", str(exc), errors=errors) from exc
+    new_values = updated.model_dump(mode="json")
+    old_values = current.model_dump(mode="json")
+    for key in changes:
+        if new_values[key] == old_values[key]:
+            continue
+        row = session.get(ShopSetting, key)
+        if row is None:
+            row = ShopSetting(key=key, value=new_values[key])
+        else:
+            row.value = new_values[key]
+            row.updated_at = utcnow()
+        session.add(row)
+        audit.record(
+            session, actor=actor, action="settings.change", entity="setting", entity_id=key,
+            before={"value": old_values[key]}, after={"value": new_values[key]},
+        )
+    session.commit()
+    return updated

@@ -1,0 +1,81 @@
+"""One settings object for the web app, the bot sidecar, the CLI and the jobs.
+
+Every value comes from the environment (prefix ``SMO_``) or a ``.env`` file; nothing is read at
+import time: call :func:`get_settings`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "change-me-demo-secret-key"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SMO_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'smo.db'}",
+        description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://… in production.",
+    )
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    demo: bool = False
+    shop_timezone: str = "Europe/Moscow"
+    language: Literal["ru", "en"] = "ru"
+    currency: str = "RUB"
+    public_url: str = "http://localhost:3000"
+    bot_token: SecretStr | None = None
+    bot_username: str = "smo_demo_bot"
+    telegram_api_base: str | None = None
+    broadcast_rate: float = Field(default=30.0, gt=0, le=30)
+    redis_url: str | None = None
+    staff_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    log_level: str = "INFO"
+
+    @field_validator("shop_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value):
+        return None if value in ("", None) else value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        if not self.demo and self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "SMO_SECRET_KEY must be set to a long random value outside demo mode (SMO_DEMO=1)"
+            )
+        if len(self.secret_key.get_secret_value()) < 16:
+            raise ValueError("SMO_SECRET_KEY must be at least 16 characters")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.shop_timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """For tests and the CLI: forget the cached settings so the environment is read again."""
+    get_settings.cache_clear()

@@ -1,0 +1,72 @@
+"""Shared fixtures. ``engine``/``session`` run each test on SQLite and on PostgreSQL."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SMO_SECRET_KEY", "test-secret-key-0123456789abcdef")
+os.environ.setdefault("SMO_DEMO", "0")
+os.environ.setdefault("SMO_SHOP_TIMEZONE", "Europe/Moscow")
+os.environ.pop("SMO_BOT_TOKEN", None)
+
+import pytest  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+import smo_app.models  # noqa: E402,F401
+from smo_app.db import make_engine  # noqa: E402
+from smo_app.settings import reset_settings_cache  # noqa: E402
+from tests import db_support  # noqa: E402
+
+reset_settings_cache()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    return db_support.migrated_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    reason = db_support.pg_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    url = db_support.create_pg_database()
+    from smo_app import migrations
+
+    migrations.upgrade(url)
+    yield url
+    db_support.drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def _pg_engine(pg_url):
+    engine = make_engine(pg_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_template, tmp_path):
+    engine = make_engine(db_support.fresh_sqlite_url(sqlite_template, tmp_path))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_engine(_pg_engine):
+    db_support.truncate_all(_pg_engine)
+    yield _pg_engine
+    db_support.truncate_all(_pg_engine)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request):
+    """A migrated, empty database: a SQLite file, then PostgreSQL."""
+    name = "sqlite_engine" if request.param == "sqlite" else "pg_engine"
+    return request.getfixturevalue(name)
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+        s.rollback()

@@ -1,0 +1,78 @@
+"""Test databases: a migrated SQLite template copied per test, and a PostgreSQL database per run.
+
+PostgreSQL is the server on this machine (TOOLCHAIN.md); set SMO_TEST_PG_URL to use another.
+Where none is reachable, the PostgreSQL half of each test is skipped with the reason.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+from smo_app import migrations
+from smo_app.db import make_engine
+
+PG_ADMIN_URL = os.environ.get("SMO_TEST_PG_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
+
+
+@lru_cache(maxsize=1)
+def pg_unavailable_reason() -> str | None:
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        return f"PostgreSQL not reachable at {make_url(PG_ADMIN_URL).render_as_string(hide_password=True)}: {type(exc).__name__}"
+
+
+def create_pg_database(prefix: str = "smo_test") -> str:
+    """Create an empty database with a unique name; return its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str) -> None:
+    name = make_url(url).database
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def migrated_sqlite_template(directory: Path) -> Path:
+    path = directory / "template.db"
+    if not path.exists():
+        migrations.upgrade(f"sqlite:///{path}")
+        # fold the WAL into the main file so a plain copy carries everything
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+    return path
+
+
+def fresh_sqlite_url(template: Path, directory: Path) -> str:
+    target = directory / f"db_{uuid.uuid4().hex[:8]}.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+def truncate_all(engine: sa.Engine) -> None:
+    tables = [t.name for t in SQLModel.metadata.sorted_tables]
+    if not tables:
+        return
+    with engine.begin() as conn:
+        quoted = ", ".join(f'"{t}"' for t in tables)
+        conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))

@@ -1,0 +1,114 @@
+"""Staff sign-in, sessions, lockout and the audit trail they leave."""
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from smo_app.models.audit import AuditEntry
+from smo_app.models.base import utcnow
+from smo_app.models.staff import Role
+from smo_app.services import auth
+from smo_app.services import staff as staff_service
+from smo_app.services.errors import DomainError
+from tests.factories import PASSWORD, PIN, make_staff
+
+
+def _actions(session):
+    return [e.action for e in session.exec(select(AuditEntry).order_by(AuditEntry.id)).all()]
+
+
+def test_owner_signs_in_with_password_and_session_resolves(session):
+    # given an owner
+    owner = make_staff(session, Role.owner, username="olga")
+    # when she signs in with the right password
+    signed = auth.sign_in_password(session, username="  OLGA ", password=PASSWORD)
+    # then the token resolves to her, and the sign-in is audited
+    assert signed.staff.id == owner.id
+    assert auth.resolve_session(session, token=signed.token).username == "olga"
+    assert "auth.sign_in" in _actions(session)
+
+
+def test_wrong_password_is_refused_and_audited(session):
+    make_staff(session, Role.admin, username="anna")
+    with pytest.raises(DomainError) as err:
+        auth.sign_in_password(session, username="anna", password="nope-nope")
+    assert err.value.code == "auth.invalid_credentials"
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "auth.sign_in_failed")).one()
+    assert entry.after["username"] == "anna"
+
+
+def test_unknown_user_gets_the_same_message(session):
+    with pytest.raises(DomainError) as err:
+        auth.sign_in_password(session, username="ghost", password="whatever1")
+    assert err.value.code == "auth.invalid_credentials"
+
+
+def test_five_failures_in_fifteen_minutes_lock_the_account_for_fifteen_minutes(session):
+    # given a manager and a clock
+    make_staff(session, Role.manager, username="max")
+    t0 = utcnow()
+    # when five wrong passwords arrive within the window
+    for i in range(4):
+        with pytest.raises(DomainError) as err:
+            auth.sign_in_password(session, username="max", password="bad-pass", now=t0 + timedelta(minutes=i))
+        assert err.value.code == "auth.invalid_credentials"
+    with pytest.raises(DomainError) as err:
+        auth.sign_in_password(session, username="max", password="bad-pass", now=t0 + timedelta(minutes=4))
+    # then the fifth locks the account, and even the right password is refused
+    assert err.value.code == "auth.locked"
+    with pytest.raises(DomainError) as err:
+        auth.sign_in_password(session, username="max", password=PASSWORD, now=t0 + timedelta(minutes=10))
+    assert err.value.code == "auth.locked"
+    assert err.value.params["minutes"] == 9
+    assert "auth.locked" in _actions(session)
+    # and after the lock runs out the right password works
+    signed = auth.sign_in_password(session, username="max", password=PASSWORD, now=t0 + timedelta(minutes=20))
+    assert signed.staff.username == "max"
+
+
+def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(session):
+    make_staff(session, Role.manager, username="mila")
+    t0 = utcnow()
+    for i in range(6):
+        with pytest.raises(DomainError) as err:
+            auth.sign_in_password(session, username="mila", password="bad-pass", now=t0 + timedelta(minutes=4 * i))
+        assert err.value.code == "auth.invalid_credentials"
+
+
+def test_seller_signs_in_to_pos_by_pin_but_not_to_backoffice(session):
+    seller = make_staff(session, Role.seller, username="sasha")
+    signed = auth.sign_in_pin(session, username="sasha", pin=PIN)
+    assert signed.staff.id == seller.id
+    assert auth.session_channel(session, token=signed.token) == "pos"
+    with pytest.raises(DomainError) as err:
+        auth.sign_in_pin(session, username="sasha", pin="0000")
+    assert err.value.code == "auth.invalid_credentials"
+
+
+def test_manager_cannot_use_the_pos(session):
+    make_staff(session, Role.manager, username="mark")
+    staff_service.reset_pin  # managers may have a PIN for approvals, but no POS access
+    with pytest.raises(DomainError) as err:
+        auth.sign_in_pin(session, username="mark", pin=PIN)
+    assert err.value.code == "auth.no_access_pos"
+
+
+def test_session_expires_and_sign_out_revokes(session):
+    make_staff(session, Role.owner, username="oleg")
+    t0 = utcnow()
+    signed = auth.sign_in_password(session, username="oleg", password=PASSWORD, now=t0)
+    assert auth.resolve_session(session, token=signed.token, now=t0 + timedelta(hours=11)) is not None
+    assert auth.resolve_session(session, token=signed.token, now=t0 + timedelta(hours=13)) is None
+    auth.sign_out(session, token=signed.token)
+    assert auth.resolve_session(session, token=signed.token) is None
+    assert "auth.sign_out" in _actions(session)
+
+
+def test_deactivated_staff_lose_their_sessions(session):
+    owner = make_staff(session, Role.owner, username="boss")
+    make_staff(session, Role.admin, username="adm")
+    signed = auth.sign_in_password(session, username="adm", password=PASSWORD)
+    staff_service.set_active(session, actor=owner.actor(), staff_id=signed.staff.id, active=False)
+    assert auth.resolve_session(session, token=signed.token) is None
+    with pytest.raises(DomainError):
+        auth.sign_in_password(session, username="adm", password=PASSWORD)

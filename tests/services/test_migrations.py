@@ -1,0 +1,62 @@
+"""Every migration runs up, down, up; and the models agree with the migrations (no drift)."""
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlmodel import SQLModel
+
+import smo_app.models  # noqa: F401
+from smo_app import migrations
+from smo_app.db import make_engine
+from tests import db_support
+
+
+def _revisions():
+    script = ScriptDirectory.from_config(migrations.alembic_config("sqlite://"))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'stairway.db'}"
+        return
+    reason = db_support.pg_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    url = db_support.create_pg_database("smo_stairway")
+    yield url
+    db_support.drop_pg_database(url)
+
+
+@pytest.mark.slow
+def test_stairway_every_revision_up_down_up(empty_db_url):
+    # given an empty database and the chain of revisions
+    revisions = _revisions()
+    assert revisions, "no migrations found"
+    for revision in revisions:
+        # when each revision is applied, rolled back, and applied again
+        migrations.upgrade(empty_db_url, revision)
+        migrations.downgrade(empty_db_url, "-1")
+        migrations.upgrade(empty_db_url, revision)
+    # then the database ends at head
+    engine = make_engine(empty_db_url)
+    try:
+        assert migrations.is_current(engine)
+    finally:
+        engine.dispose()
+
+
+def test_models_match_migrations(empty_db_url):
+    # given a database migrated to head
+    migrations.upgrade(empty_db_url)
+    engine = make_engine(empty_db_url)
+    try:
+        with engine.connect() as conn:
+            # when autogenerate compares it with the models
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(ctx, SQLModel.metadata)
+    finally:
+        engine.dispose()
+    # then there is nothing to migrate
+    assert diff == []

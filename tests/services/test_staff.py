@@ -1,0 +1,91 @@
+"""Staff management and the role matrix as the services enforce it."""
+import pytest
+from sqlmodel import select
+
+from smo_app.models.audit import AuditEntry
+from smo_app.models.staff import Role, Staff
+from smo_app.services import staff as staff_service
+from smo_app.services.errors import DomainError, PermissionDenied, ValidationFailed
+from tests.factories import make_staff
+
+
+def test_owner_creates_a_seller_with_pin_and_it_is_audited(session):
+    owner = make_staff(session, Role.owner)
+    seller = staff_service.create_staff(session, actor=owner.actor(), username="Vera", full_name="Вера", role="seller", pin="1357")
+    assert seller.username == "vera" and seller.has_pin and not seller.has_password
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "staff.create", AuditEntry.entity_id == str(seller.id))).one()
+    assert entry.actor_id == owner.id and entry.after["role"] == "seller"
+
+
+@pytest.mark.parametrize("kwargs, code", [
+    ({"username": "x", "role": "seller", "pin": "1234"}, "staff.username_invalid"),
+    ({"username": "valid", "role": "seller", "pin": "12"}, "staff.pin_invalid"),
+    ({"username": "valid", "role": "seller"}, "staff.pin_required"),
+    ({"username": "valid", "role": "manager", "password": "short"}, "staff.password_too_short"),
+    ({"username": "valid", "role": "wizard", "password": "long-enough"}, "staff.role_invalid"),
+])
+def test_bad_input_is_refused_and_changes_nothing(session, kwargs, code):
+    owner = make_staff(session, Role.owner)
+    before = len(session.exec(select(Staff)).all())
+    with pytest.raises(ValidationFailed) as err:
+        staff_service.create_staff(session, actor=owner.actor(), full_name="Name", **kwargs)
+    assert err.value.code == code
+    session.rollback()
+    assert len(session.exec(select(Staff)).all()) == before
+
+
+def test_username_must_be_unique(session):
+    owner = make_staff(session, Role.owner, username="own")
+    with pytest.raises(DomainError) as err:
+        staff_service.create_staff(session, actor=owner.actor(), username="OWN", full_name="Dup", role="manager", password="long-enough")
+    assert err.value.code == "staff.username_taken"
+
+
+def test_admin_manages_sellers_but_not_owners_or_admins(session):
+    owner = make_staff(session, Role.owner)
+    admin = make_staff(session, Role.admin)
+    seller = staff_service.create_staff(session, actor=admin.actor(), username="sel1", full_name="S", role="seller", pin="1111")
+    assert seller.role == Role.seller
+    with pytest.raises(PermissionDenied):
+        staff_service.create_staff(session, actor=admin.actor(), username="own2", full_name="O", role="owner", password="long-enough")
+    with pytest.raises(PermissionDenied):
+        staff_service.set_active(session, actor=admin.actor(), staff_id=owner.id, active=False)
+    with pytest.raises(PermissionDenied):
+        staff_service.change_role(session, actor=admin.actor(), staff_id=seller.id, role="admin")
+
+
+@pytest.mark.parametrize("role", [Role.manager, Role.seller])
+def test_managers_and_sellers_cannot_manage_staff(session, role):
+    make_staff(session, Role.owner)
+    someone = make_staff(session, role)
+    with pytest.raises(PermissionDenied):
+        staff_service.list_staff(session, actor=someone.actor())
+    with pytest.raises(PermissionDenied):
+        staff_service.create_staff(session, actor=someone.actor(), username="newbie", full_name="N", role="seller", pin="1234")
+
+
+def test_role_change_is_audited_with_before_and_after(session):
+    owner = make_staff(session, Role.owner)
+    manager = make_staff(session, Role.manager)
+    staff_service.change_role(session, actor=owner.actor(), staff_id=manager.id, role="admin")
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "staff.role_change")).one()
+    assert entry.before == {"role": "manager"} and entry.after == {"role": "admin"}
+
+
+def test_last_owner_cannot_be_demoted_or_deactivated(session):
+    owner = make_staff(session, Role.owner)
+    other = make_staff(session, Role.owner)
+    staff_service.set_active(session, actor=owner.actor(), staff_id=other.id, active=False)
+    with pytest.raises(DomainError) as err:
+        staff_service.change_role(session, actor=other.actor() if False else owner.actor(), staff_id=owner.id, role="admin")
+    assert err.value.code in ("staff.cannot_change_own_role", "staff.last_owner")
+
+
+def test_reset_pin_lets_the_seller_in_with_the_new_pin(session):
+    from smo_app.services import auth
+
+    owner = make_staff(session, Role.owner)
+    seller = make_staff(session, Role.seller, username="pinny")
+    staff_service.reset_pin(session, actor=owner.actor(), staff_id=seller.id, pin="9999")
+    assert auth.sign_in_pin(session, username="pinny", pin="9999").staff.id == seller.id
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "staff.pin_reset")).first() is not None
