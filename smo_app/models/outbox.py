@@ -37,3 +37,4 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=1000)
     telegram_message_id: int | None = None
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id", index=True)

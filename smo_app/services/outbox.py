@@ -1,9 +1,17 @@
 """Queueing messages for the bot sidecar. Called inside other services' transactions; no commit."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
+from sqlalchemy import or_, update
 from sqlmodel import Session, func, select
+
+from smo_app.models.base import utcnow
+from smo_app.services.actor import Actor
+from smo_app.services.errors import NotFound
+from smo_app.services.permissions import require_staff
 
 from smo_app.models.customer import Customer
 from smo_app.models.outbox import Outbox, OutboxStatus
@@ -93,3 +101,196 @@ def backlog(session: Session) -> dict[str, int]:
         .group_by(Outbox.status)
     ).all()
     return {status: count for status, count in rows}
+
+
+# --- delivery side (used by the bot sidecar's sender) ---------------------------------------------
+# A row moves pending/failed → sending (claim, committed) → sent | failed | dead | skipped.
+# A crash between the Telegram call and ``mark_sent`` leaves it in ``sending``; the next sender that
+# takes the outbox lease puts it back to pending: that message may go out twice (the documented
+# in-flight window, one message with one sender in flight).
+
+MAX_ATTEMPTS = 5
+BACKOFF_SECONDS = (5, 30, 120, 600, 1800)
+BROADCAST_KIND = "broadcast"
+
+
+class WaitingRow(BaseModel):
+    id: int
+    created_at: datetime
+    kind: str
+    chat_id: int
+    customer_id: int | None
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    preview: str
+
+
+def _running_or_none():
+    from smo_app.models.bot import Broadcast, BroadcastStatus
+
+    running = select(Broadcast.id).where(Broadcast.status == BroadcastStatus.running)
+    return or_(Outbox.broadcast_id.is_(None), Outbox.broadcast_id.in_(running))
+
+
+def due_candidates(session: Session, *, now: datetime | None = None, limit: int = 200) -> list[tuple[int, int]]:
+    """(id, chat_id) of rows due now, transactional messages first, then broadcasts, oldest first."""
+    now = now or utcnow()
+    base = (
+        select(Outbox.id, Outbox.chat_id)
+        .where(Outbox.status.in_([OutboxStatus.pending, OutboxStatus.failed]), Outbox.next_attempt_at <= now)
+        .where(_running_or_none())
+    )
+    rows = list(session.exec(base.where(Outbox.broadcast_id.is_(None)).order_by(Outbox.id).limit(limit)).all())
+    if len(rows) < limit:
+        rows += list(
+            session.exec(base.where(Outbox.broadcast_id.is_not(None)).order_by(Outbox.id).limit(limit - len(rows))).all()
+        )
+    session.rollback()
+    return [(r[0], r[1]) for r in rows]
+
+
+def claim(session: Session, *, outbox_id: int, now: datetime | None = None) -> Outbox | None:
+    """Atomically take one row for sending (safe with several senders); commit; None if lost."""
+    now = now or utcnow()
+    result = session.execute(
+        update(Outbox)
+        .where(
+            Outbox.id == outbox_id,
+            Outbox.status.in_([OutboxStatus.pending, OutboxStatus.failed]),
+            Outbox.next_attempt_at <= now,
+            _running_or_none(),
+        )
+        .values(status=OutboxStatus.sending, attempts=Outbox.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return None
+    row = session.get(Outbox, outbox_id, populate_existing=True)
+    session.commit()
+    return row
+
+
+def mark_sent(session: Session, *, outbox_id: int, message_id: int | None, now: datetime | None = None) -> None:
+    session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id, Outbox.status == OutboxStatus.sending)
+        .values(status=OutboxStatus.sent, sent_at=now or utcnow(), telegram_message_id=message_id, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def release_for_retry_after(session: Session, *, outbox_id: int, until: datetime, error: str) -> None:
+    """A 429: not the message's fault; back to pending for when the pause ends, attempt not counted."""
+    session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id, Outbox.status == OutboxStatus.sending)
+        .values(status=OutboxStatus.pending, next_attempt_at=until, attempts=Outbox.attempts - 1, last_error=error[:1000])
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def mark_failed(session: Session, *, outbox_id: int, error: str, permanent: bool = False,
+                now: datetime | None = None) -> str:
+    """Retry with backoff, or dead-letter after MAX_ATTEMPTS (or at once if ``permanent``)."""
+    now = now or utcnow()
+    row = session.get(Outbox, outbox_id, populate_existing=True)
+    if row is None:
+        return OutboxStatus.dead
+    if permanent or row.attempts >= MAX_ATTEMPTS:
+        row.status = OutboxStatus.dead
+    else:
+        row.status = OutboxStatus.failed
+        row.next_attempt_at = now + timedelta(seconds=BACKOFF_SECONDS[min(row.attempts, len(BACKOFF_SECONDS)) - 1])
+    row.last_error = error[:1000]
+    session.add(row)
+    session.commit()
+    return row.status
+
+
+def mark_chat_unreachable(session: Session, *, outbox_id: int, chat_id: int, error: str,
+                          now: datetime | None = None) -> int:
+    """A 403 (blocked, deactivated): skip this row and every waiting row to that chat; flag the customer."""
+    now = now or utcnow()
+    session.execute(
+        update(Customer)
+        .where(Customer.telegram_id == chat_id, Customer.unreachable.is_(False))
+        .values(unreachable=True, unreachable_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    result = session.execute(
+        update(Outbox)
+        .where(
+            Outbox.chat_id == chat_id,
+            or_(Outbox.id == outbox_id, Outbox.status.in_([OutboxStatus.pending, OutboxStatus.failed])),
+            Outbox.status.in_([OutboxStatus.pending, OutboxStatus.failed, OutboxStatus.sending]),
+        )
+        .values(status=OutboxStatus.skipped, last_error=error[:1000])
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount
+
+
+def skip_unreachable(session: Session) -> int:
+    """Skip waiting rows whose customer has blocked the bot (flag set elsewhere); commit."""
+    unreachable = select(Customer.id).where(Customer.unreachable.is_(True))
+    result = session.execute(
+        update(Outbox)
+        .where(Outbox.status.in_([OutboxStatus.pending, OutboxStatus.failed]), Outbox.customer_id.in_(unreachable))
+        .values(status=OutboxStatus.skipped, last_error="customer unreachable")
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount
+
+
+def requeue_stale_sending(session: Session) -> int:
+    """Rows a dead sender left in ``sending`` go back to pending. Call only while holding the
+    outbox lease (no other sender is live). Each may have reached Telegram already: the window."""
+    result = session.execute(
+        update(Outbox)
+        .where(Outbox.status == OutboxStatus.sending)
+        .values(status=OutboxStatus.pending, last_error="requeued after an interrupted send")
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount
+
+
+def list_waiting(session: Session, *, actor: Actor, limit: int = 200) -> list[WaitingRow]:
+    """The backoffice view: messages not yet delivered (pending, sending, failed) and dead letters."""
+    require_staff(actor)
+    rows = session.exec(
+        select(Outbox)
+        .where(Outbox.status.in_([OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed, OutboxStatus.dead]))
+        .order_by(Outbox.id)
+        .limit(min(max(1, limit), 1000))
+    ).all()
+    out = []
+    for r in rows:
+        preview = (r.payload.get("text") or r.payload.get("photo") or "")[:120]
+        out.append(WaitingRow(id=r.id, created_at=r.created_at, kind=r.kind, chat_id=r.chat_id,
+                              customer_id=r.customer_id, status=r.status, attempts=r.attempts,
+                              next_attempt_at=r.next_attempt_at, last_error=r.last_error, preview=preview))
+    return out
+
+
+def retry_dead(session: Session, *, actor: Actor, outbox_id: int) -> None:
+    """Staff puts a dead letter back in the queue (audited)."""
+    from smo_app.services import audit
+
+    require_staff(actor)
+    row = session.get(Outbox, outbox_id)
+    if row is None or row.status != OutboxStatus.dead:
+        raise NotFound("outbox", outbox_id)
+    row.status = OutboxStatus.pending
+    row.attempts = 0
+    row.next_attempt_at = utcnow()
+    session.add(row)
+    audit.record(session, actor=actor, action="outbox.retry", entity="outbox", entity_id=outbox_id)
+    session.commit()

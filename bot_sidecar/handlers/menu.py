@@ -1,0 +1,49 @@
+"""Main menu (CO2): /menu and the inline menu buttons; anything else shows the menu again."""
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from sqlmodel import Session
+
+from bot_sidecar.keyboards import MenuCB
+from bot_sidecar.telegram import send_content
+from smo_app.services import bot_content, customers
+from smo_app.services.bot_content import Content
+from smo_app.settings import Settings
+
+router = Router(name="menu")
+fallback_router = Router(name="fallback")
+
+
+def _customer_id(session: Session, user) -> int:
+    known = customers.get_by_telegram_id(session, user.id)
+    if known is not None:
+        return known.id
+    return customers.register_telegram_user(session, telegram_id=user.id, username=user.username,
+                                            full_name=user.full_name, language=user.language_code).customer.id
+
+
+@router.message(Command("menu"))
+async def show_menu(message: Message, bot: Bot, lang: str, settings: Settings) -> None:
+    from smo_app.i18n import t
+
+    await send_content(bot, message.chat.id, Content(t("bot.menu.title", lang),
+                                                     buttons=bot_content.main_menu_buttons(lang, settings.public_url)))
+
+
+@router.callback_query(MenuCB.filter(F.item.in_(bot_content.MENU_ITEMS)))
+async def menu_item(query: CallbackQuery, callback_data: MenuCB, bot: Bot, session: Session, lang: str,
+                    settings: Settings) -> None:
+    content = bot_content.menu_item(session, item=callback_data.item, customer_id=_customer_id(session, query.from_user),
+                                    lang=lang, public_url=settings.public_url, bot_username=settings.bot_username)
+    await query.answer()
+    await send_content(bot, query.from_user.id, content)
+
+
+@fallback_router.message(F.chat.type == "private")
+async def unknown(message: Message, bot: Bot, lang: str, settings: Settings) -> None:
+    from smo_app.i18n import t
+
+    await send_content(bot, message.chat.id, Content(t("bot.unknown", lang),
+                                                     buttons=bot_content.main_menu_buttons(lang, settings.public_url)))

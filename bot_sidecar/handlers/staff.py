@@ -1,0 +1,93 @@
+"""Staff commands (CO4, CO5): /broadcast, broadcast controls, /reset_ui. Whole router staff-only."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import BaseFilter, Command, CommandObject
+from aiogram.types import (BotCommand, CallbackQuery, MenuButtonWebApp, Message, TelegramObject, WebAppInfo)
+from sqlmodel import Session
+
+from bot_sidecar.keyboards import BroadcastCB, broadcast_controls
+from bot_sidecar.telegram import send_payload
+from smo_app.i18n import t
+from smo_app.models.bot import Broadcast
+from smo_app.services import bot_content
+from smo_app.services import broadcasts as broadcast_service
+from smo_app.services.actor import Actor
+from smo_app.services.permissions import Perm, can
+from smo_app.settings import Settings
+
+router = Router(name="staff")
+
+
+class StaffFilter(BaseFilter):
+    """Passes for active staff (linked by Telegram id) holding ``perm``."""
+
+    def __init__(self, perm: Perm) -> None:
+        self.perm = perm
+
+    async def __call__(self, event: TelegramObject, actor: Actor | None = None, **_: Any) -> bool:
+        return actor is not None and can(actor, self.perm)
+
+
+router.message.filter(StaffFilter(Perm.broadcasts_manage))
+router.callback_query.filter(StaffFilter(Perm.broadcasts_manage))
+
+
+def progress_text(p: broadcast_service.BroadcastProgress, lang: str) -> str:
+    eta = t("broadcast.eta", lang, seconds=p.eta_seconds) if p.eta_seconds else ""
+    return t("broadcast.progress", lang, id=p.broadcast_id, status=p.status, total=p.total, sent=p.sent,
+             failed=p.failed, blocked=p.blocked, left=p.left, eta=eta)
+
+
+def _parse_segment(args: str) -> tuple[str, int | None, str]:
+    """``/broadcast [#all|#with_orders|#wholesale|#new7] text`` → (segment, days, text)."""
+    head, _, rest = args.partition(" ")
+    if head.startswith("#"):
+        tag = head[1:]
+        if tag.startswith("new") and tag[3:].isdigit():
+            return "new", int(tag[3:]), rest
+        return tag, None, rest
+    return "all", None, args
+
+
+@router.message(Command("broadcast"), F.photo)
+@router.message(Command("broadcast"))
+async def new_broadcast(message: Message, command: CommandObject, bot: Bot, session: Session, actor: Actor,
+                        lang: str) -> None:
+    args = (command.args or "").strip()
+    photo = message.photo[-1].file_id if message.photo else None
+    if not args and not photo:
+        await message.answer(t("broadcast.usage", lang), parse_mode=None)
+        return
+    segment, days, text = _parse_segment(args)
+    b = broadcast_service.create_broadcast(session, actor=actor, text=text, photo=photo, segment=segment,
+                                           segment_days=days)
+    await send_payload(bot, message.chat.id, broadcast_service.payload_of(session.get(Broadcast, b.id)))  # preview
+    await message.answer(t("broadcast.draft", lang, id=b.id, segment=b.segment), parse_mode=None,
+                         reply_markup=broadcast_controls(b.id, b.status, lang))
+
+
+@router.callback_query(BroadcastCB.filter())
+async def control(query: CallbackQuery, callback_data: BroadcastCB, session: Session, actor: Actor, lang: str) -> None:
+    ops = {"start": broadcast_service.start_broadcast, "pause": broadcast_service.pause_broadcast,
+           "resume": broadcast_service.resume_broadcast, "cancel": broadcast_service.cancel_broadcast,
+           "refresh": broadcast_service.broadcast_progress}
+    progress = ops[callback_data.action](session, actor=actor, broadcast_id=callback_data.id)
+    await query.answer()
+    if query.message is not None:
+        await query.message.edit_text(progress_text(progress, lang), parse_mode=None,
+                                      reply_markup=broadcast_controls(progress.broadcast_id, progress.status, lang))
+
+
+@router.message(Command("reset_ui"))
+async def reset_ui(message: Message, bot: Bot, session: Session, actor: Actor, lang: str, settings: Settings) -> None:
+    await bot.set_chat_menu_button(menu_button=MenuButtonWebApp(text=t("bot.menu.shop", lang),
+                                                                web_app=WebAppInfo(url=settings.public_url)))
+    for code in ("ru", "en"):
+        await bot.set_my_commands([BotCommand(command="start", description=t("bot.menu.title", code)),
+                                   BotCommand(command="menu", description=t("bot.menu.title", code))],
+                                  language_code=code)
+    count = bot_content.reset_ui(session, actor=actor, public_url=settings.public_url)
+    await message.answer(t("bot.reset_ui.done", lang, count=count), parse_mode=None)

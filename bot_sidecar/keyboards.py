@@ -1,0 +1,46 @@
+"""Inline keyboards: from outbox/content button rows, and the staff broadcast controls."""
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+
+from smo_app.i18n import t
+
+
+class MenuCB(CallbackData, prefix="m"):
+    item: str
+
+
+class BroadcastCB(CallbackData, prefix="bc"):
+    action: str  # start | pause | resume | cancel | refresh
+    id: int
+
+
+def markup(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
+    """Rows of ``{"text", "url"|"web_app"|"callback_data"}`` (the outbox payload shape)."""
+    if not rows:
+        return None
+    keyboard = []
+    for row in rows:
+        buttons = []
+        for b in row:
+            if "web_app" in b:
+                buttons.append(InlineKeyboardButton(text=b["text"], web_app=WebAppInfo(url=b["web_app"])))
+            elif "url" in b:
+                buttons.append(InlineKeyboardButton(text=b["text"], url=b["url"]))
+            else:
+                buttons.append(InlineKeyboardButton(text=b["text"], callback_data=b.get("callback_data") or "noop"))
+        keyboard.append(buttons)
+    return InlineKeyboardMarkup(inline_keyboard=keyboard)
+
+
+def broadcast_controls(broadcast_id: int, status: str, lang: str) -> InlineKeyboardMarkup:
+    actions = {
+        "draft": ["start", "cancel"],
+        "running": ["pause", "cancel", "refresh"],
+        "paused": ["resume", "cancel", "refresh"],
+    }.get(status, ["refresh"])
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=t(f"broadcast.{a}", lang), callback_data=BroadcastCB(action=a, id=broadcast_id).pack())
+        for a in actions
+    ]])

@@ -1,0 +1,209 @@
+"""The paced outbox sender: delivers every outbox row at Telegram's limits.
+
+Guarantees (see docs/BOT.md):
+* One sender at a time: it holds the ``outbox-sender`` lease (renewed every ttl/3). A second
+  sidecar waits; if the holder dies its lease expires and the other takes over.
+* Each row is claimed with a conditional UPDATE (pending/failed → sending, committed) before the
+  Telegram call and marked sent right after it. One message is in flight at a time, so a kill -9
+  can leave at most one row in ``sending``; the next lease holder puts it back to pending and it
+  may be delivered twice. That is the only duplicate window. Nothing is ever lost.
+* Pacing: ≤ ``rate`` messages per second overall (sliding window), ≤ 1 per second per private chat,
+  ≤ 20 per minute per group. A 429 stops *all* sending for the full ``retry_after``. A 403 marks
+  the customer unreachable and skips everything waiting for that chat. Other errors retry with
+  backoff (smo_app.services.outbox.BACKOFF_SECONDS) and become ``dead`` after MAX_ATTEMPTS.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from sqlmodel import Session
+
+from bot_sidecar.telegram import send_payload
+from smo_app.models.base import utcnow
+from smo_app.services import broadcasts as broadcast_service
+from smo_app.services import leases
+from smo_app.services import outbox as outbox_service
+
+log = logging.getLogger("bot_sidecar.outbox")
+LEASE_NAME = "outbox-sender"
+
+
+class Pacer:
+    """Sliding-window limits mirrored from Telegram's, plus a global pause after a 429."""
+
+    def __init__(self, rate: float, *, chat_per_second: float = 1.0, group_per_minute: int = 20,
+                 margin: float = 0.01, clock: Callable[[], float] = time.monotonic) -> None:
+        self.capacity = max(1, math.floor(rate))
+        self.window = self.capacity / rate  # rate 30 → 30 per 1 s; rate 0.5 → 1 per 2 s
+        self.chat_gap = 1.0 / chat_per_second
+        self.group_per_minute = group_per_minute
+        self.margin = margin
+        self.clock = clock
+        self.paused_until = 0.0
+        self._global: deque[float] = deque()
+        self._chat_last: dict[int, float] = {}
+        self._groups: dict[int, deque[float]] = defaultdict(deque)
+
+    def global_wait(self, now: float | None = None) -> float:
+        now = self.clock() if now is None else now
+        wait = self.paused_until - now
+        g = self._global
+        while g and g[0] <= now - self.window - self.margin:
+            g.popleft()
+        if len(g) >= self.capacity:
+            wait = max(wait, g[-self.capacity] + self.window + self.margin - now)
+        return max(0.0, wait)
+
+    def chat_wait(self, chat_id: int, now: float | None = None) -> float:
+        now = self.clock() if now is None else now
+        if chat_id < 0:
+            q = self._groups[chat_id]
+            while q and q[0] <= now - 60.0 - self.margin:
+                q.popleft()
+            if len(q) >= self.group_per_minute:
+                return max(0.0, q[-self.group_per_minute] + 60.0 + self.margin - now)
+            last = self._chat_last.get(chat_id)
+        else:
+            last = self._chat_last.get(chat_id)
+        if last is None:
+            return 0.0
+        return max(0.0, last + self.chat_gap + self.margin - now)
+
+    def record(self, chat_id: int, now: float | None = None) -> None:
+        now = self.clock() if now is None else now
+        self._global.append(now)
+        self._chat_last[chat_id] = now
+        if chat_id < 0:
+            self._groups[chat_id].append(now)
+        if len(self._chat_last) > 50_000:  # forget chats whose gap has long passed
+            cutoff = now - 2 * self.chat_gap
+            self._chat_last = {c: t for c, t in self._chat_last.items() if t > cutoff}
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+
+class OutboxSender:
+    def __init__(self, bot: Bot, session_factory: Callable[[], Session], *, rate: float, holder: str,
+                 lease_ttl: float = 15.0, poll_interval: float = 0.5, refill_every: float = 1.0) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.pacer = Pacer(rate)
+        self.holder = holder
+        self.lease_ttl = lease_ttl
+        self.poll_interval = poll_interval
+        self.refill_every = refill_every
+        self.stats = {"sent": 0, "retry_after": 0, "blocked": 0, "failed": 0, "lost_claims": 0}
+        self._buffer: list[tuple[int, int]] = []
+        self._refilled_at = 0.0
+        self._lease_until = 0.0
+        self._holding = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("outbox sender %s started (rate %.1f/s)", self.holder, self.pacer.capacity / self.pacer.window)
+        session = self.session_factory()
+        try:
+            while not stop.is_set():
+                try:
+                    delay = await self.step(session)
+                except Exception:  # noqa: BLE001 - the sender must survive a DB hiccup; logged
+                    log.exception("outbox sender step failed")
+                    session.rollback()
+                    delay = self.poll_interval
+                if delay > 0:
+                    try:
+                        await asyncio.wait_for(stop.wait(), delay)
+                    except asyncio.TimeoutError:
+                        pass
+        finally:
+            if self._holding:
+                try:
+                    leases.release(session, name=LEASE_NAME, holder=self.holder)
+                except Exception:  # noqa: BLE001
+                    log.warning("could not release the outbox lease", exc_info=True)
+            session.close()
+
+    def _ensure_lease(self, session: Session) -> bool:
+        mono = time.monotonic()
+        if self._holding and mono < self._lease_until - self.lease_ttl * 2 / 3:
+            return True
+        got = leases.acquire(session, name=LEASE_NAME, holder=self.holder, ttl_seconds=self.lease_ttl)
+        if got and not self._holding:
+            stale = outbox_service.requeue_stale_sending(session)
+            if stale:
+                log.warning("requeued %d message(s) left in flight by a stopped sender (may repeat once)", stale)
+            self._buffer = []
+        if not got and self._holding:
+            log.warning("lost the outbox lease; another sidecar sends now")
+        self._holding = got
+        self._lease_until = mono + self.lease_ttl if got else 0.0
+        return got
+
+    async def step(self, session: Session) -> float:
+        """Send at most one message; return how long to wait before the next step."""
+        if not self._ensure_lease(session):
+            return min(self.lease_ttl / 3, 5.0)
+        wait = self.pacer.global_wait()
+        if wait > 0:
+            return wait
+        mono = time.monotonic()
+        if not self._buffer or mono - self._refilled_at >= self.refill_every:
+            outbox_service.skip_unreachable(session)
+            broadcast_service.finish_completed(session)
+            self._buffer = outbox_service.due_candidates(session, limit=500)
+            self._refilled_at = mono
+            if not self._buffer:
+                return self.poll_interval
+        now = self.pacer.clock()
+        best_wait = None
+        for index, (outbox_id, chat_id) in enumerate(self._buffer):
+            chat_wait = self.pacer.chat_wait(chat_id, now)
+            if chat_wait == 0:
+                del self._buffer[index]
+                await self._send_one(session, outbox_id)
+                return 0.0
+            best_wait = chat_wait if best_wait is None else min(best_wait, chat_wait)
+        return min(best_wait or self.poll_interval, self.poll_interval)
+
+    async def _send_one(self, session: Session, outbox_id: int) -> None:
+        row = outbox_service.claim(session, outbox_id=outbox_id)
+        if row is None:
+            self.stats["lost_claims"] += 1
+            return
+        self.pacer.record(row.chat_id)
+        try:
+            message = await send_payload(self.bot, row.chat_id, row.payload)
+        except TelegramRetryAfter as exc:
+            self.stats["retry_after"] += 1
+            log.warning("429 from Telegram: pausing all sending for %s s", exc.retry_after)
+            self.pacer.pause(exc.retry_after)
+            outbox_service.release_for_retry_after(
+                session, outbox_id=row.id, until=utcnow() + timedelta(seconds=exc.retry_after), error=str(exc))
+            self._buffer.insert(0, (row.id, row.chat_id))
+            return
+        except TelegramForbiddenError as exc:
+            self.stats["blocked"] += 1
+            outbox_service.mark_chat_unreachable(session, outbox_id=row.id, chat_id=row.chat_id, error=str(exc))
+            return
+        except TelegramBadRequest as exc:
+            self.stats["failed"] += 1
+            if "chat not found" in str(exc).lower():
+                outbox_service.mark_chat_unreachable(session, outbox_id=row.id, chat_id=row.chat_id, error=str(exc))
+            else:
+                outbox_service.mark_failed(session, outbox_id=row.id, error=f"400: {exc}", permanent=True)
+            return
+        except Exception as exc:  # noqa: BLE001 - network, 5xx, anything: retry with backoff
+            self.stats["failed"] += 1
+            status = outbox_service.mark_failed(session, outbox_id=row.id, error=f"{type(exc).__name__}: {exc}")
+            log.warning("outbox %s to %s failed (%s): %s", row.id, row.chat_id, status, exc)
+            return
+        outbox_service.mark_sent(session, outbox_id=row.id, message_id=message.message_id)
+        self.stats["sent"] += 1

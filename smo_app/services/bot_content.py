@@ -1,0 +1,159 @@
+"""What the bot shows (greeting, menu items, product card) as plain data: text + button rows.
+
+The sidecar turns ``Content`` into Telegram markup; button rows use the outbox payload shape
+(``{"text", "url"|"web_app"|"callback_data"}``). Commerce data (cart, bonuses, orders, products)
+comes from the commerce services when they are present; until then a neutral text is shown.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+
+from sqlmodel import Session, select
+
+from smo_app.i18n import t
+from smo_app.models.base import utcnow
+from smo_app.models.customer import Customer
+from smo_app.money import format_money
+from smo_app.services import audit
+from smo_app.services.actor import Actor
+from smo_app.services.outbox import enqueue_message
+from smo_app.services.permissions import Perm, require
+from smo_app.services.shop_config import get_config
+
+MENU_ITEMS = ("orders", "cart", "bonuses", "bookings", "support", "channel", "about")
+
+
+@dataclass
+class Content:
+    text: str
+    photo: str | None = None
+    buttons: list[list[dict[str, str]]] = field(default_factory=list)
+
+
+def main_menu_buttons(lang: str, public_url: str) -> list[list[dict[str, str]]]:
+    def cb(item: str) -> dict[str, str]:
+        return {"text": t(f"bot.menu.{item}", lang), "callback_data": f"m:{item}"}
+
+    return [
+        [{"text": t("bot.menu.shop", lang), "web_app": public_url}],
+        [cb("orders"), cb("cart")],
+        [cb("bonuses"), cb("bookings")],
+        [cb("support"), cb("channel")],
+        [cb("about")],
+    ]
+
+
+def cart_and_bonus(session: Session, customer_id: int) -> tuple[int | None, int | None]:
+    """(items in the open cart, bonus balance in minor units); None where commerce is absent."""
+    cart = bonus = None
+    try:
+        from smo_app.services import carts as carts_service  # commerce branch
+
+        cart = carts_service.cart_item_count(session, customer_id=customer_id)
+    except (ImportError, AttributeError):
+        pass
+    try:
+        from smo_app.services import loyalty as loyalty_service  # commerce branch
+
+        bonus = loyalty_service.bonus_balance(session, customer_id=customer_id)
+    except (ImportError, AttributeError):
+        pass
+    return cart, bonus
+
+
+def greeting(session: Session, *, customer_id: int, lang: str, public_url: str) -> Content:
+    cfg = get_config(session)
+    customer = session.get(Customer, customer_id)
+    name = escape(customer.full_name or customer.username or "") if customer else ""
+    template = cfg.start_text_en if lang == "en" else cfg.start_text_ru
+    try:
+        text = template.format(name=name)
+    except (KeyError, IndexError, ValueError):
+        text = template
+    cart, bonus = cart_and_bonus(session, customer_id)
+    text += "\n\n" + t("bot.greeting_stats", lang, cart=cart if cart is not None else 0,
+                        bonus=format_money(bonus or 0))
+    return Content(text=text, photo=cfg.start_photo, buttons=main_menu_buttons(lang, public_url))
+
+
+def menu_item(session: Session, *, item: str, customer_id: int, lang: str, public_url: str,
+              bot_username: str) -> Content:
+    cfg = get_config(session)
+    if item == "about":
+        return Content(cfg.about_text_en if lang == "en" else cfg.about_text_ru)
+    if item == "support":
+        if cfg.support_contact:
+            return Content(t("bot.support.text", lang, contact=escape(cfg.support_contact)))
+        return Content(t("bot.support.none", lang))
+    if item == "channel":
+        if cfg.channel_url:
+            return Content(t("bot.channel.text", lang, url=cfg.channel_url),
+                           buttons=[[{"text": t("bot.menu.channel", lang), "url": cfg.channel_url}]])
+        return Content(t("bot.channel.none", lang))
+    if item == "bonuses":
+        _, bonus = cart_and_bonus(session, customer_id)
+        link = f"https://t.me/{bot_username}?start=ref{customer_id}"
+        return Content(t("bot.bonuses.text", lang, balance=format_money(bonus or 0), link=link))
+    if item == "cart":
+        cart, _ = cart_and_bonus(session, customer_id)
+        text = t("bot.cart.summary", lang, count=cart) if cart else t("bot.cart.empty", lang)
+        return Content(text, buttons=[[{"text": t("bot.cart.open", lang), "web_app": f"{public_url}/cart"}]])
+    if item == "orders":
+        return Content(_orders_text(session, customer_id, lang),
+                       buttons=[[{"text": t("bot.orders.open", lang), "web_app": f"{public_url}/orders"}]])
+    if item == "bookings":
+        return Content(t("bot.bookings.text", lang),
+                       buttons=[[{"text": t("bot.bookings.open", lang), "web_app": f"{public_url}/bookings"}]])
+    return Content(t("bot.unknown", lang), buttons=main_menu_buttons(lang, public_url))
+
+
+def _orders_text(session: Session, customer_id: int, lang: str) -> str:
+    try:
+        from smo_app.models.orders import Order  # commerce branch
+    except ImportError:
+        return t("bot.orders.none", lang)
+    rows = session.exec(select(Order).where(Order.customer_id == customer_id).order_by(Order.id.desc()).limit(5)).all()
+    if not rows:
+        return t("bot.orders.none", lang)
+    lines = "\n".join(
+        f"№{getattr(o, 'number', None) or o.id} — {getattr(o, 'status', '')} — {format_money(getattr(o, 'total_minor', 0) or 0)}"
+        for o in rows
+    )
+    return t("bot.orders.list", lang, lines=lines)
+
+
+def product_card(session: Session, *, product_id: int, lang: str, public_url: str) -> Content:
+    """The product's name, price and photo with a button that opens it in the Mini App."""
+    text, photo = t("bot.product.fallback", lang, id=product_id), None
+    try:
+        from smo_app.models.catalog import Product  # commerce branch
+
+        product = session.get(Product, product_id)
+        if product is not None:
+            price = getattr(product, "price_minor", None)
+            text = t("bot.product.card", lang, name=escape(getattr(product, "name", "") or text),
+                     price=format_money(price) if price is not None else "")
+            photo = getattr(product, "photo_url", None) or None
+    except ImportError:
+        pass
+    url = f"{public_url}/product/{product_id}"
+    return Content(text=text, photo=photo, buttons=[[{"text": t("bot.product.open", lang), "web_app": url}]])
+
+
+def reset_ui(session: Session, *, actor: Actor, public_url: str, now: datetime | None = None) -> int:
+    """CO5: queue a fresh main menu to every reachable customer (each in their language). Commits."""
+    require(actor, Perm.broadcasts_manage)
+    now = now or utcnow()
+    stamp = now.strftime("%Y%m%d%H%M%S")
+    count = 0
+    for c in session.exec(select(Customer).where(Customer.telegram_id.is_not(None), Customer.unreachable.is_(False))):
+        row = enqueue_message(session, kind="reset_ui", chat_id=c.telegram_id, customer_id=c.id,
+                              text=t("bot.menu.title", c.language),
+                              buttons=main_menu_buttons(c.language, public_url),
+                              dedupe_key=f"reset:{stamp}:{c.id}")
+        count += row is not None
+    audit.record(session, actor=actor, action="bot.reset_ui", note=f"{count} customers")
+    session.commit()
+    return count

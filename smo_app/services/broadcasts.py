@@ -1,0 +1,257 @@
+"""Broadcasts (CO4): create, preview, start, pause, resume, cancel, progress.
+
+Starting a broadcast materialises one outbox row per recipient (dedupe key
+``bcast:{id}:{customer_id}``) in the same transaction, so a restart never sends twice and never
+forgets anyone; the sidecar's paced sender delivers them and skips rows of paused broadcasts.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import update
+from sqlmodel import Session, func, select
+
+from smo_app.models.base import utcnow
+from smo_app.models.bot import Broadcast, BroadcastStatus, Segment
+from smo_app.models.customer import Customer, CustomerKind
+from smo_app.models.outbox import Outbox, OutboxStatus
+from smo_app.services import audit
+from smo_app.services.actor import Actor
+from smo_app.services.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.outbox import BROADCAST_KIND, enqueue_message
+from smo_app.services.permissions import Perm, require
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+
+
+class BroadcastOut(BaseModel):
+    id: int
+    status: str
+    segment: str
+    segment_days: int | None
+    text: str | None
+    photo: str | None
+    button_text: str | None
+    button_url: str | None
+    total: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class BroadcastProgress(BaseModel):
+    broadcast_id: int
+    status: str
+    total: int
+    sent: int
+    failed: int  # dead letters (gave up after retries)
+    blocked: int  # recipient blocked the bot / deactivated, or skipped on cancel
+    left: int  # still to send (pending, retrying, in flight)
+    eta_seconds: int | None
+
+
+def payload_of(b: Broadcast) -> dict:
+    buttons = [[{"text": b.button_text, "url": b.button_url}]] if b.button_text and b.button_url else None
+    return {"text": b.text, "photo": b.photo, "buttons": buttons}
+
+
+def create_broadcast(
+    session: Session,
+    *,
+    actor: Actor,
+    text: str | None = None,
+    photo: str | None = None,
+    button_text: str | None = None,
+    button_url: str | None = None,
+    segment: str | Segment = Segment.all,
+    segment_days: int | None = None,
+) -> BroadcastOut:
+    require(actor, Perm.broadcasts_manage)
+    text = (text or "").strip() or None
+    photo = (photo or "").strip() or None
+    if not text and not photo:
+        raise ValidationFailed("broadcast.empty", "a broadcast needs text or a photo")
+    if text and len(text) > (MAX_CAPTION if photo else MAX_TEXT):
+        raise ValidationFailed("broadcast.too_long", "text too long", max=MAX_CAPTION if photo else MAX_TEXT)
+    if bool(button_text) != bool(button_url):
+        raise ValidationFailed("broadcast.button_incomplete", "button needs both text and url")
+    if button_url and not button_url.startswith(("https://", "http://", "tg://")):
+        raise ValidationFailed("broadcast.button_url_invalid", "bad button url")
+    try:
+        segment = Segment(segment)
+    except ValueError as exc:
+        raise ValidationFailed("broadcast.segment_invalid", f"unknown segment {segment!r}") from exc
+    if segment == Segment.new and not (segment_days and segment_days > 0):
+        raise ValidationFailed("broadcast.days_required", "segment 'new' needs days > 0")
+    b = Broadcast(
+        created_by_kind=actor.kind, created_by_id=actor.id, text=text, photo=photo,
+        button_text=button_text or None, button_url=button_url or None, segment=segment,
+        segment_days=segment_days if segment == Segment.new else None,
+    )
+    session.add(b)
+    session.flush()
+    audit.record(session, actor=actor, action="broadcast.create", entity="broadcast", entity_id=b.id,
+                 after={"segment": segment, "days": b.segment_days, "photo": bool(photo)})
+    session.commit()
+    return _out(b)
+
+
+def audience_query(segment: str, segment_days: int | None, now: datetime):
+    """Customer ids of a segment: reachable customers with a Telegram chat."""
+    q = select(Customer.id, Customer.telegram_id).where(Customer.telegram_id.is_not(None),
+                                                        Customer.unreachable.is_(False))
+    if segment == Segment.new:
+        q = q.where(Customer.first_seen_at >= now - timedelta(days=segment_days or 0))
+    elif segment == Segment.wholesale:
+        q = q.where(Customer.kind == CustomerKind.wholesale)
+    elif segment == Segment.with_orders:
+        try:
+            from smo_app.models.orders import Order  # commerce branch
+        except ImportError as exc:
+            raise DomainError("broadcast.segment_unavailable", "orders are not available yet") from exc
+        q = q.where(Customer.id.in_(select(Order.customer_id).where(Order.customer_id.is_not(None))))
+    return q.order_by(Customer.id)
+
+
+def start_broadcast(session: Session, *, actor: Actor, broadcast_id: int, now: datetime | None = None) -> BroadcastProgress:
+    require(actor, Perm.broadcasts_manage)
+    now = now or utcnow()
+    b = _get(session, broadcast_id)
+    if b.status != BroadcastStatus.draft:
+        raise DomainError("broadcast.not_draft", f"broadcast {b.id} is {b.status}", status=b.status)
+    payload = payload_of(b)
+    recipients = session.exec(audience_query(b.segment, b.segment_days, now)).all()
+    base = {"parse_mode": "HTML", **{k: v for k, v in payload.items() if v}}
+    session.add_all([
+        Outbox(kind=BROADCAST_KIND, chat_id=chat_id, customer_id=cid, payload=base,
+               dedupe_key=f"bcast:{b.id}:{cid}", broadcast_id=b.id, next_attempt_at=now)
+        for cid, chat_id in recipients
+    ])
+    b.status = BroadcastStatus.running if recipients else BroadcastStatus.finished
+    b.total = len(recipients)
+    b.started_at = now
+    if not recipients:
+        b.finished_at = now
+    session.add(b)
+    audit.record(session, actor=actor, action="broadcast.start", entity="broadcast", entity_id=b.id,
+                 after={"recipients": b.total})
+    session.commit()
+    return _progress(session, b)
+
+
+def pause_broadcast(session: Session, *, actor: Actor, broadcast_id: int) -> BroadcastProgress:
+    return _move(session, actor, broadcast_id, {BroadcastStatus.running}, BroadcastStatus.paused, "pause")
+
+
+def resume_broadcast(session: Session, *, actor: Actor, broadcast_id: int) -> BroadcastProgress:
+    return _move(session, actor, broadcast_id, {BroadcastStatus.paused}, BroadcastStatus.running, "resume")
+
+
+def cancel_broadcast(session: Session, *, actor: Actor, broadcast_id: int) -> BroadcastProgress:
+    return _move(session, actor, broadcast_id,
+                 {BroadcastStatus.draft, BroadcastStatus.running, BroadcastStatus.paused},
+                 BroadcastStatus.cancelled, "cancel")
+
+
+def _move(session, actor, broadcast_id, allowed, target, verb) -> BroadcastProgress:
+    require(actor, Perm.broadcasts_manage)
+    b = _get(session, broadcast_id)
+    if b.status not in allowed:
+        raise DomainError("broadcast.bad_transition", f"cannot {verb} a {b.status} broadcast", status=b.status)
+    # conditional update: a concurrent change (or the sender finishing it) wins cleanly
+    result = session.execute(
+        update(Broadcast).where(Broadcast.id == b.id, Broadcast.status == b.status).values(status=target)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise DomainError("broadcast.bad_transition", "changed meanwhile", status=b.status)
+    if target == BroadcastStatus.cancelled:
+        session.execute(
+            update(Outbox)
+            .where(Outbox.broadcast_id == b.id, Outbox.status.in_([OutboxStatus.pending, OutboxStatus.failed]))
+            .values(status=OutboxStatus.skipped, last_error="broadcast cancelled")
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(update(Broadcast).where(Broadcast.id == b.id).values(finished_at=utcnow())
+                        .execution_options(synchronize_session=False))
+    audit.record(session, actor=actor, action=f"broadcast.{verb}", entity="broadcast", entity_id=b.id,
+                 before={"status": b.status}, after={"status": target})
+    session.commit()
+    return _progress(session, _get(session, broadcast_id))
+
+
+def send_preview(session: Session, *, actor: Actor, broadcast_id: int, chat_id: int) -> None:
+    """Queue the broadcast to ``chat_id`` only (the staff member themself)."""
+    require(actor, Perm.broadcasts_manage)
+    b = _get(session, broadcast_id)
+    p = payload_of(b)
+    enqueue_message(session, kind="broadcast_preview", chat_id=chat_id, text=p["text"], photo=p["photo"],
+                    buttons=p["buttons"], staff_id=actor.id if actor.is_staff else None)
+    session.commit()
+
+
+def list_broadcasts(session: Session, *, actor: Actor, limit: int = 50) -> list[BroadcastOut]:
+    require(actor, Perm.broadcasts_manage)
+    rows = session.exec(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)).all()
+    return [_out(b) for b in rows]
+
+
+def get_broadcast(session: Session, *, actor: Actor, broadcast_id: int) -> BroadcastOut:
+    require(actor, Perm.broadcasts_manage)
+    return _out(_get(session, broadcast_id))
+
+
+def broadcast_progress(session: Session, *, actor: Actor, broadcast_id: int,
+                       rate: float | None = None) -> BroadcastProgress:
+    require(actor, Perm.broadcasts_manage)
+    return _progress(session, _get(session, broadcast_id), rate)
+
+
+def finish_completed(session: Session, *, now: datetime | None = None) -> list[int]:
+    """Mark running broadcasts with nothing left to send as finished (called by the sender). Commits."""
+    now = now or utcnow()
+    waiting = select(Outbox.broadcast_id).where(
+        Outbox.broadcast_id.is_not(None),
+        Outbox.status.in_([OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed]),
+    )
+    ids = list(session.exec(
+        select(Broadcast.id).where(Broadcast.status == BroadcastStatus.running, Broadcast.id.not_in(waiting))
+    ).all())
+    if ids:
+        session.execute(update(Broadcast).where(Broadcast.id.in_(ids), Broadcast.status == BroadcastStatus.running)
+                        .values(status=BroadcastStatus.finished, finished_at=now)
+                        .execution_options(synchronize_session=False))
+    session.commit()
+    return ids
+
+
+def _progress(session: Session, b: Broadcast, rate: float | None = None) -> BroadcastProgress:
+    counts = dict(session.exec(
+        select(Outbox.status, func.count()).where(Outbox.broadcast_id == b.id).group_by(Outbox.status)
+    ).all())
+    left = sum(counts.get(s, 0) for s in (OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed))
+    if rate is None:
+        from smo_app.settings import get_settings
+
+        rate = get_settings().broadcast_rate
+    eta = math.ceil(left / rate) if b.status == BroadcastStatus.running else None
+    return BroadcastProgress(
+        broadcast_id=b.id, status=b.status, total=b.total, sent=counts.get(OutboxStatus.sent, 0),
+        failed=counts.get(OutboxStatus.dead, 0), blocked=counts.get(OutboxStatus.skipped, 0), left=left,
+        eta_seconds=eta,
+    )
+
+
+def _get(session: Session, broadcast_id: int) -> Broadcast:
+    b = session.get(Broadcast, broadcast_id, populate_existing=True)
+    if b is None:
+        raise NotFound("broadcast", broadcast_id)
+    return b
+
+
+def _out(b: Broadcast) -> BroadcastOut:
+    return BroadcastOut.model_validate(b, from_attributes=True)

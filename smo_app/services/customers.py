@@ -1,0 +1,159 @@
+"""Customers from the bot's point of view: /start registration, deep links, inviter binding (CO1)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from smo_app.i18n import normalize_language
+from smo_app.models.base import utcnow
+from smo_app.models.bot import TrackingLink, TrackingVisitor
+from smo_app.models.customer import Customer
+
+_REF = re.compile(r"^ref(\d{1,12})$")
+_PRODUCT = re.compile(r"^p(\d{1,12})$")
+_LINK = re.compile(r"^link_([A-Za-z0-9_-]{1,32})$")
+MAX_INVITER_DEPTH = 1000
+
+
+class CustomerOut(BaseModel):
+    id: int
+    telegram_id: int | None
+    username: str | None
+    full_name: str
+    language: str
+    kind: str
+    inviter_id: int | None
+    unreachable: bool
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+class StartOut(BaseModel):
+    """What /start did: the customer, whether they are new, and what the deep link asked for."""
+
+    customer: CustomerOut
+    is_new: bool
+    inviter_bound: bool = False
+    product_id: int | None = None
+    tracking_code: str | None = None  # a known, active tracking link that was counted
+
+
+def parse_start_param(param: str | None) -> tuple[str, str] | None:
+    """("ref", "12") / ("product", "5") / ("link", "promo") or None for anything else."""
+    if not param:
+        return None
+    for kind, pattern in (("ref", _REF), ("product", _PRODUCT), ("link", _LINK)):
+        m = pattern.match(param.strip())
+        if m:
+            return kind, m.group(1)
+    return None
+
+
+def register_telegram_user(
+    session: Session,
+    *,
+    telegram_id: int,
+    username: str | None,
+    full_name: str,
+    language: str | None,
+    start_param: str | None = None,
+    now: datetime | None = None,
+) -> StartOut:
+    """Create or update the customer of a Telegram user and apply the deep link; one commit."""
+    now = now or utcnow()
+    customer = session.exec(select(Customer).where(Customer.telegram_id == telegram_id)).first()
+    is_new = customer is None
+    if customer is None:
+        customer = Customer(telegram_id=telegram_id, first_seen_at=now)
+    customer.username = (username or None) and username[:64]
+    customer.full_name = (full_name or "").strip()[:128]
+    customer.language = normalize_language(language)
+    customer.last_seen_at = now
+    if customer.unreachable:  # they came back: deliver again
+        customer.unreachable = False
+        customer.unreachable_at = None
+    session.add(customer)
+    try:
+        session.flush()
+    except IntegrityError:  # the same user's /start raced with another: take the winner's row
+        session.rollback()
+        return register_telegram_user(session, telegram_id=telegram_id, username=username, full_name=full_name,
+                                      language=language, start_param=start_param, now=now)
+    result = StartOut(customer=_out(customer), is_new=is_new)
+    parsed = parse_start_param(start_param)
+    if parsed:
+        kind, value = parsed
+        if kind == "ref":
+            result.inviter_bound = bind_inviter(session, customer=customer, inviter_id=int(value))
+        elif kind == "product":
+            result.product_id = int(value)
+        elif kind == "link":
+            if _count_click(session, code=value, customer=customer, is_new=is_new, now=now):
+                result.tracking_code = value
+    session.commit()
+    result.customer = _out(customer)
+    return result
+
+
+def bind_inviter(session: Session, *, customer: Customer, inviter_id: int) -> bool:
+    """Bind ``inviter_id`` as the customer's inviter: only once, never oneself, never a cycle.
+
+    No commit: part of the caller's transaction. True if bound now.
+    """
+    if customer.inviter_id is not None or inviter_id == customer.id:
+        return False
+    inviter = session.get(Customer, inviter_id)
+    if inviter is None:
+        return False
+    # walk up the inviter chain: meeting the customer means binding would close a cycle
+    current, depth = inviter, 0
+    while current.inviter_id is not None and depth < MAX_INVITER_DEPTH:
+        if current.inviter_id == customer.id:
+            return False
+        current = session.get(Customer, current.inviter_id)
+        depth += 1
+        if current is None:
+            break
+    customer.inviter_id = inviter_id
+    session.add(customer)
+    return True
+
+
+def _count_click(session: Session, *, code: str, customer: Customer, is_new: bool, now: datetime) -> bool:
+    link = session.exec(select(TrackingLink).where(TrackingLink.code == code)).first()
+    if link is None or link.archived_at is not None:
+        return False
+    session.execute(
+        update(TrackingLink).where(TrackingLink.id == link.id).values(clicks=TrackingLink.clicks + 1)
+        .execution_options(synchronize_session=False)
+    )
+    seen = session.exec(
+        select(TrackingVisitor.id).where(TrackingVisitor.link_id == link.id,
+                                         TrackingVisitor.telegram_id == customer.telegram_id)
+    ).first()
+    if seen is None:
+        session.add(TrackingVisitor(link_id=link.id, telegram_id=customer.telegram_id, customer_id=customer.id,
+                                    is_new=is_new, first_at=now))
+    return True
+
+
+def get_by_telegram_id(session: Session, telegram_id: int) -> CustomerOut | None:
+    row = session.exec(select(Customer).where(Customer.telegram_id == telegram_id)).first()
+    return _out(row) if row else None
+
+
+def set_language(session: Session, *, telegram_id: int, language: str) -> None:
+    row = session.exec(select(Customer).where(Customer.telegram_id == telegram_id)).first()
+    if row is not None:
+        row.language = normalize_language(language)
+        session.add(row)
+        session.commit()
+
+
+def _out(c: Customer) -> CustomerOut:
+    return CustomerOut.model_validate(c, from_attributes=True)

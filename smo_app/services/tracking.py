@@ -1,0 +1,107 @@
+"""Tracking links (CR4): ``t.me/<bot>?start=link_<code>``; clicks, unique users, conversion, archive."""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlmodel import Session, func, select
+
+from smo_app.models.base import utcnow
+from smo_app.models.bot import TrackingLink, TrackingVisitor
+from smo_app.services import audit
+from smo_app.services.actor import Actor
+from smo_app.services.errors import NotFound, ValidationFailed
+from smo_app.services.permissions import Perm, require
+
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+class TrackingLinkOut(BaseModel):
+    id: int
+    code: str
+    title: str
+    url: str
+    created_at: datetime
+    archived: bool
+    clicks: int
+    unique_users: int
+    new_users: int
+    buyers: int | None  # unique users with an order after their first click; None until orders exist
+    conversion_pct: float | None
+
+
+def link_url(code: str, bot_username: str | None = None) -> str:
+    if bot_username is None:
+        from smo_app.settings import get_settings
+
+        bot_username = get_settings().bot_username
+    return f"https://t.me/{bot_username}?start=link_{code}"
+
+
+def create_link(session: Session, *, actor: Actor, title: str, code: str | None = None) -> TrackingLinkOut:
+    require(actor, Perm.promotions_manage)
+    code = (code or secrets.token_urlsafe(6).replace("-", "").replace("_", "")[:8]).strip()
+    if not _CODE.match(code):
+        raise ValidationFailed("tracking.code_invalid", f"bad code {code!r}")
+    if session.exec(select(TrackingLink.id).where(TrackingLink.code == code)).first() is not None:
+        raise ValidationFailed("tracking.code_taken", f"code {code} taken", code=code)
+    link = TrackingLink(code=code, title=(title or "").strip()[:128])
+    session.add(link)
+    session.flush()
+    audit.record(session, actor=actor, action="tracking.create", entity="tracking_link", entity_id=link.id,
+                 after={"code": code, "title": link.title})
+    session.commit()
+    return _stats(session, link)
+
+
+def archive_link(session: Session, *, actor: Actor, link_id: int) -> TrackingLinkOut:
+    require(actor, Perm.promotions_manage)
+    link = session.get(TrackingLink, link_id)
+    if link is None:
+        raise NotFound("tracking_link", link_id)
+    if link.archived_at is None:
+        link.archived_at = utcnow()
+        session.add(link)
+        audit.record(session, actor=actor, action="tracking.archive", entity="tracking_link", entity_id=link.id)
+        session.commit()
+    return _stats(session, link)
+
+
+def list_links(session: Session, *, actor: Actor, include_archived: bool = False) -> list[TrackingLinkOut]:
+    require(actor, Perm.promotions_manage)
+    query = select(TrackingLink).order_by(TrackingLink.id.desc())
+    if not include_archived:
+        query = query.where(TrackingLink.archived_at.is_(None))
+    return [_stats(session, link) for link in session.exec(query).all()]
+
+
+def _stats(session: Session, link: TrackingLink) -> TrackingLinkOut:
+    unique_users = session.exec(select(func.count()).where(TrackingVisitor.link_id == link.id)).one()
+    new_users = session.exec(
+        select(func.count()).where(TrackingVisitor.link_id == link.id, TrackingVisitor.is_new.is_(True))
+    ).one()
+    buyers = _buyers(session, link.id)
+    conversion = None
+    if buyers is not None:
+        conversion = round(100.0 * buyers / unique_users, 1) if unique_users else 0.0
+    return TrackingLinkOut(
+        id=link.id, code=link.code, title=link.title, url=link_url(link.code), created_at=link.created_at,
+        archived=link.archived_at is not None, clicks=link.clicks, unique_users=unique_users,
+        new_users=new_users, buyers=buyers, conversion_pct=conversion,
+    )
+
+
+def _buyers(session: Session, link_id: int) -> int | None:
+    """Visitors who placed an order after their first click (needs the commerce Order model)."""
+    try:
+        from smo_app.models.orders import Order  # commerce branch
+    except ImportError:
+        return None
+    return session.exec(
+        select(func.count(func.distinct(TrackingVisitor.customer_id)))
+        .select_from(TrackingVisitor)
+        .join(Order, Order.customer_id == TrackingVisitor.customer_id)
+        .where(TrackingVisitor.link_id == link_id, Order.created_at >= TrackingVisitor.first_at)
+    ).one()

@@ -1,0 +1,315 @@
+"""A fake Telegram Bot API server speaking the real JSON, for tests and the benchmark.
+
+* ``/bot<token>/<method>`` answers ``{"ok": true, "result": ...}`` for getMe, getUpdates (queued
+  updates with offsets and long polling), sendMessage, sendPhoto, editMessageText,
+  editMessageReplyMarkup, answerCallbackQuery, setChatMenuButton, setMyCommands, deleteWebhook, …
+* Every call is recorded with a timestamp (``calls``), accepted or not.
+* Limits like Telegram's: ``rate`` sends per second overall, ``chat_rate`` per private chat per
+  second, ``group_per_minute`` per group (chat id < 0); exceeding one answers 429 with
+  ``parameters.retry_after``. Chats in ``blocked`` answer 403 "bot was blocked by the user".
+* In-process: ``FakeTelegram().start()`` runs it on a thread (random port) — ``.base_url``.
+  Standalone: ``python -m tests.fakes.telegram_api --port P --rate N``; control endpoints under
+  ``/_control/`` (calls, block, update, reset, stats) let another process drive and inspect it.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import threading
+import time
+from collections import defaultdict, deque
+from typing import Any
+
+from aiohttp import web
+
+SEND_METHODS = {"sendmessage", "sendphoto", "senddocument", "sendvideo", "sendanimation", "copymessage"}
+
+
+class FakeTelegram:
+    def __init__(self, *, rate: float | None = 30, chat_rate: float | None = 1, group_per_minute: int | None = 20,
+                 latency: float = 0.0) -> None:
+        self.rate = rate
+        self.chat_rate = chat_rate
+        self.group_per_minute = group_per_minute
+        self.latency = latency
+        self.calls: list[dict[str, Any]] = []
+        self.blocked: set[int] = set()
+        self.fail_chats: dict[int, int] = {}  # chat id -> number of 500s to answer before succeeding
+        self.updates: list[dict[str, Any]] = []
+        self._next_update_id = 1
+        self._message_id = 0
+        self._global: deque[float] = deque()
+        self._per_chat: dict[int, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._updates_event: asyncio.Event | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self.port: int | None = None
+
+    # ---- inspection helpers -------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def sent(self, chat_id: int | None = None) -> list[dict[str, Any]]:
+        """Accepted send* calls (optionally to one chat)."""
+        with self._lock:
+            return [c for c in self.calls if c["method"].lower() in SEND_METHODS and c["status"] == 200
+                    and (chat_id is None or c["chat_id"] == chat_id)]
+
+    def calls_of(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [c for c in self.calls if c["method"].lower() == method.lower()]
+
+    def count_status(self, status: int) -> int:
+        with self._lock:
+            return sum(1 for c in self.calls if c["status"] == status)
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        with self._lock:
+            update = dict(update)
+            update["update_id"] = self._next_update_id
+            self._next_update_id += 1
+            self.updates.append(update)
+        if self._loop and self._updates_event:
+            self._loop.call_soon_threadsafe(self._updates_event.set)
+        return update["update_id"]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self._global.clear()
+            self._per_chat.clear()
+
+    # ---- server -------------------------------------------------------------------------------
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/_control/calls", self._ctl_calls)
+        app.router.add_get("/_control/stats", self._ctl_stats)
+        app.router.add_post("/_control/block", self._ctl_block)
+        app.router.add_post("/_control/update", self._ctl_update)
+        app.router.add_post("/_control/reset", self._ctl_reset)
+        return app
+
+    async def _serve(self, host: str, port: int, ready: threading.Event | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._updates_event = asyncio.Event()
+        self._runner = web.AppRunner(self.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - the bound random port
+        if ready:
+            ready.set()
+
+    def start(self) -> "FakeTelegram":
+        ready = threading.Event()
+        loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(self._serve("127.0.0.1", 0, ready))
+            loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="fake-telegram", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+        fut = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)
+        try:
+            fut.result(5)
+        except Exception:  # noqa: BLE001 - best effort at teardown
+            pass
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread:
+            self._thread.join(5)
+
+    # ---- Bot API ------------------------------------------------------------------------------
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                form = await request.post()
+                for key, value in form.items():
+                    params[key] = value if isinstance(value, str) else "<file>"
+        for key, value in list(params.items()):
+            if isinstance(value, str) and value[:1] in "{[":
+                try:
+                    params[key] = json.loads(value)
+                except ValueError:
+                    pass
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        now = time.monotonic()
+        chat_id = _int(params.get("chat_id"))
+        record = {"method": method, "params": params, "ts": time.time(), "mono": now, "chat_id": chat_id, "status": 200}
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        lower = method.lower()
+        if lower == "getupdates":
+            return await self._get_updates(params, record)
+        with self._lock:
+            self.calls.append(record)
+            if lower in SEND_METHODS:
+                if chat_id in self.blocked:
+                    record["status"] = 403
+                    return _error(403, "Forbidden: bot was blocked by the user")
+                if self.fail_chats.get(chat_id, 0) > 0:
+                    self.fail_chats[chat_id] -= 1
+                    record["status"] = 500
+                    return _error(500, "Internal Server Error")
+                retry = self._limit(chat_id, now)
+                if retry:
+                    record["status"] = 429
+                    return _error(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+                self._global.append(now)
+                self._per_chat[chat_id].append(now)
+                self._message_id += 1
+                return _ok(self._message(method, params, chat_id, self._message_id))
+        if lower == "getme":
+            return _ok({"id": 4242, "is_bot": True, "first_name": "Fake Shop", "username": "smo_demo_bot",
+                        "can_join_groups": True, "can_read_all_group_messages": False,
+                        "supports_inline_queries": False})
+        if lower in ("editmessagetext", "editmessagecaption", "editmessagereplymarkup"):
+            return _ok(self._message(method, params, chat_id, _int(params.get("message_id")) or 1))
+        return _ok(True)
+
+    def _limit(self, chat_id: int | None, now: float) -> int:
+        """Seconds to wait if sending now would break a limit, else 0 (caller holds the lock)."""
+        waits = []
+        if self.rate:
+            window = self._global
+            while window and window[0] <= now - 1.0:
+                window.popleft()
+            if len(window) >= self.rate:
+                waits.append(window[len(window) - int(self.rate)] + 1.0 - now)
+        if chat_id is not None:
+            is_group = chat_id < 0
+            limit, span = ((self.group_per_minute, 60.0) if is_group else (self.chat_rate, 1.0))
+            if limit:
+                window = self._per_chat[chat_id]
+                while window and window[0] <= now - span:
+                    window.popleft()
+                if len(window) >= limit:
+                    waits.append(window[len(window) - int(limit)] + span - now)
+        if not waits:
+            return 0
+        return max(1, math.ceil(max(waits)))
+
+    def _message(self, method: str, params: dict[str, Any], chat_id: int | None, message_id: int) -> dict[str, Any]:
+        chat_type = "group" if (chat_id or 0) < 0 else "private"
+        msg: dict[str, Any] = {"message_id": message_id, "date": int(time.time()),
+                               "chat": {"id": chat_id or 0, "type": chat_type},
+                               "from": {"id": 4242, "is_bot": True, "first_name": "Fake Shop"}}
+        if "text" in params:
+            msg["text"] = params["text"]
+        if method.lower() == "sendphoto":
+            msg["photo"] = [{"file_id": "ph1", "file_unique_id": "u1", "width": 1, "height": 1}]
+            if "caption" in params:
+                msg["caption"] = params["caption"]
+        return msg
+
+    async def _get_updates(self, params: dict[str, Any], record: dict[str, Any]) -> web.Response:
+        offset = _int(params.get("offset")) or 0
+        timeout = min(float(params.get("timeout") or 0), 2.0)
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if offset:
+                    self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                ready = list(self.updates)
+                self._updates_event.clear()
+            if ready or time.monotonic() >= deadline:
+                return _ok(ready[:100])
+            try:
+                await asyncio.wait_for(self._updates_event.wait(), max(0.01, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                pass
+
+    # ---- control endpoints (standalone mode) ---------------------------------------------------
+    async def _ctl_calls(self, request: web.Request) -> web.Response:
+        sends_only = request.query.get("sends") == "1"
+        with self._lock:
+            calls = [
+                {k: c[k] for k in ("method", "ts", "chat_id", "status")} | {"text": c["params"].get("text") or c["params"].get("caption")}
+                for c in self.calls if not sends_only or c["method"].lower() in SEND_METHODS
+            ]
+        return web.json_response(calls)
+
+    async def _ctl_stats(self, _request: web.Request) -> web.Response:
+        with self._lock:
+            sends = [c for c in self.calls if c["method"].lower() in SEND_METHODS]
+            ok = [c for c in sends if c["status"] == 200]
+            stats = {"sends": len(sends), "ok": len(ok), "429": sum(c["status"] == 429 for c in sends),
+                     "403": sum(c["status"] == 403 for c in sends),
+                     "first_ok": ok[0]["mono"] if ok else None, "last_ok": ok[-1]["mono"] if ok else None}
+        return web.json_response(stats)
+
+    async def _ctl_block(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.blocked.update(int(c) for c in body.get("chat_ids", []))
+        return web.json_response({"ok": True})
+
+    async def _ctl_update(self, request: web.Request) -> web.Response:
+        return web.json_response({"update_id": self.push_update(await request.json())})
+
+    async def _ctl_reset(self, _request: web.Request) -> web.Response:
+        self.reset()
+        return web.json_response({"ok": True})
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=code)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="fake Telegram Bot API")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--rate", type=float, default=30)
+    parser.add_argument("--chat-rate", type=float, default=1)
+    parser.add_argument("--group-per-minute", type=int, default=20)
+    parser.add_argument("--latency", type=float, default=0.0)
+    args = parser.parse_args()
+    fake = FakeTelegram(rate=args.rate or None, chat_rate=args.chat_rate or None,
+                        group_per_minute=args.group_per_minute or None, latency=args.latency)
+
+    async def run() -> None:
+        await fake._serve("127.0.0.1", args.port)  # noqa: SLF001
+        print(f"PORT {fake.port}", flush=True)
+        await asyncio.Event().wait()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
