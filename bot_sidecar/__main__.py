@@ -1,30 +1,94 @@
-"""``python -m bot_sidecar``: the Telegram bot process (minimal start; see issue #4 for the full one)."""
+"""``python -m bot_sidecar``: the Telegram bot process (ARCHITECTURE.md rule 7).
+
+Migrates the database, starts the scheduler, and — with SMO_BOT_TOKEN — long polling and the paced
+outbox sender. Without a token it runs OFFLINE: jobs still run, messages wait in the outbox.
+"""
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
+import uuid
+from collections.abc import Callable
 
-from smo_app.settings import get_settings
+from sqlmodel import Session
+
+from smo_app.settings import Settings, get_settings
 
 log = logging.getLogger("bot_sidecar")
 
 
-async def _idle_offline(stop: asyncio.Event) -> None:
-    log.warning("SMO_BOT_TOKEN is not set: the bot runs OFFLINE; messages wait in the outbox")
-    await stop.wait()
+def instance_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+async def run(settings: Settings, stop: asyncio.Event, *, session_factory: Callable[[], Session] | None = None,
+              holder: str | None = None, lease_ttl: float | None = None, with_scheduler: bool = True) -> None:
+    from bot_sidecar.scheduler import Jobs, create_scheduler
+    from smo_app.db import new_session
+
+    if session_factory is None:
+        def session_factory() -> Session:
+            return new_session(settings.database_url)
+    holder = holder or instance_id()
+    scheduler = None
+    if with_scheduler:
+        scheduler = create_scheduler(Jobs(settings, session_factory, holder=holder))
+        scheduler.start()
+    try:
+        if settings.bot_token is None:
+            log.warning("SMO_BOT_TOKEN is not set: the bot runs OFFLINE; messages wait in the outbox "
+                        "(visible in the backoffice) and go out once a token is set")
+            await stop.wait()
+            return
+        await _run_online(settings, stop, session_factory, holder, lease_ttl)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+async def _run_online(settings, stop, session_factory, holder, lease_ttl) -> None:
+    from bot_sidecar.dispatcher import create_dispatcher
+    from bot_sidecar.outbox import OutboxSender
+    from bot_sidecar.telegram import make_bot
+
+    bot = make_bot(settings)
+    dp = create_dispatcher(settings, session_factory=session_factory)
+    ttl = lease_ttl or float(os.environ.get("SMO_OUTBOX_LEASE_SECONDS", "15"))
+    sender = OutboxSender(bot, session_factory, rate=settings.broadcast_rate, holder=holder, lease_ttl=ttl)
+    sender_task = asyncio.create_task(sender.run(stop), name="outbox-sender")
+    polling = asyncio.create_task(
+        dp.start_polling(bot, handle_signals=False, close_bot_session=False, handle_as_tasks=False,
+                         polling_timeout=10), name="polling")
+    log.info("bot sidecar %s online (API %s)", holder, settings.telegram_api_base or "api.telegram.org")
+    try:
+        await stop.wait()
+    finally:
+        try:
+            await dp.stop_polling()
+        except RuntimeError:
+            pass
+        await asyncio.gather(sender_task, return_exceptions=True)
+        polling.cancel()
+        await asyncio.gather(polling, return_exceptions=True)
+        await bot.session.close()
 
 
 def main() -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s [%(name)s] %(message)s")
+    from smo_app import migrations
+
+    migrations.upgrade(settings.database_url)
     stop = asyncio.Event()
 
     async def runner() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await _idle_offline(stop)
+        await run(settings, stop)
 
     asyncio.run(runner())
 

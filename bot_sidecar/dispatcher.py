@@ -25,5 +25,6 @@ def create_dispatcher(settings: Settings, *, session_factory: Callable[[], Sessi
     dp["session_factory"] = session_factory
     dp.update.outer_middleware(ErrorReportingMiddleware(session_factory))
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
-    dp.include_routers(start.router, staff.router, menu.router, menu.fallback_router)
+    dp.include_routers(start.build_router(), staff.build_router(), menu.build_router(),
+                       menu.build_fallback_router())
     return dp

@@ -12,10 +12,6 @@ from smo_app.services import bot_content, customers
 from smo_app.services.bot_content import Content
 from smo_app.settings import Settings
 
-router = Router(name="menu")
-fallback_router = Router(name="fallback")
-
-
 def _customer_id(session: Session, user) -> int:
     known = customers.get_by_telegram_id(session, user.id)
     if known is not None:
@@ -24,7 +20,6 @@ def _customer_id(session: Session, user) -> int:
                                             full_name=user.full_name, language=user.language_code).customer.id
 
 
-@router.message(Command("menu"))
 async def show_menu(message: Message, bot: Bot, lang: str, settings: Settings) -> None:
     from smo_app.i18n import t
 
@@ -32,7 +27,6 @@ async def show_menu(message: Message, bot: Bot, lang: str, settings: Settings) -
                                                      buttons=bot_content.main_menu_buttons(lang, settings.public_url)))
 
 
-@router.callback_query(MenuCB.filter(F.item.in_(bot_content.MENU_ITEMS)))
 async def menu_item(query: CallbackQuery, callback_data: MenuCB, bot: Bot, session: Session, lang: str,
                     settings: Settings) -> None:
     content = bot_content.menu_item(session, item=callback_data.item, customer_id=_customer_id(session, query.from_user),
@@ -41,9 +35,22 @@ async def menu_item(query: CallbackQuery, callback_data: MenuCB, bot: Bot, sessi
     await send_content(bot, query.from_user.id, content)
 
 
-@fallback_router.message(F.chat.type == "private")
 async def unknown(message: Message, bot: Bot, lang: str, settings: Settings) -> None:
     from smo_app.i18n import t
 
     await send_content(bot, message.chat.id, Content(t("bot.unknown", lang),
                                                      buttons=bot_content.main_menu_buttons(lang, settings.public_url)))
+
+
+def build_router() -> Router:
+    router = Router(name="menu")
+    router.message.register(show_menu, Command("menu"))
+    router.callback_query.register(menu_item, MenuCB.filter(F.item.in_(bot_content.MENU_ITEMS)))
+    return router
+
+
+def build_fallback_router() -> Router:
+    """Last: any other private message shows the menu."""
+    router = Router(name="fallback")
+    router.message.register(unknown, F.chat.type == "private")
+    return router

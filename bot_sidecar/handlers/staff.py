@@ -18,9 +18,6 @@ from smo_app.services.actor import Actor
 from smo_app.services.permissions import Perm, can
 from smo_app.settings import Settings
 
-router = Router(name="staff")
-
-
 class StaffFilter(BaseFilter):
     """Passes for active staff (linked by Telegram id) holding ``perm``."""
 
@@ -29,10 +26,6 @@ class StaffFilter(BaseFilter):
 
     async def __call__(self, event: TelegramObject, actor: Actor | None = None, **_: Any) -> bool:
         return actor is not None and can(actor, self.perm)
-
-
-router.message.filter(StaffFilter(Perm.broadcasts_manage))
-router.callback_query.filter(StaffFilter(Perm.broadcasts_manage))
 
 
 def progress_text(p: broadcast_service.BroadcastProgress, lang: str) -> str:
@@ -52,8 +45,6 @@ def _parse_segment(args: str) -> tuple[str, int | None, str]:
     return "all", None, args
 
 
-@router.message(Command("broadcast"), F.photo)
-@router.message(Command("broadcast"))
 async def new_broadcast(message: Message, command: CommandObject, bot: Bot, session: Session, actor: Actor,
                         lang: str) -> None:
     args = (command.args or "").strip()
@@ -69,7 +60,6 @@ async def new_broadcast(message: Message, command: CommandObject, bot: Bot, sess
                          reply_markup=broadcast_controls(b.id, b.status, lang))
 
 
-@router.callback_query(BroadcastCB.filter())
 async def control(query: CallbackQuery, callback_data: BroadcastCB, session: Session, actor: Actor, lang: str) -> None:
     ops = {"start": broadcast_service.start_broadcast, "pause": broadcast_service.pause_broadcast,
            "resume": broadcast_service.resume_broadcast, "cancel": broadcast_service.cancel_broadcast,
@@ -81,7 +71,6 @@ async def control(query: CallbackQuery, callback_data: BroadcastCB, session: Ses
                                       reply_markup=broadcast_controls(progress.broadcast_id, progress.status, lang))
 
 
-@router.message(Command("reset_ui"))
 async def reset_ui(message: Message, bot: Bot, session: Session, actor: Actor, lang: str, settings: Settings) -> None:
     await bot.set_chat_menu_button(menu_button=MenuButtonWebApp(text=t("bot.menu.shop", lang),
                                                                 web_app=WebAppInfo(url=settings.public_url)))
@@ -91,3 +80,14 @@ async def reset_ui(message: Message, bot: Bot, session: Session, actor: Actor, l
                                   language_code=code)
     count = bot_content.reset_ui(session, actor=actor, public_url=settings.public_url)
     await message.answer(t("bot.reset_ui.done", lang, count=count), parse_mode=None)
+
+
+def build_router() -> Router:
+    """Staff-only as a whole: the filter sits on the router, not on each handler."""
+    router = Router(name="staff")
+    router.message.filter(StaffFilter(Perm.broadcasts_manage))
+    router.callback_query.filter(StaffFilter(Perm.broadcasts_manage))
+    router.message.register(new_broadcast, Command("broadcast"))
+    router.callback_query.register(control, BroadcastCB.filter())
+    router.message.register(reset_ui, Command("reset_ui"))
+    return router

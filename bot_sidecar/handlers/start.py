@@ -10,10 +10,6 @@ from bot_sidecar.telegram import send_content
 from smo_app.services import bot_content, customers
 from smo_app.settings import Settings
 
-router = Router(name="start")
-
-
-@router.message(CommandStart())
 async def start(message: Message, command: CommandObject, bot: Bot, session: Session, settings: Settings) -> None:
     user = message.from_user
     result = customers.register_telegram_user(
@@ -26,3 +22,9 @@ async def start(message: Message, command: CommandObject, bot: Bot, session: Ses
     if result.product_id is not None:
         await send_content(bot, message.chat.id, bot_content.product_card(
             session, product_id=result.product_id, lang=lang, public_url=settings.public_url))
+
+
+def build_router() -> Router:
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    return router

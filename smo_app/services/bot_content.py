@@ -22,6 +22,21 @@ from smo_app.services.outbox import enqueue_message
 from smo_app.services.permissions import Perm, require
 from smo_app.services.shop_config import get_config
 
+def _ends_read(fn):
+    """Readers end their transaction: on SQLite every transaction takes the write lock (BEGIN
+    IMMEDIATE), and the bot awaits the network right after reading."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(session: Session, *args, **kwargs):
+        try:
+            return fn(session, *args, **kwargs)
+        finally:
+            session.rollback()
+
+    return wrapper
+
+
 MENU_ITEMS = ("orders", "cart", "bonuses", "bookings", "support", "channel", "about")
 
 
@@ -45,6 +60,7 @@ def main_menu_buttons(lang: str, public_url: str) -> list[list[dict[str, str]]]:
     ]
 
 
+@_ends_read
 def cart_and_bonus(session: Session, customer_id: int) -> tuple[int | None, int | None]:
     """(items in the open cart, bonus balance in minor units); None where commerce is absent."""
     cart = bonus = None
@@ -63,6 +79,7 @@ def cart_and_bonus(session: Session, customer_id: int) -> tuple[int | None, int 
     return cart, bonus
 
 
+@_ends_read
 def greeting(session: Session, *, customer_id: int, lang: str, public_url: str) -> Content:
     cfg = get_config(session)
     customer = session.get(Customer, customer_id)
@@ -78,6 +95,7 @@ def greeting(session: Session, *, customer_id: int, lang: str, public_url: str) 
     return Content(text=text, photo=cfg.start_photo, buttons=main_menu_buttons(lang, public_url))
 
 
+@_ends_read
 def menu_item(session: Session, *, item: str, customer_id: int, lang: str, public_url: str,
               bot_username: str) -> Content:
     cfg = get_config(session)
@@ -124,6 +142,7 @@ def _orders_text(session: Session, customer_id: int, lang: str) -> str:
     return t("bot.orders.list", lang, lines=lines)
 
 
+@_ends_read
 def product_card(session: Session, *, product_id: int, lang: str, public_url: str) -> Content:
     """The product's name, price and photo with a button that opens it in the Mini App."""
     text, photo = t("bot.product.fallback", lang, id=product_id), None

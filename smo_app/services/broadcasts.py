@@ -197,7 +197,9 @@ def send_preview(session: Session, *, actor: Actor, broadcast_id: int, chat_id: 
 def list_broadcasts(session: Session, *, actor: Actor, limit: int = 50) -> list[BroadcastOut]:
     require(actor, Perm.broadcasts_manage)
     rows = session.exec(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)).all()
-    return [_out(b) for b in rows]
+    out = [_out(b) for b in rows]
+    session.rollback()
+    return out
 
 
 def get_broadcast(session: Session, *, actor: Actor, broadcast_id: int) -> BroadcastOut:
@@ -239,11 +241,13 @@ def _progress(session: Session, b: Broadcast, rate: float | None = None) -> Broa
 
         rate = get_settings().broadcast_rate
     eta = math.ceil(left / rate) if b.status == BroadcastStatus.running else None
-    return BroadcastProgress(
+    out = BroadcastProgress(
         broadcast_id=b.id, status=b.status, total=b.total, sent=counts.get(OutboxStatus.sent, 0),
         failed=counts.get(OutboxStatus.dead, 0), blocked=counts.get(OutboxStatus.skipped, 0), left=left,
         eta_seconds=eta,
     )
+    session.rollback()  # end the read (SQLite: every transaction holds the write lock)
+    return out
 
 
 def _get(session: Session, broadcast_id: int) -> Broadcast:

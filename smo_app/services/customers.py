@@ -144,7 +144,9 @@ def _count_click(session: Session, *, code: str, customer: Customer, is_new: boo
 
 def get_by_telegram_id(session: Session, telegram_id: int) -> CustomerOut | None:
     row = session.exec(select(Customer).where(Customer.telegram_id == telegram_id)).first()
-    return _out(row) if row else None
+    out = _out(row) if row else None
+    session.rollback()
+    return out
 
 
 def set_language(session: Session, *, telegram_id: int, language: str) -> None:

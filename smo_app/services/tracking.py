@@ -53,7 +53,7 @@ def create_link(session: Session, *, actor: Actor, title: str, code: str | None 
     audit.record(session, actor=actor, action="tracking.create", entity="tracking_link", entity_id=link.id,
                  after={"code": code, "title": link.title})
     session.commit()
-    return _stats(session, link)
+    return _stats_and_end(session, link)
 
 
 def archive_link(session: Session, *, actor: Actor, link_id: int) -> TrackingLinkOut:
@@ -66,7 +66,7 @@ def archive_link(session: Session, *, actor: Actor, link_id: int) -> TrackingLin
         session.add(link)
         audit.record(session, actor=actor, action="tracking.archive", entity="tracking_link", entity_id=link.id)
         session.commit()
-    return _stats(session, link)
+    return _stats_and_end(session, link)
 
 
 def list_links(session: Session, *, actor: Actor, include_archived: bool = False) -> list[TrackingLinkOut]:
@@ -74,7 +74,16 @@ def list_links(session: Session, *, actor: Actor, include_archived: bool = False
     query = select(TrackingLink).order_by(TrackingLink.id.desc())
     if not include_archived:
         query = query.where(TrackingLink.archived_at.is_(None))
-    return [_stats(session, link) for link in session.exec(query).all()]
+    out = [_stats(session, link) for link in session.exec(query).all()]
+    session.rollback()
+    return out
+
+
+def _stats_and_end(session: Session, link: TrackingLink) -> TrackingLinkOut:
+    try:
+        return _stats(session, link)
+    finally:
+        session.rollback()
 
 
 def _stats(session: Session, link: TrackingLink) -> TrackingLinkOut:

@@ -1,0 +1,88 @@
+"""APScheduler jobs of the sidecar. Each job takes a lease first (two sidecars: one runs it) and is
+idempotent on its own (conditional updates + outbox dedupe keys), so a rerun sends nothing twice.
+
+* auto_cancel     every minute: smo_app.services.orders.auto_cancel_unpaid (commerce)
+* abandoned_carts every 10 minutes: reminders 24 h after the last cart change, 10:00–21:00 only
+* daily_summary   21:05 shop time: summary for owners/admins
+Back-in-stock notices are queued by the commerce services; the outbox sender delivers them.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlmodel import Session
+
+from smo_app.models.base import utcnow
+from smo_app.services import leases, reminders
+from smo_app.settings import Settings
+
+log = logging.getLogger("bot_sidecar.scheduler")
+
+
+class Jobs:
+    """The job bodies, callable directly in tests with an injected clock."""
+
+    def __init__(self, settings: Settings, session_factory: Callable[[], Session], *, holder: str,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.settings = settings
+        self.session_factory = session_factory
+        self.holder = holder
+        self.clock = clock
+
+    def _leased(self, name: str, ttl: float, body: Callable[[Session, datetime], object]):
+        now = self.clock()
+        with self.session_factory() as session:
+            if not leases.acquire(session, name=f"job:{name}", holder=self.holder, ttl_seconds=ttl, now=now):
+                log.debug("job %s: another sidecar holds the lease", name)
+                return None
+            return body(session, now)
+
+    def auto_cancel(self) -> list[int] | None:
+        try:
+            from smo_app.services.orders import auto_cancel_unpaid  # commerce branch
+        except ImportError:
+            return None
+        from smo_app.services.actor import Actor
+
+        def body(session: Session, now: datetime):
+            ids = auto_cancel_unpaid(session, now=now, actor=Actor.system("auto-cancel"))
+            if ids:
+                log.info("auto-cancelled unpaid orders %s", ids)
+            return ids
+
+        return self._leased("auto_cancel", 50, body)
+
+    def abandoned_carts(self) -> list[int] | None:
+        return self._leased("abandoned_carts", 540, lambda s, now: reminders.abandoned_cart_reminders(
+            s, tz=self.settings.tz, public_url=self.settings.public_url, now=now))
+
+    def daily_summary(self) -> int | None:
+        def body(session: Session, now: datetime):
+            return reminders.daily_summary(session, day=now.astimezone(self.settings.tz).date(), tz=self.settings.tz)
+
+        return self._leased("daily_summary", 3000, body)
+
+
+def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
+    tz = jobs.settings.tz
+    scheduler = AsyncIOScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
+                                                            "misfire_grace_time": 300})
+    first = datetime.now(tz) + timedelta(seconds=5)
+    scheduler.add_job(_safe(jobs.auto_cancel), "interval", minutes=1, id="auto_cancel", next_run_time=first)
+    scheduler.add_job(_safe(jobs.abandoned_carts), "interval", minutes=10, id="abandoned_carts", next_run_time=first)
+    scheduler.add_job(_safe(jobs.daily_summary), "cron", hour=21, minute=5, id="daily_summary")
+    return scheduler
+
+
+def _safe(fn: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 - a failing job is logged; the next run tries again
+            log.exception("scheduled job %s failed", fn.__name__)
+
+    run.__name__ = fn.__name__
+    return run
