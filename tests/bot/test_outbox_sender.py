@@ -1,0 +1,226 @@
+"""The paced outbox sender against the fake Bot API: delivery, pacing, 429, 403, retries, leases."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlmodel import Session, select
+
+from bot_sidecar.outbox import LEASE_NAME, Pacer
+from smo_app.models.base import utcnow
+from smo_app.models.customer import Customer
+from smo_app.models.outbox import Outbox, OutboxStatus
+from smo_app.services import leases
+from smo_app.services import outbox as outbox_service
+from tests.bot.sender_support import count, nothing_waiting, run_senders
+from tests.factories import make_customer
+
+
+def _queue(session, chat_ids, **kw):
+    for n, chat in enumerate(chat_ids):
+        outbox_service.enqueue_message(session, kind="test", chat_id=chat, text=f"msg {n} to {chat}", **kw)
+    session.commit()
+    session.rollback()
+
+
+def test_delivers_text_photo_and_buttons_and_marks_sent(settings, session_factory, session, engine, fake_tg):
+    # given a text message with buttons and a photo with a caption in the outbox
+    outbox_service.enqueue_message(session, kind="t", chat_id=11, text="<b>Hi</b>",
+                                   buttons=[[{"text": "Site", "url": "https://x.example"},
+                                             {"text": "App", "web_app": "https://shop.example"}],
+                                            [{"text": "Cb", "callback_data": "m:about"}]])
+    outbox_service.enqueue_message(session, kind="t", chat_id=12, text="caption", photo="https://img.example/1.jpg")
+    session.commit()
+    session.rollback()
+    # when the sender runs
+    run_senders(settings, session_factory, until=nothing_waiting(engine))
+    # then both went out in the real shape and are marked sent with the Telegram message id
+    msg = fake_tg.sent(11)[0]
+    assert msg["method"] == "sendMessage" and msg["params"]["parse_mode"] == "HTML"
+    rows = msg["params"]["reply_markup"]["inline_keyboard"]
+    assert rows[0][0]["url"] == "https://x.example" and rows[0][1]["web_app"]["url"] == "https://shop.example"
+    assert rows[1][0]["callback_data"] == "m:about"
+    photo = fake_tg.sent(12)[0]
+    assert photo["method"] == "sendPhoto" and photo["params"]["caption"] == "caption"
+    sent = session.exec(select(Outbox).order_by(Outbox.id)).all()
+    assert [r.status for r in sent] == ["sent", "sent"] and all(r.telegram_message_id for r in sent)
+
+
+def test_one_message_per_second_per_chat(settings, session_factory, sqlite_engine, fake_tg):
+    # given a server enforcing 1 msg/s per chat and three messages to one chat
+    fake_tg.chat_rate = 1
+    with Session(sqlite_engine) as s:
+        _queue(s, [21, 21, 21, 22])
+    factory = lambda: Session(sqlite_engine, expire_on_commit=False)  # noqa: E731
+    # when the sender delivers them
+    run_senders(settings, factory, until=nothing_waiting(sqlite_engine))
+    # then they are ≥ 1 s apart, none was refused, and the other chat was not held up
+    times = [c["mono"] for c in fake_tg.sent(21)]
+    assert len(times) == 3 and all(b - a >= 1.0 for a, b in zip(times, times[1:]))
+    assert fake_tg.count_status(429) == 0
+    assert fake_tg.sent(22)[0]["mono"] < times[1]
+
+
+def test_global_rate_is_respected(settings, session_factory, sqlite_engine, fake_tg):
+    # given a server allowing 10 msg/s overall and a sender set to the same rate
+    fake_tg.rate = 10
+    with Session(sqlite_engine) as s:
+        _queue(s, range(1000, 1025))
+    factory = lambda: Session(sqlite_engine, expire_on_commit=False)  # noqa: E731
+    # when 25 messages go out
+    run_senders(settings, factory, until=nothing_waiting(sqlite_engine), rate=10)
+    # then no 429 happened and no 1-second window holds more than 10
+    times = sorted(c["mono"] for c in fake_tg.sent())
+    assert len(times) == 25 and fake_tg.count_status(429) == 0
+    assert max(sum(1 for t in times if start <= t < start + 1.0) for start in times) <= 10
+
+
+def test_429_pauses_all_sending_for_full_retry_after(settings, session_factory, sqlite_engine, fake_tg):
+    # given a server limited to 3 msg/s and a sender that believes it may send 30
+    fake_tg.rate = 3
+    with Session(sqlite_engine) as s:
+        _queue(s, range(2000, 2008))
+    factory = lambda: Session(sqlite_engine, expire_on_commit=False)  # noqa: E731
+    # when it sends
+    [sender] = run_senders(settings, factory, until=nothing_waiting(sqlite_engine), rate=30)
+    # then it got 429s, and after each one nothing was sent until retry_after had fully passed
+    refused = [c for c in fake_tg.calls if c["status"] == 429]
+    assert refused and sender.stats["retry_after"] == len(refused)
+    for r in refused:
+        retry_after = 1  # the fake answers ceil(seconds until the window frees) = 1 here
+        later = [c for c in fake_tg.calls if c["mono"] > r["mono"] and c["method"] == "sendMessage"]
+        assert later and later[0]["mono"] - r["mono"] >= retry_after
+    # and every message arrived exactly once
+    assert sorted(Counter(c["chat_id"] for c in fake_tg.sent()).values()) == [1] * 8
+
+
+def test_403_marks_customer_unreachable_and_stops_sending(settings, session_factory, session, engine, fake_tg):
+    # given a customer who blocked the bot, with two messages waiting, and another customer
+    blocked = make_customer(session)
+    other = make_customer(session)
+    fake_tg.blocked.add(blocked.telegram_id)
+    for c in (blocked, blocked, other):
+        outbox_service.enqueue_to_customer(session, customer=c, kind="t", text="hello")
+    session.commit()
+    session.rollback()
+    # when the sender runs
+    run_senders(settings, session_factory, until=nothing_waiting(engine))
+    # then one attempt hit the 403, the customer is unreachable, both rows are skipped
+    assert len([c for c in fake_tg.calls if c["chat_id"] == blocked.telegram_id]) == 1
+    session.expire_all()
+    assert session.get(Customer, blocked.id).unreachable is True
+    statuses = Counter((r.customer_id, r.status) for r in session.exec(select(Outbox)).all())
+    assert statuses == {(blocked.id, "skipped"): 2, (other.id, "sent"): 1}
+    session.rollback()
+    # and later messages to them are not even queued
+    assert outbox_service.enqueue_to_customer(session, customer=session.get(Customer, blocked.id),
+                                              kind="t", text="again") is None
+
+
+def test_other_failures_retry_with_backoff_then_dead_letter(settings, session_factory, sqlite_engine, fake_tg,
+                                                           monkeypatch):
+    # given quick backoff, a chat that fails twice then works, and a chat that always fails
+    monkeypatch.setattr(outbox_service, "BACKOFF_SECONDS", (0.2, 0.2, 0.2, 0.2, 0.2))
+    fake_tg.fail_chats.update({31: 2, 32: 100})
+    with Session(sqlite_engine) as s:
+        _queue(s, [31, 32])
+    factory = lambda: Session(sqlite_engine, expire_on_commit=False)  # noqa: E731
+    # when the sender runs
+    run_senders(settings, factory, until=nothing_waiting(sqlite_engine), timeout=30)
+    # then the first is sent on its third attempt, the second is dead with the reason
+    with Session(sqlite_engine) as s:
+        ok, dead = s.exec(select(Outbox).order_by(Outbox.id)).all()
+    assert (ok.status, ok.attempts) == ("sent", 3)
+    assert (dead.status, dead.attempts) == ("dead", outbox_service.MAX_ATTEMPTS)
+    assert "Internal Server Error" in dead.last_error
+
+
+def test_two_senders_share_nothing_twice(settings, session_factory, session, engine, fake_tg):
+    # given 30 messages and two sidecars' senders started together
+    _queue(session, range(3000, 3030))
+    # when both run
+    senders = run_senders(settings, session_factory, until=nothing_waiting(engine), holders=("a", "b"))
+    # then each message went out once, all from the lease holder
+    assert sorted(Counter(c["chat_id"] for c in fake_tg.sent()).values()) == [1] * 30
+    assert sorted(s.stats["sent"] for s in senders) == [0, 30]
+
+
+def test_takeover_requeues_the_in_flight_message(settings, session_factory, session, engine, fake_tg):
+    # given a sender that died mid-send: its row is `sending` and its lease has expired
+    _queue(session, [41, 42])
+    row = session.exec(select(Outbox).where(Outbox.chat_id == 41)).one()
+    row.status = OutboxStatus.sending
+    session.add(row)
+    session.commit()
+    assert leases.acquire(session, name=LEASE_NAME, holder="dead", ttl_seconds=-1)
+    # when a new sender starts
+    run_senders(settings, session_factory, until=nothing_waiting(engine), holders=("new",))
+    # then the in-flight row is sent again (the documented at-most-one duplicate) and nothing is lost
+    assert len(fake_tg.sent(41)) == 1 and len(fake_tg.sent(42)) == 1
+    assert count(engine, Outbox.status == "sent") == 2
+
+
+def test_live_lease_holder_blocks_a_second_sender(settings, session_factory, session, engine, fake_tg):
+    # given another live sidecar holding the lease
+    _queue(session, [51])
+    assert leases.acquire(session, name=LEASE_NAME, holder="other", ttl_seconds=60)
+    # when this sidecar's sender runs for a while
+    [sender] = run_senders(settings, session_factory, until=lambda: False, timeout=0.5, holders=("me",))
+    # then it sends nothing
+    assert sender.stats["sent"] == 0 and fake_tg.sent() == []
+
+
+def test_pacer_limits_with_a_fake_clock():
+    # given a pacer at 30/s with a controllable clock
+    now = [100.0]
+    p = Pacer(30, margin=0.0, clock=lambda: now[0])
+    # when 30 messages go to distinct chats at the same instant
+    for chat in range(30):
+        assert p.global_wait() == 0
+        p.record(chat)
+    # then the 31st waits for the window, and a chat waits 1 s after its last message
+    assert p.global_wait() == pytest.approx(1.0)
+    assert p.chat_wait(5) == pytest.approx(1.0) and p.chat_wait(99) == 0
+    # and a group gets 20 per minute
+    now[0] = 200.0
+    for i in range(20):
+        assert p.chat_wait(-100) == 0
+        p.record(-100)
+        now[0] += 1.0
+    assert p.chat_wait(-100) == pytest.approx(40.0)
+    # and a 429 pauses everything
+    p.pause(7)
+    assert p.global_wait() == pytest.approx(7.0)
+
+
+def test_offline_keeps_outbox_pending_then_sends_with_a_token(session_factory, session, engine, fake_tg):
+    import asyncio
+
+    from bot_sidecar.__main__ import run
+    from tests.bot.conftest import make_settings
+
+    # given a waiting message and no bot token
+    _queue(session, [61])
+    url = engine.url.render_as_string(hide_password=False)
+    offline = make_settings(None, url)
+
+    async def run_for(settings, seconds):
+        stop = asyncio.Event()
+        task = asyncio.create_task(run(settings, stop, session_factory=session_factory, with_scheduler=False,
+                                       lease_ttl=2))
+        await asyncio.sleep(seconds)
+        stop.set()
+        await task
+
+    # when the sidecar runs offline
+    asyncio.run(run_for(offline, 0.5))
+    # then the message is still pending and visible to the backoffice
+    from smo_app.services.actor import Actor
+
+    [waiting] = outbox_service.list_waiting(session, actor=Actor.system())
+    assert waiting.status == "pending" and waiting.chat_id == 61
+    session.rollback()
+    # when it runs again with a token
+    asyncio.run(run_for(make_settings(fake_tg, url), 1.5))
+    # then it went out
+    assert len(fake_tg.sent(61)) == 1 and count(engine, Outbox.status == "sent") == 1
