@@ -3,6 +3,7 @@
 migrate            alembic upgrade head on SMO_DATABASE_URL
 create-owner       bootstrap an owner account (prompts for what is not given)
 seed-demo          fill the demo shop (SMO_DEMO=1 only) and print the credentials
+broadcast          create and start a broadcast as the system actor; prints its id
 """
 from __future__ import annotations
 
@@ -55,6 +56,28 @@ def _cmd_seed_demo(_args) -> int:
     return 0
 
 
+def _cmd_broadcast(args) -> int:
+    from smo_app.db import session_scope
+    from smo_app.services import broadcasts
+    from smo_app.services.actor import Actor
+    from smo_app.services.errors import DomainError
+
+    actor = Actor.system("cli")
+    try:
+        with session_scope() as session:
+            created = broadcasts.create_broadcast(
+                session, actor=actor, text=args.text, photo=args.photo, button_text=args.button_text,
+                button_url=args.button_url, segment=args.segment, segment_days=args.days,
+            )
+            progress = broadcasts.start_broadcast(session, actor=actor, broadcast_id=created.id)
+    except DomainError as exc:
+        print(error_text(exc, args.lang), file=sys.stderr)
+        return 2
+    print(created.id)
+    print(f"broadcast {created.id}: {progress.status}, {progress.total} recipients", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m smo_app.cli")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -67,6 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     owner.add_argument("--lang", default="ru")
     owner.set_defaults(func=_cmd_create_owner)
     sub.add_parser("seed-demo", help="seed the demo shop").set_defaults(func=_cmd_seed_demo)
+    bc = sub.add_parser("broadcast", help="create and start a broadcast; prints its id")
+    bc.add_argument("--segment", choices=["all", "with_orders", "new", "wholesale"], default="all")
+    bc.add_argument("--days", type=int, help="for --segment new: first seen within N days")
+    bc.add_argument("--text", help="HTML text (the caption with --photo)")
+    bc.add_argument("--photo", help="photo URL or Telegram file id")
+    bc.add_argument("--button-text")
+    bc.add_argument("--button-url")
+    bc.add_argument("--lang", default="ru")
+    bc.set_defaults(func=_cmd_broadcast)
     return parser
 
 

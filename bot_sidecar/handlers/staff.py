@@ -55,7 +55,9 @@ async def new_broadcast(message: Message, command: CommandObject, bot: Bot, sess
     segment, days, text = _parse_segment(args)
     b = broadcast_service.create_broadcast(session, actor=actor, text=text, photo=photo, segment=segment,
                                            segment_days=days)
-    await send_payload(bot, message.chat.id, broadcast_service.payload_of(session.get(Broadcast, b.id)))  # preview
+    preview = broadcast_service.payload_of(session.get(Broadcast, b.id))
+    session.rollback()  # never hold a (SQLite write-locking) transaction across a network call
+    await send_payload(bot, message.chat.id, {"parse_mode": "HTML", **preview})
     await message.answer(t("broadcast.draft", lang, id=b.id, segment=b.segment), parse_mode=None,
                          reply_markup=broadcast_controls(b.id, b.status, lang))
 
