@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-21 19:31:14.180680
+Create Date: 2026-11-21 19:31:31.530669
 """
 from typing import Sequence, Union
 
@@ -34,6 +34,45 @@ def upgrade() -> None:
     with op.batch_alter_table('category', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_category_parent_id'), ['parent_id'], unique=False)
 
+    op.create_table('promo_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('pct', sa.Integer(), nullable=False),
+    sa.Column('usage_limit', sa.Integer(), nullable=True),
+    sa.Column('used_count', sa.Integer(), nullable=False),
+    sa.Column('expires_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('once_per_customer', sa.Boolean(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promo_code'))
+    )
+    with op.batch_alter_table('promo_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_promo_code_code'), ['code'], unique=True)
+
+    op.create_table('supplier',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('contact', sqlmodel.sql.sqltypes.AutoString(length=256), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supplier')),
+    sa.UniqueConstraint('name', name=op.f('uq_supplier_name'))
+    )
+    op.create_table('cart',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('promo_code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('created_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('abandoned_reminder_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_cart_customer_id_customer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cart'))
+    )
+    with op.batch_alter_table('cart', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cart_customer_id'), ['customer_id'], unique=True)
+        batch_op.create_index(batch_op.f('ix_cart_updated_at'), ['updated_at'], unique=False)
+
     op.create_table('gift_certificate',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -44,13 +83,53 @@ def upgrade() -> None:
     sa.Column('redeemed_by_customer_id', sa.Integer(), nullable=True),
     sa.Column('redeemed_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['order_id'], ['order.id'], name=op.f('fk_gift_certificate_order_id_order')),
     sa.ForeignKeyConstraint(['redeemed_by_customer_id'], ['customer.id'], name=op.f('fk_gift_certificate_redeemed_by_customer_id_customer')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_gift_certificate'))
     )
     with op.batch_alter_table('gift_certificate', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_gift_certificate_code'), ['code'], unique=True)
+        batch_op.create_index(batch_op.f('ix_gift_certificate_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_gift_certificate_status'), ['status'], unique=False)
+
+    op.create_table('product',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=True),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('details', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('base_price_minor', sa.Integer(), nullable=False),
+    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('discount_pct', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('suspended', sa.Boolean(), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('cross_sell', sa.JSON(), nullable=False),
+    sa.Column('low_stock_threshold', sa.Integer(), nullable=False),
+    sa.Column('photos', sa.JSON(), nullable=False),
+    sa.Column('created_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['category.id'], name=op.f('fk_product_category_id_category')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_product'))
+    )
+    with op.batch_alter_table('product', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_product_category_id'), ['category_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_product_name'), ['name'], unique=False)
+
+    op.create_table('supply',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('supplier_id', sa.Integer(), nullable=False),
+    sa.Column('total_minor', sa.Integer(), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('actor_name', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('created_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['supplier_id'], ['supplier.id'], name=op.f('fk_supply_supplier_id_supplier')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supply'))
+    )
+    with op.batch_alter_table('supply', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supply_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_supply_supplier_id'), ['supplier_id'], unique=False)
 
     op.create_table('order',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -95,44 +174,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_order_promo_code_id'), ['promo_code_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_order_status'), ['status'], unique=False)
 
-    op.create_table('promo_code',
+    op.create_table('variant',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('pct', sa.Integer(), nullable=False),
-    sa.Column('usage_limit', sa.Integer(), nullable=True),
-    sa.Column('used_count', sa.Integer(), nullable=False),
-    sa.Column('expires_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('once_per_customer', sa.Boolean(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('price_minor', sa.Integer(), nullable=False),
+    sa.Column('weight_g', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('wholesale_price_minor', sa.Integer(), nullable=True),
+    sa.Column('wholesale_min_qty', sa.Integer(), nullable=False),
+    sa.Column('qty', sa.Integer(), nullable=False),
+    sa.Column('avg_cost_minor', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_promo_code'))
+    sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_variant_product_id_product')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_variant'))
     )
-    with op.batch_alter_table('promo_code', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_promo_code_code'), ['code'], unique=True)
+    with op.batch_alter_table('variant', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_variant_product_id'), ['product_id'], unique=False)
 
-    op.create_table('supplier',
+    op.create_table('cart_item',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-    sa.Column('contact', sqlmodel.sql.sqltypes.AutoString(length=256), nullable=False),
-    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_supplier')),
-    sa.UniqueConstraint('name', name=op.f('uq_supplier_name'))
+    sa.Column('cart_id', sa.Integer(), nullable=False),
+    sa.Column('variant_id', sa.Integer(), nullable=False),
+    sa.Column('qty', sa.Integer(), nullable=False),
+    sa.Column('added_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cart_id'], ['cart.id'], name=op.f('fk_cart_item_cart_id_cart')),
+    sa.ForeignKeyConstraint(['variant_id'], ['variant.id'], name=op.f('fk_cart_item_variant_id_variant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cart_item')),
+    sa.UniqueConstraint('cart_id', 'variant_id', name='uq_cart_item_cart_variant')
     )
-    op.create_table('cart',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.Column('promo_code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-    sa.Column('created_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('abandoned_reminder_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_cart_customer_id_customer')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_cart'))
-    )
-    with op.batch_alter_table('cart', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_cart_customer_id'), ['customer_id'], unique=True)
-        batch_op.create_index(batch_op.f('ix_cart_updated_at'), ['updated_at'], unique=False)
+    with op.batch_alter_table('cart_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cart_item_cart_id'), ['cart_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cart_item_variant_id'), ['variant_id'], unique=False)
 
     op.create_table('loyalty_entry',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -173,97 +247,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_order_event_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_order_event_order_id'), ['order_id'], unique=False)
 
-    op.create_table('product',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('category_id', sa.Integer(), nullable=True),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
-    sa.Column('details', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
-    sa.Column('base_price_minor', sa.Integer(), nullable=False),
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('discount_pct', sa.Integer(), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('hidden', sa.Boolean(), nullable=False),
-    sa.Column('suspended', sa.Boolean(), nullable=False),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
-    sa.Column('cross_sell', sa.JSON(), nullable=False),
-    sa.Column('low_stock_threshold', sa.Integer(), nullable=False),
-    sa.Column('photos', sa.JSON(), nullable=False),
-    sa.Column('created_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['category_id'], ['category.id'], name=op.f('fk_product_category_id_category')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_product'))
-    )
-    with op.batch_alter_table('product', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_product_category_id'), ['category_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_product_name'), ['name'], unique=False)
-
-    op.create_table('promo_use',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('promo_id', sa.Integer(), nullable=False),
-    sa.Column('customer_id', sa.Integer(), nullable=True),
-    sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('discount_minor', sa.Integer(), nullable=False),
-    sa.Column('created_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_promo_use_customer_id_customer')),
-    sa.ForeignKeyConstraint(['order_id'], ['order.id'], name=op.f('fk_promo_use_order_id_order')),
-    sa.ForeignKeyConstraint(['promo_id'], ['promo_code.id'], name=op.f('fk_promo_use_promo_id_promo_code')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_promo_use')),
-    sa.UniqueConstraint('order_id', name=op.f('uq_promo_use_order_id'))
-    )
-    with op.batch_alter_table('promo_use', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_promo_use_customer_id'), ['customer_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_promo_use_promo_id'), ['promo_id'], unique=False)
-
-    op.create_table('supply',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('supplier_id', sa.Integer(), nullable=False),
-    sa.Column('total_minor', sa.Integer(), nullable=False),
-    sa.Column('units', sa.Integer(), nullable=False),
-    sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-    sa.Column('actor_name', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-    sa.Column('created_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['supplier_id'], ['supplier.id'], name=op.f('fk_supply_supplier_id_supplier')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_supply'))
-    )
-    with op.batch_alter_table('supply', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_supply_created_at'), ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_supply_supplier_id'), ['supplier_id'], unique=False)
-
-    op.create_table('variant',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('product_id', sa.Integer(), nullable=False),
-    sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('price_minor', sa.Integer(), nullable=False),
-    sa.Column('weight_g', sa.Integer(), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('is_default', sa.Boolean(), nullable=False),
-    sa.Column('wholesale_price_minor', sa.Integer(), nullable=True),
-    sa.Column('wholesale_min_qty', sa.Integer(), nullable=False),
-    sa.Column('qty', sa.Integer(), nullable=False),
-    sa.Column('avg_cost_minor', sa.Integer(), nullable=False),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_variant_product_id_product')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_variant'))
-    )
-    with op.batch_alter_table('variant', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_variant_product_id'), ['product_id'], unique=False)
-
-    op.create_table('cart_item',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('cart_id', sa.Integer(), nullable=False),
-    sa.Column('variant_id', sa.Integer(), nullable=False),
-    sa.Column('qty', sa.Integer(), nullable=False),
-    sa.Column('added_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['cart_id'], ['cart.id'], name=op.f('fk_cart_item_cart_id_cart')),
-    sa.ForeignKeyConstraint(['variant_id'], ['variant.id'], name=op.f('fk_cart_item_variant_id_variant')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_cart_item')),
-    sa.UniqueConstraint('cart_id', 'variant_id', name='uq_cart_item_cart_variant')
-    )
-    with op.batch_alter_table('cart_item', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_cart_item_cart_id'), ['cart_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_cart_item_variant_id'), ['variant_id'], unique=False)
-
     op.create_table('order_line',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -286,6 +269,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_order_line_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_order_line_product_id'), ['product_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_order_line_variant_id'), ['variant_id'], unique=False)
+
+    op.create_table('promo_use',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('promo_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('discount_minor', sa.Integer(), nullable=False),
+    sa.Column('created_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_promo_use_customer_id_customer')),
+    sa.ForeignKeyConstraint(['order_id'], ['order.id'], name=op.f('fk_promo_use_order_id_order')),
+    sa.ForeignKeyConstraint(['promo_id'], ['promo_code.id'], name=op.f('fk_promo_use_promo_id_promo_code')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promo_use')),
+    sa.UniqueConstraint('order_id', name=op.f('uq_promo_use_order_id'))
+    )
+    with op.batch_alter_table('promo_use', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_promo_use_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_promo_use_promo_id'), ['promo_id'], unique=False)
 
     op.create_table('stock_move',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -371,36 +371,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_stock_move_created_at'))
 
     op.drop_table('stock_move')
+    with op.batch_alter_table('promo_use', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_promo_use_promo_id'))
+        batch_op.drop_index(batch_op.f('ix_promo_use_customer_id'))
+
+    op.drop_table('promo_use')
     with op.batch_alter_table('order_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_line_variant_id'))
         batch_op.drop_index(batch_op.f('ix_order_line_product_id'))
         batch_op.drop_index(batch_op.f('ix_order_line_order_id'))
 
     op.drop_table('order_line')
-    with op.batch_alter_table('cart_item', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_cart_item_variant_id'))
-        batch_op.drop_index(batch_op.f('ix_cart_item_cart_id'))
-
-    op.drop_table('cart_item')
-    with op.batch_alter_table('variant', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_variant_product_id'))
-
-    op.drop_table('variant')
-    with op.batch_alter_table('supply', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_supply_supplier_id'))
-        batch_op.drop_index(batch_op.f('ix_supply_created_at'))
-
-    op.drop_table('supply')
-    with op.batch_alter_table('promo_use', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_promo_use_promo_id'))
-        batch_op.drop_index(batch_op.f('ix_promo_use_customer_id'))
-
-    op.drop_table('promo_use')
-    with op.batch_alter_table('product', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_product_name'))
-        batch_op.drop_index(batch_op.f('ix_product_category_id'))
-
-    op.drop_table('product')
     with op.batch_alter_table('order_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_event_order_id'))
         batch_op.drop_index(batch_op.f('ix_order_event_created_at'))
@@ -412,6 +393,40 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_loyalty_entry_created_at'))
 
     op.drop_table('loyalty_entry')
+    with op.batch_alter_table('cart_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cart_item_variant_id'))
+        batch_op.drop_index(batch_op.f('ix_cart_item_cart_id'))
+
+    op.drop_table('cart_item')
+    with op.batch_alter_table('variant', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_variant_product_id'))
+
+    op.drop_table('variant')
+    with op.batch_alter_table('order', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_status'))
+        batch_op.drop_index(batch_op.f('ix_order_promo_code_id'))
+        batch_op.drop_index(batch_op.f('ix_order_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_order_created_at'))
+        batch_op.drop_index(batch_op.f('ix_order_channel'))
+        batch_op.drop_index(batch_op.f('ix_order_certificate_id'))
+
+    op.drop_table('order')
+    with op.batch_alter_table('supply', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supply_supplier_id'))
+        batch_op.drop_index(batch_op.f('ix_supply_created_at'))
+
+    op.drop_table('supply')
+    with op.batch_alter_table('product', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_product_name'))
+        batch_op.drop_index(batch_op.f('ix_product_category_id'))
+
+    op.drop_table('product')
+    with op.batch_alter_table('gift_certificate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gift_certificate_status'))
+        batch_op.drop_index(batch_op.f('ix_gift_certificate_order_id'))
+        batch_op.drop_index(batch_op.f('ix_gift_certificate_code'))
+
+    op.drop_table('gift_certificate')
     with op.batch_alter_table('cart', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cart_updated_at'))
         batch_op.drop_index(batch_op.f('ix_cart_customer_id'))
@@ -422,20 +437,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_promo_code_code'))
 
     op.drop_table('promo_code')
-    with op.batch_alter_table('order', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_order_status'))
-        batch_op.drop_index(batch_op.f('ix_order_promo_code_id'))
-        batch_op.drop_index(batch_op.f('ix_order_customer_id'))
-        batch_op.drop_index(batch_op.f('ix_order_created_at'))
-        batch_op.drop_index(batch_op.f('ix_order_channel'))
-        batch_op.drop_index(batch_op.f('ix_order_certificate_id'))
-
-    op.drop_table('order')
-    with op.batch_alter_table('gift_certificate', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_gift_certificate_status'))
-        batch_op.drop_index(batch_op.f('ix_gift_certificate_code'))
-
-    op.drop_table('gift_certificate')
     with op.batch_alter_table('category', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_category_parent_id'))
 

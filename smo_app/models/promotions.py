@@ -49,7 +49,7 @@ class GiftCertificate(SQLModel, table=True):
     face_minor: int = Field(gt=0)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status: str = Field(default=CertificateStatus.active, max_length=16, index=True)
-    order_id: int | None = Field(default=None, foreign_key="order.id")
+    order_id: int | None = Field(default=None, index=True)  # no FK: order → certificate already (no cycle)
     redeemed_by_customer_id: int | None = Field(default=None, foreign_key="customer.id")
     redeemed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
