@@ -62,7 +62,7 @@ def create_promo(session: Session, *, actor: Actor, code: str, pct: int, usage_l
     if usage_limit is not None and usage_limit < 1:
         raise ValidationFailed("promo.limit_invalid", "limit >= 1")
     if session.exec(select(PromoCode.id).where(PromoCode.code == code)).first() is not None:
-        raise ValidationFailed("promo.code_taken", f"{code} exists", code=code)
+        raise ValidationFailed("promo.code_taken", f"{code} exists", promo=code)
     promo = PromoCode(code=code, pct=pct, usage_limit=usage_limit, expires_at=expires_at,
                       once_per_customer=once_per_customer)
     session.add(promo)
@@ -97,16 +97,16 @@ def find_promo(session: Session, *, code: str, customer_id: int | None, now: dat
     now = now or utcnow()
     promo = session.exec(select(PromoCode).where(PromoCode.code == normalize_code(code))).first()
     if promo is None or not promo.active:
-        raise DomainError("promo.not_found", f"no promo {code!r}", code=normalize_code(code))
+        raise DomainError("promo.not_found", f"no promo {code!r}", promo=normalize_code(code))
     if promo.expires_at is not None and promo.expires_at <= now:
-        raise DomainError("promo.expired", f"promo {promo.code} expired", code=promo.code)
+        raise DomainError("promo.expired", f"promo {promo.code} expired", promo=promo.code)
     if promo.usage_limit is not None and promo.used_count >= promo.usage_limit:
-        raise DomainError("promo.exhausted", f"promo {promo.code} used up", code=promo.code)
+        raise DomainError("promo.exhausted", f"promo {promo.code} used up", promo=promo.code)
     if promo.once_per_customer and customer_id is not None:
         used = session.exec(select(PromoUse.id).where(PromoUse.promo_id == promo.id,
                                                       PromoUse.customer_id == customer_id)).first()
         if used is not None:
-            raise DomainError("promo.already_used", f"promo {promo.code} already used", code=promo.code)
+            raise DomainError("promo.already_used", f"promo {promo.code} already used", promo=promo.code)
     return promo
 
 
@@ -121,7 +121,7 @@ def consume_promo(session: Session, *, promo: PromoCode, customer_id: int | None
         .values(used_count=table.c.used_count + 1).returning(table.c.used_count)
     ).first()
     if row is None:
-        raise DomainError("promo.exhausted", f"promo {promo.code} used up", code=promo.code)
+        raise DomainError("promo.exhausted", f"promo {promo.code} used up", promo=promo.code)
     set_committed_value(promo, "used_count", row[0])
     session.add(PromoUse(promo_id=promo.id, customer_id=customer_id, order_id=order_id,
                          discount_minor=discount_minor, created_at=now or utcnow()))
@@ -181,7 +181,7 @@ def create_certificate(session: Session, *, actor: Actor, face_minor: int, code:
         raise ValidationFailed("certificate.face_invalid", "face value must be positive")
     code = _valid_code(code) if code else "GIFT-" + secrets.token_hex(4).upper()
     if session.exec(select(GiftCertificate.id).where(GiftCertificate.code == code)).first() is not None:
-        raise ValidationFailed("promo.code_taken", f"{code} exists", code=code)
+        raise ValidationFailed("promo.code_taken", f"{code} exists", promo=code)
     now = now or utcnow()
     cert = GiftCertificate(code=code, face_minor=face_minor,
                            expires_at=now + timedelta(days=valid_days) if valid_days else None, created_at=now)
