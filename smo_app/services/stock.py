@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -119,6 +119,66 @@ def apply_move(
     if notify and delta < 0:
         _maybe_low_stock_alert(session, variant_id=variant_id, before=before, after=qty_after)
     return move
+
+
+_V = Variant.__table__
+_DECREMENT = (update(_V).where(_V.c.id == bindparam("vid"), _V.c.qty >= bindparam("n"))
+              .values(qty=_V.c.qty - bindparam("n")).returning(_V.c.qty, _V.c.avg_cost_minor))
+_DECREMENT_ANY = (update(_V).where(_V.c.id == bindparam("vid"))
+                  .values(qty=_V.c.qty - bindparam("n")).returning(_V.c.qty, _V.c.avg_cost_minor))
+_INSERT_MOVE = insert(StockMove.__table__)
+
+
+def take_for_order(
+    session: Session,
+    *,
+    actor: Actor,
+    items: list[tuple[int, int, int | None]],
+    order_id: int | None,
+    allow_negative: bool = False,
+    now: datetime | None = None,
+) -> list[tuple[int, int]]:
+    """Take stock for an order's lines: ``items`` is (variant_id, qty, low_stock_threshold or None).
+
+    Inside the caller's transaction (no commit, no permission check). Decrements run in variant-id
+    order as conditional UPDATEs; the ``sale`` moves are appended in one batch (with ``order_id=None``
+    the caller appends them with :func:`append_sale_moves` once the order exists). Returns
+    (qty_after, unit_cost_minor) per item in the given order; raises ``stock.insufficient``.
+    """
+    now = now or utcnow()
+    conn = session.connection()
+    results: dict[int, tuple[int, int]] = {}
+    decrement = _DECREMENT_ANY if allow_negative else _DECREMENT
+    for vid, qty, _threshold in sorted(items, key=lambda i: i[0]):
+        row = conn.execute(decrement, {"vid": vid, "n": qty}).first()
+        if row is None:
+            table = Variant.__table__
+            available = conn.execute(sa_select(table.c.qty).where(table.c.id == vid)).scalar()
+            if available is None:
+                raise NotFound("variant", vid)
+            raise DomainError("stock.insufficient", f"variant {vid}: {available} < {qty}",
+                              variant_id=vid, available=max(available, 0), requested=qty)
+        results[vid] = (row[0], row[1])
+        _sync_loaded_variant(session, vid, row[0], row[1])
+    taken = [results[vid] for vid, _, _ in items]
+    if order_id is not None:
+        append_sale_moves(session, actor=actor, items=items, taken=taken, order_id=order_id, now=now)
+    for vid, qty, threshold in items:
+        after = results[vid][0]
+        if threshold is None or after + qty > threshold >= after:
+            _maybe_low_stock_alert(session, variant_id=vid, before=after + qty, after=after)
+    return taken
+
+
+def append_sale_moves(session: Session, *, actor: Actor, items: list[tuple[int, int, int | None]],
+                      taken: list[tuple[int, int]], order_id: int, now: datetime) -> None:
+    """The ``sale`` StockMoves for stock already taken by :func:`take_for_order` (no commit)."""
+    session.connection().execute(_INSERT_MOVE, [
+        {"variant_id": vid, "kind": MoveKind.sale.value, "delta": -qty, "qty_after": after,
+         "unit_cost_minor": cost, "actor_kind": actor.kind, "actor_id": actor.id, "actor_name": actor.name[:128],
+         "comment": None, "order_id": order_id, "supply_id": None, "created_at": now}
+        for (vid, qty, _), (after, cost) in zip(items, taken)
+    ])
 
 
 def weighted_average_cost(old_qty: int, old_cost_minor: int, in_qty: int, in_cost_minor: int) -> int:

@@ -92,10 +92,9 @@ def test_total_never_negative_no_discount_over_its_cap_and_breakdown_adds_up(
     assert result.total_minor >= 0
     assert result.adds_up()
     # every line discount stays within its own % (rounded half up) and within the line
-    for out in result.lines:
+    for src, out in zip(lines, result.lines, strict=True):
         assert 0 <= out.discount_minor <= out.goods_minor
         if out.discount_kind:
-            src = next(i for i in lines if i.variant_id == out.variant_id and i.qty == out.qty)
             cap_pct = max(src.discount_pct, personal)
             assert out.discount_minor <= pct_half_up(out.goods_minor, cap_pct)
     after_lines = result.goods_minor - result.discounts["product"] - result.discounts["personal"]
