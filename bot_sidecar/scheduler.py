@@ -41,11 +41,8 @@ class Jobs:
             return body(session, now)
 
     def auto_cancel(self) -> list[int] | None:
-        try:
-            from smo_app.services.orders import auto_cancel_unpaid  # commerce branch
-        except ImportError:
-            return None
         from smo_app.services.actor import Actor
+        from smo_app.services.orders import auto_cancel_unpaid
 
         def body(session: Session, now: datetime):
             ids = auto_cancel_unpaid(session, now=now, actor=Actor.system("auto-cancel"))

@@ -1,7 +1,7 @@
 """bot
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-21 19:30:49.846689
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ import smo_app.models.base  # noqa: F401  (UTCDateTime)
 
 
 revision: str = '0003'
-down_revision: Union[str, None] = '0001'
+down_revision: Union[str, None] = '0002'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -2,7 +2,7 @@
 
 The sidecar turns ``Content`` into Telegram markup; button rows use the outbox payload shape
 (``{"text", "url"|"web_app"|"callback_data"}``). Commerce data (cart, bonuses, orders, products)
-comes from the commerce services when they are present; until then a neutral text is shown.
+comes from the commerce core (smo_app.models.carts/orders/catalog, smo_app.services.loyalty).
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
@@ -61,22 +61,16 @@ def main_menu_buttons(lang: str, public_url: str) -> list[list[dict[str, str]]]:
 
 
 @_ends_read
-def cart_and_bonus(session: Session, customer_id: int) -> tuple[int | None, int | None]:
-    """(items in the open cart, bonus balance in minor units); None where commerce is absent."""
-    cart = bonus = None
-    try:
-        from smo_app.services import carts as carts_service  # commerce branch
+def cart_and_bonus(session: Session, customer_id: int) -> tuple[int, int]:
+    """(units in the customer's cart, bonus balance in minor units) from the commerce core."""
+    from smo_app.models.carts import Cart, CartItem
+    from smo_app.services import loyalty
 
-        cart = carts_service.cart_item_count(session, customer_id=customer_id)
-    except (ImportError, AttributeError):
-        pass
-    try:
-        from smo_app.services import loyalty as loyalty_service  # commerce branch
-
-        bonus = loyalty_service.bonus_balance(session, customer_id=customer_id)
-    except (ImportError, AttributeError):
-        pass
-    return cart, bonus
+    units = session.exec(
+        select(func.coalesce(func.sum(CartItem.qty), 0)).join(Cart, Cart.id == CartItem.cart_id)
+        .where(Cart.customer_id == customer_id)
+    ).one()
+    return int(units), int(loyalty.ledger_sum(session, customer_id))
 
 
 @_ends_read
@@ -90,8 +84,7 @@ def greeting(session: Session, *, customer_id: int, lang: str, public_url: str) 
     except (KeyError, IndexError, ValueError):
         text = template
     cart, bonus = cart_and_bonus(session, customer_id)
-    text += "\n\n" + t("bot.greeting_stats", lang, cart=cart if cart is not None else 0,
-                        bonus=format_money(bonus or 0))
+    text += "\n\n" + t("bot.greeting_stats", lang, cart=cart, bonus=format_money(bonus))
     return Content(text=text, photo=cfg.start_photo, buttons=main_menu_buttons(lang, public_url))
 
 
@@ -128,15 +121,13 @@ def menu_item(session: Session, *, item: str, customer_id: int, lang: str, publi
 
 
 def _orders_text(session: Session, customer_id: int, lang: str) -> str:
-    try:
-        from smo_app.models.orders import Order  # commerce branch
-    except ImportError:
-        return t("bot.orders.none", lang)
+    from smo_app.models.orders import Order
+
     rows = session.exec(select(Order).where(Order.customer_id == customer_id).order_by(Order.id.desc()).limit(5)).all()
     if not rows:
         return t("bot.orders.none", lang)
     lines = "\n".join(
-        f"№{getattr(o, 'number', None) or o.id} — {getattr(o, 'status', '')} — {format_money(getattr(o, 'total_minor', 0) or 0)}"
+        f"№{getattr(o, 'number', None) or o.id} — {t(f'order.status.{o.status}', lang)} — {format_money(o.total_minor)}"
         for o in rows
     )
     return t("bot.orders.list", lang, lines=lines)
@@ -145,18 +136,13 @@ def _orders_text(session: Session, customer_id: int, lang: str) -> str:
 @_ends_read
 def product_card(session: Session, *, product_id: int, lang: str, public_url: str) -> Content:
     """The product's name, price and photo with a button that opens it in the Mini App."""
-    text, photo = t("bot.product.fallback", lang, id=product_id), None
-    try:
-        from smo_app.models.catalog import Product  # commerce branch
+    from smo_app.models.catalog import Product
 
-        product = session.get(Product, product_id)
-        if product is not None:
-            price = getattr(product, "price_minor", None)
-            text = t("bot.product.card", lang, name=escape(getattr(product, "name", "") or text),
-                     price=format_money(price) if price is not None else "")
-            photo = getattr(product, "photo_url", None) or None
-    except ImportError:
-        pass
+    text, photo = t("bot.product.fallback", lang, id=product_id), None
+    product = session.get(Product, product_id)
+    if product is not None:
+        text = t("bot.product.card", lang, name=escape(product.name), price=format_money(product.base_price_minor))
+        photo = next((p for p in (product.photos or []) if p.startswith(("http://", "https://"))), None)
     url = f"{public_url}/product/{product_id}"
     return Content(text=text, photo=photo, buttons=[[{"text": t("bot.product.open", lang), "web_app": url}]])
 

@@ -108,10 +108,7 @@ def audience_query(segment: str, segment_days: int | None, now: datetime):
     elif segment == Segment.wholesale:
         q = q.where(Customer.kind == CustomerKind.wholesale)
     elif segment == Segment.with_orders:
-        try:
-            from smo_app.models.orders import Order  # commerce branch
-        except ImportError as exc:
-            raise DomainError("broadcast.segment_unavailable", "orders are not available yet") from exc
+        from smo_app.models.orders import Order
         q = q.where(Customer.id.in_(select(Order.customer_id).where(Order.customer_id.is_not(None))))
     return q.order_by(Customer.id)
 

@@ -29,35 +29,20 @@ def in_reminder_window(now: datetime, tz: ZoneInfo) -> bool:
     return QUIET_BEFORE <= local < QUIET_AFTER
 
 
-def _cart_model():
-    try:
-        from smo_app.models.carts import Cart  # commerce branch
-    except ImportError:
-        try:
-            from smo_app.models.cart import Cart  # noqa: F401
-        except ImportError:
-            return None
-    return Cart
-
-
 def abandoned_cart_reminders(session: Session, *, tz: ZoneInfo, public_url: str, now: datetime | None = None,
-                             after: timedelta = ABANDONED_AFTER, limit: int = 500) -> list[int]:
-    """Queue one reminder per cart idle for ``after`` (never outside 10:00–21:00). Commits once.
-
-    Returns the ids of the carts reminded now.
+                             after: timedelta = ABANDONED_AFTER) -> list[int]:
+    """Queue one reminder per cart with items idle for ``after`` (never outside 10:00–21:00 shop
+    time). The cart is marked with a conditional UPDATE, so two sidecars remind it once; the cart
+    service clears the mark on the next change. Commits once; returns the carts reminded now.
     """
+    from smo_app.models.carts import Cart
+    from smo_app.services.carts import abandoned_carts
+
     now = now or utcnow()
-    Cart = _cart_model()
-    if Cart is None or not in_reminder_window(now, tz):
+    if not in_reminder_window(now, tz):
         return []
-    query = select(Cart).where(Cart.updated_at <= now - after, Cart.abandoned_reminder_at.is_(None),
-                               Cart.customer_id.is_not(None))
-    if hasattr(Cart, "items"):
-        pass
     reminded = []
-    for cart in session.exec(query.order_by(Cart.id).limit(limit)).all():
-        if not _has_items(session, cart):
-            continue
+    for cart in abandoned_carts(session, older_than=now - after):
         result = session.execute(
             update(Cart).where(Cart.id == cart.id, Cart.abandoned_reminder_at.is_(None))
             .values(abandoned_reminder_at=now).execution_options(synchronize_session=False)
@@ -75,17 +60,6 @@ def abandoned_cart_reminders(session: Session, *, tz: ZoneInfo, public_url: str,
         reminded.append(cart.id)
     session.commit()
     return reminded
-
-
-def _has_items(session: Session, cart) -> bool:
-    """True unless the commerce model tells us the cart is empty."""
-    try:
-        from smo_app.models.carts import CartItem  # commerce branch
-    except ImportError:
-        return True
-    if not hasattr(CartItem, "cart_id"):
-        return True
-    return session.exec(select(func.count()).where(CartItem.cart_id == cart.id)).one() > 0
 
 
 def daily_summary(session: Session, *, day: date, tz: ZoneInfo) -> int:
@@ -110,9 +84,12 @@ def daily_summary(session: Session, *, day: date, tz: ZoneInfo) -> int:
 
 
 def _orders_summary(session: Session, start: datetime, end: datetime) -> str | None:
-    try:
-        from smo_app.models.orders import Order  # commerce branch
-    except ImportError:
-        return None
+    from smo_app.models.orders import Order
+
     count = session.exec(select(func.count()).where(Order.created_at >= start, Order.created_at < end)).one()
-    return f"Заказов: {count}"
+    revenue = session.exec(select(func.coalesce(func.sum(Order.total_minor), 0))
+                           .where(Order.created_at >= start, Order.created_at < end,
+                                  Order.status != "cancelled")).one()
+    from smo_app.money import format_money
+
+    return f"Заказов: {count} · сумма: {format_money(int(revenue))}"

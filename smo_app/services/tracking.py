@@ -104,10 +104,7 @@ def _stats(session: Session, link: TrackingLink) -> TrackingLinkOut:
 
 def _buyers(session: Session, link_id: int) -> int | None:
     """Visitors who placed an order after their first click (needs the commerce Order model)."""
-    try:
-        from smo_app.models.orders import Order  # commerce branch
-    except ImportError:
-        return None
+    from smo_app.models.orders import Order
     return session.exec(
         select(func.count(func.distinct(TrackingVisitor.customer_id)))
         .select_from(TrackingVisitor)

@@ -1,0 +1,161 @@
+"""Scheduler jobs with an injected clock: abandoned carts (24 h, 10:00–21:00, once per cart, two
+sidecars → one reminder), auto-cancel of unpaid orders, the daily summary."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import Session, select
+
+from bot_sidecar.scheduler import Jobs, create_scheduler
+from smo_app.models.carts import Cart
+from smo_app.models.orders import Order
+from smo_app.models.outbox import Outbox
+from smo_app.models.staff import Role, Staff
+from tests.commerce_factories import fill_cart, make_product, place, variant_id
+from tests.factories import make_customer, make_staff
+
+MSK = ZoneInfo("Europe/Moscow")
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=MSK)
+
+
+@pytest.fixture
+def cart_at(session):
+    """A customer whose cart (one item) was last changed at ``when``."""
+    vid = variant_id(make_product(session, qty=10, cross_sell=[]))
+
+    def make(when: datetime):
+        customer = make_customer(session)
+        fill_cart(session, customer.id, {vid: 1})
+        cart = session.exec(select(Cart).where(Cart.customer_id == customer.id)).one()
+        cart.updated_at = when
+        session.add(cart)
+        session.commit()
+        ids = (customer.id, customer.telegram_id)
+        session.rollback()  # SQLite: no transaction left open while the jobs write
+        return ids
+
+    return make
+
+
+def _jobs(settings, session_factory, holder, clock):
+    return Jobs(settings, session_factory, holder=holder, clock=lambda: clock[0])
+
+
+def _reminders(session):
+    rows = session.exec(select(Outbox).where(Outbox.kind == "abandoned_cart")).all()
+    for row in rows:
+        session.expunge(row)
+    session.rollback()
+    return rows
+
+
+def test_abandoned_cart_reminder_after_24h_only_in_shop_hours_once(settings, session_factory, session, cart_at):
+    # given a cart last changed at 09:00 shop time on the 10th
+    _, telegram_id = cart_at(local(10, 9))
+    clock = [local(11, 8, 59)]
+    jobs = _jobs(settings, session_factory, "one", clock)
+    # when the job runs before 24 h have passed
+    assert jobs.abandoned_carts() == []
+    # and at 09:30 the next day (24 h passed, but before 10:00)
+    clock[0] = local(11, 9, 30)
+    assert jobs.abandoned_carts() == []
+    assert _reminders(session) == []
+    # when it runs at 10:00 shop time
+    clock[0] = local(11, 10, 0)
+    assert len(jobs.abandoned_carts()) == 1
+    # then one reminder is queued to the customer, in their language, with the cart button
+    [row] = _reminders(session)
+    assert row.chat_id == telegram_id and "корзине" in row.payload["text"]
+    assert row.payload["buttons"][0][0]["web_app"] == "https://shop.example/cart"
+    # and later runs send nothing more for that cart
+    clock[0] = local(11, 18)
+    assert jobs.abandoned_carts() == []
+    assert len(_reminders(session)) == 1
+
+
+def test_no_reminders_from_21_00(settings, session_factory, session, cart_at):
+    # given a cart idle for two days
+    cart_at(local(9, 12))
+    clock = [local(11, 21, 0)]
+    jobs = _jobs(settings, session_factory, "one", clock)
+    # when the job runs at 21:00 and at 23:30 / then nothing; the next morning at 10:05 it is sent
+    assert jobs.abandoned_carts() == []
+    clock[0] = local(11, 23, 30)
+    assert jobs.abandoned_carts() == []
+    clock[0] = local(12, 10, 5)
+    assert len(jobs.abandoned_carts()) == 1
+
+
+def test_two_sidecars_send_one_reminder(settings, session_factory, session, cart_at):
+    # given three abandoned carts and two sidecars whose jobs fire at the same moment
+    for _ in range(3):
+        cart_at(local(10, 12))
+    clock = [local(11, 12, 5)]
+    a, b = _jobs(settings, session_factory, "sidecar-a", clock), _jobs(settings, session_factory, "sidecar-b", clock)
+    results = {}
+    barrier = threading.Barrier(2)
+
+    def fire(name, jobs):
+        barrier.wait()
+        results[name] = jobs.abandoned_carts()
+
+    threads = [threading.Thread(target=fire, args=(n, j)) for n, j in (("a", a), ("b", b))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    # then exactly one of them ran it (the other found the lease taken) and each cart got one reminder
+    assert sorted(len(r) if r is not None else -1 for r in results.values()) == [-1, 3]
+    assert len(_reminders(session)) == 3
+    # and even when the lease has expired, the other sidecar's run finds nothing left to remind
+    clock[0] = local(11, 12, 35)
+    assert b.abandoned_carts() == [] and a.abandoned_carts() is None
+    assert len(_reminders(session)) == 3
+
+
+def test_auto_cancel_job_uses_the_commerce_service_once(settings, session_factory, session):
+    # given an unpaid storefront order placed 20 minutes ago (auto-cancel after 15)
+    vid = variant_id(make_product(session, qty=5, cross_sell=[]))
+    customer = make_customer(session)
+    t0 = datetime.now(MSK) - timedelta(minutes=20)
+    order = place(session, customer.id, {vid: 1}, now=t0)
+    session.commit()
+    clock = [datetime.now(MSK)]
+    a, b = _jobs(settings, session_factory, "a", clock), _jobs(settings, session_factory, "b", clock)
+    # when both sidecars' jobs run
+    assert a.auto_cancel() == [order.id]
+    assert b.auto_cancel() is None  # lease held by a
+    # then the order is cancelled and a second run changes nothing
+    clock[0] += timedelta(minutes=2)
+    assert b.auto_cancel() == []
+    session.expire_all()
+    assert session.get(Order, order.id).status == "cancelled"
+
+
+def test_daily_summary_is_sent_once_per_day(settings, session_factory, session):
+    # given an owner linked to Telegram
+    owner = session.get(Staff, make_staff(session, Role.owner).id)
+    owner.telegram_id = 9001
+    session.add(owner)
+    session.commit()
+    session.rollback()
+    clock = [local(11, 21, 5)]
+    # when the summary job runs twice (a restart, or the other sidecar after the lease expired)
+    assert _jobs(settings, session_factory, "a", clock).daily_summary() == 1
+    clock[0] = local(11, 22, 30)
+    assert _jobs(settings, session_factory, "b", clock).daily_summary() == 0
+    # then one message per staff member and day
+    rows = session.exec(select(Outbox).where(Outbox.kind == "daily_summary")).all()
+    assert len(rows) == 1 and "2026-11-11" in rows[0].payload["text"] and rows[0].chat_id == 9001
+
+
+def test_scheduler_registers_the_jobs(settings, session_factory):
+    jobs = Jobs(settings, session_factory, holder="x")
+    scheduler = create_scheduler(jobs)
+    assert {j.id for j in scheduler.get_jobs()} == {"auto_cancel", "abandoned_carts", "daily_summary"}
