@@ -137,6 +137,8 @@ class OutboxSender:
             return True
         got = leases.acquire(session, name=LEASE_NAME, holder=self.holder, ttl_seconds=self.lease_ttl)
         if got and not self._holding:
+            # the previous holder may have sent during the last window: start after it
+            self.pacer.pause(self.pacer.window + self.pacer.margin)
             stale = outbox_service.requeue_stale_sending(session)
             if stale:
                 log.warning("requeued %d message(s) left in flight by a stopped sender (may repeat once)", stale)
@@ -178,9 +180,13 @@ class OutboxSender:
         if row is None:
             self.stats["lost_claims"] += 1
             return
-        self.pacer.record(row.chat_id)
         try:
-            message = await send_payload(self.bot, row.chat_id, row.payload)
+            try:
+                message = await send_payload(self.bot, row.chat_id, row.payload)
+            finally:
+                # stamped when the answer is back: Telegram received it no later than that, so the
+                # windows hold whatever the network latency (stamping before the call does not)
+                self.pacer.record(row.chat_id)
         except TelegramRetryAfter as exc:
             self.stats["retry_after"] += 1
             log.warning("429 from Telegram: pausing all sending for %s s", exc.retry_after)
