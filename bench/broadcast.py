@@ -77,8 +77,17 @@ def main() -> int:
             with Session(engine) as s:
                 return s.get(Broadcast, b.id).status == "finished"
 
-        async def run() -> tuple[float, float, dict]:
+        async def run() -> tuple[float, float, float, dict]:
             bot = make_bot(settings)
+            # one-time warm-up, reported apart: aiogram builds its pydantic models on first use
+            warm0 = time.process_time()
+            from bot_sidecar.telegram import send_payload
+
+            await send_payload(bot, 1, {"text": "warm-up", "buttons": [[{"text": "x", "url": "https://x.example"}]]})
+            with Session(engine) as s:  # and the ORM's statement caches
+                s.exec(select(func.count()).select_from(Outbox)).one()
+            warm = time.process_time() - warm0
+            await asyncio.sleep(1.1)  # let the warm-up message leave the server's window
             sender = OutboxSender(bot, factory, rate=args.rate, holder="bench", lease_ttl=30)
             stop = asyncio.Event()
             cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -89,21 +98,29 @@ def main() -> int:
             await task
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
             await bot.session.close()
-            return cpu, wall, sender.stats
+            return warm, cpu, wall, sender.stats
 
-        cpu, wall, stats = asyncio.run(run())
+        warm, cpu, wall, stats = asyncio.run(run())
         server = get_json(f"{base}/_control/stats")
         calls = get_json(f"{base}/_control/calls?sends=1")
     finally:
         fake.kill()
         fake.wait(5)
 
-    got = Counter(c["chat_id"] for c in calls if c["status"] == 200)
+    calls = [c for c in calls if c["chat_id"] != 1]  # the warm-up message
+    ok_calls = [c for c in calls if c["status"] == 200]
+    server["ok"] = len(ok_calls)
+    server["first_ok"], server["last_ok"] = ok_calls[0]["mono"], ok_calls[-1]["mono"]
+    server["429"] = sum(c["status"] == 429 for c in calls)
+    got = Counter(c["chat_id"] for c in ok_calls)
     expected = {BASE_ID + i for i in range(args.recipients)}
     duplicates = sum(n - 1 for n in got.values())
     losses = len(expected - set(got))
     span = server["last_ok"] - server["first_ok"]
-    achieved = (server["ok"] - 1) / span if span > 0 else 0.0
+    # steady rate: a sliding window lets the first N go out at once, so count from message N + 1
+    n = int(args.rate)
+    steady_span = ok_calls[-1]["mono"] - ok_calls[n]["mono"] if len(ok_calls) > n + 1 else span
+    achieved = (len(ok_calls) - 1 - n) / steady_span if steady_span > 0 else 0.0
     ratio = achieved / args.rate
     with Session(engine) as s:
         sent_rows = s.exec(select(func.count()).where(Outbox.broadcast_id == b.id, Outbox.status == "sent")).one()
@@ -117,7 +134,7 @@ def main() -> int:
     print(f"  429 received:            {server['429']}   (bar 0)")
     print(f"  duplicates / losses:     {duplicates} / {losses}   (bar 0 / 0; rows marked sent: {sent_rows})")
     print(f"  sender CPU:              {cpu / max(1, server['ok']) * 1000:.3f} s per 1,000 messages "
-          f"({cpu:.1f} s total)")
+          f"({cpu:.1f} s total; one-time warm-up {warm:.1f} s not counted)")
     ok = ratio >= BAR_RATIO and server["429"] == 0 and duplicates == 0 and losses == 0
     print("  PASS" if ok else "  FAIL")
     return 0 if ok else 1

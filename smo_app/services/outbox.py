@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
@@ -151,35 +151,59 @@ def due_candidates(session: Session, *, now: datetime | None = None, limit: int 
     return [(r[0], r[1]) for r in rows]
 
 
-def claim(session: Session, *, outbox_id: int, now: datetime | None = None) -> Outbox | None:
-    """Atomically take one row for sending (safe with several senders); commit; None if lost."""
-    now = now or utcnow()
-    result = session.execute(
-        update(Outbox)
+class Claimed(NamedTuple):
+    id: int
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+_T = Outbox.__table__
+
+
+def _claim_statement():
+    from smo_app.models.bot import Broadcast, BroadcastStatus
+
+    b = Broadcast.__table__
+    running = select(b.c.id).where(b.c.status == BroadcastStatus.running.value).scalar_subquery()
+    return (
+        update(_T)
         .where(
-            Outbox.id == outbox_id,
-            Outbox.status.in_([OutboxStatus.pending, OutboxStatus.failed]),
-            Outbox.next_attempt_at <= now,
-            _running_or_none(),
+            _T.c.id == bindparam("oid"),
+            _T.c.status.in_([OutboxStatus.pending.value, OutboxStatus.failed.value]),
+            _T.c.next_attempt_at <= bindparam("now", type_=_T.c.next_attempt_at.type),
+            or_(_T.c.broadcast_id.is_(None), _T.c.broadcast_id.in_(running)),
         )
-        .values(status=OutboxStatus.sending, attempts=Outbox.attempts + 1)
-        .execution_options(synchronize_session=False)
+        .values(status=OutboxStatus.sending.value, attempts=_T.c.attempts + 1)
+        .returning(_T.c.id, _T.c.chat_id, _T.c.payload, _T.c.attempts)
     )
-    if result.rowcount != 1:
-        session.rollback()
-        return None
-    row = session.get(Outbox, outbox_id, populate_existing=True)
+
+
+_CLAIM = None
+_MARK_SENT = (
+    update(_T)
+    .where(_T.c.id == bindparam("oid"), _T.c.status == OutboxStatus.sending.value)
+    .values(status=OutboxStatus.sent.value, sent_at=bindparam("sent_at", type_=_T.c.sent_at.type),
+            telegram_message_id=bindparam("mid"), last_error=None)
+)
+
+
+def claim(session: Session, *, outbox_id: int, now: datetime | None = None) -> Claimed | None:
+    """Atomically take one row for sending (safe with several senders); commit; None if lost.
+
+    One prepared ``UPDATE … WHERE status IN (pending, failed) … RETURNING`` (SQLite ≥ 3.35, PostgreSQL):
+    the row count decides who won, and the hot path stays cheap.
+    """
+    global _CLAIM
+    if _CLAIM is None:
+        _CLAIM = _claim_statement()
+    row = session.connection().execute(_CLAIM, {"oid": outbox_id, "now": now or utcnow()}).first()
     session.commit()
-    return row
+    return Claimed(*row) if row is not None else None
 
 
 def mark_sent(session: Session, *, outbox_id: int, message_id: int | None, now: datetime | None = None) -> None:
-    session.execute(
-        update(Outbox)
-        .where(Outbox.id == outbox_id, Outbox.status == OutboxStatus.sending)
-        .values(status=OutboxStatus.sent, sent_at=now or utcnow(), telegram_message_id=message_id, last_error=None)
-        .execution_options(synchronize_session=False)
-    )
+    session.connection().execute(_MARK_SENT, {"oid": outbox_id, "sent_at": now or utcnow(), "mid": message_id})
     session.commit()
 
 

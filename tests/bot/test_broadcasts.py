@@ -74,7 +74,7 @@ def test_lifecycle_progress_and_exactly_once(settings, session_factory, session,
     with pytest.raises(DomainError):
         svc.start_broadcast(session, actor=manager, broadcast_id=b.id)  # never materialised twice
     svc.pause_broadcast(session, actor=manager, broadcast_id=b.id)
-    run_senders(settings, session_factory, until=lambda: len(fake_tg.sent()) >= 1, timeout=1.0)
+    run_senders(settings, session_factory, until=lambda: len(fake_tg.sent()) >= 1, timeout=3.0)
     # then only the preview went out while paused
     assert [c["chat_id"] for c in fake_tg.sent()] == [777]
     assert fake_tg.sent(777)[0]["method"] == "sendPhoto"

@@ -244,7 +244,7 @@ class FakeTelegram:
         sends_only = request.query.get("sends") == "1"
         with self._lock:
             calls = [
-                {k: c[k] for k in ("method", "ts", "chat_id", "status")} | {"text": c["params"].get("text") or c["params"].get("caption")}
+                {k: c[k] for k in ("method", "ts", "mono", "chat_id", "status")} | {"text": c["params"].get("text") or c["params"].get("caption")}
                 for c in self.calls if not sends_only or c["method"].lower() in SEND_METHODS
             ]
         return web.json_response(calls)
