@@ -3,6 +3,7 @@ idempotent on its own (conditional updates + outbox dedupe keys), so a rerun sen
 
 * auto_cancel     every minute: smo_app.services.orders.auto_cancel_unpaid (commerce)
 * abandoned_carts every 10 minutes: reminders 24 h after the last cart change, 10:00–21:00 only
+* new_order_alerts every 30 s: "new order" to owners/admins/managers, once per order (CO6)
 * daily_summary   21:05 shop time: summary for owners/admins
 Back-in-stock notices are queued by the commerce services; the outbox sender delivers them.
 """
@@ -56,6 +57,11 @@ class Jobs:
         return self._leased("abandoned_carts", 540, lambda s, now: reminders.abandoned_cart_reminders(
             s, tz=self.settings.tz, public_url=self.settings.public_url, now=now))
 
+    def new_order_alerts(self) -> list[int] | None:
+        from smo_app.services.staff_alerts import new_order_alerts
+
+        return self._leased("new_order_alerts", 25, lambda s, now: new_order_alerts(s, now=now))
+
     def daily_summary(self) -> int | None:
         def body(session: Session, now: datetime):
             return reminders.daily_summary(session, day=now.astimezone(self.settings.tz).date(), tz=self.settings.tz)
@@ -70,6 +76,7 @@ def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
     first = datetime.now(tz) + timedelta(seconds=5)
     scheduler.add_job(_safe(jobs.auto_cancel), "interval", minutes=1, id="auto_cancel", next_run_time=first)
     scheduler.add_job(_safe(jobs.abandoned_carts), "interval", minutes=10, id="abandoned_carts", next_run_time=first)
+    scheduler.add_job(_safe(jobs.new_order_alerts), "interval", seconds=30, id="new_order_alerts", next_run_time=first)
     scheduler.add_job(_safe(jobs.daily_summary), "cron", hour=21, minute=5, id="daily_summary")
     return scheduler
 

@@ -158,4 +158,40 @@ def test_daily_summary_is_sent_once_per_day(settings, session_factory, session):
 def test_scheduler_registers_the_jobs(settings, session_factory):
     jobs = Jobs(settings, session_factory, holder="x")
     scheduler = create_scheduler(jobs)
-    assert {j.id for j in scheduler.get_jobs()} == {"auto_cancel", "abandoned_carts", "daily_summary"}
+    assert {j.id for j in scheduler.get_jobs()} == {"auto_cancel", "abandoned_carts", "new_order_alerts",
+                                                    "daily_summary"}
+
+
+def test_new_order_alerts_reach_staff_once(settings, session_factory, session):
+    # given a manager linked to Telegram and a new storefront order
+    manager = session.get(Staff, make_staff(session, Role.manager).id)
+    manager.telegram_id = 9002
+    session.add(manager)
+    session.commit()
+    vid = variant_id(make_product(session, qty=5, cross_sell=[]))
+    customer = make_customer(session, full_name="Olga")
+    order = place(session, customer.id, {vid: 2})
+    session.commit()
+    clock = [datetime.now(MSK) + timedelta(seconds=5)]
+    # when the alert job runs, then runs again in the other sidecar after the lease expired
+    assert _jobs(settings, session_factory, "a", clock).new_order_alerts() == [order.id]
+    clock[0] += timedelta(minutes=1)
+    assert _jobs(settings, session_factory, "b", clock).new_order_alerts() == []
+    # then the manager got one alert with the order number, total and customer
+    rows = session.exec(select(Outbox).where(Outbox.kind == "new_order")).all()
+    assert len(rows) == 1 and rows[0].chat_id == 9002
+    assert f"№{order.id}" in rows[0].payload["text"] and "Olga" in rows[0].payload["text"]
+
+
+def test_payment_failed_alert_helper(session):
+    from smo_app.services.staff_alerts import alert_payment_failed
+
+    owner = session.get(Staff, make_staff(session, Role.owner).id)
+    owner.telegram_id = 9003
+    session.add(owner)
+    session.commit()
+    assert alert_payment_failed(session, order_id=5, reason="card declined", attempt_key="pi_1") == 1
+    assert alert_payment_failed(session, order_id=5, reason="card declined", attempt_key="pi_1") == 0
+    session.commit()
+    [row] = session.exec(select(Outbox).where(Outbox.kind == "payment_failed")).all()
+    assert "№5" in row.payload["text"] and "card declined" in row.payload["text"]

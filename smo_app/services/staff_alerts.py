@@ -1,0 +1,53 @@
+"""Staff alerts in Telegram (CO6). Helpers queue into the outbox inside the caller's transaction
+(no commit); ``new_order_alerts`` is the scheduler's catch-up that alerts each new order once.
+
+Low-stock alerts are queued by the stock service; error alerts by ``error_reports``.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from html import escape
+
+from sqlmodel import Session, select
+
+from smo_app.i18n import t
+from smo_app.models.base import utcnow
+from smo_app.models.customer import Customer
+from smo_app.models.staff import Role
+from smo_app.money import format_money
+from smo_app.services.outbox import enqueue_staff_alert
+
+ORDER_ROLES = (Role.owner, Role.admin, Role.manager)
+LOOKBACK = timedelta(hours=2)
+
+
+def alert_new_order(session: Session, *, order_id: int, total_minor: int, customer_name: str = "") -> int:
+    """Queue "new order" to owners, admins and managers once per order. No commit."""
+    text = t("bot.alert.new_order", "ru", id=order_id, total=format_money(total_minor),
+             customer=escape(customer_name or "—"))
+    return len(enqueue_staff_alert(session, kind="new_order", text=text, roles=ORDER_ROLES,
+                                   dedupe_key=f"new_order:{order_id}"))
+
+
+def alert_payment_failed(session: Session, *, order_id: int, reason: str, attempt_key: str = "") -> int:
+    """Queue "payment failed" (for the payment integration). No commit."""
+    text = t("bot.alert.payment_failed", "ru", id=order_id, reason=escape(reason[:300]))
+    return len(enqueue_staff_alert(session, kind="payment_failed", text=text, roles=ORDER_ROLES,
+                                   dedupe_key=f"payment_failed:{order_id}:{attempt_key or reason[:40]}"))
+
+
+def new_order_alerts(session: Session, *, now: datetime | None = None) -> list[int]:
+    """Alert every order created in the last two hours that has not been alerted yet. Commits."""
+    from smo_app.models.orders import Order
+
+    now = now or utcnow()
+    rows = session.exec(
+        select(Order.id, Order.total_minor, Customer.full_name)
+        .join(Customer, Customer.id == Order.customer_id, isouter=True)
+        .where(Order.created_at >= now - LOOKBACK, Order.created_at <= now)
+        .order_by(Order.id)
+    ).all()
+    alerted = [oid for oid, total, name in rows if alert_new_order(session, order_id=oid, total_minor=total,
+                                                                    customer_name=name or "")]
+    session.commit()
+    return alerted
