@@ -154,10 +154,10 @@ def place_order(
         raise ValidationFailed("order.delivery_type_invalid", f"unknown delivery type {delivery_type}") from exc
     if bonus_minor < 0 or delivery_quote_minor < 0:
         raise ValidationFailed("order.amount_invalid", "amounts must be >= 0")
-    customer = session.get(Customer, customer_id)
+    conn = session.connection()
+    customer = conn.execute(_CUSTOMER_ROW, {"cust": customer_id}).first()
     if customer is None:
         raise NotFound("customer", customer_id)
-    conn = session.connection()
     cart_row = conn.execute(_CART_OF, {"cust": customer_id}).first()
     rows = conn.execute(_CART_LINES, {"cart_id": cart_row.id}).all() if cart_row is not None else []
     if not rows:
@@ -224,10 +224,15 @@ _INSERT_EVENT = insert(OrderEvent.__table__)
 _EMPTY_CART = delete(_ITEM).where(_ITEM.c.cart_id == bindparam("cid"))
 _TOUCH_CART = update(_CART).where(_CART.c.id == bindparam("cid")).values(
     promo_code=None, updated_at=bindparam("now"), abandoned_reminder_at=None)
+_C = Customer.__table__
+_CUSTOMER_ROW = select(
+    _C.c.id, _C.c.telegram_id, _C.c.unreachable, _C.c.language, _C.c.full_name, _C.c.phone, _C.c.kind,
+    _C.c.wholesale_approved, _C.c.personal_discount_pct, _C.c.bonus_balance_minor,
+).where(_C.c.id == bindparam("cust"))
 _CART_OF = select(_CART.c.id, _CART.c.promo_code).where(_CART.c.customer_id == bindparam("cust"))
 
 
-def _write_order(session: Session, conn, *, actor: Actor, cfg, customer: Customer, cart_id: int, rows, breakdown,
+def _write_order(session: Session, conn, *, actor: Actor, cfg, customer, cart_id: int, rows, breakdown,
                  order: dict, promo, cert, now: datetime) -> OrderOut:
     """The writes of :func:`place_order`, in Core statements for speed (one transaction, no commit
     until the end)."""
@@ -270,11 +275,13 @@ def _write_order(session: Session, conn, *, actor: Actor, cfg, customer: Custome
     conn.execute(_EMPTY_CART, {"cid": cart_id})
     conn.execute(_TOUCH_CART, {"cid": cart_id, "now": now})
     # a brand-new order id cannot have been notified before: no dedupe key needed
-    message = outbox.enqueue_to_customer(
-        session, customer=customer, kind="order_status",
-        text=t("notify.order_placed", customer.language, order=order_id,
-               total=format_money(order["total_minor"], lang=customer.language), minutes=cfg.auto_cancel_minutes),
-    )
+    message = None
+    if customer.telegram_id is not None and not customer.unreachable:  # as outbox.enqueue_to_customer
+        message = outbox.enqueue_message(
+            session, kind="order_status", chat_id=customer.telegram_id, customer_id=customer.id,
+            text=t("notify.order_placed", customer.language, order=order_id,
+                   total=format_money(order["total_minor"], lang=customer.language), minutes=cfg.auto_cancel_minutes),
+        )
     entry = audit.record(session, actor=actor, action="order.place", entity="order", entity_id=order_id,
                          after={"total_minor": order["total_minor"], "bonus_minor": order["bonus_minor"],
                                 "certificate_minor": order["certificate_minor"],
