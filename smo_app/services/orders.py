@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, func, select
 
@@ -365,8 +366,8 @@ def transition(
                                  .values(**values).execution_options(synchronize_session=False))
         if result.rowcount != 1:
             raise DomainError("order.changed_meanwhile", f"order {order_id} is no longer {from_status}")
-        for key, value in values.items():
-            setattr(order, key, value)
+        for key, value in values.items():  # already written by the UPDATE above
+            set_committed_value(order, key, value)
         cfg = get_config(session)
         if to_status == S.paid and from_status == S.new:
             promotions.redeem_certificate(session, order_id=order_id, customer_id=order.customer_id, now=now)
