@@ -261,3 +261,16 @@ def abandoned_carts(session: Session, *, older_than: datetime) -> list[Cart]:
     has_items = select(CartItem.cart_id).distinct()
     return list(session.exec(select(Cart).where(Cart.updated_at < older_than, Cart.abandoned_reminder_at.is_(None),
                                                 Cart.id.in_(has_items))).all())
+
+
+def mark_reminder_sent(session: Session, *, actor: Actor, cart_id: int, now: datetime | None = None) -> bool:
+    """The bot's abandoned-cart job sent its reminder: stamp the cart so it is not sent twice.
+    Returns False if the cart changed or was reminded meanwhile (nothing stamped)."""
+    require(actor, Perm.orders_manage)
+    cart = session.get(Cart, cart_id)
+    if cart is None or cart.abandoned_reminder_at is not None:
+        return False
+    cart.abandoned_reminder_at = now or utcnow()
+    session.add(cart)
+    session.commit()
+    return True

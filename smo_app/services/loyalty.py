@@ -125,6 +125,10 @@ def on_order_paid(session: Session, *, actor: Actor, order: Order, cfg: ShopConf
             text=t("notify.referral_reward", inviter.language, amount=format_money(entry.amount_minor, lang=inviter.language),
                    friend=friend.full_name or friend.username or ""),
         )
+        outbox.enqueue_to_customer(
+            session, customer=friend, kind="referral_reward", dedupe_key=f"referral_reward_friend:{order.id}",
+            text=t("notify.referral_friend", friend.language, inviter=inviter.full_name or inviter.username or ""),
+        )
 
 
 def on_order_completed(session: Session, *, actor: Actor, order: Order, cfg: ShopConfig, now: datetime) -> None:
