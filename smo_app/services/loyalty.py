@@ -25,6 +25,7 @@ from smo_app.services.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.permissions import Perm, require
 from smo_app.services.pricing import pct_floor
 from smo_app.services.shop_config import ShopConfig
+from smo_app.services.tx import atomic
 
 
 def post_entry(
@@ -215,6 +216,7 @@ def get_bonuses(session: Session, *, actor: Actor, customer_id: int, cfg: ShopCo
     )
 
 
+@atomic
 def adjust_bonuses(session: Session, *, actor: Actor, customer_id: int, delta_minor: int, note: str,
                    now: datetime | None = None) -> BonusesOut:
     """CR2: staff add or take bonuses (audited). The balance cannot go below zero."""
