@@ -33,6 +33,7 @@ from smo_app.services.order_states import (
 from smo_app.services.permissions import Perm, require
 from smo_app.services.pricing import PriceLineIn, price
 from smo_app.services.shop_config import get_config
+from smo_app.services.tx import atomic
 
 S = OrderStatus
 
@@ -114,6 +115,7 @@ def _event(order_id: int, from_status: str | None, to_status: str, actor: Actor,
 
 # --------------------------------------------------------------------------- checkout
 
+@atomic
 def place_order(
     session: Session,
     *,
@@ -314,6 +316,7 @@ def _expire_cart(session: Session, cart_id: int) -> None:
 
 # --------------------------------------------------------------------------- the state machine
 
+@atomic
 def transition(
     session: Session,
     *,
@@ -459,6 +462,7 @@ class B2BItemIn(BaseModel):
     unit_price_minor: int = Field(ge=0)  # the agreed sale price per unit
 
 
+@atomic
 def create_b2b_order(
     session: Session,
     *,
