@@ -74,8 +74,9 @@ def fill_carts(url: str, cids: list[int], vids: list[int]) -> None:
 
 
 def run_service(engine, cids: list[int]) -> float:
-    """Seconds to place one order per customer in ``cids``, one session, sequentially."""
-    with Session(engine, expire_on_commit=False) as s:
+    """Seconds to place one order per customer in ``cids``, sequentially, through one session on one
+    kept connection (like the floor's single sqlite3 connection, and like a long-lived worker)."""
+    with engine.connect() as conn, Session(bind=conn, expire_on_commit=False) as s:
         start = time.perf_counter()
         for cid in cids:
             orders.place_order(s, actor=Actor.customer(cid), customer_id=cid)

@@ -158,11 +158,10 @@ def place_order(
     if bonus_minor < 0 or delivery_quote_minor < 0:
         raise ValidationFailed("order.amount_invalid", "amounts must be >= 0")
     conn = session.connection()
-    customer = conn.execute(_CUSTOMER_ROW, {"cust": customer_id}).first()
+    customer = conn.execute(_CUSTOMER_AND_CART, {"cust": customer_id}).first()  # with its cart id and promo
     if customer is None:
         raise NotFound("customer", customer_id)
-    cart_row = conn.execute(_CART_OF, {"cust": customer_id}).first()
-    rows = conn.execute(_CART_LINES, {"cart_id": cart_row.id}).all() if cart_row is not None else []
+    rows = conn.execute(_CART_LINES, {"cart_id": customer.cart_id}).all() if customer.cart_id is not None else []
     if not rows:
         raise DomainError("cart.empty", "the cart is empty")
     for r in rows:
@@ -171,7 +170,7 @@ def place_order(
     lines = [PriceLineIn(variant_id=r.variant_id, qty=r.qty, price_minor=r.price_minor, discount_pct=r.discount_pct,
                          wholesale_price_minor=r.wholesale_price_minor, wholesale_min_qty=r.wholesale_min_qty,
                          name=r.name, variant_label=r.label) for r in rows]
-    code = promo_code if promo_code is not None else cart_row.promo_code
+    code = promo_code if promo_code is not None else customer.cart_promo_code
     promo = promotions.find_promo(session, code=code, customer_id=customer_id, now=now) if code else None
     cert = promotions.find_certificate(session, code=certificate_code, now=now) if certificate_code else None
     if bonus_minor > customer.bonus_balance_minor:
@@ -199,7 +198,7 @@ def place_order(
     }
     try:
         with session.no_autoflush:
-            return _write_order(session, conn, actor=actor, cfg=cfg, customer=customer, cart_id=cart_row.id,
+            return _write_order(session, conn, actor=actor, cfg=cfg, customer=customer, cart_id=customer.cart_id,
                                 rows=rows, breakdown=breakdown, order=order, promo=promo, cert=cert, now=now)
     except BaseException:
         session.rollback()
@@ -228,11 +227,11 @@ _EMPTY_CART = delete(_ITEM).where(_ITEM.c.cart_id == bindparam("cid"))
 _TOUCH_CART = update(_CART).where(_CART.c.id == bindparam("cid")).values(
     promo_code=None, updated_at=bindparam("now"), abandoned_reminder_at=None)
 _C = Customer.__table__
-_CUSTOMER_ROW = select(
+_CUSTOMER_AND_CART = select(
     _C.c.id, _C.c.telegram_id, _C.c.unreachable, _C.c.language, _C.c.full_name, _C.c.phone, _C.c.kind,
     _C.c.wholesale_approved, _C.c.personal_discount_pct, _C.c.bonus_balance_minor,
-).where(_C.c.id == bindparam("cust"))
-_CART_OF = select(_CART.c.id, _CART.c.promo_code).where(_CART.c.customer_id == bindparam("cust"))
+    _CART.c.id.label("cart_id"), _CART.c.promo_code.label("cart_promo_code"),
+).select_from(_C.outerjoin(_CART, _CART.c.customer_id == _C.c.id)).where(_C.c.id == bindparam("cust"))
 
 
 def _write_order(session: Session, conn, *, actor: Actor, cfg, customer, cart_id: int, rows, breakdown,
