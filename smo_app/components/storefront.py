@@ -50,13 +50,18 @@ def store_header() -> rx.Component:
 def bottom_nav() -> rx.Component:
     def item(tab: str) -> rx.Component:
         active = StoreState.tab == tab
-        return rx.button(
-            rx.vstack(rx.icon(_TAB_ICONS[tab], size=22), rx.text(T(f"ui.store.tab.{tab}"), size="1"), align="center", spacing="1"),
+        return rx.vstack(
+            rx.icon(_TAB_ICONS[tab], size=22),
+            rx.text(T(f"ui.store.tab.{tab}"), size="1"),
             on_click=StoreState.open_tab(tab),
-            variant="ghost",
+            role="button",
+            cursor="pointer",
+            align="center",
+            justify="center",
+            spacing="1",
             color=rx.cond(active, styles.TG_BUTTON, styles.TG_HINT),
             flex="1",
-            height="3.5rem",
+            height="3.75rem",
             id=f"tab-{tab}",
         )
 
