@@ -9,6 +9,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.components import styles
 from smo_app.components.common import T, guarded, lang_switch
+from smo_app.components.registry import page
 from smo_app.state.session import SessionState
 
 
@@ -96,12 +97,11 @@ def admin_page(route: str, *, perm: str, title_key: str, on_load: Any = None) ->
         if on_load is not None:
             events.append(on_load)
 
-        @rx.page(route=route, title="smo", on_load=events)
-        def page() -> rx.Component:
+        def render() -> rx.Component:
             return layout(route, title_key, view())
 
-        page.__name__ = view.__name__
-        return page
+        render.__name__ = view.__name__
+        return page(route, title="smo", on_load=events)(render)
 
     return decorator
 

@@ -5,29 +5,7 @@ import reflex as rx
 
 from smo_app.components import styles
 from smo_app.components.common import T, lang_switch
-from smo_app.state.storefront import StoreState
-
-TELEGRAM_JS = "https://telegram.org/js/telegram-web-app.js"
-
-# Inside Telegram: tell it we are ready, take the full height, and copy its theme into the
-# --tg-theme-* variables the styles read (telegram-web-app.js does it too; tests inject only
-# window.Telegram.WebApp). In a plain browser nothing happens and the fallbacks apply.
-TELEGRAM_INIT = """
-(function () {
-  function apply() {
-    var wa = window.Telegram && window.Telegram.WebApp;
-    if (!wa) return false;
-    try { wa.ready && wa.ready(); wa.expand && wa.expand(); } catch (e) {}
-    var root = document.documentElement, p = wa.themeParams || {};
-    Object.keys(p).forEach(function (k) {
-      root.style.setProperty('--tg-theme-' + k.replace(/_/g, '-'), p[k]);
-    });
-    root.dataset.telegram = '1';
-    return true;
-  }
-  if (!apply()) { var n = 0, t = setInterval(function () { if (apply() || ++n > 20) clearInterval(t); }, 150); }
-})();
-"""
+from smo_app.state.storefront import TELEGRAM_INIT, TELEGRAM_JS, StoreState
 
 _TAB_ICONS = {"catalog": "layout-grid", "cart": "shopping-cart", "orders": "package", "profile": "user"}
 

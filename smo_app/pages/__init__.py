@@ -1,4 +1,4 @@
-"""Every page module; importing this package registers the pages (``@rx.page``)."""
+"""Every page module; importing this package records the pages (components.registry)."""
 from smo_app.pages.admin import (  # noqa: F401
     analytics, audit, bookings, broadcasts, catalog, customers, dashboard, login, orders, promotions,
     settings, staff, support, warehouse,

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -52,6 +54,15 @@ def test_wrong_password_shows_the_message_and_is_audited(new_page, app_db_url):
     expect(failed.first).to_be_visible()
     expect(failed.first).to_contain_text("admin")
     shot(owner, "backoffice-audit")
+    # the date filter works in shop time: today keeps it, tomorrow onwards finds nothing
+    today = datetime.now(ZoneInfo("Europe/Moscow")).date()
+    owner.locator("#audit-from").fill(today.isoformat())
+    owner.locator("#audit-apply").click()
+    expect(failed.first).to_be_visible()
+    owner.locator("#audit-from").fill((today + timedelta(days=1)).isoformat())
+    owner.locator("#audit-apply").click()
+    expect(owner.locator(".audit-row")).to_have_count(0)
+    expect(owner.get_by_text("Записей нет.")).to_be_visible()
     # (and it is really in the database)
     engine = create_engine(app_db_url)
     with engine.connect() as conn:

@@ -3,10 +3,11 @@ import reflex as rx
 
 from smo_app import routes
 from smo_app.components.common import T, lang_switch
+from smo_app.components.registry import page
 from smo_app.state.login import LoginState
 
 
-@rx.page(route=routes.ADMIN_LOGIN, title="smo — sign in", on_load=LoginState.open)
+@page(routes.ADMIN_LOGIN, title="smo — sign in", on_load=LoginState.open)
 def login() -> rx.Component:
     return rx.center(
         rx.card(

@@ -4,6 +4,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.components.common import T, building_panel, guarded
 from smo_app.components.pos import pos_frame
+from smo_app.components.registry import page
 from smo_app.state.session import SessionState
 
 
@@ -18,7 +19,7 @@ def _who() -> rx.Component:
     )
 
 
-@rx.page(route=routes.POS, title="smo — POS", on_load=SessionState.guard_pos)
+@page(routes.POS, title="smo — POS", on_load=SessionState.guard_pos)
 def pos_home() -> rx.Component:
     return guarded(
         routes.POS,

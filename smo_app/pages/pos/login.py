@@ -4,6 +4,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.components.common import T
 from smo_app.components.pos import pin_pad, pos_frame, seller_tile
+from smo_app.components.registry import page
 from smo_app.state.pos import PosLoginState
 
 
@@ -38,6 +39,6 @@ def _pin() -> rx.Component:
     )
 
 
-@rx.page(route=routes.POS_LOGIN, title="smo — POS", on_load=PosLoginState.open)
+@page(routes.POS_LOGIN, title="smo — POS", on_load=PosLoginState.open)
 def pos_login() -> rx.Component:
     return pos_frame(rx.cond(PosLoginState.chosen == "", _choose(), _pin()))

@@ -4,6 +4,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.components import styles
 from smo_app.components.common import T
+from smo_app.components.registry import page
 from smo_app.components.storefront import soon, store_frame
 from smo_app.state.storefront import StoreState
 
@@ -23,7 +24,7 @@ def _catalog() -> rx.Component:
     )
 
 
-@rx.page(route=routes.STOREFRONT, title="smo")
+@page(routes.STOREFRONT, title="smo", on_load=StoreState.open)
 def storefront() -> rx.Component:
     return store_frame(
         rx.match(
