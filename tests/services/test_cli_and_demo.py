@@ -1,0 +1,53 @@
+"""The CLI bootstraps a shop; the demo seed builds a believable shop once."""
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlmodel import Session, func, select
+
+from smo_app.db import make_engine
+from smo_app.models.customer import Customer
+from smo_app.models.staff import Role, Staff
+from smo_app.demo.seed import DEMO_STAFF, seed_demo_shop
+from smo_app.services import auth
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _cli(args, url, demo="0"):
+    env = {"PATH": "/usr/bin:/bin", "SMO_DATABASE_URL": url, "SMO_SECRET_KEY": "cli-test-secret-0123456789", "SMO_DEMO": demo}
+    return subprocess.run([sys.executable, "-m", "smo_app.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_migrate_then_create_owner_from_the_command_line(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    assert _cli(["migrate"], url).returncode == 0
+    done = _cli(["create-owner", "--username", "Boss", "--full-name", "Big Boss", "--password", "s3cret-pass"], url)
+    assert done.returncode == 0, done.stderr
+    assert "owner boss created" in done.stdout
+    engine = make_engine(url)
+    with Session(engine) as s:
+        assert auth.sign_in_password(s, username="boss", password="s3cret-pass").staff.role == Role.owner
+    engine.dispose()
+    # a bad password is refused with a translated message and no traceback
+    bad = _cli(["create-owner", "--username", "boss2", "--full-name", "B", "--password", "short"], url)
+    assert bad.returncode == 2 and "Пароль должен быть не короче 8" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_seed_demo_refuses_outside_demo_mode(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    _cli(["migrate"], url)
+    assert _cli(["seed-demo"], url, demo="0").returncode == 2
+
+
+def test_demo_shop_has_staff_of_every_role_and_customers_and_is_seeded_once(session):
+    assert seed_demo_shop(session) is True
+    assert seed_demo_shop(session) is False
+    roles = set(session.exec(select(Staff.role)).all())
+    assert roles == {r.value for r in Role}
+    assert session.exec(select(func.count()).select_from(Customer)).one() >= 10
+    for username, _name, role, password, pin in DEMO_STAFF:
+        if password:
+            assert auth.sign_in_password(session, username=username, password=password).staff.username == username
+        if pin and role in ("owner", "admin", "seller"):
+            assert auth.sign_in_pin(session, username=username, pin=pin).staff.username == username
