@@ -76,6 +76,11 @@ def _row(row: StaffRow) -> rx.Component:
                         rx.button(T("ui.staff.activate"), size="1", variant="soft", color_scheme="green", on_click=StaffState.set_active(row["id"], True)),
                     ),
                     rx.button(T("ui.staff.reset_pin"), size="1", variant="soft", on_click=StaffState.open_pin_dialog(row["id"], row["full_name"])),
+                    rx.cond(
+                        row["has_password"],
+                        rx.button(T("ui.staff.reset_password"), size="1", variant="soft",
+                                  on_click=StaffState.open_password_dialog(row["id"], row["full_name"])),
+                    ),
                 ),
             )
         ),
@@ -100,14 +105,21 @@ def staff_table() -> rx.Component:
 def pin_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(T("ui.staff.reset_pin_title").replace("{name}", StaffState.pin_target_name)),
+            rx.dialog.title(
+                rx.cond(StaffState.secret_kind == "password", T("ui.staff.reset_password_title"), T("ui.staff.reset_pin_title"))
+                .to(str).replace("{name}", StaffState.pin_target_name)
+            ),
             rx.form(
                 rx.vstack(
-                    rx.input(name="pin", input_mode="numeric", max_length=6, id="reset-pin-input", auto_focus=True),
-                    rx.cond(StaffState.pin_error != "", rx.callout(StaffState.pin_error, icon="triangle-alert", color_scheme="red", role="alert")),
+                    rx.cond(
+                        StaffState.secret_kind == "password",
+                        rx.input(name="secret", type="password", auto_complete="new-password", id="reset-secret-input", auto_focus=True),
+                        rx.input(name="secret", input_mode="numeric", max_length=6, id="reset-secret-input", auto_focus=True),
+                    ),
+                    rx.cond(StaffState.pin_error != "", rx.callout(StaffState.pin_error, icon="triangle-alert", color_scheme="red", role="alert", id="reset-secret-error")),
                     rx.hstack(
                         rx.button(T("ui.cancel"), type="button", variant="soft", color_scheme="gray", on_click=StaffState.close_pin_dialog),
-                        rx.button(T("ui.save"), type="submit", id="reset-pin-save"),
+                        rx.button(T("ui.save"), type="submit", id="reset-secret-save"),
                         justify="end",
                         width="100%",
                     ),

@@ -96,7 +96,7 @@ class SessionState(rx.State):
         actor = staff.actor()
         self._show(staff)
         self.allowed = [a.route for a in routes.AREAS if can(actor, Perm(a.perm))]
-        if not can(actor, Perm(perm)):
+        if not (can(actor, Perm.backoffice_access) and can(actor, Perm(perm))):
             self._deny(route, back_to_pos=False)
             return
         self.denied = ""

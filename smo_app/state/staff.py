@@ -22,6 +22,7 @@ class StaffRow(TypedDict):
     role: str
     is_active: bool
     has_pin: bool
+    has_password: bool
     locked: bool
     manageable: bool
 
@@ -31,7 +32,9 @@ class StaffState(SessionState):
     assignable: list[str] = []  # roles this actor may give
     form_error: str = ""
     form_role: str = "seller"
+    # the "new PIN" / "new password" dialog
     pin_dialog_open: bool = False
+    secret_kind: str = "pin"  # pin | password
     pin_target_id: int = 0
     pin_target_name: str = ""
     pin_error: str = ""
@@ -42,7 +45,7 @@ class StaffState(SessionState):
         self.assignable = [r.value for r in Role if r in manageable]
         self.rows = [
             StaffRow(id=s.id, username=s.username, full_name=s.full_name, role=s.role.value, is_active=s.is_active,
-                     has_pin=s.has_pin, locked=bool(s.locked_until and s.locked_until > now),
+                     has_pin=s.has_pin, has_password=s.has_password, locked=bool(s.locked_until and s.locked_until > now),
                      manageable=s.role in manageable and s.id != actor.id)
             for s in staff_service.list_staff(session, actor=actor)
         ]
@@ -109,7 +112,14 @@ class StaffState(SessionState):
 
     @rx.event
     def open_pin_dialog(self, staff_id: int, name: str):
-        self.pin_target_id, self.pin_target_name, self.pin_error = int(staff_id), name, ""
+        self._open_secret("pin", staff_id, name)
+
+    @rx.event
+    def open_password_dialog(self, staff_id: int, name: str):
+        self._open_secret("password", staff_id, name)
+
+    def _open_secret(self, kind: str, staff_id: int, name: str) -> None:
+        self.secret_kind, self.pin_target_id, self.pin_target_name, self.pin_error = kind, int(staff_id), name, ""
         self.pin_dialog_open = True
 
     @rx.event
@@ -124,10 +134,15 @@ class StaffState(SessionState):
             return
         try:
             with session_scope() as s:
-                out = staff_service.reset_pin(s, actor=actor, staff_id=self.pin_target_id, pin=str(form.get("pin", "")))
+                secret = str(form.get("secret", ""))
+                if self.secret_kind == "password":
+                    out = staff_service.reset_password(s, actor=actor, staff_id=self.pin_target_id, password=secret)
+                else:
+                    out = staff_service.reset_pin(s, actor=actor, staff_id=self.pin_target_id, pin=secret)
                 self._refresh(s, actor)
         except DomainError as exc:
             self.pin_error = self.error(exc)
             return
         self.pin_dialog_open = False
-        return rx.toast.success(self.text("ui.staff.pin_reset", name=out.full_name))
+        key = "ui.staff.password_reset" if self.secret_kind == "password" else "ui.staff.pin_reset"
+        return rx.toast.success(self.text(key, name=out.full_name))

@@ -33,6 +33,11 @@ def test_owner_signs_in_and_sees_the_backoffice(new_page):
     page.locator("#nav-orders").click()
     expect(page.locator("#building")).to_contain_text("в разработке")
     expect(page.locator("#building")).to_contain_text("OR1–OR9")
+    # and signing out ends the session: the backoffice asks to sign in again
+    page.locator("#sign-out").click()
+    expect(page).to_have_url(re.compile(r"/admin/login/?$"))
+    page.goto("/admin")
+    expect(page).to_have_url(re.compile(r"/admin/login/?$"))
 
 
 def test_wrong_password_shows_the_message_and_is_audited(new_page, app_db_url):
@@ -86,6 +91,18 @@ def test_five_failures_lock_the_account_with_a_clear_message(new_page):
     page.locator("#login-submit").click()
     expect(page.locator("#login-error")).to_contain_text("заблокирован")
     expect(page).to_have_url(re.compile(r"/admin/login/?$"))
+    # the owner sets a new password, which lifts the lock
+    owner = new_page()
+    sign_in_owner(owner)
+    owner.goto("/admin/staff")
+    row = owner.locator("#staff-row-manager")
+    expect(row).to_contain_text("заблокирован")
+    row.get_by_role("button", name="Новый пароль").click()
+    owner.locator("#reset-secret-input").fill("manager-new-2")
+    owner.locator("#reset-secret-save").click()
+    expect(row).to_contain_text("активен")
+    sign_in_backoffice(page, "manager", "manager-new-2")
+    expect(page.locator("#greeting")).to_contain_text("Мария Котова")
 
 
 def test_not_signed_in_goes_to_the_sign_in_page(new_page):
@@ -137,8 +154,11 @@ def test_owner_manages_staff(new_page):
     expect(page.locator("#staff-form-error")).to_have_count(0)
     # reset her PIN
     row.get_by_role("button", name="Новый PIN").click()
-    page.locator("#reset-pin-input").fill("8888")
-    page.locator("#reset-pin-save").click()
+    page.locator("#reset-secret-input").fill("88")
+    page.locator("#reset-secret-save").click()
+    expect(page.locator("#reset-secret-error")).to_have_text("PIN-код — от 4 до 6 цифр.")
+    page.locator("#reset-secret-input").fill("8888")
+    page.locator("#reset-secret-save").click()
     expect(page.get_by_text("PIN-код для Кира Новикова изменён.")).to_be_visible()
     # deactivate, then reactivate
     row.get_by_role("button", name="Отключить").click()
