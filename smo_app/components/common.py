@@ -15,7 +15,7 @@ def lang_switch() -> rx.Component:
     return rx.segmented_control.root(
         rx.segmented_control.item("RU", value="ru", id="lang-ru"),
         rx.segmented_control.item("EN", value="en", id="lang-en"),
-        value=SessionState.lang,
+        value=SessionState.ui_lang,
         on_change=SessionState.set_language,
         size="1",
         aria_label="language",

@@ -12,7 +12,7 @@ import reflex as rx
 
 from smo_app import routes
 from smo_app.db import session_scope
-from smo_app.i18n import catalogs, error_text, normalize_language, t
+from smo_app.i18n import DEFAULT_LANGUAGE, catalogs, error_text, normalize_language, t
 from smo_app.models.staff import Channel
 from smo_app.services import auth
 from smo_app.services.actor import Actor
@@ -25,8 +25,19 @@ TOKEN_COOKIE_MAX_AGE = 30 * 24 * 3600  # the server-side session expiry is what 
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
+def _effective_language(chosen: str) -> str:
+    if chosen:
+        return normalize_language(chosen)
+    try:
+        from smo_app.settings import get_settings
+
+        return get_settings().language
+    except Exception:  # noqa: BLE001 - invalid settings are reported elsewhere; the UI stays usable
+        return DEFAULT_LANGUAGE
+
+
 class SessionState(rx.State):
-    lang: str = rx.Cookie("ru", name="smo_lang", max_age=LANG_COOKIE_MAX_AGE)
+    lang: str = rx.Cookie("", name="smo_lang", max_age=LANG_COOKIE_MAX_AGE)  # "" → the shop default
     bo_token: str = rx.Cookie("", name="smo_bo_session", max_age=TOKEN_COOKIE_MAX_AGE, same_site="strict")
     pos_token: str = rx.Cookie("", name="smo_pos_session", max_age=TOKEN_COOKIE_MAX_AGE, same_site="strict")
 
@@ -40,9 +51,14 @@ class SessionState(rx.State):
     back_is_pos: bool = False
 
     @rx.var
+    def ui_lang(self) -> str:
+        """The browser's choice, else the shop's language (SMO_LANGUAGE, Russian by default)."""
+        return _effective_language(self.lang)
+
+    @rx.var
     def tr(self) -> dict[str, str]:
         """All UI text in the current language; components index it by key."""
-        return catalogs()[normalize_language(self.lang)]
+        return catalogs()[_effective_language(self.lang)]
 
     @rx.event
     def set_language(self, lang: str | list[str]):
@@ -50,13 +66,16 @@ class SessionState(rx.State):
 
     # -- helpers for substates ---------------------------------------------------------------
     def text(self, key: str, **params) -> str:
-        return t(key, self.lang, **params)
+        return t(key, _effective_language(self.lang), **params)
+
+    def ui_lang_value(self) -> str:
+        return _effective_language(self.lang)
 
     def error(self, exc: Exception) -> str:
         """Translated text for a DomainError; anything else is logged and reported generically."""
         if not getattr(exc, "code", None):
             log.exception("unexpected error in a UI event", exc_info=exc)
-        return error_text(exc, self.lang)
+        return error_text(exc, _effective_language(self.lang))
 
     def staff_for(self, channel: Channel) -> StaffOut | None:
         token = self.bo_token if channel == Channel.backoffice else self.pos_token

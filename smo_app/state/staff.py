@@ -91,7 +91,7 @@ class StaffState(SessionState):
                 out = staff_service.create_staff(
                     s, actor=actor, username=str(form.get("username", "")), full_name=str(form.get("full_name", "")),
                     role=self.form_role, password=str(form.get("password", "")) or None, pin=str(form.get("pin", "")) or None,
-                    language=self.lang if self.lang in ("ru", "en") else "ru",
+                    language=self.ui_lang_value(),
                 )
                 self._refresh(s, actor)
         except DomainError as exc:

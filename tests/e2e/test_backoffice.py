@@ -59,6 +59,13 @@ def test_wrong_password_shows_the_message_and_is_audited(new_page, app_db_url):
     expect(failed.first).to_be_visible()
     expect(failed.first).to_contain_text("admin")
     shot(owner, "backoffice-audit")
+    # the action filter narrows it to failed sign-ins only
+    owner.locator("#audit-actor").fill("")
+    owner.locator("#audit-action").click()
+    owner.get_by_role("option", name="auth.sign_in_failed").click()
+    owner.locator("#audit-apply").click()
+    expect(owner.locator(".audit-row").first).to_contain_text("auth.sign_in_failed")
+    expect(owner.locator(".audit-row", has_not_text="auth.sign_in_failed")).to_have_count(0)
     # the date filter works in shop time: today keeps it, tomorrow onwards finds nothing
     today = datetime.now(ZoneInfo("Europe/Moscow")).date()
     owner.locator("#audit-from").fill(today.isoformat())
