@@ -107,6 +107,7 @@ RU = {
     "ui.pos.to_backoffice": "Бэк-офис",
     # storefront
     "ui.store.search": "Поиск товаров",
+    "ui.store.categories": "Категории",
     "ui.store.catalog_soon_title": "Каталог скоро появится",
     "ui.store.catalog_soon_text": "Категории, товары и поиск приходят вместе с задачей о витрине (функции ST2–ST4). Сейчас это оболочка Mini App.",
     "ui.store.cart_soon": "Корзина появится вместе с задачей о витрине.",
@@ -220,6 +221,7 @@ EN = {
     "ui.pos.sales_building_text": "Shifts, fast sale, payment and returns (features PO2–PO8) arrive with the POS issue. Seller sign-in by PIN works now.",
     "ui.pos.to_backoffice": "Backoffice",
     "ui.store.search": "Search products",
+    "ui.store.categories": "Categories",
     "ui.store.catalog_soon_title": "The catalog is coming",
     "ui.store.catalog_soon_text": "Categories, products and search arrive with the storefront issue (features ST2–ST4). This is the Mini App shell.",
     "ui.store.cart_soon": "The cart arrives with the storefront issue.",

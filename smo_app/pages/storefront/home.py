@@ -13,6 +13,7 @@ def _catalog() -> rx.Component:
     return rx.vstack(
         rx.input(rx.input.slot(rx.icon("search")), placeholder=T("ui.store.search"), disabled=True, size="3", width="100%",
                  radius="full", background=styles.TG_SECONDARY_BG),
+        rx.text(T("ui.store.categories"), weight="bold", size="3", margin_top="0.5rem"),
         rx.callout.root(
             rx.callout.icon(rx.icon("construction")),
             rx.callout.text(rx.text(T("ui.store.catalog_soon_title"), weight="bold"), rx.text(T("ui.store.catalog_soon_text"))),
