@@ -21,3 +21,15 @@ __all__ = [
     "Staff",
     "StaffSession",
 ]
+from smo_app.models.catalog import Category, Product, StockSubscription, Variant  # noqa: E402
+from smo_app.models.stock import MoveKind, StockMove, Supplier, Supply, SupplyLine  # noqa: E402
+from smo_app.models.orders import Order, OrderEvent, OrderLine, OrderStatus  # noqa: E402
+from smo_app.models.carts import Cart, CartItem  # noqa: E402
+from smo_app.models.promotions import CertificateStatus, GiftCertificate, PromoCode, PromoUse  # noqa: E402
+from smo_app.models.loyalty import LoyaltyEntry, LoyaltyKind  # noqa: E402
+
+__all__ += [
+    "Cart", "CartItem", "Category", "CertificateStatus", "GiftCertificate", "LoyaltyEntry", "LoyaltyKind",
+    "MoveKind", "Order", "OrderEvent", "OrderLine", "OrderStatus", "Product", "PromoCode", "PromoUse",
+    "StockMove", "StockSubscription", "Supplier", "Supply", "SupplyLine", "Variant",
+]

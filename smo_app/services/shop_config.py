@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, select  # noqa: F401
 
 from smo_app.models.base import utcnow
 from smo_app.models.shop import ShopSetting
@@ -42,8 +43,11 @@ class ShopConfig(BaseModel):
     support_contact: str | None = None
 
 
+_ALL_SETTINGS = sa_select(ShopSetting.__table__.c.key, ShopSetting.__table__.c.value)
+
+
 def get_config(session: Session) -> ShopConfig:
-    stored = {row.key: row.value for row in session.exec(select(ShopSetting)).all()}
+    stored = {key: value for key, value in session.connection().execute(_ALL_SETTINGS).all()}
     known = {k: v for k, v in stored.items() if k in ShopConfig.model_fields}
     return ShopConfig.model_validate(known)
 

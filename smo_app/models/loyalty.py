@@ -1,0 +1,40 @@
+"""Loyalty ledger (CR7): a customer's bonus balance is the sum of these rows.
+
+``Customer.bonus_balance_minor`` is a cache kept equal to that sum, changed only together with a
+new entry, decremented by a conditional UPDATE so it never goes below zero.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from smo_app.models.base import UTCDateTime, utcnow
+
+
+class LoyaltyKind(StrEnum):
+    cashback = "cashback"  # % of a completed order
+    referral_reward = "referral_reward"  # friend's first paid order above the minimum
+    referral_lifetime = "referral_lifetime"  # % of a friend's completed order
+    spend = "spend"  # bonuses paid for an order
+    spend_rollback = "spend_rollback"  # the order was cancelled
+    manual = "manual"  # staff adjustment (CR2)
+
+
+class LoyaltyEntry(SQLModel, table=True):
+    __tablename__ = "loyalty_entry"
+    # one entry of each kind per customer and order: rewards and rollbacks happen exactly once
+    __table_args__ = (UniqueConstraint("customer_id", "kind", "order_id", name="uq_loyalty_entry_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    kind: str = Field(max_length=24)
+    amount_minor: int  # signed
+    balance_after_minor: int
+    order_id: int | None = Field(default=None, foreign_key="order.id", index=True)
+    related_customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    note: str | None = Field(default=None, max_length=500)
+    actor_name: str = Field(default="", max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -1,0 +1,263 @@
+"""Server-side carts (ST4, ST11): one per customer, stock-checked on every change, priced by
+smo_app.services.pricing. Vacation mode blocks changes; preorder mode allows zero stock.
+
+``Cart.updated_at`` is the last change (the bot's abandoned-cart reminder reads it) and every
+change clears ``abandoned_reminder_at``.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from smo_app.models.base import utcnow
+from smo_app.models.carts import Cart, CartItem
+from smo_app.models.catalog import Product, Variant
+from smo_app.models.customer import Customer, CustomerKind
+from smo_app.services.actor import Actor
+from smo_app.services.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.permissions import Perm, can, require
+from smo_app.services.pricing import PriceBreakdown, PriceLineIn, price
+from smo_app.services.shop_config import ShopConfig, get_config
+
+MAX_LINE_QTY = 999
+
+
+class CartLineOut(BaseModel):
+    variant_id: int
+    product_id: int
+    name: str
+    variant_label: str
+    qty: int
+    available: int
+    photo: str | None
+    problem: str | None  # cart.out_of_stock / cart.unavailable when the shelf changed since
+
+
+class CartOut(BaseModel):
+    customer_id: int
+    lines: list[CartLineOut]
+    promo_code: str | None
+    promo_error: str | None
+    pricing: PriceBreakdown
+    cross_sell: list[int]
+    vacation: bool
+    preorder: bool
+    updated_at: datetime | None
+
+
+def ensure_own(actor: Actor, customer_id: int) -> None:
+    """Customers act on their own cart and orders; staff need orders.manage or pos.sell."""
+    if actor.is_system or (actor.is_customer and actor.id == customer_id):
+        return
+    if actor.is_staff and (can(actor, Perm.orders_manage) or can(actor, Perm.pos_sell)):
+        return
+    require(actor, Perm.orders_manage)
+
+
+def is_wholesale(customer: Customer) -> bool:
+    return customer.kind == CustomerKind.wholesale and customer.wholesale_approved
+
+
+def price_lines(session: Session, items: list[tuple[int, int]]) -> tuple[list[PriceLineIn], dict[int, Variant], dict[int, Product]]:
+    """(variant_id, qty) → pricing lines, plus the loaded variants and products."""
+    ids = [vid for vid, _ in items]
+    variants = {v.id: v for v in session.exec(select(Variant).where(Variant.id.in_(ids))).all()} if ids else {}
+    pids = {v.product_id for v in variants.values()}
+    products = {p.id: p for p in session.exec(select(Product).where(Product.id.in_(pids))).all()} if pids else {}
+    lines = []
+    for vid, qty in items:
+        v = variants.get(vid)
+        if v is None:
+            continue
+        p = products[v.product_id]
+        lines.append(PriceLineIn(variant_id=vid, qty=qty, price_minor=v.price_minor, discount_pct=p.discount_pct,
+                                 wholesale_price_minor=v.wholesale_price_minor, wholesale_min_qty=v.wholesale_min_qty,
+                                 name=p.name, variant_label=v.label))
+    return lines, variants, products
+
+
+def sellable(product: Product | None, variant: Variant | None) -> bool:
+    return bool(product and variant and variant.active and not product.deleted and not product.hidden
+                and not product.suspended)
+
+
+def _customer(session: Session, customer_id: int) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("customer", customer_id)
+    return customer
+
+
+def _cart(session: Session, customer_id: int, create: bool) -> Cart | None:
+    cart = session.exec(select(Cart).where(Cart.customer_id == customer_id)).first()
+    if cart is None and create:
+        cart = Cart(customer_id=customer_id)
+        session.add(cart)
+        session.flush()
+    return cart
+
+
+def _items(session: Session, cart: Cart | None) -> list[CartItem]:
+    if cart is None:
+        return []
+    return list(session.exec(select(CartItem).where(CartItem.cart_id == cart.id).order_by(CartItem.variant_id)).all())
+
+
+def _guard(cfg: ShopConfig) -> None:
+    if cfg.vacation_mode:
+        raise DomainError("cart.vacation", "the shop is on vacation", message_text=cfg.vacation_message)
+
+
+def _check_stock(cfg: ShopConfig, product: Product | None, variant: Variant | None, qty: int) -> None:
+    if not sellable(product, variant):
+        raise DomainError("cart.unavailable", "not for sale")
+    if qty > MAX_LINE_QTY:
+        raise ValidationFailed("cart.qty_invalid", f"at most {MAX_LINE_QTY}", max=MAX_LINE_QTY)
+    if not cfg.preorder_mode and qty > variant.qty:
+        raise DomainError("cart.out_of_stock", f"only {variant.qty} left", name=f"{product.name} {variant.label}".strip(),
+                          available=max(variant.qty, 0))
+
+
+def get_cart(session: Session, *, actor: Actor, customer_id: int, delivery_type: str = "pickup",
+             delivery_quote_minor: int = 0, bonus_minor: int = 0, certificate_minor: int = 0,
+             cfg: ShopConfig | None = None, now: datetime | None = None) -> CartOut:
+    """The cart with its priced breakdown as the UI shows it (ST4)."""
+    ensure_own(actor, customer_id)
+    cfg = cfg or get_config(session)
+    customer = _customer(session, customer_id)
+    cart = _cart(session, customer_id, create=False)
+    items = _items(session, cart)
+    lines, variants, products = price_lines(session, [(i.variant_id, i.qty) for i in items])
+    out_lines, priced = [], []
+    for item, line in zip(items, lines):
+        v = variants[item.variant_id]
+        p = products[v.product_id]
+        problem = None
+        if not sellable(p, v):
+            problem = "cart.unavailable"
+        elif not cfg.preorder_mode and item.qty > v.qty:
+            problem = "cart.out_of_stock"
+        out_lines.append(CartLineOut(variant_id=v.id, product_id=p.id, name=p.name, variant_label=v.label,
+                                     qty=item.qty, available=max(v.qty, 0), photo=(p.photos or [None])[0],
+                                     problem=problem))
+        if problem is None:
+            priced.append(line)
+    promo_pct, promo_error = 0, None
+    if cart is not None and cart.promo_code:
+        from smo_app.services import promotions
+
+        try:
+            promo_pct = promotions.find_promo(session, code=cart.promo_code, customer_id=customer_id, now=now).pct
+        except DomainError as exc:
+            promo_error = exc.code
+    breakdown = price(
+        priced, personal_discount_pct=customer.personal_discount_pct, wholesale=is_wholesale(customer),
+        promo_pct=promo_pct, certificate_minor=certificate_minor, bonus_balance_minor=customer.bonus_balance_minor,
+        bonus_requested_minor=bonus_minor, bonus_cap_pct=cfg.bonus_spend_cap_pct, delivery_type=delivery_type,
+        delivery_quote_minor=delivery_quote_minor, free_delivery_pickup_minor=cfg.free_delivery_pickup_minor,
+        free_delivery_courier_minor=cfg.free_delivery_courier_minor, free_delivery_region_pct=cfg.free_delivery_region_pct,
+    )
+    in_cart = {p.id for p in products.values()}
+    cross = []
+    for p in products.values():
+        for pid in p.cross_sell or []:
+            if pid not in in_cart and pid not in cross:
+                cross.append(pid)
+    return CartOut(customer_id=customer_id, lines=out_lines, promo_code=cart.promo_code if cart else None,
+                   promo_error=promo_error, pricing=breakdown, cross_sell=cross, vacation=cfg.vacation_mode,
+                   preorder=cfg.preorder_mode, updated_at=cart.updated_at if cart else None)
+
+
+def _set(session: Session, *, actor: Actor, customer_id: int, variant_id: int, qty: int | None, add: int = 0,
+         now: datetime | None) -> CartOut:
+    ensure_own(actor, customer_id)
+    cfg = get_config(session)
+    _guard(cfg)
+    _customer(session, customer_id)
+    cart = _cart(session, customer_id, create=True)
+    item = session.exec(select(CartItem).where(CartItem.cart_id == cart.id, CartItem.variant_id == variant_id)).first()
+    target = (item.qty if item else 0) + add if qty is None else qty
+    if target < 0:
+        raise ValidationFailed("cart.qty_invalid", "quantity must be >= 0", max=MAX_LINE_QTY)
+    if target == 0:
+        if item is not None:
+            session.delete(item)
+    else:
+        variant = session.get(Variant, variant_id)
+        if variant is None:
+            raise NotFound("variant", variant_id)
+        _check_stock(cfg, session.get(Product, variant.product_id), variant, target)
+        if item is None:
+            session.add(CartItem(cart_id=cart.id, variant_id=variant_id, qty=target))
+        else:
+            item.qty = target
+            session.add(item)
+    _touch(cart, now)
+    session.add(cart)
+    session.commit()
+    return get_cart(session, actor=actor, customer_id=customer_id, cfg=cfg, now=now)
+
+
+def _touch(cart: Cart, now: datetime | None) -> None:
+    cart.updated_at = now or utcnow()
+    cart.abandoned_reminder_at = None
+
+
+def add_item(session: Session, *, actor: Actor, customer_id: int, variant_id: int, qty: int = 1,
+             now: datetime | None = None) -> CartOut:
+    """"+": add ``qty`` units (refused beyond stock unless preorder)."""
+    if qty <= 0:
+        raise ValidationFailed("cart.qty_invalid", "quantity must be > 0", max=MAX_LINE_QTY)
+    return _set(session, actor=actor, customer_id=customer_id, variant_id=variant_id, qty=None, add=qty, now=now)
+
+
+def set_qty(session: Session, *, actor: Actor, customer_id: int, variant_id: int, qty: int,
+            now: datetime | None = None) -> CartOut:
+    """Manual quantity; 0 removes the line."""
+    return _set(session, actor=actor, customer_id=customer_id, variant_id=variant_id, qty=qty, now=now)
+
+
+def remove_item(session: Session, *, actor: Actor, customer_id: int, variant_id: int,
+                now: datetime | None = None) -> CartOut:
+    return _set(session, actor=actor, customer_id=customer_id, variant_id=variant_id, qty=0, now=now)
+
+
+def clear_cart(session: Session, *, actor: Actor, customer_id: int, now: datetime | None = None) -> CartOut:
+    ensure_own(actor, customer_id)
+    cart = _cart(session, customer_id, create=False)
+    if cart is not None:
+        session.execute(delete(CartItem.__table__).where(CartItem.__table__.c.cart_id == cart.id))
+        cart.promo_code = None
+        _touch(cart, now)
+        session.add(cart)
+        session.commit()
+    return get_cart(session, actor=actor, customer_id=customer_id, now=now)
+
+
+def apply_promo(session: Session, *, actor: Actor, customer_id: int, code: str | None,
+                now: datetime | None = None) -> CartOut:
+    """Attach a promo code to the cart (validated now and again at checkout); None/"" removes it."""
+    from smo_app.services import promotions
+
+    ensure_own(actor, customer_id)
+    _guard(get_config(session))
+    cart = _cart(session, customer_id, create=True)
+    if code and code.strip():
+        promo = promotions.find_promo(session, code=code, customer_id=customer_id, now=now)
+        cart.promo_code = promo.code
+    else:
+        cart.promo_code = None
+    _touch(cart, now)
+    session.add(cart)
+    session.commit()
+    return get_cart(session, actor=actor, customer_id=customer_id, now=now)
+
+
+def abandoned_carts(session: Session, *, older_than: datetime) -> list[Cart]:
+    """Carts with items, last changed before ``older_than``, not yet reminded (for the bot's job)."""
+    has_items = select(CartItem.cart_id).distinct()
+    return list(session.exec(select(Cart).where(Cart.updated_at < older_than, Cart.abandoned_reminder_at.is_(None),
+                                                Cart.id.in_(has_items))).all())

@@ -1,0 +1,383 @@
+"""Catalog management (CA1, CA2) and catalog reading for the storefront and the POS (ST2, ST3).
+
+Stock quantities are not edited here: they move only through smo_app.services.stock.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, select
+
+from smo_app.models.base import utcnow
+from smo_app.models.catalog import Category, Product, Variant
+from smo_app.money import parse_money
+from smo_app.services import audit
+from smo_app.services.actor import Actor
+from smo_app.services.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.permissions import Perm, can, require
+
+MAX_DEPTH = 2  # a two-level tree: category → subcategory
+
+
+# --------------------------------------------------------------------------- DTOs
+
+class CategoryOut(BaseModel):
+    id: int
+    parent_id: int | None
+    name: str
+    position: int
+    hidden: bool
+    children: list["CategoryOut"] = []
+
+
+class VariantIn(BaseModel):
+    label: str = Field(default="", max_length=64)
+    price_minor: int = Field(ge=0)
+    weight_g: int = Field(default=0, ge=0)
+    wholesale_price_minor: int | None = Field(default=None, ge=0)
+    wholesale_min_qty: int = Field(default=1, ge=1)
+
+
+class VariantOut(BaseModel):
+    id: int
+    label: str
+    price_minor: int
+    weight_g: int
+    wholesale_price_minor: int | None
+    wholesale_min_qty: int
+    qty: int
+    avg_cost_minor: int
+    is_default: bool
+
+
+class ProductOut(BaseModel):
+    id: int
+    category_id: int | None
+    name: str
+    description: str
+    details: str
+    base_price_minor: int
+    unit: str
+    discount_pct: int
+    position: int
+    hidden: bool
+    suspended: bool
+    cross_sell: list[int]
+    low_stock_threshold: int
+    photos: list[str]
+    variants: list[VariantOut]
+    in_stock: bool
+    only_left: int | None  # "only N left" when at or below the threshold
+
+
+class CatalogOut(BaseModel):
+    categories: list[CategoryOut]
+    products: list[ProductOut]
+
+
+def parse_variants(text: str) -> list[VariantIn]:
+    """``"10 мл:450:15; 30 мл:1 100,50:40"`` → variants (label : price in rubles : weight in g).
+    Lines or ``;`` separate variants."""
+    out, errors = [], []
+    chunks = [c.strip() for part in (text or "").splitlines() for c in part.split(";")]
+    for no, chunk in enumerate([c for c in chunks if c], start=1):
+        parts = [p.strip() for p in chunk.split(":")]
+        try:
+            if len(parts) not in (2, 3) or not parts[0]:
+                raise ValueError(chunk)
+            weight = int(parts[2]) if len(parts) == 3 and parts[2] else 0
+            out.append(VariantIn(label=parts[0], price_minor=parse_money(parts[1]), weight_g=weight))
+        except ValueError:
+            errors.append({"line": no, "code": "catalog.variant_format", "text": chunk})
+    if errors:
+        raise ValidationFailed("catalog.variant_format", "expected volume:price:weight", errors=errors,
+                               line=errors[0]["line"])
+    return out
+
+
+def _variant_out(v: Variant) -> VariantOut:
+    return VariantOut.model_validate(v, from_attributes=True)
+
+
+def _product_out(session: Session, p: Product, variants: list[Variant] | None = None) -> ProductOut:
+    if variants is None:
+        variants = list(session.exec(select(Variant).where(Variant.product_id == p.id, Variant.active)
+                                     .order_by(Variant.position, Variant.id)).all())
+    total = sum(max(v.qty, 0) for v in variants)
+    data = p.model_dump()
+    data.update(variants=[_variant_out(v) for v in variants], in_stock=total > 0,
+                only_left=total if 0 < total <= p.low_stock_threshold else None,
+                cross_sell=list(p.cross_sell or []), photos=list(p.photos or []))
+    return ProductOut.model_validate(data)
+
+
+# --------------------------------------------------------------------------- categories (CA2)
+
+def create_category(session: Session, *, actor: Actor, name: str, parent_id: int | None = None,
+                    position: int | None = None, hidden: bool = False) -> CategoryOut:
+    require(actor, Perm.catalog_edit)
+    name = _name(name, 128, "catalog.category_name_invalid")
+    if parent_id is not None:
+        parent = session.get(Category, parent_id)
+        if parent is None:
+            raise NotFound("category", parent_id)
+        if parent.parent_id is not None:
+            raise ValidationFailed("catalog.category_too_deep", "two levels at most")
+    if position is None:
+        siblings = session.exec(select(Category.position).where(Category.parent_id == parent_id)).all()
+        position = max(siblings, default=-1) + 1
+    cat = Category(name=name, parent_id=parent_id, position=position, hidden=hidden)
+    session.add(cat)
+    session.flush()
+    audit.record(session, actor=actor, action="catalog.category_create", entity="category", entity_id=cat.id,
+                 after={"name": name, "parent_id": parent_id})
+    session.commit()
+    return CategoryOut.model_validate(cat, from_attributes=True)
+
+
+def update_category(session: Session, *, actor: Actor, category_id: int, name: str | None = None,
+                    hidden: bool | None = None, position: int | None = None) -> CategoryOut:
+    require(actor, Perm.catalog_edit)
+    cat = session.get(Category, category_id)
+    if cat is None:
+        raise NotFound("category", category_id)
+    before = {"name": cat.name, "hidden": cat.hidden, "position": cat.position}
+    if name is not None:
+        cat.name = _name(name, 128, "catalog.category_name_invalid")
+    if hidden is not None:
+        cat.hidden = hidden
+    if position is not None:
+        cat.position = position
+    session.add(cat)
+    audit.record(session, actor=actor, action="catalog.category_update", entity="category", entity_id=cat.id,
+                 before=before, after={"name": cat.name, "hidden": cat.hidden, "position": cat.position})
+    session.commit()
+    return CategoryOut.model_validate(cat, from_attributes=True)
+
+
+def reorder_categories(session: Session, *, actor: Actor, ordered_ids: list[int]) -> None:
+    """Siblings in the given order get positions 0, 1, 2, …"""
+    require(actor, Perm.catalog_edit)
+    for pos, cid in enumerate(ordered_ids):
+        cat = session.get(Category, cid)
+        if cat is None:
+            raise NotFound("category", cid)
+        cat.position = pos
+        session.add(cat)
+    session.commit()
+
+
+def delete_category(session: Session, *, actor: Actor, category_id: int) -> None:
+    """Owner only; refused while it holds subcategories or products."""
+    require(actor, Perm.catalog_delete)
+    cat = session.get(Category, category_id)
+    if cat is None:
+        raise NotFound("category", category_id)
+    if session.exec(select(Category.id).where(Category.parent_id == category_id)).first() is not None or \
+            session.exec(select(Product.id).where(Product.category_id == category_id, Product.deleted.is_(False))).first() is not None:  # type: ignore[union-attr]
+        raise DomainError("catalog.category_not_empty", f"category {category_id} is not empty")
+    audit.record(session, actor=actor, action="catalog.category_delete", entity="category", entity_id=category_id,
+                 before={"name": cat.name})
+    session.delete(cat)
+    session.commit()
+
+
+# --------------------------------------------------------------------------- products (CA1)
+
+PRODUCT_FIELDS = {"category_id", "name", "description", "details", "base_price_minor", "unit", "discount_pct",
+                  "position", "hidden", "suspended", "cross_sell", "low_stock_threshold", "photos"}
+AUDITED_FIELDS = {"name", "base_price_minor", "discount_pct", "hidden", "suspended", "category_id"}
+
+
+def create_product(session: Session, *, actor: Actor, name: str, base_price_minor: int = 0,
+                   category_id: int | None = None, variants: list[VariantIn | dict] | str | None = None,
+                   description: str = "", details: str = "", unit: str = "шт", discount_pct: int = 0,
+                   position: int = 0, hidden: bool = False, cross_sell: list[int] | None = None,
+                   low_stock_threshold: int = 3, photos: list[str] | None = None) -> ProductOut:
+    """A product with its variants; with none given it gets one default variant at the base price."""
+    require(actor, Perm.catalog_edit)
+    name = _name(name, 200, "catalog.product_name_invalid")
+    if category_id is not None and session.get(Category, category_id) is None:
+        raise NotFound("category", category_id)
+    _check_pct(discount_pct)
+    if isinstance(variants, str):
+        variants = parse_variants(variants)
+    specs = [v if isinstance(v, VariantIn) else VariantIn.model_validate(v) for v in (variants or [])]
+    if base_price_minor < 0:
+        raise ValidationFailed("catalog.price_invalid", "price must be >= 0")
+    product = Product(
+        name=name, category_id=category_id, base_price_minor=base_price_minor or (specs[0].price_minor if specs else 0),
+        description=(description or "")[:5000], details=(details or "")[:5000], unit=(unit or "шт")[:16],
+        discount_pct=discount_pct, position=position, hidden=hidden, cross_sell=list(cross_sell or []),
+        low_stock_threshold=max(low_stock_threshold, 0), photos=list(photos or []),
+    )
+    session.add(product)
+    session.flush()
+    if not specs:
+        specs = [VariantIn(label="", price_minor=product.base_price_minor)]
+    rows = []
+    for pos, spec in enumerate(specs):
+        v = Variant(product_id=product.id, position=pos, is_default=len(specs) == 1 and not spec.label,
+                    **spec.model_dump())
+        session.add(v)
+        rows.append(v)
+    session.flush()
+    audit.record(session, actor=actor, action="catalog.product_create", entity="product", entity_id=product.id,
+                 after={"name": name, "base_price_minor": product.base_price_minor, "discount_pct": discount_pct,
+                        "variants": [s.model_dump() for s in specs]})
+    out = _product_out(session, product, rows)
+    session.commit()
+    return out
+
+
+def update_product(session: Session, *, actor: Actor, product_id: int, **changes: Any) -> ProductOut:
+    """Change any of PRODUCT_FIELDS. Renaming is owner-only (CA1); price, discount, visibility and
+    category changes are audited."""
+    require(actor, Perm.catalog_edit)
+    unknown = set(changes) - PRODUCT_FIELDS
+    if unknown:
+        raise ValidationFailed("catalog.unknown_field", f"unknown fields {sorted(unknown)}")
+    product = _get_product(session, product_id)
+    if "name" in changes and changes["name"] != product.name:
+        require(actor, Perm.catalog_rename)
+        changes["name"] = _name(changes["name"], 200, "catalog.product_name_invalid")
+    if "discount_pct" in changes:
+        _check_pct(changes["discount_pct"])
+    if "base_price_minor" in changes and changes["base_price_minor"] < 0:
+        raise ValidationFailed("catalog.price_invalid", "price must be >= 0")
+    if changes.get("category_id") is not None and session.get(Category, changes["category_id"]) is None:
+        raise NotFound("category", changes["category_id"])
+    before = {k: getattr(product, k) for k in changes if k in AUDITED_FIELDS}
+    for key, value in changes.items():
+        setattr(product, key, list(value) if key in ("cross_sell", "photos") else value)
+    product.updated_at = utcnow()
+    session.add(product)
+    if before:
+        audit.record(session, actor=actor, action="catalog.product_update", entity="product", entity_id=product_id,
+                     before=before, after={k: changes[k] for k in before})
+    out = _product_out(session, product)
+    session.commit()
+    return out
+
+
+def update_variant(session: Session, *, actor: Actor, variant_id: int, label: str | None = None,
+                   price_minor: int | None = None, weight_g: int | None = None,
+                   wholesale_price_minor: int | None = None, wholesale_min_qty: int | None = None,
+                   active: bool | None = None) -> VariantOut:
+    """Edit a variant's label, prices, weight (prices audited). Stock is not edited here."""
+    require(actor, Perm.catalog_edit)
+    v = session.get(Variant, variant_id)
+    if v is None:
+        raise NotFound("variant", variant_id)
+    before = {"price_minor": v.price_minor, "wholesale_price_minor": v.wholesale_price_minor,
+              "wholesale_min_qty": v.wholesale_min_qty}
+    for key, value in (("label", label), ("price_minor", price_minor), ("weight_g", weight_g),
+                       ("wholesale_price_minor", wholesale_price_minor), ("wholesale_min_qty", wholesale_min_qty),
+                       ("active", active)):
+        if value is not None:
+            if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+                raise ValidationFailed("catalog.price_invalid", f"{key} must be >= 0")
+            setattr(v, key, value)
+    session.add(v)
+    after = {"price_minor": v.price_minor, "wholesale_price_minor": v.wholesale_price_minor,
+             "wholesale_min_qty": v.wholesale_min_qty}
+    if after != before:
+        audit.record(session, actor=actor, action="catalog.price_change", entity="variant", entity_id=variant_id,
+                     before=before, after=after)
+    out = _variant_out(v)
+    session.commit()
+    return out
+
+
+def add_variant(session: Session, *, actor: Actor, product_id: int, variant: VariantIn | dict) -> VariantOut:
+    require(actor, Perm.catalog_edit)
+    _get_product(session, product_id)
+    spec = variant if isinstance(variant, VariantIn) else VariantIn.model_validate(variant)
+    count = len(session.exec(select(Variant.id).where(Variant.product_id == product_id)).all())
+    v = Variant(product_id=product_id, position=count, **spec.model_dump())
+    session.add(v)
+    session.flush()
+    audit.record(session, actor=actor, action="catalog.variant_add", entity="variant", entity_id=v.id,
+                 after=spec.model_dump())
+    out = _variant_out(v)
+    session.commit()
+    return out
+
+
+def delete_product(session: Session, *, actor: Actor, product_id: int) -> None:
+    """Owner only (CA1). A soft delete: past orders keep their lines."""
+    require(actor, Perm.catalog_delete)
+    product = _get_product(session, product_id)
+    product.deleted = True
+    product.hidden = True
+    session.add(product)
+    audit.record(session, actor=actor, action="catalog.product_delete", entity="product", entity_id=product_id,
+                 before={"name": product.name})
+    session.commit()
+
+
+# --------------------------------------------------------------------------- reading (ST2, ST3)
+
+def get_product(session: Session, *, actor: Actor, product_id: int) -> ProductOut:
+    product = session.get(Product, product_id)
+    if product is None or product.deleted or (product.hidden and not _sees_hidden(actor)):
+        raise NotFound("product", product_id)
+    return _product_out(session, product)
+
+
+def list_catalog(session: Session, *, actor: Actor, search: str | None = None,
+                 category_id: int | None = None) -> CatalogOut:
+    """The tree and the products in display order. Customers don't see hidden categories or
+    products (nor products inside a hidden category); staff see everything not deleted."""
+    staff_view = _sees_hidden(actor)
+    cats = session.exec(select(Category).order_by(Category.position, Category.id)).all()
+    hidden_ids = {c.id for c in cats if c.hidden}
+    hidden_ids |= {c.id for c in cats if c.parent_id in hidden_ids}
+    nodes = {c.id: CategoryOut.model_validate(c, from_attributes=True) for c in cats
+             if staff_view or c.id not in hidden_ids}
+    roots = []
+    for node in nodes.values():
+        if node.parent_id is None:
+            roots.append(node)
+        elif node.parent_id in nodes:
+            nodes[node.parent_id].children.append(node)
+    query = select(Product).where(Product.deleted.is_(False))  # type: ignore[union-attr]
+    if not staff_view:
+        query = query.where(Product.hidden.is_(False))  # type: ignore[union-attr]
+    if search:
+        query = query.where(Product.name.icontains(search.strip()))
+    if category_id is not None:
+        sub = [c.id for c in cats if c.parent_id == category_id]
+        query = query.where(Product.category_id.in_([category_id, *sub]))
+    products = [p for p in session.exec(query.order_by(Product.position, Product.id)).all()
+                if staff_view or p.category_id not in hidden_ids]
+    variants: dict[int, list[Variant]] = {}
+    if products:
+        for v in session.exec(select(Variant).where(Variant.product_id.in_([p.id for p in products]), Variant.active)
+                              .order_by(Variant.position, Variant.id)).all():
+            variants.setdefault(v.product_id, []).append(v)
+    return CatalogOut(categories=roots, products=[_product_out(session, p, variants.get(p.id, [])) for p in products])
+
+
+def _sees_hidden(actor: Actor) -> bool:
+    return actor.is_system or can(actor, Perm.catalog_edit) or can(actor, Perm.pos_sell)
+
+
+def _get_product(session: Session, product_id: int) -> Product:
+    product = session.get(Product, product_id)
+    if product is None or product.deleted:
+        raise NotFound("product", product_id)
+    return product
+
+
+def _name(value: str, max_len: int, code: str) -> str:
+    value = (value or "").strip()
+    if not 1 <= len(value) <= max_len:
+        raise ValidationFailed(code, f"name 1..{max_len} chars", max=max_len)
+    return value
+
+
+def _check_pct(pct: int) -> None:
+    if not 0 <= pct <= 100:
+        raise ValidationFailed("catalog.discount_invalid", "discount 0..100 %")

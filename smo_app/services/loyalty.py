@@ -1,0 +1,231 @@
+"""Loyalty ledger (CR7, CR2): bonuses, cashback, referral rewards and tiers.
+
+The balance is the sum of ``LoyaltyEntry.amount_minor``; ``Customer.bonus_balance_minor`` caches it
+and changes only in :func:`post_entry`, by a conditional UPDATE that never lets it go below zero.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import func as sa_func
+from sqlalchemy import select as sa_select
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from smo_app.i18n import t
+from smo_app.models.base import utcnow
+from smo_app.models.customer import Customer
+from smo_app.models.loyalty import LoyaltyEntry, LoyaltyKind
+from smo_app.models.orders import Order
+from smo_app.money import format_money
+from smo_app.services import audit, outbox
+from smo_app.services.actor import Actor
+from smo_app.services.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.permissions import Perm, require
+from smo_app.services.pricing import pct_floor
+from smo_app.services.shop_config import ShopConfig
+
+
+def post_entry(
+    session: Session,
+    *,
+    actor: Actor,
+    customer_id: int,
+    kind: LoyaltyKind | str,
+    amount_minor: int,
+    order_id: int | None = None,
+    related_customer_id: int | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> LoyaltyEntry | None:
+    """Append a ledger entry and move the cached balance with it. Runs inside the caller's
+    transaction (no commit). With ``order_id``, a second entry of the same kind for the same
+    customer and order is not written (returns None): rewards and rollbacks happen exactly once.
+    A debit larger than the balance raises ``bonus.insufficient``.
+    """
+    if amount_minor == 0:
+        return None
+    if order_id is not None:
+        exists = session.exec(select(LoyaltyEntry.id).where(
+            LoyaltyEntry.customer_id == customer_id, LoyaltyEntry.kind == str(kind), LoyaltyEntry.order_id == order_id,
+        )).first()
+        if exists is not None:
+            return None
+    table = Customer.__table__
+    stmt = update(table).where(table.c.id == customer_id)
+    if amount_minor < 0:
+        stmt = stmt.where(table.c.bonus_balance_minor >= -amount_minor)
+    row = session.execute(
+        stmt.values(bonus_balance_minor=table.c.bonus_balance_minor + amount_minor).returning(table.c.bonus_balance_minor)
+    ).first()
+    if row is None:
+        if session.get(Customer, customer_id) is None:
+            raise NotFound("customer", customer_id)
+        raise DomainError("bonus.insufficient", f"customer {customer_id} has not {-amount_minor}",
+                          requested=-amount_minor)
+    loaded = session.identity_map.get(identity_key(Customer, customer_id))
+    if loaded is not None:
+        set_committed_value(loaded, "bonus_balance_minor", row[0])
+    entry = LoyaltyEntry(
+        customer_id=customer_id, kind=str(kind), amount_minor=amount_minor, balance_after_minor=row[0],
+        order_id=order_id, related_customer_id=related_customer_id, note=note, actor_name=actor.name[:128],
+        created_at=now or utcnow(),
+    )
+    session.add(entry)
+    return entry
+
+
+from sqlalchemy.orm.attributes import set_committed_value  # noqa: E402
+from sqlalchemy.orm.util import identity_key  # noqa: E402
+
+
+def ledger_sum(session: Session, customer_id: int) -> int:
+    return session.execute(
+        sa_select(sa_func.coalesce(sa_func.sum(LoyaltyEntry.__table__.c.amount_minor), 0))
+        .where(LoyaltyEntry.__table__.c.customer_id == customer_id)
+    ).scalar_one()
+
+
+def invites_count(session: Session, customer_id: int) -> int:
+    return session.execute(
+        sa_select(sa_func.count()).select_from(Customer.__table__).where(Customer.__table__.c.inviter_id == customer_id)
+    ).scalar_one()
+
+
+def lifetime_pct(cfg: ShopConfig, invites: int) -> int:
+    """The inviter's share of friends' purchases: the highest tier reached, else the base %."""
+    pct = cfg.referral_lifetime_pct
+    reached = [p for threshold, p in sorted(cfg.referral_tiers) if invites >= threshold]
+    return reached[-1] if reached else pct
+
+
+# --------------------------------------------------------------------------- order hooks (no commit)
+
+def on_order_paid(session: Session, *, actor: Actor, order: Order, cfg: ShopConfig, now: datetime) -> None:
+    """OR4/CR7: the inviter's reward after the friend's first paid order above the minimum."""
+    if order.customer_id is None:
+        return
+    friend = session.get(Customer, order.customer_id)
+    if friend is None or friend.inviter_id is None or cfg.referral_reward_minor <= 0:
+        return
+    goods_paid = order.goods_minor - order.discount_product_minor - order.discount_personal_minor - order.discount_promo_minor
+    if goods_paid < cfg.referral_min_order_minor:
+        return
+    earlier = session.exec(select(Order.id).where(
+        Order.customer_id == friend.id, Order.paid_at.is_not(None), Order.id != order.id)).first()
+    if earlier is not None:
+        return
+    entry = post_entry(session, actor=actor, customer_id=friend.inviter_id, kind=LoyaltyKind.referral_reward,
+                       amount_minor=cfg.referral_reward_minor, order_id=order.id, related_customer_id=friend.id, now=now)
+    if entry is not None:
+        inviter = session.get(Customer, friend.inviter_id)
+        outbox.enqueue_to_customer(
+            session, customer=inviter, kind="referral_reward", dedupe_key=f"referral_reward:{order.id}",
+            text=t("notify.referral_reward", inviter.language, amount=format_money(entry.amount_minor, lang=inviter.language),
+                   friend=friend.full_name or friend.username or ""),
+        )
+
+
+def on_order_completed(session: Session, *, actor: Actor, order: Order, cfg: ShopConfig, now: datetime) -> None:
+    """OR5/CR7: cashback to the buyer, lifetime share to the inviter (both rounded down)."""
+    if order.customer_id is None:
+        return
+    customer = session.get(Customer, order.customer_id)
+    paid_for_goods = order.total_minor - order.delivery_minor
+    cashback = pct_floor(paid_for_goods, cfg.cashback_pct)
+    entry = post_entry(session, actor=actor, customer_id=customer.id, kind=LoyaltyKind.cashback,
+                       amount_minor=cashback, order_id=order.id, now=now)
+    if entry is not None:
+        outbox.enqueue_to_customer(
+            session, customer=customer, kind="cashback", dedupe_key=f"cashback:{order.id}",
+            text=t("notify.cashback", customer.language, amount=format_money(cashback, lang=customer.language),
+                   order=order.id, balance=format_money(entry.balance_after_minor, lang=customer.language)),
+        )
+    if customer.inviter_id is not None:
+        pct = lifetime_pct(cfg, invites_count(session, customer.inviter_id))
+        share = pct_floor(paid_for_goods, pct)
+        entry = post_entry(session, actor=actor, customer_id=customer.inviter_id, kind=LoyaltyKind.referral_lifetime,
+                           amount_minor=share, order_id=order.id, related_customer_id=customer.id, now=now)
+        if entry is not None:
+            inviter = session.get(Customer, customer.inviter_id)
+            outbox.enqueue_to_customer(
+                session, customer=inviter, kind="referral_reward", dedupe_key=f"referral_lifetime:{order.id}",
+                text=t("notify.referral_lifetime", inviter.language, amount=format_money(share, lang=inviter.language)),
+            )
+
+
+def on_order_cancelled(session: Session, *, actor: Actor, order: Order, now: datetime) -> None:
+    """OR3: bonuses spent on the order come back, once."""
+    if order.customer_id is None or order.bonus_minor <= 0:
+        return
+    post_entry(session, actor=actor, customer_id=order.customer_id, kind=LoyaltyKind.spend_rollback,
+               amount_minor=order.bonus_minor, order_id=order.id, now=now)
+
+
+# --------------------------------------------------------------------------- use cases
+
+class LoyaltyEntryOut(BaseModel):
+    id: int
+    kind: str
+    amount_minor: int
+    balance_after_minor: int
+    order_id: int | None
+    note: str | None
+    created_at: datetime
+
+
+class BonusesOut(BaseModel):
+    customer_id: int
+    balance_minor: int
+    invites: int
+    lifetime_pct: int
+    next_tier_invites: int | None
+    entries: list[LoyaltyEntryOut]
+
+
+def _own_or(actor: Actor, customer_id: int, perm: Perm) -> None:
+    if actor.is_customer and actor.id == customer_id:
+        return
+    require(actor, perm)
+
+
+def get_bonuses(session: Session, *, actor: Actor, customer_id: int, cfg: ShopConfig | None = None,
+                limit: int = 50) -> BonusesOut:
+    """ST8/CR1: balance, history, invites and tier progress."""
+    _own_or(actor, customer_id, Perm.customers_view)
+    from smo_app.services.shop_config import get_config
+
+    cfg = cfg or get_config(session)
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("customer", customer_id)
+    invites = invites_count(session, customer_id)
+    upcoming = [th for th, _ in sorted(cfg.referral_tiers) if th > invites]
+    rows = session.exec(select(LoyaltyEntry).where(LoyaltyEntry.customer_id == customer_id)
+                        .order_by(LoyaltyEntry.id.desc()).limit(limit)).all()
+    return BonusesOut(
+        customer_id=customer_id, balance_minor=customer.bonus_balance_minor, invites=invites,
+        lifetime_pct=lifetime_pct(cfg, invites), next_tier_invites=upcoming[0] if upcoming else None,
+        entries=[LoyaltyEntryOut.model_validate(r, from_attributes=True) for r in rows],
+    )
+
+
+def adjust_bonuses(session: Session, *, actor: Actor, customer_id: int, delta_minor: int, note: str,
+                   now: datetime | None = None) -> BonusesOut:
+    """CR2: staff add or take bonuses (audited). The balance cannot go below zero."""
+    require(actor, Perm.customers_manage)
+    if delta_minor == 0:
+        raise ValidationFailed("bonus.delta_zero", "delta must not be zero")
+    if not (note or "").strip():
+        raise ValidationFailed("bonus.note_required", "a note is required")
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("customer", customer_id)
+    before = customer.bonus_balance_minor
+    entry = post_entry(session, actor=actor, customer_id=customer_id, kind=LoyaltyKind.manual,
+                       amount_minor=delta_minor, note=note.strip()[:500], now=now)
+    audit.record(session, actor=actor, action="customer.bonus_adjust", entity="customer", entity_id=customer_id,
+                 before={"balance_minor": before}, after={"balance_minor": entry.balance_after_minor}, note=note)
+    session.commit()
+    return get_bonuses(session, actor=actor, customer_id=customer_id)

@@ -1,0 +1,36 @@
+"""The order state machine (OR1) as data. ``orders.transition`` is the only code that moves an order."""
+from __future__ import annotations
+
+from smo_app.models.orders import OrderStatus as S
+
+# from → the statuses it may move to. Back moves (one step) are allowed for staff and audited.
+TRANSITIONS: dict[S, frozenset[S]] = {
+    S.new: frozenset({S.paid, S.cancelled}),
+    S.paid: frozenset({S.processing, S.cancelled}),
+    S.processing: frozenset({S.shipped, S.paid, S.cancelled}),
+    S.shipped: frozenset({S.delivered, S.processing, S.cancelled}),
+    S.delivered: frozenset({S.completed, S.shipped, S.cancelled}),
+    S.completed: frozenset(),
+    S.cancelled: frozenset(),
+}
+
+FORWARD: frozenset[tuple[S, S]] = frozenset({
+    (S.new, S.paid), (S.paid, S.processing), (S.processing, S.shipped), (S.shipped, S.delivered),
+    (S.delivered, S.completed),
+})
+BACK_MOVES: frozenset[tuple[S, S]] = frozenset({
+    (S.processing, S.paid), (S.shipped, S.processing), (S.delivered, S.shipped),
+})
+OPEN_STATUSES: frozenset[S] = frozenset({S.new, S.paid, S.processing, S.shipped, S.delivered})
+FINAL_STATUSES: frozenset[S] = frozenset({S.completed, S.cancelled})
+ACTIVE_STATUSES = OPEN_STATUSES  # list filter "active" (OR7)
+DELIVERY_LIST_STATUSES: frozenset[S] = frozenset({S.paid, S.processing})  # OR7 delivery list
+# what a customer may do to their own order
+CUSTOMER_TRANSITIONS: frozenset[tuple[S, S]] = frozenset({(S.new, S.cancelled)})
+
+
+def allowed(from_status: str, to_status: str) -> bool:
+    try:
+        return S(to_status) in TRANSITIONS[S(from_status)]
+    except ValueError:
+        return False

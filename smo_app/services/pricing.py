@@ -1,0 +1,165 @@
+"""Pricing in one place: a pure function from cart lines and the customer's situation to a breakdown.
+
+The storefront, the POS and ``place_order`` all call :func:`price`; the UI shows the result as is.
+
+Order of application (each step works on what the previous one left):
+
+1. goods: unit price × qty per line. The unit price is the variant price, or for an approved
+   wholesale customer the variant's wholesale price once the line reaches its minimum quantity (ST9).
+2. line discount: the better of the product discount % and the personal discount % (not both);
+   wholesale-priced lines get no further line discount.
+3. promo code %: on goods after line discounts.
+4. gift certificate: up to what is left of the goods (single use; an unused rest is not kept).
+5. bonuses: at most the balance, at most ``bonus_cap_pct`` of the goods after promo, at most what
+   is left after the certificate.
+6. delivery: the quote, free once goods after discounts reach the threshold for the delivery type;
+   for regions the shop covers ``free_delivery_region_pct`` % of the goods towards the quote.
+
+Rounding, explicit: percentage discounts round half up to the kopeck (:func:`pct_half_up`);
+percentages the shop *gives away as bonuses* and the bonus cap round down (:func:`pct_floor`).
+Invariant: ``goods - sum(discounts) - certificate - bonus + delivery == total >= 0``.
+"""
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+DISCOUNT_KINDS = ("product", "personal", "promo")
+
+
+def pct_half_up(amount_minor: int, pct: int) -> int:
+    """``pct`` % of ``amount_minor`` rounded half up: 7% of 99999 → 7000."""
+    if amount_minor <= 0 or pct <= 0:
+        return 0
+    return (amount_minor * pct + 50) // 100
+
+
+def pct_floor(amount_minor: int, pct: int) -> int:
+    """``pct`` % of ``amount_minor`` rounded down: 7% of 99999 → 6999."""
+    if amount_minor <= 0 or pct <= 0:
+        return 0
+    return amount_minor * pct // 100
+
+
+class PriceLineIn(BaseModel):
+    variant_id: int
+    qty: int = Field(gt=0)
+    price_minor: int = Field(ge=0)
+    discount_pct: int = Field(default=0, ge=0, le=100)  # the product's discount
+    wholesale_price_minor: int | None = None
+    wholesale_min_qty: int = 1
+    name: str = ""
+    variant_label: str = ""
+
+
+class PriceLineOut(BaseModel):
+    variant_id: int
+    name: str
+    variant_label: str
+    qty: int
+    unit_price_minor: int
+    wholesale: bool
+    goods_minor: int
+    discount_kind: str | None  # product | personal | None
+    discount_minor: int
+    total_minor: int
+
+
+class PriceBreakdown(BaseModel):
+    lines: list[PriceLineOut]
+    goods_minor: int
+    discounts: dict[str, int]  # product, personal, promo
+    discount_total_minor: int
+    certificate_minor: int
+    bonus_minor: int
+    bonus_max_minor: int  # the most bonuses this cart could take (for the slider)
+    delivery_minor: int
+    total_minor: int
+    free_delivery_left_minor: int | None  # "X left to free delivery"; None when not applicable
+
+    def adds_up(self) -> bool:
+        return (
+            self.goods_minor - self.discount_total_minor - self.certificate_minor - self.bonus_minor
+            + self.delivery_minor == self.total_minor
+        )
+
+
+def price(
+    lines: list[PriceLineIn],
+    *,
+    personal_discount_pct: int = 0,
+    wholesale: bool = False,
+    promo_pct: int = 0,
+    certificate_minor: int = 0,
+    bonus_balance_minor: int = 0,
+    bonus_requested_minor: int = 0,
+    bonus_cap_pct: int = 30,
+    delivery_type: str = "pickup",
+    delivery_quote_minor: int = 0,
+    free_delivery_pickup_minor: int = 0,
+    free_delivery_courier_minor: int = 0,
+    free_delivery_region_pct: int = 0,
+) -> PriceBreakdown:
+    """Price a cart. Pure: no database, no clock."""
+    personal = _clamp(personal_discount_pct, 0, 100)
+    out_lines: list[PriceLineOut] = []
+    goods = product_disc = personal_disc = 0
+    for line in lines:
+        use_wholesale = (
+            wholesale and line.wholesale_price_minor is not None and line.qty >= line.wholesale_min_qty
+        )
+        unit = line.wholesale_price_minor if use_wholesale else line.price_minor
+        line_goods = unit * line.qty
+        kind, disc = None, 0
+        if not use_wholesale:
+            by_product = pct_half_up(line_goods, _clamp(line.discount_pct, 0, 100))
+            by_personal = pct_half_up(line_goods, personal)
+            if by_product or by_personal:
+                kind, disc = ("product", by_product) if by_product >= by_personal else ("personal", by_personal)
+        disc = min(disc, line_goods)
+        goods += line_goods
+        if kind == "product":
+            product_disc += disc
+        elif kind == "personal":
+            personal_disc += disc
+        out_lines.append(PriceLineOut(
+            variant_id=line.variant_id, name=line.name, variant_label=line.variant_label, qty=line.qty,
+            unit_price_minor=unit, wholesale=use_wholesale, goods_minor=line_goods, discount_kind=kind,
+            discount_minor=disc, total_minor=line_goods - disc,
+        ))
+    after_lines = goods - product_disc - personal_disc
+    promo = min(pct_half_up(after_lines, _clamp(promo_pct, 0, 100)), after_lines)
+    after_promo = after_lines - promo
+    certificate = min(max(certificate_minor, 0), after_promo)
+    after_cert = after_promo - certificate
+    bonus_max = min(max(bonus_balance_minor, 0), pct_floor(after_promo, _clamp(bonus_cap_pct, 0, 100)), after_cert)
+    bonus = min(max(bonus_requested_minor, 0), bonus_max)
+    delivery, left = _delivery(
+        after_promo, delivery_type, max(delivery_quote_minor, 0),
+        free_delivery_pickup_minor, free_delivery_courier_minor, free_delivery_region_pct,
+    )
+    total = after_cert - bonus + delivery
+    discounts = {"product": product_disc, "personal": personal_disc, "promo": promo}
+    return PriceBreakdown(
+        lines=out_lines, goods_minor=goods, discounts=discounts, discount_total_minor=sum(discounts.values()),
+        certificate_minor=certificate, bonus_minor=bonus, bonus_max_minor=bonus_max, delivery_minor=delivery,
+        total_minor=total, free_delivery_left_minor=left,
+    )
+
+
+def _delivery(goods_minor: int, delivery_type: str, quote: int, pickup_free: int, courier_free: int,
+              region_pct: int) -> tuple[int, int | None]:
+    if delivery_type in ("pickup", "courier"):
+        threshold = pickup_free if delivery_type == "pickup" else courier_free
+        if threshold <= 0:
+            return quote, None
+        if goods_minor >= threshold:
+            return 0, 0
+        return quote, threshold - goods_minor
+    if delivery_type == "region":
+        covered = pct_floor(goods_minor, _clamp(region_pct, 0, 100))
+        return max(quote - covered, 0), None
+    return 0, None  # in store / no delivery
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, int(value)))

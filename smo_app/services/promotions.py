@@ -1,0 +1,238 @@
+"""Promo codes (CR5) and gift certificates (CR6).
+
+Promo code: case-insensitive, a %, an optional usage limit, optional expiry, optional once per
+customer. A use is counted when an order is placed (a conditional UPDATE, so a limit of 5 gives
+exactly 5 uses under any concurrency) and given back if that order is cancelled.
+
+Gift certificate: single use. Placing an order reserves it (``active → reserved``, conditional),
+payment redeems it, cancelling the order reactivates it.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import delete, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, func, select
+
+from smo_app.models.base import utcnow
+from smo_app.models.promotions import CertificateStatus, GiftCertificate, PromoCode, PromoUse
+from smo_app.services import audit
+from smo_app.services.actor import Actor
+from smo_app.services.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.permissions import Perm, require
+
+
+def normalize_code(code: str | None) -> str:
+    return (code or "").strip().upper()
+
+
+def _valid_code(code: str) -> str:
+    code = normalize_code(code)
+    if not (3 <= len(code) <= 32) or not all(c.isalnum() or c in "-_" for c in code):
+        raise ValidationFailed("promo.code_invalid", "3–32 letters, digits, - or _")
+    return code
+
+
+# --------------------------------------------------------------------------- promo codes
+
+class PromoOut(BaseModel):
+    id: int
+    code: str
+    pct: int
+    usage_limit: int | None
+    used_count: int
+    expires_at: datetime | None
+    once_per_customer: bool
+    active: bool
+
+
+def _promo_out(p: PromoCode) -> PromoOut:
+    return PromoOut.model_validate(p, from_attributes=True)
+
+
+def create_promo(session: Session, *, actor: Actor, code: str, pct: int, usage_limit: int | None = None,
+                 expires_at: datetime | None = None, once_per_customer: bool = False) -> PromoOut:
+    require(actor, Perm.promotions_manage)
+    code = _valid_code(code)
+    if not 1 <= pct <= 100:
+        raise ValidationFailed("promo.pct_invalid", "pct 1..100")
+    if usage_limit is not None and usage_limit < 1:
+        raise ValidationFailed("promo.limit_invalid", "limit >= 1")
+    if session.exec(select(PromoCode.id).where(PromoCode.code == code)).first() is not None:
+        raise ValidationFailed("promo.code_taken", f"{code} exists", promo=code)
+    promo = PromoCode(code=code, pct=pct, usage_limit=usage_limit, expires_at=expires_at,
+                      once_per_customer=once_per_customer)
+    session.add(promo)
+    session.flush()
+    audit.record(session, actor=actor, action="promo.create", entity="promo_code", entity_id=promo.id,
+                 after={"code": code, "pct": pct, "usage_limit": usage_limit, "expires_at": expires_at,
+                        "once_per_customer": once_per_customer})
+    session.commit()
+    return _promo_out(promo)
+
+
+def set_promo_active(session: Session, *, actor: Actor, promo_id: int, active: bool) -> PromoOut:
+    require(actor, Perm.promotions_manage)
+    promo = session.get(PromoCode, promo_id)
+    if promo is None:
+        raise NotFound("promo_code", promo_id)
+    audit.record(session, actor=actor, action="promo.set_active", entity="promo_code", entity_id=promo_id,
+                 before={"active": promo.active}, after={"active": active})
+    promo.active = active
+    session.add(promo)
+    session.commit()
+    return _promo_out(promo)
+
+
+def list_promos(session: Session, *, actor: Actor) -> list[PromoOut]:
+    require(actor, Perm.promotions_manage)
+    return [_promo_out(p) for p in session.exec(select(PromoCode).order_by(PromoCode.id.desc())).all()]
+
+
+def find_promo(session: Session, *, code: str, customer_id: int | None, now: datetime | None = None) -> PromoCode:
+    """The promo for ``code`` if this customer may use it now; raises ``promo.*`` otherwise. No writes."""
+    now = now or utcnow()
+    promo = session.exec(select(PromoCode).where(PromoCode.code == normalize_code(code))).first()
+    if promo is None or not promo.active:
+        raise DomainError("promo.not_found", f"no promo {code!r}", promo=normalize_code(code))
+    if promo.expires_at is not None and promo.expires_at <= now:
+        raise DomainError("promo.expired", f"promo {promo.code} expired", promo=promo.code)
+    if promo.usage_limit is not None and promo.used_count >= promo.usage_limit:
+        raise DomainError("promo.exhausted", f"promo {promo.code} used up", promo=promo.code)
+    if promo.once_per_customer and customer_id is not None:
+        used = session.exec(select(PromoUse.id).where(PromoUse.promo_id == promo.id,
+                                                      PromoUse.customer_id == customer_id)).first()
+        if used is not None:
+            raise DomainError("promo.already_used", f"promo {promo.code} already used", promo=promo.code)
+    return promo
+
+
+def consume_promo(session: Session, *, promo: PromoCode, customer_id: int | None, order_id: int,
+                  discount_minor: int, now: datetime | None = None) -> None:
+    """Count one use for ``order_id``; inside the caller's transaction (no commit).
+    Raises ``promo.exhausted`` when a concurrent checkout took the last use."""
+    table = PromoCode.__table__
+    row = session.execute(
+        update(table).where(table.c.id == promo.id, table.c.active.is_(True),
+                            or_(table.c.usage_limit.is_(None), table.c.used_count < table.c.usage_limit))
+        .values(used_count=table.c.used_count + 1).returning(table.c.used_count)
+    ).first()
+    if row is None:
+        raise DomainError("promo.exhausted", f"promo {promo.code} used up", promo=promo.code)
+    set_committed_value(promo, "used_count", row[0])
+    session.add(PromoUse(promo_id=promo.id, customer_id=customer_id, order_id=order_id,
+                         discount_minor=discount_minor, created_at=now or utcnow()))
+
+
+def release_promo(session: Session, *, order_id: int) -> None:
+    """Give back the use counted for a cancelled order (no commit)."""
+    use = session.exec(select(PromoUse).where(PromoUse.order_id == order_id)).first()
+    if use is None:
+        return
+    session.execute(update(PromoCode).where(PromoCode.id == use.promo_id, PromoCode.used_count > 0)
+                    .values(used_count=PromoCode.used_count - 1).execution_options(synchronize_session="fetch"))
+    session.execute(delete(PromoUse.__table__).where(PromoUse.__table__.c.id == use.id))
+    session.expunge(use)
+
+
+class PromoStats(BaseModel):
+    promo: PromoOut
+    uses: int
+    customers: int
+    discount_minor: int
+
+
+def promo_stats(session: Session, *, actor: Actor, promo_id: int) -> PromoStats:
+    require(actor, Perm.promotions_manage)
+    promo = session.get(PromoCode, promo_id)
+    if promo is None:
+        raise NotFound("promo_code", promo_id)
+    uses, customers, total = session.exec(
+        select(func.count(PromoUse.id), func.count(func.distinct(PromoUse.customer_id)),
+               func.coalesce(func.sum(PromoUse.discount_minor), 0)).where(PromoUse.promo_id == promo_id)
+    ).one()
+    return PromoStats(promo=_promo_out(promo), uses=uses, customers=customers, discount_minor=total)
+
+
+# --------------------------------------------------------------------------- gift certificates
+
+class CertificateOut(BaseModel):
+    id: int
+    code: str
+    face_minor: int
+    expires_at: datetime | None
+    status: str
+    order_id: int | None
+    redeemed_by_customer_id: int | None
+    redeemed_at: datetime | None
+
+
+def _cert_out(c: GiftCertificate) -> CertificateOut:
+    return CertificateOut.model_validate(c, from_attributes=True)
+
+
+def create_certificate(session: Session, *, actor: Actor, face_minor: int, code: str | None = None,
+                       valid_days: int | None = 365, now: datetime | None = None) -> CertificateOut:
+    require(actor, Perm.promotions_manage)
+    if face_minor <= 0:
+        raise ValidationFailed("certificate.face_invalid", "face value must be positive")
+    code = _valid_code(code) if code else "GIFT-" + secrets.token_hex(4).upper()
+    if session.exec(select(GiftCertificate.id).where(GiftCertificate.code == code)).first() is not None:
+        raise ValidationFailed("promo.code_taken", f"{code} exists", promo=code)
+    now = now or utcnow()
+    cert = GiftCertificate(code=code, face_minor=face_minor,
+                           expires_at=now + timedelta(days=valid_days) if valid_days else None, created_at=now)
+    session.add(cert)
+    session.flush()
+    audit.record(session, actor=actor, action="certificate.create", entity="gift_certificate", entity_id=cert.id,
+                 after={"code": code, "face_minor": face_minor, "expires_at": cert.expires_at})
+    session.commit()
+    return _cert_out(cert)
+
+
+def list_certificates(session: Session, *, actor: Actor) -> list[CertificateOut]:
+    require(actor, Perm.promotions_manage)
+    return [_cert_out(c) for c in session.exec(select(GiftCertificate).order_by(GiftCertificate.id.desc())).all()]
+
+
+def find_certificate(session: Session, *, code: str, now: datetime | None = None) -> GiftCertificate:
+    """An active, unexpired certificate for ``code``; raises ``certificate.*`` otherwise. No writes."""
+    now = now or utcnow()
+    cert = session.exec(select(GiftCertificate).where(GiftCertificate.code == normalize_code(code))).first()
+    if cert is None or cert.status == CertificateStatus.void:
+        raise DomainError("certificate.not_found", f"no certificate {code!r}")
+    if cert.status != CertificateStatus.active:
+        raise DomainError("certificate.used", f"certificate {cert.code} already used")
+    if cert.expires_at is not None and cert.expires_at <= now:
+        raise DomainError("certificate.expired", f"certificate {cert.code} expired")
+    return cert
+
+
+def reserve_certificate(session: Session, *, certificate_id: int, order_id: int) -> None:
+    """``active → reserved`` for ``order_id`` by a conditional UPDATE (no commit);
+    raises ``certificate.used`` if someone else got there first."""
+    result = session.execute(update(GiftCertificate).where(GiftCertificate.id == certificate_id,
+                                                           GiftCertificate.status == CertificateStatus.active.value)
+                             .values(status=CertificateStatus.reserved.value, order_id=order_id))
+    if result.rowcount != 1:
+        raise DomainError("certificate.used", f"certificate {certificate_id} already used")
+
+
+def redeem_certificate(session: Session, *, order_id: int, customer_id: int | None, now: datetime) -> None:
+    """The order was paid: its reserved certificate is redeemed for good (no commit)."""
+    session.execute(update(GiftCertificate).where(GiftCertificate.order_id == order_id,
+                                                  GiftCertificate.status == CertificateStatus.reserved.value)
+                    .values(status=CertificateStatus.redeemed.value, redeemed_by_customer_id=customer_id,
+                            redeemed_at=now))
+
+
+def reactivate_certificate(session: Session, *, order_id: int) -> None:
+    """The order was cancelled: its certificate can be used again (no commit)."""
+    session.execute(update(GiftCertificate).where(GiftCertificate.order_id == order_id,
+                                                  GiftCertificate.status.in_([CertificateStatus.reserved.value,
+                                                            CertificateStatus.redeemed.value]))
+                    .values(status=CertificateStatus.active.value, order_id=None,
+                            redeemed_by_customer_id=None, redeemed_at=None))

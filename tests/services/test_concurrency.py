@@ -1,0 +1,133 @@
+"""Concurrency with real threads, each on its own connection: no oversell, single-use certificates,
+promo limits held exactly."""
+import threading
+from collections import Counter
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from smo_app.db import make_engine
+from smo_app.models.carts import Cart, CartItem
+from smo_app.models.customer import Customer
+from smo_app.models.orders import Order
+from smo_app.models.promotions import GiftCertificate, PromoCode, PromoUse
+from smo_app.models.stock import StockMove
+from smo_app.services import orders, promotions
+from smo_app.services.actor import Actor
+from smo_app.services.errors import DomainError
+from tests.commerce_factories import SYSTEM, make_product, qty_of, variant_id
+
+
+def _customers_with_carts(session, n, vid, qty=1):
+    customers = [Customer(telegram_id=900000 + i, full_name=f"Buyer {i}") for i in range(n)]
+    session.add_all(customers)
+    session.flush()
+    carts = [Cart(customer_id=c.id) for c in customers]
+    session.add_all(carts)
+    session.flush()
+    session.add_all([CartItem(cart_id=cart.id, variant_id=vid, qty=qty) for cart in carts])
+    session.commit()
+    return [c.id for c in customers]
+
+
+def _checkout_all(engine, customer_ids, **kwargs):
+    """Every customer checks out at the same moment, each thread on its own session."""
+    url = engine.url.render_as_string(hide_password=False)
+    workers = make_engine(url, pool_size=40, max_overflow=0 if engine.dialect.name == "postgresql" else 300,
+                          pool_timeout=120)
+    barrier = threading.Barrier(len(customer_ids))
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def run(cid):
+        barrier.wait()
+        try:
+            with Session(workers, expire_on_commit=False) as s:
+                orders.place_order(s, actor=Actor.customer(cid), customer_id=cid, **kwargs)
+            outcome = "ok"
+        except DomainError as exc:
+            outcome = exc.code
+        except Exception as exc:  # noqa: BLE001 - reported in the assertion
+            outcome = f"crash:{type(exc).__name__}:{exc}"
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(cid,)) for cid in customer_ids]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=180)
+    workers.dispose()
+    return Counter(results)
+
+
+def test_200_simultaneous_checkouts_for_10_units_make_exactly_10_orders(engine, session):
+    # given a product with 10 units and 200 customers with it in their carts
+    vid = variant_id(make_product(session, qty=10))
+    customers = _customers_with_carts(session, 200, vid)
+    # when all of them check out at once
+    outcome = _checkout_all(engine, customers)
+    # then exactly 10 orders exist, stock is 0, and the ledger agrees
+    assert outcome == Counter({"ok": 10, "cart.out_of_stock": 190})
+    session.expire_all()
+    assert session.exec(select(func.count(Order.id))).one() == 10
+    assert qty_of(session, vid) == 0
+    moves = session.exec(select(StockMove).where(StockMove.variant_id == vid).order_by(StockMove.id)).all()
+    assert sum(m.delta for m in moves) == 0
+    assert sorted(m.qty_after for m in moves if m.kind == "sale") == list(range(10))
+
+
+def test_the_same_certificate_redeemed_by_two_customers_at_once_succeeds_once(engine, session):
+    vid = variant_id(make_product(session, qty=10))
+    promotions.create_certificate(session, actor=SYSTEM, face_minor=50000, code="GIFT-RACE")
+    customers = _customers_with_carts(session, 2, vid)
+    outcome = _checkout_all(engine, customers, certificate_code="gift-race")
+    assert outcome == Counter({"ok": 1, "certificate.used": 1})
+    session.expire_all()
+    assert session.exec(select(GiftCertificate)).one().status == "reserved"
+    assert qty_of(session, vid) == 9
+
+
+def test_a_promo_limited_to_5_used_by_50_at_once_gives_exactly_5_uses(engine, session):
+    vid = variant_id(make_product(session, qty=60))
+    promotions.create_promo(session, actor=SYSTEM, code="FIVE", pct=10, usage_limit=5)
+    customers = _customers_with_carts(session, 50, vid)
+    outcome = _checkout_all(engine, customers, promo_code="five")
+    assert outcome == Counter({"ok": 5, "promo.exhausted": 45})
+    session.expire_all()
+    assert session.exec(select(PromoCode)).one().used_count == 5
+    assert session.exec(select(func.count(PromoUse.id))).one() == 5
+    assert qty_of(session, vid) == 55  # the refused checkouts took no stock
+
+
+def test_two_simultaneous_cancels_restore_stock_once(engine, session):
+    # given a placed order for 3 units
+    vid = variant_id(make_product(session, qty=10))
+    [cid] = _customers_with_carts(session, 1, vid, qty=3)
+    order = orders.place_order(session, actor=Actor.customer(cid), customer_id=cid)
+    url = engine.url.render_as_string(hide_password=False)
+    workers = make_engine(url, pool_size=4)
+    barrier = threading.Barrier(4)
+    results = []
+
+    def run():
+        barrier.wait()
+        try:
+            with Session(workers, expire_on_commit=False) as s:
+                orders.cancel_order(s, actor=SYSTEM, order_id=order.id)
+            results.append("ok")
+        except DomainError as exc:
+            results.append(exc.code)
+
+    # when four staff press "cancel" at the same moment
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    workers.dispose()
+    # then one cancel applied and the stock came back once
+    assert results.count("ok") == 1
+    assert set(results) - {"ok"} <= {"order.transition_forbidden", "order.changed_meanwhile"}
+    assert qty_of(session, vid) == 10
+    assert len(session.exec(select(StockMove).where(StockMove.kind == "restock")).all()) == 1
