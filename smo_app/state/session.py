@@ -7,12 +7,13 @@ resolved from the token on the server for every guarded event — client vars su
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 import reflex as rx
 
 from smo_app import routes
 from smo_app.db import session_scope
-from smo_app.i18n import DEFAULT_LANGUAGE, catalogs, error_text, normalize_language, t
+from smo_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogs, error_text, normalize_language, t
 from smo_app.models.staff import Channel
 from smo_app.services import auth
 from smo_app.services.actor import Actor
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 TOKEN_COOKIE_MAX_AGE = 30 * 24 * 3600  # the server-side session expiry is what counts
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+CLIENT_TEXT_PREFIXES = ("ui.", "role.")
 
 
 def _effective_language(chosen: str) -> str:
@@ -34,6 +36,11 @@ def _effective_language(chosen: str) -> str:
         return get_settings().language
     except Exception:  # noqa: BLE001 - invalid settings are reported elsewhere; the UI stays usable
         return DEFAULT_LANGUAGE
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _client_texts(lang: str) -> dict[str, str]:
+    return {k: v for k, v in catalogs()[lang].items() if k.startswith(CLIENT_TEXT_PREFIXES)}
 
 
 class SessionState(rx.State):
@@ -57,8 +64,12 @@ class SessionState(rx.State):
 
     @rx.var
     def tr(self) -> dict[str, str]:
-        """All UI text in the current language; components index it by key."""
-        return catalogs()[_effective_language(self.lang)]
+        """The UI text (``ui.*``, ``role.*``) in the current language; components index it by key.
+
+        Error messages are translated on the server (``self.error``), so the rest of the
+        catalogs never travels to the browser.
+        """
+        return _client_texts(_effective_language(self.lang))
 
     @rx.event
     def set_language(self, lang: str | list[str]):

@@ -52,3 +52,11 @@ def test_every_text_key_the_ui_uses_exists_in_russian_and_english():
     for lang in ("ru", "en"):
         missing = sorted(k for k in used if k not in tables[lang])
         assert not missing, (lang, missing)
+
+
+def test_text_components_read_only_keys_that_reach_the_browser():
+    from smo_app.state.session import CLIENT_TEXT_PREFIXES
+
+    for path in list((SMO / "components").rglob("*.py")) + list((SMO / "pages").rglob("*.py")):
+        for key in re.findall(r'\bT\(\s*f?"([a-z_]+\.)', path.read_text()):
+            assert key.startswith(CLIENT_TEXT_PREFIXES), (path.name, key)
