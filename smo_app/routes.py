@@ -10,7 +10,6 @@ STAFF = "/admin/staff"
 AUDIT = "/admin/audit"
 POS_LOGIN = "/pos/login"
 POS = "/pos"
-FORBIDDEN = "/forbidden"
 
 
 @dataclass(frozen=True)

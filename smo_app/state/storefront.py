@@ -1,9 +1,14 @@
 """The storefront shell: which bottom tab is open, and the Telegram Mini App glue."""
 import reflex as rx
 
+from smo_app.i18n import LANGUAGES
 from smo_app.state.session import SessionState
 
 TABS = ("catalog", "cart", "orders", "profile")
+TELEGRAM_LANGUAGE = (
+    "((window.Telegram && window.Telegram.WebApp && window.Telegram.WebApp.initDataUnsafe"
+    " && window.Telegram.WebApp.initDataUnsafe.user) || {}).language_code || ''"
+)
 TELEGRAM_JS = "https://telegram.org/js/telegram-web-app.js"
 
 # Inside Telegram: tell it we are ready, take the full height, and copy its theme into the
@@ -36,8 +41,18 @@ class StoreState(SessionState):
 
     @rx.event
     def open(self):
-        """After hydration: pick up Telegram's theme (inline scripts may run before React takes over)."""
-        return rx.call_script(TELEGRAM_INIT)
+        """After hydration: pick up Telegram's theme (inline scripts may run before React takes
+        over) and, if this browser has not chosen a language yet, the Telegram user's language."""
+        events = [rx.call_script(TELEGRAM_INIT)]
+        if not self.lang:
+            events.append(rx.call_script(TELEGRAM_LANGUAGE, callback=StoreState.adopt_telegram_language))
+        return events
+
+    @rx.event
+    def adopt_telegram_language(self, code: str | None):
+        code = (code or "").lower()[:2]
+        if not self.lang and code in LANGUAGES:
+            self.lang = code
 
     @rx.event
     def open_tab(self, tab: str):

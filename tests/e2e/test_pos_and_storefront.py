@@ -105,9 +105,16 @@ def test_storefront_uses_the_telegram_theme_inside_telegram(new_page):
     page = new_page(390, 844)
     page.add_init_script(
         "window.Telegram = {WebApp: {initData: '', themeParams: {bg_color: '#112233', text_color: '#fafafa',"
-        " button_color: '#ff8800', hint_color: '#999999'}, ready() {}, expand() {}}};"
+        " button_color: '#ff8800', hint_color: '#999999'}, initDataUnsafe: {user: {id: 1, language_code: 'en'}},"
+        " ready() {}, expand() {}}};"
     )
     page.goto("/")
     expect(page.locator("#shop-name")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("data-telegram", "1")
     expect(page.locator("#bottom-nav")).to_have_css("background-color", "rgb(17, 34, 51)")
+    # and a Telegram user with English gets English until they choose otherwise
+    expect(page.locator("#tab-cart")).to_contain_text("Cart")
+    page.locator("#lang-ru").click()
+    expect(page.locator("#tab-cart")).to_contain_text("Корзина")
+    page.reload()
+    expect(page.locator("#tab-cart")).to_contain_text("Корзина")
