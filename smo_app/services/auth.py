@@ -183,3 +183,18 @@ def revoke_all_sessions(session: Session, *, staff_id: int, now: datetime | None
         row.revoked_at = now
         session.add(row)
     return len(rows)
+
+
+def resolve_channel_session(
+    session: Session, *, token: str | None, channel: Channel | str, now: datetime | None = None
+) -> StaffOut | None:
+    """Like :func:`resolve_session`, but only for a session opened on ``channel``.
+
+    A PIN session from the shop tablet must never open the backoffice (and vice versa), even if
+    its token is copied into the other cookie.
+    """
+    if not token:
+        return None
+    if session_channel(session, token=token) != Channel(channel).value:
+        return None
+    return resolve_session(session, token=token, now=now)

@@ -21,6 +21,7 @@ from smo_app.services.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.permissions import Perm, can, require
 from smo_app.services.pricing import PriceBreakdown, PriceLineIn, price
 from smo_app.services.shop_config import ShopConfig, get_config
+from smo_app.services.tx import atomic
 
 MAX_LINE_QTY = 999
 
@@ -171,6 +172,7 @@ def get_cart(session: Session, *, actor: Actor, customer_id: int, delivery_type:
                    preorder=cfg.preorder_mode, updated_at=cart.updated_at if cart else None)
 
 
+@atomic
 def _set(session: Session, *, actor: Actor, customer_id: int, variant_id: int, qty: int | None, add: int = 0,
          now: datetime | None) -> CartOut:
     ensure_own(actor, customer_id)
@@ -225,6 +227,7 @@ def remove_item(session: Session, *, actor: Actor, customer_id: int, variant_id:
     return _set(session, actor=actor, customer_id=customer_id, variant_id=variant_id, qty=0, now=now)
 
 
+@atomic
 def clear_cart(session: Session, *, actor: Actor, customer_id: int, now: datetime | None = None) -> CartOut:
     ensure_own(actor, customer_id)
     cart = _cart(session, customer_id, create=False)
@@ -237,6 +240,7 @@ def clear_cart(session: Session, *, actor: Actor, customer_id: int, now: datetim
     return get_cart(session, actor=actor, customer_id=customer_id, now=now)
 
 
+@atomic
 def apply_promo(session: Session, *, actor: Actor, customer_id: int, code: str | None,
                 now: datetime | None = None) -> CartOut:
     """Attach a promo code to the cart (validated now and again at checkout); None/"" removes it."""
@@ -261,3 +265,17 @@ def abandoned_carts(session: Session, *, older_than: datetime) -> list[Cart]:
     has_items = select(CartItem.cart_id).distinct()
     return list(session.exec(select(Cart).where(Cart.updated_at < older_than, Cart.abandoned_reminder_at.is_(None),
                                                 Cart.id.in_(has_items))).all())
+
+
+@atomic
+def mark_reminder_sent(session: Session, *, actor: Actor, cart_id: int, now: datetime | None = None) -> bool:
+    """The bot's abandoned-cart job sent its reminder: stamp the cart so it is not sent twice.
+    Returns False if the cart changed or was reminded meanwhile (nothing stamped)."""
+    require(actor, Perm.orders_manage)
+    cart = session.get(Cart, cart_id)
+    if cart is None or cart.abandoned_reminder_at is not None:
+        return False
+    cart.abandoned_reminder_at = now or utcnow()
+    session.add(cart)
+    session.commit()
+    return True

@@ -16,6 +16,7 @@ from smo_app.services import audit
 from smo_app.services.actor import Actor
 from smo_app.services.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.permissions import Perm, can, require
+from smo_app.services.tx import atomic
 
 MAX_DEPTH = 2  # a two-level tree: category → subcategory
 
@@ -114,6 +115,7 @@ def _product_out(session: Session, p: Product, variants: list[Variant] | None = 
 
 # --------------------------------------------------------------------------- categories (CA2)
 
+@atomic
 def create_category(session: Session, *, actor: Actor, name: str, parent_id: int | None = None,
                     position: int | None = None, hidden: bool = False) -> CategoryOut:
     require(actor, Perm.catalog_edit)
@@ -136,6 +138,7 @@ def create_category(session: Session, *, actor: Actor, name: str, parent_id: int
     return CategoryOut.model_validate(cat, from_attributes=True)
 
 
+@atomic
 def update_category(session: Session, *, actor: Actor, category_id: int, name: str | None = None,
                     hidden: bool | None = None, position: int | None = None) -> CategoryOut:
     require(actor, Perm.catalog_edit)
@@ -156,6 +159,7 @@ def update_category(session: Session, *, actor: Actor, category_id: int, name: s
     return CategoryOut.model_validate(cat, from_attributes=True)
 
 
+@atomic
 def reorder_categories(session: Session, *, actor: Actor, ordered_ids: list[int]) -> None:
     """Siblings in the given order get positions 0, 1, 2, …"""
     require(actor, Perm.catalog_edit)
@@ -168,6 +172,7 @@ def reorder_categories(session: Session, *, actor: Actor, ordered_ids: list[int]
     session.commit()
 
 
+@atomic
 def delete_category(session: Session, *, actor: Actor, category_id: int) -> None:
     """Owner only; refused while it holds subcategories or products."""
     require(actor, Perm.catalog_delete)
@@ -190,6 +195,7 @@ PRODUCT_FIELDS = {"category_id", "name", "description", "details", "base_price_m
 AUDITED_FIELDS = {"name", "base_price_minor", "discount_pct", "hidden", "suspended", "category_id"}
 
 
+@atomic
 def create_product(session: Session, *, actor: Actor, name: str, base_price_minor: int = 0,
                    category_id: int | None = None, variants: list[VariantIn | dict] | str | None = None,
                    description: str = "", details: str = "", unit: str = "шт", discount_pct: int = 0,
@@ -231,6 +237,7 @@ def create_product(session: Session, *, actor: Actor, name: str, base_price_mino
     return out
 
 
+@atomic
 def update_product(session: Session, *, actor: Actor, product_id: int, **changes: Any) -> ProductOut:
     """Change any of PRODUCT_FIELDS. Renaming is owner-only (CA1); price, discount, visibility and
     category changes are audited."""
@@ -261,6 +268,7 @@ def update_product(session: Session, *, actor: Actor, product_id: int, **changes
     return out
 
 
+@atomic
 def update_variant(session: Session, *, actor: Actor, variant_id: int, label: str | None = None,
                    price_minor: int | None = None, weight_g: int | None = None,
                    wholesale_price_minor: int | None = None, wholesale_min_qty: int | None = None,
@@ -290,6 +298,7 @@ def update_variant(session: Session, *, actor: Actor, variant_id: int, label: st
     return out
 
 
+@atomic
 def add_variant(session: Session, *, actor: Actor, product_id: int, variant: VariantIn | dict) -> VariantOut:
     require(actor, Perm.catalog_edit)
     _get_product(session, product_id)
@@ -305,6 +314,7 @@ def add_variant(session: Session, *, actor: Actor, product_id: int, variant: Var
     return out
 
 
+@atomic
 def delete_product(session: Session, *, actor: Actor, product_id: int) -> None:
     """Owner only (CA1). A soft delete: past orders keep their lines."""
     require(actor, Perm.catalog_delete)

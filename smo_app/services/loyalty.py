@@ -25,6 +25,7 @@ from smo_app.services.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.permissions import Perm, require
 from smo_app.services.pricing import pct_floor
 from smo_app.services.shop_config import ShopConfig
+from smo_app.services.tx import atomic
 
 
 def post_entry(
@@ -125,6 +126,10 @@ def on_order_paid(session: Session, *, actor: Actor, order: Order, cfg: ShopConf
             text=t("notify.referral_reward", inviter.language, amount=format_money(entry.amount_minor, lang=inviter.language),
                    friend=friend.full_name or friend.username or ""),
         )
+        outbox.enqueue_to_customer(
+            session, customer=friend, kind="referral_reward", dedupe_key=f"referral_reward_friend:{order.id}",
+            text=t("notify.referral_friend", friend.language, inviter=inviter.full_name or inviter.username or ""),
+        )
 
 
 def on_order_completed(session: Session, *, actor: Actor, order: Order, cfg: ShopConfig, now: datetime) -> None:
@@ -211,6 +216,7 @@ def get_bonuses(session: Session, *, actor: Actor, customer_id: int, cfg: ShopCo
     )
 
 
+@atomic
 def adjust_bonuses(session: Session, *, actor: Actor, customer_id: int, delta_minor: int, note: str,
                    now: datetime | None = None) -> BonusesOut:
     """CR2: staff add or take bonuses (audited). The balance cannot go below zero."""

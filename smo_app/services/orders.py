@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, func, select
 
@@ -32,6 +33,7 @@ from smo_app.services.order_states import (
 from smo_app.services.permissions import Perm, require
 from smo_app.services.pricing import PriceLineIn, price
 from smo_app.services.shop_config import get_config
+from smo_app.services.tx import atomic
 
 S = OrderStatus
 
@@ -113,6 +115,7 @@ def _event(order_id: int, from_status: str | None, to_status: str, actor: Actor,
 
 # --------------------------------------------------------------------------- checkout
 
+@atomic
 def place_order(
     session: Session,
     *,
@@ -154,12 +157,11 @@ def place_order(
         raise ValidationFailed("order.delivery_type_invalid", f"unknown delivery type {delivery_type}") from exc
     if bonus_minor < 0 or delivery_quote_minor < 0:
         raise ValidationFailed("order.amount_invalid", "amounts must be >= 0")
-    customer = session.get(Customer, customer_id)
+    conn = session.connection()
+    customer = conn.execute(_CUSTOMER_AND_CART, {"cust": customer_id}).first()  # with its cart id and promo
     if customer is None:
         raise NotFound("customer", customer_id)
-    conn = session.connection()
-    cart_row = conn.execute(_CART_OF, {"cust": customer_id}).first()
-    rows = conn.execute(_CART_LINES, {"cart_id": cart_row.id}).all() if cart_row is not None else []
+    rows = conn.execute(_CART_LINES, {"cart_id": customer.cart_id}).all() if customer.cart_id is not None else []
     if not rows:
         raise DomainError("cart.empty", "the cart is empty")
     for r in rows:
@@ -168,7 +170,7 @@ def place_order(
     lines = [PriceLineIn(variant_id=r.variant_id, qty=r.qty, price_minor=r.price_minor, discount_pct=r.discount_pct,
                          wholesale_price_minor=r.wholesale_price_minor, wholesale_min_qty=r.wholesale_min_qty,
                          name=r.name, variant_label=r.label) for r in rows]
-    code = promo_code if promo_code is not None else cart_row.promo_code
+    code = promo_code if promo_code is not None else customer.cart_promo_code
     promo = promotions.find_promo(session, code=code, customer_id=customer_id, now=now) if code else None
     cert = promotions.find_certificate(session, code=certificate_code, now=now) if certificate_code else None
     if bonus_minor > customer.bonus_balance_minor:
@@ -196,7 +198,7 @@ def place_order(
     }
     try:
         with session.no_autoflush:
-            return _write_order(session, conn, actor=actor, cfg=cfg, customer=customer, cart_id=cart_row.id,
+            return _write_order(session, conn, actor=actor, cfg=cfg, customer=customer, cart_id=customer.cart_id,
                                 rows=rows, breakdown=breakdown, order=order, promo=promo, cert=cert, now=now)
     except BaseException:
         session.rollback()
@@ -224,10 +226,15 @@ _INSERT_EVENT = insert(OrderEvent.__table__)
 _EMPTY_CART = delete(_ITEM).where(_ITEM.c.cart_id == bindparam("cid"))
 _TOUCH_CART = update(_CART).where(_CART.c.id == bindparam("cid")).values(
     promo_code=None, updated_at=bindparam("now"), abandoned_reminder_at=None)
-_CART_OF = select(_CART.c.id, _CART.c.promo_code).where(_CART.c.customer_id == bindparam("cust"))
+_C = Customer.__table__
+_CUSTOMER_AND_CART = select(
+    _C.c.id, _C.c.telegram_id, _C.c.unreachable, _C.c.language, _C.c.full_name, _C.c.phone, _C.c.kind,
+    _C.c.wholesale_approved, _C.c.personal_discount_pct, _C.c.bonus_balance_minor,
+    _CART.c.id.label("cart_id"), _CART.c.promo_code.label("cart_promo_code"),
+).select_from(_C.outerjoin(_CART, _CART.c.customer_id == _C.c.id)).where(_C.c.id == bindparam("cust"))
 
 
-def _write_order(session: Session, conn, *, actor: Actor, cfg, customer: Customer, cart_id: int, rows, breakdown,
+def _write_order(session: Session, conn, *, actor: Actor, cfg, customer, cart_id: int, rows, breakdown,
                  order: dict, promo, cert, now: datetime) -> OrderOut:
     """The writes of :func:`place_order`, in Core statements for speed (one transaction, no commit
     until the end)."""
@@ -270,11 +277,13 @@ def _write_order(session: Session, conn, *, actor: Actor, cfg, customer: Custome
     conn.execute(_EMPTY_CART, {"cid": cart_id})
     conn.execute(_TOUCH_CART, {"cid": cart_id, "now": now})
     # a brand-new order id cannot have been notified before: no dedupe key needed
-    message = outbox.enqueue_to_customer(
-        session, customer=customer, kind="order_status",
-        text=t("notify.order_placed", customer.language, order=order_id,
-               total=format_money(order["total_minor"], lang=customer.language), minutes=cfg.auto_cancel_minutes),
-    )
+    message = None
+    if customer.telegram_id is not None and not customer.unreachable:  # as outbox.enqueue_to_customer
+        message = outbox.enqueue_message(
+            session, kind="order_status", chat_id=customer.telegram_id, customer_id=customer.id,
+            text=t("notify.order_placed", customer.language, order=order_id,
+                   total=format_money(order["total_minor"], lang=customer.language), minutes=cfg.auto_cancel_minutes),
+        )
     entry = audit.record(session, actor=actor, action="order.place", entity="order", entity_id=order_id,
                          after={"total_minor": order["total_minor"], "bonus_minor": order["bonus_minor"],
                                 "certificate_minor": order["certificate_minor"],
@@ -306,6 +315,7 @@ def _expire_cart(session: Session, cart_id: int) -> None:
 
 # --------------------------------------------------------------------------- the state machine
 
+@atomic
 def transition(
     session: Session,
     *,
@@ -358,8 +368,8 @@ def transition(
                                  .values(**values).execution_options(synchronize_session=False))
         if result.rowcount != 1:
             raise DomainError("order.changed_meanwhile", f"order {order_id} is no longer {from_status}")
-        for key, value in values.items():
-            setattr(order, key, value)
+        for key, value in values.items():  # already written by the UPDATE above
+            set_committed_value(order, key, value)
         cfg = get_config(session)
         if to_status == S.paid and from_status == S.new:
             promotions.redeem_certificate(session, order_id=order_id, customer_id=order.customer_id, now=now)
@@ -451,6 +461,7 @@ class B2BItemIn(BaseModel):
     unit_price_minor: int = Field(ge=0)  # the agreed sale price per unit
 
 
+@atomic
 def create_b2b_order(
     session: Session,
     *,

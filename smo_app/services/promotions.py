@@ -23,6 +23,7 @@ from smo_app.services import audit
 from smo_app.services.actor import Actor
 from smo_app.services.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.permissions import Perm, require
+from smo_app.services.tx import atomic
 
 
 def normalize_code(code: str | None) -> str:
@@ -53,6 +54,7 @@ def _promo_out(p: PromoCode) -> PromoOut:
     return PromoOut.model_validate(p, from_attributes=True)
 
 
+@atomic
 def create_promo(session: Session, *, actor: Actor, code: str, pct: int, usage_limit: int | None = None,
                  expires_at: datetime | None = None, once_per_customer: bool = False) -> PromoOut:
     require(actor, Perm.promotions_manage)
@@ -74,6 +76,7 @@ def create_promo(session: Session, *, actor: Actor, code: str, pct: int, usage_l
     return _promo_out(promo)
 
 
+@atomic
 def set_promo_active(session: Session, *, actor: Actor, promo_id: int, active: bool) -> PromoOut:
     require(actor, Perm.promotions_manage)
     promo = session.get(PromoCode, promo_id)
@@ -174,6 +177,7 @@ def _cert_out(c: GiftCertificate) -> CertificateOut:
     return CertificateOut.model_validate(c, from_attributes=True)
 
 
+@atomic
 def create_certificate(session: Session, *, actor: Actor, face_minor: int, code: str | None = None,
                        valid_days: int | None = 365, now: datetime | None = None) -> CertificateOut:
     require(actor, Perm.promotions_manage)

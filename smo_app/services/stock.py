@@ -22,6 +22,7 @@ from smo_app.services import audit, outbox
 from smo_app.services.actor import Actor
 from smo_app.services.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.permissions import Perm, require
+from smo_app.services.tx import atomic
 
 
 class MoveOut(BaseModel):
@@ -250,6 +251,7 @@ class SupplierOut(BaseModel):
     active: bool
 
 
+@atomic
 def create_supplier(session: Session, *, actor: Actor, name: str, contact: str = "", note: str = "") -> SupplierOut:
     require(actor, Perm.stock_manage)
     name = (name or "").strip()
@@ -294,6 +296,7 @@ class SupplyOut(BaseModel):
     lines: list[SupplyLineOut]
 
 
+@atomic
 def receive_supply(
     session: Session,
     *,
@@ -340,6 +343,7 @@ def receive_supply(
 
 # --------------------------------------------------------------------------- edits, write-offs, counts
 
+@atomic
 def set_quantity(session: Session, *, actor: Actor, variant_id: int, qty: int, comment: str | None = None,
                  now: datetime | None = None) -> MoveOut | None:
     """WH3 single edit: set the on-hand quantity; the difference is logged as an ``edit`` move."""
@@ -386,14 +390,17 @@ def parse_lines(text: str) -> tuple[list[tuple[int, int, int]], list[dict]]:
 def _reject(errors: list[dict]) -> None:
     errors.sort(key=lambda e: e["line"])
     first = errors[0]
+    params = first.get("params", {})
     raise ValidationFailed("stock.batch_rejected", f"line {first['line']}: {first['code']}", errors=errors,
-                           line=first["line"], reason=t(first["code"], "ru", **first.get("params", {})))
+                           line=first["line"], reason_ru=t(first["code"], "ru", **params),
+                           reason_en=t(first["code"], "en", **params))
 
 
 class BatchOut(BaseModel):
     moves: list[MoveOut]
 
 
+@atomic
 def write_off(session: Session, *, actor: Actor, lines: str, comment: str | None = None,
               now: datetime | None = None) -> BatchOut:
     """WH3 bulk write-off from ``ID qty`` lines. One bad line rejects the whole batch
@@ -447,6 +454,7 @@ class CountOut(BaseModel):
     applied: bool
 
 
+@atomic
 def count_inventory(session: Session, *, actor: Actor, lines: str, apply: bool = False,
                     comment: str | None = None, now: datetime | None = None) -> CountOut:
     """WH5: ``ID real_qty`` lines → discrepancies; with ``apply`` each difference becomes a ``count`` move."""
@@ -486,6 +494,7 @@ def count_inventory(session: Session, *, actor: Actor, lines: str, apply: bool =
     return CountOut(lines=out, applied=apply)
 
 
+@atomic
 def receive_return(session: Session, *, actor: Actor, variant_id: int, qty: int, order_id: int | None = None,
                    comment: str | None = None, now: datetime | None = None) -> MoveOut:
     """A customer brought goods back (POS return): a ``return`` move."""
@@ -540,6 +549,7 @@ def stock_overview(session: Session, *, actor: Actor, search: str | None = None)
     return rows
 
 
+@atomic
 def subscribe_back_in_stock(session: Session, *, actor: Actor, customer_id: int, variant_id: int) -> bool:
     """ST3 "notify me": a customer subscribes to a variant; True if newly subscribed."""
     if not (actor.is_system or (actor.is_customer and actor.id == customer_id)):

@@ -112,3 +112,18 @@ def test_deactivated_staff_lose_their_sessions(session):
     assert auth.resolve_session(session, token=signed.token) is None
     with pytest.raises(DomainError):
         auth.sign_in_password(session, username="adm", password=PASSWORD)
+
+
+def test_a_session_resolves_only_on_the_channel_it_was_opened_on(session):
+    # given an admin signed in on the POS with a PIN and in the backoffice with a password
+    make_staff(session, Role.admin, username="alex")
+    pos = auth.sign_in_pin(session, username="alex", pin=PIN)
+    office = auth.sign_in_password(session, username="alex", password=PASSWORD)
+    # when each token is resolved for each channel
+    # then a token opens only its own channel
+    assert auth.resolve_channel_session(session, token=pos.token, channel="pos").username == "alex"
+    assert auth.resolve_channel_session(session, token=pos.token, channel="backoffice") is None
+    assert auth.resolve_channel_session(session, token=office.token, channel="backoffice").username == "alex"
+    assert auth.resolve_channel_session(session, token=office.token, channel="pos") is None
+    assert auth.resolve_channel_session(session, token="", channel="pos") is None
+    assert auth.resolve_channel_session(session, token="nope", channel="pos") is None

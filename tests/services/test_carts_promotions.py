@@ -146,3 +146,49 @@ def test_bonuses_page_shows_balance_history_and_tier(shop):
     out = loyalty.get_bonuses(session, actor=Actor.customer(customer.id), customer_id=customer.id)
     assert (out.balance_minor, out.invites, out.lifetime_pct, out.next_tier_invites) == (500, 5, 7, 15)
     assert [e.kind for e in out.entries] == ["manual"]
+
+
+def test_hidden_or_suspended_products_cannot_go_into_the_cart(shop):
+    session, vid, customer = shop
+    from smo_app.services import catalog
+    hidden = make_product(session, qty=5, hidden=True)
+    suspended = make_product(session, qty=5)
+    catalog.update_product(session, actor=SYSTEM, product_id=suspended.id, suspended=True)
+    for product in (hidden, suspended):
+        with pytest.raises(DomainError) as err:
+            carts.add_item(session, actor=Actor.customer(customer.id), customer_id=customer.id,
+                           variant_id=variant_id(product))
+        assert err.value.code == "cart.unavailable"
+
+
+def test_wholesale_checkout_uses_wholesale_prices_and_free_delivery_threshold(shop):
+    session, vid, _ = shop
+    from smo_app.services import catalog
+    # given an approved wholesale customer and a variant at 1000 ₽, 600 ₽ wholesale from 5 units
+    buyer = make_customer(session, kind="wholesale", wholesale_approved=True, personal_discount_pct=5)
+    catalog.update_variant(session, actor=SYSTEM, variant_id=vid, wholesale_price_minor=60000, wholesale_min_qty=5)
+    shop_config.update_config(session, actor=SYSTEM, changes={"free_delivery_courier_minor": 250000})
+    # when they order 5 by courier with a 400 ₽ quote
+    order = place(session, buyer.id, {vid: 5}, delivery_type="courier", delivery_quote_minor=40000)
+    # then 5 × 600 ₽ with no further discount, and delivery is free above 2500 ₽
+    assert order.goods_minor == 300000 and order.discounts == {"product": 0, "personal": 0, "promo": 0}
+    assert order.delivery_minor == 0 and order.total_minor == 300000
+    assert order.lines[0].unit_price_minor == 60000
+
+
+def test_abandoned_cart_reminder_is_stamped_once(shop):
+    session, vid, customer = shop
+    fill_cart(session, customer.id, {vid: 1})
+    cart = session.exec(select(Cart)).one()
+    assert carts.mark_reminder_sent(session, actor=SYSTEM, cart_id=cart.id) is True
+    assert carts.mark_reminder_sent(session, actor=SYSTEM, cart_id=cart.id) is False
+
+
+def test_referral_reward_notifies_both_friends(shop):
+    session, vid, inviter = shop
+    from smo_app.models.outbox import Outbox
+    friend = make_customer(session, inviter_id=inviter.id)
+    order = place(session, friend.id, {vid: 1})
+    orders.mark_paid(session, actor=SYSTEM, order_id=order.id)
+    rows = session.exec(select(Outbox.customer_id).where(Outbox.kind == "referral_reward")).all()
+    assert sorted(rows) == sorted([inviter.id, friend.id])

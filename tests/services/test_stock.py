@@ -162,3 +162,12 @@ def test_back_in_stock_notifies_subscribers_once_and_low_stock_alerts_staff(sess
     kinds = [(o.kind, o.chat_id) for o in session.exec(select(Outbox).order_by(Outbox.id)).all()]
     assert kinds == [("back_in_stock", customer.telegram_id), ("low_stock", 5550001)]
     assert session.exec(select(StockSubscription)).one().notified_at is not None
+
+
+def test_rejected_batch_message_reads_in_both_languages(session):
+    from smo_app.i18n import error_text
+    a = make_product(session, qty=1)
+    with pytest.raises(ValidationFailed) as err:
+        stock.write_off(session, actor=SYSTEM, lines=f"{variant_id(a)} 1\nоops")
+    assert error_text(err.value, "ru").startswith("Строка 2: нужен формат")
+    assert error_text(err.value, "en").startswith("Line 2: use")

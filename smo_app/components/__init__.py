@@ -1,0 +1,1 @@
+"""Shared UI pieces: shells, the backoffice page template, the language switch."""

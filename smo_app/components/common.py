@@ -1,0 +1,66 @@
+"""Text lookup, the language switch, the forbidden view and the "being built" panel."""
+from __future__ import annotations
+
+import reflex as rx
+
+from smo_app.state.session import SessionState
+
+
+def T(key: str | rx.Var) -> rx.Var:
+    """The UI text for ``key`` in the browser's language (reactive)."""
+    return SessionState.tr[key]
+
+
+def lang_switch() -> rx.Component:
+    return rx.segmented_control.root(
+        rx.segmented_control.item("RU", value="ru", id="lang-ru"),
+        rx.segmented_control.item("EN", value="en", id="lang-en"),
+        value=SessionState.ui_lang,
+        on_change=SessionState.set_language,
+        size="1",
+        aria_label="language",
+    )
+
+
+def building_panel(title_key: str, text: str | rx.Var) -> rx.Component:
+    """An honest placeholder for an area a later issue fills: no fake data."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("construction")),
+        rx.callout.text(rx.text(T(title_key), weight="bold"), rx.text(text)),
+        color_scheme="amber",
+        size="2",
+        id="building",
+    )
+
+
+def forbidden_view() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.heading("403", size="9", color_scheme="gray"),
+            rx.heading(T("ui.forbidden.title"), size="6", id="forbidden"),
+            rx.text(T("ui.forbidden.text")),
+            rx.cond(
+                SessionState.back_is_pos,
+                rx.link(T("ui.forbidden.back_pos"), href=SessionState.back_route, id="forbidden-back"),
+                rx.link(T("ui.forbidden.back_admin"), href=SessionState.back_route, id="forbidden-back"),
+            ),
+            rx.cond(SessionState.back_is_pos, rx.link(T("ui.forbidden.login"), href="/admin/login")),
+            align="center",
+            spacing="3",
+        ),
+        min_height="80vh",
+        padding="2rem",
+    )
+
+
+def loading() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), rx.text(T("ui.loading"), margin_left="0.5rem"), min_height="60vh")
+
+
+def guarded(route: str, content: rx.Component) -> rx.Component:
+    """Show ``content`` only once the server-side guard granted ``route``."""
+    return rx.cond(
+        SessionState.granted == route,
+        content,
+        rx.cond(SessionState.denied == route, forbidden_view(), loading()),
+    )

@@ -1,0 +1,134 @@
+"""The real app in prod mode (one process serving frontend and backend) and a real Chromium.
+
+The app is built and started once per test session on a free port, against a fresh SQLite file
+that is migrated and seeded with the demo shop exactly as `make run` does.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+START_TIMEOUT_S = 480  # the very first build fetches the frontend packages
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as r:
+            return r.status, r.read().decode()
+    except Exception as exc:  # noqa: BLE001 - polling until ready
+        return getattr(exc, "code", 0) or 0, ""
+
+
+def _app_env(db_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMO_", "REFLEX_"))}
+    env.update(
+        SMO_DATABASE_URL=db_url,
+        SMO_DEMO="1",
+        SMO_SHOP_TIMEZONE="Europe/Moscow",
+        REFLEX_USE_SYSTEM_BUN="1",
+        PATH=f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def app_db_url(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'smo.db'}"
+
+
+@pytest.fixture(scope="session")
+def app_url(app_db_url):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (make browser installs Debian's chromium)")
+    env = _app_env(app_db_url)
+    py = str(ROOT / ".venv" / "bin" / "python")
+    for cmd in (["-m", "smo_app.cli", "migrate"], ["-m", "smo_app.cli", "seed-demo"]):
+        subprocess.run([py, *cmd], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "e2e-app.log", "w")
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--frontend-port", str(port),
+         "--backend-port", str(port), "--loglevel", "warning"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the app exited with {proc.returncode}; see {log.name}")
+            if _get(base + "/ping")[0] == 200 and _get(base + "/api/health")[0] == 200:
+                break
+            if time.monotonic() - started > START_TIMEOUT_S:
+                pytest.fail(f"the app did not answer /ping and /api/health within {START_TIMEOUT_S}s; see {log.name}")
+            time.sleep(0.5)
+        print(f"\n[e2e] app ready on {base} after {time.monotonic() - started:.1f}s", file=sys.stderr)
+        yield base
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser, app_url):
+    """``new_page(width, height)``: a page in a fresh context (own cookies); Telegram's CDN is blocked."""
+    contexts = []
+
+    def make(width: int = 1280, height: int = 800):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, base_url=app_url, locale="ru-RU")
+        ctx.set_default_timeout(15_000)
+        ctx.route("https://telegram.org/**", lambda route: route.abort())
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def shot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
