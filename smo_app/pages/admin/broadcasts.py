@@ -1,4 +1,81 @@
-"""/admin/broadcasts — guarded by its permission; says honestly that a later issue builds it."""
-from smo_app.components.backoffice import area_page
+"""/admin/broadcasts — plain page (issue #4): broadcasts with live progress, and the outbox backlog."""
+import reflex as rx
 
-page = area_page("broadcasts")
+from smo_app import routes
+from smo_app.components.backoffice import admin_page
+from smo_app.components.common import T
+from smo_app.state.broadcasts import SEGMENTS, BroadcastLine, BroadcastsState, WaitingLine
+
+
+def _form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text_area(name="text", placeholder="HTML", id="bcast-text", width="100%", rows="4"),
+            rx.flex(
+                rx.input(name="photo", placeholder=T("ui.bcast.photo"), width="16rem"),
+                rx.input(name="button_text", placeholder=T("ui.bcast.button_text"), width="10rem"),
+                rx.input(name="button_url", placeholder="https://…", width="16rem"),
+                rx.select(SEGMENTS, value=BroadcastsState.segment, on_change=BroadcastsState.set_segment),
+                rx.input(name="days", placeholder=T("ui.bcast.days"), width="6rem"),
+                rx.button(T("ui.bcast.create"), type="submit", id="bcast-create"),
+                spacing="2", wrap="wrap", align="end",
+            ),
+            width="100%",
+        ),
+        on_submit=BroadcastsState.create,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
+def _line(b: BroadcastLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(b["id"]),
+        rx.table.cell(rx.text(b["created"], size="1")),
+        rx.table.cell(rx.badge(b["status"])),
+        rx.table.cell(b["segment"]),
+        rx.table.cell(rx.text(b["text"], size="1")),
+        rx.table.cell(rx.text(b["progress"], size="1")),
+        rx.table.cell(rx.hstack(
+            rx.cond(b["can_start"], rx.button(T("ui.bcast.start"), size="1", on_click=BroadcastsState.start(b["id"]))),
+            rx.cond(b["can_pause"], rx.button(T("ui.bcast.pause"), size="1", on_click=BroadcastsState.pause(b["id"]))),
+            rx.cond(b["can_resume"], rx.button(T("ui.bcast.resume"), size="1", on_click=BroadcastsState.resume(b["id"]))),
+            rx.cond(b["can_cancel"], rx.button(T("ui.bcast.cancel"), size="1", color_scheme="red", variant="soft",
+                                               on_click=BroadcastsState.cancel(b["id"]))),
+            spacing="1",
+        )),
+    )
+
+
+def _waiting(w: WaitingLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(w["id"]), rx.table.cell(rx.text(w["created"], size="1")), rx.table.cell(w["kind"]),
+        rx.table.cell(w["chat_id"]), rx.table.cell(rx.badge(w["status"])), rx.table.cell(w["attempts"]),
+        rx.table.cell(rx.text(w["preview"], size="1")), rx.table.cell(rx.text(w["error"], size="1", color_scheme="red")),
+    )
+
+
+def _table(headers: list[str], body) -> rx.Component:
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(h)) for h in headers])),
+        rx.table.body(body), width="100%",
+    )
+
+
+@admin_page(routes.AREAS_BY_KEY["broadcasts"].route, perm="broadcasts.manage", title_key="ui.nav.broadcasts",
+            on_load=BroadcastsState.load)
+def broadcasts() -> rx.Component:
+    return rx.vstack(
+        rx.cond(BroadcastsState.message != "",
+                rx.callout(BroadcastsState.message, icon="triangle-alert", color_scheme="red", role="alert")),
+        _form(),
+        rx.hstack(rx.heading(T("ui.nav.broadcasts"), size="4"),
+                  rx.button(T("ui.bcast.refresh"), size="1", variant="soft", on_click=BroadcastsState.refresh)),
+        _table(["ui.bcast.id", "ui.bcast.created", "ui.bcast.status", "ui.bcast.segment", "ui.bcast.text",
+                "ui.bcast.progress", "ui.bcast.actions"], rx.foreach(BroadcastsState.lines, _line)),
+        rx.heading(T("ui.bcast.outbox"), size="4"),
+        rx.text(T("ui.bcast.backlog"), " ", BroadcastsState.backlog, size="2"),
+        _table(["ui.bcast.id", "ui.bcast.created", "ui.bcast.kind", "ui.bcast.chat", "ui.bcast.status",
+                "ui.bcast.attempts", "ui.bcast.text", "ui.bcast.error"], rx.foreach(BroadcastsState.waiting, _waiting)),
+        spacing="3", width="100%",
+    )

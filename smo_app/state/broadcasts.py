@@ -1,0 +1,136 @@
+"""/admin/broadcasts (plain, issue #4): create, start/pause/resume/cancel, progress; outbox backlog."""
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from smo_app.db import session_scope
+from smo_app.services import broadcasts as svc
+from smo_app.services import outbox as outbox_service
+from smo_app.services.errors import DomainError
+from smo_app.state.session import SessionState
+
+SEGMENTS = ["all", "with_orders", "new", "wholesale"]
+
+
+class BroadcastLine(TypedDict):
+    id: int
+    created: str
+    status: str
+    segment: str
+    text: str
+    progress: str
+    can_start: bool
+    can_pause: bool
+    can_resume: bool
+    can_cancel: bool
+
+
+class WaitingLine(TypedDict):
+    id: int
+    created: str
+    kind: str
+    chat_id: str
+    status: str
+    attempts: int
+    error: str
+    preview: str
+
+
+class BroadcastsState(SessionState):
+    lines: list[BroadcastLine] = []
+    waiting: list[WaitingLine] = []
+    backlog: str = ""
+    segment: str = "all"
+    message: str = ""
+
+    @rx.event
+    def set_segment(self, value: str):
+        self.segment = value
+
+    @rx.event
+    def load(self):
+        self.message = ""
+        self._query()
+
+    def _query(self) -> None:
+        actor = self.backoffice_actor()
+        if actor is None:
+            return
+        try:
+            with session_scope() as s:
+                rows = svc.list_broadcasts(s, actor=actor)
+                progress = {b.id: svc.broadcast_progress(s, actor=actor, broadcast_id=b.id) for b in rows}
+                waiting = outbox_service.list_waiting(s, actor=actor, limit=200)
+                counts = outbox_service.backlog(s)
+        except DomainError as exc:
+            self.message = self.error(exc)
+            return
+        self.lines = [
+            BroadcastLine(
+                id=b.id, created=b.created_at.strftime("%Y-%m-%d %H:%M"), status=b.status,
+                segment=b.segment + (f" ({b.segment_days} d)" if b.segment_days else ""),
+                text=(b.text or b.photo or "")[:120],
+                progress=(f"{p.sent}/{p.total} · ✗{p.failed} · ⊘{p.blocked} · ⧗{p.left}"
+                          + (f" · ~{p.eta_seconds}s" if p.eta_seconds else "")),
+                can_start=b.status == "draft", can_pause=b.status == "running",
+                can_resume=b.status == "paused", can_cancel=b.status in ("draft", "running", "paused"),
+            )
+            for b in rows for p in [progress[b.id]]
+        ]
+        self.waiting = [
+            WaitingLine(id=w.id, created=w.created_at.strftime("%Y-%m-%d %H:%M"), kind=w.kind, chat_id=str(w.chat_id),
+                        status=w.status, attempts=w.attempts, error=w.last_error or "", preview=w.preview)
+            for w in waiting
+        ]
+        self.backlog = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "0"
+
+    @rx.event
+    def create(self, form: dict):
+        actor = self.backoffice_actor()
+        if actor is None:
+            return
+        days = str(form.get("days", "")).strip()
+        try:
+            with session_scope() as s:
+                svc.create_broadcast(
+                    s, actor=actor, text=form.get("text"), photo=form.get("photo"),
+                    button_text=(form.get("button_text") or None), button_url=(form.get("button_url") or None),
+                    segment=self.segment, segment_days=int(days) if days.isdigit() else None)
+        except DomainError as exc:
+            self.message = self.error(exc)
+            return
+        self.message = ""
+        self._query()
+
+    def _act(self, op, broadcast_id: int):
+        actor = self.backoffice_actor()
+        if actor is None:
+            return
+        try:
+            with session_scope() as s:
+                op(s, actor=actor, broadcast_id=broadcast_id)
+        except DomainError as exc:
+            self.message = self.error(exc)
+        self._query()
+
+    @rx.event
+    def start(self, broadcast_id: int):
+        self._act(svc.start_broadcast, broadcast_id)
+
+    @rx.event
+    def pause(self, broadcast_id: int):
+        self._act(svc.pause_broadcast, broadcast_id)
+
+    @rx.event
+    def resume(self, broadcast_id: int):
+        self._act(svc.resume_broadcast, broadcast_id)
+
+    @rx.event
+    def cancel(self, broadcast_id: int):
+        self._act(svc.cancel_broadcast, broadcast_id)
+
+    @rx.event
+    def refresh(self):
+        self._query()
