@@ -56,7 +56,7 @@ async def _run_online(settings, stop, session_factory, holder, lease_ttl) -> Non
 
     bot = make_bot(settings)
     dp = create_dispatcher(settings, session_factory=session_factory)
-    ttl = lease_ttl or float(os.environ.get("SMO_OUTBOX_LEASE_SECONDS", "15"))
+    ttl = lease_ttl or settings.outbox_lease_seconds
     sender = OutboxSender(bot, session_factory, rate=settings.broadcast_rate, holder=holder, lease_ttl=ttl)
     sender_task = asyncio.create_task(sender.run(stop), name="outbox-sender")
     polling = asyncio.create_task(

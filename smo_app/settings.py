@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     bot_username: str = "smo_demo_bot"
     telegram_api_base: str | None = None
     broadcast_rate: float = Field(default=30.0, gt=0, le=30)
+    outbox_lease_seconds: float = Field(default=15.0, ge=1, le=300)  # sender takeover after a crash
     redis_url: str | None = None
     staff_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     log_level: str = "INFO"

@@ -160,6 +160,8 @@ class FakeTelegram:
             await asyncio.sleep(self.latency)
         lower = method.lower()
         if lower == "getupdates":
+            with self._lock:
+                self.calls.append(record)
             return await self._get_updates(params, record)
         with self._lock:
             self.calls.append(record)
