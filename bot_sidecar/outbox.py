@@ -40,7 +40,7 @@ class Pacer:
     """Sliding-window limits mirrored from Telegram's, plus a global pause after a 429."""
 
     def __init__(self, rate: float, *, chat_per_second: float = 1.0, group_per_minute: int = 20,
-                 margin: float = 0.01, clock: Callable[[], float] = time.monotonic) -> None:
+                 margin: float = 0.003, clock: Callable[[], float] = time.monotonic) -> None:
         self.capacity = max(1, math.floor(rate))
         self.window = self.capacity / rate  # rate 30 → 30 per 1 s; rate 0.5 → 1 per 2 s
         self.chat_gap = 1.0 / chat_per_second
