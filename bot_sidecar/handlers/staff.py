@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import BaseFilter, Command, CommandObject
 from aiogram.types import (BotCommand, CallbackQuery, MenuButtonWebApp, Message, TelegramObject, WebAppInfo)
 from sqlmodel import Session

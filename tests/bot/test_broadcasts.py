@@ -15,7 +15,6 @@ from smo_app.models.customer import CustomerKind
 from smo_app.models.outbox import Outbox
 from smo_app.models.staff import Role
 from smo_app.services import broadcasts as svc
-from smo_app.services.actor import Actor
 from smo_app.services.errors import DomainError, PermissionDenied, ValidationFailed
 from tests.bot.sender_support import nothing_waiting, run_senders
 from tests.factories import actor_of, make_customer, make_staff
@@ -129,3 +128,28 @@ def test_cli_creates_and_starts_and_prints_id(sqlite_engine):
         b = s.get(Broadcast, bid)
         assert (b.status, b.total) == ("running", 2)
         assert len(s.exec(select(Outbox).where(Outbox.broadcast_id == bid)).all()) == 2
+
+
+def test_with_orders_segment_and_tracking_conversion(session):
+    from smo_app.services import customers, tracking
+    from smo_app.services.actor import Actor
+    from tests.commerce_factories import make_product, place, variant_id
+
+    # given a tracking link clicked by two new users, one of whom then orders
+    system = Actor.system("test")
+    tracking.create_link(session, actor=system, title="Promo", code="promo")
+    buyer = customers.register_telegram_user(session, telegram_id=555001, username="b", full_name="Buyer",
+                                             language="ru", start_param="link_promo").customer
+    customers.register_telegram_user(session, telegram_id=555002, username="v", full_name="Visitor",
+                                     language="ru", start_param="link_promo")
+    vid = variant_id(make_product(session, qty=5, cross_sell=[]))
+    place(session, buyer.id, {vid: 1})
+    session.commit()
+    # when the link's stats are read and a "with orders" broadcast is started
+    [stats] = tracking.list_links(session, actor=system)
+    b = svc.create_broadcast(session, actor=system, text="thanks", segment="with_orders")
+    progress = svc.start_broadcast(session, actor=system, broadcast_id=b.id)
+    # then half the visitors converted, and only the buyer is in the segment
+    assert (stats.unique_users, stats.buyers, stats.conversion_pct) == (2, 1, 50.0)
+    rows = session.exec(select(Outbox).where(Outbox.broadcast_id == b.id)).all()
+    assert progress.total == 1 and [r.customer_id for r in rows] == [buyer.id]

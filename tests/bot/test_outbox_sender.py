@@ -7,7 +7,6 @@ import pytest
 from sqlmodel import Session, select
 
 from bot_sidecar.outbox import LEASE_NAME, Pacer
-from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
 from smo_app.models.outbox import Outbox, OutboxStatus
 from smo_app.services import leases

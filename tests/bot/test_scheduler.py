@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from bot_sidecar.scheduler import Jobs, create_scheduler
 from smo_app.models.carts import Cart
