@@ -154,8 +154,8 @@ class OutboxSender:
         if not self._ensure_lease(session):
             return min(self.lease_ttl / 3, 5.0)
         wait = self.pacer.global_wait()
-        if wait > 0:
-            return wait
+        if wait > 0:  # (a long 429 pause still wakes up to renew the lease)
+            return min(wait, self.lease_ttl / 3)
         mono = time.monotonic()
         if not self._buffer or mono - self._refilled_at >= self.refill_every:
             outbox_service.skip_unreachable(session)
