@@ -4,6 +4,7 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import event
 from sqlmodel import SQLModel
 
 import smo_app.models  # noqa: F401  (registers every table)
@@ -51,11 +52,23 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
     engine = make_engine(_url())
+    if engine.dialect.name == "sqlite":
+        # Batch mode rebuilds tables (copy, drop, rename); with foreign keys on, dropping a table
+        # that others (or itself) point at fails. Turn them off for the migration, check after.
+        @event.listens_for(engine, "connect")
+        def _fk_off(dbapi_conn, _record):
+            dbapi_conn.execute("PRAGMA foreign_keys=OFF")
+
     try:
         with engine.connect() as conn:
             _configure(connection=conn)
             with context.begin_transaction():
                 context.run_migrations()
+            if engine.dialect.name == "sqlite":
+                problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                conn.commit()
+                if problems:
+                    raise RuntimeError(f"foreign key violations after migration: {problems[:5]}")
     finally:
         engine.dispose()
 

@@ -60,3 +60,35 @@ def test_models_match_migrations(empty_db_url):
         engine.dispose()
     # then there is nothing to migrate
     assert diff == []
+
+
+def test_upgrade_keeps_existing_shop_data(empty_db_url):
+    """A shop created on the first revision upgrades to head with its data intact (SQLite table
+    rebuilds must not trip over self-referencing foreign keys)."""
+    import sqlalchemy as sa
+
+    # given a database at the first revision with staff and a customer who invited another
+    first = _revisions()[0]
+    migrations.upgrade(empty_db_url, first)
+    engine = make_engine(empty_db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO customer (id, telegram_id, full_name, language, kind, wholesale_approved, is_tester,"
+                " personal_discount_pct, unreachable, first_seen_at, last_seen_at) VALUES"
+                " (1, 11, 'Anna', 'ru', 'retail', false, false, 0, false, :t, :t),"
+                " (2, 12, 'Dima', 'ru', 'retail', false, false, 5, false, :t, :t)"), {"t": "2026-01-01 10:00:00"})
+            conn.execute(sa.text("UPDATE customer SET inviter_id = 1 WHERE id = 2"))
+    finally:
+        engine.dispose()
+    # when it is upgraded to head
+    migrations.upgrade(empty_db_url)
+    # then the customers and the referral link are still there
+    engine = make_engine(empty_db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT id, inviter_id, personal_discount_pct FROM customer ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [(1, None, 0), (2, 1, 5)]
+        assert migrations.is_current(engine)
+    finally:
+        engine.dispose()
