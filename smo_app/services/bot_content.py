@@ -64,13 +64,13 @@ def main_menu_buttons(lang: str, public_url: str) -> list[list[dict[str, str]]]:
 def cart_and_bonus(session: Session, customer_id: int) -> tuple[int, int]:
     """(units in the customer's cart, bonus balance in minor units) from the commerce core."""
     from smo_app.models.carts import Cart, CartItem
-    from smo_app.services import loyalty
 
     units = session.exec(
         select(func.coalesce(func.sum(CartItem.qty), 0)).join(Cart, Cart.id == CartItem.cart_id)
         .where(Cart.customer_id == customer_id)
     ).one()
-    return int(units), int(loyalty.ledger_sum(session, customer_id))
+    balance = session.exec(select(Customer.bonus_balance_minor).where(Customer.id == customer_id)).first()
+    return int(units), int(balance or 0)  # the balance the loyalty service keeps (get_bonuses shows the same)
 
 
 @_ends_read
@@ -104,9 +104,12 @@ def menu_item(session: Session, *, item: str, customer_id: int, lang: str, publi
                            buttons=[[{"text": t("bot.menu.channel", lang), "url": cfg.channel_url}]])
         return Content(t("bot.channel.none", lang))
     if item == "bonuses":
+        from smo_app.services.loyalty import invites_count
+
         _, bonus = cart_and_bonus(session, customer_id)
         link = f"https://t.me/{bot_username}?start=ref{customer_id}"
-        return Content(t("bot.bonuses.text", lang, balance=format_money(bonus or 0), link=link))
+        return Content(t("bot.bonuses.text", lang, balance=format_money(bonus), link=link,
+                         invites=invites_count(session, customer_id)))
     if item == "cart":
         cart, _ = cart_and_bonus(session, customer_id)
         text = t("bot.cart.summary", lang, count=cart) if cart else t("bot.cart.empty", lang)

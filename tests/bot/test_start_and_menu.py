@@ -132,3 +132,24 @@ def test_menu_command_and_unknown_text_show_menu(settings, session_factory, fake
     first, second = fake_tg.sent(950)
     assert buttons_of(first)[0]["web_app"]["url"] == "https://shop.example"
     assert "Не понял" in second["params"]["text"] and len(buttons_of(second)) == 8
+
+
+def test_greeting_and_bonuses_show_cart_units_balance_and_invites(settings, session_factory, session, fake_tg):
+    from smo_app.services import loyalty
+    from smo_app.services.actor import Actor
+    from tests.commerce_factories import fill_cart, make_product, variant_id
+
+    # given a customer with 3 units in the cart, 150 ₽ of bonuses and one invited friend
+    feed(settings, session_factory, message_update(990, "/start"))
+    me = _customer(session, 990)
+    vid = variant_id(make_product(session, qty=10, cross_sell=[]))
+    fill_cart(session, me.id, {vid: 3})
+    loyalty.adjust_bonuses(session, actor=Actor.system("test"), customer_id=me.id, delta_minor=15000, note="gift")
+    session.rollback()
+    feed(settings, session_factory, message_update(991, f"/start ref{me.id}"))
+    # when they /start again and open the bonuses
+    feed(settings, session_factory, message_update(990, "/start"), callback_update(990, "m:bonuses"))
+    # then the greeting and the bonuses item show the commerce figures
+    greeting, bonuses = [c["params"]["text"] for c in fake_tg.sent(990)[-2:]]
+    assert "В корзине: 3" in greeting and "150" in greeting
+    assert "150" in bonuses and "Приглашено друзей: 1" in bonuses and f"ref{me.id}" in bonuses
