@@ -74,10 +74,10 @@ def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
                                                             "misfire_grace_time": 300})
     first = datetime.now(tz) + timedelta(seconds=5)
-    scheduler.add_job(_safe(jobs.auto_cancel), "interval", minutes=1, id="auto_cancel", next_run_time=first)
-    scheduler.add_job(_safe(jobs.abandoned_carts), "interval", minutes=10, id="abandoned_carts", next_run_time=first)
-    scheduler.add_job(_safe(jobs.new_order_alerts), "interval", seconds=30, id="new_order_alerts", next_run_time=first)
-    scheduler.add_job(_safe(jobs.daily_summary), "cron", hour=21, minute=5, id="daily_summary")
+    scheduler.add_job(_safe(jobs.auto_cancel), "interval", minutes=1, id="auto_cancel", name="auto_cancel", next_run_time=first)
+    scheduler.add_job(_safe(jobs.abandoned_carts), "interval", minutes=10, id="abandoned_carts", name="abandoned_carts", next_run_time=first)
+    scheduler.add_job(_safe(jobs.new_order_alerts), "interval", seconds=30, id="new_order_alerts", name="new_order_alerts", next_run_time=first)
+    scheduler.add_job(_safe(jobs.daily_summary), "cron", hour=21, minute=5, id="daily_summary", name="daily_summary")
     return scheduler
 
 
