@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, func, select
 
 from smo_app.models.audit import AuditEntry
+from smo_app.models.base import utcnow
 from smo_app.services.actor import Actor
 from smo_app.services.permissions import Perm, require
 
@@ -25,19 +26,37 @@ def record(
     note: str | None = None,
 ) -> AuditEntry:
     """Add an audit entry to the current transaction."""
-    entry = AuditEntry(
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_name=actor.name[:128],
-        action=action,
-        entity=entity,
-        entity_id=None if entity_id is None else str(entity_id),
-        before=_jsonable(before),
-        after=_jsonable(after),
-        note=note[:500] if note else None,
-    )
+    entry = AuditEntry(**entry_values(actor=actor, action=action, entity=entity, entity_id=entity_id,
+                                      before=before, after=after, note=note))
     session.add(entry)
     return entry
+
+
+def entry_values(
+    *,
+    actor: Actor,
+    action: str,
+    entity: str | None = None,
+    entity_id: object | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of an audit entry (for :func:`record`, and for hot paths that insert
+    with one Core statement in their own transaction)."""
+    return {
+        "created_at": now or utcnow(),
+        "actor_kind": actor.kind,
+        "actor_id": actor.id,
+        "actor_name": actor.name[:128],
+        "action": action,
+        "entity": entity,
+        "entity_id": None if entity_id is None else str(entity_id),
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+        "note": note[:500] if note else None,
+    }
 
 
 def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:

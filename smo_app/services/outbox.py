@@ -18,6 +18,38 @@ from smo_app.models.outbox import Outbox, OutboxStatus
 from smo_app.models.staff import Role, Staff
 
 
+def message_values(
+    *,
+    kind: str,
+    chat_id: int,
+    text: str | None = None,
+    photo: str | None = None,
+    buttons: list[list[dict[str, str]]] | None = None,
+    parse_mode: str = "HTML",
+    customer_id: int | None = None,
+    staff_id: int | None = None,
+    dedupe_key: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of a new pending outbox row (for :func:`enqueue_message`, and for hot
+    paths that insert with one Core statement in their own transaction)."""
+    if not text and not photo:
+        raise ValueError("an outbox message needs text or a photo")
+    payload: dict[str, Any] = {"parse_mode": parse_mode}
+    if text:
+        payload["text"] = text
+    if photo:
+        payload["photo"] = photo
+    if buttons:
+        payload["buttons"] = buttons
+    now = now or utcnow()
+    return {
+        "kind": kind, "chat_id": chat_id, "customer_id": customer_id, "staff_id": staff_id,
+        "payload": payload, "dedupe_key": dedupe_key, "status": OutboxStatus.pending.value,
+        "attempts": 0, "created_at": now, "next_attempt_at": now,
+    }
+
+
 def enqueue_message(
     session: Session,
     *,
@@ -36,27 +68,13 @@ def enqueue_message(
     ``buttons`` is rows of ``{"text": ..., "url"|"web_app"|"callback_data": ...}``.
     With ``dedupe_key``, a second call with the same key adds nothing and returns None.
     """
-    if not text and not photo:
-        raise ValueError("an outbox message needs text or a photo")
     if dedupe_key is not None:
         exists = session.exec(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key)).first()
         if exists is not None:
             return None
-    payload: dict[str, Any] = {"parse_mode": parse_mode}
-    if text:
-        payload["text"] = text
-    if photo:
-        payload["photo"] = photo
-    if buttons:
-        payload["buttons"] = buttons
-    row = Outbox(
-        kind=kind,
-        chat_id=chat_id,
-        customer_id=customer_id,
-        staff_id=staff_id,
-        payload=payload,
-        dedupe_key=dedupe_key,
-    )
+    row = Outbox(**message_values(kind=kind, chat_id=chat_id, text=text, photo=photo, buttons=buttons,
+                                  parse_mode=parse_mode, customer_id=customer_id, staff_id=staff_id,
+                                  dedupe_key=dedupe_key))
     session.add(row)
     return row
 
