@@ -24,6 +24,4 @@ cat <<TXT
   bot sidecar log: var/bot_sidecar.log
 
 TXT
-$PY -c "from smo_app.demo.seed import print_credentials; print_credentials()"
-echo
 .venv/bin/reflex run --env prod --frontend-port "$PORT" --backend-port "$PORT" --loglevel warning
