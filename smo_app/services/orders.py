@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, func, select
@@ -144,6 +145,43 @@ def place_order(
     ``certificate.used``, ``bonus.insufficient``, …). The cart is emptied. ``promo_code`` defaults
     to the one on the cart. The same ``client_ref`` twice returns the first order.
     """
+    try:
+        return _place_order(
+            session, actor=actor, customer_id=customer_id, delivery_type=delivery_type,
+            delivery_quote_minor=delivery_quote_minor, address=address, contact_name=contact_name, phone=phone,
+            comment=comment, promo_code=promo_code, certificate_code=certificate_code, bonus_minor=bonus_minor,
+            client_ref=client_ref, channel=channel, now=now,
+        )
+    except (IntegrityError, DomainError):
+        # The same client_ref submitted twice at once (a double tap, a retried request): the loser
+        # sees the unique index, or the cart the winner already emptied. Either way the answer is
+        # the first order, not an error.
+        session.rollback()
+        if client_ref:
+            existing = session.exec(select(Order).where(Order.client_ref == client_ref)).first()
+            if existing is not None:
+                return _load_out(session, existing)
+        raise
+
+
+def _place_order(
+    session: Session,
+    *,
+    actor: Actor,
+    customer_id: int,
+    delivery_type: str,
+    delivery_quote_minor: int,
+    address: str,
+    contact_name: str,
+    phone: str,
+    comment: str,
+    promo_code: str | None,
+    certificate_code: str | None,
+    bonus_minor: int,
+    client_ref: str | None,
+    channel: str,
+    now: datetime | None,
+) -> OrderOut:
     ensure_own(actor, customer_id)
     now = now or utcnow()
     if client_ref:

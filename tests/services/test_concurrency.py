@@ -155,3 +155,35 @@ def test_concurrent_multi_line_checkouts_never_oversell_or_deadlock(engine, sess
         qty = qty_of(session, vid)
         assert qty >= 0
         assert sum(session.exec(select(StockMove.delta).where(StockMove.variant_id == vid)).all()) == qty
+
+
+def test_the_same_checkout_sent_twice_at_once_makes_one_order(engine, session):
+    # given a customer with 2 units in the cart (a double tap on "Pay", or a retried request)
+    vid = variant_id(make_product(session, qty=10))
+    cid = _customers_with_carts(session, 1, vid, qty=2)[0]
+    url = engine.url.render_as_string(hide_password=False)
+    workers = make_engine(url)
+    barrier = threading.Barrier(2)
+    results: list = []
+
+    def run():
+        barrier.wait()
+        try:
+            with Session(workers, expire_on_commit=False) as s:
+                results.append(orders.place_order(s, actor=Actor.customer(cid), customer_id=cid,
+                                                  client_ref="tap-1").id)
+        except Exception as exc:  # noqa: BLE001 - reported in the assertion
+            results.append(f"crash:{type(exc).__name__}:{exc}")
+
+    # when both submissions arrive at the same moment with the same client reference
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    workers.dispose()
+    # then both get the same order, which exists once and took the stock once
+    assert len(results) == 2 and results[0] == results[1], results
+    session.expire_all()
+    assert session.exec(select(func.count(Order.id))).one() == 1
+    assert qty_of(session, vid) == 8
