@@ -20,6 +20,7 @@ class LoyaltyKind(StrEnum):
     referral_lifetime = "referral_lifetime"  # % of a friend's completed order
     spend = "spend"  # bonuses paid for an order
     spend_rollback = "spend_rollback"  # the order was cancelled
+    referral_reversal = "referral_reversal"  # the friend's rewarded order was cancelled
     manual = "manual"  # staff adjustment (CR2)
 
 

@@ -161,11 +161,28 @@ def on_order_completed(session: Session, *, actor: Actor, order: Order, cfg: Sho
 
 
 def on_order_cancelled(session: Session, *, actor: Actor, order: Order, now: datetime) -> None:
-    """OR3: bonuses spent on the order come back, once."""
-    if order.customer_id is None or order.bonus_minor <= 0:
+    """OR3: bonuses spent on the order come back, once; a referral reward the order earned for the
+    inviter is taken back, once (as far as the inviter's balance allows: it never goes negative)."""
+    if order.customer_id is not None and order.bonus_minor > 0:
+        post_entry(session, actor=actor, customer_id=order.customer_id, kind=LoyaltyKind.spend_rollback,
+                   amount_minor=order.bonus_minor, order_id=order.id, now=now)
+    reward = session.exec(select(LoyaltyEntry).where(
+        LoyaltyEntry.order_id == order.id, LoyaltyEntry.kind == LoyaltyKind.referral_reward.value)).first()
+    if reward is None:
         return
-    post_entry(session, actor=actor, customer_id=order.customer_id, kind=LoyaltyKind.spend_rollback,
-               amount_minor=order.bonus_minor, order_id=order.id, now=now)
+    inviter = session.get(Customer, reward.customer_id)
+    if inviter is None:
+        return
+    take_back = min(reward.amount_minor, inviter.bonus_balance_minor)
+    entry = post_entry(session, actor=actor, customer_id=inviter.id, kind=LoyaltyKind.referral_reversal,
+                       amount_minor=-take_back, order_id=order.id, related_customer_id=order.customer_id,
+                       note=f"order #{order.id} cancelled", now=now)
+    if entry is not None:
+        outbox.enqueue_to_customer(
+            session, customer=inviter, kind="referral_reward", dedupe_key=f"referral_reversal:{order.id}",
+            text=t("notify.referral_reversed", inviter.language, order=order.id,
+                   amount=format_money(take_back, lang=inviter.language)),
+        )
 
 
 # --------------------------------------------------------------------------- use cases

@@ -216,6 +216,40 @@ def test_referral_reward_after_friends_first_paid_order_above_minimum_and_lifeti
     assert session.get(Customer, friend.id).bonus_balance_minor == 7000
 
 
+def test_cancelling_the_rewarded_order_takes_the_referral_reward_back_once(shop):
+    session, vid, customer = shop
+    # given a friend whose first paid order earned the inviter 300 ₽ of bonuses
+    friend = make_customer(session, inviter_id=customer.id)
+    order = place(session, friend.id, {vid: 1})
+    orders.mark_paid(session, actor=SYSTEM, order_id=order.id)
+    session.expire_all()
+    assert session.get(Customer, customer.id).bonus_balance_minor == 30000
+    # when staff cancel that order (twice, to be sure)
+    orders.transition(session, actor=SYSTEM, order_id=order.id, to_status=S.cancelled, reason="refund")
+    with pytest.raises(DomainError):
+        orders.transition(session, actor=SYSTEM, order_id=order.id, to_status=S.cancelled)
+    # then the reward is taken back once, the inviter is told, and the ledger agrees
+    session.expire_all()
+    assert session.get(Customer, customer.id).bonus_balance_minor == 0 == loyalty.ledger_sum(session, customer.id)
+    texts = session.exec(select(Outbox.payload).where(Outbox.customer_id == customer.id)).all()
+    assert sum("отменён" in p["text"] and "списан" in p["text"] for p in texts) == 1
+
+
+def test_reward_reversal_never_takes_the_balance_below_zero(shop):
+    session, vid, customer = shop
+    # given the inviter already spent 200 of the 300 ₽ reward
+    friend = make_customer(session, inviter_id=customer.id)
+    order = place(session, friend.id, {vid: 1})
+    orders.mark_paid(session, actor=SYSTEM, order_id=order.id)
+    manager = make_staff(session, Role.manager).actor()
+    loyalty.adjust_bonuses(session, actor=manager, customer_id=customer.id, delta_minor=-20000, note="spent in store")
+    # when the friend's order is cancelled
+    orders.transition(session, actor=SYSTEM, order_id=order.id, to_status=S.cancelled)
+    # then only what is left is taken back and the balance stays at zero
+    session.expire_all()
+    assert session.get(Customer, customer.id).bonus_balance_minor == 0 == loyalty.ledger_sum(session, customer.id)
+
+
 def _walk_to_from(session, order_id, start, status):
     for step in PATH[PATH.index(start) + 1:PATH.index(status) + 1]:
         orders.transition(session, actor=SYSTEM, order_id=order_id, to_status=step)
