@@ -12,7 +12,7 @@ _TAB_ICONS = {"catalog": "layout-grid", "cart": "shopping-cart", "orders": "pack
 
 def store_header() -> rx.Component:
     return rx.hstack(
-        rx.heading(T("ui.shop_name"), size="4", color=styles.TG_TEXT, id="shop-name"),
+        rx.heading(rx.cond(StoreState.shop_name != "", StoreState.shop_name, T("ui.shop_name")), size="4", color=styles.TG_TEXT, id="shop-name"),
         rx.spacer(),
         lang_switch(),
         align="center",

@@ -7,6 +7,7 @@ import reflex as rx
 
 from smo_app import routes
 from smo_app.db import session_scope
+from smo_app.models.staff import Channel
 from smo_app.services import auth
 from smo_app.services import staff as staff_service
 from smo_app.services.errors import DomainError
@@ -38,6 +39,8 @@ class PosLoginState(SessionState):
     @rx.event
     def open(self):
         self._pin, self.pin_len, self.message, self.chosen, self.chosen_name = "", 0, "", "", ""
+        if self.staff_for(Channel.pos) is not None:  # already signed in on this tablet
+            return rx.redirect(routes.POS)
         with session_scope() as s:
             self.sellers = [
                 SellerTile(username=x.username, full_name=x.full_name, initials=_initials(x.full_name), role=x.role.value)

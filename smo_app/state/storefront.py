@@ -1,7 +1,9 @@
 """The storefront shell: which bottom tab is open, and the Telegram Mini App glue."""
 import reflex as rx
 
+from smo_app.db import session_scope
 from smo_app.i18n import LANGUAGES
+from smo_app.services.shop_config import get_config
 from smo_app.state.session import SessionState
 
 TABS = ("catalog", "cart", "orders", "profile")
@@ -38,11 +40,14 @@ TELEGRAM_INIT = """
 
 class StoreState(SessionState):
     tab: str = "catalog"
+    shop_name: str = ""  # from the owner's settings (SE1); the UI text is the fallback
 
     @rx.event
     def open(self):
         """After hydration: pick up Telegram's theme (inline scripts may run before React takes
         over) and, if this browser has not chosen a language yet, the Telegram user's language."""
+        with session_scope() as s:
+            self.shop_name = get_config(s).shop_name
         events = [rx.call_script(TELEGRAM_INIT)]
         if not self.lang:
             events.append(rx.call_script(TELEGRAM_LANGUAGE, callback=StoreState.adopt_telegram_language))

@@ -145,3 +145,24 @@ def test_the_pin_pad_keeps_digits_on_the_server_only(db):
     out = _call(s, "submit")
     assert _is_redirect_to(out, routes.POS)
     assert auth.resolve_channel_session(db, token=s.pos_token, channel="pos").username == "sam"
+
+
+def test_a_seller_already_signed_in_on_the_tablet_skips_the_pin_pad(db):
+    from smo_app.state.pos import PosLoginState
+
+    make_staff(db, Role.seller, username="sid")
+    s = _state(PosLoginState)
+    assert _call(s, "open") is None  # nobody signed in: tiles and PIN pad
+    s.pos_token = auth.sign_in_pin(db, username="sid", pin=PIN).token
+    assert _is_redirect_to(_call(s, "open"), routes.POS)
+
+
+def test_the_storefront_shows_the_shop_name_from_the_owners_settings(db):
+    from smo_app.services import shop_config
+    from smo_app.state.storefront import StoreState
+
+    owner = make_staff(db, Role.owner)
+    shop_config.update_config(db, actor=owner.actor(), changes={"shop_name": "Лавка ароматов"})
+    s = _state(StoreState)
+    _call(s, "open")
+    assert s.shop_name == "Лавка ароматов"
