@@ -90,7 +90,7 @@ def test_language_switch_changes_the_ui_text(new_page):
 def test_storefront_shell_in_a_plain_browser(new_page):
     page = new_page(390, 844)
     page.goto("/")
-    expect(page.locator("#shop-name")).to_be_visible()
+    expect(page.locator("#shop-name")).to_have_text("Аромалавка")  # the shop's name from its settings
     expect(page.locator("#catalog-soon")).to_contain_text("Каталог скоро появится")
     for tab in ("catalog", "cart", "orders", "profile"):
         expect(page.locator(f"#tab-{tab}")).to_be_visible()
