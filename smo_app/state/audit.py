@@ -107,7 +107,7 @@ class AuditState(SessionState):
         self.pages = max(1, math.ceil(result.total / PAGE_SIZE))
         self.lines = [
             AuditLine(
-                id=r.id, when=r.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), actor=r.actor_name or r.actor_kind,
+                id=r.id, when=self.shop_time(r.created_at, "%Y-%m-%d %H:%M:%S"), actor=r.actor_name or r.actor_kind,
                 action=r.action, entity=f"{r.entity or ''} {r.entity_id or ''}".strip(), details=_details(r.before, r.after),
             )
             for r in result.rows

@@ -6,6 +6,7 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app.db import session_scope
+from smo_app.models.staff import Channel
 from smo_app.services import broadcasts as svc
 from smo_app.services import outbox as outbox_service
 from smo_app.services.errors import DomainError
@@ -18,7 +19,9 @@ class BroadcastLine(TypedDict):
     id: int
     created: str
     status: str
-    segment: str
+    status_key: str
+    segment_key: str
+    segment_days: str
     text: str
     progress: str
     can_start: bool
@@ -33,6 +36,7 @@ class WaitingLine(TypedDict):
     kind: str
     chat_id: str
     status: str
+    status_key: str
     attempts: int
     error: str
     preview: str
@@ -44,6 +48,7 @@ class BroadcastsState(SessionState):
     backlog: str = ""
     segment: str = "all"
     message: str = ""
+    notice: str = ""
 
     @rx.event
     def set_segment(self, value: str):
@@ -51,7 +56,12 @@ class BroadcastsState(SessionState):
 
     @rx.event
     def load(self):
-        self.message = ""
+        self.message = self.notice = ""
+        self._query()
+
+    @rx.event
+    def tick(self, _now: str = ""):
+        """Live progress: the page's clock calls this every few seconds."""
         self._query()
 
     def _query(self) -> None:
@@ -69,22 +79,24 @@ class BroadcastsState(SessionState):
             return
         self.lines = [
             BroadcastLine(
-                id=b.id, created=b.created_at.strftime("%Y-%m-%d %H:%M"), status=b.status,
-                segment=b.segment + (f" ({b.segment_days} d)" if b.segment_days else ""),
+                id=b.id, created=self.shop_time(b.created_at), status=b.status,
+                status_key=f"ui.bcast.status.{b.status}",
+                segment_key=f"ui.bcast.segment.{b.segment}",
+                segment_days=f" ({b.segment_days})" if b.segment_days else "",
                 text=(b.text or b.photo or "")[:120],
-                progress=(f"{p.sent}/{p.total} · ✗{p.failed} · ⊘{p.blocked} · ⧗{p.left}"
-                          + (f" · ~{p.eta_seconds}s" if p.eta_seconds else "")),
+                progress=(f"{p.sent}/{p.total} · {p.failed} · {p.blocked} · {p.left}"
+                          + (f" · ~{p.eta_seconds} s" if p.eta_seconds else "")),
                 can_start=b.status == "draft", can_pause=b.status == "running",
                 can_resume=b.status == "paused", can_cancel=b.status in ("draft", "running", "paused"),
             )
             for b in rows for p in [progress[b.id]]
         ]
         self.waiting = [
-            WaitingLine(id=w.id, created=w.created_at.strftime("%Y-%m-%d %H:%M"), kind=w.kind, chat_id=str(w.chat_id),
-                        status=w.status, attempts=w.attempts, error=w.last_error or "", preview=w.preview)
+            WaitingLine(id=w.id, created=self.shop_time(w.created_at), kind=w.kind, chat_id=str(w.chat_id),
+                        status=w.status, status_key=f"ui.outbox.status.{w.status}", attempts=w.attempts, error=w.last_error or "", preview=w.preview)
             for w in waiting
         ]
-        self.backlog = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "0"
+        self.backlog = ", ".join(f"{self.text(f'ui.outbox.status.{k}')}: {v}" for k, v in sorted(counts.items())) or "0"
 
     @rx.event
     def create(self, form: dict):
@@ -92,6 +104,9 @@ class BroadcastsState(SessionState):
         if actor is None:
             return
         days = str(form.get("days", "")).strip()
+        if days and not (days.isdigit() and 1 <= int(days) <= 3650):
+            self.message = self.text("ui.bcast.days_invalid")
+            return
         try:
             with session_scope() as s:
                 svc.create_broadcast(
@@ -102,15 +117,37 @@ class BroadcastsState(SessionState):
             self.message = self.error(exc)
             return
         self.message = ""
+        self.notice = self.text("ui.bcast.created_ok")
+        self._query()
+
+    @rx.event
+    def preview(self, broadcast_id: int):
+        """Send the broadcast to the signed-in staff member's own Telegram chat."""
+        staff = self.staff_for(Channel.backoffice)
+        if staff is None:
+            return
+        if not staff.telegram_id:
+            self.message = self.text("ui.bcast.preview_needs_telegram")
+            return
+        try:
+            with session_scope() as s:
+                svc.send_preview(s, actor=staff.actor(), broadcast_id=broadcast_id, chat_id=staff.telegram_id)
+        except DomainError as exc:
+            self.message = self.error(exc)
+            return
+        self.message = ""
+        self.notice = self.text("ui.bcast.preview_sent")
         self._query()
 
     def _act(self, op, broadcast_id: int):
         actor = self.backoffice_actor()
         if actor is None:
             return
+        self.notice = ""
         try:
             with session_scope() as s:
                 op(s, actor=actor, broadcast_id=broadcast_id)
+            self.message = ""
         except DomainError as exc:
             self.message = self.error(exc)
         self._query()

@@ -79,6 +79,12 @@ class SessionState(rx.State):
     def text(self, key: str, **params) -> str:
         return t(key, _effective_language(self.lang), **params)
 
+    def shop_time(self, moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """A stored UTC datetime as the shop's local time (SMO_SHOP_TIMEZONE)."""
+        from smo_app.settings import get_settings
+
+        return moment.astimezone(get_settings().tz).strftime(fmt) if moment else ""
+
     def ui_lang_value(self) -> str:
         return _effective_language(self.lang)
 

@@ -166,3 +166,37 @@ def test_the_storefront_shows_the_shop_name_from_the_owners_settings(db):
     s = _state(StoreState)
     _call(s, "open")
     assert s.shop_name == "Лавка ароматов"
+
+
+def test_broadcast_days_must_be_a_number_and_preview_needs_a_linked_telegram(db):
+    from smo_app.models.outbox import Outbox
+    from smo_app.services import staff as staff_service
+    from smo_app.state.broadcasts import BroadcastsState
+
+    owner = make_staff(db, Role.owner, username="own")
+    s = _state(BroadcastsState)
+    s.bo_token = auth.sign_in_password(db, username="own", password=PASSWORD).token
+    # a non-number in "days" is refused with a message and creates nothing
+    s.segment = "new"
+    _call(s, "create", {"text": "Hello", "days": "ten"})
+    assert "1 до 3650" in s.message and s.lines == []
+    # a proper draft is created
+    s.segment = "all"
+    _call(s, "create", {"text": "Hello", "days": ""})
+    assert s.message == "" and len(s.lines) == 1 and s.lines[0]["status_key"] == "ui.bcast.status.draft"
+    # times are shown in the shop's time zone (Moscow, UTC+3), not UTC
+    from datetime import datetime, timedelta, timezone
+
+    created = datetime.strptime(s.lines[0]["created"], "%Y-%m-%d %H:%M")
+    moscow_now = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(hours=3)
+    assert abs((moscow_now - created).total_seconds()) < 120
+    bid = s.lines[0]["id"]
+    # preview without a linked Telegram says what to do
+    _call(s, "preview", bid)
+    assert "Telegram" in s.message
+    # with a linked Telegram the preview is queued to that chat
+    staff_service.set_telegram_id(db, actor=owner.actor(), staff_id=owner.id, telegram_id=777)
+    _call(s, "preview", bid)
+    assert s.message == "" and s.notice
+    db.expire_all()
+    assert [o.chat_id for o in db.exec(select(Outbox).where(Outbox.kind == "broadcast_preview")).all()] == [777]

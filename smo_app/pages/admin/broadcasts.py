@@ -15,7 +15,11 @@ def _form() -> rx.Component:
                 rx.input(name="photo", placeholder=T("ui.bcast.photo"), width="16rem"),
                 rx.input(name="button_text", placeholder=T("ui.bcast.button_text"), width="10rem"),
                 rx.input(name="button_url", placeholder="https://…", width="16rem"),
-                rx.select(SEGMENTS, value=BroadcastsState.segment, on_change=BroadcastsState.set_segment),
+                rx.select.root(
+                    rx.select.trigger(id="bcast-segment"),
+                    rx.select.content(*[rx.select.item(T(f"ui.bcast.segment.{seg}"), value=seg) for seg in SEGMENTS]),
+                    value=BroadcastsState.segment, on_change=BroadcastsState.set_segment,
+                ),
                 rx.input(name="days", placeholder=T("ui.bcast.days"), width="6rem"),
                 rx.button(T("ui.bcast.create"), type="submit", id="bcast-create"),
                 spacing="2", wrap="wrap", align="end",
@@ -32,13 +36,16 @@ def _line(b: BroadcastLine) -> rx.Component:
     return rx.table.row(
         rx.table.cell(b["id"]),
         rx.table.cell(rx.text(b["created"], size="1")),
-        rx.table.cell(rx.badge(b["status"])),
-        rx.table.cell(b["segment"]),
+        rx.table.cell(rx.badge(BroadcastsState.tr[b["status_key"]], id=f"bcast-status-{b['id']}")),
+        rx.table.cell(BroadcastsState.tr[b["segment_key"]], b["segment_days"]),
         rx.table.cell(rx.text(b["text"], size="1")),
-        rx.table.cell(rx.text(b["progress"], size="1")),
+        rx.table.cell(rx.text(b["progress"], size="1", id=f"bcast-progress-{b['id']}")),
         rx.table.cell(rx.hstack(
-            rx.cond(b["can_start"], rx.button(T("ui.bcast.start"), size="1", on_click=BroadcastsState.start(b["id"]))),
-            rx.cond(b["can_pause"], rx.button(T("ui.bcast.pause"), size="1", on_click=BroadcastsState.pause(b["id"]))),
+            rx.button(T("ui.bcast.preview"), size="1", variant="soft", on_click=BroadcastsState.preview(b["id"])),
+            rx.cond(b["can_start"], rx.button(T("ui.bcast.start"), size="1", on_click=BroadcastsState.start(b["id"]),
+                                              id=f"bcast-start-{b['id']}")),
+            rx.cond(b["can_pause"], rx.button(T("ui.bcast.pause"), size="1", on_click=BroadcastsState.pause(b["id"]),
+                                              id=f"bcast-pause-{b['id']}")),
             rx.cond(b["can_resume"], rx.button(T("ui.bcast.resume"), size="1", on_click=BroadcastsState.resume(b["id"]))),
             rx.cond(b["can_cancel"], rx.button(T("ui.bcast.cancel"), size="1", color_scheme="red", variant="soft",
                                                on_click=BroadcastsState.cancel(b["id"]))),
@@ -50,7 +57,7 @@ def _line(b: BroadcastLine) -> rx.Component:
 def _waiting(w: WaitingLine) -> rx.Component:
     return rx.table.row(
         rx.table.cell(w["id"]), rx.table.cell(rx.text(w["created"], size="1")), rx.table.cell(w["kind"]),
-        rx.table.cell(w["chat_id"]), rx.table.cell(rx.badge(w["status"])), rx.table.cell(w["attempts"]),
+        rx.table.cell(w["chat_id"]), rx.table.cell(rx.badge(BroadcastsState.tr[w["status_key"]])), rx.table.cell(w["attempts"]),
         rx.table.cell(rx.text(w["preview"], size="1")), rx.table.cell(rx.text(w["error"], size="1", color_scheme="red")),
     )
 
@@ -66,8 +73,12 @@ def _table(headers: list[str], body) -> rx.Component:
             on_load=BroadcastsState.load)
 def broadcasts() -> rx.Component:
     return rx.vstack(
+        rx.moment(interval=3000, on_change=BroadcastsState.tick, display="none"),  # live progress
         rx.cond(BroadcastsState.message != "",
-                rx.callout(BroadcastsState.message, icon="triangle-alert", color_scheme="red", role="alert")),
+                rx.callout(BroadcastsState.message, icon="triangle-alert", color_scheme="red", role="alert",
+                           id="bcast-error")),
+        rx.cond(BroadcastsState.notice != "",
+                rx.callout(BroadcastsState.notice, icon="check", color_scheme="green", id="bcast-notice")),
         _form(),
         rx.hstack(rx.heading(T("ui.nav.broadcasts"), size="4"),
                   rx.button(T("ui.bcast.refresh"), size="1", variant="soft", on_click=BroadcastsState.refresh)),
