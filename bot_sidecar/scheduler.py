@@ -18,6 +18,9 @@ from sqlmodel import Session
 
 from smo_app.models.base import utcnow
 from smo_app.services import leases, reminders
+from smo_app.services.actor import Actor
+from smo_app.services.orders import auto_cancel_unpaid
+from smo_app.services.staff_alerts import new_order_alerts
 from smo_app.settings import Settings
 
 log = logging.getLogger("bot_sidecar.scheduler")
@@ -42,9 +45,6 @@ class Jobs:
             return body(session, now)
 
     def auto_cancel(self) -> list[int] | None:
-        from smo_app.services.actor import Actor
-        from smo_app.services.orders import auto_cancel_unpaid
-
         def body(session: Session, now: datetime):
             ids = auto_cancel_unpaid(session, now=now, actor=Actor.system("auto-cancel"))
             if ids:
@@ -58,13 +58,12 @@ class Jobs:
             s, tz=self.settings.tz, public_url=self.settings.public_url, now=now))
 
     def new_order_alerts(self) -> list[int] | None:
-        from smo_app.services.staff_alerts import new_order_alerts
-
         return self._leased("new_order_alerts", 25, lambda s, now: new_order_alerts(s, now=now))
 
     def daily_summary(self) -> int | None:
         def body(session: Session, now: datetime):
-            return reminders.daily_summary(session, day=now.astimezone(self.settings.tz).date(), tz=self.settings.tz)
+            return reminders.daily_summary(session, day=now.astimezone(self.settings.tz).date(), tz=self.settings.tz,
+                                           lang=self.settings.language)
 
         return self._leased("daily_summary", 3000, body)
 

@@ -14,9 +14,13 @@ from sqlmodel import Session, func, select
 
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
+from smo_app.models.carts import Cart
 from smo_app.models.customer import Customer
+from smo_app.models.orders import Order, OrderStatus
 from smo_app.models.outbox import Outbox, OutboxStatus
 from smo_app.models.staff import Role
+from smo_app.money import format_money
+from smo_app.services.carts import abandoned_carts
 from smo_app.services.outbox import enqueue_staff_alert, enqueue_to_customer
 
 ABANDONED_AFTER = timedelta(hours=24)
@@ -35,9 +39,6 @@ def abandoned_cart_reminders(session: Session, *, tz: ZoneInfo, public_url: str,
     time). The cart is marked with a conditional UPDATE, so two sidecars remind it once; the cart
     service clears the mark on the next change. Commits once; returns the carts reminded now.
     """
-    from smo_app.models.carts import Cart
-    from smo_app.services.carts import abandoned_carts
-
     now = now or utcnow()
     if not in_reminder_window(now, tz):
         return []
@@ -62,8 +63,9 @@ def abandoned_cart_reminders(session: Session, *, tz: ZoneInfo, public_url: str,
     return reminded
 
 
-def daily_summary(session: Session, *, day: date, tz: ZoneInfo) -> int:
-    """Queue the staff summary of ``day`` (shop-local) to owners and admins, once per day. Commits."""
+def daily_summary(session: Session, *, day: date, tz: ZoneInfo, lang: str = "ru") -> int:
+    """Queue the staff summary of ``day`` (shop-local, in the shop's language) to owners and
+    admins, once per day. Commits."""
     start = datetime.combine(day, time.min, tz)
     end = start + timedelta(days=1)
     new_customers = session.exec(
@@ -72,24 +74,20 @@ def daily_summary(session: Session, *, day: date, tz: ZoneInfo) -> int:
     dead = session.exec(select(func.count()).where(Outbox.status == OutboxStatus.dead)).one()
     waiting = session.exec(select(func.count()).where(
         Outbox.status.in_([OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed]))).one()
-    text = t("bot.daily_summary", "ru", day=day.isoformat(), new_customers=new_customers, sent=sent, dead=dead,
+    orders, revenue = _orders_of_day(session, start, end)
+    text = t("bot.daily_summary", lang, day=day.isoformat(), new_customers=new_customers, sent=sent, dead=dead,
              waiting=waiting)
-    extra = _orders_summary(session, start, end)
-    if extra:
-        text += "\n" + extra
+    text += "\n" + t("bot.daily_summary.orders", lang, count=orders, revenue=format_money(revenue, lang=lang))
     rows = enqueue_staff_alert(session, kind="daily_summary", text=text, roles=(Role.owner, Role.admin),
                                dedupe_key=f"summary:{day.isoformat()}")
     session.commit()
     return len(rows)
 
 
-def _orders_summary(session: Session, start: datetime, end: datetime) -> str | None:
-    from smo_app.models.orders import Order
-
-    count = session.exec(select(func.count()).where(Order.created_at >= start, Order.created_at < end)).one()
+def _orders_of_day(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
+    """Orders placed in [start, end) and their total, cancelled ones left out of the total."""
+    in_day = (Order.created_at >= start, Order.created_at < end)
+    count = session.exec(select(func.count()).select_from(Order).where(*in_day)).one()
     revenue = session.exec(select(func.coalesce(func.sum(Order.total_minor), 0))
-                           .where(Order.created_at >= start, Order.created_at < end,
-                                  Order.status != "cancelled")).one()
-    from smo_app.money import format_money
-
-    return f"Заказов: {count} · сумма: {format_money(int(revenue))}"
+                           .where(*in_day, Order.status != OrderStatus.cancelled)).one()
+    return int(count), int(revenue)

@@ -48,6 +48,19 @@ def test_staff_creates_previews_and_starts_a_broadcast_from_the_bot(settings, se
     assert "left: 2" in edits[0]["params"]["text"] and "paused" in edits[-1]["params"]["text"]
 
 
+def test_a_bad_broadcast_command_gets_a_clear_message_and_changes_nothing(settings, session_factory, session,
+                                                                          fake_tg):
+    # given a manager linked to Telegram
+    _link_staff(session, Role.manager, 4003)
+    session.rollback()
+    # when they tag an audience that does not exist
+    feed(settings, session_factory, message_update(4003, "/broadcast #vip Hello"))
+    # then they are told in Russian what is wrong, nothing is created, and nobody is alerted as for a crash
+    assert fake_tg.sent(4003)[-1]["params"]["text"] == "Неизвестный сегмент аудитории."
+    assert session.exec(select(Broadcast)).all() == []
+    assert session.exec(select(ErrorReport)).all() == []
+
+
 def test_photo_broadcast_from_the_bot(settings, session_factory, session, fake_tg):
     _link_staff(session, Role.owner, 4002)
     feed(settings, session_factory, message_update(4002, "/broadcast Look", photo=True))
