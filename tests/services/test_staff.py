@@ -73,12 +73,27 @@ def test_role_change_is_audited_with_before_and_after(session):
 
 
 def test_last_owner_cannot_be_demoted_or_deactivated(session):
+    from smo_app.services.actor import Actor
+
+    # given two owners, one of whom is then deactivated
     owner = make_staff(session, Role.owner)
     other = make_staff(session, Role.owner)
     staff_service.set_active(session, actor=owner.actor(), staff_id=other.id, active=False)
+    system = Actor.system("cli")
+    # when someone tries to demote or deactivate the one active owner left
+    for attempt in (lambda: staff_service.change_role(session, actor=system, staff_id=owner.id, role="admin"),
+                    lambda: staff_service.set_active(session, actor=system, staff_id=owner.id, active=False)):
+        with pytest.raises(DomainError) as err:
+            attempt()
+        # then it is refused and she stays an active owner
+        assert err.value.code == "staff.last_owner"
+    session.expire_all()
+    kept = session.get(Staff, owner.id)
+    assert kept.role == "owner" and kept.is_active
+    # and nobody changes their own role
     with pytest.raises(DomainError) as err:
-        staff_service.change_role(session, actor=other.actor() if False else owner.actor(), staff_id=owner.id, role="admin")
-    assert err.value.code in ("staff.cannot_change_own_role", "staff.last_owner")
+        staff_service.change_role(session, actor=owner.actor(), staff_id=owner.id, role="admin")
+    assert err.value.code == "staff.cannot_change_own_role"
 
 
 def test_reset_pin_lets_the_seller_in_with_the_new_pin(session):
