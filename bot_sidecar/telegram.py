@@ -25,7 +25,10 @@ def make_bot(settings: Settings, token: str | None = None) -> Bot:
 async def send_payload(bot: Bot, chat_id: int, payload: dict) -> Message:
     """Send one outbox-shaped payload: ``{"text", "photo", "parse_mode", "buttons"}``."""
     reply_markup = markup(payload.get("buttons"))
+    # "plain" (set by the outbox when a text is not valid Telegram HTML) sends no parse mode at all
     parse_mode = payload.get("parse_mode") or "HTML"
+    if parse_mode == "plain":
+        parse_mode = None
     if payload.get("photo"):
         return await bot.send_photo(chat_id, payload["photo"], caption=payload.get("text"),
                                     parse_mode=parse_mode, reply_markup=reply_markup)

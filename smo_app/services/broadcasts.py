@@ -22,6 +22,7 @@ from smo_app.services.actor import Actor
 from smo_app.services.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.outbox import BROADCAST_KIND, enqueue_message
 from smo_app.services.permissions import Perm, require
+from smo_app.services.telegram_html import html_problem
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -76,6 +77,9 @@ def create_broadcast(
         raise ValidationFailed("broadcast.empty", "a broadcast needs text or a photo")
     if text and len(text) > (MAX_CAPTION if photo else MAX_TEXT):
         raise ValidationFailed("broadcast.too_long", "text too long", max=MAX_CAPTION if photo else MAX_TEXT)
+    problem = html_problem(text) if text else None
+    if problem:
+        raise ValidationFailed("broadcast.html_invalid", f"not Telegram HTML near {problem!r}", near=problem)
     if bool(button_text) != bool(button_url):
         raise ValidationFailed("broadcast.button_incomplete", "button needs both text and url")
     if button_url and not button_url.startswith(("https://", "http://", "tg://")):

@@ -6,6 +6,7 @@ and changes only in :func:`post_entry`, by a conditional UPDATE that never lets 
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 
 from pydantic import BaseModel
 from sqlalchemy import func as sa_func
@@ -124,11 +125,11 @@ def on_order_paid(session: Session, *, actor: Actor, order: Order, cfg: ShopConf
         outbox.enqueue_to_customer(
             session, customer=inviter, kind="referral_reward", dedupe_key=f"referral_reward:{order.id}",
             text=t("notify.referral_reward", inviter.language, amount=format_money(entry.amount_minor, lang=inviter.language),
-                   friend=friend.full_name or friend.username or ""),
+                   friend=escape(friend.full_name or friend.username or "")),
         )
         outbox.enqueue_to_customer(
             session, customer=friend, kind="referral_reward", dedupe_key=f"referral_reward_friend:{order.id}",
-            text=t("notify.referral_friend", friend.language, inviter=inviter.full_name or inviter.username or ""),
+            text=t("notify.referral_friend", friend.language, inviter=escape(inviter.full_name or inviter.username or "")),
         )
 
 

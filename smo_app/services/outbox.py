@@ -1,6 +1,7 @@
 """Queueing messages for the bot sidecar. Called inside other services' transactions; no commit."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -12,10 +13,14 @@ from smo_app.models.base import utcnow
 from smo_app.services.actor import Actor
 from smo_app.services.errors import NotFound
 from smo_app.services.permissions import require_staff
+from smo_app.services.telegram_html import html_problem
 
 from smo_app.models.customer import Customer
 from smo_app.models.outbox import Outbox, OutboxStatus
 from smo_app.models.staff import Role, Staff
+
+
+log = logging.getLogger(__name__)
 
 
 def message_values(
@@ -35,6 +40,12 @@ def message_values(
     paths that insert with one Core statement in their own transaction)."""
     if not text and not photo:
         raise ValueError("an outbox message needs text or a photo")
+    if parse_mode == "HTML" and text and html_problem(text):
+        # Telegram would refuse it (400) and the message would be lost to the dead letters: a
+        # name with "&" or "<" slipped in unescaped. Send it as plain text instead, and say so.
+        log.warning("outbox %s message is not Telegram HTML (near %r); sending as plain text", kind,
+                    html_problem(text))
+        parse_mode = "plain"
     payload: dict[str, Any] = {"parse_mode": parse_mode}
     if text:
         payload["text"] = text

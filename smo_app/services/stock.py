@@ -4,6 +4,7 @@ that changes a variant's on-hand quantity together with an appended StockMove.
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select as sa_select
@@ -218,7 +219,7 @@ def _notify_back_in_stock(session: Session, *, variant_id: int, now: datetime) -
         if customer is not None:
             outbox.enqueue_to_customer(
                 session, customer=customer, kind="back_in_stock",
-                text=t("notify.back_in_stock", customer.language, name=name),
+                text=t("notify.back_in_stock", customer.language, name=escape(name)),
                 dedupe_key=f"back_in_stock:{sub.id}:{now.isoformat()}",
             )
         sub.notified_at = now
@@ -237,7 +238,7 @@ def _maybe_low_stock_alert(session: Session, *, variant_id: int, before: int, af
     if before > limit >= after:
         outbox.enqueue_staff_alert(
             session, kind="low_stock", roles=(Role.owner, Role.admin, Role.manager),
-            text=t("notify.low_stock", "ru", name=f"{name} {label}".strip(), qty=after, id=variant_id),
+            text=t("notify.low_stock", "ru", name=escape(f"{name} {label}".strip()), qty=after, id=variant_id),
         )
 
 

@@ -53,11 +53,15 @@ def test_validation_and_permissions(session):
     # empty text, half a button, unknown segment, "new" without days are refused with codes
     for kwargs, code in [({}, "broadcast.empty"), ({"text": "x", "button_text": "Go"}, "broadcast.button_incomplete"),
                          ({"text": "x", "segment": "vip"}, "broadcast.segment_invalid"),
-                         ({"text": "x", "segment": "new"}, "broadcast.days_required")]:
+                         ({"text": "x", "segment": "new"}, "broadcast.days_required"),
+                         ({"text": "<b>Sale -15% < today"}, "broadcast.html_invalid")]:
         kwargs.setdefault("segment", "all")
         with pytest.raises(ValidationFailed) as err:
             svc.create_broadcast(session, actor=manager, **kwargs)
         assert err.value.code == code
+    # and none of the refused ones left a broadcast behind
+    session.rollback()
+    assert svc.list_broadcasts(session, actor=manager) == []
 
 
 def test_lifecycle_progress_and_exactly_once(settings, session_factory, session, engine, fake_tg):

@@ -45,6 +45,20 @@ def test_delivers_text_photo_and_buttons_and_marks_sent(settings, session_factor
     assert [r.status for r in sent] == ["sent", "sent"] and all(r.telegram_message_id for r in sent)
 
 
+def test_text_that_is_not_telegram_html_goes_out_as_plain_text(settings, session_factory, session, engine,
+                                                               fake_tg):
+    # given a notification whose text carries an unescaped "&" and "<" (a name slipped in raw)
+    outbox_service.enqueue_message(session, kind="t", chat_id=13, text="Tom & <Jerry> ordered")
+    session.commit()
+    session.rollback()
+    # when the sender runs
+    run_senders(settings, session_factory, until=nothing_waiting(engine))
+    # then it is delivered as plain text (no parse mode) instead of being refused by Telegram
+    msg = fake_tg.sent(13)[0]
+    assert msg["params"]["text"] == "Tom & <Jerry> ordered" and "parse_mode" not in msg["params"]
+    assert session.exec(select(Outbox.status).where(Outbox.chat_id == 13)).one() == "sent"
+
+
 def test_one_message_per_second_per_chat(settings, session_factory, sqlite_engine, fake_tg):
     # given a server enforcing 1 msg/s per chat and three messages to one chat
     fake_tg.chat_rate = 1

@@ -216,6 +216,22 @@ def test_referral_reward_after_friends_first_paid_order_above_minimum_and_lifeti
     assert session.get(Customer, friend.id).bonus_balance_minor == 7000
 
 
+def test_names_in_notifications_are_escaped_for_telegram_html(shop):
+    from smo_app.services.telegram_html import html_problem
+
+    session, vid, customer = shop
+    # given a friend whose Telegram name has characters HTML would misread
+    friend = make_customer(session, inviter_id=customer.id, full_name="Tom & <Jerry>")
+    order = place(session, friend.id, {vid: 1})
+    # when the friend's first order is paid
+    orders.mark_paid(session, actor=SYSTEM, order_id=order.id)
+    # then the inviter's message shows the name safely and stays valid Telegram HTML
+    reward = session.exec(select(Outbox).where(Outbox.customer_id == customer.id,
+                                               Outbox.kind == "referral_reward")).one()
+    assert "Tom &amp; &lt;Jerry&gt;" in reward.payload["text"]
+    assert reward.payload["parse_mode"] == "HTML" and html_problem(reward.payload["text"]) is None
+
+
 def test_cancelling_the_rewarded_order_takes_the_referral_reward_back_once(shop):
     session, vid, customer = shop
     # given a friend whose first paid order earned the inviter 300 ₽ of bonuses

@@ -10,7 +10,7 @@ from smo_app.state.broadcasts import SEGMENTS, BroadcastLine, BroadcastsState, W
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text_area(name="text", placeholder="HTML", id="bcast-text", width="100%", rows="4"),
+            rx.text_area(name="text", placeholder=T("ui.bcast.text_placeholder"), id="bcast-text", width="100%", rows="4"),
             rx.flex(
                 rx.input(name="photo", placeholder=T("ui.bcast.photo"), width="16rem"),
                 rx.input(name="button_text", placeholder=T("ui.bcast.button_text"), width="10rem"),
