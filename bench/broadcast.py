@@ -36,8 +36,8 @@ from smo_app.db import make_engine  # noqa: E402
 from smo_app.models.bot import Broadcast  # noqa: E402
 from smo_app.models.customer import Customer  # noqa: E402
 from smo_app.models.outbox import Outbox  # noqa: E402
-from smo_app.services import broadcasts  # noqa: E402
-from smo_app.services.actor import Actor  # noqa: E402
+from smo_app.services.messaging import broadcasts  # noqa: E402
+from smo_app.services.core.actor import Actor  # noqa: E402
 from smo_app.settings import Settings  # noqa: E402
 from tests.bot.procs import get_json, start_fake  # noqa: E402
 

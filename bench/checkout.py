@@ -30,8 +30,10 @@ from smo_app import migrations  # noqa: E402
 from smo_app.db import make_engine  # noqa: E402
 from smo_app.models.carts import Cart, CartItem  # noqa: E402
 from smo_app.models.customer import Customer  # noqa: E402
-from smo_app.services import catalog, orders, stock  # noqa: E402
-from smo_app.services.actor import Actor  # noqa: E402
+from smo_app.services.catalog import products as catalog  # noqa: E402
+from smo_app.services.sales import orders  # noqa: E402
+from smo_app.services.stock import ledger as stock  # noqa: E402
+from smo_app.services.core.actor import Actor  # noqa: E402
 
 BAR = 0.25
 LINES = 3

@@ -10,7 +10,7 @@ Guarantees (see docs/BOT.md):
 * Pacing: ≤ ``rate`` messages per second overall (sliding window), ≤ 1 per second per private chat,
   ≤ 20 per minute per group. A 429 stops *all* sending for the full ``retry_after``. A 403 marks
   the customer unreachable and skips everything waiting for that chat. Other errors retry with
-  backoff (smo_app.services.outbox.BACKOFF_SECONDS) and become ``dead`` after MAX_ATTEMPTS.
+  backoff (smo_app.services.messaging.outbox.BACKOFF_SECONDS) and become ``dead`` after MAX_ATTEMPTS.
 """
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ from sqlmodel import Session
 
 from bot_sidecar.telegram import send_payload
 from smo_app.models.base import utcnow
-from smo_app.services import broadcasts as broadcast_service
-from smo_app.services import leases
-from smo_app.services import outbox as outbox_service
+from smo_app.services.messaging import broadcasts as broadcast_service
+from smo_app.services.core import leases
+from smo_app.services.messaging import outbox as outbox_service
 
 log = logging.getLogger("bot_sidecar.outbox")
 LEASE_NAME = "outbox-sender"

@@ -1,7 +1,7 @@
 """APScheduler jobs of the sidecar. Each job takes a lease first (two sidecars: one runs it) and is
 idempotent on its own (conditional updates + outbox dedupe keys), so a rerun sends nothing twice.
 
-* auto_cancel     every minute: smo_app.services.orders.auto_cancel_unpaid (commerce)
+* auto_cancel     every minute: smo_app.services.sales.orders.auto_cancel_unpaid (commerce)
 * abandoned_carts every 10 minutes: reminders 24 h after the last cart change, 10:00–21:00 only
 * new_order_alerts every 30 s: "new order" to owners/admins/managers, once per order (CO6)
 * daily_summary   21:05 shop time: summary for owners/admins
@@ -17,10 +17,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import Session
 
 from smo_app.models.base import utcnow
-from smo_app.services import leases, reminders
-from smo_app.services.actor import Actor
-from smo_app.services.orders import auto_cancel_unpaid
-from smo_app.services.staff_alerts import new_order_alerts
+from smo_app.services.core import leases
+from smo_app.services.messaging import reminders
+from smo_app.services.core.actor import Actor
+from smo_app.services.sales.orders import auto_cancel_unpaid
+from smo_app.services.messaging.staff_alerts import new_order_alerts
 from smo_app.settings import Settings
 
 log = logging.getLogger("bot_sidecar.scheduler")

@@ -37,5 +37,5 @@ async def send_payload(bot: Bot, chat_id: int, payload: dict) -> Message:
 
 
 async def send_content(bot: Bot, chat_id: int, content) -> Message:
-    """Send a smo_app.services.bot_content.Content."""
+    """Send a smo_app.services.messaging.bot_content.Content."""
     return await send_payload(bot, chat_id, {"text": content.text, "photo": content.photo, "buttons": content.buttons})

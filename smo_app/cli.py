@@ -25,8 +25,8 @@ def _cmd_migrate(_args) -> int:
 
 def _cmd_create_owner(args) -> int:
     from smo_app.db import session_scope
-    from smo_app.services import staff as staff_service
-    from smo_app.services.errors import DomainError
+    from smo_app.services.staff import accounts as staff_service
+    from smo_app.services.core.errors import DomainError
 
     username = args.username or input("username: ")
     full_name = args.full_name or input("full name: ")
@@ -58,9 +58,9 @@ def _cmd_seed_demo(_args) -> int:
 
 def _cmd_broadcast(args) -> int:
     from smo_app.db import session_scope
-    from smo_app.services import broadcasts
-    from smo_app.services.actor import Actor
-    from smo_app.services.errors import DomainError
+    from smo_app.services.messaging import broadcasts
+    from smo_app.services.core.actor import Actor
+    from smo_app.services.core.errors import DomainError
 
     actor = Actor.system("cli")
     try:

@@ -23,7 +23,7 @@ class Area:
     features: str
 
 
-# Order = sidebar order. Permissions are Perm values (smo_app.services.permissions).
+# Order = sidebar order. Permissions are Perm values (smo_app.services.core.permissions).
 AREAS: tuple[Area, ...] = (
     Area("orders", "/admin/orders", "orders.view", "OR1–OR9"),
     Area("catalog", "/admin/catalog", "catalog.edit", "CA1–CA3"),

@@ -7,8 +7,11 @@ from sqlmodel import Session, select
 
 from smo_app.models.catalog import Variant
 from smo_app.models.stock import Supplier
-from smo_app.services import carts, catalog, orders, stock
-from smo_app.services.actor import Actor
+from smo_app.services.sales import carts
+from smo_app.services.catalog import products as catalog
+from smo_app.services.sales import orders
+from smo_app.services.stock import ledger as stock
+from smo_app.services.core.actor import Actor
 
 SYSTEM = Actor.system("test")
 _seq = count(1)

@@ -7,9 +7,9 @@ from sqlmodel import Session
 
 from smo_app.models.customer import Customer
 from smo_app.models.staff import Role
-from smo_app.services import staff as staff_service
-from smo_app.services.actor import Actor
-from smo_app.services.staff_dto import StaffOut
+from smo_app.services.staff import accounts as staff_service
+from smo_app.services.core.actor import Actor
+from smo_app.services.staff.dto import StaffOut
 
 _seq = count(1)
 PASSWORD = "correct-horse-9"

@@ -8,8 +8,9 @@ from sqlmodel import Session
 
 from bot_sidecar.keyboards import MenuCB
 from bot_sidecar.telegram import send_content
-from smo_app.services import bot_content, customers
-from smo_app.services.bot_content import Content
+from smo_app.services.messaging import bot_content
+from smo_app.services.customers import registration as customers
+from smo_app.services.messaging.bot_content import Content
 from smo_app.settings import Settings
 
 def _customer_id(session: Session, user) -> int:

@@ -12,10 +12,10 @@ from bot_sidecar.keyboards import BroadcastCB, broadcast_controls
 from bot_sidecar.telegram import send_payload
 from smo_app.i18n import t
 from smo_app.models.bot import Broadcast
-from smo_app.services import bot_content
-from smo_app.services import broadcasts as broadcast_service
-from smo_app.services.actor import Actor
-from smo_app.services.permissions import Perm, can
+from smo_app.services.messaging import bot_content
+from smo_app.services.messaging import broadcasts as broadcast_service
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.permissions import Perm, can
 from smo_app.settings import Settings
 
 class StaffFilter(BaseFilter):

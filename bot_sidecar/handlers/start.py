@@ -7,7 +7,8 @@ from aiogram.types import Message
 from sqlmodel import Session
 
 from bot_sidecar.telegram import send_content
-from smo_app.services import bot_content, customers
+from smo_app.services.messaging import bot_content
+from smo_app.services.customers import registration as customers
 from smo_app.settings import Settings
 
 async def start(message: Message, command: CommandObject, bot: Bot, session: Session, settings: Settings) -> None:

@@ -11,7 +11,7 @@ from sqlmodel import select
 from smo_app.i18n import normalize_language
 from smo_app.models.customer import Customer
 from smo_app.models.staff import Staff
-from smo_app.services.actor import Actor
+from smo_app.services.core.actor import Actor
 
 
 class DbSessionMiddleware(BaseMiddleware):

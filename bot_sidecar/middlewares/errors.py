@@ -11,8 +11,8 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
 from smo_app.i18n import error_text, normalize_language, t
-from smo_app.services import error_reports
-from smo_app.services.errors import DomainError
+from smo_app.services.messaging import error_reports
+from smo_app.services.core.errors import DomainError
 
 log = logging.getLogger("bot_sidecar.errors")
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from smo_app import migrations
 from smo_app.db import get_engine, session_scope
-from smo_app.services.outbox import backlog
+from smo_app.services.messaging.outbox import backlog
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)

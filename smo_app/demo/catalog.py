@@ -12,8 +12,12 @@ from sqlmodel import Session, select
 from smo_app.models.base import utcnow
 from smo_app.models.catalog import Product, Variant
 from smo_app.models.customer import Customer
-from smo_app.services import carts, catalog, orders, promotions, stock
-from smo_app.services.actor import Actor
+from smo_app.services.sales import carts
+from smo_app.services.catalog import products as catalog
+from smo_app.services.sales import orders
+from smo_app.services.sales import promotions
+from smo_app.services.stock import ledger as stock
+from smo_app.services.core.actor import Actor
 
 SYSTEM = Actor.system("demo")
 

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer, CustomerKind
 from smo_app.models.staff import Staff
-from smo_app.services import staff as staff_service
-from smo_app.services.actor import Actor
+from smo_app.services.staff import accounts as staff_service
+from smo_app.services.core.actor import Actor
 
 # (username, full name, role, password, PIN) — printed by `make run`.
 DEMO_STAFF = [

@@ -2,7 +2,7 @@
 
 A variant is "volume:price:weight" (``10 мл:450:15``); a product with no options has one default
 variant. The variant carries the on-hand ``qty`` and the weighted average cost; both change only
-together with an appended ``StockMove`` (smo_app.services.stock).
+together with an appended ``StockMove`` (smo_app.services.stock.ledger).
 """
 from __future__ import annotations
 

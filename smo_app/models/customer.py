@@ -30,7 +30,7 @@ class Customer(SQLModel, table=True):
     is_tester: bool = False
     inviter_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     personal_discount_pct: int = Field(default=0, ge=0, le=100)
-    # cache of sum(LoyaltyEntry.amount_minor); changed only with a new entry (smo_app.services.loyalty)
+    # cache of sum(LoyaltyEntry.amount_minor); changed only with a new entry (smo_app.services.customers.loyalty)
     bonus_balance_minor: int = Field(default=0, sa_column_kwargs={"server_default": sa.text("0")})
     note: str | None = Field(default=None, max_length=1000)
     unreachable: bool = False  # blocked the bot / deactivated: stop sending

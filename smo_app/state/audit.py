@@ -9,8 +9,8 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app.db import session_scope
-from smo_app.services import audit as audit_service
-from smo_app.services.errors import DomainError
+from smo_app.services.core import audit as audit_service
+from smo_app.services.core.errors import DomainError
 from smo_app.settings import get_settings
 from smo_app.state.session import SessionState
 

@@ -7,9 +7,9 @@ import reflex as rx
 
 from smo_app.db import session_scope
 from smo_app.models.staff import Channel
-from smo_app.services import broadcasts as svc
-from smo_app.services import outbox as outbox_service
-from smo_app.services.errors import DomainError
+from smo_app.services.messaging import broadcasts as svc
+from smo_app.services.messaging import outbox as outbox_service
+from smo_app.services.core.errors import DomainError
 from smo_app.state.session import SessionState
 
 SEGMENTS = ["all", "with_orders", "new", "wholesale"]

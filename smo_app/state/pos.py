@@ -8,9 +8,9 @@ import reflex as rx
 from smo_app import routes
 from smo_app.db import session_scope
 from smo_app.models.staff import Channel
-from smo_app.services import auth
-from smo_app.services import staff as staff_service
-from smo_app.services.errors import DomainError
+from smo_app.services.staff import auth
+from smo_app.services.staff import accounts as staff_service
+from smo_app.services.core.errors import DomainError
 from smo_app.state.session import SessionState
 
 MAX_PIN = 6

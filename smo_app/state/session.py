@@ -15,10 +15,10 @@ from smo_app import routes
 from smo_app.db import session_scope
 from smo_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogs, error_text, normalize_language, t
 from smo_app.models.staff import Channel
-from smo_app.services import auth
-from smo_app.services.actor import Actor
-from smo_app.services.permissions import Perm, can
-from smo_app.services.staff_dto import StaffOut
+from smo_app.services.staff import auth
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.permissions import Perm, can
+from smo_app.services.staff.dto import StaffOut
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ import reflex as rx
 from smo_app.db import session_scope
 from smo_app.models.base import utcnow
 from smo_app.models.staff import Role
-from smo_app.services import staff as staff_service
-from smo_app.services.errors import DomainError, PermissionDenied
-from smo_app.services.permissions import MANAGEABLE_ROLES
-from smo_app.services.staff_dto import StaffOut
+from smo_app.services.staff import accounts as staff_service
+from smo_app.services.core.errors import DomainError, PermissionDenied
+from smo_app.services.core.permissions import MANAGEABLE_ROLES
+from smo_app.services.staff.dto import StaffOut
 from smo_app.state.session import SessionState
 
 

@@ -3,7 +3,7 @@ import reflex as rx
 
 from smo_app.db import session_scope
 from smo_app.i18n import LANGUAGES
-from smo_app.services.shop_config import get_config
+from smo_app.services.core.shop_config import get_config
 from smo_app.state.session import SessionState
 
 TABS = ("catalog", "cart", "orders", "profile")

@@ -14,8 +14,8 @@ from smo_app.models.bot import Broadcast
 from smo_app.models.customer import CustomerKind
 from smo_app.models.outbox import Outbox
 from smo_app.models.staff import Role
-from smo_app.services import broadcasts as svc
-from smo_app.services.errors import DomainError, PermissionDenied, ValidationFailed
+from smo_app.services.messaging import broadcasts as svc
+from smo_app.services.core.errors import DomainError, PermissionDenied, ValidationFailed
 from tests.bot.sender_support import nothing_waiting, run_senders
 from tests.factories import actor_of, make_customer, make_staff
 
@@ -135,8 +135,9 @@ def test_cli_creates_and_starts_and_prints_id(sqlite_engine):
 
 
 def test_with_orders_segment_and_tracking_conversion(session):
-    from smo_app.services import customers, tracking
-    from smo_app.services.actor import Actor
+    from smo_app.services.customers import registration as customers
+    from smo_app.services.customers import tracking
+    from smo_app.services.core.actor import Actor
     from tests.commerce_factories import make_product, place, variant_id
 
     # given a tracking link clicked by two new users, one of whom then orders

@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 from bot_sidecar.outbox import LEASE_NAME, Pacer
 from smo_app.models.customer import Customer
 from smo_app.models.outbox import Outbox, OutboxStatus
-from smo_app.services import leases
-from smo_app.services import outbox as outbox_service
+from smo_app.services.core import leases
+from smo_app.services.messaging import outbox as outbox_service
 from tests.bot.sender_support import count, nothing_waiting, run_senders
 from tests.factories import make_customer
 
@@ -228,7 +228,7 @@ def test_offline_keeps_outbox_pending_then_sends_with_a_token(session_factory, s
     # when the sidecar runs offline
     asyncio.run(run_for(offline, 0.5))
     # then the message is still pending and visible to the backoffice
-    from smo_app.services.actor import Actor
+    from smo_app.services.core.actor import Actor
 
     [waiting] = outbox_service.list_waiting(session, actor=Actor.system())
     assert waiting.status == "pending" and waiting.chat_id == 61

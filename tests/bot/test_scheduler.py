@@ -157,7 +157,7 @@ def test_daily_summary_is_sent_once_per_day(settings, session_factory, session):
 
 
 def test_daily_summary_speaks_the_shops_language_and_counts_the_days_orders(session):
-    from smo_app.services import reminders
+    from smo_app.services.messaging import reminders
 
     # given an owner linked to Telegram and an order of 1,000 ₽ placed today
     owner = session.get(Staff, make_staff(session, Role.owner).id)
@@ -204,7 +204,7 @@ def test_new_order_alerts_reach_staff_once(settings, session_factory, session):
 
 
 def test_payment_failed_alert_helper(session):
-    from smo_app.services.staff_alerts import alert_payment_failed
+    from smo_app.services.messaging.staff_alerts import alert_payment_failed
 
     owner = session.get(Staff, make_staff(session, Role.owner).id)
     owner.telegram_id = 9003

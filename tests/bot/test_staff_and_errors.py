@@ -100,7 +100,7 @@ def test_handler_error_is_reported_once_and_user_gets_a_polite_message(settings,
                                                                       monkeypatch, caplog):
     # given an owner linked to Telegram and a greeting that blows up
     owner = _link_staff(session, Role.owner, 4010)
-    from smo_app.services import bot_content
+    from smo_app.services.messaging import bot_content
 
     def boom(*_a, **_k):
         raise RuntimeError("greeting exploded")
@@ -126,7 +126,7 @@ def test_error_reports_again_after_an_hour(session):
     from datetime import timedelta
 
     from smo_app.models.base import utcnow
-    from smo_app.services.error_reports import note_error
+    from smo_app.services.messaging.error_reports import note_error
 
     t0 = utcnow()
     assert note_error(session, key="k", summary="s", now=t0) is True

@@ -5,10 +5,10 @@ import pytest
 from sqlmodel import select
 
 from smo_app.models.customer import Customer
-from smo_app.services import tracking
-from smo_app.services.actor import Actor
-from smo_app.services.bot_content import MENU_ITEMS
-from smo_app.services.shop_config import update_config
+from smo_app.services.customers import tracking
+from smo_app.services.core.actor import Actor
+from smo_app.services.messaging.bot_content import MENU_ITEMS
+from smo_app.services.core.shop_config import update_config
 from tests.bot.conftest import buttons_of, callback_update, feed, message_update
 
 
@@ -135,8 +135,8 @@ def test_menu_command_and_unknown_text_show_menu(settings, session_factory, fake
 
 
 def test_greeting_and_bonuses_show_cart_units_balance_and_invites(settings, session_factory, session, fake_tg):
-    from smo_app.services import loyalty
-    from smo_app.services.actor import Actor
+    from smo_app.services.customers import loyalty
+    from smo_app.services.core.actor import Actor
     from tests.commerce_factories import fill_cart, make_product, variant_id
 
     # given a customer with 3 units in the cart, 150 ₽ of bonuses and one invited friend

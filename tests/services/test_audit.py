@@ -7,8 +7,9 @@ from sqlmodel import select
 from smo_app.models.audit import AuditEntry
 from smo_app.models.base import utcnow
 from smo_app.models.staff import Role
-from smo_app.services import audit, auth
-from smo_app.services.errors import DomainError, PermissionDenied
+from smo_app.services.core import audit
+from smo_app.services.staff import auth
+from smo_app.services.core.errors import DomainError, PermissionDenied
 from tests.factories import PASSWORD, make_staff
 
 

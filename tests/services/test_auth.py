@@ -7,9 +7,9 @@ from sqlmodel import select
 from smo_app.models.audit import AuditEntry
 from smo_app.models.base import utcnow
 from smo_app.models.staff import Role
-from smo_app.services import auth
-from smo_app.services import staff as staff_service
-from smo_app.services.errors import DomainError
+from smo_app.services.staff import auth
+from smo_app.services.staff import accounts as staff_service
+from smo_app.services.core.errors import DomainError
 from tests.factories import PASSWORD, PIN, make_staff
 
 

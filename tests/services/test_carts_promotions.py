@@ -9,9 +9,13 @@ from smo_app.models.carts import Cart
 from smo_app.models.customer import Customer
 from smo_app.models.promotions import PromoCode
 from smo_app.models.staff import Role
-from smo_app.services import carts, loyalty, orders, promotions, shop_config
-from smo_app.services.actor import Actor
-from smo_app.services.errors import DomainError, PermissionDenied
+from smo_app.services.sales import carts
+from smo_app.services.customers import loyalty
+from smo_app.services.sales import orders
+from smo_app.services.sales import promotions
+from smo_app.services.core import shop_config
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, PermissionDenied
 from tests.commerce_factories import SYSTEM, fill_cart, make_product, place, qty_of, variant_id
 from tests.factories import make_customer, make_staff
 
@@ -150,7 +154,7 @@ def test_bonuses_page_shows_balance_history_and_tier(shop):
 
 def test_hidden_or_suspended_products_cannot_go_into_the_cart(shop):
     session, vid, customer = shop
-    from smo_app.services import catalog
+    from smo_app.services.catalog import products as catalog
     hidden = make_product(session, qty=5, hidden=True)
     suspended = make_product(session, qty=5)
     catalog.update_product(session, actor=SYSTEM, product_id=suspended.id, suspended=True)
@@ -163,7 +167,7 @@ def test_hidden_or_suspended_products_cannot_go_into_the_cart(shop):
 
 def test_wholesale_checkout_uses_wholesale_prices_and_free_delivery_threshold(shop):
     session, vid, _ = shop
-    from smo_app.services import catalog
+    from smo_app.services.catalog import products as catalog
     # given an approved wholesale customer and a variant at 1000 ₽, 600 ₽ wholesale from 5 units
     buyer = make_customer(session, kind="wholesale", wholesale_approved=True, personal_discount_pct=5)
     catalog.update_variant(session, actor=SYSTEM, variant_id=vid, wholesale_price_minor=60000, wholesale_min_qty=5)

@@ -4,9 +4,9 @@ from sqlmodel import select
 
 from smo_app.models.audit import AuditEntry
 from smo_app.models.staff import Role
-from smo_app.services import catalog
-from smo_app.services.actor import Actor
-from smo_app.services.errors import DomainError, PermissionDenied, ValidationFailed
+from smo_app.services.catalog import products as catalog
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, PermissionDenied, ValidationFailed
 from tests.commerce_factories import SYSTEM
 from tests.factories import make_staff
 

@@ -9,7 +9,7 @@ from smo_app.db import make_engine
 from smo_app.models.customer import Customer
 from smo_app.models.staff import Role, Staff
 from smo_app.demo.seed import DEMO_STAFF, seed_demo_shop
-from smo_app.services import auth
+from smo_app.services.staff import auth
 
 ROOT = Path(__file__).resolve().parents[2]
 

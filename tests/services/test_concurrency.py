@@ -12,9 +12,10 @@ from smo_app.models.customer import Customer
 from smo_app.models.orders import Order
 from smo_app.models.promotions import GiftCertificate, PromoCode, PromoUse
 from smo_app.models.stock import StockMove
-from smo_app.services import orders, promotions
-from smo_app.services.actor import Actor
-from smo_app.services.errors import DomainError
+from smo_app.services.sales import orders
+from smo_app.services.sales import promotions
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError
 from tests.commerce_factories import SYSTEM, make_product, qty_of, variant_id
 
 

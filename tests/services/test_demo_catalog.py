@@ -6,7 +6,7 @@ from smo_app.models.catalog import Category, Product, Variant
 from smo_app.models.orders import Order
 from smo_app.models.promotions import GiftCertificate, PromoCode
 from smo_app.models.stock import StockMove, Supplier
-from smo_app.services import loyalty
+from smo_app.services.customers import loyalty
 
 
 def test_demo_seed_builds_the_shop_and_is_idempotent(sqlite_engine):

@@ -12,10 +12,12 @@ from smo_app.models.outbox import Outbox
 from smo_app.models.promotions import GiftCertificate, PromoCode
 from smo_app.models.staff import Role
 from smo_app.models.stock import StockMove
-from smo_app.services import loyalty, orders, promotions
-from smo_app.services.actor import Actor
-from smo_app.services.errors import DomainError, PermissionDenied
-from smo_app.services.order_states import TRANSITIONS
+from smo_app.services.customers import loyalty
+from smo_app.services.sales import orders
+from smo_app.services.sales import promotions
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, PermissionDenied
+from smo_app.services.sales.order_states import TRANSITIONS
 from tests.commerce_factories import SYSTEM, make_product, place, qty_of, variant_id
 from tests.factories import make_customer, make_staff
 
@@ -217,7 +219,7 @@ def test_referral_reward_after_friends_first_paid_order_above_minimum_and_lifeti
 
 
 def test_names_in_notifications_are_escaped_for_telegram_html(shop):
-    from smo_app.services.telegram_html import html_problem
+    from smo_app.services.messaging.telegram_html import html_problem
 
     session, vid, customer = shop
     # given a friend whose Telegram name has characters HTML would misread

@@ -2,7 +2,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smo_app.services.pricing import PriceLineIn, pct_floor, pct_half_up, price
+from smo_app.services.sales.pricing import PriceLineIn, pct_floor, pct_half_up, price
 
 
 def line(price_minor, qty=1, discount_pct=0, vid=1, **kw):

@@ -5,9 +5,10 @@ from sqlmodel import select
 from smo_app.models.audit import AuditEntry
 from smo_app.models.outbox import Outbox
 from smo_app.models.staff import Role
-from smo_app.services import outbox, shop_config
-from smo_app.services import staff as staff_service
-from smo_app.services.errors import PermissionDenied, ValidationFailed
+from smo_app.services.messaging import outbox
+from smo_app.services.core import shop_config
+from smo_app.services.staff import accounts as staff_service
+from smo_app.services.core.errors import PermissionDenied, ValidationFailed
 from tests.factories import make_customer, make_staff
 
 

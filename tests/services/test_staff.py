@@ -4,8 +4,8 @@ from sqlmodel import select
 
 from smo_app.models.audit import AuditEntry
 from smo_app.models.staff import Role, Staff
-from smo_app.services import staff as staff_service
-from smo_app.services.errors import DomainError, PermissionDenied, ValidationFailed
+from smo_app.services.staff import accounts as staff_service
+from smo_app.services.core.errors import DomainError, PermissionDenied, ValidationFailed
 from tests.factories import make_staff
 
 
@@ -73,7 +73,7 @@ def test_role_change_is_audited_with_before_and_after(session):
 
 
 def test_last_owner_cannot_be_demoted_or_deactivated(session):
-    from smo_app.services.actor import Actor
+    from smo_app.services.core.actor import Actor
 
     # given two owners, one of whom is then deactivated
     owner = make_staff(session, Role.owner)
@@ -97,7 +97,7 @@ def test_last_owner_cannot_be_demoted_or_deactivated(session):
 
 
 def test_reset_pin_lets_the_seller_in_with_the_new_pin(session):
-    from smo_app.services import auth
+    from smo_app.services.staff import auth
 
     owner = make_staff(session, Role.owner)
     seller = make_staff(session, Role.seller, username="pinny")

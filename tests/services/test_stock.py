@@ -7,10 +7,10 @@ from smo_app.models.catalog import StockSubscription, Variant
 from smo_app.models.outbox import Outbox
 from smo_app.models.staff import Role
 from smo_app.models.stock import StockMove
-from smo_app.services import stock
-from smo_app.services.actor import Actor
-from smo_app.services.errors import DomainError, PermissionDenied, ValidationFailed
-from smo_app.services.stock import weighted_average_cost
+from smo_app.services.stock import ledger as stock
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, PermissionDenied, ValidationFailed
+from smo_app.services.stock.ledger import weighted_average_cost
 from tests.commerce_factories import SYSTEM, make_product, qty_of, supplier_id, variant_id
 from tests.factories import make_customer, make_staff
 

@@ -7,8 +7,9 @@ from sqlmodel import select
 from smo_app.models.catalog import Variant
 from smo_app.models.orders import Order
 from smo_app.models.stock import StockMove
-from smo_app.services import orders, stock
-from smo_app.services.errors import DomainError
+from smo_app.services.sales import orders
+from smo_app.services.stock import ledger as stock
+from smo_app.services.core.errors import DomainError
 from tests.commerce_factories import SYSTEM, make_product, place, supplier_id, variant_id
 from tests.factories import make_customer
 

@@ -11,7 +11,7 @@ from smo_app import routes
 from smo_app.db import dispose_engines
 from smo_app.models.audit import AuditEntry
 from smo_app.models.staff import Role, Staff
-from smo_app.services import auth
+from smo_app.services.staff import auth
 from smo_app.settings import reset_settings_cache
 from tests.factories import PASSWORD, PIN, make_staff
 
@@ -158,7 +158,7 @@ def test_a_seller_already_signed_in_on_the_tablet_skips_the_pin_pad(db):
 
 
 def test_the_storefront_shows_the_shop_name_from_the_owners_settings(db):
-    from smo_app.services import shop_config
+    from smo_app.services.core import shop_config
     from smo_app.state.storefront import StoreState
 
     owner = make_staff(db, Role.owner)
@@ -170,7 +170,7 @@ def test_the_storefront_shows_the_shop_name_from_the_owners_settings(db):
 
 def test_broadcast_days_must_be_a_number_and_preview_needs_a_linked_telegram(db):
     from smo_app.models.outbox import Outbox
-    from smo_app.services import staff as staff_service
+    from smo_app.services.staff import accounts as staff_service
     from smo_app.state.broadcasts import BroadcastsState
 
     owner = make_staff(db, Role.owner, username="own")

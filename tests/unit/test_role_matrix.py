@@ -2,8 +2,8 @@
 import pytest
 
 from smo_app.models.staff import Role
-from smo_app.services.actor import Actor
-from smo_app.services.permissions import Perm, can
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.permissions import Perm, can
 
 
 def _actor(role):

@@ -1,7 +1,7 @@
 """Broadcast text is checked against Telegram's HTML subset before anything is queued."""
 import pytest
 
-from smo_app.services.telegram_html import html_problem
+from smo_app.services.messaging.telegram_html import html_problem
 
 
 @pytest.mark.parametrize("text", [

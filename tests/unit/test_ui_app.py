@@ -4,7 +4,7 @@ from pathlib import Path
 
 from smo_app import routes
 from smo_app.i18n import catalogs
-from smo_app.services.permissions import ROLE_PERMISSIONS, Perm
+from smo_app.services.core.permissions import ROLE_PERMISSIONS, Perm
 
 SMO = Path(__file__).resolve().parents[2] / "smo_app"
 

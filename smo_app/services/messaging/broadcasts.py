@@ -17,12 +17,12 @@ from smo_app.models.base import utcnow
 from smo_app.models.bot import Broadcast, BroadcastStatus, Segment
 from smo_app.models.customer import Customer, CustomerKind
 from smo_app.models.outbox import Outbox, OutboxStatus
-from smo_app.services import audit
-from smo_app.services.actor import Actor
-from smo_app.services.errors import DomainError, NotFound, ValidationFailed
-from smo_app.services.outbox import BROADCAST_KIND, enqueue_message
-from smo_app.services.permissions import Perm, require
-from smo_app.services.telegram_html import html_problem
+from smo_app.services.core import audit
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.messaging.outbox import BROADCAST_KIND, enqueue_message
+from smo_app.services.core.permissions import Perm, require
+from smo_app.services.messaging.telegram_html import html_problem
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

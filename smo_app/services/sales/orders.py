@@ -26,17 +26,21 @@ from smo_app.models.orders import DeliveryType, Order, OrderChannel, OrderEvent,
 from smo_app.models.outbox import Outbox
 from smo_app.models.stock import MoveKind
 from smo_app.money import format_money
-from smo_app.services import audit, loyalty, outbox, promotions, stock
-from smo_app.services.actor import Actor
-from smo_app.services.carts import ensure_own, is_wholesale, price_lines
-from smo_app.services.errors import DomainError, NotFound, ValidationFailed
-from smo_app.services.order_states import (
+from smo_app.services.core import audit
+from smo_app.services.customers import loyalty
+from smo_app.services.messaging import outbox
+from smo_app.services.sales import promotions
+from smo_app.services.stock import ledger as stock
+from smo_app.services.core.actor import Actor
+from smo_app.services.sales.carts import ensure_own, is_wholesale, price_lines
+from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.sales.order_states import (
     ACTIVE_STATUSES, BACK_MOVES, CUSTOMER_TRANSITIONS, DELIVERY_LIST_STATUSES, TRANSITIONS,
 )
-from smo_app.services.permissions import Perm, require
-from smo_app.services.pricing import PriceLineIn, price
-from smo_app.services.shop_config import get_config
-from smo_app.services.tx import atomic
+from smo_app.services.core.permissions import Perm, require
+from smo_app.services.sales.pricing import PriceLineIn, price
+from smo_app.services.core.shop_config import get_config
+from smo_app.services.core.tx import atomic
 
 S = OrderStatus
 

@@ -2,7 +2,7 @@
 
 The sidecar turns ``Content`` into Telegram markup; button rows use the outbox payload shape
 (``{"text", "url"|"web_app"|"callback_data"}``). Commerce data (cart, bonuses, orders, products)
-comes from the commerce core (smo_app.models.carts/orders/catalog, smo_app.services.loyalty).
+comes from the commerce core (smo_app.models.carts/orders/catalog, smo_app.services.customers.loyalty).
 """
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
 from smo_app.money import format_money
-from smo_app.services import audit
-from smo_app.services.actor import Actor
-from smo_app.services.outbox import enqueue_message
-from smo_app.services.permissions import Perm, require
-from smo_app.services.shop_config import get_config
+from smo_app.services.core import audit
+from smo_app.services.core.actor import Actor
+from smo_app.services.messaging.outbox import enqueue_message
+from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.shop_config import get_config
 
 def _ends_read(fn):
     """Readers end their transaction: on SQLite every transaction takes the write lock (BEGIN
@@ -104,7 +104,7 @@ def menu_item(session: Session, *, item: str, customer_id: int, lang: str, publi
                            buttons=[[{"text": t("bot.menu.channel", lang), "url": cfg.channel_url}]])
         return Content(t("bot.channel.none", lang))
     if item == "bonuses":
-        from smo_app.services.loyalty import invites_count
+        from smo_app.services.customers.loyalty import invites_count
 
         _, bonus = cart_and_bonus(session, customer_id)
         link = f"https://t.me/{bot_username}?start=ref{customer_id}"

@@ -13,10 +13,10 @@ from sqlmodel import Session, select  # noqa: F401
 
 from smo_app.models.base import utcnow
 from smo_app.models.shop import ShopSetting
-from smo_app.services import audit
-from smo_app.services.actor import Actor
-from smo_app.services.errors import ValidationFailed
-from smo_app.services.permissions import Perm, require
+from smo_app.services.core import audit
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import ValidationFailed
+from smo_app.services.core.permissions import Perm, require
 
 
 class ShopConfig(BaseModel):

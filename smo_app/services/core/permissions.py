@@ -4,8 +4,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from smo_app.models.staff import Role
-from smo_app.services.actor import Actor
-from smo_app.services.errors import PermissionDenied
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import PermissionDenied
 
 
 class Perm(StrEnum):

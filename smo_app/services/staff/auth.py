@@ -10,12 +10,12 @@ from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
 from smo_app.models.staff import Channel, SignInAttempt, Staff, StaffSession
-from smo_app.services import audit
-from smo_app.services.actor import Actor
-from smo_app.services.errors import DomainError
-from smo_app.services.passwords import verify_secret
-from smo_app.services.permissions import Perm, can
-from smo_app.services.staff_dto import StaffOut
+from smo_app.services.core import audit
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError
+from smo_app.services.staff.passwords import verify_secret
+from smo_app.services.core.permissions import Perm, can
+from smo_app.services.staff.dto import StaffOut
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)

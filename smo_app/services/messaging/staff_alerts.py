@@ -15,7 +15,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
 from smo_app.models.staff import Role
 from smo_app.money import format_money
-from smo_app.services.outbox import enqueue_staff_alert
+from smo_app.services.messaging.outbox import enqueue_staff_alert
 
 ORDER_ROLES = (Role.owner, Role.admin, Role.manager)
 LOOKBACK = timedelta(hours=2)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from smo_app.models.base import utcnow
 from smo_app.models.bot import ErrorReport
-from smo_app.services.outbox import enqueue_staff_alert
+from smo_app.services.messaging.outbox import enqueue_staff_alert
 
 REPORT_EVERY = timedelta(hours=1)
 

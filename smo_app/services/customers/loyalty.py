@@ -20,13 +20,14 @@ from smo_app.models.customer import Customer
 from smo_app.models.loyalty import LoyaltyEntry, LoyaltyKind
 from smo_app.models.orders import Order
 from smo_app.money import format_money
-from smo_app.services import audit, outbox
-from smo_app.services.actor import Actor
-from smo_app.services.errors import DomainError, NotFound, ValidationFailed
-from smo_app.services.permissions import Perm, require
-from smo_app.services.pricing import pct_floor
-from smo_app.services.shop_config import ShopConfig
-from smo_app.services.tx import atomic
+from smo_app.services.core import audit
+from smo_app.services.messaging import outbox
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.core.permissions import Perm, require
+from smo_app.services.sales.pricing import pct_floor
+from smo_app.services.core.shop_config import ShopConfig
+from smo_app.services.core.tx import atomic
 
 
 def post_entry(
@@ -217,7 +218,7 @@ def get_bonuses(session: Session, *, actor: Actor, customer_id: int, cfg: ShopCo
                 limit: int = 50) -> BonusesOut:
     """ST8/CR1: balance, history, invites and tier progress."""
     _own_or(actor, customer_id, Perm.customers_view)
-    from smo_app.services.shop_config import get_config
+    from smo_app.services.core.shop_config import get_config
 
     cfg = cfg or get_config(session)
     customer = session.get(Customer, customer_id)

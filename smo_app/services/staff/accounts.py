@@ -7,13 +7,13 @@ from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
 from smo_app.models.staff import Role, Staff
-from smo_app.services import audit
-from smo_app.services.actor import Actor
-from smo_app.services.auth import revoke_all_sessions
-from smo_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from smo_app.services.passwords import hash_secret
-from smo_app.services.permissions import MANAGEABLE_ROLES, Perm, require
-from smo_app.services.staff_dto import StaffOut
+from smo_app.services.core import audit
+from smo_app.services.core.actor import Actor
+from smo_app.services.staff.auth import revoke_all_sessions
+from smo_app.services.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from smo_app.services.staff.passwords import hash_secret
+from smo_app.services.core.permissions import MANAGEABLE_ROLES, Perm, require
+from smo_app.services.staff.dto import StaffOut
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,32}$")
 PIN_RE = re.compile(r"^\d{4,6}$")

@@ -10,10 +10,10 @@ from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
 from smo_app.models.bot import TrackingLink, TrackingVisitor
-from smo_app.services import audit
-from smo_app.services.actor import Actor
-from smo_app.services.errors import NotFound, ValidationFailed
-from smo_app.services.permissions import Perm, require
+from smo_app.services.core import audit
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import NotFound, ValidationFailed
+from smo_app.services.core.permissions import Perm, require
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 

@@ -19,11 +19,12 @@ from smo_app.models.catalog import Product, StockSubscription, Variant
 from smo_app.models.customer import Customer
 from smo_app.models.staff import Role
 from smo_app.models.stock import MoveKind, StockMove, Supplier, Supply, SupplyLine
-from smo_app.services import audit, outbox
-from smo_app.services.actor import Actor
-from smo_app.services.errors import DomainError, NotFound, ValidationFailed
-from smo_app.services.permissions import Perm, require
-from smo_app.services.tx import atomic
+from smo_app.services.core import audit
+from smo_app.services.messaging import outbox
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.tx import atomic
 
 
 class MoveOut(BaseModel):

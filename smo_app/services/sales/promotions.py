@@ -19,11 +19,11 @@ from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
 from smo_app.models.promotions import CertificateStatus, GiftCertificate, PromoCode, PromoUse
-from smo_app.services import audit
-from smo_app.services.actor import Actor
-from smo_app.services.errors import DomainError, NotFound, ValidationFailed
-from smo_app.services.permissions import Perm, require
-from smo_app.services.tx import atomic
+from smo_app.services.core import audit
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.tx import atomic
 
 
 def normalize_code(code: str | None) -> str:

@@ -20,8 +20,8 @@ from smo_app.models.orders import Order, OrderStatus
 from smo_app.models.outbox import Outbox, OutboxStatus
 from smo_app.models.staff import Role
 from smo_app.money import format_money
-from smo_app.services.carts import abandoned_carts
-from smo_app.services.outbox import enqueue_staff_alert, enqueue_to_customer
+from smo_app.services.sales.carts import abandoned_carts
+from smo_app.services.messaging.outbox import enqueue_staff_alert, enqueue_to_customer
 
 ABANDONED_AFTER = timedelta(hours=24)
 QUIET_BEFORE = time(10, 0)  # reminders only between 10:00 and 21:00 shop time

@@ -10,10 +10,10 @@ from sqlalchemy import bindparam, or_, update
 from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
-from smo_app.services.actor import Actor
-from smo_app.services.errors import NotFound
-from smo_app.services.permissions import require_staff
-from smo_app.services.telegram_html import html_problem
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import NotFound
+from smo_app.services.core.permissions import require_staff
+from smo_app.services.messaging.telegram_html import html_problem
 
 from smo_app.models.customer import Customer
 from smo_app.models.outbox import Outbox, OutboxStatus
@@ -335,7 +335,7 @@ def list_waiting(session: Session, *, actor: Actor, limit: int = 200) -> list[Wa
 
 def retry_dead(session: Session, *, actor: Actor, outbox_id: int) -> None:
     """Staff puts a dead letter back in the queue (audited)."""
-    from smo_app.services import audit
+    from smo_app.services.core import audit
 
     require_staff(actor)
     row = session.get(Outbox, outbox_id)

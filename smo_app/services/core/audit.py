@@ -10,8 +10,8 @@ from sqlmodel import Session, func, select
 
 from smo_app.models.audit import AuditEntry
 from smo_app.models.base import utcnow
-from smo_app.services.actor import Actor
-from smo_app.services.permissions import Perm, require
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.permissions import Perm, require
 
 
 def record(

@@ -6,7 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from smo_app.models.staff import Role, Staff
-from smo_app.services.actor import Actor
+from smo_app.services.core.actor import Actor
 
 
 class StaffOut(BaseModel):

@@ -1,5 +1,5 @@
 """Server-side carts (ST4, ST11): one per customer, stock-checked on every change, priced by
-smo_app.services.pricing. Vacation mode blocks changes; preorder mode allows zero stock.
+smo_app.services.sales.pricing. Vacation mode blocks changes; preorder mode allows zero stock.
 
 ``Cart.updated_at`` is the last change (the bot's abandoned-cart reminder reads it) and every
 change clears ``abandoned_reminder_at``.
@@ -16,12 +16,12 @@ from smo_app.models.base import utcnow
 from smo_app.models.carts import Cart, CartItem
 from smo_app.models.catalog import Product, Variant
 from smo_app.models.customer import Customer, CustomerKind
-from smo_app.services.actor import Actor
-from smo_app.services.errors import DomainError, NotFound, ValidationFailed
-from smo_app.services.permissions import Perm, can, require
-from smo_app.services.pricing import PriceBreakdown, PriceLineIn, price
-from smo_app.services.shop_config import ShopConfig, get_config
-from smo_app.services.tx import atomic
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.core.permissions import Perm, can, require
+from smo_app.services.sales.pricing import PriceBreakdown, PriceLineIn, price
+from smo_app.services.core.shop_config import ShopConfig, get_config
+from smo_app.services.core.tx import atomic
 
 MAX_LINE_QTY = 999
 
@@ -148,7 +148,7 @@ def get_cart(session: Session, *, actor: Actor, customer_id: int, delivery_type:
             priced.append(line)
     promo_pct, promo_error = 0, None
     if cart is not None and cart.promo_code:
-        from smo_app.services import promotions
+        from smo_app.services.sales import promotions
 
         try:
             promo_pct = promotions.find_promo(session, code=cart.promo_code, customer_id=customer_id, now=now).pct
@@ -244,7 +244,7 @@ def clear_cart(session: Session, *, actor: Actor, customer_id: int, now: datetim
 def apply_promo(session: Session, *, actor: Actor, customer_id: int, code: str | None,
                 now: datetime | None = None) -> CartOut:
     """Attach a promo code to the cart (validated now and again at checkout); None/"" removes it."""
-    from smo_app.services import promotions
+    from smo_app.services.sales import promotions
 
     ensure_own(actor, customer_id)
     _guard(get_config(session))

@@ -1,6 +1,6 @@
 """Catalog management (CA1, CA2) and catalog reading for the storefront and the POS (ST2, ST3).
 
-Stock quantities are not edited here: they move only through smo_app.services.stock.
+Stock quantities are not edited here: they move only through smo_app.services.stock.ledger.
 """
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from sqlmodel import Session, select
 from smo_app.models.base import utcnow
 from smo_app.models.catalog import Category, Product, Variant
 from smo_app.money import parse_money
-from smo_app.services import audit
-from smo_app.services.actor import Actor
-from smo_app.services.errors import DomainError, NotFound, ValidationFailed
-from smo_app.services.permissions import Perm, can, require
-from smo_app.services.tx import atomic
+from smo_app.services.core import audit
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.core.permissions import Perm, can, require
+from smo_app.services.core.tx import atomic
 
 MAX_DEPTH = 2  # a two-level tree: category → subcategory
 

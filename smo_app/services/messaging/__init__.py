@@ -1,0 +1,1 @@
+"""Messages leaving the shop: the outbox, broadcasts, bot content, reminders, staff alerts, error reports."""

@@ -1,0 +1,1 @@
+"""Selling: carts, pricing, promo codes and certificates, orders and their state machine."""

@@ -1,0 +1,1 @@
+"""Staff accounts and identity: sign-in (password and PIN), sessions, lockout, roles."""
