@@ -32,7 +32,7 @@ from smo_app.models.carts import Cart, CartItem  # noqa: E402
 from smo_app.models.customer import Customer  # noqa: E402
 from smo_app.services.catalog import products as catalog  # noqa: E402
 from smo_app.services.sales import orders  # noqa: E402
-from smo_app.services.stock import ledger as stock  # noqa: E402
+from smo_app.services.stock import supplies  # noqa: E402
 from smo_app.services.core.actor import Actor  # noqa: E402
 
 BAR = 0.25
@@ -47,12 +47,12 @@ def setup(path: Path, n_customers: int) -> tuple[str, list[int], list[int]]:
     engine = make_engine(url)
     system = Actor.system("bench")
     with Session(engine, expire_on_commit=False) as s:
-        sid = stock.create_supplier(s, actor=system, name="Bench supplier").id
+        sid = supplies.create_supplier(s, actor=system, name="Bench supplier").id
         vids = []
         for i in range(PRODUCTS):
             p = catalog.create_product(s, actor=system, name=f"Масло {i}", variants=f"10 мл:{450 + i}:15")
             vids.append(p.variants[0].id)
-        stock.receive_supply(s, actor=system, supplier_id=sid,
+        supplies.receive_supply(s, actor=system, supplier_id=sid,
                              items=[{"variant_id": v, "qty": 1_000_000, "total_minor": 20_000_000} for v in vids])
         customers = [Customer(telegram_id=10_000_000 + i, full_name=f"Bench {i}") for i in range(n_customers)]
         s.add_all(customers)

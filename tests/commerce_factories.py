@@ -10,7 +10,7 @@ from smo_app.models.stock import Supplier
 from smo_app.services.sales import carts
 from smo_app.services.catalog import products as catalog
 from smo_app.services.sales import orders
-from smo_app.services.stock import ledger as stock
+from smo_app.services.stock import supplies
 from smo_app.services.core.actor import Actor
 
 SYSTEM = Actor.system("test")
@@ -21,7 +21,7 @@ def supplier_id(session: Session) -> int:
     found = session.exec(select(Supplier.id).where(Supplier.name == "Test supplier")).first()
     if found is not None:
         return found
-    return stock.create_supplier(session, actor=SYSTEM, name="Test supplier").id
+    return supplies.create_supplier(session, actor=SYSTEM, name="Test supplier").id
 
 
 def make_product(session: Session, *, name: str | None = None, price_minor: int = 100000, qty: int = 0,
@@ -30,7 +30,7 @@ def make_product(session: Session, *, name: str | None = None, price_minor: int 
     product = catalog.create_product(session, actor=SYSTEM, name=name or f"Product {next(_seq)}",
                                      base_price_minor=price_minor, variants=variants, **fields)
     if qty:
-        stock.receive_supply(session, actor=SYSTEM, supplier_id=supplier_id(session), items=[
+        supplies.receive_supply(session, actor=SYSTEM, supplier_id=supplier_id(session), items=[
             {"variant_id": v.id, "qty": qty, "total_minor": qty * unit_cost_minor} for v in product.variants])
     return catalog.get_product(session, actor=SYSTEM, product_id=product.id)
 

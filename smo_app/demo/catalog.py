@@ -16,7 +16,7 @@ from smo_app.services.sales import carts
 from smo_app.services.catalog import products as catalog
 from smo_app.services.sales import orders
 from smo_app.services.sales import promotions
-from smo_app.services.stock import ledger as stock
+from smo_app.services.stock import supplies
 from smo_app.services.core.actor import Actor
 
 SYSTEM = Actor.system("demo")
@@ -122,7 +122,7 @@ def _seed_catalog(session: Session) -> list[int]:
 
 
 def _seed_stock(session: Session, variant_ids: list[int]) -> None:
-    suppliers = [stock.create_supplier(session, actor=SYSTEM, name=name, contact=contact).id
+    suppliers = [supplies.create_supplier(session, actor=SYSTEM, name=name, contact=contact).id
                  for name, contact in SUPPLIERS]
     start = utcnow() - timedelta(days=45)
     # two supplies per supplier, so average costs move; a few items left at 0 and low stock
@@ -136,7 +136,7 @@ def _seed_stock(session: Session, variant_ids: list[int]) -> None:
                 price = session.get(Variant, vid).price_minor
                 unit_cost = price * (38 + (i + batch * 3) % 9) // 100
                 items.append({"variant_id": vid, "qty": qty, "total_minor": unit_cost * qty})
-            stock.receive_supply(session, actor=SYSTEM, supplier_id=sid, items=items,
+            supplies.receive_supply(session, actor=SYSTEM, supplier_id=sid, items=items,
                                  comment=f"Поставка {batch + 1}", now=start + timedelta(days=batch * 20 + n))
 
 

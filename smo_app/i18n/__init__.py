@@ -50,5 +50,8 @@ def error_text(error: Exception, lang: str | None = None) -> str:
     """Translated text for a DomainError (or a generic message for anything else)."""
     code = getattr(error, "code", None)
     if code:
-        return t(code, lang, **getattr(error, "params", {}))
+        params = dict(getattr(error, "params", {}))
+        if "reason_code" in params:  # a row-level error inside a batch: its own code, translated too
+            params["reason"] = t(params.pop("reason_code"), lang, **params.pop("reason_params", {}) or {})
+        return t(code, lang, **params)
     return t("common.unexpected_error", lang)

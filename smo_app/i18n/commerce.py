@@ -12,7 +12,7 @@ RU = {
     "catalog.discount_invalid": "Скидка — от 0 до 100 %.",
     # stock
     "stock.insufficient": "Недостаточно товара на складе: осталось {available}.",
-    "stock.batch_rejected": "Строка {line}: {reason_ru} Пакет не применён целиком.",
+    "stock.batch_rejected": "Строка {row}: {reason} Пакет не применён целиком.",
     "stock.batch_empty": "Введите хотя бы одну строку «ID количество».",
     "stock.line_format": "нужен формат «ID количество».",
     "stock.line_qty": "количество должно быть целым положительным числом.",
@@ -102,7 +102,7 @@ EN = {
     "catalog.unknown_field": "Unknown product field.",
     "catalog.discount_invalid": "A discount is 0 to 100 %.",
     "stock.insufficient": "Not enough in stock: {available} left.",
-    "stock.batch_rejected": "Line {line}: {reason_en} Nothing was applied.",
+    "stock.batch_rejected": "Line {row}: {reason} Nothing was applied.",
     "stock.batch_empty": "Enter at least one “ID quantity” line.",
     "stock.line_format": "use “ID quantity”.",
     "stock.line_qty": "the quantity must be a positive whole number.",

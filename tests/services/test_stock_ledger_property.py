@@ -8,7 +8,7 @@ from smo_app.models.catalog import Variant
 from smo_app.models.orders import Order
 from smo_app.models.stock import StockMove
 from smo_app.services.sales import orders
-from smo_app.services.stock import ledger as stock
+from smo_app.services.stock import adjustments, supplies
 from smo_app.services.core.errors import DomainError
 from tests.commerce_factories import SYSTEM, make_product, place, supplier_id, variant_id
 from tests.factories import make_customer
@@ -33,7 +33,7 @@ def test_ledger_explains_stock_after_any_sequence(sqlite_engine, steps):
         for kind, n, cost in steps:
             try:
                 if kind == "supply":
-                    stock.receive_supply(session, actor=SYSTEM, supplier_id=supplier_id(session),
+                    supplies.receive_supply(session, actor=SYSTEM, supplier_id=supplier_id(session),
                                          items=[{"variant_id": vid, "qty": n, "total_minor": cost}])
                 elif kind == "sell":
                     place(session, customer.id, {vid: n})
@@ -42,9 +42,9 @@ def test_ledger_explains_stock_after_any_sequence(sqlite_engine, steps):
                     if open_ids:
                         orders.cancel_order(session, actor=SYSTEM, order_id=open_ids[0], restock=n)
                 elif kind == "write_off":
-                    stock.write_off(session, actor=SYSTEM, lines=f"{vid} {n}")
+                    adjustments.write_off(session, actor=SYSTEM, lines=[{"variant_id": vid, "qty": n}])
                 else:
-                    stock.count_inventory(session, actor=SYSTEM, lines=f"{vid} {n}", apply=True)
+                    adjustments.count_inventory(session, actor=SYSTEM, lines=[{"variant_id": vid, "qty": n}], apply=True)
             except DomainError:
                 session.rollback()
         session.expire_all()

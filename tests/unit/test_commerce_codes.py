@@ -14,6 +14,7 @@ def test_every_raised_code_is_translated():
         text = path.read_text()
         codes |= set(re.findall(r'(?:DomainError|ValidationFailed)\(\s*"([a-z_]+\.[a-z_.]+)"', text))
         codes |= set(re.findall(r'"code": "([a-z_]+\.[a-z_.]+)"', text))
+        codes |= set(re.findall(r'\bcode="([a-z_]+\.[a-z_.]+)"', text))
     assert len(codes) > 30
     # then each one is in both catalogs
     tables = catalogs()
