@@ -1,8 +1,11 @@
 """Engine and session factory.
 
-SQLite gets WAL, a busy timeout, foreign keys and ``BEGIN IMMEDIATE`` for every transaction (a
-read-then-write transaction that starts deferred fails with "database is locked" under concurrent
-writers). PostgreSQL is used as the URL says.
+SQLite gets WAL, a busy timeout, foreign keys and ``BEGIN IMMEDIATE`` for every writing
+transaction (a read-then-write transaction that starts deferred fails with "database is locked"
+under concurrent writers). Read-only work — lists, pages loading, reports — opens
+``session_scope(readonly=True)``: on SQLite a deferred ``BEGIN`` (WAL readers never wait for
+each other or for the writer), on PostgreSQL a ``READ ONLY`` transaction. PostgreSQL is
+otherwise used as the URL says.
 """
 from __future__ import annotations
 
@@ -16,8 +19,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READONLY = "smo_readonly"  # execution option: this connection's transactions only read
 
 _engines: dict[str, Engine] = {}
+_readonly_engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
@@ -53,7 +58,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - exercised by every sqlite test
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READONLY) else "BEGIN IMMEDIATE")
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -70,25 +75,47 @@ def get_engine(url: str | None = None) -> Engine:
         return engine
 
 
+def readonly_engine(engine: Engine) -> Engine:
+    """``engine`` for read-only transactions: the same pool and connection rules; SQLite begins
+    deferred, PostgreSQL ``SET TRANSACTION READ ONLY`` (a write there fails loudly)."""
+    options: dict = {READONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return engine.execution_options(**options)
+
+
+def get_readonly_engine(url: str | None = None) -> Engine:
+    engine = get_engine(url)
+    key = engine.url.render_as_string(hide_password=False)
+    with _lock:
+        ro = _readonly_engines.get(key)
+        if ro is None:
+            ro = _readonly_engines[key] = readonly_engine(engine)
+        return ro
+
+
 def dispose_engines() -> None:
     with _lock:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _readonly_engines.clear()
 
 
-def new_session(url: str | None = None) -> Session:
+def new_session(url: str | None = None, *, readonly: bool = False) -> Session:
     """A new session; services commit inside it, callers close it."""
-    return Session(get_engine(url), expire_on_commit=False)
+    return Session(get_readonly_engine(url) if readonly else get_engine(url), expire_on_commit=False)
 
 
 @contextmanager
-def session_scope(url: str | None = None) -> Iterator[Session]:
+def session_scope(url: str | None = None, *, readonly: bool = False) -> Iterator[Session]:
     """``with session_scope() as session:`` for callers (pages, handlers, jobs).
 
     Services commit; anything left uncommitted when the block ends is rolled back.
+    ``readonly=True`` for work that only reads (see the module docstring): never call a service
+    that writes inside it.
     """
-    session = new_session(url)
+    session = new_session(url, readonly=readonly)
     try:
         yield session
     finally:

@@ -49,3 +49,70 @@ def test_concurrent_read_then_write_transactions_do_not_fail(sqlite_engine):
     assert errors == []
     with Session(sqlite_engine) as s:
         assert s.exec(select(ShopSetting).where(ShopSetting.key == "counter")).one().value == 80
+
+
+def test_two_readers_do_not_wait_for_each_other(sqlite_engine):
+    # given two read-only sessions on separate connections
+    from smo_app.db import readonly_engine
+
+    ro = readonly_engine(sqlite_engine)
+    barrier = threading.Barrier(2, timeout=5)
+    errors: list[Exception] = []
+
+    def reader():
+        try:
+            with Session(ro) as s:
+                s.exec(select(ShopSetting)).all()  # the transaction is open …
+                barrier.wait()  # … while the other reader opens its own
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    # when both read at once
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # then both were inside a transaction at the same time (an immediate BEGIN would make the
+    # second wait for the first, which waits at the barrier: a broken barrier)
+    assert errors == []
+
+
+def test_a_writer_is_never_locked_out_by_open_readers(sqlite_engine):
+    # given a reader holding a read-only transaction open
+    from smo_app.db import readonly_engine
+
+    ro = readonly_engine(sqlite_engine)
+    with Session(sqlite_engine) as s:
+        s.add(ShopSetting(key="n", value=0))
+        s.commit()
+    reader = Session(ro)
+    assert reader.get(ShopSetting, "n").value == 0
+    try:
+        # when writers (immediate transactions) commit meanwhile, from several threads
+        errors: list[Exception] = []
+
+        def writer():
+            try:
+                for _ in range(5):
+                    with Session(sqlite_engine) as s:
+                        row = s.get(ShopSetting, "n")
+                        row.value += 1
+                        s.add(row)
+                        s.commit()
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=writer) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=20)
+        # then no writer got "database is locked", and the reader still sees its own snapshot
+        assert errors == []
+        reader.expire_all()
+        assert reader.get(ShopSetting, "n").value == 0
+    finally:
+        reader.close()
+    with Session(ro) as s:
+        assert s.get(ShopSetting, "n").value == 15
