@@ -14,28 +14,22 @@ POS = "/pos"
 
 @dataclass(frozen=True)
 class Area:
-    """A backoffice area: its route, i18n key, the permission that opens it and
-    the PRODUCT.md features a later issue builds there ("" when it works now)."""
+    """A backoffice area: its route, i18n key (``ui.nav.<key>``) and the permission that opens it.
+
+    Only areas that work are listed: an area a later change builds joins the navigation with its
+    page, never as a placeholder."""
 
     key: str
     route: str
     perm: str
-    features: str
 
+
+BROADCASTS = "/admin/broadcasts"
 
 # Order = sidebar order. Permissions are Perm values (smo_app.services.core.permissions).
 AREAS: tuple[Area, ...] = (
-    Area("orders", "/admin/orders", "orders.view", "OR1–OR9"),
-    Area("catalog", "/admin/catalog", "catalog.edit", "CA1–CA3"),
-    Area("warehouse", "/admin/warehouse", "stock.manage", "WH1–WH8"),
-    Area("customers", "/admin/customers", "customers.view", "CR1–CR4"),
-    Area("promotions", "/admin/promotions", "promotions.manage", "CR5–CR8"),
-    Area("broadcasts", "/admin/broadcasts", "broadcasts.manage", "CO4–CO5"),
-    Area("support", "/admin/support", "support.manage", "SU1–SU3"),
-    Area("bookings", "/admin/bookings", "bookings.manage", "BK1–BK4"),
-    Area("analytics", "/admin/analytics", "analytics.view", "AN1–AN5"),
-    Area("settings", "/admin/settings", "settings.manage", "SE1"),
-    Area("audit", AUDIT, "audit.view", ""),
-    Area("staff", STAFF, "staff.manage", ""),
+    Area("broadcasts", BROADCASTS, "broadcasts.manage"),
+    Area("audit", AUDIT, "audit.view"),
+    Area("staff", STAFF, "staff.manage"),
 )
 AREAS_BY_KEY = {a.key: a for a in AREAS}

@@ -30,17 +30,13 @@ def _nav_link(route: str, key: str, icon: str, current: str) -> rx.Component:
     )
 
 
-_ICONS = {
-    "orders": "shopping-bag", "catalog": "book-open", "warehouse": "warehouse", "customers": "users",
-    "promotions": "percent", "broadcasts": "megaphone", "support": "life-buoy", "bookings": "calendar",
-    "analytics": "chart-column", "settings": "settings", "audit": "scroll-text", "staff": "id-card",
-}
+AREA_ICONS = {"broadcasts": "megaphone", "audit": "scroll-text", "staff": "id-card"}
 
 
 def sidebar(current: str) -> rx.Component:
     links = [_nav_link(routes.ADMIN, "dashboard", "layout-dashboard", current)]
     for area in routes.AREAS:
-        links.append(rx.cond(SessionState.allowed.contains(area.route), _nav_link(area.route, area.key, _ICONS[area.key], current)))
+        links.append(rx.cond(SessionState.allowed.contains(area.route), _nav_link(area.route, area.key, AREA_ICONS[area.key], current)))
     return rx.vstack(*links, spacing="1", width=styles.SIDEBAR_WIDTH, min_width=styles.SIDEBAR_WIDTH,
                      padding="1rem 0.75rem", border_right="1px solid var(--gray-a5)", min_height="calc(100vh - 3.5rem)",
                      id="sidebar")
@@ -104,17 +100,3 @@ def admin_page(route: str, *, perm: str, title_key: str, on_load: Any = None) ->
         return page(route, title="smo", on_load=events)(render)
 
     return decorator
-
-
-def area_page(key: str) -> Callable[[], rx.Component]:
-    """A backoffice area a later issue fills: guarded by its permission, honest about its state."""
-    from smo_app.components.common import building_panel
-    from smo_app.state.session import SessionState
-
-    area = routes.AREAS_BY_KEY[key]
-
-    def view() -> rx.Component:
-        return building_panel("ui.area.building_title", SessionState.tr["ui.area.building_text"].replace("{features}", area.features))
-
-    view.__name__ = f"area_{key}"
-    return admin_page(area.route, perm=area.perm, title_key=f"ui.nav.{key}")(view)

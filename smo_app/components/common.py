@@ -1,4 +1,4 @@
-"""Text lookup, the language switch, the forbidden view and the "being built" panel."""
+"""Text lookup, the language switch, the forbidden view, the guard wrapper."""
 from __future__ import annotations
 
 import reflex as rx
@@ -19,17 +19,6 @@ def lang_switch() -> rx.Component:
         on_change=SessionState.set_language,
         size="1",
         aria_label="language",
-    )
-
-
-def building_panel(title_key: str, text: str | rx.Var) -> rx.Component:
-    """An honest placeholder for an area a later issue fills: no fake data."""
-    return rx.callout.root(
-        rx.callout.icon(rx.icon("construction")),
-        rx.callout.text(rx.text(T(title_key), weight="bold"), rx.text(text)),
-        color_scheme="amber",
-        size="2",
-        id="building",
     )
 
 

@@ -8,9 +8,7 @@ from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.db import session_scope
 from smo_app.services.core import audit as audit_service
-from smo_app.services.core.errors import DomainError
 from smo_app.settings import get_settings
 from smo_app.state.session import SessionState
 
@@ -41,6 +39,12 @@ def _parse_date(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+def _audit_page(session, *, actor, page: int, **filters):
+    """One page of entries and the actions to filter by, in one read-only transaction."""
+    result = audit_service.list_entries(session, actor=actor, page=page, page_size=PAGE_SIZE, **filters)
+    return result, audit_service.distinct_actions(session, actor=actor)
+
+
 class AuditState(SessionState):
     lines: list[AuditLine] = []
     actions: list[str] = []
@@ -54,54 +58,48 @@ class AuditState(SessionState):
     message: str = ""
 
     @rx.event
-    def load(self):
+    async def load(self):
         self.page = 1
-        self._query()
+        await self._query()
 
     @rx.event
     def set_f_action(self, value: str):
         self.f_action = value
 
     @rx.event
-    def apply(self, form: dict):
+    async def apply(self, form: dict):
         self.f_actor = str(form.get("actor", "")).strip()
         self.f_from = str(form.get("date_from", "")).strip()
         self.f_to = str(form.get("date_to", "")).strip()
         self.page = 1
-        self._query()
+        await self._query()
 
     @rx.event
-    def reset_filters(self):
+    async def reset_filters(self):
         self.f_actor, self.f_action, self.f_from, self.f_to, self.page = "", ALL, "", "", 1
-        self._query()
+        await self._query()
         return [rx.set_value("audit-actor", ""), rx.set_value("audit-from", ""), rx.set_value("audit-to", "")]
 
     @rx.event
-    def go(self, delta: int):
+    async def go(self, delta: int):
         self.page = max(1, min(self.pages, self.page + int(delta)))
-        self._query()
+        await self._query()
 
-    def _query(self) -> None:
-        actor = self.backoffice_actor()
-        if actor is None:
-            self.lines = []
-            return
+    async def _query(self) -> None:
         try:
             date_from, date_to = _parse_date(self.f_from), _parse_date(self.f_to)
         except ValueError:
             self.message = self.text("ui.audit.bad_date")
             return
-        tz = get_settings().tz
-        try:
-            with session_scope() as s:
-                result = audit_service.list_entries(
-                    s, actor=actor, actor_name=self.f_actor or None, action=None if self.f_action == ALL else self.f_action,
-                    date_from=date_from, date_to=date_to, tz=tz, page=self.page, page_size=PAGE_SIZE,
-                )
-                self.actions = [ALL, *audit_service.distinct_actions(s, actor=actor)]
-        except DomainError as exc:
-            self.lines, self.message = [], self.error(exc)
+        out = await self.call(
+            _audit_page, readonly=True, actor_name=self.f_actor or None, action=None if self.f_action == ALL else self.f_action,
+            date_from=date_from, date_to=date_to, tz=get_settings().tz, page=self.page,
+        )
+        if not out.ok:
+            self.lines, self.message = [], out.error
             return
+        result, actions = out.value
+        self.actions = [ALL, *actions]
         self.message = ""
         self.total = result.total
         self.pages = max(1, math.ceil(result.total / PAGE_SIZE))

@@ -4,10 +4,8 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app import routes
-from smo_app.db import session_scope
 from smo_app.models.staff import Channel
 from smo_app.services.staff import auth
-from smo_app.services.core.errors import DomainError
 from smo_app.state.session import SessionState
 
 
@@ -16,19 +14,17 @@ class LoginState(SessionState):
     busy: bool = False
 
     @rx.event
-    def open(self):
+    async def open(self):
         self.message = ""
-        if self.staff_for(Channel.backoffice) is not None:
+        if await self.staff(Channel.backoffice) is not None:
             return rx.redirect(routes.ADMIN)
 
     @rx.event
-    def submit(self, form: dict):
-        try:
-            with session_scope() as s:
-                signed = auth.sign_in_password(s, username=str(form.get("username", "")), password=str(form.get("password", "")))
-        except DomainError as exc:
-            self.message = self.error(exc)
+    async def submit(self, form: dict):
+        out = await self.call(auth.sign_in_password, channel=None, username=str(form.get("username", "")),
+                              password=str(form.get("password", "")))
+        self.message = out.error
+        if not out.ok:
             return
-        self.message = ""
-        self.bo_token = signed.token
+        self.bo_token = out.value.token
         return rx.redirect(routes.ADMIN)

@@ -6,11 +6,9 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app import routes
-from smo_app.db import session_scope
 from smo_app.models.staff import Channel
 from smo_app.services.staff import auth
 from smo_app.services.staff import accounts as staff_service
-from smo_app.services.core.errors import DomainError
 from smo_app.state.session import SessionState
 
 MAX_PIN = 6
@@ -37,15 +35,16 @@ class PosLoginState(SessionState):
     _pin: str = ""
 
     @rx.event
-    def open(self):
+    async def open(self):
         self._pin, self.pin_len, self.message, self.chosen, self.chosen_name = "", 0, "", "", ""
-        if self.staff_for(Channel.pos) is not None:  # already signed in on this tablet
+        if await self.staff(Channel.pos) is not None:  # already signed in on this tablet
             return rx.redirect(routes.POS)
-        with session_scope() as s:
-            self.sellers = [
-                SellerTile(username=x.username, full_name=x.full_name, initials=_initials(x.full_name), role=x.role.value)
-                for x in staff_service.list_pos_sellers(s)
-            ]
+        out = await self.call(staff_service.list_pos_sellers, channel=None, readonly=True)
+        self.message = out.error
+        self.sellers = [
+            SellerTile(username=x.username, full_name=x.full_name, initials=_initials(x.full_name), role=x.role.value)
+            for x in out.value or []
+        ]
 
     @rx.event
     def choose(self, username: str, full_name: str):
@@ -72,14 +71,11 @@ class PosLoginState(SessionState):
         self._pin, self.pin_len = "", 0
 
     @rx.event
-    def submit(self):
+    async def submit(self):
         pin, self._pin, self.pin_len = self._pin, "", 0
-        try:
-            with session_scope() as s:
-                signed = auth.sign_in_pin(s, username=self.chosen, pin=pin)
-        except DomainError as exc:
-            self.message = self.error(exc)
+        out = await self.call(auth.sign_in_pin, channel=None, username=self.chosen, pin=pin)
+        self.message = out.error
+        if not out.ok:
             return
-        self.message = ""
-        self.pos_token = signed.token
+        self.pos_token = out.value.token
         return rx.redirect(routes.POS)

@@ -1,13 +1,24 @@
-"""Language, staff session tokens and the route guard shared by every page.
+"""Language, staff session tokens, the route guard, and the one way a screen calls a service.
 
 The browser holds only opaque session tokens (cookies). Who is signed in, with which role, is
 resolved from the token on the server for every guarded event — client vars such as
 ``staff_role`` are for display and are never used to decide anything.
+
+Screens call services through :meth:`SessionState.call` (an ``async`` event handler awaits it):
+it resolves the actor of the channel (backoffice or POS), opens one database session in a worker
+thread (never on the event loop; read-only work gets a deferred transaction), calls the service,
+and turns a DomainError into the translated message; anything else is logged, reported to the
+owner once an hour, and shown as a generic message without a traceback.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Generic, TypeVar
 
 import reflex as rx
 
@@ -17,10 +28,12 @@ from smo_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogs, error_text, norm
 from smo_app.models.staff import Channel
 from smo_app.services.staff import auth
 from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, PermissionDenied
 from smo_app.services.core.permissions import Perm, can
 from smo_app.services.staff.dto import StaffOut
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 TOKEN_COOKIE_MAX_AGE = 30 * 24 * 3600  # the server-side session expiry is what counts
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -36,6 +49,61 @@ def _effective_language(chosen: str) -> str:
         return get_settings().language
     except Exception:  # noqa: BLE001 - invalid settings are reported elsewhere; the UI stays usable
         return DEFAULT_LANGUAGE
+
+
+def _resolve_staff(token: str, channel: Channel) -> StaffOut | None:
+    """The staff member behind ``token`` on ``channel``. A writing transaction: resolving a
+    session now and then records that it was seen (blocking; call it in a worker thread)."""
+    if not token:
+        return None
+    with session_scope() as s:
+        return auth.resolve_channel_session(s, token=token, channel=channel)
+
+
+def _report_unexpected(exc: BaseException) -> None:
+    """Log ``exc`` with its traceback and queue one report to the owner per place per hour."""
+    log.error("unexpected error in a UI event", exc_info=exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
+    try:
+        from smo_app.services.messaging import error_reports
+
+        with session_scope() as s:
+            error_reports.report_error(s, key=f"web|{type(exc).__name__}|{where}", summary=f"{type(exc).__name__}: {exc}",
+                                       text=t("web.error_report", "ru", error=f"{type(exc).__name__}: {exc}"[:1000], where=where))
+    except Exception:  # noqa: BLE001 - reporting must never raise
+        log.exception("could not record the error report")
+
+
+@dataclass
+class Outcome(Generic[R]):
+    """What :meth:`SessionState.call` returns: the service's result, or the translated message."""
+
+    value: R | None = None
+    error: str = ""
+    code: str = ""  # the DomainError code ("" on success or for an unexpected error)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    def toast(self, success: str | None = None):
+        """The toast for this outcome: the error, else ``success`` (or nothing)."""
+        if self.error:
+            return rx.toast.error(self.error)
+        return rx.toast.success(success) if success else None
+
+
+def _run_service(fn: Callable[..., R], kwargs: dict[str, Any], *, token: str | None, channel: Channel | None,
+                 readonly: bool) -> R:
+    """In a worker thread: the actor resolved, then the service called with one session of its own."""
+    if channel is not None:
+        staff = _resolve_staff(token or "", channel)
+        if staff is None:
+            raise PermissionDenied(f"{channel.value} session")
+        kwargs = {"actor": staff.actor(), **kwargs}
+    with session_scope(readonly=readonly) as s:
+        return fn(s, **kwargs)
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -94,14 +162,40 @@ class SessionState(rx.State):
             log.exception("unexpected error in a UI event", exc_info=exc)
         return error_text(exc, _effective_language(self.lang))
 
+    def _token(self, channel: Channel) -> str:
+        return self.bo_token if channel == Channel.backoffice else self.pos_token
+
+    async def call(self, fn: Callable[..., R], /, *, channel: Channel | None = Channel.backoffice,
+                   readonly: bool = False, **kwargs: Any) -> Outcome[R]:
+        """Call a service as the signed-in staff member of ``channel``, off the event loop.
+
+        ``fn(session, actor=<actor>, **kwargs)`` runs in a worker thread with one session of its
+        own (``readonly=True``: a read-only transaction, for lists and page loads); with
+        ``channel=None`` there is no actor (sign-in, public pages) and ``fn(session, **kwargs)``
+        runs. Not signed in on the channel → ``common.forbidden``. A DomainError becomes its
+        translated text in :attr:`Outcome.error`; any other exception is logged and reported
+        (:func:`_report_unexpected`) and the user sees ``common.unexpected_error``.
+        """
+        token = self._token(channel) if channel is not None else None
+        try:
+            value = await asyncio.to_thread(_run_service, fn, kwargs, token=token, channel=channel, readonly=readonly)
+        except DomainError as exc:
+            return Outcome(error=self.error(exc), code=exc.code)
+        except Exception as exc:  # noqa: BLE001 - the user gets a message, the owner a report
+            await asyncio.to_thread(_report_unexpected, exc)
+            return Outcome(error=self.text("common.unexpected_error"))
+        return Outcome(value=value)
+
+    async def staff(self, channel: Channel) -> StaffOut | None:
+        """The staff member signed in on ``channel`` (resolved on the server, off the event loop)."""
+        return await asyncio.to_thread(_resolve_staff, self._token(channel), channel)
+
     def staff_for(self, channel: Channel) -> StaffOut | None:
-        token = self.bo_token if channel == Channel.backoffice else self.pos_token
-        if not token:
-            return None
-        with session_scope() as s:
-            return auth.resolve_channel_session(s, token=token, channel=channel)
+        """Synchronous form of :meth:`staff` (blocks the loop: prefer ``await self.staff(...)``)."""
+        return _resolve_staff(self._token(channel), channel)
 
     def backoffice_actor(self) -> Actor | None:
+        """Synchronous; prefer :meth:`call`, which resolves the actor off the event loop."""
         staff = self.staff_for(Channel.backoffice)
         return staff.actor() if staff else None
 
@@ -117,11 +211,11 @@ class SessionState(rx.State):
 
     # -- guards (on_load) --------------------------------------------------------------------
     @rx.event
-    def guard_backoffice(self, route: str, perm: str):
+    async def guard_backoffice(self, route: str, perm: str):
         """Backoffice pages: not signed in → sign-in page; signed in below the page → forbidden."""
-        staff = self.staff_for(Channel.backoffice)
+        staff = await self.staff(Channel.backoffice)
         if staff is None:
-            pos_staff = self.staff_for(Channel.pos)
+            pos_staff = await self.staff(Channel.pos)
             if pos_staff is None:
                 self.granted = self.denied = ""
                 return rx.redirect(routes.ADMIN_LOGIN)
@@ -139,8 +233,8 @@ class SessionState(rx.State):
         self.granted = route
 
     @rx.event
-    def guard_pos(self):
-        staff = self.staff_for(Channel.pos)
+    async def guard_pos(self):
+        staff = await self.staff(Channel.pos)
         if staff is None:
             self.granted = self.denied = ""
             return rx.redirect(routes.POS_LOGIN)
@@ -153,17 +247,15 @@ class SessionState(rx.State):
 
     # -- sign-out ----------------------------------------------------------------------------
     @rx.event
-    def sign_out_backoffice(self):
-        with session_scope() as s:
-            auth.sign_out(s, token=self.bo_token)
+    async def sign_out_backoffice(self):
+        await self.call(auth.sign_out, channel=None, token=self.bo_token)
         self.bo_token = ""
         self._forget()
         return [rx.redirect(routes.ADMIN_LOGIN), rx.toast.info(self.text("ui.signed_out"))]
 
     @rx.event
-    def sign_out_pos(self):
-        with session_scope() as s:
-            auth.sign_out(s, token=self.pos_token)
+    async def sign_out_pos(self):
+        await self.call(auth.sign_out, channel=None, token=self.pos_token)
         self.pos_token = ""
         self._forget()
         return [rx.redirect(routes.POS_LOGIN), rx.toast.info(self.text("ui.signed_out"))]

@@ -1,12 +1,11 @@
-"""The storefront shell: which bottom tab is open, and the Telegram Mini App glue."""
+"""The storefront shell: the shop's name, the way to the shop's bot, and the Telegram Mini App glue."""
 import reflex as rx
 
-from smo_app.db import session_scope
 from smo_app.i18n import LANGUAGES
 from smo_app.services.core.shop_config import get_config
+from smo_app.settings import get_settings
 from smo_app.state.session import SessionState
 
-TABS = ("catalog", "cart", "orders", "profile")
 TELEGRAM_LANGUAGE = (
     "((window.Telegram && window.Telegram.WebApp && window.Telegram.WebApp.initDataUnsafe"
     " && window.Telegram.WebApp.initDataUnsafe.user) || {}).language_code || ''"
@@ -37,17 +36,18 @@ TELEGRAM_INIT = """
 """
 
 
-
 class StoreState(SessionState):
-    tab: str = "catalog"
-    shop_name: str = ""  # from the owner's settings (SE1); the UI text is the fallback
+    shop_name: str = ""  # from the owner's settings; the UI text is the fallback
+    bot_url: str = ""  # the shop's bot, where customers ask and order
 
     @rx.event
-    def open(self):
+    async def open(self):
         """After hydration: pick up Telegram's theme (inline scripts may run before React takes
         over) and, if this browser has not chosen a language yet, the Telegram user's language."""
-        with session_scope() as s:
-            self.shop_name = get_config(s).shop_name
+        out = await self.call(get_config, channel=None, readonly=True)
+        if out.ok:
+            self.shop_name = out.value.shop_name
+        self.bot_url = f"https://t.me/{get_settings().bot_username}"
         events = [rx.call_script(TELEGRAM_INIT)]
         if not self.lang:
             events.append(rx.call_script(TELEGRAM_LANGUAGE, callback=StoreState.adopt_telegram_language))
@@ -58,7 +58,3 @@ class StoreState(SessionState):
         code = (code or "").lower()[:2]
         if not self.lang and code in LANGUAGES:
             self.lang = code
-
-    @rx.event
-    def open_tab(self, tab: str):
-        self.tab = tab if tab in TABS else "catalog"

@@ -8,35 +8,13 @@ import pytest
 from sqlmodel import Session, select
 
 from smo_app import routes
-from smo_app.db import dispose_engines
 from smo_app.models.audit import AuditEntry
 from smo_app.models.staff import Role, Staff
 from smo_app.services.staff import auth
-from smo_app.settings import reset_settings_cache
 from tests.factories import PASSWORD, PIN, make_staff
+from tests.ui.support import _call, _state
 
 rx = pytest.importorskip("reflex")
-
-
-@pytest.fixture
-def db(sqlite_engine, monkeypatch):
-    monkeypatch.setenv("SMO_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
-    reset_settings_cache()
-    with Session(sqlite_engine, expire_on_commit=False) as s:
-        yield s
-    reset_settings_cache()
-    dispose_engines()
-
-
-def _state(cls):
-    import smo_app.smo_app  # noqa: F401  (registers every state)
-
-    root = rx.State(_reflex_internal_init=True)
-    return root.get_substate(cls.get_full_name().split(".")[1:])
-
-
-def _call(state, name: str, *args):
-    return type(state).event_handlers[name].fn(state, *args)
 
 
 def _is_redirect_to(spec, path: str) -> bool:
@@ -166,6 +144,7 @@ def test_the_storefront_shows_the_shop_name_from_the_owners_settings(db):
     s = _state(StoreState)
     _call(s, "open")
     assert s.shop_name == "Лавка ароматов"
+    assert s.bot_url == "https://t.me/smo_demo_bot"  # where the front page sends a customer
 
 
 def test_broadcast_days_must_be_a_number_and_preview_needs_a_linked_telegram(db):

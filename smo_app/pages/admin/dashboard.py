@@ -3,16 +3,16 @@ import reflex as rx
 
 from smo_app import routes
 from smo_app.components import styles
-from smo_app.components.backoffice import admin_page
+from smo_app.components.backoffice import AREA_ICONS, admin_page
 from smo_app.components.common import T
 from smo_app.state.session import SessionState
 
 
 def _tile(area: routes.Area) -> rx.Component:
-    status = rx.badge(T("ui.dashboard.building"), color_scheme="amber") if area.features else rx.badge(T("ui.dashboard.ready"), color_scheme="green")
     return rx.cond(
         SessionState.allowed.contains(area.route),
-        rx.link(rx.card(rx.hstack(rx.text(T(f"ui.nav.{area.key}"), weight="medium"), rx.spacer(), status, align="center")), href=area.route, underline="none"),
+        rx.link(rx.card(rx.hstack(rx.icon(AREA_ICONS[area.key], size=18), rx.text(T(f"ui.nav.{area.key}"), weight="medium"),
+                                  align="center")), href=area.route, underline="none"),
     )
 
 

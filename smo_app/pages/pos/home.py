@@ -1,8 +1,8 @@
-"""/pos — the POS shell: seller, shift state, sign-out; sales arrive with the POS issue."""
+"""/pos — the POS shell: seller, shift state, sign-out."""
 import reflex as rx
 
 from smo_app import routes
-from smo_app.components.common import T, building_panel, guarded
+from smo_app.components.common import T, guarded
 from smo_app.components.pos import pos_frame
 from smo_app.components.registry import page
 from smo_app.state.session import SessionState
@@ -24,7 +24,12 @@ def pos_home() -> rx.Component:
     return guarded(
         routes.POS,
         pos_frame(
-            rx.center(rx.box(building_panel("ui.pos.sales_building_title", T("ui.pos.sales_building_text")), max_width="40rem"), height="60%"),
+            rx.center(
+                rx.vstack(rx.icon("lock", size=40, color="var(--gray-9)"), rx.heading(T("ui.pos.shift_closed"), size="6", as_="h2"),
+                          rx.text(T("ui.pos.signed_in_text"), color_scheme="gray", size="4", id="pos-status"),
+                          align="center", spacing="3", max_width="40rem", text_align="center"),
+                height="60%",
+            ),
             right=_who(),
         ),
     )

@@ -1,4 +1,0 @@
-"""/admin/analytics — guarded by its permission; says honestly that a later issue builds it."""
-from smo_app.components.backoffice import area_page
-
-page = area_page("analytics")
