@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Start the demo shop: migrate, seed, then the bot sidecar and the web app (prod mode, port 3000).
+# Ctrl-C stops both: the web app (in the foreground, with its workers) gets it from the terminal;
+# then the trap below stops the sidecar and waits for it (a script's background job ignores Ctrl-C).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SMO_DEMO="${SMO_DEMO:-1}"
-PY=.venv/bin/python
+PY="${SMO_RUN_PYTHON:-.venv/bin/python}"
+REFLEX="${SMO_RUN_REFLEX:-.venv/bin/reflex}"
 mkdir -p var
 
 $PY -m smo_app.cli migrate
@@ -11,7 +14,16 @@ $PY -m smo_app.cli seed-demo || true
 
 $PY -m bot_sidecar >var/bot_sidecar.log 2>&1 &
 SIDECAR=$!
-trap 'kill $SIDECAR 2>/dev/null || true' EXIT INT TERM
+
+stop() {
+  trap - EXIT INT TERM
+  kill "$SIDECAR" 2>/dev/null || true
+  wait 2>/dev/null || true
+  echo "smo stopped (web app and bot sidecar)."
+}
+trap stop EXIT
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
 
 PORT="${SMO_PORT:-3000}"
 cat <<TXT
@@ -22,6 +34,7 @@ cat <<TXT
     storefront  http://localhost:${PORT}/
     API health  http://localhost:${PORT}/api/health
   bot sidecar log: var/bot_sidecar.log
+  stop both with Ctrl-C
 
 TXT
-.venv/bin/reflex run --env prod --frontend-port "$PORT" --backend-port "$PORT" --loglevel warning
+"$REFLEX" run --env prod --frontend-port "$PORT" --backend-port "$PORT" --loglevel warning
