@@ -7,27 +7,28 @@ from smo_app.components.common import T
 from smo_app.state.audit import ALL, AuditLine, AuditState
 
 
-def _field(label_key: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(T(label_key), size="2", weight="medium"), control, spacing="1")
+def _field(label_key: str, control: rx.Component, html_for: str) -> rx.Component:
+    return rx.vstack(rx.text(T(label_key), as_="label", html_for=html_for, size="2", weight="medium"), control, spacing="1")
 
 
 def audit_filters() -> rx.Component:
     return rx.form(
         rx.flex(
-            _field("ui.audit.actor", rx.input(name="actor", id="audit-actor", width="12rem")),
+            _field("ui.audit.actor", rx.input(name="actor", id="audit-actor", width="12rem"), "audit-actor"),
             _field(
                 "ui.audit.action",
                 rx.select.root(
-                    rx.select.trigger(min_width="14rem", id="audit-action"),
+                    rx.select.trigger(min_width="14rem", id="audit-action", aria_label=T("ui.audit.action")),
                     rx.select.content(
                         rx.foreach(AuditState.actions, lambda a: rx.select.item(rx.cond(a == ALL, T("ui.audit.all_actions"), a), value=a))
                     ),
                     value=AuditState.f_action,
                     on_change=AuditState.set_f_action,
                 ),
+                "audit-action",
             ),
-            _field("ui.audit.date_from", rx.input(name="date_from", type="date", id="audit-from")),
-            _field("ui.audit.date_to", rx.input(name="date_to", type="date", id="audit-to")),
+            _field("ui.audit.date_from", rx.input(name="date_from", type="date", id="audit-from"), "audit-from"),
+            _field("ui.audit.date_to", rx.input(name="date_to", type="date", id="audit-to"), "audit-to"),
             rx.button(T("ui.audit.apply"), type="submit", id="audit-apply"),
             rx.button(T("ui.audit.reset"), type="button", variant="soft", color_scheme="gray", on_click=AuditState.reset_filters),
             spacing="3",

@@ -39,7 +39,7 @@ def sidebar(current: str) -> rx.Component:
         links.append(rx.cond(SessionState.allowed.contains(area.route), _nav_link(area.route, area.key, AREA_ICONS[area.key], current)))
     return rx.vstack(*links, spacing="1", width=styles.SIDEBAR_WIDTH, min_width=styles.SIDEBAR_WIDTH,
                      padding="1rem 0.75rem", border_right="1px solid var(--gray-a5)", min_height="calc(100vh - 3.5rem)",
-                     id="sidebar")
+                     id="sidebar", role="navigation", aria_label=T("ui.backoffice"))
 
 
 def header() -> rx.Component:

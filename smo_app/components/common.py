@@ -18,7 +18,7 @@ def lang_switch() -> rx.Component:
         value=SessionState.ui_lang,
         on_change=SessionState.set_language,
         size="1",
-        aria_label="language",
+        aria_label=T("ui.language"),
     )
 
 

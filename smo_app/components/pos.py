@@ -59,10 +59,10 @@ def pin_pad() -> rx.Component:
     rows = [rx.hstack(*[_key(d, PosLoginState.press(d), id=f"pin-{d}") for d in row], spacing="3") for row in digits]
     rows.append(
         rx.hstack(
-            _key(rx.icon("delete", size=28), PosLoginState.backspace, color_scheme="gray", id="pin-back", aria_label="backspace"),
+            _key(rx.icon("delete", size=28), PosLoginState.backspace, color_scheme="gray", id="pin-back", aria_label=T("ui.pos.backspace")),
             _key("0", PosLoginState.press("0"), id="pin-0"),
             _key(rx.icon("log-in", size=28), PosLoginState.submit, color_scheme=styles.ACCENT, variant="solid", id="pin-enter",
-                 aria_label="enter", disabled=PosLoginState.pin_len < 4),
+                 aria_label=T("ui.pos.enter"), disabled=PosLoginState.pin_len < 4),
             spacing="3",
         )
     )
@@ -71,5 +71,6 @@ def pin_pad() -> rx.Component:
                  background=rx.cond(PosLoginState.pin_len > i, f"var(--{styles.ACCENT}-9)", "var(--gray-a5)")) for i in range(6)],
         spacing="3",
         id="pin-dots",
+        aria_hidden="true",
     )
     return rx.vstack(dots, *rows, align="center", spacing="3")

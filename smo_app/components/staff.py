@@ -8,13 +8,14 @@ from smo_app.components.common import T
 from smo_app.state.staff import StaffRow, StaffState
 
 
-def _field(label_key: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(T(label_key), size="2", weight="medium"), control, spacing="1")
+def _field(label_key: str, control: rx.Component, html_for: str) -> rx.Component:
+    """A field with a real <label> for its control (screen readers, and tests that find it by it)."""
+    return rx.vstack(rx.text(T(label_key), as_="label", html_for=html_for, size="2", weight="medium"), control, spacing="1")
 
 
-def _role_select(value, on_change, disabled=False, **props) -> rx.Component:
+def _role_select(value, on_change, disabled=False, trigger_id: str | None = None, **props) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(min_width="9rem"),
+        rx.select.trigger(min_width="9rem", aria_label=T("ui.staff.role"), **({"id": trigger_id} if trigger_id else {})),
         rx.select.content(rx.foreach(StaffState.assignable, lambda r: rx.select.item(T("role." + r), value=r))),
         value=value,
         on_change=on_change,
@@ -29,11 +30,14 @@ def create_form() -> rx.Component:
             rx.vstack(
                 rx.text(T("ui.staff.create"), weight="bold"),
                 rx.flex(
-                    _field("ui.staff.username", rx.input(name="username", id="staff-username")),
-                    _field("ui.staff.full_name", rx.input(name="full_name", id="staff-full-name")),
-                    _field("ui.staff.role", _role_select(StaffState.form_role, StaffState.set_form_role)),
-                    _field("ui.staff.password", rx.input(name="password", type="password", id="staff-password", auto_complete="new-password")),
-                    _field("ui.staff.pin", rx.input(name="pin", input_mode="numeric", id="staff-pin", max_length=6, width="7rem")),
+                    _field("ui.staff.username", rx.input(name="username", id="staff-username"), "staff-username"),
+                    _field("ui.staff.full_name", rx.input(name="full_name", id="staff-full-name"), "staff-full-name"),
+                    _field("ui.staff.role", _role_select(StaffState.form_role, StaffState.set_form_role, trigger_id="staff-role-new"),
+                           "staff-role-new"),
+                    _field("ui.staff.password", rx.input(name="password", type="password", id="staff-password",
+                                                         auto_complete="new-password"), "staff-password"),
+                    _field("ui.staff.pin", rx.input(name="pin", input_mode="numeric", id="staff-pin", max_length=6, width="7rem"),
+                           "staff-pin"),
                     rx.button(rx.icon("user-plus", size=16), T("ui.staff.add"), type="submit", id="staff-add", align_self="end"),
                     spacing="3",
                     wrap="wrap",
@@ -113,8 +117,10 @@ def pin_dialog() -> rx.Component:
                 rx.vstack(
                     rx.cond(
                         StaffState.secret_kind == "password",
-                        rx.input(name="secret", type="password", auto_complete="new-password", id="reset-secret-input", auto_focus=True),
-                        rx.input(name="secret", input_mode="numeric", max_length=6, id="reset-secret-input", auto_focus=True),
+                        rx.input(name="secret", type="password", auto_complete="new-password", id="reset-secret-input", auto_focus=True,
+                                 aria_label=T("ui.staff.password")),
+                        rx.input(name="secret", input_mode="numeric", max_length=6, id="reset-secret-input", auto_focus=True,
+                                 aria_label=T("ui.staff.pin")),
                     ),
                     rx.cond(StaffState.pin_error != "", rx.callout(StaffState.pin_error, icon="triangle-alert", color_scheme="red", role="alert", id="reset-secret-error")),
                     rx.hstack(

@@ -1,4 +1,4 @@
-"""Sign-in steps shared by the browser tests."""
+"""Sign-in steps shared by the browser tests: found by label and role, as a person finds them."""
 from __future__ import annotations
 
 import re
@@ -8,20 +8,29 @@ from playwright.sync_api import Page, expect
 
 def sign_in_backoffice(page: Page, username: str, password: str) -> None:
     page.goto("/admin/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(password)
-    page.locator("#login-submit").click()
+    page.get_by_label("Логин").fill(username)
+    page.get_by_label("Пароль").fill(password)
+    page.get_by_role("button", name="Войти").click()
 
 
 def sign_in_owner(page: Page) -> None:
     sign_in_backoffice(page, "owner", "owner-demo-1")
-    expect(page.locator("#greeting")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Здравствуйте"))).to_be_visible()
     expect(page).to_have_url(re.compile(r"/admin/?$"))
 
 
-def sign_in_pos(page: Page, username: str, pin: str) -> None:
+def pin_key(page: Page, digit: str):
+    return page.get_by_role("button", name=digit, exact=True)
+
+
+def sign_in_pos(page: Page, full_name: str, pin: str) -> None:
     page.goto("/pos/login")
-    page.locator(f".seller-tile[data-username='{username}']").click()
+    page.get_by_role("button", name=full_name).click()
     for digit in pin:
-        page.locator(f"#pin-{digit}").click()
-    page.locator("#pin-enter").click()
+        pin_key(page, digit).click()
+    page.get_by_role("button", name="Войти").click()
+
+
+def nav(page: Page):
+    """The backoffice's navigation (the sidebar)."""
+    return page.get_by_role("navigation")
