@@ -51,31 +51,39 @@ def test_concurrent_read_then_write_transactions_do_not_fail(sqlite_engine):
         assert s.exec(select(ShopSetting).where(ShopSetting.key == "counter")).one().value == 80
 
 
+def _in_threads(work, n: int) -> list[Exception]:
+    """Run ``work`` in ``n`` threads at once; the exceptions they raised."""
+    errors: list[Exception] = []
+
+    def run():
+        try:
+            work()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return errors
+
+
 def test_two_readers_do_not_wait_for_each_other(sqlite_engine):
     # given two read-only sessions on separate connections
     from smo_app.db import readonly_engine
 
     ro = readonly_engine(sqlite_engine)
     barrier = threading.Barrier(2, timeout=5)
-    errors: list[Exception] = []
 
     def reader():
-        try:
-            with Session(ro) as s:
-                s.exec(select(ShopSetting)).all()  # the transaction is open …
-                barrier.wait()  # … while the other reader opens its own
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
+        with Session(ro) as s:
+            s.exec(select(ShopSetting)).all()  # the transaction is open …
+            barrier.wait()  # … while the other reader opens its own
 
-    threads = [threading.Thread(target=reader) for _ in range(2)]
-    # when both read at once
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    # then both were inside a transaction at the same time (an immediate BEGIN would make the
-    # second wait for the first, which waits at the barrier: a broken barrier)
-    assert errors == []
+    # when both read at once, then both were inside a transaction at the same time (an immediate
+    # BEGIN would make the second wait for the first, which waits at the barrier: a broken barrier)
+    assert _in_threads(reader, 2) == []
 
 
 def test_a_writer_is_never_locked_out_by_open_readers(sqlite_engine):
@@ -88,26 +96,18 @@ def test_a_writer_is_never_locked_out_by_open_readers(sqlite_engine):
         s.commit()
     reader = Session(ro)
     assert reader.get(ShopSetting, "n").value == 0
+
+    def writer():
+        for _ in range(5):
+            with Session(sqlite_engine) as s:
+                row = s.get(ShopSetting, "n")
+                row.value += 1
+                s.add(row)
+                s.commit()
+
     try:
-        # when writers (immediate transactions) commit meanwhile, from several threads
-        errors: list[Exception] = []
-
-        def writer():
-            try:
-                for _ in range(5):
-                    with Session(sqlite_engine) as s:
-                        row = s.get(ShopSetting, "n")
-                        row.value += 1
-                        s.add(row)
-                        s.commit()
-            except Exception as exc:  # noqa: BLE001
-                errors.append(exc)
-
-        threads = [threading.Thread(target=writer) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=20)
+        # when writers (immediate transactions) commit meanwhile, from three threads
+        errors = _in_threads(writer, 3)
         # then no writer got "database is locked", and the reader still sees its own snapshot
         assert errors == []
         reader.expire_all()
