@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.components.common import T
+from smo_app.components.common import T, field_label
 from smo_app.state.audit import ALL, AuditLine, AuditState
 
 
 def _field(label_key: str, control: rx.Component, html_for: str) -> rx.Component:
-    return rx.vstack(rx.text(T(label_key), as_="label", html_for=html_for, size="2", weight="medium"), control, spacing="1")
+    return rx.vstack(field_label(label_key, html_for), control, spacing="1")
 
 
 def audit_filters() -> rx.Component:

@@ -11,6 +11,13 @@ def T(key: str | rx.Var) -> rx.Var:
     return SessionState.tr[key]
 
 
+def field_label(key: str, html_for: str, **props) -> rx.Component:
+    """A real ``<label for=…>`` (``rx.text(as_="label", html_for=…)`` would put ``htmlFor`` into CSS)."""
+    props.setdefault("size", "2")
+    props.setdefault("weight", "medium")
+    return rx.el.label(rx.text(T(key), as_="span", **props), html_for=html_for)
+
+
 def lang_switch() -> rx.Component:
     return rx.segmented_control.root(
         rx.segmented_control.item("RU", value="ru", id="lang-ru"),

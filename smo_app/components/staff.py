@@ -4,13 +4,13 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components import styles
-from smo_app.components.common import T
+from smo_app.components.common import T, field_label
 from smo_app.state.staff import StaffRow, StaffState
 
 
 def _field(label_key: str, control: rx.Component, html_for: str) -> rx.Component:
     """A field with a real <label> for its control (screen readers, and tests that find it by it)."""
-    return rx.vstack(rx.text(T(label_key), as_="label", html_for=html_for, size="2", weight="medium"), control, spacing="1")
+    return rx.vstack(field_label(label_key, html_for), control, spacing="1")
 
 
 def _role_select(value, on_change, disabled=False, trigger_id: str | None = None, **props) -> rx.Component:

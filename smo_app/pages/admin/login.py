@@ -2,7 +2,7 @@
 import reflex as rx
 
 from smo_app import routes
-from smo_app.components.common import T, lang_switch
+from smo_app.components.common import T, field_label, lang_switch
 from smo_app.components.registry import page
 from smo_app.state.login import LoginState
 
@@ -15,9 +15,9 @@ def login() -> rx.Component:
                 rx.vstack(
                     rx.hstack(rx.heading(T("ui.login.title"), size="6"), rx.spacer(), lang_switch(), width="100%", align="center"),
                     rx.text(T("ui.login.subtitle"), color_scheme="gray", size="2"),
-                    rx.text(T("ui.login.username"), as_="label", html_for="username", size="2", weight="medium"),
+                    field_label("ui.login.username", "username"),
                     rx.input(id="username", name="username", auto_complete="username", size="3", width="100%", auto_focus=True),
-                    rx.text(T("ui.login.password"), as_="label", html_for="password", size="2", weight="medium"),
+                    field_label("ui.login.password", "password"),
                     rx.input(id="password", name="password", type="password", auto_complete="current-password", size="3", width="100%"),
                     rx.cond(LoginState.message != "", rx.callout(LoginState.message, icon="triangle-alert", color_scheme="red", role="alert", id="login-error", width="100%")),
                     rx.button(T("ui.login.submit"), type="submit", size="3", width="100%", id="login-submit"),
