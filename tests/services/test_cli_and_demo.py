@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, func, select
 
 from smo_app.db import make_engine
@@ -19,6 +20,7 @@ def _cli(args, url, demo="0"):
     return subprocess.run([sys.executable, "-m", "smo_app.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True)
 
 
+@pytest.mark.slow  # subprocesses: migrate + create-owner
 def test_migrate_then_create_owner_from_the_command_line(tmp_path):
     url = f"sqlite:///{tmp_path / 'shop.db'}"
     assert _cli(["migrate"], url).returncode == 0
@@ -34,6 +36,7 @@ def test_migrate_then_create_owner_from_the_command_line(tmp_path):
     assert bad.returncode == 2 and "Пароль должен быть не короче 8" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.slow  # a subprocess
 def test_seed_demo_refuses_outside_demo_mode(tmp_path):
     url = f"sqlite:///{tmp_path / 'shop.db'}"
     _cli(["migrate"], url)

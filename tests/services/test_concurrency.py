@@ -3,6 +3,7 @@ promo limits held exactly."""
 import threading
 from collections import Counter
 
+import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -62,6 +63,7 @@ def _checkout_all(engine, customer_ids, **kwargs):
     return Counter(results)
 
 
+@pytest.mark.slow  # 200 threads
 def test_200_simultaneous_checkouts_for_10_units_make_exactly_10_orders(engine, session):
     # given a product with 10 units and 200 customers with it in their carts
     vid = variant_id(make_product(session, qty=10))

@@ -1,5 +1,6 @@
 """Property: whatever mix of supplies, sales, cancels, write-offs and counts happens, the ledger
 explains the on-hand quantity and stock never goes below zero."""
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
@@ -22,6 +23,7 @@ step = st.one_of(
 )
 
 
+@pytest.mark.slow  # 25 generated sequences
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(step, min_size=1, max_size=12))
 def test_ledger_explains_stock_after_any_sequence(sqlite_engine, steps):
