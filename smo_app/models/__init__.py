@@ -41,3 +41,9 @@ __all__ += [
     "MoveKind", "Order", "OrderEvent", "OrderLine", "OrderStatus", "Product", "PromoCode", "PromoUse",
     "StockMove", "StockSubscription", "Supplier", "Supply", "SupplyLine", "Variant",
 ]
+from smo_app.models.pos import (  # noqa: E402
+    PosApproval, PosCart, PosCashMove, PosFavourite, PosRegister, PosReturn, PosReturnLine, PosSale, PosShift,
+)
+
+__all__ += ["PosApproval", "PosCart", "PosCashMove", "PosFavourite", "PosRegister", "PosReturn", "PosReturnLine",
+            "PosSale", "PosShift"]
