@@ -134,21 +134,27 @@ def test_running_broadcast_without_an_online_bot_says_it_waits(session):
 
 def test_health_reports_the_bot(engine, monkeypatch):
     from fastapi.testclient import TestClient
-
-    from smo_app.api import health as health_module
-    from smo_app.api.app import create_api
     from sqlmodel import Session
 
-    monkeypatch.setattr(health_module, "get_engine", lambda: engine)
-    monkeypatch.setattr(health_module, "session_scope", lambda: Session(engine))
-    client = TestClient(create_api())
-    # given no sidecar: the app is healthy but says the bot is not running
-    body = client.get("/api/health").json()
-    assert body["bot"] == {"running": False, "online": False, "last_beat": None}
-    # when an online sidecar beats: running and online
-    with Session(engine) as s:
-        presence.beat(s, instance="z", mode="online")
-    bot = client.get("/api/health").json()["bot"]
+    from smo_app.api import create_api
+    from smo_app.db import dispose_engines
+    from smo_app.settings import reset_settings_cache
+
+    monkeypatch.setenv("SMO_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    reset_settings_cache()
+    try:
+        client = TestClient(create_api())
+        # given no sidecar: the app is healthy but says the bot is not running
+        first = client.get("/api/health")
+        # when an online sidecar beats: running and online
+        with Session(engine) as s:
+            presence.beat(s, instance="z", mode="online")
+        bot = client.get("/api/health").json()["bot"]
+    finally:
+        reset_settings_cache()
+        dispose_engines()
+    assert first.status_code == 200
+    assert first.json()["bot"] == {"running": False, "online": False, "last_beat": None}
     assert (bot["running"], bot["online"]) == (True, True) and bot["last_beat"]
 
 
