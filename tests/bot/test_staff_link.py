@@ -126,6 +126,40 @@ def test_a_code_works_once_when_two_messages_race(pg_engine):
         assert s.get(Staff, staff.id).telegram_id == int(winners[0].split(":")[1])
 
 
+def test_one_telegram_account_cannot_be_linked_to_two_staff_at_once(pg_engine):
+    # given four staff members, each with a link code, on PostgreSQL
+    with Session(pg_engine, expire_on_commit=False) as s:
+        staff = [make_staff(s, Role.seller) for _ in range(4)]
+        codes = [telegram_link.create_link_code(s, actor=actor_of(m)).code for m in staff]
+    workers = make_engine(pg_engine.url.render_as_string(hide_password=False), pool_size=6)
+    barrier = threading.Barrier(len(codes))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def use(code: str) -> None:
+        barrier.wait()
+        try:
+            with Session(workers) as s:
+                telegram_link.bind_telegram(s, code=code, telegram_id=BIG_TELEGRAM_ID)
+            outcome = "ok"
+        except DomainError as exc:
+            outcome = exc.code
+        with lock:
+            outcomes.append(outcome)
+
+    # when all four send their code from the same Telegram account at the same moment
+    threads = [threading.Thread(target=use, args=(c,)) for c in codes]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    workers.dispose()
+    # then exactly one staff member gets the account
+    assert sorted(outcomes) == ["ok"] + ["staff.telegram_taken"] * 3
+    with Session(pg_engine) as s:
+        assert len(s.exec(select(Staff).where(Staff.telegram_id == BIG_TELEGRAM_ID)).all()) == 1
+
+
 def test_bot_start_with_staff_link_binds_the_sender(settings, session_factory, session, fake_tg):
     # given a manager's link code
     manager = make_staff(session, Role.manager)

@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
@@ -102,6 +102,7 @@ def bind_telegram(session: Session, *, code: str, telegram_id: int, now: datetim
     if claimed != 1:
         session.rollback()
         raise DomainError("staff.link_code_invalid", "unknown, used or expired link code")
+    _lock_telegram_id(session, telegram_id)
     row = session.exec(select(StaffLinkCode).where(StaffLinkCode.code_hash == _hash(code))).one()
     staff = session.get(Staff, row.staff_id, populate_existing=True)
     if staff is None or not staff.is_active:
@@ -121,6 +122,14 @@ def bind_telegram(session: Session, *, code: str, telegram_id: int, now: datetim
                  before={"telegram_id": before}, after={"telegram_id": telegram_id})
     session.commit()
     return TelegramLinkOut(staff_id=staff.id, full_name=staff.full_name, telegram_id=telegram_id)
+
+
+def _lock_telegram_id(session: Session, telegram_id: int) -> None:
+    """Serialise links of one Telegram id until commit, so "not linked to anyone else" holds when two
+    staff members link the same account at once (PostgreSQL advisory lock; SQLite's BEGIN IMMEDIATE
+    already serialises writers)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": telegram_id})
 
 
 def unlink_telegram(session: Session, *, actor: Actor, now: datetime | None = None) -> TelegramLinkOut:
