@@ -10,6 +10,8 @@ STAFF = "/admin/staff"
 AUDIT = "/admin/audit"
 POS_LOGIN = "/pos/login"
 POS = "/pos"
+PROFILE = "/admin/profile"  # the signed-in staff member's own profile (Telegram link)
+POS_PROFILE = "/pos/profile"
 
 
 @dataclass(frozen=True)

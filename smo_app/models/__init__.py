@@ -6,6 +6,7 @@ from smo_app.models.audit import AuditEntry
 from smo_app.models.bot import Broadcast, BroadcastStatus, ErrorReport, JobLease, Segment, TrackingLink, TrackingVisitor
 from smo_app.models.customer import Customer, CustomerKind
 from smo_app.models.outbox import Outbox, OutboxStatus
+from smo_app.models.presence import SidecarHeartbeat, SidecarMode, StaffLinkCode
 from smo_app.models.shop import ShopSetting
 from smo_app.models.staff import Channel, Role, SignInAttempt, Staff, StaffSession
 
@@ -24,6 +25,9 @@ __all__ = [
     "Outbox",
     "OutboxStatus",
     "Role",
+    "SidecarHeartbeat",
+    "SidecarMode",
+    "StaffLinkCode",
     "ShopSetting",
     "SignInAttempt",
     "Staff",
