@@ -3,7 +3,9 @@
 revenue        = goods at list price − product/personal/promo discounts − bonuses spent
                  + delivery charged to buyers  (= order total + gift certificate paid)
                  + manual revenue entries
-cost of goods  = Σ line qty × the line's weighted average cost at the moment of sale
+cost of goods  = Σ line qty × the line's weighted average cost at the moment of sale — kept on the
+                 order as ``cost_minor`` when the order is created (every channel), so the sum
+                 reads orders only
 gross profit   = revenue − cost of goods; margin = gross profit / revenue
 delivery costs = delivery charged on sold orders (passed on to the carrier)
 write-offs     = Σ written-off qty × average cost at that moment (incl. cancelled orders written off)
@@ -21,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, func, select
 
 from smo_app.models.catalog import Product, Variant
-from smo_app.models.orders import Order, OrderLine
+from smo_app.models.orders import Order
 from smo_app.models.stock import MoveKind, StockMove
 from smo_app.services.analytics.periods import (ORDER_REVENUE, Period, make_period, manual_revenue, shop_tz,
                                                 sold_orders_in)
@@ -86,19 +88,17 @@ def compute_summary(session: Session, tz: ZoneInfo, period: Period) -> PnlSummar
     o = session.exec(select(
         func.count(), total(Order.goods_minor), total(Order.discount_product_minor), total(Order.discount_personal_minor),
         total(Order.discount_promo_minor), total(Order.bonus_minor), total(Order.certificate_minor),
-        total(Order.delivery_minor), total(ORDER_REVENUE),
+        total(Order.delivery_minor), total(ORDER_REVENUE), total(Order.cost_minor),
     ).where(*sold)).one()
-    cogs = session.exec(select(total(OrderLine.qty * OrderLine.unit_cost_minor))
-                        .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id).where(*sold)).one()
     w = session.exec(select(total(-StockMove.delta * StockMove.unit_cost_minor), total(-StockMove.delta)).where(
         StockMove.kind == MoveKind.write_off.value, StockMove.created_at >= start, StockMove.created_at < end)).one()
     manual = sum(r.revenue_minor for r in manual_revenue(session, tz, period, False))
-    count, goods, d_product, d_personal, d_promo, bonus, cert, delivery, revenue = (int(v) for v in o)
+    count, goods, d_product, d_personal, d_promo, bonus, cert, delivery, revenue, cogs = (int(v) for v in o)
     return PnlSummary(
         date_from=period.date_from, date_to=period.date_to, orders=count, goods_minor=goods,
         discount_product_minor=d_product, discount_personal_minor=d_personal, discount_promo_minor=d_promo,
         bonus_minor=bonus, certificate_minor=cert, delivery_charged_minor=delivery, orders_revenue_minor=revenue,
-        manual_revenue_minor=manual, cogs_minor=int(cogs), delivery_costs_minor=delivery,
+        manual_revenue_minor=manual, cogs_minor=cogs, delivery_costs_minor=delivery,
         write_offs_minor=int(w[0]), write_off_units=int(w[1]),
     )
 
@@ -138,16 +138,13 @@ class WriteOffDetail:
 
 
 def order_details(session: Session, tz: ZoneInfo, period: Period) -> list[OrderDetail]:
-    """Sold orders of the period with their cost of goods (one grouped line query)."""
+    """Sold orders of the period with their cost of goods."""
     start, end = period.bounds(tz)
-    sold = sold_orders_in(start, end)
-    cogs = (select(OrderLine.order_id, func.sum(OrderLine.qty * OrderLine.unit_cost_minor).label("cogs"))
-            .join(Order, Order.id == OrderLine.order_id).where(*sold).group_by(OrderLine.order_id).subquery())
     rows = session.exec(select(
         Order.id, Order.created_at, Order.channel, Order.status, Order.goods_minor,
         Order.discount_product_minor + Order.discount_personal_minor + Order.discount_promo_minor,
-        Order.bonus_minor, Order.certificate_minor, Order.delivery_minor, ORDER_REVENUE, func.coalesce(cogs.c.cogs, 0),
-    ).join(cogs, cogs.c.order_id == Order.id, isouter=True).where(*sold).order_by(Order.created_at, Order.id)).all()
+        Order.bonus_minor, Order.certificate_minor, Order.delivery_minor, ORDER_REVENUE, Order.cost_minor,
+    ).where(*sold_orders_in(start, end)).order_by(Order.created_at, Order.id)).all()
     return [OrderDetail(r[0], r[1].astimezone(tz), *r[2:10], int(r[10])) for r in rows]
 
 
