@@ -8,6 +8,7 @@ ADMIN_LOGIN = "/admin/login"
 ADMIN = "/admin"
 STAFF = "/admin/staff"
 AUDIT = "/admin/audit"
+ANALYTICS = "/admin/analytics"
 POS_LOGIN = "/pos/login"
 POS = "/pos"
 
@@ -33,7 +34,7 @@ AREAS: tuple[Area, ...] = (
     Area("broadcasts", "/admin/broadcasts", "broadcasts.manage", "CO4–CO5"),
     Area("support", "/admin/support", "support.manage", "SU1–SU3"),
     Area("bookings", "/admin/bookings", "bookings.manage", "BK1–BK4"),
-    Area("analytics", "/admin/analytics", "analytics.view", "AN1–AN5"),
+    Area("analytics", ANALYTICS, "analytics.view", ""),
     Area("settings", "/admin/settings", "settings.manage", "SE1"),
     Area("audit", AUDIT, "audit.view", ""),
     Area("staff", STAFF, "staff.manage", ""),
