@@ -273,3 +273,41 @@ def test_stock_valuation_and_moves_files(session):
     with pytest.raises(PermissionDenied):
         stock_valuation.stock_valuation(session, actor=seller)
     assert variant_id(p)
+
+
+def test_two_owners_deleting_one_entry_at_once_delete_it_once(pg_engine):
+    import threading
+
+    from sqlmodel import Session
+
+    from smo_app.db import make_engine
+
+    # given one manual entry on PostgreSQL and two owners
+    with Session(pg_engine, expire_on_commit=False) as s:
+        owners = [actor_of(make_staff(s, Role.owner)) for _ in range(2)]
+        entry = manual_revenue.add_manual_revenue(s, actor=owners[0], day=date(2026, 11, 1), amount_minor=100, note="x")
+    workers = make_engine(pg_engine.url.render_as_string(hide_password=False), pool_size=4)
+    barrier, results, lock = threading.Barrier(2), [], threading.Lock()
+
+    def run(actor):
+        barrier.wait()
+        try:
+            with Session(workers) as s:
+                manual_revenue.delete_manual_revenue(s, actor=actor, entry_id=entry.id)
+            outcome = "ok"
+        except DomainError as exc:
+            outcome = exc.code
+        with lock:
+            results.append(outcome)
+
+    # when both delete it at the same moment, each on its own connection
+    threads = [threading.Thread(target=run, args=(a,)) for a in owners]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    workers.dispose()
+    # then one deleted it, the other was told it is gone, and the audit log says so once
+    assert sorted(results) == ["common.not_found", "ok"]
+    with Session(pg_engine) as s:
+        assert len(s.exec(select(AuditEntry).where(AuditEntry.action == "analytics.manual_revenue_delete")).all()) == 1

@@ -48,13 +48,14 @@ class MoveRow:
 
 
 def stock_valuation(session: Session, *, actor: Actor) -> list[StockValueRow]:
-    """Every variant with stock on hand (or below zero in preorder mode), valued in SQL."""
+    """Every variant with stock on hand (or below zero in preorder mode), valued in SQL — a deleted
+    product's leftover stock included: it is still the shop's money."""
     require_stock_reports(actor)
     rows = session.exec(
         select(Variant.id, Product.name, Variant.label, Variant.qty, Variant.avg_cost_minor,
                Variant.qty * Variant.avg_cost_minor, Variant.price_minor, Variant.qty * Variant.price_minor)
         .join(Product, Product.id == Variant.product_id)
-        .where(Variant.qty != 0, Product.deleted == False)  # noqa: E712
+        .where(Variant.qty != 0)
         .order_by(Product.name, Variant.position, Variant.id)).all()
     session.rollback()
     return [StockValueRow(*(r[0], r[1], r[2]), *(int(v) for v in r[3:])) for r in rows]
