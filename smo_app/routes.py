@@ -8,6 +8,7 @@ ADMIN_LOGIN = "/admin/login"
 ADMIN = "/admin"
 STAFF = "/admin/staff"
 AUDIT = "/admin/audit"
+ANALYTICS = "/admin/analytics"
 POS_LOGIN = "/pos/login"
 POS = "/pos"
 PROFILE = "/admin/profile"  # the signed-in staff member's own profile (Telegram link)
@@ -30,6 +31,7 @@ BROADCASTS = "/admin/broadcasts"
 
 # Order = sidebar order. Permissions are Perm values (smo_app.services.core.permissions).
 AREAS: tuple[Area, ...] = (
+    Area("analytics", ANALYTICS, "analytics.view"),
     Area("broadcasts", BROADCASTS, "broadcasts.manage"),
     Area("audit", AUDIT, "audit.view"),
     Area("staff", STAFF, "staff.manage"),

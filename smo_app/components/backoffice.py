@@ -30,7 +30,7 @@ def _nav_link(route: str, key: str, icon: str, current: str) -> rx.Component:
     )
 
 
-AREA_ICONS = {"broadcasts": "megaphone", "audit": "scroll-text", "staff": "id-card"}
+AREA_ICONS = {"analytics": "chart-line", "broadcasts": "megaphone", "audit": "scroll-text", "staff": "id-card"}
 
 
 def sidebar(current: str) -> rx.Component:

@@ -39,9 +39,10 @@ from smo_app.models.orders import Order, OrderEvent, OrderLine, OrderStatus  # n
 from smo_app.models.carts import Cart, CartItem  # noqa: E402
 from smo_app.models.promotions import CertificateStatus, GiftCertificate, PromoCode, PromoUse  # noqa: E402
 from smo_app.models.loyalty import LoyaltyEntry, LoyaltyKind  # noqa: E402
+from smo_app.models.analytics import ManualRevenue  # noqa: E402
 
 __all__ += [
-    "Cart", "CartItem", "Category", "CertificateStatus", "GiftCertificate", "LoyaltyEntry", "LoyaltyKind",
+    "Cart", "CartItem", "Category", "CertificateStatus", "GiftCertificate", "LoyaltyEntry", "LoyaltyKind", "ManualRevenue",
     "MoveKind", "Order", "OrderEvent", "OrderLine", "OrderStatus", "Product", "PromoCode", "PromoUse",
     "StockMove", "StockSubscription", "Supplier", "Supply", "SupplyLine", "Variant",
 ]

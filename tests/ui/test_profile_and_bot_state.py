@@ -5,7 +5,7 @@ from smo_app.models.staff import Role
 from smo_app.services.messaging import presence
 from smo_app.services.staff import auth, telegram_link
 from tests.factories import PASSWORD, PIN, make_staff
-from tests.ui.test_guards_and_states import _call, _state, db  # noqa: F401  (fixture)
+from tests.ui.support import _call, _state
 
 
 def test_backoffice_profile_links_and_unlinks_telegram(db):  # noqa: F811

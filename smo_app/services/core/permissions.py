@@ -24,7 +24,8 @@ class Perm(StrEnum):
     broadcasts_manage = "broadcasts.manage"
     support_manage = "support.manage"
     bookings_manage = "bookings.manage"
-    analytics_view = "analytics.view"
+    analytics_view = "analytics.view"  # summary, revenue, P&L, ABC, stock valuation
+    analytics_manual = "analytics.manual"  # owner-only: add and delete manual revenue entries (AN5)
     pos_sell = "pos.sell"  # shifts, sales, returns within policy, customer lookup
     pos_approve = "pos.approve"  # approve above-policy discounts (PO5)
     backoffice_access = "backoffice.access"
