@@ -1,0 +1,248 @@
+"""Rules that must hold on PostgreSQL under concurrency: 64-bit Telegram ids, the last owner, unique names
+as domain errors, an append-only audit log held by the database, inviter binding and sign-in lockout.
+
+Each race runs threads on separate connections released together; on SQLite (which serialises writers)
+the same tests check the rule still holds."""
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import func, select
+
+from smo_app.models.audit import AuditEntry
+from smo_app.models.bot import TrackingLink, TrackingVisitor
+from smo_app.models.customer import Customer
+from smo_app.models.outbox import Outbox
+from smo_app.models.staff import Role, Staff
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError
+from smo_app.services.customers import registration, tracking
+from smo_app.services.messaging import outbox
+from smo_app.services.staff import accounts as staff_service
+from smo_app.services.staff import auth
+from tests.factories import PASSWORD, make_customer, make_staff
+from tests.race import outcomes, run_at_once
+
+BIG_USER_ID = 7123456789  # above 2**31: today's Telegram user ids
+SUPERGROUP_CHAT_ID = -1001234567890
+SYSTEM = Actor.system("test")
+
+
+# --------------------------------------------------------------------------- 64-bit Telegram ids
+
+def test_a_user_with_a_64_bit_telegram_id_can_start_and_is_found_again(session):
+    # given a Telegram user whose id does not fit in 32 bits
+    # when they press /start
+    started = registration.register_telegram_user(session, telegram_id=BIG_USER_ID, username="big", full_name="Big Id",
+                                                  language="ru")
+    # then they are a customer, found again by that id
+    assert started.is_new and started.customer.telegram_id == BIG_USER_ID
+    assert registration.get_by_telegram_id(session, BIG_USER_ID).id == started.customer.id
+
+
+def test_a_tracking_link_counts_a_visitor_with_a_64_bit_id(session):
+    # given a tracking link
+    tracking.create_link(session, actor=SYSTEM, title="Flyer", code="flyer")
+    # when a user with a 64-bit id opens it
+    registration.register_telegram_user(session, telegram_id=BIG_USER_ID, username=None, full_name="Big",
+                                        language="en", start_param="link_flyer")
+    # then the link shows one unique user
+    assert [link.unique_users for link in tracking.list_links(session, actor=SYSTEM)] == [1]
+    assert session.exec(select(TrackingVisitor.telegram_id)).all() == [BIG_USER_ID]
+
+
+def test_staff_links_a_64_bit_telegram_id(session):
+    # given an owner
+    owner = make_staff(session, Role.owner)
+    # when she links her Telegram account with a 64-bit id
+    out = staff_service.set_telegram_id(session, actor=owner.actor(), staff_id=owner.id, telegram_id=BIG_USER_ID)
+    # then it is stored as given
+    assert out.telegram_id == BIG_USER_ID
+    session.expire_all()
+    assert session.get(Staff, owner.id).telegram_id == BIG_USER_ID
+
+
+def test_a_message_to_a_supergroup_is_queued(session):
+    # when a message is queued for a supergroup chat (-100…)
+    row = outbox.enqueue_message(session, kind="staff_alert", chat_id=SUPERGROUP_CHAT_ID, text="hello")
+    session.commit()
+    # then it is waiting with that chat id
+    session.expire_all()
+    assert session.get(Outbox, row.id).chat_id == SUPERGROUP_CHAT_ID
+
+
+# --------------------------------------------------------------------------- the last owner
+
+def _fresh_owner_pair(session):
+    session.execute(update(Staff).values(is_active=False).execution_options(synchronize_session=False))
+    session.commit()
+    return make_staff(session, Role.owner), make_staff(session, Role.owner)
+
+
+@pytest.mark.parametrize("how", ["deactivate", "demote"])
+def test_two_owners_removing_each_other_at_once_leave_one_owner(engine, session, how):
+    def remove(actor_staff, target):
+        if how == "deactivate":
+            return lambda s: staff_service.set_active(s, actor=actor_staff.actor(), staff_id=target.id, active=False)
+        return lambda s: staff_service.change_role(s, actor=actor_staff.actor(), staff_id=target.id, role="admin")
+
+    for _ in range(12):
+        # given exactly two active owners
+        ann, bob = _fresh_owner_pair(session)
+        # when each removes the other at the same moment
+        results = run_at_once(engine, [remove(ann, bob), remove(bob, ann)])
+        # then one of them is refused and one active owner remains
+        assert sorted(outcomes(results)) == ["ok", "staff.last_owner"], results
+        session.expire_all()
+        active_owners = session.exec(select(func.count()).select_from(Staff)
+                                     .where(Staff.role == "owner", Staff.is_active)).one()
+        assert active_owners == 1
+
+
+# --------------------------------------------------------------------------- unique names
+
+def test_the_same_username_created_at_once_is_taken_not_a_crash(engine, session):
+    owner = make_staff(session, Role.owner)
+
+    def create(s):
+        return staff_service.create_staff(s, actor=owner.actor(), username="twin", full_name="Twin", role="admin",
+                                          password=PASSWORD)
+
+    # when six owners' screens create the same username at once
+    results = run_at_once(engine, [create] * 6)
+    # then one account is made and the others hear the name is taken
+    assert outcomes(results) == {"ok": 1, "staff.username_taken": 5}, results
+    assert session.exec(select(func.count()).select_from(Staff).where(Staff.username == "twin")).one() == 1
+
+
+def test_the_same_tracking_code_created_at_once_is_taken_not_a_crash(engine, session):
+    def create(s):
+        return tracking.create_link(s, actor=SYSTEM, title="Flyer", code="flyer")
+
+    results = run_at_once(engine, [create] * 6)
+    assert outcomes(results) == {"ok": 1, "tracking.code_taken": 5}, results
+
+
+def test_concurrent_first_starts_of_one_user_make_one_customer(engine, session):
+    tracking.create_link(session, actor=SYSTEM, title="Flyer", code="flyer")
+
+    def start(s):
+        return registration.register_telegram_user(s, telegram_id=BIG_USER_ID, username="u", full_name="U",
+                                                   language="ru", start_param="link_flyer").customer.id
+
+    # when a new user's /start arrives six times at once (double taps, retries)
+    results = run_at_once(engine, [start] * 6)
+    # then every call answers with the same customer, and the link counts six clicks from one user
+    assert outcomes(results) == {"ok": 6}, results
+    assert len({value for _, value in results}) == 1
+    assert session.exec(select(func.count()).select_from(Customer)).one() == 1
+    link = session.exec(select(TrackingLink)).one()
+    assert link.clicks == 6
+    assert session.exec(select(func.count()).select_from(TrackingVisitor)).one() == 1
+
+
+def test_concurrent_starts_of_a_known_user_through_a_link_count_them_once(engine, session):
+    # given a known customer and a tracking link
+    customer = make_customer(session)
+    tracking.create_link(session, actor=SYSTEM, title="Flyer", code="flyer")
+
+    def start(s):
+        return registration.register_telegram_user(s, telegram_id=customer.telegram_id, username="u", full_name="U",
+                                                   language="ru", start_param="link_flyer").customer.id
+
+    # when they open the link six times at once
+    results = run_at_once(engine, [start] * 6)
+    # then all succeed and they are one unique visitor
+    assert outcomes(results) == {"ok": 6}, results
+    assert session.exec(select(func.count()).select_from(TrackingVisitor)).one() == 1
+
+
+# --------------------------------------------------------------------------- append-only audit log
+
+def _one_entry(session):
+    make_staff(session, Role.owner)
+    return session.exec(select(AuditEntry.id, AuditEntry.action).order_by(AuditEntry.id)).first()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # session.query() on purpose: the legacy bulk path
+@pytest.mark.parametrize("attempt", [
+    "bulk_update", "bulk_delete", "query_update", "query_delete", "raw_update", "raw_delete",
+])
+def test_the_database_refuses_to_change_or_remove_audit_entries(session, attempt):
+    # given an audit entry
+    entry_id, action = _one_entry(session)
+    run = {
+        "bulk_update": lambda: session.execute(update(AuditEntry).values(action="tampered")),
+        "bulk_delete": lambda: session.execute(delete(AuditEntry)),
+        "query_update": lambda: session.query(AuditEntry).update({"action": "tampered"}),
+        "query_delete": lambda: session.query(AuditEntry).delete(),
+        "raw_update": lambda: session.execute(sa.text("UPDATE audit_entry SET action = 'tampered'")),
+        "raw_delete": lambda: session.execute(sa.text("DELETE FROM audit_entry")),
+    }[attempt]
+    # when someone tries to rewrite or remove it, bypassing the ORM object events
+    with pytest.raises(IntegrityError, match="append-only"):
+        run()
+        session.commit()
+    session.rollback()
+    # then the entry is unchanged
+    assert session.exec(select(AuditEntry.action).where(AuditEntry.id == entry_id)).one() == action
+
+
+# --------------------------------------------------------------------------- inviter binding
+
+def test_two_customers_inviting_each_other_at_once_make_no_cycle(engine, session):
+    for _ in range(10):
+        # given two customers without an inviter
+        ann, bob = make_customer(session), make_customer(session)
+
+        def start(me, inviter):
+            return lambda s: registration.register_telegram_user(
+                s, telegram_id=me.telegram_id, username=None, full_name="x", language="ru",
+                start_param=f"ref{inviter.id}").inviter_bound
+
+        # when each opens the other's invitation link at the same moment
+        results = run_at_once(engine, [start(ann, bob), start(bob, ann)])
+        # then at most one binding happens: nobody ends up inviting themselves through the other
+        assert outcomes(results) == {"ok": 2}, results
+        assert [value for _, value in results].count(True) == 1
+        session.expire_all()
+        assert not (session.get(Customer, ann.id).inviter_id == bob.id and session.get(Customer, bob.id).inviter_id == ann.id)
+
+
+def test_an_inviter_is_bound_once_even_when_two_links_arrive_at_once(engine, session):
+    for _ in range(10):
+        # given a customer without an inviter and two possible inviters
+        friend, one, two = make_customer(session), make_customer(session), make_customer(session)
+
+        def start(inviter):
+            return lambda s: registration.register_telegram_user(
+                s, telegram_id=friend.telegram_id, username=None, full_name="x", language="ru",
+                start_param=f"ref{inviter.id}").inviter_bound
+
+        # when both invitation links are opened at the same moment
+        results = run_at_once(engine, [start(one), start(two)])
+        # then exactly one reports a binding, and that inviter is the one stored
+        bound = [value for _, value in results]
+        assert bound.count(True) == 1, results
+        session.expire_all()
+        assert session.get(Customer, friend.id).inviter_id == (one.id if bound[0] else two.id)
+
+
+# --------------------------------------------------------------------------- sign-in lockout
+
+def test_parallel_wrong_passwords_lock_the_account_after_five(engine, session):
+    # given a staff account
+    make_staff(session, Role.admin, username="target")
+
+    def guess(s):
+        return auth.sign_in_password(s, username="target", password="wrong-guess")
+
+    # when twelve wrong passwords arrive at the same moment
+    results = run_at_once(engine, [guess] * 12)
+    # then no more than five are checked before the account locks
+    counted = outcomes(results)
+    assert counted["auth.invalid_credentials"] <= 4 and counted["auth.invalid_credentials"] + counted["auth.locked"] == 12, results
+    # and the right password is refused while locked
+    with pytest.raises(DomainError) as err:
+        auth.sign_in_password(session, username="target", password=PASSWORD)
+    assert err.value.code == "auth.locked"
