@@ -28,6 +28,11 @@ SUPERGROUP_CHAT_ID = -1001234567890
 SYSTEM = Actor.system("test")
 
 
+def race(engine, session, calls):
+    session.rollback()  # the test's own session must not hold SQLite's write lock while the threads run
+    return run_at_once(engine, calls)
+
+
 # --------------------------------------------------------------------------- 64-bit Telegram ids
 
 def test_a_user_with_a_64_bit_telegram_id_can_start_and_is_found_again(session):
@@ -90,7 +95,7 @@ def test_two_owners_removing_each_other_at_once_leave_one_owner(engine, session,
         # given exactly two active owners
         ann, bob = _fresh_owner_pair(session)
         # when each removes the other at the same moment
-        results = run_at_once(engine, [remove(ann, bob), remove(bob, ann)])
+        results = race(engine, session, [remove(ann, bob), remove(bob, ann)])
         # then one of them is refused and one active owner remains
         assert sorted(outcomes(results)) == ["ok", "staff.last_owner"], results
         session.expire_all()
@@ -109,7 +114,7 @@ def test_the_same_username_created_at_once_is_taken_not_a_crash(engine, session)
                                           password=PASSWORD)
 
     # when six owners' screens create the same username at once
-    results = run_at_once(engine, [create] * 6)
+    results = race(engine, session, [create] * 6)
     # then one account is made and the others hear the name is taken
     assert outcomes(results) == {"ok": 1, "staff.username_taken": 5}, results
     assert session.exec(select(func.count()).select_from(Staff).where(Staff.username == "twin")).one() == 1
@@ -119,7 +124,7 @@ def test_the_same_tracking_code_created_at_once_is_taken_not_a_crash(engine, ses
     def create(s):
         return tracking.create_link(s, actor=SYSTEM, title="Flyer", code="flyer")
 
-    results = run_at_once(engine, [create] * 6)
+    results = race(engine, session, [create] * 6)
     assert outcomes(results) == {"ok": 1, "tracking.code_taken": 5}, results
 
 
@@ -131,7 +136,7 @@ def test_concurrent_first_starts_of_one_user_make_one_customer(engine, session):
                                                    language="ru", start_param="link_flyer").customer.id
 
     # when a new user's /start arrives six times at once (double taps, retries)
-    results = run_at_once(engine, [start] * 6)
+    results = race(engine, session, [start] * 6)
     # then every call answers with the same customer, and the link counts six clicks from one user
     assert outcomes(results) == {"ok": 6}, results
     assert len({value for _, value in results}) == 1
@@ -143,15 +148,15 @@ def test_concurrent_first_starts_of_one_user_make_one_customer(engine, session):
 
 def test_concurrent_starts_of_a_known_user_through_a_link_count_them_once(engine, session):
     # given a known customer and a tracking link
-    customer = make_customer(session)
+    telegram_id = make_customer(session).telegram_id
     tracking.create_link(session, actor=SYSTEM, title="Flyer", code="flyer")
 
     def start(s):
-        return registration.register_telegram_user(s, telegram_id=customer.telegram_id, username="u", full_name="U",
+        return registration.register_telegram_user(s, telegram_id=telegram_id, username="u", full_name="U",
                                                    language="ru", start_param="link_flyer").customer.id
 
     # when they open the link six times at once
-    results = run_at_once(engine, [start] * 6)
+    results = race(engine, session, [start] * 6)
     # then all succeed and they are one unique visitor
     assert outcomes(results) == {"ok": 6}, results
     assert session.exec(select(func.count()).select_from(TrackingVisitor)).one() == 1
@@ -193,55 +198,58 @@ def test_the_database_refuses_to_change_or_remove_audit_entries(session, attempt
 def test_two_customers_inviting_each_other_at_once_make_no_cycle(engine, session):
     for _ in range(10):
         # given two customers without an inviter
-        ann, bob = make_customer(session), make_customer(session)
+        ann, bob = ((c.id, c.telegram_id) for c in (make_customer(session), make_customer(session)))
 
         def start(me, inviter):
             return lambda s: registration.register_telegram_user(
-                s, telegram_id=me.telegram_id, username=None, full_name="x", language="ru",
-                start_param=f"ref{inviter.id}").inviter_bound
+                s, telegram_id=me[1], username=None, full_name="x", language="ru",
+                start_param=f"ref{inviter[0]}").inviter_bound
 
         # when each opens the other's invitation link at the same moment
-        results = run_at_once(engine, [start(ann, bob), start(bob, ann)])
+        results = race(engine, session, [start(ann, bob), start(bob, ann)])
         # then at most one binding happens: nobody ends up inviting themselves through the other
         assert outcomes(results) == {"ok": 2}, results
         assert [value for _, value in results].count(True) == 1
         session.expire_all()
-        assert not (session.get(Customer, ann.id).inviter_id == bob.id and session.get(Customer, bob.id).inviter_id == ann.id)
+        assert not (session.get(Customer, ann[0]).inviter_id == bob[0] and session.get(Customer, bob[0]).inviter_id == ann[0])
 
 
 def test_an_inviter_is_bound_once_even_when_two_links_arrive_at_once(engine, session):
     for _ in range(10):
         # given a customer without an inviter and two possible inviters
-        friend, one, two = make_customer(session), make_customer(session), make_customer(session)
+        friend, one, two = (make_customer(session) for _ in range(3))
+        friend_id, friend_tg, one, two = friend.id, friend.telegram_id, one.id, two.id
 
         def start(inviter):
             return lambda s: registration.register_telegram_user(
-                s, telegram_id=friend.telegram_id, username=None, full_name="x", language="ru",
-                start_param=f"ref{inviter.id}").inviter_bound
+                s, telegram_id=friend_tg, username=None, full_name="x", language="ru",
+                start_param=f"ref{inviter}").inviter_bound
 
         # when both invitation links are opened at the same moment
-        results = run_at_once(engine, [start(one), start(two)])
+        results = race(engine, session, [start(one), start(two)])
         # then exactly one reports a binding, and that inviter is the one stored
         bound = [value for _, value in results]
         assert bound.count(True) == 1, results
         session.expire_all()
-        assert session.get(Customer, friend.id).inviter_id == (one.id if bound[0] else two.id)
+        assert session.get(Customer, friend_id).inviter_id == (one if bound[0] else two)
 
 
 # --------------------------------------------------------------------------- sign-in lockout
 
-def test_parallel_wrong_passwords_lock_the_account_after_five(engine, session):
-    # given a staff account
+def test_parallel_wrong_passwords_lock_the_account_after_five(engine, session, monkeypatch):
+    # given a staff account (and a fast password check, so the guesses really overlap: with argon2 on
+    # two cores the threads finish hashing one after another and the race hides)
     make_staff(session, Role.admin, username="target")
+    monkeypatch.setattr(auth, "verify_secret", lambda secret, stored: stored is not None and secret == PASSWORD)
 
     def guess(s):
         return auth.sign_in_password(s, username="target", password="wrong-guess")
 
-    # when twelve wrong passwords arrive at the same moment
-    results = run_at_once(engine, [guess] * 12)
+    # when twenty wrong passwords arrive at the same moment
+    results = race(engine, session, [guess] * 20)
     # then no more than five are checked before the account locks
     counted = outcomes(results)
-    assert counted["auth.invalid_credentials"] <= 4 and counted["auth.invalid_credentials"] + counted["auth.locked"] == 12, results
+    assert counted["auth.invalid_credentials"] <= 4 and counted["auth.invalid_credentials"] + counted["auth.locked"] == 20, results
     # and the right password is refused while locked
     with pytest.raises(DomainError) as err:
         auth.sign_in_password(session, username="target", password=PASSWORD)

@@ -54,3 +54,4 @@ def unique_as(session: Session, table: str, columns: str | tuple[str, ...],
             raise
         session.rollback()
         raise error() from exc
+

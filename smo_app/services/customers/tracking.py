@@ -14,6 +14,7 @@ from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.unique import unique_as
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -45,11 +46,15 @@ def create_link(session: Session, *, actor: Actor, title: str, code: str | None 
     code = (code or secrets.token_urlsafe(6).replace("-", "").replace("_", "")[:8]).strip()
     if not _CODE.match(code):
         raise ValidationFailed("tracking.code_invalid", f"bad code {code!r}")
+    def taken() -> ValidationFailed:
+        return ValidationFailed("tracking.code_taken", f"code {code} taken", code=code)
+
     if session.exec(select(TrackingLink.id).where(TrackingLink.code == code)).first() is not None:
-        raise ValidationFailed("tracking.code_taken", f"code {code} taken", code=code)
+        raise taken()
     link = TrackingLink(code=code, title=(title or "").strip()[:128])
     session.add(link)
-    session.flush()
+    with unique_as(session, "tracking_link", "code", taken):
+        session.flush()
     audit.record(session, actor=actor, action="tracking.create", entity="tracking_link", entity_id=link.id,
                  after={"code": code, "title": link.title})
     session.commit()

@@ -60,7 +60,11 @@ def _sign_in(session: Session, *, username: str, secret: str, channel: Channel, 
     name = (username or "").strip().lower()
     if not name or not secret:
         raise DomainError("auth.fields_required", "username and secret are required")
-    staff = session.exec(select(Staff).where(Staff.username == name)).first()
+    # lock the account row: tries on one account run one at a time, so parallel guesses are counted
+    # and the lockout holds (without it each try saw only its own failure and none locked)
+    staff = session.exec(
+        select(Staff).where(Staff.username == name).with_for_update().execution_options(populate_existing=True)
+    ).first()
 
     if staff is not None and staff.locked_until is not None and staff.locked_until > now:
         audit.record(
