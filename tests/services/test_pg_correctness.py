@@ -254,3 +254,20 @@ def test_parallel_wrong_passwords_lock_the_account_after_five(engine, session, m
     with pytest.raises(DomainError) as err:
         auth.sign_in_password(session, username="target", password=PASSWORD)
     assert err.value.code == "auth.locked"
+
+
+# --------------------------------------------------------------------------- shop settings
+
+def test_two_owners_changing_a_setting_for_the_first_time_at_once_both_succeed(engine, session):
+    from smo_app.services.core import shop_config
+
+    owner = make_staff(session, Role.owner)
+
+    def change(pct):
+        return lambda s: shop_config.update_config(s, actor=owner.actor(), changes={"cashback_pct": pct}).cashback_pct
+
+    # when two owners set a never-changed setting at the same moment
+    results = race(engine, session, [change(pct) for pct in (3, 4, 6, 7)])
+    # then each change is applied in turn (none crashes) and the last one stays
+    assert outcomes(results) == {"ok": 4}, results
+    assert shop_config.get_config(session).cashback_pct in (3, 4, 6, 7)
