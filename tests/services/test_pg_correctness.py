@@ -271,3 +271,41 @@ def test_two_owners_changing_a_setting_for_the_first_time_at_once_both_succeed(e
     # then each change is applied in turn (none crashes) and the last one stays
     assert outcomes(results) == {"ok": 4}, results
     assert shop_config.get_config(session).cashback_pct in (3, 4, 6, 7)
+
+
+# --------------------------------------------------------------------------- categories
+
+def test_a_category_whose_products_were_all_deleted_can_be_deleted(session):
+    from smo_app.models.catalog import Category, Product
+    from smo_app.services.catalog import products as catalog
+
+    # given a category whose only product was deleted
+    cat = catalog.create_category(session, actor=SYSTEM, name="Old")
+    product = catalog.create_product(session, actor=SYSTEM, name="Gone", base_price_minor=100, category_id=cat.id)
+    catalog.delete_product(session, actor=SYSTEM, product_id=product.id)
+    # when the owner deletes the category
+    catalog.delete_category(session, actor=SYSTEM, category_id=cat.id)
+    # then it is gone and the deleted product (kept for past orders) has no category
+    session.expire_all()
+    assert session.get(Category, cat.id) is None
+    assert session.get(Product, product.id).category_id is None
+
+
+def test_adding_a_product_while_its_category_is_deleted_never_crashes(engine, session):
+    from smo_app.models.catalog import Category, Product
+    from smo_app.services.catalog import products as catalog
+
+    for i in range(8):
+        # given an empty category
+        cat_id = catalog.create_category(session, actor=SYSTEM, name=f"Cat {i}").id
+        # when one manager adds a product to it while the owner deletes it
+        results = race(engine, session, [
+            lambda s: catalog.create_product(s, actor=SYSTEM, name="New", base_price_minor=100, category_id=cat_id).id,
+            lambda s: catalog.delete_category(s, actor=SYSTEM, category_id=cat_id),
+        ])
+        # then one of them wins with a clear answer for the other, and no product points at a missing category
+        assert [o for o, _ in results] in (["ok", "catalog.category_not_empty"], ["common.not_found", "ok"]), results
+        session.expire_all()
+        if results[0][0] == "ok":
+            assert session.get(Product, results[0][1]).category_id == cat_id
+            assert session.get(Category, cat_id) is not None
