@@ -309,3 +309,17 @@ def test_adding_a_product_while_its_category_is_deleted_never_crashes(engine, se
         if results[0][0] == "ok":
             assert session.get(Product, results[0][1]).category_id == cat_id
             assert session.get(Category, cat_id) is not None
+
+
+# --------------------------------------------------------------------------- sessions
+
+def test_signing_out_twice_at_once_is_recorded_once(engine, session):
+    # given a signed-in admin
+    make_staff(session, Role.admin, username="leaver")
+    token = auth.sign_in_password(session, username="leaver", password=PASSWORD).token
+    # when two tabs sign out at the same moment
+    results = race(engine, session, [lambda s: auth.sign_out(s, token=token)] * 4)
+    # then the session is closed and the audit log shows one sign-out
+    assert outcomes(results) == {"ok": 4}, results
+    assert auth.resolve_session(session, token=token) is None
+    assert session.exec(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "auth.sign_out")).one() == 1
