@@ -128,37 +128,23 @@ def test_the_same_tracking_code_created_at_once_is_taken_not_a_crash(engine, ses
     assert outcomes(results) == {"ok": 1, "tracking.code_taken": 5}, results
 
 
-def test_concurrent_first_starts_of_one_user_make_one_customer(engine, session):
-    tracking.create_link(session, actor=SYSTEM, title="Flyer", code="flyer")
-
-    def start(s):
-        return registration.register_telegram_user(s, telegram_id=BIG_USER_ID, username="u", full_name="U",
-                                                   language="ru", start_param="link_flyer").customer.id
-
-    # when a new user's /start arrives six times at once (double taps, retries)
-    results = race(engine, session, [start] * 6)
-    # then every call answers with the same customer, and the link counts six clicks from one user
-    assert outcomes(results) == {"ok": 6}, results
-    assert len({value for _, value in results}) == 1
-    assert session.exec(select(func.count()).select_from(Customer)).one() == 1
-    link = session.exec(select(TrackingLink)).one()
-    assert link.clicks == 6
-    assert session.exec(select(func.count()).select_from(TrackingVisitor)).one() == 1
-
-
-def test_concurrent_starts_of_a_known_user_through_a_link_count_them_once(engine, session):
-    # given a known customer and a tracking link
-    telegram_id = make_customer(session).telegram_id
+@pytest.mark.parametrize("known", [False, True], ids=["new_user", "known_user"])
+def test_concurrent_starts_of_one_user_through_a_link_make_one_customer_and_one_visitor(engine, session, known):
+    # given a tracking link (and, in one case, a customer who already started the bot)
+    telegram_id = make_customer(session).telegram_id if known else BIG_USER_ID
     tracking.create_link(session, actor=SYSTEM, title="Flyer", code="flyer")
 
     def start(s):
         return registration.register_telegram_user(s, telegram_id=telegram_id, username="u", full_name="U",
                                                    language="ru", start_param="link_flyer").customer.id
 
-    # when they open the link six times at once
+    # when the user's /start through the link arrives six times at once (double taps, retries)
     results = race(engine, session, [start] * 6)
-    # then all succeed and they are one unique visitor
+    # then every call answers with the same customer, and the link counts six clicks from one user
     assert outcomes(results) == {"ok": 6}, results
+    assert len({value for _, value in results}) == 1
+    assert session.exec(select(func.count()).select_from(Customer)).one() == 1
+    assert session.exec(select(TrackingLink)).one().clicks == 6
     assert session.exec(select(func.count()).select_from(TrackingVisitor)).one() == 1
 
 
