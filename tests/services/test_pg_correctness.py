@@ -309,3 +309,14 @@ def test_signing_out_twice_at_once_is_recorded_once(engine, session):
     assert outcomes(results) == {"ok": 4}, results
     assert auth.resolve_session(session, token=token) is None
     assert session.exec(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "auth.sign_out")).one() == 1
+
+
+
+def test_archiving_a_tracking_link_twice_at_once_is_recorded_once(engine, session):
+    # given a tracking link
+    link_id = tracking.create_link(session, actor=SYSTEM, title="Flyer", code="flyer").id
+    # when two managers archive it at the same moment
+    results = race(engine, session, [lambda s: tracking.archive_link(s, actor=SYSTEM, link_id=link_id).archived] * 4)
+    # then it is archived and the audit log shows it once
+    assert outcomes(results) == {"ok": 4} and all(value for _, value in results), results
+    assert session.exec(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "tracking.archive")).one() == 1

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 
 from pydantic import BaseModel
+from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
@@ -66,11 +67,16 @@ def archive_link(session: Session, *, actor: Actor, link_id: int) -> TrackingLin
     link = session.get(TrackingLink, link_id)
     if link is None:
         raise NotFound("tracking_link", link_id)
-    if link.archived_at is None:
-        link.archived_at = utcnow()
-        session.add(link)
+    # conditional: of two archives at the same moment only one happens (and is audited)
+    now = utcnow()
+    archived = session.execute(
+        update(TrackingLink).where(TrackingLink.id == link_id, TrackingLink.archived_at.is_(None))
+        .values(archived_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if archived == 1:
         audit.record(session, actor=actor, action="tracking.archive", entity="tracking_link", entity_id=link.id)
         session.commit()
+    session.refresh(link)
     return _stats_and_end(session, link)
 
 
