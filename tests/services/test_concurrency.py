@@ -188,3 +188,68 @@ def test_the_same_checkout_sent_twice_at_once_makes_one_order(engine, session):
     session.expire_all()
     assert session.exec(select(func.count(Order.id))).one() == 1
     assert qty_of(session, vid) == 8
+
+
+def test_ten_simultaneous_checkouts_of_one_cart_make_one_order_and_use_a_once_per_customer_promo_once(
+        engine, session):
+    # given a customer with 2 units in the cart and a once-per-customer promo code
+    vid = variant_id(make_product(session, qty=50))
+    promotions.create_promo(session, actor=SYSTEM, code="WELCOME", pct=10, once_per_customer=True)
+    cid = _customers_with_carts(session, 1, vid, qty=2)[0]
+    # when ten checkouts of that cart arrive at the same moment, none with a client reference
+    outcome = _checkout_all(engine, [cid] * 10, promo_code="welcome")
+    # then one order is made, the others are told the cart is empty, and the promo is used once
+    assert outcome == Counter({"ok": 1, "cart.empty": 9}), outcome
+    session.expire_all()
+    assert session.exec(select(func.count(Order.id))).one() == 1
+    assert qty_of(session, vid) == 48
+    assert session.exec(select(func.count(PromoUse.id))).one() == 1
+    assert session.exec(select(PromoCode)).one().used_count == 1
+
+
+def _run_at_once(engine, n, call):
+    """``call(session)`` n times at the same moment, each thread on its own connection; the
+    outcomes ("ok" or the domain error code) counted."""
+    url = engine.url.render_as_string(hide_password=False)
+    workers = make_engine(url, pool_size=n, max_overflow=0)
+    barrier = threading.Barrier(n)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def run():
+        barrier.wait()
+        try:
+            with Session(workers, expire_on_commit=False) as s:
+                call(s)
+            outcome = "ok"
+        except DomainError as exc:
+            outcome = exc.code
+        except Exception as exc:  # noqa: BLE001 - reported in the assertion
+            outcome = f"crash:{type(exc).__name__}:{exc}"
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    workers.dispose()
+    return Counter(results)
+
+
+def test_the_same_promo_code_created_ten_times_at_once_exists_once_and_the_others_hear_code_taken(engine, session):
+    # when ten managers create the promo code SPRING at the same moment
+    outcome = _run_at_once(engine, 10, lambda s: promotions.create_promo(s, actor=SYSTEM, code="spring", pct=5))
+    # then one is created and the others get the translated "code taken" refusal, not a crash
+    assert outcome == Counter({"ok": 1, "promo.code_taken": 9}), outcome
+    session.expire_all()
+    assert session.exec(select(func.count(PromoCode.id))).one() == 1
+
+
+def test_the_same_certificate_code_created_ten_times_at_once_exists_once(engine, session):
+    outcome = _run_at_once(engine, 10, lambda s: promotions.create_certificate(
+        s, actor=SYSTEM, face_minor=100000, code="GIFT-TWIN"))
+    assert outcome == Counter({"ok": 1, "promo.code_taken": 9}), outcome
+    session.expire_all()
+    assert session.exec(select(func.count(GiftCertificate.id))).one() == 1
