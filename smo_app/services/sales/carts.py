@@ -92,8 +92,12 @@ def _customer(session: Session, customer_id: int) -> Customer:
     return customer
 
 
-def _cart(session: Session, customer_id: int, create: bool) -> Cart | None:
-    cart = session.exec(select(Cart).where(Cart.customer_id == customer_id)).first()
+def _cart(session: Session, customer_id: int, create: bool, lock: bool = False) -> Cart | None:
+    """The customer's cart (created with ``create``). Writers pass ``lock``: the cart row is locked
+    (``FOR UPDATE``) before its items, the same order as checkout, so a change and a checkout of one
+    cart queue instead of deadlocking, and a change never lands in a cart being checked out."""
+    query = select(Cart).where(Cart.customer_id == customer_id)
+    cart = session.exec(query.with_for_update() if lock else query).first()
     if cart is None and create:
         cart = Cart(customer_id=customer_id)
         session.add(cart)
@@ -179,7 +183,7 @@ def _set(session: Session, *, actor: Actor, customer_id: int, variant_id: int, q
     cfg = get_config(session)
     _guard(cfg)
     _customer(session, customer_id)
-    cart = _cart(session, customer_id, create=True)
+    cart = _cart(session, customer_id, create=True, lock=True)
     item = session.exec(select(CartItem).where(CartItem.cart_id == cart.id, CartItem.variant_id == variant_id)).first()
     target = (item.qty if item else 0) + add if qty is None else qty
     if target < 0:
@@ -230,7 +234,7 @@ def remove_item(session: Session, *, actor: Actor, customer_id: int, variant_id:
 @atomic
 def clear_cart(session: Session, *, actor: Actor, customer_id: int, now: datetime | None = None) -> CartOut:
     ensure_own(actor, customer_id)
-    cart = _cart(session, customer_id, create=False)
+    cart = _cart(session, customer_id, create=False, lock=True)
     if cart is not None:
         session.execute(delete(CartItem.__table__).where(CartItem.__table__.c.cart_id == cart.id))
         cart.promo_code = None
@@ -248,7 +252,7 @@ def apply_promo(session: Session, *, actor: Actor, customer_id: int, code: str |
 
     ensure_own(actor, customer_id)
     _guard(get_config(session))
-    cart = _cart(session, customer_id, create=True)
+    cart = _cart(session, customer_id, create=True, lock=True)
     if code and code.strip():
         promo = promotions.find_promo(session, code=code, customer_id=customer_id, now=now)
         cart.promo_code = promo.code
