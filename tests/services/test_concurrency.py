@@ -17,6 +17,7 @@ from smo_app.services.sales import promotions
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError
 from tests.commerce_factories import SYSTEM, make_product, qty_of, variant_id
+from tests.db_support import run_at_once
 
 
 def _customers_with_carts(session, n, vid, qty=1):
@@ -33,33 +34,9 @@ def _customers_with_carts(session, n, vid, qty=1):
 
 def _checkout_all(engine, customer_ids, **kwargs):
     """Every customer checks out at the same moment, each thread on its own session."""
-    url = engine.url.render_as_string(hide_password=False)
-    workers = make_engine(url, pool_size=40, max_overflow=0 if engine.dialect.name == "postgresql" else 300,
-                          pool_timeout=120)
-    barrier = threading.Barrier(len(customer_ids))
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run(cid):
-        barrier.wait()
-        try:
-            with Session(workers, expire_on_commit=False) as s:
-                orders.place_order(s, actor=Actor.customer(cid), customer_id=cid, **kwargs)
-            outcome = "ok"
-        except DomainError as exc:
-            outcome = exc.code
-        except Exception as exc:  # noqa: BLE001 - reported in the assertion
-            outcome = f"crash:{type(exc).__name__}:{exc}"
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(cid,)) for cid in customer_ids]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=180)
-    workers.dispose()
-    return Counter(results)
+    return run_at_once(engine, [
+        lambda s, cid=cid: orders.place_order(s, actor=Actor.customer(cid), customer_id=cid, **kwargs)
+        for cid in customer_ids])
 
 
 def test_200_simultaneous_checkouts_for_10_units_make_exactly_10_orders(engine, session):
@@ -207,40 +184,9 @@ def test_ten_simultaneous_checkouts_of_one_cart_make_one_order_and_use_a_once_pe
     assert session.exec(select(PromoCode)).one().used_count == 1
 
 
-def _run_at_once(engine, n, call):
-    """``call(session)`` n times at the same moment, each thread on its own connection; the
-    outcomes ("ok" or the domain error code) counted."""
-    url = engine.url.render_as_string(hide_password=False)
-    workers = make_engine(url, pool_size=n, max_overflow=0)
-    barrier = threading.Barrier(n)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run():
-        barrier.wait()
-        try:
-            with Session(workers, expire_on_commit=False) as s:
-                call(s)
-            outcome = "ok"
-        except DomainError as exc:
-            outcome = exc.code
-        except Exception as exc:  # noqa: BLE001 - reported in the assertion
-            outcome = f"crash:{type(exc).__name__}:{exc}"
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=120)
-    workers.dispose()
-    return Counter(results)
-
-
 def test_the_same_promo_code_created_ten_times_at_once_exists_once_and_the_others_hear_code_taken(engine, session):
     # when ten managers create the promo code SPRING at the same moment
-    outcome = _run_at_once(engine, 10, lambda s: promotions.create_promo(s, actor=SYSTEM, code="spring", pct=5))
+    outcome = run_at_once(engine, [lambda s: promotions.create_promo(s, actor=SYSTEM, code="spring", pct=5)] * 10)
     # then one is created and the others get the translated "code taken" refusal, not a crash
     assert outcome == Counter({"ok": 1, "promo.code_taken": 9}), outcome
     session.expire_all()
@@ -248,8 +194,8 @@ def test_the_same_promo_code_created_ten_times_at_once_exists_once_and_the_other
 
 
 def test_the_same_certificate_code_created_ten_times_at_once_exists_once(engine, session):
-    outcome = _run_at_once(engine, 10, lambda s: promotions.create_certificate(
-        s, actor=SYSTEM, face_minor=100000, code="GIFT-TWIN"))
+    outcome = run_at_once(engine, [lambda s: promotions.create_certificate(
+        s, actor=SYSTEM, face_minor=100000, code="GIFT-TWIN")] * 10)
     assert outcome == Counter({"ok": 1, "promo.code_taken": 9}), outcome
     session.expire_all()
     assert session.exec(select(func.count(GiftCertificate.id))).one() == 1

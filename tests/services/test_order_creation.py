@@ -1,21 +1,20 @@
 """One way to create an order: a counter sale with its own prices goes through the same
 ``create_order`` as the checkout and the B2B entry."""
-import threading
 from collections import Counter
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
-from smo_app.db import make_engine
 from smo_app.models.audit import AuditEntry
 from smo_app.models.orders import Order, OrderEvent
 from smo_app.models.outbox import Outbox
-from smo_app.models.promotions import GiftCertificate, PromoUse
+from smo_app.models.promotions import GiftCertificate, PromoCode, PromoUse
 from smo_app.models.stock import StockMove
 from smo_app.services.core.errors import DomainError
 from smo_app.services.sales import promotions
 from smo_app.services.sales.order_creation import Buyer, NewOrderLine, create_order
 from tests.commerce_factories import SYSTEM, make_product, qty_of, variant_id
+from tests.db_support import run_at_once
 from tests.factories import make_customer
 
 
@@ -89,34 +88,18 @@ def test_bad_figures_or_missing_stock_are_refused_and_change_nothing(stocked, ba
 def test_a_once_per_customer_promo_used_by_two_sales_at_once_is_counted_once(engine, session):
     # given a once-per-customer promo and a customer buying at two counters at the same moment
     product = make_product(session, qty=10)
-    promotions.create_promo(session, actor=SYSTEM, code="ONCE", pct=10, once_per_customer=True)
+    promo_id = promotions.create_promo(session, actor=SYSTEM, code="ONCE", pct=10, once_per_customer=True).id
     cid = make_customer(session).id
     session.rollback()  # the test's own session holds no lock while the counters sell
-    url = engine.url.render_as_string(hide_password=False)
-    workers = make_engine(url, pool_size=2, max_overflow=0)
-    barrier = threading.Barrier(2)
-    results = []
 
-    def sell():
-        with Session(workers, expire_on_commit=False) as s:
-            promo = promotions.find_promo(s, code="once", customer_id=cid)  # both pass the check
-            s.rollback()
-            barrier.wait()
-            try:
-                create_order(s, actor=SYSTEM, lines=[_line(product, 1, 100000)], buyer=Buyer(customer_id=cid),
-                             channel="pos", status="completed", promo=promo, promo_minor=10000)
-                results.append("ok")
-            except DomainError as exc:
-                results.append(exc.code)
+    def sell(s):  # the promo as both counters loaded it, before either sale counted its use
+        create_order(s, actor=SYSTEM, lines=[_line(product, 1, 100000)], buyer=Buyer(customer_id=cid),
+                     channel="pos", status="completed", promo=s.get(PromoCode, promo_id), promo_minor=10000)
 
-    threads = [threading.Thread(target=sell) for _ in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=60)
-    workers.dispose()
+    # when both sales are written at once
+    outcome = run_at_once(engine, [sell, sell])
     # then one sale takes the promo and the other is told it was already used; one use is counted
-    assert Counter(results) == Counter({"ok": 1, "promo.already_used": 1}), results
+    assert outcome == Counter({"ok": 1, "promo.already_used": 1}), outcome
     session.expire_all()
     assert session.exec(select(func.count(PromoUse.id))).one() == 1
     assert session.exec(select(func.count(Order.id))).one() == 1

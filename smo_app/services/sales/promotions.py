@@ -48,6 +48,19 @@ _UNIQUE_COLUMNS = {
 }
 
 
+def _add_with_code(session: Session, row: PromoCode | GiftCertificate, index: str) -> None:
+    """Insert a promo code or certificate; ``promo.code_taken`` if the same code was created
+    meanwhile (the unique ``index`` refuses it after the read-only check passed)."""
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if not _unique_violation(exc, index):
+            raise
+        session.rollback()
+        raise ValidationFailed("promo.code_taken", f"{row.code} exists", promo=row.code) from exc
+
+
 def _valid_code(code: str) -> str:
     code = normalize_code(code)
     if not (3 <= len(code) <= 32) or not all(c.isalnum() or c in "-_" for c in code):
@@ -85,14 +98,7 @@ def create_promo(session: Session, *, actor: Actor, code: str, pct: int, usage_l
         raise ValidationFailed("promo.code_taken", f"{code} exists", promo=code)
     promo = PromoCode(code=code, pct=pct, usage_limit=usage_limit, expires_at=expires_at,
                       once_per_customer=once_per_customer)
-    session.add(promo)
-    try:
-        session.flush()
-    except IntegrityError as exc:  # created by someone else since the check above
-        if not _unique_violation(exc, "ix_promo_code_code"):
-            raise
-        session.rollback()
-        raise ValidationFailed("promo.code_taken", f"{code} exists", promo=code) from exc
+    _add_with_code(session, promo, "ix_promo_code_code")
     audit.record(session, actor=actor, action="promo.create", entity="promo_code", entity_id=promo.id,
                  after={"code": code, "pct": pct, "usage_limit": usage_limit, "expires_at": expires_at,
                         "once_per_customer": once_per_customer})
@@ -222,14 +228,7 @@ def create_certificate(session: Session, *, actor: Actor, face_minor: int, code:
     now = now or utcnow()
     cert = GiftCertificate(code=code, face_minor=face_minor,
                            expires_at=now + timedelta(days=valid_days) if valid_days else None, created_at=now)
-    session.add(cert)
-    try:
-        session.flush()
-    except IntegrityError as exc:  # created by someone else since the check above
-        if not _unique_violation(exc, "ix_gift_certificate_code"):
-            raise
-        session.rollback()
-        raise ValidationFailed("promo.code_taken", f"{code} exists", promo=code) from exc
+    _add_with_code(session, cert, "ix_gift_certificate_code")
     audit.record(session, actor=actor, action="certificate.create", entity="gift_certificate", entity_id=cert.id,
                  after={"code": code, "face_minor": face_minor, "expires_at": cert.expires_at})
     session.commit()
