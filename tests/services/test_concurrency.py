@@ -12,7 +12,7 @@ from smo_app.models.customer import Customer
 from smo_app.models.orders import Order
 from smo_app.models.promotions import GiftCertificate, PromoCode, PromoUse
 from smo_app.models.stock import StockMove
-from smo_app.services.sales import orders
+from smo_app.services.sales import carts, orders
 from smo_app.services.sales import promotions
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError
@@ -199,3 +199,20 @@ def test_the_same_certificate_code_created_ten_times_at_once_exists_once(engine,
     assert outcome == Counter({"ok": 1, "promo.code_taken": 9}), outcome
     session.expire_all()
     assert session.exec(select(func.count(GiftCertificate.id))).one() == 1
+
+
+def test_first_items_added_at_once_by_a_customer_without_a_cart_make_one_cart(engine, session):
+    # given a customer who has never had a cart, and a product in stock
+    vid = variant_id(make_product(session, qty=50))
+    customer = Customer(telegram_id=960001, full_name="New buyer")
+    session.add(customer)
+    session.commit()
+    cid = customer.id
+    # when the Mini App sends ten "+" taps at the same moment (each the first change of the cart)
+    outcome = run_at_once(engine, [
+        lambda s: carts.add_item(s, actor=Actor.customer(cid), customer_id=cid, variant_id=vid)] * 10)
+    # then every tap is applied to one cart
+    assert outcome == Counter({"ok": 10}), outcome
+    session.expire_all()
+    assert session.exec(select(func.count(Cart.id))).one() == 1
+    assert session.exec(select(CartItem.qty)).one() == 10

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
@@ -93,15 +94,21 @@ def _customer(session: Session, customer_id: int) -> Customer:
 
 
 def _cart(session: Session, customer_id: int, create: bool, lock: bool = False) -> Cart | None:
-    """The customer's cart (created with ``create``). Writers pass ``lock``: the cart row is locked
-    (``FOR UPDATE``) before its items, the same order as checkout, so a change and a checkout of one
-    cart queue instead of deadlocking, and a change never lands in a cart being checked out."""
+    """The customer's cart (created with ``create``, once even if two first changes arrive at once).
+    Writers pass ``lock``: the cart row is locked (``FOR UPDATE``) before its items, the same order
+    as checkout, so a change and a checkout of one cart queue instead of deadlocking, and a change
+    never lands in a cart being checked out."""
     query = select(Cart).where(Cart.customer_id == customer_id)
-    cart = session.exec(query.with_for_update() if lock else query).first()
+    if lock:
+        query = query.with_for_update()
+    cart = session.exec(query).first()
     if cart is None and create:
-        cart = Cart(customer_id=customer_id)
-        session.add(cart)
-        session.flush()
+        try:
+            with session.begin_nested():  # a savepoint: the first change of a cart may come twice at once
+                cart = Cart(customer_id=customer_id)
+                session.add(cart)
+        except IntegrityError:  # the unique customer_id: the other request created it; use that one
+            cart = session.exec(query).one()
     return cart
 
 
