@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -281,12 +281,11 @@ def abandoned_carts(session: Session, *, older_than: datetime) -> list[Cart]:
 @atomic
 def mark_reminder_sent(session: Session, *, actor: Actor, cart_id: int, now: datetime | None = None) -> bool:
     """The bot's abandoned-cart job sent its reminder: stamp the cart so it is not sent twice.
-    Returns False if the cart changed or was reminded meanwhile (nothing stamped)."""
+    Returns False if the cart is gone or was reminded meanwhile (nothing stamped)."""
     require(actor, Perm.orders_manage)
-    cart = session.get(Cart, cart_id)
-    if cart is None or cart.abandoned_reminder_at is not None:
-        return False
-    cart.abandoned_reminder_at = now or utcnow()
-    session.add(cart)
+    stamped = session.execute(  # conditional: two senders at once stamp it once
+        update(Cart).where(Cart.id == cart_id, Cart.abandoned_reminder_at.is_(None))
+        .values(abandoned_reminder_at=now or utcnow()).execution_options(synchronize_session="fetch")
+    ).rowcount == 1
     session.commit()
-    return True
+    return stamped
