@@ -8,6 +8,7 @@ ADMIN_LOGIN = "/admin/login"
 ADMIN = "/admin"
 STAFF = "/admin/staff"
 AUDIT = "/admin/audit"
+DEAD_LETTERS = "/admin/dead-letters"
 POS_LOGIN = "/pos/login"
 POS = "/pos"
 
@@ -36,6 +37,7 @@ AREAS: tuple[Area, ...] = (
     Area("analytics", "/admin/analytics", "analytics.view", "AN1–AN5"),
     Area("settings", "/admin/settings", "settings.manage", "SE1"),
     Area("audit", AUDIT, "audit.view", ""),
+    Area("dead_letters", DEAD_LETTERS, "dead_letters.view", ""),
     Area("staff", STAFF, "staff.manage", ""),
 )
 AREAS_BY_KEY = {a.key: a for a in AREAS}

@@ -34,6 +34,7 @@ _ICONS = {
     "orders": "shopping-bag", "catalog": "book-open", "warehouse": "warehouse", "customers": "users",
     "promotions": "percent", "broadcasts": "megaphone", "support": "life-buoy", "bookings": "calendar",
     "analytics": "chart-column", "settings": "settings", "audit": "scroll-text", "staff": "id-card",
+    "dead_letters": "inbox",
 }
 
 

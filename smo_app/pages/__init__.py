@@ -1,6 +1,6 @@
 """Every page module; importing this package records the pages (components.registry)."""
 from smo_app.pages.admin import (  # noqa: F401
-    analytics, audit, bookings, broadcasts, catalog, customers, dashboard, login, orders, promotions,
+    analytics, audit, bookings, broadcasts, catalog, customers, dashboard, dead_letters, login, orders, promotions,
     settings, staff, support, warehouse,
 )
 from smo_app.pages.pos import home as pos_home, login as pos_login  # noqa: F401

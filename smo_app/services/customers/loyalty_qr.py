@@ -1,0 +1,66 @@
+"""The customer's loyalty QR for the POS: a short-lived token signed with the shop's secret key.
+
+``v1.<customer id>.<issued at, unix s>.<signature>`` where the signature is HMAC-SHA256 under a key
+derived from ``SMO_SECRET_KEY`` for this purpose only (base64url, 22 chars). It names the customer
+but cannot be made up or changed without the key, and stops working after the TTL, so a screenshot
+or an old token is useless.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from datetime import datetime, timedelta
+
+from smo_app.services.core.errors import DomainError
+
+_TOKEN = re.compile(r"^v1\.(\d{1,12})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$")
+DEFAULT_TTL = timedelta(minutes=5)
+FUTURE_SKEW = timedelta(minutes=1)
+
+
+def _key(secret_key: str | None) -> bytes:
+    if secret_key is None:
+        from smo_app.settings import get_settings
+
+        secret_key = get_settings().secret_key.get_secret_value()
+    return hmac.new(secret_key.encode(), b"smo/loyalty-qr/v1", hashlib.sha256).digest()
+
+
+def _ttl(ttl: timedelta | None) -> timedelta:
+    if ttl is not None:
+        return ttl
+    from smo_app.settings import get_settings
+
+    return timedelta(seconds=get_settings().loyalty_qr_ttl_seconds)
+
+
+def _sign(key: bytes, customer_id: int, issued: int) -> str:
+    mac = hmac.new(key, f"v1.{customer_id}.{issued}".encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def issue_loyalty_token(customer_id: int, now: datetime, *, secret_key: str | None = None) -> str:
+    if customer_id <= 0:
+        raise ValueError("customer id must be positive")
+    issued = int(now.timestamp())
+    return f"v1.{customer_id}.{issued}.{_sign(_key(secret_key), customer_id, issued)}"
+
+
+def resolve_loyalty_token(token: str, now: datetime, *, secret_key: str | None = None,
+                          ttl: timedelta | None = None) -> int:
+    """The customer id, or DomainError ``loyalty.qr_invalid`` (not ours, tampered) /
+    ``loyalty.qr_expired`` (older than the TTL)."""
+    m = _TOKEN.match((token or "").strip())
+    if not m:
+        raise DomainError("loyalty.qr_invalid", "not a loyalty token")
+    customer_id, issued, signature = int(m.group(1)), int(m.group(2)), m.group(3)
+    if not hmac.compare_digest(_sign(_key(secret_key), customer_id, issued), signature):
+        raise DomainError("loyalty.qr_invalid", "bad signature")
+    age = now.timestamp() - issued
+    if age < -FUTURE_SKEW.total_seconds():
+        raise DomainError("loyalty.qr_invalid", "issued in the future")
+    if age > _ttl(ttl).total_seconds():
+        raise DomainError("loyalty.qr_expired", "token expired")
+    return customer_id
