@@ -90,9 +90,11 @@ def receive(
                   received_at=now or utcnow(), status=WebhookStatus.received.value, attempts=0)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(WebhookEvent).values(**values).on_conflict_do_nothing(index_elements=["provider", "event_id"])
+    table = WebhookEvent.__table__
+    stmt = (insert(table).values(**values).on_conflict_do_nothing(index_elements=["provider", "event_id"])
+            .returning(table.c.id))
     try:
-        stored = session.execute(stmt).rowcount == 1
+        stored = session.execute(stmt).first() is not None
         row = session.exec(select(WebhookEvent).where(WebhookEvent.provider == provider,
                                                       WebhookEvent.event_id == event_id)).one()
         out = _out(row)
