@@ -152,6 +152,7 @@ def send(
     policy: RetryPolicy = RetryPolicy(),
     idempotency: str | None = None,
     idempotency_header: str = "Idempotence-Key",
+    idempotent: bool | None = None,
     sleep: Callable[[float], None] = time.sleep,
     **kwargs,
 ) -> httpx.Response:
@@ -161,7 +162,8 @@ def send(
     method = method.upper()
     if idempotency:
         kwargs["headers"] = {**(kwargs.get("headers") or {}), idempotency_header: idempotency}
-    idempotent = method in IDEMPOTENT_METHODS or idempotency is not None
+    if idempotent is None:  # a POST that only reads (a search, a quote) may say so
+        idempotent = method in IDEMPOTENT_METHODS or idempotency is not None
     last_error: str = ""
     status: int | None = None
     for attempt in range(1, max(1, policy.attempts) + 1):

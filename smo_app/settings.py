@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     cdek_from_city_code: int = 44  # where parcels leave from (CDEK city code; 44 = Moscow)
     cdek_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
+    # Address suggestions: DaData (integrations/dadata). Without a key addresses are free text.
+    dadata_mode: Literal["auto", "live", "fake", "off"] = "auto"
+    dadata_base_url: str = "https://suggestions.dadata.ru"
+    dadata_api_key: SecretStr | None = None
+
     @field_validator("shop_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -61,7 +66,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("bot_token", "cdek_client_id", "cdek_client_secret", mode="before")
+    @field_validator("bot_token", "cdek_client_id", "cdek_client_secret", "dadata_api_key", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value):
         return None if value in ("", None) else value

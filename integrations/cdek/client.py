@@ -40,7 +40,8 @@ class CdekClient:
 
     # ---- the port -------------------------------------------------------------------------------
     def calculate_tariff(self, request: TariffRequest) -> TariffQuote:
-        response = self._authed("POST", "/v2/calculator/tariff", json=request.model_dump(mode="json", exclude_none=True))
+        response = self._authed("POST", "/v2/calculator/tariff", idempotent=True,  # a calculation only reads
+                                json=request.model_dump(mode="json", exclude_none=True))
         return self._parse(response, TariffQuote)
 
     def delivery_points(self, *, city_code: int, type: str = "PVZ") -> list[DeliveryPoint]:
