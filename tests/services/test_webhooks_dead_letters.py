@@ -17,6 +17,32 @@ from tests.factories import make_staff
 BODY = b'{"event":"payment.succeeded","object":{"id":"pay-1","amount":{"value":"100.00"}}}'
 
 
+def _at_once(engine, n: int, work) -> list:
+    """Run ``work(session, i)`` in ``n`` threads released together, each on its own connection;
+    return what each returned (or the error code / exception name it raised)."""
+    workers = make_engine(engine.url.render_as_string(hide_password=False), pool_size=n)
+    barrier = threading.Barrier(n)
+    results: list = []
+
+    def run(i):
+        barrier.wait()
+        try:
+            with Session(workers, expire_on_commit=False) as s:
+                results.append(work(s, i))
+        except DomainError as exc:
+            results.append(exc.code)
+        except Exception as exc:  # noqa: BLE001 - the test reports what leaked
+            results.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    workers.dispose()
+    return results
+
+
 def _count(session, model) -> int:
     n = session.exec(select(func.count()).select_from(model)).one()
     session.rollback()
@@ -46,25 +72,9 @@ def test_an_event_without_an_id_is_refused(session):
 
 
 def test_three_simultaneous_deliveries_of_one_event_store_it_once(engine, session):
-    # given three workers receiving the same event at the same moment (separate connections)
-    workers = make_engine(engine.url.render_as_string(hide_password=False), pool_size=3)
-    barrier = threading.Barrier(3)
-    outcomes: list[str] = []
-
-    def run():
-        barrier.wait()
-        try:
-            with Session(workers, expire_on_commit=False) as s:
-                outcomes.append(webhooks.receive(s, provider="yookassa", event_id="evt-race", body=BODY).outcome)
-        except Exception as exc:  # noqa: BLE001 - the test reports what leaked
-            outcomes.append(type(exc).__name__)
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=60)
-    workers.dispose()
+    # given / when three workers receive the same event at the same moment (separate connections)
+    outcomes = _at_once(engine, 3, lambda s, i: webhooks.receive(
+        s, provider="yookassa", event_id="evt-race", body=BODY).outcome)
     # then one stored it, two were told "duplicate", nobody got an error
     assert sorted(outcomes) == ["duplicate", "duplicate", "stored"]
     assert _count(session, WebhookEvent) == 1
@@ -87,26 +97,15 @@ def test_a_stored_event_is_applied_once_even_if_processed_again(session):
 
 def test_concurrent_processors_apply_an_event_once(engine, session):
     stored = webhooks.receive(session, provider="yookassa", event_id="evt-3", body=BODY)
-    workers = make_engine(engine.url.render_as_string(hide_password=False), pool_size=3)
-    barrier = threading.Barrier(3)
     lock = threading.Lock()
-    applied, outcomes = [], []
+    applied = []
 
     def handler(s, event):
         with lock:
             applied.append(event.id)
 
-    def run():
-        barrier.wait()
-        with Session(workers, expire_on_commit=False) as s:
-            outcomes.append(webhooks.process(s, webhook_event_id=stored.event.id, handler=handler).outcome)
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=60)
-    workers.dispose()
+    outcomes = _at_once(engine, 3, lambda s, i: webhooks.process(
+        s, webhook_event_id=stored.event.id, handler=handler).outcome)
     assert sorted(outcomes) == ["already", "already", "processed"]
     assert applied == [stored.event.id]
 
@@ -218,25 +217,7 @@ def test_bad_resolution_input_changes_nothing_and_says_why(session, resolution, 
 def test_two_admins_dismissing_at_once_resolve_it_once(engine, session):
     admin = make_staff(session, Role.admin)
     letter_id = _letter(session)
-    workers = make_engine(engine.url.render_as_string(hide_password=False), pool_size=3)
-    barrier = threading.Barrier(3)
-    results = []
-
-    def run(i):
-        barrier.wait()
-        try:
-            with Session(workers, expire_on_commit=False) as s:
-                dead_letters.resolve_dead_letter(s, actor=admin.actor(), dead_letter_id=letter_id,
-                                                 resolution="dismissed", note=f"admin {i}")
-            results.append("ok")
-        except DomainError as exc:
-            results.append(exc.code)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(3)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=60)
-    workers.dispose()
+    results = _at_once(engine, 3, lambda s, i: dead_letters.resolve_dead_letter(
+        s, actor=admin.actor(), dead_letter_id=letter_id, resolution="dismissed", note=f"admin {i}") and "ok")
     assert sorted(results) == ["dead_letter.already_resolved", "dead_letter.already_resolved", "ok"]
     assert len(session.exec(select(AuditEntry).where(AuditEntry.action == "dead_letter.resolve")).all()) == 1

@@ -5,9 +5,8 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from smo_app.db import dispose_engines
 from smo_app.models.customer import Customer
 from smo_app.models.integrations import DeadLetter
 from smo_app.models.staff import Role
@@ -16,31 +15,16 @@ from smo_app.services.integrations.dead_letters import record_dead_letter
 from smo_app.services.staff import auth
 from smo_app.settings import reset_settings_cache
 from tests.factories import PASSWORD, make_staff
+from tests.ui.test_guards_and_states import _call, _state, db  # noqa: F401  (the same fixture and helpers)
 
 rx = pytest.importorskip("reflex")
 BOT_TOKEN = "123456:AAtestTokenOfTheShopBot"
 
 
-@pytest.fixture
-def db(sqlite_engine, monkeypatch):
-    monkeypatch.setenv("SMO_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
+@pytest.fixture(autouse=True)
+def _bot_token(monkeypatch):
     monkeypatch.setenv("SMO_BOT_TOKEN", BOT_TOKEN)
     reset_settings_cache()
-    with Session(sqlite_engine, expire_on_commit=False) as s:
-        yield s
-    reset_settings_cache()
-    dispose_engines()
-
-
-def _state(cls):
-    import smo_app.smo_app  # noqa: F401  (registers every state)
-
-    root = rx.State(_reflex_internal_init=True)
-    return root.get_substate(cls.get_full_name().split(".")[1:])
-
-
-def _call(state, name: str, *args):
-    return type(state).event_handlers[name].fn(state, *args)
 
 
 def _letter(db) -> int:
