@@ -18,6 +18,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError
 from smo_app.services.customers import sessions as customer_sessions
 from smo_app.services.customers.registration import CustomerOut
+from smo_app.services.customers.telegram_init_data import DEMO_BOT_TOKEN, demo_init_data
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +71,24 @@ class CustomerSessionState(rx.State):
     @rx.event
     def sign_in_with_telegram(self, init_data: str):
         """Called by the page with ``Telegram.WebApp.initData``; verified on the server."""
+        self._sign_in(str(init_data or ""))
+
+    @rx.event
+    def sign_in_demo(self):
+        """Demo mode only (``SMO_DEMO=1``): sign in a demo customer in a plain browser. The server
+        signs the init data itself; the browser chooses nothing. Outside demo mode: refused."""
         from smo_app.settings import get_settings
 
-        settings = get_settings()
-        token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+        if not get_settings().demo:
+            self.sign_in_error = self.text("identity.init_data_missing")
+            return
+        self._sign_in(demo_init_data(bot_token=_bot_token()))
+
+    def _sign_in(self, init_data: str) -> None:
+        token = _bot_token()
         try:
             with session_scope() as s:
-                signed = customer_sessions.sign_in_with_init_data(s, init_data=str(init_data or ""), bot_token=token)
+                signed = customer_sessions.sign_in_with_init_data(s, init_data=init_data, bot_token=token)
         except DomainError as exc:
             self.signed_in, self.customer_name = False, ""
             self.sign_in_error = self.error(exc)
@@ -101,6 +113,16 @@ class CustomerSessionState(rx.State):
             customer_sessions.end_customer_session(s, token=self.customer_token)
         self.customer_token = ""
         self.signed_in, self.customer_name = False, ""
+
+
+def _bot_token() -> str:
+    """The bot's token verifies init data; in demo mode without a bot, a fixed demo token."""
+    from smo_app.settings import get_settings
+
+    settings = get_settings()
+    if settings.bot_token:
+        return settings.bot_token.get_secret_value()
+    return DEMO_BOT_TOKEN if settings.demo else ""
 
 
 def _default_language() -> str:

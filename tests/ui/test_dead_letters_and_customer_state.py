@@ -100,3 +100,17 @@ def test_forged_init_data_shows_a_translated_screen_and_creates_nobody(db):
     assert not s.signed_in and s.customer_token == ""
     assert "Telegram" in s.sign_in_error
     assert db.exec(select(Customer)).all() == []
+
+
+def test_demo_sign_in_works_only_in_demo_mode(db, monkeypatch):
+    from smo_app.state.customer_session import CustomerSessionState
+
+    s = _state(CustomerSessionState)
+    _call(s, "sign_in_demo")
+    assert not s.signed_in and s.sign_in_error and db.exec(select(Customer)).all() == []
+    db.rollback()
+    monkeypatch.setenv("SMO_DEMO", "1")
+    monkeypatch.delenv("SMO_BOT_TOKEN")
+    reset_settings_cache()
+    _call(s, "sign_in_demo")
+    assert s.signed_in and s.customer().full_name == "Demo"
