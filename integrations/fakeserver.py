@@ -83,3 +83,18 @@ class LocalServer:
                 pass
 
         return _Handler
+
+
+def run_standalone(handle: Handler, *, name: str, default_port: int, note: str = "") -> None:  # pragma: no cover
+    """``python -m integrations.<vendor>.fake [--port P]``: serve a fake until interrupted."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=f"A fake {name} on a local port")
+    parser.add_argument("--port", type=int, default=default_port)
+    args = parser.parse_args()
+    server = LocalServer(handle, port=args.port)
+    print(f"fake {name} on {server.base_url} {note}".rstrip(), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass

@@ -182,18 +182,8 @@ class FakeCdek:
         ])
 
 
-def main() -> None:  # pragma: no cover - a manual/demo entry point
-    import argparse
-
-    from integrations.fakeserver import LocalServer
-
-    parser = argparse.ArgumentParser(description="A fake CDEK API v2 on a local port")
-    parser.add_argument("--port", type=int, default=8089)
-    args = parser.parse_args()
-    server = LocalServer(FakeCdek().handle, port=args.port)
-    print(f"fake CDEK on {server.base_url} (client id {DEMO_CLIENT_ID!r}, secret {DEMO_CLIENT_SECRET!r})")
-    server.serve_forever()
-
-
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    from integrations.fakeserver import run_standalone
+
+    run_standalone(FakeCdek().handle, name="CDEK API v2", default_port=8089,
+                   note=f"(client id {DEMO_CLIENT_ID!r}, secret {DEMO_CLIENT_SECRET!r})")

@@ -66,3 +66,9 @@ def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from integrations.fakeserver import run_standalone
+
+    run_standalone(FakeDadata().handle, name="DaData suggestions", default_port=8090, note=f"(key {DEMO_API_KEY!r})")
