@@ -12,9 +12,11 @@ from smo_app.models.customer import Customer
 from smo_app.models.customer_session import CustomerSession
 from smo_app.services.core.errors import DomainError
 from smo_app.services.customers import sessions
-from smo_app.services.customers.loyalty_qr import issue_loyalty_token, resolve_loyalty_token
+from smo_app.models.staff import Role
+from smo_app.services.core.actor import Actor
+from smo_app.services.customers.loyalty_qr import customer_for_loyalty_token, issue_loyalty_token, resolve_loyalty_token
 from smo_app.services.customers.telegram_init_data import sign_init_data, verify_init_data
-from tests.factories import make_customer
+from tests.factories import make_customer, make_staff
 
 BOT_TOKEN = "123456:AAtestTokenOfTheShopBot"
 OTHER_BOT = "654321:BBanotherBotsToken"
@@ -135,3 +137,16 @@ def test_a_loyalty_qr_names_the_customer_only_while_fresh_and_untouched():
 def test_the_loyalty_qr_uses_the_shops_secret_key_by_default():
     token = issue_loyalty_token(5, NOW)
     assert resolve_loyalty_token(token, NOW + timedelta(seconds=10)) == 5
+
+
+def test_a_seller_scanning_the_qr_finds_the_customer_and_a_customer_cannot(session):
+    customer = make_customer(session)
+    seller = make_staff(session, Role.seller)
+    token = issue_loyalty_token(customer.id, datetime.now(timezone.utc))
+    assert customer_for_loyalty_token(session, actor=seller.actor(), token=token).id == customer.id
+    with pytest.raises(DomainError) as err:
+        customer_for_loyalty_token(session, actor=Actor.customer(customer.id), token=token)
+    assert err.value.code == "common.forbidden"
+    with pytest.raises(DomainError) as err:
+        customer_for_loyalty_token(session, actor=seller.actor(), token=issue_loyalty_token(999_999, datetime.now(timezone.utc)))
+    assert err.value.code == "loyalty.qr_invalid"

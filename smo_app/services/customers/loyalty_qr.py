@@ -13,7 +13,14 @@ import hmac
 import re
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
+from smo_app.models.base import utcnow
+from smo_app.models.customer import Customer
+from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError
+from smo_app.services.core.permissions import Perm, require
+from smo_app.services.customers.registration import CustomerOut
 
 _TOKEN = re.compile(r"^v1\.(\d{1,12})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$")
 DEFAULT_TTL = timedelta(minutes=5)
@@ -64,3 +71,16 @@ def resolve_loyalty_token(token: str, now: datetime, *, secret_key: str | None =
     if age > _ttl(ttl).total_seconds():
         raise DomainError("loyalty.qr_expired", "token expired")
     return customer_id
+
+
+def customer_for_loyalty_token(session: Session, *, actor: Actor, token: str, now: datetime | None = None) -> CustomerOut:
+    """The POS scans a customer's QR: who it is (staff who may look customers up only)."""
+    require(actor, Perm.customers_view)
+    customer_id = resolve_loyalty_token(token, now or utcnow())
+    row = session.get(Customer, customer_id)
+    if row is None:
+        session.rollback()
+        raise DomainError("loyalty.qr_invalid", "no such customer")
+    out = CustomerOut.model_validate(row, from_attributes=True)
+    session.rollback()
+    return out
