@@ -9,6 +9,7 @@ ADMIN = "/admin"
 STAFF = "/admin/staff"
 AUDIT = "/admin/audit"
 ANALYTICS = "/admin/analytics"
+DEAD_LETTERS = "/admin/dead-letters"
 POS_LOGIN = "/pos/login"
 POS = "/pos"
 PROFILE = "/admin/profile"  # the signed-in staff member's own profile (Telegram link)
@@ -34,6 +35,7 @@ AREAS: tuple[Area, ...] = (
     Area("analytics", ANALYTICS, "analytics.view"),
     Area("broadcasts", BROADCASTS, "broadcasts.manage"),
     Area("audit", AUDIT, "audit.view"),
+    Area("dead_letters", DEAD_LETTERS, "dead_letters.view"),
     Area("staff", STAFF, "staff.manage"),
 )
 AREAS_BY_KEY = {a.key: a for a in AREAS}

@@ -6,7 +6,7 @@ flagged for their first use per customer only, so duplicates that the old check-
 through stay as history and the index can be built.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 from typing import Sequence, Union
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: Union[str, None] = "0003"
+down_revision: Union[str, None] = "0004"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,7 +1,7 @@
 """bot presence (sidecar heartbeat) and staff Telegram link codes
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0007
 """
 from typing import Sequence, Union
 
@@ -12,7 +12,7 @@ from alembic import op
 import smo_app.models.base  # noqa: F401  (UTCDateTime)
 
 revision: str = "0008"
-down_revision: Union[str, None] = "0003"
+down_revision: Union[str, None] = "0007"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

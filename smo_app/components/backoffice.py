@@ -30,7 +30,12 @@ def _nav_link(route: str, key: str, icon: str, current: str) -> rx.Component:
     )
 
 
-AREA_ICONS = {"analytics": "chart-line", "broadcasts": "megaphone", "audit": "scroll-text", "staff": "id-card"}
+AREA_ICONS = {
+    "orders": "shopping-bag", "catalog": "book-open", "warehouse": "warehouse", "customers": "users",
+    "promotions": "percent", "broadcasts": "megaphone", "support": "life-buoy", "bookings": "calendar",
+    "analytics": "chart-column", "settings": "settings", "audit": "scroll-text", "staff": "id-card",
+    "dead_letters": "inbox",
+}
 
 
 def sidebar(current: str) -> rx.Component:

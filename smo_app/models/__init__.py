@@ -46,3 +46,7 @@ __all__ += [
     "MoveKind", "Order", "OrderEvent", "OrderLine", "OrderStatus", "Product", "PromoCode", "PromoUse",
     "StockMove", "StockSubscription", "Supplier", "Supply", "SupplyLine", "Variant",
 ]
+from smo_app.models.integrations import DeadLetter, DeadLetterResolution, WebhookEvent, WebhookStatus  # noqa: E402
+from smo_app.models.customer_session import CustomerSession  # noqa: E402
+
+__all__ += ["CustomerSession", "DeadLetter", "DeadLetterResolution", "WebhookEvent", "WebhookStatus"]
