@@ -25,18 +25,25 @@ def instance_id() -> str:
 
 
 async def run(settings: Settings, stop: asyncio.Event, *, session_factory: Callable[[], Session] | None = None,
-              holder: str | None = None, lease_ttl: float | None = None, with_scheduler: bool = True) -> None:
+              holder: str | None = None, lease_ttl: float | None = None, with_scheduler: bool = True,
+              beat_seconds: float | None = None) -> None:
     from bot_sidecar.scheduler import Jobs, create_scheduler
     from smo_app.db import new_session
+
+    from smo_app.services.messaging.presence import BEAT_SECONDS
 
     if session_factory is None:
         def session_factory() -> Session:
             return new_session(settings.database_url)
+    beat_seconds = beat_seconds or BEAT_SECONDS
     holder = holder or instance_id()
     scheduler = None
     if with_scheduler:
         scheduler = create_scheduler(Jobs(settings, session_factory, holder=holder))
         scheduler.start()
+    mode = "offline" if settings.bot_token is None else "online"
+    heartbeat = asyncio.create_task(_heartbeat(session_factory, holder, mode, stop, beat_seconds),
+                                    name="heartbeat")
     try:
         if settings.bot_token is None:
             log.warning("SMO_BOT_TOKEN is not set: the bot runs OFFLINE; messages wait in the outbox "
@@ -45,22 +52,49 @@ async def run(settings: Settings, stop: asyncio.Event, *, session_factory: Calla
             return
         await _run_online(settings, stop, session_factory, holder, lease_ttl)
     finally:
+        stop.set()
+        await asyncio.gather(heartbeat, return_exceptions=True)
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+
+
+async def _heartbeat(session_factory, holder: str, mode: str, stop: asyncio.Event, every: float) -> None:
+    """Tell the web app this sidecar is alive (and whether it has a token) every ``every`` seconds."""
+    from bot_sidecar.db import in_thread
+    from smo_app.services.messaging import presence
+
+    def call(fn, **kwargs) -> None:
+        with session_factory() as session:
+            fn(session, instance=holder[:64], **kwargs)
+
+    while not stop.is_set():
+        try:
+            await in_thread(call, presence.beat, mode=mode)
+        except Exception:  # noqa: BLE001 - a missed beat is logged; the next one tries again
+            log.warning("heartbeat failed", exc_info=True)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        except asyncio.TimeoutError:
+            pass
+    try:
+        await in_thread(call, presence.stopped)
+    except Exception:  # noqa: BLE001
+        log.warning("could not clear the heartbeat", exc_info=True)
 
 
 async def _run_online(settings, stop, session_factory, holder, lease_ttl) -> None:
     from bot_sidecar.dispatcher import create_dispatcher
     from bot_sidecar.outbox import OutboxSender
-    from bot_sidecar.telegram import make_bot
+    from bot_sidecar.telegram import make_bot, make_reply_bot
 
-    bot = make_bot(settings)
+    bot = make_bot(settings)  # the outbox sender's: paced, handles 429 itself
+    reply_bot = make_reply_bot(settings)  # answers updates: resends after a 429
     dp = create_dispatcher(settings, session_factory=session_factory)
     ttl = lease_ttl or settings.outbox_lease_seconds
     sender = OutboxSender(bot, session_factory, rate=settings.broadcast_rate, holder=holder, lease_ttl=ttl)
     sender_task = asyncio.create_task(sender.run(stop), name="outbox-sender")
     polling = asyncio.create_task(
-        dp.start_polling(bot, handle_signals=False, close_bot_session=False, handle_as_tasks=False,
+        dp.start_polling(reply_bot, handle_signals=False, close_bot_session=False, handle_as_tasks=False,
                          polling_timeout=10), name="polling")
     log.info("bot sidecar %s online (API %s)", holder, settings.telegram_api_base or "api.telegram.org")
     try:
@@ -74,6 +108,7 @@ async def _run_online(settings, stop, session_factory, holder, lease_ttl) -> Non
         polling.cancel()
         await asyncio.gather(polling, return_exceptions=True)
         await bot.session.close()
+        await reply_bot.session.close()
 
 
 def main() -> None:

@@ -1,14 +1,12 @@
-"""Inline keyboards: from outbox/content button rows, and the staff broadcast controls."""
+"""Inline keyboards: from outbox/content button rows, and the staff broadcast controls
+(main-menu callback data is built and parsed in smo_app.services.messaging.bot_content)."""
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from smo_app.i18n import t
-
-
-class MenuCB(CallbackData, prefix="m"):
-    item: str
+from smo_app.services.messaging.broadcasts import allowed_broadcast_actions
 
 
 class BroadcastCB(CallbackData, prefix="bc"):
@@ -35,11 +33,7 @@ def markup(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | No
 
 
 def broadcast_controls(broadcast_id: int, status: str, lang: str) -> InlineKeyboardMarkup:
-    actions = {
-        "draft": ["start", "cancel"],
-        "running": ["pause", "cancel", "refresh"],
-        "paused": ["resume", "cancel", "refresh"],
-    }.get(status, ["refresh"])
+    actions = [*allowed_broadcast_actions(status), *([] if status == "draft" else ["refresh"])]
     return InlineKeyboardMarkup(inline_keyboard=[[
         InlineKeyboardButton(text=t(f"broadcast.{a}", lang), callback_data=BroadcastCB(action=a, id=broadcast_id).pack())
         for a in actions

@@ -5,6 +5,7 @@ idempotent on its own (conditional updates + outbox dedupe keys), so a rerun sen
 * abandoned_carts every 10 minutes: reminders 24 h after the last cart change, 10:00–21:00 only
 * new_order_alerts every 30 s: "new order" to owners/admins/managers, once per order (CO6)
 * daily_summary   21:05 shop time: summary for owners/admins
+* weekly_digest   Monday 09:00 shop time: last week vs the week before to owners, P&L file attached
 Back-in-stock notices are queued by the commerce services; the outbox sender delivers them.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlmodel import Session
 
 from smo_app.models.base import utcnow
 from smo_app.services.core import leases
+from smo_app.services.analytics.digest import weekly_digest
 from smo_app.services.messaging import reminders
 from smo_app.services.core.actor import Actor
 from smo_app.services.sales.orders import auto_cancel_unpaid
@@ -68,6 +70,10 @@ class Jobs:
 
         return self._leased("daily_summary", 3000, body)
 
+    def weekly_digest(self) -> list[int] | None:
+        return self._leased("weekly_digest", 3000, lambda s, now: weekly_digest(
+            s, today=now.astimezone(self.settings.tz).date(), tz=self.settings.tz))
+
 
 def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
     tz = jobs.settings.tz
@@ -78,6 +84,8 @@ def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
     scheduler.add_job(_safe(jobs.abandoned_carts), "interval", minutes=10, id="abandoned_carts", name="abandoned_carts", next_run_time=first)
     scheduler.add_job(_safe(jobs.new_order_alerts), "interval", seconds=30, id="new_order_alerts", name="new_order_alerts", next_run_time=first)
     scheduler.add_job(_safe(jobs.daily_summary), "cron", hour=21, minute=5, id="daily_summary", name="daily_summary")
+    scheduler.add_job(_safe(jobs.weekly_digest), "cron", day_of_week="mon", hour=9, minute=0, id="weekly_digest",
+                      name="weekly_digest")
     return scheduler
 
 

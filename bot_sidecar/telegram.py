@@ -1,7 +1,13 @@
 """Making the Bot object and sending one piece of content."""
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import TelegramMethod
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -9,6 +15,43 @@ from aiogram.types import LinkPreviewOptions, Message
 
 from bot_sidecar.keyboards import markup
 from smo_app.settings import Settings
+
+
+log = logging.getLogger("bot_sidecar.telegram")
+
+REPLY_ATTEMPTS = 4  # a direct reply is tried at most this often when Telegram answers 429
+REPLY_MAX_WAIT = 35.0  # seconds; a longer retry_after is not waited for (the reply fails, is reported)
+
+
+class RetryAfterMiddleware(BaseRequestMiddleware):
+    """Direct replies survive Telegram's flood limits: on 429 wait ``retry_after`` and resend, bounded.
+
+    Only the bot that answers updates uses it; the outbox sender paces itself and handles 429 on its own.
+    """
+
+    def __init__(self, attempts: int = REPLY_ATTEMPTS, max_wait: float = REPLY_MAX_WAIT) -> None:
+        self.attempts = attempts
+        self.max_wait = max_wait
+
+    async def __call__(self, make_request: NextRequestMiddlewareType, bot: Bot, method: TelegramMethod):
+        waited = 0.0
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == self.attempts or waited + exc.retry_after > self.max_wait:
+                    raise
+                log.info("%s got 429, resending in %s s", type(method).__name__, exc.retry_after)
+                waited += exc.retry_after
+                await asyncio.sleep(exc.retry_after)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def make_reply_bot(settings: Settings, token: str | None = None) -> Bot:
+    """The Bot that polls and answers updates: like ``make_bot`` plus resending after a 429."""
+    bot = make_bot(settings, token)
+    bot.session.middleware(RetryAfterMiddleware())
+    return bot
 
 
 def make_bot(settings: Settings, token: str | None = None) -> Bot:

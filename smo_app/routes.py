@@ -8,8 +8,12 @@ ADMIN_LOGIN = "/admin/login"
 ADMIN = "/admin"
 STAFF = "/admin/staff"
 AUDIT = "/admin/audit"
+ANALYTICS = "/admin/analytics"
+DEAD_LETTERS = "/admin/dead-letters"
 POS_LOGIN = "/pos/login"
 POS = "/pos"
+PROFILE = "/admin/profile"  # the signed-in staff member's own profile (Telegram link)
+POS_PROFILE = "/pos/profile"
 
 
 @dataclass(frozen=True)
@@ -28,8 +32,10 @@ BROADCASTS = "/admin/broadcasts"
 
 # Order = sidebar order. Permissions are Perm values (smo_app.services.core.permissions).
 AREAS: tuple[Area, ...] = (
+    Area("analytics", ANALYTICS, "analytics.view"),
     Area("broadcasts", BROADCASTS, "broadcasts.manage"),
     Area("audit", AUDIT, "audit.view"),
+    Area("dead_letters", DEAD_LETTERS, "dead_letters.view"),
     Area("staff", STAFF, "staff.manage"),
 )
 AREAS_BY_KEY = {a.key: a for a in AREAS}

@@ -39,6 +39,24 @@ class Settings(BaseSettings):
     staff_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     log_level: str = "INFO"
 
+    # Customers (Mini App identity)
+    customer_session_hours: int = Field(default=24 * 7, ge=1, le=24 * 90)
+    init_data_max_age_hours: float = Field(default=24.0, gt=0, le=24 * 7)  # Telegram initData freshness
+    loyalty_qr_ttl_seconds: int = Field(default=300, ge=30, le=3600)  # the POS must scan within this
+
+    # Delivery: CDEK API v2 (integrations/cdek). Credentials only from the environment.
+    cdek_mode: Literal["auto", "live", "fake", "off"] = "auto"
+    cdek_base_url: str = "https://api.cdek.ru"  # https://api.edu.cdek.ru is CDEK's test contour
+    cdek_client_id: str | None = None
+    cdek_client_secret: SecretStr | None = None
+    cdek_from_city_code: int = 44  # where parcels leave from (CDEK city code; 44 = Moscow)
+    cdek_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    # Address suggestions: DaData (integrations/dadata). Without a key addresses are free text.
+    dadata_mode: Literal["auto", "live", "fake", "off"] = "auto"
+    dadata_base_url: str = "https://suggestions.dadata.ru"
+    dadata_api_key: SecretStr | None = None
+
     @field_validator("shop_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -48,7 +66,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("bot_token", mode="before")
+    @field_validator("bot_token", "cdek_client_id", "cdek_client_secret", "dadata_api_key", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value):
         return None if value in ("", None) else value

@@ -8,13 +8,15 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import threading
 import uuid
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from smo_app import migrations
 from smo_app.db import make_engine
@@ -76,3 +78,37 @@ def truncate_all(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         quoted = ", ".join(f'"{t}"' for t in tables)
         conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+
+
+def run_at_once(engine: sa.Engine, calls) -> Counter:
+    """Run every ``call(session)`` at the same moment, each in its own thread with its own session
+    on its own connection; count the outcomes: ``ok``, the DomainError's code, or ``crash:…``."""
+    from smo_app.services.core.errors import DomainError
+
+    url = engine.url.render_as_string(hide_password=False)
+    workers = make_engine(url, pool_size=min(len(calls), 40),
+                          max_overflow=0 if engine.dialect.name == "postgresql" else 300, pool_timeout=120)
+    barrier = threading.Barrier(len(calls))
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def run(call):
+        barrier.wait()
+        try:
+            with Session(workers, expire_on_commit=False) as s:
+                call(s)
+            outcome = "ok"
+        except DomainError as exc:
+            outcome = exc.code
+        except Exception as exc:  # noqa: BLE001 - reported in the caller's assertion
+            outcome = f"crash:{type(exc).__name__}:{exc}"
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=180)
+    workers.dispose()
+    return Counter(results)

@@ -32,7 +32,8 @@ def actor_of(staff: StaffOut) -> Actor:
 
 def make_customer(session: Session, **fields) -> Customer:
     n = next(_seq)
-    values = {"telegram_id": 100000 + n, "username": f"cust{n}", "full_name": f"Customer {n}"}
+    # Telegram user ids are above 2**31 nowadays: fixtures use such ids so 32-bit columns fail at once
+    values = {"telegram_id": 7_000_000_000 + n, "username": f"cust{n}", "full_name": f"Customer {n}"}
     values.update(fields)
     customer = Customer(**values)
     session.add(customer)

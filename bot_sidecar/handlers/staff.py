@@ -8,6 +8,7 @@ from aiogram.filters import BaseFilter, Command, CommandObject
 from aiogram.types import (BotCommand, CallbackQuery, MenuButtonWebApp, Message, TelegramObject, WebAppInfo)
 from sqlmodel import Session
 
+from bot_sidecar.db import in_thread
 from bot_sidecar.keyboards import BroadcastCB, broadcast_controls
 from bot_sidecar.telegram import send_payload
 from smo_app.i18n import t
@@ -30,17 +31,19 @@ class StaffFilter(BaseFilter):
 
 def progress_text(p: broadcast_service.BroadcastProgress, lang: str) -> str:
     eta = t("broadcast.eta", lang, seconds=p.eta_seconds) if p.eta_seconds else ""
+    if p.waiting_for_bot:
+        eta = t("ui.bcast.waiting_for_bot", lang)
     return t("broadcast.progress", lang, id=p.broadcast_id, status=p.status, total=p.total, sent=p.sent,
              failed=p.failed, blocked=p.blocked, left=p.left, eta=eta)
 
 
 def _parse_segment(args: str) -> tuple[str, int | None, str]:
-    """``/broadcast [#all|#with_orders|#wholesale|#new7] text`` → (segment, days, text)."""
+    """``/broadcast [#all|#with_orders|#wholesale|#new7] text`` → (segment, days, text); days checked by the service."""
     head, _, rest = args.partition(" ")
     if head.startswith("#"):
         tag = head[1:]
-        if tag.startswith("new") and tag[3:].isdigit():
-            return "new", int(tag[3:]), rest
+        if tag.startswith("new") and tag[3:]:
+            return "new", broadcast_service.parse_segment_days(tag[3:]), rest
         return tag, None, rest
     return "all", None, args
 
@@ -52,11 +55,16 @@ async def new_broadcast(message: Message, command: CommandObject, bot: Bot, sess
     if not args and not photo:
         await message.answer(t("broadcast.usage", lang), parse_mode=None)
         return
-    segment, days, text = _parse_segment(args)
-    b = broadcast_service.create_broadcast(session, actor=actor, text=text, photo=photo, segment=segment,
-                                           segment_days=days)
-    preview = broadcast_service.payload_of(session.get(Broadcast, b.id))
-    session.rollback()  # never hold a (SQLite write-locking) transaction across a network call
+
+    def create():
+        segment, days, text = _parse_segment(args)
+        b = broadcast_service.create_broadcast(session, actor=actor, text=text, photo=photo, segment=segment,
+                                               segment_days=days)
+        preview = broadcast_service.payload_of(session.get(Broadcast, b.id))
+        session.rollback()  # never hold a (SQLite write-locking) transaction across a network call
+        return b, preview
+
+    b, preview = await in_thread(create)
     await send_payload(bot, message.chat.id, {"parse_mode": "HTML", **preview})
     await message.answer(t("broadcast.draft", lang, id=b.id, segment=b.segment), parse_mode=None,
                          reply_markup=broadcast_controls(b.id, b.status, lang))
@@ -66,7 +74,7 @@ async def control(query: CallbackQuery, callback_data: BroadcastCB, session: Ses
     ops = {"start": broadcast_service.start_broadcast, "pause": broadcast_service.pause_broadcast,
            "resume": broadcast_service.resume_broadcast, "cancel": broadcast_service.cancel_broadcast,
            "refresh": broadcast_service.broadcast_progress}
-    progress = ops[callback_data.action](session, actor=actor, broadcast_id=callback_data.id)
+    progress = await in_thread(ops[callback_data.action], session, actor=actor, broadcast_id=callback_data.id)
     await query.answer()
     if query.message is not None:
         await query.message.edit_text(progress_text(progress, lang), parse_mode=None,
@@ -80,7 +88,7 @@ async def reset_ui(message: Message, bot: Bot, session: Session, actor: Actor, l
         await bot.set_my_commands([BotCommand(command="start", description=t("bot.menu.title", code)),
                                    BotCommand(command="menu", description=t("bot.menu.title", code))],
                                   language_code=code)
-    count = bot_content.reset_ui(session, actor=actor, public_url=settings.public_url)
+    count = await in_thread(bot_content.reset_ui, session, actor=actor, public_url=settings.public_url)
     await message.answer(t("bot.reset_ui.done", lang, count=count), parse_mode=None)
 
 

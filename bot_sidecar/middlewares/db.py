@@ -11,7 +11,18 @@ from sqlmodel import select
 from smo_app.i18n import normalize_language
 from smo_app.models.customer import Customer
 from smo_app.models.staff import Staff
+from bot_sidecar.db import in_thread
 from smo_app.services.core.actor import Actor
+
+
+def _who(session, telegram_id: int) -> tuple[str | None, Staff | None]:
+    """(the customer's stored language, the active staff member) of a Telegram user; ends the read."""
+    try:
+        customer_lang = session.exec(select(Customer.language).where(Customer.telegram_id == telegram_id)).first()
+        staff = session.exec(select(Staff).where(Staff.telegram_id == telegram_id, Staff.is_active)).first()
+        return customer_lang, staff
+    finally:
+        session.rollback()
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -20,7 +31,7 @@ class DbSessionMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
-        session = self.session_factory()
+        session = await in_thread(self.session_factory)
         try:
             user: User | None = data.get("event_from_user")
             data["session"] = session
@@ -28,15 +39,17 @@ class DbSessionMiddleware(BaseMiddleware):
             data["staff"] = None
             data["actor"] = None
             if user is not None:
-                customer_lang = session.exec(select(Customer.language).where(Customer.telegram_id == user.id)).first()
+                customer_lang, staff = await in_thread(_who, session, user.id)
                 if customer_lang and not user.language_code:
                     data["lang"] = customer_lang
-                staff = session.exec(select(Staff).where(Staff.telegram_id == user.id, Staff.is_active)).first()
                 if staff is not None:
                     data["staff"] = staff
                     data["actor"] = Actor.staff(staff.id, staff.role, staff.full_name)
-            session.rollback()
             return await handler(event, data)
         finally:
-            session.rollback()
-            session.close()
+            await in_thread(_end, session)
+
+
+def _end(session) -> None:
+    session.rollback()
+    session.close()

@@ -10,6 +10,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
+from bot_sidecar.db import in_thread
 from smo_app.i18n import error_text, normalize_language, t
 from smo_app.services.messaging import error_reports
 from smo_app.services.core.errors import DomainError
@@ -53,7 +54,7 @@ class ErrorReportingMiddleware(BaseMiddleware):
         frames = traceback.extract_tb(exc.__traceback__)
         where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
         key = f"{type(exc).__name__}|{where}"
-        try:
+        def report() -> None:
             session = self.session_factory()
             try:
                 error_reports.report_error(
@@ -63,6 +64,9 @@ class ErrorReportingMiddleware(BaseMiddleware):
                 )
             finally:
                 session.close()
+
+        try:
+            await in_thread(report)
         except Exception:  # noqa: BLE001 - reporting must never raise
             log.exception("could not record the error report")
         await self._tell(event, data, t("bot.error", self._lang(data)))

@@ -1,4 +1,6 @@
-"""GET /api/health: database reachable, migrations current, outbox backlog."""
+"""GET /api/health: database reachable, migrations current, outbox backlog, bot sidecar running/online.
+
+The bot being down does not make the web app unhealthy (503 is for the database); ``bot`` says it."""
 from __future__ import annotations
 
 import logging
@@ -10,6 +12,7 @@ from sqlalchemy import text
 from smo_app import migrations
 from smo_app.db import get_engine, session_scope
 from smo_app.services.messaging.outbox import backlog
+from smo_app.services.messaging.presence import sidecar_status
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -17,7 +20,8 @@ log = logging.getLogger(__name__)
 
 @router.get("/health")
 def health() -> JSONResponse:
-    body: dict = {"status": "ok", "database": False, "migrations_current": False, "outbox": {}}
+    body: dict = {"status": "ok", "database": False, "migrations_current": False, "outbox": {},
+                  "bot": {"running": False, "online": False, "last_beat": None}}
     try:
         engine = get_engine()
         with engine.connect() as conn:
@@ -26,6 +30,9 @@ def health() -> JSONResponse:
         body["migrations_current"] = migrations.is_current(engine)
         with session_scope() as session:
             body["outbox"] = backlog(session)
+            bot = sidecar_status(session)
+            body["bot"] = {"running": bot.running, "online": bot.online,
+                           "last_beat": bot.last_beat.isoformat() if bot.last_beat else None}
     except Exception as exc:  # noqa: BLE001 - health reports, never raises
         log.exception("health check failed")
         body["error"] = type(exc).__name__

@@ -30,7 +30,12 @@ def _nav_link(route: str, key: str, icon: str, current: str) -> rx.Component:
     )
 
 
-AREA_ICONS = {"broadcasts": "megaphone", "audit": "scroll-text", "staff": "id-card"}
+AREA_ICONS = {
+    "orders": "shopping-bag", "catalog": "book-open", "warehouse": "warehouse", "customers": "users",
+    "promotions": "percent", "broadcasts": "megaphone", "support": "life-buoy", "bookings": "calendar",
+    "analytics": "chart-column", "settings": "settings", "audit": "scroll-text", "staff": "id-card",
+    "dead_letters": "inbox",
+}
 
 
 def sidebar(current: str) -> rx.Component:
@@ -49,6 +54,8 @@ def header() -> rx.Component:
         rx.text(SessionState.staff_name, weight="medium", id="staff-name"),
         rx.badge(T("role." + SessionState.staff_role), color_scheme=styles.ACCENT, id="staff-role"),
         lang_switch(),
+        rx.link(rx.button(rx.icon("user", size=16), T("ui.nav.profile"), variant="soft", color_scheme="gray", size="2"),
+                href=routes.PROFILE, id="profile-link"),
         rx.button(rx.icon("log-out", size=16), T("ui.sign_out"), variant="soft", color_scheme="gray", size="2",
                   on_click=SessionState.sign_out_backoffice, id="sign-out"),
         align="center",

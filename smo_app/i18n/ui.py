@@ -21,6 +21,7 @@ RU = {
     "ui.login.to_storefront": "Витрина",
     # shell
     "ui.nav.dashboard": "Главная",
+    "ui.nav.analytics": "Аналитика",
     "ui.nav.broadcasts": "Рассылки",
     "ui.nav.audit": "Журнал действий",
     "ui.nav.staff": "Сотрудники",
@@ -120,6 +121,7 @@ EN = {
     "ui.login.to_pos": "POS (PIN sign-in)",
     "ui.login.to_storefront": "Storefront",
     "ui.nav.dashboard": "Dashboard",
+    "ui.nav.analytics": "Analytics",
     "ui.nav.broadcasts": "Broadcasts",
     "ui.nav.audit": "Audit log",
     "ui.nav.staff": "Staff",

@@ -6,6 +6,7 @@ from smo_app.models.audit import AuditEntry
 from smo_app.models.bot import Broadcast, BroadcastStatus, ErrorReport, JobLease, Segment, TrackingLink, TrackingVisitor
 from smo_app.models.customer import Customer, CustomerKind
 from smo_app.models.outbox import Outbox, OutboxStatus
+from smo_app.models.presence import SidecarHeartbeat, SidecarMode, StaffLinkCode
 from smo_app.models.shop import ShopSetting
 from smo_app.models.staff import Channel, Role, SignInAttempt, Staff, StaffSession
 
@@ -24,6 +25,9 @@ __all__ = [
     "Outbox",
     "OutboxStatus",
     "Role",
+    "SidecarHeartbeat",
+    "SidecarMode",
+    "StaffLinkCode",
     "ShopSetting",
     "SignInAttempt",
     "Staff",
@@ -35,9 +39,10 @@ from smo_app.models.orders import Order, OrderEvent, OrderLine, OrderStatus  # n
 from smo_app.models.carts import Cart, CartItem  # noqa: E402
 from smo_app.models.promotions import CertificateStatus, GiftCertificate, PromoCode, PromoUse  # noqa: E402
 from smo_app.models.loyalty import LoyaltyEntry, LoyaltyKind  # noqa: E402
+from smo_app.models.analytics import ManualRevenue  # noqa: E402
 
 __all__ += [
-    "Cart", "CartItem", "Category", "CertificateStatus", "GiftCertificate", "LoyaltyEntry", "LoyaltyKind",
+    "Cart", "CartItem", "Category", "CertificateStatus", "GiftCertificate", "LoyaltyEntry", "LoyaltyKind", "ManualRevenue",
     "MoveKind", "Order", "OrderEvent", "OrderLine", "OrderStatus", "Product", "PromoCode", "PromoUse",
     "StockMove", "StockSubscription", "Supplier", "Supply", "SupplyLine", "Variant",
 ]
@@ -47,3 +52,8 @@ from smo_app.models.pos import (  # noqa: E402
 
 __all__ += ["PosApproval", "PosCart", "PosCashMove", "PosFavourite", "PosRegister", "PosReturn", "PosReturnLine",
             "PosSale", "PosShift"]
+
+from smo_app.models.integrations import DeadLetter, DeadLetterResolution, WebhookEvent, WebhookStatus  # noqa: E402
+from smo_app.models.customer_session import CustomerSession  # noqa: E402
+
+__all__ += ["CustomerSession", "DeadLetter", "DeadLetterResolution", "WebhookEvent", "WebhookStatus"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from smo_app.models.base import UTCDateTime, utcnow
@@ -64,7 +65,7 @@ class TrackingVisitor(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     link_id: int = Field(foreign_key="tracking_link.id", index=True)
-    telegram_id: int
+    telegram_id: int = Field(sa_type=BigInteger)  # Telegram ids are 64-bit
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     is_new: bool = False
     first_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

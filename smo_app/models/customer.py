@@ -19,7 +19,7 @@ class Customer(SQLModel, table=True):
     __tablename__ = "customer"
 
     id: int | None = Field(default=None, primary_key=True)
-    telegram_id: int | None = Field(default=None, unique=True, index=True)
+    telegram_id: int | None = Field(default=None, unique=True, index=True, sa_type=sa.BigInteger)  # 64-bit
     username: str | None = Field(default=None, max_length=64, index=True)
     full_name: str = Field(default="", max_length=128)
     phone: str | None = Field(default=None, max_length=32, index=True)

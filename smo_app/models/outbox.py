@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column
+from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from smo_app.models.base import JSONType, UTCDateTime, utcnow
@@ -26,7 +26,7 @@ class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     kind: str = Field(max_length=32, index=True)  # e.g. order_status, broadcast, staff_alert
-    chat_id: int = Field(index=True)
+    chat_id: int = Field(index=True, sa_type=BigInteger)  # 64-bit: users above 2**31, supergroups -100…
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     staff_id: int | None = Field(default=None, foreign_key="staff.id")
     payload: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))

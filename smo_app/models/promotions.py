@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from smo_app.models.base import UTCDateTime, utcnow
@@ -24,13 +25,22 @@ class PromoCode(SQLModel, table=True):
 
 
 class PromoUse(SQLModel, table=True):
+    """One counted use of a promo code by an order. ``once_per_customer`` is copied from the code
+    when the use is counted, so the database can hold "once per customer": a partial unique index
+    on (promo, customer) over those uses."""
+
     __tablename__ = "promo_use"
+    __table_args__ = (
+        Index("uq_promo_use_once_per_customer", "promo_id", "customer_id", unique=True,
+              sqlite_where=text("once_per_customer"), postgresql_where=text("once_per_customer")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     promo_id: int = Field(foreign_key="promo_code.id", index=True)
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     order_id: int = Field(foreign_key="order.id", unique=True)
     discount_minor: int = 0
+    once_per_customer: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

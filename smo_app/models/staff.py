@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 from smo_app.models.base import UTCDateTime, utcnow
@@ -31,7 +32,7 @@ class Staff(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     pin_hash: str | None = Field(default=None, max_length=255)
     is_active: bool = True
-    telegram_id: int | None = Field(default=None, index=True)
+    telegram_id: int | None = Field(default=None, index=True, sa_type=BigInteger)  # Telegram ids are 64-bit
     language: str = Field(default="ru", max_length=2)
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

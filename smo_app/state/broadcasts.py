@@ -1,4 +1,8 @@
-"""/admin/broadcasts (plain, issue #4): create, start/pause/resume/cancel, progress; outbox backlog."""
+"""/admin/broadcasts: create, start/pause/resume/cancel, progress; outbox backlog; is the bot running.
+
+Which buttons a broadcast shows comes from ``broadcasts.allowed_broadcast_actions`` and the "days"
+check from ``broadcasts.parse_segment_days`` (the service owns both rules).
+"""
 from __future__ import annotations
 
 from typing import TypedDict
@@ -9,6 +13,7 @@ from smo_app.db import session_scope
 from smo_app.models.staff import Channel
 from smo_app.services.messaging import broadcasts as svc
 from smo_app.services.messaging import outbox as outbox_service
+from smo_app.services.messaging.presence import sidecar_status
 from smo_app.services.core.errors import DomainError
 from smo_app.state.session import SessionState
 
@@ -49,6 +54,8 @@ class BroadcastsState(SessionState):
     segment: str = "all"
     message: str = ""
     notice: str = ""
+    bot_state: str = ""  # online | offline | not_running
+    live: bool = False  # a broadcast is running: the page refreshes its progress
 
     @rx.event
     def set_segment(self, value: str):
@@ -61,7 +68,7 @@ class BroadcastsState(SessionState):
 
     @rx.event
     def tick(self, _now: str = ""):
-        """Live progress: the page's clock calls this every few seconds."""
+        """Live progress: while a broadcast runs, the page's clock calls this every few seconds."""
         self._query()
 
     def _query(self) -> None:
@@ -74,9 +81,12 @@ class BroadcastsState(SessionState):
                 progress = {b.id: svc.broadcast_progress(s, actor=actor, broadcast_id=b.id) for b in rows}
                 waiting = outbox_service.list_waiting(s, actor=actor, limit=200)
                 counts = outbox_service.backlog(s)
+                bot = sidecar_status(s)
         except DomainError as exc:
             self.message = self.error(exc)
             return
+        self.bot_state = "online" if bot.online else "offline" if bot.running else "not_running"
+        self.live = any(b.status == "running" for b in rows)
         self.lines = [
             BroadcastLine(
                 id=b.id, created=self.shop_time(b.created_at), status=b.status,
@@ -85,11 +95,12 @@ class BroadcastsState(SessionState):
                 segment_days=f" ({b.segment_days})" if b.segment_days else "",
                 text=(b.text or b.photo or "")[:120],
                 progress=(f"{p.sent}/{p.total} · {p.failed} · {p.blocked} · {p.left}"
-                          + (f" · ~{p.eta_seconds} s" if p.eta_seconds else "")),
-                can_start=b.status == "draft", can_pause=b.status == "running",
-                can_resume=b.status == "paused", can_cancel=b.status in ("draft", "running", "paused"),
+                          + (f" · ~{p.eta_seconds} s" if p.eta_seconds else "")
+                          + (f" · {self.text('ui.bcast.waiting_for_bot')}" if p.waiting_for_bot else "")),
+                can_start="start" in actions, can_pause="pause" in actions,
+                can_resume="resume" in actions, can_cancel="cancel" in actions,
             )
-            for b in rows for p in [progress[b.id]]
+            for b in rows for p in [progress[b.id]] for actions in [svc.allowed_broadcast_actions(b.status)]
         ]
         self.waiting = [
             WaitingLine(id=w.id, created=self.shop_time(w.created_at), kind=w.kind, chat_id=str(w.chat_id),
@@ -103,16 +114,12 @@ class BroadcastsState(SessionState):
         actor = self.backoffice_actor()
         if actor is None:
             return
-        days = str(form.get("days", "")).strip()
-        if days and not (days.isdigit() and 1 <= int(days) <= 3650):
-            self.message = self.text("ui.bcast.days_invalid")
-            return
         try:
             with session_scope() as s:
                 svc.create_broadcast(
                     s, actor=actor, text=form.get("text"), photo=form.get("photo"),
                     button_text=(form.get("button_text") or None), button_url=(form.get("button_url") or None),
-                    segment=self.segment, segment_days=int(days) if days.isdigit() else None)
+                    segment=self.segment, segment_days=svc.parse_segment_days(form.get("days")))
         except DomainError as exc:
             self.message = self.error(exc)
             return

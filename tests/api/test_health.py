@@ -20,7 +20,8 @@ def test_health_reports_database_migrations_and_outbox(engine, session, monkeypa
         dispose_engines()
     # then it is healthy and shows the backlog
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True, "migrations_current": True, "outbox": {"pending": 1}}
+    assert response.json() == {"status": "ok", "database": True, "migrations_current": True, "outbox": {"pending": 1},
+                               "bot": {"running": False, "online": False, "last_beat": None}}
 
 
 def test_unmigrated_database_is_reported_degraded(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from bot_sidecar.dispatcher import create_dispatcher
-from bot_sidecar.telegram import make_bot
+from bot_sidecar.telegram import make_reply_bot
 from smo_app.settings import Settings
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -77,7 +77,7 @@ def feed(settings: Settings, session_factory, *updates: dict[str, Any]) -> None:
     """Feed raw updates through a fresh dispatcher and a bot pointed at the fake server."""
 
     async def go() -> None:
-        bot = make_bot(settings)
+        bot = make_reply_bot(settings)  # as the sidecar's polling bot
         dp = create_dispatcher(settings, session_factory=session_factory)
         try:
             for update in updates:

@@ -106,13 +106,19 @@ def test_cancel_skips_what_is_left_and_counts_blocked(session):
         svc.resume_broadcast(session, actor=manager, broadcast_id=b.id)
 
 
-def test_eta_uses_the_rate(session):
+def test_eta_uses_the_rate_while_the_bot_is_online(session):
+    from smo_app.services.messaging import presence
+
+    # given an online bot sidecar and a running broadcast to six customers
+    presence.beat(session, instance="sidecar-1", mode="online")
     manager = actor_of(make_staff(session, Role.manager))
     for _ in range(6):
         make_customer(session)
     b = svc.create_broadcast(session, actor=manager, text="hi", segment="all")
     svc.start_broadcast(session, actor=manager, broadcast_id=b.id)
-    assert svc.broadcast_progress(session, actor=manager, broadcast_id=b.id, rate=2).eta_seconds == 3
+    # then the estimate is six messages at two per second
+    p = svc.broadcast_progress(session, actor=manager, broadcast_id=b.id, rate=2)
+    assert (p.eta_seconds, p.waiting_for_bot) == (3, False)
 
 
 def test_cli_creates_and_starts_and_prints_id(sqlite_engine):

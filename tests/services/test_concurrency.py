@@ -13,11 +13,12 @@ from smo_app.models.customer import Customer
 from smo_app.models.orders import Order
 from smo_app.models.promotions import GiftCertificate, PromoCode, PromoUse
 from smo_app.models.stock import StockMove
-from smo_app.services.sales import orders
+from smo_app.services.sales import carts, orders
 from smo_app.services.sales import promotions
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError
 from tests.commerce_factories import SYSTEM, make_product, qty_of, variant_id
+from tests.db_support import run_at_once
 
 
 def _customers_with_carts(session, n, vid, qty=1):
@@ -34,33 +35,9 @@ def _customers_with_carts(session, n, vid, qty=1):
 
 def _checkout_all(engine, customer_ids, **kwargs):
     """Every customer checks out at the same moment, each thread on its own session."""
-    url = engine.url.render_as_string(hide_password=False)
-    workers = make_engine(url, pool_size=40, max_overflow=0 if engine.dialect.name == "postgresql" else 300,
-                          pool_timeout=120)
-    barrier = threading.Barrier(len(customer_ids))
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run(cid):
-        barrier.wait()
-        try:
-            with Session(workers, expire_on_commit=False) as s:
-                orders.place_order(s, actor=Actor.customer(cid), customer_id=cid, **kwargs)
-            outcome = "ok"
-        except DomainError as exc:
-            outcome = exc.code
-        except Exception as exc:  # noqa: BLE001 - reported in the assertion
-            outcome = f"crash:{type(exc).__name__}:{exc}"
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(cid,)) for cid in customer_ids]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=180)
-    workers.dispose()
-    return Counter(results)
+    return run_at_once(engine, [
+        lambda s, cid=cid: orders.place_order(s, actor=Actor.customer(cid), customer_id=cid, **kwargs)
+        for cid in customer_ids])
 
 
 @pytest.mark.slow  # 200 threads
@@ -190,3 +167,54 @@ def test_the_same_checkout_sent_twice_at_once_makes_one_order(engine, session):
     session.expire_all()
     assert session.exec(select(func.count(Order.id))).one() == 1
     assert qty_of(session, vid) == 8
+
+
+def test_ten_simultaneous_checkouts_of_one_cart_make_one_order_and_use_a_once_per_customer_promo_once(
+        engine, session):
+    # given a customer with 2 units in the cart and a once-per-customer promo code
+    vid = variant_id(make_product(session, qty=50))
+    promotions.create_promo(session, actor=SYSTEM, code="WELCOME", pct=10, once_per_customer=True)
+    cid = _customers_with_carts(session, 1, vid, qty=2)[0]
+    # when ten checkouts of that cart arrive at the same moment, none with a client reference
+    outcome = _checkout_all(engine, [cid] * 10, promo_code="welcome")
+    # then one order is made, the others are told the cart is empty, and the promo is used once
+    assert outcome == Counter({"ok": 1, "cart.empty": 9}), outcome
+    session.expire_all()
+    assert session.exec(select(func.count(Order.id))).one() == 1
+    assert qty_of(session, vid) == 48
+    assert session.exec(select(func.count(PromoUse.id))).one() == 1
+    assert session.exec(select(PromoCode)).one().used_count == 1
+
+
+def test_the_same_promo_code_created_ten_times_at_once_exists_once_and_the_others_hear_code_taken(engine, session):
+    # when ten managers create the promo code SPRING at the same moment
+    outcome = run_at_once(engine, [lambda s: promotions.create_promo(s, actor=SYSTEM, code="spring", pct=5)] * 10)
+    # then one is created and the others get the translated "code taken" refusal, not a crash
+    assert outcome == Counter({"ok": 1, "promo.code_taken": 9}), outcome
+    session.expire_all()
+    assert session.exec(select(func.count(PromoCode.id))).one() == 1
+
+
+def test_the_same_certificate_code_created_ten_times_at_once_exists_once(engine, session):
+    outcome = run_at_once(engine, [lambda s: promotions.create_certificate(
+        s, actor=SYSTEM, face_minor=100000, code="GIFT-TWIN")] * 10)
+    assert outcome == Counter({"ok": 1, "promo.code_taken": 9}), outcome
+    session.expire_all()
+    assert session.exec(select(func.count(GiftCertificate.id))).one() == 1
+
+
+def test_first_items_added_at_once_by_a_customer_without_a_cart_make_one_cart(engine, session):
+    # given a customer who has never had a cart, and a product in stock
+    vid = variant_id(make_product(session, qty=50))
+    customer = Customer(telegram_id=960001, full_name="New buyer")
+    session.add(customer)
+    session.commit()
+    cid = customer.id
+    # when the Mini App sends ten "+" taps at the same moment (each the first change of the cart)
+    outcome = run_at_once(engine, [
+        lambda s: carts.add_item(s, actor=Actor.customer(cid), customer_id=cid, variant_id=vid)] * 10)
+    # then every tap is applied to one cart
+    assert outcome == Counter({"ok": 10}), outcome
+    session.expire_all()
+    assert session.exec(select(func.count(Cart.id))).one() == 1
+    assert session.exec(select(CartItem.qty)).one() == 10

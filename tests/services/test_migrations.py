@@ -92,3 +92,52 @@ def test_upgrade_keeps_existing_shop_data(empty_db_url):
         assert migrations.is_current(engine)
     finally:
         engine.dispose()
+
+
+def test_upgrade_keeps_promo_uses_made_twice_before_once_per_customer_was_held(empty_db_url):
+    """Before revision 0005 a once-per-customer code could be used twice by one customer at the
+    same moment; the upgrade keeps both uses and flags the first, so the unique index can be built
+    and holds from then on."""
+    import sqlalchemy as sa
+
+    # given a database at 0003 where a customer used the once-per-customer code WELCOME twice
+    migrations.upgrade(empty_db_url, "0003")
+    t = {"t": "2026-01-01 10:00:00"}
+    engine = make_engine(empty_db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO customer (id, telegram_id, full_name, language, kind, wholesale_approved, is_tester,"
+                " personal_discount_pct, unreachable, first_seen_at, last_seen_at) VALUES"
+                " (1, 11, 'Anna', 'ru', 'retail', false, false, 0, false, :t, :t)"), t)
+            conn.execute(sa.text(
+                "INSERT INTO promo_code (id, code, pct, used_count, once_per_customer, active, created_at)"
+                " VALUES (1, 'WELCOME', 10, 2, true, true, :t)"), t)
+            for order_id in (1, 2, 3):
+                conn.execute(sa.text(
+                    'INSERT INTO "order" (id, customer_id, channel, status, goods_minor, discount_product_minor,'
+                    " discount_personal_minor, discount_promo_minor, certificate_minor, bonus_minor, delivery_minor,"
+                    " total_minor, cost_minor, delivery_type, delivery_payer, address, contact_name, phone, comment,"
+                    " buyer_name, created_at, updated_at) VALUES (:id, 1, 'storefront', 'new', 100, 0, 0, 10, 0, 0,"
+                    " 0, 90, 0, 'pickup', 'buyer', '', '', '', '', '', :t, :t)"), {"id": order_id, **t})
+            for order_id in (1, 2):
+                conn.execute(sa.text(
+                    "INSERT INTO promo_use (promo_id, customer_id, order_id, discount_minor, created_at)"
+                    " VALUES (1, 1, :o, 10, :t)"), {"o": order_id, **t})
+    finally:
+        engine.dispose()
+    # when it is upgraded to head
+    migrations.upgrade(empty_db_url)
+    engine = make_engine(empty_db_url)
+    try:
+        # then both uses are kept, the first one flagged as the customer's once-only use
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT order_id, once_per_customer FROM promo_use ORDER BY id")).all()
+        assert [(r[0], bool(r[1])) for r in rows] == [(1, True), (2, False)]
+        # and a third once-only use by that customer is refused by the database
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO promo_use (promo_id, customer_id, order_id, discount_minor, once_per_customer,"
+                " created_at) VALUES (1, 1, 3, 10, true, :t)"), t)
+    finally:
+        engine.dispose()

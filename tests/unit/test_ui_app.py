@@ -17,7 +17,8 @@ def test_every_route_has_exactly_one_page():
     # then each route is registered once, and every area and shell is there
     registered = [p["route"] for p in PAGES]
     assert len(registered) == len(set(registered))
-    expected = {routes.STOREFRONT, routes.ADMIN_LOGIN, routes.ADMIN, routes.POS_LOGIN, routes.POS} | {a.route for a in routes.AREAS}
+    expected = ({routes.STOREFRONT, routes.ADMIN_LOGIN, routes.ADMIN, routes.POS_LOGIN, routes.POS, routes.PROFILE,
+                 routes.POS_PROFILE} | {a.route for a in routes.AREAS})
     assert set(registered) == expected
 
 

@@ -1,4 +1,8 @@
-"""/admin/broadcasts — plain page (issue #4): broadcasts with live progress, and the outbox backlog."""
+"""/admin/broadcasts: broadcasts with live progress, whether the bot runs, and the outbox backlog.
+
+Progress refreshes every 3 s only while a broadcast is running (``BroadcastsState.live``): the
+sender runs in another process, so the server would have to poll the database for a push too.
+"""
 import reflex as rx
 
 from smo_app import routes
@@ -62,6 +66,18 @@ def _waiting(w: WaitingLine) -> rx.Component:
     )
 
 
+def _bot_state() -> rx.Component:
+    return rx.match(
+        BroadcastsState.bot_state,
+        ("online", rx.callout(T("ui.sidecar.online"), icon="bot", color_scheme="green", size="1", id="bot-state")),
+        ("offline", rx.callout(T("ui.sidecar.offline"), icon="bot-off", color_scheme="orange", role="status",
+                               id="bot-state")),
+        ("not_running", rx.callout(T("ui.sidecar.not_running"), icon="bot-off", color_scheme="orange", role="status",
+                                   id="bot-state")),
+        rx.fragment(),
+    )
+
+
 def _table(headers: list[str], body) -> rx.Component:
     return rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(h)) for h in headers])),
@@ -73,7 +89,9 @@ def _table(headers: list[str], body) -> rx.Component:
             on_load=BroadcastsState.load)
 def broadcasts() -> rx.Component:
     return rx.vstack(
-        rx.moment(interval=3000, on_change=BroadcastsState.tick, display="none"),  # live progress
+        rx.cond(BroadcastsState.live,  # live progress while something is being sent
+                rx.moment(interval=3000, on_change=BroadcastsState.tick, display="none")),
+        _bot_state(),
         rx.cond(BroadcastsState.message != "",
                 rx.callout(BroadcastsState.message, icon="triangle-alert", color_scheme="red", role="alert",
                            id="bcast-error")),

@@ -13,6 +13,8 @@ def _who() -> rx.Component:
         rx.badge(rx.icon("lock", size=14), T("ui.pos.shift_closed"), color_scheme="gray", size="3", id="shift-state"),
         rx.text(T("ui.pos.seller"), ":", color_scheme="gray"),
         rx.text(SessionState.staff_name, weight="bold", size="4", id="pos-seller"),
+        rx.link(rx.button(rx.icon("user"), T("ui.nav.profile"), size="3", variant="soft", color_scheme="gray"),
+                href=routes.POS_PROFILE, id="pos-profile-link"),
         rx.button(rx.icon("log-out"), T("ui.sign_out"), size="3", variant="soft", color_scheme="gray", on_click=SessionState.sign_out_pos, id="pos-sign-out"),
         align="center",
         spacing="3",

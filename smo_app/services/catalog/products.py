@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
@@ -121,7 +122,7 @@ def create_category(session: Session, *, actor: Actor, name: str, parent_id: int
     require(actor, Perm.catalog_edit)
     name = _name(name, 128, "catalog.category_name_invalid")
     if parent_id is not None:
-        parent = session.get(Category, parent_id)
+        parent = _category_in_use(session, parent_id)
         if parent is None:
             raise NotFound("category", parent_id)
         if parent.parent_id is not None:
@@ -176,7 +177,9 @@ def reorder_categories(session: Session, *, actor: Actor, ordered_ids: list[int]
 def delete_category(session: Session, *, actor: Actor, category_id: int) -> None:
     """Owner only; refused while it holds subcategories or products."""
     require(actor, Perm.catalog_delete)
-    cat = session.get(Category, category_id)
+    # lock the row: a product or subcategory being added to it (which holds a share lock, see
+    # _category_in_use) finishes first and is seen below; one added later finds the category gone
+    cat = session.get(Category, category_id, with_for_update=True, populate_existing=True)
     if cat is None:
         raise NotFound("category", category_id)
     if session.exec(select(Category.id).where(Category.parent_id == category_id)).first() is not None or \
@@ -184,6 +187,9 @@ def delete_category(session: Session, *, actor: Actor, category_id: int) -> None
         raise DomainError("catalog.category_not_empty", f"category {category_id} is not empty")
     audit.record(session, actor=actor, action="catalog.category_delete", entity="category", entity_id=category_id,
                  before={"name": cat.name})
+    # deleted products stay for past orders' lines; they just lose the category
+    session.execute(update(Product).where(Product.category_id == category_id, Product.deleted.is_(True))
+                    .values(category_id=None).execution_options(synchronize_session=False))
     session.delete(cat)
     session.commit()
 
@@ -204,7 +210,7 @@ def create_product(session: Session, *, actor: Actor, name: str, base_price_mino
     """A product with its variants; with none given it gets one default variant at the base price."""
     require(actor, Perm.catalog_edit)
     name = _name(name, 200, "catalog.product_name_invalid")
-    if category_id is not None and session.get(Category, category_id) is None:
+    if category_id is not None and _category_in_use(session, category_id) is None:
         raise NotFound("category", category_id)
     _check_pct(discount_pct)
     if isinstance(variants, str):
@@ -253,7 +259,7 @@ def update_product(session: Session, *, actor: Actor, product_id: int, **changes
         _check_pct(changes["discount_pct"])
     if "base_price_minor" in changes and changes["base_price_minor"] < 0:
         raise ValidationFailed("catalog.price_invalid", "price must be >= 0")
-    if changes.get("category_id") is not None and session.get(Category, changes["category_id"]) is None:
+    if changes.get("category_id") is not None and _category_in_use(session, changes["category_id"]) is None:
         raise NotFound("category", changes["category_id"])
     before = {k: getattr(product, k) for k in changes if k in AUDITED_FIELDS}
     for key, value in changes.items():
@@ -372,6 +378,12 @@ def list_catalog(session: Session, *, actor: Actor, search: str | None = None,
 
 def _sees_hidden(actor: Actor) -> bool:
     return actor.is_system or can(actor, Perm.catalog_edit) or can(actor, Perm.pos_sell)
+
+
+def _category_in_use(session: Session, category_id: int) -> Category | None:
+    """The category, share-locked until the transaction ends so it cannot be deleted meanwhile
+    (PostgreSQL; SQLite runs writers one at a time). None if it does not exist (any more)."""
+    return session.get(Category, category_id, with_for_update={"read": True}, populate_existing=True)
 
 
 def _get_product(session: Session, product_id: int) -> Product:

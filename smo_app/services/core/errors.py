@@ -8,10 +8,11 @@ class DomainError(Exception):
     """Something a user did or asked for that the shop refuses, with a stable code.
 
     ``code`` is an i18n key (``auth.invalid_credentials``); ``params`` fill its placeholders;
-    ``message`` is English for logs.
+    ``message`` is English for logs. ``code`` and ``message`` are positional, so a placeholder may
+    itself be called ``code`` (``DomainError("tracking.code_taken", "...", code="flyer")``).
     """
 
-    def __init__(self, code: str, message: str = "", **params: Any) -> None:
+    def __init__(self, code: str, message: str = "", /, **params: Any) -> None:
         super().__init__(message or code)
         self.code = code
         self.message = message or code
@@ -34,6 +35,6 @@ class PermissionDenied(DomainError):
 class ValidationFailed(DomainError):
     """Bad input; ``errors`` lists (field or line, code, params) for row-level messages."""
 
-    def __init__(self, code: str, message: str = "", errors: list[dict[str, Any]] | None = None, **params):
+    def __init__(self, code: str, message: str = "", /, errors: list[dict[str, Any]] | None = None, **params):
         super().__init__(code, message, **params)
         self.errors = errors or []

@@ -24,9 +24,12 @@ class Perm(StrEnum):
     broadcasts_manage = "broadcasts.manage"
     support_manage = "support.manage"
     bookings_manage = "bookings.manage"
-    analytics_view = "analytics.view"
+    analytics_view = "analytics.view"  # summary, revenue, P&L, ABC, stock valuation
+    analytics_manual = "analytics.manual"  # owner-only: add and delete manual revenue entries (AN5)
     pos_sell = "pos.sell"  # shifts, sales, returns within policy, customer lookup
     pos_approve = "pos.approve"  # approve above-policy discounts (PO5)
+    dead_letters_view = "dead_letters.view"  # failed provider events and calls (PA3)
+    dead_letters_manage = "dead_letters.manage"  # resolve them: dismiss with a reason, apply, refund
     backoffice_access = "backoffice.access"
     pos_access = "pos.access"
 
@@ -44,9 +47,10 @@ _MANAGER = {
     Perm.support_manage,
     Perm.bookings_manage,
     Perm.pos_approve,
+    Perm.dead_letters_view,
 }
 _SELLER = {Perm.pos_access, Perm.pos_sell, Perm.customers_view}
-_ADMIN = _MANAGER | _SELLER | {Perm.staff_manage, Perm.audit_view, Perm.analytics_view}
+_ADMIN = _MANAGER | _SELLER | {Perm.staff_manage, Perm.audit_view, Perm.analytics_view, Perm.dead_letters_manage}
 _OWNER = set(Perm)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {

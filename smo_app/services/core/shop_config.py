@@ -13,6 +13,8 @@ from sqlmodel import Session, select  # noqa: F401
 
 from smo_app.models.base import utcnow
 from smo_app.models.shop import ShopSetting
+from smo_app.services.core.locks import xact_lock
+from smo_app.services.core.tx import atomic
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import ValidationFailed
@@ -60,12 +62,16 @@ def get_config(session: Session) -> ShopConfig:
     return ShopConfig.model_validate(known)
 
 
+@atomic
 def update_config(session: Session, *, actor: Actor, changes: dict[str, Any]) -> ShopConfig:
     """Validate and apply ``changes`` all-or-nothing; audit each changed key; commit."""
     require(actor, Perm.settings_manage)
     unknown = sorted(set(changes) - set(ShopConfig.model_fields))
     if unknown:
         raise ValidationFailed("settings.unknown_key", f"unknown settings: {unknown}", keys=", ".join(unknown))
+    # changes run one at a time: the second validates against the first's result and finds the rows
+    # it inserted (two first-time changes of one key would otherwise both INSERT it)
+    xact_lock(session, "shop_config.update")
     current = get_config(session)
     try:
         updated = ShopConfig.model_validate({**current.model_dump(), **changes})
@@ -77,7 +83,7 @@ def update_config(session: Session, *, actor: Actor, changes: dict[str, Any]) ->
     for key in changes:
         if new_values[key] == old_values[key]:
             continue
-        row = session.get(ShopSetting, key)
+        row = session.get(ShopSetting, key, populate_existing=True)
         if row is None:
             row = ShopSetting(key=key, value=new_values[key])
         else:

@@ -13,6 +13,8 @@ from smo_app.i18n import normalize_language
 from smo_app.models.base import utcnow
 from smo_app.models.bot import TrackingLink, TrackingVisitor
 from smo_app.models.customer import Customer
+from smo_app.services.core.locks import xact_lock
+from smo_app.services.core.unique import unique_violation
 
 _REF = re.compile(r"^ref(\d{1,12})$")
 _PRODUCT = re.compile(r"^p(\d{1,12})$")
@@ -80,7 +82,9 @@ def register_telegram_user(
     session.add(customer)
     try:
         session.flush()
-    except IntegrityError:  # the same user's /start raced with another: take the winner's row
+    except IntegrityError as exc:  # the same user's first /start raced with another: take the winner's row
+        if not is_new or unique_violation(exc) != ("customer", frozenset({"telegram_id"})):
+            raise
         session.rollback()
         return register_telegram_user(session, telegram_id=telegram_id, username=username, full_name=full_name,
                                       language=language, start_param=start_param, now=now)
@@ -103,11 +107,17 @@ def register_telegram_user(
 def bind_inviter(session: Session, *, customer: Customer, inviter_id: int) -> bool:
     """Bind ``inviter_id`` as the customer's inviter: only once, never oneself, never a cycle.
 
-    No commit: part of the caller's transaction. True if bound now.
+    No commit: part of the caller's transaction. True if bound now. Bindings run one at a time
+    (a transaction lock), and read the chain fresh: two customers opening each other's links at
+    the same moment, or one customer opening two links, bind at most once and never make a cycle.
     """
     if customer.inviter_id is not None or inviter_id == customer.id:
         return False
-    inviter = session.get(Customer, inviter_id)
+    xact_lock(session, "customer.bind_inviter")
+    session.refresh(customer, ["inviter_id"])
+    if customer.inviter_id is not None:
+        return False
+    inviter = session.get(Customer, inviter_id, populate_existing=True)
     if inviter is None:
         return False
     # walk up the inviter chain: meeting the customer means binding would close a cycle
@@ -115,7 +125,7 @@ def bind_inviter(session: Session, *, customer: Customer, inviter_id: int) -> bo
     while current.inviter_id is not None and depth < MAX_INVITER_DEPTH:
         if current.inviter_id == customer.id:
             return False
-        current = session.get(Customer, current.inviter_id)
+        current = session.get(Customer, current.inviter_id, populate_existing=True)
         depth += 1
         if current is None:
             break
@@ -136,6 +146,8 @@ def _count_click(session: Session, *, code: str, customer: Customer, is_new: boo
         select(TrackingVisitor.id).where(TrackingVisitor.link_id == link.id,
                                          TrackingVisitor.telegram_id == customer.telegram_id)
     ).first()
+    # no race with a concurrent /start of the same user: both updated the customer row first (last_seen_at),
+    # so the second waits for the first to commit and sees its visitor row here
     if seen is None:
         session.add(TrackingVisitor(link_id=link.id, telegram_id=customer.telegram_id, customer_id=customer.id,
                                     is_new=is_new, first_at=now))

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 
 from pydantic import BaseModel
+from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
@@ -14,6 +15,7 @@ from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.unique import unique_as
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -45,11 +47,15 @@ def create_link(session: Session, *, actor: Actor, title: str, code: str | None 
     code = (code or secrets.token_urlsafe(6).replace("-", "").replace("_", "")[:8]).strip()
     if not _CODE.match(code):
         raise ValidationFailed("tracking.code_invalid", f"bad code {code!r}")
+    def taken() -> ValidationFailed:
+        return ValidationFailed("tracking.code_taken", f"code {code} taken", code=code)
+
     if session.exec(select(TrackingLink.id).where(TrackingLink.code == code)).first() is not None:
-        raise ValidationFailed("tracking.code_taken", f"code {code} taken", code=code)
+        raise taken()
     link = TrackingLink(code=code, title=(title or "").strip()[:128])
     session.add(link)
-    session.flush()
+    with unique_as(session, "tracking_link", "code", taken):
+        session.flush()
     audit.record(session, actor=actor, action="tracking.create", entity="tracking_link", entity_id=link.id,
                  after={"code": code, "title": link.title})
     session.commit()
@@ -61,11 +67,16 @@ def archive_link(session: Session, *, actor: Actor, link_id: int) -> TrackingLin
     link = session.get(TrackingLink, link_id)
     if link is None:
         raise NotFound("tracking_link", link_id)
-    if link.archived_at is None:
-        link.archived_at = utcnow()
-        session.add(link)
+    # conditional: of two archives at the same moment only one happens (and is audited)
+    now = utcnow()
+    archived = session.execute(
+        update(TrackingLink).where(TrackingLink.id == link_id, TrackingLink.archived_at.is_(None))
+        .values(archived_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if archived == 1:
         audit.record(session, actor=actor, action="tracking.archive", entity="tracking_link", entity_id=link.id)
         session.commit()
+    session.refresh(link)
     return _stats_and_end(session, link)
 
 

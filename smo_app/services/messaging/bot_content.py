@@ -38,6 +38,22 @@ def _ends_read(fn):
 
 
 MENU_ITEMS = ("orders", "cart", "bonuses", "bookings", "support", "channel", "about")
+MENU_CALLBACK_PREFIX = "m:"
+
+
+def menu_callback(item: str) -> str:
+    """The callback data of a main-menu button (``parse_menu_callback`` reads it back)."""
+    if item not in MENU_ITEMS:
+        raise ValueError(f"unknown menu item {item!r}")
+    return MENU_CALLBACK_PREFIX + item
+
+
+def parse_menu_callback(data: str | None) -> str | None:
+    """The menu item a button's callback data names, or None when it is not a (known) menu button."""
+    if not data or not data.startswith(MENU_CALLBACK_PREFIX):
+        return None
+    item = data[len(MENU_CALLBACK_PREFIX):]
+    return item if item in MENU_ITEMS else None
 
 
 @dataclass
@@ -49,7 +65,7 @@ class Content:
 
 def main_menu_buttons(lang: str, public_url: str) -> list[list[dict[str, str]]]:
     def cb(item: str) -> dict[str, str]:
-        return {"text": t(f"bot.menu.{item}", lang), "callback_data": f"m:{item}"}
+        return {"text": t(f"bot.menu.{item}", lang), "callback_data": menu_callback(item)}
 
     return [
         [{"text": t("bot.menu.shop", lang), "web_app": public_url}],

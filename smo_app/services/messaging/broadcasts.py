@@ -26,6 +26,29 @@ from smo_app.services.messaging.telegram_html import html_problem
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_SEGMENT_DAYS = 3650
+
+# What staff may do with a broadcast in each status (the page's buttons and the bot's keyboard read this).
+_ACTIONS: dict[str, tuple[str, ...]] = {
+    BroadcastStatus.draft: ("start", "cancel"),
+    BroadcastStatus.running: ("pause", "cancel"),
+    BroadcastStatus.paused: ("resume", "cancel"),
+}
+
+
+def allowed_broadcast_actions(status: str) -> tuple[str, ...]:
+    """The actions a broadcast in ``status`` allows: a subset of start, pause, resume, cancel."""
+    return _ACTIONS.get(status, ())
+
+
+def parse_segment_days(value: object) -> int | None:
+    """The "new in N days" segment's N from form or command text: blank → None, else 1..3650."""
+    raw = str(value if value is not None else "").strip()
+    if not raw:
+        return None
+    if not (raw.isdigit() and 1 <= int(raw) <= MAX_SEGMENT_DAYS):
+        raise ValidationFailed("broadcast.days_invalid", f"days {raw!r}", max=MAX_SEGMENT_DAYS)
+    return int(raw)
 
 
 class BroadcastOut(BaseModel):
@@ -51,7 +74,8 @@ class BroadcastProgress(BaseModel):
     failed: int  # dead letters (gave up after retries)
     blocked: int  # recipient blocked the bot / deactivated, or skipped on cancel
     left: int  # still to send (pending, retrying, in flight)
-    eta_seconds: int | None
+    eta_seconds: int | None  # None when not running, or when no online bot sidecar would send it
+    waiting_for_bot: bool = False  # running with messages left, but the sidecar is offline or not running
 
 
 def payload_of(b: Broadcast) -> dict:
@@ -88,7 +112,9 @@ def create_broadcast(
         segment = Segment(segment)
     except ValueError as exc:
         raise ValidationFailed("broadcast.segment_invalid", f"unknown segment {segment!r}") from exc
-    if segment == Segment.new and not (segment_days and segment_days > 0):
+    if segment_days is not None and not 1 <= segment_days <= MAX_SEGMENT_DAYS:
+        raise ValidationFailed("broadcast.days_invalid", f"days {segment_days}", max=MAX_SEGMENT_DAYS)
+    if segment == Segment.new and not segment_days:
         raise ValidationFailed("broadcast.days_required", "segment 'new' needs days > 0")
     b = Broadcast(
         created_by_kind=actor.kind, created_by_id=actor.id, text=text, photo=photo,
@@ -121,7 +147,7 @@ def start_broadcast(session: Session, *, actor: Actor, broadcast_id: int, now: d
     require(actor, Perm.broadcasts_manage)
     now = now or utcnow()
     b = _get(session, broadcast_id)
-    if b.status != BroadcastStatus.draft:
+    if "start" not in allowed_broadcast_actions(b.status):
         raise DomainError("broadcast.not_draft", f"broadcast {b.id} is {b.status}", status=b.status)
     payload = payload_of(b)
     recipients = session.exec(audience_query(b.segment, b.segment_days, now)).all()
@@ -144,23 +170,21 @@ def start_broadcast(session: Session, *, actor: Actor, broadcast_id: int, now: d
 
 
 def pause_broadcast(session: Session, *, actor: Actor, broadcast_id: int) -> BroadcastProgress:
-    return _move(session, actor, broadcast_id, {BroadcastStatus.running}, BroadcastStatus.paused, "pause")
+    return _move(session, actor, broadcast_id, BroadcastStatus.paused, "pause")
 
 
 def resume_broadcast(session: Session, *, actor: Actor, broadcast_id: int) -> BroadcastProgress:
-    return _move(session, actor, broadcast_id, {BroadcastStatus.paused}, BroadcastStatus.running, "resume")
+    return _move(session, actor, broadcast_id, BroadcastStatus.running, "resume")
 
 
 def cancel_broadcast(session: Session, *, actor: Actor, broadcast_id: int) -> BroadcastProgress:
-    return _move(session, actor, broadcast_id,
-                 {BroadcastStatus.draft, BroadcastStatus.running, BroadcastStatus.paused},
-                 BroadcastStatus.cancelled, "cancel")
+    return _move(session, actor, broadcast_id, BroadcastStatus.cancelled, "cancel")
 
 
-def _move(session, actor, broadcast_id, allowed, target, verb) -> BroadcastProgress:
+def _move(session, actor, broadcast_id, target, verb) -> BroadcastProgress:
     require(actor, Perm.broadcasts_manage)
     b = _get(session, broadcast_id)
-    if b.status not in allowed:
+    if verb not in allowed_broadcast_actions(b.status):
         raise DomainError("broadcast.bad_transition", f"cannot {verb} a {b.status} broadcast", status=b.status)
     # conditional update: a concurrent change (or the sender finishing it) wins cleanly
     result = session.execute(
@@ -241,11 +265,16 @@ def _progress(session: Session, b: Broadcast, rate: float | None = None) -> Broa
         from smo_app.settings import get_settings
 
         rate = get_settings().broadcast_rate
-    eta = math.ceil(left / rate) if b.status == BroadcastStatus.running else None
+    waiting_for_bot = False
+    if b.status == BroadcastStatus.running and left:
+        from smo_app.services.messaging.presence import sidecar_status
+
+        waiting_for_bot = not sidecar_status(session).online
+    eta = math.ceil(left / rate) if b.status == BroadcastStatus.running and not waiting_for_bot else None
     out = BroadcastProgress(
         broadcast_id=b.id, status=b.status, total=b.total, sent=counts.get(OutboxStatus.sent, 0),
         failed=counts.get(OutboxStatus.dead, 0), blocked=counts.get(OutboxStatus.skipped, 0), left=left,
-        eta_seconds=eta,
+        eta_seconds=eta, waiting_for_bot=waiting_for_bot,
     )
     session.rollback()  # end the read (SQLite: every transaction holds the write lock)
     return out

@@ -120,14 +120,16 @@ def exchange(session: Session, *, actor: Actor, register_id: int, sale_id: int, 
     try:
         ret, rows = _return(session, actor=actor, register_id=register_id, sale_id=sale_id, lines=lines,
                             client_id=client_id, reason="exchange", to_credit=True, now=now)
+
+        def settle(new_sale: PosSale) -> None:
+            # credit the new sale did not use goes back in cash
+            ret.cash_minor = ret.credit_minor - new_sale.credit_minor
+            ret.credit_minor, ret.exchange_sale_id = new_sale.credit_minor, new_sale.id
+            session.add(ret)
+
         new_sale = pos_sale._sell(session, actor=actor, register_id=register_id, client_id=f"x{client_id}"[:64],
                                   card_minor=card_minor, tendered_minor=tendered_minor, credit_minor=ret.credit_minor,
-                                  now=now)
-        left = ret.credit_minor - new_sale.credit_minor  # credit the new sale did not use: cash back
-        ret.credit_minor, ret.cash_minor = new_sale.credit_minor, left
-        ret.exchange_sale_id = new_sale.id
-        session.add(ret)
-        session.commit()
+                                  now=now, then=settle)
     except IntegrityError:
         session.rollback()
         raise DomainError("pos.exchange_retry", "sent twice at once")

@@ -8,6 +8,7 @@ decides, even when the two submissions race on separate connections.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 
@@ -20,7 +21,7 @@ from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
 from smo_app.models.loyalty import LoyaltyEntry, LoyaltyKind
-from smo_app.models.orders import DeliveryType, Order, OrderChannel, OrderEvent, OrderLine, OrderStatus
+from smo_app.models.orders import DeliveryType, Order, OrderChannel, OrderLine, OrderStatus
 from smo_app.models.pos import PosApproval, PosRegister, PosSale
 from smo_app.money import format_money
 from smo_app.services.core import audit
@@ -34,7 +35,7 @@ from smo_app.services.messaging import outbox
 from smo_app.services.pos import cart as pos_cart
 from smo_app.services.pos import policy
 from smo_app.services.pos.shifts import check_amount, require_open_shift
-from smo_app.services.stock import ledger as stock
+from smo_app.services.sales.order_creation import Buyer, NewOrderLine, create_order
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -113,7 +114,6 @@ def submit_sale(session: Session, *, actor: Actor, register_id: int, client_id: 
     try:
         sale = _sell(session, actor=actor, register_id=register_id, client_id=client_id, card_minor=card_minor,
                      tendered_minor=tendered_minor, credit_minor=credit_minor, now=now or utcnow())
-        session.commit()
     except (IntegrityError, DomainError):
         # the same id sent twice at once: the loser meets the unique index (or the cart the winner
         # emptied) — the answer is the first sale
@@ -126,8 +126,9 @@ def submit_sale(session: Session, *, actor: Actor, register_id: int, client_id: 
 
 
 def _sell(session: Session, *, actor: Actor, register_id: int, client_id: str, card_minor: int, tendered_minor: int,
-          credit_minor: int, now: datetime) -> PosSale:
-    """The writes of a sale, no commit (an exchange runs it after its return, in one transaction)."""
+          credit_minor: int, now: datetime, then: Callable[[PosSale], None] | None = None) -> PosSale:
+    """The sale, committed by the shared order creation; ``then(sale)`` adds the caller's writes
+    (an exchange's return) to the same transaction."""
     shift = require_open_shift(session, register_id)
     cfg = get_config(session)
     cart = pos_cart._cart_for_update(session, register_id)
@@ -143,78 +144,51 @@ def _sell(session: Session, *, actor: Actor, register_id: int, client_id: str, c
     cash, card, change = split_payment(priced.total_minor - credit, card_minor=card_minor, tendered_minor=tendered_minor)
     above = policy.needs_approval(cfg, actor, discount_pct=priced.max_manual_pct, bonus_minor=priced.bonus_minor,
                                   payable_minor=priced.payable_minor)
-    order_id = create_pos_order(session, actor=actor, priced=priced, client_id=client_id, now=now)
-    sale = PosSale(client_id=client_id, order_id=order_id, shift_id=shift.id, register_id=register_id,
-                   seller_id=actor.id, seller_name=actor.name[:128], customer_id=cart.customer_id,
-                   total_minor=priced.total_minor, discount_minor=priced.discount_total_minor,
-                   manual_discount_minor=priced.discount_manual_minor, bonus_minor=priced.bonus_minor,
-                   cash_minor=cash, card_minor=card, credit_minor=credit, tendered_minor=tendered_minor,
-                   change_minor=change, approval_id=cart.approval_id if above else None, created_at=now)
-    session.add(sale)
-    session.flush()
-    if sale.approval_id is not None:
-        used = session.execute(update(PosApproval).where(PosApproval.id == sale.approval_id,
-                                                         PosApproval.used_by_sale_id.is_(None))
-                               .values(used_by_sale_id=sale.id).execution_options(synchronize_session=False))
-        if used.rowcount != 1:
-            raise DomainError("pos.approval_required", "approval already used", pct=priced.max_manual_pct)
-    cart.lines, cart.customer_id, cart.bonus_minor, cart.approval_id, cart.updated_at = [], None, 0, None, now
-    session.add(cart)
-    audit.record(session, actor=actor, action="pos.sale", entity="pos_sale", entity_id=sale.id,
-                 after={"order_id": order_id, "total_minor": sale.total_minor, "cash_minor": cash, "card_minor": card,
-                        "change_minor": change, "manual_discount_minor": sale.manual_discount_minor,
-                        "bonus_minor": sale.bonus_minor, "approval_id": sale.approval_id})
-    session.flush()
-    return sale
+    made: list[PosSale] = []
 
+    def record_sale(order_id: int) -> None:
+        sale = PosSale(client_id=client_id, order_id=order_id, shift_id=shift.id, register_id=register_id,
+                       seller_id=actor.id, seller_name=actor.name[:128], customer_id=cart.customer_id,
+                       total_minor=priced.total_minor, discount_minor=priced.discount_total_minor,
+                       manual_discount_minor=priced.discount_manual_minor, bonus_minor=priced.bonus_minor,
+                       cash_minor=cash, card_minor=card, credit_minor=credit, tendered_minor=tendered_minor,
+                       change_minor=change, approval_id=cart.approval_id if above else None, created_at=now)
+        session.add(sale)
+        session.flush()
+        if sale.approval_id is not None:
+            used = session.execute(update(PosApproval).where(PosApproval.id == sale.approval_id,
+                                                             PosApproval.used_by_sale_id.is_(None))
+                                   .values(used_by_sale_id=sale.id).execution_options(synchronize_session=False))
+            if used.rowcount != 1:
+                raise DomainError("pos.approval_required", "approval already used", pct=priced.max_manual_pct)
+        if priced.customer is not None:  # cashback like a completed online order
+            loyalty.on_order_completed(session, actor=actor, order=session.get(Order, order_id), cfg=cfg, now=now)
+        cart.lines, cart.customer_id, cart.bonus_minor, cart.approval_id, cart.updated_at = [], None, 0, None, now
+        session.add(cart)
+        audit.record(session, actor=actor, action="pos.sale", entity="pos_sale", entity_id=sale.id,
+                     after={"order_id": order_id, "total_minor": sale.total_minor, "cash_minor": cash,
+                            "card_minor": card, "change_minor": change, "credit_minor": credit,
+                            "manual_discount_minor": sale.manual_discount_minor, "bonus_minor": sale.bonus_minor,
+                            "approval_id": sale.approval_id})
+        if then is not None:
+            then(sale)
+        session.flush()
+        made.append(sale)
 
-def create_pos_order(session: Session, *, actor: Actor, priced: pos_cart.CartOut, client_id: str,
-                     now: datetime) -> int:
-    """The order of a POS sale (channel ``pos``, completed at once): stock taken through the
-    ledger at the weighted average cost, bonuses spent, cashback earned like an online order.
-
-    The one place a POS sale makes its order (to be replaced by the shared order creation)."""
-    customer = priced.customer
-    order = Order(
-        customer_id=customer.id if customer else None, channel=OrderChannel.pos.value,
-        status=OrderStatus.completed.value, client_ref=f"pos:{client_id}", goods_minor=priced.goods_minor,
-        discount_product_minor=priced.discount_product_minor + priced.discount_manual_minor,
-        discount_personal_minor=priced.discount_personal_minor, bonus_minor=priced.bonus_minor,
-        total_minor=priced.total_minor, delivery_type=DeliveryType.store.value,
-        contact_name=(customer.name if customer else "")[:128], phone=(customer.phone if customer else "")[:32],
-        created_at=now, updated_at=now, paid_at=now, completed_at=now,
+    c = priced.customer
+    create_order(
+        session, actor=actor, channel=OrderChannel.pos, status=OrderStatus.completed,
+        lines=[NewOrderLine(variant_id=ln.variant_id, product_id=ln.product_id, qty=ln.qty,
+                            unit_price_minor=ln.unit_price_minor, name=ln.name, variant_label=ln.variant_label,
+                            discount_minor=ln.discount_minor,
+                            # a seller's line discount is recorded as the line's own (product) discount
+                            discount_kind={"manual": "product"}.get(ln.discount_kind, ln.discount_kind))
+               for ln in priced.lines],
+        buyer=Buyer(customer_id=c.id, contact_name=c.name, phone=c.phone, telegram_id=c.telegram_id) if c else Buyer(),
+        bonus_minor=priced.bonus_minor, delivery_type=DeliveryType.store, client_ref=f"pos:{client_id}", notify=False,
+        reason="pos", audit_action="order.pos_sale", before_commit=record_sale, config=cfg, now=now,
     )
-    session.add(order)
-    session.flush()
-    items = [(ln.variant_id, ln.qty, None) for ln in priced.lines]
-    try:
-        taken = stock.take_for_order(session, actor=actor, items=items, order_id=order.id, now=now)
-    except DomainError as exc:
-        if exc.code != "stock.insufficient":
-            raise
-        line = next(ln for ln in priced.lines if ln.variant_id == exc.params["variant_id"])
-        raise DomainError("cart.out_of_stock", exc.message, name=f"{line.name} {line.variant_label}".strip(),
-                          available=exc.params.get("available", 0)) from exc
-    cost = 0
-    for ln, (_, unit_cost) in zip(priced.lines, taken):
-        cost += unit_cost * ln.qty
-        session.add(OrderLine(order_id=order.id, product_id=ln.product_id, variant_id=ln.variant_id, name=ln.name,
-                              variant_label=ln.variant_label, qty=ln.qty, unit_price_minor=ln.unit_price_minor,
-                              goods_minor=ln.goods_minor, discount_minor=ln.discount_minor, total_minor=ln.total_minor,
-                              unit_cost_minor=unit_cost))
-    order.cost_minor = cost
-    session.add(OrderEvent(order_id=order.id, from_status=None, to_status=OrderStatus.completed.value,
-                           actor_kind=actor.kind, actor_id=actor.id, actor_name=actor.name[:128], reason="pos",
-                           created_at=now))
-    if customer is not None and priced.bonus_minor:
-        loyalty.post_entry(session, actor=actor, customer_id=customer.id, kind=LoyaltyKind.spend,
-                           amount_minor=-priced.bonus_minor, order_id=order.id, now=now)
-    session.flush()
-    if customer is not None:
-        loyalty.on_order_completed(session, actor=actor, order=order, cfg=get_config(session), now=now)
-    audit.record(session, actor=actor, action="order.place", entity="order", entity_id=order.id,
-                 after={"channel": "pos", "total_minor": order.total_minor, "bonus_minor": order.bonus_minor})
-    return order.id
+    return made[0]
 
 
 # --------------------------------------------------------------------------- reading

@@ -1,1 +1,6 @@
-"""Selling: carts, pricing, promo codes and certificates, orders and their state machine."""
+"""Selling: carts, pricing, promo codes and certificates, orders and their state machine.
+
+Orders are created in one place, ``order_creation.create_order`` (priced lines, a buyer, a
+channel), by ``checkout.place_order`` (the Mini App cart), ``b2b.create_b2b_order`` (staff entry)
+and the POS; ``orders`` holds the state machine and the readers, ``order_dto`` what they return.
+"""

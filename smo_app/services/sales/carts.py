@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import delete
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
@@ -92,12 +93,22 @@ def _customer(session: Session, customer_id: int) -> Customer:
     return customer
 
 
-def _cart(session: Session, customer_id: int, create: bool) -> Cart | None:
-    cart = session.exec(select(Cart).where(Cart.customer_id == customer_id)).first()
+def _cart(session: Session, customer_id: int, create: bool, lock: bool = False) -> Cart | None:
+    """The customer's cart (created with ``create``, once even if two first changes arrive at once).
+    Writers pass ``lock``: the cart row is locked (``FOR UPDATE``) before its items, the same order
+    as checkout, so a change and a checkout of one cart queue instead of deadlocking, and a change
+    never lands in a cart being checked out."""
+    query = select(Cart).where(Cart.customer_id == customer_id)
+    if lock:
+        query = query.with_for_update()
+    cart = session.exec(query).first()
     if cart is None and create:
-        cart = Cart(customer_id=customer_id)
-        session.add(cart)
-        session.flush()
+        try:
+            with session.begin_nested():  # a savepoint: the first change of a cart may come twice at once
+                cart = Cart(customer_id=customer_id)
+                session.add(cart)
+        except IntegrityError:  # the unique customer_id: the other request created it; use that one
+            cart = session.exec(query).one()
     return cart
 
 
@@ -179,7 +190,7 @@ def _set(session: Session, *, actor: Actor, customer_id: int, variant_id: int, q
     cfg = get_config(session)
     _guard(cfg)
     _customer(session, customer_id)
-    cart = _cart(session, customer_id, create=True)
+    cart = _cart(session, customer_id, create=True, lock=True)
     item = session.exec(select(CartItem).where(CartItem.cart_id == cart.id, CartItem.variant_id == variant_id)).first()
     target = (item.qty if item else 0) + add if qty is None else qty
     if target < 0:
@@ -230,7 +241,7 @@ def remove_item(session: Session, *, actor: Actor, customer_id: int, variant_id:
 @atomic
 def clear_cart(session: Session, *, actor: Actor, customer_id: int, now: datetime | None = None) -> CartOut:
     ensure_own(actor, customer_id)
-    cart = _cart(session, customer_id, create=False)
+    cart = _cart(session, customer_id, create=False, lock=True)
     if cart is not None:
         session.execute(delete(CartItem.__table__).where(CartItem.__table__.c.cart_id == cart.id))
         cart.promo_code = None
@@ -248,7 +259,7 @@ def apply_promo(session: Session, *, actor: Actor, customer_id: int, code: str |
 
     ensure_own(actor, customer_id)
     _guard(get_config(session))
-    cart = _cart(session, customer_id, create=True)
+    cart = _cart(session, customer_id, create=True, lock=True)
     if code and code.strip():
         promo = promotions.find_promo(session, code=code, customer_id=customer_id, now=now)
         cart.promo_code = promo.code
@@ -270,12 +281,11 @@ def abandoned_carts(session: Session, *, older_than: datetime) -> list[Cart]:
 @atomic
 def mark_reminder_sent(session: Session, *, actor: Actor, cart_id: int, now: datetime | None = None) -> bool:
     """The bot's abandoned-cart job sent its reminder: stamp the cart so it is not sent twice.
-    Returns False if the cart changed or was reminded meanwhile (nothing stamped)."""
+    Returns False if the cart is gone or was reminded meanwhile (nothing stamped)."""
     require(actor, Perm.orders_manage)
-    cart = session.get(Cart, cart_id)
-    if cart is None or cart.abandoned_reminder_at is not None:
-        return False
-    cart.abandoned_reminder_at = now or utcnow()
-    session.add(cart)
+    stamped = session.execute(  # conditional: two senders at once stamp it once
+        update(Cart).where(Cart.id == cart_id, Cart.abandoned_reminder_at.is_(None))
+        .values(abandoned_reminder_at=now or utcnow()).execution_options(synchronize_session="fetch")
+    ).rowcount == 1
     session.commit()
-    return True
+    return stamped

@@ -2,7 +2,8 @@
 
 Promo code: case-insensitive, a %, an optional usage limit, optional expiry, optional once per
 customer. A use is counted when an order is placed (a conditional UPDATE, so a limit of 5 gives
-exactly 5 uses under any concurrency) and given back if that order is cancelled.
+exactly 5 uses under any concurrency) and given back if that order is cancelled. "Once per
+customer" is held by a partial unique index on promo_use, whatever the timing.
 
 Gift certificate: single use. Placing an order reserves it (``active → reserved``, conditional),
 payment redeems it, cancelling the order reactivates it.
@@ -13,7 +14,8 @@ import secrets
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, insert, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, func, select
 
@@ -28,6 +30,35 @@ from smo_app.services.core.tx import atomic
 
 def normalize_code(code: str | None) -> str:
     return (code or "").strip().upper()
+
+
+def _unique_violation(exc: IntegrityError, name: str) -> bool:
+    """Whether the database refused a row for the unique index or constraint ``name`` (PostgreSQL
+    names it; SQLite names the columns, so ``name`` is matched against the index's columns too)."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "23505":
+        return getattr(getattr(orig, "diag", None), "constraint_name", None) == name
+    return "UNIQUE constraint failed" in str(orig) and _UNIQUE_COLUMNS.get(name, name) in str(orig)
+
+
+_UNIQUE_COLUMNS = {
+    "ix_promo_code_code": "promo_code.code",
+    "ix_gift_certificate_code": "gift_certificate.code",
+    "uq_promo_use_once_per_customer": "promo_use.promo_id, promo_use.customer_id",
+}
+
+
+def _add_with_code(session: Session, row: PromoCode | GiftCertificate, index: str) -> None:
+    """Insert a promo code or certificate; ``promo.code_taken`` if the same code was created
+    meanwhile (the unique ``index`` refuses it after the read-only check passed)."""
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if not _unique_violation(exc, index):
+            raise
+        session.rollback()
+        raise ValidationFailed("promo.code_taken", f"{row.code} exists", promo=row.code) from exc
 
 
 def _valid_code(code: str) -> str:
@@ -67,8 +98,7 @@ def create_promo(session: Session, *, actor: Actor, code: str, pct: int, usage_l
         raise ValidationFailed("promo.code_taken", f"{code} exists", promo=code)
     promo = PromoCode(code=code, pct=pct, usage_limit=usage_limit, expires_at=expires_at,
                       once_per_customer=once_per_customer)
-    session.add(promo)
-    session.flush()
+    _add_with_code(session, promo, "ix_promo_code_code")
     audit.record(session, actor=actor, action="promo.create", entity="promo_code", entity_id=promo.id,
                  after={"code": code, "pct": pct, "usage_limit": usage_limit, "expires_at": expires_at,
                         "once_per_customer": once_per_customer})
@@ -116,7 +146,10 @@ def find_promo(session: Session, *, code: str, customer_id: int | None, now: dat
 def consume_promo(session: Session, *, promo: PromoCode, customer_id: int | None, order_id: int,
                   discount_minor: int, now: datetime | None = None) -> None:
     """Count one use for ``order_id``; inside the caller's transaction (no commit).
-    Raises ``promo.exhausted`` when a concurrent checkout took the last use."""
+    Raises ``promo.exhausted`` when a concurrent checkout took the last use, and
+    ``promo.already_used`` when a once-per-customer code was used by this customer meanwhile (the
+    database's partial unique index on promo_use holds it; the caller's transaction must roll
+    back)."""
     table = PromoCode.__table__
     row = session.execute(
         update(table).where(table.c.id == promo.id, table.c.active.is_(True),
@@ -126,8 +159,14 @@ def consume_promo(session: Session, *, promo: PromoCode, customer_id: int | None
     if row is None:
         raise DomainError("promo.exhausted", f"promo {promo.code} used up", promo=promo.code)
     set_committed_value(promo, "used_count", row[0])
-    session.add(PromoUse(promo_id=promo.id, customer_id=customer_id, order_id=order_id,
-                         discount_minor=discount_minor, created_at=now or utcnow()))
+    try:
+        session.execute(insert(PromoUse.__table__).values(
+            promo_id=promo.id, customer_id=customer_id, order_id=order_id, discount_minor=discount_minor,
+            once_per_customer=bool(promo.once_per_customer and customer_id is not None), created_at=now or utcnow()))
+    except IntegrityError as exc:  # the unique index: this customer's use was counted meanwhile
+        if not _unique_violation(exc, "uq_promo_use_once_per_customer"):
+            raise
+        raise DomainError("promo.already_used", f"promo {promo.code} already used", promo=promo.code) from exc
 
 
 def release_promo(session: Session, *, order_id: int) -> None:
@@ -189,8 +228,7 @@ def create_certificate(session: Session, *, actor: Actor, face_minor: int, code:
     now = now or utcnow()
     cert = GiftCertificate(code=code, face_minor=face_minor,
                            expires_at=now + timedelta(days=valid_days) if valid_days else None, created_at=now)
-    session.add(cert)
-    session.flush()
+    _add_with_code(session, cert, "ix_gift_certificate_code")
     audit.record(session, actor=actor, action="certificate.create", entity="gift_certificate", entity_id=cert.id,
                  after={"code": code, "face_minor": face_minor, "expires_at": cert.expires_at})
     session.commit()

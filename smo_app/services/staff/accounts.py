@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
 from smo_app.models.staff import Role, Staff
@@ -13,6 +13,7 @@ from smo_app.services.staff.auth import revoke_all_sessions
 from smo_app.services.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from smo_app.services.staff.passwords import hash_secret
 from smo_app.services.core.permissions import MANAGEABLE_ROLES, Perm, require
+from smo_app.services.core.unique import unique_as
 from smo_app.services.staff.dto import StaffOut
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,32}$")
@@ -71,8 +72,15 @@ def _get(session: Session, staff_id: int) -> Staff:
     return staff
 
 
-def _active_owner_count(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(Staff).where(Staff.role == Role.owner, Staff.is_active)).one()
+def _is_last_active_owner(session: Session, staff: Staff) -> bool:
+    """True if ``staff`` is the only active owner. Locks the active owner rows (in id order, so two
+    requests never deadlock) until the transaction ends: two owners removing each other at the same
+    moment run one after the other, and the second sees the first's change (PostgreSQL re-checks
+    a locked row's WHERE after the lock is granted; SQLite runs writers one at a time anyway)."""
+    owner_ids = session.exec(
+        select(Staff.id).where(Staff.role == Role.owner, Staff.is_active).order_by(Staff.id).with_for_update()
+    ).all()
+    return staff.id in owner_ids and len(owner_ids) <= 1
 
 
 def list_staff(session: Session, *, actor: Actor) -> list[StaffOut]:
@@ -127,7 +135,9 @@ def create_staff(
         language=language,
     )
     session.add(staff)
-    session.flush()
+    with unique_as(session, "staff", "username",
+                   lambda: DomainError("staff.username_taken", f"username {name} is taken", username=name)):
+        session.flush()
     audit.record(
         session, actor=actor, action="staff.create", entity="staff", entity_id=staff.id,
         after={"username": name, "full_name": full, "role": role.value, "has_pin": bool(pin)},
@@ -145,7 +155,7 @@ def change_role(session: Session, *, actor: Actor, staff_id: int, role: str | Ro
         raise DomainError("staff.cannot_change_own_role", "you cannot change your own role")
     if old_role == new_role:
         return StaffOut.of(staff)
-    if old_role == Role.owner and staff.is_active and _active_owner_count(session) <= 1:
+    if old_role == Role.owner and staff.is_active and _is_last_active_owner(session, staff):
         raise DomainError("staff.last_owner", "the shop must keep at least one active owner")
     if new_role == Role.seller and staff.pin_hash is None:
         raise ValidationFailed("staff.pin_required", "set a PIN before making this person a seller", field="pin")
@@ -168,7 +178,7 @@ def set_active(session: Session, *, actor: Actor, staff_id: int, active: bool) -
         raise DomainError("staff.cannot_deactivate_self", "you cannot deactivate yourself")
     if staff.is_active == active:
         return StaffOut.of(staff)
-    if not active and staff.role == Role.owner and _active_owner_count(session) <= 1:
+    if not active and staff.role == Role.owner and _is_last_active_owner(session, staff):
         raise DomainError("staff.last_owner", "the shop must keep at least one active owner")
     staff.is_active = active
     staff.updated_at = utcnow()

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
+from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
@@ -60,7 +61,11 @@ def _sign_in(session: Session, *, username: str, secret: str, channel: Channel, 
     name = (username or "").strip().lower()
     if not name or not secret:
         raise DomainError("auth.fields_required", "username and secret are required")
-    staff = session.exec(select(Staff).where(Staff.username == name)).first()
+    # lock the account row: tries on one account run one at a time, so parallel guesses are counted
+    # and the lockout holds (without it each try saw only its own failure and none locked)
+    staff = session.exec(
+        select(Staff).where(Staff.username == name).with_for_update().execution_options(populate_existing=True)
+    ).first()
 
     if staff is not None and staff.locked_until is not None and staff.locked_until > now:
         audit.record(
@@ -167,8 +172,14 @@ def sign_out(session: Session, *, token: str | None, now: datetime | None = None
     row = session.exec(select(StaffSession).where(StaffSession.token_hash == hash_token(token))).first()
     if row is None or row.revoked_at is not None:
         return
-    row.revoked_at = now
-    session.add(row)
+    # conditional: of two sign-outs at the same moment only one closes (and audits) the session
+    closed = session.execute(
+        update(StaffSession).where(StaffSession.id == row.id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if closed != 1:
+        session.rollback()
+        return
     staff = session.get(Staff, row.staff_id)
     actor = StaffOut.of(staff).actor() if staff else Actor.system()
     audit.record(session, actor=actor, action="auth.sign_out", entity="staff", entity_id=row.staff_id, after={"channel": row.channel})

@@ -1,0 +1,79 @@
+"""POST /api/webhooks/{provider}: verify, store raw once, apply once.
+
+A provider package registers a :class:`WebhookSource` (at start-up, e.g. in its service package's
+wiring): ``verify(body, headers) -> event_id`` checks the signature/secret/freshness and returns
+the provider's event id (raising :class:`WebhookRejected` otherwise); ``handler(session, event)``
+applies it through services without committing. The route answers:
+
+* 404 for a provider nobody registered; 400 when verification refuses (nothing stored);
+* 200 once the event is applied, was applied before (a replay), or is dead-lettered;
+* 500 when the handler failed in a way a later try may fix, so the provider delivers again and the
+  stored event is processed again on that delivery.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from smo_app.db import session_scope
+from smo_app.models.integrations import WebhookStatus
+from smo_app.services.integrations import webhooks
+
+router = APIRouter(tags=["webhooks"])
+log = logging.getLogger(__name__)
+MAX_BODY = 256 * 1024
+
+
+class WebhookRejected(Exception):
+    """Verification refused the request (bad signature, stale timestamp, unknown secret)."""
+
+
+@dataclass(frozen=True)
+class WebhookSource:
+    provider: str
+    verify: Callable[[bytes, Mapping[str, str]], str]
+    handler: webhooks.Handler
+
+
+SOURCES: dict[str, WebhookSource] = {}
+
+
+def register_source(source: WebhookSource) -> None:
+    SOURCES[source.provider] = source
+
+
+def unregister_source(provider: str) -> None:
+    SOURCES.pop(provider, None)
+
+
+def _store_and_apply(source: WebhookSource, event_id: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, dict]:
+    with session_scope() as s:
+        received = webhooks.receive(s, provider=source.provider, event_id=event_id, body=body, headers=headers)
+        if received.event.status not in (WebhookStatus.received, WebhookStatus.failed):
+            return 200, {"ok": True, "outcome": received.outcome}
+        done = webhooks.process(s, webhook_event_id=received.event.id, handler=source.handler)
+    status = 500 if done.outcome == "failed" else 200
+    return status, {"ok": status == 200, "outcome": done.outcome if received.outcome == "stored" else "duplicate"}
+
+
+@router.post("/webhooks/{provider}")
+async def inbound(provider: str, request: Request) -> JSONResponse:
+    source = SOURCES.get(provider)
+    if source is None:
+        return JSONResponse({"ok": False, "error": "unknown provider"}, status_code=404)
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
+    headers = dict(request.headers)
+    try:
+        event_id = source.verify(body, headers)
+    except WebhookRejected as exc:
+        log.warning("webhook %s refused: %s", provider, exc)
+        return JSONResponse({"ok": False, "error": "rejected"}, status_code=400)
+    status, payload = await run_in_threadpool(_store_and_apply, source, event_id, body, headers)
+    return JSONResponse(payload, status_code=status)

@@ -1,0 +1,207 @@
+"""Shop-time periods and the revenue sources every analytics figure is built from.
+
+A "day" is a calendar day in the shop's timezone (``SMO_SHOP_TIMEZONE``). Timestamps are stored
+in UTC; grouping by the shop-local day happens in SQL: PostgreSQL converts with its own time zone
+database (``timezone(tz, created_at)``); on SQLite the period is split into spans of constant UTC
+offset (computed from zoneinfo for that very period, so DST zones work too) and each span shifts by
+its offset (``date(created_at, '+10800 seconds')``).
+
+Revenue comes from *sources*, each an aggregate query returning ``(day, channel, revenue, orders)``
+rows: sold orders (every channel: Mini App, POS, B2B) and manual entries. A refunds/returns table
+becomes one more source returning negative amounts on the day of the refund — nothing else changes.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+from smo_app.models.analytics import ManualRevenue
+from smo_app.models.base import UTCDateTime
+from smo_app.models.orders import Order, OrderChannel, OrderStatus
+from smo_app.services.core.errors import ValidationFailed
+
+# Orders that are sales: paid and beyond. ``new`` (unpaid, may auto-cancel) and ``cancelled`` are not.
+SOLD_STATUSES: tuple[str, ...] = tuple(s.value for s in (OrderStatus.paid, OrderStatus.processing, OrderStatus.shipped,
+                                                         OrderStatus.delivered, OrderStatus.completed))
+MANUAL_CHANNEL = "manual"
+CHANNELS: tuple[str, ...] = (OrderChannel.storefront.value, OrderChannel.pos.value, OrderChannel.b2b.value, MANUAL_CHANNEL)
+MAX_PERIOD_DAYS = 3 * 366
+
+# What an order brings in: what the customer paid, plus what a gift certificate paid for
+# (a certificate is a means of payment, not a discount).
+ORDER_REVENUE = Order.total_minor + Order.certificate_minor
+
+
+@dataclass(frozen=True)
+class Period:
+    """Shop-local days ``date_from`` … ``date_to``, both included."""
+
+    date_from: date
+    date_to: date
+
+    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """The UTC instants [start, end) of the period."""
+        return (datetime.combine(self.date_from, time.min, tz),
+                datetime.combine(self.date_to + timedelta(days=1), time.min, tz))
+
+    @property
+    def days(self) -> list[date]:
+        return [self.date_from + timedelta(days=i) for i in range((self.date_to - self.date_from).days + 1)]
+
+    @property
+    def length(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    def shifted(self, days: int) -> "Period":
+        return Period(self.date_from + timedelta(days=days), self.date_to + timedelta(days=days))
+
+
+def make_period(date_from: date | None, date_to: date | None) -> Period:
+    """Validate a period a person asked for (both days given, in order, at most three years)."""
+    if date_from is None or date_to is None:
+        raise ValidationFailed("analytics.period_required", "both days are needed")
+    if date_from > date_to:
+        raise ValidationFailed("analytics.period_reversed", f"{date_from} after {date_to}")
+    if (date_to - date_from).days + 1 > MAX_PERIOD_DAYS:
+        raise ValidationFailed("analytics.period_too_long", "period too long", days=MAX_PERIOD_DAYS)
+    return Period(date_from, date_to)
+
+
+def month_period(year: int, month: int) -> Period:
+    first = date(year, month, 1)
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return Period(first, nxt - timedelta(days=1))
+
+
+def shop_tz() -> ZoneInfo:
+    from smo_app.settings import get_settings
+
+    return get_settings().tz
+
+
+def local_today(tz: ZoneInfo, now: datetime | None = None) -> date:
+    return (now or datetime.now(tz)).astimezone(tz).date()
+
+
+# --------------------------------------------------------------------------- shop-local day in SQL
+
+def offset_spans(tz: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime | None, int]]:
+    """``[(until_utc, offset_seconds), …]`` covering [start, end); the last span has ``until=None``."""
+    def offset(moment: datetime) -> int:
+        return int(moment.astimezone(tz).utcoffset().total_seconds())
+
+    start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)  # arithmetic in UTC, not wall time
+    spans: list[tuple[datetime | None, int]] = []
+    current, cursor = offset(start), start
+    while cursor < end:
+        step = min(cursor + timedelta(days=1), end)
+        if offset(step) != current:
+            lo, hi = cursor, step  # offset(lo) == current != offset(hi): find the change to the second
+            while (hi - lo) > timedelta(seconds=1):
+                mid = lo + (hi - lo) / 2
+                lo, hi = (mid, hi) if offset(mid) == current else (lo, mid)
+            spans.append((hi, current))
+            current = offset(hi)
+        cursor = step
+    spans.append((None, current))
+    return spans
+
+
+def local_day(session: Session, column, tz: ZoneInfo, start: datetime, end: datetime):
+    """A SQL expression: the shop-local calendar day of the UTC timestamp ``column``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.cast(func.timezone(tz.key, column), sa.Date)
+    spans = offset_spans(tz, start, end)
+
+    def shifted(seconds: int):
+        return func.date(column, f"{seconds:+d} seconds")
+
+    if len(spans) == 1:
+        return shifted(spans[0][1])
+    whens = [(column < sa.literal(until, UTCDateTime()), shifted(off)) for until, off in spans[:-1]]
+    return sa.case(*whens, else_=shifted(spans[-1][1]))
+
+
+def as_date(value) -> date:
+    """A day read back from SQL (a date on PostgreSQL, ``'YYYY-MM-DD'`` text on SQLite)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+# --------------------------------------------------------------------------- revenue sources
+
+@dataclass(frozen=True)
+class RevenueRow:
+    day: date | None  # None when not grouped by day
+    channel: str
+    revenue_minor: int
+    orders: int
+
+
+RevenueSource = Callable[[Session, ZoneInfo, Period, bool], list[RevenueRow]]
+
+
+def sold_orders_in(start: datetime, end: datetime) -> tuple:
+    """The WHERE clause of "orders sold in [start, end)" (placed in the period, not new/cancelled)."""
+    return (Order.created_at >= start, Order.created_at < end, Order.status.in_(SOLD_STATUSES))
+
+
+def order_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool) -> list[RevenueRow]:
+    start, end = period.bounds(tz)
+    cols = [Order.channel, func.coalesce(func.sum(ORDER_REVENUE), 0), func.count()]
+    if by_day:
+        day = local_day(session, Order.created_at, tz, start, end).label("day")
+        query = select(day, *cols).where(*sold_orders_in(start, end)).group_by(day, Order.channel)
+        return [RevenueRow(as_date(d), ch, int(rev), int(n)) for d, ch, rev, n in session.exec(query).all()]
+    query = select(*cols).where(*sold_orders_in(start, end)).group_by(Order.channel)
+    return [RevenueRow(None, ch, int(rev), int(n)) for ch, rev, n in session.exec(query).all()]
+
+
+def manual_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool) -> list[RevenueRow]:
+    in_period = (ManualRevenue.day >= period.date_from, ManualRevenue.day <= period.date_to)
+    total = func.coalesce(func.sum(ManualRevenue.amount_minor), 0)
+    if by_day:
+        rows = session.exec(select(ManualRevenue.day, total).where(*in_period).group_by(ManualRevenue.day)).all()
+        return [RevenueRow(as_date(d), MANUAL_CHANNEL, int(rev), 0) for d, rev in rows]
+    rev = session.exec(select(total).where(*in_period)).one()
+    return [RevenueRow(None, MANUAL_CHANNEL, int(rev), 0)] if rev else []
+
+
+# Every figure that says "revenue" sums these. A returns/refunds source goes here.
+REVENUE_SOURCES: tuple[RevenueSource, ...] = (order_revenue, manual_revenue)
+
+
+def revenue_rows(session: Session, tz: ZoneInfo, period: Period, *, by_day: bool) -> list[RevenueRow]:
+    rows: list[RevenueRow] = []
+    for source in REVENUE_SOURCES:
+        rows.extend(source(session, tz, period, by_day))
+    return rows
+
+
+@dataclass(frozen=True)
+class RevenueTotal:
+    revenue_minor: int  # orders + manual entries
+    orders_revenue_minor: int
+    orders: int
+
+    @property
+    def average_check_minor(self) -> int:
+        """Orders revenue per sold order, rounded half up (manual entries are not orders)."""
+        return (2 * self.orders_revenue_minor + self.orders) // (2 * self.orders) if self.orders else 0
+
+
+def revenue_total(session: Session, tz: ZoneInfo, period: Period) -> RevenueTotal:
+    rows = revenue_rows(session, tz, period, by_day=False)
+    return RevenueTotal(
+        revenue_minor=sum(r.revenue_minor for r in rows),
+        orders_revenue_minor=sum(r.revenue_minor for r in rows if r.channel != MANUAL_CHANNEL),
+        orders=sum(r.orders for r in rows),
+    )

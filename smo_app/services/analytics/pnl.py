@@ -1,0 +1,175 @@
+"""AN3: profit and loss for a period.
+
+revenue        = goods at list price − product/personal/promo discounts − bonuses spent
+                 + delivery charged to buyers  (= order total + gift certificate paid)
+                 + manual revenue entries
+cost of goods  = Σ line qty × the line's weighted average cost at the moment of sale — kept on the
+                 order as ``cost_minor`` when the order is created (every channel), so the sum
+                 reads orders only
+gross profit   = revenue − cost of goods; margin = gross profit / revenue
+delivery costs = delivery charged on sold orders (passed on to the carrier)
+write-offs     = Σ written-off qty × average cost at that moment (incl. cancelled orders written off)
+result         = gross profit − delivery costs − write-offs
+
+Sold orders are those placed in the period and paid or beyond, from every channel; cancelled and
+unpaid ones never count. Each figure is one aggregate query.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, func, select
+
+from smo_app.models.catalog import Product, Variant
+from smo_app.models.orders import Order
+from smo_app.models.stock import MoveKind, StockMove
+from smo_app.services.analytics.periods import (ORDER_REVENUE, Period, make_period, manual_revenue, shop_tz,
+                                                sold_orders_in)
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.permissions import Perm, require
+
+
+@dataclass(frozen=True)
+class PnlSummary:
+    date_from: date
+    date_to: date
+    orders: int
+    goods_minor: int
+    discount_product_minor: int
+    discount_personal_minor: int
+    discount_promo_minor: int
+    bonus_minor: int
+    certificate_minor: int
+    delivery_charged_minor: int
+    orders_revenue_minor: int
+    manual_revenue_minor: int
+    cogs_minor: int
+    delivery_costs_minor: int
+    write_offs_minor: int
+    write_off_units: int
+
+    @property
+    def revenue_minor(self) -> int:
+        return self.orders_revenue_minor + self.manual_revenue_minor
+
+    @property
+    def gross_profit_minor(self) -> int:
+        return self.revenue_minor - self.cogs_minor
+
+    @property
+    def margin(self) -> float | None:
+        """Gross margin as a fraction (0.4 = 40 %); None without revenue."""
+        return self.gross_profit_minor / self.revenue_minor if self.revenue_minor else None
+
+    @property
+    def result_minor(self) -> int:
+        return self.gross_profit_minor - self.delivery_costs_minor - self.write_offs_minor
+
+
+def pnl_summary(session: Session, *, actor: Actor, date_from: date | None, date_to: date | None,
+                tz: ZoneInfo | None = None) -> PnlSummary:
+    require(actor, Perm.analytics_view)
+    period = make_period(date_from, date_to)
+    tz = tz or shop_tz()
+    out = compute_summary(session, tz, period)
+    session.rollback()
+    return out
+
+
+def compute_summary(session: Session, tz: ZoneInfo, period: Period) -> PnlSummary:
+    start, end = period.bounds(tz)
+    sold = sold_orders_in(start, end)
+
+    def total(col):
+        return func.coalesce(func.sum(col), 0)
+
+    o = session.exec(select(
+        func.count(), total(Order.goods_minor), total(Order.discount_product_minor), total(Order.discount_personal_minor),
+        total(Order.discount_promo_minor), total(Order.bonus_minor), total(Order.certificate_minor),
+        total(Order.delivery_minor), total(ORDER_REVENUE), total(Order.cost_minor),
+    ).where(*sold)).one()
+    w = session.exec(select(total(-StockMove.delta * StockMove.unit_cost_minor), total(-StockMove.delta)).where(
+        StockMove.kind == MoveKind.write_off.value, StockMove.created_at >= start, StockMove.created_at < end)).one()
+    manual = sum(r.revenue_minor for r in manual_revenue(session, tz, period, False))
+    count, goods, d_product, d_personal, d_promo, bonus, cert, delivery, revenue, cogs = (int(v) for v in o)
+    return PnlSummary(
+        date_from=period.date_from, date_to=period.date_to, orders=count, goods_minor=goods,
+        discount_product_minor=d_product, discount_personal_minor=d_personal, discount_promo_minor=d_promo,
+        bonus_minor=bonus, certificate_minor=cert, delivery_charged_minor=delivery, orders_revenue_minor=revenue,
+        manual_revenue_minor=manual, cogs_minor=cogs, delivery_costs_minor=delivery,
+        write_offs_minor=int(w[0]), write_off_units=int(w[1]),
+    )
+
+
+@dataclass(frozen=True)
+class OrderDetail:
+    id: int
+    created_at: datetime  # shop-local
+    channel: str
+    status: str
+    goods_minor: int
+    discount_minor: int  # product + personal + promo
+    bonus_minor: int
+    certificate_minor: int
+    delivery_minor: int
+    revenue_minor: int
+    cogs_minor: int
+
+    @property
+    def gross_profit_minor(self) -> int:
+        return self.revenue_minor - self.cogs_minor
+
+
+@dataclass(frozen=True)
+class WriteOffDetail:
+    created_at: datetime  # shop-local
+    product: str
+    variant: str
+    qty: int
+    unit_cost_minor: int
+    comment: str
+    actor_name: str
+
+    @property
+    def cost_minor(self) -> int:
+        return self.qty * self.unit_cost_minor
+
+
+def order_details(session: Session, tz: ZoneInfo, period: Period) -> list[OrderDetail]:
+    """Sold orders of the period with their cost of goods."""
+    start, end = period.bounds(tz)
+    rows = session.exec(select(
+        Order.id, Order.created_at, Order.channel, Order.status, Order.goods_minor,
+        Order.discount_product_minor + Order.discount_personal_minor + Order.discount_promo_minor,
+        Order.bonus_minor, Order.certificate_minor, Order.delivery_minor, ORDER_REVENUE, Order.cost_minor,
+    ).where(*sold_orders_in(start, end)).order_by(Order.created_at, Order.id)).all()
+    return [OrderDetail(r[0], r[1].astimezone(tz), *r[2:10], int(r[10])) for r in rows]
+
+
+def write_off_details(session: Session, tz: ZoneInfo, period: Period) -> list[WriteOffDetail]:
+    start, end = period.bounds(tz)
+    rows = session.exec(
+        select(StockMove.created_at, Product.name, Variant.label, -StockMove.delta, StockMove.unit_cost_minor,
+               StockMove.comment, StockMove.actor_name)
+        .join(Variant, Variant.id == StockMove.variant_id).join(Product, Product.id == Variant.product_id)
+        .where(StockMove.kind == MoveKind.write_off.value, StockMove.created_at >= start, StockMove.created_at < end)
+        .order_by(StockMove.created_at, StockMove.id)).all()
+    return [WriteOffDetail(r[0].astimezone(tz), r[1], r[2], int(r[3]), int(r[4]), r[5] or "", r[6]) for r in rows]
+
+
+def pnl_workbook(session: Session, *, actor: Actor, date_from: date | None, date_to: date | None, lang: str = "ru",
+                 tz: ZoneInfo | None = None) -> tuple[str, bytes]:
+    """The P&L Excel file (summary, order details, write-offs): ``(filename, bytes)``."""
+    from smo_app.services.analytics import excel
+
+    require(actor, Perm.analytics_view)
+    period = make_period(date_from, date_to)
+    tz = tz or shop_tz()
+    summary = compute_summary(session, tz, period)
+    orders = order_details(session, tz, period)
+    write_offs = write_off_details(session, tz, period)
+    session.rollback()
+    content = excel.pnl_file(summary, orders, write_offs, lang=lang)
+    return f"pnl_{period.date_from.isoformat()}_{period.date_to.isoformat()}.xlsx", content

@@ -1,0 +1,140 @@
+"""Customer sessions for the Mini App: bound only after Telegram initData verification.
+
+Like the staff sessions: the client holds an opaque random token, the database keeps its SHA-256
+with an expiry; a session can be revoked. A customer session never opens anything staff-only.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from smo_app.models.base import utcnow
+from smo_app.models.customer import Customer
+from smo_app.models.customer_session import CustomerSession
+from smo_app.services.core.errors import NotFound
+from smo_app.services.core.tx import atomic
+from smo_app.services.customers.registration import CustomerOut, StartOut, register_telegram_user
+from smo_app.services.customers.telegram_init_data import TelegramInitData, verify_init_data
+from smo_app.services.staff.auth import hash_token
+
+DEFAULT_TTL = timedelta(days=7)
+DEFAULT_MAX_AGE = timedelta(hours=24)
+_TOUCH_EVERY = timedelta(minutes=5)
+
+
+class CustomerSignedIn(BaseModel):
+    token: str
+    expires_at: datetime
+    customer: CustomerOut
+    is_new: bool
+    start: StartOut  # what the start_param deep link asked for (inviter, product, tracking link)
+    init_data: TelegramInitData
+
+
+def _settings_or_none():
+    try:
+        from smo_app.settings import get_settings
+
+        return get_settings()
+    except Exception:  # noqa: BLE001 - invalid settings in a bare test environment
+        return None
+
+
+def _ttl() -> timedelta:
+    s = _settings_or_none()
+    return timedelta(hours=s.customer_session_hours) if s else DEFAULT_TTL
+
+
+def default_max_age() -> timedelta:
+    s = _settings_or_none()
+    return timedelta(hours=s.init_data_max_age_hours) if s else DEFAULT_MAX_AGE
+
+
+@atomic
+def start_customer_session(
+    session: Session, *, customer_id: int, channel: str = "miniapp", ttl: timedelta | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Open a session for a customer and return its token (shown once, stored only as a hash)."""
+    if session.get(Customer, customer_id) is None:
+        raise NotFound("customer", customer_id)
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    session.add(CustomerSession(token_hash=hash_token(token), customer_id=customer_id, channel=channel[:16],
+                                created_at=now, last_seen_at=now, expires_at=now + (ttl or _ttl())))
+    session.commit()
+    return token
+
+
+def resolve_customer_session(session: Session, *, token: str | None, now: datetime | None = None) -> CustomerOut | None:
+    """The customer behind a token, or None if unknown, expired or revoked."""
+    if not token:
+        return None
+    now = now or utcnow()
+    row = session.exec(select(CustomerSession).where(CustomerSession.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        session.rollback()
+        return None
+    customer = session.get(Customer, row.customer_id)
+    if customer is None:
+        session.rollback()
+        return None
+    out = CustomerOut.model_validate(customer, from_attributes=True)
+    if now - row.last_seen_at > _TOUCH_EVERY:
+        row.last_seen_at = now
+        session.add(row)
+        session.commit()
+    else:
+        session.rollback()
+    return out
+
+
+def end_customer_session(session: Session, *, token: str | None, now: datetime | None = None) -> None:
+    """Revoke the session (idempotent)."""
+    if not token:
+        return
+    session.execute(
+        update(CustomerSession)
+        .where(CustomerSession.token_hash == hash_token(token), CustomerSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def end_all_customer_sessions(session: Session, *, customer_id: int, now: datetime | None = None) -> int:
+    """Revoke every live session of a customer (e.g. the tester reset, a blocked customer)."""
+    n = session.execute(
+        update(CustomerSession)
+        .where(CustomerSession.customer_id == customer_id, CustomerSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    return n
+
+
+def sign_in_with_init_data(
+    session: Session,
+    *,
+    init_data: str,
+    bot_token: str,
+    max_age: timedelta | None = None,
+    now: datetime | None = None,
+) -> CustomerSignedIn:
+    """Verify Telegram initData, then register/update the customer (deep links included, as the bot's
+    /start does) and bind a session. Refused data raises before anything is written."""
+    now = now or utcnow()
+    data = verify_init_data(init_data, bot_token=bot_token, max_age=max_age or default_max_age(), now=now)
+    start = register_telegram_user(
+        session, telegram_id=data.user.id, username=data.user.username, full_name=data.user.full_name,
+        language=data.user.language_code, start_param=data.start_param, now=now,
+    )
+    ttl = _ttl()
+    token = start_customer_session(session, customer_id=start.customer.id, ttl=ttl, now=now)
+    return CustomerSignedIn(token=token, expires_at=now + ttl, customer=start.customer, is_new=start.is_new,
+                            start=start, init_data=data)

@@ -1,0 +1,286 @@
+"""/admin/analytics and the summary block on /admin: parse input → call the analytics services →
+set display rows (strings formatted here, money stays integer until then) → toast."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import TypedDict
+
+import plotly.graph_objects as go
+import reflex as rx
+
+from smo_app.components.analytics_charts import build_revenue_figure
+from smo_app.db import session_scope
+from smo_app.money import format_money, parse_money
+from smo_app.services.analytics import abc, manual_revenue, pnl, revenue, stock_valuation, summary
+from smo_app.services.analytics.periods import local_today, month_period
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, ValidationFailed
+from smo_app.services.core.permissions import Perm, can
+from smo_app.settings import get_settings
+from smo_app.state.session import SessionState
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class MetricView(TypedDict):
+    key: str
+    label_key: str  # ui.analytics.metric.<key>
+    value: str
+    change: str  # "+12.5 %", "−3.0 %" or "" when there is nothing to compare
+    trend: str  # up | down | flat
+
+
+class DayRowView(TypedDict):
+    day: str
+    revenue: str
+    storefront: str
+    pos: str
+    b2b: str
+    manual: str
+    orders: int
+    average_check: str
+
+
+class AbcRowView(TypedDict):
+    rank: int
+    name: str
+    qty: int
+    revenue: str
+    share: str
+    klass: str
+
+
+class ManualRowView(TypedDict):
+    id: int
+    day: str
+    amount: str
+    note: str
+    who: str
+
+
+def metric_views(s: summary.Summary, lang: str) -> list[MetricView]:
+    out = []
+    for m in s.metrics:
+        pct = m.change_pct
+        out.append(MetricView(
+            key=m.key, label_key=f"ui.analytics.metric.{m.key}", value=format_money(m.value, lang=lang) if m.money else str(m.value),
+            change="" if pct is None else f"{pct:+.1f} %".replace("-", "−"),
+            trend="flat" if not pct else ("up" if pct > 0 else "down"),
+        ))
+    return out
+
+
+def day_views(series: revenue.RevenueSeries, lang: str) -> tuple[list[DayRowView], list[dict]]:
+    """Table rows (formatted) and chart rows (minor units) of a revenue series."""
+    def money(v: int) -> str:
+        return format_money(v, lang=lang)
+
+    table, chart = [], []
+    for d in series.days:
+        ch = d.by_channel
+        table.append(DayRowView(day=d.day.isoformat(), revenue=money(d.revenue_minor), storefront=money(ch["storefront"]),
+                                pos=money(ch["pos"]), b2b=money(ch["b2b"]), manual=money(ch["manual"]), orders=d.orders,
+                                average_check=money(d.average_check_minor)))
+        chart.append({"day": d.day.isoformat(), **ch, "orders": d.orders, "average_check": d.average_check_minor})
+    return table, chart
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise ValidationFailed("analytics.date_invalid", f"bad date {text!r}") from None
+
+
+class SummaryState(SessionState):
+    """The express summary block (analytics page and /admin): shown only to who may read analytics."""
+
+    metrics: list[MetricView] = []
+
+    @rx.event
+    def load_summary(self):
+        actor = self.backoffice_actor()
+        if actor is None or not can(actor, Perm.analytics_view):
+            self.metrics = []
+            return
+        try:
+            with session_scope() as s:
+                self.metrics = metric_views(summary.express_summary(s, actor=actor), self.ui_lang_value())
+        except DomainError as exc:
+            self.metrics = []
+            return rx.toast.error(self.error(exc))
+
+
+class AnalyticsState(SessionState):
+    date_from: str = ""
+    date_to: str = ""
+    line: str = "orders"
+    figure: go.Figure = go.Figure()
+    days: list[DayRowView] = []
+    total_revenue: str = ""
+    total_orders: int = 0
+    abc_rows: list[AbcRowView] = []
+    manual_rows: list[ManualRowView] = []
+    can_manual: bool = False
+    period_error: str = ""
+    manual_error: str = ""
+    _chart_rows: list[dict] = []
+
+    # -- loading ---------------------------------------------------------------------------
+    @rx.event
+    def load(self):
+        if not self.date_from or not self.date_to:
+            self._set_preset("this_month")
+        self._refresh()
+
+    @rx.event
+    def preset(self, name: str):
+        self._set_preset(name)
+        self._refresh()
+
+    @rx.event
+    def apply_period(self, form: dict):
+        try:
+            first, last = parse_day(str(form.get("date_from", ""))), parse_day(str(form.get("date_to", "")))
+        except DomainError as exc:
+            self.period_error = self.error(exc)
+            return
+        self.date_from, self.date_to = first.isoformat(), last.isoformat()
+        self._refresh()
+
+    @rx.event
+    def apply_month(self, form: dict):
+        text = str(form.get("month", "")).strip()
+        try:
+            year, month = (int(p) for p in text.split("-"))
+            period = month_period(year, month)
+        except ValueError:
+            self.period_error = self.text("analytics.month_invalid")
+            return
+        self.date_from, self.date_to = period.date_from.isoformat(), period.date_to.isoformat()
+        self._refresh()
+
+    @rx.event
+    def set_line(self, value: str | list[str]):
+        chosen = value if isinstance(value, str) else (value[0] if value else "")
+        self.line = "average_check" if chosen == "average_check" else "orders"
+        self.figure = self._figure()
+
+    def _set_preset(self, name: str) -> None:
+        today = local_today(get_settings().tz)
+        if name == "last_month":
+            p = month_period((today.replace(day=1) - timedelta(days=1)).year, (today.replace(day=1) - timedelta(days=1)).month)
+            first, last = p.date_from, p.date_to
+        elif name == "last_30":
+            first, last = today - timedelta(days=29), today
+        else:
+            first, last = today.replace(day=1), today
+        self.date_from, self.date_to = first.isoformat(), last.isoformat()
+
+    def _figure(self) -> go.Figure:
+        labels = {c: self.text(f"ui.analytics.channel.{c}") for c in ("storefront", "pos", "b2b", "manual")}
+        labels.update(revenue=self.text("ui.analytics.revenue"), orders=self.text("ui.analytics.orders"),
+                      average_check=self.text("ui.analytics.average_check"))
+        return build_revenue_figure(self._chart_rows, line=self.line, labels=labels)
+
+    def _refresh(self) -> None:
+        actor = self.backoffice_actor()
+        if actor is None or not can(actor, Perm.analytics_view):
+            self.days, self.abc_rows, self.manual_rows, self._chart_rows = [], [], [], []
+            return
+        lang = self.ui_lang_value()
+        self.can_manual = can(actor, Perm.analytics_manual)
+        try:
+            first, last = parse_day(self.date_from), parse_day(self.date_to)
+            with session_scope() as s:
+                series = revenue.daily_revenue(s, actor=actor, date_from=first, date_to=last)
+                ranked = abc.abc_analysis(s, actor=actor, date_from=first, date_to=last)
+                entries = manual_revenue.list_manual_revenue(s, actor=actor, date_from=first, date_to=last)
+        except DomainError as exc:
+            self.period_error = self.error(exc)
+            return
+        self.period_error = ""
+        self.days, self._chart_rows = day_views(series, lang)
+        self.total_revenue = format_money(series.revenue_minor, lang=lang)
+        self.total_orders = series.orders
+        self.figure = self._figure()
+        self.abc_rows = [AbcRowView(rank=r.rank, name=r.name, qty=r.qty, revenue=format_money(r.revenue_minor, lang=lang),
+                                    share=f"{r.share:.1%}", klass=r.klass) for r in ranked]
+        self.manual_rows = [ManualRowView(id=e.id, day=e.day.isoformat(), amount=format_money(e.amount_minor, lang=lang),
+                                          note=e.note, who=e.created_by_name) for e in entries]
+
+    # -- files -----------------------------------------------------------------------------
+    def _file(self, build: Callable[..., tuple[str, bytes]]):
+        actor = self.backoffice_actor()
+        if actor is None:
+            return rx.toast.error(self.text("common.forbidden"))
+        try:
+            with session_scope() as s:
+                filename, content = build(s, actor)
+        except DomainError as exc:
+            return rx.toast.error(self.error(exc))
+        return rx.download(data=content, filename=filename, mime_type=XLSX)
+
+    def _period(self) -> tuple[date, date]:
+        return parse_day(self.date_from), parse_day(self.date_to)
+
+    @rx.event
+    def download_pnl(self):
+        lang = self.ui_lang_value()
+        return self._file(lambda s, a: pnl.pnl_workbook(s, actor=a, date_from=self._period()[0],
+                                                        date_to=self._period()[1], lang=lang))
+
+    @rx.event
+    def download_abc(self):
+        lang = self.ui_lang_value()
+        return self._file(lambda s, a: abc.abc_workbook(s, actor=a, date_from=self._period()[0],
+                                                        date_to=self._period()[1], lang=lang))
+
+    @rx.event
+    def download_stock(self):
+        lang = self.ui_lang_value()
+        return self._file(lambda s, a: stock_valuation.stock_valuation_workbook(s, actor=a, lang=lang))
+
+    @rx.event
+    def download_moves(self):
+        lang = self.ui_lang_value()
+        return self._file(lambda s, a: stock_valuation.stock_moves_workbook(
+            s, actor=a, date_from=self._period()[0], date_to=self._period()[1], lang=lang))
+
+    # -- manual entries --------------------------------------------------------------------
+    def _manual(self, action: Callable[[object, Actor], object], ok_key: str):
+        actor = self.backoffice_actor()
+        if actor is None:
+            self.manual_error = self.text("common.forbidden")
+            return None
+        try:
+            with session_scope() as s:
+                action(s, actor)
+        except DomainError as exc:
+            self.manual_error = self.error(exc)
+            return None
+        self.manual_error = ""
+        self._refresh()
+        return rx.toast.success(self.text(ok_key))
+
+    @rx.event
+    def add_manual(self, form: dict):
+        try:
+            day = parse_day(str(form.get("day", "")))
+        except DomainError:
+            day = None  # the service says what is wrong with the day
+        try:
+            amount = parse_money(str(form.get("amount", "")))
+        except ValueError:
+            amount = None
+        toast = self._manual(lambda s, a: manual_revenue.add_manual_revenue(
+            s, actor=a, day=day, amount_minor=amount, note=str(form.get("note", ""))), "ui.analytics.manual_added")
+        if toast is None:
+            return None
+        return [toast, rx.set_value("manual-amount", ""), rx.set_value("manual-note", "")]
+
+    @rx.event
+    def delete_manual(self, entry_id: int):
+        return self._manual(lambda s, a: manual_revenue.delete_manual_revenue(s, actor=a, entry_id=int(entry_id)),
+                            "ui.analytics.manual_deleted")

@@ -1,0 +1,134 @@
+"""The storefront's root state: who the customer is, and nothing of the staff's.
+
+Deliberately a direct ``rx.State`` subclass, not a ``SessionState`` one: Reflex sends a state's
+vars to the clients of every page that uses it (or a substate of it), so the Mini App must not sit
+under the staff guard state. This state holds only the customer's opaque session cookie and the
+chosen language; who the customer is comes from the server-side session for each event
+(:meth:`customer`), never from anything the client sends. Storefront page states subclass it.
+"""
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from smo_app.db import session_scope
+from smo_app.i18n import catalogs, error_text, normalize_language, t
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError
+from smo_app.services.customers import sessions as customer_sessions
+from smo_app.services.customers.registration import CustomerOut
+from smo_app.services.customers.telegram_init_data import DEMO_BOT_TOKEN, demo_init_data
+
+log = logging.getLogger(__name__)
+
+TOKEN_COOKIE_MAX_AGE = 30 * 24 * 3600  # the server-side expiry is what counts
+
+
+class CustomerSessionState(rx.State):
+    # Telegram's in-app browser keeps cookies per bot; SameSite=Lax keeps it first-party only.
+    customer_token: str = rx.Cookie("", name="smo_customer_session", max_age=TOKEN_COOKIE_MAX_AGE, same_site="lax")
+    customer_lang: str = rx.Cookie("", name="smo_customer_lang", max_age=365 * 24 * 3600)
+    signed_in: bool = False  # display only
+    customer_name: str = ""  # display only
+    sign_in_error: str = ""
+
+    @rx.var
+    def shop_lang(self) -> str:
+        return normalize_language(self.customer_lang or _default_language())
+
+    @rx.var
+    def shop_tr(self) -> dict[str, str]:
+        """The storefront's UI text in the customer's language (``ui.*`` keys)."""
+        lang = normalize_language(self.customer_lang or _default_language())
+        return {k: v for k, v in catalogs()[lang].items() if k.startswith("ui.")}
+
+    # -- for storefront substates --------------------------------------------------------------
+    def customer(self) -> CustomerOut | None:
+        """The signed-in customer, resolved from the server-side session (None: not signed in)."""
+        if not self.customer_token:
+            return None
+        with session_scope() as s:
+            return customer_sessions.resolve_customer_session(s, token=self.customer_token)
+
+    def customer_actor(self) -> Actor | None:
+        c = self.customer()
+        return Actor.customer(c.id, name=c.full_name) if c else None
+
+    def text(self, key: str, **params) -> str:
+        return t(key, self.shop_lang, **params)
+
+    def error(self, exc: Exception) -> str:
+        if not getattr(exc, "code", None):
+            log.exception("unexpected error in a storefront event", exc_info=exc)
+        return error_text(exc, self.shop_lang)
+
+    # -- events ----------------------------------------------------------------------------------
+    @rx.event
+    def set_customer_lang(self, lang: str):
+        self.customer_lang = normalize_language(lang)
+
+    @rx.event
+    def sign_in_with_telegram(self, init_data: str):
+        """Called by the page with ``Telegram.WebApp.initData``; verified on the server."""
+        self._sign_in(str(init_data or ""))
+
+    @rx.event
+    def sign_in_demo(self):
+        """Demo mode only (``SMO_DEMO=1``): sign in a demo customer in a plain browser. The server
+        signs the init data itself; the browser chooses nothing. Outside demo mode: refused."""
+        from smo_app.settings import get_settings
+
+        if not get_settings().demo:
+            self.sign_in_error = self.text("identity.init_data_missing")
+            return
+        self._sign_in(demo_init_data(bot_token=_bot_token()))
+
+    def _sign_in(self, init_data: str) -> None:
+        token = _bot_token()
+        try:
+            with session_scope() as s:
+                signed = customer_sessions.sign_in_with_init_data(s, init_data=init_data, bot_token=token)
+        except DomainError as exc:
+            self.signed_in, self.customer_name = False, ""
+            self.sign_in_error = self.error(exc)
+            return
+        self.customer_token = signed.token
+        if not self.customer_lang:
+            self.customer_lang = signed.customer.language
+        self.signed_in, self.customer_name, self.sign_in_error = True, signed.customer.full_name, ""
+
+    @rx.event
+    def refresh_customer(self):
+        """On load: show who is signed in (or forget a dead cookie)."""
+        c = self.customer()
+        if c is None:
+            self.customer_token = "" if self.customer_token else self.customer_token
+        self.signed_in = c is not None
+        self.customer_name = c.full_name if c else ""
+
+    @rx.event
+    def sign_out_customer(self):
+        with session_scope() as s:
+            customer_sessions.end_customer_session(s, token=self.customer_token)
+        self.customer_token = ""
+        self.signed_in, self.customer_name = False, ""
+
+
+def _bot_token() -> str:
+    """The bot's token verifies init data; in demo mode without a bot, a fixed demo token."""
+    from smo_app.settings import get_settings
+
+    settings = get_settings()
+    if settings.bot_token:
+        return settings.bot_token.get_secret_value()
+    return DEMO_BOT_TOKEN if settings.demo else ""
+
+
+def _default_language() -> str:
+    try:
+        from smo_app.settings import get_settings
+
+        return get_settings().language
+    except Exception:  # noqa: BLE001
+        return "ru"

@@ -1,0 +1,26 @@
+"""The revenue chart is built from the daily rows: stacked channel bars and one line."""
+from smo_app.components.analytics_charts import build_revenue_figure
+
+ROWS = [
+    {"day": "2026-11-01", "storefront": 100000, "pos": 0, "b2b": 0, "manual": 0, "orders": 1, "average_check": 100000},
+    {"day": "2026-11-02", "storefront": 0, "pos": 5050, "b2b": 40000, "manual": 25000, "orders": 2,
+     "average_check": 22525},
+]
+
+
+def test_bars_per_channel_in_major_units_and_an_orders_line():
+    fig = build_revenue_figure(ROWS, labels={"storefront": "Mini App", "orders": "Orders"})
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert [b.name for b in bars] == ["Mini App", "pos", "b2b", "manual"]
+    assert list(bars[0].y) == [1000.0, 0.0] and list(bars[1].y) == [0.0, 50.5]
+    assert list(bars[0].x) == ["2026-11-01", "2026-11-02"]
+    line = fig.data[-1]
+    assert line.type == "scatter" and line.name == "Orders" and list(line.y) == [1, 2] and line.yaxis == "y2"
+    assert fig.layout.barmode == "stack"
+
+
+def test_average_check_line_and_an_empty_period():
+    fig = build_revenue_figure(ROWS, line="average_check")
+    assert list(fig.data[-1].y) == [1000.0, 225.25]
+    empty = build_revenue_figure([])
+    assert len(empty.data) == 5 and all(len(t.x) == 0 for t in empty.data)
