@@ -179,9 +179,3 @@ def approve_with_pin(session: Session, *, actor: Actor, register_id: int, userna
     else:
         current_id = current.id
     return decide_approval(session, actor=approver, approval_id=current_id, approve=True, via="pin", now=now)
-
-
-def approver_staff(session: Session, *, telegram_id: int) -> Actor | None:
-    """The active staff member behind a Telegram user (for the bot), or None."""
-    staff = session.exec(select(Staff).where(Staff.telegram_id == telegram_id, Staff.is_active)).first()
-    return StaffOut.of(staff).actor() if staff else None
