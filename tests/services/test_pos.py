@@ -461,3 +461,17 @@ def test_two_returns_of_the_last_unit_at_once_return_it_once(engine, session, po
         lines=[{"order_line_id": line, "qty": 1}]).id, session=session)
     assert sorted(map(str, results)).count("pos.return_too_many") == 1, results
     assert qty_of(session, pos.vid) == 10
+
+
+def test_a_customer_is_attached_by_the_loyalty_qr_and_their_bonuses_show(session, pos):
+    from smo_app.services.customers.loyalty_qr import issue_loyalty_token
+
+    customer = make_customer(session, bonus_balance_minor=12300, personal_discount_pct=3)
+    token = issue_loyalty_token(customer.id, utcnow())
+    out = cart.attach_by_loyalty_token(session, actor=pos.seller, register_id=pos.reg, token=token)
+    assert out.customer.id == customer.id and out.customer.bonus_balance_minor == 12300
+    assert out.customer.personal_discount_pct == 3
+    with pytest.raises(DomainError) as err:
+        cart.attach_by_loyalty_token(session, actor=pos.seller, register_id=pos.reg, token=token[:-2] + "xx")
+    assert err.value.code == "loyalty.qr_invalid"
+    assert [c.id for c in cart.find_customers(session, actor=pos.seller, query=customer.full_name)] == [customer.id]

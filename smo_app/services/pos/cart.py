@@ -23,6 +23,7 @@ from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.shop_config import ShopConfig, get_config
 from smo_app.services.core.tx import atomic
+from smo_app.services.customers.loyalty_qr import resolve_loyalty_token
 from smo_app.services.pos import policy
 from smo_app.services.pos.shifts import get_register
 from smo_app.services.sales.pricing import pct_half_up
@@ -286,6 +287,15 @@ def set_customer(session: Session, *, actor: Actor, register_id: int, customer_i
     if customer_id is None:
         cart.bonus_minor = 0
     return _save(session, cart, actor=actor)
+
+
+@atomic
+def attach_by_loyalty_token(session: Session, *, actor: Actor, register_id: int, token: str,
+                            now: datetime | None = None) -> CartOut:
+    """The customer shows the loyalty QR of the Mini App: the scanned token names them."""
+    require(actor, Perm.customers_view)
+    customer_id = resolve_loyalty_token(token, now or utcnow())
+    return set_customer(session, actor=actor, register_id=register_id, customer_id=customer_id)
 
 
 @atomic
