@@ -14,6 +14,9 @@ POS_LOGIN = "/pos/login"
 POS = "/pos"
 PROFILE = "/admin/profile"  # the signed-in staff member's own profile (Telegram link)
 POS_PROFILE = "/pos/profile"
+POS_SHIFT = "/pos/shift"  # cash in/out, X report, close with the Z report
+POS_RECEIPT = "/pos/receipt"  # ?id=<sale id>, printable on an 80 mm printer
+POS_RETURNS = "/pos/returns"
 
 
 @dataclass(frozen=True)

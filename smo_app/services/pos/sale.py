@@ -228,6 +228,13 @@ def get_receipt(session: Session, *, actor: Actor, sale_id: int) -> ReceiptOut:
     return receipt(session, sale)
 
 
+def find_sale_by_client_id(session: Session, *, actor: Actor, client_id: str) -> ReceiptOut | None:
+    """Did the sale the tablet sent (and lost the answer to) go through? Its receipt, or None."""
+    require(actor, Perm.pos_sell)
+    found = _existing(session, check_client_id(client_id))
+    return receipt(session, found) if found else None
+
+
 def find_sales(session: Session, *, actor: Actor, query: str, limit: int = 10) -> list[ReceiptOut]:
     """For returns: by receipt (sale) number, order number, the tablet's sale id, or the customer
     (phone digits or name)."""
