@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from smo_app.i18n import normalize_language
 from smo_app.models.base import utcnow
-from smo_app.models.bot import TrackingLink, TrackingVisitor
+from smo_app.models.tracking import TrackingLink, TrackingVisitor
 from smo_app.models.customer import Customer
 
 _REF = re.compile(r"^ref(\d{1,12})$")
