@@ -4,7 +4,7 @@ Revision ID: 0006
 Revises: 0003
 Create Date: 2026-11-22 17:40:00
 
-* ``outbox.lane`` (telegram | task), ``outbox.expires_at``, ``outbox.chat_id`` nullable (tasks have
+* ``outbox.lane`` (telegram | task), ``outbox.expires_at``, ``outbox.order_id``, ``outbox.chat_id`` nullable (tasks have
   no chat) and 64-bit; ``outbox_blob`` holds the bytes of queued document/photo uploads.
 * ``uq_loyalty_referral_reward_friend``: one first-order referral reward per friend. A database
   where the race already paid a friend's reward twice must be cleaned up by hand first (the upgrade
@@ -49,7 +49,9 @@ def upgrade() -> None:
                                       server_default='telegram'))
         batch_op.add_column(sa.Column('expires_at', smo_app.models.base.UTCDateTime(timezone=True), nullable=True))
         batch_op.alter_column('chat_id', existing_type=sa.Integer(), type_=sa.BigInteger(), nullable=True)
+        batch_op.add_column(sa.Column('order_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_outbox_lane'), ['lane'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_order_id'), ['order_id'], unique=False)
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.alter_column('lane', existing_type=sqlmodel.sql.sqltypes.AutoString(length=16), server_default=None)
 
@@ -60,7 +62,9 @@ def downgrade() -> None:
     op.execute("DELETE FROM outbox WHERE chat_id IS NULL")
     op.drop_table('outbox_blob')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_order_id'))
         batch_op.drop_index(batch_op.f('ix_outbox_lane'))
+        batch_op.drop_column('order_id')
         batch_op.alter_column('chat_id', existing_type=sa.BigInteger(), nullable=False)
         batch_op.drop_column('expires_at')
         batch_op.drop_column('lane')

@@ -46,7 +46,8 @@ class Outbox(SQLModel, table=True):
     status: str = Field(default=OutboxStatus.pending, max_length=16, index=True)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # not sent after this
+    order_id: int | None = Field(default=None, index=True)  # the order a message is about (expires with it)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=1000)
     telegram_message_id: int | None = None
