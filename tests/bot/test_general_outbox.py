@@ -198,3 +198,33 @@ def test_a_failing_after_commit_subscriber_is_retried_through_the_outbox_and_the
         task = s.exec(select(Outbox).where(Outbox.kind == "ev:test.erp_push")).one()
         assert (task.status, task.attempts) == ("sent", 2)
         assert s.get(Order, order.id).status == "paid"  # the failure never undid the payment
+
+
+def test_an_after_commit_subscriber_that_keeps_failing_dead_letters_and_the_cancel_stays(
+        session_factory, engine, handlers):
+    # given an after-commit subscriber to "order.cancelled" whose provider is down (a refund, say)
+    _, keys = handlers
+    tries = []
+
+    def refund(s: Session, event: events.DomainEvent) -> None:
+        tries.append(event.order_id)
+        raise ConnectionError("refund provider down")
+
+    events.subscribe("order.cancelled", refund, key="test.refund", phase=events.Phase.after_commit,
+                     retry_policy=QUICK)
+    keys.append("test.refund")
+    with Session(engine, expire_on_commit=False) as s:
+        vid = variant_id(make_product(s, qty=5))
+        order = place(s, make_customer(s).id, {vid: 2})
+        # when the order is cancelled and the worker runs
+        orders.cancel_order(s, actor=SYSTEM, order_id=order.id, reason="customer asked")
+    run_worker(session_factory, until=nothing_waiting(engine))
+    # then the refund was tried three times and is a dead letter; the cancel and the restock stay
+    assert tries == [order.id] * 3
+    with Session(engine) as s:
+        task = s.exec(select(Outbox).where(Outbox.kind == "ev:test.refund")).one()
+        assert (task.status, task.attempts) == ("dead", 3) and "refund provider down" in task.last_error
+        assert s.get(Order, order.id).status == "cancelled"
+    from tests.commerce_factories import qty_of
+    with Session(engine) as s:
+        assert qty_of(s, vid) == 5
