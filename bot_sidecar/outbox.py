@@ -70,6 +70,28 @@ async def send_row(bot: Bot, session: Session, row: Claimed) -> Message:
     return await bot.send_document(row.chat_id, file, **kwargs)
 
 
+async def run_steps(lane, stop: asyncio.Event, what: str) -> None:
+    """Call ``lane.step(session)`` until ``stop``, sleeping what it returns; a failing step (a DB
+    hiccup) is logged and the loop goes on; the lane's lease is released at the end."""
+    session = lane.session_factory()
+    try:
+        while not stop.is_set():
+            try:
+                delay = await lane.step(session)
+            except Exception:  # noqa: BLE001 - the loop must survive a DB hiccup; logged
+                log.exception("%s step failed", what)
+                session.rollback()
+                delay = lane.poll_interval
+            if delay > 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), delay)
+                except asyncio.TimeoutError:
+                    pass
+    finally:
+        lane.lease.release(session)
+        session.close()
+
+
 class LaneLease:
     """The named lease one process holds to work a lane of the outbox (renewed every ttl/3)."""
 
@@ -172,23 +194,7 @@ class OutboxSender:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("outbox sender %s started (rate %.1f/s)", self.holder, self.pacer.capacity / self.pacer.window)
-        session = self.session_factory()
-        try:
-            while not stop.is_set():
-                try:
-                    delay = await self.step(session)
-                except Exception:  # noqa: BLE001 - the sender must survive a DB hiccup; logged
-                    log.exception("outbox sender step failed")
-                    session.rollback()
-                    delay = self.poll_interval
-                if delay > 0:
-                    try:
-                        await asyncio.wait_for(stop.wait(), delay)
-                    except asyncio.TimeoutError:
-                        pass
-        finally:
-            self.lease.release(session)
-            session.close()
+        await run_steps(self, stop, "outbox sender")
 
     def _ensure_lease(self, session: Session) -> bool:
         got, fresh = self.lease.ensure(session)
@@ -287,23 +293,7 @@ class TaskWorker:
         self.stats = {"done": 0, "failed": 0, "dead": 0, "lost_claims": 0}
 
     async def run(self, stop: asyncio.Event) -> None:
-        session = self.session_factory()
-        try:
-            while not stop.is_set():
-                try:
-                    delay = await self.step(session)
-                except Exception:  # noqa: BLE001 - the worker must survive a DB hiccup; logged
-                    log.exception("outbox task worker step failed")
-                    session.rollback()
-                    delay = self.poll_interval
-                if delay > 0:
-                    try:
-                        await asyncio.wait_for(stop.wait(), delay)
-                    except asyncio.TimeoutError:
-                        pass
-        finally:
-            self.lease.release(session)
-            session.close()
+        await run_steps(self, stop, "outbox task worker")
 
     async def step(self, session: Session) -> float:
         got, fresh = self.lease.ensure(session)

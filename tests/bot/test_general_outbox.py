@@ -2,42 +2,22 @@
 with their own retry policy and dead letters, expired rows never sent, after-commit subscribers."""
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
-from bot_sidecar.outbox import TaskWorker
 from smo_app.models.base import utcnow
 from smo_app.models.orders import Order
 from smo_app.models.outbox import Outbox, OutboxBlob
 from smo_app.services.messaging import outbox, outbox_tasks
 from smo_app.services.messaging.outbox_delivery import RetryPolicy
 from smo_app.services.sales import events, orders
-from tests.bot.sender_support import count, nothing_waiting, run_senders
+from tests.bot.sender_support import count, nothing_waiting, run_senders, run_task_worker
 from tests.commerce_factories import SYSTEM, make_product, place, variant_id
 from tests.factories import make_customer
 
 QUICK = RetryPolicy(max_attempts=3, backoff_seconds=(0.05,))
-
-
-def run_worker(session_factory, *, until, timeout: float = 20) -> TaskWorker:
-    async def go() -> TaskWorker:
-        worker = TaskWorker(session_factory, holder="w1", lease_ttl=5.0, poll_interval=0.02)
-        stop = asyncio.Event()
-        task = asyncio.create_task(worker.run(stop))
-        deadline = time.monotonic() + timeout
-        try:
-            while time.monotonic() < deadline and not until():
-                await asyncio.sleep(0.05)
-        finally:
-            stop.set()
-            await task
-        return worker
-
-    return asyncio.run(go())
 
 
 @pytest.fixture
@@ -138,7 +118,7 @@ def test_a_task_runs_after_commit_and_its_writes_commit_with_it(session_factory,
         s.commit()
         row_id = row.id
     # when the task worker runs
-    run_worker(session_factory, until=nothing_waiting(engine))
+    run_task_worker(session_factory, until=nothing_waiting(engine))
     # then the handler ran once with a stable idempotency key and the task is done
     assert seen == [(42, f"smo-outbox-{row_id}")]
     with Session(engine) as s:
@@ -161,7 +141,7 @@ def test_a_failing_task_retries_by_its_policy_then_dead_letters(session_factory,
         s.commit()
         row_id = row.id
     # when the worker runs until nothing is waiting
-    run_worker(session_factory, until=nothing_waiting(engine))
+    run_task_worker(session_factory, until=nothing_waiting(engine))
     # then it was tried three times and is now a dead letter with the reason
     assert attempts == [1, 2, 3]
     with Session(engine) as s:
@@ -192,7 +172,7 @@ def test_a_failing_after_commit_subscriber_is_retried_through_the_outbox_and_the
     # then nothing outside ran yet: one task waits in the outbox
     assert calls == [] and count(engine, Outbox.kind == "ev:test.erp_push") == 1
     # and when the worker runs, the subscriber fails once, is retried and succeeds
-    run_worker(session_factory, until=nothing_waiting(engine))
+    run_task_worker(session_factory, until=nothing_waiting(engine))
     assert calls == [("order.paid", order.id, "new", "paid", SYSTEM.name)] * 2
     with Session(engine) as s:
         task = s.exec(select(Outbox).where(Outbox.kind == "ev:test.erp_push")).one()
@@ -218,7 +198,7 @@ def test_an_after_commit_subscriber_that_keeps_failing_dead_letters_and_the_canc
         order = place(s, make_customer(s).id, {vid: 2})
         # when the order is cancelled and the worker runs
         orders.cancel_order(s, actor=SYSTEM, order_id=order.id, reason="customer asked")
-    run_worker(session_factory, until=nothing_waiting(engine))
+    run_task_worker(session_factory, until=nothing_waiting(engine))
     # then the refund was tried three times and is a dead letter; the cancel and the restock stay
     assert tries == [order.id] * 3
     with Session(engine) as s:
