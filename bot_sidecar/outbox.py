@@ -46,6 +46,7 @@ from smo_app.services.messaging.outbox_delivery import Claimed
 log = logging.getLogger("bot_sidecar.outbox")
 LEASE_NAME = "outbox-sender"
 TASK_LEASE_NAME = "outbox-tasks"
+EXPIRE_EVERY = 10.0  # seconds between passes marking rows past their expiry
 
 
 class MissingUpload(Exception):
@@ -190,6 +191,7 @@ class OutboxSender:
         self.stats = {"sent": 0, "retry_after": 0, "blocked": 0, "failed": 0, "lost_claims": 0}
         self._buffer: list[tuple[int, int]] = []
         self._refilled_at = 0.0
+        self._expired_at = -EXPIRE_EVERY
         self.lease = LaneLease(LEASE_NAME, holder, lease_ttl)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -217,7 +219,9 @@ class OutboxSender:
         mono = time.monotonic()
         if not self._buffer or mono - self._refilled_at >= self.refill_every:
             outbox_service.skip_unreachable(session)
-            outbox_service.expire_due(session)
+            if mono - self._expired_at >= EXPIRE_EVERY:  # claim refuses expired rows meanwhile
+                outbox_service.expire_due(session)
+                self._expired_at = mono
             broadcast_service.finish_completed(session)
             self._buffer = outbox_service.due_candidates(session, limit=500)
             self._refilled_at = mono
@@ -291,6 +295,7 @@ class TaskWorker:
         self.poll_interval = poll_interval
         self.batch = batch
         self.stats = {"done": 0, "failed": 0, "dead": 0, "lost_claims": 0}
+        self._expired_at = -EXPIRE_EVERY
 
     async def run(self, stop: asyncio.Event) -> None:
         await run_steps(self, stop, "outbox task worker")
@@ -303,7 +308,10 @@ class TaskWorker:
             stale = outbox_service.requeue_stale_sending(session, lane=OutboxLane.task.value)
             if stale:
                 log.warning("requeued %d task(s) left running by a stopped worker (may run once more)", stale)
-        outbox_service.expire_due(session)
+        mono = time.monotonic()
+        if mono - self._expired_at >= EXPIRE_EVERY:
+            outbox_service.expire_due(session)
+            self._expired_at = mono
         ids = outbox_service.due_tasks(session, limit=self.batch)
         if not ids:
             return self.poll_interval

@@ -60,6 +60,7 @@ def due_candidates(session: Session, *, now: datetime | None = None, limit: int 
     base = (
         select(Outbox.id, Outbox.chat_id)
         .where(Outbox.status.in_(_WAITING), Outbox.next_attempt_at <= now, Outbox.lane == OutboxLane.telegram.value)
+        .where(or_(Outbox.expires_at.is_(None), Outbox.expires_at > now))
         .where(or_(Outbox.broadcast_id.is_(None), Outbox.broadcast_id.in_(running)))
     )
     rows = list(session.exec(base.where(Outbox.broadcast_id.is_(None)).order_by(Outbox.id).limit(limit)).all())
@@ -239,7 +240,8 @@ def due_tasks(session: Session, *, now: datetime | None = None, limit: int = 50)
     now = now or utcnow()
     ids = list(session.exec(
         select(Outbox.id).where(Outbox.lane == OutboxLane.task.value, Outbox.status.in_(_WAITING),
-                                Outbox.next_attempt_at <= now).order_by(Outbox.id).limit(limit)).all())
+                                Outbox.next_attempt_at <= now, or_(Outbox.expires_at.is_(None), Outbox.expires_at > now))
+        .order_by(Outbox.id).limit(limit)).all())
     session.rollback()
     return ids
 
