@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
-from smo_app.models.bot import TrackingLink, TrackingVisitor
+from smo_app.models.tracking import TrackingLink, TrackingVisitor
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
