@@ -52,12 +52,28 @@ def get_config(session: Session) -> ShopConfig:
     return ShopConfig.model_validate(known)
 
 
+def read_config(session: Session, *, actor: Actor) -> ShopConfig:
+    """The settings page's view of the configuration (owner only, like editing it)."""
+    require(actor, Perm.settings_manage)
+    return get_config(session)
+
+
+HTML_KEYS = ("start_text_ru", "start_text_en", "about_text_ru", "about_text_en")
+
+
 def update_config(session: Session, *, actor: Actor, changes: dict[str, Any]) -> ShopConfig:
     """Validate and apply ``changes`` all-or-nothing; audit each changed key; commit."""
     require(actor, Perm.settings_manage)
     unknown = sorted(set(changes) - set(ShopConfig.model_fields))
     if unknown:
         raise ValidationFailed("settings.unknown_key", f"unknown settings: {unknown}", keys=", ".join(unknown))
+    from smo_app.services.messaging.telegram_html import html_problem
+
+    for key in HTML_KEYS:
+        problem = html_problem(changes[key]) if isinstance(changes.get(key), str) else None
+        if problem:
+            raise ValidationFailed("settings.html_invalid", f"{key}: {problem}", field=key, problem=problem,
+                                   errors=[{"field": key, "code": "settings.html_invalid"}])
     current = get_config(session)
     try:
         updated = ShopConfig.model_validate({**current.model_dump(), **changes})

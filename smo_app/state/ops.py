@@ -1,0 +1,48 @@
+"""How the backoffice operation states (catalog, warehouse, customers, promotions, settings) call a
+service: resolve the signed-in actor on the server, run one use case in one session, and turn a
+refusal into translated text. Each of those states calls services only through its own ``_svc``,
+which delegates here — one place to re-point if the shared session state grows such a helper.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from smo_app.db import session_scope
+from smo_app.services.core.errors import DomainError
+
+R = TypeVar("R")
+
+
+class Refused(Exception):
+    """A service refused (or nobody is signed in); ``text`` is already translated."""
+
+    def __init__(self, text: str, error: DomainError | None = None) -> None:
+        super().__init__(text)
+        self.text = text
+        self.error = error
+
+
+def run_service(state, fn: Callable[..., R], /, **kwargs: Any) -> R:
+    """``fn(session, actor=<signed-in staff>, **kwargs)``; raises :class:`Refused` with the message."""
+    actor = state.backoffice_actor()
+    if actor is None:
+        raise Refused(state.text("common.forbidden"))
+    try:
+        with session_scope() as s:
+            return fn(s, actor=actor, **kwargs)
+    except DomainError as exc:
+        raise Refused(error_lines(state, exc), exc) from exc
+
+
+def error_lines(state, exc: DomainError) -> str:
+    """The translated message, plus one line per bad row/line when the service listed them."""
+    text = state.error(exc)
+    rows = getattr(exc, "errors", None) or []
+    details = []
+    for err in rows[:20]:
+        where = err.get("line") or err.get("row")
+        code = err.get("code", "")
+        if where and "." in code and code != exc.code:
+            details.append(state.text("ui.ops.row_error", row=where, text=state.text(code, **err.get("params", {}))))
+    return "\n".join([text, *details])
