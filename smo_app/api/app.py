@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from smo_app.api import health
+from smo_app.api import health, uploads
 
 
 def create_api() -> FastAPI:
@@ -15,4 +15,5 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     api.include_router(health.router, prefix="/api")
+    api.include_router(uploads.router, prefix="/api")
     return api

@@ -26,6 +26,7 @@ from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.text_search import icontains
 from smo_app.services.core.tx import atomic
 
 PAGE_SIZE = 25
@@ -74,15 +75,6 @@ class CustomerCard(CustomerRow):
     friends: list[FriendRow]
 
 
-def _row(c: Customer) -> CustomerRow:
-    return CustomerRow.model_validate(c, from_attributes=True)
-
-
-def _case_variants(text: str) -> set[str]:
-    """SQLite's LIKE folds ASCII case only: also try the common spellings of a Cyrillic word."""
-    return {text, text.lower(), text.upper(), text[:1].upper() + text[1:].lower()}
-
-
 def search_condition(query: str, dialect: str):
     """The WHERE clause of a customer search: ``@name`` → username; digits → Telegram id, id or
     phone; anything else → name, username or phone containing the text."""
@@ -91,18 +83,11 @@ def search_condition(query: str, dialect: str):
     if not q:
         return None
 
-    def contains(column, text: str):
-        if dialect == "postgresql":
-            return column.ilike(f"%{_escape(text)}%", escape="\\")
-        return or_(*[column.like(f"%{_escape(v)}%", escape="\\") for v in _case_variants(text)])
-
     if q.startswith("@"):
         name = q[1:]
         if not name:
             return None
-        if dialect == "postgresql":
-            return table.username.ilike(f"{_escape(name)}%", escape="\\")
-        return or_(*[table.username.like(f"{_escape(v)}%", escape="\\") for v in _case_variants(name)])
+        return icontains(table.username, name, dialect, prefix=True)
     digits = q.lstrip("+").replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
     if digits.isdigit():
         number = int(digits) if len(digits) <= 18 else -1
@@ -111,11 +96,8 @@ def search_condition(query: str, dialect: str):
             if number < 2**31 or isinstance(column.type, sa.BigInteger):  # an int4 column cannot compare a bigger number
                 conds.append(column == number)
         return or_(*conds)
-    return or_(contains(table.full_name, q), contains(table.username, q), contains(table.phone, q))
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(icontains(table.full_name, q, dialect), icontains(table.username, q, dialect),
+               icontains(table.phone, q, dialect))
 
 
 def search_customers(session: Session, *, actor: Actor, query: str = "", page: int = 1,
