@@ -14,7 +14,7 @@ from smo_app.services.catalog import admin as catalog_admin
 from smo_app.services.catalog import excel, images
 from smo_app.services.catalog import products as catalog
 from smo_app.services.core.permissions import Perm, can
-from smo_app.state.ops import Refused, run_service
+from smo_app.state.ops import Refused, money_input, run_service
 from smo_app.state.session import SessionState
 
 PAGE_SIZE = 25
@@ -249,14 +249,14 @@ class CatalogState(SessionState):
         p = self._svc(catalog.get_product, product_id=product_id)
         self.ed_id = p.id
         self.ed = {"name": p.name, "description": p.description, "details": p.details,
-                   "price": self._money(p.base_price_minor).replace("\u00a0₽", "").replace("\u00a0", " "),
+                   "price": money_input(p.base_price_minor),
                    "unit": p.unit, "discount": str(p.discount_pct), "position": str(p.position),
                    "threshold": str(p.low_stock_threshold), "variants": ""}
         self.ed_category = str(p.category_id) if p.category_id else NONE
         self.ed_hidden, self.ed_suspended = p.hidden, p.suspended
-        self.ed_variants = [VarLine(id=v.id, label=v.label, price=str(v.price_minor / 100).removesuffix(".0"),
+        self.ed_variants = [VarLine(id=v.id, label=v.label, price=money_input(v.price_minor),
                                     weight=str(v.weight_g),
-                                    wholesale="" if v.wholesale_price_minor is None else str(v.wholesale_price_minor / 100).removesuffix(".0"),
+                                    wholesale="" if v.wholesale_price_minor is None else money_input(v.wholesale_price_minor),
                                     min_qty=str(v.wholesale_min_qty), qty=v.qty) for v in p.variants]
         self.ed_photos = list(p.photos)
         self.ed_cross = [Pick(id=i.id, name=i.name) for i in self._svc(catalog_admin.pick_products, ids=p.cross_sell)]

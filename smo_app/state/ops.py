@@ -46,3 +46,9 @@ def error_lines(state, exc: DomainError) -> str:
         if where and "." in code and code != exc.code:
             details.append(state.text("ui.ops.row_error", row=where, text=state.text(code, **err.get("params", {}))))
     return "\n".join([text, *details])
+
+
+def money_input(minor: int) -> str:
+    """An amount as typed into a field: ``300050`` → ``3000.50``, ``300000`` → ``3000`` (any language
+    reads it back through ``parse_money``)."""
+    return f"{minor / 100:.2f}".removesuffix(".00")

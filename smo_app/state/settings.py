@@ -8,11 +8,11 @@ from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.money import format_money, parse_money
+from smo_app.money import parse_money
 from smo_app.services.core import shop_config
 from smo_app.services.customers import admin as customers_admin
 from smo_app.services.messaging.telegram_html import html_problem
-from smo_app.state.ops import Refused, run_service
+from smo_app.state.ops import Refused, money_input, run_service
 from smo_app.state.session import SessionState
 
 # (key, kind): kind decides how the form text becomes a value — text, int, money (rubles → kopecks)
@@ -76,12 +76,11 @@ class SettingsState(SessionState):
         return run_service(self, fn, **kwargs)
 
     def _show(self, cfg: shop_config.ShopConfig) -> None:
-        lang = self.ui_lang_value()
         values = {}
         for key, kind in FIELDS:
             value = getattr(cfg, key)
             if kind == "money":
-                values[key] = format_money(value, lang=lang).replace("\u00a0₽", "").replace("\u00a0", " ")
+                values[key] = money_input(value)
             else:
                 values[key] = "" if value is None else str(value)
         self.values = values
