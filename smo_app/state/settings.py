@@ -75,7 +75,7 @@ class SettingsState(SessionState):
     def _svc(self, fn, /, **kwargs):
         return run_service(self, fn, **kwargs)
 
-    def _show(self, cfg: shop_config.ShopConfig) -> None:
+    def _show_config(self, cfg: shop_config.ShopConfig) -> None:
         values = {}
         for key, kind in FIELDS:
             value = getattr(cfg, key)
@@ -96,7 +96,7 @@ class SettingsState(SessionState):
     def load(self):
         self.message, self.confirm_reset_id = "", 0
         try:
-            self._show(self._svc(shop_config.read_config))
+            self._show_config(self._svc(shop_config.read_config))
             self._load_testers()
         except Refused as exc:
             self.message = exc.text
@@ -136,7 +136,7 @@ class SettingsState(SessionState):
             self.message = self._field_error(exc)
             return
         self.message = ""
-        self._show(cfg)
+        self._show_config(cfg)
         return rx.toast.success(self.text("ui.saved"))
 
     def _field_error(self, exc: Refused) -> str:

@@ -65,11 +65,12 @@ def _settings_form(state, **changes) -> dict:
 
 def test_owner_changes_a_setting_and_bad_input_changes_nothing(db):
     from smo_app.services.core.shop_config import get_config
+    from smo_app.state.session import SessionState
     from smo_app.state.settings import SettingsState
 
     s = _state(SettingsState, db, Role.owner)
     s.lang = "en"
-    _call(s, "guard_backoffice", "/admin/settings", "settings.manage")
+    SessionState.event_handlers["guard_backoffice"].fn(s, "/admin/settings", "settings.manage")
     _call(s, "load")
     assert s.loaded and s.values["cashback_pct"] == "7" and s.values["free_delivery_pickup_minor"] == "3000"
     # a word where a number goes: says which field, saves nothing
