@@ -10,7 +10,7 @@ import io
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 import sqlalchemy as sa
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, select
@@ -26,7 +26,7 @@ from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
-from smo_app.services.core.text_search import icontains
+from smo_app.services.core.text_search import case_variants, escape_like
 from smo_app.services.core.tx import atomic
 
 PAGE_SIZE = 25
@@ -47,6 +47,10 @@ class CustomerRow(BaseModel):
     personal_discount_pct: int
     bonus_balance_minor: int
     first_seen_at: datetime
+
+
+_ROW_FIELDS = tuple(CustomerRow.model_fields)
+_ROW_COLUMNS = tuple(Customer.__table__.c[f] for f in _ROW_FIELDS)
 
 
 class CustomerPage(BaseModel):
@@ -75,29 +79,77 @@ class CustomerCard(CustomerRow):
     friends: list[FriendRow]
 
 
-def search_condition(query: str, dialect: str):
-    """The WHERE clause of a customer search: ``@name`` → username; digits → Telegram id, id or
-    phone; anything else → name, username or phone containing the text."""
+def _plan(query: str) -> tuple[str, dict[str, Any]]:
+    """The kind of search and its values: ``@name`` → username prefix; digits → Telegram id, id or
+    phone; other text → name, username or phone containing it; nothing → everyone."""
     q = (query or "").strip()
-    table = Customer.__table__.c
-    if not q:
-        return None
-
-    if q.startswith("@"):
-        name = q[1:]
-        if not name:
-            return None
-        return icontains(table.username, name, dialect, prefix=True)
+    if q.startswith("@") and len(q) > 1:
+        return "username", _variants(q[1:], prefix=True)
     digits = q.lstrip("+").replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
     if digits.isdigit():
         number = int(digits) if len(digits) <= 18 else -1
-        conds = [table.phone.like(f"%{digits}%")]
+        return "number", {"digits": f"%{escape_like(digits)}%", "number": number}
+    if q and q != "@":
+        return "text", _variants(q)
+    return "all", {}
+
+
+def _variants(text: str, *, prefix: bool = False) -> dict[str, str]:
+    spellings = sorted(case_variants(text))
+    spellings += [spellings[0]] * (4 - len(spellings))  # always four: one statement shape per kind
+    return {f"v{i}": (f"{escape_like(v)}%" if prefix else f"%{escape_like(v)}%") for i, v in enumerate(spellings)}
+
+
+def _contains(column, dialect: str):
+    if dialect == "postgresql":
+        return column.ilike(sa.bindparam("v0"), escape="\\")
+    return or_(*[column.like(sa.bindparam(f"v{i}"), escape="\\") for i in range(4)])
+
+
+def _where(kind: str, dialect: str, number: int | None = None):
+    table = Customer.__table__.c
+    if kind == "username":
+        return _contains(table.username, dialect)
+    if kind == "number":
+        conds = [table.phone.like(sa.bindparam("digits"), escape="\\")]
         for column in (table.telegram_id, table.id):
-            if number < 2**31 or isinstance(column.type, sa.BigInteger):  # an int4 column cannot compare a bigger number
-                conds.append(column == number)
+            # an int4 column cannot be compared with a bigger number on PostgreSQL
+            if dialect != "postgresql" or number is None or number < 2**31 or isinstance(column.type, sa.BigInteger):
+                conds.append(column == sa.bindparam("number"))
         return or_(*conds)
-    return or_(icontains(table.full_name, q, dialect), icontains(table.username, q, dialect),
-               icontains(table.phone, q, dialect))
+    if kind == "text":
+        return or_(*[_contains(c, dialect) for c in (table.full_name, table.username, table.phone)])
+    return None
+
+
+def search_condition(query: str, dialect: str):
+    """The WHERE clause of a customer search with its values bound (benchmarks compile it)."""
+    kind, params = _plan(query)
+    where = _where(kind, dialect, params.get("number"))
+    return None if where is None else where.params(**params)
+
+
+_STATEMENTS: dict[tuple, Any] = {}
+
+
+def _statement(kind: str, dialect: str, testers_only: bool, small_number: bool):
+    """One prepared statement per kind of search, built once (SQLAlchemy then reuses its SQL)."""
+    key = (kind, dialect, testers_only, small_number)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        table = Customer.__table__
+        stmt = sa.select(*_ROW_COLUMNS)
+        where = _where(kind, dialect, 0 if small_number else 2**40)
+        if where is not None:
+            stmt = stmt.where(where)
+        if testers_only:
+            stmt = stmt.where(table.c.is_tester.is_(True))
+        stmt = stmt.order_by(table.c.id.desc()).limit(sa.bindparam("lim")).offset(sa.bindparam("off"))
+        _STATEMENTS[key] = stmt
+    return stmt
+
+
+_ROWS = TypeAdapter(list[CustomerRow])
 
 
 def search_customers(session: Session, *, actor: Actor, query: str = "", page: int = 1,
@@ -108,17 +160,12 @@ def search_customers(session: Session, *, actor: Actor, query: str = "", page: i
         raise ValidationFailed("customers.query_too_long", "query too long")
     page = max(1, int(page))
     page_size = min(max(1, int(page_size)), MAX_PAGE_SIZE)
-    table = Customer.__table__
-    stmt = select(table)
-    cond = search_condition(query, session.get_bind().dialect.name)
-    if cond is not None:
-        stmt = stmt.where(cond)
-    if testers_only:
-        stmt = stmt.where(table.c.is_tester.is_(True))
-    stmt = stmt.order_by(table.c.id.desc()).offset((page - 1) * page_size).limit(page_size + 1)
-    rows = session.connection().execute(stmt).mappings().all()
+    kind, params = _plan(query)
+    dialect = session.get_bind().dialect.name
+    stmt = _statement(kind, dialect, testers_only, params.get("number", 0) < 2**31)
+    rows = session.connection().execute(stmt, {**params, "lim": page_size + 1, "off": (page - 1) * page_size}).mappings().all()
     session.rollback()
-    return CustomerPage(rows=[CustomerRow.model_validate(dict(r)) for r in rows[:page_size]], page=page,
+    return CustomerPage(rows=_ROWS.validate_python(rows[:page_size], from_attributes=False), page=page,
                         page_size=page_size, has_next=len(rows) > page_size)
 
 
