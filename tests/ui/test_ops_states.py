@@ -197,3 +197,29 @@ def test_a_supply_and_a_count_change_the_overview(db):
     assert s.lines[0]["qty"] == 7
     _call(s, "open_variant", vid, "Свеча", 7)
     assert [m["kind"] for m in s.moves] == ["инвентаризация", "поставка"]
+
+
+def test_promo_codes_certificates_and_links_from_the_promotions_page(db):
+    from smo_app.state.promotions import PromotionsState
+
+    s = _state(PromotionsState, db, Role.manager)
+    _call(s, "load")
+    assert s.promos == [] and s.certs == [] and s.links == []
+    _call(s, "create_promo", {"code": "welcome", "pct": "ten", "limit": "", "expires": ""})
+    assert s.promo_error == "Скидка, лимит и срок в днях — целые числа."
+    _call(s, "create_promo", {"code": "welcome", "pct": "10", "limit": "5", "expires": "2030-01-31"})
+    assert s.promo_error == "" and s.promos[0]["code"] == "WELCOME" and s.promos[0]["used"] == "0 / 5"
+    _call(s, "promo_stats", s.promos[0]["id"])
+    assert s.promos[0]["stats"].startswith("Применён 0 раз")
+    _call(s, "create_certificate", {"face": "три тысячи", "days": "", "code": ""})
+    assert s.cert_error == "Номинал — сумма в рублях, например 3000."
+    _call(s, "create_certificate", {"face": "3000", "days": "", "code": ""})
+    assert s.certs[0]["status"] == "действует" and s.certs[0]["code"].startswith("GIFT-")
+    _call(s, "create_link", {"title": "Пост в канале", "code": "bad code!"})
+    assert s.link_error.startswith("Код ссылки")
+    _call(s, "create_link", {"title": "Пост в канале", "code": "post1"})
+    assert s.links[0]["url"].endswith("?start=link_post1") and s.links[0]["clicks"] == 0
+    _call(s, "archive_link", s.links[0]["id"])
+    assert s.links == []
+    _call(s, "set_show_archived", True)
+    assert s.links[0]["archived"]
