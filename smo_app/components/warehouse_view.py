@@ -117,7 +117,7 @@ def _supply_item(item: SupplyItem) -> rx.Component:
     return rx.table.row(
         rx.table.cell(item["variant_id"]), rx.table.cell(item["name"]), rx.table.cell(item["qty"]),
         rx.table.cell(rx.input(name="price_" + item["variant_id"].to_string(), placeholder="0", width="8rem",
-                               class_name="supply-price")),
+                               id="supply-price-" + item["variant_id"].to_string())),
     )
 
 
