@@ -250,9 +250,9 @@ def _excel() -> rx.Component:
 
 def catalog_view() -> rx.Component:
     return rx.vstack(
+        _excel(),
         rx.flex(_tree(), _products(), spacing="4", width="100%", align="start",
                 direction=rx.breakpoints(initial="column", md="row")),
-        _excel(),
         _editor(),
         spacing="4", width="100%",
     )

@@ -9,12 +9,12 @@ from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.money import format_money, parse_money
+from smo_app.money import parse_money
 from smo_app.services.catalog import admin as catalog_admin
 from smo_app.services.catalog import excel, images
 from smo_app.services.catalog import products as catalog
 from smo_app.services.core.permissions import Perm, can
-from smo_app.state.ops import Refused, money_input, run_service
+from smo_app.state.ops import Refused, download, money_input, money_text, run_service
 from smo_app.state.session import SessionState
 
 PAGE_SIZE = 25
@@ -105,8 +105,6 @@ class CatalogState(SessionState):
     def _svc(self, fn, /, **kwargs):
         return run_service(self, fn, **kwargs)
 
-    def _money(self, minor: int) -> str:
-        return format_money(minor, lang=self.ui_lang_value())
 
     # -- loading ------------------------------------------------------------------------------
     @rx.event
@@ -143,7 +141,7 @@ class CatalogState(SessionState):
             return
         self.message = ""
         self.total, self.pages = result.total, max(1, math.ceil(result.total / PAGE_SIZE))
-        self.rows = [ProdLine(id=r.id, name=r.name, category=r.category, price=self._money(r.price_minor),
+        self.rows = [ProdLine(id=r.id, name=r.name, category=r.category, price=money_text(self, r.price_minor),
                               discount=r.discount_pct, qty=r.qty, variants=r.variants, hidden=r.hidden,
                               suspended=r.suspended, low=r.low) for r in result.rows]
 
@@ -416,11 +414,7 @@ class CatalogState(SessionState):
     # -- Excel (CA3) --------------------------------------------------------------------------
     @rx.event
     def export_excel(self):
-        try:
-            data = self._svc(excel.export_xlsx)
-        except Refused as exc:
-            return rx.toast.error(exc.text)
-        return rx.download(data=data, filename="catalog.xlsx")
+        return download(self, "catalog.xlsx", excel.export_xlsx)
 
     @rx.event
     async def upload_import(self, files: list[rx.UploadFile]):

@@ -7,10 +7,10 @@ from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.money import format_money, parse_money
+from smo_app.money import parse_money
 from smo_app.services.customers import admin as customers_admin
 from smo_app.services.customers import loyalty
-from smo_app.state.ops import Refused, run_service
+from smo_app.state.ops import Refused, download, money_text, run_service
 from smo_app.state.session import SessionState
 
 
@@ -58,8 +58,6 @@ class CustomersState(SessionState):
     def _svc(self, fn, /, **kwargs):
         return run_service(self, fn, **kwargs)
 
-    def _money(self, minor: int) -> str:
-        return format_money(minor, lang=self.ui_lang_value())
 
     @rx.event
     def load(self):
@@ -91,7 +89,7 @@ class CustomersState(SessionState):
         self.lines = [CustomerLine(
             id=r.id, name=r.full_name or "—", username=f"@{r.username}" if r.username else "",
             telegram_id=str(r.telegram_id or ""), phone=r.phone or "", registered=self.shop_time(r.first_seen_at, "%Y-%m-%d"),
-            bonuses=self._money(r.bonus_balance_minor), discount=r.personal_discount_pct,
+            bonuses=money_text(self, r.bonus_balance_minor), discount=r.personal_discount_pct,
             tags=" · ".join(t for t in (self.text("ui.cust.wholesale") if r.wholesale_approved else "",
                                         self.text("ui.cust.tester") if r.is_tester else "") if t),
         ) for r in result.rows]
@@ -118,14 +116,14 @@ class CustomersState(SessionState):
             "name": c.full_name or "—", "username": f"@{c.username}" if c.username else "—",
             "telegram_id": str(c.telegram_id or "—"), "phone": c.phone or "—", "email": c.email or "—",
             "registered": self.shop_time(c.first_seen_at), "last_seen": self.shop_time(c.last_seen_at),
-            "orders": str(c.orders_count), "orders_sum": self._money(c.orders_sum_minor),
-            "bonuses": self._money(c.bonus_balance_minor), "invites": str(bonuses.invites),
+            "orders": str(c.orders_count), "orders_sum": money_text(self, c.orders_sum_minor),
+            "bonuses": money_text(self, c.bonus_balance_minor), "invites": str(bonuses.invites),
             "language": c.language, "unreachable": self.text("ui.yes") if c.unreachable else self.text("ui.no"),
         }
         self.card_discount, self.card_note = c.personal_discount_pct, c.note or ""
         self.card_wholesale, self.card_tester = c.wholesale_approved, c.is_tester
         self.history = [HistoryLine(when=self.shop_time(e.created_at), kind=self.text(f"ui.cust.bonus_kind.{e.kind}"),
-                                    amount=self._money(e.amount_minor), balance=self._money(e.balance_after_minor),
+                                    amount=money_text(self, e.amount_minor), balance=money_text(self, e.balance_after_minor),
                                     note=e.note or "") for e in bonuses.entries]
         self.friends = [{"name": f.full_name or "—", "username": f"@{f.username}" if f.username else "",
                          "registered": self.shop_time(f.first_seen_at, "%Y-%m-%d")} for f in c.friends]
@@ -182,8 +180,5 @@ class CustomersState(SessionState):
         except ValueError:
             return rx.toast.error(self.text("ui.audit.bad_date"))
         self.export_from, self.export_to = date_from.isoformat(), date_to.isoformat()
-        try:
-            data = self._svc(customers_admin.export_xlsx, date_from=date_from, date_to=date_to, lang=self.ui_lang_value())
-        except Refused as exc:
-            return rx.toast.error(exc.text)
-        return rx.download(data=data, filename=f"customers_{date_from}_{date_to}.xlsx")
+        return download(self, f"customers_{date_from}_{date_to}.xlsx", customers_admin.export_xlsx,
+                        date_from=date_from, date_to=date_to, lang=self.ui_lang_value())

@@ -8,7 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import reflex as rx
+
 from smo_app.db import session_scope
+from smo_app.money import format_money
 from smo_app.services.core.errors import DomainError
 
 R = TypeVar("R")
@@ -52,3 +55,17 @@ def money_input(minor: int) -> str:
     """An amount as typed into a field: ``300050`` → ``3000.50``, ``300000`` → ``3000`` (any language
     reads it back through ``parse_money``)."""
     return f"{minor / 100:.2f}".removesuffix(".00")
+
+
+def money_text(state, minor: int) -> str:
+    """An amount for display in the browser's language: ``1 234,56 ₽`` / ``1,234.56 ₽``."""
+    return format_money(minor, lang=state.ui_lang_value())
+
+
+def download(state, filename: str, fn: Callable[..., bytes], /, **kwargs: Any):
+    """Run a service that builds a file (through the state's ``_svc``) and hand it to the browser."""
+    try:
+        data = state._svc(fn, **kwargs)
+    except Refused as exc:
+        return rx.toast.error(exc.text)
+    return rx.download(data=data, filename=filename)

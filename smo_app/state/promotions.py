@@ -7,10 +7,10 @@ from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.money import format_money, parse_money
+from smo_app.money import parse_money
 from smo_app.services.customers import tracking
 from smo_app.services.sales import promotions
-from smo_app.state.ops import Refused, run_service
+from smo_app.state.ops import Refused, money_text, run_service
 from smo_app.state.session import SessionState
 
 PAGE_SIZE = 25
@@ -69,8 +69,6 @@ class PromotionsState(SessionState):
     def _svc(self, fn, /, **kwargs):
         return run_service(self, fn, **kwargs)
 
-    def _money(self, minor: int) -> str:
-        return format_money(minor, lang=self.ui_lang_value())
 
     @rx.event
     def load(self):
@@ -148,7 +146,7 @@ class PromotionsState(SessionState):
         except Refused as exc:
             return rx.toast.error(exc.text)
         self._stats[int(promo_id)] = self.text("ui.promo.stats_line", uses=st.uses, customers=st.customers,
-                                               discount=self._money(st.discount_minor))
+                                               discount=money_text(self, st.discount_minor))
         self._load_promos()
         return None
 
@@ -166,7 +164,7 @@ class PromotionsState(SessionState):
             return
         page, self.cert_more = self._page(items, self.cert_page)
         self.certs = [CertLine(
-            id=c.id, code=c.code, face=self._money(c.face_minor), status=self.text(f"ui.cert.status.{c.status}"),
+            id=c.id, code=c.code, face=money_text(self, c.face_minor), status=self.text(f"ui.cert.status.{c.status}"),
             expires=self.shop_time(c.expires_at, "%Y-%m-%d") if c.expires_at else "—",
             redeemed=(self.text("ui.cert.redeemed_by", customer=c.redeemed_by_customer_id or "—",
                                 when=self.shop_time(c.redeemed_at), order=c.order_id or "—") if c.redeemed_at else ""),

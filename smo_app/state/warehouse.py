@@ -7,10 +7,10 @@ from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.money import format_money, parse_money
+from smo_app.money import parse_money
 from smo_app.services.catalog import sheets
 from smo_app.state import warehouse_adapter as stock
-from smo_app.state.ops import Refused, run_service
+from smo_app.state.ops import Refused, download, money_text, run_service
 from smo_app.state.session import SessionState
 
 
@@ -84,8 +84,6 @@ class WarehouseState(SessionState):
     def _svc(self, fn, /, **kwargs):
         return run_service(self, fn, **kwargs)
 
-    def _money(self, minor: int) -> str:
-        return format_money(minor, lang=self.ui_lang_value())
 
     @rx.event
     def load(self):
@@ -105,10 +103,10 @@ class WarehouseState(SessionState):
             return
         self.message = ""
         self.page, self.pages, self.counts = out.page, out.pages, out.counts
-        self.sums = {"rows": str(out.total_rows), "units": str(out.units), "value": self._money(out.value_minor),
-                     "retail": self._money(out.retail_minor)}
-        self.lines = [StockLine(variant_id=r.variant_id, name=r.name, qty=r.qty, cost=self._money(r.avg_cost_minor),
-                                value=self._money(r.value_minor), price=self._money(r.price_minor), level=r.level)
+        self.sums = {"rows": str(out.total_rows), "units": str(out.units), "value": money_text(self, out.value_minor),
+                     "retail": money_text(self, out.retail_minor)}
+        self.lines = [StockLine(variant_id=r.variant_id, name=r.name, qty=r.qty, cost=money_text(self, r.avg_cost_minor),
+                                value=money_text(self, r.value_minor), price=money_text(self, r.price_minor), level=r.level)
                       for r in out.rows]
 
     @rx.event
@@ -140,7 +138,7 @@ class WarehouseState(SessionState):
 
     def _load_variant(self) -> None:
         self.moves = [MoveLine(when=self.shop_time(m.created_at), kind=self.text(f"ui.wh.move.{m.kind}"),
-                               delta=f"{m.delta:+d}", qty_after=m.qty_after, cost=self._money(m.unit_cost_minor),
+                               delta=f"{m.delta:+d}", qty_after=m.qty_after, cost=money_text(self, m.unit_cost_minor),
                                actor=m.actor_name, comment=m.comment or "")
                       for m in self._svc(stock.moves, variant_id=self.variant_id)]
         self.variant_waiting = self._svc(stock.waiting_subscribers, variant_id=self.variant_id)
@@ -277,21 +275,13 @@ class WarehouseState(SessionState):
             return None
         self.supply_error, self.supply_step, self.supply_items, self._supply_text = "", 1, [], ""
         self._query()
-        return rx.toast.success(self.text("ui.wh.supply_done", units=out.units, total=self._money(out.total_minor)))
+        return rx.toast.success(self.text("ui.wh.supply_done", units=out.units, total=money_text(self, out.total_minor)))
 
     # -- downloads (WH7) ---------------------------------------------------------------------
     @rx.event
     def download_qr(self):
-        try:
-            data = self._svc(sheets.qr_sheet_pdf)
-        except Refused as exc:
-            return rx.toast.error(exc.text)
-        return rx.download(data=data, filename="qr-codes.pdf")
+        return download(self, "qr-codes.pdf", sheets.qr_sheet_pdf)
 
     @rx.event
     def download_valuation(self):
-        try:
-            data = self._svc(sheets.valuation_xlsx, lang=self.ui_lang_value())
-        except Refused as exc:
-            return rx.toast.error(exc.text)
-        return rx.download(data=data, filename="stock-valuation.xlsx")
+        return download(self, "stock-valuation.xlsx", sheets.valuation_xlsx, lang=self.ui_lang_value())

@@ -223,3 +223,16 @@ def test_promo_codes_certificates_and_links_from_the_promotions_page(db):
     assert s.links == []
     _call(s, "set_show_archived", True)
     assert s.links[0]["archived"]
+
+
+def test_downloads_reach_the_browser_and_a_signed_out_click_gets_a_message(db):
+    from smo_app.state.warehouse import WarehouseState
+
+    make_product(db, name="Свеча", qty=3)
+    s = _state(WarehouseState, db, Role.manager)
+    for event, name in (("download_qr", "qr-codes.pdf"), ("download_valuation", "stock-valuation.xlsx")):
+        out = _call(s, event)
+        assert "_download" in repr(out.handler.fn) and name in str(out.args)
+    s.bo_token = ""  # signed out between the page load and the click
+    out = _call(s, "download_qr")
+    assert "Недостаточно прав" in str(out.args)
