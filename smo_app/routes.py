@@ -26,15 +26,15 @@ class Area:
 # Order = sidebar order. Permissions are Perm values (smo_app.services.core.permissions).
 AREAS: tuple[Area, ...] = (
     Area("orders", "/admin/orders", "orders.view", "OR1–OR9"),
-    Area("catalog", "/admin/catalog", "catalog.edit", "CA1–CA3"),
-    Area("warehouse", "/admin/warehouse", "stock.manage", "WH1–WH8"),
-    Area("customers", "/admin/customers", "customers.view", "CR1–CR4"),
-    Area("promotions", "/admin/promotions", "promotions.manage", "CR5–CR8"),
+    Area("catalog", "/admin/catalog", "catalog.edit", ""),
+    Area("warehouse", "/admin/warehouse", "stock.manage", ""),
+    Area("customers", "/admin/customers", "customers.view", ""),
+    Area("promotions", "/admin/promotions", "promotions.manage", ""),
     Area("broadcasts", "/admin/broadcasts", "broadcasts.manage", "CO4–CO5"),
     Area("support", "/admin/support", "support.manage", "SU1–SU3"),
     Area("bookings", "/admin/bookings", "bookings.manage", "BK1–BK4"),
     Area("analytics", "/admin/analytics", "analytics.view", "AN1–AN5"),
-    Area("settings", "/admin/settings", "settings.manage", "SE1"),
+    Area("settings", "/admin/settings", "settings.manage", ""),
     Area("audit", AUDIT, "audit.view", ""),
     Area("staff", STAFF, "staff.manage", ""),
 )
