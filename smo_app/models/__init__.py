@@ -41,3 +41,6 @@ __all__ += [
     "MoveKind", "Order", "OrderEvent", "OrderLine", "OrderStatus", "Product", "PromoCode", "PromoUse",
     "StockMove", "StockSubscription", "Supplier", "Supply", "SupplyLine", "Variant",
 ]
+from smo_app.models.imports import CatalogImport  # noqa: E402
+
+__all__ += ["CatalogImport"]

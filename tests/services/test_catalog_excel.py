@@ -136,3 +136,50 @@ def test_qr_sheet_is_a_pdf_and_valuation_sums_stock_at_cost(session):
 
 def test_product_link_opens_the_product_in_the_bot():
     assert sheets.product_link(42, "shop_bot") == "https://t.me/shop_bot?start=p42"
+
+
+def test_a_file_that_creates_products_is_applied_once_even_when_two_admins_confirm_together(engine):
+    import threading
+
+    from smo_app.db import make_engine
+    from smo_app.models.imports import CatalogImport
+    from smo_app.services.core.errors import DomainError
+    from sqlmodel import Session
+
+    # given a previewed file that creates a product
+    with Session(engine, expire_on_commit=False) as s:
+        admin = make_staff(s, Role.admin).actor()
+        data = _xlsx([["", "Двойной клик", "", "", "", "500", 0, 0, "шт", 0, 3, ""]])
+        digest = excel.preview_import(s, actor=admin, data=data).digest
+    # when two admins confirm it at the same moment, each on their own connection
+    workers = make_engine(engine.url.render_as_string(hide_password=False), pool_size=4, max_overflow=0)
+    barrier, results, lock = threading.Barrier(2), [], threading.Lock()
+
+    def confirm():
+        barrier.wait()
+        try:
+            with Session(workers, expire_on_commit=False) as s:
+                excel.apply_import(s, actor=admin, data=data, digest=digest)
+            outcome = "ok"
+        except DomainError as exc:
+            outcome = exc.code
+        except Exception as exc:  # noqa: BLE001 - shown by the assertion
+            outcome = f"crash:{type(exc).__name__}:{exc}"
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    workers.dispose()
+    # then one applies it, the other is told it was applied, and the product exists once
+    assert sorted(results) == ["catalog.import_already_applied", "ok"]
+    with Session(engine) as s:
+        assert len(s.exec(select(Product).where(Product.name == "Двойной клик")).all()) == 1
+        assert len(s.exec(select(CatalogImport)).all()) == 1
+        # and a later preview of the same file says so before anyone confirms
+        with pytest.raises(DomainError) as again:
+            excel.preview_import(s, actor=admin, data=data)
+        assert again.value.code == "catalog.import_already_applied"

@@ -12,14 +12,16 @@ import io
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
 from smo_app.models.catalog import Category, Product, Variant
+from smo_app.models.imports import CatalogImport
 from smo_app.money import parse_money
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
-from smo_app.services.core.errors import ValidationFailed
+from smo_app.services.core.errors import DomainError, ValidationFailed
 from smo_app.services.core.permissions import Perm, can, require
 from smo_app.services.core.tx import atomic
 
@@ -254,7 +256,11 @@ def preview_import(session: Session, *, actor: Actor, data: bytes) -> ImportPlan
     require(actor, Perm.catalog_edit)
     try:
         rows = _check_rows(session, actor, _read_rows(data))
-        return _plan(session, rows, hashlib.sha256(data).hexdigest())
+        plan = _plan(session, rows, hashlib.sha256(data).hexdigest())
+        if plan.creates and session.exec(select(CatalogImport.id).where(
+                CatalogImport.digest == plan.digest, CatalogImport.creates > 0)).first() is not None:
+            raise DomainError("catalog.import_already_applied", "this file was applied already")
+        return plan
     finally:
         session.rollback()
 
@@ -268,6 +274,12 @@ def apply_import(session: Session, *, actor: Actor, data: bytes, digest: str) ->
     rows = _check_rows(session, actor, _read_rows(data))
     plan = _plan(session, rows, digest)
     now = utcnow()
+    session.add(CatalogImport(digest=digest, creates=plan.creates, updates=plan.updates, actor_name=actor.name[:128],
+                              created_at=now))
+    try:
+        session.flush()  # a file that creates products is applied once: the database holds the rule
+    except IntegrityError as exc:
+        raise DomainError("catalog.import_already_applied", "this file was applied already") from exc
     created: dict[str, Product] = {}
     for r, change in zip(rows, plan.changes):
         if change.action == "unchanged":
