@@ -40,3 +40,4 @@ def pager(page: rx.Var, has_prev: rx.Var, has_next: rx.Var, on_prev, on_next, id
 def card(title_key: str, *children, **props) -> rx.Component:
     return rx.card(rx.vstack(rx.text(T(title_key), weight="bold"), *children, spacing="3", width="100%"), width="100%",
                    **props)
+

@@ -363,6 +363,15 @@ RU = {
     "ui.link.col.buyers": "Купили",
     "ui.link.col.conversion": "Конверсия",
     "ui.link.col.actions": "",
+    "ui.cust.orders": "Последние заказы",
+    "ui.cust.no_orders": "Заказов пока нет.",
+    "ui.cust.order_status.new": "новый",
+    "ui.cust.order_status.paid": "оплачен",
+    "ui.cust.order_status.processing": "собирается",
+    "ui.cust.order_status.shipped": "отправлен",
+    "ui.cust.order_status.delivered": "доставлен",
+    "ui.cust.order_status.completed": "выполнен",
+    "ui.cust.order_status.cancelled": "отменён",
 }
 
 EN = {
@@ -718,4 +727,13 @@ EN = {
     "ui.link.col.buyers": "Bought",
     "ui.link.col.conversion": "Conversion",
     "ui.link.col.actions": "",
+    "ui.cust.orders": "Recent orders",
+    "ui.cust.no_orders": "No orders yet.",
+    "ui.cust.order_status.new": "new",
+    "ui.cust.order_status.paid": "paid",
+    "ui.cust.order_status.processing": "being packed",
+    "ui.cust.order_status.shipped": "shipped",
+    "ui.cust.order_status.delivered": "delivered",
+    "ui.cust.order_status.completed": "completed",
+    "ui.cust.order_status.cancelled": "cancelled",
 }

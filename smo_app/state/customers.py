@@ -50,6 +50,7 @@ class CustomersState(SessionState):
     card_tester: bool = False
     history: list[HistoryLine] = []
     friends: list[dict[str, str]] = []
+    orders: list[dict[str, str]] = []
     card_error: str = ""
     # exports
     export_from: str = ""
@@ -125,6 +126,8 @@ class CustomersState(SessionState):
         self.history = [HistoryLine(when=self.shop_time(e.created_at), kind=self.text(f"ui.cust.bonus_kind.{e.kind}"),
                                     amount=money_text(self, e.amount_minor), balance=money_text(self, e.balance_after_minor),
                                     note=e.note or "") for e in bonuses.entries]
+        self.orders = [{"id": str(o.id), "when": self.shop_time(o.created_at), "status": self.text(f"ui.cust.order_status.{o.status}"),
+                        "total": money_text(self, o.total_minor)} for o in c.recent_orders]
         self.friends = [{"name": f.full_name or "—", "username": f"@{f.username}" if f.username else "",
                          "registered": self.shop_time(f.first_seen_at, "%Y-%m-%d")} for f in c.friends]
 

@@ -74,12 +74,13 @@ def test_card_counts_paid_orders_and_lists_invited_friends(session):
     product = make_product(session, price_minor=50000, qty=5)
     order = place(session, c.id, {variant_id(product): 2})
     orders.mark_paid(session, actor=SYSTEM, order_id=order.id)
-    place(session, c.id, {variant_id(product): 1})  # still new: not counted
+    pending = place(session, c.id, {variant_id(product): 1})  # still new: not counted
     # when the card is opened
     card = admin.get_card(session, actor=manager, customer_id=c.id)
     # then
     assert card.orders_count == 1 and card.orders_sum_minor == order.total_minor
     assert [f.full_name for f in card.friends] == ["Friend"]
+    assert [(o.id, o.status) for o in card.recent_orders] == [(pending.id, "new"), (order.id, "paid")]
 
 
 def test_discount_edit_is_validated_and_audited(session):

@@ -67,6 +67,13 @@ class FriendRow(BaseModel):
     first_seen_at: datetime
 
 
+class OrderBrief(BaseModel):
+    id: int
+    status: str
+    total_minor: int
+    created_at: datetime
+
+
 class CustomerCard(CustomerRow):
     email: str | None
     language: str
@@ -77,6 +84,7 @@ class CustomerCard(CustomerRow):
     orders_count: int
     orders_sum_minor: int
     friends: list[FriendRow]
+    recent_orders: list[OrderBrief]
 
 
 def _plan(query: str) -> tuple[str, dict[str, Any]]:
@@ -181,9 +189,11 @@ def get_card(session: Session, *, actor: Actor, customer_id: int) -> CustomerCar
     ).one()
     friends = session.exec(select(Customer).where(Customer.inviter_id == customer_id)
                            .order_by(Customer.id.desc()).limit(100)).all()
+    recent = session.exec(select(Order).where(Order.customer_id == customer_id).order_by(Order.id.desc()).limit(10)).all()
     data = c.model_dump()
     data.update(orders_count=count, orders_sum_minor=int(total),
-                friends=[FriendRow.model_validate(f, from_attributes=True) for f in friends])
+                friends=[FriendRow.model_validate(f, from_attributes=True) for f in friends],
+                recent_orders=[OrderBrief.model_validate(o, from_attributes=True) for o in recent])
     return CustomerCard.model_validate(data)
 
 
