@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
@@ -14,6 +15,7 @@ from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.tx import atomic
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -40,6 +42,7 @@ def link_url(code: str, bot_username: str | None = None) -> str:
     return f"https://t.me/{bot_username}?start=link_{code}"
 
 
+@atomic
 def create_link(session: Session, *, actor: Actor, title: str, code: str | None = None) -> TrackingLinkOut:
     require(actor, Perm.promotions_manage)
     code = (code or secrets.token_urlsafe(6).replace("-", "").replace("_", "")[:8]).strip()
@@ -49,13 +52,17 @@ def create_link(session: Session, *, actor: Actor, title: str, code: str | None 
         raise ValidationFailed("tracking.code_taken", f"code {code} taken", code=code)
     link = TrackingLink(code=code, title=(title or "").strip()[:128])
     session.add(link)
-    session.flush()
+    try:
+        session.flush()  # two people taking the same code at once: the unique index decides
+    except IntegrityError as exc:
+        raise ValidationFailed("tracking.code_taken", f"code {code} taken", code=code) from exc
     audit.record(session, actor=actor, action="tracking.create", entity="tracking_link", entity_id=link.id,
                  after={"code": code, "title": link.title})
     session.commit()
     return _stats_and_end(session, link)
 
 
+@atomic
 def archive_link(session: Session, *, actor: Actor, link_id: int) -> TrackingLinkOut:
     require(actor, Perm.promotions_manage)
     link = session.get(TrackingLink, link_id)
