@@ -236,3 +236,76 @@ def test_downloads_reach_the_browser_and_a_signed_out_click_gets_a_message(db):
     s.bo_token = ""  # signed out between the page load and the click
     out = _call(s, "download_qr")
     assert "Недостаточно прав" in str(out.args)
+
+
+def test_the_product_editor_creates_edits_and_links_products(db):
+    from smo_app.state.catalog import CatalogState
+
+    other = make_product(db, name="Подставка")
+    s = _state(CatalogState, db, Role.manager)
+    _call(s, "load")
+    assert not s.can_rename and not s.can_delete
+    # a new product with two variants
+    _call(s, "new_product")
+    form = {"name": "Аромасвеча", "price": "1 200", "unit": "шт", "discount": "5", "position": "0", "threshold": "2",
+            "description": "", "details": "", "variants": "100 г:1200:150; 200 г:1900:260"}
+    _call(s, "save_product", {**form, "discount": "пять"})
+    assert s.ed_error == "«Скидка, %»: введите целое неотрицательное число." and s.ed_id == 0
+    _call(s, "save_product", form)
+    assert s.ed_error == "" and s.ed_id and [v["label"] for v in s.ed_variants] == ["100 г", "200 г"]
+    # a variant's price is edited; a bad one says how to write it
+    vid = s.ed_variants[0]["id"]
+    _call(s, "save_variant", vid, {"label": "100 г", "price": "дёшево", "weight": "150", "wholesale": "", "min_qty": "1"})
+    assert s.ed_error.startswith("Вариант — «объём:цена:вес»")
+    _call(s, "save_variant", vid, {"label": "100 г", "price": "1 150", "weight": "150", "wholesale": "900", "min_qty": "3"})
+    assert s.ed_variants[0]["price"] == "1150" and s.ed_variants[0]["wholesale"] == "900"
+    # cross-sell picker: found by name, added, saved with the product
+    _call(s, "pick_search", {"q": "подстав"})
+    assert [p["name"] for p in s.pick_results] == ["Подставка"]
+    _call(s, "add_cross", other.id, "Подставка")
+    _call(s, "save_product", {**form, "name": "Аромасвеча"})
+    db.expire_all()
+    assert db.get(Product, s.ed_id).cross_sell == [other.id]
+    db.rollback()
+    # a manager may neither rename nor delete
+    _call(s, "save_product", {**form, "name": "Другое имя"})
+    assert s.ed_error == "Недостаточно прав для этого действия."
+    _call(s, "delete_product")
+    assert s.ed_error == "Недостаточно прав для этого действия."
+    assert [r["name"] for r in s.rows if r["id"] == s.ed_id] == ["Аромасвеча"]
+
+
+def test_a_bad_write_off_line_writes_off_nothing(db):
+    from smo_app.state.warehouse import WarehouseState
+
+    p = make_product(db, name="Свеча", qty=5)
+    vid = p.variants[0].id
+    s = _state(WarehouseState, db, Role.manager)
+    _call(s, "load")
+    _call(s, "write_off", {"lines": f"{vid} 2\n{vid} x", "comment": "бой"})
+    assert "Строка 2" in s.writeoff_error and s.lines[0]["qty"] == 5
+    _call(s, "write_off", {"lines": f"{vid} 2", "comment": "бой"})
+    assert s.writeoff_error == "" and s.lines[0]["qty"] == 3
+
+
+def test_the_category_tree_is_built_reordered_hidden_and_deleted_by_the_owner(db):
+    from smo_app.state.catalog import CatalogState
+
+    s = _state(CatalogState, db, Role.owner)
+    _call(s, "load")
+    assert s.cats == [] and s.can_delete
+    for name in ("Свечи", "Мыло"):
+        _call(s, "create_category", {"name": name})
+    _call(s, "set_new_cat_parent", str(s.cats[0]["id"]))
+    _call(s, "create_category", {"name": "Соевые"})
+    assert [(c["name"], c["depth"]) for c in s.cats] == [("Свечи", 0), ("Соевые", 1), ("Мыло", 0)]
+    _call(s, "move_category", s.cats[2]["id"], -1)
+    assert [c["name"] for c in s.cats] == ["Мыло", "Свечи", "Соевые"]
+    _call(s, "toggle_category", s.cats[0]["id"], True)
+    assert s.cats[0]["hidden"]
+    _call(s, "rename_category", s.cats[0]["id"], "Мыло ручной работы")
+    assert s.cats[0]["name"] == "Мыло ручной работы"
+    _call(s, "create_category", {"name": ""})
+    assert len(s.cats) == 3  # an empty name adds nothing
+    _call(s, "delete_category", s.cats[0]["id"])
+    assert [c["name"] for c in s.cats] == ["Свечи", "Соевые"]
