@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from smo_app import routes
+
 from smo_app.components.common import T
 from smo_app.components.ops import card, empty_state, error_box, field
 from smo_app.state.settings import PREVIEWED, SettingsState, TesterRow
@@ -95,5 +97,7 @@ def settings_view() -> rx.Component:
         reset_on_submit=False,
         width="100%",
     )
-    return rx.cond(SettingsState.loaded, rx.vstack(form, _testers(), spacing="4", width="100%"),
+    staff = card("ui.settings.staff", rx.text(T("ui.settings.staff_hint"), size="2"),
+                 rx.link(T("ui.nav.staff"), href=routes.STAFF, id="settings-staff-link"))
+    return rx.cond(SettingsState.loaded, rx.vstack(form, _testers(), staff, spacing="4", width="100%"),
                    error_box(SettingsState.message, "settings-error"))

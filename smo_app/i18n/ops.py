@@ -372,6 +372,9 @@ RU = {
     "ui.cust.order_status.delivered": "доставлен",
     "ui.cust.order_status.completed": "выполнен",
     "ui.cust.order_status.cancelled": "отменён",
+    "ui.settings.bad_link": "«{field}»: ссылка должна начинаться с https://, без пробелов.",
+    "ui.settings.staff": "Сотрудники",
+    "ui.settings.staff_hint": "Логины, роли, PIN-коды кассы и пароли — на странице сотрудников.",
 }
 
 EN = {
@@ -736,4 +739,7 @@ EN = {
     "ui.cust.order_status.delivered": "delivered",
     "ui.cust.order_status.completed": "completed",
     "ui.cust.order_status.cancelled": "cancelled",
+    "ui.settings.bad_link": "“{field}”: a link starts with https:// and has no spaces.",
+    "ui.settings.staff": "Staff",
+    "ui.settings.staff_hint": "Usernames, roles, POS PINs and passwords are on the staff page.",
 }

@@ -25,6 +25,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("support_contact", "optional"),
 )
 FLAGS = ("vacation_mode", "preorder_mode")
+LINKS = ("start_photo", "channel_url")
 PREVIEWED = ("start_text_ru", "start_text_en", "about_text_ru", "about_text_en")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)\s*>")
 _HREF = re.compile(r"""href\s*=\s*["']([^"']*)["']""")
@@ -142,7 +143,9 @@ class SettingsState(SessionState):
     def _field_error(self, exc: Refused) -> str:
         errors = getattr(exc.error, "errors", None) or []
         if exc.error is not None and exc.error.code == "settings.invalid" and errors and errors[0].get("field") in dict(FIELDS) | {k: "flag" for k in FLAGS}:
-            return self.text("ui.settings.bad_field", field=self.text(f"ui.settings.f.{errors[0]['field']}"))
+            field = errors[0]["field"]
+            key = "ui.settings.bad_link" if field in LINKS else "ui.settings.bad_field"
+            return self.text(key, field=self.text(f"ui.settings.f.{field}"))
         return exc.text
 
     @rx.event

@@ -79,6 +79,9 @@ def test_owner_changes_a_setting_and_bad_input_changes_nothing(db):
     # out of range: the field is named
     _call(s, "save", _settings_form(s, cashback_pct="150"))
     assert s.message == "“Cashback, %”: the value is out of range."
+    # a channel that is not a web link is named
+    _call(s, "save", _settings_form(s, channel_url="my channel"))
+    assert s.message == "“Channel link”: a link starts with https:// and has no spaces."
     # broken Telegram markup in the greeting is refused
     _call(s, "save", _settings_form(s, start_text_en="Hi <b>{name}"))
     assert "Telegram markup" in s.message

@@ -5,9 +5,10 @@ Stored one key per row in ``shop_setting``; read with :func:`get_config`, change
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select  # noqa: F401
 
@@ -41,6 +42,19 @@ class ShopConfig(BaseModel):
     about_text_en: str = Field(default="A shop of handmade aromas, candles and cosmetics.", max_length=4000)
     channel_url: str | None = None
     support_contact: str | None = None
+
+    @field_validator("start_photo", "channel_url")
+    @classmethod
+    def _web_link(cls, value: str | None, info) -> str | None:
+        """Links the bot sends must be web links (a photo URL, the channel's t.me link); the photo
+        may also be a Telegram file id."""
+        if value is None:
+            return value
+        web = value.startswith(("https://", "http://")) and len(value) <= 500 and " " not in value
+        file_id = info.field_name == "start_photo" and re.fullmatch(r"[A-Za-z0-9_-]{20,200}", value) is not None
+        if not (web or file_id):
+            raise ValueError("a link starts with https://")
+        return value
 
 
 _ALL_SETTINGS = sa_select(ShopSetting.__table__.c.key, ShopSetting.__table__.c.value)
