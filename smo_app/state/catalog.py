@@ -2,6 +2,7 @@
 (fields, variants, photos, cross-sell), and the Excel import with preview and confirmation."""
 from __future__ import annotations
 
+import asyncio
 import math
 import tempfile
 from pathlib import Path
@@ -398,7 +399,7 @@ class CatalogState(SessionState):
         for f in files[:images.MAX_PHOTOS]:
             data = await f.read()
             try:
-                self.ed_photos = self._svc(images.add_photo, product_id=self.ed_id, data=data)
+                self.ed_photos = await asyncio.to_thread(self._svc, images.add_photo, product_id=self.ed_id, data=data)
             except Refused as exc:
                 self.ed_error = exc.text
                 return
@@ -422,8 +423,8 @@ class CatalogState(SessionState):
         if not files:
             return
         data = await files[0].read()
-        try:
-            plan = self._svc(excel.preview_import, data=data)
+        try:  # reading a large workbook takes a while: off the event loop
+            plan = await asyncio.to_thread(self._svc, excel.preview_import, data=data)
         except Refused as exc:
             self.import_error = exc.text
             return
