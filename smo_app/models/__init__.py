@@ -55,3 +55,6 @@ from smo_app.models.integrations import DeadLetter, DeadLetterResolution, Webhoo
 from smo_app.models.customer_session import CustomerSession  # noqa: E402
 
 __all__ += ["CustomerSession", "DeadLetter", "DeadLetterResolution", "WebhookEvent", "WebhookStatus"]
+from smo_app.models.imports import CatalogImport  # noqa: E402
+
+__all__ += ["CatalogImport"]
