@@ -33,7 +33,7 @@ from bot_sidecar.outbox import OutboxSender  # noqa: E402
 from bot_sidecar.telegram import make_bot  # noqa: E402
 from smo_app import migrations  # noqa: E402
 from smo_app.db import make_engine  # noqa: E402
-from smo_app.models.bot import Broadcast  # noqa: E402
+from smo_app.models.broadcast import Broadcast  # noqa: E402
 from smo_app.models.customer import Customer  # noqa: E402
 from smo_app.models.outbox import Outbox  # noqa: E402
 from smo_app.services.messaging import broadcasts  # noqa: E402

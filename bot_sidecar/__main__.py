@@ -1,7 +1,8 @@
 """``python -m bot_sidecar``: the Telegram bot process (ARCHITECTURE.md rule 7).
 
-Migrates the database, starts the scheduler, and — with SMO_BOT_TOKEN — long polling and the paced
-outbox sender. Without a token it runs OFFLINE: jobs still run, messages wait in the outbox.
+Migrates the database, starts the scheduler and the outbox task worker, and — with SMO_BOT_TOKEN —
+long polling and the paced outbox sender. Without a token it runs OFFLINE: jobs and tasks still
+run, messages wait in the outbox.
 """
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ async def run(settings: Settings, stop: asyncio.Event, *, session_factory: Calla
         def session_factory() -> Session:
             return new_session(settings.database_url)
     beat_seconds = beat_seconds or BEAT_SECONDS
+    from bot_sidecar.outbox import TaskWorker
+
     holder = holder or instance_id()
     scheduler = None
     if with_scheduler:
@@ -44,6 +47,9 @@ async def run(settings: Settings, stop: asyncio.Event, *, session_factory: Calla
     mode = "offline" if settings.bot_token is None else "online"
     heartbeat = asyncio.create_task(_heartbeat(session_factory, holder, mode, stop, beat_seconds),
                                     name="heartbeat")
+    # provider calls and after-commit subscribers run with or without a bot token
+    task_worker = TaskWorker(session_factory, holder=holder, lease_ttl=lease_ttl or settings.outbox_lease_seconds)
+    tasks = asyncio.create_task(task_worker.run(stop), name="outbox-tasks")
     try:
         if settings.bot_token is None:
             log.warning("SMO_BOT_TOKEN is not set: the bot runs OFFLINE; messages wait in the outbox "
@@ -54,6 +60,7 @@ async def run(settings: Settings, stop: asyncio.Event, *, session_factory: Calla
     finally:
         stop.set()
         await asyncio.gather(heartbeat, return_exceptions=True)
+        await asyncio.gather(tasks, return_exceptions=True)
         if scheduler is not None:
             scheduler.shutdown(wait=False)
 

@@ -10,7 +10,13 @@ Guarantees (see docs/BOT.md):
 * Pacing: ≤ ``rate`` messages per second overall (sliding window), ≤ 1 per second per private chat,
   ≤ 20 per minute per group. A 429 stops *all* sending for the full ``retry_after``. A 403 marks
   the customer unreachable and skips everything waiting for that chat. Other errors retry with
-  backoff (smo_app.services.messaging.outbox.BACKOFF_SECONDS) and become ``dead`` after MAX_ATTEMPTS.
+  backoff (smo_app.services.messaging.outbox_delivery.BACKOFF_SECONDS) and become ``dead`` after
+  MAX_ATTEMPTS. Rows past their ``expires_at`` are marked ``expired`` and never sent.
+* Uploads (``enqueue_document``/``enqueue_photo``) go out as multipart sendDocument/sendPhoto with
+  the bytes kept in ``outbox_blob``; the blob is dropped once sent.
+
+The :class:`TaskWorker` runs the outbox's task lane (provider calls, after-commit subscribers)
+under its own lease, unpaced by Telegram's limits and also when no bot token is configured.
 """
 from __future__ import annotations
 
@@ -24,16 +30,97 @@ from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.types import BufferedInputFile, Message
 from sqlmodel import Session
 
+from bot_sidecar.keyboards import markup
 from bot_sidecar.telegram import send_payload
 from smo_app.models.base import utcnow
-from smo_app.services.messaging import broadcasts as broadcast_service
+from smo_app.models.outbox import OutboxLane
 from smo_app.services.core import leases
-from smo_app.services.messaging import outbox as outbox_service
+from smo_app.services.messaging import broadcasts as broadcast_service
+from smo_app.services.messaging import outbox_delivery as outbox_service
+from smo_app.services.messaging import outbox_tasks
+from smo_app.services.messaging.outbox_delivery import Claimed
 
 log = logging.getLogger("bot_sidecar.outbox")
 LEASE_NAME = "outbox-sender"
+TASK_LEASE_NAME = "outbox-tasks"
+EXPIRE_EVERY = 10.0  # seconds between passes marking rows past their expiry
+
+
+class MissingUpload(Exception):
+    """The bytes of a queued upload are gone: the row cannot be sent."""
+
+
+async def send_row(bot: Bot, session: Session, row: Claimed) -> Message:
+    """Send one claimed Telegram row: a text/photo payload, or an upload from ``outbox_blob``."""
+    upload = row.payload.get("upload")
+    if not upload:
+        return await send_payload(bot, row.chat_id, row.payload)
+    found = outbox_service.upload_of(session, outbox_id=row.id)
+    if found is None:
+        raise MissingUpload(f"outbox {row.id}: the file to upload is missing")
+    filename, content = found
+    parse_mode = row.payload.get("parse_mode") or "HTML"
+    kwargs = dict(caption=row.payload.get("text"), parse_mode=None if parse_mode == "plain" else parse_mode,
+                  reply_markup=markup(row.payload.get("buttons")))
+    file = BufferedInputFile(content, filename=filename)
+    if upload == "photo":
+        return await bot.send_photo(row.chat_id, file, **kwargs)
+    return await bot.send_document(row.chat_id, file, **kwargs)
+
+
+async def run_steps(lane, stop: asyncio.Event, what: str) -> None:
+    """Call ``lane.step(session)`` until ``stop``, sleeping what it returns; a failing step (a DB
+    hiccup) is logged and the loop goes on; the lane's lease is released at the end."""
+    session = lane.session_factory()
+    try:
+        while not stop.is_set():
+            try:
+                delay = await lane.step(session)
+            except Exception:  # noqa: BLE001 - the loop must survive a DB hiccup; logged
+                log.exception("%s step failed", what)
+                session.rollback()
+                delay = lane.poll_interval
+            if delay > 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), delay)
+                except asyncio.TimeoutError:
+                    pass
+    finally:
+        lane.lease.release(session)
+        session.close()
+
+
+class LaneLease:
+    """The named lease one process holds to work a lane of the outbox (renewed every ttl/3)."""
+
+    def __init__(self, name: str, holder: str, ttl: float) -> None:
+        self.name, self.holder, self.ttl = name, holder, ttl
+        self.holding = False
+        self._until = 0.0
+
+    def ensure(self, session: Session) -> tuple[bool, bool]:
+        """(held now, newly acquired)."""
+        mono = time.monotonic()
+        if self.holding and mono < self._until - self.ttl * 2 / 3:
+            return True, False
+        got = leases.acquire(session, name=self.name, holder=self.holder, ttl_seconds=self.ttl)
+        fresh = got and not self.holding
+        if not got and self.holding:
+            log.warning("lost the %s lease; another sidecar works it now", self.name)
+        self.holding = got
+        self._until = mono + self.ttl if got else 0.0
+        return got, fresh
+
+    def release(self, session: Session) -> None:
+        if not self.holding:
+            return
+        try:
+            leases.release(session, name=self.name, holder=self.holder)
+        except Exception:  # noqa: BLE001
+            log.warning("could not release the %s lease", self.name, exc_info=True)
 
 
 class Pacer:
@@ -104,49 +191,22 @@ class OutboxSender:
         self.stats = {"sent": 0, "retry_after": 0, "blocked": 0, "failed": 0, "lost_claims": 0}
         self._buffer: list[tuple[int, int]] = []
         self._refilled_at = 0.0
-        self._lease_until = 0.0
-        self._holding = False
+        self._expired_at = -EXPIRE_EVERY
+        self.lease = LaneLease(LEASE_NAME, holder, lease_ttl)
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("outbox sender %s started (rate %.1f/s)", self.holder, self.pacer.capacity / self.pacer.window)
-        session = self.session_factory()
-        try:
-            while not stop.is_set():
-                try:
-                    delay = await self.step(session)
-                except Exception:  # noqa: BLE001 - the sender must survive a DB hiccup; logged
-                    log.exception("outbox sender step failed")
-                    session.rollback()
-                    delay = self.poll_interval
-                if delay > 0:
-                    try:
-                        await asyncio.wait_for(stop.wait(), delay)
-                    except asyncio.TimeoutError:
-                        pass
-        finally:
-            if self._holding:
-                try:
-                    leases.release(session, name=LEASE_NAME, holder=self.holder)
-                except Exception:  # noqa: BLE001
-                    log.warning("could not release the outbox lease", exc_info=True)
-            session.close()
+        await run_steps(self, stop, "outbox sender")
 
     def _ensure_lease(self, session: Session) -> bool:
-        mono = time.monotonic()
-        if self._holding and mono < self._lease_until - self.lease_ttl * 2 / 3:
-            return True
-        got = leases.acquire(session, name=LEASE_NAME, holder=self.holder, ttl_seconds=self.lease_ttl)
-        if got and not self._holding:
+        got, fresh = self.lease.ensure(session)
+        if fresh:
             # the previous holder may have sent during the last window: start after it
             self.pacer.pause(self.pacer.window + self.pacer.margin)
-            stale = outbox_service.requeue_stale_sending(session)
+            stale = outbox_service.requeue_stale_sending(session, lane=OutboxLane.telegram.value)
             if stale:
                 log.warning("requeued %d message(s) left in flight by a stopped sender (may repeat once)", stale)
             self._buffer = []
-        if not got and self._holding:
-            log.warning("lost the outbox lease; another sidecar sends now")
-        self._holding = got
-        self._lease_until = mono + self.lease_ttl if got else 0.0
         return got
 
     async def step(self, session: Session) -> float:
@@ -159,6 +219,9 @@ class OutboxSender:
         mono = time.monotonic()
         if not self._buffer or mono - self._refilled_at >= self.refill_every:
             outbox_service.skip_unreachable(session)
+            if mono - self._expired_at >= EXPIRE_EVERY:  # claim refuses expired rows meanwhile
+                outbox_service.expire_due(session)
+                self._expired_at = mono
             broadcast_service.finish_completed(session)
             self._buffer = outbox_service.due_candidates(session, limit=500)
             self._refilled_at = mono
@@ -182,7 +245,7 @@ class OutboxSender:
             return
         try:
             try:
-                message = await send_payload(self.bot, row.chat_id, row.payload)
+                message = await send_row(self.bot, session, row)
             finally:
                 # stamped when the answer is back: Telegram received it no later than that, so the
                 # windows hold whatever the network latency (stamping before the call does not)
@@ -199,6 +262,10 @@ class OutboxSender:
             self.stats["blocked"] += 1
             outbox_service.mark_chat_unreachable(session, outbox_id=row.id, chat_id=row.chat_id, error=str(exc))
             return
+        except MissingUpload as exc:
+            self.stats["failed"] += 1
+            outbox_service.mark_failed(session, outbox_id=row.id, error=str(exc), permanent=True)
+            return
         except TelegramBadRequest as exc:
             self.stats["failed"] += 1
             if "chat not found" in str(exc).lower():
@@ -211,5 +278,51 @@ class OutboxSender:
             status = outbox_service.mark_failed(session, outbox_id=row.id, error=f"{type(exc).__name__}: {exc}")
             log.warning("outbox %s to %s failed (%s): %s", row.id, row.chat_id, status, exc)
             return
-        outbox_service.mark_sent(session, outbox_id=row.id, message_id=message.message_id)
+        outbox_service.mark_sent(session, outbox_id=row.id, message_id=message.message_id,
+                                 had_upload=bool(row.payload.get("upload")))
         self.stats["sent"] += 1
+
+
+class TaskWorker:
+    """Runs the outbox's task lane: one task at a time, each in a worker thread (database work and
+    provider calls stay off the event loop), under the ``outbox-tasks`` lease. Restart-safe like the
+    sender: a task left ``sending`` by a killed worker is re-queued by the next lease holder."""
+
+    def __init__(self, session_factory: Callable[[], Session], *, holder: str, lease_ttl: float = 15.0,
+                 poll_interval: float = 0.5, batch: int = 20) -> None:
+        self.session_factory = session_factory
+        self.lease = LaneLease(TASK_LEASE_NAME, holder, lease_ttl)
+        self.poll_interval = poll_interval
+        self.batch = batch
+        self.stats = {"done": 0, "failed": 0, "dead": 0, "lost_claims": 0}
+        self._expired_at = -EXPIRE_EVERY
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await run_steps(self, stop, "outbox task worker")
+
+    async def step(self, session: Session) -> float:
+        got, fresh = self.lease.ensure(session)
+        if not got:
+            return min(self.lease.ttl / 3, 5.0)
+        if fresh:
+            stale = outbox_service.requeue_stale_sending(session, lane=OutboxLane.task.value)
+            if stale:
+                log.warning("requeued %d task(s) left running by a stopped worker (may run once more)", stale)
+        mono = time.monotonic()
+        if mono - self._expired_at >= EXPIRE_EVERY:
+            outbox_service.expire_due(session)
+            self._expired_at = mono
+        ids = outbox_service.due_tasks(session, limit=self.batch)
+        if not ids:
+            return self.poll_interval
+        for outbox_id in ids:
+            claimed = outbox_service.claim(session, outbox_id=outbox_id)
+            if claimed is None:
+                self.stats["lost_claims"] += 1
+                continue
+            status = await asyncio.to_thread(outbox_tasks.run_claimed, self.session_factory, claimed)
+            self.stats["done" if status == "sent" else status if status in self.stats else "failed"] += 1
+            held, _ = self.lease.ensure(session)
+            if not held:
+                break
+        return 0.0

@@ -35,8 +35,13 @@ BROADCASTS = "/admin/broadcasts"
 
 # Order = sidebar order. Permissions are Perm values (smo_app.services.core.permissions).
 AREAS: tuple[Area, ...] = (
+    Area("catalog", "/admin/catalog", "catalog.edit"),
+    Area("warehouse", "/admin/warehouse", "stock.manage"),
+    Area("customers", "/admin/customers", "customers.view"),
+    Area("promotions", "/admin/promotions", "promotions.manage"),
     Area("analytics", ANALYTICS, "analytics.view"),
     Area("broadcasts", BROADCASTS, "broadcasts.manage"),
+    Area("settings", "/admin/settings", "settings.manage"),
     Area("audit", AUDIT, "audit.view"),
     Area("dead_letters", DEAD_LETTERS, "dead_letters.view"),
     Area("staff", STAFF, "staff.manage"),

@@ -1,7 +1,7 @@
 """integrations and identity: webhook inbox, dead letters, customer sessions
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-22 17:19:40.747486
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ import smo_app.models.base  # noqa: F401  (UTCDateTime)
 
 
 revision: str = '0007'
-down_revision: Union[str, None] = "0005"
+down_revision: Union[str, None] = "0006"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from smo_app.api import health, webhooks
+from smo_app.api import health, uploads, webhooks
 
 
 def create_api() -> FastAPI:
@@ -16,4 +16,5 @@ def create_api() -> FastAPI:
     )
     api.include_router(health.router, prefix="/api")
     api.include_router(webhooks.router, prefix="/api")
+    api.include_router(uploads.router, prefix="/api")
     return api

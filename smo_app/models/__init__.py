@@ -3,9 +3,12 @@
 One module per aggregate; add new modules to the import list below.
 """
 from smo_app.models.audit import AuditEntry
-from smo_app.models.bot import Broadcast, BroadcastStatus, ErrorReport, JobLease, Segment, TrackingLink, TrackingVisitor
+from smo_app.models.broadcast import Broadcast, BroadcastStatus, Segment
+from smo_app.models.error_reports import ErrorReport
+from smo_app.models.leases import JobLease
+from smo_app.models.tracking import TrackingLink, TrackingVisitor
 from smo_app.models.customer import Customer, CustomerKind
-from smo_app.models.outbox import Outbox, OutboxStatus
+from smo_app.models.outbox import Outbox, OutboxBlob, OutboxLane, OutboxStatus
 from smo_app.models.presence import SidecarHeartbeat, SidecarMode, StaffLinkCode
 from smo_app.models.shop import ShopSetting
 from smo_app.models.staff import Channel, Role, SignInAttempt, Staff, StaffSession
@@ -23,6 +26,8 @@ __all__ = [
     "Customer",
     "CustomerKind",
     "Outbox",
+    "OutboxBlob",
+    "OutboxLane",
     "OutboxStatus",
     "Role",
     "SidecarHeartbeat",
@@ -57,3 +62,6 @@ from smo_app.models.integrations import DeadLetter, DeadLetterResolution, Webhoo
 from smo_app.models.customer_session import CustomerSession  # noqa: E402
 
 __all__ += ["CustomerSession", "DeadLetter", "DeadLetterResolution", "WebhookEvent", "WebhookStatus"]
+from smo_app.models.imports import CatalogImport  # noqa: E402
+
+__all__ += ["CatalogImport"]

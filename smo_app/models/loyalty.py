@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from smo_app.models.base import UTCDateTime, utcnow
@@ -27,7 +27,12 @@ class LoyaltyKind(StrEnum):
 class LoyaltyEntry(SQLModel, table=True):
     __tablename__ = "loyalty_entry"
     # one entry of each kind per customer and order: rewards and rollbacks happen exactly once
-    __table_args__ = (UniqueConstraint("customer_id", "kind", "order_id", name="uq_loyalty_entry_once"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "kind", "order_id", name="uq_loyalty_entry_once"),
+        # the first-order referral reward is paid once per friend, whatever the timing (CR7)
+        Index("uq_loyalty_referral_reward_friend", "related_customer_id", unique=True,
+              postgresql_where=text("kind = 'referral_reward'"), sqlite_where=text("kind = 'referral_reward'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)

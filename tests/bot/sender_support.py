@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session, func, select
 
-from bot_sidecar.outbox import OutboxSender
+from bot_sidecar.outbox import OutboxSender, TaskWorker
 from bot_sidecar.telegram import make_bot
 from smo_app.models.outbox import Outbox, OutboxStatus
 
@@ -29,16 +29,28 @@ def run_senders(settings, session_factory, *, until: Callable[[], bool], timeout
         bot = make_bot(settings)
         senders = [OutboxSender(bot, session_factory, rate=rate, holder=h, lease_ttl=lease_ttl,
                                 poll_interval=0.05, refill_every=0.2) for h in holders]
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(s.run(stop)) for s in senders]
-        deadline = time.monotonic() + timeout
         try:
-            while time.monotonic() < deadline and not until():
-                await asyncio.sleep(0.05)
+            await _run_until(senders, until, timeout)
         finally:
-            stop.set()
-            await asyncio.gather(*tasks)
             await bot.session.close()
         return senders
 
     return asyncio.run(go())
+
+
+def run_task_worker(session_factory, *, until: Callable[[], bool], timeout: float = 20) -> TaskWorker:
+    worker = TaskWorker(session_factory, holder="w1", lease_ttl=5.0, poll_interval=0.02)
+    asyncio.run(_run_until([worker], until, timeout))
+    return worker
+
+
+async def _run_until(lanes, until: Callable[[], bool], timeout: float) -> None:
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(lane.run(stop)) for lane in lanes]
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and not until():
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
-from smo_app.models.bot import Broadcast
+from smo_app.models.broadcast import Broadcast
 from smo_app.models.customer import CustomerKind
 from smo_app.models.outbox import Outbox
 from smo_app.models.staff import Role

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 
 from smo_app import migrations
 from smo_app.db import make_engine
-from smo_app.models.bot import Broadcast
+from smo_app.models.broadcast import Broadcast
 from smo_app.models.customer import Customer
 from smo_app.models.outbox import Outbox
 from tests.bot.procs import ROOT, get_json, sidecar_env, start_fake, start_sidecar, wait_until

@@ -11,6 +11,7 @@ from smo_app.models.customer import Customer
 from smo_app.models.outbox import Outbox, OutboxStatus
 from smo_app.services.core import leases
 from smo_app.services.messaging import outbox as outbox_service
+from smo_app.services.messaging import outbox_delivery
 from tests.bot.sender_support import count, nothing_waiting, run_senders
 from tests.factories import make_customer
 
@@ -133,7 +134,7 @@ def test_403_marks_customer_unreachable_and_stops_sending(settings, session_fact
 def test_other_failures_retry_with_backoff_then_dead_letter(settings, session_factory, sqlite_engine, fake_tg,
                                                            monkeypatch):
     # given quick backoff, a chat that fails twice then works, and a chat that always fails
-    monkeypatch.setattr(outbox_service, "BACKOFF_SECONDS", (0.2, 0.2, 0.2, 0.2, 0.2))
+    monkeypatch.setattr(outbox_delivery, "BACKOFF_SECONDS", (0.2, 0.2, 0.2, 0.2, 0.2))
     fake_tg.fail_chats.update({31: 2, 32: 100})
     with Session(sqlite_engine) as s:
         _queue(s, [31, 32])

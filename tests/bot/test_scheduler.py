@@ -156,20 +156,21 @@ def test_daily_summary_is_sent_once_per_day(settings, session_factory, session):
     assert "Заказов: 0 · сумма: 0\u00a0₽" in rows[0].payload["text"]
 
 
-def test_daily_summary_speaks_the_shops_language_and_counts_the_days_orders(session):
+def test_daily_summary_speaks_the_owners_language_and_counts_the_days_orders(session):
     from smo_app.services.messaging import reminders
 
-    # given an owner linked to Telegram and an order of 1,000 ₽ placed today
+    # given an English-speaking owner linked to Telegram and an order of 1,000 ₽ placed today
     owner = session.get(Staff, make_staff(session, Role.owner).id)
     owner.telegram_id = 9002
+    owner.language = "en"
     session.add(owner)
     session.commit()
     vid = variant_id(make_product(session, price_minor=100000, qty=5))
     customer = make_customer(session)
     place(session, customer.id, {vid: 1})
     tz = ZoneInfo("Europe/Moscow")
-    # when the summary of today is built for an English-speaking shop
-    assert reminders.daily_summary(session, day=datetime.now(tz).date(), tz=tz, lang="en") == 1
+    # when the summary of today is built (in a Russian-speaking shop)
+    assert reminders.daily_summary(session, day=datetime.now(tz).date(), tz=tz, lang="ru") == 1
     # then it is in English and counts that order
     text = session.exec(select(Outbox).where(Outbox.kind == "daily_summary")).one().payload["text"]
     assert text.startswith("📊 Summary") and "Orders: 1 · total: 1,000\u00a0₽" in text

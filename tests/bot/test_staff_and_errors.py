@@ -4,7 +4,8 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot_sidecar.keyboards import BroadcastCB
-from smo_app.models.bot import Broadcast, ErrorReport
+from smo_app.models.broadcast import Broadcast
+from smo_app.models.error_reports import ErrorReport
 from smo_app.models.outbox import Outbox
 from smo_app.models.staff import Role, Staff
 from tests.bot.conftest import buttons_of, callback_update, feed, message_update

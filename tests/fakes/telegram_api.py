@@ -1,7 +1,8 @@
 """A fake Telegram Bot API server speaking the real JSON, for tests and the benchmark.
 
 * ``/bot<token>/<method>`` answers ``{"ok": true, "result": ...}`` for getMe, getUpdates (queued
-  updates with offsets and long polling), sendMessage, sendPhoto, editMessageText,
+  updates with offsets and long polling), sendMessage, sendPhoto and sendDocument (by URL/file id,
+  or multipart uploads whose files are kept in each call's ``files``), editMessageText,
   editMessageReplyMarkup, answerCallbackQuery, setChatMenuButton, setMyCommands, deleteWebhook, …
 * Every call is recorded with a timestamp (``calls``), accepted or not.
 * Limits like Telegram's: ``rate`` sends per second overall, ``chat_rate`` per private chat per
@@ -133,29 +134,42 @@ class FakeTelegram:
             self._thread.join(5)
 
     # ---- Bot API ------------------------------------------------------------------------------
-    async def _params(self, request: web.Request) -> dict[str, Any]:
+    async def _params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """The call's parameters, and its uploaded files (multipart/form-data, as Telegram takes
+        sendDocument/sendPhoto): field name → ``{"filename", "content", "content_type"}``."""
         params: dict[str, Any] = dict(request.query)
+        files: dict[str, dict[str, Any]] = {}
         if request.can_read_body:
             if request.content_type == "application/json":
                 params.update(await request.json())
             else:
                 form = await request.post()
                 for key, value in form.items():
-                    params[key] = value if isinstance(value, str) else "<file>"
+                    if isinstance(value, str):
+                        params[key] = value
+                    else:  # aiohttp FileField
+                        files[key] = {"filename": value.filename, "content": value.file.read(),
+                                      "content_type": value.content_type}
+                        params[key] = f"attach://{key}"
+                # Telegram's form field may also name the file "attach://<name>"
+                for key, value in list(params.items()):
+                    if isinstance(value, str) and value.startswith("attach://") and value[9:] in files:
+                        files.setdefault(key, files[value[9:]])
         for key, value in list(params.items()):
             if isinstance(value, str) and value[:1] in "{[":
                 try:
                     params[key] = json.loads(value)
                 except ValueError:
                     pass
-        return params
+        return params, files
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        params = await self._params(request)
+        params, files = await self._params(request)
         now = time.monotonic()
         chat_id = _int(params.get("chat_id"))
-        record = {"method": method, "params": params, "ts": time.time(), "mono": now, "chat_id": chat_id, "status": 200}
+        record = {"method": method, "params": params, "files": files, "ts": time.time(), "mono": now,
+                  "chat_id": chat_id, "status": 200}
         if self.latency:
             await asyncio.sleep(self.latency)
         lower = method.lower()
@@ -179,8 +193,11 @@ class FakeTelegram:
                     return _error(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
                 self._global.append(now)
                 self._per_chat[chat_id].append(now)
+                if lower in ("senddocument", "sendphoto") and not self._has_media(lower, params, files):
+                    record["status"] = 400
+                    return _error(400, f"Bad Request: there is no {lower[4:]} in the request")
                 self._message_id += 1
-                return _ok(self._message(method, params, chat_id, self._message_id))
+                return _ok(self._message(method, params, chat_id, self._message_id, files))
         if lower == "getme":
             return _ok({"id": 4242, "is_bot": True, "first_name": "Fake Shop", "username": "smo_demo_bot",
                         "can_join_groups": True, "can_read_all_group_messages": False,
@@ -211,17 +228,32 @@ class FakeTelegram:
             return 0
         return max(1, math.ceil(max(waits)))
 
-    def _message(self, method: str, params: dict[str, Any], chat_id: int | None, message_id: int) -> dict[str, Any]:
+    @staticmethod
+    def _has_media(method: str, params: dict[str, Any], files: dict[str, Any]) -> bool:
+        field = "document" if method == "senddocument" else "photo"
+        return field in files or (isinstance(params.get(field), str) and not params[field].startswith("attach://"))
+
+    def _message(self, method: str, params: dict[str, Any], chat_id: int | None, message_id: int,
+                 files: dict[str, Any] | None = None) -> dict[str, Any]:
         chat_type = "group" if (chat_id or 0) < 0 else "private"
         msg: dict[str, Any] = {"message_id": message_id, "date": int(time.time()),
                                "chat": {"id": chat_id or 0, "type": chat_type},
                                "from": {"id": 4242, "is_bot": True, "first_name": "Fake Shop"}}
         if "text" in params:
             msg["text"] = params["text"]
-        if method.lower() == "sendphoto":
-            msg["photo"] = [{"file_id": "ph1", "file_unique_id": "u1", "width": 1, "height": 1}]
-            if "caption" in params:
-                msg["caption"] = params["caption"]
+        lower = method.lower()
+        if lower == "sendphoto":
+            size = len((files or {}).get("photo", {}).get("content", b""))
+            msg["photo"] = [{"file_id": f"ph{message_id}", "file_unique_id": f"u{message_id}", "width": 1, "height": 1,
+                             **({"file_size": size} if size else {})}]
+        if lower == "senddocument":
+            upload = (files or {}).get("document") or {}
+            msg["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"d{message_id}",
+                               "file_name": upload.get("filename") or "file",
+                               "mime_type": upload.get("content_type") or "application/octet-stream",
+                               "file_size": len(upload.get("content") or b"")}
+        if lower in ("sendphoto", "senddocument") and "caption" in params:
+            msg["caption"] = params["caption"]
         return msg
 
     async def _get_updates(self, params: dict[str, Any], record: dict[str, Any]) -> web.Response:

@@ -47,7 +47,7 @@ def test_place_order_takes_stock_empties_cart_and_writes_event_and_outbox(shop):
     assert (sale.delta, sale.qty_after, sale.order_id) == (-3, 7, out.id)
     events = session.exec(select(OrderEvent).where(OrderEvent.order_id == out.id)).all()
     assert [(e.from_status, e.to_status) for e in events] == [(None, "new")]
-    assert session.exec(select(Outbox.kind).where(Outbox.customer_id == customer.id)).all() == ["order_status"]
+    assert session.exec(select(Outbox.kind).where(Outbox.customer_id == customer.id)).all() == ["order_placed"]
     with pytest.raises(DomainError) as err:
         orders.place_order(session, actor=Actor.customer(customer.id), customer_id=customer.id)
     assert err.value.code == "cart.empty"

@@ -67,3 +67,49 @@ def test_staff_alerts_go_to_linked_owners_and_admins(session):
     session.commit()
     assert [r.chat_id for r in rows] == [5001]
     assert admin.telegram_id is None
+
+
+def test_a_seller_can_neither_read_waiting_messages_nor_requeue_dead_letters(session):
+    from smo_app.models.outbox import OutboxStatus
+    from smo_app.services.core.actor import Actor
+    from smo_app.services.core.errors import PermissionDenied as Denied
+
+    # given a dead letter, a seller and a manager
+    row = outbox.enqueue_message(session, kind="test", chat_id=5002, text="secret order details")
+    row.status = OutboxStatus.dead
+    session.commit()
+    seller = make_staff(session, Role.seller)
+    manager = make_staff(session, Role.manager)
+    as_seller = Actor.staff(seller.id, Role.seller)
+    # when the seller asks for the waiting list or re-queues the dead letter, then both are refused
+    with pytest.raises(Denied):
+        outbox.list_waiting(session, actor=as_seller)
+    with pytest.raises(Denied):
+        outbox.retry_dead(session, actor=as_seller, outbox_id=row.id)
+    session.rollback()
+    assert session.get(Outbox, row.id).status == "dead"
+    # while a manager (who runs broadcasts) may do both
+    as_manager = Actor.staff(manager.id, Role.manager)
+    assert [w.id for w in outbox.list_waiting(session, actor=as_manager)] == [row.id]
+    outbox.retry_dead(session, actor=as_manager, outbox_id=row.id)
+    assert session.get(Outbox, row.id).status == "pending"
+
+
+def test_staff_alerts_are_written_in_each_members_language(session):
+    from smo_app.models.staff import Staff
+    from smo_app.services.messaging import staff_alerts
+
+    # given an owner who reads Russian and a manager who reads English, both linked to Telegram
+    owner = make_staff(session, Role.owner)
+    manager = make_staff(session, Role.manager)
+    staff_service.set_telegram_id(session, actor=owner.actor(), staff_id=owner.id, telegram_id=71001)
+    staff_service.set_telegram_id(session, actor=owner.actor(), staff_id=manager.id, telegram_id=71002)
+    session.get(Staff, manager.id).language = "en"
+    session.commit()
+    # when a new order is alerted
+    staff_alerts.alert_new_order(session, order_id=12, total_minor=150000, customer_name="Anna & Co")
+    session.commit()
+    # then each got it in their own language, names escaped
+    texts = dict(session.exec(select(Outbox.chat_id, Outbox.payload)).all())
+    assert "Новый заказ №12" in texts[71001]["text"]
+    assert texts[71002]["text"].startswith("🛒 New order #12") and "Anna &amp; Co" in texts[71002]["text"]

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from smo_app.models.base import utcnow
-from smo_app.models.bot import JobLease
+from smo_app.models.leases import JobLease
 
 
 def acquire(session: Session, *, name: str, holder: str, ttl_seconds: float, now: datetime | None = None) -> bool:

@@ -5,9 +5,10 @@ Stored one key per row in ``shop_setting``; read with :func:`get_config`, change
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select  # noqa: F401
 
@@ -52,6 +53,19 @@ class ShopConfig(BaseModel):
     pos_return_days: int = Field(default=14, ge=0, le=365)
     support_contact: str | None = None
 
+    @field_validator("start_photo", "channel_url")
+    @classmethod
+    def _web_link(cls, value: str | None, info) -> str | None:
+        """Links the bot sends must be web links (a photo URL, the channel's t.me link); the photo
+        may also be a Telegram file id."""
+        if value is None:
+            return value
+        web = value.startswith(("https://", "http://")) and len(value) <= 500 and " " not in value
+        file_id = info.field_name == "start_photo" and re.fullmatch(r"[A-Za-z0-9_-]{20,200}", value) is not None
+        if not (web or file_id):
+            raise ValueError("a link starts with https://")
+        return value
+
 
 _ALL_SETTINGS = sa_select(ShopSetting.__table__.c.key, ShopSetting.__table__.c.value)
 
@@ -62,6 +76,15 @@ def get_config(session: Session) -> ShopConfig:
     return ShopConfig.model_validate(known)
 
 
+def read_config(session: Session, *, actor: Actor) -> ShopConfig:
+    """The settings page's view of the configuration (owner only, like editing it)."""
+    require(actor, Perm.settings_manage)
+    return get_config(session)
+
+
+HTML_KEYS = ("start_text_ru", "start_text_en", "about_text_ru", "about_text_en")
+
+
 @atomic
 def update_config(session: Session, *, actor: Actor, changes: dict[str, Any]) -> ShopConfig:
     """Validate and apply ``changes`` all-or-nothing; audit each changed key; commit."""
@@ -69,6 +92,13 @@ def update_config(session: Session, *, actor: Actor, changes: dict[str, Any]) ->
     unknown = sorted(set(changes) - set(ShopConfig.model_fields))
     if unknown:
         raise ValidationFailed("settings.unknown_key", f"unknown settings: {unknown}", keys=", ".join(unknown))
+    from smo_app.services.messaging.telegram_html import html_problem
+
+    for key in HTML_KEYS:
+        problem = html_problem(changes[key]) if isinstance(changes.get(key), str) else None
+        if problem:
+            raise ValidationFailed("settings.html_invalid", f"{key}: {problem}", field=key, problem=problem,
+                                   errors=[{"field": key, "code": "settings.html_invalid"}])
     # changes run one at a time: the second validates against the first's result and finds the rows
     # it inserted (two first-time changes of one key would otherwise both INSERT it)
     xact_lock(session, "shop_config.update")

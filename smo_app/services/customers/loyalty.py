@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import func as sa_func
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.i18n import t
@@ -119,8 +120,8 @@ def on_order_paid(session: Session, *, actor: Actor, order: Order, cfg: ShopConf
         Order.customer_id == friend.id, Order.paid_at.is_not(None), Order.id != order.id)).first()
     if earlier is not None:
         return
-    entry = post_entry(session, actor=actor, customer_id=friend.inviter_id, kind=LoyaltyKind.referral_reward,
-                       amount_minor=cfg.referral_reward_minor, order_id=order.id, related_customer_id=friend.id, now=now)
+    entry = _referral_reward_once(session, actor=actor, inviter_id=friend.inviter_id, friend_id=friend.id,
+                                  order_id=order.id, amount_minor=cfg.referral_reward_minor, now=now)
     if entry is not None:
         inviter = session.get(Customer, friend.inviter_id)
         outbox.enqueue_to_customer(
@@ -132,6 +133,23 @@ def on_order_paid(session: Session, *, actor: Actor, order: Order, cfg: ShopConf
             session, customer=friend, kind="referral_reward", dedupe_key=f"referral_reward_friend:{order.id}",
             text=t("notify.referral_friend", friend.language, inviter=escape(inviter.full_name or inviter.username or "")),
         )
+
+
+def _referral_reward_once(session: Session, *, actor: Actor, inviter_id: int, friend_id: int, order_id: int,
+                          amount_minor: int, now: datetime) -> LoyaltyEntry | None:
+    """Credit the first-order reward unless this friend already earned one. "First paid order" is
+    check-then-act: two of the friend's orders paid at the same moment both see no earlier one. The
+    partial unique index ``uq_loyalty_referral_reward_friend`` decides; the loser's savepoint (the
+    balance change with it) is rolled back and the payment goes on without a reward."""
+    try:
+        with session.begin_nested():
+            entry = post_entry(session, actor=actor, customer_id=inviter_id, kind=LoyaltyKind.referral_reward,
+                               amount_minor=amount_minor, order_id=order_id, related_customer_id=friend_id, now=now)
+            session.flush()
+    except IntegrityError:
+        session.expire(session.get(Customer, inviter_id), ["bonus_balance_minor"])
+        return None
+    return entry
 
 
 def on_order_completed(session: Session, *, actor: Actor, order: Order, cfg: ShopConfig, now: datetime) -> None:

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from smo_app.i18n import normalize_language
 from smo_app.models.base import utcnow
-from smo_app.models.bot import TrackingLink, TrackingVisitor
+from smo_app.models.tracking import TrackingLink, TrackingVisitor
 from smo_app.models.customer import Customer
 from smo_app.services.core.locks import xact_lock
 from smo_app.services.core.unique import unique_violation

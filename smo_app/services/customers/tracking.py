@@ -10,12 +10,13 @@ from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
-from smo_app.models.bot import TrackingLink, TrackingVisitor
+from smo_app.models.tracking import TrackingLink, TrackingVisitor
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.unique import unique_as
+from smo_app.services.core.tx import atomic
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -42,6 +43,7 @@ def link_url(code: str, bot_username: str | None = None) -> str:
     return f"https://t.me/{bot_username}?start=link_{code}"
 
 
+@atomic
 def create_link(session: Session, *, actor: Actor, title: str, code: str | None = None) -> TrackingLinkOut:
     require(actor, Perm.promotions_manage)
     code = (code or secrets.token_urlsafe(6).replace("-", "").replace("_", "")[:8]).strip()
@@ -62,6 +64,7 @@ def create_link(session: Session, *, actor: Actor, title: str, code: str | None 
     return _stats_and_end(session, link)
 
 
+@atomic
 def archive_link(session: Session, *, actor: Actor, link_id: int) -> TrackingLinkOut:
     require(actor, Perm.promotions_manage)
     link = session.get(TrackingLink, link_id)

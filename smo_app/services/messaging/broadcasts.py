@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
-from smo_app.models.bot import Broadcast, BroadcastStatus, Segment
+from smo_app.models.broadcast import Broadcast, BroadcastStatus, Segment
 from smo_app.models.customer import Customer, CustomerKind
 from smo_app.models.outbox import Outbox, OutboxStatus
 from smo_app.services.core import audit

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from smo_app.models.base import utcnow
-from smo_app.models.bot import ErrorReport
+from smo_app.models.error_reports import ErrorReport
 from smo_app.services.messaging.outbox import enqueue_staff_alert
 
 REPORT_EVERY = timedelta(hours=1)

@@ -1,27 +1,90 @@
-"""Queueing messages for the bot sidecar. Called inside other services' transactions; no commit."""
+"""The outbox, enqueue side: called inside other services' transactions; no commit.
+
+A row is a Telegram message (text, a photo by URL/file id, or an uploaded photo/document) or a
+task run after commit by a registered handler (:mod:`outbox_tasks`). Delivery — claiming, marking,
+pacing, retries — is :mod:`outbox_delivery` and the sidecar's ``bot_sidecar.outbox``.
+
+Expiry: every row may carry ``expires_at``; a kind can have a default time to live
+(:func:`register_expiry`), and messages about an order (``order_id``) of a kind registered with
+``until_order_leaves`` expire as soon as the order leaves those statuses (a "pay within 15
+minutes" reminder for an order that is paid or cancelled). Expired rows are marked ``expired``, not sent.
+"""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import bindparam, or_, update
-from sqlmodel import Session, func, select
+from sqlalchemy import update
+from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
-from smo_app.services.core.actor import Actor
-from smo_app.services.core.errors import NotFound
-from smo_app.services.core.permissions import require_staff
-from smo_app.services.messaging.telegram_html import html_problem
-
 from smo_app.models.customer import Customer
-from smo_app.models.outbox import Outbox, OutboxStatus
+from smo_app.models.outbox import Outbox, OutboxBlob, OutboxLane, OutboxStatus
 from smo_app.models.staff import Role, Staff
-
+from smo_app.services.messaging.telegram_html import html_problem
 
 log = logging.getLogger(__name__)
 
+BROADCAST_KIND = "broadcast"
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # Telegram's limit for bot uploads
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+WAITING = (OutboxStatus.pending.value, OutboxStatus.failed.value)
+
+
+# --------------------------------------------------------------------------- expiry by kind
+
+@dataclass(frozen=True)
+class ExpiryRule:
+    ttl: timedelta | None = None  # not sent once this old
+    until_order_leaves: frozenset[str] = frozenset()  # with order_id: expires when the order leaves these statuses
+
+
+_EXPIRY: dict[str, ExpiryRule] = {}
+
+
+def register_expiry(kind: str, *, ttl: timedelta | None = None, until_order_leaves: Iterable[str] = ()) -> None:
+    """Give messages of ``kind`` a default time to live and/or tie them to their order's status."""
+    _EXPIRY[kind] = ExpiryRule(ttl=ttl, until_order_leaves=frozenset(str(s) for s in until_order_leaves))
+
+
+def expiry_rule(kind: str) -> ExpiryRule | None:
+    return _EXPIRY.get(kind)
+
+
+# A "pay within N minutes" message means nothing once the order is paid or cancelled; reminders and
+# alerts mean little a day later. Transactional receipts (cashback, statuses) keep no TTL.
+register_expiry("order_placed", ttl=timedelta(hours=2), until_order_leaves=("new",))
+register_expiry("abandoned_cart", ttl=timedelta(hours=12))
+register_expiry("new_order", ttl=timedelta(days=1))
+register_expiry("daily_summary", ttl=timedelta(days=1))
+register_expiry("back_in_stock", ttl=timedelta(days=2))
+
+
+def expire_for_order(session: Session, *, order_id: int, status: str) -> int:
+    """Mark expired the waiting messages about ``order_id`` whose kind is tied to statuses the
+    order just left (called in the transition's transaction). No commit."""
+    kinds = [kind for kind, rule in _EXPIRY.items() if rule.until_order_leaves and str(status) not in rule.until_order_leaves]
+    if not kinds:
+        return 0
+    return session.execute(
+        update(Outbox)
+        .where(Outbox.order_id == order_id, Outbox.kind.in_(kinds), Outbox.status.in_(WAITING))
+        .values(status=OutboxStatus.expired.value, last_error="expired: the order moved on")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def _expires_at(kind: str, now: datetime, expires_at: datetime | None) -> datetime | None:
+    if expires_at is not None:
+        return expires_at
+    rule = _EXPIRY.get(kind)
+    return now + rule.ttl if rule is not None and rule.ttl is not None else None
+
+
+# --------------------------------------------------------------------------- Telegram messages
 
 def message_values(
     *,
@@ -34,12 +97,15 @@ def message_values(
     customer_id: int | None = None,
     staff_id: int | None = None,
     dedupe_key: str | None = None,
+    order_id: int | None = None,
+    expires_at: datetime | None = None,
     now: datetime | None = None,
+    upload: str | None = None,
 ) -> dict[str, Any]:
-    """The column values of a new pending outbox row (for :func:`enqueue_message`, and for hot
+    """The column values of a new pending Telegram row (for :func:`enqueue_message`, and for hot
     paths that insert with one Core statement in their own transaction)."""
-    if not text and not photo:
-        raise ValueError("an outbox message needs text or a photo")
+    if not text and not photo and not upload:
+        raise ValueError("an outbox message needs text, a photo or a file")
     if parse_mode == "HTML" and text and html_problem(text):
         # Telegram would refuse it (400) and the message would be lost to the dead letters: a
         # name with "&" or "<" slipped in unescaped. Send it as plain text instead, and say so.
@@ -51,14 +117,21 @@ def message_values(
         payload["text"] = text
     if photo:
         payload["photo"] = photo
+    if upload:
+        payload["upload"] = upload  # "document" | "photo": the bytes are in outbox_blob
     if buttons:
         payload["buttons"] = buttons
     now = now or utcnow()
     return {
-        "kind": kind, "chat_id": chat_id, "customer_id": customer_id, "staff_id": staff_id,
-        "payload": payload, "dedupe_key": dedupe_key, "status": OutboxStatus.pending.value,
-        "attempts": 0, "created_at": now, "next_attempt_at": now,
+        "lane": OutboxLane.telegram.value, "kind": kind, "chat_id": chat_id, "customer_id": customer_id,
+        "staff_id": staff_id, "payload": payload, "dedupe_key": dedupe_key, "status": OutboxStatus.pending.value,
+        "attempts": 0, "created_at": now, "next_attempt_at": now, "order_id": order_id,
+        "expires_at": _expires_at(kind, now, expires_at),
     }
+
+
+def _taken(session: Session, dedupe_key: str | None) -> bool:
+    return dedupe_key is not None and session.exec(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key)).first() is not None
 
 
 def enqueue_message(
@@ -73,21 +146,84 @@ def enqueue_message(
     customer_id: int | None = None,
     staff_id: int | None = None,
     dedupe_key: str | None = None,
+    order_id: int | None = None,
+    expires_at: datetime | None = None,
 ) -> Outbox | None:
     """Add a Telegram message to the outbox.
 
     ``buttons`` is rows of ``{"text": ..., "url"|"web_app"|"callback_data": ...}``.
     With ``dedupe_key``, a second call with the same key adds nothing and returns None.
     """
-    if dedupe_key is not None:
-        exists = session.exec(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key)).first()
-        if exists is not None:
-            return None
+    if _taken(session, dedupe_key):
+        return None
     row = Outbox(**message_values(kind=kind, chat_id=chat_id, text=text, photo=photo, buttons=buttons,
                                   parse_mode=parse_mode, customer_id=customer_id, staff_id=staff_id,
-                                  dedupe_key=dedupe_key))
+                                  dedupe_key=dedupe_key, order_id=order_id, expires_at=expires_at))
     session.add(row)
     return row
+
+
+def _enqueue_upload(session: Session, *, upload: str, chat_id: int, kind: str, filename: str, content: bytes,
+                    caption: str, dedupe_key: str | None, limit: int, **kwargs) -> Outbox | None:
+    if not isinstance(content, (bytes, bytearray)) or not content:
+        raise ValueError("an upload needs non-empty bytes")
+    if len(content) > limit:
+        raise ValueError(f"{filename}: {len(content)} bytes is over Telegram's {limit} for a bot upload")
+    name = (filename or "file").replace("/", "_").replace("\\", "_")[:255]
+    if _taken(session, dedupe_key):
+        return None
+    row = Outbox(**message_values(kind=kind, chat_id=chat_id, text=caption or None, upload=upload,
+                                  dedupe_key=dedupe_key, **kwargs))
+    session.add(row)
+    session.flush()
+    session.add(OutboxBlob(outbox_id=row.id, filename=name, content=bytes(content)))
+    return row
+
+
+def enqueue_document(
+    session: Session,
+    *,
+    chat_id: int,
+    kind: str,
+    filename: str,
+    content: bytes,
+    caption: str = "",
+    dedupe_key: str | None = None,
+    parse_mode: str = "HTML",
+    customer_id: int | None = None,
+    staff_id: int | None = None,
+    order_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> Outbox | None:
+    """Queue a file (a Z-report, a P&L sheet, a backup) sent with ``sendDocument`` as a multipart
+    upload. The bytes are kept in ``outbox_blob`` until the row is sent. No commit."""
+    return _enqueue_upload(session, upload="document", chat_id=chat_id, kind=kind, filename=filename,
+                           content=content, caption=caption, dedupe_key=dedupe_key, limit=MAX_UPLOAD_BYTES,
+                           parse_mode=parse_mode, customer_id=customer_id, staff_id=staff_id, order_id=order_id,
+                           expires_at=expires_at)
+
+
+def enqueue_photo(
+    session: Session,
+    *,
+    chat_id: int,
+    kind: str,
+    content: bytes,
+    filename: str = "photo.jpg",
+    caption: str = "",
+    dedupe_key: str | None = None,
+    parse_mode: str = "HTML",
+    customer_id: int | None = None,
+    staff_id: int | None = None,
+    order_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> Outbox | None:
+    """Queue a picture (a chart, a receipt image) uploaded with ``sendPhoto``. For a photo that
+    already has a URL or a Telegram file id, use ``enqueue_message(photo=...)``. No commit."""
+    return _enqueue_upload(session, upload="photo", chat_id=chat_id, kind=kind, filename=filename,
+                           content=content, caption=caption, dedupe_key=dedupe_key, limit=MAX_PHOTO_BYTES,
+                           parse_mode=parse_mode, customer_id=customer_id, staff_id=staff_id, order_id=order_id,
+                           expires_at=expires_at)
 
 
 def enqueue_to_customer(session: Session, *, customer: Customer, kind: str, text: str, **kwargs) -> Outbox | None:
@@ -103,247 +239,76 @@ def enqueue_staff_alert(
     session: Session,
     *,
     kind: str,
-    text: str,
+    text: str | Callable[[str], str],
     roles: tuple[Role, ...] = (Role.owner, Role.admin),
     dedupe_key: str | None = None,
+    order_id: int | None = None,
 ) -> list[Outbox]:
-    """Alert every active staff member of ``roles`` who has linked a Telegram account."""
+    """Alert every active staff member of ``roles`` who has linked a Telegram account.
+
+    ``text`` is either the text, or a function of a language code (``"ru"``, ``"en"``) that renders
+    it: then each member gets it in their own language.
+    """
     staff = session.exec(
         select(Staff).where(Staff.is_active, Staff.telegram_id.is_not(None), Staff.role.in_([r.value for r in roles]))
     ).all()
+    rendered: dict[str, str] = {}
     rows = []
     for member in staff:
         key = f"{dedupe_key}:staff{member.id}" if dedupe_key else None
+        if callable(text):
+            lang = member.language or "ru"
+            if lang not in rendered:
+                rendered[lang] = text(lang)
+            body = rendered[lang]
+        else:
+            body = text
         row = enqueue_message(
-            session, kind=kind, chat_id=member.telegram_id, staff_id=member.id, text=text, dedupe_key=key
+            session, kind=kind, chat_id=member.telegram_id, staff_id=member.id, text=body, dedupe_key=key,
+            order_id=order_id,
         )
         if row is not None:
             rows.append(row)
     return rows
 
 
-def backlog(session: Session) -> dict[str, int]:
-    """Counts by status of messages not yet sent (for /api/health and the backoffice)."""
-    rows = session.exec(
-        select(Outbox.status, func.count())
-        .where(Outbox.status.in_([OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed]))
-        .group_by(Outbox.status)
-    ).all()
-    return {status: count for status, count in rows}
+# --------------------------------------------------------------------------- tasks
+
+def enqueue_task(
+    session: Session,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    dedupe_key: str | None = None,
+    run_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    order_id: int | None = None,
+) -> Outbox | None:
+    """Queue a task for after commit: a provider call (payment capture, refund, waybill, ERP push)
+    or an after-commit subscriber. The sidecar's task worker runs the handler registered for
+    ``kind`` (``outbox_tasks.register_task_handler``) with ``payload`` (JSON), retrying by that
+    kind's policy and dead-lettering after it. ``dedupe_key`` makes a second enqueue a no-op
+    (returns None). No commit."""
+    if not kind or len(kind) > 32:
+        raise ValueError("a task kind is 1–32 characters")
+    if _taken(session, dedupe_key):
+        return None
+    now = utcnow()
+    row = Outbox(lane=OutboxLane.task.value, kind=kind, chat_id=None, payload=dict(payload), dedupe_key=dedupe_key,
+                 status=OutboxStatus.pending.value, attempts=0, created_at=now, next_attempt_at=run_at or now,
+                 expires_at=_expires_at(kind, now, expires_at), order_id=order_id)
+    session.add(row)
+    return row
 
 
-# --- delivery side (used by the bot sidecar's sender) ---------------------------------------------
-# A row moves pending/failed → sending (claim, committed) → sent | failed | dead | skipped.
-# A crash between the Telegram call and ``mark_sent`` leaves it in ``sending``; the next sender that
-# takes the outbox lease puts it back to pending: that message may go out twice (the documented
-# in-flight window, one message with one sender in flight).
-
-MAX_ATTEMPTS = 5
-BACKOFF_SECONDS = (5, 30, 120, 600, 1800)
-BROADCAST_KIND = "broadcast"
-
-
-class WaitingRow(BaseModel):
-    id: int
-    created_at: datetime
-    kind: str
-    chat_id: int
-    customer_id: int | None
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    preview: str
-
-
-def _running_or_none():
-    from smo_app.models.bot import Broadcast, BroadcastStatus
-
-    running = select(Broadcast.id).where(Broadcast.status == BroadcastStatus.running)
-    return or_(Outbox.broadcast_id.is_(None), Outbox.broadcast_id.in_(running))
-
-
-def due_candidates(session: Session, *, now: datetime | None = None, limit: int = 200) -> list[tuple[int, int]]:
-    """(id, chat_id) of rows due now, transactional messages first, then broadcasts, oldest first."""
-    now = now or utcnow()
-    base = (
-        select(Outbox.id, Outbox.chat_id)
-        .where(Outbox.status.in_([OutboxStatus.pending, OutboxStatus.failed]), Outbox.next_attempt_at <= now)
-        .where(_running_or_none())
-    )
-    rows = list(session.exec(base.where(Outbox.broadcast_id.is_(None)).order_by(Outbox.id).limit(limit)).all())
-    if len(rows) < limit:
-        rows += list(
-            session.exec(base.where(Outbox.broadcast_id.is_not(None)).order_by(Outbox.id).limit(limit - len(rows))).all()
-        )
-    session.rollback()
-    return [(r[0], r[1]) for r in rows]
-
-
-class Claimed(NamedTuple):
-    id: int
-    chat_id: int
-    payload: dict[str, Any]
-    attempts: int
-
-
-_T = Outbox.__table__
-
-
-def _claim_statement():
-    from smo_app.models.bot import Broadcast, BroadcastStatus
-
-    b = Broadcast.__table__
-    running = select(b.c.id).where(b.c.status == BroadcastStatus.running.value).scalar_subquery()
-    return (
-        update(_T)
-        .where(
-            _T.c.id == bindparam("oid"),
-            _T.c.status.in_([OutboxStatus.pending.value, OutboxStatus.failed.value]),
-            _T.c.next_attempt_at <= bindparam("now", type_=_T.c.next_attempt_at.type),
-            or_(_T.c.broadcast_id.is_(None), _T.c.broadcast_id.in_(running)),
-        )
-        .values(status=OutboxStatus.sending.value, attempts=_T.c.attempts + 1)
-        .returning(_T.c.id, _T.c.chat_id, _T.c.payload, _T.c.attempts)
-    )
-
-
-_CLAIM = None
-_MARK_SENT = (
-    update(_T)
-    .where(_T.c.id == bindparam("oid"), _T.c.status == OutboxStatus.sending.value)
-    .values(status=OutboxStatus.sent.value, sent_at=bindparam("sent_at", type_=_T.c.sent_at.type),
-            telegram_message_id=bindparam("mid"), last_error=None)
+# The sender side and the backoffice view live in outbox_delivery; these names stay importable
+# from here for the screens and the health endpoint.
+from smo_app.services.messaging.outbox_delivery import (  # noqa: E402
+    MAX_ATTEMPTS, BACKOFF_SECONDS, WaitingRow, backlog, list_waiting, retry_dead,
 )
 
-
-def claim(session: Session, *, outbox_id: int, now: datetime | None = None) -> Claimed | None:
-    """Atomically take one row for sending (safe with several senders); commit; None if lost.
-
-    One prepared ``UPDATE … WHERE status IN (pending, failed) … RETURNING`` (SQLite ≥ 3.35, PostgreSQL):
-    the row count decides who won, and the hot path stays cheap.
-    """
-    global _CLAIM
-    if _CLAIM is None:
-        _CLAIM = _claim_statement()
-    row = session.connection().execute(_CLAIM, {"oid": outbox_id, "now": now or utcnow()}).first()
-    session.commit()
-    return Claimed(*row) if row is not None else None
-
-
-def mark_sent(session: Session, *, outbox_id: int, message_id: int | None, now: datetime | None = None) -> None:
-    session.connection().execute(_MARK_SENT, {"oid": outbox_id, "sent_at": now or utcnow(), "mid": message_id})
-    session.commit()
-
-
-def release_for_retry_after(session: Session, *, outbox_id: int, until: datetime, error: str) -> None:
-    """A 429: not the message's fault; back to pending for when the pause ends, attempt not counted."""
-    session.execute(
-        update(Outbox)
-        .where(Outbox.id == outbox_id, Outbox.status == OutboxStatus.sending)
-        .values(status=OutboxStatus.pending, next_attempt_at=until, attempts=Outbox.attempts - 1, last_error=error[:1000])
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-
-
-def mark_failed(session: Session, *, outbox_id: int, error: str, permanent: bool = False,
-                now: datetime | None = None) -> str:
-    """Retry with backoff, or dead-letter after MAX_ATTEMPTS (or at once if ``permanent``)."""
-    now = now or utcnow()
-    row = session.get(Outbox, outbox_id, populate_existing=True)
-    if row is None:
-        return OutboxStatus.dead
-    if permanent or row.attempts >= MAX_ATTEMPTS:
-        row.status = OutboxStatus.dead
-    else:
-        row.status = OutboxStatus.failed
-        row.next_attempt_at = now + timedelta(seconds=BACKOFF_SECONDS[min(row.attempts, len(BACKOFF_SECONDS)) - 1])
-    row.last_error = error[:1000]
-    session.add(row)
-    session.commit()
-    return row.status
-
-
-def mark_chat_unreachable(session: Session, *, outbox_id: int, chat_id: int, error: str,
-                          now: datetime | None = None) -> int:
-    """A 403 (blocked, deactivated): skip this row and every waiting row to that chat; flag the customer."""
-    now = now or utcnow()
-    session.execute(
-        update(Customer)
-        .where(Customer.telegram_id == chat_id, Customer.unreachable.is_(False))
-        .values(unreachable=True, unreachable_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    result = session.execute(
-        update(Outbox)
-        .where(
-            Outbox.chat_id == chat_id,
-            or_(Outbox.id == outbox_id, Outbox.status.in_([OutboxStatus.pending, OutboxStatus.failed])),
-            Outbox.status.in_([OutboxStatus.pending, OutboxStatus.failed, OutboxStatus.sending]),
-        )
-        .values(status=OutboxStatus.skipped, last_error=error[:1000])
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return result.rowcount
-
-
-def skip_unreachable(session: Session) -> int:
-    """Skip waiting rows whose customer has blocked the bot (flag set elsewhere); commit."""
-    unreachable = select(Customer.id).where(Customer.unreachable.is_(True))
-    result = session.execute(
-        update(Outbox)
-        .where(Outbox.status.in_([OutboxStatus.pending, OutboxStatus.failed]), Outbox.customer_id.in_(unreachable))
-        .values(status=OutboxStatus.skipped, last_error="customer unreachable")
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return result.rowcount
-
-
-def requeue_stale_sending(session: Session) -> int:
-    """Rows a dead sender left in ``sending`` go back to pending. Call only while holding the
-    outbox lease (no other sender is live). Each may have reached Telegram already: the window."""
-    result = session.execute(
-        update(Outbox)
-        .where(Outbox.status == OutboxStatus.sending)
-        .values(status=OutboxStatus.pending, last_error="requeued after an interrupted send")
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return result.rowcount
-
-
-def list_waiting(session: Session, *, actor: Actor, limit: int = 200) -> list[WaitingRow]:
-    """The backoffice view: messages not yet delivered (pending, sending, failed) and dead letters."""
-    require_staff(actor)
-    rows = session.exec(
-        select(Outbox)
-        .where(Outbox.status.in_([OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed, OutboxStatus.dead]))
-        .order_by(Outbox.id)
-        .limit(min(max(1, limit), 1000))
-    ).all()
-    out = []
-    for r in rows:
-        preview = (r.payload.get("text") or r.payload.get("photo") or "")[:120]
-        out.append(WaitingRow(id=r.id, created_at=r.created_at, kind=r.kind, chat_id=r.chat_id,
-                              customer_id=r.customer_id, status=r.status, attempts=r.attempts,
-                              next_attempt_at=r.next_attempt_at, last_error=r.last_error, preview=preview))
-    return out
-
-
-def retry_dead(session: Session, *, actor: Actor, outbox_id: int) -> None:
-    """Staff puts a dead letter back in the queue (audited)."""
-    from smo_app.services.core import audit
-
-    require_staff(actor)
-    row = session.get(Outbox, outbox_id)
-    if row is None or row.status != OutboxStatus.dead:
-        raise NotFound("outbox", outbox_id)
-    row.status = OutboxStatus.pending
-    row.attempts = 0
-    row.next_attempt_at = utcnow()
-    session.add(row)
-    audit.record(session, actor=actor, action="outbox.retry", entity="outbox", entity_id=outbox_id)
-    session.commit()
+__all__ = [
+    "BACKOFF_SECONDS", "BROADCAST_KIND", "MAX_ATTEMPTS", "WaitingRow", "backlog", "enqueue_document",
+    "enqueue_message", "enqueue_photo", "enqueue_staff_alert", "enqueue_task", "enqueue_to_customer",
+    "expire_for_order", "list_waiting", "message_values", "register_expiry", "retry_dead",
+]

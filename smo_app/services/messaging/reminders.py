@@ -64,8 +64,8 @@ def abandoned_cart_reminders(session: Session, *, tz: ZoneInfo, public_url: str,
 
 
 def daily_summary(session: Session, *, day: date, tz: ZoneInfo, lang: str = "ru") -> int:
-    """Queue the staff summary of ``day`` (shop-local, in the shop's language) to owners and
-    admins, once per day. Commits."""
+    """Queue the staff summary of ``day`` (shop-local) to owners and admins, once per day, each in
+    their own language (``lang``, the shop's, is kept for callers). Commits."""
     start = datetime.combine(day, time.min, tz)
     end = start + timedelta(days=1)
     new_customers = session.exec(
@@ -75,9 +75,12 @@ def daily_summary(session: Session, *, day: date, tz: ZoneInfo, lang: str = "ru"
     waiting = session.exec(select(func.count()).where(
         Outbox.status.in_([OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed]))).one()
     orders, revenue = _orders_of_day(session, start, end)
-    text = t("bot.daily_summary", lang, day=day.isoformat(), new_customers=new_customers, sent=sent, dead=dead,
-             waiting=waiting)
-    text += "\n" + t("bot.daily_summary.orders", lang, count=orders, revenue=format_money(revenue, lang=lang))
+    def text(member_lang: str) -> str:
+        return (t("bot.daily_summary", member_lang, day=day.isoformat(), new_customers=new_customers, sent=sent,
+                  dead=dead, waiting=waiting) + "\n"
+                + t("bot.daily_summary.orders", member_lang, count=orders,
+                    revenue=format_money(revenue, lang=member_lang)))
+
     rows = enqueue_staff_alert(session, kind="daily_summary", text=text, roles=(Role.owner, Role.admin),
                                dedupe_key=f"summary:{day.isoformat()}")
     session.commit()

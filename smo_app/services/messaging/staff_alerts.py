@@ -1,5 +1,6 @@
-"""Staff alerts in Telegram (CO6). Helpers queue into the outbox inside the caller's transaction
-(no commit); ``new_order_alerts`` is the scheduler's catch-up that alerts each new order once.
+"""Staff alerts in Telegram (CO6), each rendered in the staff member's own language. Helpers queue
+into the outbox inside the caller's transaction (no commit); ``new_order_alerts`` is the
+scheduler's catch-up that alerts each new order once.
 
 Low-stock alerts are queued by the stock service; error alerts by ``error_reports``.
 """
@@ -23,15 +24,19 @@ LOOKBACK = timedelta(hours=2)
 
 def alert_new_order(session: Session, *, order_id: int, total_minor: int, customer_name: str = "") -> int:
     """Queue "new order" to owners, admins and managers once per order. No commit."""
-    text = t("bot.alert.new_order", "ru", id=order_id, total=format_money(total_minor),
-             customer=escape(customer_name or "—"))
+    def text(lang: str) -> str:
+        return t("bot.alert.new_order", lang, id=order_id, total=format_money(total_minor, lang=lang),
+                 customer=escape(customer_name or "—"))
+
     return len(enqueue_staff_alert(session, kind="new_order", text=text, roles=ORDER_ROLES,
-                                   dedupe_key=f"new_order:{order_id}"))
+                                   dedupe_key=f"new_order:{order_id}", order_id=order_id))
 
 
 def alert_payment_failed(session: Session, *, order_id: int, reason: str, attempt_key: str = "") -> int:
     """Queue "payment failed" (for the payment integration). No commit."""
-    text = t("bot.alert.payment_failed", "ru", id=order_id, reason=escape(reason[:300]))
+    def text(lang: str) -> str:
+        return t("bot.alert.payment_failed", lang, id=order_id, reason=escape(reason[:300]))
+
     return len(enqueue_staff_alert(session, kind="payment_failed", text=text, roles=ORDER_ROLES,
                                    dedupe_key=f"payment_failed:{order_id}:{attempt_key or reason[:40]}"))
 

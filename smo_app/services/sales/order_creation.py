@@ -248,7 +248,9 @@ def _write(session: Session, *, actor: Actor, lines: Sequence[NewOrderLine], buy
     # a brand-new order id cannot have been notified before: no dedupe key needed
     if notify and buyer.customer_id is not None and buyer.telegram_id is not None and buyer.reachable:
         conn.execute(_INSERT_OUTBOX, outbox.message_values(  # as outbox.enqueue_to_customer, in one statement
-            kind="order_status", chat_id=buyer.telegram_id, customer_id=buyer.customer_id, now=now,
+            # "pay within N minutes" must not arrive after the order left `new` (outbox expiry)
+            kind="order_placed" if status == OrderStatus.new else "order_status", order_id=order_id,
+            chat_id=buyer.telegram_id, customer_id=buyer.customer_id, now=now,
             text=t("notify.order_placed", buyer.language, order=order_id,
                    total=format_money(order["total_minor"], lang=buyer.language),
                    minutes=(config or get_config(session)).auto_cancel_minutes),

@@ -1,6 +1,8 @@
 """The order state machine (OR1) as data. ``orders.transition`` is the only code that moves an order."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from smo_app.models.orders import OrderStatus as S
 
 # from → the statuses it may move to. Back moves (one step) are allowed for staff and audited.
@@ -27,6 +29,29 @@ ACTIVE_STATUSES = OPEN_STATUSES  # list filter "active" (OR7)
 DELIVERY_LIST_STATUSES: frozenset[S] = frozenset({S.paid, S.processing})  # OR7 delivery list
 # what a customer may do to their own order
 CUSTOMER_TRANSITIONS: frozenset[tuple[S, S]] = frozenset({(S.new, S.cancelled)})
+
+
+
+class ActionRule(NamedTuple):
+    action: str  # what the button does
+    back_move: bool = False
+    needs_reason: bool = False  # staff are asked why (kept on the order event and in the audit)
+    needs_confirmation: bool = False
+
+
+# the name of each move and what a screen must ask before it (orders.allowed_actions reads this)
+_FORWARD_ACTIONS: dict[S, str] = {S.paid: "pay", S.processing: "process", S.shipped: "ship",
+                                  S.delivered: "deliver", S.completed: "complete"}
+CANCEL_RULE = ActionRule("cancel", needs_reason=True, needs_confirmation=True)
+BACK_RULE = ActionRule("back", back_move=True, needs_reason=True, needs_confirmation=True)
+
+
+def action_rule(from_status: S, to_status: S) -> ActionRule:
+    if to_status == S.cancelled:
+        return CANCEL_RULE
+    if (from_status, to_status) in BACK_MOVES:
+        return BACK_RULE
+    return ActionRule(_FORWARD_ACTIONS[to_status], needs_confirmation=to_status == S.completed)
 
 
 def allowed(from_status: str, to_status: str) -> bool:

@@ -5,8 +5,9 @@ Orders are created in one place, ``sales.order_creation.create_order``, by the M
 both entry points are re-exported here for callers.
 
 Every status change goes through :func:`transition`: a conditional UPDATE on the current status
-(so two concurrent moves never both apply), the side effects of the new status, one OrderEvent,
-an outbox message to the customer, an audit entry — one transaction.
+(so two concurrent moves never both apply), one OrderEvent, the domain event handed to its
+subscribers (:mod:`events`; ledgers in the transaction, the outside world through the outbox after
+commit), an audit entry — one transaction. :func:`allowed_actions` tells a screen what to offer.
 """
 from __future__ import annotations
 
@@ -17,25 +18,19 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, func, select
 
-from smo_app.i18n import t
 from smo_app.models.base import utcnow
-from smo_app.models.customer import Customer
-from smo_app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
-from smo_app.models.stock import MoveKind
+from smo_app.models.orders import Order, OrderChannel, OrderStatus
 from smo_app.services.core import audit
-from smo_app.services.customers import loyalty
-from smo_app.services.messaging import outbox
-from smo_app.services.sales import promotions
-from smo_app.services.stock import ledger as stock
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.sales.b2b import B2BItemIn, create_b2b_order
 from smo_app.services.sales.checkout import place_order
 from smo_app.services.sales.order_dto import OrderOut, event as _event, load_out as _load_out
+from smo_app.services.sales import events
 from smo_app.services.sales.order_states import (
-    ACTIVE_STATUSES, BACK_MOVES, CUSTOMER_TRANSITIONS, DELIVERY_LIST_STATUSES, TRANSITIONS,
+    ACTIVE_STATUSES, BACK_MOVES, CUSTOMER_TRANSITIONS, DELIVERY_LIST_STATUSES, TRANSITIONS, action_rule,
 )
-from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.permissions import Perm, can, require
 from smo_app.services.core.shop_config import get_config
 from smo_app.services.core.tx import atomic
 
@@ -58,10 +53,14 @@ def transition(
 ) -> OrderOut:
     """Move an order to ``to_status`` if the table allows it (else ``order.transition_forbidden``).
 
-    Side effects, each exactly once: ``paid`` — certificate redeemed, inviter's referral reward;
-    ``completed`` — cashback and the inviter's lifetime share; ``cancelled`` — stock put back
-    (``restock=True``) or written off (staff choice), spent bonuses returned, promo use released,
-    certificate reactivated. Customers may only cancel their own ``new`` orders.
+    One transaction: a conditional UPDATE on the current status (two concurrent moves never both
+    apply), one ``order_event`` row, the domain event published to its subscribers
+    (:mod:`smo_app.services.sales.events`), an audit entry. The shop's in-transaction subscribers
+    (:mod:`order_subscribers`) do, each exactly once: ``paid`` — certificate redeemed, inviter's
+    referral reward; ``completed`` — cashback and the inviter's lifetime share; ``cancelled`` —
+    stock put back (``restock=True``) or written off (staff choice), spent bonuses returned, promo
+    use released, certificate reactivated; every move — the customer's message. A subscriber that
+    raises rolls all of it back. Customers may only cancel their own ``new`` orders.
     """
     now = now or utcnow()
     try:
@@ -99,29 +98,21 @@ def transition(
             raise DomainError("order.changed_meanwhile", f"order {order_id} is no longer {from_status}")
         for key, value in values.items():  # already written by the UPDATE above
             set_committed_value(order, key, value)
-        cfg = get_config(session)
-        if to_status == S.paid and from_status == S.new:
-            promotions.redeem_certificate(session, order_id=order_id, customer_id=order.customer_id, now=now)
-            loyalty.on_order_paid(session, actor=actor, order=order, cfg=cfg, now=now)
-        elif to_status == S.completed:
-            loyalty.on_order_completed(session, actor=actor, order=order, cfg=cfg, now=now)
-        elif to_status == S.cancelled:
-            _undo_order(session, actor=actor, order=order, restock=restock, reason=reason, now=now)
-        event = _event(order_id, from_status, to_status, actor, reason, now)
-        session.add(event)
+        back = (from_status, to_status) in BACK_MOVES
+        row = _event(order_id, from_status, to_status, actor, reason, now)
+        session.add(row)
         session.flush()
-        customer = session.get(Customer, order.customer_id) if order.customer_id else None
-        if customer is not None:
-            key = "notify.auto_cancel" if _notify_kind == "auto_cancel" else "notify.order_status"
-            outbox.enqueue_to_customer(
-                session, customer=customer, kind=_notify_kind, dedupe_key=f"order_status:{order_id}:{event.id}",
-                text=t(key, customer.language, order=order_id, status=t(f"order.status.{to_status.value}", customer.language),
-                       minutes=cfg.auto_cancel_minutes),
-            )
-        audit.record(session, actor=actor, action="order.back_move" if (from_status, to_status) in BACK_MOVES
-                     else "order.transition", entity="order", entity_id=order_id,
-                     before={"status": from_status.value}, after={"status": to_status.value, "restock": restock}
-                     if to_status == S.cancelled else {"status": to_status.value}, note=reason)
+        data: dict = {"notify_kind": _notify_kind}
+        if to_status == S.cancelled:
+            data["restock"] = restock
+        events.publish(session, events.DomainEvent(
+            name=events.event_name(from_status.value, to_status.value, back_move=back), order_id=order_id,
+            from_status=from_status.value, to_status=to_status.value, actor=actor, reason=reason, occurred_at=now,
+            event_id=row.id, data=data))
+        audit.record(session, actor=actor, action="order.back_move" if back else "order.transition", entity="order",
+                     entity_id=order_id, before={"status": from_status.value},
+                     after={"status": to_status.value, "restock": restock} if to_status == S.cancelled
+                     else {"status": to_status.value}, note=reason)
         out = _load_out(session, order)
         session.commit()
         return out
@@ -130,21 +121,37 @@ def transition(
         raise
 
 
-def _undo_order(session: Session, *, actor: Actor, order: Order, restock: bool, reason: str | None,
-                now: datetime) -> None:
-    lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.variant_id)).all()
-    comment = f"order #{order.id} cancelled" + (f": {reason}" if reason else "")
-    for line in lines:
-        stock.apply_move(session, actor=actor, variant_id=line.variant_id, delta=line.qty, kind=MoveKind.restock,
-                         order_id=order.id, comment=comment, now=now, notify=restock)
-        if not restock:
-            # the goods came back but are not sellable: write them off in the same transaction
-            stock.apply_move(session, actor=actor, variant_id=line.variant_id, delta=-line.qty,
-                             kind=MoveKind.write_off, order_id=order.id, comment=comment, allow_negative=True,
-                             now=now, notify=False)
-    loyalty.on_order_cancelled(session, actor=actor, order=order, now=now)
-    promotions.release_promo(session, order_id=order.id)
-    promotions.reactivate_certificate(session, order_id=order.id)
+class AllowedAction(BaseModel):
+    """One thing an actor may do to an order now (for buttons; the service still checks)."""
+
+    action: str  # pay, process, ship, deliver, complete, cancel, back
+    to_status: str
+    back_move: bool = False
+    needs_reason: bool = False  # ask for a reason (kept on the order event and in the audit)
+    needs_confirmation: bool = False  # ask "are you sure?"
+    restock_choice: bool = False  # cancel: staff choose between putting goods back and writing them off
+
+
+def allowed_actions(actor: Actor, order: Order | OrderOut) -> list[AllowedAction]:
+    """What ``actor`` may do to ``order`` from its current status, from the transition table, so no
+    screen copies it. Customers see only their own orders' moves; staff need the orders permission."""
+    from_status = S(order.status)
+    if actor.is_customer:
+        if order.customer_id != actor.id:
+            return []
+        targets = [to for (fr, to) in sorted(CUSTOMER_TRANSITIONS) if fr == from_status]
+    elif actor.is_system or can(actor, Perm.orders_manage):
+        targets = sorted(TRANSITIONS[from_status], key=lambda st: list(S).index(st))
+    else:
+        return []
+    out = []
+    for to in targets:
+        rule = action_rule(from_status, to)
+        out.append(AllowedAction(
+            action=rule.action, to_status=to.value, back_move=rule.back_move,
+            needs_reason=rule.needs_reason and not actor.is_customer, needs_confirmation=rule.needs_confirmation,
+            restock_choice=to == S.cancelled and not actor.is_customer))
+    return out
 
 
 def cancel_order(session: Session, *, actor: Actor, order_id: int, reason: str | None = None,
@@ -224,6 +231,6 @@ def list_orders(session: Session, *, actor: Actor, status: str = "all", customer
 
 
 __all__ = [
-    "B2BItemIn", "OrderOut", "OrderPage", "auto_cancel_unpaid", "cancel_order", "create_b2b_order", "get_order",
+    "AllowedAction", "allowed_actions", "B2BItemIn", "OrderOut", "OrderPage", "auto_cancel_unpaid", "cancel_order", "create_b2b_order", "get_order",
     "list_orders", "mark_paid", "place_order", "transition",
 ]

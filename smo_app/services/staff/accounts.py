@@ -106,9 +106,10 @@ def create_staff(
     password: str | None = None,
     pin: str | None = None,
     telegram_id: int | None = None,
-    language: str = "ru",
+    language: str | None = None,
 ) -> StaffOut:
-    """Create a staff account. Sellers need a PIN; backoffice roles need a password."""
+    """Create a staff account. Sellers need a PIN; backoffice roles need a password. ``language``
+    (of their alerts and screens) defaults to the shop's."""
     role = _check_role(role)
     _require_manages(actor, role)
     name = _check_username(username)
@@ -121,6 +122,10 @@ def create_staff(
         _check_password(password)
     if pin:
         _check_pin(pin)
+    if language is None:
+        from smo_app.settings import get_settings
+
+        language = get_settings().language
     if language not in ("ru", "en"):
         raise ValidationFailed("common.language_invalid", "language must be ru or en", field="language")
     if session.exec(select(Staff.id).where(Staff.username == name)).first() is not None:

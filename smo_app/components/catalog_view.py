@@ -1,0 +1,258 @@
+"""View of the catalog page: the category tree, the product table, the editor, the Excel import."""
+from __future__ import annotations
+
+import reflex as rx
+
+from smo_app.components.common import T
+from smo_app.components.ops import card, empty_state, error_box, field, pager
+from smo_app.state.catalog import ALL, NONE, CatalogState, CatRow, ImportLine, Pick, ProdLine, VarLine
+
+S = CatalogState
+STATUSES = ("all", "visible", "hidden", "suspended", "low")
+
+
+def _cat_select(value, on_change, *, with_all: bool, id: str) -> rx.Component:
+    first = rx.select.item(T("ui.cat.all_categories"), value=ALL) if with_all else rx.select.item(T("ui.cat.no_category"), value=NONE)
+    return rx.select.root(
+        rx.select.trigger(min_width="12rem", id=id),
+        rx.select.content(first, rx.foreach(S.cat_options, lambda o: rx.select.item(o["label"], value=o["value"]))),
+        value=value, on_change=on_change,
+    )
+
+
+# -- category tree --------------------------------------------------------------------------
+def _cat_row(c: CatRow) -> rx.Component:
+    return rx.hstack(
+        rx.input(default_value=c["name"], on_blur=lambda v: S.rename_category(c["id"], v), size="1",
+                 margin_left=rx.cond(c["depth"] > 0, "1.25rem", "0"), width="100%", key=c["id"].to_string() + c["name"],
+                 class_name="cat-name"),
+        rx.icon_button(rx.icon("arrow-up", size=14), size="1", variant="ghost", disabled=c["first"],
+                       on_click=S.move_category(c["id"], -1), aria_label="up"),
+        rx.icon_button(rx.icon("arrow-down", size=14), size="1", variant="ghost", disabled=c["last"],
+                       on_click=S.move_category(c["id"], 1), aria_label="down"),
+        rx.icon_button(rx.cond(c["hidden"], rx.icon("eye-off", size=14), rx.icon("eye", size=14)), size="1",
+                       variant="ghost", on_click=S.toggle_category(c["id"], ~c["hidden"]), aria_label="hide"),
+        rx.cond(S.can_delete, rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
+                                             on_click=S.delete_category(c["id"]), aria_label="delete")),
+        spacing="1", align="center", width="100%",
+    )
+
+
+def _tree() -> rx.Component:
+    return card(
+        "ui.cat.categories",
+        rx.cond(S.cats.length() > 0, rx.vstack(rx.foreach(S.cats, _cat_row), spacing="1", width="100%", id="cat-tree"),
+                empty_state("ui.cat.no_categories", "cat-empty")),
+        rx.form(
+            rx.vstack(
+                rx.input(name="name", placeholder=T("ui.cat.new_category"), id="new-cat-name", width="100%"),
+                rx.hstack(
+                    rx.select.root(
+                        rx.select.trigger(min_width="8rem"),
+                        rx.select.content(rx.select.item(T("ui.cat.top_level"), value=NONE),
+                                          rx.foreach(S.cats, lambda c: rx.cond(c["depth"] == 0, rx.select.item(c["name"], value=c["id"].to_string())))),
+                        value=S.new_cat_parent, on_change=S.set_new_cat_parent,
+                    ),
+                    rx.button(rx.icon("plus", size=14), T("ui.cat.add"), type="submit", size="2", id="new-cat-add"),
+                ),
+                spacing="2", width="100%",
+            ),
+            on_submit=S.create_category, reset_on_submit=False, width="100%",
+        ),
+        min_width="17rem", max_width="20rem",
+    )
+
+
+# -- products --------------------------------------------------------------------------------
+def _row(p: ProdLine) -> rx.Component:
+    badges = rx.hstack(
+        rx.cond(p["hidden"], rx.badge(T("ui.cat.hidden"), color_scheme="gray")),
+        rx.cond(p["suspended"], rx.badge(T("ui.cat.suspended"), color_scheme="amber")),
+        rx.cond(p["low"], rx.badge(T("ui.cat.low"), color_scheme="red")),
+        spacing="1",
+    )
+    return rx.table.row(
+        rx.table.cell(p["id"]), rx.table.cell(rx.text(p["name"], weight="medium")), rx.table.cell(p["category"]),
+        rx.table.cell(p["price"]), rx.table.cell(p["discount"], "%"), rx.table.cell(p["qty"]), rx.table.cell(badges),
+        on_click=S.open_product(p["id"]), cursor="pointer", class_name="product-row",
+    )
+
+
+def _products() -> rx.Component:
+    heads = ("id", "name", "category", "price", "discount", "qty", "status")
+    return rx.vstack(
+        rx.flex(
+            rx.form(rx.hstack(rx.input(name="q", placeholder=T("ui.cat.search"), id="prod-search", width="14rem"),
+                              rx.button(rx.icon("search", size=14), type="submit", aria_label="search")),
+                    on_submit=S.filter, reset_on_submit=False),
+            _cat_select(S.f_category, S.set_f_category, with_all=True, id="prod-category"),
+            rx.select.root(rx.select.trigger(min_width="9rem"),
+                           rx.select.content(*[rx.select.item(T(f"ui.cat.status.{k}"), value=k) for k in STATUSES]),
+                           value=S.f_status, on_change=S.set_f_status),
+            rx.spacer(),
+            rx.button(rx.icon("plus", size=14), T("ui.cat.new_product"), on_click=S.new_product, id="new-product"),
+            spacing="2", wrap="wrap", width="100%", align="center",
+        ),
+        error_box(S.message, "catalog-error"),
+        rx.cond(
+            S.rows.length() > 0,
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(f"ui.cat.col.{h}")) for h in heads])),
+                rx.table.body(rx.foreach(S.rows, _row)), variant="surface", width="100%", id="product-table",
+            ),
+            rx.cond(S.search != "", empty_state("ui.cat.none_found", "products-empty"),
+                    empty_state("ui.cat.no_products", "products-empty")),
+        ),
+        rx.hstack(pager(S.page.to_string() + " / " + S.pages.to_string(), S.page > 1, S.page < S.pages, S.go(-1), S.go(1),
+                        "prod-pager"), rx.text(T("ui.cat.total"), ": ", S.total, size="2", color_scheme="gray")),
+        spacing="3", width="100%",
+    )
+
+
+# -- editor ----------------------------------------------------------------------------------
+def _variant(v: VarLine) -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.input(name="label", default_value=v["label"], width="7rem", size="1", key=v["id"].to_string() + v["label"]),
+            rx.input(name="price", default_value=v["price"], width="6rem", size="1", key=v["id"].to_string() + v["price"]),
+            rx.input(name="weight", default_value=v["weight"], width="4rem", size="1", key=v["id"].to_string() + v["weight"]),
+            rx.input(name="wholesale", default_value=v["wholesale"], width="6rem", size="1", key=v["id"].to_string() + v["wholesale"]),
+            rx.input(name="min_qty", default_value=v["min_qty"], width="4rem", size="1", key=v["id"].to_string() + v["min_qty"]),
+            rx.text(v["qty"], size="2", width="3rem"),
+            rx.button(T("ui.save"), size="1", variant="soft", type="submit"),
+            spacing="2", align="center",
+        ),
+        on_submit=lambda form: S.save_variant(v["id"], form), reset_on_submit=False,
+    )
+
+
+def _photos() -> rx.Component:
+    return rx.vstack(
+        rx.text(T("ui.cat.photos"), weight="bold"),
+        rx.flex(rx.foreach(S.ed_photos, lambda url: rx.box(
+            rx.image(src=url, width="96px", height="96px", object_fit="cover", border_radius="8px"),
+            rx.icon_button(rx.icon("x", size=12), size="1", color_scheme="red", variant="soft", position="absolute",
+                           top="2px", right="2px", on_click=S.remove_photo(url), aria_label="remove"),
+            position="relative")), spacing="2", wrap="wrap"),
+        rx.upload.root(
+            rx.button(rx.icon("image-plus", size=14), T("ui.cat.add_photo"), variant="soft", size="2"),
+            id="photo-upload", accept={"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"]},
+            max_files=5, on_drop=S.upload_photo(rx.upload_files(upload_id="photo-upload")), border="none", padding="0",
+        ),
+        spacing="2",
+    )
+
+
+def _cross_sell() -> rx.Component:
+    return rx.vstack(
+        rx.text(T("ui.cat.cross_sell"), weight="bold"),
+        rx.flex(rx.foreach(S.ed_cross, lambda c: rx.badge(c["name"], rx.icon("x", size=12, cursor="pointer",
+                                                                              on_click=S.remove_cross(c["id"])),
+                                                          size="2")), spacing="2", wrap="wrap"),
+        rx.form(rx.hstack(rx.input(name="q", placeholder=T("ui.cat.search"), size="1", width="12rem"),
+                          rx.button(rx.icon("search", size=12), size="1", type="submit", aria_label="search")),
+                on_submit=S.pick_search, reset_on_submit=False),
+        rx.flex(rx.foreach(S.pick_results, lambda p: rx.button(rx.icon("plus", size=12), p["name"], size="1",
+                                                               variant="outline", on_click=S.add_cross(p["id"], p["name"]))),
+                spacing="1", wrap="wrap"),
+        spacing="2",
+    )
+
+
+def _editor() -> rx.Component:
+    main = rx.form(
+        rx.vstack(
+            rx.flex(
+                field("ui.cat.f.name", rx.input(name="name", default_value=S.ed["name"], id="ed-name", width="20rem",
+                                                read_only=(S.ed_id != 0) & ~S.can_rename, key=S.ed_id)),
+                field("ui.cat.f.category", _cat_select(S.ed_category, S.set_ed_category, with_all=False, id="ed-category")),
+                field("ui.cat.f.price", rx.input(name="price", default_value=S.ed["price"], id="ed-price", width="8rem", key=S.ed_id)),
+                field("ui.cat.f.unit", rx.input(name="unit", default_value=S.ed["unit"], width="5rem", key=S.ed_id)),
+                field("ui.cat.f.discount", rx.input(name="discount", default_value=S.ed["discount"], width="5rem", key=S.ed_id)),
+                field("ui.cat.f.threshold", rx.input(name="threshold", default_value=S.ed["threshold"], width="5rem", key=S.ed_id)),
+                field("ui.cat.f.position", rx.input(name="position", default_value=S.ed["position"], width="5rem", key=S.ed_id)),
+                spacing="3", wrap="wrap",
+            ),
+            field("ui.cat.f.description", rx.text_area(name="description", default_value=S.ed["description"], rows="3",
+                                                       width="100%", key=S.ed_id), width="100%"),
+            field("ui.cat.f.details", rx.text_area(name="details", default_value=S.ed["details"], rows="2", width="100%",
+                                                   key=S.ed_id), width="100%"),
+            rx.cond(S.ed_id == 0, field("ui.cat.f.variants", rx.input(name="variants", placeholder="10 мл:450:15; 30 мл:1100:40",
+                                                                      width="100%", id="ed-variants"), width="100%")),
+            rx.hstack(rx.switch(checked=S.ed_hidden, on_change=S.set_ed_hidden), rx.text(T("ui.cat.hidden"), size="2"),
+                      rx.switch(checked=S.ed_suspended, on_change=S.set_ed_suspended), rx.text(T("ui.cat.suspended"), size="2"),
+                      align="center", spacing="2"),
+            rx.button(rx.icon("save", size=14), T("ui.save"), type="submit", id="ed-save"),
+            spacing="3", width="100%",
+        ),
+        on_submit=S.save_product, reset_on_submit=False,
+    )
+    existing = rx.vstack(
+        rx.text(T("ui.cat.variants"), weight="bold"),
+        rx.text(T("ui.cat.variant_cols"), size="1", color_scheme="gray"),
+        rx.foreach(S.ed_variants, _variant),
+        rx.form(rx.hstack(rx.input(name="spec", placeholder="50 мл:990:60", id="new-variant", size="1", width="14rem"),
+                          rx.button(rx.icon("plus", size=12), T("ui.cat.add_variant"), size="1", type="submit")),
+                on_submit=S.add_variant, reset_on_submit=False),
+        _photos(),
+        _cross_sell(),
+        rx.cond(S.can_delete, rx.button(rx.icon("trash-2", size=14), T("ui.cat.delete_product"), color_scheme="red",
+                                        variant="soft", on_click=S.delete_product, id="ed-delete")),
+        spacing="3", width="100%",
+    )
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(S.ed_id == 0, T("ui.cat.new_product"), S.ed["name"])),
+            rx.vstack(error_box(S.ed_error, "ed-error"), main, rx.cond(S.ed_id != 0, existing),
+                      rx.dialog.close(rx.button(T("ui.close"), variant="soft", color_scheme="gray", on_click=S.close_editor)),
+                      spacing="3", width="100%"),
+            max_width="60rem",
+        ),
+        open=S.editor_open, on_open_change=lambda _o: S.close_editor(),
+    )
+
+
+# -- Excel -----------------------------------------------------------------------------------
+def _import_row(line: ImportLine) -> rx.Component:
+    return rx.table.row(rx.table.cell(line["row"]), rx.table.cell(line["action"]), rx.table.cell(line["name"]),
+                        rx.table.cell(rx.text(line["changes"], size="1")))
+
+
+def _excel() -> rx.Component:
+    return card(
+        "ui.cat.excel",
+        rx.text(T("ui.cat.excel_hint"), size="2", color_scheme="gray"),
+        rx.hstack(
+            rx.button(rx.icon("download", size=14), T("ui.cat.export"), variant="soft", on_click=S.export_excel,
+                      id="catalog-export"),
+            rx.upload.root(
+                rx.button(rx.icon("upload", size=14), T("ui.cat.import"), variant="soft"),
+                id="catalog-import", accept={"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"]},
+                max_files=1, on_drop=S.upload_import(rx.upload_files(upload_id="catalog-import")), border="none", padding="0",
+            ),
+            spacing="3",
+        ),
+        error_box(S.import_error, "import-error"),
+        rx.cond(
+            S.import_summary != "",
+            rx.vstack(
+                rx.callout(S.import_summary, icon="info", id="import-summary", width="100%"),
+                rx.cond(S.import_lines.length() > 0,
+                        rx.table.root(rx.table.body(rx.foreach(S.import_lines, _import_row)), size="1", width="100%",
+                                      id="import-preview")),
+                rx.hstack(rx.button(T("ui.cat.import_confirm"), on_click=S.confirm_import, id="import-confirm"),
+                          rx.button(T("ui.cancel"), variant="soft", color_scheme="gray", on_click=S.cancel_import)),
+                spacing="2", width="100%",
+            ),
+        ),
+    )
+
+
+def catalog_view() -> rx.Component:
+    return rx.vstack(
+        _excel(),
+        rx.flex(_tree(), _products(), spacing="4", width="100%", align="start",
+                direction=rx.breakpoints(initial="column", md="row")),
+        _editor(),
+        spacing="4", width="100%",
+    )

@@ -1,0 +1,43 @@
+"""Small view pieces shared by the backoffice operation pages (catalog, warehouse, customers,
+promotions, settings): labelled fields, an error callout, an empty state, a prev/next pager."""
+from __future__ import annotations
+
+import reflex as rx
+
+from smo_app.components.common import T
+
+
+def field(label_key: str, control: rx.Component, **props) -> rx.Component:
+    return rx.vstack(rx.text(T(label_key), size="2", weight="medium"), control, spacing="1", **props)
+
+
+def error_box(message: rx.Var, id: str) -> rx.Component:
+    """A red callout; several lines (row-level errors) each on their own line."""
+    return rx.cond(
+        message != "",
+        rx.callout(rx.text(message, white_space="pre-line"), icon="triangle-alert", color_scheme="red", role="alert",
+                   id=id, width="100%"),
+    )
+
+
+def empty_state(key: str, id: str) -> rx.Component:
+    """What to do next when a list is empty."""
+    return rx.callout(T(key), icon="info", color_scheme="gray", id=id, width="100%")
+
+
+def pager(page: rx.Var, has_prev: rx.Var, has_next: rx.Var, on_prev, on_next, id: str) -> rx.Component:
+    return rx.hstack(
+        rx.button(rx.icon("chevron-left", size=16), T("ui.audit.prev"), size="1", variant="soft", disabled=~has_prev,
+                  on_click=on_prev, id=f"{id}-prev"),
+        rx.text(page, size="2", id=f"{id}-page"),
+        rx.button(T("ui.audit.next"), rx.icon("chevron-right", size=16), size="1", variant="soft", disabled=~has_next,
+                  on_click=on_next, id=f"{id}-next"),
+        align="center",
+        spacing="3",
+    )
+
+
+def card(title_key: str, *children, **props) -> rx.Component:
+    return rx.card(rx.vstack(rx.text(T(title_key), weight="bold"), *children, spacing="3", width="100%"), width="100%",
+                   **props)
+

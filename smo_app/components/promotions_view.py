@@ -1,0 +1,121 @@
+"""View of the promotions page: one tab each for promo codes, certificates and tracking links."""
+from __future__ import annotations
+
+import reflex as rx
+
+from smo_app.components.common import T
+from smo_app.components.ops import empty_state, error_box, field, pager
+from smo_app.state.promotions import CertLine, LinkLine, PromoLine, PromotionsState
+
+S = PromotionsState
+
+
+def _table(heads: list[str], rows, render, id: str) -> rx.Component:
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(key)) for key in heads])),
+        rx.table.body(rx.foreach(rows, render)), variant="surface", width="100%", id=id,
+    )
+
+
+def _promo_row(p: PromoLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.code(p["code"])), rx.table.cell(p["pct"], "%"), rx.table.cell(p["used"]), rx.table.cell(p["expires"]),
+        rx.table.cell(rx.cond(p["once"], T("ui.yes"), T("ui.no"))),
+        rx.table.cell(rx.switch(checked=p["active"], on_change=lambda v: S.toggle_promo(p["id"], v))),
+        rx.table.cell(rx.cond(p["stats"] != "", rx.text(p["stats"], size="1"),
+                              rx.button(T("ui.promo.show_stats"), size="1", variant="soft", on_click=S.promo_stats(p["id"])))),
+    )
+
+
+def _promos() -> rx.Component:
+    form = rx.form(
+        rx.flex(
+            field("ui.promo.code", rx.input(name="code", id="promo-code", width="10rem")),
+            field("ui.promo.pct", rx.input(name="pct", width="5rem")),
+            field("ui.promo.limit", rx.input(name="limit", width="6rem")),
+            field("ui.promo.expires", rx.input(name="expires", type="date")),
+            rx.hstack(rx.switch(checked=S.promo_once, on_change=S.set_promo_once), rx.text(T("ui.promo.once"), size="2"),
+                      align="center"),
+            rx.button(rx.icon("plus", size=14), T("ui.promo.create"), type="submit", id="promo-create"),
+            spacing="3", wrap="wrap", align="end",
+        ),
+        on_submit=S.create_promo, reset_on_submit=False,
+    )
+    return rx.vstack(
+        form, error_box(S.promo_error, "promo-error"),
+        rx.cond(S.promos.length() > 0,
+                _table([f"ui.promo.col.{h}" for h in ("code", "pct", "used", "expires", "once", "active", "stats")], S.promos, _promo_row,
+                       "promo-table"),
+                empty_state("ui.promo.empty", "promo-empty")),
+        pager(S.promo_page, S.promo_page > 1, S.promo_more, S.promo_go(-1), S.promo_go(1), "promo-pager"),
+        spacing="3", width="100%",
+    )
+
+
+def _cert_row(c: CertLine) -> rx.Component:
+    return rx.table.row(rx.table.cell(rx.code(c["code"])), rx.table.cell(c["face"]), rx.table.cell(c["status"]),
+                        rx.table.cell(c["expires"]), rx.table.cell(c["redeemed"]))
+
+
+def _certs() -> rx.Component:
+    form = rx.form(
+        rx.flex(
+            field("ui.cert.face", rx.input(name="face", id="cert-face", width="8rem")),
+            field("ui.cert.days", rx.input(name="days", placeholder="365", width="6rem")),
+            field("ui.cert.code", rx.input(name="code", id="cert-code", placeholder=T("ui.cert.code_hint"), width="12rem")),
+            rx.button(rx.icon("gift", size=14), T("ui.cert.create"), type="submit", id="cert-create"),
+            spacing="3", wrap="wrap", align="end",
+        ),
+        on_submit=S.create_certificate, reset_on_submit=False,
+    )
+    return rx.vstack(
+        form, error_box(S.cert_error, "cert-error"),
+        rx.cond(S.certs.length() > 0,
+                _table([f"ui.cert.col.{h}" for h in ("code", "face", "status", "expires", "redeemed")], S.certs, _cert_row, "cert-table"),
+                empty_state("ui.cert.empty", "cert-empty")),
+        pager(S.cert_page, S.cert_page > 1, S.cert_more, S.cert_go(-1), S.cert_go(1), "cert-pager"),
+        spacing="3", width="100%",
+    )
+
+
+def _link_row(lk: LinkLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(lk["title"], weight="medium"), rx.text(lk["url"], size="1", color_scheme="gray")),
+        rx.table.cell(lk["clicks"]), rx.table.cell(lk["unique"]), rx.table.cell(lk["new"]), rx.table.cell(lk["buyers"]),
+        rx.table.cell(lk["conversion"]),
+        rx.table.cell(rx.cond(lk["archived"], rx.badge(T("ui.link.archived"), color_scheme="gray"),
+                              rx.button(T("ui.link.archive"), size="1", variant="soft", on_click=S.archive_link(lk["id"])))),
+    )
+
+
+def _links() -> rx.Component:
+    form = rx.form(
+        rx.flex(
+            field("ui.link.title", rx.input(name="title", id="link-title", width="16rem")),
+            field("ui.link.code", rx.input(name="code", id="link-code", placeholder=T("ui.link.code_hint"), width="12rem")),
+            rx.button(rx.icon("link", size=14), T("ui.link.create"), type="submit", id="link-create"),
+            spacing="3", wrap="wrap", align="end",
+        ),
+        on_submit=S.create_link, reset_on_submit=False,
+    )
+    return rx.vstack(
+        form, error_box(S.link_error, "link-error"),
+        rx.hstack(rx.switch(checked=S.show_archived, on_change=S.set_show_archived), rx.text(T("ui.link.show_archived"), size="2"),
+                  align="center"),
+        rx.cond(S.links.length() > 0,
+                _table([f"ui.link.col.{h}" for h in ("title", "clicks", "unique", "new", "buyers", "conversion", "actions")], S.links,
+                       _link_row, "link-table"),
+                empty_state("ui.link.empty", "link-empty")),
+        pager(S.link_page, S.link_page > 1, S.link_more, S.link_go(-1), S.link_go(1), "link-pager"),
+        spacing="3", width="100%",
+    )
+
+
+def promotions_view() -> rx.Component:
+    return rx.tabs.root(
+        rx.tabs.list(*[rx.tabs.trigger(T(f"ui.promo.tab.{k}"), value=k, id=f"promo-tab-{k}") for k in ("promo", "certs", "links")]),
+        rx.tabs.content(_promos(), value="promo", padding_top="1rem"),
+        rx.tabs.content(_certs(), value="certs", padding_top="1rem"),
+        rx.tabs.content(_links(), value="links", padding_top="1rem"),
+        value=S.tab, on_change=S.set_tab, width="100%",
+    )

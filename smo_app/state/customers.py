@@ -1,0 +1,187 @@
+"""/admin/customers (CR1–CR3): search with server-side paging, the customer card, bonus and
+discount edits, a direct message, Excel exports."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TypedDict
+
+import reflex as rx
+
+from smo_app.money import parse_money
+from smo_app.services.customers import admin as customers_admin
+from smo_app.services.customers import loyalty
+from smo_app.state.ops import Refused, download, money_text, run_service
+from smo_app.state.session import SessionState
+
+
+class CustomerLine(TypedDict):
+    id: int
+    name: str
+    username: str
+    telegram_id: str
+    phone: str
+    registered: str
+    bonuses: str
+    discount: int
+    tags: str
+
+
+class HistoryLine(TypedDict):
+    when: str
+    kind: str
+    amount: str
+    balance: str
+    note: str
+
+
+class CustomersState(SessionState):
+    query: str = ""
+    page: int = 1
+    has_next: bool = False
+    lines: list[CustomerLine] = []
+    message: str = ""
+    # the card
+    card_open: bool = False
+    card: dict[str, str] = {}
+    card_id: int = 0
+    card_discount: int = 0
+    card_note: str = ""
+    card_wholesale: bool = False
+    card_tester: bool = False
+    history: list[HistoryLine] = []
+    friends: list[dict[str, str]] = []
+    orders: list[dict[str, str]] = []
+    card_error: str = ""
+    # exports
+    export_from: str = ""
+    export_to: str = ""
+
+    def _svc(self, fn, /, **kwargs):
+        return run_service(self, fn, **kwargs)
+
+
+    @rx.event
+    def load(self):
+        today = date.today()
+        self.export_from = self.export_from or (today - timedelta(days=30)).isoformat()
+        self.export_to = self.export_to or today.isoformat()
+        self.card_open = False
+        self._search()
+
+    @rx.event
+    def search(self, form: dict):
+        self.query = str(form.get("q", "")).strip()
+        self.page = 1
+        self._search()
+
+    @rx.event
+    def go(self, delta: int):
+        self.page = max(1, self.page + int(delta))
+        self._search()
+
+    def _search(self) -> None:
+        try:
+            result = self._svc(customers_admin.search_customers, query=self.query, page=self.page)
+        except Refused as exc:
+            self.lines, self.has_next, self.message = [], False, exc.text
+            return
+        self.message = ""
+        self.has_next = result.has_next
+        self.lines = [CustomerLine(
+            id=r.id, name=r.full_name or "—", username=f"@{r.username}" if r.username else "",
+            telegram_id=str(r.telegram_id or ""), phone=r.phone or "", registered=self.shop_time(r.first_seen_at, "%Y-%m-%d"),
+            bonuses=money_text(self, r.bonus_balance_minor), discount=r.personal_discount_pct,
+            tags=" · ".join(t for t in (self.text("ui.cust.wholesale") if r.wholesale_approved else "",
+                                        self.text("ui.cust.tester") if r.is_tester else "") if t),
+        ) for r in result.rows]
+
+    # -- card ------------------------------------------------------------------------------
+    @rx.event
+    def open_card(self, customer_id: int):
+        self.card_error = ""
+        try:
+            self._show_card(int(customer_id))
+        except Refused as exc:
+            return rx.toast.error(exc.text)
+        self.card_open = True
+
+    @rx.event
+    def close_card(self):
+        self.card_open = False
+
+    def _show_card(self, customer_id: int) -> None:
+        c = self._svc(customers_admin.get_card, customer_id=customer_id)
+        bonuses = self._svc(loyalty.get_bonuses, customer_id=customer_id)
+        self.card_id = c.id
+        self.card = {
+            "name": c.full_name or "—", "username": f"@{c.username}" if c.username else "—",
+            "telegram_id": str(c.telegram_id or "—"), "phone": c.phone or "—", "email": c.email or "—",
+            "registered": self.shop_time(c.first_seen_at), "last_seen": self.shop_time(c.last_seen_at),
+            "orders": str(c.orders_count), "orders_sum": money_text(self, c.orders_sum_minor),
+            "bonuses": money_text(self, c.bonus_balance_minor), "invites": str(bonuses.invites),
+            "language": c.language, "unreachable": self.text("ui.yes") if c.unreachable else self.text("ui.no"),
+        }
+        self.card_discount, self.card_note = c.personal_discount_pct, c.note or ""
+        self.card_wholesale, self.card_tester = c.wholesale_approved, c.is_tester
+        self.history = [HistoryLine(when=self.shop_time(e.created_at), kind=self.text(f"ui.cust.bonus_kind.{e.kind}"),
+                                    amount=money_text(self, e.amount_minor), balance=money_text(self, e.balance_after_minor),
+                                    note=e.note or "") for e in bonuses.entries]
+        self.orders = [{"id": str(o.id), "when": self.shop_time(o.created_at), "status": self.text(f"ui.cust.order_status.{o.status}"),
+                        "total": money_text(self, o.total_minor)} for o in c.recent_orders]
+        self.friends = [{"name": f.full_name or "—", "username": f"@{f.username}" if f.username else "",
+                         "registered": self.shop_time(f.first_seen_at, "%Y-%m-%d")} for f in c.friends]
+
+    def _card_action(self, fn, ok_key: str, **kwargs):
+        try:
+            self._svc(fn, **kwargs)
+            self._show_card(self.card_id)
+            self._search()
+        except Refused as exc:
+            self.card_error = exc.text
+            return None
+        self.card_error = ""
+        return rx.toast.success(self.text(ok_key))
+
+    @rx.event
+    def save_profile(self, form: dict):
+        raw = str(form.get("discount", "")).strip() or "0"
+        if not raw.isdigit():
+            self.card_error = self.text("customers.discount_invalid")
+            return None
+        return self._card_action(customers_admin.update_customer, "ui.saved", customer_id=self.card_id,
+                                 personal_discount_pct=int(raw), note=str(form.get("note", "")),
+                                 wholesale_approved=str(form.get("wholesale", "")) == "on")
+
+    @rx.event
+    def set_tester(self, value: bool):
+        return self._card_action(customers_admin.update_customer, "ui.saved", customer_id=self.card_id,
+                                 is_tester=bool(value))
+
+    @rx.event
+    def adjust_bonuses(self, form: dict):
+        raw = str(form.get("amount", "")).strip()
+        sign = -1 if raw.startswith("-") else 1
+        try:
+            delta = sign * parse_money(raw.lstrip("+-"))
+        except ValueError:
+            self.card_error = self.text("ui.cust.bad_amount")
+            return None
+        return self._card_action(loyalty.adjust_bonuses, "ui.cust.bonuses_changed", customer_id=self.card_id,
+                                 delta_minor=delta, note=str(form.get("note", "")))
+
+    @rx.event
+    def send_message(self, form: dict):
+        return self._card_action(customers_admin.message_customer, "ui.cust.message_queued", customer_id=self.card_id,
+                                 text=str(form.get("text", "")))
+
+    # -- exports -----------------------------------------------------------------------------
+    @rx.event
+    def export(self, form: dict):
+        try:
+            date_from = date.fromisoformat(str(form.get("from", "")).strip())
+            date_to = date.fromisoformat(str(form.get("to", "")).strip())
+        except ValueError:
+            return rx.toast.error(self.text("ui.audit.bad_date"))
+        self.export_from, self.export_to = date_from.isoformat(), date_to.isoformat()
+        return download(self, f"customers_{date_from}_{date_to}.xlsx", customers_admin.export_xlsx,
+                        date_from=date_from, date_to=date_to, lang=self.ui_lang_value())

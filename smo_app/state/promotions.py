@@ -1,0 +1,242 @@
+"""/admin/promotions (CR4–CR6): promo codes with stats, gift certificates (who redeemed when),
+tracking links with clicks, unique users and conversion."""
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import TypedDict
+
+import reflex as rx
+
+from smo_app.money import parse_money
+from smo_app.services.customers import tracking
+from smo_app.services.sales import promotions
+from smo_app.state.ops import Refused, money_text, run_service
+from smo_app.state.session import SessionState
+
+PAGE_SIZE = 25
+
+
+class PromoLine(TypedDict):
+    id: int
+    code: str
+    pct: int
+    used: str
+    expires: str
+    once: bool
+    active: bool
+    stats: str
+
+
+class CertLine(TypedDict):
+    id: int
+    code: str
+    face: str
+    status: str
+    expires: str
+    redeemed: str
+
+
+class LinkLine(TypedDict):
+    id: int
+    title: str
+    url: str
+    clicks: int
+    unique: int
+    new: int
+    buyers: str
+    conversion: str
+    archived: bool
+
+
+class PromotionsState(SessionState):
+    tab: str = "promo"
+    promos: list[PromoLine] = []
+    certs: list[CertLine] = []
+    links: list[LinkLine] = []
+    show_archived: bool = False
+    promo_error: str = ""
+    cert_error: str = ""
+    link_error: str = ""
+    promo_page: int = 1
+    cert_page: int = 1
+    link_page: int = 1
+    promo_more: bool = False
+    cert_more: bool = False
+    link_more: bool = False
+    promo_once: bool = False
+    _stats: dict[int, str] = {}
+
+    def _svc(self, fn, /, **kwargs):
+        return run_service(self, fn, **kwargs)
+
+
+    @rx.event
+    def load(self):
+        self._stats = {}
+        self._load_promos()
+        self._load_certs()
+        self._load_links()
+
+    @rx.event
+    def set_tab(self, tab: str):
+        self.tab = tab
+
+    @staticmethod
+    def _page(items: list, page: int) -> tuple[list, bool]:
+        return items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(items) > page * PAGE_SIZE
+
+    # -- promo codes -------------------------------------------------------------------------
+    def _load_promos(self) -> None:
+        try:
+            items = self._svc(promotions.list_promos)
+        except Refused as exc:
+            self.promo_error = exc.text
+            return
+        page, self.promo_more = self._page(items, self.promo_page)
+        self.promos = [PromoLine(id=p.id, code=p.code, pct=p.pct,
+                                 used=f"{p.used_count} / {p.usage_limit}" if p.usage_limit else str(p.used_count),
+                                 expires=self.shop_time(p.expires_at, "%Y-%m-%d") if p.expires_at else "—",
+                                 once=p.once_per_customer, active=p.active, stats=self._stats.get(p.id, ""))
+                       for p in page]
+
+    @rx.event
+    def set_promo_once(self, value: bool):
+        self.promo_once = bool(value)
+
+    @rx.event
+    def create_promo(self, form: dict):
+        pct_raw, limit_raw = str(form.get("pct", "")).strip(), str(form.get("limit", "")).strip()
+        if not pct_raw.isdigit() or (limit_raw and not limit_raw.isdigit()):
+            self.promo_error = self.text("ui.promo.bad_number")
+            return None
+        expires = None
+        if str(form.get("expires", "")).strip():
+            try:
+                from smo_app.settings import get_settings
+
+                day = datetime.strptime(str(form["expires"]).strip(), "%Y-%m-%d").date()
+                expires = datetime.combine(day, time(23, 59, 59), get_settings().tz)
+            except ValueError:
+                self.promo_error = self.text("ui.audit.bad_date")
+                return None
+        try:
+            out = self._svc(promotions.create_promo, code=str(form.get("code", "")), pct=int(pct_raw),
+                            usage_limit=int(limit_raw) if limit_raw else None, expires_at=expires,
+                            once_per_customer=self.promo_once)
+        except Refused as exc:
+            self.promo_error = exc.text
+            return None
+        self.promo_error, self.promo_once = "", False
+        self._load_promos()
+        return [rx.set_value("promo-code", ""), rx.toast.success(self.text("ui.promo.created", code=out.code))]
+
+    @rx.event
+    def toggle_promo(self, promo_id: int, active: bool):
+        try:
+            self._svc(promotions.set_promo_active, promo_id=int(promo_id), active=bool(active))
+        except Refused as exc:
+            return rx.toast.error(exc.text)
+        self._load_promos()
+        return None
+
+    @rx.event
+    def promo_stats(self, promo_id: int):
+        try:
+            st = self._svc(promotions.promo_stats, promo_id=int(promo_id))
+        except Refused as exc:
+            return rx.toast.error(exc.text)
+        self._stats[int(promo_id)] = self.text("ui.promo.stats_line", uses=st.uses, customers=st.customers,
+                                               discount=money_text(self, st.discount_minor))
+        self._load_promos()
+        return None
+
+    @rx.event
+    def promo_go(self, delta: int):
+        self.promo_page = max(1, self.promo_page + int(delta))
+        self._load_promos()
+
+    # -- certificates ------------------------------------------------------------------------
+    def _load_certs(self) -> None:
+        try:
+            items = self._svc(promotions.list_certificates)
+        except Refused as exc:
+            self.cert_error = exc.text
+            return
+        page, self.cert_more = self._page(items, self.cert_page)
+        self.certs = [CertLine(
+            id=c.id, code=c.code, face=money_text(self, c.face_minor), status=self.text(f"ui.cert.status.{c.status}"),
+            expires=self.shop_time(c.expires_at, "%Y-%m-%d") if c.expires_at else "—",
+            redeemed=(self.text("ui.cert.redeemed_by", customer=c.redeemed_by_customer_id or "—",
+                                when=self.shop_time(c.redeemed_at), order=c.order_id or "—") if c.redeemed_at else ""),
+        ) for c in page]
+
+    @rx.event
+    def create_certificate(self, form: dict):
+        days_raw = str(form.get("days", "")).strip()
+        try:
+            face = parse_money(str(form.get("face", "")))
+        except ValueError:
+            self.cert_error = self.text("ui.cert.bad_face")
+            return None
+        if days_raw and not days_raw.isdigit():
+            self.cert_error = self.text("ui.promo.bad_number")
+            return None
+        try:
+            out = self._svc(promotions.create_certificate, face_minor=face, code=str(form.get("code", "")).strip() or None,
+                            valid_days=int(days_raw) if days_raw else 365)
+        except Refused as exc:
+            self.cert_error = exc.text
+            return None
+        self.cert_error = ""
+        self._load_certs()
+        return [rx.set_value("cert-face", ""), rx.set_value("cert-code", ""),
+                rx.toast.success(self.text("ui.cert.created", code=out.code))]
+
+    @rx.event
+    def cert_go(self, delta: int):
+        self.cert_page = max(1, self.cert_page + int(delta))
+        self._load_certs()
+
+    # -- tracking links ----------------------------------------------------------------------
+    def _load_links(self) -> None:
+        try:
+            items = self._svc(tracking.list_links, include_archived=self.show_archived)
+        except Refused as exc:
+            self.link_error = exc.text
+            return
+        page, self.link_more = self._page(items, self.link_page)
+        self.links = [LinkLine(id=lk.id, title=lk.title, url=lk.url, clicks=lk.clicks, unique=lk.unique_users,
+                               new=lk.new_users, buyers="—" if lk.buyers is None else str(lk.buyers),
+                               conversion="—" if lk.conversion_pct is None else f"{lk.conversion_pct:.1f} %",
+                               archived=lk.archived) for lk in page]
+
+    @rx.event
+    def set_show_archived(self, value: bool):
+        self.show_archived, self.link_page = bool(value), 1
+        self._load_links()
+
+    @rx.event
+    def create_link(self, form: dict):
+        try:
+            out = self._svc(tracking.create_link, title=str(form.get("title", "")), code=str(form.get("code", "")).strip() or None)
+        except Refused as exc:
+            self.link_error = exc.text
+            return None
+        self.link_error = ""
+        self._load_links()
+        return [rx.set_value("link-title", ""), rx.set_value("link-code", ""),
+                rx.toast.success(self.text("ui.link.created", url=out.url))]
+
+    @rx.event
+    def archive_link(self, link_id: int):
+        try:
+            self._svc(tracking.archive_link, link_id=int(link_id))
+        except Refused as exc:
+            return rx.toast.error(exc.text)
+        self._load_links()
+        return None
+
+    @rx.event
+    def link_go(self, delta: int):
+        self.link_page = max(1, self.link_page + int(delta))
+        self._load_links()
