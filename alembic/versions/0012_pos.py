@@ -1,7 +1,7 @@
 """pos: registers, shifts, cash moves, carts, sales, returns, approvals; variant SKU/barcode
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-11-22 17:50:09.735860
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ import smo_app.models.base  # noqa: F401  (UTCDateTime)
 
 
 revision: str = '0012'
-down_revision: Union[str, None] = '0009'
+down_revision: Union[str, None] = '0011'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

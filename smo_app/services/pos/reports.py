@@ -107,21 +107,16 @@ def queue_z_report(session: Session, *, shift: PosShift, now: datetime) -> None:
     from smo_app.services.messaging import outbox
 
     report = build_report(session, shift, kind="z", now=now)
-    send_document = getattr(outbox, "enqueue_document", None)
     from smo_app.models.staff import Role, Staff
 
     admins = session.exec(select(Staff).where(Staff.is_active, Staff.telegram_id.is_not(None),
                                               Staff.role.in_([Role.owner.value, Role.admin.value]))).all()
     for admin in admins:
         lang = admin.language
-        caption = summary_text(report, lang)
-        if send_document is not None:
-            send_document(session, chat_id=admin.telegram_id, kind="pos_z_report",
-                          filename=f"z-report-{shift.id}.xlsx", content=excel.shift_report_xlsx(report, lang=lang),
-                          caption=caption, staff_id=admin.id, dedupe_key=f"pos_z:{shift.id}:staff{admin.id}")
-        else:  # until the outbox can send documents: the summary as a message
-            outbox.enqueue_message(session, kind="pos_z_report", chat_id=admin.telegram_id, staff_id=admin.id,
-                                   text=caption, dedupe_key=f"pos_z:{shift.id}:staff{admin.id}")
+        outbox.enqueue_document(session, chat_id=admin.telegram_id, kind="pos_z_report",
+                                filename=f"z-report-{shift.id}.xlsx", content=excel.shift_report_xlsx(report, lang=lang),
+                                caption=summary_text(report, lang), parse_mode="plain", staff_id=admin.id,
+                                dedupe_key=f"pos_z:{shift.id}:staff{admin.id}")
 
 
 # --------------------------------------------------------------------------- admins (PO8)

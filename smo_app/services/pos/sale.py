@@ -21,7 +21,7 @@ from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
 from smo_app.models.loyalty import LoyaltyEntry, LoyaltyKind
-from smo_app.models.orders import DeliveryType, Order, OrderChannel, OrderLine, OrderStatus
+from smo_app.models.orders import DeliveryType, Order, OrderChannel, OrderEvent, OrderLine, OrderStatus
 from smo_app.models.pos import PosApproval, PosRegister, PosSale
 from smo_app.money import format_money
 from smo_app.services.core import audit
@@ -35,6 +35,7 @@ from smo_app.services.messaging import outbox
 from smo_app.services.pos import cart as pos_cart
 from smo_app.services.pos import policy
 from smo_app.services.pos.shifts import check_amount, require_open_shift
+from smo_app.services.sales import events
 from smo_app.services.sales.order_creation import Buyer, NewOrderLine, create_order
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -161,8 +162,12 @@ def _sell(session: Session, *, actor: Actor, register_id: int, client_id: str, c
                                    .values(used_by_sale_id=sale.id).execution_options(synchronize_session=False))
             if used.rowcount != 1:
                 raise DomainError("pos.approval_required", "approval already used", pct=priced.max_manual_pct)
-        if priced.customer is not None:  # cashback like a completed online order
-            loyalty.on_order_completed(session, actor=actor, order=session.get(Order, order_id), cfg=cfg, now=now)
+        # the order was born completed: its subscribers (cashback like an online order, the
+        # customer's message, integrations) run as for any order that completes
+        event_id = session.exec(select(OrderEvent.id).where(OrderEvent.order_id == order_id)).first()
+        events.publish(session, events.DomainEvent(
+            name=events.event_name(None, OrderStatus.completed.value), order_id=order_id, from_status=None,
+            to_status=OrderStatus.completed.value, actor=actor, reason="pos", occurred_at=now, event_id=event_id))
         cart.lines, cart.customer_id, cart.bonus_minor, cart.approval_id, cart.updated_at = [], None, 0, None, now
         session.add(cart)
         audit.record(session, actor=actor, action="pos.sale", entity="pos_sale", entity_id=sale.id,
