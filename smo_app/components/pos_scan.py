@@ -53,12 +53,10 @@ WEDGE_JS = f"""
 
 def keyboard_wedge(on_code) -> rx.Component:
     """The hidden sink the listener writes to, and the listener itself (installed once per page)."""
-    return rx.fragment(
-        rx.el.input(id=SINK_ID, type="text", tab_index=-1, aria_hidden="true",
-                    on_change=lambda v: on_code(v), style={"position": "absolute", "left": "-9999px",
-                                                            "width": "1px", "height": "1px", "opacity": 0}),
-        rx.script(WEDGE_JS),
-    )
+    return rx.el.input(id=SINK_ID, type="text", tab_index=-1, aria_hidden="true",
+                       on_change=lambda v: on_code(v), on_mount=rx.call_script(WEDGE_JS),
+                       style={"position": "absolute", "left": "-9999px", "width": "1px", "height": "1px",
+                              "opacity": 0})
 
 
 def _first_code(codes: rx.Var) -> tuple[rx.Var[str]]:

@@ -343,6 +343,17 @@ class PosState(SessionState):
         self.last_outcome = self.text("ui.pos.sale_not_made")
 
 
+async def _register_of(state: SessionState) -> int:
+    """The register this tablet works on (the sale screen's choice; the first one if the tablet
+    opened another POS page first)."""
+    pos = await state.get_state(PosState)
+    if not pos.register_id:
+        out = await state.call(shifts.list_registers, channel=POS, readonly=True)
+        if out.value:
+            pos.register_id, pos.register_name = out.value[0].id, out.value[0].name
+    return pos.register_id
+
+
 class PosShiftState(SessionState):
     """Cash in/out, the X report, closing with the counted cash and the Z report."""
 
@@ -369,12 +380,7 @@ class PosShiftState(SessionState):
         }
 
     async def _register(self) -> int:
-        pos = await self.get_state(PosState)
-        if not pos.register_id:
-            out = await self.call(shifts.list_registers, channel=POS, readonly=True)
-            if out.value:
-                pos.register_id, pos.register_name = out.value[0].id, out.value[0].name
-        return pos.register_id
+        return await _register_of(self)
 
     @rx.event
     async def load(self):
@@ -527,8 +533,7 @@ class PosReturnState(SessionState):
     @rx.event
     async def do_return(self):
         lines = [{"order_line_id": int(k), "qty": v} for k, v in self.chosen.items() if v > 0]
-        pos = await self.get_state(PosState)
-        out = await self.call(returns.return_items, channel=POS, register_id=pos.register_id, sale_id=self.sale_id,
+        out = await self.call(returns.return_items, channel=POS, register_id=await _register_of(self), sale_id=self.sale_id,
                               lines=lines, client_id=self._client_id or uuid.uuid4().hex)
         if not out.ok:
             return out.toast()
