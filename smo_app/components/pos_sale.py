@@ -42,7 +42,13 @@ def open_shift_form() -> rx.Component:
     return rx.center(
         rx.card(rx.vstack(
             rx.heading(T("ui.pos.open_shift"), size="6", as_="h2"),
-            rx.text(PosState.register_name, color_scheme="gray"),
+            rx.cond(PosState.registers.length() > 0,
+                     rx.select.root(rx.select.trigger(aria_label=T("ui.pos.register")),
+                                    rx.select.content(rx.foreach(PosState.registers, lambda r: rx.select.item(
+                                        r["name"], value=r["id"]))),
+                                    value=PosState.register_id.to_string(), on_change=PosState.choose_register,
+                                    size=BIG),
+                     rx.text(PosState.register_name, color_scheme="gray")),
             field_label("ui.pos.float", "pos-float"),
             rx.input(id="pos-float", value=PosState.float_text, on_change=PosState.set_float_text, size=BIG,
                      input_mode="decimal", placeholder="0"),

@@ -33,6 +33,7 @@ class PosState(SessionState):
 
     register_id: int = 0
     register_name: str = ""
+    registers: list[dict[str, Any]] = []  # [{"id", "name"}] when the shop has more than one
     shift_open: bool = False
     shift_overnight: bool = False
     shift_opened_by: str = ""
@@ -76,6 +77,7 @@ class PosState(SessionState):
             self.message = out.error
             return
         regs = out.value
+        self.registers = [{"id": str(r.id), "name": r.name} for r in regs] if len(regs) > 1 else []
         chosen = next((r for r in regs if r.id == self.register_id), regs[0])
         self.register_id, self.register_name = chosen.id, chosen.name
         await self._refresh_shift()
@@ -85,6 +87,15 @@ class PosState(SessionState):
             self.favourites = [self._hit(h) for h in fav.value or []]
         if self.pending_sale:
             return PosState.check_pending
+
+    @rx.event
+    async def choose_register(self, register_id: str | int):
+        """This tablet works on another register (shops with several)."""
+        try:
+            self.register_id = int(register_id)
+        except (TypeError, ValueError):
+            return
+        return PosState.load
 
     async def _refresh_shift(self) -> None:
         out = await self.call(shifts.current_shift, channel=POS, readonly=True, register_id=self.register_id)

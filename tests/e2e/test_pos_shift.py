@@ -111,7 +111,7 @@ def test_a_whole_shift_on_the_tablet(new_page, shop):
     expect(page.locator("#pos-customer")).to_have_text(shop["customer"])
 
     # a 20 % line discount is above the seller's 5 %: the sale waits for a manager
-    discount = page.locator(".line-discount")
+    discount = page.get_by_label("Скидка на позицию, %")
     discount.fill("20")
     discount.blur()
     expect(page.locator("#pos-approval")).to_be_visible()
@@ -153,7 +153,7 @@ def test_a_whole_shift_on_the_tablet(new_page, shop):
     page.get_by_label("Номер чека, телефон или имя покупателя").fill(receipt_no)
     page.get_by_role("button", name="Найти", exact=True).click()
     expect(page.locator(".return-line")).to_have_count(1)
-    page.locator(".return-qty").fill("1")
+    page.get_by_label("Сколько вернуть").fill("1")
     page.get_by_role("button", name="Оформить возврат", exact=True).click()
     expect(page.locator("#return-result")).to_contain_text("Возврат оформлен")
 
