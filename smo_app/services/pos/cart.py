@@ -6,10 +6,11 @@ unless the seller gives a larger line discount by hand — that one is what the 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -120,9 +121,7 @@ def price_cart(session: Session, cart: PosCart, *, actor: Actor, cfg: ShopConfig
     cfg = cfg or get_config(session)
     now = now or utcnow()
     ids = [line["variant_id"] for line in cart.lines]
-    rows = {v.id: (v, p) for v, p in session.exec(
-        select(Variant, Product).join(Product, Product.id == Variant.product_id).where(Variant.id.in_(ids))).all()} \
-        if ids else {}
+    rows = {r.id: r for r in session.connection().execute(_LINE_INFO, {"ids": ids})} if ids else {}
     customer = session.get(Customer, cart.customer_id) if cart.customer_id else None
     personal = customer.personal_discount_pct if customer else 0
     out_lines: list[CartLineOut] = []
@@ -131,11 +130,11 @@ def price_cart(session: Session, cart: PosCart, *, actor: Actor, cfg: ShopConfig
     for line in cart.lines:
         if line["variant_id"] not in rows:
             continue
-        v, p = rows[line["variant_id"]]
+        v = rows[line["variant_id"]]
         qty, manual = int(line["qty"]), int(line.get("discount_pct", 0))
         line_goods = v.price_minor * qty
         kind, pct = None, 0
-        for k, candidate in (("product", p.discount_pct), ("personal", personal), ("manual", manual)):
+        for k, candidate in (("product", v.discount_pct), ("personal", personal), ("manual", manual)):
             if candidate > pct:
                 kind, pct = k, candidate
         disc = min(pct_half_up(line_goods, pct), line_goods)
@@ -143,10 +142,10 @@ def price_cart(session: Session, cart: PosCart, *, actor: Actor, cfg: ShopConfig
             sums[kind] += disc
         goods += line_goods
         out_lines.append(CartLineOut(
-            variant_id=v.id, product_id=p.id, name=p.name, variant_label=v.label, qty=qty,
+            variant_id=v.id, product_id=v.product_id, name=v.name, variant_label=v.label, qty=qty,
             unit_price_minor=v.price_minor, goods_minor=line_goods, manual_pct=manual, discount_kind=kind,
             discount_pct=pct, discount_minor=disc, total_minor=line_goods - disc, unit_cost_minor=v.avg_cost_minor,
-            available=v.qty, sellable=v.active and not (p.hidden or p.suspended or p.deleted),
+            available=v.qty, sellable=bool(v.active and not (v.suspended or v.deleted)),
         ))
     discount_total = sum(sums.values())
     payable = goods - discount_total
@@ -163,6 +162,21 @@ def price_cart(session: Session, cart: PosCart, *, actor: Actor, cfg: ShopConfig
         max_manual_pct=max_manual, needs_approval=above and not covered, approval_id=cart.approval_id,
         approval_status=approval_status(approval, now), updated_at=cart.updated_at,
     )
+
+
+_V = Variant.__table__
+_P = Product.__table__
+_C = PosCart.__table__
+# what a cart line needs of its variant and product (one Core query: the tap path stays light)
+_LINE_BASE = (select(_V.c.id, _V.c.product_id, _V.c.label, _V.c.price_minor, _V.c.avg_cost_minor, _V.c.qty,
+                     _V.c.active, _P.c.name, _P.c.discount_pct, _P.c.suspended, _P.c.deleted)
+              .join(_P, _P.c.id == _V.c.product_id))
+_LINE_INFO = _LINE_BASE.where(_V.c.id.in_(bindparam("ids", expanding=True)))
+_BY_ID = _LINE_BASE.where(_V.c.id == bindparam("vid"))
+_BY_CODE = _LINE_BASE.where(_V.c.active, or_(_V.c.barcode == bindparam("code"), _V.c.sku == bindparam("code")))
+_LOCK_CART = select(_C).where(_C.c.register_id == bindparam("rid")).with_for_update()
+_SAVE_LINES = update(_C).where(_C.c.id == bindparam("cid")).values(lines=bindparam("lines"),
+                                                                     updated_at=bindparam("now"))
 
 
 def _empty(register_id: int) -> PosCart:
@@ -219,24 +233,33 @@ def find_variant_by_code(session: Session, code: str) -> Variant | None:
 @atomic
 def add_item(session: Session, *, actor: Actor, register_id: int, variant_id: int | None = None,
              code: str | None = None, qty: int = 1) -> CartOut:
-    """Add one (or ``qty``) of a variant, by id or by a scanned/typed barcode or SKU."""
+    """Add one (or ``qty``) of a variant, by id or by a scanned/typed barcode or SKU.
+
+    The hot path of the sale screen (every tap and scan): Core statements, one locked cart row."""
     require(actor, Perm.pos_sell)
-    get_register(session, register_id)
+    if not isinstance(qty, int) or not 1 <= qty <= MAX_QTY:
+        raise ValidationFailed("pos.qty_invalid", "qty 1..9999", max=MAX_QTY)
+    conn = session.connection()
     if code is not None:
-        variant = find_variant_by_code(session, code)
+        variant = conn.execute(_BY_CODE, {"code": (code or "").strip()}).first() if (code or "").strip() else None
         if variant is None:
             raise DomainError("pos.code_unknown", f"no product with code {code!r}", scanned=(code or "").strip()[:64])
     else:
-        variant = session.get(Variant, variant_id) if variant_id is not None else None
+        variant = conn.execute(_BY_ID, {"vid": variant_id}).first() if variant_id else None
         if variant is None or not variant.active:
             raise NotFound("variant", variant_id)
-    product = session.get(Product, variant.product_id)
-    if product is None or product.deleted or product.suspended:
-        raise DomainError("cart.unavailable", "not for sale", name=product.name if product else "")
-    if not isinstance(qty, int) or not 1 <= qty <= MAX_QTY:
-        raise ValidationFailed("pos.qty_invalid", "qty 1..9999", max=MAX_QTY)
-    cart = _cart_for_update(session, register_id)
-    lines = [dict(x) for x in cart.lines]
+    if variant.deleted or variant.suspended:
+        raise DomainError("cart.unavailable", "not for sale", name=variant.name)
+    row = conn.execute(_LOCK_CART, {"rid": register_id}).first()
+    if row is None:  # the register's first tap: create the row (ORM path, checks the register)
+        get_register(session, register_id)
+        cart = _cart_for_update(session, register_id)
+        lines, cart_id = [dict(x) for x in cart.lines], cart.id
+        cart_view = cart
+    else:
+        lines, cart_id = [dict(x) for x in row.lines], row.id
+        cart_view = _CartView(register_id=register_id, lines=lines, customer_id=row.customer_id,
+                              bonus_minor=row.bonus_minor, approval_id=row.approval_id, updated_at=row.updated_at)
     for line in lines:
         if line["variant_id"] == variant.id:
             line["qty"] = min(int(line["qty"]) + qty, MAX_QTY)
@@ -245,7 +268,28 @@ def add_item(session: Session, *, actor: Actor, register_id: int, variant_id: in
         if len(lines) >= MAX_LINES:
             raise ValidationFailed("pos.cart_full", "too many lines", max=MAX_LINES)
         lines.append({"variant_id": variant.id, "qty": qty, "discount_pct": 0})
-    return _save(session, cart, actor=actor, lines=lines)
+    now = utcnow()
+    conn.execute(_SAVE_LINES, {"cid": cart_id, "lines": lines, "now": now})
+    if isinstance(cart_view, PosCart):
+        session.expire(cart_view)
+        cart_view = _CartView(register_id=register_id, lines=lines, customer_id=cart_view.customer_id,
+                              bonus_minor=cart_view.bonus_minor, approval_id=cart_view.approval_id, updated_at=now)
+    cart_view.lines, cart_view.updated_at = lines, now
+    out = price_cart(session, cart_view, actor=actor)
+    session.commit()
+    return out
+
+
+@dataclass
+class _CartView:
+    """A cart read with Core (what :func:`price_cart` reads of a PosCart)."""
+
+    register_id: int
+    lines: list[dict]
+    customer_id: int | None
+    bonus_minor: int
+    approval_id: int | None
+    updated_at: datetime
 
 
 @atomic
