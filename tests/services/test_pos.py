@@ -1,16 +1,14 @@
 """POS services (PO2–PO8) on SQLite and PostgreSQL: shifts, sales, policy and approvals, returns, reports."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from smo_app.db import make_engine
 from smo_app.models.base import utcnow
 from smo_app.models.catalog import Variant
 from smo_app.models.customer import Customer
@@ -24,6 +22,7 @@ from smo_app.services.core.shop_config import update_config
 from smo_app.services.pos import approvals, cart, reports, returns, sale, shifts
 from tests.commerce_factories import SYSTEM, make_product, qty_of, variant_id
 from tests.factories import PIN, make_customer, make_staff
+from tests.race import outcomes, run_at_once
 
 _n = iter(range(1, 10**6))
 
@@ -403,51 +402,23 @@ def test_admin_analytics_per_seller_and_shift_with_excel(session, pos):
 
 # --------------------------------------------------------------------------- concurrency (threads, own connections)
 
-def _race(engine, fn, n=2, session=None):
-    if session is not None:
-        session.rollback()  # the test's own session holds no lock while the threads race
-    url = engine.url.render_as_string(hide_password=False)
-    workers = make_engine(url)
-    barrier = threading.Barrier(n)
-    results, lock = [], threading.Lock()
-
-    def run(i):
-        barrier.wait()
-        try:
-            with Session(workers, expire_on_commit=False) as s:
-                out = fn(s, i)
-        except DomainError as exc:
-            out = exc.code
-        except Exception as exc:  # noqa: BLE001 - shown in the assertion
-            out = f"crash:{type(exc).__name__}:{exc}"
-        with lock:
-            results.append(out)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=60)
-    workers.dispose()
-    return results
-
-
 def test_two_tablets_opening_the_same_register_at_once_open_one_shift(engine, session, pos):
     shifts.close_shift(session, actor=pos.seller, register_id=pos.reg, counted_cash_minor=100000)
     sellers = [make_staff(session, Role.seller).actor() for _ in range(4)]
-    results = _race(engine, lambda s, i: shifts.open_shift(s, actor=sellers[i], register_id=pos.reg,
-                                                           float_minor=0).id, n=4, session=session)
-    assert sorted(map(str, results)).count("pos.shift_already_open") == 3, results
+    session.rollback()  # the test's own session holds no lock while the threads race
+    results = outcomes(run_at_once(engine, [
+        lambda s, a=a: shifts.open_shift(s, actor=a, register_id=pos.reg, float_minor=0) for a in sellers]))
+    assert results == {"ok": 1, "pos.shift_already_open": 3}, results
     session.expire_all()
     assert session.exec(select(func.count(PosShift.id)).where(PosShift.status == "open")).one() == 1
 
 
 def test_the_same_sale_sent_twice_at_once_is_one_sale(engine, session, pos):
     cart.add_item(session, actor=pos.seller, register_id=pos.reg, variant_id=pos.vid, qty=2)
-    results = _race(engine, lambda s, i: sale.submit_sale(s, actor=pos.seller, register_id=pos.reg,
-                                                          client_id="double-tap-0001", tendered_minor=200000).sale_id,
-                    session=session)
-    assert len(results) == 2 and results[0] == results[1], results
+    session.rollback()
+    results = run_at_once(engine, [lambda s: sale.submit_sale(
+        s, actor=pos.seller, register_id=pos.reg, client_id="double-tap-0001", tendered_minor=200000).sale_id] * 2)
+    assert [r[0] for r in results] == ["ok", "ok"] and results[0][1] == results[1][1], results
     session.expire_all()
     assert session.exec(select(func.count(PosSale.id))).one() == 1
     assert qty_of(session, pos.vid) == 8
@@ -456,10 +427,11 @@ def test_the_same_sale_sent_twice_at_once_is_one_sale(engine, session, pos):
 def test_two_returns_of_the_last_unit_at_once_return_it_once(engine, session, pos):
     r = _sell(session, pos)
     line = r.lines[0].order_line_id
-    results = _race(engine, lambda s, i: returns.return_items(
+    session.rollback()
+    results = outcomes(run_at_once(engine, [lambda s, i=i: returns.return_items(
         s, actor=pos.seller, register_id=pos.reg, sale_id=r.sale_id, client_id=f"ret-race-{i}-xyz",
-        lines=[{"order_line_id": line, "qty": 1}]).id, session=session)
-    assert sorted(map(str, results)).count("pos.return_too_many") == 1, results
+        lines=[{"order_line_id": line, "qty": 1}]).id for i in range(2)]))
+    assert results == {"ok": 1, "pos.return_too_many": 1}, results
     assert qty_of(session, pos.vid) == 10
 
 

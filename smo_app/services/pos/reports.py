@@ -19,7 +19,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.pos import excel
-from smo_app.services.pos.shifts import ShiftOut, get_register, require_open_shift, shift_out
+from smo_app.services.pos.shifts import ShiftOut, require_open_shift, shift_out
 
 
 class ShiftReport(BaseModel):
@@ -197,5 +197,5 @@ def analytics_excel(session: Session, *, actor: Actor, date_from: date, date_to:
     return excel.analytics_xlsx(sales_analytics(session, actor=actor, date_from=date_from, date_to=date_to), lang=lang)
 
 
-__all__ = ["ShiftReport", "SalesAnalytics", "analytics_excel", "build_report", "get_register", "queue_z_report",
+__all__ = ["ShiftReport", "SalesAnalytics", "analytics_excel", "build_report", "queue_z_report",
            "report_excel", "sales_analytics", "shift_report", "summary_text", "x_report"]

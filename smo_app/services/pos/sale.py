@@ -30,7 +30,6 @@ from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.shop_config import get_config
 from smo_app.services.core.tx import atomic
-from smo_app.services.customers import loyalty
 from smo_app.services.messaging import outbox
 from smo_app.services.pos import cart as pos_cart
 from smo_app.services.pos import policy
