@@ -17,6 +17,7 @@ POS_PROFILE = "/pos/profile"
 POS_SHIFT = "/pos/shift"  # cash in/out, X report, close with the Z report
 POS_RECEIPT = "/pos/receipt"  # ?id=<sale id>, printable on an 80 mm printer
 POS_RETURNS = "/pos/returns"
+POS_SALES = "/admin/pos-sales"  # admins: POS sales per seller and shift (PO8)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ AREAS: tuple[Area, ...] = (
     Area("customers", "/admin/customers", "customers.view"),
     Area("promotions", "/admin/promotions", "promotions.manage"),
     Area("analytics", ANALYTICS, "analytics.view"),
+    Area("pos_sales", POS_SALES, "analytics.view"),
     Area("broadcasts", BROADCASTS, "broadcasts.manage"),
     Area("settings", "/admin/settings", "settings.manage"),
     Area("audit", AUDIT, "audit.view"),

@@ -157,6 +157,13 @@ RU = {
     "ui.pos.to_sale": 'К продаже',
     "ui.pos.total": 'Итого',
     "ui.pos.waiting_approval": 'Ждём ответа менеджера…',
+    "ui.pos.register": "Касса",
+    "ui.nav.pos_sales": "Продажи в кассе",
+    "ui.pos.by_seller": "По продавцам",
+    "ui.pos.by_shift": "По сменам",
+    "ui.pos.manual_discounts": "Ручные скидки",
+    "ui.pos.opened": "Открыта",
+    "ui.pos.closed": "Закрыта",
 }
 
 EN = {
@@ -316,4 +323,11 @@ EN = {
     "ui.pos.to_sale": 'Back to selling',
     "ui.pos.total": 'Total',
     "ui.pos.waiting_approval": 'Waiting for a manager…',
+    "ui.pos.register": "Register",
+    "ui.nav.pos_sales": "POS sales",
+    "ui.pos.by_seller": "By seller",
+    "ui.pos.by_shift": "By shift",
+    "ui.pos.manual_discounts": "Manual discounts",
+    "ui.pos.opened": "Opened",
+    "ui.pos.closed": "Closed",
 }

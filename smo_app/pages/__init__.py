@@ -4,5 +4,6 @@ from smo_app.pages.admin import (  # noqa: F401
     staff, warehouse,
 )
 from smo_app.pages.pos import home as pos_home, login as pos_login, profile as pos_profile  # noqa: F401
-from smo_app.pages.pos import receipt as pos_receipt, returns as pos_returns, shift as pos_shift  # noqa: F401
+from smo_app.pages.pos import admin_sales as pos_admin_sales, receipt as pos_receipt, returns as pos_returns  # noqa: F401
+from smo_app.pages.pos import shift as pos_shift  # noqa: F401
 from smo_app.pages.storefront import home as storefront_home  # noqa: F401

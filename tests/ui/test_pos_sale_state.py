@@ -70,3 +70,25 @@ def test_a_sale_in_flight_on_reconnect_says_whether_it_went_through(db):
     s.pending_sale = "never-arrived-123"
     _call(s, "check_pending")
     assert s.last_outcome == "Продажа не прошла — чек на месте, оплатите ещё раз."
+
+
+def test_admins_see_pos_sales_per_seller_and_export_them(db):
+    from smo_app.state.pos_admin import PosSalesState
+    from smo_app.services.staff import auth as staff_auth
+    from tests.factories import PASSWORD
+
+    s = _seller_state(db)
+    _call(s, "load")
+    _call(s, "set_float_text", "0")
+    _call(s, "open_shift")
+    _call(s, "scanned", "2000000000015")
+    _call(s, "set_tendered_text", "500")
+    _call(s, "pay")
+    make_staff(db, Role.admin, username="ada")
+    a = _state(PosSalesState)
+    a.bo_token = staff_auth.sign_in_password(db, username="ada", password=PASSWORD).token
+    _call(a, "load")
+    assert [(r["name"], r["count"]) for r in a.sellers] == [("Test Seller", 1)]
+    assert a.shifts and a.shifts[0]["open"]
+    out = _call(a, "export")
+    assert "pos-sales-" in str(out)
