@@ -15,7 +15,7 @@ from smo_app.services.analytics import abc, manual_revenue, pnl, revenue, stock_
 from smo_app.services.analytics.periods import offset_spans
 from smo_app.services.core.errors import DomainError, PermissionDenied, ValidationFailed
 from smo_app.services.sales import orders
-from smo_app.services.stock import ledger
+from smo_app.services.stock import adjustments
 from tests.commerce_factories import SYSTEM, make_product, place, variant_id
 from tests.factories import actor_of, make_customer, make_staff
 
@@ -72,7 +72,8 @@ def november(session):
     place(session, customer.id, {vc: 1}, now=utc(2026, 11, 12, 8, 0))
     orders.create_b2b_order(session, actor=SYSTEM, items=[{"variant_id": vc, "qty": 10, "unit_price_minor": 4000}],
                             buyer_name="Cafe", now=utc(2026, 11, 12, 12, 0))
-    ledger.write_off(session, actor=SYSTEM, lines=f"{vc} 3", comment="broken", now=utc(2026, 11, 12, 13, 0))
+    adjustments.write_off(session, actor=SYSTEM, lines=[{"variant_id": vc, "qty": 3}], comment="broken",
+                          now=utc(2026, 11, 12, 13, 0))
     _paid(session, customer.id, {vd: 1}, utc(2026, 11, 13, 9, 0))
     return session, actor_of(owner)
 
