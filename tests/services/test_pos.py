@@ -447,3 +447,23 @@ def test_a_customer_is_attached_by_the_loyalty_qr_and_their_bonuses_show(session
         cart.attach_by_loyalty_token(session, actor=pos.seller, register_id=pos.reg, token=token[:-2] + "xx")
     assert err.value.code == "loyalty.qr_invalid"
     assert [c.id for c in cart.find_customers(session, actor=pos.seller, query=customer.full_name)] == [customer.id]
+
+
+def test_a_sale_and_the_close_at_once_never_leave_a_sale_outside_the_count(engine, session, pos):
+    # given a cash sale in the cart; when the seller pays while another tablet closes the shift
+    cart.add_item(session, actor=pos.seller, register_id=pos.reg, variant_id=pos.vid)
+    session.rollback()
+    results = run_at_once(engine, [
+        lambda s: sale.submit_sale(s, actor=pos.seller, register_id=pos.reg, client_id="race-close-01",
+                                   tendered_minor=100000).sale_id,
+        lambda s: shifts.close_shift(s, actor=pos.seller, register_id=pos.reg, counted_cash_minor=200000).id,
+    ])
+    # then the close counted the sale if it went through (expected 1000 + 1000), or the sale was refused
+    assert results[1][0] == "ok", results
+    session.expire_all()
+    closed = session.get(PosShift, results[1][1])
+    if results[0][0] == "ok":
+        assert session.get(PosSale, results[0][1]).shift_id == closed.id
+        assert closed.expected_cash_minor == 200000
+    else:
+        assert results[0][0] == "pos.shift_closed" and closed.expected_cash_minor == 100000

@@ -30,7 +30,7 @@ from smo_app.services.core.shop_config import get_config
 from smo_app.services.core.tx import atomic
 from smo_app.services.customers import loyalty
 from smo_app.services.pos import sale as pos_sale
-from smo_app.services.pos.shifts import require_open_shift
+from smo_app.services.pos.shifts import lock_open_shift
 from smo_app.services.stock import ledger as stock
 
 BONUS_BACK_KIND = "pos_return_bonus"  # LoyaltyEntry.kind: bonuses a returned sale had spent
@@ -141,7 +141,7 @@ def _return(session: Session, *, actor: Actor, register_id: int, sale_id: int, l
     items = [ln if isinstance(ln, ReturnLineIn) else ReturnLineIn.model_validate(ln) for ln in lines]
     if not items:
         raise ValidationFailed("pos.return_empty", "nothing to return")
-    shift = require_open_shift(session, register_id)
+    shift = lock_open_shift(session, register_id)
     cfg = get_config(session)
     # lock the sale: concurrent returns of it queue here (PostgreSQL row lock; SQLite write lock)
     locked = session.execute(update(PosSale).where(PosSale.id == sale_id)

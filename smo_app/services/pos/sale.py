@@ -33,7 +33,7 @@ from smo_app.services.core.tx import atomic
 from smo_app.services.messaging import outbox
 from smo_app.services.pos import cart as pos_cart
 from smo_app.services.pos import policy
-from smo_app.services.pos.shifts import check_amount, require_open_shift
+from smo_app.services.pos.shifts import check_amount, lock_open_shift
 from smo_app.services.sales import events
 from smo_app.services.sales.order_creation import Buyer, NewOrderLine, create_order
 
@@ -129,7 +129,7 @@ def _sell(session: Session, *, actor: Actor, register_id: int, client_id: str, c
           credit_minor: int, now: datetime, then: Callable[[PosSale], None] | None = None) -> PosSale:
     """The sale, committed by the shared order creation; ``then(sale)`` adds the caller's writes
     (an exchange's return) to the same transaction."""
-    shift = require_open_shift(session, register_id)
+    shift = lock_open_shift(session, register_id)
     cfg = get_config(session)
     cart = pos_cart._cart_for_update(session, register_id)
     priced = pos_cart.price_cart(session, cart, actor=actor, cfg=cfg, now=now)

@@ -136,6 +136,19 @@ def require_open_shift(session: Session, register_id: int) -> PosShift:
     return shift
 
 
+def lock_open_shift(session: Session, register_id: int) -> PosShift:
+    """The register's open shift, locked for this transaction (a no-op conditional UPDATE): a sale,
+    a return or a cash move and the closing of the shift queue up instead of crossing — the
+    closing counts every movement committed before it, and nothing lands in a closed shift."""
+    row = session.execute(update(PosShift).where(PosShift.register_id == register_id,
+                                                 PosShift.status == ShiftStatus.open.value)
+                          .values(status=PosShift.status).returning(PosShift.id)
+                          .execution_options(synchronize_session=False)).first()
+    if row is None:
+        raise DomainError("pos.shift_closed", f"register {register_id} has no open shift")
+    return session.get(PosShift, row[0])
+
+
 def current_shift(session: Session, *, actor: Actor, register_id: int, now: datetime | None = None) -> ShiftOut | None:
     """The open shift of the register (with ``overnight`` set if it was left open), or None."""
     require(actor, Perm.pos_access)
@@ -183,7 +196,7 @@ def cash_move(session: Session, *, actor: Actor, register_id: int, kind: str, am
     reason = (reason or "").strip()
     if not 1 <= len(reason) <= 200:
         raise ValidationFailed("pos.reason_required", "a reason is required")
-    shift = require_open_shift(session, register_id)
+    shift = lock_open_shift(session, register_id)
     if kind == CashMoveKind.cash_out and amount_minor > expected_cash(session, shift):
         raise DomainError("pos.cash_out_too_much", "more than the drawer holds",
                           available=format_money(expected_cash(session, shift)))
@@ -205,16 +218,21 @@ def close_shift(session: Session, *, actor: Actor, register_id: int, counted_cas
     the Z report goes to the admins' Telegram (see :mod:`smo_app.services.pos.reports`)."""
     require(actor, Perm.pos_sell)
     check_amount(counted_cash_minor, "pos.counted_invalid")
-    shift = require_open_shift(session, register_id)
     now = now or utcnow()
-    expected = expected_cash(session, shift)
     result = session.execute(
-        update(PosShift).where(PosShift.id == shift.id, PosShift.status == ShiftStatus.open.value)
-        .values(status=ShiftStatus.closed.value, closed_at=now, closed_by_id=actor.id,
-                closed_by_name=actor.name[:128], expected_cash_minor=expected, counted_cash_minor=counted_cash_minor)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise DomainError("pos.shift_closed", "closed meanwhile")
+        update(PosShift).where(PosShift.register_id == register_id, PosShift.status == ShiftStatus.open.value)
+        .values(status=ShiftStatus.closed.value, closed_at=now, closed_by_id=actor.id, closed_by_name=actor.name[:128],
+                counted_cash_minor=counted_cash_minor)
+        .returning(PosShift.id).execution_options(synchronize_session=False)).first()
+    if result is None:
+        raise DomainError("pos.shift_closed", f"register {register_id} has no open shift")
+    shift = session.get(PosShift, result[0])
+    session.refresh(shift)
+    # counted after the UPDATE took the row: every sale, return and cash move committed before is in
+    expected = expected_cash(session, shift)
+    shift.expected_cash_minor = expected
+    session.add(shift)
+    session.flush()
     session.refresh(shift)
     audit.record(session, actor=actor, action="pos.shift_close", entity="pos_shift", entity_id=shift.id,
                  after={"expected_minor": expected, "counted_minor": counted_cash_minor,
