@@ -69,7 +69,6 @@ class CartState(StoreState):
 
     # -- cart ------------------------------------------------------------------------------------
     def _show(self, out: CartOut) -> None:
-        lang = self.shop_lang
         priced = {pl.variant_id: pl for pl in out.pricing.lines}
         rows = []
         for line in out.lines:
@@ -244,6 +243,8 @@ class CartState(StoreState):
         ok, found = await self.run(lambda s, me: checkout_preview.suggest(address_port=address_port, query=query,
                                                                           language=lang), readonly=True)
         self.suggestions = [a.value for a in found if a.value != self.address] if ok else []
+        if self.delivery_type == "courier" and len(self.address) >= 5:
+            await self._refresh_options()  # a live quote for what is typed
 
     @rx.event
     async def pick_suggestion(self, value: str):
