@@ -20,6 +20,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.customers.telegram_init_data import sign_init_data
 from smo_app.services.sales import orders
 from smo_app.services.stock import supplies
+from smo_app.settings import reset_settings_cache
 from tests.e2e import conftest
 from tests.e2e.conftest import shot
 
@@ -123,7 +124,10 @@ def press_back(page: Page) -> None:
     page.evaluate("() => __tg.back.cb()")
 
 
-def test_a_customer_shops_from_a_product_link_to_a_placed_order_that_follows_staff(new_page, shop_db, candle):
+def test_a_customer_shops_from_a_product_link_to_a_placed_order_that_follows_staff(new_page, shop_db, candle,
+                                                                                   monkeypatch):
+    monkeypatch.setenv("SMO_DEMO", "1")  # this process calls the services as staff would
+    reset_settings_cache()
     # given a customer opening the Mini App from a product link inside Telegram
     page = new_page(390, 844)
     page.add_init_script(_telegram(_init_data(CUSTOMER_TG_ID, f"p{candle}"), CUSTOMER_TG_ID))
@@ -154,7 +158,7 @@ def test_a_customer_shops_from_a_product_link_to_a_placed_order_that_follows_sta
     press_main(page, "Оформить заказ")
     page.locator("#sf-name").fill("Ольга Иванова")
     page.locator("#sf-phone").fill("+7 999 000-11-22")
-    assert page.evaluate("__tg.closing")  # closing the half-filled checkout asks first
+    page.wait_for_function("() => __tg.closing === true")  # closing the half-filled checkout asks first
     press_main(page, "Далее")
     expect(page.locator("#sf-address")).to_be_visible()
     page.get_by_role("radio", name="Курьер").click()

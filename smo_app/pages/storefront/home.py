@@ -4,6 +4,7 @@ import reflex as rx
 
 from smo_app import routes
 from smo_app.components.registry import page
+from smo_app.pages.storefront import blank  # noqa: F401  (registered only for the load benchmark)
 from smo_app.components.storefront import store_frame, tab_bar
 from smo_app.components.storefront_account import bonuses_screen, order_screen, orders_screen
 from smo_app.components.storefront_cart import cart_screen, checkout_screen
