@@ -47,25 +47,22 @@ def outside_screen() -> rx.Component:
 # --------------------------------------------------------------------------- catalog
 
 def product_tile(tile) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.box(
-                rx.cond(tile["photo"] != "", rx.image(src=tile["photo"], alt=tile["name"], width="100%", height="110px",
-                                                       object_fit="cover", border_radius="6px", loading="lazy"),
-                        rx.center(rx.icon("image", color=styles.TG_HINT), height="110px", width="100%",
-                                  background=styles.TG_SECONDARY_BG, border_radius="6px")),
-                rx.cond(tile["discount"] != "", rx.badge(tile["discount"], color_scheme="red", position="absolute",
-                                                         top="6px", left="6px")),
-                position="relative", width="100%",
-            ),
-            rx.text(tile["name"], size="2", weight="medium", no_of_lines=2),
-            price_tag(tile),
-            stock_badge(tile),
-            spacing="1", align="start",
-        ),
-        on_click=StoreState.open_product(tile["id"]), cursor="pointer",
-        custom_attrs={"data-product": tile["id"]}, role="link", aria_label=tile["name"],
-        opacity=rx.cond(tile["stock"] == "out", "0.6", "1"),
+    """One tile; kept flat (few elements): a catalog page renders many of them at first load."""
+    return rx.el.div(
+        rx.cond(tile["photo"] != "",
+                rx.el.img(src=tile["photo"], alt=tile["name"], loading="lazy",
+                          style={"width": "100%", "height": "110px", "objectFit": "cover", "borderRadius": "6px"}),
+                rx.el.div(style={"height": "110px", "background": styles.TG_SECONDARY_BG, "borderRadius": "6px"})),
+        rx.cond(tile["discount"] != "", rx.badge(tile["discount"], color_scheme="red", position="absolute",
+                                                 top="14px", left="14px")),
+        rx.text(tile["name"], size="2", weight="medium", no_of_lines=2),
+        price_tag(tile),
+        stock_badge(tile),
+        on_click=StoreState.open_product(tile["id"]), custom_attrs={"data-product": tile["id"]}, role="link",
+        aria_label=tile["name"],
+        style={"position": "relative", "padding": "8px", "borderRadius": "10px", "cursor": "pointer",
+               "border": "1px solid var(--gray-a5)", "display": "flex", "flexDirection": "column", "gap": "4px",
+               "opacity": rx.cond(tile["stock"] == "out", "0.6", "1")},
     )
 
 
@@ -100,6 +97,8 @@ def catalog_screen() -> rx.Component:
             rx.grid(rx.foreach(StoreState.tiles, product_tile), columns="2", spacing="3", width="100%"),
             rx.text(ST("ui.sf.nothing_found"), color=styles.TG_HINT, padding_y="2rem", id="sf-nothing"),
         ),
+        rx.cond(StoreState.has_more, rx.button(ST("ui.sf.show_more"), variant="soft", width="100%",
+                                               on_click=StoreState.show_more, id="sf-more")),
         spacing="2", width="100%",
     )
 

@@ -62,6 +62,7 @@ TELEGRAM_INIT = """
 })();
 """
 
+PAGE = 20  # tiles per "show more"
 SCREENS = ("catalog", "product", "cart", "checkout", "orders", "order", "bonuses")
 TABS = ("catalog", "cart", "orders", "bonuses")
 
@@ -87,6 +88,23 @@ def _run(token: str, fn: Callable[[Any, Me], R], readonly: bool) -> R:
         raise NotSignedIn
     with session_scope(readonly=readonly) as s:
         return fn(s, Me(customer))
+
+
+def _first_paint(token: str):
+    """(shop name, customer, catalog, cart) for the first screen; customer etc. None without a
+    live session."""
+    customer = None
+    if token:
+        with session_scope() as s:
+            customer = customer_sessions.resolve_customer_session(s, token=token)
+            s.commit()
+    with session_scope(readonly=True) as s:
+        name = get_config(s).shop_name
+        if customer is None:
+            return name, None, None, None
+        me = Me(customer)
+        return (name, customer, browse.store_catalog(s, actor=me.actor, limit=PAGE),
+                carts.get_cart(s, actor=me.actor, customer_id=me.id))
 
 
 def money(minor: int | None, lang: str) -> str:
@@ -125,6 +143,8 @@ class StoreState(CustomerSessionState):
     category_id: int = 0  # 0: everything
     query: str = ""
     tiles: list[dict[str, str]] = []
+    shown: int = PAGE
+    has_more: bool = False
     vacation: bool = False
     vacation_message: str = ""
     preorder: bool = False
@@ -165,12 +185,21 @@ class StoreState(CustomerSessionState):
     # -- opening and sign-in --------------------------------------------------------------------
     @rx.event
     async def open(self):
-        """After hydration: the shop's name, then read Telegram's initData in the page (the server
-        verifies it in :meth:`boot`)."""
+        """After hydration: the shop's name and, with a live session cookie, the catalog at once
+        (one server trip); then Telegram's initData is read in the page and verified in :meth:`boot`."""
         settings = get_settings()
-        with session_scope(readonly=True) as s:
-            self.shop_name = get_config(s).shop_name
         self.bot_url = f"https://t.me/{settings.bot_username}"
+        try:
+            name, customer, catalog, cart = await asyncio.to_thread(_first_paint, self.customer_token)
+        except Exception as exc:  # noqa: BLE001 - boot still runs and says what is wrong
+            log.exception("storefront first paint failed", exc_info=exc)
+            name, customer, catalog, cart = self.shop_name, None, None, None
+        self.shop_name = name
+        if customer is not None and catalog is not None:
+            self.signed_in, self.customer_name, self.phase = True, customer.full_name, "ready"
+            self.screen, self.history = "catalog", []
+            self._apply_catalog(catalog)
+            self.cart_count = sum(line.qty for line in cart.lines)
         return [rx.call_script(TELEGRAM_INIT),
                 rx.call_script("window.smoTg ? window.smoTg.boot() : {}", callback=StoreState.boot)]
 
@@ -189,6 +218,8 @@ class StoreState(CustomerSessionState):
                 self.phase = "refused"
                 return
             product_id = signed.start.product_id if signed.start else None
+        elif self.phase == "ready":  # the session cookie already opened the shop
+            return
         elif await asyncio.to_thread(self.customer) is None:
             self.signed_in = False
             self.phase = "demo" if get_settings().demo else "outside"
@@ -251,14 +282,18 @@ class StoreState(CustomerSessionState):
 
     # -- catalog ---------------------------------------------------------------------------------
     async def load_catalog(self):
-        cat, query = self.category_id or None, self.query
-        ok, out = await self.run(lambda s, me: browse.store_catalog(s, actor=me.actor, category_id=cat, search=query),
-                                 readonly=True)
+        cat, query, limit = self.category_id or None, self.query, self.shown
+        ok, out = await self.run(lambda s, me: browse.store_catalog(s, actor=me.actor, category_id=cat, search=query,
+                                                                    limit=limit), readonly=True)
         if ok:
-            self.categories = _flatten(out.categories)
-            self.tiles = [tile_row(t, self.shop_lang) for t in out.products]
-            self.vacation, self.vacation_message = out.vacation, out.vacation_message
-            self.preorder, self.wholesale = out.preorder, out.wholesale
+            self._apply_catalog(out)
+
+    def _apply_catalog(self, out: browse.StoreCatalogOut) -> None:
+        self.categories = _flatten(out.categories)
+        self.tiles = [tile_row(t, self.shop_lang) for t in out.products]
+        self.has_more = out.has_more
+        self.vacation, self.vacation_message = out.vacation, out.vacation_message
+        self.preorder, self.wholesale = out.preorder, out.wholesale
 
     async def refresh_count(self):
         ok, out = await self.run(lambda s, me: carts.get_cart(s, actor=me.actor, customer_id=me.id), readonly=True)
@@ -273,11 +308,18 @@ class StoreState(CustomerSessionState):
     @rx.event
     async def pick_category(self, category_id: str):
         self.category_id = int(category_id) if str(category_id).isdigit() else 0
+        self.shown = PAGE
         await self.load_catalog()
 
     @rx.event
     async def search(self, query: str):
         self.query = str(query or "")[: browse.MAX_QUERY]
+        self.shown = PAGE
+        await self.load_catalog()
+
+    @rx.event
+    async def show_more(self):
+        self.shown = min(self.shown + PAGE, 500)
         await self.load_catalog()
 
     # -- product card ----------------------------------------------------------------------------

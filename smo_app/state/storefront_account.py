@@ -23,6 +23,11 @@ POLL_SECONDS = 3.0
 POLL_MAX_ROUNDS = 400  # ~20 minutes of an open screen; reopening starts again
 
 
+def local(moment):
+    """A stored UTC moment in the shop's time zone (what the customer's receipt says)."""
+    return moment.astimezone(get_settings().tz)
+
+
 def qr_data_uri(text: str) -> str:
     """An SVG QR code as a data: URI (segno, pinned in requirements.txt)."""
     import segno
@@ -53,7 +58,7 @@ class AccountState(StoreState):
         return self.text(f"order.status.{status}")
 
     def _row(self, o: orders.OrderOut) -> dict[str, str]:
-        created = o.created_at.strftime("%d.%m.%Y %H:%M")
+        created = local(o.created_at).strftime("%d.%m.%Y %H:%M")
         return {"id": str(o.id), "status": o.status, "status_text": self._status(o.status),
                 "total": self.money(o.total_minor), "created": created,
                 "items": str(sum(line.qty for line in o.lines))}
@@ -83,7 +88,7 @@ class AccountState(StoreState):
             b.append({"label": self.text("ui.sf.bonuses"), "amount": self.money(-o.bonus_minor)})
         b.append({"label": self.text("ui.sf.delivery"), "amount": self.money(o.delivery_minor)})
         self.order_breakdown = b
-        self.order_events = [{"status": self._status(e.to_status), "when": e.created_at.strftime("%d.%m %H:%M")}
+        self.order_events = [{"status": self._status(e.to_status), "when": local(e.created_at).strftime("%d.%m %H:%M")}
                              for e in o.events]
         return True
 
@@ -162,7 +167,7 @@ class AccountState(StoreState):
             return
         self.balance = self.money(b.balance_minor)
         self.entries = [{"kind": self.text(f"ui.sf.entry_{e.kind}"), "amount": self.money(e.amount_minor),
-                         "when": e.created_at.strftime("%d.%m.%Y"), "plus": "1" if e.amount_minor > 0 else ""}
+                         "when": local(e.created_at).strftime("%d.%m.%Y"), "plus": "1" if e.amount_minor > 0 else ""}
                         for e in b.entries]
         self.invites = self.text("ui.sf.invites", n=b.invites, pct=b.lifetime_pct)
         self.tier = (self.text("ui.sf.next_tier", left=b.next_tier_invites - b.invites)

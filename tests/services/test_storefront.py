@@ -45,6 +45,16 @@ def test_catalog_leaves_out_hidden_products_and_products_of_hidden_categories(se
         browse.product_card(session, actor=_me(customer), product_id=out.products[0].id + 1)
 
 
+def test_catalog_pages_tiles_and_says_when_there_is_more(session):
+    for i in range(5):
+        make_product(session, name=f"Саше {i}", qty=1, position=i)
+    customer = make_customer(session)
+    first = browse.store_catalog(session, actor=_me(customer), limit=3)
+    assert [p.name for p in first.products] == ["Саше 0", "Саше 1", "Саше 2"] and first.has_more
+    everything = browse.store_catalog(session, actor=_me(customer), limit=6)
+    assert len(everything.products) == 5 and not everything.has_more
+
+
 def test_search_treats_percent_and_underscore_as_plain_characters(session):
     make_product(session, name="Масло 100% натуральное", qty=1)
     make_product(session, name="Масло кокосовое", qty=1)

@@ -180,3 +180,19 @@ def test_bonuses_show_a_qr_with_a_short_lived_token_not_the_customer_id(db):
     assert account.referral_link.endswith(f"?start=ref{store.customer().id}")
     assert "0" in account.balance
 
+
+
+def test_a_live_session_cookie_opens_the_catalog_on_the_first_trip_and_a_dead_one_does_not(db):
+    make_product(db, name="Крем", qty=3)
+    db.rollback()
+    store, _, _ = _states()
+    _do(store, "boot", {"initData": _init_data(5_000_000_006)})
+    token = store.customer_token
+    again, _, _ = _states()  # the same browser later: only the cookie comes with it
+    again.customer_token = token
+    _do(again, "open")
+    assert again.phase == "ready" and [t["name"] for t in again.tiles] == ["Крем"]
+    stranger, _, _ = _states()
+    stranger.customer_token = "not-a-session"
+    _do(stranger, "open")
+    assert stranger.phase == "boot" and stranger.tiles == []

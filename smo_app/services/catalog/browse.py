@@ -71,6 +71,7 @@ class StoreCatalogOut(BaseModel):
     vacation_message: str
     preorder: bool
     wholesale: bool
+    has_more: bool = False  # more tiles than ``limit``: the page offers "show more"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -172,8 +173,10 @@ def share_url(bot_username: str, product_id: int) -> str:
 # --------------------------------------------------------------------------- use cases
 
 def store_catalog(session: Session, *, actor: Actor, category_id: int | None = None,
-                  search: str | None = None, limit: int = 200) -> StoreCatalogOut:
-    """The tree and the tiles of one category (its subcategories included) or of a search."""
+                  search: str | None = None, limit: int = 24) -> StoreCatalogOut:
+    """The tree and the first ``limit`` tiles of one category (its subcategories included) or of a
+    search (at most ``SEARCH_LIMIT``)."""
+    limit = max(1, min(limit, 500))
     cfg = get_config(session)
     cats = list(session.exec(select(Category).order_by(Category.position, Category.id)).all())
     query, hidden = _visible_products(cats)
@@ -186,10 +189,12 @@ def store_catalog(session: Session, *, actor: Actor, category_id: int | None = N
             raise NotFound("category", category_id)
         sub = [c.id for c in cats if c.parent_id == category_id]
         query = query.where(Product.category_id.in_([category_id, *sub]))
-    products = list(session.exec(query.order_by(Product.position, Product.id).limit(limit)).all())
+    products = list(session.exec(query.order_by(Product.position, Product.id).limit(limit + 1)).all())
+    has_more = len(products) > limit
+    products = products[:limit]
     variants = _variants(session, [p.id for p in products])
     viewer = _Viewer(session, actor)
-    return StoreCatalogOut(
+    return StoreCatalogOut(has_more=has_more,
         categories=_tree(cats, hidden), products=[_tile(viewer, p, variants.get(p.id, []), cfg) for p in products],
         vacation=cfg.vacation_mode, vacation_message=cfg.vacation_message, preorder=cfg.preorder_mode,
         wholesale=viewer.wholesale,
