@@ -109,12 +109,12 @@ def main() -> None:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
                 _load(browser, base, "/", "[data-product]", token)  # warm the server once each
-                _load(browser, base, "/bench/blank", "#blank", None)
+                _load(browser, base, "/bench/blank/", "#blank", None)
                 store, blank = [], []
                 for _ in range(rounds):
                     t, store_js = _load(browser, base, "/", "[data-product]", token)
                     store.append(t)
-                    t, blank_js = _load(browser, base, "/bench/blank", "#blank", None)
+                    t, blank_js = _load(browser, base, "/bench/blank/", "#blank", None)
                     blank.append(t)
                 browser.close()
         finally:

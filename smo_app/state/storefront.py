@@ -354,7 +354,7 @@ class StoreState(CustomerSessionState):
             "subscribed": "1" if v.id in subscribed else "",
             "wholesale": (self.text("ui.sf.wholesale_from", price=money(v.wholesale_price_minor, lang),
                                     qty=v.wholesale_min_qty) if v.wholesale_price_minor is not None else ""),
-            "weight": f"{v.weight_g} g" if v.weight_g else "",
+            "weight": self.text("ui.sf.grams", g=v.weight_g) if v.weight_g else "",
         } for v in card.variants]
         self.card_cross = [tile_row(t, lang) for t in card.cross_sell]
         first = next((v for v in card.variants if v.in_stock), card.variants[0] if card.variants else None)
