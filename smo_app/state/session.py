@@ -52,12 +52,17 @@ def _effective_language(chosen: str) -> str:
 
 
 def _resolve_staff(token: str, channel: Channel) -> StaffOut | None:
-    """The staff member behind ``token`` on ``channel``. A writing transaction: resolving a
-    session now and then records that it was seen (blocking; call it in a worker thread)."""
+    """The staff member behind ``token`` on ``channel`` (blocking; call it in a worker thread).
+    A read-only transaction, so resolving never waits for the write lock; now and then a short
+    write records that the session was seen."""
     if not token:
         return None
-    with session_scope() as s:
-        return auth.resolve_channel_session(s, token=token, channel=channel)
+    with session_scope(readonly=True) as s:
+        staff, stale = auth.peek_channel_session(s, token=token, channel=channel)
+    if staff is not None and stale:
+        with session_scope() as s:
+            auth.touch_session(s, token=token)
+    return staff
 
 
 def _report_unexpected(exc: BaseException) -> None:
