@@ -1,0 +1,114 @@
+"""The one payment port every provider adapter implements (YooKassa, Stripe, Telegram Payments).
+
+Services speak in these types; each adapter maps its vendor's JSON to them. Money is integer minor
+units here (kopecks, cents; Telegram Stars are whole stars). The adapters never touch the database.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+from integrations.http import IntegrationError
+
+ProviderStatus = Literal["pending", "waiting_for_capture", "succeeded", "canceled"]
+
+
+class ReceiptItem(BaseModel):
+    """One line of a 54-FZ fiscal receipt."""
+
+    description: str = Field(min_length=1, max_length=128)
+    quantity: int = Field(gt=0)
+    amount_minor: int = Field(ge=0, description="price of one unit, kopecks")
+    vat_code: int = Field(ge=1, le=12)
+    payment_subject: str = "commodity"
+    payment_mode: str = "full_payment"
+
+
+class Receipt(BaseModel):
+    customer_phone: str | None = None
+    customer_email: str | None = None
+    items: list[ReceiptItem] = Field(min_length=1)
+
+
+class CreatePayment(BaseModel):
+    """What the shop asks a provider to charge."""
+
+    payment_id: int  # our payment row
+    order_id: int
+    amount_minor: int = Field(gt=0)
+    currency: str = "RUB"
+    description: str = ""
+    idempotency_key: str
+    return_url: str | None = None
+    confirmation: Literal["redirect", "qr"] = "redirect"
+    receipt: Receipt | None = None
+
+
+class ProviderPayment(BaseModel):
+    """A payment as the provider sees it now."""
+
+    provider: str
+    id: str
+    status: ProviderStatus
+    amount_minor: int
+    currency: str
+    confirmation_url: str | None = None
+    order_id: int | None = None  # from the metadata we sent
+    payment_id: int | None = None  # our payment row, from the metadata we sent
+    cancellation_reason: str | None = None
+
+
+class ProviderRefund(BaseModel):
+    provider: str
+    id: str
+    payment_id: str
+    status: Literal["pending", "succeeded", "canceled"]
+    amount_minor: int
+    currency: str
+
+
+class PaymentNotification(BaseModel):
+    """A verified inbound notification: what happened to which provider payment."""
+
+    provider: str
+    event_id: str  # unique per delivery of this fact (the inbox de-duplicates by it)
+    kind: Literal["payment.succeeded", "payment.canceled", "payment.waiting_for_capture", "refund.succeeded", "other"]
+    payment: ProviderPayment | None = None
+
+
+class NotificationRejected(IntegrationError):
+    """The notification is forged, stale or unreadable: answer 400, store nothing."""
+
+    code = "payment.notification_rejected"
+
+
+@runtime_checkable
+class PaymentPort(Protocol):
+    """What the shop asks a payment provider. Implementations raise ``integrations.http.IntegrationError``."""
+
+    provider: str
+
+    def create_payment(self, request: CreatePayment) -> ProviderPayment: ...
+
+    def get_payment(self, provider_payment_id: str) -> ProviderPayment: ...
+
+    def refund(self, *, provider_payment_id: str, amount_minor: int, currency: str, idempotency_key: str,
+               reason: str = "") -> ProviderRefund: ...
+
+    def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotification: ...
+
+
+def minor_to_value(amount_minor: int) -> str:
+    """Kopecks → the decimal string providers take (``12345`` → ``"123.45"``)."""
+    sign = "-" if amount_minor < 0 else ""
+    amount_minor = abs(amount_minor)
+    return f"{sign}{amount_minor // 100}.{amount_minor % 100:02d}"
+
+
+def value_to_minor(value: str | float | int) -> int:
+    """``"123.45"`` → ``12345`` exactly (no float rounding)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return int((Decimal(str(value)) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
