@@ -97,7 +97,15 @@ class PaymentPort(Protocol):
     def refund(self, *, provider_payment_id: str, amount_minor: int, currency: str, idempotency_key: str,
                reason: str = "") -> ProviderRefund: ...
 
-    def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotification: ...
+    def verify_notification(self, body: bytes, headers: Mapping[str, str]) -> str:
+        """At the edge, before anything is stored: check the signature/shape/freshness and return the
+        provider's event id; raise :class:`NotificationRejected` (answered 400, nothing stored)."""
+        ...
+
+    def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotification:
+        """After the raw event is stored: what it says, trusted (YooKassa fetches the payment back
+        here; a disagreement raises :class:`NotificationRejected` and nothing is credited)."""
+        ...
 
 
 def minor_to_value(amount_minor: int) -> str:
