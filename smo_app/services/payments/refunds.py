@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from integrations.http import IntegrationError, ProviderRejected, idempotency_key
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
+from smo_app.models.customer import Customer
 from smo_app.models.orders import Order, OrderStatus
 from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus, Refund, RefundStatus
 from smo_app.services.core import audit
@@ -131,9 +132,15 @@ def run_refund_task(session: Session, task: outbox_tasks.Task) -> None:
         return
     payment = session.get(Payment, refund.payment_id)
     port = providers.require_port(payment.provider)
+    extra = {}
+    if payment.provider == PaymentProvider.stars:  # Stars go back to the buyer's Telegram account
+        order = session.get(Order, payment.order_id)
+        customer = session.get(Customer, order.customer_id) if order and order.customer_id else None
+        extra["user_id"] = customer.telegram_id if customer else None
     try:
         made = port.refund(provider_payment_id=payment.provider_payment_id or "", amount_minor=refund.amount_minor,
-                           currency=payment.currency, idempotency_key=refund.idempotency_key, reason=refund.reason)
+                           currency=payment.currency, idempotency_key=refund.idempotency_key, reason=refund.reason,
+                           **extra)
     except ProviderRejected as exc:
         _refund_failed(session, refund, payment, f"{exc.code}: {exc.message}")
         return
