@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
@@ -294,5 +295,32 @@ def payments_for_order(session: Session, *, actor: Actor, order_id: int) -> list
         require(actor, Perm.orders_view)
     rows = session.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())).all()
     out = [PaymentOut.of(r) for r in rows]
+    session.rollback()
+    return out
+
+
+class PaymentViewOut(BaseModel):
+    """What the customer's payment step shows: the order's status and its latest payment."""
+
+    order_id: int
+    order_status: str
+    total_minor: int
+    methods: list[str]
+    latest: PaymentOut | None
+
+
+def payment_view(session: Session, *, actor: Actor, order_id: int, settings=None) -> PaymentViewOut:
+    """The customer's own order (or staff): status, methods the shop enabled, the latest payment."""
+    from smo_app.settings import get_settings
+
+    settings = settings or get_settings()
+    order = session.get(Order, order_id)
+    if order is None or (actor.is_customer and order.customer_id != actor.id):
+        raise NotFound("order", order_id)
+    if not actor.is_customer and not actor.is_system:
+        require(actor, Perm.orders_view)
+    latest = session.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())).first()
+    out = PaymentViewOut(order_id=order_id, order_status=order.status, total_minor=order.total_minor,
+                         methods=providers.enabled_methods(settings), latest=PaymentOut.of(latest) if latest else None)
     session.rollback()
     return out
