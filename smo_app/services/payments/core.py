@@ -191,13 +191,11 @@ def _locate(session: Session, provider: str, fact: ProviderPayment) -> Payment |
     row = None
     if fact.id:
         row = session.exec(select(Payment).where(Payment.provider == provider, Payment.provider_payment_id == fact.id)
-                           .with_for_update()).first()
+                           .with_for_update().execution_options(populate_existing=True)).first()
     if row is None and fact.payment_id is not None:
         row = session.get(Payment, fact.payment_id, with_for_update=True, populate_existing=True)
         if row is not None and (row.provider != provider or (row.provider_payment_id not in (None, fact.id))):
             row = None
-    if row is not None:
-        session.refresh(row)
     return row
 
 
