@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +27,7 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-import smo_app.models  # noqa: E402,F401
+import smo_app.models  # noqa: E402,F401  (every table)
 from smo_app import migrations  # noqa: E402
 from smo_app.db import make_engine  # noqa: E402
 from smo_app.models.base import utcnow  # noqa: E402

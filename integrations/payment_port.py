@@ -5,12 +5,17 @@ units here (kopecks, cents; Telegram Stars are whole stars). The adapters never 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Literal, Protocol, runtime_checkable
+from collections.abc import Callable, Mapping
+from typing import Literal, Protocol, TypeVar, runtime_checkable
 
-from pydantic import BaseModel, Field
+import httpx
+from pydantic import BaseModel, Field, ValidationError
 
-from integrations.http import IntegrationError
+from integrations.http import (
+    IntegrationError, ProviderAuthError, ProviderProtocolError, ProviderRejected, json_body,
+)
+
+M = TypeVar("M", bound=BaseModel)
 
 ProviderStatus = Literal["pending", "waiting_for_capture", "succeeded", "canceled"]
 
@@ -120,3 +125,32 @@ def value_to_minor(value: str | float | int) -> int:
     from decimal import ROUND_HALF_UP, Decimal
 
     return int((Decimal(str(value)) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+# ---- answers, shared by the payment clients -------------------------------------------------------
+def safe_json(response: httpx.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:500]
+
+
+def checked(response: httpx.Response, *, provider: str, describe: Callable[[object], str | None],
+            auth_statuses: tuple[int, ...] = (401, 403)) -> httpx.Response:
+    """``response`` if below 400; else :class:`ProviderAuthError` (credentials) or
+    :class:`ProviderRejected`, with the vendor's own error text from ``describe(json)``."""
+    if response.status_code < 400:
+        return response
+    detail = safe_json(response)
+    message = describe(detail) or f"HTTP {response.status_code}"
+    error = ProviderAuthError if response.status_code in auth_statuses else ProviderRejected
+    raise error(provider, message, status=response.status_code, detail=detail)
+
+
+def parse_answer(response: httpx.Response, model: type[M], *, provider: str) -> M:
+    """The answer validated into the port's model, or :class:`ProviderProtocolError`."""
+    body = json_body(response, provider=provider)
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise ProviderProtocolError(provider, f"{model.__name__}: {exc.error_count()} bad fields") from exc

@@ -12,11 +12,9 @@ import httpx
 import stripe
 from pydantic import ValidationError
 
-from integrations.http import (
-    ProviderAuthError, ProviderProtocolError, ProviderRejected, RetryPolicy, json_body, make_client, send,
-)
+from integrations.http import RetryPolicy, make_client, send
 from integrations.payment_port import (
-    CreatePayment, NotificationRejected, PaymentNotification, ProviderPayment, ProviderRefund,
+    CreatePayment, NotificationRejected, PaymentNotification, ProviderPayment, ProviderRefund, checked, parse_answer,
 )
 from integrations.stripe.port import PaymentIntent, StripeRefund
 
@@ -108,30 +106,14 @@ class StripeClient:
     def _call(self, method: str, path: str, *, idempotency: str | None = None, **kwargs) -> httpx.Response:
         response = send(self._http, method, path, provider=self.provider, policy=self._policy, sleep=self._sleep,
                         idempotency=idempotency, idempotency_header="Idempotency-Key", **kwargs)
-        if response.status_code == 401:
-            raise ProviderAuthError(self.provider, _message(response), status=401, detail=_safe_json(response))
-        if response.status_code >= 400:
-            raise ProviderRejected(self.provider, _message(response), status=response.status_code,
-                                   detail=_safe_json(response))
-        return response
+        return checked(response, provider=self.provider, describe=_message, auth_statuses=(401,))
 
     def _parse(self, response: httpx.Response, model):
-        body = json_body(response, provider=self.provider)
-        try:
-            return model.model_validate(body)
-        except ValidationError as exc:
-            raise ProviderProtocolError(self.provider, f"{model.__name__}: {exc.error_count()} bad fields") from exc
+        return parse_answer(response, model, provider=self.provider)
 
 
-def _safe_json(response: httpx.Response):
-    try:
-        return response.json()
-    except ValueError:
-        return response.text[:500]
-
-
-def _message(response: httpx.Response) -> str:
-    detail = _safe_json(response)
+def _message(detail) -> str | None:
+    """Stripe's error object: ``{"error": {"type": …, "message": …}}``."""
     if isinstance(detail, dict) and isinstance(detail.get("error"), dict):
         return f"{detail['error'].get('type')}: {detail['error'].get('message')}"
-    return f"HTTP {response.status_code}"
+    return None

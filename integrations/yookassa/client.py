@@ -13,12 +13,10 @@ from collections.abc import Callable, Mapping
 import httpx
 from pydantic import ValidationError
 
-from integrations.http import (
-    ProviderAuthError, ProviderProtocolError, ProviderRejected, RetryPolicy, json_body, make_client, send,
-)
+from integrations.http import ProviderRejected, RetryPolicy, make_client, send
 from integrations.payment_port import (
-    CreatePayment, NotificationRejected, PaymentNotification, ProviderPayment, ProviderRefund, Receipt,
-    minor_to_value,
+    CreatePayment, NotificationRejected, PaymentNotification, ProviderPayment, ProviderRefund, Receipt, checked,
+    minor_to_value, parse_answer,
 )
 from integrations.yookassa.port import Notification, YooPayment, YooRefund
 
@@ -126,31 +124,14 @@ class YooKassaClient:
     def _call(self, method: str, path: str, *, idempotency: str | None = None, **kwargs) -> httpx.Response:
         response = send(self._http, method, path, provider=self.provider, policy=self._policy, sleep=self._sleep,
                         idempotency=idempotency, idempotency_header="Idempotence-Key", auth=self._auth, **kwargs)
-        if response.status_code in (401, 403):
-            raise ProviderAuthError(self.provider, _description(response), status=response.status_code,
-                                    detail=_safe_json(response))
-        if response.status_code >= 400:
-            raise ProviderRejected(self.provider, _description(response), status=response.status_code,
-                                   detail=_safe_json(response))
-        return response
+        return checked(response, provider=self.provider, describe=_description, auth_statuses=(401, 403))
 
     def _parse(self, response: httpx.Response, model):
-        body = json_body(response, provider=self.provider)
-        try:
-            return model.model_validate(body)
-        except ValidationError as exc:
-            raise ProviderProtocolError(self.provider, f"{model.__name__}: {exc.error_count()} bad fields") from exc
+        return parse_answer(response, model, provider=self.provider)
 
 
-def _safe_json(response: httpx.Response):
-    try:
-        return response.json()
-    except ValueError:
-        return response.text[:500]
-
-
-def _description(response: httpx.Response) -> str:
-    detail = _safe_json(response)
-    if isinstance(detail, dict):
+def _description(detail) -> str | None:
+    """YooKassa's error object: ``{"type": "error", "code": …, "description": …}``."""
+    if isinstance(detail, dict) and detail.get("code"):
         return f"{detail.get('code')}: {detail.get('description')}"
-    return f"HTTP {response.status_code}"
+    return None

@@ -49,6 +49,13 @@ def _count(session, model, *where) -> int:
     return n
 
 
+def _started(session, provider: str):
+    vid, customer = shop(session)
+    order = order_for(session, vid, customer)
+    return order, start_payment(session, actor=Actor.customer(customer.id), order_id=order.id, provider=provider,
+                                settings=settings())
+
+
 def _paid_yookassa(session, yoo, order):
     payment = start_payment(session, actor=Actor.customer(order.customer_id), order_id=order.id, provider="yookassa",
                             settings=settings())
@@ -81,10 +88,7 @@ def test_a_yookassa_notification_pays_the_order_and_replays_change_nothing(api, 
 def test_a_yookassa_notice_the_api_does_not_confirm_credits_nothing(api, session):
     app, yoo, _ = api
     client = TestClient(app)
-    vid, customer = shop(session)
-    order = order_for(session, vid, customer)
-    payment = start_payment(session, actor=Actor.customer(order.customer_id), order_id=order.id, provider="yookassa",
-                            settings=settings())
+    order, payment = _started(session, "yookassa")
     # a forged "succeeded" for a payment that is still pending at YooKassa
     forged = yoo.notification("payment.succeeded", payment.provider_payment_id, status="succeeded", paid=True)
     response = _post(client, "yookassa", forged)
@@ -99,10 +103,7 @@ def test_a_yookassa_notice_the_api_does_not_confirm_credits_nothing(api, session
 def test_stripe_signed_event_pays_and_forged_or_stale_ones_are_refused_unstored(api, session):
     app, _, stripe = api
     client = TestClient(app)
-    vid, customer = shop(session)
-    order = order_for(session, vid, customer)
-    payment = start_payment(session, actor=Actor.customer(order.customer_id), order_id=order.id, provider="stripe",
-                            settings=settings())
+    order, payment = _started(session, "stripe")
     stripe.succeed(payment.provider_payment_id)
     forged = stripe.event("payment_intent.succeeded", payment.provider_payment_id, secret="whsec_attacker")
     stale = stripe.event("payment_intent.succeeded", payment.provider_payment_id, timestamp=int(time.time()) - 301)
@@ -124,10 +125,7 @@ def test_stripe_signed_event_pays_and_forged_or_stale_ones_are_refused_unstored(
 def test_a_stripe_event_whose_amount_differs_is_dead_lettered(api, session):
     app, _, stripe = api
     client = TestClient(app)
-    vid, customer = shop(session)
-    order = order_for(session, vid, customer)
-    payment = start_payment(session, actor=Actor.customer(order.customer_id), order_id=order.id, provider="stripe",
-                            settings=settings())
+    order, payment = _started(session, "stripe")
     stripe.succeed(payment.provider_payment_id)
     body, headers = stripe.event("payment_intent.succeeded", payment.provider_payment_id, amount=100, amount_received=100)
     assert _post(client, "stripe", body, headers).status_code == 200

@@ -283,7 +283,7 @@ def test_a_partial_refund_keeps_the_order_and_a_full_one_cancels_it_returning_st
     yoo, _ = fakes
     vid, order, payment = _paid_order(session, fakes)
     admin = make_staff(session, "admin").actor()
-    part = refund_payment(session, actor=admin, order_id=order.id, amount_minor=50000, reason="one item damaged")
+    refund_payment(session, actor=admin, order_id=order.id, amount_minor=50000, reason="one item damaged")
     session.expire_all()
     assert session.get(Order, order.id).status == "paid" and session.get(Payment, payment.id).refunded_minor == 50000
     rest = refund_payment(session, actor=admin, order_id=order.id, reason="customer returned the rest")
