@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
-from integrations.http import RetryPolicy
+from integrations.http import ProviderUnavailable, RetryPolicy
 from integrations.payment_port import ProviderPayment
 from smo_app.models.audit import AuditEntry
 from smo_app.models.base import utcnow
@@ -327,3 +327,42 @@ def test_two_refunds_at_once_never_return_more_than_was_paid(engine, session, fa
     assert sorted(results.elements()) == ["ok", "payment.refund_too_much"]
     session.expire_all()
     assert session.get(Payment, payment.id).refunded_minor == share
+
+
+def test_a_refund_the_provider_refuses_is_released_dead_lettered_and_alerted(session, fakes):
+    yoo, _ = fakes
+    alerted_admin(session, telegram_id=5_000_000_009)
+    vid, customer = shop(session)
+    order = order_for(session, vid, customer, qty=2)
+    payment = start_payment(session, actor=_customer(order), order_id=order.id, provider="yookassa", settings=settings())
+    apply_provider_payment(session, provider="yookassa", fact=_paid_fact(payment))  # YooKassa never saw it paid
+    session.commit()
+    admin = make_staff(session, "admin").actor()
+    refund = refund_payment(session, actor=admin, order_id=order.id, amount_minor=10000, reason="damaged")
+    # when the outbox task asks YooKassa, which refuses
+    run_refund_task(session, Task(id=7, kind="payment.refund", payload={"refund_id": refund.id}, attempts=1))
+    session.commit()
+    # then the refund failed, the amount can be refunded again, and the admin knows
+    session.expire_all()
+    assert session.get(Refund, refund.id).status == "failed"
+    assert session.get(Payment, payment.id).refunded_minor == 0 and session.get(Payment, payment.id).status == "succeeded"
+    assert session.exec(select(DeadLetter.reason)).all() == ["payment.refund_failed"]
+    assert len(session.exec(select(Outbox).where(Outbox.kind == "payment_refund_failed")).all()) == 1
+
+
+def test_a_provider_outage_during_a_refund_is_retried_with_the_same_key(session, fakes):
+    yoo, _ = fakes
+    vid, order, payment = _paid_order(session, fakes)
+    admin = make_staff(session, "admin").actor()
+    refund = refund_payment(session, actor=admin, order_id=order.id, amount_minor=10000, reason="damaged")
+    task = Task(id=8, kind="payment.refund", payload={"refund_id": refund.id}, attempts=1)
+    yoo.fail_next(3, 500, after_acting=True)  # acted, answered 500 three times: the task fails and will retry
+    with pytest.raises(ProviderUnavailable):
+        run_refund_task(session, task)
+    session.rollback()
+    run_refund_task(session, task)
+    session.commit()
+    keys = {key for method, path, key in yoo.calls if path == "/v3/refunds"}
+    assert len(keys) == 1 and len(yoo.refunds) == 1
+    session.expire_all()
+    assert session.get(Refund, refund.id).status == "succeeded"
