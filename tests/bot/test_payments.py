@@ -124,3 +124,14 @@ def test_stars_are_priced_in_xtr_and_credited(settings, session_factory, session
          paid_update(BUYER, f"smo:pay:{payment.id}", stars, "stars-charge-1", "XTR"))
     assert _ok(fake_tg.calls_of("answerPreCheckoutQuery")[-1])
     assert _status(session, order.id) == "paid"
+
+
+def test_the_reconciliation_job_runs_under_a_lease(settings, session_factory, session):
+    from bot_sidecar.scheduler import Jobs
+    from smo_app.models.payments import ReconciliationRun
+
+    first, second = Jobs(settings, session_factory, holder="a"), Jobs(settings, session_factory, holder="b")
+    out = first.reconcile_payments()
+    assert out is not None and out.checked == 0
+    assert second.reconcile_payments() is None  # the other sidecar holds the lease
+    assert session.exec(select(func.count()).select_from(ReconciliationRun)).one() == 1
