@@ -10,6 +10,7 @@ STAFF = "/admin/staff"
 AUDIT = "/admin/audit"
 ANALYTICS = "/admin/analytics"
 DEAD_LETTERS = "/admin/dead-letters"
+PAYMENTS = "/admin/payments"
 POS_LOGIN = "/pos/login"
 POS = "/pos"
 PROFILE = "/admin/profile"  # the signed-in staff member's own profile (Telegram link)
@@ -40,6 +41,7 @@ AREAS: tuple[Area, ...] = (
     Area("warehouse", "/admin/warehouse", "stock.manage"),
     Area("customers", "/admin/customers", "customers.view"),
     Area("promotions", "/admin/promotions", "promotions.manage"),
+    Area("payments", PAYMENTS, "payments.view"),
     Area("analytics", ANALYTICS, "analytics.view"),
     Area("pos_sales", POS_SALES, "analytics.view"),
     Area("broadcasts", BROADCASTS, "broadcasts.manage"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from smo_app.components.storefront_payment import payment_step
 from smo_app.components import styles
 from smo_app.components.storefront import ST, back_button, notice, tg_button
 from smo_app.components.storefront_cart import breakdown
@@ -56,7 +57,7 @@ def order_screen() -> rx.Component:
             rx.text(line["name"] + " × " + line["qty"], size="2"), rx.spacer(), rx.text(line["sum"], size="2"),
             width="100%")),
         breakdown(AccountState.order_breakdown, o["total"]),
-        rx.box(id="sf-order-payment"),  # the payment slot: a payments integration shows pay / paid here
+        rx.box(rx.cond(o["status"] == "new", payment_step()), id="sf-order-payment", width="100%"),
         rx.vstack(rx.foreach(AccountState.order_events, lambda e: rx.text(e["when"] + " — " + e["status"], size="1",
                                                                            color=styles.TG_HINT)), spacing="0"),
         tg_button(ST("ui.sf.repeat"), role="secondary", on_click=AccountState.repeat(o["id"]), variant="soft",

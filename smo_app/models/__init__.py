@@ -65,3 +65,8 @@ __all__ += ["CustomerSession", "DeadLetter", "DeadLetterResolution", "WebhookEve
 from smo_app.models.imports import CatalogImport  # noqa: E402
 
 __all__ += ["CatalogImport"]
+from smo_app.models.payments import (  # noqa: E402
+    Payment, PaymentProof, PaymentProvider, PaymentStatus, ReconciliationRun, Refund, RefundStatus,
+)
+
+__all__ += ["Payment", "PaymentProof", "PaymentProvider", "PaymentStatus", "ReconciliationRun", "Refund", "RefundStatus"]

@@ -112,6 +112,10 @@ class AccountState(StoreState):
         else:
             self._go("order")
         await self._load_orders()
+        if self.order.get("status") == "new":  # not paid yet: the payment step offers the shop's methods
+            from smo_app.state.storefront_payment import StorefrontPaymentState
+
+            return [AccountState.start_poll, StorefrontPaymentState.open_payment(oid)]
         return AccountState.start_poll
 
     @rx.event

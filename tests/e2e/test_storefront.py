@@ -167,7 +167,7 @@ def test_a_customer_shops_from_a_product_link_to_a_placed_order_that_follows_sta
     press_main(page, "Далее")
     expect(page.locator("#sf-certificate")).to_be_visible()
     press_main(page, "Далее")
-    expect(page.locator("#sf-payment-step")).to_contain_text("Оплата после подтверждения менеджером")
+    expect(page.locator("#sf-payment-step")).to_contain_text("Оплата — на экране заказа сразу после оформления")
     expect(page.locator("#sf-breakdown")).to_contain_text("Доставка")
     shot(page, "storefront-summary")
     # when they tap "place" twice in a row
