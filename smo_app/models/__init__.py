@@ -58,3 +58,7 @@ __all__ += ["CustomerSession", "DeadLetter", "DeadLetterResolution", "WebhookEve
 from smo_app.models.imports import CatalogImport  # noqa: E402
 
 __all__ += ["CatalogImport"]
+from smo_app.models.couriers import CourierHandoff, CourierHandoffOrder  # noqa: E402
+from smo_app.models.wheel import PrizeKind, WheelPrize, WheelSpin  # noqa: E402
+
+__all__ += ["CourierHandoff", "CourierHandoffOrder", "PrizeKind", "WheelPrize", "WheelSpin"]
