@@ -14,6 +14,7 @@ POS_LOGIN = "/pos/login"
 POS = "/pos"
 PROFILE = "/admin/profile"  # the signed-in staff member's own profile (Telegram link)
 POS_PROFILE = "/pos/profile"
+ORDER_PICK_LIST = "/admin/orders/pick"  # printable pick list of the ticked orders (?ids=1,2,3)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ BROADCASTS = "/admin/broadcasts"
 
 # Order = sidebar order. Permissions are Perm values (smo_app.services.core.permissions).
 AREAS: tuple[Area, ...] = (
+    Area("orders", "/admin/orders", "orders.view"),
     Area("catalog", "/admin/catalog", "catalog.edit"),
     Area("warehouse", "/admin/warehouse", "stock.manage"),
     Area("customers", "/admin/customers", "customers.view"),

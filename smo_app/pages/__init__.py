@@ -1,7 +1,7 @@
 """Every page module; importing this package records the pages (components.registry)."""
 from smo_app.pages.admin import (  # noqa: F401
-    analytics, audit, broadcasts, catalog, customers, dashboard, dead_letters, login, profile, promotions, settings,
-    staff, warehouse,
+    analytics, audit, broadcasts, catalog, customers, dashboard, dead_letters, login, orders, profile, promotions,
+    settings, staff, warehouse,
 )
 from smo_app.pages.pos import home as pos_home, login as pos_login, profile as pos_profile  # noqa: F401
 from smo_app.pages.storefront import home as storefront_home  # noqa: F401
