@@ -135,3 +135,19 @@ def test_pick_list_and_handoff_of_ticked_orders(db):
     p.router = type(p.router)(url=type(p.router.url)(f"http://x/admin/orders/pick?ids={a.id},{b.id}"))
     _call(p, "load")
     assert p.pick_error == "" and p.products[0]["name"] == "Tea" and p.products[0]["qty"] == "3"
+
+
+def test_the_audit_log_reads_the_order_moves_as_sentences(db):
+    from smo_app.state.audit import AuditState
+    from smo_app.services.sales import orders as orders_service
+    from tests.commerce_factories import SYSTEM
+
+    tea = make_product(db, name="Tea", price_minor=50000, qty=10)
+    order = place(db, make_customer(db).id, {variant_id(tea): 1})
+    orders_service.cancel_order(db, actor=SYSTEM, order_id=order.id, reason="asked", restock=False)
+    s = _signed_in(AuditState, db, Role.admin)
+    _call(s, "load")
+    line = next(x for x in s.lines if x["action_code"] == "order.transition")
+    assert line["action"] == "Order status changed" and line["entity"] == f"Order {order.id}"
+    assert line["details"] == "Status: new → cancelled\nGoods back to stock: no\nasked"
+    assert {"value": "order.transition", "label": "Order status changed"} in s.actions
