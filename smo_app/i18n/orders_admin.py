@@ -264,3 +264,26 @@ EN = {
     "ui.orders.b2b_bad_lines": "Lines {lines}: write “code quantity price”, e.g. “12 3 450”.",
     "ui.orders.b2b_bad_customer": "The customer code is the number on the customer card.",
 }
+
+RU.update({
+    "wheel.label_invalid": "Название приза — от 1 до 64 символов.",
+    "wheel.kind_invalid": "Приз — промокод, бонусы или «без приза».",
+    "wheel.pct_invalid": "Скидка по промокоду — от 1 до 100 %.",
+    "wheel.bonus_invalid": "Бонусы — от 0,01 до {max} ₽.",
+    "wheel.weight_invalid": "Шанс (вес) — целое число от 0 до 1000.",
+    "wheel.too_many": "На колесе не больше {max} призов.",
+    "wheel.closed": "Колесо сейчас не крутится — загляните позже.",
+    "wheel.already_spun": "Вы уже крутили колесо в этот период — возвращайтесь в следующий раз!",
+    "ui.cust.bonus_kind.wheel": "приз колеса",
+})
+EN.update({
+    "wheel.label_invalid": "A prize name is 1 to 64 characters.",
+    "wheel.kind_invalid": "A prize is a promo code, bonuses or “no prize”.",
+    "wheel.pct_invalid": "A promo code discount is 1 to 100%.",
+    "wheel.bonus_invalid": "Bonuses are 0.01 to {max} ₽.",
+    "wheel.weight_invalid": "The chance (weight) is a whole number from 0 to 1000.",
+    "wheel.too_many": "The wheel holds at most {max} prizes.",
+    "wheel.closed": "The wheel is not spinning right now — come back later.",
+    "wheel.already_spun": "You have already spun the wheel this time — come back next time!",
+    "ui.cust.bonus_kind.wheel": "wheel prize",
+})
