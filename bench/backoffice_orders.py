@@ -2,8 +2,8 @@
 
 For the first page of a status tab with a search (a name, a phone, an order number) and with no
 search, it measures the p95 server time of the service call ``order_admin.list_orders``
-(permission check, the per-tab counts, the page, DTOs) and of a raw SQL floor: the same two
-statements (counts by status and the page) as SQL text on a connection from the same engine
+(permission check, the per-tab counts, the page, DTOs) and of a raw SQL floor: the same
+statements (counts by status and the page; one statement for an exact order number) as SQL text on a connection from the same engine
 (pool checkout, the engine's transaction begin and rollback, fetch), over the same rows in the
 same run. Bar: service p95 ≤ 3 × floor p95 for every case. Figures are printed.
 
@@ -116,7 +116,7 @@ def main() -> int:
         for label, (tab, query) in cases.items():
             stmts = order_admin.list_statements(dialect=dialect.name, tab=tab, query=query)
             raw_sql = []
-            for stmt in (stmts.counts, stmts.page):
+            for stmt in (s for s in (stmts.counts, stmts.page) if s is not None):
                 compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
                 params = compiled.construct_params()
                 raw_sql.append((str(compiled), tuple(params[k] for k in compiled.positiontup)))

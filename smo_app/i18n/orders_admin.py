@@ -287,3 +287,28 @@ EN.update({
     "wheel.already_spun": "You have already spun the wheel this time — come back next time!",
     "ui.cust.bonus_kind.wheel": "wheel prize",
 })
+
+RU.update({
+    "ui.promo.tab.wheel": "Колесо призов",
+    "ui.wheel.hint": "Покупатель крутит колесо в мини-приложении раз в неделю. Шанс приза — его вес, делённый на сумму весов включённых призов.",
+    "ui.wheel.add": "Добавить приз", "ui.wheel.edit": "Изменить",
+    "ui.wheel.label": "Название на колесе", "ui.wheel.kind": "Приз", "ui.wheel.value": "Скидка, % или бонусы, ₽",
+    "ui.wheel.weight": "Вес (шанс)",
+    "ui.wheel.kind.promo": "промокод на скидку", "ui.wheel.kind.bonus": "бонусы", "ui.wheel.kind.nothing": "без приза",
+    "ui.wheel.col.label": "Название", "ui.wheel.col.kind": "Вид", "ui.wheel.col.prize": "Приз",
+    "ui.wheel.col.weight": "Вес", "ui.wheel.col.odds": "Шанс", "ui.wheel.col.active": "Включён",
+    "ui.wheel.col.actions": "",
+    "ui.wheel.empty": "Призов пока нет — добавьте первый приз, и колесо появится в мини-приложении.",
+})
+EN.update({
+    "ui.promo.tab.wheel": "Reward wheel",
+    "ui.wheel.hint": "Customers spin the wheel in the Mini App once a week. A prize's chance is its weight divided by the sum of the active prizes' weights.",
+    "ui.wheel.add": "Add a prize", "ui.wheel.edit": "Change",
+    "ui.wheel.label": "Name on the wheel", "ui.wheel.kind": "Prize", "ui.wheel.value": "Discount, % or bonuses, ₽",
+    "ui.wheel.weight": "Weight (chance)",
+    "ui.wheel.kind.promo": "discount promo code", "ui.wheel.kind.bonus": "bonuses", "ui.wheel.kind.nothing": "no prize",
+    "ui.wheel.col.label": "Name", "ui.wheel.col.kind": "Kind", "ui.wheel.col.prize": "Prize",
+    "ui.wheel.col.weight": "Weight", "ui.wheel.col.odds": "Chance", "ui.wheel.col.active": "On",
+    "ui.wheel.col.actions": "",
+    "ui.wheel.empty": "No prizes yet — add the first prize and the wheel shows up in the Mini App.",
+})

@@ -58,6 +58,10 @@ def test_search_by_number_name_username_and_phone(session, shop):
     assert ids("@annap") == [a.id]
     assert ids("0001122") == [b.id]
     assert ids("+7 999 000-11-22") == [b.id]
+    # an exact number in another tab is not listed there, but its tab's count shows where it is
+    other = order_admin.list_orders(session, actor=manager, tab="paid", query=f"#{a.id}")
+    assert other.rows == [] and other.counts["new"] == 1 and other.counts["all"] == 1 and other.total == 0
+    assert ids("#999999") == []
     # and the counts follow the search
     assert order_admin.list_orders(session, actor=manager, tab="all", query="boris").counts["all"] == 1
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, bindparam, false, func, or_, select
 from sqlmodel import Session
 
 from smo_app.models.couriers import CourierHandoff, CourierHandoffOrder
@@ -132,14 +132,43 @@ _ROW_COLUMNS = (Order.id, Order.created_at, Order.status, Order.channel, Order.c
 
 
 class ListStatements(NamedTuple):
-    counts: Select  # (status, count) under the search and dates
+    counts: Select | None  # (status, count) under the search and dates; None: counted from ``page``
     tab_count: Select | None  # the count of a tab that is not one status (``delivery``), else None
-    page: Select  # the page's rows
+    page: Select  # the page's rows (for an exact number: that order, whatever its tab)
+
+
+_ROWS = select(*_ROW_COLUMNS).select_from(Order).outerjoin(Customer, Customer.id == Order.customer_id)
+_COUNTS = select(Order.status, func.count()).select_from(Order)
+# "#123" finds one order: one prepared statement (compiled once), counts taken from its row
+_BY_NUMBER = _ROWS.where(Order.id == bindparam("number"))
+
+
+def _exact_number(query: str) -> int | None:
+    """``#123`` / ``№123`` (or a bare number too short to be a phone) → 123."""
+    match = _NUMBER.match(query or "")
+    if not match:
+        return None
+    digits = match.group(1)
+    explicit = (query or "").strip()[:1] in "#№"
+    return int(digits) if (explicit or len(digits) < 4) and int(digits) < 2**31 else None
+
+
+def _in_tab(row: OrderRow, tab: str) -> bool:
+    """Whether one fetched order belongs to ``tab`` (the same rule as :func:`_tab_clause`)."""
+    if tab == "active":
+        return row.status in {s.value for s in ACTIVE_STATUSES}
+    if tab == "delivery":
+        return row.status in {s.value for s in DELIVERY_LIST_STATUSES} and row.delivery_type != DeliveryType.store.value
+    return tab == "all" or row.status == tab
 
 
 def list_statements(*, dialect: str, tab: str = "active", query: str = "", date_from: date | None = None,
                     date_to: date | None = None, page: int = 1, page_size: int = PAGE_SIZE) -> ListStatements:
     """The statements behind :func:`list_orders` (validated input; the benchmark times them raw)."""
+    _tab_clause(tab)  # validates the tab
+    number = _exact_number(query)
+    if number is not None:
+        return ListStatements(None, None, _BY_NUMBER.params(number=number))
     where = []
     search = _search_clause(query, dialect)
     if search is not None:
@@ -150,9 +179,9 @@ def list_statements(*, dialect: str, tab: str = "active", query: str = "", date_
     if end:
         where.append(Order.created_at < end)
     tab_clause = _tab_clause(tab)
-    counts = select(Order.status, func.count()).select_from(Order).where(*where).group_by(Order.status)
+    counts = _COUNTS.where(*where).group_by(Order.status)
     tab_count = select(func.count()).select_from(Order).where(*where, tab_clause) if tab == "delivery" else None
-    rows = select(*_ROW_COLUMNS).select_from(Order).outerjoin(Customer, Customer.id == Order.customer_id).where(*where)
+    rows = _ROWS.where(*where)
     if tab_clause is not None:
         rows = rows.where(tab_clause)
     rows = rows.order_by(Order.id.desc()).offset((page - 1) * page_size).limit(page_size)
@@ -170,6 +199,15 @@ def list_orders(session: Session, *, actor: Actor, tab: str = "active", query: s
     stmts = list_statements(dialect=session.get_bind().dialect.name, tab=tab, query=query, date_from=date_from,
                             date_to=date_to, page=page, page_size=page_size)
     conn = session.connection()  # Core statements: no ORM entities to build
+    if stmts.counts is None:  # one order by its number: counted from its row
+        found = [OrderRow.model_validate(dict(r)) for r in conn.execute(stmts.page).mappings().all()]
+        session.rollback()
+        start, end = shop_day_bounds(date_from, date_to)
+        found = [r for r in found if (start is None or r.created_at >= start) and (end is None or r.created_at < end)]
+        counts = {t: sum(1 for r in found if _in_tab(r, t)) for t in (*TABS, *(s.value for s in S))}
+        rows = [r for r in found if _in_tab(r, tab)] if page == 1 else []
+        return OrderListPage(rows=rows, counts=counts, total=sum(1 for r in found if _in_tab(r, tab)), page=page,
+                             page_size=page_size)
     by_status = dict(conn.execute(stmts.counts).all())
     counts = {s.value: int(by_status.get(s.value, 0)) for s in S}
     counts["active"] = sum(counts[s.value] for s in ACTIVE_STATUSES)
