@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 STOREFRONT = "/"
+WHEEL = "/wheel"  # the Mini App's reward wheel
 ADMIN_LOGIN = "/admin/login"
 ADMIN = "/admin"
 STAFF = "/admin/staff"

@@ -312,3 +312,26 @@ EN.update({
     "ui.wheel.col.actions": "",
     "ui.wheel.empty": "No prizes yet — add the first prize and the wheel shows up in the Mini App.",
 })
+
+RU.update({
+    "ui.wheel.title": "Колесо призов",
+    "ui.wheel.intro": "Крутите колесо раз в неделю: скидка по промокоду или бонусы на следующие покупки.",
+    "ui.wheel.spin": "Крутить!",
+    "ui.wheel.sign_in": "Откройте колесо из нашего бота в Telegram, чтобы крутить его.",
+    "ui.wheel.come_back": "Следующая попытка — на следующей неделе.",
+    "ui.wheel.won_promo": "Ваш приз: {label}! Промокод {code} — скидка {pct}% на один заказ.",
+    "ui.wheel.won_bonus": "Ваш приз: {label}! На ваш счёт начислено {amount} бонусами.",
+    "ui.wheel.won_nothing": "В этот раз без приза — повезёт в следующий!",
+    "ui.wheel.demo_sign_in": "Войти как демо-покупатель",
+})
+EN.update({
+    "ui.wheel.title": "Reward wheel",
+    "ui.wheel.intro": "Spin the wheel once a week: a discount promo code or bonuses for your next purchases.",
+    "ui.wheel.spin": "Spin!",
+    "ui.wheel.sign_in": "Open the wheel from our Telegram bot to spin it.",
+    "ui.wheel.come_back": "Your next spin is next week.",
+    "ui.wheel.won_promo": "You won: {label}! Promo code {code} gives {pct}% off one order.",
+    "ui.wheel.won_bonus": "You won: {label}! {amount} in bonuses went to your account.",
+    "ui.wheel.won_nothing": "No prize this time — better luck next time!",
+    "ui.wheel.demo_sign_in": "Sign in as a demo customer",
+})

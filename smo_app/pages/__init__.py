@@ -4,4 +4,4 @@ from smo_app.pages.admin import (  # noqa: F401
     settings, staff, warehouse,
 )
 from smo_app.pages.pos import home as pos_home, login as pos_login, profile as pos_profile  # noqa: F401
-from smo_app.pages.storefront import home as storefront_home  # noqa: F401
+from smo_app.pages.storefront import home as storefront_home, wheel as storefront_wheel  # noqa: F401
