@@ -112,7 +112,7 @@ def _card_dialog() -> rx.Component:
                                                                    width="18rem")),
                      spacing="1", id="order-sums", align="end", width="100%")
     history = rx.vstack(rx.foreach(S.card_events, lambda e: rx.text(e["when"], " · ", e["move"], " · ", e["who"],
-                                                                     rx.cond(e["reason"] != "", " — " + e["reason"]),
+                                                                     rx.cond(e["reason"] != "", " — " + e["reason"], ""),
                                                                      size="2")),
                         spacing="1", id="order-history")
     tracking = rx.form(

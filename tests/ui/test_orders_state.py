@@ -151,3 +151,21 @@ def test_the_audit_log_reads_the_order_moves_as_sentences(db):
     assert line["action"] == "Order status changed" and line["entity"] == f"Order {order.id}"
     assert line["details"] == "Status: new → cancelled\nGoods back to stock: no\nasked"
     assert {"value": "order.transition", "label": "Order status changed"} in s.actions
+
+
+def test_the_order_cards_customer_link_opens_the_customer_card(db):
+    from smo_app.state.customers import CustomersState
+    from smo_app.state.orders import OrdersState
+
+    tea = make_product(db, name="Tea", price_minor=50000, qty=10)
+    ann = make_customer(db, full_name="Anna")
+    order = place(db, ann.id, {variant_id(tea): 1})
+    s = _signed_in(OrdersState, db)
+    _call(s, "open_card", order.id)
+    link = _call(s, "open_customer")
+    assert f"/admin/customers?customer={ann.id}" in str(link)
+    c = _state(CustomersState)
+    c.bo_token, c.lang = s.bo_token, "en"
+    c.router = type(c.router)(url=type(c.router.url)(f"http://x/admin/customers?customer={ann.id}"))
+    _call(c, "load")
+    assert c.card_open and c.card_id == ann.id and c.card["orders"] == "0"
