@@ -32,7 +32,7 @@ def _place_order(app_db_url) -> int:
     """A Mini App order from a customer with a Telegram chat, placed through the services."""
     from sqlalchemy import select
 
-    from smo_app.models.catalog import Variant
+    from smo_app.models.catalog import Product, Variant
     from tests.commerce_factories import place
 
     engine = create_engine(app_db_url)
@@ -42,7 +42,10 @@ def _place_order(app_db_url) -> int:
                                 phone="+79165550123")
             s.add(customer)
             s.commit()
-            vid = s.exec(select(Variant.id).where(Variant.qty >= 2, Variant.active.is_(True)).order_by(Variant.id)).first()[0]
+            vid = s.exec(select(Variant.id).join(Product, Product.id == Variant.product_id)
+                         .where(Variant.qty >= 2, Variant.active.is_(True), Product.hidden.is_(False),
+                                Product.deleted.is_(False), Product.suspended.is_(False))
+                         .order_by(Variant.id)).first()[0]
             return place(s, customer.id, {vid: 1}).id
     finally:
         engine.dispose()
@@ -52,13 +55,13 @@ def _deliver_outbox(app_db_url, fake) -> list[str]:
     """Run the sidecar's outbox sender against the fake Bot API until nothing waits; the texts the
     customer's chat received."""
     from tests.bot.conftest import make_settings
-    from tests.bot.sender_support import nothing_waiting, run_senders
+    from tests.bot.sender_support import WAITING, count, run_senders
 
     engine = create_engine(app_db_url)
     try:
         settings = make_settings(fake, app_db_url)
-        run_senders(settings, lambda: Session(engine, expire_on_commit=False), until=nothing_waiting(engine),
-                    timeout=30)
+        run_senders(settings, lambda: Session(engine, expire_on_commit=False), timeout=30,
+                    until=lambda: count(engine, Outbox.chat_id == CUSTOMER_CHAT, Outbox.status.in_(WAITING)) == 0)
         with Session(engine) as s:
             assert s.query(Outbox).filter(Outbox.chat_id == CUSTOMER_CHAT, Outbox.status != "sent").count() == 0
     finally:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from smo_app.models.orders import Order
 from smo_app.models.outbox import Outbox
@@ -60,6 +60,28 @@ def test_manager_moves_an_order_from_new_to_completed_on_the_card(db):
     assert _status(db, order.id) == "completed"
     assert len(s.card_events) == 6 and s.card_actions == []
     assert {t["key"]: t["count"] for t in s.tabs}["completed"] == 1
+    # and the sidecar's outbox sender delivers each status to the customer's Telegram, in order
+    texts = _deliver_to_fake_telegram(db, ann.telegram_id)
+    shown = [next(i for i, t in enumerate(texts) if f"«{st}»" in t)
+             for st in ("Оплачен", "В сборке", "Отправлен", "Доставлен", "Завершён")]
+    assert shown == sorted(shown) and all(f"№{order.id}" in texts[i] for i in shown)
+
+
+def _deliver_to_fake_telegram(db, chat_id: int) -> list[str]:
+    from tests.bot.conftest import make_settings
+    from tests.bot.sender_support import WAITING, count, run_senders
+    from tests.fakes.telegram_api import FakeTelegram
+
+    db.rollback()
+    engine = db.get_bind()
+    fake = FakeTelegram(rate=None, chat_rate=None, group_per_minute=None).start()
+    try:
+        settings = make_settings(fake, engine.url.render_as_string(hide_password=False))
+        run_senders(settings, lambda: Session(engine, expire_on_commit=False), timeout=20,
+                    until=lambda: count(engine, Outbox.chat_id == chat_id, Outbox.status.in_(WAITING)) == 0)
+        return [c["params"].get("text") or "" for c in fake.sent(chat_id)]
+    finally:
+        fake.stop()
 
 
 def test_cancel_asks_a_reason_and_can_write_the_goods_off(db):
