@@ -299,16 +299,11 @@ def set_tracking_number(session: Session, *, actor: Actor, order_id: int, tracki
 @atomic
 def message_order_customer(session: Session, *, actor: Actor, order_id: int, text: str) -> None:
     """OR9: a message to the order's customer through the outbox (sent by the bot), audited."""
+    from smo_app.services.customers.admin import checked_message
     from smo_app.services.messaging import outbox
-    from smo_app.services.messaging.telegram_html import html_problem
 
     require(actor, Perm.orders_manage)
-    text = (text or "").strip()
-    if not 1 <= len(text) <= 4000:
-        raise ValidationFailed("customers.message_invalid", "message 1..4000 chars")
-    problem = html_problem(text)
-    if problem:
-        raise ValidationFailed("customers.message_html", problem, problem=problem)
+    text = checked_message(text)
     order = session.get(Order, order_id)
     if order is None:
         raise NotFound("order", order_id)
