@@ -100,7 +100,8 @@ def main() -> int:
     engine = make_engine(url)
     manager = Actor.staff(1, Role.manager, "bench")
     with sqlite3.connect(path) as db:
-        phone = db.execute("SELECT phone FROM customer WHERE id = 4321").fetchone()[0]
+        phone = db.execute("""SELECT phone FROM "order" WHERE status = 'new' AND phone != '' ORDER BY id
+                              LIMIT 1 OFFSET 100""").fetchone()[0]
     cases = {
         "active, no search": ("active", ""),
         "paid, name": ("paid", "петров"),
@@ -116,7 +117,8 @@ def main() -> int:
         for label, (tab, query) in cases.items():
             stmts = order_admin.list_statements(dialect=dialect.name, tab=tab, query=query)
             raw_sql = []
-            for stmt in (s for s in (stmts.counts, stmts.page) if s is not None):
+            page_stmt = stmts.page.params(**stmts.params) if stmts.params else stmts.page
+            for stmt in (s for s in (stmts.counts, page_stmt) if s is not None):
                 compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
                 params = compiled.construct_params()
                 raw_sql.append((str(compiled), tuple(params[k] for k in compiled.positiontup)))

@@ -135,6 +135,7 @@ class ListStatements(NamedTuple):
     counts: Select | None  # (status, count) under the search and dates; None: counted from ``page``
     tab_count: Select | None  # the count of a tab that is not one status (``delivery``), else None
     page: Select  # the page's rows (for an exact number: that order, whatever its tab)
+    params: dict | None = None  # values for ``page``'s bound parameters (a prepared statement)
 
 
 _ROWS = select(*_ROW_COLUMNS).select_from(Order).outerjoin(Customer, Customer.id == Order.customer_id)
@@ -168,12 +169,12 @@ def list_statements(*, dialect: str, tab: str = "active", query: str = "", date_
     _tab_clause(tab)  # validates the tab
     number = _exact_number(query)
     if number is not None:
-        return ListStatements(None, None, _BY_NUMBER.params(number=number))
+        return ListStatements(None, None, _BY_NUMBER, {"number": number})
     where = []
     search = _search_clause(query, dialect)
     if search is not None:
         where.append(search)
-    start, end = shop_day_bounds(date_from, date_to)
+    start, end = shop_day_bounds(date_from, date_to) if date_from or date_to else (None, None)
     if start:
         where.append(Order.created_at >= start)
     if end:
@@ -200,9 +201,9 @@ def list_orders(session: Session, *, actor: Actor, tab: str = "active", query: s
                             date_to=date_to, page=page, page_size=page_size)
     conn = session.connection()  # Core statements: no ORM entities to build
     if stmts.counts is None:  # one order by its number: counted from its row
-        found = [OrderRow.model_validate(dict(r)) for r in conn.execute(stmts.page).mappings().all()]
+        found = [OrderRow.model_validate(dict(r)) for r in conn.execute(stmts.page, stmts.params).mappings().all()]
         session.rollback()
-        start, end = shop_day_bounds(date_from, date_to)
+        start, end = shop_day_bounds(date_from, date_to) if date_from or date_to else (None, None)
         found = [r for r in found if (start is None or r.created_at >= start) and (end is None or r.created_at < end)]
         counts = {t: sum(1 for r in found if _in_tab(r, t)) for t in (*TABS, *(s.value for s in S))}
         rows = [r for r in found if _in_tab(r, tab)] if page == 1 else []
