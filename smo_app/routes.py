@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 STOREFRONT = "/"
+WHEEL = "/wheel"  # the Mini App's reward wheel
 ADMIN_LOGIN = "/admin/login"
 ADMIN = "/admin"
 STAFF = "/admin/staff"
@@ -19,6 +20,7 @@ POS_SHIFT = "/pos/shift"  # cash in/out, X report, close with the Z report
 POS_RECEIPT = "/pos/receipt"  # ?id=<sale id>, printable on an 80 mm printer
 POS_RETURNS = "/pos/returns"
 POS_SALES = "/admin/pos-sales"  # admins: POS sales per seller and shift (PO8)
+ORDER_PICK_LIST = "/admin/orders/pick"  # printable pick list of the ticked orders (?ids=1,2,3)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ BROADCASTS = "/admin/broadcasts"
 
 # Order = sidebar order. Permissions are Perm values (smo_app.services.core.permissions).
 AREAS: tuple[Area, ...] = (
+    Area("orders", "/admin/orders", "orders.view"),
     Area("catalog", "/admin/catalog", "catalog.edit"),
     Area("warehouse", "/admin/warehouse", "stock.manage"),
     Area("customers", "/admin/customers", "customers.view"),

@@ -70,3 +70,7 @@ from smo_app.models.payments import (  # noqa: E402
 )
 
 __all__ += ["Payment", "PaymentProof", "PaymentProvider", "PaymentStatus", "ReconciliationRun", "Refund", "RefundStatus"]
+from smo_app.models.couriers import CourierHandoff, CourierHandoffOrder  # noqa: E402
+from smo_app.models.wheel import PrizeKind, WheelPrize, WheelSpin  # noqa: E402
+
+__all__ += ["CourierHandoff", "CourierHandoffOrder", "PrizeKind", "WheelPrize", "WheelSpin"]

@@ -171,7 +171,8 @@ class SessionState(rx.State):
         return self.bo_token if channel == Channel.backoffice else self.pos_token
 
     async def call(self, fn: Callable[..., R], /, *, channel: Channel | None = Channel.backoffice,
-                   readonly: bool = False, **kwargs: Any) -> Outcome[R]:
+                   readonly: bool = False, describe: Callable[[DomainError], str] | None = None,
+                   **kwargs: Any) -> Outcome[R]:
         """Call a service as the signed-in staff member of ``channel``, off the event loop.
 
         ``fn(session, actor=<actor>, **kwargs)`` runs in a worker thread with one session of its
@@ -179,13 +180,14 @@ class SessionState(rx.State):
         ``channel=None`` there is no actor (sign-in, public pages) and ``fn(session, **kwargs)``
         runs. Not signed in on the channel → ``common.forbidden``. A DomainError becomes its
         translated text in :attr:`Outcome.error`; any other exception is logged and reported
-        (:func:`_report_unexpected`) and the user sees ``common.unexpected_error``.
+        (:func:`_report_unexpected`) and the user sees ``common.unexpected_error``. ``describe``
+        replaces the DomainError's text (the operation screens add one line per bad row).
         """
         token = self._token(channel) if channel is not None else None
         try:
             value = await asyncio.to_thread(_run_service, fn, kwargs, token=token, channel=channel, readonly=readonly)
         except DomainError as exc:
-            return Outcome(error=self.error(exc), code=exc.code)
+            return Outcome(error=(describe or self.error)(exc), code=exc.code)
         except Exception as exc:  # noqa: BLE001 - the user gets a message, the owner a report
             await asyncio.to_thread(_report_unexpected, exc)
             return Outcome(error=self.text("common.unexpected_error"))
