@@ -138,7 +138,7 @@ def pnl_lines(s) -> list[tuple[str, object, str]]:
 BOLD_LINES = {"revenue", "gross_profit", "result"}
 
 
-def pnl_file(summary, orders, write_offs, returns=(), *, lang: str = "ru") -> bytes:
+def pnl_file(summary, orders, write_offs, returns, *, lang: str = "ru") -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = t("xl.sheet.summary", lang)[:31]

@@ -10,7 +10,10 @@ cost of goods  = Σ line qty × the line's weighted average cost at the moment o
                  reads orders only
                  − Σ returned qty × the returned line's ``unit_cost_minor`` (the units came back)
 gross profit   = revenue − cost of goods; margin = gross profit / revenue
-delivery costs = delivery charged on sold orders (passed on to the carrier)
+delivery costs = delivery charged on sold orders (passed on to the carrier). Delivery the shop pays
+                 itself (a B2B order with ``delivery_payer = "shop"``) is stored with
+                 ``delivery_minor = 0`` and its amount only in the order's comment, so it is not
+                 counted here until the order keeps that amount in a column of its own
 write-offs     = Σ written-off qty × average cost at that moment (incl. cancelled orders written off)
 result         = gross profit − delivery costs − write-offs
 
