@@ -117,7 +117,7 @@ def test_pnl_excel_is_readable_and_its_cells_hold_the_figures(november):
     # then it opens, with a summary, the order details and the write-offs
     assert filename == "pnl_2026-11-01_2026-11-30.xlsx"
     wb = load_workbook(BytesIO(content))
-    assert wb.sheetnames == ["Summary", "Orders", "Write-offs"]
+    assert wb.sheetnames == ["Summary", "Orders", "Returns", "Write-offs"]
     summary_sheet = {row[0]: row[1] for row in wb["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary_sheet["Revenue"] == 5100.00 and summary_sheet["Cost of goods sold"] == -1950.00
     assert summary_sheet["Gross profit"] == 3150.00 and summary_sheet["Write-offs at cost"] == -60.00
