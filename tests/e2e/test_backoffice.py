@@ -54,7 +54,7 @@ def test_wrong_password_shows_the_message_and_is_audited(new_page, app_db_url):
     expect(owner.get_by_role("table")).to_be_visible()
     owner.get_by_label("Кто").fill("admin")
     owner.get_by_role("button", name="Показать").click()
-    failed = owner.locator(".audit-row", has_text="auth.sign_in_failed")
+    failed = owner.locator(".audit-row", has_text="Неудачная попытка входа")
     expect(failed.first).to_be_visible()
     expect(failed.first).to_contain_text("admin")
     shot(owner, "backoffice-audit")
@@ -167,7 +167,8 @@ def test_owner_manages_staff(new_page):
     # deactivate, then reactivate
     row.get_by_role("button", name="Отключить").click()
     expect(row).to_contain_text("отключён")
-    expect(page.locator("[data-sonner-toast]")).to_have_count(0, timeout=15000)  # toasts cover the row's buttons
+    page.mouse.move(0, 0)  # toasts stay while the pointer is over them, and they cover the row's buttons
+    expect(page.locator("[data-sonner-toast]")).to_have_count(0, timeout=15000)
     row.get_by_role("button", name="Включить").click()
     expect(row).to_contain_text("активен")
     # making a seller an admin is refused (a seller has no password): a translated message, nothing changes
@@ -199,7 +200,7 @@ def test_admin_creates_and_starts_a_broadcast_and_sees_it_waiting_offline(new_pa
     expect(row).to_contain_text("идёт")
     expect(row).to_contain_text("Все клиенты")
     expect(row.locator("[id^=bcast-progress]")).to_contain_text("0/10 · 0 · 0 · 10")
-    expect(page.locator("tr", has_text="broadcast").first).to_contain_text("ждёт")
+    expect(page.locator("tr", has_text="рассылка").first).to_contain_text("ждёт")
     shot(page, "backoffice-broadcasts")
     # and pausing keeps the messages waiting
     row.get_by_role("button", name="Пауза").click()

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from smo_app.models.customer import Customer
 from smo_app.models.outbox import Outbox
 from tests.e2e.conftest import shot
-from tests.e2e.helpers import sign_in_backoffice
+from tests.e2e.helpers import make_staff_member, sign_in_backoffice
 
 pytestmark = pytest.mark.e2e
 
@@ -72,8 +72,9 @@ def _deliver_outbox(app_db_url, fake) -> list[str]:
 def test_manager_takes_an_order_from_new_to_completed_and_the_customer_hears_each_step(new_page, app_db_url, fake_tg):
     # given a new order from a customer with a Telegram chat, and the manager in the orders section
     order_id = _place_order(app_db_url)
+    make_staff_member(app_db_url, "mgr_orders", "manager-orders-1", full_name="Ирина Заказова")
     page = new_page()
-    sign_in_backoffice(page, "manager", "manager-demo-1")
+    sign_in_backoffice(page, "mgr_orders", "manager-orders-1")
     expect(page.get_by_role("heading", name=re.compile("^Здравствуйте"))).to_be_visible()
     page.get_by_role("navigation").get_by_role("link", name="Заказы").click()
     expect(page).to_have_url(re.compile(r"/admin/orders$"))
