@@ -44,8 +44,9 @@ def _row(row: OrderRowView) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.checkbox(checked=S.selected.contains(row["id"]), on_change=lambda v: S.toggle(row["id"], v),
                                   aria_label=T("ui.orders.tick"), class_name="order-tick")),
-        rx.table.cell(rx.link("№", row["id"], on_click=S.open_card(row["id"]), cursor="pointer",
-                              class_name="order-open")),
+        # a button, not a link: a link without an address navigates, and the page's load closes the card
+        rx.table.cell(rx.button("№", row["id"], on_click=S.open_card(row["id"]), variant="ghost", size="2",
+                                class_name="order-open")),
         rx.table.cell(row["when"]),
         rx.table.cell(rx.text(row["customer"]), rx.text(row["phone"], size="1", color_scheme="gray")),
         rx.table.cell(status_badge(row["status"], row["status_text"])),

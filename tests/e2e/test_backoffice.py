@@ -61,10 +61,10 @@ def test_wrong_password_shows_the_message_and_is_audited(new_page, app_db_url):
     # the action filter narrows it to failed sign-ins only
     owner.get_by_label("Кто").fill("")
     owner.get_by_role("combobox", name="Действие").click()
-    owner.get_by_role("option", name="auth.sign_in_failed").click()
+    owner.get_by_role("option", name="Неудачная попытка входа").click()
     owner.get_by_role("button", name="Показать").click()
-    expect(owner.locator(".audit-row").first).to_contain_text("auth.sign_in_failed")
-    expect(owner.locator(".audit-row", has_not_text="auth.sign_in_failed")).to_have_count(0)
+    expect(owner.locator(".audit-row").first).to_contain_text("Неудачная попытка входа")
+    expect(owner.locator(".audit-row", has_not_text="Неудачная попытка входа")).to_have_count(0)
     # the date filter works in shop time: today keeps it, tomorrow onwards finds nothing
     today = datetime.now(ZoneInfo("Europe/Moscow")).date()
     owner.get_by_label("С даты").fill(today.isoformat())
