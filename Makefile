@@ -19,7 +19,7 @@ test: dev-deps js-tools browser
 	@bash scripts/test.sh
 
 ## bench: the benchmarks under bench/ (figures as ratios against a floor measured in the same run)
-bench: dev-deps
+bench: dev-deps js-tools browser
 	@set -e; for b in bench/*.py; do echo "== $$b"; $(PY) $$b; done
 
 deps: $(VENV)/.deps
