@@ -190,13 +190,10 @@ class SessionState(rx.State):
         """The staff member signed in on ``channel`` (resolved on the server, off the event loop)."""
         return await asyncio.to_thread(_resolve_staff, self._token(channel), channel)
 
-    def staff_for(self, channel: Channel) -> StaffOut | None:
-        """Synchronous form of :meth:`staff` (blocks the loop: prefer ``await self.staff(...)``)."""
-        return _resolve_staff(self._token(channel), channel)
-
     def backoffice_actor(self) -> Actor | None:
-        """Synchronous; prefer :meth:`call`, which resolves the actor off the event loop."""
-        staff = self.staff_for(Channel.backoffice)
+        """Synchronous (blocks the event loop): only for the ops states' ``run_service`` until
+        they move onto :meth:`call`; new code uses :meth:`call` or ``await self.staff(...)``."""
+        staff = _resolve_staff(self.bo_token, Channel.backoffice)
         return staff.actor() if staff else None
 
     def _show(self, staff: StaffOut) -> None:
