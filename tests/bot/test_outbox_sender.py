@@ -255,3 +255,44 @@ def test_offline_keeps_outbox_pending_then_sends_with_a_token(session_factory, s
     asyncio.run(run_until(make_settings(fake_tg, url), lambda: count(engine, Outbox.status == "sent") == 1))
     # then it went out, once
     assert len(fake_tg.sent(61)) == 1 and count(engine, Outbox.status == "sent") == 1
+
+
+def test_the_sender_and_task_worker_never_touch_the_database_on_the_event_loop(settings, session, engine, fake_tg):
+    import asyncio
+    import threading
+
+    import sqlalchemy as sa
+
+    from bot_sidecar.outbox import OutboxSender, TaskWorker
+    from bot_sidecar.telegram import make_bot
+    from smo_app.db import make_engine
+
+    # given waiting messages and lanes whose every SQL statement is noted with its thread
+    _queue(session, [71, 72, 73])
+    lanes_engine = make_engine(engine.url.render_as_string(hide_password=False))
+    threads: set[int] = set()
+    sa.event.listen(lanes_engine, "before_cursor_execute", lambda *a: threads.add(threading.get_ident()))
+    factory = lambda: Session(lanes_engine, expire_on_commit=False)  # noqa: E731
+
+    async def go() -> int:
+        loop_thread = threading.get_ident()
+        bot = make_bot(settings)
+        stop = asyncio.Event()
+        lanes = [OutboxSender(bot, factory, rate=30, holder="s", lease_ttl=3, poll_interval=0.05, refill_every=0.2),
+                 TaskWorker(factory, holder="w", lease_ttl=3, poll_interval=0.05)]
+        tasks = [asyncio.create_task(lane.run(stop)) for lane in lanes]
+        for _ in range(400):
+            if await asyncio.to_thread(nothing_waiting(engine)):
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.gather(*tasks)
+        await bot.session.close()
+        return loop_thread
+
+    # when they deliver the messages (and release their leases on the way out)
+    loop_thread = asyncio.run(go())
+    lanes_engine.dispose()
+    # then everything went out, and not one statement ran on the event loop's thread
+    assert count(engine, Outbox.status == "sent") == 3
+    assert threads and loop_thread not in threads
