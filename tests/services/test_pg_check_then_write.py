@@ -220,3 +220,31 @@ def test_a_former_employees_telegram_account_can_be_linked_to_a_new_account(sess
     assert out.telegram_id == TELEGRAM_ID
     session.expire_all()
     assert session.get(Staff, former.id).telegram_id is None
+
+
+# --------------------------------------------------------------------------- found in the review
+
+def test_the_same_supplier_created_at_once_is_taken_not_a_crash(engine, session):
+    from smo_app.services.stock import supplies
+
+    # when two managers create the supplier "Acme" at the same moment
+    results = race(engine, session, [lambda s: supplies.create_supplier(s, actor=SYSTEM, name="Acme")] * 3)
+    # then one is created and the others are told the name is taken
+    assert sorted(outcome for outcome, _ in results) == ["ok", "supplier.name_taken", "supplier.name_taken"]
+
+
+def test_an_error_happening_in_several_places_at_once_is_counted_every_time(engine, session):
+    from smo_app.models.bot import ErrorReport
+    from smo_app.services.messaging import error_reports
+
+    # given an error already reported this hour
+    error_reports.note_error(session, key="web|KeyError|x.py:1", summary="KeyError")
+    session.commit()
+
+    # when it happens four more times at the same moment
+    results = race(engine, session, [
+        lambda s: error_reports.note_error(s, key="web|KeyError|x.py:1", summary="KeyError")] * 4)
+    # then none is reported again within the hour, and the count says 5
+    assert results == [("ok", False)] * 4
+    session.expire_all()
+    assert session.exec(select(ErrorReport.count)).one() == 5
