@@ -248,3 +248,18 @@ def test_an_error_happening_in_several_places_at_once_is_counted_every_time(engi
     assert results == [("ok", False)] * 4
     session.expire_all()
     assert session.exec(select(ErrorReport.count)).one() == 5
+
+
+def test_a_broadcast_started_twice_at_once_starts_once(engine, session):
+    from smo_app.models.outbox import Outbox
+    from smo_app.services.messaging import broadcasts
+
+    # given three customers and a draft broadcast
+    for _ in range(3):
+        make_customer(session)
+    draft_id = broadcasts.create_broadcast(session, actor=SYSTEM, text="Hello", segment="all").id
+    # when "start" is pressed twice at the same moment
+    results = race(engine, session, [lambda s: broadcasts.start_broadcast(s, actor=SYSTEM, broadcast_id=draft_id)] * 2)
+    # then it starts once (the other press is told it is no longer a draft) and each customer gets one message
+    assert sorted(outcome for outcome, _ in results) == ["broadcast.not_draft", "ok"]
+    assert len(session.exec(select(Outbox).where(Outbox.broadcast_id == draft_id)).all()) == 3
