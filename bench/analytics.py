@@ -4,6 +4,10 @@ analysis for that year, timed at the service layer against a hand-written SQL fl
 rows in the same run (best of a few runs each). The P&L reads the cost of goods kept on each order
 (the sum of its lines at their weighted average cost), the floor too.
 
+Every POS order has its ``pos_sale``; every fifth of them has a return (one unit of its first line,
+refunded one to three days later), which every figure and every floor takes off revenue on the
+shop day of the refund (and, in the P&L, off the cost of goods; in ABC, off the product).
+
 Bars: each service call ≤ 3× its floor, and the three together ≤ 2 s.
 
 Run: .venv/bin/python bench/analytics.py [orders]   (4 lines per order)
@@ -89,6 +93,32 @@ def generate(path: Path, orders: int) -> None:
     SELECT 1 + i % {PRODUCTS}, CASE WHEN i % 4 = 0 THEN 'write_off' ELSE 'supply' END,
            CASE WHEN i % 4 = 0 THEN -1 ELSE 10 END, 10, 500, 'system', 'bench',
            strftime('%Y-%m-%d %H:%M:%S', {start} + i * 3150, 'unixepoch') || '.000000' FROM n;
+    INSERT INTO staff (id, username, full_name, role, is_active, language, created_at, updated_at)
+    VALUES (1, 'bench', 'Bench', 'seller', 1, 'ru', '2024-10-01 00:00:00.000000', '2024-10-01 00:00:00.000000');
+    INSERT OR IGNORE INTO pos_register (id, name, active, created_at)
+    VALUES (1, 'Bench register', 1, '2024-10-01 00:00:00.000000');
+    INSERT INTO pos_shift (id, register_id, status, opened_by_id, opened_by_name, opened_at, float_minor, closed_by_name)
+    SELECT 1, min(id), 'open', 1, 'Bench', '2024-10-01 00:00:00.000000', 0, '' FROM pos_register;
+    INSERT INTO pos_sale (id, client_id, order_id, shift_id, register_id, seller_id, seller_name, total_minor,
+                          discount_minor, manual_discount_minor, bonus_minor, cash_minor, card_minor, credit_minor,
+                          tendered_minor, change_minor, returned_minor, created_at)
+    SELECT o.id, 'bench-' || o.id, o.id, 1, (SELECT min(id) FROM pos_register), 1, 'Bench', o.total_minor, 0, 0,
+           o.bonus_minor, o.total_minor, 0, 0, o.total_minor, 0, 0, o.created_at
+    FROM "order" o WHERE o.channel = 'pos';
+    CREATE TEMP TABLE first_line AS
+    SELECT s.id AS sale_id, s.order_id, s.created_at,
+           (SELECT min(l.id) FROM order_line l WHERE l.order_id = s.order_id) AS line_id
+    FROM pos_sale s WHERE s.id % 5 = 0;
+    INSERT INTO pos_return (id, client_id, sale_id, shift_id, actor_name, goods_minor, cash_minor, card_minor,
+                            credit_minor, bonus_back_minor, cashback_reversed_minor, reason, created_at)
+    SELECT f.sale_id, 'bench-r-' || f.sale_id, f.sale_id, 1, 'Bench', l.unit_price_minor, l.unit_price_minor, 0, 0, 0, 0,
+           '', strftime('%Y-%m-%d %H:%M:%S', f.created_at, '+' || (1 + f.sale_id % 3) || ' days', '+' ||
+                        (f.sale_id % 600) || ' minutes') || '.000000'
+    FROM first_line f JOIN order_line l ON l.id = f.line_id;
+    INSERT INTO pos_return_line (return_id, order_line_id, variant_id, qty, amount_minor)
+    SELECT f.sale_id, l.id, l.variant_id, 1, l.unit_price_minor FROM first_line f JOIN order_line l ON l.id = f.line_id;
+    UPDATE pos_sale SET returned_minor = (SELECT r.goods_minor FROM pos_return r WHERE r.sale_id = pos_sale.id)
+    WHERE id IN (SELECT sale_id FROM pos_return);
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
     INSERT INTO manual_revenue (day, amount_minor, note, created_by_name, created_at)
     SELECT date('{FIRST_DAY.isoformat()}', '+' || (i * 7) || ' days'), 100000 + i, 'fair', 'bench',
@@ -122,6 +152,11 @@ def floors(path: Path):
                               GROUP BY d, channel""", (start, end)).fetchall()
         rows += db.execute("SELECT day, 'manual', sum(amount_minor), 0 FROM manual_revenue WHERE day >= ? AND day <= ? "
                            "GROUP BY day", manual).fetchall()
+        rows += db.execute(f"""SELECT date(r.created_at, '{offset}') d, o.channel,
+                               -sum(r.cash_minor + r.card_minor + r.credit_minor), 0
+                               FROM pos_return r JOIN pos_sale s ON s.id = r.sale_id JOIN "order" o ON o.id = s.order_id
+                               WHERE r.created_at >= ? AND r.created_at < ? AND o.status IN {sold}
+                               GROUP BY d, o.channel""", (start, end)).fetchall()
         return rows
 
     def pnl_floor():
@@ -132,13 +167,31 @@ def floors(path: Path):
         w = db.execute("""SELECT sum(-delta * unit_cost_minor), sum(-delta) FROM stock_move
                           WHERE kind = 'write_off' AND created_at >= ? AND created_at < ?""", (start, end)).fetchone()
         m = db.execute("SELECT sum(amount_minor) FROM manual_revenue WHERE day >= ? AND day <= ?", manual).fetchone()
-        return o, w, m
+        r = db.execute(f"""SELECT count(*), sum(r.cash_minor + r.card_minor + r.credit_minor) FROM pos_return r
+                           JOIN pos_sale s ON s.id = r.sale_id JOIN "order" o ON o.id = s.order_id
+                           WHERE r.created_at >= ? AND r.created_at < ? AND o.status IN {sold}""",
+                       (start, end)).fetchone()
+        rc = db.execute(f"""SELECT sum(rl.qty * l.unit_cost_minor) FROM pos_return_line rl
+                            JOIN pos_return r ON r.id = rl.return_id JOIN order_line l ON l.id = rl.order_line_id
+                            JOIN "order" o ON o.id = l.order_id
+                            WHERE r.created_at >= ? AND r.created_at < ? AND o.status IN {sold}""",
+                        (start, end)).fetchone()
+        return o, w, m, r, rc
 
     def abc_floor():
-        return db.execute(f"""SELECT l.product_id, p.name, sum(l.qty), sum(l.total_minor) AS rev FROM order_line l
-                              JOIN "order" o ON o.id = l.order_id JOIN product p ON p.id = l.product_id
-                              WHERE o.created_at >= ? AND o.created_at < ? AND o.status IN {sold}
-                              GROUP BY l.product_id ORDER BY rev DESC""", (start, end)).fetchall()
+        return db.execute(f"""SELECT b.pid, p.name, sum(b.qty), sum(b.rev) AS rev FROM (
+                                SELECT l.product_id AS pid, sum(l.qty) AS qty, sum(l.total_minor) AS rev
+                                FROM order_line l JOIN "order" o ON o.id = l.order_id
+                                WHERE o.created_at >= ? AND o.created_at < ? AND o.status IN {sold}
+                                GROUP BY l.product_id
+                                UNION ALL
+                                SELECT l.product_id, -sum(rl.qty), -sum(rl.amount_minor) FROM pos_return_line rl
+                                JOIN pos_return r ON r.id = rl.return_id JOIN order_line l ON l.id = rl.order_line_id
+                                JOIN "order" o ON o.id = l.order_id
+                                WHERE r.created_at >= ? AND r.created_at < ? AND o.status IN {sold}
+                                GROUP BY l.product_id) b
+                              JOIN product p ON p.id = b.pid GROUP BY b.pid ORDER BY rev DESC""",
+                          (start, end, start, end)).fetchall()
 
     return db, daily, pnl_floor, abc_floor
 
@@ -153,9 +206,11 @@ def main() -> int:
     generate(path, orders)
     gen = time.perf_counter() - t0
     db = sqlite3.connect(path)
-    n_orders, n_lines = db.execute('SELECT (SELECT count(*) FROM "order"), (SELECT count(*) FROM order_line)').fetchone()
+    n_orders, n_lines, n_returns = db.execute('SELECT (SELECT count(*) FROM "order"), (SELECT count(*) FROM order_line), '
+                                              '(SELECT count(*) FROM pos_return)').fetchone()
     db.close()
-    print(f"generated {n_orders:,} orders, {n_lines:,} order lines, {PRODUCTS:,} products in {gen:.1f} s")
+    print(f"generated {n_orders:,} orders, {n_lines:,} order lines, {n_returns:,} POS returns, {PRODUCTS:,} products "
+          f"in {gen:.1f} s")
 
     engine = make_engine(url)
     owner = Actor.system("bench")
@@ -184,8 +239,10 @@ def main() -> int:
     # the service and the floor agree on the figures
     series, floor_daily = results["daily revenue, 1 year"]
     assert series.revenue_minor == sum(r[2] for r in floor_daily), "daily revenue differs from the floor"
-    summary, (o, _, m) = results["P&L summary, 1 year"]
-    assert summary.revenue_minor == o[8] + (m[0] or 0) and summary.cogs_minor == o[9], "P&L differs from the floor"
+    summary, (o, _, m, r, rc) = results["P&L summary, 1 year"]
+    assert summary.revenue_minor == o[8] + (m[0] or 0) - (r[1] or 0), "P&L revenue differs from the floor"
+    assert summary.cogs_minor == o[9] and summary.returns_cogs_minor == (rc[0] or 0), "P&L cost differs from the floor"
+    assert summary.returns and summary.returns == r[0], "the bench year has no returns"
     abc_rows, floor_abc = results["ABC analysis, 1 year"]
     assert sum(r.revenue_minor for r in abc_rows) == sum(r[3] for r in floor_abc), "ABC differs from the floor"
     total_ok = total <= TOTAL_BAR_S

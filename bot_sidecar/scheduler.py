@@ -6,6 +6,7 @@ idempotent on its own (conditional updates + outbox dedupe keys), so a rerun sen
 * new_order_alerts every 30 s: "new order" to owners/admins/managers, once per order (CO6)
 * daily_summary   21:05 shop time: summary for owners/admins
 * weekly_digest   Monday 09:00 shop time: last week vs the week before to owners, P&L file attached
+* reconcile_payments every 5 minutes: ask providers about payments pending too long (payments)
 Back-in-stock notices are queued by the commerce services; the outbox sender delivers them.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from smo_app.services.messaging import reminders
 from smo_app.services.core.actor import Actor
 from smo_app.services.sales.orders import auto_cancel_unpaid
 from smo_app.services.messaging.staff_alerts import new_order_alerts
+from smo_app.services.payments import reconcile as payments_reconcile, wiring as payments_wiring
 from smo_app.settings import Settings
 
 log = logging.getLogger("bot_sidecar.scheduler")
@@ -38,6 +40,7 @@ class Jobs:
         self.session_factory = session_factory
         self.holder = holder
         self.clock = clock
+        payments_wiring.install()  # the refund task handler, for this process's task worker
 
     def _leased(self, name: str, ttl: float, body: Callable[[Session, datetime], object]):
         now = self.clock()
@@ -75,6 +78,11 @@ class Jobs:
             s, today=now.astimezone(self.settings.tz).date(), tz=self.settings.tz))
 
 
+    def reconcile_payments(self):
+        return self._leased("reconcile_payments", 270, lambda s, now: payments_reconcile.reconcile_pending(
+            s, now=now, settings=self.settings))
+
+
 def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
     tz = jobs.settings.tz
     scheduler = AsyncIOScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
@@ -83,6 +91,8 @@ def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
     scheduler.add_job(_safe(jobs.auto_cancel), "interval", minutes=1, id="auto_cancel", name="auto_cancel", next_run_time=first)
     scheduler.add_job(_safe(jobs.abandoned_carts), "interval", minutes=10, id="abandoned_carts", name="abandoned_carts", next_run_time=first)
     scheduler.add_job(_safe(jobs.new_order_alerts), "interval", seconds=30, id="new_order_alerts", name="new_order_alerts", next_run_time=first)
+    scheduler.add_job(_safe(jobs.reconcile_payments), "interval", minutes=5, id="reconcile_payments",
+                      name="reconcile_payments", next_run_time=first)
     scheduler.add_job(_safe(jobs.daily_summary), "cron", hour=21, minute=5, id="daily_summary", name="daily_summary")
     scheduler.add_job(_safe(jobs.weekly_digest), "cron", day_of_week="mon", hour=9, minute=0, id="weekly_digest",
                       name="weekly_digest")

@@ -4,16 +4,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 STOREFRONT = "/"
+WHEEL = "/wheel"  # the Mini App's reward wheel
 ADMIN_LOGIN = "/admin/login"
 ADMIN = "/admin"
 STAFF = "/admin/staff"
 AUDIT = "/admin/audit"
 ANALYTICS = "/admin/analytics"
 DEAD_LETTERS = "/admin/dead-letters"
+PAYMENTS = "/admin/payments"
 POS_LOGIN = "/pos/login"
 POS = "/pos"
 PROFILE = "/admin/profile"  # the signed-in staff member's own profile (Telegram link)
 POS_PROFILE = "/pos/profile"
+POS_SHIFT = "/pos/shift"  # cash in/out, X report, close with the Z report
+POS_RECEIPT = "/pos/receipt"  # ?id=<sale id>, printable on an 80 mm printer
+POS_RETURNS = "/pos/returns"
+POS_SALES = "/admin/pos-sales"  # admins: POS sales per seller and shift (PO8)
+ORDER_PICK_LIST = "/admin/orders/pick"  # printable pick list of the ticked orders (?ids=1,2,3)
 
 
 @dataclass(frozen=True)
@@ -32,11 +39,14 @@ BROADCASTS = "/admin/broadcasts"
 
 # Order = sidebar order. Permissions are Perm values (smo_app.services.core.permissions).
 AREAS: tuple[Area, ...] = (
+    Area("orders", "/admin/orders", "orders.view"),
     Area("catalog", "/admin/catalog", "catalog.edit"),
     Area("warehouse", "/admin/warehouse", "stock.manage"),
     Area("customers", "/admin/customers", "customers.view"),
     Area("promotions", "/admin/promotions", "promotions.manage"),
+    Area("payments", PAYMENTS, "payments.view"),
     Area("analytics", ANALYTICS, "analytics.view"),
+    Area("pos_sales", POS_SALES, "analytics.view"),
     Area("broadcasts", BROADCASTS, "broadcasts.manage"),
     Area("settings", "/admin/settings", "settings.manage"),
     Area("audit", AUDIT, "audit.view"),

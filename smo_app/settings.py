@@ -57,6 +57,29 @@ class Settings(BaseSettings):
     dadata_base_url: str = "https://suggestions.dadata.ru"
     dadata_api_key: SecretStr | None = None
 
+    # Payments (integrations/yookassa, stripe, telegram_payments). Credentials only from the environment.
+    payment_methods: str = "manual"  # enabled methods, comma-separated: yookassa,stripe,telegram,stars,manual
+    payments_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    payments_reconcile_after_minutes: int = Field(default=10, ge=1, le=24 * 60)  # ask the provider after this
+    payments_expire_after_minutes: int = Field(default=24 * 60, ge=5, le=7 * 24 * 60)  # give up on a pending one
+    payments_return_url: str | None = None  # where the provider sends the customer back (default: public_url)
+    yookassa_mode: Literal["auto", "live", "fake", "off"] = "auto"
+    yookassa_test_mode: bool = True  # a test shop (test_… secret key): shown on screens, no real money
+    yookassa_base_url: str = "https://api.yookassa.ru"
+    yookassa_shop_id: str | None = None
+    yookassa_secret_key: SecretStr | None = None
+    yookassa_receipts: bool = False  # send 54-FZ receipts with each payment
+    yookassa_vat_code: int = Field(default=1, ge=1, le=12)  # 1 = without VAT
+    stripe_mode: Literal["auto", "live", "fake", "off"] = "auto"
+    stripe_test_mode: bool = True
+    stripe_base_url: str = "https://api.stripe.com"
+    stripe_api_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_webhook_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    telegram_payments_test_mode: bool = True
+    telegram_payments_provider_token: SecretStr | None = None
+    stars_kopecks_per_star: int = Field(default=200, ge=1)  # price of one Telegram Star in kopecks
+
     @field_validator("shop_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -66,7 +89,9 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("bot_token", "cdek_client_id", "cdek_client_secret", "dadata_api_key", mode="before")
+    @field_validator("bot_token", "cdek_client_id", "cdek_client_secret", "dadata_api_key", "yookassa_shop_id",
+                     "yookassa_secret_key", "stripe_api_key", "stripe_webhook_secret",
+                     "telegram_payments_provider_token", "payments_return_url", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value):
         return None if value in ("", None) else value
@@ -84,6 +109,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.shop_timezone)
+
+    @property
+    def enabled_payment_methods(self) -> tuple[str, ...]:
+        return tuple(m for m in (p.strip().lower() for p in self.payment_methods.split(",")) if m)
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,7 +1,7 @@
 """one Telegram account per staff member: a partial unique index on staff.telegram_id
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0015
 Create Date: 2026-11-22 18:30:00
 
 Existing duplicates (possible before: the hand-set path took no lock) keep the link on one
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0016'
-down_revision: Union[str, None] = "0011"
+down_revision: Union[str, None] = "0015"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components.common import T, field_label
-from smo_app.state.audit import ALL, AuditLine, AuditState
+from smo_app.state.audit import AuditLine, AuditState
 
 
 def _field(label_key: str, control: rx.Component, html_for: str) -> rx.Component:
@@ -20,7 +20,7 @@ def audit_filters() -> rx.Component:
                 rx.select.root(
                     rx.select.trigger(min_width="14rem", id="audit-action", aria_label=T("ui.audit.action")),
                     rx.select.content(
-                        rx.foreach(AuditState.actions, lambda a: rx.select.item(rx.cond(a == ALL, T("ui.audit.all_actions"), a), value=a))
+                        rx.foreach(AuditState.actions, lambda a: rx.select.item(a["label"], value=a["value"]))
                     ),
                     value=AuditState.f_action,
                     on_change=AuditState.set_f_action,
@@ -45,9 +45,9 @@ def _line(line: AuditLine) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(line["when"], size="1", white_space="nowrap")),
         rx.table.cell(line["actor"]),
-        rx.table.cell(rx.code(line["action"])),
+        rx.table.cell(rx.text(line["action"], title=line["action_code"])),
         rx.table.cell(line["entity"]),
-        rx.table.cell(rx.text(line["details"], size="1", color_scheme="gray")),
+        rx.table.cell(rx.text(line["details"], size="1", color_scheme="gray", white_space="pre-line")),
         class_name="audit-row",
     )
 
@@ -64,7 +64,9 @@ def audit_table() -> rx.Component:
             width="100%",
             id="audit-table",
         ),
-        rx.cond(AuditState.total == 0, rx.text(T("ui.audit.empty"), color_scheme="gray")),
+        rx.cond(AuditState.total == 0,
+                rx.callout(rx.cond(AuditState.filtered, T("ui.audit.nothing_matches"), T("ui.audit.empty_log")),
+                           icon="info", color_scheme="gray", id="audit-empty")),
         width="100%",
     )
 

@@ -34,7 +34,7 @@ AREA_ICONS = {
     "orders": "shopping-bag", "catalog": "book-open", "warehouse": "warehouse", "customers": "users",
     "promotions": "percent", "broadcasts": "megaphone", "support": "life-buoy", "bookings": "calendar",
     "analytics": "chart-column", "settings": "settings", "audit": "scroll-text", "staff": "id-card",
-    "dead_letters": "inbox",
+    "dead_letters": "inbox", "pos_sales": "receipt", "payments": "credit-card",
 }
 
 

@@ -1,4 +1,5 @@
-"""View of the promotions page: one tab each for promo codes, certificates and tracking links."""
+"""View of the promotions page: one tab each for promo codes, certificates, tracking links and the
+reward wheel's prizes."""
 from __future__ import annotations
 
 import reflex as rx
@@ -6,6 +7,7 @@ import reflex as rx
 from smo_app.components.common import T
 from smo_app.components.ops import empty_state, error_box, field, pager
 from smo_app.state.promotions import CertLine, LinkLine, PromoLine, PromotionsState
+from smo_app.state.wheel_admin import PrizeLine, WheelAdminState
 
 S = PromotionsState
 
@@ -111,11 +113,62 @@ def _links() -> rx.Component:
     )
 
 
+def _prize_row(p: PrizeLine) -> rx.Component:
+    W = WheelAdminState
+    return rx.table.row(
+        rx.table.cell(p["label"]), rx.table.cell(p["kind_text"]), rx.table.cell(p["shows"]),
+        rx.table.cell(p["weight"]), rx.table.cell(p["odds"]),
+        rx.table.cell(rx.switch(checked=p["active"], on_change=lambda v: W.set_active(p, v))),
+        rx.table.cell(rx.button(T("ui.wheel.edit"), size="1", variant="soft", on_click=W.edit(p["id"]))),
+        class_name="prize-row",
+    )
+
+
+def _prize_form(p: PrizeLine | None) -> rx.Component:
+    """A new prize (``p`` None) or the row being changed."""
+    W = WheelAdminState
+    kinds = [rx.el.option(T(f"ui.wheel.kind.{k}"), value=k) for k in ("promo", "bonus", "nothing")]
+    return rx.form(
+        rx.flex(
+            rx.el.input(type="hidden", name="prize_id", value=p["id"].to_string() if p is not None else "0"),
+            field("ui.wheel.label", rx.input(name="label", default_value=p["label"] if p is not None else "",
+                                             width="12rem", id="prize-label")),
+            field("ui.wheel.kind", rx.el.select(*kinds, name="kind", default_value=p["kind"] if p is not None else "promo",
+                                                id="prize-kind")),
+            field("ui.wheel.value", rx.input(name="value", default_value=p["value"] if p is not None else "",
+                                             width="7rem", id="prize-value")),
+            field("ui.wheel.weight", rx.input(name="weight", default_value=p["weight"].to_string() if p is not None else "10",
+                                              width="6rem", id="prize-weight")),
+            rx.el.input(type="hidden", name="active", value=rx.cond(p["active"], "on", "off") if p is not None else "on"),
+            rx.button(T("ui.save") if p is not None else T("ui.wheel.add"), type="submit", id="prize-save"),
+            spacing="3", wrap="wrap", align="end",
+        ),
+        on_submit=W.save_prize, reset_on_submit=p is None, key=p["id"] if p is not None else "new",
+    )
+
+
+def _wheel() -> rx.Component:
+    W = WheelAdminState
+    return rx.vstack(
+        rx.text(T("ui.wheel.hint"), size="2", color_scheme="gray"),
+        _prize_form(None),
+        error_box(W.wheel_error, "wheel-error"),
+        rx.foreach(W.prizes, lambda p: rx.cond(W.editing == p["id"], _prize_form(p))),
+        rx.cond(W.prizes.length() > 0,
+                _table([f"ui.wheel.col.{h}" for h in ("label", "kind", "prize", "weight", "odds", "active", "actions")],
+                       W.prizes, _prize_row, "prize-table"),
+                empty_state("ui.wheel.empty", "wheel-empty")),
+        spacing="3", width="100%",
+    )
+
+
 def promotions_view() -> rx.Component:
     return rx.tabs.root(
-        rx.tabs.list(*[rx.tabs.trigger(T(f"ui.promo.tab.{k}"), value=k, id=f"promo-tab-{k}") for k in ("promo", "certs", "links")]),
+        rx.tabs.list(*[rx.tabs.trigger(T(f"ui.promo.tab.{k}"), value=k, id=f"promo-tab-{k}")
+                       for k in ("promo", "certs", "links", "wheel")]),
         rx.tabs.content(_promos(), value="promo", padding_top="1rem"),
         rx.tabs.content(_certs(), value="certs", padding_top="1rem"),
         rx.tabs.content(_links(), value="links", padding_top="1rem"),
+        rx.tabs.content(_wheel(), value="wheel", padding_top="1rem"),
         value=S.tab, on_change=S.set_tab, width="100%",
     )

@@ -1,15 +1,170 @@
-"""The Mini App shell (390×844): header, content, Telegram theme."""
+"""The Mini App shell (390×844): header, tab bar, notices, and the Telegram bridge.
+
+The bridge (``window.smoTg``) is a small script: it reads initData for sign-in, gives haptics,
+sharing, ``requestContact`` and ``LocationManager``, and mirrors the page's own buttons to
+Telegram's controls — a button marked ``data-tg="main"`` becomes the MainButton (its text, enabled
+state and ``data-busy`` progress), ``data-tg="secondary"`` the SecondaryButton, ``data-tg="back"``
+the BackButton, and an element with ``data-tg-closing="1"`` turns the closing confirmation on.
+Inside Telegram the marked page buttons are hidden (Telegram's own controls press them); in a
+plain browser they are ordinary buttons.
+"""
 from __future__ import annotations
 
 import reflex as rx
 
 from smo_app.components import styles
-from smo_app.components.common import T, lang_switch
 from smo_app.state.storefront import TELEGRAM_INIT, TELEGRAM_JS, StoreState
+
+BRIDGE_JS = r"""
+(function () {
+  if (window.smoTg) return;
+  function wa() { return window.Telegram && window.Telegram.WebApp; }
+  function tg() { var w = wa(); return w && w.initData ? w : null; }
+  var S = {
+    boot: function () {
+      var w = wa() || {}, u = ((w.initDataUnsafe || {}).user) || {};
+      return {initData: w.initData || '', lang: u.language_code || ''};
+    },
+    haptic: function (kind) {
+      try {
+        var h = tg() && tg().HapticFeedback; if (!h) return;
+        if (kind === 'error' || kind === 'success' || kind === 'warning') h.notificationOccurred(kind);
+        else if (kind === 'select') h.selectionChanged(); else h.impactOccurred('light');
+      } catch (e) {}
+    },
+    share: function (url, text) {
+      var w = tg();
+      if (w && w.openTelegramLink) {
+        w.openTelegramLink('https://t.me/share/url?url=' + encodeURIComponent(url) + '&text=' + encodeURIComponent(text || ''));
+        return 'telegram';
+      }
+      try { navigator.clipboard.writeText(url); return 'copied'; } catch (e) { return 'shown'; }
+    },
+    requestContact: function () {
+      return new Promise(function (resolve) {
+        var w = tg();
+        if (!w || !w.requestContact) { resolve(''); return; }
+        try {
+          w.requestContact(function (ok, r) {
+            var c = ok && r && r.responseUnsafe && r.responseUnsafe.contact;
+            resolve(c ? String(c.phone_number || '') : '');
+          });
+        } catch (e) { resolve(''); }
+      });
+    },
+    location: function () {
+      return new Promise(function (resolve) {
+        function browser() {
+          if (!navigator.geolocation) { resolve(null); return; }
+          navigator.geolocation.getCurrentPosition(function (p) { resolve({lat: p.coords.latitude, lon: p.coords.longitude}); },
+            function () { resolve(null); }, {timeout: 8000});
+        }
+        var w = tg(), lm = w && w.LocationManager;
+        if (!lm) { browser(); return; }
+        var go = function () {
+          if (!lm.isLocationAvailable) { browser(); return; }
+          lm.getLocation(function (d) { resolve(d ? {lat: d.latitude, lon: d.longitude} : null); });
+        };
+        try { lm.isInited ? go() : lm.init(go); } catch (e) { browser(); }
+      });
+    }
+  };
+  var last = {}, bound = {};
+  function mirror(name, selector, back) {
+    var w = tg(), b = w && w[name]; if (!b) return;
+    if (!bound[name]) {
+      bound[name] = true;
+      b.onClick(function () { var el = document.querySelector(selector); if (el && !el.disabled) el.click(); });
+    }
+    var el = document.querySelector(selector), state;
+    if (!el) state = 'hidden';
+    else if (back) state = 'shown';
+    else state = [(el.getAttribute('data-tg-text') || el.textContent || '').trim(), !el.disabled, el.getAttribute('data-busy') === '1'].join('|');
+    if (state === last[name]) return;
+    last[name] = state;
+    try {
+      if (!el) { b.hide(); return; }
+      if (back) { b.show(); return; }
+      b.setParams({text: state.split('|')[0], is_visible: true, is_active: !el.disabled});
+      if (el.getAttribute('data-busy') === '1') { b.showProgress && b.showProgress(false); } else { b.hideProgress && b.hideProgress(); }
+    } catch (e) {}
+  }
+  var closing = false;
+  setInterval(function () {
+    var w = tg(); if (!w) return;
+    document.documentElement.setAttribute('data-tg-buttons', '1');
+    mirror('MainButton', '[data-tg="main"]');
+    mirror('SecondaryButton', '[data-tg="secondary"]');
+    mirror('BackButton', '[data-tg="back"]', true);
+    var want = !!document.querySelector('[data-tg-closing="1"]');
+    if (want !== closing) {
+      closing = want;
+      try { want ? w.enableClosingConfirmation() : w.disableClosingConfirmation(); } catch (e) {}
+    }
+  }, 200);
+  window.smoTg = S;
+})();
+"""
+
+BRIDGE_CSS = """
+html[data-tg-buttons="1"] [data-tg] { display: none !important; }
+.sf-tg-only { display: none !important; }
+html[data-tg-buttons="1"] .sf-tg-only { display: inline-flex !important; }
+.sf-safe { padding-bottom: calc(4.5rem + env(safe-area-inset-bottom, 0px) + var(--tg-safe-bottom, 0px));
+           padding-top: var(--tg-safe-top, 0px); }
+"""
+
+
+def ST(key: str) -> rx.Var:
+    """The storefront text for ``key`` in the customer's language (reactive)."""
+    return StoreState.shop_tr[key]
+
+
+def tg_button(label, *, role: str = "main", on_click=None, disabled=False, busy=False, **props) -> rx.Component:
+    """A page button Telegram mirrors (MainButton / SecondaryButton); in a browser a plain button."""
+    props.setdefault("width", "100%")
+    props.setdefault("size", "3")
+    return rx.button(label, on_click=on_click, disabled=disabled, loading=busy,
+                     custom_attrs={"data-tg": role, "data-busy": rx.cond(busy, "1", "0")} if role else {},
+                     **props)
+
+
+def back_button() -> rx.Component:
+    return rx.button(rx.icon("chevron-left", size=16), ST("ui.sf.back"), variant="ghost", size="2",
+                     on_click=StoreState.back, custom_attrs={"data-tg": "back"}, id="sf-back")
+
+
+def notice() -> rx.Component:
+    return rx.cond(
+        StoreState.notice != "",
+        rx.callout.root(
+            rx.hstack(
+                rx.callout.text(StoreState.notice, id="sf-notice"),
+                rx.spacer(),
+                rx.icon("x", size=14, on_click=StoreState.dismiss_notice, cursor="pointer"),
+                width="100%", align="center",
+            ),
+            color_scheme=rx.cond(StoreState.notice_error, "red", "green"),
+            size="1", margin_y="0.5rem", role="status",
+        ),
+    )
+
+
+def lang_switch() -> rx.Component:
+    return rx.segmented_control.root(
+        rx.segmented_control.item("RU", value="ru", id="sf-lang-ru"),
+        rx.segmented_control.item("EN", value="en", id="sf-lang-en"),
+        value=StoreState.shop_lang,
+        on_change=StoreState.switch_language,
+        size="1",
+        aria_label=ST("ui.language"),
+    )
+
 
 def store_header() -> rx.Component:
     return rx.hstack(
-        rx.heading(rx.cond(StoreState.shop_name != "", StoreState.shop_name, T("ui.shop_name")), size="4", color=styles.TG_TEXT, id="shop-name"),
+        rx.heading(rx.cond(StoreState.shop_name != "", StoreState.shop_name, ST("ui.shop_name")), size="4",
+                   color=styles.TG_TEXT, id="shop-name"),
         rx.spacer(),
         lang_switch(),
         align="center",
@@ -22,13 +177,43 @@ def store_header() -> rx.Component:
     )
 
 
-def store_frame(*children) -> rx.Component:
+def _tab(key: str, icon: str, event, screens: tuple[str, ...], badge=None) -> rx.Component:
+    active = rx.cond(StoreState.screen == screens[0], True, False)
+    for extra in screens[1:]:
+        active = active | (StoreState.screen == extra)
+    return rx.button(
+        rx.vstack(rx.hstack(rx.icon(icon, size=18), badge or rx.fragment(), spacing="1", align="center"),
+                  rx.text(ST(f"ui.sf.tab_{key}"), size="1"), spacing="0", align="center"),
+        variant="ghost", on_click=event, id=f"sf-tab-{key}", height="3.25rem", flex="1",
+        color=rx.cond(active, styles.TG_BUTTON, styles.TG_HINT),
+    )
+
+
+def tab_bar(cart_event, orders_event, bonuses_event) -> rx.Component:
+    badge = rx.cond(StoreState.cart_count > 0, rx.badge(StoreState.cart_count, size="1", id="sf-cart-count"))
+    return rx.hstack(
+        _tab("catalog", "store", StoreState.show_catalog, ("catalog", "product")),
+        _tab("cart", "shopping-cart", cart_event, ("cart", "checkout"), badge),
+        _tab("orders", "package", orders_event, ("orders", "order")),
+        _tab("bonuses", "gift", bonuses_event, ("bonuses",)),
+        position="fixed", bottom="0", left="50%", transform="translateX(-50%)", width="100%",
+        max_width=styles.STOREFRONT_MAX_WIDTH, background=styles.TG_BG, border_top="1px solid var(--gray-a5)",
+        padding_bottom="calc(env(safe-area-inset-bottom, 0px) + var(--tg-safe-bottom, 0px))", spacing="0",
+        z_index="20", role="navigation",
+    )
+
+
+def store_frame(*children, footer: rx.Component | None = None) -> rx.Component:
     return rx.box(
         rx.script(src=TELEGRAM_JS),
         rx.script(TELEGRAM_INIT),
+        rx.script(BRIDGE_JS),
+        rx.el.style(BRIDGE_CSS),
         rx.box(
             store_header(),
             rx.box(*children, padding="0 1rem 2rem 1rem"),
+            footer or rx.fragment(),
+            class_name="sf-safe",
             max_width=styles.STOREFRONT_MAX_WIDTH,
             margin="0 auto",
             min_height="100vh",
@@ -37,4 +222,22 @@ def store_frame(*children) -> rx.Component:
         ),
         background=styles.TG_SECONDARY_BG,
         min_height="100vh",
+    )
+
+
+def stock_badge(tile) -> rx.Component:
+    return rx.match(
+        tile["stock"],
+        ("out", rx.badge(ST("ui.sf.out_of_stock"), color_scheme="gray")),
+        ("low", rx.badge(ST("ui.sf.only_left") + " " + tile["only_left"], color_scheme="orange")),
+        rx.fragment(),
+    )
+
+
+def price_tag(row) -> rx.Component:
+    return rx.hstack(
+        rx.text(row["price"], weight="bold"),
+        rx.cond(row["old_price"] != "", rx.text(row["old_price"], size="1", color=styles.TG_HINT,
+                                                 text_decoration="line-through")),
+        spacing="2", align="baseline",
     )

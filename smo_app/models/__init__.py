@@ -51,6 +51,13 @@ __all__ += [
     "MoveKind", "Order", "OrderEvent", "OrderLine", "OrderStatus", "Product", "PromoCode", "PromoUse",
     "StockMove", "StockSubscription", "Supplier", "Supply", "SupplyLine", "Variant",
 ]
+from smo_app.models.pos import (  # noqa: E402
+    PosApproval, PosCart, PosCashMove, PosFavourite, PosRegister, PosReturn, PosReturnLine, PosSale, PosShift,
+)
+
+__all__ += ["PosApproval", "PosCart", "PosCashMove", "PosFavourite", "PosRegister", "PosReturn", "PosReturnLine",
+            "PosSale", "PosShift"]
+
 from smo_app.models.integrations import DeadLetter, DeadLetterResolution, WebhookEvent, WebhookStatus  # noqa: E402
 from smo_app.models.customer_session import CustomerSession  # noqa: E402
 
@@ -58,3 +65,12 @@ __all__ += ["CustomerSession", "DeadLetter", "DeadLetterResolution", "WebhookEve
 from smo_app.models.imports import CatalogImport  # noqa: E402
 
 __all__ += ["CatalogImport"]
+from smo_app.models.payments import (  # noqa: E402
+    Payment, PaymentProof, PaymentProvider, PaymentStatus, ReconciliationRun, Refund, RefundStatus,
+)
+
+__all__ += ["Payment", "PaymentProof", "PaymentProvider", "PaymentStatus", "ReconciliationRun", "Refund", "RefundStatus"]
+from smo_app.models.couriers import CourierHandoff, CourierHandoffOrder  # noqa: E402
+from smo_app.models.wheel import PrizeKind, WheelPrize, WheelSpin  # noqa: E402
+
+__all__ += ["CourierHandoff", "CourierHandoffOrder", "PrizeKind", "WheelPrize", "WheelSpin"]

@@ -61,6 +61,8 @@ class Variant(SQLModel, table=True):
     is_default: bool = False
     wholesale_price_minor: int | None = Field(default=None, ge=0)  # ST9
     wholesale_min_qty: int = Field(default=1, ge=1)
+    sku: str | None = Field(default=None, max_length=64, unique=True)  # the shop's article code (POS search)
+    barcode: str | None = Field(default=None, max_length=64, unique=True)  # EAN/UPC or any scanned code (POS)
     qty: int = 0  # on hand; changes only with a StockMove
     avg_cost_minor: int = 0  # weighted average purchase cost per unit (WH2)
     active: bool = True

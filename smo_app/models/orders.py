@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from smo_app.models.base import UTCDateTime, utcnow
@@ -34,6 +35,8 @@ class DeliveryType(StrEnum):
 
 class Order(SQLModel, table=True):
     __tablename__ = "order"
+    # the backoffice list: a status tab, newest first (OR7)
+    __table_args__ = (Index("ix_order_status_id", "status", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
@@ -59,6 +62,7 @@ class Order(SQLModel, table=True):
     phone: str = Field(default="", max_length=32)
     comment: str = Field(default="", max_length=1000)
     buyer_name: str = Field(default="", max_length=200)  # OR8 offline buyer without a customer
+    tracking_number: str = Field(default="", max_length=64)  # OR6: the carrier's number, set by staff
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

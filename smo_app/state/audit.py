@@ -1,7 +1,6 @@
 """/admin/audit: newest first, filters by actor name, action and dates, paging."""
 from __future__ import annotations
 
-import json
 import math
 from datetime import date
 from typing import TypedDict
@@ -10,10 +9,14 @@ import reflex as rx
 
 from smo_app.services.core import audit as audit_service
 from smo_app.settings import get_settings
+from smo_app.state.ops import money_text
 from smo_app.state.session import SessionState
 
 PAGE_SIZE = 25
 ALL = "*"  # a Radix select item cannot have an empty value
+
+
+MAX_DETAIL_LINES = 12
 
 
 class AuditLine(TypedDict):
@@ -21,17 +24,64 @@ class AuditLine(TypedDict):
     when: str
     actor: str
     action: str
+    action_code: str
     entity: str
     details: str
 
 
-def _details(before, after) -> str:
-    def short(d):
-        return json.dumps(d, ensure_ascii=False, sort_keys=True)[:160] if d else ""
+class ActionOption(TypedDict):
+    value: str
+    label: str
 
-    if before and after:
-        return f"{short(before)} → {short(after)}"
-    return short(after) or short(before)
+
+def known(text, key: str, fallback: str) -> str:
+    """The translation of ``key``, or ``fallback`` when there is none (a new code reads as itself)."""
+    out = text(key)
+    return fallback if out == key else out
+
+
+def readable_value(text, money, key: str, value) -> str:
+    """One stored value as a person reads it: yes/no, money, a translated status or role, a list."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return text("ui.audit.yes") if value else text("ui.audit.no")
+    if isinstance(value, int) and key.endswith("_minor"):
+        return money(value)
+    if key == "status" and isinstance(value, str):
+        return known(text, f"ui.cust.order_status.{value}", value)
+    if key == "role" and isinstance(value, str):
+        return known(text, f"role.{value}", value)
+    if isinstance(value, (list, tuple)):
+        items = [readable_value(text, money, key, v) for v in value[:10]]
+        return ", ".join(items) + (" …" if len(value) > 10 else "")
+    if isinstance(value, dict):
+        return "; ".join(f"{field_name(text, k)}: {readable_value(text, money, k, v)}" for k, v in list(value.items())[:6])
+    out = str(value)
+    return out if len(out) <= 120 else out[:119] + "…"
+
+
+def field_name(text, key: str) -> str:
+    return known(text, f"ui.audit_field.{key}", key.replace("_", " "))
+
+
+def describe_change(text, money, before: dict | None, after: dict | None) -> str:
+    """``before``/``after`` as lines "Field: old → new" (changed fields only), or "Field: value"
+    when only one side exists; never raw JSON."""
+    before, after = before or {}, after or {}
+    lines = []
+    for key in list(dict.fromkeys([*after.keys(), *before.keys()])):
+        if key in before and key in after:
+            if before[key] == after[key]:
+                continue
+            lines.append(f"{field_name(text, key)}: {readable_value(text, money, key, before[key])} → "
+                         f"{readable_value(text, money, key, after[key])}")
+        else:
+            value = after[key] if key in after else before[key]
+            lines.append(f"{field_name(text, key)}: {readable_value(text, money, key, value)}")
+    if len(lines) > MAX_DETAIL_LINES:
+        lines = [*lines[:MAX_DETAIL_LINES], "…"]
+    return "\n".join(lines)
 
 
 def _parse_date(text: str) -> date | None:
@@ -47,7 +97,7 @@ def _audit_page(session, *, actor, page: int, **filters):
 
 class AuditState(SessionState):
     lines: list[AuditLine] = []
-    actions: list[str] = []
+    actions: list[ActionOption] = []
     total: int = 0
     page: int = 1
     pages: int = 1
@@ -85,6 +135,14 @@ class AuditState(SessionState):
         self.page = max(1, min(self.pages, self.page + int(delta)))
         await self._query()
 
+    @rx.var
+    def filtered(self) -> bool:
+        """A filter is on (an empty page then means "nothing matches", not "nothing happened")."""
+        return bool(self.f_actor or self.f_from or self.f_to or self.f_action != ALL)
+
+    def action_name(self, action: str) -> str:
+        return known(self.text, f"ui.audit_action.{action}", action)
+
     async def _query(self) -> None:
         try:
             date_from, date_to = _parse_date(self.f_from), _parse_date(self.f_to)
@@ -99,14 +157,19 @@ class AuditState(SessionState):
             self.lines, self.message = [], out.error
             return
         result, actions = out.value
-        self.actions = [ALL, *actions]
+        self.actions = [ActionOption(value=ALL, label=self.text("ui.audit.all_actions")),
+                        *[ActionOption(value=a, label=self.action_name(a)) for a in actions]]
         self.message = ""
         self.total = result.total
         self.pages = max(1, math.ceil(result.total / PAGE_SIZE))
         self.lines = [
             AuditLine(
                 id=r.id, when=self.shop_time(r.created_at, "%Y-%m-%d %H:%M:%S"), actor=r.actor_name or r.actor_kind,
-                action=r.action, entity=f"{r.entity or ''} {r.entity_id or ''}".strip(), details=_details(r.before, r.after),
+                action=self.action_name(r.action), action_code=r.action,
+                entity=(f"{known(self.text, f'ui.audit_entity.{r.entity}', r.entity)} {r.entity_id or ''}".strip()
+                        if r.entity else ""),
+                details="\n".join(x for x in (describe_change(self.text, lambda m: money_text(self, m), r.before, r.after),
+                                               r.note or "") if x),
             )
             for r in result.rows
         ]

@@ -7,6 +7,8 @@ refresh while a broadcast runs never holds up other clients' events.
 """
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -16,7 +18,9 @@ from smo_app.models.staff import Channel
 from smo_app.services.messaging import broadcasts as svc
 from smo_app.services.messaging import outbox as outbox_service
 from smo_app.services.messaging.presence import sidecar_status
+from smo_app.services.messaging.telegram_html import html_problem
 from smo_app.state.session import SessionState
+from smo_app.state.settings import telegram_preview
 
 SEGMENTS = ["all", "with_orders", "new", "wholesale"]
 
@@ -45,7 +49,26 @@ class WaitingLine(TypedDict):
     status_key: str
     attempts: int
     error: str
-    preview: str
+    preview: str  # safe HTML: the text as Telegram shows it
+
+
+_ANY_TAG = re.compile(r"<[^<>]*>?")
+
+
+def outbox_html(text: str) -> str:
+    """A queued text as Telegram renders it (only its tags, checked links); markup Telegram would
+    refuse — or a preview cut inside a tag — shows as escaped plain text."""
+    text = text or ""
+    if html_problem(text):
+        plain = html.unescape(_ANY_TAG.sub("", text)) if re.search(r"<[a-zA-Z/]", text) else html.unescape(text)
+        return html.escape(plain, quote=False).replace("\n", "<br>")
+    return telegram_preview(text)
+
+
+def _kind_name(state, kind: str) -> str:
+    key = "event" if kind.startswith("ev:") else kind
+    out = state.text(f"ui.outbox.kind.{key}")
+    return kind if out == f"ui.outbox.kind.{key}" else out
 
 
 @dataclass
@@ -111,7 +134,7 @@ class BroadcastsState(SessionState):
                 status_key=f"ui.bcast.status.{b.status}",
                 segment_key=f"ui.bcast.segment.{b.segment}",
                 segment_days=f" ({b.segment_days})" if b.segment_days else "",
-                text=(b.text or b.photo or "")[:120],
+                text=outbox_html((b.text or b.photo or "")[:300]),
                 progress=(f"{p.sent}/{p.total} · {p.failed} · {p.blocked} · {p.left}"
                           + (f" · ~{p.eta_seconds} s" if p.eta_seconds else "")
                           + (f" · {self.text('ui.bcast.waiting_for_bot')}" if p.waiting_for_bot else "")),
@@ -121,8 +144,9 @@ class BroadcastsState(SessionState):
             for b in view.rows for p in [view.progress[b.id]] for actions in [svc.allowed_broadcast_actions(b.status)]
         ]
         self.waiting = [
-            WaitingLine(id=w.id, created=self.shop_time(w.created_at), kind=w.kind, chat_id=str(w.chat_id),
-                        status=w.status, status_key=f"ui.outbox.status.{w.status}", attempts=w.attempts, error=w.last_error or "", preview=w.preview)
+            WaitingLine(id=w.id, created=self.shop_time(w.created_at), kind=_kind_name(self, w.kind),
+                        chat_id=str(w.chat_id or ""), status=w.status, status_key=f"ui.outbox.status.{w.status}",
+                        attempts=w.attempts, error=w.last_error or "", preview=outbox_html(w.preview))
             for w in view.waiting
         ]
         self.backlog = ", ".join(f"{self.text(f'ui.outbox.status.{k}')}: {v}" for k, v in sorted(view.backlog.items())) or "0"

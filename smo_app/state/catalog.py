@@ -2,7 +2,6 @@
 (fields, variants, photos, cross-sell), and the Excel import with preview and confirmation."""
 from __future__ import annotations
 
-import asyncio
 import math
 import tempfile
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import TypedDict
 
 import reflex as rx
 
+from smo_app.models.staff import Channel
 from smo_app.money import parse_money
 from smo_app.services.catalog import admin as catalog_admin
 from smo_app.services.catalog import excel, images
@@ -103,23 +103,24 @@ class CatalogState(SessionState):
     import_error: str = ""
     _import_digest: str = ""  # the previewed file waits in a temporary file named by its digest
 
-    def _svc(self, fn, /, **kwargs):
-        return run_service(self, fn, **kwargs)
+    async def _svc(self, fn, /, **kwargs):
+        return await run_service(self, fn, **kwargs)
 
 
     # -- loading ------------------------------------------------------------------------------
     @rx.event
-    def load(self):
-        actor = self.backoffice_actor()
+    async def load(self):
+        staff = await self.staff(Channel.backoffice)
+        actor = staff.actor() if staff else None
         self.can_rename = bool(actor and can(actor, Perm.catalog_rename))
         self.can_delete = bool(actor and can(actor, Perm.catalog_delete))
         self.editor_open = False
-        self._load_tree()
-        self._query()
+        await self._load_tree()
+        await self._query()
 
-    def _load_tree(self) -> None:
+    async def _load_tree(self) -> None:
         try:
-            tree = self._svc(catalog_admin.category_tree)
+            tree = await self._svc(catalog_admin.category_tree)
         except Refused as exc:
             self.message = exc.text
             return
@@ -132,10 +133,10 @@ class CatalogState(SessionState):
         self.cats = flat
         self.cat_options = [{"value": str(c["id"]), "label": ("— " if c["depth"] else "") + c["name"]} for c in flat]
 
-    def _query(self) -> None:
+    async def _query(self) -> None:
         category = None if self.f_category in (ALL, "") else int(self.f_category)
         try:
-            result = self._svc(catalog_admin.list_products, search=self.search, category_id=category,
+            result = await self._svc(catalog_admin.list_products, search=self.search, category_id=category,
                                status=self.f_status, page=self.page, page_size=PAGE_SIZE)
         except Refused as exc:
             self.rows, self.message = [], exc.text
@@ -147,34 +148,34 @@ class CatalogState(SessionState):
                               suspended=r.suspended, low=r.low) for r in result.rows]
 
     @rx.event
-    def filter(self, form: dict):
+    async def filter(self, form: dict):
         self.search = str(form.get("q", "")).strip()[:100]
         self.page = 1
-        self._query()
+        await self._query()
 
     @rx.event
-    def set_f_category(self, value: str):
+    async def set_f_category(self, value: str):
         self.f_category, self.page = value, 1
-        self._query()
+        await self._query()
 
     @rx.event
-    def set_f_status(self, value: str):
+    async def set_f_status(self, value: str):
         self.f_status, self.page = value, 1
-        self._query()
+        await self._query()
 
     @rx.event
-    def go(self, delta: int):
+    async def go(self, delta: int):
         self.page = max(1, min(self.pages, self.page + int(delta)))
-        self._query()
+        await self._query()
 
     # -- categories (CA2) ---------------------------------------------------------------------
-    def _cat_action(self, fn, ok_key: str, **kwargs):
+    async def _cat_action(self, fn, ok_key: str, **kwargs):
         try:
-            self._svc(fn, **kwargs)
+            await self._svc(fn, **kwargs)
         except Refused as exc:
             return rx.toast.error(exc.text)
-        self._load_tree()
-        self._query()
+        await self._load_tree()
+        await self._query()
         return rx.toast.success(self.text(ok_key))
 
     @rx.event
@@ -182,24 +183,24 @@ class CatalogState(SessionState):
         self.new_cat_parent = value
 
     @rx.event
-    def create_category(self, form: dict):
+    async def create_category(self, form: dict):
         parent = None if self.new_cat_parent in (NONE, "") else int(self.new_cat_parent)
-        return [self._cat_action(catalog.create_category, "ui.cat.category_created", name=str(form.get("name", "")),
+        return [await self._cat_action(catalog.create_category, "ui.cat.category_created", name=str(form.get("name", "")),
                                  parent_id=parent), rx.set_value("new-cat-name", "")]
 
     @rx.event
-    def rename_category(self, category_id: int, name: str):
+    async def rename_category(self, category_id: int, name: str):
         current = next((c for c in self.cats if c["id"] == int(category_id)), None)
         if current is None or current["name"] == (name or "").strip():
             return None
-        return self._cat_action(catalog.update_category, "ui.saved", category_id=int(category_id), name=name)
+        return await self._cat_action(catalog.update_category, "ui.saved", category_id=int(category_id), name=name)
 
     @rx.event
-    def toggle_category(self, category_id: int, hidden: bool):
-        return self._cat_action(catalog.update_category, "ui.saved", category_id=int(category_id), hidden=bool(hidden))
+    async def toggle_category(self, category_id: int, hidden: bool):
+        return await self._cat_action(catalog.update_category, "ui.saved", category_id=int(category_id), hidden=bool(hidden))
 
     @rx.event
-    def move_category(self, category_id: int, delta: int):
+    async def move_category(self, category_id: int, delta: int):
         cat = next(c for c in self.cats if c["id"] == int(category_id))
         index = self.cats.index(cat)
         parent_of = {}
@@ -216,11 +217,11 @@ class CatalogState(SessionState):
         if not 0 <= new < len(siblings) or index < 0:
             return None
         siblings[pos], siblings[new] = siblings[new], siblings[pos]
-        return self._cat_action(catalog.reorder_categories, "ui.saved", ordered_ids=siblings)
+        return await self._cat_action(catalog.reorder_categories, "ui.saved", ordered_ids=siblings)
 
     @rx.event
-    def delete_category(self, category_id: int):
-        return self._cat_action(catalog.delete_category, "ui.cat.category_deleted", category_id=int(category_id))
+    async def delete_category(self, category_id: int):
+        return await self._cat_action(catalog.delete_category, "ui.cat.category_deleted", category_id=int(category_id))
 
     # -- product editor (CA1) -----------------------------------------------------------------
     @rx.event
@@ -234,9 +235,9 @@ class CatalogState(SessionState):
         self.editor_open = True
 
     @rx.event
-    def open_product(self, product_id: int):
+    async def open_product(self, product_id: int):
         try:
-            self._show_product(int(product_id))
+            await self._show_product(int(product_id))
         except Refused as exc:
             return rx.toast.error(exc.text)
         self.ed_error = ""
@@ -244,8 +245,8 @@ class CatalogState(SessionState):
         self.editor_open = True
         return None
 
-    def _show_product(self, product_id: int) -> None:
-        p = self._svc(catalog.get_product, product_id=product_id)
+    async def _show_product(self, product_id: int) -> None:
+        p = await self._svc(catalog.get_product, product_id=product_id)
         self.ed_id = p.id
         self.ed = {"name": p.name, "description": p.description, "details": p.details,
                    "price": money_input(p.base_price_minor),
@@ -258,7 +259,7 @@ class CatalogState(SessionState):
                                     wholesale="" if v.wholesale_price_minor is None else money_input(v.wholesale_price_minor),
                                     min_qty=str(v.wholesale_min_qty), qty=v.qty) for v in p.variants]
         self.ed_photos = list(p.photos)
-        self.ed_cross = [Pick(id=i.id, name=i.name) for i in self._svc(catalog_admin.pick_products, ids=p.cross_sell)]
+        self.ed_cross = [Pick(id=i.id, name=i.name) for i in await self._svc(catalog_admin.pick_products, ids=p.cross_sell)]
 
     @rx.event
     def close_editor(self):
@@ -300,28 +301,28 @@ class CatalogState(SessionState):
                 "hidden": self.ed_hidden, "cross_sell": [c["id"] for c in self.ed_cross]}
 
     @rx.event
-    def save_product(self, form: dict):
+    async def save_product(self, form: dict):
         fields = self._form_fields(form)
         if fields is None:
             return None
         try:
             if self.ed_id == 0:
-                out = self._svc(catalog.create_product, variants=str(form.get("variants", "")) or None, **fields)
+                out = await self._svc(catalog.create_product, variants=str(form.get("variants", "")) or None, **fields)
                 self.ed_id = out.id
             else:
                 if fields["name"].strip() == self.ed.get("name"):
                     fields.pop("name")
-                self._svc(catalog.update_product, product_id=self.ed_id, suspended=self.ed_suspended, **fields)
-            self._show_product(self.ed_id)
+                await self._svc(catalog.update_product, product_id=self.ed_id, suspended=self.ed_suspended, **fields)
+            await self._show_product(self.ed_id)
         except Refused as exc:
             self.ed_error = exc.text
             return None
         self.ed_error = ""
-        self._query()
+        await self._query()
         return rx.toast.success(self.text("ui.saved"))
 
     @rx.event
-    def save_variant(self, variant_id: int, form: dict):
+    async def save_variant(self, variant_id: int, form: dict):
         try:
             price = parse_money(str(form.get("price", "")))
             wholesale_raw = str(form.get("wholesale", "")).strip()
@@ -332,9 +333,9 @@ class CatalogState(SessionState):
             self.ed_error = self.text("ui.cat.bad_variant")
             return None
         try:
-            self._svc(catalog.update_variant, variant_id=int(variant_id), label=str(form.get("label", "")).strip(),
+            await self._svc(catalog.update_variant, variant_id=int(variant_id), label=str(form.get("label", "")).strip(),
                       price_minor=price, weight_g=weight, wholesale_price_minor=wholesale, wholesale_min_qty=min_qty)
-            self._show_product(self.ed_id)
+            await self._show_product(self.ed_id)
         except Refused as exc:
             self.ed_error = exc.text
             return None
@@ -342,7 +343,7 @@ class CatalogState(SessionState):
         return rx.toast.success(self.text("ui.saved"))
 
     @rx.event
-    def add_variant(self, form: dict):
+    async def add_variant(self, form: dict):
         try:
             spec = catalog.parse_variants(str(form.get("spec", "")))
         except Exception:  # noqa: BLE001 - the parser's ValidationFailed; shown as the format hint
@@ -352,31 +353,31 @@ class CatalogState(SessionState):
             self.ed_error = self.text("ui.cat.bad_variant")
             return None
         try:
-            self._svc(catalog.add_variant, product_id=self.ed_id, variant=spec[0])
-            self._show_product(self.ed_id)
+            await self._svc(catalog.add_variant, product_id=self.ed_id, variant=spec[0])
+            await self._show_product(self.ed_id)
         except Refused as exc:
             self.ed_error = exc.text
             return None
         self.ed_error = ""
-        self._query()
+        await self._query()
         return [rx.set_value("new-variant", ""), rx.toast.success(self.text("ui.saved"))]
 
     @rx.event
-    def delete_product(self):
+    async def delete_product(self):
         try:
-            self._svc(catalog.delete_product, product_id=self.ed_id)
+            await self._svc(catalog.delete_product, product_id=self.ed_id)
         except Refused as exc:
             self.ed_error = exc.text
             return None
         self.editor_open = False
-        self._query()
+        await self._query()
         return rx.toast.success(self.text("ui.cat.product_deleted"))
 
     # cross-sell picker
     @rx.event
-    def pick_search(self, form: dict):
+    async def pick_search(self, form: dict):
         try:
-            found = self._svc(catalog_admin.pick_products, search=str(form.get("q", ""))[:100])
+            found = await self._svc(catalog_admin.pick_products, search=str(form.get("q", ""))[:100])
         except Refused as exc:
             self.ed_error = exc.text
             return
@@ -399,23 +400,23 @@ class CatalogState(SessionState):
         for f in files[:images.MAX_PHOTOS]:
             data = await f.read()
             try:
-                self.ed_photos = await asyncio.to_thread(self._svc, images.add_photo, product_id=self.ed_id, data=data)
+                self.ed_photos = await self._svc(images.add_photo, product_id=self.ed_id, data=data)
             except Refused as exc:
                 self.ed_error = exc.text
                 return
         self.ed_error = ""
 
     @rx.event
-    def remove_photo(self, url: str):
+    async def remove_photo(self, url: str):
         try:
-            self.ed_photos = self._svc(images.remove_photo, product_id=self.ed_id, url=url)
+            self.ed_photos = await self._svc(images.remove_photo, product_id=self.ed_id, url=url)
         except Refused as exc:
             self.ed_error = exc.text
 
     # -- Excel (CA3) --------------------------------------------------------------------------
     @rx.event
-    def export_excel(self):
-        return download(self, "catalog.xlsx", excel.export_xlsx)
+    async def export_excel(self):
+        return await download(self, "catalog.xlsx", excel.export_xlsx)
 
     @rx.event
     async def upload_import(self, files: list[rx.UploadFile]):
@@ -424,7 +425,7 @@ class CatalogState(SessionState):
             return
         data = await files[0].read()
         try:  # reading a large workbook takes a while: off the event loop
-            plan = await asyncio.to_thread(self._svc, excel.preview_import, data=data)
+            plan = await self._svc(excel.preview_import, data=data)
         except Refused as exc:
             self.import_error = exc.text
             return
@@ -447,15 +448,15 @@ class CatalogState(SessionState):
         self._reset_import()
 
     @rx.event
-    def confirm_import(self):
+    async def confirm_import(self):
         try:
             path = _import_file(self._import_digest)
             data = path.read_bytes() if self._import_digest and path.exists() else b""
-            plan = self._svc(excel.apply_import, data=data, digest=self._import_digest)
+            plan = await self._svc(excel.apply_import, data=data, digest=self._import_digest)
         except Refused as exc:
             self.import_error = exc.text
             return None
         self._reset_import()
-        self._load_tree()
-        self._query()
+        await self._load_tree()
+        await self._query()
         return rx.toast.success(self.text("ui.cat.import_done", creates=plan.creates, updates=plan.updates))

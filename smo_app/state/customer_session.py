@@ -84,7 +84,7 @@ class CustomerSessionState(rx.State):
             return
         self._sign_in(demo_init_data(bot_token=_bot_token()))
 
-    def _sign_in(self, init_data: str) -> None:
+    def _sign_in(self, init_data: str) -> customer_sessions.CustomerSignedIn | None:
         token = _bot_token()
         try:
             with session_scope() as s:
@@ -92,11 +92,12 @@ class CustomerSessionState(rx.State):
         except DomainError as exc:
             self.signed_in, self.customer_name = False, ""
             self.sign_in_error = self.error(exc)
-            return
+            return None
         self.customer_token = signed.token
         if not self.customer_lang:
             self.customer_lang = signed.customer.language
         self.signed_in, self.customer_name, self.sign_in_error = True, signed.customer.full_name, ""
+        return signed
 
     @rx.event
     def refresh_customer(self):

@@ -56,32 +56,36 @@ class CustomersState(SessionState):
     export_from: str = ""
     export_to: str = ""
 
-    def _svc(self, fn, /, **kwargs):
-        return run_service(self, fn, **kwargs)
+    async def _svc(self, fn, /, **kwargs):
+        return await run_service(self, fn, **kwargs)
 
 
     @rx.event
-    def load(self):
+    async def load(self):
         today = date.today()
         self.export_from = self.export_from or (today - timedelta(days=30)).isoformat()
         self.export_to = self.export_to or today.isoformat()
         self.card_open = False
-        self._search()
+        await self._search()
+        wanted = str(self.router.url.query_parameters.get("customer", "") if self.router.url else "")
+        if wanted.isdigit():  # /admin/customers?customer=12 (the order card's customer link) opens that card
+            return await self.open_card(int(wanted))
+        return None
 
     @rx.event
-    def search(self, form: dict):
+    async def search(self, form: dict):
         self.query = str(form.get("q", "")).strip()
         self.page = 1
-        self._search()
+        await self._search()
 
     @rx.event
-    def go(self, delta: int):
+    async def go(self, delta: int):
         self.page = max(1, self.page + int(delta))
-        self._search()
+        await self._search()
 
-    def _search(self) -> None:
+    async def _search(self) -> None:
         try:
-            result = self._svc(customers_admin.search_customers, query=self.query, page=self.page)
+            result = await self._svc(customers_admin.search_customers, query=self.query, page=self.page)
         except Refused as exc:
             self.lines, self.has_next, self.message = [], False, exc.text
             return
@@ -97,10 +101,10 @@ class CustomersState(SessionState):
 
     # -- card ------------------------------------------------------------------------------
     @rx.event
-    def open_card(self, customer_id: int):
+    async def open_card(self, customer_id: int):
         self.card_error = ""
         try:
-            self._show_card(int(customer_id))
+            await self._show_card(int(customer_id))
         except Refused as exc:
             return rx.toast.error(exc.text)
         self.card_open = True
@@ -109,9 +113,9 @@ class CustomersState(SessionState):
     def close_card(self):
         self.card_open = False
 
-    def _show_card(self, customer_id: int) -> None:
-        c = self._svc(customers_admin.get_card, customer_id=customer_id)
-        bonuses = self._svc(loyalty.get_bonuses, customer_id=customer_id)
+    async def _show_card(self, customer_id: int) -> None:
+        c = await self._svc(customers_admin.get_card, customer_id=customer_id)
+        bonuses = await self._svc(loyalty.get_bonuses, customer_id=customer_id)
         self.card_id = c.id
         self.card = {
             "name": c.full_name or "—", "username": f"@{c.username}" if c.username else "—",
@@ -131,11 +135,11 @@ class CustomersState(SessionState):
         self.friends = [{"name": f.full_name or "—", "username": f"@{f.username}" if f.username else "",
                          "registered": self.shop_time(f.first_seen_at, "%Y-%m-%d")} for f in c.friends]
 
-    def _card_action(self, fn, ok_key: str, **kwargs):
+    async def _card_action(self, fn, ok_key: str, **kwargs):
         try:
-            self._svc(fn, **kwargs)
-            self._show_card(self.card_id)
-            self._search()
+            await self._svc(fn, **kwargs)
+            await self._show_card(self.card_id)
+            await self._search()
         except Refused as exc:
             self.card_error = exc.text
             return None
@@ -143,22 +147,22 @@ class CustomersState(SessionState):
         return rx.toast.success(self.text(ok_key))
 
     @rx.event
-    def save_profile(self, form: dict):
+    async def save_profile(self, form: dict):
         raw = str(form.get("discount", "")).strip() or "0"
         if not raw.isdigit():
             self.card_error = self.text("customers.discount_invalid")
             return None
-        return self._card_action(customers_admin.update_customer, "ui.saved", customer_id=self.card_id,
+        return await self._card_action(customers_admin.update_customer, "ui.saved", customer_id=self.card_id,
                                  personal_discount_pct=int(raw), note=str(form.get("note", "")),
                                  wholesale_approved=str(form.get("wholesale", "")) == "on")
 
     @rx.event
-    def set_tester(self, value: bool):
-        return self._card_action(customers_admin.update_customer, "ui.saved", customer_id=self.card_id,
+    async def set_tester(self, value: bool):
+        return await self._card_action(customers_admin.update_customer, "ui.saved", customer_id=self.card_id,
                                  is_tester=bool(value))
 
     @rx.event
-    def adjust_bonuses(self, form: dict):
+    async def adjust_bonuses(self, form: dict):
         raw = str(form.get("amount", "")).strip()
         sign = -1 if raw.startswith("-") else 1
         try:
@@ -166,22 +170,22 @@ class CustomersState(SessionState):
         except ValueError:
             self.card_error = self.text("ui.cust.bad_amount")
             return None
-        return self._card_action(loyalty.adjust_bonuses, "ui.cust.bonuses_changed", customer_id=self.card_id,
+        return await self._card_action(loyalty.adjust_bonuses, "ui.cust.bonuses_changed", customer_id=self.card_id,
                                  delta_minor=delta, note=str(form.get("note", "")))
 
     @rx.event
-    def send_message(self, form: dict):
-        return self._card_action(customers_admin.message_customer, "ui.cust.message_queued", customer_id=self.card_id,
+    async def send_message(self, form: dict):
+        return await self._card_action(customers_admin.message_customer, "ui.cust.message_queued", customer_id=self.card_id,
                                  text=str(form.get("text", "")))
 
     # -- exports -----------------------------------------------------------------------------
     @rx.event
-    def export(self, form: dict):
+    async def export(self, form: dict):
         try:
             date_from = date.fromisoformat(str(form.get("from", "")).strip())
             date_to = date.fromisoformat(str(form.get("to", "")).strip())
         except ValueError:
             return rx.toast.error(self.text("ui.audit.bad_date"))
         self.export_from, self.export_to = date_from.isoformat(), date_to.isoformat()
-        return download(self, f"customers_{date_from}_{date_to}.xlsx", customers_admin.export_xlsx,
+        return await download(self, f"customers_{date_from}_{date_to}.xlsx", customers_admin.export_xlsx,
                         date_from=date_from, date_to=date_to, lang=self.ui_lang_value())

@@ -1,7 +1,8 @@
 """How the backoffice operation states (catalog, warehouse, customers, promotions, settings) call a
-service: resolve the signed-in actor on the server, run one use case in one session, and turn a
-refusal into translated text. Each of those states calls services only through its own ``_svc``,
-which delegates here — one place to re-point if the shared session state grows such a helper.
+service: through :meth:`SessionState.call` (the signed-in actor resolved on the server, the use case
+run in a worker thread off the event loop, one session), with a refusal raised as :class:`Refused`
+whose text lists the bad rows. Each of those states calls services only through its own ``_svc``
+(``await self._svc(fn, **kwargs)``), which delegates here.
 """
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from smo_app.db import session_scope
 from smo_app.money import format_money
 from smo_app.services.core.errors import DomainError
 
@@ -26,16 +26,20 @@ class Refused(Exception):
         self.error = error
 
 
-def run_service(state, fn: Callable[..., R], /, **kwargs: Any) -> R:
-    """``fn(session, actor=<signed-in staff>, **kwargs)``; raises :class:`Refused` with the message."""
-    actor = state.backoffice_actor()
-    if actor is None:
-        raise Refused(state.text("common.forbidden"))
-    try:
-        with session_scope() as s:
-            return fn(s, actor=actor, **kwargs)
-    except DomainError as exc:
-        raise Refused(error_lines(state, exc), exc) from exc
+async def run_service(state, fn: Callable[..., R], /, *, readonly: bool = False, **kwargs: Any) -> R:
+    """``fn(session, actor=<signed-in staff>, **kwargs)`` in a worker thread (``readonly``: a read-only
+    transaction); raises :class:`Refused` with the translated message and one line per bad row
+    (nobody signed in: ``common.forbidden``; an unexpected error: reported, a generic message)."""
+    refused: list[DomainError] = []
+
+    def describe(exc: DomainError) -> str:
+        refused.append(exc)
+        return error_lines(state, exc)
+
+    out = await state.call(fn, readonly=readonly, describe=describe, **kwargs)
+    if not out.ok:
+        raise Refused(out.error, refused[0] if refused else None)
+    return out.value
 
 
 def error_lines(state, exc: DomainError) -> str:
@@ -62,10 +66,10 @@ def money_text(state, minor: int) -> str:
     return format_money(minor, lang=state.ui_lang_value())
 
 
-def download(state, filename: str, fn: Callable[..., bytes], /, **kwargs: Any):
+async def download(state, filename: str, fn: Callable[..., bytes], /, **kwargs: Any):
     """Run a service that builds a file (through the state's ``_svc``) and hand it to the browser."""
     try:
-        data = state._svc(fn, **kwargs)
+        data = await state._svc(fn, readonly=True, **kwargs)
     except Refused as exc:
         return rx.toast.error(exc.text)
     return rx.download(data=data, filename=filename)

@@ -12,6 +12,7 @@ from smo_app.services.customers import tracking
 from smo_app.services.sales import promotions
 from smo_app.state.ops import Refused, money_text, run_service
 from smo_app.state.session import SessionState
+from smo_app.state.wheel_admin import WheelAdminState
 
 PAGE_SIZE = 25
 
@@ -66,16 +67,17 @@ class PromotionsState(SessionState):
     promo_once: bool = False
     _stats: dict[int, str] = {}
 
-    def _svc(self, fn, /, **kwargs):
-        return run_service(self, fn, **kwargs)
+    async def _svc(self, fn, /, **kwargs):
+        return await run_service(self, fn, **kwargs)
 
 
     @rx.event
-    def load(self):
+    async def load(self):
         self._stats = {}
-        self._load_promos()
-        self._load_certs()
-        self._load_links()
+        await self._load_promos()
+        await self._load_certs()
+        await self._load_links()
+        return WheelAdminState.load_wheel  # the reward wheel's tab
 
     @rx.event
     def set_tab(self, tab: str):
@@ -86,9 +88,9 @@ class PromotionsState(SessionState):
         return items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(items) > page * PAGE_SIZE
 
     # -- promo codes -------------------------------------------------------------------------
-    def _load_promos(self) -> None:
+    async def _load_promos(self) -> None:
         try:
-            items = self._svc(promotions.list_promos)
+            items = await self._svc(promotions.list_promos)
         except Refused as exc:
             self.promo_error = exc.text
             return
@@ -104,7 +106,7 @@ class PromotionsState(SessionState):
         self.promo_once = bool(value)
 
     @rx.event
-    def create_promo(self, form: dict):
+    async def create_promo(self, form: dict):
         pct_raw, limit_raw = str(form.get("pct", "")).strip(), str(form.get("limit", "")).strip()
         if not pct_raw.isdigit() or (limit_raw and not limit_raw.isdigit()):
             self.promo_error = self.text("ui.promo.bad_number")
@@ -120,45 +122,45 @@ class PromotionsState(SessionState):
                 self.promo_error = self.text("ui.audit.bad_date")
                 return None
         try:
-            out = self._svc(promotions.create_promo, code=str(form.get("code", "")), pct=int(pct_raw),
+            out = await self._svc(promotions.create_promo, code=str(form.get("code", "")), pct=int(pct_raw),
                             usage_limit=int(limit_raw) if limit_raw else None, expires_at=expires,
                             once_per_customer=self.promo_once)
         except Refused as exc:
             self.promo_error = exc.text
             return None
         self.promo_error, self.promo_once = "", False
-        self._load_promos()
+        await self._load_promos()
         return [rx.set_value("promo-code", ""), rx.toast.success(self.text("ui.promo.created", code=out.code))]
 
     @rx.event
-    def toggle_promo(self, promo_id: int, active: bool):
+    async def toggle_promo(self, promo_id: int, active: bool):
         try:
-            self._svc(promotions.set_promo_active, promo_id=int(promo_id), active=bool(active))
+            await self._svc(promotions.set_promo_active, promo_id=int(promo_id), active=bool(active))
         except Refused as exc:
             return rx.toast.error(exc.text)
-        self._load_promos()
+        await self._load_promos()
         return None
 
     @rx.event
-    def promo_stats(self, promo_id: int):
+    async def promo_stats(self, promo_id: int):
         try:
-            st = self._svc(promotions.promo_stats, promo_id=int(promo_id))
+            st = await self._svc(promotions.promo_stats, promo_id=int(promo_id))
         except Refused as exc:
             return rx.toast.error(exc.text)
         self._stats[int(promo_id)] = self.text("ui.promo.stats_line", uses=st.uses, customers=st.customers,
                                                discount=money_text(self, st.discount_minor))
-        self._load_promos()
+        await self._load_promos()
         return None
 
     @rx.event
-    def promo_go(self, delta: int):
+    async def promo_go(self, delta: int):
         self.promo_page = max(1, self.promo_page + int(delta))
-        self._load_promos()
+        await self._load_promos()
 
     # -- certificates ------------------------------------------------------------------------
-    def _load_certs(self) -> None:
+    async def _load_certs(self) -> None:
         try:
-            items = self._svc(promotions.list_certificates)
+            items = await self._svc(promotions.list_certificates)
         except Refused as exc:
             self.cert_error = exc.text
             return
@@ -171,7 +173,7 @@ class PromotionsState(SessionState):
         ) for c in page]
 
     @rx.event
-    def create_certificate(self, form: dict):
+    async def create_certificate(self, form: dict):
         days_raw = str(form.get("days", "")).strip()
         try:
             face = parse_money(str(form.get("face", "")))
@@ -182,25 +184,25 @@ class PromotionsState(SessionState):
             self.cert_error = self.text("ui.promo.bad_number")
             return None
         try:
-            out = self._svc(promotions.create_certificate, face_minor=face, code=str(form.get("code", "")).strip() or None,
+            out = await self._svc(promotions.create_certificate, face_minor=face, code=str(form.get("code", "")).strip() or None,
                             valid_days=int(days_raw) if days_raw else 365)
         except Refused as exc:
             self.cert_error = exc.text
             return None
         self.cert_error = ""
-        self._load_certs()
+        await self._load_certs()
         return [rx.set_value("cert-face", ""), rx.set_value("cert-code", ""),
                 rx.toast.success(self.text("ui.cert.created", code=out.code))]
 
     @rx.event
-    def cert_go(self, delta: int):
+    async def cert_go(self, delta: int):
         self.cert_page = max(1, self.cert_page + int(delta))
-        self._load_certs()
+        await self._load_certs()
 
     # -- tracking links ----------------------------------------------------------------------
-    def _load_links(self) -> None:
+    async def _load_links(self) -> None:
         try:
-            items = self._svc(tracking.list_links, include_archived=self.show_archived)
+            items = await self._svc(tracking.list_links, include_archived=self.show_archived)
         except Refused as exc:
             self.link_error = exc.text
             return
@@ -211,32 +213,32 @@ class PromotionsState(SessionState):
                                archived=lk.archived) for lk in page]
 
     @rx.event
-    def set_show_archived(self, value: bool):
+    async def set_show_archived(self, value: bool):
         self.show_archived, self.link_page = bool(value), 1
-        self._load_links()
+        await self._load_links()
 
     @rx.event
-    def create_link(self, form: dict):
+    async def create_link(self, form: dict):
         try:
-            out = self._svc(tracking.create_link, title=str(form.get("title", "")), code=str(form.get("code", "")).strip() or None)
+            out = await self._svc(tracking.create_link, title=str(form.get("title", "")), code=str(form.get("code", "")).strip() or None)
         except Refused as exc:
             self.link_error = exc.text
             return None
         self.link_error = ""
-        self._load_links()
+        await self._load_links()
         return [rx.set_value("link-title", ""), rx.set_value("link-code", ""),
                 rx.toast.success(self.text("ui.link.created", url=out.url))]
 
     @rx.event
-    def archive_link(self, link_id: int):
+    async def archive_link(self, link_id: int):
         try:
-            self._svc(tracking.archive_link, link_id=int(link_id))
+            await self._svc(tracking.archive_link, link_id=int(link_id))
         except Refused as exc:
             return rx.toast.error(exc.text)
-        self._load_links()
+        await self._load_links()
         return None
 
     @rx.event
-    def link_go(self, delta: int):
+    async def link_go(self, delta: int):
         self.link_page = max(1, self.link_page + int(delta))
-        self._load_links()
+        await self._load_links()

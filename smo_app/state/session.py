@@ -27,7 +27,6 @@ from smo_app.db import session_scope
 from smo_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogs, error_text, normalize_language, t
 from smo_app.models.staff import Channel
 from smo_app.services.staff import auth
-from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, PermissionDenied
 from smo_app.services.core.permissions import Perm, can
 from smo_app.services.staff.dto import StaffOut
@@ -52,12 +51,17 @@ def _effective_language(chosen: str) -> str:
 
 
 def _resolve_staff(token: str, channel: Channel) -> StaffOut | None:
-    """The staff member behind ``token`` on ``channel``. A writing transaction: resolving a
-    session now and then records that it was seen (blocking; call it in a worker thread)."""
+    """The staff member behind ``token`` on ``channel`` (blocking; call it in a worker thread).
+    A read-only transaction, so resolving never waits for the write lock; now and then a short
+    write records that the session was seen."""
     if not token:
         return None
-    with session_scope() as s:
-        return auth.resolve_channel_session(s, token=token, channel=channel)
+    with session_scope(readonly=True) as s:
+        staff, stale = auth.peek_channel_session(s, token=token, channel=channel)
+    if staff is not None and stale:
+        with session_scope() as s:
+            auth.touch_session(s, token=token)
+    return staff
 
 
 def _report_unexpected(exc: BaseException) -> None:
@@ -166,7 +170,8 @@ class SessionState(rx.State):
         return self.bo_token if channel == Channel.backoffice else self.pos_token
 
     async def call(self, fn: Callable[..., R], /, *, channel: Channel | None = Channel.backoffice,
-                   readonly: bool = False, **kwargs: Any) -> Outcome[R]:
+                   readonly: bool = False, describe: Callable[[DomainError], str] | None = None,
+                   **kwargs: Any) -> Outcome[R]:
         """Call a service as the signed-in staff member of ``channel``, off the event loop.
 
         ``fn(session, actor=<actor>, **kwargs)`` runs in a worker thread with one session of its
@@ -174,13 +179,14 @@ class SessionState(rx.State):
         ``channel=None`` there is no actor (sign-in, public pages) and ``fn(session, **kwargs)``
         runs. Not signed in on the channel → ``common.forbidden``. A DomainError becomes its
         translated text in :attr:`Outcome.error`; any other exception is logged and reported
-        (:func:`_report_unexpected`) and the user sees ``common.unexpected_error``.
+        (:func:`_report_unexpected`) and the user sees ``common.unexpected_error``. ``describe``
+        replaces the DomainError's text (the operation screens add one line per bad row).
         """
         token = self._token(channel) if channel is not None else None
         try:
             value = await asyncio.to_thread(_run_service, fn, kwargs, token=token, channel=channel, readonly=readonly)
         except DomainError as exc:
-            return Outcome(error=self.error(exc), code=exc.code)
+            return Outcome(error=(describe or self.error)(exc), code=exc.code)
         except Exception as exc:  # noqa: BLE001 - the user gets a message, the owner a report
             await asyncio.to_thread(_report_unexpected, exc)
             return Outcome(error=self.text("common.unexpected_error"))
@@ -189,12 +195,6 @@ class SessionState(rx.State):
     async def staff(self, channel: Channel) -> StaffOut | None:
         """The staff member signed in on ``channel`` (resolved on the server, off the event loop)."""
         return await asyncio.to_thread(_resolve_staff, self._token(channel), channel)
-
-    def backoffice_actor(self) -> Actor | None:
-        """Synchronous (blocks the event loop): only for the ops states' ``run_service`` until
-        they move onto :meth:`call`; new code uses :meth:`call` or ``await self.staff(...)``."""
-        staff = _resolve_staff(self.bo_token, Channel.backoffice)
-        return staff.actor() if staff else None
 
     def _show(self, staff: StaffOut) -> None:
         self.staff_name = staff.full_name or staff.username

@@ -73,8 +73,8 @@ class SettingsState(SessionState):
     testers: list[TesterRow] = []
     confirm_reset_id: int = 0
 
-    def _svc(self, fn, /, **kwargs):
-        return run_service(self, fn, **kwargs)
+    async def _svc(self, fn, /, **kwargs):
+        return await run_service(self, fn, **kwargs)
 
     def _show_config(self, cfg: shop_config.ShopConfig) -> None:
         values = {}
@@ -88,17 +88,17 @@ class SettingsState(SessionState):
         self.flags = {k: bool(getattr(cfg, k)) for k in FLAGS}
         self.previews = {k: telegram_preview(values[k], self.staff_name) for k in PREVIEWED}
 
-    def _load_testers(self) -> None:
-        page = self._svc(customers_admin.search_customers, testers_only=True, page_size=50)
+    async def _load_testers(self) -> None:
+        page = await self._svc(customers_admin.search_customers, testers_only=True, page_size=50)
         self.testers = [TesterRow(id=r.id, name=r.full_name, username=f"@{r.username}" if r.username else "",
                                   telegram_id=str(r.telegram_id or "")) for r in page.rows]
 
     @rx.event
-    def load(self):
+    async def load(self):
         self.message, self.confirm_reset_id = "", 0
         try:
-            self._show_config(self._svc(shop_config.read_config))
-            self._load_testers()
+            self._show_config(await self._svc(shop_config.read_config))
+            await self._load_testers()
         except Refused as exc:
             self.message = exc.text
             return
@@ -110,7 +110,7 @@ class SettingsState(SessionState):
             self.previews[key] = telegram_preview(text, self.staff_name)
 
     @rx.event
-    def save(self, form: dict):
+    async def save(self, form: dict):
         changes: dict = {}
         for key, kind in FIELDS:
             raw = str(form.get(key, self.values.get(key, ""))).strip()
@@ -132,7 +132,7 @@ class SettingsState(SessionState):
         for key in FLAGS:
             changes[key] = str(form.get(key, "")).lower() in ("on", "true", "1")
         try:
-            cfg = self._svc(shop_config.update_config, changes=changes)
+            cfg = await self._svc(shop_config.update_config, changes=changes)
         except Refused as exc:
             self.message = self._field_error(exc)
             return
@@ -157,11 +157,11 @@ class SettingsState(SessionState):
         self.confirm_reset_id = 0
 
     @rx.event
-    def reset_tester(self):
+    async def reset_tester(self):
         customer_id, self.confirm_reset_id = self.confirm_reset_id, 0
         try:
-            out = self._svc(customers_admin.reset_tester, customer_id=customer_id)
-            self._load_testers()
+            out = await self._svc(customers_admin.reset_tester, customer_id=customer_id)
+            await self._load_testers()
         except Refused as exc:
             return rx.toast.error(exc.text)
         return rx.toast.success(self.text("ui.settings.tester_reset_done", orders=out.orders))

@@ -81,23 +81,23 @@ class WarehouseState(SessionState):
     supply_error: str = ""
     _supply_text: str = ""
 
-    def _svc(self, fn, /, **kwargs):
-        return run_service(self, fn, **kwargs)
+    async def _svc(self, fn, /, **kwargs):
+        return await run_service(self, fn, **kwargs)
 
 
     @rx.event
-    def load(self):
+    async def load(self):
         self.variant_open = False
-        self._query()
-        self._load_suppliers()
+        await self._query()
+        await self._load_suppliers()
 
     @rx.event
     def set_tab(self, tab: str):
         self.tab = tab
 
-    def _query(self) -> None:
+    async def _query(self) -> None:
         try:
-            out = self._svc(stock.overview, search=self.search, level=self.level, page=self.page)
+            out = await self._svc(stock.overview, search=self.search, level=self.level, page=self.page)
         except Refused as exc:
             self.lines, self.message = [], exc.text
             return
@@ -110,78 +110,78 @@ class WarehouseState(SessionState):
                       for r in out.rows]
 
     @rx.event
-    def filter(self, form: dict):
+    async def filter(self, form: dict):
         self.search = str(form.get("q", "")).strip()[:100]
         self.page = 1
-        self._query()
+        await self._query()
 
     @rx.event
-    def set_level(self, level: str | list[str]):
+    async def set_level(self, level: str | list[str]):
         self.level, self.page = (level if isinstance(level, str) else (level[0] if level else "all")), 1
-        self._query()
+        await self._query()
 
     @rx.event
-    def go(self, delta: int):
+    async def go(self, delta: int):
         self.page = max(1, min(self.pages, self.page + int(delta)))
-        self._query()
+        await self._query()
 
     # -- one variant -------------------------------------------------------------------------
     @rx.event
-    def open_variant(self, variant_id: int, name: str, qty: int):
+    async def open_variant(self, variant_id: int, name: str, qty: int):
         self.variant_id, self.variant_name, self.variant_qty, self.variant_error = int(variant_id), name, int(qty), ""
         try:
-            self._load_variant()
+            await self._load_variant()
         except Refused as exc:
             return rx.toast.error(exc.text)
         self.variant_open = True
         return None
 
-    def _load_variant(self) -> None:
+    async def _load_variant(self) -> None:
         self.moves = [MoveLine(when=self.shop_time(m.created_at), kind=self.text(f"ui.wh.move.{m.kind}"),
                                delta=f"{m.delta:+d}", qty_after=m.qty_after, cost=money_text(self, m.unit_cost_minor),
                                actor=m.actor_name, comment=m.comment or "")
-                      for m in self._svc(stock.moves, variant_id=self.variant_id)]
-        self.variant_waiting = self._svc(stock.waiting_subscribers, variant_id=self.variant_id)
+                      for m in await self._svc(stock.moves, variant_id=self.variant_id)]
+        self.variant_waiting = await self._svc(stock.waiting_subscribers, variant_id=self.variant_id)
 
     @rx.event
     def close_variant(self):
         self.variant_open = False
 
     @rx.event
-    def save_quantity(self, form: dict):
+    async def save_quantity(self, form: dict):
         raw = str(form.get("qty", "")).strip()
         if not raw.isdigit():
             self.variant_error = self.text("stock.qty_invalid")
             return None
         try:
-            self._svc(stock.set_quantity, variant_id=self.variant_id, qty=int(raw), comment=str(form.get("comment", "")))
+            await self._svc(stock.set_quantity, variant_id=self.variant_id, qty=int(raw), comment=str(form.get("comment", "")))
             self.variant_qty = int(raw)
-            self._load_variant()
+            await self._load_variant()
         except Refused as exc:
             self.variant_error = exc.text
             return None
         self.variant_error = ""
-        self._query()
+        await self._query()
         return rx.toast.success(self.text("ui.saved"))
 
     # -- write-off (WH3) ---------------------------------------------------------------------
     @rx.event
-    def write_off(self, form: dict):
+    async def write_off(self, form: dict):
         try:
-            out = self._svc(stock.write_off, text=str(form.get("lines", "")), comment=str(form.get("comment", "")))
+            out = await self._svc(stock.write_off, text=str(form.get("lines", "")), comment=str(form.get("comment", "")))
         except Refused as exc:
             self.writeoff_error = exc.text
             return None
         self.writeoff_error = ""
-        self._query()
+        await self._query()
         return [rx.set_value("writeoff-lines", ""), rx.toast.success(self.text("ui.wh.written_off", n=len(out.moves)))]
 
     # -- inventory count (WH5) ---------------------------------------------------------------
     @rx.event
-    def count_preview(self, form: dict):
+    async def count_preview(self, form: dict):
         text, comment = str(form.get("lines", "")), str(form.get("comment", ""))
         try:
-            out = self._svc(stock.count_preview, text=text)
+            out = await self._svc(stock.count_preview, text=text)
         except Refused as exc:
             self.count_error, self.count_lines = exc.text, []
             return
@@ -191,14 +191,14 @@ class WarehouseState(SessionState):
                                       difference=c.difference) for c in out.lines]
 
     @rx.event
-    def count_apply(self):
+    async def count_apply(self):
         try:
-            out = self._svc(stock.count_apply, text=self._count_text, comment=self._count_comment)
+            out = await self._svc(stock.count_apply, text=self._count_text, comment=self._count_comment)
         except Refused as exc:
             self.count_error = exc.text
             return None
         self.count_lines, self._count_text = [], ""
-        self._query()
+        await self._query()
         changed = sum(1 for c in out.lines if c.difference)
         return [rx.set_value("count-lines", ""), rx.toast.success(self.text("ui.wh.count_applied", n=changed))]
 
@@ -207,9 +207,9 @@ class WarehouseState(SessionState):
         self.count_lines, self._count_text, self.count_error = [], "", ""
 
     # -- supplies (WH4) ----------------------------------------------------------------------
-    def _load_suppliers(self) -> None:
+    async def _load_suppliers(self) -> None:
         try:
-            self.suppliers = [{"id": str(s.id), "name": s.name} for s in self._svc(stock.suppliers)]
+            self.suppliers = [{"id": str(s.id), "name": s.name} for s in await self._svc(stock.suppliers)]
         except Refused:
             self.suppliers = []
 
@@ -218,14 +218,14 @@ class WarehouseState(SessionState):
         self.supplier_id = value
 
     @rx.event
-    def add_supplier(self, form: dict):
+    async def add_supplier(self, form: dict):
         try:
-            out = self._svc(stock.create_supplier, name=str(form.get("name", "")), contact=str(form.get("contact", "")))
+            out = await self._svc(stock.create_supplier, name=str(form.get("name", "")), contact=str(form.get("contact", "")))
         except Refused as exc:
             self.supply_error = exc.text
             return None
         self.supply_error = ""
-        self._load_suppliers()
+        await self._load_suppliers()
         self.supplier_id = str(out.id)
         return [rx.set_value("supplier-name", ""), rx.set_value("supplier-contact", "")]
 
@@ -238,11 +238,11 @@ class WarehouseState(SessionState):
         self.supply_error, self.supply_step = "", 2
 
     @rx.event
-    def supply_items_next(self, form: dict):
+    async def supply_items_next(self, form: dict):
         """Step 2 → 3: the ``ID qty`` lines are known goods."""
         text = str(form.get("lines", ""))
         try:
-            items = self._svc(stock.supply_items, text=text)
+            items = await self._svc(stock.supply_items, text=text)
         except Refused as exc:
             self.supply_error = exc.text
             return
@@ -256,7 +256,7 @@ class WarehouseState(SessionState):
         self.supply_error = ""
 
     @rx.event
-    def supply_receive(self, form: dict):
+    async def supply_receive(self, form: dict):
         """Step 3: the batch price of each item (split per unit by the service)."""
         items = []
         for item in self.supply_items:
@@ -268,20 +268,20 @@ class WarehouseState(SessionState):
                 return None
             items.append({"variant_id": item["variant_id"], "qty": item["qty"], "total_minor": total})
         try:
-            out = self._svc(stock.receive_supply, supplier_id=int(self.supplier_id), items=items,
+            out = await self._svc(stock.receive_supply, supplier_id=int(self.supplier_id), items=items,
                             comment=str(form.get("comment", "")))
         except Refused as exc:
             self.supply_error = exc.text
             return None
         self.supply_error, self.supply_step, self.supply_items, self._supply_text = "", 1, [], ""
-        self._query()
+        await self._query()
         return rx.toast.success(self.text("ui.wh.supply_done", units=out.units, total=money_text(self, out.total_minor)))
 
     # -- downloads (WH7) ---------------------------------------------------------------------
     @rx.event
-    def download_qr(self):
-        return download(self, "qr-codes.pdf", sheets.qr_sheet_pdf)
+    async def download_qr(self):
+        return await download(self, "qr-codes.pdf", sheets.qr_sheet_pdf)
 
     @rx.event
-    def download_valuation(self):
-        return download(self, "stock-valuation.xlsx", sheets.valuation_xlsx, lang=self.ui_lang_value())
+    async def download_valuation(self):
+        return await download(self, "stock-valuation.xlsx", sheets.valuation_xlsx, lang=self.ui_lang_value())

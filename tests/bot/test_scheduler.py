@@ -180,7 +180,7 @@ def test_scheduler_registers_the_jobs(settings, session_factory):
     jobs = Jobs(settings, session_factory, holder="x")
     scheduler = create_scheduler(jobs)
     assert {j.id for j in scheduler.get_jobs()} == {"auto_cancel", "abandoned_carts", "new_order_alerts",
-                                                    "daily_summary", "weekly_digest"}
+                                                    "daily_summary", "weekly_digest", "reconcile_payments"}
 
 
 def test_new_order_alerts_reach_staff_once(settings, session_factory, session):

@@ -34,3 +34,20 @@ def sign_in_pos(page: Page, full_name: str, pin: str) -> None:
 def nav(page: Page):
     """The backoffice's navigation (the sidebar)."""
     return page.get_by_role("navigation")
+
+
+def make_staff_member(app_db_url: str, username: str, password: str, *, full_name: str, role: str = "manager") -> None:
+    """A staff member of the journey's own: other journeys lock the demo accounts and change their passwords."""
+    from sqlmodel import Session
+
+    from smo_app.db import make_engine
+    from smo_app.services.core.actor import Actor
+    from smo_app.services.staff import accounts
+
+    engine = make_engine(app_db_url)
+    try:
+        with Session(engine) as s:
+            accounts.create_staff(s, actor=Actor.system("e2e"), username=username, full_name=full_name, role=role,
+                                  password=password)
+    finally:
+        engine.dispose()

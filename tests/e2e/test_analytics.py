@@ -84,7 +84,7 @@ def test_a_manager_sees_no_figures(new_page, app_db_url):
     page = new_page()
     sign_in_backoffice(page, "mgr_analytics", "manager-analytics-1")
     expect(page.locator("#greeting")).to_be_visible()
-    expect(page.locator("#nav-orders")).to_be_visible()
+    expect(page.locator("#nav-catalog")).to_be_visible()
     expect(page.locator("#nav-analytics")).to_have_count(0)
     expect(page.locator("#metric-revenue_today")).to_have_count(0)
     page.goto("/admin/analytics")

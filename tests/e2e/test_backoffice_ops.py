@@ -1,7 +1,6 @@
 """Backoffice operations in a real browser: catalog import, warehouse supply and count, settings."""
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
@@ -10,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
 from tests.e2e.conftest import shot
-from tests.e2e.helpers import sign_in_backoffice, sign_in_owner
+from tests.e2e.helpers import make_staff_member, sign_in_backoffice, sign_in_owner
 
 pytestmark = pytest.mark.e2e
 
@@ -82,8 +81,10 @@ def test_a_supply_and_an_inventory_count_change_the_stock_overview(new_page, app
     # given a variant of the demo catalog and the manager on the warehouse page
     vid, qty, pname, label = _one(app_db_url, "SELECT v.id, v.qty, p.name, v.label FROM variant v JOIN product p ON p.id = v.product_id "
                                               "WHERE p.deleted = 0 AND v.active = 1 ORDER BY v.id DESC LIMIT 1")
+    # (a manager of its own: another journey locks the demo manager and gives her a new password)
+    make_staff_member(app_db_url, "mgr_stock", "manager-stock-1", full_name="Глеб Кладовщик")
     page = new_page()
-    sign_in_backoffice(page, "manager", "manager-demo-1")
+    sign_in_backoffice(page, "mgr_stock", "manager-stock-1")
     expect(page.locator("#greeting")).to_be_visible()
     page.goto("/admin/warehouse")
     page.locator("#wh-search").fill(pname)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import math
 import threading
@@ -202,9 +203,37 @@ class FakeTelegram:
             return _ok({"id": 4242, "is_bot": True, "first_name": "Fake Shop", "username": "smo_demo_bot",
                         "can_join_groups": True, "can_read_all_group_messages": False,
                         "supports_inline_queries": False})
+        if lower == "createinvoicelink":
+            return self._invoice_link(params)
+        if lower == "answerprecheckoutquery":
+            if not params.get("pre_checkout_query_id") or "ok" not in params:
+                return _error(400, "Bad Request: pre_checkout_query_id and ok are required")
+            if params.get("ok") in (False, "false") and not params.get("error_message"):
+                return _error(400, "Bad Request: error_message is required when ok is false")
+            return _ok(True)
+        if lower == "refundstarpayment":
+            if not _int(params.get("user_id")) or not params.get("telegram_payment_charge_id"):
+                return _error(400, "Bad Request: user_id and telegram_payment_charge_id are required")
+            return _ok(True)
         if lower in ("editmessagetext", "editmessagecaption", "editmessagereplymarkup"):
             return _ok(self._message(method, params, chat_id, _int(params.get("message_id")) or 1))
         return _ok(True)
+
+    @staticmethod
+    def _invoice_link(params: dict[str, Any]) -> web.Response:
+        """``createInvoiceLink``: Telegram's checks on the fields a shop must send."""
+        for field in ("title", "description", "payload", "currency", "prices"):
+            if not params.get(field):
+                return _error(400, f"Bad Request: {field} is empty")
+        prices = params["prices"]
+        if not isinstance(prices, list) or not all(isinstance(p, dict) and _int(p.get("amount")) for p in prices):
+            return _error(400, "Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID")
+        if params["currency"] == "XTR" and params.get("provider_token"):
+            return _error(400, "Bad Request: provider_token must be empty for payments in Telegram Stars")
+        if params["currency"] != "XTR" and not params.get("provider_token"):
+            return _error(400, "Bad Request: PAYMENT_PROVIDER_INVALID")
+        slug = hashlib.sha256(str(params["payload"]).encode()).hexdigest()[:16]
+        return _ok(f"https://t.me/$invoice{slug}")
 
     def _limit(self, chat_id: int | None, now: float) -> int:
         """Seconds to wait if sending now would break a limit, else 0 (caller holds the lock)."""

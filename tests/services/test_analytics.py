@@ -15,7 +15,7 @@ from smo_app.services.analytics import abc, manual_revenue, pnl, revenue, stock_
 from smo_app.services.analytics.periods import offset_spans
 from smo_app.services.core.errors import DomainError, PermissionDenied, ValidationFailed
 from smo_app.services.sales import orders
-from smo_app.services.stock import ledger
+from smo_app.services.stock import adjustments
 from tests.commerce_factories import SYSTEM, make_product, place, variant_id
 from tests.factories import actor_of, make_customer, make_staff
 
@@ -72,7 +72,8 @@ def november(session):
     place(session, customer.id, {vc: 1}, now=utc(2026, 11, 12, 8, 0))
     orders.create_b2b_order(session, actor=SYSTEM, items=[{"variant_id": vc, "qty": 10, "unit_price_minor": 4000}],
                             buyer_name="Cafe", now=utc(2026, 11, 12, 12, 0))
-    ledger.write_off(session, actor=SYSTEM, lines=f"{vc} 3", comment="broken", now=utc(2026, 11, 12, 13, 0))
+    adjustments.write_off(session, actor=SYSTEM, lines=[{"variant_id": vc, "qty": 3}], comment="broken",
+                          now=utc(2026, 11, 12, 13, 0))
     _paid(session, customer.id, {vd: 1}, utc(2026, 11, 13, 9, 0))
     return session, actor_of(owner)
 
@@ -116,7 +117,7 @@ def test_pnl_excel_is_readable_and_its_cells_hold_the_figures(november):
     # then it opens, with a summary, the order details and the write-offs
     assert filename == "pnl_2026-11-01_2026-11-30.xlsx"
     wb = load_workbook(BytesIO(content))
-    assert wb.sheetnames == ["Summary", "Orders", "Write-offs"]
+    assert wb.sheetnames == ["Summary", "Orders", "Returns", "Write-offs"]
     summary_sheet = {row[0]: row[1] for row in wb["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary_sheet["Revenue"] == 5100.00 and summary_sheet["Cost of goods sold"] == -1950.00
     assert summary_sheet["Gross profit"] == 3150.00 and summary_sheet["Write-offs at cost"] == -60.00

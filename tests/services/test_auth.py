@@ -126,3 +126,60 @@ def test_a_session_resolves_only_on_the_channel_it_was_opened_on(session):
     assert auth.resolve_channel_session(session, token=office.token, channel="pos") is None
     assert auth.resolve_channel_session(session, token="", channel="pos") is None
     assert auth.resolve_channel_session(session, token="nope", channel="pos") is None
+
+
+def test_resolving_a_session_reads_only_and_stamps_last_seen_now_and_then(session):
+    from smo_app.models.staff import StaffSession
+
+    # given a signed-in manager whose session was last seen just now
+    make_staff(session, Role.manager, username="mira")
+    token = auth.sign_in_password(session, username="mira", password=PASSWORD).token
+    row = session.exec(select(StaffSession)).one()
+    seen = row.last_seen_at
+    session.commit()
+    # when a screen peeks at the session a minute later
+    staff, stale = auth.peek_session(session, token=token, now=seen + timedelta(minutes=1))
+    # then she is resolved and nothing needs writing
+    assert staff.username == "mira" and stale is False
+    # and ten minutes later the stamp is due; touching writes it once
+    staff, stale = auth.peek_session(session, token=token, now=seen + timedelta(minutes=10))
+    assert stale is True
+    auth.touch_session(session, token=token, now=seen + timedelta(minutes=10))
+    session.expire_all()
+    assert session.exec(select(StaffSession)).one().last_seen_at == seen + timedelta(minutes=10)
+    assert auth.peek_session(session, token=token, now=seen + timedelta(minutes=11))[1] is False
+
+
+def test_a_screen_resolves_its_staff_while_another_writer_holds_the_sqlite_lock(sqlite_engine, monkeypatch):
+    import sqlite3
+    import time
+
+    from sqlmodel import Session
+
+    from smo_app.db import dispose_engines
+    from smo_app.settings import reset_settings_cache
+    from smo_app.state.session import _resolve_staff
+    from smo_app.models.staff import Channel
+
+    # given a signed-in manager and the app pointed at this database
+    with Session(sqlite_engine) as s:
+        make_staff(s, Role.manager, username="mira")
+        token = auth.sign_in_password(s, username="mira", password=PASSWORD).token
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("SMO_DATABASE_URL", url)
+    reset_settings_cache()
+    # when another connection holds the write lock (a long sale, an import)
+    writer = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        staff = _resolve_staff(token, Channel.backoffice)
+        took = time.monotonic() - started
+    finally:
+        writer.rollback()
+        writer.close()
+        dispose_engines()
+        reset_settings_cache()
+    # then the screen still knows who is signed in, without waiting for the writer
+    assert staff is not None and staff.username == "mira"
+    assert took < 1.0

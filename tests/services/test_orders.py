@@ -60,6 +60,19 @@ def test_same_client_ref_twice_keeps_one_order(shop):
     assert again.id == first.id and qty_of(session, vid) == 9
 
 
+def test_another_customers_client_ref_never_shows_their_order(shop):
+    # given a customer's order placed with a client reference
+    session, vid, customer = shop
+    first = place(session, customer.id, {vid: 1}, client_ref="sf-abc")
+    # when someone else checks out with the same reference
+    stranger = make_customer(session)
+    with pytest.raises(DomainError) as err:
+        place(session, stranger.id, {vid: 1}, client_ref="sf-abc")
+    # then they are refused, see nothing of the first order, and no stock moved for them
+    assert err.value.code == "order.client_ref_taken"
+    assert qty_of(session, vid) == 9 and session.get(Order, first.id).customer_id == customer.id
+
+
 @pytest.mark.parametrize("from_status", list(S), ids=[s.value for s in S])
 def test_every_transition_is_allowed_or_refused_by_the_table(shop, from_status):
     session, vid, customer = shop

@@ -312,3 +312,35 @@ def test_the_category_tree_is_built_reordered_hidden_and_deleted_by_the_owner(db
     assert len(s.cats) == 3  # an empty name adds nothing
     _call(s, "delete_category", s.cats[0]["id"])
     assert [c["name"] for c in s.cats] == ["Свечи", "Соевые"]
+
+
+def test_operation_screens_call_services_off_the_event_loop_and_keep_row_errors(db, monkeypatch):
+    import threading
+
+    from smo_app.services.core.errors import ValidationFailed
+    from smo_app.state.customers import CustomersState
+    from smo_app.state.ops import Refused
+
+    s = _state(CustomersState, db, Role.manager)
+    seen = {}
+
+    def service(session, *, actor, rows):
+        seen["thread"] = threading.get_ident()
+        exc = ValidationFailed("stock.batch_rejected", "bad rows", count=len(rows))
+        exc.errors = [{"row": r, "code": "stock.line_qty"} for r in rows]
+        raise exc
+
+    async def run():
+        seen["loop"] = threading.get_ident()
+        try:
+            await s._svc(service, rows=[2, 5])
+        except Refused as refused:
+            return refused
+
+    s.lang = "en"
+    refused = asyncio.run(run())
+    # then the service ran in a worker thread, and the message names each bad row under the summary
+    assert seen["thread"] != seen["loop"]
+    lines = refused.text.split("\n")
+    assert len(lines) == 3 and lines[1].startswith("Row 2") and lines[2].startswith("Row 5")
+    assert refused.error.code == "stock.batch_rejected"

@@ -42,7 +42,7 @@ def _line(b: BroadcastLine) -> rx.Component:
         rx.table.cell(rx.text(b["created"], size="1")),
         rx.table.cell(rx.badge(BroadcastsState.tr[b["status_key"]], id=f"bcast-status-{b['id']}")),
         rx.table.cell(BroadcastsState.tr[b["segment_key"]], b["segment_days"]),
-        rx.table.cell(rx.text(b["text"], size="1")),
+        rx.table.cell(rx.box(rx.html(b["text"]), font_size="var(--font-size-1)")),
         rx.table.cell(rx.text(b["progress"], size="1", id=f"bcast-progress-{b['id']}")),
         rx.table.cell(rx.hstack(
             rx.button(T("ui.bcast.preview"), size="1", variant="soft", on_click=BroadcastsState.preview(b["id"])),
@@ -62,7 +62,8 @@ def _waiting(w: WaitingLine) -> rx.Component:
     return rx.table.row(
         rx.table.cell(w["id"]), rx.table.cell(rx.text(w["created"], size="1")), rx.table.cell(w["kind"]),
         rx.table.cell(w["chat_id"]), rx.table.cell(rx.badge(BroadcastsState.tr[w["status_key"]])), rx.table.cell(w["attempts"]),
-        rx.table.cell(rx.text(w["preview"], size="1")), rx.table.cell(rx.text(w["error"], size="1", color_scheme="red")),
+        rx.table.cell(rx.box(rx.html(w["preview"]), font_size="var(--font-size-1)", class_name="outbox-text")),
+        rx.table.cell(rx.text(w["error"], size="1", color_scheme="red")),
     )
 
 
@@ -104,7 +105,9 @@ def broadcasts() -> rx.Component:
                 "ui.bcast.progress", "ui.bcast.actions"], rx.foreach(BroadcastsState.lines, _line)),
         rx.heading(T("ui.bcast.outbox"), size="4"),
         rx.text(T("ui.bcast.backlog"), " ", BroadcastsState.backlog, size="2"),
-        _table(["ui.bcast.id", "ui.bcast.created", "ui.bcast.kind", "ui.bcast.chat", "ui.bcast.status",
-                "ui.bcast.attempts", "ui.bcast.text", "ui.bcast.error"], rx.foreach(BroadcastsState.waiting, _waiting)),
+        rx.cond(BroadcastsState.waiting.length() > 0,
+                _table(["ui.bcast.id", "ui.bcast.created", "ui.bcast.kind", "ui.bcast.chat", "ui.bcast.status",
+                        "ui.bcast.attempts", "ui.bcast.text", "ui.bcast.error"], rx.foreach(BroadcastsState.waiting, _waiting)),
+                rx.callout(T("ui.outbox.empty"), icon="info", color_scheme="gray", id="outbox-empty")),
         spacing="3", width="100%",
     )

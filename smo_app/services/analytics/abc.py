@@ -1,7 +1,8 @@
 """AN4: ABC analysis of products by revenue in a period.
 
 Products are ranked by revenue (order lines after product/personal discounts, sold orders of every
-channel). A product is in class A while the revenue of the products ranked above it is under 80 %
+channel, minus the returned lines' amounts of the returns refunded in the period — a return counts
+in the period of its refund, so a product returned more than sold in the period ranks last, in C). A product is in class A while the revenue of the products ranked above it is under 80 %
 of the total, B under 95 %, C after that — so the product that crosses a boundary stays in the
 higher class. Manual revenue entries belong to no product and are not ranked.
 """
@@ -11,11 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from smo_app.models.catalog import Product
 from smo_app.models.orders import Order, OrderLine
-from smo_app.services.analytics.periods import make_period, shop_tz, sold_orders_in
+from smo_app.models.pos import PosReturn, PosReturnLine
+from smo_app.services.analytics.periods import make_period, returns_in, shop_tz, sold_orders_in
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
 
@@ -54,10 +57,20 @@ def abc_analysis(session: Session, *, actor: Actor, date_from: date | None, date
     require(actor, Perm.analytics_view)
     period = make_period(date_from, date_to)
     start, end = period.bounds(tz or shop_tz())
-    per_product = (select(OrderLine.product_id.label("pid"), func.sum(OrderLine.qty).label("qty"),
-                          func.sum(OrderLine.total_minor).label("revenue"))
-                   .join(Order, Order.id == OrderLine.order_id).where(*sold_orders_in(start, end))
-                   .group_by(OrderLine.product_id).subquery())
+    # each side grouped by product first (a few thousand rows), then added up
+    sold = (select(OrderLine.product_id.label("pid"), func.sum(OrderLine.qty).label("qty"),
+                   func.sum(OrderLine.total_minor).label("revenue"))
+            .join(Order, Order.id == OrderLine.order_id).where(*sold_orders_in(start, end))
+            .group_by(OrderLine.product_id))
+    returned = (select(OrderLine.product_id.label("pid"), -func.sum(PosReturnLine.qty),
+                       -func.sum(PosReturnLine.amount_minor))
+                .select_from(PosReturnLine).join(PosReturn, PosReturn.id == PosReturnLine.return_id)
+                .join(OrderLine, OrderLine.id == PosReturnLine.order_line_id)
+                .join(Order, Order.id == OrderLine.order_id).where(*returns_in(start, end))
+                .group_by(OrderLine.product_id))
+    both = sa.union_all(sold, returned).subquery()
+    per_product = (select(both.c.pid, func.sum(both.c.qty).label("qty"), func.sum(both.c.revenue).label("revenue"))
+                   .group_by(both.c.pid).subquery())
     rows = session.exec(select(per_product.c.pid, Product.name, per_product.c.qty, per_product.c.revenue)
                         .join(Product, Product.id == per_product.c.pid)
                         .order_by(per_product.c.revenue.desc(), per_product.c.pid)).all()

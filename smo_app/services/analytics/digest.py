@@ -4,7 +4,6 @@ owner (outbox dedupe keys); the sidecar's scheduler runs it on Monday morning un
 """
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,8 +15,6 @@ from smo_app.money import format_money
 from smo_app.services.analytics import excel, pnl, summary
 from smo_app.services.analytics.periods import Period, revenue_total
 from smo_app.services.messaging import outbox
-
-log = logging.getLogger(__name__)
 
 
 def digest_weeks(today: date) -> tuple[Period, Period]:
@@ -64,21 +61,8 @@ def weekly_pnl_file(session: Session, *, tz: ZoneInfo, today: date, lang: str) -
     """Last week's P&L workbook: ``(filename, bytes)`` for the digest's attachment."""
     last, _ = digest_weeks(today)
     content = excel.pnl_file(pnl.compute_summary(session, tz, last), pnl.order_details(session, tz, last),
-                             pnl.write_off_details(session, tz, last), lang=lang)
+                             pnl.write_off_details(session, tz, last), pnl.return_details(session, tz, last), lang=lang)
     return f"pnl_{last.date_from.isoformat()}_{last.date_to.isoformat()}.xlsx", content
-
-
-def attach_document(session: Session, *, chat_id: int, filename: str, content: bytes, caption: str,
-                    dedupe_key: str) -> bool:
-    """Queue the P&L file through the outbox's document support, once it exists
-    (``outbox.enqueue_document``); until then the digest goes out as text only."""
-    enqueue_document = getattr(outbox, "enqueue_document", None)
-    if enqueue_document is None:
-        log.info("outbox cannot send documents yet: weekly digest without its P&L file")
-        return False
-    enqueue_document(session, chat_id=chat_id, kind="weekly_pnl", filename=filename, content=content,
-                     caption=caption, dedupe_key=dedupe_key)
-    return True
 
 
 def weekly_digest(session: Session, *, today: date, tz: ZoneInfo) -> list[int]:
@@ -102,8 +86,9 @@ def weekly_digest(session: Session, *, today: date, tz: ZoneInfo) -> list[int]:
         if lang not in files:
             files[lang] = weekly_pnl_file(session, tz=tz, today=today, lang=lang)
         filename, content = files[lang]
-        attach_document(session, chat_id=owner.telegram_id, filename=filename, content=content,
-                        caption=t("analytics.digest_file", lang), dedupe_key=f"{key}:pnl")
+        outbox.enqueue_document(session, chat_id=owner.telegram_id, kind="weekly_pnl", staff_id=owner.id,
+                                filename=filename, content=content, caption=t("analytics.digest_file", lang),
+                                dedupe_key=f"{key}:pnl")
         queued.append(owner.id)
     session.commit()
     return queued

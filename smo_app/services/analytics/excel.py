@@ -102,6 +102,9 @@ def _bytes(wb: Workbook) -> bytes:
 ORDER_COLS = (Col("order", "int"), Col("placed", "datetime"), Col("channel"), Col("status"), Col("goods", "money"),
               Col("discounts", "money"), Col("bonuses", "money"), Col("certificate", "money"),
               Col("delivery", "money"), Col("revenue", "money"), Col("cogs", "money"), Col("gross_profit", "money"))
+RETURN_COLS = (Col("return", "int"), Col("when", "datetime"), Col("order", "int"), Col("placed", "datetime"),
+               Col("channel"), Col("items"), Col("goods", "money"), Col("bonuses_back", "money"),
+               Col("refund", "money"), Col("cogs", "money"), Col("gross_profit", "money"))
 WRITE_OFF_COLS = (Col("when", "datetime"), Col("product"), Col("variant"), Col("qty", "int"),
                   Col("unit_cost", "money"), Col("cost", "money"), Col("comment"), Col("who"))
 
@@ -120,8 +123,10 @@ def pnl_lines(s) -> list[tuple[str, object, str]]:
         ("orders_revenue", s.orders_revenue_minor, "money"),
         ("certificate_paid", s.certificate_minor, "money"),
         ("manual_revenue", s.manual_revenue_minor, "money"),
+        ("returns", -s.returns_minor, "money"),
         ("revenue", s.revenue_minor, "money"),
         ("cogs", -s.cogs_minor, "money"),
+        ("returns_cogs", s.returns_cogs_minor, "money"),
         ("gross_profit", s.gross_profit_minor, "money"),
         ("margin", s.margin, "pct"),
         ("delivery_costs", -s.delivery_costs_minor, "money"),
@@ -133,7 +138,7 @@ def pnl_lines(s) -> list[tuple[str, object, str]]:
 BOLD_LINES = {"revenue", "gross_profit", "result"}
 
 
-def pnl_file(summary, orders, write_offs, *, lang: str = "ru") -> bytes:
+def pnl_file(summary, orders, write_offs, returns, *, lang: str = "ru") -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = t("xl.sheet.summary", lang)[:31]
@@ -153,6 +158,9 @@ def pnl_file(summary, orders, write_offs, *, lang: str = "ru") -> bytes:
     _table_sheet(wb, "orders", ((o.id, o.created_at, channel.get(o.channel, o.channel), status.get(o.status, o.status),
                                  o.goods_minor, o.discount_minor, o.bonus_minor, o.certificate_minor, o.delivery_minor,
                                  o.revenue_minor, o.cogs_minor, o.gross_profit_minor) for o in orders), ORDER_COLS, lang)
+    _table_sheet(wb, "returns", ((r.id, r.created_at, r.order_id, r.order_placed_at, channel.get(r.channel, r.channel),
+                                  r.items, r.goods_minor, r.bonus_back_minor, r.refund_minor, r.cogs_minor,
+                                  r.gross_profit_minor) for r in returns), RETURN_COLS, lang)
     _table_sheet(wb, "write_offs", ((w.created_at, w.product, w.variant, w.qty, w.unit_cost_minor, w.cost_minor,
                                      w.comment, w.actor_name) for w in write_offs), WRITE_OFF_COLS, lang)
     return _bytes(wb)

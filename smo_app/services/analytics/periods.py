@@ -7,8 +7,8 @@ offset (computed from zoneinfo for that very period, so DST zones work too) and 
 its offset (``date(created_at, '+10800 seconds')``).
 
 Revenue comes from *sources*, each an aggregate query returning ``(day, channel, revenue, orders)``
-rows: sold orders (every channel: Mini App, POS, B2B) and manual entries. A refunds/returns table
-becomes one more source returning negative amounts on the day of the refund — nothing else changes.
+rows: sold orders (every channel: Mini App, POS, B2B), manual entries, and returns — negative
+amounts on the shop day of the refund, in the channel of the returned order.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from sqlmodel import Session, func, select
 from smo_app.models.analytics import ManualRevenue
 from smo_app.models.base import UTCDateTime
 from smo_app.models.orders import Order, OrderChannel, OrderStatus
+from smo_app.models.pos import PosReturn, PosSale
 from smo_app.services.core.errors import ValidationFailed
 
 # Orders that are sales: paid and beyond. ``new`` (unpaid, may auto-cancel) and ``cancelled`` are not.
@@ -138,12 +139,16 @@ def as_date(value) -> date:
 
 # --------------------------------------------------------------------------- revenue sources
 
+ORDERS_KIND, MANUAL_KIND, RETURNS_KIND = "orders", "manual", "returns"
+
+
 @dataclass(frozen=True)
 class RevenueRow:
     day: date | None  # None when not grouped by day
     channel: str
     revenue_minor: int
     orders: int
+    kind: str = ORDERS_KIND  # which source: orders | manual | returns (returns are negative)
 
 
 RevenueSource = Callable[[Session, ZoneInfo, Period, bool], list[RevenueRow]]
@@ -170,13 +175,42 @@ def manual_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool)
     total = func.coalesce(func.sum(ManualRevenue.amount_minor), 0)
     if by_day:
         rows = session.exec(select(ManualRevenue.day, total).where(*in_period).group_by(ManualRevenue.day)).all()
-        return [RevenueRow(as_date(d), MANUAL_CHANNEL, int(rev), 0) for d, rev in rows]
+        return [RevenueRow(as_date(d), MANUAL_CHANNEL, int(rev), 0, MANUAL_KIND) for d, rev in rows]
     rev = session.exec(select(total).where(*in_period)).one()
-    return [RevenueRow(None, MANUAL_CHANNEL, int(rev), 0)] if rev else []
+    return [RevenueRow(None, MANUAL_CHANNEL, int(rev), 0, MANUAL_KIND)] if rev else []
 
 
-# Every figure that says "revenue" sums these. A returns/refunds source goes here.
-REVENUE_SOURCES: tuple[RevenueSource, ...] = (order_revenue, manual_revenue)
+# What a return takes back from revenue: the money refunded (cash, card, or counted towards an
+# exchange's new sale) — the returned goods at their sale price minus the bonuses given back.
+RETURN_REFUND = PosReturn.cash_minor + PosReturn.card_minor + PosReturn.credit_minor
+
+
+def returns_in(start: datetime, end: datetime) -> tuple:
+    """The WHERE clause of "returns refunded in [start, end)" of sold orders (joined through
+    ``pos_sale`` to ``order``); the original order may have been placed in an earlier period."""
+    return (PosReturn.created_at >= start, PosReturn.created_at < end, Order.status.in_(SOLD_STATUSES))
+
+
+def return_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool) -> list[RevenueRow]:
+    """Returns as negative revenue on the shop day of the refund, in the original order's channel."""
+    start, end = period.bounds(tz)
+    refunded = func.coalesce(func.sum(RETURN_REFUND), 0)
+
+    def query(*cols):
+        return (select(*cols, Order.channel, refunded).select_from(PosReturn)
+                .join(PosSale, PosSale.id == PosReturn.sale_id).join(Order, Order.id == PosSale.order_id)
+                .where(*returns_in(start, end)))
+
+    if by_day:
+        day = local_day(session, PosReturn.created_at, tz, start, end).label("day")
+        rows = session.exec(query(day).group_by(day, Order.channel)).all()
+        return [RevenueRow(as_date(d), ch, -int(rev), 0, RETURNS_KIND) for d, ch, rev in rows]
+    rows = session.exec(query().group_by(Order.channel)).all()
+    return [RevenueRow(None, ch, -int(rev), 0, RETURNS_KIND) for ch, rev in rows]
+
+
+# Every figure that says "revenue" sums these.
+REVENUE_SOURCES: tuple[RevenueSource, ...] = (order_revenue, manual_revenue, return_revenue)
 
 
 def revenue_rows(session: Session, tz: ZoneInfo, period: Period, *, by_day: bool) -> list[RevenueRow]:
@@ -186,22 +220,30 @@ def revenue_rows(session: Session, tz: ZoneInfo, period: Period, *, by_day: bool
     return rows
 
 
+def average_check(orders_revenue_minor: int, orders: int) -> int:
+    """Revenue of the sold orders per order, rounded half up; 0 without orders."""
+    return (2 * orders_revenue_minor + orders) // (2 * orders) if orders else 0
+
+
 @dataclass(frozen=True)
 class RevenueTotal:
-    revenue_minor: int  # orders + manual entries
-    orders_revenue_minor: int
+    revenue_minor: int  # orders + manual entries − returns
+    orders_revenue_minor: int  # sold orders only
     orders: int
+    returns_minor: int = 0  # refunded in the period, ≤ 0 (already in revenue_minor)
 
     @property
     def average_check_minor(self) -> int:
-        """Orders revenue per sold order, rounded half up (manual entries are not orders)."""
-        return (2 * self.orders_revenue_minor + self.orders) // (2 * self.orders) if self.orders else 0
+        """Orders revenue per sold order, rounded half up. Orders only: manual entries are not
+        orders, and a return (of this period's order or an earlier one) does not change the check."""
+        return average_check(self.orders_revenue_minor, self.orders)
 
 
 def revenue_total(session: Session, tz: ZoneInfo, period: Period) -> RevenueTotal:
     rows = revenue_rows(session, tz, period, by_day=False)
     return RevenueTotal(
         revenue_minor=sum(r.revenue_minor for r in rows),
-        orders_revenue_minor=sum(r.revenue_minor for r in rows if r.channel != MANUAL_CHANNEL),
+        orders_revenue_minor=sum(r.revenue_minor for r in rows if r.kind == ORDERS_KIND),
         orders=sum(r.orders for r in rows),
+        returns_minor=sum(r.revenue_minor for r in rows if r.kind == RETURNS_KIND),
     )

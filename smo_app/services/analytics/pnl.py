@@ -3,16 +3,23 @@
 revenue        = goods at list price − product/personal/promo discounts − bonuses spent
                  + delivery charged to buyers  (= order total + gift certificate paid)
                  + manual revenue entries
+                 − returns (money refunded in the period — cash, card, or counted towards an
+                   exchange's new sale — = returned goods at their sale price − bonuses given back)
 cost of goods  = Σ line qty × the line's weighted average cost at the moment of sale — kept on the
                  order as ``cost_minor`` when the order is created (every channel), so the sum
                  reads orders only
+                 − Σ returned qty × the returned line's ``unit_cost_minor`` (the units came back)
 gross profit   = revenue − cost of goods; margin = gross profit / revenue
-delivery costs = delivery charged on sold orders (passed on to the carrier)
+delivery costs = delivery charged on sold orders (passed on to the carrier). Delivery the shop pays
+                 itself (a B2B order with ``delivery_payer = "shop"``) is stored with
+                 ``delivery_minor = 0`` and its amount only in the order's comment, so it is not
+                 counted here until the order keeps that amount in a column of its own
 write-offs     = Σ written-off qty × average cost at that moment (incl. cancelled orders written off)
 result         = gross profit − delivery costs − write-offs
 
 Sold orders are those placed in the period and paid or beyond, from every channel; cancelled and
-unpaid ones never count. Each figure is one aggregate query.
+unpaid ones never count. A return counts in the period of its refund (shop time), whenever the
+order was placed. Each figure is one aggregate query.
 """
 from __future__ import annotations
 
@@ -23,10 +30,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, func, select
 
 from smo_app.models.catalog import Product, Variant
-from smo_app.models.orders import Order
+from smo_app.models.orders import Order, OrderLine
+from smo_app.models.pos import PosReturn, PosReturnLine, PosSale
 from smo_app.models.stock import MoveKind, StockMove
-from smo_app.services.analytics.periods import (ORDER_REVENUE, Period, make_period, manual_revenue, shop_tz,
-                                                sold_orders_in)
+from smo_app.services.analytics.periods import (ORDER_REVENUE, RETURN_REFUND, Period, make_period, manual_revenue,
+                                                returns_in, shop_tz, sold_orders_in)
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
 
@@ -45,18 +53,26 @@ class PnlSummary:
     delivery_charged_minor: int
     orders_revenue_minor: int
     manual_revenue_minor: int
-    cogs_minor: int
+    cogs_minor: int  # of the sold orders
     delivery_costs_minor: int
     write_offs_minor: int
     write_off_units: int
+    returns: int = 0  # returns refunded in the period
+    returns_minor: int = 0  # money refunded (positive; taken off revenue)
+    returns_cogs_minor: int = 0  # cost of the returned units (positive; taken off the cost of goods)
 
     @property
     def revenue_minor(self) -> int:
-        return self.orders_revenue_minor + self.manual_revenue_minor
+        return self.orders_revenue_minor + self.manual_revenue_minor - self.returns_minor
+
+    @property
+    def net_cogs_minor(self) -> int:
+        """Cost of goods sold minus the cost of the units that came back."""
+        return self.cogs_minor - self.returns_cogs_minor
 
     @property
     def gross_profit_minor(self) -> int:
-        return self.revenue_minor - self.cogs_minor
+        return self.revenue_minor - self.net_cogs_minor
 
     @property
     def margin(self) -> float | None:
@@ -93,6 +109,13 @@ def compute_summary(session: Session, tz: ZoneInfo, period: Period) -> PnlSummar
     w = session.exec(select(total(-StockMove.delta * StockMove.unit_cost_minor), total(-StockMove.delta)).where(
         StockMove.kind == MoveKind.write_off.value, StockMove.created_at >= start, StockMove.created_at < end)).one()
     manual = sum(r.revenue_minor for r in manual_revenue(session, tz, period, False))
+    r = session.exec(select(func.count(), total(RETURN_REFUND)).select_from(PosReturn)
+                     .join(PosSale, PosSale.id == PosReturn.sale_id).join(Order, Order.id == PosSale.order_id)
+                     .where(*returns_in(start, end))).one()
+    r_cogs = session.exec(select(total(PosReturnLine.qty * OrderLine.unit_cost_minor)).select_from(PosReturnLine)
+                          .join(PosReturn, PosReturn.id == PosReturnLine.return_id)
+                          .join(OrderLine, OrderLine.id == PosReturnLine.order_line_id)
+                          .join(Order, Order.id == OrderLine.order_id).where(*returns_in(start, end))).one()
     count, goods, d_product, d_personal, d_promo, bonus, cert, delivery, revenue, cogs = (int(v) for v in o)
     return PnlSummary(
         date_from=period.date_from, date_to=period.date_to, orders=count, goods_minor=goods,
@@ -100,6 +123,7 @@ def compute_summary(session: Session, tz: ZoneInfo, period: Period) -> PnlSummar
         bonus_minor=bonus, certificate_minor=cert, delivery_charged_minor=delivery, orders_revenue_minor=revenue,
         manual_revenue_minor=manual, cogs_minor=cogs, delivery_costs_minor=delivery,
         write_offs_minor=int(w[0]), write_off_units=int(w[1]),
+        returns=int(r[0]), returns_minor=int(r[1]), returns_cogs_minor=int(r_cogs),
     )
 
 
@@ -148,6 +172,48 @@ def order_details(session: Session, tz: ZoneInfo, period: Period) -> list[OrderD
     return [OrderDetail(r[0], r[1].astimezone(tz), *r[2:10], int(r[10])) for r in rows]
 
 
+@dataclass(frozen=True)
+class ReturnDetail:
+    id: int
+    created_at: datetime  # shop-local, the refund
+    order_id: int
+    order_placed_at: datetime  # shop-local
+    channel: str
+    items: str  # "name variant × qty; …"
+    goods_minor: int  # returned goods at their sale price (after discounts)
+    bonus_back_minor: int  # bonuses the sale spent, given back
+    refund_minor: int  # money back (cash, card, or towards an exchange): goods − bonuses given back
+    cogs_minor: int  # cost of the returned units
+
+    @property
+    def gross_profit_minor(self) -> int:
+        """What the return took off gross profit (negative)."""
+        return self.cogs_minor - self.refund_minor
+
+
+def return_details(session: Session, tz: ZoneInfo, period: Period) -> list[ReturnDetail]:
+    """Returns refunded in the period, with what came back and its cost."""
+    start, end = period.bounds(tz)
+    rows = session.exec(
+        select(PosReturn.id, PosReturn.created_at, Order.id, Order.created_at, Order.channel, PosReturn.goods_minor,
+               PosReturn.bonus_back_minor, RETURN_REFUND)
+        .select_from(PosReturn).join(PosSale, PosSale.id == PosReturn.sale_id).join(Order, Order.id == PosSale.order_id)
+        .where(*returns_in(start, end)).order_by(PosReturn.created_at, PosReturn.id)).all()
+    items: dict[int, list[str]] = {}
+    costs: dict[int, int] = {}
+    if rows:
+        lines = session.exec(
+            select(PosReturnLine.return_id, OrderLine.name, OrderLine.variant_label, PosReturnLine.qty,
+                   OrderLine.unit_cost_minor)
+            .join(OrderLine, OrderLine.id == PosReturnLine.order_line_id)
+            .where(PosReturnLine.return_id.in_([r[0] for r in rows])).order_by(PosReturnLine.id)).all()
+        for rid, name, label, qty, unit_cost in lines:
+            items.setdefault(rid, []).append(f"{name} {label}".strip() + f" × {qty}")
+            costs[rid] = costs.get(rid, 0) + qty * unit_cost
+    return [ReturnDetail(r[0], r[1].astimezone(tz), r[2], r[3].astimezone(tz), r[4], "; ".join(items.get(r[0], [])),
+                         int(r[5]), int(r[6]), int(r[7]), costs.get(r[0], 0)) for r in rows]
+
+
 def write_off_details(session: Session, tz: ZoneInfo, period: Period) -> list[WriteOffDetail]:
     start, end = period.bounds(tz)
     rows = session.exec(
@@ -161,7 +227,7 @@ def write_off_details(session: Session, tz: ZoneInfo, period: Period) -> list[Wr
 
 def pnl_workbook(session: Session, *, actor: Actor, date_from: date | None, date_to: date | None, lang: str = "ru",
                  tz: ZoneInfo | None = None) -> tuple[str, bytes]:
-    """The P&L Excel file (summary, order details, write-offs): ``(filename, bytes)``."""
+    """The P&L Excel file (summary, order details, returns, write-offs): ``(filename, bytes)``."""
     from smo_app.services.analytics import excel
 
     require(actor, Perm.analytics_view)
@@ -169,7 +235,8 @@ def pnl_workbook(session: Session, *, actor: Actor, date_from: date | None, date
     tz = tz or shop_tz()
     summary = compute_summary(session, tz, period)
     orders = order_details(session, tz, period)
+    returned = return_details(session, tz, period)
     write_offs = write_off_details(session, tz, period)
     session.rollback()
-    content = excel.pnl_file(summary, orders, write_offs, lang=lang)
+    content = excel.pnl_file(summary, orders, write_offs, returned, lang=lang)
     return f"pnl_{period.date_from.isoformat()}_{period.date_to.isoformat()}.xlsx", content

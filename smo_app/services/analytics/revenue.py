@@ -1,4 +1,7 @@
-"""AN2: revenue by shop-local day for any period, split by channel (Mini App, POS, B2B, manual)."""
+"""AN2: revenue by shop-local day for any period, split by channel (Mini App, POS, B2B, manual).
+
+A return counts on the shop day of its refund, negative, in the channel of the returned order.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from smo_app.services.analytics.periods import CHANNELS, MANUAL_CHANNEL, make_period, revenue_rows, shop_tz
+from smo_app.services.analytics.periods import (CHANNELS, MANUAL_CHANNEL, RETURNS_KIND, average_check, make_period,
+                                                revenue_rows, shop_tz)
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
 
@@ -17,6 +21,7 @@ class DayRevenue:
     day: date
     by_channel: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CHANNELS, 0))
     orders: int = 0
+    returns_minor: int = 0  # refunded this day, ≤ 0; already inside ``by_channel``
 
     @property
     def revenue_minor(self) -> int:
@@ -24,8 +29,8 @@ class DayRevenue:
 
     @property
     def average_check_minor(self) -> int:
-        orders_revenue = self.revenue_minor - self.by_channel[MANUAL_CHANNEL]
-        return (2 * orders_revenue + self.orders) // (2 * self.orders) if self.orders else 0
+        """The day's sold orders' revenue per order: orders only (no manual entries, no returns)."""
+        return average_check(self.revenue_minor - self.by_channel[MANUAL_CHANNEL] - self.returns_minor, self.orders)
 
 
 @dataclass
@@ -59,6 +64,8 @@ def daily_revenue(session: Session, *, actor: Actor, date_from: date | None, dat
             continue
         target.by_channel[row.channel] = target.by_channel.get(row.channel, 0) + row.revenue_minor
         target.orders += row.orders
+        if row.kind == RETURNS_KIND:
+            target.returns_minor += row.revenue_minor
     session.rollback()
     return RevenueSeries(period.date_from, period.date_to, list(days.values()))
 

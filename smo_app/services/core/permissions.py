@@ -30,6 +30,9 @@ class Perm(StrEnum):
     pos_approve = "pos.approve"  # approve above-policy discounts (PO5)
     dead_letters_view = "dead_letters.view"  # failed provider events and calls (PA3)
     dead_letters_manage = "dead_letters.manage"  # resolve them: dismiss with a reason, apply, refund
+    payments_view = "payments.view"  # payments, their dead letters and the reconciliation log (PA3)
+    payments_manage = "payments.manage"  # resolve payment dead letters, confirm manual transfers, run a reconciliation
+    payments_refund = "payments.refund"  # refunds, full or partial (PA4)
     backoffice_access = "backoffice.access"
     pos_access = "pos.access"
 
@@ -48,9 +51,11 @@ _MANAGER = {
     Perm.bookings_manage,
     Perm.pos_approve,
     Perm.dead_letters_view,
+    Perm.payments_view,
 }
 _SELLER = {Perm.pos_access, Perm.pos_sell, Perm.customers_view}
-_ADMIN = _MANAGER | _SELLER | {Perm.staff_manage, Perm.audit_view, Perm.analytics_view, Perm.dead_letters_manage}
+_ADMIN = _MANAGER | _SELLER | {Perm.staff_manage, Perm.audit_view, Perm.analytics_view, Perm.dead_letters_manage,
+                                 Perm.payments_manage, Perm.payments_refund}
 _OWNER = set(Perm)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {

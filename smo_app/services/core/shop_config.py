@@ -43,6 +43,14 @@ class ShopConfig(BaseModel):
     about_text_ru: str = Field(default="Магазин ароматов, свечей и косметики ручной работы.", max_length=4000)
     about_text_en: str = Field(default="A shop of handmade aromas, candles and cosmetics.", max_length=4000)
     channel_url: str | None = None
+    # POS discount policy (PO5): the largest line discount % each role gives without approval,
+    # the share of a sale payable by bonuses, how long an approval request waits, the return window
+    pos_max_discount_seller_pct: int = Field(default=5, ge=0, le=100)
+    pos_max_discount_manager_pct: int = Field(default=15, ge=0, le=100)
+    pos_max_discount_admin_pct: int = Field(default=30, ge=0, le=100)
+    pos_bonus_spend_cap_pct: int = Field(default=30, ge=0, le=100)
+    pos_approval_minutes: int = Field(default=5, ge=1, le=60)
+    pos_return_days: int = Field(default=14, ge=0, le=365)
     support_contact: str | None = None
 
     @field_validator("start_photo", "channel_url")

@@ -235,19 +235,27 @@ def update_customer(session: Session, *, actor: Actor, customer_id: int, persona
     return get_card(session, actor=actor, customer_id=customer_id)
 
 
-@atomic
-def message_customer(session: Session, *, actor: Actor, customer_id: int, text: str) -> None:
-    """CR2 direct message: queued in the outbox (sent by the bot, or visible there without one)."""
-    from smo_app.services.messaging import outbox
+def checked_message(text: str) -> str:
+    """A staff member's message to a customer, trimmed: 1–4000 characters of valid Telegram HTML
+    (``customers.message_invalid`` / ``customers.message_html`` otherwise)."""
     from smo_app.services.messaging.telegram_html import html_problem
 
-    require(actor, Perm.customers_manage)
     text = (text or "").strip()
     if not 1 <= len(text) <= 4000:
         raise ValidationFailed("customers.message_invalid", "message 1..4000 chars")
     problem = html_problem(text)
     if problem:
         raise ValidationFailed("customers.message_html", problem, problem=problem)
+    return text
+
+
+@atomic
+def message_customer(session: Session, *, actor: Actor, customer_id: int, text: str) -> None:
+    """CR2 direct message: queued in the outbox (sent by the bot, or visible there without one)."""
+    from smo_app.services.messaging import outbox
+
+    require(actor, Perm.customers_manage)
+    text = checked_message(text)
     c = session.get(Customer, customer_id)
     if c is None:
         raise NotFound("customer", customer_id)

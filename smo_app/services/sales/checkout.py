@@ -73,8 +73,10 @@ def place_order(
         session.rollback()
         if client_ref:
             existing = session.exec(select(Order).where(Order.client_ref == client_ref)).first()
-            if existing is not None:
+            if existing is not None and existing.customer_id == customer_id:
                 return load_out(session, existing)
+            if existing is not None:  # another customer's reference: never show their order
+                raise DomainError("order.client_ref_taken", "client_ref belongs to another order") from None
         raise
 
 
@@ -136,8 +138,10 @@ def _checkout(
     customer = conn.execute(_LOCKED_CART, {"cust": customer_id}).first()
     if client_ref:  # read after the lock: a checkout that held it before us has committed by now
         existing = session.exec(select(Order).where(Order.client_ref == client_ref)).first()
-        if existing is not None:
+        if existing is not None and existing.customer_id == customer_id:
             return load_out(session, existing)
+        if existing is not None:
+            raise DomainError("order.client_ref_taken", "client_ref belongs to another order")
     if customer is None:
         if session.get(Customer, customer_id) is None:
             raise NotFound("customer", customer_id)

@@ -106,6 +106,18 @@ def create_promo(session: Session, *, actor: Actor, code: str, pct: int, usage_l
     return _promo_out(promo)
 
 
+def add_personal_promo(session: Session, *, code: str, pct: int, expires_at: datetime | None = None) -> PromoCode:
+    """A one-use promo code (a prize handed to one customer), added to the caller's transaction (no
+    commit, no permission: the calling use case decides and audits). ``promo.code_taken`` if the
+    code exists."""
+    code = _valid_code(code)
+    if not 1 <= pct <= 100:
+        raise ValidationFailed("promo.pct_invalid", "pct 1..100")
+    promo = PromoCode(code=code, pct=pct, usage_limit=1, expires_at=expires_at, once_per_customer=True)
+    _add_with_code(session, promo, "ix_promo_code_code")
+    return promo
+
+
 @atomic
 def set_promo_active(session: Session, *, actor: Actor, promo_id: int, active: bool) -> PromoOut:
     require(actor, Perm.promotions_manage)

@@ -141,20 +141,43 @@ def _recent_failures(session: Session, staff: Staff, now: datetime) -> int:
 
 def resolve_session(session: Session, *, token: str | None, now: datetime | None = None) -> StaffOut | None:
     """The staff member behind a session token, or None if it is unknown, expired, revoked or inactive."""
+    staff, stale = peek_session(session, token=token, now=now)
+    if staff is not None and stale:
+        touch_session(session, token=token, now=now)
+    return staff
+
+
+def peek_session(session: Session, *, token: str | None, now: datetime | None = None) -> tuple[StaffOut | None, bool]:
+    """Like :func:`resolve_session` but read-only: (the staff member or None, whether the session's
+    last-seen stamp is due). Screens resolve a session on every event; reading only keeps those
+    resolutions out of the write lock, and :func:`touch_session` writes the stamp now and then."""
     if not token:
-        return None
+        return None, False
     now = now or utcnow()
     row = session.exec(select(StaffSession).where(StaffSession.token_hash == hash_token(token))).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return None
+        return None, False
     staff = session.get(Staff, row.staff_id)
     if staff is None or not staff.is_active:
-        return None
-    if now - row.last_seen_at > _TOUCH_EVERY:
-        row.last_seen_at = now
-        session.add(row)
-        session.commit()
-    return StaffOut.of(staff)
+        return None, False
+    return StaffOut.of(staff), now - row.last_seen_at > _TOUCH_EVERY
+
+
+def touch_session(session: Session, *, token: str, now: datetime | None = None) -> None:
+    """Record that the session was seen (one conditional UPDATE; commits)."""
+    now = now or utcnow()
+    session.execute(update(StaffSession).where(StaffSession.token_hash == hash_token(token),
+                                               StaffSession.last_seen_at < now - _TOUCH_EVERY)
+                    .values(last_seen_at=now))
+    session.commit()
+
+
+def peek_channel_session(session: Session, *, token: str | None, channel: Channel | str,
+                         now: datetime | None = None) -> tuple[StaffOut | None, bool]:
+    """:func:`peek_session` for a session opened on ``channel`` only."""
+    if not token or session_channel(session, token=token) != Channel(channel).value:
+        return None, False
+    return peek_session(session, token=token, now=now)
 
 
 def session_channel(session: Session, *, token: str | None) -> str | None:

@@ -1,0 +1,292 @@
+"""POS tap benchmark: tap → screen on the sale screen with 20 tablets selling at once.
+
+The app runs in production mode (``reflex run --env prod``, one process) on a fresh SQLite file
+with N registers, each with an open shift and a seller signed in by PIN. Each tablet is a
+socket-level client speaking Reflex's event protocol (socket.io on ``/_event``: the hydrate event
+rides in the CONNECT packet with the POS session cookie as a client-storage var; events are
+``{"name": "<state path>.<handler>", "payload": {...}, "router_data": {...}}``; the server answers
+with ``event`` packets carrying ``{"delta", "events", "final"}``) — browsers are too heavy for 20
+on this machine.
+
+* Floor: the same tablets send a trivial state-only event (``toggle_camera``) about twice a
+  second; time from emit to the update that carries the changed var.
+* Sale taps: the tablets tap an item about twice a second (``add`` → the register's server cart,
+  a database write off the event loop) until the update carries the new cart lines; meanwhile
+  idle tablets send the trivial event about once a second.
+
+Bars: sale-tap p95 ≤ 5 × floor p95; idle tablets' p95 ≤ 2 × floor p95. Prints p50/p95/max of all.
+
+Run: .venv/bin/python bench/pos_taps.py [--tablets 20] [--idle 5] [--seconds 20] [--db postgresql|sqlite]
+(needs the frontend toolchain like `make run`: .tools/node_modules/.bin on PATH, REFLEX_USE_SYSTEM_BUN=1)
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SMO_DEMO", "1")
+
+TAP_BAR = 5.0
+IDLE_BAR = 2.0
+PATH_POS = "/pos"
+
+
+def pct(samples: list[float], q: float) -> float:
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def figures(name: str, samples: list[float]) -> str:
+    ms = [s * 1000 for s in samples]
+    return (f"{name:<28} n={len(ms):<5} p50={pct(ms, .5):7.1f} ms  p95={pct(ms, .95):7.1f} ms  "
+            f"max={max(ms) if ms else float('nan'):7.1f} ms")
+
+
+# --------------------------------------------------------------------------- the shop
+
+def prepare(db_url: str, tablets: int, idle: int) -> tuple[list[str], list[int], list[int]]:
+    """Registers with open shifts, sellers signed in (their POS session tokens), a few products."""
+    from sqlmodel import Session
+
+    import smo_app.models  # noqa: F401
+    from smo_app import migrations
+    from smo_app.db import make_engine
+    from smo_app.models.pos import PosRegister
+    from smo_app.models.staff import Role
+    from smo_app.services.catalog import products as catalog
+    from smo_app.services.core.actor import Actor
+    from smo_app.services.pos import shifts
+    from smo_app.services.staff import accounts, auth
+    from smo_app.services.stock import supplies
+
+    migrations.upgrade(db_url)
+    engine = make_engine(db_url)
+    system = Actor.system("bench")
+    tokens, registers, variants = [], [], []
+    with Session(engine, expire_on_commit=False) as s:
+        supplier = supplies.create_supplier(s, actor=system, name="Bench").id
+        for i in range(5):
+            p = catalog.create_product(s, actor=system, name=f"Свеча {i}", base_price_minor=50000 + i * 100)
+            vid = p.variants[0].id
+            supplies.receive_supply(s, actor=system, supplier_id=supplier,
+                                    items=[{"variant_id": vid, "qty": 100_000, "total_minor": 100_000 * 20000}])
+            variants.append(vid)
+        for i in range(tablets + idle):
+            staff = accounts.create_staff(s, actor=system, username=f"bench{i}", full_name=f"Продавец {i}",
+                                          role=Role.seller, pin="2468")
+            if i < tablets:
+                reg = PosRegister(name=f"Касса {i + 2}")
+                s.add(reg)
+                s.commit()
+                shifts.open_shift(s, actor=staff.actor(), register_id=reg.id, float_minor=0)
+                registers.append(reg.id)
+            tokens.append(auth.sign_in_pin(s, username=f"bench{i}", pin="2468").token)
+    engine.dispose()
+    return tokens, registers, variants
+
+
+# --------------------------------------------------------------------------- the app
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(db_url: str, port: int, log_path: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMO_", "REFLEX_"))}
+    env.update(SMO_DATABASE_URL=db_url, SMO_DEMO="1", REFLEX_USE_SYSTEM_BUN="1", PYTHONUNBUFFERED="1",
+               PATH=f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}")
+    reflex = ROOT / ".venv" / "bin" / "reflex"
+    return subprocess.Popen([str(reflex) if reflex.exists() else "reflex", "run", "--env", "prod",
+                             "--frontend-port", str(port), "--backend-port", str(port), "--loglevel", "warning"],
+                            cwd=ROOT, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 900) -> None:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if proc.poll() is not None:
+            raise SystemExit(f"the app exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(base + "/ping", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except Exception:  # noqa: BLE001 - polling
+            pass
+        time.sleep(0.5)
+    raise SystemExit("the app did not start")
+
+
+# --------------------------------------------------------------------------- a tablet
+
+class Tablet:
+    """One POS tablet on a socket: hydrate with its session cookie, then events and their updates."""
+
+    def __init__(self, base: str, pos_token: str, names: dict[str, str]) -> None:
+        import socketio
+
+        self.base, self.pos_token, self.names = base, pos_token, names
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.waiters: list[tuple[str, asyncio.Future]] = []
+        self.state: dict[str, object] = {}
+        self.sio.on("event", self._on_update, namespace="/_event")
+
+    async def _on_update(self, update) -> None:
+        delta = (update or {}).get("delta") or {}
+        mine = delta.get(self.names["pos_state"]) or {}
+        self.state.update(mine)
+        for key, fut in list(self.waiters):
+            if key in mine and not fut.done():
+                fut.set_result(mine[key])
+                self.waiters.remove((key, fut))
+
+    def _event(self, handler: str, payload: dict | None = None) -> dict:
+        return {"name": f"{self.names['pos_state']}.{handler}", "payload": payload or {},
+                "router_data": {"pathname": PATH_POS, "asPath": PATH_POS}}
+
+    async def connect(self) -> None:
+        hydrate = {"name": f"{self.names['root']}.hydrate_and_load",
+                   "payload": {"vars": {self.names["pos_token_var"]: self.pos_token}},
+                   "router_data": {"pathname": PATH_POS, "asPath": PATH_POS}}
+        fut = self._wait("shift_open_rx_state_")
+        await self.sio.connect(f"{self.base}?token={uuid.uuid4()}", socketio_path="/_event", namespaces=["/_event"],
+                               transports=["websocket"], auth={"event": hydrate})
+        await asyncio.wait_for(fut, 60)
+
+    def _wait(self, var: str) -> asyncio.Future:
+        fut = asyncio.get_running_loop().create_future()
+        self.waiters.append((var, fut))
+        return fut
+
+    async def call(self, handler: str, var: str, payload: dict | None = None, timeout: float = 30) -> float:
+        """Emit one event; seconds until the update carrying ``var`` arrives."""
+        fut = self._wait(var)
+        started = time.perf_counter()
+        await self.sio.emit("event", self._event(handler, payload), namespace="/_event")
+        await asyncio.wait_for(fut, timeout)
+        return time.perf_counter() - started
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+def state_names() -> dict[str, str]:
+    import smo_app.smo_app  # noqa: F401  (the app's state tree)
+    from smo_app.state.pos_sale import PosState
+    from smo_app.state.session import SessionState
+
+    return {"root": PosState.get_root_state().get_full_name(), "pos_state": PosState.get_full_name(),
+            "pos_token_var": f"{SessionState.get_full_name()}.pos_token_rx_state_"}
+
+
+async def run(base: str, tokens: list[str], registers: list[int], variants: list[int], tablets: int,
+              seconds: float) -> dict[str, list[float]]:
+    names = state_names()
+    sellers = [Tablet(base, tokens[i], names) for i in range(tablets)]
+    idlers = [Tablet(base, tok, names) for tok in tokens[tablets:]]
+    for t in [*sellers, *idlers]:
+        await t.connect()
+    for t, reg in zip(sellers, registers):
+        await t.call("choose_register", "register_id_rx_state_", {"register_id": reg})
+    results: dict[str, list[float]] = {"floor": [], "tap": [], "idle": []}
+    for t in sellers:  # warm-up, not counted: first events compile queries, fill pools and caches
+        for _ in range(3):
+            await t.call("toggle_camera", "camera_open_rx_state_")
+            await t.call("add", "lines_rx_state_", {"variant_id": variants[0]})
+    for t in idlers:
+        await t.call("toggle_camera", "camera_open_rx_state_")
+
+    async def loop(t: Tablet, handler: str, var: str, key: str, rate: float, until: float, payload=None) -> None:
+        rnd = random.Random(id(t))
+        while time.monotonic() < until:
+            p = payload() if callable(payload) else payload
+            try:
+                results[key].append(await t.call(handler, var, p))
+            except asyncio.TimeoutError:
+                results[key].append(30.0)
+            await asyncio.sleep(max(0.0, rnd.uniform(0.8, 1.2) / rate))
+
+    # phase 1: the floor — the same tablets, a trivial state-only event twice a second
+    until = time.monotonic() + seconds
+    await asyncio.gather(*[loop(t, "toggle_camera", "camera_open_rx_state_", "floor", 2.0, until) for t in sellers])
+    # phase 2: selling, with idle tablets sending the trivial event once a second
+    until = time.monotonic() + seconds
+    tap = [loop(t, "add", "lines_rx_state_", "tap", 2.0, until,
+                payload=lambda: {"variant_id": random.choice(variants)}) for t in sellers]
+    idle = [loop(t, "toggle_camera", "camera_open_rx_state_", "idle", 1.0, until) for t in idlers]
+    await asyncio.gather(*tap, *idle)
+    for t in [*sellers, *idlers]:
+        await t.close()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tablets", type=int, default=20)
+    parser.add_argument("--idle", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="sqlite: the one-machine default; postgresql: a fresh database on 127.0.0.1")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="smo-pos-bench-"))
+    pg_url = None
+    if args.db == "postgresql":
+        from tests import db_support
+
+        reason = db_support.pg_unavailable_reason()
+        if reason:
+            print(f"{reason}; using SQLite")
+        else:
+            pg_url = db_support.create_pg_database("smo_pos_bench")
+    db_url = pg_url or f"sqlite:///{workdir / 'smo.db'}"
+    tokens, registers, variants = prepare(db_url, args.tablets, args.idle)
+    port = free_port()
+    proc = start_app(db_url, port, workdir / "app.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, proc)
+        results = asyncio.run(run(base, tokens, registers, variants, args.tablets, args.seconds))
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+        if pg_url:
+            from tests import db_support
+
+            db_support.drop_pg_database(pg_url)
+    floor, tap, idle = results["floor"], results["tap"], results["idle"]
+    print(f"POS taps: {args.tablets} tablets selling, {args.idle} idle, {args.seconds:.0f} s per phase, prod mode, "
+          f"{'PostgreSQL' if pg_url else 'SQLite'}")
+    print(figures("floor (trivial event)", floor))
+    print(figures("sale tap (add to cart)", tap))
+    print(figures("idle tablets (trivial)", idle))
+    f95, t95, i95 = pct(floor, .95), pct(tap, .95), pct(idle, .95)
+    tap_ratio, idle_ratio = t95 / f95, i95 / f95
+    print(f"sale-tap p95 / floor p95 = {tap_ratio:.2f} (bar ≤ {TAP_BAR})")
+    print(f"idle p95 / floor p95     = {idle_ratio:.2f} (bar ≤ {IDLE_BAR})")
+    ok = tap_ratio <= TAP_BAR and idle_ratio <= IDLE_BAR
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""A fake YooKassa API v3 speaking the real JSON, for tests and the offline demo.
+
+``FakeYooKassa().handle`` is an ``httpx.Request -> httpx.Response`` function (``httpx.MockTransport``
+or ``integrations.fakeserver.LocalServer``; ``python -m integrations.yookassa.fake --port 8091``).
+
+Implemented: ``POST /v3/payments`` (``Idempotence-Key`` required; a repeated key answers the first
+payment), ``GET /v3/payments/{id}``, ``POST /v3/refunds`` (idempotent too; refunds up to the paid
+amount), HTTP Basic auth, YooKassa's error object. Knobs: ``pay(id)``/``cancel(id)`` (what the
+customer does), ``notification(event, id)`` (the body YooKassa would POST), ``fail_next(n, status,
+after_acting=False)`` (a 500 after acting is YooKassa's "result unknown"), ``delay`` (a timeout),
+``calls``.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+
+import httpx
+
+from integrations.payment_port import minor_to_value, value_to_minor
+
+DEMO_SHOP_ID = "100500"
+DEMO_SECRET_KEY = "test_demo-yookassa-secret"
+
+
+def _json(status: int, body: object) -> httpx.Response:
+    return httpx.Response(status, content=json.dumps(body, ensure_ascii=False).encode(),
+                          headers={"Content-Type": "application/json"})
+
+
+def _error(status: int, code: str, description: str, parameter: str | None = None) -> httpx.Response:
+    body = {"type": "error", "id": str(uuid.uuid4()), "code": code, "description": description}
+    if parameter:
+        body["parameter"] = parameter
+    return _json(status, body)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class FakeYooKassa:
+    provider = "yookassa"
+
+    def __init__(self, *, shop_id: str = DEMO_SHOP_ID, secret_key: str = DEMO_SECRET_KEY, delay: float = 0.0,
+                 auto_pay: bool = False) -> None:
+        self.shop_id, self.secret_key = shop_id, secret_key
+        self.delay = delay
+        self.auto_pay = auto_pay  # demo: every new payment is paid at once
+        self.payments: dict[str, dict] = {}
+        self.refunds: dict[str, dict] = {}
+        self.calls: list[tuple[str, str, str | None]] = []  # (method, path, idempotence key)
+        self.bodies: list[dict] = []
+        self._keys: dict[str, tuple[int, dict]] = {}
+        self._failures: list[tuple[int, bool]] = []
+        self._lock = threading.RLock()
+
+    # ---- knobs ----------------------------------------------------------------------------------
+    def fail_next(self, count: int = 1, status: int = 500, *, after_acting: bool = False) -> None:
+        with self._lock:
+            self._failures.extend([(status, after_acting)] * count)
+
+    def pay(self, payment_id: str) -> dict:
+        with self._lock:
+            p = self.payments[payment_id]
+            p.update(status="succeeded", paid=True, refundable=True, captured_at=_now())
+            p.pop("confirmation", None)
+            return dict(p)
+
+    def cancel(self, payment_id: str, reason: str = "expired_on_confirmation") -> dict:
+        with self._lock:
+            p = self.payments[payment_id]
+            p.update(status="canceled", cancellation_details={"party": "yoo_money", "reason": reason})
+            return dict(p)
+
+    def notification(self, event: str, payment_id: str, **override) -> bytes:
+        with self._lock:
+            obj = {**self.payments[payment_id], **override}
+        return json.dumps({"type": "notification", "event": event, "object": obj}).encode()
+
+    def count(self, method: str, path: str) -> int:
+        return sum(1 for m, p, _ in self.calls if m == method and p == path)
+
+    # ---- the API --------------------------------------------------------------------------------
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path, key = request.url.path, request.headers.get("Idempotence-Key")
+        with self._lock:
+            self.calls.append((request.method, path, key))
+            failure = self._failures.pop(0) if self._failures else None
+        if self.delay:
+            time.sleep(self.delay)
+        if failure is not None and not failure[1]:
+            return _error(failure[0], "internal_server_error", "Internal server error")
+        if not self._authorized(request):
+            return _error(401, "invalid_credentials", "Login or password incorrect. Make sure you use your shopId and secret key")
+        if request.method == "POST" and path in ("/v3/payments", "/v3/refunds"):
+            if not key:
+                return _error(400, "invalid_request", "Idempotence key isn't specified", "Idempotence-Key")
+            with self._lock:
+                if key in self._keys:
+                    status, body = self._keys[key]
+                else:
+                    status, body = (self._create(request) if path == "/v3/payments" else self._refund(request))
+                    if status < 500:
+                        self._keys[key] = (status, body)
+            response = _json(status, body)
+        elif request.method == "GET" and path.startswith("/v3/payments/"):
+            with self._lock:
+                found = self.payments.get(path.rsplit("/", 1)[-1])
+            response = _json(200, found) if found else _error(404, "not_found", "Payment doesn't exist or access denied")
+        else:
+            response = _error(404, "not_found", f"{request.method} {path} is not found")
+        if failure is not None:  # acted, then answered 500: "the result is unknown"
+            return _error(failure[0], "internal_server_error", "Internal server error")
+        return response
+
+    def _authorized(self, request: httpx.Request) -> bool:
+        expected = base64.b64encode(f"{self.shop_id}:{self.secret_key}".encode()).decode()
+        return request.headers.get("Authorization", "") == f"Basic {expected}"
+
+    def _create(self, request: httpx.Request) -> tuple[int, dict]:
+        try:
+            body = json.loads(request.content or b"null")
+            amount = body["amount"]
+            minor = value_to_minor(amount["value"])
+        except (ValueError, KeyError, TypeError):
+            return 400, {"type": "error", "code": "invalid_request", "description": "amount is missing", "parameter": "amount"}
+        self.bodies.append(body)
+        if minor <= 0:
+            return 400, {"type": "error", "code": "invalid_request", "description": "Amount must be positive", "parameter": "amount.value"}
+        if "receipt" in body and not (body["receipt"].get("customer") and body["receipt"].get("items")):
+            return 400, {"type": "error", "code": "invalid_request", "description": "Receipt is incomplete", "parameter": "receipt"}
+        pid = f"{uuid.uuid4().hex[:8]}-000f-5000-9000-{uuid.uuid4().hex[:12]}"
+        confirmation = body.get("confirmation") or {"type": "redirect"}
+        if confirmation.get("type") == "qr":
+            confirmation = {"type": "qr", "confirmation_data": f"https://qr.nspk.ru/fake{pid[:8]}?type=02&bank=100000000111"}
+        else:
+            confirmation = {"type": "redirect", "return_url": confirmation.get("return_url"),
+                            "confirmation_url": f"https://yoomoney.ru/checkout/payments/v2/contract?orderId={pid}"}
+        payment = {"id": pid, "status": "pending", "paid": False,
+                   "amount": {"value": minor_to_value(minor), "currency": amount.get("currency", "RUB")},
+                   "confirmation": confirmation, "created_at": _now(), "description": body.get("description", ""),
+                   "metadata": body.get("metadata") or {}, "recipient": {"account_id": self.shop_id, "gateway_id": "1000001"},
+                   "refundable": False, "test": True}
+        self.payments[pid] = payment
+        if self.auto_pay:
+            self.pay(pid)
+        return 200, dict(self.payments[pid])
+
+    def _refund(self, request: httpx.Request) -> tuple[int, dict]:
+        try:
+            body = json.loads(request.content or b"null")
+            payment = self.payments[body["payment_id"]]
+            minor = value_to_minor(body["amount"]["value"])
+        except (ValueError, KeyError, TypeError):
+            return 400, {"type": "error", "code": "invalid_request", "description": "payment_id is unknown", "parameter": "payment_id"}
+        refunded = sum(value_to_minor(r["amount"]["value"]) for r in self.refunds.values()
+                       if r["payment_id"] == payment["id"])
+        if payment["status"] != "succeeded" or minor <= 0 or refunded + minor > value_to_minor(payment["amount"]["value"]):
+            return 400, {"type": "error", "code": "invalid_request", "description": "Refund amount exceeds the payment",
+                         "parameter": "amount.value"}
+        rid = f"{uuid.uuid4().hex[:8]}-0015-5000-8000-{uuid.uuid4().hex[:12]}"
+        refund = {"id": rid, "payment_id": payment["id"], "status": "succeeded", "created_at": _now(),
+                  "amount": {"value": minor_to_value(minor), "currency": body["amount"].get("currency", "RUB")},
+                  "description": body.get("description", "")}
+        self.refunds[rid] = refund
+        return 200, dict(refund)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from integrations.fakeserver import run_standalone
+
+    run_standalone(FakeYooKassa(auto_pay=True).handle, name="YooKassa API v3", default_port=8091,
+                   note=f"(shop id {DEMO_SHOP_ID!r}, secret key {DEMO_SECRET_KEY!r})")

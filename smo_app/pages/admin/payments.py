@@ -1,0 +1,109 @@
+"""/admin/payments — payments with filters, payments not credited (credit / refund / dismiss with a
+reason), the reconciliation log. Owner and admin act; managers read."""
+import reflex as rx
+
+from smo_app import routes
+from smo_app.components.backoffice import admin_page
+from smo_app.components.common import T
+from smo_app.models.payments import PaymentProvider, PaymentStatus
+from smo_app.state.payments_admin import LetterRow, PaymentRow, PaymentsAdminState as S, RunRow
+
+
+def _filters() -> rx.Component:
+    return rx.hstack(
+        rx.select.root(
+            rx.select.trigger(aria_label=T("ui.payments.filter_status")),
+            rx.select.content(rx.select.item(T("ui.payments.all"), value="all"),
+                              *[rx.select.item(T(f"ui.payment.status.{s.value}"), value=s.value) for s in PaymentStatus]),
+            value=S.status_filter, on_change=S.set_status_filter,
+        ),
+        rx.select.root(
+            rx.select.trigger(aria_label=T("ui.payments.filter_provider")),
+            rx.select.content(rx.select.item(T("ui.payments.all"), value="all"),
+                              *[rx.select.item(T(f"ui.payment.method.{p.value}"), value=p.value) for p in PaymentProvider]),
+            value=S.provider_filter, on_change=S.set_provider_filter,
+        ),
+        rx.form(rx.hstack(rx.input(name="order", placeholder=T("ui.payments.filter_order"),
+                                   aria_label=T("ui.payments.filter_order"), width="8rem"),
+                          rx.button(rx.icon("search"), type="submit", variant="soft", aria_label=T("ui.payments.filter_order"))),
+                on_submit=S.apply_order_filter),
+        spacing="3", wrap="wrap",
+    )
+
+
+def _payment(row: PaymentRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["id"]), rx.table.cell(row["order_id"]), rx.table.cell(row["provider"]),
+        rx.table.cell(rx.vstack(rx.badge(row["status"]), rx.text(row["failure"], size="1", color_scheme="gray"), spacing="1")),
+        rx.table.cell(row["amount"]), rx.table.cell(row["refunded"]), rx.table.cell(rx.text(row["created"], size="1")),
+        class_name="payment-row",
+    )
+
+
+def _letter_actions(row: LetterRow) -> rx.Component:
+    """One form per row: the action (only those that make sense for it), the reason, submit."""
+    return rx.cond(
+        S.can_manage,
+        rx.form(rx.vstack(
+            rx.input(type="hidden", name="id", value=row["id"].to_string()),
+            rx.el.select(
+                rx.cond(row["refundable"], rx.el.option(T("ui.payments.refund"), value="refund")),
+                rx.cond(row["can_apply"], rx.el.option(T("ui.payments.apply"), value="apply")),
+                rx.el.option(T("ui.payments.dismiss"), value="dismiss"),
+                name="action", aria_label=T("ui.payments.action"),
+            ),
+            rx.input(name="note", placeholder=T("ui.payments.note"), aria_label=T("ui.payments.note"), size="1",
+                     max_length=500, width="14rem"),
+            rx.button(T("ui.payments.resolve"), type="submit", size="1", variant="soft"),
+            spacing="1"), on_submit=S.resolve, reset_on_submit=True),
+        rx.text(T("ui.payments.read_only"), size="1", color_scheme="gray"),
+    )
+
+
+def _letter(row: LetterRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row["when"], size="1")), rx.table.cell(row["provider"]), rx.table.cell(row["order_id"]),
+        rx.table.cell(rx.vstack(rx.text(row["reason"], weight="medium"), rx.text(row["detail"], size="1", color_scheme="gray"),
+                                spacing="1")),
+        rx.table.cell(_letter_actions(row)),
+        class_name="payment-letter-row",
+    )
+
+
+def _run(row: RunRow) -> rx.Component:
+    return rx.table.row(*[rx.table.cell(row[k]) for k in ("when", "checked", "applied", "expired", "errors", "note")])
+
+
+def _table(headers: tuple[str, ...], rows, render) -> rx.Component:
+    return rx.vstack(
+        rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(k)) for k in headers])),
+                      rx.table.body(rx.foreach(rows, render)), variant="surface", width="100%"),
+        rx.cond(rows.length() == 0, rx.text(T("ui.payments.empty"), color_scheme="gray")),
+        width="100%",
+    )
+
+
+@admin_page(routes.PAYMENTS, perm="payments.view", title_key="ui.payments.title", on_load=S.load)
+def payments() -> rx.Component:
+    return rx.vstack(
+        rx.cond(S.message != "", rx.callout(S.message, icon="triangle-alert", color_scheme="red", role="alert")),
+        rx.tabs.root(
+            rx.tabs.list(rx.tabs.trigger(T("ui.payments.tab_payments"), value="payments"),
+                         rx.tabs.trigger(T("ui.payments.tab_dead"), value="dead"),
+                         rx.tabs.trigger(T("ui.payments.tab_reconcile"), value="reconcile")),
+            rx.tabs.content(rx.vstack(_filters(), _table(
+                ("ui.payments.filter_order", "ui.payments.order", "ui.payments.filter_provider", "ui.payments.filter_status",
+                 "ui.payments.amount", "ui.payments.refunded", "ui.payments.created"), S.rows, _payment),
+                spacing="3", padding_top="1rem"), value="payments"),
+            rx.tabs.content(rx.box(_table(("ui.payments.created", "ui.payments.filter_provider", "ui.payments.order",
+                                           "ui.payments.reason", "ui.payments.note"), S.letters, _letter),
+                                   padding_top="1rem"), value="dead"),
+            rx.tabs.content(rx.vstack(
+                rx.cond(S.can_manage, rx.button(T("ui.payments.run_reconcile"), on_click=S.run_reconcile, variant="soft")),
+                _table(("ui.payments.created", "ui.payments.checked", "ui.payments.applied", "ui.payments.expired",
+                        "ui.payments.errors", "ui.payments.note"), S.runs, _run),
+                spacing="3", padding_top="1rem"), value="reconcile"),
+            default_value="payments", width="100%",
+        ),
+        spacing="3", width="100%",
+    )

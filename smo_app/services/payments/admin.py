@@ -1,0 +1,125 @@
+"""The backoffice view of payments (PA3): the list with filters, the payments that were not
+credited (dead letters) with "credit to the order / refund / dismiss with a reason", audited.
+Owner and admin decide; managers read."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlmodel import Session, select
+
+from smo_app.models.base import utcnow
+from smo_app.models.integrations import DeadLetter, DeadLetterResolution
+from smo_app.models.orders import Order, OrderStatus
+from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus
+from smo_app.services.core import audit
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.tx import atomic
+from smo_app.services.integrations.dead_letters import DeadLetterOut, resolve_dead_letter
+from smo_app.services.payments.dto import PaymentOut
+from smo_app.services.payments.refunds import refund_payment
+from smo_app.services.sales import orders
+
+PAYMENT_KINDS = ("payment", "refund", "webhook")
+PROVIDERS = tuple(p.value for p in PaymentProvider)
+
+
+def list_payments(session: Session, *, actor: Actor, status: str | None = None, provider: str | None = None,
+                  order_id: int | None = None, limit: int = 200) -> list[PaymentOut]:
+    """Newest first, filtered by status, method and order."""
+    require(actor, Perm.payments_view)
+    query = select(Payment)
+    if status:
+        query = query.where(Payment.status == status)
+    if provider:
+        query = query.where(Payment.provider == provider)
+    if order_id is not None:
+        query = query.where(Payment.order_id == order_id)
+    rows = session.exec(query.order_by(Payment.id.desc()).limit(max(1, min(limit, 1000)))).all()
+    out = [PaymentOut.of(r) for r in rows]
+    session.rollback()
+    return out
+
+
+class PaymentLetterOut(BaseModel):
+    letter: DeadLetterOut
+    payment_id: int | None
+    order_id: int | None
+    refundable: bool  # money came in and was not credited: it can go back
+    can_apply: bool  # the order still waits for payment: it can be credited by hand
+
+
+def list_payment_letters(session: Session, *, actor: Actor, open_only: bool = True) -> list[PaymentLetterOut]:
+    require(actor, Perm.payments_view)
+    query = select(DeadLetter).where(DeadLetter.provider.in_(PROVIDERS), DeadLetter.kind.in_(PAYMENT_KINDS))
+    if open_only:
+        query = query.where(DeadLetter.resolved_at.is_(None))
+    rows = session.exec(query.order_by(DeadLetter.id.desc()).limit(500)).all()
+    out = []
+    for row in rows:
+        payload = row.payload or {}
+        payment = session.get(Payment, payload.get("payment_id")) if payload.get("payment_id") else None
+        order = session.get(Order, payment.order_id) if payment is not None else None
+        unmatched = payment is not None and payment.status == PaymentStatus.unmatched.value
+        out.append(PaymentLetterOut(
+            letter=DeadLetterOut.of(row), payment_id=payment.id if payment else None,
+            order_id=payment.order_id if payment else payload.get("order_id"),
+            refundable=unmatched and payment.refunded_minor < payment.amount_minor,
+            can_apply=unmatched and order is not None and order.status == OrderStatus.new))
+    session.rollback()
+    return out
+
+
+@atomic
+def _credit_by_hand(session: Session, *, actor: Actor, payment_id: int, note: str, now: datetime) -> None:
+    payment = session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
+    if payment is None:
+        raise NotFound("payment", payment_id)
+    order = session.get(Order, payment.order_id, with_for_update=True, populate_existing=True)
+    if payment.status != PaymentStatus.unmatched.value or order is None or order.status != OrderStatus.new:
+        raise DomainError("payment.cannot_apply", f"payment {payment_id} cannot be credited")
+    payment.status, payment.failure, payment.updated_at = PaymentStatus.succeeded.value, None, now
+    session.add(payment)
+    session.flush()
+    audit.record(session, actor=actor, action="payment.credit_by_hand", entity="payment", entity_id=payment_id,
+                 after={"order_id": order.id, "amount_minor": payment.amount_minor}, note=note)
+    orders.mark_paid(session, actor=actor, order_id=order.id, reason=note[:500], now=now)
+
+
+def resolve_payment_letter(session: Session, *, actor: Actor, dead_letter_id: int,
+                           action: Literal["apply", "refund", "dismiss"], note: str,
+                           now: datetime | None = None) -> DeadLetterOut:
+    """Resolve a payment that was not credited: credit it to its order, refund it, or dismiss it;
+    a reason is always required; audited. The money step has its own once-only guard (the payment's
+    status, the refund reservation), so two admins pressing at once move money once."""
+    require(actor, Perm.payments_manage)
+    now = now or utcnow()
+    if not (note or "").strip():
+        raise ValidationFailed("payment.reason_required", "a reason is required")
+    letter = session.get(DeadLetter, dead_letter_id)
+    session.rollback()
+    if letter is None:
+        raise NotFound("dead_letter", dead_letter_id)
+    if letter.resolved_at is not None:
+        raise DomainError("dead_letter.already_resolved", "already resolved")
+    payment_id = (letter.payload or {}).get("payment_id")
+    resolution = DeadLetterResolution.dismissed
+    if action in ("apply", "refund"):
+        if letter.provider not in PROVIDERS or not payment_id:
+            raise DomainError("payment.dead_letter_not_payment", "not about a payment")
+        payment = session.get(Payment, payment_id)
+        session.rollback()
+        if action == "apply":
+            _credit_by_hand(session, actor=actor, payment_id=payment_id, note=note.strip(), now=now)
+            resolution = DeadLetterResolution.applied
+        else:
+            refund_payment(session, actor=actor, order_id=payment.order_id, payment_id=payment_id, reason=note.strip(),
+                           now=now)
+            resolution = DeadLetterResolution.refunded
+    elif action != "dismiss":
+        raise ValidationFailed("dead_letter.bad_resolution", f"unknown action {action!r}")
+    return resolve_dead_letter(session, actor=actor, dead_letter_id=dead_letter_id, resolution=resolution,
+                               note=note, now=now)

@@ -1,0 +1,324 @@
+"""Start a payment for an order, and apply a provider's verified fact exactly once.
+
+* :func:`start_payment` — one payment row per (order, provider, attempt) with an idempotency key
+  derived from those ids (unique in the database); the provider is called outside the
+  transaction with that key, so a retry — a double tap, a timeout, a 500 — reuses the same row and
+  the provider answers the same payment.
+* :func:`apply_provider_payment` — the one place money is credited: the payment row is locked,
+  moved ``pending → succeeded`` once, then the order goes ``new → paid`` through
+  ``orders.mark_paid`` (bonuses final, certificate redeemed, referral reward). Whatever cannot be
+  credited — sums or currency differ, the order is cancelled (auto-cancel included) or already
+  paid, the order or payment is unknown — is not credited: the payment becomes ``unmatched``, a
+  dead letter offers a refund, and owner and admins get a Telegram alert.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from integrations.http import IntegrationError, ProviderRejected, idempotency_key
+from integrations.payment_port import CreatePayment, ProviderPayment, Receipt, ReceiptItem
+from smo_app.i18n import t
+from smo_app.models.base import utcnow
+from smo_app.models.orders import Order, OrderLine, OrderStatus
+from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus
+from smo_app.services.core import audit
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, NotFound
+from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.tx import atomic
+from smo_app.services.core.unique import unique_as
+from smo_app.services.integrations.dead_letters import record_dead_letter
+from smo_app.services.messaging.outbox import enqueue_staff_alert
+from smo_app.services.payments import providers
+from smo_app.services.payments.dto import ApplyOut, PaymentOut
+from smo_app.services.sales import orders
+
+P = PaymentStatus
+CREDITED = (P.succeeded.value,)
+MONEY_RECEIVED = (P.succeeded.value, P.unmatched.value, P.refunded.value)
+
+
+# --------------------------------------------------------------------------- starting a payment
+
+def stars_for(total_minor: int, kopecks_per_star: int) -> int:
+    """Telegram Stars for an order total (rounded up: the shop never sells below price)."""
+    return max(1, -(-total_minor // kopecks_per_star))
+
+
+def _amount_for(provider: str, order: Order, settings) -> tuple[int, str]:
+    if provider == PaymentProvider.stars:
+        return stars_for(order.total_minor, settings.stars_kopecks_per_star), "XTR"
+    return order.total_minor, settings.currency
+
+
+def _load_order_for(session: Session, actor: Actor, order_id: int) -> Order:
+    order = session.get(Order, order_id, with_for_update=True, populate_existing=True)
+    if order is None or (actor.is_customer and order.customer_id != actor.id):
+        raise NotFound("order", order_id)
+    if not actor.is_customer and not actor.is_system:
+        require(actor, Perm.orders_manage)
+    return order
+
+
+@atomic
+def _open_payment(session: Session, *, actor: Actor, order_id: int, provider: str, settings, now: datetime) -> Payment:
+    order = _load_order_for(session, actor, order_id)
+    if order.status != OrderStatus.new or order.total_minor <= 0:
+        raise DomainError("payment.order_not_payable", f"order {order_id} is {order.status}", status=order.status)
+    amount, currency = _amount_for(provider, order, settings)
+    current = session.exec(select(Payment).where(Payment.order_id == order_id, Payment.provider == provider,
+                                                 Payment.status == P.pending.value)
+                           .order_by(Payment.id.desc())).first()
+    if current is not None and (current.amount_minor, current.currency) == (amount, currency):
+        session.commit()
+        return current  # the same attempt again: the same key, the same provider payment
+    if current is not None:  # the order's sum changed since: that attempt is void
+        current.status, current.failure, current.updated_at = P.canceled.value, "payment.superseded", now
+        session.add(current)
+    attempt = session.exec(select(func.count()).select_from(Payment).where(Payment.order_id == order_id)).one() + 1
+    row = Payment(order_id=order_id, provider=provider, attempt=attempt, amount_minor=amount, currency=currency,
+                  idempotency_key=idempotency_key("payment.create", order_id, provider, attempt),
+                  status=P.pending.value, created_at=now, updated_at=now)
+    session.add(row)
+    with unique_as(session, "payment", "idempotency_key",
+                   lambda: DomainError("payment.busy", "another request is starting this payment")):
+        session.flush()
+    audit.record(session, actor=actor, action="payment.start", entity="payment", entity_id=row.id,
+                 after={"order_id": order_id, "provider": provider, "amount_minor": amount, "currency": currency})
+    session.commit()
+    return row
+
+
+def receipt_for(session: Session, order: Order, *, vat_code: int, phone: str | None = None,
+                email: str | None = None) -> Receipt | None:
+    """A 54-FZ receipt for the order: goods lines after discounts, delivery as a service. Returns
+    None when there is no phone or e-mail to send it to (the caller refuses before the call)."""
+    phone = phone or order.phone or None
+    if not (phone or email):
+        return None
+    lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
+    items: list[ReceiptItem] = []
+    for line in lines:
+        items.append(ReceiptItem(description=(line.name or "Товар")[:128], quantity=1, amount_minor=line.total_minor,
+                                 vat_code=vat_code))
+    if order.delivery_minor:
+        items.append(ReceiptItem(description="Доставка", quantity=1, amount_minor=order.delivery_minor,
+                                 vat_code=vat_code, payment_subject="service"))
+    # discounts paid by promo, certificate and bonuses lower the goods lines, largest first
+    off = sum(i.amount_minor for i in items) - order.total_minor
+    for item in sorted(items, key=lambda i: -i.amount_minor):
+        take = min(off, item.amount_minor)
+        item.amount_minor -= take
+        off -= take
+    items = [i for i in items if i.amount_minor > 0]
+    return Receipt(customer_phone=phone, customer_email=email, items=items) if items else None
+
+
+def start_payment(
+    session: Session,
+    *,
+    actor: Actor,
+    order_id: int,
+    provider: str,
+    return_url: str | None = None,
+    confirmation: str = "redirect",
+    email: str | None = None,
+    phone: str | None = None,
+    settings=None,
+    now: datetime | None = None,
+) -> PaymentOut:
+    """Start paying ``order_id`` with ``provider`` (a method the shop enabled).
+
+    Safe to call again: the same pending attempt (same idempotency key) is reused and the provider
+    answers the payment it made the first time. Raises ``payment.method_unavailable``,
+    ``payment.order_not_payable``, ``payment.receipt_required`` (fiscal receipts on and no phone
+    or e-mail), ``payment.provider_unavailable`` (try again: the same key is reused),
+    ``payment.provider_rejected``, ``common.not_found``.
+    """
+    from smo_app.settings import get_settings
+
+    settings = settings or get_settings()
+    now = now or utcnow()
+    if provider not in providers.enabled_methods(settings):
+        raise DomainError("payment.method_unavailable", f"{provider} is not enabled", method=provider)
+    port = None if provider == PaymentProvider.manual else providers.require_port(provider)
+    row = _open_payment(session, actor=actor, order_id=order_id, provider=provider, settings=settings, now=now)
+    if port is None or row.provider_payment_id or row.confirmation_url:
+        return PaymentOut.of(row)
+    order = session.get(Order, order_id)
+    receipt = None
+    if provider == PaymentProvider.yookassa and settings.yookassa_receipts:
+        receipt = receipt_for(session, order, vat_code=settings.yookassa_vat_code, phone=phone, email=email)
+        if receipt is None:
+            session.rollback()
+            raise DomainError("payment.receipt_required", "a phone or e-mail is needed for the receipt")
+    request = CreatePayment(payment_id=row.id, order_id=order_id, amount_minor=row.amount_minor, currency=row.currency,
+                            description=f"Order {order_id}", idempotency_key=row.idempotency_key,
+                            return_url=return_url or settings.payments_return_url or settings.public_url,
+                            confirmation="qr" if confirmation == "qr" else "redirect", receipt=receipt)
+    session.rollback()  # nothing held while the provider answers
+    try:
+        made = port.create_payment(request)
+    except ProviderRejected as exc:
+        raise DomainError("payment.receipt_required" if exc.code == "payment.receipt_required"
+                          else "payment.provider_rejected", str(exc)) from exc
+    except IntegrationError as exc:
+        raise DomainError("payment.provider_unavailable", str(exc)) from exc
+    return _remember_provider_payment(session, payment_id=row.id, made=made, now=now)
+
+
+@atomic
+def _remember_provider_payment(session: Session, *, payment_id: int, made: ProviderPayment, now: datetime) -> PaymentOut:
+    values = {"confirmation_url": made.confirmation_url, "updated_at": now}
+    if made.id:
+        values["provider_payment_id"] = made.id
+    session.execute(update(Payment).where(Payment.id == payment_id,
+                                          (Payment.provider_payment_id.is_(None)) | (Payment.provider_payment_id == made.id))
+                    .values(**values).execution_options(synchronize_session=False))
+    row = session.get(Payment, payment_id, populate_existing=True)
+    out = PaymentOut.of(row)
+    session.commit()
+    return out
+
+
+# --------------------------------------------------------------------------- applying a provider's fact
+
+def _locate(session: Session, provider: str, fact: ProviderPayment) -> Payment | None:
+    row = None
+    if fact.id:
+        row = session.exec(select(Payment).where(Payment.provider == provider, Payment.provider_payment_id == fact.id)
+                           .with_for_update().execution_options(populate_existing=True)).first()
+    if row is None and fact.payment_id is not None:
+        row = session.get(Payment, fact.payment_id, with_for_update=True, populate_existing=True)
+        if row is not None and (row.provider != provider or (row.provider_payment_id not in (None, fact.id))):
+            row = None
+    return row
+
+
+def _alert_text(reason: str, *, payment_id: int | None, order_id: int | None, amount: str, provider: str):
+    def render(lang: str) -> str:
+        return t("payment.alert.not_credited", lang, reason=t(reason, lang), payment=payment_id or "—",
+                 order=order_id or "—", amount=amount, provider=provider)
+    return render
+
+
+def dead_letter_payment(session: Session, *, provider: str, reason: str, fact: ProviderPayment,
+                        payment: Payment | None, order_id: int | None, refundable: bool, now: datetime) -> None:
+    """Record money that was not credited (no commit): a dead letter and an alert to owner and admins."""
+    amount = f"{fact.amount_minor / (1 if fact.currency == 'XTR' else 100):.2f} {fact.currency}"
+    record_dead_letter(session, provider=provider, kind="payment", reason=reason,
+                       reference=str(payment.id) if payment is not None else fact.id,
+                       detail=f"{provider} payment {fact.id}: {amount}, order {order_id}",
+                       payload={"payment_id": payment.id if payment is not None else None, "order_id": order_id,
+                                "provider_payment_id": fact.id, "amount_minor": fact.amount_minor,
+                                "currency": fact.currency, "refundable": refundable},
+                       now=now)
+    enqueue_staff_alert(session, kind="payment_not_credited",
+                        text=_alert_text(reason, payment_id=payment.id if payment else None, order_id=order_id,
+                                         amount=amount, provider=provider),
+                        dedupe_key=f"payment-dead:{provider}:{fact.id}", order_id=order_id)
+
+
+def apply_provider_payment(session: Session, *, provider: str, fact: ProviderPayment,
+                           now: datetime | None = None, actor: Actor | None = None) -> ApplyOut:
+    """Apply what the provider says about a payment, once. No commit of its own when nothing is
+    credited (the caller commits: the webhook inbox, reconciliation); crediting commits with the
+    order transition. Safe to run any number of times, concurrently, from webhooks and reconciliation."""
+    now = now or utcnow()
+    actor = actor or Actor.system(f"payments:{provider}")
+    payment = _locate(session, provider, fact)
+    if payment is None:
+        order = session.get(Order, fact.order_id) if fact.order_id is not None else None
+        if fact.status != "succeeded":
+            return ApplyOut(outcome="ignored", reason="payment.unknown")
+        dead_letter_payment(session, provider=provider, reason="payment.unknown_order", fact=fact, payment=None,
+                            order_id=order.id if order else None, refundable=True, now=now)
+        return ApplyOut(outcome="dead", reason="payment.unknown_order")
+    if payment.provider_payment_id is None and fact.id:
+        payment.provider_payment_id = fact.id
+    if fact.status != "succeeded":
+        if fact.status == "canceled" and payment.status == P.pending.value:
+            payment.status, payment.failure, payment.updated_at = P.canceled.value, (fact.cancellation_reason or "canceled")[:64], now
+            session.add(payment)
+            session.flush()
+            return ApplyOut(outcome="canceled", payment_id=payment.id, order_id=payment.order_id)
+        session.add(payment)
+        session.flush()
+        return ApplyOut(outcome="ignored", payment_id=payment.id, order_id=payment.order_id)
+    if payment.status in MONEY_RECEIVED:
+        return ApplyOut(outcome="already", payment_id=payment.id, order_id=payment.order_id)
+    order = session.get(Order, payment.order_id, with_for_update=True, populate_existing=True)
+    reason = None
+    if (fact.amount_minor, fact.currency.upper()) != (payment.amount_minor, payment.currency.upper()):
+        reason = "payment.amount_mismatch"
+    elif order is None:
+        reason = "payment.unknown_order"
+    elif order.status == OrderStatus.cancelled:
+        reason = "payment.order_cancelled"
+    elif order.status != OrderStatus.new:
+        reason = "payment.order_already_paid"
+    elif payment.currency != "XTR" and payment.amount_minor != order.total_minor:
+        reason = "payment.amount_mismatch"
+    payment.paid_at, payment.updated_at = now, now
+    if reason is not None:
+        payment.status, payment.failure = P.unmatched.value, reason
+        session.add(payment)
+        dead_letter_payment(session, provider=provider, reason=reason, fact=fact, payment=payment,
+                            order_id=payment.order_id, refundable=True, now=now)
+        audit.record(session, actor=actor, action="payment.not_credited", entity="payment", entity_id=payment.id,
+                     after={"reason": reason, "amount_minor": fact.amount_minor, "currency": fact.currency})
+        session.flush()
+        return ApplyOut(outcome="dead", payment_id=payment.id, order_id=payment.order_id, reason=reason)
+    payment.status, payment.failure = P.succeeded.value, None
+    session.add(payment)
+    session.flush()  # the partial unique index: one credited payment per order
+    audit.record(session, actor=actor, action="payment.credit", entity="payment", entity_id=payment.id,
+                 after={"order_id": payment.order_id, "amount_minor": payment.amount_minor, "currency": payment.currency})
+    orders.mark_paid(session, actor=actor, order_id=payment.order_id, reason=f"{provider}:{fact.id}"[:500], now=now)
+    return ApplyOut(outcome="paid", payment_id=payment.id, order_id=payment.order_id)
+
+
+# --------------------------------------------------------------------------- reading
+
+def payments_for_order(session: Session, *, actor: Actor, order_id: int) -> list[PaymentOut]:
+    """The order's payments, newest first (the customer's own order, or staff who see orders)."""
+    order = session.get(Order, order_id)
+    if order is None or (actor.is_customer and order.customer_id != actor.id):
+        raise NotFound("order", order_id)
+    if not actor.is_customer and not actor.is_system:
+        require(actor, Perm.orders_view)
+    rows = session.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())).all()
+    out = [PaymentOut.of(r) for r in rows]
+    session.rollback()
+    return out
+
+
+class PaymentViewOut(BaseModel):
+    """What the customer's payment step shows: the order's status and its latest payment."""
+
+    order_id: int
+    order_status: str
+    total_minor: int
+    methods: list[str]
+    latest: PaymentOut | None
+
+
+def payment_view(session: Session, *, actor: Actor, order_id: int, settings=None) -> PaymentViewOut:
+    """The customer's own order (or staff): status, methods the shop enabled, the latest payment."""
+    from smo_app.settings import get_settings
+
+    settings = settings or get_settings()
+    order = session.get(Order, order_id)
+    if order is None or (actor.is_customer and order.customer_id != actor.id):
+        raise NotFound("order", order_id)
+    if not actor.is_customer and not actor.is_system:
+        require(actor, Perm.orders_view)
+    latest = session.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())).first()
+    out = PaymentViewOut(order_id=order_id, order_status=order.status, total_minor=order.total_minor,
+                         methods=providers.enabled_methods(settings), latest=PaymentOut.of(latest) if latest else None)
+    session.rollback()
+    return out

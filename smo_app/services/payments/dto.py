@@ -1,0 +1,54 @@
+"""What payment screens and callers get back."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from smo_app.models.payments import Payment, Refund
+
+
+class PaymentOut(BaseModel):
+    id: int
+    order_id: int
+    provider: str
+    provider_payment_id: str | None
+    amount_minor: int
+    currency: str
+    status: str
+    confirmation_url: str | None
+    refunded_minor: int
+    failure: str | None
+    created_at: datetime
+    paid_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Payment) -> "PaymentOut":
+        return cls.model_validate(row, from_attributes=True)
+
+
+class RefundOut(BaseModel):
+    id: int
+    payment_id: int
+    order_id: int
+    amount_minor: int
+    reason: str
+    status: str
+    provider_refund_id: str | None
+    error: str | None
+    created_at: datetime
+    done_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Refund) -> "RefundOut":
+        return cls.model_validate(row, from_attributes=True)
+
+
+class ApplyOut(BaseModel):
+    """What applying a provider's fact did: ``paid`` (credited now), ``already`` (credited before),
+    ``dead`` (money not credited: a dead letter and an alert), ``canceled``, ``ignored``."""
+
+    outcome: str
+    payment_id: int | None = None
+    order_id: int | None = None
+    reason: str | None = None

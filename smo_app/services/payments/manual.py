@@ -1,0 +1,127 @@
+"""Manual transfers (PA1): the customer attaches a screenshot of the payment; staff confirm it
+(the order is paid through the same once-only path as any provider) or reject it with a reason.
+Both decisions are audited and happen once (a conditional UPDATE on the proof)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from integrations.payment_port import ProviderPayment
+from smo_app.i18n import t
+from smo_app.models.base import utcnow
+from smo_app.models.payments import Payment, PaymentProof, PaymentProvider, PaymentStatus
+from smo_app.models.staff import Role
+from smo_app.services.core import audit
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.tx import atomic
+from smo_app.services.messaging.outbox import enqueue_staff_alert
+from smo_app.services.payments.core import apply_provider_payment, start_payment
+from smo_app.services.payments.dto import ApplyOut, PaymentOut
+
+MAX_PROOF_BYTES = 5 * 1024 * 1024
+NOTE_MAX = 500
+_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+
+
+def sniff_image(content: bytes) -> str | None:
+    """The image type from the file's first bytes (never from the name or the browser's claim)."""
+    for magic, kind in _SIGNATURES:
+        if content.startswith(magic):
+            return kind
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def submit_proof(session: Session, *, actor: Actor, order_id: int, filename: str, content: bytes,
+                 settings=None, now: datetime | None = None) -> PaymentOut:
+    """Attach the customer's screenshot to the order's manual payment (started if needed); staff are
+    told. A new screenshot replaces one not decided yet. Raises ``payment.proof_missing``,
+    ``payment.proof_too_large``, ``payment.proof_bad_type``, ``payment.already_decided`` and the
+    errors of :func:`start_payment`."""
+    if not content:
+        raise ValidationFailed("payment.proof_missing", "no file")
+    if len(content) > MAX_PROOF_BYTES:
+        raise ValidationFailed("payment.proof_too_large", "file too large", max_mb=MAX_PROOF_BYTES // (1024 * 1024))
+    kind = sniff_image(content)
+    if kind is None:
+        raise ValidationFailed("payment.proof_bad_type", "not an image")
+    payment = start_payment(session, actor=actor, order_id=order_id, provider=PaymentProvider.manual,
+                            settings=settings, now=now)
+    return _store_proof(session, actor=actor, payment_id=payment.id, filename=filename, kind=kind, content=content,
+                        now=now or utcnow())
+
+
+@atomic
+def _store_proof(session: Session, *, actor: Actor, payment_id: int, filename: str, kind: str, content: bytes,
+                 now: datetime) -> PaymentOut:
+    payment = session.get(Payment, payment_id, with_for_update=True)
+    proof = session.exec(select(PaymentProof).where(PaymentProof.payment_id == payment_id)).first()
+    if proof is not None and proof.decided_at is not None:
+        raise DomainError("payment.already_decided", "already decided")
+    if proof is None:
+        proof = PaymentProof(payment_id=payment_id, filename="", content_type="", content=b"")
+    proof.filename, proof.content_type, proof.content, proof.uploaded_at = (filename or "proof")[:200], kind, content, now
+    session.add(proof)
+    session.flush()
+    audit.record(session, actor=actor, action="payment.proof", entity="payment", entity_id=payment_id,
+                 after={"order_id": payment.order_id, "bytes": len(content)})
+    order_id = payment.order_id
+    enqueue_staff_alert(session, kind="payment_proof", roles=(Role.owner, Role.admin, Role.manager), order_id=order_id,
+                        dedupe_key=f"payment-proof:{payment_id}:{int(now.timestamp())}",
+                        text=lambda lang: t("payment.alert.proof", lang, order=order_id))
+    out = PaymentOut.of(payment)
+    session.commit()
+    return out
+
+
+def proof_of(session: Session, *, actor: Actor, payment_id: int) -> tuple[str, str, bytes]:
+    """(filename, content type, bytes) of a payment's screenshot, for staff."""
+    require(actor, Perm.orders_view)
+    proof = session.exec(select(PaymentProof).where(PaymentProof.payment_id == payment_id)).first()
+    session.rollback()
+    if proof is None:
+        raise NotFound("payment_proof", payment_id)
+    return proof.filename, proof.content_type, proof.content
+
+
+@atomic
+def decide_manual_payment(session: Session, *, actor: Actor, payment_id: int, accept: bool, note: str = "",
+                          now: datetime | None = None) -> ApplyOut:
+    """Staff confirm (the order is paid once) or reject (a reason is required) a manual transfer."""
+    require(actor, Perm.orders_manage)
+    note = (note or "").strip()
+    if not accept and not note:
+        raise ValidationFailed("payment.reason_required", "a reason is required")
+    if len(note) > NOTE_MAX:
+        raise ValidationFailed("payment.reason_too_long", "too long", max=NOTE_MAX)
+    now = now or utcnow()
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound("payment", payment_id)
+    if payment.provider != PaymentProvider.manual:
+        raise DomainError("payment.not_manual", "not a manual transfer")
+    decided_by = actor.id if actor.is_staff else None
+    done = session.execute(update(PaymentProof).where(PaymentProof.payment_id == payment_id,
+                                                      PaymentProof.decided_at.is_(None))
+                           .values(decided_at=now, decided_by=decided_by, decision_note=note or None)
+                           .execution_options(synchronize_session=False)).rowcount
+    if done != 1 or payment.status != PaymentStatus.pending.value:
+        raise DomainError("payment.already_decided", "already decided")
+    audit.record(session, actor=actor, action="payment.manual_confirm" if accept else "payment.manual_reject",
+                 entity="payment", entity_id=payment_id, after={"order_id": payment.order_id}, note=note or None)
+    if not accept:
+        payment.status, payment.failure, payment.updated_at = PaymentStatus.rejected.value, "payment.manual_rejected", now
+        session.add(payment)
+        session.commit()
+        return ApplyOut(outcome="rejected", payment_id=payment_id, order_id=payment.order_id)
+    fact = ProviderPayment(provider=PaymentProvider.manual.value, id=f"manual-{payment_id}", status="succeeded",
+                           amount_minor=payment.amount_minor, currency=payment.currency, payment_id=payment_id,
+                           order_id=payment.order_id)
+    out = apply_provider_payment(session, provider=PaymentProvider.manual.value, fact=fact, now=now, actor=actor)
+    session.commit()
+    return out

@@ -1,0 +1,116 @@
+"""Reconciliation (PA3): ask the providers about payments still pending after N minutes and apply
+what they say through the same once-only path as the webhooks (so a webhook and this job racing
+each other credit once); give up on payments pending too long. Every pass is logged."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlmodel import Session, select
+
+from integrations.http import IntegrationError
+from smo_app.models.base import utcnow
+from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus, ReconciliationRun
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError
+from smo_app.services.core.permissions import Perm, require
+from smo_app.services.payments import providers
+from smo_app.services.payments.core import apply_provider_payment
+
+log = logging.getLogger(__name__)
+ASKABLE = (PaymentProvider.yookassa.value, PaymentProvider.stripe.value)
+
+
+class ReconcileOut(BaseModel):
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    checked: int
+    applied: int
+    expired: int
+    errors: int
+    note: str | None
+
+    @classmethod
+    def of(cls, row: ReconciliationRun) -> "ReconcileOut":
+        return cls.model_validate(row, from_attributes=True)
+
+
+def _expire(session: Session, payment_id: int, now: datetime) -> bool:
+    row = session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
+    if row is None or row.status != PaymentStatus.pending.value:
+        session.rollback()
+        return False
+    row.status, row.failure, row.updated_at = PaymentStatus.canceled.value, "payment.expired", now
+    session.add(row)
+    session.commit()
+    return True
+
+
+def reconcile_pending(session: Session, *, now: datetime | None = None, after_minutes: int | None = None,
+                      expire_minutes: int | None = None, limit: int = 200, settings=None) -> ReconcileOut:
+    """One pass (the scheduler runs it every few minutes under a lease). Idempotent."""
+    from smo_app.settings import get_settings
+
+    settings = settings or get_settings()
+    now = now or utcnow()
+    after = timedelta(minutes=after_minutes if after_minutes is not None else settings.payments_reconcile_after_minutes)
+    expire = timedelta(minutes=expire_minutes if expire_minutes is not None else settings.payments_expire_after_minutes)
+    run = ReconciliationRun(started_at=now)
+    session.add(run)
+    session.commit()
+    run_id = run.id
+    count = {"checked": 0, "applied": 0, "expired": 0, "errors": 0}
+    due = session.exec(select(Payment.id, Payment.provider, Payment.provider_payment_id, Payment.created_at)
+                       .where(Payment.status == PaymentStatus.pending.value, Payment.created_at <= now - after,
+                              Payment.provider != PaymentProvider.manual.value)
+                       .order_by(Payment.id).limit(limit)).all()
+    session.rollback()
+    notes: list[str] = []
+    for payment_id, provider, provider_payment_id, created_at in due:
+        count["checked"] += 1
+        try:
+            if provider in ASKABLE and provider_payment_id:
+                port = providers.port_for(provider)
+                if port is None:
+                    raise DomainError("payment.method_unavailable", f"{provider} is not configured")
+                fact = port.get_payment(provider_payment_id)
+                if fact.status in ("succeeded", "canceled"):
+                    out = apply_provider_payment(session, provider=provider, fact=fact, now=now,
+                                                 actor=Actor.system("payments:reconcile"))
+                    session.commit()
+                    if out.outcome in ("paid", "dead"):
+                        count["applied"] += 1
+                    elif out.outcome == "canceled":
+                        count["expired"] += 1
+                    continue
+            if created_at <= now - expire and _expire(session, payment_id, now):
+                count["expired"] += 1
+        except (IntegrationError, DomainError) as exc:
+            session.rollback()
+            count["errors"] += 1
+            notes.append(f"#{payment_id}: {exc}"[:120])
+            log.warning("reconcile payment %s: %s", payment_id, exc)
+    run = session.get(ReconciliationRun, run_id, populate_existing=True)
+    for key, value in count.items():
+        setattr(run, key, value)
+    run.finished_at = utcnow()
+    run.note = "; ".join(notes)[:500] or None
+    session.add(run)
+    session.commit()
+    return ReconcileOut.of(run)
+
+
+def list_runs(session: Session, *, actor: Actor, limit: int = 50) -> list[ReconcileOut]:
+    require(actor, Perm.payments_view)
+    rows = session.exec(select(ReconciliationRun).order_by(ReconciliationRun.id.desc()).limit(max(1, min(limit, 500)))).all()
+    out = [ReconcileOut.of(r) for r in rows]
+    session.rollback()
+    return out
+
+
+def run_now(session: Session, *, actor: Actor, now: datetime | None = None) -> ReconcileOut:
+    """A reconciliation pass started from the backoffice (owner, admin)."""
+    require(actor, Perm.payments_manage)
+    return reconcile_pending(session, now=now)

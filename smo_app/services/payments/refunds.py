@@ -1,0 +1,192 @@
+"""Refunds (PA4): full or partial, with a reason, audited; the provider is called after commit
+through the outbox with an idempotency key derived from the refund row, so a retried task never
+refunds twice.
+
+The amount is reserved on the payment by a conditional UPDATE (``refunded_minor + n <= amount``),
+so two staff refunding at once can never send back more than was paid. A full refund of an open
+order cancels it through the state machine: stock, spent bonuses, promo and certificate come back
+as for any cancel.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from integrations.http import IntegrationError, ProviderRejected, idempotency_key
+from smo_app.i18n import t
+from smo_app.models.base import utcnow
+from smo_app.models.customer import Customer
+from smo_app.models.orders import Order, OrderStatus
+from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus, Refund, RefundStatus
+from smo_app.services.core import audit
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.tx import atomic
+from smo_app.services.integrations.dead_letters import record_dead_letter
+from smo_app.services.messaging import outbox_tasks
+from smo_app.services.messaging.outbox import enqueue_staff_alert, enqueue_task
+from smo_app.services.messaging.outbox_delivery import RetryPolicy
+from smo_app.services.payments import providers
+from smo_app.services.payments.dto import RefundOut
+from smo_app.services.sales import orders
+from smo_app.services.sales.order_states import OPEN_STATUSES
+
+TASK_KIND = "payment.refund"
+REASON_MAX = 500
+REFUNDABLE = (PaymentStatus.succeeded.value, PaymentStatus.unmatched.value)
+TASK_POLICY = RetryPolicy(max_attempts=8, backoff_seconds=(10, 60, 300, 900, 3600))
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("payment.reason_required", "a reason is required")
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed("payment.reason_too_long", "the reason is too long", max=REASON_MAX)
+    return reason
+
+
+@atomic
+def refund_payment(
+    session: Session,
+    *,
+    actor: Actor,
+    order_id: int,
+    amount_minor: int | None = None,
+    reason: str,
+    payment_id: int | None = None,
+    restock: bool = True,
+    now: datetime | None = None,
+) -> RefundOut:
+    """Refund ``amount_minor`` (everything still refundable when None) of the order's payment.
+
+    Raises ``payment.reason_required``, ``payment.reason_too_long``, ``payment.refund_amount_invalid``,
+    ``payment.refund_too_much``, ``payment.not_refundable``, ``common.not_found``, ``common.forbidden``.
+    """
+    require(actor, Perm.payments_refund)
+    reason = _reason(reason)
+    now = now or utcnow()
+    query = select(Payment).where(Payment.order_id == order_id, Payment.status.in_(REFUNDABLE))
+    if payment_id is not None:
+        query = select(Payment).where(Payment.id == payment_id, Payment.order_id == order_id)
+    payment = session.exec(query.order_by(Payment.id).with_for_update()).first()
+    if payment is None:
+        if session.get(Order, order_id) is None:
+            raise NotFound("order", order_id)
+        raise DomainError("payment.not_refundable", f"order {order_id} has no refundable payment")
+    session.refresh(payment)
+    if payment.status not in REFUNDABLE:
+        raise DomainError("payment.not_refundable", f"payment {payment.id} is {payment.status}")
+    left = payment.amount_minor - payment.refunded_minor
+    amount = left if amount_minor is None else amount_minor
+    if amount <= 0 and amount_minor is not None:
+        raise ValidationFailed("payment.refund_amount_invalid", "the refund must be positive")
+    if amount <= 0:
+        raise DomainError("payment.not_refundable", "nothing left to refund")
+    if amount > left:
+        raise ValidationFailed("payment.refund_too_much", "more than was paid", max=f"{left / 100:.2f}")
+    full = amount == left
+    values: dict = {"refunded_minor": Payment.refunded_minor + amount, "updated_at": now}
+    if full:
+        values["status"] = PaymentStatus.refunded.value
+    done = session.execute(update(Payment).where(Payment.id == payment.id,
+                                                 Payment.refunded_minor + amount <= Payment.amount_minor)
+                           .values(**values).execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        raise ValidationFailed("payment.refund_too_much", "more than was paid", max=f"{left / 100:.2f}")
+    number = session.exec(select(func.count()).select_from(Refund).where(Refund.payment_id == payment.id)).one() + 1
+    refund = Refund(payment_id=payment.id, order_id=order_id, amount_minor=amount, reason=reason,
+                    idempotency_key=idempotency_key("payment.refund", payment.id, number),
+                    actor_kind=actor.kind, actor_id=actor.id, created_at=now)
+    if payment.provider == PaymentProvider.manual:  # money goes back by hand: nothing to call
+        refund.status, refund.done_at = RefundStatus.succeeded.value, now
+    session.add(refund)
+    session.flush()
+    if payment.provider != PaymentProvider.manual:
+        enqueue_task(session, kind=TASK_KIND, payload={"refund_id": refund.id}, dedupe_key=f"refund:{refund.id}",
+                     order_id=order_id)
+    audit.record(session, actor=actor, action="payment.refund", entity="payment", entity_id=payment.id,
+                 before={"refunded_minor": payment.refunded_minor, "status": payment.status},
+                 after={"refund_id": refund.id, "amount_minor": amount, "full": full}, note=reason)
+    out = RefundOut.of(refund)
+    order = session.get(Order, order_id)
+    credited = payment.status == PaymentStatus.succeeded.value
+    if full and credited and order is not None and OrderStatus(order.status) in OPEN_STATUSES:
+        # the order follows: cancelled as by staff, so stock, bonuses, promo and certificate come back
+        orders.transition(session, actor=Actor.system("payments:refund") if not actor.is_staff else actor,
+                          order_id=order_id, to_status=OrderStatus.cancelled, reason=f"refund: {reason}"[:500],
+                          restock=restock, now=now)
+        return out
+    session.commit()
+    return out
+
+
+def run_refund_task(session: Session, task: outbox_tasks.Task) -> None:
+    """The outbox task: ask the provider to refund (the same key every run). A refusal is final: the
+    refund is marked failed, a dead letter and an alert say so; unavailability raises to retry."""
+    refund = session.get(Refund, int(task.payload["refund_id"]), with_for_update=True)
+    if refund is None or refund.status != RefundStatus.pending.value:
+        return
+    payment = session.get(Payment, refund.payment_id)
+    port = providers.require_port(payment.provider)
+    extra = {}
+    if payment.provider == PaymentProvider.stars:  # Stars go back to the buyer's Telegram account
+        order = session.get(Order, payment.order_id)
+        customer = session.get(Customer, order.customer_id) if order and order.customer_id else None
+        extra["user_id"] = customer.telegram_id if customer else None
+    try:
+        made = port.refund(provider_payment_id=payment.provider_payment_id or "", amount_minor=refund.amount_minor,
+                           currency=payment.currency, idempotency_key=refund.idempotency_key, reason=refund.reason,
+                           **extra)
+    except ProviderRejected as exc:
+        _refund_failed(session, refund, payment, f"{exc.code}: {exc.message}")
+        return
+    except IntegrationError:
+        raise  # retried by the task policy with the same key
+    refund.provider_refund_id = made.id
+    if made.status == "canceled":
+        _refund_failed(session, refund, payment, "canceled by the provider")
+        return
+    if made.status == "succeeded":
+        refund.status, refund.done_at = RefundStatus.succeeded.value, utcnow()
+    session.add(refund)
+
+
+def _refund_failed(session: Session, refund: Refund, payment: Payment, error: str) -> None:
+    now = utcnow()
+    refund.status, refund.error, refund.done_at = RefundStatus.failed.value, error[:500], now
+    session.add(refund)
+    # the reserved amount is free again; a fully refunded payment is back to what it was
+    status = payment.status
+    if status == PaymentStatus.refunded.value:
+        status = PaymentStatus.unmatched.value if payment.failure else PaymentStatus.succeeded.value
+    session.execute(update(Payment).where(Payment.id == payment.id)
+                    .values(refunded_minor=Payment.refunded_minor - refund.amount_minor, status=status)
+                    .execution_options(synchronize_session=False))
+    record_dead_letter(session, provider=payment.provider, kind="refund", reason="payment.refund_failed",
+                       reference=str(refund.id), detail=error,
+                       payload={"payment_id": payment.id, "order_id": refund.order_id, "refund_id": refund.id,
+                                "amount_minor": refund.amount_minor, "currency": payment.currency, "refundable": False},
+                       now=now)
+    enqueue_staff_alert(session, kind="payment_refund_failed", order_id=refund.order_id,
+                        dedupe_key=f"refund-failed:{refund.id}",
+                        text=lambda lang: t("payment.alert.refund_failed", lang, refund=refund.id,
+                                            order=refund.order_id, error=error[:200]))
+
+
+def list_refunds(session: Session, *, actor: Actor, order_id: int | None = None, limit: int = 200) -> list[RefundOut]:
+    require(actor, Perm.payments_view)
+    query = select(Refund)
+    if order_id is not None:
+        query = query.where(Refund.order_id == order_id)
+    rows = session.exec(query.order_by(Refund.id.desc()).limit(max(1, min(limit, 1000)))).all()
+    out = [RefundOut.of(r) for r in rows]
+    session.rollback()
+    return out
+
+
+def install() -> None:
+    outbox_tasks.register_task_handler(TASK_KIND, run_refund_task, TASK_POLICY)

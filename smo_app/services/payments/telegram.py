@@ -1,0 +1,61 @@
+"""Telegram Payments in the sidecar: the pre-checkout answer (Telegram waits at most 10 s, so it is
+answered inside the handler from the database, never queued) and the successful payment, stored in
+the webhook inbox under its ``telegram_payment_charge_id`` (a repeated update is a duplicate) and
+applied once like any provider's "paid"."""
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session
+
+from integrations.payment_port import ProviderPayment
+from integrations.telegram_payments.port import payment_id_of
+from smo_app.models.orders import Order, OrderStatus
+from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus
+from smo_app.services.integrations import webhooks
+from smo_app.services.payments.core import apply_provider_payment
+
+TELEGRAM_PROVIDERS = (PaymentProvider.telegram.value, PaymentProvider.stars.value)
+
+
+def check_pre_checkout(session: Session, *, payload: str, currency: str, total_amount: int,
+                       telegram_id: int | None = None) -> str | None:
+    """None when the payment may go ahead; otherwise the i18n key of the refusal. Reads only."""
+    try:
+        payment_id = payment_id_of(payload)
+        payment = session.get(Payment, payment_id) if payment_id is not None else None
+        if payment is None or payment.provider not in TELEGRAM_PROVIDERS:
+            return "bot.pay.precheckout_refused"
+        order = session.get(Order, payment.order_id)
+        if order is None or order.status != OrderStatus.new or payment.status != PaymentStatus.pending:
+            return "bot.pay.precheckout_refused"
+        if (payment.amount_minor, payment.currency.upper()) != (total_amount, (currency or "").upper()):
+            return "bot.pay.precheckout_refused"
+        if payment.currency != "XTR" and payment.amount_minor != order.total_minor:
+            return "bot.pay.precheckout_refused"
+        return None
+    finally:
+        session.rollback()
+
+
+def _handle(session: Session, event: webhooks.WebhookEventOut) -> None:
+    data = json.loads(event.body)
+    payment = session.get(Payment, payment_id_of(data.get("invoice_payload")) or 0)
+    provider = payment.provider if payment is not None else event.provider
+    fact = ProviderPayment(provider=provider, id=data["telegram_payment_charge_id"], status="succeeded",
+                           amount_minor=int(data["total_amount"]), currency=str(data["currency"]).upper(),
+                           payment_id=payment.id if payment is not None else None,
+                           order_id=payment.order_id if payment is not None else None)
+    apply_provider_payment(session, provider=provider, fact=fact)
+
+
+def record_successful_payment(session: Session, *, successful_payment: dict, telegram_id: int | None = None) -> str:
+    """Store the ``successful_payment`` once (by its charge id) and credit it once. Returns the
+    inbox outcome: ``processed``, ``duplicate``, ``already``, ``dead`` or ``failed``."""
+    charge_id = str(successful_payment.get("telegram_payment_charge_id") or "")
+    provider = PaymentProvider.stars.value if successful_payment.get("currency") == "XTR" else PaymentProvider.telegram.value
+    body = json.dumps({**successful_payment, "from_id": telegram_id}, ensure_ascii=False)
+    received = webhooks.receive(session, provider=provider, event_id=charge_id, body=body)
+    if received.outcome == "duplicate" and received.event.status not in webhooks.PROCESSABLE:
+        return "duplicate"
+    return webhooks.process(session, webhook_event_id=received.event.id, handler=_handle).outcome

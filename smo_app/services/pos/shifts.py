@@ -1,0 +1,256 @@
+"""Registers and shifts (PO2): open with a float, cash in/out with a reason, close with counted cash.
+
+One open shift per register is held by the database (partial unique index
+``uq_pos_shift_open_register``); closing is a conditional UPDATE on ``status = 'open'``. A shift
+left open past the shop's day is reported as ``overnight`` — it is never closed by itself.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from smo_app.models.base import utcnow
+from smo_app.money import format_money
+from smo_app.models.pos import CashMoveKind, PosCashMove, PosRegister, PosReturn, PosSale, PosShift, ShiftStatus
+from smo_app.services.core import audit
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.tx import atomic
+
+MAX_AMOUNT_MINOR = 100_000_000_00  # a sanity bound on typed amounts (100 million)
+
+
+class RegisterOut(BaseModel):
+    id: int
+    name: str
+    active: bool
+
+
+class ShiftOut(BaseModel):
+    id: int
+    register_id: int
+    register_name: str
+    status: str
+    opened_by_name: str
+    opened_at: datetime
+    float_minor: int
+    closed_by_name: str
+    closed_at: datetime | None
+    expected_cash_minor: int  # for an open shift: what the drawer should hold now
+    counted_cash_minor: int | None
+    difference_minor: int | None  # counted - expected (closed shifts)
+    overnight: bool  # opened on an earlier shop day and still open
+
+
+def _tz():
+    from smo_app.settings import get_settings
+
+    return get_settings().tz
+
+
+def is_overnight(opened_at: datetime, now: datetime, tz=None) -> bool:
+    tz = tz or _tz()
+    return opened_at.astimezone(tz).date() < now.astimezone(tz).date()
+
+
+def expected_cash(session: Session, shift: PosShift) -> int:
+    """float + cash kept from sales + cash in − cash out − cash paid back on returns."""
+    kept = session.exec(select(func.coalesce(func.sum(PosSale.cash_minor), 0)).where(PosSale.shift_id == shift.id)).one()
+    refunded = session.exec(select(func.coalesce(func.sum(PosReturn.cash_minor), 0))
+                            .where(PosReturn.shift_id == shift.id)).one()
+    moves = dict(session.exec(select(PosCashMove.kind, func.sum(PosCashMove.amount_minor))
+                              .where(PosCashMove.shift_id == shift.id).group_by(PosCashMove.kind)).all())
+    return (shift.float_minor + kept + moves.get(CashMoveKind.cash_in.value, 0)
+            - moves.get(CashMoveKind.cash_out.value, 0) - refunded)
+
+
+def shift_out(session: Session, shift: PosShift, now: datetime | None = None) -> ShiftOut:
+    register = session.get(PosRegister, shift.register_id)
+    is_open = shift.status == ShiftStatus.open
+    expected = expected_cash(session, shift) if is_open else (shift.expected_cash_minor or 0)
+    diff = None if is_open or shift.counted_cash_minor is None else shift.counted_cash_minor - expected
+    return ShiftOut(
+        id=shift.id, register_id=shift.register_id, register_name=register.name if register else "",
+        status=shift.status, opened_by_name=shift.opened_by_name, opened_at=shift.opened_at,
+        float_minor=shift.float_minor, closed_by_name=shift.closed_by_name, closed_at=shift.closed_at,
+        expected_cash_minor=expected, counted_cash_minor=shift.counted_cash_minor, difference_minor=diff,
+        overnight=is_open and is_overnight(shift.opened_at, now or utcnow()),
+    )
+
+
+def check_amount(amount_minor: int, code: str = "pos.amount_invalid") -> int:
+    if not isinstance(amount_minor, int) or amount_minor < 0 or amount_minor > MAX_AMOUNT_MINOR:
+        raise ValidationFailed(code, f"bad amount {amount_minor!r}")
+    return amount_minor
+
+
+# --------------------------------------------------------------------------- registers
+
+def list_registers(session: Session, *, actor: Actor) -> list[RegisterOut]:
+    require(actor, Perm.pos_access)
+    rows = session.exec(select(PosRegister).where(PosRegister.active).order_by(PosRegister.id)).all()
+    return [RegisterOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+@atomic
+def create_register(session: Session, *, actor: Actor, name: str) -> RegisterOut:
+    require(actor, Perm.settings_manage)
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 64:
+        raise ValidationFailed("pos.register_name_invalid", "name 1..64")
+    if session.exec(select(PosRegister.id).where(PosRegister.name == name)).first() is not None:
+        raise DomainError("pos.register_name_taken", "name taken", name=name)
+    reg = PosRegister(name=name)
+    session.add(reg)
+    session.flush()
+    audit.record(session, actor=actor, action="pos.register_create", entity="pos_register", entity_id=reg.id,
+                 after={"name": name})
+    session.commit()
+    return RegisterOut.model_validate(reg, from_attributes=True)
+
+
+def get_register(session: Session, register_id: int) -> PosRegister:
+    reg = session.get(PosRegister, register_id)
+    if reg is None or not reg.active:
+        raise NotFound("register", register_id)
+    return reg
+
+
+# --------------------------------------------------------------------------- shifts
+
+def open_shift_row(session: Session, register_id: int) -> PosShift | None:
+    return session.exec(select(PosShift).where(PosShift.register_id == register_id,
+                                               PosShift.status == ShiftStatus.open.value)).first()
+
+
+def require_open_shift(session: Session, register_id: int) -> PosShift:
+    """The register's open shift, or ``pos.shift_closed`` (a sale or a return needs one)."""
+    shift = open_shift_row(session, register_id)
+    if shift is None:
+        raise DomainError("pos.shift_closed", f"register {register_id} has no open shift")
+    return shift
+
+
+def lock_open_shift(session: Session, register_id: int) -> PosShift:
+    """The register's open shift, locked for this transaction (a no-op conditional UPDATE): a sale,
+    a return or a cash move and the closing of the shift queue up instead of crossing — the
+    closing counts every movement committed before it, and nothing lands in a closed shift."""
+    row = session.execute(update(PosShift).where(PosShift.register_id == register_id,
+                                                 PosShift.status == ShiftStatus.open.value)
+                          .values(status=PosShift.status).returning(PosShift.id)
+                          .execution_options(synchronize_session=False)).first()
+    if row is None:
+        raise DomainError("pos.shift_closed", f"register {register_id} has no open shift")
+    return session.get(PosShift, row[0])
+
+
+def current_shift(session: Session, *, actor: Actor, register_id: int, now: datetime | None = None) -> ShiftOut | None:
+    """The open shift of the register (with ``overnight`` set if it was left open), or None."""
+    require(actor, Perm.pos_access)
+    get_register(session, register_id)
+    shift = open_shift_row(session, register_id)
+    return shift_out(session, shift, now) if shift else None
+
+
+@atomic
+def open_shift(session: Session, *, actor: Actor, register_id: int, float_minor: int,
+               now: datetime | None = None) -> ShiftOut:
+    require(actor, Perm.pos_sell)
+    check_amount(float_minor, "pos.float_invalid")
+    get_register(session, register_id)
+    now = now or utcnow()
+    if open_shift_row(session, register_id) is not None:
+        raise DomainError("pos.shift_already_open", f"register {register_id} already has an open shift")
+    shift = PosShift(register_id=register_id, opened_by_id=actor.id, opened_by_name=actor.name[:128], opened_at=now,
+                     float_minor=float_minor)
+    session.add(shift)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # another tablet opened it a moment ago: the index decided
+        session.rollback()
+        raise DomainError("pos.shift_already_open", f"register {register_id} already has an open shift") from exc
+    audit.record(session, actor=actor, action="pos.shift_open", entity="pos_shift", entity_id=shift.id,
+                 after={"register_id": register_id, "float_minor": float_minor})
+    out = shift_out(session, shift, now)
+    session.commit()
+    return out
+
+
+@atomic
+def cash_move(session: Session, *, actor: Actor, register_id: int, kind: str, amount_minor: int, reason: str,
+              now: datetime | None = None) -> ShiftOut:
+    """Cash in or out of the drawer, with a reason. Taking out more than the drawer holds is refused."""
+    require(actor, Perm.pos_sell)
+    try:
+        kind = CashMoveKind(kind)
+    except ValueError as exc:
+        raise ValidationFailed("pos.cash_kind_invalid", f"kind {kind!r}") from exc
+    check_amount(amount_minor)
+    if amount_minor == 0:
+        raise ValidationFailed("pos.amount_invalid", "zero")
+    reason = (reason or "").strip()
+    if not 1 <= len(reason) <= 200:
+        raise ValidationFailed("pos.reason_required", "a reason is required")
+    shift = lock_open_shift(session, register_id)
+    if kind == CashMoveKind.cash_out and amount_minor > expected_cash(session, shift):
+        raise DomainError("pos.cash_out_too_much", "more than the drawer holds",
+                          available=format_money(expected_cash(session, shift)))
+    now = now or utcnow()
+    session.add(PosCashMove(shift_id=shift.id, kind=kind.value, amount_minor=amount_minor, reason=reason,
+                            actor_id=actor.id, actor_name=actor.name[:128], created_at=now))
+    session.flush()
+    audit.record(session, actor=actor, action=f"pos.cash_{kind.value}", entity="pos_shift", entity_id=shift.id,
+                 after={"amount_minor": amount_minor}, note=reason)
+    out = shift_out(session, shift, now)
+    session.commit()
+    return out
+
+
+@atomic
+def close_shift(session: Session, *, actor: Actor, register_id: int, counted_cash_minor: int,
+                now: datetime | None = None) -> ShiftOut:
+    """Close with the counted cash: expected vs counted and the difference are stored and audited;
+    the Z report goes to the admins' Telegram (see :mod:`smo_app.services.pos.reports`)."""
+    require(actor, Perm.pos_sell)
+    check_amount(counted_cash_minor, "pos.counted_invalid")
+    now = now or utcnow()
+    result = session.execute(
+        update(PosShift).where(PosShift.register_id == register_id, PosShift.status == ShiftStatus.open.value)
+        .values(status=ShiftStatus.closed.value, closed_at=now, closed_by_id=actor.id, closed_by_name=actor.name[:128],
+                counted_cash_minor=counted_cash_minor)
+        .returning(PosShift.id).execution_options(synchronize_session=False)).first()
+    if result is None:
+        raise DomainError("pos.shift_closed", f"register {register_id} has no open shift")
+    shift = session.get(PosShift, result[0])
+    session.refresh(shift)
+    # counted after the UPDATE took the row: every sale, return and cash move committed before is in
+    expected = expected_cash(session, shift)
+    shift.expected_cash_minor = expected
+    session.add(shift)
+    session.flush()
+    session.refresh(shift)
+    audit.record(session, actor=actor, action="pos.shift_close", entity="pos_shift", entity_id=shift.id,
+                 after={"expected_minor": expected, "counted_minor": counted_cash_minor,
+                        "difference_minor": counted_cash_minor - expected})
+    from smo_app.services.pos import reports  # the Z report rides in the same transaction
+
+    reports.queue_z_report(session, shift=shift, now=now)
+    out = shift_out(session, shift, now)
+    session.commit()
+    return out
+
+
+def list_shifts(session: Session, *, actor: Actor, open_only: bool = False, limit: int = 50,
+                now: datetime | None = None) -> list[ShiftOut]:
+    """Admins: recent shifts, open ones (overnight flagged) first."""
+    require(actor, Perm.analytics_view)
+    query = select(PosShift)
+    if open_only:
+        query = query.where(PosShift.status == ShiftStatus.open.value)
+    rows = session.exec(query.order_by(PosShift.status.desc(), PosShift.id.desc()).limit(limit)).all()
+    return [shift_out(session, s, now) for s in rows]

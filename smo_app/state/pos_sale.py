@@ -1,0 +1,557 @@
+"""POS screens: the shift, the sale screen (search, scan, favourites, cart, customer, approval,
+payment), the receipt, returns. Thin: parse input → call a service (off the loop) → set vars.
+
+The register's cart lives on the server (services.pos.cart); this state only mirrors it. A sale is
+submitted with an id made before the first tap and kept in the browser's localStorage until the
+answer arrives: a double tap or a resend after a reconnect is the same sale, and a reload with an
+id still pending asks the server whether that sale went through.
+"""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from smo_app import routes
+from smo_app.models.staff import Channel
+from smo_app.money import format_money, parse_money
+from smo_app.services.pos import approvals, cart, reports, returns, sale, shifts
+from smo_app.state.session import SessionState
+
+POS = Channel.pos
+APPROVAL_POLL_SECONDS = 2.0
+
+
+def _money(minor: int | None, lang: str) -> str:
+    return "" if minor is None else format_money(minor, lang=lang)
+
+
+class PosState(SessionState):
+    """The register, its shift and the sale screen."""
+
+    register_id: int = 0
+    register_name: str = ""
+    registers: list[dict[str, Any]] = []  # [{"id", "name"}] when the shop has more than one
+    shift_open: bool = False
+    shift_overnight: bool = False
+    shift_opened_by: str = ""
+    shift_opened_at: str = ""
+    expected_cash: str = ""
+    float_text: str = ""
+
+    query: str = ""
+    hits: list[dict[str, Any]] = []
+    favourites: list[dict[str, Any]] = []
+
+    lines: list[dict[str, Any]] = []
+    customer_name: str = ""
+    customer_bonus: str = ""
+    customer_discount: int = 0
+    customer_has: bool = False
+    customer_query: str = ""
+    customer_hits: list[dict[str, Any]] = []
+    token_text: str = ""
+    bonus_text: str = ""
+    totals: dict[str, str] = {}
+    total_minor: int = 0
+    needs_approval: bool = False
+    approval_status: str = ""
+    manager_username: str = ""
+    manager_pin: str = ""
+    polling: bool = False
+
+    card_text: str = ""
+    tendered_text: str = ""
+    pending_sale: str = rx.LocalStorage("", name="smo_pos_pending_sale", sync=True)
+    last_outcome: str = ""  # shown after a reconnect: whether the pending sale went through
+    camera_open: bool = False
+    message: str = ""
+
+    # ------------------------------------------------------------------ loading
+    @rx.event
+    async def load(self):
+        out = await self.call(shifts.list_registers, channel=POS, readonly=True)
+        if not out.ok or not out.value:
+            self.message = out.error
+            return
+        regs = out.value
+        self.registers = [{"id": str(r.id), "name": r.name} for r in regs] if len(regs) > 1 else []
+        chosen = next((r for r in regs if r.id == self.register_id), regs[0])
+        self.register_id, self.register_name = chosen.id, chosen.name
+        await self._refresh_shift()
+        if self.shift_open:
+            await self._refresh_cart()
+            fav = await self.call(cart.favourites, channel=POS, readonly=True)
+            self.favourites = [self._hit(h) for h in fav.value or []]
+        if self.pending_sale:
+            return PosState.check_pending
+
+    @rx.event
+    async def choose_register(self, register_id: str | int):
+        """This tablet works on another register (shops with several)."""
+        try:
+            self.register_id = int(register_id)
+        except (TypeError, ValueError):
+            return
+        return PosState.load
+
+    async def _refresh_shift(self) -> None:
+        out = await self.call(shifts.current_shift, channel=POS, readonly=True, register_id=self.register_id)
+        s = out.value
+        self.shift_open = s is not None
+        self.shift_overnight = bool(s and s.overnight)
+        self.shift_opened_by = s.opened_by_name if s else ""
+        self.shift_opened_at = self.shop_time(s.opened_at) if s else ""
+        self.expected_cash = _money(s.expected_cash_minor, self.ui_lang_value()) if s else ""
+
+    def _hit(self, h) -> dict[str, Any]:
+        return {"variant_id": h.variant_id, "name": h.name, "label": h.variant_label, "sku": h.sku or "",
+                "price": _money(h.price_minor, self.ui_lang_value()), "available": h.available}
+
+    def _show_cart(self, c: cart.CartOut) -> None:
+        lang = self.ui_lang_value()
+        self.lines = [{"variant_id": ln.variant_id, "name": ln.name, "label": ln.variant_label, "qty": ln.qty,
+                       "price": _money(ln.unit_price_minor, lang), "discount_pct": ln.discount_pct,
+                       "manual_pct": ln.manual_pct, "total": _money(ln.total_minor, lang)} for ln in c.lines]
+        cust = c.customer
+        self.customer_has = cust is not None
+        self.customer_name = (cust.name or cust.phone) if cust else ""
+        self.customer_bonus = _money(cust.bonus_balance_minor, lang) if cust else ""
+        self.customer_discount = cust.personal_discount_pct if cust else 0
+        self.totals = {"goods": _money(c.goods_minor, lang), "discount": _money(c.discount_total_minor, lang),
+                       "bonus": _money(c.bonus_minor, lang), "total": _money(c.total_minor, lang),
+                       "bonus_cap": _money(c.bonus_cap_minor, lang)}
+        self.total_minor = c.total_minor
+        self.needs_approval = c.needs_approval
+        self.approval_status = c.approval_status
+
+    async def _refresh_cart(self) -> None:
+        out = await self.call(cart.get_cart, channel=POS, readonly=True, register_id=self.register_id)
+        if out.ok:
+            self._show_cart(out.value)
+
+    async def _cart_call(self, fn, **kwargs):
+        out = await self.call(fn, channel=POS, register_id=self.register_id, **kwargs)
+        if out.ok:
+            self._show_cart(out.value)
+        return out.toast()
+
+    # ------------------------------------------------------------------ shift
+    @rx.event
+    def set_float_text(self, value: str):
+        self.float_text = value
+
+    @rx.event
+    async def open_shift(self):
+        try:
+            amount = parse_money(self.float_text or "0")
+        except ValueError:
+            return rx.toast.error(self.text("pos.float_invalid"))
+        out = await self.call(shifts.open_shift, channel=POS, register_id=self.register_id, float_minor=amount)
+        if not out.ok:
+            return out.toast()
+        self.float_text = ""
+        return PosState.load
+
+    # ------------------------------------------------------------------ search, scan, favourites
+    @rx.event
+    async def search(self, value: str):
+        self.query = value
+        if len(value.strip()) < 2:
+            self.hits = []
+            return
+        out = await self.call(cart.search_products, channel=POS, readonly=True, query=value)
+        if value == self.query:  # a newer keystroke has not overtaken this answer
+            self.hits = [self._hit(h) for h in out.value or []]
+
+    @rx.event
+    async def search_enter(self, key: str):
+        if key == "Enter" and self.query.strip():
+            code, hits = self.query.strip(), self.hits
+            self.query, self.hits = "", []
+            if len(hits) == 1:
+                return await self._cart_call(cart.add_item, variant_id=hits[0]["variant_id"])
+            return await self._cart_call(cart.add_item, code=code)
+
+    @rx.event
+    async def scanned(self, code: str):
+        """A burst from the USB scanner (anywhere on the page) or a code from the camera."""
+        code = (code or "").strip()
+        if not code:
+            return
+        self.camera_open = False
+        if code.startswith("v1."):  # the Mini App's loyalty QR
+            return await self._cart_call(cart.attach_by_loyalty_token, token=code)
+        return await self._cart_call(cart.add_item, code=code)
+
+    @rx.event
+    def toggle_camera(self):
+        self.camera_open = not self.camera_open
+
+    @rx.event
+    async def add(self, variant_id: int):
+        return await self._cart_call(cart.add_item, variant_id=variant_id)
+
+    @rx.event
+    async def inc(self, variant_id: int, qty: int):
+        return await self._cart_call(cart.set_qty, variant_id=variant_id, qty=qty)
+
+    @rx.event
+    async def set_discount(self, variant_id: int, value: str):
+        try:
+            pct = int(value or "0")
+        except ValueError:
+            return rx.toast.error(self.text("pos.discount_invalid"))
+        return await self._cart_call(cart.set_line_discount, variant_id=variant_id, pct=pct)
+
+    @rx.event
+    async def clear(self):
+        return await self._cart_call(cart.clear_cart)
+
+    # ------------------------------------------------------------------ customer
+    @rx.event
+    async def find_customer(self, value: str):
+        self.customer_query = value
+        out = await self.call(cart.find_customers, channel=POS, readonly=True, query=value)
+        if value == self.customer_query:
+            self.customer_hits = [{"id": c.id, "name": c.name, "phone": c.phone,
+                                   "bonus": _money(c.bonus_balance_minor, self.ui_lang_value())} for c in out.value or []]
+
+    @rx.event
+    async def choose_customer(self, customer_id: int):
+        self.customer_hits, self.customer_query = [], ""
+        return await self._cart_call(cart.set_customer, customer_id=customer_id)
+
+    @rx.event
+    async def drop_customer(self):
+        return await self._cart_call(cart.set_customer, customer_id=None)
+
+    @rx.event
+    def set_token_text(self, value: str):
+        self.token_text = value
+
+    @rx.event
+    async def attach_token(self):
+        token, self.token_text = self.token_text.strip(), ""
+        return await self._cart_call(cart.attach_by_loyalty_token, token=token)
+
+    @rx.event
+    def set_bonus_text(self, value: str):
+        self.bonus_text = value
+
+    @rx.event
+    async def apply_bonus(self):
+        try:
+            amount = parse_money(self.bonus_text or "0")
+        except ValueError:
+            return rx.toast.error(self.text("pos.amount_invalid"))
+        return await self._cart_call(cart.set_bonus, bonus_minor=amount)
+
+    # ------------------------------------------------------------------ approval
+    @rx.event
+    async def request_approval(self):
+        out = await self.call(approvals.request_approval, channel=POS, register_id=self.register_id)
+        if not out.ok:
+            return out.toast()
+        await self._refresh_cart()
+        return [PosState.poll_approval, rx.toast.info(self.text("ui.pos.approval_sent"))]
+
+    @rx.event(background=True)
+    async def poll_approval(self):
+        """The tablet updates by itself when a manager answers in Telegram (or the request expires)."""
+        async with self:
+            if self.polling:
+                return
+            self.polling = True
+        try:
+            for _ in range(int(15 * 60 / APPROVAL_POLL_SECONDS)):
+                await asyncio.sleep(APPROVAL_POLL_SECONDS)
+                async with self:
+                    await self._refresh_cart()
+                    if self.approval_status != "pending":
+                        return
+        finally:
+            async with self:
+                self.polling = False
+
+    @rx.event
+    def set_manager_username(self, value: str):
+        self.manager_username = value
+
+    @rx.event
+    def set_manager_pin(self, value: str):
+        self.manager_pin = value
+
+    @rx.event
+    async def approve_with_pin(self):
+        pin, self.manager_pin = self.manager_pin, ""
+        out = await self.call(approvals.approve_with_pin, channel=POS, register_id=self.register_id,
+                              username=self.manager_username, pin=pin)
+        await self._refresh_cart()
+        return out.toast(self.text("ui.pos.approved"))
+
+    # ------------------------------------------------------------------ payment
+    @rx.event
+    def set_card_text(self, value: str):
+        self.card_text = value
+
+    @rx.event
+    def set_tendered_text(self, value: str):
+        self.tendered_text = value
+
+    @rx.event
+    def all_card(self):
+        self.card_text = f"{self.total_minor / 100:.2f}"
+        self.tendered_text = ""
+
+    @rx.event
+    def all_cash(self):
+        self.card_text = ""
+        self.tendered_text = f"{self.total_minor / 100:.2f}"
+
+    @rx.var
+    def change_preview(self) -> str:
+        try:
+            card = parse_money(self.card_text or "0")
+            tendered = parse_money(self.tendered_text or "0")
+        except ValueError:
+            return ""
+        change = tendered - max(self.total_minor - card, 0)
+        return _money(change, self.ui_lang) if change >= 0 and tendered else ""
+
+    @rx.event
+    async def pay(self):
+        try:
+            card = parse_money(self.card_text or "0")
+            tendered = parse_money(self.tendered_text or "0")
+        except ValueError:
+            return rx.toast.error(self.text("pos.amount_invalid"))
+        if not self.pending_sale:  # made before the request leaves: a resend reuses it
+            self.pending_sale = uuid.uuid4().hex
+        out = await self.call(sale.submit_sale, channel=POS, register_id=self.register_id,
+                              client_id=self.pending_sale, card_minor=card, tendered_minor=tendered)
+        if not out.ok:
+            if out.code:  # refused (not a lost connection): a new attempt gets a new id
+                self.pending_sale = ""
+            return out.toast()
+        self.pending_sale = ""
+        self.card_text = self.tendered_text = ""
+        return rx.redirect(f"{routes.POS_RECEIPT}?id={out.value.sale_id}")
+
+    @rx.event
+    async def check_pending(self):
+        """After a reload or a reconnect with a sale in flight: did it go through?"""
+        client_id = self.pending_sale
+        if not client_id:
+            return
+        out = await self.call(sale.find_sale_by_client_id, channel=POS, readonly=True, client_id=client_id)
+        self.pending_sale = ""
+        if out.ok and out.value is not None:
+            self.last_outcome = self.text("ui.pos.sale_went_through", number=out.value.sale_id)
+            return rx.redirect(f"{routes.POS_RECEIPT}?id={out.value.sale_id}")
+        self.last_outcome = self.text("ui.pos.sale_not_made")
+
+
+async def _register_of(state: SessionState) -> int:
+    """The register this tablet works on (the sale screen's choice; the first one if the tablet
+    opened another POS page first)."""
+    pos = await state.get_state(PosState)
+    if not pos.register_id:
+        out = await state.call(shifts.list_registers, channel=POS, readonly=True)
+        if out.value:
+            pos.register_id, pos.register_name = out.value[0].id, out.value[0].name
+    return pos.register_id
+
+
+class PosShiftState(SessionState):
+    """Cash in/out, the X report, closing with the counted cash and the Z report."""
+
+    report: dict[str, str] = {}
+    shift_id: int = 0
+    closed: bool = False
+    move_kind: str = "in"
+    move_amount: str = ""
+    move_reason: str = ""
+    counted_text: str = ""
+
+    def _show(self, r: reports.ShiftReport) -> None:
+        lang = self.ui_lang_value()
+        m = lambda v: _money(v, lang)  # noqa: E731
+        self.shift_id = r.shift.id
+        self.closed = r.kind == "z"
+        self.report = {
+            "kind": r.kind.upper(), "register": r.shift.register_name, "opened": self.shop_time(r.shift.opened_at),
+            "seller": r.shift.opened_by_name, "sales_count": str(r.sales_count), "sales_total": m(r.sales_total_minor),
+            "cash": m(r.cash_minor), "card": m(r.card_minor), "discounts": m(r.discounts_minor),
+            "returns": m(r.returns_cash_minor + r.returns_card_minor), "cash_in": m(r.cash_in_minor),
+            "cash_out": m(r.cash_out_minor), "float": m(r.shift.float_minor), "expected": m(r.expected_cash_minor),
+            "counted": m(r.counted_cash_minor), "difference": m(r.difference_minor),
+        }
+
+    async def _register(self) -> int:
+        return await _register_of(self)
+
+    @rx.event
+    async def load(self):
+        if self.closed:
+            return
+        out = await self.call(reports.x_report, channel=POS, readonly=True, register_id=await self._register())
+        if out.ok:
+            self._show(out.value)
+        else:
+            self.report = {}
+
+    @rx.event
+    def set_move_kind(self, value: str | list[str]):
+        self.move_kind = value if isinstance(value, str) else (value[0] if value else "in")
+
+    @rx.event
+    def set_move_amount(self, value: str):
+        self.move_amount = value
+
+    @rx.event
+    def set_move_reason(self, value: str):
+        self.move_reason = value
+
+    @rx.event
+    def set_counted_text(self, value: str):
+        self.counted_text = value
+
+    @rx.event
+    async def cash_move(self):
+        try:
+            amount = parse_money(self.move_amount)
+        except ValueError:
+            return rx.toast.error(self.text("pos.amount_invalid"))
+        out = await self.call(shifts.cash_move, channel=POS, register_id=await self._register(), kind=self.move_kind,
+                              amount_minor=amount, reason=self.move_reason)
+        if out.ok:
+            self.move_amount = self.move_reason = ""
+            await self.load()
+        return out.toast(self.text("ui.pos.saved"))
+
+    @rx.event
+    async def close_shift(self):
+        try:
+            counted = parse_money(self.counted_text)
+        except ValueError:
+            return rx.toast.error(self.text("pos.counted_invalid"))
+        out = await self.call(shifts.close_shift, channel=POS, register_id=await self._register(),
+                              counted_cash_minor=counted)
+        if not out.ok:
+            return out.toast()
+        rep = await self.call(reports.shift_report, channel=POS, readonly=True, shift_id=out.value.id)
+        if rep.ok:
+            self._show(rep.value)
+        self.counted_text = ""
+        pos = await self.get_state(PosState)
+        pos.shift_open = False
+
+    @rx.event
+    def new_shift(self):
+        self.closed, self.report = False, {}
+        return rx.redirect(routes.POS)
+
+    @rx.event
+    async def download(self):
+        out = await self.call(reports.report_excel, channel=POS, readonly=True, shift_id=self.shift_id,
+                              lang=self.ui_lang_value())
+        if not out.ok:
+            return out.toast()
+        return rx.download(data=out.value, filename=f"{self.report.get('kind', 'X').lower()}-report-{self.shift_id}.xlsx")
+
+
+class PosReceiptState(SessionState):
+    receipt: dict[str, Any] = {}
+    receipt_lines: list[dict[str, Any]] = []
+
+    @rx.event
+    async def load(self):
+        raw = self.router.url.query_parameters.get("id", "0")
+        try:
+            sale_id = int(raw)
+        except (TypeError, ValueError):
+            sale_id = 0
+        out = await self.call(sale.get_receipt, channel=POS, readonly=True, sale_id=sale_id)
+        if not out.ok:
+            self.receipt, self.receipt_lines = {}, []
+            return out.toast()
+        r, lang = out.value, self.ui_lang_value()
+        m = lambda v: _money(v, lang)  # noqa: E731
+        self.receipt = {"id": r.sale_id, "shop": r.shop_name, "register": r.register_name, "seller": r.seller_name,
+                        "time": self.shop_time(r.created_at), "customer": r.customer_name,
+                        "can_send": r.customer_has_telegram, "goods": m(r.goods_minor), "discount": m(r.discount_minor),
+                        "bonus": m(r.bonus_minor), "total": m(r.total_minor), "cash": m(r.cash_minor),
+                        "card": m(r.card_minor), "credit": m(r.credit_minor), "tendered": m(r.tendered_minor),
+                        "change": m(r.change_minor), "cashback": m(r.cashback_minor)}
+        self.receipt_lines = [{"name": f"{ln.name} {ln.variant_label}".strip(), "qty": ln.qty,
+                               "price": m(ln.unit_price_minor), "total": m(ln.total_minor)} for ln in r.lines]
+
+    @rx.event
+    async def send(self):
+        out = await self.call(sale.send_receipt, channel=POS, sale_id=self.receipt.get("id", 0))
+        return out.toast(self.text("ui.pos.receipt_sent"))
+
+
+class PosReturnState(SessionState):
+    query: str = ""
+    sales: list[dict[str, Any]] = []
+    sale_id: int = 0
+    sale_lines: list[dict[str, Any]] = []
+    chosen: dict[str, int] = {}  # order line id (as text) → qty to return
+    result: str = ""
+    _client_id: str = ""
+
+    @rx.event
+    def set_query(self, value: str):
+        self.query = value
+
+    @rx.event
+    async def find(self):
+        out = await self.call(sale.find_sales, channel=POS, readonly=True, query=self.query)
+        if not out.ok:
+            return out.toast()
+        lang = self.ui_lang_value()
+        self.sales = [{"id": r.sale_id, "time": self.shop_time(r.created_at), "total": _money(r.total_minor, lang),
+                       "customer": r.customer_name} for r in out.value]
+        if len(out.value) == 1:
+            return PosReturnState.pick(out.value[0].sale_id)
+        if not out.value:
+            return rx.toast.info(self.text("ui.pos.nothing_found"))
+
+    @rx.event
+    async def pick(self, sale_id: int):
+        out = await self.call(sale.get_receipt, channel=POS, readonly=True, sale_id=sale_id)
+        if not out.ok:
+            return out.toast()
+        lang = self.ui_lang_value()
+        self.sale_id, self.chosen, self.result = sale_id, {}, ""
+        self._client_id = uuid.uuid4().hex
+        self.sale_lines = [{"id": ln.order_line_id, "name": f"{ln.name} {ln.variant_label}".strip(), "qty": ln.qty,
+                            "left": ln.qty - ln.returned_qty, "total": _money(ln.total_minor, lang)}
+                           for ln in out.value.lines]
+
+    @rx.event
+    def set_line(self, line_id: int, value: str):
+        try:
+            qty = max(int(value or "0"), 0)
+        except ValueError:
+            qty = 0
+        self.chosen = {**self.chosen, str(line_id): qty}
+
+    @rx.event
+    async def do_return(self):
+        lines = [{"order_line_id": int(k), "qty": v} for k, v in self.chosen.items() if v > 0]
+        out = await self.call(returns.return_items, channel=POS, register_id=await _register_of(self), sale_id=self.sale_id,
+                              lines=lines, client_id=self._client_id or uuid.uuid4().hex)
+        if not out.ok:
+            return out.toast()
+        lang = self.ui_lang_value()
+        r = out.value
+        self.result = self.text("ui.pos.returned", cash=_money(r.cash_minor, lang), card=_money(r.card_minor, lang),
+                                bonus=_money(r.bonus_back_minor, lang))
+        await self.pick(self.sale_id)
+        self.result = self.text("ui.pos.returned", cash=_money(r.cash_minor, lang), card=_money(r.card_minor, lang),
+                                bonus=_money(r.bonus_back_minor, lang))

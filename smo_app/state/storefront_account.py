@@ -1,0 +1,197 @@
+"""The Mini App's "My orders" and "My bonuses" (ST7, ST8, ST12) — a substate of the storefront state.
+
+The orders screens follow status changes without a reload: while one of them is open, a light
+background poll reads the customer's {order: status} digest every few seconds and reloads only
+when something changed. The loyalty QR carries a short-lived signed token, never the bare id.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+
+import reflex as rx
+
+from smo_app.models.base import utcnow
+from smo_app.services.customers import loyalty
+from smo_app.services.customers.loyalty_qr import issue_loyalty_token
+from smo_app.services.sales import my_orders, orders
+from smo_app.settings import get_settings
+from smo_app.state.storefront import StoreState
+
+POLL_SECONDS = 3.0
+POLL_MAX_ROUNDS = 400  # ~20 minutes of an open screen; reopening starts again
+
+
+def local(moment):
+    """A stored UTC moment in the shop's time zone (what the customer's receipt says)."""
+    return moment.astimezone(get_settings().tz)
+
+
+def qr_data_uri(text: str) -> str:
+    """An SVG QR code as a data: URI (segno, pinned in requirements.txt)."""
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(text, error="m").save(buf, kind="svg", scale=6, border=2, dark="#000000", light="#ffffff")
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+class AccountState(StoreState):
+    orders: list[dict[str, str]] = []
+    order: dict[str, str] = {}
+    order_lines: list[dict[str, str]] = []
+    order_breakdown: list[dict[str, str]] = []
+    order_events: list[dict[str, str]] = []
+    polling: bool = False
+    _digest: dict[int, str] = {}
+    # bonuses
+    balance: str = ""
+    entries: list[dict[str, str]] = []
+    invites: str = ""
+    tier: str = ""
+    referral_link: str = ""
+    qr: str = ""
+    qr_note: str = ""
+
+    def _status(self, status: str) -> str:
+        return self.text(f"order.status.{status}")
+
+    def _row(self, o: orders.OrderOut) -> dict[str, str]:
+        created = local(o.created_at).strftime("%d.%m.%Y %H:%M")
+        return {"id": str(o.id), "status": o.status, "status_text": self._status(o.status),
+                "total": self.money(o.total_minor), "created": created,
+                "items": str(sum(line.qty for line in o.lines))}
+
+    async def _load_orders(self) -> None:
+        ok, page = await self.run(lambda s, me: orders.list_orders(s, actor=me.actor, page_size=30), readonly=True)
+        if ok:
+            self.orders = [self._row(o) for o in page.rows]
+            self._digest = {o.id: o.status for o in page.rows}
+
+    async def _load_order(self, order_id: int) -> bool:
+        ok, o = await self.run(lambda s, me: orders.get_order(s, actor=me.actor, order_id=order_id), readonly=True)
+        if not ok:
+            return False
+        self.order = {**self._row(o), "delivery": self.text(f"ui.sf.delivery_{o.delivery_type}")
+                      if o.delivery_type in ("pickup", "courier") else o.delivery_type,
+                      "address": o.address, "contact": f"{o.contact_name} {o.phone}".strip(), "comment": o.comment}
+        self.order_lines = [{"name": f"{line.name} {line.variant_label}".strip(), "qty": str(line.qty),
+                             "sum": self.money(line.total_minor)} for line in o.lines]
+        b = [{"label": self.text("ui.sf.goods"), "amount": self.money(o.goods_minor)}]
+        for kind, amount in o.discounts.items():
+            if amount:
+                b.append({"label": self.text(f"ui.sf.discount_{kind}"), "amount": self.money(-amount)})
+        if o.certificate_minor:
+            b.append({"label": self.text("ui.sf.certificate"), "amount": self.money(-o.certificate_minor)})
+        if o.bonus_minor:
+            b.append({"label": self.text("ui.sf.bonuses"), "amount": self.money(-o.bonus_minor)})
+        b.append({"label": self.text("ui.sf.delivery"), "amount": self.money(o.delivery_minor)})
+        self.order_breakdown = b
+        self.order_events = [{"status": self._status(e.to_status), "when": local(e.created_at).strftime("%d.%m %H:%M")}
+                             for e in o.events]
+        return True
+
+    @rx.event
+    async def show_orders(self):
+        self._go("orders")
+        await self._load_orders()
+        return AccountState.start_poll
+
+    @rx.event
+    async def open_order(self, order_id: int | str):
+        try:
+            oid = int(order_id)
+        except (TypeError, ValueError):
+            return
+        if not await self._load_order(oid):
+            return
+        if self.screen != "orders":
+            self.history = ["orders"]
+            self.screen = "order"
+        else:
+            self._go("order")
+        await self._load_orders()
+        if self.order.get("status") == "new":  # not paid yet: the payment step offers the shop's methods
+            from smo_app.state.storefront_payment import StorefrontPaymentState
+
+            return [AccountState.start_poll, StorefrontPaymentState.open_payment(oid)]
+        return AccountState.start_poll
+
+    @rx.event
+    async def repeat(self, order_id: str):
+        oid = int(order_id)
+        ok, out = await self.run(lambda s, me: my_orders.repeat_order(s, actor=me.actor, customer_id=me.id,
+                                                                      order_id=oid))
+        if not ok:
+            return self.haptic("error")
+        self.cart_count = sum(line.qty for line in out.cart.lines)
+        parts = [self.text("ui.sf.repeat_added", n=len(out.added))]
+        if out.short:
+            parts.append(self.text("ui.sf.repeat_short", names=", ".join(out.short)))
+        if out.skipped:
+            parts.append(self.text("ui.sf.repeat_skipped", names=", ".join(out.skipped)))
+        self.say(" ".join(parts), error=bool(out.skipped))
+        from smo_app.state.storefront_cart import CartState
+
+        return [self.haptic("success"), CartState.show_cart]
+
+    @rx.event(background=True)
+    async def start_poll(self):
+        """While My orders or an order is open: follow status changes (no reload needed)."""
+        async with self:
+            if self.polling:
+                return
+            self.polling = True
+        try:
+            for _ in range(POLL_MAX_ROUNDS):
+                await asyncio.sleep(POLL_SECONDS)
+                async with self:
+                    if self.screen not in ("orders", "order") or self.phase != "ready":
+                        return
+                    ok, digest = await self.run(lambda s, me: my_orders.order_statuses(s, actor=me.actor,
+                                                                                       customer_id=me.id),
+                                                readonly=True)
+                    if not ok or digest == self._digest:
+                        continue
+                    await self._load_orders()
+                    if self.screen == "order" and self.order.get("id"):
+                        await self._load_order(int(self.order["id"]))
+        finally:
+            async with self:
+                self.polling = False
+
+    # -- bonuses ---------------------------------------------------------------------------------
+    @rx.event
+    async def show_bonuses(self):
+        self._go("bonuses")
+        ok, b = await self.run(lambda s, me: loyalty.get_bonuses(s, actor=me.actor, customer_id=me.id, limit=30),
+                               readonly=True)
+        if not ok:
+            return
+        self.balance = self.money(b.balance_minor)
+        self.entries = [{"kind": self.text(f"ui.sf.entry_{e.kind}"), "amount": self.money(e.amount_minor),
+                         "when": local(e.created_at).strftime("%d.%m.%Y"), "plus": "1" if e.amount_minor > 0 else ""}
+                        for e in b.entries]
+        self.invites = self.text("ui.sf.invites", n=b.invites, pct=b.lifetime_pct)
+        self.tier = (self.text("ui.sf.next_tier", left=b.next_tier_invites - b.invites)
+                     if b.next_tier_invites is not None else self.text("ui.sf.top_tier"))
+        self.referral_link = f"https://t.me/{get_settings().bot_username}?start=ref{b.customer_id}"
+        self._new_qr(b.customer_id)
+
+    def _new_qr(self, customer_id: int) -> None:
+        token = issue_loyalty_token(customer_id, utcnow())
+        self.qr = qr_data_uri(token)
+        self.qr_note = self.text("ui.sf.qr_note", minutes=max(get_settings().loyalty_qr_ttl_seconds // 60, 1))
+
+    @rx.event
+    async def refresh_qr(self):
+        c = await asyncio.to_thread(self.customer)
+        if c is not None:
+            self._new_qr(c.id)
+
+    @rx.event
+    def share_referral(self):
+        import json
+
+        return rx.call_script(f"window.smoTg && window.smoTg.share({json.dumps(self.referral_link)}, '')")

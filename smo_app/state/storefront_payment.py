@@ -1,0 +1,157 @@
+"""The Mini App's payment step (ST6): pick a method the shop enabled, pay, and watch the order turn
+"paid" by itself when the provider's notification lands (a background poll, no reload). Telegram
+invoices open with ``Telegram.WebApp.openInvoice``; its ``invoiceClosed`` status drives the screen.
+A failure or cancel says what happened and lets the customer try again or pick another method."""
+from __future__ import annotations
+
+import asyncio
+from typing import TypedDict
+
+import reflex as rx
+
+from smo_app.db import session_scope
+from smo_app.money import format_money
+from smo_app.services.core.actor import Actor
+from smo_app.services.core.errors import DomainError, PermissionDenied
+from smo_app.services.customers import sessions as customer_sessions
+from smo_app.services.payments import core as payments
+from smo_app.services.payments import manual
+from smo_app.state.customer_session import CustomerSessionState
+
+POLL_SECONDS = 2.0
+WATCH_MINUTES = 15
+TELEGRAM_METHODS = ("telegram", "stars")
+
+
+class MethodOption(TypedDict):
+    key: str
+    label: str
+
+
+def _open_invoice_js(url: str) -> str:
+    """Open a Telegram invoice; the callback gets ``paid`` / ``cancelled`` / ``failed`` / ``pending``."""
+    return ("new Promise(function (resolve) { var wa = window.Telegram && window.Telegram.WebApp;"
+            " if (!wa || !wa.openInvoice) { window.open(%r, '_blank'); resolve('pending'); return; }"
+            " wa.openInvoice(%r, function (status) { resolve(status); }); })" % (url, url))
+
+
+def _open_link_js(url: str) -> str:
+    return ("(function () { var wa = window.Telegram && window.Telegram.WebApp;"
+            " if (wa && wa.openLink) { wa.openLink(%r); } else { window.open(%r, '_blank'); } })()" % (url, url))
+
+
+def _as_customer(token: str, fn, /, **kwargs):
+    """Run ``fn(session, actor=<the signed-in customer>, …)`` in this thread (the caller is off the loop)."""
+    with session_scope() as s:
+        customer = customer_sessions.resolve_customer_session(s, token=token) if token else None
+        if customer is None:
+            raise PermissionDenied("customer")
+        return fn(s, actor=Actor.customer(customer.id, name=customer.full_name), **kwargs)
+
+
+class StorefrontPaymentState(CustomerSessionState):
+    pay_order_id: int = 0
+    pay_methods: list[MethodOption] = []
+    pay_method: str = ""
+    pay_total: str = ""
+    pay_status: str = ""  # "", waiting, paid, failed, cancelled, proof_sent
+    pay_message: str = ""
+    pay_busy: bool = False
+    _watching: bool = False
+
+    async def _svc(self, fn, /, **kwargs):
+        try:
+            return await asyncio.to_thread(_as_customer, self.customer_token, fn, **kwargs), ""
+        except DomainError as exc:
+            return None, self.error(exc)
+
+    def _show(self, view: payments.PaymentViewOut) -> None:
+        self.pay_order_id = view.order_id
+        self.pay_total = format_money(view.total_minor, "RUB", self.shop_lang)
+        self.pay_methods = [MethodOption(key=m, label=self.text(f"ui.payment.method.{m}")) for m in view.methods]
+        if self.pay_method not in view.methods:
+            self.pay_method = view.methods[0] if view.methods else ""
+        if view.order_status != "new":
+            self.pay_status = "paid" if view.order_status != "cancelled" else ""
+        elif view.latest is not None and view.latest.status == "canceled" and self.pay_status == "waiting":
+            self.pay_status, self.pay_message = "cancelled", self.text("ui.pay.cancelled")
+
+    @rx.event
+    async def open_payment(self, order_id: int):
+        """Show the step for ``order_id`` (the checkout passes the new order's id)."""
+        view, error = await self._svc(payments.payment_view, order_id=int(order_id))
+        self.pay_message = error
+        if view is not None:
+            self.pay_status = ""
+            self._show(view)
+
+    @rx.event
+    def choose_method(self, method: str):
+        if method in {m["key"] for m in self.pay_methods}:
+            self.pay_method, self.pay_status, self.pay_message = method, "", ""
+
+    @rx.event
+    async def pay(self):
+        if not self.pay_order_id or not self.pay_method or self.pay_method == "manual":
+            return
+        self.pay_busy, self.pay_message = True, ""
+        out, error = await self._svc(payments.start_payment, order_id=self.pay_order_id, provider=self.pay_method)
+        self.pay_busy = False
+        if out is None:
+            self.pay_status, self.pay_message = "failed", error
+            return
+        self.pay_status = "waiting"
+        if self.pay_method in TELEGRAM_METHODS and out.confirmation_url:
+            return [rx.call_script(_open_invoice_js(out.confirmation_url), callback=StorefrontPaymentState.invoice_closed),
+                    StorefrontPaymentState.watch]
+        if out.confirmation_url:
+            return [rx.call_script(_open_link_js(out.confirmation_url)), StorefrontPaymentState.watch]
+        return StorefrontPaymentState.watch
+
+    @rx.event
+    def invoice_closed(self, status: str):
+        """Telegram's ``invoiceClosed`` status: paid → wait for the confirmation; else say what happened."""
+        if status == "cancelled":
+            self.pay_status, self.pay_message = "cancelled", self.text("ui.pay.cancelled")
+        elif status == "failed":
+            self.pay_status, self.pay_message = "failed", self.text("ui.pay.failed")
+        else:
+            self.pay_status = "waiting"
+
+    @rx.event
+    async def upload_proof(self, files: list[rx.UploadFile]):
+        if not files or not self.pay_order_id:
+            self.pay_message = self.text("payment.proof_missing")
+            return
+        upload = files[0]
+        content = await upload.read()
+        out, error = await self._svc(manual.submit_proof, order_id=self.pay_order_id,
+                                     filename=upload.name or "proof", content=content)
+        if out is None:
+            self.pay_message = error
+            return
+        self.pay_status, self.pay_message = "proof_sent", self.text("ui.pay.proof_sent")
+        return StorefrontPaymentState.watch
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Poll the order until it is paid (the webhook landed) or the customer cancelled."""
+        async with self:
+            if self._watching:
+                return
+            self._watching = True
+            order_id = self.pay_order_id
+        try:
+            for _ in range(int(WATCH_MINUTES * 60 / POLL_SECONDS)):
+                await asyncio.sleep(POLL_SECONDS)
+                view, _ = await self._svc(payments.payment_view, order_id=order_id)
+                async with self:
+                    if view is None or self.pay_order_id != order_id or self.pay_status in ("cancelled", "failed", ""):
+                        return
+                    self._show(view)
+                    if self.pay_status == "paid":
+                        self.pay_message = self.text("ui.pay.paid")
+                        return
+        finally:
+            async with self:
+                self._watching = False

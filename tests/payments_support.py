@@ -1,0 +1,67 @@
+"""Shared set-up for payment tests: a shop with stock, an order to pay, providers on their fakes."""
+from __future__ import annotations
+
+import httpx
+from sqlmodel import Session
+
+from integrations.http import RetryPolicy
+from integrations.stripe.client import StripeClient
+from integrations.stripe.fake import DEMO_API_KEY, DEMO_WEBHOOK_SECRET, FakeStripe
+from integrations.yookassa.client import YooKassaClient
+from integrations.yookassa.fake import DEMO_SECRET_KEY, DEMO_SHOP_ID, FakeYooKassa
+from smo_app.models.staff import Staff
+from smo_app.services.payments import providers
+from smo_app.settings import get_settings
+from tests.commerce_factories import make_product, place, variant_id
+from tests.factories import make_customer, make_staff
+
+METHODS = "yookassa,stripe,telegram,stars,manual"
+FAST = RetryPolicy(attempts=3, backoff=0.0, max_backoff=0.0)
+
+
+def settings(**overrides):
+    return get_settings().model_copy(update={"payment_methods": METHODS, **overrides})
+
+
+def yookassa(fake: FakeYooKassa | None = None, *, receipts: bool = False, policy: RetryPolicy = FAST,
+             timeout: float = 5.0) -> tuple[FakeYooKassa, YooKassaClient]:
+    fake = fake or FakeYooKassa()
+    client = YooKassaClient(shop_id=DEMO_SHOP_ID, secret_key=DEMO_SECRET_KEY, base_url="http://yookassa.test",
+                            receipts=receipts, policy=policy, timeout=timeout, transport=httpx.MockTransport(fake.handle),
+                            sleep=lambda s: None)
+    return fake, client
+
+
+def stripe_pair(fake: FakeStripe | None = None, *, policy: RetryPolicy = FAST) -> tuple[FakeStripe, StripeClient]:
+    fake = fake or FakeStripe()
+    client = StripeClient(api_key=DEMO_API_KEY, webhook_secret=DEMO_WEBHOOK_SECRET, base_url="http://stripe.test",
+                          policy=policy, transport=httpx.MockTransport(fake.handle), sleep=lambda s: None)
+    return fake, client
+
+
+def use_fakes() -> tuple[FakeYooKassa, FakeStripe]:
+    yoo, yoo_client = yookassa()
+    stripe, stripe_client = stripe_pair()
+    providers.use_port("yookassa", yoo_client)
+    providers.use_port("stripe", stripe_client)
+    return yoo, stripe
+
+
+def shop(session: Session, *, qty: int = 1000, price_minor: int = 100000):
+    """A product in stock and a customer; returns (variant id, customer)."""
+    vid = variant_id(make_product(session, qty=qty, price_minor=price_minor))
+    return vid, make_customer(session)
+
+
+def order_for(session: Session, vid: int, customer, qty: int = 1, **kwargs):
+    return place(session, customer.id, {vid: qty}, **kwargs)
+
+
+def alerted_admin(session: Session, telegram_id: int = 5_000_000_001):
+    """An admin with a linked Telegram account, so staff alerts have someone to reach."""
+    admin = make_staff(session, "admin")
+    row = session.get(Staff, admin.id)
+    row.telegram_id = telegram_id
+    session.add(row)
+    session.commit()
+    return admin

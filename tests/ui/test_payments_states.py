@@ -1,0 +1,117 @@
+"""The payments page state (owner acts, manager reads) and the Mini App's payment step state."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from sqlmodel import select
+
+from smo_app.models.orders import Order
+from smo_app.models.payments import Payment
+from smo_app.models.staff import Role
+from smo_app.services.core.actor import Actor
+from smo_app.services.customers.telegram_init_data import sign_init_data
+from smo_app.services.payments import providers
+from smo_app.services.payments.core import apply_provider_payment, start_payment
+from smo_app.services.sales import orders
+from smo_app.services.staff import auth
+from smo_app.settings import reset_settings_cache
+from tests.commerce_factories import SYSTEM
+from tests.factories import PASSWORD, make_staff
+from tests.payments_support import order_for, settings, shop, use_fakes
+from tests.ui.support import _call, _state
+
+rx = pytest.importorskip("reflex")
+BOT_TOKEN = "123456:AAtestTokenOfTheShopBot"
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch):
+    monkeypatch.setenv("SMO_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SMO_PAYMENT_METHODS", "yookassa,manual")
+    reset_settings_cache()
+    yoo, _ = use_fakes()
+    yield yoo
+    providers.reset_ports()
+
+
+def _admin_state(db, role: Role, username: str):
+    from smo_app.state.payments_admin import PaymentsAdminState
+
+    make_staff(db, role, username=username)
+    s = _state(PaymentsAdminState)
+    s.bo_token = auth.sign_in_password(db, username=username, password=PASSWORD).token
+    s.lang = "en"
+    return s
+
+
+def _late_payment(db):
+    from tests.services.test_payments import _paid_fact
+
+    vid, customer = shop(db)
+    order = order_for(db, vid, customer)
+    payment = start_payment(db, actor=Actor.customer(customer.id), order_id=order.id, provider="yookassa",
+                            settings=settings())
+    orders.cancel_order(db, actor=SYSTEM, order_id=order.id, reason="late")
+    apply_provider_payment(db, provider="yookassa", fact=_paid_fact(payment))
+    db.commit()
+    return order, payment
+
+
+def test_an_owner_refunds_a_payment_not_credited_and_a_manager_only_reads(db):
+    order, payment = _late_payment(db)
+    manager = _admin_state(db, Role.manager, "max")
+    _call(manager, "load")
+    assert [r["id"] for r in manager.rows] == [payment.id] and manager.rows[0]["status"] == "Not credited"
+    assert len(manager.letters) == 1 and not manager.can_manage
+    owner = _admin_state(db, Role.owner, "olga")
+    _call(owner, "load")
+    assert owner.can_manage and owner.letters[0]["refundable"]
+    db.rollback()
+    out = _call(owner, "resolve", {"id": str(owner.letters[0]["id"]), "action": "refund", "note": ""})
+    assert "Give a reason" in str(out)
+    _call(owner, "resolve", {"id": str(owner.letters[0]["id"]), "action": "refund", "note": "paid after cancel"})
+    assert owner.letters == [] and owner.rows[0]["status"] == "Refunded"
+    _call(owner, "set_status_filter", "succeeded")
+    assert owner.rows == []
+
+
+def _init_data(user_id: int) -> str:
+    return sign_init_data({"user": json.dumps({"id": user_id, "first_name": "Olga", "language_code": "ru"}),
+                           "auth_date": str(int(datetime.now(timezone.utc).timestamp()))}, bot_token=BOT_TOKEN)
+
+
+def test_the_payment_step_lists_enabled_methods_and_starts_a_payment(db, _env):
+    from smo_app.models.customer import Customer
+    from smo_app.state.storefront_payment import StorefrontPaymentState
+
+    s = _state(StorefrontPaymentState)
+    _call(s.parent_state, "sign_in_with_telegram", _init_data(7_700_000_001))
+    customer = db.exec(select(Customer)).one()
+    vid, _ = shop(db)
+    order = order_for(db, vid, customer)
+    db.rollback()
+    _call(s, "open_payment", order.id)
+    assert [m["key"] for m in s.pay_methods] == ["yookassa", "manual"] and s.pay_method == "yookassa"
+    assert "1" in s.pay_total and s.pay_status == ""
+    events = _call(s, "pay")
+    assert s.pay_status == "waiting" and events
+    [payment] = db.exec(select(Payment)).all()
+    assert payment.order_id == order.id and payment.provider == "yookassa"
+    db.rollback()
+    _call(s, "invoice_closed", "cancelled")
+    assert s.pay_status == "cancelled" and s.pay_message == s.text("ui.pay.cancelled")
+
+
+def test_someone_elses_order_shows_an_error_and_nothing_else(db):
+    from smo_app.state.storefront_payment import StorefrontPaymentState
+
+    vid, owner = shop(db)
+    order = order_for(db, vid, owner)
+    db.rollback()
+    s = _state(StorefrontPaymentState)
+    _call(s.parent_state, "sign_in_with_telegram", _init_data(7_700_000_002))
+    _call(s, "open_payment", order.id)
+    assert s.pay_order_id == 0 and s.pay_message
+    assert db.get(Order, order.id).status == "new"
