@@ -17,16 +17,23 @@ Guarantees (see docs/BOT.md):
 
 The :class:`TaskWorker` runs the outbox's task lane (provider calls, after-commit subscribers)
 under its own lease, unpaced by Telegram's limits and also when no bot token is configured.
+
+No database work runs on the event loop (aiogram's handlers share it): each lane owns one session
+on one dedicated worker thread (:class:`LaneDB`), and every claim, mark, refill and lease renewal
+is awaited there; the loop only paces and talks HTTP.
 """
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
@@ -47,18 +54,54 @@ log = logging.getLogger("bot_sidecar.outbox")
 LEASE_NAME = "outbox-sender"
 TASK_LEASE_NAME = "outbox-tasks"
 EXPIRE_EVERY = 10.0  # seconds between passes marking rows past their expiry
+R = TypeVar("R")
 
 
 class MissingUpload(Exception):
     """The bytes of a queued upload are gone: the row cannot be sent."""
 
 
-async def send_row(bot: Bot, session: Session, row: Claimed) -> Message:
+class LaneDB:
+    """One lane's database access: one session, used only by one dedicated worker thread.
+
+    ``await db(fn, **kwargs)`` runs ``fn(session, **kwargs)`` on that thread, so the event loop never
+    waits on the database and the session never changes threads (calls are awaited one at a time).
+    """
+
+    def __init__(self, session_factory: Callable[[], Session], name: str) -> None:
+        self._factory = session_factory
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._session: Session | None = None
+
+    def _run(self, fn: Callable[..., R], args: tuple, kwargs: dict[str, Any]) -> R:
+        if self._session is None:
+            self._session = self._factory()
+        return fn(self._session, *args, **kwargs)
+
+    async def __call__(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, functools.partial(self._run, fn, args, kwargs))
+
+    async def rollback(self) -> None:
+        await self(lambda session: session.rollback())
+
+    async def close(self) -> None:
+        def close(session: Session) -> None:
+            session.close()
+            self._session = None
+
+        try:
+            await self(close)
+        finally:
+            self._executor.shutdown(wait=False)
+
+
+async def send_row(bot: Bot, db: LaneDB, row: Claimed) -> Message:
     """Send one claimed Telegram row: a text/photo payload, or an upload from ``outbox_blob``."""
     upload = row.payload.get("upload")
     if not upload:
         return await send_payload(bot, row.chat_id, row.payload)
-    found = outbox_service.upload_of(session, outbox_id=row.id)
+    found = await db(outbox_service.upload_of, outbox_id=row.id)
     if found is None:
         raise MissingUpload(f"outbox {row.id}: the file to upload is missing")
     filename, content = found
@@ -72,16 +115,20 @@ async def send_row(bot: Bot, session: Session, row: Claimed) -> Message:
 
 
 async def run_steps(lane, stop: asyncio.Event, what: str) -> None:
-    """Call ``lane.step(session)`` until ``stop``, sleeping what it returns; a failing step (a DB
-    hiccup) is logged and the loop goes on; the lane's lease is released at the end."""
-    session = lane.session_factory()
+    """Call ``lane.step(db)`` until ``stop``, sleeping what it returns; a failing step (a DB
+    hiccup) is logged and the loop goes on; the lane's lease is released at the end. ``db`` is the
+    lane's :class:`LaneDB` (its session on its own thread)."""
+    db = LaneDB(lane.session_factory, what.replace(" ", "-"))
     try:
         while not stop.is_set():
             try:
-                delay = await lane.step(session)
+                delay = await lane.step(db)
             except Exception:  # noqa: BLE001 - the loop must survive a DB hiccup; logged
                 log.exception("%s step failed", what)
-                session.rollback()
+                try:
+                    await db.rollback()
+                except Exception:  # noqa: BLE001
+                    log.warning("%s: rollback failed", what, exc_info=True)
                 delay = lane.poll_interval
             if delay > 0:
                 try:
@@ -89,8 +136,10 @@ async def run_steps(lane, stop: asyncio.Event, what: str) -> None:
                 except asyncio.TimeoutError:
                     pass
     finally:
-        lane.lease.release(session)
-        session.close()
+        try:
+            await db(lane.lease.release)
+        finally:
+            await db.close()
 
 
 class LaneLease:
@@ -101,11 +150,15 @@ class LaneLease:
         self.holding = False
         self._until = 0.0
 
+    def fresh_enough(self) -> bool:
+        """Held, and not yet due for renewal (renewed every ttl/3): no database call needed."""
+        return self.holding and time.monotonic() < self._until - self.ttl * 2 / 3
+
     def ensure(self, session: Session) -> tuple[bool, bool]:
         """(held now, newly acquired)."""
-        mono = time.monotonic()
-        if self.holding and mono < self._until - self.ttl * 2 / 3:
+        if self.fresh_enough():
             return True, False
+        mono = time.monotonic()
         got = leases.acquire(session, name=self.name, holder=self.holder, ttl_seconds=self.ttl)
         fresh = got and not self.holding
         if not got and self.holding:
@@ -198,32 +251,42 @@ class OutboxSender:
         log.info("outbox sender %s started (rate %.1f/s)", self.holder, self.pacer.capacity / self.pacer.window)
         await run_steps(self, stop, "outbox sender")
 
-    def _ensure_lease(self, session: Session) -> bool:
-        got, fresh = self.lease.ensure(session)
+    async def _ensure_lease(self, db: LaneDB) -> bool:
+        if self.lease.fresh_enough():  # no database call while the lease is well within its ttl
+            return True
+        got, fresh = await db(self.lease.ensure)
         if fresh:
             # the previous holder may have sent during the last window: start after it
             self.pacer.pause(self.pacer.window + self.pacer.margin)
-            stale = outbox_service.requeue_stale_sending(session, lane=OutboxLane.telegram.value)
+            stale = await db(outbox_service.requeue_stale_sending, lane=OutboxLane.telegram.value)
             if stale:
                 log.warning("requeued %d message(s) left in flight by a stopped sender (may repeat once)", stale)
             self._buffer = []
         return got
 
-    async def step(self, session: Session) -> float:
+    @staticmethod
+    def _refill(session: Session, *, expire: bool) -> list[tuple[int, int]]:
+        """One refill pass (on the lane's thread): skip unreachable chats, mark expired rows (every
+        EXPIRE_EVERY s; claim refuses expired rows meanwhile), finish broadcasts, read what is due."""
+        outbox_service.skip_unreachable(session)
+        if expire:
+            outbox_service.expire_due(session)
+        broadcast_service.finish_completed(session)
+        return outbox_service.due_candidates(session, limit=500)
+
+    async def step(self, db: LaneDB) -> float:
         """Send at most one message; return how long to wait before the next step."""
-        if not self._ensure_lease(session):
+        if not await self._ensure_lease(db):
             return min(self.lease_ttl / 3, 5.0)
         wait = self.pacer.global_wait()
         if wait > 0:  # (a long 429 pause still wakes up to renew the lease)
             return min(wait, self.lease_ttl / 3)
         mono = time.monotonic()
         if not self._buffer or mono - self._refilled_at >= self.refill_every:
-            outbox_service.skip_unreachable(session)
-            if mono - self._expired_at >= EXPIRE_EVERY:  # claim refuses expired rows meanwhile
-                outbox_service.expire_due(session)
+            expire = mono - self._expired_at >= EXPIRE_EVERY
+            self._buffer = await db(self._refill, expire=expire)
+            if expire:
                 self._expired_at = mono
-            broadcast_service.finish_completed(session)
-            self._buffer = outbox_service.due_candidates(session, limit=500)
             self._refilled_at = mono
             if not self._buffer:
                 return self.poll_interval
@@ -233,19 +296,19 @@ class OutboxSender:
             chat_wait = self.pacer.chat_wait(chat_id, now)
             if chat_wait == 0:
                 del self._buffer[index]
-                await self._send_one(session, outbox_id)
+                await self._send_one(db, outbox_id)
                 return 0.0
             best_wait = chat_wait if best_wait is None else min(best_wait, chat_wait)
         return min(best_wait or self.poll_interval, self.poll_interval)
 
-    async def _send_one(self, session: Session, outbox_id: int) -> None:
-        row = outbox_service.claim(session, outbox_id=outbox_id)
+    async def _send_one(self, db: LaneDB, outbox_id: int) -> None:
+        row = await db(outbox_service.claim, outbox_id=outbox_id)
         if row is None:
             self.stats["lost_claims"] += 1
             return
         try:
             try:
-                message = await send_row(self.bot, session, row)
+                message = await send_row(self.bot, db, row)
             finally:
                 # stamped when the answer is back: Telegram received it no later than that, so the
                 # windows hold whatever the network latency (stamping before the call does not)
@@ -254,32 +317,32 @@ class OutboxSender:
             self.stats["retry_after"] += 1
             log.warning("429 from Telegram: pausing all sending for %s s", exc.retry_after)
             self.pacer.pause(exc.retry_after)
-            outbox_service.release_for_retry_after(
-                session, outbox_id=row.id, until=utcnow() + timedelta(seconds=exc.retry_after), error=str(exc))
+            await db(outbox_service.release_for_retry_after,
+                     outbox_id=row.id, until=utcnow() + timedelta(seconds=exc.retry_after), error=str(exc))
             self._buffer.insert(0, (row.id, row.chat_id))
             return
         except TelegramForbiddenError as exc:
             self.stats["blocked"] += 1
-            outbox_service.mark_chat_unreachable(session, outbox_id=row.id, chat_id=row.chat_id, error=str(exc))
+            await db(outbox_service.mark_chat_unreachable, outbox_id=row.id, chat_id=row.chat_id, error=str(exc))
             return
         except MissingUpload as exc:
             self.stats["failed"] += 1
-            outbox_service.mark_failed(session, outbox_id=row.id, error=str(exc), permanent=True)
+            await db(outbox_service.mark_failed, outbox_id=row.id, error=str(exc), permanent=True)
             return
         except TelegramBadRequest as exc:
             self.stats["failed"] += 1
             if "chat not found" in str(exc).lower():
-                outbox_service.mark_chat_unreachable(session, outbox_id=row.id, chat_id=row.chat_id, error=str(exc))
+                await db(outbox_service.mark_chat_unreachable, outbox_id=row.id, chat_id=row.chat_id, error=str(exc))
             else:
-                outbox_service.mark_failed(session, outbox_id=row.id, error=f"400: {exc}", permanent=True)
+                await db(outbox_service.mark_failed, outbox_id=row.id, error=f"400: {exc}", permanent=True)
             return
         except Exception as exc:  # noqa: BLE001 - network, 5xx, anything: retry with backoff
             self.stats["failed"] += 1
-            status = outbox_service.mark_failed(session, outbox_id=row.id, error=f"{type(exc).__name__}: {exc}")
+            status = await db(outbox_service.mark_failed, outbox_id=row.id, error=f"{type(exc).__name__}: {exc}")
             log.warning("outbox %s to %s failed (%s): %s", row.id, row.chat_id, status, exc)
             return
-        outbox_service.mark_sent(session, outbox_id=row.id, message_id=message.message_id,
-                                 had_upload=bool(row.payload.get("upload")))
+        await db(outbox_service.mark_sent, outbox_id=row.id, message_id=message.message_id,
+                 had_upload=bool(row.payload.get("upload")))
         self.stats["sent"] += 1
 
 
@@ -300,29 +363,29 @@ class TaskWorker:
     async def run(self, stop: asyncio.Event) -> None:
         await run_steps(self, stop, "outbox task worker")
 
-    async def step(self, session: Session) -> float:
-        got, fresh = self.lease.ensure(session)
+    async def step(self, db: LaneDB) -> float:
+        got, fresh = await db(self.lease.ensure)
         if not got:
             return min(self.lease.ttl / 3, 5.0)
         if fresh:
-            stale = outbox_service.requeue_stale_sending(session, lane=OutboxLane.task.value)
+            stale = await db(outbox_service.requeue_stale_sending, lane=OutboxLane.task.value)
             if stale:
                 log.warning("requeued %d task(s) left running by a stopped worker (may run once more)", stale)
         mono = time.monotonic()
         if mono - self._expired_at >= EXPIRE_EVERY:
-            outbox_service.expire_due(session)
+            await db(outbox_service.expire_due)
             self._expired_at = mono
-        ids = outbox_service.due_tasks(session, limit=self.batch)
+        ids = await db(outbox_service.due_tasks, limit=self.batch)
         if not ids:
             return self.poll_interval
         for outbox_id in ids:
-            claimed = outbox_service.claim(session, outbox_id=outbox_id)
+            claimed = await db(outbox_service.claim, outbox_id=outbox_id)
             if claimed is None:
                 self.stats["lost_claims"] += 1
                 continue
             status = await asyncio.to_thread(outbox_tasks.run_claimed, self.session_factory, claimed)
             self.stats["done" if status == "sent" else status if status in self.stats else "failed"] += 1
-            held, _ = self.lease.ensure(session)
+            held, _ = await db(self.lease.ensure)
             if not held:
                 break
         return 0.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, Index, text
 from sqlmodel import Field, SQLModel
 
 from smo_app.models.base import UTCDateTime, utcnow
@@ -24,6 +24,10 @@ class Channel(StrEnum):
 
 class Staff(SQLModel, table=True):
     __tablename__ = "staff"
+    # one Telegram account, one staff member (staff alerts and the bot's staff commands find them by it)
+    __table_args__ = (Index("uq_staff_telegram_id", "telegram_id", unique=True,
+                            sqlite_where=text("telegram_id IS NOT NULL"),
+                            postgresql_where=text("telegram_id IS NOT NULL")),)
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True, index=True)
@@ -32,7 +36,7 @@ class Staff(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     pin_hash: str | None = Field(default=None, max_length=255)
     is_active: bool = True
-    telegram_id: int | None = Field(default=None, index=True, sa_type=BigInteger)  # Telegram ids are 64-bit
+    telegram_id: int | None = Field(default=None, sa_type=BigInteger)  # Telegram ids are 64-bit
     language: str = Field(default="ru", max_length=2)
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,8 +1,14 @@
 """/admin/analytics and the summary block on /admin: parse input → call the analytics services →
-set display rows (strings formatted here, money stays integer until then) → toast."""
+set display rows (strings formatted here, money stays integer until then) → toast.
+
+Every handler is async and reaches the database only through :meth:`SessionState.call`: the
+period's figures (a year's ABC takes up to a second) are read in one read-only transaction in a
+worker thread, so other clients' events are never held up behind them.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TypedDict
 
@@ -10,11 +16,9 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from smo_app.components.analytics_charts import build_revenue_figure
-from smo_app.db import session_scope
 from smo_app.money import format_money, parse_money
 from smo_app.services.analytics import abc, manual_revenue, pnl, revenue, stock_valuation, summary
 from smo_app.services.analytics.periods import local_today, month_period
-from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, ValidationFailed
 from smo_app.services.core.permissions import Perm, can
 from smo_app.settings import get_settings
@@ -93,23 +97,47 @@ def parse_day(text: str) -> date:
         raise ValidationFailed("analytics.date_invalid", f"bad date {text!r}") from None
 
 
+def _express_summary(session, *, actor) -> summary.Summary | None:
+    """The summary block's figures, or None for who may not read analytics (the block hides)."""
+    return summary.express_summary(session, actor=actor) if can(actor, Perm.analytics_view) else None
+
+
+@dataclass
+class PeriodView:
+    series: revenue.RevenueSeries
+    ranked: list
+    entries: list
+    can_manual: bool
+
+
+def _period_view(session, *, actor, date_from: str, date_to: str) -> PeriodView | None:
+    """One period's figures in one read-only transaction; None for who may not read analytics."""
+    if not can(actor, Perm.analytics_view):
+        return None
+    first, last = parse_day(date_from), parse_day(date_to)
+    return PeriodView(
+        series=revenue.daily_revenue(session, actor=actor, date_from=first, date_to=last),
+        ranked=abc.abc_analysis(session, actor=actor, date_from=first, date_to=last),
+        entries=manual_revenue.list_manual_revenue(session, actor=actor, date_from=first, date_to=last),
+        can_manual=can(actor, Perm.analytics_manual),
+    )
+
+
+def _workbook(session, *, actor, build: Callable[..., tuple[str, bytes]]) -> tuple[str, bytes]:
+    return build(session, actor)
+
+
 class SummaryState(SessionState):
     """The express summary block (analytics page and /admin): shown only to who may read analytics."""
 
     metrics: list[MetricView] = []
 
     @rx.event
-    def load_summary(self):
-        actor = self.backoffice_actor()
-        if actor is None or not can(actor, Perm.analytics_view):
-            self.metrics = []
-            return
-        try:
-            with session_scope() as s:
-                self.metrics = metric_views(summary.express_summary(s, actor=actor), self.ui_lang_value())
-        except DomainError as exc:
-            self.metrics = []
-            return rx.toast.error(self.error(exc))
+    async def load_summary(self):
+        out = await self.call(_express_summary, readonly=True)
+        self.metrics = metric_views(out.value, self.ui_lang_value()) if out.ok and out.value else []
+        if out.code != "common.forbidden":  # not signed in: the guard redirects, nothing to say
+            return out.toast()
 
 
 class AnalyticsState(SessionState):
@@ -129,28 +157,28 @@ class AnalyticsState(SessionState):
 
     # -- loading ---------------------------------------------------------------------------
     @rx.event
-    def load(self):
+    async def load(self):
         if not self.date_from or not self.date_to:
             self._set_preset("this_month")
-        self._refresh()
+        await self._refresh()
 
     @rx.event
-    def preset(self, name: str):
+    async def preset(self, name: str):
         self._set_preset(name)
-        self._refresh()
+        await self._refresh()
 
     @rx.event
-    def apply_period(self, form: dict):
+    async def apply_period(self, form: dict):
         try:
             first, last = parse_day(str(form.get("date_from", ""))), parse_day(str(form.get("date_to", "")))
         except DomainError as exc:
             self.period_error = self.error(exc)
             return
         self.date_from, self.date_to = first.isoformat(), last.isoformat()
-        self._refresh()
+        await self._refresh()
 
     @rx.event
-    def apply_month(self, form: dict):
+    async def apply_month(self, form: dict):
         text = str(form.get("month", "")).strip()
         try:
             year, month = (int(p) for p in text.split("-"))
@@ -159,7 +187,7 @@ class AnalyticsState(SessionState):
             self.period_error = self.text("analytics.month_invalid")
             return
         self.date_from, self.date_to = period.date_from.isoformat(), period.date_to.isoformat()
-        self._refresh()
+        await self._refresh()
 
     @rx.event
     def set_line(self, value: str | list[str]):
@@ -184,22 +212,19 @@ class AnalyticsState(SessionState):
                       average_check=self.text("ui.analytics.average_check"))
         return build_revenue_figure(self._chart_rows, line=self.line, labels=labels)
 
-    def _refresh(self) -> None:
-        actor = self.backoffice_actor()
-        if actor is None or not can(actor, Perm.analytics_view):
+    async def _refresh(self) -> None:
+        out = await self.call(_period_view, readonly=True, date_from=self.date_from, date_to=self.date_to)
+        if (out.ok and out.value is None) or out.code == "common.forbidden":  # the page says "forbidden"
             self.days, self.abc_rows, self.manual_rows, self._chart_rows = [], [], [], []
+            self.can_manual = False
             return
+        if not out.ok:
+            self.period_error = out.error
+            return
+        view: PeriodView = out.value
+        series, ranked, entries = view.series, view.ranked, view.entries
         lang = self.ui_lang_value()
-        self.can_manual = can(actor, Perm.analytics_manual)
-        try:
-            first, last = parse_day(self.date_from), parse_day(self.date_to)
-            with session_scope() as s:
-                series = revenue.daily_revenue(s, actor=actor, date_from=first, date_to=last)
-                ranked = abc.abc_analysis(s, actor=actor, date_from=first, date_to=last)
-                entries = manual_revenue.list_manual_revenue(s, actor=actor, date_from=first, date_to=last)
-        except DomainError as exc:
-            self.period_error = self.error(exc)
-            return
+        self.can_manual = view.can_manual
         self.period_error = ""
         self.days, self._chart_rows = day_views(series, lang)
         self.total_revenue = format_money(series.revenue_minor, lang=lang)
@@ -211,61 +236,51 @@ class AnalyticsState(SessionState):
                                           note=e.note, who=e.created_by_name) for e in entries]
 
     # -- files -----------------------------------------------------------------------------
-    def _file(self, build: Callable[..., tuple[str, bytes]]):
-        actor = self.backoffice_actor()
-        if actor is None:
-            return rx.toast.error(self.text("common.forbidden"))
-        try:
-            with session_scope() as s:
-                filename, content = build(s, actor)
-        except DomainError as exc:
-            return rx.toast.error(self.error(exc))
+    async def _file(self, build: Callable[..., tuple[str, bytes]]):
+        """Build a workbook in a worker thread (read-only) and hand it to the browser."""
+        out = await self.call(_workbook, readonly=True, build=build)
+        if not out.ok:
+            return out.toast()
+        filename, content = out.value
         return rx.download(data=content, filename=filename, mime_type=XLSX)
 
     def _period(self) -> tuple[date, date]:
         return parse_day(self.date_from), parse_day(self.date_to)
 
     @rx.event
-    def download_pnl(self):
+    async def download_pnl(self):
         lang = self.ui_lang_value()
-        return self._file(lambda s, a: pnl.pnl_workbook(s, actor=a, date_from=self._period()[0],
+        return await self._file(lambda s, a: pnl.pnl_workbook(s, actor=a, date_from=self._period()[0],
                                                         date_to=self._period()[1], lang=lang))
 
     @rx.event
-    def download_abc(self):
+    async def download_abc(self):
         lang = self.ui_lang_value()
-        return self._file(lambda s, a: abc.abc_workbook(s, actor=a, date_from=self._period()[0],
+        return await self._file(lambda s, a: abc.abc_workbook(s, actor=a, date_from=self._period()[0],
                                                         date_to=self._period()[1], lang=lang))
 
     @rx.event
-    def download_stock(self):
+    async def download_stock(self):
         lang = self.ui_lang_value()
-        return self._file(lambda s, a: stock_valuation.stock_valuation_workbook(s, actor=a, lang=lang))
+        return await self._file(lambda s, a: stock_valuation.stock_valuation_workbook(s, actor=a, lang=lang))
 
     @rx.event
-    def download_moves(self):
+    async def download_moves(self):
         lang = self.ui_lang_value()
-        return self._file(lambda s, a: stock_valuation.stock_moves_workbook(
+        return await self._file(lambda s, a: stock_valuation.stock_moves_workbook(
             s, actor=a, date_from=self._period()[0], date_to=self._period()[1], lang=lang))
 
     # -- manual entries --------------------------------------------------------------------
-    def _manual(self, action: Callable[[object, Actor], object], ok_key: str):
-        actor = self.backoffice_actor()
-        if actor is None:
-            self.manual_error = self.text("common.forbidden")
+    async def _manual(self, fn: Callable[..., object], ok_key: str, **kwargs):
+        out = await self.call(fn, **kwargs)
+        self.manual_error = out.error
+        if not out.ok:
             return None
-        try:
-            with session_scope() as s:
-                action(s, actor)
-        except DomainError as exc:
-            self.manual_error = self.error(exc)
-            return None
-        self.manual_error = ""
-        self._refresh()
+        await self._refresh()
         return rx.toast.success(self.text(ok_key))
 
     @rx.event
-    def add_manual(self, form: dict):
+    async def add_manual(self, form: dict):
         try:
             day = parse_day(str(form.get("day", "")))
         except DomainError:
@@ -274,13 +289,13 @@ class AnalyticsState(SessionState):
             amount = parse_money(str(form.get("amount", "")))
         except ValueError:
             amount = None
-        toast = self._manual(lambda s, a: manual_revenue.add_manual_revenue(
-            s, actor=a, day=day, amount_minor=amount, note=str(form.get("note", ""))), "ui.analytics.manual_added")
+        toast = await self._manual(manual_revenue.add_manual_revenue, "ui.analytics.manual_added",
+                                   day=day, amount_minor=amount, note=str(form.get("note", "")))
         if toast is None:
             return None
         return [toast, rx.set_value("manual-amount", ""), rx.set_value("manual-note", "")]
 
     @rx.event
-    def delete_manual(self, entry_id: int):
-        return self._manual(lambda s, a: manual_revenue.delete_manual_revenue(s, actor=a, entry_id=int(entry_id)),
-                            "ui.analytics.manual_deleted")
+    async def delete_manual(self, entry_id: int):
+        return await self._manual(manual_revenue.delete_manual_revenue, "ui.analytics.manual_deleted",
+                                  entry_id=int(entry_id))

@@ -1,23 +1,24 @@
 """/admin/broadcasts: create, start/pause/resume/cancel, progress; outbox backlog; is the bot running.
 
 Which buttons a broadcast shows comes from ``broadcasts.allowed_broadcast_actions`` and the "days"
-check from ``broadcasts.parse_segment_days`` (the service owns both rules).
+check from ``broadcasts.parse_segment_days`` (the service owns both rules). Every handler is async
+and reaches the database only through :meth:`SessionState.call` (a worker thread), so the page's
+refresh while a broadcast runs never holds up other clients' events.
 """
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.db import session_scope
 from smo_app.models.staff import Channel
 from smo_app.services.messaging import broadcasts as svc
 from smo_app.services.messaging import outbox as outbox_service
 from smo_app.services.messaging.presence import sidecar_status
 from smo_app.services.messaging.telegram_html import html_problem
-from smo_app.services.core.errors import DomainError
 from smo_app.state.session import SessionState
 from smo_app.state.settings import telegram_preview
 
@@ -70,6 +71,28 @@ def _kind_name(state, kind: str) -> str:
     return kind if out == f"ui.outbox.kind.{key}" else out
 
 
+@dataclass
+class BroadcastsView:
+    """What the page shows, read in one read-only transaction (see :func:`_broadcasts_view`)."""
+
+    rows: list[svc.BroadcastOut]
+    progress: dict[int, svc.BroadcastProgress]
+    waiting: list[outbox_service.WaitingRow]
+    backlog: dict[str, int]
+    bot_online: bool
+    bot_running: bool
+
+
+def _broadcasts_view(session, *, actor) -> BroadcastsView:
+    rows = svc.list_broadcasts(session, actor=actor)
+    bot = sidecar_status(session)
+    return BroadcastsView(
+        rows=rows, progress={b.id: svc.broadcast_progress(session, actor=actor, broadcast_id=b.id) for b in rows},
+        waiting=outbox_service.list_waiting(session, actor=actor, limit=200), backlog=outbox_service.backlog(session),
+        bot_online=bot.online, bot_running=bot.running,
+    )
+
+
 class BroadcastsState(SessionState):
     lines: list[BroadcastLine] = []
     waiting: list[WaitingLine] = []
@@ -85,31 +108,26 @@ class BroadcastsState(SessionState):
         self.segment = value
 
     @rx.event
-    def load(self):
+    async def load(self):
         self.message = self.notice = ""
-        self._query()
+        await self._query()
 
     @rx.event
-    def tick(self, _now: str = ""):
-        """Live progress: while a broadcast runs, the page's clock calls this every few seconds."""
-        self._query()
+    async def tick(self, _now: str = ""):
+        """Live progress: while a broadcast runs (and only then), the page's clock calls this
+        every few seconds; the read runs in a worker thread."""
+        await self._query()
 
-    def _query(self) -> None:
-        actor = self.backoffice_actor()
-        if actor is None:
+    async def _query(self) -> None:
+        out = await self.call(_broadcasts_view, readonly=True)
+        if not out.ok:
+            self.message = out.error
             return
-        try:
-            with session_scope() as s:
-                rows = svc.list_broadcasts(s, actor=actor)
-                progress = {b.id: svc.broadcast_progress(s, actor=actor, broadcast_id=b.id) for b in rows}
-                waiting = outbox_service.list_waiting(s, actor=actor, limit=200)
-                counts = outbox_service.backlog(s)
-                bot = sidecar_status(s)
-        except DomainError as exc:
-            self.message = self.error(exc)
-            return
-        self.bot_state = "online" if bot.online else "offline" if bot.running else "not_running"
-        self.live = any(b.status == "running" for b in rows)
+        self._show(out.value)
+
+    def _show(self, view: BroadcastsView) -> None:
+        self.bot_state = "online" if view.bot_online else "offline" if view.bot_running else "not_running"
+        self.live = any(b.status == "running" for b in view.rows)
         self.lines = [
             BroadcastLine(
                 id=b.id, created=self.shop_time(b.created_at), status=b.status,
@@ -123,82 +141,72 @@ class BroadcastsState(SessionState):
                 can_start="start" in actions, can_pause="pause" in actions,
                 can_resume="resume" in actions, can_cancel="cancel" in actions,
             )
-            for b in rows for p in [progress[b.id]] for actions in [svc.allowed_broadcast_actions(b.status)]
+            for b in view.rows for p in [view.progress[b.id]] for actions in [svc.allowed_broadcast_actions(b.status)]
         ]
         self.waiting = [
             WaitingLine(id=w.id, created=self.shop_time(w.created_at), kind=_kind_name(self, w.kind),
                         chat_id=str(w.chat_id or ""), status=w.status, status_key=f"ui.outbox.status.{w.status}",
                         attempts=w.attempts, error=w.last_error or "", preview=outbox_html(w.preview))
-            for w in waiting
+            for w in view.waiting
         ]
-        self.backlog = ", ".join(f"{self.text(f'ui.outbox.status.{k}')}: {v}" for k, v in sorted(counts.items())) or "0"
+        self.backlog = ", ".join(f"{self.text(f'ui.outbox.status.{k}')}: {v}" for k, v in sorted(view.backlog.items())) or "0"
 
     @rx.event
-    def create(self, form: dict):
-        actor = self.backoffice_actor()
-        if actor is None:
+    async def create(self, form: dict):
+        out = await self.call(
+            _create_broadcast, text=form.get("text"), photo=form.get("photo"),
+            button_text=(form.get("button_text") or None), button_url=(form.get("button_url") or None),
+            segment=self.segment, days=form.get("days"))
+        self.message = out.error
+        if not out.ok:
             return
-        try:
-            with session_scope() as s:
-                svc.create_broadcast(
-                    s, actor=actor, text=form.get("text"), photo=form.get("photo"),
-                    button_text=(form.get("button_text") or None), button_url=(form.get("button_url") or None),
-                    segment=self.segment, segment_days=svc.parse_segment_days(form.get("days")))
-        except DomainError as exc:
-            self.message = self.error(exc)
-            return
-        self.message = ""
         self.notice = self.text("ui.bcast.created_ok")
-        self._query()
+        await self._query()
 
     @rx.event
-    def preview(self, broadcast_id: int):
+    async def preview(self, broadcast_id: int):
         """Send the broadcast to the signed-in staff member's own Telegram chat."""
-        staff = self.staff_for(Channel.backoffice)
+        staff = await self.staff(Channel.backoffice)
         if staff is None:
             return
         if not staff.telegram_id:
             self.message = self.text("ui.bcast.preview_needs_telegram")
             return
-        try:
-            with session_scope() as s:
-                svc.send_preview(s, actor=staff.actor(), broadcast_id=broadcast_id, chat_id=staff.telegram_id)
-        except DomainError as exc:
-            self.message = self.error(exc)
+        out = await self.call(svc.send_preview, broadcast_id=int(broadcast_id), chat_id=staff.telegram_id)
+        self.message = out.error
+        if not out.ok:
             return
-        self.message = ""
         self.notice = self.text("ui.bcast.preview_sent")
-        self._query()
+        await self._query()
 
-    def _act(self, op, broadcast_id: int):
-        actor = self.backoffice_actor()
-        if actor is None:
-            return
+    async def _act(self, op, broadcast_id: int):
         self.notice = ""
-        try:
-            with session_scope() as s:
-                op(s, actor=actor, broadcast_id=broadcast_id)
-            self.message = ""
-        except DomainError as exc:
-            self.message = self.error(exc)
-        self._query()
+        out = await self.call(op, broadcast_id=int(broadcast_id))
+        self.message = out.error
+        await self._query()
 
     @rx.event
-    def start(self, broadcast_id: int):
-        self._act(svc.start_broadcast, broadcast_id)
+    async def start(self, broadcast_id: int):
+        await self._act(svc.start_broadcast, broadcast_id)
 
     @rx.event
-    def pause(self, broadcast_id: int):
-        self._act(svc.pause_broadcast, broadcast_id)
+    async def pause(self, broadcast_id: int):
+        await self._act(svc.pause_broadcast, broadcast_id)
 
     @rx.event
-    def resume(self, broadcast_id: int):
-        self._act(svc.resume_broadcast, broadcast_id)
+    async def resume(self, broadcast_id: int):
+        await self._act(svc.resume_broadcast, broadcast_id)
 
     @rx.event
-    def cancel(self, broadcast_id: int):
-        self._act(svc.cancel_broadcast, broadcast_id)
+    async def cancel(self, broadcast_id: int):
+        await self._act(svc.cancel_broadcast, broadcast_id)
 
     @rx.event
-    def refresh(self):
-        self._query()
+    async def refresh(self):
+        await self._query()
+
+
+def _create_broadcast(session, *, actor, days, **fields):
+    """The "days" text parsed by the service's rule inside the call, so a bad value is the
+    translated validation message like any other."""
+    return svc.create_broadcast(session, actor=actor, segment_days=svc.parse_segment_days(days), **fields)

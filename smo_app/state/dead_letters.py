@@ -1,15 +1,15 @@
-"""/admin/dead-letters: events and provider calls that could not be applied, and their resolution."""
+"""/admin/dead-letters: events and provider calls that could not be applied, and their resolution.
+The handlers reach the database through :meth:`SessionState.call` (off the event loop)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.db import session_scope
 from smo_app.i18n import t
 from smo_app.models.integrations import DeadLetterResolution
-from smo_app.services.core.errors import DomainError
 from smo_app.services.core.permissions import Perm, can
 from smo_app.services.integrations import dead_letters as dead_letter_service
 from smo_app.state.session import SessionState
@@ -37,6 +37,17 @@ def reason_text(reason: str, lang: str) -> str:
     return reason
 
 
+@dataclass
+class DeadLetterView:
+    rows: list
+    can_resolve: bool
+
+
+def _dead_letter_view(session, *, actor, open_only: bool) -> DeadLetterView:
+    return DeadLetterView(rows=dead_letter_service.list_dead_letters(session, actor=actor, open_only=open_only),
+                          can_resolve=can(actor, Perm.dead_letters_manage))
+
+
 class DeadLetterState(SessionState):
     lines: list[DeadLetterLine] = []
     show_resolved: bool = False
@@ -44,49 +55,36 @@ class DeadLetterState(SessionState):
     message: str = ""
 
     @rx.event
-    def load(self):
-        self._query()
+    async def load(self):
+        await self._query()
 
     @rx.event
-    def set_show_resolved(self, value: bool):
+    async def set_show_resolved(self, value: bool):
         self.show_resolved = bool(value)
-        self._query()
+        await self._query()
 
     @rx.event
-    def dismiss(self, form: dict):
+    async def dismiss(self, form: dict):
         """Dismiss one dead letter with the reason typed next to it."""
-        actor = self.backoffice_actor()
-        if actor is None:
-            return rx.toast.error(self.text("common.forbidden"))
         try:
             dead_letter_id = int(form.get("id", 0))
         except (TypeError, ValueError):
             return rx.toast.error(self.text("common.not_found"))
-        try:
-            with session_scope() as s:
-                dead_letter_service.resolve_dead_letter(
-                    s, actor=actor, dead_letter_id=dead_letter_id, resolution=DeadLetterResolution.dismissed,
-                    note=str(form.get("note", "")),
-                )
-        except DomainError as exc:
-            return rx.toast.error(self.error(exc))
-        self._query()
+        out = await self.call(dead_letter_service.resolve_dead_letter, dead_letter_id=dead_letter_id,
+                              resolution=DeadLetterResolution.dismissed, note=str(form.get("note", "")))
+        if not out.ok:
+            return out.toast()
+        await self._query()
         return rx.toast.success(self.text("ui.dead_letters.dismissed"))
 
-    def _query(self) -> None:
-        actor = self.backoffice_actor()
-        if actor is None:
-            self.lines = []
+    async def _query(self) -> None:
+        out = await self.call(_dead_letter_view, readonly=True, open_only=not self.show_resolved)
+        if not out.ok:
+            self.lines, self.can_resolve, self.message = [], False, out.error
             return
         lang = self.ui_lang_value()
-        try:
-            with session_scope() as s:
-                rows = dead_letter_service.list_dead_letters(s, actor=actor, open_only=not self.show_resolved)
-        except DomainError as exc:
-            self.lines, self.message = [], self.error(exc)
-            return
         self.message = ""
-        self.can_resolve = can(actor, Perm.dead_letters_manage)
+        self.can_resolve = out.value.can_resolve
         self.lines = [
             DeadLetterLine(
                 id=r.id, when=self.shop_time(r.created_at, "%Y-%m-%d %H:%M:%S"), provider=r.provider,
@@ -96,5 +94,5 @@ class DeadLetterState(SessionState):
                 resolution=self.text(f"ui.dead_letters.resolution.{r.resolution}") if r.resolution else "",
                 note=r.note or "",
             )
-            for r in rows
+            for r in out.value.rows
         ]

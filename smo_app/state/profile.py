@@ -1,12 +1,11 @@
 """The signed-in staff member's profile (backoffice /admin/profile and POS /pos/profile): link or
-unlink their Telegram account with a one-time code (smo_app.services.staff.telegram_link)."""
+unlink their Telegram account with a one-time code (smo_app.services.staff.telegram_link).
+Every handler reaches the database through :meth:`SessionState.call` (off the event loop)."""
 from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.db import session_scope
 from smo_app.models.staff import Channel
-from smo_app.services.core.errors import DomainError
 from smo_app.services.staff import telegram_link
 from smo_app.settings import get_settings
 from smo_app.state.session import SessionState
@@ -22,77 +21,60 @@ class ProfileState(SessionState):
     message: str = ""
     notice: str = ""
 
-    def _actor(self):
-        staff = self.staff_for(Channel(self.channel))
-        return staff.actor() if staff else None
+    async def _as_me(self, fn, /, **kwargs):
+        """A service call as the staff member signed in on this page's channel."""
+        return await self.call(fn, channel=Channel(self.channel), **kwargs)
 
     def _reset_code(self) -> None:
         self.code_command = self.deep_link = self.code_until = ""
 
-    def _query(self) -> None:
-        actor = self._actor()
-        if actor is None:
-            return
-        try:
-            with session_scope() as s:
-                status = telegram_link.link_status(s, actor=actor)
-        except DomainError as exc:
-            self.message = self.error(exc)
+    async def _query(self) -> None:
+        out = await self._as_me(telegram_link.link_status)
+        if not out.ok:
+            self.message = out.error
             return
         was_linked = self.linked
-        self.linked = status.telegram_id is not None
-        self.telegram_id = str(status.telegram_id or "")
+        self.linked = out.value.telegram_id is not None
+        self.telegram_id = str(out.value.telegram_id or "")
         if self.linked and not was_linked:
             self._reset_code()
 
-    def _open(self, channel: Channel) -> None:
+    async def _open(self, channel: Channel) -> None:
         self.channel = channel.value
         self.message = self.notice = ""
         self._reset_code()
-        self._query()
+        await self._query()
 
     @rx.event
-    def load_backoffice(self):
-        self._open(Channel.backoffice)
+    async def load_backoffice(self):
+        await self._open(Channel.backoffice)
 
     @rx.event
-    def load_pos(self):
-        self._open(Channel.pos)
+    async def load_pos(self):
+        await self._open(Channel.pos)
 
     @rx.event
-    def refresh(self):
+    async def refresh(self):
         self.message = self.notice = ""
-        self._query()
+        await self._query()
 
     @rx.event
-    def get_code(self):
-        actor = self._actor()
-        if actor is None:
+    async def get_code(self):
+        out = await self._as_me(telegram_link.create_link_code, bot_username=get_settings().bot_username or None)
+        self.message, self.notice = out.error, ""
+        if not out.ok:
             return
-        username = get_settings().bot_username or None
-        try:
-            with session_scope() as s:
-                code = telegram_link.create_link_code(s, actor=actor, bot_username=username)
-        except DomainError as exc:
-            self.message = self.error(exc)
-            return
-        self.message = self.notice = ""
+        code = out.value
         self.code_command = f"/start {code.start_param}"
         self.deep_link = code.deep_link or ""
         self.code_until = self.shop_time(code.expires_at, "%H:%M")
 
     @rx.event
-    def unlink(self):
-        actor = self._actor()
-        if actor is None:
+    async def unlink(self):
+        out = await self._as_me(telegram_link.unlink_telegram)
+        self.message = out.error
+        if not out.ok:
             return
-        try:
-            with session_scope() as s:
-                telegram_link.unlink_telegram(s, actor=actor)
-        except DomainError as exc:
-            self.message = self.error(exc)
-            return
-        self.message = ""
         self.notice = self.text("ui.profile.unlinked")
         self._reset_code()
-        self._query()
+        await self._query()

@@ -27,7 +27,6 @@ from smo_app.db import session_scope
 from smo_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogs, error_text, normalize_language, t
 from smo_app.models.staff import Channel
 from smo_app.services.staff import auth
-from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, PermissionDenied
 from smo_app.services.core.permissions import Perm, can
 from smo_app.services.staff.dto import StaffOut
@@ -196,15 +195,6 @@ class SessionState(rx.State):
     async def staff(self, channel: Channel) -> StaffOut | None:
         """The staff member signed in on ``channel`` (resolved on the server, off the event loop)."""
         return await asyncio.to_thread(_resolve_staff, self._token(channel), channel)
-
-    def staff_for(self, channel: Channel) -> StaffOut | None:
-        """Synchronous form of :meth:`staff` (blocks the loop: prefer ``await self.staff(...)``)."""
-        return _resolve_staff(self._token(channel), channel)
-
-    def backoffice_actor(self) -> Actor | None:
-        """Synchronous; prefer :meth:`call`, which resolves the actor off the event loop."""
-        staff = self.staff_for(Channel.backoffice)
-        return staff.actor() if staff else None
 
     def _show(self, staff: StaffOut) -> None:
         self.staff_name = staff.full_name or staff.username

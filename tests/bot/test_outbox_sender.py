@@ -1,6 +1,7 @@
 """The paced outbox sender against the fake Bot API: delivery, pacing, 429, 403, retries, leases."""
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
@@ -60,14 +61,13 @@ def test_text_that_is_not_telegram_html_goes_out_as_plain_text(settings, session
     assert session.exec(select(Outbox.status).where(Outbox.chat_id == 13)).one() == "sent"
 
 
-def test_one_message_per_second_per_chat(settings, session_factory, sqlite_engine, fake_tg):
+def test_one_message_per_second_per_chat(settings, session_factory, engine, fake_tg):
     # given a server enforcing 1 msg/s per chat and three messages to one chat
     fake_tg.chat_rate = 1
-    with Session(sqlite_engine) as s:
+    with Session(engine) as s:
         _queue(s, [21, 21, 21, 22])
-    factory = lambda: Session(sqlite_engine, expire_on_commit=False)  # noqa: E731
     # when the sender delivers them
-    run_senders(settings, factory, until=nothing_waiting(sqlite_engine))
+    run_senders(settings, session_factory, until=nothing_waiting(engine))
     # then they are ≥ 1 s apart, none was refused, and the other chat was not held up
     times = [c["mono"] for c in fake_tg.sent(21)]
     assert len(times) == 3 and all(b - a >= 1.0 for a, b in zip(times, times[1:]))
@@ -75,28 +75,26 @@ def test_one_message_per_second_per_chat(settings, session_factory, sqlite_engin
     assert fake_tg.sent(22)[0]["mono"] < times[1]
 
 
-def test_global_rate_is_respected(settings, session_factory, sqlite_engine, fake_tg):
+def test_global_rate_is_respected(settings, session_factory, engine, fake_tg):
     # given a server allowing 10 msg/s overall and a sender set to the same rate
     fake_tg.rate = 10
-    with Session(sqlite_engine) as s:
+    with Session(engine) as s:
         _queue(s, range(1000, 1025))
-    factory = lambda: Session(sqlite_engine, expire_on_commit=False)  # noqa: E731
     # when 25 messages go out
-    run_senders(settings, factory, until=nothing_waiting(sqlite_engine), rate=10)
+    run_senders(settings, session_factory, until=nothing_waiting(engine), rate=10)
     # then no 429 happened and no 1-second window holds more than 10
     times = sorted(c["mono"] for c in fake_tg.sent())
     assert len(times) == 25 and fake_tg.count_status(429) == 0
     assert max(sum(1 for t in times if start <= t < start + 1.0) for start in times) <= 10
 
 
-def test_429_pauses_all_sending_for_full_retry_after(settings, session_factory, sqlite_engine, fake_tg):
+def test_429_pauses_all_sending_for_full_retry_after(settings, session_factory, engine, fake_tg):
     # given a server limited to 3 msg/s and a sender that believes it may send 30
     fake_tg.rate = 3
-    with Session(sqlite_engine) as s:
+    with Session(engine) as s:
         _queue(s, range(2000, 2008))
-    factory = lambda: Session(sqlite_engine, expire_on_commit=False)  # noqa: E731
     # when it sends
-    [sender] = run_senders(settings, factory, until=nothing_waiting(sqlite_engine), rate=30)
+    [sender] = run_senders(settings, session_factory, until=nothing_waiting(engine), rate=30)
     # then it got 429s, and after each one nothing was sent until retry_after had fully passed
     refused = [c for c in fake_tg.calls if c["status"] == 429]
     assert refused and sender.stats["retry_after"] == len(refused)
@@ -131,18 +129,17 @@ def test_403_marks_customer_unreachable_and_stops_sending(settings, session_fact
                                               kind="t", text="again") is None
 
 
-def test_other_failures_retry_with_backoff_then_dead_letter(settings, session_factory, sqlite_engine, fake_tg,
+def test_other_failures_retry_with_backoff_then_dead_letter(settings, session_factory, engine, fake_tg,
                                                            monkeypatch):
     # given quick backoff, a chat that fails twice then works, and a chat that always fails
     monkeypatch.setattr(outbox_delivery, "BACKOFF_SECONDS", (0.2, 0.2, 0.2, 0.2, 0.2))
     fake_tg.fail_chats.update({31: 2, 32: 100})
-    with Session(sqlite_engine) as s:
+    with Session(engine) as s:
         _queue(s, [31, 32])
-    factory = lambda: Session(sqlite_engine, expire_on_commit=False)  # noqa: E731
     # when the sender runs
-    run_senders(settings, factory, until=nothing_waiting(sqlite_engine), timeout=30)
+    run_senders(settings, session_factory, until=nothing_waiting(engine), timeout=30)
     # then the first is sent on its third attempt, the second is dead with the reason
-    with Session(sqlite_engine) as s:
+    with Session(engine) as s:
         ok, dead = s.exec(select(Outbox).order_by(Outbox.id)).all()
     assert (ok.status, ok.attempts) == ("sent", 3)
     assert (dead.status, dead.attempts) == ("dead", outbox_service.MAX_ATTEMPTS)
@@ -211,6 +208,8 @@ def test_offline_keeps_outbox_pending_then_sends_with_a_token(session_factory, s
     import asyncio
 
     from bot_sidecar.__main__ import run
+    from smo_app.services.core.actor import Actor
+    from smo_app.services.messaging import presence
     from tests.bot.conftest import make_settings
 
     # given a waiting message and no bot token
@@ -218,23 +217,82 @@ def test_offline_keeps_outbox_pending_then_sends_with_a_token(session_factory, s
     url = engine.url.render_as_string(hide_password=False)
     offline = make_settings(None, url)
 
-    async def run_for(settings, seconds):
+    def status():
+        with Session(engine) as s:
+            return presence.sidecar_status(s)
+
+    async def run_until(settings, done, timeout=30.0):
+        # no fixed sleep: a loaded machine may take seconds to start the sidecar, and a fresh lease
+        # holder waits one pacing window before its first message
         stop = asyncio.Event()
         task = asyncio.create_task(run(settings, stop, session_factory=session_factory, with_scheduler=False,
                                        lease_ttl=2))
-        await asyncio.sleep(seconds)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not task.done() and asyncio.get_running_loop().time() < deadline:
+            if await asyncio.to_thread(done):
+                break
+            await asyncio.sleep(0.05)
         stop.set()
         await task
 
-    # when the sidecar runs offline
-    asyncio.run(run_for(offline, 0.5))
-    # then the message is still pending and visible to the backoffice
-    from smo_app.services.core.actor import Actor
+    # when the sidecar runs offline (until its heartbeat says so, and half a second more)
+    offline_seen = []
 
+    def offline_for_a_while():
+        st = status()
+        if st.running and not st.online:
+            offline_seen.append(time.monotonic())
+        return bool(offline_seen) and time.monotonic() - offline_seen[0] >= 0.5
+
+    asyncio.run(run_until(offline, offline_for_a_while))
+    # then it did run, and the message is still pending and visible to the backoffice
+    assert offline_seen
     [waiting] = outbox_service.list_waiting(session, actor=Actor.system())
     assert waiting.status == "pending" and waiting.chat_id == 61
+    assert fake_tg.sent() == []
     session.rollback()
     # when it runs again with a token
-    asyncio.run(run_for(make_settings(fake_tg, url), 1.5))
-    # then it went out
+    asyncio.run(run_until(make_settings(fake_tg, url), lambda: count(engine, Outbox.status == "sent") == 1))
+    # then it went out, once
     assert len(fake_tg.sent(61)) == 1 and count(engine, Outbox.status == "sent") == 1
+
+
+def test_the_sender_and_task_worker_never_touch_the_database_on_the_event_loop(settings, session, engine, fake_tg):
+    import asyncio
+    import threading
+
+    import sqlalchemy as sa
+
+    from bot_sidecar.outbox import OutboxSender, TaskWorker
+    from bot_sidecar.telegram import make_bot
+    from smo_app.db import make_engine
+
+    # given waiting messages and lanes whose every SQL statement is noted with its thread
+    _queue(session, [71, 72, 73])
+    lanes_engine = make_engine(engine.url.render_as_string(hide_password=False))
+    threads: set[int] = set()
+    sa.event.listen(lanes_engine, "before_cursor_execute", lambda *a: threads.add(threading.get_ident()))
+    factory = lambda: Session(lanes_engine, expire_on_commit=False)  # noqa: E731
+
+    async def go() -> int:
+        loop_thread = threading.get_ident()
+        bot = make_bot(settings)
+        stop = asyncio.Event()
+        lanes = [OutboxSender(bot, factory, rate=30, holder="s", lease_ttl=3, poll_interval=0.05, refill_every=0.2),
+                 TaskWorker(factory, holder="w", lease_ttl=3, poll_interval=0.05)]
+        tasks = [asyncio.create_task(lane.run(stop)) for lane in lanes]
+        for _ in range(400):
+            if await asyncio.to_thread(nothing_waiting(engine)):
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.gather(*tasks)
+        await bot.session.close()
+        return loop_thread
+
+    # when they deliver the messages (and release their leases on the way out)
+    loop_thread = asyncio.run(go())
+    lanes_engine.dispose()
+    # then everything went out, and not one statement ran on the event loop's thread
+    assert count(engine, Outbox.status == "sent") == 3
+    assert threads and loop_thread not in threads

@@ -102,3 +102,41 @@ def test_an_unexpected_error_is_reported_and_the_user_sees_no_traceback(db, capl
     assert any(r.exc_info for r in caplog.records if "unexpected error" in r.getMessage())
     db.expire_all()
     assert db.exec(select(ErrorReport)).one().summary.startswith("KeyError")
+
+
+@pytest.mark.parametrize("state_path, handler, service_module, service_name", [
+    ("smo_app.state.analytics:AnalyticsState", "load", "smo_app.services.analytics.abc", "abc_analysis"),
+    ("smo_app.state.broadcasts:BroadcastsState", "load", "smo_app.services.messaging.broadcasts", "list_broadcasts"),
+    ("smo_app.state.profile:ProfileState", "load_backoffice", "smo_app.services.staff.telegram_link", "link_status"),
+    ("smo_app.state.dead_letters:DeadLetterState", "load", "smo_app.services.integrations.dead_letters",
+     "list_dead_letters"),
+])
+def test_a_screen_loading_slow_figures_leaves_the_event_loop_free(db, monkeypatch, state_path, handler,
+                                                                    service_module, service_name):
+    import importlib
+
+    # given an owner on a screen whose service is slow (it waits until the event loop answers)
+    make_staff(db, Role.owner, username="olga")
+    module_name, cls_name = state_path.split(":")
+    s = _state(getattr(importlib.import_module(module_name), cls_name))
+    s.bo_token = auth.sign_in_password(db, username="olga", password=PASSWORD).token
+    module = importlib.import_module(service_module)
+    real = getattr(module, service_name)
+    started, answered = threading.Event(), threading.Event()
+
+    def slow(*args, **kwargs):
+        started.set()
+        assert answered.wait(5), "the event loop was blocked while the screen read the database"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, service_name, slow)
+
+    async def run():
+        work = asyncio.ensure_future(type(s).event_handlers[handler].fn(s))
+        # when the screen is loading, then the loop still serves others (here: it answers the service)
+        assert await asyncio.to_thread(started.wait, 5)
+        answered.set()
+        await work
+
+    asyncio.run(run())
+    assert started.is_set() and answered.is_set()

@@ -190,7 +190,9 @@ def on_order_cancelled(session: Session, *, actor: Actor, order: Order, now: dat
         LoyaltyEntry.order_id == order.id, LoyaltyEntry.kind == LoyaltyKind.referral_reward.value)).first()
     if reward is None:
         return
-    inviter = session.get(Customer, reward.customer_id)
+    # locked and read afresh: a bonus spend committed meanwhile must shrink what is taken back,
+    # not make the conditional debit below refuse the whole cancellation
+    inviter = session.get(Customer, reward.customer_id, with_for_update=True, populate_existing=True)
     if inviter is None:
         return
     take_back = min(reward.amount_minor, inviter.bonus_balance_minor)

@@ -146,8 +146,9 @@ def audience_query(segment: str, segment_days: int | None, now: datetime):
 def start_broadcast(session: Session, *, actor: Actor, broadcast_id: int, now: datetime | None = None) -> BroadcastProgress:
     require(actor, Perm.broadcasts_manage)
     now = now or utcnow()
-    b = _get(session, broadcast_id)
+    b = _get(session, broadcast_id, lock=True)  # two starts at once: the second waits, then sees it running
     if "start" not in allowed_broadcast_actions(b.status):
+        session.rollback()
         raise DomainError("broadcast.not_draft", f"broadcast {b.id} is {b.status}", status=b.status)
     payload = payload_of(b)
     recipients = session.exec(audience_query(b.segment, b.segment_days, now)).all()
@@ -280,8 +281,8 @@ def _progress(session: Session, b: Broadcast, rate: float | None = None) -> Broa
     return out
 
 
-def _get(session: Session, broadcast_id: int) -> Broadcast:
-    b = session.get(Broadcast, broadcast_id, populate_existing=True)
+def _get(session: Session, broadcast_id: int, *, lock: bool = False) -> Broadcast:
+    b = session.get(Broadcast, broadcast_id, populate_existing=True, with_for_update=lock or None)
     if b is None:
         raise NotFound("broadcast", broadcast_id)
     return b

@@ -33,11 +33,11 @@ def note_error(session: Session, *, key: str, summary: str, now: datetime | None
     if result.rowcount == 1:
         session.commit()
         return True
-    row = session.get(ErrorReport, fp, populate_existing=True)
-    if row is not None:
-        row.count += 1
-        row.last_at = now
-        session.add(row)
+    counted = session.execute(  # relative: two occurrences at once count twice
+        update(ErrorReport).where(ErrorReport.fingerprint == fp)
+        .values(count=ErrorReport.count + 1, last_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if counted:
         session.commit()
         return False
     session.add(ErrorReport(fingerprint=fp, summary=summary[:500], count=1, first_at=now, last_at=now,

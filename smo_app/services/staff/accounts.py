@@ -13,6 +13,7 @@ from smo_app.services.staff.auth import revoke_all_sessions
 from smo_app.services.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from smo_app.services.staff.passwords import hash_secret
 from smo_app.services.core.permissions import MANAGEABLE_ROLES, Perm, require
+from smo_app.services.core.locks import xact_lock
 from smo_app.services.core.unique import unique_as
 from smo_app.services.staff.dto import StaffOut
 
@@ -141,7 +142,8 @@ def create_staff(
     )
     session.add(staff)
     with unique_as(session, "staff", "username",
-                   lambda: DomainError("staff.username_taken", f"username {name} is taken", username=name)):
+                   lambda: DomainError("staff.username_taken", f"username {name} is taken", username=name)), \
+            unique_as(session, "staff", "telegram_id", _telegram_taken):
         session.flush()
     audit.record(
         session, actor=actor, action="staff.create", entity="staff", entity_id=staff.id,
@@ -229,14 +231,48 @@ def set_telegram_id(session: Session, *, actor: Actor, staff_id: int, telegram_i
         _require_manages(actor, Role(staff.role))
     if telegram_id is not None and telegram_id <= 0:
         raise ValidationFailed("staff.telegram_id_invalid", "Telegram id must be a positive number", field="telegram_id")
-    before = staff.telegram_id
-    staff.telegram_id = telegram_id
-    staff.updated_at = utcnow()
-    session.add(staff)
-    audit.record(session, actor=actor, action="staff.telegram_link", entity="staff", entity_id=staff.id,
-                 before={"telegram_id": before}, after={"telegram_id": telegram_id})
+    try:
+        assign_telegram_id(session, actor=actor, staff=staff, telegram_id=telegram_id)
+    except DomainError:
+        session.rollback()
+        raise
     session.commit()
     return StaffOut.of(staff)
+
+
+def _telegram_taken() -> DomainError:
+    return DomainError("staff.telegram_taken", "this Telegram account is linked to another staff member")
+
+
+def assign_telegram_id(session: Session, *, actor: Actor, staff: Staff, telegram_id: int | None,
+                       now=None) -> None:
+    """Set ``staff``'s Telegram account inside the caller's transaction (audited, no commit).
+
+    One Telegram account belongs to one staff member: an active one holding it refuses the link
+    (``staff.telegram_taken``); a deactivated one (a former employee) gives it up, audited. Every
+    path that links takes the same per-id lock first, and the partial unique index on
+    ``staff.telegram_id`` holds the rule whatever the timing (its refusal is the same error).
+    """
+    now = now or utcnow()
+    if telegram_id is not None:
+        xact_lock(session, f"staff.telegram_id:{telegram_id}")
+        holders = session.exec(select(Staff).where(Staff.telegram_id == telegram_id, Staff.id != staff.id)
+                               .execution_options(populate_existing=True)).all()
+        if any(h.is_active for h in holders):
+            raise _telegram_taken()
+        for former in holders:
+            former.telegram_id, former.updated_at = None, now
+            session.add(former)
+            audit.record(session, actor=actor, action="staff.telegram_unlink", entity="staff", entity_id=former.id,
+                         before={"telegram_id": telegram_id}, after={"telegram_id": None})
+        session.flush()  # released before it is taken: the unique index sees one holder at a time
+    before = staff.telegram_id
+    staff.telegram_id, staff.updated_at = telegram_id, now
+    session.add(staff)
+    with unique_as(session, "staff", "telegram_id", _telegram_taken):
+        session.flush()
+    audit.record(session, actor=actor, action="staff.telegram_link", entity="staff", entity_id=staff.id,
+                 before={"telegram_id": before}, after={"telegram_id": telegram_id})
 
 
 def create_owner(session: Session, *, username: str, full_name: str, password: str, pin: str | None = None) -> StaffOut:

@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import text, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
@@ -21,6 +21,7 @@ from smo_app.models.staff import Staff
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from smo_app.services.staff import accounts
 
 START_PREFIX = "staff_"
 CODE_TTL = timedelta(minutes=10)
@@ -102,34 +103,19 @@ def bind_telegram(session: Session, *, code: str, telegram_id: int, now: datetim
     if claimed != 1:
         session.rollback()
         raise DomainError("staff.link_code_invalid", "unknown, used or expired link code")
-    _lock_telegram_id(session, telegram_id)
     row = session.exec(select(StaffLinkCode).where(StaffLinkCode.code_hash == _hash(code))).one()
     staff = session.get(Staff, row.staff_id, populate_existing=True)
     if staff is None or not staff.is_active:
         session.rollback()
         raise DomainError("staff.link_code_invalid", "staff member is gone")
-    other = session.exec(select(Staff.id).where(Staff.telegram_id == telegram_id, Staff.id != staff.id,
-                                                Staff.is_active)).first()
-    if other is not None:
-        session.rollback()
-        raise DomainError("staff.telegram_taken", "this Telegram account is linked to another staff member")
-    before = staff.telegram_id
-    staff.telegram_id = telegram_id
-    staff.updated_at = now
-    session.add(staff)
     actor = Actor.staff(staff.id, staff.role, staff.full_name)
-    audit.record(session, actor=actor, action="staff.telegram_link", entity="staff", entity_id=staff.id,
-                 before={"telegram_id": before}, after={"telegram_id": telegram_id})
+    try:
+        accounts.assign_telegram_id(session, actor=actor, staff=staff, telegram_id=telegram_id, now=now)
+    except DomainError:
+        session.rollback()
+        raise
     session.commit()
     return TelegramLinkOut(staff_id=staff.id, full_name=staff.full_name, telegram_id=telegram_id)
-
-
-def _lock_telegram_id(session: Session, telegram_id: int) -> None:
-    """Serialise links of one Telegram id until commit, so "not linked to anyone else" holds when two
-    staff members link the same account at once (PostgreSQL advisory lock; SQLite's BEGIN IMMEDIATE
-    already serialises writers)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": telegram_id})
 
 
 def unlink_telegram(session: Session, *, actor: Actor, now: datetime | None = None) -> TelegramLinkOut:

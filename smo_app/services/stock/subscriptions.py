@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.i18n import t
@@ -14,25 +16,41 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
+from smo_app.services.core.unique import unique_violation
 from smo_app.services.messaging import outbox
 
 
 @atomic
 def subscribe_back_in_stock(session: Session, *, actor: Actor, customer_id: int, variant_id: int) -> bool:
-    """ST3 "notify me": a customer subscribes to a variant; True if newly subscribed."""
+    """ST3 "notify me": a customer subscribes to a variant; True if newly subscribed (or a
+    subscription already used up waits again), False if already subscribed.
+
+    Holds when two taps arrive at once: the renewal is a conditional UPDATE, and the unique
+    (customer, variant) index decides between two first INSERTs (the loser is "already subscribed").
+    """
     if not (actor.is_system or (actor.is_customer and actor.id == customer_id)):
         require(actor, Perm.customers_manage)
     if session.get(Variant, variant_id) is None:
         raise NotFound("variant", variant_id)
-    existing = session.exec(select(StockSubscription).where(
-        StockSubscription.customer_id == customer_id, StockSubscription.variant_id == variant_id)).first()
-    if existing is not None:
-        if existing.notified_at is None:
-            return False
-        existing.notified_at = None
-        session.add(existing)
-    else:
-        session.add(StockSubscription(customer_id=customer_id, variant_id=variant_id))
+    mine = (StockSubscription.customer_id == customer_id, StockSubscription.variant_id == variant_id)
+    renewed = session.execute(
+        update(StockSubscription).where(*mine, StockSubscription.notified_at.is_not(None))
+        .values(notified_at=None).execution_options(synchronize_session=False)
+    ).rowcount
+    if renewed:
+        session.commit()
+        return True
+    if session.exec(select(StockSubscription.id).where(*mine)).first() is not None:
+        session.rollback()
+        return False
+    try:
+        with session.begin_nested():  # a savepoint: a tap at the same moment may insert first
+            session.add(StockSubscription(customer_id=customer_id, variant_id=variant_id))
+    except IntegrityError as exc:
+        if unique_violation(exc) != ("stock_subscription", frozenset({"customer_id", "variant_id"})):
+            raise
+        session.rollback()
+        return False
     session.commit()
     return True
 

@@ -15,6 +15,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
+from smo_app.services.core.unique import unique_as
 from smo_app.services.stock.ledger import apply_move
 
 
@@ -36,7 +37,9 @@ def create_supplier(session: Session, *, actor: Actor, name: str, contact: str =
         raise ValidationFailed("supplier.name_taken", f"supplier {name} exists", name=name)
     supplier = Supplier(name=name, contact=(contact or "")[:256], note=(note or "")[:1000])
     session.add(supplier)
-    session.flush()
+    with unique_as(session, "supplier", "name",  # the same name created at the same moment
+                   lambda: ValidationFailed("supplier.name_taken", f"supplier {name} exists", name=name)):
+        session.flush()
     audit.record(session, actor=actor, action="supplier.create", entity="supplier", entity_id=supplier.id,
                  after={"name": name})
     session.commit()
