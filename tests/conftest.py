@@ -70,3 +70,9 @@ def session(engine):
     with Session(engine, expire_on_commit=False) as s:
         yield s
         s.rollback()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser journeys run last: Playwright's sync API keeps an event loop running in the main
+    thread until the session ends, and the UI-state tests drive async handlers with asyncio.run."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
