@@ -8,6 +8,8 @@ chosen language; who the customer is comes from the server-side session for each
 """
 from __future__ import annotations
 
+import asyncio
+
 import logging
 
 import reflex as rx
@@ -69,12 +71,13 @@ class CustomerSessionState(rx.State):
         self.customer_lang = normalize_language(lang)
 
     @rx.event
-    def sign_in_with_telegram(self, init_data: str):
-        """Called by the page with ``Telegram.WebApp.initData``; verified on the server."""
-        self._sign_in(str(init_data or ""))
+    async def sign_in_with_telegram(self, init_data: str):
+        """Called by the page with ``Telegram.WebApp.initData``; verified on the server (in a worker
+        thread: the event loop serves other clients meanwhile)."""
+        await asyncio.to_thread(self._sign_in, str(init_data or ""))
 
     @rx.event
-    def sign_in_demo(self):
+    async def sign_in_demo(self):
         """Demo mode only (``SMO_DEMO=1``): sign in a demo customer in a plain browser. The server
         signs the init data itself; the browser chooses nothing. Outside demo mode: refused."""
         from smo_app.settings import get_settings
@@ -82,7 +85,7 @@ class CustomerSessionState(rx.State):
         if not get_settings().demo:
             self.sign_in_error = self.text("identity.init_data_missing")
             return
-        self._sign_in(demo_init_data(bot_token=_bot_token()))
+        await asyncio.to_thread(self._sign_in, demo_init_data(bot_token=_bot_token()))
 
     def _sign_in(self, init_data: str) -> customer_sessions.CustomerSignedIn | None:
         token = _bot_token()
@@ -100,20 +103,24 @@ class CustomerSessionState(rx.State):
         return signed
 
     @rx.event
-    def refresh_customer(self):
+    async def refresh_customer(self):
         """On load: show who is signed in (or forget a dead cookie)."""
-        c = self.customer()
+        c = await asyncio.to_thread(self.customer)
         if c is None:
             self.customer_token = "" if self.customer_token else self.customer_token
         self.signed_in = c is not None
         self.customer_name = c.full_name if c else ""
 
     @rx.event
-    def sign_out_customer(self):
-        with session_scope() as s:
-            customer_sessions.end_customer_session(s, token=self.customer_token)
+    async def sign_out_customer(self):
+        await asyncio.to_thread(_end_session, self.customer_token)
         self.customer_token = ""
         self.signed_in, self.customer_name = False, ""
+
+
+def _end_session(token: str) -> None:
+    with session_scope() as s:
+        customer_sessions.end_customer_session(s, token=token)
 
 
 def _bot_token() -> str:

@@ -232,7 +232,7 @@ class StoreState(CustomerSessionState):
     @rx.event
     async def demo_sign_in(self):
         """Demo mode in a plain browser: the server signs demo init data itself (see parent)."""
-        await asyncio.to_thread(self.sign_in_demo)
+        await self.sign_in_demo()  # verifies in a worker thread itself
         if not self.signed_in:
             self.phase = "outside"
             return
