@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 
 from bot_sidecar.outbox import OutboxSender, TaskWorker
 from bot_sidecar.telegram import make_bot
-from smo_app.models.outbox import Outbox, OutboxStatus
+from smo_app.models.outbox import Outbox, OutboxLane, OutboxStatus
 
 WAITING = [OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed]
 
@@ -19,16 +19,25 @@ def count(engine, *where) -> int:
         return s.exec(select(func.count()).select_from(Outbox).where(*where)).one()
 
 
-def nothing_waiting(engine) -> Callable[[], bool]:
-    return lambda: count(engine, Outbox.status.in_(WAITING)) == 0
+def nothing_waiting(engine, lane: OutboxLane | None = None) -> Callable[[], bool]:
+    """No row waiting (in ``lane`` only, if given: the task worker never sends the messages an
+    order also queues, so waiting for those would only run into the timeout)."""
+    where = [Outbox.status.in_(WAITING)] + ([Outbox.lane == lane.value] if lane else [])
+    return lambda: count(engine, *where) == 0
 
 
 def run_senders(settings, session_factory, *, until: Callable[[], bool], timeout: float = 20, rate: float = 30,
-                holders: tuple[str, ...] = ("s1",), lease_ttl: float = 5.0) -> list[OutboxSender]:
+                holders: tuple[str, ...] = ("s1",), lease_ttl: float = 5.0,
+                chat_gap: float | None = None) -> list[OutboxSender]:
+    """``chat_gap`` shortens the one-second gap between two messages to one chat, for tests about
+    something else than that pacing (retries to one chat, say)."""
     async def go() -> list[OutboxSender]:
         bot = make_bot(settings)
         senders = [OutboxSender(bot, session_factory, rate=rate, holder=h, lease_ttl=lease_ttl,
                                 poll_interval=0.05, refill_every=0.2) for h in holders]
+        if chat_gap is not None:
+            for sender in senders:
+                sender.pacer.chat_gap = chat_gap
         try:
             await _run_until(senders, until, timeout)
         finally:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
 from smo_app.models.orders import Order
-from smo_app.models.outbox import Outbox, OutboxBlob
+from smo_app.models.outbox import Outbox, OutboxBlob, OutboxLane
 from smo_app.services.messaging import outbox, outbox_tasks
 from smo_app.services.messaging.outbox_delivery import RetryPolicy
 from smo_app.services.sales import events, orders
@@ -121,7 +121,7 @@ def test_a_task_runs_after_commit_and_its_writes_commit_with_it(session_factory,
         s.commit()
         row_id = row.id
     # when the task worker runs
-    run_task_worker(session_factory, until=nothing_waiting(engine))
+    run_task_worker(session_factory, until=nothing_waiting(engine, OutboxLane.task))
     # then the handler ran once with a stable idempotency key and the task is done
     assert seen == [(42, f"smo-outbox-{row_id}")]
     with Session(engine) as s:
@@ -144,7 +144,7 @@ def test_a_failing_task_retries_by_its_policy_then_dead_letters(session_factory,
         s.commit()
         row_id = row.id
     # when the worker runs until nothing is waiting
-    run_task_worker(session_factory, until=nothing_waiting(engine))
+    run_task_worker(session_factory, until=nothing_waiting(engine, OutboxLane.task))
     # then it was tried three times and is now a dead letter with the reason
     assert attempts == [1, 2, 3]
     with Session(engine) as s:
@@ -175,7 +175,7 @@ def test_a_failing_after_commit_subscriber_is_retried_through_the_outbox_and_the
     # then nothing outside ran yet: one task waits in the outbox
     assert calls == [] and count(engine, Outbox.kind == "ev:test.erp_push") == 1
     # and when the worker runs, the subscriber fails once, is retried and succeeds
-    run_task_worker(session_factory, until=nothing_waiting(engine))
+    run_task_worker(session_factory, until=nothing_waiting(engine, OutboxLane.task))
     assert calls == [("order.paid", order.id, "new", "paid", SYSTEM.name)] * 2
     with Session(engine) as s:
         task = s.exec(select(Outbox).where(Outbox.kind == "ev:test.erp_push")).one()
@@ -201,7 +201,7 @@ def test_an_after_commit_subscriber_that_keeps_failing_dead_letters_and_the_canc
         order = place(s, make_customer(s).id, {vid: 2})
         # when the order is cancelled and the worker runs
         orders.cancel_order(s, actor=SYSTEM, order_id=order.id, reason="customer asked")
-    run_task_worker(session_factory, until=nothing_waiting(engine))
+    run_task_worker(session_factory, until=nothing_waiting(engine, OutboxLane.task))
     # then the refund was tried three times and is a dead letter; the cancel and the restock stay
     assert tries == [order.id] * 3
     with Session(engine) as s:

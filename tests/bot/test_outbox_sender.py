@@ -131,13 +131,14 @@ def test_403_marks_customer_unreachable_and_stops_sending(settings, session_fact
 
 def test_other_failures_retry_with_backoff_then_dead_letter(settings, session_factory, engine, fake_tg,
                                                            monkeypatch):
-    # given quick backoff, a chat that fails twice then works, and a chat that always fails
+    # given quick backoff (and no one-second gap per chat to wait for between the attempts),
+    # a chat that fails twice then works, and a chat that always fails
     monkeypatch.setattr(outbox_delivery, "BACKOFF_SECONDS", (0.2, 0.2, 0.2, 0.2, 0.2))
     fake_tg.fail_chats.update({31: 2, 32: 100})
     with Session(engine) as s:
         _queue(s, [31, 32])
     # when the sender runs
-    run_senders(settings, session_factory, until=nothing_waiting(engine), timeout=30)
+    run_senders(settings, session_factory, until=nothing_waiting(engine), timeout=30, chat_gap=0.05)
     # then the first is sent on its third attempt, the second is dead with the reason
     with Session(engine) as s:
         ok, dead = s.exec(select(Outbox).order_by(Outbox.id)).all()
