@@ -1,4 +1,5 @@
-"""Test databases: a migrated SQLite template copied per test, and a PostgreSQL database per run.
+"""Test databases: a migrated SQLite template copied per test, and a PostgreSQL database per run
+(per worker process when pytest-xdist spreads the run: each has its own session fixtures).
 
 PostgreSQL is the server on this machine (TOOLCHAIN.md); set SMO_TEST_PG_URL to use another.
 Where none is reachable, the PostgreSQL half of each test is skipped with the reason.
@@ -37,8 +38,10 @@ def pg_unavailable_reason() -> str | None:
 
 
 def create_pg_database(prefix: str = "smo_test") -> str:
-    """Create an empty database with a unique name; return its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    """Create an empty database with a unique name (naming the pytest-xdist worker, if any, so a
+    stray one tells whose it was); return its URL."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = "_".join(filter(None, (prefix, worker, uuid.uuid4().hex[:10])))
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
