@@ -77,7 +77,7 @@ def _deliver_to_fake_telegram(db, chat_id: int) -> list[str]:
     fake = FakeTelegram(rate=None, chat_rate=None, group_per_minute=None).start()
     try:
         settings = make_settings(fake, engine.url.render_as_string(hide_password=False))
-        run_senders(settings, lambda: Session(engine, expire_on_commit=False), timeout=20,
+        run_senders(settings, lambda: Session(engine, expire_on_commit=False), timeout=20, chat_gap=0.05,
                     until=lambda: count(engine, Outbox.chat_id == chat_id, Outbox.status.in_(WAITING)) == 0)
         return [c["params"].get("text") or "" for c in fake.sent(chat_id)]
     finally:
