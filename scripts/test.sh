@@ -2,7 +2,8 @@
 # The whole suite, in two runs of pytest:
 #   1. everything but the browser journeys (services on SQLite and PostgreSQL, API, bot, integrations,
 #      UI state), spread over SMO_TEST_WORKERS processes (default: the CPU count, at most 2);
-#   2. the browser journeys (marker e2e), serially and last: one prod-mode app, one Chromium.
+#   2. the browser journeys (tests/e2e, marker e2e), serially and last: one prod-mode app, one
+#      Chromium (tests/conftest.py refuses an e2e test outside tests/e2e and vice versa).
 # With arguments, it is one plain pytest run of just those (e.g. `scripts/test.sh -x tests/bot`,
 # add `-n 2` to spread it).
 set -euo pipefail
@@ -14,6 +15,9 @@ fi
 if command -v redis-server >/dev/null 2>&1 && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null 2>&1 || true
 fi
+# compiled modules are kept (__pycache__, ignored by git): every run of pytest, each worker and the
+# app the browser tests start would otherwise compile the project and rewrite the tests again
+unset PYTHONDONTWRITEBYTECODE
 PYTEST=(.venv/bin/python -m pytest)
 if [ "$#" -gt 0 ]; then
   exec "${PYTEST[@]}" "$@"
@@ -21,12 +25,13 @@ fi
 
 # each worker is a process with its own PostgreSQL database and SQLite files; more than two would
 # also need more PostgreSQL connections than the concurrency tests leave (they open up to 40)
-workers="${SMO_TEST_WORKERS:-$(( $(nproc 2>/dev/null || echo 1) < 2 ? $(nproc 2>/dev/null || echo 1) : 2 ))}"
+cpus="$(nproc 2>/dev/null || echo 1)"
+workers="${SMO_TEST_WORKERS:-$(( cpus < 2 ? cpus : 2 ))}"
 status=0
 if [ "$workers" -gt 1 ]; then
   "${PYTEST[@]}" -m "not e2e" -n "$workers" --dist loadfile || status=$?
 else
   "${PYTEST[@]}" -m "not e2e" || status=$?
 fi
-"${PYTEST[@]}" -m e2e || { s=$?; [ "$status" -ne 0 ] || status=$s; }
+"${PYTEST[@]}" -m e2e tests/e2e || { s=$?; [ "$status" -ne 0 ] || status=$s; }
 exit "$status"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("SMO_SECRET_KEY", "test-secret-key-0123456789abcdef")
 os.environ.setdefault("SMO_DEMO", "0")
@@ -72,7 +73,19 @@ def session(engine):
         s.rollback()
 
 
+E2E_DIR = Path(__file__).resolve().parent / "e2e"
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser journeys run last: Playwright's sync API keeps an event loop running in the main
-    thread until the session ends, and the UI-state tests drive async handlers with asyncio.run."""
+    thread until the session ends, and the UI-state tests drive async handlers with asyncio.run.
+
+    ``make test`` runs them in a second, serial pytest run of tests/e2e (scripts/test.sh): a test
+    marked e2e elsewhere would run in neither run, one under tests/e2e unmarked would run in the
+    parallel one, so both are refused here."""
+    misplaced = [item.nodeid for item in items
+                 if (item.get_closest_marker("e2e") is not None) != (E2E_DIR in item.path.parents)]
+    if misplaced:
+        raise pytest.UsageError("browser tests live in tests/e2e and carry the e2e marker (pytestmark = "
+                                "pytest.mark.e2e); these do not: " + ", ".join(misplaced))
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
