@@ -170,6 +170,7 @@ def test_the_same_event_three_times_at_once_credits_once(api, session):
     assert _count(session, WebhookEvent) == 1
 
 
+@pytest.mark.slow  # 300 notifications from 8 threads
 @pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 def test_a_hundred_orders_each_notified_three_times_from_eight_threads_are_paid_once(api, session):
     app, yoo, _ = api

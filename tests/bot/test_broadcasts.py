@@ -64,6 +64,7 @@ def test_validation_and_permissions(session):
     assert svc.list_broadcasts(session, actor=manager) == []
 
 
+@pytest.mark.slow  # real time: a paced broadcast
 def test_lifecycle_progress_and_exactly_once(settings, session_factory, session, engine, fake_tg):
     # given 12 customers and a broadcast with a photo and a button
     manager = actor_of(make_staff(session, Role.manager))

@@ -61,6 +61,7 @@ def test_text_that_is_not_telegram_html_goes_out_as_plain_text(settings, session
     assert session.exec(select(Outbox.status).where(Outbox.chat_id == 13)).one() == "sent"
 
 
+@pytest.mark.slow  # real time: one second per message to a chat
 def test_one_message_per_second_per_chat(settings, session_factory, engine, fake_tg):
     # given a server enforcing 1 msg/s per chat and three messages to one chat
     fake_tg.chat_rate = 1
@@ -75,6 +76,7 @@ def test_one_message_per_second_per_chat(settings, session_factory, engine, fake
     assert fake_tg.sent(22)[0]["mono"] < times[1]
 
 
+@pytest.mark.slow  # real time: seconds of paced sending
 def test_global_rate_is_respected(settings, session_factory, engine, fake_tg):
     # given a server allowing 10 msg/s overall and a sender set to the same rate
     fake_tg.rate = 10
@@ -88,6 +90,7 @@ def test_global_rate_is_respected(settings, session_factory, engine, fake_tg):
     assert max(sum(1 for t in times if start <= t < start + 1.0) for start in times) <= 10
 
 
+@pytest.mark.slow  # real time: waits out retry_after
 def test_429_pauses_all_sending_for_full_retry_after(settings, session_factory, engine, fake_tg):
     # given a server limited to 3 msg/s and a sender that believes it may send 30
     fake_tg.rate = 3

@@ -32,6 +32,7 @@ def test_product_card_after_start_survives_the_per_chat_limit(settings, session_
     assert buttons_of(card)[0]["web_app"]["url"] == "https://shop.example/product/42"
 
 
+@pytest.mark.slow  # real time: paced replies
 def test_broadcast_draft_and_its_buttons_both_arrive_under_the_limit(settings, session_factory, session, fake_tg):
     from tests.bot.test_staff_link import BIG_TELEGRAM_ID
     from smo_app.services.staff import telegram_link

@@ -84,6 +84,7 @@ def _fresh_owner_pair(session):
     return make_staff(session, Role.owner), make_staff(session, Role.owner)
 
 
+@pytest.mark.slow  # twelve races in a row
 @pytest.mark.parametrize("how", ["deactivate", "demote"])
 def test_two_owners_removing_each_other_at_once_leave_one_owner(engine, session, how):
     def remove(actor_staff, target):

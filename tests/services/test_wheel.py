@@ -47,6 +47,7 @@ def test_the_draw_follows_the_odds_within_tolerance():
         assert abs(wins[prize_id] / 20_000 - share) < 0.015, wins
 
 
+@pytest.mark.slow  # 300 spins
 def test_spins_hand_out_prizes_with_the_configured_odds(session, prizes):
     # given one customer spinning once a day for 300 days with a seeded random
     manager, (promo, bonus, nothing) = prizes
