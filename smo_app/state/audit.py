@@ -8,7 +8,6 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app.services.core import audit as audit_service
-from smo_app.settings import get_settings
 from smo_app.state.ops import money_text
 from smo_app.state.session import SessionState
 
@@ -151,7 +150,7 @@ class AuditState(SessionState):
             return
         out = await self.call(
             _audit_page, readonly=True, actor_name=self.f_actor or None, action=None if self.f_action == ALL else self.f_action,
-            date_from=date_from, date_to=date_to, tz=get_settings().tz, page=self.page,
+            date_from=date_from, date_to=date_to, page=self.page,
         )
         if not out.ok:
             self.lines, self.message = [], out.error
