@@ -43,6 +43,8 @@ def parse_tiers(text: str) -> list[tuple[int, int]] | None:
     if not all(matches):
         return None
     return [(int(m.group(1)), int(m.group(2))) for m in matches]
+
+
 FLAGS = ("vacation_mode", "preorder_mode")
 PREVIEWED = ("start_text_ru", "start_text_en", "about_text_ru", "about_text_en")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)\s*>")

@@ -19,7 +19,7 @@ from smo_app.services.staff import auth
 from tests.commerce_factories import make_product, place, variant_id
 from tests.factories import PASSWORD, make_customer, make_staff
 from tests.payments_support import settings as payment_settings
-from tests.ui.support import _call, _state
+from tests.ui.support import _call, _state, settings_form
 
 rx = pytest.importorskip("reflex")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -110,13 +110,6 @@ def test_a_used_promo_code_is_switched_off_instead_of_deleted(db):
 
 # --------------------------------------------------------------------------- settings
 
-def _settings_form(state, **changes) -> dict:
-    form = dict(state.values)
-    form.update({k: "on" for k, v in state.flags.items() if v})
-    form.update(changes)
-    return form
-
-
 def test_the_owner_sets_time_zone_language_and_referral_tiers(db):
     from smo_app.state.orders import OrdersState
     from smo_app.state.settings import SettingsState
@@ -127,15 +120,15 @@ def test_the_owner_sets_time_zone_language_and_referral_tiers(db):
     assert (s.values["shop_timezone"], s.values["language"], s.values["referral_tiers"]) == (
         "Europe/Moscow", "ru", "0:5, 5:7, 15:10")
     # a time zone that does not exist, or tiers that do not read, are named and save nothing
-    _call(s, "save", _settings_form(s, shop_timezone="Moscow"))
+    _call(s, "save", settings_form(s, shop_timezone="Moscow"))
     assert s.message.startswith("“Shop time zone”: no such time zone")
-    _call(s, "save", _settings_form(s, referral_tiers="five friends: 7"))
+    _call(s, "save", settings_form(s, referral_tiers="five friends: 7"))
     assert s.message.startswith("“Share of friends' purchases by tier”: “friends:percent” pairs")
-    _call(s, "save", _settings_form(s, referral_tiers="0:5, 0:7"))
+    _call(s, "save", settings_form(s, referral_tiers="0:5, 0:7"))
     assert s.message.startswith("“Share of friends' purchases by tier”")
     assert _read(db, lambda: db.exec(select(AuditEntry).where(AuditEntry.action == "settings.change")).all()) == []
     # when she picks Vladivostok, English and new tiers
-    _call(s, "save", _settings_form(s, shop_timezone="Asia/Vladivostok", language="en", referral_tiers="10:9; 0:4"))
+    _call(s, "save", settings_form(s, shop_timezone="Asia/Vladivostok", language="en", referral_tiers="10:9; 0:4"))
     assert s.message == "" and s.values["referral_tiers"] == "0:4, 10:9"
     changed = _read(db, lambda: {e.entity_id: e.after["value"] for e in
                                  db.exec(select(AuditEntry).where(AuditEntry.action == "settings.change"))})
