@@ -97,17 +97,22 @@ class PromotionsState(SessionState):
         self.tab = tab
 
     @staticmethod
-    def _page(items: list, page: int) -> tuple[list, bool]:
-        return items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(items) > page * PAGE_SIZE
+    def _page(items: list) -> tuple[list, bool]:
+        """A page the service read with one row more: (the page, whether another follows)."""
+        return items[:PAGE_SIZE], len(items) > PAGE_SIZE
 
     # -- promo codes -------------------------------------------------------------------------
     async def _load_promos(self) -> None:
         try:
-            items = await self._svc(promotions.list_promos)
+            items = await self._svc(promotions.list_promos, page=self.promo_page, page_size=PAGE_SIZE)
         except Refused as exc:
             self.promo_error = exc.text
             return
-        page, self.promo_more = self._page(items, self.promo_page)
+        if not items and self.promo_page > 1:  # the last code of this page was deleted
+            self.promo_page -= 1
+            await self._load_promos()
+            return
+        page, self.promo_more = self._page(items)
         self.promos = [PromoLine(id=p.id, code=p.code, pct=p.pct,
                                  used=f"{p.used_count} / {p.usage_limit}" if p.usage_limit else str(p.used_count),
                                  expires=self.shop_time(p.expires_at, "%Y-%m-%d") if p.expires_at else "—",
@@ -252,11 +257,11 @@ class PromotionsState(SessionState):
     # -- certificates ------------------------------------------------------------------------
     async def _load_certs(self) -> None:
         try:
-            items = await self._svc(promotions.list_certificates)
+            items = await self._svc(promotions.list_certificates, page=self.cert_page, page_size=PAGE_SIZE)
         except Refused as exc:
             self.cert_error = exc.text
             return
-        page, self.cert_more = self._page(items, self.cert_page)
+        page, self.cert_more = self._page(items)
         self.certs = [CertLine(
             id=c.id, code=c.code, face=money_text(self, c.face_minor), status=self.text(f"ui.cert.status.{c.status}"),
             expires=self.shop_time(c.expires_at, "%Y-%m-%d") if c.expires_at else "—",
@@ -294,11 +299,12 @@ class PromotionsState(SessionState):
     # -- tracking links ----------------------------------------------------------------------
     async def _load_links(self) -> None:
         try:
-            items = await self._svc(tracking.list_links, include_archived=self.show_archived)
+            items = await self._svc(tracking.list_links, include_archived=self.show_archived, page=self.link_page,
+                                   page_size=PAGE_SIZE)
         except Refused as exc:
             self.link_error = exc.text
             return
-        page, self.link_more = self._page(items, self.link_page)
+        page, self.link_more = self._page(items)
         self.links = [LinkLine(id=lk.id, title=lk.title, url=lk.url, clicks=lk.clicks, unique=lk.unique_users,
                                new=lk.new_users, buyers="—" if lk.buyers is None else str(lk.buyers),
                                conversion="—" if lk.conversion_pct is None else f"{lk.conversion_pct:.1f} %",

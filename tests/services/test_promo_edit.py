@@ -96,6 +96,10 @@ def test_only_a_never_used_code_is_deleted_a_used_one_is_switched_off(session):
     assert _row(session, used.id).used_count == 0
     listed = {p.code: p.orders for p in promotions.list_promos(session, actor=SYSTEM)}
     assert listed == {"NEVER": 0, "ONCE": 1}
+    # (a page is read on the server, with one row more when another page follows)
+    assert [p.code for p in promotions.list_promos(session, actor=SYSTEM, page=1, page_size=1)] == ["ONCE", "NEVER"]
+    assert [(p.code, p.orders) for p in promotions.list_promos(session, actor=SYSTEM, page=2, page_size=1)] == [
+        ("NEVER", 0)]
     # when the manager deletes the unused one, it is gone (audited) and its code is free again
     manager = make_staff(session, "manager").actor()
     assert promotions.delete_promo(session, actor=manager, promo_id=unused.id) == "NEVER"

@@ -108,6 +108,33 @@ def test_a_used_promo_code_is_switched_off_instead_of_deleted(db):
     assert _read(db, lambda: db.get(PromoCode, line["id"]).code) == "USED10"
 
 
+def test_promo_codes_certificates_and_links_page_on_the_server(db):
+    from smo_app.services.customers import tracking
+    from smo_app.services.sales import promotions
+    from smo_app.state.promotions import PAGE_SIZE, PromotionsState
+    from tests.commerce_factories import SYSTEM
+
+    # given one more promo code, certificate and link than a page holds
+    for n in range(PAGE_SIZE + 1):
+        promotions.create_promo(db, actor=SYSTEM, code=f"PAGE{n:02d}", pct=5)
+        promotions.create_certificate(db, actor=SYSTEM, face_minor=1000)
+        tracking.create_link(db, actor=SYSTEM, title=f"Link {n}")
+    db.rollback()
+    s = _signed_in(PromotionsState, db, Role.manager)
+    _call(s, "load")
+    # then each list shows a page and says another follows; the next page has the oldest one
+    assert (len(s.promos), len(s.certs), len(s.links)) == (PAGE_SIZE, PAGE_SIZE, PAGE_SIZE)
+    assert s.promo_more and s.cert_more and s.link_more and s.promos[0]["code"] == f"PAGE{PAGE_SIZE:02d}"
+    for go, rows in (("promo_go", "promos"), ("cert_go", "certs"), ("link_go", "links")):
+        _call(s, go, 1)
+        assert len(getattr(s, rows)) == 1
+    assert s.promos[0]["code"] == "PAGE00" and not s.promo_more
+    # when that last code is deleted, the list steps back to the page that still has codes
+    _call(s, "ask_delete_promo", s.promos[0]["id"])
+    _call(s, "delete_promo")
+    assert s.promo_page == 1 and len(s.promos) == PAGE_SIZE and not s.promo_more
+
+
 # --------------------------------------------------------------------------- settings
 
 def test_the_owner_sets_time_zone_language_and_referral_tiers(db):

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sqlalchemy import delete, insert, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, func, select
 
@@ -28,6 +29,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.orders import Order
 from smo_app.models.promotions import CertificateStatus, GiftCertificate, PromoCode, PromoUse
 from smo_app.services.core import audit
+from smo_app.services.core.paging import page_of
 from smo_app.services.core.unique import unique_as
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
@@ -217,12 +219,14 @@ def delete_promo(session: Session, *, actor: Actor, promo_id: int) -> str:
     return code
 
 
-def list_promos(session: Session, *, actor: Actor) -> list[PromoOut]:
+def list_promos(session: Session, *, actor: Actor, page: int | None = None, page_size: int = 25) -> list[PromoOut]:
+    """Newest first, each with the number of orders that used it; one page (+1 row) when ``page``."""
     require(actor, Perm.promotions_manage)
-    used = (select(Order.promo_code_id.label("promo_id"), func.count(Order.id).label("n"))
-            .where(Order.promo_code_id.is_not(None)).group_by(Order.promo_code_id).subquery())
-    rows = session.exec(select(PromoCode, func.coalesce(used.c.n, 0)).outerjoin(used, used.c.promo_id == PromoCode.id)
-                        .order_by(PromoCode.id.desc())).all()
+    newest = page_of(select(PromoCode).order_by(PromoCode.id.desc()), page, page_size).subquery()
+    promo = aliased(PromoCode, newest)
+    used = (select(func.count(Order.id)).where(Order.promo_code_id == promo.id).correlate(newest)
+            .scalar_subquery())
+    rows = session.exec(select(promo, used).order_by(promo.id.desc())).all()
     return [_promo_out(p, n) for p, n in rows]
 
 
@@ -343,9 +347,12 @@ def create_certificate(session: Session, *, actor: Actor, face_minor: int, code:
     return _cert_out(cert)
 
 
-def list_certificates(session: Session, *, actor: Actor) -> list[CertificateOut]:
+def list_certificates(session: Session, *, actor: Actor, page: int | None = None,
+                      page_size: int = 25) -> list[CertificateOut]:
+    """Newest first; one page (+1 row) when ``page``."""
     require(actor, Perm.promotions_manage)
-    return [_cert_out(c) for c in session.exec(select(GiftCertificate).order_by(GiftCertificate.id.desc())).all()]
+    query = page_of(select(GiftCertificate).order_by(GiftCertificate.id.desc()), page, page_size)
+    return [_cert_out(c) for c in session.exec(query).all()]
 
 
 def find_certificate(session: Session, *, code: str, now: datetime | None = None) -> GiftCertificate:
