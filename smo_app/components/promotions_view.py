@@ -70,8 +70,10 @@ def _promo_delete_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
             rx.alert_dialog.title(T("ui.promo.delete"), " ", d["code"]),
-            rx.alert_dialog.description(rx.cond(used, T("ui.promo.delete_used"), T("ui.promo.delete_confirm")),
-                                        id="promo-delete-text"),
+            rx.alert_dialog.description(
+                rx.cond(used, rx.cond(d["active"], T("ui.promo.delete_used"), T("ui.promo.delete_used_off")),
+                        T("ui.promo.delete_confirm")),
+                id="promo-delete-text"),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button(T("ui.cancel"), variant="soft", color_scheme="gray",
                                                  on_click=S.cancel_delete_promo)),

@@ -60,6 +60,8 @@ RU = {
     "ui.promo.delete_confirm": "Этот промокод ещё никто не применял. Удалить его? Это нельзя отменить.",
     "ui.promo.delete_used": "Этот промокод уже применялся в заказах, поэтому удалить его нельзя — история заказов его "
                             "хранит. Выключите его: покупатели больше не смогут его применить.",
+    "ui.promo.delete_used_off": "Этот промокод применялся в заказах, поэтому удалить его нельзя — история заказов его "
+                                "хранит. Он уже выключен: покупатели не могут его применить.",
     "ui.promo.switch_off": "Выключить",
     "ui.promo.switched_off": "Промокод {code} выключен.",
     # settings
@@ -144,6 +146,8 @@ EN = {
     "ui.promo.delete_confirm": "Nobody has used this promo code yet. Delete it? This cannot be undone.",
     "ui.promo.delete_used": "This promo code has been used in orders, so it cannot be deleted — the orders' history "
                             "keeps it. Switch it off: customers can no longer apply it.",
+    "ui.promo.delete_used_off": "This promo code has been used in orders, so it cannot be deleted — the orders' "
+                                "history keeps it. It is already switched off: customers cannot apply it.",
     "ui.promo.switch_off": "Switch off",
     "ui.promo.switched_off": "Promo code {code} switched off.",
     # settings
