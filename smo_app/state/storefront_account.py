@@ -25,7 +25,9 @@ POLL_MAX_ROUNDS = 400  # ~20 minutes of an open screen; reopening starts again
 
 def local(moment):
     """A stored UTC moment in the shop's time zone (what the customer's receipt says)."""
-    return moment.astimezone(get_settings().tz)
+    from smo_app.services.core.shop_locale import cached
+
+    return moment.astimezone(cached().tz)
 
 
 def qr_data_uri(text: str) -> str:

@@ -1,7 +1,7 @@
 """Shop-time periods and the revenue sources every analytics figure is built from.
 
-A "day" is a calendar day in the shop's timezone (``SMO_SHOP_TIMEZONE``). Timestamps are stored
-in UTC; grouping by the shop-local day happens in SQL: PostgreSQL converts with its own time zone
+A "day" is a calendar day in the shop's time zone (the owner's setting, else ``SMO_SHOP_TIMEZONE``).
+Timestamps are stored in UTC; grouping by the shop-local day happens in SQL: PostgreSQL converts with its own time zone
 database (``timezone(tz, created_at)``); on SQLite the period is split into spans of constant UTC
 offset (computed from zoneinfo for that very period, so DST zones work too) and each span shifts by
 its offset (``date(created_at, '+10800 seconds')``).
@@ -79,10 +79,11 @@ def month_period(year: int, month: int) -> Period:
     return Period(first, nxt - timedelta(days=1))
 
 
-def shop_tz() -> ZoneInfo:
-    from smo_app.settings import get_settings
+def shop_tz(session) -> ZoneInfo:
+    """The shop's time zone (the owner's setting, else SMO_SHOP_TIMEZONE; see core.shop_locale)."""
+    from smo_app.services.core import shop_locale
 
-    return get_settings().tz
+    return shop_locale.shop_tz(session)
 
 
 def local_today(tz: ZoneInfo, now: datetime | None = None) -> date:

@@ -88,7 +88,7 @@ def pnl_summary(session: Session, *, actor: Actor, date_from: date | None, date_
                 tz: ZoneInfo | None = None) -> PnlSummary:
     require(actor, Perm.analytics_view)
     period = make_period(date_from, date_to)
-    tz = tz or shop_tz()
+    tz = tz or shop_tz(session)
     out = compute_summary(session, tz, period)
     session.rollback()
     return out
@@ -232,7 +232,7 @@ def pnl_workbook(session: Session, *, actor: Actor, date_from: date | None, date
 
     require(actor, Perm.analytics_view)
     period = make_period(date_from, date_to)
-    tz = tz or shop_tz()
+    tz = tz or shop_tz(session)
     summary = compute_summary(session, tz, period)
     orders = order_details(session, tz, period)
     returned = return_details(session, tz, period)
