@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
@@ -43,6 +43,7 @@ class ExpiryRule:
 
 
 _EXPIRY: dict[str, ExpiryRule] = {}
+_INSERT = insert(Outbox.__table__)
 
 
 def register_expiry(kind: str, *, ttl: timedelta | None = None, until_order_leaves: Iterable[str] = ()) -> None:
@@ -69,11 +70,11 @@ def expire_for_order(session: Session, *, order_id: int, status: str) -> int:
     kinds = [kind for kind, rule in _EXPIRY.items() if rule.until_order_leaves and str(status) not in rule.until_order_leaves]
     if not kinds:
         return 0
-    return session.execute(
-        update(Outbox)
-        .where(Outbox.order_id == order_id, Outbox.kind.in_(kinds), Outbox.status.in_(WAITING))
+    table = Outbox.__table__
+    return session.connection().execute(
+        update(table)
+        .where(table.c.order_id == order_id, table.c.kind.in_(kinds), table.c.status.in_(WAITING))
         .values(status=OutboxStatus.expired.value, last_error="expired: the order moved on")
-        .execution_options(synchronize_session=False)
     ).rowcount
 
 
@@ -233,6 +234,19 @@ def enqueue_to_customer(session: Session, *, customer: Customer, kind: str, text
     return enqueue_message(
         session, kind=kind, chat_id=customer.telegram_id, customer_id=customer.id, text=text, **kwargs
     )
+
+
+def insert_to_customer(session: Session, *, customer: Customer, kind: str, text: str, dedupe_key: str,
+                       order_id: int | None = None) -> bool:
+    """As :func:`enqueue_to_customer` for a ``dedupe_key`` that names a row the caller's transaction
+    has just written (an order event), so no earlier message can hold it: one INSERT, no lookup.
+    Returns whether a message was queued (not when the customer cannot be messaged)."""
+    if customer.telegram_id is None or customer.unreachable:
+        return False
+    session.connection().execute(_INSERT, message_values(kind=kind, chat_id=customer.telegram_id,
+                                                         customer_id=customer.id, text=text, dedupe_key=dedupe_key,
+                                                         order_id=order_id))
+    return True
 
 
 def enqueue_staff_alert(
