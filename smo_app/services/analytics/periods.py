@@ -7,8 +7,8 @@ offset (computed from zoneinfo for that very period, so DST zones work too) and 
 its offset (``date(created_at, '+10800 seconds')``).
 
 Revenue comes from *sources*, each an aggregate query returning ``(day, channel, revenue, orders)``
-rows: sold orders (every channel: Mini App, POS, B2B), manual entries, and returns — negative
-amounts on the shop day of the refund, in the channel of the returned order.
+rows: sold orders (every channel: Mini App, POS, B2B), manual entries, and returns — POS returns
+and payment refunds, negative amounts on the shop day of the refund, in the channel of the order.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from sqlmodel import Session, func, select
 from smo_app.models.analytics import ManualRevenue
 from smo_app.models.base import UTCDateTime
 from smo_app.models.orders import Order, OrderChannel, OrderStatus
+from smo_app.models.payments import Refund, RefundStatus
 from smo_app.models.pos import PosReturn, PosSale
 from smo_app.services.core.errors import ValidationFailed
 
@@ -209,8 +210,34 @@ def return_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool)
     return [RevenueRow(None, ch, -int(rev), 0, RETURNS_KIND) for ch, rev in rows]
 
 
+def refunds_in(start: datetime, end: datetime) -> tuple:
+    """The WHERE clause of "payment refunds confirmed in [start, end)" of sold orders (joined to
+    ``order``): the money that went back, in the order's money (``order_minor``); a refund of a
+    payment never credited to its order has none. A fully refunded open order is cancelled, so
+    neither its sale nor its refund counts."""
+    return (Refund.status == RefundStatus.succeeded.value, Refund.done_at >= start, Refund.done_at < end,
+            Refund.order_minor > 0, Order.status.in_(SOLD_STATUSES))
+
+
+def refund_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool) -> list[RevenueRow]:
+    """Payment refunds as negative revenue on the shop day they were confirmed, in the order's channel."""
+    start, end = period.bounds(tz)
+    refunded = func.coalesce(func.sum(Refund.order_minor), 0)
+
+    def query(*cols):
+        return (select(*cols, Order.channel, refunded).select_from(Refund).join(Order, Order.id == Refund.order_id)
+                .where(*refunds_in(start, end)))
+
+    if by_day:
+        day = local_day(session, Refund.done_at, tz, start, end).label("day")
+        rows = session.exec(query(day).group_by(day, Order.channel)).all()
+        return [RevenueRow(as_date(d), ch, -int(rev), 0, RETURNS_KIND) for d, ch, rev in rows]
+    rows = session.exec(query().group_by(Order.channel)).all()
+    return [RevenueRow(None, ch, -int(rev), 0, RETURNS_KIND) for ch, rev in rows]
+
+
 # Every figure that says "revenue" sums these.
-REVENUE_SOURCES: tuple[RevenueSource, ...] = (order_revenue, manual_revenue, return_revenue)
+REVENUE_SOURCES: tuple[RevenueSource, ...] = (order_revenue, manual_revenue, return_revenue, refund_revenue)
 
 
 def revenue_rows(session: Session, tz: ZoneInfo, period: Period, *, by_day: bool) -> list[RevenueRow]:
@@ -230,7 +257,7 @@ class RevenueTotal:
     revenue_minor: int  # orders + manual entries − returns
     orders_revenue_minor: int  # sold orders only
     orders: int
-    returns_minor: int = 0  # refunded in the period, ≤ 0 (already in revenue_minor)
+    returns_minor: int = 0  # POS returns and payment refunds in the period, ≤ 0 (already in revenue_minor)
 
     @property
     def average_check_minor(self) -> int:

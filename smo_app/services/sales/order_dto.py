@@ -44,6 +44,7 @@ class OrderOut(BaseModel):
     bonus_minor: int
     delivery_minor: int
     total_minor: int
+    refunded_minor: int = 0  # confirmed refunds; the customer paid total_minor - refunded_minor in the end
     cost_minor: int
     delivery_type: str
     delivery_payer: str
