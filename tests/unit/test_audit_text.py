@@ -23,7 +23,7 @@ def _recorded_actions() -> set[str]:
     found |= {f"broadcast.{v}" for v in ("start", "pause", "resume", "cancel")}
     return {a for a in found if not a.startswith(("order.transition_", "stock.batch"))
             and a.split(".")[0] in {"analytics", "auth", "bot", "broadcast", "catalog", "certificate", "courier",
-                                    "customer", "dead_letter", "order", "outbox", "promo", "settings", "staff",
+                                    "customer", "dead_letter", "order", "outbox", "payment", "promo", "settings", "staff",
                                     "stock", "supplier", "tracking", "wheel"}}
 
 
