@@ -192,22 +192,29 @@ def returns_in(start: datetime, end: datetime) -> tuple:
     return (PosReturn.created_at >= start, PosReturn.created_at < end, Order.status.in_(SOLD_STATUSES))
 
 
-def return_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool) -> list[RevenueRow]:
-    """Returns as negative revenue on the shop day of the refund, in the original order's channel."""
+def _money_back(session: Session, tz: ZoneInfo, period: Period, by_day: bool, *, source, when, amount,
+                where) -> list[RevenueRow]:
+    """Money that went back (``amount`` summed over ``source`` joined to its order, filtered by
+    ``where(start, end)``) as negative revenue on the shop day of ``when``, in the order's channel."""
     start, end = period.bounds(tz)
-    refunded = func.coalesce(func.sum(RETURN_REFUND), 0)
+    back = func.coalesce(func.sum(amount), 0)
 
     def query(*cols):
-        return (select(*cols, Order.channel, refunded).select_from(PosReturn)
-                .join(PosSale, PosSale.id == PosReturn.sale_id).join(Order, Order.id == PosSale.order_id)
-                .where(*returns_in(start, end)))
+        return source(select(*cols, Order.channel, back)).where(*where(start, end))
 
     if by_day:
-        day = local_day(session, PosReturn.created_at, tz, start, end).label("day")
+        day = local_day(session, when, tz, start, end).label("day")
         rows = session.exec(query(day).group_by(day, Order.channel)).all()
         return [RevenueRow(as_date(d), ch, -int(rev), 0, RETURNS_KIND) for d, ch, rev in rows]
     rows = session.exec(query().group_by(Order.channel)).all()
     return [RevenueRow(None, ch, -int(rev), 0, RETURNS_KIND) for ch, rev in rows]
+
+
+def return_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool) -> list[RevenueRow]:
+    """Returns as negative revenue on the shop day of the refund, in the original order's channel."""
+    return _money_back(session, tz, period, by_day, when=PosReturn.created_at, amount=RETURN_REFUND, where=returns_in,
+                       source=lambda q: q.select_from(PosReturn).join(PosSale, PosSale.id == PosReturn.sale_id)
+                       .join(Order, Order.id == PosSale.order_id))
 
 
 def refunds_in(start: datetime, end: datetime) -> tuple:
@@ -221,19 +228,8 @@ def refunds_in(start: datetime, end: datetime) -> tuple:
 
 def refund_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool) -> list[RevenueRow]:
     """Payment refunds as negative revenue on the shop day they were confirmed, in the order's channel."""
-    start, end = period.bounds(tz)
-    refunded = func.coalesce(func.sum(Refund.order_minor), 0)
-
-    def query(*cols):
-        return (select(*cols, Order.channel, refunded).select_from(Refund).join(Order, Order.id == Refund.order_id)
-                .where(*refunds_in(start, end)))
-
-    if by_day:
-        day = local_day(session, Refund.done_at, tz, start, end).label("day")
-        rows = session.exec(query(day).group_by(day, Order.channel)).all()
-        return [RevenueRow(as_date(d), ch, -int(rev), 0, RETURNS_KIND) for d, ch, rev in rows]
-    rows = session.exec(query().group_by(Order.channel)).all()
-    return [RevenueRow(None, ch, -int(rev), 0, RETURNS_KIND) for ch, rev in rows]
+    return _money_back(session, tz, period, by_day, when=Refund.done_at, amount=Refund.order_minor, where=refunds_in,
+                       source=lambda q: q.select_from(Refund).join(Order, Order.id == Refund.order_id))
 
 
 # Every figure that says "revenue" sums these.
