@@ -22,6 +22,7 @@
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -156,16 +157,8 @@ def receive_and_apply(
     now = now or utcnow()
     values = _values(provider, event_id, body, headers, now)
     applied = {**values, "status": WebhookStatus.processed.value, "attempts": 1, "processed_at": now}
-    table = WebhookEvent.__table__
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    # one statement: our new row comes back ``processed``; a stored twin still to apply comes back
-    # as it is (``received``/``failed``, touched by a no-op update); one applied or dead, not at all
-    stmt = (insert(table).values(**applied)
-            .on_conflict_do_update(index_elements=["provider", "event_id"], set_={"status": table.c.status},
-                                   where=table.c.status.in_(PROCESSABLE))
-            .returning(table.c.id, table.c.status))
     try:
-        found = session.connection().execute(stmt).first()
+        found = session.connection().execute(_upsert(session.get_bind().dialect.name), applied).first()
         if found is None or found.status != WebhookStatus.processed.value:
             session.rollback()
             if found is None:
@@ -185,6 +178,19 @@ def receive_and_apply(
         log.exception("webhook %s/%s: handler failed", provider, event_id)
         return _keep_failed(session, values, "webhook.handler_failed", f"{type(exc).__name__}: {exc}",
                             permanent=False, max_attempts=max_attempts, now=now)
+
+
+@functools.cache
+def _upsert(dialect: str):
+    """One statement (built once per dialect): our new row comes back ``processed``; a stored twin
+    still to apply comes back as it is (``received``/``failed``, touched by a no-op update); one
+    applied or dead does not come back at all."""
+    table = WebhookEvent.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (insert(table)
+            .on_conflict_do_update(index_elements=["provider", "event_id"], set_={"status": table.c.status},
+                                   where=table.c.status.in_(PROCESSABLE))
+            .returning(table.c.id, table.c.status))
 
 
 def _keep_failed(session: Session, values: dict[str, Any], reason: str, detail: str, *, permanent: bool,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
@@ -43,7 +43,12 @@ class ExpiryRule:
 
 
 _EXPIRY: dict[str, ExpiryRule] = {}
-_INSERT = insert(Outbox.__table__)
+_T = Outbox.__table__
+_INSERT = insert(_T)
+# built once: it runs on every order move
+_EXPIRE = (update(_T).where(_T.c.order_id == bindparam("b_order"), _T.c.kind.in_(bindparam("b_kinds", expanding=True)),
+                            _T.c.status.in_(WAITING))
+           .values(status=OutboxStatus.expired.value, last_error="expired: the order moved on"))
 
 
 def register_expiry(kind: str, *, ttl: timedelta | None = None, until_order_leaves: Iterable[str] = ()) -> None:
@@ -70,12 +75,7 @@ def expire_for_order(session: Session, *, order_id: int, status: str) -> int:
     kinds = [kind for kind, rule in _EXPIRY.items() if rule.until_order_leaves and str(status) not in rule.until_order_leaves]
     if not kinds:
         return 0
-    table = Outbox.__table__
-    return session.connection().execute(
-        update(table)
-        .where(table.c.order_id == order_id, table.c.kind.in_(kinds), table.c.status.in_(WAITING))
-        .values(status=OutboxStatus.expired.value, last_error="expired: the order moved on")
-    ).rowcount
+    return session.connection().execute(_EXPIRE, {"b_order": order_id, "b_kinds": kinds}).rowcount
 
 
 def _expires_at(kind: str, now: datetime, expires_at: datetime | None) -> datetime | None:
