@@ -11,12 +11,12 @@ commit), an audit entry — one transaction. :func:`allowed_actions` tells a scr
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from collections.abc import Sequence
-
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, func, select
 
@@ -110,8 +110,8 @@ def transition(
         back = (from_status, to_status) in BACK_MOVES
         # Core statements on the transaction's connection: every status change comes this way
         conn = session.connection()
-        moved = conn.execute(update(_ORDER).where(_ORDER.c.id == order_id, _ORDER.c.status == from_status.value)
-                             .values(**values))
+        moved = conn.execute(_move(tuple(values)), {"b_id": order_id, "b_from": from_status.value,
+                                                    **{f"b_{k}": v for k, v in values.items()}})
         if moved.rowcount != 1:
             raise DomainError("order.changed_meanwhile", f"order {order_id} is no longer {from_status}")
         for key, value in values.items():  # already written by the UPDATE above
@@ -136,6 +136,13 @@ def transition(
     except BaseException:
         session.rollback()
         raise
+
+
+@functools.cache
+def _move(columns: tuple[str, ...]):
+    """``UPDATE order SET <columns> … WHERE id = :b_id AND status = :b_from``, built once per set of columns."""
+    return (update(_ORDER).where(_ORDER.c.id == bindparam("b_id"), _ORDER.c.status == bindparam("b_from"))
+            .values({c: bindparam(f"b_{c}") for c in columns}))
 
 
 class AllowedAction(BaseModel):
