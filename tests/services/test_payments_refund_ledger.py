@@ -290,3 +290,29 @@ def test_revenue_and_pnl_count_a_refund_on_the_shop_day_it_was_confirmed(session
     summary = pnl.pnl_summary(session, actor=owner, date_from=date(2026, 11, 1), date_to=date(2026, 11, 30), tz=MSK)
     assert (summary.refunds, summary.refunds_minor) == (1, 90000)
     assert summary.revenue_minor == TOTAL - 90000
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_a_refund_confirmed_while_the_order_is_being_completed_still_takes_its_share_back(engine, session, fakes):
+    # given a delivered order and a refund of a third waiting for the provider
+    _, order, _, buyer, inviter = _paid_order(session, fakes)
+    for status in ("processing", "shipped", "delivered"):
+        orders.transition(session, actor=SYSTEM, order_id=order.id, to_status=status)
+    refund = refund_payment(session, actor=make_staff(session, "admin").actor(), order_id=order.id,
+                            amount_minor=90000, reason="one item damaged")
+
+    def confirm(s):
+        confirm_refund(s, refund_id=refund.id)
+        s.commit()
+
+    def complete(s):
+        orders.transition(s, actor=SYSTEM, order_id=order.id, to_status="completed")
+
+    # when the provider's confirmation and the completion land at the same moment
+    assert run_at_once(engine, [confirm, complete])["ok"] == 2
+    # then, whichever went first, the refunded third of cashback and share is taken back, once
+    assert _sum(session, order.id, LoyaltyKind.refund_cashback) == -6300
+    assert _sum(session, order.id, LoyaltyKind.refund_referral) == -4500
+    assert _sum(session, order.id, LoyaltyKind.refund_bonus) == 10000
+    assert _balance(session, buyer.id) == CASHBACK - 6300 + 10000
+    assert _balance(session, inviter.id) == REWARD + SHARE - 4500

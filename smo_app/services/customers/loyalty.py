@@ -170,7 +170,11 @@ def on_order_completed(session: Session, *, actor: Actor, order: Order, cfg: Sho
         share = pct_floor(paid_for_goods, lifetime_pct(cfg, invites_count(session, customer.inviter_id)))
         shared = post_entry(session, actor=actor, customer_id=customer.inviter_id, kind=LoyaltyKind.referral_lifetime,
                             amount_minor=share, order_id=order.id, related_customer_id=customer.id, now=now)
-    if (credited or shared) and order.refunded_minor > 0:
+    # read afresh: a refund confirmed while this move waited for the order's row lock counts too
+    refunded = session.execute(sa_select(Order.__table__.c.refunded_minor).where(Order.__table__.c.id == order.id)
+                               ).scalar_one()
+    set_committed_value(order, "refunded_minor", refunded)
+    if (credited or shared) and refunded > 0:
         back = settle_refunds(session, actor=actor, order=order, now=now, note=f"order #{order.id} refunded in part")
         cashback, share = cashback - back.cashback_back_minor, share - back.referral_back_minor
     if credited is not None and cashback > 0:
@@ -192,22 +196,24 @@ def on_order_cancelled(session: Session, *, actor: Actor, order: Order, now: dat
     balance allows: it never goes negative)."""
     if order.customer_id is not None and order.bonus_minor > 0:
         post_entry(session, actor=actor, customer_id=order.customer_id, kind=LoyaltyKind.spend_rollback,
-                   amount_minor=order.bonus_minor - bonuses_given_back(session, order), order_id=order.id, now=now)
+                   amount_minor=max(0, order.bonus_minor - bonuses_given_back(session, order)), order_id=order.id,
+                   now=now)
     reverse_referral_reward(session, actor=actor, order=order, now=now, why=f"order #{order.id} cancelled")
 
 
 def reverse_referral_reward(session: Session, *, actor: Actor, order: Order, now: datetime, why: str,
-                            refunded: bool = False) -> None:
-    """The inviter's first-order reward earned by ``order`` is taken back, once (cancel, full refund)."""
+                            refunded: bool = False) -> bool:
+    """The inviter's first-order reward earned by ``order`` is taken back, once (cancel, full refund).
+    Returns whether this call took it back."""
     reward = session.exec(select(LoyaltyEntry).where(
         LoyaltyEntry.order_id == order.id, LoyaltyEntry.kind == LoyaltyKind.referral_reward.value)).first()
     if reward is None:
-        return
+        return False
     # locked and read afresh: a bonus spend committed meanwhile must shrink what is taken back,
     # not make the conditional debit below refuse the whole cancellation
     inviter = session.get(Customer, reward.customer_id, with_for_update=True, populate_existing=True)
     if inviter is None:
-        return
+        return False
     take_back = min(reward.amount_minor, inviter.bonus_balance_minor)
     entry = post_entry(session, actor=actor, customer_id=inviter.id, kind=LoyaltyKind.referral_reversal,
                        amount_minor=-take_back, order_id=order.id, related_customer_id=order.customer_id,
@@ -219,6 +225,7 @@ def reverse_referral_reward(session: Session, *, actor: Actor, order: Order, now
                    order=order.id,
                    amount=format_money(take_back, lang=inviter.language)),
         )
+    return entry is not None
 
 
 # --------------------------------------------------------------------------- refunds (PA4)
@@ -274,7 +281,8 @@ def _take_back(session: Session, *, actor: Actor, customer_id: int, kind: Loyalt
 
 def settle_refunds(session: Session, *, actor: Actor, order: Order, now: datetime, note: str) -> RefundLedgerOut:
     """Bring the order's loyalty entries in line with its refunds (``order.refunded_minor`` of
-    ``order.total_minor``), in the caller's transaction, which holds the order's row lock.
+    ``order.total_minor``), in the caller's transaction, which holds the order's row lock and read
+    ``refunded_minor`` under it.
 
     Each of spent bonuses (given back), cashback and the inviter's lifetime share (taken back)
     moves to ⌊amount × refunded ÷ paid⌋ in total — less what earlier refunds already moved — so
@@ -308,11 +316,8 @@ def settle_refunds(session: Session, *, actor: Actor, order: Order, now: datetim
                                               kind=LoyaltyKind.refund_referral, due=refunded_share(share, order) - taken,
                                               order=order, related=buyer, note=note, now=now)
     if order.refunded_minor >= order.total_minor:
-        had = session.exec(select(LoyaltyEntry.id).where(
-            LoyaltyEntry.order_id == order.id, LoyaltyEntry.kind == LoyaltyKind.referral_reversal.value)).first()
-        reverse_referral_reward(session, actor=actor, order=order, now=now, why=note, refunded=True)
-        out.reward_reversed = had is None and session.exec(select(LoyaltyEntry.id).where(
-            LoyaltyEntry.order_id == order.id, LoyaltyEntry.kind == LoyaltyKind.referral_reversal.value)).first() is not None
+        out.reward_reversed = reverse_referral_reward(session, actor=actor, order=order, now=now, why=note,
+                                                      refunded=True)
     return out
 
 
