@@ -225,6 +225,7 @@ class OrdersState(SessionState):
         self.card_sums = [{"label": self.text(f"ui.orders.sum.{k}"), "amount": ("−" if minus else "") + money_text(self, v)}
                           for k, v, minus in sums if v or k == "goods"]
         self.card_sums.append({"label": self.text("ui.orders.sum.total"), "amount": money_text(self, o.total_minor)})
+        self.card_sums += [{"label": self.text(f"ui.orders.sum.{k}"), "amount": a} for k, a in (("refunded", "−" + money_text(self, o.refunded_minor)), ("net_paid", money_text(self, o.total_minor - o.refunded_minor))) if o.refunded_minor]  # noqa: E501
         self.card_events = [{"when": self.shop_time(e.created_at),
                              "move": (self.text(f"ui.cust.order_status.{e.from_status}") + " → " if e.from_status else "")
                              + self.text(f"ui.cust.order_status.{e.to_status}"),

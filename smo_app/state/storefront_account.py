@@ -89,6 +89,9 @@ class AccountState(StoreState):
         if o.bonus_minor:
             b.append({"label": self.text("ui.sf.bonuses"), "amount": self.money(-o.bonus_minor)})
         b.append({"label": self.text("ui.sf.delivery"), "amount": self.money(o.delivery_minor)})
+        if o.refunded_minor:  # the money sent back, and what the order cost in the end
+            b.append({"label": self.text("ui.sf.refunded"), "amount": self.money(-o.refunded_minor)})
+            b.append({"label": self.text("ui.sf.net_paid"), "amount": self.money(o.total_minor - o.refunded_minor)})
         self.order_breakdown = b
         self.order_events = [{"status": self._status(e.to_status), "when": local(e.created_at).strftime("%d.%m %H:%M")}
                              for e in o.events]
