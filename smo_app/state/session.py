@@ -155,6 +155,12 @@ class SessionState(rx.State):
         """The shop's time zone (settings page, else SMO_SHOP_TIMEZONE), as last read by a guard."""
         return shop_locale.cached().tz
 
+    def shop_today(self):
+        """Today's date in the shop's time zone (not the server's): date pickers default to it."""
+        from datetime import datetime
+
+        return datetime.now(self.shop_zone()).date()
+
     def shop_time(self, moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
         """A stored UTC datetime as the shop's local time."""
         return moment.astimezone(self.shop_zone()).strftime(fmt) if moment else ""
