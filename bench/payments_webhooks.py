@@ -139,8 +139,10 @@ def run_service(url: str, rows) -> float:
 
 
 # The floor writes what the service writes for a credited event — the raw event, the payment, the
-# order and its event row, the certificate redemption, the stale-message expiry, the customer's
-# message and the two audit entries — as plain SQL in one transaction, with none of the reads.
+# order and its event row, the stale-message expiry, the customer's message and the two audit
+# entries (one multi-row INSERT, as the service does) — as plain SQL in one transaction, with none
+# of the reads. (These orders have no gift certificate: the service writes none, so neither does
+# the floor.)
 FLOOR_SQL = (
     sa.text("INSERT INTO webhook_event (provider, event_id, body, headers, received_at, status, attempts) "
             "VALUES ('stripe', :eid, :body, '{}', now(), 'processed', 1) "
@@ -150,15 +152,12 @@ FLOOR_SQL = (
     sa.text('UPDATE "order" SET status = \'paid\', paid_at = now(), updated_at = now() WHERE id = :oid AND status = \'new\''),
     sa.text("INSERT INTO order_event (order_id, from_status, to_status, actor_kind, actor_name, created_at) "
             "VALUES (:oid, 'new', 'paid', 'system', 'floor', now())"),
-    sa.text("UPDATE gift_certificate SET status = 'redeemed', redeemed_at = now() "
-            "WHERE order_id = :oid AND status = 'reserved'"),
     sa.text("UPDATE outbox SET status = 'expired' WHERE order_id = :oid AND status = 'pending' AND kind = 'order_placed'"),
     sa.text("INSERT INTO outbox (created_at, lane, kind, chat_id, payload, status, attempts, next_attempt_at, order_id) "
             "VALUES (now(), 'telegram', 'order_status', 1, '{}', 'pending', 0, now(), :oid)"),
     sa.text("INSERT INTO audit_entry (created_at, actor_kind, actor_name, action, entity, entity_id) "
-            "VALUES (now(), 'system', 'floor', 'payment.credit', 'payment', :pid)"),
-    sa.text("INSERT INTO audit_entry (created_at, actor_kind, actor_name, action, entity, entity_id) "
-            "VALUES (now(), 'system', 'floor', 'order.transition', 'order', :oid)"),
+            "VALUES (now(), 'system', 'floor', 'payment.credit', 'payment', :pid), "
+            "(now(), 'system', 'floor', 'order.transition', 'order', :oid)"),
 )
 
 

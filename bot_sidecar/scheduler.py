@@ -14,12 +14,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from sqlmodel import Session
 
 from smo_app.models.base import utcnow
-from smo_app.services.core import leases
+from smo_app.services.core import leases, shop_locale
 from smo_app.services.analytics.digest import weekly_digest
 from smo_app.services.messaging import reminders
 from smo_app.services.core.actor import Actor
@@ -59,23 +61,31 @@ class Jobs:
 
         return self._leased("auto_cancel", 50, body)
 
+    def shop_tz(self) -> ZoneInfo:
+        """The shop's time zone now (the owner may change it on the settings page)."""
+        with self.session_factory() as session:
+            return shop_locale.shop_tz(session)
+
     def abandoned_carts(self) -> list[int] | None:
         return self._leased("abandoned_carts", 540, lambda s, now: reminders.abandoned_cart_reminders(
-            s, tz=self.settings.tz, public_url=self.settings.public_url, now=now))
+            s, tz=shop_locale.shop_tz(s), public_url=self.settings.public_url, now=now))
 
     def new_order_alerts(self) -> list[int] | None:
         return self._leased("new_order_alerts", 25, lambda s, now: new_order_alerts(s, now=now))
 
     def daily_summary(self) -> int | None:
         def body(session: Session, now: datetime):
-            return reminders.daily_summary(session, day=now.astimezone(self.settings.tz).date(), tz=self.settings.tz,
-                                           lang=self.settings.language)
+            shop = shop_locale.shop_locale(session)
+            return reminders.daily_summary(session, day=now.astimezone(shop.tz).date(), tz=shop.tz, lang=shop.language)
 
         return self._leased("daily_summary", 3000, body)
 
     def weekly_digest(self) -> list[int] | None:
-        return self._leased("weekly_digest", 3000, lambda s, now: weekly_digest(
-            s, today=now.astimezone(self.settings.tz).date(), tz=self.settings.tz))
+        def body(session: Session, now: datetime):
+            tz = shop_locale.shop_tz(session)
+            return weekly_digest(session, today=now.astimezone(tz).date(), tz=tz)
+
+        return self._leased("weekly_digest", 3000, body)
 
 
     def reconcile_payments(self):
@@ -83,8 +93,12 @@ class Jobs:
             s, now=now, settings=self.settings))
 
 
+CLOCK_JOBS = {"daily_summary": {"hour": 21, "minute": 5},  # shop time: they follow the owner's time zone
+              "weekly_digest": {"day_of_week": "mon", "hour": 9, "minute": 0}}
+
+
 def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
-    tz = jobs.settings.tz
+    tz = jobs.shop_tz()
     scheduler = AsyncIOScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
                                                             "misfire_grace_time": 300})
     first = datetime.now(tz) + timedelta(seconds=5)
@@ -93,10 +107,24 @@ def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
     scheduler.add_job(_safe(jobs.new_order_alerts), "interval", seconds=30, id="new_order_alerts", name="new_order_alerts", next_run_time=first)
     scheduler.add_job(_safe(jobs.reconcile_payments), "interval", minutes=5, id="reconcile_payments",
                       name="reconcile_payments", next_run_time=first)
-    scheduler.add_job(_safe(jobs.daily_summary), "cron", hour=21, minute=5, id="daily_summary", name="daily_summary")
-    scheduler.add_job(_safe(jobs.weekly_digest), "cron", day_of_week="mon", hour=9, minute=0, id="weekly_digest",
-                      name="weekly_digest")
+    for name, when in CLOCK_JOBS.items():
+        scheduler.add_job(_safe(getattr(jobs, name)), CronTrigger(timezone=tz, **when), id=name, name=name)
+    follow = _safe(lambda: follow_shop_timezone(scheduler, jobs))
+    follow.__name__ = "follow_shop_timezone"
+    scheduler.add_job(follow, "interval", minutes=1, id="follow_shop_timezone", name="follow_shop_timezone")
     return scheduler
+
+
+def follow_shop_timezone(scheduler: AsyncIOScheduler, jobs: Jobs) -> bool:
+    """The owner changed the shop's time zone: the shop-time jobs move to the new clock (True)."""
+    tz = jobs.shop_tz()
+    current = scheduler.get_job("daily_summary")
+    if current is None or str(current.trigger.timezone) == str(tz):
+        return False
+    for name, when in CLOCK_JOBS.items():
+        scheduler.reschedule_job(name, trigger=CronTrigger(timezone=tz, **when))
+    log.info("shop time zone is now %s: shop-time jobs rescheduled", tz)
+    return True
 
 
 def _safe(fn: Callable[[], object]) -> Callable[[], None]:

@@ -108,6 +108,8 @@ class Settings(BaseSettings):
 
     @property
     def tz(self) -> ZoneInfo:
+        """The environment's default only: the owner may set another on the settings page. Read the
+        effective one with ``services.core.shop_locale``."""
         return ZoneInfo(self.shop_timezone)
 
     @property

@@ -20,6 +20,17 @@ from tests import db_support  # noqa: E402
 reset_settings_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_shop_locale():
+    """Each test reads the shop's time zone and language from its own database (the process caches
+    them per database URL, and PostgreSQL tests share one URL)."""
+    from smo_app.services.core import shop_locale
+
+    shop_locale.invalidate()
+    yield
+    shop_locale.invalidate()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
     return db_support.migrated_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))

@@ -12,15 +12,17 @@ from smo_app.i18n import normalize_language
 from smo_app.models.customer import Customer
 from smo_app.models.staff import Staff
 from bot_sidecar.db import in_thread
+from smo_app.services.core import shop_locale
 from smo_app.services.core.actor import Actor
 
 
-def _who(session, telegram_id: int) -> tuple[str | None, Staff | None]:
-    """(the customer's stored language, the active staff member) of a Telegram user; ends the read."""
+def _who(session, telegram_id: int) -> tuple[str | None, Staff | None, str]:
+    """(the customer's stored language, the active staff member) of a Telegram user, and the shop's
+    language; ends the read."""
     try:
         customer_lang = session.exec(select(Customer.language).where(Customer.telegram_id == telegram_id)).first()
         staff = session.exec(select(Staff).where(Staff.telegram_id == telegram_id, Staff.is_active)).first()
-        return customer_lang, staff
+        return customer_lang, staff, shop_locale.shop_language(session)
     finally:
         session.rollback()
 
@@ -35,13 +37,13 @@ class DbSessionMiddleware(BaseMiddleware):
         try:
             user: User | None = data.get("event_from_user")
             data["session"] = session
-            data["lang"] = normalize_language(user.language_code if user else None)
+            data["lang"] = shop_locale.cached().language
             data["staff"] = None
             data["actor"] = None
             if user is not None:
-                customer_lang, staff = await in_thread(_who, session, user.id)
-                if customer_lang and not user.language_code:
-                    data["lang"] = customer_lang
+                customer_lang, staff, shop_lang = await in_thread(_who, session, user.id)
+                # Telegram's language when the shop speaks it, else what we know, else the shop's
+                data["lang"] = normalize_language(user.language_code, default=customer_lang or shop_lang)
                 if staff is not None:
                     data["staff"] = staff
                     data["actor"] = Actor.staff(staff.id, staff.role, staff.full_name)

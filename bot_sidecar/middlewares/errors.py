@@ -12,6 +12,7 @@ from aiogram.types import TelegramObject, Update
 
 from bot_sidecar.db import in_thread
 from smo_app.i18n import error_text, normalize_language, t
+from smo_app.services.core import shop_locale
 from smo_app.services.messaging import error_reports
 from smo_app.services.core.errors import DomainError
 
@@ -35,8 +36,10 @@ class ErrorReportingMiddleware(BaseMiddleware):
 
     @staticmethod
     def _lang(data: dict[str, Any]) -> str:
+        if data.get("lang"):
+            return data["lang"]
         user = data.get("event_from_user")
-        return normalize_language(getattr(user, "language_code", None))
+        return normalize_language(getattr(user, "language_code", None), default=shop_locale.cached().language)
 
     async def _handle(self, exc: Exception, event: TelegramObject, data: dict[str, Any]) -> None:
         user = data.get("event_from_user")

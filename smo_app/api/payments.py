@@ -16,6 +16,9 @@ from smo_app.services.payments.notifications import handle_notification
 
 router = APIRouter(tags=["payments"])
 WEBHOOK_PROVIDERS = (PaymentProvider.yookassa.value, PaymentProvider.stripe.value)
+# Stripe signs the event itself (checked at the edge): stored and applied in one transaction.
+# A YooKassa notice is trusted only after fetching the payment back: stored first, then applied.
+INLINE_PROVIDERS = (PaymentProvider.stripe.value,)
 
 
 def _verifier(provider: str):
@@ -35,7 +38,8 @@ def register_payment_sources() -> None:
     """Register the payment providers with the webhook inbox (idempotent)."""
     for provider in WEBHOOK_PROVIDERS:
         webhooks.register_source(webhooks.WebhookSource(provider=provider, verify=_verifier(provider),
-                                                        handler=handle_notification))
+                                                        handler=handle_notification,
+                                                        inline=provider in INLINE_PROVIDERS))
 
 
 @router.post("/payments/{provider}/webhook")

@@ -99,6 +99,41 @@ def _action_button(a: ActionView) -> rx.Component:
                      id="order-action-" + a["action"])
 
 
+def _payment_proof() -> rx.Component:
+    """The customer's screenshot of a manual transfer: a thumbnail that opens full size, who decided,
+    and confirm / reject (with a reason) while it waits."""
+    decide = rx.cond(
+        S.proof_can_decide,
+        rx.hstack(
+            rx.button(rx.icon("check", size=14), T("ui.orders.proof.confirm"), color_scheme="grass",
+                      on_click=S.confirm_proof, id="proof-confirm", type="button"),
+            rx.form(rx.hstack(rx.input(name="reason", placeholder=T("ui.orders.proof.reason"), width="14rem",
+                                       id="proof-reason"),
+                              rx.button(T("ui.orders.proof.reject"), type="submit", color_scheme="red", variant="soft",
+                                        id="proof-reject"), align="center"),
+                    on_submit=S.reject_proof, reset_on_submit=True),
+            spacing="3", wrap="wrap", align="center",
+        ),
+    )
+    return rx.hstack(
+        rx.text(T("ui.orders.card.payment_proof"), color_scheme="gray", size="2", min_width="9rem"),
+        rx.cond(
+            S.card_proof.contains("url"),
+            rx.vstack(
+                rx.link(rx.image(src=S.card_proof["url"], alt=T("ui.orders.card.payment_proof"), max_height="12rem",
+                                 max_width="16rem", border_radius="6px", border="1px solid var(--gray-a6)"),
+                        href=S.card_proof["url"], is_external=True, id="proof-link"),
+                rx.text(S.card_proof["sent"], size="1", color_scheme="gray"),
+                rx.text(S.card_proof["decision"], size="2", id="proof-decision"),
+                decide,
+                spacing="2", id="order-proof",
+            ),
+            rx.text(T("ui.orders.no_payment_proof"), size="2", color_scheme="gray"),
+        ),
+        align="start",
+    )
+
+
 def _card_dialog() -> rx.Component:
     lines = rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(f"ui.orders.line.{h}"))
@@ -157,8 +192,7 @@ def _card_dialog() -> rx.Component:
                                        "paid_at", "comment")],
                     columns="2", spacing="1", width="100%",
                 ),
-                rx.hstack(rx.text(T("ui.orders.card.payment_proof"), color_scheme="gray", size="2", min_width="9rem"),
-                          rx.text(T("ui.orders.no_payment_proof"), size="2", color_scheme="gray")),
+                _payment_proof(),
                 lines, sums,
                 tracking,
                 rx.cond(S.card_handoffs.length() > 0,

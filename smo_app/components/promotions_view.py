@@ -26,6 +26,67 @@ def _promo_row(p: PromoLine) -> rx.Component:
         rx.table.cell(rx.switch(checked=p["active"], on_change=lambda v: S.toggle_promo(p["id"], v))),
         rx.table.cell(rx.cond(p["stats"] != "", rx.text(p["stats"], size="1"),
                               rx.button(T("ui.promo.show_stats"), size="1", variant="soft", on_click=S.promo_stats(p["id"])))),
+        rx.table.cell(rx.hstack(
+            rx.button(T("ui.promo.edit"), size="1", variant="soft", on_click=S.edit_promo(p["id"]), class_name="promo-edit"),
+            rx.button(T("ui.promo.delete"), size="1", variant="soft", color_scheme="red",
+                      on_click=S.ask_delete_promo(p["id"]), class_name="promo-delete"),
+            spacing="2")),
+        class_name="promo-row", custom_attrs={"data-code": p["code"]},
+    )
+
+
+def _promo_edit_form(p: PromoLine) -> rx.Component:
+    """The open row's terms; its text only while no order used it."""
+    return rx.form(
+        rx.vstack(
+            rx.text(T("ui.promo.editing"), " ", rx.code(p["code"]), weight="medium"),
+            rx.flex(
+                field("ui.promo.code", rx.input(name="code", default_value=p["code"], width="10rem", id="promo-edit-code",
+                                                read_only=p["orders"] > 0)),
+                field("ui.promo.pct", rx.input(name="pct", default_value=p["pct"].to_string(), width="5rem",
+                                               id="promo-edit-pct")),
+                field("ui.promo.limit", rx.input(name="limit", default_value=p["limit"], width="6rem", id="promo-edit-limit")),
+                field("ui.promo.expires", rx.input(name="expires", type="date", default_value=p["expires_day"],
+                                                   id="promo-edit-expires")),
+                rx.el.label(rx.el.input(type="checkbox", name="once", default_checked=p["once"], id="promo-edit-once"),
+                            rx.text(T("ui.promo.once"), size="2", as_="span", margin_left="0.4rem"),
+                            display="flex", align_items="center"),
+                rx.button(T("ui.save"), type="submit", id="promo-save"),
+                rx.button(T("ui.cancel"), type="button", variant="soft", color_scheme="gray", on_click=S.cancel_edit_promo),
+                spacing="3", wrap="wrap", align="end",
+            ),
+            rx.cond(p["orders"] > 0, rx.text(T("ui.promo.code_locked"), size="1", color_scheme="gray")),
+            spacing="2", width="100%",
+        ),
+        on_submit=S.save_promo, reset_on_submit=False, key=p["id"], id="promo-edit-form",
+        padding="0.75rem", border="1px solid var(--gray-a6)", border_radius="8px", width="100%",
+    )
+
+
+def _promo_delete_dialog() -> rx.Component:
+    """Deleting asks first; a used code cannot go (its orders keep it) — switching it off is offered."""
+    d = S.promo_delete
+    used = d["orders"] > 0
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(T("ui.promo.delete"), " ", d["code"]),
+            rx.alert_dialog.description(
+                rx.cond(used, rx.cond(d["active"], T("ui.promo.delete_used"), T("ui.promo.delete_used_off")),
+                        T("ui.promo.delete_confirm")),
+                id="promo-delete-text"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button(T("ui.cancel"), variant="soft", color_scheme="gray",
+                                                 on_click=S.cancel_delete_promo)),
+                rx.cond(used,
+                        rx.cond(d["active"],
+                                rx.alert_dialog.action(rx.button(T("ui.promo.switch_off"), on_click=S.switch_off_instead,
+                                                                 id="promo-switch-off"))),
+                        rx.alert_dialog.action(rx.button(T("ui.promo.delete"), color_scheme="red", on_click=S.delete_promo,
+                                                         id="promo-delete-confirm"))),
+                justify="end", spacing="3", margin_top="1rem",
+            ),
+        ),
+        open=d["id"] != 0,
     )
 
 
@@ -45,9 +106,11 @@ def _promos() -> rx.Component:
     )
     return rx.vstack(
         form, error_box(S.promo_error, "promo-error"),
+        rx.foreach(S.promos, lambda p: rx.cond(S.promo_editing == p["id"], _promo_edit_form(p))),
+        _promo_delete_dialog(),
         rx.cond(S.promos.length() > 0,
-                _table([f"ui.promo.col.{h}" for h in ("code", "pct", "used", "expires", "once", "active", "stats")], S.promos, _promo_row,
-                       "promo-table"),
+                _table([f"ui.promo.col.{h}" for h in ("code", "pct", "used", "expires", "once", "active", "stats", "actions")],
+                       S.promos, _promo_row, "promo-table"),
                 empty_state("ui.promo.empty", "promo-empty")),
         pager(S.promo_page, S.promo_page > 1, S.promo_more, S.promo_go(-1), S.promo_go(1), "promo-pager"),
         spacing="3", width="100%",

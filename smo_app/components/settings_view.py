@@ -1,6 +1,8 @@
 """View of the settings page: grouped fields, the Telegram preview of the bot texts, testers."""
 from __future__ import annotations
 
+import zoneinfo
+
 import reflex as rx
 
 from smo_app import routes
@@ -11,17 +13,32 @@ from smo_app.state.settings import PREVIEWED, SettingsState, TesterRow
 
 GROUPS = (
     ("ui.settings.g.shop", ("shop_name", "vacation_message")),
+    ("ui.settings.g.locale", ("shop_timezone", "language")),
     ("ui.settings.g.orders", ("auto_cancel_minutes",)),
     ("ui.settings.g.loyalty", ("cashback_pct", "bonus_spend_cap_pct", "referral_reward_minor", "referral_min_order_minor",
-                               "referral_lifetime_pct")),
+                               "referral_lifetime_pct", "referral_tiers")),
     ("ui.settings.g.delivery", ("free_delivery_pickup_minor", "free_delivery_courier_minor", "free_delivery_region_pct")),
     ("ui.settings.g.bot", ("start_photo", "channel_url", "support_contact")),
 )
+HINTS = {"shop_timezone": "ui.settings.timezone_hint", "referral_tiers": "ui.settings.tiers_hint"}
+TZ_LIST = "set-timezones"
+
+
+def _time_zones() -> list[str]:
+    return sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
 
 def _input(key: str) -> rx.Component:
-    return field(f"ui.settings.f.{key}", rx.input(name=key, default_value=SettingsState.values[key], id=f"set-{key}",
-                                                  width="16rem"))
+    if key == "language":
+        return field(f"ui.settings.f.{key}", rx.el.select(
+            *[rx.el.option(T(f"ui.settings.lang.{code}"), value=code) for code in ("ru", "en")],
+            name=key, default_value=SettingsState.values[key], id=f"set-{key}", key=SettingsState.values[key]))
+    extra = {"custom_attrs": {"list": TZ_LIST}} if key == "shop_timezone" else {}
+    box = field(f"ui.settings.f.{key}", rx.input(name=key, default_value=SettingsState.values[key], id=f"set-{key}",
+                                                 width="16rem", **extra))
+    if key in HINTS:
+        return rx.vstack(box, rx.text(T(HINTS[key]), size="1", color_scheme="gray", max_width="16rem"), spacing="1")
+    return box
 
 
 def _flag(key: str) -> rx.Component:
@@ -85,8 +102,10 @@ def settings_view() -> rx.Component:
         rx.vstack(
             *[card(title, rx.flex(*[_input(k) for k in keys], *([_flag("vacation_mode"), _flag("preorder_mode")]
                                                                  if title.endswith(".shop") else []),
-                                  spacing="4", wrap="wrap", align="end"))
+                                  spacing="4", wrap="wrap",
+                                  align="start" if set(keys) & set(HINTS) else "end"))  # hints below: tops aligned
               for title, keys in GROUPS],
+            rx.el.datalist(*[rx.el.option(value=z) for z in _time_zones()], id=TZ_LIST),
             card("ui.settings.g.texts", rx.text(T("ui.settings.texts_hint"), size="2", color_scheme="gray"),
                  *[_text_with_preview(k) for k in PREVIEWED]),
             error_box(SettingsState.message, "settings-error"),

@@ -9,6 +9,7 @@ from smo_app.components.storefront_payment import payment_step
 from smo_app.components.storefront import ST, back_button, notice, tg_button
 from smo_app.components.storefront_cart import breakdown
 from smo_app.state.storefront_account import AccountState
+from smo_app.state.storefront_payment import StorefrontPaymentState as PaymentState
 
 STATUS_COLORS = {"new": "blue", "paid": "teal", "processing": "amber", "shipped": "violet", "delivered": "green",
                  "completed": "gray", "cancelled": "red"}
@@ -44,6 +45,13 @@ def orders_screen() -> rx.Component:
     )
 
 
+def _payment_shown(o) -> rx.Var:
+    """A new order offers payment; once this screen's payment is confirmed the step stays to say so
+    (the order's own poll may see "paid" first and would otherwise hide the confirmation)."""
+    paid_here = (PaymentState.pay_status == "paid") & (PaymentState.pay_order_id.to_string() == o["id"])
+    return (o["status"] == "new") | paid_here
+
+
 def order_screen() -> rx.Component:
     o = AccountState.order
     return rx.vstack(
@@ -58,7 +66,7 @@ def order_screen() -> rx.Component:
             rx.text(line["name"] + " × " + line["qty"], size="2"), rx.spacer(), rx.text(line["sum"], size="2"),
             width="100%")),
         breakdown(AccountState.order_breakdown, o["total"]),
-        rx.box(rx.cond(o["status"] == "new", payment_step()), id="sf-order-payment", width="100%"),
+        rx.box(rx.cond(_payment_shown(o), payment_step()), id="sf-order-payment", width="100%"),
         rx.vstack(rx.foreach(AccountState.order_events, lambda e: rx.text(e["when"] + " — " + e["status"], size="1",
                                                                            color=styles.TG_HINT)), spacing="0"),
         tg_button(ST("ui.sf.repeat"), role="secondary", on_click=AccountState.repeat(o["id"]), variant="soft",

@@ -29,9 +29,10 @@ def catalogs() -> dict[str, dict[str, str]]:
     return merged
 
 
-def normalize_language(lang: str | None) -> str:
+def normalize_language(lang: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """``lang`` as one of :data:`LANGUAGES` (``en-GB`` → ``en``), else ``default``."""
     lang = (lang or "").lower()[:2]
-    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    return lang if lang in LANGUAGES else (default if default in LANGUAGES else DEFAULT_LANGUAGE)
 
 
 def t(key: str, lang: str | None = None, **params: Any) -> str:

@@ -35,6 +35,7 @@ RU = {
     "payment.expired": "Время на оплату истекло",
     "payment.superseded": "Сумма заказа изменилась",
     "payment.alert.refund_failed": "⚠️ Возврат №{refund} по заказу №{order} не выполнен: {error}.",
+    "notify.refund": "Заказ №{order}: возвращено {amount}. Оплачено с учётом возвратов: {paid}.",
     # methods and statuses
     "ui.payment.method.yookassa": "Банковская карта или СБП (ЮKassa)",
     "ui.payment.method.stripe": "Банковская карта (Stripe)",
@@ -127,6 +128,7 @@ EN = {
     "payment.expired": "The time to pay ran out",
     "payment.superseded": "The order's sum changed",
     "payment.alert.refund_failed": "⚠️ Refund #{refund} for order #{order} failed: {error}.",
+    "notify.refund": "Order #{order}: {amount} refunded. Paid after refunds: {paid}.",
     "ui.payment.method.yookassa": "Bank card or SBP (YooKassa)",
     "ui.payment.method.stripe": "Bank card (Stripe)",
     "ui.payment.method.telegram": "Pay in Telegram",

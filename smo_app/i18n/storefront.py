@@ -117,6 +117,11 @@ RU = {
     "ui.sf.entry_spend_rollback": "Возврат бонусов за отменённый заказ",
     "ui.sf.entry_referral_reversal": "Отмена бонуса за друга",
     "ui.sf.entry_manual": "Начисление от магазина",
+    "ui.sf.entry_refund_bonus": "Возврат бонусов по возврату денег",
+    "ui.sf.entry_refund_cashback": "Кешбэк списан: деньги за заказ возвращены",
+    "ui.sf.entry_refund_referral": "Доля за друга списана: деньги за заказ возвращены",
+    "ui.sf.refunded": "Возвращено",
+    "ui.sf.net_paid": "Оплачено с учётом возвратов",
 }
 
 EN = {
@@ -236,4 +241,9 @@ EN = {
     "ui.sf.entry_spend_rollback": "Bonuses back for a cancelled order",
     "ui.sf.entry_referral_reversal": "Friend bonus cancelled",
     "ui.sf.entry_manual": "From the shop",
+    "ui.sf.entry_refund_bonus": "Bonuses back with a refund",
+    "ui.sf.entry_refund_cashback": "Cashback taken back: the order was refunded",
+    "ui.sf.entry_refund_referral": "Friend share taken back: the order was refunded",
+    "ui.sf.refunded": "Refunded",
+    "ui.sf.net_paid": "Paid after refunds",
 }

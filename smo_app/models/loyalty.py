@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from smo_app.models.base import UTCDateTime, utcnow
@@ -20,15 +20,28 @@ class LoyaltyKind(StrEnum):
     referral_lifetime = "referral_lifetime"  # % of a friend's completed order
     spend = "spend"  # bonuses paid for an order
     spend_rollback = "spend_rollback"  # the order was cancelled
-    referral_reversal = "referral_reversal"  # the friend's rewarded order was cancelled
+    referral_reversal = "referral_reversal"  # the friend's rewarded order was cancelled or fully refunded
     manual = "manual"  # staff adjustment (CR2)
+    # a payment refund (PA4), one entry per refund: spent bonuses given back, cashback and the
+    # inviter's lifetime share taken back, each in the refunded share of the order
+    refund_bonus = "refund_bonus"
+    refund_cashback = "refund_cashback"
+    refund_referral = "refund_referral"
+
+
+# kinds written once per refund, so an order may have several of each
+PER_REFUND_KINDS: tuple[str, ...] = (LoyaltyKind.refund_bonus.value, LoyaltyKind.refund_cashback.value,
+                                     LoyaltyKind.refund_referral.value)
+ONCE_PER_ORDER = text("kind NOT IN ('refund_bonus', 'refund_cashback', 'refund_referral')")
 
 
 class LoyaltyEntry(SQLModel, table=True):
     __tablename__ = "loyalty_entry"
     # one entry of each kind per customer and order: rewards and rollbacks happen exactly once
+    # (refund entries, one per refund, are kept once by the refund's own status change)
     __table_args__ = (
-        UniqueConstraint("customer_id", "kind", "order_id", name="uq_loyalty_entry_once"),
+        Index("uq_loyalty_entry_once", "customer_id", "kind", "order_id", unique=True,
+              postgresql_where=ONCE_PER_ORDER, sqlite_where=ONCE_PER_ORDER),
         # the first-order referral reward is paid once per friend, whatever the timing (CR7)
         Index("uq_loyalty_referral_reward_friend", "related_customer_id", unique=True,
               postgresql_where=text("kind = 'referral_reward'"), sqlite_where=text("kind = 'referral_reward'")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index
+from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
 from smo_app.models.base import UTCDateTime, utcnow
@@ -35,8 +35,12 @@ class DeliveryType(StrEnum):
 
 class Order(SQLModel, table=True):
     __tablename__ = "order"
-    # the backoffice list: a status tab, newest first (OR7)
-    __table_args__ = (Index("ix_order_status_id", "status", "id"),)
+    __table_args__ = (
+        # the backoffice list: a status tab, newest first (OR7)
+        Index("ix_order_status_id", "status", "id"),
+        # refunds never give back more than the customer paid, however many and however concurrent
+        CheckConstraint("refunded_minor >= 0 AND refunded_minor <= total_minor", name="refund_within_total"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
@@ -52,6 +56,9 @@ class Order(SQLModel, table=True):
     bonus_minor: int = 0
     delivery_minor: int = 0
     total_minor: int = 0
+    # money given back by confirmed refunds (PA4); the breakdown above stays as placed, the net
+    # paid is total_minor - refunded_minor
+    refunded_minor: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     cost_minor: int = 0  # cost of goods at average purchase cost (OR8, P&L)
     promo_code_id: int | None = Field(default=None, foreign_key="promo_code.id", index=True)
     certificate_id: int | None = Field(default=None, foreign_key="gift_certificate.id", index=True)

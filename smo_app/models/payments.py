@@ -87,7 +87,10 @@ class Refund(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     payment_id: int = Field(foreign_key="payment.id", index=True)
     order_id: int = Field(foreign_key="order.id", index=True)
-    amount_minor: int
+    amount_minor: int  # in the payment's currency (kopecks; stars for Telegram Stars)
+    # what the confirmed refund took off the order's paid total (kopecks; 0 while pending, and for
+    # a payment that was never credited to the order)
+    order_minor: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     reason: str = Field(max_length=500)
     status: str = Field(default=RefundStatus.pending, max_length=16, index=True)
     idempotency_key: str = Field(max_length=64, unique=True)

@@ -21,7 +21,6 @@ from smo_app.services.analytics import abc, manual_revenue, pnl, revenue, stock_
 from smo_app.services.analytics.periods import local_today, month_period
 from smo_app.services.core.errors import DomainError, ValidationFailed
 from smo_app.services.core.permissions import Perm, can
-from smo_app.settings import get_settings
 from smo_app.state.session import SessionState
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -196,7 +195,7 @@ class AnalyticsState(SessionState):
         self.figure = self._figure()
 
     def _set_preset(self, name: str) -> None:
-        today = local_today(get_settings().tz)
+        today = local_today(self.shop_zone())
         if name == "last_month":
             p = month_period((today.replace(day=1) - timedelta(days=1)).year, (today.replace(day=1) - timedelta(days=1)).month)
             first, last = p.date_from, p.date_to

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+import re
+from datetime import date, datetime
 from typing import TypedDict
 
 import reflex as rx
 
 from smo_app.services.core import audit as audit_service
-from smo_app.settings import get_settings
+from smo_app.services.core import shop_locale
 from smo_app.state.ops import money_text
 from smo_app.state.session import SessionState
 
@@ -57,8 +58,24 @@ def readable_value(text, money, key: str, value) -> str:
         return ", ".join(items) + (" …" if len(value) > 10 else "")
     if isinstance(value, dict):
         return "; ".join(f"{field_name(text, k)}: {readable_value(text, money, k, v)}" for k, v in list(value.items())[:6])
+    if isinstance(value, str) and key.endswith("_at") and _ISO_MOMENT.match(value):
+        return _shop_moment(value)
     out = str(value)
     return out if len(out) <= 120 else out[:119] + "…"
+
+
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _shop_moment(value: str) -> str:
+    """A stored ISO moment (``2031-06-30T20:59:59+00:00``) as the shop's local time."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(shop_locale.cached().tz).strftime("%Y-%m-%d %H:%M")
 
 
 def field_name(text, key: str) -> str:
@@ -151,7 +168,7 @@ class AuditState(SessionState):
             return
         out = await self.call(
             _audit_page, readonly=True, actor_name=self.f_actor or None, action=None if self.f_action == ALL else self.f_action,
-            date_from=date_from, date_to=date_to, tz=get_settings().tz, page=self.page,
+            date_from=date_from, date_to=date_to, page=self.page,
         )
         if not out.ok:
             self.lines, self.message = [], out.error

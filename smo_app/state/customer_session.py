@@ -134,9 +134,7 @@ def _bot_token() -> str:
 
 
 def _default_language() -> str:
-    try:
-        from smo_app.settings import get_settings
+    """The shop's language (settings page, else SMO_LANGUAGE), without touching the database."""
+    from smo_app.services.core.shop_locale import cached
 
-        return get_settings().language
-    except Exception:  # noqa: BLE001
-        return "ru"
+    return cached().language

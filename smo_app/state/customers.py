@@ -62,7 +62,7 @@ class CustomersState(SessionState):
 
     @rx.event
     async def load(self):
-        today = date.today()
+        today = self.shop_today()
         self.export_from = self.export_from or (today - timedelta(days=30)).isoformat()
         self.export_to = self.export_to or today.isoformat()
         self.card_open = False

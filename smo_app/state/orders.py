@@ -11,6 +11,7 @@ import reflex as rx
 
 from smo_app import routes
 from smo_app.money import parse_money
+from smo_app.services.payments import manual as manual_payments
 from smo_app.services.sales import b2b, couriers, order_admin, orders
 from smo_app.state.ops import money_text
 from smo_app.state.session import SessionState
@@ -95,6 +96,9 @@ class OrdersState(SessionState):
     card_can_message: bool = False
     card_error: str = ""
     refund_available: bool = _refunds is not None
+    card_proof: dict[str, str] = {}  # url, sent, decision — empty: no screenshot
+    proof_can_decide: bool = False
+    _proof_payment_id: int = 0
     # asking before a move
     pending: ActionView = ActionView(action="", to_status="", label="", needs_reason=False, needs_confirmation=False,
                                      restock_choice=False, danger=False)
@@ -221,6 +225,7 @@ class OrdersState(SessionState):
         self.card_sums = [{"label": self.text(f"ui.orders.sum.{k}"), "amount": ("−" if minus else "") + money_text(self, v)}
                           for k, v, minus in sums if v or k == "goods"]
         self.card_sums.append({"label": self.text("ui.orders.sum.total"), "amount": money_text(self, o.total_minor)})
+        self.card_sums += [{"label": self.text(f"ui.orders.sum.{k}"), "amount": a} for k, a in (("refunded", "−" + money_text(self, o.refunded_minor)), ("net_paid", money_text(self, o.total_minor - o.refunded_minor))) if o.refunded_minor]  # noqa: E501
         self.card_events = [{"when": self.shop_time(e.created_at),
                              "move": (self.text(f"ui.cust.order_status.{e.from_status}") + " → " if e.from_status else "")
                              + self.text(f"ui.cust.order_status.{e.to_status}"),
@@ -233,7 +238,55 @@ class OrdersState(SessionState):
             danger=a.action == "cancel") for a in c.actions]
         self.card_handoffs = [self.text("ui.orders.handed", name=h.courier_name, when=self.shop_time(h.created_at))
                               for h in c.handoffs]
+        await self._load_proof(o.id)
         return ""
+
+    # -- the payment proof (a manual transfer's screenshot) ----------------------------------
+    async def _load_proof(self, order_id: int) -> None:
+        out = await self.call(manual_payments.order_proof, readonly=True, order_id=order_id)
+        p = out.value if out.ok else None
+        self._proof_payment_id = p.payment_id if p else 0
+        self.proof_can_decide = bool(p and p.can_decide)
+        if p is None:
+            self.card_proof = {}
+            return
+        if p.decided_at is None:
+            decision = self.text("ui.orders.proof.waiting")
+        else:
+            key = "ui.orders.proof.confirmed" if p.payment_status != "rejected" else "ui.orders.proof.rejected"
+            decision = self.text(key, who=p.decided_by_name or "—", when=self.shop_time(p.decided_at),
+                                 note=p.decision_note or "")
+        self.card_proof = {
+            "url": f"/api/payment-proofs/{p.payment_id}?v={int(p.uploaded_at.timestamp())}",
+            "sent": self.text("ui.orders.proof.sent", when=self.shop_time(p.uploaded_at),
+                              amount=money_text(self, p.amount_minor)),
+            "decision": decision,
+        }
+
+    async def _decide_proof(self, accept: bool, note: str):
+        if not self._proof_payment_id:
+            return None
+        out = await self.call(manual_payments.decide_manual_payment, payment_id=self._proof_payment_id, accept=accept,
+                              note=note)
+        if not out.ok:
+            self.card_error = out.error
+            return rx.toast.error(out.error)
+        self.card_error = ""
+        await self._show_card(self.card_id)
+        await self._list()
+        return rx.toast.success(self.text(f"ui.orders.proof.{'confirmed' if accept else 'rejected'}_toast"))
+
+    @rx.event
+    async def confirm_proof(self):
+        return await self._decide_proof(True, "")
+
+    @rx.event
+    async def reject_proof(self, form: dict):
+        reason = str(form.get("reason", "")).strip()
+        if not reason:
+            self.card_error = self.text("payment.reason_required")
+            return None
+        return await self._decide_proof(False, reason)
 
     @rx.event
     async def act(self, action: dict):

@@ -21,7 +21,7 @@ class PosSalesState(SessionState):
     message: str = ""
 
     def _period(self) -> tuple[date, date] | None:
-        today = date.today()
+        today = self.shop_today()
         try:
             start = date.fromisoformat(self.date_from) if self.date_from else today - timedelta(days=6)
             end = date.fromisoformat(self.date_to) if self.date_to else today

@@ -26,6 +26,17 @@ class PromoLine(TypedDict):
     once: bool
     active: bool
     stats: str
+    limit: str  # the edit form's values
+    expires_day: str  # YYYY-MM-DD in shop time, "" without expiry
+    expires_iso: str  # the stored moment (kept as it is when the day is not changed)
+    orders: int  # orders that used it: then its text stays and it cannot be deleted
+
+
+class PromoDelete(TypedDict):
+    id: int
+    code: str
+    orders: int
+    active: bool
 
 
 class CertLine(TypedDict):
@@ -65,6 +76,8 @@ class PromotionsState(SessionState):
     cert_more: bool = False
     link_more: bool = False
     promo_once: bool = False
+    promo_editing: int = 0  # the code whose edit form is open
+    promo_delete: PromoDelete = PromoDelete(id=0, code="", orders=0, active=False)  # asking before deleting
     _stats: dict[int, str] = {}
 
     async def _svc(self, fn, /, **kwargs):
@@ -84,47 +97,63 @@ class PromotionsState(SessionState):
         self.tab = tab
 
     @staticmethod
-    def _page(items: list, page: int) -> tuple[list, bool]:
-        return items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(items) > page * PAGE_SIZE
+    def _page(items: list) -> tuple[list, bool]:
+        """A page the service read with one row more: (the page, whether another follows)."""
+        return items[:PAGE_SIZE], len(items) > PAGE_SIZE
 
     # -- promo codes -------------------------------------------------------------------------
     async def _load_promos(self) -> None:
         try:
-            items = await self._svc(promotions.list_promos)
+            items = await self._svc(promotions.list_promos, page=self.promo_page, page_size=PAGE_SIZE)
         except Refused as exc:
             self.promo_error = exc.text
             return
-        page, self.promo_more = self._page(items, self.promo_page)
+        if not items and self.promo_page > 1:  # the last code of this page was deleted
+            self.promo_page -= 1
+            await self._load_promos()
+            return
+        page, self.promo_more = self._page(items)
         self.promos = [PromoLine(id=p.id, code=p.code, pct=p.pct,
                                  used=f"{p.used_count} / {p.usage_limit}" if p.usage_limit else str(p.used_count),
                                  expires=self.shop_time(p.expires_at, "%Y-%m-%d") if p.expires_at else "—",
-                                 once=p.once_per_customer, active=p.active, stats=self._stats.get(p.id, ""))
+                                 once=p.once_per_customer, active=p.active, stats=self._stats.get(p.id, ""),
+                                 limit=str(p.usage_limit or ""),
+                                 expires_day=self.shop_time(p.expires_at, "%Y-%m-%d") if p.expires_at else "",
+                                 expires_iso=p.expires_at.isoformat() if p.expires_at else "", orders=p.orders)
                        for p in page]
 
     @rx.event
     def set_promo_once(self, value: bool):
         self.promo_once = bool(value)
 
-    @rx.event
-    async def create_promo(self, form: dict):
+    def _promo_terms(self, form: dict, line: PromoLine | None = None) -> dict | None:
+        """The form's discount, limit and expiry as service arguments; None (and the message) if a
+        number or the date does not read. An unchanged expiry day keeps the stored moment."""
         pct_raw, limit_raw = str(form.get("pct", "")).strip(), str(form.get("limit", "")).strip()
         if not pct_raw.isdigit() or (limit_raw and not limit_raw.isdigit()):
             self.promo_error = self.text("ui.promo.bad_number")
             return None
+        day_raw = str(form.get("expires", "")).strip()
         expires = None
-        if str(form.get("expires", "")).strip():
+        if line is not None and day_raw and day_raw == line["expires_day"]:
+            expires = datetime.fromisoformat(line["expires_iso"])
+        elif day_raw:
             try:
-                from smo_app.settings import get_settings
-
-                day = datetime.strptime(str(form["expires"]).strip(), "%Y-%m-%d").date()
-                expires = datetime.combine(day, time(23, 59, 59), get_settings().tz)
+                day = datetime.strptime(day_raw, "%Y-%m-%d").date()
             except ValueError:
                 self.promo_error = self.text("ui.audit.bad_date")
                 return None
+            expires = datetime.combine(day, time(23, 59, 59), self.shop_zone())
+        return {"pct": int(pct_raw), "usage_limit": int(limit_raw) if limit_raw else None, "expires_at": expires}
+
+    @rx.event
+    async def create_promo(self, form: dict):
+        terms = self._promo_terms(form)
+        if terms is None:
+            return None
         try:
-            out = await self._svc(promotions.create_promo, code=str(form.get("code", "")), pct=int(pct_raw),
-                            usage_limit=int(limit_raw) if limit_raw else None, expires_at=expires,
-                            once_per_customer=self.promo_once)
+            out = await self._svc(promotions.create_promo, code=str(form.get("code", "")),
+                                  once_per_customer=self.promo_once, **terms)
         except Refused as exc:
             self.promo_error = exc.text
             return None
@@ -133,13 +162,81 @@ class PromotionsState(SessionState):
         return [rx.set_value("promo-code", ""), rx.toast.success(self.text("ui.promo.created", code=out.code))]
 
     @rx.event
-    async def toggle_promo(self, promo_id: int, active: bool):
+    def edit_promo(self, promo_id: int):
+        self.promo_editing = int(promo_id) if int(promo_id) != self.promo_editing else 0
+        self.promo_error = ""
+
+    @rx.event
+    def cancel_edit_promo(self):
+        self.promo_editing = 0
+
+    @rx.event
+    async def save_promo(self, form: dict):
+        line = next((p for p in self.promos if p["id"] == self.promo_editing), None)
+        if line is None:
+            self.promo_editing = 0
+            return None
+        terms = self._promo_terms(form, line)
+        if terms is None:
+            return None
+        code = str(form.get("code", "")).strip() or line["code"]
         try:
-            await self._svc(promotions.set_promo_active, promo_id=int(promo_id), active=bool(active))
+            out = await self._svc(promotions.update_promo, promo_id=line["id"], code=code,
+                                  once_per_customer=str(form.get("once", "")).lower() in ("on", "true", "1"), **terms)
+        except Refused as exc:
+            self.promo_error = exc.text
+            return None
+        self.promo_error, self.promo_editing = "", 0
+        await self._load_promos()
+        return rx.toast.success(self.text("ui.promo.saved", code=out.code))
+
+    @rx.event
+    def ask_delete_promo(self, promo_id: int):
+        line = next((p for p in self.promos if p["id"] == int(promo_id)), None)
+        if line is not None:
+            self.promo_delete = PromoDelete(id=line["id"], code=line["code"], orders=line["orders"],
+                                            active=line["active"])
+
+    @rx.event
+    def cancel_delete_promo(self):
+        self.promo_delete = PromoDelete(id=0, code="", orders=0, active=False)
+
+    @rx.event
+    async def delete_promo(self):
+        promo_id = self.promo_delete["id"]
+        self.cancel_delete_promo()
+        if not promo_id:
+            return None
+        try:
+            code = await self._svc(promotions.delete_promo, promo_id=promo_id)
+        except Refused as exc:
+            self.promo_error = exc.text
+            await self._load_promos()
+            return None
+        self.promo_error = ""
+        if self.promo_editing == promo_id:
+            self.promo_editing = 0
+        await self._load_promos()
+        return rx.toast.success(self.text("ui.promo.deleted", code=code))
+
+    @rx.event
+    async def switch_off_instead(self):
+        """The code was used: it stays (with its orders' history) but no longer applies."""
+        promo_id = self.promo_delete["id"]
+        self.cancel_delete_promo()
+        return await self._set_active(promo_id, False) if promo_id else None
+
+    @rx.event
+    async def toggle_promo(self, promo_id: int, active: bool):
+        return await self._set_active(int(promo_id), bool(active))
+
+    async def _set_active(self, promo_id: int, active: bool):
+        try:
+            out = await self._svc(promotions.set_promo_active, promo_id=promo_id, active=active)
         except Refused as exc:
             return rx.toast.error(exc.text)
         await self._load_promos()
-        return None
+        return None if active else rx.toast.success(self.text("ui.promo.switched_off", code=out.code))
 
     @rx.event
     async def promo_stats(self, promo_id: int):
@@ -160,11 +257,11 @@ class PromotionsState(SessionState):
     # -- certificates ------------------------------------------------------------------------
     async def _load_certs(self) -> None:
         try:
-            items = await self._svc(promotions.list_certificates)
+            items = await self._svc(promotions.list_certificates, page=self.cert_page, page_size=PAGE_SIZE)
         except Refused as exc:
             self.cert_error = exc.text
             return
-        page, self.cert_more = self._page(items, self.cert_page)
+        page, self.cert_more = self._page(items)
         self.certs = [CertLine(
             id=c.id, code=c.code, face=money_text(self, c.face_minor), status=self.text(f"ui.cert.status.{c.status}"),
             expires=self.shop_time(c.expires_at, "%Y-%m-%d") if c.expires_at else "—",
@@ -202,11 +299,12 @@ class PromotionsState(SessionState):
     # -- tracking links ----------------------------------------------------------------------
     async def _load_links(self) -> None:
         try:
-            items = await self._svc(tracking.list_links, include_archived=self.show_archived)
+            items = await self._svc(tracking.list_links, include_archived=self.show_archived, page=self.link_page,
+                                   page_size=PAGE_SIZE)
         except Refused as exc:
             self.link_error = exc.text
             return
-        page, self.link_more = self._page(items, self.link_page)
+        page, self.link_more = self._page(items)
         self.links = [LinkLine(id=lk.id, title=lk.title, url=lk.url, clicks=lk.clicks, unique=lk.unique_users,
                                new=lk.new_users, buyers="—" if lk.buyers is None else str(lk.buyers),
                                conversion="—" if lk.conversion_pct is None else f"{lk.conversion_pct:.1f} %",

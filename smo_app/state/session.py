@@ -24,9 +24,10 @@ import reflex as rx
 
 from smo_app import routes
 from smo_app.db import session_scope
-from smo_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogs, error_text, normalize_language, t
+from smo_app.i18n import LANGUAGES, catalogs, error_text, normalize_language, t
 from smo_app.models.staff import Channel
 from smo_app.services.staff import auth
+from smo_app.services.core import shop_locale
 from smo_app.services.core.errors import DomainError, PermissionDenied
 from smo_app.services.core.permissions import Perm, can
 from smo_app.services.staff.dto import StaffOut
@@ -39,15 +40,12 @@ LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 CLIENT_TEXT_PREFIXES = ("ui.", "role.")
 
 
-def _effective_language(chosen: str) -> str:
+def _effective_language(chosen: str, shop_default: str = "") -> str:
+    """The browser's choice, else the shop's language (the owner's setting, else SMO_LANGUAGE) as
+    the guards last saw it, else as this process last read it."""
     if chosen:
         return normalize_language(chosen)
-    try:
-        from smo_app.settings import get_settings
-
-        return get_settings().language
-    except Exception:  # noqa: BLE001 - invalid settings are reported elsewhere; the UI stays usable
-        return DEFAULT_LANGUAGE
+    return normalize_language(shop_default or shop_locale.cached().language)
 
 
 def _resolve_staff(token: str, channel: Channel) -> StaffOut | None:
@@ -58,6 +56,7 @@ def _resolve_staff(token: str, channel: Channel) -> StaffOut | None:
         return None
     with session_scope(readonly=True) as s:
         staff, stale = auth.peek_channel_session(s, token=token, channel=channel)
+        shop_locale.shop_locale(s)  # keeps the screens' time zone and language current (cached)
     if staff is not None and stale:
         with session_scope() as s:
             auth.touch_session(s, token=token)
@@ -117,6 +116,7 @@ def _client_texts(lang: str) -> dict[str, str]:
 
 class SessionState(rx.State):
     lang: str = rx.Cookie("", name="smo_lang", max_age=LANG_COOKIE_MAX_AGE)  # "" → the shop default
+    shop_lang_default: str = ""  # the shop's language, refreshed by the guards (computed vars depend on it)
     bo_token: str = rx.Cookie("", name="smo_bo_session", max_age=TOKEN_COOKIE_MAX_AGE, same_site="strict")
     pos_token: str = rx.Cookie("", name="smo_pos_session", max_age=TOKEN_COOKIE_MAX_AGE, same_site="strict")
 
@@ -131,8 +131,8 @@ class SessionState(rx.State):
 
     @rx.var
     def ui_lang(self) -> str:
-        """The browser's choice, else the shop's language (SMO_LANGUAGE, Russian by default)."""
-        return _effective_language(self.lang)
+        """The browser's choice, else the shop's language (settings page, else SMO_LANGUAGE)."""
+        return _effective_language(self.lang, self.shop_lang_default)
 
     @rx.var
     def tr(self) -> dict[str, str]:
@@ -141,7 +141,7 @@ class SessionState(rx.State):
         Error messages are translated on the server (``self.error``), so the rest of the
         catalogs never travels to the browser.
         """
-        return _client_texts(_effective_language(self.lang))
+        return _client_texts(_effective_language(self.lang, self.shop_lang_default))
 
     @rx.event
     def set_language(self, lang: str | list[str]):
@@ -149,22 +149,30 @@ class SessionState(rx.State):
 
     # -- helpers for substates ---------------------------------------------------------------
     def text(self, key: str, **params) -> str:
-        return t(key, _effective_language(self.lang), **params)
+        return t(key, _effective_language(self.lang, self.shop_lang_default), **params)
+
+    def shop_zone(self):
+        """The shop's time zone (settings page, else SMO_SHOP_TIMEZONE), as last read by a guard."""
+        return shop_locale.cached().tz
+
+    def shop_today(self):
+        """Today's date in the shop's time zone (not the server's): date pickers default to it."""
+        from datetime import datetime
+
+        return datetime.now(self.shop_zone()).date()
 
     def shop_time(self, moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        """A stored UTC datetime as the shop's local time (SMO_SHOP_TIMEZONE)."""
-        from smo_app.settings import get_settings
-
-        return moment.astimezone(get_settings().tz).strftime(fmt) if moment else ""
+        """A stored UTC datetime as the shop's local time."""
+        return moment.astimezone(self.shop_zone()).strftime(fmt) if moment else ""
 
     def ui_lang_value(self) -> str:
-        return _effective_language(self.lang)
+        return _effective_language(self.lang, self.shop_lang_default)
 
     def error(self, exc: Exception) -> str:
         """Translated text for a DomainError; anything else is logged and reported generically."""
         if not getattr(exc, "code", None):
             log.exception("unexpected error in a UI event", exc_info=exc)
-        return error_text(exc, _effective_language(self.lang))
+        return error_text(exc, _effective_language(self.lang, self.shop_lang_default))
 
     def _token(self, channel: Channel) -> str:
         return self.bo_token if channel == Channel.backoffice else self.pos_token
@@ -194,7 +202,9 @@ class SessionState(rx.State):
 
     async def staff(self, channel: Channel) -> StaffOut | None:
         """The staff member signed in on ``channel`` (resolved on the server, off the event loop)."""
-        return await asyncio.to_thread(_resolve_staff, self._token(channel), channel)
+        staff = await asyncio.to_thread(_resolve_staff, self._token(channel), channel)
+        self.shop_lang_default = shop_locale.cached().language
+        return staff
 
     def _show(self, staff: StaffOut) -> None:
         self.staff_name = staff.full_name or staff.username

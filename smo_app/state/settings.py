@@ -15,17 +15,37 @@ from smo_app.services.messaging.telegram_html import html_problem
 from smo_app.state.ops import Refused, money_input, run_service
 from smo_app.state.session import SessionState
 
-# (key, kind): kind decides how the form text becomes a value — text, int, money (rubles → kopecks)
+# (key, kind): kind decides how the form text becomes a value — text, int, money (rubles → kopecks),
+# tiers ("invites:percent" pairs)
 FIELDS: tuple[tuple[str, str], ...] = (
     ("shop_name", "text"), ("vacation_message", "text"), ("auto_cancel_minutes", "int"), ("cashback_pct", "int"),
     ("bonus_spend_cap_pct", "int"), ("referral_reward_minor", "money"), ("referral_min_order_minor", "money"),
-    ("referral_lifetime_pct", "int"), ("free_delivery_pickup_minor", "money"), ("free_delivery_courier_minor", "money"),
+    ("referral_lifetime_pct", "int"), ("referral_tiers", "tiers"), ("free_delivery_pickup_minor", "money"),
+    ("free_delivery_courier_minor", "money"),
     ("free_delivery_region_pct", "int"), ("start_text_ru", "text"), ("start_text_en", "text"),
     ("about_text_ru", "text"), ("about_text_en", "text"), ("start_photo", "optional"), ("channel_url", "optional"),
-    ("support_contact", "optional"),
+    ("support_contact", "optional"), ("shop_timezone", "text"), ("language", "text"),
 )
+FIELD_MESSAGES = {"shop_timezone": "ui.settings.bad_timezone", "referral_tiers": "ui.settings.bad_tiers",
+                  **{k: "ui.settings.bad_link" for k in ("start_photo", "channel_url")}}
+_TIER = re.compile(r"^\s*(\d{1,6})\s*[:→-]\s*(\d{1,3})\s*%?\s*$")
+
+
+def tiers_text(tiers) -> str:
+    """``[(0, 5), (5, 7)]`` → ``0:5, 5:7`` (invites : lifetime %)."""
+    return ", ".join(f"{invites}:{pct}" for invites, pct in tiers)
+
+
+def parse_tiers(text: str) -> list[tuple[int, int]] | None:
+    """``0:5, 5:7; 15:10`` → pairs; None if a part does not read ("" → no tiers)."""
+    parts = [p for p in re.split(r"[,;\n]", text or "") if p.strip()]
+    matches = [_TIER.match(p) for p in parts]
+    if not all(matches):
+        return None
+    return [(int(m.group(1)), int(m.group(2))) for m in matches]
+
+
 FLAGS = ("vacation_mode", "preorder_mode")
-LINKS = ("start_photo", "channel_url")
 PREVIEWED = ("start_text_ru", "start_text_en", "about_text_ru", "about_text_en")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)\s*>")
 _HREF = re.compile(r"""href\s*=\s*["']([^"']*)["']""")
@@ -82,6 +102,8 @@ class SettingsState(SessionState):
             value = getattr(cfg, key)
             if kind == "money":
                 values[key] = money_input(value)
+            elif kind == "tiers":
+                values[key] = tiers_text(value)
             else:
                 values[key] = "" if value is None else str(value)
         self.values = values
@@ -125,6 +147,12 @@ class SettingsState(SessionState):
                 except ValueError:
                     self.message = self.text("ui.settings.bad_money", field=self.text(f"ui.settings.f.{key}"))
                     return
+            elif kind == "tiers":
+                tiers = parse_tiers(raw)
+                if tiers is None:
+                    self.message = self.text("ui.settings.bad_tiers", field=self.text(f"ui.settings.f.{key}"))
+                    return
+                changes[key] = tiers
             elif kind == "optional":
                 changes[key] = raw or None
             else:
@@ -142,9 +170,10 @@ class SettingsState(SessionState):
 
     def _field_error(self, exc: Refused) -> str:
         errors = getattr(exc.error, "errors", None) or []
-        if exc.error is not None and exc.error.code == "settings.invalid" and errors and errors[0].get("field") in dict(FIELDS) | {k: "flag" for k in FLAGS}:
-            field = errors[0]["field"]
-            key = "ui.settings.bad_link" if field in LINKS else "ui.settings.bad_field"
+        field = str(errors[0].get("field", "")).split(".")[0] if errors else ""
+        known = field in dict(FIELDS) or field in FLAGS
+        if exc.error is not None and exc.error.code == "settings.invalid" and known:
+            key = FIELD_MESSAGES.get(field, "ui.settings.bad_field")
             return self.text(key, field=self.text(f"ui.settings.f.{field}"))
         return exc.text
 

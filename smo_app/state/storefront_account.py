@@ -25,7 +25,9 @@ POLL_MAX_ROUNDS = 400  # ~20 minutes of an open screen; reopening starts again
 
 def local(moment):
     """A stored UTC moment in the shop's time zone (what the customer's receipt says)."""
-    return moment.astimezone(get_settings().tz)
+    from smo_app.services.core.shop_locale import cached
+
+    return moment.astimezone(cached().tz)
 
 
 def qr_data_uri(text: str) -> str:
@@ -87,6 +89,9 @@ class AccountState(StoreState):
         if o.bonus_minor:
             b.append({"label": self.text("ui.sf.bonuses"), "amount": self.money(-o.bonus_minor)})
         b.append({"label": self.text("ui.sf.delivery"), "amount": self.money(o.delivery_minor)})
+        if o.refunded_minor:  # the money sent back, and what the order cost in the end
+            b.append({"label": self.text("ui.sf.refunded"), "amount": self.money(-o.refunded_minor)})
+            b.append({"label": self.text("ui.sf.net_paid"), "amount": self.money(o.total_minor - o.refunded_minor)})
         self.order_breakdown = b
         self.order_events = [{"status": self._status(e.to_status), "when": local(e.created_at).strftime("%d.%m %H:%M")}
                              for e in o.events]

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot_sidecar.scheduler import Jobs, create_scheduler
+from bot_sidecar.scheduler import Jobs, create_scheduler, follow_shop_timezone
+from smo_app.services.core import shop_config
 from smo_app.models.carts import Cart
 from smo_app.models.orders import Order
 from smo_app.models.outbox import Outbox
@@ -180,7 +181,24 @@ def test_scheduler_registers_the_jobs(settings, session_factory):
     jobs = Jobs(settings, session_factory, holder="x")
     scheduler = create_scheduler(jobs)
     assert {j.id for j in scheduler.get_jobs()} == {"auto_cancel", "abandoned_carts", "new_order_alerts",
-                                                    "daily_summary", "weekly_digest", "reconcile_payments"}
+                                                    "daily_summary", "weekly_digest", "reconcile_payments",
+                                                    "follow_shop_timezone"}
+
+
+def test_shop_time_jobs_follow_the_time_zone_the_owner_sets(settings, session_factory, session):
+    # given the sidecar's scheduler on the environment's time zone (Moscow)
+    jobs = Jobs(settings, session_factory, holder="x")
+    scheduler = create_scheduler(jobs)
+    assert str(scheduler.get_job("daily_summary").trigger.timezone) == "Europe/Moscow"
+    assert follow_shop_timezone(scheduler, jobs) is False  # nothing changed: nothing moves
+    # when the owner sets the shop's time zone to Vladivostok on the settings page
+    owner = make_staff(session, Role.owner)
+    shop_config.update_config(session, actor=owner.actor(), changes={"shop_timezone": "Asia/Vladivostok"})
+    # then the daily summary and the weekly digest move to Vladivostok's clock, at the same hours
+    assert follow_shop_timezone(scheduler, jobs) is True
+    for name, hour in (("daily_summary", "21"), ("weekly_digest", "9")):
+        trigger = scheduler.get_job(name).trigger
+        assert str(trigger.timezone) == "Asia/Vladivostok" and f"hour='{hour}'" in str(trigger)
 
 
 def test_new_order_alerts_reach_staff_once(settings, session_factory, session):

@@ -12,9 +12,17 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from integrations.cdek.fake import DEMO_CLIENT_ID as CDEK_CLIENT_ID, DEMO_CLIENT_SECRET as CDEK_CLIENT_SECRET, FakeCdek
+from integrations.fakeserver import LocalServer
+from integrations.yookassa.fake import DEMO_SECRET_KEY as YOOKASSA_SECRET_KEY, DEMO_SHOP_ID as YOOKASSA_SHOP_ID
+from integrations.yookassa.fake import FakeYooKassa
+from tests.e2e.miniapp import MINI_APP_BOT_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -41,7 +49,7 @@ def _get(url: str) -> tuple[int, str]:
         return getattr(exc, "code", 0) or 0, ""
 
 
-def _app_env(db_url: str) -> dict[str, str]:
+def _app_env(db_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SMO_", "REFLEX_"))}
     env.update(
         SMO_DATABASE_URL=db_url,
@@ -51,25 +59,22 @@ def _app_env(db_url: str) -> dict[str, str]:
         PATH=f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
         PYTHONUNBUFFERED="1",
     )
+    env.update(extra or {})
     return env
 
 
-@pytest.fixture(scope="session")
-def app_db_url(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'smo.db'}"
-
-
-@pytest.fixture(scope="session")
-def app_url(app_db_url):
+@contextmanager
+def serve_app(db_url: str, extra_env: dict[str, str] | None = None, *, log_name: str = "e2e-app.log"):
+    """Migrate and seed ``db_url``, run the app on a free port with ``extra_env``; yields its base URL."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (make browser installs Debian's chromium)")
-    env = _app_env(app_db_url)
+    env = _app_env(db_url, extra_env)
     py = str(ROOT / ".venv" / "bin" / "python")
     for cmd in (["-m", "smo_app.cli", "migrate"], ["-m", "smo_app.cli", "seed-demo"]):
         subprocess.run([py, *cmd], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "e2e-app.log", "w")
+    log = open(ARTIFACTS / log_name, "w")
     started = time.monotonic()
     proc = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--frontend-port", str(port),
@@ -98,6 +103,61 @@ def app_url(app_db_url):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_db_url(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'smo.db'}"
+
+
+@pytest.fixture(scope="session")
+def app_url(app_db_url):
+    with serve_app(app_db_url) as base:
+        yield base
+
+
+@dataclass(frozen=True)
+class MiniApp:
+    """The app as the Mini App journeys run it (see :func:`miniapp`)."""
+
+    url: str
+    db_url: str
+    yookassa: FakeYooKassa  # the provider's side: the test pays or cancels as the customer would
+
+
+@pytest.fixture(scope="session")
+def miniapp(tmp_path_factory):
+    """A second app for the Mini App journeys, started once for all of them, on its own database:
+    the test bot token (the journeys sign initData with it), CDEK and YooKassa fakes served on local
+    ports and reached over real HTTP by the app's clients, YooKassa enabled as a payment method."""
+    cdek = LocalServer(FakeCdek().handle).start()
+    yookassa = FakeYooKassa()  # nothing is paid until the test says so
+    yookassa_server = LocalServer(yookassa.handle).start()
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('e2e-miniapp') / 'smo.db'}"
+    env = {
+        "SMO_BOT_TOKEN": MINI_APP_BOT_TOKEN, "SMO_DADATA_MODE": "fake",
+        "SMO_CDEK_MODE": "live", "SMO_CDEK_BASE_URL": cdek.base_url, "SMO_CDEK_CLIENT_ID": CDEK_CLIENT_ID,
+        "SMO_CDEK_CLIENT_SECRET": CDEK_CLIENT_SECRET,
+        "SMO_PAYMENT_METHODS": "yookassa,manual", "SMO_YOOKASSA_MODE": "live",
+        "SMO_YOOKASSA_BASE_URL": yookassa_server.base_url, "SMO_YOOKASSA_SHOP_ID": YOOKASSA_SHOP_ID,
+        "SMO_YOOKASSA_SECRET_KEY": YOOKASSA_SECRET_KEY,
+    }
+    try:
+        with serve_app(db_url, env, log_name="e2e-miniapp.log") as base:
+            yield MiniApp(url=base, db_url=db_url, yookassa=yookassa)
+    finally:
+        yookassa_server.stop()
+        cdek.stop()
+
+
+@pytest.fixture(scope="session")
+def miniapp_db(miniapp):
+    """An engine on the Mini App's database (the journeys read what the app wrote, and set up data)."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(miniapp.db_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

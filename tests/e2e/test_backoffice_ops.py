@@ -1,4 +1,5 @@
-"""Backoffice operations in a real browser: catalog import, warehouse supply and count, settings."""
+"""Backoffice operations in a real browser: catalog import, warehouse supply and count, settings, the
+payment screenshot on the order card."""
 from __future__ import annotations
 
 import re
@@ -116,24 +117,125 @@ def test_a_supply_and_an_inventory_count_change_the_stock_overview(new_page, app
     assert _one(app_db_url, "SELECT qty FROM variant WHERE id = :id", id=vid)[0] == 2
 
 
-def test_the_owner_edits_a_setting_and_the_audit_log_shows_it(new_page):
+def test_the_owner_edits_a_setting_and_the_audit_log_shows_it(new_page, app_db_url):
     # given the owner on the settings page
     page = new_page()
     sign_in_owner(page)
     page.locator("#nav-settings").click()
     expect(page.locator("#set-cashback_pct")).to_be_visible()
-    # when she types a word instead of a number, the field is named and nothing is saved
+    expect(page.locator("#set-shop_timezone")).to_have_value("Europe/Moscow")
+    # when she types a word instead of a number, or a time zone that does not exist, the field is named
     page.locator("#set-cashback_pct").fill("много")
     page.locator("#settings-save").click()
     expect(page.locator("#settings-error")).to_contain_text("Кэшбэк")
-    # when she sets cashback to 9 % and saves
     page.locator("#set-cashback_pct").fill("9")
+    page.locator("#set-shop_timezone").fill("Москва")
     page.locator("#settings-save").click()
-    expect(page.get_by_text("Сохранено.")).to_be_visible()
-    shot(page, "settings-saved")
-    # then the audit log lists the change with before and after
-    page.locator("#nav-audit").click()
-    row = page.locator(".audit-row", has_text="cashback_pct")
-    expect(row.first).to_be_visible()
-    expect(row.first).to_contain_text("9")
-    expect(page).to_have_url(re.compile(r"/admin/audit/?$"))
+    expect(page.locator("#settings-error")).to_contain_text("такого часового пояса нет")
+    try:
+        # when she sets cashback to 9 % and the shop's time zone to Vladivostok, and saves
+        page.locator("#set-shop_timezone").fill("Asia/Vladivostok")
+        shot(page, "settings-time-and-language")
+        page.locator("#settings-save").click()
+        expect(page.get_by_text("Сохранено.")).to_be_visible()
+        shot(page, "settings-saved")
+        # then the audit log lists both changes with before and after
+        page.locator("#nav-audit").click()
+        row = page.locator(".audit-row", has_text="cashback_pct")
+        expect(row.first).to_be_visible()
+        expect(row.first).to_contain_text("9")
+        expect(page.locator(".audit-row", has_text="shop_timezone").first).to_contain_text(
+            re.compile(r"Europe/Moscow\s*→\s*Asia/Vladivostok"))
+        expect(page).to_have_url(re.compile(r"/admin/audit/?$"))
+        # (and back to Moscow: the other journeys read times in Moscow)
+        page.locator("#nav-settings").click()
+        expect(page.locator("#set-shop_timezone")).to_have_value("Asia/Vladivostok")
+        page.locator("#set-shop_timezone").fill("Europe/Moscow")
+        page.locator("#settings-save").click()
+        expect(page.get_by_text("Сохранено.").first).to_be_visible()
+    finally:
+        _run_sql(app_db_url, "DELETE FROM shop_setting WHERE key = 'shop_timezone'")
+
+
+def _run_sql(app_db_url, sql: str, **params) -> None:
+    engine = _db(app_db_url)
+    try:
+        with engine.begin() as c:
+            c.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def _png() -> bytes:
+    """A real 8×8 teal PNG (the browser must be able to draw it)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\x00\x80\x80" * 8 for _ in range(8))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def _order_with_a_screenshot(app_db_url) -> int:
+    """A Mini App order whose customer sent a screenshot of a manual transfer (through the services)."""
+    from sqlmodel import Session, select
+
+    from smo_app.db import make_engine
+    from smo_app.models.catalog import Product, Variant
+    from smo_app.models.customer import Customer
+    from smo_app.services.core.actor import Actor
+    from smo_app.services.payments.manual import submit_proof
+    from smo_app.settings import get_settings
+    from tests.commerce_factories import place
+
+    engine = make_engine(app_db_url)
+    try:
+        with Session(engine, expire_on_commit=False) as s:
+            # (no Telegram chat: the broadcast journeys count the audience)
+            customer = Customer(username="proof_buyer", full_name="Пётр Переводов")
+            s.add(customer)
+            s.commit()
+            vid = s.exec(select(Variant.id).join(Product, Product.id == Variant.product_id)
+                         .where(Variant.qty >= 2, Variant.active.is_(True), Product.hidden.is_(False),
+                                Product.deleted.is_(False), Product.suspended.is_(False))
+                         .order_by(Variant.id)).first()
+            order_id = place(s, customer.id, {vid: 1}).id
+            submit_proof(s, actor=Actor.customer(customer.id), order_id=order_id, filename="перевод.png",
+                         content=_png(), settings=get_settings().model_copy(update={"payment_methods": "manual"}))
+            return order_id
+    finally:
+        engine.dispose()
+
+
+def test_a_manager_opens_the_payment_screenshot_on_the_order_card_and_confirms_it(new_page, app_db_url):
+    # given an order whose customer sent a screenshot of the transfer, and a manager on the orders page
+    order_id = _order_with_a_screenshot(app_db_url)
+    make_staff_member(app_db_url, "mgr_proof", "manager-proof-1", full_name="Вера Сверкина")
+    page = new_page()
+    sign_in_backoffice(page, "mgr_proof", "manager-proof-1")
+    expect(page.locator("#greeting")).to_be_visible()
+    page.goto("/admin/orders")
+    page.locator("#orders-search").fill(f"#{order_id}")
+    page.locator("#orders-search-go").click()
+    page.locator(".order-row", has_text="Пётр Переводов").locator(".order-open").click()
+    # when she opens the card, the screenshot is drawn (served to her session only) and waits for a check
+    proof = page.locator("#order-proof")
+    expect(proof).to_contain_text("Ждёт проверки")
+    image = proof.locator("img")
+    expect(image).to_have_js_property("naturalWidth", 8)
+    assert page.request.get(image.get_attribute("src")).headers["content-type"] == "image/png"
+    stranger = page.context.browser.new_context()  # no backoffice session: refused
+    try:
+        assert stranger.request.get(page.url.split("/admin")[0] + image.get_attribute("src")).status == 401
+    finally:
+        stranger.close()
+    shot(page, "order-card-payment-proof")
+    # when she confirms the payment
+    page.locator("#proof-confirm").click()
+    # then the card says who confirmed it and the order is paid
+    expect(page.locator("#proof-decision")).to_contain_text("Оплата подтверждена: Вера Сверкина")
+    expect(page.locator("#order-card").get_by_role("heading")).to_contain_text("оплачен")
+    assert _one(app_db_url, "SELECT status FROM \"order\" WHERE id = :id", id=order_id)[0] == "paid"

@@ -221,3 +221,79 @@ def test_two_admins_dismissing_at_once_resolve_it_once(engine, session):
         s, actor=admin.actor(), dead_letter_id=letter_id, resolution="dismissed", note=f"admin {i}") and "ok")
     assert sorted(results) == ["dead_letter.already_resolved", "dead_letter.already_resolved", "ok"]
     assert len(session.exec(select(AuditEntry).where(AuditEntry.action == "dead_letter.resolve")).all()) == 1
+
+
+# --------------------------------------------------------------------------- stored and applied in one transaction
+
+def _apply(session, event_id: str, handler, **kwargs):
+    return webhooks.receive_and_apply(session, provider="stripe", event_id=event_id, body=BODY,
+                                      headers={"Stripe-Signature": "t=1,v1=x", "Cookie": "no"}, handler=handler,
+                                      **kwargs)
+
+
+def test_a_verified_event_is_stored_and_applied_in_one_go_and_a_replay_changes_nothing(session):
+    applied = []
+
+    def handler(s, event):
+        applied.append((event.event_id, event.status, event.headers))
+        dead_letters.record_dead_letter(s, provider="stripe", kind="note", reason="applied.here")  # the handler's write
+
+    # when the event arrives, then again
+    first = _apply(session, "evt-10", handler)
+    again = _apply(session, "evt-10", handler)
+    # then it was stored processed with its write, applied once, and the replay is a duplicate
+    assert (first.received, first.outcome, again.received, again.outcome) == ("stored", "processed", "duplicate", "already")
+    assert applied == [("evt-10", "processed", {"stripe-signature": "t=1,v1=x"})]
+    row = session.exec(select(WebhookEvent)).one()
+    assert (row.id, row.status, row.attempts, row.body) == (first.event_id, "processed", 1, BODY.decode())
+    assert session.exec(select(DeadLetter.reason)).all() == ["applied.here"]
+
+
+def test_when_applying_crashes_the_raw_event_is_still_kept_and_the_next_delivery_applies_it(session):
+    calls = []
+
+    def flaky(s, event):
+        calls.append(event.id)
+        dead_letters.record_dead_letter(s, provider="stripe", kind="noise", reason="should.vanish")
+        if len(calls) == 1:
+            raise ConnectionError("blip")
+
+    # when the handler fails on the first delivery
+    first = _apply(session, "evt-11", flaky)
+    # then its writes are gone but the raw event is stored, failed once, waiting for a retry
+    assert (first.received, first.outcome) == ("stored", "failed")
+    row = session.exec(select(WebhookEvent)).one()
+    session.rollback()
+    assert (row.status, row.attempts, row.body) == ("failed", 1, BODY.decode()) and "blip" in row.error
+    assert _count(session, DeadLetter) == 0
+    # and the provider's next delivery applies the stored event once
+    again = _apply(session, "evt-11", flaky)
+    assert (again.received, again.outcome, again.event_id) == ("duplicate", "processed", row.id)
+    assert _apply(session, "evt-11", flaky).outcome == "already" and len(calls) == 2
+    assert session.exec(select(DeadLetter.reason)).all() == ["should.vanish"]
+
+
+def test_an_event_the_shop_refuses_in_one_go_is_kept_dead_with_its_dead_letter(session):
+    def refuse(s, event):
+        dead_letters.record_dead_letter(s, provider="x", kind="noise", reason="should.vanish")
+        raise DomainError("payment.amount_mismatch", "amount differs")
+
+    out = _apply(session, "evt-12", refuse)
+    assert (out.received, out.outcome, out.error) == ("stored", "dead", "payment.amount_mismatch")
+    row = session.exec(select(WebhookEvent)).one()
+    [letter] = session.exec(select(DeadLetter)).all()
+    assert row.status == "dead" and (letter.reason, letter.webhook_event_id) == ("payment.amount_mismatch", row.id)
+    assert _apply(session, "evt-12", refuse).outcome == "already"
+
+
+def test_concurrent_twins_of_a_verified_event_apply_it_once(engine, session):
+    lock = threading.Lock()
+    applied = []
+
+    def handler(s, event):
+        with lock:
+            applied.append(event.id)
+
+    outcomes = _at_once(engine, 4, lambda s, i: (lambda o: (o.received, o.outcome))(_apply(s, "evt-13", handler)))
+    assert sorted(outcomes) == [("duplicate", "already")] * 3 + [("stored", "processed")]
+    assert len(applied) == 1 and _count(session, WebhookEvent) == 1

@@ -17,6 +17,7 @@ from smo_app.services.staff import auth
 from smo_app.settings import reset_settings_cache
 from tests.commerce_factories import make_product
 from tests.factories import PASSWORD, make_customer, make_staff
+from tests.ui.support import settings_form
 
 rx = pytest.importorskip("reflex")
 
@@ -56,13 +57,6 @@ class _Upload:
         return self.data
 
 
-def _settings_form(state, **changes) -> dict:
-    form = dict(state.values)
-    form.update({k: "on" for k, v in state.flags.items() if v})
-    form.update(changes)
-    return form
-
-
 def test_owner_changes_a_setting_and_bad_input_changes_nothing(db):
     from smo_app.services.core.shop_config import get_config
     from smo_app.state.session import SessionState
@@ -74,22 +68,22 @@ def test_owner_changes_a_setting_and_bad_input_changes_nothing(db):
     _call(s, "load")
     assert s.loaded and s.values["cashback_pct"] == "7" and s.values["free_delivery_pickup_minor"] == "3000"
     # a word where a number goes: says which field, saves nothing
-    _call(s, "save", _settings_form(s, cashback_pct="seven"))
+    _call(s, "save", settings_form(s, cashback_pct="seven"))
     assert s.message == "“Cashback, %”: enter a whole number."
     # out of range: the field is named
-    _call(s, "save", _settings_form(s, cashback_pct="150"))
+    _call(s, "save", settings_form(s, cashback_pct="150"))
     assert s.message == "“Cashback, %”: the value is out of range."
     # a channel that is not a web link is named
-    _call(s, "save", _settings_form(s, channel_url="my channel"))
+    _call(s, "save", settings_form(s, channel_url="my channel"))
     assert s.message == "“Channel link”: a link starts with https:// and has no spaces."
     # broken Telegram markup in the greeting is refused
-    _call(s, "save", _settings_form(s, start_text_en="Hi <b>{name}"))
+    _call(s, "save", settings_form(s, start_text_en="Hi <b>{name}"))
     assert "Telegram markup" in s.message
     db.expire_all()
     assert get_config(db).cashback_pct == 7
     db.rollback()  # release SQLite's write lock before the page writes
     # a good change is saved and audited, the preview shows it as Telegram would
-    _call(s, "save", _settings_form(s, cashback_pct="10", free_delivery_pickup_minor="2 500,50",
+    _call(s, "save", settings_form(s, cashback_pct="10", free_delivery_pickup_minor="2 500,50",
                                     start_text_en="Hi <b>{name}</b>!", vacation_mode="on"))
     assert s.message == ""
     db.expire_all()

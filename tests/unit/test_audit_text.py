@@ -19,12 +19,13 @@ def _recorded_actions() -> set[str]:
         for line in source.splitlines():
             if "action=" in line or "audit_action" in line:
                 found |= set(re.findall(r"\"([a-z_]+\.[a-z_]+)\"", line))
-    # f"broadcast.{verb}" with the verbs a broadcast allows
+    # f"broadcast.{verb}" with the verbs a broadcast allows; the till's f-string actions
     found |= {f"broadcast.{v}" for v in ("start", "pause", "resume", "cancel")}
+    found |= {"pos.cash_in", "pos.cash_out", "pos.approval_approved", "pos.approval_denied", "payment.manual_reject"}
     return {a for a in found if not a.startswith(("order.transition_", "stock.batch"))
             and a.split(".")[0] in {"analytics", "auth", "bot", "broadcast", "catalog", "certificate", "courier",
-                                    "customer", "dead_letter", "order", "outbox", "promo", "settings", "staff",
-                                    "stock", "supplier", "tracking", "wheel"}}
+                                    "customer", "dead_letter", "order", "outbox", "payment", "pos", "promo",
+                                    "settings", "staff", "stock", "supplier", "tracking", "wheel"}}
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
@@ -51,6 +52,9 @@ def test_a_change_reads_as_field_old_to_new():
     assert describe_change(text, money, None, {"courier": "Ivan", "orders": [3, 4], "some_flag": True}) == \
         "Courier: Ivan\nOrders: 3, 4\nsome flag: yes"
     assert "{" not in describe_change(text, money, None, {"nested": {"a": 1}})
+    # a stored moment reads in the shop's time (Moscow here), not as an ISO string
+    assert describe_change(text, money, {"expires_at": None}, {"expires_at": "2031-06-30T20:59:59+00:00"}) == \
+        f"{t('ui.audit_field.expires_at', 'en')}: — → 2031-06-30 23:59"
 
 
 def test_outbox_rows_show_as_telegram_renders_them():

@@ -56,7 +56,7 @@ def abc_analysis(session: Session, *, actor: Actor, date_from: date | None, date
                  tz: ZoneInfo | None = None) -> list[AbcRow]:
     require(actor, Perm.analytics_view)
     period = make_period(date_from, date_to)
-    start, end = period.bounds(tz or shop_tz())
+    start, end = period.bounds(tz or shop_tz(session))
     # each side grouped by product first (a few thousand rows), then added up
     sold = (select(OrderLine.product_id.label("pid"), func.sum(OrderLine.qty).label("qty"),
                    func.sum(OrderLine.total_minor).label("revenue"))

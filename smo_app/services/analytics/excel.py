@@ -124,6 +124,7 @@ def pnl_lines(s) -> list[tuple[str, object, str]]:
         ("certificate_paid", s.certificate_minor, "money"),
         ("manual_revenue", s.manual_revenue_minor, "money"),
         ("returns", -s.returns_minor, "money"),
+        ("refunds", -s.refunds_minor, "money"),
         ("revenue", s.revenue_minor, "money"),
         ("cogs", -s.cogs_minor, "money"),
         ("returns_cogs", s.returns_cogs_minor, "money"),

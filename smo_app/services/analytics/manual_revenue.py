@@ -37,7 +37,7 @@ def add_manual_revenue(session: Session, *, actor: Actor, day: date | None, amou
                        now: datetime | None = None) -> ManualRevenueOut:
     require(actor, Perm.analytics_manual)
     now = now or utcnow()
-    if day is None or day > local_today(shop_tz(), now):
+    if day is None or day > local_today(shop_tz(session), now):
         raise ValidationFailed("analytics.manual_day_invalid", f"day {day}")
     if amount_minor is None or not 0 < amount_minor <= MAX_AMOUNT_MINOR:
         raise ValidationFailed("analytics.manual_amount_invalid", f"amount {amount_minor}")

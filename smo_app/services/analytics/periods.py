@@ -1,14 +1,14 @@
 """Shop-time periods and the revenue sources every analytics figure is built from.
 
-A "day" is a calendar day in the shop's timezone (``SMO_SHOP_TIMEZONE``). Timestamps are stored
-in UTC; grouping by the shop-local day happens in SQL: PostgreSQL converts with its own time zone
+A "day" is a calendar day in the shop's time zone (the owner's setting, else ``SMO_SHOP_TIMEZONE``).
+Timestamps are stored in UTC; grouping by the shop-local day happens in SQL: PostgreSQL converts with its own time zone
 database (``timezone(tz, created_at)``); on SQLite the period is split into spans of constant UTC
 offset (computed from zoneinfo for that very period, so DST zones work too) and each span shifts by
 its offset (``date(created_at, '+10800 seconds')``).
 
 Revenue comes from *sources*, each an aggregate query returning ``(day, channel, revenue, orders)``
-rows: sold orders (every channel: Mini App, POS, B2B), manual entries, and returns — negative
-amounts on the shop day of the refund, in the channel of the returned order.
+rows: sold orders (every channel: Mini App, POS, B2B), manual entries, and returns — POS returns
+and payment refunds, negative amounts on the shop day of the refund, in the channel of the order.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from sqlmodel import Session, func, select
 from smo_app.models.analytics import ManualRevenue
 from smo_app.models.base import UTCDateTime
 from smo_app.models.orders import Order, OrderChannel, OrderStatus
+from smo_app.models.payments import Refund, RefundStatus
 from smo_app.models.pos import PosReturn, PosSale
 from smo_app.services.core.errors import ValidationFailed
 
@@ -79,10 +80,11 @@ def month_period(year: int, month: int) -> Period:
     return Period(first, nxt - timedelta(days=1))
 
 
-def shop_tz() -> ZoneInfo:
-    from smo_app.settings import get_settings
+def shop_tz(session) -> ZoneInfo:
+    """The shop's time zone (the owner's setting, else SMO_SHOP_TIMEZONE; see core.shop_locale)."""
+    from smo_app.services.core import shop_locale
 
-    return get_settings().tz
+    return shop_locale.shop_tz(session)
 
 
 def local_today(tz: ZoneInfo, now: datetime | None = None) -> date:
@@ -191,26 +193,48 @@ def returns_in(start: datetime, end: datetime) -> tuple:
     return (PosReturn.created_at >= start, PosReturn.created_at < end, Order.status.in_(SOLD_STATUSES))
 
 
-def return_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool) -> list[RevenueRow]:
-    """Returns as negative revenue on the shop day of the refund, in the original order's channel."""
+def _money_back(session: Session, tz: ZoneInfo, period: Period, by_day: bool, *, source, when, amount,
+                where) -> list[RevenueRow]:
+    """Money that went back (``amount`` summed over ``source`` joined to its order, filtered by
+    ``where(start, end)``) as negative revenue on the shop day of ``when``, in the order's channel."""
     start, end = period.bounds(tz)
-    refunded = func.coalesce(func.sum(RETURN_REFUND), 0)
+    back = func.coalesce(func.sum(amount), 0)
 
     def query(*cols):
-        return (select(*cols, Order.channel, refunded).select_from(PosReturn)
-                .join(PosSale, PosSale.id == PosReturn.sale_id).join(Order, Order.id == PosSale.order_id)
-                .where(*returns_in(start, end)))
+        return source(select(*cols, Order.channel, back)).where(*where(start, end))
 
     if by_day:
-        day = local_day(session, PosReturn.created_at, tz, start, end).label("day")
+        day = local_day(session, when, tz, start, end).label("day")
         rows = session.exec(query(day).group_by(day, Order.channel)).all()
         return [RevenueRow(as_date(d), ch, -int(rev), 0, RETURNS_KIND) for d, ch, rev in rows]
     rows = session.exec(query().group_by(Order.channel)).all()
     return [RevenueRow(None, ch, -int(rev), 0, RETURNS_KIND) for ch, rev in rows]
 
 
+def return_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool) -> list[RevenueRow]:
+    """Returns as negative revenue on the shop day of the refund, in the original order's channel."""
+    return _money_back(session, tz, period, by_day, when=PosReturn.created_at, amount=RETURN_REFUND, where=returns_in,
+                       source=lambda q: q.select_from(PosReturn).join(PosSale, PosSale.id == PosReturn.sale_id)
+                       .join(Order, Order.id == PosSale.order_id))
+
+
+def refunds_in(start: datetime, end: datetime) -> tuple:
+    """The WHERE clause of "payment refunds confirmed in [start, end)" of sold orders (joined to
+    ``order``): the money that went back, in the order's money (``order_minor``); a refund of a
+    payment never credited to its order has none. A fully refunded open order is cancelled, so
+    neither its sale nor its refund counts."""
+    return (Refund.status == RefundStatus.succeeded.value, Refund.done_at >= start, Refund.done_at < end,
+            Refund.order_minor > 0, Order.status.in_(SOLD_STATUSES))
+
+
+def refund_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool) -> list[RevenueRow]:
+    """Payment refunds as negative revenue on the shop day they were confirmed, in the order's channel."""
+    return _money_back(session, tz, period, by_day, when=Refund.done_at, amount=Refund.order_minor, where=refunds_in,
+                       source=lambda q: q.select_from(Refund).join(Order, Order.id == Refund.order_id))
+
+
 # Every figure that says "revenue" sums these.
-REVENUE_SOURCES: tuple[RevenueSource, ...] = (order_revenue, manual_revenue, return_revenue)
+REVENUE_SOURCES: tuple[RevenueSource, ...] = (order_revenue, manual_revenue, return_revenue, refund_revenue)
 
 
 def revenue_rows(session: Session, tz: ZoneInfo, period: Period, *, by_day: bool) -> list[RevenueRow]:
@@ -230,7 +254,7 @@ class RevenueTotal:
     revenue_minor: int  # orders + manual entries − returns
     orders_revenue_minor: int  # sold orders only
     orders: int
-    returns_minor: int = 0  # refunded in the period, ≤ 0 (already in revenue_minor)
+    returns_minor: int = 0  # POS returns and payment refunds in the period, ≤ 0 (already in revenue_minor)
 
     @property
     def average_check_minor(self) -> int:

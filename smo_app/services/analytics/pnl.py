@@ -5,6 +5,8 @@ revenue        = goods at list price − product/personal/promo discounts − bo
                  + manual revenue entries
                  − returns (money refunded in the period — cash, card, or counted towards an
                    exchange's new sale — = returned goods at their sale price − bonuses given back)
+                 − payment refunds (money sent back through the payment provider or by hand,
+                   confirmed in the period; no goods come back, so the cost of goods stays)
 cost of goods  = Σ line qty × the line's weighted average cost at the moment of sale — kept on the
                  order as ``cost_minor`` when the order is created (every channel), so the sum
                  reads orders only
@@ -31,10 +33,11 @@ from sqlmodel import Session, func, select
 
 from smo_app.models.catalog import Product, Variant
 from smo_app.models.orders import Order, OrderLine
+from smo_app.models.payments import Refund
 from smo_app.models.pos import PosReturn, PosReturnLine, PosSale
 from smo_app.models.stock import MoveKind, StockMove
 from smo_app.services.analytics.periods import (ORDER_REVENUE, RETURN_REFUND, Period, make_period, manual_revenue,
-                                                returns_in, shop_tz, sold_orders_in)
+                                                refunds_in, returns_in, shop_tz, sold_orders_in)
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
 
@@ -60,10 +63,12 @@ class PnlSummary:
     returns: int = 0  # returns refunded in the period
     returns_minor: int = 0  # money refunded (positive; taken off revenue)
     returns_cogs_minor: int = 0  # cost of the returned units (positive; taken off the cost of goods)
+    refunds: int = 0  # payment refunds confirmed in the period
+    refunds_minor: int = 0  # their money (positive; taken off revenue)
 
     @property
     def revenue_minor(self) -> int:
-        return self.orders_revenue_minor + self.manual_revenue_minor - self.returns_minor
+        return self.orders_revenue_minor + self.manual_revenue_minor - self.returns_minor - self.refunds_minor
 
     @property
     def net_cogs_minor(self) -> int:
@@ -88,7 +93,7 @@ def pnl_summary(session: Session, *, actor: Actor, date_from: date | None, date_
                 tz: ZoneInfo | None = None) -> PnlSummary:
     require(actor, Perm.analytics_view)
     period = make_period(date_from, date_to)
-    tz = tz or shop_tz()
+    tz = tz or shop_tz(session)
     out = compute_summary(session, tz, period)
     session.rollback()
     return out
@@ -116,6 +121,8 @@ def compute_summary(session: Session, tz: ZoneInfo, period: Period) -> PnlSummar
                           .join(PosReturn, PosReturn.id == PosReturnLine.return_id)
                           .join(OrderLine, OrderLine.id == PosReturnLine.order_line_id)
                           .join(Order, Order.id == OrderLine.order_id).where(*returns_in(start, end))).one()
+    f = session.exec(select(func.count(), total(Refund.order_minor)).select_from(Refund)
+                     .join(Order, Order.id == Refund.order_id).where(*refunds_in(start, end))).one()
     count, goods, d_product, d_personal, d_promo, bonus, cert, delivery, revenue, cogs = (int(v) for v in o)
     return PnlSummary(
         date_from=period.date_from, date_to=period.date_to, orders=count, goods_minor=goods,
@@ -124,6 +131,7 @@ def compute_summary(session: Session, tz: ZoneInfo, period: Period) -> PnlSummar
         manual_revenue_minor=manual, cogs_minor=cogs, delivery_costs_minor=delivery,
         write_offs_minor=int(w[0]), write_off_units=int(w[1]),
         returns=int(r[0]), returns_minor=int(r[1]), returns_cogs_minor=int(r_cogs),
+        refunds=int(f[0]), refunds_minor=int(f[1]),
     )
 
 
@@ -232,7 +240,7 @@ def pnl_workbook(session: Session, *, actor: Actor, date_from: date | None, date
 
     require(actor, Perm.analytics_view)
     period = make_period(date_from, date_to)
-    tz = tz or shop_tz()
+    tz = tz or shop_tz(session)
     summary = compute_summary(session, tz, period)
     orders = order_details(session, tz, period)
     returned = return_details(session, tz, period)

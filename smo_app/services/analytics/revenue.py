@@ -56,7 +56,7 @@ def daily_revenue(session: Session, *, actor: Actor, date_from: date | None, dat
     """Every day of the period (days without sales as zeros), revenue by channel and sold orders."""
     require(actor, Perm.analytics_view)
     period = make_period(date_from, date_to)
-    tz = tz or shop_tz()
+    tz = tz or shop_tz(session)
     days = {d: DayRevenue(d) for d in period.days}
     for row in revenue_rows(session, tz, period, by_day=True):
         target = days.get(row.day)

@@ -65,7 +65,7 @@ def stock_moves(session: Session, *, actor: Actor, date_from: date | None, date_
                 tz: ZoneInfo | None = None) -> list[MoveRow]:
     require_stock_reports(actor)
     period = make_period(date_from, date_to)
-    tz = tz or shop_tz()
+    tz = tz or shop_tz(session)
     start, end = period.bounds(tz)
     rows = session.exec(
         select(StockMove.created_at, Product.name, Variant.label, StockMove.kind, StockMove.delta, StockMove.qty_after,
@@ -81,7 +81,7 @@ def stock_valuation_workbook(session: Session, *, actor: Actor, lang: str = "ru"
     from smo_app.services.analytics import excel
 
     rows = stock_valuation(session, actor=actor)
-    day = today or datetime.now(shop_tz()).date()
+    day = today or datetime.now(shop_tz(session)).date()
     return f"stock_valuation_{day.isoformat()}.xlsx", excel.stock_valuation_file(rows, lang=lang)
 
 

@@ -54,7 +54,7 @@ def previous_month_span(today: date) -> Period:
 def express_summary(session: Session, *, actor: Actor, now: datetime | None = None,
                     tz: ZoneInfo | None = None) -> Summary:
     require(actor, Perm.analytics_view)
-    tz = tz or shop_tz()
+    tz = tz or shop_tz(session)
     today = local_today(tz, now)
     day = Period(today, today)
     week = Period(today - timedelta(days=today.weekday()), today)

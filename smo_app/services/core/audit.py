@@ -116,9 +116,9 @@ def list_entries(
     if action:
         query = query.where(AuditEntry.action.startswith(action.strip()))
     if tz is None:
-        from smo_app.settings import get_settings
+        from smo_app.services.core.shop_locale import shop_tz
 
-        tz = get_settings().tz
+        tz = shop_tz(session)
     if date_from:
         query = query.where(AuditEntry.created_at >= datetime.combine(date_from, time.min, tz))
     if date_to:

@@ -6,7 +6,7 @@ Stored one key per row in ``shop_setting``; read with :func:`get_config`, change
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import select as sa_select
@@ -16,10 +16,21 @@ from smo_app.models.base import utcnow
 from smo_app.models.shop import ShopSetting
 from smo_app.services.core.locks import xact_lock
 from smo_app.services.core.tx import atomic
-from smo_app.services.core import audit
+from smo_app.services.core import audit, shop_locale
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import ValidationFailed
 from smo_app.services.core.permissions import Perm, require
+
+
+def _env_timezone() -> str:
+    return shop_locale.env_default().timezone
+
+
+def _env_language() -> str:
+    return shop_locale.env_default().language
+
+
+MAX_REFERRAL_TIERS = 10
 
 
 class ShopConfig(BaseModel):
@@ -52,6 +63,29 @@ class ShopConfig(BaseModel):
     pos_approval_minutes: int = Field(default=5, ge=1, le=60)
     pos_return_days: int = Field(default=14, ge=0, le=365)
     support_contact: str | None = None
+    # the shop's clock and language; until the owner picks one, the environment's (SMO_SHOP_TIMEZONE,
+    # SMO_LANGUAGE). Read them through services.core.shop_locale (cached), not from here.
+    shop_timezone: str = Field(default_factory=_env_timezone, max_length=64)
+    language: Literal["ru", "en"] = Field(default_factory=_env_language)
+
+    @field_validator("shop_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        if not shop_locale.valid_timezone(value):
+            raise ValueError("unknown time zone")
+        return value
+
+    @field_validator("referral_tiers")
+    @classmethod
+    def _tiers(cls, value: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """(invites, lifetime %) pairs: invites ≥ 0 and each once, 0–100 %, at most ten; kept sorted."""
+        if len(value) > MAX_REFERRAL_TIERS:
+            raise ValueError("too many tiers")
+        if any(invites < 0 or not 0 <= pct <= 100 for invites, pct in value):
+            raise ValueError("invites >= 0, percent 0..100")
+        if len({invites for invites, _ in value}) != len(value):
+            raise ValueError("one percent per number of invites")
+        return sorted(value)
 
     @field_validator("start_photo", "channel_url")
     @classmethod
@@ -125,4 +159,6 @@ def update_config(session: Session, *, actor: Actor, changes: dict[str, Any]) ->
             before={"value": old_values[key]}, after={"value": new_values[key]},
         )
     session.commit()
+    if set(changes) & set(shop_locale.KEYS):
+        shop_locale.invalidate()
     return updated

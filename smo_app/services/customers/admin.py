@@ -345,9 +345,9 @@ def export_xlsx(session: Session, *, actor: Actor, date_from: date, date_to: dat
 
     require(actor, Perm.customers_view)
     if tz is None:
-        from smo_app.settings import get_settings
+        from smo_app.services.core.shop_locale import shop_tz
 
-        tz = get_settings().tz
+        tz = shop_tz(session)
     start, end = _day_bounds(date_from, date_to, tz)
     wb = Workbook()
     wb.remove(wb.active)

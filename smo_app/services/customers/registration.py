@@ -14,6 +14,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.tracking import TrackingLink, TrackingVisitor
 from smo_app.models.customer import Customer
 from smo_app.services.core.locks import xact_lock
+from smo_app.services.core.shop_locale import shop_language
 from smo_app.services.core.unique import unique_violation
 
 _REF = re.compile(r"^ref(\d{1,12})$")
@@ -74,7 +75,8 @@ def register_telegram_user(
         customer = Customer(telegram_id=telegram_id, first_seen_at=now)
     customer.username = (username or None) and username[:64]
     customer.full_name = (full_name or "").strip()[:128]
-    customer.language = normalize_language(language)
+    # the customer's Telegram language when the shop speaks it, else the shop's (settings page)
+    customer.language = normalize_language(language, default=shop_language(session))
     customer.last_seen_at = now
     if customer.unreachable:  # they came back: deliver again
         customer.unreachable = False

@@ -15,6 +15,7 @@ from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.paging import page_of
 from smo_app.services.core.unique import unique_as
 from smo_app.services.core.tx import atomic
 
@@ -83,12 +84,14 @@ def archive_link(session: Session, *, actor: Actor, link_id: int) -> TrackingLin
     return _stats_and_end(session, link)
 
 
-def list_links(session: Session, *, actor: Actor, include_archived: bool = False) -> list[TrackingLinkOut]:
+def list_links(session: Session, *, actor: Actor, include_archived: bool = False, page: int | None = None,
+               page_size: int = 25) -> list[TrackingLinkOut]:
+    """Newest first with their stats; one page (+1 row, so the caller knows more follow) when ``page``."""
     require(actor, Perm.promotions_manage)
     query = select(TrackingLink).order_by(TrackingLink.id.desc())
     if not include_archived:
         query = query.where(TrackingLink.archived_at.is_(None))
-    out = [_stats(session, link) for link in session.exec(query).all()]
+    out = [_stats(session, link) for link in session.exec(page_of(query, page, page_size)).all()]
     session.rollback()
     return out
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
 from smo_app.models.wheel import PrizeKind, WheelPrize, WheelSpin
-from smo_app.services.core import audit
+from smo_app.services.core import audit, shop_locale
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
@@ -62,11 +62,9 @@ class WheelView(BaseModel):
     period: str
 
 
-def period_key(now: datetime, period: str = PERIOD) -> str:
+def period_key(now: datetime, period: str = PERIOD, tz=None) -> str:
     """The shop-time period ``now`` falls in: ``2026-W47`` (week) or ``2026-11-22`` (day)."""
-    from smo_app.settings import get_settings
-
-    local = now.astimezone(get_settings().tz)
+    local = now.astimezone(tz or shop_locale.env_default().tz)
     if period == "day":
         return local.date().isoformat()
     year, week, _ = local.isocalendar()
@@ -159,7 +157,7 @@ def draw(prizes: list[WheelPrize] | list[PrizeOut], rng: random.Random) -> Wheel
 
 def wheel_view(session: Session, *, actor: Actor, now: datetime | None = None, period: str = PERIOD) -> WheelView:
     customer_id = _customer_id(actor)
-    key = period_key(now or utcnow(), period)
+    key = period_key(now or utcnow(), period, shop_locale.shop_tz(session))
     prizes = [_prize_out(p) for p in _active_prizes(session)]
     last = session.exec(select(WheelSpin).where(WheelSpin.customer_id == customer_id)
                         .order_by(WheelSpin.id.desc())).first()
@@ -181,7 +179,7 @@ def spin(session: Session, *, actor: Actor, rng: random.Random | None = None, no
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound("customer", customer_id)
-    key = period_key(now, period)
+    key = period_key(now, period, shop_locale.shop_tz(session))
     prizes = _active_prizes(session)
     if not prizes:
         raise DomainError("wheel.closed", "no prizes")

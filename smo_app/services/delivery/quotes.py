@@ -112,9 +112,7 @@ def _manager(kind: DeliveryKind, tariff: int, parcel: Parcel, reason: str) -> De
 
 
 def _alert(session: Session, *, provider: str, error: IntegrationError, now: datetime) -> None:
-    from smo_app.settings import get_settings
-
-    text = t("delivery.alert_quote_failed", get_settings().language, provider=provider, error=error.code)
-    enqueue_staff_alert(session, kind="delivery_quote_failed", text=text,
+    enqueue_staff_alert(session, kind="delivery_quote_failed",
+                        text=lambda lang: t("delivery.alert_quote_failed", lang, provider=provider, error=error.code),
                         dedupe_key=f"delivery-quote-failed:{provider}:{now:%Y%m%d%H}")
     session.commit()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
@@ -43,6 +43,12 @@ class ExpiryRule:
 
 
 _EXPIRY: dict[str, ExpiryRule] = {}
+_T = Outbox.__table__
+_INSERT = insert(_T)
+# built once: it runs on every order move
+_EXPIRE = (update(_T).where(_T.c.order_id == bindparam("b_order"), _T.c.kind.in_(bindparam("b_kinds", expanding=True)),
+                            _T.c.status.in_(WAITING))
+           .values(status=OutboxStatus.expired.value, last_error="expired: the order moved on"))
 
 
 def register_expiry(kind: str, *, ttl: timedelta | None = None, until_order_leaves: Iterable[str] = ()) -> None:
@@ -69,12 +75,7 @@ def expire_for_order(session: Session, *, order_id: int, status: str) -> int:
     kinds = [kind for kind, rule in _EXPIRY.items() if rule.until_order_leaves and str(status) not in rule.until_order_leaves]
     if not kinds:
         return 0
-    return session.execute(
-        update(Outbox)
-        .where(Outbox.order_id == order_id, Outbox.kind.in_(kinds), Outbox.status.in_(WAITING))
-        .values(status=OutboxStatus.expired.value, last_error="expired: the order moved on")
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    return session.connection().execute(_EXPIRE, {"b_order": order_id, "b_kinds": kinds}).rowcount
 
 
 def _expires_at(kind: str, now: datetime, expires_at: datetime | None) -> datetime | None:
@@ -233,6 +234,19 @@ def enqueue_to_customer(session: Session, *, customer: Customer, kind: str, text
     return enqueue_message(
         session, kind=kind, chat_id=customer.telegram_id, customer_id=customer.id, text=text, **kwargs
     )
+
+
+def insert_to_customer(session: Session, *, customer: Customer, kind: str, text: str, dedupe_key: str,
+                       order_id: int | None = None) -> bool:
+    """As :func:`enqueue_to_customer` for a ``dedupe_key`` that names a row the caller's transaction
+    has just written (an order event), so no earlier message can hold it: one INSERT, no lookup.
+    Returns whether a message was queued (not when the customer cannot be messaged)."""
+    if customer.telegram_id is None or customer.unreachable:
+        return False
+    session.connection().execute(_INSERT, message_values(kind=kind, chat_id=customer.telegram_id,
+                                                         customer_id=customer.id, text=text, dedupe_key=dedupe_key,
+                                                         order_id=order_id))
+    return True
 
 
 def enqueue_staff_alert(

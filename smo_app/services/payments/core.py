@@ -276,9 +276,11 @@ def apply_provider_payment(session: Session, *, provider: str, fact: ProviderPay
     payment.status, payment.failure = P.succeeded.value, None
     session.add(payment)
     session.flush()  # the partial unique index: one credited payment per order
-    audit.record(session, actor=actor, action="payment.credit", entity="payment", entity_id=payment.id,
-                 after={"order_id": payment.order_id, "amount_minor": payment.amount_minor, "currency": payment.currency})
-    orders.mark_paid(session, actor=actor, order_id=payment.order_id, reason=f"{provider}:{fact.id}"[:500], now=now)
+    credit = audit.entry_values(actor=actor, action="payment.credit", entity="payment", entity_id=payment.id,
+                                after={"order_id": payment.order_id, "amount_minor": payment.amount_minor,
+                                       "currency": payment.currency})
+    orders.mark_paid(session, actor=actor, order_id=payment.order_id, reason=f"{provider}:{fact.id}"[:500], now=now,
+                     locked=order, load=False, audit_with=[credit])
     return ApplyOut(outcome="paid", payment_id=payment.id, order_id=payment.order_id)
 
 

@@ -32,6 +32,7 @@ class RefundOut(BaseModel):
     payment_id: int
     order_id: int
     amount_minor: int
+    order_minor: int = 0  # what it took off the order's paid total once confirmed
     reason: str
     status: str
     provider_refund_id: str | None

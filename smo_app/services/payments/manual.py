@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import update
 from sqlmodel import Session, select
 
@@ -12,11 +13,11 @@ from integrations.payment_port import ProviderPayment
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.payments import Payment, PaymentProof, PaymentProvider, PaymentStatus
-from smo_app.models.staff import Role
+from smo_app.models.staff import Role, Staff
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
-from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.permissions import Perm, can, require
 from smo_app.services.core.tx import atomic
 from smo_app.services.messaging.outbox import enqueue_staff_alert
 from smo_app.services.payments.core import apply_provider_payment, start_payment
@@ -87,6 +88,43 @@ def proof_of(session: Session, *, actor: Actor, payment_id: int) -> tuple[str, s
     if proof is None:
         raise NotFound("payment_proof", payment_id)
     return proof.filename, proof.content_type, proof.content
+
+
+class OrderProof(BaseModel):
+    """The newest manual-transfer screenshot of an order, for the order card (no image bytes)."""
+
+    payment_id: int
+    payment_status: str
+    amount_minor: int
+    currency: str
+    filename: str
+    uploaded_at: datetime
+    decided_at: datetime | None
+    decided_by_name: str | None
+    decision_note: str | None
+    can_decide: bool  # undecided, the payment still pending, and the viewer may manage orders
+
+
+def order_proof(session: Session, *, actor: Actor, order_id: int) -> OrderProof | None:
+    """The order's newest manual payment with a screenshot (None: the customer sent none)."""
+    require(actor, Perm.orders_view)
+    row = session.execute(
+        select(Payment.id, Payment.status, Payment.amount_minor, Payment.currency, PaymentProof.filename,
+               PaymentProof.uploaded_at, PaymentProof.decided_at, PaymentProof.decision_note, Staff.full_name,
+               Staff.username)
+        .join(PaymentProof, PaymentProof.payment_id == Payment.id)
+        .outerjoin(Staff, Staff.id == PaymentProof.decided_by)
+        .where(Payment.order_id == order_id, Payment.provider == PaymentProvider.manual.value)
+        .order_by(PaymentProof.uploaded_at.desc(), Payment.id.desc()).limit(1)).first()
+    session.rollback()
+    if row is None:
+        return None
+    (payment_id, status, amount, currency, filename, uploaded_at, decided_at, note, staff_name, staff_login) = row
+    return OrderProof(payment_id=payment_id, payment_status=status, amount_minor=amount, currency=currency,
+                      filename=filename, uploaded_at=uploaded_at, decided_at=decided_at,
+                      decided_by_name=(staff_name or staff_login) if decided_at else None, decision_note=note,
+                      can_decide=decided_at is None and status == PaymentStatus.pending.value
+                      and can(actor, Perm.orders_manage))
 
 
 @atomic

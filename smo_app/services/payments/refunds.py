@@ -6,16 +6,25 @@ The amount is reserved on the payment by a conditional UPDATE (``refunded_minor 
 so two staff refunding at once can never send back more than was paid. A full refund of an open
 order cancels it through the state machine: stock, spent bonuses, promo and certificate come back
 as for any cancel.
+
+When the provider confirms a refund (:func:`confirm_refund`; at once for a manual payment) the
+order and the loyalty ledger follow, exactly once — the refund's ``pending → succeeded`` is a
+conditional UPDATE, the order row is locked: the order's ``refunded_minor`` grows by the refunded
+money (never above its total: a conditional UPDATE and a CHECK), and ``loyalty.settle_refunds``
+gives back the refunded share of the spent bonuses and takes back that share of the cashback and
+of the inviter's lifetime share (a full refund: all of them, and the inviter's first-order reward).
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from integrations.http import IntegrationError, ProviderRejected, idempotency_key
 from smo_app.i18n import t
+from smo_app.money import format_money
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
 from smo_app.models.orders import Order, OrderStatus
@@ -25,9 +34,10 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
+from smo_app.services.customers import loyalty
 from smo_app.services.integrations.dead_letters import record_dead_letter
 from smo_app.services.messaging import outbox_tasks
-from smo_app.services.messaging.outbox import enqueue_staff_alert, enqueue_task
+from smo_app.services.messaging.outbox import enqueue_staff_alert, enqueue_task, enqueue_to_customer
 from smo_app.services.messaging.outbox_delivery import RetryPolicy
 from smo_app.services.payments import providers
 from smo_app.services.payments.dto import RefundOut
@@ -89,6 +99,7 @@ def refund_payment(
     if amount > left:
         raise ValidationFailed("payment.refund_too_much", "more than was paid", max=f"{left / 100:.2f}")
     full = amount == left
+    credited = payment.status == PaymentStatus.succeeded.value  # as locked, before this refund
     values: dict = {"refunded_minor": Payment.refunded_minor + amount, "updated_at": now}
     if full:
         values["status"] = PaymentStatus.refunded.value
@@ -101,19 +112,18 @@ def refund_payment(
     refund = Refund(payment_id=payment.id, order_id=order_id, amount_minor=amount, reason=reason,
                     idempotency_key=idempotency_key("payment.refund", payment.id, number),
                     actor_kind=actor.kind, actor_id=actor.id, created_at=now)
-    if payment.provider == PaymentProvider.manual:  # money goes back by hand: nothing to call
-        refund.status, refund.done_at = RefundStatus.succeeded.value, now
     session.add(refund)
     session.flush()
-    if payment.provider != PaymentProvider.manual:
-        enqueue_task(session, kind=TASK_KIND, payload={"refund_id": refund.id}, dedupe_key=f"refund:{refund.id}",
-                     order_id=order_id)
     audit.record(session, actor=actor, action="payment.refund", entity="payment", entity_id=payment.id,
                  before={"refunded_minor": payment.refunded_minor, "status": payment.status},
                  after={"refund_id": refund.id, "amount_minor": amount, "full": full}, note=reason)
-    out = RefundOut.of(refund)
+    if payment.provider == PaymentProvider.manual:  # money goes back by hand: nothing to call, done now
+        confirm_refund(session, refund_id=refund.id, actor=actor, now=now)
+    else:
+        enqueue_task(session, kind=TASK_KIND, payload={"refund_id": refund.id}, dedupe_key=f"refund:{refund.id}",
+                     order_id=order_id)
+    out = RefundOut.of(session.get(Refund, refund.id))
     order = session.get(Order, order_id)
-    credited = payment.status == PaymentStatus.succeeded.value
     if full and credited and order is not None and OrderStatus(order.status) in OPEN_STATUSES:
         # the order follows: cancelled as by staff, so stock, bonuses, promo and certificate come back
         orders.transition(session, actor=Actor.system("payments:refund") if not actor.is_staff else actor,
@@ -146,13 +156,91 @@ def run_refund_task(session: Session, task: outbox_tasks.Task) -> None:
         return
     except IntegrationError:
         raise  # retried by the task policy with the same key
-    refund.provider_refund_id = made.id
     if made.status == "canceled":
+        refund.provider_refund_id = made.id
         _refund_failed(session, refund, payment, "canceled by the provider")
         return
     if made.status == "succeeded":
-        refund.status, refund.done_at = RefundStatus.succeeded.value, utcnow()
+        confirm_refund(session, refund_id=refund.id, provider_refund_id=made.id)
+        return
+    refund.provider_refund_id = made.id  # pending at the provider: confirmed later
     session.add(refund)
+
+
+def _credited(payment: Payment) -> bool:
+    """Was this payment credited to its order (so its refunds come off the order's paid money)?"""
+    return payment.failure is None and payment.status in (PaymentStatus.succeeded.value, PaymentStatus.refunded.value)
+
+
+def _share(total: int, before: int, now: int, whole: int) -> int:
+    """The cumulative proportional split: ``total`` × (before+now)/whole − ``total`` × before/whole
+    (so parts add up to exactly ``total`` once ``whole`` is reached)."""
+    if whole <= 0:
+        return 0
+    return total * (before + now) // whole - total * before // whole
+
+
+def confirm_refund(session: Session, *, refund_id: int, actor: Actor | None = None,
+                   provider_refund_id: str | None = None, now: datetime | None = None) -> bool:
+    """The money went back: mark the refund succeeded and let the order and the loyalty ledger
+    follow — once. Returns False when it was confirmed (or failed) before: a repeated or concurrent
+    confirmation changes nothing. No commit (the caller's transaction: the outbox task, the refund).
+
+    The order's ``refunded_minor`` grows by the refund in the order's money (Telegram Stars are
+    converted in proportion to the order total, cumulatively, so a full refund is exactly the
+    total) by a conditional UPDATE that never lets it pass the total; a payment that was never
+    credited (paid after a cancel, sums differ) leaves the order alone.
+    """
+    now = now or utcnow()
+    actor = actor or Actor.system("payments:refund")
+    values: dict = {"status": RefundStatus.succeeded.value, "done_at": now}
+    if provider_refund_id:
+        values["provider_refund_id"] = provider_refund_id
+    table = Refund.__table__
+    done = session.execute(update(table).where(table.c.id == refund_id, table.c.status == RefundStatus.pending.value)
+                           .values(**values)).rowcount
+    if done != 1:
+        return False
+    refund = session.get(Refund, refund_id, populate_existing=True)
+    payment = session.get(Payment, refund.payment_id, populate_existing=True)
+    before = after = None
+    ledger = loyalty.RefundLedgerOut()
+    if _credited(payment):
+        order = session.get(Order, refund.order_id, with_for_update=True, populate_existing=True)
+        confirmed = session.exec(select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
+            Refund.payment_id == payment.id, Refund.status == RefundStatus.succeeded.value)).one()
+        part = _share(order.total_minor, int(confirmed) - refund.amount_minor, refund.amount_minor,
+                      payment.amount_minor)
+        orders_table = Order.__table__
+        moved = session.execute(update(orders_table).where(
+            orders_table.c.id == order.id, orders_table.c.refunded_minor + part <= orders_table.c.total_minor)
+            .values(refunded_minor=orders_table.c.refunded_minor + part)).rowcount
+        if moved != 1:  # cannot happen while the payment's own reservation holds; never silently
+            raise DomainError("payment.refund_too_much", f"order {order.id}: refunds above the total",
+                              max=f"{(order.total_minor - order.refunded_minor) / 100:.2f}")
+        before, after = order.refunded_minor, order.refunded_minor + part
+        set_committed_value(order, "refunded_minor", after)
+        session.execute(update(table).where(table.c.id == refund_id).values(order_minor=part))
+        set_committed_value(refund, "order_minor", part)
+        ledger = loyalty.settle_refunds(session, actor=actor, order=order, now=now,
+                                        note=f"refund #{refund.id} of order #{order.id}")
+        _tell_customer(session, order, refund, part)
+    audit.record(session, actor=actor, action="payment.refund_done", entity="payment_refund", entity_id=refund.id,
+                 before={"order_refunded_minor": before},
+                 after={"order_id": refund.order_id, "payment_id": payment.id, "amount_minor": refund.amount_minor,
+                        "order_refunded_minor": after, **ledger.model_dump()}, note=refund.reason)
+    return True
+
+
+def _tell_customer(session: Session, order: Order, refund: Refund, part: int) -> None:
+    customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    if customer is None or part <= 0:
+        return
+    enqueue_to_customer(session, customer=customer, kind="payment_refund", dedupe_key=f"refund-done:{refund.id}",
+                        order_id=order.id,
+                        text=t("notify.refund", customer.language, order=order.id,
+                               amount=format_money(part, lang=customer.language),
+                               paid=format_money(order.total_minor - order.refunded_minor, lang=customer.language)))
 
 
 def _refund_failed(session: Session, refund: Refund, payment: Payment, error: str) -> None:

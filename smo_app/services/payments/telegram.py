@@ -55,7 +55,6 @@ def record_successful_payment(session: Session, *, successful_payment: dict, tel
     charge_id = str(successful_payment.get("telegram_payment_charge_id") or "")
     provider = PaymentProvider.stars.value if successful_payment.get("currency") == "XTR" else PaymentProvider.telegram.value
     body = json.dumps({**successful_payment, "from_id": telegram_id}, ensure_ascii=False)
-    received = webhooks.receive(session, provider=provider, event_id=charge_id, body=body)
-    if received.outcome == "duplicate" and received.event.status not in webhooks.PROCESSABLE:
-        return "duplicate"
-    return webhooks.process(session, webhook_event_id=received.event.id, handler=_handle).outcome
+    # Telegram's update is the proof (the bot verified it): stored and applied in one transaction
+    out = webhooks.receive_and_apply(session, provider=provider, event_id=charge_id, body=body, handler=_handle)
+    return "duplicate" if out.received == "duplicate" and out.outcome == "already" else out.outcome

@@ -16,12 +16,8 @@ def _rub(minor: int | None) -> float | None:
     return None if minor is None else round(minor / 100, 2)
 
 
-def _local(moment) -> str:
-    if moment is None:
-        return ""
-    from smo_app.settings import get_settings
-
-    return moment.astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M")
+def _local(moment, tz) -> str:
+    return "" if moment is None else moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _save(wb: Workbook) -> bytes:
@@ -34,7 +30,8 @@ def _save(wb: Workbook) -> bytes:
     return buf.getvalue()
 
 
-def shift_report_xlsx(report, *, lang: str = "ru") -> bytes:
+def shift_report_xlsx(report, *, tz, lang: str = "ru") -> bytes:
+    """``tz``: the shop's time zone (dates are written in it)."""
     wb = Workbook()
     ws = wb.active
     ws.title = t(f"pos.report.title_{report.kind}", lang)[:31]
@@ -42,8 +39,8 @@ def shift_report_xlsx(report, *, lang: str = "ru") -> bytes:
     ws["A1"].font = Font(bold=True, size=14)
     rows = [
         ("pos.report.register", report.shift.register_name),
-        ("pos.report.opened", f"{_local(report.shift.opened_at)} — {report.shift.opened_by_name}"),
-        ("pos.report.closed", f"{_local(report.shift.closed_at)} — {report.shift.closed_by_name}"
+        ("pos.report.opened", f"{_local(report.shift.opened_at, tz)} — {report.shift.opened_by_name}"),
+        ("pos.report.closed", f"{_local(report.shift.closed_at, tz)} — {report.shift.closed_by_name}"
          if report.shift.closed_at else ""),
         ("pos.report.sales_count", report.sales_count),
         ("pos.report.sales_total", _rub(report.sales_total_minor)),
@@ -69,12 +66,12 @@ def shift_report_xlsx(report, *, lang: str = "ru") -> bytes:
     moves.append([t("pos.report.time", lang), t("pos.report.kind", lang), t("pos.report.amount", lang),
                   t("pos.report.reason", lang), t("pos.report.who", lang)])
     for m in report.cash_moves:
-        moves.append([_local(m["created_at"]), t(f"pos.cash.{m['kind']}", lang), _rub(m["amount_minor"]), m["reason"],
+        moves.append([_local(m["created_at"], tz), t(f"pos.cash.{m['kind']}", lang), _rub(m["amount_minor"]), m["reason"],
                       m["actor_name"]])
     return _save(wb)
 
 
-def analytics_xlsx(data, *, lang: str = "ru") -> bytes:
+def analytics_xlsx(data, *, tz, lang: str = "ru") -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = t("pos.report.by_seller", lang)[:31]
@@ -88,7 +85,7 @@ def analytics_xlsx(data, *, lang: str = "ru") -> bytes:
                t("pos.report.closed", lang), t("pos.report.sales_count", lang), t("pos.report.sales_total", lang),
                t("pos.report.discounts", lang), t("pos.report.difference", lang)])
     for row in data.shifts:
-        closed = _local(row.closed_at) if row.closed_at else t("pos.shift.overnight" if row.overnight else "pos.shift.open", lang)
-        sh.append([row.shift_id, row.register_name, row.opened_by_name, _local(row.opened_at), closed, row.sales_count,
+        closed = _local(row.closed_at, tz) if row.closed_at else t("pos.shift.overnight" if row.overnight else "pos.shift.open", lang)
+        sh.append([row.shift_id, row.register_name, row.opened_by_name, _local(row.opened_at, tz), closed, row.sales_count,
                    _rub(row.total_minor), _rub(row.discounts_minor), _rub(row.difference_minor)])
     return _save(wb)

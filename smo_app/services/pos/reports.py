@@ -18,6 +18,7 @@ from smo_app.money import format_money
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.shop_locale import shop_tz
 from smo_app.services.pos import excel
 from smo_app.services.pos.shifts import ShiftOut, require_open_shift, shift_out
 
@@ -89,7 +90,7 @@ def shift_report(session: Session, *, actor: Actor, shift_id: int) -> ShiftRepor
 
 
 def report_excel(session: Session, *, actor: Actor, shift_id: int, lang: str = "ru") -> bytes:
-    return excel.shift_report_xlsx(shift_report(session, actor=actor, shift_id=shift_id), lang=lang)
+    return excel.shift_report_xlsx(shift_report(session, actor=actor, shift_id=shift_id), tz=shop_tz(session), lang=lang)
 
 
 def summary_text(report: ShiftReport, lang: str) -> str:
@@ -111,10 +112,11 @@ def queue_z_report(session: Session, *, shift: PosShift, now: datetime) -> None:
 
     admins = session.exec(select(Staff).where(Staff.is_active, Staff.telegram_id.is_not(None),
                                               Staff.role.in_([Role.owner.value, Role.admin.value]))).all()
+    tz = shop_tz(session)
     for admin in admins:
         lang = admin.language
         outbox.enqueue_document(session, chat_id=admin.telegram_id, kind="pos_z_report",
-                                filename=f"z-report-{shift.id}.xlsx", content=excel.shift_report_xlsx(report, lang=lang),
+                                filename=f"z-report-{shift.id}.xlsx", content=excel.shift_report_xlsx(report, tz=tz, lang=lang),
                                 caption=summary_text(report, lang), parse_mode="plain", staff_id=admin.id,
                                 dedupe_key=f"pos_z:{shift.id}:staff{admin.id}")
 
@@ -160,10 +162,7 @@ def sales_analytics(session: Session, *, actor: Actor, date_from: date, date_to:
     require(actor, Perm.analytics_view)
     if date_to < date_from or (date_to - date_from).days > 366:
         raise ValidationFailed("pos.period_invalid", "bad period")
-    if tz is None:
-        from smo_app.settings import get_settings
-
-        tz = get_settings().tz
+    tz = tz or shop_tz(session)
     start = datetime.combine(date_from, time.min, tz)
     end = datetime.combine(date_to + timedelta(days=1), time.min, tz)
     in_period = (PosSale.created_at >= start, PosSale.created_at < end)
@@ -194,7 +193,8 @@ def sales_analytics(session: Session, *, actor: Actor, date_from: date, date_to:
 
 
 def analytics_excel(session: Session, *, actor: Actor, date_from: date, date_to: date, lang: str = "ru") -> bytes:
-    return excel.analytics_xlsx(sales_analytics(session, actor=actor, date_from=date_from, date_to=date_to), lang=lang)
+    return excel.analytics_xlsx(sales_analytics(session, actor=actor, date_from=date_from, date_to=date_to),
+                                tz=shop_tz(session), lang=lang)
 
 
 __all__ = ["ShiftReport", "SalesAnalytics", "analytics_excel", "build_report", "queue_z_report",

@@ -18,6 +18,7 @@ from smo_app.money import format_money
 from smo_app.models.pos import CashMoveKind, PosCashMove, PosRegister, PosReturn, PosSale, PosShift, ShiftStatus
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
+from smo_app.services.core.shop_locale import shop_tz
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
@@ -47,14 +48,8 @@ class ShiftOut(BaseModel):
     overnight: bool  # opened on an earlier shop day and still open
 
 
-def _tz():
-    from smo_app.settings import get_settings
-
-    return get_settings().tz
-
-
-def is_overnight(opened_at: datetime, now: datetime, tz=None) -> bool:
-    tz = tz or _tz()
+def is_overnight(opened_at: datetime, now: datetime, tz) -> bool:
+    """Opened on an earlier day than ``now`` in the shop's time zone ``tz``."""
     return opened_at.astimezone(tz).date() < now.astimezone(tz).date()
 
 
@@ -79,7 +74,7 @@ def shift_out(session: Session, shift: PosShift, now: datetime | None = None) ->
         status=shift.status, opened_by_name=shift.opened_by_name, opened_at=shift.opened_at,
         float_minor=shift.float_minor, closed_by_name=shift.closed_by_name, closed_at=shift.closed_at,
         expected_cash_minor=expected, counted_cash_minor=shift.counted_cash_minor, difference_minor=diff,
-        overnight=is_open and is_overnight(shift.opened_at, now or utcnow()),
+        overnight=is_open and is_overnight(shift.opened_at, now or utcnow(), shop_tz(session)),
     )
 
 

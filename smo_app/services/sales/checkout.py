@@ -154,7 +154,7 @@ def _checkout(
         if not r.active or r.hidden or r.suspended or r.deleted:
             raise DomainError("cart.unavailable", "not for sale", name=r.name)
     code = promo_code if promo_code is not None else customer.cart_promo_code
-    promo = promotions.find_promo(session, code=code, customer_id=customer_id, now=now) if code else None
+    promo = promotions.find_promo(session, code=code, customer_id=customer_id, now=now, lock=True) if code else None
     cert = promotions.find_certificate(session, code=certificate_code, now=now) if certificate_code else None
     if bonus_minor > customer.bonus_balance_minor:
         raise DomainError("bonus.insufficient", "not enough bonuses", requested=bonus_minor)

@@ -75,6 +75,18 @@ class DomainEvent:
             self._cache["config"] = get_config(session)
         return self._cache["config"]
 
+    def customer(self, session: Session):
+        """The order's customer (None for an offline buyer), read once per event and held, so the
+        subscribers that need it do not read it again."""
+        if "customer" not in self._cache:
+            from smo_app.models.customer import Customer
+            from smo_app.models.orders import Order
+
+            order = session.get(Order, self.order_id)
+            customer_id = order.customer_id if order is not None else None
+            self._cache["customer"] = session.get(Customer, customer_id) if customer_id is not None else None
+        return self._cache["customer"]
+
     def to_payload(self) -> dict[str, Any]:
         a = self.actor
         return {"name": self.name, "order_id": self.order_id, "from_status": self.from_status,

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from smo_app.models.couriers import CourierHandoff, CourierHandoffOrder
 from smo_app.models.customer import Customer
 from smo_app.models.orders import DeliveryType, Order, OrderLine, OrderStatus
-from smo_app.services.core import audit
+from smo_app.services.core import audit, shop_locale
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
@@ -65,11 +65,9 @@ class OrderListPage(BaseModel):
         return self.page * self.page_size < self.total
 
 
-def shop_day_bounds(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
-    """Shop-time days [from, to] as UTC instants [start, end)."""
-    from smo_app.settings import get_settings
-
-    tz = get_settings().tz
+def shop_day_bounds(date_from: date | None, date_to: date | None, tz=None) -> tuple[datetime | None, datetime | None]:
+    """Shop-time days [from, to] as UTC instants [start, end) (``tz``: the shop's, see shop_locale)."""
+    tz = tz or shop_locale.env_default().tz
     start = datetime.combine(date_from, time.min, tzinfo=tz) if date_from else None
     end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz) if date_to else None
     if start and end and end <= start:
@@ -164,8 +162,9 @@ def _in_tab(row: OrderRow, tab: str) -> bool:
 
 
 def list_statements(*, dialect: str, tab: str = "active", query: str = "", date_from: date | None = None,
-                    date_to: date | None = None, page: int = 1, page_size: int = PAGE_SIZE) -> ListStatements:
-    """The statements behind :func:`list_orders` (validated input; the benchmark times them raw)."""
+                    date_to: date | None = None, page: int = 1, page_size: int = PAGE_SIZE, tz=None) -> ListStatements:
+    """The statements behind :func:`list_orders` (validated input; the benchmark times them raw);
+    ``tz`` is the shop's time zone for the dates."""
     _tab_clause(tab)  # validates the tab
     number = _exact_number(query)
     if number is not None:
@@ -174,7 +173,7 @@ def list_statements(*, dialect: str, tab: str = "active", query: str = "", date_
     search = _search_clause(query, dialect)
     if search is not None:
         where.append(search)
-    start, end = shop_day_bounds(date_from, date_to) if date_from or date_to else (None, None)
+    start, end = shop_day_bounds(date_from, date_to, tz) if date_from or date_to else (None, None)
     if start:
         where.append(Order.created_at >= start)
     if end:
@@ -197,13 +196,14 @@ def list_orders(session: Session, *, actor: Actor, tab: str = "active", query: s
     require(actor, Perm.orders_view)
     page = max(1, int(page))
     page_size = min(max(1, int(page_size)), MAX_PAGE_SIZE)
+    tz = shop_locale.shop_tz(session) if date_from or date_to else None
     stmts = list_statements(dialect=session.get_bind().dialect.name, tab=tab, query=query, date_from=date_from,
-                            date_to=date_to, page=page, page_size=page_size)
+                            date_to=date_to, page=page, page_size=page_size, tz=tz)
     conn = session.connection()  # Core statements: no ORM entities to build
     if stmts.counts is None:  # one order by its number: counted from its row
         found = [OrderRow.model_validate(dict(r)) for r in conn.execute(stmts.page, stmts.params).mappings().all()]
         session.rollback()
-        start, end = shop_day_bounds(date_from, date_to) if date_from or date_to else (None, None)
+        start, end = shop_day_bounds(date_from, date_to, tz) if date_from or date_to else (None, None)
         found = [r for r in found if (start is None or r.created_at >= start) and (end is None or r.created_at < end)]
         counts = {t: sum(1 for r in found if _in_tab(r, t)) for t in (*TABS, *(s.value for s in S))}
         rows = [r for r in found if _in_tab(r, tab)] if page == 1 else []

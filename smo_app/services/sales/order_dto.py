@@ -44,6 +44,7 @@ class OrderOut(BaseModel):
     bonus_minor: int
     delivery_minor: int
     total_minor: int
+    refunded_minor: int = 0  # confirmed refunds; the customer paid total_minor - refunded_minor in the end
     cost_minor: int
     delivery_type: str
     delivery_payer: str
@@ -87,9 +88,4 @@ def event_values(order_id: int | None, from_status: str | None, to_status: str, 
             "created_at": now}
 
 
-def event(order_id: int, from_status: str | None, to_status: str, actor: Actor, reason: str | None,
-          now: datetime) -> OrderEvent:
-    return OrderEvent(**event_values(order_id, from_status, to_status, actor, reason, now))
-
-
-__all__ = ["OrderEventOut", "OrderLineOut", "OrderOut", "event", "event_values", "load_out", "order_out"]
+__all__ = ["OrderEventOut", "OrderLineOut", "OrderOut", "event_values", "load_out", "order_out"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from smo_app.i18n import t
-from smo_app.models.customer import Customer
 from smo_app.models.orders import Order, OrderLine
 from smo_app.models.stock import MoveKind
 from smo_app.services.customers import loyalty
@@ -25,10 +24,15 @@ def _order(session: Session, event: DomainEvent) -> Order:
 
 def redeem_certificate(session: Session, event: DomainEvent) -> None:
     order = _order(session, event)
+    if order.certificate_id is None:  # a certificate is reserved only together with order.certificate_id
+        return
     promotions.redeem_certificate(session, order_id=order.id, customer_id=order.customer_id, now=event.occurred_at)
 
 
 def loyalty_on_paid(session: Session, event: DomainEvent) -> None:
+    friend = event.customer(session)
+    if friend is None or friend.inviter_id is None:  # only an invited friend's order earns a reward
+        return
     loyalty.on_order_paid(session, actor=event.actor, order=_order(session, event), cfg=event.config(session),
                           now=event.occurred_at)
 
@@ -72,17 +76,21 @@ def expire_stale_messages(session: Session, event: DomainEvent) -> None:
 
 
 def notify_customer(session: Session, event: DomainEvent) -> None:
-    order = _order(session, event)
-    customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    customer = event.customer(session)
     if customer is None:
         return
     kind = event.data.get("notify_kind") or "order_status"
-    key = "notify.auto_cancel" if kind == "auto_cancel" else "notify.order_status"
-    outbox.enqueue_to_customer(
-        session, customer=customer, kind=kind, dedupe_key=f"order_status:{order.id}:{event.event_id}",
-        text=t(key, customer.language, order=order.id, status=t(f"order.status.{event.to_status}", customer.language),
-               minutes=event.config(session).auto_cancel_minutes),
-    )
+    status = t(f"order.status.{event.to_status}", customer.language)
+    if kind == "auto_cancel":
+        text = t("notify.auto_cancel", customer.language, order=event.order_id, status=status,
+                 minutes=event.config(session).auto_cancel_minutes)
+    else:
+        text = t("notify.order_status", customer.language, order=event.order_id, status=status)
+    key = f"order_status:{event.order_id}:{event.event_id}"
+    if event.event_id is not None:  # the key names the order event just written: no earlier row holds it
+        outbox.insert_to_customer(session, customer=customer, kind=kind, text=text, dedupe_key=key)
+    else:
+        outbox.enqueue_to_customer(session, customer=customer, kind=kind, text=text, dedupe_key=key)
 
 
 def register(bus: EventBus) -> None:

@@ -11,21 +11,24 @@ commit), an audit entry — one transaction. :func:`allowed_actions` tells a scr
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
-from smo_app.models.orders import Order, OrderChannel, OrderStatus
+from smo_app.models.audit import AuditEntry
+from smo_app.models.orders import Order, OrderChannel, OrderEvent, OrderStatus
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.sales.b2b import B2BItemIn, create_b2b_order
 from smo_app.services.sales.checkout import place_order
-from smo_app.services.sales.order_dto import OrderOut, event as _event, load_out as _load_out
+from smo_app.services.sales.order_dto import OrderOut, event_values, load_out as _load_out
 from smo_app.services.sales import events
 from smo_app.services.sales.order_states import (
     ACTIVE_STATUSES, BACK_MOVES, CUSTOMER_TRANSITIONS, DELIVERY_LIST_STATUSES, TRANSITIONS, action_rule,
@@ -35,6 +38,9 @@ from smo_app.services.core.shop_config import get_config
 from smo_app.services.core.tx import atomic
 
 S = OrderStatus
+_ORDER = Order.__table__
+_INSERT_EVENT = insert(OrderEvent.__table__).returning(OrderEvent.__table__.c.id)
+_INSERT_AUDIT = insert(AuditEntry.__table__)
 
 
 # --------------------------------------------------------------------------- the state machine
@@ -49,8 +55,11 @@ def transition(
     reason: str | None = None,
     restock: bool = True,
     now: datetime | None = None,
+    locked: Order | None = None,
+    load: bool = True,
+    audit_with: Sequence[dict] = (),
     _notify_kind: str = "order_status",
-) -> OrderOut:
+) -> OrderOut | None:
     """Move an order to ``to_status`` if the table allows it (else ``order.transition_forbidden``).
 
     One transaction: a conditional UPDATE on the current status (two concurrent moves never both
@@ -61,16 +70,22 @@ def transition(
     stock put back (``restock=True``) or written off (staff choice), spent bonuses returned, promo
     use released, certificate reactivated; every move — the customer's message. A subscriber that
     raises rolls all of it back. Customers may only cancel their own ``new`` orders.
+
+    ``locked``: the order row as the caller already locked (``SELECT … FOR UPDATE``) and read it in
+    this transaction — it is not read again. ``load=False`` returns None instead of the order with
+    its lines and events (for callers that do not show it). ``audit_with``: the caller's own audit
+    entries (``audit.entry_values``), written in the same INSERT as the move's.
     """
     now = now or utcnow()
     try:
         to_status = S(to_status)
     except ValueError as exc:
         raise ValidationFailed("order.status_invalid", f"unknown status {to_status}") from exc
-    order = session.get(Order, order_id)
+    order = locked if locked is not None and locked.id == order_id else session.get(Order, order_id)
     if order is None:
         raise NotFound("order", order_id)
-    session.refresh(order)
+    if order is not locked:
+        session.refresh(order)
     from_status = S(order.status)
     if actor.is_customer:
         if order.customer_id != actor.id:
@@ -92,33 +107,42 @@ def transition(
             values["completed_at"] = now
         elif to_status == S.cancelled:
             values["cancelled_at"] = now
-        result = session.execute(update(Order).where(Order.id == order_id, Order.status == from_status.value)
-                                 .values(**values).execution_options(synchronize_session=False))
-        if result.rowcount != 1:
+        back = (from_status, to_status) in BACK_MOVES
+        # Core statements on the transaction's connection: every status change comes this way
+        conn = session.connection()
+        moved = conn.execute(_move(tuple(values)), {"b_id": order_id, "b_from": from_status.value,
+                                                    **{f"b_{k}": v for k, v in values.items()}})
+        if moved.rowcount != 1:
             raise DomainError("order.changed_meanwhile", f"order {order_id} is no longer {from_status}")
         for key, value in values.items():  # already written by the UPDATE above
             set_committed_value(order, key, value)
-        back = (from_status, to_status) in BACK_MOVES
-        row = _event(order_id, from_status, to_status, actor, reason, now)
-        session.add(row)
-        session.flush()
+        event_id = conn.execute(_INSERT_EVENT, event_values(order_id, from_status, to_status, actor, reason, now)
+                                ).scalar_one()
+        own = audit.entry_values(actor=actor, action="order.back_move" if back else "order.transition",
+                                 entity="order", entity_id=order_id, before={"status": from_status.value},
+                                 after={"status": to_status.value, "restock": restock} if to_status == S.cancelled
+                                 else {"status": to_status.value}, note=reason)
+        conn.execute(_INSERT_AUDIT, [*(audit_with or ()), own])  # one INSERT for all of them
         data: dict = {"notify_kind": _notify_kind}
         if to_status == S.cancelled:
             data["restock"] = restock
         events.publish(session, events.DomainEvent(
             name=events.event_name(from_status.value, to_status.value, back_move=back), order_id=order_id,
             from_status=from_status.value, to_status=to_status.value, actor=actor, reason=reason, occurred_at=now,
-            event_id=row.id, data=data))
-        audit.record(session, actor=actor, action="order.back_move" if back else "order.transition", entity="order",
-                     entity_id=order_id, before={"status": from_status.value},
-                     after={"status": to_status.value, "restock": restock} if to_status == S.cancelled
-                     else {"status": to_status.value}, note=reason)
-        out = _load_out(session, order)
+            event_id=event_id, data=data))
+        out = _load_out(session, order) if load else None
         session.commit()
         return out
     except BaseException:
         session.rollback()
         raise
+
+
+@functools.cache
+def _move(columns: tuple[str, ...]):
+    """``UPDATE order SET <columns> … WHERE id = :b_id AND status = :b_from``, built once per set of columns."""
+    return (update(_ORDER).where(_ORDER.c.id == bindparam("b_id"), _ORDER.c.status == bindparam("b_from"))
+            .values({c: bindparam(f"b_{c}") for c in columns}))
 
 
 class AllowedAction(BaseModel):
@@ -162,9 +186,11 @@ def cancel_order(session: Session, *, actor: Actor, order_id: int, reason: str |
 
 
 def mark_paid(session: Session, *, actor: Actor, order_id: int, reason: str | None = None,
-              now: datetime | None = None) -> OrderOut:
-    """OR4: payment confirmed (webhook or staff)."""
-    return transition(session, actor=actor, order_id=order_id, to_status=S.paid, reason=reason, now=now)
+              now: datetime | None = None, locked: Order | None = None, load: bool = True,
+              audit_with: Sequence[dict] = ()) -> OrderOut | None:
+    """OR4: payment confirmed (webhook or staff). ``locked``, ``load``, ``audit_with``: see :func:`transition`."""
+    return transition(session, actor=actor, order_id=order_id, to_status=S.paid, reason=reason, now=now,
+                      locked=locked, load=load, audit_with=audit_with)
 
 
 def auto_cancel_unpaid(session: Session, *, now: datetime | None = None, actor: Actor = Actor.system("auto-cancel"),

@@ -5,6 +5,11 @@ customer. A use is counted when an order is placed (a conditional UPDATE, so a l
 exactly 5 uses under any concurrency) and given back if that order is cancelled. "Once per
 customer" is held by a partial unique index on promo_use, whatever the timing.
 
+Staff edit a code's terms at any time; its text only while no order used it; they delete it only
+if no order ever used it (else they switch it off). Editing and deleting lock the code's row, and a
+checkout locks it for key share (:func:`find_promo` with ``lock=True``), so a use never points to a
+deleted or renamed code: whichever comes second sees the other's result.
+
 Gift certificate: single use. Placing an order reserves it (``active → reserved``, conditional),
 payment redeems it, cancelling the order reactivates it.
 """
@@ -16,12 +21,16 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sqlalchemy import delete, insert, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
+from smo_app.models.orders import Order
 from smo_app.models.promotions import CertificateStatus, GiftCertificate, PromoCode, PromoUse
 from smo_app.services.core import audit
+from smo_app.services.core.paging import page_of
+from smo_app.services.core.unique import unique_as
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
@@ -79,10 +88,22 @@ class PromoOut(BaseModel):
     expires_at: datetime | None
     once_per_customer: bool
     active: bool
+    orders: int = 0  # orders that used it, cancelled ones included: then it is neither renamed nor deleted
 
 
-def _promo_out(p: PromoCode) -> PromoOut:
-    return PromoOut.model_validate(p, from_attributes=True)
+def _promo_out(p: PromoCode, orders: int = 0) -> PromoOut:
+    return PromoOut.model_validate(p, from_attributes=True).model_copy(update={"orders": orders})
+
+
+def _check_terms(pct: int, usage_limit: int | None) -> None:
+    if not isinstance(pct, int) or not 1 <= pct <= 100:
+        raise ValidationFailed("promo.pct_invalid", "pct 1..100")
+    if usage_limit is not None and (not isinstance(usage_limit, int) or usage_limit < 1):
+        raise ValidationFailed("promo.limit_invalid", "limit >= 1")
+
+
+def _orders_using(session: Session, promo_id: int) -> int:
+    return session.exec(select(func.count(Order.id)).where(Order.promo_code_id == promo_id)).one()
 
 
 @atomic
@@ -90,10 +111,7 @@ def create_promo(session: Session, *, actor: Actor, code: str, pct: int, usage_l
                  expires_at: datetime | None = None, once_per_customer: bool = False) -> PromoOut:
     require(actor, Perm.promotions_manage)
     code = _valid_code(code)
-    if not 1 <= pct <= 100:
-        raise ValidationFailed("promo.pct_invalid", "pct 1..100")
-    if usage_limit is not None and usage_limit < 1:
-        raise ValidationFailed("promo.limit_invalid", "limit >= 1")
+    _check_terms(pct, usage_limit)
     if session.exec(select(PromoCode.id).where(PromoCode.code == code)).first() is not None:
         raise ValidationFailed("promo.code_taken", f"{code} exists", promo=code)
     promo = PromoCode(code=code, pct=pct, usage_limit=usage_limit, expires_at=expires_at,
@@ -111,8 +129,7 @@ def add_personal_promo(session: Session, *, code: str, pct: int, expires_at: dat
     commit, no permission: the calling use case decides and audits). ``promo.code_taken`` if the
     code exists."""
     code = _valid_code(code)
-    if not 1 <= pct <= 100:
-        raise ValidationFailed("promo.pct_invalid", "pct 1..100")
+    _check_terms(pct, None)
     promo = PromoCode(code=code, pct=pct, usage_limit=1, expires_at=expires_at, once_per_customer=True)
     _add_with_code(session, promo, "ix_promo_code_code")
     return promo
@@ -128,19 +145,101 @@ def set_promo_active(session: Session, *, actor: Actor, promo_id: int, active: b
                  before={"active": promo.active}, after={"active": active})
     promo.active = active
     session.add(promo)
+    orders = _orders_using(session, promo_id)
     session.commit()
-    return _promo_out(promo)
+    return _promo_out(promo, orders)
 
 
-def list_promos(session: Session, *, actor: Actor) -> list[PromoOut]:
+EDITABLE = ("code", "pct", "usage_limit", "expires_at", "once_per_customer")
+
+
+def _locked_promo(session: Session, promo_id: int) -> PromoCode:
+    """The code's row, locked until commit: a checkout using it (which locks it for key share) waits,
+    or has already committed its order."""
+    promo = session.get(PromoCode, promo_id, with_for_update=True, populate_existing=True)
+    if promo is None:
+        raise NotFound("promo_code", promo_id)
+    return promo
+
+
+@atomic
+def update_promo(session: Session, *, actor: Actor, promo_id: int, code: str, pct: int,
+                 usage_limit: int | None = None, expires_at: datetime | None = None,
+                 once_per_customer: bool = False) -> PromoOut:
+    """Change a code's terms (discount %, usage limit, expiry, once per customer) and, while no order
+    has used it, its text. Raises ``promo.code_in_use`` (renaming a used code), ``promo.code_taken``,
+    ``promo.limit_below_used`` and the validation errors of :func:`create_promo`; audited with the
+    old and new values of what changed; one commit (nothing when nothing changed)."""
     require(actor, Perm.promotions_manage)
-    return [_promo_out(p) for p in session.exec(select(PromoCode).order_by(PromoCode.id.desc())).all()]
+    code = _valid_code(code)
+    _check_terms(pct, usage_limit)
+    promo = _locked_promo(session, promo_id)
+    orders = _orders_using(session, promo_id)
+    if usage_limit is not None and usage_limit < promo.used_count:
+        raise ValidationFailed("promo.limit_below_used", "limit below uses", used=promo.used_count)
+    if code != promo.code:
+        if orders or promo.used_count:
+            raise DomainError("promo.code_in_use", f"{promo.code} was used", promo=promo.code, orders=orders)
+        if session.exec(select(PromoCode.id).where(PromoCode.code == code)).first() is not None:
+            raise ValidationFailed("promo.code_taken", f"{code} exists", promo=code)
+    wanted = {"code": code, "pct": pct, "usage_limit": usage_limit, "expires_at": expires_at,
+              "once_per_customer": bool(once_per_customer)}
+    changed = [k for k in EDITABLE if getattr(promo, k) != wanted[k]]
+    if not changed:
+        session.rollback()
+        return _promo_out(promo, orders)
+    before = {k: getattr(promo, k) for k in changed}
+    for key in changed:
+        setattr(promo, key, wanted[key])
+    session.add(promo)
+    with unique_as(session, "promo_code", "code", lambda: ValidationFailed("promo.code_taken", f"{code} exists",
+                                                                           promo=code)):
+        session.flush()
+    audit.record(session, actor=actor, action="promo.update", entity="promo_code", entity_id=promo_id,
+                 before=before, after={k: wanted[k] for k in changed})
+    session.commit()
+    return _promo_out(promo, orders)
 
 
-def find_promo(session: Session, *, code: str, customer_id: int | None, now: datetime | None = None) -> PromoCode:
-    """The promo for ``code`` if this customer may use it now; raises ``promo.*`` otherwise. No writes."""
+@atomic
+def delete_promo(session: Session, *, actor: Actor, promo_id: int) -> str:
+    """Delete a code no order ever used (its text is free again); ``promo.in_use`` otherwise — a used
+    code is switched off instead, keeping its orders' history. Audited; one commit."""
+    require(actor, Perm.promotions_manage)
+    promo = _locked_promo(session, promo_id)
+    orders = _orders_using(session, promo_id)
+    uses = session.exec(select(func.count(PromoUse.id)).where(PromoUse.promo_id == promo_id)).one()
+    if orders or uses or promo.used_count:
+        raise DomainError("promo.in_use", f"{promo.code} was used", promo=promo.code, orders=max(orders, uses, 1))
+    code = promo.code
+    audit.record(session, actor=actor, action="promo.delete", entity="promo_code", entity_id=promo_id,
+                 before={k: getattr(promo, k) for k in (*EDITABLE, "active")})
+    session.delete(promo)
+    session.commit()
+    return code
+
+
+def list_promos(session: Session, *, actor: Actor, page: int | None = None, page_size: int = 25) -> list[PromoOut]:
+    """Newest first, each with the number of orders that used it; one page (+1 row) when ``page``."""
+    require(actor, Perm.promotions_manage)
+    newest = page_of(select(PromoCode).order_by(PromoCode.id.desc()), page, page_size).subquery()
+    promo = aliased(PromoCode, newest)
+    used = (select(func.count(Order.id)).where(Order.promo_code_id == promo.id).correlate(newest)
+            .scalar_subquery())
+    rows = session.exec(select(promo, used).order_by(promo.id.desc())).all()
+    return [_promo_out(p, n) for p, n in rows]
+
+
+def find_promo(session: Session, *, code: str, customer_id: int | None, now: datetime | None = None,
+               lock: bool = False) -> PromoCode:
+    """The promo for ``code`` if this customer may use it now; raises ``promo.*`` otherwise. No writes.
+    ``lock``: for a checkout that will use it — the row is locked for key share until commit, so it
+    cannot be deleted or renamed meanwhile (an edit or delete in progress is waited for)."""
     now = now or utcnow()
-    promo = session.exec(select(PromoCode).where(PromoCode.code == normalize_code(code))).first()
+    query = select(PromoCode).where(PromoCode.code == normalize_code(code))
+    if lock:
+        query = query.with_for_update(key_share=True)
+    promo = session.exec(query).first()
     if promo is None or not promo.active:
         raise DomainError("promo.not_found", f"no promo {code!r}", promo=normalize_code(code))
     if promo.expires_at is not None and promo.expires_at <= now:
@@ -208,7 +307,8 @@ def promo_stats(session: Session, *, actor: Actor, promo_id: int) -> PromoStats:
         select(func.count(PromoUse.id), func.count(func.distinct(PromoUse.customer_id)),
                func.coalesce(func.sum(PromoUse.discount_minor), 0)).where(PromoUse.promo_id == promo_id)
     ).one()
-    return PromoStats(promo=_promo_out(promo), uses=uses, customers=customers, discount_minor=total)
+    return PromoStats(promo=_promo_out(promo, _orders_using(session, promo_id)), uses=uses, customers=customers,
+                      discount_minor=total)
 
 
 # --------------------------------------------------------------------------- gift certificates
@@ -247,9 +347,12 @@ def create_certificate(session: Session, *, actor: Actor, face_minor: int, code:
     return _cert_out(cert)
 
 
-def list_certificates(session: Session, *, actor: Actor) -> list[CertificateOut]:
+def list_certificates(session: Session, *, actor: Actor, page: int | None = None,
+                      page_size: int = 25) -> list[CertificateOut]:
+    """Newest first; one page (+1 row) when ``page``."""
     require(actor, Perm.promotions_manage)
-    return [_cert_out(c) for c in session.exec(select(GiftCertificate).order_by(GiftCertificate.id.desc())).all()]
+    query = page_of(select(GiftCertificate).order_by(GiftCertificate.id.desc()), page, page_size)
+    return [_cert_out(c) for c in session.exec(query).all()]
 
 
 def find_certificate(session: Session, *, code: str, now: datetime | None = None) -> GiftCertificate:

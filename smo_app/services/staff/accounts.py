@@ -124,9 +124,9 @@ def create_staff(
     if pin:
         _check_pin(pin)
     if language is None:
-        from smo_app.settings import get_settings
+        from smo_app.services.core.shop_locale import shop_language
 
-        language = get_settings().language
+        language = shop_language(session)
     if language not in ("ru", "en"):
         raise ValidationFailed("common.language_invalid", "language must be ru or en", field="language")
     if session.exec(select(Staff.id).where(Staff.username == name)).first() is not None:
