@@ -26,9 +26,10 @@ from smo_app.services.core.shop_config import get_config
 from smo_app.services.customers import sessions as customer_sessions
 from smo_app.services.customers.registration import CustomerOut
 from smo_app.services.sales import carts
+from smo_app.services.sales.carts import CartOut
 from smo_app.services.stock.subscriptions import subscribe_back_in_stock
 from smo_app.settings import get_settings
-from smo_app.state.customer_session import CustomerSessionState
+from smo_app.state.customer_session import CustomerSessionState, NotSignedIn, customer_actor
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -70,41 +71,28 @@ TABS = ("catalog", "cart", "orders", "bonuses")
 class Me:
     """The signed-in customer of one event (resolved on the server, never sent by the page)."""
 
-    def __init__(self, customer: CustomerOut):
-        self.id = customer.id
-        self.customer = customer
-        self.actor = Actor.customer(customer.id, name=customer.full_name)
+    def __init__(self, actor: Actor):
+        self.id = actor.id
+        self.actor = actor
 
 
-class NotSignedIn(Exception):
-    pass
-
-
-def _run(token: str, fn: Callable[[Any, Me], R], readonly: bool) -> R:
-    with session_scope() as s:
-        customer = customer_sessions.resolve_customer_session(s, token=token)
-        s.commit()
-    if customer is None:
-        raise NotSignedIn
-    with session_scope(readonly=readonly) as s:
-        return fn(s, Me(customer))
-
-
-def _first_paint(token: str):
-    """(shop name, customer, catalog, cart) for the first screen; customer etc. None without a
+def _first_paint(token: str) -> tuple[str, CustomerOut | None, browse.StoreCatalogOut | None, CartOut | None]:
+    """(shop name, customer, catalog, cart) for the first screen, in one read-only transaction
+    (the session's last-seen stamp is written now and then, apart); customer etc. None without a
     live session."""
-    customer = None
-    if token:
-        with session_scope() as s:
-            customer = customer_sessions.resolve_customer_session(s, token=token)
-            s.commit()
+    stale = False
     with session_scope(readonly=True) as s:
         name = get_config(s).shop_name
+        customer, stale = customer_sessions.peek_customer_session(s, token=token)
         if customer is None:
             return name, None, None, None
-        me = Me(customer)
-        return (name, customer, browse.store_catalog(s, actor=me.actor, limit=PAGE),
-                carts.get_cart(s, actor=me.actor, customer_id=me.id))
+        actor = customer_actor(customer)
+        out = (name, customer, browse.store_catalog(s, actor=actor, limit=PAGE),
+               carts.get_cart(s, actor=actor, customer_id=customer.id))
+    if stale:
+        with session_scope() as s:
+            customer_sessions.touch_customer_session(s, token=token)
+    return out
 
 
 def money(minor: int | None, lang: str) -> str:
@@ -161,7 +149,7 @@ class StoreState(CustomerSessionState):
         """Run ``fn(session, me)`` off the event loop as the signed-in customer. A DomainError
         becomes the notice (and an error haptic); not signed in sends the page back to sign-in."""
         try:
-            return True, await asyncio.to_thread(_run, self.customer_token, fn, readonly)
+            return True, await self.call(lambda s, actor: fn(s, Me(actor)), readonly=readonly)
         except NotSignedIn:
             self.phase = "outside" if not self.in_telegram else "refused"
             self.sign_in_error = self.text("ui.sf.session_over")
