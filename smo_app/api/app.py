@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from smo_app.api import health, payments, uploads, webhooks
+from smo_app.api import health, payments, storefront, uploads, webhooks
 
 
 def create_api() -> FastAPI:
@@ -18,5 +18,6 @@ def create_api() -> FastAPI:
     api.include_router(webhooks.router, prefix="/api")
     api.include_router(uploads.router, prefix="/api")
     api.include_router(payments.router, prefix="/api")
+    api.include_router(storefront.router, prefix="/api")
     payments.register_payment_sources()
     return api

@@ -11,6 +11,7 @@ plain browser they are ordinary buttons.
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.constants.state import FIELD_MARKER
 
 from smo_app.components import styles
 from smo_app.state.storefront import TELEGRAM_INIT, TELEGRAM_JS, StoreState
@@ -115,6 +116,61 @@ html[data-tg-buttons="1"] .sf-tg-only { display: inline-flex !important; }
 """
 
 
+FIRST_PAINT_URL = "/api/storefront/first-paint"
+
+# The first screen over plain HTTP (smo_app/api/storefront.py), asked for while the prerendered
+# HTML is parsed, long before the JS bundle has loaded: the preload link starts the request at
+# once, this script (which waits for the stylesheet) takes it over. Anything but a JSON answer
+# (another origin in development, the backend down) leaves it to the websocket.
+FIRST_PAINT_FETCH = """
+(function () {
+  if (window.__smoFirstPaint) return;
+  window.__smoFirstPaint = fetch('%s', {credentials: 'same-origin'})
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .catch(function () { return null; })
+    .then(function (body) { window.__smoFirstPaintBody = body; return body; });
+})();
+""" % FIRST_PAINT_URL
+
+# Once React has hydrated the page: put that first screen into the page's state store, as a
+# websocket update would, unless the websocket has already opened the shop (the server's state is
+# newer then). Already there, it goes in before the browser paints the hydrated page.
+FIRST_PAINT_APPLY = """
+const smoDispatch = useContext(DispatchContext);
+const smoStore = useContext(StateStoreContext);
+useLayoutEffect(() => {
+  const pending = window.__smoFirstPaint;
+  if (!pending) return;
+  window.__smoFirstPaint = null;
+  const apply = (body) => {
+    const delta = body && body.delta;
+    const store = smoStore.getSnapshot("%s");
+    if (!delta || !store || store.phase%s !== "boot") return;
+    for (const name in delta) { if (smoDispatch[name]) smoDispatch[name](delta[name]); }
+  };
+  if (window.__smoFirstPaintBody !== undefined) { apply(window.__smoFirstPaintBody); } else { pending.then(apply); }
+}, []);
+"""
+
+
+class FirstPaint(rx.Fragment):
+    """The first screen fetched over plain HTTP, applied to the page's state when it arrives first."""
+
+    def add_imports(self):
+        return {"react": ["useContext", "useLayoutEffect"], "$/utils/context": ["DispatchContext", "StateStoreContext"]}
+
+    def add_hooks(self) -> list[str]:
+        return [FIRST_PAINT_APPLY % (StoreState.get_full_name(), FIELD_MARKER)]
+
+
+def first_paint() -> rx.Component:
+    return rx.fragment(
+        rx.el.link(rel="preload", href=FIRST_PAINT_URL, custom_attrs={"as": "fetch", "crossOrigin": "anonymous"}),
+        rx.el.script(custom_attrs={"dangerouslySetInnerHTML": {"__html": FIRST_PAINT_FETCH}}),
+        FirstPaint.create(),
+    )
+
+
 def ST(key: str) -> rx.Var:
     """The storefront text for ``key`` in the customer's language (reactive)."""
     return StoreState.shop_tr[key]
@@ -205,6 +261,7 @@ def tab_bar(cart_event, orders_event, bonuses_event) -> rx.Component:
 
 def store_frame(*children, footer: rx.Component | None = None) -> rx.Component:
     return rx.box(
+        first_paint(),
         rx.script(src=TELEGRAM_JS),
         rx.script(TELEGRAM_INIT),
         rx.script(BRIDGE_JS),

@@ -27,6 +27,8 @@ from smo_app.services.customers.telegram_init_data import DEMO_BOT_TOKEN, demo_i
 log = logging.getLogger(__name__)
 R = TypeVar("R")
 
+TOKEN_COOKIE = "smo_customer_session"
+LANG_COOKIE = "smo_customer_lang"
 TOKEN_COOKIE_MAX_AGE = 30 * 24 * 3600  # the server-side expiry is what counts
 
 
@@ -67,21 +69,20 @@ def run_as_customer(token: str, fn: Callable[..., R], kwargs: dict[str, Any], *,
 
 class CustomerSessionState(rx.State):
     # Telegram's in-app browser keeps cookies per bot; SameSite=Lax keeps it first-party only.
-    customer_token: str = rx.Cookie("", name="smo_customer_session", max_age=TOKEN_COOKIE_MAX_AGE, same_site="lax")
-    customer_lang: str = rx.Cookie("", name="smo_customer_lang", max_age=365 * 24 * 3600)
+    customer_token: str = rx.Cookie("", name=TOKEN_COOKIE, max_age=TOKEN_COOKIE_MAX_AGE, same_site="lax")
+    customer_lang: str = rx.Cookie("", name=LANG_COOKIE, max_age=365 * 24 * 3600)
     signed_in: bool = False  # display only
     customer_name: str = ""  # display only
     sign_in_error: str = ""
 
     @rx.var
     def shop_lang(self) -> str:
-        return normalize_language(self.customer_lang or _default_language())
+        return shop_language(self.customer_lang)
 
     @rx.var
     def shop_tr(self) -> dict[str, str]:
         """The storefront's UI text in the customer's language (``ui.*`` keys)."""
-        lang = normalize_language(self.customer_lang or _default_language())
-        return {k: v for k, v in catalogs()[lang].items() if k.startswith("ui.")}
+        return {k: v for k, v in catalogs()[shop_language(self.customer_lang)].items() if k.startswith("ui.")}
 
     # -- for storefront substates --------------------------------------------------------------
     def customer(self) -> CustomerOut | None:
@@ -174,6 +175,11 @@ def _bot_token() -> str:
     if settings.bot_token:
         return settings.bot_token.get_secret_value()
     return DEMO_BOT_TOKEN if settings.demo else ""
+
+
+def shop_language(chosen: str | None) -> str:
+    """The customer's language: their choice (the language cookie), else the shop's default."""
+    return normalize_language(chosen or _default_language())
 
 
 def _default_language() -> str:

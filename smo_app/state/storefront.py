@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import reflex as rx
+from reflex_base.constants.state import FIELD_MARKER
 
 from smo_app.db import session_scope
 from smo_app.i18n import LANGUAGES, normalize_language
@@ -24,9 +25,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError
 from smo_app.services.core.shop_config import get_config
 from smo_app.services.customers import sessions as customer_sessions
-from smo_app.services.customers.registration import CustomerOut
 from smo_app.services.sales import carts
-from smo_app.services.sales.carts import CartOut
 from smo_app.services.stock.subscriptions import subscribe_back_in_stock
 from smo_app.settings import get_settings
 from smo_app.state.customer_session import CustomerSessionState, NotSignedIn, customer_actor
@@ -76,25 +75,6 @@ class Me:
         self.actor = actor
 
 
-def _first_paint(token: str) -> tuple[str, CustomerOut | None, browse.StoreCatalogOut | None, CartOut | None]:
-    """(shop name, customer, catalog, cart) for the first screen, in one read-only transaction
-    (the session's last-seen stamp is written now and then, apart); customer etc. None without a
-    live session."""
-    stale = False
-    with session_scope(readonly=True) as s:
-        name = get_config(s).shop_name
-        customer, stale = customer_sessions.peek_customer_session(s, token=token)
-        if customer is None:
-            return name, None, None, None
-        actor = customer_actor(customer)
-        out = (name, customer, browse.store_catalog(s, actor=actor, limit=PAGE),
-               carts.get_cart(s, actor=actor, customer_id=customer.id))
-    if stale:
-        with session_scope() as s:
-            customer_sessions.touch_customer_session(s, token=token)
-    return out
-
-
 def money(minor: int | None, lang: str) -> str:
     return "" if minor is None else format_money(minor, lang=lang)
 
@@ -113,6 +93,48 @@ def _flatten(categories: list[CategoryOut], depth: int = 0) -> list[dict[str, st
         out.append({"id": str(c.id), "name": c.name, "depth": str(depth)})
         out.extend(_flatten(c.children, depth + 1))
     return out
+
+
+def catalog_fields(out: browse.StoreCatalogOut, lang: str) -> dict[str, Any]:
+    """A catalog page as :class:`StoreState` field values."""
+    return {"categories": _flatten(out.categories), "tiles": [tile_row(t, lang) for t in out.products],
+            "has_more": out.has_more, "vacation": out.vacation, "vacation_message": out.vacation_message,
+            "preorder": out.preorder, "wholesale": out.wholesale}
+
+
+def first_paint(token: str, lang: str) -> dict[str, Any]:
+    """The first screen as field values of :class:`StoreState` (and its parent): the shop's name
+    and, with a live session, the customer, the catalog's first page and the cart count.
+
+    One read-only transaction (the session's last-seen stamp is written now and then, apart);
+    blocking, call it in a worker thread. :meth:`StoreState.open` applies it over the websocket,
+    ``GET /api/storefront/first-paint`` sends it ahead over plain HTTP (:func:`first_paint_delta`).
+    """
+    with session_scope(readonly=True) as s:
+        fields: dict[str, Any] = {"shop_name": get_config(s).shop_name}
+        customer, stale = customer_sessions.peek_customer_session(s, token=token)
+        if customer is None:
+            return fields
+        actor = customer_actor(customer)
+        catalog = browse.store_catalog(s, actor=actor, limit=PAGE)
+        cart = carts.get_cart(s, actor=actor, customer_id=customer.id)
+    if stale:
+        with session_scope() as s:
+            customer_sessions.touch_customer_session(s, token=token)
+    fields.update(signed_in=True, customer_name=customer.full_name, phase="ready", screen="catalog", history=[],
+                  category_id=0, query="", shown=PAGE, cart_count=sum(line.qty for line in cart.lines),
+                  **catalog_fields(catalog, lang))
+    return fields
+
+
+def first_paint_delta(token: str, lang: str) -> dict[str, dict[str, Any]]:
+    """:func:`first_paint` as the delta the page's state store applies, keyed like the updates the
+    websocket carries (full state name → ``<field>_rx_state_`` → value). Blocking."""
+    delta: dict[str, dict[str, Any]] = {}
+    for name, value in first_paint(token, lang).items():
+        owner = next(c for c in StoreState.__mro__ if name in getattr(c, "base_vars", {}))
+        delta.setdefault(owner.get_full_name(), {})[name + FIELD_MARKER] = value
+    return delta
 
 
 class StoreState(CustomerSessionState):
@@ -178,16 +200,11 @@ class StoreState(CustomerSessionState):
         settings = get_settings()
         self.bot_url = f"https://t.me/{settings.bot_username}"
         try:
-            name, customer, catalog, cart = await asyncio.to_thread(_first_paint, self.customer_token)
+            fields = await asyncio.to_thread(first_paint, self.customer_token, self.shop_lang)
         except Exception as exc:  # noqa: BLE001 - boot still runs and says what is wrong
             log.exception("storefront first paint failed", exc_info=exc)
-            name, customer, catalog, cart = self.shop_name, None, None, None
-        self.shop_name = name
-        if customer is not None and catalog is not None:
-            self.signed_in, self.customer_name, self.phase = True, customer.full_name, "ready"
-            self.screen, self.history = "catalog", []
-            self._apply_catalog(catalog)
-            self.cart_count = sum(line.qty for line in cart.lines)
+            fields = {}
+        self._set(fields)
         return [rx.call_script(TELEGRAM_INIT),
                 rx.call_script("window.smoTg ? window.smoTg.boot() : {}", callback=StoreState.boot)]
 
@@ -277,11 +294,11 @@ class StoreState(CustomerSessionState):
             self._apply_catalog(out)
 
     def _apply_catalog(self, out: browse.StoreCatalogOut) -> None:
-        self.categories = _flatten(out.categories)
-        self.tiles = [tile_row(t, self.shop_lang) for t in out.products]
-        self.has_more = out.has_more
-        self.vacation, self.vacation_message = out.vacation, out.vacation_message
-        self.preorder, self.wholesale = out.preorder, out.wholesale
+        self._set(catalog_fields(out, self.shop_lang))
+
+    def _set(self, fields: dict[str, Any]) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
 
     async def refresh_count(self):
         ok, out = await self.run(lambda s, me: carts.get_cart(s, actor=me.actor, customer_id=me.id), readonly=True)
