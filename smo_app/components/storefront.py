@@ -115,6 +115,25 @@ html[data-tg-buttons="1"] .sf-tg-only { display: inline-flex !important; }
            padding-top: var(--tg-safe-top, 0px); }
 """
 
+# The product tiles (storefront_catalog.product_tile) with the theme's tokens.
+TILE_CSS = """
+.sf-tile { position: relative; padding: 8px; border-radius: 10px; cursor: pointer; border: 1px solid var(--gray-a5);
+           display: flex; flex-direction: column; gap: 4px; }
+.sf-tile[data-stock="out"] { opacity: 0.6; }
+.sf-tile p { margin: 0; }
+.sf-tile-photo { width: 100%%; height: 110px; object-fit: cover; border-radius: 6px; background: %s; }
+.sf-tile-name { font-size: var(--font-size-2); line-height: var(--line-height-2); font-weight: var(--font-weight-medium);
+                display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
+.sf-tile-price { display: flex; gap: var(--space-2); align-items: baseline; }
+.sf-old-price { font-size: var(--font-size-1); color: %s; }
+.sf-tile-discount { position: absolute; top: 14px; left: 14px; }
+.sf-chip { align-self: flex-start; font-size: var(--font-size-1); line-height: var(--line-height-1);
+           font-weight: var(--font-weight-medium); padding: 2px 6px; border-radius: max(var(--radius-1), 4px); }
+.sf-chip-gray { background: var(--gray-a3); color: var(--gray-a11); }
+.sf-chip-orange { background: var(--orange-a3); color: var(--orange-a11); }
+.sf-chip-red { background: var(--red-a3); color: var(--red-a11); }
+""" % (styles.TG_SECONDARY_BG, styles.TG_HINT)
+
 
 FIRST_PAINT_URL = "/api/storefront/first-paint"
 
@@ -265,7 +284,7 @@ def store_frame(*children, footer: rx.Component | None = None) -> rx.Component:
         rx.script(src=TELEGRAM_JS),
         rx.script(TELEGRAM_INIT),
         rx.script(BRIDGE_JS),
-        rx.el.style(BRIDGE_CSS),
+        rx.el.style(BRIDGE_CSS + TILE_CSS),
         rx.box(
             store_header(),
             rx.box(*children, padding="0 1rem 2rem 1rem"),

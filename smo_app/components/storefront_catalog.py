@@ -46,23 +46,30 @@ def outside_screen() -> rx.Component:
 
 # --------------------------------------------------------------------------- catalog
 
+def _tile_stock(tile) -> rx.Component:
+    return rx.match(
+        tile["stock"],
+        ("out", rx.el.span(ST("ui.sf.out_of_stock"), class_name="sf-chip sf-chip-gray")),
+        ("low", rx.el.span(ST("ui.sf.only_left") + " " + tile["only_left"], class_name="sf-chip sf-chip-orange")),
+        rx.fragment(),
+    )
+
+
 def product_tile(tile) -> rx.Component:
-    """One tile; kept flat (few elements): a catalog page renders many of them at first load."""
+    """One tile: plain elements styled by class (TILE_CSS), no per-tile style objects or theme
+    components — a catalog page renders many of them on the first screen."""
     return rx.el.div(
         rx.cond(tile["photo"] != "",
-                rx.el.img(src=tile["photo"], alt=tile["name"], loading="lazy",
-                          style={"width": "100%", "height": "110px", "objectFit": "cover", "borderRadius": "6px"}),
-                rx.el.div(style={"height": "110px", "background": styles.TG_SECONDARY_BG, "borderRadius": "6px"})),
-        rx.cond(tile["discount"] != "", rx.badge(tile["discount"], color_scheme="red", position="absolute",
-                                                 top="14px", left="14px")),
-        rx.text(tile["name"], size="2", weight="medium", no_of_lines=2),
-        price_tag(tile),
-        stock_badge(tile),
-        on_click=StoreState.open_product(tile["id"]), custom_attrs={"data-product": tile["id"]}, role="link",
-        aria_label=tile["name"],
-        style={"position": "relative", "padding": "8px", "borderRadius": "10px", "cursor": "pointer",
-               "border": "1px solid var(--gray-a5)", "display": "flex", "flexDirection": "column", "gap": "4px",
-               "opacity": rx.cond(tile["stock"] == "out", "0.6", "1")},
+                rx.el.img(src=tile["photo"], alt=tile["name"], loading="lazy", class_name="sf-tile-photo"),
+                rx.el.div(class_name="sf-tile-photo")),
+        rx.cond(tile["discount"] != "", rx.el.span(tile["discount"], class_name="sf-chip sf-chip-red sf-tile-discount")),
+        rx.el.p(tile["name"], class_name="sf-tile-name"),
+        rx.el.p(rx.el.b(tile["price"]),
+                rx.cond(tile["old_price"] != "", rx.el.s(tile["old_price"], class_name="sf-old-price")),
+                class_name="sf-tile-price"),
+        _tile_stock(tile),
+        on_click=StoreState.open_product(tile["id"]), custom_attrs={"data-product": tile["id"], "data-stock": tile["stock"]},
+        role="link", aria_label=tile["name"], class_name="sf-tile",
     )
 
 
