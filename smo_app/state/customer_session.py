@@ -47,10 +47,15 @@ def resolve_customer(token: str) -> CustomerOut | None:
         return None
     with session_scope(readonly=True) as s:
         customer, stale = customer_sessions.peek_customer_session(s, token=token)
-    if customer is not None and stale:
+    stamp_seen(token, stale)
+    return customer
+
+
+def stamp_seen(token: str, stale: bool) -> None:
+    """After a peek (outside its read-only transaction): record that the session was seen, if due."""
+    if stale:
         with session_scope() as s:
             customer_sessions.touch_customer_session(s, token=token)
-    return customer
 
 
 def customer_actor(customer: CustomerOut) -> Actor:

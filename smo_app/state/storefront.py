@@ -28,7 +28,7 @@ from smo_app.services.customers import sessions as customer_sessions
 from smo_app.services.sales import carts
 from smo_app.services.stock.subscriptions import subscribe_back_in_stock
 from smo_app.settings import get_settings
-from smo_app.state.customer_session import CustomerSessionState, NotSignedIn, customer_actor
+from smo_app.state.customer_session import CustomerSessionState, NotSignedIn, customer_actor, stamp_seen
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -118,9 +118,7 @@ def first_paint(token: str, lang: str) -> dict[str, Any]:
         actor = customer_actor(customer)
         catalog = browse.store_catalog(s, actor=actor, limit=PAGE)
         cart = carts.get_cart(s, actor=actor, customer_id=customer.id)
-    if stale:
-        with session_scope() as s:
-            customer_sessions.touch_customer_session(s, token=token)
+    stamp_seen(token, stale)
     fields.update(signed_in=True, customer_name=customer.full_name, phase="ready", screen="catalog", history=[],
                   category_id=0, query="", shown=PAGE, cart_count=sum(line.qty for line in cart.lines),
                   **catalog_fields(catalog, lang))
