@@ -14,98 +14,7 @@ import reflex as rx
 from reflex_base.constants.state import FIELD_MARKER
 
 from smo_app.components import styles
-from smo_app.state.storefront import TELEGRAM_INIT, TELEGRAM_JS, StoreState
-
-BRIDGE_JS = r"""
-(function () {
-  if (window.smoTg) return;
-  function wa() { return window.Telegram && window.Telegram.WebApp; }
-  function tg() { var w = wa(); return w && w.initData ? w : null; }
-  var S = {
-    boot: function () {
-      var w = wa() || {}, u = ((w.initDataUnsafe || {}).user) || {};
-      return {initData: w.initData || '', lang: u.language_code || ''};
-    },
-    haptic: function (kind) {
-      try {
-        var h = tg() && tg().HapticFeedback; if (!h) return;
-        if (kind === 'error' || kind === 'success' || kind === 'warning') h.notificationOccurred(kind);
-        else if (kind === 'select') h.selectionChanged(); else h.impactOccurred('light');
-      } catch (e) {}
-    },
-    share: function (url, text) {
-      var w = tg();
-      if (w && w.openTelegramLink) {
-        w.openTelegramLink('https://t.me/share/url?url=' + encodeURIComponent(url) + '&text=' + encodeURIComponent(text || ''));
-        return 'telegram';
-      }
-      try { navigator.clipboard.writeText(url); return 'copied'; } catch (e) { return 'shown'; }
-    },
-    requestContact: function () {
-      return new Promise(function (resolve) {
-        var w = tg();
-        if (!w || !w.requestContact) { resolve(''); return; }
-        try {
-          w.requestContact(function (ok, r) {
-            var c = ok && r && r.responseUnsafe && r.responseUnsafe.contact;
-            resolve(c ? String(c.phone_number || '') : '');
-          });
-        } catch (e) { resolve(''); }
-      });
-    },
-    location: function () {
-      return new Promise(function (resolve) {
-        function browser() {
-          if (!navigator.geolocation) { resolve(null); return; }
-          navigator.geolocation.getCurrentPosition(function (p) { resolve({lat: p.coords.latitude, lon: p.coords.longitude}); },
-            function () { resolve(null); }, {timeout: 8000});
-        }
-        var w = tg(), lm = w && w.LocationManager;
-        if (!lm) { browser(); return; }
-        var go = function () {
-          if (!lm.isLocationAvailable) { browser(); return; }
-          lm.getLocation(function (d) { resolve(d ? {lat: d.latitude, lon: d.longitude} : null); });
-        };
-        try { lm.isInited ? go() : lm.init(go); } catch (e) { browser(); }
-      });
-    }
-  };
-  var last = {}, bound = {};
-  function mirror(name, selector, back) {
-    var w = tg(), b = w && w[name]; if (!b) return;
-    if (!bound[name]) {
-      bound[name] = true;
-      b.onClick(function () { var el = document.querySelector(selector); if (el && !el.disabled) el.click(); });
-    }
-    var el = document.querySelector(selector), state;
-    if (!el) state = 'hidden';
-    else if (back) state = 'shown';
-    else state = [(el.getAttribute('data-tg-text') || el.textContent || '').trim(), !el.disabled, el.getAttribute('data-busy') === '1'].join('|');
-    if (state === last[name]) return;
-    last[name] = state;
-    try {
-      if (!el) { b.hide(); return; }
-      if (back) { b.show(); return; }
-      b.setParams({text: state.split('|')[0], is_visible: true, is_active: !el.disabled});
-      if (el.getAttribute('data-busy') === '1') { b.showProgress && b.showProgress(false); } else { b.hideProgress && b.hideProgress(); }
-    } catch (e) {}
-  }
-  var closing = false;
-  setInterval(function () {
-    var w = tg(); if (!w) return;
-    document.documentElement.setAttribute('data-tg-buttons', '1');
-    mirror('MainButton', '[data-tg="main"]');
-    mirror('SecondaryButton', '[data-tg="secondary"]');
-    mirror('BackButton', '[data-tg="back"]', true);
-    var want = !!document.querySelector('[data-tg-closing="1"]');
-    if (want !== closing) {
-      closing = want;
-      try { want ? w.enableClosingConfirmation() : w.disableClosingConfirmation(); } catch (e) {}
-    }
-  }, 200);
-  window.smoTg = S;
-})();
-"""
+from smo_app.state.storefront import BRIDGE_JS, TELEGRAM_INIT, TELEGRAM_JS, StoreState
 
 BRIDGE_CSS = """
 html[data-tg-buttons="1"] [data-tg] { display: none !important; }
@@ -281,9 +190,11 @@ def tab_bar(cart_event, orders_event, bonuses_event) -> rx.Component:
 def store_frame(*children, footer: rx.Component | None = None) -> rx.Component:
     return rx.box(
         first_paint(),
-        rx.script(src=TELEGRAM_JS),
-        rx.script(TELEGRAM_INIT),
-        rx.script(BRIDGE_JS),
+        # In the prerendered HTML: the SDK loads while the page's own JS does; the bridge and the
+        # theme run as the HTML is parsed (StoreState.open runs them again after a client-side
+        # navigation, where React does not run inline scripts).
+        rx.el.script(src=TELEGRAM_JS, async_=True),
+        rx.el.script(custom_attrs={"dangerouslySetInnerHTML": {"__html": BRIDGE_JS + TELEGRAM_INIT}}),
         rx.el.style(BRIDGE_CSS + TILE_CSS),
         rx.box(
             store_header(),

@@ -62,6 +62,98 @@ TELEGRAM_INIT = """
 })();
 """
 
+# The Telegram bridge (``window.smoTg``): see smo_app/components/storefront.py.
+BRIDGE_JS = r"""
+(function () {
+  if (window.smoTg) return;
+  function wa() { return window.Telegram && window.Telegram.WebApp; }
+  function tg() { var w = wa(); return w && w.initData ? w : null; }
+  var S = {
+    boot: function () {
+      var w = wa() || {}, u = ((w.initDataUnsafe || {}).user) || {};
+      return {initData: w.initData || '', lang: u.language_code || ''};
+    },
+    haptic: function (kind) {
+      try {
+        var h = tg() && tg().HapticFeedback; if (!h) return;
+        if (kind === 'error' || kind === 'success' || kind === 'warning') h.notificationOccurred(kind);
+        else if (kind === 'select') h.selectionChanged(); else h.impactOccurred('light');
+      } catch (e) {}
+    },
+    share: function (url, text) {
+      var w = tg();
+      if (w && w.openTelegramLink) {
+        w.openTelegramLink('https://t.me/share/url?url=' + encodeURIComponent(url) + '&text=' + encodeURIComponent(text || ''));
+        return 'telegram';
+      }
+      try { navigator.clipboard.writeText(url); return 'copied'; } catch (e) { return 'shown'; }
+    },
+    requestContact: function () {
+      return new Promise(function (resolve) {
+        var w = tg();
+        if (!w || !w.requestContact) { resolve(''); return; }
+        try {
+          w.requestContact(function (ok, r) {
+            var c = ok && r && r.responseUnsafe && r.responseUnsafe.contact;
+            resolve(c ? String(c.phone_number || '') : '');
+          });
+        } catch (e) { resolve(''); }
+      });
+    },
+    location: function () {
+      return new Promise(function (resolve) {
+        function browser() {
+          if (!navigator.geolocation) { resolve(null); return; }
+          navigator.geolocation.getCurrentPosition(function (p) { resolve({lat: p.coords.latitude, lon: p.coords.longitude}); },
+            function () { resolve(null); }, {timeout: 8000});
+        }
+        var w = tg(), lm = w && w.LocationManager;
+        if (!lm) { browser(); return; }
+        var go = function () {
+          if (!lm.isLocationAvailable) { browser(); return; }
+          lm.getLocation(function (d) { resolve(d ? {lat: d.latitude, lon: d.longitude} : null); });
+        };
+        try { lm.isInited ? go() : lm.init(go); } catch (e) { browser(); }
+      });
+    }
+  };
+  var last = {}, bound = {};
+  function mirror(name, selector, back) {
+    var w = tg(), b = w && w[name]; if (!b) return;
+    if (!bound[name]) {
+      bound[name] = true;
+      b.onClick(function () { var el = document.querySelector(selector); if (el && !el.disabled) el.click(); });
+    }
+    var el = document.querySelector(selector), state;
+    if (!el) state = 'hidden';
+    else if (back) state = 'shown';
+    else state = [(el.getAttribute('data-tg-text') || el.textContent || '').trim(), !el.disabled, el.getAttribute('data-busy') === '1'].join('|');
+    if (state === last[name]) return;
+    last[name] = state;
+    try {
+      if (!el) { b.hide(); return; }
+      if (back) { b.show(); return; }
+      b.setParams({text: state.split('|')[0], is_visible: true, is_active: !el.disabled});
+      if (el.getAttribute('data-busy') === '1') { b.showProgress && b.showProgress(false); } else { b.hideProgress && b.hideProgress(); }
+    } catch (e) {}
+  }
+  var closing = false;
+  setInterval(function () {
+    var w = tg(); if (!w) return;
+    document.documentElement.setAttribute('data-tg-buttons', '1');
+    mirror('MainButton', '[data-tg="main"]');
+    mirror('SecondaryButton', '[data-tg="secondary"]');
+    mirror('BackButton', '[data-tg="back"]', true);
+    var want = !!document.querySelector('[data-tg-closing="1"]');
+    if (want !== closing) {
+      closing = want;
+      try { want ? w.enableClosingConfirmation() : w.disableClosingConfirmation(); } catch (e) {}
+    }
+  }, 200);
+  window.smoTg = S;
+})();
+"""
+
 PAGE = 20  # tiles per "show more"
 SCREENS = ("catalog", "product", "cart", "checkout", "orders", "order", "bonuses")
 TABS = ("catalog", "cart", "orders", "bonuses")
@@ -203,7 +295,7 @@ class StoreState(CustomerSessionState):
             log.exception("storefront first paint failed", exc_info=exc)
             fields = {}
         self._set(fields)
-        return [rx.call_script(TELEGRAM_INIT),
+        return [rx.call_script(BRIDGE_JS + TELEGRAM_INIT),
                 rx.call_script("window.smoTg ? window.smoTg.boot() : {}", callback=StoreState.boot)]
 
     @rx.event
