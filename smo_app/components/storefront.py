@@ -27,7 +27,7 @@ html[data-tg-buttons="1"] .sf-tg-only { display: inline-flex !important; }
 # The product tiles (storefront_catalog.product_tile) with the theme's tokens.
 TILE_CSS = """
 .sf-tile { position: relative; padding: 8px; border-radius: 10px; cursor: pointer; border: 1px solid var(--gray-a5);
-           display: flex; flex-direction: column; gap: 4px; }
+           display: flex; flex-direction: column; gap: 4px; content-visibility: auto; contain-intrinsic-size: auto 190px; }
 .sf-tile[data-stock="out"] { opacity: 0.6; }
 .sf-tile p { margin: 0; }
 .sf-tile-photo { width: 100%%; height: 110px; object-fit: cover; border-radius: 6px; background: %s; }

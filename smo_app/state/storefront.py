@@ -58,7 +58,7 @@ TELEGRAM_INIT = """
     document.documentElement.dataset.telegram = '1';
     return true;
   }
-  if (!apply()) { var n = 0, t = setInterval(function () { if (apply() || ++n > 20) clearInterval(t); }, 150); }
+  if (!apply()) { var n = 0, t = setInterval(function () { if (apply() || ++n > 60) clearInterval(t); }, 150); }
 })();
 """
 
@@ -153,6 +153,11 @@ BRIDGE_JS = r"""
   window.smoTg = S;
 })();
 """
+
+# What ``open`` runs in the page: the bridge and the theme only if the prerendered page's inline
+# script did not (a client-side navigation: React runs no inline scripts) — kept in a string, so
+# the usual case compiles none of it — then what Telegram gave for sign-in (StoreState.boot).
+BOOT_JS = "(window.smoTg || new Function(%s)(), window.smoTg.boot())" % json.dumps(BRIDGE_JS + TELEGRAM_INIT)
 
 PAGE = 20  # tiles per "show more"
 SCREENS = ("catalog", "product", "cart", "checkout", "orders", "order", "bonuses")
@@ -295,8 +300,7 @@ class StoreState(CustomerSessionState):
             log.exception("storefront first paint failed", exc_info=exc)
             fields = {}
         self._set(fields)
-        return [rx.call_script(BRIDGE_JS + TELEGRAM_INIT),
-                rx.call_script("window.smoTg ? window.smoTg.boot() : {}", callback=StoreState.boot)]
+        return rx.call_script(BOOT_JS, callback=StoreState.boot)
 
     @rx.event
     async def boot(self, info: dict | None):
