@@ -41,7 +41,29 @@ TILE_CSS = """
 .sf-chip-gray { background: var(--gray-a3); color: var(--gray-a11); }
 .sf-chip-orange { background: var(--orange-a3); color: var(--orange-a11); }
 .sf-chip-red { background: var(--red-a3); color: var(--red-a11); }
+.sf-chip-accent { background: var(--accent-a3); color: var(--accent-a11); }
 """ % (styles.TG_SECONDARY_BG, styles.TG_HINT)
+
+# The tab bar and the category chips (always on the first screen) with the theme's tokens.
+CHROME_CSS = """
+.sf-tabs { position: fixed; bottom: 0; left: 50%%; transform: translateX(-50%%); width: 100%%; max-width: %(max)s;
+           display: flex; background: %(bg)s; border-top: 1px solid var(--gray-a5); z-index: 20;
+           padding-bottom: calc(env(safe-area-inset-bottom, 0px) + var(--tg-safe-bottom, 0px)); }
+.sf-tab { flex: 1; height: 3.25rem; display: flex; flex-direction: column; align-items: center; justify-content: center;
+          background: none; border: 0; cursor: pointer; font-family: inherit; font-size: var(--font-size-1);
+          line-height: var(--line-height-1); color: %(hint)s; border-radius: var(--radius-2); }
+.sf-tab[data-active="1"] { color: %(button)s; }
+.sf-tab:hover { background: var(--gray-a3); }
+.sf-tab:focus-visible { outline: 2px solid var(--focus-8); outline-offset: -2px; }
+.sf-tab-icon { display: flex; align-items: center; gap: var(--space-1); }
+.sf-cats { display: flex; gap: var(--space-2); overflow-x: auto; white-space: nowrap; padding: 0.5rem 0; width: 100%%; }
+.sf-cat { flex: none; height: var(--space-5); padding: 0 var(--space-2); border: 0; border-radius: max(var(--radius-2), 4px);
+          font-family: inherit; font-size: var(--font-size-1); font-weight: var(--font-weight-medium); cursor: pointer;
+          background: var(--accent-a3); color: var(--accent-a11); }
+.sf-cat[data-on="1"] { background: var(--accent-9); color: var(--accent-contrast); }
+.sf-cat[data-depth]:not([data-depth="0"]) { margin-left: 0.25rem; }
+.sf-cat:focus-visible { outline: 2px solid var(--focus-8); outline-offset: 2px; }
+""" % {"max": styles.STOREFRONT_MAX_WIDTH, "bg": styles.TG_BG, "hint": styles.TG_HINT, "button": styles.TG_BUTTON}
 
 
 FIRST_PAINT_URL = "/api/storefront/first-paint"
@@ -165,25 +187,24 @@ def _tab(key: str, icon: str, event, screens: tuple[str, ...], badge=None) -> rx
     active = rx.cond(StoreState.screen == screens[0], True, False)
     for extra in screens[1:]:
         active = active | (StoreState.screen == extra)
-    return rx.button(
-        rx.vstack(rx.hstack(rx.icon(icon, size=18), badge or rx.fragment(), spacing="1", align="center"),
-                  rx.text(ST(f"ui.sf.tab_{key}"), size="1"), spacing="0", align="center"),
-        variant="ghost", on_click=event, id=f"sf-tab-{key}", height="3.25rem", flex="1",
-        color=rx.cond(active, styles.TG_BUTTON, styles.TG_HINT),
+    return rx.el.button(
+        rx.el.span(rx.icon(icon, size=18), badge or rx.fragment(), class_name="sf-tab-icon"),
+        rx.el.span(ST(f"ui.sf.tab_{key}")),
+        on_click=event, id=f"sf-tab-{key}", type="button", class_name="sf-tab",
+        custom_attrs={"data-active": rx.cond(active, "1", "0")},
     )
 
 
 def tab_bar(cart_event, orders_event, bonuses_event) -> rx.Component:
-    badge = rx.cond(StoreState.cart_count > 0, rx.badge(StoreState.cart_count, size="1", id="sf-cart-count"))
-    return rx.hstack(
+    """The bottom tabs: plain elements styled by class (CHROME_CSS), shown with the first screen."""
+    badge = rx.cond(StoreState.cart_count > 0,
+                    rx.el.span(StoreState.cart_count, id="sf-cart-count", class_name="sf-chip sf-chip-accent"))
+    return rx.el.nav(
         _tab("catalog", "store", StoreState.show_catalog, ("catalog", "product")),
         _tab("cart", "shopping-cart", cart_event, ("cart", "checkout"), badge),
         _tab("orders", "package", orders_event, ("orders", "order")),
         _tab("bonuses", "gift", bonuses_event, ("bonuses",)),
-        position="fixed", bottom="0", left="50%", transform="translateX(-50%)", width="100%",
-        max_width=styles.STOREFRONT_MAX_WIDTH, background=styles.TG_BG, border_top="1px solid var(--gray-a5)",
-        padding_bottom="calc(env(safe-area-inset-bottom, 0px) + var(--tg-safe-bottom, 0px))", spacing="0",
-        z_index="20", role="navigation",
+        class_name="sf-tabs",
     )
 
 
@@ -195,7 +216,7 @@ def store_frame(*children, footer: rx.Component | None = None) -> rx.Component:
         # navigation, where React does not run inline scripts).
         rx.el.script(src=TELEGRAM_JS, async_=True),
         rx.el.script(custom_attrs={"dangerouslySetInnerHTML": {"__html": BRIDGE_JS + TELEGRAM_INIT}}),
-        rx.el.style(BRIDGE_CSS + TILE_CSS),
+        rx.el.style(BRIDGE_CSS + TILE_CSS + CHROME_CSS),
         rx.box(
             store_header(),
             rx.box(*children, padding="0 1rem 2rem 1rem"),

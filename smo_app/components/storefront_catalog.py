@@ -84,13 +84,14 @@ def vacation_banner() -> rx.Component:
 
 
 def catalog_screen() -> rx.Component:
-    chips = rx.hstack(
-        rx.button(ST("ui.sf.all"), size="1", variant=rx.cond(StoreState.category_id == 0, "solid", "soft"),
-                  on_click=StoreState.pick_category("0")),
-        rx.foreach(StoreState.categories, lambda c: rx.button(
-            c["name"], size="1", variant=rx.cond(StoreState.category_id.to_string() == c["id"], "solid", "soft"),
-            on_click=StoreState.pick_category(c["id"]), margin_left=rx.cond(c["depth"] != "0", "0.25rem", "0"))),
-        overflow_x="auto", spacing="2", padding_y="0.5rem", width="100%", white_space="nowrap",
+    chips = rx.el.div(
+        rx.el.button(ST("ui.sf.all"), type="button", class_name="sf-cat", on_click=StoreState.pick_category("0"),
+                     custom_attrs={"data-on": rx.cond(StoreState.category_id == 0, "1", "0")}),
+        rx.foreach(StoreState.categories, lambda c: rx.el.button(
+            c["name"], type="button", class_name="sf-cat", on_click=StoreState.pick_category(c["id"]),
+            custom_attrs={"data-on": rx.cond(StoreState.category_id.to_string() == c["id"], "1", "0"),
+                          "data-depth": c["depth"]})),
+        class_name="sf-cats",
     )
     return rx.vstack(
         vacation_banner(),
