@@ -56,6 +56,8 @@ CHROME_CSS = """
 .sf-tab:hover { background: var(--gray-a3); }
 .sf-tab:focus-visible { outline: 2px solid var(--focus-8); outline-offset: -2px; }
 .sf-tab-icon { display: flex; align-items: center; gap: var(--space-1); }
+.sf-icon { flex: none; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
+.sf-click { cursor: pointer; }
 .sf-cats { display: flex; gap: var(--space-2); overflow-x: auto; white-space: nowrap; padding: 0.5rem 0; width: 100%%; }
 .sf-cat { flex: none; height: var(--space-5); padding: 0 var(--space-2); border: 0; border-radius: max(var(--radius-2), 4px);
           font-family: inherit; font-size: var(--font-size-1); font-weight: var(--font-weight-medium); cursor: pointer;
@@ -121,6 +123,28 @@ def first_paint() -> rx.Component:
     )
 
 
+# A few icons drawn inline (lucide's shapes, ISC licence, as rx.icon draws them): their icon
+# modules are shared with other pages, so each would be one more script request on the Mini App's
+# first load.
+_ICONS: dict[str, tuple[tuple[str, dict[str, str]], ...]] = {
+    "x": (("path", {"d": "M18 6 6 18"}), ("path", {"d": "m6 6 12 12"})),
+    "chevron-left": (("path", {"d": "m15 18-6-6 6-6"}),),
+    "send": (("path", {"d": "M14.536 21.686a.5.5 0 0 0 .937-.024l6.5-19a.496.496 0 0 0-.635-.635l-19 6.5a.5.5 0 0 0"
+                            "-.024.937l7.93 3.18a2 2 0 0 1 1.112 1.11z"}),
+             ("path", {"d": "m21.854 2.147-10.94 10.939"})),
+    "gift": (("path", {"d": "M12 7v14"}), ("path", {"d": "M20 11v8a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2v-8"}),
+             ("path", {"d": "M7.5 7a1 1 0 0 1 0-5A4.8 8 0 0 1 12 7a4.8 8 0 0 1 4.5-5 1 1 0 0 1 0 5"}),
+             ("rect", {"x": "3", "y": "7", "width": "18", "height": "4", "rx": "1"})),
+}
+
+
+def sf_icon(name: str, size: int = 16, *, on_click=None) -> rx.Component:
+    shapes = [getattr(rx.el.svg, tag)(**attrs) for tag, attrs in _ICONS[name]]
+    return rx.el.svg(*shapes, view_box="0 0 24 24", width=size, height=size, on_click=on_click,
+                     class_name="sf-icon sf-click" if on_click is not None else "sf-icon",
+                     custom_attrs={"aria-hidden": "true"})
+
+
 def ST(key: str) -> rx.Var:
     """The storefront text for ``key`` in the customer's language (reactive)."""
     return StoreState.shop_tr[key]
@@ -136,7 +160,7 @@ def tg_button(label, *, role: str = "main", on_click=None, disabled=False, busy=
 
 
 def back_button() -> rx.Component:
-    return rx.button(rx.icon("chevron-left", size=16), ST("ui.sf.back"), variant="ghost", size="2",
+    return rx.button(sf_icon("chevron-left"), ST("ui.sf.back"), variant="ghost", size="2",
                      on_click=StoreState.back, custom_attrs={"data-tg": "back"}, id="sf-back")
 
 
@@ -147,7 +171,7 @@ def notice() -> rx.Component:
             rx.hstack(
                 rx.callout.text(StoreState.notice, id="sf-notice"),
                 rx.spacer(),
-                rx.icon("x", size=14, on_click=StoreState.dismiss_notice, cursor="pointer"),
+                sf_icon("x", 14, on_click=StoreState.dismiss_notice),
                 width="100%", align="center",
             ),
             color_scheme=rx.cond(StoreState.notice_error, "red", "green"),
@@ -183,12 +207,12 @@ def store_header() -> rx.Component:
     )
 
 
-def _tab(key: str, icon: str, event, screens: tuple[str, ...], badge=None) -> rx.Component:
+def _tab(key: str, icon: rx.Component, event, screens: tuple[str, ...], badge=None) -> rx.Component:
     active = rx.cond(StoreState.screen == screens[0], True, False)
     for extra in screens[1:]:
         active = active | (StoreState.screen == extra)
     return rx.el.button(
-        rx.el.span(rx.icon(icon, size=18), badge or rx.fragment(), class_name="sf-tab-icon"),
+        rx.el.span(icon, badge or rx.fragment(), class_name="sf-tab-icon"),
         rx.el.span(ST(f"ui.sf.tab_{key}")),
         on_click=event, id=f"sf-tab-{key}", type="button", class_name="sf-tab",
         custom_attrs={"data-active": rx.cond(active, "1", "0")},
@@ -200,10 +224,10 @@ def tab_bar(cart_event, orders_event, bonuses_event) -> rx.Component:
     badge = rx.cond(StoreState.cart_count > 0,
                     rx.el.span(StoreState.cart_count, id="sf-cart-count", class_name="sf-chip sf-chip-accent"))
     return rx.el.nav(
-        _tab("catalog", "store", StoreState.show_catalog, ("catalog", "product")),
-        _tab("cart", "shopping-cart", cart_event, ("cart", "checkout"), badge),
-        _tab("orders", "package", orders_event, ("orders", "order")),
-        _tab("bonuses", "gift", bonuses_event, ("bonuses",)),
+        _tab("catalog", rx.icon("store", size=18), StoreState.show_catalog, ("catalog", "product")),
+        _tab("cart", rx.icon("shopping-cart", size=18), cart_event, ("cart", "checkout"), badge),
+        _tab("orders", rx.icon("package", size=18), orders_event, ("orders", "order")),
+        _tab("bonuses", sf_icon("gift", 18), bonuses_event, ("bonuses",)),
         class_name="sf-tabs",
     )
 

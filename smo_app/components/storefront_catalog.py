@@ -4,7 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components import styles
-from smo_app.components.storefront import ST, back_button, notice, price_tag, stock_badge, tg_button
+from smo_app.components.storefront import ST, back_button, notice, price_tag, sf_icon, stock_badge, tg_button
 from smo_app.state.storefront import StoreState
 
 
@@ -28,7 +28,7 @@ def outside_screen() -> rx.Component:
         rx.heading(ST("ui.store.welcome_title"), size="5", as_="h2", id="store-welcome"),
         rx.text(ST("ui.sf.open_in_telegram_text"), color=styles.TG_HINT),
         rx.link(
-            rx.hstack(rx.icon("send", size=16), rx.text(ST("ui.sf.open_in_telegram"), as_="span"), align="center",
+            rx.hstack(sf_icon("send"), rx.text(ST("ui.sf.open_in_telegram"), as_="span"), align="center",
                       justify="center", spacing="2"),
             href=StoreState.bot_url, is_external=True, underline="none", width="100%", padding="0.75rem",
             border_radius="10px", background=styles.TG_BUTTON, color=styles.TG_BUTTON_TEXT, weight="medium",
