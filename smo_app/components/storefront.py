@@ -11,100 +11,10 @@ plain browser they are ordinary buttons.
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.constants.state import FIELD_MARKER
 
 from smo_app.components import styles
-from smo_app.state.storefront import TELEGRAM_INIT, TELEGRAM_JS, StoreState
-
-BRIDGE_JS = r"""
-(function () {
-  if (window.smoTg) return;
-  function wa() { return window.Telegram && window.Telegram.WebApp; }
-  function tg() { var w = wa(); return w && w.initData ? w : null; }
-  var S = {
-    boot: function () {
-      var w = wa() || {}, u = ((w.initDataUnsafe || {}).user) || {};
-      return {initData: w.initData || '', lang: u.language_code || ''};
-    },
-    haptic: function (kind) {
-      try {
-        var h = tg() && tg().HapticFeedback; if (!h) return;
-        if (kind === 'error' || kind === 'success' || kind === 'warning') h.notificationOccurred(kind);
-        else if (kind === 'select') h.selectionChanged(); else h.impactOccurred('light');
-      } catch (e) {}
-    },
-    share: function (url, text) {
-      var w = tg();
-      if (w && w.openTelegramLink) {
-        w.openTelegramLink('https://t.me/share/url?url=' + encodeURIComponent(url) + '&text=' + encodeURIComponent(text || ''));
-        return 'telegram';
-      }
-      try { navigator.clipboard.writeText(url); return 'copied'; } catch (e) { return 'shown'; }
-    },
-    requestContact: function () {
-      return new Promise(function (resolve) {
-        var w = tg();
-        if (!w || !w.requestContact) { resolve(''); return; }
-        try {
-          w.requestContact(function (ok, r) {
-            var c = ok && r && r.responseUnsafe && r.responseUnsafe.contact;
-            resolve(c ? String(c.phone_number || '') : '');
-          });
-        } catch (e) { resolve(''); }
-      });
-    },
-    location: function () {
-      return new Promise(function (resolve) {
-        function browser() {
-          if (!navigator.geolocation) { resolve(null); return; }
-          navigator.geolocation.getCurrentPosition(function (p) { resolve({lat: p.coords.latitude, lon: p.coords.longitude}); },
-            function () { resolve(null); }, {timeout: 8000});
-        }
-        var w = tg(), lm = w && w.LocationManager;
-        if (!lm) { browser(); return; }
-        var go = function () {
-          if (!lm.isLocationAvailable) { browser(); return; }
-          lm.getLocation(function (d) { resolve(d ? {lat: d.latitude, lon: d.longitude} : null); });
-        };
-        try { lm.isInited ? go() : lm.init(go); } catch (e) { browser(); }
-      });
-    }
-  };
-  var last = {}, bound = {};
-  function mirror(name, selector, back) {
-    var w = tg(), b = w && w[name]; if (!b) return;
-    if (!bound[name]) {
-      bound[name] = true;
-      b.onClick(function () { var el = document.querySelector(selector); if (el && !el.disabled) el.click(); });
-    }
-    var el = document.querySelector(selector), state;
-    if (!el) state = 'hidden';
-    else if (back) state = 'shown';
-    else state = [(el.getAttribute('data-tg-text') || el.textContent || '').trim(), !el.disabled, el.getAttribute('data-busy') === '1'].join('|');
-    if (state === last[name]) return;
-    last[name] = state;
-    try {
-      if (!el) { b.hide(); return; }
-      if (back) { b.show(); return; }
-      b.setParams({text: state.split('|')[0], is_visible: true, is_active: !el.disabled});
-      if (el.getAttribute('data-busy') === '1') { b.showProgress && b.showProgress(false); } else { b.hideProgress && b.hideProgress(); }
-    } catch (e) {}
-  }
-  var closing = false;
-  setInterval(function () {
-    var w = tg(); if (!w) return;
-    document.documentElement.setAttribute('data-tg-buttons', '1');
-    mirror('MainButton', '[data-tg="main"]');
-    mirror('SecondaryButton', '[data-tg="secondary"]');
-    mirror('BackButton', '[data-tg="back"]', true);
-    var want = !!document.querySelector('[data-tg-closing="1"]');
-    if (want !== closing) {
-      closing = want;
-      try { want ? w.enableClosingConfirmation() : w.disableClosingConfirmation(); } catch (e) {}
-    }
-  }, 200);
-  window.smoTg = S;
-})();
-"""
+from smo_app.state.storefront import BRIDGE_JS, TELEGRAM_INIT, TELEGRAM_JS, StoreState
 
 BRIDGE_CSS = """
 html[data-tg-buttons="1"] [data-tg] { display: none !important; }
@@ -113,6 +23,126 @@ html[data-tg-buttons="1"] .sf-tg-only { display: inline-flex !important; }
 .sf-safe { padding-bottom: calc(4.5rem + env(safe-area-inset-bottom, 0px) + var(--tg-safe-bottom, 0px));
            padding-top: var(--tg-safe-top, 0px); }
 """
+
+# The product tiles (storefront_catalog.product_tile) with the theme's tokens.
+TILE_CSS = """
+.sf-tile { position: relative; padding: 8px; border-radius: 10px; cursor: pointer; border: 1px solid var(--gray-a5);
+           display: flex; flex-direction: column; gap: 4px; content-visibility: auto; contain-intrinsic-size: auto 190px; }
+.sf-tile[data-stock="out"] { opacity: 0.6; }
+.sf-tile p { margin: 0; }
+.sf-tile-photo { width: 100%%; height: 110px; object-fit: cover; border-radius: 6px; background: %s; }
+.sf-tile-name { font-size: var(--font-size-2); line-height: var(--line-height-2); font-weight: var(--font-weight-medium);
+                display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
+.sf-tile-price { display: flex; gap: var(--space-2); align-items: baseline; }
+.sf-old-price { font-size: var(--font-size-1); color: %s; }
+.sf-tile-discount { position: absolute; top: 14px; left: 14px; }
+.sf-chip { align-self: flex-start; font-size: var(--font-size-1); line-height: var(--line-height-1);
+           font-weight: var(--font-weight-medium); padding: 2px 6px; border-radius: max(var(--radius-1), 4px); }
+.sf-chip-gray { background: var(--gray-a3); color: var(--gray-a11); }
+.sf-chip-orange { background: var(--orange-a3); color: var(--orange-a11); }
+.sf-chip-red { background: var(--red-a3); color: var(--red-a11); }
+.sf-chip-accent { background: var(--accent-a3); color: var(--accent-a11); }
+""" % (styles.TG_SECONDARY_BG, styles.TG_HINT)
+
+# The tab bar and the category chips (always on the first screen) with the theme's tokens.
+CHROME_CSS = """
+.sf-tabs { position: fixed; bottom: 0; left: 50%%; transform: translateX(-50%%); width: 100%%; max-width: %(max)s;
+           display: flex; background: %(bg)s; border-top: 1px solid var(--gray-a5); z-index: 20;
+           padding-bottom: calc(env(safe-area-inset-bottom, 0px) + var(--tg-safe-bottom, 0px)); }
+.sf-tab { flex: 1; height: 3.25rem; display: flex; flex-direction: column; align-items: center; justify-content: center;
+          background: none; border: 0; cursor: pointer; font-family: inherit; font-size: var(--font-size-1);
+          line-height: var(--line-height-1); color: %(hint)s; border-radius: var(--radius-2); }
+.sf-tab[data-active="1"] { color: %(button)s; }
+.sf-tab:hover { background: var(--gray-a3); }
+.sf-tab:focus-visible { outline: 2px solid var(--focus-8); outline-offset: -2px; }
+.sf-tab-icon { display: flex; align-items: center; gap: var(--space-1); }
+.sf-icon { flex: none; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
+.sf-click { cursor: pointer; }
+.sf-cats { display: flex; gap: var(--space-2); overflow-x: auto; white-space: nowrap; padding: 0.5rem 0; width: 100%%; }
+.sf-cat { flex: none; height: var(--space-5); padding: 0 var(--space-2); border: 0; border-radius: max(var(--radius-2), 4px);
+          font-family: inherit; font-size: var(--font-size-1); font-weight: var(--font-weight-medium); cursor: pointer;
+          background: var(--accent-a3); color: var(--accent-a11); }
+.sf-cat[data-on="1"] { background: var(--accent-9); color: var(--accent-contrast); }
+.sf-cat[data-depth]:not([data-depth="0"]) { margin-left: 0.25rem; }
+.sf-cat:focus-visible { outline: 2px solid var(--focus-8); outline-offset: 2px; }
+""" % {"max": styles.STOREFRONT_MAX_WIDTH, "bg": styles.TG_BG, "hint": styles.TG_HINT, "button": styles.TG_BUTTON}
+
+
+FIRST_PAINT_URL = "/api/storefront/first-paint"
+
+# The first screen over plain HTTP (smo_app/api/storefront.py), asked for while the prerendered
+# HTML is parsed, long before the JS bundle has loaded: the preload link starts the request at
+# once, this script (which waits for the stylesheet) takes it over. Anything but a JSON answer
+# (another origin in development, the backend down) leaves it to the websocket.
+FIRST_PAINT_FETCH = """
+(function () {
+  if (window.__smoFirstPaint) return;
+  window.__smoFirstPaint = fetch('%s', {credentials: 'same-origin'})
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .catch(function () { return null; })
+    .then(function (body) { window.__smoFirstPaintBody = body; return body; });
+})();
+""" % FIRST_PAINT_URL
+
+# Once React has hydrated the page: put that first screen into the page's state store, as a
+# websocket update would, unless the websocket has already opened the shop (the server's state is
+# newer then). Already there, it goes in before the browser paints the hydrated page.
+FIRST_PAINT_APPLY = """
+const smoDispatch = useContext(DispatchContext);
+const smoStore = useContext(StateStoreContext);
+useLayoutEffect(() => {
+  const pending = window.__smoFirstPaint;
+  if (!pending) return;
+  window.__smoFirstPaint = null;
+  const apply = (body) => {
+    const delta = body && body.delta;
+    const store = smoStore.getSnapshot("%s");
+    if (!delta || !store || store.phase%s !== "boot") return;
+    for (const name in delta) { if (smoDispatch[name]) smoDispatch[name](delta[name]); }
+  };
+  if (window.__smoFirstPaintBody !== undefined) { apply(window.__smoFirstPaintBody); } else { pending.then(apply); }
+}, []);
+"""
+
+
+class FirstPaint(rx.Fragment):
+    """The first screen fetched over plain HTTP, applied to the page's state when it arrives first."""
+
+    def add_imports(self):
+        return {"react": ["useContext", "useLayoutEffect"], "$/utils/context": ["DispatchContext", "StateStoreContext"]}
+
+    def add_hooks(self) -> list[str]:
+        return [FIRST_PAINT_APPLY % (StoreState.get_full_name(), FIELD_MARKER)]
+
+
+def first_paint() -> rx.Component:
+    return rx.fragment(
+        rx.el.link(rel="preload", href=FIRST_PAINT_URL, custom_attrs={"as": "fetch", "crossOrigin": "anonymous"}),
+        rx.el.script(custom_attrs={"dangerouslySetInnerHTML": {"__html": FIRST_PAINT_FETCH}}),
+        FirstPaint.create(),
+    )
+
+
+# A few icons drawn inline (lucide's shapes, ISC licence, as rx.icon draws them): their icon
+# modules are shared with other pages, so each would be one more script request on the Mini App's
+# first load.
+_ICONS: dict[str, tuple[tuple[str, dict[str, str]], ...]] = {
+    "x": (("path", {"d": "M18 6 6 18"}), ("path", {"d": "m6 6 12 12"})),
+    "chevron-left": (("path", {"d": "m15 18-6-6 6-6"}),),
+    "send": (("path", {"d": "M14.536 21.686a.5.5 0 0 0 .937-.024l6.5-19a.496.496 0 0 0-.635-.635l-19 6.5a.5.5 0 0 0"
+                            "-.024.937l7.93 3.18a2 2 0 0 1 1.112 1.11z"}),
+             ("path", {"d": "m21.854 2.147-10.94 10.939"})),
+    "gift": (("path", {"d": "M12 7v14"}), ("path", {"d": "M20 11v8a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2v-8"}),
+             ("path", {"d": "M7.5 7a1 1 0 0 1 0-5A4.8 8 0 0 1 12 7a4.8 8 0 0 1 4.5-5 1 1 0 0 1 0 5"}),
+             ("rect", {"x": "3", "y": "7", "width": "18", "height": "4", "rx": "1"})),
+}
+
+
+def sf_icon(name: str, size: int = 16, *, on_click=None) -> rx.Component:
+    shapes = [getattr(rx.el.svg, tag)(**attrs) for tag, attrs in _ICONS[name]]
+    return rx.el.svg(*shapes, view_box="0 0 24 24", width=size, height=size, on_click=on_click,
+                     class_name="sf-icon sf-click" if on_click is not None else "sf-icon",
+                     custom_attrs={"aria-hidden": "true"})
 
 
 def ST(key: str) -> rx.Var:
@@ -130,7 +160,7 @@ def tg_button(label, *, role: str = "main", on_click=None, disabled=False, busy=
 
 
 def back_button() -> rx.Component:
-    return rx.button(rx.icon("chevron-left", size=16), ST("ui.sf.back"), variant="ghost", size="2",
+    return rx.button(sf_icon("chevron-left"), ST("ui.sf.back"), variant="ghost", size="2",
                      on_click=StoreState.back, custom_attrs={"data-tg": "back"}, id="sf-back")
 
 
@@ -141,7 +171,7 @@ def notice() -> rx.Component:
             rx.hstack(
                 rx.callout.text(StoreState.notice, id="sf-notice"),
                 rx.spacer(),
-                rx.icon("x", size=14, on_click=StoreState.dismiss_notice, cursor="pointer"),
+                sf_icon("x", 14, on_click=StoreState.dismiss_notice),
                 width="100%", align="center",
             ),
             color_scheme=rx.cond(StoreState.notice_error, "red", "green"),
@@ -177,38 +207,40 @@ def store_header() -> rx.Component:
     )
 
 
-def _tab(key: str, icon: str, event, screens: tuple[str, ...], badge=None) -> rx.Component:
+def _tab(key: str, icon: rx.Component, event, screens: tuple[str, ...], badge=None) -> rx.Component:
     active = rx.cond(StoreState.screen == screens[0], True, False)
     for extra in screens[1:]:
         active = active | (StoreState.screen == extra)
-    return rx.button(
-        rx.vstack(rx.hstack(rx.icon(icon, size=18), badge or rx.fragment(), spacing="1", align="center"),
-                  rx.text(ST(f"ui.sf.tab_{key}"), size="1"), spacing="0", align="center"),
-        variant="ghost", on_click=event, id=f"sf-tab-{key}", height="3.25rem", flex="1",
-        color=rx.cond(active, styles.TG_BUTTON, styles.TG_HINT),
+    return rx.el.button(
+        rx.el.span(icon, badge or rx.fragment(), class_name="sf-tab-icon"),
+        rx.el.span(ST(f"ui.sf.tab_{key}")),
+        on_click=event, id=f"sf-tab-{key}", type="button", class_name="sf-tab",
+        custom_attrs={"data-active": rx.cond(active, "1", "0")},
     )
 
 
 def tab_bar(cart_event, orders_event, bonuses_event) -> rx.Component:
-    badge = rx.cond(StoreState.cart_count > 0, rx.badge(StoreState.cart_count, size="1", id="sf-cart-count"))
-    return rx.hstack(
-        _tab("catalog", "store", StoreState.show_catalog, ("catalog", "product")),
-        _tab("cart", "shopping-cart", cart_event, ("cart", "checkout"), badge),
-        _tab("orders", "package", orders_event, ("orders", "order")),
-        _tab("bonuses", "gift", bonuses_event, ("bonuses",)),
-        position="fixed", bottom="0", left="50%", transform="translateX(-50%)", width="100%",
-        max_width=styles.STOREFRONT_MAX_WIDTH, background=styles.TG_BG, border_top="1px solid var(--gray-a5)",
-        padding_bottom="calc(env(safe-area-inset-bottom, 0px) + var(--tg-safe-bottom, 0px))", spacing="0",
-        z_index="20", role="navigation",
+    """The bottom tabs: plain elements styled by class (CHROME_CSS), shown with the first screen."""
+    badge = rx.cond(StoreState.cart_count > 0,
+                    rx.el.span(StoreState.cart_count, id="sf-cart-count", class_name="sf-chip sf-chip-accent"))
+    return rx.el.nav(
+        _tab("catalog", rx.icon("store", size=18), StoreState.show_catalog, ("catalog", "product")),
+        _tab("cart", rx.icon("shopping-cart", size=18), cart_event, ("cart", "checkout"), badge),
+        _tab("orders", rx.icon("package", size=18), orders_event, ("orders", "order")),
+        _tab("bonuses", sf_icon("gift", 18), bonuses_event, ("bonuses",)),
+        class_name="sf-tabs",
     )
 
 
 def store_frame(*children, footer: rx.Component | None = None) -> rx.Component:
     return rx.box(
-        rx.script(src=TELEGRAM_JS),
-        rx.script(TELEGRAM_INIT),
-        rx.script(BRIDGE_JS),
-        rx.el.style(BRIDGE_CSS),
+        first_paint(),
+        # In the prerendered HTML: the SDK loads while the page's own JS does; the bridge and the
+        # theme run as the HTML is parsed (StoreState.open runs them again after a client-side
+        # navigation, where React does not run inline scripts).
+        rx.el.script(src=TELEGRAM_JS, async_=True),
+        rx.el.script(custom_attrs={"dangerouslySetInnerHTML": {"__html": BRIDGE_JS + TELEGRAM_INIT}}),
+        rx.el.style(BRIDGE_CSS + TILE_CSS + CHROME_CSS),
         rx.box(
             store_header(),
             rx.box(*children, padding="0 1rem 2rem 1rem"),

@@ -6,7 +6,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.components import styles
 from smo_app.components.storefront_payment import payment_step
-from smo_app.components.storefront import ST, back_button, notice, tg_button
+from smo_app.components.storefront import ST, back_button, notice, sf_icon, tg_button
 from smo_app.components.storefront_cart import breakdown
 from smo_app.state.storefront_account import AccountState
 from smo_app.state.storefront_payment import StorefrontPaymentState as PaymentState
@@ -79,7 +79,7 @@ def bonuses_screen() -> rx.Component:
     return rx.vstack(
         rx.heading(ST("ui.sf.my_bonuses"), size="5", as_="h2"),
         notice(),
-        rx.link(rx.button(rx.icon("gift", size=14), ST("ui.sf.wheel"), size="2", variant="soft"), href=routes.WHEEL,
+        rx.link(rx.button(sf_icon("gift", 14), ST("ui.sf.wheel"), size="2", variant="soft"), href=routes.WHEEL,
                 id="sf-wheel-link"),
         rx.card(rx.vstack(rx.text(ST("ui.sf.balance"), size="2", color=styles.TG_HINT),
                           rx.heading(AccountState.balance, size="7", id="sf-balance"), spacing="1"), width="100%"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components import styles
-from smo_app.components.storefront import ST, back_button, notice, price_tag, stock_badge, tg_button
+from smo_app.components.storefront import ST, back_button, notice, price_tag, sf_icon, stock_badge, tg_button
 from smo_app.state.storefront import StoreState
 
 
@@ -28,7 +28,7 @@ def outside_screen() -> rx.Component:
         rx.heading(ST("ui.store.welcome_title"), size="5", as_="h2", id="store-welcome"),
         rx.text(ST("ui.sf.open_in_telegram_text"), color=styles.TG_HINT),
         rx.link(
-            rx.hstack(rx.icon("send", size=16), rx.text(ST("ui.sf.open_in_telegram"), as_="span"), align="center",
+            rx.hstack(sf_icon("send"), rx.text(ST("ui.sf.open_in_telegram"), as_="span"), align="center",
                       justify="center", spacing="2"),
             href=StoreState.bot_url, is_external=True, underline="none", width="100%", padding="0.75rem",
             border_radius="10px", background=styles.TG_BUTTON, color=styles.TG_BUTTON_TEXT, weight="medium",
@@ -46,23 +46,30 @@ def outside_screen() -> rx.Component:
 
 # --------------------------------------------------------------------------- catalog
 
+def _tile_stock(tile) -> rx.Component:
+    return rx.match(
+        tile["stock"],
+        ("out", rx.el.span(ST("ui.sf.out_of_stock"), class_name="sf-chip sf-chip-gray")),
+        ("low", rx.el.span(ST("ui.sf.only_left") + " " + tile["only_left"], class_name="sf-chip sf-chip-orange")),
+        rx.fragment(),
+    )
+
+
 def product_tile(tile) -> rx.Component:
-    """One tile; kept flat (few elements): a catalog page renders many of them at first load."""
+    """One tile: plain elements styled by class (TILE_CSS), no per-tile style objects or theme
+    components — a catalog page renders many of them on the first screen."""
     return rx.el.div(
         rx.cond(tile["photo"] != "",
-                rx.el.img(src=tile["photo"], alt=tile["name"], loading="lazy",
-                          style={"width": "100%", "height": "110px", "objectFit": "cover", "borderRadius": "6px"}),
-                rx.el.div(style={"height": "110px", "background": styles.TG_SECONDARY_BG, "borderRadius": "6px"})),
-        rx.cond(tile["discount"] != "", rx.badge(tile["discount"], color_scheme="red", position="absolute",
-                                                 top="14px", left="14px")),
-        rx.text(tile["name"], size="2", weight="medium", no_of_lines=2),
-        price_tag(tile),
-        stock_badge(tile),
-        on_click=StoreState.open_product(tile["id"]), custom_attrs={"data-product": tile["id"]}, role="link",
-        aria_label=tile["name"],
-        style={"position": "relative", "padding": "8px", "borderRadius": "10px", "cursor": "pointer",
-               "border": "1px solid var(--gray-a5)", "display": "flex", "flexDirection": "column", "gap": "4px",
-               "opacity": rx.cond(tile["stock"] == "out", "0.6", "1")},
+                rx.el.img(src=tile["photo"], alt=tile["name"], loading="lazy", class_name="sf-tile-photo"),
+                rx.el.div(class_name="sf-tile-photo")),
+        rx.cond(tile["discount"] != "", rx.el.span(tile["discount"], class_name="sf-chip sf-chip-red sf-tile-discount")),
+        rx.el.p(tile["name"], class_name="sf-tile-name"),
+        rx.el.p(rx.el.b(tile["price"]),
+                rx.cond(tile["old_price"] != "", rx.el.s(tile["old_price"], class_name="sf-old-price")),
+                class_name="sf-tile-price"),
+        _tile_stock(tile),
+        on_click=StoreState.open_product(tile["id"]), custom_attrs={"data-product": tile["id"], "data-stock": tile["stock"]},
+        role="link", aria_label=tile["name"], class_name="sf-tile",
     )
 
 
@@ -77,13 +84,14 @@ def vacation_banner() -> rx.Component:
 
 
 def catalog_screen() -> rx.Component:
-    chips = rx.hstack(
-        rx.button(ST("ui.sf.all"), size="1", variant=rx.cond(StoreState.category_id == 0, "solid", "soft"),
-                  on_click=StoreState.pick_category("0")),
-        rx.foreach(StoreState.categories, lambda c: rx.button(
-            c["name"], size="1", variant=rx.cond(StoreState.category_id.to_string() == c["id"], "solid", "soft"),
-            on_click=StoreState.pick_category(c["id"]), margin_left=rx.cond(c["depth"] != "0", "0.25rem", "0"))),
-        overflow_x="auto", spacing="2", padding_y="0.5rem", width="100%", white_space="nowrap",
+    chips = rx.el.div(
+        rx.el.button(ST("ui.sf.all"), type="button", class_name="sf-cat", on_click=StoreState.pick_category("0"),
+                     custom_attrs={"data-on": rx.cond(StoreState.category_id == 0, "1", "0")}),
+        rx.foreach(StoreState.categories, lambda c: rx.el.button(
+            c["name"], type="button", class_name="sf-cat", on_click=StoreState.pick_category(c["id"]),
+            custom_attrs={"data-on": rx.cond(StoreState.category_id.to_string() == c["id"], "1", "0"),
+                          "data-depth": c["depth"]})),
+        class_name="sf-cats",
     )
     return rx.vstack(
         vacation_banner(),

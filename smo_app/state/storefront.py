@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import reflex as rx
+from reflex_base.constants.state import FIELD_MARKER
 
 from smo_app.db import session_scope
 from smo_app.i18n import LANGUAGES, normalize_language
@@ -24,11 +25,10 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError
 from smo_app.services.core.shop_config import get_config
 from smo_app.services.customers import sessions as customer_sessions
-from smo_app.services.customers.registration import CustomerOut
 from smo_app.services.sales import carts
 from smo_app.services.stock.subscriptions import subscribe_back_in_stock
 from smo_app.settings import get_settings
-from smo_app.state.customer_session import CustomerSessionState
+from smo_app.state.customer_session import CustomerSessionState, NotSignedIn, customer_actor, stamp_seen
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -58,9 +58,106 @@ TELEGRAM_INIT = """
     document.documentElement.dataset.telegram = '1';
     return true;
   }
-  if (!apply()) { var n = 0, t = setInterval(function () { if (apply() || ++n > 20) clearInterval(t); }, 150); }
+  if (!apply()) { var n = 0, t = setInterval(function () { if (apply() || ++n > 60) clearInterval(t); }, 150); }
 })();
 """
+
+# The Telegram bridge (``window.smoTg``): see smo_app/components/storefront.py.
+BRIDGE_JS = r"""
+(function () {
+  if (window.smoTg) return;
+  function wa() { return window.Telegram && window.Telegram.WebApp; }
+  function tg() { var w = wa(); return w && w.initData ? w : null; }
+  var S = {
+    boot: function () {
+      var w = wa() || {}, u = ((w.initDataUnsafe || {}).user) || {};
+      return {initData: w.initData || '', lang: u.language_code || ''};
+    },
+    haptic: function (kind) {
+      try {
+        var h = tg() && tg().HapticFeedback; if (!h) return;
+        if (kind === 'error' || kind === 'success' || kind === 'warning') h.notificationOccurred(kind);
+        else if (kind === 'select') h.selectionChanged(); else h.impactOccurred('light');
+      } catch (e) {}
+    },
+    share: function (url, text) {
+      var w = tg();
+      if (w && w.openTelegramLink) {
+        w.openTelegramLink('https://t.me/share/url?url=' + encodeURIComponent(url) + '&text=' + encodeURIComponent(text || ''));
+        return 'telegram';
+      }
+      try { navigator.clipboard.writeText(url); return 'copied'; } catch (e) { return 'shown'; }
+    },
+    requestContact: function () {
+      return new Promise(function (resolve) {
+        var w = tg();
+        if (!w || !w.requestContact) { resolve(''); return; }
+        try {
+          w.requestContact(function (ok, r) {
+            var c = ok && r && r.responseUnsafe && r.responseUnsafe.contact;
+            resolve(c ? String(c.phone_number || '') : '');
+          });
+        } catch (e) { resolve(''); }
+      });
+    },
+    location: function () {
+      return new Promise(function (resolve) {
+        function browser() {
+          if (!navigator.geolocation) { resolve(null); return; }
+          navigator.geolocation.getCurrentPosition(function (p) { resolve({lat: p.coords.latitude, lon: p.coords.longitude}); },
+            function () { resolve(null); }, {timeout: 8000});
+        }
+        var w = tg(), lm = w && w.LocationManager;
+        if (!lm) { browser(); return; }
+        var go = function () {
+          if (!lm.isLocationAvailable) { browser(); return; }
+          lm.getLocation(function (d) { resolve(d ? {lat: d.latitude, lon: d.longitude} : null); });
+        };
+        try { lm.isInited ? go() : lm.init(go); } catch (e) { browser(); }
+      });
+    }
+  };
+  var last = {}, bound = {};
+  function mirror(name, selector, back) {
+    var w = tg(), b = w && w[name]; if (!b) return;
+    if (!bound[name]) {
+      bound[name] = true;
+      b.onClick(function () { var el = document.querySelector(selector); if (el && !el.disabled) el.click(); });
+    }
+    var el = document.querySelector(selector), state;
+    if (!el) state = 'hidden';
+    else if (back) state = 'shown';
+    else state = [(el.getAttribute('data-tg-text') || el.textContent || '').trim(), !el.disabled, el.getAttribute('data-busy') === '1'].join('|');
+    if (state === last[name]) return;
+    last[name] = state;
+    try {
+      if (!el) { b.hide(); return; }
+      if (back) { b.show(); return; }
+      b.setParams({text: state.split('|')[0], is_visible: true, is_active: !el.disabled});
+      if (el.getAttribute('data-busy') === '1') { b.showProgress && b.showProgress(false); } else { b.hideProgress && b.hideProgress(); }
+    } catch (e) {}
+  }
+  var closing = false;
+  setInterval(function () {
+    var w = tg(); if (!w) return;
+    document.documentElement.setAttribute('data-tg-buttons', '1');
+    mirror('MainButton', '[data-tg="main"]');
+    mirror('SecondaryButton', '[data-tg="secondary"]');
+    mirror('BackButton', '[data-tg="back"]', true);
+    var want = !!document.querySelector('[data-tg-closing="1"]');
+    if (want !== closing) {
+      closing = want;
+      try { want ? w.enableClosingConfirmation() : w.disableClosingConfirmation(); } catch (e) {}
+    }
+  }, 200);
+  window.smoTg = S;
+})();
+"""
+
+# What ``open`` runs in the page: the bridge and the theme only if the prerendered page's inline
+# script did not (a client-side navigation: React runs no inline scripts) — kept in a string, so
+# the usual case compiles none of it — then what Telegram gave for sign-in (StoreState.boot).
+BOOT_JS = "(window.smoTg || new Function(%s)(), window.smoTg.boot())" % json.dumps(BRIDGE_JS + TELEGRAM_INIT)
 
 PAGE = 20  # tiles per "show more"
 SCREENS = ("catalog", "product", "cart", "checkout", "orders", "order", "bonuses")
@@ -70,41 +167,9 @@ TABS = ("catalog", "cart", "orders", "bonuses")
 class Me:
     """The signed-in customer of one event (resolved on the server, never sent by the page)."""
 
-    def __init__(self, customer: CustomerOut):
-        self.id = customer.id
-        self.customer = customer
-        self.actor = Actor.customer(customer.id, name=customer.full_name)
-
-
-class NotSignedIn(Exception):
-    pass
-
-
-def _run(token: str, fn: Callable[[Any, Me], R], readonly: bool) -> R:
-    with session_scope() as s:
-        customer = customer_sessions.resolve_customer_session(s, token=token)
-        s.commit()
-    if customer is None:
-        raise NotSignedIn
-    with session_scope(readonly=readonly) as s:
-        return fn(s, Me(customer))
-
-
-def _first_paint(token: str):
-    """(shop name, customer, catalog, cart) for the first screen; customer etc. None without a
-    live session."""
-    customer = None
-    if token:
-        with session_scope() as s:
-            customer = customer_sessions.resolve_customer_session(s, token=token)
-            s.commit()
-    with session_scope(readonly=True) as s:
-        name = get_config(s).shop_name
-        if customer is None:
-            return name, None, None, None
-        me = Me(customer)
-        return (name, customer, browse.store_catalog(s, actor=me.actor, limit=PAGE),
-                carts.get_cart(s, actor=me.actor, customer_id=me.id))
+    def __init__(self, actor: Actor):
+        self.id = actor.id
+        self.actor = actor
 
 
 def money(minor: int | None, lang: str) -> str:
@@ -125,6 +190,46 @@ def _flatten(categories: list[CategoryOut], depth: int = 0) -> list[dict[str, st
         out.append({"id": str(c.id), "name": c.name, "depth": str(depth)})
         out.extend(_flatten(c.children, depth + 1))
     return out
+
+
+def catalog_fields(out: browse.StoreCatalogOut, lang: str) -> dict[str, Any]:
+    """A catalog page as :class:`StoreState` field values."""
+    return {"categories": _flatten(out.categories), "tiles": [tile_row(t, lang) for t in out.products],
+            "has_more": out.has_more, "vacation": out.vacation, "vacation_message": out.vacation_message,
+            "preorder": out.preorder, "wholesale": out.wholesale}
+
+
+def first_paint(token: str, lang: str) -> dict[str, Any]:
+    """The first screen as field values of :class:`StoreState` (and its parent): the shop's name
+    and, with a live session, the customer, the catalog's first page and the cart count.
+
+    One read-only transaction (the session's last-seen stamp is written now and then, apart);
+    blocking, call it in a worker thread. :meth:`StoreState.open` applies it over the websocket,
+    ``GET /api/storefront/first-paint`` sends it ahead over plain HTTP (:func:`first_paint_delta`).
+    """
+    with session_scope(readonly=True) as s:
+        fields: dict[str, Any] = {"shop_name": get_config(s).shop_name}
+        customer, stale = customer_sessions.peek_customer_session(s, token=token)
+        if customer is None:
+            return fields
+        actor = customer_actor(customer)
+        catalog = browse.store_catalog(s, actor=actor, limit=PAGE)
+        cart = carts.get_cart(s, actor=actor, customer_id=customer.id)
+    stamp_seen(token, stale)
+    fields.update(signed_in=True, customer_name=customer.full_name, phase="ready", screen="catalog", history=[],
+                  category_id=0, query="", shown=PAGE, cart_count=sum(line.qty for line in cart.lines),
+                  **catalog_fields(catalog, lang))
+    return fields
+
+
+def first_paint_delta(token: str, lang: str) -> dict[str, dict[str, Any]]:
+    """:func:`first_paint` as the delta the page's state store applies, keyed like the updates the
+    websocket carries (full state name → ``<field>_rx_state_`` → value). Blocking."""
+    delta: dict[str, dict[str, Any]] = {}
+    for name, value in first_paint(token, lang).items():
+        owner = next(c for c in StoreState.__mro__ if name in getattr(c, "base_vars", {}))
+        delta.setdefault(owner.get_full_name(), {})[name + FIELD_MARKER] = value
+    return delta
 
 
 class StoreState(CustomerSessionState):
@@ -161,7 +266,7 @@ class StoreState(CustomerSessionState):
         """Run ``fn(session, me)`` off the event loop as the signed-in customer. A DomainError
         becomes the notice (and an error haptic); not signed in sends the page back to sign-in."""
         try:
-            return True, await asyncio.to_thread(_run, self.customer_token, fn, readonly)
+            return True, await self.call(lambda s, actor: fn(s, Me(actor)), readonly=readonly)
         except NotSignedIn:
             self.phase = "outside" if not self.in_telegram else "refused"
             self.sign_in_error = self.text("ui.sf.session_over")
@@ -190,18 +295,12 @@ class StoreState(CustomerSessionState):
         settings = get_settings()
         self.bot_url = f"https://t.me/{settings.bot_username}"
         try:
-            name, customer, catalog, cart = await asyncio.to_thread(_first_paint, self.customer_token)
+            fields = await asyncio.to_thread(first_paint, self.customer_token, self.shop_lang)
         except Exception as exc:  # noqa: BLE001 - boot still runs and says what is wrong
             log.exception("storefront first paint failed", exc_info=exc)
-            name, customer, catalog, cart = self.shop_name, None, None, None
-        self.shop_name = name
-        if customer is not None and catalog is not None:
-            self.signed_in, self.customer_name, self.phase = True, customer.full_name, "ready"
-            self.screen, self.history = "catalog", []
-            self._apply_catalog(catalog)
-            self.cart_count = sum(line.qty for line in cart.lines)
-        return [rx.call_script(TELEGRAM_INIT),
-                rx.call_script("window.smoTg ? window.smoTg.boot() : {}", callback=StoreState.boot)]
+            fields = {}
+        self._set(fields)
+        return rx.call_script(BOOT_JS, callback=StoreState.boot)
 
     @rx.event
     async def boot(self, info: dict | None):
@@ -289,11 +388,11 @@ class StoreState(CustomerSessionState):
             self._apply_catalog(out)
 
     def _apply_catalog(self, out: browse.StoreCatalogOut) -> None:
-        self.categories = _flatten(out.categories)
-        self.tiles = [tile_row(t, self.shop_lang) for t in out.products]
-        self.has_more = out.has_more
-        self.vacation, self.vacation_message = out.vacation, out.vacation_message
-        self.preorder, self.wholesale = out.preorder, out.wholesale
+        self._set(catalog_fields(out, self.shop_lang))
+
+    def _set(self, fields: dict[str, Any]) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
 
     async def refresh_count(self):
         ok, out = await self.run(lambda s, me: carts.get_cart(s, actor=me.actor, customer_id=me.id), readonly=True)

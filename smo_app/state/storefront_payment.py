@@ -9,11 +9,8 @@ from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.db import session_scope
 from smo_app.money import format_money
-from smo_app.services.core.actor import Actor
-from smo_app.services.core.errors import DomainError, PermissionDenied
-from smo_app.services.customers import sessions as customer_sessions
+from smo_app.services.core.errors import DomainError
 from smo_app.services.payments import core as payments
 from smo_app.services.payments import manual
 from smo_app.state.customer_session import CustomerSessionState
@@ -40,15 +37,6 @@ def _open_link_js(url: str) -> str:
             " if (wa && wa.openLink) { wa.openLink(%r); } else { window.open(%r, '_blank'); } })()" % (url, url))
 
 
-def _as_customer(token: str, fn, /, **kwargs):
-    """Run ``fn(session, actor=<the signed-in customer>, …)`` in this thread (the caller is off the loop)."""
-    with session_scope() as s:
-        customer = customer_sessions.resolve_customer_session(s, token=token) if token else None
-        if customer is None:
-            raise PermissionDenied("customer")
-        return fn(s, actor=Actor.customer(customer.id, name=customer.full_name), **kwargs)
-
-
 class StorefrontPaymentState(CustomerSessionState):
     pay_order_id: int = 0
     pay_methods: list[MethodOption] = []
@@ -61,7 +49,7 @@ class StorefrontPaymentState(CustomerSessionState):
 
     async def _svc(self, fn, /, **kwargs):
         try:
-            return await asyncio.to_thread(_as_customer, self.customer_token, fn, **kwargs), ""
+            return await self.call(fn, **kwargs), ""
         except DomainError as exc:
             return None, self.error(exc)
 

@@ -7,13 +7,10 @@ from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.db import session_scope
 from smo_app.money import format_money
-from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError
-from smo_app.services.customers import sessions as customer_sessions
 from smo_app.services.customers import wheel
-from smo_app.state.customer_session import CustomerSessionState
+from smo_app.state.customer_session import CustomerSessionState, NotSignedIn
 
 TELEGRAM_INIT_DATA = "(window.Telegram && window.Telegram.WebApp && window.Telegram.WebApp.initData) || ''"
 TURNS = 5  # full turns before the wheel stops
@@ -24,16 +21,6 @@ COLORS = ("#12a594", "#f5a524", "#7c66dc", "#e5484d", "#3e63dd", "#29a383", "#d6
 class Segment(TypedDict):
     label: str
     rotate: str  # where its label sits on the disc
-
-
-def _run(token: str, fn, **kwargs):
-    """In a worker thread: the signed-in customer as the actor, one session for the call."""
-    with session_scope() as s:
-        customer = customer_sessions.resolve_customer_session(s, token=token)
-    if customer is None:
-        return None
-    with session_scope() as s:
-        return fn(s, actor=Actor.customer(customer.id, name=customer.full_name), **kwargs)
 
 
 def landing_angle(current: float, index: int, count: int) -> float:
@@ -58,10 +45,17 @@ class StorefrontWheelState(CustomerSessionState):
 
     @rx.event
     async def open_wheel(self):
-        """On load: sign in from Telegram's init data if needed, then show the wheel."""
-        if self.customer_token and await asyncio.to_thread(_run, self.customer_token, wheel.wheel_view) is not None:
-            await self._load()
-            return None
+        """On load: with a live session the wheel at once (one server trip); otherwise sign in
+        from Telegram's init data first."""
+        if self.customer_token:
+            try:
+                self._show(await self.call(wheel.wheel_view, readonly=True))
+                return None
+            except NotSignedIn:
+                pass
+            except DomainError as exc:
+                self.loaded, self.wheel_message = True, self.error(exc)
+                return None
         return rx.call_script(TELEGRAM_INIT_DATA, callback=StorefrontWheelState.signed_in_with)
 
     @rx.event
@@ -75,7 +69,7 @@ class StorefrontWheelState(CustomerSessionState):
 
     @rx.event
     async def demo_sign_in(self):
-        await asyncio.to_thread(type(self).sign_in_demo.fn, self)  # the parent's demo-mode-only sign-in
+        await self.sign_in_demo()  # the parent's demo-mode-only sign-in (verifies in a worker thread)
         await self._load()
 
     async def _load(self) -> None:
@@ -85,14 +79,18 @@ class StorefrontWheelState(CustomerSessionState):
             self.wheel_message = self.sign_in_error or self.text("ui.wheel.sign_in")
             return
         try:
-            view = await asyncio.to_thread(_run, self.customer_token, wheel.wheel_view)
-        except DomainError as exc:
-            self.wheel_message = self.error(exc)
-            return
-        if view is None:
+            view = await self.call(wheel.wheel_view, readonly=True)
+        except NotSignedIn:
             self.customer_token, self.can_spin, self.segments = "", False, []
             self.wheel_message = self.text("ui.wheel.sign_in")
             return
+        except DomainError as exc:
+            self.wheel_message = self.error(exc)
+            return
+        self._show(view)
+
+    def _show(self, view: wheel.WheelView) -> None:
+        self.loaded = True
         count = len(view.prizes)
         self._prize_ids = [p.id for p in view.prizes]
         size = 360 / count if count else 360
@@ -122,12 +120,12 @@ class StorefrontWheelState(CustomerSessionState):
             return
         self.can_spin = False
         try:
-            out = await asyncio.to_thread(_run, self.customer_token, wheel.spin)
+            out = await self.call(wheel.spin)
+        except NotSignedIn:
+            self.wheel_message = self.text("ui.wheel.sign_in")
+            return
         except DomainError as exc:
             self.wheel_message = self.error(exc)
-            return
-        if out is None:
-            self.wheel_message = self.text("ui.wheel.sign_in")
             return
         index = self._prize_ids.index(out.prize_id) if out.prize_id in self._prize_ids else 0
         self.angle = landing_angle(self.angle, index, max(len(self._prize_ids), 1))

@@ -117,6 +117,30 @@ def test_a_session_ends_on_sign_out_and_on_expiry(session):
         sessions.start_customer_session(session, customer_id=999_999)
 
 
+def test_peeking_at_a_session_reads_only_refuses_dead_ones_and_stamps_last_seen_now_and_then(session):
+    # given a customer signed in a minute ago
+    customer = make_customer(session)
+    token = sessions.start_customer_session(session, customer_id=customer.id, ttl=timedelta(hours=1), now=NOW)
+    # when the Mini App peeks at the session a minute later
+    found, stale = sessions.peek_customer_session(session, token=token, now=NOW + timedelta(minutes=1))
+    # then the customer is resolved, nothing needs writing, and nothing was written
+    assert found.id == customer.id and stale is False
+    assert not session.dirty and not session.new
+    # and ten minutes later the stamp is due; touching writes it once, concurrent touches change nothing more
+    assert sessions.peek_customer_session(session, token=token, now=NOW + timedelta(minutes=10))[1] is True
+    sessions.touch_customer_session(session, token=token, now=NOW + timedelta(minutes=10))
+    sessions.touch_customer_session(session, token=token, now=NOW + timedelta(minutes=10, seconds=5))
+    session.expire_all()
+    assert session.exec(select(CustomerSession)).one().last_seen_at == NOW + timedelta(minutes=10)
+    assert sessions.peek_customer_session(session, token=token, now=NOW + timedelta(minutes=11))[1] is False
+    # and an expired, a revoked or an unknown session is refused
+    assert sessions.peek_customer_session(session, token=token, now=NOW + timedelta(hours=1)) == (None, False)
+    sessions.end_customer_session(session, token=token)
+    assert sessions.peek_customer_session(session, token=token, now=NOW + timedelta(minutes=12)) == (None, False)
+    assert sessions.peek_customer_session(session, token="made-up", now=NOW) == (None, False)
+    assert sessions.peek_customer_session(session, token="", now=NOW) == (None, False)
+
+
 def test_a_loyalty_qr_names_the_customer_only_while_fresh_and_untouched():
     token = issue_loyalty_token(17, NOW, secret_key=SECRET)
     # the POS resolves it within the TTL

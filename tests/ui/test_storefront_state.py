@@ -196,3 +196,30 @@ def test_a_live_session_cookie_opens_the_catalog_on_the_first_trip_and_a_dead_on
     stranger.customer_token = "not-a-session"
     _do(stranger, "open")
     assert stranger.phase == "boot" and stranger.tiles == []
+
+
+def test_the_first_screen_over_http_is_what_the_websocket_opens(db):
+    from smo_app.state.storefront import first_paint_delta
+
+    # given a customer with a live session and a shop with two products, one of them in the cart
+    candle = make_product(db, name="Свеча", qty=3, variants=[{"label": "100 мл", "price_minor": 50000}])
+    make_product(db, name="Мыло", qty=0)
+    db.rollback()
+    store, cart, _ = _states()
+    _do(store, "boot", {"initData": _init_data(5_000_000_007, f"p{candle.id}")})
+    _do(store, "add_to_cart")
+    token = store.customer_token
+    # when the page asks for its first screen over HTTP, and another tab opens the shop over the websocket
+    delta = first_paint_delta(token, "ru")
+    again, _, _ = _states()
+    again.customer_token = token
+    _do(again, "open")
+    # then every field the HTTP answer sets is what the websocket sets
+    root = again.parent_state.parent_state
+    for state_name, fields in delta.items():
+        state = root.get_substate(state_name.split(".")[1:])
+        for field, value in fields.items():
+            assert getattr(state, field.removesuffix("_rx_state_")) == value, field
+    assert {f for fields in delta.values() for f in fields} >= {"tiles_rx_state_", "phase_rx_state_",
+                                                                 "cart_count_rx_state_", "signed_in_rx_state_"}
+    assert again.cart_count == 1 and sorted(t["name"] for t in again.tiles) == ["Мыло", "Свеча"]

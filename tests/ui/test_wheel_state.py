@@ -76,3 +76,26 @@ def test_landing_angle_brings_the_won_segment_under_the_pointer():
     assert angle == TURNS * 360 + 225 and (135 + angle) % 360 == 0
     # the next spin keeps turning forward
     assert landing_angle(angle, 3, 4) > angle and (315 + landing_angle(angle, 3, 4)) % 360 == 0
+
+
+def test_demo_mode_signs_a_demo_customer_in_on_the_wheel_and_a_dead_cookie_asks_to_sign_in(db, monkeypatch):
+    from smo_app.services.customers import wheel
+    from smo_app.settings import reset_settings_cache
+    from smo_app.state.storefront_wheel import StorefrontWheelState
+    from tests.commerce_factories import SYSTEM
+
+    # given a wheel with a prize, in demo mode, opened in a plain browser with a dead cookie
+    wheel.save_prize(db, actor=SYSTEM, label="5% off", kind="promo", value=5, weight=1)
+    monkeypatch.setenv("SMO_DEMO", "1")
+    monkeypatch.delenv("SMO_BOT_TOKEN", raising=False)
+    reset_settings_cache()
+    s = _state(StorefrontWheelState)
+    s.customer_token, s.customer_lang = "a-dead-session", "en"
+    # when the page opens, the wheel asks Telegram for init data; there is none
+    assert _drain(s, "open_wheel") is not None
+    _drain(s, "signed_in_with", "")
+    # then the dead cookie is forgotten and the demo sign-in is offered
+    assert s.customer_token == "" and s.demo_available and s.wheel_message == "Open the wheel from our Telegram bot to spin it."
+    # and the demo sign-in shows the wheel ready to spin
+    _drain(s, "demo_sign_in")
+    assert s.customer_token and s.can_spin and [x["label"] for x in s.segments] == ["5% off"]

@@ -71,26 +71,44 @@ def start_customer_session(
 
 
 def resolve_customer_session(session: Session, *, token: str | None, now: datetime | None = None) -> CustomerOut | None:
-    """The customer behind a token, or None if unknown, expired or revoked."""
+    """The customer behind a token, or None if unknown, expired or revoked (records, now and then,
+    that the session was seen: :func:`peek_customer_session` then :func:`touch_customer_session`)."""
+    customer, stale = peek_customer_session(session, token=token, now=now)
+    if customer is not None and stale:
+        touch_customer_session(session, token=token or "", now=now)
+    else:
+        session.rollback()
+    return customer
+
+
+def peek_customer_session(session: Session, *, token: str | None,
+                          now: datetime | None = None) -> tuple[CustomerOut | None, bool]:
+    """Like :func:`resolve_customer_session` but read-only: (the customer or None, whether the
+    session's last-seen stamp is due). The Mini App resolves the session on every event; reading
+    only keeps those resolutions out of the write lock, and :func:`touch_customer_session` writes
+    the stamp at most every few minutes."""
     if not token:
-        return None
+        return None, False
     now = now or utcnow()
     row = session.exec(select(CustomerSession).where(CustomerSession.token_hash == hash_token(token))).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
-        session.rollback()
-        return None
+        return None, False
     customer = session.get(Customer, row.customer_id)
     if customer is None:
-        session.rollback()
-        return None
-    out = CustomerOut.model_validate(customer, from_attributes=True)
-    if now - row.last_seen_at > _TOUCH_EVERY:
-        row.last_seen_at = now
-        session.add(row)
-        session.commit()
-    else:
-        session.rollback()
-    return out
+        return None, False
+    return CustomerOut.model_validate(customer, from_attributes=True), now - row.last_seen_at > _TOUCH_EVERY
+
+
+def touch_customer_session(session: Session, *, token: str, now: datetime | None = None) -> None:
+    """Record that the session was seen (one conditional UPDATE, so concurrent touches are harmless; commits)."""
+    now = now or utcnow()
+    session.execute(
+        update(CustomerSession)
+        .where(CustomerSession.token_hash == hash_token(token), CustomerSession.last_seen_at < now - _TOUCH_EVERY)
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
 
 
 def end_customer_session(session: Session, *, token: str | None, now: datetime | None = None) -> None:
