@@ -236,6 +236,8 @@ class CartState(StoreState):
 
     @rx.event
     async def set_address(self, value: str):
+        if self.step != "delivery":  # a late keystroke (the field waits before it sends) after the step moved on
+            return
         self.address = " ".join(str(value or "").split())[:255]
         self.lat = self.lon = None
         _, address_port = ports()

@@ -125,6 +125,9 @@ def test_cart_shows_the_services_message_when_short_and_checkout_places_one_orde
     assert cart.step == "extras" and cart.quote_minor > 0 and "₽" in cart.quote_text
     _do(cart, "set_extras", {"certificate": "", "bonus": "", "comment": "Позвоните заранее"})
     assert cart.step == "summary" and cart.client_ref
+    # a keystroke the address field sent late (it waits 400 ms) no longer changes the address
+    _do(cart, "set_address", "Москва, ул. Тверск")
+    assert cart.address == "Москва, ул. Тверская, 1"
     ref = cart.client_ref
     cart.quote_minor = 1  # whatever the page state says, the quote is taken again at placing
     _do(cart, "place")
