@@ -14,7 +14,7 @@ import reflex as rx
 from reflex_base.constants.state import FIELD_MARKER
 
 from smo_app.components import styles
-from smo_app.state.storefront import BRIDGE_JS, TELEGRAM_INIT, TELEGRAM_JS, StoreState
+from smo_app.state.storefront import PAGE_JS, StoreState
 
 BRIDGE_CSS = """
 html[data-tg-buttons="1"] [data-tg] { display: none !important; }
@@ -235,11 +235,9 @@ def tab_bar(cart_event, orders_event, bonuses_event) -> rx.Component:
 def store_frame(*children, footer: rx.Component | None = None) -> rx.Component:
     return rx.box(
         first_paint(),
-        # In the prerendered HTML: the SDK loads while the page's own JS does; the bridge and the
-        # theme run as the HTML is parsed (StoreState.open runs them again after a client-side
-        # navigation, where React does not run inline scripts).
-        rx.el.script(src=TELEGRAM_JS, async_=True),
-        rx.el.script(custom_attrs={"dangerouslySetInnerHTML": {"__html": BRIDGE_JS + TELEGRAM_INIT}}),
+        # In the prerendered HTML, run as it is parsed: Telegram's SDK, the bridge and the theme
+        # (StoreState.open runs them after a client-side navigation, where React runs no inline scripts).
+        rx.el.script(custom_attrs={"dangerouslySetInnerHTML": {"__html": PAGE_JS}}),
         rx.el.style(BRIDGE_CSS + TILE_CSS + CHROME_CSS),
         rx.box(
             store_header(),

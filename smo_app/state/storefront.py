@@ -35,6 +35,24 @@ R = TypeVar("R")
 
 TELEGRAM_JS = "https://telegram.org/js/telegram-web-app.js"
 
+# Telegram's SDK: inside Telegram (it opens the Mini App with ``#tgWebAppData=…`` in the address,
+# which the SDK keeps in sessionStorage for reloads) it loads at once; in a plain browser, where it
+# has nothing to read, only after the page has loaded, so telegram.org never holds the page up.
+TELEGRAM_SDK = """
+(function () {
+  if (document.querySelector('script[data-tg-sdk]')) return;
+  function add() {
+    if (document.querySelector('script[data-tg-sdk]')) return;
+    var s = document.createElement('script');
+    s.src = '%s'; s.async = true; s.setAttribute('data-tg-sdk', '1');
+    document.head.appendChild(s);
+  }
+  var inside = /[#&]tgWebAppData=/.test(location.hash);
+  try { inside = inside || !!sessionStorage.getItem('__telegram__initParams'); } catch (e) {}
+  if (inside || document.readyState === 'complete') add(); else window.addEventListener('load', add);
+})();
+""" % TELEGRAM_JS
+
 # Inside Telegram: tell it we are ready, take the full height, and copy its theme and safe areas
 # into the --tg-theme-* / --tg-safe-* variables the styles read (telegram-web-app.js does it too;
 # tests inject only window.Telegram.WebApp). In a plain browser nothing happens, fallbacks apply.
@@ -154,10 +172,11 @@ BRIDGE_JS = r"""
 })();
 """
 
-# What ``open`` runs in the page: the bridge and the theme only if the prerendered page's inline
-# script did not (a client-side navigation: React runs no inline scripts) — kept in a string, so
-# the usual case compiles none of it — then what Telegram gave for sign-in (StoreState.boot).
-BOOT_JS = "(window.smoTg || new Function(%s)(), window.smoTg.boot())" % json.dumps(BRIDGE_JS + TELEGRAM_INIT)
+# What ``open`` runs in the page: the SDK, the bridge and the theme only if the prerendered page's
+# inline script did not (a client-side navigation: React runs no inline scripts) — kept in a
+# string, so the usual case compiles none of it — then what Telegram gave for sign-in (boot).
+PAGE_JS = TELEGRAM_SDK + BRIDGE_JS + TELEGRAM_INIT
+BOOT_JS = "(window.smoTg || new Function(%s)(), window.smoTg.boot())" % json.dumps(PAGE_JS)
 
 PAGE = 20  # tiles per "show more"
 SCREENS = ("catalog", "product", "cart", "checkout", "orders", "order", "bonuses")

@@ -35,6 +35,12 @@ def _signed_in(db, cls=None, *, seen_ago=timedelta(0)):
     return s, customer
 
 
+async def _drain(state, name: str, *args):
+    """Run an event handler that yields (an async generator) to its end."""
+    async for _ in type(state).event_handlers[name].fn(state, *args):
+        pass
+
+
 def _last_seen(db):
     db.expire_all()
     seen = db.exec(select(CustomerSession)).one().last_seen_at
@@ -152,8 +158,3 @@ def test_every_mini_app_screen_refuses_a_revoked_session_through_the_one_helper(
     _call(pay, "open_payment", 1)
     assert pay.pay_message == "You don't have permission to do this."
 
-
-async def _drain(state, name: str, *args):
-    out = type(state).event_handlers[name].fn(state, *args)
-    async for _ in out:
-        pass
