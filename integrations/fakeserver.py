@@ -7,12 +7,41 @@ process it is served over real HTTP by :class:`LocalServer` (standard library on
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
 Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class ScriptedCalls:
+    """What a payment fake shares: the log of calls (method, path, idempotency key), failures
+    scripted with :meth:`fail_next` (a 5xx before acting, or after acting: the provider's "result
+    unknown") and a ``delay`` before answering (a timeout). Call :meth:`_init_calls` from __init__."""
+
+    def _init_calls(self, delay: float) -> None:
+        self.delay = delay
+        self.calls: list[tuple[str, str, str | None]] = []
+        self._failures: list[tuple[int, bool]] = []
+        self._lock = threading.RLock()
+
+    def fail_next(self, count: int = 1, status: int = 500, *, after_acting: bool = False) -> None:
+        with self._lock:
+            self._failures.extend([(status, after_acting)] * count)
+
+    def count(self, method: str, path: str) -> int:
+        return sum(1 for m, p, _ in self.calls if m == method and p == path)
+
+    def _record(self, request: httpx.Request, key: str | None) -> tuple[int, bool] | None:
+        """Log the call, wait ``delay`` and return the failure scripted for it, if any."""
+        with self._lock:
+            self.calls.append((request.method, request.url.path, key))
+            failure = self._failures.pop(0) if self._failures else None
+        if self.delay:
+            time.sleep(self.delay)
+        return failure
 
 
 class LocalServer:

@@ -13,11 +13,12 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 import time
 from urllib.parse import parse_qsl
 
 import httpx
+
+from integrations.fakeserver import ScriptedCalls
 
 DEMO_API_KEY = "sk_test_demo_smo"
 DEMO_WEBHOOK_SECRET = "whsec_demo_smo"
@@ -38,25 +39,16 @@ def sign(body: bytes, secret: str, *, timestamp: int | None = None) -> str:
     return f"t={ts},v1={mac}"
 
 
-class FakeStripe:
+class FakeStripe(ScriptedCalls):
     provider = "stripe"
 
     def __init__(self, *, api_key: str = DEMO_API_KEY, webhook_secret: str = DEMO_WEBHOOK_SECRET,
                  delay: float = 0.0) -> None:
-        self.api_key, self.webhook_secret, self.delay = api_key, webhook_secret, delay
+        self._init_calls(delay)
+        self.api_key, self.webhook_secret = api_key, webhook_secret
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
-        self.calls: list[tuple[str, str, str | None]] = []
         self._keys: dict[str, tuple[int, dict]] = {}
-        self._failures: list[tuple[int, bool]] = []
-        self._lock = threading.RLock()
-
-    def fail_next(self, count: int = 1, status: int = 500, *, after_acting: bool = False) -> None:
-        with self._lock:
-            self._failures.extend([(status, after_acting)] * count)
-
-    def count(self, method: str, path: str) -> int:
-        return sum(1 for m, p, _ in self.calls if m == method and p == path)
 
     def succeed(self, intent_id: str) -> dict:
         with self._lock:
@@ -76,11 +68,7 @@ class FakeStripe:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path, key = request.url.path, request.headers.get("Idempotency-Key")
-        with self._lock:
-            self.calls.append((request.method, path, key))
-            failure = self._failures.pop(0) if self._failures else None
-        if self.delay:
-            time.sleep(self.delay)
+        failure = self._record(request, key)
         if failure is not None and not failure[1]:
             return _error(failure[0], "api_error", "An unknown error occurred")
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-import time
 import uuid
 from datetime import datetime, timezone
 
 import httpx
 
+from integrations.fakeserver import ScriptedCalls
 from integrations.payment_port import minor_to_value, value_to_minor
 
 DEMO_SHOP_ID = "100500"
@@ -43,27 +42,20 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-class FakeYooKassa:
+class FakeYooKassa(ScriptedCalls):
     provider = "yookassa"
 
     def __init__(self, *, shop_id: str = DEMO_SHOP_ID, secret_key: str = DEMO_SECRET_KEY, delay: float = 0.0,
                  auto_pay: bool = False) -> None:
+        self._init_calls(delay)
         self.shop_id, self.secret_key = shop_id, secret_key
-        self.delay = delay
         self.auto_pay = auto_pay  # demo: every new payment is paid at once
         self.payments: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
-        self.calls: list[tuple[str, str, str | None]] = []  # (method, path, idempotence key)
         self.bodies: list[dict] = []
         self._keys: dict[str, tuple[int, dict]] = {}
-        self._failures: list[tuple[int, bool]] = []
-        self._lock = threading.RLock()
 
     # ---- knobs ----------------------------------------------------------------------------------
-    def fail_next(self, count: int = 1, status: int = 500, *, after_acting: bool = False) -> None:
-        with self._lock:
-            self._failures.extend([(status, after_acting)] * count)
-
     def pay(self, payment_id: str) -> dict:
         with self._lock:
             p = self.payments[payment_id]
@@ -82,17 +74,10 @@ class FakeYooKassa:
             obj = {**self.payments[payment_id], **override}
         return json.dumps({"type": "notification", "event": event, "object": obj}).encode()
 
-    def count(self, method: str, path: str) -> int:
-        return sum(1 for m, p, _ in self.calls if m == method and p == path)
-
     # ---- the API --------------------------------------------------------------------------------
     def handle(self, request: httpx.Request) -> httpx.Response:
         path, key = request.url.path, request.headers.get("Idempotence-Key")
-        with self._lock:
-            self.calls.append((request.method, path, key))
-            failure = self._failures.pop(0) if self._failures else None
-        if self.delay:
-            time.sleep(self.delay)
+        failure = self._record(request, key)
         if failure is not None and not failure[1]:
             return _error(failure[0], "internal_server_error", "Internal server error")
         if not self._authorized(request):
