@@ -13,16 +13,19 @@
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from integrations.http import IntegrationError, ProviderRejected, idempotency_key
 from integrations.payment_port import CreatePayment, ProviderPayment, Receipt, ReceiptItem
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
+from smo_app.models.customer import Customer
 from smo_app.models.orders import Order, OrderLine, OrderStatus
 from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus
 from smo_app.services.core import audit
@@ -187,16 +190,44 @@ def _remember_provider_payment(session: Session, *, payment_id: int, made: Provi
 
 # --------------------------------------------------------------------------- applying a provider's fact
 
-def _locate(session: Session, provider: str, fact: ProviderPayment) -> Payment | None:
+def _locate(session: Session, provider: str, fact: ProviderPayment) -> tuple[Payment, Order, Customer | None] | None:
+    """The payment the fact is about, locked together with its order in one statement, with the
+    order's customer. While the caller holds them (the session's identity map holds objects only
+    weakly) the transition and its subscribers find them there instead of reading them again."""
     row = None
     if fact.id:
-        row = session.exec(select(Payment).where(Payment.provider == provider, Payment.provider_payment_id == fact.id)
-                           .with_for_update().execution_options(populate_existing=True)).first()
+        row = session.exec(_locked(Payment.provider == provider, Payment.provider_payment_id == fact.id)).first()
     if row is None and fact.payment_id is not None:
-        row = session.get(Payment, fact.payment_id, with_for_update=True, populate_existing=True)
-        if row is not None and (row.provider != provider or (row.provider_payment_id not in (None, fact.id))):
+        row = session.exec(_locked(Payment.id == fact.payment_id)).first()
+        if row is not None and (row[0].provider != provider or (row[0].provider_payment_id not in (None, fact.id))):
             row = None
-    return row
+    return tuple(row) if row is not None else None
+
+
+def _locked(*where):
+    """``SELECT payment, order, customer … FOR UPDATE OF payment, order`` (the customer is read, not locked)."""
+    return (select(Payment, Order, Customer)
+            .join(Order, Order.id == Payment.order_id)
+            .outerjoin(Customer, Customer.id == Order.customer_id)
+            .where(*where)
+            .with_for_update(of=[Payment.__table__, Order.__table__])
+            .execution_options(populate_existing=True))
+
+
+_PAYMENT = Payment.__table__
+_WRITE_PAYMENT = functools.cache(
+    lambda columns: update(_PAYMENT).where(_PAYMENT.c.id == bindparam("b_id"))
+    .values({c: bindparam(f"b_{c}") for c in columns}))
+
+
+def _write_payment(session: Session, payment: Payment, **values) -> None:
+    """Write ``values`` to the (locked) payment row with one UPDATE and keep the loaded object in step
+    — no unit-of-work flush on the crediting path. A second credited payment for the order still
+    fails here, on the partial unique index."""
+    session.connection().execute(_WRITE_PAYMENT(tuple(values)), {"b_id": payment.id,
+                                                                  **{f"b_{k}": v for k, v in values.items()}})
+    for key, value in values.items():
+        set_committed_value(payment, key, value)
 
 
 def _alert_text(reason: str, *, payment_id: int | None, order_id: int | None, amount: str, provider: str):
@@ -230,7 +261,8 @@ def apply_provider_payment(session: Session, *, provider: str, fact: ProviderPay
     order transition. Safe to run any number of times, concurrently, from webhooks and reconciliation."""
     now = now or utcnow()
     actor = actor or Actor.system(f"payments:{provider}")
-    payment = _locate(session, provider, fact)
+    located = _locate(session, provider, fact)
+    payment, order, _customer = located if located is not None else (None, None, None)
     if payment is None:
         order = session.get(Order, fact.order_id) if fact.order_id is not None else None
         if fact.status != "succeeded":
@@ -251,7 +283,6 @@ def apply_provider_payment(session: Session, *, provider: str, fact: ProviderPay
         return ApplyOut(outcome="ignored", payment_id=payment.id, order_id=payment.order_id)
     if payment.status in MONEY_RECEIVED:
         return ApplyOut(outcome="already", payment_id=payment.id, order_id=payment.order_id)
-    order = session.get(Order, payment.order_id, with_for_update=True, populate_existing=True)
     reason = None
     if (fact.amount_minor, fact.currency.upper()) != (payment.amount_minor, payment.currency.upper()):
         reason = "payment.amount_mismatch"
@@ -263,9 +294,8 @@ def apply_provider_payment(session: Session, *, provider: str, fact: ProviderPay
         reason = "payment.order_already_paid"
     elif payment.currency != "XTR" and payment.amount_minor != order.total_minor:
         reason = "payment.amount_mismatch"
-    payment.paid_at, payment.updated_at = now, now
     if reason is not None:
-        payment.status, payment.failure = P.unmatched.value, reason
+        payment.status, payment.failure, payment.paid_at, payment.updated_at = P.unmatched.value, reason, now, now
         session.add(payment)
         dead_letter_payment(session, provider=provider, reason=reason, fact=fact, payment=payment,
                             order_id=payment.order_id, refundable=True, now=now)
@@ -273,9 +303,8 @@ def apply_provider_payment(session: Session, *, provider: str, fact: ProviderPay
                      after={"reason": reason, "amount_minor": fact.amount_minor, "currency": fact.currency})
         session.flush()
         return ApplyOut(outcome="dead", payment_id=payment.id, order_id=payment.order_id, reason=reason)
-    payment.status, payment.failure = P.succeeded.value, None
-    session.add(payment)
-    session.flush()  # the partial unique index: one credited payment per order
+    _write_payment(session, payment, status=P.succeeded.value, failure=None, paid_at=now, updated_at=now,
+                   provider_payment_id=payment.provider_payment_id)
     credit = audit.entry_values(actor=actor, action="payment.credit", entity="payment", entity_id=payment.id,
                                 after={"order_id": payment.order_id, "amount_minor": payment.amount_minor,
                                        "currency": payment.currency})
