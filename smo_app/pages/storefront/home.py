@@ -5,7 +5,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.components.registry import page
 from smo_app.pages.storefront import blank  # noqa: F401  (registered only for the load benchmark)
-from smo_app.components.storefront import store_frame, tab_bar
+from smo_app.components.storefront import first_screen_slot, store_frame, tab_bar
 from smo_app.components.storefront_account import bonuses_screen, order_screen, orders_screen
 from smo_app.components.storefront_cart import cart_screen, checkout_screen
 from smo_app.components.storefront_catalog import catalog_screen, outside_screen, product_screen, refused_screen
@@ -36,7 +36,7 @@ def storefront() -> rx.Component:
             ("refused", refused_screen()),
             ("outside", outside_screen()),
             ("demo", outside_screen()),
-            rx.center(rx.spinner(size="3"), min_height="60vh", id="sf-loading"),
+            rx.fragment(first_screen_slot(), rx.center(rx.spinner(size="3"), min_height="60vh", id="sf-loading")),
         ),
         footer=rx.cond(StoreState.phase == "ready",
                        tab_bar(CartState.show_cart, AccountState.show_orders, AccountState.show_bonuses)),

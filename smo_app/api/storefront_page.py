@@ -1,0 +1,195 @@
+"""GET /: the Mini App's page with its first screen already in the HTML.
+
+The page is the prerendered one from the production build; the server fills its two empty slots
+(smo_app/components/storefront.py, FIRST_DATA_SLOT and FIRST_SCREEN_SLOT):
+
+* the first-paint data — the same fields the websocket would send — as a script that runs before
+  anything else on the page, so the page neither asks for them again nor waits for them;
+* for a signed-in customer, the catalog's first page as plain HTML where the spinner would be, so
+  the products show as soon as the HTML arrives, before the JS has loaded. It is a picture of the
+  screen, not the screen: once the JS has hydrated the page and put the data into its state, the
+  real catalog replaces it (React never touches what is inside the slot; the slot goes with the
+  spinner when the page leaves its ``boot`` phase).
+
+The part of the page before the data slot (the head with its script preloads) is sent at once; the
+rest follows when the data has been read. The answer depends on the session cookie: never cached.
+Without a production build (development, where the frontend server serves the page) the route
+answers 404 and nothing else changes.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import json
+import logging
+import re
+import zlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+
+from smo_app.i18n import t
+
+router = APIRouter(tags=["storefront"])
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- the built page
+
+def built_page_path() -> Path:
+    from reflex import constants
+    from reflex.config import get_config
+    from reflex.utils import prerequisites
+
+    static = prerequisites.get_web_dir() / constants.Dirs.STATIC / get_config().frontend_path.strip("/")
+    return static / "index.html"
+
+
+class PageTemplate:
+    """The prerendered page cut at its two slots: ``head`` (sent at once), then the data script,
+    ``middle``, the first screen, ``tail`` (:meth:`rest`)."""
+
+    def __init__(self, page: str) -> None:
+        from smo_app.components.storefront import FIRST_DATA_SLOT, FIRST_SCREEN_SLOT
+
+        data_at, screen_at = _slot_content_at(page, FIRST_DATA_SLOT), _slot_content_at(page, FIRST_SCREEN_SLOT)
+        if not data_at < screen_at:
+            raise ValueError("the page's data slot must come before its first-screen slot")
+        self.head, self.middle, self.tail = page[:data_at], page[data_at:screen_at], page[screen_at:]
+
+    def rest(self, data_script: str, screen: str) -> str:
+        """The page after ``head``, with the slots filled."""
+        return data_script + self.middle + screen + self.tail
+
+
+def _slot_content_at(page: str, slot_id: str) -> int:
+    """Where an empty slot element's content goes (just after its opening tag)."""
+    found = re.search(r'<div(?=[^>]*\bid="%s")[^>]*></div>' % re.escape(slot_id), page)
+    if found is None:
+        raise ValueError(f"no empty #{slot_id} in the page")
+    return found.end() - len("</div>")
+
+
+@functools.lru_cache(maxsize=2)
+def _template(path: str, mtime_ns: int) -> PageTemplate:  # noqa: ARG001 - the key: a new build is read again
+    return PageTemplate(Path(path).read_text(encoding="utf-8"))
+
+
+def current_template() -> PageTemplate | None:
+    path = built_page_path()
+    try:
+        return _template(str(path), path.stat().st_mtime_ns)
+    except FileNotFoundError:
+        return None
+
+
+# --------------------------------------------------------------------------- what goes into the slots
+
+def data_script(delta: dict[str, Any]) -> str:
+    """The first-paint data for the page's script (storefront.FIRST_PAINT_APPLY takes it from there)."""
+    body = json.dumps({"delta": delta}, ensure_ascii=False, separators=(",", ":"))
+    # inside <script>: no "</script>", no "<!--", and the two line separators JS strings refuse
+    body = body.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return ("<script>window.__smoFirstPaintBody=%s;"
+            "window.__smoFirstPaint=Promise.resolve(window.__smoFirstPaintBody);</script>" % body)
+
+
+def first_screen(fields: dict[str, Any], lang: str) -> str:
+    """The catalog's first page as plain HTML with the page's own classes (storefront_catalog's
+    catalog_screen and product_tile): nothing for a visitor who is not signed in."""
+    if fields.get("phase") != "ready" or fields.get("screen") != "catalog":
+        return ""
+    e = functools.partial(html.escape, quote=True)
+    parts = ['<div class="rt-Flex rt-r-fd-column rt-r-gap-2" style="width:100%" aria-busy="true">']
+    if fields.get("vacation"):
+        parts.append(_callout("amber", f'{e(t("ui.sf.vacation", lang))} {e(fields.get("vacation_message") or "")}'))
+    elif fields.get("preorder"):
+        parts.append(_callout("blue", e(t("ui.sf.preorder", lang))))
+    placeholder = e(t("ui.sf.search", lang))
+    parts.append('<div class="rt-TextFieldRoot rt-r-size-2 rt-variant-surface" style="width:100%">'
+                 f'<input type="search" class="rt-reset rt-TextFieldInput" placeholder="{placeholder}" '
+                 f'aria-label="{placeholder}" disabled></div>')
+    chips = [f'<button type="button" class="sf-cat" data-on="1" disabled>{e(t("ui.sf.all", lang))}</button>']
+    chips += [f'<button type="button" class="sf-cat" data-on="0" data-depth="{e(c["depth"])}" disabled>{e(c["name"])}</button>'
+              for c in fields.get("categories") or []]
+    parts.append(f'<div class="sf-cats">{"".join(chips)}</div>')
+    tiles = fields.get("tiles") or []
+    if tiles:
+        parts.append('<div class="rt-Grid rt-r-gtc-2 rt-r-gap-3" style="width:100%">')
+        parts += [_tile(tile, lang) for tile in tiles]
+        parts.append("</div>")
+    else:
+        parts.append(f'<p class="rt-Text" style="padding:2rem 0">{e(t("ui.sf.nothing_found", lang))}</p>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _callout(color: str, text: str) -> str:
+    return (f'<div class="rt-CalloutRoot rt-r-size-2 rt-variant-soft" data-accent-color="{color}" '
+            f'style="margin:0.5rem 0"><p class="rt-Text rt-r-size-2 rt-CalloutText">{text}</p></div>')
+
+
+def _tile(tile: dict[str, str], lang: str) -> str:
+    e = functools.partial(html.escape, quote=True)
+    name = e(tile["name"])
+    photo = (f'<img src="{e(tile["photo"])}" alt="{name}" loading="lazy" class="sf-tile-photo">' if tile.get("photo")
+             else '<div class="sf-tile-photo"></div>')
+    discount = (f'<span class="sf-chip sf-chip-red sf-tile-discount">{e(tile["discount"])}</span>'
+                if tile.get("discount") else "")
+    old = f'<s class="sf-old-price">{e(tile["old_price"])}</s>' if tile.get("old_price") else ""
+    stock = ""
+    if tile.get("stock") == "out":
+        stock = f'<span class="sf-chip sf-chip-gray">{e(t("ui.sf.out_of_stock", lang))}</span>'
+    elif tile.get("stock") == "low":
+        stock = f'<span class="sf-chip sf-chip-orange">{e(t("ui.sf.only_left", lang))} {e(tile.get("only_left", ""))}</span>'
+    return (f'<div class="sf-tile" data-preview-product="{e(tile["id"])}" data-stock="{e(tile.get("stock", ""))}" '
+            f'aria-label="{name}">{photo}{discount}<p class="sf-tile-name">{name}</p>'
+            f'<p class="sf-tile-price"><b>{e(tile["price"])}</b>{old}</p>{stock}</div>')
+
+
+# --------------------------------------------------------------------------- the route
+
+def _read_first_screen(token: str, lang: str) -> tuple[dict[str, Any], str]:
+    """(the first-paint delta, the first screen's HTML); blocking — in a worker thread."""
+    from smo_app.state.storefront import as_delta, first_paint
+
+    try:
+        fields = first_paint(token, lang)
+    except Exception:  # noqa: BLE001 - the page still opens; its websocket says what is wrong
+        log.exception("storefront first screen failed")
+        return {}, ""
+    return as_delta(fields), first_screen(fields, lang)
+
+
+async def _gzip(chunks: AsyncIterator[str]) -> AsyncIterator[bytes]:
+    """Each chunk compressed and flushed as it comes (the head must not wait for the rest)."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)
+    async for chunk in chunks:
+        yield packer.compress(chunk.encode()) + packer.flush(zlib.Z_SYNC_FLUSH)
+    yield packer.flush()
+
+
+@router.get("/", include_in_schema=False)
+async def storefront_page(request: Request) -> Response:
+    from smo_app.state.customer_session import LANG_COOKIE, TOKEN_COOKIE, shop_language
+
+    template = current_template()
+    if template is None:
+        return PlainTextResponse("not built", status_code=404)
+    token = request.cookies.get(TOKEN_COOKIE) or ""
+    lang = shop_language(request.cookies.get(LANG_COOKIE))
+
+    async def chunks() -> AsyncIterator[str]:
+        yield template.head
+        delta, screen = await asyncio.to_thread(_read_first_screen, token, lang)
+        yield template.rest(data_script(delta), screen)
+
+    headers = {"Cache-Control": "no-store", "Vary": "Cookie, Accept-Encoding"}
+    body: AsyncIterator[str] | AsyncIterator[bytes] = chunks()
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        body, headers["Content-Encoding"] = _gzip(chunks()), "gzip"
+    return StreamingResponse(body, media_type="text/html; charset=utf-8", headers=headers)

@@ -1,0 +1,126 @@
+"""GET /: the Mini App's page comes with its first screen in the HTML — the first-paint data for the
+page's script and, for a signed-in customer, the catalog's first page drawn as plain HTML — cut
+from the production build's prerendered page (a stand-in page here; the Chromium journey serves
+the real one)."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from smo_app.api import create_api, storefront_page
+from smo_app.db import dispose_engines
+from smo_app.services.customers import sessions as customer_sessions
+from smo_app.settings import reset_settings_cache
+from tests.commerce_factories import make_product
+from tests.factories import make_customer
+
+pytest.importorskip("reflex")
+
+# what the build prerenders around the two slots (smo_app/components/storefront.py)
+BUILT = ('<!DOCTYPE html><html><head><link rel="modulepreload" href="/assets/x.js"></head><body>'
+         '<div class="rt-Box"><div hidden="" id="sf-first-data"></div><script>/* fetch fallback */</script>'
+         '<h1 id="shop-name">smo</h1><div class="rt-Box"><div id="sf-first-screen"></div>'
+         '<div id="sf-loading">spinner</div></div></div></body></html>')
+
+
+@pytest.fixture
+def built(tmp_path, monkeypatch):
+    page = tmp_path / "index.html"
+    page.write_text(BUILT, encoding="utf-8")
+    monkeypatch.setattr(storefront_page, "built_page_path", lambda: page)
+    return page
+
+
+@pytest.fixture
+def client(engine, monkeypatch):
+    monkeypatch.setenv("SMO_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    reset_settings_cache()
+    yield TestClient(create_api())
+    reset_settings_cache()
+    dispose_engines()
+
+
+def _open(client, token: str | None = None, lang: str | None = None, **headers) -> str:
+    client.cookies.clear()
+    for name, value in (("smo_customer_session", token), ("smo_customer_lang", lang)):
+        if value:
+            client.cookies.set(name, value)
+    response = client.get("/", headers=headers)
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    assert response.headers["content-type"].startswith("text/html")
+    return response.text
+
+
+def _screen(page: str) -> str:
+    return re.search(r'<div id="sf-first-screen">(.*)</div><div id="sf-loading">', page).group(1)
+
+
+def _data(page: str) -> dict:
+    found = re.search(r"window.__smoFirstPaintBody=(.*?);window.__smoFirstPaint=", page)
+    return json.loads(found.group(1))["delta"]
+
+
+def test_a_signed_in_customer_gets_the_catalog_in_the_html(client, built, session):
+    # given a shop with a product on show, one out of stock, one hidden, and a signed-in customer
+    make_product(session, name="Candle", price_minor=123450, qty=3)
+    make_product(session, name="Soap", price_minor=50000, qty=0)
+    make_product(session, name="Secret", qty=3, hidden=True)
+    token = customer_sessions.start_customer_session(session, customer_id=make_customer(session).id)
+    # when the Mini App's page is opened with the session cookie, in English
+    page = _open(client, token, "en")
+    # then the products on show are drawn where the spinner would be, with the server's prices
+    screen = _screen(page)
+    assert re.findall(r'data-preview-product="\d+"', screen) and "Candle" in screen and "1,234.50" in screen
+    assert "Soap" in screen and "Out of stock" in screen and "Secret" not in screen
+    # and the same first screen comes as data for the page's script, ahead of its own fetch
+    assert page.index("__smoFirstPaintBody") < page.index("/* fetch fallback */")
+    store = next(v for k, v in _data(page).items() if k.endswith("store_state"))
+    assert {t["name"] for t in store["tiles_rx_state_"]} == {"Candle", "Soap"}
+    # and everything else on the page is the build's, unchanged
+    assert page.replace(_screen(page), "").replace(re.search(r"<script>window.*?</script>", page).group(0), "") == BUILT
+
+
+def test_a_visitor_without_a_session_gets_the_spinner_and_only_the_shop_name(client, built, session):
+    make_product(session, name="Candle", qty=3)
+    for token in (None, "not-a-session"):
+        page = _open(client, token)
+        assert _screen(page) == "" and "Candle" not in page
+        store = next(v for k, v in _data(page).items() if k.endswith("store_state"))
+        assert set(store) == {"shop_name_rx_state_"}
+
+
+def test_product_names_cannot_break_out_of_the_page(client, built, session):
+    # given a product whose name is markup
+    make_product(session, name='</script><img src=x onerror="alert(1)">', qty=3)
+    token = customer_sessions.start_customer_session(session, customer_id=make_customer(session).id)
+    # when the page is served
+    page = _open(client, token)
+    # then the name is text in the drawn screen and inside the data script
+    assert "<img src=x" not in page and "</script><img" not in page
+    assert "&lt;/script&gt;&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in _screen(page)
+    store = next(v for k, v in _data(page).items() if k.endswith("store_state"))
+    assert store["tiles_rx_state_"][0]["name"] == '</script><img src=x onerror="alert(1)">'
+
+
+def test_the_page_is_compressed_when_the_browser_accepts_it(client, built, session):
+    make_product(session, name="Candle", qty=3)
+    token = customer_sessions.start_customer_session(session, customer_id=make_customer(session).id)
+    client.cookies.set("smo_customer_session", token)
+    response = client.get("/", headers={"accept-encoding": "gzip"})
+    # (the test client un-gzips on its own: the header says it was sent compressed)
+    assert response.headers["content-encoding"] == "gzip" and "Candle" in response.text
+    raw = client.get("/", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in raw.headers and "Candle" in raw.text
+
+
+def test_without_a_production_build_the_route_steps_aside(client, tmp_path, monkeypatch):
+    monkeypatch.setattr(storefront_page, "built_page_path", lambda: tmp_path / "missing.html")
+    assert client.get("/").status_code == 404
+
+
+def test_a_build_without_the_slots_is_refused_loudly(tmp_path):
+    with pytest.raises(ValueError, match="sf-first-data"):
+        storefront_page.PageTemplate("<html><body><div id=\"sf-first-screen\"></div></body></html>")
