@@ -5,16 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from smo_app.api import create_api
-from smo_app.db import dispose_engines
 from smo_app.models.base import utcnow
 from smo_app.models.customer_session import CustomerSession
 from smo_app.services.catalog import products as catalog
 from smo_app.services.customers import sessions as customer_sessions
-from smo_app.settings import reset_settings_cache
 from tests.commerce_factories import SYSTEM, fill_cart, make_product
 from tests.factories import make_customer
 
@@ -24,12 +20,8 @@ CUSTOMER = "smo_app___state___customer_session____customer_session_state"
 
 
 @pytest.fixture
-def client(engine, monkeypatch):
-    monkeypatch.setenv("SMO_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    reset_settings_cache()
-    yield TestClient(create_api())
-    reset_settings_cache()
-    dispose_engines()
+def client(app_client):
+    return app_client
 
 
 def _ask(client, token: str | None, lang: str | None = None):

@@ -8,12 +8,9 @@ import json
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 
-from smo_app.api import create_api, storefront_page
-from smo_app.db import dispose_engines
+from smo_app.api import storefront_page
 from smo_app.services.customers import sessions as customer_sessions
-from smo_app.settings import reset_settings_cache
 from tests.commerce_factories import make_product
 from tests.factories import make_customer
 
@@ -35,12 +32,8 @@ def built(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def client(engine, monkeypatch):
-    monkeypatch.setenv("SMO_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    reset_settings_cache()
-    yield TestClient(create_api())
-    reset_settings_cache()
-    dispose_engines()
+def client(app_client):
+    return app_client
 
 
 def _open(client, token: str | None = None, lang: str | None = None, **headers) -> str:
