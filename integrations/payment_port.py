@@ -66,21 +66,32 @@ class ProviderPayment(BaseModel):
 
 
 class ProviderRefund(BaseModel):
+    """A refund as the provider sees it now. ``canceled`` is final: the money did not go back
+    (YooKassa's ``canceled``, Stripe's ``failed`` or ``canceled``)."""
+
     provider: str
     id: str
-    payment_id: str
+    payment_id: str  # the provider's payment id
     status: Literal["pending", "succeeded", "canceled"]
-    amount_minor: int
+    amount_minor: int | None  # None: the provider does not say (a Telegram Stars refund is the whole payment)
     currency: str
+    failure_reason: str | None = None  # why it was canceled, in the provider's words
 
 
 class PaymentNotification(BaseModel):
-    """A verified inbound notification: what happened to which provider payment."""
+    """A verified inbound notification: what happened to which provider payment or refund.
+
+    A ``refund.*`` kind carries the refunds it is about, as trusted as ``payment`` (YooKassa's fetched
+    back); ``recheck_refunds_of`` names a provider payment whose refunds the notice does not list
+    (Stripe's ``charge.refunded`` without its refund list): the shop asks about its pending ones."""
 
     provider: str
     event_id: str  # unique per delivery of this fact (the inbox de-duplicates by it)
-    kind: Literal["payment.succeeded", "payment.canceled", "payment.waiting_for_capture", "refund.succeeded", "other"]
+    kind: Literal["payment.succeeded", "payment.canceled", "payment.waiting_for_capture", "refund.succeeded",
+                  "refund.updated", "other"]
     payment: ProviderPayment | None = None
+    refunds: list[ProviderRefund] = []
+    recheck_refunds_of: str | None = None
 
 
 class NotificationRejected(IntegrationError):
@@ -101,6 +112,10 @@ class PaymentPort(Protocol):
 
     def refund(self, *, provider_payment_id: str, amount_minor: int, currency: str, idempotency_key: str,
                reason: str = "") -> ProviderRefund: ...
+
+    def get_refund(self, provider_refund_id: str) -> ProviderRefund:
+        """The refund's state now (a refund the provider left ``pending`` is asked about later)."""
+        ...
 
     def verify_notification(self, body: bytes, headers: Mapping[str, str]) -> str:
         """At the edge, before anything is stored: check the signature/shape/freshness and return the

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import httpx
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
-from integrations.http import RetryPolicy
+from integrations.http import RetryPolicy, idempotency_key
 from integrations.stripe.client import StripeClient
 from integrations.stripe.fake import DEMO_API_KEY, DEMO_WEBHOOK_SECRET, FakeStripe
 from integrations.yookassa.client import YooKassaClient
@@ -57,6 +57,20 @@ def order_for(session: Session, vid: int, customer, qty: int = 1, **kwargs):
     return place(session, customer.id, {vid: qty}, **kwargs)
 
 
+def refunds_of(client, made, *amounts: int) -> list:
+    """Refunds of ``amounts`` (minor units) of the provider payment ``made``, each with its own key."""
+    return [client.refund(provider_payment_id=made.id, amount_minor=amount, currency="RUB",
+                          idempotency_key=idempotency_key("payment.refund", made.id, n))
+            for n, amount in enumerate(amounts, 1)]
+
+
+def count_rows(session: Session, model, *where) -> int:
+    """How many rows of ``model`` match, read in a transaction of its own (ended at once)."""
+    n = session.exec(select(func.count()).select_from(model).where(*where)).one()
+    session.rollback()
+    return n
+
+
 def alerted_admin(session: Session, telegram_id: int = 5_000_000_001):
     """An admin with a linked Telegram account, so staff alerts have someone to reach."""
     admin = make_staff(session, "admin")
@@ -65,3 +79,24 @@ def alerted_admin(session: Session, telegram_id: int = 5_000_000_001):
     session.add(row)
     session.commit()
     return admin
+
+
+def deliver(session: Session, provider: str, body: bytes, headers: dict | None = None) -> str:
+    """A provider's webhook as the edge takes it (``smo_app.api.webhooks``): verified by the port,
+    then Stripe's stored and applied in one go, YooKassa's stored first and applied after. Returns
+    the outcome: processed, duplicate, failed or dead."""
+    from smo_app.api.payments import INLINE_PROVIDERS
+    from smo_app.services.integrations import webhooks
+    from smo_app.services.payments.notifications import handle_notification
+
+    headers = headers or {"Content-Type": "application/json"}
+    event_id = providers.require_port(provider).verify_notification(body, headers)
+    if provider in INLINE_PROVIDERS:
+        out = webhooks.receive_and_apply(session, provider=provider, event_id=event_id, body=body, headers=headers,
+                                         handler=handle_notification)
+        return out.outcome if out.received == "stored" else "duplicate"
+    received = webhooks.receive(session, provider=provider, event_id=event_id, body=body, headers=headers)
+    if received.event.status not in ("received", "failed"):
+        return "duplicate"
+    done = webhooks.process(session, webhook_event_id=received.event.id, handler=handle_notification)
+    return done.outcome if received.outcome == "stored" else "duplicate"

@@ -16,12 +16,14 @@ from integrations.http import RetryPolicy, make_client, send
 from integrations.payment_port import (
     CreatePayment, NotificationRejected, PaymentNotification, ProviderPayment, ProviderRefund, checked, parse_answer,
 )
-from integrations.stripe.port import PaymentIntent, StripeRefund
+from integrations.stripe.port import Charge, PaymentIntent, StripeRefund
 
 PRODUCTION_URL = "https://api.stripe.com"
 EVENT_KINDS = {"payment_intent.succeeded": "payment.succeeded", "payment_intent.canceled": "payment.canceled",
-               "payment_intent.payment_failed": "other", "payment_intent.amount_capturable_updated": "payment.waiting_for_capture",
-               "charge.refunded": "refund.succeeded"}
+               "payment_intent.payment_failed": "other", "payment_intent.amount_capturable_updated": "payment.waiting_for_capture"}
+# events whose object is a refund (refund.* for every refund since API version 2024-10-28.acacia;
+# charge.refund.updated before it); charge.refunded carries the charge instead
+REFUND_EVENTS = frozenset({"refund.created", "refund.updated", "refund.failed", "charge.refund.updated"})
 
 
 def verify_event(body: bytes, signature: str | None, secret: str, *, tolerance: int = 300) -> dict:
@@ -72,10 +74,11 @@ class StripeClient:
                reason: str = "") -> ProviderRefund:
         form = {"payment_intent": provider_payment_id, "amount": amount_minor, "reason": "requested_by_customer",
                 "metadata[note]": reason[:500]}
-        refund = self._parse(self._call("POST", "/v1/refunds", data=form, idempotency=idempotency_key), StripeRefund)
-        status = {"succeeded": "succeeded", "failed": "canceled", "canceled": "canceled"}.get(refund.status, "pending")
-        return ProviderRefund(provider=self.provider, id=refund.id, payment_id=refund.payment_intent, status=status,
-                              amount_minor=refund.amount, currency=refund.currency.upper())
+        return self._parse(self._call("POST", "/v1/refunds", data=form, idempotency=idempotency_key),
+                           StripeRefund).to_port()
+
+    def get_refund(self, provider_refund_id: str) -> ProviderRefund:
+        return self._parse(self._call("GET", f"/v1/refunds/{provider_refund_id}"), StripeRefund).to_port()
 
     def verify_notification(self, body: bytes, headers: Mapping[str, str]) -> str:
         """``Stripe-Signature`` checked by the official library, 300 s tolerance; the event id."""
@@ -95,6 +98,8 @@ class StripeClient:
             raise NotificationRejected(self.provider, "not JSON") from exc
         kind = EVENT_KINDS.get(event.get("type", ""), "other")
         obj = (event.get("data") or {}).get("object") or {}
+        if event.get("type") in REFUND_EVENTS or event.get("type") == "charge.refunded":
+            return self._refund_notification(event, obj)
         payment = None
         if obj.get("object") == "payment_intent":
             try:
@@ -102,6 +107,26 @@ class StripeClient:
             except ValidationError as exc:
                 raise NotificationRejected(self.provider, "bad payment_intent object") from exc
         return PaymentNotification(provider=self.provider, event_id=str(event["id"]), kind=kind, payment=payment)
+
+    def _refund_notification(self, event: dict, obj: dict) -> PaymentNotification:
+        """A refund event: the refund it carries; ``charge.refunded`` without its refund list (API
+        versions since 2022-11-15) names the PaymentIntent whose pending refunds the shop asks about."""
+        refunds, recheck = [], None
+        try:
+            if obj.get("object") == "refund":
+                refunds = [StripeRefund.model_validate(obj).to_port()]
+            elif obj.get("object") == "charge":
+                charge = Charge.model_validate(obj)
+                if charge.refunds is not None:
+                    refunds = [r.model_copy(update={"payment_intent": r.payment_intent or charge.payment_intent}).to_port()
+                               for r in charge.refunds.data]
+                if charge.refunds is None or charge.refunds.has_more:
+                    recheck = charge.payment_intent
+        except ValidationError as exc:
+            raise NotificationRejected(self.provider, f"bad {obj.get('object')} object") from exc
+        kind = "refund.updated" if refunds or recheck else "other"
+        return PaymentNotification(provider=self.provider, event_id=str(event["id"]), kind=kind, refunds=refunds,
+                                   recheck_refunds_of=recheck)
 
     def _call(self, method: str, path: str, *, idempotency: str | None = None, **kwargs) -> httpx.Response:
         response = send(self._http, method, path, provider=self.provider, policy=self._policy, sleep=self._sleep,

@@ -2,10 +2,12 @@
 
 ``FakeStripe().handle`` serves ``POST /v1/payment_intents`` (form-encoded, ``Idempotency-Key``:
 a repeated key answers the first result), ``GET /v1/payment_intents/{id}``, ``POST /v1/refunds``,
-Bearer auth, Stripe's error object. ``succeed(id)`` is the customer paying; ``event(type, id)``
-returns ``(body, headers)`` of the webhook Stripe would send, signed with the same
-``Stripe-Signature`` scheme (``t=<unix>,v1=HMAC-SHA256(secret, "t.body")``). Knobs: ``fail_next``,
-``delay``, ``calls``. ``python -m integrations.stripe.fake --port 8092``.
+``GET /v1/refunds/{id}``, Bearer auth, Stripe's error object. ``succeed(id)`` is the customer paying;
+``event(type, id)`` returns ``(body, headers)`` of the webhook Stripe would send, signed with the same
+``Stripe-Signature`` scheme (``t=<unix>,v1=HMAC-SHA256(secret, "t.body")``); ``refund_event(type,
+refund id)`` and ``charge_refunded_event(intent id)`` the refund ones. Knobs: ``refunds_pending`` (new
+refunds wait) and ``settle_refund(id, status)``, ``dashboard_refund(intent id, amount)``,
+``fail_next``, ``delay``, ``calls``. ``python -m integrations.stripe.fake --port 8092``.
 """
 from __future__ import annotations
 
@@ -43,9 +45,10 @@ class FakeStripe(ScriptedCalls):
     provider = "stripe"
 
     def __init__(self, *, api_key: str = DEMO_API_KEY, webhook_secret: str = DEMO_WEBHOOK_SECRET,
-                 delay: float = 0.0) -> None:
+                 delay: float = 0.0, refunds_pending: bool = False) -> None:
         self._init_calls(delay)
         self.api_key, self.webhook_secret = api_key, webhook_secret
+        self.refunds_pending = refunds_pending  # new refunds start "pending" until settle_refund()
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self._keys: dict[str, tuple[int, dict]] = {}
@@ -56,10 +59,48 @@ class FakeStripe(ScriptedCalls):
             pi.update(status="succeeded", amount_received=pi["amount"])
             return dict(pi)
 
+    def settle_refund(self, refund_id: str, status: str = "succeeded", failure_reason: str = "lost_or_stolen_card") -> dict:
+        """A pending refund ends: ``succeeded``, ``failed`` (with Stripe's ``failure_reason``) or ``canceled``."""
+        with self._lock:
+            r = self.refunds[refund_id]
+            r["status"] = status
+            if status == "failed":
+                r["failure_reason"] = failure_reason
+            return dict(r)
+
+    def dashboard_refund(self, intent_id: str, amount: int, status: str = "succeeded") -> dict:
+        """A refund someone made in Stripe's dashboard (the shop never asked for it)."""
+        with self._lock:
+            return dict(self._new_refund(self.intents[intent_id], amount, status))
+
     def event(self, type_: str, intent_id: str, *, event_id: str | None = None, timestamp: int | None = None,
               secret: str | None = None, **override) -> tuple[bytes, dict[str, str]]:
         with self._lock:
             obj = {**self.intents[intent_id], **override}
+        return self._signed(type_, obj, event_id=event_id, timestamp=timestamp, secret=secret)
+
+    def refund_event(self, type_: str, refund_id: str, *, event_id: str | None = None, **override) -> tuple[bytes, dict[str, str]]:
+        """``refund.created`` / ``refund.updated`` / ``refund.failed`` / ``charge.refund.updated``."""
+        with self._lock:
+            obj = {**self.refunds[refund_id], **override}
+        return self._signed(type_, obj, event_id=event_id)
+
+    def charge_refunded_event(self, intent_id: str, *, with_refunds: bool = False,
+                              event_id: str | None = None) -> tuple[bytes, dict[str, str]]:
+        """``charge.refunded`` with the charge; its ``refunds`` list only as older API versions sent it."""
+        with self._lock:
+            pi = self.intents[intent_id]
+            refunds = [dict(r) for r in self.refunds.values() if r["payment_intent"] == intent_id]
+            obj = {"id": _charge_id(intent_id), "object": "charge", "amount": pi["amount"], "currency": pi["currency"],
+                   "payment_intent": intent_id, "refunded": sum(r["amount"] for r in refunds) >= pi["amount"],
+                   "amount_refunded": sum(r["amount"] for r in refunds if r["status"] in ("pending", "succeeded"))}
+            if with_refunds:
+                obj["refunds"] = {"object": "list", "data": refunds, "has_more": False,
+                                  "url": f"/v1/charges/{obj['id']}/refunds"}
+        return self._signed("charge.refunded", obj, event_id=event_id)
+
+    def _signed(self, type_: str, obj: dict, *, event_id: str | None = None, timestamp: int | None = None,
+                secret: str | None = None) -> tuple[bytes, dict[str, str]]:
         body = json.dumps({"id": event_id or f"evt_{secrets.token_hex(12)}", "object": "event", "api_version": "2024-06-20",
                            "created": int(time.time()), "type": type_, "livemode": False,
                            "data": {"object": obj}}).encode()
@@ -86,6 +127,12 @@ class FakeStripe(ScriptedCalls):
         elif request.method == "GET" and path.startswith("/v1/payment_intents/"):
             found = self.intents.get(path.rsplit("/", 1)[-1])
             response = _json(200, found) if found else _error(404, "invalid_request_error", "No such payment_intent",
+                                                               "resource_missing")
+        elif request.method == "GET" and path.startswith("/v1/refunds/"):
+            with self._lock:
+                found = self.refunds.get(path.rsplit("/", 1)[-1])
+                found = dict(found) if found else None
+            response = _json(200, found) if found else _error(404, "invalid_request_error", "No such refund",
                                                                "resource_missing")
         else:
             response = _error(404, "invalid_request_error", f"Unrecognized request URL ({request.method}: {path})")
@@ -116,14 +163,28 @@ class FakeStripe(ScriptedCalls):
             return 400, {"error": {"type": "invalid_request_error", "message": "No such payment_intent",
                                    "code": "resource_missing"}}
         amount = int(form.get("amount") or pi["amount_received"])
-        done = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == pi["id"])
+        done = sum(r["amount"] for r in self.refunds.values()
+                   if r["payment_intent"] == pi["id"] and r["status"] not in ("failed", "canceled"))
         if pi["status"] != "succeeded" or amount + done > pi["amount_received"]:
             return 400, {"error": {"type": "invalid_request_error", "code": "charge_already_refunded",
                                    "message": "Refund amount is greater than unrefunded amount on charge"}}
+        meta = {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")}
+        refund = self._new_refund(pi, amount, "pending" if self.refunds_pending else "succeeded", metadata=meta,
+                                  reason=form.get("reason"))
+        return 200, dict(refund)
+
+    def _new_refund(self, pi: dict, amount: int, status: str, *, metadata: dict | None = None,
+                    reason: str | None = None) -> dict:
         rid = f"re_{secrets.token_hex(12)}"
         self.refunds[rid] = {"id": rid, "object": "refund", "amount": amount, "currency": pi["currency"],
-                             "payment_intent": pi["id"], "status": "succeeded", "created": int(time.time())}
-        return 200, dict(self.refunds[rid])
+                             "charge": _charge_id(pi["id"]), "payment_intent": pi["id"], "status": status,
+                             "failure_reason": None, "reason": reason, "metadata": metadata or {},
+                             "created": int(time.time())}
+        return self.refunds[rid]
+
+
+def _charge_id(intent_id: str) -> str:
+    return f"ch_{intent_id.removeprefix('pi_')}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -60,6 +60,15 @@ class TelegramPaymentsClient:
         return ProviderRefund(provider=self.provider, id=provider_payment_id, payment_id=provider_payment_id,
                               status="succeeded", amount_minor=amount_minor, currency="XTR")
 
+    def get_refund(self, provider_refund_id: str) -> ProviderRefund:
+        """A Stars refund is done when ``refundStarPayment`` answers ``true`` (its id is the payment's
+        charge id; the whole payment goes back), so it is never pending; card payments made in
+        Telegram are never refunded through the Bot API."""
+        if not self.stars:
+            raise ProviderRejected(self.provider, "card payments made in Telegram are refunded in the provider's dashboard")
+        return ProviderRefund(provider=self.provider, id=provider_refund_id, payment_id=provider_refund_id,
+                              status="succeeded", amount_minor=None, currency="XTR")
+
     def verify_notification(self, body: bytes, headers: Mapping[str, str]) -> str:
         raise NotificationRejected(self.provider, "Telegram payments arrive as bot updates")
 

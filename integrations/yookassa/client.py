@@ -2,7 +2,8 @@
 
 Every create and refund carries an ``Idempotence-Key`` derived from our ids: YooKassa keeps a key
 24 h and answers a repeat with the first result, so a retry after a timeout or a 500 ("result
-unknown") never makes two. A notification is trusted only after the payment is fetched back.
+unknown") never makes two. A notification is trusted only after the payment (or the refund) is
+fetched back.
 """
 from __future__ import annotations
 
@@ -85,9 +86,10 @@ class YooKassaClient:
                reason: str = "") -> ProviderRefund:
         body = {"payment_id": provider_payment_id, "description": reason[:250],
                 "amount": {"value": minor_to_value(amount_minor), "currency": currency}}
-        refund = self._parse(self._call("POST", "/v3/refunds", json=body, idempotency=idempotency_key), YooRefund)
-        return ProviderRefund(provider=self.provider, id=refund.id, payment_id=refund.payment_id,
-                              status=refund.status, amount_minor=refund.amount.minor, currency=refund.amount.currency)
+        return self._parse(self._call("POST", "/v3/refunds", json=body, idempotency=idempotency_key), YooRefund).to_port()
+
+    def get_refund(self, provider_refund_id: str) -> ProviderRefund:
+        return self._parse(self._call("GET", f"/v3/refunds/{provider_refund_id}"), YooRefund).to_port()
 
     def verify_notification(self, body: bytes, headers: Mapping[str, str]) -> str:
         """YooKassa does not sign notifications: the edge checks the shape only and names the event;
@@ -96,9 +98,11 @@ class YooKassaClient:
         return f"{notice.event}:{notice.object['id']}"
 
     def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotification:
-        """Read a notification and check it against the API: the payment is fetched back and its
-        status, amount and currency must agree with what the notice claims."""
+        """Read a notification and check it against the API: the payment (or refund) is fetched back
+        and its status, amount and currency must agree with what the notice claims."""
         notice = self.read_notification(body)
+        if notice.event.startswith("refund."):
+            return self._refund_notification(notice)
         claimed = YooPayment.model_validate(notice.object)
         actual = self.get_payment(claimed.id)
         if (actual.status, actual.amount_minor, actual.currency) != (claimed.status, claimed.amount.minor,
@@ -108,12 +112,31 @@ class YooKassaClient:
         return PaymentNotification(provider=self.provider, event_id=f"{notice.event}:{claimed.id}",
                                    kind=notice.event if notice.event in KNOWN_EVENTS else "other", payment=actual)
 
+    def _refund_notification(self, notice: Notification) -> PaymentNotification:
+        claimed = YooRefund.model_validate(notice.object).to_port()
+        try:
+            actual = self.get_refund(claimed.id)
+        except ProviderRejected as exc:
+            if exc.status != 404:
+                raise
+            raise NotificationRejected(self.provider, "no such refund at YooKassa") from exc
+        if (actual.status, actual.amount_minor, actual.currency, actual.payment_id) != \
+                (claimed.status, claimed.amount_minor, claimed.currency, claimed.payment_id):
+            raise NotificationRejected(self.provider, "the fetched refund disagrees with the notification",
+                                       detail={"claimed": claimed.status, "actual": actual.status})
+        known = notice.event in KNOWN_EVENTS
+        return PaymentNotification(provider=self.provider, event_id=f"{notice.event}:{claimed.id}",
+                                   kind=notice.event if known else "other", refunds=[actual] if known else [])
+
     @staticmethod
     def read_notification(body: bytes) -> Notification:
         """Parse without trusting: the shape only (used by the edge to name the event)."""
         try:
             notice = Notification.model_validate(json.loads(body))
-            YooPayment.model_validate(notice.object) if notice.event.startswith("payment.") else None
+            if notice.event.startswith("payment."):
+                YooPayment.model_validate(notice.object)
+            elif notice.event.startswith("refund."):
+                YooRefund.model_validate(notice.object)
         except (ValueError, ValidationError) as exc:
             raise NotificationRejected("yookassa", "not a YooKassa notification") from exc
         if notice.type != "notification" or not notice.object.get("id"):

@@ -5,10 +5,12 @@ or ``integrations.fakeserver.LocalServer``; ``python -m integrations.yookassa.fa
 
 Implemented: ``POST /v3/payments`` (``Idempotence-Key`` required; a repeated key answers the first
 payment), ``GET /v3/payments/{id}``, ``POST /v3/refunds`` (idempotent too; refunds up to the paid
-amount), HTTP Basic auth, YooKassa's error object. Knobs: ``pay(id)``/``cancel(id)`` (what the
-customer does), ``notification(event, id)`` (the body YooKassa would POST), ``fail_next(n, status,
-after_acting=False)`` (a 500 after acting is YooKassa's "result unknown"), ``delay`` (a timeout),
-``calls``.
+amount), ``GET /v3/refunds/{id}``, HTTP Basic auth, YooKassa's error object. Knobs:
+``pay(id)``/``cancel(id)`` (what the customer does), ``refunds_pending`` (new refunds wait, as for
+some payment methods) and ``settle_refund(id, status)``, ``dashboard_refund(payment id, kopecks)``
+(a refund made in YooKassa's dashboard), ``notification(event, id)`` and ``refund_notification(id)``
+(the bodies YooKassa would POST), ``fail_next(n, status, after_acting=False)`` (a 500 after acting
+is YooKassa's "result unknown"), ``delay`` (a timeout), ``calls``.
 """
 from __future__ import annotations
 
@@ -46,10 +48,11 @@ class FakeYooKassa(ScriptedCalls):
     provider = "yookassa"
 
     def __init__(self, *, shop_id: str = DEMO_SHOP_ID, secret_key: str = DEMO_SECRET_KEY, delay: float = 0.0,
-                 auto_pay: bool = False) -> None:
+                 auto_pay: bool = False, refunds_pending: bool = False) -> None:
         self._init_calls(delay)
         self.shop_id, self.secret_key = shop_id, secret_key
         self.auto_pay = auto_pay  # demo: every new payment is paid at once
+        self.refunds_pending = refunds_pending  # new refunds start "pending" until settle_refund()
         self.payments: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self.bodies: list[dict] = []
@@ -69,9 +72,30 @@ class FakeYooKassa(ScriptedCalls):
             p.update(status="canceled", cancellation_details={"party": "yoo_money", "reason": reason})
             return dict(p)
 
+    def settle_refund(self, refund_id: str, status: str = "succeeded", reason: str = "rejected_by_payee") -> dict:
+        """A pending refund ends: ``succeeded``, or ``canceled`` with YooKassa's cancellation details."""
+        with self._lock:
+            r = self.refunds[refund_id]
+            r["status"] = status
+            if status == "canceled":
+                r["cancellation_details"] = {"party": "payment_network", "reason": reason}
+            return dict(r)
+
+    def dashboard_refund(self, payment_id: str, amount_minor: int, status: str = "succeeded") -> dict:
+        """A refund someone made in YooKassa's dashboard (the shop never asked for it)."""
+        with self._lock:
+            payment = self.payments[payment_id]
+            refund = self._new_refund(payment, amount_minor, payment["amount"]["currency"], "", status)
+            return dict(refund)
+
     def notification(self, event: str, payment_id: str, **override) -> bytes:
         with self._lock:
             obj = {**self.payments[payment_id], **override}
+        return json.dumps({"type": "notification", "event": event, "object": obj}).encode()
+
+    def refund_notification(self, refund_id: str, event: str = "refund.succeeded", **override) -> bytes:
+        with self._lock:
+            obj = {**self.refunds[refund_id], **override}
         return json.dumps({"type": "notification", "event": event, "object": obj}).encode()
 
     # ---- the API --------------------------------------------------------------------------------
@@ -97,6 +121,10 @@ class FakeYooKassa(ScriptedCalls):
             with self._lock:
                 found = self.payments.get(path.rsplit("/", 1)[-1])
             response = _json(200, found) if found else _error(404, "not_found", "Payment doesn't exist or access denied")
+        elif request.method == "GET" and path.startswith("/v3/refunds/"):
+            with self._lock:
+                found = self.refunds.get(path.rsplit("/", 1)[-1])
+            response = _json(200, found) if found else _error(404, "not_found", "Refund doesn't exist or access denied")
         else:
             response = _error(404, "not_found", f"{request.method} {path} is not found")
         if failure is not None:  # acted, then answered 500: "the result is unknown"
@@ -144,16 +172,20 @@ class FakeYooKassa(ScriptedCalls):
         except (ValueError, KeyError, TypeError):
             return 400, {"type": "error", "code": "invalid_request", "description": "payment_id is unknown", "parameter": "payment_id"}
         refunded = sum(value_to_minor(r["amount"]["value"]) for r in self.refunds.values()
-                       if r["payment_id"] == payment["id"])
+                       if r["payment_id"] == payment["id"] and r["status"] != "canceled")
         if payment["status"] != "succeeded" or minor <= 0 or refunded + minor > value_to_minor(payment["amount"]["value"]):
             return 400, {"type": "error", "code": "invalid_request", "description": "Refund amount exceeds the payment",
                          "parameter": "amount.value"}
-        rid = f"{uuid.uuid4().hex[:8]}-0015-5000-8000-{uuid.uuid4().hex[:12]}"
-        refund = {"id": rid, "payment_id": payment["id"], "status": "succeeded", "created_at": _now(),
-                  "amount": {"value": minor_to_value(minor), "currency": body["amount"].get("currency", "RUB")},
-                  "description": body.get("description", "")}
-        self.refunds[rid] = refund
+        refund = self._new_refund(payment, minor, body["amount"].get("currency", "RUB"), body.get("description", ""),
+                                  "pending" if self.refunds_pending else "succeeded")
         return 200, dict(refund)
+
+    def _new_refund(self, payment: dict, minor: int, currency: str, description: str, status: str) -> dict:
+        rid = f"{uuid.uuid4().hex[:8]}-0015-5000-8000-{uuid.uuid4().hex[:12]}"
+        refund = {"id": rid, "payment_id": payment["id"], "status": status, "created_at": _now(),
+                  "amount": {"value": minor_to_value(minor), "currency": currency}, "description": description}
+        self.refunds[rid] = refund
+        return refund
 
 
 if __name__ == "__main__":  # pragma: no cover

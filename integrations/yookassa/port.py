@@ -1,15 +1,16 @@
 """YooKassa API v3: the wire types (field names are YooKassa's own) and the shop's payment port.
 
-``POST /v3/payments`` (``Idempotence-Key`` required), ``GET /v3/payments/{id}``, ``POST /v3/refunds``.
-Sums travel as ``{"value": "123.45", "currency": "RUB"}``; notifications are
-``{"type": "notification", "event": "payment.succeeded", "object": {…payment…}}`` and are not signed,
-so the shop trusts one only after fetching the payment back.
+``POST /v3/payments`` (``Idempotence-Key`` required), ``GET /v3/payments/{id}``, ``POST /v3/refunds``,
+``GET /v3/refunds/{id}``. Sums travel as ``{"value": "123.45", "currency": "RUB"}``; notifications are
+``{"type": "notification", "event": "payment.succeeded", "object": {…payment…}}`` (``refund.succeeded``
+carries the refund object) and are not signed, so the shop trusts one only after fetching the
+payment or refund back.
 """
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from integrations.payment_port import PaymentPort, ProviderPayment, value_to_minor
+from integrations.payment_port import PaymentPort, ProviderPayment, ProviderRefund, value_to_minor
 
 __all__ = ["Amount", "Confirmation", "YooPayment", "YooRefund", "Notification", "PaymentPort"]
 
@@ -72,6 +73,8 @@ class YooPayment(BaseModel):
 
 
 class YooRefund(BaseModel):
+    """A refund object (answer of create/get, and ``object`` of a ``refund.succeeded`` notification)."""
+
     model_config = ConfigDict(extra="ignore")
 
     id: str
@@ -80,6 +83,13 @@ class YooRefund(BaseModel):
     amount: Amount
     created_at: str | None = None
     description: str | None = None
+    cancellation_details: CancellationDetails | None = None  # canceled: who and why
+
+    def to_port(self) -> ProviderRefund:
+        status = self.status if self.status in ("pending", "succeeded", "canceled") else "pending"
+        return ProviderRefund(provider="yookassa", id=self.id, payment_id=self.payment_id, status=status,
+                              amount_minor=self.amount.minor, currency=self.amount.currency,
+                              failure_reason=self.cancellation_details.reason if self.cancellation_details else None)
 
 
 class Notification(BaseModel):

@@ -34,7 +34,7 @@ class PaymentStatus(StrEnum):
 
 
 class RefundStatus(StrEnum):
-    pending = "pending"  # recorded; the provider call waits in the outbox
+    pending = "pending"  # recorded; the provider call waits in the outbox, or the provider has not finished
     succeeded = "succeeded"  # the provider confirmed it
     failed = "failed"  # the provider refused it (a dead letter says why)
 
@@ -94,7 +94,7 @@ class Refund(SQLModel, table=True):
     reason: str = Field(max_length=500)
     status: str = Field(default=RefundStatus.pending, max_length=16, index=True)
     idempotency_key: str = Field(max_length=64, unique=True)
-    provider_refund_id: str | None = Field(default=None, max_length=128)
+    provider_refund_id: str | None = Field(default=None, max_length=128, index=True)  # refund webhooks look it up
     error: str | None = Field(default=None, max_length=500)
     actor_kind: str = Field(max_length=16)
     actor_id: int | None = None
@@ -130,4 +130,8 @@ class ReconciliationRun(SQLModel, table=True):
     applied: int = 0
     expired: int = 0
     errors: int = 0
+    # refunds still pending at the provider that this pass asked about, and those it settled
+    # (confirmed or failed)
+    refunds_checked: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    refunds_done: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     note: str | None = Field(default=None, max_length=500)

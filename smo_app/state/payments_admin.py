@@ -44,6 +44,8 @@ class RunRow(TypedDict):
     applied: int
     expired: int
     errors: int
+    refunds_checked: int
+    refunds_done: int
     note: str
 
 
@@ -129,4 +131,5 @@ class PaymentsAdminState(SessionState):
                         for i in (letters.value or [])]
         runs = await self.call(reconcile.list_runs, readonly=True)
         self.runs = [RunRow(id=r.id, when=self.shop_time(r.started_at), checked=r.checked, applied=r.applied,
-                            expired=r.expired, errors=r.errors, note=r.note or "") for r in (runs.value or [])]
+                            expired=r.expired, errors=r.errors, refunds_checked=r.refunds_checked,
+                            refunds_done=r.refunds_done, note=r.note or "") for r in (runs.value or [])]

@@ -134,6 +134,40 @@ def test_a_stripe_event_whose_amount_differs_is_dead_lettered(api, session):
     assert session.exec(select(DeadLetter.reason)).all() == ["payment.amount_mismatch"]
 
 
+def test_refund_webhooks_over_http_settle_a_pending_refund_once_and_a_stranger_is_dead_lettered(api, session):
+    from smo_app.models.payments import Refund
+    from smo_app.services.messaging.outbox_tasks import Task
+    from smo_app.services.payments.refunds import refund_payment, run_refund_task
+    from tests.factories import make_staff
+
+    app, yoo, stripe = api
+    client = TestClient(app)
+    yoo.refunds_pending = True
+    vid, customer = shop(session)
+    order = order_for(session, vid, customer)
+    payment, paid = _paid_yookassa(session, yoo, order)
+    assert _post(client, "yookassa", paid).json()["outcome"] == "processed"
+    session.rollback()
+    # given a refund YooKassa left pending, finished since, and a refund someone made in its dashboard
+    admin = make_staff(session, "admin").actor()
+    refund = refund_payment(session, actor=admin, order_id=order.id, amount_minor=10000, reason="damaged")
+    run_refund_task(session, Task(id=1, kind="payment.refund", payload={"refund_id": refund.id}, attempts=1))
+    session.commit()
+    ours = session.get(Refund, refund.id).provider_refund_id
+    session.rollback()
+    yoo.settle_refund(ours)
+    stranger = yoo.dashboard_refund(payment.provider_payment_id, 5000)
+    # when YooKassa notifies both, each three times
+    outcomes = [_post(client, "yookassa", yoo.refund_notification(rid)).json()["outcome"]
+                for rid in (ours, stranger["id"]) for _ in range(3)]
+    # then ours is confirmed once and the stranger is one dead letter; the order lost only ours
+    assert outcomes == ["processed", "duplicate", "duplicate"] * 2
+    session.expire_all()
+    assert session.get(Refund, refund.id).status == "succeeded"
+    assert session.get(Order, order.id).refunded_minor == 10000
+    assert [letter.reason for letter in session.exec(select(DeadLetter)).all()] == ["payment.refund_unknown"]
+
+
 def test_an_unknown_provider_is_not_found(api):
     app, _, _ = api
     assert TestClient(app).post("/api/payments/paypal/webhook", content=b"{}").status_code == 404

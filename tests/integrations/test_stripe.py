@@ -10,7 +10,7 @@ from integrations.http import ProviderAuthError, ProviderRejected, RetryPolicy, 
 from integrations.payment_port import CreatePayment, NotificationRejected, PaymentPort
 from integrations.stripe.client import StripeClient
 from integrations.stripe.fake import DEMO_API_KEY, DEMO_WEBHOOK_SECRET, FakeStripe
-from tests.payments_support import stripe_pair
+from tests.payments_support import refunds_of, stripe_pair
 
 
 def _create(order_id: int = 5, amount: int = 250000) -> CreatePayment:
@@ -80,3 +80,43 @@ def test_a_signed_event_is_accepted_and_forged_or_stale_ones_are_refused():
     # 299 s old is still fresh
     fresh_body, fresh_headers = fake.event("payment_intent.succeeded", made.id, timestamp=int(time.time()) - 299)
     assert client.verify_notification(fresh_body, fresh_headers).startswith("evt_")
+
+
+def _refunds(*amounts: int, pending: bool = True):
+    """A paid PaymentIntent of 100.00 and refunds of ``amounts`` cents (left pending by Stripe)."""
+    fake, client = stripe_pair(FakeStripe(refunds_pending=pending))
+    made = client.create_payment(_create(amount=10000))
+    fake.succeed(made.id)
+    return fake, client, made, refunds_of(client, made, *amounts)
+
+
+def test_a_refund_is_fetched_back_pending_then_succeeded_or_failed():
+    fake, client, made, (first, second) = _refunds(4000, 1000)
+    pending = client.get_refund(first.id)
+    fake.settle_refund(first.id)
+    fake.settle_refund(second.id, "failed", failure_reason="expired_or_canceled_card")
+    done, failed = client.get_refund(first.id), client.get_refund(second.id)
+    # then Stripe's refund object is read into the port: "failed" is final, with Stripe's reason
+    assert (first.status, pending.status, pending.amount_minor, pending.payment_id) == ("pending", "pending", 4000, made.id)
+    assert (done.status, done.currency) == ("succeeded", "RUB")
+    assert (failed.status, failed.failure_reason) == ("canceled", "expired_or_canceled_card")
+    assert fake.count("GET", f"/v1/refunds/{first.id}") == 2
+    with pytest.raises(ProviderRejected):
+        client.get_refund("re_missing")
+
+
+def test_refund_events_carry_the_refund_and_charge_refunded_without_its_list_names_the_payment():
+    fake, client, made, [refund] = _refunds(4000, pending=False)
+    for type_ in ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated"):
+        body, headers = fake.refund_event(type_, refund.id)
+        assert client.verify_notification(body, headers).startswith("evt_")
+        notice = client.parse_notification(body, headers)
+        assert (notice.kind, [(r.id, r.payment_id, r.status, r.amount_minor) for r in notice.refunds]) == \
+            ("refund.updated", [(refund.id, made.id, "succeeded", 4000)])
+    listed = client.parse_notification(*fake.charge_refunded_event(made.id, with_refunds=True))
+    bare = client.parse_notification(*fake.charge_refunded_event(made.id))
+    assert ([r.id for r in listed.refunds], listed.recheck_refunds_of) == ([refund.id], None)
+    assert (bare.kind, bare.refunds, bare.recheck_refunds_of) == ("refund.updated", [], made.id)
+    body, headers = fake.refund_event("refund.updated", refund.id, amount="lots")
+    with pytest.raises(NotificationRejected):
+        client.parse_notification(body, headers)

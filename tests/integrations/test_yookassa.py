@@ -12,7 +12,7 @@ from integrations.yookassa import from_settings
 from integrations.yookassa.client import ReceiptMissing, YooKassaClient
 from integrations.yookassa.fake import DEMO_SECRET_KEY, DEMO_SHOP_ID, FakeYooKassa
 from smo_app.settings import get_settings
-from tests.payments_support import yookassa
+from tests.payments_support import refunds_of, yookassa
 
 
 def _create(order_id: int = 7, amount: int = 123450, *, key: str | None = None, **kw) -> CreatePayment:
@@ -152,3 +152,51 @@ def test_from_settings_is_off_without_credentials_and_fake_in_demo():
     demo = from_settings(base.model_copy(update={"yookassa_mode": "auto", "demo": True}))
     made = demo.create_payment(_create())
     assert made.status == "succeeded"  # the demo fake pays at once
+
+
+def _pending_refunds(*amounts: int):
+    """YooKassa that leaves refunds pending for a while (as for some payment methods): a paid
+    payment of 1000.00 and refunds of ``amounts`` kopecks."""
+    fake, client = yookassa(FakeYooKassa(refunds_pending=True))
+    made = client.create_payment(_create(amount=100000))
+    fake.pay(made.id)
+    return fake, client, made, refunds_of(client, made, *amounts)
+
+
+def test_a_refund_is_fetched_back_pending_then_succeeded_or_canceled():
+    fake, client, made, (first, second) = _pending_refunds(40000, 10000)
+    # when the shop asks about them before and after YooKassa finishes
+    pending = client.get_refund(first.id)
+    fake.settle_refund(first.id)
+    fake.settle_refund(second.id, "canceled", reason="insufficient_funds")
+    done, canceled = client.get_refund(first.id), client.get_refund(second.id)
+    # then each answer is YooKassa's refund object read into the port, kopecks exact
+    assert (first.status, pending.status, pending.amount_minor, pending.payment_id) == ("pending", "pending", 40000, made.id)
+    assert (done.status, done.amount_minor, done.currency, done.failure_reason) == ("succeeded", 40000, "RUB", None)
+    assert (canceled.status, canceled.failure_reason) == ("canceled", "insufficient_funds")
+    assert fake.count("GET", f"/v3/refunds/{first.id}") == 2
+    with pytest.raises(ProviderRejected) as err:
+        client.get_refund("no-such-refund")
+    assert err.value.status == 404
+
+
+def test_a_refund_notification_is_trusted_only_when_the_fetched_refund_agrees():
+    fake, client, made, [refund] = _pending_refunds(40000)
+    # a notice of a refund still pending at YooKassa is refused; once it succeeded it is trusted
+    early = fake.refund_notification(refund.id, status="succeeded")
+    with pytest.raises(NotificationRejected):
+        client.parse_notification(early, {})
+    fake.settle_refund(refund.id)
+    body = fake.refund_notification(refund.id)
+    assert client.verify_notification(body, {}) == f"refund.succeeded:{refund.id}"
+    notice = client.parse_notification(body, {})
+    assert (notice.kind, notice.payment, [(r.id, r.status, r.amount_minor) for r in notice.refunds]) == \
+        ("refund.succeeded", None, [(refund.id, "succeeded", 40000)])
+    # a notice of a refund YooKassa never made, or one shaped wrong, is refused too
+    ghost = json.dumps({"type": "notification", "event": "refund.succeeded",
+                        "object": {**fake.refunds[refund.id], "id": "no-such-refund"}}).encode()
+    with pytest.raises(NotificationRejected):
+        client.parse_notification(ghost, {})
+    with pytest.raises(NotificationRejected):
+        client.verify_notification(json.dumps({"type": "notification", "event": "refund.succeeded",
+                                               "object": {"id": "x"}}).encode(), {})

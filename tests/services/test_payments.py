@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import select
 
 from integrations.http import ProviderUnavailable, RetryPolicy
 from integrations.payment_port import ProviderPayment
@@ -29,7 +29,9 @@ from tests.commerce_factories import SYSTEM, qty_of
 from tests.db_support import run_at_once
 from tests.race import run_at_once as race
 from tests.factories import make_staff
-from tests.payments_support import alerted_admin, order_for, settings, shop, use_fakes, yookassa
+from tests.payments_support import (
+    alerted_admin, count_rows as _count, order_for, settings, shop, use_fakes, yookassa,
+)
 
 
 @pytest.fixture
@@ -37,12 +39,6 @@ def fakes():
     yoo, stripe = use_fakes()
     yield yoo, stripe
     providers.reset_ports()
-
-
-def _count(session, model, *where) -> int:
-    n = session.exec(select(func.count()).select_from(model).where(*where)).one()
-    session.rollback()
-    return n
 
 
 def _paid_fact(payment, **override) -> ProviderPayment:

@@ -77,6 +77,39 @@ def test_an_owner_refunds_a_payment_not_credited_and_a_manager_only_reads(db):
     assert owner.rows == []
 
 
+def test_the_reconciliation_log_shows_the_refunds_a_pass_settled(db, _env):
+    from datetime import timedelta
+
+    from smo_app.models.base import utcnow
+    from smo_app.models.payments import Refund
+    from smo_app.services.messaging.outbox_tasks import Task
+    from smo_app.services.payments.refunds import refund_payment, run_refund_task
+    from tests.services.test_payments import _paid_fact
+
+    yoo = _env
+    yoo.refunds_pending = True
+    # given a paid order and a refund YooKassa left pending 15 minutes ago, finished since
+    vid, customer = shop(db)
+    order = order_for(db, vid, customer)
+    payment = start_payment(db, actor=Actor.customer(customer.id), order_id=order.id, provider="yookassa",
+                            settings=settings())
+    yoo.pay(payment.provider_payment_id)
+    apply_provider_payment(db, provider="yookassa", fact=_paid_fact(payment))
+    db.commit()
+    admin = make_staff(db, Role.admin, username="ada").actor()
+    refund = refund_payment(db, actor=admin, order_id=order.id, amount_minor=10000, reason="damaged",
+                            now=utcnow() - timedelta(minutes=15))
+    run_refund_task(db, Task(id=1, kind="payment.refund", payload={"refund_id": refund.id}, attempts=1))
+    db.commit()
+    yoo.settle_refund(db.get(Refund, refund.id).provider_refund_id)
+    db.rollback()
+    # when the owner runs reconciliation from the page
+    owner = _admin_state(db, Role.owner, "olga")
+    _call(owner, "run_reconcile")
+    # then the log's newest pass shows one refund checked and settled
+    assert (owner.runs[0]["refunds_checked"], owner.runs[0]["refunds_done"], owner.runs[0]["errors"]) == (1, 1, 0)
+
+
 def _init_data(user_id: int) -> str:
     return sign_init_data({"user": json.dumps({"id": user_id, "first_name": "Olga", "language_code": "ru"}),
                            "auth_date": str(int(datetime.now(timezone.utc).timestamp()))}, bot_token=BOT_TOKEN)

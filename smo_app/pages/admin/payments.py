@@ -71,7 +71,8 @@ def _letter(row: LetterRow) -> rx.Component:
 
 
 def _run(row: RunRow) -> rx.Component:
-    return rx.table.row(*[rx.table.cell(row[k]) for k in ("when", "checked", "applied", "expired", "errors", "note")])
+    return rx.table.row(*[rx.table.cell(row[k]) for k in ("when", "checked", "applied", "expired", "refunds_checked",
+                                                         "refunds_done", "errors", "note")])
 
 
 def _table(headers: tuple[str, ...], rows, render) -> rx.Component:
@@ -101,7 +102,8 @@ def payments() -> rx.Component:
             rx.tabs.content(rx.vstack(
                 rx.cond(S.can_manage, rx.button(T("ui.payments.run_reconcile"), on_click=S.run_reconcile, variant="soft")),
                 _table(("ui.payments.created", "ui.payments.checked", "ui.payments.applied", "ui.payments.expired",
-                        "ui.payments.errors", "ui.payments.note"), S.runs, _run),
+                        "ui.payments.refunds_checked", "ui.payments.refunds_done", "ui.payments.errors",
+                        "ui.payments.note"), S.runs, _run),
                 spacing="3", padding_top="1rem"), value="reconcile"),
             default_value="payments", width="100%",
         ),

@@ -8,8 +8,10 @@ from smo_app.services.integrations.dead_letters import record_dead_letter
 from smo_app.services.integrations.webhooks import WebhookEventOut
 from smo_app.services.payments import providers
 from smo_app.services.payments.core import apply_provider_payment
+from smo_app.services.payments.refund_sync import apply_refund_notice
 
 APPLIED_KINDS = ("payment.succeeded", "payment.canceled")
+REFUND_KINDS = ("refund.succeeded", "refund.updated")
 
 
 def handle_notification(session: Session, event: WebhookEventOut) -> None:
@@ -24,6 +26,9 @@ def handle_notification(session: Session, event: WebhookEventOut) -> None:
         record_dead_letter(session, provider=event.provider, kind="webhook", reason="payment.notification_rejected",
                            reference=event.event_id, detail=str(exc), payload={"body": event.body[:10_000]},
                            webhook_event_id=event.id)
+        return
+    if notice.kind in REFUND_KINDS:  # a refund went through or failed: see refund_sync
+        apply_refund_notice(session, provider=event.provider, notice=notice, webhook_event_id=event.id)
         return
     if notice.payment is None or notice.kind not in APPLIED_KINDS:
         return

@@ -1,9 +1,14 @@
 """Reconciliation (PA3): ask the providers about payments still pending after N minutes and apply
 what they say through the same once-only path as the webhooks (so a webhook and this job racing
-each other credit once); give up on payments pending too long. Every pass is logged."""
+each other credit once); give up on payments pending too long. Refunds the provider left pending
+are asked about after the same N minutes and confirmed or failed through the refund webhooks' path
+(``refund_sync``), once whoever comes first; a pending refund is never given up on (the money may
+still go back). Every pass is logged."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -11,12 +16,13 @@ from sqlmodel import Session, select
 
 from integrations.http import IntegrationError
 from smo_app.models.base import utcnow
-from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus, ReconciliationRun
+from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus, ReconciliationRun, Refund, RefundStatus
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.payments import providers
 from smo_app.services.payments.core import apply_provider_payment
+from smo_app.services.payments.refund_sync import apply_provider_refund
 
 log = logging.getLogger(__name__)
 ASKABLE = (PaymentProvider.yookassa.value, PaymentProvider.stripe.value)
@@ -30,6 +36,8 @@ class ReconcileOut(BaseModel):
     applied: int
     expired: int
     errors: int
+    refunds_checked: int = 0
+    refunds_done: int = 0
     note: str | None
 
     @classmethod
@@ -61,7 +69,7 @@ def reconcile_pending(session: Session, *, now: datetime | None = None, after_mi
     session.add(run)
     session.commit()
     run_id = run.id
-    count = {"checked": 0, "applied": 0, "expired": 0, "errors": 0}
+    count = {"checked": 0, "applied": 0, "expired": 0, "errors": 0, "refunds_checked": 0, "refunds_done": 0}
     due = session.exec(select(Payment.id, Payment.provider, Payment.provider_payment_id, Payment.created_at)
                        .where(Payment.status == PaymentStatus.pending.value, Payment.created_at <= now - after,
                               Payment.provider != PaymentProvider.manual.value)
@@ -70,12 +78,9 @@ def reconcile_pending(session: Session, *, now: datetime | None = None, after_mi
     notes: list[str] = []
     for payment_id, provider, provider_payment_id, created_at in due:
         count["checked"] += 1
-        try:
+        with _one_item(session, count, notes, f"#{payment_id}"):
             if provider in ASKABLE and provider_payment_id:
-                port = providers.port_for(provider)
-                if port is None:
-                    raise DomainError("payment.method_unavailable", f"{provider} is not configured")
-                fact = port.get_payment(provider_payment_id)
+                fact = providers.require_port(provider).get_payment(provider_payment_id)
                 if fact.status in ("succeeded", "canceled"):
                     out = apply_provider_payment(session, provider=provider, fact=fact, now=now,
                                                  actor=Actor.system("payments:reconcile"))
@@ -87,11 +92,7 @@ def reconcile_pending(session: Session, *, now: datetime | None = None, after_mi
                     continue
             if created_at <= now - expire and _expire(session, payment_id, now):
                 count["expired"] += 1
-        except (IntegrationError, DomainError) as exc:
-            session.rollback()
-            count["errors"] += 1
-            notes.append(f"#{payment_id}: {exc}"[:120])
-            log.warning("reconcile payment %s: %s", payment_id, exc)
+    _reconcile_refunds(session, now=now, after=after, limit=limit, count=count, notes=notes)
     run = session.get(ReconciliationRun, run_id, populate_existing=True)
     for key, value in count.items():
         setattr(run, key, value)
@@ -100,6 +101,40 @@ def reconcile_pending(session: Session, *, now: datetime | None = None, after_mi
     session.add(run)
     session.commit()
     return ReconcileOut.of(run)
+
+
+def _reconcile_refunds(session: Session, *, now: datetime, after: timedelta, limit: int, count: dict,
+                       notes: list[str]) -> None:
+    """Refunds pending at the provider (its refund id stored) for longer than ``after``: ask, apply.
+    A refund still waiting for its outbox task (no provider id yet) is the task's to finish."""
+    due = session.exec(select(Refund.id, Payment.provider, Refund.provider_refund_id)
+                       .join(Payment, Payment.id == Refund.payment_id)
+                       .where(Refund.status == RefundStatus.pending.value, Refund.provider_refund_id.is_not(None),
+                              Refund.created_at <= now - after, Payment.provider != PaymentProvider.manual.value)
+                       .order_by(Refund.id).limit(limit)).all()
+    session.rollback()
+    for refund_id, provider, provider_refund_id in due:
+        count["refunds_checked"] += 1
+        with _one_item(session, count, notes, f"refund #{refund_id}"):
+            fact = providers.require_port(provider).get_refund(provider_refund_id)  # nothing held meanwhile
+            out = apply_provider_refund(session, provider=provider, fact=fact, now=now,
+                                        actor=Actor.system("payments:reconcile"))
+            session.commit()
+            if out.outcome in ("confirmed", "failed"):
+                count["refunds_done"] += 1
+
+
+@contextmanager
+def _one_item(session: Session, count: dict, notes: list[str], label: str) -> Iterator[None]:
+    """One payment or refund of a pass: a provider that cannot be reached or a refusal is rolled
+    back, counted and noted, and the pass goes on with the next."""
+    try:
+        yield
+    except (IntegrationError, DomainError) as exc:
+        session.rollback()
+        count["errors"] += 1
+        notes.append(f"{label}: {exc}"[:120])
+        log.warning("reconcile %s: %s", label, exc)
 
 
 def list_runs(session: Session, *, actor: Actor, limit: int = 50) -> list[ReconcileOut]:

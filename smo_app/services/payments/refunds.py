@@ -152,13 +152,13 @@ def run_refund_task(session: Session, task: outbox_tasks.Task) -> None:
                            currency=payment.currency, idempotency_key=refund.idempotency_key, reason=refund.reason,
                            **extra)
     except ProviderRejected as exc:
-        _refund_failed(session, refund, payment, f"{exc.code}: {exc.message}")
+        fail_refund(session, refund, payment, f"{exc.code}: {exc.message}")
         return
     except IntegrationError:
         raise  # retried by the task policy with the same key
     if made.status == "canceled":
         refund.provider_refund_id = made.id
-        _refund_failed(session, refund, payment, "canceled by the provider")
+        fail_refund(session, refund, payment, canceled_error(made.failure_reason))
         return
     if made.status == "succeeded":
         confirm_refund(session, refund_id=refund.id, provider_refund_id=made.id)
@@ -243,7 +243,15 @@ def _tell_customer(session: Session, order: Order, refund: Refund, part: int) ->
                                paid=format_money(order.total_minor - order.refunded_minor, lang=customer.language)))
 
 
-def _refund_failed(session: Session, refund: Refund, payment: Payment, error: str) -> None:
+def canceled_error(reason: str | None) -> str:
+    """What a failed refund records when the provider canceled it."""
+    return f"canceled by the provider ({reason})" if reason else "canceled by the provider"
+
+
+def fail_refund(session: Session, refund: Refund, payment: Payment, error: str) -> None:
+    """The refund did not happen (the provider refused or canceled it): the refund is failed, the
+    reserved amount is free again, a dead letter and an alert to owner and admins say why. The
+    caller holds the refund row locked and has checked it is still pending. No commit."""
     now = utcnow()
     refund.status, refund.error, refund.done_at = RefundStatus.failed.value, error[:500], now
     session.add(refund)

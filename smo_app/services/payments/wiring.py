@@ -3,6 +3,7 @@ from __future__ import annotations
 
 
 def install() -> None:
-    from smo_app.services.payments import refunds
+    from smo_app.services.payments import refund_sync, refunds
 
     refunds.install()
+    refund_sync.install()
