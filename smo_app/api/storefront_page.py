@@ -36,6 +36,7 @@ from smo_app.i18n import t
 
 router = APIRouter(tags=["storefront"])
 log = logging.getLogger(__name__)
+SHOP_NAME_ID = "shop-name"  # the header's heading (storefront.store_header)
 
 
 # --------------------------------------------------------------------------- the built page
@@ -50,20 +51,23 @@ def built_page_path() -> Path:
 
 
 class PageTemplate:
-    """The prerendered page cut at its two slots: ``head`` (sent at once), then the data script,
-    ``middle``, the first screen, ``tail`` (:meth:`rest`)."""
+    """The prerendered page cut at its two slots and the shop's name: ``head`` (sent at once), then
+    the data script, the page down to the name, the name, on to the first-screen slot, the first
+    screen, the rest (:meth:`rest`)."""
 
     def __init__(self, page: str) -> None:
         from smo_app.components.storefront import FIRST_DATA_SLOT, FIRST_SCREEN_SLOT
 
         data_at, screen_at = _slot_content_at(page, FIRST_DATA_SLOT), _slot_content_at(page, FIRST_SCREEN_SLOT)
-        if not data_at < screen_at:
-            raise ValueError("the page's data slot must come before its first-screen slot")
-        self.head, self.middle, self.tail = page[:data_at], page[data_at:screen_at], page[screen_at:]
+        name = re.compile(r'<h1(?=[^>]*\bid="%s")[^>]*>([^<]*)</h1>' % SHOP_NAME_ID).search(page, data_at, screen_at)
+        if not data_at < screen_at or name is None:
+            raise ValueError("the page must have its data slot, then the shop's name, then its first-screen slot")
+        self.head, self.tail = page[:data_at], page[screen_at:]
+        self.to_name, self.after_name = page[data_at:name.start(1)], page[name.end(1):screen_at]
 
-    def rest(self, data_script: str, screen: str) -> str:
-        """The page after ``head``, with the slots filled."""
-        return data_script + self.middle + screen + self.tail
+    def rest(self, data_script: str, shop_name: str, screen: str) -> str:
+        """The page after ``head``, with the slots filled and the shop's name in its header."""
+        return data_script + self.to_name + html.escape(shop_name, quote=False) + self.after_name + screen + self.tail
 
 
 def _slot_content_at(page: str, slot_id: str) -> int:
@@ -112,7 +116,7 @@ def first_screen(fields: dict[str, Any], lang: str) -> str:
     placeholder = e(t("ui.sf.search", lang))
     parts.append('<div class="rt-TextFieldRoot rt-r-size-2 rt-variant-surface" style="width:100%">'
                  f'<input type="search" class="rt-reset rt-TextFieldInput" placeholder="{placeholder}" '
-                 f'aria-label="{placeholder}" disabled></div>')
+                 f'aria-label="{placeholder}" readonly tabindex="-1"></div>')
     chips = [f'<button type="button" class="sf-cat" data-on="1" disabled>{e(t("ui.sf.all", lang))}</button>']
     chips += [f'<button type="button" class="sf-cat" data-on="0" data-depth="{e(c["depth"])}" disabled>{e(c["name"])}</button>'
               for c in fields.get("categories") or []]
@@ -125,7 +129,22 @@ def first_screen(fields: dict[str, Any], lang: str) -> str:
     else:
         parts.append(f'<p class="rt-Text" style="padding:2rem 0">{e(t("ui.sf.nothing_found", lang))}</p>')
     parts.append("</div>")
+    parts.append(_tab_bar(int(fields.get("cart_count") or 0), lang))
     return "".join(parts)
+
+
+def _tab_bar(cart_count: int, lang: str) -> str:
+    """storefront.tab_bar as HTML, the catalog's tab active."""
+    from smo_app.components.storefront import TABS, icon_svg
+
+    tabs = []
+    for key, icon, screens in TABS:
+        badge = (f'<span class="sf-chip sf-chip-accent">{cart_count}</span>' if key == "cart" and cart_count > 0
+                 else "")
+        tabs.append(f'<button type="button" class="sf-tab" data-active="{"1" if "catalog" in screens else "0"}" disabled>'
+                    f'<span class="sf-tab-icon">{icon_svg(icon, 18)}{badge}</span>'
+                    f'<span>{html.escape(t(f"ui.sf.tab_{key}", lang))}</span></button>')
+    return f'<nav class="sf-tabs">{"".join(tabs)}</nav>'
 
 
 def _callout(color: str, text: str) -> str:
@@ -153,16 +172,16 @@ def _tile(tile: dict[str, str], lang: str) -> str:
 
 # --------------------------------------------------------------------------- the route
 
-def _read_first_screen(token: str, lang: str) -> tuple[dict[str, Any], str]:
-    """(the first-paint delta, the first screen's HTML); blocking — in a worker thread."""
+def _read_first_screen(token: str, lang: str) -> tuple[dict[str, Any], str, str]:
+    """(the first-paint delta, the shop's name, the first screen's HTML); blocking — in a worker thread."""
     from smo_app.state.storefront import as_delta, first_paint
 
     try:
         fields = first_paint(token, lang)
     except Exception:  # noqa: BLE001 - the page still opens; its websocket says what is wrong
         log.exception("storefront first screen failed")
-        return {}, ""
-    return as_delta(fields), first_screen(fields, lang)
+        return {}, t("ui.shop_name", lang), ""
+    return as_delta(fields), fields.get("shop_name") or t("ui.shop_name", lang), first_screen(fields, lang)
 
 
 async def _gzip(chunks: AsyncIterator[str]) -> AsyncIterator[bytes]:
@@ -185,8 +204,8 @@ async def storefront_page(request: Request) -> Response:
 
     async def chunks() -> AsyncIterator[str]:
         yield template.head
-        delta, screen = await asyncio.to_thread(_read_first_screen, token, lang)
-        yield template.rest(data_script(delta), screen)
+        delta, shop_name, screen = await asyncio.to_thread(_read_first_screen, token, lang)
+        yield template.rest(data_script(delta), shop_name, screen)
 
     headers = {"Cache-Control": "no-store", "Vary": "Cookie, Accept-Encoding"}
     body: AsyncIterator[str] | AsyncIterator[bytes] = chunks()

@@ -150,6 +150,17 @@ _ICONS: dict[str, tuple[tuple[str, dict[str, str]], ...]] = {
     "send": (("path", {"d": "M14.536 21.686a.5.5 0 0 0 .937-.024l6.5-19a.496.496 0 0 0-.635-.635l-19 6.5a.5.5 0 0 0"
                             "-.024.937l7.93 3.18a2 2 0 0 1 1.112 1.11z"}),
              ("path", {"d": "m21.854 2.147-10.94 10.939"})),
+    "store": (("path", {"d": "M15 21v-5a1 1 0 0 0-1-1h-4a1 1 0 0 0-1 1v5"}),
+              ("path", {"d": "M17.774 10.31a1.12 1.12 0 0 0-1.549 0 2.5 2.5 0 0 1-3.451 0 1.12 1.12 0 0 0-1.548 0 "
+                             "2.5 2.5 0 0 1-3.452 0 1.12 1.12 0 0 0-1.549 0 2.5 2.5 0 0 1-3.77-3.248l2.889-4.184A2 2 "
+                             "0 0 1 7 2h10a2 2 0 0 1 1.653.873l2.895 4.192a2.5 2.5 0 0 1-3.774 3.244"}),
+              ("path", {"d": "M4 10.95V19a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8.05"})),
+    "shopping-cart": (("circle", {"cx": "8", "cy": "21", "r": "1"}), ("circle", {"cx": "19", "cy": "21", "r": "1"}),
+                      ("path", {"d": "M2.05 2.05h2l2.66 12.42a2 2 0 0 0 2 1.58h9.78a2 2 0 0 0 1.95-1.57l1.65-7.43H5.12"})),
+    "package": (("path", {"d": "M11 21.73a2 2 0 0 0 2 0l7-4A2 2 0 0 0 21 16V8a2 2 0 0 0-1-1.73l-7-4a2 2 0 0 0-2 0l-7 "
+                               "4A2 2 0 0 0 3 8v8a2 2 0 0 0 1 1.73z"}),
+                ("path", {"d": "M12 22V12"}), ("polyline", {"points": "3.29 7 12 12 20.71 7"}),
+                ("path", {"d": "m7.5 4.27 9 5.15"})),
     "gift": (("path", {"d": "M12 7v14"}), ("path", {"d": "M20 11v8a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2v-8"}),
              ("path", {"d": "M7.5 7a1 1 0 0 1 0-5A4.8 8 0 0 1 12 7a4.8 8 0 0 1 4.5-5 1 1 0 0 1 0 5"}),
              ("rect", {"x": "3", "y": "7", "width": "18", "height": "4", "rx": "1"})),
@@ -161,6 +172,23 @@ def sf_icon(name: str, size: int = 16, *, on_click=None) -> rx.Component:
     return rx.el.svg(*shapes, view_box="0 0 24 24", width=size, height=size, on_click=on_click,
                      class_name="sf-icon sf-click" if on_click is not None else "sf-icon",
                      custom_attrs={"aria-hidden": "true"})
+
+
+def icon_svg(name: str, size: int = 16) -> str:
+    """:func:`sf_icon` as HTML, for the server-drawn first screen."""
+    shapes = "".join("<%s %s></%s>" % (tag, " ".join(f'{k}="{v}"' for k, v in attrs.items()), tag)
+                     for tag, attrs in _ICONS[name])
+    return (f'<svg viewBox="0 0 24 24" width="{size}" height="{size}" class="sf-icon" aria-hidden="true">'
+            f"{shapes}</svg>")
+
+
+# the tab bar's tabs: (key, icon, the screens where it is the active one)
+TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("catalog", "store", ("catalog", "product")),
+    ("cart", "shopping-cart", ("cart", "checkout")),
+    ("orders", "package", ("orders", "order")),
+    ("bonuses", "gift", ("bonuses",)),
+)
 
 
 def ST(key: str) -> rx.Var:
@@ -211,8 +239,10 @@ def lang_switch() -> rx.Component:
 
 def store_header() -> rx.Component:
     return rx.hstack(
+        # the server writes the shop's name into the served page (storefront_page): React keeps
+        # that text at hydration and sets its own with the first state update
         rx.heading(rx.cond(StoreState.shop_name != "", StoreState.shop_name, ST("ui.shop_name")), size="4",
-                   color=styles.TG_TEXT, id="shop-name"),
+                   color=styles.TG_TEXT, id="shop-name", custom_attrs={"suppressHydrationWarning": True}),
         rx.spacer(),
         lang_switch(),
         align="center",
@@ -225,12 +255,12 @@ def store_header() -> rx.Component:
     )
 
 
-def _tab(key: str, icon: rx.Component, event, screens: tuple[str, ...], badge=None) -> rx.Component:
+def _tab(key: str, icon: str, event, screens: tuple[str, ...], badge=None) -> rx.Component:
     active = rx.cond(StoreState.screen == screens[0], True, False)
     for extra in screens[1:]:
         active = active | (StoreState.screen == extra)
     return rx.el.button(
-        rx.el.span(icon, badge or rx.fragment(), class_name="sf-tab-icon"),
+        rx.el.span(sf_icon(icon, 18), badge or rx.fragment(), class_name="sf-tab-icon"),
         rx.el.span(ST(f"ui.sf.tab_{key}")),
         on_click=event, id=f"sf-tab-{key}", type="button", class_name="sf-tab",
         custom_attrs={"data-active": rx.cond(active, "1", "0")},
@@ -238,14 +268,14 @@ def _tab(key: str, icon: rx.Component, event, screens: tuple[str, ...], badge=No
 
 
 def tab_bar(cart_event, orders_event, bonuses_event) -> rx.Component:
-    """The bottom tabs: plain elements styled by class (CHROME_CSS), shown with the first screen."""
+    """The bottom tabs: plain elements styled by class (CHROME_CSS), shown with the first screen
+    (smo_app/api/storefront_page.py draws the same markup before the page has loaded)."""
     badge = rx.cond(StoreState.cart_count > 0,
                     rx.el.span(StoreState.cart_count, id="sf-cart-count", class_name="sf-chip sf-chip-accent"))
+    events = {"catalog": StoreState.show_catalog, "cart": cart_event, "orders": orders_event,
+              "bonuses": bonuses_event}
     return rx.el.nav(
-        _tab("catalog", rx.icon("store", size=18), StoreState.show_catalog, ("catalog", "product")),
-        _tab("cart", rx.icon("shopping-cart", size=18), cart_event, ("cart", "checkout"), badge),
-        _tab("orders", rx.icon("package", size=18), orders_event, ("orders", "order")),
-        _tab("bonuses", sf_icon("gift", 18), bonuses_event, ("bonuses",)),
+        *(_tab(key, icon, events[key], screens, badge if key == "cart" else None) for key, icon, screens in TABS),
         class_name="sf-tabs",
     )
 

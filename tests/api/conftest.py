@@ -3,6 +3,11 @@ from __future__ import annotations
 
 import pytest
 
+# Reflex registers a state class in the registration context of the thread that imports it. The
+# storefront routes import their states lazily, inside a request — in the test client's worker
+# thread — so import them here, in the main thread, where the UI state tests define theirs too.
+import smo_app.state.storefront  # noqa: F401,E402
+
 
 @pytest.fixture
 def app_client(engine, monkeypatch):

@@ -11,7 +11,7 @@ import pytest
 
 from smo_app.api import storefront_page
 from smo_app.services.customers import sessions as customer_sessions
-from tests.commerce_factories import make_product
+from tests.commerce_factories import fill_cart, make_product
 from tests.factories import make_customer
 
 pytest.importorskip("reflex")
@@ -58,10 +58,12 @@ def _data(page: str) -> dict:
 
 def test_a_signed_in_customer_gets_the_catalog_in_the_html(client, built, session):
     # given a shop with a product on show, one out of stock, one hidden, and a signed-in customer
-    make_product(session, name="Candle", price_minor=123450, qty=3)
+    candle = make_product(session, name="Candle", price_minor=123450, qty=3)
     make_product(session, name="Soap", price_minor=50000, qty=0)
     make_product(session, name="Secret", qty=3, hidden=True)
-    token = customer_sessions.start_customer_session(session, customer_id=make_customer(session).id)
+    customer = make_customer(session)
+    token = customer_sessions.start_customer_session(session, customer_id=customer.id)
+    fill_cart(session, customer.id, {candle.variants[0].id: 2})
     # when the Mini App's page is opened with the session cookie, in English
     page = _open(client, token, "en")
     # then the products on show are drawn where the spinner would be, with the server's prices
@@ -72,8 +74,14 @@ def test_a_signed_in_customer_gets_the_catalog_in_the_html(client, built, sessio
     assert page.index("__smoFirstPaintBody") < page.index("/* fetch fallback */")
     store = next(v for k, v in _data(page).items() if k.endswith("store_state"))
     assert {t["name"] for t in store["tiles_rx_state_"]} == {"Candle", "Soap"}
-    # and everything else on the page is the build's, unchanged
-    assert page.replace(_screen(page), "").replace(re.search(r"<script>window.*?</script>", page).group(0), "") == BUILT
+    # and the tab bar is drawn with them, the cart's count on its tab
+    assert screen.count('class="sf-tab"') == 4 and "Catalog" in screen
+    assert '<span class="sf-chip sf-chip-accent">2</span>' in screen
+    # and the header carries the shop's name; everything else on the page is the build's, unchanged
+    name = re.search(r'<h1 id="shop-name">([^<]*)</h1>', page).group(1)
+    assert name == store["shop_name_rx_state_"] != ""
+    rest = page.replace(_screen(page), "").replace(re.search(r"<script>window.*?</script>", page).group(0), "")
+    assert rest == BUILT.replace(">smo</h1>", f">{name}</h1>")
 
 
 def test_a_visitor_without_a_session_gets_the_spinner_and_only_the_shop_name(client, built, session):
@@ -116,4 +124,6 @@ def test_without_a_production_build_the_route_steps_aside(client, tmp_path, monk
 
 def test_a_build_without_the_slots_is_refused_loudly(tmp_path):
     with pytest.raises(ValueError, match="sf-first-data"):
-        storefront_page.PageTemplate("<html><body><div id=\"sf-first-screen\"></div></body></html>")
+        storefront_page.PageTemplate('<html><body><div id="sf-first-screen"></div></body></html>')
+    with pytest.raises(ValueError, match="shop's name"):
+        storefront_page.PageTemplate(BUILT.replace('id="shop-name"', 'id="title"'))
