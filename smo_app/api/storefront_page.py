@@ -172,10 +172,20 @@ def _tile(tile: dict[str, str], lang: str) -> str:
 
 # --------------------------------------------------------------------------- the route
 
-def _read_first_screen(token: str, lang: str) -> tuple[dict[str, Any], str, str]:
-    """(the first-paint delta, the shop's name, the first screen's HTML); blocking — in a worker thread."""
+def _read_first_screen(token: str, chosen_lang: str | None) -> tuple[dict[str, Any], str, str]:
+    """(the first-paint delta, the shop's name, the first screen's HTML) in the customer's chosen
+    language, else the shop's; blocking — in a worker thread."""
+    from smo_app.db import session_scope
+    from smo_app.services.core.shop_locale import shop_locale
+    from smo_app.state.customer_session import shop_language
     from smo_app.state.storefront import as_delta, first_paint
 
+    try:
+        with session_scope(readonly=True) as s:
+            shop_locale(s)  # the shop's own language from its settings (read now and then, kept for all)
+    except Exception:  # noqa: BLE001 - the environment's default stands in
+        log.exception("storefront: the shop's language could not be read")
+    lang = shop_language(chosen_lang)
     try:
         fields = first_paint(token, lang)
     except Exception:  # noqa: BLE001 - the page still opens; its websocket says what is wrong
@@ -194,13 +204,12 @@ async def _gzip(chunks: AsyncIterator[str]) -> AsyncIterator[bytes]:
 
 @router.get("/", include_in_schema=False)
 async def storefront_page(request: Request) -> Response:
-    from smo_app.state.customer_session import LANG_COOKIE, TOKEN_COOKIE, shop_language
+    from smo_app.state.customer_session import LANG_COOKIE, TOKEN_COOKIE
 
     template = current_template()
     if template is None:
         return PlainTextResponse("not built", status_code=404)
-    token = request.cookies.get(TOKEN_COOKIE) or ""
-    lang = shop_language(request.cookies.get(LANG_COOKIE))
+    token, lang = request.cookies.get(TOKEN_COOKIE) or "", request.cookies.get(LANG_COOKIE)
 
     async def chunks() -> AsyncIterator[str]:
         yield template.head

@@ -127,3 +127,20 @@ def test_a_build_without_the_slots_is_refused_loudly(tmp_path):
         storefront_page.PageTemplate('<html><body><div id="sf-first-screen"></div></body></html>')
     with pytest.raises(ValueError, match="shop's name"):
         storefront_page.PageTemplate(BUILT.replace('id="shop-name"', 'id="title"'))
+
+
+def test_after_a_restart_the_page_speaks_the_shops_language_not_the_environments(client, built, session):
+    # given an owner who set the shop's language to English (the environment says Russian)
+    from smo_app.models.staff import Role
+    from smo_app.services.core import shop_config, shop_locale
+    from tests.factories import make_staff
+
+    shop_config.update_config(session, actor=make_staff(session, Role.owner).actor(), changes={"language": "en"})
+    make_product(session, name="Candle", qty=3)
+    token = customer_sessions.start_customer_session(session, customer_id=make_customer(session).id)
+    # and a web app just restarted: nothing read from the settings yet
+    shop_locale.invalidate()
+    # when a customer who never chose a language opens the Mini App
+    page = _open(client, token)
+    # then the drawn first screen is in English
+    assert "Search by name" in _screen(page) and "Catalog" in _screen(page)
