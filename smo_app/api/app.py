@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from smo_app.api import health, payment_proofs, payments, storefront, storefront_page, uploads, webhooks
+from smo_app.api import health, payment_proofs, payments, storefront, storefront_page, storefront_proof, uploads, webhooks
 
 
 def create_api() -> FastAPI:
@@ -20,6 +20,7 @@ def create_api() -> FastAPI:
     api.include_router(payments.router, prefix="/api")
     api.include_router(payment_proofs.router, prefix="/api")
     api.include_router(storefront.router, prefix="/api")
+    api.include_router(storefront_proof.router, prefix="/api")
     api.include_router(storefront_page.router)  # GET /: before the frontend's static files
     payments.register_payment_sources()
     return api

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.state.storefront_payment import MethodOption, StorefrontPaymentState as S
+from smo_app.state.storefront_payment import PROOF_INPUT, MethodOption, StorefrontPaymentState as S
 
-PROOF_UPLOAD = "payment-proof-upload"
+PROOF_TYPES = "image/jpeg,image/png,image/webp"
 
 
 def _t(key: str) -> rx.Var:
@@ -18,12 +18,16 @@ def _method(option: MethodOption) -> rx.Component:
 
 
 def _manual() -> rx.Component:
+    """A file input behind a button-looking label (the page sends the file itself, no upload widget)."""
     return rx.vstack(
         rx.text(_t("ui.pay.proof"), weight="medium"),
-        rx.upload.root(
-            rx.button(_t("ui.pay.proof"), variant="soft", width="100%"),
-            id=PROOF_UPLOAD, accept={"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"]},
-            max_files=1, on_drop=S.upload_proof(rx.upload_files(upload_id=PROOF_UPLOAD)), border="none", padding="0",
+        rx.el.label(
+            rx.el.input(type="file", accept=PROOF_TYPES, id=PROOF_INPUT, on_change=S.send_proof,
+                        class_name="sf-file-input", disabled=S.pay_busy),
+            rx.cond(S.pay_busy, rx.spinner(size="2"), rx.fragment()),
+            _t("ui.pay.proof"),
+            class_name="rt-reset rt-BaseButton rt-r-size-2 rt-variant-soft rt-Button sf-file-button",
+            html_for=PROOF_INPUT, id="payment-proof-button",
         ),
         width="100%",
     )

@@ -106,6 +106,17 @@ BRIDGE_JS = r"""
       }
       try { navigator.clipboard.writeText(url); return 'copied'; } catch (e) { return 'shown'; }
     },
+    uploadProof: function (orderId, inputId) {
+      var input = document.getElementById(inputId), file = input && input.files && input.files[0];
+      if (!file) return Promise.resolve({ok: false, message: ''});
+      var form = new FormData();
+      form.append('file', file, file.name);
+      input.value = '';
+      return fetch('/api/storefront/orders/' + encodeURIComponent(orderId) + '/payment-proof',
+                   {method: 'POST', body: form, credentials: 'same-origin', headers: {'X-Smo-Request': '1'}})
+        .then(function (r) { return r.json(); })
+        .catch(function () { return {ok: false, message: ''}; });
+    },
     requestContact: function () {
       return new Promise(function (resolve) {
         var w = tg();

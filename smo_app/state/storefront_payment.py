@@ -12,9 +12,9 @@ import reflex as rx
 from smo_app.money import format_money
 from smo_app.services.core.errors import DomainError
 from smo_app.services.payments import core as payments
-from smo_app.services.payments import manual
 from smo_app.state.customer_session import CustomerSessionState
 
+PROOF_INPUT = "payment-proof-file"  # the file input of the payment step (components/storefront_payment.py)
 POLL_SECONDS = 2.0
 WATCH_MINUTES = 15
 TELEGRAM_METHODS = ("telegram", "stars")
@@ -107,16 +107,21 @@ class StorefrontPaymentState(CustomerSessionState):
             self.pay_status = "waiting"
 
     @rx.event
-    async def upload_proof(self, files: list[rx.UploadFile]):
-        if not files or not self.pay_order_id:
-            self.pay_message = self.text("payment.proof_missing")
+    def send_proof(self, _value: str = ""):
+        """The customer picked a screenshot: the page sends it over HTTP (api/storefront_proof.py)."""
+        if not self.pay_order_id:
             return
-        upload = files[0]
-        content = await upload.read()
-        out, error = await self._svc(manual.submit_proof, order_id=self.pay_order_id,
-                                     filename=upload.name or "proof", content=content)
-        if out is None:
-            self.pay_message = error
+        self.pay_busy, self.pay_message = True, ""
+        return rx.call_script(f"window.smoTg.uploadProof({int(self.pay_order_id)}, {PROOF_INPUT!r})",
+                              callback=StorefrontPaymentState.proof_uploaded)
+
+    @rx.event
+    def proof_uploaded(self, result: dict | None):
+        """What the upload answered: sent (staff are told, the order is watched) or why not."""
+        self.pay_busy = False
+        result = result if isinstance(result, dict) else {}
+        if not result.get("ok"):
+            self.pay_message = str(result.get("message") or "") or self.text("common.unexpected_error")
             return
         self.pay_status, self.pay_message = "proof_sent", self.text("ui.pay.proof_sent")
         return StorefrontPaymentState.watch

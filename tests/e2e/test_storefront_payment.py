@@ -191,3 +191,55 @@ def test_a_cancelled_payment_says_so_and_the_customer_can_try_again(new_page, mi
         rows = s.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id)).all()
         assert [(p.attempt, p.status) for p in rows] == [(1, "canceled"), (2, "pending")]
         assert s.get(Order, order_id).status == "new"
+
+
+TRANSFER_TG_ID = 6_100_000_003
+MANUAL = "Перевод по реквизитам (приложить снимок экрана)"
+# the smallest PNG there is: one transparent pixel
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+
+
+def test_a_customer_pays_by_transfer_with_a_screenshot_and_sees_it_confirmed(new_page, miniapp, miniapp_db, diffuser,
+                                                                                tmp_path):
+    from smo_app.models.payments import PaymentProof
+    from smo_app.models.staff import Role
+    from smo_app.services.payments.manual import decide_manual_payment
+    from tests.factories import make_staff
+
+    # given a customer with a new order, opening it from My orders
+    page = new_page(390, 844)
+    open_in_telegram(page, TRANSFER_TG_ID)
+    expect(page.get_by_role("searchbox")).to_be_visible()
+    with Session(miniapp_db) as s:
+        customer_id = s.exec(select(Customer.id).where(Customer.telegram_id == TRANSFER_TG_ID)).one()
+        vid = s.exec(select(Variant.id).where(Variant.product_id == diffuser)).one()
+        order_id = place(s, customer_id, {vid: 1}, delivery_type="pickup", address="ПВЗ, Москва, ул. Тверская, 7",
+                         contact_name="Ирина Переводова", phone="+79990005566").id
+    page.get_by_role("button", name=re.compile("Заказы")).click()
+    page.get_by_role("link", name=re.compile(f"Заказ №{order_id}")).click()
+    expect(page.get_by_role("heading", name=f"Заказ №{order_id}")).to_be_visible()
+    loads = _same_page(page)
+    # when they choose the transfer and attach a file that is not a picture
+    page.get_by_role("radiogroup", name="Выберите способ оплаты").get_by_role("radio", name=MANUAL).click()
+    proof_input = page.locator("#payment-proof-file")
+    (tmp_path / "receipt.txt").write_text("not a picture")
+    proof_input.set_input_files(tmp_path / "receipt.txt")
+    # then they are told what is needed, and nothing is attached
+    expect(page.get_by_role("alert")).to_have_text("Нужна картинка: JPEG, PNG или WebP.")
+    with Session(miniapp_db) as s:
+        assert s.exec(select(PaymentProof).join(Payment).where(Payment.order_id == order_id)).first() is None
+    # when they attach the screenshot
+    (tmp_path / "transfer.png").write_bytes(PNG)
+    proof_input.set_input_files(tmp_path / "transfer.png")
+    # then the screen says it went to the manager, and the order carries it
+    expect(page.get_by_text("Снимок отправлен. Менеджер проверит оплату.")).to_be_visible()
+    with Session(miniapp_db) as s:
+        proof = s.exec(select(PaymentProof).join(Payment).where(Payment.order_id == order_id)).one()
+        assert (proof.filename, proof.content_type, proof.content) == ("transfer.png", "image/png", PNG)
+        # when the manager confirms the transfer
+        manager = make_staff(s, Role.manager).actor()
+        decide_manual_payment(s, actor=manager, payment_id=proof.payment_id, accept=True)
+    # then the customer's open screen turns "paid" by itself
+    expect(page.get_by_text(PAID_TEXT)).to_be_visible(timeout=15_000)
+    assert page.evaluate("() => window.__samePage === true") and loads == []

@@ -148,3 +148,29 @@ def test_someone_elses_order_shows_an_error_and_nothing_else(db):
     _call(s, "open_payment", order.id)
     assert s.pay_order_id == 0 and s.pay_message
     assert db.get(Order, order.id).status == "new"
+
+
+def test_a_picked_screenshot_is_sent_by_the_page_and_its_answer_shown(db, _env):
+    from smo_app.models.customer import Customer
+    from smo_app.state.storefront_payment import PROOF_INPUT, StorefrontPaymentState
+
+    # given a customer on their order's payment step, the transfer chosen
+    s = _state(StorefrontPaymentState)
+    _call(s.parent_state, "sign_in_with_telegram", _init_data(7_700_000_003))
+    customer = db.exec(select(Customer)).one()
+    vid, _ = shop(db)
+    order = order_for(db, vid, customer)
+    db.rollback()
+    _call(s, "open_payment", order.id)
+    # when a file is picked: the page is asked to send it for this order, the step shows it is busy
+    events = _call(s, "send_proof", "C:\\fakepath\\transfer.png")
+    assert s.pay_busy and events and f"uploadProof({order.id}, '{PROOF_INPUT}')" in str(events)
+    # when the upload refuses it: the reason is shown, the step is free again
+    _call(s, "proof_uploaded", {"ok": False, "message": "An image is needed"})
+    assert (s.pay_busy, s.pay_status, s.pay_message) == (False, "", "An image is needed")
+    # when the network fails: a general message, never an empty one
+    _call(s, "proof_uploaded", None)
+    assert s.pay_message == s.text("common.unexpected_error")
+    # when it is accepted: the step says the manager will check it, and watches the order
+    events = _call(s, "proof_uploaded", {"ok": True})
+    assert (s.pay_status, s.pay_message) == ("proof_sent", s.text("ui.pay.proof_sent")) and events
