@@ -95,6 +95,22 @@ def _deliver_to(engine, fake, chat_id: int) -> list[str]:
     return [m["params"].get("text") or "" for m in fake.sent(chat_id)]
 
 
+def _order_opened_from_my_orders(page: Page, miniapp_db, diffuser: int, telegram_id: int, contact_name: str,
+                                 phone: str) -> int:
+    """A customer with a new order (placed earlier, pickup) opens it from My orders: its id."""
+    open_in_telegram(page, telegram_id)
+    expect(page.get_by_role("searchbox")).to_be_visible()
+    with Session(miniapp_db) as s:
+        customer_id = s.exec(select(Customer.id).where(Customer.telegram_id == telegram_id)).one()
+        vid = s.exec(select(Variant.id).where(Variant.product_id == diffuser)).one()
+        order_id = place(s, customer_id, {vid: 1}, delivery_type="pickup", address="ПВЗ, Москва, ул. Тверская, 7",
+                         contact_name=contact_name, phone=phone).id
+    page.get_by_role("button", name=re.compile("Заказы")).click()
+    page.get_by_role("link", name=re.compile(f"Заказ №{order_id}")).click()
+    expect(page.get_by_role("heading", name=f"Заказ №{order_id}")).to_be_visible()
+    return order_id
+
+
 def test_a_customer_pays_with_yookassa_and_the_order_turns_paid_without_a_reload(new_page, miniapp, miniapp_db,
                                                                                     diffuser, fake_tg):
     # given a customer who opened the Mini App from a product link and checked out, courier to Moscow
@@ -158,17 +174,7 @@ def test_a_customer_pays_with_yookassa_and_the_order_turns_paid_without_a_reload
 def test_a_cancelled_payment_says_so_and_the_customer_can_try_again(new_page, miniapp, miniapp_db, diffuser):
     # given a customer with a new order (placed earlier), opening it from My orders
     page = new_page(390, 844)
-    open_in_telegram(page, CANCELLER_TG_ID)
-    expect(page.get_by_role("searchbox")).to_be_visible()
-    with Session(miniapp_db) as s:
-        customer_id = s.exec(select(Customer.id).where(Customer.telegram_id == CANCELLER_TG_ID)).one()
-        vid = s.exec(select(Variant.id).where(Variant.product_id == diffuser)).one()
-        order_id = place(s, customer_id, {vid: 1}, delivery_type="pickup", address="ПВЗ, Москва, ул. Тверская, 7",
-                         contact_name="Пётр Отменов",
-                         phone="+79990003344").id
-    page.get_by_role("button", name=re.compile("Заказы")).click()
-    page.get_by_role("link", name=re.compile(f"Заказ №{order_id}")).click()
-    expect(page.get_by_role("heading", name=f"Заказ №{order_id}")).to_be_visible()
+    order_id = _order_opened_from_my_orders(page, miniapp_db, diffuser, CANCELLER_TG_ID, "Пётр Отменов", "+79990003344")
     loads = _same_page(page)
     # when they start paying, and cancel on YooKassa's page
     page.get_by_role("button", name=re.compile("^Оплатить")).click()
@@ -209,16 +215,8 @@ def test_a_customer_pays_by_transfer_with_a_screenshot_and_sees_it_confirmed(new
 
     # given a customer with a new order, opening it from My orders
     page = new_page(390, 844)
-    open_in_telegram(page, TRANSFER_TG_ID)
-    expect(page.get_by_role("searchbox")).to_be_visible()
-    with Session(miniapp_db) as s:
-        customer_id = s.exec(select(Customer.id).where(Customer.telegram_id == TRANSFER_TG_ID)).one()
-        vid = s.exec(select(Variant.id).where(Variant.product_id == diffuser)).one()
-        order_id = place(s, customer_id, {vid: 1}, delivery_type="pickup", address="ПВЗ, Москва, ул. Тверская, 7",
-                         contact_name="Ирина Переводова", phone="+79990005566").id
-    page.get_by_role("button", name=re.compile("Заказы")).click()
-    page.get_by_role("link", name=re.compile(f"Заказ №{order_id}")).click()
-    expect(page.get_by_role("heading", name=f"Заказ №{order_id}")).to_be_visible()
+    order_id = _order_opened_from_my_orders(page, miniapp_db, diffuser, TRANSFER_TG_ID, "Ирина Переводова",
+                                            "+79990005566")
     loads = _same_page(page)
     # when they choose the transfer and attach a file that is not a picture
     page.get_by_role("radiogroup", name="Выберите способ оплаты").get_by_role("radio", name=MANUAL).click()

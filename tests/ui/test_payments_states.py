@@ -115,17 +115,23 @@ def _init_data(user_id: int) -> str:
                            "auth_date": str(int(datetime.now(timezone.utc).timestamp()))}, bot_token=BOT_TOKEN)
 
 
-def test_the_payment_step_lists_enabled_methods_and_starts_a_payment(db, _env):
+def _on_payment_step(db, telegram_id: int):
+    """A customer signed in through Telegram, on the payment step of their new order: (state, order)."""
     from smo_app.models.customer import Customer
     from smo_app.state.storefront_payment import StorefrontPaymentState
 
     s = _state(StorefrontPaymentState)
-    _call(s.parent_state, "sign_in_with_telegram", _init_data(7_700_000_001))
-    customer = db.exec(select(Customer)).one()
+    _call(s.parent_state, "sign_in_with_telegram", _init_data(telegram_id))
+    customer = db.exec(select(Customer).where(Customer.telegram_id == telegram_id)).one()
     vid, _ = shop(db)
     order = order_for(db, vid, customer)
     db.rollback()
     _call(s, "open_payment", order.id)
+    return s, order
+
+
+def test_the_payment_step_lists_enabled_methods_and_starts_a_payment(db, _env):
+    s, order = _on_payment_step(db, 7_700_000_001)
     assert [m["key"] for m in s.pay_methods] == ["yookassa", "manual"] and s.pay_method == "yookassa"
     assert "1" in s.pay_total and s.pay_status == ""
     events = _call(s, "pay")
@@ -151,17 +157,10 @@ def test_someone_elses_order_shows_an_error_and_nothing_else(db):
 
 
 def test_a_picked_screenshot_is_sent_by_the_page_and_its_answer_shown(db, _env):
-    from smo_app.models.customer import Customer
-    from smo_app.state.storefront_payment import PROOF_INPUT, StorefrontPaymentState
+    from smo_app.state.storefront_payment import PROOF_INPUT
 
-    # given a customer on their order's payment step, the transfer chosen
-    s = _state(StorefrontPaymentState)
-    _call(s.parent_state, "sign_in_with_telegram", _init_data(7_700_000_003))
-    customer = db.exec(select(Customer)).one()
-    vid, _ = shop(db)
-    order = order_for(db, vid, customer)
-    db.rollback()
-    _call(s, "open_payment", order.id)
+    # given a customer on their order's payment step
+    s, order = _on_payment_step(db, 7_700_000_003)
     # when a file is picked: the page is asked to send it for this order, the step shows it is busy
     events = _call(s, "send_proof", "C:\\fakepath\\transfer.png")
     assert s.pay_busy and events and f"uploadProof({order.id}, '{PROOF_INPUT}')" in str(events)
