@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func
 from sqlmodel import select
 
+from smo_app.models.audit import AuditEntry
 from smo_app.models.base import utcnow
 from smo_app.models.catalog import Variant
 from smo_app.models.customer import Customer
@@ -360,10 +361,25 @@ def test_an_exchange_is_a_return_and_a_new_sale_in_one_step(session, pos):
     cart.add_item(session, actor=pos.seller, register_id=pos.reg, variant_id=other)
     out = returns.exchange(session, actor=pos.seller, register_id=pos.reg, sale_id=r.sale_id, client_id=cid(),
                            lines=[{"order_line_id": r.lines[0].order_line_id, "qty": 1}])
-    # then the 1000 ₽ candle paid the 600 ₽ soap and 400 ₽ came back in cash
+    # then the 1000 ₽ candle paid the 600 ₽ soap and 400 ₽ came back in cash, as the candle was paid
     assert out.sale.total_minor == 60000 and out.sale.credit_minor == 60000
-    assert out.returned.cash_minor == 40000
+    assert (out.returned.cash_minor, out.returned.card_minor) == (40000, 0)
     assert qty_of(session, pos.vid) == 10 and qty_of(session, other) == 4
+    [entry] = session.exec(select(AuditEntry).where(AuditEntry.action == "pos.exchange")).all()
+    assert (entry.after["cash_back_minor"], entry.after["card_back_minor"]) == (40000, 0)
+
+
+def test_an_exchange_pays_the_difference_back_the_way_the_sale_was_paid(session, pos):
+    # given a 1000 ₽ candle paid 600 ₽ by card and 400 ₽ in cash
+    r = _sell(session, pos, card=60000)
+    other = variant_id(make_product(session, name="Мыло", price_minor=50000, qty=5))
+    cart.add_item(session, actor=pos.seller, register_id=pos.reg, variant_id=other)
+    # when it is exchanged for a 500 ₽ soap
+    out = returns.exchange(session, actor=pos.seller, register_id=pos.reg, sale_id=r.sale_id, client_id=cid(),
+                           lines=[{"order_line_id": r.lines[0].order_line_id, "qty": 1}])
+    # then the 500 ₽ left goes back 300 ₽ to the card and 200 ₽ in cash, not all from the drawer
+    assert out.sale.credit_minor == 50000
+    assert (out.returned.card_minor, out.returned.cash_minor) == (30000, 20000)
 
 
 # --------------------------------------------------------------------------- reports

@@ -109,7 +109,8 @@ class ExchangeOut(BaseModel):
 def exchange(session: Session, *, actor: Actor, register_id: int, sale_id: int, lines: list[ReturnLineIn | dict],
              client_id: str, card_minor: int = 0, tendered_minor: int = 0, now: datetime | None = None) -> ExchangeOut:
     """Return ``lines`` and sell the register's cart in one transaction: the returned goods' money
-    pays the new sale first; the rest is paid (or, if the new sale costs less, given back in cash)."""
+    pays the new sale first; the rest is paid, or, if the new sale costs less, given back as the
+    original sale was paid (card and cash in its proportion)."""
     require(actor, Perm.pos_sell)
     pos_sale.check_client_id(client_id)
     now = now or utcnow()
@@ -121,11 +122,20 @@ def exchange(session: Session, *, actor: Actor, register_id: int, sale_id: int, 
         ret, rows = _return(session, actor=actor, register_id=register_id, sale_id=sale_id, lines=lines,
                             client_id=client_id, reason="exchange", to_credit=True, now=now)
 
+        original = session.get(PosSale, sale_id)
+
         def settle(new_sale: PosSale) -> None:
-            # credit the new sale did not use goes back in cash
-            ret.cash_minor = ret.credit_minor - new_sale.credit_minor
+            # credit the new sale did not use goes back as the original sale was paid: card and cash
+            # in its proportion (a card payer is not handed cash from the drawer)
+            left = ret.credit_minor - new_sale.credit_minor
+            paid = original.cash_minor + original.card_minor + original.credit_minor
+            ret.card_minor = left * original.card_minor // paid if paid else 0
+            ret.cash_minor = left - ret.card_minor
             ret.credit_minor, ret.exchange_sale_id = new_sale.credit_minor, new_sale.id
             session.add(ret)
+            audit.record(session, actor=actor, action="pos.exchange", entity="pos_sale", entity_id=sale_id,
+                         after={"return_id": ret.id, "new_sale_id": new_sale.id, "credit_minor": ret.credit_minor,
+                                "cash_back_minor": ret.cash_minor, "card_back_minor": ret.card_minor})
 
         new_sale = pos_sale._sell(session, actor=actor, register_id=register_id, client_id=f"x{client_id}"[:64],
                                   card_minor=card_minor, tendered_minor=tendered_minor, credit_minor=ret.credit_minor,
