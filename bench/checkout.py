@@ -126,8 +126,8 @@ def run_floor(conn: sqlite3.Connection, cids: list[int]) -> float:
                          (order_id, pid, vid, name, label, q, price, q * price, q * price, cost))
         conn.execute("INSERT INTO order_event (order_id, to_status, actor_kind, actor_id, actor_name, created_at) "
                      "VALUES (?, 'new', 'customer', ?, '', ?)", (order_id, cid, now))
-        conn.execute("INSERT INTO outbox (created_at, kind, chat_id, customer_id, payload, dedupe_key, status, attempts, "
-                     "next_attempt_at) VALUES (?, 'order_status', ?, ?, ?, ?, 'pending', 0, ?)",
+        conn.execute("INSERT INTO outbox (created_at, lane, kind, chat_id, customer_id, payload, dedupe_key, status, "
+                     "attempts, next_attempt_at) VALUES (?, 'telegram', 'order_status', ?, ?, ?, ?, 'pending', 0, ?)",
                      (now, 10_000_000 + cid, cid, json.dumps({"text": f"Заказ №{order_id}"}),
                       f"floor:{order_id}", now))
         conn.execute("INSERT INTO audit_entry (created_at, actor_kind, actor_id, actor_name, action, entity, entity_id, "
