@@ -215,16 +215,19 @@ def _locked(*where):
 
 
 _PAYMENT = Payment.__table__
-_WRITE_PAYMENT = functools.cache(
-    lambda columns: update(_PAYMENT).where(_PAYMENT.c.id == bindparam("b_id"))
-    .values({c: bindparam(f"b_{c}") for c in columns}))
+
+
+@functools.cache
+def _update_payment(columns: tuple[str, ...]):
+    """``UPDATE payment SET <columns> … WHERE id = :b_id``, built once per set of columns."""
+    return update(_PAYMENT).where(_PAYMENT.c.id == bindparam("b_id")).values({c: bindparam(f"b_{c}") for c in columns})
 
 
 def _write_payment(session: Session, payment: Payment, **values) -> None:
     """Write ``values`` to the (locked) payment row with one UPDATE and keep the loaded object in step
     — no unit-of-work flush on the crediting path. A second credited payment for the order still
     fails here, on the partial unique index."""
-    session.connection().execute(_WRITE_PAYMENT(tuple(values)), {"b_id": payment.id,
+    session.connection().execute(_update_payment(tuple(values)), {"b_id": payment.id,
                                                                   **{f"b_{k}": v for k, v in values.items()}})
     for key, value in values.items():
         set_committed_value(payment, key, value)
