@@ -189,9 +189,16 @@ def floors(path: Path):
                                 JOIN pos_return r ON r.id = rl.return_id JOIN order_line l ON l.id = rl.order_line_id
                                 JOIN "order" o ON o.id = l.order_id
                                 WHERE r.created_at >= ? AND r.created_at < ? AND o.status IN {sold}
+                                GROUP BY l.product_id
+                                UNION ALL
+                                SELECT l.product_id, 0, -sum(l.total_minor * f.order_minor / o.total_minor)
+                                FROM payment_refund f JOIN "order" o ON o.id = f.order_id
+                                JOIN order_line l ON l.order_id = o.id
+                                WHERE f.status = 'succeeded' AND f.done_at >= ? AND f.done_at < ? AND f.order_minor > 0
+                                  AND o.status IN {sold} AND o.total_minor > 0
                                 GROUP BY l.product_id) b
                               JOIN product p ON p.id = b.pid GROUP BY b.pid ORDER BY rev DESC""",
-                          (start, end, start, end)).fetchall()
+                          (start, end, start, end, start, end)).fetchall()
 
     return db, daily, pnl_floor, abc_floor
 

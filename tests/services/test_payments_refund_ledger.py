@@ -23,7 +23,7 @@ from smo_app.models.loyalty import LoyaltyEntry, LoyaltyKind
 from smo_app.models.orders import Order
 from smo_app.models.outbox import Outbox
 from smo_app.models.payments import Payment, Refund
-from smo_app.services.analytics import pnl, revenue
+from smo_app.services.analytics import abc, pnl, revenue
 from smo_app.services.core.actor import Actor
 from smo_app.services.customers import loyalty
 from smo_app.services.messaging.outbox_tasks import Task
@@ -290,6 +290,9 @@ def test_revenue_and_pnl_count_a_refund_on_the_shop_day_it_was_confirmed(session
     summary = pnl.pnl_summary(session, actor=owner, date_from=date(2026, 11, 1), date_to=date(2026, 11, 30), tz=MSK)
     assert (summary.refunds, summary.refunds_minor) == (1, 90000)
     assert summary.revenue_minor == TOTAL - 90000
+    # and in ABC the product loses the refunded third of the order: 3 × 1000.00 − 1000.00
+    [row] = abc.abc_analysis(session, actor=owner, date_from=date(2026, 11, 1), date_to=date(2026, 11, 30), tz=MSK)
+    assert (row.qty, row.revenue_minor) == (3, 300000 - 100000)
 
 
 @pytest.mark.parametrize("engine", ["postgresql"], indirect=True)

@@ -2,7 +2,9 @@
 
 Products are ranked by revenue (order lines after product/personal discounts, sold orders of every
 channel, minus the returned lines' amounts of the returns refunded in the period — a return counts
-in the period of its refund, so a product returned more than sold in the period ranks last, in C). A product is in class A while the revenue of the products ranked above it is under 80 %
+in the period of its refund, so a product returned more than sold in the period ranks last, in C —
+and minus, for a payment refund confirmed in the period, the refunded share of the order's total
+taken off each of its lines). A product is in class A while the revenue of the products ranked above it is under 80 %
 of the total, B under 95 %, C after that — so the product that crosses a boundary stays in the
 higher class. Manual revenue entries belong to no product and are not ranked.
 """
@@ -17,8 +19,9 @@ from sqlmodel import Session, func, select
 
 from smo_app.models.catalog import Product
 from smo_app.models.orders import Order, OrderLine
+from smo_app.models.payments import Refund
 from smo_app.models.pos import PosReturn, PosReturnLine
-from smo_app.services.analytics.periods import make_period, returns_in, shop_tz, sold_orders_in
+from smo_app.services.analytics.periods import make_period, refunds_in, returns_in, shop_tz, sold_orders_in
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
 
@@ -68,7 +71,15 @@ def abc_analysis(session: Session, *, actor: Actor, date_from: date | None, date
                 .join(OrderLine, OrderLine.id == PosReturnLine.order_line_id)
                 .join(Order, Order.id == OrderLine.order_id).where(*returns_in(start, end))
                 .group_by(OrderLine.product_id))
-    both = sa.union_all(sold, returned).subquery()
+    # a payment refund gives money back, not goods: each line of the order loses the refunded share
+    # of the order's total (a third of the order refunded takes a third off each of its products)
+    refunded = (select(OrderLine.product_id.label("pid"), sa.literal(0),
+                       -func.sum(sa.cast(OrderLine.total_minor, sa.BigInteger) * Refund.order_minor // Order.total_minor))
+                .select_from(Refund).join(Order, Order.id == Refund.order_id)
+                .join(OrderLine, OrderLine.order_id == Order.id)
+                .where(*refunds_in(start, end), Order.total_minor > 0)
+                .group_by(OrderLine.product_id))
+    both = sa.union_all(sold, returned, refunded).subquery()
     per_product = (select(both.c.pid, func.sum(both.c.qty).label("qty"), func.sum(both.c.revenue).label("revenue"))
                    .group_by(both.c.pid).subquery())
     rows = session.exec(select(per_product.c.pid, Product.name, per_product.c.qty, per_product.c.revenue)
