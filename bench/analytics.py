@@ -162,7 +162,7 @@ def floors(path: Path):
     def pnl_floor():
         o = db.execute(f"""SELECT count(*), sum(goods_minor), sum(discount_product_minor), sum(discount_personal_minor),
                            sum(discount_promo_minor), sum(bonus_minor), sum(certificate_minor), sum(delivery_minor),
-                           sum(total_minor + certificate_minor), sum(cost_minor) FROM "order"
+                           sum(total_minor + certificate_minor), sum(cost_minor), sum(shop_delivery_minor) FROM "order"
                            WHERE created_at >= ? AND created_at < ? AND status IN {sold}""", (start, end)).fetchone()
         w = db.execute("""SELECT sum(-delta * unit_cost_minor), sum(-delta) FROM stock_move
                           WHERE kind = 'write_off' AND created_at >= ? AND created_at < ?""", (start, end)).fetchone()
@@ -249,6 +249,7 @@ def main() -> int:
     summary, (o, _, m, r, rc) = results["P&L summary, 1 year"]
     assert summary.revenue_minor == o[8] + (m[0] or 0) - (r[1] or 0), "P&L revenue differs from the floor"
     assert summary.cogs_minor == o[9] and summary.returns_cogs_minor == (rc[0] or 0), "P&L cost differs from the floor"
+    assert summary.delivery_costs_minor == (o[7] or 0) + (o[10] or 0), "P&L delivery costs differ from the floor"
     assert summary.returns and summary.returns == r[0], "the bench year has no returns"
     abc_rows, floor_abc = results["ABC analysis, 1 year"]
     assert sum(r.revenue_minor for r in abc_rows) == sum(r[3] for r in floor_abc), "ABC differs from the floor"

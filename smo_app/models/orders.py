@@ -40,6 +40,7 @@ class Order(SQLModel, table=True):
         Index("ix_order_status_id", "status", "id"),
         # refunds never give back more than the customer paid, however many and however concurrent
         CheckConstraint("refunded_minor >= 0 AND refunded_minor <= total_minor", name="refund_within_total"),
+        CheckConstraint("shop_delivery_minor >= 0", name="shop_delivery_not_negative"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -54,7 +55,10 @@ class Order(SQLModel, table=True):
     discount_promo_minor: int = 0
     certificate_minor: int = 0
     bonus_minor: int = 0
-    delivery_minor: int = 0
+    delivery_minor: int = 0  # charged to the buyer (in the total)
+    # delivery the shop pays the carrier itself (a B2B order with delivery_payer "shop"): not in the
+    # total, a cost in the P&L
+    shop_delivery_minor: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     total_minor: int = 0
     # money given back by confirmed refunds (PA4); the breakdown above stays as placed, the net
     # paid is total_minor - refunded_minor

@@ -212,7 +212,9 @@ class OrdersState(SessionState):
             "username": f"@{c.customer.username}" if c.customer and c.customer.username else "",
             "contact": o.contact_name or "—", "phone": o.phone or (c.customer.phone if c.customer else "") or "—",
             "delivery": self.text(f"ui.orders.delivery.{o.delivery_type}"), "address": o.address or "—",
-            "payer": self.text(f"ui.orders.payer.{o.delivery_payer}"), "comment": o.comment or "—",
+            "payer": self.text(f"ui.orders.payer.{o.delivery_payer}")
+            + (f" · {money_text(self, o.shop_delivery_minor)}" if o.shop_delivery_minor else ""),
+            "comment": o.comment or "—",
             "paid_at": self.shop_time(o.paid_at) or "—",
         }
         self.card_lines = [{"name": ln.name, "variant": ln.variant_label, "qty": str(ln.qty),

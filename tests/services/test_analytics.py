@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from smo_app.models.analytics import ManualRevenue
 from smo_app.models.audit import AuditEntry
+from smo_app.models.base import utcnow
 from smo_app.models.staff import Role
 from smo_app.services.analytics import abc, manual_revenue, pnl, revenue, stock_valuation, summary
 from smo_app.services.analytics.periods import offset_spans
@@ -312,3 +313,17 @@ def test_two_owners_deleting_one_entry_at_once_delete_it_once(pg_engine):
     assert sorted(results) == ["common.not_found", "ok"]
     with Session(pg_engine) as s:
         assert len(s.exec(select(AuditEntry).where(AuditEntry.action == "analytics.manual_revenue_delete")).all()) == 1
+
+
+def test_delivery_the_shop_pays_itself_is_a_delivery_cost_in_the_pnl(session):
+    # given a B2B sale of 10 × 40.00 where the shop pays the carrier 150.00 itself
+    owner = actor_of(make_staff(session, Role.owner))
+    vid = variant_id(make_product(session, name="Crate", price_minor=4000, qty=20, unit_cost_minor=2000))
+    orders.create_b2b_order(session, actor=SYSTEM, buyer_name="Salon", delivery_minor=15000, delivery_payer="shop",
+                            items=[{"variant_id": vid, "qty": 10, "unit_price_minor": 4000}])
+    # when the owner reads the month's P&L
+    today = utcnow().astimezone(MSK).date()
+    s = pnl.pnl_summary(session, actor=owner, date_from=today, date_to=today, tz=MSK)
+    # then revenue is the goods only, and the delivery is a cost taken off the result
+    assert (s.revenue_minor, s.delivery_charged_minor, s.delivery_costs_minor) == (40000, 0, 15000)
+    assert s.result_minor == 40000 - 20000 - 15000

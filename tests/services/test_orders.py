@@ -294,6 +294,7 @@ def test_b2b_order_writes_off_stock_and_costs_at_average_purchase_price(shop):
                                   delivery_minor=50000, delivery_payer="shop")
     assert out.status == "completed" and out.channel == "b2b"
     assert out.total_minor == 280000 and out.cost_minor == 160000 and out.delivery_minor == 0
+    assert (out.delivery_payer, out.shop_delivery_minor) == ("shop", 50000)  # a figure, not a note in the comment
     assert qty_of(session, vid) == 6
     with pytest.raises(DomainError) as err:
         orders.create_b2b_order(session, actor=manager, buyer_name="X",

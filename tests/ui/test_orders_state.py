@@ -133,6 +133,14 @@ def test_search_tracking_message_and_b2b_entry(db):
     assert s.b2b_error.startswith("Lines 2:") and _qty(db, variant_id(tea)) == 8
     _call(s, "create_b2b", {"lines": f"{variant_id(tea)} 2 450", "buyer": "Cafe", "delivery": "", "payer": "buyer"})
     assert not s.b2b_open and _qty(db, variant_id(tea)) == 6
+    # B2B with delivery the shop pays: the card shows who pays it and how much
+    _call(s, "open_b2b")
+    _call(s, "create_b2b", {"lines": f"{variant_id(tea)} 1 450", "buyer": "Bar", "delivery": "150", "payer": "shop"})
+    assert not s.b2b_open
+    b2b = db.exec(select(Order).where(Order.buyer_name == "Bar")).one()
+    assert (b2b.delivery_minor, b2b.shop_delivery_minor, b2b.total_minor) == (0, 15000, 45000)
+    _call(s, "open_card", b2b.id)
+    assert s.card["payer"].startswith("shop") and "150" in s.card["payer"]
 
 
 def test_pick_list_and_handoff_of_ticked_orders(db):

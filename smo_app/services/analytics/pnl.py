@@ -12,10 +12,9 @@ cost of goods  = Σ line qty × the line's weighted average cost at the moment o
                  reads orders only
                  − Σ returned qty × the returned line's ``unit_cost_minor`` (the units came back)
 gross profit   = revenue − cost of goods; margin = gross profit / revenue
-delivery costs = delivery charged on sold orders (passed on to the carrier). Delivery the shop pays
-                 itself (a B2B order with ``delivery_payer = "shop"``) is stored with
-                 ``delivery_minor = 0`` and its amount only in the order's comment, so it is not
-                 counted here until the order keeps that amount in a column of its own
+delivery costs = delivery charged on sold orders (passed on to the carrier) + delivery the shop
+                 pays itself (a B2B order with ``delivery_payer = "shop"``: ``shop_delivery_minor``,
+                 not in the order's total)
 write-offs     = Σ written-off qty × average cost at that moment (incl. cancelled orders written off)
 result         = gross profit − delivery costs − write-offs
 
@@ -109,7 +108,7 @@ def compute_summary(session: Session, tz: ZoneInfo, period: Period) -> PnlSummar
     o = session.exec(select(
         func.count(), total(Order.goods_minor), total(Order.discount_product_minor), total(Order.discount_personal_minor),
         total(Order.discount_promo_minor), total(Order.bonus_minor), total(Order.certificate_minor),
-        total(Order.delivery_minor), total(ORDER_REVENUE), total(Order.cost_minor),
+        total(Order.delivery_minor), total(ORDER_REVENUE), total(Order.cost_minor), total(Order.shop_delivery_minor),
     ).where(*sold)).one()
     w = session.exec(select(total(-StockMove.delta * StockMove.unit_cost_minor), total(-StockMove.delta)).where(
         StockMove.kind == MoveKind.write_off.value, StockMove.created_at >= start, StockMove.created_at < end)).one()
@@ -123,12 +122,12 @@ def compute_summary(session: Session, tz: ZoneInfo, period: Period) -> PnlSummar
                           .join(Order, Order.id == OrderLine.order_id).where(*returns_in(start, end))).one()
     f = session.exec(select(func.count(), total(Refund.order_minor)).select_from(Refund)
                      .join(Order, Order.id == Refund.order_id).where(*refunds_in(start, end))).one()
-    count, goods, d_product, d_personal, d_promo, bonus, cert, delivery, revenue, cogs = (int(v) for v in o)
+    count, goods, d_product, d_personal, d_promo, bonus, cert, delivery, revenue, cogs, shop_delivery = (int(v) for v in o)
     return PnlSummary(
         date_from=period.date_from, date_to=period.date_to, orders=count, goods_minor=goods,
         discount_product_minor=d_product, discount_personal_minor=d_personal, discount_promo_minor=d_promo,
         bonus_minor=bonus, certificate_minor=cert, delivery_charged_minor=delivery, orders_revenue_minor=revenue,
-        manual_revenue_minor=manual, cogs_minor=cogs, delivery_costs_minor=delivery,
+        manual_revenue_minor=manual, cogs_minor=cogs, delivery_costs_minor=delivery + shop_delivery,
         write_offs_minor=int(w[0]), write_off_units=int(w[1]),
         returns=int(r[0]), returns_minor=int(r[1]), returns_cogs_minor=int(r_cogs),
         refunds=int(f[0]), refunds_minor=int(f[1]),

@@ -39,7 +39,8 @@ def create_b2b_order(
     now: datetime | None = None,
 ) -> OrderOut:
     """OR8: an offline/B2B sale entered by staff: sale sums as agreed, stock written off (``sale``
-    moves), cost from the average purchase price, delivery cost and who pays it. It is recorded as
+    moves), cost from the average purchase price, delivery cost and who pays it (the buyer: in the
+    total; the shop: ``shop_delivery_minor``, a cost in the P&L). It is recorded as
     ``completed`` and counts in analytics; no cashback."""
     require(actor, Perm.orders_manage)
     now = now or utcnow()
@@ -76,8 +77,7 @@ def create_b2b_order(
         channel=OrderChannel.b2b, status=OrderStatus.completed,
         delivery_type=DeliveryType.store if not delivery_minor else DeliveryType.courier,
         delivery_minor=0 if shop_pays else delivery_minor, delivery_payer=delivery_payer,
-        comment=(comment or "")[:1000] + (f" [delivery {delivery_minor} paid by shop]"
-                                          if shop_pays and delivery_minor else ""),
+        shop_delivery_minor=delivery_minor if shop_pays else 0, comment=(comment or "")[:1000],
         reason="b2b", audit_action="order.b2b_create", now=now,
     )
 

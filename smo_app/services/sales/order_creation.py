@@ -104,6 +104,7 @@ def create_order(
     delivery_type: DeliveryType | str = DeliveryType.pickup,
     delivery_minor: int = 0,
     delivery_payer: str = "buyer",
+    shop_delivery_minor: int = 0,
     address: str = "",
     comment: str = "",
     client_ref: str | None = None,
@@ -167,7 +168,7 @@ def create_order(
         if (line.qty <= 0 or line.unit_price_minor < 0 or not 0 <= line.discount_minor <= line.goods_minor
                 or line.discount_kind not in DISCOUNT_KINDS):
             raise ValidationFailed("order.amount_invalid", f"line {line.variant_id}: bad figures")
-    if min(promo_minor, certificate_minor, bonus_minor, delivery_minor) < 0:
+    if min(promo_minor, certificate_minor, bonus_minor, delivery_minor, shop_delivery_minor) < 0:
         raise ValidationFailed("order.amount_invalid", "amounts must be >= 0")
     if delivery_payer not in ("buyer", "shop"):
         raise ValidationFailed("order.delivery_payer_invalid", "buyer or shop")
@@ -190,7 +191,8 @@ def create_order(
         "customer_id": buyer.customer_id, "channel": channel.value, "status": status.value, "client_ref": client_ref,
         "goods_minor": goods, "discount_product_minor": product_disc, "discount_personal_minor": personal_disc,
         "discount_promo_minor": promo_minor, "certificate_minor": certificate_minor, "bonus_minor": bonus_minor,
-        "delivery_minor": delivery_minor, "total_minor": total, "cost_minor": 0,
+        "delivery_minor": delivery_minor, "shop_delivery_minor": shop_delivery_minor, "total_minor": total,
+        "cost_minor": 0,
         "promo_code_id": promo.id if promo is not None else None,
         "certificate_id": certificate.id if certificate is not None else None,
         "delivery_type": delivery_type.value, "delivery_payer": delivery_payer, "address": (address or "")[:500],

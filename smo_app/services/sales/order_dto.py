@@ -43,6 +43,7 @@ class OrderOut(BaseModel):
     certificate_minor: int
     bonus_minor: int
     delivery_minor: int
+    shop_delivery_minor: int = 0  # delivery the shop pays itself (not in the total)
     total_minor: int
     refunded_minor: int = 0  # confirmed refunds; the customer paid total_minor - refunded_minor in the end
     cost_minor: int
