@@ -54,6 +54,9 @@ def readable_value(text, money, key: str, value) -> str:
     if key == "role" and isinstance(value, str):
         return known(text, f"role.{value}", value)
     if isinstance(value, (list, tuple)):
+        if value and all(isinstance(v, (list, tuple)) for v in value):  # rows, e.g. referral tiers: "(0, 5); (10, 7)"
+            rows = ["(" + ", ".join(readable_value(text, money, key, x) for x in v) + ")" for v in value[:10]]
+            return "; ".join(rows) + (" …" if len(value) > 10 else "")
         items = [readable_value(text, money, key, v) for v in value[:10]]
         return ", ".join(items) + (" …" if len(value) > 10 else "")
     if isinstance(value, dict):

@@ -52,6 +52,9 @@ def test_a_change_reads_as_field_old_to_new():
     assert describe_change(text, money, None, {"courier": "Ivan", "orders": [3, 4], "some_flag": True}) == \
         "Courier: Ivan\nOrders: 3, 4\nsome flag: yes"
     assert "{" not in describe_change(text, money, None, {"nested": {"a": 1}})
+    # rows of a setting (referral tiers: friends from → percent) read row by row, not as one flat list
+    assert describe_change(text, money, {"value": [[0, 5]]}, {"value": [[0, 5], [10, 7]]}).endswith(
+        ": (0, 5) → (0, 5); (10, 7)")
     # a stored moment reads in the shop's time (Moscow here), not as an ISO string
     assert describe_change(text, money, {"expires_at": None}, {"expires_at": "2031-06-30T20:59:59+00:00"}) == \
         f"{t('ui.audit_field.expires_at', 'en')}: — → 2031-06-30 23:59"
