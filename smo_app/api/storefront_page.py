@@ -15,7 +15,7 @@ It also writes the shop's name into the header (React keeps that text at hydrati
 read (a few milliseconds) before the page is sent, whole (sending the head ahead of it showed no
 gain in bench/storefront_load.py). The answer depends on the session cookie: never cached.
 Without a production build (development, where the frontend server serves the page) the route
-answers 404 and nothing else changes.
+answers 404 and nothing else changes; a build whose page lacks the slots is served as built.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import FileResponse, PlainTextResponse, Response
 
 from smo_app.i18n import t
 
@@ -82,11 +82,15 @@ def _template(path: str, mtime_ns: int) -> PageTemplate:  # noqa: ARG001 - the k
     return PageTemplate(Path(path).read_text(encoding="utf-8"))
 
 
-def current_template() -> PageTemplate | None:
-    path = built_page_path()
+def current_template(path: Path) -> PageTemplate | None:
+    """The built page's template; None without a build, or for a build whose page lacks the slots
+    (then it is served as built, and its own script asks for the first screen)."""
     try:
         return _template(str(path), path.stat().st_mtime_ns)
     except FileNotFoundError:
+        return None
+    except ValueError:
+        log.error("the built storefront page has no first-screen slots: served as built", exc_info=True)
         return None
 
 
@@ -197,8 +201,11 @@ def _read_first_screen(token: str, chosen_lang: str | None) -> tuple[dict[str, A
 async def storefront_page(request: Request) -> Response:
     from smo_app.state.customer_session import LANG_COOKIE, TOKEN_COOKIE
 
-    template = current_template()
+    path = built_page_path()
+    template = current_template(path)
     if template is None:
+        if path.is_file():
+            return FileResponse(path, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
         return PlainTextResponse("not built", status_code=404)
     token, lang = request.cookies.get(TOKEN_COOKIE) or "", request.cookies.get(LANG_COOKIE)
 

@@ -122,7 +122,15 @@ def test_without_a_production_build_the_route_steps_aside(client, tmp_path, monk
     assert client.get("/").status_code == 404
 
 
-def test_a_build_without_the_slots_is_refused_loudly(tmp_path):
+def test_a_build_without_the_slots_is_served_as_built(client, tmp_path, monkeypatch):
+    page = tmp_path / "index.html"
+    page.write_text("<html><body><h1>shop</h1></body></html>", encoding="utf-8")
+    monkeypatch.setattr(storefront_page, "built_page_path", lambda: page)
+    response = client.get("/")
+    assert response.status_code == 200 and response.text == "<html><body><h1>shop</h1></body></html>"
+
+
+def test_a_page_without_the_slots_is_refused_loudly(tmp_path):
     with pytest.raises(ValueError, match="sf-first-data"):
         storefront_page.PageTemplate('<html><body><div id="sf-first-screen"></div></body></html>')
     with pytest.raises(ValueError, match="shop's name"):
