@@ -137,3 +137,49 @@ def test_reconciliation_leaves_young_payments_expires_old_ones_and_logs_errors(s
     assert [r.expired for r in list_runs(session, actor=manager)] == [1, 0]
     with pytest.raises(PermissionDenied):
         run_now(session, actor=manager)
+
+
+# --------------------------------------------------------------------------- PostgreSQL, at once
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_two_screenshots_sent_at_once_make_one_transfer_with_one_screenshot(engine, session):
+    # given a new order without any payment yet
+    from tests.db_support import run_at_once
+
+    vid, customer = shop(session)
+    order = order_for(session, vid, customer)
+    # when the customer's phone sends two screenshots at the same moment
+    outcomes = run_at_once(engine, [
+        lambda s, n=n: submit_proof(s, actor=_customer(order), order_id=order.id, filename=f"pay{n}.png",
+                                    content=PNG + bytes([n]), settings=settings()) for n in range(2)])
+    # then both are answered, and the order has one manual payment holding one of them
+    assert outcomes == {"ok": 2}, outcomes
+    session.expire_all()
+    [payment] = session.exec(select(Payment).where(Payment.order_id == order.id)).all()
+    [proof] = session.exec(select(PaymentProof).where(PaymentProof.payment_id == payment.id)).all()
+    assert payment.provider == "manual" and proof.filename in ("pay0.png", "pay1.png")
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_a_screenshot_racing_the_managers_confirmation_never_replaces_a_decided_one(engine, session):
+    # given a transfer with a screenshot waiting for the manager
+    from tests.db_support import run_at_once
+
+    vid, customer = shop(session)
+    manager = make_staff(session, "manager").actor()
+    order = order_for(session, vid, customer)
+    payment = submit_proof(session, actor=_customer(order), order_id=order.id, filename="first.png", content=PNG,
+                           settings=settings())
+    # when the manager confirms it while the customer sends another
+    outcomes = run_at_once(engine, [
+        lambda s: decide_manual_payment(s, actor=manager, payment_id=payment.id, accept=True),
+        lambda s: submit_proof(s, actor=_customer(order), order_id=order.id, filename="second.png",
+                               content=PNG + b"2", settings=settings())])
+    # then the order is paid once; the second screenshot either came before the decision (and is the
+    # one decided on) or was refused, never swapped in after it
+    assert outcomes["ok"] >= 1 and set(outcomes) <= {"ok", "payment.already_decided"}, outcomes
+    session.expire_all()
+    [proof] = session.exec(select(PaymentProof).where(PaymentProof.payment_id == payment.id)).all()
+    assert proof.decided_at is not None and proof.uploaded_at <= proof.decided_at
+    assert proof.filename == ("second.png" if outcomes["ok"] == 2 else "first.png")
+    assert session.get(Order, order.id).status == "paid"

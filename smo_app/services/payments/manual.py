@@ -138,7 +138,9 @@ def decide_manual_payment(session: Session, *, actor: Actor, payment_id: int, ac
     if len(note) > NOTE_MAX:
         raise ValidationFailed("payment.reason_too_long", "too long", max=NOTE_MAX)
     now = now or utcnow()
-    payment = session.get(Payment, payment_id)
+    # the payment row first, as a screenshot upload takes it (payment, then its proof): a decision
+    # and an upload at once queue up instead of deadlocking
+    payment = session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
     if payment is None:
         raise NotFound("payment", payment_id)
     if payment.provider != PaymentProvider.manual:
