@@ -21,7 +21,7 @@ from smo_app.services.analytics import abc, manual_revenue, pnl, revenue, stock_
 from smo_app.services.analytics.periods import local_today, month_period
 from smo_app.services.core.errors import DomainError, ValidationFailed
 from smo_app.services.core.permissions import Perm, can
-from smo_app.state.session import SessionState
+from smo_app.state.session import SessionState, toast
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -136,7 +136,7 @@ class SummaryState(SessionState):
         out = await self.call(_express_summary, readonly=True)
         self.metrics = metric_views(out.value, self.ui_lang_value()) if out.ok and out.value else []
         if out.code != "common.forbidden":  # not signed in: the guard redirects, nothing to say
-            return out.toast()
+            return toast(out)
 
 
 class AnalyticsState(SessionState):
@@ -239,7 +239,7 @@ class AnalyticsState(SessionState):
         """Build a workbook in a worker thread (read-only) and hand it to the browser."""
         out = await self.call(_workbook, readonly=True, build=build)
         if not out.ok:
-            return out.toast()
+            return toast(out)
         filename, content = out.value
         return rx.download(data=content, filename=filename, mime_type=XLSX)
 

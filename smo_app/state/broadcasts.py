@@ -166,13 +166,7 @@ class BroadcastsState(SessionState):
     @rx.event
     async def preview(self, broadcast_id: int):
         """Send the broadcast to the signed-in staff member's own Telegram chat."""
-        staff = await self.staff(Channel.backoffice)
-        if staff is None:
-            return
-        if not staff.telegram_id:
-            self.message = self.text("ui.bcast.preview_needs_telegram")
-            return
-        out = await self.call(svc.send_preview, broadcast_id=int(broadcast_id), chat_id=staff.telegram_id)
+        out = await self.call(svc.send_preview, broadcast_id=int(broadcast_id))
         self.message = out.error
         if not out.ok:
             return

@@ -111,7 +111,7 @@ class CatalogState(SessionState):
     @rx.event
     async def load(self):
         staff = await self.staff(Channel.backoffice)
-        actor = staff.actor() if staff else None
+        actor = staff
         self.can_rename = bool(actor and can(actor, Perm.catalog_rename))
         self.can_delete = bool(actor and can(actor, Perm.catalog_delete))
         self.editor_open = False

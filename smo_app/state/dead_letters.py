@@ -12,7 +12,7 @@ from smo_app.i18n import t
 from smo_app.models.integrations import DeadLetterResolution
 from smo_app.services.core.permissions import Perm, can
 from smo_app.services.integrations import dead_letters as dead_letter_service
-from smo_app.state.session import SessionState
+from smo_app.state.session import SessionState, toast
 
 
 class DeadLetterLine(TypedDict):
@@ -73,7 +73,7 @@ class DeadLetterState(SessionState):
         out = await self.call(dead_letter_service.resolve_dead_letter, dead_letter_id=dead_letter_id,
                               resolution=DeadLetterResolution.dismissed, note=str(form.get("note", "")))
         if not out.ok:
-            return out.toast()
+            return toast(out)
         await self._query()
         return rx.toast.success(self.text("ui.dead_letters.dismissed"))
 

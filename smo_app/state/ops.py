@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 import reflex as rx
 
 from smo_app.money import format_money
-from smo_app.services.core.errors import DomainError
 
 R = TypeVar("R")
 
@@ -20,39 +19,19 @@ R = TypeVar("R")
 class Refused(Exception):
     """A service refused (or nobody is signed in); ``text`` is already translated."""
 
-    def __init__(self, text: str, error: DomainError | None = None) -> None:
+    def __init__(self, text: str, error=None) -> None:
         super().__init__(text)
         self.text = text
         self.error = error
 
 
 async def run_service(state, fn: Callable[..., R], /, *, readonly: bool = False, **kwargs: Any) -> R:
-    """``fn(session, actor=<signed-in staff>, **kwargs)`` in a worker thread (``readonly``: a read-only
-    transaction); raises :class:`Refused` with the translated message and one line per bad row
-    (nobody signed in: ``common.forbidden``; an unexpected error: reported, a generic message)."""
-    refused: list[DomainError] = []
-
-    def describe(exc: DomainError) -> str:
-        refused.append(exc)
-        return error_lines(state, exc)
-
-    out = await state.call(fn, readonly=readonly, describe=describe, **kwargs)
+    """``fn(session, actor=<signed-in staff>, **kwargs)`` through :meth:`SessionState.call`; raises
+    :class:`Refused` with the translated message (one line per bad row)."""
+    out = await state.call(fn, readonly=readonly, **kwargs)
     if not out.ok:
-        raise Refused(out.error, refused[0] if refused else None)
+        raise Refused(out.error, out)
     return out.value
-
-
-def error_lines(state, exc: DomainError) -> str:
-    """The translated message, plus one line per bad row/line when the service listed them."""
-    text = state.error(exc)
-    rows = getattr(exc, "errors", None) or []
-    details = []
-    for err in rows[:20]:
-        where = err.get("line") or err.get("row")
-        code = err.get("code", "")
-        if where and "." in code and code != exc.code:
-            details.append(state.text("ui.ops.row_error", row=where, text=state.text(code, **err.get("params", {}))))
-    return "\n".join([text, *details])
 
 
 def money_input(minor: int) -> str:

@@ -12,7 +12,7 @@ from smo_app.services.core.permissions import Perm, can
 from smo_app.services.payments import admin as payments_admin
 from smo_app.services.payments import reconcile
 from smo_app.state.dead_letters import reason_text
-from smo_app.state.session import SessionState
+from smo_app.state.session import SessionState, toast
 
 
 class PaymentRow(TypedDict):
@@ -97,19 +97,19 @@ class PaymentsAdminState(SessionState):
                               note=str(form.get("note", "")))
         if out.ok:
             await self._query()
-        return out.toast(self.text("ui.payments.done"))
+        return toast(out, self.text("ui.payments.done"))
 
     @rx.event
     async def run_reconcile(self):
         out = await self.call(reconcile.run_now)
         if out.ok:
             await self._query()
-        return out.toast(self.text("ui.payments.done"))
+        return toast(out, self.text("ui.payments.done"))
 
     async def _query(self) -> None:
         lang = self.ui_lang_value()
         staff = await self.staff(Channel.backoffice)
-        self.can_manage = bool(staff and can(staff.actor(), Perm.payments_manage))
+        self.can_manage = bool(staff and can(staff, Perm.payments_manage))
         payments = await self.call(payments_admin.list_payments, readonly=True,
                                    status=None if self.status_filter == "all" else self.status_filter,
                                    provider=None if self.provider_filter == "all" else self.provider_filter,

@@ -9,7 +9,7 @@ import reflex as rx
 
 from smo_app.money import format_money
 from smo_app.services.pos import reports
-from smo_app.state.session import SessionState
+from smo_app.state.session import SessionState, toast
 
 
 class PosSalesState(SessionState):
@@ -70,5 +70,5 @@ class PosSalesState(SessionState):
         out = await self.call(reports.analytics_excel, readonly=True, date_from=period[0], date_to=period[1],
                               lang=self.ui_lang_value())
         if not out.ok:
-            return out.toast()
+            return toast(out)
         return rx.download(data=out.value, filename=f"pos-sales-{period[0]}-{period[1]}.xlsx")

@@ -18,7 +18,7 @@ from smo_app import routes
 from smo_app.models.staff import Channel
 from smo_app.money import format_money, parse_money
 from smo_app.services.pos import approvals, cart, reports, returns, sale, shifts
-from smo_app.state.session import SessionState
+from smo_app.state.session import SessionState, toast
 
 POS = Channel.pos
 APPROVAL_POLL_SECONDS = 2.0
@@ -136,7 +136,7 @@ class PosState(SessionState):
         out = await self.call(fn, channel=POS, register_id=self.register_id, **kwargs)
         if out.ok:
             self._show_cart(out.value)
-        return out.toast()
+        return toast(out)
 
     # ------------------------------------------------------------------ shift
     @rx.event
@@ -151,7 +151,7 @@ class PosState(SessionState):
             return rx.toast.error(self.text("pos.float_invalid"))
         out = await self.call(shifts.open_shift, channel=POS, register_id=self.register_id, float_minor=amount)
         if not out.ok:
-            return out.toast()
+            return toast(out)
         self.float_text = ""
         return PosState.load
 
@@ -254,7 +254,7 @@ class PosState(SessionState):
     async def request_approval(self):
         out = await self.call(approvals.request_approval, channel=POS, register_id=self.register_id)
         if not out.ok:
-            return out.toast()
+            return toast(out)
         await self._refresh_cart()
         return [PosState.poll_approval, rx.toast.info(self.text("ui.pos.approval_sent"))]
 
@@ -290,7 +290,7 @@ class PosState(SessionState):
         out = await self.call(approvals.approve_with_pin, channel=POS, register_id=self.register_id,
                               username=self.manager_username, pin=pin)
         await self._refresh_cart()
-        return out.toast(self.text("ui.pos.approved"))
+        return toast(out, self.text("ui.pos.approved"))
 
     # ------------------------------------------------------------------ payment
     @rx.event
@@ -335,7 +335,7 @@ class PosState(SessionState):
         if not out.ok:
             if out.code:  # refused (not a lost connection): a new attempt gets a new id
                 self.pending_sale = ""
-            return out.toast()
+            return toast(out)
         self.pending_sale = ""
         self.card_text = self.tendered_text = ""
         return rx.redirect(f"{routes.POS_RECEIPT}?id={out.value.sale_id}")
@@ -430,7 +430,7 @@ class PosShiftState(SessionState):
         if out.ok:
             self.move_amount = self.move_reason = ""
             await self.load()
-        return out.toast(self.text("ui.pos.saved"))
+        return toast(out, self.text("ui.pos.saved"))
 
     @rx.event
     async def close_shift(self):
@@ -441,7 +441,7 @@ class PosShiftState(SessionState):
         out = await self.call(shifts.close_shift, channel=POS, register_id=await self._register(),
                               counted_cash_minor=counted)
         if not out.ok:
-            return out.toast()
+            return toast(out)
         rep = await self.call(reports.shift_report, channel=POS, readonly=True, shift_id=out.value.id)
         if rep.ok:
             self._show(rep.value)
@@ -459,7 +459,7 @@ class PosShiftState(SessionState):
         out = await self.call(reports.report_excel, channel=POS, readonly=True, shift_id=self.shift_id,
                               lang=self.ui_lang_value())
         if not out.ok:
-            return out.toast()
+            return toast(out)
         return rx.download(data=out.value, filename=f"{self.report.get('kind', 'X').lower()}-report-{self.shift_id}.xlsx")
 
 
@@ -477,7 +477,7 @@ class PosReceiptState(SessionState):
         out = await self.call(sale.get_receipt, channel=POS, readonly=True, sale_id=sale_id)
         if not out.ok:
             self.receipt, self.receipt_lines = {}, []
-            return out.toast()
+            return toast(out)
         r, lang = out.value, self.ui_lang_value()
         m = lambda v: _money(v, lang)  # noqa: E731
         self.receipt = {"id": r.sale_id, "shop": r.shop_name, "register": r.register_name, "seller": r.seller_name,
@@ -492,7 +492,7 @@ class PosReceiptState(SessionState):
     @rx.event
     async def send(self):
         out = await self.call(sale.send_receipt, channel=POS, sale_id=self.receipt.get("id", 0))
-        return out.toast(self.text("ui.pos.receipt_sent"))
+        return toast(out, self.text("ui.pos.receipt_sent"))
 
 
 class PosReturnState(SessionState):
@@ -512,7 +512,7 @@ class PosReturnState(SessionState):
     async def find(self):
         out = await self.call(sale.find_sales, channel=POS, readonly=True, query=self.query)
         if not out.ok:
-            return out.toast()
+            return toast(out)
         lang = self.ui_lang_value()
         self.sales = [{"id": r.sale_id, "time": self.shop_time(r.created_at), "total": _money(r.total_minor, lang),
                        "customer": r.customer_name} for r in out.value]
@@ -525,7 +525,7 @@ class PosReturnState(SessionState):
     async def pick(self, sale_id: int):
         out = await self.call(sale.get_receipt, channel=POS, readonly=True, sale_id=sale_id)
         if not out.ok:
-            return out.toast()
+            return toast(out)
         lang = self.ui_lang_value()
         self.sale_id, self.chosen, self.result = sale_id, {}, ""
         self._client_id = uuid.uuid4().hex
@@ -547,7 +547,7 @@ class PosReturnState(SessionState):
         out = await self.call(returns.return_items, channel=POS, register_id=await _register_of(self), sale_id=self.sale_id,
                               lines=lines, client_id=self._client_id or uuid.uuid4().hex)
         if not out.ok:
-            return out.toast()
+            return toast(out)
         lang = self.ui_lang_value()
         r = out.value
         self.result = self.text("ui.pos.returned", cash=_money(r.cash_minor, lang), card=_money(r.card_minor, lang),

@@ -12,25 +12,21 @@ owner once an hour, and shown as a generic message without a traceback.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import reflex as rx
 
 from smo_app import routes
-from smo_app.db import session_scope
+from smo_app.calling import NOBODY, Result, StaffCaller, acall
 from smo_app.i18n import LANGUAGES, catalogs, error_text, normalize_language, t
 from smo_app.models.staff import Channel
 from smo_app.services.staff import auth
 from smo_app.services.core import shop_locale
-from smo_app.services.core.errors import DomainError, PermissionDenied
+from smo_app.services.core.actor import Actor, whoami
 from smo_app.services.core.permissions import Perm, can
-from smo_app.services.staff.dto import StaffOut
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -48,65 +44,11 @@ def _effective_language(chosen: str, shop_default: str = "") -> str:
     return normalize_language(shop_default or shop_locale.cached().language)
 
 
-def _resolve_staff(token: str, channel: Channel) -> StaffOut | None:
-    """The staff member behind ``token`` on ``channel`` (blocking; call it in a worker thread).
-    A read-only transaction, so resolving never waits for the write lock; now and then a short
-    write records that the session was seen."""
-    if not token:
-        return None
-    with session_scope(readonly=True) as s:
-        staff, stale = auth.peek_channel_session(s, token=token, channel=channel)
-        shop_locale.shop_locale(s)  # keeps the screens' time zone and language current (cached)
-    if staff is not None and stale:
-        with session_scope() as s:
-            auth.touch_session(s, token=token)
-    return staff
-
-
-def _report_unexpected(exc: BaseException) -> None:
-    """Log ``exc`` with its traceback and queue one report to the owner per place per hour."""
-    log.error("unexpected error in a UI event", exc_info=exc)
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
-    try:
-        from smo_app.services.messaging import error_reports
-
-        with session_scope() as s:
-            error_reports.report_error(s, key=f"web|{type(exc).__name__}|{where}", summary=f"{type(exc).__name__}: {exc}",
-                                       text=t("web.error_report", "ru", error=f"{type(exc).__name__}: {exc}"[:1000], where=where))
-    except Exception:  # noqa: BLE001 - reporting must never raise
-        log.exception("could not record the error report")
-
-
-@dataclass
-class Outcome(Generic[R]):
-    """What :meth:`SessionState.call` returns: the service's result, or the translated message."""
-
-    value: R | None = None
-    error: str = ""
-    code: str = ""  # the DomainError code ("" on success or for an unexpected error)
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
-    def toast(self, success: str | None = None):
-        """The toast for this outcome: the error, else ``success`` (or nothing)."""
-        if self.error:
-            return rx.toast.error(self.error)
-        return rx.toast.success(success) if success else None
-
-
-def _run_service(fn: Callable[..., R], kwargs: dict[str, Any], *, token: str | None, channel: Channel | None,
-                 readonly: bool) -> R:
-    """In a worker thread: the actor resolved, then the service called with one session of its own."""
-    if channel is not None:
-        staff = _resolve_staff(token or "", channel)
-        if staff is None:
-            raise PermissionDenied(f"{channel.value} session")
-        kwargs = {"actor": staff.actor(), **kwargs}
-    with session_scope(readonly=readonly) as s:
-        return fn(s, **kwargs)
+def toast(out: Result, success: str | None = None):
+    """The toast for a call's result: its error, else ``success`` (or nothing)."""
+    if not out.ok:
+        return rx.toast.error(out.error)
+    return rx.toast.success(success) if success else None
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -178,36 +120,26 @@ class SessionState(rx.State):
         return self.bo_token if channel == Channel.backoffice else self.pos_token
 
     async def call(self, fn: Callable[..., R], /, *, channel: Channel | None = Channel.backoffice,
-                   readonly: bool = False, describe: Callable[[DomainError], str] | None = None,
-                   **kwargs: Any) -> Outcome[R]:
-        """Call a service as the signed-in staff member of ``channel``, off the event loop.
+                   readonly: bool = False, **kwargs: Any) -> Result[R]:
+        """Call a service as the staff member signed in on ``channel``, through the calling seam.
 
         ``fn(session, actor=<actor>, **kwargs)`` runs in a worker thread with one session of its
         own (``readonly=True``: a read-only transaction, for lists and page loads); with
         ``channel=None`` there is no actor (sign-in, public pages) and ``fn(session, **kwargs)``
-        runs. Not signed in on the channel → ``common.forbidden``. A DomainError becomes its
-        translated text in :attr:`Outcome.error`; any other exception is logged and reported
-        (:func:`_report_unexpected`) and the user sees ``common.unexpected_error``. ``describe``
-        replaces the DomainError's text (the operation screens add one line per bad row).
+        runs. The result carries the value, or the message in the screen's language (not signed
+        in on the channel → ``out.signed_out``; unexpected → logged, reported, a calm message).
         """
-        token = self._token(channel) if channel is not None else None
-        try:
-            value = await asyncio.to_thread(_run_service, fn, kwargs, token=token, channel=channel, readonly=readonly)
-        except DomainError as exc:
-            return Outcome(error=(describe or self.error)(exc), code=exc.code)
-        except Exception as exc:  # noqa: BLE001 - the user gets a message, the owner a report
-            await asyncio.to_thread(_report_unexpected, exc)
-            return Outcome(error=self.text("common.unexpected_error"))
-        return Outcome(value=value)
+        caller = NOBODY if channel is None else StaffCaller(channel, self._token(channel))
+        return await acall(fn, caller=caller, user_lang=self.ui_lang_value(), readonly=readonly, **kwargs)
 
-    async def staff(self, channel: Channel) -> StaffOut | None:
+    async def staff(self, channel: Channel) -> Actor | None:
         """The staff member signed in on ``channel`` (resolved on the server, off the event loop)."""
-        staff = await asyncio.to_thread(_resolve_staff, self._token(channel), channel)
+        out = await self.call(whoami, channel=channel, readonly=True)
         self.shop_lang_default = shop_locale.cached().language
-        return staff
+        return out.value if out.ok else None
 
-    def _show(self, staff: StaffOut) -> None:
-        self.staff_name = staff.full_name or staff.username
+    def _show(self, staff: Actor) -> None:
+        self.staff_name = staff.name
         self.staff_role = staff.role.value
 
     def _deny(self, route: str, *, back_to_pos: bool) -> None:
@@ -230,7 +162,7 @@ class SessionState(rx.State):
             self.allowed = []
             self._deny(route, back_to_pos=True)
             return
-        actor = staff.actor()
+        actor = staff
         self._show(staff)
         self.allowed = [a.route for a in routes.AREAS if can(actor, Perm(a.perm))]
         if not (can(actor, Perm.backoffice_access) and can(actor, Perm(perm))):
@@ -246,7 +178,7 @@ class SessionState(rx.State):
             self.granted = self.denied = ""
             return rx.redirect(routes.POS_LOGIN)
         self._show(staff)
-        if not can(staff.actor(), Perm.pos_access):
+        if not can(staff, Perm.pos_access):
             self._deny(routes.POS, back_to_pos=False)
             return
         self.denied = ""

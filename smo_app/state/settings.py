@@ -169,8 +169,7 @@ class SettingsState(SessionState):
         return rx.toast.success(self.text("ui.saved"))
 
     def _field_error(self, exc: Refused) -> str:
-        errors = getattr(exc.error, "errors", None) or []
-        field = str(errors[0].get("field", "")).split(".")[0] if errors else ""
+        field = exc.error.field().split(".")[0] if exc.error is not None else ""
         known = field in dict(FIELDS) or field in FLAGS
         if exc.error is not None and exc.error.code == "settings.invalid" and known:
             key = FIELD_MESSAGES.get(field, "ui.settings.bad_field")

@@ -12,7 +12,7 @@ from smo_app.models.staff import Role
 from smo_app.services.staff import accounts as staff_service
 from smo_app.services.core.permissions import MANAGEABLE_ROLES
 from smo_app.services.staff.dto import StaffOut
-from smo_app.state.session import SessionState
+from smo_app.state.session import SessionState, toast
 
 
 class StaffRow(TypedDict):
@@ -61,10 +61,10 @@ class StaffState(SessionState):
         """One staff action through :meth:`SessionState.call`, then the list again, then a toast."""
         out = await self.call(fn, **kwargs)
         if not out.ok:
-            return out.toast()
+            return toast(out)
         await self._reload()
         staff: StaffOut = out.value
-        return out.toast(self.text(ok_key, name=staff.full_name, role=self.text(f"role.{staff.role.value}")))
+        return toast(out, self.text(ok_key, name=staff.full_name, role=self.text(f"role.{staff.role.value}")))
 
     @rx.event
     def set_form_role(self, role: str):
@@ -81,7 +81,7 @@ class StaffState(SessionState):
         if not out.ok:
             return
         await self._reload()
-        return [out.toast(self.text("ui.staff.created", name=out.value.full_name)), rx.set_value("staff-username", ""),
+        return [toast(out, self.text("ui.staff.created", name=out.value.full_name)), rx.set_value("staff-username", ""),
                 rx.set_value("staff-full-name", ""), rx.set_value("staff-password", ""), rx.set_value("staff-pin", "")]
 
     @rx.event
@@ -122,7 +122,7 @@ class StaffState(SessionState):
         self.pin_dialog_open = False
         await self._reload()
         key = "ui.staff.password_reset" if self.secret_kind == "password" else "ui.staff.pin_reset"
-        return out.toast(self.text(key, name=out.value.full_name))
+        return toast(out, self.text(key, name=out.value.full_name))
 
 
 class StaffView(BaseModel):

@@ -84,7 +84,9 @@ def test_a_domain_error_becomes_its_translated_message(db):
 
     out = asyncio.run(s.call(service))
     assert (out.code, out.error) == ("stock.line_unknown_id", "товара с ID 7 нет.")
-    assert out.toast() is not None
+    from smo_app.state.session import toast
+
+    assert toast(out) is not None
 
 
 def test_an_unexpected_error_is_reported_and_the_user_sees_no_traceback(db, caplog):

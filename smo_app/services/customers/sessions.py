@@ -15,10 +15,10 @@ from sqlmodel import Session, select
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
 from smo_app.models.customer_session import CustomerSession
-from smo_app.services.core.errors import NotFound
+from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.tx import atomic
 from smo_app.services.customers.registration import CustomerOut, StartOut, register_telegram_user
-from smo_app.services.customers.telegram_init_data import TelegramInitData, verify_init_data
+from smo_app.services.customers.telegram_init_data import DEMO_TELEGRAM_ID, TelegramInitData, verify_init_data
 from smo_app.services.staff.auth import hash_token
 
 DEFAULT_TTL = timedelta(days=7)
@@ -32,7 +32,7 @@ class CustomerSignedIn(BaseModel):
     customer: CustomerOut
     is_new: bool
     start: StartOut  # what the start_param deep link asked for (inviter, product, tracking link)
-    init_data: TelegramInitData
+    init_data: TelegramInitData | None = None  # None: the demo sign-in (no init data at all)
 
 
 def _settings_or_none():
@@ -156,3 +156,29 @@ def sign_in_with_init_data(
     token = start_customer_session(session, customer_id=start.customer.id, ttl=ttl, now=now)
     return CustomerSignedIn(token=token, expires_at=now + ttl, customer=start.customer, is_new=start.is_new,
                             start=start, init_data=data)
+
+
+def sign_in_telegram(session: Session, *, init_data: str, now: datetime | None = None) -> CustomerSignedIn:
+    """The Mini App's sign-in: ``init_data`` verified with the shop's bot token (``SMO_BOT_TOKEN``).
+    Without a bot token nothing can be verified, so nobody signs in this way (``identity.no_bot``);
+    a demo shop without a bot uses :func:`sign_in_demo_customer`."""
+    settings = _settings_or_none()
+    token = settings.bot_token.get_secret_value() if settings is not None and settings.bot_token else ""
+    if not token:
+        raise DomainError("identity.init_data_missing", "no bot token: init data cannot be verified")
+    return sign_in_with_init_data(session, init_data=init_data, bot_token=token, now=now)
+
+
+def sign_in_demo_customer(session: Session, *, now: datetime | None = None) -> CustomerSignedIn:
+    """Demo mode only (``SMO_DEMO=1``): sign in the demo customer, chosen here on the server — the
+    browser names nobody, and no init data (however signed) is involved. Refused outside demo mode."""
+    settings = _settings_or_none()
+    if settings is None or not settings.demo:
+        raise DomainError("identity.init_data_missing", "demo sign-in outside demo mode")
+    now = now or utcnow()
+    start = register_telegram_user(session, telegram_id=DEMO_TELEGRAM_ID, username=None, full_name="Demo",
+                                   language="ru", start_param=None, now=now)
+    ttl = _ttl()
+    token = start_customer_session(session, customer_id=start.customer.id, ttl=ttl, now=now)
+    return CustomerSignedIn(token=token, expires_at=now + ttl, customer=start.customer, is_new=start.is_new,
+                            start=start)

@@ -17,6 +17,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.broadcast import Broadcast, BroadcastStatus, Segment
 from smo_app.models.customer import Customer, CustomerKind
 from smo_app.models.outbox import Outbox, OutboxStatus
+from smo_app.models.staff import Staff
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
@@ -210,9 +211,15 @@ def _move(session, actor, broadcast_id, target, verb) -> BroadcastProgress:
     return _progress(session, _get(session, broadcast_id))
 
 
-def send_preview(session: Session, *, actor: Actor, broadcast_id: int, chat_id: int) -> None:
-    """Queue the broadcast to ``chat_id`` only (the staff member themself)."""
+def send_preview(session: Session, *, actor: Actor, broadcast_id: int, chat_id: int | None = None) -> None:
+    """Queue the broadcast to ``chat_id`` only — by default the staff member's own linked Telegram
+    (``broadcast.preview_needs_telegram`` when they have not linked one)."""
     require(actor, Perm.broadcasts_manage)
+    if chat_id is None:
+        staff = session.get(Staff, actor.id) if actor.is_staff else None
+        if staff is None or not staff.telegram_id:
+            raise DomainError("broadcast.preview_needs_telegram", "link Telegram in the profile first")
+        chat_id = staff.telegram_id
     b = _get(session, broadcast_id)
     p = payload_of(b)
     enqueue_message(session, kind="broadcast_preview", chat_id=chat_id, text=p["text"], photo=p["photo"],

@@ -1,0 +1,158 @@
+"""The one way a screen, an API route or a bot handler calls a service.
+
+``seam.call(service, caller=…, user_lang=…, readonly=…, **arguments)`` (those three names are the
+seam's own; a service never takes an argument called so):
+
+1. resolves ``caller`` to an actor in a read-only transaction of its own (a staff or customer
+   session behind a token, a Telegram user) — nothing the client claims is trusted;
+2. opens one session (``readonly=True``: a read-only transaction, for lists and page loads) and
+   runs ``service(session, actor=<actor>, **arguments)`` (``service(session, **arguments)`` for
+   :data:`~smo_app.calling.callers.NOBODY`);
+3. returns a :class:`~smo_app.calling.result.Result`: the value, or the DomainError's message in
+   ``user_lang`` (one line more per bad row of a refused batch); anything unexpected is logged with its
+   traceback, reported to the owner (once per place per hour) and answered with a calm message.
+
+``await seam.acall(…)`` does the same in a worker thread, so an event loop (Reflex's, aiogram's,
+FastAPI's) keeps serving everyone else meanwhile. This module imports neither reflex nor aiogram.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any, ContextManager, TypeVar
+
+from sqlmodel import Session
+
+from smo_app.calling.callers import NOBODY, Caller, NotSignedIn
+from smo_app.calling.result import Result
+from smo_app.db import session_scope
+from smo_app.i18n import error_text, t
+from smo_app.services.core import shop_locale
+from smo_app.services.core.errors import DomainError
+from smo_app.services.messaging import error_reports
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+MAX_ROW_LINES = 20
+
+SessionOpener = Callable[[bool], ContextManager[Session]]
+
+
+def _default_opener(readonly: bool) -> ContextManager[Session]:
+    return session_scope(readonly=readonly)
+
+
+def opener_from_factory(factory: Callable[[], Session]) -> SessionOpener:
+    """A :data:`SessionOpener` over a plain session factory (the bot's, the tests'): every session
+    it gives is a writer's; whatever is left uncommitted is rolled back."""
+
+    @contextlib.contextmanager
+    def open_session(readonly: bool) -> Iterator[Session]:
+        session = factory()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    return open_session
+
+
+def refusal_text(exc: DomainError, lang: str) -> str:
+    """The DomainError's message in ``lang``, then one line per bad row it lists (at most 20)."""
+    text = error_text(exc, lang)
+    lines = []
+    for row in (getattr(exc, "errors", None) or [])[:MAX_ROW_LINES]:
+        where = row.get("line") or row.get("row")
+        code = row.get("code", "")
+        if where and "." in code and code != exc.code:
+            lines.append(t("ui.ops.row_error", lang, row=where, text=t(code, lang, **(row.get("params") or {}))))
+    return "\n".join([text, *lines])
+
+
+class Seam:
+    """Calls services for one process. ``open_session(readonly)`` gives a session (by default
+    :func:`smo_app.db.session_scope` on ``SMO_DATABASE_URL``); ``origin`` names the process in
+    error reports (``web``, ``api``, ``bot``)."""
+
+    def __init__(self, open_session: SessionOpener | None = None, *, origin: str = "web") -> None:
+        self._open = open_session or _default_opener
+        self.origin = origin
+
+    # -- the call ----------------------------------------------------------------------------
+    def call(self, fn: Callable[..., R], /, *, caller: Caller = NOBODY, user_lang: str | None = None,
+             readonly: bool = False, **kwargs: Any) -> Result[R]:
+        """Blocking: resolve, run, translate (see the module docstring). Call it off any event loop."""
+        language = user_lang
+        try:
+            resolved = None
+            if caller.passes_actor:
+                with self._open(True) as s:
+                    resolved = caller.resolve(s)
+                language = language or resolved.language
+                if resolved.touch_due:
+                    with self._open(False) as s:
+                        caller.touch(s)
+            with self._open(readonly) as s:
+                value = fn(s, actor=resolved.actor, **kwargs) if resolved is not None else fn(s, **kwargs)
+        except NotSignedIn as exc:
+            lang_ = language or shop_locale.cached().language
+            return Result(error=error_text(exc, lang_), code=exc.code, params=exc.params, signed_out=True)
+        except DomainError as exc:
+            lang_ = language or shop_locale.cached().language
+            return Result(error=refusal_text(exc, lang_), code=exc.code, params=dict(exc.params),
+                          rows=tuple(getattr(exc, "errors", None) or ()))
+        except Exception as exc:  # noqa: BLE001 - the user gets a message, the owner a report
+            self.report(exc, caller=caller)
+            return Result(error=t("common.unexpected_error", language or shop_locale.cached().language),
+                          unexpected=True)
+        return Result(value=value)
+
+    async def acall(self, fn: Callable[..., R], /, *, caller: Caller = NOBODY, user_lang: str | None = None,
+                    readonly: bool = False, **kwargs: Any) -> Result[R]:
+        """:meth:`call` in a worker thread: the event loop serves other clients meanwhile."""
+        return await asyncio.to_thread(functools.partial(self.call, fn, caller=caller, user_lang=user_lang, readonly=readonly,
+                                                         **kwargs))
+
+    def bind(self, caller: Caller, lang: str | None = None) -> "BoundCalls":
+        return BoundCalls(self, caller, lang)
+
+    # -- the unexpected --------------------------------------------------------------------------
+    def report(self, exc: BaseException, *, caller: Caller = NOBODY) -> None:
+        """Log ``exc`` with its traceback and queue one report to the owner per place per hour."""
+        log.error("unexpected error in a %s call (%s)", self.origin, caller.describe(), exc_info=exc)
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
+        error = f"{type(exc).__name__}: {exc}"
+        try:
+            with self._open(False) as s:
+                error_reports.report_error(
+                    s, key=f"{self.origin}|{type(exc).__name__}|{where}", summary=error,
+                    text=t("web.error_report", "ru", error=error[:1000], where=f"{where} — {caller.describe()}"))
+        except Exception:  # noqa: BLE001 - reporting must never raise
+            log.exception("could not record the error report")
+
+
+class BoundCalls:
+    """A seam bound to one caller and language: ``await calls(service, **arguments)`` — what the
+    bot's middleware and the API's dependencies hand to handlers and routes."""
+
+    def __init__(self, seam: Seam, caller: Caller, lang: str | None) -> None:
+        self.seam, self.caller, self.lang = seam, caller, lang
+
+    async def __call__(self, fn: Callable[..., R], /, *, readonly: bool = False, **kwargs: Any) -> Result[R]:
+        return await self.seam.acall(fn, caller=self.caller, user_lang=self.lang, readonly=readonly, **kwargs)
+
+    def sync(self, fn: Callable[..., R], /, *, readonly: bool = False, **kwargs: Any) -> Result[R]:
+        """Blocking, for code already in a worker thread (FastAPI's plain ``def`` routes)."""
+        return self.seam.call(fn, caller=self.caller, user_lang=self.lang, readonly=readonly, **kwargs)
+
+
+# The web process's seam (SMO_DATABASE_URL); the bot builds its own over its session factory.
+default_seam = Seam()
+call = default_seam.call
+acall = default_seam.acall

@@ -1,0 +1,165 @@
+"""The calling seam (smo_app.calling): who calls is resolved on the server, a refusal comes back in
+the caller's words, a bug becomes a calm message and a report — on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from sqlmodel import Session, select
+
+from smo_app.calling import (NOBODY, CustomerCaller, Seam, StaffCaller, SystemCaller, TelegramCaller,
+                             opener_from_factory)
+from smo_app.calling.result import Refusal
+from smo_app.models.error_reports import ErrorReport
+from smo_app.models.staff import Channel, Role
+from smo_app.services.core.actor import whoami
+from smo_app.services.core.errors import DomainError, ValidationFailed
+from smo_app.services.customers import sessions
+from smo_app.services.staff import auth
+from smo_app.settings import reset_settings_cache
+from tests.factories import PASSWORD, make_customer, make_staff
+
+
+@pytest.fixture
+def seam(engine) -> Seam:
+    return Seam(opener_from_factory(lambda: Session(engine, expire_on_commit=False)), origin="test")
+
+
+def _owner_token(session, channel=Channel.backoffice) -> str:
+    make_staff(session, Role.owner, username="olga")
+    if channel == Channel.backoffice:
+        return auth.sign_in_password(session, username="olga", password=PASSWORD).token
+    return auth.sign_in_pin(session, username="olga", pin="2468").token
+
+
+def test_a_staff_caller_is_resolved_from_the_token_of_its_own_channel(session, seam):
+    # given an owner signed in on the backoffice
+    token = _owner_token(session)
+    # when a service is called with that token on the backoffice, then on the POS
+    bo = seam.call(whoami, caller=StaffCaller(Channel.backoffice, token), readonly=True)
+    pos = seam.call(whoami, caller=StaffCaller(Channel.pos, token), readonly=True)
+    # then the backoffice knows the owner and the POS refuses the backoffice's token
+    assert bo.ok and bo.value.role == Role.owner and bo.value.is_staff
+    assert not pos.ok and pos.signed_out and pos.code == "common.forbidden"
+
+
+def test_a_made_up_or_revoked_token_signs_nobody_in(session, seam):
+    token = _owner_token(session)
+    auth.sign_out(session, token=token)
+    for caller in (StaffCaller(Channel.backoffice, token), StaffCaller(Channel.backoffice, "made-up"),
+                   CustomerCaller("made-up"), CustomerCaller("")):
+        out = seam.call(whoami, caller=caller)
+        assert out.signed_out and not out.ok and out.value is None
+
+
+def test_a_customer_caller_gets_the_customer_and_their_language(session, seam):
+    # given an English-speaking customer with a Mini App session
+    customer = make_customer(session, language="en")
+    token = sessions.start_customer_session(session, customer_id=customer.id)
+
+    def refuse(session, *, actor):
+        raise DomainError("common.not_found", what="order", id=5)
+
+    # when they call, then the actor is the customer and a refusal is in English without being asked
+    me = seam.call(whoami, caller=CustomerCaller(token))
+    assert me.value.is_customer and me.value.id == customer.id
+    assert seam.call(refuse, caller=CustomerCaller(token)).error.startswith("Not found")
+
+
+def test_nobody_gets_no_actor_and_the_system_is_named(session, seam):
+    assert seam.call(lambda s, **kw: sorted(kw), caller=NOBODY, x=1).value == ["x"]
+    assert seam.call(whoami, caller=SystemCaller("auto-cancel")).value.name == "auto-cancel"
+
+
+def test_a_telegram_user_is_staff_when_linked_else_the_customer_else_nobody(session, seam):
+    staff = make_staff(session, Role.manager, username="mira")
+    from smo_app.models.staff import Staff
+
+    row = session.get(Staff, staff.id)
+    row.telegram_id = 8_100_000_001
+    session.add(row)
+    session.commit()
+    customer_id = make_customer(session, telegram_id=8_100_000_002).id
+    session.rollback()  # the seam's own sessions write next (SQLite: one writer at a time)
+    assert seam.call(whoami, caller=TelegramCaller(8_100_000_001)).value.role == Role.manager
+    assert seam.call(whoami, caller=TelegramCaller(8_100_000_002)).value.id == customer_id
+    assert seam.call(whoami, caller=TelegramCaller(8_100_000_003)).value is None
+
+
+def test_a_refused_batch_lists_each_bad_row_under_the_message(session, seam):
+    def import_lines(session):
+        raise ValidationFailed("stock.batch_invalid", errors=[
+            {"row": 2, "code": "stock.line_qty", "params": {}},
+            {"row": 5, "code": "stock.line_unknown_id", "params": {"id": 99}}])
+
+    out = seam.call(import_lines, user_lang="en")
+    lines = out.error.splitlines()
+    assert out.code == "stock.batch_invalid" and len(lines) == 3
+    assert lines[1].startswith("Row 2:") and "99" in lines[2]
+    assert [r["row"] for r in out.rows] == [2, 5]
+    with pytest.raises(Refusal) as raised:
+        out.unwrap()
+    assert raised.value.text == out.error
+
+
+def test_a_bug_is_a_calm_message_for_the_user_and_one_report_for_the_owner(session, seam, caplog):
+    def broken(session):
+        raise KeyError("secret internals")
+
+    first = seam.call(broken, user_lang="en")
+    second = seam.call(broken, user_lang="en")
+    assert first.unexpected and "secret" not in first.error and "Traceback" not in first.error
+    assert second.unexpected
+    session.expire_all()
+    report = session.exec(select(ErrorReport)).one()
+    assert report.summary.startswith("KeyError") and report.count == 2  # one report, two occurrences
+
+
+def test_async_calls_leave_the_event_loop_free(session, seam):
+    both = threading.Barrier(2, timeout=5)
+
+    def waits(session):
+        both.wait()
+        return threading.get_ident()
+
+    async def run():
+        loop_thread = threading.get_ident()
+        a, b = await asyncio.gather(seam.acall(waits), seam.acall(waits))
+        return loop_thread, a.value, b.value
+
+    loop_thread, a, b = asyncio.run(run())
+    assert loop_thread not in (a, b) and a != b
+
+
+# -- the Mini App's sign-in -----------------------------------------------------------------------
+
+def test_init_data_signed_with_the_public_demo_token_signs_nobody_in(session, seam, monkeypatch):
+    from smo_app.services.customers.telegram_init_data import demo_init_data
+
+    # given a demo shop without a bot, and an existing customer someone wants to impersonate
+    monkeypatch.setenv("SMO_DEMO", "1")
+    monkeypatch.delenv("SMO_BOT_TOKEN", raising=False)
+    reset_settings_cache()
+    try:
+        victim = make_customer(session)
+        victim_id, victim_tg = victim.id, victim.telegram_id
+        session.rollback()
+        forged = demo_init_data(bot_token="000000:demo-mode-mini-app", telegram_id=victim_tg)
+        # when the forged init data is sent to the sign-in
+        out = seam.call(sessions.sign_in_telegram, init_data=forged)
+        # then nobody is signed in; the demo sign-in picks its own demo customer, never the victim
+        assert not out.ok
+        demo = seam.call(sessions.sign_in_demo_customer)
+        assert demo.ok and demo.value.customer.id != victim_id
+    finally:
+        reset_settings_cache()
+
+
+def test_the_demo_sign_in_is_refused_outside_demo_mode(session, seam, monkeypatch):
+    monkeypatch.setenv("SMO_DEMO", "0")
+    reset_settings_cache()
+    try:
+        assert not seam.call(sessions.sign_in_demo_customer).ok
+    finally:
+        reset_settings_cache()
