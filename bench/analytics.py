@@ -204,6 +204,9 @@ def floors(path: Path):
 
 
 def main() -> int:
+    from smo_app import composition
+
+    composition.start()
     orders = int(sys.argv[1]) if len(sys.argv) > 1 else 250_000
     tmp = Path(tempfile.mkdtemp(prefix="smo-bench-analytics-"))
     path = tmp / "analytics.db"

@@ -56,6 +56,9 @@ def seed(engine, n: int) -> None:
 
 
 def main() -> int:
+    from smo_app import composition
+
+    composition.start()
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=60)

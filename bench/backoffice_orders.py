@@ -84,6 +84,9 @@ def seed(path: Path, orders: int, customers: int) -> None:
 
 
 def main() -> int:
+    from smo_app import composition
+
+    composition.start()
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--customers", type=int, default=20_000)

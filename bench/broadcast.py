@@ -46,6 +46,9 @@ BASE_ID = 5_000_000
 
 
 def main() -> int:
+    from smo_app import composition
+
+    composition.start()
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=200.0, help="N: the fake's limit and the sender's rate")

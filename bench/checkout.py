@@ -171,6 +171,9 @@ def run_concurrent(url: str, cids: list[int], writers: int = 8) -> tuple[float, 
 
 
 def main() -> int:
+    from smo_app import composition
+
+    composition.start()
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 500
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"

@@ -208,6 +208,9 @@ def double_credits(engine, order_ids: list[int]) -> tuple[int, int]:
 
 
 def main() -> int:
+    from smo_app import composition
+
+    composition.start()
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else ROUNDS
     try:

@@ -238,6 +238,9 @@ async def run(base: str, tokens: list[str], registers: list[int], variants: list
 
 
 def main() -> int:
+    from smo_app import composition
+
+    composition.start()
     parser = argparse.ArgumentParser()
     parser.add_argument("--tablets", type=int, default=20)
     parser.add_argument("--idle", type=int, default=5)

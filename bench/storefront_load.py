@@ -91,6 +91,9 @@ def _load(browser, base: str, path: str, ready: tuple[str, ...], cookie: str | N
 
 
 def main() -> None:
+    from smo_app import composition
+
+    composition.start()
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 15  # the machine is noisy: 15 rounds keep a run-to-run spread near ±0.1
     from playwright.sync_api import sync_playwright
 

@@ -77,6 +77,9 @@ def p95(samples: list[float]) -> float:
 
 
 def main() -> None:
+    from smo_app import composition
+
+    composition.start()
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     with tempfile.TemporaryDirectory() as tmp:
         url = sys.argv[2] if len(sys.argv) > 2 else f"sqlite:///{Path(tmp) / 'bench.db'}"

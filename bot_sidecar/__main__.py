@@ -48,9 +48,9 @@ async def run(settings: Settings, stop: asyncio.Event, *, session_factory: Calla
     heartbeat = asyncio.create_task(_heartbeat(session_factory, holder, mode, stop, beat_seconds),
                                     name="heartbeat")
     # provider calls and after-commit subscribers run with or without a bot token
-    from smo_app.services.payments import wiring as payments_wiring
+    from smo_app import composition
 
-    payments_wiring.install()  # refund tasks run even when this sidecar has no scheduler
+    composition.start()  # ports, event subscribers, task handlers: with or without a scheduler
     task_worker = TaskWorker(session_factory, holder=holder, lease_ttl=lease_ttl or settings.outbox_lease_seconds)
     tasks = asyncio.create_task(task_worker.run(stop), name="outbox-tasks")
     try:

@@ -27,7 +27,7 @@ from smo_app.services.messaging import reminders
 from smo_app.services.core.actor import Actor
 from smo_app.services.sales.orders import auto_cancel_unpaid
 from smo_app.services.messaging.staff_alerts import new_order_alerts
-from smo_app.services.payments import reconcile as payments_reconcile, wiring as payments_wiring
+from smo_app.services.payments import reconcile as payments_reconcile
 from smo_app.settings import Settings
 
 log = logging.getLogger("bot_sidecar.scheduler")
@@ -42,7 +42,6 @@ class Jobs:
         self.session_factory = session_factory
         self.holder = holder
         self.clock = clock
-        payments_wiring.install()  # the refund task handler, for this process's task worker
 
     def _leased(self, name: str, ttl: float, body: Callable[[Session, datetime], object]):
         now = self.clock()

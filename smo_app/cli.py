@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from smo_app import composition
+
+    composition.start()
     return args.func(args)
 
 

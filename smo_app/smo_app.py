@@ -2,10 +2,12 @@
 import reflex as rx
 
 import smo_app.pages  # noqa: F401  (imports every page module, which records its page)
+from smo_app import composition
 from smo_app.api import create_api
 from smo_app.components.registry import PAGES
 
 # The theme lives in rxconfig.py (RadixThemesPlugin): Reflex 0.10 deprecates rx.App(theme=...).
+composition.start()  # ports, event subscribers, task handlers
 app = rx.App(api_transformer=create_api())
 for spec in PAGES:
     app.add_page(**spec)

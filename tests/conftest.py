@@ -20,6 +20,14 @@ from tests import db_support  # noqa: E402
 reset_settings_cache()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _composition_root():
+    """Every test process starts from the composition root, as the web app and the sidecar do."""
+    from smo_app import composition
+
+    composition.start()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_shop_locale():
     """Each test reads the shop's time zone and language from its own database (the process caches

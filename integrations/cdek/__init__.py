@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from integrations.cdek.port import DeliveryPort
+from integrations.ports.delivery import DeliveryPort
 
 
 def from_settings(settings) -> DeliveryPort | None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import httpx
 from pydantic import ValidationError
 
-from integrations.cdek.port import DeliveryPoint, TariffQuote, TariffRequest
+from integrations.ports.delivery import DeliveryPoint, TariffQuote, TariffRequest
 from integrations.http import (
     ProviderAuthError, ProviderProtocolError, ProviderRejected, RetryPolicy, json_body, make_client, send,
 )

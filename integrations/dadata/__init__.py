@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from integrations.dadata.port import AddressPort
+from integrations.ports.address import AddressPort
 
 
 def from_settings(settings) -> AddressPort | None:

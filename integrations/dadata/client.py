@@ -7,7 +7,7 @@ from collections.abc import Callable
 import httpx
 from pydantic import ValidationError
 
-from integrations.dadata.port import AddressSuggestion, GeolocateRequest, SuggestRequest
+from integrations.ports.address import AddressSuggestion, GeolocateRequest, SuggestRequest
 from integrations.http import (
     ProviderAuthError, ProviderProtocolError, ProviderRejected, RetryPolicy, json_body, make_client, send,
 )

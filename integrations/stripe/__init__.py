@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import httpx
 
-from integrations.payment_port import PaymentPort
+from integrations.ports.payment import PaymentPort
 
 
 def from_settings(settings) -> PaymentPort | None:

@@ -13,7 +13,7 @@ import stripe
 from pydantic import ValidationError
 
 from integrations.http import RetryPolicy, make_client, send
-from integrations.payment_port import (
+from integrations.ports.payment import (
     CreatePayment, NotificationRejected, PaymentNotification, ProviderPayment, ProviderRefund, checked, parse_answer,
 )
 from integrations.stripe.port import Charge, PaymentIntent, StripeRefund

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from integrations.payment_port import PaymentPort, ProviderPayment, ProviderRefund
+from integrations.ports.payment import PaymentPort, ProviderPayment, ProviderRefund
 
 __all__ = ["Charge", "PaymentIntent", "StripeRefund", "PaymentPort", "to_port_status"]
 

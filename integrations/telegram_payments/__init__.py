@@ -2,7 +2,7 @@
 the fake Bot API (``tests/fakes/telegram_api.py``)."""
 from __future__ import annotations
 
-from integrations.payment_port import PaymentPort
+from integrations.ports.payment import PaymentPort
 
 
 def from_settings(settings, *, stars: bool = False) -> PaymentPort | None:

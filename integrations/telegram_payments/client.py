@@ -9,7 +9,7 @@ import httpx
 from integrations.http import (
     ProviderAuthError, ProviderProtocolError, ProviderRejected, RetryPolicy, json_body, make_client, send,
 )
-from integrations.payment_port import (
+from integrations.ports.payment import (
     CreatePayment, NotificationRejected, PaymentNotification, ProviderPayment, ProviderRefund,
 )
 from integrations.telegram_payments.port import invoice_payload

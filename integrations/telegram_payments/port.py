@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from integrations.payment_port import PaymentPort
+from integrations.ports.payment import PaymentPort
 
 __all__ = ["LabeledPrice", "PaymentPort", "invoice_payload", "payment_id_of"]
 

@@ -15,7 +15,7 @@ import httpx
 from pydantic import ValidationError
 
 from integrations.http import ProviderRejected, RetryPolicy, make_client, send
-from integrations.payment_port import (
+from integrations.ports.payment import (
     CreatePayment, NotificationRejected, PaymentNotification, ProviderPayment, ProviderRefund, Receipt, checked,
     minor_to_value, parse_answer,
 )

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 import httpx
 
 from integrations.fakeserver import ScriptedCalls
-from integrations.payment_port import minor_to_value, value_to_minor
+from integrations.ports.payment import minor_to_value, value_to_minor
 
 DEMO_SHOP_ID = "100500"
 DEMO_SECRET_KEY = "test_demo-yookassa-secret"

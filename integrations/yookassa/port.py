@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from integrations.payment_port import PaymentPort, ProviderPayment, ProviderRefund, value_to_minor
+from integrations.ports.payment import PaymentPort, ProviderPayment, ProviderRefund, value_to_minor
 
 __all__ = ["Amount", "Confirmation", "YooPayment", "YooRefund", "Notification", "PaymentPort"]
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from integrations.payment_port import NotificationRejected
+from integrations.ports.payment import NotificationRejected
 from smo_app.api import webhooks
 from smo_app.models.payments import PaymentProvider
 from smo_app.services.payments import providers

@@ -8,13 +8,13 @@ the summary opens, so a double tap or a retried request places one order.
 from __future__ import annotations
 
 import uuid
-from functools import lru_cache
 
 import reflex as rx
 
 from smo_app.i18n import t
 from smo_app.money import parse_money
 from smo_app.services.catalog import browse
+from smo_app.services.core import ports
 from smo_app.services.customers.profile import last_contacts
 from smo_app.services.sales import carts, checkout_preview
 from smo_app.services.sales.carts import CartOut
@@ -24,15 +24,6 @@ from smo_app.state.storefront import StoreState, tile_row
 
 STEPS = ("contacts", "delivery", "extras", "summary")
 PAYMENT_METHODS = ("manual",)  # the payment step offers these (payments plug theirs in here)
-
-
-@lru_cache(maxsize=1)
-def ports():
-    """The delivery and address ports the settings ask for (one client each, tokens cached)."""
-    from integrations import cdek, dadata
-
-    settings = get_settings()
-    return cdek.from_settings(settings), dadata.from_settings(settings)
 
 
 class CartState(StoreState):
@@ -240,7 +231,7 @@ class CartState(StoreState):
             return
         self.address = " ".join(str(value or "").split())[:255]
         self.lat = self.lon = None
-        _, address_port = ports()
+        address_port = ports.address()
         query, lang = self.address, self.shop_lang
         ok, found = await self.run(lambda s, me: checkout_preview.suggest(address_port=address_port, query=query,
                                                                           language=lang), readonly=True)
@@ -266,7 +257,7 @@ class CartState(StoreState):
             lat, lon = float(where["lat"]), float(where["lon"])
         except (TypeError, ValueError):
             return
-        _, address_port = ports()
+        address_port = ports.address()
         ok, found = await self.run(lambda s, me: checkout_preview.address_at(address_port=address_port, lat=lat, lon=lon),
                                    readonly=True)
         if ok and found:
@@ -288,7 +279,7 @@ class CartState(StoreState):
         await self._preview()
 
     async def _quote(self):
-        port, address_port = ports()
+        port, address_port = ports.delivery(), ports.address()
         kind, address, lat, lon = self.delivery_type, self.address, self.lat, self.lon
         city = get_settings().cdek_from_city_code
         if kind == "courier" and not address:

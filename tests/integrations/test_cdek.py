@@ -7,7 +7,7 @@ import pytest
 from integrations.cdek import from_settings
 from integrations.cdek.client import CdekClient
 from integrations.cdek.fake import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FakeCdek
-from integrations.cdek.port import (
+from integrations.ports.delivery import (
     TARIFF_COURIER, TARIFF_PICKUP_POINT, DeliveryPort, Location, Package, TariffRequest,
 )
 from integrations.fakeserver import LocalServer

@@ -9,7 +9,7 @@ from integrations.cdek.client import CdekClient
 from integrations.dadata import from_settings
 from integrations.dadata.client import DadataClient
 from integrations.dadata.fake import DEMO_API_KEY, FakeDadata
-from integrations.dadata.port import SuggestRequest
+from integrations.ports.address import SuggestRequest
 from integrations.fakeserver import LocalServer
 from integrations.http import ProviderAuthError
 from smo_app.services.delivery.addresses import address_at, nearest_points, suggest_addresses

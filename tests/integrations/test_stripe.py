@@ -7,7 +7,7 @@ import pytest
 
 from integrations.fakeserver import LocalServer
 from integrations.http import ProviderAuthError, ProviderRejected, RetryPolicy, idempotency_key
-from integrations.payment_port import CreatePayment, NotificationRejected, PaymentPort
+from integrations.ports.payment import CreatePayment, NotificationRejected, PaymentPort
 from integrations.stripe.client import StripeClient
 from integrations.stripe.fake import DEMO_API_KEY, DEMO_WEBHOOK_SECRET, FakeStripe
 from tests.payments_support import refunds_of, stripe_pair

@@ -5,7 +5,7 @@ import httpx
 import pytest
 
 from integrations.http import ProviderRejected
-from integrations.payment_port import PaymentPort
+from integrations.ports.payment import PaymentPort
 from integrations.telegram_payments.client import TelegramPaymentsClient
 
 

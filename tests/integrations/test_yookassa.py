@@ -7,7 +7,7 @@ import pytest
 
 from integrations.fakeserver import LocalServer
 from integrations.http import ProviderAuthError, ProviderRejected, ProviderUnavailable, RetryPolicy, idempotency_key
-from integrations.payment_port import CreatePayment, NotificationRejected, PaymentPort, Receipt, ReceiptItem
+from integrations.ports.payment import CreatePayment, NotificationRejected, PaymentPort, Receipt, ReceiptItem
 from integrations.yookassa import from_settings
 from integrations.yookassa.client import ReceiptMissing, YooKassaClient
 from integrations.yookassa.fake import DEMO_SECRET_KEY, DEMO_SHOP_ID, FakeYooKassa

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from integrations.http import ProviderUnavailable, RetryPolicy
-from integrations.payment_port import ProviderPayment
+from integrations.ports.payment import ProviderPayment
 from smo_app.models.audit import AuditEntry
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
-from integrations.payment_port import ProviderPayment
+from integrations.ports.payment import ProviderPayment
 from smo_app.models.audit import AuditEntry
 from smo_app.models.customer import Customer
 from smo_app.models.loyalty import LoyaltyEntry, LoyaltyKind

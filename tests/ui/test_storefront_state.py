@@ -28,11 +28,11 @@ def _bot(monkeypatch):
     monkeypatch.setenv("SMO_CDEK_MODE", "fake")
     monkeypatch.setenv("SMO_DADATA_MODE", "fake")
     reset_settings_cache()
-    from smo_app.state.storefront_cart import ports
+    from smo_app import composition
 
-    ports.cache_clear()
+    composition.reset()  # the ports are built again from these settings
     yield
-    ports.cache_clear()
+    composition.reset()
 
 
 def _states():

@@ -9,8 +9,8 @@ import logging
 import math
 from collections.abc import Sequence
 
-from integrations.cdek.port import DeliveryPoint
-from integrations.dadata.port import AddressPort, AddressSuggestion, GeolocateRequest, SuggestRequest
+from integrations.ports.delivery import DeliveryPoint
+from integrations.ports.address import AddressPort, AddressSuggestion, GeolocateRequest, SuggestRequest
 from integrations.http import IntegrationError
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from integrations.cdek.port import (
+from integrations.ports.delivery import (
     TARIFF_COURIER, TARIFF_PICKUP_POINT, DeliveryPoint, DeliveryPort, Location, Package, TariffRequest,
 )
 from integrations.http import IntegrationError

@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from integrations.http import IntegrationError, ProviderRejected, idempotency_key
-from integrations.payment_port import CreatePayment, ProviderPayment, Receipt, ReceiptItem
+from integrations.ports.payment import CreatePayment, ProviderPayment, Receipt, ReceiptItem
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from integrations.payment_port import ProviderPayment
+from integrations.ports.payment import ProviderPayment
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.payments import Payment, PaymentProof, PaymentProvider, PaymentStatus

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from integrations.payment_port import NotificationRejected
+from integrations.ports.payment import NotificationRejected
 from smo_app.services.integrations.dead_letters import record_dead_letter
 from smo_app.services.integrations.webhooks import WebhookEventOut
 from smo_app.services.payments import providers

@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from integrations.payment_port import PaymentNotification, ProviderRefund
+from integrations.ports.payment import PaymentNotification, ProviderRefund
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.integrations import DeadLetter

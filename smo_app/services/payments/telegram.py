@@ -8,7 +8,7 @@ import json
 
 from sqlmodel import Session
 
-from integrations.payment_port import ProviderPayment
+from integrations.ports.payment import ProviderPayment
 from integrations.telegram_payments.port import payment_id_of
 from smo_app.models.orders import Order, OrderStatus
 from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus

@@ -9,8 +9,8 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from integrations.cdek.port import DeliveryPort
-from integrations.dadata.port import AddressPort
+from integrations.ports.delivery import DeliveryPort
+from integrations.ports.address import AddressPort
 from smo_app.models.carts import Cart, CartItem
 from smo_app.models.catalog import Variant
 from smo_app.services.core.actor import Actor

@@ -1,0 +1,100 @@
+"""The composition root: the one place that builds the ports from settings and installs the
+event subscribers and outbox task handlers. The web app (``smo_app/smo_app.py``), the bot sidecar
+(``python -m bot_sidecar``), the CLI and the tests call :func:`start` once before anything else;
+nothing registers itself on import.
+
+    from smo_app import composition
+    composition.start()                                  # idempotent
+    composition.use(delivery=FakeDeliveryPort())         # a test replaces a port
+
+Ports are named after the job (``integrations/ports/``); which vendor adapter serves each is
+decided here from the settings — a new integration adds its factory below and, if it reacts to
+order events, its subscriber in :func:`_install_handlers`.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from smo_app.models.payments import PaymentProvider
+from smo_app.services.core import ports
+from smo_app.settings import get_settings
+
+_started = False
+_lock = threading.Lock()
+
+
+# -- ports: one factory each, reading the settings when first used ----------------------------------
+
+def _delivery():
+    from integrations import cdek
+
+    return cdek.from_settings(get_settings())
+
+
+def _address():
+    from integrations import dadata
+
+    return dadata.from_settings(get_settings())
+
+
+def _payment(method: str):
+    def build():
+        settings = get_settings()
+        if method == PaymentProvider.yookassa:
+            from integrations.yookassa import from_settings
+
+            return from_settings(settings)
+        if method == PaymentProvider.stripe:
+            from integrations.stripe import from_settings
+
+            return from_settings(settings)
+        if method in (PaymentProvider.telegram, PaymentProvider.stars):
+            from integrations.telegram_payments import from_settings
+
+            return from_settings(settings, stars=method == PaymentProvider.stars)
+        return None  # manual transfer: no provider
+
+    return build
+
+
+def _provide_ports() -> None:
+    ports.provide(ports.DELIVERY, _delivery)
+    ports.provide(ports.ADDRESS, _address)
+    for method in PaymentProvider:
+        ports.provide(ports.PAYMENT + method.value, _payment(method.value))
+
+
+# -- event subscribers and task handlers ------------------------------------------------------------
+
+def _install_handlers() -> None:
+    from smo_app.services.payments import refund_sync, refunds
+    from smo_app.services.sales import events
+
+    events.install_defaults()  # the ledgers: stock, loyalty, certificates, promo uses, notices
+    refunds.install()
+    refund_sync.install()
+
+
+def start() -> None:
+    """Provide the ports and install the handlers, once per process (later calls do nothing)."""
+    global _started
+    with _lock:
+        if _started:
+            return
+        _provide_ports()
+        _install_handlers()
+        _started = True
+
+
+def use(**replacements: Any) -> None:
+    """Replace ports by job: ``use(delivery=…, address=…, payment_yookassa=…)`` (None turns one off)."""
+    start()
+    for key, port in replacements.items():
+        name = ports.PAYMENT + key.removeprefix("payment_") if key.startswith("payment_") else key
+        ports.use(name, port)
+
+
+def reset() -> None:
+    """Drop replaced and built ports; the next use builds them again from the current settings."""
+    ports.reset()

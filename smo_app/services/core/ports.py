@@ -1,0 +1,79 @@
+"""The ports services use — delivery, addresses, payments (and, as they come, ERP, images, AI) —
+provided by the composition root (``smo_app/composition.py``) and asked for here by job:
+
+    port = ports.delivery()          # a DeliveryPort, or None: "the manager calculates delivery"
+    port = ports.payment("yookassa") # a PaymentPort, or None when that method is off
+
+A service never builds an adapter or reads a vendor's settings. The root registers a factory per
+port (built on first use, once per process); tests replace a port with :func:`use` and drop what
+was built with :func:`reset`. Asking before the root has started is a programming error, not "off".
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from integrations.ports.address import AddressPort
+from integrations.ports.delivery import DeliveryPort
+from integrations.ports.payment import PaymentPort
+
+DELIVERY = "delivery"
+ADDRESS = "address"
+PAYMENT = "payment:"  # + the payment method ("yookassa", "stripe", "telegram", "stars")
+
+_factories: dict[str, Callable[[], Any]] = {}
+_built: dict[str, Any] = {}
+_overrides: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+class PortsNotProvided(RuntimeError):
+    """A service asked for a port in a process whose composition root has not started."""
+
+
+def provide(name: str, factory: Callable[[], Any]) -> None:
+    """The composition root: ``name`` is served by ``factory()`` (built once, on first use)."""
+    with _lock:
+        _factories[name] = factory
+        _built.pop(name, None)
+
+
+def provided() -> bool:
+    return bool(_factories)
+
+
+def use(name: str, port: Any) -> None:
+    """Serve ``name`` with ``port`` whatever the factories say (tests, the demo); None turns it off."""
+    _overrides[name] = port
+
+
+def reset() -> None:
+    """Forget overrides and what was built (the next use builds again from the current settings)."""
+    with _lock:
+        _overrides.clear()
+        _built.clear()
+
+
+def get(name: str) -> Any:
+    if name in _overrides:
+        return _overrides[name]
+    if not _factories:
+        raise PortsNotProvided("smo_app.composition.start() has not run in this process")
+    with _lock:
+        if name not in _built:
+            factory = _factories.get(name)
+            _built[name] = factory() if factory is not None else None
+        return _built[name]
+
+
+def delivery() -> DeliveryPort | None:
+    return get(DELIVERY)
+
+
+def address() -> AddressPort | None:
+    return get(ADDRESS)
+
+
+def payment(method: str) -> PaymentPort | None:
+    return get(PAYMENT + method)
