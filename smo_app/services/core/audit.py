@@ -12,6 +12,7 @@ from smo_app.models.audit import AuditEntry
 from smo_app.models.base import utcnow
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.shop_locale import shop_tz
 
 
 def record(
@@ -116,8 +117,6 @@ def list_entries(
     if action:
         query = query.where(AuditEntry.action.startswith(action.strip()))
     if tz is None:
-        from smo_app.services.core.shop_locale import shop_tz
-
         tz = shop_tz(session)
     if date_from:
         query = query.where(AuditEntry.created_at >= datetime.combine(date_from, time.min, tz))

@@ -90,3 +90,12 @@ def require(actor: Actor, perm: Perm) -> None:
 def require_staff(actor: Actor) -> None:
     if not (actor.is_staff or actor.is_system):
         raise PermissionDenied("staff")
+
+
+def ensure_own(actor: Actor, customer_id: int) -> None:
+    """Customers act on their own cart, orders and profile; staff need orders.manage or pos.sell."""
+    if actor.is_system or (actor.is_customer and actor.id == customer_id):
+        return
+    if actor.is_staff and (can(actor, Perm.orders_manage) or can(actor, Perm.pos_sell)):
+        return
+    require(actor, Perm.orders_manage)

@@ -26,6 +26,9 @@ from smo_app.services.messaging import outbox
 from smo_app.services.messaging.outbox import BROADCAST_KIND, enqueue_message
 from smo_app.services.messaging.presence import sidecar_status
 from smo_app.services.messaging.telegram_html import html_problem
+from smo_app.settings import get_settings
+from smo_app.services.messaging.presence import sidecar_status
+from smo_app.models.orders import Order
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -81,7 +84,8 @@ class BroadcastProgress(BaseModel):
     waiting_for_bot: bool = False  # running with messages left, but the sidecar is offline or not running
 
 
-def payload_of(b: Broadcast) -> dict:
+def payload_of(b: Broadcast | BroadcastOut) -> dict:
+    """The broadcast as one outbox-shaped message (what every recipient gets; the bot's preview)."""
     buttons = [[{"text": b.button_text, "url": b.button_url}]] if b.button_text and b.button_url else None
     return {"text": b.text, "photo": b.photo, "buttons": buttons}
 
@@ -144,7 +148,6 @@ def audience_query(segment: str, segment_days: int | None, now: datetime):
     elif segment == Segment.wholesale:
         q = q.where(Customer.kind == CustomerKind.wholesale)
     elif segment == Segment.with_orders:
-        from smo_app.models.orders import Order
         q = q.where(Customer.id.in_(select(Order.customer_id).where(Order.customer_id.is_not(None))))
     return q.order_by(Customer.id)
 
@@ -275,13 +278,9 @@ def _progress(session: Session, b: Broadcast, rate: float | None = None) -> Broa
     ).all())
     left = sum(counts.get(s, 0) for s in (OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed))
     if rate is None:
-        from smo_app.settings import get_settings
-
         rate = get_settings().broadcast_rate
     waiting_for_bot = False
     if b.status == BroadcastStatus.running and left:
-        from smo_app.services.messaging.presence import sidecar_status
-
         waiting_for_bot = not sidecar_status(session).online
     eta = math.ceil(left / rate) if b.status == BroadcastStatus.running and not waiting_for_bot else None
     out = BroadcastProgress(

@@ -28,6 +28,8 @@ from smo_app.services.core.tx import atomic
 from smo_app.services.sales import orders
 from smo_app.services.sales.order_dto import OrderOut, load_out
 from smo_app.services.sales.order_states import ACTIVE_STATUSES, DELIVERY_LIST_STATUSES, action_rule, allowed
+from smo_app.services.customers.admin import checked_message
+from smo_app.services.messaging import outbox
 
 S = OrderStatus
 TABS: tuple[str, ...] = ("active", "new", "paid", "processing", "shipped", "completed", "cancelled", "all")
@@ -316,9 +318,6 @@ def set_tracking_number(session: Session, *, actor: Actor, order_id: int, tracki
 @atomic
 def message_order_customer(session: Session, *, actor: Actor, order_id: int, text: str) -> None:
     """OR9: a message to the order's customer through the outbox (sent by the bot), audited."""
-    from smo_app.services.customers.admin import checked_message
-    from smo_app.services.messaging import outbox
-
     require(actor, Perm.orders_manage)
     text = checked_message(text)
     order = session.get(Order, order_id)
