@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
+from smo_app.services.messaging import presence
 from smo_app.settings import Settings, get_settings
 
 log = logging.getLogger("bot_sidecar")
@@ -28,17 +29,17 @@ def instance_id() -> str:
 async def run(settings: Settings, stop: asyncio.Event, *, session_factory: Callable[[], Session] | None = None,
               holder: str | None = None, lease_ttl: float | None = None, with_scheduler: bool = True,
               beat_seconds: float | None = None) -> None:
+    from bot_sidecar.outbox import TaskWorker
     from bot_sidecar.scheduler import Jobs, create_scheduler
+    from smo_app import composition
     from smo_app.db import new_session
 
-    from smo_app.services.messaging.presence import BEAT_SECONDS
-
+    # ports, event subscribers and task handlers first: a scheduled job may move an order at once
+    composition.start()
     if session_factory is None:
         def session_factory() -> Session:
             return new_session(settings.database_url)
-    beat_seconds = beat_seconds or BEAT_SECONDS
-    from bot_sidecar.outbox import TaskWorker
-
+    beat_seconds = beat_seconds or presence.BEAT_SECONDS
     holder = holder or instance_id()
     scheduler = None
     if with_scheduler:
@@ -48,9 +49,6 @@ async def run(settings: Settings, stop: asyncio.Event, *, session_factory: Calla
     heartbeat = asyncio.create_task(_heartbeat(session_factory, holder, mode, stop, beat_seconds),
                                     name="heartbeat")
     # provider calls and after-commit subscribers run with or without a bot token
-    from smo_app import composition
-
-    composition.start()  # ports, event subscribers, task handlers: with or without a scheduler
     task_worker = TaskWorker(session_factory, holder=holder, lease_ttl=lease_ttl or settings.outbox_lease_seconds)
     tasks = asyncio.create_task(task_worker.run(stop), name="outbox-tasks")
     try:
@@ -68,18 +66,18 @@ async def run(settings: Settings, stop: asyncio.Event, *, session_factory: Calla
             scheduler.shutdown(wait=False)
 
 
+def _presence(session_factory: Callable[[], Session], fn: Callable[..., None], **kwargs) -> None:
+    """One presence service call on its own session (blocking: run it in a thread)."""
+    with session_factory() as session:
+        fn(session, **kwargs)
+
+
 async def _heartbeat(session_factory, holder: str, mode: str, stop: asyncio.Event, every: float) -> None:
     """Tell the web app this sidecar is alive (and whether it has a token) every ``every`` seconds."""
-    from bot_sidecar.db import in_thread
-    from smo_app.services.messaging import presence
-
-    def call(fn, **kwargs) -> None:
-        with session_factory() as session:
-            fn(session, instance=holder[:64], **kwargs)
-
+    instance = holder[:64]
     while not stop.is_set():
         try:
-            await in_thread(call, presence.beat, mode=mode)
+            await asyncio.to_thread(_presence, session_factory, presence.beat, instance=instance, mode=mode)
         except Exception:  # noqa: BLE001 - a missed beat is logged; the next one tries again
             log.warning("heartbeat failed", exc_info=True)
         try:
@@ -87,7 +85,7 @@ async def _heartbeat(session_factory, holder: str, mode: str, stop: asyncio.Even
         except asyncio.TimeoutError:
             pass
     try:
-        await in_thread(call, presence.stopped)
+        await asyncio.to_thread(_presence, session_factory, presence.stopped, instance=instance)
     except Exception:  # noqa: BLE001
         log.warning("could not clear the heartbeat", exc_info=True)
 

@@ -1,5 +1,5 @@
 """Inline keyboards: from outbox/content button rows, and the staff broadcast controls
-(main-menu callback data is built and parsed in smo_app.services.messaging.bot_content)."""
+(main-menu callback data is built and parsed in smo_app.services.bot.menu)."""
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData

@@ -21,13 +21,13 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlmodel import Session
 
 from smo_app.models.base import utcnow
-from smo_app.services.core import leases, shop_locale
 from smo_app.services.analytics.digest import weekly_digest
-from smo_app.services.messaging import reminders
+from smo_app.services.core import leases, shop_locale
 from smo_app.services.core.actor import Actor
-from smo_app.services.sales.orders import auto_cancel_unpaid
-from smo_app.services.messaging.staff_alerts import new_order_alerts
+from smo_app.services.messaging import staff_alerts
 from smo_app.services.payments import reconcile as payments_reconcile
+from smo_app.services.sales.cart_reminders import abandoned_cart_reminders
+from smo_app.services.sales.orders import auto_cancel_unpaid
 from smo_app.settings import Settings
 
 log = logging.getLogger("bot_sidecar.scheduler")
@@ -66,16 +66,16 @@ class Jobs:
             return shop_locale.shop_tz(session)
 
     def abandoned_carts(self) -> list[int] | None:
-        return self._leased("abandoned_carts", 540, lambda s, now: reminders.abandoned_cart_reminders(
+        return self._leased("abandoned_carts", 540, lambda s, now: abandoned_cart_reminders(
             s, tz=shop_locale.shop_tz(s), public_url=self.settings.public_url, now=now))
 
     def new_order_alerts(self) -> list[int] | None:
-        return self._leased("new_order_alerts", 25, lambda s, now: new_order_alerts(s, now=now))
+        return self._leased("new_order_alerts", 25, lambda s, now: staff_alerts.new_order_alerts(s, now=now))
 
     def daily_summary(self) -> int | None:
         def body(session: Session, now: datetime):
             shop = shop_locale.shop_locale(session)
-            return reminders.daily_summary(session, day=now.astimezone(shop.tz).date(), tz=shop.tz, lang=shop.language)
+            return staff_alerts.daily_summary(session, day=now.astimezone(shop.tz).date(), tz=shop.tz, lang=shop.language)
 
         return self._leased("daily_summary", 3000, body)
 
@@ -85,7 +85,6 @@ class Jobs:
             return weekly_digest(session, today=now.astimezone(tz).date(), tz=tz)
 
         return self._leased("weekly_digest", 3000, body)
-
 
     def reconcile_payments(self):
         return self._leased("reconcile_payments", 270, lambda s, now: payments_reconcile.reconcile_pending(

@@ -1,4 +1,4 @@
-"""Making the Bot object and sending one piece of content."""
+"""Making the Bot object, sending one piece of content, and who sent an update (as services take it)."""
 from __future__ import annotations
 
 import asyncio
@@ -11,9 +11,10 @@ from aiogram.methods import TelegramMethod
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import LinkPreviewOptions, Message
+from aiogram.types import LinkPreviewOptions, Message, User
 
 from bot_sidecar.keyboards import markup
+from smo_app.services.customers.registration import TelegramProfile
 from smo_app.settings import Settings
 
 
@@ -80,5 +81,11 @@ async def send_payload(bot: Bot, chat_id: int, payload: dict) -> Message:
 
 
 async def send_content(bot: Bot, chat_id: int, content) -> Message:
-    """Send a smo_app.services.messaging.bot_content.Content."""
+    """Send a smo_app.services.bot.menu.Content."""
     return await send_payload(bot, chat_id, {"text": content.text, "photo": content.photo, "buttons": content.buttons})
+
+
+def sender_of(user: User) -> TelegramProfile:
+    """The update's sender as the services take them."""
+    return TelegramProfile(telegram_id=user.id, username=user.username, full_name=user.full_name,
+                           language=user.language_code)

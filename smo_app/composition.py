@@ -68,12 +68,17 @@ def _provide_ports() -> None:
 # -- event subscribers and task handlers ------------------------------------------------------------
 
 def _install_handlers() -> None:
+    """Every event subscriber and outbox task handler of a process is installed here, and only here;
+    the bus and the task worker refuse to work until it has run (``HandlersNotInstalled``)."""
+    from smo_app.services.messaging import outbox_tasks
     from smo_app.services.payments import refund_sync, refunds
-    from smo_app.services.sales import events
+    from smo_app.services.sales import events, order_subscribers
 
-    events.install_defaults()  # the ledgers: stock, loyalty, certificates, promo uses, notices
+    order_subscribers.register(events.bus)  # the ledgers: stock, loyalty, certificates, promo uses, notices
     refunds.install()
     refund_sync.install()
+    events.bus.mark_installed()
+    outbox_tasks.mark_installed()
 
 
 def start() -> None:

@@ -5,13 +5,10 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery
-from sqlmodel import Session
 
-from bot_sidecar.db import in_thread
 from bot_sidecar.handlers.staff import StaffFilter
-from smo_app.i18n import error_text, t
-from smo_app.services.core.actor import Actor
-from smo_app.services.core.errors import DomainError
+from smo_app.calling import BoundCalls
+from smo_app.i18n import t
 from smo_app.services.core.permissions import Perm
 from smo_app.services.pos import approvals
 
@@ -23,16 +20,13 @@ class ApprovalCB(CallbackData, prefix=approvals.CALLBACK_PREFIX):
     answer: str
 
 
-async def answer(query: CallbackQuery, callback_data: ApprovalCB, session: Session, actor: Actor, lang: str) -> None:
-    def decide() -> str:
-        try:
-            out = approvals.decide_approval(session, actor=actor, approval_id=callback_data.id,
-                                            approve=callback_data.answer == "yes", via="telegram")
-        except DomainError as exc:
-            return error_text(exc, lang)
-        return t(f"pos.approval.answered_{'yes' if out.status == 'approved' else 'no'}", lang, who=out.decided_by_name)
-
-    text = await in_thread(decide)
+async def answer(query: CallbackQuery, callback_data: ApprovalCB, calls: BoundCalls, lang: str) -> None:
+    out = await calls(approvals.decide_approval, approval_id=callback_data.id, approve=callback_data.answer == "yes",
+                      via="telegram")
+    if out.unexpected:
+        out.unwrap()  # the error middleware apologises (the seam has reported it)
+    text = out.error or t(f"pos.approval.answered_{'yes' if out.value.status == 'approved' else 'no'}", lang,
+                          who=out.value.decided_by_name)
     await query.answer(text, show_alert=False)
     if query.message is not None:
         await query.message.edit_reply_markup(reply_markup=None)

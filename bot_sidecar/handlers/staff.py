@@ -6,18 +6,17 @@ from typing import Any
 from aiogram import Bot, Router
 from aiogram.filters import BaseFilter, Command, CommandObject
 from aiogram.types import (BotCommand, CallbackQuery, MenuButtonWebApp, Message, TelegramObject, WebAppInfo)
-from sqlmodel import Session
 
-from bot_sidecar.db import in_thread
 from bot_sidecar.keyboards import BroadcastCB, broadcast_controls
 from bot_sidecar.telegram import send_payload
+from smo_app.calling import BoundCalls
 from smo_app.i18n import t
-from smo_app.models.bot import Broadcast
-from smo_app.services.messaging import bot_content
-from smo_app.services.messaging import broadcasts as broadcast_service
+from smo_app.services.bot import menu
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, can
+from smo_app.services.messaging import broadcasts as broadcast_service
 from smo_app.settings import Settings
+
 
 class StaffFilter(BaseFilter):
     """Passes for active staff (linked by Telegram id) holding ``perm``."""
@@ -48,47 +47,41 @@ def _parse_segment(args: str) -> tuple[str, int | None, str]:
     return "all", None, args
 
 
-async def new_broadcast(message: Message, command: CommandObject, bot: Bot, session: Session, actor: Actor,
-                        lang: str) -> None:
+async def new_broadcast(message: Message, command: CommandObject, bot: Bot, calls: BoundCalls, lang: str) -> None:
     args = (command.args or "").strip()
     photo = message.photo[-1].file_id if message.photo else None
     if not args and not photo:
         await message.answer(t("broadcast.usage", lang), parse_mode=None)
         return
-
-    def create():
-        segment, days, text = _parse_segment(args)
-        b = broadcast_service.create_broadcast(session, actor=actor, text=text, photo=photo, segment=segment,
-                                               segment_days=days)
-        preview = broadcast_service.payload_of(session.get(Broadcast, b.id))
-        session.rollback()  # never hold a (SQLite write-locking) transaction across a network call
-        return b, preview
-
-    b, preview = await in_thread(create)
-    await send_payload(bot, message.chat.id, {"parse_mode": "HTML", **preview})
-    await message.answer(t("broadcast.draft", lang, id=b.id, segment=b.segment), parse_mode=None,
-                         reply_markup=broadcast_controls(b.id, b.status, lang))
+    segment, days, text = _parse_segment(args)
+    draft = (await calls(broadcast_service.create_broadcast, text=text, photo=photo, segment=segment,
+                         segment_days=days)).unwrap()
+    await send_payload(bot, message.chat.id, {"parse_mode": "HTML", **broadcast_service.payload_of(draft)})
+    await message.answer(t("broadcast.draft", lang, id=draft.id, segment=draft.segment), parse_mode=None,
+                         reply_markup=broadcast_controls(draft.id, draft.status, lang))
 
 
-async def control(query: CallbackQuery, callback_data: BroadcastCB, session: Session, actor: Actor, lang: str) -> None:
-    ops = {"start": broadcast_service.start_broadcast, "pause": broadcast_service.pause_broadcast,
-           "resume": broadcast_service.resume_broadcast, "cancel": broadcast_service.cancel_broadcast,
-           "refresh": broadcast_service.broadcast_progress}
-    progress = await in_thread(ops[callback_data.action], session, actor=actor, broadcast_id=callback_data.id)
+CONTROLS = {"start": broadcast_service.start_broadcast, "pause": broadcast_service.pause_broadcast,
+            "resume": broadcast_service.resume_broadcast, "cancel": broadcast_service.cancel_broadcast,
+            "refresh": broadcast_service.broadcast_progress}
+
+
+async def control(query: CallbackQuery, callback_data: BroadcastCB, calls: BoundCalls, lang: str) -> None:
+    progress = (await calls(CONTROLS[callback_data.action], broadcast_id=callback_data.id)).unwrap()
     await query.answer()
     if query.message is not None:
         await query.message.edit_text(progress_text(progress, lang), parse_mode=None,
                                       reply_markup=broadcast_controls(progress.broadcast_id, progress.status, lang))
 
 
-async def reset_ui(message: Message, bot: Bot, session: Session, actor: Actor, lang: str, settings: Settings) -> None:
+async def reset_ui(message: Message, bot: Bot, calls: BoundCalls, lang: str, settings: Settings) -> None:
     await bot.set_chat_menu_button(menu_button=MenuButtonWebApp(text=t("bot.menu.shop", lang),
                                                                 web_app=WebAppInfo(url=settings.public_url)))
     for code in ("ru", "en"):
         await bot.set_my_commands([BotCommand(command="start", description=t("bot.menu.title", code)),
                                    BotCommand(command="menu", description=t("bot.menu.title", code))],
                                   language_code=code)
-    count = await in_thread(bot_content.reset_ui, session, actor=actor, public_url=settings.public_url)
+    count = (await calls(menu.reset_ui, public_url=settings.public_url)).unwrap()
     await message.answer(t("bot.reset_ui.done", lang, count=count), parse_mode=None)
 
 

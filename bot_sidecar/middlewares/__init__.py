@@ -1,4 +1,4 @@
-from bot_sidecar.middlewares.db import DbSessionMiddleware
+from bot_sidecar.middlewares.calls import CallsMiddleware
 from bot_sidecar.middlewares.errors import ErrorReportingMiddleware
 
-__all__ = ["DbSessionMiddleware", "ErrorReportingMiddleware"]
+__all__ = ["CallsMiddleware", "ErrorReportingMiddleware"]

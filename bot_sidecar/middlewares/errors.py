@@ -1,38 +1,52 @@
-"""Any handler exception: logged with the update, the user and the FSM state; reported to the
-owner once per distinct error per hour (through the outbox); the user gets a polite message."""
+"""What a handler could not do, answered: a refusal in the user's words, anything unexpected with a
+polite apology — logged with the update, the user and the FSM state, and reported to the owner
+once per distinct error per hour through the seam (``Seam.report``).
+
+Handlers call services through the seam, which has already logged and reported a service's own
+failure (its ``Result`` says ``unexpected``); a handler ends with ``out.unwrap()`` where it only
+answers a success, and the :class:`~smo_app.calling.Refusal` it may raise comes here.
+"""
 from __future__ import annotations
 
+import asyncio
 import logging
-import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
-from bot_sidecar.db import in_thread
+from smo_app.calling import NOBODY, Refusal, Seam, TelegramCaller
 from smo_app.i18n import error_text, normalize_language, t
 from smo_app.services.core import shop_locale
-from smo_app.services.messaging import error_reports
 from smo_app.services.core.errors import DomainError
 
 log = logging.getLogger("bot_sidecar.errors")
 
 
 class ErrorReportingMiddleware(BaseMiddleware):
-    def __init__(self, session_factory: Callable) -> None:
-        self.session_factory = session_factory
+    def __init__(self, seam: Seam) -> None:
+        self.seam = seam
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         try:
             return await handler(event, data)
-        except DomainError as exc:  # something the user caused: tell them, no report
+        except Refusal as exc:
+            if exc.result.unexpected:  # a service failed: the seam has logged it and told the owner
+                await self._log("a service failed (reported by the seam)", None, event, data)
+                await self._tell(event, data, t("bot.error", self._lang(data)))
+            else:  # something the user caused, already in their words
+                await self._tell(event, data, exc.text)
+        except DomainError as exc:  # a refusal raised by the handler's own parsing
             await self._tell(event, data, error_text(exc, self._lang(data)))
-            return None
         except Exception as exc:  # noqa: BLE001 - the point of this middleware
-            await self._handle(exc, event, data)
-            return None
+            context = await self._log(f"handler failed: {exc}", exc, event, data)
+            user = data.get("event_from_user")
+            await asyncio.to_thread(self.seam.report, exc, caller=TelegramCaller(user.id) if user else NOBODY,
+                                    context=context)
+            await self._tell(event, data, t("bot.error", self._lang(data)))
+        return None
 
     @staticmethod
     def _lang(data: dict[str, Any]) -> str:
@@ -41,7 +55,9 @@ class ErrorReportingMiddleware(BaseMiddleware):
         user = data.get("event_from_user")
         return normalize_language(getattr(user, "language_code", None), default=shop_locale.cached().language)
 
-    async def _handle(self, exc: Exception, event: TelegramObject, data: dict[str, Any]) -> None:
+    @staticmethod
+    async def _log(what: str, exc: Exception | None, event: TelegramObject, data: dict[str, Any]) -> str:
+        """Log the failure with the update, the user and the FSM state; return "@user, state …" for the report."""
         user = data.get("event_from_user")
         state = None
         fsm = data.get("state")
@@ -52,27 +68,8 @@ class ErrorReportingMiddleware(BaseMiddleware):
                 state = "?"
         update_json = event.model_dump_json(exclude_none=True)[:4000] if isinstance(event, Update) else repr(event)
         user_desc = f"{user.id} @{user.username}" if user else "-"
-        log.error("handler failed: %s | user=%s | state=%s | update=%s", exc, user_desc, state, update_json,
-                  exc_info=exc)
-        frames = traceback.extract_tb(exc.__traceback__)
-        where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
-        key = f"{type(exc).__name__}|{where}"
-        def report() -> None:
-            session = self.session_factory()
-            try:
-                error_reports.report_error(
-                    session, key=key, summary=f"{type(exc).__name__}: {exc}"[:500],
-                    text=t("bot.error_report", "ru", error=f"{type(exc).__name__}: {exc}"[:1000], user=user_desc,
-                           state=state or "-", where=where),
-                )
-            finally:
-                session.close()
-
-        try:
-            await in_thread(report)
-        except Exception:  # noqa: BLE001 - reporting must never raise
-            log.exception("could not record the error report")
-        await self._tell(event, data, t("bot.error", self._lang(data)))
+        log.error("%s | user=%s | state=%s | update=%s", what, user_desc, state, update_json, exc_info=exc)
+        return f"@{user.username if user else '-'}, state {state or '-'}"
 
     @staticmethod
     async def _tell(event: TelegramObject, data: dict[str, Any], text: str) -> None:

@@ -14,8 +14,8 @@ opening a session or resolving a token itself:
 * :data:`FirstPaint` — how the page's state store takes the Mini App's first screen (see
   :class:`FirstPaintView`), handed in by the web app's composition.
 
-Each names its seam through :func:`get_seam` (the process's default seam on SMO_DATABASE_URL);
-a test may put another in ``app.dependency_overrides[get_seam]``.
+Each names its seam through :func:`get_seam` (on SMO_DATABASE_URL, its error reports marked
+``api``); a test may put another in ``app.dependency_overrides[get_seam]``.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 
-from smo_app.calling import NOBODY, BoundCalls, CustomerCaller, Seam, StaffCaller, default_seam
+from smo_app.calling import NOBODY, BoundCalls, CustomerCaller, Seam, StaffCaller
 from smo_app.cookies import CUSTOMER_LANG, CUSTOMER_SESSION, STAFF_BACKOFFICE, customer_language
 from smo_app.models.staff import Channel
 from smo_app.services.catalog.first_screen import FirstScreenOut
@@ -40,8 +40,11 @@ class FirstPaintView(Protocol):
         """Those values keyed as the page's state store applies a websocket update."""
 
 
+API_SEAM = Seam(origin="api")
+
+
 def get_seam() -> Seam:
-    return default_seam
+    return API_SEAM
 
 
 SeamDep = Annotated[Seam, Depends(get_seam)]

@@ -79,9 +79,11 @@ class Seam:
     :func:`smo_app.db.session_scope` on ``SMO_DATABASE_URL``); ``origin`` names the process in
     error reports (``web``, ``api``, ``bot``)."""
 
-    def __init__(self, open_session: SessionOpener | None = None, *, origin: str = "web") -> None:
+    def __init__(self, open_session: SessionOpener | None = None, *, origin: str = "web",
+                 report_text: str = "web.error_report") -> None:
         self._open = open_session or _default_opener
         self.origin = origin
+        self.report_text = report_text  # the i18n key of the owner's report: {error}, {where}
 
     # -- the call ----------------------------------------------------------------------------
     def call(self, fn: Callable[..., R], /, *, caller: Caller = NOBODY, user_lang: str | None = None,
@@ -122,8 +124,9 @@ class Seam:
         return BoundCalls(self, caller, lang)
 
     # -- the unexpected --------------------------------------------------------------------------
-    def report(self, exc: BaseException, *, caller: Caller = NOBODY) -> None:
-        """Log ``exc`` with its traceback and queue one report to the owner per place per hour."""
+    def report(self, exc: BaseException, *, caller: Caller = NOBODY, context: str = "") -> None:
+        """Log ``exc`` with its traceback and queue one report to the owner per place per hour
+        (``context``: what else the owner should read, such as the bot's FSM state)."""
         log.error("unexpected error in a %s call (%s)", self.origin, caller.describe(), exc_info=exc)
         frames = traceback.extract_tb(exc.__traceback__)
         where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
@@ -132,7 +135,8 @@ class Seam:
             with self._open(False) as s:
                 error_reports.report_error(
                     s, key=f"{self.origin}|{type(exc).__name__}|{where}", summary=error,
-                    text=t("web.error_report", "ru", error=error[:1000], where=f"{where} — {caller.describe()}"))
+                    text=t(self.report_text, "ru", error=error[:1000],
+                           where=f"{where} — {caller.describe()}" + (f"; {context}" if context else "")))
         except Exception:  # noqa: BLE001 - reporting must never raise
             log.exception("could not record the error report")
 

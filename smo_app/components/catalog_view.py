@@ -5,9 +5,11 @@ import reflex as rx
 
 from smo_app.components.common import T
 from smo_app.components.ops import card, empty_state, error_box, field, pager
-from smo_app.state.catalog import ALL, NONE, CatalogState, CatRow, ImportLine, Pick, ProdLine, VarLine
+from smo_app.state.catalog import ALL, NONE, CatalogState, CatRow, ImportLine, ProdLine
+from smo_app.state.catalog_editor import ProductEditorState, VarLine
 
 S = CatalogState
+E = ProductEditorState
 STATUSES = ("all", "visible", "hidden", "suspended", "low")
 
 
@@ -74,7 +76,7 @@ def _row(p: ProdLine) -> rx.Component:
     return rx.table.row(
         rx.table.cell(p["id"]), rx.table.cell(rx.text(p["name"], weight="medium")), rx.table.cell(p["category"]),
         rx.table.cell(p["price"]), rx.table.cell(p["discount"], "%"), rx.table.cell(p["qty"]), rx.table.cell(badges),
-        on_click=S.open_product(p["id"]), cursor="pointer", class_name="product-row",
+        on_click=E.open_product(p["id"]), cursor="pointer", class_name="product-row",
     )
 
 
@@ -90,7 +92,7 @@ def _products() -> rx.Component:
                            rx.select.content(*[rx.select.item(T(f"ui.cat.status.{k}"), value=k) for k in STATUSES]),
                            value=S.f_status, on_change=S.set_f_status),
             rx.spacer(),
-            rx.button(rx.icon("plus", size=14), T("ui.cat.new_product"), on_click=S.new_product, id="new-product"),
+            rx.button(rx.icon("plus", size=14), T("ui.cat.new_product"), on_click=E.new_product, id="new-product"),
             spacing="2", wrap="wrap", width="100%", align="center",
         ),
         error_box(S.message, "catalog-error"),
@@ -122,22 +124,22 @@ def _variant(v: VarLine) -> rx.Component:
             rx.button(T("ui.save"), size="1", variant="soft", type="submit"),
             spacing="2", align="center",
         ),
-        on_submit=lambda form: S.save_variant(v["id"], form), reset_on_submit=False,
+        on_submit=lambda form: E.save_variant(v["id"], form), reset_on_submit=False,
     )
 
 
 def _photos() -> rx.Component:
     return rx.vstack(
         rx.text(T("ui.cat.photos"), weight="bold"),
-        rx.flex(rx.foreach(S.ed_photos, lambda url: rx.box(
+        rx.flex(rx.foreach(E.ed_photos, lambda url: rx.box(
             rx.image(src=url, width="96px", height="96px", object_fit="cover", border_radius="8px"),
             rx.icon_button(rx.icon("x", size=12), size="1", color_scheme="red", variant="soft", position="absolute",
-                           top="2px", right="2px", on_click=S.remove_photo(url), aria_label="remove"),
+                           top="2px", right="2px", on_click=E.remove_photo(url), aria_label="remove"),
             position="relative")), spacing="2", wrap="wrap"),
         rx.upload.root(
             rx.button(rx.icon("image-plus", size=14), T("ui.cat.add_photo"), variant="soft", size="2"),
             id="photo-upload", accept={"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"]},
-            max_files=5, on_drop=S.upload_photo(rx.upload_files(upload_id="photo-upload")), border="none", padding="0",
+            max_files=5, on_drop=E.upload_photo(rx.upload_files(upload_id="photo-upload")), border="none", padding="0",
         ),
         spacing="2",
     )
@@ -146,14 +148,14 @@ def _photos() -> rx.Component:
 def _cross_sell() -> rx.Component:
     return rx.vstack(
         rx.text(T("ui.cat.cross_sell"), weight="bold"),
-        rx.flex(rx.foreach(S.ed_cross, lambda c: rx.badge(c["name"], rx.icon("x", size=12, cursor="pointer",
-                                                                              on_click=S.remove_cross(c["id"])),
+        rx.flex(rx.foreach(E.ed_cross, lambda c: rx.badge(c["name"], rx.icon("x", size=12, cursor="pointer",
+                                                                              on_click=E.remove_cross(c["id"])),
                                                           size="2")), spacing="2", wrap="wrap"),
         rx.form(rx.hstack(rx.input(name="q", placeholder=T("ui.cat.search"), size="1", width="12rem"),
                           rx.button(rx.icon("search", size=12), size="1", type="submit", aria_label="search")),
-                on_submit=S.pick_search, reset_on_submit=False),
-        rx.flex(rx.foreach(S.pick_results, lambda p: rx.button(rx.icon("plus", size=12), p["name"], size="1",
-                                                               variant="outline", on_click=S.add_cross(p["id"], p["name"]))),
+                on_submit=E.pick_search, reset_on_submit=False),
+        rx.flex(rx.foreach(E.pick_results, lambda p: rx.button(rx.icon("plus", size=12), p["name"], size="1",
+                                                               variant="outline", on_click=E.add_cross(p["id"], p["name"]))),
                 spacing="1", wrap="wrap"),
         spacing="2",
     )
@@ -163,52 +165,52 @@ def _editor() -> rx.Component:
     main = rx.form(
         rx.vstack(
             rx.flex(
-                field("ui.cat.f.name", rx.input(name="name", default_value=S.ed["name"], id="ed-name", width="20rem",
-                                                read_only=(S.ed_id != 0) & ~S.can_rename, key=S.ed_id)),
-                field("ui.cat.f.category", _cat_select(S.ed_category, S.set_ed_category, with_all=False, id="ed-category")),
-                field("ui.cat.f.price", rx.input(name="price", default_value=S.ed["price"], id="ed-price", width="8rem", key=S.ed_id)),
-                field("ui.cat.f.unit", rx.input(name="unit", default_value=S.ed["unit"], width="5rem", key=S.ed_id)),
-                field("ui.cat.f.discount", rx.input(name="discount", default_value=S.ed["discount"], width="5rem", key=S.ed_id)),
-                field("ui.cat.f.threshold", rx.input(name="threshold", default_value=S.ed["threshold"], width="5rem", key=S.ed_id)),
-                field("ui.cat.f.position", rx.input(name="position", default_value=S.ed["position"], width="5rem", key=S.ed_id)),
+                field("ui.cat.f.name", rx.input(name="name", default_value=E.ed["name"], id="ed-name", width="20rem",
+                                                read_only=(E.ed_id != 0) & ~S.can_rename, key=E.ed_id)),
+                field("ui.cat.f.category", _cat_select(E.ed_category, E.set_ed_category, with_all=False, id="ed-category")),
+                field("ui.cat.f.price", rx.input(name="price", default_value=E.ed["price"], id="ed-price", width="8rem", key=E.ed_id)),
+                field("ui.cat.f.unit", rx.input(name="unit", default_value=E.ed["unit"], width="5rem", key=E.ed_id)),
+                field("ui.cat.f.discount", rx.input(name="discount", default_value=E.ed["discount"], width="5rem", key=E.ed_id)),
+                field("ui.cat.f.threshold", rx.input(name="threshold", default_value=E.ed["threshold"], width="5rem", key=E.ed_id)),
+                field("ui.cat.f.position", rx.input(name="position", default_value=E.ed["position"], width="5rem", key=E.ed_id)),
                 spacing="3", wrap="wrap",
             ),
-            field("ui.cat.f.description", rx.text_area(name="description", default_value=S.ed["description"], rows="3",
-                                                       width="100%", key=S.ed_id), width="100%"),
-            field("ui.cat.f.details", rx.text_area(name="details", default_value=S.ed["details"], rows="2", width="100%",
-                                                   key=S.ed_id), width="100%"),
-            rx.cond(S.ed_id == 0, field("ui.cat.f.variants", rx.input(name="variants", placeholder="10 мл:450:15; 30 мл:1100:40",
+            field("ui.cat.f.description", rx.text_area(name="description", default_value=E.ed["description"], rows="3",
+                                                       width="100%", key=E.ed_id), width="100%"),
+            field("ui.cat.f.details", rx.text_area(name="details", default_value=E.ed["details"], rows="2", width="100%",
+                                                   key=E.ed_id), width="100%"),
+            rx.cond(E.ed_id == 0, field("ui.cat.f.variants", rx.input(name="variants", placeholder="10 мл:450:15; 30 мл:1100:40",
                                                                       width="100%", id="ed-variants"), width="100%")),
-            rx.hstack(rx.switch(checked=S.ed_hidden, on_change=S.set_ed_hidden), rx.text(T("ui.cat.hidden"), size="2"),
-                      rx.switch(checked=S.ed_suspended, on_change=S.set_ed_suspended), rx.text(T("ui.cat.suspended"), size="2"),
+            rx.hstack(rx.switch(checked=E.ed_hidden, on_change=E.set_ed_hidden), rx.text(T("ui.cat.hidden"), size="2"),
+                      rx.switch(checked=E.ed_suspended, on_change=E.set_ed_suspended), rx.text(T("ui.cat.suspended"), size="2"),
                       align="center", spacing="2"),
             rx.button(rx.icon("save", size=14), T("ui.save"), type="submit", id="ed-save"),
             spacing="3", width="100%",
         ),
-        on_submit=S.save_product, reset_on_submit=False,
+        on_submit=E.save_product, reset_on_submit=False,
     )
     existing = rx.vstack(
         rx.text(T("ui.cat.variants"), weight="bold"),
         rx.text(T("ui.cat.variant_cols"), size="1", color_scheme="gray"),
-        rx.foreach(S.ed_variants, _variant),
+        rx.foreach(E.ed_variants, _variant),
         rx.form(rx.hstack(rx.input(name="spec", placeholder="50 мл:990:60", id="new-variant", size="1", width="14rem"),
                           rx.button(rx.icon("plus", size=12), T("ui.cat.add_variant"), size="1", type="submit")),
-                on_submit=S.add_variant, reset_on_submit=False),
+                on_submit=E.add_variant, reset_on_submit=False),
         _photos(),
         _cross_sell(),
         rx.cond(S.can_delete, rx.button(rx.icon("trash-2", size=14), T("ui.cat.delete_product"), color_scheme="red",
-                                        variant="soft", on_click=S.delete_product, id="ed-delete")),
+                                        variant="soft", on_click=E.delete_product, id="ed-delete")),
         spacing="3", width="100%",
     )
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(S.ed_id == 0, T("ui.cat.new_product"), S.ed["name"])),
-            rx.vstack(error_box(S.ed_error, "ed-error"), main, rx.cond(S.ed_id != 0, existing),
-                      rx.dialog.close(rx.button(T("ui.close"), variant="soft", color_scheme="gray", on_click=S.close_editor)),
+            rx.dialog.title(rx.cond(E.ed_id == 0, T("ui.cat.new_product"), E.ed["name"])),
+            rx.vstack(error_box(E.ed_error, "ed-error"), main, rx.cond(E.ed_id != 0, existing),
+                      rx.dialog.close(rx.button(T("ui.close"), variant="soft", color_scheme="gray", on_click=E.close_editor)),
                       spacing="3", width="100%"),
             max_width="60rem",
         ),
-        open=S.editor_open, on_open_change=lambda _o: S.close_editor(),
+        open=E.editor_open, on_open_change=lambda _o: E.close_editor(),
     )
 
 

@@ -6,9 +6,11 @@ import reflex as rx
 
 from smo_app.components.common import T
 from smo_app.components.ops import card, empty_state, error_box, field, pager
-from smo_app.state.orders import ActionView, OrderRowView, OrdersState, PickListState, PickProductView, TabView
+from smo_app.state.order_card import ActionView, OrderCardState
+from smo_app.state.orders import OrderRowView, OrdersState, PickListState, PickProductView, TabView
 
 S = OrdersState
+C = OrderCardState
 
 _STATUS_COLORS = {"new": "blue", "paid": "green", "processing": "amber", "shipped": "violet", "delivered": "cyan",
                   "completed": "gray", "cancelled": "red"}
@@ -45,7 +47,7 @@ def _row(row: OrderRowView) -> rx.Component:
         rx.table.cell(rx.checkbox(checked=S.selected.contains(row["id"]), on_change=lambda v: S.toggle(row["id"], v),
                                   aria_label=T("ui.orders.tick"), class_name="order-tick")),
         # a button, not a link: a link without an address navigates, and the page's load closes the card
-        rx.table.cell(rx.button("№", row["id"], on_click=S.open_card(row["id"]), variant="ghost", size="2",
+        rx.table.cell(rx.button("№", row["id"], on_click=C.open_card(row["id"]), variant="ghost", size="2",
                                 class_name="order-open")),
         rx.table.cell(row["when"]),
         rx.table.cell(rx.text(row["customer"]), rx.text(row["phone"], size="1", color_scheme="gray")),
@@ -90,11 +92,11 @@ def _toolbar() -> rx.Component:
 
 def _kv(key: str) -> rx.Component:
     return rx.hstack(rx.text(T(f"ui.orders.card.{key}"), color_scheme="gray", size="2", min_width="9rem"),
-                     rx.text(S.card[key], size="2", id=f"order-card-{key}", white_space="pre-line"))
+                     rx.text(C.card[key], size="2", id=f"order-card-{key}", white_space="pre-line"))
 
 
 def _action_button(a: ActionView) -> rx.Component:
-    return rx.button(a["label"], on_click=S.act(a), color_scheme=rx.cond(a["danger"], "red", "grass"),
+    return rx.button(a["label"], on_click=C.act(a), color_scheme=rx.cond(a["danger"], "red", "grass"),
                      variant=rx.cond(a["danger"], "soft", "solid"), size="2", class_name="order-action",
                      id="order-action-" + a["action"])
 
@@ -103,28 +105,28 @@ def _payment_proof() -> rx.Component:
     """The customer's screenshot of a manual transfer: a thumbnail that opens full size, who decided,
     and confirm / reject (with a reason) while it waits."""
     decide = rx.cond(
-        S.proof_can_decide,
+        C.proof_can_decide,
         rx.hstack(
             rx.button(rx.icon("check", size=14), T("ui.orders.proof.confirm"), color_scheme="grass",
-                      on_click=S.confirm_proof, id="proof-confirm", type="button"),
+                      on_click=C.confirm_proof, id="proof-confirm", type="button"),
             rx.form(rx.hstack(rx.input(name="reason", placeholder=T("ui.orders.proof.reason"), width="14rem",
                                        id="proof-reason"),
                               rx.button(T("ui.orders.proof.reject"), type="submit", color_scheme="red", variant="soft",
                                         id="proof-reject"), align="center"),
-                    on_submit=S.reject_proof, reset_on_submit=True),
+                    on_submit=C.reject_proof, reset_on_submit=True),
             spacing="3", wrap="wrap", align="center",
         ),
     )
     return rx.hstack(
         rx.text(T("ui.orders.card.payment_proof"), color_scheme="gray", size="2", min_width="9rem"),
         rx.cond(
-            S.card_proof.contains("url"),
+            C.card_proof.contains("url"),
             rx.vstack(
-                rx.link(rx.image(src=S.card_proof["url"], alt=T("ui.orders.card.payment_proof"), max_height="12rem",
+                rx.link(rx.image(src=C.card_proof["url"], alt=T("ui.orders.card.payment_proof"), max_height="12rem",
                                  max_width="16rem", border_radius="6px", border="1px solid var(--gray-a6)"),
-                        href=S.card_proof["url"], is_external=True, id="proof-link"),
-                rx.text(S.card_proof["sent"], size="1", color_scheme="gray"),
-                rx.text(S.card_proof["decision"], size="2", id="proof-decision"),
+                        href=C.card_proof["url"], is_external=True, id="proof-link"),
+                rx.text(C.card_proof["sent"], size="1", color_scheme="gray"),
+                rx.text(C.card_proof["decision"], size="2", id="proof-decision"),
                 decide,
                 spacing="2", id="order-proof",
             ),
@@ -138,56 +140,55 @@ def _card_dialog() -> rx.Component:
     lines = rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(f"ui.orders.line.{h}"))
                                        for h in ("name", "variant", "qty", "price", "discount", "total")])),
-        rx.table.body(rx.foreach(S.card_lines, lambda ln: rx.table.row(
+        rx.table.body(rx.foreach(C.card_lines, lambda ln: rx.table.row(
             rx.table.cell(ln["name"]), rx.table.cell(ln["variant"]), rx.table.cell(ln["qty"]), rx.table.cell(ln["price"]),
             rx.table.cell(ln["discount"]), rx.table.cell(ln["total"])))),
         size="1", width="100%", id="order-lines",
     )
-    sums = rx.vstack(rx.foreach(S.card_sums, lambda s: rx.hstack(rx.text(s["label"], size="2"), rx.spacer(),
+    sums = rx.vstack(rx.foreach(C.card_sums, lambda s: rx.hstack(rx.text(s["label"], size="2"), rx.spacer(),
                                                                    rx.text(s["amount"], size="2", weight="medium"),
                                                                    width="18rem")),
                      spacing="1", id="order-sums", align="end", width="100%")
-    history = rx.vstack(rx.foreach(S.card_events, lambda e: rx.text(e["when"], " · ", e["move"], " · ", e["who"],
+    history = rx.vstack(rx.foreach(C.card_events, lambda e: rx.text(e["when"], " · ", e["move"], " · ", e["who"],
                                                                      rx.cond(e["reason"] != "", " — " + e["reason"], ""),
                                                                      size="2")),
                         spacing="1", id="order-history")
     tracking = rx.form(
-        rx.hstack(field("ui.orders.card.tracking", rx.input(name="tracking", default_value=S.card_tracking,
-                                                            key=S.card_id, id="order-tracking", width="14rem")),
+        rx.hstack(field("ui.orders.card.tracking", rx.input(name="tracking", default_value=C.card_tracking,
+                                                            key=C.card_id, id="order-tracking", width="14rem")),
                   rx.button(T("ui.save"), type="submit", id="order-tracking-save", variant="soft"), align="end"),
-        on_submit=S.save_tracking, reset_on_submit=False,
+        on_submit=C.save_tracking, reset_on_submit=False,
     )
     message = rx.cond(
-        S.card_can_message,
+        C.card_can_message,
         rx.form(rx.hstack(rx.text_area(name="text", placeholder=T("ui.cust.message_hint"), width="100%",
                                        id="order-message"),
                           rx.button(T("ui.cust.message_send"), type="submit", id="order-message-send"), width="100%",
                           align="end"),
-                on_submit=S.send_message, reset_on_submit=True, width="100%"),
+                on_submit=C.send_message, reset_on_submit=True, width="100%"),
         rx.text(T("ui.orders.cannot_message"), size="2", color_scheme="gray"),
     )
-    refund = rx.cond(
-        S.refund_available,
-        rx.form(rx.hstack(field("ui.orders.refund_amount", rx.input(name="amount", placeholder=T("ui.orders.refund_all"),
-                                                                    width="9rem", id="order-refund-amount")),
-                          field("ui.orders.reason", rx.input(name="reason", width="16rem", id="order-refund-reason")),
-                          rx.button(T("ui.orders.refund"), type="submit", color_scheme="red", variant="soft",
-                                    id="order-refund"), align="end", wrap="wrap"),
-                on_submit=S.refund, reset_on_submit=True),
+    refund = rx.form(
+        rx.hstack(field("ui.orders.refund_amount", rx.input(name="amount", placeholder=T("ui.orders.refund_all"),
+                                                            width="9rem", id="order-refund-amount")),
+                  field("ui.orders.reason", rx.input(name="reason", width="16rem", id="order-refund-reason")),
+                  rx.button(T("ui.orders.refund"), type="submit", color_scheme="red", variant="soft",
+                            id="order-refund"), align="end", wrap="wrap"),
+        on_submit=C.refund, reset_on_submit=True,
     )
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.hstack(rx.text(S.card["title"]), status_badge(S.card["status_key"], S.card["status"]),
+            rx.dialog.title(rx.hstack(rx.text(C.card["title"]), status_badge(C.card["status_key"], C.card["status"]),
                                       align="center")),
             rx.vstack(
-                rx.hstack(rx.foreach(S.card_actions, _action_button), spacing="2", wrap="wrap", id="order-actions"),
-                error_box(S.card_error, "order-card-error"),
+                rx.hstack(rx.foreach(C.card_actions, _action_button), spacing="2", wrap="wrap", id="order-actions"),
+                error_box(C.card_error, "order-card-error"),
                 rx.grid(
                     rx.hstack(rx.text(T("ui.orders.card.customer"), color_scheme="gray", size="2", min_width="9rem"),
-                              rx.cond(S.card_customer_id > 0,
-                                      rx.link(S.card["customer"], " ", S.card["username"], on_click=S.open_customer,
+                              rx.cond(C.card_customer_id > 0,
+                                      rx.link(C.card["customer"], " ", C.card["username"], on_click=C.open_customer,
                                               cursor="pointer", id="order-card-customer-link"),
-                                      rx.text(S.card["customer"], size="2"))),
+                                      rx.text(C.card["customer"], size="2"))),
                     *[_kv(k) for k in ("created", "channel", "contact", "phone", "delivery", "address", "payer",
                                        "paid_at", "comment")],
                     columns="2", spacing="1", width="100%",
@@ -195,22 +196,22 @@ def _card_dialog() -> rx.Component:
                 _payment_proof(),
                 lines, sums,
                 tracking,
-                rx.cond(S.card_handoffs.length() > 0,
-                        rx.vstack(rx.foreach(S.card_handoffs, lambda h: rx.text(h, size="2")), spacing="1")),
+                rx.cond(C.card_handoffs.length() > 0,
+                        rx.vstack(rx.foreach(C.card_handoffs, lambda h: rx.text(h, size="2")), spacing="1")),
                 rx.text(T("ui.orders.history"), weight="bold"), history,
                 rx.text(T("ui.orders.message"), weight="bold"), message,
                 refund,
-                rx.dialog.close(rx.button(T("ui.close"), variant="soft", color_scheme="gray", on_click=S.close_card)),
+                rx.dialog.close(rx.button(T("ui.close"), variant="soft", color_scheme="gray", on_click=C.close_card)),
                 spacing="3", width="100%",
             ),
             max_width="60rem", id="order-card",
         ),
-        open=S.card_open, on_open_change=lambda _o: S.close_card(),
+        open=C.card_open, on_open_change=lambda _o: C.close_card(),
     )
 
 
 def _confirm_dialog() -> rx.Component:
-    p = S.pending
+    p = C.pending
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
             rx.alert_dialog.title(p["label"]),
@@ -224,18 +225,18 @@ def _confirm_dialog() -> rx.Component:
                         rx.vstack(rx.radio_group.item(T("ui.orders.restock"), value="restock"),
                                   rx.radio_group.item(T("ui.orders.write_off"), value="write_off")),
                         name="restock", default_value="restock", id="order-restock")),
-                    error_box(S.confirm_error, "order-confirm-error"),
+                    error_box(C.confirm_error, "order-confirm-error"),
                     rx.hstack(rx.alert_dialog.cancel(rx.button(T("ui.orders.keep"), variant="soft", color_scheme="gray",
-                                                               on_click=S.close_confirm, type="button")),
+                                                               on_click=C.close_confirm, type="button")),
                               rx.button(p["label"], type="submit", color_scheme=rx.cond(p["danger"], "red", "grass"),
                                         id="order-confirm"),
                               justify="end", width="100%"),
                     spacing="3", width="100%",
                 ),
-                on_submit=S.confirm, reset_on_submit=False,
+                on_submit=C.confirm, reset_on_submit=False,
             ),
         ),
-        open=S.confirm_open,
+        open=C.confirm_open,
     )
 
 

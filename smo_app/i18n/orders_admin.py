@@ -112,7 +112,7 @@ RU = {
     "ui.orders.confirm_cancel": "Заказ будет отменён: бонусы, промокод и сертификат вернутся покупателю. Что сделать с товаром?",
     "ui.orders.confirm_move": "Подтвердите действие с заказом.",
     "ui.orders.reason": "Причина",
-    "ui.orders.reason_required": "Укажите причину.",
+    "order.reason_required": "Укажите причину.",
     "ui.orders.restock": "Вернуть товар на склад",
     "ui.orders.write_off": "Списать товар",
     "ui.orders.keep": "Не менять",
@@ -132,8 +132,8 @@ RU = {
     "ui.orders.b2b_payer": "Доставку оплачивает",
     "ui.orders.b2b_create": "Создать заказ",
     "ui.orders.b2b_created": "Заказ №{id} создан, товар списан",
-    "ui.orders.b2b_bad_lines": "Строки {lines}: нужно «код количество цена», например «12 3 450».",
-    "ui.orders.b2b_bad_customer": "Код клиента — число из карточки клиента.",
+    "order.b2b_lines_invalid": "Строки {lines}: нужно «код количество цена», например «12 3 450».",
+    "order.b2b_customer_invalid": "Код клиента — число из карточки клиента.",
 }
 
 EN = {
@@ -245,7 +245,7 @@ EN = {
     "ui.orders.confirm_cancel": "The order will be cancelled: bonuses, the promo code and the certificate go back to the buyer. What about the goods?",
     "ui.orders.confirm_move": "Confirm the change to the order.",
     "ui.orders.reason": "Reason",
-    "ui.orders.reason_required": "Give a reason.",
+    "order.reason_required": "Give a reason.",
     "ui.orders.restock": "Put the goods back in stock",
     "ui.orders.write_off": "Write the goods off",
     "ui.orders.keep": "Keep as is",
@@ -265,8 +265,8 @@ EN = {
     "ui.orders.b2b_payer": "Delivery paid by",
     "ui.orders.b2b_create": "Create the order",
     "ui.orders.b2b_created": "Order #{id} created, stock written off",
-    "ui.orders.b2b_bad_lines": "Lines {lines}: write “code quantity price”, e.g. “12 3 450”.",
-    "ui.orders.b2b_bad_customer": "The customer code is the number on the customer card.",
+    "order.b2b_lines_invalid": "Lines {lines}: write “code quantity price”, e.g. “12 3 450”.",
+    "order.b2b_customer_invalid": "The customer code is the number on the customer card.",
 }
 
 RU.update({

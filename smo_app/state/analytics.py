@@ -1,29 +1,23 @@
-"""/admin/analytics and the summary block on /admin: parse input → call the analytics services →
-set display rows (strings formatted here, money stays integer until then) → toast.
+"""/admin/analytics and the summary block on /admin: the period as chosen (a preset, a month, two
+days) → ``services/analytics/views`` → display rows (strings formatted here, money stays integer
+until then) → toast.
 
-Every handler is async and reaches the database only through :meth:`SessionState.call`: the
-period's figures (a year's ABC takes up to a second) are read in one read-only transaction in a
-worker thread, so other clients' events are never held up behind them.
+The period's figures (a year's ABC takes up to a second) are read in one read-only transaction in
+a worker thread, so other clients' events are never held up behind them. Which period a preset
+means, and who may read analytics, the service decides.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import TypedDict
 
 import plotly.graph_objects as go
 import reflex as rx
 
-from smo_app.components.analytics_charts import build_revenue_figure
-from smo_app.money import format_money, parse_money
-from smo_app.services.analytics import abc, manual_revenue, pnl, revenue, stock_valuation, summary
-from smo_app.services.analytics.periods import local_today, month_period
-from smo_app.services.core.errors import DomainError, ValidationFailed
-from smo_app.services.core.permissions import Perm, can
+from smo_app.money import format_money
+from smo_app.services.analytics import manual_revenue, revenue, summary, views
+from smo_app.services.analytics.charts import build_revenue_figure, revenue_chart_rows
+from smo_app.state.ops import XLSX, download
 from smo_app.state.session import SessionState, toast
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class MetricView(TypedDict):
@@ -74,56 +68,15 @@ def metric_views(s: summary.Summary, lang: str) -> list[MetricView]:
     return out
 
 
-def day_views(series: revenue.RevenueSeries, lang: str) -> tuple[list[DayRowView], list[dict]]:
-    """Table rows (formatted) and chart rows (minor units) of a revenue series."""
+def day_views(series: revenue.RevenueSeries, lang: str) -> list[DayRowView]:
+    """Table rows (formatted) of a revenue series."""
     def money(v: int) -> str:
         return format_money(v, lang=lang)
 
-    table, chart = [], []
-    for d in series.days:
-        ch = d.by_channel
-        table.append(DayRowView(day=d.day.isoformat(), revenue=money(d.revenue_minor), storefront=money(ch["storefront"]),
-                                pos=money(ch["pos"]), b2b=money(ch["b2b"]), manual=money(ch["manual"]), orders=d.orders,
-                                average_check=money(d.average_check_minor)))
-        chart.append({"day": d.day.isoformat(), **ch, "orders": d.orders, "average_check": d.average_check_minor})
-    return table, chart
-
-
-def parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        raise ValidationFailed("analytics.date_invalid", f"bad date {text!r}") from None
-
-
-def _express_summary(session, *, actor) -> summary.Summary | None:
-    """The summary block's figures, or None for who may not read analytics (the block hides)."""
-    return summary.express_summary(session, actor=actor) if can(actor, Perm.analytics_view) else None
-
-
-@dataclass
-class PeriodView:
-    series: revenue.RevenueSeries
-    ranked: list
-    entries: list
-    can_manual: bool
-
-
-def _period_view(session, *, actor, date_from: str, date_to: str) -> PeriodView | None:
-    """One period's figures in one read-only transaction; None for who may not read analytics."""
-    if not can(actor, Perm.analytics_view):
-        return None
-    first, last = parse_day(date_from), parse_day(date_to)
-    return PeriodView(
-        series=revenue.daily_revenue(session, actor=actor, date_from=first, date_to=last),
-        ranked=abc.abc_analysis(session, actor=actor, date_from=first, date_to=last),
-        entries=manual_revenue.list_manual_revenue(session, actor=actor, date_from=first, date_to=last),
-        can_manual=can(actor, Perm.analytics_manual),
-    )
-
-
-def _workbook(session, *, actor, build: Callable[..., tuple[str, bytes]]) -> tuple[str, bytes]:
-    return build(session, actor)
+    return [DayRowView(day=d.day.isoformat(), revenue=money(d.revenue_minor), storefront=money(d.by_channel["storefront"]),
+                       pos=money(d.by_channel["pos"]), b2b=money(d.by_channel["b2b"]), manual=money(d.by_channel["manual"]),
+                       orders=d.orders, average_check=money(d.average_check_minor))
+            for d in series.days]
 
 
 class SummaryState(SessionState):
@@ -133,9 +86,9 @@ class SummaryState(SessionState):
 
     @rx.event
     async def load_summary(self):
-        out = await self.call(_express_summary, readonly=True)
+        out = await self.call(views.summary_block, readonly=True)
         self.metrics = metric_views(out.value, self.ui_lang_value()) if out.ok and out.value else []
-        if out.code != "common.forbidden":  # not signed in: the guard redirects, nothing to say
+        if not out.signed_out:  # not signed in: the guard redirects, nothing to say
             return toast(out)
 
 
@@ -158,35 +111,21 @@ class AnalyticsState(SessionState):
     @rx.event
     async def load(self):
         if not self.date_from or not self.date_to:
-            self._set_preset("this_month")
-        await self._refresh()
+            await self._refresh(preset="this_month")
+        else:
+            await self._refresh(date_from=self.date_from, date_to=self.date_to)
 
     @rx.event
     async def preset(self, name: str):
-        self._set_preset(name)
-        await self._refresh()
+        await self._refresh(preset=name)
 
     @rx.event
     async def apply_period(self, form: dict):
-        try:
-            first, last = parse_day(str(form.get("date_from", ""))), parse_day(str(form.get("date_to", "")))
-        except DomainError as exc:
-            self.period_error = self.error(exc)
-            return
-        self.date_from, self.date_to = first.isoformat(), last.isoformat()
-        await self._refresh()
+        await self._refresh(date_from=str(form.get("date_from", "")), date_to=str(form.get("date_to", "")))
 
     @rx.event
     async def apply_month(self, form: dict):
-        text = str(form.get("month", "")).strip()
-        try:
-            year, month = (int(p) for p in text.split("-"))
-            period = month_period(year, month)
-        except ValueError:
-            self.period_error = self.text("analytics.month_invalid")
-            return
-        self.date_from, self.date_to = period.date_from.isoformat(), period.date_to.isoformat()
-        await self._refresh()
+        await self._refresh(month=str(form.get("month", "")))
 
     @rx.event
     def set_line(self, value: str | list[str]):
@@ -194,105 +133,75 @@ class AnalyticsState(SessionState):
         self.line = "average_check" if chosen == "average_check" else "orders"
         self.figure = self._figure()
 
-    def _set_preset(self, name: str) -> None:
-        today = local_today(self.shop_zone())
-        if name == "last_month":
-            p = month_period((today.replace(day=1) - timedelta(days=1)).year, (today.replace(day=1) - timedelta(days=1)).month)
-            first, last = p.date_from, p.date_to
-        elif name == "last_30":
-            first, last = today - timedelta(days=29), today
-        else:
-            first, last = today.replace(day=1), today
-        self.date_from, self.date_to = first.isoformat(), last.isoformat()
-
     def _figure(self) -> go.Figure:
         labels = {c: self.text(f"ui.analytics.channel.{c}") for c in ("storefront", "pos", "b2b", "manual")}
         labels.update(revenue=self.text("ui.analytics.revenue"), orders=self.text("ui.analytics.orders"),
                       average_check=self.text("ui.analytics.average_check"))
         return build_revenue_figure(self._chart_rows, line=self.line, labels=labels)
 
-    async def _refresh(self) -> None:
-        out = await self.call(_period_view, readonly=True, date_from=self.date_from, date_to=self.date_to)
-        if (out.ok and out.value is None) or out.code == "common.forbidden":  # the page says "forbidden"
+    async def _refresh(self, **period: str) -> None:
+        """Read the period (a preset, a month or two days, see ``views.choose_period``) and show it;
+        a period that does not read keeps the one shown and says why."""
+        out = await self.call(views.period_view, readonly=True, **period)
+        if out.signed_out or (out.ok and out.value is None):  # the page says "forbidden"
             self.days, self.abc_rows, self.manual_rows, self._chart_rows = [], [], [], []
             self.can_manual = False
             return
+        self.period_error = out.error
         if not out.ok:
-            self.period_error = out.error
             return
-        view: PeriodView = out.value
-        series, ranked, entries = view.series, view.ranked, view.entries
+        view: views.PeriodView = out.value
         lang = self.ui_lang_value()
+        self.date_from, self.date_to = view.date_from.isoformat(), view.date_to.isoformat()
         self.can_manual = view.can_manual
-        self.period_error = ""
-        self.days, self._chart_rows = day_views(series, lang)
-        self.total_revenue = format_money(series.revenue_minor, lang=lang)
-        self.total_orders = series.orders
+        self.days, self._chart_rows = day_views(view.series, lang), revenue_chart_rows(view.series)
+        self.total_revenue = format_money(view.series.revenue_minor, lang=lang)
+        self.total_orders = view.series.orders
         self.figure = self._figure()
         self.abc_rows = [AbcRowView(rank=r.rank, name=r.name, qty=r.qty, revenue=format_money(r.revenue_minor, lang=lang),
-                                    share=f"{r.share:.1%}", klass=r.klass) for r in ranked]
+                                    share=f"{r.share:.1%}", klass=r.klass) for r in view.ranked]
         self.manual_rows = [ManualRowView(id=e.id, day=e.day.isoformat(), amount=format_money(e.amount_minor, lang=lang),
-                                          note=e.note, who=e.created_by_name) for e in entries]
+                                          note=e.note, who=e.created_by_name) for e in view.entries]
 
     # -- files -----------------------------------------------------------------------------
-    async def _file(self, build: Callable[..., tuple[str, bytes]]):
-        """Build a workbook in a worker thread (read-only) and hand it to the browser."""
-        out = await self.call(_workbook, readonly=True, build=build)
-        if not out.ok:
-            return toast(out)
-        filename, content = out.value
-        return rx.download(data=content, filename=filename, mime_type=XLSX)
-
-    def _period(self) -> tuple[date, date]:
-        return parse_day(self.date_from), parse_day(self.date_to)
+    async def _file(self, kind: str):
+        """Build a workbook of the shown period in a worker thread (read-only) and hand it to the browser."""
+        return await download(self, "", views.period_workbook, mime_type=XLSX, kind=kind, date_from=self.date_from,
+                              date_to=self.date_to, lang=self.ui_lang_value())
 
     @rx.event
     async def download_pnl(self):
-        lang = self.ui_lang_value()
-        return await self._file(lambda s, a: pnl.pnl_workbook(s, actor=a, date_from=self._period()[0],
-                                                        date_to=self._period()[1], lang=lang))
+        return await self._file("pnl")
 
     @rx.event
     async def download_abc(self):
-        lang = self.ui_lang_value()
-        return await self._file(lambda s, a: abc.abc_workbook(s, actor=a, date_from=self._period()[0],
-                                                        date_to=self._period()[1], lang=lang))
+        return await self._file("abc")
 
     @rx.event
     async def download_stock(self):
-        lang = self.ui_lang_value()
-        return await self._file(lambda s, a: stock_valuation.stock_valuation_workbook(s, actor=a, lang=lang))
+        return await self._file("stock")
 
     @rx.event
     async def download_moves(self):
-        lang = self.ui_lang_value()
-        return await self._file(lambda s, a: stock_valuation.stock_moves_workbook(
-            s, actor=a, date_from=self._period()[0], date_to=self._period()[1], lang=lang))
+        return await self._file("moves")
 
     # -- manual entries --------------------------------------------------------------------
-    async def _manual(self, fn: Callable[..., object], ok_key: str, **kwargs):
+    async def _manual(self, fn, ok_key: str, **kwargs):
         out = await self.call(fn, **kwargs)
         self.manual_error = out.error
         if not out.ok:
             return None
-        await self._refresh()
+        await self._refresh(date_from=self.date_from, date_to=self.date_to)
         return rx.toast.success(self.text(ok_key))
 
     @rx.event
     async def add_manual(self, form: dict):
-        try:
-            day = parse_day(str(form.get("day", "")))
-        except DomainError:
-            day = None  # the service says what is wrong with the day
-        try:
-            amount = parse_money(str(form.get("amount", "")))
-        except ValueError:
-            amount = None
-        toast = await self._manual(manual_revenue.add_manual_revenue, "ui.analytics.manual_added",
-                                   day=day, amount_minor=amount, note=str(form.get("note", "")))
-        if toast is None:
+        done = await self._manual(manual_revenue.add_manual_revenue_as_typed, "ui.analytics.manual_added",
+                                  day=str(form.get("day", "")), amount=str(form.get("amount", "")),
+                                  note=str(form.get("note", "")))
+        if done is None:
             return None
-        return [toast, rx.set_value("manual-amount", ""), rx.set_value("manual-note", "")]
+        return [done, rx.set_value("manual-amount", ""), rx.set_value("manual-note", "")]
 
     @rx.event
     async def delete_manual(self, entry_id: int):

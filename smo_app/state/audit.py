@@ -109,12 +109,6 @@ def _parse_date(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def _audit_page(session, *, actor, page: int, **filters):
-    """One page of entries and the actions to filter by, in one read-only transaction."""
-    result = audit_service.list_entries(session, actor=actor, page=page, page_size=PAGE_SIZE, **filters)
-    return result, audit_service.distinct_actions(session, actor=actor)
-
-
 class AuditState(SessionState):
     lines: list[AuditLine] = []
     actions: list[ActionOption] = []
@@ -170,13 +164,13 @@ class AuditState(SessionState):
             self.message = self.text("ui.audit.bad_date")
             return
         out = await self.call(
-            _audit_page, readonly=True, actor_name=self.f_actor or None, action=None if self.f_action == ALL else self.f_action,
-            date_from=date_from, date_to=date_to, page=self.page,
+            audit_service.audit_screen, readonly=True, page=self.page, page_size=PAGE_SIZE, actor_name=self.f_actor or None,
+            action=None if self.f_action == ALL else self.f_action, date_from=date_from, date_to=date_to,
         )
         if not out.ok:
             self.lines, self.message = [], out.error
             return
-        result, actions = out.value
+        result, actions = out.value.entries, out.value.actions
         self.actions = [ActionOption(value=ALL, label=self.text("ui.audit.all_actions")),
                         *[ActionOption(value=a, label=self.action_name(a)) for a in actions]]
         self.message = ""

@@ -1,23 +1,19 @@
 """/admin/broadcasts: create, start/pause/resume/cancel, progress; outbox backlog; is the bot running.
 
-Which buttons a broadcast shows comes from ``broadcasts.allowed_broadcast_actions`` and the "days"
-check from ``broadcasts.parse_segment_days`` (the service owns both rules). Every handler is async
-and reaches the database only through :meth:`SessionState.call` (a worker thread), so the page's
-refresh while a broadcast runs never holds up other clients' events.
+The page reads ``broadcasts.broadcasts_page`` (which buttons each broadcast shows, with its progress)
+and hands the "days" text to ``create_broadcast`` as typed (the service owns both rules). Every
+handler is async and reaches the database only through :meth:`SessionState.call` (a worker thread),
+so the page's refresh while a broadcast runs never holds up other clients' events.
 """
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.models.staff import Channel
 from smo_app.services.messaging import broadcasts as svc
-from smo_app.services.messaging import outbox as outbox_service
-from smo_app.services.messaging.presence import sidecar_status
 from smo_app.services.messaging.telegram_html import html_problem
 from smo_app.state.session import SessionState
 from smo_app.state.settings import telegram_preview
@@ -71,28 +67,6 @@ def _kind_name(state, kind: str) -> str:
     return kind if out == f"ui.outbox.kind.{key}" else out
 
 
-@dataclass
-class BroadcastsView:
-    """What the page shows, read in one read-only transaction (see :func:`_broadcasts_view`)."""
-
-    rows: list[svc.BroadcastOut]
-    progress: dict[int, svc.BroadcastProgress]
-    waiting: list[outbox_service.WaitingRow]
-    backlog: dict[str, int]
-    bot_online: bool
-    bot_running: bool
-
-
-def _broadcasts_view(session, *, actor) -> BroadcastsView:
-    rows = svc.list_broadcasts(session, actor=actor)
-    bot = sidecar_status(session)
-    return BroadcastsView(
-        rows=rows, progress={b.id: svc.broadcast_progress(session, actor=actor, broadcast_id=b.id) for b in rows},
-        waiting=outbox_service.list_waiting(session, actor=actor, limit=200), backlog=outbox_service.backlog(session),
-        bot_online=bot.online, bot_running=bot.running,
-    )
-
-
 class BroadcastsState(SessionState):
     lines: list[BroadcastLine] = []
     waiting: list[WaitingLine] = []
@@ -119,15 +93,15 @@ class BroadcastsState(SessionState):
         await self._query()
 
     async def _query(self) -> None:
-        out = await self.call(_broadcasts_view, readonly=True)
+        out = await self.call(svc.broadcasts_page, readonly=True)
         if not out.ok:
             self.message = out.error
             return
         self._show(out.value)
 
-    def _show(self, view: BroadcastsView) -> None:
+    def _show(self, view: svc.BroadcastsPage) -> None:
         self.bot_state = "online" if view.bot_online else "offline" if view.bot_running else "not_running"
-        self.live = any(b.status == "running" for b in view.rows)
+        self.live = any(line.broadcast.status == "running" for line in view.lines)
         self.lines = [
             BroadcastLine(
                 id=b.id, created=self.shop_time(b.created_at), status=b.status,
@@ -138,10 +112,10 @@ class BroadcastsState(SessionState):
                 progress=(f"{p.sent}/{p.total} · {p.failed} · {p.blocked} · {p.left}"
                           + (f" · ~{p.eta_seconds} s" if p.eta_seconds else "")
                           + (f" · {self.text('ui.bcast.waiting_for_bot')}" if p.waiting_for_bot else "")),
-                can_start="start" in actions, can_pause="pause" in actions,
-                can_resume="resume" in actions, can_cancel="cancel" in actions,
+                can_start="start" in line.actions, can_pause="pause" in line.actions,
+                can_resume="resume" in line.actions, can_cancel="cancel" in line.actions,
             )
-            for b in view.rows for p in [view.progress[b.id]] for actions in [svc.allowed_broadcast_actions(b.status)]
+            for line in view.lines for b, p in [(line.broadcast, line.progress)]
         ]
         self.waiting = [
             WaitingLine(id=w.id, created=self.shop_time(w.created_at), kind=_kind_name(self, w.kind),
@@ -154,9 +128,9 @@ class BroadcastsState(SessionState):
     @rx.event
     async def create(self, form: dict):
         out = await self.call(
-            _create_broadcast, text=form.get("text"), photo=form.get("photo"),
+            svc.create_broadcast, text=form.get("text"), photo=form.get("photo"),
             button_text=(form.get("button_text") or None), button_url=(form.get("button_url") or None),
-            segment=self.segment, days=form.get("days"))
+            segment=self.segment, segment_days=str(form.get("days") or ""))
         self.message = out.error
         if not out.ok:
             return
@@ -199,8 +173,3 @@ class BroadcastsState(SessionState):
     async def refresh(self):
         await self._query()
 
-
-def _create_broadcast(session, *, actor, days, **fields):
-    """The "days" text parsed by the service's rule inside the call, so a bad value is the
-    translated validation message like any other."""
-    return svc.create_broadcast(session, actor=actor, segment_days=svc.parse_segment_days(days), **fields)

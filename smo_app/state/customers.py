@@ -7,11 +7,10 @@ from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.money import parse_money
 from smo_app.services.customers import admin as customers_admin
-from smo_app.services.customers import loyalty
-from smo_app.state.ops import Refused, download, money_text, run_service
-from smo_app.state.session import SessionState
+from smo_app.services.customers import customer_card
+from smo_app.state.ops import download, money_text
+from smo_app.state.session import SessionState, toast
 
 
 class CustomerLine(TypedDict):
@@ -56,10 +55,6 @@ class CustomersState(SessionState):
     export_from: str = ""
     export_to: str = ""
 
-    async def _svc(self, fn, /, **kwargs):
-        return await run_service(self, fn, **kwargs)
-
-
     @rx.event
     async def load(self):
         today = self.shop_today()
@@ -84,11 +79,11 @@ class CustomersState(SessionState):
         await self._search()
 
     async def _search(self) -> None:
-        try:
-            result = await self._svc(customers_admin.search_customers, query=self.query, page=self.page)
-        except Refused as exc:
-            self.lines, self.has_next, self.message = [], False, exc.text
+        out = await self.call(customers_admin.search_customers, readonly=True, query=self.query, page=self.page)
+        if not out.ok:
+            self.lines, self.has_next, self.message = [], False, out.error
             return
+        result = out.value
         self.message = ""
         self.has_next = result.has_next
         self.lines = [CustomerLine(
@@ -103,19 +98,21 @@ class CustomersState(SessionState):
     @rx.event
     async def open_card(self, customer_id: int):
         self.card_error = ""
-        try:
-            await self._show_card(int(customer_id))
-        except Refused as exc:
-            return rx.toast.error(exc.text)
+        out = await self._show_card(int(customer_id))
+        if not out.ok:
+            return toast(out)
         self.card_open = True
+        return None
 
     @rx.event
     def close_card(self):
         self.card_open = False
 
-    async def _show_card(self, customer_id: int) -> None:
-        c = await self._svc(customers_admin.get_card, customer_id=customer_id)
-        bonuses = await self._svc(loyalty.get_bonuses, customer_id=customer_id)
+    async def _show_card(self, customer_id: int):
+        out = await self.call(customer_card.customer_card, readonly=True, customer_id=customer_id)
+        if not out.ok:
+            return out
+        c, bonuses = out.value.card, out.value.bonuses
         self.card_id = c.id
         self.card = {
             "name": c.full_name or "—", "username": f"@{c.username}" if c.username else "—",
@@ -134,49 +131,34 @@ class CustomersState(SessionState):
                         "total": money_text(self, o.total_minor)} for o in c.recent_orders]
         self.friends = [{"name": f.full_name or "—", "username": f"@{f.username}" if f.username else "",
                          "registered": self.shop_time(f.first_seen_at, "%Y-%m-%d")} for f in c.friends]
+        return out
 
     async def _card_action(self, fn, ok_key: str, **kwargs):
-        try:
-            await self._svc(fn, **kwargs)
-            await self._show_card(self.card_id)
+        out = await self.call(fn, customer_id=self.card_id, **kwargs)
+        if out.ok:
+            out = await self._show_card(self.card_id)
             await self._search()
-        except Refused as exc:
-            self.card_error = exc.text
-            return None
-        self.card_error = ""
-        return rx.toast.success(self.text(ok_key))
+        self.card_error = out.error
+        return rx.toast.success(self.text(ok_key)) if out.ok else None
 
     @rx.event
     async def save_profile(self, form: dict):
-        raw = str(form.get("discount", "")).strip() or "0"
-        if not raw.isdigit():
-            self.card_error = self.text("customers.discount_invalid")
-            return None
-        return await self._card_action(customers_admin.update_customer, "ui.saved", customer_id=self.card_id,
-                                 personal_discount_pct=int(raw), note=str(form.get("note", "")),
-                                 wholesale_approved=str(form.get("wholesale", "")) == "on")
+        return await self._card_action(customer_card.save_profile, "ui.saved", discount=str(form.get("discount", "")),
+                                       note=str(form.get("note", "")), wholesale=str(form.get("wholesale", "")) == "on")
 
     @rx.event
     async def set_tester(self, value: bool):
-        return await self._card_action(customers_admin.update_customer, "ui.saved", customer_id=self.card_id,
-                                 is_tester=bool(value))
+        return await self._card_action(customers_admin.update_customer, "ui.saved", is_tester=bool(value))
 
     @rx.event
     async def adjust_bonuses(self, form: dict):
-        raw = str(form.get("amount", "")).strip()
-        sign = -1 if raw.startswith("-") else 1
-        try:
-            delta = sign * parse_money(raw.lstrip("+-"))
-        except ValueError:
-            self.card_error = self.text("ui.cust.bad_amount")
-            return None
-        return await self._card_action(loyalty.adjust_bonuses, "ui.cust.bonuses_changed", customer_id=self.card_id,
-                                 delta_minor=delta, note=str(form.get("note", "")))
+        return await self._card_action(customer_card.adjust_bonuses, "ui.cust.bonuses_changed",
+                                       amount=str(form.get("amount", "")), note=str(form.get("note", "")))
 
     @rx.event
     async def send_message(self, form: dict):
-        return await self._card_action(customers_admin.message_customer, "ui.cust.message_queued", customer_id=self.card_id,
-                                 text=str(form.get("text", "")))
+        return await self._card_action(customers_admin.message_customer, "ui.cust.message_queued",
+                                       text=str(form.get("text", "")))
 
     # -- exports -----------------------------------------------------------------------------
     @rx.event
@@ -188,4 +170,4 @@ class CustomersState(SessionState):
             return rx.toast.error(self.text("ui.audit.bad_date"))
         self.export_from, self.export_to = date_from.isoformat(), date_to.isoformat()
         return await download(self, f"customers_{date_from}_{date_to}.xlsx", customers_admin.export_xlsx,
-                        date_from=date_from, date_to=date_to, lang=self.ui_lang_value())
+                              date_from=date_from, date_to=date_to, lang=self.ui_lang_value())

@@ -3,14 +3,12 @@ The handlers reach the database through :meth:`SessionState.call` (off the event
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import TypedDict
 
 import reflex as rx
 
 from smo_app.i18n import t
 from smo_app.models.integrations import DeadLetterResolution
-from smo_app.services.core.permissions import Perm, can
 from smo_app.services.integrations import dead_letters as dead_letter_service
 from smo_app.state.session import SessionState, toast
 
@@ -35,17 +33,6 @@ def reason_text(reason: str, lang: str) -> str:
         if text != key:
             return text
     return reason
-
-
-@dataclass
-class DeadLetterView:
-    rows: list
-    can_resolve: bool
-
-
-def _dead_letter_view(session, *, actor, open_only: bool) -> DeadLetterView:
-    return DeadLetterView(rows=dead_letter_service.list_dead_letters(session, actor=actor, open_only=open_only),
-                          can_resolve=can(actor, Perm.dead_letters_manage))
 
 
 class DeadLetterState(SessionState):
@@ -78,7 +65,7 @@ class DeadLetterState(SessionState):
         return rx.toast.success(self.text("ui.dead_letters.dismissed"))
 
     async def _query(self) -> None:
-        out = await self.call(_dead_letter_view, readonly=True, open_only=not self.show_resolved)
+        out = await self.call(dead_letter_service.dead_letter_page, readonly=True, open_only=not self.show_resolved)
         if not out.ok:
             self.lines, self.can_resolve, self.message = [], False, out.error
             return

@@ -1,43 +1,21 @@
-"""How the backoffice operation states (catalog, warehouse, customers, promotions, settings) call a
-service: through :meth:`SessionState.call` (the signed-in actor resolved on the server, the use case
-run in a worker thread off the event loop, one session), with a refusal raised as :class:`Refused`
-whose text lists the bad rows. Each of those states calls services only through its own ``_svc``
-(``await self._svc(fn, **kwargs)``), which delegates here.
+"""Small helpers the backoffice states share: an amount as shown, a file handed to the browser, and
+a refusal placed on the form field it names.
+
+Every state calls services one way, ``out = await self.call(service, …)`` (see
+:meth:`smo_app.state.session.SessionState.call`); these helpers only shape what comes back.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import reflex as rx
 
+from smo_app.calling import Result
 from smo_app.money import format_money
+from smo_app.state.session import toast
 
-R = TypeVar("R")
-
-
-class Refused(Exception):
-    """A service refused (or nobody is signed in); ``text`` is already translated."""
-
-    def __init__(self, text: str, error=None) -> None:
-        super().__init__(text)
-        self.text = text
-        self.error = error
-
-
-async def run_service(state, fn: Callable[..., R], /, *, readonly: bool = False, **kwargs: Any) -> R:
-    """``fn(session, actor=<signed-in staff>, **kwargs)`` through :meth:`SessionState.call`; raises
-    :class:`Refused` with the translated message (one line per bad row)."""
-    out = await state.call(fn, readonly=readonly, **kwargs)
-    if not out.ok:
-        raise Refused(out.error, out)
-    return out.value
-
-
-def money_input(minor: int) -> str:
-    """An amount as typed into a field: ``300050`` → ``3000.50``, ``300000`` → ``3000`` (any language
-    reads it back through ``parse_money``)."""
-    return f"{minor / 100:.2f}".removesuffix(".00")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def money_text(state, minor: int) -> str:
@@ -45,10 +23,23 @@ def money_text(state, minor: int) -> str:
     return format_money(minor, lang=state.ui_lang_value())
 
 
-async def download(state, filename: str, fn: Callable[..., bytes], /, **kwargs: Any):
-    """Run a service that builds a file (through the state's ``_svc``) and hand it to the browser."""
-    try:
-        data = await state._svc(fn, readonly=True, **kwargs)
-    except Refused as exc:
-        return rx.toast.error(exc.text)
-    return rx.download(data=data, filename=filename)
+async def download(state, filename: str, fn: Callable[..., Any], /, *, mime_type: str | None = None, **kwargs: Any):
+    """Call a service that builds a file (read-only) and hand the file to the browser, or toast why not.
+
+    The service returns the file's bytes, or ``(filename, bytes)`` when it names the file itself
+    (then ``filename`` is ``""``)."""
+    out = await state.call(fn, readonly=True, **kwargs)
+    if not out.ok:
+        return toast(out)
+    name, data = (filename, out.value) if filename else out.value
+    return rx.download(data=data, filename=name, **({"mime_type": mime_type} if mime_type else {}))
+
+
+def field_message(state, out: Result, messages: Mapping[str, str], label: str) -> str:
+    """The refusal's text; for a code in ``messages`` that names a form field (``out.field()``), that
+    message with the field's label (the key ``label.format(field)``) — "«Discount, %»: enter a whole number"."""
+    field = out.field().split(".")[0]
+    key = messages.get(out.code) or next((messages[r["code"]] for r in out.rows if r.get("code") in messages), "")
+    if key and field:
+        return state.text(key, field=state.text(label.format(field)))
+    return out.error

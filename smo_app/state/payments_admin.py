@@ -6,9 +6,7 @@ from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.models.staff import Channel
 from smo_app.money import format_money
-from smo_app.services.core.permissions import Perm, can
 from smo_app.services.payments import admin as payments_admin
 from smo_app.services.payments import reconcile
 from smo_app.state.dead_letters import reason_text
@@ -108,28 +106,26 @@ class PaymentsAdminState(SessionState):
 
     async def _query(self) -> None:
         lang = self.ui_lang_value()
-        staff = await self.staff(Channel.backoffice)
-        self.can_manage = bool(staff and can(staff, Perm.payments_manage))
-        payments = await self.call(payments_admin.list_payments, readonly=True,
-                                   status=None if self.status_filter == "all" else self.status_filter,
-                                   provider=None if self.provider_filter == "all" else self.provider_filter,
-                                   order_id=int(self.order_filter) if self.order_filter else None)
-        if not payments.ok:
-            self.rows, self.letters, self.runs, self.message = [], [], [], payments.error
+        out = await self.call(payments_admin.payments_page, readonly=True,
+                              status=None if self.status_filter == "all" else self.status_filter,
+                              provider=None if self.provider_filter == "all" else self.provider_filter,
+                              order_id=int(self.order_filter) if self.order_filter else None)
+        if not out.ok:
+            self.rows, self.letters, self.runs, self.can_manage, self.message = [], [], [], False, out.error
             return
+        page = out.value
         self.message = ""
+        self.can_manage = page.can_manage
         self.rows = [PaymentRow(id=p.id, order_id=p.order_id, provider=self.text(f"ui.payment.method.{p.provider}"),
                                 status=self.text(f"ui.payment.status.{p.status}"),
                                 amount=_money(p.amount_minor, p.currency, lang),
                                 refunded=_money(p.refunded_minor, p.currency, lang) if p.refunded_minor else "",
                                 created=self.shop_time(p.created_at), failure=reason_text(p.failure, lang) if p.failure else "")
-                     for p in payments.value]
-        letters = await self.call(payments_admin.list_payment_letters, readonly=True)
+                     for p in page.payments]
         self.letters = [LetterRow(id=i.letter.id, when=self.shop_time(i.letter.created_at), provider=i.letter.provider,
                                   order_id=str(i.order_id or ""), reason=reason_text(i.letter.reason, lang),
                                   detail=(i.letter.detail or "")[:300], refundable=i.refundable, can_apply=i.can_apply)
-                        for i in (letters.value or [])]
-        runs = await self.call(reconcile.list_runs, readonly=True)
+                        for i in page.letters]
         self.runs = [RunRow(id=r.id, when=self.shop_time(r.started_at), checked=r.checked, applied=r.applied,
                             expired=r.expired, errors=r.errors, refunds_checked=r.refunds_checked,
-                            refunds_done=r.refunds_done, note=r.note or "") for r in (runs.value or [])]
+                            refunds_done=r.refunds_done, note=r.note or "") for r in page.runs]

@@ -2,16 +2,14 @@
 tracking links with clicks, unique users and conversion."""
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.money import parse_money
 from smo_app.services.customers import tracking
-from smo_app.services.sales import promotions
-from smo_app.state.ops import Refused, money_text, run_service
-from smo_app.state.session import SessionState
+from smo_app.services.sales import promotion_forms, promotions
+from smo_app.state.ops import money_text
+from smo_app.state.session import SessionState, toast
 from smo_app.state.wheel_admin import WheelAdminState
 
 PAGE_SIZE = 25
@@ -27,8 +25,7 @@ class PromoLine(TypedDict):
     active: bool
     stats: str
     limit: str  # the edit form's values
-    expires_day: str  # YYYY-MM-DD in shop time, "" without expiry
-    expires_iso: str  # the stored moment (kept as it is when the day is not changed)
+    expires_day: str  # YYYY-MM-DD in shop time, "" without expiry (an unchanged day keeps the stored moment)
     orders: int  # orders that used it: then its text stays and it cannot be deleted
 
 
@@ -80,10 +77,6 @@ class PromotionsState(SessionState):
     promo_delete: PromoDelete = PromoDelete(id=0, code="", orders=0, active=False)  # asking before deleting
     _stats: dict[int, str] = {}
 
-    async def _svc(self, fn, /, **kwargs):
-        return await run_service(self, fn, **kwargs)
-
-
     @rx.event
     async def load(self):
         self._stats = {}
@@ -103,11 +96,11 @@ class PromotionsState(SessionState):
 
     # -- promo codes -------------------------------------------------------------------------
     async def _load_promos(self) -> None:
-        try:
-            items = await self._svc(promotions.list_promos, page=self.promo_page, page_size=PAGE_SIZE)
-        except Refused as exc:
-            self.promo_error = exc.text
+        out = await self.call(promotions.list_promos, readonly=True, page=self.promo_page, page_size=PAGE_SIZE)
+        if not out.ok:
+            self.promo_error = out.error
             return
+        items = out.value
         if not items and self.promo_page > 1:  # the last code of this page was deleted
             self.promo_page -= 1
             await self._load_promos()
@@ -119,47 +112,28 @@ class PromotionsState(SessionState):
                                  once=p.once_per_customer, active=p.active, stats=self._stats.get(p.id, ""),
                                  limit=str(p.usage_limit or ""),
                                  expires_day=self.shop_time(p.expires_at, "%Y-%m-%d") if p.expires_at else "",
-                                 expires_iso=p.expires_at.isoformat() if p.expires_at else "", orders=p.orders)
+                                 orders=p.orders)
                        for p in page]
 
     @rx.event
     def set_promo_once(self, value: bool):
         self.promo_once = bool(value)
 
-    def _promo_terms(self, form: dict, line: PromoLine | None = None) -> dict | None:
-        """The form's discount, limit and expiry as service arguments; None (and the message) if a
-        number or the date does not read. An unchanged expiry day keeps the stored moment."""
-        pct_raw, limit_raw = str(form.get("pct", "")).strip(), str(form.get("limit", "")).strip()
-        if not pct_raw.isdigit() or (limit_raw and not limit_raw.isdigit()):
-            self.promo_error = self.text("ui.promo.bad_number")
-            return None
-        day_raw = str(form.get("expires", "")).strip()
-        expires = None
-        if line is not None and day_raw and day_raw == line["expires_day"]:
-            expires = datetime.fromisoformat(line["expires_iso"])
-        elif day_raw:
-            try:
-                day = datetime.strptime(day_raw, "%Y-%m-%d").date()
-            except ValueError:
-                self.promo_error = self.text("ui.audit.bad_date")
-                return None
-            expires = datetime.combine(day, time(23, 59, 59), self.shop_zone())
-        return {"pct": int(pct_raw), "usage_limit": int(limit_raw) if limit_raw else None, "expires_at": expires}
+    @staticmethod
+    def _terms(form: dict) -> dict[str, str]:
+        """The form's discount, limit and expiry day as typed (the service reads them)."""
+        return {k: str(form.get(k, "")).strip() for k in ("pct", "limit", "expires")}
 
     @rx.event
     async def create_promo(self, form: dict):
-        terms = self._promo_terms(form)
-        if terms is None:
+        out = await self.call(promotion_forms.create_promo_as_typed, code=str(form.get("code", "")),
+                              once_per_customer=self.promo_once, **self._terms(form))
+        self.promo_error = out.error
+        if not out.ok:
             return None
-        try:
-            out = await self._svc(promotions.create_promo, code=str(form.get("code", "")),
-                                  once_per_customer=self.promo_once, **terms)
-        except Refused as exc:
-            self.promo_error = exc.text
-            return None
-        self.promo_error, self.promo_once = "", False
+        self.promo_once = False
         await self._load_promos()
-        return [rx.set_value("promo-code", ""), rx.toast.success(self.text("ui.promo.created", code=out.code))]
+        return [rx.set_value("promo-code", ""), rx.toast.success(self.text("ui.promo.created", code=out.value.code))]
 
     @rx.event
     def edit_promo(self, promo_id: int):
@@ -172,23 +146,18 @@ class PromotionsState(SessionState):
 
     @rx.event
     async def save_promo(self, form: dict):
-        line = next((p for p in self.promos if p["id"] == self.promo_editing), None)
-        if line is None:
+        if not any(p["id"] == self.promo_editing for p in self.promos):
             self.promo_editing = 0
             return None
-        terms = self._promo_terms(form, line)
-        if terms is None:
+        out = await self.call(promotion_forms.update_promo_as_typed, promo_id=self.promo_editing,
+                              code=str(form.get("code", "")), **self._terms(form),
+                              once_per_customer=str(form.get("once", "")).lower() in ("on", "true", "1"))
+        self.promo_error = out.error
+        if not out.ok:
             return None
-        code = str(form.get("code", "")).strip() or line["code"]
-        try:
-            out = await self._svc(promotions.update_promo, promo_id=line["id"], code=code,
-                                  once_per_customer=str(form.get("once", "")).lower() in ("on", "true", "1"), **terms)
-        except Refused as exc:
-            self.promo_error = exc.text
-            return None
-        self.promo_error, self.promo_editing = "", 0
+        self.promo_editing = 0
         await self._load_promos()
-        return rx.toast.success(self.text("ui.promo.saved", code=out.code))
+        return rx.toast.success(self.text("ui.promo.saved", code=out.value.code))
 
     @rx.event
     def ask_delete_promo(self, promo_id: int):
@@ -207,17 +176,15 @@ class PromotionsState(SessionState):
         self.cancel_delete_promo()
         if not promo_id:
             return None
-        try:
-            code = await self._svc(promotions.delete_promo, promo_id=promo_id)
-        except Refused as exc:
-            self.promo_error = exc.text
+        out = await self.call(promotions.delete_promo, promo_id=promo_id)
+        self.promo_error = out.error
+        if not out.ok:
             await self._load_promos()
             return None
-        self.promo_error = ""
         if self.promo_editing == promo_id:
             self.promo_editing = 0
         await self._load_promos()
-        return rx.toast.success(self.text("ui.promo.deleted", code=code))
+        return rx.toast.success(self.text("ui.promo.deleted", code=out.value))
 
     @rx.event
     async def switch_off_instead(self):
@@ -231,19 +198,18 @@ class PromotionsState(SessionState):
         return await self._set_active(int(promo_id), bool(active))
 
     async def _set_active(self, promo_id: int, active: bool):
-        try:
-            out = await self._svc(promotions.set_promo_active, promo_id=promo_id, active=active)
-        except Refused as exc:
-            return rx.toast.error(exc.text)
+        out = await self.call(promotions.set_promo_active, promo_id=promo_id, active=active)
+        if not out.ok:
+            return toast(out)
         await self._load_promos()
-        return None if active else rx.toast.success(self.text("ui.promo.switched_off", code=out.code))
+        return None if active else rx.toast.success(self.text("ui.promo.switched_off", code=out.value.code))
 
     @rx.event
     async def promo_stats(self, promo_id: int):
-        try:
-            st = await self._svc(promotions.promo_stats, promo_id=int(promo_id))
-        except Refused as exc:
-            return rx.toast.error(exc.text)
+        out = await self.call(promotions.promo_stats, readonly=True, promo_id=int(promo_id))
+        if not out.ok:
+            return toast(out)
+        st = out.value
         self._stats[int(promo_id)] = self.text("ui.promo.stats_line", uses=st.uses, customers=st.customers,
                                                discount=money_text(self, st.discount_minor))
         await self._load_promos()
@@ -256,12 +222,11 @@ class PromotionsState(SessionState):
 
     # -- certificates ------------------------------------------------------------------------
     async def _load_certs(self) -> None:
-        try:
-            items = await self._svc(promotions.list_certificates, page=self.cert_page, page_size=PAGE_SIZE)
-        except Refused as exc:
-            self.cert_error = exc.text
+        out = await self.call(promotions.list_certificates, readonly=True, page=self.cert_page, page_size=PAGE_SIZE)
+        if not out.ok:
+            self.cert_error = out.error
             return
-        page, self.cert_more = self._page(items)
+        page, self.cert_more = self._page(out.value)
         self.certs = [CertLine(
             id=c.id, code=c.code, face=money_text(self, c.face_minor), status=self.text(f"ui.cert.status.{c.status}"),
             expires=self.shop_time(c.expires_at, "%Y-%m-%d") if c.expires_at else "—",
@@ -271,25 +236,14 @@ class PromotionsState(SessionState):
 
     @rx.event
     async def create_certificate(self, form: dict):
-        days_raw = str(form.get("days", "")).strip()
-        try:
-            face = parse_money(str(form.get("face", "")))
-        except ValueError:
-            self.cert_error = self.text("ui.cert.bad_face")
+        out = await self.call(promotion_forms.create_certificate_as_typed, face=str(form.get("face", "")),
+                              code=str(form.get("code", "")), days=str(form.get("days", "")))
+        self.cert_error = out.error
+        if not out.ok:
             return None
-        if days_raw and not days_raw.isdigit():
-            self.cert_error = self.text("ui.promo.bad_number")
-            return None
-        try:
-            out = await self._svc(promotions.create_certificate, face_minor=face, code=str(form.get("code", "")).strip() or None,
-                            valid_days=int(days_raw) if days_raw else 365)
-        except Refused as exc:
-            self.cert_error = exc.text
-            return None
-        self.cert_error = ""
         await self._load_certs()
         return [rx.set_value("cert-face", ""), rx.set_value("cert-code", ""),
-                rx.toast.success(self.text("ui.cert.created", code=out.code))]
+                rx.toast.success(self.text("ui.cert.created", code=out.value.code))]
 
     @rx.event
     async def cert_go(self, delta: int):
@@ -298,13 +252,12 @@ class PromotionsState(SessionState):
 
     # -- tracking links ----------------------------------------------------------------------
     async def _load_links(self) -> None:
-        try:
-            items = await self._svc(tracking.list_links, include_archived=self.show_archived, page=self.link_page,
-                                   page_size=PAGE_SIZE)
-        except Refused as exc:
-            self.link_error = exc.text
+        out = await self.call(tracking.list_links, readonly=True, include_archived=self.show_archived,
+                              page=self.link_page, page_size=PAGE_SIZE)
+        if not out.ok:
+            self.link_error = out.error
             return
-        page, self.link_more = self._page(items)
+        page, self.link_more = self._page(out.value)
         self.links = [LinkLine(id=lk.id, title=lk.title, url=lk.url, clicks=lk.clicks, unique=lk.unique_users,
                                new=lk.new_users, buyers="—" if lk.buyers is None else str(lk.buyers),
                                conversion="—" if lk.conversion_pct is None else f"{lk.conversion_pct:.1f} %",
@@ -317,22 +270,20 @@ class PromotionsState(SessionState):
 
     @rx.event
     async def create_link(self, form: dict):
-        try:
-            out = await self._svc(tracking.create_link, title=str(form.get("title", "")), code=str(form.get("code", "")).strip() or None)
-        except Refused as exc:
-            self.link_error = exc.text
+        out = await self.call(tracking.create_link, title=str(form.get("title", "")),
+                              code=str(form.get("code", "")).strip() or None)
+        self.link_error = out.error
+        if not out.ok:
             return None
-        self.link_error = ""
         await self._load_links()
         return [rx.set_value("link-title", ""), rx.set_value("link-code", ""),
-                rx.toast.success(self.text("ui.link.created", url=out.url))]
+                rx.toast.success(self.text("ui.link.created", url=out.value.url))]
 
     @rx.event
     async def archive_link(self, link_id: int):
-        try:
-            await self._svc(tracking.archive_link, link_id=int(link_id))
-        except Refused as exc:
-            return rx.toast.error(exc.text)
+        out = await self.call(tracking.archive_link, link_id=int(link_id))
+        if not out.ok:
+            return toast(out)
         await self._load_links()
         return None
 

@@ -8,44 +8,18 @@ from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.money import parse_money
-from smo_app.services.core import shop_config
+from smo_app.services.core import settings_form
 from smo_app.services.customers import admin as customers_admin
 from smo_app.services.messaging.telegram_html import html_problem
-from smo_app.state.ops import Refused, money_input, run_service
-from smo_app.state.session import SessionState
+from smo_app.state.session import SessionState, toast
 
-# (key, kind): kind decides how the form text becomes a value — text, int, money (rubles → kopecks),
-# tiers ("invites:percent" pairs)
-FIELDS: tuple[tuple[str, str], ...] = (
-    ("shop_name", "text"), ("vacation_message", "text"), ("auto_cancel_minutes", "int"), ("cashback_pct", "int"),
-    ("bonus_spend_cap_pct", "int"), ("referral_reward_minor", "money"), ("referral_min_order_minor", "money"),
-    ("referral_lifetime_pct", "int"), ("referral_tiers", "tiers"), ("free_delivery_pickup_minor", "money"),
-    ("free_delivery_courier_minor", "money"),
-    ("free_delivery_region_pct", "int"), ("start_text_ru", "text"), ("start_text_en", "text"),
-    ("about_text_ru", "text"), ("about_text_en", "text"), ("start_photo", "optional"), ("channel_url", "optional"),
-    ("support_contact", "optional"), ("shop_timezone", "text"), ("language", "text"),
-)
+# how a refusal that names a field reads: by the field (out of range) or by what did not read
 FIELD_MESSAGES = {"shop_timezone": "ui.settings.bad_timezone", "referral_tiers": "ui.settings.bad_tiers",
                   **{k: "ui.settings.bad_link" for k in ("start_photo", "channel_url")}}
-_TIER = re.compile(r"^\s*(\d{1,6})\s*[:→-]\s*(\d{1,3})\s*%?\s*$")
+READ_MESSAGES = {"settings.number_invalid": "ui.settings.bad_number", "settings.money_invalid": "ui.settings.bad_money",
+                 "settings.tiers_invalid": "ui.settings.bad_tiers"}
+LABELLED = {k for k, _ in settings_form.FIELDS} | set(settings_form.FLAGS)  # fields with a ui.settings.f.<key> label
 
-
-def tiers_text(tiers) -> str:
-    """``[(0, 5), (5, 7)]`` → ``0:5, 5:7`` (invites : lifetime %)."""
-    return ", ".join(f"{invites}:{pct}" for invites, pct in tiers)
-
-
-def parse_tiers(text: str) -> list[tuple[int, int]] | None:
-    """``0:5, 5:7; 15:10`` → pairs; None if a part does not read ("" → no tiers)."""
-    parts = [p for p in re.split(r"[,;\n]", text or "") if p.strip()]
-    matches = [_TIER.match(p) for p in parts]
-    if not all(matches):
-        return None
-    return [(int(m.group(1)), int(m.group(2))) for m in matches]
-
-
-FLAGS = ("vacation_mode", "preorder_mode")
 PREVIEWED = ("start_text_ru", "start_text_en", "about_text_ru", "about_text_en")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)\s*>")
 _HREF = re.compile(r"""href\s*=\s*["']([^"']*)["']""")
@@ -93,38 +67,26 @@ class SettingsState(SessionState):
     testers: list[TesterRow] = []
     confirm_reset_id: int = 0
 
-    async def _svc(self, fn, /, **kwargs):
-        return await run_service(self, fn, **kwargs)
+    def _show_form(self, form: settings_form.SettingsForm) -> None:
+        self.values, self.flags = form.values, form.flags
+        self.previews = {k: telegram_preview(form.values[k], self.staff_name) for k in PREVIEWED}
 
-    def _show_config(self, cfg: shop_config.ShopConfig) -> None:
-        values = {}
-        for key, kind in FIELDS:
-            value = getattr(cfg, key)
-            if kind == "money":
-                values[key] = money_input(value)
-            elif kind == "tiers":
-                values[key] = tiers_text(value)
-            else:
-                values[key] = "" if value is None else str(value)
-        self.values = values
-        self.flags = {k: bool(getattr(cfg, k)) for k in FLAGS}
-        self.previews = {k: telegram_preview(values[k], self.staff_name) for k in PREVIEWED}
-
-    async def _load_testers(self) -> None:
-        page = await self._svc(customers_admin.search_customers, testers_only=True, page_size=50)
-        self.testers = [TesterRow(id=r.id, name=r.full_name, username=f"@{r.username}" if r.username else "",
-                                  telegram_id=str(r.telegram_id or "")) for r in page.rows]
+    async def _load_testers(self):
+        out = await self.call(customers_admin.search_customers, readonly=True, testers_only=True, page_size=50)
+        if out.ok:
+            self.testers = [TesterRow(id=r.id, name=r.full_name, username=f"@{r.username}" if r.username else "",
+                                      telegram_id=str(r.telegram_id or "")) for r in out.value.rows]
+        return out
 
     @rx.event
     async def load(self):
         self.message, self.confirm_reset_id = "", 0
-        try:
-            self._show_config(await self._svc(shop_config.read_config))
-            await self._load_testers()
-        except Refused as exc:
-            self.message = exc.text
-            return
-        self.loaded = True
+        out = await self.call(settings_form.read_form, readonly=True)
+        if out.ok:
+            self._show_form(out.value)
+            out = await self._load_testers()
+        self.message = out.error
+        self.loaded = out.ok
 
     @rx.event
     def preview(self, key: str, text: str):
@@ -133,48 +95,22 @@ class SettingsState(SessionState):
 
     @rx.event
     async def save(self, form: dict):
-        changes: dict = {}
-        for key, kind in FIELDS:
-            raw = str(form.get(key, self.values.get(key, ""))).strip()
-            if kind == "int":
-                if not raw.lstrip("-").isdigit():
-                    self.message = self.text("ui.settings.bad_number", field=self.text(f"ui.settings.f.{key}"))
-                    return
-                changes[key] = int(raw)
-            elif kind == "money":
-                try:
-                    changes[key] = parse_money(raw)
-                except ValueError:
-                    self.message = self.text("ui.settings.bad_money", field=self.text(f"ui.settings.f.{key}"))
-                    return
-            elif kind == "tiers":
-                tiers = parse_tiers(raw)
-                if tiers is None:
-                    self.message = self.text("ui.settings.bad_tiers", field=self.text(f"ui.settings.f.{key}"))
-                    return
-                changes[key] = tiers
-            elif kind == "optional":
-                changes[key] = raw or None
-            else:
-                changes[key] = raw
-        for key in FLAGS:
-            changes[key] = str(form.get(key, "")).lower() in ("on", "true", "1")
-        try:
-            cfg = await self._svc(shop_config.update_config, changes=changes)
-        except Refused as exc:
-            self.message = self._field_error(exc)
-            return
-        self.message = ""
-        self._show_config(cfg)
+        values = {key: str(form.get(key, self.values.get(key, ""))) for key, _ in settings_form.FIELDS}
+        flags = {key: str(form.get(key, "")).lower() in ("on", "true", "1") for key in settings_form.FLAGS}
+        out = await self.call(settings_form.save_form, values=values, flags=flags)
+        self.message = "" if out.ok else self._field_error(out)
+        if not out.ok:
+            return None
+        self._show_form(out.value)
         return rx.toast.success(self.text("ui.saved"))
 
-    def _field_error(self, exc: Refused) -> str:
-        field = exc.error.field().split(".")[0] if exc.error is not None else ""
-        known = field in dict(FIELDS) or field in FLAGS
-        if exc.error is not None and exc.error.code == "settings.invalid" and known:
-            key = FIELD_MESSAGES.get(field, "ui.settings.bad_field")
-            return self.text(key, field=self.text(f"ui.settings.f.{field}"))
-        return exc.text
+    def _field_error(self, out) -> str:
+        """The refusal on the field it names, with the field's label; else the service's text."""
+        field = out.field().split(".")[0]
+        if field not in LABELLED:
+            return out.error
+        key = FIELD_MESSAGES.get(field, "ui.settings.bad_field") if out.code == "settings.invalid" else READ_MESSAGES.get(out.code)
+        return self.text(key, field=self.text(f"ui.settings.f.{field}")) if key else out.error
 
     @rx.event
     def ask_reset(self, customer_id: int):
@@ -187,10 +123,8 @@ class SettingsState(SessionState):
     @rx.event
     async def reset_tester(self):
         customer_id, self.confirm_reset_id = self.confirm_reset_id, 0
-        try:
-            out = await self._svc(customers_admin.reset_tester, customer_id=customer_id)
-            await self._load_testers()
-        except Refused as exc:
-            return rx.toast.error(exc.text)
-        return rx.toast.success(self.text("ui.settings.tester_reset_done", orders=out.orders))
-
+        out = await self.call(customers_admin.reset_tester, customer_id=customer_id)
+        if not out.ok:
+            return toast(out)
+        await self._load_testers()
+        return rx.toast.success(self.text("ui.settings.tester_reset_done", orders=out.value.orders))

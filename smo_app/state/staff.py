@@ -1,30 +1,15 @@
-"""/admin/staff: list, create, change role, deactivate/reactivate, reset PIN (services.staff)."""
+"""/admin/staff: list, create, change role, deactivate/reactivate, reset PIN (services.staff; the list
+as this manager sees it is ``staff.roster``)."""
 from __future__ import annotations
-
-from typing import TypedDict
 
 import reflex as rx
 
-from pydantic import BaseModel
-
-from smo_app.models.base import utcnow
-from smo_app.models.staff import Role
 from smo_app.services.staff import accounts as staff_service
-from smo_app.services.core.permissions import MANAGEABLE_ROLES
 from smo_app.services.staff.dto import StaffOut
+from smo_app.services.staff.roster import RosterRow, staff_roster
 from smo_app.state.session import SessionState, toast
 
-
-class StaffRow(TypedDict):
-    id: int
-    username: str
-    full_name: str
-    role: str
-    is_active: bool
-    has_pin: bool
-    has_password: bool
-    locked: bool
-    manageable: bool
+StaffRow = RosterRow  # a row of the table, as the service says it (whom this actor may manage)
 
 
 class StaffState(SessionState):
@@ -39,17 +24,11 @@ class StaffState(SessionState):
     pin_target_name: str = ""
     pin_error: str = ""
 
-    def _show_rows(self, view: "StaffView") -> None:
-        self.assignable = view.assignable
-        self.rows = view.rows
-
     async def _reload(self) -> str:
         """Reload the list; "" or the translated reason it could not be read."""
-        out = await self.call(_staff_view, readonly=True)
-        if out.ok:
-            self._show_rows(out.value)
-        else:
-            self.rows, self.assignable = [], []
+        out = await self.call(staff_roster, readonly=True)
+        self.rows = out.value.rows if out.ok else []
+        self.assignable = out.value.assignable if out.ok else []
         return out.error
 
     @rx.event
@@ -124,20 +103,3 @@ class StaffState(SessionState):
         key = "ui.staff.password_reset" if self.secret_kind == "password" else "ui.staff.pin_reset"
         return toast(out, self.text(key, name=out.value.full_name))
 
-
-class StaffView(BaseModel):
-    rows: list[dict]
-    assignable: list[str]
-
-
-def _staff_view(session, *, actor) -> StaffView:
-    """The list as this actor sees it: who they may manage, and which roles they may give."""
-    manageable = MANAGEABLE_ROLES.get(actor.role, frozenset())
-    now = utcnow()
-    rows = [
-        StaffRow(id=s.id, username=s.username, full_name=s.full_name, role=s.role.value, is_active=s.is_active,
-                 has_pin=s.has_pin, has_password=s.has_password, locked=bool(s.locked_until and s.locked_until > now),
-                 manageable=s.role in manageable and s.id != actor.id)
-        for s in staff_service.list_staff(session, actor=actor)
-    ]
-    return StaffView(rows=rows, assignable=[r.value for r in Role if r in manageable])

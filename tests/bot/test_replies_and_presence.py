@@ -13,7 +13,8 @@ from bot_sidecar.telegram import RetryAfterMiddleware
 from smo_app.models.base import utcnow
 from smo_app.models.staff import Role
 from smo_app.services.core.errors import ValidationFailed
-from smo_app.services.messaging import bot_content, presence
+from smo_app.services.bot import menu as bot_menu
+from smo_app.services.messaging import presence
 from smo_app.services.messaging import broadcasts as svc
 from tests.bot.conftest import buttons_of, feed, make_settings, message_update
 from tests.factories import actor_of, make_customer, make_staff
@@ -195,6 +196,6 @@ def test_bad_days_in_the_bot_command_are_refused(settings, session_factory, sess
 
 
 def test_menu_callback_round_trips_and_rejects_strangers():
-    for item in bot_content.MENU_ITEMS:
-        assert bot_content.parse_menu_callback(bot_content.menu_callback(item)) == item
-    assert [bot_content.parse_menu_callback(d) for d in ("m:nope", "bc:start:1", "", None)] == [None] * 4
+    for item in bot_menu.MENU_ITEMS:
+        assert bot_menu.parse_menu_callback(bot_menu.menu_callback(item)) == item
+    assert [bot_menu.parse_menu_callback(d) for d in ("m:nope", "bc:start:1", "", None)] == [None] * 4

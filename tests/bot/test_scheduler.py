@@ -158,7 +158,7 @@ def test_daily_summary_is_sent_once_per_day(settings, session_factory, session):
 
 
 def test_daily_summary_speaks_the_owners_language_and_counts_the_days_orders(session):
-    from smo_app.services.messaging import reminders
+    from smo_app.services.messaging.staff_alerts import daily_summary
 
     # given an English-speaking owner linked to Telegram and an order of 1,000 ₽ placed today
     owner = session.get(Staff, make_staff(session, Role.owner).id)
@@ -171,7 +171,7 @@ def test_daily_summary_speaks_the_owners_language_and_counts_the_days_orders(ses
     place(session, customer.id, {vid: 1})
     tz = ZoneInfo("Europe/Moscow")
     # when the summary of today is built (in a Russian-speaking shop)
-    assert reminders.daily_summary(session, day=datetime.now(tz).date(), tz=tz, lang="ru") == 1
+    assert daily_summary(session, day=datetime.now(tz).date(), tz=tz, lang="ru") == 1
     # then it is in English and counts that order
     text = session.exec(select(Outbox).where(Outbox.kind == "daily_summary")).one().payload["text"]
     assert text.startswith("📊 Summary") and "Orders: 1 · total: 1,000\u00a0₽" in text

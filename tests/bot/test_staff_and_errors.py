@@ -97,30 +97,56 @@ def test_reset_ui_sets_menu_button_and_queues_fresh_menus(settings, session_fact
     assert "3" in fake_tg.sent(4005)[-1]["params"]["text"]
 
 
+def _break(monkeypatch, owner, name: str, error: Exception) -> None:
+    """``owner.name`` raises ``error`` whenever it is called."""
+    def fail(*_a, **_k):
+        raise error
+
+    monkeypatch.setattr(owner, name, fail)
+
+
+def _logged(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "bot_sidecar.errors"]
+
+
 def test_handler_error_is_reported_once_and_user_gets_a_polite_message(settings, session_factory, session, fake_tg,
                                                                       monkeypatch, caplog):
-    # given an owner linked to Telegram and a greeting that blows up
+    # given an owner linked to Telegram and a greeting that blows up (inside the /start service)
     owner = _link_staff(session, Role.owner, 4010)
-    from smo_app.services.messaging import bot_content
+    from smo_app.services.bot import menu
 
-    def boom(*_a, **_k):
-        raise RuntimeError("greeting exploded")
-
-    monkeypatch.setattr(bot_content, "greeting", boom)
+    _break(monkeypatch, menu, "greeting", RuntimeError("greeting exploded"))
     # when two users hit /start
     feed(settings, session_factory, message_update(4011, "/start"), message_update(4012, "/start", lang="en"))
     # then both get a polite message in their language
     assert "Простите" in fake_tg.sent(4011)[-1]["params"]["text"]
     assert "Sorry" in fake_tg.sent(4012)[-1]["params"]["text"]
     # and the error was logged with the update, the user and the FSM state
-    logged = [r for r in caplog.records if r.name == "bot_sidecar.errors"]
-    assert logged and "user=4011" in logged[0].getMessage() and "state=None" in logged[0].getMessage()
-    assert '"text":"/start"' in logged[0].getMessage()
-    # and the owner is alerted once for this distinct error within the hour
+    first = _logged(caplog)[0]
+    assert "user=4011" in first and "state=None" in first and '"text":"/start"' in first
+    # and the owner is alerted once for this distinct error within the hour, as a bot error
     alerts = session.exec(select(Outbox).where(Outbox.kind == "error")).all()
     assert len(alerts) == 1 and alerts[0].chat_id == owner.telegram_id
-    assert "greeting exploded" in alerts[0].payload["text"]
+    assert "greeting exploded" in alerts[0].payload["text"] and "Ошибка в боте" in alerts[0].payload["text"]
     assert session.exec(select(ErrorReport)).one().count == 2
+
+
+def test_a_failure_in_the_handler_itself_is_reported_through_the_seam(settings, session_factory, session, fake_tg,
+                                                                      monkeypatch, caplog):
+    # given an owner linked to Telegram and a menu the handler's own code cannot draw
+    owner = _link_staff(session, Role.owner, 4020)
+    from bot_sidecar.handlers import menu
+
+    _break(monkeypatch, menu, "_menu", KeyError("menu layout"))
+    # when a user sends /menu
+    feed(settings, session_factory, message_update(4021, "/menu", lang="en"))
+    # then they get the polite message, and the failure is logged with the update
+    assert "Sorry" in fake_tg.sent(4021)[-1]["params"]["text"]
+    assert any("user=4021" in m and '"text":"/menu"' in m for m in _logged(caplog))
+    # and the owner is told it was the bot, who wrote and where
+    [alert] = session.exec(select(Outbox).where(Outbox.kind == "error")).all()
+    assert alert.chat_id == owner.telegram_id and "menu layout" in alert.payload["text"]
+    assert all(part in alert.payload["text"] for part in ("Ошибка в боте", "telegram user 4021", "@user4021"))
 
 
 def test_error_reports_again_after_an_hour(session):

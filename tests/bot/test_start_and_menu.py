@@ -7,7 +7,7 @@ from sqlmodel import select
 from smo_app.models.customer import Customer
 from smo_app.services.customers import tracking
 from smo_app.services.core.actor import Actor
-from smo_app.services.messaging.bot_content import MENU_ITEMS
+from smo_app.services.bot.menu import MENU_ITEMS
 from smo_app.services.core.shop_config import update_config
 from tests.bot.conftest import buttons_of, callback_update, feed, message_update
 
@@ -153,3 +153,25 @@ def test_greeting_and_bonuses_show_cart_units_balance_and_invites(settings, sess
     greeting, bonuses = [c["params"]["text"] for c in fake_tg.sent(990)[-2:]]
     assert "В корзине: 3" in greeting and "150" in greeting
     assert "150" in bonuses and "Приглашено друзей: 1" in bonuses and f"ref{me.id}" in bonuses
+
+
+def test_a_language_the_shop_does_not_speak_falls_back_to_the_customers_then_the_shops(settings, session_factory,
+                                                                                         session, fake_tg):
+    # given a customer who chose English, and a stranger; both write from a German Telegram client
+    feed(settings, session_factory, message_update(960, "/start", lang="en"))
+    # when both ask for the menu
+    feed(settings, session_factory, message_update(960, "/menu", lang="de"), message_update(961, "/menu", lang="de"))
+    # then the customer is answered in their stored English, the stranger in the shop's Russian
+    assert buttons_of(fake_tg.sent(960)[-1])[0]["text"] == "🛍 Open the shop"
+    assert buttons_of(fake_tg.sent(961)[-1])[0]["text"] != "🛍 Open the shop"
+    assert _customer(session, 960).language == "en"
+
+
+def test_a_stranger_pressing_a_menu_button_becomes_a_customer_and_is_answered(settings, session_factory, session,
+                                                                             fake_tg):
+    # given someone who never sent /start presses "bonuses" on a forwarded menu
+    feed(settings, session_factory, callback_update(970, "m:bonuses", lang="en"))
+    # then they are registered and the answer carries their own referral link
+    me = _customer(session, 970)
+    assert fake_tg.calls_of("answerCallbackQuery")
+    assert f"start=ref{me.id}" in fake_tg.sent(970)[-1]["params"]["text"]

@@ -171,7 +171,7 @@ def test_the_owner_sets_time_zone_language_and_referral_tiers(db):
 # --------------------------------------------------------------------------- the order card
 
 def test_the_order_card_shows_the_payment_screenshot_and_a_manager_decides_it(db):
-    from smo_app.state.orders import OrdersState
+    from smo_app.state.order_card import OrderCardState
 
     # given two orders whose customers sent a screenshot of their transfer
     vid = variant_id(make_product(db, qty=5))
@@ -181,8 +181,8 @@ def test_the_order_card_shows_the_payment_screenshot_and_a_manager_decides_it(db
         submit_proof(db, actor=Actor.customer(customer.id), order_id=order.id, filename="pay.png", content=PNG,
                      settings=payment_settings())
     db.rollback()
-    s = _signed_in(OrdersState, db, Role.manager)
-    _call(s, "load")
+    s = _signed_in(OrderCardState, db, Role.manager)
+    _call(s, "load_page")
     # when the manager opens the first card, the screenshot is there, waiting, with confirm and reject
     _call(s, "open_card", first.id)
     assert s.card_proof["url"].startswith("/api/payment-proofs/") and s.card_proof["decision"].startswith("Waiting")

@@ -237,11 +237,14 @@ def test_downloads_reach_the_browser_and_a_signed_out_click_gets_a_message(db):
 
 def test_the_product_editor_creates_edits_and_links_products(db):
     from smo_app.state.catalog import CatalogState
+    from smo_app.state.catalog_editor import ProductEditorState
 
     other = make_product(db, name="Подставка")
-    s = _state(CatalogState, db, Role.manager)
-    _call(s, "load")
-    assert not s.can_rename and not s.can_delete
+    s = _state(ProductEditorState, db, Role.manager)
+    catalog = asyncio.run(s.get_state(CatalogState))
+    _call(s, "load_page")
+    _call(catalog, "load")
+    assert not catalog.can_rename and not catalog.can_delete
     # a new product with two variants
     _call(s, "new_product")
     form = {"name": "Аромасвеча", "price": "1 200", "unit": "шт", "discount": "5", "position": "0", "threshold": "2",
@@ -269,7 +272,8 @@ def test_the_product_editor_creates_edits_and_links_products(db):
     assert s.ed_error == "Недостаточно прав для этого действия."
     _call(s, "delete_product")
     assert s.ed_error == "Недостаточно прав для этого действия."
-    assert [r["name"] for r in s.rows if r["id"] == s.ed_id] == ["Аромасвеча"]
+    # and the catalog's list follows the editor
+    assert [r["name"] for r in catalog.rows if r["id"] == s.ed_id] == ["Аромасвеча"]
 
 
 def test_a_bad_write_off_line_writes_off_nothing(db):
@@ -312,29 +316,23 @@ def test_operation_screens_call_services_off_the_event_loop_and_keep_row_errors(
     import threading
 
     from smo_app.services.core.errors import ValidationFailed
-    from smo_app.state.customers import CustomersState
-    from smo_app.state.ops import Refused
+    from smo_app.services.stock import warehouse
+    from smo_app.state.warehouse import WarehouseState
 
-    s = _state(CustomersState, db, Role.manager)
-    seen = {}
+    s = _state(WarehouseState, db, Role.manager)
+    seen = {"loop": threading.get_ident()}
 
-    def service(session, *, actor, rows):
+    def write_off(session, *, actor, text, comment):
         seen["thread"] = threading.get_ident()
-        exc = ValidationFailed("stock.batch_rejected", "bad rows", count=len(rows))
-        exc.errors = [{"row": r, "code": "stock.line_qty"} for r in rows]
+        exc = ValidationFailed("stock.batch_rejected", "bad rows", count=2)
+        exc.errors = [{"row": r, "code": "stock.line_qty"} for r in (2, 5)]
         raise exc
 
-    async def run():
-        seen["loop"] = threading.get_ident()
-        try:
-            await s._svc(service, rows=[2, 5])
-        except Refused as refused:
-            return refused
-
+    monkeypatch.setattr(warehouse, "write_off", write_off)
     s.lang = "en"
-    refused = asyncio.run(run())
+    # when a write-off is refused row by row
+    _call(s, "write_off", {"lines": "1 1", "comment": ""})
     # then the service ran in a worker thread, and the message names each bad row under the summary
     assert seen["thread"] != seen["loop"]
-    lines = refused.text.split("\n")
+    lines = s.writeoff_error.split("\n")
     assert len(lines) == 3 and lines[1].startswith("Row 2") and lines[2].startswith("Row 5")
-    assert refused.error.code == "stock.batch_rejected"

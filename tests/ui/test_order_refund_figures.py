@@ -31,13 +31,13 @@ def _paid_by_transfer(db, customer_id: int, vid: int, owner) -> int:
 
 
 def test_the_order_card_shows_the_refund_and_the_net_paid_after_a_refund_from_the_card(db):
-    from smo_app.state.orders import OrdersState
+    from smo_app.state.order_card import OrderCardState
 
     # given an order of 1000.00 paid by a confirmed transfer, and the owner on its card
     owner = make_staff(db, Role.owner, username="r_owner")
     vid = variant_id(make_product(db, name="Tea", price_minor=50000, qty=10))
     order_id = _paid_by_transfer(db, make_customer(db).id, vid, owner.actor())
-    s = _state(OrdersState)
+    s = _state(OrderCardState)
     s.bo_token = auth.sign_in_password(db, username="r_owner", password=PASSWORD).token
     s.lang = "en"
     db.rollback()

@@ -1,6 +1,8 @@
 """The orders screen's state, run without a browser (as Reflex calls it)."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlmodel import Session, select
 
@@ -37,17 +39,26 @@ def _signed_in(cls, db, role: Role = Role.manager):
     return state
 
 
-def test_manager_moves_an_order_from_new_to_completed_on_the_card(db):
+def _card_and_list(db, role: Role = Role.manager):
+    """The order card and the orders list of one browser tab, the list loaded."""
+    from smo_app.state.order_card import OrderCardState
     from smo_app.state.orders import OrdersState
 
+    card = _signed_in(OrderCardState, db, role)
+    orders = asyncio.run(card.get_state(OrdersState))
+    _call(card, "load_page")
+    _call(orders, "load")
+    return card, orders
+
+
+def test_manager_moves_an_order_from_new_to_completed_on_the_card(db):
     # given a new order from a customer with a Telegram chat
     tea = make_product(db, name="Tea", price_minor=50000, qty=10)
     ann = make_customer(db, full_name="Anna")
     order = place(db, ann.id, {variant_id(tea): 2})
-    s = _signed_in(OrdersState, db)
-    _call(s, "load")
-    assert [r["id"] for r in s.rows] == [order.id]
-    assert {t["key"]: t["count"] for t in s.tabs}["new"] == 1
+    s, orders = _card_and_list(db)
+    assert [r["id"] for r in orders.rows] == [order.id]
+    assert {t["key"]: t["count"] for t in orders.tabs}["new"] == 1
     # when the manager opens the card and presses each forward move in turn
     _call(s, "open_card", order.id)
     assert s.card_open and s.card["customer"] == "Anna" and s.card_sums[-1]["amount"].startswith("1,000")
@@ -59,7 +70,7 @@ def test_manager_moves_an_order_from_new_to_completed_on_the_card(db):
     # then the order is completed, its history shows every step, and the list follows
     assert _status(db, order.id) == "completed"
     assert len(s.card_events) == 6 and s.card_actions == []
-    assert {t["key"]: t["count"] for t in s.tabs}["completed"] == 1
+    assert {t["key"]: t["count"] for t in orders.tabs}["completed"] == 1
     # and the sidecar's outbox sender delivers each status to the customer's Telegram, in order
     texts = _deliver_to_fake_telegram(db, ann.telegram_id)
     shown = [next(i for i, t in enumerate(texts) if f"«{st}»" in t)
@@ -85,13 +96,10 @@ def _deliver_to_fake_telegram(db, chat_id: int) -> list[str]:
 
 
 def test_cancel_asks_a_reason_and_can_write_the_goods_off(db):
-    from smo_app.state.orders import OrdersState
-
     tea = make_product(db, name="Tea", price_minor=50000, qty=10)
     ann = make_customer(db)
     order = place(db, ann.id, {variant_id(tea): 3})
-    s = _signed_in(OrdersState, db)
-    _call(s, "load")
+    s, _ = _card_and_list(db)
     _call(s, "open_card", order.id)
     cancel = next(a for a in s.card_actions if a["action"] == "cancel")
     _call(s, "act", dict(cancel))
@@ -105,26 +113,23 @@ def test_cancel_asks_a_reason_and_can_write_the_goods_off(db):
 
 
 def test_search_tracking_message_and_b2b_entry(db):
-    from smo_app.state.orders import OrdersState
-
     tea = make_product(db, name="Tea", price_minor=50000, qty=10)
     ann = make_customer(db, full_name="Anna", phone="+79161234567")
     bob = make_customer(db, full_name="Boris")
     a = place(db, ann.id, {variant_id(tea): 1})
     place(db, bob.id, {variant_id(tea): 1})
-    s = _signed_in(OrdersState, db)
-    _call(s, "load")
+    card, s = _card_and_list(db)
     _call(s, "search", {"q": "1234567", "from": "", "to": ""})
     assert [r["id"] for r in s.rows] == [a.id]
     _call(s, "search", {"q": "", "from": "not a date", "to": ""})
     assert s.rows == [] and s.message
     _call(s, "search", {"q": "", "from": "", "to": ""})
-    _call(s, "open_card", a.id)
-    _call(s, "save_tracking", {"tracking": "CD-123"})
-    assert s.card_tracking == "CD-123" and s.rows[-1]["tracking"] == "CD-123"
-    _call(s, "save_tracking", {"tracking": "<script>"})
-    assert "tracking number" in s.card_error
-    _call(s, "send_message", {"text": "Hello from the shop"})
+    _call(card, "open_card", a.id)
+    _call(card, "save_tracking", {"tracking": "CD-123"})
+    assert card.card_tracking == "CD-123" and s.rows[-1]["tracking"] == "CD-123"
+    _call(card, "save_tracking", {"tracking": "<script>"})
+    assert "tracking number" in card.card_error
+    _call(card, "send_message", {"text": "Hello from the shop"})
     assert db.exec(select(Outbox).where(Outbox.kind == "order_message", Outbox.order_id == a.id)).one()
     db.rollback()
     # B2B: a bad line is named and nothing is created
@@ -139,8 +144,8 @@ def test_search_tracking_message_and_b2b_entry(db):
     assert not s.b2b_open
     b2b = db.exec(select(Order).where(Order.buyer_name == "Bar")).one()
     assert (b2b.delivery_minor, b2b.shop_delivery_minor, b2b.total_minor) == (0, 15000, 45000)
-    _call(s, "open_card", b2b.id)
-    assert s.card["payer"].startswith("shop") and "150" in s.card["payer"]
+    _call(card, "open_card", b2b.id)
+    assert card.card["payer"].startswith("shop") and "150" in card.card["payer"]
 
 
 def test_pick_list_and_handoff_of_ticked_orders(db):
@@ -185,12 +190,12 @@ def test_the_audit_log_reads_the_order_moves_as_sentences(db):
 
 def test_the_order_cards_customer_link_opens_the_customer_card(db):
     from smo_app.state.customers import CustomersState
-    from smo_app.state.orders import OrdersState
+    from smo_app.state.order_card import OrderCardState
 
     tea = make_product(db, name="Tea", price_minor=50000, qty=10)
     ann = make_customer(db, full_name="Anna")
     order = place(db, ann.id, {variant_id(tea): 1})
-    s = _signed_in(OrdersState, db)
+    s = _signed_in(OrderCardState, db)
     _call(s, "open_card", order.id)
     link = _call(s, "open_customer")
     assert f"/admin/customers?customer={ann.id}" in str(link)

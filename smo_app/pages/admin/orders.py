@@ -7,13 +7,14 @@ from smo_app.components.common import guarded
 from smo_app.components.orders_view import orders_view, pick_list_view
 from smo_app.components.registry import page
 from smo_app.routes import AREAS_BY_KEY
-from smo_app.state.orders import PICK_LIST, OrdersState, PickListState
+from smo_app.state.order_card import OrderCardState
+from smo_app.state.orders import PICK_LIST, PickListState
 from smo_app.state.session import SessionState
 
 _AREA = AREAS_BY_KEY["orders"]
 
 
-@admin_page(_AREA.route, perm=_AREA.perm, title_key="ui.nav.orders", on_load=OrdersState.load)
+@admin_page(_AREA.route, perm=_AREA.perm, title_key="ui.nav.orders", on_load=OrderCardState.load_page)
 def orders() -> rx.Component:
     return orders_view()
 

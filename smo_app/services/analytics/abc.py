@@ -24,6 +24,7 @@ from smo_app.models.pos import PosReturn, PosReturnLine
 from smo_app.services.analytics.periods import make_period, refunds_in, returns_in, shop_tz, sold_orders_in
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.analytics import excel
 
 A_PERCENT, B_PERCENT = 80, 95  # cumulative revenue before the product: A under 80 %, B under 95 %
 
@@ -97,7 +98,5 @@ def abc_analysis(session: Session, *, actor: Actor, date_from: date | None, date
 
 def abc_workbook(session: Session, *, actor: Actor, date_from: date | None, date_to: date | None, lang: str = "ru",
                  tz: ZoneInfo | None = None) -> tuple[str, bytes]:
-    from smo_app.services.analytics import excel
-
     rows = abc_analysis(session, actor=actor, date_from=date_from, date_to=date_to, tz=tz)
     return f"abc_{date_from.isoformat()}_{date_to.isoformat()}.xlsx", excel.abc_file(rows, lang=lang)

@@ -1,6 +1,8 @@
 """Excel files for a person, not a bare dump: bold frozen header, column widths, money formats.
 
-pandas shapes the rows (minor units → money, percentages); openpyxl writes and formats.
+pandas shapes the rows (minor units → money, percentages); openpyxl writes and formats. pandas is
+loaded on the first file built, not on import: the analytics screens import this module, and the
+web app starts without pandas.
 Texts come from ``smo_app.i18n`` (``xl.*`` keys) in the reader's language.
 """
 from __future__ import annotations
@@ -8,14 +10,17 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from smo_app.i18n import t
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MONEY_FORMAT = "#,##0.00"
 INT_FORMAT = "#,##0"
@@ -34,12 +39,18 @@ class Col:
     kind: str = "text"  # text | money | int | pct | datetime | date
 
 
+def _pandas():
+    import pandas  # noqa: PLC0415 - a third-party library of ~0.5 s, loaded when a file is built
+
+    return pandas
+
+
 def _major(minor: pd.Series) -> pd.Series:
     return minor.astype("int64") / 100
 
 
 def _frame(rows: Iterable[Sequence], cols: Sequence[Col]) -> pd.DataFrame:
-    frame = pd.DataFrame(list(rows), columns=[c.key for c in cols])
+    frame = _pandas().DataFrame(list(rows), columns=[c.key for c in cols])
     for c in cols:
         if c.kind == "money" and len(frame):
             frame[c.key] = _major(frame[c.key])
@@ -50,8 +61,9 @@ def _frame(rows: Iterable[Sequence], cols: Sequence[Col]) -> pd.DataFrame:
 
 def _write_table(ws: Worksheet, frame: pd.DataFrame, cols: Sequence[Col], lang: str) -> None:
     ws.append([t(f"xl.col.{c.key}", lang) for c in cols])
+    isna = _pandas().isna
     for values in frame.itertuples(index=False, name=None):
-        ws.append([None if (v is None or (isinstance(v, float) and pd.isna(v))) else v for v in values])
+        ws.append([None if (v is None or (isinstance(v, float) and isna(v))) else v for v in values])
     for idx, c in enumerate(cols, start=1):
         fmt = FORMATS[c.kind]
         if fmt:

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from smo_app.models.analytics import ManualRevenue
 from smo_app.models.base import utcnow
+from smo_app.money import parse_money
 from smo_app.services.analytics.periods import local_today, shop_tz
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
@@ -86,3 +87,17 @@ def delete_manual_revenue(session: Session, *, actor: Actor, entry_id: int) -> M
                  entity_id=entry_id, before={"day": out.day, "amount_minor": out.amount_minor, "note": out.note})
     session.commit()
     return out
+
+
+def add_manual_revenue_as_typed(session: Session, *, actor: Actor, day: str, amount: str, note: str) -> ManualRevenueOut:
+    """The analytics page's form: the day (``YYYY-MM-DD``) and the amount (rubles) as typed; what
+    does not read is refused as the missing value is (the day, the amount)."""
+    try:
+        when = date.fromisoformat((day or "").strip())
+    except ValueError:
+        when = None
+    try:
+        minor = parse_money(amount)
+    except ValueError:
+        minor = None
+    return add_manual_revenue(session, actor=actor, day=when, amount_minor=minor, note=note)

@@ -26,6 +26,7 @@ from smo_app.models.orders import Order, OrderChannel, OrderStatus
 from smo_app.models.payments import Refund, RefundStatus
 from smo_app.models.pos import PosReturn, PosSale
 from smo_app.services.core.errors import ValidationFailed
+from smo_app.services.core import shop_locale
 
 # Orders that are sales: paid and beyond. ``new`` (unpaid, may auto-cancel) and ``cancelled`` are not.
 SOLD_STATUSES: tuple[str, ...] = tuple(s.value for s in (OrderStatus.paid, OrderStatus.processing, OrderStatus.shipped,
@@ -82,8 +83,6 @@ def month_period(year: int, month: int) -> Period:
 
 def shop_tz(session) -> ZoneInfo:
     """The shop's time zone (the owner's setting, else SMO_SHOP_TIMEZONE; see core.shop_locale)."""
-    from smo_app.services.core import shop_locale
-
     return shop_locale.shop_tz(session)
 
 

@@ -39,6 +39,7 @@ from smo_app.services.analytics.periods import (ORDER_REVENUE, RETURN_REFUND, Pe
                                                 refunds_in, returns_in, shop_tz, sold_orders_in)
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.analytics import excel
 
 
 @dataclass(frozen=True)
@@ -235,8 +236,6 @@ def write_off_details(session: Session, tz: ZoneInfo, period: Period) -> list[Wr
 def pnl_workbook(session: Session, *, actor: Actor, date_from: date | None, date_to: date | None, lang: str = "ru",
                  tz: ZoneInfo | None = None) -> tuple[str, bytes]:
     """The P&L Excel file (summary, order details, returns, write-offs): ``(filename, bytes)``."""
-    from smo_app.services.analytics import excel
-
     require(actor, Perm.analytics_view)
     period = make_period(date_from, date_to)
     tz = tz or shop_tz(session)

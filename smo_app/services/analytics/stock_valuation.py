@@ -13,6 +13,7 @@ from smo_app.services.analytics.periods import make_period, shop_tz
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import PermissionDenied
 from smo_app.services.core.permissions import Perm, can
+from smo_app.services.analytics import excel
 
 
 def require_stock_reports(actor: Actor) -> None:
@@ -78,8 +79,6 @@ def stock_moves(session: Session, *, actor: Actor, date_from: date | None, date_
 
 
 def stock_valuation_workbook(session: Session, *, actor: Actor, lang: str = "ru", today: date | None = None) -> tuple[str, bytes]:
-    from smo_app.services.analytics import excel
-
     rows = stock_valuation(session, actor=actor)
     day = today or datetime.now(shop_tz(session)).date()
     return f"stock_valuation_{day.isoformat()}.xlsx", excel.stock_valuation_file(rows, lang=lang)
@@ -87,7 +86,5 @@ def stock_valuation_workbook(session: Session, *, actor: Actor, lang: str = "ru"
 
 def stock_moves_workbook(session: Session, *, actor: Actor, date_from: date | None, date_to: date | None,
                          lang: str = "ru", tz: ZoneInfo | None = None) -> tuple[str, bytes]:
-    from smo_app.services.analytics import excel
-
     rows = stock_moves(session, actor=actor, date_from=date_from, date_to=date_to, tz=tz)
     return f"stock_moves_{date_from.isoformat()}_{date_to.isoformat()}.xlsx", excel.stock_moves_file(rows, lang=lang)

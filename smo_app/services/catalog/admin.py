@@ -1,5 +1,6 @@
-"""The backoffice's view of the catalog: a filtered, paged product list and a product picker
-(cross-sell). Changes go through smo_app.services.catalog.products."""
+"""The backoffice's view of the catalog: the category tree with what this actor may do to it, a
+filtered, paged product list and a product picker (cross-sell). Changes go through
+smo_app.services.catalog.products."""
 from __future__ import annotations
 
 from pydantic import BaseModel
@@ -9,7 +10,7 @@ from sqlmodel import Session, select
 from smo_app.models.catalog import Category, Product, Variant
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import ValidationFailed
-from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.permissions import Perm, can, require
 from smo_app.services.core.text_search import icontains
 
 STATUSES = ("all", "visible", "hidden", "suspended", "low")
@@ -112,3 +113,16 @@ def category_tree(session: Session, *, actor: Actor) -> list[CategoryNode]:
         elif c.parent_id in nodes:
             nodes[c.parent_id].children.append(nodes[c.id])
     return roots
+
+
+class CatalogTree(BaseModel):
+    """The catalog page's tree, and what this actor may do beyond editing (the buttons it shows)."""
+
+    categories: list[CategoryNode]
+    can_rename: bool  # rename products
+    can_delete: bool  # delete products and categories
+
+
+def catalog_tree(session: Session, *, actor: Actor) -> CatalogTree:
+    return CatalogTree(categories=category_tree(session, actor=actor), can_rename=can(actor, Perm.catalog_rename),
+                       can_delete=can(actor, Perm.catalog_delete))

@@ -3,12 +3,17 @@
 One row per variant. A row with a product id changes that product; a row without one creates a
 product (rows with the same new name become variants of one product). The import is two steps:
 :func:`preview_import` says what would change; :func:`apply_import` applies it all in one
-transaction. One bad row rejects the whole file with row-level errors and changes nothing.
+transaction. One bad row rejects the whole file with row-level errors and changes nothing. From the
+page, :func:`preview_upload` keeps the previewed file (named by its digest) until
+:func:`apply_upload` applies it or :func:`discard_upload` drops it.
 """
 from __future__ import annotations
 
 import hashlib
 import io
+import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -319,3 +324,34 @@ def apply_import(session: Session, *, actor: Actor, data: bytes, digest: str) ->
                      after={k: v[1] for k, v in change.changes.items()}, note=f"row {r.row}")
     session.commit()
     return plan
+
+
+# --------------------------------------------------------------------------- the page's two steps
+
+def _upload_path(digest: str) -> Path | None:
+    """Where a previewed file waits; None for anything but a SHA-256 digest."""
+    if not re.fullmatch(r"[0-9a-f]{64}", digest or ""):
+        return None
+    return Path(tempfile.gettempdir()) / f"smo-import-{digest}.xlsx"
+
+
+def preview_upload(session: Session, *, actor: Actor, data: bytes) -> ImportPlan:
+    """:func:`preview_import`, and the file kept until it is applied or discarded."""
+    plan = preview_import(session, actor=actor, data=data)
+    _upload_path(plan.digest).write_bytes(data)
+    return plan
+
+
+def apply_upload(session: Session, *, actor: Actor, digest: str) -> ImportPlan:
+    """Apply the file previewed as ``digest`` (gone or changed: ``catalog.import_changed``)."""
+    path = _upload_path(digest)
+    data = path.read_bytes() if path is not None and path.exists() else b""
+    plan = apply_import(session, actor=actor, data=data, digest=digest)
+    path.unlink(missing_ok=True)
+    return plan
+
+
+def discard_upload(session: Session, *, actor: Actor, digest: str) -> None:
+    path = _upload_path(digest)
+    if path is not None:
+        path.unlink(missing_ok=True)

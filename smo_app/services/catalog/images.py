@@ -20,6 +20,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
+from smo_app.settings import PROJECT_ROOT
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 10
@@ -48,8 +49,6 @@ def sniff(data: bytes) -> str | None:
 
 
 def default_root() -> Path:
-    from smo_app.settings import PROJECT_ROOT
-
     return PROJECT_ROOT / "var" / "uploads"
 
 

@@ -174,6 +174,25 @@ def reorder_categories(session: Session, *, actor: Actor, ordered_ids: list[int]
 
 
 @atomic
+def move_category(session: Session, *, actor: Actor, category_id: int, delta: int) -> None:
+    """Move a category ``delta`` places among its siblings (``-1`` up, ``1`` down); past either end
+    nothing moves."""
+    require(actor, Perm.catalog_edit)
+    cat = session.get(Category, category_id)
+    if cat is None:
+        raise NotFound("category", category_id)
+    siblings = list(session.exec(select(Category.id).where(Category.parent_id == cat.parent_id)
+                                 .order_by(Category.position, Category.id)).all())
+    here = siblings.index(category_id)
+    there = here + delta
+    if not 0 <= there < len(siblings):
+        session.rollback()
+        return
+    siblings[here], siblings[there] = siblings[there], siblings[here]
+    reorder_categories(session, actor=actor, ordered_ids=siblings)
+
+
+@atomic
 def delete_category(session: Session, *, actor: Actor, category_id: int) -> None:
     """Owner only; refused while it holds subcategories or products."""
     require(actor, Perm.catalog_delete)

@@ -14,6 +14,8 @@ from smo_app.models.catalog import Category, Product, Variant
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import ValidationFailed
 from smo_app.services.core.permissions import Perm, require
+from smo_app.i18n import t
+from smo_app.settings import get_settings
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -24,8 +26,6 @@ MAX_QR_PRODUCTS = 500
 
 def product_link(product_id: int, bot_username: str | None = None) -> str:
     if bot_username is None:
-        from smo_app.settings import get_settings
-
         bot_username = get_settings().bot_username
     return f"https://t.me/{bot_username}?start=p{product_id}"
 
@@ -78,8 +78,6 @@ def valuation_xlsx(session: Session, *, actor: Actor, lang: str = "ru") -> bytes
     """WH7 stock valuation: every active variant with quantity, average cost and value, and totals."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
-
-    from smo_app.i18n import t
 
     require(actor, Perm.stock_manage)
     cats = {c.id: c.name for c in session.exec(select(Category)).all()}

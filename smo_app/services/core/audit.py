@@ -12,6 +12,7 @@ from smo_app.models.audit import AuditEntry
 from smo_app.models.base import utcnow
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.shop_locale import shop_tz
 
 
 def record(
@@ -116,8 +117,6 @@ def list_entries(
     if action:
         query = query.where(AuditEntry.action.startswith(action.strip()))
     if tz is None:
-        from smo_app.services.core.shop_locale import shop_tz
-
         tz = shop_tz(session)
     if date_from:
         query = query.where(AuditEntry.created_at >= datetime.combine(date_from, time.min, tz))
@@ -139,3 +138,17 @@ def list_entries(
 def distinct_actions(session: Session, *, actor: Actor) -> list[str]:
     require(actor, Perm.audit_view)
     return list(session.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all())
+
+
+@dataclass(frozen=True)
+class AuditScreen:
+    """The audit page in one read-only transaction: one page of entries and the actions to filter by."""
+
+    entries: AuditPage
+    actions: list[str]
+
+
+def audit_screen(session: Session, *, actor: Actor, page: int = 1, page_size: int = 25, **filters: Any) -> AuditScreen:
+    """``filters``: those of :func:`list_entries` (actor name, action, shop-local dates)."""
+    return AuditScreen(entries=list_entries(session, actor=actor, page=page, page_size=page_size, **filters),
+                       actions=distinct_actions(session, actor=actor))

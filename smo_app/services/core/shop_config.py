@@ -126,7 +126,7 @@ def update_config(session: Session, *, actor: Actor, changes: dict[str, Any]) ->
     unknown = sorted(set(changes) - set(ShopConfig.model_fields))
     if unknown:
         raise ValidationFailed("settings.unknown_key", f"unknown settings: {unknown}", keys=", ".join(unknown))
-    from smo_app.services.messaging.telegram_html import html_problem
+    from smo_app.services.messaging.telegram_html import html_problem  # why: core ↔ messaging (messaging uses core)
 
     for key in HTML_KEYS:
         problem = html_problem(changes[key]) if isinstance(changes.get(key), str) else None

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from smo_app.models.shop import ShopSetting
+from smo_app.settings import get_settings
 
 TTL_SECONDS = 10.0
 LANGUAGES = ("ru", "en")
@@ -56,8 +57,6 @@ def valid_timezone(name: str | None) -> bool:
 
 
 def env_default() -> ShopLocale:
-    from smo_app.settings import get_settings
-
     s = get_settings()
     return ShopLocale(timezone=s.shop_timezone, language=s.language)
 
@@ -103,8 +102,6 @@ def cached() -> ShopLocale:
     """Without a session and without waiting: the last value read for the app's database (even past
     its TTL), else the environment's."""
     try:
-        from smo_app.settings import get_settings
-
         hit = _cache.get(_key(get_settings().database_url))
         return hit[1] if hit is not None else env_default()
     except Exception:  # noqa: BLE001 - invalid settings are reported elsewhere; screens stay usable

@@ -28,6 +28,10 @@ from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.text_search import case_variants, escape_like
 from smo_app.services.core.tx import atomic
+from smo_app.services.messaging.telegram_html import html_problem
+from smo_app.services.messaging import outbox
+from smo_app.i18n import t
+from smo_app.services.core.shop_locale import shop_tz
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -238,8 +242,6 @@ def update_customer(session: Session, *, actor: Actor, customer_id: int, persona
 def checked_message(text: str) -> str:
     """A staff member's message to a customer, trimmed: 1–4000 characters of valid Telegram HTML
     (``customers.message_invalid`` / ``customers.message_html`` otherwise)."""
-    from smo_app.services.messaging.telegram_html import html_problem
-
     text = (text or "").strip()
     if not 1 <= len(text) <= 4000:
         raise ValidationFailed("customers.message_invalid", "message 1..4000 chars")
@@ -252,8 +254,6 @@ def checked_message(text: str) -> str:
 @atomic
 def message_customer(session: Session, *, actor: Actor, customer_id: int, text: str) -> None:
     """CR2 direct message: queued in the outbox (sent by the bot, or visible there without one)."""
-    from smo_app.services.messaging import outbox
-
     require(actor, Perm.customers_manage)
     text = checked_message(text)
     c = session.get(Customer, customer_id)
@@ -341,12 +341,8 @@ def export_xlsx(session: Session, *, actor: Actor, date_from: date, date_to: dat
     period → ordered), repeat purchases, average check per day. Amounts in rubles."""
     from openpyxl import Workbook
 
-    from smo_app.i18n import t
-
     require(actor, Perm.customers_view)
     if tz is None:
-        from smo_app.services.core.shop_locale import shop_tz
-
         tz = shop_tz(session)
     start, end = _day_bounds(date_from, date_to, tz)
     wb = Workbook()

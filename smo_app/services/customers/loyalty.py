@@ -27,7 +27,7 @@ from smo_app.services.core.actor import Actor, own_customer_id
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.sales.pricing import pct_floor
-from smo_app.services.core.shop_config import ShopConfig
+from smo_app.services.core.shop_config import ShopConfig, get_config
 from smo_app.services.core.tx import atomic
 
 
@@ -353,8 +353,6 @@ def get_bonuses(session: Session, *, actor: Actor, customer_id: int | None = Non
     """ST8/CR1: balance, history, invites and tier progress (the caller's own without ``customer_id``)."""
     customer_id = own_customer_id(actor, customer_id)
     _own_or(actor, customer_id, Perm.customers_view)
-    from smo_app.services.core.shop_config import get_config
-
     cfg = cfg or get_config(session)
     customer = session.get(Customer, customer_id)
     if customer is None:

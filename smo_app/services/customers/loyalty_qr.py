@@ -21,6 +21,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.customers.registration import CustomerOut
+from smo_app.settings import get_settings
 
 _TOKEN = re.compile(r"^v1\.(\d{1,12})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$")
 DEFAULT_TTL = timedelta(minutes=5)
@@ -29,8 +30,6 @@ FUTURE_SKEW = timedelta(minutes=1)
 
 def _key(secret_key: str | None) -> bytes:
     if secret_key is None:
-        from smo_app.settings import get_settings
-
         secret_key = get_settings().secret_key.get_secret_value()
     return hmac.new(secret_key.encode(), b"smo/loyalty-qr/v1", hashlib.sha256).digest()
 
@@ -38,7 +37,6 @@ def _key(secret_key: str | None) -> bytes:
 def _ttl(ttl: timedelta | None) -> timedelta:
     if ttl is not None:
         return ttl
-    from smo_app.settings import get_settings
 
     return timedelta(seconds=get_settings().loyalty_qr_ttl_seconds)
 

@@ -8,7 +8,7 @@ from smo_app.models.customer import Customer
 from smo_app.models.orders import Order, OrderChannel
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound
-from smo_app.services.sales.carts import ensure_own
+from smo_app.services.core.permissions import ensure_own
 
 
 class ContactsOut(BaseModel):

@@ -36,6 +36,15 @@ class CustomerOut(BaseModel):
     last_seen_at: datetime
 
 
+class TelegramProfile(BaseModel):
+    """A Telegram user as an update describes them (the bot passes it on; Telegram vouches for it)."""
+
+    telegram_id: int
+    username: str | None = None
+    full_name: str = ""
+    language: str | None = None  # Telegram's language_code
+
+
 class StartOut(BaseModel):
     """What /start did: the customer, whether they are new, and what the deep link asked for."""
 

@@ -20,6 +20,7 @@ from smo_app.services.core.tx import atomic
 from smo_app.services.customers.registration import CustomerOut, StartOut, register_telegram_user
 from smo_app.services.customers.telegram_init_data import DEMO_TELEGRAM_ID, TelegramInitData, verify_init_data
 from smo_app.services.staff.auth import hash_token
+from smo_app.settings import get_settings
 
 DEFAULT_TTL = timedelta(days=7)
 DEFAULT_MAX_AGE = timedelta(hours=24)
@@ -37,8 +38,6 @@ class CustomerSignedIn(BaseModel):
 
 def _settings_or_none():
     try:
-        from smo_app.settings import get_settings
-
         return get_settings()
     except Exception:  # noqa: BLE001 - invalid settings in a bare test environment
         return None

@@ -18,6 +18,8 @@ from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.paging import page_of
 from smo_app.services.core.unique import unique_as
 from smo_app.services.core.tx import atomic
+from smo_app.models.orders import Order
+from smo_app.settings import get_settings
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -38,8 +40,6 @@ class TrackingLinkOut(BaseModel):
 
 def link_url(code: str, bot_username: str | None = None) -> str:
     if bot_username is None:
-        from smo_app.settings import get_settings
-
         bot_username = get_settings().bot_username
     return f"https://t.me/{bot_username}?start=link_{code}"
 
@@ -121,7 +121,6 @@ def _stats(session: Session, link: TrackingLink) -> TrackingLinkOut:
 
 def _buyers(session: Session, link_id: int) -> int | None:
     """Visitors who placed an order after their first click (needs the commerce Order model)."""
-    from smo_app.models.orders import Order
     return session.exec(
         select(func.count(func.distinct(TrackingVisitor.customer_id)))
         .select_from(TrackingVisitor)

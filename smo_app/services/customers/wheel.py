@@ -21,6 +21,7 @@ from smo_app.models.wheel import PrizeKind, WheelPrize, WheelSpin
 from smo_app.services.core import audit, shop_locale
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from smo_app.services.core.form_input import amount, whole_number
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
 from smo_app.services.core.unique import unique_as
@@ -129,6 +130,33 @@ def save_prize(session: Session, *, actor: Actor, label: str, kind: str, value: 
     out = _prize_out(prize)
     session.commit()
     return out
+
+
+def save_prize_as_typed(session: Session, *, actor: Actor, label: str, kind: str, value: str, weight: str,
+                        active: bool = True, prize_id: int | None = None) -> PrizeOut:
+    """The wheel tab's form: ``value`` as typed — rubles for bonuses, a percent for a promo code,
+    nothing for "nothing"; ``weight`` a whole number."""
+    require(actor, Perm.promotions_manage)
+    raw = (value or "").strip() or "0"
+    if kind == PrizeKind.bonus:
+        number = amount(raw, "wheel.bonus_invalid", field="value", max=MAX_BONUS_MINOR // 100)
+    elif kind == PrizeKind.promo:
+        number = whole_number(raw, "wheel.pct_invalid", field="value")
+    else:
+        number = 0
+    share = whole_number(weight, "wheel.weight_invalid", field="weight", minimum=0)
+    return save_prize(session, actor=actor, label=label, kind=kind, value=number, weight=share, active=active,
+                      prize_id=prize_id or None)
+
+
+def set_prize_active(session: Session, *, actor: Actor, prize_id: int, active: bool) -> PrizeOut:
+    """Switch a prize on or off, keeping the rest of it (its odds go to the other active prizes)."""
+    require(actor, Perm.promotions_manage)
+    prize = session.get(WheelPrize, prize_id)
+    if prize is None:
+        raise NotFound("wheel_prize", prize_id)
+    return save_prize(session, actor=actor, label=prize.label, kind=prize.kind, value=prize.value,
+                      weight=prize.weight, active=active, prize_id=prize_id)
 
 
 # --------------------------------------------------------------------------- the customer's spin

@@ -13,7 +13,7 @@ from smo_app.models.integrations import DeadLetter, DeadLetterResolution
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
-from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.permissions import Perm, can, require
 from smo_app.services.core.tx import atomic
 
 NOTE_MAX = 500
@@ -74,6 +74,18 @@ def list_dead_letters(
     out = [DeadLetterOut.of(r) for r in rows]
     session.rollback()
     return out
+
+
+class DeadLetterPage(BaseModel):
+    """The dead-letters page: the letters, and whether this actor may resolve them."""
+
+    rows: list[DeadLetterOut]
+    can_resolve: bool
+
+
+def dead_letter_page(session: Session, *, actor: Actor, open_only: bool = True) -> DeadLetterPage:
+    return DeadLetterPage(rows=list_dead_letters(session, actor=actor, open_only=open_only),
+                          can_resolve=can(actor, Perm.dead_letters_manage))
 
 
 def count_open(session: Session) -> int:

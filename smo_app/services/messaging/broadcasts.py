@@ -21,9 +21,14 @@ from smo_app.models.staff import Staff
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
-from smo_app.services.messaging.outbox import BROADCAST_KIND, enqueue_message
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.messaging import outbox
+from smo_app.services.messaging.outbox import BROADCAST_KIND, enqueue_message
+from smo_app.services.messaging.presence import sidecar_status
 from smo_app.services.messaging.telegram_html import html_problem
+from smo_app.settings import get_settings
+from smo_app.services.messaging.presence import sidecar_status
+from smo_app.models.orders import Order
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -79,7 +84,8 @@ class BroadcastProgress(BaseModel):
     waiting_for_bot: bool = False  # running with messages left, but the sidecar is offline or not running
 
 
-def payload_of(b: Broadcast) -> dict:
+def payload_of(b: Broadcast | BroadcastOut) -> dict:
+    """The broadcast as one outbox-shaped message (what every recipient gets; the bot's preview)."""
     buttons = [[{"text": b.button_text, "url": b.button_url}]] if b.button_text and b.button_url else None
     return {"text": b.text, "photo": b.photo, "buttons": buttons}
 
@@ -93,9 +99,12 @@ def create_broadcast(
     button_text: str | None = None,
     button_url: str | None = None,
     segment: str | Segment = Segment.all,
-    segment_days: int | None = None,
+    segment_days: int | str | None = None,
 ) -> BroadcastOut:
+    """``segment_days``: the "new in N days" segment's N, a number or as typed (see :func:`parse_segment_days`)."""
     require(actor, Perm.broadcasts_manage)
+    if isinstance(segment_days, str):
+        segment_days = parse_segment_days(segment_days)
     text = (text or "").strip() or None
     photo = (photo or "").strip() or None
     if not text and not photo:
@@ -139,7 +148,6 @@ def audience_query(segment: str, segment_days: int | None, now: datetime):
     elif segment == Segment.wholesale:
         q = q.where(Customer.kind == CustomerKind.wholesale)
     elif segment == Segment.with_orders:
-        from smo_app.models.orders import Order
         q = q.where(Customer.id.in_(select(Order.customer_id).where(Order.customer_id.is_not(None))))
     return q.order_by(Customer.id)
 
@@ -270,13 +278,9 @@ def _progress(session: Session, b: Broadcast, rate: float | None = None) -> Broa
     ).all())
     left = sum(counts.get(s, 0) for s in (OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed))
     if rate is None:
-        from smo_app.settings import get_settings
-
         rate = get_settings().broadcast_rate
     waiting_for_bot = False
     if b.status == BroadcastStatus.running and left:
-        from smo_app.services.messaging.presence import sidecar_status
-
         waiting_for_bot = not sidecar_status(session).online
     eta = math.ceil(left / rate) if b.status == BroadcastStatus.running and not waiting_for_bot else None
     out = BroadcastProgress(
@@ -297,3 +301,33 @@ def _get(session: Session, broadcast_id: int, *, lock: bool = False) -> Broadcas
 
 def _out(b: Broadcast) -> BroadcastOut:
     return BroadcastOut.model_validate(b, from_attributes=True)
+
+
+# --------------------------------------------------------------------------- the broadcasts page
+
+class BroadcastLine(BaseModel):
+    broadcast: BroadcastOut
+    progress: BroadcastProgress
+    actions: tuple[str, ...]  # what the page's buttons may do (see allowed_broadcast_actions)
+
+
+class BroadcastsPage(BaseModel):
+    """The broadcasts page in one read-only transaction: the broadcasts with their progress, the
+    outbox's waiting messages and backlog, and whether a bot sidecar is running and online."""
+
+    lines: list[BroadcastLine]
+    waiting: list[outbox.WaitingRow]
+    backlog: dict[str, int]
+    bot_online: bool
+    bot_running: bool
+
+
+def broadcasts_page(session: Session, *, actor: Actor) -> BroadcastsPage:
+    rows = list_broadcasts(session, actor=actor)
+    bot = sidecar_status(session)
+    return BroadcastsPage(
+        lines=[BroadcastLine(broadcast=b, progress=broadcast_progress(session, actor=actor, broadcast_id=b.id),
+                             actions=allowed_broadcast_actions(b.status)) for b in rows],
+        waiting=outbox.list_waiting(session, actor=actor, limit=200), backlog=outbox.backlog(session),
+        bot_online=bot.online, bot_running=bot.running,
+    )

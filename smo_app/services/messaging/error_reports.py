@@ -11,6 +11,7 @@ from sqlmodel import Session
 from smo_app.models.base import utcnow
 from smo_app.models.error_reports import ErrorReport
 from smo_app.services.messaging.outbox import enqueue_staff_alert
+from smo_app.models.staff import Role
 
 REPORT_EVERY = timedelta(hours=1)
 
@@ -54,7 +55,6 @@ def report_error(session: Session, *, key: str, summary: str, text: str, now: da
     """Queue an alert to owners (once per ``key`` per hour). Commits. True if queued."""
     if not note_error(session, key=key, summary=summary, now=now):
         return False
-    from smo_app.models.staff import Role
 
     enqueue_staff_alert(session, kind="error", text=text[:4000], roles=(Role.owner,))
     session.commit()

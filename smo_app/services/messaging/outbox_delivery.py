@@ -25,6 +25,7 @@ from smo_app.models.outbox import Outbox, OutboxBlob, OutboxLane, OutboxStatus
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core import audit
 
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = (5, 30, 120, 600, 1800)
@@ -304,8 +305,6 @@ def list_waiting(session: Session, *, actor: Actor, limit: int = 200) -> list[Wa
 
 def retry_dead(session: Session, *, actor: Actor, outbox_id: int) -> None:
     """Staff with the broadcasts permission put a dead letter back in the queue (audited)."""
-    from smo_app.services.core import audit
-
     require(actor, Perm.broadcasts_manage)
     row = session.get(Outbox, outbox_id)
     if row is None or row.status != OutboxStatus.dead:

@@ -13,7 +13,9 @@ and the task is retried by its policy, then dead-lettered (visible in the backof
 staff). A task may run more than once (a crash after the provider answered): handlers pass
 ``task.idempotency_key`` to the provider.
 
-Registration is explicit and import-safe: importing this module registers nothing.
+Registration is explicit and import-safe: importing this module registers nothing. The composition
+root (``smo_app.composition.start()``) registers every handler of the process and then calls
+:func:`mark_installed`; running a task before that raises :class:`HandlersNotInstalled`.
 """
 from __future__ import annotations
 
@@ -56,6 +58,18 @@ class _Registered:
 
 
 _HANDLERS: dict[str, _Registered] = {}
+_installed = False
+
+
+class HandlersNotInstalled(RuntimeError):
+    """Work reached a handler registry (a task ran, an event was published) in a process whose
+    composition root has not started: call ``smo_app.composition.start()`` first."""
+
+
+def mark_installed() -> None:
+    """The composition root has registered every task handler this process runs: tasks may run."""
+    global _installed
+    _installed = True
 
 
 def register_task_handler(kind: str, handler: TaskHandler, retry_policy: RetryPolicy | None = None) -> None:
@@ -82,9 +96,9 @@ def handler_for(kind: str) -> TaskHandler | None:
 def run_claimed(session_factory: Callable[[], Session], claimed: Claimed) -> str:
     """Run one claimed task to its outcome (blocking: the worker calls it in a thread).
     Returns the row's new status."""
-    from smo_app.services.sales import events  # the after-commit subscribers' handlers
-
-    events.install_defaults()
+    if not _installed:
+        raise HandlersNotInstalled(f"task {claimed.kind!r} claimed before smo_app.composition.start() installed "
+                                   "the task handlers of this process")
     task = Task(id=claimed.id, kind=claimed.kind, payload=claimed.payload or {}, attempts=claimed.attempts)
     registered = _HANDLERS.get(task.kind)
     with session_factory() as session:

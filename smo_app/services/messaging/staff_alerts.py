@@ -1,19 +1,23 @@
 """Staff alerts in Telegram (CO6), each rendered in the staff member's own language. Helpers queue
 into the outbox inside the caller's transaction (no commit); ``new_order_alerts`` is the
-scheduler's catch-up that alerts each new order once.
+scheduler's catch-up that alerts each new order once, ``daily_summary`` its evening summary to
+owners and admins (once per day: the outbox dedupe key refuses a second one).
 
 Low-stock alerts are queued by the stock service; error alerts by ``error_reports``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from html import escape
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
+from smo_app.models.orders import Order, OrderStatus
+from smo_app.models.outbox import Outbox, OutboxStatus
 from smo_app.models.staff import Role
 from smo_app.money import format_money
 from smo_app.services.messaging.outbox import enqueue_staff_alert
@@ -43,8 +47,6 @@ def alert_payment_failed(session: Session, *, order_id: int, reason: str, attemp
 
 def new_order_alerts(session: Session, *, now: datetime | None = None) -> list[int]:
     """Alert every order created in the last two hours that has not been alerted yet. Commits."""
-    from smo_app.models.orders import Order
-
     now = now or utcnow()
     rows = session.exec(
         select(Order.id, Order.total_minor, Customer.full_name)
@@ -56,3 +58,36 @@ def new_order_alerts(session: Session, *, now: datetime | None = None) -> list[i
                                                                     customer_name=name or "")]
     session.commit()
     return alerted
+
+
+def daily_summary(session: Session, *, day: date, tz: ZoneInfo, lang: str = "ru") -> int:
+    """Queue the staff summary of ``day`` (shop-local) to owners and admins, once per day, each in
+    their own language (``lang``, the shop's, is kept for callers). Commits."""
+    start = datetime.combine(day, time.min, tz)
+    end = start + timedelta(days=1)
+    new_customers = session.exec(
+        select(func.count()).where(Customer.first_seen_at >= start, Customer.first_seen_at < end)).one()
+    sent = session.exec(select(func.count()).where(Outbox.sent_at >= start, Outbox.sent_at < end)).one()
+    dead = session.exec(select(func.count()).where(Outbox.status == OutboxStatus.dead)).one()
+    waiting = session.exec(select(func.count()).where(
+        Outbox.status.in_([OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed]))).one()
+    orders, revenue = _orders_of_day(session, start, end)
+    def text(member_lang: str) -> str:
+        return (t("bot.daily_summary", member_lang, day=day.isoformat(), new_customers=new_customers, sent=sent,
+                  dead=dead, waiting=waiting) + "\n"
+                + t("bot.daily_summary.orders", member_lang, count=orders,
+                    revenue=format_money(revenue, lang=member_lang)))
+
+    rows = enqueue_staff_alert(session, kind="daily_summary", text=text, roles=(Role.owner, Role.admin),
+                               dedupe_key=f"summary:{day.isoformat()}")
+    session.commit()
+    return len(rows)
+
+
+def _orders_of_day(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
+    """Orders placed in [start, end) and their total, cancelled ones left out of the total."""
+    in_day = (Order.created_at >= start, Order.created_at < end)
+    count = session.exec(select(func.count()).select_from(Order).where(*in_day)).one()
+    revenue = session.exec(select(func.coalesce(func.sum(Order.total_minor), 0))
+                           .where(*in_day, Order.status != OrderStatus.cancelled)).one()
+    return int(count), int(revenue)

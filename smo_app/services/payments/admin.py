@@ -16,10 +16,11 @@ from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
-from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.permissions import Perm, can, require
 from smo_app.services.core.tx import atomic
 from smo_app.services.integrations.dead_letters import DeadLetterOut, resolve_dead_letter
 from smo_app.services.payments.dto import PaymentOut
+from smo_app.services.payments.reconcile import ReconcileOut, list_runs
 from smo_app.services.payments.refunds import refund_payment
 from smo_app.services.sales import orders
 
@@ -71,6 +72,23 @@ def list_payment_letters(session: Session, *, actor: Actor, open_only: bool = Tr
             can_apply=unmatched and order is not None and order.status == OrderStatus.new))
     session.rollback()
     return out
+
+
+class PaymentsPage(BaseModel):
+    """The payments page in one read: the filtered payments, the payments not credited, the
+    reconciliation log, and whether this actor may act on them (owner, admin) or only read."""
+
+    payments: list[PaymentOut]
+    letters: list[PaymentLetterOut]
+    runs: list[ReconcileOut]
+    can_manage: bool
+
+
+def payments_page(session: Session, *, actor: Actor, status: str | None = None, provider: str | None = None,
+                  order_id: int | None = None) -> PaymentsPage:
+    return PaymentsPage(payments=list_payments(session, actor=actor, status=status, provider=provider, order_id=order_id),
+                        letters=list_payment_letters(session, actor=actor), runs=list_runs(session, actor=actor),
+                        can_manage=can(actor, Perm.payments_manage))
 
 
 @atomic

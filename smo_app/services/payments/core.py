@@ -39,6 +39,7 @@ from smo_app.services.messaging.outbox import enqueue_staff_alert
 from smo_app.services.payments import providers
 from smo_app.services.payments.dto import ApplyOut, PaymentOut
 from smo_app.services.sales import orders
+from smo_app.settings import get_settings
 
 P = PaymentStatus
 CREDITED = (P.succeeded.value,)
@@ -142,8 +143,6 @@ def start_payment(
     or e-mail), ``payment.provider_unavailable`` (try again: the same key is reused),
     ``payment.provider_rejected``, ``common.not_found``.
     """
-    from smo_app.settings import get_settings
-
     settings = settings or get_settings()
     now = now or utcnow()
     if provider not in providers.enabled_methods(settings):
@@ -343,8 +342,6 @@ class PaymentViewOut(BaseModel):
 
 def payment_view(session: Session, *, actor: Actor, order_id: int, settings=None) -> PaymentViewOut:
     """The customer's own order (or staff): status, methods the shop enabled, the latest payment."""
-    from smo_app.settings import get_settings
-
     settings = settings or get_settings()
     order = session.get(Order, order_id)
     if order is None or (actor.is_customer and order.customer_id != actor.id):

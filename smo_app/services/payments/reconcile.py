@@ -23,6 +23,7 @@ from smo_app.services.core.permissions import Perm, require
 from smo_app.services.payments import providers
 from smo_app.services.payments.core import apply_provider_payment
 from smo_app.services.payments.refund_sync import apply_provider_refund
+from smo_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 ASKABLE = (PaymentProvider.yookassa.value, PaymentProvider.stripe.value)
@@ -59,8 +60,6 @@ def _expire(session: Session, payment_id: int, now: datetime) -> bool:
 def reconcile_pending(session: Session, *, now: datetime | None = None, after_minutes: int | None = None,
                       expire_minutes: int | None = None, limit: int = 200, settings=None) -> ReconcileOut:
     """One pass (the scheduler runs it every few minutes under a lease). Idempotent."""
-    from smo_app.settings import get_settings
-
     settings = settings or get_settings()
     now = now or utcnow()
     after = timedelta(minutes=after_minutes if after_minutes is not None else settings.payments_reconcile_after_minutes)

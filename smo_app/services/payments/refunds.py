@@ -32,6 +32,7 @@ from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus, Ref
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.core.form_input import optional_amount
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
 from smo_app.services.customers import loyalty
@@ -57,6 +58,13 @@ def _reason(reason: str) -> str:
     if len(reason) > REASON_MAX:
         raise ValidationFailed("payment.reason_too_long", "the reason is too long", max=REASON_MAX)
     return reason
+
+
+def refund_as_typed(session: Session, *, actor: Actor, order_id: int, amount: str, reason: str) -> RefundOut:
+    """The order card's refund form: the amount in rubles as typed, empty for everything still
+    refundable (``common.amount_invalid`` when it is not an amount)."""
+    return refund_payment(session, actor=actor, order_id=order_id, reason=reason,
+                          amount_minor=optional_amount(amount, "common.amount_invalid", field="amount"))
 
 
 @atomic

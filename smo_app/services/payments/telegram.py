@@ -12,27 +12,32 @@ from integrations.ports.payment import ProviderPayment
 from integrations.telegram_payments.port import payment_id_of
 from smo_app.models.orders import Order, OrderStatus
 from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus
+from smo_app.services.core.actor import Actor
 from smo_app.services.integrations import webhooks
 from smo_app.services.payments.core import apply_provider_payment
 
 TELEGRAM_PROVIDERS = (PaymentProvider.telegram.value, PaymentProvider.stars.value)
+PRE_CHECKOUT_REFUSED = "bot.pay.precheckout_refused"
 
 
-def check_pre_checkout(session: Session, *, payload: str, currency: str, total_amount: int,
-                       telegram_id: int | None = None) -> str | None:
-    """None when the payment may go ahead; otherwise the i18n key of the refusal. Reads only."""
+def check_pre_checkout(session: Session, *, actor: Actor | None = None, payload: str, currency: str,
+                       total_amount: int) -> str | None:
+    """None when the payment may go ahead; otherwise the i18n key of the refusal. Reads only.
+
+    ``actor`` is whoever pressed Pay, as the bot's seam resolved them: an invoice may be paid by
+    anyone it reaches, so it is not checked."""
     try:
         payment_id = payment_id_of(payload)
         payment = session.get(Payment, payment_id) if payment_id is not None else None
         if payment is None or payment.provider not in TELEGRAM_PROVIDERS:
-            return "bot.pay.precheckout_refused"
+            return PRE_CHECKOUT_REFUSED
         order = session.get(Order, payment.order_id)
         if order is None or order.status != OrderStatus.new or payment.status != PaymentStatus.pending:
-            return "bot.pay.precheckout_refused"
+            return PRE_CHECKOUT_REFUSED
         if (payment.amount_minor, payment.currency.upper()) != (total_amount, (currency or "").upper()):
-            return "bot.pay.precheckout_refused"
+            return PRE_CHECKOUT_REFUSED
         if payment.currency != "XTR" and payment.amount_minor != order.total_minor:
-            return "bot.pay.precheckout_refused"
+            return PRE_CHECKOUT_REFUSED
         return None
     finally:
         session.rollback()
@@ -49,9 +54,11 @@ def _handle(session: Session, event: webhooks.WebhookEventOut) -> None:
     apply_provider_payment(session, provider=provider, fact=fact)
 
 
-def record_successful_payment(session: Session, *, successful_payment: dict, telegram_id: int | None = None) -> str:
+def record_successful_payment(session: Session, *, actor: Actor | None = None, successful_payment: dict,
+                              telegram_id: int | None = None) -> str:
     """Store the ``successful_payment`` once (by its charge id) and credit it once. Returns the
-    inbox outcome: ``processed``, ``duplicate``, ``already``, ``dead`` or ``failed``."""
+    inbox outcome: ``processed``, ``duplicate``, ``already``, ``dead`` or ``failed``. Telegram's
+    update is the proof, whoever the payer (``actor``, as the bot's seam resolved them) is."""
     charge_id = str(successful_payment.get("telegram_payment_charge_id") or "")
     provider = PaymentProvider.stars.value if successful_payment.get("currency") == "XTR" else PaymentProvider.telegram.value
     body = json.dumps({**successful_payment, "from_id": telegram_id}, ensure_ascii=False)

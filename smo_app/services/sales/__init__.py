@@ -3,4 +3,6 @@
 Orders are created in one place, ``order_creation.create_order`` (priced lines, a buyer, a
 channel), by ``checkout.place_order`` (the Mini App cart), ``b2b.create_b2b_order`` (staff entry)
 and the POS; ``orders`` holds the state machine and the readers, ``order_dto`` what they return.
+``events`` is the order-event bus (its subscribers are installed by ``smo_app.composition``),
+``cart_reminders`` the scheduler's abandoned-cart reminders.
 """

@@ -17,12 +17,13 @@ from smo_app.models.base import utcnow
 from smo_app.models.carts import Cart, CartItem
 from smo_app.models.catalog import Product, Variant
 from smo_app.models.customer import Customer, CustomerKind
-from smo_app.services.core.actor import Actor, own_customer_id
+from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
-from smo_app.services.core.permissions import Perm, can, require
+from smo_app.services.core.permissions import Perm, ensure_own, require
 from smo_app.services.sales.pricing import PriceBreakdown, PriceLineIn, price
 from smo_app.services.core.shop_config import ShopConfig, get_config
 from smo_app.services.core.tx import atomic
+from smo_app.services.sales import promotions
 
 MAX_LINE_QTY = 999
 
@@ -48,18 +49,6 @@ class CartOut(BaseModel):
     vacation: bool
     preorder: bool
     updated_at: datetime | None
-
-
-def ensure_own(actor: Actor, customer_id: int | None = None) -> int:
-    """Customers act on their own cart and orders; staff need orders.manage or pos.sell. Returns the
-    customer acted on: ``customer_id``, or the calling customer's own when it is None."""
-    customer_id = own_customer_id(actor, customer_id)
-    if actor.is_system or (actor.is_customer and actor.id == customer_id):
-        return customer_id
-    if actor.is_staff and (can(actor, Perm.orders_manage) or can(actor, Perm.pos_sell)):
-        return customer_id
-    require(actor, Perm.orders_manage)
-    return customer_id
 
 
 def is_wholesale(customer: Customer) -> bool:
@@ -162,8 +151,6 @@ def get_cart(session: Session, *, actor: Actor, customer_id: int | None = None, 
             priced.append(line)
     promo_pct, promo_error = 0, None
     if cart is not None and cart.promo_code:
-        from smo_app.services.sales import promotions
-
         try:
             promo_pct = promotions.find_promo(session, code=cart.promo_code, customer_id=customer_id, now=now).pct
         except DomainError as exc:
@@ -258,8 +245,6 @@ def clear_cart(session: Session, *, actor: Actor, customer_id: int | None = None
 def apply_promo(session: Session, *, actor: Actor, customer_id: int | None = None, code: str | None,
                 now: datetime | None = None) -> CartOut:
     """Attach a promo code to the cart (validated now and again at checkout); None/"" removes it."""
-    from smo_app.services.sales import promotions
-
     customer_id = ensure_own(actor, customer_id)
     _guard(get_config(session))
     cart = _cart(session, customer_id, create=True, lock=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from html import escape
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -19,6 +20,8 @@ from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
 from smo_app.services.sales.order_states import OPEN_STATUSES
+from smo_app.i18n import t
+from smo_app.services.messaging import outbox
 
 MAX_ORDERS = 100
 
@@ -34,10 +37,6 @@ class HandoffOut(BaseModel):
 
 
 def _courier_text(lang: str, handoff_id: int, rows: list) -> str:
-    from html import escape
-
-    from smo_app.i18n import t
-
     lines = [t("couriers.list_title", lang, id=handoff_id)]
     for o in rows:
         lines.append(t("couriers.list_line", lang, id=o.id, name=escape(o.contact_name or o.buyer_name or "—"),
@@ -50,8 +49,6 @@ def hand_over(session: Session, *, actor: Actor, order_ids: Sequence[int], couri
               courier_name: str = "", note: str = "", now: datetime | None = None) -> HandoffOut:
     """Record that a courier took ``order_ids`` (open orders only). The courier is a staff member
     (``courier_staff_id``) or a name; a staff courier with a linked Telegram gets the list."""
-    from smo_app.services.messaging import outbox
-
     require(actor, Perm.orders_manage)
     now = now or utcnow()
     ids = sorted({int(i) for i in order_ids})

@@ -18,9 +18,11 @@ worker together with marking the task done, commits). A new integration adds a s
 own module — ``events.subscribe("order.paid", capture_payment, key="payments.capture",
 phase=Phase.after_commit)`` from its ``register()`` — and does not edit ``transition()``.
 
-Registration is explicit and import-safe: importing a module registers nothing. The shop's own
-ledger subscribers are listed in :func:`install_defaults`, which the bus calls before its first
-publish (and the task worker before its first task), so no process can move an order without them.
+Registration is explicit and import-safe: importing a module registers nothing. Every subscriber
+of a process — the shop's own ledgers (``order_subscribers.register``) and each integration's — is
+installed by the composition root (``smo_app.composition.start()``), which then marks the bus
+installed; publishing before that raises :class:`HandlersNotInstalled`, so no process can move an
+order without its ledgers.
 """
 from __future__ import annotations
 
@@ -34,10 +36,14 @@ from typing import Any
 
 from sqlmodel import Session
 
+from smo_app.models.customer import Customer
+from smo_app.models.orders import Order
 from smo_app.models.staff import Role
 from smo_app.services.core.actor import Actor
+from smo_app.services.core.shop_config import get_config
 from smo_app.services.messaging import outbox, outbox_tasks
 from smo_app.services.messaging.outbox_delivery import RetryPolicy
+from smo_app.services.messaging.outbox_tasks import HandlersNotInstalled
 
 MOVED_BACK = "order.moved_back"
 TASK_PREFIX = "ev:"  # outbox task kind of an after-commit subscriber: "ev:" + its key
@@ -70,8 +76,6 @@ class DomainEvent:
     def config(self, session: Session):
         """The shop settings, read once per event for all its in-transaction subscribers."""
         if "config" not in self._cache:
-            from smo_app.services.core.shop_config import get_config
-
             self._cache["config"] = get_config(session)
         return self._cache["config"]
 
@@ -79,9 +83,6 @@ class DomainEvent:
         """The order's customer (None for an offline buyer), read once per event and held, so the
         subscribers that need it do not read it again."""
         if "customer" not in self._cache:
-            from smo_app.models.customer import Customer
-            from smo_app.models.orders import Order
-
             order = session.get(Order, self.order_id)
             customer_id = order.customer_id if order is not None else None
             self._cache["customer"] = session.get(Customer, customer_id) if customer_id is not None else None
@@ -123,7 +124,7 @@ class Subscription:
 class EventBus:
     def __init__(self) -> None:
         self._subs: list[Subscription] = []
-        self._defaults_installed = False
+        self._installed = False
         self._lock = threading.RLock()
 
     def subscribe(self, pattern: str, handler: Handler, *, key: str, phase: Phase | str = Phase.in_transaction,
@@ -151,7 +152,9 @@ class EventBus:
     def publish(self, session: Session, event: DomainEvent) -> None:
         """Run the in-transaction subscribers (an exception propagates: the caller rolls back) and
         queue one outbox task per after-commit subscriber, in the caller's transaction."""
-        self.install_defaults()
+        if not self._installed:
+            raise HandlersNotInstalled(f"{event.name} published before smo_app.composition.start() installed the "
+                                       "subscribers of this process")
         for sub in self.subscribers(event.name):
             if sub.phase == Phase.in_transaction:
                 sub.handler(session, event)
@@ -169,23 +172,15 @@ class EventBus:
 
         return run
 
-    def install_defaults(self) -> None:
-        """Register the shop's own subscribers once (idempotent)."""
-        if self._defaults_installed:
-            return
-        from smo_app.services.sales import order_subscribers
-
-        with self._lock:
-            if not self._defaults_installed:
-                order_subscribers.register(self)
-                self._defaults_installed = True
+    def mark_installed(self) -> None:
+        """The composition root has subscribed everything this process runs: events may flow."""
+        self._installed = True
 
 
 bus = EventBus()
 subscribe = bus.subscribe
 unsubscribe = bus.unsubscribe
 publish = bus.publish
-install_defaults = bus.install_defaults
 
 
 def event_name(from_status: str | None, to_status: str, *, back_move: bool = False) -> str:
@@ -193,6 +188,6 @@ def event_name(from_status: str | None, to_status: str, *, back_move: bool = Fal
 
 
 __all__ = [
-    "DomainEvent", "EventBus", "Handler", "MOVED_BACK", "Phase", "Subscription", "bus", "event_name",
-    "install_defaults", "publish", "subscribe", "unsubscribe",
+    "DomainEvent", "EventBus", "Handler", "HandlersNotInstalled", "MOVED_BACK", "Phase", "Subscription", "bus",
+    "event_name", "publish", "subscribe", "unsubscribe",
 ]

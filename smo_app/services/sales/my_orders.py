@@ -12,10 +12,11 @@ from smo_app.models.catalog import Product, Variant
 from smo_app.models.orders import Order, OrderLine
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound
+from smo_app.services.core.permissions import ensure_own
 from smo_app.services.core.shop_config import get_config
 from smo_app.services.core.tx import atomic
 from smo_app.services.sales import carts
-from smo_app.services.sales.carts import CartOut, ensure_own
+from smo_app.services.sales.carts import CartOut
 
 
 class RepeatOut(BaseModel):

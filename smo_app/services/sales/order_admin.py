@@ -27,7 +27,9 @@ from smo_app.services.core.text_search import icontains
 from smo_app.services.core.tx import atomic
 from smo_app.services.sales import orders
 from smo_app.services.sales.order_dto import OrderOut, load_out
-from smo_app.services.sales.order_states import ACTIVE_STATUSES, DELIVERY_LIST_STATUSES
+from smo_app.services.sales.order_states import ACTIVE_STATUSES, DELIVERY_LIST_STATUSES, action_rule, allowed
+from smo_app.services.customers.admin import checked_message
+from smo_app.services.messaging import outbox
 
 S = OrderStatus
 TABS: tuple[str, ...] = ("active", "new", "paid", "processing", "shipped", "completed", "cancelled", "all")
@@ -272,6 +274,22 @@ def get_order_card(session: Session, *, actor: Actor, order_id: int) -> OrderCar
     return card
 
 
+def move_order(session: Session, *, actor: Actor, order_id: int, to_status: str, reason: str = "",
+               restock: bool = True) -> OrderOut:
+    """A move pressed on the order card: a move whose rule asks why (a cancel, a step back) needs
+    the staff member's reason (``order.reason_required``); the rest is :func:`orders.transition`'s."""
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound("order", order_id)
+    reason = (reason or "").strip()
+    if allowed(order.status, to_status) and not actor.is_customer and not reason \
+            and action_rule(OrderStatus(order.status), OrderStatus(to_status)).needs_reason:
+        raise ValidationFailed("order.reason_required", "this move needs a reason", field="reason")
+    session.rollback()  # the move reads the order again under its own conditional update
+    return orders.transition(session, actor=actor, order_id=order_id, to_status=to_status, reason=reason or None,
+                             restock=restock)
+
+
 _TRACKING = re.compile(r"^[A-Za-z0-9\-]{0,64}$")
 
 
@@ -300,9 +318,6 @@ def set_tracking_number(session: Session, *, actor: Actor, order_id: int, tracki
 @atomic
 def message_order_customer(session: Session, *, actor: Actor, order_id: int, text: str) -> None:
     """OR9: a message to the order's customer through the outbox (sent by the bot), audited."""
-    from smo_app.services.customers.admin import checked_message
-    from smo_app.services.messaging import outbox
-
     require(actor, Perm.orders_manage)
     text = checked_message(text)
     order = session.get(Order, order_id)

@@ -1,8 +1,8 @@
 """The shop's own subscribers to order events (see :mod:`events`), all in the transition's
 transaction: certificate, loyalty, stock return or write-off, promo use, the customer's message.
 
-``register(bus)`` is the one list; :func:`events.EventBus.install_defaults` calls it. An integration
-does not add itself here: it registers its subscribers from its own module.
+``register(bus)`` is the one list; the composition root (``smo_app.composition``) calls it. An
+integration does not add itself here: its own ``install()`` subscribes it, called from the root too.
 """
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from smo_app.services.core.permissions import MANAGEABLE_ROLES, Perm, require
 from smo_app.services.core.locks import xact_lock
 from smo_app.services.core.unique import unique_as
 from smo_app.services.staff.dto import StaffOut
+from smo_app.services.core.shop_locale import shop_language
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,32}$")
 PIN_RE = re.compile(r"^\d{4,6}$")
@@ -124,8 +125,6 @@ def create_staff(
     if pin:
         _check_pin(pin)
     if language is None:
-        from smo_app.services.core.shop_locale import shop_language
-
         language = shop_language(session)
     if language not in ("ru", "en"):
         raise ValidationFailed("common.language_invalid", "language must be ru or en", field="language")

@@ -17,6 +17,7 @@ from smo_app.services.core.errors import DomainError
 from smo_app.services.staff.passwords import verify_secret
 from smo_app.services.core.permissions import Perm, can
 from smo_app.services.staff.dto import StaffOut
+from smo_app.settings import get_settings
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -37,8 +38,6 @@ def hash_token(token: str) -> str:
 
 def _session_ttl() -> timedelta:
     try:
-        from smo_app.settings import get_settings
-
         return timedelta(hours=get_settings().staff_session_hours)
     except Exception:  # settings invalid in a bare test environment
         return DEFAULT_SESSION_TTL

@@ -2,7 +2,8 @@
 
 The sidecar turns ``Content`` into Telegram markup; button rows use the outbox payload shape
 (``{"text", "url"|"web_app"|"callback_data"}``). Commerce data (cart, bonuses, orders, products)
-comes from the commerce core (smo_app.models.carts/orders/catalog, smo_app.services.customers.loyalty).
+is read from the models and ``customers.loyalty``. The seam gives every call its own session and
+closes it before the handler talks to Telegram, so no read here holds a transaction open.
 """
 from __future__ import annotations
 
@@ -14,28 +15,18 @@ from sqlmodel import Session, func, select
 
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
+from smo_app.models.carts import Cart, CartItem
+from smo_app.models.catalog import Product
 from smo_app.models.customer import Customer
+from smo_app.models.orders import Order
 from smo_app.money import format_money
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
-from smo_app.services.messaging.outbox import enqueue_message
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.shop_config import get_config
-
-def _ends_read(fn):
-    """Readers end their transaction: on SQLite every transaction takes the write lock (BEGIN
-    IMMEDIATE), and the bot awaits the network right after reading."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(session: Session, *args, **kwargs):
-        try:
-            return fn(session, *args, **kwargs)
-        finally:
-            session.rollback()
-
-    return wrapper
-
+from smo_app.services.customers.loyalty import invites_count
+from smo_app.services.customers.registration import TelegramProfile, get_by_telegram_id, register_telegram_user
+from smo_app.services.messaging.outbox import enqueue_message
 
 MENU_ITEMS = ("orders", "cart", "bonuses", "bookings", "support", "channel", "about")
 MENU_CALLBACK_PREFIX = "m:"
@@ -76,11 +67,8 @@ def main_menu_buttons(lang: str, public_url: str) -> list[list[dict[str, str]]]:
     ]
 
 
-@_ends_read
 def cart_and_bonus(session: Session, customer_id: int) -> tuple[int, int]:
     """(units in the customer's cart, bonus balance in minor units) from the commerce core."""
-    from smo_app.models.carts import Cart, CartItem
-
     units = session.exec(
         select(func.coalesce(func.sum(CartItem.qty), 0)).join(Cart, Cart.id == CartItem.cart_id)
         .where(Cart.customer_id == customer_id)
@@ -89,7 +77,6 @@ def cart_and_bonus(session: Session, customer_id: int) -> tuple[int, int]:
     return int(units), int(balance or 0)  # the balance the loyalty service keeps (get_bonuses shows the same)
 
 
-@_ends_read
 def greeting(session: Session, *, customer_id: int, lang: str, public_url: str) -> Content:
     cfg = get_config(session)
     customer = session.get(Customer, customer_id)
@@ -104,7 +91,6 @@ def greeting(session: Session, *, customer_id: int, lang: str, public_url: str) 
     return Content(text=text, photo=cfg.start_photo, buttons=main_menu_buttons(lang, public_url))
 
 
-@_ends_read
 def menu_item(session: Session, *, item: str, customer_id: int, lang: str, public_url: str,
               bot_username: str) -> Content:
     cfg = get_config(session)
@@ -120,8 +106,6 @@ def menu_item(session: Session, *, item: str, customer_id: int, lang: str, publi
                            buttons=[[{"text": t("bot.menu.channel", lang), "url": cfg.channel_url}]])
         return Content(t("bot.channel.none", lang))
     if item == "bonuses":
-        from smo_app.services.customers.loyalty import invites_count
-
         _, bonus = cart_and_bonus(session, customer_id)
         link = f"https://t.me/{bot_username}?start=ref{customer_id}"
         return Content(t("bot.bonuses.text", lang, balance=format_money(bonus), link=link,
@@ -139,9 +123,24 @@ def menu_item(session: Session, *, item: str, customer_id: int, lang: str, publi
     return Content(t("bot.unknown", lang), buttons=main_menu_buttons(lang, public_url))
 
 
-def _orders_text(session: Session, customer_id: int, lang: str) -> str:
-    from smo_app.models.orders import Order
+def open_menu_item(session: Session, *, actor: Actor | None, sender: TelegramProfile, item: str, lang: str,
+                   public_url: str, bot_username: str) -> Content:
+    """A main-menu button pressed (the bot's handler): the item for the sender as a customer. A
+    customer is answered as themselves; a staff member or a stranger (a button of a forwarded
+    message, before any /start) by the customer of their Telegram account, registered first if
+    there is none. Commits only that registration."""
+    if actor is not None and actor.is_customer and actor.id is not None:
+        customer_id = actor.id
+    else:
+        known = get_by_telegram_id(session, sender.telegram_id)
+        customer_id = known.id if known is not None else register_telegram_user(
+            session, telegram_id=sender.telegram_id, username=sender.username, full_name=sender.full_name,
+            language=sender.language).customer.id
+    return menu_item(session, item=item, customer_id=customer_id, lang=lang, public_url=public_url,
+                     bot_username=bot_username)
 
+
+def _orders_text(session: Session, customer_id: int, lang: str) -> str:
     rows = session.exec(select(Order).where(Order.customer_id == customer_id).order_by(Order.id.desc()).limit(5)).all()
     if not rows:
         return t("bot.orders.none", lang)
@@ -152,11 +151,8 @@ def _orders_text(session: Session, customer_id: int, lang: str) -> str:
     return t("bot.orders.list", lang, lines=lines)
 
 
-@_ends_read
 def product_card(session: Session, *, product_id: int, lang: str, public_url: str) -> Content:
     """The product's name, price and photo with a button that opens it in the Mini App."""
-    from smo_app.models.catalog import Product
-
     text, photo = t("bot.product.fallback", lang, id=product_id), None
     product = session.get(Product, product_id)
     if product is not None:

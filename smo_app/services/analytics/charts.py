@@ -1,13 +1,22 @@
-"""Pure plotly figure builders for the analytics page (tested without a browser)."""
+"""The analytics page's revenue chart: the series as chart rows, and a pure plotly figure builder
+(tested without a browser; the state only stores the figure)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
+from smo_app.services.analytics.revenue import RevenueSeries
+
 BAR_CHANNELS = ("storefront", "pos", "b2b", "manual")
 CHANNEL_COLORS = {"storefront": "#3E63DD", "pos": "#30A46C", "b2b": "#F76B15", "manual": "#8E8C99"}
 LINE_COLOR = "#E5484D"
+
+
+def revenue_chart_rows(series: RevenueSeries) -> list[dict]:
+    """One row per day in minor units: ``{"day", <channel>…, "orders", "average_check"}``."""
+    return [{"day": d.day.isoformat(), **d.by_channel, "orders": d.orders, "average_check": d.average_check_minor}
+            for d in series.days]
 
 
 def build_revenue_figure(rows: Sequence[Mapping], *, line: str = "orders", labels: Mapping[str, str] | None = None) -> go.Figure:
