@@ -121,6 +121,8 @@ def service_sender(url: str):
     from integrations.stripe.fake import FakeStripe
     from smo_app.api import webhooks as webhooks_api
     from smo_app.api.payments import register_payment_sources
+    from smo_app.calling import call
+    from smo_app.services.integrations import webhooks as inbox
     from smo_app.services.payments import providers
     from smo_app.settings import reset_settings_cache
 
@@ -139,9 +141,10 @@ def service_sender(url: str):
     def work(event):
         body, headers = event
         event_id = source.verify(body, headers)
-        status, _ = webhooks_api._store_and_apply(source, event_id, body, headers)  # noqa: SLF001 - the route's own path
-        if status != 200:
-            raise RuntimeError(f"delivery answered {status}")
+        out = call(inbox.accept, provider=source.provider, event_id=event_id, body=body, headers=headers,
+                   handler=source.handler, inline=source.inline)  # the route's own path, through the seam
+        if not out.ok or out.value.retry:
+            raise RuntimeError(f"delivery failed: {out.error or out.value.outcome}")
 
     return work
 

@@ -5,9 +5,11 @@ import smo_app.pages  # noqa: F401  (imports every page module, which records it
 from smo_app import composition
 from smo_app.api import create_api
 from smo_app.components.registry import PAGES
+from smo_app.state import storefront_first_paint
 
 # The theme lives in rxconfig.py (RadixThemesPlugin): Reflex 0.10 deprecates rx.App(theme=...).
 composition.start()  # ports, event subscribers, task handlers
-app = rx.App(api_transformer=create_api())
+# the API draws the Mini App's first screen in the page's state terms without importing a state
+app = rx.App(api_transformer=create_api(first_paint=storefront_first_paint))
 for spec in PAGES:
     app.add_page(**spec)

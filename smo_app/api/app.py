@@ -1,12 +1,17 @@
-"""The /api application: health now; REST v1 and webhooks are added as routers."""
+"""The /api application: health, webhooks, the Mini App's first screen and uploads; REST v1 joins
+as routers. Routes get who calls through ``smo_app/api/deps.py`` and never import a Reflex state."""
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from smo_app.api import health, payment_proofs, payments, storefront, storefront_page, storefront_proof, uploads, webhooks
+from smo_app.api.deps import FirstPaintView
 
 
-def create_api() -> FastAPI:
+def create_api(*, first_paint: FirstPaintView | None = None) -> FastAPI:
+    """The API app. ``first_paint``: how the page's state store takes the Mini App's first screen —
+    the web app passes ``smo_app.state.storefront_first_paint`` (smo_app/smo_app.py); without it
+    ``GET /`` serves the built page as built and the first-paint route answers no data."""
     api = FastAPI(
         title="smo API",
         version="1",
@@ -14,6 +19,7 @@ def create_api() -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
     )
+    api.state.first_paint = first_paint
     api.include_router(health.router, prefix="/api")
     api.include_router(webhooks.router, prefix="/api")
     api.include_router(uploads.router, prefix="/api")

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from integrations.ports.payment import NotificationRejected
 from smo_app.api import webhooks
+from smo_app.api.deps import PublicCalls
 from smo_app.models.payments import PaymentProvider
 from smo_app.services.payments import providers
 from smo_app.services.payments.notifications import handle_notification
@@ -43,7 +44,7 @@ def register_payment_sources() -> None:
 
 
 @router.post("/payments/{provider}/webhook")
-async def payment_webhook(provider: str, request: Request) -> JSONResponse:
+async def payment_webhook(provider: str, request: Request, calls: PublicCalls) -> JSONResponse:
     if provider not in WEBHOOK_PROVIDERS:
         return JSONResponse({"ok": False, "error": "unknown provider"}, status_code=404)
-    return await webhooks.inbound(provider, request)
+    return await webhooks.inbound(provider, request, calls)

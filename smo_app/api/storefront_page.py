@@ -16,10 +16,13 @@ read (a few milliseconds) before the page is sent, whole (sending the head ahead
 gain in bench/storefront_load.py). The answer depends on the session cookie: never cached.
 Without a production build (development, where the frontend server serves the page) the route
 answers 404 and nothing else changes; a build whose page lacks the slots is served as built.
+
+The data comes from the first-screen service through the calling seam (``deps.VisitorCalls``) and
+is put in the page's state-store terms by the ``FirstPaintView`` the web app hands to
+``create_api`` (smo_app/api/storefront.py says how); this module imports no Reflex state.
 """
 from __future__ import annotations
 
-import asyncio
 import functools
 import gzip
 import html
@@ -32,11 +35,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 
+from smo_app.api.deps import FirstPaint, VisitorCalls
+from smo_app.api.storefront import read_first_screen
+from smo_app.components.storefront_markup import FIRST_DATA_SLOT, FIRST_SCREEN_SLOT, SHOP_NAME_ID, TABS, icon_svg
+from smo_app.cookies import CUSTOMER_LANG
 from smo_app.i18n import t
 
 router = APIRouter(tags=["storefront"])
 log = logging.getLogger(__name__)
-SHOP_NAME_ID = "shop-name"  # the header's heading (storefront.store_header)
 
 
 # --------------------------------------------------------------------------- the built page
@@ -54,8 +60,6 @@ class PageTemplate:
     """The prerendered page cut at its two slots and the shop's name, to be filled (:meth:`render`)."""
 
     def __init__(self, page: str) -> None:
-        from smo_app.components.storefront import FIRST_DATA_SLOT, FIRST_SCREEN_SLOT
-
         data_at, screen_at = _slot_content_at(page, FIRST_DATA_SLOT), _slot_content_at(page, FIRST_SCREEN_SLOT)
         name = re.compile(r'<h1(?=[^>]*\bid="%s")[^>]*>([^<]*)</h1>' % SHOP_NAME_ID).search(page, data_at, screen_at)
         if not data_at < screen_at or name is None:
@@ -138,8 +142,6 @@ def first_screen(fields: dict[str, Any], lang: str) -> str:
 
 def _tab_bar(cart_count: int, lang: str) -> str:
     """storefront.tab_bar as HTML, the catalog's tab active."""
-    from smo_app.components.storefront import TABS, icon_svg
-
     tabs = []
     for key, icon, screens in TABS:
         badge = (f'<span class="sf-chip sf-chip-accent">{cart_count}</span>' if key == "cart" and cart_count > 0
@@ -175,42 +177,17 @@ def _tile(tile: dict[str, str], lang: str) -> str:
 
 # --------------------------------------------------------------------------- the route
 
-def _read_first_screen(token: str, chosen_lang: str | None) -> tuple[dict[str, Any], str, str]:
-    """(the first-paint delta, the shop's name, the first screen's HTML) in the customer's chosen
-    language, else the shop's; blocking — in a worker thread."""
-    from smo_app.db import session_scope
-    from smo_app.services.core.shop_locale import shop_locale
-    from smo_app.state.customer_session import shop_language
-    from smo_app.state.storefront import as_delta, first_paint
-
-    try:
-        with session_scope(readonly=True) as s:
-            shop_locale(s)  # the shop's own language from its settings (read now and then, kept for all)
-    except Exception:  # noqa: BLE001 - the environment's default stands in
-        log.exception("storefront: the shop's language could not be read")
-    lang = shop_language(chosen_lang)
-    try:
-        fields = first_paint(token, lang)
-    except Exception:  # noqa: BLE001 - the page still opens; its websocket says what is wrong
-        log.exception("storefront first screen failed")
-        return {}, t("ui.shop_name", lang), ""
-    return as_delta(fields), fields.get("shop_name") or t("ui.shop_name", lang), first_screen(fields, lang)
-
-
 @router.get("/", include_in_schema=False)
-async def storefront_page(request: Request) -> Response:
-    from smo_app.state.customer_session import LANG_COOKIE, TOKEN_COOKIE
-
+async def storefront_page(request: Request, calls: VisitorCalls, view: FirstPaint) -> Response:
     path = built_page_path()
     template = current_template(path)
     if template is None:
         if path.is_file():
             return FileResponse(path, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
         return PlainTextResponse("not built", status_code=404)
-    token, lang = request.cookies.get(TOKEN_COOKIE) or "", request.cookies.get(LANG_COOKIE)
-
-    delta, shop_name, screen = await asyncio.to_thread(_read_first_screen, token, lang)
-    page = template.render(data_script(delta), shop_name, screen)
+    first = await read_first_screen(calls, view, request.cookies.get(CUSTOMER_LANG))
+    shop_name = first.shop_name or t("ui.shop_name", first.lang)
+    page = template.render(data_script(first.delta), shop_name, first_screen(first.fields, first.lang))
     headers = {"Cache-Control": "no-store", "Vary": "Cookie, Accept-Encoding"}
     body = page.encode()
     if "gzip" in request.headers.get("accept-encoding", ""):

@@ -9,6 +9,9 @@ applies it through services without committing. The route answers:
 * 200 once the event is applied, was applied before (a replay), or is dead-lettered;
 * 500 when the handler failed in a way a later try may fix, so the provider delivers again and the
   stored event is processed again on that delivery.
+
+Storing and applying is ``services.integrations.webhooks.accept``, called through the seam
+(``deps.PublicCalls``); the route only verifies and answers.
 """
 from __future__ import annotations
 
@@ -18,10 +21,8 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
-from smo_app.db import session_scope
-from smo_app.models.integrations import WebhookStatus
+from smo_app.api.deps import PublicCalls
 from smo_app.services.integrations import webhooks
 
 router = APIRouter(tags=["webhooks"])
@@ -55,24 +56,8 @@ def unregister_source(provider: str) -> None:
     SOURCES.pop(provider, None)
 
 
-def _store_and_apply(source: WebhookSource, event_id: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, dict]:
-    if source.inline:
-        with session_scope() as s:
-            out = webhooks.receive_and_apply(s, provider=source.provider, event_id=event_id, body=body,
-                                             headers=headers, handler=source.handler)
-        status = 500 if out.outcome == "failed" else 200
-        return status, {"ok": status == 200, "outcome": out.outcome if out.received == "stored" else "duplicate"}
-    with session_scope() as s:
-        received = webhooks.receive(s, provider=source.provider, event_id=event_id, body=body, headers=headers)
-        if received.event.status not in (WebhookStatus.received, WebhookStatus.failed):
-            return 200, {"ok": True, "outcome": received.outcome}
-        done = webhooks.process(s, webhook_event_id=received.event.id, handler=source.handler)
-    status = 500 if done.outcome == "failed" else 200
-    return status, {"ok": status == 200, "outcome": done.outcome if received.outcome == "stored" else "duplicate"}
-
-
 @router.post("/webhooks/{provider}")
-async def inbound(provider: str, request: Request) -> JSONResponse:
+async def inbound(provider: str, request: Request, calls: PublicCalls) -> JSONResponse:
     source = SOURCES.get(provider)
     if source is None:
         return JSONResponse({"ok": False, "error": "unknown provider"}, status_code=404)
@@ -85,5 +70,9 @@ async def inbound(provider: str, request: Request) -> JSONResponse:
     except WebhookRejected as exc:
         log.warning("webhook %s refused: %s", provider, exc)
         return JSONResponse({"ok": False, "error": "rejected"}, status_code=400)
-    status, payload = await run_in_threadpool(_store_and_apply, source, event_id, body, headers)
-    return JSONResponse(payload, status_code=status)
+    out = await calls(webhooks.accept, provider=provider, event_id=event_id, body=body, headers=headers,
+                      handler=source.handler, inline=source.inline)
+    if not out.ok:  # logged and reported by the seam; the provider delivers again
+        return JSONResponse({"ok": False, "error": "failed"}, status_code=500)
+    return JSONResponse({"ok": not out.value.retry, "outcome": out.value.outcome},
+                        status_code=500 if out.value.retry else 200)

@@ -4,7 +4,8 @@ thread, in a read-only transaction of its own — never from anything the client
 
 * :class:`Nobody` — sign-in screens and public pages: the service takes no ``actor``.
 * :class:`StaffCaller` — the backoffice or the POS: the staff session behind the channel's token.
-* :class:`CustomerCaller` — the Mini App: the customer session behind its cookie.
+* :class:`CustomerCaller` — the Mini App: the customer session behind its cookie (``optional``:
+  nobody, rather than a refusal, without one).
 * :class:`TelegramCaller` — the bot: the active staff member linked to the Telegram user, else
   the customer registered under it, else nobody (a stranger's /start).
 * :class:`SystemCaller` — jobs and webhooks acting on their own.
@@ -102,14 +103,19 @@ class StaffCaller(Caller):
 
 @dataclass(frozen=True)
 class CustomerCaller(Caller):
-    """The Mini App customer whose session cookie carries ``token``."""
+    """The Mini App customer whose session cookie carries ``token``. ``optional=True`` (a page anyone
+    may open, such as the Mini App's first screen): without a live session the service runs with
+    ``actor=None`` instead of being refused."""
 
     token: str
+    optional: bool = False
     passes_actor = True
 
     def resolve(self, session: Session) -> Resolved:
         customer, stale = customer_sessions.peek_customer_session(session, token=self.token)
         if customer is None:
+            if self.optional:
+                return Resolved(actor=None)
             raise NotSignedIn("customer session")
         return Resolved(actor=Actor.customer(customer.id, name=customer.full_name),
                         touch_due=stale, language=customer.language)

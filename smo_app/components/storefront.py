@@ -14,7 +14,10 @@ import reflex as rx
 from reflex_base.constants.state import FIELD_MARKER
 
 from smo_app.components import styles
-from smo_app.state.storefront import PAGE_JS, StoreState
+from smo_app.components.storefront_markup import (FIRST_DATA_SLOT, FIRST_PAINT_URL, FIRST_SCREEN_SLOT, ICONS,
+                                                   SHOP_NAME_ID, TABS)
+from smo_app.state.storefront import StoreState
+from smo_app.state.storefront_bridge import PAGE_JS
 
 BRIDGE_CSS = """
 html[data-tg-buttons="1"] [data-tg] { display: none !important; }
@@ -70,16 +73,6 @@ CHROME_CSS = """
 .sf-file-input { position: absolute; width: 1px; height: 1px; opacity: 0; overflow: hidden; pointer-events: none; }
 """ % {"max": styles.STOREFRONT_MAX_WIDTH, "bg": styles.TG_BG, "hint": styles.TG_HINT, "button": styles.TG_BUTTON}
 
-
-FIRST_PAINT_URL = "/api/storefront/first-paint"
-
-# Where the server puts the first screen when it serves this page (smo_app/api/storefront_page.py):
-# the first-paint data as a script in FIRST_DATA_SLOT, ahead of everything else the page runs, and
-# the catalog's first page as plain HTML in FIRST_SCREEN_SLOT, in place of the spinner. Both are
-# empty ``dangerouslySetInnerHTML`` elements to React, which never hydrates or patches what is
-# inside such an element; the screen slot goes with the spinner when the page leaves ``boot``.
-FIRST_DATA_SLOT = "sf-first-data"
-FIRST_SCREEN_SLOT = "sf-first-screen"
 
 # Without the server's data (a development frontend server, no session), the first screen over
 # plain HTTP (smo_app/api/storefront.py), asked for while the HTML is parsed. Anything but a JSON
@@ -143,54 +136,11 @@ def first_paint() -> rx.Component:
     )
 
 
-# A few icons drawn inline (lucide's shapes, ISC licence, as rx.icon draws them): their icon
-# modules are shared with other pages, so each would be one more script request on the Mini App's
-# first load.
-_ICONS: dict[str, tuple[tuple[str, dict[str, str]], ...]] = {
-    "x": (("path", {"d": "M18 6 6 18"}), ("path", {"d": "m6 6 12 12"})),
-    "chevron-left": (("path", {"d": "m15 18-6-6 6-6"}),),
-    "send": (("path", {"d": "M14.536 21.686a.5.5 0 0 0 .937-.024l6.5-19a.496.496 0 0 0-.635-.635l-19 6.5a.5.5 0 0 0"
-                            "-.024.937l7.93 3.18a2 2 0 0 1 1.112 1.11z"}),
-             ("path", {"d": "m21.854 2.147-10.94 10.939"})),
-    "store": (("path", {"d": "M15 21v-5a1 1 0 0 0-1-1h-4a1 1 0 0 0-1 1v5"}),
-              ("path", {"d": "M17.774 10.31a1.12 1.12 0 0 0-1.549 0 2.5 2.5 0 0 1-3.451 0 1.12 1.12 0 0 0-1.548 0 "
-                             "2.5 2.5 0 0 1-3.452 0 1.12 1.12 0 0 0-1.549 0 2.5 2.5 0 0 1-3.77-3.248l2.889-4.184A2 2 "
-                             "0 0 1 7 2h10a2 2 0 0 1 1.653.873l2.895 4.192a2.5 2.5 0 0 1-3.774 3.244"}),
-              ("path", {"d": "M4 10.95V19a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8.05"})),
-    "shopping-cart": (("circle", {"cx": "8", "cy": "21", "r": "1"}), ("circle", {"cx": "19", "cy": "21", "r": "1"}),
-                      ("path", {"d": "M2.05 2.05h2l2.66 12.42a2 2 0 0 0 2 1.58h9.78a2 2 0 0 0 1.95-1.57l1.65-7.43H5.12"})),
-    "package": (("path", {"d": "M11 21.73a2 2 0 0 0 2 0l7-4A2 2 0 0 0 21 16V8a2 2 0 0 0-1-1.73l-7-4a2 2 0 0 0-2 0l-7 "
-                               "4A2 2 0 0 0 3 8v8a2 2 0 0 0 1 1.73z"}),
-                ("path", {"d": "M12 22V12"}), ("polyline", {"points": "3.29 7 12 12 20.71 7"}),
-                ("path", {"d": "m7.5 4.27 9 5.15"})),
-    "gift": (("path", {"d": "M12 7v14"}), ("path", {"d": "M20 11v8a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2v-8"}),
-             ("path", {"d": "M7.5 7a1 1 0 0 1 0-5A4.8 8 0 0 1 12 7a4.8 8 0 0 1 4.5-5 1 1 0 0 1 0 5"}),
-             ("rect", {"x": "3", "y": "7", "width": "18", "height": "4", "rx": "1"})),
-}
-
-
 def sf_icon(name: str, size: int = 16, *, on_click=None) -> rx.Component:
-    shapes = [getattr(rx.el.svg, tag)(**attrs) for tag, attrs in _ICONS[name]]
+    shapes = [getattr(rx.el.svg, tag)(**attrs) for tag, attrs in ICONS[name]]
     return rx.el.svg(*shapes, view_box="0 0 24 24", width=size, height=size, on_click=on_click,
                      class_name="sf-icon sf-click" if on_click is not None else "sf-icon",
                      custom_attrs={"aria-hidden": "true"})
-
-
-def icon_svg(name: str, size: int = 16) -> str:
-    """:func:`sf_icon` as HTML, for the server-drawn first screen."""
-    shapes = "".join("<%s %s></%s>" % (tag, " ".join(f'{k}="{v}"' for k, v in attrs.items()), tag)
-                     for tag, attrs in _ICONS[name])
-    return (f'<svg viewBox="0 0 24 24" width="{size}" height="{size}" class="sf-icon" aria-hidden="true">'
-            f"{shapes}</svg>")
-
-
-# the tab bar's tabs: (key, icon, the screens where it is the active one)
-TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("catalog", "store", ("catalog", "product")),
-    ("cart", "shopping-cart", ("cart", "checkout")),
-    ("orders", "package", ("orders", "order")),
-    ("bonuses", "gift", ("bonuses",)),
-)
 
 
 def ST(key: str) -> rx.Var:
@@ -244,7 +194,7 @@ def store_header() -> rx.Component:
         # the server writes the shop's name into the served page (storefront_page): React keeps
         # that text at hydration and sets its own with the first state update
         rx.heading(rx.cond(StoreState.shop_name != "", StoreState.shop_name, ST("ui.shop_name")), size="4",
-                   color=styles.TG_TEXT, id="shop-name", custom_attrs={"suppressHydrationWarning": True}),
+                   color=styles.TG_TEXT, id=SHOP_NAME_ID, custom_attrs={"suppressHydrationWarning": True}),
         rx.spacer(),
         lang_switch(),
         align="center",

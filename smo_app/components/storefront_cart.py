@@ -1,4 +1,5 @@
-"""Mini App screens: the cart and the checkout steps (with the payment step's slot)."""
+"""Mini App screens: the cart (``CartState``) and the checkout steps (``CheckoutState``, with the
+payment step's slot)."""
 from __future__ import annotations
 
 import reflex as rx
@@ -7,6 +8,7 @@ from smo_app.components import styles
 from smo_app.components.storefront import ST, back_button, notice, tg_button
 from smo_app.components.storefront_catalog import product_tile, vacation_banner
 from smo_app.state.storefront_cart import CartState
+from smo_app.state.storefront_checkout import CheckoutState
 
 
 def breakdown(rows, total) -> rx.Component:
@@ -90,7 +92,7 @@ def cart_screen() -> rx.Component:
                     rx.button(ST("ui.sf.clear"), variant="ghost", color_scheme="red", size="1",
                               on_click=CartState.ask_clear, id="sf-clear"),
                 ),
-                tg_button(ST("ui.sf.checkout"), on_click=CartState.start_checkout,
+                tg_button(ST("ui.sf.checkout"), on_click=CheckoutState.start_checkout,
                           disabled=~CartState.can_checkout, id="sf-checkout"),
                 spacing="3", width="100%",
             ),
@@ -102,7 +104,7 @@ def cart_screen() -> rx.Component:
 # --------------------------------------------------------------------------- checkout steps
 
 def _error() -> rx.Component:
-    return rx.cond(CartState.step_error != "", rx.text(CartState.step_error, color="var(--red-11)", size="2",
+    return rx.cond(CheckoutState.step_error != "", rx.text(CheckoutState.step_error, color="var(--red-11)", size="2",
                                                        id="sf-step-error", role="alert"))
 
 
@@ -114,27 +116,27 @@ def _field(label_key: str, **props) -> rx.Component:
 def contacts_step() -> rx.Component:
     return rx.form(
         rx.vstack(
-            _field("ui.sf.contact_name", name="contact_name", id="sf-name", default_value=CartState.contact_name,
-                   key=CartState.contact_name),
-            _field("ui.sf.phone", name="phone", id="sf-phone", default_value=CartState.phone, key=CartState.phone,
+            _field("ui.sf.contact_name", name="contact_name", id="sf-name", default_value=CheckoutState.contact_name,
+                   key=CheckoutState.contact_name),
+            _field("ui.sf.phone", name="phone", id="sf-phone", default_value=CheckoutState.phone, key=CheckoutState.phone,
                    type="tel", input_mode="tel"),
             rx.button(rx.icon("phone", size=14), ST("ui.sf.share_phone"), type="button", variant="soft", size="1",
-                      on_click=CartState.request_contact, class_name="sf-tg-only"),
+                      on_click=CheckoutState.request_contact, class_name="sf-tg-only"),
             _error(),
             tg_button(ST("ui.sf.next"), type="submit", id="sf-next"),
             spacing="3", width="100%",
         ),
-        on_submit=CartState.set_contact, width="100%",
+        on_submit=CheckoutState.set_contact, width="100%",
     )
 
 
 def _point(p) -> rx.Component:
-    chosen = CartState.point_code == p["code"]
+    chosen = CheckoutState.point_code == p["code"]
     return rx.box(
         rx.hstack(rx.vstack(rx.text(p["name"], weight="medium", size="2"), rx.text(p["address"], size="1"),
                             rx.text(p["hours"], size="1", color=styles.TG_HINT), spacing="0", align="start"),
                   rx.spacer(), rx.text(p["distance"], size="1"), width="100%"),
-        on_click=CartState.pick_point(p["code"]), cursor="pointer", padding="0.5rem", border_radius="8px",
+        on_click=CheckoutState.pick_point(p["code"]), cursor="pointer", padding="0.5rem", border_radius="8px",
         border=rx.cond(chosen, f"2px solid {styles.TG_BUTTON}", "1px solid var(--gray-a5)"), width="100%",
         role="radio", aria_checked=rx.cond(chosen, "true", "false"), custom_attrs={"data-point": p["code"]},
     )
@@ -144,33 +146,33 @@ def delivery_step() -> rx.Component:
     kinds = rx.segmented_control.root(
         rx.segmented_control.item(ST("ui.sf.delivery_pickup"), value="pickup", id="sf-kind-pickup"),
         rx.segmented_control.item(ST("ui.sf.delivery_courier"), value="courier", id="sf-kind-courier"),
-        value=CartState.delivery_type, on_change=CartState.choose_delivery, width="100%",
+        value=CheckoutState.delivery_type, on_change=CheckoutState.choose_delivery, width="100%",
     )
     return rx.form(
         rx.vstack(
             kinds,
             rx.vstack(
                 rx.el.label(rx.text(ST("ui.sf.address"), size="2", as_="span"), html_for="sf-address"),
-                rx.input(name="address", id="sf-address", default_value=CartState.address, key=CartState.address,
-                         on_change=CartState.set_address.debounce(400), width="100%", autocomplete="off"),
-                rx.foreach(CartState.suggestions, lambda s: rx.button(
-                    s, size="1", variant="ghost", on_click=CartState.pick_suggestion(s), type="button",
+                rx.input(name="address", id="sf-address", default_value=CheckoutState.address, key=CheckoutState.address,
+                         on_change=CheckoutState.set_address.debounce(400), width="100%", autocomplete="off"),
+                rx.foreach(CheckoutState.suggestions, lambda s: rx.button(
+                    s, size="1", variant="ghost", on_click=CheckoutState.pick_suggestion(s), type="button",
                     custom_attrs={"data-suggestion": "1"}, white_space="normal", text_align="left", height="auto")),
                 rx.button(rx.icon("map-pin", size=14), ST("ui.sf.use_location"), type="button", variant="soft",
-                          size="1", on_click=CartState.use_location),
+                          size="1", on_click=CheckoutState.use_location),
                 spacing="1", width="100%",
             ),
-            rx.cond(CartState.quote_text != "", rx.text(CartState.quote_text, weight="medium", id="sf-quote")),
+            rx.cond(CheckoutState.quote_text != "", rx.text(CheckoutState.quote_text, weight="medium", id="sf-quote")),
             rx.cond(
-                (CartState.delivery_type == "pickup") & (CartState.points.length() > 0),
+                (CheckoutState.delivery_type == "pickup") & (CheckoutState.points.length() > 0),
                 rx.vstack(rx.text(ST("ui.sf.nearest_points"), size="2", color=styles.TG_HINT),
-                          rx.foreach(CartState.points, _point), spacing="2", width="100%", role="radiogroup"),
+                          rx.foreach(CheckoutState.points, _point), spacing="2", width="100%", role="radiogroup"),
             ),
             _error(),
             tg_button(ST("ui.sf.next"), type="submit", id="sf-next"),
             spacing="3", width="100%",
         ),
-        on_submit=CartState.set_delivery, width="100%",
+        on_submit=CheckoutState.set_delivery, width="100%",
     )
 
 
@@ -178,19 +180,19 @@ def extras_step() -> rx.Component:
     return rx.form(
         rx.vstack(
             _field("ui.sf.certificate_code", name="certificate", id="sf-certificate",
-                   default_value=CartState.certificate_code),
-            _field("ui.sf.bonus_spend", name="bonus", id="sf-bonus", default_value=CartState.bonus_text,
+                   default_value=CheckoutState.certificate_code),
+            _field("ui.sf.bonus_spend", name="bonus", id="sf-bonus", default_value=CheckoutState.bonus_text,
                    input_mode="decimal"),
-            rx.cond(CartState.bonus_max != "", rx.text(ST("ui.sf.bonus_max") + " " + CartState.bonus_max, size="1",
+            rx.cond(CheckoutState.bonus_max != "", rx.text(ST("ui.sf.bonus_max") + " " + CheckoutState.bonus_max, size="1",
                                                        color=styles.TG_HINT)),
             rx.vstack(rx.el.label(rx.text(ST("ui.sf.comment"), size="2", as_="span"), html_for="sf-comment"),
-                      rx.text_area(name="comment", id="sf-comment", default_value=CartState.comment, width="100%"),
+                      rx.text_area(name="comment", id="sf-comment", default_value=CheckoutState.comment, width="100%"),
                       spacing="1", width="100%"),
             _error(),
             tg_button(ST("ui.sf.next"), type="submit", id="sf-next"),
             spacing="3", width="100%",
         ),
-        on_submit=CartState.set_extras, width="100%",
+        on_submit=CheckoutState.set_extras, width="100%",
     )
 
 
@@ -201,7 +203,7 @@ def payment_step() -> rx.Component:
         rx.text(ST("ui.sf.payment"), weight="medium"),
         rx.radio_group.root(
             rx.radio_group.item(ST("ui.sf.pay_later"), value="manual", id="sf-pay-manual"),
-            value=CartState.payment_method, on_change=CartState.choose_payment, name="payment",
+            value=CheckoutState.payment_method, on_change=CheckoutState.choose_payment, name="payment",
         ),
         spacing="1", width="100%", id="sf-payment-step",
     )
@@ -212,26 +214,26 @@ def _summary_row(label_key: str, value, step: str) -> rx.Component:
         rx.vstack(rx.text(ST(label_key), size="1", color=styles.TG_HINT), rx.text(value, size="2"), spacing="0",
                   align="start"),
         rx.spacer(),
-        rx.button(ST("ui.sf.edit"), size="1", variant="ghost", on_click=CartState.edit_step(step)),
+        rx.button(ST("ui.sf.edit"), size="1", variant="ghost", on_click=CheckoutState.edit_step(step)),
         width="100%", align="center",
     )
 
 
 def summary_step() -> rx.Component:
     return rx.vstack(
-        _summary_row("ui.sf.contacts", CartState.contact_name + ", " + CartState.phone, "contacts"),
-        _summary_row("ui.sf.delivery", rx.cond(CartState.delivery_type == "courier", ST("ui.sf.delivery_courier"),
-                                               ST("ui.sf.delivery_pickup")) + " · " + CartState.quote_text, "delivery"),
-        rx.cond(CartState.address != "", _summary_row("ui.sf.address", CartState.address, "delivery")),
-        rx.cond(CartState.point_code != "", _summary_row("ui.sf.point", CartState.point_code, "delivery")),
-        _summary_row("ui.sf.extras", rx.cond(CartState.comment != "", CartState.comment, "—"), "extras"),
-        rx.foreach(CartState.lines, lambda line: rx.hstack(
+        _summary_row("ui.sf.contacts", CheckoutState.contact_name + ", " + CheckoutState.phone, "contacts"),
+        _summary_row("ui.sf.delivery", rx.cond(CheckoutState.delivery_type == "courier", ST("ui.sf.delivery_courier"),
+                                               ST("ui.sf.delivery_pickup")) + " · " + CheckoutState.quote_text, "delivery"),
+        rx.cond(CheckoutState.address != "", _summary_row("ui.sf.address", CheckoutState.address, "delivery")),
+        rx.cond(CheckoutState.point_code != "", _summary_row("ui.sf.point", CheckoutState.point_code, "delivery")),
+        _summary_row("ui.sf.extras", rx.cond(CheckoutState.comment != "", CheckoutState.comment, "—"), "extras"),
+        rx.foreach(CheckoutState.lines, lambda line: rx.hstack(
             rx.text(line["name"] + " " + line["label"] + " × " + line["qty"], size="2"), rx.spacer(),
             rx.text(line["sum"], size="2"), width="100%")),
-        breakdown(CartState.breakdown, CartState.total),
+        breakdown(CheckoutState.breakdown, CheckoutState.total),
         payment_step(),
         _error(),
-        tg_button(ST("ui.sf.place_order"), on_click=CartState.place, busy=CartState.busy, id="sf-place"),
+        tg_button(ST("ui.sf.place_order"), on_click=CheckoutState.place, busy=CheckoutState.busy, id="sf-place"),
         spacing="3", width="100%",
     )
 
@@ -240,10 +242,10 @@ def checkout_screen() -> rx.Component:
     return rx.vstack(
         back_button(),
         rx.heading(ST("ui.sf.checkout"), size="5", as_="h2"),
-        rx.hstack(*[rx.badge(ST(f"ui.sf.step_{s}"), variant=rx.cond(CartState.step == s, "solid", "soft"))
+        rx.hstack(*[rx.badge(ST(f"ui.sf.step_{s}"), variant=rx.cond(CheckoutState.step == s, "solid", "soft"))
                     for s in ("contacts", "delivery", "extras", "summary")], spacing="1", wrap="wrap"),
         notice(),
-        rx.match(CartState.step, ("contacts", contacts_step()), ("delivery", delivery_step()),
+        rx.match(CheckoutState.step, ("contacts", contacts_step()), ("delivery", delivery_step()),
                  ("extras", extras_step()), summary_step()),
         spacing="3", width="100%", align="start", custom_attrs={"data-tg-closing": "1"},
     )

@@ -168,7 +168,7 @@ def _seed_orders(session: Session, variant_ids: list[int]) -> None:
             carts.set_qty(session, actor=SYSTEM, customer_id=customer.id, variant_id=in_stock[(n * 3 + k) % len(in_stock)],
                           qty=1 + k % 2, now=when)
         order = orders.place_order(session, actor=SYSTEM, customer_id=customer.id, promo_code=promo,
-                                   delivery_type="pickup", delivery_quote_minor=25000, address="ПВЗ СДЭК, Тверская 7",
+                                   delivery_type="pickup", address="ПВЗ СДЭК, Тверская 7",
                                    now=when)
         if final == "cancelled":
             orders.cancel_order(session, actor=SYSTEM, order_id=order.id, reason="Покупатель передумал",

@@ -9,15 +9,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import json
 
 import reflex as rx
+import segno
 
-from smo_app.models.base import utcnow
-from smo_app.services.customers import loyalty
-from smo_app.services.customers.loyalty_qr import issue_loyalty_token
+from smo_app.services.core.shop_locale import cached as cached_locale
+from smo_app.services.customers import my_bonuses
 from smo_app.services.sales import my_orders, orders
-from smo_app.settings import get_settings
 from smo_app.state.storefront import StoreState
+from smo_app.state.storefront_cart import CartState
+from smo_app.state.storefront_payment import StorefrontPaymentState
 
 POLL_SECONDS = 3.0
 POLL_MAX_ROUNDS = 400  # ~20 minutes of an open screen; reopening starts again
@@ -25,15 +27,11 @@ POLL_MAX_ROUNDS = 400  # ~20 minutes of an open screen; reopening starts again
 
 def local(moment):
     """A stored UTC moment in the shop's time zone (what the customer's receipt says)."""
-    from smo_app.services.core.shop_locale import cached
-
-    return moment.astimezone(cached().tz)
+    return moment.astimezone(cached_locale().tz)
 
 
 def qr_data_uri(text: str) -> str:
     """An SVG QR code as a data: URI (segno, pinned in requirements.txt)."""
-    import segno
-
     buf = io.BytesIO()
     segno.make(text, error="m").save(buf, kind="svg", scale=6, border=2, dark="#000000", light="#ffffff")
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
@@ -66,15 +64,16 @@ class AccountState(StoreState):
                 "items": str(sum(line.qty for line in o.lines))}
 
     async def _load_orders(self) -> None:
-        ok, page = await self.run(lambda s, me: orders.list_orders(s, actor=me.actor, page_size=30), readonly=True)
-        if ok:
-            self.orders = [self._row(o) for o in page.rows]
-            self._digest = {o.id: o.status for o in page.rows}
+        out = await self.call(orders.list_orders, readonly=True, page_size=30)
+        if not self.failed(out):
+            self.orders = [self._row(o) for o in out.value.rows]
+            self._digest = {o.id: o.status for o in out.value.rows}
 
     async def _load_order(self, order_id: int) -> bool:
-        ok, o = await self.run(lambda s, me: orders.get_order(s, actor=me.actor, order_id=order_id), readonly=True)
-        if not ok:
+        out = await self.call(orders.get_order, readonly=True, order_id=order_id)
+        if self.failed(out):
             return False
+        o = out.value
         self.order = {**self._row(o), "delivery": self.text(f"ui.sf.delivery_{o.delivery_type}")
                       if o.delivery_type in ("pickup", "courier") else o.delivery_type,
                       "address": o.address, "contact": f"{o.contact_name} {o.phone}".strip(), "comment": o.comment}
@@ -118,27 +117,22 @@ class AccountState(StoreState):
             self._go("order")
         await self._load_orders()
         if self.order.get("status") == "new":  # not paid yet: the payment step offers the shop's methods
-            from smo_app.state.storefront_payment import StorefrontPaymentState
-
             return [AccountState.start_poll, StorefrontPaymentState.open_payment(oid)]
         return AccountState.start_poll
 
     @rx.event
     async def repeat(self, order_id: str):
-        oid = int(order_id)
-        ok, out = await self.run(lambda s, me: my_orders.repeat_order(s, actor=me.actor, customer_id=me.id,
-                                                                      order_id=oid))
-        if not ok:
+        result = await self.call(my_orders.repeat_order, order_id=int(order_id))
+        if self.failed(result):
             return self.haptic("error")
-        self.cart_count = sum(line.qty for line in out.cart.lines)
+        out = result.value
+        self.count_cart(out.cart)
         parts = [self.text("ui.sf.repeat_added", n=len(out.added))]
         if out.short:
             parts.append(self.text("ui.sf.repeat_short", names=", ".join(out.short)))
         if out.skipped:
             parts.append(self.text("ui.sf.repeat_skipped", names=", ".join(out.skipped)))
         self.say(" ".join(parts), error=bool(out.skipped))
-        from smo_app.state.storefront_cart import CartState
-
         return [self.haptic("success"), CartState.show_cart]
 
     @rx.event(background=True)
@@ -154,10 +148,8 @@ class AccountState(StoreState):
                 async with self:
                     if self.screen not in ("orders", "order") or self.phase != "ready":
                         return
-                    ok, digest = await self.run(lambda s, me: my_orders.order_statuses(s, actor=me.actor,
-                                                                                       customer_id=me.id),
-                                                readonly=True)
-                    if not ok or digest == self._digest:
+                    digest = await self.call(my_orders.order_statuses, readonly=True)
+                    if self.failed(digest) or digest.value == self._digest:
                         continue
                     await self._load_orders()
                     if self.screen == "order" and self.order.get("id"):
@@ -170,10 +162,10 @@ class AccountState(StoreState):
     @rx.event
     async def show_bonuses(self):
         self._go("bonuses")
-        ok, b = await self.run(lambda s, me: loyalty.get_bonuses(s, actor=me.actor, customer_id=me.id, limit=30),
-                               readonly=True)
-        if not ok:
+        out = await self.call(my_bonuses.my_bonuses, readonly=True)
+        if self.failed(out):
             return
+        b = out.value.bonuses
         self.balance = self.money(b.balance_minor)
         self.entries = [{"kind": self.text(f"ui.sf.entry_{e.kind}"), "amount": self.money(e.amount_minor),
                          "when": local(e.created_at).strftime("%d.%m.%Y"), "plus": "1" if e.amount_minor > 0 else ""}
@@ -181,22 +173,16 @@ class AccountState(StoreState):
         self.invites = self.text("ui.sf.invites", n=b.invites, pct=b.lifetime_pct)
         self.tier = (self.text("ui.sf.next_tier", left=b.next_tier_invites - b.invites)
                      if b.next_tier_invites is not None else self.text("ui.sf.top_tier"))
-        self.referral_link = f"https://t.me/{get_settings().bot_username}?start=ref{b.customer_id}"
-        self._new_qr(b.customer_id)
-
-    def _new_qr(self, customer_id: int) -> None:
-        token = issue_loyalty_token(customer_id, utcnow())
-        self.qr = qr_data_uri(token)
-        self.qr_note = self.text("ui.sf.qr_note", minutes=max(get_settings().loyalty_qr_ttl_seconds // 60, 1))
+        self.referral_link = out.value.referral_link
+        self.qr = qr_data_uri(out.value.qr_token)
+        self.qr_note = self.text("ui.sf.qr_note", minutes=out.value.qr_minutes)
 
     @rx.event
     async def refresh_qr(self):
-        c = await asyncio.to_thread(self.customer)
-        if c is not None:
-            self._new_qr(c.id)
+        out = await self.call(my_bonuses.my_loyalty_token)
+        if not self.failed(out):
+            self.qr = qr_data_uri(out.value)
 
     @rx.event
     def share_referral(self):
-        import json
-
         return rx.call_script(f"window.smoTg && window.smoTg.share({json.dumps(self.referral_link)}, '')")

@@ -10,7 +10,6 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app.money import format_money
-from smo_app.services.core.errors import DomainError
 from smo_app.services.payments import core as payments
 from smo_app.state.customer_session import CustomerSessionState
 
@@ -47,12 +46,6 @@ class StorefrontPaymentState(CustomerSessionState):
     pay_busy: bool = False
     _watching: bool = False
 
-    async def _svc(self, fn, /, **kwargs):
-        try:
-            return await self.call(fn, **kwargs), ""
-        except DomainError as exc:
-            return None, self.error(exc)
-
     def _show(self, view: payments.PaymentViewOut) -> None:
         self.pay_order_id = view.order_id
         self.pay_total = format_money(view.total_minor, "RUB", self.shop_lang)
@@ -67,11 +60,11 @@ class StorefrontPaymentState(CustomerSessionState):
     @rx.event
     async def open_payment(self, order_id: int):
         """Show the step for ``order_id`` (the checkout passes the new order's id)."""
-        view, error = await self._svc(payments.payment_view, order_id=int(order_id))
-        self.pay_message = error
-        if view is not None:
+        out = await self.call(payments.payment_view, readonly=True, order_id=int(order_id))
+        self.pay_message = out.error
+        if out.ok:
             self.pay_status = ""
-            self._show(view)
+            self._show(out.value)
 
     @rx.event
     def choose_method(self, method: str):
@@ -83,11 +76,12 @@ class StorefrontPaymentState(CustomerSessionState):
         if not self.pay_order_id or not self.pay_method or self.pay_method == "manual":
             return
         self.pay_busy, self.pay_message = True, ""
-        out, error = await self._svc(payments.start_payment, order_id=self.pay_order_id, provider=self.pay_method)
+        started = await self.call(payments.start_payment, order_id=self.pay_order_id, provider=self.pay_method)
         self.pay_busy = False
-        if out is None:
-            self.pay_status, self.pay_message = "failed", error
+        if not started.ok:
+            self.pay_status, self.pay_message = "failed", started.error
             return
+        out = started.value
         self.pay_status = "waiting"
         if self.pay_method in TELEGRAM_METHODS and out.confirmation_url:
             return [rx.call_script(_open_invoice_js(out.confirmation_url), callback=StorefrontPaymentState.invoice_closed),
@@ -137,7 +131,8 @@ class StorefrontPaymentState(CustomerSessionState):
         try:
             for _ in range(int(WATCH_MINUTES * 60 / POLL_SECONDS)):
                 await asyncio.sleep(POLL_SECONDS)
-                view, _ = await self._svc(payments.payment_view, order_id=order_id)
+                out = await self.call(payments.payment_view, readonly=True, order_id=order_id)
+                view = out.value if out.ok else None
                 async with self:
                     if view is None or self.pay_order_id != order_id or self.pay_status in ("cancelled", "failed", ""):
                         return

@@ -8,9 +8,10 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app.money import format_money
-from smo_app.services.core.errors import DomainError
+from smo_app.services.customers import sessions as customer_sessions
 from smo_app.services.customers import wheel
-from smo_app.state.customer_session import CustomerSessionState, NotSignedIn
+from smo_app.settings import get_settings
+from smo_app.state.customer_session import CustomerSessionState
 
 TELEGRAM_INIT_DATA = "(window.Telegram && window.Telegram.WebApp && window.Telegram.WebApp.initData) || ''"
 TURNS = 5  # full turns before the wheel stops
@@ -48,28 +49,25 @@ class StorefrontWheelState(CustomerSessionState):
         """On load: with a live session the wheel at once (one server trip); otherwise sign in
         from Telegram's init data first."""
         if self.customer_token:
-            try:
-                self._show(await self.call(wheel.wheel_view, readonly=True))
+            out = await self.call(wheel.wheel_view, readonly=True)
+            if out.ok:
+                self._show(out.value)
                 return None
-            except NotSignedIn:
-                pass
-            except DomainError as exc:
-                self.loaded, self.wheel_message = True, self.error(exc)
+            if not out.signed_out:
+                self.loaded, self.wheel_message = True, out.error
                 return None
         return rx.call_script(TELEGRAM_INIT_DATA, callback=StorefrontWheelState.signed_in_with)
 
     @rx.event
     async def signed_in_with(self, init_data: str):
-        from smo_app.settings import get_settings
-
         if init_data:
-            await asyncio.to_thread(self._sign_in, str(init_data))
+            await self._sign_in(customer_sessions.sign_in_telegram, init_data=str(init_data))
         self.demo_available = get_settings().demo
         await self._load()
 
     @rx.event
     async def demo_sign_in(self):
-        await self.sign_in_demo()  # the parent's demo-mode-only sign-in (verifies in a worker thread)
+        await self.sign_in_demo()  # the parent's demo-mode-only sign-in (the server picks the customer)
         await self._load()
 
     async def _load(self) -> None:
@@ -78,16 +76,14 @@ class StorefrontWheelState(CustomerSessionState):
             self.can_spin, self.segments = False, []
             self.wheel_message = self.sign_in_error or self.text("ui.wheel.sign_in")
             return
-        try:
-            view = await self.call(wheel.wheel_view, readonly=True)
-        except NotSignedIn:
+        out = await self.call(wheel.wheel_view, readonly=True)
+        if out.signed_out:
             self.customer_token, self.can_spin, self.segments = "", False, []
             self.wheel_message = self.text("ui.wheel.sign_in")
-            return
-        except DomainError as exc:
-            self.wheel_message = self.error(exc)
-            return
-        self._show(view)
+        elif not out.ok:
+            self.wheel_message = out.error
+        else:
+            self._show(out.value)
 
     def _show(self, view: wheel.WheelView) -> None:
         self.loaded = True
@@ -119,14 +115,11 @@ class StorefrontWheelState(CustomerSessionState):
         if not self.can_spin:
             return
         self.can_spin = False
-        try:
-            out = await self.call(wheel.spin)
-        except NotSignedIn:
-            self.wheel_message = self.text("ui.wheel.sign_in")
+        spun = await self.call(wheel.spin)
+        if not spun.ok:
+            self.wheel_message = self.text("ui.wheel.sign_in") if spun.signed_out else spun.error
             return
-        except DomainError as exc:
-            self.wheel_message = self.error(exc)
-            return
+        out = spun.value
         index = self._prize_ids.index(out.prize_id) if out.prize_id in self._prize_ids else 0
         self.angle = landing_angle(self.angle, index, max(len(self._prize_ids), 1))
         self.result = ""

@@ -67,6 +67,20 @@ def test_a_customer_caller_gets_the_customer_and_their_language(session, seam):
     assert seam.call(refuse, caller=CustomerCaller(token)).error.startswith("Not found")
 
 
+def test_an_optional_customer_is_the_customer_with_a_live_session_else_nobody(session, seam):
+    # given a customer with a Mini App session, and a session revoked since
+    customer = make_customer(session, language="en")
+    token = sessions.start_customer_session(session, customer_id=customer.id)
+    revoked = sessions.start_customer_session(session, customer_id=customer.id)
+    sessions.end_customer_session(session, token=revoked)
+    # when a page anyone may open calls with each cookie (or none)
+    live = seam.call(whoami, caller=CustomerCaller(token, optional=True), readonly=True)
+    dead = [seam.call(whoami, caller=CustomerCaller(t, optional=True), readonly=True) for t in (revoked, "made-up", "")]
+    # then the live one is the customer; a dead cookie is nobody, not a refusal
+    assert live.ok and live.value.id == customer.id
+    assert all(out.ok and out.value is None and not out.signed_out for out in dead)
+
+
 def test_nobody_gets_no_actor_and_the_system_is_named(session, seam):
     assert seam.call(lambda s, **kw: sorted(kw), caller=NOBODY, x=1).value == ["x"]
     assert seam.call(whoami, caller=SystemCaller("auto-cancel")).value.name == "auto-cancel"
@@ -135,7 +149,10 @@ def test_async_calls_leave_the_event_loop_free(session, seam):
 # -- the Mini App's sign-in -----------------------------------------------------------------------
 
 def test_init_data_signed_with_the_public_demo_token_signs_nobody_in(session, seam, monkeypatch):
-    from smo_app.services.customers.telegram_init_data import demo_init_data
+    import json
+    import time
+
+    from smo_app.services.customers.telegram_init_data import sign_init_data
 
     # given a demo shop without a bot, and an existing customer someone wants to impersonate
     monkeypatch.setenv("SMO_DEMO", "1")
@@ -145,7 +162,8 @@ def test_init_data_signed_with_the_public_demo_token_signs_nobody_in(session, se
         victim = make_customer(session)
         victim_id, victim_tg = victim.id, victim.telegram_id
         session.rollback()
-        forged = demo_init_data(bot_token="000000:demo-mode-mini-app", telegram_id=victim_tg)
+        forged = sign_init_data({"user": json.dumps({"id": victim_tg, "first_name": "Demo"}),
+                                 "auth_date": str(int(time.time()))}, bot_token="000000:demo-mode-mini-app")
         # when the forged init data is sent to the sign-in
         out = seam.call(sessions.sign_in_telegram, init_data=forged)
         # then nobody is signed in; the demo sign-in picks its own demo customer, never the victim

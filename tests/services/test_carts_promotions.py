@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from smo_app import composition
 from smo_app.models.base import utcnow
 from smo_app.models.carts import Cart
 from smo_app.models.customer import Customer
@@ -18,6 +19,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, PermissionDenied
 from tests.commerce_factories import SYSTEM, fill_cart, make_product, place, qty_of, variant_id
 from tests.factories import make_customer, make_staff
+from tests.fakes.delivery import QuotingPort
 
 
 @pytest.fixture
@@ -172,8 +174,12 @@ def test_wholesale_checkout_uses_wholesale_prices_and_free_delivery_threshold(sh
     buyer = make_customer(session, kind="wholesale", wholesale_approved=True, personal_discount_pct=5)
     catalog.update_variant(session, actor=SYSTEM, variant_id=vid, wholesale_price_minor=60000, wholesale_min_qty=5)
     shop_config.update_config(session, actor=SYSTEM, changes={"free_delivery_courier_minor": 250000})
-    # when they order 5 by courier with a 400 ₽ quote
-    order = place(session, buyer.id, {vid: 5}, delivery_type="courier", delivery_quote_minor=40000)
+    # when they order 5 by courier with a 400 ₽ quote from the delivery provider
+    composition.use(delivery=QuotingPort(40000))
+    try:
+        order = place(session, buyer.id, {vid: 5}, delivery_type="courier", address="Москва, Тверская 1")
+    finally:
+        composition.reset()
     # then 5 × 600 ₽ with no further discount, and delivery is free above 2500 ₽
     assert order.goods_minor == 300000 and order.discounts == {"product": 0, "personal": 0, "promo": 0}
     assert order.delivery_minor == 0 and order.total_minor == 300000

@@ -172,20 +172,32 @@ def _cdek() -> CdekClient:
                       transport=httpx.MockTransport(FakeCdek().handle))
 
 
-def test_delivery_options_quote_the_cart_and_list_the_four_nearest_points(session):
+@pytest.fixture
+def cdek():
+    """The delivery port is CDEK's client against its fake (composition.use), no address provider."""
+    from smo_app import composition
+
+    composition.use(delivery=_cdek(), address=None)
+    yield
+    composition.reset()
+
+
+def test_delivery_options_quote_the_cart_and_list_the_four_nearest_points(session, cdek):
+    from smo_app import composition
+
     product = make_product(session, qty=5, variants=[{"label": "100 мл", "price_minor": 50000, "weight_g": 300}])
     customer = make_customer(session)
     fill_cart(session, customer.id, {variant_id(product): 2})
-    out = checkout_preview.delivery_options(session, actor=_me(customer), customer_id=customer.id, port=_cdek(),
-                                            address_port=None, delivery_type="pickup", lat=55.7500, lon=37.5930)
+    out = checkout_preview.delivery_options(session, actor=_me(customer), delivery_type="pickup", lat=55.7500,
+                                            lon=37.5930)
     assert out.quote.status == "quoted" and out.quote.price_minor > 0
     assert len(out.points) == 4 and out.points[0].code == "MSK103"  # Arbat is where the customer stands
     assert [p.distance_km for p in out.points] == sorted(p.distance_km for p in out.points)
-    courier = checkout_preview.delivery_options(session, actor=_me(customer), customer_id=customer.id, port=_cdek(),
-                                                address_port=None, delivery_type="courier", address="Москва, Тверская 1")
+    courier = checkout_preview.delivery_options(session, actor=_me(customer), customer_id=customer.id,
+                                                delivery_type="courier", address="Москва, Тверская 1")
     assert courier.quote.status == "quoted" and courier.quote.price_minor > out.quote.price_minor
-    offline = checkout_preview.delivery_options(session, actor=_me(customer), customer_id=customer.id, port=None,
-                                                address_port=None, delivery_type="courier", address="Москва")
+    composition.use(delivery=None)  # no provider: the manager calculates
+    offline = checkout_preview.delivery_options(session, actor=_me(customer), delivery_type="courier", address="Москва")
     assert offline.quote.status == "manager" and offline.points == []
 
 

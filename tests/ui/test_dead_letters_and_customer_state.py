@@ -76,6 +76,16 @@ def test_the_customer_root_state_is_not_under_the_staff_session_state():
     assert not {"bo_token", "pos_token", "staff_role", "allowed"} & set(CustomerSessionState.vars)
 
 
+def _customer_of(state):
+    """Who the server resolves the state's session cookie to (None: nobody)."""
+    import asyncio
+
+    from smo_app.services.customers.identity import whoami_customer
+
+    out = asyncio.run(state.call(whoami_customer, readonly=True))
+    return out.value if out.ok else None
+
+
 def _init_data(user_id: int) -> str:
     return sign_init_data({"user": json.dumps({"id": user_id, "first_name": "Olga", "language_code": "ru"}),
                            "auth_date": str(int(datetime.now(timezone.utc).timestamp()))}, bot_token=BOT_TOKEN)
@@ -86,9 +96,11 @@ def test_the_mini_app_signs_in_with_init_data_and_the_server_resolves_the_custom
 
     s = _state(CustomerSessionState)
     _call(s, "sign_in_with_telegram", _init_data(777))
-    assert s.signed_in and s.customer_token and s.customer().telegram_id == 777
+    token = s.customer_token
+    assert s.signed_in and token and _customer_of(s).telegram_id == 777
     _call(s, "sign_out_customer")
-    assert s.customer() is None and not s.signed_in
+    s.customer_token = token  # the revoked session is nobody's now
+    assert _customer_of(s) is None and not s.signed_in
 
 
 def test_forged_init_data_shows_a_translated_screen_and_creates_nobody(db):
@@ -113,4 +125,4 @@ def test_demo_sign_in_works_only_in_demo_mode(db, monkeypatch):
     monkeypatch.delenv("SMO_BOT_TOKEN")
     reset_settings_cache()
     _call(s, "sign_in_demo")
-    assert s.signed_in and s.customer().full_name == "Demo"
+    assert s.signed_in and _customer_of(s).full_name == "Demo"

@@ -110,8 +110,6 @@ def test_services_import_no_screen_layer_nor_the_seam_above_them():
     assert bad == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 item 2: /api still borrows identity and first paint from state/ "
-                                       "(api/storefront*.py); api/deps.py over the calling seam replaces them")
 def test_the_api_never_imports_state():
     bad = [f"{i.module}:{i.line} {i.target}" for i in _all_imports("smo_app/api") if _under(i.target, "smo_app.state")]
     assert bad == []
@@ -127,8 +125,8 @@ def test_the_bot_asks_services_and_never_queries():
     assert bad == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 item 5: sales ↔ customers — customers/profile.py takes ensure_own "
-                                       "from sales.carts (now core.permissions), customers/loyalty.py pct_floor from "
+@pytest.mark.xfail(strict=True, reason="issue 18 item 5: sales ↔ customers — "
+                                       "customers/loyalty.py pct_floor from "
                                        "sales.pricing (→ smo_app/money.py), customers/wheel.py promotions (→ sales/wheel.py); "
                                        "each edit is in a file another helper rewrites")
 def test_service_packages_form_no_cycle():

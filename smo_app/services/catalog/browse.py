@@ -23,9 +23,11 @@ from smo_app.services.core.errors import NotFound
 from smo_app.services.core.shop_config import ShopConfig, get_config
 from smo_app.services.sales.carts import is_wholesale
 from smo_app.services.sales.pricing import PriceLineIn, price
+from smo_app.settings import get_settings
 
 SEARCH_LIMIT = 40
 MAX_QUERY = 100
+MAX_TILES = 500  # the most tiles one catalog page shows ("show more" stops there)
 
 
 class StoreVariantOut(BaseModel):
@@ -176,7 +178,7 @@ def store_catalog(session: Session, *, actor: Actor, category_id: int | None = N
                   search: str | None = None, limit: int = 24) -> StoreCatalogOut:
     """The tree and the first ``limit`` tiles of one category (its subcategories included) or of a
     search (at most ``SEARCH_LIMIT``)."""
-    limit = max(1, min(limit, 500))
+    limit = max(1, min(limit, MAX_TILES))
     cfg = get_config(session)
     cats = list(session.exec(select(Category).order_by(Category.position, Category.id)).all())
     query, hidden = _visible_products(cats)
@@ -216,8 +218,11 @@ def search_products(session: Session, *, actor: Actor, query: str, limit: int = 
     return [_tile(viewer, p, variants.get(p.id, []), cfg) for p in products]
 
 
-def product_card(session: Session, *, actor: Actor, product_id: int, bot_username: str = "") -> ProductCardOut:
-    """The product card (ST3): photos, description, "more", variants with this customer's prices."""
+def product_card(session: Session, *, actor: Actor, product_id: int, bot_username: str | None = None) -> ProductCardOut:
+    """The product card (ST3): photos, description, "more", variants with this customer's prices;
+    its share link opens the product in the shop's bot (``bot_username``, by default the settings')."""
+    if bot_username is None:
+        bot_username = get_settings().bot_username
     cfg = get_config(session)
     product = session.get(Product, product_id)
     cats = list(session.exec(select(Category)).all())

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from smo_app.models.staff import Role
+from smo_app.services.core.errors import PermissionDenied
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +47,13 @@ class Actor:
 def whoami(session, *, actor: Actor) -> Actor:
     """The caller as the calling seam resolved them (a screen's guard asks who is signed in)."""
     return actor
+
+
+def own_customer_id(actor: Actor, customer_id: int | None = None) -> int:
+    """The customer a customer-side use case acts on: ``customer_id`` when named, else the calling
+    customer's own — the Mini App never names one; staff and jobs must (permissions are the use case's)."""
+    if customer_id is not None:
+        return customer_id
+    if actor.is_customer and actor.id is not None:
+        return actor.id
+    raise PermissionDenied("customer")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from smo_app.models.staff import Role
-from smo_app.services.core.actor import Actor
+from smo_app.services.core.actor import Actor, own_customer_id
 from smo_app.services.core.errors import PermissionDenied
 
 
@@ -92,10 +92,13 @@ def require_staff(actor: Actor) -> None:
         raise PermissionDenied("staff")
 
 
-def ensure_own(actor: Actor, customer_id: int) -> None:
-    """Customers act on their own cart, orders and profile; staff need orders.manage or pos.sell."""
+def ensure_own(actor: Actor, customer_id: int | None = None) -> int:
+    """Customers act on their own cart, orders and profile; staff need orders.manage or pos.sell.
+    Returns the customer acted on: ``customer_id``, or the calling customer's own when it is None."""
+    customer_id = own_customer_id(actor, customer_id)
     if actor.is_system or (actor.is_customer and actor.id == customer_id):
-        return
+        return customer_id
     if actor.is_staff and (can(actor, Perm.orders_manage) or can(actor, Perm.pos_sell)):
-        return
+        return customer_id
     require(actor, Perm.orders_manage)
+    return customer_id

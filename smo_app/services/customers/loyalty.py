@@ -23,7 +23,7 @@ from smo_app.models.orders import Order
 from smo_app.money import format_money
 from smo_app.services.core import audit
 from smo_app.services.messaging import outbox
-from smo_app.services.core.actor import Actor
+from smo_app.services.core.actor import Actor, own_customer_id
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.sales.pricing import pct_floor
@@ -348,9 +348,10 @@ def _own_or(actor: Actor, customer_id: int, perm: Perm) -> None:
     require(actor, perm)
 
 
-def get_bonuses(session: Session, *, actor: Actor, customer_id: int, cfg: ShopConfig | None = None,
+def get_bonuses(session: Session, *, actor: Actor, customer_id: int | None = None, cfg: ShopConfig | None = None,
                 limit: int = 50) -> BonusesOut:
-    """ST8/CR1: balance, history, invites and tier progress."""
+    """ST8/CR1: balance, history, invites and tier progress (the caller's own without ``customer_id``)."""
+    customer_id = own_customer_id(actor, customer_id)
     _own_or(actor, customer_id, Perm.customers_view)
     cfg = cfg or get_config(session)
     customer = session.get(Customer, customer_id)

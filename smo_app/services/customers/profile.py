@@ -8,7 +8,7 @@ from smo_app.models.customer import Customer
 from smo_app.models.orders import Order, OrderChannel
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound
-from smo_app.services.sales.carts import ensure_own
+from smo_app.services.core.permissions import ensure_own
 
 
 class ContactsOut(BaseModel):
@@ -18,10 +18,10 @@ class ContactsOut(BaseModel):
     delivery_type: str  # pickup | courier
 
 
-def last_contacts(session: Session, *, actor: Actor, customer_id: int) -> ContactsOut:
+def last_contacts(session: Session, *, actor: Actor, customer_id: int | None = None) -> ContactsOut:
     """Name, phone, address and delivery type of the customer's last storefront order; before the
-    first order, the name and phone the customer is known by."""
-    ensure_own(actor, customer_id)
+    first order, the name and phone the customer is known by (the caller's own without ``customer_id``)."""
+    customer_id = ensure_own(actor, customer_id)
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound("customer", customer_id)

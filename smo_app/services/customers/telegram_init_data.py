@@ -22,8 +22,7 @@ from smo_app.services.core.errors import DomainError
 log = logging.getLogger(__name__)
 
 MAX_INIT_DATA_LENGTH = 8192
-DEMO_BOT_TOKEN = "000000:demo-mode-mini-app"  # demo mode without a bot: the server signs for itself
-DEMO_TELEGRAM_ID = 100_000_001
+DEMO_TELEGRAM_ID = 100_000_001  # the demo customer (customers.sessions.sign_in_demo_customer)
 FUTURE_SKEW = timedelta(minutes=5)  # clocks differ a little; more than this is not a real auth_date
 
 
@@ -103,20 +102,8 @@ def verify_init_data(init_data: str, *, bot_token: str, max_age: timedelta, now:
 
 
 def sign_init_data(fields: dict[str, str], *, bot_token: str) -> str:
-    """Init data signed the way Telegram signs it: for tests, and for demo mode's browser sign-in
-    (signed with the demo bot token on the server — never with data the browser chose)."""
+    """Init data signed the way Telegram signs it (tests; the shop itself never signs any: a token
+    anyone knows would let anyone sign in as anyone)."""
     fields = {k: v for k, v in fields.items() if k != "hash"}
     digest = hmac.new(secret_for(bot_token), data_check_string(fields).encode(), hashlib.sha256).hexdigest()
     return urlencode({**fields, "hash": digest})
-
-
-def demo_init_data(*, bot_token: str, now: datetime | None = None, telegram_id: int = DEMO_TELEGRAM_ID,
-                   first_name: str = "Demo", language_code: str = "ru", start_param: str | None = None) -> str:
-    """Init data for the demo customer, signed by the server (demo mode's plain-browser sign-in)."""
-    moment = now or datetime.now(timezone.utc)
-    fields = {"user": json.dumps({"id": telegram_id, "first_name": first_name, "language_code": language_code},
-                                 separators=(",", ":"), ensure_ascii=False),
-              "auth_date": str(int(moment.timestamp()))}
-    if start_param:
-        fields["start_param"] = start_param
-    return sign_init_data(fields, bot_token=bot_token)

@@ -180,6 +180,31 @@ def receive_and_apply(
                             permanent=False, max_attempts=max_attempts, now=now)
 
 
+class AcceptOut(BaseModel):
+    """:func:`accept`: what the provider is answered."""
+
+    outcome: Literal["processed", "already", "failed", "dead", "stored", "duplicate"]
+    retry: bool = False  # applying failed in a way a later try may fix: the provider should deliver again
+
+
+def accept(session: Session, *, provider: str, event_id: str, body: bytes | str, headers: Mapping[str, str],
+           handler: Handler, inline: bool = False, now: datetime | None = None) -> AcceptOut:
+    """A verified inbound event, as the HTTP edge takes it: ``inline`` (the request proves the event
+    itself) stored and applied in one transaction (:func:`receive_and_apply`); otherwise stored and
+    committed first (:func:`receive`), then applied (:func:`process`) unless it was already settled.
+    A duplicate is answered ``duplicate`` (or, when it was already settled, as it was stored)."""
+    if inline:
+        out = receive_and_apply(session, provider=provider, event_id=event_id, body=body, headers=headers,
+                                handler=handler, now=now)
+        return AcceptOut(outcome=out.outcome if out.received == "stored" else "duplicate", retry=out.outcome == "failed")
+    received = receive(session, provider=provider, event_id=event_id, body=body, headers=headers, now=now)
+    if received.event.status not in PROCESSABLE:
+        return AcceptOut(outcome=received.outcome)
+    done = process(session, webhook_event_id=received.event.id, handler=handler, now=now)
+    return AcceptOut(outcome=done.outcome if received.outcome == "stored" else "duplicate",
+                     retry=done.outcome == "failed")
+
+
 @functools.cache
 def _upsert(dialect: str):
     """One statement (built once per dialect): our new row comes back ``processed``; a stored twin

@@ -125,11 +125,11 @@ def _check_stock(cfg: ShopConfig, product: Product | None, variant: Variant | No
                           available=max(variant.qty, 0))
 
 
-def get_cart(session: Session, *, actor: Actor, customer_id: int, delivery_type: str = "pickup",
+def get_cart(session: Session, *, actor: Actor, customer_id: int | None = None, delivery_type: str = "pickup",
              delivery_quote_minor: int = 0, bonus_minor: int = 0, certificate_minor: int = 0,
              cfg: ShopConfig | None = None, now: datetime | None = None) -> CartOut:
-    """The cart with its priced breakdown as the UI shows it (ST4)."""
-    ensure_own(actor, customer_id)
+    """The cart with its priced breakdown as the UI shows it (ST4); the caller's own without ``customer_id``."""
+    customer_id = ensure_own(actor, customer_id)
     cfg = cfg or get_config(session)
     customer = _customer(session, customer_id)
     cart = _cart(session, customer_id, create=False)
@@ -174,9 +174,9 @@ def get_cart(session: Session, *, actor: Actor, customer_id: int, delivery_type:
 
 
 @atomic
-def _set(session: Session, *, actor: Actor, customer_id: int, variant_id: int, qty: int | None, add: int = 0,
+def _set(session: Session, *, actor: Actor, customer_id: int | None, variant_id: int, qty: int | None, add: int = 0,
          now: datetime | None) -> CartOut:
-    ensure_own(actor, customer_id)
+    customer_id = ensure_own(actor, customer_id)
     cfg = get_config(session)
     _guard(cfg)
     _customer(session, customer_id)
@@ -209,7 +209,7 @@ def _touch(cart: Cart, now: datetime | None) -> None:
     cart.abandoned_reminder_at = None
 
 
-def add_item(session: Session, *, actor: Actor, customer_id: int, variant_id: int, qty: int = 1,
+def add_item(session: Session, *, actor: Actor, customer_id: int | None = None, variant_id: int, qty: int = 1,
              now: datetime | None = None) -> CartOut:
     """"+": add ``qty`` units (refused beyond stock unless preorder)."""
     if qty <= 0:
@@ -217,20 +217,20 @@ def add_item(session: Session, *, actor: Actor, customer_id: int, variant_id: in
     return _set(session, actor=actor, customer_id=customer_id, variant_id=variant_id, qty=None, add=qty, now=now)
 
 
-def set_qty(session: Session, *, actor: Actor, customer_id: int, variant_id: int, qty: int,
+def set_qty(session: Session, *, actor: Actor, customer_id: int | None = None, variant_id: int, qty: int,
             now: datetime | None = None) -> CartOut:
     """Manual quantity; 0 removes the line."""
     return _set(session, actor=actor, customer_id=customer_id, variant_id=variant_id, qty=qty, now=now)
 
 
-def remove_item(session: Session, *, actor: Actor, customer_id: int, variant_id: int,
+def remove_item(session: Session, *, actor: Actor, customer_id: int | None = None, variant_id: int,
                 now: datetime | None = None) -> CartOut:
     return _set(session, actor=actor, customer_id=customer_id, variant_id=variant_id, qty=0, now=now)
 
 
 @atomic
-def clear_cart(session: Session, *, actor: Actor, customer_id: int, now: datetime | None = None) -> CartOut:
-    ensure_own(actor, customer_id)
+def clear_cart(session: Session, *, actor: Actor, customer_id: int | None = None, now: datetime | None = None) -> CartOut:
+    customer_id = ensure_own(actor, customer_id)
     cart = _cart(session, customer_id, create=False, lock=True)
     if cart is not None:
         session.execute(delete(CartItem.__table__).where(CartItem.__table__.c.cart_id == cart.id))
@@ -242,10 +242,10 @@ def clear_cart(session: Session, *, actor: Actor, customer_id: int, now: datetim
 
 
 @atomic
-def apply_promo(session: Session, *, actor: Actor, customer_id: int, code: str | None,
+def apply_promo(session: Session, *, actor: Actor, customer_id: int | None = None, code: str | None,
                 now: datetime | None = None) -> CartOut:
     """Attach a promo code to the cart (validated now and again at checkout); None/"" removes it."""
-    ensure_own(actor, customer_id)
+    customer_id = ensure_own(actor, customer_id)
     _guard(get_config(session))
     cart = _cart(session, customer_id, create=True, lock=True)
     if code and code.strip():

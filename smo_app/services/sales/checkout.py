@@ -1,6 +1,8 @@
 """Checkout (ST5): the customer's server cart becomes an order.
 
-The cart is read under a row lock, priced (promo, certificate, bonuses, delivery) by
+The customer's choices come in (contacts, delivery type, the address or pickup point, codes,
+bonuses to spend); the delivery is quoted here through the delivery port, never taken from the
+caller. Then the cart is read under a row lock, priced (promo, certificate, bonuses, delivery) by
 ``sales.pricing``, emptied, and the priced lines go to ``sales.order_creation.create_order`` — all
 in one transaction, so one cart becomes at most one order however many checkouts of it arrive at
 once.
@@ -14,20 +16,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
+from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.carts import Cart, CartItem
 from smo_app.models.catalog import Product, Variant
 from smo_app.models.customer import Customer
 from smo_app.models.orders import DeliveryType, Order, OrderChannel
+from smo_app.services.core import shop_locale
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.shop_config import get_config
 from smo_app.services.core.tx import atomic
 from smo_app.services.sales import promotions
 from smo_app.services.sales.carts import ensure_own, is_wholesale
+from smo_app.services.sales.checkout_preview import OrderDeliveryOut, clean_contact, order_delivery
 from smo_app.services.sales.order_creation import Buyer, NewOrderLine, create_order
 from smo_app.services.sales.order_dto import OrderOut, load_out
 from smo_app.services.sales.pricing import PriceLineIn, price
+
+MAX_COMMENT = 1000
 
 
 @atomic
@@ -35,10 +42,10 @@ def place_order(
     session: Session,
     *,
     actor: Actor,
-    customer_id: int,
+    customer_id: int | None = None,
     delivery_type: str = DeliveryType.pickup,
-    delivery_quote_minor: int = 0,
     address: str = "",
+    point_code: str = "",
     contact_name: str = "",
     phone: str = "",
     comment: str = "",
@@ -51,6 +58,12 @@ def place_order(
 ) -> OrderOut:
     """Checkout (ST5): turn the customer's server cart into a ``new`` order in one transaction.
 
+    ``customer_id`` defaults to the calling customer. The delivery is quoted through the delivery
+    port for the cart as it stands (``point_code``: the pickup point chosen, which then names the
+    order's address); when the provider cannot quote, delivery is 0 and a line in the customer's
+    language tells the manager to calculate it. A phone, when given, must be one
+    (``checkout.phone_invalid``).
+
     The cart row is locked first (``SELECT … FOR UPDATE``) and the number of cart rows deleted is
     checked, so simultaneous checkouts of one cart make one order: the others get ``cart.empty``
     (or, with the same ``client_ref``, the first order). Stock, the promo use (at most once per
@@ -59,11 +72,18 @@ def place_order(
     DomainError (``cart.out_of_stock``, ``promo.exhausted``, ``promo.already_used``,
     ``certificate.used``, ``bonus.insufficient``, …). ``promo_code`` defaults to the one on the cart.
     """
+    customer_id = ensure_own(actor, customer_id)
+    contact = clean_contact(contact_name, phone, required=False)
     try:
+        if client_ref:  # a repeated request answers with its order before asking the provider again
+            existing = _order_for_ref(session, client_ref, customer_id)
+            if existing is not None:
+                return existing
+        delivery = order_delivery(session, customer_id=customer_id, delivery_type=delivery_type, address=address,
+                                  point_code=point_code, now=now)
         return _checkout(
-            session, actor=actor, customer_id=customer_id, delivery_type=delivery_type,
-            delivery_quote_minor=delivery_quote_minor, address=address, contact_name=contact_name, phone=phone,
-            comment=comment, promo_code=promo_code, certificate_code=certificate_code, bonus_minor=bonus_minor,
+            session, actor=actor, customer_id=customer_id, delivery=delivery, contact_name=contact.contact_name,
+            phone=contact.phone, comment=comment, promo_code=promo_code, certificate_code=certificate_code, bonus_minor=bonus_minor,
             client_ref=client_ref, channel=channel, now=now,
         )
     except (IntegrityError, DomainError):
@@ -72,12 +92,20 @@ def place_order(
         # the first order, not an error.
         session.rollback()
         if client_ref:
-            existing = session.exec(select(Order).where(Order.client_ref == client_ref)).first()
-            if existing is not None and existing.customer_id == customer_id:
-                return load_out(session, existing)
-            if existing is not None:  # another customer's reference: never show their order
-                raise DomainError("order.client_ref_taken", "client_ref belongs to another order") from None
+            existing = _order_for_ref(session, client_ref, customer_id)
+            if existing is not None:
+                return existing
         raise
+
+
+def _order_for_ref(session: Session, client_ref: str, customer_id: int) -> OrderOut | None:
+    """The customer's order placed with ``client_ref``; another customer's reference is refused."""
+    existing = session.exec(select(Order).where(Order.client_ref == client_ref)).first()
+    if existing is None:
+        return None
+    if existing.customer_id != customer_id:  # never show another customer's order
+        raise DomainError("order.client_ref_taken", "client_ref belongs to another order")
+    return load_out(session, existing)
 
 
 _CART = Cart.__table__
@@ -110,9 +138,7 @@ def _checkout(
     *,
     actor: Actor,
     customer_id: int,
-    delivery_type: str,
-    delivery_quote_minor: int,
-    address: str,
+    delivery: OrderDeliveryOut,
     contact_name: str,
     phone: str,
     comment: str,
@@ -123,25 +149,19 @@ def _checkout(
     channel: str,
     now: datetime | None,
 ) -> OrderOut:
-    ensure_own(actor, customer_id)
     now = now or utcnow()
     cfg = get_config(session)
     if cfg.vacation_mode:
         raise DomainError("cart.vacation", "the shop is on vacation", message_text=cfg.vacation_message)
-    try:
-        delivery_type = DeliveryType(delivery_type)
-    except ValueError as exc:
-        raise ValidationFailed("order.delivery_type_invalid", f"unknown delivery type {delivery_type}") from exc
-    if bonus_minor < 0 or delivery_quote_minor < 0:
+    delivery_type = DeliveryType(delivery.delivery_type)
+    if bonus_minor < 0:
         raise ValidationFailed("order.amount_invalid", "amounts must be >= 0")
     conn = session.connection()
     customer = conn.execute(_LOCKED_CART, {"cust": customer_id}).first()
     if client_ref:  # read after the lock: a checkout that held it before us has committed by now
-        existing = session.exec(select(Order).where(Order.client_ref == client_ref)).first()
-        if existing is not None and existing.customer_id == customer_id:
-            return load_out(session, existing)
+        existing = _order_for_ref(session, client_ref, customer_id)
         if existing is not None:
-            raise DomainError("order.client_ref_taken", "client_ref belongs to another order")
+            return existing
     if customer is None:
         if session.get(Customer, customer_id) is None:
             raise NotFound("customer", customer_id)
@@ -165,7 +185,7 @@ def _checkout(
         personal_discount_pct=customer.personal_discount_pct, wholesale=is_wholesale(customer),
         promo_pct=promo.pct if promo else 0, certificate_minor=cert.face_minor if cert else 0,
         bonus_balance_minor=customer.bonus_balance_minor, bonus_requested_minor=bonus_minor,
-        bonus_cap_pct=cfg.bonus_spend_cap_pct, delivery_type=delivery_type, delivery_quote_minor=delivery_quote_minor,
+        bonus_cap_pct=cfg.bonus_spend_cap_pct, delivery_type=delivery_type, delivery_quote_minor=delivery.price_minor,
         free_delivery_pickup_minor=cfg.free_delivery_pickup_minor,
         free_delivery_courier_minor=cfg.free_delivery_courier_minor,
         free_delivery_region_pct=cfg.free_delivery_region_pct,
@@ -182,6 +202,10 @@ def _checkout(
         discount_minor=pl.discount_minor, discount_kind=pl.discount_kind,
         low_stock_threshold=by_variant[pl.variant_id].low_stock_threshold,
     ) for pl in breakdown.lines]  # in variant-id order, as the cart rows
+    address, comment = delivery.address, comment[:MAX_COMMENT]
+    if delivery.by_manager:  # staff see it on the order, the customer in their own language
+        note = t("checkout.delivery_by_manager", customer.language or shop_locale.shop_language(session))
+        comment = f"{comment[:MAX_COMMENT - len(note) - 1]}\n{note}".strip()
     buyer = Buyer(customer_id=customer.id, contact_name=contact_name or customer.full_name or "",
                   phone=phone or customer.phone or "", telegram_id=customer.telegram_id, language=customer.language,
                   reachable=not customer.unreachable)

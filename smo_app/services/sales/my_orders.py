@@ -26,21 +26,21 @@ class RepeatOut(BaseModel):
     skipped: list[str]  # lines no longer for sale or out of stock
 
 
-def order_statuses(session: Session, *, actor: Actor, customer_id: int, limit: int = 50) -> dict[int, str]:
+def order_statuses(session: Session, *, actor: Actor, customer_id: int | None = None, limit: int = 50) -> dict[int, str]:
     """{order id: status} of the customer's latest orders: what the open screen polls."""
-    ensure_own(actor, customer_id)
+    customer_id = ensure_own(actor, customer_id)
     rows = session.exec(select(Order.id, Order.status).where(Order.customer_id == customer_id)
                         .order_by(Order.id.desc()).limit(limit)).all()
     return {oid: status for oid, status in rows}
 
 
 @atomic
-def repeat_order(session: Session, *, actor: Actor, customer_id: int, order_id: int,
+def repeat_order(session: Session, *, actor: Actor, customer_id: int | None = None, order_id: int,
                  now: datetime | None = None) -> RepeatOut:
     """Put the lines of one of the customer's orders into their cart (added to what is there).
     Lines no longer for sale are skipped; a line with less stock gets what is left (preorder mode:
     all of it). Vacation mode refuses with the shop's message. Prices are today's, not the order's."""
-    ensure_own(actor, customer_id)
+    customer_id = ensure_own(actor, customer_id)
     order = session.get(Order, order_id)
     if order is None or order.customer_id != customer_id:
         raise NotFound("order", order_id)

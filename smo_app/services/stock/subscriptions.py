@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from smo_app.i18n import t
 from smo_app.models.catalog import Product, StockSubscription, Variant
 from smo_app.models.customer import Customer
-from smo_app.services.core.actor import Actor
+from smo_app.services.core.actor import Actor, own_customer_id
 from smo_app.services.core.errors import NotFound
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
@@ -21,13 +21,14 @@ from smo_app.services.messaging import outbox
 
 
 @atomic
-def subscribe_back_in_stock(session: Session, *, actor: Actor, customer_id: int, variant_id: int) -> bool:
+def subscribe_back_in_stock(session: Session, *, actor: Actor, customer_id: int | None = None, variant_id: int) -> bool:
     """ST3 "notify me": a customer subscribes to a variant; True if newly subscribed (or a
     subscription already used up waits again), False if already subscribed.
 
     Holds when two taps arrive at once: the renewal is a conditional UPDATE, and the unique
     (customer, variant) index decides between two first INSERTs (the loser is "already subscribed").
     """
+    customer_id = own_customer_id(actor, customer_id)  # the caller's own without ``customer_id``
     if not (actor.is_system or (actor.is_customer and actor.id == customer_id)):
         require(actor, Perm.customers_manage)
     if session.get(Variant, variant_id) is None:
