@@ -18,7 +18,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.models.staff import Channel
 from smo_app.money import format_money, parse_money
-from smo_app.services.pos import approvals, cart, sale, shifts
+from smo_app.services.pos import approvals, cart, lookup, sale, shifts
 from smo_app.state.session import SessionState, toast
 
 POS = Channel.pos
@@ -85,7 +85,7 @@ class PosState(SessionState):
         await self._refresh_shift()
         if self.shift_open:
             await self._refresh_cart()
-            fav = await self.call(cart.favourites, channel=POS, readonly=True)
+            fav = await self.call(lookup.favourites, channel=POS, readonly=True)
             self.favourites = [self._hit(h) for h in fav.value or []]
         if self.pending_sale:
             return PosState.check_pending
@@ -161,7 +161,7 @@ class PosState(SessionState):
     @rx.event
     async def search(self, value: str):
         self.query = value
-        out = await self.call(cart.search_products, channel=POS, readonly=True, query=value)
+        out = await self.call(lookup.search_products, channel=POS, readonly=True, query=value)
         if value == self.query:  # a newer keystroke has not overtaken this answer
             self.hits = [self._hit(h) for h in out.value or []]
 
@@ -211,7 +211,7 @@ class PosState(SessionState):
     @rx.event
     async def find_customer(self, value: str):
         self.customer_query = value
-        out = await self.call(cart.find_customers, channel=POS, readonly=True, query=value)
+        out = await self.call(lookup.find_customers, channel=POS, readonly=True, query=value)
         if value == self.customer_query:
             self.customer_hits = [{"id": c.id, "name": c.name, "phone": c.phone,
                                    "bonus": money(c.bonus_balance_minor, self.ui_lang_value())} for c in out.value or []]

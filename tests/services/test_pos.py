@@ -21,7 +21,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.audit import list_entries
 from smo_app.services.core.errors import DomainError
 from smo_app.services.core.shop_config import update_config
-from smo_app.services.pos import approvals, cart, reports, returns, sale, shifts
+from smo_app.services.pos import approvals, cart, lookup, reports, returns, sale, shifts
 from smo_app.services.sales import carts
 from tests.commerce_factories import SYSTEM, fill_cart, make_product, qty_of, variant_id
 from tests.factories import PIN, make_customer, make_staff
@@ -134,10 +134,10 @@ def test_a_shift_left_open_overnight_is_shown_as_such_and_not_closed(session, po
 # --------------------------------------------------------------------------- selling
 
 def test_search_by_name_sku_and_barcode(session, pos):
-    assert [h.variant_id for h in cart.search_products(session, actor=pos.seller, query="лаван")] == [pos.vid]
-    assert [h.variant_id for h in cart.search_products(session, actor=pos.seller, query="CND-LAV")] == [pos.vid]
-    assert [h.variant_id for h in cart.search_products(session, actor=pos.seller, query="4600000000017")] == [pos.vid]
-    assert cart.search_products(session, actor=pos.seller, query="нет такого") == []
+    assert [h.variant_id for h in lookup.search_products(session, actor=pos.seller, query="лаван")] == [pos.vid]
+    assert [h.variant_id for h in lookup.search_products(session, actor=pos.seller, query="CND-LAV")] == [pos.vid]
+    assert [h.variant_id for h in lookup.search_products(session, actor=pos.seller, query="4600000000017")] == [pos.vid]
+    assert lookup.search_products(session, actor=pos.seller, query="нет такого") == []
 
 
 def test_an_unknown_scanned_code_is_a_clear_error(session, pos):
@@ -527,7 +527,7 @@ def test_a_customer_is_attached_by_the_loyalty_qr_and_their_bonuses_show(session
     with pytest.raises(DomainError) as err:
         cart.attach_by_loyalty_token(session, actor=pos.seller, register_id=pos.reg, token=token[:-2] + "xx")
     assert err.value.code == "loyalty.qr_invalid"
-    assert [c.id for c in cart.find_customers(session, actor=pos.seller, query=customer.full_name)] == [customer.id]
+    assert [c.id for c in lookup.find_customers(session, actor=pos.seller, query=customer.full_name)] == [customer.id]
 
 
 def test_a_sale_and_the_close_at_once_never_leave_a_sale_outside_the_count(engine, session, pos):

@@ -1,5 +1,6 @@
 """The register's open cart (PO3, PO4), kept on the server so a reload, a reconnect or a tablet
-swap finds it as it was; product search by name, SKU or barcode; favourites; the customer.
+swap finds it as it was: its lines, the seller's line discounts, the customer and their bonuses.
+What the seller looks up to fill it (products, favourites, customers) is in ``pos.lookup``.
 
 Prices come from ``sales.pricing`` as everywhere (the product's own discount or the customer's
 personal discount, the larger; wholesale prices for an approved wholesale customer; bonuses within
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -20,7 +21,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.catalog import Product, Variant
 from smo_app.models.customer import Customer
 from smo_app.models.orders import DeliveryType
-from smo_app.models.pos import ApprovalStatus, PosApproval, PosCart, PosFavourite
+from smo_app.models.pos import ApprovalStatus, PosApproval, PosCart
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
@@ -86,18 +87,7 @@ class CartOut(BaseModel):
     updated_at: datetime
 
 
-class ProductHit(BaseModel):
-    variant_id: int
-    product_id: int
-    name: str
-    variant_label: str
-    sku: str | None
-    barcode: str | None
-    price_minor: int
-    available: int
-
-
-def _customer_brief(c: Customer | None) -> CustomerBrief | None:
+def customer_brief(c: Customer | None) -> CustomerBrief | None:
     if c is None:
         return None
     return CustomerBrief(id=c.id, name=c.full_name or (c.username or ""), phone=c.phone or "", username=c.username or "",
@@ -151,7 +141,7 @@ def price_cart(session: Session, cart: PosCart, *, actor: Actor, cfg: ShopConfig
     covered = approval_covers(approval, register_id=cart.register_id, discount_pct=max_manual,
                               bonus_minor=priced.bonus_minor, now=now)
     return CartOut(
-        register_id=cart.register_id, lines=out_lines, customer=_customer_brief(customer),
+        register_id=cart.register_id, lines=out_lines, customer=customer_brief(customer),
         goods_minor=priced.goods_minor, discount_product_minor=priced.discounts["product"],
         discount_personal_minor=priced.discounts["personal"], discount_manual_minor=priced.discounts["manual"],
         discount_total_minor=priced.discount_total_minor, payable_minor=payable, bonus_minor=priced.bonus_minor,
@@ -219,13 +209,6 @@ def _save(session: Session, cart: PosCart, *, actor: Actor, lines: list[dict] | 
     out = price_cart(session, cart, actor=actor)
     session.commit()
     return out
-
-
-def find_variant_by_code(session: Session, code: str) -> Variant | None:
-    code = (code or "").strip()
-    if not code:
-        return None
-    return session.exec(select(Variant).where(Variant.active, or_(Variant.barcode == code, Variant.sku == code))).first()
 
 
 @atomic
@@ -371,75 +354,3 @@ def clear_cart(session: Session, *, actor: Actor, register_id: int) -> CartOut:
     cart = lock_cart(session, register_id)
     cart.customer_id, cart.bonus_minor, cart.approval_id = None, 0, None
     return _save(session, cart, actor=actor, lines=[])
-
-
-# --------------------------------------------------------------------------- search, favourites, customers
-
-def _hit(v: Variant, p: Product) -> ProductHit:
-    return ProductHit(variant_id=v.id, product_id=p.id, name=p.name, variant_label=v.label, sku=v.sku,
-                      barcode=v.barcode, price_minor=v.price_minor, available=v.qty)
-
-
-_SELLABLE = (Variant.active, Product.deleted.is_(False), Product.suspended.is_(False))
-
-
-def search_products(session: Session, *, actor: Actor, query: str, limit: int = 20) -> list[ProductHit]:
-    """Exact barcode or SKU first, then names and SKUs containing the text (case-insensitive); at
-    least two characters (one matches half the catalog)."""
-    require(actor, Perm.pos_sell)
-    text = (query or "").strip()
-    if len(text) < 2:
-        return []
-    base = select(Variant, Product).join(Product, Product.id == Variant.product_id).where(*_SELLABLE)
-    exact = session.exec(base.where(or_(Variant.barcode == text, Variant.sku == text))).all()
-    like = f"%{text.lower()}%"
-    found = session.exec(base.where(or_(func.lower(Product.name).like(like), func.lower(Variant.sku).like(like)))
-                         .order_by(Product.position, Product.id, Variant.position, Variant.id).limit(limit)).all()
-    seen, out = set(), []
-    for v, p in [*exact, *found]:
-        if v.id not in seen:
-            seen.add(v.id)
-            out.append(_hit(v, p))
-    return out[:limit]
-
-
-def favourites(session: Session, *, actor: Actor, limit: int = 12) -> list[ProductHit]:
-    """The favourites grid: the chosen tiles, else the first products of the catalog."""
-    require(actor, Perm.pos_sell)
-    base = select(Variant, Product).join(Product, Product.id == Variant.product_id).where(*_SELLABLE)
-    chosen = session.exec(base.join(PosFavourite, PosFavourite.variant_id == Variant.id)
-                          .order_by(PosFavourite.position, PosFavourite.id).limit(limit)).all()
-    if not chosen:
-        chosen = session.exec(base.where(Product.hidden.is_(False))
-                              .order_by(Product.position, Product.id, Variant.position, Variant.id).limit(limit)).all()
-    return [_hit(v, p) for v, p in chosen]
-
-
-@atomic
-def set_favourites(session: Session, *, actor: Actor, variant_ids: list[int]) -> list[ProductHit]:
-    require(actor, Perm.catalog_edit)
-    for old in session.exec(select(PosFavourite)).all():
-        session.delete(old)
-    session.flush()
-    for pos, vid in enumerate(dict.fromkeys(variant_ids)):
-        if session.get(Variant, vid) is None:
-            raise NotFound("variant", vid)
-        session.add(PosFavourite(variant_id=vid, position=pos))
-    audit.record(session, actor=actor, action="pos.favourites", after={"variant_ids": list(variant_ids)})
-    session.commit()
-    return favourites(session, actor=Actor.system(), limit=len(variant_ids) or 12)
-
-
-def find_customers(session: Session, *, actor: Actor, query: str, limit: int = 10) -> list[CustomerBrief]:
-    """By phone (digits match anywhere), @username or name."""
-    require(actor, Perm.customers_view)
-    text = (query or "").strip().lstrip("@")
-    if len(text) < 2:
-        return []
-    digits = "".join(ch for ch in text if ch.isdigit())
-    conds = [func.lower(Customer.full_name).like(f"%{text.lower()}%"),
-             func.lower(Customer.username).like(f"%{text.lower()}%")]
-    if len(digits) >= 4:
-        conds.append(Customer.phone.like(f"%{digits[-10:]}%"))
-    rows = session.exec(select(Customer).where(or_(*conds)).order_by(Customer.id).limit(limit)).all()
-    return [_customer_brief(c) for c in rows]

@@ -31,7 +31,7 @@ from smo_app.services.core.shop_config import get_config
 from smo_app.services.core.tx import atomic
 from smo_app.services.messaging import outbox
 from smo_app.services.pos import cart as pos_cart
-from smo_app.services.pos import policy
+from smo_app.services.pos import lookup, policy
 from smo_app.services.pos.shifts import check_amount, lock_open_shift
 from smo_app.services.sales.order_creation import POS, Buyer, Deductions, Delivery, NewOrder, NewOrderLine, write_order
 
@@ -250,7 +250,7 @@ def find_sales(session: Session, *, actor: Actor, query: str, limit: int = 10) -
     conds = [PosSale.client_id == text]
     if text.isdigit() and len(text) < 10:
         conds += [PosSale.id == int(text), PosSale.order_id == int(text)]
-    customers = [c.id for c in pos_cart.find_customers(session, actor=Actor.system(), query=text)]
+    customers = [c.id for c in lookup.find_customers(session, actor=Actor.system(), query=text)]
     if customers:
         conds.append(PosSale.customer_id.in_(customers))
     rows = session.exec(select(PosSale).where(or_(*conds)).order_by(PosSale.id.desc()).limit(limit)).all()
