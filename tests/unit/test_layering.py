@@ -160,8 +160,6 @@ def test_at_most_15_function_local_imports_of_our_own_code_in_services():
     assert len(local) <= MAX_LOCAL_IMPORTS, [f"{i.module}:{i.line} {i.target}" for i in local]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 item 5: services/pos/{sale,shifts,reports}.py keep 5 local imports "
-                                       "without a why (pos ↔ reports is broken on the POS branch)")
 def test_each_function_local_import_in_services_names_its_cycle():
     unexplained = [f"{i.module}:{i.line} {i.target}" for i in _local_service_imports() if "# why" not in i.text]
     assert unexplained == []

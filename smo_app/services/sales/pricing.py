@@ -19,29 +19,18 @@ Order of application (each step works on what the previous one left):
 6. delivery: the quote, free once goods after discounts reach the threshold for the delivery type;
    for regions the shop covers ``free_delivery_region_pct`` % of the goods towards the quote.
 
-Rounding, explicit: percentage discounts round half up to the kopeck (:func:`pct_half_up`);
-percentages the shop *gives away as bonuses* and the bonus cap round down (:func:`pct_floor`).
+Rounding, explicit (``smo_app.money``): percentage discounts round half up to the kopeck
+(:func:`pct_half_up`); percentages the shop *gives away as bonuses* and the bonus cap round down
+(:func:`pct_floor`).
 Invariant: ``goods - sum(discounts) - certificate - bonus + delivery == total >= 0``.
 """
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from smo_app.money import pct_floor, pct_half_up  # re-exported: the rounding rules are money's
+
 DISCOUNT_KINDS = ("product", "personal", "manual", "promo")
-
-
-def pct_half_up(amount_minor: int, pct: int) -> int:
-    """``pct`` % of ``amount_minor`` rounded half up: 7% of 99999 → 7000."""
-    if amount_minor <= 0 or pct <= 0:
-        return 0
-    return (amount_minor * pct + 50) // 100
-
-
-def pct_floor(amount_minor: int, pct: int) -> int:
-    """``pct`` % of ``amount_minor`` rounded down: 7% of 99999 → 6999."""
-    if amount_minor <= 0 or pct <= 0:
-        return 0
-    return amount_minor * pct // 100
 
 
 class PriceLineIn(BaseModel):
