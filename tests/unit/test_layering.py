@@ -126,8 +126,7 @@ def test_the_bot_asks_services_and_never_queries():
 
 
 @pytest.mark.xfail(strict=True, reason="issue 18 item 5: sales ↔ customers — "
-                                       "customers/loyalty.py pct_floor from "
-                                       "sales.pricing (→ smo_app/money.py), customers/wheel.py promotions (→ sales/wheel.py); "
+                                       "customers/wheel.py promotions (→ sales/wheel.py); "
                                        "each edit is in a file another helper rewrites")
 def test_service_packages_form_no_cycle():
     # given the packages each service package imports at module level
