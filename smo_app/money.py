@@ -1,4 +1,5 @@
-"""Money is integer minor units (kopecks) everywhere but here, at the edge."""
+"""Money is integer minor units (kopecks) everywhere but here, at the edge; and the two explicit
+roundings of a percentage of an amount (discounts half up, what the shop gives away down)."""
 from __future__ import annotations
 
 CURRENCY_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€"}
@@ -29,3 +30,17 @@ def parse_money(text: str) -> int:
     if frac and (not frac.isdigit() or len(frac) > 2):
         raise ValueError(f"not an amount: {text!r}")
     return int(major or "0") * 100 + int((frac + "00")[:2])
+
+
+def pct_half_up(amount_minor: int, pct: int) -> int:
+    """``pct`` % of ``amount_minor`` rounded half up: 7% of 99999 → 7000."""
+    if amount_minor <= 0 or pct <= 0:
+        return 0
+    return (amount_minor * pct + 50) // 100
+
+
+def pct_floor(amount_minor: int, pct: int) -> int:
+    """``pct`` % of ``amount_minor`` rounded down: 7% of 99999 → 6999."""
+    if amount_minor <= 0 or pct <= 0:
+        return 0
+    return amount_minor * pct // 100

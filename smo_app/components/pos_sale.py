@@ -9,7 +9,10 @@ from smo_app import routes
 from smo_app.components import styles
 from smo_app.components.common import T, field_label
 from smo_app.components.pos_scan import camera_scanner, keyboard_wedge
-from smo_app.state.pos_sale import PosReceiptState, PosReturnState, PosShiftState, PosState
+from smo_app.state.pos_receipt import PosReceiptState
+from smo_app.state.pos_returns import PosReturnState
+from smo_app.state.pos_sale import PosState
+from smo_app.state.pos_shift import PosShiftState
 from smo_app.state.session import SessionState
 
 BIG = "3"

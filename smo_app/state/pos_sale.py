@@ -1,5 +1,6 @@
-"""POS screens: the shift, the sale screen (search, scan, favourites, cart, customer, approval,
-payment), the receipt, returns. Thin: parse input → call a service (off the loop) → set vars.
+"""The POS sale screen: the register and its shift, search, scan, favourites, the cart, the
+customer, approval, payment. Thin: parse input → call a service (off the loop) → set vars. The
+other POS flows sit beside it: ``pos_shift`` (cash moves, X/Z), ``pos_receipt``, ``pos_returns``.
 
 The register's cart lives on the server (services.pos.cart); this state only mirrors it. A sale is
 submitted with an id made before the first tap and kept in the browser's localStorage until the
@@ -17,14 +18,15 @@ import reflex as rx
 from smo_app import routes
 from smo_app.models.staff import Channel
 from smo_app.money import format_money, parse_money
-from smo_app.services.pos import approvals, cart, reports, returns, sale, shifts
+from smo_app.services.pos import approvals, cart, lookup, sale, shifts
 from smo_app.state.session import SessionState, toast
 
 POS = Channel.pos
 APPROVAL_POLL_SECONDS = 2.0
 
 
-def _money(minor: int | None, lang: str) -> str:
+def money(minor: int | None, lang: str) -> str:
+    """An amount for the POS screens ("" for none)."""
     return "" if minor is None else format_money(minor, lang=lang)
 
 
@@ -83,7 +85,7 @@ class PosState(SessionState):
         await self._refresh_shift()
         if self.shift_open:
             await self._refresh_cart()
-            fav = await self.call(cart.favourites, channel=POS, readonly=True)
+            fav = await self.call(lookup.favourites, channel=POS, readonly=True)
             self.favourites = [self._hit(h) for h in fav.value or []]
         if self.pending_sale:
             return PosState.check_pending
@@ -104,25 +106,25 @@ class PosState(SessionState):
         self.shift_overnight = bool(s and s.overnight)
         self.shift_opened_by = s.opened_by_name if s else ""
         self.shift_opened_at = self.shop_time(s.opened_at) if s else ""
-        self.expected_cash = _money(s.expected_cash_minor, self.ui_lang_value()) if s else ""
+        self.expected_cash = money(s.expected_cash_minor, self.ui_lang_value()) if s else ""
 
     def _hit(self, h) -> dict[str, Any]:
         return {"variant_id": h.variant_id, "name": h.name, "label": h.variant_label, "sku": h.sku or "",
-                "price": _money(h.price_minor, self.ui_lang_value()), "available": h.available}
+                "price": money(h.price_minor, self.ui_lang_value()), "available": h.available}
 
     def _show_cart(self, c: cart.CartOut) -> None:
         lang = self.ui_lang_value()
         self.lines = [{"variant_id": ln.variant_id, "name": ln.name, "label": ln.variant_label, "qty": ln.qty,
-                       "price": _money(ln.unit_price_minor, lang), "discount_pct": ln.discount_pct,
-                       "manual_pct": ln.manual_pct, "total": _money(ln.total_minor, lang)} for ln in c.lines]
+                       "price": money(ln.unit_price_minor, lang), "discount_pct": ln.discount_pct,
+                       "manual_pct": ln.manual_pct, "total": money(ln.total_minor, lang)} for ln in c.lines]
         cust = c.customer
         self.customer_has = cust is not None
         self.customer_name = (cust.name or cust.phone) if cust else ""
-        self.customer_bonus = _money(cust.bonus_balance_minor, lang) if cust else ""
+        self.customer_bonus = money(cust.bonus_balance_minor, lang) if cust else ""
         self.customer_discount = cust.personal_discount_pct if cust else 0
-        self.totals = {"goods": _money(c.goods_minor, lang), "discount": _money(c.discount_total_minor, lang),
-                       "bonus": _money(c.bonus_minor, lang), "total": _money(c.total_minor, lang),
-                       "bonus_cap": _money(c.bonus_cap_minor, lang)}
+        self.totals = {"goods": money(c.goods_minor, lang), "discount": money(c.discount_total_minor, lang),
+                       "bonus": money(c.bonus_minor, lang), "total": money(c.total_minor, lang),
+                       "bonus_cap": money(c.bonus_cap_minor, lang)}
         self.total_minor = c.total_minor
         self.needs_approval = c.needs_approval
         self.approval_status = c.approval_status
@@ -159,10 +161,7 @@ class PosState(SessionState):
     @rx.event
     async def search(self, value: str):
         self.query = value
-        if len(value.strip()) < 2:
-            self.hits = []
-            return
-        out = await self.call(cart.search_products, channel=POS, readonly=True, query=value)
+        out = await self.call(lookup.search_products, channel=POS, readonly=True, query=value)
         if value == self.query:  # a newer keystroke has not overtaken this answer
             self.hits = [self._hit(h) for h in out.value or []]
 
@@ -182,9 +181,7 @@ class PosState(SessionState):
         if not code:
             return
         self.camera_open = False
-        if code.startswith("v1."):  # the Mini App's loyalty QR
-            return await self._cart_call(cart.attach_by_loyalty_token, token=code)
-        return await self._cart_call(cart.add_item, code=code)
+        return await self._cart_call(cart.scan, code=code)
 
     @rx.event
     def toggle_camera(self):
@@ -214,10 +211,10 @@ class PosState(SessionState):
     @rx.event
     async def find_customer(self, value: str):
         self.customer_query = value
-        out = await self.call(cart.find_customers, channel=POS, readonly=True, query=value)
+        out = await self.call(lookup.find_customers, channel=POS, readonly=True, query=value)
         if value == self.customer_query:
             self.customer_hits = [{"id": c.id, "name": c.name, "phone": c.phone,
-                                   "bonus": _money(c.bonus_balance_minor, self.ui_lang_value())} for c in out.value or []]
+                                   "bonus": money(c.bonus_balance_minor, self.ui_lang_value())} for c in out.value or []]
 
     @rx.event
     async def choose_customer(self, customer_id: int):
@@ -318,8 +315,7 @@ class PosState(SessionState):
             tendered = parse_money(self.tendered_text or "0")
         except ValueError:
             return ""
-        change = tendered - max(self.total_minor - card, 0)
-        return _money(change, self.ui_lang) if change >= 0 and tendered else ""
+        return money(sale.change_preview(self.total_minor, card_minor=card, tendered_minor=tendered), self.ui_lang)
 
     @rx.event
     async def pay(self):
@@ -354,7 +350,7 @@ class PosState(SessionState):
         self.last_outcome = self.text("ui.pos.sale_not_made")
 
 
-async def _register_of(state: SessionState) -> int:
+async def register_of(state: SessionState) -> int:
     """The register this tablet works on (the sale screen's choice; the first one if the tablet
     opened another POS page first)."""
     pos = await state.get_state(PosState)
@@ -363,195 +359,3 @@ async def _register_of(state: SessionState) -> int:
         if out.value:
             pos.register_id, pos.register_name = out.value[0].id, out.value[0].name
     return pos.register_id
-
-
-class PosShiftState(SessionState):
-    """Cash in/out, the X report, closing with the counted cash and the Z report."""
-
-    report: dict[str, str] = {}
-    shift_id: int = 0
-    closed: bool = False
-    move_kind: str = "in"
-    move_amount: str = ""
-    move_reason: str = ""
-    counted_text: str = ""
-
-    def _show(self, r: reports.ShiftReport) -> None:
-        lang = self.ui_lang_value()
-        m = lambda v: _money(v, lang)  # noqa: E731
-        self.shift_id = r.shift.id
-        self.closed = r.kind == "z"
-        self.report = {
-            "kind": r.kind.upper(), "register": r.shift.register_name, "opened": self.shop_time(r.shift.opened_at),
-            "seller": r.shift.opened_by_name, "sales_count": str(r.sales_count), "sales_total": m(r.sales_total_minor),
-            "cash": m(r.cash_minor), "card": m(r.card_minor), "discounts": m(r.discounts_minor),
-            "returns": m(r.returns_cash_minor + r.returns_card_minor), "cash_in": m(r.cash_in_minor),
-            "cash_out": m(r.cash_out_minor), "float": m(r.shift.float_minor), "expected": m(r.expected_cash_minor),
-            "counted": m(r.counted_cash_minor), "difference": m(r.difference_minor),
-        }
-
-    async def _register(self) -> int:
-        return await _register_of(self)
-
-    @rx.event
-    async def load(self):
-        if self.closed:
-            return
-        out = await self.call(reports.x_report, channel=POS, readonly=True, register_id=await self._register())
-        if out.ok:
-            self._show(out.value)
-        else:
-            self.report = {}
-
-    @rx.event
-    def set_move_kind(self, value: str | list[str]):
-        self.move_kind = value if isinstance(value, str) else (value[0] if value else "in")
-
-    @rx.event
-    def set_move_amount(self, value: str):
-        self.move_amount = value
-
-    @rx.event
-    def set_move_reason(self, value: str):
-        self.move_reason = value
-
-    @rx.event
-    def set_counted_text(self, value: str):
-        self.counted_text = value
-
-    @rx.event
-    async def cash_move(self):
-        try:
-            amount = parse_money(self.move_amount)
-        except ValueError:
-            return rx.toast.error(self.text("pos.amount_invalid"))
-        out = await self.call(shifts.cash_move, channel=POS, register_id=await self._register(), kind=self.move_kind,
-                              amount_minor=amount, reason=self.move_reason)
-        if out.ok:
-            self.move_amount = self.move_reason = ""
-            await self.load()
-        return toast(out, self.text("ui.pos.saved"))
-
-    @rx.event
-    async def close_shift(self):
-        try:
-            counted = parse_money(self.counted_text)
-        except ValueError:
-            return rx.toast.error(self.text("pos.counted_invalid"))
-        out = await self.call(shifts.close_shift, channel=POS, register_id=await self._register(),
-                              counted_cash_minor=counted)
-        if not out.ok:
-            return toast(out)
-        rep = await self.call(reports.shift_report, channel=POS, readonly=True, shift_id=out.value.id)
-        if rep.ok:
-            self._show(rep.value)
-        self.counted_text = ""
-        pos = await self.get_state(PosState)
-        pos.shift_open = False
-
-    @rx.event
-    def new_shift(self):
-        self.closed, self.report = False, {}
-        return rx.redirect(routes.POS)
-
-    @rx.event
-    async def download(self):
-        out = await self.call(reports.report_excel, channel=POS, readonly=True, shift_id=self.shift_id,
-                              lang=self.ui_lang_value())
-        if not out.ok:
-            return toast(out)
-        return rx.download(data=out.value, filename=f"{self.report.get('kind', 'X').lower()}-report-{self.shift_id}.xlsx")
-
-
-class PosReceiptState(SessionState):
-    receipt: dict[str, Any] = {}
-    receipt_lines: list[dict[str, Any]] = []
-
-    @rx.event
-    async def load(self):
-        raw = self.router.url.query_parameters.get("id", "0")
-        try:
-            sale_id = int(raw)
-        except (TypeError, ValueError):
-            sale_id = 0
-        out = await self.call(sale.get_receipt, channel=POS, readonly=True, sale_id=sale_id)
-        if not out.ok:
-            self.receipt, self.receipt_lines = {}, []
-            return toast(out)
-        r, lang = out.value, self.ui_lang_value()
-        m = lambda v: _money(v, lang)  # noqa: E731
-        self.receipt = {"id": r.sale_id, "shop": r.shop_name, "register": r.register_name, "seller": r.seller_name,
-                        "time": self.shop_time(r.created_at), "customer": r.customer_name,
-                        "can_send": r.customer_has_telegram, "goods": m(r.goods_minor), "discount": m(r.discount_minor),
-                        "bonus": m(r.bonus_minor), "total": m(r.total_minor), "cash": m(r.cash_minor),
-                        "card": m(r.card_minor), "credit": m(r.credit_minor), "tendered": m(r.tendered_minor),
-                        "change": m(r.change_minor), "cashback": m(r.cashback_minor)}
-        self.receipt_lines = [{"name": f"{ln.name} {ln.variant_label}".strip(), "qty": ln.qty,
-                               "price": m(ln.unit_price_minor), "total": m(ln.total_minor)} for ln in r.lines]
-
-    @rx.event
-    async def send(self):
-        out = await self.call(sale.send_receipt, channel=POS, sale_id=self.receipt.get("id", 0))
-        return toast(out, self.text("ui.pos.receipt_sent"))
-
-
-class PosReturnState(SessionState):
-    query: str = ""
-    sales: list[dict[str, Any]] = []
-    sale_id: int = 0
-    sale_lines: list[dict[str, Any]] = []
-    chosen: dict[str, int] = {}  # order line id (as text) → qty to return
-    result: str = ""
-    _client_id: str = ""
-
-    @rx.event
-    def set_query(self, value: str):
-        self.query = value
-
-    @rx.event
-    async def find(self):
-        out = await self.call(sale.find_sales, channel=POS, readonly=True, query=self.query)
-        if not out.ok:
-            return toast(out)
-        lang = self.ui_lang_value()
-        self.sales = [{"id": r.sale_id, "time": self.shop_time(r.created_at), "total": _money(r.total_minor, lang),
-                       "customer": r.customer_name} for r in out.value]
-        if len(out.value) == 1:
-            return PosReturnState.pick(out.value[0].sale_id)
-        if not out.value:
-            return rx.toast.info(self.text("ui.pos.nothing_found"))
-
-    @rx.event
-    async def pick(self, sale_id: int):
-        out = await self.call(sale.get_receipt, channel=POS, readonly=True, sale_id=sale_id)
-        if not out.ok:
-            return toast(out)
-        lang = self.ui_lang_value()
-        self.sale_id, self.chosen, self.result = sale_id, {}, ""
-        self._client_id = uuid.uuid4().hex
-        self.sale_lines = [{"id": ln.order_line_id, "name": f"{ln.name} {ln.variant_label}".strip(), "qty": ln.qty,
-                            "left": ln.qty - ln.returned_qty, "total": _money(ln.total_minor, lang)}
-                           for ln in out.value.lines]
-
-    @rx.event
-    def set_line(self, line_id: int, value: str):
-        try:
-            qty = max(int(value or "0"), 0)
-        except ValueError:
-            qty = 0
-        self.chosen = {**self.chosen, str(line_id): qty}
-
-    @rx.event
-    async def do_return(self):
-        lines = [{"order_line_id": int(k), "qty": v} for k, v in self.chosen.items() if v > 0]
-        out = await self.call(returns.return_items, channel=POS, register_id=await _register_of(self), sale_id=self.sale_id,
-                              lines=lines, client_id=self._client_id or uuid.uuid4().hex)
-        if not out.ok:
-            return toast(out)
-        lang = self.ui_lang_value()
-        r = out.value
-        self.result = self.text("ui.pos.returned", cash=_money(r.cash_minor, lang), card=_money(r.card_minor, lang),
-                                bonus=_money(r.bonus_back_minor, lang))
-        await self.pick(self.sale_id)
-        self.result = self.text("ui.pos.returned", cash=_money(r.cash_minor, lang), card=_money(r.card_minor, lang),
-                                bonus=_money(r.bonus_back_minor, lang))

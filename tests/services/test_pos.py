@@ -6,7 +6,7 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import select
 
 from smo_app.models.audit import AuditEntry
@@ -15,13 +15,15 @@ from smo_app.models.catalog import Variant
 from smo_app.models.customer import Customer
 from smo_app.models.orders import Order
 from smo_app.models.outbox import Outbox
-from smo_app.models.pos import PosRegister, PosSale, PosShift
+from smo_app.models.pos import PosApproval, PosRegister, PosSale, PosShift
 from smo_app.models.staff import Role
+from smo_app.services.core.actor import Actor
 from smo_app.services.core.audit import list_entries
 from smo_app.services.core.errors import DomainError
 from smo_app.services.core.shop_config import update_config
-from smo_app.services.pos import approvals, cart, reports, returns, sale, shifts
-from tests.commerce_factories import SYSTEM, make_product, qty_of, variant_id
+from smo_app.services.pos import approvals, cart, lookup, reports, returns, sale, shifts
+from smo_app.services.sales import carts
+from tests.commerce_factories import SYSTEM, fill_cart, make_product, qty_of, variant_id
 from tests.factories import PIN, make_customer, make_staff
 from tests.race import outcomes, run_at_once
 
@@ -132,10 +134,10 @@ def test_a_shift_left_open_overnight_is_shown_as_such_and_not_closed(session, po
 # --------------------------------------------------------------------------- selling
 
 def test_search_by_name_sku_and_barcode(session, pos):
-    assert [h.variant_id for h in cart.search_products(session, actor=pos.seller, query="лаван")] == [pos.vid]
-    assert [h.variant_id for h in cart.search_products(session, actor=pos.seller, query="CND-LAV")] == [pos.vid]
-    assert [h.variant_id for h in cart.search_products(session, actor=pos.seller, query="4600000000017")] == [pos.vid]
-    assert cart.search_products(session, actor=pos.seller, query="нет такого") == []
+    assert [h.variant_id for h in lookup.search_products(session, actor=pos.seller, query="лаван")] == [pos.vid]
+    assert [h.variant_id for h in lookup.search_products(session, actor=pos.seller, query="CND-LAV")] == [pos.vid]
+    assert [h.variant_id for h in lookup.search_products(session, actor=pos.seller, query="4600000000017")] == [pos.vid]
+    assert lookup.search_products(session, actor=pos.seller, query="нет такого") == []
 
 
 def test_an_unknown_scanned_code_is_a_clear_error(session, pos):
@@ -196,6 +198,69 @@ def test_the_customer_personal_discount_applies(session, pos):
     cart.add_item(session, actor=pos.seller, register_id=pos.reg, variant_id=pos.vid)
     out = cart.set_customer(session, actor=pos.seller, register_id=pos.reg, customer_id=customer.id)
     assert out.discount_personal_minor == 10000 and out.total_minor == 90000
+
+
+@pytest.mark.parametrize("buyer", [
+    dict(personal_discount_pct=10, bonus_balance_minor=50000),
+    dict(kind="wholesale", wholesale_approved=True, bonus_balance_minor=50000),
+])
+def test_the_pos_and_the_storefront_price_the_same_cart_the_same(session, pos, buyer):
+    # given a 15 % discounted product with a wholesale price, the candle, and a customer
+    soap = variant_id(make_product(session, name="Мыло", price_minor=33333, qty=20, discount_pct=15, variants=[
+        {"label": "", "price_minor": 33333, "wholesale_price_minor": 25000, "wholesale_min_qty": 3}]))
+    customer = make_customer(session, **buyer)
+    me = Actor.customer(customer.id)
+    # when the same goods and 100 ₽ of bonuses go into the Mini App cart and onto the register
+    fill_cart(session, customer.id, {soap: 3, pos.vid: 2})
+    online = carts.get_cart(session, actor=me, customer_id=customer.id, bonus_minor=10000).pricing
+    cart.add_item(session, actor=pos.seller, register_id=pos.reg, variant_id=soap, qty=3)
+    cart.add_item(session, actor=pos.seller, register_id=pos.reg, variant_id=pos.vid, qty=2)
+    cart.set_customer(session, actor=pos.seller, register_id=pos.reg, customer_id=customer.id)
+    counter = cart.set_bonus(session, actor=pos.seller, register_id=pos.reg, bonus_minor=10000)
+    # then both priced them alike, line by line and in total
+    assert sorted((ln.variant_id, ln.unit_price_minor, ln.discount_kind, ln.discount_minor) for ln in counter.lines) == [
+        (ln.variant_id, ln.unit_price_minor, ln.discount_kind, ln.discount_minor) for ln in online.lines]
+    assert (counter.goods_minor, counter.discount_total_minor, counter.bonus_minor, counter.total_minor) == (
+        online.goods_minor, online.discount_total_minor, online.bonus_minor, online.total_minor)
+    # and the sale's order carries those figures
+    r = sale.submit_sale(session, actor=pos.seller, register_id=pos.reg, client_id=cid(), tendered_minor=counter.total_minor)
+    assert r.total_minor == online.total_minor
+    assert session.get(Order, r.order_id).total_minor == online.total_minor
+
+
+def test_a_scan_adds_a_product_or_attaches_the_customer_of_a_loyalty_qr(session, pos):
+    from smo_app.services.customers.loyalty_qr import issue_loyalty_token
+
+    customer = make_customer(session)
+    out = cart.scan(session, actor=pos.seller, register_id=pos.reg, code=" 4600000000017 ")
+    assert [(ln.variant_id, ln.qty) for ln in out.lines] == [(pos.vid, 1)] and out.customer is None
+    out = cart.scan(session, actor=pos.seller, register_id=pos.reg, code=issue_loyalty_token(customer.id, utcnow()))
+    assert out.customer.id == customer.id and [ln.qty for ln in out.lines] == [1]
+
+
+def test_the_change_shown_while_typing_follows_the_payment_rule():
+    assert sale.change_preview(100000, card_minor=30000, tendered_minor=100000) == 30000
+    assert sale.change_preview(100000, card_minor=0, tendered_minor=90000) is None  # short
+    assert sale.change_preview(100000, card_minor=0, tendered_minor=0) is None  # nothing handed yet
+    assert sale.change_preview(100000, card_minor=100000, tendered_minor=5000) == 5000
+    assert sale.split_payment(100000, card_minor=30000, tendered_minor=100000)[2] == 30000
+
+
+def test_a_sale_commits_its_order_and_its_own_rows_together(session, pos):
+    # given an above-policy cart whose approval was spent meanwhile by another sale
+    manager = make_staff(session, Role.manager).actor()
+    _above_policy_cart(session, pos)
+    req = approvals.request_approval(session, actor=pos.seller, register_id=pos.reg)
+    approvals.decide_approval(session, actor=manager, approval_id=req.id, approve=True)
+    session.execute(update(PosApproval).where(PosApproval.id == req.id).values(used_by_sale_id=999999))
+    session.commit()
+    # when the seller sells; then the sale is refused and nothing of its order is left
+    with pytest.raises(DomainError) as err:
+        sale.submit_sale(session, actor=pos.seller, register_id=pos.reg, client_id=cid(), tendered_minor=80000)
+    assert err.value.code == "pos.approval_required"
+    session.expire_all()
+    assert session.exec(select(func.count(Order.id))).one() == 0
+    assert qty_of(session, pos.vid) == 10
 
 
 # --------------------------------------------------------------------------- policy and approvals
@@ -462,7 +527,7 @@ def test_a_customer_is_attached_by_the_loyalty_qr_and_their_bonuses_show(session
     with pytest.raises(DomainError) as err:
         cart.attach_by_loyalty_token(session, actor=pos.seller, register_id=pos.reg, token=token[:-2] + "xx")
     assert err.value.code == "loyalty.qr_invalid"
-    assert [c.id for c in cart.find_customers(session, actor=pos.seller, query=customer.full_name)] == [customer.id]
+    assert [c.id for c in lookup.find_customers(session, actor=pos.seller, query=customer.full_name)] == [customer.id]
 
 
 def test_a_sale_and_the_close_at_once_never_leave_a_sale_outside_the_count(engine, session, pos):

@@ -22,7 +22,7 @@ def test_better_of_product_and_personal_discount_applies_not_both():
     # given a 10% product discount and a 15% personal discount
     result = price([line(100000, discount_pct=10)], personal_discount_pct=15)
     # then the personal one wins, alone
-    assert result.discounts == {"product": 0, "personal": 15000, "promo": 0}
+    assert result.discounts == {"product": 0, "personal": 15000, "manual": 0, "promo": 0}
     assert result.total_minor == 85000
 
 
@@ -32,7 +32,7 @@ def test_promo_applies_after_line_discounts_and_certificate_then_bonus_capped():
                    bonus_balance_minor=100000, bonus_requested_minor=100000, bonus_cap_pct=30)
     # then goods 2000, product −200, promo −180, certificate −300, bonuses capped at 30% of 1620 = 486
     assert result.goods_minor == 200000
-    assert result.discounts == {"product": 20000, "personal": 0, "promo": 18000}
+    assert result.discounts == {"product": 20000, "personal": 0, "manual": 0, "promo": 18000}
     assert result.certificate_minor == 30000
     assert result.bonus_minor == 48600
     assert result.total_minor == 200000 - 20000 - 18000 - 30000 - 48600
@@ -49,6 +49,20 @@ def test_wholesale_price_applies_from_the_minimum_quantity_without_further_disco
     assert below.lines[0].wholesale is False and below.total_minor == 9 * 45000
     assert at.lines[0].wholesale is True and at.total_minor == 300000
     assert retail.total_minor == 450000
+
+
+def test_a_sellers_line_discount_replaces_the_automatic_one_only_when_it_gives_more():
+    # given a 10 % product discount, a 15 % personal discount and the seller's line discounts
+    smaller = price([line(100000, discount_pct=10, manual_discount_pct=12)], personal_discount_pct=15)
+    larger = price([line(100000, discount_pct=10, manual_discount_pct=20)], personal_discount_pct=15)
+    # then 12 % by hand changes nothing (the personal 15 % is better); 20 % by hand replaces it
+    assert (smaller.lines[0].discount_kind, smaller.lines[0].discount_pct, smaller.total_minor) == ("personal", 15, 85000)
+    assert (larger.lines[0].discount_kind, larger.lines[0].discount_pct, larger.total_minor) == ("manual", 20, 80000)
+    assert larger.discounts == {"product": 0, "personal": 0, "manual": 20000, "promo": 0}
+    # and on a wholesale-priced line (no automatic discount there) the seller's discount still applies
+    wholesale = price([line(50000, qty=10, discount_pct=10, manual_discount_pct=5, wholesale_price_minor=30000,
+                            wholesale_min_qty=10)], wholesale=True)
+    assert wholesale.lines[0].wholesale and wholesale.total_minor == 300000 - 15000
 
 
 def test_free_delivery_threshold_and_amount_left():
@@ -71,6 +85,7 @@ def test_certificate_larger_than_the_order_covers_goods_only_and_total_is_delive
 lines_strategy = st.lists(
     st.builds(PriceLineIn, variant_id=st.integers(1, 50), qty=st.integers(1, 50),
               price_minor=st.integers(0, 5_000_000), discount_pct=st.integers(0, 100),
+              manual_discount_pct=st.integers(0, 100),
               wholesale_price_minor=st.one_of(st.none(), st.integers(0, 5_000_000)),
               wholesale_min_qty=st.integers(1, 20)),
     min_size=0, max_size=6,
@@ -95,9 +110,10 @@ def test_total_never_negative_no_discount_over_its_cap_and_breakdown_adds_up(
     for src, out in zip(lines, result.lines, strict=True):
         assert 0 <= out.discount_minor <= out.goods_minor
         if out.discount_kind:
-            cap_pct = max(src.discount_pct, personal)
+            cap_pct = max(src.discount_pct, personal, src.manual_discount_pct)
             assert out.discount_minor <= pct_half_up(out.goods_minor, cap_pct)
-    after_lines = result.goods_minor - result.discounts["product"] - result.discounts["personal"]
+    after_lines = (result.goods_minor - result.discounts["product"] - result.discounts["personal"]
+                   - result.discounts["manual"])
     assert 0 <= result.discounts["promo"] <= pct_half_up(after_lines, promo)
     after_promo = after_lines - result.discounts["promo"]
     assert 0 <= result.certificate_minor <= min(cert, after_promo)

@@ -124,6 +124,15 @@ def test_the_line_parser_turns_text_into_typed_lines_with_their_line_numbers():
                             StockLine(variant_id=15, qty=0, row=5)]
 
 
+def test_the_same_parser_reads_priced_lines_for_the_b2b_form():
+    # given the B2B form's "ID qty price" text with a bad price on line 3 and two columns on line 4
+    parsed = line_parser.parse_lines("12 3 1500\n14; 2; 99,50\n15 1 дёшево\n16 2", priced=True)
+    # then the good lines carry their price in kopecks and the bad ones are named
+    assert [(ln.row, ln.variant_id, ln.qty, ln.unit_price_minor) for ln in parsed.lines] == [
+        (1, 12, 3, 150000), (2, 14, 2, 9950)]
+    assert [(e.row, e.code) for e in parsed.errors] == [(3, "stock.line_price"), (4, "stock.line_format")]
+
+
 def test_screen_text_goes_through_the_parser_then_the_service(session):
     # given a product and the text a manager typed, with a typo on line 2
     a = make_product(session, qty=4)

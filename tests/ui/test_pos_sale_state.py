@@ -72,6 +72,30 @@ def test_a_sale_in_flight_on_reconnect_says_whether_it_went_through(db):
     assert s.last_outcome == "Продажа не прошла — чек на месте, оплатите ещё раз."
 
 
+def test_a_scanned_loyalty_qr_attaches_the_customer_and_a_barcode_adds_the_item(db):
+    from smo_app.models.base import utcnow
+    from smo_app.services.customers.loyalty_qr import issue_loyalty_token
+    from tests.factories import make_customer
+
+    s = _seller_state(db)
+    token = issue_loyalty_token(make_customer(db, full_name="Анна", bonus_balance_minor=12300).id, utcnow())
+    db.rollback()  # the test's read ends before the tablet calls
+    _call(s, "load")
+    _call(s, "set_float_text", "0")
+    _call(s, "open_shift")
+    # when the scanner reads the Mini App's loyalty QR, then a barcode
+    _call(s, "scanned", token)
+    _call(s, "scanned", "2000000000015")
+    # then the customer is on the sale with their bonuses, and the item is in the cart
+    assert s.customer_has and s.customer_name == "Анна" and s.customer_bonus.startswith("123")
+    assert [(ln["name"], ln["qty"]) for ln in s.lines] == [("Мыло", 1)]
+    # and the change shows only once the cash covers the total
+    _call(s, "set_tendered_text", "400")
+    assert s.change_preview == ""
+    _call(s, "set_tendered_text", "600")
+    assert s.change_preview.startswith("100")
+
+
 def test_admins_see_pos_sales_per_seller_and_export_them(db):
     from smo_app.state.pos_admin import PosSalesState
     from smo_app.services.staff import auth as staff_auth

@@ -126,8 +126,7 @@ def test_the_bot_asks_services_and_never_queries():
 
 
 @pytest.mark.xfail(strict=True, reason="issue 18 item 5: sales ↔ customers — "
-                                       "customers/loyalty.py pct_floor from "
-                                       "sales.pricing (→ smo_app/money.py), customers/wheel.py promotions (→ sales/wheel.py); "
+                                       "customers/wheel.py promotions (→ sales/wheel.py); "
                                        "each edit is in a file another helper rewrites")
 def test_service_packages_form_no_cycle():
     # given the packages each service package imports at module level
@@ -160,8 +159,6 @@ def test_at_most_15_function_local_imports_of_our_own_code_in_services():
     assert len(local) <= MAX_LOCAL_IMPORTS, [f"{i.module}:{i.line} {i.target}" for i in local]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 item 5: services/pos/{sale,shifts,reports}.py keep 5 local imports "
-                                       "without a why (pos ↔ reports is broken on the POS branch)")
 def test_each_function_local_import_in_services_names_its_cycle():
     unexplained = [f"{i.module}:{i.line} {i.target}" for i in _local_service_imports() if "# why" not in i.text]
     assert unexplained == []

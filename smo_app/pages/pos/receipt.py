@@ -6,7 +6,7 @@ from smo_app.components.common import guarded
 from smo_app.components.pos import pos_frame
 from smo_app.components.pos_sale import receipt_view, top_bar
 from smo_app.components.registry import page
-from smo_app.state.pos_sale import PosReceiptState
+from smo_app.state.pos_receipt import PosReceiptState
 from smo_app.state.session import SessionState
 
 

@@ -6,7 +6,7 @@ from smo_app.components.common import guarded
 from smo_app.components.pos import pos_frame
 from smo_app.components.pos_sale import shift_page_body, top_bar
 from smo_app.components.registry import page
-from smo_app.state.pos_sale import PosShiftState
+from smo_app.state.pos_shift import PosShiftState
 from smo_app.state.session import SessionState
 
 

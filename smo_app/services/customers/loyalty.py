@@ -20,13 +20,12 @@ from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
 from smo_app.models.loyalty import PER_REFUND_KINDS, LoyaltyEntry, LoyaltyKind
 from smo_app.models.orders import Order
-from smo_app.money import format_money
+from smo_app.money import format_money, pct_floor
 from smo_app.services.core import audit
 from smo_app.services.messaging import outbox
 from smo_app.services.core.actor import Actor, own_customer_id
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
-from smo_app.services.sales.pricing import pct_floor
 from smo_app.services.core.shop_config import ShopConfig, get_config
 from smo_app.services.core.tx import atomic
 

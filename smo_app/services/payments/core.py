@@ -310,8 +310,8 @@ def apply_provider_payment(session: Session, *, provider: str, fact: ProviderPay
     credit = audit.entry_values(actor=actor, action="payment.credit", entity="payment", entity_id=payment.id,
                                 after={"order_id": payment.order_id, "amount_minor": payment.amount_minor,
                                        "currency": payment.currency})
-    orders.mark_paid(session, actor=actor, order_id=payment.order_id, reason=f"{provider}:{fact.id}"[:500], now=now,
-                     locked=order, load=False, audit_with=[credit])
+    orders.credit_payment(session, actor=actor, order=order, reason=f"{provider}:{fact.id}"[:500], now=now,
+                          audit_entry=credit)
     return ApplyOut(outcome="paid", payment_id=payment.id, order_id=payment.order_id)
 
 

@@ -65,7 +65,7 @@ def request_approval(session: Session, *, actor: Actor, register_id: int, now: d
     require(actor, Perm.pos_sell)
     now = now or utcnow()
     cfg = get_config(session)
-    cart = pos_cart._cart_for_update(session, register_id)
+    cart = pos_cart.lock_cart(session, register_id)
     priced = pos_cart.price_cart(session, cart, actor=actor, cfg=cfg, now=now)
     if not priced.needs_approval:
         raise DomainError("pos.approval_not_needed", "the cart is within policy")

@@ -1,8 +1,11 @@
 """The register's open cart (PO3, PO4), kept on the server so a reload, a reconnect or a tablet
-swap finds it as it was; product search by name, SKU or barcode; favourites; the customer.
+swap finds it as it was: its lines, the seller's line discounts, the customer and their bonuses.
+What the seller looks up to fill it (products, favourites, customers) is in ``pos.lookup``.
 
-Pricing a POS line: the product's own discount or the customer's personal discount (the larger),
-unless the seller gives a larger line discount by hand — that one is what the policy limits.
+Prices come from ``sales.pricing`` as everywhere (the product's own discount or the customer's
+personal discount, the larger; wholesale prices for an approved wholesale customer; bonuses within
+the balance), with the seller's line discount by hand where it gives more — that one, and bonuses
+above the POS cap, are what the policy (``pos.policy``) limits.
 """
 from __future__ import annotations
 
@@ -10,14 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
 from smo_app.models.catalog import Product, Variant
 from smo_app.models.customer import Customer
-from smo_app.models.pos import ApprovalStatus, PosApproval, PosCart, PosFavourite
+from smo_app.models.orders import DeliveryType
+from smo_app.models.pos import ApprovalStatus, PosApproval, PosCart
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
@@ -27,10 +31,12 @@ from smo_app.services.core.tx import atomic
 from smo_app.services.customers.loyalty_qr import resolve_loyalty_token
 from smo_app.services.pos import policy
 from smo_app.services.pos.shifts import get_register
-from smo_app.services.sales.pricing import pct_half_up
+from smo_app.services.sales.carts import is_wholesale
+from smo_app.services.sales.pricing import PriceLineIn, price
 
 MAX_QTY = 9999
 MAX_LINES = 200
+LOYALTY_QR_PREFIX = "v1."  # how a customers.loyalty_qr token starts (no barcode or SKU does)
 
 
 class CartLineOut(BaseModel):
@@ -81,18 +87,7 @@ class CartOut(BaseModel):
     updated_at: datetime
 
 
-class ProductHit(BaseModel):
-    variant_id: int
-    product_id: int
-    name: str
-    variant_label: str
-    sku: str | None
-    barcode: str | None
-    price_minor: int
-    available: int
-
-
-def _customer_brief(c: Customer | None) -> CustomerBrief | None:
+def customer_brief(c: Customer | None) -> CustomerBrief | None:
     if c is None:
         return None
     return CustomerBrief(id=c.id, name=c.full_name or (c.username or ""), phone=c.phone or "", username=c.username or "",
@@ -117,48 +112,40 @@ def approval_status(approval: PosApproval | None, now: datetime) -> str:
 
 def price_cart(session: Session, cart: PosCart, *, actor: Actor, cfg: ShopConfig | None = None,
                now: datetime | None = None) -> CartOut:
-    """The cart priced now: lines, discounts, bonuses within the balance, and whether it needs approval."""
+    """The cart priced now by ``sales.pricing`` (no bonus cap there: above the POS cap the sale
+    needs approval), and whether it needs approval."""
     cfg = cfg or get_config(session)
     now = now or utcnow()
     ids = [line["variant_id"] for line in cart.lines]
     rows = {r.id: r for r in session.connection().execute(_LINE_INFO, {"ids": ids})} if ids else {}
     customer = session.get(Customer, cart.customer_id) if cart.customer_id else None
-    personal = customer.personal_discount_pct if customer else 0
-    out_lines: list[CartLineOut] = []
-    sums = {"product": 0, "personal": 0, "manual": 0}
-    goods = 0
-    for line in cart.lines:
-        if line["variant_id"] not in rows:
-            continue
-        v = rows[line["variant_id"]]
-        qty, manual = int(line["qty"]), int(line.get("discount_pct", 0))
-        line_goods = v.price_minor * qty
-        kind, pct = None, 0
-        for k, candidate in (("product", v.discount_pct), ("personal", personal), ("manual", manual)):
-            if candidate > pct:
-                kind, pct = k, candidate
-        disc = min(pct_half_up(line_goods, pct), line_goods)
-        if kind:
-            sums[kind] += disc
-        goods += line_goods
-        out_lines.append(CartLineOut(
-            variant_id=v.id, product_id=v.product_id, name=v.name, variant_label=v.label, qty=qty,
-            unit_price_minor=v.price_minor, goods_minor=line_goods, manual_pct=manual, discount_kind=kind,
-            discount_pct=pct, discount_minor=disc, total_minor=line_goods - disc, unit_cost_minor=v.avg_cost_minor,
-            available=v.qty, sellable=bool(v.active and not (v.suspended or v.deleted)),
-        ))
-    discount_total = sum(sums.values())
-    payable = goods - discount_total
-    bonus = min(max(cart.bonus_minor, 0), customer.bonus_balance_minor if customer else 0, payable)
+    lines = [(rows[line["variant_id"]], line) for line in cart.lines if line["variant_id"] in rows]
+    priced = price(
+        [PriceLineIn(variant_id=v.id, qty=int(line["qty"]), price_minor=v.price_minor, discount_pct=v.discount_pct,
+                     manual_discount_pct=int(line.get("discount_pct", 0)), wholesale_price_minor=v.wholesale_price_minor,
+                     wholesale_min_qty=v.wholesale_min_qty, name=v.name, variant_label=v.label) for v, line in lines],
+        personal_discount_pct=customer.personal_discount_pct if customer else 0,
+        wholesale=customer is not None and is_wholesale(customer),
+        bonus_balance_minor=customer.bonus_balance_minor if customer else 0, bonus_requested_minor=cart.bonus_minor,
+        bonus_cap_pct=100, delivery_type=DeliveryType.store,
+    )
+    out_lines = [CartLineOut(
+        **pl.model_dump(exclude={"wholesale"}), product_id=v.product_id, manual_pct=int(line.get("discount_pct", 0)),
+        unit_cost_minor=v.avg_cost_minor, available=v.qty, sellable=bool(v.active and not (v.suspended or v.deleted)),
+    ) for (v, line), pl in zip(lines, priced.lines, strict=True)]
+    payable = priced.goods_minor - priced.discount_total_minor
     max_manual = max((ln.manual_pct for ln in out_lines if ln.discount_kind == "manual"), default=0)
     approval = session.get(PosApproval, cart.approval_id) if cart.approval_id else None
-    above = policy.needs_approval(cfg, actor, discount_pct=max_manual, bonus_minor=bonus, payable_minor=payable)
-    covered = approval_covers(approval, register_id=cart.register_id, discount_pct=max_manual, bonus_minor=bonus, now=now)
+    above = policy.needs_approval(cfg, actor, discount_pct=max_manual, bonus_minor=priced.bonus_minor,
+                                  payable_minor=payable)
+    covered = approval_covers(approval, register_id=cart.register_id, discount_pct=max_manual,
+                              bonus_minor=priced.bonus_minor, now=now)
     return CartOut(
-        register_id=cart.register_id, lines=out_lines, customer=_customer_brief(customer), goods_minor=goods,
-        discount_product_minor=sums["product"], discount_personal_minor=sums["personal"],
-        discount_manual_minor=sums["manual"], discount_total_minor=discount_total, payable_minor=payable,
-        bonus_minor=bonus, bonus_cap_minor=policy.bonus_cap_minor(cfg, payable), total_minor=payable - bonus,
+        register_id=cart.register_id, lines=out_lines, customer=customer_brief(customer),
+        goods_minor=priced.goods_minor, discount_product_minor=priced.discounts["product"],
+        discount_personal_minor=priced.discounts["personal"], discount_manual_minor=priced.discounts["manual"],
+        discount_total_minor=priced.discount_total_minor, payable_minor=payable, bonus_minor=priced.bonus_minor,
+        bonus_cap_minor=policy.bonus_cap_minor(cfg, payable), total_minor=priced.total_minor,
         max_manual_pct=max_manual, needs_approval=above and not covered, approval_id=cart.approval_id,
         approval_status=approval_status(approval, now), updated_at=cart.updated_at,
     )
@@ -168,8 +155,9 @@ _V = Variant.__table__
 _P = Product.__table__
 _C = PosCart.__table__
 # what a cart line needs of its variant and product (one Core query: the tap path stays light)
-_LINE_BASE = (select(_V.c.id, _V.c.product_id, _V.c.label, _V.c.price_minor, _V.c.avg_cost_minor, _V.c.qty,
-                     _V.c.active, _P.c.name, _P.c.discount_pct, _P.c.suspended, _P.c.deleted)
+_LINE_BASE = (select(_V.c.id, _V.c.product_id, _V.c.label, _V.c.price_minor, _V.c.wholesale_price_minor,
+                     _V.c.wholesale_min_qty, _V.c.avg_cost_minor, _V.c.qty, _V.c.active, _P.c.name, _P.c.discount_pct,
+                     _P.c.suspended, _P.c.deleted)
               .join(_P, _P.c.id == _V.c.product_id))
 _LINE_INFO = _LINE_BASE.where(_V.c.id.in_(bindparam("ids", expanding=True)))
 _BY_ID = _LINE_BASE.where(_V.c.id == bindparam("vid"))
@@ -190,7 +178,7 @@ def load_cart(session: Session, register_id: int, *, lock: bool = False) -> PosC
     return session.exec(query).first()
 
 
-def _cart_for_update(session: Session, register_id: int) -> PosCart:
+def lock_cart(session: Session, register_id: int) -> PosCart:
     """The register's cart row, locked (PostgreSQL) for this transaction; created on first use."""
     cart = load_cart(session, register_id, lock=True)
     if cart is not None:
@@ -223,13 +211,6 @@ def _save(session: Session, cart: PosCart, *, actor: Actor, lines: list[dict] | 
     return out
 
 
-def find_variant_by_code(session: Session, code: str) -> Variant | None:
-    code = (code or "").strip()
-    if not code:
-        return None
-    return session.exec(select(Variant).where(Variant.active, or_(Variant.barcode == code, Variant.sku == code))).first()
-
-
 @atomic
 def add_item(session: Session, *, actor: Actor, register_id: int, variant_id: int | None = None,
              code: str | None = None, qty: int = 1) -> CartOut:
@@ -253,7 +234,7 @@ def add_item(session: Session, *, actor: Actor, register_id: int, variant_id: in
     row = conn.execute(_LOCK_CART, {"rid": register_id}).first()
     if row is None:  # the register's first tap: create the row (ORM path, checks the register)
         get_register(session, register_id)
-        cart = _cart_for_update(session, register_id)
+        cart = lock_cart(session, register_id)
         lines, cart_id = [dict(x) for x in cart.lines], cart.id
         cart_view = cart
     else:
@@ -298,7 +279,7 @@ def set_qty(session: Session, *, actor: Actor, register_id: int, variant_id: int
     require(actor, Perm.pos_sell)
     if not isinstance(qty, int) or not 0 <= qty <= MAX_QTY:
         raise ValidationFailed("pos.qty_invalid", "qty 0..9999", max=MAX_QTY)
-    cart = _cart_for_update(session, register_id)
+    cart = lock_cart(session, register_id)
     lines = [dict(x) for x in cart.lines]
     if not any(x["variant_id"] == variant_id for x in lines):
         raise NotFound("cart line", variant_id)
@@ -312,7 +293,7 @@ def set_line_discount(session: Session, *, actor: Actor, register_id: int, varia
     require(actor, Perm.pos_sell)
     if not isinstance(pct, int) or not 0 <= pct <= 100:
         raise ValidationFailed("pos.discount_invalid", "0..100")
-    cart = _cart_for_update(session, register_id)
+    cart = lock_cart(session, register_id)
     if not any(x["variant_id"] == variant_id for x in cart.lines):
         raise NotFound("cart line", variant_id)
     lines = [({**x, "discount_pct": pct} if x["variant_id"] == variant_id else dict(x)) for x in cart.lines]
@@ -326,7 +307,7 @@ def set_customer(session: Session, *, actor: Actor, register_id: int, customer_i
     require(actor, Perm.pos_sell)
     if customer_id is not None and session.get(Customer, customer_id) is None:
         raise NotFound("customer", customer_id)
-    cart = _cart_for_update(session, register_id)
+    cart = lock_cart(session, register_id)
     cart.customer_id = customer_id
     if customer_id is None:
         cart.bonus_minor = 0
@@ -342,13 +323,22 @@ def attach_by_loyalty_token(session: Session, *, actor: Actor, register_id: int,
     return set_customer(session, actor=actor, register_id=register_id, customer_id=customer_id)
 
 
+def scan(session: Session, *, actor: Actor, register_id: int, code: str) -> CartOut:
+    """A code from the USB scanner or the camera: the Mini App's loyalty QR attaches its customer;
+    anything else is a product's barcode or SKU, added once."""
+    code = (code or "").strip()
+    if code.startswith(LOYALTY_QR_PREFIX):
+        return attach_by_loyalty_token(session, actor=actor, register_id=register_id, token=code)
+    return add_item(session, actor=actor, register_id=register_id, code=code)
+
+
 @atomic
 def set_bonus(session: Session, *, actor: Actor, register_id: int, bonus_minor: int) -> CartOut:
     """Bonuses the customer spends on this sale (more than the policy cap needs approval)."""
     require(actor, Perm.pos_sell)
     if not isinstance(bonus_minor, int) or bonus_minor < 0:
         raise ValidationFailed("pos.amount_invalid", "bonus >= 0")
-    cart = _cart_for_update(session, register_id)
+    cart = lock_cart(session, register_id)
     if cart.customer_id is None and bonus_minor:
         raise DomainError("pos.customer_required", "bonuses need a customer")
     customer = session.get(Customer, cart.customer_id) if cart.customer_id else None
@@ -361,77 +351,6 @@ def set_bonus(session: Session, *, actor: Actor, register_id: int, bonus_minor: 
 @atomic
 def clear_cart(session: Session, *, actor: Actor, register_id: int) -> CartOut:
     require(actor, Perm.pos_sell)
-    cart = _cart_for_update(session, register_id)
+    cart = lock_cart(session, register_id)
     cart.customer_id, cart.bonus_minor, cart.approval_id = None, 0, None
     return _save(session, cart, actor=actor, lines=[])
-
-
-# --------------------------------------------------------------------------- search, favourites, customers
-
-def _hit(v: Variant, p: Product) -> ProductHit:
-    return ProductHit(variant_id=v.id, product_id=p.id, name=p.name, variant_label=v.label, sku=v.sku,
-                      barcode=v.barcode, price_minor=v.price_minor, available=v.qty)
-
-
-_SELLABLE = (Variant.active, Product.deleted.is_(False), Product.suspended.is_(False))
-
-
-def search_products(session: Session, *, actor: Actor, query: str, limit: int = 20) -> list[ProductHit]:
-    """Exact barcode or SKU first, then names and SKUs containing the text (case-insensitive)."""
-    require(actor, Perm.pos_sell)
-    text = (query or "").strip()
-    if not text:
-        return []
-    base = select(Variant, Product).join(Product, Product.id == Variant.product_id).where(*_SELLABLE)
-    exact = session.exec(base.where(or_(Variant.barcode == text, Variant.sku == text))).all()
-    like = f"%{text.lower()}%"
-    found = session.exec(base.where(or_(func.lower(Product.name).like(like), func.lower(Variant.sku).like(like)))
-                         .order_by(Product.position, Product.id, Variant.position, Variant.id).limit(limit)).all()
-    seen, out = set(), []
-    for v, p in [*exact, *found]:
-        if v.id not in seen:
-            seen.add(v.id)
-            out.append(_hit(v, p))
-    return out[:limit]
-
-
-def favourites(session: Session, *, actor: Actor, limit: int = 12) -> list[ProductHit]:
-    """The favourites grid: the chosen tiles, else the first products of the catalog."""
-    require(actor, Perm.pos_sell)
-    base = select(Variant, Product).join(Product, Product.id == Variant.product_id).where(*_SELLABLE)
-    chosen = session.exec(base.join(PosFavourite, PosFavourite.variant_id == Variant.id)
-                          .order_by(PosFavourite.position, PosFavourite.id).limit(limit)).all()
-    if not chosen:
-        chosen = session.exec(base.where(Product.hidden.is_(False))
-                              .order_by(Product.position, Product.id, Variant.position, Variant.id).limit(limit)).all()
-    return [_hit(v, p) for v, p in chosen]
-
-
-@atomic
-def set_favourites(session: Session, *, actor: Actor, variant_ids: list[int]) -> list[ProductHit]:
-    require(actor, Perm.catalog_edit)
-    for old in session.exec(select(PosFavourite)).all():
-        session.delete(old)
-    session.flush()
-    for pos, vid in enumerate(dict.fromkeys(variant_ids)):
-        if session.get(Variant, vid) is None:
-            raise NotFound("variant", vid)
-        session.add(PosFavourite(variant_id=vid, position=pos))
-    audit.record(session, actor=actor, action="pos.favourites", after={"variant_ids": list(variant_ids)})
-    session.commit()
-    return favourites(session, actor=Actor.system(), limit=len(variant_ids) or 12)
-
-
-def find_customers(session: Session, *, actor: Actor, query: str, limit: int = 10) -> list[CustomerBrief]:
-    """By phone (digits match anywhere), @username or name."""
-    require(actor, Perm.customers_view)
-    text = (query or "").strip().lstrip("@")
-    if len(text) < 2:
-        return []
-    digits = "".join(ch for ch in text if ch.isdigit())
-    conds = [func.lower(Customer.full_name).like(f"%{text.lower()}%"),
-             func.lower(Customer.username).like(f"%{text.lower()}%")]
-    if len(digits) >= 4:
-        conds.append(Customer.phone.like(f"%{digits[-10:]}%"))
-    rows = session.exec(select(Customer).where(or_(*conds)).order_by(Customer.id).limit(limit)).all()
-    return [_customer_brief(c) for c in rows]

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from smo_app.models.staff import Role
+from smo_app.money import pct_floor
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.shop_config import ShopConfig
-from smo_app.services.sales.pricing import pct_floor
 
 
 def max_discount_pct(cfg: ShopConfig, actor: Actor) -> int:

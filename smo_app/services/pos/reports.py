@@ -14,13 +14,15 @@ from sqlmodel import Session, select
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.pos import CashMoveKind, PosCashMove, PosReturn, PosSale, PosShift, ShiftStatus
+from smo_app.models.staff import Role, Staff
 from smo_app.money import format_money
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.shop_locale import shop_tz
+from smo_app.services.messaging import outbox
 from smo_app.services.pos import excel
-from smo_app.services.pos.shifts import ShiftOut, require_open_shift, shift_out
+from smo_app.services.pos.drawer import ShiftOut, require_open_shift, shift_out
 
 
 class ShiftReport(BaseModel):
@@ -105,11 +107,7 @@ def summary_text(report: ShiftReport, lang: str) -> str:
 def queue_z_report(session: Session, *, shift: PosShift, now: datetime) -> None:
     """Inside close_shift's transaction: the Z report as an Excel document to every admin and owner
     with a linked Telegram (the outbox sends it after commit, paced like messages)."""
-    from smo_app.services.messaging import outbox
-
     report = build_report(session, shift, kind="z", now=now)
-    from smo_app.models.staff import Role, Staff
-
     admins = session.exec(select(Staff).where(Staff.is_active, Staff.telegram_id.is_not(None),
                                               Staff.role.in_([Role.owner.value, Role.admin.value]))).all()
     tz = shop_tz(session)

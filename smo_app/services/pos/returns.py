@@ -121,29 +121,30 @@ def exchange(session: Session, *, actor: Actor, register_id: int, sale_id: int, 
     try:
         ret, rows = _return(session, actor=actor, register_id=register_id, sale_id=sale_id, lines=lines,
                             client_id=client_id, reason="exchange", to_credit=True, now=now)
-
-        original = session.get(PosSale, sale_id)
-
-        def settle(new_sale: PosSale) -> None:
-            # credit the new sale did not use goes back as the original sale was paid: card and cash
-            # in its proportion (a card payer is not handed cash from the drawer)
-            left = ret.credit_minor - new_sale.credit_minor
-            paid = original.cash_minor + original.card_minor + original.credit_minor
-            ret.card_minor = left * original.card_minor // paid if paid else 0
-            ret.cash_minor = left - ret.card_minor
-            ret.credit_minor, ret.exchange_sale_id = new_sale.credit_minor, new_sale.id
-            session.add(ret)
-            audit.record(session, actor=actor, action="pos.exchange", entity="pos_sale", entity_id=sale_id,
-                         after={"return_id": ret.id, "new_sale_id": new_sale.id, "credit_minor": ret.credit_minor,
-                                "cash_back_minor": ret.cash_minor, "card_back_minor": ret.card_minor})
-
-        new_sale = pos_sale._sell(session, actor=actor, register_id=register_id, client_id=f"x{client_id}"[:64],
-                                  card_minor=card_minor, tendered_minor=tendered_minor, credit_minor=ret.credit_minor,
-                                  now=now, then=settle)
+        new_sale = pos_sale.sell_cart(session, actor=actor, register_id=register_id, client_id=f"x{client_id}"[:64],
+                                      card_minor=card_minor, tendered_minor=tendered_minor,
+                                      credit_minor=ret.credit_minor, now=now)
+        _settle(session, actor=actor, ret=ret, original=session.get(PosSale, sale_id), new_sale=new_sale)
+        session.commit()
     except IntegrityError:
         session.rollback()
         raise DomainError("pos.exchange_retry", "sent twice at once")
     return ExchangeOut(returned=_out(ret, rows), sale=pos_sale.receipt(session, new_sale))
+
+
+def _settle(session: Session, *, actor: Actor, ret: PosReturn, original: PosSale, new_sale: PosSale) -> None:
+    """The credit the new sale did not use goes back as the original sale was paid: card and cash
+    in its proportion (a card payer is not handed cash from the drawer)."""
+    left = ret.credit_minor - new_sale.credit_minor
+    paid = original.cash_minor + original.card_minor + original.credit_minor
+    ret.card_minor = left * original.card_minor // paid if paid else 0
+    ret.cash_minor = left - ret.card_minor
+    ret.credit_minor, ret.exchange_sale_id = new_sale.credit_minor, new_sale.id
+    session.add(ret)
+    audit.record(session, actor=actor, action="pos.exchange", entity="pos_sale", entity_id=original.id,
+                 after={"return_id": ret.id, "new_sale_id": new_sale.id, "credit_minor": ret.credit_minor,
+                        "cash_back_minor": ret.cash_minor, "card_back_minor": ret.card_minor})
+    session.flush()
 
 
 def _return(session: Session, *, actor: Actor, register_id: int, sale_id: int, lines: list, client_id: str,

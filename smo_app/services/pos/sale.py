@@ -8,7 +8,6 @@ decides, even when the two submissions race on separate connections.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
 from html import escape
 
@@ -21,8 +20,8 @@ from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
 from smo_app.models.loyalty import LoyaltyEntry, LoyaltyKind
-from smo_app.models.orders import DeliveryType, Order, OrderChannel, OrderEvent, OrderLine, OrderStatus
-from smo_app.models.pos import PosApproval, PosRegister, PosSale
+from smo_app.models.orders import DeliveryType, Order, OrderLine
+from smo_app.models.pos import PosApproval, PosRegister, PosReturnLine, PosSale
 from smo_app.money import format_money
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
@@ -32,10 +31,9 @@ from smo_app.services.core.shop_config import get_config
 from smo_app.services.core.tx import atomic
 from smo_app.services.messaging import outbox
 from smo_app.services.pos import cart as pos_cart
-from smo_app.services.pos import policy
+from smo_app.services.pos import lookup, policy
 from smo_app.services.pos.shifts import check_amount, lock_open_shift
-from smo_app.services.sales import events
-from smo_app.services.sales.order_creation import Buyer, NewOrderLine, create_order
+from smo_app.services.sales.order_creation import POS, Buyer, Deductions, Delivery, NewOrder, NewOrderLine, write_order
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -90,11 +88,22 @@ def split_payment(total_minor: int, *, card_minor: int, tendered_minor: int) -> 
     check_amount(tendered_minor)
     if card_minor > total_minor:
         raise DomainError("pos.card_too_much", "card above total", total=format_money(total_minor))
-    cash_due = total_minor - card_minor
+    cash_due = _cash_due(total_minor, card_minor)
     if tendered_minor < cash_due:
         raise DomainError("pos.cash_short", "not enough cash", due=format_money(cash_due),
                           short=format_money(cash_due - tendered_minor))
     return cash_due, card_minor, tendered_minor - cash_due
+
+
+def change_preview(total_minor: int, *, card_minor: int, tendered_minor: int) -> int | None:
+    """The change to hand back while the seller types the payment; None until cash is tendered and
+    covers what the card leaves. Pure; the sale itself is checked by :func:`split_payment`."""
+    change = tendered_minor - _cash_due(total_minor, card_minor)
+    return change if tendered_minor and change >= 0 else None
+
+
+def _cash_due(total_minor: int, card_minor: int) -> int:
+    return max(total_minor - card_minor, 0)
 
 
 def _existing(session: Session, client_id: str) -> PosSale | None:
@@ -112,8 +121,9 @@ def submit_sale(session: Session, *, actor: Actor, register_id: int, client_id: 
     if existing is not None:
         return receipt(session, existing)
     try:
-        sale = _sell(session, actor=actor, register_id=register_id, client_id=client_id, card_minor=card_minor,
-                     tendered_minor=tendered_minor, credit_minor=credit_minor, now=now or utcnow())
+        sale = sell_cart(session, actor=actor, register_id=register_id, client_id=client_id, card_minor=card_minor,
+                         tendered_minor=tendered_minor, credit_minor=credit_minor, now=now or utcnow())
+        session.commit()
     except (IntegrityError, DomainError):
         # the same id sent twice at once: the loser meets the unique index (or the cart the winner
         # emptied) — the answer is the first sale
@@ -125,13 +135,15 @@ def submit_sale(session: Session, *, actor: Actor, register_id: int, client_id: 
     return receipt(session, sale)
 
 
-def _sell(session: Session, *, actor: Actor, register_id: int, client_id: str, card_minor: int, tendered_minor: int,
-          credit_minor: int, now: datetime, then: Callable[[PosSale], None] | None = None) -> PosSale:
-    """The sale, committed by the shared order creation; ``then(sale)`` adds the caller's writes
-    (an exchange's return) to the same transaction."""
+def sell_cart(session: Session, *, actor: Actor, register_id: int, client_id: str, card_minor: int,
+              tendered_minor: int, credit_minor: int, now: datetime) -> PosSale:
+    """The register's cart sold in the caller's transaction, not committed (:func:`submit_sale`
+    commits it; an exchange first settles its return): the order through the shared order
+    creation (``sales.order_creation.write_order``, kind ``POS``), then the sale's own rows — the
+    sale with its payment, the approval it spends, the emptied cart, its audit entry."""
     shift = lock_open_shift(session, register_id)
     cfg = get_config(session)
-    cart = pos_cart._cart_for_update(session, register_id)
+    cart = pos_cart.lock_cart(session, register_id)
     priced = pos_cart.price_cart(session, cart, actor=actor, cfg=cfg, now=now)
     if not priced.lines:
         raise DomainError("pos.cart_empty", "nothing to sell")
@@ -144,62 +156,51 @@ def _sell(session: Session, *, actor: Actor, register_id: int, client_id: str, c
     cash, card, change = split_payment(priced.total_minor - credit, card_minor=card_minor, tendered_minor=tendered_minor)
     above = policy.needs_approval(cfg, actor, discount_pct=priced.max_manual_pct, bonus_minor=priced.bonus_minor,
                                   payable_minor=priced.payable_minor)
-    made: list[PosSale] = []
+    order = write_order(session, actor=actor, order=_new_order(priced, client_id), config=cfg, now=now)
+    sale = PosSale(client_id=client_id, order_id=order.id, shift_id=shift.id, register_id=register_id,
+                   seller_id=actor.id, seller_name=actor.name[:128], customer_id=cart.customer_id,
+                   total_minor=priced.total_minor, discount_minor=priced.discount_total_minor,
+                   manual_discount_minor=priced.discount_manual_minor, bonus_minor=priced.bonus_minor,
+                   cash_minor=cash, card_minor=card, credit_minor=credit, tendered_minor=tendered_minor,
+                   change_minor=change, approval_id=cart.approval_id if above else None, created_at=now)
+    session.add(sale)
+    session.flush()
+    if sale.approval_id is not None:
+        used = session.execute(update(PosApproval).where(PosApproval.id == sale.approval_id,
+                                                         PosApproval.used_by_sale_id.is_(None))
+                               .values(used_by_sale_id=sale.id).execution_options(synchronize_session=False))
+        if used.rowcount != 1:
+            raise DomainError("pos.approval_required", "approval already used", pct=priced.max_manual_pct)
+    cart.lines, cart.customer_id, cart.bonus_minor, cart.approval_id, cart.updated_at = [], None, 0, None, now
+    session.add(cart)
+    audit.record(session, actor=actor, action="pos.sale", entity="pos_sale", entity_id=sale.id,
+                 after={"order_id": order.id, "total_minor": sale.total_minor, "cash_minor": cash, "card_minor": card,
+                        "change_minor": change, "credit_minor": credit,
+                        "manual_discount_minor": sale.manual_discount_minor, "bonus_minor": sale.bonus_minor,
+                        "approval_id": sale.approval_id})
+    session.flush()
+    return sale
 
-    def record_sale(order_id: int) -> None:
-        sale = PosSale(client_id=client_id, order_id=order_id, shift_id=shift.id, register_id=register_id,
-                       seller_id=actor.id, seller_name=actor.name[:128], customer_id=cart.customer_id,
-                       total_minor=priced.total_minor, discount_minor=priced.discount_total_minor,
-                       manual_discount_minor=priced.discount_manual_minor, bonus_minor=priced.bonus_minor,
-                       cash_minor=cash, card_minor=card, credit_minor=credit, tendered_minor=tendered_minor,
-                       change_minor=change, approval_id=cart.approval_id if above else None, created_at=now)
-        session.add(sale)
-        session.flush()
-        if sale.approval_id is not None:
-            used = session.execute(update(PosApproval).where(PosApproval.id == sale.approval_id,
-                                                             PosApproval.used_by_sale_id.is_(None))
-                                   .values(used_by_sale_id=sale.id).execution_options(synchronize_session=False))
-            if used.rowcount != 1:
-                raise DomainError("pos.approval_required", "approval already used", pct=priced.max_manual_pct)
-        # the order was born completed: its subscribers (cashback like an online order, the
-        # customer's message, integrations) run as for any order that completes
-        event_id = session.exec(select(OrderEvent.id).where(OrderEvent.order_id == order_id)).first()
-        events.publish(session, events.DomainEvent(
-            name=events.event_name(None, OrderStatus.completed.value), order_id=order_id, from_status=None,
-            to_status=OrderStatus.completed.value, actor=actor, reason="pos", occurred_at=now, event_id=event_id))
-        cart.lines, cart.customer_id, cart.bonus_minor, cart.approval_id, cart.updated_at = [], None, 0, None, now
-        session.add(cart)
-        audit.record(session, actor=actor, action="pos.sale", entity="pos_sale", entity_id=sale.id,
-                     after={"order_id": order_id, "total_minor": sale.total_minor, "cash_minor": cash,
-                            "card_minor": card, "change_minor": change, "credit_minor": credit,
-                            "manual_discount_minor": sale.manual_discount_minor, "bonus_minor": sale.bonus_minor,
-                            "approval_id": sale.approval_id})
-        if then is not None:
-            then(sale)
-        session.flush()
-        made.append(sale)
 
+def _new_order(priced: pos_cart.CartOut, client_id: str) -> NewOrder:
+    """The priced cart as an order of kind POS (a seller's line discount is recorded as the line's
+    own, product, discount)."""
     c = priced.customer
-    create_order(
-        session, actor=actor, channel=OrderChannel.pos, status=OrderStatus.completed,
+    return NewOrder(
+        kind=POS, client_ref=f"pos:{client_id}",
         lines=[NewOrderLine(variant_id=ln.variant_id, product_id=ln.product_id, qty=ln.qty,
                             unit_price_minor=ln.unit_price_minor, name=ln.name, variant_label=ln.variant_label,
                             discount_minor=ln.discount_minor,
-                            # a seller's line discount is recorded as the line's own (product) discount
-                            discount_kind={"manual": "product"}.get(ln.discount_kind, ln.discount_kind))
+                            discount_kind="product" if ln.discount_kind == "manual" else ln.discount_kind)
                for ln in priced.lines],
         buyer=Buyer(customer_id=c.id, contact_name=c.name, phone=c.phone, telegram_id=c.telegram_id) if c else Buyer(),
-        bonus_minor=priced.bonus_minor, delivery_type=DeliveryType.store, client_ref=f"pos:{client_id}", notify=False,
-        reason="pos", audit_action="order.pos_sale", before_commit=record_sale, config=cfg, now=now,
+        deductions=Deductions(bonus_minor=priced.bonus_minor), delivery=Delivery(type=DeliveryType.store),
     )
-    return made[0]
 
 
 # --------------------------------------------------------------------------- reading
 
 def receipt(session: Session, sale: PosSale) -> ReceiptOut:
-    from smo_app.models.pos import PosReturnLine  # noqa: PLC0415 - avoids a cycle-looking import block
-
     lines = session.exec(select(OrderLine).where(OrderLine.order_id == sale.order_id).order_by(OrderLine.id)).all()
     returned: dict[int, int] = {}
     for rl in session.exec(select(PosReturnLine).where(PosReturnLine.order_line_id.in_([ln.id for ln in lines]))).all():
@@ -249,7 +250,7 @@ def find_sales(session: Session, *, actor: Actor, query: str, limit: int = 10) -
     conds = [PosSale.client_id == text]
     if text.isdigit() and len(text) < 10:
         conds += [PosSale.id == int(text), PosSale.order_id == int(text)]
-    customers = [c.id for c in pos_cart.find_customers(session, actor=Actor.system(), query=text)]
+    customers = [c.id for c in lookup.find_customers(session, actor=Actor.system(), query=text)]
     if customers:
         conds.append(PosSale.customer_id.in_(customers))
     rows = session.exec(select(PosSale).where(or_(*conds)).order_by(PosSale.id.desc()).limit(limit)).all()

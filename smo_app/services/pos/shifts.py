@@ -9,19 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
 from smo_app.money import format_money
-from smo_app.models.pos import CashMoveKind, PosCashMove, PosRegister, PosReturn, PosSale, PosShift, ShiftStatus
+from smo_app.models.pos import CashMoveKind, PosCashMove, PosRegister, PosShift, ShiftStatus
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
-from smo_app.services.core.shop_locale import shop_tz
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
+from smo_app.services.pos import reports
+from smo_app.services.pos.drawer import ShiftOut, expected_cash, open_shift_row, shift_out
 
 MAX_AMOUNT_MINOR = 100_000_000_00  # a sanity bound on typed amounts (100 million)
 
@@ -30,52 +31,6 @@ class RegisterOut(BaseModel):
     id: int
     name: str
     active: bool
-
-
-class ShiftOut(BaseModel):
-    id: int
-    register_id: int
-    register_name: str
-    status: str
-    opened_by_name: str
-    opened_at: datetime
-    float_minor: int
-    closed_by_name: str
-    closed_at: datetime | None
-    expected_cash_minor: int  # for an open shift: what the drawer should hold now
-    counted_cash_minor: int | None
-    difference_minor: int | None  # counted - expected (closed shifts)
-    overnight: bool  # opened on an earlier shop day and still open
-
-
-def is_overnight(opened_at: datetime, now: datetime, tz) -> bool:
-    """Opened on an earlier day than ``now`` in the shop's time zone ``tz``."""
-    return opened_at.astimezone(tz).date() < now.astimezone(tz).date()
-
-
-def expected_cash(session: Session, shift: PosShift) -> int:
-    """float + cash kept from sales + cash in − cash out − cash paid back on returns."""
-    kept = session.exec(select(func.coalesce(func.sum(PosSale.cash_minor), 0)).where(PosSale.shift_id == shift.id)).one()
-    refunded = session.exec(select(func.coalesce(func.sum(PosReturn.cash_minor), 0))
-                            .where(PosReturn.shift_id == shift.id)).one()
-    moves = dict(session.exec(select(PosCashMove.kind, func.sum(PosCashMove.amount_minor))
-                              .where(PosCashMove.shift_id == shift.id).group_by(PosCashMove.kind)).all())
-    return (shift.float_minor + kept + moves.get(CashMoveKind.cash_in.value, 0)
-            - moves.get(CashMoveKind.cash_out.value, 0) - refunded)
-
-
-def shift_out(session: Session, shift: PosShift, now: datetime | None = None) -> ShiftOut:
-    register = session.get(PosRegister, shift.register_id)
-    is_open = shift.status == ShiftStatus.open
-    expected = expected_cash(session, shift) if is_open else (shift.expected_cash_minor or 0)
-    diff = None if is_open or shift.counted_cash_minor is None else shift.counted_cash_minor - expected
-    return ShiftOut(
-        id=shift.id, register_id=shift.register_id, register_name=register.name if register else "",
-        status=shift.status, opened_by_name=shift.opened_by_name, opened_at=shift.opened_at,
-        float_minor=shift.float_minor, closed_by_name=shift.closed_by_name, closed_at=shift.closed_at,
-        expected_cash_minor=expected, counted_cash_minor=shift.counted_cash_minor, difference_minor=diff,
-        overnight=is_open and is_overnight(shift.opened_at, now or utcnow(), shop_tz(session)),
-    )
 
 
 def check_amount(amount_minor: int, code: str = "pos.amount_invalid") -> int:
@@ -117,19 +72,6 @@ def get_register(session: Session, register_id: int) -> PosRegister:
 
 
 # --------------------------------------------------------------------------- shifts
-
-def open_shift_row(session: Session, register_id: int) -> PosShift | None:
-    return session.exec(select(PosShift).where(PosShift.register_id == register_id,
-                                               PosShift.status == ShiftStatus.open.value)).first()
-
-
-def require_open_shift(session: Session, register_id: int) -> PosShift:
-    """The register's open shift, or ``pos.shift_closed`` (a sale or a return needs one)."""
-    shift = open_shift_row(session, register_id)
-    if shift is None:
-        raise DomainError("pos.shift_closed", f"register {register_id} has no open shift")
-    return shift
-
 
 def lock_open_shift(session: Session, register_id: int) -> PosShift:
     """The register's open shift, locked for this transaction (a no-op conditional UPDATE): a sale,
@@ -232,8 +174,6 @@ def close_shift(session: Session, *, actor: Actor, register_id: int, counted_cas
     audit.record(session, actor=actor, action="pos.shift_close", entity="pos_shift", entity_id=shift.id,
                  after={"expected_minor": expected, "counted_minor": counted_cash_minor,
                         "difference_minor": counted_cash_minor - expected})
-    from smo_app.services.pos import reports  # the Z report rides in the same transaction
-
     reports.queue_z_report(session, shift=shift, now=now)
     out = shift_out(session, shift, now)
     session.commit()

@@ -9,13 +9,13 @@ from sqlmodel import Session
 
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
-from smo_app.models.orders import DeliveryType, OrderChannel, OrderStatus
+from smo_app.models.orders import DeliveryType
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
 from smo_app.services.sales.carts import price_lines
-from smo_app.services.sales.order_creation import Buyer, NewOrderLine, create_order
+from smo_app.services.sales.order_creation import B2B, Buyer, Delivery, NewOrder, NewOrderLine, create_order
 from smo_app.services.sales.order_dto import OrderOut
 
 
@@ -72,14 +72,11 @@ def create_b2b_order(
                                   unit_price_minor=merged[vid].unit_price_minor, name=product.name,
                                   variant_label=variant.label))
     shop_pays = delivery_payer == "shop"
-    return create_order(
-        session, actor=actor, lines=lines, buyer=Buyer(customer_id=customer_id, name=buyer_name),
-        channel=OrderChannel.b2b, status=OrderStatus.completed,
-        delivery_type=DeliveryType.store if not delivery_minor else DeliveryType.courier,
-        delivery_minor=0 if shop_pays else delivery_minor, delivery_payer=delivery_payer,
-        shop_delivery_minor=delivery_minor if shop_pays else 0, comment=(comment or "")[:1000],
-        reason="b2b", audit_action="order.b2b_create", now=now,
-    )
+    delivery = Delivery(type=DeliveryType.courier if delivery_minor else DeliveryType.store, payer=delivery_payer,
+                        minor=0 if shop_pays else delivery_minor, shop_minor=delivery_minor if shop_pays else 0)
+    return create_order(session, actor=actor, now=now, order=NewOrder(
+        kind=B2B, lines=lines, buyer=Buyer(customer_id=customer_id, name=buyer_name), delivery=delivery,
+        comment=(comment or "")[:1000]))
 
 
 __all__ = ["B2BItemIn", "create_b2b_order"]

@@ -9,6 +9,7 @@ once.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, update
@@ -30,7 +31,9 @@ from smo_app.services.core.tx import atomic
 from smo_app.services.sales import promotions
 from smo_app.services.sales.carts import ensure_own, is_wholesale
 from smo_app.services.sales.checkout_preview import OrderDeliveryOut, clean_contact, order_delivery
-from smo_app.services.sales.order_creation import Buyer, NewOrderLine, create_order
+from smo_app.services.sales.order_creation import (
+    STOREFRONT, Buyer, Deductions, Delivery, NewOrder, NewOrderLine, create_order,
+)
 from smo_app.services.sales.order_dto import OrderOut, load_out
 from smo_app.services.sales.pricing import PriceLineIn, price
 
@@ -209,13 +212,13 @@ def _checkout(
     buyer = Buyer(customer_id=customer.id, contact_name=contact_name or customer.full_name or "",
                   phone=phone or customer.phone or "", telegram_id=customer.telegram_id, language=customer.language,
                   reachable=not customer.unreachable)
-    out = create_order(
-        session, actor=actor, lines=lines, buyer=buyer, channel=channel, promo=promo,
-        promo_minor=breakdown.discounts["promo"], certificate=cert, certificate_minor=breakdown.certificate_minor,
-        bonus_minor=breakdown.bonus_minor, delivery_type=delivery_type, delivery_minor=breakdown.delivery_minor,
-        address=address, comment=comment, client_ref=client_ref, allow_negative_stock=cfg.preorder_mode,
-        config=cfg, now=now,
-    )
+    out = create_order(session, actor=actor, config=cfg, now=now, order=NewOrder(
+        kind=replace(STOREFRONT, channel=OrderChannel(channel)), lines=lines, buyer=buyer,
+        deductions=Deductions(promo=promo, promo_minor=breakdown.discounts["promo"], certificate=cert,
+                              certificate_minor=breakdown.certificate_minor, bonus_minor=breakdown.bonus_minor),
+        delivery=Delivery(type=delivery_type, minor=breakdown.delivery_minor, address=address),
+        comment=comment, client_ref=client_ref, allow_negative_stock=cfg.preorder_mode,
+    ))
     _expire_cart(session, cart_id)
     return out
 

@@ -1,16 +1,23 @@
-"""The one way an order comes into being: :func:`create_order`.
+"""The one way an order comes into being: :func:`create_order` over :func:`write_order`.
 
-The Mini App checkout (``sales.checkout``), the staff's B2B entry (``sales.b2b``) and the POS sale
-all price their lines their own way, then hand the priced lines, the buyer and the channel here.
-This module writes the order the same way for every channel: stock taken through the stock ledger
+Each entry point prepares the order (Saleor's ``_prepare_order_data``): it checks who may sell,
+prices the lines its own way through ``sales.pricing``, and describes the order as one
+:class:`NewOrder` — the lines, the buyer, the deductions, the delivery, and the :class:`OrderKind`
+of its channel (:data:`STOREFRONT`, :data:`POS`, :data:`B2B`: the status it is born in, its first
+event's reason, its audit action, whether the customer is told, whether its birth is announced).
+This module writes it the same way for every channel: stock taken through the stock ledger
 (conditional decrements in variant-id order, ``sale`` moves, cost at the weighted average), the
 promo use counted, the certificate reserved, bonuses debited, one OrderEvent, the customer's
-outbox message, one audit entry — and one commit.
+outbox message, one audit entry.
+
+* :func:`create_order` — the order is the whole use case (checkout, B2B): writes and commits once.
+* :func:`write_order` — the order is part of a larger use case (the POS sale writes its sale,
+  approval and cart around it): writes in the caller's transaction; the caller commits once.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import insert
@@ -31,7 +38,7 @@ from smo_app.services.core.shop_config import ShopConfig, get_config
 from smo_app.services.core.tx import atomic
 from smo_app.services.customers import loyalty
 from smo_app.services.messaging import outbox
-from smo_app.services.sales import promotions
+from smo_app.services.sales import events, promotions
 from smo_app.services.sales.order_dto import OrderEventOut, OrderLineOut, OrderOut, event_values, order_out
 from smo_app.services.stock import ledger as stock
 
@@ -40,7 +47,31 @@ DISCOUNT_KINDS = (None, "product", "personal")
 CREATABLE_STATUSES = (S.new, S.paid, S.completed)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class OrderKind:
+    """How an order of one channel is born. Fixed per entry point (the presets below), never
+    chosen per call: ``status`` it starts in (``new``, ``paid`` or ``completed``); ``reason`` on
+    its first OrderEvent; ``audit_action`` of its audit entry; ``notify`` — the customer gets the
+    "order placed" message; ``announce`` — the birth is published as the domain event of its status
+    (``order.completed`` …), so that status's subscribers run as for an order moved there."""
+
+    channel: OrderChannel
+    status: OrderStatus
+    audit_action: str
+    reason: str | None = None
+    notify: bool = False
+    announce: bool = False
+
+
+# the Mini App checkout: a new order waiting for payment; the customer is told how long it waits
+STOREFRONT = OrderKind(OrderChannel.storefront, S.new, "order.place", notify=True)
+# a sale at the counter: paid and handed over at once; cashback and the rest as for any completed order
+POS = OrderKind(OrderChannel.pos, S.completed, "order.pos_sale", reason="pos", announce=True)
+# staff's offline/B2B entry: completed at the agreed prices, no loyalty rewards
+B2B = OrderKind(OrderChannel.b2b, S.completed, "order.b2b_create", reason="b2b")
+
+
+@dataclass(frozen=True, slots=True)
 class NewOrderLine:
     """One priced line, as the caller sold it. ``discount_minor`` is the line's own discount
     (``discount_kind`` ``product`` or ``personal``, or None); the line total is
@@ -66,7 +97,7 @@ class NewOrderLine:
         return self.goods_minor - self.discount_minor
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Buyer:
     """Who buys: a registered customer (``customer_id``), or only a name (B2B, an anonymous POS
     sale). ``telegram_id``/``language``/``reachable`` decide the customer's notification."""
@@ -80,82 +111,98 @@ class Buyer:
     reachable: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class Deductions:
+    """What comes off the goods after the line discounts: a ``promo`` (found with
+    ``promotions.find_promo``) worth ``promo_minor``, a ``certificate`` (``promotions.find_certificate``)
+    covering ``certificate_minor``, and ``bonus_minor`` of the buyer's bonuses."""
+
+    promo: PromoCode | None = None
+    promo_minor: int = 0
+    certificate: GiftCertificate | None = None
+    certificate_minor: int = 0
+    bonus_minor: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How the goods reach the buyer: ``minor`` is charged to the buyer (in the total) when
+    ``payer`` is the buyer; ``shop_minor`` is what the shop pays (B2B), a cost outside the total."""
+
+    type: DeliveryType = DeliveryType.store
+    minor: int = 0
+    payer: str = "buyer"
+    shop_minor: int = 0
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    """Everything an order is made of, prepared and priced by its entry point. ``client_ref``: the
+    sender's id of the order (unique: a resend finds the first one); ``allow_negative_stock``:
+    sell beyond stock (preorder mode)."""
+
+    kind: OrderKind
+    lines: Sequence[NewOrderLine]
+    buyer: Buyer = field(default_factory=Buyer)
+    deductions: Deductions = field(default_factory=Deductions)
+    delivery: Delivery = field(default_factory=Delivery)
+    comment: str = ""
+    client_ref: str | None = None
+    allow_negative_stock: bool = False
+
+
 _INSERT_ORDER = insert(Order.__table__).returning(Order.__table__.c.id)
 _INSERT_LINE = insert(OrderLine.__table__)
 _INSERT_EVENT = insert(OrderEvent.__table__)
+_INSERT_EVENT_ID = insert(OrderEvent.__table__).returning(OrderEvent.__table__.c.id)
 _INSERT_OUTBOX = insert(Outbox.__table__)
 _INSERT_AUDIT = insert(AuditEntry.__table__)
 
 
 @atomic
-def create_order(
-    session: Session,
-    *,
-    actor: Actor,
-    lines: Sequence[NewOrderLine],
-    buyer: Buyer,
-    channel: OrderChannel | str,
-    status: OrderStatus | str = S.new,
-    promo: PromoCode | None = None,
-    promo_minor: int = 0,
-    certificate: GiftCertificate | None = None,
-    certificate_minor: int = 0,
-    bonus_minor: int = 0,
-    delivery_type: DeliveryType | str = DeliveryType.pickup,
-    delivery_minor: int = 0,
-    delivery_payer: str = "buyer",
-    shop_delivery_minor: int = 0,
-    address: str = "",
-    comment: str = "",
-    client_ref: str | None = None,
-    allow_negative_stock: bool = False,
-    notify: bool | None = None,
-    reason: str | None = None,
-    audit_action: str = "order.place",
-    before_commit: Callable[[int], None] | None = None,
-    config: ShopConfig | None = None,
-    now: datetime | None = None,
-) -> OrderOut:
-    """Write one order from priced lines and commit (the only commit of the use case).
+def create_order(session: Session, *, actor: Actor, order: NewOrder, config: ShopConfig | None = None,
+                 now: datetime | None = None) -> OrderOut:
+    """Write one order (:func:`write_order`) and commit — the only commit of the use case. Any
+    refusal rolls the whole transaction back: nothing of the order, nor of the caller's earlier
+    writes in it, is left."""
+    out = write_order(session, actor=actor, order=order, config=config, now=now)
+    session.commit()
+    return out
+
+
+def write_order(session: Session, *, actor: Actor, order: NewOrder, config: ShopConfig | None = None,
+                now: datetime | None = None) -> OrderOut:
+    """Write one order from priced lines in the caller's transaction, without committing.
 
     No permission check and no pricing: the entry point (checkout, B2B, POS) checks who may sell,
     validates its input and prices the lines; this function checks that the figures are sane
     (``order.items_required``, ``order.duplicate_item``, ``order.amount_invalid``,
     ``order.status_invalid``) and that the order total is ``sum(line totals) - promo_minor -
-    certificate_minor - bonus_minor + delivery_minor >= 0``.
+    certificate_minor - bonus_minor + delivery.minor >= 0``.
 
-    Writes, in the caller's transaction: stock taken per line (``cart.out_of_stock`` with the
-    product's name if short, unless ``allow_negative_stock`` — preorder), ``sale`` moves and
-    ``unit_cost_minor`` at the weighted average cost; the order and its lines; the ``promo`` use
-    counted (``promo.exhausted`` / ``promo.already_used`` when a concurrent order took it); the
-    ``certificate`` reserved (``certificate.used``) — redeemed at once when ``status`` is paid or
-    completed; ``bonus_minor`` debited from ``buyer.customer_id`` (``bonus.insufficient``); one
-    OrderEvent (``None → status``, with ``reason``); the "order placed" message to the customer
-    (``notify``, by default only for ``new`` orders); one audit entry (``audit_action``). Then
-    ``before_commit(order_id)`` if given (more writes of the caller's use case in the same
-    transaction), and one commit. ``config`` saves a read when the caller already has the settings.
-    Any refusal rolls the whole transaction back: nothing of the order, nor of the caller's earlier
-    writes in it, is left.
-
-    A POS sale passes: ``channel="pos"``, ``status="completed"`` (paid at the counter, so
-    ``paid_at``/``completed_at`` are now), ``delivery_type="store"``, the lines as rung up (its own
-    prices and per-line discounts, validated by the POS service), ``buyer=Buyer(customer_id=...)``
-    for a known customer or ``Buyer(name=...)``/``Buyer()`` for a walk-in, optionally a ``promo``
-    found with ``promotions.find_promo`` with its ``promo_minor``, a ``certificate`` found with
-    ``promotions.find_certificate`` with the amount it covers, ``bonus_minor``, ``reason="pos"``
-    and ``audit_action="order.pos_sale"``. Loyalty rewards of paid/completed orders (cashback,
-    referral) are not run here; they belong to the order's transitions.
+    Writes: stock taken per line (``cart.out_of_stock`` with the product's name if short, unless
+    ``allow_negative_stock``), ``sale`` moves and ``unit_cost_minor`` at the weighted average cost;
+    the order and its lines; the promo use counted (``promo.exhausted`` / ``promo.already_used``
+    when a concurrent order took it); the certificate reserved (``certificate.used``) — redeemed
+    at once when the kind's status is paid or completed; the bonuses debited from the buyer
+    (``bonus.insufficient``); one OrderEvent (``None → status``, with the kind's reason); the
+    "order placed" message to the customer (``kind.notify``); one audit entry
+    (``kind.audit_action``); the birth published when ``kind.announce``. ``config`` saves a read
+    when the caller already has the settings. The caller rolls back on any error (use cases are
+    ``@atomic``).
     """
     now = now or utcnow()
-    channel = OrderChannel(channel)  # the entry point's own constant, not user input
+    kind, lines, buyer, cut, delivery = order.kind, order.lines, order.buyer, order.deductions, order.delivery
+    channel = OrderChannel(kind.channel)  # the entry point's own constant, not user input
     try:
-        status = S(status)
+        status = S(kind.status)
     except ValueError as exc:
-        raise ValidationFailed("order.status_invalid", f"unknown status {status}") from exc
+        raise ValidationFailed("order.status_invalid", f"unknown status {kind.status}") from exc
     try:
-        delivery_type = DeliveryType(delivery_type)
+        delivery_type = DeliveryType(delivery.type)
     except ValueError as exc:
-        raise ValidationFailed("order.delivery_type_invalid", f"unknown delivery type {delivery_type}") from exc
+        raise ValidationFailed("order.delivery_type_invalid", f"unknown delivery type {delivery.type}") from exc
     if status not in CREATABLE_STATUSES:
         raise ValidationFailed("order.status_invalid", f"an order cannot start as {status}")
     if not lines:
@@ -168,9 +215,9 @@ def create_order(
         if (line.qty <= 0 or line.unit_price_minor < 0 or not 0 <= line.discount_minor <= line.goods_minor
                 or line.discount_kind not in DISCOUNT_KINDS):
             raise ValidationFailed("order.amount_invalid", f"line {line.variant_id}: bad figures")
-    if min(promo_minor, certificate_minor, bonus_minor, delivery_minor, shop_delivery_minor) < 0:
+    if min(cut.promo_minor, cut.certificate_minor, cut.bonus_minor, delivery.minor, delivery.shop_minor) < 0:
         raise ValidationFailed("order.amount_invalid", "amounts must be >= 0")
-    if delivery_payer not in ("buyer", "shop"):
+    if delivery.payer not in ("buyer", "shop"):
         raise ValidationFailed("order.delivery_payer_invalid", "buyer or shop")
     goods = product_disc = personal_disc = 0
     for line in lines:
@@ -179,44 +226,42 @@ def create_order(
             product_disc += line.discount_minor
         elif line.discount_kind == "personal":
             personal_disc += line.discount_minor
-    total = goods - product_disc - personal_disc - promo_minor - certificate_minor - bonus_minor + delivery_minor
+    total = (goods - product_disc - personal_disc - cut.promo_minor - cut.certificate_minor - cut.bonus_minor
+             + delivery.minor)
     if total < 0:
         raise ValidationFailed("order.amount_invalid", "the deductions exceed the goods")
-    if bonus_minor and buyer.customer_id is None:
+    if cut.bonus_minor and buyer.customer_id is None:
         raise ValidationFailed("order.amount_invalid", "bonuses need a customer")
-    if promo is None and promo_minor:
+    if cut.promo is None and cut.promo_minor:
         raise ValidationFailed("order.amount_invalid", "a promo discount needs its promo")
     paid = status in (S.paid, S.completed)
-    order = {
-        "customer_id": buyer.customer_id, "channel": channel.value, "status": status.value, "client_ref": client_ref,
-        "goods_minor": goods, "discount_product_minor": product_disc, "discount_personal_minor": personal_disc,
-        "discount_promo_minor": promo_minor, "certificate_minor": certificate_minor, "bonus_minor": bonus_minor,
-        "delivery_minor": delivery_minor, "shop_delivery_minor": shop_delivery_minor, "total_minor": total,
-        "cost_minor": 0,
-        "promo_code_id": promo.id if promo is not None else None,
-        "certificate_id": certificate.id if certificate is not None else None,
-        "delivery_type": delivery_type.value, "delivery_payer": delivery_payer, "address": (address or "")[:500],
-        "contact_name": (buyer.contact_name or "")[:128], "phone": (buyer.phone or "")[:32],
-        "comment": (comment or "")[:1000], "buyer_name": (buyer.name or "").strip()[:200],
+    row = {
+        "customer_id": buyer.customer_id, "channel": channel.value, "status": status.value,
+        "client_ref": order.client_ref, "goods_minor": goods, "discount_product_minor": product_disc,
+        "discount_personal_minor": personal_disc, "discount_promo_minor": cut.promo_minor,
+        "certificate_minor": cut.certificate_minor, "bonus_minor": cut.bonus_minor, "delivery_minor": delivery.minor,
+        "shop_delivery_minor": delivery.shop_minor, "total_minor": total, "cost_minor": 0,
+        "promo_code_id": cut.promo.id if cut.promo is not None else None,
+        "certificate_id": cut.certificate.id if cut.certificate is not None else None,
+        "delivery_type": delivery_type.value, "delivery_payer": delivery.payer,
+        "address": (delivery.address or "")[:500], "contact_name": (buyer.contact_name or "")[:128],
+        "phone": (buyer.phone or "")[:32], "comment": (order.comment or "")[:1000],
+        "buyer_name": (buyer.name or "").strip()[:200],
         "created_at": now, "updated_at": now, "paid_at": now if paid else None,
         "completed_at": now if status == S.completed else None, "cancelled_at": None,
     }
     with session.no_autoflush:
-        return _write(session, actor=actor, lines=lines, buyer=buyer, order=order, status=status, promo=promo,
-                      certificate=certificate, allow_negative_stock=allow_negative_stock,
-                      notify=status == S.new if notify is None else notify, reason=reason,
-                      audit_action=audit_action, before_commit=before_commit, config=config, now=now)
+        return _write(session, actor=actor, order=order, row=row, status=status, config=config, now=now)
 
 
-def _write(session: Session, *, actor: Actor, lines: Sequence[NewOrderLine], buyer: Buyer, order: dict,
-           status: OrderStatus, promo: PromoCode | None, certificate: GiftCertificate | None,
-           allow_negative_stock: bool, notify: bool, reason: str | None, audit_action: str,
-           before_commit: Callable[[int], None] | None, config: ShopConfig | None, now: datetime) -> OrderOut:
-    """The writes of :func:`create_order`, in Core statements for speed (no commit until the end)."""
+def _write(session: Session, *, actor: Actor, order: NewOrder, row: dict, status: OrderStatus,
+           config: ShopConfig | None, now: datetime) -> OrderOut:
+    """The writes of :func:`write_order`, in Core statements for speed (no commit)."""
+    kind, lines, buyer, cut = order.kind, order.lines, order.buyer, order.deductions
     conn = session.connection()
     items = [(line.variant_id, line.qty, line.low_stock_threshold) for line in lines]
     try:
-        taken = stock.take_for_order(session, actor=actor, order_id=None, allow_negative=allow_negative_stock,
+        taken = stock.take_for_order(session, actor=actor, order_id=None, allow_negative=order.allow_negative_stock,
                                      now=now, items=items)
     except DomainError as exc:
         if exc.code != "stock.insufficient":
@@ -224,9 +269,9 @@ def _write(session: Session, *, actor: Actor, lines: Sequence[NewOrderLine], buy
         short = next(line for line in lines if line.variant_id == exc.params["variant_id"])
         raise DomainError("cart.out_of_stock", exc.message, name=f"{short.name} {short.variant_label}".strip(),
                           available=exc.params.get("available", 0)) from exc
-    order["cost_minor"] = sum(cost * line.qty for line, (_, cost) in zip(lines, taken))
-    order_id = conn.execute(_INSERT_ORDER, order).scalar_one()
-    order["id"] = order_id
+    row["cost_minor"] = sum(cost * line.qty for line, (_, cost) in zip(lines, taken))
+    order_id = conn.execute(_INSERT_ORDER, row).scalar_one()
+    row["id"] = order_id
     stock.append_sale_moves(session, actor=actor, items=items, taken=taken, order_id=order_id, now=now)
     line_rows = [{
         "order_id": order_id, "product_id": line.product_id, "variant_id": line.variant_id, "name": line.name,
@@ -235,39 +280,43 @@ def _write(session: Session, *, actor: Actor, lines: Sequence[NewOrderLine], buy
         "unit_cost_minor": unit_cost,
     } for line, (_, unit_cost) in zip(lines, taken)]
     conn.execute(_INSERT_LINE, line_rows)
-    if promo is not None:
-        promotions.consume_promo(session, promo=promo, customer_id=buyer.customer_id, order_id=order_id,
-                                 discount_minor=order["discount_promo_minor"], now=now)
-    if certificate is not None:
-        promotions.reserve_certificate(session, certificate_id=certificate.id, order_id=order_id)
-        if order["paid_at"] is not None:
+    if cut.promo is not None:
+        promotions.consume_promo(session, promo=cut.promo, customer_id=buyer.customer_id, order_id=order_id,
+                                 discount_minor=row["discount_promo_minor"], now=now)
+    if cut.certificate is not None:
+        promotions.reserve_certificate(session, certificate_id=cut.certificate.id, order_id=order_id)
+        if row["paid_at"] is not None:
             promotions.redeem_certificate(session, order_id=order_id, customer_id=buyer.customer_id, now=now)
-    if order["bonus_minor"]:
+    if row["bonus_minor"]:
         loyalty.post_entry(session, actor=actor, customer_id=buyer.customer_id, kind=LoyaltyKind.spend,
-                           amount_minor=-order["bonus_minor"], order_id=order_id, now=now)
-    event = event_values(order_id, None, status.value, actor, reason, now)
-    conn.execute(_INSERT_EVENT, event)
+                           amount_minor=-row["bonus_minor"], order_id=order_id, now=now)
+    event = event_values(order_id, None, status.value, actor, kind.reason, now)
+    if kind.announce:
+        event["id"] = conn.execute(_INSERT_EVENT_ID, event).scalar_one()
+    else:
+        conn.execute(_INSERT_EVENT, event)
     # a brand-new order id cannot have been notified before: no dedupe key needed
-    if notify and buyer.customer_id is not None and buyer.telegram_id is not None and buyer.reachable:
+    if kind.notify and buyer.customer_id is not None and buyer.telegram_id is not None and buyer.reachable:
         conn.execute(_INSERT_OUTBOX, outbox.message_values(  # as outbox.enqueue_to_customer, in one statement
             # "pay within N minutes" must not arrive after the order left `new` (outbox expiry)
             kind="order_placed" if status == OrderStatus.new else "order_status", order_id=order_id,
             chat_id=buyer.telegram_id, customer_id=buyer.customer_id, now=now,
             text=t("notify.order_placed", buyer.language, order=order_id,
-                   total=format_money(order["total_minor"], lang=buyer.language),
+                   total=format_money(row["total_minor"], lang=buyer.language),
                    minutes=(config or get_config(session)).auto_cancel_minutes),
         ))
     conn.execute(_INSERT_AUDIT, audit.entry_values(
-        actor=actor, action=audit_action, entity="order", entity_id=order_id, now=now,
-        after={"channel": order["channel"], "status": order["status"], "total_minor": order["total_minor"],
-               "cost_minor": order["cost_minor"], "bonus_minor": order["bonus_minor"],
-               "certificate_minor": order["certificate_minor"], "promo_minor": order["discount_promo_minor"],
-               "delivery_minor": order["delivery_minor"], "delivery_payer": order["delivery_payer"]}))
-    if before_commit is not None:
-        before_commit(order_id)
-    out = order_out(order, [OrderLineOut.model_validate(r) for r in line_rows], [OrderEventOut.model_validate(event)])
-    session.commit()
-    return out
+        actor=actor, action=kind.audit_action, entity="order", entity_id=order_id, now=now,
+        after={"channel": row["channel"], "status": row["status"], "total_minor": row["total_minor"],
+               "cost_minor": row["cost_minor"], "bonus_minor": row["bonus_minor"],
+               "certificate_minor": row["certificate_minor"], "promo_minor": row["discount_promo_minor"],
+               "delivery_minor": row["delivery_minor"], "delivery_payer": row["delivery_payer"]}))
+    if kind.announce:  # the order was born in its status: that status's subscribers run as for a move there
+        events.publish(session, events.DomainEvent(
+            name=events.event_name(None, status.value), order_id=order_id, from_status=None, to_status=status.value,
+            actor=actor, reason=kind.reason, occurred_at=now, event_id=event.pop("id")))
+    return order_out(row, [OrderLineOut.model_validate(r) for r in line_rows], [OrderEventOut.model_validate(event)])
 
 
-__all__ = ["Buyer", "NewOrderLine", "create_order"]
+__all__ = ["B2B", "POS", "STOREFRONT", "Buyer", "Deductions", "Delivery", "NewOrder", "NewOrderLine", "OrderKind",
+           "create_order", "write_order"]

@@ -1,13 +1,18 @@
 """Orders (OR1–OR5, OR8): the state machine, auto-cancel and reading.
 
-Orders are created in one place, ``sales.order_creation.create_order``, by the Mini App checkout
+Orders are created in one place, ``sales.order_creation``, by the Mini App checkout
 (``sales.checkout.place_order``), the B2B entry (``sales.b2b.create_b2b_order``) and the POS;
 both entry points are re-exported here for callers.
 
-Every status change goes through :func:`transition`: a conditional UPDATE on the current status
-(so two concurrent moves never both apply), one OrderEvent, the domain event handed to its
-subscribers (:mod:`events`; ledgers in the transaction, the outside world through the outbox after
-commit), an audit entry — one transaction. :func:`allowed_actions` tells a screen what to offer.
+Every status change is one move (``_apply``): a conditional UPDATE on the current status (so two
+concurrent moves never both apply), one OrderEvent, the domain event handed to its subscribers
+(:mod:`events`; ledgers in the transaction, the outside world through the outbox after commit), an
+audit entry — one transaction. One entry point per use case, each with its own arguments and no
+option flags: :func:`transition` (any allowed move by staff, a customer or the system; returns the
+order), :func:`cancel_order` and :func:`mark_paid` (its two named moves), :func:`credit_payment`
+(a provider's payment credited: the row the payment locked, its audit entry written with the
+move's, nothing read back) and :func:`auto_cancel_unpaid` (the customer is told why).
+:func:`allowed_actions` tells a screen what to offer.
 """
 from __future__ import annotations
 
@@ -55,12 +60,9 @@ def transition(
     reason: str | None = None,
     restock: bool = True,
     now: datetime | None = None,
-    locked: Order | None = None,
-    load: bool = True,
-    audit_with: Sequence[dict] = (),
-    _notify_kind: str = "order_status",
-) -> OrderOut | None:
-    """Move an order to ``to_status`` if the table allows it (else ``order.transition_forbidden``).
+) -> OrderOut:
+    """Move an order to ``to_status`` if the table allows it (else ``order.transition_forbidden``)
+    and return it with its lines and events.
 
     One transaction: a conditional UPDATE on the current status (two concurrent moves never both
     apply), one ``order_event`` row, the domain event published to its subscribers
@@ -70,22 +72,45 @@ def transition(
     stock put back (``restock=True``) or written off (staff choice), spent bonuses returned, promo
     use released, certificate reactivated; every move — the customer's message. A subscriber that
     raises rolls all of it back. Customers may only cancel their own ``new`` orders.
-
-    ``locked``: the order row as the caller already locked (``SELECT … FOR UPDATE``) and read it in
-    this transaction — it is not read again. ``load=False`` returns None instead of the order with
-    its lines and events (for callers that do not show it). ``audit_with``: the caller's own audit
-    entries (``audit.entry_values``), written in the same INSERT as the move's.
     """
+    order = _read(session, order_id)
+    _apply(session, actor=actor, order=order, to_status=to_status, reason=reason, restock=restock, now=now)
+    out = _load_out(session, order)
+    session.commit()
+    return out
+
+
+@atomic
+def credit_payment(session: Session, *, actor: Actor, order: Order, reason: str, audit_entry: dict,
+                   now: datetime | None = None) -> None:
+    """The payments service's move to ``paid`` when a payment is credited (see :func:`transition`).
+
+    ``order`` is the row the payment locked (``SELECT … FOR UPDATE``) and read in this transaction:
+    it is not read again. ``audit_entry`` (``audit.entry_values``) — the credit's own audit entry —
+    goes in one INSERT with the move's. Nothing is read back: the webhook answers without the order."""
+    _apply(session, actor=actor, order=order, to_status=S.paid, reason=reason, now=now, audit_with=(audit_entry,))
+    session.commit()
+
+
+def _read(session: Session, order_id: int) -> Order:
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound("order", order_id)
+    session.refresh(order)
+    return order
+
+
+def _apply(session: Session, *, actor: Actor, order: Order, to_status: OrderStatus | str, reason: str | None,
+           now: datetime | None, restock: bool = True, audit_with: Sequence[dict] = (),
+           notify_kind: str = "order_status") -> None:
+    """The move itself, shared by the entry points above and :func:`auto_cancel_unpaid` (which tells
+    the customer why with ``notify_kind="auto_cancel"``): checks, writes, publishes; no commit."""
     now = now or utcnow()
+    order_id = order.id
     try:
         to_status = S(to_status)
     except ValueError as exc:
         raise ValidationFailed("order.status_invalid", f"unknown status {to_status}") from exc
-    order = locked if locked is not None and locked.id == order_id else session.get(Order, order_id)
-    if order is None:
-        raise NotFound("order", order_id)
-    if order is not locked:
-        session.refresh(order)
     from_status = S(order.status)
     if actor.is_customer:
         if order.customer_id != actor.id:
@@ -99,43 +124,36 @@ def transition(
     if to_status not in TRANSITIONS[from_status]:
         raise DomainError("order.transition_forbidden", f"{from_status} → {to_status}",
                           from_status=from_status.value, to_status=to_status.value)
-    try:
-        values: dict = {"status": to_status.value, "updated_at": now}
-        if to_status == S.paid and order.paid_at is None:
-            values["paid_at"] = now
-        elif to_status == S.completed:
-            values["completed_at"] = now
-        elif to_status == S.cancelled:
-            values["cancelled_at"] = now
-        back = (from_status, to_status) in BACK_MOVES
-        # Core statements on the transaction's connection: every status change comes this way
-        conn = session.connection()
-        moved = conn.execute(_move(tuple(values)), {"b_id": order_id, "b_from": from_status.value,
-                                                    **{f"b_{k}": v for k, v in values.items()}})
-        if moved.rowcount != 1:
-            raise DomainError("order.changed_meanwhile", f"order {order_id} is no longer {from_status}")
-        for key, value in values.items():  # already written by the UPDATE above
-            set_committed_value(order, key, value)
-        event_id = conn.execute(_INSERT_EVENT, event_values(order_id, from_status, to_status, actor, reason, now)
-                                ).scalar_one()
-        own = audit.entry_values(actor=actor, action="order.back_move" if back else "order.transition",
-                                 entity="order", entity_id=order_id, before={"status": from_status.value},
-                                 after={"status": to_status.value, "restock": restock} if to_status == S.cancelled
-                                 else {"status": to_status.value}, note=reason)
-        conn.execute(_INSERT_AUDIT, [*(audit_with or ()), own])  # one INSERT for all of them
-        data: dict = {"notify_kind": _notify_kind}
-        if to_status == S.cancelled:
-            data["restock"] = restock
-        events.publish(session, events.DomainEvent(
-            name=events.event_name(from_status.value, to_status.value, back_move=back), order_id=order_id,
-            from_status=from_status.value, to_status=to_status.value, actor=actor, reason=reason, occurred_at=now,
-            event_id=event_id, data=data))
-        out = _load_out(session, order) if load else None
-        session.commit()
-        return out
-    except BaseException:
-        session.rollback()
-        raise
+    values: dict = {"status": to_status.value, "updated_at": now}
+    if to_status == S.paid and order.paid_at is None:
+        values["paid_at"] = now
+    elif to_status == S.completed:
+        values["completed_at"] = now
+    elif to_status == S.cancelled:
+        values["cancelled_at"] = now
+    back = (from_status, to_status) in BACK_MOVES
+    # Core statements on the transaction's connection: every status change comes this way
+    conn = session.connection()
+    moved = conn.execute(_move(tuple(values)), {"b_id": order_id, "b_from": from_status.value,
+                                                **{f"b_{k}": v for k, v in values.items()}})
+    if moved.rowcount != 1:
+        raise DomainError("order.changed_meanwhile", f"order {order_id} is no longer {from_status}")
+    for key, value in values.items():  # already written by the UPDATE above
+        set_committed_value(order, key, value)
+    event_id = conn.execute(_INSERT_EVENT, event_values(order_id, from_status, to_status, actor, reason, now)
+                            ).scalar_one()
+    own = audit.entry_values(actor=actor, action="order.back_move" if back else "order.transition",
+                             entity="order", entity_id=order_id, before={"status": from_status.value},
+                             after={"status": to_status.value, "restock": restock} if to_status == S.cancelled
+                             else {"status": to_status.value}, note=reason)
+    conn.execute(_INSERT_AUDIT, [*audit_with, own])  # one INSERT for all of them
+    data: dict = {"notify_kind": notify_kind}
+    if to_status == S.cancelled:
+        data["restock"] = restock
+    events.publish(session, events.DomainEvent(
+        name=events.event_name(from_status.value, to_status.value, back_move=back), order_id=order_id,
+        from_status=from_status.value, to_status=to_status.value, actor=actor, reason=reason, occurred_at=now,
+        event_id=event_id, data=data))
 
 
 @functools.cache
@@ -186,11 +204,10 @@ def cancel_order(session: Session, *, actor: Actor, order_id: int, reason: str |
 
 
 def mark_paid(session: Session, *, actor: Actor, order_id: int, reason: str | None = None,
-              now: datetime | None = None, locked: Order | None = None, load: bool = True,
-              audit_with: Sequence[dict] = ()) -> OrderOut | None:
-    """OR4: payment confirmed (webhook or staff). ``locked``, ``load``, ``audit_with``: see :func:`transition`."""
-    return transition(session, actor=actor, order_id=order_id, to_status=S.paid, reason=reason, now=now,
-                      locked=locked, load=load, audit_with=audit_with)
+              now: datetime | None = None) -> OrderOut:
+    """OR4: payment confirmed by staff (see :func:`transition`; a provider's payment is
+    :func:`credit_payment`)."""
+    return transition(session, actor=actor, order_id=order_id, to_status=S.paid, reason=reason, now=now)
 
 
 def auto_cancel_unpaid(session: Session, *, now: datetime | None = None, actor: Actor = Actor.system("auto-cancel"),
@@ -207,12 +224,19 @@ def auto_cancel_unpaid(session: Session, *, now: datetime | None = None, actor: 
     done = []
     for order_id in ids:
         try:
-            transition(session, actor=actor, order_id=order_id, to_status=S.cancelled, reason="auto_cancel",
-                       restock=True, now=now, _notify_kind="auto_cancel")
+            _cancel_unpaid(session, actor=actor, order_id=order_id, now=now)
         except DomainError:
             continue  # paid or cancelled meanwhile
         done.append(order_id)
     return done
+
+
+@atomic
+def _cancel_unpaid(session: Session, *, actor: Actor, order_id: int, now: datetime) -> None:
+    """One auto-cancel: a cancel with the goods back, the customer told why (``auto_cancel``)."""
+    _apply(session, actor=actor, order=_read(session, order_id), to_status=S.cancelled, reason="auto_cancel",
+           now=now, notify_kind="auto_cancel")
+    session.commit()
 
 
 # --------------------------------------------------------------------------- reading (OR6, OR7, ST7)
@@ -257,6 +281,6 @@ def list_orders(session: Session, *, actor: Actor, status: str = "all", customer
 
 
 __all__ = [
-    "AllowedAction", "allowed_actions", "B2BItemIn", "OrderOut", "OrderPage", "auto_cancel_unpaid", "cancel_order", "create_b2b_order", "get_order",
-    "list_orders", "mark_paid", "place_order", "transition",
+    "AllowedAction", "allowed_actions", "B2BItemIn", "OrderOut", "OrderPage", "auto_cancel_unpaid", "cancel_order",
+    "create_b2b_order", "credit_payment", "get_order", "list_orders", "mark_paid", "place_order", "transition",
 ]

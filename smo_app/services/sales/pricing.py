@@ -1,43 +1,36 @@
 """Pricing in one place: a pure function from cart lines and the customer's situation to a breakdown.
 
-The storefront, the POS and ``place_order`` all call :func:`price`; the UI shows the result as is.
+The storefront cart, ``place_order``, the catalog's prices and the POS register's cart
+(``pos.cart.price_cart``) all call :func:`price`; the UI shows the result as is. Nothing else
+computes a discount: the same lines, customer and deductions give the same totals everywhere.
 
 Order of application (each step works on what the previous one left):
 
 1. goods: unit price × qty per line. The unit price is the variant price, or for an approved
    wholesale customer the variant's wholesale price once the line reaches its minimum quantity (ST9).
 2. line discount: the better of the product discount % and the personal discount % (not both);
-   wholesale-priced lines get no further line discount.
+   wholesale-priced lines get no further line discount. A seller's line discount % at the POS
+   (``manual_discount_pct``) replaces it when larger, on any line; whether the seller may give it
+   alone is the POS policy's question (``pos.policy``), not pricing's.
 3. promo code %: on goods after line discounts.
 4. gift certificate: up to what is left of the goods (single use; an unused rest is not kept).
 5. bonuses: at most the balance, at most ``bonus_cap_pct`` of the goods after promo, at most what
-   is left after the certificate.
+   is left after the certificate. (The POS passes 100: above its own cap a sale needs approval.)
 6. delivery: the quote, free once goods after discounts reach the threshold for the delivery type;
    for regions the shop covers ``free_delivery_region_pct`` % of the goods towards the quote.
 
-Rounding, explicit: percentage discounts round half up to the kopeck (:func:`pct_half_up`);
-percentages the shop *gives away as bonuses* and the bonus cap round down (:func:`pct_floor`).
+Rounding, explicit (``smo_app.money``): percentage discounts round half up to the kopeck
+(:func:`pct_half_up`); percentages the shop *gives away as bonuses* and the bonus cap round down
+(:func:`pct_floor`).
 Invariant: ``goods - sum(discounts) - certificate - bonus + delivery == total >= 0``.
 """
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-DISCOUNT_KINDS = ("product", "personal", "promo")
+from smo_app.money import pct_floor, pct_half_up  # re-exported: the rounding rules are money's
 
-
-def pct_half_up(amount_minor: int, pct: int) -> int:
-    """``pct`` % of ``amount_minor`` rounded half up: 7% of 99999 → 7000."""
-    if amount_minor <= 0 or pct <= 0:
-        return 0
-    return (amount_minor * pct + 50) // 100
-
-
-def pct_floor(amount_minor: int, pct: int) -> int:
-    """``pct`` % of ``amount_minor`` rounded down: 7% of 99999 → 6999."""
-    if amount_minor <= 0 or pct <= 0:
-        return 0
-    return amount_minor * pct // 100
+DISCOUNT_KINDS = ("product", "personal", "manual", "promo")
 
 
 class PriceLineIn(BaseModel):
@@ -45,6 +38,7 @@ class PriceLineIn(BaseModel):
     qty: int = Field(gt=0)
     price_minor: int = Field(ge=0)
     discount_pct: int = Field(default=0, ge=0, le=100)  # the product's discount
+    manual_discount_pct: int = Field(default=0, ge=0, le=100)  # the seller's line discount (POS)
     wholesale_price_minor: int | None = None
     wholesale_min_qty: int = 1
     name: str = ""
@@ -59,7 +53,8 @@ class PriceLineOut(BaseModel):
     unit_price_minor: int
     wholesale: bool
     goods_minor: int
-    discount_kind: str | None  # product | personal | None
+    discount_kind: str | None  # product | personal | manual | None
+    discount_pct: int = 0  # the % of the discount that applies
     discount_minor: int
     total_minor: int
 
@@ -67,7 +62,7 @@ class PriceLineOut(BaseModel):
 class PriceBreakdown(BaseModel):
     lines: list[PriceLineOut]
     goods_minor: int
-    discounts: dict[str, int]  # product, personal, promo
+    discounts: dict[str, int]  # product, personal, manual, promo
     discount_total_minor: int
     certificate_minor: int
     bonus_minor: int
@@ -102,31 +97,26 @@ def price(
     """Price a cart. Pure: no database, no clock."""
     personal = _clamp(personal_discount_pct, 0, 100)
     out_lines: list[PriceLineOut] = []
-    goods = product_disc = personal_disc = 0
+    sums = {"product": 0, "personal": 0, "manual": 0}
+    goods = 0
     for line in lines:
         use_wholesale = (
             wholesale and line.wholesale_price_minor is not None and line.qty >= line.wholesale_min_qty
         )
         unit = line.wholesale_price_minor if use_wholesale else line.price_minor
         line_goods = unit * line.qty
-        kind, disc = None, 0
-        if not use_wholesale:
-            by_product = pct_half_up(line_goods, _clamp(line.discount_pct, 0, 100))
-            by_personal = pct_half_up(line_goods, personal)
-            if by_product or by_personal:
-                kind, disc = ("product", by_product) if by_product >= by_personal else ("personal", by_personal)
-        disc = min(disc, line_goods)
+        kind, pct, disc = _line_discount(line_goods, () if use_wholesale else (
+            ("product", _clamp(line.discount_pct, 0, 100)), ("personal", personal)),
+            _clamp(line.manual_discount_pct, 0, 100))
         goods += line_goods
-        if kind == "product":
-            product_disc += disc
-        elif kind == "personal":
-            personal_disc += disc
+        if kind:
+            sums[kind] += disc
         out_lines.append(PriceLineOut(
             variant_id=line.variant_id, name=line.name, variant_label=line.variant_label, qty=line.qty,
             unit_price_minor=unit, wholesale=use_wholesale, goods_minor=line_goods, discount_kind=kind,
-            discount_minor=disc, total_minor=line_goods - disc,
+            discount_pct=pct, discount_minor=disc, total_minor=line_goods - disc,
         ))
-    after_lines = goods - product_disc - personal_disc
+    after_lines = goods - sum(sums.values())
     promo = min(pct_half_up(after_lines, _clamp(promo_pct, 0, 100)), after_lines)
     after_promo = after_lines - promo
     certificate = min(max(certificate_minor, 0), after_promo)
@@ -138,12 +128,24 @@ def price(
         free_delivery_pickup_minor, free_delivery_courier_minor, free_delivery_region_pct,
     )
     total = after_cert - bonus + delivery
-    discounts = {"product": product_disc, "personal": personal_disc, "promo": promo}
+    discounts = {**sums, "promo": promo}
     return PriceBreakdown(
         lines=out_lines, goods_minor=goods, discounts=discounts, discount_total_minor=sum(discounts.values()),
         certificate_minor=certificate, bonus_minor=bonus, bonus_max_minor=bonus_max, delivery_minor=delivery,
         total_minor=total, free_delivery_left_minor=left,
     )
+
+
+def _line_discount(line_goods: int, automatic: tuple[tuple[str, int], ...], manual_pct: int
+                   ) -> tuple[str | None, int, int]:
+    """(kind, %, amount) of a line's one discount: the better automatic one (the first wins a tie),
+    unless the seller's manual % gives more. Nothing off (None, 0, 0) when no % gives a kopeck."""
+    kind, pct, disc = None, 0, 0
+    for candidate, candidate_pct in (*automatic, ("manual", manual_pct)):
+        amount = min(pct_half_up(line_goods, candidate_pct), line_goods)
+        if amount > disc:
+            kind, pct, disc = candidate, candidate_pct, amount
+    return kind, pct, disc
 
 
 def _delivery(goods_minor: int, delivery_type: str, quote: int, pickup_free: int, courier_free: int,
