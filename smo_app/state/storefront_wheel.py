@@ -9,7 +9,7 @@ import reflex as rx
 
 from smo_app.money import format_money
 from smo_app.services.customers import sessions as customer_sessions
-from smo_app.services.customers import wheel
+from smo_app.services.sales import wheel
 from smo_app.settings import get_settings
 from smo_app.state.customer_session import CustomerSessionState
 

@@ -7,7 +7,7 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app.services.core.form_input import amount_text
-from smo_app.services.customers import wheel
+from smo_app.services.sales import wheel
 from smo_app.state.ops import money_text
 from smo_app.state.session import SessionState
 

@@ -17,7 +17,7 @@ from smo_app.models.staff import Role
 from smo_app.models.wheel import WheelSpin
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, PermissionDenied
-from smo_app.services.customers import wheel
+from smo_app.services.sales import wheel
 from smo_app.services.sales import promotions
 from tests.factories import actor_of, make_customer, make_staff
 from tests.race import outcomes, run_at_once

@@ -46,7 +46,7 @@ def test_manager_sets_up_prizes_and_sees_the_odds(db):
 
 
 def test_a_customer_spins_once_and_sees_the_prize(db, monkeypatch):
-    from smo_app.services.customers import wheel
+    from smo_app.services.sales import wheel
     from smo_app.state.storefront_wheel import StorefrontWheelState, landing_angle
     from tests.commerce_factories import SYSTEM
 
@@ -79,7 +79,7 @@ def test_landing_angle_brings_the_won_segment_under_the_pointer():
 
 
 def test_demo_mode_signs_a_demo_customer_in_on_the_wheel_and_a_dead_cookie_asks_to_sign_in(db, monkeypatch):
-    from smo_app.services.customers import wheel
+    from smo_app.services.sales import wheel
     from smo_app.settings import reset_settings_cache
     from smo_app.state.storefront_wheel import StorefrontWheelState
     from tests.commerce_factories import SYSTEM

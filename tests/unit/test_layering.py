@@ -125,9 +125,6 @@ def test_the_bot_asks_services_and_never_queries():
     assert bad == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 item 5: sales ↔ customers — "
-                                       "customers/wheel.py promotions (→ sales/wheel.py); "
-                                       "each edit is in a file another helper rewrites")
 def test_service_packages_form_no_cycle():
     # given the packages each service package imports at module level
     edges: dict[str, set[str]] = {}
