@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("product_id", sa.Integer(), nullable=False),
         sa.Column("variant_id", sa.Integer(), nullable=True),
         sa.Column("erp_qty", sa.Float(), nullable=True),
+        sa.Column("archived", sa.Boolean(), nullable=False),
         sa.Column("gone", sa.Boolean(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["product_id"], ["product.id"], name=op.f("fk_erp_item_link_product_id_product")),

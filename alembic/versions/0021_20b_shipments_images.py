@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("carrier_status", sa.String(length=64), nullable=True),
         sa.Column("carrier_status_at", UTCDateTime(), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("waybill_pdf", sa.LargeBinary(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),

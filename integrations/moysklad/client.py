@@ -263,8 +263,11 @@ class MoyskladClient:
         return self._item(body) if isinstance(body, dict) else None
 
     # ---- stock ----------------------------------------------------------------------------------
-    def stock(self, *, store_id: str | None = None, changed_since: datetime | None = None) -> list[ErpStock]:
-        params: dict = {"stockType": "stock"}
+    def stock(self, *, store_id: str | None = None, changed_since: datetime | None = None,
+              stock_type: str = "freeStock") -> list[ErpStock]:
+        """``freeStock`` (default): physical stock less reserves — the shop's pushed orders are
+        reserves there, so they are not counted twice."""
+        params: dict = {"stockType": stock_type}
         if store_id:
             params["filter"] = f"storeId={store_id}"
         if changed_since is not None:
@@ -276,7 +279,7 @@ class MoyskladClient:
         out = []
         for row in body:
             if isinstance(row, dict) and row.get("assortmentId"):
-                value = row.get("stock")
+                value = row.get(stock_type)
                 out.append(ErpStock(item_id=row["assortmentId"], qty=float(value) if value is not None else 0.0))
         return out
 
@@ -315,8 +318,10 @@ class MoyskladClient:
             "externalCode": order.external_code,
             "organization": self._meta("organization", order.organization_id),
             "agent": self._meta("counterparty", order.agent_id),
-            "positions": [{"quantity": line.qty, "price": line.price_minor, "discount": line.discount_pct,
-                           "assortment": self._meta(line.item_type, line.item_id)} for line in order.lines],
+            # reserved: the units stay out of MoySklad's free stock until shipped there
+            "positions": [{"quantity": line.qty, "reserve": line.qty, "price": line.price_minor,
+                           "discount": line.discount_pct, "assortment": self._meta(line.item_type, line.item_id)}
+                          for line in order.lines],
             "description": order.description[:4096],
         }
         if order.name:

@@ -386,20 +386,38 @@ class FakeMoysklad:
 
     def _stock(self, q: dict) -> httpx.Response:
         kind = q.get("stockType", ["stock"])[0]
-        if kind != "stock":
+        if kind not in ("stock", "freeStock", "reserve"):
             return self._error(400, 1041, f"Неверное значение '{kind}' параметра 'stockType'")
         since = q.get("changedSince", [None])[0]
         with self._lock:
+            reserve = self.reserves()
+
+            def value(item_id: str) -> float:
+                stock = self.stock.get(item_id, 0.0)
+                return {"stock": stock, "reserve": reserve.get(item_id, 0.0),
+                        "freeStock": stock - reserve.get(item_id, 0.0)}[kind]
+
             if since is None:
-                rows = [{"assortmentId": i, "stock": v} for i, v in self.stock.items() if v]
+                rows = [{"assortmentId": i, kind: value(i)} for i in set(self.stock) | set(reserve) if value(i)]
             else:
                 since_t = parse_msk(since)
                 now = datetime.now(timezone.utc)
                 if since_t is None or since_t > now + timedelta(seconds=5) or now - since_t > timedelta(hours=24):
                     return self._error(400, 1014, f"Неверное значение '{since}' параметра фильтрации 'changedSince'")
-                rows = [{"assortmentId": i, "stock": self.stock.get(i, 0.0)}
-                        for i, t in self.stock_changed.items() if t >= since_t]
+                rows = [{"assortmentId": i, kind: value(i)} for i, t in self.stock_changed.items() if t >= since_t]
         return self._answer(200, rows)
+
+    def reserves(self) -> dict[str, float]:
+        """Units reserved by customer orders (positions' ``reserve``), orders cancelled excepted."""
+        out: dict[str, float] = {}
+        cancelled = self._state(STATES[-1])["meta"]["href"]
+        for order in self.orders.values():
+            if (order.get("state") or {}).get("meta", {}).get("href") == cancelled:
+                continue
+            for p in order["positions"]["rows"]:
+                item_id = p["assortment"]["meta"]["href"].rsplit("/", 1)[-1]
+                out[item_id] = out.get(item_id, 0.0) + float(p.get("reserve") or 0)
+        return out
 
     def _directory(self, route: str) -> httpx.Response:
         if route.endswith("pricetype"):
@@ -448,7 +466,13 @@ class FakeMoysklad:
                    "positions": {"meta": {"href": f"{self.base}/entity/customerorder/{oid}/positions",
                                           "size": len(positions)}, "rows": positions}}
             self.orders[oid] = row
+            self._touch_positions(row)
         return self._answer(200, row)
+
+    def _touch_positions(self, order: dict) -> None:
+        now = datetime.now(timezone.utc)
+        for p in order["positions"]["rows"]:
+            self.stock_changed[p["assortment"]["meta"]["href"].rsplit("/", 1)[-1]] = now
 
     def _update_order(self, oid: str, request: httpx.Request) -> httpx.Response:
         try:
@@ -464,6 +488,7 @@ class FakeMoysklad:
                 if not any(self._state(n)["meta"]["href"] == href for n in STATES):
                     return self._error(412, 11002, "Ошибка инициализации статуса")
                 row["state"] = {"meta": body["state"]["meta"]}
+                self._touch_positions(row)
         return self._answer(200, row)
 
     def state_name(self, order: dict) -> str | None:

@@ -166,3 +166,13 @@ class ErpPort(Protocol):
     def take_stats(self) -> ErpCallStats:
         """What this client spent since the last call (and reset)."""
         ...
+
+
+@runtime_checkable
+class ErpConnector(Protocol):
+    """Builds the ERP client for the connection the owner set (one per token in the process)."""
+
+    provider: str
+
+    def connect(self, *, token: str, base_url: str | None = None, token_kind: str = "user",
+                webhook_prefix: str | None = None) -> ErpPort: ...

@@ -59,6 +59,7 @@ class ErpItemLink(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id")
     variant_id: int | None = Field(default=None, foreign_key="variant.id")  # None: a product sold only by variants
     erp_qty: float | None = None  # the ERP's stock as last pulled
+    archived: bool = False  # archived in the ERP (hidden here)
     gone: bool = False  # deleted in the ERP
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

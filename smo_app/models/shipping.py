@@ -37,6 +37,7 @@ class Shipment(SQLModel, table=True):
     carrier_status: str | None = Field(default=None, max_length=64)  # the carrier's last status code
     carrier_status_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=500)
+    attempts: int = 0
     waybill_pdf: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
