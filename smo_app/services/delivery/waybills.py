@@ -48,7 +48,7 @@ from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.delivery.parcel import parcel_for
 from smo_app.services.integrations.dead_letters import record_dead_letter
-from smo_app.services.messaging import outbox
+from smo_app.services.messaging import outbox, outbox_tasks
 from smo_app.services.messaging.outbox_delivery import RetryPolicy
 from smo_app.settings import get_settings
 
@@ -222,7 +222,7 @@ def _created(session: Session, order: Order, shipment: Shipment, number: str) ->
     before = order.tracking_number
     order.tracking_number = number
     session.add_all([shipment, order])
-    audit.record(session, actor=Actor.system("cdek"), action="order.tracking_number", entity="order",
+    audit.record(session, actor=Actor.system("cdek"), action="order.tracking_set", entity="order",
                  entity_id=order.id, before={"tracking_number": before}, after={"tracking_number": number})
     customer = session.get(Customer, order.customer_id) if order.customer_id else None
     if customer is not None:
@@ -308,8 +308,6 @@ def waybill_pdf(session: Session, *, actor: Actor, order_id: int) -> bytes:
 
 def install(events) -> None:
     """Called by the composition root with the order event bus (``services.sales.events``)."""
-    from smo_app.services.messaging import outbox_tasks
-
     events.subscribe("order.paid", on_paid, key="cdek.waybill_on_paid", phase=events.Phase.after_commit,
                      retry_policy=POLICY)
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from integrations.http import IntegrationError, ProviderAuthError
 from integrations.ports.erp import ErpDirectory, ErpPort
 from smo_app.models.base import utcnow
 from smo_app.models.erp import ErpConnection
@@ -195,8 +196,6 @@ def _audited(row: ErpConnection) -> dict:
 def check_connection(session: Session, *, actor: Actor, token: str | None = None) -> ErpDirectory:
     """"Check connection": ask MoySklad for its stores, organisations, price types and counterparties
     with the token typed (or the stored one). A refusal is a clear error, nothing is saved."""
-    from integrations.http import IntegrationError, ProviderAuthError
-
     require(actor, Perm.settings_manage)
     conn = effective(session)
     session.rollback()  # no transaction held open while MoySklad answers

@@ -37,6 +37,7 @@ from smo_app.services.erp.runs import epoch
 from smo_app.services.integrations.dead_letters import record_dead_letter
 from smo_app.services.messaging import outbox
 from smo_app.services.messaging.outbox_delivery import RetryPolicy
+from smo_app.services.sales import events
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +218,5 @@ def on_order_event(session: Session, event) -> None:
 
 def install() -> None:
     """Called by the composition root."""
-    from smo_app.services.sales import events
-
     events.subscribe("order.*", on_order_event, key="erp.push", phase=events.Phase.after_commit,
                      retry_policy=PUSH_POLICY)

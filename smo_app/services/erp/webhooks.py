@@ -20,7 +20,7 @@ from smo_app.services.core.errors import DomainError
 from smo_app.services.erp import runs
 from smo_app.services.erp.connection import PROVIDER, effective
 from smo_app.services.integrations import webhooks
-from smo_app.services.messaging import outbox
+from smo_app.services.messaging import outbox, outbox_tasks
 
 TASK = "erp.webhook"
 MAX_EVENTS = 1000
@@ -84,6 +84,4 @@ def run_task(session: Session, task) -> None:
 
 
 def install() -> None:
-    from smo_app.services.messaging import outbox_tasks
-
     outbox_tasks.register_task_handler(TASK, run_task)
