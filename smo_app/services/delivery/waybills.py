@@ -71,7 +71,7 @@ SHIPPED_CODES = frozenset({
 DELIVERED_CODES = frozenset({"DELIVERED"})
 QUIET_CODES = frozenset({"ACCEPTED", "CREATED", "INVALID", "RETURNED_TO_SENDER_CITY_WAREHOUSE",
                          "RETURNED_TO_TRANSIT_WAREHOUSE", "RETURNED_TO_RECIPIENT_CITY_WAREHOUSE"})
-_subscribed: set[str] = set()
+_subscribed: set[tuple[int, str]] = set()  # (the port, the URL) subscribed in this process
 
 
 def tracking_url(number: str) -> str:
@@ -209,10 +209,10 @@ def create_waybill(session: Session, *, order_id: int, sleep=time.sleep) -> Ship
 
 
 def _ensure_webhook(port) -> None:
-    url = webhook_url()
-    if url not in _subscribed:
-        port.subscribe(url)
-        _subscribed.add(url)
+    key = (id(port), webhook_url())
+    if key not in _subscribed:
+        port.subscribe(key[1])
+        _subscribed.add(key)
 
 
 def _created(session: Session, order: Order, shipment: Shipment, number: str) -> ShipmentOut:
