@@ -42,7 +42,7 @@ class FakeS3:
             if declared != "UNSIGNED-PAYLOAD" and declared != hashlib.sha256(body).hexdigest():
                 return self._error(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header "
                                    "does not match what was computed.", path)
-            meta = {k: v for k, v in request.headers.items() if k.lower() in ("content-type", "cache-control")}
+            meta = {k.lower(): v for k, v in request.headers.items() if k.lower() in ("content-type", "cache-control")}
             with self._lock:
                 self.objects[key] = (body, meta)
             return httpx.Response(200, headers={"ETag": f'"{hashlib.md5(body).hexdigest()}"'})  # noqa: S324 - S3's ETag
