@@ -151,14 +151,19 @@ class FakeMoysklad:
                 self._set_stock(vid, stock)
         return vid
 
-    def seed_catalog(self, n: int, *, with_stock: bool = True) -> list[str]:
-        """``n`` products (every 10th with 2 variants), stock on ~90 % of them."""
+    def seed_catalog(self, n: int, *, with_stock: bool = True, age_hours: float = 48) -> list[str]:
+        """``n`` products, stock on ~90 % of them, last changed ``age_hours`` ago (an incremental pull
+        sees only what changes afterwards)."""
         ids = []
+        old = datetime.now(timezone.utc) - timedelta(hours=age_hours)
         for i in range(n):
             pid = self.add_product(f"Товар {i:05d}", price=10_000 + i * 7, code=f"MS-{i:05d}",
                                    barcode=f"2{i:012d}", weight_kg=0.05 + (i % 20) / 100,
                                    stock=(i % 37) if with_stock and i % 10 else None, folder="Каталог")
             ids.append(pid)
+            self.products[pid]["updated"] = _now_msk(old)
+            if pid in self.stock_changed:
+                self.stock_changed[pid] = old
         return ids
 
     def _set_stock(self, item_id: str, qty: float) -> None:
@@ -507,6 +512,22 @@ def demo_fake(items: int = 0) -> FakeMoysklad:
     return fake
 
 
+def control(fake: FakeMoysklad):
+    """The standalone fake's handler, with a control path for a benchmark in another process:
+    ``POST /__fake__/change?n=N`` (N items get a new price and stock), ``GET /__fake__/stats``."""
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/__fake__/change":
+            return httpx.Response(200, json={"changed": fake.change_many(int(request.url.params.get("n", "1")))})
+        if request.url.path == "/__fake__/stats":
+            ok = [e for e in fake.log if e.status != 429]
+            return httpx.Response(200, json={"requests": len(ok), "refused": fake.refused,
+                                             "max_window_units": fake.max_window_units(),
+                                             "max_in_flight": fake.max_in_flight_seen})
+        return fake.handle(request)
+
+    return handle
+
+
 def main() -> None:  # pragma: no cover
     import argparse
 
@@ -521,7 +542,7 @@ def main() -> None:  # pragma: no cover
     fake.token_kind = args.token_kind
     if args.items:
         fake.seed_catalog(args.items)
-    server = LocalServer(fake.handle, port=args.port)
+    server = LocalServer(control(fake), port=args.port)
     print(f"fake MoySklad on {server.base_url}{PREFIX} (token {DEMO_TOKEN!r})", flush=True)
     try:
         server.serve_forever()

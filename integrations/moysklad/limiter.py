@@ -23,7 +23,7 @@ from datetime import date
 WINDOW_SECONDS = 3.0
 BUDGET_UNITS = 45
 MAX_IN_FLIGHT = 5
-MARGIN_SECONDS = 0.05  # our start time is a little before MoySklad's arrival time: keep clear of the edge
+MARGIN_SECONDS = 0.25  # our start time is before MoySklad's arrival time (a busy thread, a slow socket): keep clear
 STOCK_REPORT_WEIGHT = 5
 # a user token's (or login's) weight per request, from these dates (MoySklad's published schedule)
 USER_TOKEN_WEIGHTS: tuple[tuple[date, int], ...] = (

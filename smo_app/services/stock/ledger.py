@@ -218,8 +218,9 @@ def apply_counts(session: Session, *, actor: Actor, targets: dict[int, int], kin
     ])
     for vid, before, after in moved:
         _sync_loaded_variant(session, vid, after, current[vid][1])
-        if before <= 0 < after:
-            subscriptions.notify_back_in_stock(session, variant_id=vid, now=now)
+    back = sorted(vid for vid, before, after in moved if before <= 0 < after)
+    for vid in subscriptions.waiting_among(session, back):  # one query for all, then only those with subscribers
+        subscriptions.notify_back_in_stock(session, variant_id=vid, now=now)
     return moved
 
 
