@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -56,31 +55,35 @@ class WeightedLimiter:
         self.margin = margin
         self._clock = clock
         self._cond = threading.Condition()
-        self._sent: deque[tuple[float, int]] = deque()  # (start, weight) within the last window
-        self._in_flight = 0
+        self._sent: list[list] = []  # [time, weight, running] of the requests that may still be in a window
         self._hold_until = 0.0
 
     def _expire(self, now: float) -> None:
         horizon = now - self.window - self.margin
-        while self._sent and self._sent[0][0] <= horizon:
-            self._sent.popleft()
+        self._sent = [e for e in self._sent if e[2] or e[0] > horizon]
 
     def _wait_for(self, weight: int, now: float) -> float | None:
-        """Seconds until ``weight`` may start (0: now), or None: wait for a request to finish."""
+        """Seconds until ``weight`` may start (0: now), or None: wait for a request to finish.
+
+        A request counts from its start until ``window`` after it *finished*: MoySklad counts it from
+        its arrival, which lies somewhere in between (a busy thread may send it late), so the window
+        is kept by the latest moment it can have arrived."""
         if now < self._hold_until:
             return self._hold_until - now
-        if self._in_flight >= self.max_in_flight:
+        if sum(1 for e in self._sent if e[2]) >= self.max_in_flight:
             return None
-        used = sum(w for _, w in self._sent)
+        used = sum(e[1] for e in self._sent)
         excess = used + weight - self.budget
         if excess <= 0:
             return 0.0
         freed = 0
-        for start, w in self._sent:  # the oldest leave the window first
+        for finished, w, running in sorted(self._sent, key=lambda e: (e[2], e[0])):
+            if running:
+                return None  # what is left to free is still running: wait for it to finish
             freed += w
             if freed >= excess:
-                return max(0.0, start + self.window + self.margin - now)
-        return self.window + self.margin  # heavier than the budget: never happens for MoySklad's weights
+                return max(0.0, finished + self.window + self.margin - now)
+        return None
 
     @contextmanager
     def slot(self, weight: int) -> Iterator[float]:
@@ -95,13 +98,13 @@ class WeightedLimiter:
                 if wait == 0.0:
                     break
                 self._cond.wait(timeout=wait)
-            self._sent.append((now, weight))
-            self._in_flight += 1
+            entry = [now, weight, True]  # [start, then finish time; weight; running]
+            self._sent.append(entry)
         try:
             yield now
         finally:
             with self._cond:
-                self._in_flight -= 1
+                entry[0], entry[2] = self._clock(), False
                 self._cond.notify_all()
 
     def hold(self, seconds: float) -> None:
@@ -112,7 +115,7 @@ class WeightedLimiter:
 
     @property
     def in_flight(self) -> int:
-        return self._in_flight
+        return sum(1 for e in self._sent if e[2])
 
 
 _LIMITERS: dict[str, WeightedLimiter] = {}
