@@ -41,7 +41,7 @@ def connection_form() -> rx.Component:
             spacing="2", align="start"),
             on_submit=ErpState.check, reset_on_submit=False),
         rx.form(rx.vstack(
-            rx.input(type="hidden", name="token", id="erp-token-save"),
+            rx.el.input(type="hidden", name="token", id="erp-token-save"),
             rx.hstack(_select("store_id", "ui.erp.store", ErpState.stores, ErpState.store_id),
                       _select("price_type", "ui.erp.price_type", ErpState.price_types, ErpState.price_type),
                       wrap="wrap", spacing="4"),

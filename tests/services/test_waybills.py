@@ -130,7 +130,7 @@ def test_the_waybill_pdf_is_printed_once_and_kept(session, cdek):
     pdf = waybills.waybill_pdf(session, actor=owner.actor(), order_id=order.id)
     assert pdf.startswith(b"%PDF")
     assert waybills.waybill_pdf(session, actor=owner.actor(), order_id=order.id) == pdf
-    assert cdek.count("/v2/print/orders") == 1
+    assert cdek.count("/v2/print/orders") == 1  # printed when the waybill was made, kept since
 
 
 def test_orders_not_carried_by_cdek_get_no_waybill(session, cdek):

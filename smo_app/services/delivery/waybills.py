@@ -189,7 +189,8 @@ def create_waybill(session: Session, *, order_id: int, sleep=time.sleep) -> Ship
         for poll in range(POLLS):
             info = port.order_info(shipment.entity_uuid)
             if info.entity.cdek_number:
-                return _created(session, order, shipment, info.entity.cdek_number)
+                out = _created(session, order, shipment, info.entity.cdek_number)
+                return _keep_pdf(session, port, shipment) or out
             if info.create_state == "INVALID":
                 errors = "; ".join(f"{e.code}: {e.message}" for e in info.errors) or "INVALID"
                 return _give_up(session, order, shipment, "cdek.waybill_rejected", errors)
@@ -232,6 +233,21 @@ def _created(session: Session, order: Order, shipment: Shipment, number: str) ->
             order_id=order.id)
     session.commit()
     return _out(shipment)
+
+
+def _keep_pdf(session: Session, port, shipment: Shipment) -> ShipmentOut | None:
+    """The waybill printed right away and kept for the order card (a failure only means the card
+    asks CDEK again when someone prints)."""
+    try:
+        pdf = port.print_waybill(shipment.entity_uuid)
+    except IntegrationError as exc:
+        log.warning("cdek: waybill %s not printed yet: %s", shipment.entity_uuid, exc)
+        return None
+    row = session.get(Shipment, shipment.id, populate_existing=True)
+    row.waybill_pdf = pdf
+    session.add(row)
+    session.commit()
+    return _out(row)
 
 
 def _give_up(session: Session, order: Order, shipment: Shipment, reason: str, detail: str) -> ShipmentOut:
