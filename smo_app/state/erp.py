@@ -2,6 +2,7 @@
 handler calls a service through :meth:`SessionState.call` and shows what it decided."""
 from __future__ import annotations
 
+import time
 from typing import TypedDict
 
 import reflex as rx
@@ -65,6 +66,7 @@ class ErpState(SessionState):
     conflicts: list[ConflictLine] = []
     syncing: bool = False
     loaded: bool = False
+    _synced_at: float = 0.0
 
     @rx.event
     async def load(self):
@@ -122,12 +124,12 @@ class ErpState(SessionState):
 
     @rx.event
     async def sync_now(self):
-        if self.syncing:  # a double tap runs one pull
+        if self.syncing or time.monotonic() - self._synced_at < 2.0:  # a double tap runs one pull
             return
         self.syncing = True
         yield
         out = await self.call(status.sync_now)
-        self.syncing = False
+        self.syncing, self._synced_at = False, time.monotonic()
         await self._load_status()
         if not out.ok:
             yield toast(out)
