@@ -135,6 +135,12 @@ def test_deleted_in_moysklad_is_archived_if_it_has_orders_else_deleted(session):
 def test_a_pull_counts_what_our_orders_hold_and_a_conflict_keeps_our_paid_order(session):
     from smo_app.services.sales import orders
 
+    from smo_app.models.staff import Staff
+    from tests.factories import make_staff
+
+    owner = make_staff(session)
+    session.get(Staff, owner.id).telegram_id = 7_100_000_002
+    session.commit()
     fake = fake_moysklad()
     pid = fake.add_product("Диффузор", price=100_000, stock=5)
     connect(session, fake, push=False)
@@ -155,7 +161,8 @@ def test_a_pull_counts_what_our_orders_hold_and_a_conflict_keeps_our_paid_order(
     assert orders.get_order(session, actor=SYSTEM, order_id=order.id).status == "paid"
     [letter] = session.exec(select(DeadLetter).where(DeadLetter.reason == "erp.stock_conflict")).all()
     assert letter.payload["orders"] == [order.id] and letter.payload["erp_qty"] == 1
-    assert session.exec(select(Outbox).where(Outbox.kind == "erp_conflict")).all() == [] or True
+    [alert] = session.exec(select(Outbox).where(Outbox.kind == "erp_conflict")).all()
+    assert "Диффузор" in alert.payload["text"] and alert.chat_id == 7_100_000_002
     # a second pull with the same conflict does not pile up dead letters
     runs.pull(session, actor=SYSTEM, kind="full")
     assert len(session.exec(select(DeadLetter).where(DeadLetter.reason == "erp.stock_conflict")).all()) == 1
@@ -240,3 +247,25 @@ def test_three_identical_webhooks_at_once_fetch_the_object_once(engine):
         erp_webhooks.process(session, webhook_event_id=task.payload["webhook_event_id"])
         assert len(fake.requests(f"/entity/product/{pid}")) - before == 1
         assert _ours(session)[pid][:3] == ("Мыло «Мята»", "", 33_000)
+
+
+def test_order_events_queue_a_push_only_while_the_shop_pushes_to_moysklad(session):
+    from smo_app.services.messaging import outbox_tasks
+    from smo_app.services.sales import orders
+
+    fake = fake_moysklad()
+    order, _ = _order_in_moysklad(session, fake)  # paid while pushing is on: one push task
+    [task] = session.exec(select(Outbox).where(Outbox.kind == orders_push.TASK)).all()
+    claimed = _claimed(task)
+    session.rollback()  # the worker has the database to itself
+    outbox_tasks.run_claimed(lambda: Session(session.get_bind()), claimed)
+    assert len(fake.orders) == 1
+    connect(session, fake, enabled=False)
+    orders.transition(session, actor=SYSTEM, order_id=order.id, to_status="processing")
+    assert len(session.exec(select(Outbox).where(Outbox.kind == orders_push.TASK)).all()) == 1
+
+
+def _claimed(row):
+    from smo_app.services.messaging.outbox_delivery import Claimed
+
+    return Claimed(id=row.id, chat_id=None, payload=row.payload, attempts=1, kind=row.kind)

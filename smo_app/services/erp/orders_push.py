@@ -35,7 +35,7 @@ from smo_app.services.core.permissions import Perm, require
 from smo_app.services.erp.connection import PROVIDER, effective, port_for
 from smo_app.services.erp.runs import epoch
 from smo_app.services.integrations.dead_letters import record_dead_letter
-from smo_app.services.messaging import outbox
+from smo_app.services.messaging import outbox, outbox_tasks
 from smo_app.services.messaging.outbox_delivery import RetryPolicy
 from smo_app.services.sales import events
 
@@ -206,17 +206,28 @@ def push_pending(session: Session, *, actor: Actor, limit: int = 200, now: datet
     return out
 
 
-# ---- the after-commit subscriber ---------------------------------------------------------------
+# ---- the subscriber and its outbox task ---------------------------------------------------------
 
-def on_order_event(session: Session, event) -> None:
-    """Every order event, after commit (the outbox's task worker): push that order in a session of
-    its own (the push commits as it goes: the row claimed, then what MoySklad answered); a provider
-    failure raises and the task is retried by its policy, then dead-lettered with an alert."""
+TASK = "erp.push"
+
+
+def queue_push(session: Session, event) -> None:
+    """Every order event, in its transaction: when the shop pushes orders to MoySklad, one outbox
+    task for after the commit (nothing is queued while sync is off)."""
+    if effective(session).can_push:
+        outbox.enqueue_task(session, kind=TASK, payload={"order_id": event.order_id}, order_id=event.order_id,
+                            dedupe_key=f"{TASK}:{event.event_id}" if event.event_id else None)
+
+
+def run_task(session: Session, task) -> None:
+    """The outbox's task worker: push the order in a session of its own (the push commits as it goes:
+    the row claimed, then what MoySklad answered); a provider failure raises and the task is retried
+    by its policy; refused or out of tries, a dead letter and an alert."""
     with Session(session.get_bind(), expire_on_commit=False) as own:
-        push_order(own, actor=Actor.system("moysklad"), order_id=event.order_id)
+        push_order(own, actor=Actor.system("moysklad"), order_id=int(task.payload["order_id"]))
 
 
 def install() -> None:
     """Called by the composition root."""
-    events.subscribe("order.*", on_order_event, key="erp.push", phase=events.Phase.after_commit,
-                     retry_policy=PUSH_POLICY)
+    events.subscribe("order.*", queue_push, key="erp.push", phase=events.Phase.in_transaction)
+    outbox_tasks.register_task_handler(TASK, run_task, PUSH_POLICY)
