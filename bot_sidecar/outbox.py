@@ -42,6 +42,7 @@ from sqlmodel import Session
 
 from bot_sidecar.keyboards import markup
 from bot_sidecar.telegram import send_payload
+from smo_app.services.catalog import images
 from smo_app.models.base import utcnow
 from smo_app.models.outbox import OutboxLane
 from smo_app.services.core import leases
@@ -99,6 +100,16 @@ class LaneDB:
 async def send_row(bot: Bot, db: LaneDB, row: Claimed) -> Message:
     """Send one claimed Telegram row: a text/photo payload, or an upload from ``outbox_blob``."""
     upload = row.payload.get("upload")
+    photo = row.payload.get("photo")
+    if not upload and photo:
+        found = await db(images.telegram_photo, url=photo)
+        if found is not None:  # a photo of our image store: its file id, or its bytes the first time
+            kind, value = found
+            payload = {**row.payload, "photo": value if kind == "file_id" else BufferedInputFile(value[0], filename=value[1])}
+            message = await send_payload(bot, row.chat_id, payload)
+            if kind == "bytes" and message.photo:
+                await db(images.remember_file_id, url=photo, file_id=message.photo[-1].file_id)
+            return message
     if not upload:
         return await send_payload(bot, row.chat_id, row.payload)
     found = await db(outbox_service.upload_of, outbox_id=row.id)

@@ -7,6 +7,8 @@ idempotent on its own (conditional updates + outbox dedupe keys), so a rerun sen
 * daily_summary   21:05 shop time: summary for owners/admins
 * weekly_digest   Monday 09:00 shop time: last week vs the week before to owners, P&L file attached
 * reconcile_payments every 5 minutes: ask providers about payments pending too long (payments)
+* moysklad_incremental every 5 minutes: what changed in MoySklad (and notifications left unapplied),
+  then orders MoySklad does not show as they are here; moysklad_full 04:30 shop time: everything
 Back-in-stock notices are queued by the commerce services; the outbox sender delivers them.
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ from smo_app.models.base import utcnow
 from smo_app.services.analytics.digest import weekly_digest
 from smo_app.services.core import leases, shop_locale
 from smo_app.services.core.actor import Actor
+from smo_app.services.erp import jobs as erp_jobs
 from smo_app.services.messaging import staff_alerts
 from smo_app.services.payments import reconcile as payments_reconcile
 from smo_app.services.sales.cart_reminders import abandoned_cart_reminders
@@ -91,8 +94,17 @@ class Jobs:
             s, now=now, settings=self.settings))
 
 
+    def moysklad_incremental(self):
+        return self._leased("moysklad_incremental", 270, lambda s, now: erp_jobs.incremental(s, now=now,
+                                                                                              holder=self.holder))
+
+    def moysklad_full(self):
+        return self._leased("moysklad_full", 3000, lambda s, now: erp_jobs.full(s, now=now, holder=self.holder))
+
+
 CLOCK_JOBS = {"daily_summary": {"hour": 21, "minute": 5},  # shop time: they follow the owner's time zone
-              "weekly_digest": {"day_of_week": "mon", "hour": 9, "minute": 0}}
+              "weekly_digest": {"day_of_week": "mon", "hour": 9, "minute": 0},
+              "moysklad_full": {"hour": 4, "minute": 30}}
 
 
 def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
@@ -105,6 +117,8 @@ def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
     scheduler.add_job(_safe(jobs.new_order_alerts), "interval", seconds=30, id="new_order_alerts", name="new_order_alerts", next_run_time=first)
     scheduler.add_job(_safe(jobs.reconcile_payments), "interval", minutes=5, id="reconcile_payments",
                       name="reconcile_payments", next_run_time=first)
+    scheduler.add_job(_safe(jobs.moysklad_incremental), "interval", minutes=5, id="moysklad_incremental",
+                      name="moysklad_incremental", next_run_time=first)
     for name, when in CLOCK_JOBS.items():
         scheduler.add_job(_safe(getattr(jobs, name)), CronTrigger(timezone=tz, **when), id=name, name=name)
     follow = _safe(lambda: follow_shop_timezone(scheduler, jobs))

@@ -94,7 +94,7 @@ class LocalServer:
                 request = httpx.Request(self.command, f"http://{host}{self.path}",
                                         headers=list(self.headers.items()), content=body)
                 response = handle(request)
-                payload = response.read()
+                payload = b"".join(response.stream)  # as encoded (a gzipped answer stays gzipped)
                 self.send_response(response.status_code)
                 for name, value in response.headers.items():
                     if name.lower() not in ("content-length", "transfer-encoding", "connection"):

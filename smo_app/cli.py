@@ -4,6 +4,8 @@ migrate            alembic upgrade head on SMO_DATABASE_URL
 create-owner       bootstrap an owner account (prompts for what is not given)
 seed-demo          fill the demo shop (SMO_DEMO=1 only) and print the credentials
 broadcast          create and start a broadcast as the system actor; prints its id
+moysklad sync      pull the assortment and stock from MoySklad (--once; --changed-since-minutes N: incremental)
+moysklad push-orders  push orders MoySklad does not show as they are here (--once)
 """
 from __future__ import annotations
 
@@ -78,6 +80,46 @@ def _cmd_broadcast(args) -> int:
     return 0
 
 
+def _cmd_moysklad(args) -> int:
+    import time
+
+    from smo_app.db import session_scope
+    from smo_app.services.core.actor import Actor
+    from smo_app.services.core.errors import DomainError
+    from smo_app.services.erp import orders_push, runs
+
+    actor = Actor.system("cli")
+    while True:
+        try:
+            with session_scope() as session:
+                if args.moysklad_command == "sync":
+                    kind = "incremental" if args.changed_since_minutes else "full"
+                    run = runs.pull(session, actor=actor, kind=kind, changed_since_minutes=args.changed_since_minutes,
+                                    holder="cli")
+                    print(f"{run.kind} pull {run.status}: {run.items_seen} items seen, {run.items_created} created, "
+                          f"{run.items_updated} updated, {run.items_archived} archived, {run.stock_changed} stock "
+                          f"changes, {run.conflicts} conflicts; {run.requests} requests, {run.throttled} × 429, "
+                          f"largest 3-second load {run.max_window_units} units")
+                    if run.status != "ok":
+                        print(f"error: {run.error_code}: {run.error}", file=sys.stderr)
+                        failed = True
+                    else:
+                        failed = False
+                else:
+                    pushed = orders_push.push_pending(session, actor=actor)
+                    counts: dict[str, int] = {}
+                    for p in pushed:
+                        counts[p.outcome] = counts.get(p.outcome, 0) + 1
+                    print("orders pushed: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+                    failed = False
+        except DomainError as exc:
+            print(error_text(exc, args.lang), file=sys.stderr)
+            return 2
+        if args.once:
+            return 1 if failed else 0
+        time.sleep(args.interval)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m smo_app.cli")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -99,6 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--button-url")
     bc.add_argument("--lang", default="ru")
     bc.set_defaults(func=_cmd_broadcast)
+    ms = sub.add_parser("moysklad", help="MoySklad: pull the catalog and stock, push orders")
+    ms_sub = ms.add_subparsers(dest="moysklad_command", required=True)
+    for name, help_text in (("sync", "pull assortment and stock (full, or incremental with --changed-since-minutes)"),
+                            ("push-orders", "push orders MoySklad does not show as they are here")):
+        cmd = ms_sub.add_parser(name, help=help_text)
+        cmd.add_argument("--once", action="store_true", help="run once and exit (0: done)")
+        cmd.add_argument("--interval", type=int, default=300, help="seconds between runs without --once")
+        cmd.add_argument("--lang", default="ru")
+        if name == "sync":
+            cmd.add_argument("--changed-since-minutes", type=int, help="incremental: what changed in the last N minutes")
+        cmd.set_defaults(func=_cmd_moysklad)
     return parser
 
 

@@ -38,6 +38,24 @@ def _address():
     return dadata.from_settings(get_settings())
 
 
+def _erp():
+    from integrations import moysklad
+
+    return moysklad.from_settings(get_settings())
+
+
+def _images():
+    from integrations.images import from_settings
+
+    return from_settings(get_settings())
+
+
+def _waybills():
+    from integrations.cdek import waybills_from_settings
+
+    return waybills_from_settings(get_settings())
+
+
 def _payment(method: str):
     def build():
         settings = get_settings()
@@ -61,6 +79,9 @@ def _payment(method: str):
 def _provide_ports() -> None:
     ports.provide(ports.DELIVERY, _delivery)
     ports.provide(ports.ADDRESS, _address)
+    ports.provide(ports.ERP, _erp)
+    ports.provide(ports.IMAGES, _images)
+    ports.provide(ports.WAYBILLS, _waybills)
     for method in PaymentProvider:
         ports.provide(ports.PAYMENT + method.value, _payment(method.value))
 
@@ -71,12 +92,17 @@ def _install_handlers() -> None:
     """Every event subscriber and outbox task handler of a process is installed here, and only here;
     the bus and the task worker refuse to work until it has run (``HandlersNotInstalled``)."""
     from smo_app.services.messaging import outbox_tasks
+    from smo_app.services.delivery import waybills
+    from smo_app.services.erp import orders_push, webhooks as erp_webhooks
     from smo_app.services.payments import refund_sync, refunds
     from smo_app.services.sales import events, order_subscribers
 
     order_subscribers.register(events.bus)  # the ledgers: stock, loyalty, certificates, promo uses, notices
     refunds.install()
     refund_sync.install()
+    orders_push.install()  # MoySklad: orders pushed after commit
+    erp_webhooks.install()  # MoySklad: stored notifications applied by the task worker
+    waybills.install(events)  # CDEK: the waybill when an order is paid
     events.bus.mark_installed()
     outbox_tasks.mark_installed()
 
@@ -93,7 +119,8 @@ def start() -> None:
 
 
 def use(**replacements: Any) -> None:
-    """Replace ports by job: ``use(delivery=…, address=…, payment_yookassa=…)`` (None turns one off)."""
+    """Replace ports by job: ``use(delivery=…, address=…, erp=…, images=…, waybills=…, payment_yookassa=…)``
+    (None turns one off)."""
     start()
     for key, port in replacements.items():
         name = ports.PAYMENT + key.removeprefix("payment_") if key.startswith("payment_") else key

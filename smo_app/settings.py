@@ -57,6 +57,23 @@ class Settings(BaseSettings):
     dadata_base_url: str = "https://suggestions.dadata.ru"
     dadata_api_key: SecretStr | None = None
 
+    # ERP: MoySklad JSON API 1.2 (integrations/moysklad). The token may also be set on the owner's
+    # screen (stored encrypted); set here it wins.
+    moysklad_mode: Literal["auto", "live", "fake", "off"] = "auto"  # auto: the fake in demo mode, else live
+    moysklad_token: SecretStr | None = None
+    moysklad_api_base: str | None = None  # default https://api.moysklad.ru/api/remap/1.2
+    moysklad_token_kind: Literal["user", "solution"] | None = None
+    moysklad_timeout_seconds: float = Field(default=30.0, gt=0, le=120)
+
+    # Image hosting (integrations/s3): local files under var/uploads by default, or an S3 bucket.
+    images_backend: Literal["local", "s3"] = "local"
+    images_s3_endpoint: str | None = None  # e.g. https://storage.yandexcloud.net
+    images_s3_bucket: str | None = None
+    images_s3_region: str = "ru-central1"
+    images_s3_access_key: str | None = None
+    images_s3_secret_key: SecretStr | None = None
+    images_s3_public_url: str | None = None  # where the bucket's objects are served (default endpoint/bucket)
+
     # Payments (integrations/yookassa, stripe, telegram_payments). Credentials only from the environment.
     payment_methods: str = "manual"  # enabled methods, comma-separated: yookassa,stripe,telegram,stars,manual
     payments_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
@@ -91,7 +108,9 @@ class Settings(BaseSettings):
 
     @field_validator("bot_token", "cdek_client_id", "cdek_client_secret", "dadata_api_key", "yookassa_shop_id",
                      "yookassa_secret_key", "stripe_api_key", "stripe_webhook_secret",
-                     "telegram_payments_provider_token", "payments_return_url", mode="before")
+                     "telegram_payments_provider_token", "payments_return_url", "moysklad_token",
+                     "moysklad_api_base", "moysklad_token_kind", "images_s3_endpoint", "images_s3_bucket",
+                     "images_s3_access_key", "images_s3_secret_key", "images_s3_public_url", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value):
         return None if value in ("", None) else value

@@ -27,5 +27,23 @@ def from_settings(settings) -> DeliveryPort | None:
                           timeout=settings.cdek_timeout_seconds)
     if mode == "fake":
         return CdekClient(base_url="http://cdek.fake", client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET,
-                          timeout=settings.cdek_timeout_seconds, transport=httpx.MockTransport(FakeCdek().handle))
+                          timeout=settings.cdek_timeout_seconds, transport=httpx.MockTransport(_demo_fake().handle))
     return None
+
+
+def waybills_from_settings(settings):
+    """The waybill API of the same CDEK account (the same client), or None when delivery is off."""
+    return from_settings(settings)
+
+
+_DEMO = None
+
+
+def _demo_fake():
+    """One in-process fake per process (the demo's quotes and waybills share it)."""
+    global _DEMO
+    if _DEMO is None:
+        from integrations.cdek.fake import FakeCdek
+
+        _DEMO = FakeCdek()
+    return _DEMO

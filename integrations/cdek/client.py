@@ -1,5 +1,7 @@
 """The CDEK API v2 client (httpx): OAuth client-credentials token cached until shortly before
-expiry and fetched again on a 401; tariff calculation; delivery points."""
+expiry and fetched again on a 401; tariff calculation; delivery points; waybills (``POST
+/v2/orders`` answered 202, then ``GET /v2/orders/{uuid}`` until the CDEK number or the request's
+errors), the waybill PDF (``POST /v2/print/orders``, poll, download) and ``ORDER_STATUS`` webhooks."""
 from __future__ import annotations
 
 import threading
@@ -9,9 +11,14 @@ from collections.abc import Callable
 import httpx
 from pydantic import ValidationError
 
-from integrations.ports.delivery import DeliveryPoint, TariffQuote, TariffRequest
+import json
+
+from integrations.ports.delivery import (
+    DeliveryPoint, OrderInfo, OrderRequest, StatusNotice, TariffQuote, TariffRequest,
+)
 from integrations.http import (
-    ProviderAuthError, ProviderProtocolError, ProviderRejected, RetryPolicy, json_body, make_client, send,
+    ProviderAuthError, ProviderProtocolError, ProviderRejected, ProviderUnavailable, RetryPolicy, json_body, make_client,
+    send,
 )
 
 PRODUCTION_URL = "https://api.cdek.ru"
@@ -53,6 +60,63 @@ class CdekClient:
             return [DeliveryPoint.model_validate(item) for item in body]
         except ValidationError as exc:
             raise ProviderProtocolError(self.provider, f"delivery points: {exc.error_count()} bad fields") from exc
+
+    # ---- waybills --------------------------------------------------------------------------------
+    def create_order(self, request: OrderRequest, *, idempotency_key: str) -> OrderInfo:
+        """Register the order (202 + the entity uuid; CDEK checks it afterwards: see :meth:`order_info`)."""
+        response = self._authed("POST", "/v2/orders", json=request.model_dump(mode="json", exclude_none=True),
+                                idempotency=idempotency_key, idempotency_header="X-Idempotency-Key")
+        return self._parse(response, OrderInfo)
+
+    def order_info(self, uuid: str) -> OrderInfo:
+        return self._parse(self._authed("GET", f"/v2/orders/{uuid}"), OrderInfo)
+
+    def find_order(self, number: str) -> OrderInfo | None:
+        """Our order by its number (``GET /v2/orders?im_number=``): a create that timed out after
+        CDEK acted is found here instead of being sent twice."""
+        response = self._authed("GET", "/v2/orders", params={"im_number": number})
+        if response.status_code == 404:
+            return None
+        return self._parse(response, OrderInfo)
+
+    def print_waybill(self, uuid: str, *, polls: int = 10, interval: float = 0.5) -> bytes:
+        created = self._ok(self._authed("POST", "/v2/print/orders", json={"orders": [{"order_uuid": uuid}],
+                                                                          "copy_count": 2}, idempotent=True))
+        print_uuid = ((created or {}).get("entity") or {}).get("uuid")
+        if not print_uuid:
+            raise ProviderProtocolError(self.provider, "print: no entity uuid")
+        for attempt in range(polls):
+            body = self._ok(self._authed("GET", f"/v2/print/orders/{print_uuid}")) or {}
+            codes = [st.get("code") for st in (body.get("entity") or {}).get("statuses") or []]
+            if "READY" in codes:
+                pdf = self._authed("GET", f"/v2/print/orders/{print_uuid}.pdf")
+                if pdf.status_code >= 400 or not pdf.content.startswith(b"%PDF"):
+                    raise ProviderProtocolError(self.provider, f"print: no PDF (HTTP {pdf.status_code})")
+                return pdf.content
+            if "INVALID" in codes or "REMOVED" in codes:
+                raise ProviderRejected(self.provider, f"print: {codes[-1]}", code="cdek.print_failed")
+            self._sleep(interval)
+        raise ProviderUnavailable(self.provider, "print: the waybill was not ready in time", code="integration.timeout")
+
+    def subscribe(self, url: str) -> str:
+        body = self._ok(self._authed("POST", "/v2/webhooks", json={"url": url, "type": "ORDER_STATUS"},
+                                     idempotent=True)) or {}
+        found = (body.get("entity") or {}).get("uuid")
+        if not found:
+            raise ProviderProtocolError(self.provider, "webhooks: no entity uuid")
+        return found
+
+    def parse_status(self, body: bytes) -> StatusNotice:
+        try:
+            data = json.loads(body or b"null")
+            attrs = data.get("attributes") or {}
+            if data.get("type") != "ORDER_STATUS":
+                raise ValueError("type")
+            return StatusNotice(uuid=data["uuid"], cdek_number=str(attrs.get("cdek_number") or "") or None,
+                                number=attrs.get("number"), code=attrs["code"],
+                                status_date_time=attrs.get("status_date_time"), is_return=bool(attrs.get("is_return")))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ProviderProtocolError(self.provider, "webhook: an ORDER_STATUS notice was expected") from exc
 
     # ---- token ----------------------------------------------------------------------------------
     def _access_token(self, *, force: bool = False) -> str:

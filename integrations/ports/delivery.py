@@ -112,3 +112,135 @@ class DeliveryPort(Protocol):
     def calculate_tariff(self, request: TariffRequest) -> TariffQuote: ...
 
     def delivery_points(self, *, city_code: int, type: str = "PVZ") -> list[DeliveryPoint]: ...
+
+
+# ---- waybills (POST /v2/orders, 202 + poll), printing and status webhooks ---------------------------
+
+class Phone(BaseModel):
+    number: str
+
+
+class Contact(BaseModel):
+    name: str
+    phones: list[Phone] = Field(min_length=1)
+    email: str | None = None
+
+
+class Money(BaseModel):
+    value: float = 0  # cash on delivery: 0 (paid online)
+
+
+class Item(BaseModel):
+    name: str
+    ware_key: str  # the article code
+    payment: Money = Money()
+    cost: float  # declared value per unit, roubles
+    weight: int  # grams per unit
+    amount: int
+
+
+class OrderPackage(BaseModel):
+    number: str
+    weight: int = Field(gt=0, description="grams")
+    length: int = Field(gt=0, description="cm")
+    width: int = Field(gt=0, description="cm")
+    height: int = Field(gt=0, description="cm")
+    items: list[Item] = []
+
+
+class OrderRequest(BaseModel):
+    """Body of ``POST /v2/orders`` (an online-shop order: ``type`` 1)."""
+
+    type: int = ORDER_TYPE_ONLINE_STORE
+    number: str  # our order id
+    tariff_code: int
+    comment: str | None = None
+    from_location: Location | None = None
+    delivery_point: str | None = None  # tariff 136: the pickup point's code
+    to_location: Location | None = None  # tariff 137: the address
+    recipient: Contact
+    packages: list[OrderPackage] = Field(min_length=1)
+
+
+class RequestError(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    code: str
+    message: str = ""
+
+
+class RequestState(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    request_uuid: str | None = None
+    type: str
+    state: str  # ACCEPTED | WAITING | SUCCESSFUL | INVALID
+    date_time: str | None = None
+    errors: list[RequestError] = []
+
+
+class OrderStatusEntry(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    code: str
+    name: str = ""
+    date_time: str | None = None
+
+
+class OrderEntity(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    uuid: str
+    cdek_number: str | None = None
+    number: str | None = None
+    statuses: list[OrderStatusEntry] = []
+
+
+class OrderInfo(BaseModel):
+    """Answer of ``POST /v2/orders`` (202) and ``GET /v2/orders/{uuid}``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    entity: OrderEntity
+    requests: list[RequestState] = []
+
+    @property
+    def create_state(self) -> str | None:
+        found = [r for r in self.requests if r.type == "CREATE"]
+        return found[-1].state if found else None
+
+    @property
+    def errors(self) -> list[RequestError]:
+        return [e for r in self.requests for e in r.errors]
+
+
+class StatusNotice(BaseModel):
+    """An ``ORDER_STATUS`` webhook: ``uuid`` of the carrier's order and its new status ``code``."""
+
+    uuid: str
+    cdek_number: str | None = None
+    number: str | None = None
+    code: str
+    status_date_time: str | None = None
+    is_return: bool = False
+
+
+@runtime_checkable
+class WaybillPort(Protocol):
+    provider: str
+
+    def create_order(self, request: OrderRequest, *, idempotency_key: str) -> OrderInfo: ...
+
+    def order_info(self, uuid: str) -> OrderInfo: ...
+
+    def find_order(self, number: str) -> OrderInfo | None: ...
+
+    def print_waybill(self, uuid: str) -> bytes:
+        """The waybill PDF (``POST /v2/print/orders``, then poll until it is ready, then download)."""
+        ...
+
+    def subscribe(self, url: str) -> str:
+        """``ORDER_STATUS`` webhooks to ``url`` (``POST /v2/webhooks``); returns the subscription uuid."""
+        ...
+
+    def parse_status(self, body: bytes) -> StatusNotice: ...

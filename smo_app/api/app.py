@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from smo_app.api import health, payment_proofs, payments, storefront, storefront_page, storefront_proof, uploads, webhooks
+from smo_app.api import (
+    health, payment_proofs, payments, storefront, storefront_page, storefront_proof, uploads, webhooks, webhooks_cdek,
+    webhooks_moysklad,
+)
 from smo_app.api.deps import FirstPaintView
 
 
@@ -21,6 +24,8 @@ def create_api(*, first_paint: FirstPaintView | None = None) -> FastAPI:
     )
     api.state.first_paint = first_paint
     api.include_router(health.router, prefix="/api")
+    api.include_router(webhooks_moysklad.router, prefix="/api")  # before the generic /webhooks/{provider}
+    api.include_router(webhooks_cdek.router, prefix="/api")
     api.include_router(webhooks.router, prefix="/api")
     api.include_router(uploads.router, prefix="/api")
     api.include_router(payments.router, prefix="/api")

@@ -101,6 +101,23 @@ def _action_button(a: ActionView) -> rx.Component:
                      id="order-action-" + a["action"])
 
 
+def _shipment() -> rx.Component:
+    """The CDEK waybill: its carrier status, print, or why it failed and "create again"."""
+    s = C.card_shipment
+    return rx.cond(s.contains("status"), rx.hstack(
+        rx.badge(T("ui.orders.card.carrier"), color_scheme="green"),
+        rx.cond(s["status"] == "created", rx.hstack(
+            rx.cond(s["carrier"] != "", rx.text(T("ui.orders.card.carrier_status"), " ", s["carrier"], size="2")),
+            rx.button(rx.icon("printer", size=14), T("ui.orders.card.waybill"), on_click=C.print_waybill, size="1",
+                      variant="soft", id="order-waybill-print"), align="center", spacing="2")),
+        rx.cond(s["status"] == "creating", rx.text(T("ui.orders.card.waybill_creating"), size="2")),
+        rx.cond(s["status"] == "failed", rx.hstack(
+            rx.text(T("ui.orders.card.waybill_failed"), " ", s["error"], size="2", color_scheme="red"),
+            rx.button(T("ui.orders.card.waybill_retry"), on_click=C.retry_waybill, size="1", variant="soft",
+                      id="order-waybill-retry"), align="center", spacing="2")),
+        align="center", spacing="2", wrap="wrap", id="order-shipment"))
+
+
 def _payment_proof() -> rx.Component:
     """The customer's screenshot of a manual transfer: a thumbnail that opens full size, who decided,
     and confirm / reject (with a reason) while it waits."""
@@ -196,6 +213,7 @@ def _card_dialog() -> rx.Component:
                 _payment_proof(),
                 lines, sums,
                 tracking,
+                _shipment(),
                 rx.cond(C.card_handoffs.length() > 0,
                         rx.vstack(rx.foreach(C.card_handoffs, lambda h: rx.text(h, size="2")), spacing="1")),
                 rx.text(T("ui.orders.history"), weight="bold"), history,

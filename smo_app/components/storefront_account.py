@@ -62,6 +62,10 @@ def order_screen() -> rx.Component:
         rx.text(o["created"], size="1", color=styles.TG_HINT),
         rx.text(o["delivery"] + " · " + o["address"], size="2"),
         rx.text(o["contact"], size="2"),
+        rx.cond(o["tracking"] != "", rx.hstack(
+            rx.text(ST("ui.sf.tracking") + ": ", size="2"), rx.text(o["tracking"], weight="bold", size="2", id="sf-tracking"),
+            rx.link(ST("ui.sf.track"), href=o["tracking_url"], is_external=True, size="2", id="sf-track-link"),
+            spacing="2", align="center", wrap="wrap")),
         rx.foreach(AccountState.order_lines, lambda line: rx.hstack(
             rx.text(line["name"] + " × " + line["qty"], size="2"), rx.spacer(), rx.text(line["sum"], size="2"),
             width="100%")),

@@ -74,3 +74,8 @@ from smo_app.models.couriers import CourierHandoff, CourierHandoffOrder  # noqa:
 from smo_app.models.wheel import PrizeKind, WheelPrize, WheelSpin  # noqa: E402
 
 __all__ += ["CourierHandoff", "CourierHandoffOrder", "PrizeKind", "WheelPrize", "WheelSpin"]
+from smo_app.models.erp import ErpConnection, ErpItemLink, ErpOrderPush, ErpSyncRun  # noqa: E402
+from smo_app.models.shipping import Shipment, ShipmentStatus  # noqa: E402
+from smo_app.models.images import TelegramFileId  # noqa: E402
+
+__all__ += ["ErpConnection", "ErpItemLink", "ErpOrderPush", "ErpSyncRun", "Shipment", "ShipmentStatus", "TelegramFileId"]

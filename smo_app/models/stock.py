@@ -17,6 +17,7 @@ class MoveKind(StrEnum):
     edit = "edit"  # a manual correction to a stated quantity
     count = "count"  # inventory count applied
     restock = "restock"  # a cancelled order's goods put back on the shelf
+    sync = "sync"  # corrected to the count of the ERP (MoySklad) that keeps the stock
 
 
 class StockMove(SQLModel, table=True):

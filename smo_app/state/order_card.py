@@ -10,6 +10,7 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app import routes
+from smo_app.services.delivery import waybills
 from smo_app.services.payments import manual as manual_payments
 from smo_app.services.payments import refunds
 from smo_app.services.sales import order_admin
@@ -43,6 +44,7 @@ class OrderCardState(SessionState):
     card_handoffs: list[str] = []
     card_customer_id: int = 0
     card_tracking: str = ""
+    card_shipment: dict[str, str] = {}  # the CDEK waybill: status, carrier status, error — empty: none
     card_can_message: bool = False
     card_error: str = ""
     card_proof: dict[str, str] = {}  # url, sent, decision — empty: no screenshot
@@ -87,6 +89,10 @@ class OrderCardState(SessionState):
         self.card_id = o.id
         self.card_customer_id = c.customer.id if c.customer else 0
         self.card_tracking = c.tracking_number
+        shipment = await self.call(waybills.shipment_of, readonly=True, order_id=order_id)
+        s = shipment.value if shipment.ok else None
+        self.card_shipment = {"status": s.status, "carrier": s.carrier_status or "", "error": s.error or "",
+                              "url": s.tracking_url or ""} if s else {}
         self.card_can_message = c.can_message
         who = c.customer.name if c.customer and c.customer.name else (o.contact_name or o.buyer_name or "—")
         self.card = {
@@ -222,6 +228,17 @@ class OrderCardState(SessionState):
     async def refund(self, form: dict):
         return await self._card_call(refunds.refund_as_typed, "ui.orders.refunded", amount=str(form.get("amount", "")),
                                      reason=str(form.get("reason", "")).strip())
+
+    @rx.event
+    async def print_waybill(self):
+        out = await self.call(waybills.waybill_pdf, order_id=self.card_id)
+        if not out.ok:
+            return toast(out)
+        return rx.download(data=out.value, filename=f"waybill-{self.card_id}.pdf")
+
+    @rx.event
+    async def retry_waybill(self):
+        return await self._card_call(waybills.retry_waybill, "ui.orders.card.waybill_creating")
 
     @rx.event
     def open_customer(self):

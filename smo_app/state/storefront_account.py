@@ -16,6 +16,7 @@ import segno
 
 from smo_app.services.core.shop_locale import cached as cached_locale
 from smo_app.services.customers import my_bonuses
+from smo_app.services.delivery import waybills
 from smo_app.services.sales import my_orders, orders
 from smo_app.state.storefront import StoreState
 from smo_app.state.storefront_cart import CartState
@@ -76,7 +77,9 @@ class AccountState(StoreState):
         o = out.value
         self.order = {**self._row(o), "delivery": self.text(f"ui.sf.delivery_{o.delivery_type}")
                       if o.delivery_type in ("pickup", "courier") else o.delivery_type,
-                      "address": o.address, "contact": f"{o.contact_name} {o.phone}".strip(), "comment": o.comment}
+                      "address": o.address, "contact": f"{o.contact_name} {o.phone}".strip(), "comment": o.comment,
+                      "tracking": o.tracking_number,
+                      "tracking_url": waybills.tracking_url(o.tracking_number) if o.tracking_number else ""}
         self.order_lines = [{"name": f"{line.name} {line.variant_label}".strip(), "qty": str(line.qty),
                              "sum": self.money(line.total_minor)} for line in o.lines]
         b = [{"label": self.text("ui.sf.goods"), "amount": self.money(o.goods_minor)}]

@@ -170,24 +170,33 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def new_page(browser, app_url):
-    """``new_page(width, height)``: a page in a fresh context (own cookies). Tests never reach the
-    internet: Telegram's script is answered locally with an empty one (not refused, so the
+@contextmanager
+def pages(browser, base_url: str):
+    """``make(width, height)``: a page in a fresh context (own cookies) on ``base_url``. Tests never
+    reach the internet: Telegram's script is answered locally with an empty one (not refused, so the
     console stays free of load errors and a real error in it stands out)."""
     contexts = []
 
     def make(width: int = 1280, height: int = 800):
-        ctx = browser.new_context(viewport={"width": width, "height": height}, base_url=app_url, locale="ru-RU")
+        ctx = browser.new_context(viewport={"width": width, "height": height}, base_url=base_url, locale="ru-RU")
         ctx.set_default_timeout(15_000)
         ctx.route("https://telegram.org/**", lambda route: route.fulfill(
             status=200, content_type="application/javascript", body="/* not loaded in tests */"))
         contexts.append(ctx)
         return ctx.new_page()
 
-    yield make
-    for ctx in contexts:
-        ctx.close()
+    try:
+        yield make
+    finally:
+        for ctx in contexts:
+            ctx.close()
+
+
+@pytest.fixture
+def new_page(browser, app_url):
+    """``new_page(width, height)`` on the shared demo app (see :func:`pages`)."""
+    with pages(browser, app_url) as make:
+        yield make
 
 
 def shot(page, name: str) -> Path:

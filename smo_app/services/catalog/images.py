@@ -1,8 +1,10 @@
-"""Product photos (CA1) behind a small storage port; local disk under ``var/uploads`` by default.
+"""Product photos (CA1) through the image port (IN5): local disk under ``var/uploads`` by default, or
+an S3-compatible bucket (``SMO_IMAGES_BACKEND=s3``); the composition root picks the store.
 
-A hosting cascade (IN5) can implement :class:`ImageStorage` later without touching the callers.
-Only JPEG, PNG and WebP are accepted (checked by their bytes, not the file name); the stored
-name is random, so nothing a user typed ever becomes a path.
+Only JPEG, PNG and WebP are accepted (checked by their bytes, not the file name) and Pillow must be
+able to open them; the stored name is random, so nothing a user typed ever becomes a path. The bot
+sends each stored photo's bytes to Telegram once: the ``file_id`` Telegram gives back is kept
+(:func:`telegram_photo`, :func:`remember_file_id`) and sent instead from then on.
 """
 from __future__ import annotations
 
@@ -13,9 +15,12 @@ from typing import Protocol
 
 from sqlmodel import Session
 
+from integrations.images import CONTENT_TYPES as _TYPES
+from integrations.images import LocalImageStore
 from smo_app.models.base import utcnow
 from smo_app.models.catalog import Product
-from smo_app.services.core import audit
+from smo_app.models.images import TelegramFileId
+from smo_app.services.core import audit, ports
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
@@ -26,7 +31,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 10
 URL_PREFIX = "/api/uploads/"
 NAME = re.compile(r"^[a-f0-9]{32}\.(jpg|png|webp)$")
-CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+CONTENT_TYPES = _TYPES
 
 
 class ImageStorage(Protocol):
@@ -52,28 +57,22 @@ def default_root() -> Path:
     return PROJECT_ROOT / "var" / "uploads"
 
 
-class LocalDiskStorage:
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = Path(root) if root else default_root()
+def LocalDiskStorage(root: Path | None = None) -> LocalImageStore:  # noqa: N802 - the old name, kept for callers
+    return LocalImageStore(Path(root) if root else default_root())
 
-    def save(self, data: bytes, *, ext: str) -> str:
-        self.root.mkdir(parents=True, exist_ok=True)
-        name = f"{secrets.token_hex(16)}.{ext}"
-        (self.root / name).write_bytes(data)
-        return URL_PREFIX + name
 
-    def path_of(self, name: str) -> Path | None:
-        """The file for a public name, or None for anything that is not one of ours."""
-        if not NAME.match(name or ""):
-            return None
-        path = self.root / name
-        return path if path.is_file() else None
+def _opens(data: bytes) -> bool:
+    """Pillow can read it (a truncated or forged file is refused, not stored)."""
+    import io
 
-    def delete(self, url: str) -> None:
-        if url.startswith(URL_PREFIX):
-            path = self.path_of(url[len(URL_PREFIX):])
-            if path is not None:
-                path.unlink(missing_ok=True)
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.verify()
+        return True
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
 
 
 @atomic
@@ -87,11 +86,11 @@ def add_photo(session: Session, *, actor: Actor, product_id: int, data: bytes,
     if len(data) > MAX_BYTES:
         raise ValidationFailed("images.too_big", "image too big", max_mb=MAX_BYTES // (1024 * 1024))
     ext = sniff(data)
-    if ext is None:
+    if ext is None or not _opens(data):
         raise ValidationFailed("images.not_image", "not an image")
     if len(product.photos or []) >= MAX_PHOTOS:
         raise ValidationFailed("images.too_many", "too many photos", max=MAX_PHOTOS)
-    url = (storage or LocalDiskStorage()).save(data, ext=ext)
+    url = (storage or ports.images()).save(data, ext=ext, content_type=CONTENT_TYPES[ext])
     product.photos = [*(product.photos or []), url]
     product.updated_at = utcnow()
     session.add(product)
@@ -116,5 +115,33 @@ def remove_photo(session: Session, *, actor: Actor, product_id: int, url: str,
     audit.record(session, actor=actor, action="catalog.photo_remove", entity="product", entity_id=product_id,
                  before={"photo": url})
     session.commit()
-    (storage or LocalDiskStorage()).delete(url)
+    (storage or ports.images()).delete(url)
     return list(product.photos)
+
+
+def thumbnail(url: str, width: int = 320) -> str:
+    """The URL of a photo's thumbnail (the photo's own URL for one the store does not hold)."""
+    return ports.images().thumbnail_url(url, width)
+
+
+def telegram_photo(session: Session, *, url: str) -> tuple[str, object] | None:
+    """How the bot sends the photo at ``url``: ``("file_id", id)`` when Telegram has it already,
+    ``("bytes", (data, filename))`` the first time (then :func:`remember_file_id`), or None for a
+    photo the image store does not hold (sent as it is: a URL or a file id)."""
+    store = ports.images()
+    if not store.owns(url):
+        return None
+    row = session.get(TelegramFileId, url)
+    if row is not None:
+        return "file_id", row.file_id
+    data = store.read(url)
+    if data is None:
+        return None
+    return "bytes", (data, url.rsplit("/", 1)[-1].split("?", 1)[0])
+
+
+def remember_file_id(session: Session, *, url: str, file_id: str) -> None:
+    """Keep the ``file_id`` Telegram gave the bytes of ``url`` (the first one kept wins)."""
+    if session.get(TelegramFileId, url) is None:
+        session.add(TelegramFileId(url=url[:500], file_id=file_id[:255]))
+    session.commit()

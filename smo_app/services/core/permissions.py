@@ -33,6 +33,8 @@ class Perm(StrEnum):
     payments_view = "payments.view"  # payments, their dead letters and the reconciliation log (PA3)
     payments_manage = "payments.manage"  # resolve payment dead letters, confirm manual transfers, run a reconciliation
     payments_refund = "payments.refund"  # refunds, full or partial (PA4)
+    erp_sync = "erp.sync"  # the ERP sync panel: "sync now", runs, conflicts (IN3)
+    shipments_manage = "shipments.manage"  # carrier waybills: create again, print (IN1)
     backoffice_access = "backoffice.access"
     pos_access = "pos.access"
 
@@ -52,10 +54,11 @@ _MANAGER = {
     Perm.pos_approve,
     Perm.dead_letters_view,
     Perm.payments_view,
+    Perm.shipments_manage,
 }
 _SELLER = {Perm.pos_access, Perm.pos_sell, Perm.customers_view}
 _ADMIN = _MANAGER | _SELLER | {Perm.staff_manage, Perm.audit_view, Perm.analytics_view, Perm.dead_letters_manage,
-                                 Perm.payments_manage, Perm.payments_refund}
+                                 Perm.payments_manage, Perm.payments_refund, Perm.erp_sync}
 _OWNER = set(Perm)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {

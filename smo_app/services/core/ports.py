@@ -16,10 +16,15 @@ from typing import Any
 
 from integrations.ports.address import AddressPort
 from integrations.ports.delivery import DeliveryPort
+from integrations.ports.erp import ErpConnector
+from integrations.ports.images import ImagePort
 from integrations.ports.payment import PaymentPort
 
 DELIVERY = "delivery"
 ADDRESS = "address"
+ERP = "erp"  # an ErpConnector: connect(token=…, …) -> ErpPort
+IMAGES = "images"
+WAYBILLS = "waybills"  # the carrier's waybill API (CDEK), a WaybillPort
 PAYMENT = "payment:"  # + the payment method ("yookassa", "stripe", "telegram", "stars")
 
 _factories: dict[str, Callable[[], Any]] = {}
@@ -77,3 +82,16 @@ def address() -> AddressPort | None:
 
 def payment(method: str) -> PaymentPort | None:
     return get(PAYMENT + method)
+
+
+def erp() -> ErpConnector | None:
+    return get(ERP)
+
+
+def images() -> ImagePort:
+    return get(IMAGES)
+
+
+def waybills():
+    """The carrier's waybill API (``integrations.ports.delivery.WaybillPort``), or None."""
+    return get(WAYBILLS)

@@ -54,6 +54,7 @@ class OrderOut(BaseModel):
     phone: str
     comment: str
     buyer_name: str
+    tracking_number: str = ""  # the carrier's (CDEK's) number, once the waybill exists
     created_at: datetime
     paid_at: datetime | None
     completed_at: datetime | None

@@ -92,6 +92,13 @@ def credit_payment(session: Session, *, actor: Actor, order: Order, reason: str,
     session.commit()
 
 
+def carrier_move(session: Session, *, actor: Actor, order: Order, to_status: OrderStatus | str, reason: str,
+                 now: datetime | None = None) -> None:
+    """A carrier's report moves the order one allowed step (see :func:`transition`), inside the
+    caller's transaction — the webhook inbox's, which commits it with the stored notice. No commit."""
+    _apply(session, actor=actor, order=order, to_status=to_status, reason=reason, now=now)
+
+
 def _read(session: Session, order_id: int) -> Order:
     order = session.get(Order, order_id)
     if order is None:

@@ -185,6 +185,45 @@ def append_sale_moves(session: Session, *, actor: Actor, items: list[tuple[int, 
     ])
 
 
+def apply_counts(session: Session, *, actor: Actor, targets: dict[int, int], kind: MoveKind | str,
+                 comment: str | None = None, now: datetime | None = None) -> list[tuple[int, int, int]]:
+    """Set the on-hand quantity of many variants to ``targets`` (variant id -> quantity) through the
+    ledger: the rows are locked in id order (``SELECT … FOR UPDATE``: a checkout waits, and what it
+    took is seen), each one that differs is moved by the difference with one appended move of
+    ``kind``. Inside the caller's transaction (no commit, no permission check). Returns
+    (variant_id, before, after) for the variants moved; back-in-stock subscribers are notified."""
+    if not targets:
+        return []
+    now = now or utcnow()
+    table = Variant.__table__
+    ids = sorted(targets)
+    current: dict[int, tuple[int, int]] = {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        rows = session.execute(sa_select(table.c.id, table.c.qty, table.c.avg_cost_minor)
+                               .where(table.c.id.in_(chunk)).order_by(table.c.id).with_for_update()).all()
+        current.update({r.id: (r.qty, r.avg_cost_minor) for r in rows})
+    moved = [(vid, current[vid][0], targets[vid]) for vid in ids if vid in current and current[vid][0] != targets[vid]]
+    if not moved:
+        return []
+    conn = session.connection()
+    conn.execute(update(table).where(table.c.id == bindparam("vid")).values(qty=bindparam("after")),
+                 [{"vid": vid, "after": after} for vid, _, after in moved])
+    conn.execute(_INSERT_MOVE, [
+        {"variant_id": vid, "kind": str(kind), "delta": after - before, "qty_after": after,
+         "unit_cost_minor": current[vid][1], "actor_kind": actor.kind, "actor_id": actor.id,
+         "actor_name": actor.name[:128], "comment": (comment or None) and comment[:500], "order_id": None,
+         "supply_id": None, "created_at": now}
+        for vid, before, after in moved
+    ])
+    for vid, before, after in moved:
+        _sync_loaded_variant(session, vid, after, current[vid][1])
+    back = sorted(vid for vid, before, after in moved if before <= 0 < after)
+    for vid in subscriptions.waiting_among(session, back):  # one query for all, then only those with subscribers
+        subscriptions.notify_back_in_stock(session, variant_id=vid, now=now)
+    return moved
+
+
 def weighted_average_cost(old_qty: int, old_cost_minor: int, in_qty: int, in_cost_minor: int) -> int:
     """WH2: ``(old_qty*old_cost + in_qty*in_cost) / (old_qty + in_qty)``, rounded half up.
 

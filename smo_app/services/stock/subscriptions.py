@@ -56,6 +56,16 @@ def subscribe_back_in_stock(session: Session, *, actor: Actor, customer_id: int 
     return True
 
 
+def waiting_among(session: Session, variant_ids: list[int]) -> list[int]:
+    """Which of ``variant_ids`` have subscribers waiting (one query per 1,000: a sync back-fills many)."""
+    found: set[int] = set()
+    for start in range(0, len(variant_ids), 1000):
+        chunk = variant_ids[start:start + 1000]
+        found.update(session.exec(select(StockSubscription.variant_id).where(
+            StockSubscription.variant_id.in_(chunk), StockSubscription.notified_at.is_(None))).all())
+    return sorted(found)
+
+
 def notify_back_in_stock(session: Session, *, variant_id: int, now: datetime) -> None:
     """Queue one message per waiting subscriber (inside the caller's transaction, no commit)."""
     subs = session.exec(
