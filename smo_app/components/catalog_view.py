@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.components.common import T
+from smo_app.components.common import T, row_form
 from smo_app.components.ops import card, empty_state, error_box, field, pager
 from smo_app.state.catalog import ALL, NONE, CatalogState, CatRow, ImportLine, ProdLine
 from smo_app.state.catalog_editor import ProductEditorState, VarLine
@@ -112,19 +112,36 @@ def _products() -> rx.Component:
 
 
 # -- editor ----------------------------------------------------------------------------------
+def _vfield(key: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(T(f"ui.cat.f.{key}"), size="1", color_scheme="gray"), control, spacing="0")
+
+
+def _vinput(v: VarLine, key: str, width: str, **props) -> rx.Component:
+    return _vfield(key, rx.input(name=key, default_value=v[key], width=width, size="1", key=v["rev"],
+                                 aria_label=key, **props))
+
+
 def _variant(v: VarLine) -> rx.Component:
-    return rx.form(
-        rx.hstack(
-            rx.input(name="label", default_value=v["label"], width="7rem", size="1", key=v["id"].to_string() + v["label"]),
-            rx.input(name="price", default_value=v["price"], width="6rem", size="1", key=v["id"].to_string() + v["price"]),
-            rx.input(name="weight", default_value=v["weight"], width="4rem", size="1", key=v["id"].to_string() + v["weight"]),
-            rx.input(name="wholesale", default_value=v["wholesale"], width="6rem", size="1", key=v["id"].to_string() + v["wholesale"]),
-            rx.input(name="min_qty", default_value=v["min_qty"], width="4rem", size="1", key=v["id"].to_string() + v["min_qty"]),
-            rx.text(v["qty"], size="2", width="3rem"),
-            rx.button(T("ui.save"), size="1", variant="soft", type="submit"),
-            spacing="2", align="center",
+    """One variant's row: a form of its own (row_form: the variant's id travels in the form)."""
+    units = [rx.el.option(T(f"ui.cat.unit.{u}"), value=u) for u in ("pcs", "kg", "g")]
+    return row_form(
+        v["id"],
+        rx.flex(
+            _vinput(v, "label", "7rem"),
+            _vinput(v, "price", "6rem", input_mode="decimal"),
+            _vfield("unit", rx.el.select(*units, name="unit", default_value=v["unit"], key=v["rev"], aria_label="unit",
+                                         style={"height": "24px", "font_size": "12px"})),
+            _vinput(v, "weight", "4rem", input_mode="numeric"),
+            _vinput(v, "wholesale", "6rem", input_mode="decimal"),
+            _vinput(v, "min_qty", "4rem", input_mode="numeric"),
+            _vinput(v, "barcode", "9rem"),
+            _vinput(v, "sku", "7rem"),
+            _vinput(v, "plu", "4.5rem", input_mode="numeric"),
+            _vfield("stock", rx.text(v["qty"], size="2", min_width="3rem")),
+            rx.button(T("ui.save"), size="1", variant="soft", type="submit", class_name="variant-save"),
+            spacing="2", align="end", wrap="wrap",
         ),
-        on_submit=lambda form: E.save_variant(v["id"], form), reset_on_submit=False,
+        on_submit=E.save_variant, class_name="variant-row", width="100%",
     )
 
 
@@ -191,7 +208,7 @@ def _editor() -> rx.Component:
     )
     existing = rx.vstack(
         rx.text(T("ui.cat.variants"), weight="bold"),
-        rx.text(T("ui.cat.variant_cols"), size="1", color_scheme="gray"),
+        rx.text(T("ui.cat.variant_hint"), size="1", color_scheme="gray"),
         rx.foreach(E.ed_variants, _variant),
         rx.form(rx.hstack(rx.input(name="spec", placeholder="50 мл:990:60", id="new-variant", size="1", width="14rem"),
                           rx.button(rx.icon("plus", size=12), T("ui.cat.add_variant"), size="1", type="submit")),
