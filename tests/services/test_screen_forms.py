@@ -14,7 +14,8 @@ from smo_app.services.catalog import excel, product_editor
 from smo_app.services.core import form_input, settings_form
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, PermissionDenied, ValidationFailed
-from smo_app.services.customers import customer_card, wheel
+from smo_app.services.customers import customer_card
+from smo_app.services.sales import wheel
 from smo_app.services.payments.manual import decide_manual_payment, submit_proof
 from smo_app.services.payments.refunds import refund_as_typed
 from smo_app.services.sales import b2b_entry, order_admin, promotion_forms

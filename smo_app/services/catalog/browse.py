@@ -21,6 +21,7 @@ from smo_app.services.catalog.products import CategoryOut
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound
 from smo_app.services.core.shop_config import ShopConfig, get_config
+from smo_app.services.core.text_search import folded_contains
 from smo_app.services.sales.carts import is_wholesale
 from smo_app.services.sales.pricing import PriceLineIn, price
 from smo_app.settings import get_settings
@@ -147,18 +148,9 @@ def _visible_products(cats: list[Category]):
     return query, hidden
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def name_matches(session: Session, query: str):
-    """A case-insensitive "name contains" condition. PostgreSQL: ILIKE. SQLite's LIKE folds ASCII
-    only, so Cyrillic is matched as typed, lower-case and capitalised."""
-    q = _escape_like(query)
-    if session.get_bind().dialect.name == "postgresql":
-        return Product.name.ilike(f"%{q}%", escape="\\")
-    forms = {query, query.lower(), query.capitalize(), query.upper()}
-    return or_(*[Product.name.like(f"%{_escape_like(f)}%", escape="\\") for f in forms])
+    """"Name contains", ignoring case in any language on both engines (the folded search key)."""
+    return folded_contains(Product.search_key, query)
 
 
 def plain_text(value: str) -> str:

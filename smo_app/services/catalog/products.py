@@ -18,6 +18,7 @@ from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, can, require
+from smo_app.services.core.text_search import folded_contains
 from smo_app.services.core.tx import atomic
 from smo_app.services.core.unique import unique_violation
 
@@ -448,7 +449,7 @@ def list_catalog(session: Session, *, actor: Actor, search: str | None = None,
     if not staff_view:
         query = query.where(Product.hidden.is_(False))  # type: ignore[union-attr]
     if search:
-        query = query.where(Product.name.icontains(search.strip()))
+        query = query.where(folded_contains(Product.search_key, search))
     if category_id is not None:
         sub = [c.id for c in cats if c.parent_id == category_id]
         query = query.where(Product.category_id.in_([category_id, *sub]))

@@ -56,6 +56,7 @@ class CartLineOut(BaseModel):
     available: int
     sellable: bool
     qty_per_price: int = 1  # by weight: qty in grams, the unit price for this many grams (1000: per kg)
+    unit: str = "pcs"  # pcs | kg | g (models.catalog.SaleUnit)
 
 
 class CustomerBrief(BaseModel):
@@ -134,6 +135,7 @@ def price_cart(session: Session, cart: PosCart, *, actor: Actor, cfg: ShopConfig
     out_lines = [CartLineOut(
         **pl.model_dump(exclude={"wholesale"}), product_id=v.product_id, manual_pct=int(line.get("discount_pct", 0)),
         unit_cost_minor=v.avg_cost_minor, available=v.qty, sellable=bool(v.active and not (v.suspended or v.deleted)),
+        unit=v.unit,
     ) for (v, line), pl in zip(lines, priced.lines, strict=True)]
     payable = priced.goods_minor - priced.discount_total_minor
     max_manual = max((ln.manual_pct for ln in out_lines if ln.discount_kind == "manual"), default=0)
