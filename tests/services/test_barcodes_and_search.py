@@ -257,3 +257,65 @@ def test_the_loyalty_qr_and_the_card_code_name_the_customer(session, till):
     later = NOW.replace(hour=13)
     assert _refused(lambda: lookup.scan_code(session, actor=till.seller, code=card_code(anna.id, NOW), now=later)
                     ).code == "loyalty.code_invalid"
+
+
+# --------------------------------------------------------------------------- Excel import and export
+
+def _xlsx(rows: list[dict]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    from smo_app.services.catalog import excel
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(excel.COLUMNS))
+    for r in rows:
+        ws.append([r.get(c, "") for c in excel.COLUMNS])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_codes_go_out_and_come_back_through_excel(session, manager):
+    import io
+
+    from openpyxl import load_workbook
+
+    from smo_app.services.catalog import excel
+
+    p = make_product(session, name="Сыр гауда", price_minor=123450)
+    catalog.update_variant(session, actor=SYSTEM, variant_id=p.variants[0].id, sku="CHEESE", barcode=EAN, unit="kg",
+                           plu=42)
+    data = excel.export_xlsx(session, actor=manager)
+    header, row = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert dict(zip(header, row))["barcode"] == EAN and dict(zip(header, row))["sold_by"] == "kg"
+    assert excel.preview_import(session, actor=manager, data=data).unchanged == 1
+    # and a new product with its codes is created by the file
+    plan = excel.apply_import(session, actor=manager, data=(f := _xlsx([{"name": "Мыло", "price": "300", "sku": "SOAP-1",
+                                                                          "barcode": "96385074"}])),
+                              digest=__import__("hashlib").sha256(f).hexdigest())
+    assert plan.creates == 1
+    assert session.exec(select(Variant).where(Variant.barcode == "96385074")).one().sku == "SOAP-1"
+
+
+def test_a_bad_or_repeated_barcode_rejects_the_file_naming_the_rows(session, manager):
+    from smo_app.services.catalog import excel
+
+    owner = make_product(session, name="Свеча «Лаванда»")
+    catalog.update_variant(session, actor=SYSTEM, variant_id=owner.variants[0].id, barcode=EAN)
+    data = _xlsx([
+        {"name": "Крем", "price": "500", "barcode": "96385074"},  # row 2: fine
+        {"name": "Скраб", "price": "500", "barcode": "4006381333932"},  # row 3: check digit
+        {"name": "Соль", "price": "500", "barcode": "96385074"},  # row 4: repeats row 2
+        {"name": "Спрей", "price": "500", "barcode": EAN},  # row 5: another product's
+        {"name": "Саше", "price": "500", "sold_by": "ящик"},  # row 6: unknown unit
+    ])
+    err = _refused(lambda: excel.preview_import(session, actor=manager, data=data))
+    assert err.code == "catalog.import_rejected"
+    assert [(e["line"], e["code"]) for e in err.errors] == [
+        (3, "catalog.barcode_check_digit"), (4, "catalog.import_duplicate_barcode"), (5, "catalog.barcode_taken"),
+        (6, "catalog.unit_invalid")]
+    assert err.errors[2]["params"]["name"] == "Свеча «Лаванда»"
+    assert session.exec(select(Variant).where(Variant.barcode == "96385074")).first() is None
