@@ -319,3 +319,33 @@ def test_a_bad_or_repeated_barcode_rejects_the_file_naming_the_rows(session, man
         (6, "catalog.unit_invalid")]
     assert err.errors[2]["params"]["name"] == "Свеча «Лаванда»"
     assert session.exec(select(Variant).where(Variant.barcode == "96385074")).first() is None
+
+
+# --------------------------------------------------------------------------- the demo shop
+
+def test_the_demo_codes_scan_at_the_register(session):
+    from smo_app.demo import barcodes as demo_barcodes
+    from smo_app.demo.seed import seed_demo_shop
+    from smo_app.services.catalog.barcodes import gs1_valid
+
+    # given the demo shop
+    seed_demo_shop(session)
+    variants = session.exec(select(Variant).where(Variant.active)).all()
+    # then every variant has an SKU, every piece a valid EAN-13, and one product is sold by weight
+    assert all(v.sku for v in variants)
+    assert all(v.barcode and len(v.barcode) == 13 and gs1_valid(v.barcode) for v in variants if v.unit == "pcs")
+    weighed = [v for v in variants if v.unit == "kg"]
+    assert len(weighed) == 1 and weighed[0].plu == demo_barcodes.WEIGHED_PLU
+    # and the README's codes scan to what it says
+    seller = make_staff(session, Role.seller).actor()
+    codes = demo_barcodes.examples()
+    piece = lookup.scan_code(session, actor=seller, code=codes["piece"])
+    assert (piece.product.name, piece.product.variant_label, piece.qty) == ("Лаванда", "10 мл", 1)
+    weight = lookup.scan_code(session, actor=seller, code=codes["weight_750g"])
+    assert (weight.product.variant_id, weight.qty) == (weighed[0].id, 750)
+    priced = lookup.scan_code(session, actor=seller, code=codes["price_190rub"])
+    assert (priced.qty, priced.price_minor) == (500, 19000)
+    # and the Mini App does not offer goods weighed at the counter
+    customer = session.exec(select(__import__("smo_app.models.customer", fromlist=["Customer"]).Customer)).first()
+    found = browse.search_products(session, actor=customer_actor(customer), query="соль")
+    assert "Морская соль крупная (на развес)" not in [t.name for t in found]
