@@ -1,0 +1,194 @@
+"""Every per-row form of the backoffice edited, saved, reloaded and shown changed, with a clean
+console; price labels downloaded and read back; the production build has no handler compiled
+outside its loop (the variant row's old ``ReferenceError: v_rx_state_ is not defined``)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
+
+from tests.compiled_handlers import scan_build
+from tests.e2e.conftest import ROOT, shot
+from tests.e2e.helpers import make_staff_member, sign_in_backoffice
+
+pytestmark = pytest.mark.e2e
+
+NEW_EAN = "4609999000011"
+
+
+def _one(app_db_url, sql: str, **params):
+    engine = create_engine(app_db_url)
+    try:
+        with engine.connect() as c:
+            return c.execute(text(sql), params).first()
+    finally:
+        engine.dispose()
+
+
+def _console_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+def test_the_production_build_compiles_no_handler_outside_its_loop(app_url):
+    # given the production build the e2e app was started from
+    assert (ROOT / ".web" / "app" / "routes").is_dir()
+    # then no compiled hook names a variable of a loop it is not in
+    assert scan_build(ROOT / ".web") == {}
+
+
+def _open_product(page, name: str):
+    page.goto("/admin/catalog")
+    page.locator("#prod-search").fill(name)
+    page.locator("#prod-search").press("Enter")
+    page.locator(".product-row", has_text=name).first.click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    return page.locator("form.variant-row")
+
+
+def test_a_variant_row_saves_prices_wholesale_and_codes_and_keeps_them_after_a_reload(new_page, app_db_url):
+    # given an admin of her own on the catalog's «Грейпфрут» product (10 мл at 340 ₽, 30 мл)
+    make_staff_member(app_db_url, "adm_rows", "admin-rows-1", full_name="Роза Рядова", role="admin")
+    page = new_page(1280, 900)
+    errors = _console_errors(page)
+    sign_in_backoffice(page, "adm_rows", "admin-rows-1")
+    expect(page.locator("#greeting")).to_be_visible()
+    rows = _open_product(page, "Грейпфрут")
+    row = rows.first
+    expect(row.locator("input[name=price]")).to_have_value("340")
+    # when she changes every field of the first variant and saves the row
+    for name, value in (("label", "12 мл"), ("price", "460,50"), ("wholesale", "300"), ("min_qty", "5"),
+                        ("barcode", NEW_EAN), ("sku", "E2E-GRP-12")):
+        row.locator(f"input[name={name}]").fill(value)
+    row.get_by_role("button", name="Сохранить").click()
+    expect(page.get_by_text("Сохранено").first).to_be_visible()
+    shot(page, "catalog-variant-saved")
+    # and a bad barcode on the second row is refused beside the form, the row unchanged
+    second = rows.nth(1)
+    second.locator("input[name=barcode]").fill("4609999000012")
+    second.get_by_role("button", name="Сохранить").click()
+    expect(page.locator("#ed-error")).to_contain_text("контрольная цифра")
+    # then after a reload the first row shows what was saved
+    page.reload()
+    row = _open_product(page, "Грейпфрут").first
+    for name, value in (("label", "12 мл"), ("price", "460.50"), ("wholesale", "300"), ("min_qty", "5"),
+                        ("barcode", NEW_EAN), ("sku", "E2E-GRP-12")):
+        expect(row.locator(f"input[name={name}]")).to_have_value(value)
+    assert _one(app_db_url, "SELECT price_minor, wholesale_price_minor, wholesale_min_qty, barcode FROM variant "
+                            "WHERE sku = 'E2E-GRP-12'") == (46050, 30000, 5, NEW_EAN)
+    assert errors == []
+
+
+def test_wheel_prizes_referral_tiers_and_scale_prefixes_save_and_stay(new_page, app_db_url):
+    make_staff_member(app_db_url, "own_rows", "owner-rows-1", full_name="Олег Владелец", role="owner")
+    page = new_page(1280, 900)
+    errors = _console_errors(page)
+    sign_in_backoffice(page, "own_rows", "owner-rows-1")
+    expect(page.locator("#greeting")).to_be_visible()
+    # a wheel prize: added, then its row changed
+    page.goto("/admin/promotions")
+    page.locator("#promo-tab-wheel").click()
+    page.locator("#prize-label").first.fill("Скидка e2e")
+    page.locator("#prize-value").first.fill("7")
+    page.get_by_role("button", name="Добавить приз").click()
+    prize = page.locator(".prize-row", has_text="Скидка e2e")
+    expect(prize).to_be_visible()
+    prize.get_by_role("button", name="Изменить").click()
+    edit = page.locator("form", has=page.locator("input[name=prize_id]:not([value='0'])"))
+    edit.locator("input[name=label]").fill("Скидка e2e 8%")
+    edit.locator("input[name=value]").fill("8")
+    edit.get_by_role("button", name="Сохранить").click()
+    page.reload()
+    page.locator("#promo-tab-wheel").click()
+    expect(page.locator(".prize-row", has_text="Скидка e2e 8%")).to_be_visible()
+    # the referral tiers and the scales' prefixes on the settings page
+    page.goto("/admin/settings")
+    page.locator("#set-referral_tiers").fill("0:5, 5:8, 20:12")
+    page.locator("#set-scale_weight_prefix").fill("24")
+    page.locator("#settings-save").click()
+    expect(page.get_by_text("Сохранено").first).to_be_visible()
+    page.reload()
+    expect(page.locator("#set-referral_tiers")).to_have_value("0:5, 5:8, 20:12")
+    expect(page.locator("#set-scale_weight_prefix")).to_have_value("24")
+    # a prefix equal to the price codes' is refused and nothing changes
+    page.locator("#set-scale_weight_prefix").fill("23")
+    page.locator("#settings-save").click()
+    expect(page.locator("#settings-error")).to_be_visible()
+    shot(page, "settings-scale-prefix-refused")
+    page.reload()
+    expect(page.locator("#set-scale_weight_prefix")).to_have_value("24")
+    page.locator("#set-scale_weight_prefix").fill("22")  # as the other journeys expect it
+    page.locator("#settings-save").click()
+    expect(page.get_by_text("Сохранено").first).to_be_visible()
+    assert errors == []
+
+
+def test_a_supply_with_two_lines_prices_each_row(new_page, app_db_url):
+    (a, qa), (b, qb) = [tuple(r) for r in create_engine(app_db_url).connect().execute(text(
+        "SELECT id, qty FROM variant WHERE unit = 'pcs' AND active ORDER BY id LIMIT 2")).all()]
+    make_staff_member(app_db_url, "mgr_rows", "manager-rows-1", full_name="Тимур Приёмщик")
+    page = new_page(1280, 900)
+    errors = _console_errors(page)
+    sign_in_backoffice(page, "mgr_rows", "manager-rows-1")
+    expect(page.locator("#greeting")).to_be_visible()
+    page.goto("/admin/warehouse")
+    page.locator("#wh-tab-supply").click()
+    page.locator("#supplier-name").fill("Рядовой поставщик")
+    page.locator("#supplier-add").click()
+    expect(page.locator("#supply-supplier")).to_contain_text("Рядовой поставщик")
+    page.locator("#supply-next").click()
+    page.locator("#supply-lines").fill(f"{a} 2\n{b} 3")
+    page.locator("#supply-items-next").click()
+    page.locator(f"#supply-price-{a}").fill("100")
+    page.locator(f"#supply-price-{b}").fill("300")
+    page.locator("#supply-receive").click()
+    expect(page.locator("#supply-error")).to_have_count(0)
+    page.reload()
+    assert _one(app_db_url, "SELECT qty FROM variant WHERE id = :id", id=a)[0] == qa + 2
+    assert _one(app_db_url, "SELECT qty FROM variant WHERE id = :id", id=b)[0] == qb + 3
+    assert _one(app_db_url, "SELECT unit_cost_minor FROM supply_line WHERE variant_id = :id ORDER BY id DESC", id=b)[0] \
+        == 10000
+    assert errors == []
+
+
+def test_price_labels_download_as_a_pdf_whose_barcodes_scan(new_page, app_db_url, tmp_path):
+    pdfium = pytest.importorskip("pypdfium2")
+    zxingcpp = pytest.importorskip("zxingcpp")
+    make_staff_member(app_db_url, "mgr_labels", "manager-labels-1", full_name="Лена Ценникова")
+    page = new_page(1280, 900)
+    errors = _console_errors(page)
+    sign_in_backoffice(page, "mgr_labels", "manager-labels-1")
+    expect(page.locator("#greeting")).to_be_visible()
+    page.goto("/admin/catalog")
+    # when she finds two candles, asks for 2 labels of the first, and downloads the A4 sheet
+    page.locator("#labels-search").fill("СВЕЧА «ЛАВАНДОВОЕ")
+    page.locator("#labels-search").press("Enter")
+    hits = page.locator(".label-hit")
+    expect(hits).to_have_count(2)
+    hits.first.click()
+    hits.first.click()
+    rows = page.locator(".label-row")
+    expect(rows).to_have_count(2)
+    rows.first.locator(".label-copies").fill("2")
+    rows.first.locator(".label-copies").blur()
+    page.locator("#labels-size").click()
+    page.get_by_role("option", name=re.compile("A4")).click()
+    shot(page, "catalog-labels")
+    with page.expect_download() as download:
+        page.locator("#labels-print").click()
+    path = Path(tmp_path / "labels.pdf")
+    download.value.save_as(path)
+    # then the sheet's barcodes read back as the two variants' codes, the first twice
+    codes = [c[0] for c in create_engine(app_db_url).connect().execute(text(
+        "SELECT v.barcode FROM variant v JOIN product p ON p.id = v.product_id "
+        "WHERE p.name = 'Свеча «Лавандовое поле»' ORDER BY v.position")).all()]
+    doc = pdfium.PdfDocument(path.read_bytes())
+    image = doc[0].render(scale=300 / 72).to_pil()
+    doc.close()
+    assert sorted(r.text for r in zxingcpp.read_barcodes(image)) == sorted([codes[0], codes[0], codes[1]])
+    assert errors == []
