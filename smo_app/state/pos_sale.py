@@ -244,7 +244,7 @@ class PosState(SessionState):
     @rx.event
     async def attach_token(self):
         token, self.token_text = self.token_text.strip(), ""
-        return await self._cart_call(cart.attach_by_loyalty_token, token=token)
+        return await self._add_scanned(token) if token else None  # the QR's token or the card's short code
 
     @rx.event
     def set_bonus_text(self, value: str):

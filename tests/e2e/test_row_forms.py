@@ -192,3 +192,66 @@ def test_price_labels_download_as_a_pdf_whose_barcodes_scan(new_page, app_db_url
     doc.close()
     assert sorted(r.text for r in zxingcpp.read_barcodes(image)) == sorted([codes[0], codes[0], codes[1]])
     assert errors == []
+
+
+def test_the_register_sells_a_weight_label_and_finds_a_customer_by_her_card_code(new_page, app_db_url):
+    from sqlmodel import Session, select
+
+    from smo_app.db import make_engine
+    from smo_app.demo.barcodes import examples
+    from smo_app.models.base import utcnow
+    from smo_app.models.customer import Customer
+    from smo_app.models.pos import PosRegister
+    from smo_app.models.staff import Staff
+    from smo_app.services.customers.loyalty_qr import card_code
+    from smo_app.services.pos import cart, shifts
+
+    from smo_app.models.staff import Role
+    from smo_app.services.core.actor import Actor
+
+    def actor_of(staff: Staff) -> Actor:
+        return Actor(kind="staff", id=staff.id, role=Role(staff.role), name=staff.full_name)
+
+    engine = make_engine(app_db_url)
+    with Session(engine, expire_on_commit=False) as s:
+        seller = actor_of(s.exec(select(Staff).where(Staff.username == "seller2")).one())
+        register_id = s.exec(select(PosRegister.id)).first()
+        opened_here = shifts.current_shift(s, actor=seller, register_id=register_id) is None
+        if opened_here:
+            shifts.open_shift(s, actor=seller, register_id=register_id, float_minor=0)
+        anna = s.exec(select(Customer).where(Customer.username == "anna_aroma")).one()
+    try:
+        page = new_page(1180, 820)
+        errors = _console_errors(page)
+        sign_in_pos_as(page, "Светлана Орлова", "5555")
+        expect(page.locator("#shift-state")).to_have_text("Смена открыта")
+        # when the seller types the scale's weight label (no scanner at hand) and presses Enter
+        page.locator("#pos-search").fill(examples()["weight_750g"])
+        page.locator("#pos-search").press("Enter")
+        # then the cart has 0,750 kg of the salt at 380 ₽/kg
+        line = page.locator(".cart-line", has_text="Морская соль")
+        expect(line.locator(".line-qty")).to_have_text("0,750\u00a0кг")
+        expect(page.locator("#pos-total")).to_contain_text("285")
+        # and a misread label is refused with the reason
+        page.locator("#pos-search").fill(examples()["weight_750g"][:12] + "6")
+        page.locator("#pos-search").press("Enter")
+        expect(page.get_by_text("контрольная цифра").first).to_be_visible()
+        # when she types the code under the customer's QR into the customer search
+        page.locator("#pos-customer-search").fill(card_code(anna.id, utcnow()))
+        page.get_by_role("button", name=re.compile("Анна Лебедева")).first.click()
+        expect(page.locator("#pos-customer")).to_have_text("Анна Лебедева")
+        shot(page, "pos-weight-label-and-card-code")
+        assert errors == []
+    finally:
+        with Session(engine) as s:
+            cart.clear_cart(s, actor=seller, register_id=register_id)
+            if opened_here:
+                shifts.close_shift(s, actor=seller, register_id=register_id, counted_cash_minor=0)
+        engine.dispose()
+
+
+def sign_in_pos_as(page, name: str, pin: str) -> None:
+    from tests.e2e.helpers import sign_in_pos
+
+    sign_in_pos(page, name, pin)
+    expect(page).to_have_url(re.compile(r"/pos/?$"))
