@@ -35,6 +35,17 @@ def _console_errors(page) -> list[str]:
     return errors
 
 
+def _signed_in(new_page, app_db_url, username: str, password: str, full_name: str, role: str = "manager"):
+    """A staff member of the journey's own, signed in to the backoffice on a laptop-sized page; the
+    page's console errors are collected from the start."""
+    make_staff_member(app_db_url, username, password, full_name=full_name, role=role)
+    page = new_page(1280, 900)
+    errors = _console_errors(page)
+    sign_in_backoffice(page, username, password)
+    expect(page.locator("#greeting")).to_be_visible()
+    return page, errors
+
+
 def test_the_production_build_compiles_no_handler_outside_its_loop(app_url):
     # given the production build the e2e app was started from
     assert (ROOT / ".web" / "app" / "routes").is_dir()
@@ -53,11 +64,7 @@ def _open_product(page, name: str):
 
 def test_a_variant_row_saves_prices_wholesale_and_codes_and_keeps_them_after_a_reload(new_page, app_db_url):
     # given an admin of her own on the catalog's «Грейпфрут» product (10 мл at 340 ₽, 30 мл)
-    make_staff_member(app_db_url, "adm_rows", "admin-rows-1", full_name="Роза Рядова", role="admin")
-    page = new_page(1280, 900)
-    errors = _console_errors(page)
-    sign_in_backoffice(page, "adm_rows", "admin-rows-1")
-    expect(page.locator("#greeting")).to_be_visible()
+    page, errors = _signed_in(new_page, app_db_url, "adm_rows", "admin-rows-1", "Роза Рядова", "admin")
     rows = _open_product(page, "Грейпфрут")
     row = rows.first
     expect(row.locator("input[name=price]")).to_have_value("340")
@@ -85,11 +92,7 @@ def test_a_variant_row_saves_prices_wholesale_and_codes_and_keeps_them_after_a_r
 
 
 def test_wheel_prizes_referral_tiers_and_scale_prefixes_save_and_stay(new_page, app_db_url):
-    make_staff_member(app_db_url, "own_rows", "owner-rows-1", full_name="Олег Владелец", role="owner")
-    page = new_page(1280, 900)
-    errors = _console_errors(page)
-    sign_in_backoffice(page, "own_rows", "owner-rows-1")
-    expect(page.locator("#greeting")).to_be_visible()
+    page, errors = _signed_in(new_page, app_db_url, "own_rows", "owner-rows-1", "Олег Владелец", "owner")
     # a wheel prize: added, then its row changed
     page.goto("/admin/promotions")
     page.locator("#promo-tab-wheel").click()
@@ -131,11 +134,7 @@ def test_wheel_prizes_referral_tiers_and_scale_prefixes_save_and_stay(new_page, 
 def test_a_supply_with_two_lines_prices_each_row(new_page, app_db_url):
     (a, qa), (b, qb) = [tuple(r) for r in create_engine(app_db_url).connect().execute(text(
         "SELECT id, qty FROM variant WHERE unit = 'pcs' AND active ORDER BY id LIMIT 2")).all()]
-    make_staff_member(app_db_url, "mgr_rows", "manager-rows-1", full_name="Тимур Приёмщик")
-    page = new_page(1280, 900)
-    errors = _console_errors(page)
-    sign_in_backoffice(page, "mgr_rows", "manager-rows-1")
-    expect(page.locator("#greeting")).to_be_visible()
+    page, errors = _signed_in(new_page, app_db_url, "mgr_rows", "manager-rows-1", "Тимур Приёмщик")
     page.goto("/admin/warehouse")
     page.locator("#wh-tab-supply").click()
     page.locator("#supplier-name").fill("Рядовой поставщик")
@@ -159,11 +158,7 @@ def test_a_supply_with_two_lines_prices_each_row(new_page, app_db_url):
 def test_price_labels_download_as_a_pdf_whose_barcodes_scan(new_page, app_db_url, tmp_path):
     pdfium = pytest.importorskip("pypdfium2")
     zxingcpp = pytest.importorskip("zxingcpp")
-    make_staff_member(app_db_url, "mgr_labels", "manager-labels-1", full_name="Лена Ценникова")
-    page = new_page(1280, 900)
-    errors = _console_errors(page)
-    sign_in_backoffice(page, "mgr_labels", "manager-labels-1")
-    expect(page.locator("#greeting")).to_be_visible()
+    page, errors = _signed_in(new_page, app_db_url, "mgr_labels", "manager-labels-1", "Лена Ценникова")
     page.goto("/admin/catalog")
     # when she finds two candles, asks for 2 labels of the first, and downloads the A4 sheet
     page.locator("#labels-search").fill("СВЕЧА «ЛАВАНДОВОЕ")

@@ -29,8 +29,8 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, ValidationFailed
 from smo_app.services.core.permissions import Perm, can, require
 from smo_app.services.core.tx import atomic
-from smo_app.services.core.unique import unique_violation
 from smo_app.services.catalog.barcodes import clean_barcode, clean_sku
+from smo_app.services.catalog.products import flush_variant_codes
 
 COLUMNS = ("product_id", "name", "category", "variant_id", "variant", "price", "weight_g", "discount_pct", "unit",
            "hidden", "low_stock_threshold", "description", "sku", "barcode", "sold_by", "scale_code")
@@ -360,7 +360,7 @@ def apply_import(session: Session, *, actor: Actor, data: bytes, digest: str) ->
                 created[r.name.casefold()] = product
             count = len(session.exec(select(Variant.id).where(Variant.product_id == product.id)).all())
             session.add(Variant(product_id=product.id, **_variant_values(r), position=count, is_default=not r.variant))
-            _flush(session)
+            flush_variant_codes(session)  # a code given meanwhile rejects the file
             audit.record(session, actor=actor, action="catalog.import_create", entity="product", entity_id=product.id,
                          after={"name": r.name, "variant": r.variant, "price_minor": r.price_minor, "row": r.row})
             continue
@@ -377,24 +377,12 @@ def apply_import(session: Session, *, actor: Actor, data: bytes, digest: str) ->
             for key, value in _variant_values(r).items():
                 setattr(variant, key, value)
             session.add(variant)
-        _flush(session)
+        flush_variant_codes(session)  # a code given meanwhile rejects the file
         audit.record(session, actor=actor, action="catalog.import_update", entity="product", entity_id=product.id,
                      before={k: v[0] for k, v in change.changes.items()},
                      after={k: v[1] for k, v in change.changes.items()}, note=f"row {r.row}")
     session.commit()
     return plan
-
-
-def _flush(session: Session) -> None:
-    """Write; a code another transaction gave meanwhile rejects the file (the unique index holds it)."""
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        broken = unique_violation(exc)
-        key = next((k for k in CODE_COLUMNS if broken == ("variant", frozenset({k}))), None)
-        if key is None:
-            raise
-        raise DomainError(f"catalog.{key}_taken", f"{key} taken meanwhile", code="", name="") from exc
 
 
 # --------------------------------------------------------------------------- the page's two steps

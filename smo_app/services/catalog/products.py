@@ -341,7 +341,7 @@ def update_variant(session: Session, *, actor: Actor, variant_id: int, label: st
     for key, value in codes.items():
         setattr(v, key, value)
     session.add(v)
-    _flush_codes(session, codes)
+    flush_variant_codes(session, codes)
     after = _audited(v)
     if after != before:
         prices = any(before[k] != after[k] for k in ("price_minor", "wholesale_price_minor", "wholesale_min_qty"))
@@ -364,7 +364,7 @@ def _audited(v: Variant) -> dict:
 
 def _check_codes(session: Session, codes: dict, variant_id: int | None) -> None:
     """A friendly refusal naming the product that has the code already (the unique index decides
-    races: :func:`_flush_codes`)."""
+    races: :func:`flush_variant_codes`)."""
     for key, value in codes.items():
         if value is None:
             continue
@@ -375,7 +375,7 @@ def _check_codes(session: Session, codes: dict, variant_id: int | None) -> None:
                               field=key)
 
 
-def _flush_codes(session: Session, codes: dict) -> None:
+def flush_variant_codes(session: Session, codes: dict | None = None) -> None:
     """Write; a code another transaction took meanwhile is the same refusal as the check's."""
     try:
         session.flush()
@@ -385,7 +385,7 @@ def _flush_codes(session: Session, codes: dict) -> None:
         if key is None:
             raise
         session.rollback()
-        raise DomainError(CODE_ERRORS[key], f"{key} taken", code=str(codes.get(key, "")), name="",
+        raise DomainError(CODE_ERRORS[key], f"{key} taken", code=str((codes or {}).get(key, "")), name="",
                           field=key) from exc
 
 
@@ -399,7 +399,7 @@ def add_variant(session: Session, *, actor: Actor, product_id: int, variant: Var
     _check_codes(session, codes, None)
     v = Variant(product_id=product_id, position=count, **spec.model_dump())
     session.add(v)
-    _flush_codes(session, codes)
+    flush_variant_codes(session, codes)
     audit.record(session, actor=actor, action="catalog.variant_add", entity="variant", entity_id=v.id,
                  after=spec.model_dump())
     out = _variant_out(v)
