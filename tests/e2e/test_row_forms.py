@@ -12,11 +12,11 @@ from sqlalchemy import create_engine, text
 
 from tests.compiled_handlers import scan_build
 from tests.e2e.conftest import ROOT, shot
-from tests.e2e.helpers import make_staff_member, sign_in_backoffice
+from tests.e2e.helpers import make_staff_member, sign_in_backoffice, wedge_scan
 
 pytestmark = pytest.mark.e2e
 
-NEW_EAN = "4609999000011"
+NEW_EAN = "4609999000013"
 
 
 def _one(app_db_url, sql: str, **params):
@@ -169,8 +169,9 @@ def test_price_labels_download_as_a_pdf_whose_barcodes_scan(new_page, app_db_url
     hits.first.click()
     rows = page.locator(".label-row")
     expect(rows).to_have_count(2)
-    rows.first.locator(".label-copies").fill("2")
-    rows.first.locator(".label-copies").blur()
+    copies = rows.first.locator("input[aria-label=copies]")
+    copies.fill("2")
+    copies.blur()
     page.locator("#labels-size").click()
     page.get_by_role("option", name=re.compile("A4")).click()
     shot(page, "catalog-labels")
@@ -200,6 +201,7 @@ def test_the_register_sells_a_weight_label_and_finds_a_customer_by_her_card_code
     from smo_app.models.staff import Staff
     from smo_app.services.customers.loyalty_qr import card_code
     from smo_app.services.pos import cart, shifts
+    from smo_app.settings import DEFAULT_SECRET_KEY
 
     from smo_app.models.staff import Role
     from smo_app.services.core.actor import Actor
@@ -220,19 +222,17 @@ def test_the_register_sells_a_weight_label_and_finds_a_customer_by_her_card_code
         errors = _console_errors(page)
         sign_in_pos_as(page, "Светлана Орлова", "5555")
         expect(page.locator("#shift-state")).to_have_text("Смена открыта")
-        # when the seller types the scale's weight label (no scanner at hand) and presses Enter
-        page.locator("#pos-search").fill(examples()["weight_750g"])
-        page.locator("#pos-search").press("Enter")
+        # when the scanner reads the scale's weight label
+        wedge_scan(page, examples()["weight_750g"])
         # then the cart has 0,750 kg of the salt at 380 ₽/kg
         line = page.locator(".cart-line", has_text="Морская соль")
         expect(line.locator(".line-qty")).to_have_text("0,750\u00a0кг")
         expect(page.locator("#pos-total")).to_contain_text("285")
         # and a misread label is refused with the reason
-        page.locator("#pos-search").fill(examples()["weight_750g"][:12] + "6")
-        page.locator("#pos-search").press("Enter")
+        wedge_scan(page, examples()["weight_750g"][:12] + "6")
         expect(page.get_by_text("контрольная цифра").first).to_be_visible()
         # when she types the code under the customer's QR into the customer search
-        page.locator("#pos-customer-search").fill(card_code(anna.id, utcnow()))
+        page.locator("#pos-customer-search").fill(card_code(anna.id, utcnow(), secret_key=DEFAULT_SECRET_KEY))
         page.get_by_role("button", name=re.compile("Анна Лебедева")).first.click()
         expect(page.locator("#pos-customer")).to_have_text("Анна Лебедева")
         shot(page, "pos-weight-label-and-card-code")

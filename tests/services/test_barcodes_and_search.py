@@ -349,3 +349,16 @@ def test_the_demo_codes_scan_at_the_register(session):
     customer = session.exec(select(__import__("smo_app.models.customer", fromlist=["Customer"]).Customer)).first()
     found = browse.search_products(session, actor=customer_actor(customer), query="соль")
     assert "Морская соль крупная (на развес)" not in [t.name for t in found]
+
+
+def test_the_mini_app_card_shows_a_short_code_the_register_reads(session, till):
+    from smo_app.services.core.actor import Actor
+    from smo_app.services.customers import my_bonuses
+
+    # given a customer opening "My bonuses" in the Mini App
+    anna = make_customer(session, full_name="Анна")
+    card = my_bonuses.my_bonuses(session, actor=Actor.customer(anna.id, "Анна"), now=NOW)
+    refreshed = my_bonuses.my_loyalty_card(session, actor=Actor.customer(anna.id, "Анна"), now=NOW)
+    # then the code under the QR is short, and the seller typing it finds her
+    assert card.card_code == refreshed.card_code and len(card.card_code) <= len(str(anna.id)) + 5
+    assert lookup.scan_code(session, actor=till.seller, code=card.card_code, now=NOW).customer.id == anna.id
