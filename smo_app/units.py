@@ -6,7 +6,7 @@ from smo_app.models.catalog import QTY_PER_PRICE, SaleUnit
 
 UNIT_TEXT = {"ru": {"pcs": "шт", "kg": "кг", "g": "г"}, "en": {"pcs": "pcs", "kg": "kg", "g": "g"}}
 
-__all__ = ["QTY_PER_PRICE", "SaleUnit", "UNIT_TEXT", "by_weight", "qty_text"]
+__all__ = ["QTY_PER_PRICE", "SaleUnit", "UNIT_TEXT", "by_weight", "price_unit", "qty_text"]
 
 
 def by_weight(unit: str) -> bool:
@@ -22,3 +22,8 @@ def qty_text(qty: int, unit: str, lang: str = "ru") -> str:
     if unit == SaleUnit.g:
         return f"{qty}\u00a0{names['g']}"
     return str(qty)
+
+
+def price_unit(unit: str, lang: str = "ru") -> str:
+    """What a price is for, after it: ``" / кг"`` for goods sold by weight, nothing for pieces."""
+    return f" / {UNIT_TEXT.get(lang, UNIT_TEXT['ru'])[unit]}" if by_weight(unit) else ""

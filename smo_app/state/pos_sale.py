@@ -19,7 +19,7 @@ from smo_app import routes
 from smo_app.models.staff import Channel
 from smo_app.money import format_money, parse_money
 from smo_app.services.pos import approvals, cart, lookup, sale, shifts
-from smo_app.units import qty_text
+from smo_app.units import price_unit, qty_text
 from smo_app.state.session import SessionState, toast
 
 POS = Channel.pos
@@ -117,7 +117,7 @@ class PosState(SessionState):
         lang = self.ui_lang_value()
         self.lines = [{"variant_id": ln.variant_id, "name": ln.name, "label": ln.variant_label, "qty": ln.qty,
                        "qty_text": qty_text(ln.qty, ln.unit, lang),
-                       "price": money(ln.unit_price_minor, lang), "discount_pct": ln.discount_pct,
+                       "price": money(ln.unit_price_minor, lang) + price_unit(ln.unit, lang), "discount_pct": ln.discount_pct,
                        "manual_pct": ln.manual_pct, "total": money(ln.total_minor, lang)} for ln in c.lines]
         cust = c.customer
         self.customer_has = cust is not None

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from smo_app.i18n import t
-from smo_app.models.catalog import Product, SaleUnit, Variant
+from smo_app.models.catalog import Product, Variant
 from smo_app.money import format_money
 from smo_app.services.catalog.barcodes import symbology
 from smo_app.services.catalog.sheets import FONT_CANDIDATES
@@ -24,7 +24,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.text_search import folded_contains
-from smo_app.units import UNIT_TEXT
+from smo_app.units import price_unit
 
 MAX_LABELS = 1000
 MAX_COPIES = 200
@@ -86,9 +86,7 @@ def label_rows(session: Session, *, actor: Actor, items: list[LabelItem], lang: 
     for item in items:
         v, p = rows[item.variant_id]
         code = v.barcode or v.sku
-        price = format_money(v.price_minor, lang=lang)
-        if v.unit != SaleUnit.pcs:
-            price += f" / {UNIT_TEXT.get(lang, UNIT_TEXT['ru'])[v.unit]}"
+        price = format_money(v.price_minor, lang=lang) + price_unit(v.unit, lang)
         label = LabelOut(variant_id=v.id, name=p.name, variant_label=v.label, price=price, code=code,
                          symbology=symbology(code) if code else None)
         out.extend([label] * item.copies)
