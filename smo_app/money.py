@@ -44,3 +44,12 @@ def pct_floor(amount_minor: int, pct: int) -> int:
     if amount_minor <= 0 or pct <= 0:
         return 0
     return amount_minor * pct // 100
+
+
+def line_goods(unit_price_minor: int, qty: int, qty_per_price: int = 1) -> int:
+    """A line's goods: ``qty × unit price``; for goods sold by weight (``qty`` in grams, the price
+    for ``qty_per_price`` grams, 1000 for a price per kilogram) rounded half up to the kopeck:
+    0.532 kg at 1 234,50 ₽/kg → 656,75 ₽."""
+    if qty_per_price <= 1:
+        return unit_price_minor * qty
+    return (2 * unit_price_minor * qty + qty_per_price) // (2 * qty_per_price)

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.components.common import T
+from smo_app.components.common import T, row_form
 from smo_app.components.ops import card, empty_state, error_box, field, pager
 from smo_app.state.catalog import ALL, NONE, CatalogState, CatRow, ImportLine, ProdLine
 from smo_app.state.catalog_editor import ProductEditorState, VarLine
+from smo_app.state.labels import SIZES as LABEL_SIZES
+from smo_app.state.labels import LabelLine, LabelsState
 
 S = CatalogState
 E = ProductEditorState
@@ -112,19 +114,36 @@ def _products() -> rx.Component:
 
 
 # -- editor ----------------------------------------------------------------------------------
+def _vfield(key: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(T(f"ui.cat.f.{key}"), size="1", color_scheme="gray"), control, spacing="0")
+
+
+def _vinput(v: VarLine, key: str, width: str, **props) -> rx.Component:
+    return _vfield(key, rx.input(name=key, default_value=v[key], width=width, size="1", key=v["rev"],
+                                 aria_label=key, **props))
+
+
 def _variant(v: VarLine) -> rx.Component:
-    return rx.form(
-        rx.hstack(
-            rx.input(name="label", default_value=v["label"], width="7rem", size="1", key=v["id"].to_string() + v["label"]),
-            rx.input(name="price", default_value=v["price"], width="6rem", size="1", key=v["id"].to_string() + v["price"]),
-            rx.input(name="weight", default_value=v["weight"], width="4rem", size="1", key=v["id"].to_string() + v["weight"]),
-            rx.input(name="wholesale", default_value=v["wholesale"], width="6rem", size="1", key=v["id"].to_string() + v["wholesale"]),
-            rx.input(name="min_qty", default_value=v["min_qty"], width="4rem", size="1", key=v["id"].to_string() + v["min_qty"]),
-            rx.text(v["qty"], size="2", width="3rem"),
-            rx.button(T("ui.save"), size="1", variant="soft", type="submit"),
-            spacing="2", align="center",
+    """One variant's row: a form of its own (row_form: the variant's id travels in the form)."""
+    units = [rx.el.option(T(f"ui.cat.unit.{u}"), value=u) for u in ("pcs", "kg", "g")]
+    return row_form(
+        v["id"],
+        rx.flex(
+            _vinput(v, "label", "7rem"),
+            _vinput(v, "price", "6rem", input_mode="decimal"),
+            _vfield("unit", rx.el.select(*units, name="unit", default_value=v["unit"], key=v["rev"], aria_label="unit",
+                                         style={"height": "24px", "font_size": "12px"})),
+            _vinput(v, "weight", "4rem", input_mode="numeric"),
+            _vinput(v, "wholesale", "6rem", input_mode="decimal"),
+            _vinput(v, "min_qty", "4rem", input_mode="numeric"),
+            _vinput(v, "barcode", "9rem"),
+            _vinput(v, "sku", "7rem"),
+            _vinput(v, "plu", "4.5rem", input_mode="numeric"),
+            _vfield("stock", rx.text(v["qty"], size="2", min_width="3rem")),
+            rx.button(T("ui.save"), size="1", variant="soft", type="submit", class_name="variant-save"),
+            spacing="2", align="end", wrap="wrap",
         ),
-        on_submit=lambda form: E.save_variant(v["id"], form), reset_on_submit=False,
+        on_submit=E.save_variant, class_name="variant-row", width="100%",
     )
 
 
@@ -191,7 +210,7 @@ def _editor() -> rx.Component:
     )
     existing = rx.vstack(
         rx.text(T("ui.cat.variants"), weight="bold"),
-        rx.text(T("ui.cat.variant_cols"), size="1", color_scheme="gray"),
+        rx.text(T("ui.cat.variant_hint"), size="1", color_scheme="gray"),
         rx.foreach(E.ed_variants, _variant),
         rx.form(rx.hstack(rx.input(name="spec", placeholder="50 мл:990:60", id="new-variant", size="1", width="14rem"),
                           rx.button(rx.icon("plus", size=12), T("ui.cat.add_variant"), size="1", type="submit")),
@@ -250,9 +269,60 @@ def _excel() -> rx.Component:
     )
 
 
+# -- price labels ----------------------------------------------------------------------------
+L = LabelsState
+
+
+def _label_hit(h: LabelLine) -> rx.Component:
+    return rx.button(rx.icon("plus", size=12), h["name"], " · ", h["price"], size="1", variant="outline",
+                     on_click=L.choose_label(h["id"]), class_name="label-hit")
+
+
+def _label_chosen(c: LabelLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(c["name"], size="2")), rx.table.cell(c["price"]),
+        rx.table.cell(rx.cond(c["code"] != "", rx.code(c["code"], size="1"),
+                              rx.text(T("ui.labels.no_code"), size="1", color_scheme="gray"))),
+        rx.table.cell(rx.input(default_value=c["copies"], on_blur=lambda value: L.set_label_copies(c["id"], value),
+                               width="4.5rem", size="1", input_mode="numeric", aria_label="copies", key=c["id"].to_string(),
+                               class_name="label-copies")),
+        rx.table.cell(rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="red",
+                                     on_click=L.drop_label(c["id"]), aria_label="remove")),
+        class_name="label-row",
+    )
+
+
+def _labels() -> rx.Component:
+    return card(
+        "ui.labels.title",
+        rx.text(T("ui.labels.hint"), size="2", color_scheme="gray"),
+        rx.form(rx.hstack(rx.input(name="q", placeholder=T("ui.labels.search"), id="labels-search", width="16rem"),
+                          rx.button(rx.icon("search", size=14), type="submit", aria_label="search")),
+                on_submit=L.find_labels, reset_on_submit=False),
+        rx.flex(rx.foreach(L.label_hits, _label_hit), spacing="2", wrap="wrap", id="label-hits"),
+        rx.cond(L.label_chosen.length() > 0,
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(k)) for k in (
+                        "ui.labels.chosen", "ui.cat.col.price", "ui.cat.f.barcode", "ui.labels.copies")],
+                        rx.table.column_header_cell(""))),
+                    rx.table.body(rx.foreach(L.label_chosen, _label_chosen)), size="1", width="100%", id="label-chosen"),
+                rx.text(T("ui.labels.empty"), size="2", color_scheme="gray")),
+        error_box(L.label_error, "labels-error"),
+        rx.hstack(
+            rx.text(T("ui.labels.size"), size="2"),
+            rx.select.root(rx.select.trigger(min_width="14rem", id="labels-size"),
+                           rx.select.content(*[rx.select.item(T(f"ui.labels.size.{k}"), value=k) for k in LABEL_SIZES]),
+                           value=L.label_size, on_change=L.set_label_size),
+            rx.button(rx.icon("printer", size=14), T("ui.labels.print"), on_click=L.print_labels, id="labels-print",
+                      disabled=L.label_chosen.length() == 0),
+            spacing="3", align="center", wrap="wrap",
+        ),
+    )
+
+
 def catalog_view() -> rx.Component:
     return rx.vstack(
-        _excel(),
+        rx.flex(_excel(), _labels(), spacing="4", width="100%", direction=rx.breakpoints(initial="column", md="row")),
         rx.flex(_tree(), _products(), spacing="4", width="100%", align="start",
                 direction=rx.breakpoints(initial="column", md="row")),
         _editor(),

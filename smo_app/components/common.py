@@ -1,8 +1,11 @@
 """Text lookup, the language switch, the forbidden view, the guard wrapper."""
 from __future__ import annotations
 
+import types
+
 import reflex as rx
 
+from smo_app.state.ops import ROW_ID
 from smo_app.state.session import SessionState
 
 
@@ -60,3 +63,21 @@ def guarded(route: str, content: rx.Component) -> rx.Component:
         content,
         rx.cond(SessionState.denied == route, forbidden_view(), loading()),
     )
+
+
+
+def row_form(row_id: rx.Var | int | str, *children, on_submit, id_field: str = ROW_ID, **props) -> rx.Component:
+    """A form for one row of an ``rx.foreach`` (a variant, a prize, a line …).
+
+    Reflex compiles a form's submit handler once per component, as a hook *above* the loop that
+    draws the rows, so a handler that closes over the row (``lambda form: S.save(v["id"], form)``)
+    names a loop variable that does not exist there: the built page throws ``ReferenceError:
+    v_rx_state_ is not defined`` and nothing is saved. Here the row's id travels in the form as a
+    hidden field (``id_field``) and ``on_submit`` is a plain handler taking the form; a lambda is
+    refused when the page is built (tests/unit/test_compiled_handlers.py checks the build too)."""
+    if isinstance(on_submit, types.FunctionType):
+        raise TypeError("row_form: on_submit must be a state's event handler taking the form, not a lambda "
+                        "over the row (the row's id comes in the form as " + repr(id_field) + ")")
+    value = row_id.to_string() if isinstance(row_id, rx.Var) else str(row_id)
+    props.setdefault("reset_on_submit", False)
+    return rx.form(rx.el.input(type="hidden", name=id_field, value=value), *children, on_submit=on_submit, **props)

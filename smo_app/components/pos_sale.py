@@ -103,7 +103,7 @@ def _line(line) -> rx.Component:
                   flex="1", min_width="0"),
         rx.button("−", on_click=PosState.inc(line["variant_id"], line["qty"].to(int) - 1), size="2", variant="soft",
                   aria_label=T("ui.pos.less")),
-        rx.text(line["qty"], size="4", weight="bold", min_width="2rem", text_align="center", class_name="line-qty"),
+        rx.text(line["qty_text"], size="4", weight="bold", min_width="2rem", text_align="center", class_name="line-qty"),
         rx.button("+", on_click=PosState.inc(line["variant_id"], line["qty"].to(int) + 1), size="2", variant="soft",
                   aria_label=T("ui.pos.more")),
         rx.input(default_value=line["manual_pct"].to_string(), on_blur=lambda v: PosState.set_discount(line["variant_id"], v),

@@ -19,8 +19,10 @@ GROUPS = (
                                "referral_lifetime_pct", "referral_tiers")),
     ("ui.settings.g.delivery", ("free_delivery_pickup_minor", "free_delivery_courier_minor", "free_delivery_region_pct")),
     ("ui.settings.g.bot", ("start_photo", "channel_url", "support_contact")),
+    ("ui.settings.g.scales", ("scale_weight_prefix", "scale_price_prefix")),
 )
-HINTS = {"shop_timezone": "ui.settings.timezone_hint", "referral_tiers": "ui.settings.tiers_hint"}
+HINTS = {"shop_timezone": "ui.settings.timezone_hint", "referral_tiers": "ui.settings.tiers_hint",
+         "scale_price_prefix": "ui.settings.scales_hint"}
 TZ_LIST = "set-timezones"
 
 

@@ -91,6 +91,10 @@ def bonuses_screen() -> rx.Component:
             rx.text(ST("ui.sf.loyalty_card"), weight="medium"),
             rx.cond(AccountState.qr != "", rx.image(src=AccountState.qr, alt=ST("ui.sf.loyalty_card"), width="220px",
                                                    height="220px", id="sf-qr")),
+            rx.cond(AccountState.card_code != "", rx.vstack(
+                rx.text(ST("ui.sf.card_code"), ": ", rx.el.span(AccountState.card_code, id="sf-card-code"), size="4",
+                        weight="bold", letter_spacing="0.08em"),
+                rx.text(ST("ui.sf.card_code_hint"), size="1", color=styles.TG_HINT), spacing="0", align="center")),
             rx.text(AccountState.qr_note, size="1", color=styles.TG_HINT),
             rx.button(rx.icon("refresh-cw", size=14), ST("ui.sf.refresh_qr"), size="1", variant="soft",
                       on_click=AccountState.refresh_qr),

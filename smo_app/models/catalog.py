@@ -8,10 +8,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, UniqueConstraint
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from smo_app.models.base import JSONType, UTCDateTime, utcnow
+from smo_app.text_fold import fold
+
+
+class SaleUnit(StrEnum):
+    """How a variant is counted and priced. By weight (``kg``, ``g``) its quantities — stock, cart
+    and order lines — are grams; the price is per kilogram (``kg``) or per gram (``g``)."""
+
+    pcs = "pcs"  # pieces, the price per piece
+    kg = "kg"  # by weight, the price per kilogram
+    g = "g"  # by weight, the price per gram
+
+
+# grams a price is for, by unit (1 for pieces: qty × price)
+QTY_PER_PRICE = {SaleUnit.pcs: 1, SaleUnit.kg: 1000, SaleUnit.g: 1}
 
 
 class Category(SQLModel, table=True):
@@ -31,6 +47,7 @@ class Product(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     category_id: int | None = Field(default=None, foreign_key="category.id", index=True)
     name: str = Field(max_length=200, index=True)
+    search_key: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})  # the name folded (smo_app.text_fold), for search
     description: str = Field(default="", max_length=5000)  # sanitized HTML
     details: str = Field(default="", max_length=5000)  # the "more" block
     base_price_minor: int = Field(default=0, ge=0)
@@ -51,6 +68,10 @@ class Variant(SQLModel, table=True):
     """A sellable unit of a product with its own price, weight and stock."""
 
     __tablename__ = "variant"
+    __table_args__ = (
+        CheckConstraint("unit IN ('pcs', 'kg', 'g')", name="unit_known"),
+        CheckConstraint("plu IS NULL OR (plu >= 1 AND plu <= 99999)", name="plu_range"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     product_id: int = Field(foreign_key="product.id", index=True)
@@ -63,6 +84,9 @@ class Variant(SQLModel, table=True):
     wholesale_min_qty: int = Field(default=1, ge=1)
     sku: str | None = Field(default=None, max_length=64, unique=True)  # the shop's article code (POS search)
     barcode: str | None = Field(default=None, max_length=64, unique=True)  # EAN/UPC or any scanned code (POS)
+    unit: str = Field(default=SaleUnit.pcs, max_length=8, sa_column_kwargs={"server_default": "pcs"})  # SaleUnit
+    plu: int | None = Field(default=None, unique=True)  # the item code a scale prints into a weight barcode
+    search_key: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})  # label, SKU and barcode folded, for search
     qty: int = 0  # on hand; changes only with a StockMove
     avg_cost_minor: int = 0  # weighted average purchase cost per unit (WH2)
     active: bool = True
@@ -79,3 +103,15 @@ class StockSubscription(SQLModel, table=True):
     variant_id: int = Field(foreign_key="variant.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+@event.listens_for(Product, "before_insert")
+@event.listens_for(Product, "before_update")
+def _product_search_key(_mapper, _conn, product: Product) -> None:
+    product.search_key = fold(product.name)[:200]
+
+
+@event.listens_for(Variant, "before_insert")
+@event.listens_for(Variant, "before_update")
+def _variant_search_key(_mapper, _conn, variant: Variant) -> None:
+    variant.search_key = fold(variant.label, variant.sku, variant.barcode)[:200]

@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 import sqlalchemy as sa
 
 from smo_app.models.base import UTCDateTime, utcnow
+from smo_app.text_fold import fold, phone_key
 
 
 class CustomerKind(StrEnum):
@@ -23,6 +24,8 @@ class Customer(SQLModel, table=True):
     username: str | None = Field(default=None, max_length=64, index=True)
     full_name: str = Field(default="", max_length=128)
     phone: str | None = Field(default=None, max_length=32, index=True)
+    search_key: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})  # name and @username folded (smo_app.text_fold)
+    phone_key: str = Field(default="", max_length=32, index=True, sa_column_kwargs={"server_default": ""})  # the phone's national digits (8/+7 alike)
     email: str | None = Field(default=None, max_length=128)
     language: str = Field(default="ru", max_length=2)
     kind: str = Field(default=CustomerKind.retail, max_length=16)
@@ -37,3 +40,10 @@ class Customer(SQLModel, table=True):
     unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     first_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+@sa.event.listens_for(Customer, "before_insert")
+@sa.event.listens_for(Customer, "before_update")
+def _customer_search_keys(_mapper, _conn, customer: Customer) -> None:
+    customer.search_key = fold(customer.full_name, customer.username)[:200]
+    customer.phone_key = phone_key(customer.phone)[:32]

@@ -13,23 +13,30 @@ from smo_app.services.catalog import images, product_editor
 from smo_app.services.catalog import products as catalog
 from smo_app.services.core.form_input import amount_text
 from smo_app.state.catalog import ALL, NONE, CatalogState
+from smo_app.state.ops import ROW_ID
+from smo_app.units import qty_text
 from smo_app.state.ops import field_message
 from smo_app.state.session import SessionState, toast
 
 NEW_PRODUCT = {"name": "", "description": "", "details": "", "price": "", "unit": product_editor.DEFAULT_UNIT,
                "discount": "0", "position": "0", "threshold": "3", "variants": ""}
 # a refusal naming an editor field reads "«Discount, %»: …" (the field's label ui.cat.f.<field>)
-FIELD_MESSAGES = {"catalog.number_invalid": "ui.cat.bad_number"}
+FIELD_MESSAGES = {"catalog.number_invalid": "ui.cat.bad_number", "catalog.variant_invalid": "ui.cat.bad_value"}
 
 
 class VarLine(TypedDict):
     id: int
+    rev: str  # changes with every view of the product: the row's inputs show the stored values again
     label: str
     price: str
     weight: str
     wholesale: str
     min_qty: str
-    qty: int
+    barcode: str
+    sku: str
+    unit: str
+    plu: str
+    qty: str
 
 
 class Pick(TypedDict):
@@ -49,6 +56,7 @@ class ProductEditorState(SessionState):
     ed_cross: list[Pick] = []
     pick_results: list[Pick] = []
     ed_error: str = ""
+    _rev: int = 0
 
     @rx.event
     def load_page(self):
@@ -68,9 +76,12 @@ class ProductEditorState(SessionState):
                    "position": str(p.position), "threshold": str(p.low_stock_threshold), "variants": ""}
         self.ed_category = str(p.category_id) if p.category_id else NONE
         self.ed_hidden, self.ed_suspended = p.hidden, p.suspended
-        self.ed_variants = [VarLine(id=v.id, label=v.label, price=amount_text(v.price_minor), weight=str(v.weight_g),
+        self._rev += 1
+        self.ed_variants = [VarLine(id=v.id, rev=f"{v.id}-{self._rev}", label=v.label, price=amount_text(v.price_minor),
+                                    weight=str(v.weight_g), min_qty=str(v.wholesale_min_qty),
                                     wholesale="" if v.wholesale_price_minor is None else amount_text(v.wholesale_price_minor),
-                                    min_qty=str(v.wholesale_min_qty), qty=v.qty) for v in p.variants]
+                                    barcode=v.barcode or "", sku=v.sku or "", unit=v.unit, plu=str(v.plu or ""),
+                                    qty=qty_text(v.qty, v.unit, self.ui_lang_value())) for v in p.variants]
         self.ed_photos = list(p.photos)
         self.ed_cross = [Pick(id=i.id, name=i.name) for i in view.cross]
 
@@ -132,9 +143,13 @@ class ProductEditorState(SessionState):
             suspended=self.ed_suspended, cross_sell=[c["id"] for c in self.ed_cross]))
 
     @rx.event
-    async def save_variant(self, variant_id: int, form: dict):
-        return await self._save(product_editor.save_variant, variant_id=int(variant_id), form=product_editor.VariantForm(
-            **{k: str(form.get(k, "")) for k in ("label", "price", "weight", "wholesale", "min_qty")}))
+    async def save_variant(self, form: dict):
+        """A variant row's form (components.common.row_form: the row's id comes in the form)."""
+        row = str(form.get(ROW_ID, ""))
+        if not row.isdigit():
+            return None
+        return await self._save(product_editor.save_variant, variant_id=int(row), form=product_editor.VariantForm(
+            **{k: str(form.get(k, "")) for k in product_editor.VariantForm.model_fields}))
 
     @rx.event
     async def add_variant(self, form: dict):

@@ -16,6 +16,7 @@ from smo_app.money import format_money
 from smo_app.state.session import toast
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ROW_ID = "row_id"  # the hidden field of a per-row form (components.common.row_form) naming its row
 
 
 def money_text(state, minor: int) -> str:

@@ -19,6 +19,7 @@ from smo_app import routes
 from smo_app.models.staff import Channel
 from smo_app.money import format_money, parse_money
 from smo_app.services.pos import approvals, cart, lookup, sale, shifts
+from smo_app.units import price_unit, qty_text
 from smo_app.state.session import SessionState, toast
 
 POS = Channel.pos
@@ -115,7 +116,8 @@ class PosState(SessionState):
     def _show_cart(self, c: cart.CartOut) -> None:
         lang = self.ui_lang_value()
         self.lines = [{"variant_id": ln.variant_id, "name": ln.name, "label": ln.variant_label, "qty": ln.qty,
-                       "price": money(ln.unit_price_minor, lang), "discount_pct": ln.discount_pct,
+                       "qty_text": qty_text(ln.qty, ln.unit, lang),
+                       "price": money(ln.unit_price_minor, lang) + price_unit(ln.unit, lang), "discount_pct": ln.discount_pct,
                        "manual_pct": ln.manual_pct, "total": money(ln.total_minor, lang)} for ln in c.lines]
         cust = c.customer
         self.customer_has = cust is not None
@@ -172,7 +174,7 @@ class PosState(SessionState):
             self.query, self.hits = "", []
             if len(hits) == 1:
                 return await self._cart_call(cart.add_item, variant_id=hits[0]["variant_id"])
-            return await self._cart_call(cart.add_item, code=code)
+            return await self._add_scanned(code)
 
     @rx.event
     async def scanned(self, code: str):
@@ -181,7 +183,17 @@ class PosState(SessionState):
         if not code:
             return
         self.camera_open = False
-        return await self._cart_call(cart.scan, code=code)
+        return await self._add_scanned(code)
+
+    async def _add_scanned(self, code: str):
+        """What the code is (lookup.scan_code: the loyalty QR or card code, a barcode or SKU, a
+        scale's weight label), then into the cart: the customer, or the variant × the quantity."""
+        out = await self.call(lookup.scan_code, channel=POS, readonly=True, code=code)
+        if not out.ok:
+            return toast(out)
+        if out.value.customer is not None:
+            return await self._cart_call(cart.set_customer, customer_id=out.value.customer.id)
+        return await self._cart_call(cart.add_item, variant_id=out.value.product.variant_id, qty=out.value.qty)
 
     @rx.event
     def toggle_camera(self):
@@ -232,7 +244,7 @@ class PosState(SessionState):
     @rx.event
     async def attach_token(self):
         token, self.token_text = self.token_text.strip(), ""
-        return await self._cart_call(cart.attach_by_loyalty_token, token=token)
+        return await self._add_scanned(token) if token else None  # the QR's token or the card's short code
 
     @rx.event
     def set_bonus_text(self, value: str):

@@ -15,6 +15,7 @@ from smo_app.state.session import SessionState, toast
 
 # how a refusal that names a field reads: by the field (out of range) or by what did not read
 FIELD_MESSAGES = {"shop_timezone": "ui.settings.bad_timezone", "referral_tiers": "ui.settings.bad_tiers",
+                  "scale_price_prefix": "ui.settings.bad_scale_prefix",
                   **{k: "ui.settings.bad_link" for k in ("start_photo", "channel_url")}}
 READ_MESSAGES = {"settings.number_invalid": "ui.settings.bad_number", "settings.money_invalid": "ui.settings.bad_money",
                  "settings.tiers_invalid": "ui.settings.bad_tiers"}

@@ -54,6 +54,7 @@ class AccountState(StoreState):
     referral_link: str = ""
     qr: str = ""
     qr_note: str = ""
+    card_code: str = ""  # under the QR, for a seller to type
 
     def _status(self, status: str) -> str:
         return self.text(f"order.status.{status}")
@@ -178,13 +179,15 @@ class AccountState(StoreState):
                      if b.next_tier_invites is not None else self.text("ui.sf.top_tier"))
         self.referral_link = out.value.referral_link
         self.qr = qr_data_uri(out.value.qr_token)
+        self.card_code = out.value.card_code
         self.qr_note = self.text("ui.sf.qr_note", minutes=out.value.qr_minutes)
 
     @rx.event
     async def refresh_qr(self):
-        out = await self.call(my_bonuses.my_loyalty_token)
+        out = await self.call(my_bonuses.my_loyalty_card)
         if not self.failed(out):
-            self.qr = qr_data_uri(out.value)
+            self.qr = qr_data_uri(out.value.qr_token)
+            self.card_code = out.value.card_code
 
     @rx.event
     def share_referral(self):

@@ -30,6 +30,7 @@ from smo_app.settings import DEFAULT_SECRET_KEY
 from tests.bot.procs import ROOT, sidecar_env, wait_until
 from tests.e2e.conftest import ARTIFACTS, shot
 from tests.e2e.helpers import sign_in_pos
+from tests.e2e.helpers import wedge_scan as _scan
 from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.e2e
@@ -74,20 +75,6 @@ def shop(app_db_url):
 
 def _money_text(minor: int) -> str:
     return f"{minor // 100}.{minor % 100:02d}"
-
-
-def _scan(page, code: str) -> None:
-    """A USB scanner (keyboard wedge): a burst of key presses ~2 ms apart ending in Enter, sent
-    to whatever has the focus. Dispatched in the page so the timing is the scanner's, not the
-    test driver's round trips."""
-    page.evaluate("""async (code) => {
-        if (document.activeElement) document.activeElement.blur();
-        const target = document.activeElement || document.body;
-        for (const key of [...code, "Enter"]) {
-            target.dispatchEvent(new KeyboardEvent("keydown", {key, bubbles: true, cancelable: true}));
-            await new Promise((r) => setTimeout(r, 2));
-        }
-    }""", code)
 
 
 def test_a_whole_shift_on_the_tablet(new_page, shop):

@@ -255,10 +255,13 @@ def test_the_product_editor_creates_edits_and_links_products(db):
     assert s.ed_error == "" and s.ed_id and [v["label"] for v in s.ed_variants] == ["100 г", "200 г"]
     # a variant's price is edited; a bad one says how to write it
     vid = s.ed_variants[0]["id"]
-    _call(s, "save_variant", vid, {"label": "100 г", "price": "дёшево", "weight": "150", "wholesale": "", "min_qty": "1"})
-    assert s.ed_error.startswith("Вариант — «объём:цена:вес»")
-    _call(s, "save_variant", vid, {"label": "100 г", "price": "1 150", "weight": "150", "wholesale": "900", "min_qty": "3"})
+    _call(s, "save_variant", {"row_id": str(vid), "label": "100 г", "price": "дёшево", "weight": "150", "wholesale": "",
+                              "min_qty": "1"})
+    assert s.ed_error.startswith("«Цена, ₽»: проверьте значение")
+    _call(s, "save_variant", {"row_id": str(vid), "label": "100 г", "price": "1 150", "weight": "150", "wholesale": "900",
+                              "min_qty": "3", "barcode": "4006381333931", "sku": "AROMA-100"})
     assert s.ed_variants[0]["price"] == "1150" and s.ed_variants[0]["wholesale"] == "900"
+    assert (s.ed_variants[0]["barcode"], s.ed_variants[0]["sku"]) == ("4006381333931", "AROMA-100")
     # cross-sell picker: found by name, added, saved with the product
     _call(s, "pick_search", {"q": "подстав"})
     assert [p["name"] for p in s.pick_results] == ["Подставка"]

@@ -11,7 +11,7 @@ from smo_app.models.catalog import Category, Product, Variant
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import ValidationFailed
 from smo_app.services.core.permissions import Perm, can, require
-from smo_app.services.core.text_search import icontains
+from smo_app.services.core.text_search import folded_contains
 
 STATUSES = ("all", "visible", "hidden", "suspended", "low")
 
@@ -47,7 +47,6 @@ def list_products(session: Session, *, actor: Actor, search: str = "", category_
     if status not in STATUSES:
         raise ValidationFailed("catalog.unknown_field", f"status {status}")
     page, page_size = max(1, int(page)), min(max(1, int(page_size)), 100)
-    dialect = session.get_bind().dialect.name
     qty = (select(Variant.product_id.label("pid"), func.sum(Variant.qty).label("qty"), func.count(Variant.id).label("n"))
            .where(Variant.active).group_by(Variant.product_id).subquery())
     query = (select(Product, Category.name, func.coalesce(qty.c.qty, 0), func.coalesce(qty.c.n, 0))
@@ -55,7 +54,8 @@ def list_products(session: Session, *, actor: Actor, search: str = "", category_
              .where(Product.deleted.is_(False)))
     text = (search or "").strip()
     if text:
-        conds = [icontains(Product.name, text, dialect)]
+        codes = select(Variant.product_id).where(folded_contains(Variant.search_key, text))
+        conds = [folded_contains(Product.search_key, text), Product.id.in_(codes)]
         if text.isdigit() and len(text) < 10:
             conds.append(Product.id == int(text))
         query = query.where(or_(*conds))
@@ -87,7 +87,7 @@ def pick_products(session: Session, *, actor: Actor, search: str = "", ids: list
     if ids is not None:
         query = query.where(Product.id.in_(ids or [-1]))
     elif (search or "").strip():
-        query = query.where(icontains(Product.name, search.strip(), session.get_bind().dialect.name))
+        query = query.where(folded_contains(Product.search_key, search))
     rows = session.exec(query.order_by(Product.name).limit(min(max(limit, 1), 50))).all()
     session.rollback()
     return [PickItem(id=i, name=n) for i, n in rows]

@@ -15,12 +15,13 @@ from pydantic import BaseModel
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from smo_app.models.catalog import Category, Product, StockSubscription, Variant
+from smo_app.models.catalog import Category, Product, SaleUnit, StockSubscription, Variant
 from smo_app.models.customer import Customer
 from smo_app.services.catalog.products import CategoryOut
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound
 from smo_app.services.core.shop_config import ShopConfig, get_config
+from smo_app.services.core.text_search import folded_contains
 from smo_app.services.sales.carts import is_wholesale
 from smo_app.services.sales.pricing import PriceLineIn, price
 from smo_app.settings import get_settings
@@ -116,7 +117,8 @@ def _tree(cats: list[Category], hidden: set[int]) -> list[CategoryOut]:
 def _variants(session: Session, product_ids: list[int]) -> dict[int, list[Variant]]:
     out: dict[int, list[Variant]] = {}
     if product_ids:
-        for v in session.exec(select(Variant).where(Variant.product_id.in_(product_ids), Variant.active)
+        for v in session.exec(select(Variant).where(Variant.product_id.in_(product_ids), Variant.active,
+                                                    Variant.unit == SaleUnit.pcs)
                               .order_by(Variant.position, Variant.id)).all():
             out.setdefault(v.product_id, []).append(v)
     return out
@@ -139,26 +141,22 @@ def _tile(viewer: _Viewer, p: Product, variants: list[Variant], cfg: ShopConfig)
     )
 
 
+# goods sold by weight are weighed at the counter (the POS and its scales): the Mini App sells pieces
+_BY_THE_PIECE = select(Variant.product_id).where(Variant.active, Variant.unit == SaleUnit.pcs)
+
+
 def _visible_products(cats: list[Category]):
     hidden = hidden_category_ids(cats)
-    query = select(Product).where(Product.deleted.is_(False), Product.hidden.is_(False))  # type: ignore[union-attr]
+    query = select(Product).where(Product.deleted.is_(False), Product.hidden.is_(False),  # type: ignore[union-attr]
+                                  Product.id.in_(_BY_THE_PIECE))
     if hidden:
         query = query.where(or_(Product.category_id.is_(None), Product.category_id.not_in(hidden)))
     return query, hidden
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def name_matches(session: Session, query: str):
-    """A case-insensitive "name contains" condition. PostgreSQL: ILIKE. SQLite's LIKE folds ASCII
-    only, so Cyrillic is matched as typed, lower-case and capitalised."""
-    q = _escape_like(query)
-    if session.get_bind().dialect.name == "postgresql":
-        return Product.name.ilike(f"%{q}%", escape="\\")
-    forms = {query, query.lower(), query.capitalize(), query.upper()}
-    return or_(*[Product.name.like(f"%{_escape_like(f)}%", escape="\\") for f in forms])
+    """"Name contains", ignoring case in any language on both engines (the folded search key)."""
+    return folded_contains(Product.search_key, query)
 
 
 def plain_text(value: str) -> str:
@@ -226,10 +224,11 @@ def product_card(session: Session, *, actor: Actor, product_id: int, bot_usernam
     cfg = get_config(session)
     product = session.get(Product, product_id)
     cats = list(session.exec(select(Category)).all())
-    if product is None or product.deleted or product.hidden or product.category_id in hidden_category_ids(cats):
+    variants = _variants(session, [product.id]).get(product.id, []) if product is not None else []
+    if product is None or product.deleted or product.hidden or product.category_id in hidden_category_ids(cats) \
+            or not variants:
         raise NotFound("product", product_id)
     viewer = _Viewer(session, actor)
-    variants = _variants(session, [product.id]).get(product.id, [])
     tile = _tile(viewer, product, variants, cfg)
     out_variants = []
     for v in variants:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
-from smo_app.models.catalog import Category, Product, Variant
+from smo_app.models.catalog import Category, Product, SaleUnit, Variant
 from smo_app.models.imports import CatalogImport
 from smo_app.money import parse_money
 from smo_app.services.core import audit
@@ -29,9 +29,12 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, ValidationFailed
 from smo_app.services.core.permissions import Perm, can, require
 from smo_app.services.core.tx import atomic
+from smo_app.services.catalog.barcodes import clean_barcode, clean_sku
+from smo_app.services.catalog.products import flush_variant_codes
 
 COLUMNS = ("product_id", "name", "category", "variant_id", "variant", "price", "weight_g", "discount_pct", "unit",
-           "hidden", "low_stock_threshold", "description")
+           "hidden", "low_stock_threshold", "description", "sku", "barcode", "sold_by", "scale_code")
+CODE_COLUMNS = ("sku", "barcode", "plu")  # the variant's codes, unique across the shop (sold_by: pcs | kg | g)
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
 _TRUE = {"1", "да", "yes", "true", "y", "д", "+"}
@@ -77,7 +80,8 @@ def export_xlsx(session: Session, *, actor: Actor) -> bytes:
         cat = _category_path(cats[p.category_id], cats) if p.category_id in cats else ""
         for v in variants.get(p.id, []):
             ws.append([p.id, p.name, cat, v.id, v.label, v.price_minor / 100, v.weight_g, p.discount_pct, p.unit,
-                       1 if p.hidden else 0, p.low_stock_threshold, p.description])
+                       1 if p.hidden else 0, p.low_stock_threshold, p.description, v.sku or "", v.barcode or "",
+                       v.unit, v.plu or ""])
     session.rollback()
     buf = io.BytesIO()
     wb.save(buf)
@@ -100,6 +104,10 @@ class _Row(BaseModel):
     hidden: bool
     low_stock_threshold: int
     description: str
+    sku: str | None = None
+    barcode: str | None = None
+    sold_by: str = SaleUnit.pcs
+    plu: int | None = None
 
 
 def _read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
@@ -158,8 +166,8 @@ def _check_rows(session: Session, actor: Actor, raw: list[tuple[int, dict[str, A
     rows: list[_Row] = []
     seen_variants: set[int] = set()
     for no, v in raw:
-        def bad(code: str, **params):
-            errors.append({"line": no, "code": code, "params": params})
+        def bad(error_code: str, **params):
+            errors.append({"line": no, "code": error_code, "params": params})
 
         try:
             pid_text, vid_text = _text(v.get("product_id")), _text(v.get("variant_id"))
@@ -216,15 +224,67 @@ def _check_rows(session: Session, actor: Actor, raw: list[tuple[int, dict[str, A
                 bad("catalog.import_duplicate_variant", id=vid)
                 continue
             seen_variants.add(vid)
-        rows.append(_Row(row=no, product_id=pid, name=name, category_id=cat_id, variant_id=vid, variant=label,
+        try:
+            codes = _codes(v)
+        except ValidationFailed as exc:
+            bad(exc.code, **{k: val for k, val in exc.params.items() if k not in ("errors", "field")})
+            continue
+        rows.append(_Row(row=no, product_id=pid, name=name, category_id=cat_id, variant_id=vid, variant=label, **codes,
                          price_minor=price, weight_g=weight, discount_pct=discount, unit=(_text(v.get("unit")) or "шт")[:16],
                          hidden=hidden_text in _TRUE, low_stock_threshold=threshold,
                          description=_text(v.get("description"))[:5000]))
+    errors += _code_conflicts(session, rows)
+    errors.sort(key=lambda e: e["line"])
     if errors:
         first = errors[0]
         raise ValidationFailed("catalog.import_rejected", f"row {first['line']}: {first['code']}", errors=errors,
                                line=first["line"], count=len(errors))
     return rows
+
+
+def _codes(v: dict[str, Any]) -> dict[str, Any]:
+    """A row's SKU, barcode (check digit checked), unit and scale code, or the refusal's code."""
+    sold_by = _text(v.get("sold_by")).casefold() or SaleUnit.pcs
+    sold_by = {"шт": "pcs", "кг": "kg", "г": "g"}.get(sold_by, sold_by)
+    if sold_by not in SaleUnit.__members__:
+        raise ValidationFailed("catalog.unit_invalid", f"unit {sold_by!r}")
+    plu_text = _text(v.get("scale_code"))
+    if plu_text and not (plu_text.isdigit() and 1 <= int(plu_text) <= 99999):
+        raise ValidationFailed("catalog.plu_invalid", f"plu {plu_text!r}")
+    return {"sku": clean_sku(_text(v.get("sku"))), "barcode": clean_barcode(_text(v.get("barcode"))),
+            "sold_by": sold_by, "plu": int(plu_text) if plu_text else None}
+
+
+def _code_conflicts(session: Session, rows: list[_Row]) -> list[dict[str, Any]]:
+    """A code twice in the file, or a code another variant keeps (one not re-coded by the file)."""
+    errors: list[dict[str, Any]] = []
+    in_file = {r.variant_id for r in rows if r.variant_id is not None}
+    for key in CODE_COLUMNS:
+        seen: dict[Any, int] = {}
+        wanted = [(r, getattr(r, key)) for r in rows if getattr(r, key) is not None]
+        for r, value in wanted:
+            if value in seen:
+                errors.append({"line": r.row, "code": f"catalog.import_duplicate_{key}",
+                               "params": {"code": value, "other": seen[value]}})
+            else:
+                seen[value] = r.row
+        if not seen:
+            continue
+        column = getattr(Variant, key)
+        for vid, value, name in session.exec(select(Variant.id, column, Product.name)
+                                             .join(Product, Product.id == Variant.product_id)
+                                             .where(column.in_(list(seen)))).all():
+            row_of_value = seen[value]
+            owner = next(r for r in rows if r.row == row_of_value)
+            if vid == owner.variant_id or vid in in_file:
+                continue  # its own code, or a variant the file gives another code
+            errors.append({"line": row_of_value, "code": f"catalog.{key}_taken", "params": {"code": value, "name": name}})
+    return errors
+
+
+def _variant_values(r: _Row) -> dict[str, Any]:
+    return {"label": r.variant, "price_minor": r.price_minor, "weight_g": r.weight_g, "sku": r.sku,
+            "barcode": r.barcode, "unit": r.sold_by, "plu": r.plu}
 
 
 _PRODUCT_KEYS = ("name", "category_id", "discount_pct", "unit", "hidden", "low_stock_threshold", "description")
@@ -246,7 +306,7 @@ def _plan(session: Session, rows: list[_Row], digest: str) -> ImportPlan:
                 diff["price_minor"] = [None, r.price_minor]
             else:
                 variant = session.get(Variant, r.variant_id)
-                for key, new in (("label", r.variant), ("price_minor", r.price_minor), ("weight_g", r.weight_g)):
+                for key, new in _variant_values(r).items():
                     if getattr(variant, key) != new:
                         diff[key] = [getattr(variant, key), new]
             action = "update" if diff else "unchanged"
@@ -299,9 +359,8 @@ def apply_import(session: Session, *, actor: Actor, data: bytes, digest: str) ->
                 session.flush()
                 created[r.name.casefold()] = product
             count = len(session.exec(select(Variant.id).where(Variant.product_id == product.id)).all())
-            session.add(Variant(product_id=product.id, label=r.variant, price_minor=r.price_minor, weight_g=r.weight_g,
-                                position=count, is_default=not r.variant))
-            session.flush()
+            session.add(Variant(product_id=product.id, **_variant_values(r), position=count, is_default=not r.variant))
+            flush_variant_codes(session)  # a code given meanwhile rejects the file
             audit.record(session, actor=actor, action="catalog.import_create", entity="product", entity_id=product.id,
                          after={"name": r.name, "variant": r.variant, "price_minor": r.price_minor, "row": r.row})
             continue
@@ -312,13 +371,13 @@ def apply_import(session: Session, *, actor: Actor, data: bytes, digest: str) ->
         session.add(product)
         if r.variant_id is None:
             count = len(session.exec(select(Variant.id).where(Variant.product_id == product.id)).all())
-            session.add(Variant(product_id=product.id, label=r.variant, price_minor=r.price_minor, weight_g=r.weight_g,
-                                position=count))
+            session.add(Variant(product_id=product.id, **_variant_values(r), position=count))
         else:
             variant = session.get(Variant, r.variant_id)
-            variant.label, variant.price_minor, variant.weight_g = r.variant, r.price_minor, r.weight_g
+            for key, value in _variant_values(r).items():
+                setattr(variant, key, value)
             session.add(variant)
-        session.flush()
+        flush_variant_codes(session)  # a code given meanwhile rejects the file
         audit.record(session, actor=actor, action="catalog.import_update", entity="product", entity_id=product.id,
                      before={k: v[0] for k, v in change.changes.items()},
                      after={k: v[1] for k, v in change.changes.items()}, note=f"row {r.row}")

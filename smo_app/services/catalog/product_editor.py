@@ -10,10 +10,10 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from smo_app.services.catalog import admin, products
+from smo_app.services.catalog import admin, barcodes, products
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import ValidationFailed
-from smo_app.services.core.form_input import amount, optional_amount, whole_number
+from smo_app.services.core.form_input import amount, optional_amount, optional_whole_number, whole_number
 from smo_app.services.core.permissions import Perm, require
 
 DEFAULT_UNIT = "шт"
@@ -43,6 +43,10 @@ class VariantForm(BaseModel):
     weight: str = ""
     wholesale: str = ""  # empty: no wholesale price
     min_qty: str = ""
+    barcode: str = ""  # empty: none
+    sku: str = ""  # empty: none
+    unit: str = "pcs"  # pcs | kg | g (SaleUnit)
+    plu: str = ""  # the scale's item code, 1..99999; empty: none
 
 
 class EditorView(BaseModel):
@@ -82,12 +86,20 @@ def save_product(session: Session, *, actor: Actor, product_id: int, form: Produ
 
 
 def save_variant(session: Session, *, actor: Actor, product_id: int, variant_id: int, form: VariantForm) -> EditorView:
+    """One variant row of the editor as typed; every field is checked before anything is written
+    (a refusal names its field: ``price``, ``wholesale``, ``min_qty``, ``barcode``, ``sku``, ``plu``)."""
     require(actor, Perm.catalog_edit)
     code = "catalog.variant_invalid"
+    wholesale = optional_amount(form.wholesale, code, field="wholesale")
+    plu = optional_whole_number(form.plu, "catalog.plu_invalid", field="plu", minimum=1)
+    if plu is not None and plu > 99999:
+        raise ValidationFailed("catalog.plu_invalid", f"plu {plu}", field="plu")
     products.update_variant(
-        session, actor=actor, variant_id=variant_id, label=form.label.strip(), price_minor=amount(form.price, code),
-        weight_g=whole_number(form.weight, code, default=0), wholesale_price_minor=optional_amount(form.wholesale, code),
-        wholesale_min_qty=whole_number(form.min_qty, code, default=1))
+        session, actor=actor, variant_id=variant_id, label=form.label.strip()[:64],
+        price_minor=amount(form.price, code, field="price"), weight_g=whole_number(form.weight, code, field="weight", default=0, minimum=0),
+        wholesale_price_minor=wholesale, clear_wholesale=wholesale is None,
+        wholesale_min_qty=whole_number(form.min_qty, code, field="min_qty", default=1, minimum=1),
+        barcode=barcodes.clean_barcode(form.barcode), sku=barcodes.clean_sku(form.sku), unit=form.unit or "pcs", plu=plu)
     return editor_view(session, actor=actor, product_id=product_id)
 
 

@@ -8,16 +8,19 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
-from smo_app.models.catalog import Category, Product, Variant
+from smo_app.models.catalog import Category, Product, SaleUnit, Variant
 from smo_app.money import parse_money
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, can, require
+from smo_app.services.core.text_search import folded_contains
 from smo_app.services.core.tx import atomic
+from smo_app.services.core.unique import unique_violation
 
 MAX_DEPTH = 2  # a two-level tree: category → subcategory
 
@@ -39,6 +42,10 @@ class VariantIn(BaseModel):
     weight_g: int = Field(default=0, ge=0)
     wholesale_price_minor: int | None = Field(default=None, ge=0)
     wholesale_min_qty: int = Field(default=1, ge=1)
+    sku: str | None = Field(default=None, max_length=64)
+    barcode: str | None = Field(default=None, max_length=64)
+    unit: SaleUnit = SaleUnit.pcs
+    plu: int | None = Field(default=None, ge=1, le=99999)
 
 
 class VariantOut(BaseModel):
@@ -48,6 +55,10 @@ class VariantOut(BaseModel):
     weight_g: int
     wholesale_price_minor: int | None
     wholesale_min_qty: int
+    sku: str | None = None
+    barcode: str | None = None
+    unit: str = SaleUnit.pcs
+    plu: int | None = None
     qty: int
     avg_cost_minor: int
     is_default: bool
@@ -293,18 +304,23 @@ def update_product(session: Session, *, actor: Actor, product_id: int, **changes
     return out
 
 
+_KEEP: Any = object()  # update_variant: a code argument not given (None clears a code)
+
+
 @atomic
 def update_variant(session: Session, *, actor: Actor, variant_id: int, label: str | None = None,
                    price_minor: int | None = None, weight_g: int | None = None,
                    wholesale_price_minor: int | None = None, wholesale_min_qty: int | None = None,
-                   active: bool | None = None) -> VariantOut:
-    """Edit a variant's label, prices, weight (prices audited). Stock is not edited here."""
+                   active: bool | None = None, sku: str | None = _KEEP, barcode: str | None = _KEEP,
+                   unit: str | None = None, plu: int | None = _KEEP, clear_wholesale: bool = False) -> VariantOut:
+    """Edit a variant's label, prices, weight, codes and unit (prices and codes audited). Stock is
+    not edited here. ``sku``/``barcode``/``plu`` None clears them; a code another variant has is
+    refused (``catalog.barcode_taken`` …) — the database's unique indexes hold it under races."""
     require(actor, Perm.catalog_edit)
     v = session.get(Variant, variant_id)
     if v is None:
         raise NotFound("variant", variant_id)
-    before = {"price_minor": v.price_minor, "wholesale_price_minor": v.wholesale_price_minor,
-              "wholesale_min_qty": v.wholesale_min_qty}
+    before = _audited(v)
     for key, value in (("label", label), ("price_minor", price_minor), ("weight_g", weight_g),
                        ("wholesale_price_minor", wholesale_price_minor), ("wholesale_min_qty", wholesale_min_qty),
                        ("active", active)):
@@ -312,15 +328,65 @@ def update_variant(session: Session, *, actor: Actor, variant_id: int, label: st
             if isinstance(value, int) and not isinstance(value, bool) and value < 0:
                 raise ValidationFailed("catalog.price_invalid", f"{key} must be >= 0")
             setattr(v, key, value)
+    if clear_wholesale:
+        v.wholesale_price_minor = None
+    if v.wholesale_min_qty < 1:
+        raise ValidationFailed("catalog.variant_invalid", "minimum wholesale quantity >= 1", field="min_qty")
+    if unit is not None:
+        if unit not in SaleUnit.__members__:
+            raise ValidationFailed("catalog.unit_invalid", f"unit {unit!r}", field="unit")
+        v.unit = unit
+    codes = {k: val for k, val in (("sku", sku), ("barcode", barcode), ("plu", plu)) if val is not _KEEP}
+    _check_codes(session, codes, variant_id)
+    for key, value in codes.items():
+        setattr(v, key, value)
     session.add(v)
-    after = {"price_minor": v.price_minor, "wholesale_price_minor": v.wholesale_price_minor,
-             "wholesale_min_qty": v.wholesale_min_qty}
+    flush_variant_codes(session, codes)
+    after = _audited(v)
     if after != before:
-        audit.record(session, actor=actor, action="catalog.price_change", entity="variant", entity_id=variant_id,
-                     before=before, after=after)
+        prices = any(before[k] != after[k] for k in ("price_minor", "wholesale_price_minor", "wholesale_min_qty"))
+        audit.record(session, actor=actor, action="catalog.price_change" if prices else "catalog.variant_update",
+                     entity="variant", entity_id=variant_id,
+                     before={k: before[k] for k in before if before[k] != after[k]},
+                     after={k: after[k] for k in after if before[k] != after[k]})
     out = _variant_out(v)
     session.commit()
     return out
+
+
+_AUDITED_VARIANT = ("label", "price_minor", "wholesale_price_minor", "wholesale_min_qty", "sku", "barcode", "unit", "plu")
+CODE_ERRORS = {"sku": "catalog.sku_taken", "barcode": "catalog.barcode_taken", "plu": "catalog.plu_taken"}
+
+
+def _audited(v: Variant) -> dict:
+    return {k: getattr(v, k) for k in _AUDITED_VARIANT}
+
+
+def _check_codes(session: Session, codes: dict, variant_id: int | None) -> None:
+    """A friendly refusal naming the product that has the code already (the unique index decides
+    races: :func:`flush_variant_codes`)."""
+    for key, value in codes.items():
+        if value is None:
+            continue
+        other = session.exec(select(Variant, Product.name).join(Product, Product.id == Variant.product_id)
+                             .where(getattr(Variant, key) == value, Variant.id != (variant_id or 0))).first()
+        if other is not None:
+            raise DomainError(CODE_ERRORS[key], f"{key} {value} is taken", code=str(value), name=other[1],
+                              field=key)
+
+
+def flush_variant_codes(session: Session, codes: dict | None = None) -> None:
+    """Write; a code another transaction took meanwhile is the same refusal as the check's."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        broken = unique_violation(exc)
+        key = next((k for k in CODE_ERRORS if broken == ("variant", frozenset({k}))), None)
+        if key is None:
+            raise
+        session.rollback()
+        raise DomainError(CODE_ERRORS[key], f"{key} taken", code=str((codes or {}).get(key, "")), name="",
+                          field=key) from exc
 
 
 @atomic
@@ -329,9 +395,11 @@ def add_variant(session: Session, *, actor: Actor, product_id: int, variant: Var
     _get_product(session, product_id)
     spec = variant if isinstance(variant, VariantIn) else VariantIn.model_validate(variant)
     count = len(session.exec(select(Variant.id).where(Variant.product_id == product_id)).all())
+    codes = {k: getattr(spec, k) for k in ("sku", "barcode", "plu") if getattr(spec, k) is not None}
+    _check_codes(session, codes, None)
     v = Variant(product_id=product_id, position=count, **spec.model_dump())
     session.add(v)
-    session.flush()
+    flush_variant_codes(session, codes)
     audit.record(session, actor=actor, action="catalog.variant_add", entity="variant", entity_id=v.id,
                  after=spec.model_dump())
     out = _variant_out(v)
@@ -381,7 +449,7 @@ def list_catalog(session: Session, *, actor: Actor, search: str | None = None,
     if not staff_view:
         query = query.where(Product.hidden.is_(False))  # type: ignore[union-attr]
     if search:
-        query = query.where(Product.name.icontains(search.strip()))
+        query = query.where(folded_contains(Product.search_key, search))
     if category_id is not None:
         sub = [c.id for c in cats if c.parent_id == category_id]
         query = query.where(Product.category_id.in_([category_id, *sub]))

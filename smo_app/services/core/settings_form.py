@@ -28,6 +28,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("free_delivery_region_pct", "int"), ("start_text_ru", "text"), ("start_text_en", "text"),
     ("about_text_ru", "text"), ("about_text_en", "text"), ("start_photo", "optional"), ("channel_url", "optional"),
     ("support_contact", "optional"), ("shop_timezone", "text"), ("language", "text"),
+    ("scale_weight_prefix", "optional_int"), ("scale_price_prefix", "optional_int"),
 )
 FLAGS = ("vacation_mode", "preorder_mode")
 _TIER = re.compile(r"^\s*(\d{1,6})\s*[:→-]\s*(\d{1,3})\s*%?\s*$")
@@ -82,6 +83,8 @@ def _read(key: str, kind: str, raw: str):
         return tiers
     if kind == "optional":
         return raw or None
+    if kind == "optional_int":
+        return whole_number(raw, "settings.number_invalid", field=key) if raw else None
     return raw
 
 

@@ -63,6 +63,10 @@ class ShopConfig(BaseModel):
     pos_approval_minutes: int = Field(default=5, ge=1, le=60)
     pos_return_days: int = Field(default=14, ge=0, le=365)
     support_contact: str | None = None
+    # weight barcodes printed by scales (CA4): EAN-13 starting with this prefix (20–29) carry the item
+    # code and the weight in grams, resp. the price in kopecks; None: the shop's scales print none
+    scale_weight_prefix: int | None = Field(default=22, ge=20, le=29)
+    scale_price_prefix: int | None = Field(default=23, ge=20, le=29)
     # the shop's clock and language; until the owner picks one, the environment's (SMO_SHOP_TIMEZONE,
     # SMO_LANGUAGE). Read them through services.core.shop_locale (cached), not from here.
     shop_timezone: str = Field(default_factory=_env_timezone, max_length=64)
@@ -73,6 +77,13 @@ class ShopConfig(BaseModel):
     def _known_timezone(cls, value: str) -> str:
         if not shop_locale.valid_timezone(value):
             raise ValueError("unknown time zone")
+        return value
+
+    @field_validator("scale_price_prefix")
+    @classmethod
+    def _scale_prefixes_differ(cls, value: int | None, info) -> int | None:
+        if value is not None and value == info.data.get("scale_weight_prefix"):
+            raise ValueError("the weight and the price codes need different prefixes")
         return value
 
     @field_validator("referral_tiers")

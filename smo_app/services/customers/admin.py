@@ -27,6 +27,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.text_search import case_variants, escape_like
+from smo_app.text_fold import fold, phone_query_keys
 from smo_app.services.core.tx import atomic
 from smo_app.services.messaging.telegram_html import html_problem
 from smo_app.services.messaging import outbox
@@ -100,9 +101,12 @@ def _plan(query: str) -> tuple[str, dict[str, Any]]:
     digits = q.lstrip("+").replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
     if digits.isdigit():
         number = int(digits) if len(digits) <= 18 else -1
-        return "number", {"digits": f"%{escape_like(digits)}%", "number": number}
+        anywhere, national = phone_query_keys(q)
+        return "number", {"digits": f"%{escape_like(digits)}%", "number": number,
+                          "phone_any": f"%{escape_like(anywhere)}%",
+                          "phone_start": f"{escape_like(national)}%" if national else f"%{escape_like(anywhere)}%"}
     if q and q != "@":
-        return "text", _variants(q)
+        return "text", {"v0": f"%{escape_like(fold(q))}%"}
     return "all", {}
 
 
@@ -123,14 +127,18 @@ def _where(kind: str, dialect: str, number: int | None = None):
     if kind == "username":
         return _contains(table.username, dialect)
     if kind == "number":
-        conds = [table.phone.like(sa.bindparam("digits"), escape="\\")]
+        conds = [table.phone.like(sa.bindparam("digits"), escape="\\"),
+                 table.phone_key.like(sa.bindparam("phone_any"), escape="\\"),
+                 table.phone_key.like(sa.bindparam("phone_start"), escape="\\")]
         for column in (table.telegram_id, table.id):
             # an int4 column cannot be compared with a bigger number on PostgreSQL
             if dialect != "postgresql" or number is None or number < 2**31 or isinstance(column.type, sa.BigInteger):
                 conds.append(column == sa.bindparam("number"))
         return or_(*conds)
     if kind == "text":
-        return or_(*[_contains(c, dialect) for c in (table.full_name, table.username, table.phone)])
+        # name and @username folded (smo_app.text_fold): any language, any case, both engines
+        return or_(table.search_key.like(sa.bindparam("v0"), escape="\\"),
+                   table.phone.like(sa.bindparam("v0"), escape="\\"))
     return None
 
 

@@ -82,3 +82,41 @@ def customer_for_loyalty_token(session: Session, *, actor: Actor, token: str, no
     out = CustomerOut.model_validate(row, from_attributes=True)
     session.rollback()
     return out
+
+
+# --------------------------------------------------------------------------- the card's short code
+
+_CARD_CODE = re.compile(r"^\s*(\d{1,12})\s*-\s*(\d{4})\s*$")
+
+
+def _card_digits(key: bytes, customer_id: int, window: int) -> str:
+    mac = hmac.new(key, f"card.{customer_id}.{window}".encode(), hashlib.sha256).digest()
+    return f"{int.from_bytes(mac[:4], 'big') % 10000:04d}"
+
+
+def card_code(customer_id: int, now: datetime, *, secret_key: str | None = None, ttl: timedelta | None = None) -> str:
+    """What the loyalty card shows under its QR for a seller to type when no scanner is at hand:
+    ``<customer id>-<4 digits>``, the digits signed with the shop's key for the current period of
+    the QR's TTL — short, and as short-lived as the QR (the previous period's code still works, so
+    a code read just before the turn is not refused)."""
+    if customer_id <= 0:
+        raise ValueError("customer id must be positive")
+    window = int(now.timestamp() // _ttl(ttl).total_seconds())
+    return f"{customer_id}-{_card_digits(_key(secret_key), customer_id, window)}"
+
+
+def looks_like_card_code(text: str) -> bool:
+    return _CARD_CODE.match(text or "") is not None
+
+
+def resolve_card_code(code: str, now: datetime, *, secret_key: str | None = None, ttl: timedelta | None = None) -> int:
+    """The customer id of a card code typed at the POS, or DomainError ``loyalty.code_invalid``."""
+    m = _CARD_CODE.match(code or "")
+    if not m:
+        raise DomainError("loyalty.code_invalid", "not a card code", code=(code or "")[:20])
+    customer_id, digits = int(m.group(1)), m.group(2)
+    window = int(now.timestamp() // _ttl(ttl).total_seconds())
+    key = _key(secret_key)
+    if not any(hmac.compare_digest(_card_digits(key, customer_id, w), digits) for w in (window, window - 1)):
+        raise DomainError("loyalty.code_invalid", "wrong or expired card code", code=f"{customer_id}-{digits}")
+    return customer_id

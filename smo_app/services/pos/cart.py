@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
-from smo_app.models.catalog import Product, Variant
+from smo_app.models.catalog import QTY_PER_PRICE, Product, Variant
 from smo_app.models.customer import Customer
 from smo_app.models.orders import DeliveryType
 from smo_app.models.pos import ApprovalStatus, PosApproval, PosCart
@@ -55,6 +55,8 @@ class CartLineOut(BaseModel):
     unit_cost_minor: int
     available: int
     sellable: bool
+    qty_per_price: int = 1  # by weight: qty in grams, the unit price for this many grams (1000: per kg)
+    unit: str = "pcs"  # pcs | kg | g (models.catalog.SaleUnit)
 
 
 class CustomerBrief(BaseModel):
@@ -123,7 +125,8 @@ def price_cart(session: Session, cart: PosCart, *, actor: Actor, cfg: ShopConfig
     priced = price(
         [PriceLineIn(variant_id=v.id, qty=int(line["qty"]), price_minor=v.price_minor, discount_pct=v.discount_pct,
                      manual_discount_pct=int(line.get("discount_pct", 0)), wholesale_price_minor=v.wholesale_price_minor,
-                     wholesale_min_qty=v.wholesale_min_qty, name=v.name, variant_label=v.label) for v, line in lines],
+                     wholesale_min_qty=v.wholesale_min_qty, name=v.name, variant_label=v.label,
+                     qty_per_price=QTY_PER_PRICE.get(v.unit, 1)) for v, line in lines],
         personal_discount_pct=customer.personal_discount_pct if customer else 0,
         wholesale=customer is not None and is_wholesale(customer),
         bonus_balance_minor=customer.bonus_balance_minor if customer else 0, bonus_requested_minor=cart.bonus_minor,
@@ -132,6 +135,7 @@ def price_cart(session: Session, cart: PosCart, *, actor: Actor, cfg: ShopConfig
     out_lines = [CartLineOut(
         **pl.model_dump(exclude={"wholesale"}), product_id=v.product_id, manual_pct=int(line.get("discount_pct", 0)),
         unit_cost_minor=v.avg_cost_minor, available=v.qty, sellable=bool(v.active and not (v.suspended or v.deleted)),
+        unit=v.unit,
     ) for (v, line), pl in zip(lines, priced.lines, strict=True)]
     payable = priced.goods_minor - priced.discount_total_minor
     max_manual = max((ln.manual_pct for ln in out_lines if ln.discount_kind == "manual"), default=0)
@@ -155,7 +159,7 @@ _V = Variant.__table__
 _P = Product.__table__
 _C = PosCart.__table__
 # what a cart line needs of its variant and product (one Core query: the tap path stays light)
-_LINE_BASE = (select(_V.c.id, _V.c.product_id, _V.c.label, _V.c.price_minor, _V.c.wholesale_price_minor,
+_LINE_BASE = (select(_V.c.id, _V.c.product_id, _V.c.label, _V.c.unit, _V.c.price_minor, _V.c.wholesale_price_minor,
                      _V.c.wholesale_min_qty, _V.c.avg_cost_minor, _V.c.qty, _V.c.active, _P.c.name, _P.c.discount_pct,
                      _P.c.suspended, _P.c.deleted)
               .join(_P, _P.c.id == _V.c.product_id))

@@ -190,7 +190,7 @@ def _new_order(priced: pos_cart.CartOut, client_id: str) -> NewOrder:
         kind=POS, client_ref=f"pos:{client_id}",
         lines=[NewOrderLine(variant_id=ln.variant_id, product_id=ln.product_id, qty=ln.qty,
                             unit_price_minor=ln.unit_price_minor, name=ln.name, variant_label=ln.variant_label,
-                            discount_minor=ln.discount_minor,
+                            discount_minor=ln.discount_minor, qty_per_price=ln.qty_per_price,
                             discount_kind="product" if ln.discount_kind == "manual" else ln.discount_kind)
                for ln in priced.lines],
         buyer=Buyer(customer_id=c.id, contact_name=c.name, phone=c.phone, telegram_id=c.telegram_id) if c else Buyer(),

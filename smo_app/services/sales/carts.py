@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
 from smo_app.models.carts import Cart, CartItem
-from smo_app.models.catalog import Product, Variant
+from smo_app.models.catalog import Product, SaleUnit, Variant
 from smo_app.models.customer import Customer, CustomerKind
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
@@ -192,6 +192,8 @@ def _set(session: Session, *, actor: Actor, customer_id: int | None, variant_id:
         variant = session.get(Variant, variant_id)
         if variant is None:
             raise NotFound("variant", variant_id)
+        if variant.unit != SaleUnit.pcs:  # weighed at the counter, not sold through the Mini App
+            raise DomainError("cart.unavailable", "sold by weight in the shop", name="")
         _check_stock(cfg, session.get(Product, variant.product_id), variant, target)
         if item is None:
             session.add(CartItem(cart_id=cart.id, variant_id=variant_id, qty=target))

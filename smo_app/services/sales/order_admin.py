@@ -23,7 +23,7 @@ from smo_app.services.core import audit, shop_locale
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
-from smo_app.services.core.text_search import icontains
+from smo_app.services.core.text_search import folded_contains, icontains
 from smo_app.services.core.tx import atomic
 from smo_app.services.sales import orders
 from smo_app.services.sales.order_dto import OrderOut, load_out
@@ -106,7 +106,7 @@ def _search_clause(query: str, dialect: str):
         return _customers_where(icontains(Customer.username, query[1:], dialect))
     # the customer's name or username (customers are searched once, not joined to every order);
     # offline buyers have only a name on the order
-    return or_(_customers_where(icontains(Customer.full_name, query, dialect), icontains(Customer.username, query, dialect)),
+    return or_(_customers_where(folded_contains(Customer.search_key, query)),
                and_(Order.customer_id.is_(None), icontains(Order.buyer_name, query, dialect)))
 
 

@@ -30,7 +30,7 @@ from smo_app.models.loyalty import LoyaltyKind
 from smo_app.models.orders import DeliveryType, Order, OrderChannel, OrderEvent, OrderLine, OrderStatus
 from smo_app.models.outbox import Outbox
 from smo_app.models.promotions import GiftCertificate, PromoCode
-from smo_app.money import format_money
+from smo_app.money import format_money, line_goods
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, ValidationFailed
@@ -87,10 +87,11 @@ class NewOrderLine:
     discount_minor: int = 0
     discount_kind: str | None = None
     low_stock_threshold: int | None = None
+    qty_per_price: int = 1  # by weight: ``qty`` in grams, the unit price for this many grams
 
     @property
     def goods_minor(self) -> int:
-        return self.qty * self.unit_price_minor
+        return line_goods(self.unit_price_minor, self.qty, self.qty_per_price)
 
     @property
     def total_minor(self) -> int:

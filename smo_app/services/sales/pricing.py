@@ -6,7 +6,7 @@ computes a discount: the same lines, customer and deductions give the same total
 
 Order of application (each step works on what the previous one left):
 
-1. goods: unit price × qty per line. The unit price is the variant price, or for an approved
+1. goods: unit price × qty per line (by weight: × grams / grams the price is for, half up). The unit price is the variant price, or for an approved
    wholesale customer the variant's wholesale price once the line reaches its minimum quantity (ST9).
 2. line discount: the better of the product discount % and the personal discount % (not both);
    wholesale-priced lines get no further line discount. A seller's line discount % at the POS
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from smo_app.money import pct_floor, pct_half_up  # re-exported: the rounding rules are money's
+from smo_app.money import line_goods, pct_floor, pct_half_up  # re-exported: the rounding rules are money's
 
 DISCOUNT_KINDS = ("product", "personal", "manual", "promo")
 
@@ -43,6 +43,7 @@ class PriceLineIn(BaseModel):
     wholesale_min_qty: int = 1
     name: str = ""
     variant_label: str = ""
+    qty_per_price: int = Field(default=1, ge=1)  # by weight: qty in grams, the price for this many grams
 
 
 class PriceLineOut(BaseModel):
@@ -57,6 +58,7 @@ class PriceLineOut(BaseModel):
     discount_pct: int = 0  # the % of the discount that applies
     discount_minor: int
     total_minor: int
+    qty_per_price: int = 1
 
 
 class PriceBreakdown(BaseModel):
@@ -104,17 +106,17 @@ def price(
             wholesale and line.wholesale_price_minor is not None and line.qty >= line.wholesale_min_qty
         )
         unit = line.wholesale_price_minor if use_wholesale else line.price_minor
-        line_goods = unit * line.qty
-        kind, pct, disc = _line_discount(line_goods, () if use_wholesale else (
+        goods_of_line = line_goods(unit, line.qty, line.qty_per_price)
+        kind, pct, disc = _line_discount(goods_of_line, () if use_wholesale else (
             ("product", _clamp(line.discount_pct, 0, 100)), ("personal", personal)),
             _clamp(line.manual_discount_pct, 0, 100))
-        goods += line_goods
+        goods += goods_of_line
         if kind:
             sums[kind] += disc
         out_lines.append(PriceLineOut(
             variant_id=line.variant_id, name=line.name, variant_label=line.variant_label, qty=line.qty,
-            unit_price_minor=unit, wholesale=use_wholesale, goods_minor=line_goods, discount_kind=kind,
-            discount_pct=pct, discount_minor=disc, total_minor=line_goods - disc,
+            unit_price_minor=unit, wholesale=use_wholesale, goods_minor=goods_of_line, discount_kind=kind,
+            discount_pct=pct, discount_minor=disc, total_minor=goods_of_line - disc, qty_per_price=line.qty_per_price,
         ))
     after_lines = goods - sum(sums.values())
     promo = min(pct_half_up(after_lines, _clamp(promo_pct, 0, 100)), after_lines)

@@ -11,7 +11,7 @@ from html import escape
 
 from pydantic import BaseModel
 from sqlalchemy import select as sa_select
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, or_, update
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -25,6 +25,7 @@ from smo_app.services.messaging import outbox
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.text_search import folded_contains
 from smo_app.services.stock import subscriptions
 
 
@@ -290,7 +291,7 @@ def stock_overview(session: Session, *, actor: Actor, search: str | None = None)
     query = select(Variant, Product).join(Product, Product.id == Variant.product_id).where(
         Variant.active, Product.deleted.is_(False))  # type: ignore[union-attr]
     if search:
-        query = query.where(Product.name.icontains(search.strip()))
+        query = query.where(or_(folded_contains(Product.search_key, search), folded_contains(Variant.search_key, search)))
     rows = []
     for variant, product in session.exec(query.order_by(Product.name, Variant.position)).all():
         level = "red" if variant.qty <= 0 else ("yellow" if variant.qty <= product.low_stock_threshold else "green")
