@@ -20,7 +20,7 @@ test: dev-deps js-tools browser
 
 ## bench: the benchmarks under bench/ (figures as ratios against a floor measured in the same run)
 bench: dev-deps js-tools browser
-	@set -e; for b in bench/*.py; do echo "== $$b"; $(PY) $$b; done
+	@$(PY) scripts/bench.py
 
 deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Start the demo shop: migrate, seed, then the bot sidecar and the web app (prod mode, port 3000).
-# Ctrl-C stops both: the web app (in the foreground, with its workers) gets it from the terminal;
-# then the trap below stops the sidecar and waits for it (a script's background job ignores Ctrl-C).
+# Ctrl-C (SIGINT) or SIGTERM stops both: each runs in its own process group (job control on), the
+# script waits on the web app, and the trap below stops both groups (the web app with its workers)
+# and waits for them. (A foreground child would make bash defer the trap until it exits by itself.)
 set -euo pipefail
+set -m
 cd "$(dirname "$0")/.."
 export SMO_DEMO="${SMO_DEMO:-1}"
 PY="${SMO_RUN_PYTHON:-.venv/bin/python}"
@@ -15,9 +17,10 @@ $PY -m smo_app.cli seed-demo || true
 $PY -m bot_sidecar >var/bot_sidecar.log 2>&1 &
 SIDECAR=$!
 
+WEB=""
 stop() {
   trap - EXIT INT TERM
-  kill "$SIDECAR" 2>/dev/null || true
+  for pid in $WEB $SIDECAR; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "smo stopped (web app and bot sidecar)."
 }
@@ -37,4 +40,6 @@ cat <<TXT
   stop both with Ctrl-C
 
 TXT
-"$REFLEX" run --env prod --frontend-port "$PORT" --backend-port "$PORT" --loglevel warning
+"$REFLEX" run --env prod --frontend-port "$PORT" --backend-port "$PORT" --loglevel warning &
+WEB=$!
+wait "$WEB"

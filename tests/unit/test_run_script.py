@@ -1,7 +1,12 @@
-"""``make run`` (scripts/run.sh): Ctrl-C stops both the web app and the bot sidecar.
+"""``make run`` (scripts/run.sh): Ctrl-C or SIGTERM stops both the web app and the bot sidecar.
 
 Given run.sh with stand-ins for Python and Reflex that only record their pid and sleep, when the
-terminal's Ctrl-C reaches the script's process group, then neither process is left running.
+terminal's Ctrl-C reaches the script's process group (or a supervisor sends SIGTERM to the script
+alone), then neither process is left running.
+
+The script is started with SIGINT at its default: a job started in the background of a
+non-interactive shell (``make test &``, nohup, some CI runners) inherits SIGINT as *ignored*, and
+bash can neither trap nor receive an ignored signal — a real terminal never does that.
 """
 import os
 import signal
@@ -31,8 +36,12 @@ def _alive(pid: int) -> bool:
         return f.read().split()[2] != "Z"
 
 
-@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc")
-def test_ctrl_c_stops_the_web_app_and_the_sidecar(tmp_path):
+def _default_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _start_run_sh(tmp_path):
     pids = tmp_path / "pids"
     pids.mkdir()
     for name, body in (("python", FAKE_PYTHON), ("reflex", FAKE_REFLEX)):
@@ -41,20 +50,56 @@ def test_ctrl_c_stops_the_web_app_and_the_sidecar(tmp_path):
     env = {**os.environ, "PIDS": str(pids), "SMO_RUN_PYTHON": str(tmp_path / "python"),
            "SMO_RUN_REFLEX": str(tmp_path / "reflex")}
     proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "run.sh")], env=env, start_new_session=True,
+                            preexec_fn=_default_signals,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 20
+    while not (_pid(pids / "sidecar") and _pid(pids / "web")):
+        assert time.monotonic() < deadline, "run.sh did not start both processes"
+        assert proc.poll() is None, "run.sh ended before starting both processes"
+        time.sleep(0.05)
+    return proc, _pid(pids / "sidecar"), _pid(pids / "web")
+
+
+def _pid(path: Path) -> int:
+    text = path.read_text().strip() if path.exists() else ""
+    return int(text) if text else 0
+
+
+def _end(proc, *pids: int) -> None:
+    """Whatever the test saw, leave nothing running."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    for pid in pids:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc")
+def test_ctrl_c_stops_the_web_app_and_the_sidecar(tmp_path):
+    proc, sidecar, web = _start_run_sh(tmp_path)
     try:
-        deadline = time.monotonic() + 20
-        while not ((pids / "sidecar").exists() and (pids / "web").exists()):
-            assert time.monotonic() < deadline, "run.sh did not start both processes"
-            time.sleep(0.05)
-        sidecar, web = int((pids / "sidecar").read_text()), int((pids / "web").read_text())
         # when Ctrl-C reaches the terminal's foreground process group
         os.killpg(proc.pid, signal.SIGINT)
         out, _ = proc.communicate(timeout=20)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+        alive = _alive(sidecar), _alive(web)
+        _end(proc, sidecar, web)
     # then both are gone and the script says so
-    time.sleep(0.1)
-    assert not _alive(sidecar) and not _alive(web)
+    assert alive == (False, False)
     assert "smo stopped" in out
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc")
+def test_sigterm_to_the_script_alone_stops_the_web_app_and_the_sidecar(tmp_path):
+    proc, sidecar, web = _start_run_sh(tmp_path)
+    try:
+        # when a supervisor sends SIGTERM to the script's process only
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        alive = _alive(sidecar), _alive(web)
+        _end(proc, sidecar, web)
+    # then both are gone, the script says so and ends as a terminated process does
+    assert alive == (False, False)
+    assert "smo stopped" in out
+    assert proc.returncode == 143
