@@ -6,6 +6,7 @@ that is migrated and seeded with the demo shop exactly as `make run` does.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -63,12 +64,32 @@ def _app_env(db_url: str, extra: dict[str, str] | None = None) -> dict[str, str]
     return env
 
 
+def _web_dir(log_name: str) -> Path | None:
+    """The frontend build folder of one served app: the first (``e2e-app``) uses the project's
+    ``.web``; every other app gets its own, because a production build bakes its backend's port into
+    the pages — an app built into a shared ``.web`` would send the first app's browsers to its own
+    port (and to a dead one once it stops). The copy shares ``node_modules`` (a link) and nothing else."""
+    if log_name == "e2e-app.log":
+        return None
+    shared = ROOT / ".web"
+    own = ARTIFACTS / f"web-{Path(log_name).stem}"
+    if own.exists():
+        shutil.rmtree(own)
+    if (shared / "node_modules").is_dir():
+        shutil.copytree(shared, own, symlinks=True, ignore=shutil.ignore_patterns("node_modules", "build", ".react-router"))
+        (own / "node_modules").symlink_to(shared / "node_modules", target_is_directory=True)
+    return own
+
+
 @contextmanager
 def serve_app(db_url: str, extra_env: dict[str, str] | None = None, *, log_name: str = "e2e-app.log"):
     """Migrate and seed ``db_url``, run the app on a free port with ``extra_env``; yields its base URL."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (make browser installs Debian's chromium)")
     env = _app_env(db_url, extra_env)
+    web_dir = _web_dir(log_name)
+    if web_dir is not None:
+        env["REFLEX_WEB_WORKDIR"] = str(web_dir)
     py = str(ROOT / ".venv" / "bin" / "python")
     for cmd in (["-m", "smo_app.cli", "migrate"], ["-m", "smo_app.cli", "seed-demo"]):
         subprocess.run([py, *cmd], cwd=ROOT, env=env, check=True, capture_output=True)
