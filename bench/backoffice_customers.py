@@ -8,6 +8,9 @@ the engine's transaction begin and rollback, fetch) over the same rows in the sa
 Bar: service p95 ≤ 3 × floor p95 for every search. The bare DB-API cursor on a held connection
 (no pool, no transaction) is printed too, for reference.
 
+Each sample times a batch of calls, sized so the floor's batch lasts ≥ 5 ms (bench/_timing.py):
+a sub-millisecond floor cannot be timed call by call.
+
 Run: .venv/bin/python bench/backoffice_customers.py [--customers 20000] [--repeat 60]
 """
 from __future__ import annotations
@@ -15,10 +18,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,14 +36,11 @@ from smo_app.models.customer import Customer  # noqa: E402
 from smo_app.models.staff import Role  # noqa: E402
 from smo_app.services.core.actor import Actor  # noqa: E402
 from smo_app.services.customers import admin  # noqa: E402
+from _timing import paired_p95_ms  # noqa: E402  (bench/ is the script's folder)
 
 BAR = 3.0
 FIRST = ["Анна", "Борис", "Вера", "Глеб", "Дарья", "Егор", "Жанна", "Зоя", "Иван", "Кира", "Olga", "Peter", "Maria"]
 LAST = ["Иванова", "Петров", "Сидорова", "Кузнецов", "Смирнова", "Попов", "Lee", "Smith", "Novak"]
-
-
-def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[18] if len(samples) >= 20 else max(samples)
 
 
 def seed(engine, n: int) -> None:
@@ -96,26 +94,24 @@ def main() -> int:
             sql, params = str(compiled), compiled.construct_params()
             positional = [params[k] for k in compiled.positiontup]
             raw = engine.raw_connection()
-            service_t, floor_t, bare_t, rows = [], [], [], 0
-            for i in range(args.repeat):
-                for order in ((0, 1, 2) if i % 2 else (2, 1, 0)):  # alternate who goes first
-                    t0 = time.perf_counter()
-                    if order == 0:
-                        page = admin.search_customers(session, actor=manager, query=query)
-                        service_t.append(time.perf_counter() - t0)
-                        rows = len(page.rows)
-                    elif order == 1:
-                        with engine.connect() as conn:
-                            conn.exec_driver_sql(sql, tuple(positional)).fetchall()
-                        floor_t.append(time.perf_counter() - t0)
-                    else:
-                        cur = raw.cursor()
-                        cur.execute(sql, positional)
-                        cur.fetchall()
-                        cur.close()
-                        bare_t.append(time.perf_counter() - t0)
+            rows = 0
+
+            def service():
+                nonlocal rows
+                rows = len(admin.search_customers(session, actor=manager, query=query).rows)
+
+            def floor():
+                with engine.connect() as conn:
+                    conn.exec_driver_sql(sql, tuple(positional)).fetchall()
+
+            def bare():
+                cur = raw.cursor()
+                cur.execute(sql, positional)
+                cur.fetchall()
+                cur.close()
+
+            (s95, f95, b95), _k = paired_p95_ms([service, floor, bare], args.repeat)
             raw.close()
-            s95, f95, b95 = p95(service_t) * 1000, p95(floor_t) * 1000, p95(bare_t) * 1000
             ratio = s95 / f95 if f95 else float("inf")
             worst = max(worst, ratio)
             print(f"{label:18} {rows:>4} {s95:>9.2f} {f95:>9.2f} {ratio:>6.2f} {b95:>9.2f}")

@@ -5,7 +5,7 @@ same run; its exit code says whether its bars held. A failing (or crashing) benc
 hides the ones after it: all run, the table names each with its verdict and last figure line, and
 the exit code is non-zero when any bar failed.
 
-    python scripts/bench.py                 # every bench/*.py
+    python scripts/bench.py                 # every bench/*.py (not _helpers.py)
     python scripts/bench.py checkout pos_taps   # just these (names without .py)
 """
 from __future__ import annotations
@@ -72,7 +72,8 @@ def summary(results: list[BenchResult]) -> str:
 
 def main(argv: list[str], bench_dir: Path = BENCH_DIR) -> int:
     wanted = set(argv)
-    paths = [p for p in sorted(bench_dir.glob("*.py")) if not wanted or p.stem in wanted]
+    paths = [p for p in sorted(bench_dir.glob("*.py"))
+             if not p.name.startswith("_") and (not wanted or p.stem in wanted)]
     unknown = wanted - {p.stem for p in paths}
     if unknown:
         print(f"no such benchmark: {', '.join(sorted(unknown))}", file=sys.stderr)
