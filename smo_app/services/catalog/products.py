@@ -435,16 +435,8 @@ def list_catalog(session: Session, *, actor: Actor, search: str | None = None,
     products (nor products inside a hidden category); staff see everything not deleted."""
     staff_view = _sees_hidden(actor)
     cats = session.exec(select(Category).order_by(Category.position, Category.id)).all()
-    hidden_ids = {c.id for c in cats if c.hidden}
-    hidden_ids |= {c.id for c in cats if c.parent_id in hidden_ids}
-    nodes = {c.id: CategoryOut.model_validate(c, from_attributes=True) for c in cats
-             if staff_view or c.id not in hidden_ids}
-    roots = []
-    for node in nodes.values():
-        if node.parent_id is None:
-            roots.append(node)
-        elif node.parent_id in nodes:
-            nodes[node.parent_id].children.append(node)
+    hidden_ids = hidden_category_ids(cats)
+    roots = category_tree(cats, set() if staff_view else hidden_ids)
     query = select(Product).where(Product.deleted.is_(False))  # type: ignore[union-attr]
     if not staff_view:
         query = query.where(Product.hidden.is_(False))  # type: ignore[union-attr]
@@ -461,6 +453,25 @@ def list_catalog(session: Session, *, actor: Actor, search: str | None = None,
                               .order_by(Variant.position, Variant.id)).all():
             variants.setdefault(v.product_id, []).append(v)
     return CatalogOut(categories=roots, products=[_product_out(session, p, variants.get(p.id, [])) for p in products])
+
+
+def hidden_category_ids(cats: list[Category]) -> set[int]:
+    """The hidden categories and their subcategories."""
+    hidden = {c.id for c in cats if c.hidden}
+    hidden |= {c.id for c in cats if c.parent_id in hidden}
+    return hidden
+
+
+def category_tree(cats: list[Category], hidden: set[int]) -> list[CategoryOut]:
+    """The categories (in the given order) as a tree of their roots, leaving out those in ``hidden``."""
+    nodes = {c.id: CategoryOut.model_validate(c, from_attributes=True) for c in cats if c.id not in hidden}
+    roots = []
+    for node in nodes.values():
+        if node.parent_id is None:
+            roots.append(node)
+        elif node.parent_id in nodes:
+            nodes[node.parent_id].children.append(node)
+    return roots
 
 
 def _sees_hidden(actor: Actor) -> bool:

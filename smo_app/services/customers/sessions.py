@@ -19,12 +19,11 @@ from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.tx import atomic
 from smo_app.services.customers.registration import CustomerOut, StartOut, register_telegram_user
 from smo_app.services.customers.telegram_init_data import DEMO_TELEGRAM_ID, TelegramInitData, verify_init_data
-from smo_app.services.staff.auth import hash_token
+from smo_app.services.staff.auth import TOUCH_EVERY, hash_token
 from smo_app.settings import get_settings
 
 DEFAULT_TTL = timedelta(days=7)
 DEFAULT_MAX_AGE = timedelta(hours=24)
-_TOUCH_EVERY = timedelta(minutes=5)
 
 
 class CustomerSignedIn(BaseModel):
@@ -95,7 +94,7 @@ def peek_customer_session(session: Session, *, token: str | None,
     customer = session.get(Customer, row.customer_id)
     if customer is None:
         return None, False
-    return CustomerOut.model_validate(customer, from_attributes=True), now - row.last_seen_at > _TOUCH_EVERY
+    return CustomerOut.model_validate(customer, from_attributes=True), now - row.last_seen_at > TOUCH_EVERY
 
 
 def touch_customer_session(session: Session, *, token: str, now: datetime | None = None) -> None:
@@ -103,7 +102,7 @@ def touch_customer_session(session: Session, *, token: str, now: datetime | None
     now = now or utcnow()
     session.execute(
         update(CustomerSession)
-        .where(CustomerSession.token_hash == hash_token(token), CustomerSession.last_seen_at < now - _TOUCH_EVERY)
+        .where(CustomerSession.token_hash == hash_token(token), CustomerSession.last_seen_at < now - TOUCH_EVERY)
         .values(last_seen_at=now)
         .execution_options(synchronize_session=False)
     )

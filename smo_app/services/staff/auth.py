@@ -23,7 +23,7 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCK_DURATION = timedelta(minutes=15)
 DEFAULT_SESSION_TTL = timedelta(hours=12)
-_TOUCH_EVERY = timedelta(minutes=5)
+TOUCH_EVERY = timedelta(minutes=5)  # a session's last-seen stamp is written at most this often (staff and customers)
 
 
 class SignedIn(BaseModel):
@@ -159,14 +159,14 @@ def peek_session(session: Session, *, token: str | None, now: datetime | None = 
     staff = session.get(Staff, row.staff_id)
     if staff is None or not staff.is_active:
         return None, False
-    return StaffOut.of(staff), now - row.last_seen_at > _TOUCH_EVERY
+    return StaffOut.of(staff), now - row.last_seen_at > TOUCH_EVERY
 
 
 def touch_session(session: Session, *, token: str, now: datetime | None = None) -> None:
     """Record that the session was seen (one conditional UPDATE; commits)."""
     now = now or utcnow()
     session.execute(update(StaffSession).where(StaffSession.token_hash == hash_token(token),
-                                               StaffSession.last_seen_at < now - _TOUCH_EVERY)
+                                               StaffSession.last_seen_at < now - TOUCH_EVERY)
                     .values(last_seen_at=now))
     session.commit()
 
