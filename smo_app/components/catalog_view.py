@@ -4,7 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components.common import T, row_form
-from smo_app.components.ops import card, empty_state, error_box, field, pager
+from smo_app.components.ops import card, data_table, empty_state, error_box, field, pager
 from smo_app.state.catalog import ALL, NONE, CatalogState, CatRow, ImportLine, ProdLine
 from smo_app.state.catalog_editor import ProductEditorState, VarLine
 from smo_app.state.labels import SIZES as LABEL_SIZES
@@ -100,10 +100,7 @@ def _products() -> rx.Component:
         error_box(S.message, "catalog-error"),
         rx.cond(
             S.rows.length() > 0,
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(f"ui.cat.col.{h}")) for h in heads])),
-                rx.table.body(rx.foreach(S.rows, _row)), variant="surface", width="100%", id="product-table",
-            ),
+            data_table([f"ui.cat.col.{h}" for h in heads], S.rows, _row, "product-table"),
             rx.cond(S.search != "", empty_state("ui.cat.none_found", "products-empty"),
                     empty_state("ui.cat.no_products", "products-empty")),
         ),

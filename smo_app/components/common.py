@@ -21,15 +21,20 @@ def field_label(key: str, html_for: str, **props) -> rx.Component:
     return rx.el.label(rx.text(T(key), as_="span", **props), html_for=html_for)
 
 
-def lang_switch() -> rx.Component:
+def language_switch(value: rx.Var, on_change, label: rx.Var, id_prefix: str) -> rx.Component:
+    """The RU/EN switch (items ``{id_prefix}-ru`` and ``{id_prefix}-en``)."""
     return rx.segmented_control.root(
-        rx.segmented_control.item("RU", value="ru", id="lang-ru"),
-        rx.segmented_control.item("EN", value="en", id="lang-en"),
-        value=SessionState.ui_lang,
-        on_change=SessionState.set_language,
+        rx.segmented_control.item("RU", value="ru", id=f"{id_prefix}-ru"),
+        rx.segmented_control.item("EN", value="en", id=f"{id_prefix}-en"),
+        value=value,
+        on_change=on_change,
         size="1",
-        aria_label=T("ui.language"),
+        aria_label=label,
     )
+
+
+def lang_switch() -> rx.Component:
+    return language_switch(SessionState.ui_lang, SessionState.set_language, T("ui.language"), "lang")
 
 
 def forbidden_view() -> rx.Component:

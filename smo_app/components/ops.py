@@ -1,5 +1,5 @@
 """Small view pieces shared by the backoffice operation pages (catalog, warehouse, customers,
-promotions, settings): labelled fields, an error callout, an empty state, a prev/next pager."""
+promotions, settings): labelled fields, an error callout, an empty state, a prev/next pager, a table, tabs."""
 from __future__ import annotations
 
 import reflex as rx
@@ -34,6 +34,23 @@ def pager(page: rx.Var, has_prev: rx.Var, has_next: rx.Var, on_prev, on_next, id
                   on_click=on_next, id=f"{id}-next"),
         align="center",
         spacing="3",
+    )
+
+
+def data_table(heads: list[str] | tuple[str, ...], rows: rx.Var, render, id: str) -> rx.Component:
+    """A table: a header cell per i18n key in ``heads``, a row per item of ``rows`` drawn by ``render``."""
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(key)) for key in heads])),
+        rx.table.body(rx.foreach(rows, render)), variant="surface", width="100%", id=id,
+    )
+
+
+def tab_panels(id_prefix: str, panels: list[tuple[str, str, rx.Component]], value: rx.Var, on_change) -> rx.Component:
+    """Tabs from ``(value, title key, panel)`` triples; a trigger's id is ``{id_prefix}-{value}``."""
+    return rx.tabs.root(
+        rx.tabs.list(*[rx.tabs.trigger(T(key), value=k, id=f"{id_prefix}-{k}") for k, key, _ in panels]),
+        *[rx.tabs.content(panel, value=k, padding_top="1rem") for k, _, panel in panels],
+        value=value, on_change=on_change, width="100%",
     )
 
 
