@@ -281,7 +281,7 @@ def update_product(session: Session, *, actor: Actor, product_id: int, **changes
     unknown = set(changes) - PRODUCT_FIELDS
     if unknown:
         raise ValidationFailed("catalog.unknown_field", f"unknown fields {sorted(unknown)}")
-    product = _get_product(session, product_id)
+    product = live_product(session, product_id)
     if "name" in changes and changes["name"] != product.name:
         require(actor, Perm.catalog_rename)
         changes["name"] = _name(changes["name"], 200, "catalog.product_name_invalid")
@@ -392,7 +392,7 @@ def flush_variant_codes(session: Session, codes: dict | None = None) -> None:
 @atomic
 def add_variant(session: Session, *, actor: Actor, product_id: int, variant: VariantIn | dict) -> VariantOut:
     require(actor, Perm.catalog_edit)
-    _get_product(session, product_id)
+    live_product(session, product_id)
     spec = variant if isinstance(variant, VariantIn) else VariantIn.model_validate(variant)
     count = len(session.exec(select(Variant.id).where(Variant.product_id == product_id)).all())
     codes = {k: getattr(spec, k) for k in ("sku", "barcode", "plu") if getattr(spec, k) is not None}
@@ -411,7 +411,7 @@ def add_variant(session: Session, *, actor: Actor, product_id: int, variant: Var
 def delete_product(session: Session, *, actor: Actor, product_id: int) -> None:
     """Owner only (CA1). A soft delete: past orders keep their lines."""
     require(actor, Perm.catalog_delete)
-    product = _get_product(session, product_id)
+    product = live_product(session, product_id)
     product.deleted = True
     product.hidden = True
     session.add(product)
@@ -484,7 +484,7 @@ def _category_in_use(session: Session, category_id: int) -> Category | None:
     return session.get(Category, category_id, with_for_update={"read": True}, populate_existing=True)
 
 
-def _get_product(session: Session, product_id: int) -> Product:
+def live_product(session: Session, product_id: int) -> Product:
     product = session.get(Product, product_id)
     if product is None or product.deleted:
         raise NotFound("product", product_id)
