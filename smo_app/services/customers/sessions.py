@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
@@ -19,7 +19,7 @@ from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.tx import atomic
 from smo_app.services.customers.registration import CustomerOut, StartOut, register_telegram_user
 from smo_app.services.customers.telegram_init_data import DEMO_TELEGRAM_ID, TelegramInitData, verify_init_data
-from smo_app.services.staff.auth import TOUCH_EVERY, hash_token
+from smo_app.services.staff.auth import TOUCH_EVERY, hash_token, live_session_row
 from smo_app.settings import get_settings
 
 DEFAULT_TTL = timedelta(days=7)
@@ -88,8 +88,8 @@ def peek_customer_session(session: Session, *, token: str | None,
     if not token:
         return None, False
     now = now or utcnow()
-    row = session.exec(select(CustomerSession).where(CustomerSession.token_hash == hash_token(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    row = live_session_row(session, CustomerSession, token, now)
+    if row is None:
         return None, False
     customer = session.get(Customer, row.customer_id)
     if customer is None:

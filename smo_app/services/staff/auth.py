@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import update
@@ -23,6 +24,7 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCK_DURATION = timedelta(minutes=15)
 DEFAULT_SESSION_TTL = timedelta(hours=12)
+S = TypeVar("S")  # a session row: StaffSession or CustomerSession
 TOUCH_EVERY = timedelta(minutes=5)  # a session's last-seen stamp is written at most this often (staff and customers)
 
 
@@ -146,6 +148,13 @@ def resolve_session(session: Session, *, token: str | None, now: datetime | None
     return staff
 
 
+def live_session_row(session: Session, model: type[S], token: str, now: datetime) -> S | None:
+    """The session row (``StaffSession`` or ``CustomerSession``) of ``token``, unless it is unknown,
+    revoked or expired at ``now``."""
+    row = session.exec(select(model).where(model.token_hash == hash_token(token))).first()
+    return row if row is not None and row.revoked_at is None and row.expires_at > now else None
+
+
 def peek_session(session: Session, *, token: str | None, now: datetime | None = None) -> tuple[StaffOut | None, bool]:
     """Like :func:`resolve_session` but read-only: (the staff member or None, whether the session's
     last-seen stamp is due). Screens resolve a session on every event; reading only keeps those
@@ -153,8 +162,8 @@ def peek_session(session: Session, *, token: str | None, now: datetime | None = 
     if not token:
         return None, False
     now = now or utcnow()
-    row = session.exec(select(StaffSession).where(StaffSession.token_hash == hash_token(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    row = live_session_row(session, StaffSession, token, now)
+    if row is None:
         return None, False
     staff = session.get(Staff, row.staff_id)
     if staff is None or not staff.is_active:
