@@ -4,7 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components.common import T
-from smo_app.components.ops import card, data_table, empty_state, error_box, field, pager, tab_panels
+from smo_app.components.ops import card, empty_state, error_box, field, listing, pager, tab_panels
 from smo_app.state.warehouse import CountLine, MoveLine, StockLine, SupplyItem, WarehouseState
 
 S = WarehouseState
@@ -51,11 +51,7 @@ def _overview() -> rx.Component:
             spacing="2", wrap="wrap", width="100%", align="center",
         ),
         error_box(S.message, "wh-error"),
-        rx.cond(
-            S.lines.length() > 0,
-            data_table([f"ui.wh.col.{h}" for h in heads], S.lines, _stock_row, "stock-table"),
-            empty_state("ui.wh.empty", "stock-empty"),
-        ),
+        listing([f"ui.wh.col.{h}" for h in heads], S.lines, _stock_row, "stock-table", empty_state("ui.wh.empty", "stock-empty")),
         pager(S.page.to_string() + " / " + S.pages.to_string(), S.page > 1, S.page < S.pages, S.go(-1), S.go(1), "wh-pager"),
         spacing="3", width="100%",
     )
