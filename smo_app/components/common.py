@@ -1,10 +1,11 @@
-"""Text lookup, the language switch, the forbidden view, the guard wrapper."""
+"""Text lookup, the language switch, a shell's title bar, the forbidden view, the guard wrapper."""
 from __future__ import annotations
 
 import types
 
 import reflex as rx
 
+from smo_app.components import styles
 from smo_app.state.ops import ROW_ID
 from smo_app.state.session import SessionState
 
@@ -35,6 +36,22 @@ def language_switch(value: rx.Var, on_change, label: rx.Var, id_prefix: str) -> 
 
 def lang_switch() -> rx.Component:
     return language_switch(SessionState.ui_lang, SessionState.set_language, T("ui.language"), "lang")
+
+
+def title_bar(icon: str, title_key: str, *right: rx.Component, title_size: str, spacing: str, height: str,
+              padding_x: str) -> rx.Component:
+    """A shell's top bar: its accent icon and title on the left, ``right`` at the right end, a rule below."""
+    return rx.hstack(
+        rx.hstack(rx.icon(icon, color=f"var(--{styles.ACCENT}-9)"), rx.heading(T(title_key), size=title_size), align="center"),
+        rx.spacer(),
+        *right,
+        align="center",
+        spacing=spacing,
+        height=height,
+        padding_x=padding_x,
+        border_bottom="1px solid var(--gray-a5)",
+        width="100%",
+    )
 
 
 def forbidden_view() -> rx.Component:
