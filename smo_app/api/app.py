@@ -23,6 +23,7 @@ def create_api(*, first_paint: FirstPaintView | None = None) -> FastAPI:
         redoc_url=None,
     )
     api.state.first_paint = first_paint
+    api.add_exception_handler(webhooks.BodyTooLarge, webhooks.too_large)
     api.include_router(health.router, prefix="/api")
     api.include_router(webhooks_moysklad.router, prefix="/api")  # before the generic /webhooks/{provider}
     api.include_router(webhooks_cdek.router, prefix="/api")

@@ -56,14 +56,29 @@ def unregister_source(provider: str) -> None:
     SOURCES.pop(provider, None)
 
 
+class BodyTooLarge(Exception):
+    """A webhook's body is over its route's limit; the API answers 413 (:func:`too_large`)."""
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body; :class:`BodyTooLarge` when it is over ``limit`` bytes (every webhook route)."""
+    body = await request.body()
+    if len(body) > limit:
+        raise BodyTooLarge(f"{len(body)} bytes over {limit}")
+    return body
+
+
+def too_large(_request: Request, _exc: Exception) -> JSONResponse:
+    """The answer to :class:`BodyTooLarge` (installed by ``api.app.create_api``)."""
+    return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
+
+
 @router.post("/webhooks/{provider}")
 async def inbound(provider: str, request: Request, calls: PublicCalls) -> JSONResponse:
     source = SOURCES.get(provider)
     if source is None:
         return JSONResponse({"ok": False, "error": "unknown provider"}, status_code=404)
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
+    body = await read_body(request, MAX_BODY)
     headers = dict(request.headers)
     try:
         event_id = source.verify(body, headers)

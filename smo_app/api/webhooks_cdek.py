@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from smo_app.api.deps import PublicCalls
+from smo_app.api.webhooks import read_body
 from smo_app.services.sales import carrier_status
 
 router = APIRouter(tags=["webhooks"])
@@ -16,9 +17,7 @@ MAX_BODY = 64 * 1024
 
 @router.post("/webhooks/cdek")
 async def cdek(request: Request, calls: PublicCalls) -> JSONResponse:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
+    body = await read_body(request, MAX_BODY)
     out = await calls(carrier_status.receive_status, token=request.query_params.get("token", ""), body=body)
     if not out.ok:
         bad = out.code in ("webhook.rejected", "webhook.bad_event")

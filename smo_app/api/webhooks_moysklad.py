@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from smo_app.api.deps import PublicCalls
+from smo_app.api.webhooks import read_body
 from smo_app.services.erp import webhooks as erp_webhooks
 
 router = APIRouter(tags=["webhooks"])
@@ -19,9 +20,7 @@ MAX_BODY = 1024 * 1024
 
 @router.post("/webhooks/moysklad")
 async def moysklad(request: Request, calls: PublicCalls) -> JSONResponse:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
+    body = await read_body(request, MAX_BODY)
     out = await calls(erp_webhooks.receive, request_id=request.query_params.get("requestId", ""), body=body,
                       headers=dict(request.headers))
     if not out.ok:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components.common import T, field_label
+from smo_app.components.ops import inline_form
 from smo_app.state.audit import AuditLine, AuditState
 
 
@@ -12,32 +13,25 @@ def _field(label_key: str, control: rx.Component, html_for: str) -> rx.Component
 
 
 def audit_filters() -> rx.Component:
-    return rx.form(
-        rx.flex(
-            _field("ui.audit.actor", rx.input(name="actor", id="audit-actor", width="12rem"), "audit-actor"),
-            _field(
-                "ui.audit.action",
-                rx.select.root(
-                    rx.select.trigger(min_width="14rem", id="audit-action", aria_label=T("ui.audit.action")),
-                    rx.select.content(
-                        rx.foreach(AuditState.actions, lambda a: rx.select.item(a["label"], value=a["value"]))
-                    ),
-                    value=AuditState.f_action,
-                    on_change=AuditState.set_f_action,
+    return inline_form(
+        _field("ui.audit.actor", rx.input(name="actor", id="audit-actor", width="12rem"), "audit-actor"),
+        _field(
+            "ui.audit.action",
+            rx.select.root(
+                rx.select.trigger(min_width="14rem", id="audit-action", aria_label=T("ui.audit.action")),
+                rx.select.content(
+                    rx.foreach(AuditState.actions, lambda a: rx.select.item(a["label"], value=a["value"]))
                 ),
-                "audit-action",
+                value=AuditState.f_action,
+                on_change=AuditState.set_f_action,
             ),
-            _field("ui.audit.date_from", rx.input(name="date_from", type="date", id="audit-from"), "audit-from"),
-            _field("ui.audit.date_to", rx.input(name="date_to", type="date", id="audit-to"), "audit-to"),
-            rx.button(T("ui.audit.apply"), type="submit", id="audit-apply"),
-            rx.button(T("ui.audit.reset"), type="button", variant="soft", color_scheme="gray", on_click=AuditState.reset_filters),
-            spacing="3",
-            wrap="wrap",
-            align="end",
+            "audit-action",
         ),
-        on_submit=AuditState.apply,
-        reset_on_submit=False,
-        width="100%",
+        _field("ui.audit.date_from", rx.input(name="date_from", type="date", id="audit-from"), "audit-from"),
+        _field("ui.audit.date_to", rx.input(name="date_to", type="date", id="audit-to"), "audit-to"),
+        rx.button(T("ui.audit.apply"), type="submit", id="audit-apply"),
+        rx.button(T("ui.audit.reset"), type="button", variant="soft", color_scheme="gray", on_click=AuditState.reset_filters),
+        on_submit=AuditState.apply, width="100%",
     )
 
 

@@ -8,7 +8,7 @@ import reflex as rx
 
 from smo_app import routes
 from smo_app.components import styles
-from smo_app.components.common import T, guarded, lang_switch
+from smo_app.components.common import T, guarded, lang_switch, title_bar
 from smo_app.components.registry import page
 from smo_app.state.session import SessionState
 
@@ -48,9 +48,8 @@ def sidebar(current: str) -> rx.Component:
 
 
 def header() -> rx.Component:
-    return rx.hstack(
-        rx.hstack(rx.icon("store", color=f"var(--{styles.ACCENT}-9)"), rx.heading(T("ui.backoffice"), size="4"), align="center"),
-        rx.spacer(),
+    return title_bar(
+        "store", "ui.backoffice",
         rx.text(SessionState.staff_name, weight="medium", id="staff-name"),
         rx.badge(T("role." + SessionState.staff_role), color_scheme=styles.ACCENT, id="staff-role"),
         lang_switch(),
@@ -58,12 +57,7 @@ def header() -> rx.Component:
                 href=routes.PROFILE, id="profile-link"),
         rx.button(rx.icon("log-out", size=16), T("ui.sign_out"), variant="soft", color_scheme="gray", size="2",
                   on_click=SessionState.sign_out_backoffice, id="sign-out"),
-        align="center",
-        spacing="3",
-        height="3.5rem",
-        padding_x="1.25rem",
-        border_bottom="1px solid var(--gray-a5)",
-        width="100%",
+        title_size="4", spacing="3", height="3.5rem", padding_x="1.25rem",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components.common import T, row_form
-from smo_app.components.ops import card, empty_state, error_box, field, pager
+from smo_app.components.ops import card, empty_state, error_box, field, listing, pager
 from smo_app.state.catalog import ALL, NONE, CatalogState, CatRow, ImportLine, ProdLine
 from smo_app.state.catalog_editor import ProductEditorState, VarLine
 from smo_app.state.labels import SIZES as LABEL_SIZES
@@ -98,15 +98,9 @@ def _products() -> rx.Component:
             spacing="2", wrap="wrap", width="100%", align="center",
         ),
         error_box(S.message, "catalog-error"),
-        rx.cond(
-            S.rows.length() > 0,
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(f"ui.cat.col.{h}")) for h in heads])),
-                rx.table.body(rx.foreach(S.rows, _row)), variant="surface", width="100%", id="product-table",
-            ),
-            rx.cond(S.search != "", empty_state("ui.cat.none_found", "products-empty"),
-                    empty_state("ui.cat.no_products", "products-empty")),
-        ),
+        listing([f"ui.cat.col.{h}" for h in heads], S.rows, _row, "product-table",
+                rx.cond(S.search != "", empty_state("ui.cat.none_found", "products-empty"),
+                        empty_state("ui.cat.no_products", "products-empty"))),
         rx.hstack(pager(S.page.to_string() + " / " + S.pages.to_string(), S.page > 1, S.page < S.pages, S.go(-1), S.go(1),
                         "prod-pager"), rx.text(T("ui.cat.total"), ": ", S.total, size="2", color_scheme="gray")),
         spacing="3", width="100%",

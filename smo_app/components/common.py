@@ -1,10 +1,11 @@
-"""Text lookup, the language switch, the forbidden view, the guard wrapper."""
+"""Text lookup, the language switch, a shell's title bar, the forbidden view, the guard wrapper."""
 from __future__ import annotations
 
 import types
 
 import reflex as rx
 
+from smo_app.components import styles
 from smo_app.state.ops import ROW_ID
 from smo_app.state.session import SessionState
 
@@ -21,14 +22,35 @@ def field_label(key: str, html_for: str, **props) -> rx.Component:
     return rx.el.label(rx.text(T(key), as_="span", **props), html_for=html_for)
 
 
-def lang_switch() -> rx.Component:
+def language_switch(value: rx.Var, on_change, label: rx.Var, id_prefix: str) -> rx.Component:
+    """The RU/EN switch (items ``{id_prefix}-ru`` and ``{id_prefix}-en``)."""
     return rx.segmented_control.root(
-        rx.segmented_control.item("RU", value="ru", id="lang-ru"),
-        rx.segmented_control.item("EN", value="en", id="lang-en"),
-        value=SessionState.ui_lang,
-        on_change=SessionState.set_language,
+        rx.segmented_control.item("RU", value="ru", id=f"{id_prefix}-ru"),
+        rx.segmented_control.item("EN", value="en", id=f"{id_prefix}-en"),
+        value=value,
+        on_change=on_change,
         size="1",
-        aria_label=T("ui.language"),
+        aria_label=label,
+    )
+
+
+def lang_switch() -> rx.Component:
+    return language_switch(SessionState.ui_lang, SessionState.set_language, T("ui.language"), "lang")
+
+
+def title_bar(icon: str, title_key: str, *right: rx.Component, title_size: str, spacing: str, height: str,
+              padding_x: str) -> rx.Component:
+    """A shell's top bar: its accent icon and title on the left, ``right`` at the right end, a rule below."""
+    return rx.hstack(
+        rx.hstack(rx.icon(icon, color=f"var(--{styles.ACCENT}-9)"), rx.heading(T(title_key), size=title_size), align="center"),
+        rx.spacer(),
+        *right,
+        align="center",
+        spacing=spacing,
+        height=height,
+        padding_x=padding_x,
+        border_bottom="1px solid var(--gray-a5)",
+        width="100%",
     )
 
 

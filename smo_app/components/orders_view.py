@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components.common import T
-from smo_app.components.ops import card, empty_state, error_box, field, pager
+from smo_app.components.ops import card, empty_state, error_box, field, form_dialog, pager
 from smo_app.state.order_card import ActionView, OrderCardState
 from smo_app.state.orders import OrderRowView, OrdersState, PickListState, PickProductView, TabView
 
@@ -259,64 +259,41 @@ def _confirm_dialog() -> rx.Component:
 
 
 def _handoff_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(T("ui.orders.handoff")),
-            rx.form(
-                rx.vstack(
-                    rx.text(T("ui.orders.ticked"), " ", S.selected.length(), size="2"),
-                    field("ui.orders.courier_staff", rx.el.select(
-                        rx.el.option(T("ui.orders.courier_outside"), value=""),
-                        rx.foreach(S.couriers, lambda c: rx.el.option(c["name"], value=c["id"])),
-                        name="staff", id="handoff-staff"), width="100%"),
-                    field("ui.orders.courier_name", rx.input(name="name", id="handoff-name", width="100%"), width="100%"),
-                    field("ui.orders.note", rx.input(name="note", width="100%"), width="100%"),
-                    rx.text(T("ui.orders.courier_hint"), size="1", color_scheme="gray"),
-                    error_box(S.handoff_error, "handoff-error"),
-                    rx.hstack(rx.button(T("ui.close"), variant="soft", color_scheme="gray", type="button",
-                                        on_click=S.close_handoff),
-                              rx.button(T("ui.orders.handoff_go"), type="submit", id="handoff-go"), justify="end",
-                              width="100%"),
-                    spacing="3", width="100%",
-                ),
-                on_submit=S.hand_over, reset_on_submit=False,
-            ),
-        ),
-        open=S.handoff_open, on_open_change=lambda _o: S.close_handoff(),
+    return form_dialog(
+        "ui.orders.handoff",
+        rx.text(T("ui.orders.ticked"), " ", S.selected.length(), size="2"),
+        field("ui.orders.courier_staff", rx.el.select(
+            rx.el.option(T("ui.orders.courier_outside"), value=""),
+            rx.foreach(S.couriers, lambda c: rx.el.option(c["name"], value=c["id"])),
+            name="staff", id="handoff-staff"), width="100%"),
+        field("ui.orders.courier_name", rx.input(name="name", id="handoff-name", width="100%"), width="100%"),
+        field("ui.orders.note", rx.input(name="note", width="100%"), width="100%"),
+        rx.text(T("ui.orders.courier_hint"), size="1", color_scheme="gray"),
+        error_box(S.handoff_error, "handoff-error"),
+        open=S.handoff_open, on_close=S.close_handoff, on_submit=S.hand_over, submit_key="ui.orders.handoff_go",
+        submit_id="handoff-go",
     )
 
 
 def _b2b_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(T("ui.orders.b2b_new")),
-            rx.form(
-                rx.vstack(
-                    rx.flex(field("ui.orders.b2b_customer", rx.input(name="customer", placeholder="123", width="8rem",
-                                                                     id="b2b-customer")),
-                            field("ui.orders.b2b_buyer", rx.input(name="buyer", width="18rem", id="b2b-buyer")),
-                            spacing="3", wrap="wrap"),
-                    field("ui.orders.b2b_lines", rx.text_area(name="lines", placeholder="12 3 450\n15 1 1200,50",
-                                                              rows="5", width="100%", id="b2b-lines"), width="100%"),
-                    rx.text(T("ui.orders.b2b_lines_hint"), size="1", color_scheme="gray"),
-                    rx.flex(field("ui.orders.b2b_delivery", rx.input(name="delivery", width="8rem", id="b2b-delivery")),
-                            field("ui.orders.b2b_payer", rx.el.select(
-                                rx.el.option(T("ui.orders.payer.buyer"), value="buyer"),
-                                rx.el.option(T("ui.orders.payer.shop"), value="shop"), name="payer", id="b2b-payer")),
-                            spacing="3", wrap="wrap"),
-                    field("ui.orders.card.comment", rx.input(name="comment", width="100%"), width="100%"),
-                    error_box(S.b2b_error, "b2b-error"),
-                    rx.hstack(rx.button(T("ui.close"), variant="soft", color_scheme="gray", type="button",
-                                        on_click=S.close_b2b),
-                              rx.button(T("ui.orders.b2b_create"), type="submit", id="b2b-create"), justify="end",
-                              width="100%"),
-                    spacing="3", width="100%",
-                ),
-                on_submit=S.create_b2b, reset_on_submit=False,
-            ),
-            max_width="40rem",
-        ),
-        open=S.b2b_open, on_open_change=lambda _o: S.close_b2b(),
+    return form_dialog(
+        "ui.orders.b2b_new",
+        rx.flex(field("ui.orders.b2b_customer", rx.input(name="customer", placeholder="123", width="8rem",
+                                                         id="b2b-customer")),
+                field("ui.orders.b2b_buyer", rx.input(name="buyer", width="18rem", id="b2b-buyer")),
+                spacing="3", wrap="wrap"),
+        field("ui.orders.b2b_lines", rx.text_area(name="lines", placeholder="12 3 450\n15 1 1200,50",
+                                                  rows="5", width="100%", id="b2b-lines"), width="100%"),
+        rx.text(T("ui.orders.b2b_lines_hint"), size="1", color_scheme="gray"),
+        rx.flex(field("ui.orders.b2b_delivery", rx.input(name="delivery", width="8rem", id="b2b-delivery")),
+                field("ui.orders.b2b_payer", rx.el.select(
+                    rx.el.option(T("ui.orders.payer.buyer"), value="buyer"),
+                    rx.el.option(T("ui.orders.payer.shop"), value="shop"), name="payer", id="b2b-payer")),
+                spacing="3", wrap="wrap"),
+        field("ui.orders.card.comment", rx.input(name="comment", width="100%"), width="100%"),
+        error_box(S.b2b_error, "b2b-error"),
+        open=S.b2b_open, on_close=S.close_b2b, on_submit=S.create_b2b, submit_key="ui.orders.b2b_create",
+        submit_id="b2b-create", max_width="40rem",
     )
 
 

@@ -5,18 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components.common import T
-from smo_app.components.ops import empty_state, error_box, field, pager
+from smo_app.components.ops import empty_state, error_box, field, inline_form, listing, pager, tab_panels
 from smo_app.state.promotions import CertLine, LinkLine, PromoLine, PromotionsState
 from smo_app.state.wheel_admin import PrizeLine, WheelAdminState
 
 S = PromotionsState
-
-
-def _table(heads: list[str], rows, render, id: str) -> rx.Component:
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(key)) for key in heads])),
-        rx.table.body(rx.foreach(rows, render)), variant="surface", width="100%", id=id,
-    )
 
 
 def _promo_row(p: PromoLine) -> rx.Component:
@@ -91,27 +84,22 @@ def _promo_delete_dialog() -> rx.Component:
 
 
 def _promos() -> rx.Component:
-    form = rx.form(
-        rx.flex(
-            field("ui.promo.code", rx.input(name="code", id="promo-code", width="10rem")),
-            field("ui.promo.pct", rx.input(name="pct", width="5rem")),
-            field("ui.promo.limit", rx.input(name="limit", width="6rem")),
-            field("ui.promo.expires", rx.input(name="expires", type="date")),
-            rx.hstack(rx.switch(checked=S.promo_once, on_change=S.set_promo_once), rx.text(T("ui.promo.once"), size="2"),
-                      align="center"),
-            rx.button(rx.icon("plus", size=14), T("ui.promo.create"), type="submit", id="promo-create"),
-            spacing="3", wrap="wrap", align="end",
-        ),
-        on_submit=S.create_promo, reset_on_submit=False,
+    form = inline_form(
+        field("ui.promo.code", rx.input(name="code", id="promo-code", width="10rem")),
+        field("ui.promo.pct", rx.input(name="pct", width="5rem")),
+        field("ui.promo.limit", rx.input(name="limit", width="6rem")),
+        field("ui.promo.expires", rx.input(name="expires", type="date")),
+        rx.hstack(rx.switch(checked=S.promo_once, on_change=S.set_promo_once), rx.text(T("ui.promo.once"), size="2"),
+                  align="center"),
+        rx.button(rx.icon("plus", size=14), T("ui.promo.create"), type="submit", id="promo-create"),
+        on_submit=S.create_promo,
     )
     return rx.vstack(
         form, error_box(S.promo_error, "promo-error"),
         rx.foreach(S.promos, lambda p: rx.cond(S.promo_editing == p["id"], _promo_edit_form(p))),
         _promo_delete_dialog(),
-        rx.cond(S.promos.length() > 0,
-                _table([f"ui.promo.col.{h}" for h in ("code", "pct", "used", "expires", "once", "active", "stats", "actions")],
-                       S.promos, _promo_row, "promo-table"),
-                empty_state("ui.promo.empty", "promo-empty")),
+        listing([f"ui.promo.col.{h}" for h in ("code", "pct", "used", "expires", "once", "active", "stats", "actions")],
+                S.promos, _promo_row, "promo-table", empty_state("ui.promo.empty", "promo-empty")),
         pager(S.promo_page, S.promo_page > 1, S.promo_more, S.promo_go(-1), S.promo_go(1), "promo-pager"),
         spacing="3", width="100%",
     )
@@ -123,20 +111,16 @@ def _cert_row(c: CertLine) -> rx.Component:
 
 
 def _certs() -> rx.Component:
-    form = rx.form(
-        rx.flex(
-            field("ui.cert.face", rx.input(name="face", id="cert-face", width="8rem")),
-            field("ui.cert.days", rx.input(name="days", placeholder="365", width="6rem")),
-            field("ui.cert.code", rx.input(name="code", id="cert-code", placeholder=T("ui.cert.code_hint"), width="12rem")),
-            rx.button(rx.icon("gift", size=14), T("ui.cert.create"), type="submit", id="cert-create"),
-            spacing="3", wrap="wrap", align="end",
-        ),
-        on_submit=S.create_certificate, reset_on_submit=False,
+    form = inline_form(
+        field("ui.cert.face", rx.input(name="face", id="cert-face", width="8rem")),
+        field("ui.cert.days", rx.input(name="days", placeholder="365", width="6rem")),
+        field("ui.cert.code", rx.input(name="code", id="cert-code", placeholder=T("ui.cert.code_hint"), width="12rem")),
+        rx.button(rx.icon("gift", size=14), T("ui.cert.create"), type="submit", id="cert-create"),
+        on_submit=S.create_certificate,
     )
     return rx.vstack(
         form, error_box(S.cert_error, "cert-error"),
-        rx.cond(S.certs.length() > 0,
-                _table([f"ui.cert.col.{h}" for h in ("code", "face", "status", "expires", "redeemed")], S.certs, _cert_row, "cert-table"),
+        listing([f"ui.cert.col.{h}" for h in ("code", "face", "status", "expires", "redeemed")], S.certs, _cert_row, "cert-table",
                 empty_state("ui.cert.empty", "cert-empty")),
         pager(S.cert_page, S.cert_page > 1, S.cert_more, S.cert_go(-1), S.cert_go(1), "cert-pager"),
         spacing="3", width="100%",
@@ -154,23 +138,18 @@ def _link_row(lk: LinkLine) -> rx.Component:
 
 
 def _links() -> rx.Component:
-    form = rx.form(
-        rx.flex(
-            field("ui.link.title", rx.input(name="title", id="link-title", width="16rem")),
-            field("ui.link.code", rx.input(name="code", id="link-code", placeholder=T("ui.link.code_hint"), width="12rem")),
-            rx.button(rx.icon("link", size=14), T("ui.link.create"), type="submit", id="link-create"),
-            spacing="3", wrap="wrap", align="end",
-        ),
-        on_submit=S.create_link, reset_on_submit=False,
+    form = inline_form(
+        field("ui.link.title", rx.input(name="title", id="link-title", width="16rem")),
+        field("ui.link.code", rx.input(name="code", id="link-code", placeholder=T("ui.link.code_hint"), width="12rem")),
+        rx.button(rx.icon("link", size=14), T("ui.link.create"), type="submit", id="link-create"),
+        on_submit=S.create_link,
     )
     return rx.vstack(
         form, error_box(S.link_error, "link-error"),
         rx.hstack(rx.switch(checked=S.show_archived, on_change=S.set_show_archived), rx.text(T("ui.link.show_archived"), size="2"),
                   align="center"),
-        rx.cond(S.links.length() > 0,
-                _table([f"ui.link.col.{h}" for h in ("title", "clicks", "unique", "new", "buyers", "conversion", "actions")], S.links,
-                       _link_row, "link-table"),
-                empty_state("ui.link.empty", "link-empty")),
+        listing([f"ui.link.col.{h}" for h in ("title", "clicks", "unique", "new", "buyers", "conversion", "actions")], S.links,
+                _link_row, "link-table", empty_state("ui.link.empty", "link-empty")),
         pager(S.link_page, S.link_page > 1, S.link_more, S.link_go(-1), S.link_go(1), "link-pager"),
         spacing="3", width="100%",
     )
@@ -217,21 +196,13 @@ def _wheel() -> rx.Component:
         _prize_form(None),
         error_box(W.wheel_error, "wheel-error"),
         rx.foreach(W.prizes, lambda p: rx.cond(W.editing == p["id"], _prize_form(p))),
-        rx.cond(W.prizes.length() > 0,
-                _table([f"ui.wheel.col.{h}" for h in ("label", "kind", "prize", "weight", "odds", "active", "actions")],
-                       W.prizes, _prize_row, "prize-table"),
-                empty_state("ui.wheel.empty", "wheel-empty")),
+        listing([f"ui.wheel.col.{h}" for h in ("label", "kind", "prize", "weight", "odds", "active", "actions")],
+                W.prizes, _prize_row, "prize-table", empty_state("ui.wheel.empty", "wheel-empty")),
         spacing="3", width="100%",
     )
 
 
 def promotions_view() -> rx.Component:
-    return rx.tabs.root(
-        rx.tabs.list(*[rx.tabs.trigger(T(f"ui.promo.tab.{k}"), value=k, id=f"promo-tab-{k}")
-                       for k in ("promo", "certs", "links", "wheel")]),
-        rx.tabs.content(_promos(), value="promo", padding_top="1rem"),
-        rx.tabs.content(_certs(), value="certs", padding_top="1rem"),
-        rx.tabs.content(_links(), value="links", padding_top="1rem"),
-        rx.tabs.content(_wheel(), value="wheel", padding_top="1rem"),
-        value=S.tab, on_change=S.set_tab, width="100%",
-    )
+    return tab_panels("promo-tab", [("promo", "ui.promo.tab.promo", _promos()), ("certs", "ui.promo.tab.certs", _certs()),
+                                    ("links", "ui.promo.tab.links", _links()), ("wheel", "ui.promo.tab.wheel", _wheel())],
+                      S.tab, S.set_tab)

@@ -14,6 +14,7 @@ import reflex as rx
 from reflex_base.constants.state import FIELD_MARKER
 
 from smo_app.components import styles
+from smo_app.components.common import language_switch
 from smo_app.components.storefront_markup import (FIRST_DATA_SLOT, FIRST_PAINT_URL, FIRST_SCREEN_SLOT, ICONS,
                                                    SHOP_NAME_ID, TABS)
 from smo_app.state.storefront import StoreState
@@ -179,14 +180,7 @@ def notice() -> rx.Component:
 
 
 def lang_switch() -> rx.Component:
-    return rx.segmented_control.root(
-        rx.segmented_control.item("RU", value="ru", id="sf-lang-ru"),
-        rx.segmented_control.item("EN", value="en", id="sf-lang-en"),
-        value=StoreState.shop_lang,
-        on_change=StoreState.switch_language,
-        size="1",
-        aria_label=ST("ui.language"),
-    )
+    return language_switch(StoreState.shop_lang, StoreState.switch_language, ST("ui.language"), "sf-lang")
 
 
 def store_header() -> rx.Component:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components.common import T
-from smo_app.components.ops import card, empty_state, error_box, field, pager
+from smo_app.components.ops import card, empty_state, error_box, field, listing, pager, tab_panels
 from smo_app.state.warehouse import CountLine, MoveLine, StockLine, SupplyItem, WarehouseState
 
 S = WarehouseState
@@ -51,14 +51,7 @@ def _overview() -> rx.Component:
             spacing="2", wrap="wrap", width="100%", align="center",
         ),
         error_box(S.message, "wh-error"),
-        rx.cond(
-            S.lines.length() > 0,
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(f"ui.wh.col.{h}")) for h in heads])),
-                rx.table.body(rx.foreach(S.lines, _stock_row)), variant="surface", width="100%", id="stock-table",
-            ),
-            empty_state("ui.wh.empty", "stock-empty"),
-        ),
+        listing([f"ui.wh.col.{h}" for h in heads], S.lines, _stock_row, "stock-table", empty_state("ui.wh.empty", "stock-empty")),
         pager(S.page.to_string() + " / " + S.pages.to_string(), S.page > 1, S.page < S.pages, S.go(-1), S.go(1), "wh-pager"),
         spacing="3", width="100%",
     )
@@ -218,15 +211,9 @@ def _variant_dialog() -> rx.Component:
 
 def warehouse_view() -> rx.Component:
     return rx.vstack(
-        rx.tabs.root(
-            rx.tabs.list(*[rx.tabs.trigger(T(f"ui.wh.tab.{k}"), value=k, id=f"wh-tab-{k}")
-                           for k in ("overview", "supply", "writeoff", "count")]),
-            rx.tabs.content(_overview(), value="overview", padding_top="1rem"),
-            rx.tabs.content(_supply(), value="supply", padding_top="1rem"),
-            rx.tabs.content(_write_off(), value="writeoff", padding_top="1rem"),
-            rx.tabs.content(_count(), value="count", padding_top="1rem"),
-            value=S.tab, on_change=S.set_tab, width="100%",
-        ),
+        tab_panels("wh-tab", [("overview", "ui.wh.tab.overview", _overview()), ("supply", "ui.wh.tab.supply", _supply()),
+                              ("writeoff", "ui.wh.tab.writeoff", _write_off()), ("count", "ui.wh.tab.count", _count())],
+                   S.tab, S.set_tab),
         _variant_dialog(),
         spacing="3", width="100%",
     )

@@ -10,7 +10,7 @@ import reflex as rx
 from smo_app.services.catalog import admin as catalog_admin
 from smo_app.services.catalog import excel
 from smo_app.services.catalog import products as catalog
-from smo_app.state.ops import download, money_text
+from smo_app.state.ops import SearchedPages, download, money_text
 from smo_app.state.session import SessionState, toast
 
 PAGE_SIZE = 25
@@ -47,14 +47,11 @@ class ImportLine(TypedDict):
     changes: str
 
 
-class CatalogState(SessionState):
+class CatalogState(SearchedPages, SessionState):
     cats: list[CatRow] = []
     cat_options: list[dict[str, str]] = []  # value, label (for selects)
-    search: str = ""
     f_category: str = ALL
     f_status: str = "all"
-    page: int = 1
-    pages: int = 1
     total: int = 0
     rows: list[ProdLine] = []
     message: str = ""
@@ -108,12 +105,6 @@ class CatalogState(SessionState):
                               suspended=r.suspended, low=r.low) for r in result.rows]
 
     @rx.event
-    async def filter(self, form: dict):
-        self.search = str(form.get("q", "")).strip()[:100]
-        self.page = 1
-        await self._query()
-
-    @rx.event
     async def set_f_category(self, value: str):
         self.f_category, self.page = value, 1
         await self._query()
@@ -121,11 +112,6 @@ class CatalogState(SessionState):
     @rx.event
     async def set_f_status(self, value: str):
         self.f_status, self.page = value, 1
-        await self._query()
-
-    @rx.event
-    async def go(self, delta: int):
-        self.page = max(1, min(self.pages, self.page + int(delta)))
         await self._query()
 
     # -- categories (CA2) ---------------------------------------------------------------------

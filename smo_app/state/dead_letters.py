@@ -3,6 +3,7 @@ The handlers reach the database through :meth:`SessionState.call` (off the event
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import TypedDict
 
 import reflex as rx
@@ -35,6 +36,22 @@ def reason_text(reason: str, lang: str) -> str:
     return reason
 
 
+async def dismiss_from_form(state: SessionState, form: dict, reload: Callable[[], Awaitable[None]], *,
+                            bad_id=None):
+    """Dismiss the dead letter a row's form names (``id``) with the reason typed next to it
+    (``note``), then ``reload`` the screen and say so; ``bad_id`` is the answer to a form naming none."""
+    try:
+        dead_letter_id = int(form.get("id", 0))
+    except (TypeError, ValueError):
+        return bad_id
+    out = await state.call(dead_letter_service.resolve_dead_letter, dead_letter_id=dead_letter_id,
+                           resolution=DeadLetterResolution.dismissed, note=str(form.get("note", "")))
+    if not out.ok:
+        return toast(out)
+    await reload()
+    return rx.toast.success(state.text("ui.dead_letters.dismissed"))
+
+
 class DeadLetterState(SessionState):
     lines: list[DeadLetterLine] = []
     show_resolved: bool = False
@@ -53,16 +70,7 @@ class DeadLetterState(SessionState):
     @rx.event
     async def dismiss(self, form: dict):
         """Dismiss one dead letter with the reason typed next to it."""
-        try:
-            dead_letter_id = int(form.get("id", 0))
-        except (TypeError, ValueError):
-            return rx.toast.error(self.text("common.not_found"))
-        out = await self.call(dead_letter_service.resolve_dead_letter, dead_letter_id=dead_letter_id,
-                              resolution=DeadLetterResolution.dismissed, note=str(form.get("note", "")))
-        if not out.ok:
-            return toast(out)
-        await self._query()
-        return rx.toast.success(self.text("ui.dead_letters.dismissed"))
+        return await dismiss_from_form(self, form, self._query, bad_id=rx.toast.error(self.text("common.not_found")))
 
     async def _query(self) -> None:
         out = await self.call(dead_letter_service.dead_letter_page, readonly=True, open_only=not self.show_resolved)

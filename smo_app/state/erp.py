@@ -8,9 +8,7 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app.services.erp import connection, status
-from smo_app.services.integrations import dead_letters
-from smo_app.models.integrations import DeadLetterResolution
-from smo_app.state.dead_letters import reason_text
+from smo_app.state.dead_letters import dismiss_from_form, reason_text
 from smo_app.state.session import SessionState, toast
 
 
@@ -188,13 +186,4 @@ class ErpState(SessionState):
 
     @rx.event
     async def dismiss(self, form: dict):
-        try:
-            dead_letter_id = int(form.get("id", 0))
-        except (TypeError, ValueError):
-            return
-        out = await self.call(dead_letters.resolve_dead_letter, dead_letter_id=dead_letter_id,
-                              resolution=DeadLetterResolution.dismissed, note=str(form.get("note", "")))
-        if not out.ok:
-            return toast(out)
-        await self._load_status()
-        return rx.toast.success(self.text("ui.dead_letters.dismissed"))
+        return await dismiss_from_form(self, form, self._load_status)

@@ -1,5 +1,5 @@
-"""Small helpers the backoffice states share: an amount as shown, a file handed to the browser, and
-a refusal placed on the form field it names.
+"""Small helpers the backoffice states share: an amount as shown, a file handed to the browser, a
+refusal placed on the form field it names, and a searched, paged list.
 
 Every state calls services one way, ``out = await self.call(service, …)`` (see
 :meth:`smo_app.state.session.SessionState.call`); these helpers only shape what comes back.
@@ -44,3 +44,23 @@ def field_message(state, out: Result, messages: Mapping[str, str], label: str) -
     if key and field:
         return state.text(key, field=state.text(label.format(field)))
     return out.error
+
+
+class SearchedPages(rx.State, mixin=True):
+    """A searched, paged list (products, stock): the search form (field ``q``) and the pager re-run
+    the state's own ``_query``, which also sets ``pages``."""
+
+    search: str = ""
+    page: int = 1
+    pages: int = 1
+
+    @rx.event
+    async def filter(self, form: dict):
+        self.search = str(form.get("q", "")).strip()[:100]
+        self.page = 1
+        await self._query()
+
+    @rx.event
+    async def go(self, delta: int):
+        self.page = max(1, min(self.pages, self.page + int(delta)))
+        await self._query()

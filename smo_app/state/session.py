@@ -187,17 +187,18 @@ class SessionState(rx.State):
     # -- sign-out ----------------------------------------------------------------------------
     @rx.event
     async def sign_out_backoffice(self):
-        await self.call(auth.sign_out, channel=None, token=self.bo_token)
-        self.bo_token = ""
-        self._forget()
-        return [rx.redirect(routes.ADMIN_LOGIN), rx.toast.info(self.text("ui.signed_out"))]
+        return await self._sign_out("bo_token", routes.ADMIN_LOGIN)
 
     @rx.event
     async def sign_out_pos(self):
-        await self.call(auth.sign_out, channel=None, token=self.pos_token)
-        self.pos_token = ""
+        return await self._sign_out("pos_token", routes.POS_LOGIN)
+
+    async def _sign_out(self, token_var: str, sign_in_route: str):
+        """End the session held in ``token_var`` (``bo_token`` / ``pos_token``) and go to its sign-in page."""
+        await self.call(auth.sign_out, channel=None, token=getattr(self, token_var))
+        setattr(self, token_var, "")
         self._forget()
-        return [rx.redirect(routes.POS_LOGIN), rx.toast.info(self.text("ui.signed_out"))]
+        return [rx.redirect(sign_in_route), rx.toast.info(self.text("ui.signed_out"))]
 
     def _forget(self) -> None:
         self.staff_name = self.staff_role = self.granted = self.denied = ""

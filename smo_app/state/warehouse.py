@@ -10,7 +10,7 @@ import reflex as rx
 
 from smo_app.services.catalog import sheets
 from smo_app.services.stock import warehouse as stock
-from smo_app.state.ops import download, money_text
+from smo_app.state.ops import SearchedPages, download, money_text
 from smo_app.state.session import SessionState, toast
 
 
@@ -48,12 +48,9 @@ class SupplyItem(TypedDict):
     qty: int
 
 
-class WarehouseState(SessionState):
+class WarehouseState(SearchedPages, SessionState):
     tab: str = "overview"
-    search: str = ""
     level: str = "all"
-    page: int = 1
-    pages: int = 1
     lines: list[StockLine] = []
     sums: dict[str, str] = {}
     counts: dict[str, int] = {}
@@ -106,19 +103,8 @@ class WarehouseState(SessionState):
                       for r in page.rows]
 
     @rx.event
-    async def filter(self, form: dict):
-        self.search = str(form.get("q", "")).strip()[:100]
-        self.page = 1
-        await self._query()
-
-    @rx.event
     async def set_level(self, level: str | list[str]):
         self.level, self.page = (level if isinstance(level, str) else (level[0] if level else "all")), 1
-        await self._query()
-
-    @rx.event
-    async def go(self, delta: int):
-        self.page = max(1, min(self.pages, self.page + int(delta)))
         await self._query()
 
     # -- one variant -------------------------------------------------------------------------

@@ -81,3 +81,12 @@ def test_an_event_that_cannot_be_applied_is_dead_lettered_and_acknowledged(api, 
 def test_an_unknown_provider_is_not_found(api):
     client, _ = api
     assert client.post("/api/webhooks/nobody", content=b"{}").status_code == 404
+
+
+@pytest.mark.parametrize("path, limit", [("/api/webhooks/testpay", 256 * 1024), ("/api/webhooks/cdek?token=t", 64 * 1024),
+                                         ("/api/webhooks/moysklad?requestId=r", 1024 * 1024)])
+def test_a_body_over_the_routes_limit_is_refused_413_and_nothing_is_stored(api, session, path, limit):
+    client, applied = api
+    response = client.post(path, content=b"x" * (limit + 1))
+    assert (response.status_code, response.json()) == (413, {"ok": False, "error": "too large"})
+    assert session.exec(select(WebhookEvent)).all() == [] and applied == []

@@ -126,3 +126,21 @@ def test_demo_sign_in_works_only_in_demo_mode(db, monkeypatch):
     reset_settings_cache()
     _call(s, "sign_in_demo")
     assert s.signed_in and _customer_of(s).full_name == "Demo"
+
+
+def test_the_erp_page_dismisses_a_sync_conflict_and_its_list_drops_it(db):
+    from smo_app.state.erp import ErpState
+
+    row = record_dead_letter(db, provider="moysklad", kind="stock", reason="erp.stock_conflict", reference="v-1")
+    db.commit()
+    make_staff(db, Role.owner, username="olga")
+    s = _state(ErpState)
+    s.bo_token = auth.sign_in_password(db, username="olga", password=PASSWORD).token
+    s.lang = "en"
+    _call(s, "load")
+    assert [c["id"] for c in s.conflicts] == [row.id]
+    assert _call(s, "dismiss", {"id": "not a number", "note": "x"}) is None  # a form naming no letter: nothing
+    db.rollback()
+    out = _call(s, "dismiss", {"id": str(row.id), "note": "counted by hand"})
+    assert s.conflicts == [] and "dismissed" in str(out).lower()
+    assert db.get(DeadLetter, row.id, populate_existing=True).resolution == "dismissed"

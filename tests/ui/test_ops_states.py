@@ -167,6 +167,27 @@ def test_admin_imports_a_bad_file_then_a_good_one(db):
     assert db.get(Variant, p.variants[0].id).price_minor == 35000
 
 
+@pytest.mark.parametrize("screen", ["catalog", "warehouse"])
+def test_searching_a_list_starts_at_its_first_page_and_the_pager_stays_within_its_pages(db, screen):
+    from smo_app.state.catalog import CatalogState
+    from smo_app.state.warehouse import WarehouseState
+
+    cls, rows = {"catalog": (CatalogState, "rows"), "warehouse": (WarehouseState, "lines")}[screen]
+    for name in ("Мыло лавандовое", "Свеча", "Мыло дегтярное"):
+        make_product(db, name=name, price_minor=30000)
+    s = _state(cls, db, Role.admin)
+    _call(s, "load")
+    assert len(getattr(s, rows)) == 3 and s.pages == 1
+    _call(s, "go", 1)
+    assert s.page == 1  # one page: "next" stays on it
+    s.page = 2
+    _call(s, "filter", {"q": "  мыло  "})
+    assert (s.search, s.page) == ("мыло", 1)
+    assert sorted(r["name"] for r in getattr(s, rows)) == ["Мыло дегтярное", "Мыло лавандовое"]
+    _call(s, "go", -1)
+    assert s.page == 1
+
+
 def test_a_supply_and_a_count_change_the_overview(db):
     from smo_app.state.warehouse import WarehouseState
 

@@ -16,7 +16,7 @@ from smo_app.money import parse_money
 from smo_app.services.analytics.periods import local_today, shop_tz
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
-from smo_app.services.core.errors import NotFound, ValidationFailed
+from smo_app.services.core.errors import NotFound, ValidationFailed, get_or_not_found
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
 
@@ -74,9 +74,7 @@ def list_manual_revenue(session: Session, *, actor: Actor, date_from: date | Non
 def delete_manual_revenue(session: Session, *, actor: Actor, entry_id: int) -> ManualRevenueOut:
     """Delete one entry. Two owners deleting at once: the second gets "not found", one audit entry."""
     require(actor, Perm.analytics_manual)
-    entry = session.get(ManualRevenue, entry_id)
-    if entry is None:
-        raise NotFound("manual_revenue", entry_id)
+    entry = get_or_not_found(session, ManualRevenue, entry_id, "manual_revenue")
     out = ManualRevenueOut.model_validate(entry, from_attributes=True)
     session.expunge(entry)
     gone = session.execute(delete(ManualRevenue).where(ManualRevenue.id == entry_id)

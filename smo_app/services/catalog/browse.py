@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from smo_app.models.catalog import Category, Product, SaleUnit, StockSubscription, Variant
 from smo_app.models.customer import Customer
-from smo_app.services.catalog.products import CategoryOut
+from smo_app.services.catalog.products import CategoryOut, category_tree, hidden_category_ids
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound
 from smo_app.services.core.shop_config import ShopConfig, get_config
@@ -95,23 +95,6 @@ class _Viewer:
                      personal_discount_pct=self.personal_pct, wholesale=self.wholesale).lines[0]
         unit = line.total_minor // qty
         return unit, (line.unit_price_minor if unit < line.unit_price_minor else None)
-
-
-def hidden_category_ids(cats: list[Category]) -> set[int]:
-    hidden = {c.id for c in cats if c.hidden}
-    hidden |= {c.id for c in cats if c.parent_id in hidden}
-    return hidden
-
-
-def _tree(cats: list[Category], hidden: set[int]) -> list[CategoryOut]:
-    nodes = {c.id: CategoryOut.model_validate(c, from_attributes=True) for c in cats if c.id not in hidden}
-    roots = []
-    for node in nodes.values():
-        if node.parent_id is None:
-            roots.append(node)
-        elif node.parent_id in nodes:
-            nodes[node.parent_id].children.append(node)
-    return roots
 
 
 def _variants(session: Session, product_ids: list[int]) -> dict[int, list[Variant]]:
@@ -195,7 +178,7 @@ def store_catalog(session: Session, *, actor: Actor, category_id: int | None = N
     variants = _variants(session, [p.id for p in products])
     viewer = _Viewer(session, actor)
     return StoreCatalogOut(has_more=has_more,
-        categories=_tree(cats, hidden), products=[_tile(viewer, p, variants.get(p.id, []), cfg) for p in products],
+        categories=category_tree(cats, hidden), products=[_tile(viewer, p, variants.get(p.id, []), cfg) for p in products],
         vacation=cfg.vacation_mode, vacation_message=cfg.vacation_message, preorder=cfg.preorder_mode,
         wholesale=viewer.wholesale,
     )

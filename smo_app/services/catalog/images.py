@@ -20,6 +20,7 @@ from integrations.images import LocalImageStore
 from smo_app.models.base import utcnow
 from smo_app.models.catalog import Product
 from smo_app.models.images import TelegramFileId
+from smo_app.services.catalog.products import live_product
 from smo_app.services.core import audit, ports
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
@@ -75,14 +76,22 @@ def _opens(data: bytes) -> bool:
         return False
 
 
+def _set_photos(session: Session, actor: Actor, product: Product, photos: list[str], action: str,
+                **change: dict[str, str]) -> None:
+    """Give the product its new photo list, audited (``change``: the photo ``before``/``after``); commits."""
+    product.photos = photos
+    product.updated_at = utcnow()
+    session.add(product)
+    audit.record(session, actor=actor, action=action, entity="product", entity_id=product.id, **change)
+    session.commit()
+
+
 @atomic
 def add_photo(session: Session, *, actor: Actor, product_id: int, data: bytes,
               storage: ImageStorage | None = None) -> list[str]:
     """Validate and store an uploaded photo, append it to the product's photos; audited."""
     require(actor, Perm.catalog_edit)
-    product = session.get(Product, product_id)
-    if product is None or product.deleted:
-        raise NotFound("product", product_id)
+    product = live_product(session, product_id)
     if len(data) > MAX_BYTES:
         raise ValidationFailed("images.too_big", "image too big", max_mb=MAX_BYTES // (1024 * 1024))
     ext = sniff(data)
@@ -91,12 +100,7 @@ def add_photo(session: Session, *, actor: Actor, product_id: int, data: bytes,
     if len(product.photos or []) >= MAX_PHOTOS:
         raise ValidationFailed("images.too_many", "too many photos", max=MAX_PHOTOS)
     url = (storage or ports.images()).save(data, ext=ext, content_type=CONTENT_TYPES[ext])
-    product.photos = [*(product.photos or []), url]
-    product.updated_at = utcnow()
-    session.add(product)
-    audit.record(session, actor=actor, action="catalog.photo_add", entity="product", entity_id=product_id,
-                 after={"photo": url})
-    session.commit()
+    _set_photos(session, actor, product, [*(product.photos or []), url], "catalog.photo_add", after={"photo": url})
     return list(product.photos)
 
 
@@ -104,17 +108,11 @@ def add_photo(session: Session, *, actor: Actor, product_id: int, data: bytes,
 def remove_photo(session: Session, *, actor: Actor, product_id: int, url: str,
                  storage: ImageStorage | None = None) -> list[str]:
     require(actor, Perm.catalog_edit)
-    product = session.get(Product, product_id)
-    if product is None or product.deleted:
-        raise NotFound("product", product_id)
+    product = live_product(session, product_id)
     if url not in (product.photos or []):
         raise NotFound("photo", url)
-    product.photos = [p for p in product.photos if p != url]
-    product.updated_at = utcnow()
-    session.add(product)
-    audit.record(session, actor=actor, action="catalog.photo_remove", entity="product", entity_id=product_id,
-                 before={"photo": url})
-    session.commit()
+    _set_photos(session, actor, product, [p for p in product.photos if p != url], "catalog.photo_remove",
+                before={"photo": url})
     (storage or ports.images()).delete(url)
     return list(product.photos)
 

@@ -281,7 +281,7 @@ def update_product(session: Session, *, actor: Actor, product_id: int, **changes
     unknown = set(changes) - PRODUCT_FIELDS
     if unknown:
         raise ValidationFailed("catalog.unknown_field", f"unknown fields {sorted(unknown)}")
-    product = _get_product(session, product_id)
+    product = live_product(session, product_id)
     if "name" in changes and changes["name"] != product.name:
         require(actor, Perm.catalog_rename)
         changes["name"] = _name(changes["name"], 200, "catalog.product_name_invalid")
@@ -392,7 +392,7 @@ def flush_variant_codes(session: Session, codes: dict | None = None) -> None:
 @atomic
 def add_variant(session: Session, *, actor: Actor, product_id: int, variant: VariantIn | dict) -> VariantOut:
     require(actor, Perm.catalog_edit)
-    _get_product(session, product_id)
+    live_product(session, product_id)
     spec = variant if isinstance(variant, VariantIn) else VariantIn.model_validate(variant)
     count = len(session.exec(select(Variant.id).where(Variant.product_id == product_id)).all())
     codes = {k: getattr(spec, k) for k in ("sku", "barcode", "plu") if getattr(spec, k) is not None}
@@ -411,7 +411,7 @@ def add_variant(session: Session, *, actor: Actor, product_id: int, variant: Var
 def delete_product(session: Session, *, actor: Actor, product_id: int) -> None:
     """Owner only (CA1). A soft delete: past orders keep their lines."""
     require(actor, Perm.catalog_delete)
-    product = _get_product(session, product_id)
+    product = live_product(session, product_id)
     product.deleted = True
     product.hidden = True
     session.add(product)
@@ -435,16 +435,8 @@ def list_catalog(session: Session, *, actor: Actor, search: str | None = None,
     products (nor products inside a hidden category); staff see everything not deleted."""
     staff_view = _sees_hidden(actor)
     cats = session.exec(select(Category).order_by(Category.position, Category.id)).all()
-    hidden_ids = {c.id for c in cats if c.hidden}
-    hidden_ids |= {c.id for c in cats if c.parent_id in hidden_ids}
-    nodes = {c.id: CategoryOut.model_validate(c, from_attributes=True) for c in cats
-             if staff_view or c.id not in hidden_ids}
-    roots = []
-    for node in nodes.values():
-        if node.parent_id is None:
-            roots.append(node)
-        elif node.parent_id in nodes:
-            nodes[node.parent_id].children.append(node)
+    hidden_ids = hidden_category_ids(cats)
+    roots = category_tree(cats, set() if staff_view else hidden_ids)
     query = select(Product).where(Product.deleted.is_(False))  # type: ignore[union-attr]
     if not staff_view:
         query = query.where(Product.hidden.is_(False))  # type: ignore[union-attr]
@@ -463,6 +455,25 @@ def list_catalog(session: Session, *, actor: Actor, search: str | None = None,
     return CatalogOut(categories=roots, products=[_product_out(session, p, variants.get(p.id, [])) for p in products])
 
 
+def hidden_category_ids(cats: list[Category]) -> set[int]:
+    """The hidden categories and their subcategories."""
+    hidden = {c.id for c in cats if c.hidden}
+    hidden |= {c.id for c in cats if c.parent_id in hidden}
+    return hidden
+
+
+def category_tree(cats: list[Category], hidden: set[int]) -> list[CategoryOut]:
+    """The categories (in the given order) as a tree of their roots, leaving out those in ``hidden``."""
+    nodes = {c.id: CategoryOut.model_validate(c, from_attributes=True) for c in cats if c.id not in hidden}
+    roots = []
+    for node in nodes.values():
+        if node.parent_id is None:
+            roots.append(node)
+        elif node.parent_id in nodes:
+            nodes[node.parent_id].children.append(node)
+    return roots
+
+
 def _sees_hidden(actor: Actor) -> bool:
     return actor.is_system or can(actor, Perm.catalog_edit) or can(actor, Perm.pos_sell)
 
@@ -473,7 +484,7 @@ def _category_in_use(session: Session, category_id: int) -> Category | None:
     return session.get(Category, category_id, with_for_update={"read": True}, populate_existing=True)
 
 
-def _get_product(session: Session, product_id: int) -> Product:
+def live_product(session: Session, product_id: int) -> Product:
     product = session.get(Product, product_id)
     if product is None or product.deleted:
         raise NotFound("product", product_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from pydantic import BaseModel
 from sqlmodel import Session, func, select
@@ -15,20 +15,19 @@ from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.shop_locale import shop_tz
 
 
-def record(
-    session: Session,
-    *,
-    actor: Actor,
-    action: str,
-    entity: str | None = None,
-    entity_id: object | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    note: str | None = None,
-) -> AuditEntry:
+class EntryFields(TypedDict, total=False):
+    """What an audit entry says beyond who and what: the thing it is about, its before/after, a note."""
+
+    entity: str | None
+    entity_id: object | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    note: str | None
+
+
+def record(session: Session, *, actor: Actor, action: str, **fields: Unpack[EntryFields]) -> AuditEntry:
     """Add an audit entry to the current transaction."""
-    entry = AuditEntry(**entry_values(actor=actor, action=action, entity=entity, entity_id=entity_id,
-                                      before=before, after=after, note=note))
+    entry = AuditEntry(**entry_values(actor=actor, action=action, **fields))
     session.add(entry)
     return entry
 

@@ -1,7 +1,9 @@
 """Errors a user can cause. UI, bot and API map ``code`` to translated text (smo_app.i18n)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -38,3 +40,11 @@ class ValidationFailed(DomainError):
     def __init__(self, code: str, message: str = "", /, errors: list[dict[str, Any]] | None = None, **params):
         super().__init__(code, message, **params)
         self.errors = errors or []
+
+
+def get_or_not_found(session: Any, model: type[T], ident: object, what: str) -> T:
+    """The ``model`` row with primary key ``ident`` (``session.get``), or :class:`NotFound` naming ``what``."""
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFound(what, ident)
+    return row

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from smo_app.models.base import utcnow
 from smo_app.models.leases import JobLease
+from smo_app.services.core.unique import insert_first
 
 
 def acquire(session: Session, *, name: str, holder: str, ttl_seconds: float, now: datetime | None = None) -> bool:
@@ -33,13 +33,7 @@ def acquire(session: Session, *, name: str, holder: str, ttl_seconds: float, now
     if session.get(JobLease, name) is not None:
         session.rollback()
         return False
-    session.add(JobLease(name=name, holder=holder, expires_at=expires, acquired_at=now))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return False
-    return True
+    return insert_first(session, JobLease(name=name, holder=holder, expires_at=expires, acquired_at=now))
 
 
 def release(session: Session, *, name: str, holder: str) -> None:

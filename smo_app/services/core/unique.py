@@ -42,6 +42,18 @@ def unique_violation(exc: IntegrityError) -> tuple[str, frozenset[str]] | None:
     return None
 
 
+def insert_first(session: Session, row: object) -> bool:
+    """Add ``row`` and commit; False (rolled back) when a unique rule shows that another request
+    inserted it first."""
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
+
+
 @contextmanager
 def unique_as(session: Session, table: str, columns: str | tuple[str, ...],
               error: Callable[[], DomainError]) -> Iterator[None]:

@@ -24,7 +24,7 @@ from smo_app.models.promotions import PromoUse
 from smo_app.models.stock import StockMove
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
-from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.core.errors import DomainError, ValidationFailed, get_or_not_found
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.text_search import case_variants, escape_like
 from smo_app.text_fold import fold, phone_query_keys
@@ -192,9 +192,7 @@ def search_customers(session: Session, *, actor: Actor, query: str = "", page: i
 def get_card(session: Session, *, actor: Actor, customer_id: int) -> CustomerCard:
     """CR1 card: contacts, registration, orders count and sum (paid and later), friends, note."""
     require(actor, Perm.customers_view)
-    c = session.get(Customer, customer_id)
-    if c is None:
-        raise NotFound("customer", customer_id)
+    c = get_or_not_found(session, Customer, customer_id, "customer")
     count, total = session.exec(
         select(func.count(Order.id), func.coalesce(func.sum(Order.total_minor), 0))
         .where(Order.customer_id == customer_id, Order.status.in_(COUNTED_STATUSES))
@@ -218,9 +216,7 @@ def update_customer(session: Session, *, actor: Actor, customer_id: int, persona
     require(actor, Perm.customers_manage)
     if is_tester is not None:
         require(actor, Perm.settings_manage)
-    c = session.get(Customer, customer_id)
-    if c is None:
-        raise NotFound("customer", customer_id)
+    c = get_or_not_found(session, Customer, customer_id, "customer")
     changes: dict[str, Any] = {}
     if personal_discount_pct is not None:
         if not 0 <= int(personal_discount_pct) <= 100:
@@ -259,16 +255,22 @@ def checked_message(text: str) -> str:
     return text
 
 
+def send_message(session: Session, customer: Customer | None, *, kind: str, text: str,
+                 order_id: int | None = None) -> None:
+    """Queue a staff member's message to the customer's Telegram chat (no commit);
+    ``customers.unreachable`` when there is no customer, no chat, or the bot is blocked."""
+    if customer is None or outbox.enqueue_to_customer(session, customer=customer, kind=kind, text=text,
+                                                      order_id=order_id) is None:
+        raise DomainError("customers.unreachable", "no Telegram chat or bot blocked")
+
+
 @atomic
 def message_customer(session: Session, *, actor: Actor, customer_id: int, text: str) -> None:
     """CR2 direct message: queued in the outbox (sent by the bot, or visible there without one)."""
     require(actor, Perm.customers_manage)
     text = checked_message(text)
-    c = session.get(Customer, customer_id)
-    if c is None:
-        raise NotFound("customer", customer_id)
-    if outbox.enqueue_to_customer(session, customer=c, kind="direct_message", text=text) is None:
-        raise DomainError("customers.unreachable", "no Telegram chat or bot blocked")
+    c = get_or_not_found(session, Customer, customer_id, "customer")
+    send_message(session, c, kind="direct_message", text=text)
     audit.record(session, actor=actor, action="customer.message", entity="customer", entity_id=customer_id,
                  note=text[:200])
     session.commit()
@@ -287,9 +289,7 @@ def reset_tester(session: Session, *, actor: Actor, customer_id: int) -> ResetOu
     Refused while the tester has an open order (cancel it first, so its stock comes back).
     Stock moves stay in the ledger; they only lose the link to the deleted order."""
     require(actor, Perm.settings_manage)
-    c = session.get(Customer, customer_id)
-    if c is None:
-        raise NotFound("customer", customer_id)
+    c = get_or_not_found(session, Customer, customer_id, "customer")
     if not c.is_tester:
         raise DomainError("customers.not_tester", "only testers can be reset")
     order_ids = list(session.exec(select(Order.id).where(Order.customer_id == customer_id)).all())

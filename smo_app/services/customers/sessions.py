@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
@@ -19,12 +19,11 @@ from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.tx import atomic
 from smo_app.services.customers.registration import CustomerOut, StartOut, register_telegram_user
 from smo_app.services.customers.telegram_init_data import DEMO_TELEGRAM_ID, TelegramInitData, verify_init_data
-from smo_app.services.staff.auth import hash_token
+from smo_app.services.staff.auth import TOUCH_EVERY, hash_token, peek_session_row
 from smo_app.settings import get_settings
 
 DEFAULT_TTL = timedelta(days=7)
 DEFAULT_MAX_AGE = timedelta(hours=24)
-_TOUCH_EVERY = timedelta(minutes=5)
 
 
 class CustomerSignedIn(BaseModel):
@@ -86,16 +85,11 @@ def peek_customer_session(session: Session, *, token: str | None,
     session's last-seen stamp is due). The Mini App resolves the session on every event; reading
     only keeps those resolutions out of the write lock, and :func:`touch_customer_session` writes
     the stamp at most every few minutes."""
-    if not token:
-        return None, False
-    now = now or utcnow()
-    row = session.exec(select(CustomerSession).where(CustomerSession.token_hash == hash_token(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return None, False
-    customer = session.get(Customer, row.customer_id)
-    if customer is None:
-        return None, False
-    return CustomerOut.model_validate(customer, from_attributes=True), now - row.last_seen_at > _TOUCH_EVERY
+    def customer_of(row: CustomerSession) -> CustomerOut | None:
+        customer = session.get(Customer, row.customer_id)
+        return None if customer is None else CustomerOut.model_validate(customer, from_attributes=True)
+
+    return peek_session_row(session, CustomerSession, token, now, customer_of)
 
 
 def touch_customer_session(session: Session, *, token: str, now: datetime | None = None) -> None:
@@ -103,7 +97,7 @@ def touch_customer_session(session: Session, *, token: str, now: datetime | None
     now = now or utcnow()
     session.execute(
         update(CustomerSession)
-        .where(CustomerSession.token_hash == hash_token(token), CustomerSession.last_seen_at < now - _TOUCH_EVERY)
+        .where(CustomerSession.token_hash == hash_token(token), CustomerSession.last_seen_at < now - TOUCH_EVERY)
         .values(last_seen_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -13,7 +13,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.tracking import TrackingLink, TrackingVisitor
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
-from smo_app.services.core.errors import NotFound, ValidationFailed
+from smo_app.services.core.errors import ValidationFailed, get_or_not_found
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.paging import page_of
 from smo_app.services.core.unique import unique_as
@@ -68,9 +68,7 @@ def create_link(session: Session, *, actor: Actor, title: str, code: str | None 
 @atomic
 def archive_link(session: Session, *, actor: Actor, link_id: int) -> TrackingLinkOut:
     require(actor, Perm.promotions_manage)
-    link = session.get(TrackingLink, link_id)
-    if link is None:
-        raise NotFound("tracking_link", link_id)
+    link = get_or_not_found(session, TrackingLink, link_id, "tracking_link")
     # conditional: of two archives at the same moment only one happens (and is audited)
     now = utcnow()
     archived = session.execute(

@@ -5,11 +5,11 @@ import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from smo_app.models.base import utcnow
 from smo_app.models.error_reports import ErrorReport
+from smo_app.services.core.unique import insert_first
 from smo_app.services.messaging.outbox import enqueue_staff_alert
 from smo_app.models.staff import Role
 
@@ -41,14 +41,8 @@ def note_error(session: Session, *, key: str, summary: str, now: datetime | None
     if counted:
         session.commit()
         return False
-    session.add(ErrorReport(fingerprint=fp, summary=summary[:500], count=1, first_at=now, last_at=now,
-                            last_reported_at=now))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return False
-    return True
+    return insert_first(session, ErrorReport(fingerprint=fp, summary=summary[:500], count=1, first_at=now, last_at=now,
+                                             last_reported_at=now))
 
 
 def report_error(session: Session, *, key: str, summary: str, text: str, now: datetime | None = None) -> bool:

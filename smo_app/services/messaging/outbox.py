@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
@@ -135,21 +135,24 @@ def _taken(session: Session, dedupe_key: str | None) -> bool:
     return dedupe_key is not None and session.exec(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key)).first() is not None
 
 
-def enqueue_message(
-    session: Session,
-    *,
-    kind: str,
-    chat_id: int,
-    text: str | None = None,
-    photo: str | None = None,
-    buttons: list[list[dict[str, str]]] | None = None,
-    parse_mode: str = "HTML",
-    customer_id: int | None = None,
-    staff_id: int | None = None,
-    dedupe_key: str | None = None,
-    order_id: int | None = None,
-    expires_at: datetime | None = None,
-) -> Outbox | None:
+class MessageOptions(TypedDict, total=False):
+    """How a queued message is sent and what it belongs to (defaults: :func:`message_values`)."""
+
+    parse_mode: str
+    customer_id: int | None
+    staff_id: int | None
+    order_id: int | None
+    expires_at: datetime | None
+
+
+class MessageContent(MessageOptions, total=False):
+    text: str | None
+    photo: str | None
+    buttons: list[list[dict[str, str]]] | None
+
+
+def enqueue_message(session: Session, *, kind: str, chat_id: int, dedupe_key: str | None = None,
+                    **fields: Unpack[MessageContent]) -> Outbox | None:
     """Add a Telegram message to the outbox.
 
     ``buttons`` is rows of ``{"text": ..., "url"|"web_app"|"callback_data": ...}``.
@@ -157,9 +160,7 @@ def enqueue_message(
     """
     if _taken(session, dedupe_key):
         return None
-    row = Outbox(**message_values(kind=kind, chat_id=chat_id, text=text, photo=photo, buttons=buttons,
-                                  parse_mode=parse_mode, customer_id=customer_id, staff_id=staff_id,
-                                  dedupe_key=dedupe_key, order_id=order_id, expires_at=expires_at))
+    row = Outbox(**message_values(kind=kind, chat_id=chat_id, dedupe_key=dedupe_key, **fields))
     session.add(row)
     return row
 
@@ -190,18 +191,13 @@ def enqueue_document(
     content: bytes,
     caption: str = "",
     dedupe_key: str | None = None,
-    parse_mode: str = "HTML",
-    customer_id: int | None = None,
-    staff_id: int | None = None,
-    order_id: int | None = None,
-    expires_at: datetime | None = None,
+    **options: Unpack[MessageOptions],
 ) -> Outbox | None:
     """Queue a file (a Z-report, a P&L sheet, a backup) sent with ``sendDocument`` as a multipart
     upload. The bytes are kept in ``outbox_blob`` until the row is sent. No commit."""
     return _enqueue_upload(session, upload="document", chat_id=chat_id, kind=kind, filename=filename,
                            content=content, caption=caption, dedupe_key=dedupe_key, limit=MAX_UPLOAD_BYTES,
-                           parse_mode=parse_mode, customer_id=customer_id, staff_id=staff_id, order_id=order_id,
-                           expires_at=expires_at)
+                           **options)
 
 
 def enqueue_photo(
@@ -213,18 +209,13 @@ def enqueue_photo(
     filename: str = "photo.jpg",
     caption: str = "",
     dedupe_key: str | None = None,
-    parse_mode: str = "HTML",
-    customer_id: int | None = None,
-    staff_id: int | None = None,
-    order_id: int | None = None,
-    expires_at: datetime | None = None,
+    **options: Unpack[MessageOptions],
 ) -> Outbox | None:
     """Queue a picture (a chart, a receipt image) uploaded with ``sendPhoto``. For a photo that
     already has a URL or a Telegram file id, use ``enqueue_message(photo=...)``. No commit."""
     return _enqueue_upload(session, upload="photo", chat_id=chat_id, kind=kind, filename=filename,
                            content=content, caption=caption, dedupe_key=dedupe_key, limit=MAX_PHOTO_BYTES,
-                           parse_mode=parse_mode, customer_id=customer_id, staff_id=staff_id, order_id=order_id,
-                           expires_at=expires_at)
+                           **options)
 
 
 def enqueue_to_customer(session: Session, *, customer: Customer, kind: str, text: str, **kwargs) -> Outbox | None:

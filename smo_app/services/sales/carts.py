@@ -20,6 +20,7 @@ from smo_app.models.customer import Customer, CustomerKind
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, ensure_own, require
+from smo_app.services.sales.order_dto import ItemLine
 from smo_app.services.sales.pricing import PriceBreakdown, PriceLineIn, price
 from smo_app.services.core.shop_config import ShopConfig, get_config
 from smo_app.services.core.tx import atomic
@@ -28,12 +29,7 @@ from smo_app.services.sales import promotions
 MAX_LINE_QTY = 999
 
 
-class CartLineOut(BaseModel):
-    variant_id: int
-    product_id: int
-    name: str
-    variant_label: str
-    qty: int
+class CartLineOut(ItemLine):
     available: int
     photo: str | None
     problem: str | None  # cart.out_of_stock / cart.unavailable when the shelf changed since

@@ -21,15 +21,14 @@ from smo_app.models.customer import Customer
 from smo_app.models.orders import DeliveryType, Order, OrderLine, OrderStatus
 from smo_app.services.core import audit, shop_locale
 from smo_app.services.core.actor import Actor
-from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.core.errors import NotFound, ValidationFailed, get_or_not_found
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.text_search import folded_contains, icontains
 from smo_app.services.core.tx import atomic
 from smo_app.services.sales import orders
 from smo_app.services.sales.order_dto import OrderOut, load_out
 from smo_app.services.sales.order_states import ACTIVE_STATUSES, DELIVERY_LIST_STATUSES, action_rule, allowed
-from smo_app.services.customers.admin import checked_message
-from smo_app.services.messaging import outbox
+from smo_app.services.customers.admin import checked_message, send_message
 
 S = OrderStatus
 TABS: tuple[str, ...] = ("active", "new", "paid", "processing", "shipped", "completed", "cancelled", "all")
@@ -255,9 +254,7 @@ class OrderCard(BaseModel):
 
 def get_order_card(session: Session, *, actor: Actor, order_id: int) -> OrderCard:
     require(actor, Perm.orders_view)
-    order = session.get(Order, order_id)
-    if order is None:
-        raise NotFound("order", order_id)
+    order = get_or_not_found(session, Order, order_id, "order")
     out = load_out(session, order)
     customer = session.get(Customer, order.customer_id) if order.customer_id else None
     ref = CustomerRef(id=customer.id, name=customer.full_name, username=customer.username or "",
@@ -278,9 +275,7 @@ def move_order(session: Session, *, actor: Actor, order_id: int, to_status: str,
                restock: bool = True) -> OrderOut:
     """A move pressed on the order card: a move whose rule asks why (a cancel, a step back) needs
     the staff member's reason (``order.reason_required``); the rest is :func:`orders.transition`'s."""
-    order = session.get(Order, order_id)
-    if order is None:
-        raise NotFound("order", order_id)
+    order = get_or_not_found(session, Order, order_id, "order")
     reason = (reason or "").strip()
     if allowed(order.status, to_status) and not actor.is_customer and not reason \
             and action_rule(OrderStatus(order.status), OrderStatus(to_status)).needs_reason:
@@ -300,9 +295,7 @@ def set_tracking_number(session: Session, *, actor: Actor, order_id: int, tracki
     value = (tracking_number or "").strip().replace(" ", "")
     if not _TRACKING.match(value):
         raise ValidationFailed("order.tracking_invalid", "letters, digits and dashes, up to 64")
-    order = session.get(Order, order_id)
-    if order is None:
-        raise NotFound("order", order_id)
+    order = get_or_not_found(session, Order, order_id, "order")
     before = order.tracking_number
     if before == value:
         session.rollback()
@@ -320,13 +313,9 @@ def message_order_customer(session: Session, *, actor: Actor, order_id: int, tex
     """OR9: a message to the order's customer through the outbox (sent by the bot), audited."""
     require(actor, Perm.orders_manage)
     text = checked_message(text)
-    order = session.get(Order, order_id)
-    if order is None:
-        raise NotFound("order", order_id)
+    order = get_or_not_found(session, Order, order_id, "order")
     customer = session.get(Customer, order.customer_id) if order.customer_id else None
-    if customer is None or outbox.enqueue_to_customer(session, customer=customer, kind="order_message", text=text,
-                                                      order_id=order_id) is None:
-        raise DomainError("customers.unreachable", "no Telegram chat or bot blocked")
+    send_message(session, customer, kind="order_message", text=text, order_id=order_id)
     audit.record(session, actor=actor, action="order.message", entity="order", entity_id=order_id, note=text[:200])
     session.commit()
 

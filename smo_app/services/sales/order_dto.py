@@ -11,14 +11,25 @@ from smo_app.models.orders import Order, OrderEvent, OrderLine
 from smo_app.services.core.actor import Actor
 
 
-class OrderLineOut(BaseModel):
+class ItemLine(BaseModel):
+    """Which variant (named as the customer sees it) and how many: how every cart, order and sale
+    line starts."""
+
     variant_id: int
     product_id: int
     name: str
     variant_label: str
     qty: int
+
+
+class PricedLine(ItemLine):
+    """An item line with its unit price and the goods sum (qty × unit), before discounts."""
+
     unit_price_minor: int
     goods_minor: int
+
+
+class OrderLineOut(PricedLine):
     discount_minor: int
     total_minor: int
     unit_cost_minor: int

@@ -32,7 +32,7 @@ from smo_app.services.core import audit
 from smo_app.services.core.paging import page_of
 from smo_app.services.core.unique import unique_as
 from smo_app.services.core.actor import Actor
-from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
+from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed, get_or_not_found
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
 
@@ -138,9 +138,7 @@ def add_personal_promo(session: Session, *, code: str, pct: int, expires_at: dat
 @atomic
 def set_promo_active(session: Session, *, actor: Actor, promo_id: int, active: bool) -> PromoOut:
     require(actor, Perm.promotions_manage)
-    promo = session.get(PromoCode, promo_id)
-    if promo is None:
-        raise NotFound("promo_code", promo_id)
+    promo = get_or_not_found(session, PromoCode, promo_id, "promo_code")
     audit.record(session, actor=actor, action="promo.set_active", entity="promo_code", entity_id=promo_id,
                  before={"active": promo.active}, after={"active": active})
     promo.active = active
@@ -300,9 +298,7 @@ class PromoStats(BaseModel):
 
 def promo_stats(session: Session, *, actor: Actor, promo_id: int) -> PromoStats:
     require(actor, Perm.promotions_manage)
-    promo = session.get(PromoCode, promo_id)
-    if promo is None:
-        raise NotFound("promo_code", promo_id)
+    promo = get_or_not_found(session, PromoCode, promo_id, "promo_code")
     uses, customers, total = session.exec(
         select(func.count(PromoUse.id), func.count(func.distinct(PromoUse.customer_id)),
                func.coalesce(func.sum(PromoUse.discount_minor), 0)).where(PromoUse.promo_id == promo_id)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import update
@@ -23,7 +25,9 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCK_DURATION = timedelta(minutes=15)
 DEFAULT_SESSION_TTL = timedelta(hours=12)
-_TOUCH_EVERY = timedelta(minutes=5)
+S = TypeVar("S")  # a session row: StaffSession or CustomerSession
+O = TypeVar("O")  # who is behind it
+TOUCH_EVERY = timedelta(minutes=5)  # a session's last-seen stamp is written at most this often (staff and customers)
 
 
 class SignedIn(BaseModel):
@@ -146,27 +150,37 @@ def resolve_session(session: Session, *, token: str | None, now: datetime | None
     return staff
 
 
+def peek_session_row(session: Session, model: type[S], token: str | None, now: datetime | None,
+                     load: Callable[[S], O | None]) -> tuple[O | None, bool]:
+    """(what ``load`` makes of the session row of ``token`` — a ``StaffSession`` or ``CustomerSession``
+    neither revoked nor expired —, whether its last-seen stamp is due); ``(None, False)`` for no
+    such row or when ``load`` finds nobody behind it."""
+    if not token:
+        return None, False
+    now = now or utcnow()
+    row = session.exec(select(model).where(model.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None, False
+    out = load(row)
+    return (None, False) if out is None else (out, now - row.last_seen_at > TOUCH_EVERY)
+
+
 def peek_session(session: Session, *, token: str | None, now: datetime | None = None) -> tuple[StaffOut | None, bool]:
     """Like :func:`resolve_session` but read-only: (the staff member or None, whether the session's
     last-seen stamp is due). Screens resolve a session on every event; reading only keeps those
     resolutions out of the write lock, and :func:`touch_session` writes the stamp now and then."""
-    if not token:
-        return None, False
-    now = now or utcnow()
-    row = session.exec(select(StaffSession).where(StaffSession.token_hash == hash_token(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return None, False
-    staff = session.get(Staff, row.staff_id)
-    if staff is None or not staff.is_active:
-        return None, False
-    return StaffOut.of(staff), now - row.last_seen_at > _TOUCH_EVERY
+    def active(row: StaffSession) -> StaffOut | None:
+        staff = session.get(Staff, row.staff_id)
+        return StaffOut.of(staff) if staff is not None and staff.is_active else None
+
+    return peek_session_row(session, StaffSession, token, now, active)
 
 
 def touch_session(session: Session, *, token: str, now: datetime | None = None) -> None:
     """Record that the session was seen (one conditional UPDATE; commits)."""
     now = now or utcnow()
     session.execute(update(StaffSession).where(StaffSession.token_hash == hash_token(token),
-                                               StaffSession.last_seen_at < now - _TOUCH_EVERY)
+                                               StaffSession.last_seen_at < now - TOUCH_EVERY)
                     .values(last_seen_at=now))
     session.commit()
 

@@ -49,11 +49,15 @@ def reject(errors: list[RowError]) -> None:
                            row=first.row, reason_code=first.code, reason_params=first.params)
 
 
-def _typed(lines: list[StockLine | dict]) -> list[StockLine]:
+def _batch_lines(lines: list[StockLine | dict]) -> list[StockLine]:
+    """A batch's lines, typed and numbered by position where they carry no row; ``stock.batch_empty``
+    for none."""
     out = []
     for position, line in enumerate(lines, start=1):
         line = line if isinstance(line, StockLine) else StockLine.model_validate(line)
         out.append(line if line.row is not None else line.model_copy(update={"row": position}))
+    if not out:
+        raise ValidationFailed("stock.batch_empty", "no lines")
     return out
 
 
@@ -93,9 +97,7 @@ def write_off(session: Session, *, actor: Actor, lines: list[StockLine | dict], 
     """WH3 bulk write-off. Quantities must be > 0; lines of one variant add up. One bad line
     rejects the whole batch (``stock.batch_rejected``, see the module docstring)."""
     require(actor, Perm.stock_manage)
-    lines = _typed(lines)
-    if not lines:
-        raise ValidationFailed("stock.batch_empty", "no lines")
+    lines = _batch_lines(lines)
     errors: list[RowError] = []
     wanted: dict[int, int] = {}
     first_row: dict[int, int] = {}
@@ -148,9 +150,7 @@ def count_inventory(session: Session, *, actor: Actor, lines: list[StockLine | d
     """WH5: counted quantities (≥ 0, one line per variant) → discrepancies; with ``apply`` each
     difference becomes a ``count`` move."""
     require(actor, Perm.stock_manage)
-    lines = _typed(lines)
-    if not lines:
-        raise ValidationFailed("stock.batch_empty", "no lines")
+    lines = _batch_lines(lines)
     errors: list[RowError] = []
     seen: dict[int, int] = {}
     counted: dict[int, int] = {}
