@@ -18,8 +18,9 @@ def settings_form() -> rx.Component:
         rx.heading(T("ui.backups.settings"), size="4", as_="h2"),
         rx.hstack(
             _field("daily_at", "ui.backups.daily_at",
-                   rx.input(name="daily_at", id="backup-daily_at", default_value=BackupsState.daily_at, type="time",
-                            key=BackupsState.daily_at, style=box, aria_invalid=BackupsState.form_field == "daily_at"),
+                   rx.input(name="daily_at", id="backup-daily_at", default_value=BackupsState.daily_at,
+                            key=BackupsState.daily_at, placeholder="03:30", max_length=5, input_mode="numeric",
+                            style=box, aria_invalid=BackupsState.form_field == "daily_at"),
                    rx.text(T("ui.backups.daily_hint"), size="1", color_scheme="gray")),
             _field("keep_days", "ui.backups.keep_days",
                    rx.input(name="keep_days", id="backup-keep_days", default_value=BackupsState.keep_days,
@@ -44,6 +45,13 @@ def settings_form() -> rx.Component:
         spacing="3", align="start"), on_submit=BackupsState.save, reset_on_submit=False), width="100%")
 
 
+def _file_link(label, href, id_) -> rx.Component:
+    """A link the browser follows itself (``reload_document``: the client-side router would take the
+    click as a page change), saving the answer as a file."""
+    return rx.el.a(label, href=href, download="", reload_document=True, id=id_,
+                   style={"color": "var(--accent-11)", "white_space": "nowrap"})
+
+
 def _run(line: RunLine) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(line["when"], white_space="nowrap")), rx.table.cell(line["kind"]),
@@ -53,8 +61,8 @@ def _run(line: RunLine) -> rx.Component:
         rx.table.cell(rx.text(line["size"], white_space="nowrap")), rx.table.cell(line["duration"]),
         rx.table.cell(line["contents"]), rx.table.cell(line["sent"]),
         rx.table.cell(rx.cond(line["downloadable"],
-                              rx.link(T("ui.backups.download"), href="/api/backups/" + line["id"].to_string(),
-                                      is_external=False, download=True, id="backup-download-" + line["id"].to_string()),
+                              _file_link(T("ui.backups.download"), "/api/backups/" + line["id"].to_string(),
+                                         "backup-download-" + line["id"].to_string()),
                               rx.cond(line["removed"], rx.text(T("ui.backups.removed"), size="1", color_scheme="gray")))),
         class_name="backup-run")
 
@@ -64,7 +72,7 @@ def history() -> rx.Component:
              "ui.backups.contents", "ui.backups.sent", "")
     return rx.card(rx.vstack(
         rx.hstack(rx.heading(T("ui.backups.history"), size="4", as_="h2"), rx.spacer(),
-                  rx.link(T("ui.backups.logs"), href="/api/backups/logs", download=True, id="backup-logs"),
+                  _file_link(T("ui.backups.logs"), "/api/backups/logs", "backup-logs"),
                   width="100%", align="center"),
         rx.cond(BackupsState.runs.length() == 0, rx.text(T("ui.backups.empty"), color_scheme="gray", id="backup-empty"),
                 rx.box(rx.table.root(
@@ -78,7 +86,7 @@ def backups_view() -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.text(T("ui.backups.hint"), size="2", color_scheme="gray"), rx.spacer(),
                   rx.button(rx.cond(BackupsState.running, T("ui.backups.running"), T("ui.backups.now")),
-                            on_click=BackupsState.back_up_now, loading=BackupsState.running,
+                            on_click=BackupsState.back_up_now(BackupsState.attempt), loading=BackupsState.running,
                             disabled=BackupsState.running, id="backup-now"),
                   width="100%", align="center", wrap="wrap", spacing="3"),
         history(), settings_form(), spacing="4", width="100%")

@@ -46,6 +46,7 @@ class BackupsState(SessionState):
     form_field: str = ""
     running: bool = False
     loaded: bool = False
+    attempt: int = 0  # the button sends it: a second tap queued before the first ended carries an old one
 
     def _line(self, r: runs.BackupRunOut) -> RunLine:
         lang = self.ui_lang_value()
@@ -77,10 +78,10 @@ class BackupsState(SessionState):
             self.runs = [self._line(r) for r in out.value]
 
     @rx.event
-    async def back_up_now(self):
-        if self.running:  # a second tap while the first runs does nothing
+    async def back_up_now(self, attempt: int):
+        if self.running or attempt != self.attempt:  # a double tap makes one backup
             return
-        self.running = True
+        self.running, self.attempt = True, self.attempt + 1
         yield
         try:
             out = await self.call(runs.run_backup)
