@@ -9,6 +9,8 @@ idempotent on its own (conditional updates + outbox dedupe keys), so a rerun sen
 * reconcile_payments every 5 minutes: ask providers about payments pending too long (payments)
 * moysklad_incremental every 5 minutes: what changed in MoySklad (and notifications left unapplied),
   then orders MoySklad does not show as they are here; moysklad_full 04:30 shop time: everything
+* daily_backup    every 5 minutes: the owner's daily backup once a shop-time day, at or after the
+  time they set (smo_app.services.backup.runs.daily_backup; unique per day)
 Back-in-stock notices are queued by the commerce services; the outbox sender delivers them.
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlmodel import Session
 
 from smo_app.models.base import utcnow
 from smo_app.services.analytics.digest import weekly_digest
+from smo_app.services.backup import runs as backup_runs
 from smo_app.services.core import leases, shop_locale
 from smo_app.services.core.actor import Actor
 from smo_app.services.erp import jobs as erp_jobs
@@ -93,13 +96,15 @@ class Jobs:
         return self._leased("reconcile_payments", 270, lambda s, now: payments_reconcile.reconcile_pending(
             s, now=now, settings=self.settings))
 
-
     def moysklad_incremental(self):
         return self._leased("moysklad_incremental", 270, lambda s, now: erp_jobs.incremental(s, now=now,
                                                                                               holder=self.holder))
 
     def moysklad_full(self):
         return self._leased("moysklad_full", 3000, lambda s, now: erp_jobs.full(s, now=now, holder=self.holder))
+
+    def daily_backup(self):
+        return self._leased("daily_backup", 1800, lambda s, now: backup_runs.daily_backup(s, now=now))
 
 
 CLOCK_JOBS = {"daily_summary": {"hour": 21, "minute": 5},  # shop time: they follow the owner's time zone
@@ -119,6 +124,8 @@ def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
                       name="reconcile_payments", next_run_time=first)
     scheduler.add_job(_safe(jobs.moysklad_incremental), "interval", minutes=5, id="moysklad_incremental",
                       name="moysklad_incremental", next_run_time=first)
+    scheduler.add_job(_safe(jobs.daily_backup), "interval", minutes=5, id="daily_backup", name="daily_backup",
+                      next_run_time=first)
     for name, when in CLOCK_JOBS.items():
         scheduler.add_job(_safe(getattr(jobs, name)), CronTrigger(timezone=tz, **when), id=name, name=name)
     follow = _safe(lambda: follow_shop_timezone(scheduler, jobs))

@@ -6,6 +6,8 @@ seed-demo          fill the demo shop (SMO_DEMO=1 only) and print the credential
 broadcast          create and start a broadcast as the system actor; prints its id
 moysklad sync      pull the assortment and stock from MoySklad (--once; --changed-since-minutes N: incremental)
 moysklad push-orders  push orders MoySklad does not show as they are here (--once)
+backup             write one archive: the database, the uploaded files, a manifest (--to FILE)
+restore FILE       restore an archive into an empty database, then migrate (--force: a non-empty one)
 """
 from __future__ import annotations
 
@@ -120,6 +122,49 @@ def _cmd_moysklad(args) -> int:
         time.sleep(args.interval)
 
 
+def _backup_command(args, work) -> int:
+    """Run ``work(database_url, uploads_dir, passphrase)``; a refusal is printed in words (exit 2)."""
+    import os
+
+    from smo_app.services.catalog.images import default_root
+    from smo_app.services.core.errors import DomainError
+    from smo_app.settings import get_settings
+
+    passphrase = args.passphrase or os.environ.get("SMO_BACKUP_PASSPHRASE") or None
+    try:
+        print(work(get_settings().database_url, default_root(), passphrase))
+    except DomainError as exc:
+        print(error_text(exc, args.lang), file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_backup(args) -> int:
+    from pathlib import Path
+
+    from smo_app.services.backup.create import default_name, make_backup
+    from smo_app.settings import PROJECT_ROOT
+
+    def work(url, uploads, passphrase):
+        out = make_backup(url, uploads, Path(args.to) if args.to else PROJECT_ROOT / "var" / "backups" / default_name(),
+                          passphrase=passphrase)
+        return (f"backup written: {out.path} ({out.size_bytes} bytes, {out.tables} tables, {out.rows} rows, "
+                f"{out.files} files{', encrypted' if out.encrypted else ''}) in {out.seconds:.1f} s")
+    return _backup_command(args, work)
+
+
+def _cmd_restore(args) -> int:
+    from pathlib import Path
+
+    from smo_app.services.backup.restore import restore_backup
+
+    def work(url, uploads, passphrase):
+        out = restore_backup(Path(args.file), url, uploads, passphrase=passphrase, force=args.force)
+        return (f"restored: {out.tables} tables, {out.rows} rows, {out.files} files; schema {out.schema_revision} "
+                f"→ {out.migrated_to} in {out.seconds:.1f} s")
+    return _backup_command(args, work)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m smo_app.cli")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -152,6 +197,17 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "sync":
             cmd.add_argument("--changed-since-minutes", type=int, help="incremental: what changed in the last N minutes")
         cmd.set_defaults(func=_cmd_moysklad)
+    bk = sub.add_parser("backup", help="write a backup archive (database, uploaded files, manifest)")
+    bk.add_argument("--to", help="the archive's path (default var/backups/smo-backup-<time>.zip)")
+    bk.add_argument("--passphrase", help="encrypt with this passphrase (or SMO_BACKUP_PASSPHRASE)")
+    bk.add_argument("--lang", default="ru")
+    bk.set_defaults(func=_cmd_backup)
+    rs = sub.add_parser("restore", help="restore a backup archive into an empty database")
+    rs.add_argument("file")
+    rs.add_argument("--force", action="store_true", help="restore over a database that holds data")
+    rs.add_argument("--passphrase", help="the archive's passphrase (or SMO_BACKUP_PASSPHRASE)")
+    rs.add_argument("--lang", default="ru")
+    rs.set_defaults(func=_cmd_restore)
     return parser
 
 

@@ -49,6 +49,7 @@ AREAS: tuple[Area, ...] = (
     Area("pos_sales", POS_SALES, "analytics.view"),
     Area("broadcasts", BROADCASTS, "broadcasts.manage"),
     Area("settings", "/admin/settings", "settings.manage"),
+    Area("backups", "/admin/backups", "settings.manage"),
     Area("erp", "/admin/erp", "erp.sync"),
     Area("audit", AUDIT, "audit.view"),
     Area("dead_letters", DEAD_LETTERS, "dead_letters.view"),
