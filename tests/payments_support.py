@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlmodel import Session, func, select
 
 from integrations.http import RetryPolicy, idempotency_key
@@ -10,6 +11,7 @@ from integrations.stripe.fake import DEMO_API_KEY, DEMO_WEBHOOK_SECRET, FakeStri
 from integrations.yookassa.client import YooKassaClient
 from integrations.yookassa.fake import DEMO_SECRET_KEY, DEMO_SHOP_ID, FakeYooKassa
 from smo_app.models.staff import Staff
+from smo_app.services.core.actor import Actor
 from smo_app.services.payments import providers
 from smo_app.settings import get_settings
 from tests.commerce_factories import make_product, place, variant_id
@@ -100,3 +102,16 @@ def deliver(session: Session, provider: str, body: bytes, headers: dict | None =
         return "duplicate"
     done = webhooks.process(session, webhook_event_id=received.event.id, handler=handle_notification)
     return done.outcome if received.outcome == "stored" else "duplicate"
+
+
+@pytest.fixture
+def fakes():
+    """YooKassa and Stripe served by their fakes for one test (import it into a test module)."""
+    yoo, stripe = use_fakes()
+    yield yoo, stripe
+    providers.reset_ports()
+
+
+def customer_of(order) -> Actor:
+    """The order's customer, as the actor the Mini App calls with."""
+    return Actor.customer(order.customer_id)

@@ -39,7 +39,7 @@ def payment_step() -> rx.Component:
         S.pay_status,
         ("paid", rx.callout(_t("ui.pay.paid"), icon="circle-check", color_scheme="green", id="payment-paid")),
         ("waiting", rx.callout(_t("ui.pay.waiting"), icon="loader", color_scheme="blue", id="payment-waiting")),
-        ("proof_sent", rx.callout(_t("ui.pay.proof_sent"), icon="clock", color_scheme="blue")),
+        ("proof_sent", rx.callout(S.pay_message, icon="clock", color_scheme="blue", id="payment-proof-waiting")),
         ("failed", rx.callout(S.pay_message, icon="triangle-alert", color_scheme="red", role="alert", id="payment-failed")),
         ("cancelled", rx.callout(S.pay_message, icon="circle-x", color_scheme="amber", role="alert")),
         rx.cond(S.pay_message != "", rx.callout(S.pay_message, icon="triangle-alert", color_scheme="red", role="alert")),
@@ -57,9 +57,11 @@ def payment_step() -> rx.Component:
         ),
         rx.text(_t("ui.pay.no_methods"), color_scheme="gray"),
     )
+    deadline = rx.cond(S.pay_deadline != "", rx.text(S.pay_deadline, size="2", weight="medium", id="payment-deadline"))
     return rx.vstack(
         rx.heading(_t("ui.pay.title"), size="4"),
         status_callout,
-        rx.cond(S.pay_status != "paid", picker),
+        deadline,
+        rx.cond((S.pay_status != "paid") & (S.pay_status != "proof_sent"), picker),
         width="100%", spacing="3", id="payment-step",
     )

@@ -65,6 +65,18 @@ class AccountState(StoreState):
                 "total": self.money(o.total_minor), "created": created,
                 "items": str(sum(line.qty for line in o.lines))}
 
+    def _cancel_reason(self, o: orders.OrderOut) -> str:
+        """Why the order was cancelled, as the customer reads it (the last cancel's reason)."""
+        event = next((e for e in reversed(o.events) if e.to_status == "cancelled"), None)
+        if event is None:
+            return ""
+        if event.reason == "auto_cancel":
+            return self.text("ui.sf.cancel_reason.auto_cancel")
+        if event.actor_kind == "customer":
+            return self.text("ui.sf.cancel_reason.customer")
+        return (self.text("ui.sf.cancel_reason.shop", reason=event.reason) if event.reason
+                else self.text("ui.sf.cancel_reason.shop_plain"))
+
     async def _load_orders(self) -> None:
         out = await self.call(orders.list_orders, readonly=True, page_size=30)
         if not self.failed(out):
@@ -96,6 +108,7 @@ class AccountState(StoreState):
             b.append({"label": self.text("ui.sf.refunded"), "amount": self.money(-o.refunded_minor)})
             b.append({"label": self.text("ui.sf.net_paid"), "amount": self.money(o.total_minor - o.refunded_minor)})
         self.order_breakdown = b
+        self.order["cancel_reason"] = self._cancel_reason(o) if o.status == "cancelled" else ""
         self.order_events = [{"status": self._status(e.to_status), "when": local(e.created_at).strftime("%d.%m %H:%M")}
                              for e in o.events]
         return True

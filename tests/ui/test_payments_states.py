@@ -172,4 +172,4 @@ def test_a_picked_screenshot_is_sent_by_the_page_and_its_answer_shown(db, _env):
     assert s.pay_message == s.text("common.unexpected_error")
     # when it is accepted: the step says the manager will check it, and watches the order
     events = _call(s, "proof_uploaded", {"ok": True})
-    assert (s.pay_status, s.pay_message) == ("proof_sent", s.text("ui.pay.proof_sent")) and events
+    assert (s.pay_status, s.pay_message) == ("proof_sent", s.text("ui.pay.proof_review", minutes=30)) and events

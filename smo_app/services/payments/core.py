@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import bindparam, func, update
@@ -26,12 +26,14 @@ from integrations.ports.payment import CreatePayment, ProviderPayment, Receipt, 
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
-from smo_app.models.orders import Order, OrderLine, OrderStatus
-from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus
+from smo_app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
+from smo_app.models.payments import Payment, PaymentProof, PaymentProvider, PaymentStatus
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.shop_config import get_config
+from smo_app.services.core.shop_locale import shop_tz
 from smo_app.services.core.tx import atomic
 from smo_app.services.core.unique import unique_as
 from smo_app.services.integrations.dead_letters import record_dead_letter
@@ -317,6 +319,21 @@ def apply_provider_payment(session: Session, *, provider: str, fact: ProviderPay
 
 # --------------------------------------------------------------------------- reading
 
+def with_proofs(session: Session, rows) -> list[PaymentOut]:
+    """``PaymentOut`` of ``rows``, each manual transfer with its screenshot's state (one query)."""
+    manual = [r.id for r in rows if r.provider == PaymentProvider.manual.value]
+    proofs = dict(session.execute(select(PaymentProof.payment_id, PaymentProof.decided_at)
+                                  .where(PaymentProof.payment_id.in_(manual))).all()) if manual else {}
+    out = []
+    for row in rows:
+        item = PaymentOut.of(row)
+        if row.id in proofs:
+            item.proof = ("waiting" if proofs[row.id] is None
+                          else "accepted" if row.status in MONEY_RECEIVED else "rejected")
+        out.append(item)
+    return out
+
+
 def payments_for_order(session: Session, *, actor: Actor, order_id: int) -> list[PaymentOut]:
     """The order's payments, newest first (the customer's own order, or staff who see orders)."""
     order = session.get(Order, order_id)
@@ -325,31 +342,59 @@ def payments_for_order(session: Session, *, actor: Actor, order_id: int) -> list
     if not actor.is_customer and not actor.is_system:
         require(actor, Perm.orders_view)
     rows = session.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())).all()
-    out = [PaymentOut.of(r) for r in rows]
+    out = with_proofs(session, rows)
     session.rollback()
     return out
 
 
 class PaymentViewOut(BaseModel):
-    """What the customer's payment step shows: the order's status and its latest payment."""
+    """What the customer's payment step shows: the order's status and its latest payment, the
+    screenshot waiting for staff (kept when the order is opened again), and until when the order
+    waits for payment (None once money is on its way: the order is not cancelled under it)."""
 
     order_id: int
     order_status: str
     total_minor: int
     methods: list[str]
     latest: PaymentOut | None
+    proof_waiting: PaymentOut | None = None
+    pay_by: datetime | None = None
+    pay_by_local: str = ""  # "HH:MM" (with the date when not today) in the shop's time zone
+    minutes_left: int = 0
+    auto_cancel_minutes: int = 0
 
 
-def payment_view(session: Session, *, actor: Actor, order_id: int, settings=None) -> PaymentViewOut:
-    """The customer's own order (or staff): status, methods the shop enabled, the latest payment."""
+def pay_by_local(moment: datetime, now: datetime, tz) -> str:
+    """When the order stops waiting, as the customer reads it: the shop's local time, with the date
+    when that is not today there."""
+    local, today = moment.astimezone(tz), now.astimezone(tz)
+    return local.strftime("%H:%M") if local.date() == today.date() else local.strftime("%d.%m %H:%M")
+
+
+def payment_view(session: Session, *, actor: Actor, order_id: int, settings=None,
+                 now: datetime | None = None) -> PaymentViewOut:
+    """The customer's own order (or staff): status, methods the shop enabled, the latest payment,
+    a screenshot waiting for staff, and until when the order waits for payment."""
     settings = settings or get_settings()
+    now = now or utcnow()
     order = session.get(Order, order_id)
     if order is None or (actor.is_customer and order.customer_id != actor.id):
         raise NotFound("order", order_id)
     if not actor.is_customer and not actor.is_system:
         require(actor, Perm.orders_view)
-    latest = session.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())).first()
+    rows = session.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())).all()
+    shown = with_proofs(session, rows)
+    waiting = next((p for p in shown if p.proof == "waiting" and p.status == P.pending.value), None)
+    minutes = get_config(session).auto_cancel_minutes
+    in_flight = order.status != OrderStatus.new or session.exec(
+        select(Order.id).where(Order.id == order_id, orders.money_in_flight())).first() is not None
     out = PaymentViewOut(order_id=order_id, order_status=order.status, total_minor=order.total_minor,
-                         methods=providers.enabled_methods(settings), latest=PaymentOut.of(latest) if latest else None)
+                         methods=providers.enabled_methods(settings), latest=shown[0] if shown else None,
+                         proof_waiting=waiting, auto_cancel_minutes=minutes,
+                         pay_by=None if in_flight or order.channel != OrderChannel.storefront
+                         else order.created_at + timedelta(minutes=minutes))
+    if out.pay_by is not None:
+        out.pay_by_local = pay_by_local(out.pay_by, now, shop_tz(session))
+        out.minutes_left = max(0, -(-int((out.pay_by - now).total_seconds()) // 60))
     session.rollback()
     return out
