@@ -86,13 +86,21 @@ def alerted_admin(session: Session, telegram_id: int = 5_000_000_001):
 def deliver(session: Session, provider: str, body: bytes, headers: dict | None = None) -> str:
     """A provider's webhook as the edge takes it (``smo_app.api.webhooks``): verified by the port,
     then Stripe's stored and applied in one go, YooKassa's stored first and applied after. Returns
-    the outcome: processed, duplicate, failed or dead."""
+    the outcome: processed, duplicate, failed, dead or disputed (the provider does not confirm it)."""
     from smo_app.api.payments import INLINE_PROVIDERS
     from smo_app.services.integrations import webhooks
     from smo_app.services.payments.notifications import handle_notification
 
+    from integrations.ports.payment import NotificationDisputed
+    from smo_app.services.payments.notifications import record_disputed_notice
+
     headers = headers or {"Content-Type": "application/json"}
-    event_id = providers.require_port(provider).verify_notification(body, headers)
+    try:
+        event_id = providers.require_port(provider).verify_notification(body, headers)
+    except NotificationDisputed as exc:  # the edge records it and stores nothing
+        record_disputed_notice(session, provider=provider, reference=exc.reference, message=exc.message,
+                               disagreed=exc.disagreed, body=body)
+        return "disputed"
     if provider in INLINE_PROVIDERS:
         out = webhooks.receive_and_apply(session, provider=provider, event_id=event_id, body=body, headers=headers,
                                          handler=handle_notification)
