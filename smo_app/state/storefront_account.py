@@ -7,12 +7,9 @@ when something changed. The loyalty QR carries a short-lived signed token, never
 from __future__ import annotations
 
 import asyncio
-import base64
-import io
 import json
 
 import reflex as rx
-import segno
 
 from smo_app.services.core.shop_locale import cached as cached_locale
 from smo_app.services.customers import my_bonuses
@@ -20,7 +17,7 @@ from smo_app.services.delivery import waybills
 from smo_app.services.sales import my_orders, orders
 from smo_app.state.storefront import StoreState
 from smo_app.state.storefront_cart import CartState
-from smo_app.state.storefront_payment import StorefrontPaymentState
+from smo_app.state.storefront_payment import StorefrontPaymentState, qr_data_uri
 
 POLL_SECONDS = 3.0
 POLL_MAX_ROUNDS = 400  # ~20 minutes of an open screen; reopening starts again
@@ -29,13 +26,6 @@ POLL_MAX_ROUNDS = 400  # ~20 minutes of an open screen; reopening starts again
 def local(moment):
     """A stored UTC moment in the shop's time zone (what the customer's receipt says)."""
     return moment.astimezone(cached_locale().tz)
-
-
-def qr_data_uri(text: str) -> str:
-    """An SVG QR code as a data: URI (segno, pinned in requirements.txt)."""
-    buf = io.BytesIO()
-    segno.make(text, error="m").save(buf, kind="svg", scale=6, border=2, dark="#000000", light="#ffffff")
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 class AccountState(StoreState):

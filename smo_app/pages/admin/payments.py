@@ -6,7 +6,9 @@ from smo_app import routes
 from smo_app.components.backoffice import admin_page
 from smo_app.components.common import T
 from smo_app.models.payments import PaymentProvider, PaymentStatus
+from smo_app.components.ops import error_box, field
 from smo_app.state.payments_admin import LetterRow, PaymentRow, PaymentsAdminState as S, RunRow
+from smo_app.state.payments_setup import PaymentsSetupState as Setup
 
 
 def _filters() -> rx.Component:
@@ -84,6 +86,30 @@ def _table(headers: tuple[str, ...], rows, render) -> rx.Component:
     )
 
 
+def _setup() -> rx.Component:
+    """The owner's transfer details and SBP link (what the customer's order screen shows)."""
+    def text_field(key: str, name: str, **props) -> rx.Component:
+        return field(f"ui.payments.setup.{key}", rx.input(name=name, default_value=Setup.transfer[name],
+                                                           id=f"setup-{name}", width="100%", **props), width="100%")
+
+    return rx.form(
+        rx.vstack(
+            rx.heading(T("ui.payments.setup.transfer"), size="4"),
+            rx.text(T("ui.payments.setup.transfer_hint"), size="2", color_scheme="gray"),
+            text_field("recipient", "recipient"),
+            text_field("bank", "bank"),
+            text_field("account", "account", placeholder="2202 2000 0000 0000"),
+            text_field("comment", "comment", placeholder="Заказ №{order}"),
+            text_field("sbp_link", "sbp_link", placeholder="https://qr.nspk.ru/…"),
+            text_field("review_minutes", "review_minutes", type="number", min="1", max="1440"),
+            error_box(Setup.setup_error, "setup-error"),
+            rx.button(T("ui.save"), type="submit", id="setup-save"),
+            spacing="3", width="100%", max_width="36rem",
+        ),
+        on_submit=Setup.save_transfer, reset_on_submit=False, key=Setup.transfer.to_string(),
+    )
+
+
 @admin_page(routes.PAYMENTS, perm="payments.view", title_key="ui.payments.title", on_load=S.load)
 def payments() -> rx.Component:
     return rx.vstack(
@@ -91,7 +117,9 @@ def payments() -> rx.Component:
         rx.tabs.root(
             rx.tabs.list(rx.tabs.trigger(T("ui.payments.tab_payments"), value="payments"),
                          rx.tabs.trigger(T("ui.payments.tab_dead"), value="dead"),
-                         rx.tabs.trigger(T("ui.payments.tab_reconcile"), value="reconcile")),
+                         rx.tabs.trigger(T("ui.payments.tab_reconcile"), value="reconcile"),
+                         rx.cond(Setup.allowed, rx.tabs.trigger(T("ui.payments.tab_setup"), value="setup",
+                                                                id="payments-tab-setup"))),
             rx.tabs.content(rx.vstack(_filters(), _table(
                 ("ui.payments.filter_order", "ui.payments.order", "ui.payments.filter_provider", "ui.payments.filter_status",
                  "ui.payments.amount", "ui.payments.refunded", "ui.payments.created"), S.rows, _payment),
@@ -105,7 +133,8 @@ def payments() -> rx.Component:
                         "ui.payments.refunds_checked", "ui.payments.refunds_done", "ui.payments.errors",
                         "ui.payments.note"), S.runs, _run),
                 spacing="3", padding_top="1rem"), value="reconcile"),
-            default_value="payments", width="100%",
+            rx.tabs.content(rx.box(_setup(), padding_top="1rem"), value="setup"),
+            default_value="payments", width="100%", on_mount=Setup.load_setup,
         ),
         spacing="3", width="100%",
     )

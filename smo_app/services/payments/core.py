@@ -40,6 +40,7 @@ from smo_app.services.integrations.dead_letters import record_dead_letter
 from smo_app.services.messaging.outbox import enqueue_staff_alert
 from smo_app.services.payments import providers
 from smo_app.services.payments.dto import ApplyOut, PaymentOut
+from smo_app.services.payments.setup import TransferForOrder, transfer_for_order
 from smo_app.services.sales import orders
 from smo_app.settings import get_settings
 
@@ -362,6 +363,7 @@ class PaymentViewOut(BaseModel):
     pay_by_local: str = ""  # "HH:MM" (with the date when not today) in the shop's time zone
     minutes_left: int = 0
     auto_cancel_minutes: int = 0
+    transfer: TransferForOrder | None = None  # where to send a transfer (the shop entered it; manual enabled)
 
 
 def pay_by_local(moment: datetime, now: datetime, tz) -> str:
@@ -388,8 +390,10 @@ def payment_view(session: Session, *, actor: Actor, order_id: int, settings=None
     minutes = get_config(session).auto_cancel_minutes
     in_flight = order.status != OrderStatus.new or session.exec(
         select(Order.id).where(Order.id == order_id, orders.money_in_flight())).first() is not None
+    methods = providers.enabled_methods(settings)
     out = PaymentViewOut(order_id=order_id, order_status=order.status, total_minor=order.total_minor,
-                         methods=providers.enabled_methods(settings), latest=shown[0] if shown else None,
+                         methods=methods, latest=shown[0] if shown else None,
+                         transfer=transfer_for_order(session, order_id) if PaymentProvider.manual in methods else None,
                          proof_waiting=waiting, auto_cancel_minutes=minutes,
                          pay_by=None if in_flight or order.channel != OrderChannel.storefront
                          else order.created_at + timedelta(minutes=minutes))
