@@ -91,6 +91,11 @@ class YooKassaClient:
     def get_refund(self, provider_refund_id: str) -> ProviderRefund:
         return self._parse(self._call("GET", f"/v3/refunds/{provider_refund_id}"), YooRefund).to_port()
 
+    def whoami(self) -> tuple[str, bool]:
+        """``GET /v3/me``: the shop these keys open (its id) and whether it is a test shop."""
+        answer = self._call("GET", "/v3/me").json()
+        return str(answer.get("account_id") or ""), bool(answer.get("test"))
+
     def verify_notification(self, body: bytes, headers: Mapping[str, str]) -> str:
         """YooKassa does not sign notifications: the edge fetches the payment (or refund) back, and
         the inbox key is its id with the status YooKassa reports — unique for a genuine event, and

@@ -121,6 +121,10 @@ class FakeYooKassa(ScriptedCalls):
             with self._lock:
                 found = self.payments.get(path.rsplit("/", 1)[-1])
             response = _json(200, found) if found else _error(404, "not_found", "Payment doesn't exist or access denied")
+        elif request.method == "GET" and path == "/v3/me":  # the shop's own settings (what "check" asks)
+            response = _json(200, {"account_id": self.shop_id, "test": self.secret_key.startswith("test_"),
+                                   "fiscalization_enabled": False, "status": "enabled",
+                                   "payment_methods": ["bank_card", "sbp", "yoo_money"]})
         elif request.method == "GET" and path.startswith("/v3/refunds/"):
             with self._lock:
                 found = self.refunds.get(path.rsplit("/", 1)[-1])

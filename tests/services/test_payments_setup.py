@@ -57,3 +57,99 @@ def test_only_the_owner_sets_them_up(session):
     admin = make_staff(session, "admin").actor()
     with pytest.raises(PermissionDenied):
         save_transfer(session, actor=admin, data=TransferIn(**GOOD))
+
+
+# --------------------------------------------------------------------------- providers
+
+YOO_SHOP, YOO_KEY = "506751", "test_Fh8hUAVVBGUGbjmlzba6TB0iyUbos_lueTHE-axOwM0"
+
+
+@pytest.fixture
+def yookassa_builder():
+    """The composition root's builder, with YooKassa on its fake (whose keys are YOO_SHOP/YOO_KEY)."""
+    import httpx
+
+    from integrations.yookassa.client import YooKassaClient
+    from integrations.yookassa.fake import FakeYooKassa
+    from smo_app.services.core import ports
+
+    fake = FakeYooKassa(shop_id=YOO_SHOP, secret_key=YOO_KEY)
+
+    def build(method, s):
+        if method != "yookassa" or not (s.yookassa_shop_id and s.yookassa_secret_key):
+            return None
+        return YooKassaClient(shop_id=s.yookassa_shop_id, secret_key=s.yookassa_secret_key.get_secret_value(),
+                              base_url="http://yookassa.test", transport=httpx.MockTransport(fake.handle),
+                              sleep=lambda _s: None)
+
+    ports.use(ports.PAYMENT_BUILDER, build)
+    yield fake
+    ports.reset()
+
+
+def _base(**env):
+    """Settings as the environment gives them (``env`` = variables set there)."""
+    from smo_app.settings import Settings
+
+    return Settings(**env)
+
+
+def test_keys_round_trip_encrypted_never_shown_whole_and_audited_without_them(session, yookassa_builder):
+    from smo_app.models.shop import ShopSetting
+    from smo_app.services.payments.setup import ProvidersIn, check_provider, configured, get_providers, save_providers
+
+    owner = make_staff(session, "owner").actor()
+    base = _base()
+    # when the owner switches YooKassa and transfers on, with the shop's keys
+    out = save_providers(session, actor=owner, settings=base, data=ProvidersIn(
+        methods=["yookassa", "manual"], values={"yookassa_shop_id": YOO_SHOP, "yookassa_secret_key": YOO_KEY}))
+    # then the screen shows the methods, the key only masked, and the webhook URL to paste
+    assert out.methods == ["yookassa", "manual"]
+    key = next(f for f in out.fields if f.name == "yookassa_secret_key")
+    assert (key.set, key.masked, key.from_env) == (True, "••••OwM0", False)
+    assert YOO_KEY not in out.model_dump_json()
+    assert out.webhook_urls["yookassa"].endswith("/api/payments/yookassa/webhook")
+    # stored encrypted, read back whole by the adapters
+    stored = session.get(ShopSetting, "payments.providers").value
+    assert YOO_KEY not in str(stored) and stored["yookassa_shop_id"] == YOO_SHOP
+    _stamp, eff = configured(session, base)
+    assert (eff.enabled_payment_methods, eff.yookassa_secret_key.get_secret_value()) == (("yookassa", "manual"), YOO_KEY)
+    [entry] = session.exec(select(AuditEntry).where(AuditEntry.action == "settings.payments_providers")).all()
+    assert YOO_KEY not in str(entry.after) and entry.after["keys_changed"] == ["yookassa_secret_key", "yookassa_shop_id"]
+    # and "check connection" asks YooKassa, which knows the shop
+    checked = check_provider(session, actor=owner, provider="yookassa", settings=base)
+    assert (checked.account, checked.test) == (YOO_SHOP, True)
+    assert get_providers(session, actor=owner, settings=base).methods == ["yookassa", "manual"]
+
+
+def test_a_wrong_key_gives_the_providers_error_in_words(session, yookassa_builder):
+    from smo_app.i18n import t
+    from smo_app.services.payments.setup import ProvidersIn, check_provider, save_providers
+
+    owner = make_staff(session, "owner").actor()
+    save_providers(session, actor=owner, settings=_base(), data=ProvidersIn(
+        methods=["yookassa"], values={"yookassa_shop_id": YOO_SHOP, "yookassa_secret_key": "test_wrongwrongwrong"}))
+    with pytest.raises(DomainError) as err:
+        check_provider(session, actor=owner, provider="yookassa", settings=_base())
+    assert err.value.code == "payment.setup.check_failed"
+    text = t(err.value.code, "en", **err.value.params)
+    assert text.startswith("The provider did not accept the keys") and "Login or password incorrect" in text
+    # a key that does not even look like one is refused before anything is stored
+    with pytest.raises(DomainError) as err:
+        save_providers(session, actor=owner, settings=_base(), data=ProvidersIn(
+            methods=["yookassa"], values={"yookassa_secret_key": "my password"}))
+    assert (err.value.code, err.value.params["field"]) == ("payment.setup.key_invalid", "yookassa_secret_key")
+
+
+def test_the_environment_wins_where_set(session, yookassa_builder):
+    from smo_app.services.payments.setup import ProvidersIn, configured, get_providers, save_providers
+
+    owner = make_staff(session, "owner").actor()
+    env = _base(payment_methods="manual", yookassa_secret_key="test_fromtheenvironment1")
+    save_providers(session, actor=owner, settings=env, data=ProvidersIn(
+        methods=["yookassa", "stripe"], values={"yookassa_shop_id": YOO_SHOP, "yookassa_secret_key": YOO_KEY}))
+    _stamp, eff = configured(session, env)
+    assert eff.enabled_payment_methods == ("manual",)
+    assert eff.yookassa_secret_key.get_secret_value() == "test_fromtheenvironment1" and eff.yookassa_shop_id == YOO_SHOP
+    out = get_providers(session, actor=owner, settings=env)
+    assert out.methods_from_env and next(f for f in out.fields if f.name == "yookassa_secret_key").from_env

@@ -86,6 +86,45 @@ def _table(headers: tuple[str, ...], rows, render) -> rx.Component:
     )
 
 
+def _method(row) -> rx.Component:
+    return rx.text(rx.checkbox(name="m_" + row["key"], default_checked=row["on"], disabled=Setup.methods_from_env,
+                               id="setup-method-" + row["key"]), " ", row["label"], as_="label", size="2")
+
+
+def _key(row) -> rx.Component:
+    return rx.vstack(
+        rx.text(row["label"], size="2", weight="medium"),
+        rx.hstack(rx.input(name=row["name"], type="password", auto_complete="off", width="22rem",
+                           disabled=row["from_env"], id="setup-key-" + row["name"], aria_label=row["label"]),
+                  rx.text(row["state"], size="1", color_scheme="gray"), align="center", wrap="wrap"),
+        spacing="1")
+
+
+def _providers() -> rx.Component:
+    """Which methods the shop offers, the providers' keys (never shown back), check, webhook URLs."""
+    return rx.vstack(
+        rx.form(rx.vstack(
+            rx.heading(T("ui.payments.setup.methods"), size="4"),
+            rx.cond(Setup.methods_from_env, rx.callout(T("ui.payments.setup.methods_env"), icon="info")),
+            rx.foreach(Setup.methods, _method),
+            rx.heading(T("ui.payments.setup.keys"), size="4"),
+            rx.text(T("ui.payments.setup.keys_hint"), size="2", color_scheme="gray"),
+            rx.foreach(Setup.keys, _key),
+            rx.button(T("ui.payments.setup.save_methods"), type="submit", id="setup-save-providers"),
+            spacing="3", width="100%"), on_submit=Setup.save_providers, reset_on_submit=True),
+        rx.hstack(*[rx.button(T("ui.payments.setup.check"), " — ", T(f"ui.payment.method.{p}"), variant="soft",
+                              on_click=Setup.check(p), id=f"setup-check-{p}") for p in ("yookassa", "stripe")],
+                  wrap="wrap"),
+        rx.cond(Setup.check_result != "", rx.callout(Setup.check_result, id="setup-check-result",
+                                                     color_scheme=rx.cond(Setup.check_ok, "green", "red"),
+                                                     icon="info")),
+        rx.text(T("ui.payments.setup.webhook"), size="2", weight="medium"),
+        rx.foreach(Setup.webhooks, lambda w: rx.hstack(rx.text(w["provider"], size="2"),
+                                                        rx.code(w["url"]), wrap="wrap")),
+        spacing="3", width="100%", max_width="40rem",
+    )
+
+
 def _setup() -> rx.Component:
     """The owner's transfer details and SBP link (what the customer's order screen shows)."""
     def text_field(key: str, name: str, **props) -> rx.Component:
@@ -133,7 +172,8 @@ def payments() -> rx.Component:
                         "ui.payments.refunds_checked", "ui.payments.refunds_done", "ui.payments.errors",
                         "ui.payments.note"), S.runs, _run),
                 spacing="3", padding_top="1rem"), value="reconcile"),
-            rx.tabs.content(rx.box(_setup(), padding_top="1rem"), value="setup"),
+            rx.tabs.content(rx.vstack(_providers(), rx.divider(), _setup(), spacing="5", padding_top="1rem"),
+                            value="setup"),
             default_value="payments", width="100%", on_mount=Setup.load_setup,
         ),
         spacing="3", width="100%",

@@ -40,7 +40,7 @@ from smo_app.services.integrations.dead_letters import record_dead_letter
 from smo_app.services.messaging.outbox import enqueue_staff_alert
 from smo_app.services.payments import providers
 from smo_app.services.payments.dto import ApplyOut, PaymentOut
-from smo_app.services.payments.setup import TransferForOrder, transfer_for_order
+from smo_app.services.payments.setup import TransferForOrder, configured, transfer_for_order
 from smo_app.services.sales import orders
 from smo_app.settings import get_settings
 
@@ -146,7 +146,7 @@ def start_payment(
     or e-mail), ``payment.provider_unavailable`` (try again: the same key is reused),
     ``payment.provider_rejected``, ``common.not_found``.
     """
-    settings = settings or get_settings()
+    _stamp, settings = configured(session, settings or get_settings())  # the owner's set-up, env on top
     now = now or utcnow()
     if provider not in providers.enabled_methods(settings):
         raise DomainError("payment.method_unavailable", f"{provider} is not enabled", method=provider)
@@ -377,7 +377,7 @@ def payment_view(session: Session, *, actor: Actor, order_id: int, settings=None
                  now: datetime | None = None) -> PaymentViewOut:
     """The customer's own order (or staff): status, methods the shop enabled, the latest payment,
     a screenshot waiting for staff, and until when the order waits for payment."""
-    settings = settings or get_settings()
+    _stamp, settings = configured(session, settings or get_settings())
     now = now or utcnow()
     order = session.get(Order, order_id)
     if order is None or (actor.is_customer and order.customer_id != actor.id):

@@ -1,4 +1,5 @@
-"""The owner's payment set-up (PA1): where a transfer goes — recipient, bank, account or card, the
+"""The owner's payment set-up (PA1–PA4): which methods the shop offers and the providers' keys
+(stored encrypted; the environment wins where set), a "check connection"; where a transfer goes — recipient, bank, account or card, the
 comment with the order number — and the shop's SBP link (its QR is shown to the customer).
 
 Stored as one shop setting (``payments.transfer``); saved all or nothing, audited. The customer's
@@ -9,16 +10,18 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from sqlmodel import Session
 
+from integrations.http import IntegrationError
 from smo_app.models.base import utcnow
 from smo_app.models.shop import ShopSetting
-from smo_app.services.core import audit
+from smo_app.services.core import audit, ports, secrets
 from smo_app.services.core.actor import Actor
-from smo_app.services.core.errors import ValidationFailed
+from smo_app.services.core.errors import DomainError, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
+from smo_app.settings import get_settings
 
 TRANSFER_KEY = "payments.transfer"
 DEFAULT_COMMENT = "Заказ №{order}"
@@ -129,3 +132,152 @@ def save_transfer(session: Session, *, actor: Actor, data: TransferIn, now: date
                  entity_id=TRANSFER_KEY, before=before, after=details.model_dump(mode="json", exclude={"updated_at"}))
     session.commit()
     return details
+
+
+# --------------------------------------------------------------------------- providers (PA1–PA4)
+
+PROVIDERS_KEY = "payments.providers"
+METHODS = ("yookassa", "stripe", "telegram", "stars", "manual")
+# (setting name, stored key, secret) — what the owner may enter; the environment wins where set
+FIELDS = (("yookassa_shop_id", False), ("yookassa_secret_key", True), ("stripe_api_key", True),
+          ("stripe_webhook_secret", True), ("telegram_payments_provider_token", True))
+_SHAPES = {
+    "yookassa_shop_id": re.compile(r"\d{3,20}"),
+    "yookassa_secret_key": re.compile(r"(test|live)_[A-Za-z0-9_-]{8,200}"),
+    "stripe_api_key": re.compile(r"(sk|rk)_(test|live)_[A-Za-z0-9]{8,200}"),
+    "stripe_webhook_secret": re.compile(r"whsec_[A-Za-z0-9+/=]{8,200}"),
+    "telegram_payments_provider_token": re.compile(r"\d{3,20}:(TEST|LIVE):[A-Za-z0-9_-]{4,200}"),
+}
+
+
+def _stored_providers(session: Session) -> dict:
+    row = session.get(ShopSetting, PROVIDERS_KEY)
+    return dict(row.value) if row is not None and isinstance(row.value, dict) else {}
+
+
+def _from_env(settings, name: str) -> bool:
+    return name in settings.model_fields_set and getattr(settings, name) is not None
+
+
+def configured(session: Session, settings):
+    """The settings the payment adapters and methods run with: the owner's set-up, with the
+    environment's values on top where set (``SMO_PAYMENT_METHODS``, ``SMO_YOOKASSA_SHOP_ID`` …).
+    Returns (stamp, settings); the stamp changes whenever the owner saves."""
+    stored = _stored_providers(session)
+    update: dict = {}
+    if stored.get("methods") is not None and "payment_methods" not in settings.model_fields_set:
+        update["payment_methods"] = ",".join(stored["methods"])
+    for name, secret in FIELDS:
+        if _from_env(settings, name) or not stored.get(name):
+            continue
+        value = secrets.decrypt(stored[name]) if secret else stored[name]
+        if value:
+            update[name] = SecretStr(value) if secret else value
+    return stored.get("updated_at", ""), settings.model_copy(update=update) if update else settings
+
+
+class SecretView(BaseModel):
+    name: str
+    set: bool
+    masked: str  # never the whole value
+    from_env: bool
+
+
+class ProvidersOut(BaseModel):
+    methods: list[str]
+    methods_from_env: bool
+    fields: list[SecretView]
+    webhook_urls: dict[str, str]  # to paste into YooKassa's / Stripe's dashboard
+
+
+def get_providers(session: Session, *, actor: Actor, settings=None) -> ProvidersOut:
+    require(actor, Perm.settings_manage)
+    base = settings or get_settings()
+    _stamp, eff = configured(session, base)
+    session.rollback()
+    views = []
+    for name, secret in FIELDS:
+        raw = getattr(eff, name)
+        value = raw.get_secret_value() if isinstance(raw, SecretStr) else raw
+        views.append(SecretView(name=name, set=bool(value), masked=secrets.masked(value) if secret else (value or ""),
+                                from_env=_from_env(base, name)))
+    public = base.public_url.rstrip("/")
+    return ProvidersOut(methods=[m for m in eff.enabled_payment_methods if m in METHODS],
+                        methods_from_env="payment_methods" in base.model_fields_set, fields=views,
+                        webhook_urls={p: f"{public}/api/payments/{p}/webhook" for p in ("yookassa", "stripe")})
+
+
+class ProvidersIn(BaseModel):
+    methods: list[str] = []
+    values: dict[str, str] = {}  # a field left empty keeps what is stored
+    clear: list[str] = []  # fields to forget
+
+
+@atomic
+def save_providers(session: Session, *, actor: Actor, data: ProvidersIn, settings=None,
+                   now: datetime | None = None) -> ProvidersOut:
+    """Which methods the shop offers and the providers' keys (stored encrypted), all or nothing;
+    audited without the secrets (only which of them changed)."""
+    require(actor, Perm.settings_manage)
+    unknown = [m for m in data.methods if m not in METHODS]
+    if unknown:
+        raise ValidationFailed("payment.method_unknown", "unknown method", method=unknown[0])
+    names = {name: secret for name, secret in FIELDS}
+    changed: list[str] = []
+    row = session.get(ShopSetting, PROVIDERS_KEY, with_for_update=True) or ShopSetting(key=PROVIDERS_KEY, value={})
+    stored = dict(row.value or {})
+    for name in data.clear:
+        if name in names and stored.pop(name, None) is not None:
+            changed.append(name)
+    for name, value in data.values.items():
+        value = (value or "").strip()
+        if name not in names or not value:
+            continue
+        if not _SHAPES[name].fullmatch(value):
+            raise ValidationFailed("payment.setup.key_invalid", f"{name} has the wrong shape", field=name)
+        stored[name] = secrets.encrypt(value) if names[name] else value
+        changed.append(name)
+    before = stored.get("methods")
+    stored["methods"] = [m for m in METHODS if m in data.methods]
+    stored["updated_at"] = (now or utcnow()).isoformat()
+    row.value, row.updated_at = stored, now or utcnow()
+    session.add(row)
+    audit.record(session, actor=actor, action="settings.payments_providers", entity="shop_setting",
+                 entity_id=PROVIDERS_KEY, before={"methods": before},
+                 after={"methods": stored["methods"], "keys_changed": sorted(set(changed))})
+    session.commit()
+    ports.rebuild(ports.PAYMENT)
+    return get_providers(session, actor=actor, settings=settings)
+
+
+class CheckOut(BaseModel):
+    provider: str
+    account: str  # the shop / account the keys open
+    test: bool  # a test shop or test keys: no real money moves
+
+
+def check_provider(session: Session, *, actor: Actor, provider: str, values: dict[str, str] | None = None,
+                   settings=None) -> CheckOut:
+    """"Check connection": ask the provider who we are with the keys typed (or those stored); the
+    answer in words. Nothing is saved. Raises ``payment.setup.check_failed`` with the provider's error."""
+    require(actor, Perm.settings_manage)
+    if provider not in ("yookassa", "stripe"):
+        raise DomainError("payment.setup.check_unsupported", "no check for this method", method=provider)
+    _stamp, eff = configured(session, settings or get_settings())
+    session.rollback()
+    typed = {k: (v or "").strip() for k, v in (values or {}).items() if (v or "").strip() and k in dict(FIELDS)}
+    update = {k: SecretStr(v) if dict(FIELDS)[k] else v for k, v in typed.items()}
+    mode = {"yookassa_mode": "live"} if provider == "yookassa" else {"stripe_mode": "live"}
+    eff = eff.model_copy(update={**update, **mode})
+    port = ports.payment_builder()(provider, eff)
+    if port is None:
+        raise DomainError("payment.setup.keys_missing", "enter the keys first", method=provider)
+    try:
+        account, test = port.whoami()
+        return CheckOut(provider=provider, account=account, test=test)
+    except IntegrationError as exc:
+        raise DomainError("payment.setup.check_failed", str(exc), error=exc.message) from exc
+    finally:
+        close = getattr(port, "close", None)
+        if close is not None:
+            close()
