@@ -196,3 +196,37 @@ def test_the_transfer_details_sum_and_sbp_qr_are_shown_and_a_sent_screenshot_sur
     # then it says the screenshot is under review (no method picker, no deadline), and watches the order
     assert (s.pay_status, s.pay_message) == ("proof_sent", s.text("ui.pay.proof_review", minutes=20)) and events
     assert s.pay_deadline == ""
+
+
+def test_the_owner_sees_the_set_up_tab_saves_keys_masked_and_a_manager_does_not(db, monkeypatch):
+    from smo_app.services.core import ports
+    from smo_app.state.payments_setup import PaymentsSetupState
+
+    monkeypatch.delenv("SMO_PAYMENT_METHODS", raising=False)
+    reset_settings_cache()
+    make_staff(db, Role.owner, username="olga")
+    s = _state(PaymentsSetupState)
+    s.bo_token = auth.sign_in_password(db, username="olga", password=PASSWORD).token
+    s.lang = "en"
+    _call(s, "load_setup")
+    assert s.allowed and [m["key"] for m in s.methods if m["on"]] == ["manual"]
+    # when the owner turns YooKassa on with its keys
+    _call(s, "save_providers", {"m_yookassa": "on", "m_manual": "on", "yookassa_shop_id": "506751",
+                                "yookassa_secret_key": "test_abcdefgh12345678"})
+    # then the key is shown masked, the methods are on, and the webhook URL is there to paste
+    assert s.setup_error == "" and [m["key"] for m in s.methods if m["on"]] == ["yookassa", "manual"]
+    assert next(k for k in s.keys if k["name"] == "yookassa_secret_key")["state"] == "••••5678"
+    assert any(w["url"].endswith("/api/payments/yookassa/webhook") for w in s.webhooks)
+    # when the check cannot reach YooKassa with those keys, it says so in words
+    ports.use(ports.PAYMENT_BUILDER, lambda method, settings: None)
+    try:
+        _call(s, "check", "yookassa")
+    finally:
+        ports.reset()
+    assert not s.check_ok and s.check_result == "Enter the keys first."
+    # a manager does not get the tab
+    make_staff(db, Role.manager, username="masha")
+    m = _state(PaymentsSetupState)
+    m.bo_token = auth.sign_in_password(db, username="masha", password=PASSWORD).token
+    _call(m, "load_setup")
+    assert not m.allowed and m.keys == []
