@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     yookassa_secret_key: SecretStr | None = None
     yookassa_receipts: bool = False  # send 54-FZ receipts with each payment
     yookassa_vat_code: int = Field(default=1, ge=1, le=12)  # 1 = without VAT
+    yookassa_tax_system_code: int | None = Field(default=None, ge=1, le=6)  # 1 = OSN … 6 = patent; None: not sent
     stripe_mode: Literal["auto", "live", "fake", "off"] = "auto"
     stripe_test_mode: bool = True
     stripe_base_url: str = "https://api.stripe.com"

@@ -35,6 +35,7 @@ class Receipt(BaseModel):
     customer_phone: str | None = None
     customer_email: str | None = None
     items: list[ReceiptItem] = Field(min_length=1)
+    tax_system_code: int | None = Field(default=None, ge=1, le=6)  # the shop's tax system (54-FZ), once chosen
 
 
 class CreatePayment(BaseModel):

@@ -40,11 +40,14 @@ def receipt_json(receipt: Receipt | None, *, currency: str, total_minor: int) ->
     if sum(i.amount_minor * i.quantity for i in receipt.items) != total_minor:
         raise ReceiptMissing("yookassa", "receipt items do not add up to the payment amount")
     customer = {k: v for k, v in (("phone", receipt.customer_phone), ("email", receipt.customer_email)) if v}
-    return {"customer": customer, "items": [
+    out = {"customer": customer, "items": [
         {"description": i.description[:128], "quantity": f"{i.quantity}.00",
          "amount": {"value": minor_to_value(i.amount_minor), "currency": currency}, "vat_code": i.vat_code,
          "payment_subject": i.payment_subject, "payment_mode": i.payment_mode}
         for i in receipt.items]}
+    if receipt.tax_system_code is not None:
+        out["tax_system_code"] = receipt.tax_system_code
+    return out
 
 
 class YooKassaClient:

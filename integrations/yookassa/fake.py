@@ -53,6 +53,7 @@ class FakeYooKassa(ScriptedCalls):
         self.shop_id, self.secret_key = shop_id, secret_key
         self.auto_pay = auto_pay  # demo: every new payment is paid at once
         self.refunds_pending = refunds_pending  # new refunds start "pending" until settle_refund()
+        self.receipts_refused = False  # a shop whose online cash register is not connected: receipts refused
         self.payments: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self.bodies: list[dict] = []
@@ -151,6 +152,9 @@ class FakeYooKassa(ScriptedCalls):
             return 400, {"type": "error", "code": "invalid_request", "description": "Amount must be positive", "parameter": "amount.value"}
         if "receipt" in body and not (body["receipt"].get("customer") and body["receipt"].get("items")):
             return 400, {"type": "error", "code": "invalid_request", "description": "Receipt is incomplete", "parameter": "receipt"}
+        if "receipt" in body and self.receipts_refused:
+            return 400, {"type": "error", "code": "invalid_request", "parameter": "receipt",
+                         "description": "Receipt can't be sent: no online cash register is connected to the shop"}
         pid = f"{uuid.uuid4().hex[:8]}-000f-5000-9000-{uuid.uuid4().hex[:12]}"
         confirmation = body.get("confirmation") or {"type": "redirect"}
         if confirmation.get("type") == "qr":

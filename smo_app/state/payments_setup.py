@@ -36,6 +36,10 @@ class PaymentsSetupState(SessionState):
     webhooks: list[dict[str, str]] = []
     check_result: str = ""
     check_ok: bool = False
+    receipts: bool = False  # 54-FZ receipts through YooKassa
+    vat_code: str = "1"
+    tax_system_code: str = ""
+    receipts_from_env: bool = False
 
     @rx.event
     async def load_setup(self):
@@ -51,6 +55,8 @@ class PaymentsSetupState(SessionState):
         self.methods = [MethodRow(key=m, label=self.text(f"ui.payment.method.{m}"), on=m in p.methods)
                         for m in setup.METHODS]
         self.methods_from_env = p.methods_from_env
+        self.receipts, self.vat_code, self.receipts_from_env = p.receipts, str(p.vat_code), p.receipts_from_env
+        self.tax_system_code = str(p.tax_system_code or "")
         self.keys = [KeyRow(name=f.name, label=self.text(f"ui.payments.setup.f.{f.name}"), from_env=f.from_env,
                             state=self.text("ui.payments.setup.from_env") + (f" ({f.masked})" if f.masked else "")
                             if f.from_env else (f.masked or self.text("ui.payments.setup.not_set")))
@@ -60,6 +66,9 @@ class PaymentsSetupState(SessionState):
     @rx.event
     async def save_providers(self, form: dict):
         data = setup.ProvidersIn(methods=[m for m in setup.METHODS if str(form.get(f"m_{m}", "")) in ("on", "true")],
+                                 receipts=str(form.get("receipts", "")) in ("on", "true"),
+                                 vat_code=str(form.get("vat_code", "1")),
+                                 tax_system_code=str(form.get("tax_system_code", "")),
                                  values={k["name"]: str(form.get(k["name"], "")) for k in self.keys})
         out = await self.call(setup.save_providers, data=data)
         self.setup_error = out.error

@@ -153,3 +153,43 @@ def test_the_environment_wins_where_set(session, yookassa_builder):
     assert eff.yookassa_secret_key.get_secret_value() == "test_fromtheenvironment1" and eff.yookassa_shop_id == YOO_SHOP
     out = get_providers(session, actor=owner, settings=env)
     assert out.methods_from_env and next(f for f in out.fields if f.name == "yookassa_secret_key").from_env
+
+
+def test_fiscal_receipts_chosen_once_carry_the_tax_system_and_the_customers_phone(session):
+    from smo_app.models.payments import Payment
+    from smo_app.services.payments import providers
+    from smo_app.services.payments.core import start_payment
+    from smo_app.services.payments.setup import ProvidersIn, save_providers
+    from tests.payments_support import yookassa
+
+    owner = make_staff(session, "owner").actor()
+    fake, client = yookassa(receipts=True)
+    providers.use_port("yookassa", client)
+    try:
+        # when the owner turns receipts on once: VAT 20 %, simplified taxation (income)
+        with pytest.raises(DomainError) as err:
+            save_providers(session, actor=owner, settings=_base(), data=ProvidersIn(
+                methods=["yookassa"], receipts=True, vat_code="4"))
+        assert err.value.code == "payment.setup.tax_system_required"
+        save_providers(session, actor=owner, settings=_base(), data=ProvidersIn(
+            methods=["yookassa"], receipts=True, vat_code="4", tax_system_code="2"))
+        # and a customer pays an order placed with their phone
+        vid, customer = shop(session)
+        order = order_for(session, vid, customer, phone="+79161234567")
+        start_payment(session, actor=customer_of(order), order_id=order.id, provider="yookassa",
+                      settings=settings(payment_methods="yookassa"))
+        # then YooKassa got the receipt: the phone, VAT code 4 on every line, tax system 2
+        receipt = fake.bodies[0]["receipt"]
+        assert receipt["customer"] == {"phone": "+79161234567"} and receipt["tax_system_code"] == 2
+        assert {item["vat_code"] for item in receipt["items"]} == {4}
+        # when YooKassa refuses the receipt, the payment says why (staff see it in Payments)
+        other = order_for(session, vid, customer, phone="+79161234567")
+        fake.receipts_refused = True
+        with pytest.raises(DomainError) as err:
+            start_payment(session, actor=customer_of(other), order_id=other.id, provider="yookassa",
+                          settings=settings(payment_methods="yookassa"))
+        session.expire_all()
+        row = session.exec(select(Payment).where(Payment.order_id == other.id)).one()
+        assert (row.status, row.failure) == ("canceled", err.value.code)
+    finally:
+        providers.reset_ports()

@@ -101,10 +101,13 @@ def _open_payment(session: Session, *, actor: Actor, order_id: int, provider: st
 
 
 def receipt_for(session: Session, order: Order, *, vat_code: int, phone: str | None = None,
-                email: str | None = None) -> Receipt | None:
-    """A 54-FZ receipt for the order: goods lines after discounts, delivery as a service. Returns
-    None when there is no phone or e-mail to send it to (the caller refuses before the call)."""
-    phone = phone or order.phone or None
+                email: str | None = None, tax_system_code: int | None = None) -> Receipt | None:
+    """A 54-FZ receipt for the order: goods lines after discounts, delivery as a service; sent to the
+    phone or e-mail the customer gave at checkout (else their profile's). Returns None when there is
+    neither (the caller refuses before the call)."""
+    customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    phone = phone or order.phone or (customer.phone if customer is not None else None) or None
+    email = email or (customer.email if customer is not None else None) or None
     if not (phone or email):
         return None
     lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
@@ -122,7 +125,8 @@ def receipt_for(session: Session, order: Order, *, vat_code: int, phone: str | N
         item.amount_minor -= take
         off -= take
     items = [i for i in items if i.amount_minor > 0]
-    return Receipt(customer_phone=phone, customer_email=email, items=items) if items else None
+    return Receipt(customer_phone=phone, customer_email=email, items=items,
+                   tax_system_code=tax_system_code) if items else None
 
 
 def start_payment(
@@ -157,9 +161,11 @@ def start_payment(
     order = session.get(Order, order_id)
     receipt = None
     if provider == PaymentProvider.yookassa and settings.yookassa_receipts:
-        receipt = receipt_for(session, order, vat_code=settings.yookassa_vat_code, phone=phone, email=email)
+        receipt = receipt_for(session, order, vat_code=settings.yookassa_vat_code, phone=phone, email=email,
+                              tax_system_code=settings.yookassa_tax_system_code)
         if receipt is None:
             session.rollback()
+            _failed(session, payment_id=row.id, reason="payment.receipt_required", now=now)
             raise DomainError("payment.receipt_required", "a phone or e-mail is needed for the receipt")
     request = CreatePayment(payment_id=row.id, order_id=order_id, amount_minor=row.amount_minor, currency=row.currency,
                             description=f"Order {order_id}", idempotency_key=row.idempotency_key,
@@ -169,11 +175,23 @@ def start_payment(
     try:
         made = port.create_payment(request)
     except ProviderRejected as exc:
-        raise DomainError("payment.receipt_required" if exc.code == "payment.receipt_required"
-                          else "payment.provider_rejected", str(exc)) from exc
+        reason = "payment.receipt_required" if exc.code == "payment.receipt_required" else "payment.provider_rejected"
+        _failed(session, payment_id=row.id, reason=reason, now=now)  # staff see why on the payment
+        raise DomainError(reason, str(exc)) from exc
     except IntegrationError as exc:
         raise DomainError("payment.provider_unavailable", str(exc)) from exc
     return _remember_provider_payment(session, payment_id=row.id, made=made, now=now)
+
+
+@atomic
+def _failed(session: Session, *, payment_id: int, reason: str, now: datetime) -> None:
+    """The provider refused to make the payment (a fiscal receipt it would not take, a bad request):
+    the attempt is void and says why on the payment (the next try opens a new one)."""
+    session.execute(update(Payment).where(Payment.id == payment_id, Payment.status == P.pending.value,
+                                          Payment.provider_payment_id.is_(None))
+                    .values(status=P.canceled.value, failure=reason, updated_at=now)
+                    .execution_options(synchronize_session=False))
+    session.commit()
 
 
 @atomic

@@ -150,6 +150,12 @@ _SHAPES = {
 }
 
 
+# fiscal receipts (54-FZ, through YooKassa): on/off, the VAT code of the goods, the tax system
+RECEIPT_FIELDS = ("yookassa_receipts", "yookassa_vat_code", "yookassa_tax_system_code")
+VAT_CODES = tuple(range(1, 13))  # YooKassa's vat_code: 1 without VAT, 2 0%, 3 10%, 4 20%, 5 10/110, 6 20/120, 7–12 5%, 7%…
+TAX_SYSTEMS = tuple(range(1, 7))  # 1 OSN, 2 USN income, 3 USN income − expense, 4 ENVD, 5 ESHN, 6 patent
+
+
 def _stored_providers(session: Session) -> dict:
     row = session.get(ShopSetting, PROVIDERS_KEY)
     return dict(row.value) if row is not None and isinstance(row.value, dict) else {}
@@ -167,6 +173,9 @@ def configured(session: Session, settings):
     update: dict = {}
     if stored.get("methods") is not None and "payment_methods" not in settings.model_fields_set:
         update["payment_methods"] = ",".join(stored["methods"])
+    for name in RECEIPT_FIELDS:
+        if name in stored and name not in settings.model_fields_set:
+            update[name] = stored[name]
     for name, secret in FIELDS:
         if _from_env(settings, name) or not stored.get(name):
             continue
@@ -186,6 +195,10 @@ class SecretView(BaseModel):
 class ProvidersOut(BaseModel):
     methods: list[str]
     methods_from_env: bool
+    receipts: bool = False
+    vat_code: int = 1
+    tax_system_code: int | None = None
+    receipts_from_env: bool = False
     fields: list[SecretView]
     webhook_urls: dict[str, str]  # to paste into YooKassa's / Stripe's dashboard
 
@@ -204,11 +217,17 @@ def get_providers(session: Session, *, actor: Actor, settings=None) -> Providers
     public = base.public_url.rstrip("/")
     return ProvidersOut(methods=[m for m in eff.enabled_payment_methods if m in METHODS],
                         methods_from_env="payment_methods" in base.model_fields_set, fields=views,
+                        receipts=eff.yookassa_receipts, vat_code=eff.yookassa_vat_code,
+                        tax_system_code=eff.yookassa_tax_system_code,
+                        receipts_from_env=any(n in base.model_fields_set for n in RECEIPT_FIELDS),
                         webhook_urls={p: f"{public}/api/payments/{p}/webhook" for p in ("yookassa", "stripe")})
 
 
 class ProvidersIn(BaseModel):
     methods: list[str] = []
+    receipts: bool = False
+    vat_code: str | int = 1
+    tax_system_code: str | int | None = None  # "" / None: not sent
     values: dict[str, str] = {}  # a field left empty keeps what is stored
     clear: list[str] = []  # fields to forget
 
@@ -237,14 +256,18 @@ def save_providers(session: Session, *, actor: Actor, data: ProvidersIn, setting
             raise ValidationFailed("payment.setup.key_invalid", f"{name} has the wrong shape", field=name)
         stored[name] = secrets.encrypt(value) if names[name] else value
         changed.append(name)
-    before = stored.get("methods")
+    vat, tax = _code(data.vat_code, VAT_CODES, "vat_code"), _code(data.tax_system_code, TAX_SYSTEMS, "tax_system_code")
+    if data.receipts and tax is None:
+        raise ValidationFailed("payment.setup.tax_system_required", "choose the tax system", field="tax_system_code")
+    before = {k: stored.get(k) for k in ("methods", *RECEIPT_FIELDS)}
+    stored.update(yookassa_receipts=data.receipts, yookassa_vat_code=vat or 1, yookassa_tax_system_code=tax)
     stored["methods"] = [m for m in METHODS if m in data.methods]
     stored["updated_at"] = (now or utcnow()).isoformat()
     row.value, row.updated_at = stored, now or utcnow()
     session.add(row)
     audit.record(session, actor=actor, action="settings.payments_providers", entity="shop_setting",
-                 entity_id=PROVIDERS_KEY, before={"methods": before},
-                 after={"methods": stored["methods"], "keys_changed": sorted(set(changed))})
+                 entity_id=PROVIDERS_KEY, before=before,
+                 after={**{k: stored[k] for k in ("methods", *RECEIPT_FIELDS)}, "keys_changed": sorted(set(changed))})
     session.commit()
     ports.rebuild(ports.PAYMENT)
     return get_providers(session, actor=actor, settings=settings)
@@ -254,6 +277,15 @@ class CheckOut(BaseModel):
     provider: str
     account: str  # the shop / account the keys open
     test: bool  # a test shop or test keys: no real money moves
+
+
+def _code(value, allowed: tuple[int, ...], field: str) -> int | None:
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) not in allowed:
+        raise ValidationFailed("payment.setup.code_invalid", f"{field} out of range", field=field)
+    return int(text)
 
 
 def check_provider(session: Session, *, actor: Actor, provider: str, values: dict[str, str] | None = None,
