@@ -156,6 +156,8 @@ def test_from_settings_is_off_without_credentials_and_fake_in_demo():
     demo = from_settings(base.model_copy(update={"yookassa_mode": "auto", "demo": True}))
     made = demo.create_payment(_create())
     assert made.status == "succeeded"  # the demo fake pays at once
+    # a real shop never talks to a fake, even when told to
+    assert from_settings(base.model_copy(update={"yookassa_mode": "fake", "demo": False})) is None
 
 
 def _pending_refunds(*amounts: int):
