@@ -143,7 +143,9 @@ def _setup() -> rx.Component:
     """The owner's transfer details and SBP link (what the customer's order screen shows)."""
     def text_field(key: str, name: str, **props) -> rx.Component:
         return field(f"ui.payments.setup.{key}", rx.input(name=name, default_value=Setup.transfer[name],
-                                                           id=f"setup-{name}", width="100%", **props), width="100%")
+                                                           id=f"setup-{name}", width="100%",
+                                                           aria_label=T(f"ui.payments.setup.{key}"), **props),
+                     width="100%")
 
     return rx.form(
         rx.vstack(
