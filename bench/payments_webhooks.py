@@ -8,6 +8,10 @@ delivery, without the reads, same threads, same database.
 
 Bars: ratio (service events/s ÷ floor events/s) ≥ 0.25; double credits = 0; every order paid.
 
+A last round ("forged") sends every genuine event right after a forged twin — the same event id,
+signed with another secret — from the same senders: the forged ones are refused at the edge and
+take no inbox slot, so again 0 double credits and 0 orders left unpaid.
+
 Each round seeds fresh orders and runs both, taking turns at going first; the ratio printed is
 the median of the rounds' ratios.
 
@@ -89,7 +93,8 @@ def seed(engine, n: int, tag: str) -> list[tuple[int, int, str, int]]:
     return out
 
 
-def stripe_event(order_id: int, payment_id: int, intent: str, total: int) -> tuple[bytes, dict[str, str]]:
+def stripe_event(order_id: int, payment_id: int, intent: str, total: int, *,
+                 secret: str = SECRET) -> tuple[bytes, dict[str, str]]:
     from integrations.stripe.fake import sign
 
     body = json.dumps({"id": f"evt_{intent}", "object": "event", "type": "payment_intent.succeeded",
@@ -97,7 +102,7 @@ def stripe_event(order_id: int, payment_id: int, intent: str, total: int) -> tup
                            "id": intent, "object": "payment_intent", "amount": total, "amount_received": total,
                            "currency": "rub", "status": "succeeded",
                            "metadata": {"order_id": str(order_id), "payment_id": str(payment_id)}}}}).encode()
-    return body, {"stripe-signature": sign(body, SECRET), "content-type": "application/json"}
+    return body, {"stripe-signature": sign(body, secret), "content-type": "application/json"}
 
 
 def deliveries(items: list) -> list:
@@ -140,13 +145,23 @@ def service_sender(url: str):
 
     def work(event):
         body, headers = event
-        event_id = source.verify(body, headers)
+        try:
+            event_id = source.verify(body, headers)
+        except webhooks_api.WebhookRejected:
+            return  # forged: answered 400, nothing stored
         out = call(inbox.accept, provider=source.provider, event_id=event_id, body=body, headers=headers,
                    handler=source.handler, inline=source.inline)  # the route's own path, through the seam
         if not out.ok or out.value.retry:
             raise RuntimeError(f"delivery failed: {out.error or out.value.outcome}")
 
     return work
+
+
+def run_forged_round(work, rows) -> float:
+    """Each genuine event preceded by a forged twin (same event id, another secret), COPIES times."""
+    events = [item for _ in range(COPIES) for row in rows
+              for item in (stripe_event(*row, secret="whsec_forger"), stripe_event(*row))]
+    return run_pool(events, work)
 
 
 def run_service(work, rows) -> float:
@@ -244,7 +259,13 @@ def main() -> int:
             ratios.append(svc_rate / floor_rate)
             print(f"round {i + 1}: service {svc_rate:7.1f} events/s   floor (raw SQL) {floor_rate:7.1f} events/s   "
                   f"ratio {ratios[-1]:.2f}")
+        forged_rows = seed(engine, n, "forged")
+        forged_s = run_forged_round(send, forged_rows)
+        f2_twice, f2_unpaid = double_credits(engine, [r[0] for r in forged_rows])
+        print(f"forged round: {2 * total} deliveries (each genuine after a forged twin) in {forged_s:.1f} s   "
+              f"double credits: {f2_twice}   unpaid: {f2_unpaid}")
         twice, unpaid = double_credits(engine, svc_ids)
+        twice, unpaid = twice + f2_twice, unpaid + f2_unpaid
         f_twice, f_unpaid = double_credits(engine, floor_ids)
         ratio = statistics.median(ratios)
         print(f"ratio (median of {rounds} rounds): {ratio:.2f} (bar ≥ {RATIO_BAR})   double credits: {twice} "

@@ -13,6 +13,7 @@ order events, its subscriber in :func:`_install_handlers`.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -20,6 +21,7 @@ from smo_app.models.payments import PaymentProvider
 from smo_app.services.core import ports
 from smo_app.settings import get_settings
 
+log = logging.getLogger(__name__)
 _started = False
 _lock = threading.Lock()
 
@@ -56,22 +58,47 @@ def _waybills():
     return waybills_from_settings(get_settings())
 
 
+def _build_payment(method: str, settings):
+    """The adapter for ``method`` under ``settings`` (None: off, or manual, which needs none)."""
+    if method == PaymentProvider.yookassa:
+        from integrations.yookassa import from_settings
+
+        return from_settings(settings)
+    if method == PaymentProvider.stripe:
+        from integrations.stripe import from_settings
+
+        return from_settings(settings)
+    if method in (PaymentProvider.telegram, PaymentProvider.stars):
+        from integrations.telegram_payments import from_settings
+
+        return from_settings(settings, stars=method == PaymentProvider.stars)
+    return None  # manual transfer: no provider
+
+
+PAYMENT_FRESH_SECONDS = 30.0  # another process (the bot sidecar) follows the owner's set-up within this
+
+
 def _payment(method: str):
+    """The payment adapter built from the owner's set-up (``services.payments.setup``; the
+    environment wins where set); built again only when the set-up changed."""
+    last: dict[str, Any] = {}
+
     def build():
-        settings = get_settings()
-        if method == PaymentProvider.yookassa:
-            from integrations.yookassa import from_settings
+        from sqlalchemy.exc import SQLAlchemyError
+        from sqlmodel import Session
 
-            return from_settings(settings)
-        if method == PaymentProvider.stripe:
-            from integrations.stripe import from_settings
+        from smo_app.db import get_readonly_engine
+        from smo_app.services.payments import setup
 
-            return from_settings(settings)
-        if method in (PaymentProvider.telegram, PaymentProvider.stars):
-            from integrations.telegram_payments import from_settings
-
-            return from_settings(settings, stars=method == PaymentProvider.stars)
-        return None  # manual transfer: no provider
+        try:  # a read of its own (never waiting on the caller's write transaction)
+            with Session(get_readonly_engine()) as session:
+                stamp, settings = setup.configured(session, get_settings())
+        except SQLAlchemyError:  # no database yet (a fresh file, a CLI): the environment alone
+            log.warning("payment set-up unreadable; using the environment's settings", exc_info=True)
+            stamp, settings = None, get_settings()
+        if last.get("stamp", "-") != stamp or "port" not in last:
+            last["stamp"], last["port"] = stamp, _build_payment(method, settings)
+        return last["port"]
 
     return build
 
@@ -83,7 +110,8 @@ def _provide_ports() -> None:
     ports.provide(ports.IMAGES, _images)
     ports.provide(ports.WAYBILLS, _waybills)
     for method in PaymentProvider:
-        ports.provide(ports.PAYMENT + method.value, _payment(method.value))
+        ports.provide(ports.PAYMENT + method.value, _payment(method.value), fresh_for=PAYMENT_FRESH_SECONDS)
+    ports.provide(ports.PAYMENT_BUILDER, lambda: _build_payment)
 
 
 # -- event subscribers and task handlers ------------------------------------------------------------

@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     payments_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     payments_reconcile_after_minutes: int = Field(default=10, ge=1, le=24 * 60)  # ask the provider after this
     payments_expire_after_minutes: int = Field(default=24 * 60, ge=5, le=7 * 24 * 60)  # give up on a pending one
+    # a provider's webhook: requests per second one sender address may make (a burst of twice that); 0 = no limit
+    webhook_rate_per_second: float = Field(default=20.0, ge=0, le=10_000)
     payments_return_url: str | None = None  # where the provider sends the customer back (default: public_url)
     yookassa_mode: Literal["auto", "live", "fake", "off"] = "auto"
     yookassa_test_mode: bool = True  # a test shop (test_… secret key): shown on screens, no real money
@@ -87,6 +89,7 @@ class Settings(BaseSettings):
     yookassa_secret_key: SecretStr | None = None
     yookassa_receipts: bool = False  # send 54-FZ receipts with each payment
     yookassa_vat_code: int = Field(default=1, ge=1, le=12)  # 1 = without VAT
+    yookassa_tax_system_code: int | None = Field(default=None, ge=1, le=6)  # 1 = OSN … 6 = patent; None: not sent
     stripe_mode: Literal["auto", "live", "fake", "off"] = "auto"
     stripe_test_mode: bool = True
     stripe_base_url: str = "https://api.stripe.com"

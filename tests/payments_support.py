@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlmodel import Session, func, select
 
 from integrations.http import RetryPolicy, idempotency_key
@@ -10,6 +11,7 @@ from integrations.stripe.fake import DEMO_API_KEY, DEMO_WEBHOOK_SECRET, FakeStri
 from integrations.yookassa.client import YooKassaClient
 from integrations.yookassa.fake import DEMO_SECRET_KEY, DEMO_SHOP_ID, FakeYooKassa
 from smo_app.models.staff import Staff
+from smo_app.services.core.actor import Actor
 from smo_app.services.payments import providers
 from smo_app.settings import get_settings
 from tests.commerce_factories import make_product, place, variant_id
@@ -84,13 +86,21 @@ def alerted_admin(session: Session, telegram_id: int = 5_000_000_001):
 def deliver(session: Session, provider: str, body: bytes, headers: dict | None = None) -> str:
     """A provider's webhook as the edge takes it (``smo_app.api.webhooks``): verified by the port,
     then Stripe's stored and applied in one go, YooKassa's stored first and applied after. Returns
-    the outcome: processed, duplicate, failed or dead."""
+    the outcome: processed, duplicate, failed, dead or disputed (the provider does not confirm it)."""
     from smo_app.api.payments import INLINE_PROVIDERS
     from smo_app.services.integrations import webhooks
     from smo_app.services.payments.notifications import handle_notification
 
+    from integrations.ports.payment import NotificationDisputed
+    from smo_app.services.payments.notifications import record_disputed_notice
+
     headers = headers or {"Content-Type": "application/json"}
-    event_id = providers.require_port(provider).verify_notification(body, headers)
+    try:
+        event_id = providers.require_port(provider).verify_notification(body, headers)
+    except NotificationDisputed as exc:  # the edge records it and stores nothing
+        record_disputed_notice(session, provider=provider, reference=exc.reference, message=exc.message,
+                               disagreed=exc.disagreed, body=body)
+        return "disputed"
     if provider in INLINE_PROVIDERS:
         out = webhooks.receive_and_apply(session, provider=provider, event_id=event_id, body=body, headers=headers,
                                          handler=handle_notification)
@@ -100,3 +110,16 @@ def deliver(session: Session, provider: str, body: bytes, headers: dict | None =
         return "duplicate"
     done = webhooks.process(session, webhook_event_id=received.event.id, handler=handle_notification)
     return done.outcome if received.outcome == "stored" else "duplicate"
+
+
+@pytest.fixture
+def fakes():
+    """YooKassa and Stripe served by their fakes for one test (import it into a test module)."""
+    yoo, stripe = use_fakes()
+    yield yoo, stripe
+    providers.reset_ports()
+
+
+def customer_of(order) -> Actor:
+    """The order's customer, as the actor the Mini App calls with."""
+    return Actor.customer(order.customer_id)

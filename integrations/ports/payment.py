@@ -35,6 +35,7 @@ class Receipt(BaseModel):
     customer_phone: str | None = None
     customer_email: str | None = None
     items: list[ReceiptItem] = Field(min_length=1)
+    tax_system_code: int | None = Field(default=None, ge=1, le=6)  # the shop's tax system (54-FZ), once chosen
 
 
 class CreatePayment(BaseModel):
@@ -100,6 +101,19 @@ class NotificationRejected(IntegrationError):
     code = "payment.notification_rejected"
 
 
+class NotificationDisputed(NotificationRejected):
+    """Well-formed, but the provider does not confirm what it claims (the fetched payment or refund
+    disagrees, or does not exist): recorded as a dead letter with ``disagreed``, never stored in the
+    inbox, so it cannot take the slot of the genuine event."""
+
+    code = "payment.notification_disputed"
+
+    def __init__(self, provider: str, message: str, *, reference: str, disagreed: dict) -> None:
+        super().__init__(provider, message, detail=disagreed)
+        self.reference = reference
+        self.disagreed = disagreed
+
+
 @runtime_checkable
 class PaymentPort(Protocol):
     """What the shop asks a payment provider. Implementations raise ``integrations.http.IntegrationError``."""
@@ -119,7 +133,10 @@ class PaymentPort(Protocol):
 
     def verify_notification(self, body: bytes, headers: Mapping[str, str]) -> str:
         """At the edge, before anything is stored: check the signature/shape/freshness and return the
-        provider's event id; raise :class:`NotificationRejected` (answered 400, nothing stored)."""
+        inbox key — what the provider guarantees unique for a genuine event (Stripe's signed event id;
+        YooKassa's payment or refund id with its status as fetched back). Raise
+        :class:`NotificationRejected` (answered 400, nothing stored) or :class:`NotificationDisputed`
+        (the provider does not confirm the claim: a dead letter, nothing stored)."""
         ...
 
     def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotification:

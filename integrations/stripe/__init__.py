@@ -8,7 +8,7 @@ from integrations.ports.payment import PaymentPort
 
 def from_settings(settings) -> PaymentPort | None:
     """``SMO_STRIPE_MODE``: ``live`` needs ``SMO_STRIPE_API_KEY`` (and ``SMO_STRIPE_WEBHOOK_SECRET``
-    for notifications); ``fake`` runs on the in-process fake; ``auto``: live with a key, the fake in
+    for notifications); ``fake`` runs on the in-process fake (demo mode only); ``auto``: live with a key, the fake in
     demo mode, otherwise off."""
     from integrations.stripe.client import StripeClient
     from integrations.stripe.fake import DEMO_API_KEY, DEMO_WEBHOOK_SECRET, FakeStripe
@@ -22,7 +22,7 @@ def from_settings(settings) -> PaymentPort | None:
         return StripeClient(api_key=settings.stripe_api_key.get_secret_value(), webhook_secret=secret,
                             base_url=settings.stripe_base_url, timeout=settings.payments_timeout_seconds,
                             tolerance=settings.stripe_webhook_tolerance_seconds)
-    if mode == "fake":
+    if mode == "fake" and settings.demo:  # a real shop never talks to a fake
         return StripeClient(api_key=DEMO_API_KEY, webhook_secret=secret or DEMO_WEBHOOK_SECRET,
                             base_url="http://stripe.fake", tolerance=settings.stripe_webhook_tolerance_seconds,
                             transport=httpx.MockTransport(FakeStripe().handle))

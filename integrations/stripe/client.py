@@ -50,6 +50,7 @@ class StripeClient:
         self._http = make_client(base_url, timeout=timeout, transport=transport,
                                  headers={"Authorization": f"Bearer {api_key}"})
         self._webhook_secret = webhook_secret
+        self._test_keys = api_key.startswith(("sk_test_", "rk_test_"))
         self._tolerance = tolerance
         self._policy = policy
         self._sleep = sleep
@@ -66,6 +67,11 @@ class StripeClient:
         intent = self._parse(response, PaymentIntent)
         out = intent.to_port()
         return out.model_copy(update={"confirmation_url": intent.client_secret})
+
+    def whoami(self) -> tuple[str, bool]:
+        """``GET /v1/account``: the account these keys open, and whether they are test keys."""
+        answer = self._call("GET", "/v1/account").json()
+        return str(answer.get("id") or ""), self._test_keys
 
     def get_payment(self, provider_payment_id: str) -> ProviderPayment:
         return self._parse(self._call("GET", f"/v1/payment_intents/{provider_payment_id}"), PaymentIntent).to_port()

@@ -128,6 +128,9 @@ class FakeStripe(ScriptedCalls):
             found = self.intents.get(path.rsplit("/", 1)[-1])
             response = _json(200, found) if found else _error(404, "invalid_request_error", "No such payment_intent",
                                                                "resource_missing")
+        elif request.method == "GET" and path == "/v1/account":  # the account these keys open
+            response = _json(200, {"id": "acct_1FakeShop", "object": "account", "charges_enabled": True,
+                                   "default_currency": "rub", "settings": {"dashboard": {"display_name": "Fake shop"}}})
         elif request.method == "GET" and path.startswith("/v1/refunds/"):
             with self._lock:
                 found = self.refunds.get(path.rsplit("/", 1)[-1])

@@ -9,7 +9,7 @@ from integrations.ports.payment import PaymentPort
 
 def from_settings(settings) -> PaymentPort | None:
     """``SMO_YOOKASSA_MODE``: ``live`` needs ``SMO_YOOKASSA_SHOP_ID``/``SMO_YOOKASSA_SECRET_KEY``;
-    ``fake`` runs the client on the in-process fake; ``auto`` is live with credentials, the fake in
+    ``fake`` runs the client on the in-process fake (demo mode only: a real shop never talks to a fake); ``auto`` is live with credentials, the fake in
     demo mode, otherwise off."""
     from integrations.yookassa.client import YooKassaClient
     from integrations.yookassa.fake import DEMO_SECRET_KEY, DEMO_SHOP_ID, FakeYooKassa
@@ -23,7 +23,7 @@ def from_settings(settings) -> PaymentPort | None:
                               secret_key=settings.yookassa_secret_key.get_secret_value(),
                               base_url=settings.yookassa_base_url, timeout=settings.payments_timeout_seconds,
                               receipts=settings.yookassa_receipts)
-    if mode == "fake":
+    if mode == "fake" and settings.demo:  # a real shop never talks to a fake
         return YooKassaClient(shop_id=DEMO_SHOP_ID, secret_key=DEMO_SECRET_KEY, base_url="http://yookassa.fake",
                               receipts=settings.yookassa_receipts,
                               transport=httpx.MockTransport(FakeYooKassa(auto_pay=True).handle))

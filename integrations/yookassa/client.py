@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from integrations.http import ProviderRejected, RetryPolicy, make_client, send
 from integrations.ports.payment import (
-    CreatePayment, NotificationRejected, PaymentNotification, ProviderPayment, ProviderRefund, Receipt, checked,
+    CreatePayment, NotificationDisputed, NotificationRejected, PaymentNotification, ProviderPayment, ProviderRefund, Receipt, checked,
     minor_to_value, parse_answer,
 )
 from integrations.yookassa.port import Notification, YooPayment, YooRefund
@@ -40,11 +40,14 @@ def receipt_json(receipt: Receipt | None, *, currency: str, total_minor: int) ->
     if sum(i.amount_minor * i.quantity for i in receipt.items) != total_minor:
         raise ReceiptMissing("yookassa", "receipt items do not add up to the payment amount")
     customer = {k: v for k, v in (("phone", receipt.customer_phone), ("email", receipt.customer_email)) if v}
-    return {"customer": customer, "items": [
+    out = {"customer": customer, "items": [
         {"description": i.description[:128], "quantity": f"{i.quantity}.00",
          "amount": {"value": minor_to_value(i.amount_minor), "currency": currency}, "vat_code": i.vat_code,
          "payment_subject": i.payment_subject, "payment_mode": i.payment_mode}
         for i in receipt.items]}
+    if receipt.tax_system_code is not None:
+        out["tax_system_code"] = receipt.tax_system_code
+    return out
 
 
 class YooKassaClient:
@@ -91,42 +94,54 @@ class YooKassaClient:
     def get_refund(self, provider_refund_id: str) -> ProviderRefund:
         return self._parse(self._call("GET", f"/v3/refunds/{provider_refund_id}"), YooRefund).to_port()
 
+    def whoami(self) -> tuple[str, bool]:
+        """``GET /v3/me``: the shop these keys open (its id) and whether it is a test shop."""
+        answer = self._call("GET", "/v3/me").json()
+        return str(answer.get("account_id") or ""), bool(answer.get("test"))
+
     def verify_notification(self, body: bytes, headers: Mapping[str, str]) -> str:
-        """YooKassa does not sign notifications: the edge checks the shape only and names the event;
-        trust comes from :meth:`parse_notification` fetching the payment back."""
+        """YooKassa does not sign notifications: the edge fetches the payment (or refund) back, and
+        the inbox key is its id with the status YooKassa reports — unique for a genuine event, and
+        a notice YooKassa does not confirm (:class:`NotificationDisputed`) never gets one."""
         notice = self.read_notification(body)
-        return f"{notice.event}:{notice.object['id']}"
+        actual = self._confirmed(notice)
+        kind = "refund" if notice.event.startswith("refund.") else "payment"
+        return f"{kind}:{actual.id}:{actual.status}"
 
     def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotification:
         """Read a notification and check it against the API: the payment (or refund) is fetched back
         and its status, amount and currency must agree with what the notice claims."""
         notice = self.read_notification(body)
+        actual = self._confirmed(notice)
+        known = notice.event in KNOWN_EVENTS
+        kind = notice.event if known else "other"
         if notice.event.startswith("refund."):
-            return self._refund_notification(notice)
-        claimed = YooPayment.model_validate(notice.object)
-        actual = self.get_payment(claimed.id)
-        if (actual.status, actual.amount_minor, actual.currency) != (claimed.status, claimed.amount.minor,
-                                                                      claimed.amount.currency):
-            raise NotificationRejected(self.provider, "the fetched payment disagrees with the notification",
-                                       detail={"claimed": claimed.status, "actual": actual.status})
-        return PaymentNotification(provider=self.provider, event_id=f"{notice.event}:{claimed.id}",
-                                   kind=notice.event if notice.event in KNOWN_EVENTS else "other", payment=actual)
+            return PaymentNotification(provider=self.provider, event_id=f"{notice.event}:{actual.id}", kind=kind,
+                                       refunds=[actual] if known else [])
+        return PaymentNotification(provider=self.provider, event_id=f"{notice.event}:{actual.id}", kind=kind,
+                                   payment=actual)
 
-    def _refund_notification(self, notice: Notification) -> PaymentNotification:
-        claimed = YooRefund.model_validate(notice.object).to_port()
+    def _confirmed(self, notice: Notification) -> ProviderPayment | ProviderRefund:
+        """The payment (or refund) the notice names, as YooKassa reports it now; raises
+        :class:`NotificationDisputed` naming what disagreed (or that YooKassa has no such object)."""
+        refund = notice.event.startswith("refund.")
+        claimed = (YooRefund if refund else YooPayment).model_validate(notice.object).to_port()
+        fields = ("status", "amount_minor", "currency") + (("payment_id",) if refund else ())
         try:
-            actual = self.get_refund(claimed.id)
+            actual = self.get_refund(claimed.id) if refund else self.get_payment(claimed.id)
         except ProviderRejected as exc:
             if exc.status != 404:
                 raise
-            raise NotificationRejected(self.provider, "no such refund at YooKassa") from exc
-        if (actual.status, actual.amount_minor, actual.currency, actual.payment_id) != \
-                (claimed.status, claimed.amount_minor, claimed.currency, claimed.payment_id):
-            raise NotificationRejected(self.provider, "the fetched refund disagrees with the notification",
-                                       detail={"claimed": claimed.status, "actual": actual.status})
-        known = notice.event in KNOWN_EVENTS
-        return PaymentNotification(provider=self.provider, event_id=f"{notice.event}:{claimed.id}",
-                                   kind=notice.event if known else "other", refunds=[actual] if known else [])
+            raise NotificationDisputed(self.provider, f"no such {'refund' if refund else 'payment'} at YooKassa",
+                                       reference=f"{notice.event}:{claimed.id}",
+                                       disagreed={"id": {"claimed": claimed.id, "actual": None}}) from exc
+        disagreed = {f: {"claimed": getattr(claimed, f), "actual": getattr(actual, f)} for f in fields
+                     if getattr(claimed, f) != getattr(actual, f)}
+        if disagreed:
+            raise NotificationDisputed(self.provider, f"the fetched {'refund' if refund else 'payment'} disagrees "
+                                       "with the notification", reference=f"{notice.event}:{claimed.id}",
+                                       disagreed=disagreed)
+        return actual
 
     @staticmethod
     def read_notification(body: bytes) -> Notification:

@@ -53,6 +53,7 @@ class FakeYooKassa(ScriptedCalls):
         self.shop_id, self.secret_key = shop_id, secret_key
         self.auto_pay = auto_pay  # demo: every new payment is paid at once
         self.refunds_pending = refunds_pending  # new refunds start "pending" until settle_refund()
+        self.receipts_refused = False  # a shop whose online cash register is not connected: receipts refused
         self.payments: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self.bodies: list[dict] = []
@@ -121,6 +122,10 @@ class FakeYooKassa(ScriptedCalls):
             with self._lock:
                 found = self.payments.get(path.rsplit("/", 1)[-1])
             response = _json(200, found) if found else _error(404, "not_found", "Payment doesn't exist or access denied")
+        elif request.method == "GET" and path == "/v3/me":  # the shop's own settings (what "check" asks)
+            response = _json(200, {"account_id": self.shop_id, "test": self.secret_key.startswith("test_"),
+                                   "fiscalization_enabled": False, "status": "enabled",
+                                   "payment_methods": ["bank_card", "sbp", "yoo_money"]})
         elif request.method == "GET" and path.startswith("/v3/refunds/"):
             with self._lock:
                 found = self.refunds.get(path.rsplit("/", 1)[-1])
@@ -147,6 +152,9 @@ class FakeYooKassa(ScriptedCalls):
             return 400, {"type": "error", "code": "invalid_request", "description": "Amount must be positive", "parameter": "amount.value"}
         if "receipt" in body and not (body["receipt"].get("customer") and body["receipt"].get("items")):
             return 400, {"type": "error", "code": "invalid_request", "description": "Receipt is incomplete", "parameter": "receipt"}
+        if "receipt" in body and self.receipts_refused:
+            return 400, {"type": "error", "code": "invalid_request", "parameter": "receipt",
+                         "description": "Receipt can't be sent: no online cash register is connected to the shop"}
         pid = f"{uuid.uuid4().hex[:8]}-000f-5000-9000-{uuid.uuid4().hex[:12]}"
         confirmation = body.get("confirmation") or {"type": "redirect"}
         if confirmation.get("type") == "qr":

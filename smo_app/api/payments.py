@@ -1,6 +1,7 @@
 """Payment provider webhooks: ``POST /api/payments/{provider}/webhook`` (and the general
 ``/api/webhooks/{provider}``), both through the webhook inbox: verified by the provider's port,
-stored raw once, applied once by ``services.payments.notifications.handle_notification``."""
+stored raw once, applied once by ``services.payments.notifications.handle_notification``. A notice
+the provider does not confirm is a dead letter naming what disagreed and takes no inbox slot."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -8,12 +9,13 @@ from collections.abc import Mapping
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from integrations.ports.payment import NotificationRejected
+from integrations.http import IntegrationError
+from integrations.ports.payment import NotificationDisputed, NotificationRejected
 from smo_app.api import webhooks
 from smo_app.api.deps import PublicCalls
 from smo_app.models.payments import PaymentProvider
 from smo_app.services.payments import providers
-from smo_app.services.payments.notifications import handle_notification
+from smo_app.services.payments.notifications import handle_notification, record_disputed_notice
 
 router = APIRouter(tags=["payments"])
 WEBHOOK_PROVIDERS = (PaymentProvider.yookassa.value, PaymentProvider.stripe.value)
@@ -29,8 +31,14 @@ def _verifier(provider: str):
             raise webhooks.WebhookRejected(f"{provider} is not configured")
         try:
             return port.verify_notification(body, headers)
+        except NotificationDisputed as exc:  # recorded, never stored: the genuine event keeps its slot
+            raise webhooks.WebhookDisputed(str(exc), record=record_disputed_notice, provider=provider,
+                                           reference=exc.reference, message=exc.message, disagreed=exc.disagreed,
+                                           body=body) from exc
         except NotificationRejected as exc:
             raise webhooks.WebhookRejected(str(exc)) from exc
+        except IntegrationError as exc:  # the provider could not be asked: it delivers again later
+            raise webhooks.WebhookUnavailable(str(exc)) from exc
 
     return verify
 

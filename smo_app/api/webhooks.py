@@ -6,6 +6,9 @@ the provider's event id (raising :class:`WebhookRejected` otherwise); ``handler(
 applies it through services without committing. The route answers:
 
 * 404 for a provider nobody registered; 400 when verification refuses (nothing stored);
+* 429 when one sender address goes over the route's rate (``SMO_WEBHOOK_RATE_PER_SECOND``);
+* 200 ``disputed`` when the provider does not confirm the notice (a dead letter, nothing stored,
+  so the genuine event keeps its inbox slot); 503 when the provider could not be asked;
 * 200 once the event is applied, was applied before (a replay), or is dead-lettered;
 * 500 when the handler failed in a way a later try may fix, so the provider delivers again and the
   stored event is processed again on that delivery.
@@ -21,9 +24,12 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from smo_app.api.deps import PublicCalls
+from smo_app.api.rate_limit import RateLimiter
 from smo_app.services.integrations import webhooks
+from smo_app.settings import get_settings
 
 router = APIRouter(tags=["webhooks"])
 log = logging.getLogger(__name__)
@@ -32,6 +38,19 @@ MAX_BODY = 256 * 1024
 
 class WebhookRejected(Exception):
     """Verification refused the request (bad signature, stale timestamp, unknown secret)."""
+
+
+class WebhookDisputed(WebhookRejected):
+    """Well-formed, but the provider does not confirm it: the source's ``disputed`` records it (a
+    dead letter) and the request is answered 200 without taking an inbox slot."""
+
+    def __init__(self, text: str, *, record: Callable[..., object], **kwargs) -> None:
+        super().__init__(text)
+        self.record, self.kwargs = record, kwargs
+
+
+class WebhookUnavailable(Exception):
+    """Verification needs the provider, which did not answer: 503, the provider delivers again."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,7 @@ class WebhookSource:
 
 
 SOURCES: dict[str, WebhookSource] = {}
+LIMITER = RateLimiter()  # per (provider, sender address), in this process
 
 
 def register_source(source: WebhookSource) -> None:
@@ -78,13 +98,27 @@ async def inbound(provider: str, request: Request, calls: PublicCalls) -> JSONRe
     source = SOURCES.get(provider)
     if source is None:
         return JSONResponse({"ok": False, "error": "unknown provider"}, status_code=404)
+    # one sender flooding a provider's route is answered 429; the others go on (SMO_WEBHOOK_RATE_PER_SECOND)
+    if not LIMITER.allow((provider, request.client.host if request.client else ""),
+                         get_settings().webhook_rate_per_second):
+        return JSONResponse({"ok": False, "error": "too many requests"}, status_code=429,
+                            headers={"Retry-After": "1"})
     body = await read_body(request, MAX_BODY)
     headers = dict(request.headers)
-    try:
-        event_id = source.verify(body, headers)
+    try:  # a verification may ask the provider (YooKassa): off the event loop
+        event_id = await run_in_threadpool(source.verify, body, headers)
+    except WebhookDisputed as exc:
+        log.warning("webhook %s disputed: %s", provider, exc)
+        recorded = await calls(exc.record, **exc.kwargs)
+        if not recorded.ok:
+            return JSONResponse({"ok": False, "error": "failed"}, status_code=500)
+        return JSONResponse({"ok": True, "outcome": "disputed"})
     except WebhookRejected as exc:
         log.warning("webhook %s refused: %s", provider, exc)
         return JSONResponse({"ok": False, "error": "rejected"}, status_code=400)
+    except WebhookUnavailable as exc:
+        log.warning("webhook %s: provider unavailable: %s", provider, exc)
+        return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503)
     out = await calls(webhooks.accept, provider=provider, event_id=event_id, body=body, headers=headers,
                       handler=source.handler, inline=source.inline)
     if not out.ok:  # logged and reported by the seam; the provider delivers again

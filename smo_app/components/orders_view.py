@@ -268,6 +268,7 @@ def _handoff_dialog() -> rx.Component:
             name="staff", id="handoff-staff"), width="100%"),
         field("ui.orders.courier_name", rx.input(name="name", id="handoff-name", width="100%"), width="100%"),
         field("ui.orders.note", rx.input(name="note", width="100%"), width="100%"),
+        rx.text(rx.checkbox(name="cod", id="handoff-cod"), " ", T("ui.orders.cash_on_delivery"), as_="label", size="2"),
         rx.text(T("ui.orders.courier_hint"), size="1", color_scheme="gray"),
         error_box(S.handoff_error, "handoff-error"),
         open=S.handoff_open, on_close=S.close_handoff, on_submit=S.hand_over, submit_key="ui.orders.handoff_go",
@@ -337,6 +338,7 @@ def pick_list_view() -> rx.Component:
                   rx.button(rx.icon("printer", size=16), T("ui.orders.print"), on_click=rx.call_script("window.print()"),
                             class_name="no-print", id="pick-print"), width="100%"),
         error_box(P.pick_error, "pick-error"),
+        rx.cond(P.cod_href != "", rx.link(T("ui.orders.pick_cod"), href=P.cod_href, id="pick-cod", class_name="no-print")),
         rx.text(T("ui.orders.pick_orders"), " ", P.order_ids, size="2"),
         rx.text(T("ui.orders.pick_units"), " ", P.units, size="2"),
         rx.el.table(

@@ -70,6 +70,8 @@ def order_screen() -> rx.Component:
             rx.text(line["name"] + " × " + line["qty"], size="2"), rx.spacer(), rx.text(line["sum"], size="2"),
             width="100%")),
         breakdown(AccountState.order_breakdown, o["total"]),
+        rx.cond(o["cancel_reason"] != "", rx.callout(o["cancel_reason"], icon="circle-x", color_scheme="red",
+                                                      width="100%", id="sf-cancel-reason")),
         rx.box(rx.cond(_payment_shown(o), payment_step()), id="sf-order-payment", width="100%"),
         rx.vstack(rx.foreach(AccountState.order_events, lambda e: rx.text(e["when"] + " — " + e["status"], size="1",
                                                                            color=styles.TG_HINT)), spacing="0"),

@@ -47,7 +47,7 @@ def seed_demo_shop(session: Session) -> bool:
         staff_service.create_staff(session, actor=system, username=username, full_name=full_name, role=role, password=password, pin=pin)
     _seed_customers(session)
     for module_name in ("smo_app.demo.catalog", "smo_app.demo.barcodes", "smo_app.demo.erp_logistics",
-                        "smo_app.demo.backups"):
+                        "smo_app.demo.payments", "smo_app.demo.backups"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError:

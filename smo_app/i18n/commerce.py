@@ -83,7 +83,7 @@ RU = {
     "bonus.delta_zero": "Укажите, сколько бонусов начислить или списать.",
     "bonus.note_required": "Укажите причину изменения бонусов.",
     # notifications (outbox)
-    "notify.order_placed": "Заказ №{order} оформлен на {total}. Оплатите его в течение {minutes} мин, иначе он будет отменён.",
+    "notify.order_placed": "Заказ №{order} оформлен на {total}. Оплатите его в течение {minutes} мин, иначе он будет отменён. Если платите переводом — приложите снимок в заказе: пока менеджер его проверяет, заказ не отменится.",
     "notify.order_status": "Заказ №{order}: статус «{status}».",
     "notify.auto_cancel": "Заказ №{order} отменён: оплата не поступила за {minutes} мин. Товары вернулись на склад.",
     "notify.cashback": "Начислен кешбэк {amount} за заказ №{order}. Ваш баланс: {balance}.",
@@ -173,7 +173,7 @@ EN = {
     "bonus.insufficient": "Not enough bonuses.",
     "bonus.delta_zero": "Enter how many bonuses to add or take.",
     "bonus.note_required": "Give a reason for the bonus change.",
-    "notify.order_placed": "Order #{order} placed for {total}. Please pay within {minutes} min or it will be cancelled.",
+    "notify.order_placed": "Order #{order} placed for {total}. Please pay within {minutes} min or it will be cancelled. Paying by transfer? Attach the screenshot in the order: while a manager checks it, the order is not cancelled.",
     "notify.order_status": "Order #{order}: “{status}”.",
     "notify.auto_cancel": "Order #{order} was cancelled: no payment within {minutes} min. The goods are back in stock.",
     "notify.cashback": "Cashback of {amount} for order #{order}. Your balance: {balance}.",

@@ -154,7 +154,8 @@ class OrdersState(SessionState):
         staff_raw = str(form.get("staff", "")).strip()
         out = await self.call(couriers.hand_over, order_ids=list(self.selected),
                               courier_staff_id=int(staff_raw) if staff_raw.isdigit() else None,
-                              courier_name=str(form.get("name", "")), note=str(form.get("note", "")))
+                              courier_name=str(form.get("name", "")), note=str(form.get("note", "")),
+                              cash_on_delivery=str(form.get("cod", "")) in ("on", "true", "1"))
         if not out.ok:
             self.handoff_error = out.error
             return None
@@ -213,12 +214,16 @@ class PickListState(SessionState):
     order_ids: str = ""
     units: int = 0
     pick_error: str = ""
+    cod_href: str = ""  # the same list with cash on delivery chosen (offered when unpaid orders were refused)
 
     @rx.event
     async def load(self):
         raw = self.router.url.query_parameters.get("ids", "") if self.router.url else ""
         ids = [int(x) for x in str(raw).split(",") if x.strip().isdigit()]
-        out = await self.call(order_admin.pick_list, readonly=True, order_ids=ids)
+        cod = (self.router.url.query_parameters.get("cod", "") if self.router.url else "") == "1"
+        out = await self.call(order_admin.pick_list, readonly=True, order_ids=ids, cash_on_delivery=cod)
+        self.cod_href = (f"{PICK_LIST}?ids={','.join(str(i) for i in ids)}&cod=1"
+                         if out.code == "couriers.order_unpaid" else "")
         if not out.ok:
             self.products, self.pick_error = [], out.error
             return

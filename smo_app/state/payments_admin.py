@@ -117,7 +117,8 @@ class PaymentsAdminState(SessionState):
         self.message = ""
         self.can_manage = page.can_manage
         self.rows = [PaymentRow(id=p.id, order_id=p.order_id, provider=self.text(f"ui.payment.method.{p.provider}"),
-                                status=self.text(f"ui.payment.status.{p.status}"),
+                                status=self.text(f"ui.payment.proof.{p.proof}") if p.proof == "waiting"
+                                and p.status == "pending" else self.text(f"ui.payment.status.{p.status}"),
                                 amount=_money(p.amount_minor, p.currency, lang),
                                 refunded=_money(p.refunded_minor, p.currency, lang) if p.refunded_minor else "",
                                 created=self.shop_time(p.created_at), failure=reason_text(p.failure, lang) if p.failure else "")

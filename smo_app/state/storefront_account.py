@@ -7,12 +7,9 @@ when something changed. The loyalty QR carries a short-lived signed token, never
 from __future__ import annotations
 
 import asyncio
-import base64
-import io
 import json
 
 import reflex as rx
-import segno
 
 from smo_app.services.core.shop_locale import cached as cached_locale
 from smo_app.services.customers import my_bonuses
@@ -20,7 +17,7 @@ from smo_app.services.delivery import waybills
 from smo_app.services.sales import my_orders, orders
 from smo_app.state.storefront import StoreState
 from smo_app.state.storefront_cart import CartState
-from smo_app.state.storefront_payment import StorefrontPaymentState
+from smo_app.state.storefront_payment import StorefrontPaymentState, qr_data_uri
 
 POLL_SECONDS = 3.0
 POLL_MAX_ROUNDS = 400  # ~20 minutes of an open screen; reopening starts again
@@ -29,13 +26,6 @@ POLL_MAX_ROUNDS = 400  # ~20 minutes of an open screen; reopening starts again
 def local(moment):
     """A stored UTC moment in the shop's time zone (what the customer's receipt says)."""
     return moment.astimezone(cached_locale().tz)
-
-
-def qr_data_uri(text: str) -> str:
-    """An SVG QR code as a data: URI (segno, pinned in requirements.txt)."""
-    buf = io.BytesIO()
-    segno.make(text, error="m").save(buf, kind="svg", scale=6, border=2, dark="#000000", light="#ffffff")
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 class AccountState(StoreState):
@@ -64,6 +54,18 @@ class AccountState(StoreState):
         return {"id": str(o.id), "status": o.status, "status_text": self._status(o.status),
                 "total": self.money(o.total_minor), "created": created,
                 "items": str(sum(line.qty for line in o.lines))}
+
+    def _cancel_reason(self, o: orders.OrderOut) -> str:
+        """Why the order was cancelled, as the customer reads it (the last cancel's reason)."""
+        event = next((e for e in reversed(o.events) if e.to_status == "cancelled"), None)
+        if event is None:
+            return ""
+        if event.reason == "auto_cancel":
+            return self.text("ui.sf.cancel_reason.auto_cancel")
+        if event.actor_kind == "customer":
+            return self.text("ui.sf.cancel_reason.customer")
+        return (self.text("ui.sf.cancel_reason.shop", reason=event.reason) if event.reason
+                else self.text("ui.sf.cancel_reason.shop_plain"))
 
     async def _load_orders(self) -> None:
         out = await self.call(orders.list_orders, readonly=True, page_size=30)
@@ -96,6 +98,7 @@ class AccountState(StoreState):
             b.append({"label": self.text("ui.sf.refunded"), "amount": self.money(-o.refunded_minor)})
             b.append({"label": self.text("ui.sf.net_paid"), "amount": self.money(o.total_minor - o.refunded_minor)})
         self.order_breakdown = b
+        self.order["cancel_reason"] = self._cancel_reason(o) if o.status == "cancelled" else ""
         self.order_events = [{"status": self._status(e.to_status), "when": local(e.created_at).strftime("%d.%m %H:%M")}
                              for e in o.events]
         return True

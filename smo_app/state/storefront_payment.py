@@ -5,9 +5,12 @@ A failure or cancel says what happened and lets the customer try again or pick a
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 from typing import TypedDict
 
 import reflex as rx
+import segno
 
 from smo_app.money import format_money
 from smo_app.services.payments import core as payments
@@ -16,7 +19,15 @@ from smo_app.state.customer_session import CustomerSessionState
 PROOF_INPUT = "payment-proof-file"  # the file input of the payment step (components/storefront_payment.py)
 POLL_SECONDS = 2.0
 WATCH_MINUTES = 15
+PROOF_REVIEW_MINUTES = 30  # "a manager usually checks within N minutes"
 TELEGRAM_METHODS = ("telegram", "stars")
+
+
+def qr_data_uri(text: str) -> str:
+    """An SVG QR code as a data: URI (segno, pinned in requirements.txt)."""
+    buf = io.BytesIO()
+    segno.make(text, error="m").save(buf, kind="svg", scale=6, border=2, dark="#000000", light="#ffffff")
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 class MethodOption(TypedDict):
@@ -44,6 +55,10 @@ class StorefrontPaymentState(CustomerSessionState):
     pay_status: str = ""  # "", waiting, paid, failed, cancelled, proof_sent
     pay_message: str = ""
     pay_busy: bool = False
+    pay_deadline: str = ""  # "pay by 14:35 — 12 min left" (shop time), while the order waits for payment
+    # where a transfer goes (recipient, bank, account, comment, sbp_link, sbp_qr); {} when the shop entered none
+    pay_transfer: dict[str, str] = {}
+    _review_minutes: int = PROOF_REVIEW_MINUTES
     _watching: bool = False
 
     def _show(self, view: payments.PaymentViewOut) -> None:
@@ -52,8 +67,20 @@ class StorefrontPaymentState(CustomerSessionState):
         self.pay_methods = [MethodOption(key=m, label=self.text(f"ui.payment.method.{m}")) for m in view.methods]
         if self.pay_method not in view.methods:
             self.pay_method = view.methods[0] if view.methods else ""
+        t = view.transfer
+        if t is None:
+            self.pay_transfer = {}
+        elif self.pay_transfer.get("comment") != t.comment or self.pay_transfer.get("sbp_link") != t.sbp_link:
+            self.pay_transfer = {"recipient": t.recipient, "bank": t.bank, "account": t.account, "comment": t.comment,
+                                 "sbp_link": t.sbp_link, "sbp_qr": qr_data_uri(t.sbp_link) if t.sbp_link else ""}
+        self._review_minutes = t.review_minutes if t is not None else PROOF_REVIEW_MINUTES
+        self.pay_deadline = (self.text("ui.pay.deadline", time=view.pay_by_local, minutes=view.minutes_left)
+                             if view.pay_by is not None and view.order_status == "new" else "")
         if view.order_status != "new":
             self.pay_status = "paid" if view.order_status != "cancelled" else ""
+        elif view.proof_waiting is not None:  # the screenshot is with staff: kept when the order is reopened
+            self.pay_status, self.pay_method = "proof_sent", "manual"
+            self.pay_message = self.text("ui.pay.proof_review", minutes=self._review_minutes)
         elif view.latest is not None and view.latest.status == "canceled" and self.pay_status == "waiting":
             self.pay_status, self.pay_message = "cancelled", self.text("ui.pay.cancelled")
 
@@ -65,6 +92,8 @@ class StorefrontPaymentState(CustomerSessionState):
         if out.ok:
             self.pay_status = ""
             self._show(out.value)
+            if self.pay_status == "proof_sent":
+                return StorefrontPaymentState.watch
 
     @rx.event
     def choose_method(self, method: str):
@@ -117,7 +146,8 @@ class StorefrontPaymentState(CustomerSessionState):
         if not result.get("ok"):
             self.pay_message = str(result.get("message") or "") or self.text("common.unexpected_error")
             return
-        self.pay_status, self.pay_message = "proof_sent", self.text("ui.pay.proof_sent")
+        self.pay_status, self.pay_message = "proof_sent", self.text("ui.pay.proof_review", minutes=self._review_minutes)
+        self.pay_deadline = ""  # the order waits for staff now, not for the clock
         return StorefrontPaymentState.watch
 
     @rx.event(background=True)

@@ -208,18 +208,39 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 
 def test_a_customer_pays_by_transfer_with_a_screenshot_and_sees_it_confirmed(new_page, miniapp, miniapp_db, diffuser,
                                                                                 tmp_path):
+    from datetime import timedelta
+
+    from smo_app.models.base import utcnow
     from smo_app.models.payments import PaymentProof
     from smo_app.models.staff import Role
     from smo_app.services.payments.manual import decide_manual_payment
+    from smo_app.services.payments.setup import TransferIn, save_transfer
+    from smo_app.services.sales.orders import auto_cancel_unpaid
     from tests.factories import make_staff
 
-    # given a customer with a new order, opening it from My orders
+    # given a shop whose owner entered the transfer details and an SBP link
+    with Session(miniapp_db) as s:
+        save_transfer(s, actor=make_staff(s, Role.owner).actor(), data=TransferIn(
+            recipient="ИП Петрова Анна", bank="Т-Банк", account="2202 2000 1234 5678", comment="Заказ №{order}",
+            sbp_link="https://qr.nspk.ru/AS1000670LSS7DN18SJQDNP4B05KLJL2", review_minutes=20))
+    # and a customer with a new order, opening it from My orders
     page = new_page(390, 844)
     order_id = _order_opened_from_my_orders(page, miniapp_db, diffuser, TRANSFER_TG_ID, "Ирина Переводова",
                                             "+79990005566")
-    loads = _same_page(page)
-    # when they choose the transfer and attach a file that is not a picture
+    # then it says until when to pay
+    expect(page.locator("#payment-deadline")).to_contain_text("Оплатите до")
+    # when they choose the transfer
     page.get_by_role("radiogroup", name="Выберите способ оплаты").get_by_role("radio", name=MANUAL).click()
+    # then the details are shown with the sum, the comment naming the order, copy buttons and the SBP QR
+    details = page.locator("#transfer-details")
+    expect(details).to_contain_text("ИП Петрова Анна")
+    expect(page.locator("#transfer-account")).to_have_text("2202200012345678")
+    expect(page.locator("#transfer-comment")).to_have_text(f"Заказ №{order_id}")
+    expect(page.locator("#transfer-sum")).to_contain_text("1\u00a0200")
+    expect(page.get_by_role("button", name="Скопировать")).to_have_count(4)
+    expect(page.get_by_role("img", name="QR-код для оплаты через СБП")).to_be_visible()
+    shot(page, "storefront-transfer-details")
+    # when they attach a file that is not a picture
     proof_input = page.locator("#payment-proof-file")
     (tmp_path / "receipt.txt").write_text("not a picture")
     proof_input.set_input_files(tmp_path / "receipt.txt")
@@ -230,14 +251,33 @@ def test_a_customer_pays_by_transfer_with_a_screenshot_and_sees_it_confirmed(new
     # when they attach the screenshot
     (tmp_path / "transfer.png").write_bytes(PNG)
     proof_input.set_input_files(tmp_path / "transfer.png")
-    # then the screen says it went to the manager, and the order carries it
-    expect(page.get_by_text("Снимок отправлен. Менеджер проверит оплату.")).to_be_visible()
+    # then the screen says it is under review, and the order carries it
+    review = "Снимок на проверке, обычно до 20 минут"
+    expect(page.get_by_text(re.compile(review))).to_be_visible()
     with Session(miniapp_db) as s:
         proof = s.exec(select(PaymentProof).join(Payment).where(Payment.order_id == order_id)).one()
         assert (proof.filename, proof.content_type, proof.content) == ("transfer.png", "image/png", PNG)
+        payment_id = proof.payment_id
+    # when they close the Mini App and open the order again
+    page.close()
+    page = new_page(390, 844)
+    open_in_telegram(page, TRANSFER_TG_ID)
+    page.get_by_role("button", name=re.compile("Заказы")).click()
+    page.get_by_role("link", name=re.compile(f"Заказ №{order_id}")).click()
+    # then the screenshot is still under review — no payment methods offered again
+    expect(page.get_by_text(re.compile(review))).to_be_visible()
+    expect(page.get_by_role("radiogroup", name="Выберите способ оплаты")).to_have_count(0)
+    # when 16 minutes pass and the auto-cancel job runs (its clock moved on)
+    with Session(miniapp_db) as s:
+        assert order_id not in auto_cancel_unpaid(s, now=utcnow() + timedelta(minutes=16))
+        assert s.get(Order, order_id).status == "new"
+    expect(page.get_by_text("Новый", exact=True)).to_be_visible()
+    shot(page, "storefront-transfer-under-review")
+    loads = _same_page(page)
+    with Session(miniapp_db) as s:
         # when the manager confirms the transfer
         manager = make_staff(s, Role.manager).actor()
-        decide_manual_payment(s, actor=manager, payment_id=proof.payment_id, accept=True)
+        decide_manual_payment(s, actor=manager, payment_id=payment_id, accept=True)
     # then the customer's open screen turns "paid" by itself
     expect(page.get_by_text(PAID_TEXT)).to_be_visible(timeout=15_000)
     assert page.evaluate("() => window.__samePage === true") and loads == []

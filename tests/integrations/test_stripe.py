@@ -120,3 +120,12 @@ def test_refund_events_carry_the_refund_and_charge_refunded_without_its_list_nam
     body, headers = fake.refund_event("refund.updated", refund.id, amount="lots")
     with pytest.raises(NotificationRejected):
         client.parse_notification(body, headers)
+
+
+def test_the_fake_serves_only_the_demo_shop():
+    from integrations.stripe import from_settings
+    from smo_app.settings import get_settings
+
+    base = get_settings()
+    assert from_settings(base.model_copy(update={"stripe_mode": "fake", "demo": False})) is None
+    assert from_settings(base.model_copy(update={"stripe_mode": "fake", "demo": True})) is not None

@@ -7,7 +7,7 @@ import pytest
 
 from integrations.fakeserver import LocalServer
 from integrations.http import ProviderAuthError, ProviderRejected, ProviderUnavailable, RetryPolicy, idempotency_key
-from integrations.ports.payment import CreatePayment, NotificationRejected, PaymentPort, Receipt, ReceiptItem
+from integrations.ports.payment import CreatePayment, NotificationDisputed, NotificationRejected, PaymentPort, Receipt, ReceiptItem
 from integrations.yookassa import from_settings
 from integrations.yookassa.client import ReceiptMissing, YooKassaClient
 from integrations.yookassa.fake import DEMO_SECRET_KEY, DEMO_SHOP_ID, FakeYooKassa
@@ -133,13 +133,17 @@ def test_a_notification_is_trusted_only_when_the_fetched_payment_agrees():
     made = client.create_payment(_create())
     fake.pay(made.id)
     body = fake.notification("payment.succeeded", made.id)
-    assert client.verify_notification(body, {}) == f"payment.succeeded:{made.id}"
+    # the inbox key is the payment id with the status YooKassa reports, not what the notice claims
+    assert client.verify_notification(body, {}) == f"payment:{made.id}:succeeded"
     notice = client.parse_notification(body, {})
     assert (notice.kind, notice.payment.status, notice.payment.amount_minor) == ("payment.succeeded", "succeeded", 123450)
     # a forged notice: "succeeded" for a payment still pending at YooKassa
     other = client.create_payment(_create(order_id=8))
     forged = json.dumps({"type": "notification", "event": "payment.succeeded",
                          "object": {**fake.payments[other.id], "status": "succeeded", "paid": True}}).encode()
+    with pytest.raises(NotificationDisputed) as err:
+        client.verify_notification(forged, {})
+    assert err.value.disagreed == {"status": {"claimed": "succeeded", "actual": "pending"}}
     with pytest.raises(NotificationRejected):
         client.parse_notification(forged, {})
     with pytest.raises(NotificationRejected):
@@ -152,6 +156,8 @@ def test_from_settings_is_off_without_credentials_and_fake_in_demo():
     demo = from_settings(base.model_copy(update={"yookassa_mode": "auto", "demo": True}))
     made = demo.create_payment(_create())
     assert made.status == "succeeded"  # the demo fake pays at once
+    # a real shop never talks to a fake, even when told to
+    assert from_settings(base.model_copy(update={"yookassa_mode": "fake", "demo": False})) is None
 
 
 def _pending_refunds(*amounts: int):
@@ -188,7 +194,7 @@ def test_a_refund_notification_is_trusted_only_when_the_fetched_refund_agrees():
         client.parse_notification(early, {})
     fake.settle_refund(refund.id)
     body = fake.refund_notification(refund.id)
-    assert client.verify_notification(body, {}) == f"refund.succeeded:{refund.id}"
+    assert client.verify_notification(body, {}) == f"refund:{refund.id}:succeeded"
     notice = client.parse_notification(body, {})
     assert (notice.kind, notice.payment, [(r.id, r.status, r.amount_minor) for r in notice.refunds]) == \
         ("refund.succeeded", None, [(refund.id, "succeeded", 40000)])

@@ -28,4 +28,7 @@ def test_demo_seed_builds_the_shop_and_is_idempotent(sqlite_engine):
         from smo_app.models.customer import Customer
         for customer in session.exec(select(Customer)).all():
             assert customer.bonus_balance_minor == loyalty.ledger_sum(session, customer.id) >= 0
+        # paying by transfer shows where the money goes
+        from smo_app.services.payments.setup import transfer_for_order
+        assert transfer_for_order(session, 7).comment == "Заказ №7"
         assert seed_demo_shop(session) is False

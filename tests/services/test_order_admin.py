@@ -130,6 +130,8 @@ def test_pick_list_groups_by_product_and_variant(session, shop):
     manager, tea, cup, ann, bob = shop
     a = place(session, ann.id, {variant_id(tea): 2, variant_id(cup): 1})
     b = place(session, bob.id, {variant_id(tea): 1, variant_id(tea, 1): 3})
+    for order in (a, b):
+        orders.mark_paid(session, actor=manager, order_id=order.id)
     pick = order_admin.pick_list(session, actor=manager, order_ids=[b.id, a.id])
     assert [p.name for p in pick.products] == ["Cup", "Tea"]
     tea_row = pick.products[1]
@@ -159,12 +161,16 @@ def test_courier_handoff_sends_a_linked_staff_courier_the_list(session, shop):
     session.commit()
     a = place(session, ann.id, {variant_id(tea): 1})
     b = place(session, bob.id, {variant_id(cup): 1})
-    # when the manager hands both orders to that courier
-    out = couriers.hand_over(session, actor=manager, order_ids=[a.id, b.id], courier_staff_id=courier.id)
-    # then it is recorded, the courier gets the list in Telegram, and the card shows who took it
+    orders.mark_paid(session, actor=manager, order_id=a.id)
+    # when the manager hands both orders to that courier, the unpaid one as cash on delivery
+    out = couriers.hand_over(session, actor=manager, order_ids=[a.id, b.id], courier_staff_id=courier.id,
+                             cash_on_delivery=True)
+    # then it is recorded, the courier gets the list in Telegram (what to collect for the unpaid one),
+    # and the card shows who took it
     assert out.order_ids == [a.id, b.id] and out.notified
     msg = session.exec(select(Outbox).where(Outbox.kind == "courier_list")).one()
     assert msg.chat_id == 8_000_000_001 and f"№{a.id}" in msg.payload["text"] and f"№{b.id}" in msg.payload["text"]
+    assert msg.payload["text"].count("💵") == 1
     assert order_admin.get_order_card(session, actor=manager, order_id=a.id).handoffs[0].courier_name == courier.full_name
     assert couriers.list_handoffs(session, actor=manager)[0].order_ids == [a.id, b.id]
 
@@ -181,6 +187,25 @@ def test_courier_handoff_refuses_closed_orders_and_a_missing_name(session, shop)
         couriers.hand_over(session, actor=manager, order_ids=[b.id], courier_name="  ")
     assert err.value.code == "couriers.name_invalid"
     assert couriers.list_handoffs(session, actor=manager) == []
+
+
+def test_unpaid_orders_are_refused_by_number_for_a_courier_and_a_pick_list(session, shop):
+    manager, tea, cup, ann, bob = shop
+    paid = place(session, ann.id, {variant_id(tea): 1})
+    orders.mark_paid(session, actor=manager, order_id=paid.id)
+    unpaid = [place(session, bob.id, {variant_id(cup): 1}) for _ in range(2)]
+    ids = [paid.id, *(o.id for o in unpaid)]
+    # when the manager hands an unpaid "new" order to a courier, or prints it on a pick list
+    for attempt in (lambda: couriers.hand_over(session, actor=manager, order_ids=ids, courier_name="Ivan"),
+                    lambda: order_admin.pick_list(session, actor=manager, order_ids=ids)):
+        with pytest.raises(DomainError) as err:
+            attempt()
+        # then it is refused naming every unpaid order (and not the paid one)
+        assert err.value.code == "couriers.order_unpaid"
+        assert err.value.params["ids"] == f"№{unpaid[0].id}, №{unpaid[1].id}"
+    assert couriers.list_handoffs(session, actor=manager) == []
+    # the paid one alone goes
+    assert couriers.hand_over(session, actor=manager, order_ids=[paid.id], courier_name="Ivan").order_ids == [paid.id]
 
 
 def test_b2b_entry_is_listed_as_completed(session, shop):

@@ -148,7 +148,9 @@ def test_a_yookassa_refund_notice_replayed_three_times_confirms_once_after_fetch
     outcomes = [deliver(session, "yookassa", body) for _ in range(4)]
     # then it was fetched back and applied once; the replays change nothing
     assert outcomes == ["processed", "duplicate", "duplicate", "duplicate"]
-    assert yoo.count("GET", f"/v3/refunds/{refund.provider_refund_id}") == 1
+    # (each delivery is fetched back at the edge to name it — refund id + YooKassa's status — and
+    # once more when applied)
+    assert yoo.count("GET", f"/v3/refunds/{refund.provider_refund_id}") == 4 + 1
     assert _state(session, order.id, refund.id) == ("succeeded", 50000, 1, 1)
     assert _count(session, WebhookEvent) == 1
     # and the job finds nothing left to ask about
@@ -161,7 +163,7 @@ def test_a_yookassa_refund_notice_the_api_does_not_confirm_changes_nothing(sessi
     refund = _refund_sent(session, order)
     # a forged "succeeded" for a refund still pending at YooKassa
     forged = yoo.refund_notification(refund.provider_refund_id, status="succeeded")
-    assert deliver(session, "yookassa", forged) == "processed"
+    assert deliver(session, "yookassa", forged) == "disputed"  # a dead letter, no inbox slot
     assert _state(session, order.id, refund.id) == ("pending", 0, 0, 0)
     assert session.exec(select(DeadLetter.reason)).all() == ["payment.notification_rejected"]
 

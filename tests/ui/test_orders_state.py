@@ -161,13 +161,19 @@ def test_pick_list_and_handoff_of_ticked_orders(db):
     _call(s, "toggle", b.id, True)
     assert s.pick_href == f"/admin/orders/pick?ids={a.id},{b.id}"
     _call(s, "open_handoff")
+    # unpaid orders are refused by number unless the courier collects the money
     _call(s, "hand_over", {"staff": "", "name": "Ivan", "note": ""})
+    assert s.handoff_open and f"№{a.id}, №{b.id}" in s.handoff_error and not s.handoffs
+    _call(s, "hand_over", {"staff": "", "name": "Ivan", "note": "", "cod": "on"})
     assert not s.handoff_open and s.selected == [] and s.handoffs[0]["name"] == "Ivan"
     assert s.handoffs[0]["orders"] == f"№{a.id}, №{b.id}"
-    # the printable list sums the product over the chosen orders
+    # the printable list refuses them too, offering cash on delivery; then sums the product over the orders
     p = _state(PickListState)
     p.bo_token = s.bo_token
     p.router = type(p.router)(url=type(p.router.url)(f"http://x/admin/orders/pick?ids={a.id},{b.id}"))
+    _call(p, "load")
+    assert f"№{a.id}, №{b.id}" in p.pick_error and p.cod_href.endswith("&cod=1") and p.products == []
+    p.router = type(p.router)(url=type(p.router.url)(f"http://x{p.cod_href}"))
     _call(p, "load")
     assert p.pick_error == "" and p.products[0]["name"] == "Tea" and p.products[0]["qty"] == "3"
 

@@ -172,4 +172,61 @@ def test_a_picked_screenshot_is_sent_by_the_page_and_its_answer_shown(db, _env):
     assert s.pay_message == s.text("common.unexpected_error")
     # when it is accepted: the step says the manager will check it, and watches the order
     events = _call(s, "proof_uploaded", {"ok": True})
-    assert (s.pay_status, s.pay_message) == ("proof_sent", s.text("ui.pay.proof_sent")) and events
+    assert (s.pay_status, s.pay_message) == ("proof_sent", s.text("ui.pay.proof_review", minutes=30)) and events
+
+
+def test_the_transfer_details_sum_and_sbp_qr_are_shown_and_a_sent_screenshot_survives_reopening(db, _env):
+    from smo_app.services.payments.manual import submit_proof
+    from smo_app.services.payments.setup import TransferIn, save_transfer
+
+    owner = make_staff(db, Role.owner).actor()
+    save_transfer(db, actor=owner, data=TransferIn(recipient="ИП Петрова", bank="Т-Банк", account="+7 900 000-00-00",
+                                                   sbp_link="https://qr.nspk.ru/AS1000670LSS7DN18", review_minutes=20))
+    # given a customer on their order's payment step
+    s, order = _on_payment_step(db, 7_700_000_004)
+    # then the transfer details are there with the comment naming the order, the SBP QR, and a deadline
+    t = s.pay_transfer
+    assert (t["recipient"], t["account"], t["comment"]) == ("ИП Петрова", "+79000000000", f"Заказ №{order.id}")
+    assert t["sbp_qr"].startswith("data:image/svg+xml;base64,") and "мин" in s.pay_deadline
+    # when the screenshot was sent and the order is opened again (a fresh screen)
+    submit_proof(db, actor=Actor.customer(order.customer_id), order_id=order.id, filename="p.png",
+                 content=b"\x89PNG\r\n\x1a\n" + b"\0" * 32, settings=settings())
+    s.pay_status, s.pay_message = "", ""
+    events = _call(s, "open_payment", order.id)
+    # then it says the screenshot is under review (no method picker, no deadline), and watches the order
+    assert (s.pay_status, s.pay_message) == ("proof_sent", s.text("ui.pay.proof_review", minutes=20)) and events
+    assert s.pay_deadline == ""
+
+
+def test_the_owner_sees_the_set_up_tab_saves_keys_masked_and_a_manager_does_not(db, monkeypatch):
+    from smo_app.services.core import ports
+    from smo_app.state.payments_setup import PaymentsSetupState
+
+    monkeypatch.delenv("SMO_PAYMENT_METHODS", raising=False)
+    reset_settings_cache()
+    make_staff(db, Role.owner, username="olga")
+    s = _state(PaymentsSetupState)
+    s.bo_token = auth.sign_in_password(db, username="olga", password=PASSWORD).token
+    s.lang = "en"
+    _call(s, "load_setup")
+    assert s.allowed and [m["key"] for m in s.methods if m["on"]] == ["manual"]
+    # when the owner turns YooKassa on with its keys
+    _call(s, "save_providers", {"m_yookassa": "on", "m_manual": "on", "yookassa_shop_id": "506751",
+                                "yookassa_secret_key": "test_abcdefgh12345678"})
+    # then the key is shown masked, the methods are on, and the webhook URL is there to paste
+    assert s.setup_error == "" and [m["key"] for m in s.methods if m["on"]] == ["yookassa", "manual"]
+    assert next(k for k in s.keys if k["name"] == "yookassa_secret_key")["state"] == "••••5678"
+    assert any(w["url"].endswith("/api/payments/yookassa/webhook") for w in s.webhooks)
+    # when the check cannot reach YooKassa with those keys, it says so in words
+    ports.use(ports.PAYMENT_BUILDER, lambda method, settings: None)
+    try:
+        _call(s, "check", "yookassa")
+    finally:
+        ports.reset()
+    assert not s.check_ok and s.check_result == "Enter the keys first."
+    # a manager does not get the tab
+    make_staff(db, Role.manager, username="masha")
+    m = _state(PaymentsSetupState)
+    m.bo_token = auth.sign_in_password(db, username="masha", password=PASSWORD).token
+    _call(m, "load_setup")
+    assert not m.allowed and m.keys == []

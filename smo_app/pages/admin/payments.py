@@ -6,7 +6,9 @@ from smo_app import routes
 from smo_app.components.backoffice import admin_page
 from smo_app.components.common import T
 from smo_app.models.payments import PaymentProvider, PaymentStatus
+from smo_app.components.ops import error_box, field
 from smo_app.state.payments_admin import LetterRow, PaymentRow, PaymentsAdminState as S, RunRow
+from smo_app.state.payments_setup import PaymentsSetupState as Setup
 
 
 def _filters() -> rx.Component:
@@ -84,6 +86,85 @@ def _table(headers: tuple[str, ...], rows, render) -> rx.Component:
     )
 
 
+def _method(row) -> rx.Component:
+    return rx.text(rx.checkbox(name="m_" + row["key"], default_checked=row["on"], disabled=Setup.methods_from_env,
+                               id="setup-method-" + row["key"]), " ", row["label"], as_="label", size="2")
+
+
+def _key(row) -> rx.Component:
+    return rx.vstack(
+        rx.text(row["label"], size="2", weight="medium"),
+        rx.hstack(rx.input(name=row["name"], type="password", auto_complete="off", width="22rem",
+                           disabled=row["from_env"], id="setup-key-" + row["name"], aria_label=row["label"]),
+                  rx.text(row["state"], size="1", color_scheme="gray"), align="center", wrap="wrap"),
+        spacing="1")
+
+
+def _providers() -> rx.Component:
+    """Which methods the shop offers, the providers' keys (never shown back), check, webhook URLs."""
+    return rx.vstack(
+        rx.form(rx.vstack(
+            rx.heading(T("ui.payments.setup.methods"), size="4"),
+            rx.cond(Setup.methods_from_env, rx.callout(T("ui.payments.setup.methods_env"), icon="info")),
+            rx.foreach(Setup.methods, _method),
+            rx.heading(T("ui.payments.setup.receipts"), size="4"),
+            rx.text(rx.checkbox(name="receipts", default_checked=Setup.receipts, disabled=Setup.receipts_from_env,
+                                id="setup-receipts"), " ", T("ui.payments.setup.receipts_on"), as_="label", size="2"),
+            rx.hstack(
+                field("ui.payments.setup.vat_code", rx.el.select(
+                    *[rx.el.option(T(f"ui.payments.vat.{n}"), value=str(n)) for n in range(1, 13)],
+                    name="vat_code", default_value=Setup.vat_code, id="setup-vat", disabled=Setup.receipts_from_env)),
+                field("ui.payments.setup.tax_system", rx.el.select(
+                    rx.el.option("—", value=""),
+                    *[rx.el.option(T(f"ui.payments.tax.{n}"), value=str(n)) for n in range(1, 7)],
+                    name="tax_system_code", default_value=Setup.tax_system_code, id="setup-tax",
+                    disabled=Setup.receipts_from_env)),
+                spacing="4", wrap="wrap"),
+            rx.heading(T("ui.payments.setup.keys"), size="4"),
+            rx.text(T("ui.payments.setup.keys_hint"), size="2", color_scheme="gray"),
+            rx.foreach(Setup.keys, _key),
+            rx.button(T("ui.payments.setup.save_methods"), type="submit", id="setup-save-providers"),
+            spacing="3", width="100%"), on_submit=Setup.save_providers, reset_on_submit=True,
+            key=Setup.vat_code + Setup.tax_system_code + Setup.receipts.to_string()),
+        rx.hstack(*[rx.button(T("ui.payments.setup.check"), " — ", T(f"ui.payment.method.{p}"), variant="soft",
+                              on_click=Setup.check(p), id=f"setup-check-{p}") for p in ("yookassa", "stripe")],
+                  wrap="wrap"),
+        rx.cond(Setup.check_result != "", rx.callout(Setup.check_result, id="setup-check-result",
+                                                     color_scheme=rx.cond(Setup.check_ok, "green", "red"),
+                                                     icon="info")),
+        rx.text(T("ui.payments.setup.webhook"), size="2", weight="medium"),
+        rx.foreach(Setup.webhooks, lambda w: rx.hstack(rx.text(w["provider"], size="2"),
+                                                        rx.code(w["url"]), wrap="wrap")),
+        spacing="3", width="100%", max_width="40rem",
+    )
+
+
+def _setup() -> rx.Component:
+    """The owner's transfer details and SBP link (what the customer's order screen shows)."""
+    def text_field(key: str, name: str, **props) -> rx.Component:
+        return field(f"ui.payments.setup.{key}", rx.input(name=name, default_value=Setup.transfer[name],
+                                                           id=f"setup-{name}", width="100%",
+                                                           aria_label=T(f"ui.payments.setup.{key}"), **props),
+                     width="100%")
+
+    return rx.form(
+        rx.vstack(
+            rx.heading(T("ui.payments.setup.transfer"), size="4"),
+            rx.text(T("ui.payments.setup.transfer_hint"), size="2", color_scheme="gray"),
+            text_field("recipient", "recipient"),
+            text_field("bank", "bank"),
+            text_field("account", "account", placeholder="2202 2000 0000 0000"),
+            text_field("comment", "comment", placeholder="Заказ №{order}"),
+            text_field("sbp_link", "sbp_link", placeholder="https://qr.nspk.ru/…"),
+            text_field("review_minutes", "review_minutes", type="number", min="1", max="1440"),
+            error_box(Setup.setup_error, "setup-error"),
+            rx.button(T("ui.save"), type="submit", id="setup-save"),
+            spacing="3", width="100%", max_width="36rem",
+        ),
+        on_submit=Setup.save_transfer, reset_on_submit=False, key=Setup.transfer.to_string(),
+    )
+
+
 @admin_page(routes.PAYMENTS, perm="payments.view", title_key="ui.payments.title", on_load=S.load)
 def payments() -> rx.Component:
     return rx.vstack(
@@ -91,7 +172,9 @@ def payments() -> rx.Component:
         rx.tabs.root(
             rx.tabs.list(rx.tabs.trigger(T("ui.payments.tab_payments"), value="payments"),
                          rx.tabs.trigger(T("ui.payments.tab_dead"), value="dead"),
-                         rx.tabs.trigger(T("ui.payments.tab_reconcile"), value="reconcile")),
+                         rx.tabs.trigger(T("ui.payments.tab_reconcile"), value="reconcile"),
+                         rx.cond(Setup.allowed, rx.tabs.trigger(T("ui.payments.tab_setup"), value="setup",
+                                                                id="payments-tab-setup"))),
             rx.tabs.content(rx.vstack(_filters(), _table(
                 ("ui.payments.filter_order", "ui.payments.order", "ui.payments.filter_provider", "ui.payments.filter_status",
                  "ui.payments.amount", "ui.payments.refunded", "ui.payments.created"), S.rows, _payment),
@@ -105,7 +188,9 @@ def payments() -> rx.Component:
                         "ui.payments.refunds_checked", "ui.payments.refunds_done", "ui.payments.errors",
                         "ui.payments.note"), S.runs, _run),
                 spacing="3", padding_top="1rem"), value="reconcile"),
-            default_value="payments", width="100%",
+            rx.tabs.content(rx.vstack(_providers(), rx.divider(), _setup(), spacing="5", padding_top="1rem"),
+                            value="setup"),
+            default_value="payments", width="100%", on_mount=Setup.load_setup,
         ),
         spacing="3", width="100%",
     )

@@ -11,6 +11,7 @@ was built with :func:`reset`. Asking before the root has started is a programmin
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,9 +27,12 @@ ERP = "erp"  # an ErpConnector: connect(token=…, …) -> ErpPort
 IMAGES = "images"
 WAYBILLS = "waybills"  # the carrier's waybill API (CDEK), a WaybillPort
 PAYMENT = "payment:"  # + the payment method ("yookassa", "stripe", "telegram", "stars")
+PAYMENT_BUILDER = "payment-builder"  # (method, settings) -> PaymentPort | None: a "check connection" client
 
 _factories: dict[str, Callable[[], Any]] = {}
 _built: dict[str, Any] = {}
+_fresh_for: dict[str, float] = {}  # name → seconds a built port is kept before its factory is asked again
+_built_at: dict[str, float] = {}
 _overrides: dict[str, Any] = {}
 _lock = threading.Lock()
 
@@ -37,11 +41,21 @@ class PortsNotProvided(RuntimeError):
     """A service asked for a port in a process whose composition root has not started."""
 
 
-def provide(name: str, factory: Callable[[], Any]) -> None:
-    """The composition root: ``name`` is served by ``factory()`` (built once, on first use)."""
+def provide(name: str, factory: Callable[[], Any], *, fresh_for: float | None = None) -> None:
+    """The composition root: ``name`` is served by ``factory()`` (built once, on first use; with
+    ``fresh_for``, asked again after that many seconds — settings an owner changes on a screen)."""
     with _lock:
         _factories[name] = factory
         _built.pop(name, None)
+        if fresh_for is not None:
+            _fresh_for[name] = fresh_for
+
+
+def rebuild(prefix: str) -> None:
+    """Forget what was built for the names starting with ``prefix`` (the settings changed)."""
+    with _lock:
+        for name in [n for n in _built if n.startswith(prefix)]:
+            del _built[name]
 
 
 def provided() -> bool:
@@ -66,9 +80,11 @@ def get(name: str) -> Any:
     if not _factories:
         raise PortsNotProvided("smo_app.composition.start() has not run in this process")
     with _lock:
-        if name not in _built:
+        stale = name in _fresh_for and time.monotonic() - _built_at.get(name, 0.0) > _fresh_for[name]
+        if name not in _built or stale:
             factory = _factories.get(name)
             _built[name] = factory() if factory is not None else None
+            _built_at[name] = time.monotonic()
         return _built[name]
 
 
@@ -82,6 +98,10 @@ def address() -> AddressPort | None:
 
 def payment(method: str) -> PaymentPort | None:
     return get(PAYMENT + method)
+
+
+def payment_builder() -> Callable[[str, Any], PaymentPort | None]:
+    return get(PAYMENT_BUILDER)
 
 
 def erp() -> ErpConnector | None:

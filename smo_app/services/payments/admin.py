@@ -19,6 +19,7 @@ from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, can, require
 from smo_app.services.core.tx import atomic
 from smo_app.services.integrations.dead_letters import DeadLetterOut, resolve_dead_letter
+from smo_app.services.payments.core import with_proofs
 from smo_app.services.payments.dto import PaymentOut
 from smo_app.services.payments.reconcile import ReconcileOut, list_runs
 from smo_app.services.payments.refunds import refund_payment
@@ -40,7 +41,7 @@ def list_payments(session: Session, *, actor: Actor, status: str | None = None, 
     if order_id is not None:
         query = query.where(Payment.order_id == order_id)
     rows = session.exec(query.order_by(Payment.id.desc()).limit(max(1, min(limit, 1000)))).all()
-    out = [PaymentOut.of(r) for r in rows]
+    out = with_proofs(session, rows)
     session.rollback()
     return out
 

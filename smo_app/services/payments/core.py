@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import bindparam, func, update
@@ -26,18 +26,21 @@ from integrations.ports.payment import CreatePayment, ProviderPayment, Receipt, 
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
-from smo_app.models.orders import Order, OrderLine, OrderStatus
-from smo_app.models.payments import Payment, PaymentProvider, PaymentStatus
+from smo_app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
+from smo_app.models.payments import Payment, PaymentProof, PaymentProvider, PaymentStatus
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.permissions import Perm, require
+from smo_app.services.core.shop_config import get_config
+from smo_app.services.core.shop_locale import shop_tz
 from smo_app.services.core.tx import atomic
 from smo_app.services.core.unique import unique_as
 from smo_app.services.integrations.dead_letters import record_dead_letter
 from smo_app.services.messaging.outbox import enqueue_staff_alert
 from smo_app.services.payments import providers
 from smo_app.services.payments.dto import ApplyOut, PaymentOut
+from smo_app.services.payments.setup import TransferForOrder, configured, transfer_for_order
 from smo_app.services.sales import orders
 from smo_app.settings import get_settings
 
@@ -98,10 +101,13 @@ def _open_payment(session: Session, *, actor: Actor, order_id: int, provider: st
 
 
 def receipt_for(session: Session, order: Order, *, vat_code: int, phone: str | None = None,
-                email: str | None = None) -> Receipt | None:
-    """A 54-FZ receipt for the order: goods lines after discounts, delivery as a service. Returns
-    None when there is no phone or e-mail to send it to (the caller refuses before the call)."""
-    phone = phone or order.phone or None
+                email: str | None = None, tax_system_code: int | None = None) -> Receipt | None:
+    """A 54-FZ receipt for the order: goods lines after discounts, delivery as a service; sent to the
+    phone or e-mail the customer gave at checkout (else their profile's). Returns None when there is
+    neither (the caller refuses before the call)."""
+    customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    phone = phone or order.phone or (customer.phone if customer is not None else None) or None
+    email = email or (customer.email if customer is not None else None) or None
     if not (phone or email):
         return None
     lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
@@ -119,7 +125,8 @@ def receipt_for(session: Session, order: Order, *, vat_code: int, phone: str | N
         item.amount_minor -= take
         off -= take
     items = [i for i in items if i.amount_minor > 0]
-    return Receipt(customer_phone=phone, customer_email=email, items=items) if items else None
+    return Receipt(customer_phone=phone, customer_email=email, items=items,
+                   tax_system_code=tax_system_code) if items else None
 
 
 def start_payment(
@@ -143,7 +150,7 @@ def start_payment(
     or e-mail), ``payment.provider_unavailable`` (try again: the same key is reused),
     ``payment.provider_rejected``, ``common.not_found``.
     """
-    settings = settings or get_settings()
+    _stamp, settings = configured(session, settings or get_settings())  # the owner's set-up, env on top
     now = now or utcnow()
     if provider not in providers.enabled_methods(settings):
         raise DomainError("payment.method_unavailable", f"{provider} is not enabled", method=provider)
@@ -154,9 +161,11 @@ def start_payment(
     order = session.get(Order, order_id)
     receipt = None
     if provider == PaymentProvider.yookassa and settings.yookassa_receipts:
-        receipt = receipt_for(session, order, vat_code=settings.yookassa_vat_code, phone=phone, email=email)
+        receipt = receipt_for(session, order, vat_code=settings.yookassa_vat_code, phone=phone, email=email,
+                              tax_system_code=settings.yookassa_tax_system_code)
         if receipt is None:
             session.rollback()
+            _failed(session, payment_id=row.id, reason="payment.receipt_required", now=now)
             raise DomainError("payment.receipt_required", "a phone or e-mail is needed for the receipt")
     request = CreatePayment(payment_id=row.id, order_id=order_id, amount_minor=row.amount_minor, currency=row.currency,
                             description=f"Order {order_id}", idempotency_key=row.idempotency_key,
@@ -166,11 +175,23 @@ def start_payment(
     try:
         made = port.create_payment(request)
     except ProviderRejected as exc:
-        raise DomainError("payment.receipt_required" if exc.code == "payment.receipt_required"
-                          else "payment.provider_rejected", str(exc)) from exc
+        reason = "payment.receipt_required" if exc.code == "payment.receipt_required" else "payment.provider_rejected"
+        _failed(session, payment_id=row.id, reason=reason, now=now)  # staff see why on the payment
+        raise DomainError(reason, str(exc)) from exc
     except IntegrationError as exc:
         raise DomainError("payment.provider_unavailable", str(exc)) from exc
     return _remember_provider_payment(session, payment_id=row.id, made=made, now=now)
+
+
+@atomic
+def _failed(session: Session, *, payment_id: int, reason: str, now: datetime) -> None:
+    """The provider refused to make the payment (a fiscal receipt it would not take, a bad request):
+    the attempt is void and says why on the payment (the next try opens a new one)."""
+    session.execute(update(Payment).where(Payment.id == payment_id, Payment.status == P.pending.value,
+                                          Payment.provider_payment_id.is_(None))
+                    .values(status=P.canceled.value, failure=reason, updated_at=now)
+                    .execution_options(synchronize_session=False))
+    session.commit()
 
 
 @atomic
@@ -317,6 +338,21 @@ def apply_provider_payment(session: Session, *, provider: str, fact: ProviderPay
 
 # --------------------------------------------------------------------------- reading
 
+def with_proofs(session: Session, rows) -> list[PaymentOut]:
+    """``PaymentOut`` of ``rows``, each manual transfer with its screenshot's state (one query)."""
+    manual = [r.id for r in rows if r.provider == PaymentProvider.manual.value]
+    proofs = dict(session.execute(select(PaymentProof.payment_id, PaymentProof.decided_at)
+                                  .where(PaymentProof.payment_id.in_(manual))).all()) if manual else {}
+    out = []
+    for row in rows:
+        item = PaymentOut.of(row)
+        if row.id in proofs:
+            item.proof = ("waiting" if proofs[row.id] is None
+                          else "accepted" if row.status in MONEY_RECEIVED else "rejected")
+        out.append(item)
+    return out
+
+
 def payments_for_order(session: Session, *, actor: Actor, order_id: int) -> list[PaymentOut]:
     """The order's payments, newest first (the customer's own order, or staff who see orders)."""
     order = session.get(Order, order_id)
@@ -325,31 +361,62 @@ def payments_for_order(session: Session, *, actor: Actor, order_id: int) -> list
     if not actor.is_customer and not actor.is_system:
         require(actor, Perm.orders_view)
     rows = session.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())).all()
-    out = [PaymentOut.of(r) for r in rows]
+    out = with_proofs(session, rows)
     session.rollback()
     return out
 
 
 class PaymentViewOut(BaseModel):
-    """What the customer's payment step shows: the order's status and its latest payment."""
+    """What the customer's payment step shows: the order's status and its latest payment, the
+    screenshot waiting for staff (kept when the order is opened again), and until when the order
+    waits for payment (None once money is on its way: the order is not cancelled under it)."""
 
     order_id: int
     order_status: str
     total_minor: int
     methods: list[str]
     latest: PaymentOut | None
+    proof_waiting: PaymentOut | None = None
+    pay_by: datetime | None = None
+    pay_by_local: str = ""  # "HH:MM" (with the date when not today) in the shop's time zone
+    minutes_left: int = 0
+    auto_cancel_minutes: int = 0
+    transfer: TransferForOrder | None = None  # where to send a transfer (the shop entered it; manual enabled)
 
 
-def payment_view(session: Session, *, actor: Actor, order_id: int, settings=None) -> PaymentViewOut:
-    """The customer's own order (or staff): status, methods the shop enabled, the latest payment."""
-    settings = settings or get_settings()
+def pay_by_local(moment: datetime, now: datetime, tz) -> str:
+    """When the order stops waiting, as the customer reads it: the shop's local time, with the date
+    when that is not today there."""
+    local, today = moment.astimezone(tz), now.astimezone(tz)
+    return local.strftime("%H:%M") if local.date() == today.date() else local.strftime("%d.%m %H:%M")
+
+
+def payment_view(session: Session, *, actor: Actor, order_id: int, settings=None,
+                 now: datetime | None = None) -> PaymentViewOut:
+    """The customer's own order (or staff): status, methods the shop enabled, the latest payment,
+    a screenshot waiting for staff, and until when the order waits for payment."""
+    _stamp, settings = configured(session, settings or get_settings())
+    now = now or utcnow()
     order = session.get(Order, order_id)
     if order is None or (actor.is_customer and order.customer_id != actor.id):
         raise NotFound("order", order_id)
     if not actor.is_customer and not actor.is_system:
         require(actor, Perm.orders_view)
-    latest = session.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())).first()
+    rows = session.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())).all()
+    shown = with_proofs(session, rows)
+    waiting = next((p for p in shown if p.proof == "waiting" and p.status == P.pending.value), None)
+    minutes = get_config(session).auto_cancel_minutes
+    in_flight = order.status != OrderStatus.new or session.exec(
+        select(Order.id).where(Order.id == order_id, orders.money_in_flight())).first() is not None
+    methods = providers.enabled_methods(settings)
     out = PaymentViewOut(order_id=order_id, order_status=order.status, total_minor=order.total_minor,
-                         methods=providers.enabled_methods(settings), latest=PaymentOut.of(latest) if latest else None)
+                         methods=methods, latest=shown[0] if shown else None,
+                         transfer=transfer_for_order(session, order_id) if PaymentProvider.manual in methods else None,
+                         proof_waiting=waiting, auto_cancel_minutes=minutes,
+                         pay_by=None if in_flight or order.channel != OrderChannel.storefront
+                         else order.created_at + timedelta(minutes=minutes))
+    if out.pay_by is not None:
+        out.pay_by_local = pay_by_local(out.pay_by, now, shop_tz(session))
+        out.minutes_left = max(0, -(-int((out.pay_by - now).total_seconds()) // 60))
     session.rollback()
     return out

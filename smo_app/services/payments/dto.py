@@ -21,6 +21,8 @@ class PaymentOut(BaseModel):
     failure: str | None
     created_at: datetime
     paid_at: datetime | None
+    # a manual transfer's screenshot: "waiting" (staff have not decided), "accepted", "rejected"; None: none sent
+    proof: str | None = None
 
     @classmethod
     def of(cls, row: Payment) -> "PaymentOut":

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from integrations.ports.payment import ProviderPayment
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
+from smo_app.models.orders import Order, OrderStatus
 from smo_app.models.payments import Payment, PaymentProof, PaymentProvider, PaymentStatus
 from smo_app.models.staff import Role, Staff
 from smo_app.services.core import audit
@@ -61,9 +62,16 @@ def submit_proof(session: Session, *, actor: Actor, order_id: int, filename: str
 def _store_proof(session: Session, *, actor: Actor, payment_id: int, filename: str, kind: str, content: bytes,
                  now: datetime) -> PaymentOut:
     payment = session.get(Payment, payment_id, with_for_update=True)
+    # then its order, as a decision and a provider's credit do (payment, then order): the auto-cancel
+    # job locks the order before it looks for a screenshot, so one of them waits for the other
+    order = session.exec(select(Order).where(Order.id == payment.order_id).with_for_update()
+                         .execution_options(populate_existing=True)).first()
     proof = session.exec(select(PaymentProof).where(PaymentProof.payment_id == payment_id)).first()
-    if proof is not None and proof.decided_at is not None:
+    if (proof is not None and proof.decided_at is not None) or payment.status != PaymentStatus.pending.value:
         raise DomainError("payment.already_decided", "already decided")
+    if order is None or order.status != OrderStatus.new:
+        raise DomainError("payment.order_not_payable", "the order no longer waits for payment",
+                          status=order.status if order is not None else "")
     if proof is None:
         proof = PaymentProof(payment_id=payment_id, filename="", content_type="", content=b"")
     proof.filename, proof.content_type, proof.content, proof.uploaded_at = (filename or "proof")[:200], kind, content, now

@@ -19,8 +19,10 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
-from smo_app.services.sales.order_states import OPEN_STATUSES
+from smo_app.models.orders import OrderStatus
+from smo_app.services.sales.order_states import SHIPPABLE_STATUSES
 from smo_app.i18n import t
+from smo_app.money import format_money
 from smo_app.services.messaging import outbox
 
 MAX_ORDERS = 100
@@ -41,14 +43,34 @@ def _courier_text(lang: str, handoff_id: int, rows: list) -> str:
     for o in rows:
         lines.append(t("couriers.list_line", lang, id=o.id, name=escape(o.contact_name or o.buyer_name or "—"),
                        phone=escape(o.phone or "—"), address=escape(o.address or "—")))
+        if o.status == OrderStatus.new:  # cash on delivery: what to collect
+            lines.append(t("couriers.list_collect", lang, amount=format_money(o.total_minor, lang=lang)))
     return "\n".join(lines)
+
+
+def order_numbers(ids: Sequence[int]) -> str:
+    return ", ".join(f"№{i}" for i in ids)
+
+
+def refuse_unshippable(rows: Sequence, *, cash_on_delivery: bool) -> None:
+    """Only orders that may ship go to a courier or onto a pick list: paid or later, or unpaid with
+    cash on delivery chosen explicitly. The refusal names every order that may not."""
+    closed = [o.id for o in rows if o.status in (OrderStatus.cancelled, OrderStatus.completed)]
+    if closed:
+        raise ValidationFailed("couriers.order_closed", "closed orders", id=order_numbers(closed))
+    unpaid = [o.id for o in rows if o.status not in {s.value for s in SHIPPABLE_STATUSES}]
+    if unpaid and not cash_on_delivery:
+        raise ValidationFailed("couriers.order_unpaid", "unpaid orders", ids=order_numbers(unpaid))
 
 
 @atomic
 def hand_over(session: Session, *, actor: Actor, order_ids: Sequence[int], courier_staff_id: int | None = None,
-              courier_name: str = "", note: str = "", now: datetime | None = None) -> HandoffOut:
-    """Record that a courier took ``order_ids`` (open orders only). The courier is a staff member
-    (``courier_staff_id``) or a name; a staff courier with a linked Telegram gets the list."""
+              courier_name: str = "", note: str = "", cash_on_delivery: bool = False,
+              now: datetime | None = None) -> HandoffOut:
+    """Record that a courier took ``order_ids`` — paid (or later) orders; an unpaid one only with
+    ``cash_on_delivery`` (the courier collects its total, said in the list and the audit). The
+    courier is a staff member (``courier_staff_id``) or a name; a staff courier with a linked
+    Telegram gets the list."""
     require(actor, Perm.orders_manage)
     now = now or utcnow()
     ids = sorted({int(i) for i in order_ids})
@@ -72,9 +94,8 @@ def hand_over(session: Session, *, actor: Actor, order_ids: Sequence[int], couri
     missing = [i for i in ids if i not in found]
     if missing:
         raise NotFound("order", missing[0])
-    closed = [o.id for o in rows if o.status not in {s.value for s in OPEN_STATUSES}]
-    if closed:
-        raise ValidationFailed("couriers.order_closed", "closed order", id=closed[0])
+    refuse_unshippable(rows, cash_on_delivery=cash_on_delivery)
+    collect = [o.id for o in rows if o.status == OrderStatus.new]
     handoff = CourierHandoff(courier_staff_id=staff.id if staff else None, courier_name=courier_name,
                              note=(note or "").strip(), actor_id=actor.id, actor_name=actor.name[:128], created_at=now)
     session.add(handoff)
@@ -88,7 +109,7 @@ def hand_over(session: Session, *, actor: Actor, order_ids: Sequence[int], couri
                                           text=_courier_text(lang, handoff.id, list(rows)),
                                           dedupe_key=f"courier_list:{handoff.id}") is not None
     audit.record(session, actor=actor, action="courier.handoff", entity="courier_handoff", entity_id=handoff.id,
-                 after={"courier": courier_name, "orders": ids}, note=note or None)
+                 after={"courier": courier_name, "orders": ids, "cash_on_delivery": collect}, note=note or None)
     out = HandoffOut(id=handoff.id, courier_name=courier_name, courier_staff_id=handoff.courier_staff_id,
                      order_ids=ids, created_at=now, actor_name=handoff.actor_name, notified=notified)
     session.commit()

@@ -26,6 +26,7 @@ from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.text_search import folded_contains, icontains
 from smo_app.services.core.tx import atomic
 from smo_app.services.sales import orders
+from smo_app.services.sales.couriers import refuse_unshippable
 from smo_app.services.sales.order_dto import OrderOut, load_out
 from smo_app.services.sales.order_states import ACTIVE_STATUSES, DELIVERY_LIST_STATUSES, action_rule, allowed
 from smo_app.services.customers.admin import checked_message, send_message
@@ -342,19 +343,21 @@ class PickList(BaseModel):
     units: int
 
 
-def pick_list(session: Session, *, actor: Actor, order_ids: Sequence[int]) -> PickList:
+def pick_list(session: Session, *, actor: Actor, order_ids: Sequence[int], cash_on_delivery: bool = False) -> PickList:
     """The warehouse's pick list for the chosen orders: every product once with its variants, the
-    quantity to take and which orders want it; sorted by product name."""
+    quantity to take and which orders want it; sorted by product name. Only orders that may ship
+    (paid or later; unpaid ones with ``cash_on_delivery``), others refused by number."""
     require(actor, Perm.orders_view)
     ids = sorted({int(i) for i in order_ids})
     if not ids:
         raise ValidationFailed("order.pick_empty", "choose at least one order")
     if len(ids) > MAX_PICK_ORDERS:
         raise ValidationFailed("order.pick_too_many", "too many orders", max=MAX_PICK_ORDERS)
-    found = set(session.execute(select(Order.id).where(Order.id.in_(ids))).scalars())
-    missing = [i for i in ids if i not in found]
+    found = session.execute(select(Order.id, Order.status).where(Order.id.in_(ids))).all()
+    missing = [i for i in ids if i not in {row.id for row in found}]
     if missing:
         raise NotFound("order", missing[0])
+    refuse_unshippable(found, cash_on_delivery=cash_on_delivery)
     lines = session.execute(select(OrderLine.order_id, OrderLine.product_id, OrderLine.variant_id, OrderLine.name,
                                    OrderLine.variant_label, OrderLine.qty)
                             .where(OrderLine.order_id.in_(ids)).order_by(OrderLine.id)).all()

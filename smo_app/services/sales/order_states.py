@@ -27,6 +27,8 @@ OPEN_STATUSES: frozenset[S] = frozenset({S.new, S.paid, S.processing, S.shipped,
 FINAL_STATUSES: frozenset[S] = frozenset({S.completed, S.cancelled})
 ACTIVE_STATUSES = OPEN_STATUSES  # list filter "active" (OR7)
 DELIVERY_LIST_STATUSES: frozenset[S] = frozenset({S.paid, S.processing})  # OR7 delivery list
+# may go to a courier or onto a pick list: paid or later (an unpaid ``new`` one only as cash on delivery, chosen)
+SHIPPABLE_STATUSES: frozenset[S] = frozenset({S.paid, S.processing, S.shipped, S.delivered})
 # what a customer may do to their own order
 CUSTOMER_TRANSITIONS: frozenset[tuple[S, S]] = frozenset({(S.new, S.cancelled)})
 

@@ -28,6 +28,7 @@ from sqlmodel import Session, func, select
 from smo_app.models.base import utcnow
 from smo_app.models.audit import AuditEntry
 from smo_app.models.orders import Order, OrderChannel, OrderEvent, OrderStatus
+from smo_app.models.payments import Payment, PaymentProof, PaymentProvider, PaymentStatus
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
@@ -217,15 +218,34 @@ def mark_paid(session: Session, *, actor: Actor, order_id: int, reason: str | No
     return transition(session, actor=actor, order_id=order_id, to_status=S.paid, reason=reason, now=now)
 
 
+def money_in_flight():
+    """SQL: the order (``Order.id``) has money on its way that the shop must not cancel under — a
+    transfer screenshot waiting for staff, a YooKassa/Stripe payment the provider may still confirm
+    (reconciliation asks it and gives up on it in the end), or money received but not credited yet."""
+    proof_waiting = (select(PaymentProof.id).where(PaymentProof.payment_id == Payment.id,
+                                                   PaymentProof.decided_at.is_(None)).exists())
+    pending = Payment.status == PaymentStatus.pending.value
+    return (select(Payment.id).where(
+        Payment.order_id == Order.id,
+        (pending & Payment.provider.in_(ASKABLE_PROVIDERS))
+        | (pending & (Payment.provider == PaymentProvider.manual.value) & proof_waiting)
+        | (Payment.status == PaymentStatus.unmatched.value)).exists())
+
+
+ASKABLE_PROVIDERS = (PaymentProvider.yookassa.value, PaymentProvider.stripe.value)
+
+
 def auto_cancel_unpaid(session: Session, *, now: datetime | None = None, actor: Actor = Actor.system("auto-cancel"),
                        minutes: int | None = None) -> list[int]:
     """OR2: cancel ``new`` orders older than ``auto_cancel_minutes`` (stock returns). Idempotent;
-    returns the ids cancelled by this call. An order paid meanwhile is left alone."""
+    returns the ids cancelled by this call. An order paid meanwhile, or with money on its way
+    (:func:`money_in_flight`, checked again under the order's lock), is left alone."""
     now = now or utcnow()
     cfg = get_config(session)
     limit = now - timedelta(minutes=minutes if minutes is not None else cfg.auto_cancel_minutes)
     ids = list(session.exec(select(Order.id).where(Order.status == S.new.value, Order.created_at <= limit,
-                                                   Order.channel == OrderChannel.storefront.value)
+                                                   Order.channel == OrderChannel.storefront.value,
+                                                   ~money_in_flight())
                             .order_by(Order.id)).all())
     session.rollback()
     done = []
@@ -233,15 +253,23 @@ def auto_cancel_unpaid(session: Session, *, now: datetime | None = None, actor: 
         try:
             _cancel_unpaid(session, actor=actor, order_id=order_id, now=now)
         except DomainError:
-            continue  # paid or cancelled meanwhile
+            continue  # paid or cancelled meanwhile, or money arrived
         done.append(order_id)
     return done
 
 
 @atomic
 def _cancel_unpaid(session: Session, *, actor: Actor, order_id: int, now: datetime) -> None:
-    """One auto-cancel: a cancel with the goods back, the customer told why (``auto_cancel``)."""
-    _apply(session, actor=actor, order=_read(session, order_id), to_status=S.cancelled, reason="auto_cancel",
+    """One auto-cancel: a cancel with the goods back, the customer told why (``auto_cancel``). The
+    order row is locked first (as a screenshot upload and a provider's credit lock it), so money
+    that arrived since the list was read keeps the order."""
+    order = session.exec(select(Order).where(Order.id == order_id).with_for_update()
+                         .execution_options(populate_existing=True)).first()
+    if order is None or order.status != S.new.value:
+        raise DomainError("order.changed_meanwhile", f"order {order_id} is no longer new")
+    if session.exec(select(Order.id).where(Order.id == order_id, money_in_flight())).first() is not None:
+        raise DomainError("order.money_in_flight", f"order {order_id} has money on its way")
+    _apply(session, actor=actor, order=order, to_status=S.cancelled, reason="auto_cancel",
            now=now, notify_kind="auto_cancel")
     session.commit()
 
@@ -289,5 +317,6 @@ def list_orders(session: Session, *, actor: Actor, status: str = "all", customer
 
 __all__ = [
     "AllowedAction", "allowed_actions", "B2BItemIn", "OrderOut", "OrderPage", "auto_cancel_unpaid", "cancel_order",
-    "create_b2b_order", "credit_payment", "get_order", "list_orders", "mark_paid", "place_order", "transition",
+    "create_b2b_order", "credit_payment", "get_order", "list_orders", "mark_paid", "money_in_flight", "place_order",
+    "transition",
 ]
