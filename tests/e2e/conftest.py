@@ -27,6 +27,10 @@ from tests.e2e.miniapp import MINI_APP_BOT_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
+# Assertions wait on their condition up to this long (Playwright's default is 5 s): on a loaded
+# 2-core machine one event's round trip through the app can take longer, and a passing assertion
+# returns as soon as its condition holds, so only a failure waits the whole time.
+EXPECT_TIMEOUT_MS = 15_000
 SCREENSHOTS = ARTIFACTS / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -185,6 +189,9 @@ def miniapp_db(miniapp):
 def browser():
     from playwright.sync_api import sync_playwright
 
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
@@ -200,7 +207,7 @@ def pages(browser, base_url: str):
 
     def make(width: int = 1280, height: int = 800):
         ctx = browser.new_context(viewport={"width": width, "height": height}, base_url=base_url, locale="ru-RU")
-        ctx.set_default_timeout(15_000)
+        ctx.set_default_timeout(EXPECT_TIMEOUT_MS)
         ctx.route("https://telegram.org/**", lambda route: route.fulfill(
             status=200, content_type="application/javascript", body="/* not loaded in tests */"))
         contexts.append(ctx)
