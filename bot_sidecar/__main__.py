@@ -32,6 +32,7 @@ async def run(settings: Settings, stop: asyncio.Event, *, session_factory: Calla
     from bot_sidecar.outbox import TaskWorker
     from bot_sidecar.scheduler import Jobs, create_scheduler
     from smo_app import composition
+    from smo_app.calling import Seam, opener_from_factory
     from smo_app.db import new_session
 
     # ports, event subscribers and task handlers first: a scheduled job may move an order at once
@@ -43,7 +44,9 @@ async def run(settings: Settings, stop: asyncio.Event, *, session_factory: Calla
     holder = holder or instance_id()
     scheduler = None
     if with_scheduler:
-        scheduler = create_scheduler(Jobs(settings, session_factory, holder=holder))
+        seam = Seam(opener_from_factory(session_factory), origin="bot", report_text="bot.error_report")
+        scheduler = create_scheduler(Jobs(settings, session_factory, holder=holder,
+                                          report=lambda exc, where: seam.report(exc, context=where)))
         scheduler.start()
     mode = "offline" if settings.bot_token is None else "online"
     heartbeat = asyncio.create_task(_heartbeat(session_factory, holder, mode, stop, beat_seconds),

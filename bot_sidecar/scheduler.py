@@ -43,11 +43,12 @@ class Jobs:
     """The job bodies, callable directly in tests with an injected clock."""
 
     def __init__(self, settings: Settings, session_factory: Callable[[], Session], *, holder: str,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, report: Callable[[BaseException, str], None] | None = None) -> None:
         self.settings = settings
         self.session_factory = session_factory
         self.holder = holder
         self.clock = clock
+        self.report = report  # a failing job's error to the owner (the sidecar's seam), with the job's name
 
     def _leased(self, name: str, ttl: float, body: Callable[[Session, datetime], object]):
         now = self.clock()
@@ -117,17 +118,17 @@ def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
                                                             "misfire_grace_time": 300})
     first = datetime.now(tz) + timedelta(seconds=5)
-    scheduler.add_job(_safe(jobs.auto_cancel), "interval", minutes=1, id="auto_cancel", name="auto_cancel", next_run_time=first)
-    scheduler.add_job(_safe(jobs.abandoned_carts), "interval", minutes=10, id="abandoned_carts", name="abandoned_carts", next_run_time=first)
-    scheduler.add_job(_safe(jobs.new_order_alerts), "interval", seconds=30, id="new_order_alerts", name="new_order_alerts", next_run_time=first)
-    scheduler.add_job(_safe(jobs.reconcile_payments), "interval", minutes=5, id="reconcile_payments",
+    scheduler.add_job(_safe(jobs.auto_cancel, jobs.report), "interval", minutes=1, id="auto_cancel", name="auto_cancel", next_run_time=first)
+    scheduler.add_job(_safe(jobs.abandoned_carts, jobs.report), "interval", minutes=10, id="abandoned_carts", name="abandoned_carts", next_run_time=first)
+    scheduler.add_job(_safe(jobs.new_order_alerts, jobs.report), "interval", seconds=30, id="new_order_alerts", name="new_order_alerts", next_run_time=first)
+    scheduler.add_job(_safe(jobs.reconcile_payments, jobs.report), "interval", minutes=5, id="reconcile_payments",
                       name="reconcile_payments", next_run_time=first)
-    scheduler.add_job(_safe(jobs.moysklad_incremental), "interval", minutes=5, id="moysklad_incremental",
+    scheduler.add_job(_safe(jobs.moysklad_incremental, jobs.report), "interval", minutes=5, id="moysklad_incremental",
                       name="moysklad_incremental", next_run_time=first)
-    scheduler.add_job(_safe(jobs.daily_backup), "interval", minutes=5, id="daily_backup", name="daily_backup",
+    scheduler.add_job(_safe(jobs.daily_backup, jobs.report), "interval", minutes=5, id="daily_backup", name="daily_backup",
                       next_run_time=first)
     for name, when in CLOCK_JOBS.items():
-        scheduler.add_job(_safe(getattr(jobs, name)), CronTrigger(timezone=tz, **when), id=name, name=name)
+        scheduler.add_job(_safe(getattr(jobs, name), jobs.report), CronTrigger(timezone=tz, **when), id=name, name=name)
     follow = _safe(lambda: follow_shop_timezone(scheduler, jobs))
     follow.__name__ = "follow_shop_timezone"
     scheduler.add_job(follow, "interval", minutes=1, id="follow_shop_timezone", name="follow_shop_timezone")
@@ -146,12 +147,17 @@ def follow_shop_timezone(scheduler: AsyncIOScheduler, jobs: Jobs) -> bool:
     return True
 
 
-def _safe(fn: Callable[[], object]) -> Callable[[], None]:
+def _safe(fn: Callable[[], object], report: Callable[[BaseException, str], None] | None = None) -> Callable[[], None]:
     def run() -> None:
         try:
             fn()
-        except Exception:  # noqa: BLE001 - a failing job is logged; the next run tries again
+        except Exception as exc:  # noqa: BLE001 - a failing job is logged and reported; the next run tries again
             log.exception("scheduled job %s failed", fn.__name__)
+            if report is not None:
+                try:
+                    report(exc, f"job {fn.__name__}")
+                except Exception:  # noqa: BLE001 - reporting must never break the scheduler
+                    log.exception("could not report the failure of job %s", fn.__name__)
 
     run.__name__ = fn.__name__
     return run

@@ -2,13 +2,15 @@
 as routers. Routes get who calls through ``smo_app/api/deps.py`` and never import a Reflex state."""
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from smo_app.api import (
     backups, health, payment_proofs, payments, storefront, storefront_page, storefront_proof, uploads, webhooks, webhooks_cdek,
     webhooks_moysklad,
 )
-from smo_app.api.deps import FirstPaintView
+from smo_app.api.deps import FirstPaintView, get_seam, route
 
 
 def create_api(*, first_paint: FirstPaintView | None = None) -> FastAPI:
@@ -24,6 +26,7 @@ def create_api(*, first_paint: FirstPaintView | None = None) -> FastAPI:
     )
     api.state.first_paint = first_paint
     api.add_exception_handler(webhooks.BodyTooLarge, webhooks.too_large)
+    api.add_exception_handler(Exception, unexpected_error)
     api.include_router(health.router, prefix="/api")
     api.include_router(webhooks_moysklad.router, prefix="/api")  # before the generic /webhooks/{provider}
     api.include_router(webhooks_cdek.router, prefix="/api")
@@ -37,3 +40,11 @@ def create_api(*, first_paint: FirstPaintView | None = None) -> FastAPI:
     api.include_router(storefront_page.router)  # GET /: before the frontend's static files
     payments.register_payment_sources()
     return api
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """A route that broke outside a service call (the seam reports those itself): logged and reported
+    to the owner with the route, once per place an hour; the caller gets a plain 500 without details."""
+    seam = request.app.dependency_overrides.get(get_seam, get_seam)()
+    await run_in_threadpool(seam.report, exc, context=route(request))
+    return JSONResponse({"ok": False, "error": "internal error"}, status_code=500)

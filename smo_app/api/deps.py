@@ -58,19 +58,24 @@ CustomerLang = Annotated[str, Depends(get_customer_lang)]
 
 
 def get_customer_calls(request: Request, seam: SeamDep, lang: CustomerLang) -> BoundCalls:
-    return seam.bind(CustomerCaller(request.cookies.get(CUSTOMER_SESSION) or ""), lang)
+    return seam.bind(CustomerCaller(request.cookies.get(CUSTOMER_SESSION) or ""), lang, route(request))
 
 
 def get_visitor_calls(request: Request, seam: SeamDep, lang: CustomerLang) -> BoundCalls:
-    return seam.bind(CustomerCaller(request.cookies.get(CUSTOMER_SESSION) or "", optional=True), lang)
+    return seam.bind(CustomerCaller(request.cookies.get(CUSTOMER_SESSION) or "", optional=True), lang, route(request))
 
 
 def get_staff_calls(request: Request, seam: SeamDep) -> BoundCalls:
-    return seam.bind(StaffCaller(Channel.backoffice, request.cookies.get(STAFF_BACKOFFICE) or ""))
+    return seam.bind(StaffCaller(Channel.backoffice, request.cookies.get(STAFF_BACKOFFICE) or ""), None, route(request))
 
 
-def get_public_calls(seam: SeamDep) -> BoundCalls:
-    return seam.bind(NOBODY)
+def get_public_calls(request: Request, seam: SeamDep) -> BoundCalls:
+    return seam.bind(NOBODY, None, route(request))
+
+
+def route(request: Request) -> str:
+    """The route a call came from, as the owner's error report names it."""
+    return f"{request.method} {request.url.path}"
 
 
 def get_first_paint(request: Request) -> FirstPaintView | None:

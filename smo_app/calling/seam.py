@@ -87,8 +87,9 @@ class Seam:
 
     # -- the call ----------------------------------------------------------------------------
     def call(self, fn: Callable[..., R], /, *, caller: Caller = NOBODY, user_lang: str | None = None,
-             readonly: bool = False, **kwargs: Any) -> Result[R]:
-        """Blocking: resolve, run, translate (see the module docstring). Call it off any event loop."""
+             readonly: bool = False, screen: str = "", **kwargs: Any) -> Result[R]:
+        """Blocking: resolve, run, translate (see the module docstring). Call it off any event loop.
+        ``screen``: the page or route the call came from, for the owner's report of an unexpected error."""
         language = user_lang
         try:
             resolved = None
@@ -109,19 +110,20 @@ class Seam:
             return Result(error=refusal_text(exc, lang_), code=exc.code, params=dict(exc.params),
                           rows=tuple(getattr(exc, "errors", None) or ()))
         except Exception as exc:  # noqa: BLE001 - the user gets a message, the owner a report
-            self.report(exc, caller=caller)
+            self.report(exc, caller=caller, context=f"{screen} → {getattr(fn, '__qualname__', fn)}" if screen
+                        else str(getattr(fn, "__qualname__", fn)))
             return Result(error=t("common.unexpected_error", language or shop_locale.cached().language),
                           unexpected=True)
         return Result(value=value)
 
     async def acall(self, fn: Callable[..., R], /, *, caller: Caller = NOBODY, user_lang: str | None = None,
-                    readonly: bool = False, **kwargs: Any) -> Result[R]:
+                    readonly: bool = False, screen: str = "", **kwargs: Any) -> Result[R]:
         """:meth:`call` in a worker thread: the event loop serves other clients meanwhile."""
         return await asyncio.to_thread(functools.partial(self.call, fn, caller=caller, user_lang=user_lang, readonly=readonly,
-                                                         **kwargs))
+                                                         screen=screen, **kwargs))
 
-    def bind(self, caller: Caller, lang: str | None = None) -> "BoundCalls":
-        return BoundCalls(self, caller, lang)
+    def bind(self, caller: Caller, lang: str | None = None, screen: str = "") -> "BoundCalls":
+        return BoundCalls(self, caller, lang, screen)
 
     # -- the unexpected --------------------------------------------------------------------------
     def report(self, exc: BaseException, *, caller: Caller = NOBODY, context: str = "") -> None:
@@ -129,14 +131,16 @@ class Seam:
         (``context``: what else the owner should read, such as the bot's FSM state)."""
         log.error("unexpected error in a %s call (%s)", self.origin, caller.describe(), exc_info=exc)
         frames = traceback.extract_tb(exc.__traceback__)
-        where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
+        last = [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} in {f.name}" for f in frames[-REPORTED_FRAMES:]]
+        where = last[-1] if last else ""
         error = f"{type(exc).__name__}: {exc}"
+        details = [f"{caller.describe()}" + (f"; {context}" if context else ""), *(f"  {line}" for line in last)]
         try:
             with self._open(False) as s:
                 error_reports.report_error(
                     s, key=f"{self.origin}|{type(exc).__name__}|{where}", summary=error,
-                    text=t(self.report_text, "ru", error=error[:1000],
-                           where=f"{where} — {caller.describe()}" + (f"; {context}" if context else "")))
+                    text=lambda lang: t(self.report_text, lang, error=error[:1000], where="\n".join(details)),
+                    repeats_text=lambda lang: t("web.error_repeats", lang, count="{count}", since="{since}"))
         except Exception:  # noqa: BLE001 - reporting must never raise
             log.exception("could not record the error report")
 
@@ -145,15 +149,20 @@ class BoundCalls:
     """A seam bound to one caller and language: ``await calls(service, **arguments)`` — what the
     bot's middleware and the API's dependencies hand to handlers and routes."""
 
-    def __init__(self, seam: Seam, caller: Caller, lang: str | None) -> None:
-        self.seam, self.caller, self.lang = seam, caller, lang
+    def __init__(self, seam: Seam, caller: Caller, lang: str | None, screen: str = "") -> None:
+        self.seam, self.caller, self.lang, self.screen = seam, caller, lang, screen
 
     async def __call__(self, fn: Callable[..., R], /, *, readonly: bool = False, **kwargs: Any) -> Result[R]:
-        return await self.seam.acall(fn, caller=self.caller, user_lang=self.lang, readonly=readonly, **kwargs)
+        return await self.seam.acall(fn, caller=self.caller, user_lang=self.lang, readonly=readonly, screen=self.screen,
+                                     **kwargs)
 
     def sync(self, fn: Callable[..., R], /, *, readonly: bool = False, **kwargs: Any) -> Result[R]:
         """Blocking, for code already in a worker thread (FastAPI's plain ``def`` routes)."""
-        return self.seam.call(fn, caller=self.caller, user_lang=self.lang, readonly=readonly, **kwargs)
+        return self.seam.call(fn, caller=self.caller, user_lang=self.lang, readonly=readonly, screen=self.screen,
+                              **kwargs)
+
+
+REPORTED_FRAMES = 4  # the traceback's last frames in the owner's report
 
 
 # The web process's seam (SMO_DATABASE_URL); the bot builds its own over its session factory.

@@ -104,6 +104,7 @@ RU = {
     "ui.store.write_to_bot": "Написать в Telegram",
     "ui.pos.signed_in_text": "Вы вошли в кассу. Закончив, нажмите «Выйти» — планшет вернётся к выбору продавца.",
     "web.error_report": "⚠️ Ошибка на сайте: {error}\n{where}",
+    "web.error_repeats": "Повторялась {count} раз(а) с {since} (UTC); следующий отчёт — не раньше чем через час.",
     "ui.store.in_browser": "Открыто в браузере",
 }
 
@@ -204,5 +205,6 @@ EN = {
     "ui.store.write_to_bot": "Write in Telegram",
     "ui.pos.signed_in_text": "You are signed in to the till. When you are done, press “Sign out” — the tablet returns to the seller tiles.",
     "web.error_report": "⚠️ Website error: {error}\n{where}",
+    "web.error_repeats": "Happened {count} times since {since} (UTC); the next report comes an hour later at the earliest.",
     "ui.store.in_browser": "Opened in a browser",
 }

@@ -54,11 +54,13 @@ class CustomerSessionState(rx.State):
         ``optional=True`` (what anyone may open, e.g. the first screen): no live session runs the
         service with ``actor=None`` instead."""
         caller = CustomerCaller(self.customer_token, optional=optional)
-        return await acall(fn, caller=caller, user_lang=self.shop_lang, readonly=readonly, **kwargs)
+        return await acall(fn, caller=caller, user_lang=self.shop_lang, readonly=readonly, screen=self.router.page.path,
+                           **kwargs)
 
     async def call_public(self, fn: Callable[..., R], /, *, readonly: bool = False, **kwargs: Any) -> Result[R]:
         """``fn(session, **kwargs)`` with no customer (sign-in, what anyone may read)."""
-        return await acall(fn, caller=NOBODY, user_lang=self.shop_lang, readonly=readonly, **kwargs)
+        return await acall(fn, caller=NOBODY, user_lang=self.shop_lang, readonly=readonly, screen=self.router.page.path,
+                           **kwargs)
 
     def text(self, key: str, **params) -> str:
         return t(key, self.shop_lang, **params)

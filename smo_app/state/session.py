@@ -130,7 +130,8 @@ class SessionState(rx.State):
         in on the channel → ``out.signed_out``; unexpected → logged, reported, a calm message).
         """
         caller = NOBODY if channel is None else StaffCaller(channel, self._token(channel))
-        return await acall(fn, caller=caller, user_lang=self.ui_lang_value(), readonly=readonly, **kwargs)
+        return await acall(fn, caller=caller, user_lang=self.ui_lang_value(), readonly=readonly,
+                           screen=self.router.page.path, **kwargs)
 
     async def staff(self, channel: Channel) -> Actor | None:
         """The staff member signed in on ``channel`` (resolved on the server, off the event loop)."""

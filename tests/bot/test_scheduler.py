@@ -234,3 +234,15 @@ def test_payment_failed_alert_helper(session):
     session.commit()
     [row] = session.exec(select(Outbox).where(Outbox.kind == "payment_failed")).all()
     assert "№5" in row.payload["text"] and "card declined" in row.payload["text"]
+
+
+def test_a_failing_job_is_reported_to_the_owner_with_its_name():
+    from bot_sidecar.scheduler import _safe
+
+    reported = []
+
+    def moysklad_full():
+        raise RuntimeError("MoySklad answered 500")
+
+    _safe(moysklad_full, lambda exc, where: reported.append((str(exc), where)))()  # does not raise
+    assert reported == [("MoySklad answered 500", "job moysklad_full")]

@@ -130,6 +130,44 @@ def test_a_bug_is_a_calm_message_for_the_user_and_one_report_for_the_owner(sessi
     assert report.summary.startswith("KeyError") and report.count == 2  # one report, two occurrences
 
 
+def test_the_owners_report_names_the_screen_the_user_the_last_frames_and_the_repeats(session, seam):
+    # given an owner, and a service that breaks two calls deep
+    from datetime import timedelta
+
+    from smo_app.models.base import utcnow
+    from smo_app.models.outbox import Outbox
+
+    from smo_app.models.staff import Staff
+
+    owner = session.get(Staff, make_staff(session, Role.owner).id)
+    owner.telegram_id = 9_200_000_001
+    session.commit()
+
+    def inner():
+        raise ValueError("bad state")
+
+    def broken(session):
+        inner()
+
+    # when it breaks on a screen, then again an hour later
+    seam.call(broken, caller=NOBODY, screen="/admin/orders")
+    session.expire_all()
+    row = session.exec(select(ErrorReport)).one()
+    row.last_reported_at = utcnow() - timedelta(hours=2)
+    session.commit()
+    seam.call(broken, caller=NOBODY, screen="/admin/orders")
+    # then the owner got two reports, each with the error, the screen, the service, the user and the
+    # traceback's last frames; the second says how often it happened
+    session.expire_all()
+    texts = [o.payload.get("text", "") for o in session.exec(select(Outbox).where(Outbox.kind == "error")
+                                                             .order_by(Outbox.id)).all()]
+    assert len(texts) == 2
+    for text in texts:
+        assert "ValueError: bad state" in text and "/admin/orders" in text and "broken" in text
+        assert "in inner" in text and "in broken" in text
+    assert "Повторялась 2" in texts[1] and "Повторялась" not in texts[0]
+
+
 def test_async_calls_leave_the_event_loop_free(session, seam):
     both = threading.Barrier(2, timeout=5)
 

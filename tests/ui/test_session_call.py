@@ -142,3 +142,13 @@ def test_a_screen_loading_slow_figures_leaves_the_event_loop_free(db, monkeypatc
 
     asyncio.run(run())
     assert started.is_set() and answered.is_set()
+
+
+def test_an_error_in_a_page_event_outside_a_service_reaches_the_owner_and_the_user_sees_a_calm_toast(monkeypatch):
+    import smo_app.smo_app as web
+
+    reported = []
+    monkeypatch.setattr(web.default_seam, "report", lambda exc, **kw: reported.append((repr(exc), kw.get("context"))))
+    toast = web.report_backend_error(KeyError("internal"))
+    assert reported == [("KeyError('internal')", "web page event")]
+    assert "internal" not in str(toast) and "KeyError" not in str(toast)

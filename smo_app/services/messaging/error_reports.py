@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
 from smo_app.models.error_reports import ErrorReport
@@ -45,11 +46,24 @@ def note_error(session: Session, *, key: str, summary: str, now: datetime | None
                                              last_reported_at=now))
 
 
-def report_error(session: Session, *, key: str, summary: str, text: str, now: datetime | None = None) -> bool:
-    """Queue an alert to owners (once per ``key`` per hour). Commits. True if queued."""
+def report_error(session: Session, *, key: str, summary: str, text: str | Callable[[str], str],
+                 now: datetime | None = None, repeats_text: str | Callable[[str], str] = "") -> bool:
+    """Queue an alert to owners (once per ``key`` per hour), each in their language when ``text`` is
+    a function of the language. Commits. True if queued.
+
+    ``repeats_text`` (with ``{count}`` and ``{since}``, UTC ``dd.mm HH:MM``) is added when the
+    error has happened before: how often since it was first seen."""
     if not note_error(session, key=key, summary=summary, now=now):
         return False
+    row = session.exec(select(ErrorReport).where(ErrorReport.fingerprint == fingerprint(key))).first()
 
-    enqueue_staff_alert(session, kind="error", text=text[:4000], roles=(Role.owner,))
+    def render(lang: str) -> str:
+        body = text(lang) if callable(text) else text
+        if repeats_text and row is not None and row.count > 1:
+            line = repeats_text(lang) if callable(repeats_text) else repeats_text
+            body = f"{body}\n{line.format(count=row.count, since=row.first_at.strftime('%d.%m %H:%M'))}"
+        return body[:4000]
+
+    enqueue_staff_alert(session, kind="error", text=render, roles=(Role.owner,))
     session.commit()
     return True
