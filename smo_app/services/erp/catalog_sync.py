@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from integrations.ports.erp import ErpItem, ErpStock
@@ -40,6 +40,7 @@ from smo_app.models.orders import Order, OrderLine, OrderStatus
 from smo_app.models.staff import Role
 from smo_app.models.stock import MoveKind
 from smo_app.services.core.actor import Actor
+from smo_app.services.core.bulk import insert_many
 from smo_app.services.erp.connection import PROVIDER, Effective
 from smo_app.services.integrations.dead_letters import record_dead_letter
 from smo_app.services.messaging import outbox
@@ -50,28 +51,7 @@ _P, _V, _L = Product.__table__, Variant.__table__, ErpItemLink.__table__
 HOLDING = (OrderStatus.new, OrderStatus.paid, OrderStatus.processing, OrderStatus.shipped, OrderStatus.delivered,
            OrderStatus.completed)
 CONFLICT = "erp.stock_conflict"
-
-
-def insert_many(session: Session, table: Table, rows: list[dict]) -> list[int]:
-    """Insert ``rows`` with one executemany; return their new ids in the order given.
-
-    ``INSERT … RETURNING`` in parameter order costs a statement per row on SQLite and a sorted
-    sub-select on PostgreSQL; a plain executemany is three times faster on both. PostgreSQL: the ids
-    are taken from the table's sequence first (safe beside any other writer). SQLite: writers take
-    turns (this transaction holds the write lock from the insert to its commit) and a new rowid is
-    always above every rowid in the table, so the rows just inserted are the ``len(rows)`` highest."""
-    if not rows:
-        return []
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        ids = list(conn.execute(select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
-                                .select_from(func.generate_series(1, len(rows)))).scalars())
-        conn.execute(insert(table), [{**row, "id": i} for row, i in zip(rows, ids)])
-        return ids
-    conn.execute(insert(table), rows)
-    ids = list(conn.execute(select(table.c.id).order_by(table.c.id.desc()).limit(len(rows))).scalars())
-    ids.reverse()
-    return ids
+MOVE_COMMENT = "МойСклад"
 
 
 @dataclass
@@ -109,16 +89,26 @@ class CatalogApplier:
         self._epoch: datetime | None = None
         self._pending_stock: list[str] = []  # seen on pages applied, not yet brought to the report
         self._stock_done: set[str] = set()
+        self._opened: dict[str, float] = {}  # new variants opened with the report's stock: their link's erp_qty
         self.links: dict[str, Link] = {
             r.external_id: Link(r.id, r.product_id, r.variant_id, r.archived, r.gone, r.erp_qty)
             for r in session.execute(select(_L.c.id, _L.c.external_id, _L.c.product_id, _L.c.variant_id, _L.c.archived,
-                                            _L.c.gone, _L.c.erp_qty).where(_L.c.provider == PROVIDER))}
-        linked_variants = {lk.variant_id for lk in self.links.values() if lk.variant_id}
+                                            _L.c.gone, _L.c.erp_qty).where(_L.c.provider == PROVIDER)).all()}
+        self._indexed = False  # the shop's SKUs and barcodes, read when first needed (a linked catalog rarely does)
         self.by_barcode: dict[str, tuple[int, int]] = {}
         self.by_sku: dict[str, tuple[int, int]] = {}
         self.codes_taken: set[str] = set()
         self.barcodes_taken: set[str] = set()
-        for vid, pid, sku, barcode in session.execute(select(_V.c.id, _V.c.product_id, _V.c.sku, _V.c.barcode)):
+        self.categories = {name: cid for cid, name in session.execute(select(Category.__table__.c.id,
+                                                                             Category.__table__.c.name)).all()}
+
+    def _index(self) -> None:
+        """The SKUs and barcodes in use, and the variants not linked yet by barcode and by SKU (to match)."""
+        if self._indexed:
+            return
+        self._indexed = True
+        linked_variants = {lk.variant_id for lk in self.links.values() if lk.variant_id}
+        for vid, pid, sku, barcode in self.s.execute(select(_V.c.id, _V.c.product_id, _V.c.sku, _V.c.barcode)).all():
             if sku:
                 self.codes_taken.add(sku)
             if barcode:
@@ -129,8 +119,6 @@ class CatalogApplier:
                 self.by_barcode[barcode] = (vid, pid)
             if sku:
                 self.by_sku[sku] = (vid, pid)
-        self.categories = {name: cid for cid, name in session.execute(select(Category.__table__.c.id,
-                                                                             Category.__table__.c.name))}
 
     # ---- assortment -----------------------------------------------------------------------------
     def apply(self, items: Iterable[ErpItem]) -> None:
@@ -151,6 +139,7 @@ class CatalogApplier:
         return item.price(self.conn.price_type or None)
 
     def _match(self, item: ErpItem) -> tuple[int, int] | None:
+        self._index()
         for code in item.barcodes:
             found = self.by_barcode.pop(code, None)
             if found:
@@ -171,6 +160,7 @@ class CatalogApplier:
         return self.categories[name]
 
     def _free_code(self, code: str | None) -> str | None:
+        self._index()
         code = (code or "").strip()[:64] or None
         if code is None or code in self.codes_taken:
             return None
@@ -178,6 +168,7 @@ class CatalogApplier:
         return code
 
     def _free_barcode(self, codes: list[str]) -> str | None:
+        self._index()
         for code in codes:
             code = code.strip()[:64]
             if code and code not in self.barcodes_taken:
@@ -215,23 +206,48 @@ class CatalogApplier:
         self.counts.created += len(items)
 
     def _insert_variants(self, rows: list[tuple[ErpItem, int, bool]]) -> list[int]:
+        """New variants, each opening with its stock from the report when the report is in (one bulk
+        path through the ledger: no second write to bring them to it)."""
         if not rows:
             return []
+        openings = [self._opening(i) for i, _, _ in rows]
         values = [{"product_id": pid, "label": "" if default else i.variant_label, "price_minor": max(0, self._price(i) or 0),
                    "weight_g": i.weight_g, "position": 0, "is_default": default, "wholesale_price_minor": None,
                    "wholesale_min_qty": 1, "sku": self._free_code(i.code), "barcode": self._free_barcode(i.barcodes),
-                   "qty": 0, "avg_cost_minor": 0, "active": not i.archived} for i, pid, default in rows]
-        return insert_many(self.s, _V, values)
+                   "qty": opening[0] if opening else 0, "avg_cost_minor": 0, "active": not i.archived}
+                  for (i, pid, default), opening in zip(rows, openings)]
+        ids = ledger.insert_variants(self.s, actor=self.actor, rows=values, kind=MoveKind.sync, comment=MOVE_COMMENT,
+                                     now=self.now)
+        for (i, _, _), opening in zip(rows, openings):
+            if opening is not None:
+                self._opened[i.id] = opening[1]
+                self._stock_done.add(i.id)
+                self.counts.stock_changed += opening[0] != 0
+        return ids
+
+    def _opening(self, item: ErpItem) -> tuple[int, float] | None:
+        """(quantity, the report's figure) a new variant of ``item`` opens with, or None when the
+        report is not in or does not name it (left to the usual path, as is stock below zero, whose
+        conflict that path names). A new variant has no orders holding it."""
+        if self._report is None:
+            return None
+        qty = self._report.get(item.id)
+        if qty is None:
+            if not self._report_full:
+                return None
+            qty = 0.0  # the report leaves zeros out: whatever it does not list has 0
+        have = math.floor(qty + 1e-9)
+        return (have, qty) if have >= 0 else None
 
     def _insert_links(self, rows: list[tuple[ErpItem, int, int | None]]) -> None:
         if not rows:
             return
         values = [{"provider": PROVIDER, "external_id": i.id, "external_type": i.type, "parent_external_id": i.parent_id,
-                   "product_id": pid, "variant_id": vid, "erp_qty": None, "archived": i.archived, "gone": False,
-                   "updated_at": self.now} for i, pid, vid in rows]
+                   "product_id": pid, "variant_id": vid, "erp_qty": self._opened.get(i.id), "archived": i.archived,
+                   "gone": False, "updated_at": self.now} for i, pid, vid in rows]
         ids = insert_many(self.s, _L, values)
         for (i, pid, vid), lid in zip(rows, ids):
-            self.links[i.id] = Link(lid, pid, vid, i.archived, False)
+            self.links[i.id] = Link(lid, pid, vid, i.archived, False, self._opened.pop(i.id, None))
 
     def _link(self, item: ErpItem, pid: int, vid: int | None) -> None:
         self._insert_links([(item, pid, vid)])
@@ -262,10 +278,10 @@ class CatalogApplier:
         pids = sorted({lk.product_id for lk in links.values()})
         vids = sorted({lk.variant_id for lk in links.values() if lk.variant_id})
         products = {r.id: r for r in self.s.execute(select(_P.c.id, _P.c.name, _P.c.description, _P.c.base_price_minor,
-                                                           _P.c.hidden, _P.c.deleted).where(_P.c.id.in_(pids)))}
+                                                           _P.c.hidden, _P.c.deleted).where(_P.c.id.in_(pids))).all()}
         variants = {r.id: r for r in self.s.execute(select(_V.c.id, _V.c.label, _V.c.price_minor, _V.c.weight_g,
                                                            _V.c.sku, _V.c.barcode, _V.c.active, _V.c.is_default)
-                                                    .where(_V.c.id.in_(vids)))} if vids else {}
+                                                    .where(_V.c.id.in_(vids))).all()} if vids else {}
         p_updates, v_updates, link_updates = {}, [], []
         for item in items:
             link = links[item.id]
@@ -297,8 +313,10 @@ class CatalogApplier:
                     want["price_minor"] = max(0, price)
                 if item.type == "variant" and item.variant_label:
                     want["label"] = item.variant_label
-                if item.code and v.sku != item.code and item.code not in self.codes_taken:
-                    want["sku"] = self._free_code(item.code)
+                if item.code and v.sku != item.code:
+                    self._index()
+                    if item.code not in self.codes_taken:
+                        want["sku"] = self._free_code(item.code)
                 if item.barcodes and v.barcode not in item.barcodes:
                     code = self._free_barcode(item.barcodes)
                     if code:
@@ -312,8 +330,12 @@ class CatalogApplier:
                 link_updates.append({"lid": link.id, "archived": item.archived})
                 link.archived, link.gone = item.archived, False
             self.counts.updated += changed
+        by_fields: dict[tuple[str, ...], list[dict]] = {}  # one executemany per set of fields written
         for pid, values in p_updates.items():
-            self.s.execute(update(_P).where(_P.c.id == pid).values(**values, updated_at=self.now))
+            by_fields.setdefault(tuple(sorted(values)), []).append({"pid": pid, **values})
+        for fields, rows in by_fields.items():
+            self.s.connection().execute(update(_P).where(_P.c.id == bindparam("pid")).values(
+                **{k: bindparam(k) for k in fields}, updated_at=self.now), rows)
         if v_updates:
             self.s.connection().execute(
                 update(_V).where(_V.c.id == bindparam("vid")).values(
@@ -355,8 +377,8 @@ class CatalogApplier:
         self._epoch = epoch
 
     @property
-    def waiting_for_report(self) -> bool:
-        return self._report is None
+    def has_report(self) -> bool:
+        return self._report is not None
 
     def apply_stock_seen(self) -> None:
         """Bring the items seen since the last call (their pages applied) to the stock report."""
@@ -378,6 +400,8 @@ class CatalogApplier:
     def finish_stock(self) -> None:
         """After the last page: the items of the report (and on a full pull every linked item) that no
         page brought."""
+        if self._report is None:
+            return
         self.apply_stock_seen()
         erp_qty = dict(self._report or {})
         if self._report_full:
@@ -407,7 +431,7 @@ class CatalogApplier:
                 target = 0
             targets[vid] = target
         moved = ledger.apply_counts(self.s, actor=self.actor, targets=targets, kind=MoveKind.sync,
-                                    comment="МойСклад", now=self.now)
+                                    comment=MOVE_COMMENT, now=self.now)
         self.counts.stock_changed += len(moved)
         changed = [{"lid": self.links[ext].id, "q": q} for ext, q in wanted.items() if self.links[ext].erp_qty != q]
         if changed:
