@@ -45,6 +45,7 @@ from smo_app.services.erp.connection import PROVIDER, Effective
 from smo_app.services.integrations.dead_letters import record_dead_letter
 from smo_app.services.messaging import outbox
 from smo_app.services.stock import ledger
+from smo_app.text_fold import fold
 
 GOODS = ("product", "variant")
 _P, _V, _L = Product.__table__, Variant.__table__, ErpItemLink.__table__
@@ -193,7 +194,8 @@ class CatalogApplier:
 
     def _create_products(self, items: list[ErpItem]) -> None:
         now = self.now
-        rows = [{"category_id": self._category(i.folder), "name": i.name or i.code or i.id, "description": i.description[:5000],
+        rows = [{"category_id": self._category(i.folder), "name": (i.name or i.code or i.id)[:200],
+                 "search_key": fold(i.name or i.code or i.id)[:200], "description": i.description[:5000],
                  "details": "", "base_price_minor": max(0, self._price(i) or 0), "unit": "шт", "discount_pct": 0,
                  "position": 0, "hidden": self.conn.new_items_hidden or i.archived, "suspended": False,
                  "deleted": False, "cross_sell": [], "low_stock_threshold": 3, "photos": [], "created_at": now,
@@ -216,6 +218,8 @@ class CatalogApplier:
                    "wholesale_min_qty": 1, "sku": self._free_code(i.code), "barcode": self._free_barcode(i.barcodes),
                    "qty": opening[0] if opening else 0, "avg_cost_minor": 0, "active": not i.archived}
                   for (i, pid, default), opening in zip(rows, openings)]
+        for v in values:  # the search key the ORM would keep (these rows go in as Core rows)
+            v["search_key"] = fold(v["label"], v["sku"], v["barcode"])[:200]
         ids = ledger.insert_variants(self.s, actor=self.actor, rows=values, kind=MoveKind.sync, comment=MOVE_COMMENT,
                                      now=self.now)
         for (i, _, _), opening in zip(rows, openings):
@@ -302,6 +306,8 @@ class CatalogApplier:
                         want["deleted"] = False
                     self.counts.archived += item.archived and not link.archived
                 diff = {k: v for k, v in want.items() if getattr(p, k) != v}
+                if "name" in diff:
+                    diff["search_key"] = fold(diff["name"])[:200]
                 if diff:
                     p_updates[p.id] = {**p_updates.get(p.id, {}), **diff}
                     changed = True
@@ -323,8 +329,9 @@ class CatalogApplier:
                         want["barcode"] = code
                 diff = {k: val for k, val in want.items() if getattr(v, k) != val}
                 if diff:
-                    v_updates.append({"vid": v.id, **{k: diff.get(k, getattr(v, k)) for k in
-                                                      ("weight_g", "active", "price_minor", "label", "sku", "barcode")}})
+                    row = {k: diff.get(k, getattr(v, k)) for k in ("weight_g", "active", "price_minor", "label", "sku",
+                                                                   "barcode")}
+                    v_updates.append({"vid": v.id, **row, "search": fold(row["label"], row["sku"], row["barcode"])[:200]})
                     changed = True
             if item.archived != link.archived or link.gone:
                 link_updates.append({"lid": link.id, "archived": item.archived})
@@ -340,7 +347,8 @@ class CatalogApplier:
             self.s.connection().execute(
                 update(_V).where(_V.c.id == bindparam("vid")).values(
                     weight_g=bindparam("weight_g"), active=bindparam("active"), price_minor=bindparam("price_minor"),
-                    label=bindparam("label"), sku=bindparam("sku"), barcode=bindparam("barcode")), v_updates)
+                    label=bindparam("label"), sku=bindparam("sku"), barcode=bindparam("barcode"),
+                    search_key=bindparam("search")), v_updates)
         if link_updates:
             self.s.connection().execute(update(_L).where(_L.c.id == bindparam("lid")).values(
                 archived=bindparam("archived"), gone=False, updated_at=self.now), link_updates)
