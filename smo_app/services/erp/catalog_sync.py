@@ -91,22 +91,33 @@ class CatalogApplier:
         self._pending_stock: list[str] = []  # seen on pages applied, not yet brought to the report
         self._stock_done: set[str] = set()
         self._opened: dict[str, float] = {}  # new variants opened with the report's stock: their link's erp_qty
-        self.links: dict[str, Link] = {
-            r.external_id: Link(r.id, r.product_id, r.variant_id, r.archived, r.gone, r.erp_qty)
-            for r in session.execute(select(_L.c.id, _L.c.external_id, _L.c.product_id, _L.c.variant_id, _L.c.archived,
-                                            _L.c.gone, _L.c.erp_qty).where(_L.c.provider == PROVIDER)).all()}
+        self.links: dict[str, Link] = {}
+        self._loaded = False
         self._indexed = False  # the shop's SKUs and barcodes, read when first needed (a linked catalog rarely does)
         self.by_barcode: dict[str, tuple[int, int]] = {}
         self.by_sku: dict[str, tuple[int, int]] = {}
         self.codes_taken: set[str] = set()
         self.barcodes_taken: set[str] = set()
-        self.categories = {name: cid for cid, name in session.execute(select(Category.__table__.c.id,
-                                                                             Category.__table__.c.name)).all()}
+        self.categories: dict[str, int] = {}
+
+    def load(self) -> None:
+        """Read the links and categories (once; every entry point does it: a pull does it early, while
+        its first requests are on their way)."""
+        if self._loaded:
+            return
+        self._loaded = True
+        self.links = {
+            r.external_id: Link(r.id, r.product_id, r.variant_id, r.archived, r.gone, r.erp_qty)
+            for r in self.s.execute(select(_L.c.id, _L.c.external_id, _L.c.product_id, _L.c.variant_id, _L.c.archived,
+                                           _L.c.gone, _L.c.erp_qty).where(_L.c.provider == PROVIDER)).all()}
+        self.categories = {name: cid for cid, name in self.s.execute(select(Category.__table__.c.id,
+                                                                            Category.__table__.c.name)).all()}
 
     def _index(self) -> None:
         """The SKUs and barcodes in use, and the variants not linked yet by barcode and by SKU (to match)."""
         if self._indexed:
             return
+        self.load()
         self._indexed = True
         linked_variants = {lk.variant_id for lk in self.links.values() if lk.variant_id}
         for vid, pid, sku, barcode in self.s.execute(select(_V.c.id, _V.c.product_id, _V.c.sku, _V.c.barcode)).all():
@@ -123,6 +134,7 @@ class CatalogApplier:
 
     # ---- assortment -----------------------------------------------------------------------------
     def apply(self, items: Iterable[ErpItem]) -> None:
+        self.load()
         goods = [i for i in items if i.type in GOODS]
         self.counts.seen += len(goods)
         self.counts.seen_ids.update(i.id for i in goods)
@@ -356,10 +368,12 @@ class CatalogApplier:
     # ---- deletions ------------------------------------------------------------------------------
     def finish_full(self) -> None:
         """After a full pull: whatever is linked but MoySklad no longer lists was deleted there."""
+        self.load()
         gone = [ext for ext, lk in self.links.items() if ext not in self.counts.seen_ids and not lk.gone]
         self.mark_gone(gone)
 
     def mark_gone(self, external_ids: Iterable[str]) -> None:
+        self.load()
         for ext in external_ids:
             link = self.links.get(ext)
             if link is None or link.gone:
@@ -380,6 +394,7 @@ class CatalogApplier:
     def stock_report(self, rows: list[ErpStock], *, full: bool, epoch: datetime | None) -> None:
         """MoySklad's stock report for this pull. From now on each page's items are brought to it as
         the page is applied (:meth:`apply_stock_seen`); :meth:`finish_stock` brings the rest."""
+        self.load()
         self._report = {r.item_id: r.qty for r in rows}
         self._report_full = full
         self._epoch = epoch

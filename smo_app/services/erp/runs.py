@@ -9,6 +9,7 @@ pages already applied and the run marked failed with the provider's error code.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -110,20 +111,22 @@ def pull(session: Session, *, actor: Actor, kind: str = SyncKind.full, changed_s
                              fetch_parent=lambda pid: port.item("product", pid))
     try:
         # the stock report is asked for once the first page is in, while the other pages are being
-        # fetched (the limiter spaces them all): each page's stock is then applied with the page
-        # (new items open with it), and little is left once the last page is in
-        def stock_report() -> None:
-            applier.stock_report(port.stock(store_id=conn.store_id, changed_since=window_from),
-                                 full=kind == SyncKind.full, epoch=first_epoch)
+        # fetched (the limiter spaces them all) and the shop's links are read: each page's stock is
+        # then applied with the page (new items open with it), and little is left after the last page
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="moysklad-stock") as ahead:
+            def stock_report() -> None:
+                report = ahead.submit(port.stock, store_id=conn.store_id, changed_since=window_from)
+                applier.load()
+                applier.stock_report(report.result(), full=kind == SyncKind.full, epoch=first_epoch)
 
-        for page in port.assortment(updated_since=window_from):
+            for page in port.assortment(updated_since=window_from):
+                if not applier.has_report:
+                    stock_report()
+                applier.apply(page)
+                applier.apply_stock_seen()
+                session.commit()
             if not applier.has_report:
                 stock_report()
-            applier.apply(page)
-            applier.apply_stock_seen()
-            session.commit()
-        if not applier.has_report:
-            stock_report()
         applier.finish_stock()
         if kind == SyncKind.full:
             applier.finish_full()

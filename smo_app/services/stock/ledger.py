@@ -24,7 +24,7 @@ from smo_app.models.staff import Role
 from smo_app.models.stock import MoveKind, StockMove
 from smo_app.services.messaging import outbox
 from smo_app.services.core.actor import Actor
-from smo_app.services.core.bulk import insert_many
+from smo_app.services.core.bulk import insert_many, insert_rows
 from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.text_search import folded_contains
@@ -245,8 +245,7 @@ def insert_variants(session: Session, *, actor: Actor, rows: list[dict], kind: M
          "supply_id": None, "created_at": now}
         for vid, row in zip(ids, rows) if row.get("qty")
     ]
-    if moves:
-        session.connection().execute(_INSERT_MOVE, moves)
+    insert_rows(session, StockMove.__table__, moves)
     return ids
 
 
