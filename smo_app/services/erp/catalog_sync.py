@@ -16,7 +16,10 @@ otherwise — never removed.
 Stock: the target is MoySklad's free stock (physical stock less its reserves, which include our
 pushed orders) less the units our orders hold that MoySklad does not know yet; it is reached with a
 ``sync`` move through the stock ledger (rows locked, so a checkout running at the same moment is
-counted, never sold twice). On a full pull an item missing from the stock report has 0. When
+counted, never sold twice); an item new here opens with its stock in the same bulk write (the
+ledger's ``insert_variants``: one ``sync`` move each). The report is read before the first page, and
+each page's items are brought to it with the page. On a full pull an item missing from the stock
+report has 0. When
 MoySklad has less than our orders need, our orders stand: the item goes to 0 here and a dead letter
 with a staff alert names the conflict.
 """
@@ -433,11 +436,6 @@ class CatalogApplier:
                     erp_qty.setdefault(ext, 0.0)
         self._apply_stock({ext: q for ext, q in erp_qty.items()
                            if ext not in self._stock_done and ext in self.links and self.links[ext].variant_id})
-
-    def apply_stock(self, rows: list[ErpStock], *, full: bool, epoch: datetime | None) -> None:
-        """The stock report applied at once to everything linked (the pages applied before it)."""
-        self.stock_report(rows, full=full, epoch=epoch)
-        self.finish_stock()
 
     def _apply_stock(self, wanted: dict[str, float]) -> None:
         if not wanted:

@@ -3,8 +3,9 @@ the incremental pull (what changed since the last pull, with overlapping windows
 and the objects a webhook named. One pull at a time per shop (a lease row); every run is recorded
 (``erp_sync_run``: counts, requests, 429s, the largest 3-second load, the error in words).
 
-A pull commits page by page (a big catalog is never one long transaction); a failure leaves the
-pages already applied and the run marked failed with the provider's error code.
+A pull reads the stock report once its first page is in (while the other pages are fetched) and
+commits page by page, each page with its stock (a big catalog is never one long transaction); a
+failure leaves the pages already applied and the run marked failed with the provider's error code.
 """
 from __future__ import annotations
 
