@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import httpx
+from pydantic_core import from_json
 
 from integrations.http import (
     ProviderAuthError, ProviderProtocolError, ProviderRejected, ProviderUnavailable, make_timeout,
@@ -54,6 +55,12 @@ def msk(moment: datetime) -> str:
 def parse_msk(value: str | None) -> datetime | None:
     if not value:
         return None
+    try:  # the usual shape, read fast ("2026-12-01 10:15:00.123"): a page has a thousand of them
+        moment = datetime.fromisoformat(value) if len(value) >= 16 and value[10] == " " else None
+    except ValueError:
+        moment = None
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=MSK).astimezone(timezone.utc)
     for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
         try:
             return datetime.strptime(value, fmt).replace(tzinfo=MSK).astimezone(timezone.utc)
@@ -177,14 +184,14 @@ class MoyskladClient:
             return None
         if response.status_code >= 400:
             try:
-                body = response.json()
+                body = from_json(response.content)
             except ValueError:
                 body = response.text[:300]
             message = _errors_text(body) or f"HTTP {response.status_code}"
             error = ProviderAuthError if response.status_code in (401, 403) else ProviderRejected
             raise error(self.provider, message, status=response.status_code, detail=body)
         try:
-            return response.json()
+            return from_json(response.content)  # pydantic's JSON reader: twice as fast as the json module
         except ValueError as exc:
             raise ProviderProtocolError(self.provider, f"not JSON (HTTP {response.status_code})") from exc
 
@@ -203,21 +210,29 @@ class MoyskladClient:
         if filters:
             params["filter"] = ";".join(filters)
         first = self._page(params)
-        yield [self._item(r) for r in first.get("rows") or []]
         size = int((first.get("meta") or {}).get("size") or 0)
         offsets = list(range(PAGE_LIMIT, size, PAGE_LIMIT))
         if not offsets:
+            yield self._items(first)
             return
-        # the other pages are known now: fetch ahead (the limiter keeps it within 5 in flight and the
-        # window) while the caller works on the pages already here
+        # the other pages are known now: ask for them all before the caller sees the first one (the
+        # limiter keeps them within 5 in flight and the window), read into items in the fetching
+        # threads, while the caller works on the pages already here
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="moysklad-page") as pool:
-            futures = [pool.submit(self._page, {**params, "offset": off}) for off in offsets]
+            futures = [pool.submit(self._page_items, {**params, "offset": off}) for off in offsets]
             try:
+                yield self._items(first)
                 for future in futures:
-                    yield [self._item(r) for r in future.result().get("rows") or []]
+                    yield future.result()
             finally:
                 for future in futures:
                     future.cancel()
+
+    def _items(self, body: dict) -> list[ErpItem]:
+        return [self._item(r) for r in body.get("rows") or []]
+
+    def _page_items(self, params: dict) -> list[ErpItem]:
+        return self._items(self._page(params))
 
     def _page(self, params: dict) -> dict:
         body = self.get("/entity/assortment", params=params, headers=BETA_HEADER)

@@ -16,6 +16,7 @@ from smo_app.models.stock import StockMove
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError
 from smo_app.services.erp import orders_push, runs, webhooks as erp_webhooks
+from smo_app.services.stock import ledger
 from tests.commerce_factories import make_product, place
 from tests.erp_support import connect, fake_moysklad
 from tests.factories import make_customer
@@ -94,6 +95,22 @@ def test_an_item_missing_from_the_stock_report_has_zero_on_a_full_pull(session):
     fake.stock.pop(pid)  # sold out there: the report leaves it out
     runs.pull(session, actor=SYSTEM, kind="full")
     assert _ours(session)[pid][3] == 0
+
+
+def test_pulled_goods_are_found_by_the_shops_search_and_so_is_a_rename_there(session):
+    # given a candle in MoySklad
+    fake = fake_moysklad()
+    pid = fake.add_product("Свеча «Лаванда»", price=50_000, code="SV-9", stock=2)
+    connect(session, fake)
+    # when it is pulled, the shop's search finds it by name and by its code
+    runs.pull(session, actor=SYSTEM, kind="full")
+    assert [r.name for r in ledger.stock_overview(session, actor=SYSTEM, search="лаванда")] == ["Свеча «Лаванда»"]
+    assert [r.name for r in ledger.stock_overview(session, actor=SYSTEM, search="sv-9")] == ["Свеча «Лаванда»"]
+    # when it is renamed there, the search follows
+    fake.change(pid, name="Свеча «Бергамот»")
+    runs.pull(session, actor=SYSTEM, kind="incremental", changed_since_minutes=10)
+    assert [r.name for r in ledger.stock_overview(session, actor=SYSTEM, search="бергамот")] == ["Свеча «Бергамот»"]
+    assert ledger.stock_overview(session, actor=SYSTEM, search="лаванда") == []
 
 
 def test_matching_by_barcode_then_sku_links_what_the_shop_already_has(session):

@@ -3,12 +3,14 @@ the incremental pull (what changed since the last pull, with overlapping windows
 and the objects a webhook named. One pull at a time per shop (a lease row); every run is recorded
 (``erp_sync_run``: counts, requests, 429s, the largest 3-second load, the error in words).
 
-A pull commits page by page (a big catalog is never one long transaction); a failure leaves the
-pages already applied and the run marked failed with the provider's error code.
+A pull reads the stock report once its first page is in (while the other pages are fetched) and
+commits page by page, each page with its stock (a big catalog is never one long transaction); a
+failure leaves the pages already applied and the run marked failed with the provider's error code.
 """
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -109,11 +111,24 @@ def pull(session: Session, *, actor: Actor, kind: str = SyncKind.full, changed_s
     applier = CatalogApplier(session, conn=conn, actor=actor, now=now,
                              fetch_parent=lambda pid: port.item("product", pid))
     try:
-        for page in port.assortment(updated_since=window_from):
-            applier.apply(page)
-            session.commit()
-        stock = port.stock(store_id=conn.store_id, changed_since=window_from)
-        applier.apply_stock(stock, full=kind == SyncKind.full, epoch=first_epoch)
+        # the stock report is asked for once the first page is in, while the other pages are being
+        # fetched (the limiter spaces them all) and the shop's links are read: each page's stock is
+        # then applied with the page (new items open with it), and little is left after the last page
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="moysklad-stock") as ahead:
+            def stock_report() -> None:
+                report = ahead.submit(port.stock, store_id=conn.store_id, changed_since=window_from)
+                applier.load()
+                applier.stock_report(report.result(), full=kind == SyncKind.full, epoch=first_epoch)
+
+            for page in port.assortment(updated_since=window_from):
+                if not applier.has_report:
+                    stock_report()
+                applier.apply(page)
+                applier.apply_stock_seen()
+                session.commit()
+            if not applier.has_report:
+                stock_report()
+        applier.finish_stock()
         if kind == SyncKind.full:
             applier.finish_full()
         session.commit()

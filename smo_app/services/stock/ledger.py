@@ -1,6 +1,7 @@
 """The stock ledger: the one helper that changes a variant's on-hand quantity together with an
 appended StockMove (:func:`apply_move`), the batch path orders take stock through
-(:func:`take_for_order`, :func:`append_sale_moves`), the weighted average cost, and reading
+(:func:`take_for_order`, :func:`append_sale_moves`), the bulk paths of a pulled catalog
+(:func:`apply_counts`, :func:`insert_variants`), the weighted average cost, and reading
 (the moves, the overview). Supplies, adjustments (edits, write-offs, counts, returns) and
 back-in-stock subscriptions live in their own modules and all move stock through here.
 """
@@ -23,6 +24,7 @@ from smo_app.models.staff import Role
 from smo_app.models.stock import MoveKind, StockMove
 from smo_app.services.messaging import outbox
 from smo_app.services.core.actor import Actor
+from smo_app.services.core.bulk import insert_many, insert_rows
 from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.text_search import folded_contains
@@ -223,6 +225,28 @@ def apply_counts(session: Session, *, actor: Actor, targets: dict[int, int], kin
     for vid in subscriptions.waiting_among(session, back):  # one query for all, then only those with subscribers
         subscriptions.notify_back_in_stock(session, variant_id=vid, now=now)
     return moved
+
+
+def insert_variants(session: Session, *, actor: Actor, rows: list[dict], kind: MoveKind | str,
+                    comment: str | None = None, now: datetime | None = None) -> list[int]:
+    """Create many variants at once with their opening stock: ``rows`` are rows of the variant table,
+    each ``qty`` the quantity it opens with, and every opening other than 0 is appended as a move of
+    ``kind`` (from nothing to ``qty``) — the bulk path for goods that arrive with stock (a catalog
+    pulled from an ERP). Inside the caller's transaction (no commit, no permission check); returns
+    the new ids in the order given. A new variant has no subscribers to notify."""
+    if not rows:
+        return []
+    now = now or utcnow()
+    ids = insert_many(session, Variant.__table__, rows)
+    moves = [
+        {"variant_id": vid, "kind": str(kind), "delta": row["qty"], "qty_after": row["qty"],
+         "unit_cost_minor": row.get("avg_cost_minor") or 0, "actor_kind": actor.kind, "actor_id": actor.id,
+         "actor_name": actor.name[:128], "comment": (comment or None) and comment[:500], "order_id": None,
+         "supply_id": None, "created_at": now}
+        for vid, row in zip(ids, rows) if row.get("qty")
+    ]
+    insert_rows(session, StockMove.__table__, moves)
+    return ids
 
 
 def weighted_average_cost(old_qty: int, old_cost_minor: int, in_qty: int, in_cost_minor: int) -> int:

@@ -1,0 +1,55 @@
+"""The bulk paths a pulled catalog takes, on SQLite and PostgreSQL: rows inserted at once get their
+own ids back in order, and variants that arrive with stock open through the ledger (one move each)."""
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from smo_app.models.catalog import Category, Variant
+from smo_app.models.stock import StockMove
+from smo_app.services.core.bulk import insert_many
+from smo_app.services.stock import ledger
+from tests.commerce_factories import SYSTEM, make_product, qty_of
+
+
+def _variant_rows(product_id: int, openings: list[int], tag: str) -> list[dict]:
+    return [{"product_id": product_id, "label": f"{tag}{i}", "price_minor": 1_000 + i, "weight_g": 0, "position": i,
+             "is_default": False, "wholesale_price_minor": None, "wholesale_min_qty": 1, "sku": f"{tag}-{i}",
+             "barcode": None, "qty": qty, "avg_cost_minor": 0, "active": True} for i, qty in enumerate(openings)]
+
+
+def test_rows_inserted_at_once_get_their_own_ids_in_order_beside_gaps_and_earlier_rows(session: Session):
+    # given categories already there, the newest of them deleted (a gap at the top)
+    first = insert_many(session, Category.__table__, [{"name": f"old {i}", "position": i} for i in range(3)])
+    session.execute(delete(Category.__table__).where(Category.__table__.c.id == first[-1]))
+    session.commit()
+    # when a page of new ones is inserted at once
+    names = [f"new {i}" for i in range(50)]
+    ids = insert_many(session, Category.__table__, [{"name": n, "position": 0} for n in names])
+    session.commit()
+    # then each id given back is the row with that name, all of them new
+    found = dict(session.execute(select(Category.__table__.c.id, Category.__table__.c.name)
+                                 .where(Category.__table__.c.id.in_(ids))).all())
+    assert [found[i] for i in ids] == names and min(ids) > max(first[:2])
+    assert insert_many(session, Category.__table__, []) == []
+
+
+def test_variants_arriving_with_stock_open_through_the_ledger_one_move_each(session: Session):
+    # given a product of the shop
+    product = make_product(session, name="Свеча")
+    # when three variants arrive with 5, 0 and 2 in stock
+    ids = ledger.insert_variants(session, actor=SYSTEM, rows=_variant_rows(product.id, [5, 0, 2], "c"), kind="sync",
+                                 comment="МойСклад")
+    session.commit()
+    # then each has its stock, and the ledger holds one move per opening other than nothing
+    assert [qty_of(session, vid) for vid in ids] == [5, 0, 2]
+    moves = session.execute(select(StockMove.variant_id, StockMove.kind, StockMove.delta, StockMove.qty_after,
+                                   StockMove.comment).where(StockMove.variant_id.in_(ids))
+                            .order_by(StockMove.variant_id)).all()
+    assert [tuple(m) for m in moves] == [(ids[0], "sync", 5, 5, "МойСклад"), (ids[2], "sync", 2, 2, "МойСклад")]
+    # and the moves add up to what is on hand (the ledger rule), so a later count moves by the difference
+    moved = ledger.apply_counts(session, actor=SYSTEM, targets={ids[0]: 3, ids[1]: 0}, kind="sync")
+    session.commit()
+    assert moved == [(ids[0], 5, 3)] and qty_of(session, ids[0]) == 3
+    labels = session.execute(select(Variant.label).where(Variant.id.in_(ids)).order_by(Variant.id)).scalars().all()
+    assert labels == ["c0", "c1", "c2"]
