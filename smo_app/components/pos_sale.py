@@ -9,7 +9,7 @@ from smo_app import routes
 from smo_app.components import styles
 from smo_app.components.common import T, field_label
 from smo_app.components.pos_scan import camera_scanner, keyboard_wedge
-from smo_app.components.pos_tablets import notices, park_menu, tablet_badges
+from smo_app.components.pos_tablets import display_link, notices, park_menu, tablet_badges
 from smo_app.state.pos_receipt import PosReceiptState
 from smo_app.state.pos_returns import PosReturnState
 from smo_app.state.pos_sale import PosState
@@ -35,6 +35,7 @@ def top_bar() -> rx.Component:
                 id="pos-shift-link"),
         rx.link(rx.button(rx.icon("undo-2"), T("ui.pos.returns"), size=BIG, variant="soft"), href=routes.POS_RETURNS,
                 id="pos-returns-link"),
+        display_link(),
         rx.link(rx.button(rx.icon("user"), T("ui.nav.profile"), size=BIG, variant="soft", color_scheme="gray"),
                 href=routes.POS_PROFILE, id="pos-profile-link"),
         rx.button(rx.icon("log-out"), T("ui.sign_out"), size=BIG, variant="soft", color_scheme="gray",

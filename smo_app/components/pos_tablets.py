@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components.common import T, field_label
+from smo_app.state.pos_display import PosDisplayState as D
 from smo_app.state.pos_sale import PosState
 
 BIG = "3"
@@ -87,4 +88,61 @@ def park_menu() -> rx.Component:
                     rx.text(T("ui.pos.parked_none"), size="2", color_scheme="gray")),
             width="26rem", spacing="2",
         )),
+    )
+
+
+# --------------------------------------------------------------------------- the customer display
+
+def display_link() -> rx.Component:
+    """Opens this tablet's customer display (a second window, a monitor, another tablet)."""
+    return rx.link(rx.button(rx.icon("monitor"), size=BIG, variant="soft", color_scheme="gray",
+                             aria_label=T("ui.pos.display"), title=T("ui.pos.display")),
+                   href=PosState.display_href, is_external=True, id="pos-display-link")
+
+
+def _display_line(ln) -> rx.Component:
+    return rx.hstack(rx.text(ln["name"], size="6", flex="1"), rx.text(ln["qty"], size="6", color_scheme="gray"),
+                     rx.text(ln["total"], size="6", weight="bold", min_width="9rem", text_align="right"),
+                     width="100%", class_name="display-line", padding_y="0.5rem",
+                     border_bottom="1px solid var(--gray-a4)")
+
+
+def display_view() -> rx.Component:
+    return rx.box(
+        rx.moment(interval=1000, on_change=D.tick, display="none"),
+        rx.cond(D.missing, rx.center(rx.text(T("ui.pos.display_no_register"), size="6"), height="100vh"),
+                rx.hstack(
+                    rx.vstack(
+                        rx.heading(D.shop_name, size="8"),
+                        rx.cond(D.customer != "", rx.text(D.customer, size="5", color_scheme="gray",
+                                                          id="display-customer")),
+                        rx.cond(D.lines.length() > 0,
+                                rx.vstack(rx.foreach(D.lines, _display_line), width="100%", id="display-lines"),
+                                rx.cond(D.last_total != "",
+                                        rx.vstack(rx.heading(T("ui.pos.display_thanks"), size="8", id="display-thanks"),
+                                                  rx.cond(D.last_change != "", rx.hstack(
+                                                      rx.text(T("ui.pos.display_change"), size="7"),
+                                                      rx.text(D.last_change, size="9", weight="bold",
+                                                              id="display-change"), align="baseline", spacing="4"))),
+                                        rx.heading(T("ui.pos.display_welcome"), size="8", color_scheme="gray",
+                                                   id="display-welcome"))),
+                        width="62%", spacing="4", padding="2rem", height="100vh", overflow_y="auto",
+                    ),
+                    rx.vstack(
+                        rx.cond(D.lines.length() > 0, rx.vstack(
+                            rx.text(T("ui.pos.display_total"), size="6"),
+                            rx.text(D.total, size="9", weight="bold", id="display-total"),
+                            rx.cond(D.has_discount, rx.text(T("ui.pos.discount"), ": ", D.discount, size="5",
+                                                            color_scheme="green")),
+                            align="center", spacing="2")),
+                        rx.spacer(),
+                        rx.cond(D.qr != "", rx.image(src=D.qr, width="14rem", height="14rem", alt=T("ui.pos.display_join"),
+                                                     id="display-qr")),
+                        rx.text(T("ui.pos.display_join"), size="4", text_align="center", max_width="20rem"),
+                        width="38%", align="center", padding="2rem", height="100vh",
+                        background="var(--gray-3)",
+                    ),
+                    spacing="0", width="100%",
+                )),
+        min_height="100vh", background="var(--color-background)",
     )

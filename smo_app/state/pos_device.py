@@ -12,6 +12,7 @@ from typing import Any
 
 import reflex as rx
 
+from smo_app import routes
 from smo_app.models.staff import Channel
 from smo_app.money import format_money
 from smo_app.services.pos import devices, tickets
@@ -37,6 +38,12 @@ class PosTabletMixin(rx.State, mixin=True):
     park_name: str = ""
     _seen_shift: int = 0
     _seen_cart: str = ""
+
+    @rx.var
+    def display_href(self) -> str:
+        """This tablet's customer display (paired with the device)."""
+        device = f"&device={self.device_id}" if self.device_id else ""
+        return f"{routes.POS_DISPLAY}?register={self.register_id}{device}"
 
     # ------------------------------------------------------------------ the device
     def _device_kw(self) -> dict[str, int | None]:

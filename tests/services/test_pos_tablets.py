@@ -186,3 +186,24 @@ def test_two_tablets_naming_themselves_alike_at_once_one_wins(engine, session, t
     assert results == {"ok": 1, "pos.device_name_taken": 1}, results
     session.expire_all()
     assert session.exec(select(func.count(PosDevice.id)).where(PosDevice.name == "Касса у окна")).one() == 1
+
+
+def test_the_customer_display_follows_the_cart_and_shows_the_change(session, till):
+    from smo_app.services.pos import display
+
+    # given an empty register: the display greets, with the QR link to the Mini App
+    empty = display.customer_display(session, actor=till.sergey, register_id=till.reg)
+    assert empty.lines == [] and empty.last_total_minor is None and "startapp" in empty.join_link
+    # when the second tablet rings up soap; then the unpaired display shows it (the cart touched last)
+    cart.add_item(session, actor=till.anna, register_id=till.reg, device_id=till.two, variant_id=till.soap, qty=2)
+    shown = display.customer_display(session, actor=till.sergey, register_id=till.reg)
+    assert [(ln.name, ln.qty) for ln in shown.lines] == [("Мыло", 2)] and shown.total_minor == 40000
+    # and a display paired with the first tablet shows only that tablet's cart
+    cart.add_item(session, actor=till.sergey, register_id=till.reg, device_id=till.one, variant_id=till.vid)
+    paired = display.customer_display(session, actor=till.sergey, register_id=till.reg, device_id=till.one)
+    assert [ln.name for ln in paired.lines] == ["Свеча лаванда"] and paired.version != shown.version
+    # when the first tablet's sale is paid with 1 000 ₽ cash; then its display thanks with the change due
+    sale.submit_sale(session, actor=till.sergey, register_id=till.reg, device_id=till.one,
+                     client_id="display-sale-01", tendered_minor=100000)
+    after = display.customer_display(session, actor=till.sergey, register_id=till.reg, device_id=till.one)
+    assert after.lines == [] and (after.last_total_minor, after.last_change_minor) == (50000, 50000)
