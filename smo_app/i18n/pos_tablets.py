@@ -48,6 +48,7 @@ RU = {
     "ui.pos.offline_refused": "Продажа без связи на {total} не принята: {reason} Откройте смену и нажмите «Отправить снова» — продажа не потеряется.",
     "ui.pos.offline_retry": "Отправить снова",
     "ui.pos.offline_cash_short": "Наличных меньше суммы к оплате.",
+    "ui.pos.offline_change": "Сдача: {change}.",
 }
 
 EN = {
@@ -94,4 +95,5 @@ EN = {
     "ui.pos.offline_refused": "The offline sale of {total} was not accepted: {reason} Open a shift and press “Send again” — the sale is not lost.",
     "ui.pos.offline_retry": "Send again",
     "ui.pos.offline_cash_short": "The cash given is less than the total.",
+    "ui.pos.offline_change": "Change: {change}.",
 }

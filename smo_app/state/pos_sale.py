@@ -21,6 +21,7 @@ from smo_app.money import format_money, parse_money
 from smo_app.services.pos import approvals, cart, lookup, sale, shifts
 from smo_app.units import price_unit, qty_text
 from smo_app.state.pos_device import PosTabletMixin
+from smo_app.state.pos_offline import PosOfflineMixin, offline_snapshot
 from smo_app.state.session import SessionState, toast
 
 POS = Channel.pos
@@ -32,7 +33,7 @@ def money(minor: int | None, lang: str) -> str:
     return "" if minor is None else format_money(minor, lang=lang)
 
 
-class PosState(PosTabletMixin, SessionState):
+class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
     """The register, its shift and the sale screen (the tablet's device, shared shift and parked
     tickets come from ``pos_device.PosTabletMixin``)."""
 
@@ -132,6 +133,7 @@ class PosState(PosTabletMixin, SessionState):
                        "bonus": money(c.bonus_minor, lang), "total": money(c.total_minor, lang),
                        "bonus_cap": money(c.bonus_cap_minor, lang)}
         self.total_minor = c.total_minor
+        self.offline_cart = offline_snapshot(c, self.register_id, self.device_id or None)
         self.needs_approval = c.needs_approval
         self.approval_status = c.approval_status
 

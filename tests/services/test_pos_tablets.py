@@ -207,3 +207,16 @@ def test_the_customer_display_follows_the_cart_and_shows_the_change(session, til
                      client_id="display-sale-01", tendered_minor=100000)
     after = display.customer_display(session, actor=till.sergey, register_id=till.reg, device_id=till.one)
     assert after.lines == [] and (after.last_total_minor, after.last_change_minor) == (50000, 50000)
+
+
+def test_an_offline_sale_sent_twice_at_once_is_one_sale(engine, session, till):
+    from smo_app.services.pos import offline
+
+    body = {"client_id": "offline-race-0001", "register_id": till.reg, "device_id": till.one,
+            "lines": [{"variant_id": till.vid, "qty": 2}], "tendered_minor": 100000}
+    session.rollback()
+    results = run_at_once(engine, [
+        lambda s: offline.submit_offline_sale(s, actor=till.sergey, sale=body).sale_id] * 2)
+    assert [r[0] for r in results] == ["ok", "ok"] and results[0][1] == results[1][1], results
+    session.expire_all()
+    assert session.exec(select(func.count(PosSale.id))).one() == 1 and qty_of(session, till.vid) == 8

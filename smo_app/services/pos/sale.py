@@ -113,7 +113,7 @@ def _existing(session: Session, client_id: str) -> PosSale | None:
 @atomic
 def submit_sale(session: Session, *, actor: Actor, register_id: int, client_id: str, card_minor: int = 0,
                 tendered_minor: int = 0, credit_minor: int = 0, now: datetime | None = None,
-                device_id: int | None = None) -> ReceiptOut:
+                device_id: int | None = None, cart: PosCart | None = None) -> ReceiptOut:
     """Sell the register's cart. Needs an open shift, a non-empty cart within policy (or covered by
     a granted approval) and enough payment. The same ``client_id`` again returns the first sale."""
     require(actor, Perm.pos_sell)
@@ -124,7 +124,7 @@ def submit_sale(session: Session, *, actor: Actor, register_id: int, client_id: 
     try:
         sale = sell_cart(session, actor=actor, register_id=register_id, client_id=client_id, card_minor=card_minor,
                          tendered_minor=tendered_minor, credit_minor=credit_minor, now=now or utcnow(),
-                         device_id=device_id)
+                         device_id=device_id, cart=cart)
         session.commit()
     except (IntegrityError, DomainError):
         # the same id sent twice at once: the loser meets the unique index (or the cart the winner
