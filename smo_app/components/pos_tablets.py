@@ -33,6 +33,13 @@ def device_form() -> rx.Component:
                      size=BIG, max_length=64),
             rx.button(rx.icon("tablet"), T("ui.pos.device_save"), on_click=PosState.name_device, size=BIG,
                       id="pos-device-save", width="100%"),
+            rx.cond(PosState.known_devices.length() > 0, rx.vstack(
+                rx.divider(),
+                rx.text(T("ui.pos.device_existing"), size="2", color_scheme="gray"),
+                rx.foreach(PosState.known_devices, lambda d: rx.button(
+                    rx.icon("tablet"), d["label"], on_click=PosState.adopt_device(d["id"]), size="2", variant="soft",
+                    color_scheme="gray", width="100%", class_name="pos-known-device")),
+                width="100%", spacing="2")),
             spacing="3", width="24rem",
         )),
         height="70%",

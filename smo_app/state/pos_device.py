@@ -31,6 +31,7 @@ class PosTabletMixin(rx.State, mixin=True):
     device_name_text: str = ""
     naming_registers: list[dict[str, Any]] = []  # [{"id", "name"}] to pick from when naming
     naming_register: str = ""
+    known_devices: list[dict[str, Any]] = []  # tablets named before: [{"id", "label"}]
     shift_label: str = ""  # "Смена: Сергей · Касса 1"
     joined_notice: str = ""
     closed_elsewhere: bool = False
@@ -59,6 +60,8 @@ class PosTabletMixin(rx.State, mixin=True):
         if found is None:
             self.device_id, self.device_name, self.needs_device = 0, "", True
             self.naming_registers = [{"id": str(r.id), "name": r.name} for r in registers]
+            known = await self.call(devices.all_devices, channel=POS, readonly=True)
+            self.known_devices = [{"id": d.id, "label": f"{d.name} · {d.register_name}"} for d in known.value or []]
             if not self.naming_register and registers:
                 self.naming_register = str(registers[0].id)
             return False
@@ -85,6 +88,14 @@ class PosTabletMixin(rx.State, mixin=True):
         if not out.ok:
             return toast(out)
         self.device_token, self.device_name_text = out.value.token, ""
+        return type(self).load
+
+    @rx.event
+    async def adopt_device(self, device_id: int):
+        out = await self.call(devices.adopt_device, channel=POS, device_id=int(device_id))
+        if not out.ok:
+            return toast(out)
+        self.device_token = out.value.token
         return type(self).load
 
     # ------------------------------------------------------------------ the shared shift and the poll

@@ -220,3 +220,18 @@ def test_an_offline_sale_sent_twice_at_once_is_one_sale(engine, session, till):
     assert [r[0] for r in results] == ["ok", "ok"] and results[0][1] == results[1][1], results
     session.expire_all()
     assert session.exec(select(func.count(PosSale.id))).one() == 1 and qty_of(session, till.vid) == 8
+
+
+def test_the_demo_shop_has_two_named_tablets_and_a_parked_ticket_a_new_browser_can_pick_up(session):
+    from smo_app.demo.seed import seed_demo_shop
+
+    assert seed_demo_shop(session) is True
+    seller = make_staff(session, Role.seller).actor()
+    known = devices.all_devices(session, actor=seller)
+    assert [d.name for d in known] == ["Планшет у входа", "Планшет у примерочной"]
+    reg = known[0].register_id
+    parked = tickets.list_tickets(session, actor=seller, register_id=reg)
+    assert [t.name for t in parked] == ["Анна Лебедева, примерка"] and parked[0].goods_minor > 0
+    # a new browser picks the first tablet: it gets that device (and a token only it holds)
+    setup = devices.adopt_device(session, actor=seller, device_id=known[0].id)
+    assert devices.device_by_token(session, actor=seller, token=setup.token).name == "Планшет у входа"

@@ -83,6 +83,33 @@ def register_device(session: Session, *, actor: Actor, register_id: int, name: s
     return DeviceSetup(device=out, token=token)
 
 
+@atomic
+def adopt_device(session: Session, *, actor: Actor, device_id: int) -> DeviceSetup:
+    """This browser becomes a tablet named before (a new browser on the same tablet, or the demo's
+    tablets): the device gets a new token, so a browser that had the old one is asked again."""
+    require(actor, Perm.pos_sell)
+    device = session.get(PosDevice, device_id)
+    if device is None:
+        raise DomainError("pos.device_unknown", f"no device {device_id}")
+    get_register(session, device.register_id)
+    token = secrets.token_urlsafe(32)
+    device.token_hash = hash_token(token)
+    session.add(device)
+    audit.record(session, actor=actor, action="pos.device_adopt", entity="pos_device", entity_id=device.id,
+                 after={"register_id": device.register_id, "name": device.name})
+    out = _out(session, device)
+    session.commit()
+    return DeviceSetup(device=out, token=token)
+
+
+def all_devices(session: Session, *, actor: Actor) -> list[DeviceOut]:
+    """Every tablet of every active register (the naming form offers them to a new browser)."""
+    require(actor, Perm.pos_access)
+    rows = session.exec(select(PosDevice, PosRegister).join(PosRegister, PosRegister.id == PosDevice.register_id)
+                        .where(PosRegister.active).order_by(PosRegister.id, PosDevice.id)).all()
+    return [DeviceOut(id=d.id, register_id=r.id, register_name=r.name, name=d.name) for d, r in rows]
+
+
 def device_by_token(session: Session, *, actor: Actor, token: str) -> DeviceOut | None:
     """The device this browser was named as (None for an unknown or forgotten token)."""
     require(actor, Perm.pos_access)
