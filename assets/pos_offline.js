@@ -102,16 +102,22 @@
       b = doc.createElement("div");
       b.id = "pos-offline-banner";
       b.setAttribute("role", "status");
-      b.style.cssText = "position:fixed;left:50%;bottom:1rem;transform:translateX(-50%);z-index:1000;max-width:60rem;" +
+      // bottom left, over the catalog: never over the cart, the total or "Оплатить"
+      b.style.cssText = "position:fixed;left:1rem;bottom:1rem;z-index:1000;max-width:44vw;" +
         "background:#fff4d6;color:#4a3500;border:1px solid #e0b84c;border-radius:10px;padding:.75rem 1rem;" +
         "font:500 15px/1.4 system-ui,sans-serif;box-shadow:0 4px 16px rgba(0,0,0,.15);display:none";
       doc.body.appendChild(b);
     }
     return b;
   }
+  var style = doc.createElement("style");
+  style.textContent = "html.smo-offline section[aria-label^='Notifications'] { display: none !important; }";
+  doc.head.appendChild(style);
   var lastNote = "";
   function render() {
     var t = texts(), q = load(storage), b = banner(), offline = root.navigator.onLine === false;
+    // offline, the framework's "cannot connect" toasts would cover the pay button: this banner says it
+    doc.documentElement.classList.toggle("smo-offline", offline);
     b.textContent = "";
     if (!offline && !q.length && !lastNote) { b.style.display = "none"; return; }
     b.style.display = "block";

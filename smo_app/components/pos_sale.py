@@ -9,7 +9,7 @@ from smo_app import routes
 from smo_app.components import styles
 from smo_app.components.common import T, field_label
 from smo_app.components.pos_scan import camera_scanner, keyboard_wedge
-from smo_app.components.pos_tablets import display_link, notices, park_menu, tablet_badges
+from smo_app.components.pos_tablets import display_link, tablet_strip
 from smo_app.state.pos_receipt import PosReceiptState
 from smo_app.state.pos_returns import PosReturnState
 from smo_app.state.pos_sale import PosState
@@ -29,7 +29,6 @@ def top_bar() -> rx.Component:
         rx.cond(PosState.shift_overnight,
                 rx.badge(rx.icon("moon", size=14), T("ui.pos.overnight"), color_scheme="amber", size="3",
                          id="shift-overnight")),
-        tablet_badges(),
         rx.text(SessionState.staff_name, weight="bold", size="3", id="pos-seller"),
         rx.link(rx.button(rx.icon("wallet"), T("ui.pos.shift"), size=BIG, variant="soft"), href=routes.POS_SHIFT,
                 id="pos-shift-link"),
@@ -196,7 +195,6 @@ def payment_box() -> rx.Component:
             rx.button(T("ui.pos.all_cash"), on_click=PosState.all_cash, size="2", variant="soft", id="pos-all-cash"),
             rx.button(T("ui.pos.all_card"), on_click=PosState.all_card, size="2", variant="soft", id="pos-all-card"),
             rx.spacer(),
-            park_menu(),
             rx.button(rx.icon("trash-2"), on_click=PosState.clear, size=BIG, variant="soft", color_scheme="gray",
                       aria_label=T("ui.pos.clear_cart")),
             rx.button(rx.icon("check"), T("ui.pos.pay"), on_click=PosState.pay, size=BIG, id="pos-pay",
@@ -220,7 +218,7 @@ def cart_panel() -> rx.Component:
 
 def sale_screen() -> rx.Component:
     return rx.vstack(
-        notices(),
+        tablet_strip(),
         rx.cond(PosState.last_outcome != "", rx.callout(PosState.last_outcome, icon="info", width="100%",
                                                         id="pos-last-outcome")),
         rx.hstack(catalog_panel(), cart_panel(), spacing="4", width="100%", height="100%", align="start"),

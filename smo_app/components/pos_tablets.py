@@ -46,23 +46,25 @@ def device_form() -> rx.Component:
     )
 
 
-def tablet_badges() -> rx.Component:
-    """In the top bar: whose shift on which register, and this tablet's name."""
-    return rx.hstack(
-        rx.cond(PosState.shift_label != "", rx.text(PosState.shift_label, size="2", weight="medium", id="pos-shift-of")),
-        rx.cond(PosState.device_name != "", rx.badge(rx.icon("tablet", size=14), PosState.device_name, size="2",
-                                                      color_scheme="gray", id="pos-device")),
-        spacing="2", align="center",
-    )
-
-
-def notices() -> rx.Component:
-    return rx.fragment(
-        rx.cond(PosState.closed_elsewhere & ~PosState.shift_open,
-                rx.callout(T("ui.pos.shift_closed_elsewhere"), icon="lock", color_scheme="amber", width="100%",
-                           id="pos-closed-elsewhere", role="alert")),
-        rx.cond(PosState.shift_open & (PosState.joined_notice != ""),
-                rx.callout(PosState.joined_notice, icon="users", size="1", width="100%", id="pos-joined")),
+def tablet_strip() -> rx.Component:
+    """One line above the sale: whose shift on which register (or that this seller joined it), and
+    this tablet's name; a shift closed on another tablet, in its place."""
+    return rx.cond(
+        PosState.closed_elsewhere & ~PosState.shift_open,
+        rx.callout(T("ui.pos.shift_closed_elsewhere"), icon="lock", color_scheme="amber", width="100%",
+                   id="pos-closed-elsewhere", role="alert"),
+        rx.hstack(
+            rx.cond(PosState.shift_open & (PosState.joined_notice != ""),
+                    rx.hstack(rx.icon("users", size=16), rx.text(PosState.joined_notice, size="2", id="pos-joined"),
+                              align="center", spacing="1", color="var(--accent-11)"),
+                    rx.cond(PosState.shift_label != "",
+                            rx.text(PosState.shift_label, size="2", weight="medium", id="pos-shift-of"))),
+            rx.spacer(),
+            rx.cond(PosState.shift_open, park_menu()),
+            rx.cond(PosState.device_name != "", rx.badge(rx.icon("tablet", size=14), PosState.device_name, size="2",
+                                                          color_scheme="gray", id="pos-device")),
+            width="100%", align="center", min_height="1.5rem",
+        ),
     )
 
 
@@ -78,7 +80,7 @@ def _parked_row(p) -> rx.Component:
 def park_menu() -> rx.Component:
     """A button by the cart: park this cart under a name; the register's parked tickets to resume."""
     return rx.popover.root(
-        rx.popover.trigger(rx.button(rx.icon("pause"), T("ui.pos.parked"), " (", PosState.parked.length(), ")",
+        rx.popover.trigger(rx.button(rx.icon("pause", size=16), T("ui.pos.parked"), " (", PosState.parked.length(), ")",
                                      size="2", variant="soft", id="pos-parked-open")),
         rx.popover.content(rx.vstack(
             rx.hstack(
