@@ -235,3 +235,22 @@ def test_the_demo_shop_has_two_named_tablets_and_a_parked_ticket_a_new_browser_c
     # a new browser picks the first tablet: it gets that device (and a token only it holds)
     setup = devices.adopt_device(session, actor=seller, device_id=known[0].id)
     assert devices.device_by_token(session, actor=seller, token=setup.token).name == "Планшет у входа"
+
+
+def test_an_exchange_on_a_tablet_sells_that_tablets_cart(session, till):
+    from smo_app.services.pos import returns
+
+    first = cart.add_item(session, actor=till.sergey, register_id=till.reg, device_id=till.one, variant_id=till.vid)
+    assert first.device_id == till.one
+    sold = sale.submit_sale(session, actor=till.sergey, register_id=till.reg, device_id=till.one,
+                            client_id="exchange-sale-01", tendered_minor=50000)
+    # given the second tablet has its own goods and the first rings up soap for the exchange
+    cart.add_item(session, actor=till.anna, register_id=till.reg, device_id=till.two, variant_id=till.vid)
+    cart.add_item(session, actor=till.sergey, register_id=till.reg, device_id=till.one, variant_id=till.soap)
+    out = returns.exchange(session, actor=till.sergey, register_id=till.reg, device_id=till.one,
+                           sale_id=sold.sale_id, client_id="exchange-0001",
+                           lines=[{"order_line_id": sold.lines[0].order_line_id, "qty": 1}])
+    # then the soap was sold from the first tablet, and the second tablet's cart is as it was
+    assert [ln.name for ln in out.sale.lines] == ["Мыло"]
+    assert [ln.variant_id for ln in cart.get_cart(session, actor=till.anna, register_id=till.reg,
+                                                  device_id=till.two).lines] == [till.vid]
