@@ -80,7 +80,9 @@
   root.__smoPosOffline = true;
 
   /* ---------------------------------------------------------------- the page */
-  var doc = root.document, storage = root.localStorage, flushing = false;
+  var doc = root.document, storage = root.localStorage, flushing = false, serverDown = false, misses = 0;
+  /* offline: the browser says so, or the server has not answered two pings in a row (Wi-Fi up, no route) */
+  function isOffline() { return root.navigator.onLine === false || serverDown; }
   function texts() {
     var el = doc.getElementById("pos-offline-texts");
     return el ? el.dataset : {};
@@ -115,7 +117,7 @@
   doc.head.appendChild(style);
   var lastNote = "";
   function render() {
-    var t = texts(), q = load(storage), b = banner(), offline = root.navigator.onLine === false;
+    var t = texts(), q = load(storage), b = banner(), offline = isOffline();
     // offline, the framework's "cannot connect" toasts would cover the pay button: this banner says it
     doc.documentElement.classList.toggle("smo-offline", offline);
     b.textContent = "";
@@ -162,7 +164,7 @@
     render();
   }
   function send(onlyId) {
-    if (flushing || root.navigator.onLine === false || !load(storage).length) return;
+    if (flushing || isOffline() || !load(storage).length) return;
     flushing = true;
     flush(storage, post, onlyId).then(function (res) { flushing = false; synced(res); });
   }
@@ -182,11 +184,23 @@
   }
   doc.addEventListener("click", function (e) {
     var pay = e.target && e.target.closest && e.target.closest("#pos-pay");
-    if (pay && root.navigator.onLine === false && !pay.disabled) payOffline(e);
+    if (pay && isOffline() && !pay.disabled) payOffline(e);
   }, true);
   root.addEventListener("offline", function () { lastNote = ""; render(); });
   root.addEventListener("online", function () { render(); send(); });
-  root.setInterval(send, 15000);  // a server that was down comes back without an "online" event
+  function ping() {  // any answer means the server is reachable; only a network error or a timeout is not
+    if (root.navigator.onLine === false) return;
+    var ctl = new AbortController(), timer = root.setTimeout(function () { ctl.abort(); }, 4000);
+    root.fetch("/ping", { cache: "no-store", signal: ctl.signal }).then(function () {
+      root.clearTimeout(timer); misses = 0;
+      if (serverDown) { serverDown = false; render(); send(); }
+    }, function () {
+      root.clearTimeout(timer);
+      if (++misses >= 2 && !serverDown) { serverDown = true; lastNote = ""; render(); }
+    });
+  }
+  root.setInterval(ping, 5000);
+  root.setInterval(send, 15000);  // a refusal retried by hand aside, what waits goes when it can
   render();
   send();
 })(typeof window !== "undefined" ? window : globalThis);

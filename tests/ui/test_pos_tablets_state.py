@@ -67,3 +67,39 @@ def test_two_tablets_park_resume_and_follow_a_shift_closed_elsewhere(db):
     # and a tap on the stale screen is refused by the service
     _call(sergey, "add", vid)
     assert sergey.lines == []
+
+
+def test_the_customer_display_shows_the_paired_tablets_cart_then_the_change(db):
+    from smo_app.state.pos_display import PosDisplayState
+
+    vid = variant_id(make_product(db, name="Свеча", price_minor=45000, qty=5))
+    v = db.get(Variant, vid)
+    v.barcode = "2000000000022"
+    db.add(v)
+    db.commit()
+    tablet = _tablet(db, "sergey", "Сергей", "Планшет у входа")
+    _call(tablet, "load")
+    _call(tablet, "set_float_text", "0")
+    _call(tablet, "open_shift")
+    _call(tablet, "load")
+    screen = _state(PosDisplayState)
+    screen.pos_token = tablet.pos_token
+    screen.router = type(screen.router)(url=type(screen.router.url)(f"http://x{tablet.display_href}"))
+    # given nothing rung up: the display greets and shows the QR to the Mini App
+    _call(screen, "load")
+    assert not screen.missing and screen.lines == [] and screen.qr.startswith("data:image/svg+xml")
+    # when the tablet scans a candle; then the display shows it at its next tick
+    _call(tablet, "scanned", "2000000000022")
+    _call(screen, "tick")
+    assert [(ln["name"], ln["qty"]) for ln in screen.lines] == [("Свеча", "1")] and screen.total.startswith("450")
+    # when the customer pays 500 ₽ cash; then the display thanks with 50 ₽ change
+    _call(tablet, "set_tendered_text", "500")
+    _call(tablet, "pay")
+    _call(screen, "tick")
+    assert screen.lines == [] and screen.last_change.startswith("50")
+    # a display opened without a register says how to open it
+    lost = _state(PosDisplayState)
+    lost.pos_token = tablet.pos_token
+    lost.router = type(lost.router)(url=type(lost.router.url)("http://x/pos/display"))
+    _call(lost, "load")
+    assert lost.missing
