@@ -39,6 +39,7 @@ class PosTabletMixin(rx.State, mixin=True):
     park_name: str = ""
     _seen_shift: int = 0
     _seen_cart: str = ""
+    _seen_parked: int = -1
 
     @rx.var
     def display_href(self) -> str:
@@ -107,6 +108,7 @@ class PosTabletMixin(rx.State, mixin=True):
         s = out.value
         self._seen_shift = s.shift_id or 0
         self._seen_cart = str(s.cart_updated_at or "")
+        self._seen_parked = s.parked
         self.shift_label = self.text("ui.pos.shift_of", seller=s.shift_opened_by_name, register=s.register_name) \
             if s.shift_id else ""
         self.joined_notice = self.text("ui.pos.joined_shift", seller=s.shift_opened_by_name,
@@ -134,6 +136,8 @@ class PosTabletMixin(rx.State, mixin=True):
         if str(s.cart_updated_at or "") != before_cart:
             self._seen_cart = str(s.cart_updated_at or "")
             await self._refresh_cart()
+        if s.parked != self._seen_parked:  # parked or resumed on another tablet
+            self._seen_parked = s.parked
             await self._load_parked()
 
     # ------------------------------------------------------------------ parked tickets

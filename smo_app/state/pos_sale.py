@@ -134,6 +134,7 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
                        "bonus_cap": money(c.bonus_cap_minor, lang)}
         self.total_minor = c.total_minor
         self.offline_cart = offline_snapshot(c, self.register_id, self.device_id or None)
+        self._seen_cart = str(c.updated_at)  # the poll reloads only for a change made elsewhere
         self.needs_approval = c.needs_approval
         self.approval_status = c.approval_status
 

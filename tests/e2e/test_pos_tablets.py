@@ -91,6 +91,7 @@ def test_two_tablets_park_resume_display_and_an_offline_sale(new_page, app_db_ur
     expect(a.locator(".cart-line")).to_have_count(0)
     expect(b.locator(".cart-line")).to_have_count(1)
     expect(display.locator("#display-welcome")).to_be_visible()
+    expect(b.locator("#pos-parked-open")).to_contain_text("(2)")  # the other tablet sees it without a reload
     a.keyboard.press("Escape")
 
     # the second tablet sells its own cart first (cash), then resumes Ольга's ticket

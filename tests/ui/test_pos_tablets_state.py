@@ -48,7 +48,6 @@ def test_two_tablets_park_resume_and_follow_a_shift_closed_elsewhere(db):
     assert sergey.lines == [] and anna.lines == []
     # then Анна's tablet lists the ticket at its next tick and resumes it
     _call(anna, "tick")
-    _call(anna, "load")
     assert [p["name"] for p in anna.parked] == ["Ольга, примерка"]
     _call(anna, "resume", anna.parked[0]["id"])
     assert [(ln["name"], ln["qty"]) for ln in anna.lines] == [("Мыло", 1)] and anna.parked == []

@@ -12,11 +12,12 @@ import secrets
 from datetime import datetime
 
 from pydantic import BaseModel
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
-from smo_app.models.pos import PosCart, PosDevice, PosRegister
+from smo_app.models.pos import PosCart, PosDevice, PosParkedTicket, PosRegister, TicketStatus
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, ValidationFailed
@@ -51,6 +52,7 @@ class TabletStatus(BaseModel):
     device_name: str
     joined: bool  # this seller sells in a shift someone else opened
     cart_updated_at: datetime | None
+    parked: int  # tickets waiting on the register (the list is reloaded when this changes)
 
 
 def _out(session: Session, device: PosDevice) -> DeviceOut:
@@ -145,4 +147,6 @@ def tablet_status(session: Session, *, actor: Actor, register_id: int, device_id
         shift_opened_by_name=shift.opened_by_name if shift else "", register_name=register.name,
         device_name=device.name if device else "", joined=bool(shift and shift.opened_by_id != actor.id),
         cart_updated_at=session.exec(cart_query).first(),
+        parked=session.exec(select(func.count(PosParkedTicket.id)).where(
+            PosParkedTicket.register_id == register_id, PosParkedTicket.status == TicketStatus.parked.value)).one(),
     )
