@@ -154,7 +154,10 @@
     });
   }
   function synced(result) {
-    lastNote = result.sent ? fill(texts().sent, { n: result.sent }) : lastNote;
+    if (result.sent) {
+      var note = lastNote = fill(texts().sent, { n: result.sent });
+      root.setTimeout(function () { if (lastNote === note) { lastNote = ""; render(); } }, 10000);
+    }
     var sink = doc.getElementById("pos-offline-sink");
     if (sink && result.sent) {  // the sale screen reloads its cart (React sees a real input event)
       var setter = Object.getOwnPropertyDescriptor(root.HTMLInputElement.prototype, "value").set;

@@ -15,5 +15,5 @@ from smo_app.state.session import SessionState
 @page(routes.POS, title="smo — POS", on_load=[SessionState.guard_pos, PosState.load])
 def pos_home() -> rx.Component:
     body = rx.cond(PosState.needs_device, device_form(),
-                   rx.cond(PosState.shift_open, sale_screen(), rx.vstack(tablet_strip(), open_shift_form(), height="100%")))
+                   rx.cond(PosState.shift_open, sale_screen(), rx.box(tablet_strip(), open_shift_form(), height="100%", width="100%")))
     return guarded(routes.POS, pos_frame(body, ticker(), offline_support(), right=top_bar()))
