@@ -209,6 +209,20 @@ def test_the_customer_display_follows_the_cart_and_shows_the_change(session, til
     assert after.lines == [] and (after.last_total_minor, after.last_change_minor) == (50000, 50000)
 
 
+def test_an_offline_sale_for_a_customer_earns_cashback_when_it_arrives(session, till):
+    from smo_app.models.customer import Customer
+    from smo_app.services.pos import offline
+
+    customer = make_customer(session)
+    body = {"client_id": "offline-cash-0001", "register_id": till.reg, "device_id": till.one,
+            "customer_id": customer.id, "lines": [{"variant_id": till.vid, "qty": 1}], "card_minor": 50000}
+    receipt = offline.submit_offline_sale(session, actor=till.sergey, sale=body)
+    # then stock and the loyalty programme apply as for any sale: 7 % of 500 ₽ in bonuses
+    assert receipt.customer_id == customer.id and receipt.cashback_minor == 3500
+    session.expire_all()
+    assert session.get(Customer, customer.id).bonus_balance_minor == 3500 and qty_of(session, till.vid) == 9
+
+
 def test_an_offline_sale_sent_twice_at_once_is_one_sale(engine, session, till):
     from smo_app.services.pos import offline
 
