@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from smo_app.api import (
-    health, payment_proofs, payments, storefront, storefront_page, storefront_proof, uploads, webhooks, webhooks_cdek,
+    health, payment_proofs, payments, pos, storefront, storefront_page, storefront_proof, uploads, webhooks, webhooks_cdek,
     webhooks_moysklad,
 )
 from smo_app.api.deps import FirstPaintView
@@ -30,6 +30,7 @@ def create_api(*, first_paint: FirstPaintView | None = None) -> FastAPI:
     api.include_router(uploads.router, prefix="/api")
     api.include_router(payments.router, prefix="/api")
     api.include_router(payment_proofs.router, prefix="/api")
+    api.include_router(pos.router, prefix="/api")
     api.include_router(storefront.router, prefix="/api")
     api.include_router(storefront_proof.router, prefix="/api")
     api.include_router(storefront_page.router)  # GET /: before the frontend's static files

@@ -9,6 +9,7 @@ from smo_app import routes
 from smo_app.components import styles
 from smo_app.components.common import T, field_label
 from smo_app.components.pos_scan import camera_scanner, keyboard_wedge
+from smo_app.components.pos_tablets import display_link, tablet_strip
 from smo_app.state.pos_receipt import PosReceiptState
 from smo_app.state.pos_returns import PosReturnState
 from smo_app.state.pos_sale import PosState
@@ -33,6 +34,7 @@ def top_bar() -> rx.Component:
                 id="pos-shift-link"),
         rx.link(rx.button(rx.icon("undo-2"), T("ui.pos.returns"), size=BIG, variant="soft"), href=routes.POS_RETURNS,
                 id="pos-returns-link"),
+        display_link(),
         rx.link(rx.button(rx.icon("user"), T("ui.nav.profile"), size=BIG, variant="soft", color_scheme="gray"),
                 href=routes.POS_PROFILE, id="pos-profile-link"),
         rx.button(rx.icon("log-out"), T("ui.sign_out"), size=BIG, variant="soft", color_scheme="gray",
@@ -216,6 +218,7 @@ def cart_panel() -> rx.Component:
 
 def sale_screen() -> rx.Component:
     return rx.vstack(
+        tablet_strip(),
         rx.cond(PosState.last_outcome != "", rx.callout(PosState.last_outcome, icon="info", width="100%",
                                                         id="pos-last-outcome")),
         rx.hstack(catalog_panel(), cart_panel(), spacing="4", width="100%", height="100%", align="start"),

@@ -46,7 +46,8 @@ def seed_demo_shop(session: Session) -> bool:
     for username, full_name, role, password, pin in DEMO_STAFF:
         staff_service.create_staff(session, actor=system, username=username, full_name=full_name, role=role, password=password, pin=pin)
     _seed_customers(session)
-    for module_name in ("smo_app.demo.catalog", "smo_app.demo.barcodes", "smo_app.demo.erp_logistics"):
+    for module_name in ("smo_app.demo.catalog", "smo_app.demo.barcodes", "smo_app.demo.erp_logistics",
+                        "smo_app.demo.pos_tablets"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError:

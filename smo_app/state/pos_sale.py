@@ -20,6 +20,8 @@ from smo_app.models.staff import Channel
 from smo_app.money import format_money, parse_money
 from smo_app.services.pos import approvals, cart, lookup, sale, shifts
 from smo_app.units import price_unit, qty_text
+from smo_app.state.pos_device import PosTabletMixin
+from smo_app.state.pos_offline import PosOfflineMixin, offline_snapshot
 from smo_app.state.session import SessionState, toast
 
 POS = Channel.pos
@@ -31,8 +33,9 @@ def money(minor: int | None, lang: str) -> str:
     return "" if minor is None else format_money(minor, lang=lang)
 
 
-class PosState(SessionState):
-    """The register, its shift and the sale screen."""
+class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
+    """The register, its shift and the sale screen (the tablet's device, shared shift and parked
+    tickets come from ``pos_device.PosTabletMixin``)."""
 
     register_id: int = 0
     register_name: str = ""
@@ -80,12 +83,14 @@ class PosState(SessionState):
             self.message = out.error
             return
         regs = out.value
-        self.registers = [{"id": str(r.id), "name": r.name} for r in regs] if len(regs) > 1 else []
-        chosen = next((r for r in regs if r.id == self.register_id), regs[0])
-        self.register_id, self.register_name = chosen.id, chosen.name
+        if not await self._resolve_device(regs):  # the tablet is named first; its register is its own
+            return
+        self.registers = []
         await self._refresh_shift()
+        await self._refresh_tablet()
         if self.shift_open:
             await self._refresh_cart()
+            await self._load_parked()
             fav = await self.call(lookup.favourites, channel=POS, readonly=True)
             self.favourites = [self._hit(h) for h in fav.value or []]
         if self.pending_sale:
@@ -128,16 +133,21 @@ class PosState(SessionState):
                        "bonus": money(c.bonus_minor, lang), "total": money(c.total_minor, lang),
                        "bonus_cap": money(c.bonus_cap_minor, lang)}
         self.total_minor = c.total_minor
+        self.offline_cart = offline_snapshot(c, self.register_id, self.device_id or None)
+        self._seen_cart = str(c.updated_at)  # the poll reloads only for a change made elsewhere
         self.needs_approval = c.needs_approval
         self.approval_status = c.approval_status
 
     async def _refresh_cart(self) -> None:
-        out = await self.call(cart.get_cart, channel=POS, readonly=True, register_id=self.register_id)
+        out = await self.call(cart.get_cart, channel=POS, readonly=True, register_id=self.register_id,
+                              **self._device_kw())
         if out.ok:
             self._show_cart(out.value)
 
     async def _cart_call(self, fn, **kwargs):
-        out = await self.call(fn, channel=POS, register_id=self.register_id, **kwargs)
+        out = await self.call(fn, channel=POS, register_id=self.register_id, **self._device_kw(), **kwargs)
+        if not out.ok and out.code == "pos.shift_closed":  # closed on another tablet: the screen follows
+            self.shift_open, self.closed_elsewhere = False, True
         if out.ok:
             self._show_cart(out.value)
         return toast(out)
@@ -261,7 +271,8 @@ class PosState(SessionState):
     # ------------------------------------------------------------------ approval
     @rx.event
     async def request_approval(self):
-        out = await self.call(approvals.request_approval, channel=POS, register_id=self.register_id)
+        out = await self.call(approvals.request_approval, channel=POS, register_id=self.register_id,
+                              **self._device_kw())
         if not out.ok:
             return toast(out)
         await self._refresh_cart()
@@ -297,7 +308,7 @@ class PosState(SessionState):
     async def approve_with_pin(self):
         pin, self.manager_pin = self.manager_pin, ""
         out = await self.call(approvals.approve_with_pin, channel=POS, register_id=self.register_id,
-                              username=self.manager_username, pin=pin)
+                              username=self.manager_username, pin=pin, **self._device_kw())
         await self._refresh_cart()
         return toast(out, self.text("ui.pos.approved"))
 
@@ -339,7 +350,8 @@ class PosState(SessionState):
         if not self.pending_sale:  # made before the request leaves: a resend reuses it
             self.pending_sale = uuid.uuid4().hex
         out = await self.call(sale.submit_sale, channel=POS, register_id=self.register_id,
-                              client_id=self.pending_sale, card_minor=card, tendered_minor=tendered)
+                              client_id=self.pending_sale, card_minor=card, tendered_minor=tendered,
+                              **self._device_kw())
         if not out.ok:
             if out.code:  # refused (not a lost connection): a new attempt gets a new id
                 self.pending_sale = ""
@@ -368,6 +380,6 @@ async def register_of(state: SessionState) -> int:
     pos = await state.get_state(PosState)
     if not pos.register_id:
         out = await state.call(shifts.list_registers, channel=POS, readonly=True)
-        if out.value:
+        if out.value and not await pos._resolve_device(out.value):  # the tablet's register, else the first
             pos.register_id, pos.register_name = out.value[0].id, out.value[0].name
     return pos.register_id

@@ -19,7 +19,7 @@ from smo_app.db import make_engine
 from smo_app.models.base import utcnow
 from smo_app.models.catalog import Variant
 from smo_app.models.customer import Customer
-from smo_app.models.pos import PosRegister
+from smo_app.models.pos import PosDevice, PosRegister
 from smo_app.models.staff import Staff
 from smo_app.services.core.actor import Actor
 from smo_app.services.customers.loyalty_qr import issue_loyalty_token
@@ -29,7 +29,7 @@ from smo_app.services.staff import accounts
 from smo_app.settings import DEFAULT_SECRET_KEY
 from tests.bot.procs import ROOT, sidecar_env, wait_until
 from tests.e2e.conftest import ARTIFACTS, shot
-from tests.e2e.helpers import sign_in_pos
+from tests.e2e.helpers import name_tablet, sign_in_pos
 from tests.e2e.helpers import wedge_scan as _scan
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -83,6 +83,7 @@ def test_a_whole_shift_on_the_tablet(new_page, shop):
     # PIN → the open-shift form → open with a float of 1 000 ₽
     sign_in_pos(page, "Сергей Иванов", "4444")
     expect(page).to_have_url(re.compile(r"/pos/?$"))
+    name_tablet(page, "Планшет смены")
     page.get_by_label("Размен на начало смены, ₽").fill("1000")
     page.get_by_role("button", name="Открыть смену", exact=True).click()
     expect(page.locator("#shift-state")).to_have_text("Смена открыта")
@@ -121,7 +122,8 @@ def test_a_whole_shift_on_the_tablet(new_page, shop):
 
     # split payment: 100 ₽ by card, the rest in cash with 50 ₽ change
     with Session(shop["engine"]) as s:
-        total = cart.get_cart(s, actor=SYSTEM, register_id=shop["register_id"]).total_minor
+        device = s.exec(select(PosDevice).where(PosDevice.name == "Планшет смены")).one()
+        total = cart.get_cart(s, actor=SYSTEM, register_id=device.register_id, device_id=device.id).total_minor
     assert total == shop["price"] - pct_half_up(shop["price"], 20)
     page.get_by_label("Картой, ₽").fill("100")
     page.get_by_label("Наличными дали, ₽").fill(_money_text(total - 10000 + 5000))

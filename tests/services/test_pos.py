@@ -78,9 +78,9 @@ def test_a_second_open_on_the_same_register_is_refused(session, pos):
 
 
 def test_a_sale_without_an_open_shift_is_refused(session, pos):
-    # given the shift was closed
-    shifts.close_shift(session, actor=pos.seller, register_id=pos.reg, counted_cash_minor=100000)
+    # given a cart rung up, then the shift was closed
     cart.add_item(session, actor=pos.seller, register_id=pos.reg, variant_id=pos.vid)
+    shifts.close_shift(session, actor=pos.seller, register_id=pos.reg, counted_cash_minor=100000)
     # when the seller tries to sell; then it is refused and stock is untouched
     with pytest.raises(DomainError) as err:
         sale.submit_sale(session, actor=pos.seller, register_id=pos.reg, client_id=cid(), tendered_minor=100000)

@@ -107,7 +107,8 @@ class ExchangeOut(BaseModel):
 
 @atomic
 def exchange(session: Session, *, actor: Actor, register_id: int, sale_id: int, lines: list[ReturnLineIn | dict],
-             client_id: str, card_minor: int = 0, tendered_minor: int = 0, now: datetime | None = None) -> ExchangeOut:
+             client_id: str, card_minor: int = 0, tendered_minor: int = 0, now: datetime | None = None,
+             device_id: int | None = None) -> ExchangeOut:
     """Return ``lines`` and sell the register's cart in one transaction: the returned goods' money
     pays the new sale first; the rest is paid, or, if the new sale costs less, given back as the
     original sale was paid (card and cash in its proportion)."""
@@ -123,7 +124,7 @@ def exchange(session: Session, *, actor: Actor, register_id: int, sale_id: int, 
                             client_id=client_id, reason="exchange", to_credit=True, now=now)
         new_sale = pos_sale.sell_cart(session, actor=actor, register_id=register_id, client_id=f"x{client_id}"[:64],
                                       card_minor=card_minor, tendered_minor=tendered_minor,
-                                      credit_minor=ret.credit_minor, now=now)
+                                      credit_minor=ret.credit_minor, now=now, device_id=device_id)
         _settle(session, actor=actor, ret=ret, original=session.get(PosSale, sale_id), new_sale=new_sale)
         session.commit()
     except IntegrityError:
