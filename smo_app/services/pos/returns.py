@@ -69,6 +69,11 @@ def _out(ret: PosReturn, lines: list[PosReturnLine]) -> ReturnOut:
     return ReturnOut.model_validate(data)
 
 
+class _AlreadyDone(Exception):
+    """Raised inside the transaction when, once the sale is locked, the same client id turns out to
+    have been committed by a concurrent resend: the caller answers with that first return."""
+
+
 def _existing(session: Session, client_id: str) -> ReturnOut | None:
     ret = session.exec(select(PosReturn).where(PosReturn.client_id == client_id)).first()
     if ret is None:
@@ -91,7 +96,9 @@ def return_items(session: Session, *, actor: Actor, register_id: int, sale_id: i
         ret, rows = _return(session, actor=actor, register_id=register_id, sale_id=sale_id, lines=lines,
                             client_id=client_id, reason=reason, to_credit=False, now=now or utcnow())
         session.commit()
-    except IntegrityError:
+    except (IntegrityError, _AlreadyDone):
+        # the same id sent twice at once: the loser finds the winner's row once the sale lock is
+        # released (or meets the unique index) — the answer is the first return
         session.rollback()
         found = _existing(session, client_id)
         if found is not None:
@@ -114,10 +121,9 @@ def exchange(session: Session, *, actor: Actor, register_id: int, sale_id: int, 
     require(actor, Perm.pos_sell)
     pos_sale.check_client_id(client_id)
     now = now or utcnow()
-    existing = session.exec(select(PosReturn).where(PosReturn.client_id == client_id)).first()
-    if existing is not None and existing.exchange_sale_id:
-        return ExchangeOut(returned=_existing(session, client_id),
-                           sale=pos_sale.receipt(session, session.get(PosSale, existing.exchange_sale_id)))
+    found = _existing_exchange(session, client_id)
+    if found is not None:
+        return found
     try:
         ret, rows = _return(session, actor=actor, register_id=register_id, sale_id=sale_id, lines=lines,
                             client_id=client_id, reason="exchange", to_credit=True, now=now)
@@ -126,10 +132,21 @@ def exchange(session: Session, *, actor: Actor, register_id: int, sale_id: int, 
                                       credit_minor=ret.credit_minor, now=now)
         _settle(session, actor=actor, ret=ret, original=session.get(PosSale, sale_id), new_sale=new_sale)
         session.commit()
-    except IntegrityError:
+    except (IntegrityError, _AlreadyDone):
         session.rollback()
+        found = _existing_exchange(session, client_id)
+        if found is not None:
+            return found
         raise DomainError("pos.exchange_retry", "sent twice at once")
     return ExchangeOut(returned=_out(ret, rows), sale=pos_sale.receipt(session, new_sale))
+
+
+def _existing_exchange(session: Session, client_id: str) -> ExchangeOut | None:
+    ret = session.exec(select(PosReturn).where(PosReturn.client_id == client_id)).first()
+    if ret is None or not ret.exchange_sale_id:
+        return None
+    return ExchangeOut(returned=_existing(session, client_id),
+                       sale=pos_sale.receipt(session, session.get(PosSale, ret.exchange_sale_id)))
 
 
 def _settle(session: Session, *, actor: Actor, ret: PosReturn, original: PosSale, new_sale: PosSale) -> None:
@@ -159,6 +176,8 @@ def _return(session: Session, *, actor: Actor, register_id: int, sale_id: int, l
                              .values(returned_minor=PosSale.returned_minor).execution_options(synchronize_session=False))
     if locked.rowcount != 1:
         raise NotFound("sale", sale_id)
+    if session.exec(select(PosReturn.id).where(PosReturn.client_id == client_id)).first() is not None:
+        raise _AlreadyDone(client_id)  # a concurrent resend committed while this one waited for the lock
     sale = session.get(PosSale, sale_id)
     session.refresh(sale)
     if now - sale.created_at > timedelta(days=cfg.pos_return_days):
