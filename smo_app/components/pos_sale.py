@@ -10,7 +10,6 @@ from smo_app.components import styles
 from smo_app.components.common import T, field_label
 from smo_app.components.pos_scan import camera_scanner, keyboard_wedge
 from smo_app.state.pos_receipt import PosReceiptState
-from smo_app.state.pos_returns import PosReturnState
 from smo_app.state.pos_sale import PosState
 from smo_app.state.pos_shift import PosShiftState
 from smo_app.state.session import SessionState
@@ -341,37 +340,4 @@ def receipt_view() -> rx.Component:
     )
 
 
-# --------------------------------------------------------------------------- returns
-
-def returns_view() -> rx.Component:
-    sale_row = lambda s: rx.button(T("ui.pos.receipt_no"), " ", s["id"], " · ", s["time"], " · ", s["total"], " ",  # noqa: E731
-                                   s["customer"], on_click=PosReturnState.pick(s["id"]), variant="soft", size="2",
-                                   class_name="return-sale")
-    line = lambda ln: rx.hstack(  # noqa: E731
-        rx.text(ln["name"], flex="1"), rx.text(ln["total"]), rx.text(T("ui.pos.left"), ": ", ln["left"]),
-        rx.input(default_value="0", on_change=lambda v: PosReturnState.set_line(ln["id"], v), width="4rem",
-                 input_mode="numeric", size="2", aria_label=T("ui.pos.return_qty"), class_name="return-qty"),
-        width="100%", align="center", class_name="return-line")
-    return rx.vstack(
-        rx.hstack(
-            rx.input(placeholder=T("ui.pos.find_sale"), value=PosReturnState.query, on_change=PosReturnState.set_query,
-                     size=BIG, width="24rem", id="return-query", aria_label=T("ui.pos.find_sale")),
-            rx.button(rx.icon("search"), T("ui.pos.find"), on_click=PosReturnState.find, size=BIG, id="return-find"),
-            rx.link(T("ui.pos.to_sale"), href=routes.POS),
-            align="center", spacing="3",
-        ),
-        rx.foreach(PosReturnState.sales, sale_row),
-        rx.cond(PosReturnState.sale_id > 0, rx.vstack(
-            rx.heading(T("ui.pos.receipt_no"), " ", PosReturnState.sale_id, size="4", as_="h3"),
-            rx.foreach(PosReturnState.sale_lines, line),
-            rx.button(rx.icon("undo-2"), T("ui.pos.do_return"), on_click=PosReturnState.do_return, size=BIG,
-                      id="return-submit"),
-            width="40rem", spacing="2",
-        )),
-        rx.cond(PosReturnState.result != "", rx.callout(PosReturnState.result, icon="check", color_scheme="green",
-                                                        id="return-result")),
-        spacing="3", width="100%",
-    )
-
-
-__all__ = ["open_shift_form", "receipt_view", "returns_view", "sale_screen", "shift_page_body", "styles", "top_bar"]
+__all__ = ["open_shift_form", "receipt_view", "sale_screen", "shift_page_body", "styles", "top_bar"]

@@ -9,6 +9,7 @@ back exactly what was paid. An exchange is a return whose money pays a new sale,
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -182,33 +183,9 @@ def _return(session: Session, *, actor: Actor, register_id: int, sale_id: int, l
     session.refresh(sale)
     if now - sale.created_at > timedelta(days=cfg.pos_return_days):
         raise DomainError("pos.return_window_over", "too late", days=cfg.pos_return_days)
-    order_lines = {ln.id: ln for ln in session.exec(select(OrderLine).where(OrderLine.order_id == sale.order_id)).all()}
-    already = dict(session.exec(
-        select(PosReturnLine.order_line_id, func.sum(PosReturnLine.qty))
-        .where(PosReturnLine.order_line_id.in_(list(order_lines))).group_by(PosReturnLine.order_line_id)).all())
-    wanted: dict[int, int] = {}
-    for item in items:
-        wanted[item.order_line_id] = wanted.get(item.order_line_id, 0) + item.qty
-    rows, goods = [], 0
-    for line_id in sorted(wanted):
-        ol = order_lines.get(line_id)
-        if ol is None:
-            raise NotFound("sale line", line_id)
-        before, qty = already.get(line_id, 0), wanted[line_id]
-        if before + qty > ol.qty:
-            raise DomainError("pos.return_too_many", "more than sold minus returned", name=ol.name,
-                              left=ol.qty - before)
-        amount = _share(ol.total_minor, before, qty, ol.qty)
-        goods += amount
-        rows.append(PosReturnLine(return_id=0, order_line_id=line_id, variant_id=ol.variant_id, qty=qty,
-                                  amount_minor=amount))
-    lines_total = sum(ol.total_minor for ol in order_lines.values())
-    prev = session.exec(select(func.coalesce(func.sum(PosReturn.goods_minor), 0),
-                               func.coalesce(func.sum(PosReturn.cash_minor + PosReturn.card_minor + PosReturn.credit_minor), 0))
-                        .where(PosReturn.sale_id == sale_id)).one()
-    goods_before, money_before = int(prev[0]), int(prev[1])
-    bonus_back = _share(sale.bonus_minor, goods_before, goods, lines_total)
-    money = goods - bonus_back
+    m = _measure(session, sale, items)
+    rows, goods, bonus_back, money = m.rows, m.goods, m.bonus_back, m.money
+    goods_before, money_before, lines_total = m.goods_before, m.money_before, m.lines_total
     paid = sale.cash_minor + sale.card_minor + sale.credit_minor
     card = 0 if to_credit else _share(sale.card_minor, money_before, money, paid)
     cash = 0 if to_credit else money - card
@@ -246,3 +223,69 @@ def _return(session: Session, *, actor: Actor, register_id: int, sale_id: int, l
     session.add(ret)
     session.flush()
     return ret, rows
+
+
+@dataclass
+class _Measured:
+    rows: list[PosReturnLine]
+    goods: int
+    bonus_back: int
+    money: int
+    goods_before: int
+    money_before: int
+    lines_total: int
+
+
+def _measure(session: Session, sale: PosSale, items: list[ReturnLineIn]) -> _Measured:
+    """What returning ``items`` of ``sale`` is worth now: the lines' share of what they cost, the
+    bonuses it gives back, the money — after what earlier returns of the sale took."""
+    sale_id = sale.id
+    order_lines = {ln.id: ln for ln in session.exec(select(OrderLine).where(OrderLine.order_id == sale.order_id)).all()}
+    already = dict(session.exec(
+        select(PosReturnLine.order_line_id, func.sum(PosReturnLine.qty))
+        .where(PosReturnLine.order_line_id.in_(list(order_lines))).group_by(PosReturnLine.order_line_id)).all())
+    wanted: dict[int, int] = {}
+    for item in items:
+        wanted[item.order_line_id] = wanted.get(item.order_line_id, 0) + item.qty
+    rows, goods = [], 0
+    for line_id in sorted(wanted):
+        ol = order_lines.get(line_id)
+        if ol is None:
+            raise NotFound("sale line", line_id)
+        before, qty = already.get(line_id, 0), wanted[line_id]
+        if before + qty > ol.qty:
+            raise DomainError("pos.return_too_many", "more than sold minus returned", name=ol.name,
+                              left=ol.qty - before)
+        amount = _share(ol.total_minor, before, qty, ol.qty)
+        goods += amount
+        rows.append(PosReturnLine(return_id=0, order_line_id=line_id, variant_id=ol.variant_id, qty=qty,
+                                  amount_minor=amount))
+    lines_total = sum(ol.total_minor for ol in order_lines.values())
+    prev = session.exec(select(func.coalesce(func.sum(PosReturn.goods_minor), 0),
+                               func.coalesce(func.sum(PosReturn.cash_minor + PosReturn.card_minor + PosReturn.credit_minor), 0))
+                        .where(PosReturn.sale_id == sale_id)).one()
+    goods_before, money_before = int(prev[0]), int(prev[1])
+    bonus_back = _share(sale.bonus_minor, goods_before, goods, lines_total)
+    money = goods - bonus_back
+    return _Measured(rows=rows, goods=goods, bonus_back=bonus_back, money=money, goods_before=goods_before,
+                     money_before=money_before, lines_total=lines_total)
+
+
+class ReturnPreview(BaseModel):
+    goods_minor: int
+    bonus_back_minor: int
+    money_minor: int  # what the customer gets back (or what pays an exchange's new items)
+
+
+def preview_return(session: Session, *, actor: Actor, sale_id: int, lines: list[ReturnLineIn | dict]) -> ReturnPreview:
+    """What a return of ``lines`` would give back now, before it is made (the return screen shows
+    it, and an exchange's difference). Read-only; refuses what the return itself would refuse."""
+    require(actor, Perm.pos_sell)
+    sale = session.get(PosSale, sale_id)
+    if sale is None:
+        raise NotFound("sale", sale_id)
+    items = [ln if isinstance(ln, ReturnLineIn) else ReturnLineIn.model_validate(ln) for ln in lines]
+    if not items:
+        return ReturnPreview(goods_minor=0, bonus_back_minor=0, money_minor=0)
+    m = _measure(session, sale, items)
+    return ReturnPreview(goods_minor=m.goods, bonus_back_minor=m.bonus_back, money_minor=m.money)
