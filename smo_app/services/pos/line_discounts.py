@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from smo_app.money import format_money
+from smo_app.money import format_money, parse_money
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
@@ -40,3 +40,18 @@ def set_line_discount_amount(session: Session, *, actor: Actor, register_id: int
     pct = amount_minor * 100 // line.goods_minor if line.goods_minor else 0
     session.rollback()  # end the read before the locked write
     return pos_cart.set_line_discount(session, actor=actor, register_id=register_id, variant_id=variant_id, pct=pct)
+
+
+def apply_typed_discount(session: Session, *, actor: Actor, register_id: int, variant_id: int, text: str,
+                         unit: str = "pct") -> pos_cart.CartOut:
+    """The discount as the seller typed it, in ``pct`` or ``rub``; anything else is refused with
+    the reason (``pos.discount_invalid`` / ``pos.discount_amount_invalid``) and changes nothing."""
+    if unit == "rub":
+        try:
+            amount = parse_money(text)
+        except ValueError:
+            raise ValidationFailed("pos.discount_amount_invalid", "not an amount") from None
+        return set_line_discount_amount(session, actor=actor, register_id=register_id, variant_id=variant_id,
+                                        amount_minor=amount)
+    return pos_cart.set_line_discount(session, actor=actor, register_id=register_id, variant_id=variant_id,
+                                      pct=parse_pct(text))
