@@ -52,7 +52,7 @@ def _exchange_panel() -> rx.Component:
                  aria_label=T("ui.pos.search")),
         rx.foreach(S.ex_hits, lambda h: rx.button(h["name"], " · ", h["price"], on_click=S.ex_add(h["variant_id"]),
                                                   variant="surface", color_scheme="gray", size="2",
-                                                  class_name="exchange-hit")),
+                                                  class_name="exchange-hit", data_variant=h["variant_id"])),
         rx.foreach(S.ex_lines, _new_item),
         rx.hstack(rx.text(T("ui.pos.total")), rx.spacer(), rx.text(S.ex_total_text, weight="bold", id="exchange-total"),
                   width="100%"),
