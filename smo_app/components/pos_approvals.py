@@ -41,6 +41,7 @@ def pin_dialog() -> rx.Component:
                                       margin_top="0.75rem")),
             max_width="24rem",
         ),
+        open=A.pad_open, on_open_change=A.set_pad_open,
     )
 
 

@@ -33,6 +33,7 @@ class PosApprovalState(SessionState):
     chosen_name: str = ""
     pin_len: int = 0
     message: str = ""  # beside the pad: a wrong PIN, no rights
+    pad_open: bool = False
     waiting: bool = False
     seconds_left: int = 0
     wait_note: str = ""  # sent / queued until the bot is online
@@ -56,6 +57,11 @@ class PosApprovalState(SessionState):
         self.message = "" if w.approvers else self.text("ui.pos.no_approvers")
         if len(w.approvers) == 1:
             self._choose(w.approvers[0].username, w.approvers[0].full_name)
+
+    @rx.event
+    def set_pad_open(self, value: bool):
+        self.pad_open = value
+        self._pin, self.pin_len = "", 0
 
     @rx.event
     def choose(self, username: str, name: str):
@@ -88,8 +94,7 @@ class PosApprovalState(SessionState):
         pos = await self.get_state(PosState)
         await pos._refresh_cart()
         if out.ok:
-            self.waiting = False
-            self.chosen = self.chosen_name = ""
+            self.waiting = self.pad_open = False
 
     # ------------------------------------------------------------------ Telegram
     @rx.event

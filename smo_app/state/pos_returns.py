@@ -11,7 +11,7 @@ import reflex as rx
 
 from smo_app.models.staff import Channel
 from smo_app.money import parse_money
-from smo_app.services.pos import cart, lookup, returns, sale
+from smo_app.services.pos import cart, lookup, receipt_code, returns, sale
 from smo_app.state.pos_sale import money, register_of
 from smo_app.state.session import SessionState, toast
 
@@ -54,6 +54,9 @@ class PosReturnState(SessionState):
 
     @rx.event
     async def find(self):
+        scanned = receipt_code.parse_receipt_code(self.query)
+        if scanned is not None:  # the code printed on the receipt: that sale, nothing to choose
+            return await self.pick(scanned)
         out = await self.call(sale.find_sales, channel=POS, readonly=True, query=self.query)
         if not out.ok:
             return toast(out)

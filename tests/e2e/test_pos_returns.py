@@ -16,7 +16,7 @@ from smo_app.models.pos import PosRegister, PosReturn
 from smo_app.services.core.actor import Actor
 from smo_app.services.pos import cart
 from tests.e2e.conftest import shot
-from tests.e2e.helpers import sign_in_pos
+from tests.e2e.helpers import sign_in_pos, wedge_scan
 
 pytestmark = pytest.mark.e2e
 
@@ -75,10 +75,11 @@ def test_an_exchange_on_the_returns_screen_settles_the_difference(new_page, till
     expect(page).to_have_url(re.compile(r"/pos/receipt\?id=\d+"))
     receipt_no = page.url.rsplit("=", 1)[1]
 
-    # when the customer brings it back for the dear one: the receipt is found by its number
+    expect(page.locator("#receipt-code")).to_be_visible()  # the code printed on the receipt
+    # when the customer brings it back for the dear one: the receipt's code is scanned
     page.get_by_role("button", name="Возвраты", exact=True).click()
-    page.get_by_label("Номер чека, телефон или имя покупателя").fill(receipt_no)
-    page.get_by_role("button", name="Найти", exact=True).click()
+    expect(page.locator("#return-query")).to_be_visible()
+    wedge_scan(page, f"S{int(receipt_no):06d}")
     expect(page.locator(".return-line")).to_have_count(1)
     # the line is tapped back with "+" (no typing), and the amount to return shows
     page.locator(".return-plus").click()
@@ -87,7 +88,8 @@ def test_an_exchange_on_the_returns_screen_settles_the_difference(new_page, till
     # exchange: the new item in the same step
     page.get_by_text("Обмен", exact=True).click()
     page.locator("#exchange-search").fill(till["dear"])
-    page.locator(f'.exchange-hit[data-variant="{till['dear_id']}"]').click()
+    dear_hit = f'.exchange-hit[data-variant="{till["dear_id"]}"]'
+    page.locator(dear_hit).click()
     expect(page.locator(".exchange-line")).to_have_count(1)
     # the customer pays the difference by card
     expect(page.locator("#exchange-pays")).to_be_visible()
@@ -126,7 +128,7 @@ def test_a_discount_above_the_limit_is_approved_with_the_managers_pin_on_a_pad(n
     shot(page, "pos-approval-pin-pad")
     page.locator("#mgr-pin-enter").click()
     expect(page.locator("#approval-approved")).to_be_visible()
-    page.keyboard.press("Escape")
+    expect(page.locator("#mgr-pin-enter")).to_have_count(0)  # the pad closed by itself
     expect(page.get_by_role("button", name="Оплатить", exact=True)).to_be_enabled()
     expect(page.locator(".line-discount")).to_contain_text("−")
 

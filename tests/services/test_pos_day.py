@@ -98,3 +98,26 @@ def test_the_z_report_says_it_waits_for_the_bot_until_it_is_sent(session, pos): 
         session.add(row)
     session.commit()
     assert delivery.z_report_delivery(session, actor=pos.seller, shift_id=closed.id) == delivery.SENT
+
+
+def test_the_code_on_the_receipt_reads_back_as_its_sale():
+    zxingcpp = pytest.importorskip("zxingcpp")
+    import base64
+    import re
+
+    from PIL import Image, ImageDraw
+
+    from smo_app.services.pos import receipt_code
+
+    code = receipt_code.receipt_code(4321)
+    svg = base64.b64decode(receipt_code.code128_svg_uri(code).split(",", 1)[1]).decode()
+    width = int(re.search(r'viewBox="0 0 (\d+) ', svg).group(1))
+    # the SVG drawn as a printer would (3 px a module) and read by a real decoder
+    image = Image.new("L", (width * 3, 120), 255)
+    draw = ImageDraw.Draw(image)
+    for x, w in re.findall(r'<rect x="(\d+)" y="0" width="(\d+)"', svg):
+        draw.rectangle([int(x) * 3, 0, (int(x) + int(w)) * 3 - 1, 119], fill=0)
+    [found] = zxingcpp.read_barcodes(image)
+    assert found.text == code == "S004321"
+    assert receipt_code.parse_receipt_code(found.text) == 4321
+    assert receipt_code.parse_receipt_code("4321") is None  # a bare number is searched, not opened
