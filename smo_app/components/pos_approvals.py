@@ -37,7 +37,7 @@ def pin_dialog() -> rx.Component:
                 ),
             ),
             rx.cond(A.message != "", rx.text(A.message, color_scheme="red", id="approval-message", size="2")),
-            rx.dialog.close(rx.button(T("ui.pos.go_back"), variant="soft", color_scheme="gray", size="2",
+            rx.dialog.close(rx.button(T("ui.close"), variant="soft", color_scheme="gray", size="2",
                                       margin_top="0.75rem")),
             max_width="24rem",
         ),

@@ -27,7 +27,7 @@ def line_editor() -> rx.Component:
                 rx.text(E.error, color_scheme="red", size="2", id="line-entry-error", flex="1"),
                 align="center", spacing="3", width="100%", margin_y="0.75rem", min_height="3rem"),
             rx.center(keypad(E.press, E.backspace, E.apply, extra=",", prefix="line-key")),
-            rx.flex(rx.dialog.close(rx.button(T("ui.pos.go_back"), variant="soft", color_scheme="gray", size="2")),
+            rx.flex(rx.dialog.close(rx.button(T("ui.close"), variant="soft", color_scheme="gray", size="2")),
                     justify="end", margin_top="0.75rem"),
             max_width="24rem",
         ),

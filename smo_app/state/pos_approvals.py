@@ -19,6 +19,7 @@ POS = Channel.pos
 PIN_MAX = 6
 TICK_SECONDS = 1.0
 POLL_EVERY_TICKS = 2
+WAIT_NOTES = {delivery.WAITING: "ui.pos.approval_queued", delivery.SENT: "ui.pos.approval_delivered"}
 
 
 def initials(name: str) -> str:
@@ -107,8 +108,7 @@ class PosApprovalState(SessionState):
         self.waiting, self.message = True, ""
         self.seconds_left = max(int((self._expires_at - utcnow()).total_seconds()), 0)
         sent = await self.call(delivery.approval_delivery, channel=POS, readonly=True, approval_id=out.value.id)
-        self.wait_note = self.text("ui.pos.approval_queued" if sent.value == delivery.WAITING
-                                   else "ui.pos.approval_delivered")
+        self.wait_note = self.text(WAIT_NOTES.get(sent.value, "ui.pos.approval_sending"))
         pos = await self.get_state(PosState)
         await pos._refresh_cart()
         return PosApprovalState.wait_for_answer

@@ -13,23 +13,26 @@ from sqlmodel import Session, select
 from smo_app.db import make_engine
 from smo_app.models.catalog import Product, Variant
 from smo_app.models.pos import PosRegister, PosReturn
-from smo_app.services.core.actor import Actor
-from smo_app.services.pos import cart
+from smo_app.models.staff import Staff
+from smo_app.services.pos import cart, reports, shifts
+from smo_app.services.staff.dto import StaffOut
 from tests.e2e.conftest import shot
 from tests.e2e.helpers import sign_in_pos, wedge_scan
 
 pytestmark = pytest.mark.e2e
 
-SYSTEM = Actor.system("e2e")
 W, H = 1180, 820
 
 
 @pytest.fixture
 def till(app_db_url):
-    """The demo register with an empty cart, and two stocked items (a dear one and a cheap one)."""
+    """The demo register with its shift open (and closed again after the test if it opened it
+    here, so other journeys find the register as they left it), an empty cart, and two stocked
+    items: a dear one and a cheap one."""
     engine = make_engine(app_db_url)
     with Session(engine, expire_on_commit=False) as s:
         register_id = s.exec(select(PosRegister.id)).first()
+        seller = StaffOut.of(s.exec(select(Staff).where(Staff.username == "seller")).one()).actor()
         rows = s.exec(select(Variant, Product).join(Product, Product.id == Variant.product_id)
                       .where(Variant.qty >= 5, Variant.price_minor > 0, Variant.active, Product.hidden.is_(False),
                              Product.deleted.is_(False), Product.suspended.is_(False))
@@ -38,24 +41,23 @@ def till(app_db_url):
         info = {"register_id": register_id, "dear": dear[1].name, "dear_id": dear[0].id, "cheap": cheap[1].name,
                 "cheap_id": cheap[0].id}
     with Session(engine) as s:
-        if register_id:
-            try:
-                cart.clear_cart(s, actor=SYSTEM, register_id=register_id)
-            except Exception:  # noqa: BLE001 - no cart yet
-                s.rollback()
+        opened_here = shifts.current_shift(s, actor=seller, register_id=register_id) is None
+        if opened_here:
+            shifts.open_shift(s, actor=seller, register_id=register_id, float_minor=0)
+        cart.clear_cart(s, actor=seller, register_id=register_id)
     yield {**info, "engine": engine}
+    with Session(engine) as s:
+        cart.clear_cart(s, actor=seller, register_id=register_id)
+        if opened_here:
+            expected = reports.x_report(s, actor=seller, register_id=register_id).expected_cash_minor
+            shifts.close_shift(s, actor=seller, register_id=register_id, counted_cash_minor=expected)
     engine.dispose()
 
 
 def _open_till(page) -> None:
-    """Signed in as the demo seller; the shift opened if nobody has opened it yet."""
+    """Signed in as the demo seller at the open register."""
     sign_in_pos(page, "Сергей Иванов", "4444")
     expect(page).to_have_url(re.compile(r"/pos/?$"))
-    opener = page.get_by_role("button", name="Открыть смену", exact=True)
-    expect(page.locator("#shift-state")).to_be_visible()
-    if opener.is_visible():
-        page.get_by_label("Размен на начало смены, ₽").fill("0")
-        opener.click()
     expect(page.locator("#shift-state")).to_have_text("Смена открыта")
 
 
@@ -86,7 +88,7 @@ def test_an_exchange_on_the_returns_screen_settles_the_difference(new_page, till
     expect(page.locator(".return-pick")).to_have_text("1")
     expect(page.locator("#return-back")).not_to_have_text(re.compile(r"^0"))
     # exchange: the new item in the same step
-    page.get_by_text("Обмен", exact=True).click()
+    page.get_by_role("radio", name="Обмен").click()
     page.locator("#exchange-search").fill(till["dear"])
     dear_hit = f'.exchange-hit[data-variant="{till["dear_id"]}"]'
     page.locator(dear_hit).click()
