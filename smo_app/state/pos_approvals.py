@@ -107,11 +107,15 @@ class PosApprovalState(SessionState):
         self._approval_id, self._expires_at = out.value.id, out.value.expires_at
         self.waiting, self.message = True, ""
         self.seconds_left = max(int((self._expires_at - utcnow()).total_seconds()), 0)
-        sent = await self.call(delivery.approval_delivery, channel=POS, readonly=True, approval_id=out.value.id)
-        self.wait_note = self.text(WAIT_NOTES.get(sent.value, "ui.pos.approval_sending"))
+        await self._note()
         pos = await self.get_state(PosState)
         await pos._refresh_cart()
         return PosApprovalState.wait_for_answer
+
+    async def _note(self) -> None:
+        """Whether the request reached Telegram, is on its way, or waits for the bot."""
+        sent = await self.call(delivery.approval_delivery, channel=POS, readonly=True, approval_id=self._approval_id)
+        self.wait_note = self.text(WAIT_NOTES.get(sent.value, "ui.pos.approval_sending"))
 
     @rx.event
     def stop_waiting(self):
@@ -130,6 +134,7 @@ class PosApprovalState(SessionState):
                     return
                 self.seconds_left = max(int((self._expires_at - utcnow()).total_seconds()), 0)
                 if tick % POLL_EVERY_TICKS == 0 or self.seconds_left == 0:
+                    await self._note()
                     pos = await self.get_state(PosState)
                     await pos._refresh_cart()
                     if pos.approval_status != "pending" or self.seconds_left == 0:

@@ -44,7 +44,10 @@ class PosReturnState(SessionState):
     @rx.event
     async def scanned(self, code: str):
         """The receipt's code from the USB scanner (its number or the tablet's sale id)."""
-        self.query = (code or "").strip()
+        code = (code or "").strip()
+        if not code:  # the scanner's hidden field emptied after a code
+            return
+        self.query = code
         return await self.find()
 
     @rx.event

@@ -101,3 +101,30 @@ def test_an_exchange_on_the_returns_screen_gives_the_difference_back(db):
     assert ret.difference_minor == -20000
     _call(ret, "do_exchange")
     assert "200" in ret.result and "Обмен оформлен" in ret.result
+
+
+def test_telegram_is_offered_only_when_it_can_reach_someone_and_the_wait_shows_its_time(db):
+    from smo_app.models.presence import SidecarMode
+    from smo_app.services.messaging import presence
+    from smo_app.services.staff import accounts
+    from tests.commerce_factories import SYSTEM
+
+    pos, vid, st = _till(db)
+    manager = make_staff(db, Role.manager)
+    accounts.set_telegram_id(db, actor=SYSTEM, staff_id=manager.id, telegram_id=7_000_000_000_777)
+    presence.beat(db, instance="bot-ui", mode=SidecarMode.online)
+    db.rollback()
+    edit, approve = st["PosLineEditState"], st["PosApprovalState"]
+    _call(edit, "start", vid, "Мыло", "pct")
+    _call(edit, "set_entry", "20")
+    _call(edit, "apply")
+    _call(approve, "open_ways")
+    assert approve.telegram_ok and approve.telegram_why_not == ""
+    # when the seller asks in Telegram; then the tablet counts down the request's five minutes
+    _call(approve, "ask_telegram")
+    assert approve.waiting and 280 <= approve.seconds_left <= 300 and approve.left_text.startswith("4:")
+    assert approve.wait_note == "Запрос отправляется менеджерам в Telegram."
+    assert pos.approval_status == "pending"
+    # and there is a way back to the PIN pad
+    _call(approve, "stop_waiting")
+    assert not approve.waiting
