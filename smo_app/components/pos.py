@@ -11,7 +11,7 @@ from smo_app.state.pos import PosLoginState, SellerTile
 # On the POS the total and the pay button sit bottom right: toasts go bottom left, over the
 # catalog, so they never cover what the seller must see and tap.
 TOASTS_AWAY_FROM_THE_TOTAL = (
-    "[data-sonner-toaster][data-x-position]{right:auto!important;left:max(var(--offset),1.5rem)!important}"
+    "[data-sonner-toaster][data-x-position]{right:auto!important;left:1.5rem!important}"
 )
 
 

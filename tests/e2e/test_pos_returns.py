@@ -77,7 +77,9 @@ def test_an_exchange_on_the_returns_screen_settles_the_difference(new_page, till
     expect(page).to_have_url(re.compile(r"/pos/receipt\?id=\d+"))
     receipt_no = page.url.rsplit("=", 1)[1]
 
+    expect(page.locator("#receipt-number")).to_contain_text(receipt_no)
     expect(page.locator("#receipt-code")).to_be_visible()  # the code printed on the receipt
+    shot(page, "pos-receipt-code")
     # when the customer brings it back for the dear one: the receipt's code is scanned
     page.get_by_role("button", name="Возвраты", exact=True).click()
     expect(page.locator("#return-query")).to_be_visible()
