@@ -240,8 +240,9 @@ class PosState(SessionState):
 
     @rx.event
     async def apply_bonus(self):
+        text, self.bonus_text = self.bonus_text, ""  # the field keeps nothing: the totals show what applied
         try:
-            amount = parse_money(self.bonus_text or "0")
+            amount = parse_money(text or "0")
         except ValueError:
             return rx.toast.error(self.text("pos.amount_invalid"))
         return await self._cart_call(cart.set_bonus, bonus_minor=amount)
