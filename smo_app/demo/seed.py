@@ -19,7 +19,7 @@ from smo_app.services.core.actor import Actor
 DEMO_STAFF = [
     ("owner", "Ольга Владимировна", "owner", "owner-demo-1", "1111"),
     ("admin", "Андрей Смирнов", "admin", "admin-demo-1", "2222"),
-    ("manager", "Мария Котова", "manager", "manager-demo-1", None),
+    ("manager", "Мария Котова", "manager", "manager-demo-1", "3333"),
     ("seller", "Сергей Иванов", "seller", None, "4444"),
     ("seller2", "Светлана Орлова", "seller", None, "5555"),
 ]

@@ -9,7 +9,6 @@ id still pending asks the server whether that sale went through.
 """
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -18,14 +17,13 @@ import reflex as rx
 from smo_app import routes
 from smo_app.models.staff import Channel
 from smo_app.money import format_money, parse_money
-from smo_app.services.pos import approvals, cart, lookup, sale, shifts
+from smo_app.services.pos import cart, lookup, sale, shifts
 from smo_app.units import price_unit, qty_text
 from smo_app.state.pos_device import PosTabletMixin
 from smo_app.state.pos_offline import PosOfflineMixin, offline_snapshot
 from smo_app.state.session import SessionState, toast
 
 POS = Channel.pos
-APPROVAL_POLL_SECONDS = 2.0
 
 
 def money(minor: int | None, lang: str) -> str:
@@ -64,9 +62,6 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
     total_minor: int = 0
     needs_approval: bool = False
     approval_status: str = ""
-    manager_username: str = ""
-    manager_pin: str = ""
-    polling: bool = False
 
     card_text: str = ""
     tendered_text: str = ""
@@ -123,7 +118,8 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
         self.lines = [{"variant_id": ln.variant_id, "name": ln.name, "label": ln.variant_label, "qty": ln.qty,
                        "qty_text": qty_text(ln.qty, ln.unit, lang),
                        "price": money(ln.unit_price_minor, lang) + price_unit(ln.unit, lang), "discount_pct": ln.discount_pct,
-                       "manual_pct": ln.manual_pct, "total": money(ln.total_minor, lang)} for ln in c.lines]
+                       "manual_pct": ln.manual_pct, "discount_minor": ln.discount_minor,
+                       "discount_text": money(ln.discount_minor, lang), "total": money(ln.total_minor, lang)} for ln in c.lines]
         cust = c.customer
         self.customer_has = cust is not None
         self.customer_name = (cust.name or cust.phone) if cust else ""
@@ -218,14 +214,6 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
         return await self._cart_call(cart.set_qty, variant_id=variant_id, qty=qty)
 
     @rx.event
-    async def set_discount(self, variant_id: int, value: str):
-        try:
-            pct = int(value or "0")
-        except ValueError:
-            return rx.toast.error(self.text("pos.discount_invalid"))
-        return await self._cart_call(cart.set_line_discount, variant_id=variant_id, pct=pct)
-
-    @rx.event
     async def clear(self):
         return await self._cart_call(cart.clear_cart)
 
@@ -262,55 +250,12 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
 
     @rx.event
     async def apply_bonus(self):
+        text, self.bonus_text = self.bonus_text, ""  # the field keeps nothing: the totals show what applied
         try:
-            amount = parse_money(self.bonus_text or "0")
+            amount = parse_money(text or "0")
         except ValueError:
             return rx.toast.error(self.text("pos.amount_invalid"))
         return await self._cart_call(cart.set_bonus, bonus_minor=amount)
-
-    # ------------------------------------------------------------------ approval
-    @rx.event
-    async def request_approval(self):
-        out = await self.call(approvals.request_approval, channel=POS, register_id=self.register_id,
-                              **self._device_kw())
-        if not out.ok:
-            return toast(out)
-        await self._refresh_cart()
-        return [PosState.poll_approval, rx.toast.info(self.text("ui.pos.approval_sent"))]
-
-    @rx.event(background=True)
-    async def poll_approval(self):
-        """The tablet updates by itself when a manager answers in Telegram (or the request expires)."""
-        async with self:
-            if self.polling:
-                return
-            self.polling = True
-        try:
-            for _ in range(int(15 * 60 / APPROVAL_POLL_SECONDS)):
-                await asyncio.sleep(APPROVAL_POLL_SECONDS)
-                async with self:
-                    await self._refresh_cart()
-                    if self.approval_status != "pending":
-                        return
-        finally:
-            async with self:
-                self.polling = False
-
-    @rx.event
-    def set_manager_username(self, value: str):
-        self.manager_username = value
-
-    @rx.event
-    def set_manager_pin(self, value: str):
-        self.manager_pin = value
-
-    @rx.event
-    async def approve_with_pin(self):
-        pin, self.manager_pin = self.manager_pin, ""
-        out = await self.call(approvals.approve_with_pin, channel=POS, register_id=self.register_id,
-                              username=self.manager_username, pin=pin, **self._device_kw())
-        await self._refresh_cart()
-        return toast(out, self.text("ui.pos.approved"))
 
     # ------------------------------------------------------------------ payment
     @rx.event
@@ -383,3 +328,11 @@ async def register_of(state: SessionState) -> int:
         if out.value and not await pos._resolve_device(out.value):  # the tablet's register, else the first
             pos.register_id, pos.register_name = out.value[0].id, out.value[0].name
     return pos.register_id
+
+
+async def tablet_kw(state: SessionState) -> dict[str, int | None]:
+    """This tablet's register and device as the cart services take them: an exchange, an approval
+    or the line editor works on the tablet's own cart, never the register's shared one."""
+    register_id = await register_of(state)
+    pos = await state.get_state(PosState)
+    return {"register_id": register_id, **pos._device_kw()}

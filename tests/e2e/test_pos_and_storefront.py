@@ -18,7 +18,7 @@ def test_seller_signs_in_to_the_pos_by_pin(new_page):
     page.goto("/pos/login")
     for name in ("Ольга Владимировна", "Андрей Смирнов", "Сергей Иванов", "Светлана Орлова"):
         expect(page.get_by_role("button", name=name)).to_be_visible()
-    expect(page.get_by_role("button", name="Мария Котова")).to_have_count(0)  # no PIN, no POS
+    expect(page.get_by_role("button", name="Мария Котова")).to_have_count(0)  # a manager approves on the tablet, does not sell
     shot(page, "pos-login")
     # when the seller types a wrong PIN, then the right one
     page.get_by_role("button", name="Сергей Иванов").click()

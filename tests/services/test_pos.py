@@ -516,6 +516,36 @@ def test_two_returns_of_the_last_unit_at_once_return_it_once(engine, session, po
     assert qty_of(session, pos.vid) == 10
 
 
+def test_the_same_return_resent_at_once_is_answered_with_the_first_return(engine, session, pos):
+    # given a sale of 2; when the tablet resends its return of 1 (same id) while the first is in flight
+    r = _sell(session, pos, qty=2)
+    line = r.lines[0].order_line_id
+    session.rollback()
+    results = run_at_once(engine, [lambda s: returns.return_items(
+        s, actor=pos.seller, register_id=pos.reg, sale_id=r.sale_id, client_id="ret-resend-0001",
+        lines=[{"order_line_id": line, "qty": 1}]).id] * 3)
+    # then every answer is the first return, and one unit came back
+    assert [o for o, _ in results] == ["ok"] * 3 and len({v for _, v in results}) == 1, results
+    assert qty_of(session, pos.vid) == 9
+
+
+def test_the_same_exchange_resent_at_once_is_one_exchange(engine, session, pos):
+    # given a sold candle and a soap in the cart; when the exchange is sent three times at once
+    r = _sell(session, pos)
+    other = variant_id(make_product(session, name="Мыло", price_minor=60000, qty=5))
+    cart.add_item(session, actor=pos.seller, register_id=pos.reg, variant_id=other)
+    line = r.lines[0].order_line_id
+    session.rollback()
+    results = run_at_once(engine, [lambda s: returns.exchange(
+        s, actor=pos.seller, register_id=pos.reg, sale_id=r.sale_id, client_id="exch-resend-001",
+        lines=[{"order_line_id": line, "qty": 1}]).sale.sale_id] * 3)
+    # then all three get the same new sale: the candle came back once, one soap left the shelf
+    assert [o for o, _ in results] == ["ok"] * 3 and len({v for _, v in results}) == 1, results
+    assert qty_of(session, pos.vid) == 10 and qty_of(session, other) == 4
+    session.expire_all()
+    assert session.exec(select(func.count(PosSale.id))).one() == 2
+
+
 def test_a_customer_is_attached_by_the_loyalty_qr_and_their_bonuses_show(session, pos):
     from smo_app.services.customers.loyalty_qr import issue_loyalty_token
 

@@ -25,7 +25,7 @@ from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, can, require
 from smo_app.services.core.shop_config import get_config
 from smo_app.services.core.tx import atomic
-from smo_app.services.messaging import outbox
+from smo_app.services.messaging import outbox, presence
 from smo_app.services.pos import cart as pos_cart
 from smo_app.services.staff.dto import StaffOut
 from smo_app.services.staff.passwords import verify_secret
@@ -180,3 +180,29 @@ def approve_with_pin(session: Session, *, actor: Actor, register_id: int, userna
     else:
         current_id = current.id
     return decide_approval(session, actor=approver, approval_id=current_id, approve=True, via="pin", now=now)
+
+
+class Approver(BaseModel):
+    username: str
+    full_name: str
+    role: str
+    has_telegram: bool
+
+
+class ApprovalWays(BaseModel):
+    approvers: list[Approver]  # who may approve with their PIN on this tablet
+    telegram: bool  # asking in Telegram can work now: the bot is online and an approver has linked it
+    bot_online: bool
+
+
+def approval_ways(session: Session, *, actor: Actor, now: datetime | None = None) -> ApprovalWays:
+    """How an above-policy sale can be approved right now: the managers who can type their PIN
+    here (active, with a PIN, a role that approves), and whether a request in Telegram can reach one."""
+    require(actor, Perm.pos_sell)
+    rows = session.exec(select(Staff).where(Staff.is_active, Staff.role.in_([r.value for r in APPROVER_ROLES]))
+                        .order_by(Staff.full_name)).all()
+    approvers = [Approver(username=s.username, full_name=s.full_name, role=Role(s.role).value,
+                          has_telegram=s.telegram_id is not None) for s in rows if s.pin_hash]
+    linked = any(s.telegram_id is not None for s in rows)
+    online = presence.sidecar_status(session, now=now).online
+    return ApprovalWays(approvers=approvers, telegram=online and linked, bot_online=online)

@@ -222,6 +222,8 @@ def lock_cart(session: Session, register_id: int, device_id: int | None = None) 
     except IntegrityError:  # the other tap created it first
         session.rollback()
         cart = load_cart(session, register_id, device_id, lock=True)
+        if cart is None:  # no race: the register is not there (a foreign key refused the row)
+            raise NotFound("register", register_id) from None
     return cart
 
 
