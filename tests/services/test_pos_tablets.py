@@ -268,3 +268,27 @@ def test_an_exchange_on_a_tablet_sells_that_tablets_cart(session, till):
     assert [ln.name for ln in out.sale.lines] == ["Мыло"]
     assert [ln.variant_id for ln in cart.get_cart(session, actor=till.anna, register_id=till.reg,
                                                   device_id=till.two).lines] == [till.vid]
+
+
+def test_a_discount_in_roubles_and_a_pin_approval_stay_on_the_tablets_cart(session, till):
+    from smo_app.services.pos import approvals, line_discounts
+    from tests.factories import PIN
+
+    manager = make_staff(session, Role.manager, full_name="Мария")
+    # given both tablets have the candle in their carts
+    cart.add_item(session, actor=till.sergey, register_id=till.reg, device_id=till.one, variant_id=till.vid)
+    cart.add_item(session, actor=till.anna, register_id=till.reg, device_id=till.two, variant_id=till.vid)
+    # when the first tablet types 100 ₽ off its line, then 20 % (above the seller's policy)
+    off = line_discounts.apply_typed_discount(session, actor=till.sergey, register_id=till.reg, device_id=till.one,
+                                              variant_id=till.vid, text="100", unit="rub")
+    assert off.lines[0].discount_minor == 10000
+    line_discounts.apply_typed_discount(session, actor=till.sergey, register_id=till.reg, device_id=till.one,
+                                        variant_id=till.vid, text="20", unit="pct")
+    # and the manager's PIN approves it on that tablet
+    approvals.approve_with_pin(session, actor=till.sergey, register_id=till.reg, device_id=till.one,
+                               username=manager.username, pin=PIN)
+    mine = cart.get_cart(session, actor=till.sergey, register_id=till.reg, device_id=till.one)
+    assert mine.approval_status == "approved" and not mine.needs_approval
+    # then the second tablet's line is undiscounted and has no approval
+    theirs = cart.get_cart(session, actor=till.anna, register_id=till.reg, device_id=till.two)
+    assert theirs.lines[0].discount_minor == 0 and theirs.approval_status == ""
