@@ -123,7 +123,7 @@ class PosTabletMixin(rx.State, mixin=True):
         if not self.register_id or self.needs_device:
             return
         before_shift, before_cart = self._seen_shift, self._seen_cart
-        out = await self.call(devices.tablet_status, channel=POS, readonly=True, register_id=self.register_id,
+        out = await self.call(devices.tablet_pulse, channel=POS, readonly=True, register_id=self.register_id,
                               **self._device_kw())
         if not out.ok:
             return

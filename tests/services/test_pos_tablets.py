@@ -292,3 +292,23 @@ def test_a_discount_in_roubles_and_a_pin_approval_stay_on_the_tablets_cart(sessi
     # then the second tablet's line is undiscounted and has no approval
     theirs = cart.get_cart(session, actor=till.anna, register_id=till.reg, device_id=till.two)
     assert theirs.lines[0].discount_minor == 0 and theirs.approval_status == ""
+
+
+def test_the_two_second_poll_notices_a_cart_change_a_parked_ticket_and_a_closed_shift(session, till):
+    def pulse(device):
+        return devices.tablet_pulse(session, actor=till.anna, register_id=till.reg, device_id=device)
+
+    before = pulse(till.two)
+    status = devices.tablet_status(session, actor=till.anna, register_id=till.reg, device_id=till.two)
+    assert (before.shift_id, before.cart_updated_at, before.parked) == (status.shift_id, None, 0)
+    # when the first tablet rings up and parks; then the second sees the parked count, not a cart change
+    cart.add_item(session, actor=till.sergey, register_id=till.reg, device_id=till.one, variant_id=till.vid)
+    assert pulse(till.one).cart_updated_at is not None and pulse(till.two).cart_updated_at is None
+    tickets.park_ticket(session, actor=till.sergey, register_id=till.reg, device_id=till.one, name="Ольга")
+    assert pulse(till.two).parked == 1
+    # a device asked about another register's cart sees none; the shared cart is polled without a device
+    assert devices.tablet_pulse(session, actor=till.anna, register_id=till.other_reg, device_id=till.one).cart_updated_at is None
+    assert pulse(None).shift_id == before.shift_id
+    # and the shift closed elsewhere shows as none
+    shifts.close_shift(session, actor=till.anna, register_id=till.reg, counted_cash_minor=0)
+    assert pulse(till.two).shift_id is None

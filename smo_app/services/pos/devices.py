@@ -12,12 +12,12 @@ import secrets
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
-from smo_app.models.pos import PosCart, PosDevice, PosParkedTicket, PosRegister, TicketStatus
+from smo_app.models.pos import PosCart, PosDevice, PosParkedTicket, PosRegister, PosShift, ShiftStatus, TicketStatus
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, ValidationFailed
@@ -43,7 +43,7 @@ class DeviceSetup(BaseModel):
 
 
 class TabletStatus(BaseModel):
-    """What a tablet polls every few seconds (one cheap read)."""
+    """What a tablet shows of its shift and register (read on load and when the poll sees a change)."""
 
     shift_id: int | None  # the register's open shift, None when closed
     shift_opened_by_id: int
@@ -150,3 +150,38 @@ def tablet_status(session: Session, *, actor: Actor, register_id: int, device_id
         parked=session.exec(select(func.count(PosParkedTicket.id)).where(
             PosParkedTicket.register_id == register_id, PosParkedTicket.status == TicketStatus.parked.value)).one(),
     )
+
+
+class TabletPulse(BaseModel):
+    """What a tablet polls every two seconds: enough to notice a change, nothing to show."""
+
+    shift_id: int | None  # the register's open shift, None when closed
+    cart_updated_at: datetime | None  # this tablet's cart
+    parked: int  # tickets waiting on the register
+
+
+_S, _C, _T = PosShift.__table__, PosCart.__table__, PosParkedTicket.__table__
+_RID = bindparam("rid")
+
+
+def _pulse_query(cart_where):
+    return select(
+        select(_S.c.id).where(_S.c.register_id == _RID, _S.c.status == ShiftStatus.open.value)
+        .limit(1).scalar_subquery(),
+        select(_C.c.updated_at).where(cart_where).limit(1).scalar_subquery(),
+        select(func.count(_T.c.id)).where(_T.c.register_id == _RID, _T.c.status == TicketStatus.parked.value)
+        .scalar_subquery(),
+    )
+
+
+_PULSE_DEVICE = _pulse_query((_C.c.device_id == bindparam("did")) & (_C.c.register_id == _RID))
+_PULSE_SHARED = _pulse_query((_C.c.register_id == _RID) & _C.c.device_id.is_(None))
+
+
+def tablet_pulse(session: Session, *, actor: Actor, register_id: int, device_id: int | None = None) -> TabletPulse:
+    """The two-second poll in one statement (the shift, this tablet's cart, the parked count); the
+    tablet reloads what changed (:func:`tablet_status`, the cart, the parked list) only then."""
+    require(actor, Perm.pos_access)
+    params = {"rid": register_id} if device_id is None else {"rid": register_id, "did": device_id}
+    row = session.connection().execute(_PULSE_SHARED if device_id is None else _PULSE_DEVICE, params).one()
+    return TabletPulse(shift_id=row[0], cart_updated_at=row[1], parked=int(row[2] or 0))
