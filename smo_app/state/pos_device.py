@@ -8,6 +8,7 @@ its ``register_id`` and its ``_refresh_cart`` / ``load``. Thin: parse input → 
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import reflex as rx
@@ -19,6 +20,7 @@ from smo_app.services.pos import devices, tickets
 from smo_app.state.session import toast
 
 POS = Channel.pos
+QUIET_SECONDS = 1.5  # a tablet whose own cart call answered this recently skips the poll
 
 
 class PosTabletMixin(rx.State, mixin=True):
@@ -40,6 +42,7 @@ class PosTabletMixin(rx.State, mixin=True):
     _seen_shift: int = 0
     _seen_cart: str = ""
     _seen_parked: int = -1
+    _last_heard: float = 0.0  # when this tablet's own cart call last answered (time.time())
 
     @rx.var
     def display_href(self) -> str:
@@ -119,8 +122,10 @@ class PosTabletMixin(rx.State, mixin=True):
     @rx.event
     async def tick(self, _now: str = ""):
         """The page's clock, every two seconds: a shift closed (or opened) on another tablet, or this
-        tablet's cart changed elsewhere (a ticket resumed into it), shows at once."""
-        if not self.register_id or self.needs_device:
+        tablet's cart changed elsewhere (a ticket resumed into it), shows at once. A tablet that is
+        selling skips it: its taps' answers are fresh (a tap after the shift closed is refused and
+        the screen follows), and the poll resumes once it has been quiet for ``QUIET_SECONDS``."""
+        if not self.register_id or self.needs_device or time.time() - self._last_heard < QUIET_SECONDS:
             return
         before_shift, before_cart = self._seen_shift, self._seen_cart
         out = await self.call(devices.tablet_pulse, channel=POS, readonly=True, register_id=self.register_id,

@@ -9,6 +9,7 @@ id still pending asks the server whether that sale went through.
 """
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -146,6 +147,7 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
             self.shift_open, self.closed_elsewhere = False, True
         if out.ok:
             self._show_cart(out.value)
+            self._last_heard = time.time()  # fresh from the server: the next poll may skip
         return toast(out)
 
     # ------------------------------------------------------------------ shift

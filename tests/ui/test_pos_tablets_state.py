@@ -60,6 +60,7 @@ def test_two_tablets_park_resume_and_follow_a_shift_closed_elsewhere(db):
     pos.pos_token = anna.pos_token
     _call(pos, "set_counted_text", "0")
     _call(pos, "close_shift")
+    sergey._last_heard = 0.0  # two seconds on: his own scan's answer is no longer fresh
     _call(sergey, "tick")
     out = _call(sergey, "load")
     assert not sergey.shift_open and sergey.closed_elsewhere, out
@@ -102,3 +103,25 @@ def test_the_customer_display_shows_the_paired_tablets_cart_then_the_change(db):
     lost.router = type(lost.router)(url=type(lost.router.url)("http://x/pos/display"))
     _call(lost, "load")
     assert lost.missing
+
+
+def test_a_selling_tablet_skips_the_poll_until_it_has_been_quiet(db, monkeypatch):
+    from smo_app.services.pos import devices
+
+    vid = variant_id(make_product(db, name="Мыло", price_minor=50000, qty=5))
+    tablet = _tablet(db, "sergey", "Сергей", "Планшет у входа")
+    _call(tablet, "load")
+    _call(tablet, "set_float_text", "0")
+    _call(tablet, "open_shift")
+    _call(tablet, "load")
+    polled = []
+    real = devices.tablet_pulse
+    monkeypatch.setattr(devices, "tablet_pulse", lambda *a, **kw: polled.append(1) or real(*a, **kw))
+    # when the tablet has just tapped an item; then its next tick asks the server nothing
+    _call(tablet, "add", vid)
+    _call(tablet, "tick")
+    assert polled == []
+    # once it has been quiet for a moment, the tick polls again
+    tablet._last_heard -= 2
+    _call(tablet, "tick")
+    assert polled == [1] and [ln["qty"] for ln in tablet.lines] == [1]
