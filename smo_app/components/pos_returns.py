@@ -8,6 +8,7 @@ from smo_app import routes
 from smo_app.components.common import T, field_label
 from smo_app.components.pos_scan import keyboard_wedge
 from smo_app.state.pos_returns import PosReturnState as S
+from smo_app.state.pos_sale import PosState
 
 BIG = "3"
 
@@ -46,7 +47,11 @@ def _new_item(ln) -> rx.Component:
 
 def _exchange_panel() -> rx.Component:
     return rx.vstack(
-        rx.heading(T("ui.pos.new_items"), size="4", as_="h3"),
+        rx.hstack(rx.heading(T("ui.pos.new_items"), size="4", as_="h3"), rx.spacer(),
+                  rx.cond(PosState.device_name != "",  # the new items go into this tablet's own cart
+                          rx.badge(rx.icon("tablet", size=14), PosState.device_name, color_scheme="gray",
+                                   id="exchange-tablet")),
+                  width="100%", align="center"),
         rx.input(rx.input.slot(rx.icon("search")), placeholder=T("ui.pos.search"), value=S.ex_query,
                  on_change=S.ex_search.debounce(200), size=BIG, width="100%", id="exchange-search",
                  aria_label=T("ui.pos.search")),

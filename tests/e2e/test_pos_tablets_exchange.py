@@ -87,6 +87,7 @@ def test_an_exchange_sells_the_tablets_own_cart_and_a_pin_approves_the_other_tab
     a.locator("#exchange-search").fill("Мыло")
     a.locator(".exchange-hit").first.click()
     expect(a.locator(".exchange-line")).to_have_count(1)
+    expect(a.locator("#exchange-tablet")).to_have_text(TABLETS[1])  # the new items are in this tablet's cart
     if a.locator("#exchange-pays").is_visible():
         digits = re.sub(r"[^\d,]", "", a.locator("#exchange-pays").inner_text()).replace(",", ".")
         a.get_by_label("Картой, ₽").fill(digits)
