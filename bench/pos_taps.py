@@ -1,7 +1,9 @@
 """POS tap benchmark: tap → screen on the sale screen with 20 tablets selling at once.
 
 The app runs in production mode (``reflex run --env prod``, one process) on a fresh SQLite file
-with N registers, each with an open shift and a seller signed in by PIN. Each tablet is a
+with N registers, each with an open shift and a seller signed in by PIN on a named tablet (a device of
+the register, its token in the browser's storage; the idle tablets are second tablets on the same
+registers, joining those shifts). Each tablet is a
 socket-level client speaking Reflex's event protocol (socket.io on ``/_event``: the hydrate event
 rides in the CONNECT packet with the POS session cookie as a client-storage var; events are
 ``{"name": "<state path>.<handler>", "payload": {...}, "router_data": {...}}``; the server answers
@@ -12,7 +14,8 @@ on this machine.
   second; time from emit to the update that carries the changed var.
 * Sale taps: the tablets tap an item about twice a second (``add`` → the register's server cart,
   a database write off the event loop) until the update carries the new cart lines; meanwhile
-  idle tablets send the trivial event about once a second.
+  idle tablets send the trivial event about once a second, and every tablet sends the page's
+  two-second poll (``tick``: the shift, its cart, the parked tickets), not timed, as the page does.
 
 Bars: sale-tap p95 ≤ 5 × floor p95; idle tablets' p95 ≤ 2 × floor p95. Prints p50/p95/max of all.
 
@@ -26,7 +29,7 @@ For the record it also times what the folded key replaces: PostgreSQL's ``ILIKE`
 SQLite's ``LIKE`` over the name's usual spellings (which miss mixed case, so they are not the floor).
 
 Run: .venv/bin/python bench/pos_taps.py [--tablets 20] [--idle 5] [--seconds 20] [--db postgresql|sqlite]
-     [--search-only] [--products 10000]
+     [--search-only | --no-search] [--products 10000]
 (needs the frontend toolchain like `make run`: .tools/node_modules/.bin on PATH, REFLEX_USE_SYSTEM_BUN=1)
 """
 from __future__ import annotations
@@ -56,6 +59,7 @@ WORDS = ["Свеча", "Мыло", "Масло", "Соль", "Крем", "Бал
 SCENTS = ["лаванда", "ваниль", "роза", "кедр", "мята", "апельсин", "жасмин", "сандал", "бергамот", "пачули"]
 TYPED = ["свеча л", "СВЕЧА", "Мыло роза", "ёлоч", "елочная", "бергамот", "КеДр 12", "ар-00", "4601234"]
 PATH_POS = "/pos"
+POLL_SECONDS = 2.0  # the sale page's clock (components/pos_tablets.ticker)
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -73,8 +77,9 @@ def figures(name: str, samples: list[float]) -> str:
 
 # --------------------------------------------------------------------------- the shop
 
-def prepare(db_url: str, tablets: int, idle: int) -> tuple[list[str], list[int], list[int]]:
-    """Registers with open shifts, sellers signed in (their POS session tokens), a few products."""
+def prepare(db_url: str, tablets: int, idle: int) -> tuple[list[tuple[str, str]], list[int], list[int]]:
+    """Registers with open shifts, sellers signed in on named tablets (their POS session and device
+    tokens), a few products."""
     from sqlmodel import Session
 
     import smo_app.models  # noqa: F401
@@ -84,7 +89,7 @@ def prepare(db_url: str, tablets: int, idle: int) -> tuple[list[str], list[int],
     from smo_app.models.staff import Role
     from smo_app.services.catalog import products as catalog
     from smo_app.services.core.actor import Actor
-    from smo_app.services.pos import shifts
+    from smo_app.services.pos import devices, shifts
     from smo_app.services.staff import accounts, auth
     from smo_app.services.stock import supplies
 
@@ -109,7 +114,9 @@ def prepare(db_url: str, tablets: int, idle: int) -> tuple[list[str], list[int],
                 s.commit()
                 shifts.open_shift(s, actor=staff.actor(), register_id=reg.id, float_minor=0)
                 registers.append(reg.id)
-            tokens.append(auth.sign_in_pin(s, username=f"bench{i}", pin="2468").token)
+            device = devices.register_device(s, actor=staff.actor(), register_id=registers[i % tablets],
+                                             name=f"Планшет {i}")
+            tokens.append((auth.sign_in_pin(s, username=f"bench{i}", pin="2468").token, device.token))
     engine.dispose()
     return tokens, registers, variants
 
@@ -278,10 +285,11 @@ def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 900) -> None:
 class Tablet:
     """One POS tablet on a socket: hydrate with its session cookie, then events and their updates."""
 
-    def __init__(self, base: str, pos_token: str, names: dict[str, str]) -> None:
+    def __init__(self, base: str, tokens: tuple[str, str], names: dict[str, str]) -> None:
         import socketio
 
-        self.base, self.pos_token, self.names = base, pos_token, names
+        self.base, self.names = base, names
+        self.pos_token, self.device_token = tokens
         self.sio = socketio.AsyncClient(reconnection=False)
         self.waiters: list[tuple[str, asyncio.Future]] = []
         self.state: dict[str, object] = {}
@@ -302,7 +310,8 @@ class Tablet:
 
     async def connect(self) -> None:
         hydrate = {"name": f"{self.names['root']}.hydrate_and_load",
-                   "payload": {"vars": {self.names["pos_token_var"]: self.pos_token}},
+                   "payload": {"vars": {self.names["pos_token_var"]: self.pos_token,
+                                        self.names["device_token_var"]: self.device_token}},
                    "router_data": {"pathname": PATH_POS, "asPath": PATH_POS}}
         fut = self._wait("shift_open_rx_state_")
         await self.sio.connect(f"{self.base}?token={uuid.uuid4()}", socketio_path="/_event", namespaces=["/_event"],
@@ -322,6 +331,10 @@ class Tablet:
         await asyncio.wait_for(fut, timeout)
         return time.perf_counter() - started
 
+    async def send(self, handler: str) -> None:
+        """Emit an event without waiting for its update (the page's clock)."""
+        await self.sio.emit("event", self._event(handler), namespace="/_event")
+
     async def close(self) -> None:
         await self.sio.disconnect()
 
@@ -332,18 +345,19 @@ def state_names() -> dict[str, str]:
     from smo_app.state.session import SessionState
 
     return {"root": PosState.get_root_state().get_full_name(), "pos_state": PosState.get_full_name(),
-            "pos_token_var": f"{SessionState.get_full_name()}.pos_token_rx_state_"}
+            "pos_token_var": f"{SessionState.get_full_name()}.pos_token_rx_state_",
+            "device_token_var": f"{PosState.get_full_name()}.device_token_rx_state_"}
 
 
-async def run(base: str, tokens: list[str], registers: list[int], variants: list[int], tablets: int,
+async def run(base: str, tokens: list[tuple[str, str]], registers: list[int], variants: list[int], tablets: int,
               seconds: float) -> dict[str, list[float]]:
     names = state_names()
     sellers = [Tablet(base, tokens[i], names) for i in range(tablets)]
     idlers = [Tablet(base, tok, names) for tok in tokens[tablets:]]
-    for t in [*sellers, *idlers]:
+    for t, reg in zip([*sellers, *idlers], [*registers, *(registers[i % tablets] for i in range(len(idlers)))]):
         await t.connect()
-    for t, reg in zip(sellers, registers):
-        await t.call("choose_register", "register_id_rx_state_", {"register_id": reg})
+        await t.call("load", "shift_label_rx_state_")  # the named tablet: its register is the device's
+        assert t.state.get("register_id_rx_state_") == reg and not t.state.get("needs_device_rx_state_"), t.state
     results: dict[str, list[float]] = {"floor": [], "tap": [], "idle": []}
     for t in sellers:  # warm-up, not counted: first events compile queries, fill pools and caches
         for _ in range(3):
@@ -365,12 +379,18 @@ async def run(base: str, tokens: list[str], registers: list[int], variants: list
     # phase 1: the floor — the same tablets, a trivial state-only event twice a second
     until = time.monotonic() + seconds
     await asyncio.gather(*[loop(t, "toggle_camera", "camera_open_rx_state_", "floor", 2.0, until) for t in sellers])
-    # phase 2: selling, with idle tablets sending the trivial event once a second
+    async def poll(t: Tablet, until: float) -> None:
+        await asyncio.sleep(random.Random(id(t) + 1).uniform(0, POLL_SECONDS))
+        while time.monotonic() < until:
+            await t.send("tick")
+            await asyncio.sleep(POLL_SECONDS)
+
+    # phase 2: selling, with idle tablets sending the trivial event once a second, every tablet polling
     until = time.monotonic() + seconds
     tap = [loop(t, "add", "lines_rx_state_", "tap", 2.0, until,
                 payload=lambda: {"variant_id": random.choice(variants)}) for t in sellers]
     idle = [loop(t, "toggle_camera", "camera_open_rx_state_", "idle", 1.0, until) for t in idlers]
-    await asyncio.gather(*tap, *idle)
+    await asyncio.gather(*tap, *idle, *[poll(t, until) for t in [*sellers, *idlers]])
     for t in [*sellers, *idlers]:
         await t.close()
     return results
@@ -388,8 +408,9 @@ def main() -> int:
                         help="sqlite: the one-machine default; postgresql: a fresh database on 127.0.0.1")
     parser.add_argument("--search-only", action="store_true", help="only the search-as-you-type phase")
     parser.add_argument("--products", type=int, default=10_000, help="products for the search phase")
+    parser.add_argument("--no-search", action="store_true", help="only the taps phase")
     args = parser.parse_args()
-    search_ok = run_search(args.products)
+    search_ok = True if args.no_search else run_search(args.products)
     if args.search_only:
         print("PASS" if search_ok else "FAIL")
         return 0 if search_ok else 1

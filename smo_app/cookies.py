@@ -8,6 +8,8 @@ from smo_app.services.core.shop_locale import cached as cached_locale
 CUSTOMER_SESSION = "smo_customer_session"  # an opaque token; the server-side session decides who it is
 CUSTOMER_LANG = "smo_customer_lang"  # the language the customer chose ("" → the shop's)
 STAFF_BACKOFFICE = "smo_bo_session"  # state/session.py: SessionState.bo_token
+STAFF_POS = "smo_pos_session"  # state/session.py: SessionState.pos_token
+STAFF_LANG = "smo_lang"  # state/session.py: SessionState.lang ("" → the shop's)
 
 
 def customer_language(chosen: str | None, shop_default: str | None = None) -> str:

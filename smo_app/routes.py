@@ -18,6 +18,7 @@ PROFILE = "/admin/profile"  # the signed-in staff member's own profile (Telegram
 POS_PROFILE = "/pos/profile"
 POS_SHIFT = "/pos/shift"  # cash in/out, X report, close with the Z report
 POS_RECEIPT = "/pos/receipt"  # ?id=<sale id>, printable on an 80 mm printer
+POS_DISPLAY = "/pos/display"  # ?register=<id>[&device=<id>]: the customer-facing screen
 POS_RETURNS = "/pos/returns"
 POS_SALES = "/admin/pos-sales"  # admins: POS sales per seller and shift (PO8)
 ORDER_PICK_LIST = "/admin/orders/pick"  # printable pick list of the ticked orders (?ids=1,2,3)

@@ -17,11 +17,11 @@ PIN = "2468"
 
 
 def make_staff(session: Session, role: Role | str = Role.owner, *, username: str | None = None,
-               password: str | None = PASSWORD, pin: str | None = PIN) -> StaffOut:
+               password: str | None = PASSWORD, pin: str | None = PIN, full_name: str | None = None) -> StaffOut:
     role = Role(role)
     return staff_service.create_staff(
         session, actor=Actor.system("test"), username=username or f"{role.value}{next(_seq)}",
-        full_name=f"Test {role.value.title()}", role=role,
+        full_name=full_name or f"Test {role.value.title()}", role=role,
         password=password if role != Role.seller else None, pin=pin,
     )
 

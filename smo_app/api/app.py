@@ -7,8 +7,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from smo_app.api import (
-    backups, health, payment_proofs, payments, storefront, storefront_page, storefront_proof, uploads, webhooks, webhooks_cdek,
-    webhooks_moysklad,
+    backups, health, payment_proofs, payments, pos, storefront, storefront_page, storefront_proof, uploads, webhooks,
+    webhooks_cdek, webhooks_moysklad,
 )
 from smo_app.api.deps import FirstPaintView, get_seam, route
 
@@ -35,6 +35,7 @@ def create_api(*, first_paint: FirstPaintView | None = None) -> FastAPI:
     api.include_router(payments.router, prefix="/api")
     api.include_router(payment_proofs.router, prefix="/api")
     api.include_router(backups.router, prefix="/api")
+    api.include_router(pos.router, prefix="/api")
     api.include_router(storefront.router, prefix="/api")
     api.include_router(storefront_proof.router, prefix="/api")
     api.include_router(storefront_page.router)  # GET /: before the frontend's static files

@@ -9,6 +9,7 @@ opening a session or resolving a token itself:
 * :data:`CustomerCalls` — the Mini App's customer behind the session cookie (a dead cookie:
   ``out.signed_out``); :data:`VisitorCalls` — the same, but nobody (``actor=None``) without one;
 * :data:`StaffCalls` — the backoffice staff member behind their session cookie;
+  :data:`PosCalls` — the seller behind the POS session cookie (a tablet's scripts);
 * :data:`PublicCalls` — no actor (webhooks, health);
 * :data:`CustomerLang` — the customer's language (their cookie, else the shop's);
 * :data:`FirstPaint` — how the page's state store takes the Mini App's first screen (see
@@ -24,7 +25,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Request
 
 from smo_app.calling import NOBODY, BoundCalls, CustomerCaller, Seam, StaffCaller
-from smo_app.cookies import CUSTOMER_LANG, CUSTOMER_SESSION, STAFF_BACKOFFICE, customer_language
+from smo_app.cookies import CUSTOMER_LANG, CUSTOMER_SESSION, STAFF_BACKOFFICE, STAFF_LANG, STAFF_POS, customer_language
 from smo_app.models.staff import Channel
 from smo_app.services.catalog.first_screen import FirstScreenOut
 
@@ -78,6 +79,12 @@ def route(request: Request) -> str:
     return f"{request.method} {request.url.path}"
 
 
+def get_pos_calls(request: Request, seam: SeamDep) -> BoundCalls:
+    """The seller signed in on this tablet's POS (its session cookie), in the tablet's language."""
+    return seam.bind(StaffCaller(Channel.pos, request.cookies.get(STAFF_POS) or ""),
+                     customer_language(request.cookies.get(STAFF_LANG)), route(request))
+
+
 def get_first_paint(request: Request) -> FirstPaintView | None:
     """What ``create_api(first_paint=…)`` was given (None: the API runs without the web app's pages)."""
     return getattr(request.app.state, "first_paint", None)
@@ -86,5 +93,6 @@ def get_first_paint(request: Request) -> FirstPaintView | None:
 CustomerCalls = Annotated[BoundCalls, Depends(get_customer_calls)]
 VisitorCalls = Annotated[BoundCalls, Depends(get_visitor_calls)]
 StaffCalls = Annotated[BoundCalls, Depends(get_staff_calls)]
+PosCalls = Annotated[BoundCalls, Depends(get_pos_calls)]
 PublicCalls = Annotated[BoundCalls, Depends(get_public_calls)]
 FirstPaint = Annotated[FirstPaintView | None, Depends(get_first_paint)]

@@ -8,6 +8,13 @@ from smo_app.components.common import T, lang_switch
 from smo_app.state.pos import PosLoginState, SellerTile
 
 
+# On the POS the total and the pay button sit bottom right: toasts go bottom left, over the
+# catalog, so they never cover what the seller must see and tap.
+TOASTS_AWAY_FROM_THE_TOTAL = (
+    "[data-sonner-toaster][data-x-position]{right:auto!important;left:1.5rem!important}"
+)
+
+
 def pos_frame(*children, right: rx.Component | None = None) -> rx.Component:
     return rx.box(
         rx.hstack(
@@ -23,6 +30,7 @@ def pos_frame(*children, right: rx.Component | None = None) -> rx.Component:
             width="100%",
         ),
         rx.box(*children, padding="1.5rem", height="calc(100vh - 4rem)"),
+        rx.el.style(TOASTS_AWAY_FROM_THE_TOTAL),
         min_width=styles.POS_MIN_WIDTH,
         min_height="100vh",
         background="var(--gray-2)",

@@ -8,9 +8,13 @@ import reflex as rx
 from smo_app import routes
 from smo_app.components import styles
 from smo_app.components.common import T, field_label
+from smo_app.components.pos_approvals import approval_box
+from smo_app.components.pos_browse import browse_panel
+from smo_app.components.pos_line_edit import line_editor
 from smo_app.components.pos_scan import camera_scanner, keyboard_wedge
+from smo_app.components.pos_tablets import display_link, tablet_strip
 from smo_app.state.pos_receipt import PosReceiptState
-from smo_app.state.pos_returns import PosReturnState
+from smo_app.state.pos_line_edit import PosLineEditState
 from smo_app.state.pos_sale import PosState
 from smo_app.state.pos_shift import PosShiftState
 from smo_app.state.session import SessionState
@@ -33,6 +37,7 @@ def top_bar() -> rx.Component:
                 id="pos-shift-link"),
         rx.link(rx.button(rx.icon("undo-2"), T("ui.pos.returns"), size=BIG, variant="soft"), href=routes.POS_RETURNS,
                 id="pos-returns-link"),
+        display_link(),
         rx.link(rx.button(rx.icon("user"), T("ui.nav.profile"), size=BIG, variant="soft", color_scheme="gray"),
                 href=routes.POS_PROFILE, id="pos-profile-link"),
         rx.button(rx.icon("log-out"), T("ui.sign_out"), size=BIG, variant="soft", color_scheme="gray",
@@ -88,9 +93,7 @@ def catalog_panel() -> rx.Component:
         rx.cond(
             PosState.hits.length() > 0,
             rx.grid(rx.foreach(PosState.hits, _product_tile), columns="2", spacing="2", width="100%", id="pos-hits"),
-            rx.vstack(rx.text(T("ui.pos.favourites"), size="2", color_scheme="gray"),
-                      rx.grid(rx.foreach(PosState.favourites, _product_tile), columns="2", spacing="2", width="100%",
-                              id="pos-favourites"), width="100%"),
+            browse_panel(_product_tile),
         ),
         width="48%", spacing="3", overflow_y="auto", height="100%",
     )
@@ -103,13 +106,14 @@ def _line(line) -> rx.Component:
                   flex="1", min_width="0"),
         rx.button("−", on_click=PosState.inc(line["variant_id"], line["qty"].to(int) - 1), size="2", variant="soft",
                   aria_label=T("ui.pos.less")),
-        rx.text(line["qty_text"], size="4", weight="bold", min_width="2rem", text_align="center", class_name="line-qty"),
+        rx.button(line["qty_text"], on_click=PosLineEditState.start(line["variant_id"], line["name"], "qty"), size="3",
+                  variant="ghost", min_width="3rem", class_name="line-qty", aria_label=T("ui.pos.qty")),
         rx.button("+", on_click=PosState.inc(line["variant_id"], line["qty"].to(int) + 1), size="2", variant="soft",
                   aria_label=T("ui.pos.more")),
-        rx.input(default_value=line["manual_pct"].to_string(), on_blur=lambda v: PosState.set_discount(line["variant_id"], v),
-                 width="3.5rem", size="2", input_mode="numeric", aria_label=T("ui.pos.line_discount"),
-                 class_name="line-discount"),
-        rx.text("%", size="2"),
+        rx.button(rx.cond(line["discount_minor"].to(int) > 0, "−" + line["discount_text"].to(str), "%"),
+                  on_click=PosLineEditState.start(line["variant_id"], line["name"], "pct"), size="2", variant="soft",
+                  color_scheme=rx.cond(line["discount_minor"].to(int) > 0, "green", "gray"), min_width="3.5rem",
+                  aria_label=T("ui.pos.line_discount"), class_name="line-discount"),
         rx.text(line["total"], weight="bold", min_width="6rem", text_align="right"),
         align="center", spacing="2", width="100%", class_name="cart-line", padding_y="0.25rem",
         border_bottom="1px solid var(--gray-a4)",
@@ -144,31 +148,6 @@ def customer_box() -> rx.Component:
                 variant="soft", color_scheme="gray", class_name="customer-hit")),
             width="100%", spacing="1",
         ),
-    )
-
-
-def approval_box() -> rx.Component:
-    return rx.cond(
-        PosState.needs_approval,
-        rx.callout.root(rx.vstack(
-            rx.text(T("ui.pos.needs_approval"), weight="bold"),
-            rx.cond(PosState.approval_status == "pending", rx.text(T("ui.pos.waiting_approval"), id="approval-waiting")),
-            rx.cond(PosState.approval_status == "denied", rx.text(T("ui.pos.denied"), color_scheme="red", id="approval-denied")),
-            rx.cond(PosState.approval_status == "expired", rx.text(T("ui.pos.expired"), color_scheme="red")),
-            rx.hstack(
-                rx.button(rx.icon("send"), T("ui.pos.ask_telegram"), on_click=PosState.request_approval, size="2",
-                          id="pos-ask-approval", disabled=PosState.approval_status == "pending"),
-                rx.input(placeholder=T("ui.pos.manager_login"), value=PosState.manager_username,
-                         on_change=PosState.set_manager_username, size="2", width="8rem", id="pos-manager-username"),
-                rx.input(placeholder="PIN", type="password", value=PosState.manager_pin, input_mode="numeric",
-                         on_change=PosState.set_manager_pin, size="2", width="5rem", id="pos-manager-pin"),
-                rx.button(T("ui.pos.approve_pin"), on_click=PosState.approve_with_pin, size="2", id="pos-approve-pin"),
-                wrap="wrap", spacing="2",
-            ),
-            spacing="2",
-        ), color_scheme="amber", width="100%", id="pos-approval"),
-        rx.cond(PosState.approval_status == "approved",
-                rx.badge(rx.icon("check"), T("ui.pos.approved"), color_scheme="green", id="approval-approved")),
     )
 
 
@@ -216,10 +195,12 @@ def cart_panel() -> rx.Component:
 
 def sale_screen() -> rx.Component:
     return rx.vstack(
+        tablet_strip(),
         rx.cond(PosState.last_outcome != "", rx.callout(PosState.last_outcome, icon="info", width="100%",
                                                         id="pos-last-outcome")),
         rx.hstack(catalog_panel(), cart_panel(), spacing="4", width="100%", height="100%", align="start"),
         keyboard_wedge(PosState.scanned),
+        line_editor(),
         height="100%", width="100%",
     )
 
@@ -259,7 +240,7 @@ def shift_page_body() -> rx.Component:
             ),
             rx.cond(
                 PosShiftState.closed,
-                rx.vstack(rx.callout(T("ui.pos.closed_sent"), icon="check", color_scheme="green"),
+                rx.vstack(rx.callout(PosShiftState.closed_note, icon="check", color_scheme="green", id="pos-closed-note"),
                           rx.button(T("ui.pos.new_shift"), on_click=PosShiftState.new_shift, size=BIG), width="45%"),
                 rx.vstack(
                     rx.heading(T("ui.pos.cash_moves"), size="4", as_="h3"),
@@ -324,6 +305,9 @@ def receipt_view() -> rx.Component:
                           rx.text(r["total"], weight="bold", id="receipt-total"), width="100%"),
                 pair("ui.pos.card", r["card"]), pair("ui.pos.cash_given", r["tendered"]),
                 pair("ui.pos.change", r["change"]), pair("ui.pos.cashback", r["cashback"]),
+                rx.image(src=r["code_svg"], alt=r["code"], width="100%", height="12mm", margin_top="2mm",
+                         id="receipt-code"),
+                rx.text(r["code"], size="1", text_align="center", width="100%"),
                 spacing="1", width="100%",
             ),
             id="pos-receipt", width="80mm", padding="4mm", background="white", color="black",
@@ -341,37 +325,4 @@ def receipt_view() -> rx.Component:
     )
 
 
-# --------------------------------------------------------------------------- returns
-
-def returns_view() -> rx.Component:
-    sale_row = lambda s: rx.button(T("ui.pos.receipt_no"), " ", s["id"], " · ", s["time"], " · ", s["total"], " ",  # noqa: E731
-                                   s["customer"], on_click=PosReturnState.pick(s["id"]), variant="soft", size="2",
-                                   class_name="return-sale")
-    line = lambda ln: rx.hstack(  # noqa: E731
-        rx.text(ln["name"], flex="1"), rx.text(ln["total"]), rx.text(T("ui.pos.left"), ": ", ln["left"]),
-        rx.input(default_value="0", on_change=lambda v: PosReturnState.set_line(ln["id"], v), width="4rem",
-                 input_mode="numeric", size="2", aria_label=T("ui.pos.return_qty"), class_name="return-qty"),
-        width="100%", align="center", class_name="return-line")
-    return rx.vstack(
-        rx.hstack(
-            rx.input(placeholder=T("ui.pos.find_sale"), value=PosReturnState.query, on_change=PosReturnState.set_query,
-                     size=BIG, width="24rem", id="return-query", aria_label=T("ui.pos.find_sale")),
-            rx.button(rx.icon("search"), T("ui.pos.find"), on_click=PosReturnState.find, size=BIG, id="return-find"),
-            rx.link(T("ui.pos.to_sale"), href=routes.POS),
-            align="center", spacing="3",
-        ),
-        rx.foreach(PosReturnState.sales, sale_row),
-        rx.cond(PosReturnState.sale_id > 0, rx.vstack(
-            rx.heading(T("ui.pos.receipt_no"), " ", PosReturnState.sale_id, size="4", as_="h3"),
-            rx.foreach(PosReturnState.sale_lines, line),
-            rx.button(rx.icon("undo-2"), T("ui.pos.do_return"), on_click=PosReturnState.do_return, size=BIG,
-                      id="return-submit"),
-            width="40rem", spacing="2",
-        )),
-        rx.cond(PosReturnState.result != "", rx.callout(PosReturnState.result, icon="check", color_scheme="green",
-                                                        id="return-result")),
-        spacing="3", width="100%",
-    )
-
-
-__all__ = ["open_shift_form", "receipt_view", "returns_view", "sale_screen", "shift_page_body", "styles", "top_bar"]
+__all__ = ["open_shift_form", "receipt_view", "sale_screen", "shift_page_body", "styles", "top_bar"]

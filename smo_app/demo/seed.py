@@ -19,7 +19,7 @@ from smo_app.services.core.actor import Actor
 DEMO_STAFF = [
     ("owner", "Ольга Владимировна", "owner", "owner-demo-1", "1111"),
     ("admin", "Андрей Смирнов", "admin", "admin-demo-1", "2222"),
-    ("manager", "Мария Котова", "manager", "manager-demo-1", None),
+    ("manager", "Мария Котова", "manager", "manager-demo-1", "3333"),
     ("seller", "Сергей Иванов", "seller", None, "4444"),
     ("seller2", "Светлана Орлова", "seller", None, "5555"),
 ]
@@ -47,7 +47,7 @@ def seed_demo_shop(session: Session) -> bool:
         staff_service.create_staff(session, actor=system, username=username, full_name=full_name, role=role, password=password, pin=pin)
     _seed_customers(session)
     for module_name in ("smo_app.demo.catalog", "smo_app.demo.barcodes", "smo_app.demo.erp_logistics",
-                        "smo_app.demo.payments", "smo_app.demo.backups"):
+                        "smo_app.demo.payments", "smo_app.demo.backups", "smo_app.demo.pos_tablets"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError:

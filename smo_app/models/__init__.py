@@ -52,10 +52,10 @@ __all__ += [
     "StockMove", "StockSubscription", "Supplier", "Supply", "SupplyLine", "Variant",
 ]
 from smo_app.models.pos import (  # noqa: E402
-    PosApproval, PosCart, PosCashMove, PosFavourite, PosRegister, PosReturn, PosReturnLine, PosSale, PosShift,
+    PosApproval, PosCart, PosCashMove, PosDevice, PosFavourite, PosParkedTicket, PosRegister, PosReturn, PosReturnLine, PosSale, PosShift,
 )
 
-__all__ += ["PosApproval", "PosCart", "PosCashMove", "PosFavourite", "PosRegister", "PosReturn", "PosReturnLine",
+__all__ += ["PosApproval", "PosCart", "PosCashMove", "PosDevice", "PosFavourite", "PosParkedTicket", "PosRegister", "PosReturn", "PosReturnLine",
             "PosSale", "PosShift"]
 
 from smo_app.models.integrations import DeadLetter, DeadLetterResolution, WebhookEvent, WebhookStatus  # noqa: E402

@@ -81,21 +81,72 @@ class PosCashMove(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class PosDevice(SQLModel, table=True):
+    """A tablet of a register, named once on the tablet; the browser keeps its token (only the
+    token's hash is stored). Each device has its own cart."""
+
+    __tablename__ = "pos_device"
+    __table_args__ = (sa.UniqueConstraint("register_id", "name", name="uq_pos_device_register_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    register_id: int = Field(foreign_key="pos_register.id", index=True)
+    name: str = Field(max_length=64)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by_name: str = Field(default="", max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+_SHARED = sa.text("device_id IS NULL")
+
+
 class PosCart(SQLModel, table=True):
-    """The open cart of a register, on the server: it survives a reload, a reconnect, a tablet swap.
+    """The open cart of a tablet (a device of a register), on the server: it survives a reload and a
+    reconnect. A cart without a device is the register's shared one (API callers, older tablets).
 
     ``lines`` is ``[{"variant_id": int, "qty": int, "discount_pct": int}, ...]`` in the order added.
     """
 
     __tablename__ = "pos_cart"
+    __table_args__ = (
+        Index("uq_pos_cart_shared_register", "register_id", unique=True, postgresql_where=_SHARED,
+              sqlite_where=_SHARED),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    register_id: int = Field(foreign_key="pos_register.id", unique=True)
+    register_id: int = Field(foreign_key="pos_register.id", index=True)
+    device_id: int | None = Field(default=None, foreign_key="pos_device.id", unique=True)
     lines: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     customer_id: int | None = Field(default=None, foreign_key="customer.id")
     bonus_minor: int = 0
     approval_id: int | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TicketStatus(StrEnum):
+    parked = "parked"  # waiting; left once by resume_ticket (a conditional UPDATE)
+    resumed = "resumed"  # back in a tablet's cart; final
+
+
+class PosParkedTicket(SQLModel, table=True):
+    """A cart put aside with a name ("Анна, примерка") to serve the next customer; resumed once, on
+    any tablet of the register."""
+
+    __tablename__ = "pos_parked_ticket"
+
+    id: int | None = Field(default=None, primary_key=True)
+    register_id: int = Field(foreign_key="pos_register.id", index=True)
+    name: str = Field(max_length=64)
+    lines: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    bonus_minor: int = 0
+    goods_minor: int = 0  # for the list
+    status: str = Field(default=TicketStatus.parked, max_length=16, index=True)
+    parked_by_name: str = Field(default="", max_length=128)
+    parked_from_device_id: int | None = Field(default=None, foreign_key="pos_device.id")
+    parked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    resumed_by_name: str = Field(default="", max_length=128)
+    resumed_on_device_id: int | None = Field(default=None, foreign_key="pos_device.id")
+    resumed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PosSale(SQLModel, table=True):
@@ -111,6 +162,7 @@ class PosSale(SQLModel, table=True):
     order_id: int = Field(foreign_key="order.id", unique=True)
     shift_id: int = Field(foreign_key="pos_shift.id", index=True)
     register_id: int = Field(foreign_key="pos_register.id", index=True)
+    device_id: int | None = Field(default=None, foreign_key="pos_device.id", index=True)  # the tablet that sold
     seller_id: int = Field(foreign_key="staff.id", index=True)
     seller_name: str = Field(default="", max_length=128)
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)

@@ -6,7 +6,7 @@ from typing import Any
 import reflex as rx
 
 from smo_app.models.staff import Channel
-from smo_app.services.pos import sale
+from smo_app.services.pos import receipt_code, sale
 from smo_app.state.pos_sale import money
 from smo_app.state.session import SessionState, toast
 
@@ -35,7 +35,9 @@ class PosReceiptState(SessionState):
                         "can_send": r.customer_has_telegram, "goods": m(r.goods_minor), "discount": m(r.discount_minor),
                         "bonus": m(r.bonus_minor), "total": m(r.total_minor), "cash": m(r.cash_minor),
                         "card": m(r.card_minor), "credit": m(r.credit_minor), "tendered": m(r.tendered_minor),
-                        "change": m(r.change_minor), "cashback": m(r.cashback_minor)}
+                        "change": m(r.change_minor), "cashback": m(r.cashback_minor),
+                        "code": receipt_code.receipt_code(r.sale_id),
+                        "code_svg": receipt_code.code128_svg_uri(receipt_code.receipt_code(r.sale_id))}
         self.receipt_lines = [{"name": f"{ln.name} {ln.variant_label}".strip(), "qty": ln.qty,
                                "price": m(ln.unit_price_minor), "total": m(ln.total_minor)} for ln in r.lines]
 

@@ -9,7 +9,7 @@ id still pending asks the server whether that sale went through.
 """
 from __future__ import annotations
 
-import asyncio
+import time
 import uuid
 from typing import Any
 
@@ -18,12 +18,13 @@ import reflex as rx
 from smo_app import routes
 from smo_app.models.staff import Channel
 from smo_app.money import format_money, parse_money
-from smo_app.services.pos import approvals, cart, lookup, sale, shifts
+from smo_app.services.pos import cart, lookup, sale, shifts
 from smo_app.units import price_unit, qty_text
+from smo_app.state.pos_device import PosTabletMixin
+from smo_app.state.pos_offline import PosOfflineMixin, offline_snapshot
 from smo_app.state.session import SessionState, toast
 
 POS = Channel.pos
-APPROVAL_POLL_SECONDS = 2.0
 
 
 def money(minor: int | None, lang: str) -> str:
@@ -31,8 +32,9 @@ def money(minor: int | None, lang: str) -> str:
     return "" if minor is None else format_money(minor, lang=lang)
 
 
-class PosState(SessionState):
-    """The register, its shift and the sale screen."""
+class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
+    """The register, its shift and the sale screen (the tablet's device, shared shift and parked
+    tickets come from ``pos_device.PosTabletMixin``)."""
 
     register_id: int = 0
     register_name: str = ""
@@ -61,9 +63,6 @@ class PosState(SessionState):
     total_minor: int = 0
     needs_approval: bool = False
     approval_status: str = ""
-    manager_username: str = ""
-    manager_pin: str = ""
-    polling: bool = False
 
     card_text: str = ""
     tendered_text: str = ""
@@ -80,12 +79,14 @@ class PosState(SessionState):
             self.message = out.error
             return
         regs = out.value
-        self.registers = [{"id": str(r.id), "name": r.name} for r in regs] if len(regs) > 1 else []
-        chosen = next((r for r in regs if r.id == self.register_id), regs[0])
-        self.register_id, self.register_name = chosen.id, chosen.name
+        if not await self._resolve_device(regs):  # the tablet is named first; its register is its own
+            return
+        self.registers = []
         await self._refresh_shift()
+        await self._refresh_tablet()
         if self.shift_open:
             await self._refresh_cart()
+            await self._load_parked()
             fav = await self.call(lookup.favourites, channel=POS, readonly=True)
             self.favourites = [self._hit(h) for h in fav.value or []]
         if self.pending_sale:
@@ -118,7 +119,8 @@ class PosState(SessionState):
         self.lines = [{"variant_id": ln.variant_id, "name": ln.name, "label": ln.variant_label, "qty": ln.qty,
                        "qty_text": qty_text(ln.qty, ln.unit, lang),
                        "price": money(ln.unit_price_minor, lang) + price_unit(ln.unit, lang), "discount_pct": ln.discount_pct,
-                       "manual_pct": ln.manual_pct, "total": money(ln.total_minor, lang)} for ln in c.lines]
+                       "manual_pct": ln.manual_pct, "discount_minor": ln.discount_minor,
+                       "discount_text": money(ln.discount_minor, lang), "total": money(ln.total_minor, lang)} for ln in c.lines]
         cust = c.customer
         self.customer_has = cust is not None
         self.customer_name = (cust.name or cust.phone) if cust else ""
@@ -128,18 +130,24 @@ class PosState(SessionState):
                        "bonus": money(c.bonus_minor, lang), "total": money(c.total_minor, lang),
                        "bonus_cap": money(c.bonus_cap_minor, lang)}
         self.total_minor = c.total_minor
+        self.offline_cart = offline_snapshot(c, self.register_id, self.device_id or None)
+        self._seen_cart = str(c.updated_at)  # the poll reloads only for a change made elsewhere
         self.needs_approval = c.needs_approval
         self.approval_status = c.approval_status
 
     async def _refresh_cart(self) -> None:
-        out = await self.call(cart.get_cart, channel=POS, readonly=True, register_id=self.register_id)
+        out = await self.call(cart.get_cart, channel=POS, readonly=True, register_id=self.register_id,
+                              **self._device_kw())
         if out.ok:
             self._show_cart(out.value)
 
     async def _cart_call(self, fn, **kwargs):
-        out = await self.call(fn, channel=POS, register_id=self.register_id, **kwargs)
+        out = await self.call(fn, channel=POS, register_id=self.register_id, **self._device_kw(), **kwargs)
+        if not out.ok and out.code == "pos.shift_closed":  # closed on another tablet: the screen follows
+            self.shift_open, self.closed_elsewhere = False, True
         if out.ok:
             self._show_cart(out.value)
+            self._last_heard = time.time()  # fresh from the server: the next poll may skip
         return toast(out)
 
     # ------------------------------------------------------------------ shift
@@ -208,14 +216,6 @@ class PosState(SessionState):
         return await self._cart_call(cart.set_qty, variant_id=variant_id, qty=qty)
 
     @rx.event
-    async def set_discount(self, variant_id: int, value: str):
-        try:
-            pct = int(value or "0")
-        except ValueError:
-            return rx.toast.error(self.text("pos.discount_invalid"))
-        return await self._cart_call(cart.set_line_discount, variant_id=variant_id, pct=pct)
-
-    @rx.event
     async def clear(self):
         return await self._cart_call(cart.clear_cart)
 
@@ -252,54 +252,12 @@ class PosState(SessionState):
 
     @rx.event
     async def apply_bonus(self):
+        text, self.bonus_text = self.bonus_text, ""  # the field keeps nothing: the totals show what applied
         try:
-            amount = parse_money(self.bonus_text or "0")
+            amount = parse_money(text or "0")
         except ValueError:
             return rx.toast.error(self.text("pos.amount_invalid"))
         return await self._cart_call(cart.set_bonus, bonus_minor=amount)
-
-    # ------------------------------------------------------------------ approval
-    @rx.event
-    async def request_approval(self):
-        out = await self.call(approvals.request_approval, channel=POS, register_id=self.register_id)
-        if not out.ok:
-            return toast(out)
-        await self._refresh_cart()
-        return [PosState.poll_approval, rx.toast.info(self.text("ui.pos.approval_sent"))]
-
-    @rx.event(background=True)
-    async def poll_approval(self):
-        """The tablet updates by itself when a manager answers in Telegram (or the request expires)."""
-        async with self:
-            if self.polling:
-                return
-            self.polling = True
-        try:
-            for _ in range(int(15 * 60 / APPROVAL_POLL_SECONDS)):
-                await asyncio.sleep(APPROVAL_POLL_SECONDS)
-                async with self:
-                    await self._refresh_cart()
-                    if self.approval_status != "pending":
-                        return
-        finally:
-            async with self:
-                self.polling = False
-
-    @rx.event
-    def set_manager_username(self, value: str):
-        self.manager_username = value
-
-    @rx.event
-    def set_manager_pin(self, value: str):
-        self.manager_pin = value
-
-    @rx.event
-    async def approve_with_pin(self):
-        pin, self.manager_pin = self.manager_pin, ""
-        out = await self.call(approvals.approve_with_pin, channel=POS, register_id=self.register_id,
-                              username=self.manager_username, pin=pin)
-        await self._refresh_cart()
-        return toast(out, self.text("ui.pos.approved"))
 
     # ------------------------------------------------------------------ payment
     @rx.event
@@ -339,7 +297,8 @@ class PosState(SessionState):
         if not self.pending_sale:  # made before the request leaves: a resend reuses it
             self.pending_sale = uuid.uuid4().hex
         out = await self.call(sale.submit_sale, channel=POS, register_id=self.register_id,
-                              client_id=self.pending_sale, card_minor=card, tendered_minor=tendered)
+                              client_id=self.pending_sale, card_minor=card, tendered_minor=tendered,
+                              **self._device_kw())
         if not out.ok:
             if out.code:  # refused (not a lost connection): a new attempt gets a new id
                 self.pending_sale = ""
@@ -368,6 +327,14 @@ async def register_of(state: SessionState) -> int:
     pos = await state.get_state(PosState)
     if not pos.register_id:
         out = await state.call(shifts.list_registers, channel=POS, readonly=True)
-        if out.value:
+        if out.value and not await pos._resolve_device(out.value):  # the tablet's register, else the first
             pos.register_id, pos.register_name = out.value[0].id, out.value[0].name
     return pos.register_id
+
+
+async def tablet_kw(state: SessionState) -> dict[str, int | None]:
+    """This tablet's register and device as the cart services take them: an exchange, an approval
+    or the line editor works on the tablet's own cart, never the register's shared one."""
+    register_id = await register_of(state)
+    pos = await state.get_state(PosState)
+    return {"register_id": register_id, **pos._device_kw()}

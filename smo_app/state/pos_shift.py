@@ -7,7 +7,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.models.staff import Channel
 from smo_app.money import parse_money
-from smo_app.services.pos import reports, shifts
+from smo_app.services.pos import delivery, reports, shifts
 from smo_app.state.pos_sale import PosState, money, register_of
 from smo_app.state.session import SessionState, toast
 
@@ -24,6 +24,7 @@ class PosShiftState(SessionState):
     move_amount: str = ""
     move_reason: str = ""
     counted_text: str = ""
+    closed_note: str = ""  # where the Z report is: sent, being sent, waiting for the bot, nobody to send to
 
     def _show(self, r: reports.ShiftReport) -> None:
         lang = self.ui_lang_value()
@@ -94,6 +95,8 @@ class PosShiftState(SessionState):
         rep = await self.call(reports.shift_report, channel=POS, readonly=True, shift_id=out.value.id)
         if rep.ok:
             self._show(rep.value)
+        sent = await self.call(delivery.z_report_delivery, channel=POS, readonly=True, shift_id=out.value.id)
+        self.closed_note = self.text(f"ui.pos.z_{sent.value or delivery.WAITING}")
         self.counted_text = ""
         pos = await self.get_state(PosState)
         pos.shift_open = False

@@ -31,6 +31,13 @@ def sign_in_pos(page: Page, full_name: str, pin: str) -> None:
     page.get_by_role("button", name="Войти").click()
 
 
+def name_tablet(page: Page, name: str) -> None:
+    """A browser new to the POS is asked once what the tablet is called."""
+    page.get_by_label("Название планшета").fill(name)
+    page.get_by_role("button", name="Сохранить", exact=True).click()
+    expect(page.locator("#pos-device")).to_have_text(name)
+
+
 def nav(page: Page):
     """The backoffice's navigation (the sidebar)."""
     return page.get_by_role("navigation")

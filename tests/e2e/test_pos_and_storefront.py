@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot
-from tests.e2e.helpers import nav, pin_key, sign_in_pos
+from tests.e2e.helpers import name_tablet, nav, pin_key, sign_in_pos
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +18,7 @@ def test_seller_signs_in_to_the_pos_by_pin(new_page):
     page.goto("/pos/login")
     for name in ("Ольга Владимировна", "Андрей Смирнов", "Сергей Иванов", "Светлана Орлова"):
         expect(page.get_by_role("button", name=name)).to_be_visible()
-    expect(page.get_by_role("button", name="Мария Котова")).to_have_count(0)  # no PIN, no POS
+    expect(page.get_by_role("button", name="Мария Котова")).to_have_count(0)  # a manager approves on the tablet, does not sell
     shot(page, "pos-login")
     # when the seller types a wrong PIN, then the right one
     page.get_by_role("button", name="Сергей Иванов").click()
@@ -34,6 +34,8 @@ def test_seller_signs_in_to_the_pos_by_pin(new_page):
     expect(page).to_have_url(re.compile(r"/pos/?$"))
     expect(page.locator("#pos-seller")).to_have_text("Сергей Иванов")
     expect(page.locator("#shift-state")).to_have_text("Смена закрыта")
+    # a browser new to the POS names its tablet once, then may open the shift
+    name_tablet(page, "Планшет витрины")
     expect(page.get_by_role("button", name="Открыть смену")).to_be_visible()
     shot(page, "pos-shell")
     # and sign-out returns to the tiles

@@ -78,9 +78,9 @@ def test_a_second_open_on_the_same_register_is_refused(session, pos):
 
 
 def test_a_sale_without_an_open_shift_is_refused(session, pos):
-    # given the shift was closed
-    shifts.close_shift(session, actor=pos.seller, register_id=pos.reg, counted_cash_minor=100000)
+    # given a cart rung up, then the shift was closed
     cart.add_item(session, actor=pos.seller, register_id=pos.reg, variant_id=pos.vid)
+    shifts.close_shift(session, actor=pos.seller, register_id=pos.reg, counted_cash_minor=100000)
     # when the seller tries to sell; then it is refused and stock is untouched
     with pytest.raises(DomainError) as err:
         sale.submit_sale(session, actor=pos.seller, register_id=pos.reg, client_id=cid(), tendered_minor=100000)
@@ -514,6 +514,36 @@ def test_two_returns_of_the_last_unit_at_once_return_it_once(engine, session, po
         lines=[{"order_line_id": line, "qty": 1}]).id for i in range(2)]))
     assert results == {"ok": 1, "pos.return_too_many": 1}, results
     assert qty_of(session, pos.vid) == 10
+
+
+def test_the_same_return_resent_at_once_is_answered_with_the_first_return(engine, session, pos):
+    # given a sale of 2; when the tablet resends its return of 1 (same id) while the first is in flight
+    r = _sell(session, pos, qty=2)
+    line = r.lines[0].order_line_id
+    session.rollback()
+    results = run_at_once(engine, [lambda s: returns.return_items(
+        s, actor=pos.seller, register_id=pos.reg, sale_id=r.sale_id, client_id="ret-resend-0001",
+        lines=[{"order_line_id": line, "qty": 1}]).id] * 3)
+    # then every answer is the first return, and one unit came back
+    assert [o for o, _ in results] == ["ok"] * 3 and len({v for _, v in results}) == 1, results
+    assert qty_of(session, pos.vid) == 9
+
+
+def test_the_same_exchange_resent_at_once_is_one_exchange(engine, session, pos):
+    # given a sold candle and a soap in the cart; when the exchange is sent three times at once
+    r = _sell(session, pos)
+    other = variant_id(make_product(session, name="Мыло", price_minor=60000, qty=5))
+    cart.add_item(session, actor=pos.seller, register_id=pos.reg, variant_id=other)
+    line = r.lines[0].order_line_id
+    session.rollback()
+    results = run_at_once(engine, [lambda s: returns.exchange(
+        s, actor=pos.seller, register_id=pos.reg, sale_id=r.sale_id, client_id="exch-resend-001",
+        lines=[{"order_line_id": line, "qty": 1}]).sale.sale_id] * 3)
+    # then all three get the same new sale: the candle came back once, one soap left the shelf
+    assert [o for o, _ in results] == ["ok"] * 3 and len({v for _, v in results}) == 1, results
+    assert qty_of(session, pos.vid) == 10 and qty_of(session, other) == 4
+    session.expire_all()
+    assert session.exec(select(func.count(PosSale.id))).one() == 2
 
 
 def test_a_customer_is_attached_by_the_loyalty_qr_and_their_bonuses_show(session, pos):

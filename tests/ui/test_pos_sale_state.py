@@ -27,7 +27,17 @@ def _seller_state(db):
     db.commit()
     s = _state(PosState)
     s.pos_token = auth.sign_in_pin(db, username="sue", pin=PIN).token
+    name_tablet(s, "Планшет 1")
     return s
+
+
+def name_tablet(s, name: str) -> None:
+    """A new tablet is asked for its name once; the browser keeps the device's token."""
+    _call(s, "load")
+    assert s.needs_device
+    _call(s, "set_device_name_text", name)
+    _call(s, "name_device")
+    assert s.device_token
 
 
 def test_open_a_shift_scan_and_pay_cash_with_change(db):

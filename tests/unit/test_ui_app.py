@@ -18,7 +18,7 @@ def test_every_route_has_exactly_one_page():
     registered = [p["route"] for p in PAGES]
     assert len(registered) == len(set(registered))
     expected = ({routes.STOREFRONT, routes.ADMIN_LOGIN, routes.ADMIN, routes.POS_LOGIN, routes.POS, routes.PROFILE,
-                 routes.POS_PROFILE, routes.POS_SHIFT, routes.POS_RECEIPT, routes.POS_RETURNS,
+                 routes.POS_PROFILE, routes.POS_SHIFT, routes.POS_RECEIPT, routes.POS_RETURNS, routes.POS_DISPLAY,
                  routes.ORDER_PICK_LIST, routes.WHEEL} | {a.route for a in routes.AREAS})
     assert set(registered) == expected
 

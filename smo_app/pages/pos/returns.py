@@ -4,7 +4,8 @@ import reflex as rx
 from smo_app import routes
 from smo_app.components.common import guarded
 from smo_app.components.pos import pos_frame
-from smo_app.components.pos_sale import returns_view, top_bar
+from smo_app.components.pos_returns import returns_view
+from smo_app.components.pos_sale import top_bar
 from smo_app.components.registry import page
 from smo_app.state.session import SessionState
 

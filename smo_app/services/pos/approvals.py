@@ -25,7 +25,7 @@ from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, can, require
 from smo_app.services.core.shop_config import get_config
 from smo_app.services.core.tx import atomic
-from smo_app.services.messaging import outbox
+from smo_app.services.messaging import outbox, presence
 from smo_app.services.pos import cart as pos_cart
 from smo_app.services.staff.dto import StaffOut
 from smo_app.services.staff.passwords import verify_secret
@@ -59,13 +59,14 @@ def callback_data(approval_id: int, answer: str) -> str:
 
 
 @atomic
-def request_approval(session: Session, *, actor: Actor, register_id: int, now: datetime | None = None) -> ApprovalOut:
+def request_approval(session: Session, *, actor: Actor, register_id: int, now: datetime | None = None,
+                     device_id: int | None = None) -> ApprovalOut:
     """Ask for the cart as it is now (its largest manual discount and its bonuses); the managers
     with a linked Telegram get the request with Approve / Deny buttons."""
     require(actor, Perm.pos_sell)
     now = now or utcnow()
     cfg = get_config(session)
-    cart = pos_cart.lock_cart(session, register_id)
+    cart = pos_cart.lock_cart(session, register_id, device_id)
     priced = pos_cart.price_cart(session, cart, actor=actor, cfg=cfg, now=now)
     if not priced.needs_approval:
         raise DomainError("pos.approval_not_needed", "the cart is within policy")
@@ -155,7 +156,7 @@ def _expire(session: Session, a: PosApproval, now: datetime) -> None:
 
 @atomic
 def approve_with_pin(session: Session, *, actor: Actor, register_id: int, username: str, pin: str,
-                     now: datetime | None = None) -> ApprovalOut:
+                     now: datetime | None = None, device_id: int | None = None) -> ApprovalOut:
     """A manager at the tablet types their PIN: the cart's request (made now if there is none
     pending) is approved in their name. A wrong PIN or a role without approval rights is refused."""
     require(actor, Perm.pos_sell)
@@ -172,10 +173,36 @@ def approve_with_pin(session: Session, *, actor: Actor, register_id: int, userna
     approver = StaffOut.of(staff).actor()
     if not can(approver, Perm.pos_approve):
         raise DomainError("pos.approval_not_manager", "no approval rights")
-    cart = pos_cart.load_cart(session, register_id)
+    cart = pos_cart.load_cart(session, register_id, device_id)
     current = session.get(PosApproval, cart.approval_id) if cart and cart.approval_id else None
     if current is None or pos_cart.approval_status(current, now) != ApprovalStatus.pending.value:
-        current_id = request_approval(session, actor=actor, register_id=register_id, now=now).id
+        current_id = request_approval(session, actor=actor, register_id=register_id, now=now, device_id=device_id).id
     else:
         current_id = current.id
     return decide_approval(session, actor=approver, approval_id=current_id, approve=True, via="pin", now=now)
+
+
+class Approver(BaseModel):
+    username: str
+    full_name: str
+    role: str
+    has_telegram: bool
+
+
+class ApprovalWays(BaseModel):
+    approvers: list[Approver]  # who may approve with their PIN on this tablet
+    telegram: bool  # asking in Telegram can work now: the bot is online and an approver has linked it
+    bot_online: bool
+
+
+def approval_ways(session: Session, *, actor: Actor, now: datetime | None = None) -> ApprovalWays:
+    """How an above-policy sale can be approved right now: the managers who can type their PIN
+    here (active, with a PIN, a role that approves), and whether a request in Telegram can reach one."""
+    require(actor, Perm.pos_sell)
+    rows = session.exec(select(Staff).where(Staff.is_active, Staff.role.in_([r.value for r in APPROVER_ROLES]))
+                        .order_by(Staff.full_name)).all()
+    approvers = [Approver(username=s.username, full_name=s.full_name, role=Role(s.role).value,
+                          has_telegram=s.telegram_id is not None) for s in rows if s.pin_hash]
+    linked = any(s.telegram_id is not None for s in rows)
+    online = presence.sidecar_status(session, now=now).online
+    return ApprovalWays(approvers=approvers, telegram=online and linked, bot_online=online)

@@ -1,5 +1,8 @@
-"""The register's open cart (PO3, PO4), kept on the server so a reload, a reconnect or a tablet
-swap finds it as it was: its lines, the seller's line discounts, the customer and their bonuses.
+"""A tablet's open cart (PO3, PO4), kept on the server so a reload or a reconnect finds it as it
+was: its lines, the seller's line discounts, the customer and their bonuses. Each tablet (a device
+of a register, ``pos.devices``) has its own cart, so two tablets on one register never touch each
+other's sale; without a device the cart is the register's shared one (the API, older tablets).
+Nothing is added while the register has no open shift.
 What the seller looks up to fill it (products, favourites, customers) is in ``pos.lookup``.
 
 Prices come from ``sales.pricing`` as everywhere (the product's own discount or the customer's
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import bindparam, exists, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -21,7 +24,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.catalog import QTY_PER_PRICE, Product, Variant
 from smo_app.models.customer import Customer
 from smo_app.models.orders import DeliveryType
-from smo_app.models.pos import ApprovalStatus, PosApproval, PosCart
+from smo_app.models.pos import ApprovalStatus, PosApproval, PosCart, PosDevice, PosShift, ShiftStatus
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
@@ -71,6 +74,7 @@ class CustomerBrief(BaseModel):
 
 class CartOut(BaseModel):
     register_id: int
+    device_id: int | None = None
     lines: list[CartLineOut]
     customer: CustomerBrief | None
     goods_minor: int
@@ -145,7 +149,7 @@ def price_cart(session: Session, cart: PosCart, *, actor: Actor, cfg: ShopConfig
     covered = approval_covers(approval, register_id=cart.register_id, discount_pct=max_manual,
                               bonus_minor=priced.bonus_minor, now=now)
     return CartOut(
-        register_id=cart.register_id, lines=out_lines, customer=customer_brief(customer),
+        register_id=cart.register_id, device_id=cart.device_id, lines=out_lines, customer=customer_brief(customer),
         goods_minor=priced.goods_minor, discount_product_minor=priced.discounts["product"],
         discount_personal_minor=priced.discounts["personal"], discount_manual_minor=priced.discounts["manual"],
         discount_total_minor=priced.discount_total_minor, payable_minor=payable, bonus_minor=priced.bonus_minor,
@@ -166,41 +170,68 @@ _LINE_BASE = (select(_V.c.id, _V.c.product_id, _V.c.label, _V.c.unit, _V.c.price
 _LINE_INFO = _LINE_BASE.where(_V.c.id.in_(bindparam("ids", expanding=True)))
 _BY_ID = _LINE_BASE.where(_V.c.id == bindparam("vid"))
 _BY_CODE = _LINE_BASE.where(_V.c.active, or_(_V.c.barcode == bindparam("code"), _V.c.sku == bindparam("code")))
-_LOCK_CART = select(_C).where(_C.c.register_id == bindparam("rid")).with_for_update()
+_LOCK_SHARED = select(_C).where(_C.c.register_id == bindparam("rid"), _C.c.device_id.is_(None)).with_for_update()
+_LOCK_DEVICE = select(_C).where(_C.c.device_id == bindparam("did")).with_for_update()
+_S = PosShift.__table__
+_SHIFT_OPEN = select(exists().where(_S.c.register_id == bindparam("rid"), _S.c.status == ShiftStatus.open.value))
 _SAVE_LINES = update(_C).where(_C.c.id == bindparam("cid")).values(lines=bindparam("lines"),
                                                                      updated_at=bindparam("now"))
 
 
-def _empty(register_id: int) -> PosCart:
-    return PosCart(register_id=register_id, lines=[], updated_at=utcnow())
+def _empty(register_id: int, device_id: int | None = None) -> PosCart:
+    return PosCart(register_id=register_id, device_id=device_id, lines=[], updated_at=utcnow())
 
 
-def load_cart(session: Session, register_id: int, *, lock: bool = False) -> PosCart | None:
-    query = select(PosCart).where(PosCart.register_id == register_id)
+def check_device(session: Session, register_id: int, device_id: int | None) -> None:
+    """A device named by a tablet must be one of the register's (``pos.device_unknown`` if not)."""
+    if device_id is None:
+        return
+    device = session.get(PosDevice, device_id)
+    if device is None or device.register_id != register_id:
+        raise DomainError("pos.device_unknown", f"device {device_id} is not on register {register_id}")
+
+
+def require_open_shift(session: Session, register_id: int) -> None:
+    """Nothing goes into a cart while the register has no open shift (a tablet left showing a
+    shift closed elsewhere is refused here, and its screen updates)."""
+    if not session.connection().execute(_SHIFT_OPEN, {"rid": register_id}).scalar():
+        raise DomainError("pos.shift_closed", f"register {register_id} has no open shift")
+
+
+def load_cart(session: Session, register_id: int, device_id: int | None = None, *,
+              lock: bool = False) -> PosCart | None:
+    query = select(PosCart).where(PosCart.device_id == device_id) if device_id is not None else (
+        select(PosCart).where(PosCart.register_id == register_id, PosCart.device_id.is_(None)))
     if lock:
         query = query.with_for_update()
     return session.exec(query).first()
 
 
-def lock_cart(session: Session, register_id: int) -> PosCart:
-    """The register's cart row, locked (PostgreSQL) for this transaction; created on first use."""
-    cart = load_cart(session, register_id, lock=True)
+def lock_cart(session: Session, register_id: int, device_id: int | None = None) -> PosCart:
+    """The tablet's (or the register's shared) cart row, locked (PostgreSQL) for this transaction;
+    created on first use — the unique index on the device (or the partial one on the register's
+    shared cart) decides when two first taps race."""
+    check_device(session, register_id, device_id)
+    cart = load_cart(session, register_id, device_id, lock=True)
     if cart is not None:
         return cart
-    cart = _empty(register_id)
+    cart = _empty(register_id, device_id)
     session.add(cart)
     try:
         session.flush()
-    except IntegrityError:  # the other tablet created it first
+    except IntegrityError:  # the other tap created it first
         session.rollback()
-        cart = load_cart(session, register_id, lock=True)
+        cart = load_cart(session, register_id, device_id, lock=True)
+        if cart is None:  # no race: the register is not there (a foreign key refused the row)
+            raise NotFound("register", register_id) from None
     return cart
 
 
-def get_cart(session: Session, *, actor: Actor, register_id: int) -> CartOut:
+def get_cart(session: Session, *, actor: Actor, register_id: int, device_id: int | None = None) -> CartOut:
     require(actor, Perm.pos_sell)
     get_register(session, register_id)
-    cart = load_cart(session, register_id) or _empty(register_id)
+    check_device(session, register_id, device_id)
+    cart = load_cart(session, register_id, device_id) or _empty(register_id, device_id)
     return price_cart(session, cart, actor=actor)
 
 
@@ -217,7 +248,7 @@ def _save(session: Session, cart: PosCart, *, actor: Actor, lines: list[dict] | 
 
 @atomic
 def add_item(session: Session, *, actor: Actor, register_id: int, variant_id: int | None = None,
-             code: str | None = None, qty: int = 1) -> CartOut:
+             code: str | None = None, qty: int = 1, device_id: int | None = None) -> CartOut:
     """Add one (or ``qty``) of a variant, by id or by a scanned/typed barcode or SKU.
 
     The hot path of the sale screen (every tap and scan): Core statements, one locked cart row."""
@@ -225,6 +256,7 @@ def add_item(session: Session, *, actor: Actor, register_id: int, variant_id: in
     if not isinstance(qty, int) or not 1 <= qty <= MAX_QTY:
         raise ValidationFailed("pos.qty_invalid", "qty 1..9999", max=MAX_QTY)
     conn = session.connection()
+    require_open_shift(session, register_id)
     if code is not None:
         variant = conn.execute(_BY_CODE, {"code": (code or "").strip()}).first() if (code or "").strip() else None
         if variant is None:
@@ -235,15 +267,19 @@ def add_item(session: Session, *, actor: Actor, register_id: int, variant_id: in
             raise NotFound("variant", variant_id)
     if variant.deleted or variant.suspended:
         raise DomainError("cart.unavailable", "not for sale", name=variant.name)
-    row = conn.execute(_LOCK_CART, {"rid": register_id}).first()
-    if row is None:  # the register's first tap: create the row (ORM path, checks the register)
+    row = (conn.execute(_LOCK_DEVICE, {"did": device_id}) if device_id is not None
+           else conn.execute(_LOCK_SHARED, {"rid": register_id})).first()
+    if row is not None and row.register_id != register_id:
+        raise DomainError("pos.device_unknown", f"device {device_id} is not on register {register_id}")
+    if row is None:  # the tablet's first tap: create the row (ORM path, checks the register and device)
         get_register(session, register_id)
-        cart = lock_cart(session, register_id)
+        cart = lock_cart(session, register_id, device_id)
+        conn = session.connection()  # a first tap that lost the race to create the row rolled back
         lines, cart_id = [dict(x) for x in cart.lines], cart.id
         cart_view = cart
     else:
         lines, cart_id = [dict(x) for x in row.lines], row.id
-        cart_view = _CartView(register_id=register_id, lines=lines, customer_id=row.customer_id,
+        cart_view = _CartView(register_id=register_id, device_id=device_id, lines=lines, customer_id=row.customer_id,
                               bonus_minor=row.bonus_minor, approval_id=row.approval_id, updated_at=row.updated_at)
     for line in lines:
         if line["variant_id"] == variant.id:
@@ -257,7 +293,8 @@ def add_item(session: Session, *, actor: Actor, register_id: int, variant_id: in
     conn.execute(_SAVE_LINES, {"cid": cart_id, "lines": lines, "now": now})
     if isinstance(cart_view, PosCart):
         session.expire(cart_view)
-        cart_view = _CartView(register_id=register_id, lines=lines, customer_id=cart_view.customer_id,
+        cart_view = _CartView(register_id=register_id, device_id=device_id, lines=lines,
+                              customer_id=cart_view.customer_id,
                               bonus_minor=cart_view.bonus_minor, approval_id=cart_view.approval_id, updated_at=now)
     cart_view.lines, cart_view.updated_at = lines, now
     out = price_cart(session, cart_view, actor=actor)
@@ -270,6 +307,7 @@ class _CartView:
     """A cart read with Core (what :func:`price_cart` reads of a PosCart)."""
 
     register_id: int
+    device_id: int | None
     lines: list[dict]
     customer_id: int | None
     bonus_minor: int
@@ -278,26 +316,30 @@ class _CartView:
 
 
 @atomic
-def set_qty(session: Session, *, actor: Actor, register_id: int, variant_id: int, qty: int) -> CartOut:
+def set_qty(session: Session, *, actor: Actor, register_id: int, variant_id: int, qty: int,
+            device_id: int | None = None) -> CartOut:
     """Change a line's quantity; 0 removes the line."""
     require(actor, Perm.pos_sell)
     if not isinstance(qty, int) or not 0 <= qty <= MAX_QTY:
         raise ValidationFailed("pos.qty_invalid", "qty 0..9999", max=MAX_QTY)
-    cart = lock_cart(session, register_id)
+    cart = lock_cart(session, register_id, device_id)
     lines = [dict(x) for x in cart.lines]
     if not any(x["variant_id"] == variant_id for x in lines):
         raise NotFound("cart line", variant_id)
+    if any(x["variant_id"] == variant_id and qty > int(x["qty"]) for x in lines):
+        require_open_shift(session, register_id)
     lines = [({**x, "qty": qty} if x["variant_id"] == variant_id else x) for x in lines]
     return _save(session, cart, actor=actor, lines=[x for x in lines if x["qty"] > 0])
 
 
 @atomic
-def set_line_discount(session: Session, *, actor: Actor, register_id: int, variant_id: int, pct: int) -> CartOut:
+def set_line_discount(session: Session, *, actor: Actor, register_id: int, variant_id: int, pct: int,
+                      device_id: int | None = None) -> CartOut:
     """The seller's discount on a line, 0..100 %. Above the role's policy the sale will need approval."""
     require(actor, Perm.pos_sell)
     if not isinstance(pct, int) or not 0 <= pct <= 100:
         raise ValidationFailed("pos.discount_invalid", "0..100")
-    cart = lock_cart(session, register_id)
+    cart = lock_cart(session, register_id, device_id)
     if not any(x["variant_id"] == variant_id for x in cart.lines):
         raise NotFound("cart line", variant_id)
     lines = [({**x, "discount_pct": pct} if x["variant_id"] == variant_id else dict(x)) for x in cart.lines]
@@ -307,11 +349,12 @@ def set_line_discount(session: Session, *, actor: Actor, register_id: int, varia
 
 
 @atomic
-def set_customer(session: Session, *, actor: Actor, register_id: int, customer_id: int | None) -> CartOut:
+def set_customer(session: Session, *, actor: Actor, register_id: int, customer_id: int | None,
+                 device_id: int | None = None) -> CartOut:
     require(actor, Perm.pos_sell)
     if customer_id is not None and session.get(Customer, customer_id) is None:
         raise NotFound("customer", customer_id)
-    cart = lock_cart(session, register_id)
+    cart = lock_cart(session, register_id, device_id)
     cart.customer_id = customer_id
     if customer_id is None:
         cart.bonus_minor = 0
@@ -320,29 +363,30 @@ def set_customer(session: Session, *, actor: Actor, register_id: int, customer_i
 
 @atomic
 def attach_by_loyalty_token(session: Session, *, actor: Actor, register_id: int, token: str,
-                            now: datetime | None = None) -> CartOut:
+                            now: datetime | None = None, device_id: int | None = None) -> CartOut:
     """The customer shows the loyalty QR of the Mini App: the scanned token names them."""
     require(actor, Perm.customers_view)
     customer_id = resolve_loyalty_token(token, now or utcnow())
-    return set_customer(session, actor=actor, register_id=register_id, customer_id=customer_id)
+    return set_customer(session, actor=actor, register_id=register_id, customer_id=customer_id, device_id=device_id)
 
 
-def scan(session: Session, *, actor: Actor, register_id: int, code: str) -> CartOut:
+def scan(session: Session, *, actor: Actor, register_id: int, code: str, device_id: int | None = None) -> CartOut:
     """A code from the USB scanner or the camera: the Mini App's loyalty QR attaches its customer;
     anything else is a product's barcode or SKU, added once."""
     code = (code or "").strip()
     if code.startswith(LOYALTY_QR_PREFIX):
-        return attach_by_loyalty_token(session, actor=actor, register_id=register_id, token=code)
-    return add_item(session, actor=actor, register_id=register_id, code=code)
+        return attach_by_loyalty_token(session, actor=actor, register_id=register_id, token=code, device_id=device_id)
+    return add_item(session, actor=actor, register_id=register_id, code=code, device_id=device_id)
 
 
 @atomic
-def set_bonus(session: Session, *, actor: Actor, register_id: int, bonus_minor: int) -> CartOut:
+def set_bonus(session: Session, *, actor: Actor, register_id: int, bonus_minor: int,
+              device_id: int | None = None) -> CartOut:
     """Bonuses the customer spends on this sale (more than the policy cap needs approval)."""
     require(actor, Perm.pos_sell)
     if not isinstance(bonus_minor, int) or bonus_minor < 0:
         raise ValidationFailed("pos.amount_invalid", "bonus >= 0")
-    cart = lock_cart(session, register_id)
+    cart = lock_cart(session, register_id, device_id)
     if cart.customer_id is None and bonus_minor:
         raise DomainError("pos.customer_required", "bonuses need a customer")
     customer = session.get(Customer, cart.customer_id) if cart.customer_id else None
@@ -353,8 +397,8 @@ def set_bonus(session: Session, *, actor: Actor, register_id: int, bonus_minor: 
 
 
 @atomic
-def clear_cart(session: Session, *, actor: Actor, register_id: int) -> CartOut:
+def clear_cart(session: Session, *, actor: Actor, register_id: int, device_id: int | None = None) -> CartOut:
     require(actor, Perm.pos_sell)
-    cart = lock_cart(session, register_id)
+    cart = lock_cart(session, register_id, device_id)
     cart.customer_id, cart.bonus_minor, cart.approval_id = None, 0, None
     return _save(session, cart, actor=actor, lines=[])

@@ -23,6 +23,7 @@ class ShiftOut(BaseModel):
     register_id: int
     register_name: str
     status: str
+    opened_by_id: int = 0
     opened_by_name: str
     opened_at: datetime
     float_minor: int
@@ -57,7 +58,7 @@ def shift_out(session: Session, shift: PosShift, now: datetime | None = None) ->
     diff = None if is_open or shift.counted_cash_minor is None else shift.counted_cash_minor - expected
     return ShiftOut(
         id=shift.id, register_id=shift.register_id, register_name=register.name if register else "",
-        status=shift.status, opened_by_name=shift.opened_by_name, opened_at=shift.opened_at,
+        status=shift.status, opened_by_id=shift.opened_by_id, opened_by_name=shift.opened_by_name, opened_at=shift.opened_at,
         float_minor=shift.float_minor, closed_by_name=shift.closed_by_name, closed_at=shift.closed_at,
         expected_cash_minor=expected, counted_cash_minor=shift.counted_cash_minor, difference_minor=diff,
         overnight=is_open and is_overnight(shift.opened_at, now or utcnow(), shop_tz(session)),

@@ -14,7 +14,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
-from smo_app.models.catalog import QTY_PER_PRICE, Product, SaleUnit, Variant
+from smo_app.models.catalog import QTY_PER_PRICE, Category, Product, SaleUnit, Variant
 from smo_app.models.customer import Customer
 from smo_app.models.pos import PosFavourite
 from smo_app.services.catalog.barcodes import parse_scale_code
@@ -83,6 +83,28 @@ def favourites(session: Session, *, actor: Actor, limit: int = 12) -> list[Produ
     if not chosen:
         chosen = session.exec(_BASE.where(Product.hidden.is_(False)).order_by(*_ORDER).limit(limit)).all()
     return [_hit(v, p) for v, p in chosen]
+
+
+class CategoryTile(BaseModel):
+    id: int
+    name: str
+
+
+def categories(session: Session, *, actor: Actor) -> list[CategoryTile]:
+    """The categories that have something to sell, for browsing on the sale screen."""
+    require(actor, Perm.pos_sell)
+    rows = session.exec(select(Category).where(Category.hidden.is_(False), Category.id.in_(
+        _BASE.where(Product.hidden.is_(False)).with_only_columns(Product.category_id)))
+        .order_by(Category.position, Category.name)).all()
+    return [CategoryTile(id=c.id, name=c.name) for c in rows]
+
+
+def in_category(session: Session, *, actor: Actor, category_id: int, limit: int = 60) -> list[ProductHit]:
+    """The products of a category (its variants), in catalog order."""
+    require(actor, Perm.pos_sell)
+    rows = session.exec(_BASE.where(Product.category_id == category_id, Product.hidden.is_(False))
+                        .order_by(*_ORDER).limit(limit)).all()
+    return [_hit(v, p) for v, p in rows]
 
 
 @atomic

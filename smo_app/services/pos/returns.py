@@ -9,6 +9,7 @@ back exactly what was paid. An exchange is a return whose money pays a new sale,
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -69,6 +70,11 @@ def _out(ret: PosReturn, lines: list[PosReturnLine]) -> ReturnOut:
     return ReturnOut.model_validate(data)
 
 
+class _AlreadyDone(Exception):
+    """Raised inside the transaction when, once the sale is locked, the same client id turns out to
+    have been committed by a concurrent resend: the caller answers with that first return."""
+
+
 def _existing(session: Session, client_id: str) -> ReturnOut | None:
     ret = session.exec(select(PosReturn).where(PosReturn.client_id == client_id)).first()
     if ret is None:
@@ -91,7 +97,9 @@ def return_items(session: Session, *, actor: Actor, register_id: int, sale_id: i
         ret, rows = _return(session, actor=actor, register_id=register_id, sale_id=sale_id, lines=lines,
                             client_id=client_id, reason=reason, to_credit=False, now=now or utcnow())
         session.commit()
-    except IntegrityError:
+    except (IntegrityError, _AlreadyDone):
+        # the same id sent twice at once: the loser finds the winner's row once the sale lock is
+        # released (or meets the unique index) — the answer is the first return
         session.rollback()
         found = _existing(session, client_id)
         if found is not None:
@@ -107,29 +115,40 @@ class ExchangeOut(BaseModel):
 
 @atomic
 def exchange(session: Session, *, actor: Actor, register_id: int, sale_id: int, lines: list[ReturnLineIn | dict],
-             client_id: str, card_minor: int = 0, tendered_minor: int = 0, now: datetime | None = None) -> ExchangeOut:
+             client_id: str, card_minor: int = 0, tendered_minor: int = 0, now: datetime | None = None,
+             device_id: int | None = None) -> ExchangeOut:
     """Return ``lines`` and sell the register's cart in one transaction: the returned goods' money
     pays the new sale first; the rest is paid, or, if the new sale costs less, given back as the
     original sale was paid (card and cash in its proportion)."""
     require(actor, Perm.pos_sell)
     pos_sale.check_client_id(client_id)
     now = now or utcnow()
-    existing = session.exec(select(PosReturn).where(PosReturn.client_id == client_id)).first()
-    if existing is not None and existing.exchange_sale_id:
-        return ExchangeOut(returned=_existing(session, client_id),
-                           sale=pos_sale.receipt(session, session.get(PosSale, existing.exchange_sale_id)))
+    found = _existing_exchange(session, client_id)
+    if found is not None:
+        return found
     try:
         ret, rows = _return(session, actor=actor, register_id=register_id, sale_id=sale_id, lines=lines,
                             client_id=client_id, reason="exchange", to_credit=True, now=now)
         new_sale = pos_sale.sell_cart(session, actor=actor, register_id=register_id, client_id=f"x{client_id}"[:64],
                                       card_minor=card_minor, tendered_minor=tendered_minor,
-                                      credit_minor=ret.credit_minor, now=now)
+                                      credit_minor=ret.credit_minor, now=now, device_id=device_id)
         _settle(session, actor=actor, ret=ret, original=session.get(PosSale, sale_id), new_sale=new_sale)
         session.commit()
-    except IntegrityError:
+    except (IntegrityError, _AlreadyDone):
         session.rollback()
+        found = _existing_exchange(session, client_id)
+        if found is not None:
+            return found
         raise DomainError("pos.exchange_retry", "sent twice at once")
     return ExchangeOut(returned=_out(ret, rows), sale=pos_sale.receipt(session, new_sale))
+
+
+def _existing_exchange(session: Session, client_id: str) -> ExchangeOut | None:
+    ret = session.exec(select(PosReturn).where(PosReturn.client_id == client_id)).first()
+    if ret is None or not ret.exchange_sale_id:
+        return None
+    return ExchangeOut(returned=_existing(session, client_id),
+                       sale=pos_sale.receipt(session, session.get(PosSale, ret.exchange_sale_id)))
 
 
 def _settle(session: Session, *, actor: Actor, ret: PosReturn, original: PosSale, new_sale: PosSale) -> None:
@@ -159,37 +178,15 @@ def _return(session: Session, *, actor: Actor, register_id: int, sale_id: int, l
                              .values(returned_minor=PosSale.returned_minor).execution_options(synchronize_session=False))
     if locked.rowcount != 1:
         raise NotFound("sale", sale_id)
+    if session.exec(select(PosReturn.id).where(PosReturn.client_id == client_id)).first() is not None:
+        raise _AlreadyDone(client_id)  # a concurrent resend committed while this one waited for the lock
     sale = session.get(PosSale, sale_id)
     session.refresh(sale)
     if now - sale.created_at > timedelta(days=cfg.pos_return_days):
         raise DomainError("pos.return_window_over", "too late", days=cfg.pos_return_days)
-    order_lines = {ln.id: ln for ln in session.exec(select(OrderLine).where(OrderLine.order_id == sale.order_id)).all()}
-    already = dict(session.exec(
-        select(PosReturnLine.order_line_id, func.sum(PosReturnLine.qty))
-        .where(PosReturnLine.order_line_id.in_(list(order_lines))).group_by(PosReturnLine.order_line_id)).all())
-    wanted: dict[int, int] = {}
-    for item in items:
-        wanted[item.order_line_id] = wanted.get(item.order_line_id, 0) + item.qty
-    rows, goods = [], 0
-    for line_id in sorted(wanted):
-        ol = order_lines.get(line_id)
-        if ol is None:
-            raise NotFound("sale line", line_id)
-        before, qty = already.get(line_id, 0), wanted[line_id]
-        if before + qty > ol.qty:
-            raise DomainError("pos.return_too_many", "more than sold minus returned", name=ol.name,
-                              left=ol.qty - before)
-        amount = _share(ol.total_minor, before, qty, ol.qty)
-        goods += amount
-        rows.append(PosReturnLine(return_id=0, order_line_id=line_id, variant_id=ol.variant_id, qty=qty,
-                                  amount_minor=amount))
-    lines_total = sum(ol.total_minor for ol in order_lines.values())
-    prev = session.exec(select(func.coalesce(func.sum(PosReturn.goods_minor), 0),
-                               func.coalesce(func.sum(PosReturn.cash_minor + PosReturn.card_minor + PosReturn.credit_minor), 0))
-                        .where(PosReturn.sale_id == sale_id)).one()
-    goods_before, money_before = int(prev[0]), int(prev[1])
-    bonus_back = _share(sale.bonus_minor, goods_before, goods, lines_total)
-    money = goods - bonus_back
+    m = _measure(session, sale, items)
+    rows, goods, bonus_back, money = m.rows, m.goods, m.bonus_back, m.money
+    goods_before, money_before, lines_total = m.goods_before, m.money_before, m.lines_total
     paid = sale.cash_minor + sale.card_minor + sale.credit_minor
     card = 0 if to_credit else _share(sale.card_minor, money_before, money, paid)
     cash = 0 if to_credit else money - card
@@ -227,3 +224,69 @@ def _return(session: Session, *, actor: Actor, register_id: int, sale_id: int, l
     session.add(ret)
     session.flush()
     return ret, rows
+
+
+@dataclass
+class _Measured:
+    rows: list[PosReturnLine]
+    goods: int
+    bonus_back: int
+    money: int
+    goods_before: int
+    money_before: int
+    lines_total: int
+
+
+def _measure(session: Session, sale: PosSale, items: list[ReturnLineIn]) -> _Measured:
+    """What returning ``items`` of ``sale`` is worth now: the lines' share of what they cost, the
+    bonuses it gives back, the money — after what earlier returns of the sale took."""
+    sale_id = sale.id
+    order_lines = {ln.id: ln for ln in session.exec(select(OrderLine).where(OrderLine.order_id == sale.order_id)).all()}
+    already = dict(session.exec(
+        select(PosReturnLine.order_line_id, func.sum(PosReturnLine.qty))
+        .where(PosReturnLine.order_line_id.in_(list(order_lines))).group_by(PosReturnLine.order_line_id)).all())
+    wanted: dict[int, int] = {}
+    for item in items:
+        wanted[item.order_line_id] = wanted.get(item.order_line_id, 0) + item.qty
+    rows, goods = [], 0
+    for line_id in sorted(wanted):
+        ol = order_lines.get(line_id)
+        if ol is None:
+            raise NotFound("sale line", line_id)
+        before, qty = already.get(line_id, 0), wanted[line_id]
+        if before + qty > ol.qty:
+            raise DomainError("pos.return_too_many", "more than sold minus returned", name=ol.name,
+                              left=ol.qty - before)
+        amount = _share(ol.total_minor, before, qty, ol.qty)
+        goods += amount
+        rows.append(PosReturnLine(return_id=0, order_line_id=line_id, variant_id=ol.variant_id, qty=qty,
+                                  amount_minor=amount))
+    lines_total = sum(ol.total_minor for ol in order_lines.values())
+    prev = session.exec(select(func.coalesce(func.sum(PosReturn.goods_minor), 0),
+                               func.coalesce(func.sum(PosReturn.cash_minor + PosReturn.card_minor + PosReturn.credit_minor), 0))
+                        .where(PosReturn.sale_id == sale_id)).one()
+    goods_before, money_before = int(prev[0]), int(prev[1])
+    bonus_back = _share(sale.bonus_minor, goods_before, goods, lines_total)
+    money = goods - bonus_back
+    return _Measured(rows=rows, goods=goods, bonus_back=bonus_back, money=money, goods_before=goods_before,
+                     money_before=money_before, lines_total=lines_total)
+
+
+class ReturnPreview(BaseModel):
+    goods_minor: int
+    bonus_back_minor: int
+    money_minor: int  # what the customer gets back (or what pays an exchange's new items)
+
+
+def preview_return(session: Session, *, actor: Actor, sale_id: int, lines: list[ReturnLineIn | dict]) -> ReturnPreview:
+    """What a return of ``lines`` would give back now, before it is made (the return screen shows
+    it, and an exchange's difference). Read-only; refuses what the return itself would refuse."""
+    require(actor, Perm.pos_sell)
+    sale = session.get(PosSale, sale_id)
+    if sale is None:
+        raise NotFound("sale", sale_id)
+    items = [ln if isinstance(ln, ReturnLineIn) else ReturnLineIn.model_validate(ln) for ln in lines]
+    if not items:
+        return ReturnPreview(goods_minor=0, bonus_back_minor=0, money_minor=0)
+    m = _measure(session, sale, items)
+    return ReturnPreview(goods_minor=m.goods, bonus_back_minor=m.bonus_back, money_minor=m.money)

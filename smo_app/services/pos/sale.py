@@ -21,7 +21,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
 from smo_app.models.loyalty import LoyaltyEntry, LoyaltyKind
 from smo_app.models.orders import DeliveryType, Order, OrderLine
-from smo_app.models.pos import PosApproval, PosRegister, PosReturnLine, PosSale
+from smo_app.models.pos import PosApproval, PosCart, PosRegister, PosReturnLine, PosSale
 from smo_app.money import format_money
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
@@ -112,7 +112,8 @@ def _existing(session: Session, client_id: str) -> PosSale | None:
 
 @atomic
 def submit_sale(session: Session, *, actor: Actor, register_id: int, client_id: str, card_minor: int = 0,
-                tendered_minor: int = 0, credit_minor: int = 0, now: datetime | None = None) -> ReceiptOut:
+                tendered_minor: int = 0, credit_minor: int = 0, now: datetime | None = None,
+                device_id: int | None = None, cart: PosCart | None = None) -> ReceiptOut:
     """Sell the register's cart. Needs an open shift, a non-empty cart within policy (or covered by
     a granted approval) and enough payment. The same ``client_id`` again returns the first sale."""
     require(actor, Perm.pos_sell)
@@ -122,7 +123,8 @@ def submit_sale(session: Session, *, actor: Actor, register_id: int, client_id: 
         return receipt(session, existing)
     try:
         sale = sell_cart(session, actor=actor, register_id=register_id, client_id=client_id, card_minor=card_minor,
-                         tendered_minor=tendered_minor, credit_minor=credit_minor, now=now or utcnow())
+                         tendered_minor=tendered_minor, credit_minor=credit_minor, now=now or utcnow(),
+                         device_id=device_id, cart=cart)
         session.commit()
     except (IntegrityError, DomainError):
         # the same id sent twice at once: the loser meets the unique index (or the cart the winner
@@ -136,14 +138,17 @@ def submit_sale(session: Session, *, actor: Actor, register_id: int, client_id: 
 
 
 def sell_cart(session: Session, *, actor: Actor, register_id: int, client_id: str, card_minor: int,
-              tendered_minor: int, credit_minor: int, now: datetime) -> PosSale:
+              tendered_minor: int, credit_minor: int, now: datetime, device_id: int | None = None,
+              cart: PosCart | None = None) -> PosSale:
     """The register's cart sold in the caller's transaction, not committed (:func:`submit_sale`
     commits it; an exchange first settles its return): the order through the shared order
     creation (``sales.order_creation.write_order``, kind ``POS``), then the sale's own rows — the
-    sale with its payment, the approval it spends, the emptied cart, its audit entry."""
+    sale with its payment, the approval it spends, the emptied cart, its audit entry. ``cart``: a
+    cart not stored (a sale made offline, ``pos.offline``), sold as given and not emptied."""
     shift = lock_open_shift(session, register_id)
     cfg = get_config(session)
-    cart = pos_cart.lock_cart(session, register_id)
+    stored = cart is None
+    cart = pos_cart.lock_cart(session, register_id, device_id) if stored else cart
     priced = pos_cart.price_cart(session, cart, actor=actor, cfg=cfg, now=now)
     if not priced.lines:
         raise DomainError("pos.cart_empty", "nothing to sell")
@@ -158,7 +163,7 @@ def sell_cart(session: Session, *, actor: Actor, register_id: int, client_id: st
                                   payable_minor=priced.payable_minor)
     order = write_order(session, actor=actor, order=_new_order(priced, client_id), config=cfg, now=now)
     sale = PosSale(client_id=client_id, order_id=order.id, shift_id=shift.id, register_id=register_id,
-                   seller_id=actor.id, seller_name=actor.name[:128], customer_id=cart.customer_id,
+                   device_id=device_id, seller_id=actor.id, seller_name=actor.name[:128], customer_id=cart.customer_id,
                    total_minor=priced.total_minor, discount_minor=priced.discount_total_minor,
                    manual_discount_minor=priced.discount_manual_minor, bonus_minor=priced.bonus_minor,
                    cash_minor=cash, card_minor=card, credit_minor=credit, tendered_minor=tendered_minor,
@@ -171,8 +176,9 @@ def sell_cart(session: Session, *, actor: Actor, register_id: int, client_id: st
                                .values(used_by_sale_id=sale.id).execution_options(synchronize_session=False))
         if used.rowcount != 1:
             raise DomainError("pos.approval_required", "approval already used", pct=priced.max_manual_pct)
-    cart.lines, cart.customer_id, cart.bonus_minor, cart.approval_id, cart.updated_at = [], None, 0, None, now
-    session.add(cart)
+    if stored:
+        cart.lines, cart.customer_id, cart.bonus_minor, cart.approval_id, cart.updated_at = [], None, 0, None, now
+        session.add(cart)
     audit.record(session, actor=actor, action="pos.sale", entity="pos_sale", entity_id=sale.id,
                  after={"order_id": order.id, "total_minor": sale.total_minor, "cash_minor": cash, "card_minor": card,
                         "change_minor": change, "credit_minor": credit,
