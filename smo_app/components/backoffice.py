@@ -33,7 +33,7 @@ def _nav_link(route: str, key: str, icon: str, current: str) -> rx.Component:
 AREA_ICONS = {
     "orders": "shopping-bag", "catalog": "book-open", "warehouse": "warehouse", "customers": "users",
     "promotions": "percent", "broadcasts": "megaphone", "support": "life-buoy", "bookings": "calendar",
-    "analytics": "chart-column", "settings": "settings", "erp": "refresh-cw", "audit": "scroll-text", "staff": "id-card",
+    "analytics": "chart-column", "settings": "settings", "erp": "refresh-cw", "audit": "scroll-text", "staff": "id-card", "api_tokens": "key-round",
     "dead_letters": "inbox", "pos_sales": "receipt", "payments": "credit-card",
 }
 
