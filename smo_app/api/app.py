@@ -8,13 +8,15 @@ from smo_app.api import (
     health, payment_proofs, payments, storefront, storefront_page, storefront_proof, uploads, webhooks, webhooks_cdek,
     webhooks_moysklad,
 )
-from smo_app.api.deps import FirstPaintView
+from smo_app.api import v1
+from smo_app.api.deps import FirstPaintView, TokenBuckets
 
 
-def create_api(*, first_paint: FirstPaintView | None = None) -> FastAPI:
+def create_api(*, first_paint: FirstPaintView | None = None, api_buckets: TokenBuckets | None = None) -> FastAPI:
     """The API app. ``first_paint``: how the page's state store takes the Mini App's first screen —
     the web app passes ``smo_app.state.storefront_first_paint`` (smo_app/smo_app.py); without it
-    ``GET /`` serves the built page as built and the first-paint route answers no data."""
+    ``GET /`` serves the built page as built and the first-paint route answers no data.
+    ``api_buckets``: the staff API's per-token rate limit (default 120 calls a minute, bursts of 60)."""
     api = FastAPI(
         title="smo API",
         version="1",
@@ -32,6 +34,7 @@ def create_api(*, first_paint: FirstPaintView | None = None) -> FastAPI:
     api.include_router(payment_proofs.router, prefix="/api")
     api.include_router(storefront.router, prefix="/api")
     api.include_router(storefront_proof.router, prefix="/api")
+    v1.mount(api, buckets=api_buckets)  # the staff REST API (/api/v1)
     api.include_router(storefront_page.router)  # GET /: before the frontend's static files
     payments.register_payment_sources()
     return api

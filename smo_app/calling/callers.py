@@ -159,7 +159,7 @@ class ApiTokenCaller(Caller):
         use = api_tokens.peek_token(session, secret=self.secret)
         if use is None:
             raise NotSignedIn("api token")
-        if self.scope and self.scope not in use.scopes:
+        if self.scope and not api_tokens.covers(use.scopes, self.scope):
             raise PermissionDenied(f"scope {self.scope}")
         shop_locale.shop_locale(session)
         return Resolved(actor=use.actor, touch_due=use.touch_due)

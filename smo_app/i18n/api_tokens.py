@@ -79,3 +79,16 @@ EN = {
     "ui.api_tokens.empty": "No tokens yet.",
     "ui.api_tokens.docs": "API reference",
 }
+
+RU.update({
+    "api.idempotency_key_reused": "Этот ключ идемпотентности уже использован для другого запроса.",
+    "api.token_invalid": "Токен API не подошёл: его нет, он отозван или истёк. Передайте его в заголовке Authorization: Bearer …",
+    "api.forbidden_scope": "У токена нет нужного права доступа.",
+    "api.cursor_invalid": "Курсор страницы не подходит — начните список сначала.",
+})
+EN.update({
+    "api.idempotency_key_reused": "This idempotency key was already used for another request.",
+    "api.token_invalid": "The API token did not work: unknown, revoked or expired. Send it as Authorization: Bearer …",
+    "api.forbidden_scope": "The token lacks the scope this needs.",
+    "api.cursor_invalid": "The page cursor does not fit — start the list again.",
+})

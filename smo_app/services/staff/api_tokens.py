@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from smo_app.models.api_tokens import ApiToken
+from smo_app.models.api_tokens import ApiIdempotency, ApiToken
 from smo_app.models.base import utcnow
 from smo_app.models.staff import Role, Staff
 from smo_app.services.core import audit
@@ -53,6 +54,11 @@ def scope_perms(scopes: set[str] | frozenset[str]) -> frozenset[str]:
     for scope in scopes:
         perms |= SCOPES.get(scope, frozenset())
     return frozenset(p.value for p in perms)
+
+
+def covers(scopes: tuple[str, ...] | list[str], needed: str) -> bool:
+    """Whether a token with ``scopes`` may call a route needing ``needed`` (``x:write`` includes ``x:read``)."""
+    return needed in scopes or (needed.endswith(":read") and needed.replace(":read", ":write") in scopes)
 
 
 def role_scopes(role: Role | str) -> list[str]:
@@ -211,3 +217,48 @@ def touch_token(session: Session, *, secret: str, now: datetime | None = None) -
                                            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOUCH_EVERY))
                     .values(last_used_at=now).execution_options(synchronize_session=False))
     session.commit()
+
+
+# --------------------------------------------------------------------------- idempotency keys
+
+class StoredAnswer(BaseModel):
+    status_code: int
+    body: str
+
+
+def _live_token_id(session: Session, secret: str, now: datetime) -> int | None:
+    return session.exec(select(ApiToken.id).where(ApiToken.token_hash == hash_secret(secret),
+                                                  ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)).first()
+
+
+def recall_answer(session: Session, *, secret: str, key: str, route: str,
+                  now: datetime | None = None) -> StoredAnswer | None:
+    """The answer a POST with this ``Idempotency-Key`` got before from the same live token (None: none yet).
+    A key reused on another route is refused (``api.idempotency_key_reused``)."""
+    token_id = _live_token_id(session, secret, now or utcnow())
+    if token_id is None:
+        return None
+    row = session.exec(select(ApiIdempotency).where(ApiIdempotency.token_id == token_id,
+                                                    ApiIdempotency.key == key)).first()
+    if row is None:
+        return None
+    if row.route != route:
+        raise ValidationFailed("api.idempotency_key_reused", "key used on another route", field="Idempotency-Key")
+    return StoredAnswer(status_code=row.status_code, body=row.body)
+
+
+def remember_answer(session: Session, *, secret: str, key: str, route: str, status_code: int, body: str,
+                    now: datetime | None = None) -> bool:
+    """Keep the first answer to ``key`` (a second writer loses to the unique key, quietly); commits."""
+    now = now or utcnow()
+    token_id = _live_token_id(session, secret, now)
+    if token_id is None:
+        return False
+    try:
+        session.add(ApiIdempotency(token_id=token_id, key=key, route=route[:200], status_code=status_code, body=body,
+                                   created_at=now))
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
