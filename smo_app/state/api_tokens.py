@@ -51,7 +51,8 @@ class ApiTokensState(SessionState):
         self.form_error, self.secret, self.secret_name = "", "", ""
         form = await self.call(api_tokens.token_form, readonly=True)
         if form.ok:
-            self.staff_choices = [StaffChoice(id=str(i), label=label) for i, label in form.value.staff]
+            self.staff_choices = [StaffChoice(id=str(i), label=f"{name} ({self.text('role.' + role)})")
+                                  for i, name, role in form.value.staff]
             self.scope_names = form.value.scopes
             ids = [c.id for c in self.staff_choices]
             self.form_staff = self.form_staff if self.form_staff in ids else (ids[0] if ids else "")  # themself first

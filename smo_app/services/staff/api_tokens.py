@@ -89,7 +89,7 @@ class IssuedToken(BaseModel):
 
 class TokenForm(BaseModel):
     """What the token screen offers this manager: whom a token may act as (themself first), and the scopes."""
-    staff: list[tuple[int, str]]  # (id, "Full name (role)")
+    staff: list[tuple[int, str, str]]  # (id, full name, role)
     scopes: list[str]
 
 
@@ -108,7 +108,7 @@ def token_form(session: Session, *, actor: Actor) -> TokenForm:
     require(actor, Perm.staff_manage)
     people = session.exec(select(Staff).where(Staff.is_active.is_(True)).order_by(Staff.full_name)).all()
     people = sorted((s for s in people if _may_act_as(actor, s)), key=lambda s: s.id != actor.id)  # themself first
-    return TokenForm(staff=[(s.id, f"{s.full_name} ({s.role})") for s in people],
+    return TokenForm(staff=[(s.id, s.full_name, s.role) for s in people],
                      scopes=list(SCOPES))
 
 
