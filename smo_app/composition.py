@@ -56,6 +56,12 @@ def _waybills():
     return waybills_from_settings(get_settings())
 
 
+def _webhooks():
+    from integrations.webhooks_out import from_settings
+
+    return from_settings(get_settings())
+
+
 def _payment(method: str):
     def build():
         settings = get_settings()
@@ -82,6 +88,7 @@ def _provide_ports() -> None:
     ports.provide(ports.ERP, _erp)
     ports.provide(ports.IMAGES, _images)
     ports.provide(ports.WAYBILLS, _waybills)
+    ports.provide(ports.WEBHOOKS, _webhooks)
     for method in PaymentProvider:
         ports.provide(ports.PAYMENT + method.value, _payment(method.value))
 
@@ -94,6 +101,7 @@ def _install_handlers() -> None:
     from smo_app.services.messaging import outbox_tasks
     from smo_app.services.delivery import waybills
     from smo_app.services.erp import orders_push, webhooks as erp_webhooks
+    from smo_app.services.integrations import outbound_webhooks
     from smo_app.services.payments import refund_sync, refunds
     from smo_app.services.sales import events, order_subscribers
 
@@ -103,6 +111,7 @@ def _install_handlers() -> None:
     orders_push.install()  # MoySklad: orders pushed after commit
     erp_webhooks.install()  # MoySklad: stored notifications applied by the task worker
     waybills.install(events)  # CDEK: the waybill when an order is paid
+    outbound_webhooks.install(events)  # the staff API's subscribers: order events, low stock
     events.bus.mark_installed()
     outbox_tasks.mark_installed()
 

@@ -92,3 +92,36 @@ EN.update({
     "api.forbidden_scope": "The token lacks the scope this needs.",
     "api.cursor_invalid": "The page cursor does not fit — start the list again.",
 })
+
+RU.update({
+    "webhooks.url_invalid": "Адрес — ссылка http:// или https:// без пробелов, до 500 символов.",
+    "webhooks.events_required": "Отметьте хотя бы одно событие.",
+    "webhooks.too_many": "Не больше {max} адресов для событий.",
+    "ui.audit_action.webhook.add": "Добавлен адрес для событий API",
+    "ui.audit_action.webhook.remove": "Удалён адрес для событий API",
+    "ui.webhooks.title": "Уведомления о событиях (вебхуки)",
+    "ui.webhooks.intro": "Магазин отправит POST с JSON на этот адрес при событии, с подписью HMAC-SHA256 в заголовке X-Smo-Signature. Неудачные отправки повторяются, затем попадают в «Сбои интеграций».",
+    "ui.webhooks.f.url": "Адрес (URL)",
+    "ui.webhooks.add": "Добавить адрес",
+    "ui.webhooks.added": "Адрес добавлен",
+    "ui.webhooks.secret_once": "Ключ подписи — показывается один раз:",
+    "ui.webhooks.remove": "Удалить",
+    "ui.webhooks.removed": "Адрес удалён",
+    "ui.webhooks.empty": "Адресов пока нет.",
+})
+EN.update({
+    "webhooks.url_invalid": "The address is an http:// or https:// link without spaces, up to 500 characters.",
+    "webhooks.events_required": "Tick at least one event.",
+    "webhooks.too_many": "At most {max} event addresses.",
+    "ui.audit_action.webhook.add": "API event address added",
+    "ui.audit_action.webhook.remove": "API event address removed",
+    "ui.webhooks.title": "Event notifications (webhooks)",
+    "ui.webhooks.intro": "The shop POSTs JSON to this address on each event, signed with HMAC-SHA256 in the X-Smo-Signature header. Failed sends are retried, then listed under integration failures.",
+    "ui.webhooks.f.url": "Address (URL)",
+    "ui.webhooks.add": "Add address",
+    "ui.webhooks.added": "Address added",
+    "ui.webhooks.secret_once": "The signing key — shown only once:",
+    "ui.webhooks.remove": "Remove",
+    "ui.webhooks.removed": "Address removed",
+    "ui.webhooks.empty": "No addresses yet.",
+})

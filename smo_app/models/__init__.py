@@ -79,6 +79,6 @@ from smo_app.models.shipping import Shipment, ShipmentStatus  # noqa: E402
 from smo_app.models.images import TelegramFileId  # noqa: E402
 
 __all__ += ["ErpConnection", "ErpItemLink", "ErpOrderPush", "ErpSyncRun", "Shipment", "ShipmentStatus", "TelegramFileId"]
-from smo_app.models.api_tokens import ApiIdempotency, ApiToken  # noqa: E402
+from smo_app.models.api_tokens import ApiIdempotency, ApiToken, ApiWebhook  # noqa: E402
 
-__all__ += ["ApiIdempotency", "ApiToken"]
+__all__ += ["ApiIdempotency", "ApiToken", "ApiWebhook"]

@@ -41,3 +41,19 @@ class ApiIdempotency(SQLModel, table=True):
     status_code: int
     body: str = Field(sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class ApiWebhook(SQLModel, table=True):
+    """A subscriber URL that gets the shop's events (``order.paid``, ``order.status_changed``,
+    ``stock.low``) as signed POSTs through the outbox. The signing secret is kept encrypted (we must
+    sign with it) and shown once."""
+
+    __tablename__ = "api_webhook"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=500)
+    events: str = Field(max_length=255)  # comma-separated
+    secret_encrypted: str = Field(max_length=500)
+    created_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
