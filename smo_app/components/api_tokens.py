@@ -4,7 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components.common import T, field_label
-from smo_app.state.api_tokens import ApiTokensState, TokenView
+from smo_app.state.api_tokens import ApiTokensState, HookView, TokenView
 
 
 def _field(label_key: str, control: rx.Component, html_for: str) -> rx.Component:
@@ -56,7 +56,8 @@ def secret_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(ApiTokensState.secret_name),
-            rx.text(T("ui.api_tokens.secret_once"), size="2"),
+            rx.text(rx.cond(ApiTokensState.secret_is_hook, T("ui.webhooks.secret_once"), T("ui.api_tokens.secret_once")),
+                    size="2"),
             rx.code(ApiTokensState.secret, id="token-secret", style={"word_break": "break-all", "display": "block",
                                                                       "padding": "0.5rem", "margin": "0.5rem 0"}),
             rx.button(T("ui.api_tokens.secret_done"), on_click=ApiTokensState.forget_secret, id="token-secret-done"),
@@ -100,4 +101,47 @@ def token_table() -> rx.Component:
             width="100%",
         ),
         rx.text(T("ui.api_tokens.empty"), color_scheme="gray"),
+    )
+
+
+def _event_box(event) -> rx.Component:
+    return rx.el.label(
+        rx.checkbox(checked=ApiTokensState.chosen_events.contains(event),
+                    on_change=lambda on: ApiTokensState.toggle_event(event, on), id="event-" + event.to(str)),
+        rx.code(event),
+        style={"display": "inline-flex", "gap": "0.35rem", "align_items": "center", "margin_right": "1rem"},
+    )
+
+
+def _hook_row(hook: HookView) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.code(hook.url, size="1")),
+        rx.table.cell(rx.text(hook.events, size="1")),
+        rx.table.cell(rx.button(T("ui.webhooks.remove"), size="1", variant="soft", color_scheme="red",
+                                on_click=ApiTokensState.remove_hook(hook.id))),
+    )
+
+
+def webhooks_card() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(T("ui.webhooks.title"), size="4"),
+                rx.text(T("ui.webhooks.intro"), size="2", color_scheme="gray"),
+                rx.flex(_field("ui.webhooks.f.url", rx.input(name="url", id="hook-url", width="28rem", max_length=500,
+                                                              placeholder="https://"), "hook-url"),
+                        rx.flex(rx.foreach(ApiTokensState.hook_events, _event_box), wrap="wrap", spacing="2"),
+                        rx.button(T("ui.webhooks.add"), type="submit", id="hook-add"),
+                        spacing="3", wrap="wrap", align="end"),
+                rx.cond(ApiTokensState.hook_error != "", rx.callout(ApiTokensState.hook_error, icon="triangle-alert",
+                                                                    color_scheme="red", role="alert", id="hook-error")),
+                rx.cond(ApiTokensState.hooks.length() > 0,
+                        rx.table.root(rx.table.body(rx.foreach(ApiTokensState.hooks, _hook_row)), width="100%"),
+                        rx.text(T("ui.webhooks.empty"), color_scheme="gray", size="2")),
+                spacing="3",
+            ),
+            on_submit=ApiTokensState.add_hook,
+            reset_on_submit=False,
+        ),
+        width="100%",
     )

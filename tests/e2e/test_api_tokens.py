@@ -47,7 +47,7 @@ def test_owner_issues_uses_and_revokes_an_api_token(new_page, app_url, app_db_ur
     shot(page, "backoffice-api-token-issued")
     # and it reads orders from the API
     assert _get(f"{app_url}/api/v1/orders?tab=all", secret) == 200
-    page.get_by_role("button", name="Я сохранил токен").click()
+    page.get_by_role("button", name="Я сохранил").click()
     expect(secret_box).to_have_count(0)
     # after a reload the secret is nowhere, the token is listed as active with its last use
     page.reload()
@@ -61,3 +61,26 @@ def test_owner_issues_uses_and_revokes_an_api_token(new_page, app_url, app_db_ur
     row.get_by_role("button", name="Отозвать").click()
     expect(row).to_contain_text("отозван")
     assert _get(f"{app_url}/api/v1/orders", secret) == 401
+
+
+def test_owner_subscribes_an_address_to_events(new_page, app_db_url):
+    make_staff_member(app_db_url, "hooks_owner", "hooks-owner-1", full_name="Нина Хукова", role="owner")
+    page = new_page()
+    sign_in_backoffice(page, "hooks_owner", "hooks-owner-1")
+    nav(page).get_by_role("link", name="Токены API").click()
+    # a bad address is refused with a message
+    page.get_by_label("Адрес (URL)").fill("ftp://accounting")
+    page.locator("#event-order\\.paid").click()
+    page.get_by_role("button", name="Добавить адрес").click()
+    expect(page.locator("#hook-error")).to_contain_text("http://")
+    # a good one is added; its signing key is shown once
+    page.get_by_label("Адрес (URL)").fill("https://accounting.example/hooks")
+    page.get_by_role("button", name="Добавить адрес").click()
+    expect(page.locator("#token-secret")).to_contain_text("whsec_")
+    shot(page, "backoffice-webhook-key")
+    page.get_by_role("button", name="Я сохранил").click()
+    row = page.get_by_role("row", name="https://accounting.example/hooks")
+    expect(row).to_contain_text("order.paid")
+    shot(page, "backoffice-webhooks")
+    row.get_by_role("button", name="Удалить").click()
+    expect(page.get_by_role("row", name="https://accounting.example/hooks")).to_have_count(0)
