@@ -75,7 +75,8 @@ def get_visitor_calls(request: Request, seam: SeamDep, lang: CustomerLang) -> Bo
 
 
 def get_staff_calls(request: Request, seam: SeamDep) -> BoundCalls:
-    return seam.bind(StaffCaller(Channel.backoffice, request.cookies.get(STAFF_BACKOFFICE) or ""))
+    return seam.bind(StaffCaller(Channel.backoffice, request.cookies.get(STAFF_BACKOFFICE) or ""),
+                     where=f"{request.method} {request.url.path}")
 
 
 def get_public_calls(seam: SeamDep) -> BoundCalls:
@@ -160,7 +161,7 @@ def token_calls(scope: str):
         wait = buckets.take(secret) if buckets is not None else 0.0
         if wait:
             raise ApiRefused(429, "api.rate_limited", seconds=max(1, round(wait)))
-        return seam.bind(ApiTokenCaller(secret, scope=scope), lang)
+        return seam.bind(ApiTokenCaller(secret, scope=scope), lang, where=f"{request.method} {request.url.path}")
 
     return calls
 

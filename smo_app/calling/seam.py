@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import logging
 import traceback
@@ -38,6 +39,33 @@ from smo_app.services.messaging import error_reports
 log = logging.getLogger(__name__)
 R = TypeVar("R")
 MAX_ROW_LINES = 20
+REPORT_FRAMES = 4  # the traceback's last frames in the owner's report
+
+# The screen or route a call comes from (a page's path, "GET /api/v1/orders"), for the owner's error
+# report; set around a call by whoever knows it (``place()``), copied into the worker thread.
+PLACE: contextvars.ContextVar[str] = contextvars.ContextVar("smo_call_place", default="")
+
+
+@contextlib.contextmanager
+def place(where: str) -> Iterator[None]:
+    """Calls made inside come from ``where`` (a screen's route, an API route)."""
+    token = PLACE.set(where or "")
+    try:
+        yield
+    finally:
+        PLACE.reset(token)
+
+
+def describe_actor(actor: Any) -> str:
+    """Who acted, for the owner: a staff member's name and role (an API token's name is in it), a
+    customer's number and name; "" for nobody."""
+    if actor is None:
+        return ""
+    if getattr(actor, "is_staff", False):
+        return f"{actor.name} ({actor.role.value if actor.role else 'staff'})"
+    if getattr(actor, "is_customer", False):
+        return f"customer #{actor.id} {actor.name}".strip()
+    return f"{actor.kind}:{actor.name}"
 
 SessionOpener = Callable[[bool], ContextManager[Session]]
 
@@ -109,7 +137,7 @@ class Seam:
             return Result(error=refusal_text(exc, lang_), code=exc.code, params=dict(exc.params),
                           rows=tuple(getattr(exc, "errors", None) or ()))
         except Exception as exc:  # noqa: BLE001 - the user gets a message, the owner a report
-            self.report(exc, caller=caller)
+            self.report(exc, caller=caller, actor=resolved.actor if resolved is not None else None)
             return Result(error=t("common.unexpected_error", language or shop_locale.cached().language),
                           unexpected=True)
         return Result(value=value)
@@ -120,23 +148,28 @@ class Seam:
         return await asyncio.to_thread(functools.partial(self.call, fn, caller=caller, user_lang=user_lang, readonly=readonly,
                                                          **kwargs))
 
-    def bind(self, caller: Caller, lang: str | None = None) -> "BoundCalls":
-        return BoundCalls(self, caller, lang)
+    def bind(self, caller: Caller, lang: str | None = None, where: str = "") -> "BoundCalls":
+        """The seam for one caller; ``where``: the route or screen its calls come from (error reports)."""
+        return BoundCalls(self, caller, lang, where)
 
     # -- the unexpected --------------------------------------------------------------------------
-    def report(self, exc: BaseException, *, caller: Caller = NOBODY, context: str = "") -> None:
-        """Log ``exc`` with its traceback and queue one report to the owner per place per hour
-        (``context``: what else the owner should read, such as the bot's FSM state)."""
+    def report(self, exc: BaseException, *, caller: Caller = NOBODY, context: str = "", actor: Any = None) -> None:
+        """Log ``exc`` with its traceback and queue one report to the owner per place per hour, with
+        the traceback's last frames, who called (the resolved actor, else the caller), the screen or
+        route (:data:`PLACE`), ``context`` (such as the bot's FSM state) and how often it recurred."""
         log.error("unexpected error in a %s call (%s)", self.origin, caller.describe(), exc_info=exc)
         frames = traceback.extract_tb(exc.__traceback__)
         where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
         error = f"{type(exc).__name__}: {exc}"
+        lines = [f"{PLACE.get() or self.origin} — {describe_actor(actor) or caller.describe()}"]
+        if context:
+            lines.append(context)
+        lines += [f"  {f.filename.rsplit('/', 1)[-1]}:{f.lineno} in {f.name}" for f in frames[-REPORT_FRAMES:]]
         try:
             with self._open(False) as s:
                 error_reports.report_error(
                     s, key=f"{self.origin}|{type(exc).__name__}|{where}", summary=error,
-                    text=t(self.report_text, "ru", error=error[:1000],
-                           where=f"{where} — {caller.describe()}" + (f"; {context}" if context else "")))
+                    text=t(self.report_text, "ru", error=error[:1000], where="\n".join(lines)))
         except Exception:  # noqa: BLE001 - reporting must never raise
             log.exception("could not record the error report")
 
@@ -145,11 +178,12 @@ class BoundCalls:
     """A seam bound to one caller and language: ``await calls(service, **arguments)`` — what the
     bot's middleware and the API's dependencies hand to handlers and routes."""
 
-    def __init__(self, seam: Seam, caller: Caller, lang: str | None) -> None:
-        self.seam, self.caller, self.lang = seam, caller, lang
+    def __init__(self, seam: Seam, caller: Caller, lang: str | None, where: str = "") -> None:
+        self.seam, self.caller, self.lang, self.where = seam, caller, lang, where
 
     async def __call__(self, fn: Callable[..., R], /, *, readonly: bool = False, **kwargs: Any) -> Result[R]:
-        return await self.seam.acall(fn, caller=self.caller, user_lang=self.lang, readonly=readonly, **kwargs)
+        with place(self.where or PLACE.get()):
+            return await self.seam.acall(fn, caller=self.caller, user_lang=self.lang, readonly=readonly, **kwargs)
 
     def sync(self, fn: Callable[..., R], /, *, readonly: bool = False, **kwargs: Any) -> Result[R]:
         """Blocking, for code already in a worker thread (FastAPI's plain ``def`` routes)."""

@@ -21,6 +21,7 @@ import reflex as rx
 
 from smo_app import routes
 from smo_app.calling import NOBODY, Result, StaffCaller, acall
+from smo_app.calling.seam import place
 from smo_app.i18n import LANGUAGES, catalogs, error_text, normalize_language, t
 from smo_app.models.staff import Channel
 from smo_app.services.staff import auth
@@ -130,7 +131,15 @@ class SessionState(rx.State):
         in on the channel → ``out.signed_out``; unexpected → logged, reported, a calm message).
         """
         caller = NOBODY if channel is None else StaffCaller(channel, self._token(channel))
-        return await acall(fn, caller=caller, user_lang=self.ui_lang_value(), readonly=readonly, **kwargs)
+        with place(self._screen()):
+            return await acall(fn, caller=caller, user_lang=self.ui_lang_value(), readonly=readonly, **kwargs)
+
+    def _screen(self) -> str:
+        """The page the call comes from (the owner's error report names it)."""
+        try:
+            return str(self.router.url.path) if self.router.url else ""
+        except AttributeError:
+            return ""
 
     async def staff(self, channel: Channel) -> Actor | None:
         """The staff member signed in on ``channel`` (resolved on the server, off the event loop)."""

@@ -12,6 +12,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.error_reports import ErrorReport
 from smo_app.services.messaging.outbox import enqueue_staff_alert
 from smo_app.models.staff import Role
+from smo_app.i18n import t
 
 REPORT_EVERY = timedelta(hours=1)
 
@@ -55,7 +56,9 @@ def report_error(session: Session, *, key: str, summary: str, text: str, now: da
     """Queue an alert to owners (once per ``key`` per hour). Commits. True if queued."""
     if not note_error(session, key=key, summary=summary, now=now):
         return False
-
+    row = session.get(ErrorReport, fingerprint(key))
+    if row is not None and row.count > 1:  # it recurred: how often, since when (UTC)
+        text = f"{text}\n{t('errors.repeats', 'ru', count=row.count, since=row.first_at.strftime('%Y-%m-%d %H:%M'))}"
     enqueue_staff_alert(session, kind="error", text=text[:4000], roles=(Role.owner,))
     session.commit()
     return True
