@@ -205,3 +205,11 @@ def test_the_rate_limit_answers_429_per_token(shop):
 def test_the_spec_lists_the_v1_routes_with_bearer_auth(shop):
     spec = client().get("/api/openapi.json").json()
     assert "/api/v1/orders" in spec["paths"] and "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+def test_days_outside_the_calendar_are_refused_not_crashed(shop):
+    secret = issue(shop, ["analytics:read", "orders:read"])
+    for path in ("/api/v1/analytics/revenue?date_from=0001-01-01&date_to=0001-01-01",
+                 "/api/v1/orders?date_from=0001-01-01"):
+        r = client().get(path + "&lang=en", headers=auth(secret))
+        assert r.status_code == 422 and r.json()["code"] == "api.bad_request", r.text

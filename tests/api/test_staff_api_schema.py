@@ -7,6 +7,8 @@ is a documented 404/422, so schemathesis' "schema-valid request rejected" check 
 from ``operation.as_strategy()`` by hypothesis here instead — the same generation and checks.)"""
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -30,6 +32,9 @@ def _operations(app) -> dict[str, object]:
 
 
 LABELS = sorted(_operations(create_api()))
+# The suite replays the same examples every run (no flaky fuzzing); SMO_FUZZ_EXAMPLES=200 explores anew.
+EXAMPLES = int(os.environ.get("SMO_FUZZ_EXAMPLES", "15"))
+DERANDOMIZE = "SMO_FUZZ_EXAMPLES" not in os.environ
 
 
 @pytest.fixture
@@ -61,7 +66,8 @@ def test_the_spec_holds(fuzzed, label):
     operations, secret = fuzzed
 
     @given(case=operations[label].as_strategy())
-    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+              derandomize=DERANDOMIZE)
     def check(case):
         case.call_and_validate(headers={"Authorization": f"Bearer {secret}"},
                                excluded_checks=[positive_data_acceptance])

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, create_model
 
 from smo_app.api.deps import BoundCalls, token_calls
-from smo_app.api.v1.common import ERRORS, value
+from smo_app.api.v1.common import ERRORS, ShopDay, value
 from smo_app.services.analytics import abc, pnl, revenue
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERRORS)
@@ -41,19 +40,19 @@ AbcOut = model_of(abc.AbcRow)
 
 
 @router.get("/pnl", response_model=PnlOut, summary="Profit and loss for a period (shop days, both included)")
-async def profit_and_loss(date_from: date, date_to: date,
+async def profit_and_loss(date_from: ShopDay, date_to: ShopDay,
                           calls: BoundCalls = Depends(token_calls("analytics:read"))):
     return dump(value(await calls(pnl.pnl_summary, readonly=True, date_from=date_from, date_to=date_to)))
 
 
 @router.get("/revenue", response_model=RevenueOut, summary="Revenue by day and channel")
-async def revenue_by_day(date_from: date, date_to: date,
+async def revenue_by_day(date_from: ShopDay, date_to: ShopDay,
                          calls: BoundCalls = Depends(token_calls("analytics:read"))):
     series = value(await calls(revenue.daily_revenue, readonly=True, date_from=date_from, date_to=date_to))
     return {**dump(series), "days": [dump(d) for d in series.days]}
 
 
 @router.get("/abc", response_model=list[AbcOut], summary="ABC analysis of products by revenue")
-async def abc_analysis(date_from: date, date_to: date,
+async def abc_analysis(date_from: ShopDay, date_to: ShopDay,
                        calls: BoundCalls = Depends(token_calls("analytics:read"))):
     return [dump(r) for r in value(await calls(abc.abc_analysis, readonly=True, date_from=date_from, date_to=date_to))]

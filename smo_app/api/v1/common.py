@@ -6,14 +6,15 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smo_app.api.deps import ApiRefused, BoundCalls, get_api_lang
@@ -23,6 +24,8 @@ from smo_app.services.core import shop_locale
 from smo_app.services.staff import api_tokens
 
 PREFIX = "/api/v1"
+# A shop day the API takes: the screens' calendars never reach outside these years either
+ShopDay = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
 
 
 class ErrorOut(BaseModel):

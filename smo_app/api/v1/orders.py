@@ -2,14 +2,13 @@
 the moves allowed now and one move, a B2B order — the same services as the order screens."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from smo_app.api.deps import BoundCalls, PublicApiCalls, TokenSecret, token_calls
-from smo_app.api.v1.common import ERRORS, decode_cursor, encode_cursor, idempotent, value
+from smo_app.api.v1.common import ERRORS, ShopDay, decode_cursor, encode_cursor, idempotent, value
 from smo_app.models.orders import OrderStatus
 from smo_app.services.sales import b2b, order_admin
 from smo_app.services.sales.order_dto import OrderOut
@@ -50,7 +49,7 @@ class B2bIn(BaseModel):
 
 @router.get("", response_model=OrderList, summary="Orders, newest first")
 async def list_orders(request: Request, calls: BoundCalls = Depends(token_calls("orders:read")), tab: Tab = "active",
-                      query: str = Query("", max_length=100), date_from: date | None = None, date_to: date | None = None,
+                      query: str = Query("", max_length=100), date_from: ShopDay | None = None, date_to: ShopDay | None = None,
                       limit: int = Query(25, ge=1, le=100), cursor: str | None = None) -> OrderList:
     page = decode_cursor(cursor, request)
     out = value(await calls(order_admin.list_orders, readonly=True, tab=tab, query=query, date_from=date_from,
