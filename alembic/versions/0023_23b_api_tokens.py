@@ -40,6 +40,8 @@ def upgrade() -> None:
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_token_staff_id'), ['staff_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_api_token_token_hash'), ['token_hash'], unique=True)
+        batch_op.create_index('uq_api_token_name_unrevoked', ['name'], unique=True,
+                              sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
 
     op.create_table('api_idempotency',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -80,6 +82,7 @@ def downgrade() -> None:
 
     op.drop_table('api_idempotency')
     with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index('uq_api_token_name_unrevoked')
         batch_op.drop_index(batch_op.f('ix_api_token_token_hash'))
         batch_op.drop_index(batch_op.f('ix_api_token_staff_id'))
 

@@ -83,7 +83,7 @@ def _row(row: TokenView) -> rx.Component:
         rx.table.cell(row.expires),
         rx.table.cell(row.used),
         rx.table.cell(_state_badge(row)),
-        rx.table.cell(rx.cond(row.state == "active",
+        rx.table.cell(rx.cond(row.state != "revoked",
                               rx.button(T("ui.api_tokens.revoke"), size="1", variant="soft", color_scheme="red",
                                         on_click=ApiTokensState.revoke(row.id)))),
         id="token-row-" + row.id.to(str),

@@ -3,7 +3,7 @@
 RU = {
     # refusals
     "api_tokens.name_invalid": "Название токена — от 1 до 64 символов.",
-    "api_tokens.name_taken": "Действующий токен «{name}» уже есть. Выберите другое название или отзовите старый.",
+    "api_tokens.name_taken": "Токен «{name}» уже есть и не отозван. Выберите другое название или отзовите старый.",
     "api_tokens.days_invalid": "Срок действия — целое число дней от 1 до 366.",
     "api_tokens.scopes_required": "Отметьте хотя бы одно право доступа.",
     "api_tokens.scope_unknown": "Права «{scope}» нет.",
@@ -43,7 +43,7 @@ RU = {
 
 EN = {
     "api_tokens.name_invalid": "A token's name is 1 to 64 characters.",
-    "api_tokens.name_taken": "A live token named “{name}” exists. Choose another name or revoke the old one.",
+    "api_tokens.name_taken": "A token named “{name}” exists and is not revoked. Choose another name or revoke the old one.",
     "api_tokens.days_invalid": "The expiry is a whole number of days from 1 to 366.",
     "api_tokens.scopes_required": "Tick at least one scope.",
     "api_tokens.scope_unknown": "There is no scope “{scope}”.",
@@ -85,12 +85,14 @@ RU.update({
     "api.token_invalid": "Токен API не подошёл: его нет, он отозван или истёк. Передайте его в заголовке Authorization: Bearer …",
     "api.forbidden_scope": "У токена нет нужного права доступа.",
     "api.cursor_invalid": "Курсор страницы не подходит — начните список сначала.",
+    "api.idempotency_in_progress": "Запрос с этим ключом идемпотентности ещё выполняется. Повторите чуть позже.",
 })
 EN.update({
     "api.idempotency_key_reused": "This idempotency key was already used for another request.",
     "api.token_invalid": "The API token did not work: unknown, revoked or expired. Send it as Authorization: Bearer …",
     "api.forbidden_scope": "The token lacks the scope this needs.",
     "api.cursor_invalid": "The page cursor does not fit — start the list again.",
+    "api.idempotency_in_progress": "A request with this idempotency key is still running. Try again shortly.",
 })
 
 RU.update({

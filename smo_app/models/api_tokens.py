@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Text, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from smo_app.models.base import UTCDateTime, utcnow
@@ -14,6 +14,9 @@ class ApiToken(SQLModel, table=True):
     It acts as ``staff_id`` with at most ``scopes`` (comma-separated), until ``expires_at``."""
 
     __tablename__ = "api_token"
+    # one token of a name until it is revoked (the screen's list and the audit name tokens by it)
+    __table_args__ = (Index("uq_api_token_name_unrevoked", "name", unique=True,
+                            sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=64)

@@ -140,3 +140,33 @@ def test_the_demo_shop_has_the_printed_owner_token(session):
     seed_demo_shop(session)
     use = api_tokens.peek_token(session, secret=DEMO_API_TOKEN)
     assert use is not None and use.actor.role == Role.owner and set(use.scopes) == set(api_tokens.SCOPES)
+
+
+def test_two_owners_naming_a_token_alike_at_once_get_one_token(pg_engine):
+    from tests.race import run_at_once
+
+    with Session(pg_engine, expire_on_commit=False) as s:
+        owner = make_staff(s, Role.owner)
+    outcomes = run_at_once(pg_engine, [
+        lambda s: api_tokens.create_token(s, actor=owner.actor(), name="Склад", staff_id=owner.id,
+                                          scopes=["stock:read"], days=30).token.id
+        for _ in range(4)])
+    assert sorted(o for o, _ in outcomes) == ["api_tokens.name_taken"] * 3 + ["ok"]
+    with Session(pg_engine) as s:
+        assert len(s.exec(select(ApiToken).where(ApiToken.name == "Склад")).all()) == 1
+
+
+def test_two_posts_with_one_idempotency_key_at_once_write_once(pg_engine):
+    from tests.race import run_at_once
+
+    with Session(pg_engine, expire_on_commit=False) as s:
+        owner = make_staff(s, Role.owner)
+        secret = _issue(s, owner.actor(), owner.id).secret
+    outcomes = run_at_once(pg_engine, [
+        lambda s: api_tokens.claim_key(s, secret=secret, key="k-1", route="POST /api/v1/stock/write-offs")
+        for _ in range(4)])
+    assert sorted(o for o, _ in outcomes) == ["api.idempotency_in_progress"] * 3 + ["ok"]
+    with Session(pg_engine) as s:
+        api_tokens.remember_answer(s, secret=secret, key="k-1", status_code=201, body="{}")
+        again = api_tokens.claim_key(s, secret=secret, key="k-1", route="POST /api/v1/stock/write-offs")
+    assert again is not None and again.status_code == 201

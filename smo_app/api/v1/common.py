@@ -34,7 +34,7 @@ class ErrorOut(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 422, 429, 500)
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 429, 500)
 }
 
 
@@ -43,7 +43,7 @@ def status_of(out: Result[Any]) -> int:
         return 401
     if out.unexpected:
         return 500
-    return {"common.forbidden": 403, "common.not_found": 404}.get(out.code, 422)
+    return {"common.forbidden": 403, "common.not_found": 404, "api.idempotency_in_progress": 409}.get(out.code, 422)
 
 
 class Refused(Exception):
@@ -104,14 +104,15 @@ def add_error_handlers(app: FastAPI) -> None:
 
 async def idempotent(request: Request, public: BoundCalls, secret: str,
                      run: Callable[[], Awaitable[Result[Any]]], status: int = 200) -> Response:
-    """A POST: with an ``Idempotency-Key`` already answered for this token, that first answer again;
-    else run the service and keep its answer (success or refusal; never a server error) under the key."""
+    """A POST: with an ``Idempotency-Key`` already answered for this token, that first answer again
+    (``Idempotent-Replay: true``); one still running, 409; else take the key, run the service and keep
+    its answer (success or refusal) under the key — a server error frees the key for a retry."""
     key = request.headers.get("idempotency-key", "").strip()
     route = f"{request.method} {request.url.path}"
     if len(key) > 128:
         return error_response(422, "api.idempotency_key_invalid", t("api.idempotency_key_invalid", _lang(request)))
     if key:
-        prior = await public(api_tokens.recall_answer, secret=secret, key=key, route=route)
+        prior = await public(api_tokens.claim_key, secret=secret, key=key, route=route)
         if not prior.ok:
             return refusal_response(prior, request)
         if prior.value is not None:
@@ -119,9 +120,10 @@ async def idempotent(request: Request, public: BoundCalls, secret: str,
                             headers={"Idempotent-Replay": "true"})
     out = await run()
     response = JSONResponse(jsonable_encoder(out.value), status_code=status) if out.ok else refusal_response(out, request)
-    if key and response.status_code not in (401, 429, 500):
-        await public(api_tokens.remember_answer, secret=secret, key=key, route=route,
-                     status_code=response.status_code, body=response.body.decode())
+    if key:
+        keep = response.status_code not in (401, 429, 500)
+        await public(api_tokens.remember_answer, secret=secret, key=key,
+                     status_code=response.status_code if keep else None, body=response.body.decode() if keep else "")
     return response
 
 

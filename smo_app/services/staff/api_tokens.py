@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -123,7 +123,7 @@ def list_tokens(session: Session, *, actor: Actor, now: datetime | None = None) 
 
 def create_token(session: Session, *, actor: Actor, name: str, staff_id: int | str, scopes: list[str],
                  days: int | str = 90, now: datetime | None = None) -> IssuedToken:
-    """Issue a token; commits. Refuses an empty or taken name, no or unknown scopes, a scope the staff
+    """Issue a token; commits. Refuses an empty name or one an unrevoked token has, no or unknown scopes, a scope the staff
     member's role lacks, someone this manager may not manage, and an expiry outside 1…366 days."""
     require(actor, Perm.staff_manage)
     now = now or utcnow()
@@ -148,16 +148,19 @@ def create_token(session: Session, *, actor: Actor, name: str, staff_id: int | s
     if lacking:
         raise ValidationFailed("api_tokens.scope_not_in_role", "the role lacks this scope", field="scopes",
                                scope=lacking[0], name=staff.full_name)
-    taken = session.exec(select(ApiToken.id).where(ApiToken.name == name, ApiToken.revoked_at.is_(None),
-                                                   ApiToken.expires_at > now)).first()
-    if taken is not None:
-        raise ValidationFailed("api_tokens.name_taken", "a live token has this name", field="name", name=name)
+    taken = ValidationFailed("api_tokens.name_taken", "an unrevoked token has this name", field="name", name=name)
+    if session.exec(select(ApiToken.id).where(ApiToken.name == name, ApiToken.revoked_at.is_(None))).first():
+        raise taken
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name, token_hash=hash_secret(secret), prefix=secret[:10], staff_id=staff.id,
                      created_by_id=actor.id, scopes=",".join(chosen), created_at=now,
                      expires_at=now + timedelta(days=life))
     session.add(token)
-    session.flush()
+    try:
+        session.flush()  # the unique index on unrevoked names decides between two at once
+    except IntegrityError:
+        session.rollback()
+        raise taken from None
     audit.record(session, actor=actor, action="api_token.create", entity="api_token", entity_id=token.id,
                  after={"name": name, "staff_id": staff.id, "scopes": chosen, "expires_at": token.expires_at})
     session.commit()
@@ -231,34 +234,45 @@ def _live_token_id(session: Session, secret: str, now: datetime) -> int | None:
                                                   ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)).first()
 
 
-def recall_answer(session: Session, *, secret: str, key: str, route: str,
-                  now: datetime | None = None) -> StoredAnswer | None:
-    """The answer a POST with this ``Idempotency-Key`` got before from the same live token (None: none yet).
-    A key reused on another route is refused (``api.idempotency_key_reused``)."""
-    token_id = _live_token_id(session, secret, now or utcnow())
-    if token_id is None:
-        return None
-    row = session.exec(select(ApiIdempotency).where(ApiIdempotency.token_id == token_id,
-                                                    ApiIdempotency.key == key)).first()
-    if row is None:
-        return None
-    if row.route != route:
-        raise ValidationFailed("api.idempotency_key_reused", "key used on another route", field="Idempotency-Key")
-    return StoredAnswer(status_code=row.status_code, body=row.body)
+IN_PROGRESS = 0  # the status of a key whose first request is still running
 
 
-def remember_answer(session: Session, *, secret: str, key: str, route: str, status_code: int, body: str,
-                    now: datetime | None = None) -> bool:
-    """Keep the first answer to ``key`` (a second writer loses to the unique key, quietly); commits."""
+def claim_key(session: Session, *, secret: str, key: str, route: str, now: datetime | None = None) -> StoredAnswer | None:
+    """Take ``key`` for this token's POST (None: run it, then :func:`remember_answer`), or the answer
+    its first request got. The unique (token, key) row decides between two requests at once: the
+    second is refused (``api.idempotency_in_progress``) while the first runs. A key reused on
+    another route is refused (``api.idempotency_key_reused``). Commits."""
     now = now or utcnow()
     token_id = _live_token_id(session, secret, now)
     if token_id is None:
-        return False
+        return None  # the call itself will be refused as signed out
     try:
-        session.add(ApiIdempotency(token_id=token_id, key=key, route=route[:200], status_code=status_code, body=body,
+        session.add(ApiIdempotency(token_id=token_id, key=key, route=route[:200], status_code=IN_PROGRESS, body="",
                                    created_at=now))
         session.commit()
+        return None
     except IntegrityError:
         session.rollback()
-        return False
-    return True
+    row = session.exec(select(ApiIdempotency).where(ApiIdempotency.token_id == token_id,
+                                                    ApiIdempotency.key == key)).one()
+    if row.route != route[:200]:
+        raise ValidationFailed("api.idempotency_key_reused", "key used on another route", field="Idempotency-Key")
+    if row.status_code == IN_PROGRESS:
+        raise ValidationFailed("api.idempotency_in_progress", "the first request with this key is running")
+    return StoredAnswer(status_code=row.status_code, body=row.body)
+
+
+def remember_answer(session: Session, *, secret: str, key: str, status_code: int | None, body: str = "",
+                    now: datetime | None = None) -> None:
+    """Keep the first answer under the key taken by :func:`claim_key`; ``status_code=None`` (the call
+    broke) frees the key for a retry. Commits."""
+    token_id = _live_token_id(session, secret, now or utcnow())
+    if token_id is None:
+        return
+    where = (ApiIdempotency.token_id == token_id, ApiIdempotency.key == key, ApiIdempotency.status_code == IN_PROGRESS)
+    if status_code is None:
+        session.execute(delete(ApiIdempotency).where(*where))
+    else:
+        session.execute(update(ApiIdempotency).where(*where).values(status_code=status_code, body=body)
+                        .execution_options(synchronize_session=False))
+    session.commit()
