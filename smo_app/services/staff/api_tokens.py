@@ -235,6 +235,7 @@ def _live_token_id(session: Session, secret: str, now: datetime) -> int | None:
 
 
 IN_PROGRESS = 0  # the status of a key whose first request is still running
+KEEP_KEYS = timedelta(days=7)  # a key older than this is forgotten (its token's next POST prunes it)
 
 
 def claim_key(session: Session, *, secret: str, key: str, route: str, now: datetime | None = None) -> StoredAnswer | None:
@@ -246,6 +247,8 @@ def claim_key(session: Session, *, secret: str, key: str, route: str, now: datet
     token_id = _live_token_id(session, secret, now)
     if token_id is None:
         return None  # the call itself will be refused as signed out
+    session.execute(delete(ApiIdempotency).where(ApiIdempotency.token_id == token_id,
+                                                 ApiIdempotency.created_at < now - KEEP_KEYS))
     try:
         session.add(ApiIdempotency(token_id=token_id, key=key, route=route[:200], status_code=IN_PROGRESS, body="",
                                    created_at=now))
