@@ -78,6 +78,12 @@ def _build_payment(method: str, settings):
 PAYMENT_FRESH_SECONDS = 30.0  # another process (the bot sidecar) follows the owner's set-up within this
 
 
+def _webhooks():
+    from integrations.webhooks_out import from_settings
+
+    return from_settings(get_settings())
+
+
 def _payment(method: str):
     """The payment adapter built from the owner's set-up (``services.payments.setup``; the
     environment wins where set); built again only when the set-up changed."""
@@ -109,6 +115,7 @@ def _provide_ports() -> None:
     ports.provide(ports.ERP, _erp)
     ports.provide(ports.IMAGES, _images)
     ports.provide(ports.WAYBILLS, _waybills)
+    ports.provide(ports.WEBHOOKS, _webhooks)
     for method in PaymentProvider:
         ports.provide(ports.PAYMENT + method.value, _payment(method.value), fresh_for=PAYMENT_FRESH_SECONDS)
     ports.provide(ports.PAYMENT_BUILDER, lambda: _build_payment)
@@ -122,6 +129,7 @@ def _install_handlers() -> None:
     from smo_app.services.messaging import outbox_tasks
     from smo_app.services.delivery import waybills
     from smo_app.services.erp import orders_push, webhooks as erp_webhooks
+    from smo_app.services.integrations import outbound_webhooks
     from smo_app.services.payments import refund_sync, refunds
     from smo_app.services.sales import events, order_subscribers
 
@@ -131,6 +139,7 @@ def _install_handlers() -> None:
     orders_push.install()  # MoySklad: orders pushed after commit
     erp_webhooks.install()  # MoySklad: stored notifications applied by the task worker
     waybills.install(events)  # CDEK: the waybill when an order is paid
+    outbound_webhooks.install(events)  # the staff API's subscribers: order events, low stock
     events.bus.mark_installed()
     outbox_tasks.mark_installed()
 

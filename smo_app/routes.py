@@ -8,6 +8,7 @@ WHEEL = "/wheel"  # the Mini App's reward wheel
 ADMIN_LOGIN = "/admin/login"
 ADMIN = "/admin"
 STAFF = "/admin/staff"
+API_TOKENS = "/admin/api-tokens"  # staff API tokens (IN7)
 AUDIT = "/admin/audit"
 ANALYTICS = "/admin/analytics"
 DEAD_LETTERS = "/admin/dead-letters"
@@ -55,5 +56,6 @@ AREAS: tuple[Area, ...] = (
     Area("audit", AUDIT, "audit.view"),
     Area("dead_letters", DEAD_LETTERS, "dead_letters.view"),
     Area("staff", STAFF, "staff.manage"),
+    Area("api_tokens", API_TOKENS, "staff.manage"),
 )
 AREAS_BY_KEY = {a.key: a for a in AREAS}

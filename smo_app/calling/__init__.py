@@ -9,13 +9,13 @@ Reflex states use :meth:`SessionState.call` / :meth:`CustomerSessionState.call`,
 dependencies (``smo_app/api/deps.py``) and the bot its middleware — all three over this package.
 It imports neither reflex nor aiogram (tests/unit/test_layering.py).
 """
-from smo_app.calling.callers import (NOBODY, Caller, CustomerCaller, Nobody, NotSignedIn, Resolved, StaffCaller,
+from smo_app.calling.callers import (NOBODY, ApiTokenCaller, Caller, CustomerCaller, Nobody, NotSignedIn, Resolved, StaffCaller,
                                      SystemCaller, TelegramCaller)
 from smo_app.calling.result import Refusal, Result
 from smo_app.calling.seam import BoundCalls, Seam, acall, call, default_seam, opener_from_factory, refusal_text
 
 __all__ = [
-    "NOBODY", "BoundCalls", "Caller", "CustomerCaller", "Nobody", "NotSignedIn", "Refusal", "Resolved", "Result",
+    "NOBODY", "ApiTokenCaller", "BoundCalls", "Caller", "CustomerCaller", "Nobody", "NotSignedIn", "Refusal", "Resolved", "Result",
     "Seam", "StaffCaller", "SystemCaller", "TelegramCaller", "acall", "call", "default_seam", "opener_from_factory",
     "refusal_text",
 ]

@@ -9,6 +9,7 @@ thread, in a read-only transaction of its own — never from anything the client
 * :class:`TelegramCaller` — the bot: the active staff member linked to the Telegram user, else
   the customer registered under it, else nobody (a stranger's /start).
 * :class:`SystemCaller` — jobs and webhooks acting on their own.
+* :class:`ApiTokenCaller` — an integration on `/api/v1`: a staff API token, limited to its scopes.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import PermissionDenied
 from smo_app.services.customers import identity as customer_identity
 from smo_app.services.customers import sessions as customer_sessions
-from smo_app.services.staff import auth
+from smo_app.services.staff import api_tokens, auth
 
 
 class NotSignedIn(PermissionDenied):
@@ -141,3 +142,30 @@ class TelegramCaller(Caller):
 
     def describe(self) -> str:
         return f"telegram user {self.telegram_id}"
+
+
+@dataclass(frozen=True)
+class ApiTokenCaller(Caller):
+    """An integration calling ``/api/v1`` with ``Authorization: Bearer <secret>``: the staff member the
+    token acts as, limited to the token's scopes. ``scope``: the one the route needs — a token
+    without it is refused (PermissionDenied), whatever the staff member's role allows. An unknown,
+    revoked or expired token, or one whose staff member was deactivated: :class:`NotSignedIn`."""
+
+    secret: str
+    scope: str = ""
+    passes_actor = True
+
+    def resolve(self, session: Session) -> Resolved:
+        use = api_tokens.peek_token(session, secret=self.secret)
+        if use is None:
+            raise NotSignedIn("api token")
+        if self.scope and not api_tokens.covers(use.scopes, self.scope):
+            raise PermissionDenied(f"scope {self.scope}")
+        shop_locale.shop_locale(session)
+        return Resolved(actor=use.actor, touch_due=use.touch_due)
+
+    def touch(self, session: Session) -> None:
+        api_tokens.touch_token(session, secret=self.secret)
+
+    def describe(self) -> str:
+        return f"API token {self.secret[:10]}…"

@@ -39,6 +39,19 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 MAX_ROW_LINES = 20
 
+
+def describe_actor(actor: Any) -> str:
+    """Who acted, for the owner: a staff member's name and role (an API token's name is in it), a
+    customer's number and name; "" for nobody."""
+    if actor is None:
+        return ""
+    if getattr(actor, "is_staff", False):
+        return f"{actor.name} ({actor.role.value if actor.role else 'staff'})"
+    if getattr(actor, "is_customer", False):
+        return f"customer #{actor.id} {actor.name}".strip()
+    return f"{actor.kind}:{actor.name}"
+
+
 SessionOpener = Callable[[bool], ContextManager[Session]]
 
 
@@ -110,7 +123,8 @@ class Seam:
             return Result(error=refusal_text(exc, lang_), code=exc.code, params=dict(exc.params),
                           rows=tuple(getattr(exc, "errors", None) or ()))
         except Exception as exc:  # noqa: BLE001 - the user gets a message, the owner a report
-            self.report(exc, caller=caller, context=f"{screen} → {getattr(fn, '__qualname__', fn)}" if screen
+            self.report(exc, caller=caller, actor=resolved.actor if resolved is not None else None,
+                        context=f"{screen} → {getattr(fn, '__qualname__', fn)}" if screen
                         else str(getattr(fn, "__qualname__", fn)))
             return Result(error=t("common.unexpected_error", language or shop_locale.cached().language),
                           unexpected=True)
@@ -126,15 +140,17 @@ class Seam:
         return BoundCalls(self, caller, lang, screen)
 
     # -- the unexpected --------------------------------------------------------------------------
-    def report(self, exc: BaseException, *, caller: Caller = NOBODY, context: str = "") -> None:
-        """Log ``exc`` with its traceback and queue one report to the owner per place per hour
-        (``context``: what else the owner should read, such as the bot's FSM state)."""
+    def report(self, exc: BaseException, *, caller: Caller = NOBODY, context: str = "", actor: Any = None) -> None:
+        """Log ``exc`` with its traceback and queue one report to the owner per place per hour, with
+        the traceback's last frames, who called (the resolved actor, else the caller), ``context`` (the
+        screen or route and the service, or the bot's FSM state) and how often it recurred."""
         log.error("unexpected error in a %s call (%s)", self.origin, caller.describe(), exc_info=exc)
         frames = traceback.extract_tb(exc.__traceback__)
         last = [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} in {f.name}" for f in frames[-REPORTED_FRAMES:]]
         where = last[-1] if last else ""
         error = f"{type(exc).__name__}: {exc}"
-        details = [f"{caller.describe()}" + (f"; {context}" if context else ""), *(f"  {line}" for line in last)]
+        details = [(describe_actor(actor) or caller.describe()) + (f"; {context}" if context else ""),
+                   *(f"  {line}" for line in last)]
         try:
             with self._open(False) as s:
                 error_reports.report_error(

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from smo_app.demo.api_tokens import DEMO_API_TOKEN
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer, CustomerKind
 from smo_app.models.staff import Staff
@@ -47,7 +48,8 @@ def seed_demo_shop(session: Session) -> bool:
         staff_service.create_staff(session, actor=system, username=username, full_name=full_name, role=role, password=password, pin=pin)
     _seed_customers(session)
     for module_name in ("smo_app.demo.catalog", "smo_app.demo.barcodes", "smo_app.demo.erp_logistics",
-                        "smo_app.demo.payments", "smo_app.demo.backups", "smo_app.demo.pos_tablets"):
+                        "smo_app.demo.payments", "smo_app.demo.backups", "smo_app.demo.pos_tablets",
+                        "smo_app.demo.api_tokens"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError:
@@ -85,3 +87,6 @@ def credentials_text() -> str:
 def print_credentials() -> None:
     print(credentials_text())
     print("Demo MoySklad token (Backoffice → MoySklad): demo-moysklad-token")
+    print("Demo staff API token (the owner's, every scope; Backoffice → API tokens):")
+    print(f"  curl -H 'Authorization: Bearer {DEMO_API_TOKEN}' http://localhost:3000/api/v1/orders"
+          "   (docs: /api/docs)")

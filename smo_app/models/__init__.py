@@ -82,3 +82,6 @@ __all__ += ["ErpConnection", "ErpItemLink", "ErpOrderPush", "ErpSyncRun", "Shipm
 from smo_app.models.backup import BackupRun  # noqa: E402
 
 __all__ += ["BackupRun"]
+from smo_app.models.api_tokens import ApiIdempotency, ApiToken, ApiWebhook  # noqa: E402
+
+__all__ += ["ApiIdempotency", "ApiToken", "ApiWebhook"]

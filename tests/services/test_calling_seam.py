@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -11,8 +12,10 @@ from sqlmodel import Session, select
 from smo_app.calling import (NOBODY, CustomerCaller, Seam, StaffCaller, SystemCaller, TelegramCaller,
                              opener_from_factory)
 from smo_app.calling.result import Refusal
+from smo_app.calling.seam import place
 from smo_app.models.error_reports import ErrorReport
-from smo_app.models.staff import Channel, Role
+from smo_app.models.outbox import Outbox
+from smo_app.models.staff import Channel, Role, Staff
 from smo_app.services.core.actor import whoami
 from smo_app.services.core.errors import DomainError, ValidationFailed
 from smo_app.services.customers import sessions
@@ -219,3 +222,36 @@ def test_the_demo_sign_in_is_refused_outside_demo_mode(session, seam, monkeypatc
         assert not seam.call(sessions.sign_in_demo_customer).ok
     finally:
         reset_settings_cache()
+
+
+def test_the_owners_report_names_the_frames_the_staff_member_the_route_and_the_repeats(session, seam):
+    token = _owner_token(session)
+    owner = session.exec(select(Staff).where(Staff.username == "olga")).one()
+    owner.telegram_id = 7_100_000_001  # the owner reads reports in Telegram
+    session.add(owner)
+    session.commit()
+
+    def inner(session):
+        raise ZeroDivisionError("the margin of nothing")
+
+    def broken_margin(session, *, actor):
+        inner(session)
+
+    with place("/admin/analytics"):
+        out = asyncio.run(seam.bind(StaffCaller(Channel.backoffice, token), "en").__call__(broken_margin))
+    assert out.unexpected
+    session.expire_all()
+    [alert] = [r for r in session.exec(select(Outbox)).all() if r.kind == "error"]
+    text = alert.payload["text"]
+    assert "ZeroDivisionError: the margin of nothing" in text
+    assert "/admin/analytics" in text and "Test Owner (owner)" in text  # the screen and who was on it
+    assert "in broken_margin" in text and "in inner" in text  # the traceback's last frames
+    # an hour later the same bug again: one more report, saying how often it happened
+    row = session.exec(select(ErrorReport)).one()
+    row.last_reported_at -= timedelta(hours=2)
+    session.add(row)
+    session.commit()
+    seam.call(broken_margin, caller=StaffCaller(Channel.backoffice, token))
+    session.expire_all()
+    texts = [r.payload["text"] for r in session.exec(select(Outbox)).all() if r.kind == "error"]
+    assert len(texts) == 2 and "2" in texts[1].rsplit("\n", 1)[-1]

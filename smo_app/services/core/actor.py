@@ -14,6 +14,9 @@ class Actor:
     role: Role | None = None
     name: str = ""
     is_tester: bool = False
+    # an API token's scopes as permission values: the staff member may do only what both their role
+    # and the token allow (None: the role alone — a screen, the POS, the bot)
+    scopes: frozenset[str] | None = None
 
     @classmethod
     def system(cls, name: str = "system") -> "Actor":

@@ -81,6 +81,8 @@ def can(actor: Actor, perm: Perm) -> bool:
         return True
     if not actor.is_staff or actor.role is None:
         return False
+    if actor.scopes is not None and perm not in actor.scopes:
+        return False  # an API token never grants more than its scopes
     return perm in ROLE_PERMISSIONS[actor.role]
 
 

@@ -20,12 +20,14 @@ from integrations.ports.delivery import DeliveryPort
 from integrations.ports.erp import ErpConnector
 from integrations.ports.images import ImagePort
 from integrations.ports.payment import PaymentPort
+from integrations.ports.webhooks_out import WebhookSender
 
 DELIVERY = "delivery"
 ADDRESS = "address"
 ERP = "erp"  # an ErpConnector: connect(token=…, …) -> ErpPort
 IMAGES = "images"
 WAYBILLS = "waybills"  # the carrier's waybill API (CDEK), a WaybillPort
+WEBHOOKS = "webhooks"  # outbound webhooks to the staff API's subscribers, a WebhookSender
 PAYMENT = "payment:"  # + the payment method ("yookassa", "stripe", "telegram", "stars")
 PAYMENT_BUILDER = "payment-builder"  # (method, settings) -> PaymentPort | None: a "check connection" client
 
@@ -115,3 +117,8 @@ def images() -> ImagePort:
 def waybills():
     """The carrier's waybill API (``integrations.ports.delivery.WaybillPort``), or None."""
     return get(WAYBILLS)
+
+
+def webhooks() -> WebhookSender | None:
+    """Outbound webhooks to the staff API's subscribers (None: off)."""
+    return get(WEBHOOKS)

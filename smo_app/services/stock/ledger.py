@@ -23,6 +23,7 @@ from smo_app.models.catalog import Product, Variant
 from smo_app.models.staff import Role
 from smo_app.models.stock import MoveKind, StockMove
 from smo_app.services.messaging import outbox
+from smo_app.services.integrations import outbound_webhooks
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.bulk import insert_many, insert_rows
 from smo_app.services.core.errors import DomainError, NotFound
@@ -285,6 +286,8 @@ def _maybe_low_stock_alert(session: Session, *, variant_id: int, before: int, af
             session, kind="low_stock", roles=(Role.owner, Role.admin, Role.manager),
             text=t("notify.low_stock", "ru", name=escape(f"{name} {label}".strip()), qty=after, id=variant_id),
         )
+        outbound_webhooks.emit(session, "stock.low", {"variant_id": variant_id, "name": f"{name} {label}".strip(),
+                                                      "qty": after, "threshold": limit})
 
 
 # --------------------------------------------------------------------------- reading
