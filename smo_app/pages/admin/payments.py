@@ -49,6 +49,7 @@ def _letter_actions(row: LetterRow) -> rx.Component:
         rx.form(rx.vstack(
             rx.input(type="hidden", name="id", value=row["id"].to_string()),
             rx.el.select(
+                rx.cond(row["can_restore"], rx.el.option(T("ui.payments.restore"), value="restore")),
                 rx.cond(row["refundable"], rx.el.option(T("ui.payments.refund"), value="refund")),
                 rx.cond(row["can_apply"], rx.el.option(T("ui.payments.apply"), value="apply")),
                 rx.el.option(T("ui.payments.dismiss"), value="dismiss"),
@@ -57,6 +58,8 @@ def _letter_actions(row: LetterRow) -> rx.Component:
             rx.input(name="note", placeholder=T("ui.payments.note"), aria_label=T("ui.payments.note"), size="1",
                      max_length=500, width="14rem"),
             rx.button(T("ui.payments.resolve"), type="submit", size="1", variant="soft"),
+            rx.cond(row["restore_why_not"] != "", rx.text(row["restore_why_not"], size="1", color_scheme="amber",
+                                                          class_name="restore-why-not")),
             spacing="1"), on_submit=S.resolve, reset_on_submit=True),
         rx.text(T("ui.payments.read_only"), size="1", color_scheme="gray"),
     )
