@@ -27,6 +27,7 @@ RU = {
     "order.restore_no_stock": "Товара уже нет на складе — заказ не восстановить: верните деньги.",
     "order.restore_not_cancelled": "Заказ не отменён.",
     "ui.payments.restore": "Восстановить заказ",
+    "ui.demo_banner": "Демо-магазин: оплата, доставка и подсказки адресов — имитация, деньги не списываются.",
     "ui.payments.restore_why_not": "Восстановить нельзя: {why}",
     # dead-letter reasons
     "payment.amount_mismatch": "Сумма или валюта платежа не совпадает с заказом",
@@ -213,6 +214,7 @@ EN = {
     "order.restore_no_stock": "The goods are no longer in stock — the order cannot be restored: refund the money.",
     "order.restore_not_cancelled": "The order is not cancelled.",
     "ui.payments.restore": "Restore the order",
+    "ui.demo_banner": "Demo shop: payments, delivery and address suggestions are simulated — no real money moves.",
     "ui.payments.restore_why_not": "Cannot restore: {why}",
     "payment.amount_mismatch": "The payment's amount or currency differs from the order",
     "payment.unknown_order": "A payment for an unknown order",
