@@ -98,7 +98,8 @@ def _key(row) -> rx.Component:
     return rx.vstack(
         rx.text(row["label"], size="2", weight="medium"),
         rx.hstack(rx.input(name=row["name"], type="password", auto_complete="off", width="22rem",
-                           disabled=row["from_env"], id="setup-key-" + row["name"], aria_label=row["label"]),
+                           disabled=row["from_env"], id="setup-key-" + row["name"], aria_label=row["label"],
+                           on_blur=lambda value: Setup.remember_key(row["name"], value)),
                   rx.text(row["state"], size="1", color_scheme="gray"), align="center", wrap="wrap"),
         spacing="1")
 
@@ -130,7 +131,7 @@ def _providers() -> rx.Component:
             spacing="3", width="100%"), on_submit=Setup.save_providers, reset_on_submit=True,
             key=Setup.vat_code + Setup.tax_system_code + Setup.receipts.to_string()),
         rx.hstack(*[rx.button(T("ui.payments.setup.check"), " — ", T(f"ui.payment.method.{p}"), variant="soft",
-                              on_click=Setup.check(p), id=f"setup-check-{p}") for p in ("yookassa", "stripe")],
+                              on_click=Setup.check(p), id=f"setup-check-{p}") for p in ("yookassa", "stripe", "telegram")],
                   wrap="wrap"),
         rx.cond(Setup.check_result != "", rx.callout(Setup.check_result, id="setup-check-result",
                                                      color_scheme=rx.cond(Setup.check_ok, "green", "red"),
