@@ -22,7 +22,7 @@ from smo_app.services.integrations.dead_letters import DeadLetterOut, resolve_de
 from smo_app.services.payments.core import with_proofs
 from smo_app.services.payments.dto import PaymentOut
 from smo_app.services.payments.reconcile import ReconcileOut, list_runs
-from smo_app.services.payments.refunds import refund_payment
+from smo_app.services.payments.refunds import newest, refund_payment
 from smo_app.services.sales import orders
 
 PAYMENT_KINDS = ("payment", "refund", "webhook")
@@ -33,14 +33,7 @@ def list_payments(session: Session, *, actor: Actor, status: str | None = None, 
                   order_id: int | None = None, limit: int = 200) -> list[PaymentOut]:
     """Newest first, filtered by status, method and order."""
     require(actor, Perm.payments_view)
-    query = select(Payment)
-    if status:
-        query = query.where(Payment.status == status)
-    if provider:
-        query = query.where(Payment.provider == provider)
-    if order_id is not None:
-        query = query.where(Payment.order_id == order_id)
-    rows = session.exec(query.order_by(Payment.id.desc()).limit(max(1, min(limit, 1000)))).all()
+    rows = newest(session, Payment, limit=limit, status=status or None, provider=provider or None, order_id=order_id)
     out = with_proofs(session, rows)
     session.rollback()
     return out
