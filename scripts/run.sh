@@ -20,7 +20,9 @@ FAKES_LINE=""
 if [ "$SMO_DEMO" = "1" ]; then
   FAKES_PORT="${SMO_DEMO_FAKES_PORT:-8090}"
   export SMO_DEMO_FAKES_URL="${SMO_DEMO_FAKES_URL:-http://127.0.0.1:${FAKES_PORT}}"
-  $PY -m integrations.demo_fakes --port "$FAKES_PORT" >var/demo_fakes.log 2>&1 &
+  # the fake YooKassa tells the shop's webhook (SMO_PUBLIC_URL, else this script's port) when a payment is made
+  SMO_PUBLIC_URL="${SMO_PUBLIC_URL:-http://localhost:${SMO_PORT:-3000}}" \
+    $PY -m integrations.demo_fakes --port "$FAKES_PORT" >var/demo_fakes.log 2>&1 &
   FAKES=$!
   FAKES_LINE="    demo payments, delivery and addresses: fakes on ${SMO_DEMO_FAKES_URL} (no real money)"
 fi
