@@ -11,16 +11,23 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from integrations.fakeserver import LocalServer
 from integrations.yookassa.fake import DEMO_SECRET_KEY, DEMO_SHOP_ID, FakeYooKassa
 from smo_app.models.orders import Order
-from tests.commerce_factories import make_product
+from smo_app.models.staff import Staff
+from smo_app.services.core.actor import Actor
+from smo_app.services.payments.manual import decide_manual_payment, submit_proof
+from smo_app.services.sales import orders
+from smo_app.services.stock import ledger
+from smo_app.settings import get_settings
+from tests.commerce_factories import make_product, place, variant_id
 from tests.e2e.conftest import pages, serve_app, shot
 from tests.e2e.helpers import make_staff_member, sign_in_backoffice
 from tests.e2e.miniapp import MINI_APP_BOT_TOKEN
 from tests.e2e.test_storefront_payment import _order_opened_from_my_orders
+from tests.factories import make_customer
 
 pytestmark = pytest.mark.e2e
 
@@ -49,6 +56,13 @@ def app_url(shop):
     return shop[0]
 
 
+def _on_payments_tab(page: Page, base: str, login: str, password: str, tab: str) -> None:
+    sign_in_backoffice(page, login, password)
+    expect(page).to_have_url(re.compile(r"/admin/?$"))
+    page.goto(f"{base}/admin/payments")
+    page.get_by_role("tab", name=tab).click()
+
+
 def test_the_owner_switches_yookassa_on_from_the_screen_and_a_customer_pays_with_it(browser, shop):
     from sqlalchemy import create_engine
 
@@ -59,10 +73,7 @@ def test_the_owner_switches_yookassa_on_from_the_screen_and_a_customer_pays_with
         product_id = make_product(s, name="Свеча «ЮKassa»", price_minor=90000, qty=5).id
     with pages(browser, base) as new_page:
         owner: Page = new_page(1280, 900)
-        sign_in_backoffice(owner, "olga_switch", "olga-switch-secret-1")
-        expect(owner).to_have_url(re.compile(r"/admin/?$"))
-        owner.goto(f"{base}/admin/payments")
-        owner.get_by_role("tab", name="Настройка").click()
+        _on_payments_tab(owner, base, "olga_switch", "olga-switch-secret-1", "Настройка")
         # given no keys anywhere: the check says to enter them
         expect(owner.locator("#setup-key-yookassa_shop_id")).to_be_enabled()
         # when the owner types the shop's keys and checks them before saving
@@ -102,4 +113,48 @@ def test_the_owner_switches_yookassa_on_from_the_screen_and_a_customer_pays_with
         shot(customer, "payments-owner-switch-paid")
     with Session(engine) as s:
         assert s.get(Order, order_id).status == "paid"
+    engine.dispose()
+
+
+def test_the_owner_restores_an_order_cancelled_by_hand_whose_transfer_was_confirmed(browser, shop):
+    """A transfer screenshot confirmed after a manager cancelled the order: the Payments screen offers
+    "Восстановить заказ" while the goods are there, and says why not when the last unit was sold."""
+    from sqlalchemy import create_engine
+
+    base, db_url, _fake = shop
+    engine = create_engine(db_url)
+    make_staff_member(db_url, "olga_restore", "olga-restore-secret-1", full_name="Ольга Восстанова", role="owner")
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    made = []
+    with Session(engine) as s:
+        staff = s.exec(select(Staff).where(Staff.username == "olga_restore")).one()
+        owner = Actor.staff(staff.id, staff.role, staff.full_name)
+        for name, qty in (("Свеча «Вернётся»", 3), ("Свеча «Последняя»", 1)):
+            vid = variant_id(make_product(s, name=name, price_minor=50000, qty=qty))
+            customer = make_customer(s)
+            order = place(s, customer.id, {vid: 1}, delivery_type="pickup")
+            sent = submit_proof(s, actor=Actor.customer(customer.id), order_id=order.id, filename="pay.png",
+                                content=png, settings=get_settings().model_copy(update={"payment_methods": "manual"}))
+            orders.cancel_order(s, actor=owner, order_id=order.id, reason="не дозвонились")
+            decide_manual_payment(s, actor=owner, payment_id=sent.id, accept=True)
+            made.append((order.id, vid))
+        # the last unit of the second one is sold at the till meanwhile
+        ledger.apply_move(s, actor=Actor.system("pos"), variant_id=made[1][1], delta=-1, kind="sale")
+        s.commit()
+    (restorable, _), (gone, _) = made
+    with pages(browser, base) as new_page:
+        page: Page = new_page(1280, 900)
+        _on_payments_tab(page, base, "olga_restore", "olga-restore-secret-1", "Незачисленные")
+        row = page.locator(".payment-letter-row", has=page.get_by_role("cell", name=str(restorable), exact=True))
+        sold_out = page.locator(".payment-letter-row", has=page.get_by_role("cell", name=str(gone), exact=True))
+        expect(sold_out.locator(".restore-why-not")).to_contain_text("Восстановить нельзя. Товара уже нет на складе")
+        expect(row.locator(".restore-why-not")).to_have_count(0)
+        shot(page, "payments-restore-offered")
+        row.get_by_label("Что сделать").select_option(label="Восстановить заказ")
+        row.get_by_label("Комментарий").fill("клиент всё ещё ждёт")
+        row.get_by_role("button", name="Выполнить").click()
+        expect(row).to_have_count(0)
+        shot(page, "payments-restored")
+    with Session(engine) as s:
+        assert s.get(Order, restorable).status == "paid" and s.get(Order, gone).status == "cancelled"
     engine.dispose()

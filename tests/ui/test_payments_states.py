@@ -295,4 +295,4 @@ def test_the_payments_screen_offers_to_restore_a_cancelled_order_whose_money_cam
     _call(owner, "load")
     [letter] = owner.letters
     assert not letter["can_restore"] and letter["refundable"]
-    assert letter["restore_why_not"].startswith("Cannot restore: The goods are no longer in stock")
+    assert letter["restore_why_not"].startswith("Cannot restore. The goods are no longer in stock")
