@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start the demo shop: migrate, seed, then the bot sidecar and the web app (prod mode, port 3000).
-# Ctrl-C (SIGINT) or SIGTERM stops both: each runs in its own process group (job control on), the
+# Start the demo shop: migrate, seed, then (demo mode) the providers' fakes — YooKassa with its payment
+# page, Stripe, CDEK, DaData on one local port (integrations/demo_fakes.py) — the bot sidecar and the
+# web app (prod mode, port 3000). Ctrl-C (SIGINT) or SIGTERM stops them all: each runs in its own process group (job control on), the
 # script waits on the web app, and the trap below stops both groups (the web app with its workers)
 # and waits for them. (A foreground child would make bash defer the trap until it exits by itself.)
 set -euo pipefail
@@ -14,13 +15,25 @@ mkdir -p var
 $PY -m smo_app.cli migrate
 $PY -m smo_app.cli seed-demo || true
 
+FAKES=""
+FAKES_LINE=""
+if [ "$SMO_DEMO" = "1" ]; then
+  FAKES_PORT="${SMO_DEMO_FAKES_PORT:-8090}"
+  export SMO_DEMO_FAKES_URL="${SMO_DEMO_FAKES_URL:-http://127.0.0.1:${FAKES_PORT}}"
+  # the fake YooKassa tells the shop's webhook (SMO_PUBLIC_URL, else this script's port) when a payment is made
+  SMO_PUBLIC_URL="${SMO_PUBLIC_URL:-http://localhost:${SMO_PORT:-3000}}" \
+    $PY -m integrations.demo_fakes --port "$FAKES_PORT" >var/demo_fakes.log 2>&1 &
+  FAKES=$!
+  FAKES_LINE="    demo payments, delivery and addresses: fakes on ${SMO_DEMO_FAKES_URL} (no real money)"
+fi
+
 $PY -m bot_sidecar >var/bot_sidecar.log 2>&1 &
 SIDECAR=$!
 
 WEB=""
 stop() {
   trap - EXIT INT TERM
-  for pid in $WEB $SIDECAR; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in $WEB $SIDECAR $FAKES; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "smo stopped (web app and bot sidecar)."
 }
@@ -36,6 +49,7 @@ cat <<TXT
     POS         http://localhost:${PORT}/pos
     storefront  http://localhost:${PORT}/
     API health  http://localhost:${PORT}/api/health
+${FAKES_LINE}
   bot sidecar log: var/bot_sidecar.log
   stop both with Ctrl-C
 

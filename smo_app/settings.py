@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     images_s3_secret_key: SecretStr | None = None
     images_s3_public_url: str | None = None  # where the bucket's objects are served (default endpoint/bucket)
 
+    # demo mode only: where the providers' fakes are served (scripts/run.sh starts integrations.demo_fakes);
+    # unset, each process runs its own in-process fakes. Ignored outside demo mode.
+    demo_fakes_url: str | None = None
+
     # Payments (integrations/yookassa, stripe, telegram_payments). Credentials only from the environment.
     payment_methods: str = "manual"  # enabled methods, comma-separated: yookassa,stripe,telegram,stars,manual
     payments_timeout_seconds: float = Field(default=10.0, gt=0, le=60)

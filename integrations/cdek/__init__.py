@@ -25,9 +25,11 @@ def from_settings(settings) -> DeliveryPort | None:
         return CdekClient(base_url=settings.cdek_base_url, client_id=settings.cdek_client_id,
                           client_secret=settings.cdek_client_secret.get_secret_value(),
                           timeout=settings.cdek_timeout_seconds)
-    if mode == "fake":
-        return CdekClient(base_url="http://cdek.fake", client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET,
-                          timeout=settings.cdek_timeout_seconds, transport=httpx.MockTransport(_demo_fake().handle))
+    if mode == "fake" and settings.demo:  # a real shop never talks to a fake
+        shared = getattr(settings, "demo_fakes_url", None)  # the demo's shared fakes (integrations.demo_fakes)
+        return CdekClient(base_url=shared or "http://cdek.fake", client_id=DEMO_CLIENT_ID,
+                          client_secret=DEMO_CLIENT_SECRET, timeout=settings.cdek_timeout_seconds,
+                          transport=None if shared else httpx.MockTransport(_demo_fake().handle))
     return None
 
 

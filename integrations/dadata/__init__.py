@@ -18,7 +18,8 @@ def from_settings(settings) -> AddressPort | None:
         mode = "live" if settings.dadata_api_key else ("fake" if settings.demo else "off")
     if mode == "live" and settings.dadata_api_key:
         return DadataClient(api_key=settings.dadata_api_key.get_secret_value(), base_url=settings.dadata_base_url)
-    if mode == "fake":
-        return DadataClient(api_key=DEMO_API_KEY, base_url="http://dadata.fake",
-                            transport=httpx.MockTransport(FakeDadata().handle))
+    if mode == "fake" and settings.demo:  # a real shop never talks to a fake
+        shared = getattr(settings, "demo_fakes_url", None)  # the demo's shared fakes (integrations.demo_fakes)
+        return DadataClient(api_key=DEMO_API_KEY, base_url=shared or "http://dadata.fake",
+                            transport=None if shared else httpx.MockTransport(FakeDadata().handle))
     return None

@@ -23,7 +23,8 @@ def from_settings(settings) -> PaymentPort | None:
                             base_url=settings.stripe_base_url, timeout=settings.payments_timeout_seconds,
                             tolerance=settings.stripe_webhook_tolerance_seconds)
     if mode == "fake" and settings.demo:  # a real shop never talks to a fake
+        shared = getattr(settings, "demo_fakes_url", None)  # the demo's shared fakes (integrations.demo_fakes)
         return StripeClient(api_key=DEMO_API_KEY, webhook_secret=secret or DEMO_WEBHOOK_SECRET,
-                            base_url="http://stripe.fake", tolerance=settings.stripe_webhook_tolerance_seconds,
-                            transport=httpx.MockTransport(FakeStripe().handle))
+                            base_url=shared or "http://stripe.fake", tolerance=settings.stripe_webhook_tolerance_seconds,
+                            transport=None if shared else httpx.MockTransport(FakeStripe().handle))
     return None

@@ -75,6 +75,12 @@ class TelegramPaymentsClient:
     def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotification:
         raise NotificationRejected(self.provider, "Telegram payments arrive as bot updates")
 
+    def whoami(self) -> tuple[str, bool]:
+        """``getMe``: the bot the token opens (``@name``) and whether the provider token is a test one
+        (``…:TEST:…``; Stars have no test mode)."""
+        me = self._call("getMe", {}, idempotent=True) or {}
+        return f"@{me.get('username') or me.get('id')}", ":TEST:" in self._provider_token
+
     def _call(self, method: str, params: dict, *, idempotent: bool | None = None):
         response = send(self._http, "POST", f"/bot{self._token}/{method}", provider=self.provider, policy=self._policy,
                         sleep=self._sleep, idempotent=idempotent, json=params)

@@ -24,6 +24,9 @@ def from_settings(settings) -> PaymentPort | None:
                               base_url=settings.yookassa_base_url, timeout=settings.payments_timeout_seconds,
                               receipts=settings.yookassa_receipts)
     if mode == "fake" and settings.demo:  # a real shop never talks to a fake
+        if getattr(settings, "demo_fakes_url", None):  # the demo's shared fakes (integrations.demo_fakes): a real payment page
+            return YooKassaClient(shop_id=DEMO_SHOP_ID, secret_key=DEMO_SECRET_KEY, base_url=getattr(settings, "demo_fakes_url", None),
+                                  receipts=settings.yookassa_receipts)
         return YooKassaClient(shop_id=DEMO_SHOP_ID, secret_key=DEMO_SECRET_KEY, base_url="http://yookassa.fake",
                               receipts=settings.yookassa_receipts,
                               transport=httpx.MockTransport(FakeYooKassa(auto_pay=True).handle))

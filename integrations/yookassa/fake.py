@@ -11,12 +11,19 @@ some payment methods) and ``settle_refund(id, status)``, ``dashboard_refund(paym
 (a refund made in YooKassa's dashboard), ``notification(event, id)`` and ``refund_notification(id)``
 (the bodies YooKassa would POST), ``fail_next(n, status, after_acting=False)`` (a 500 after acting
 is YooKassa's "result unknown"), ``delay`` (a timeout), ``calls``.
+
+With ``page_url`` (the demo: the fake served on a local port) a redirect payment's
+``confirmation_url`` is the fake's own payment page, ``GET {page_url}/checkout/{id}``, with "Оплатить"
+and "Отменить": pressing one pays or cancels the payment, POSTs YooKassa's notice to ``notify_url``
+(the shop's webhook) and sends the customer back to the payment's ``return_url`` — never yoomoney.ru.
 """
 from __future__ import annotations
 
 import base64
 import json
+import html
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 import httpx
@@ -48,8 +55,11 @@ class FakeYooKassa(ScriptedCalls):
     provider = "yookassa"
 
     def __init__(self, *, shop_id: str = DEMO_SHOP_ID, secret_key: str = DEMO_SECRET_KEY, delay: float = 0.0,
-                 auto_pay: bool = False, refunds_pending: bool = False) -> None:
+                 auto_pay: bool = False, refunds_pending: bool = False, page_url: str | None = None,
+                 notify_url: str | None = None, post: Callable[[str, bytes], object] | None = None) -> None:
         self._init_calls(delay)
+        self.page_url, self.notify_url = (page_url or "").rstrip("/") or None, notify_url
+        self._post = post or _post_notice
         self.shop_id, self.secret_key = shop_id, secret_key
         self.auto_pay = auto_pay  # demo: every new payment is paid at once
         self.refunds_pending = refunds_pending  # new refunds start "pending" until settle_refund()
@@ -102,6 +112,8 @@ class FakeYooKassa(ScriptedCalls):
     # ---- the API --------------------------------------------------------------------------------
     def handle(self, request: httpx.Request) -> httpx.Response:
         path, key = request.url.path, request.headers.get("Idempotence-Key")
+        if path.startswith("/checkout/") and self.page_url:  # the customer's browser, not the shop's API
+            return self._page(request)
         failure = self._record(request, key)
         if failure is not None and not failure[1]:
             return _error(failure[0], "internal_server_error", "Internal server error")
@@ -160,8 +172,9 @@ class FakeYooKassa(ScriptedCalls):
         if confirmation.get("type") == "qr":
             confirmation = {"type": "qr", "confirmation_data": f"https://qr.nspk.ru/fake{pid[:8]}?type=02&bank=100000000111"}
         else:
-            confirmation = {"type": "redirect", "return_url": confirmation.get("return_url"),
-                            "confirmation_url": f"https://yoomoney.ru/checkout/payments/v2/contract?orderId={pid}"}
+            url = (f"{self.page_url}/checkout/{pid}" if self.page_url
+                   else f"https://yoomoney.ru/checkout/payments/v2/contract?orderId={pid}")
+            confirmation = {"type": "redirect", "return_url": confirmation.get("return_url"), "confirmation_url": url}
         payment = {"id": pid, "status": "pending", "paid": False,
                    "amount": {"value": minor_to_value(minor), "currency": amount.get("currency", "RUB")},
                    "confirmation": confirmation, "created_at": _now(), "description": body.get("description", ""),
@@ -171,6 +184,33 @@ class FakeYooKassa(ScriptedCalls):
         if self.auto_pay:
             self.pay(pid)
         return 200, dict(self.payments[pid])
+
+    def _page(self, request: httpx.Request) -> httpx.Response:
+        """The demo's payment page: GET shows the sum and two buttons; POST …/pay or …/cancel acts."""
+        parts = request.url.path.strip("/").split("/")  # checkout, id[, pay|cancel]
+        with self._lock:
+            payment = self.payments.get(parts[1]) if len(parts) > 1 else None
+        if payment is None:
+            return httpx.Response(404, text="payment not found")
+        pid = payment["id"]
+        if request.method == "POST" and len(parts) == 3 and parts[2] in ("pay", "cancel"):
+            back = (payment.get("confirmation") or {}).get("return_url") or "/"  # read before paying drops it
+            if payment["status"] == "pending":
+                done = self.pay(pid) if parts[2] == "pay" else self.cancel(pid, reason="canceled_by_merchant")
+                if self.notify_url:
+                    event = "payment.succeeded" if parts[2] == "pay" else "payment.canceled"
+                    self._post(self.notify_url, self.notification(event, done["id"]))
+            return httpx.Response(303, headers={"Location": back})
+        value = html.escape(f"{payment['amount']['value']} {payment['amount']['currency']}")
+        state = html.escape(payment["status"])
+        buttons = "" if payment["status"] != "pending" else (
+            f'<form method="post" action="/checkout/{pid}/pay"><button id="pay">Оплатить</button></form>'
+            f'<form method="post" action="/checkout/{pid}/cancel"><button id="cancel">Отменить</button></form>')
+        body = (f'<!doctype html><meta charset="utf-8"><title>ЮKassa — демо</title>'
+                f'<p><b>Демо-оплата ЮKassa</b>: деньги не списываются.</p>'
+                f'<p>{html.escape(payment.get("description", ""))}</p><p id="sum">{value}</p>'
+                f'<p id="state">{state}</p>{buttons}')
+        return httpx.Response(200, content=body.encode(), headers={"Content-Type": "text/html; charset=utf-8"})
 
     def _refund(self, request: httpx.Request) -> tuple[int, dict]:
         try:
@@ -194,6 +234,14 @@ class FakeYooKassa(ScriptedCalls):
                   "amount": {"value": minor_to_value(minor), "currency": currency}, "description": description}
         self.refunds[rid] = refund
         return refund
+
+
+def _post_notice(url: str, body: bytes) -> None:
+    """Deliver a notice to the shop's webhook as YooKassa would (the shop verifies it by asking again)."""
+    try:
+        httpx.post(url, content=body, headers={"Content-Type": "application/json"}, timeout=5.0)
+    except httpx.HTTPError:  # the shop is down: its reconciliation asks later
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,7 +8,7 @@ import reflex as rx
 
 from smo_app import routes
 from smo_app.components import styles
-from smo_app.components.common import T, guarded, lang_switch, title_bar
+from smo_app.components.common import T, demo_banner, guarded, lang_switch, title_bar
 from smo_app.components.registry import page
 from smo_app.state.session import SessionState
 
@@ -66,6 +66,7 @@ def layout(route: str, title_key: str, content: rx.Component) -> rx.Component:
     return guarded(
         route,
         rx.box(
+            demo_banner(T("ui.demo_banner")),
             header(),
             rx.hstack(
                 sidebar(route),

@@ -6,6 +6,7 @@ import types
 import reflex as rx
 
 from smo_app.components import styles
+from smo_app.settings import get_settings
 from smo_app.state.ops import ROW_ID
 from smo_app.state.session import SessionState
 
@@ -13,6 +14,15 @@ from smo_app.state.session import SessionState
 def T(key: str | rx.Var) -> rx.Var:
     """The UI text for ``key`` in the browser's language (reactive)."""
     return SessionState.tr[key]
+
+
+def demo_banner(text: rx.Var) -> rx.Component:
+    """A strip saying this is the demo shop (payments, delivery and addresses are fakes; no real
+    money), on every backoffice and Mini App screen — only when the app runs in demo mode."""
+    if not get_settings().demo:  # read when the page is compiled (the demo flag of that run)
+        return rx.fragment()
+    return rx.box(rx.text(text, size="1", weight="medium"), id="demo-banner", background="var(--amber-4)",
+                  color="var(--amber-12)", padding="0.25rem 1rem", text_align="center", width="100%")
 
 
 def field_label(key: str, html_for: str, **props) -> rx.Component:

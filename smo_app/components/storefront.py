@@ -14,7 +14,7 @@ import reflex as rx
 from reflex_base.constants.state import FIELD_MARKER
 
 from smo_app.components import styles
-from smo_app.components.common import language_switch
+from smo_app.components.common import demo_banner, language_switch
 from smo_app.components.storefront_markup import (FIRST_DATA_SLOT, FIRST_PAINT_URL, FIRST_SCREEN_SLOT, ICONS,
                                                    SHOP_NAME_ID, TABS)
 from smo_app.state.storefront import StoreState
@@ -234,6 +234,7 @@ def store_frame(*children, footer: rx.Component | None = None) -> rx.Component:
         rx.el.script(custom_attrs={"dangerouslySetInnerHTML": {"__html": PAGE_JS}}),
         rx.el.style(BRIDGE_CSS + TILE_CSS + CHROME_CSS),
         rx.box(
+            demo_banner(ST("ui.demo_banner")),
             store_header(),
             rx.box(*children, padding="0 1rem 2rem 1rem"),
             footer or rx.fragment(),

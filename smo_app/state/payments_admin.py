@@ -33,6 +33,8 @@ class LetterRow(TypedDict):
     detail: str
     refundable: bool
     can_apply: bool
+    can_restore: bool
+    restore_why_not: str
 
 
 class RunRow(TypedDict):
@@ -125,7 +127,11 @@ class PaymentsAdminState(SessionState):
                      for p in page.payments]
         self.letters = [LetterRow(id=i.letter.id, when=self.shop_time(i.letter.created_at), provider=i.letter.provider,
                                   order_id=str(i.order_id or ""), reason=reason_text(i.letter.reason, lang),
-                                  detail=(i.letter.detail or "")[:300], refundable=i.refundable, can_apply=i.can_apply)
+                                  detail=(i.letter.detail or "")[:300], refundable=i.refundable, can_apply=i.can_apply,
+                                  can_restore=i.can_restore,
+                                  restore_why_not=self.text("ui.payments.restore_why_not",
+                                                            why=reason_text(i.restore_blocked, lang))
+                                  if i.restore_blocked else "")
                         for i in page.letters]
         self.runs = [RunRow(id=r.id, when=self.shop_time(r.started_at), checked=r.checked, applied=r.applied,
                             expired=r.expired, errors=r.errors, refunds_checked=r.refunds_checked,

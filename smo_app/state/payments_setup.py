@@ -40,6 +40,7 @@ class PaymentsSetupState(SessionState):
     vat_code: str = "1"
     tax_system_code: str = ""
     receipts_from_env: bool = False
+    _typed: dict[str, str] = {}  # keys typed but not saved yet (backend only: never sent back to the browser)
 
     @rx.event
     async def load_setup(self):
@@ -73,13 +74,21 @@ class PaymentsSetupState(SessionState):
         out = await self.call(setup.save_providers, data=data)
         self.setup_error = out.error
         if out.ok:
+            self._typed = {}
             self._show_providers(out.value)
         return toast(out, self.text("ui.payments.setup_saved"))
 
     @rx.event
+    def remember_key(self, name: str, value: str):
+        """A key field left: kept (server side) for "check connection" before it is saved."""
+        if name in dict(setup.FIELDS):
+            self._typed = {**self._typed, name: str(value or "")}
+
+    @rx.event
     async def check(self, provider: str):
-        """"Check connection" with the keys saved (or set in the environment); the answer in words."""
-        out = await self.call(setup.check_provider, provider=provider)
+        """"Check connection" with the keys typed (a field left empty: the saved or environment one);
+        the answer in words."""
+        out = await self.call(setup.check_provider, provider=provider, values=dict(self._typed))
         self.check_ok = out.ok
         if out.ok:
             c = out.value

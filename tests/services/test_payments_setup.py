@@ -193,3 +193,65 @@ def test_fiscal_receipts_chosen_once_carry_the_tax_system_and_the_customers_phon
         assert (row.status, row.failure) == ("canceled", err.value.code)
     finally:
         providers.reset_ports()
+
+
+def test_check_connection_uses_the_keys_typed_before_saving_and_falls_back_to_the_saved_ones(session, yookassa_builder):
+    from smo_app.services.payments.setup import ProvidersIn, check_provider, save_providers
+
+    owner = make_staff(session, "owner").actor()
+    # given nothing saved yet: the owner types the keys and presses "check"
+    typed = {"yookassa_shop_id": YOO_SHOP, "yookassa_secret_key": YOO_KEY}
+    checked = check_provider(session, actor=owner, provider="yookassa", values=typed, settings=_base())
+    assert (checked.account, checked.test) == (YOO_SHOP, True)
+    # a typed key of the wrong shape is named, before anything is asked
+    with pytest.raises(DomainError) as err:
+        check_provider(session, actor=owner, provider="yookassa", values={"yookassa_secret_key": "pass"}, settings=_base())
+    assert (err.value.code, err.value.params["field"]) == ("payment.setup.key_invalid", "yookassa_secret_key")
+    # once saved, a wrong key typed over it is what is checked; an empty field falls back to the saved one
+    save_providers(session, actor=owner, settings=_base(), data=ProvidersIn(methods=["yookassa"], values=typed))
+    with pytest.raises(DomainError) as err:
+        check_provider(session, actor=owner, provider="yookassa", settings=_base(),
+                       values={"yookassa_secret_key": "test_wrongwrongwrong", "yookassa_shop_id": ""})
+    assert err.value.code == "payment.setup.check_failed"
+    assert check_provider(session, actor=owner, provider="yookassa", settings=_base(),
+                          values={"yookassa_secret_key": " "}).account == YOO_SHOP
+
+
+def test_check_connection_for_telegram_asks_the_bot_and_reads_the_provider_token(session):
+    import httpx
+
+    from integrations.telegram_payments.client import TelegramPaymentsClient
+    from smo_app.services.core import ports
+    from smo_app.services.payments.setup import check_provider
+
+    def bot_api(request: httpx.Request) -> httpx.Response:
+        assert request.url.path.endswith("/getMe")
+        return httpx.Response(200, json={"ok": True, "result": {"id": 4242, "is_bot": True, "username": "smo_shop_bot"}})
+
+    def build(method, s):
+        if method != "telegram" or s.bot_token is None or s.telegram_payments_provider_token is None:
+            return None
+        return TelegramPaymentsClient(bot_token=s.bot_token.get_secret_value(), api_base="http://bot.test",
+                                      provider_token=s.telegram_payments_provider_token.get_secret_value(),
+                                      transport=httpx.MockTransport(bot_api))
+
+    owner = make_staff(session, "owner").actor()
+    ports.use(ports.PAYMENT_BUILDER, build)
+    try:
+        # without the shop's bot token Telegram payments cannot work: said in words
+        with pytest.raises(DomainError) as err:
+            check_provider(session, actor=owner, provider="telegram", settings=_base(bot_token=None),
+                           values={"telegram_payments_provider_token": "381764678:TEST:NjA0NTFj"})
+        assert err.value.code == "payment.setup.bot_token_missing"
+        with_bot = _base(bot_token="123456:AAtestTokenOfTheShopBot")
+        # a provider token that is not one
+        with pytest.raises(DomainError) as err:
+            check_provider(session, actor=owner, provider="telegram", settings=with_bot,
+                           values={"telegram_payments_provider_token": "my-token"})
+        assert err.value.code == "payment.setup.key_invalid"
+        # a test token from BotFather's payments menu: the bot answers, and it is a test one
+        checked = check_provider(session, actor=owner, provider="telegram", settings=with_bot,
+                                 values={"telegram_payments_provider_token": "381764678:TEST:NjA0NTFj"})
+        assert (checked.account, checked.test) == ("@smo_shop_bot", True)
+    finally:
+        ports.reset()

@@ -230,3 +230,69 @@ def test_the_owner_sees_the_set_up_tab_saves_keys_masked_and_a_manager_does_not(
     m.bo_token = auth.sign_in_password(db, username="masha", password=PASSWORD).token
     _call(m, "load_setup")
     assert not m.allowed and m.keys == []
+
+
+def test_check_connection_on_the_set_up_tab_uses_the_keys_just_typed(db, monkeypatch):
+    import httpx
+
+    from integrations.yookassa.client import YooKassaClient
+    from integrations.yookassa.fake import FakeYooKassa
+    from smo_app.services.core import ports
+    from smo_app.state.payments_setup import PaymentsSetupState
+
+    monkeypatch.delenv("SMO_PAYMENT_METHODS", raising=False)
+    reset_settings_cache()
+    fake = FakeYooKassa(shop_id="506751", secret_key="test_abcdefgh12345678")
+
+    def build(method, s):
+        if method != "yookassa" or not (s.yookassa_shop_id and s.yookassa_secret_key):
+            return None
+        return YooKassaClient(shop_id=s.yookassa_shop_id, secret_key=s.yookassa_secret_key.get_secret_value(),
+                              base_url="http://yookassa.test", transport=httpx.MockTransport(fake.handle))
+
+    make_staff(db, Role.owner, username="olga")
+    s = _state(PaymentsSetupState)
+    s.bo_token = auth.sign_in_password(db, username="olga", password=PASSWORD).token
+    s.lang = "en"
+    _call(s, "load_setup")
+    ports.use(ports.PAYMENT_BUILDER, build)
+    try:
+        # when the owner types the shop id and key (not saved) and presses "check"
+        _call(s, "remember_key", "yookassa_shop_id", "506751")
+        _call(s, "remember_key", "yookassa_secret_key", "test_abcdefgh12345678")
+        _call(s, "check", "yookassa")
+    finally:
+        ports.reset()
+    # then YooKassa answered for those keys, in words — and nothing was saved
+    assert s.check_ok and "506751" in s.check_result
+    assert next(k for k in s.keys if k["name"] == "yookassa_secret_key")["state"] == "not set"
+
+
+def test_the_payments_screen_offers_to_restore_a_cancelled_order_whose_money_came_or_says_why_not(db):
+    from smo_app.models.catalog import Variant
+    from smo_app.models.orders import OrderLine
+    from smo_app.services.stock import ledger
+
+    order, payment = _late_payment(db)
+    owner = _admin_state(db, Role.owner, "olga")
+    _call(owner, "load")
+    # given the goods are still there: "restore" is offered, nothing says it cannot be
+    [letter] = owner.letters
+    assert letter["can_restore"] and letter["restore_why_not"] == ""
+    # when the owner restores the order
+    _call(owner, "resolve", {"id": str(letter["id"]), "action": "restore", "note": "the customer still wants it"})
+    # then it is paid again and the payment credited
+    db.expire_all()
+    assert db.get(Order, order.id).status == "paid" and db.get(Payment, payment.id).status == "succeeded"
+    db.rollback()
+    assert owner.letters == []
+    # and when another late payment's goods are gone, the screen says why it cannot be restored
+    other, _ = _late_payment(db)
+    vid = db.exec(select(OrderLine.variant_id).where(OrderLine.order_id == other.id)).one()
+    left = db.exec(select(Variant.qty).where(Variant.id == vid)).one()
+    ledger.apply_move(db, actor=SYSTEM, variant_id=vid, delta=-left, kind="sale")
+    db.commit()
+    _call(owner, "load")
+    [letter] = owner.letters
+    assert not letter["can_restore"] and letter["refundable"]
+    assert letter["restore_why_not"].startswith("Cannot restore. The goods are no longer in stock")

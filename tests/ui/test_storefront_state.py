@@ -26,6 +26,7 @@ BOT_TOKEN = "123456:AAtestTokenOfTheShopBot"
 @pytest.fixture(autouse=True)
 def _bot(monkeypatch):
     monkeypatch.setenv("SMO_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SMO_DEMO", "1")  # the CDEK and DaData fakes run only in demo mode
     monkeypatch.setenv("SMO_CDEK_MODE", "fake")
     monkeypatch.setenv("SMO_DADATA_MODE", "fake")
     reset_settings_cache()
@@ -93,6 +94,8 @@ def test_forged_init_data_shows_the_refusal_and_nobody_is_created(db):
 
 
 def test_a_plain_browser_gets_open_in_telegram_or_in_demo_mode_a_demo_sign_in(db, monkeypatch):
+    monkeypatch.delenv("SMO_DEMO")
+    reset_settings_cache()
     store, _, _ = _states()
     _do(store, "boot", {})
     assert store.phase == "outside"

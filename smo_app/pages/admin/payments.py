@@ -49,6 +49,7 @@ def _letter_actions(row: LetterRow) -> rx.Component:
         rx.form(rx.vstack(
             rx.input(type="hidden", name="id", value=row["id"].to_string()),
             rx.el.select(
+                rx.cond(row["can_restore"], rx.el.option(T("ui.payments.restore"), value="restore")),
                 rx.cond(row["refundable"], rx.el.option(T("ui.payments.refund"), value="refund")),
                 rx.cond(row["can_apply"], rx.el.option(T("ui.payments.apply"), value="apply")),
                 rx.el.option(T("ui.payments.dismiss"), value="dismiss"),
@@ -57,6 +58,8 @@ def _letter_actions(row: LetterRow) -> rx.Component:
             rx.input(name="note", placeholder=T("ui.payments.note"), aria_label=T("ui.payments.note"), size="1",
                      max_length=500, width="14rem"),
             rx.button(T("ui.payments.resolve"), type="submit", size="1", variant="soft"),
+            rx.cond(row["restore_why_not"] != "", rx.text(row["restore_why_not"], size="1", color_scheme="amber",
+                                                          class_name="restore-why-not")),
             spacing="1"), on_submit=S.resolve, reset_on_submit=True),
         rx.text(T("ui.payments.read_only"), size="1", color_scheme="gray"),
     )
@@ -95,7 +98,8 @@ def _key(row) -> rx.Component:
     return rx.vstack(
         rx.text(row["label"], size="2", weight="medium"),
         rx.hstack(rx.input(name=row["name"], type="password", auto_complete="off", width="22rem",
-                           disabled=row["from_env"], id="setup-key-" + row["name"], aria_label=row["label"]),
+                           disabled=row["from_env"], id="setup-key-" + row["name"], aria_label=row["label"],
+                           on_blur=lambda value: Setup.remember_key(row["name"], value)),
                   rx.text(row["state"], size="1", color_scheme="gray"), align="center", wrap="wrap"),
         spacing="1")
 
@@ -127,7 +131,7 @@ def _providers() -> rx.Component:
             spacing="3", width="100%"), on_submit=Setup.save_providers, reset_on_submit=True,
             key=Setup.vat_code + Setup.tax_system_code + Setup.receipts.to_string()),
         rx.hstack(*[rx.button(T("ui.payments.setup.check"), " — ", T(f"ui.payment.method.{p}"), variant="soft",
-                              on_click=Setup.check(p), id=f"setup-check-{p}") for p in ("yookassa", "stripe")],
+                              on_click=Setup.check(p), id=f"setup-check-{p}") for p in ("yookassa", "stripe", "telegram")],
                   wrap="wrap"),
         rx.cond(Setup.check_result != "", rx.callout(Setup.check_result, id="setup-check-result",
                                                      color_scheme=rx.cond(Setup.check_ok, "green", "red"),

@@ -22,7 +22,7 @@ from smo_app.services.integrations.dead_letters import DeadLetterOut, resolve_de
 from smo_app.services.payments.core import with_proofs
 from smo_app.services.payments.dto import PaymentOut
 from smo_app.services.payments.reconcile import ReconcileOut, list_runs
-from smo_app.services.payments.refunds import refund_payment
+from smo_app.services.payments.refunds import newest, refund_payment
 from smo_app.services.sales import orders
 
 PAYMENT_KINDS = ("payment", "refund", "webhook")
@@ -33,14 +33,7 @@ def list_payments(session: Session, *, actor: Actor, status: str | None = None, 
                   order_id: int | None = None, limit: int = 200) -> list[PaymentOut]:
     """Newest first, filtered by status, method and order."""
     require(actor, Perm.payments_view)
-    query = select(Payment)
-    if status:
-        query = query.where(Payment.status == status)
-    if provider:
-        query = query.where(Payment.provider == provider)
-    if order_id is not None:
-        query = query.where(Payment.order_id == order_id)
-    rows = session.exec(query.order_by(Payment.id.desc()).limit(max(1, min(limit, 1000)))).all()
+    rows = newest(session, Payment, limit=limit, status=status or None, provider=provider or None, order_id=order_id)
     out = with_proofs(session, rows)
     session.rollback()
     return out
@@ -52,6 +45,8 @@ class PaymentLetterOut(BaseModel):
     order_id: int | None
     refundable: bool  # money came in and was not credited: it can go back
     can_apply: bool  # the order still waits for payment: it can be credited by hand
+    can_restore: bool = False  # the order was cancelled but can come back as paid (stock still there)
+    restore_blocked: str | None = None  # why a cancelled order cannot come back (an error code), if not
 
 
 def list_payment_letters(session: Session, *, actor: Actor, open_only: bool = True) -> list[PaymentLetterOut]:
@@ -66,11 +61,16 @@ def list_payment_letters(session: Session, *, actor: Actor, open_only: bool = Tr
         payment = session.get(Payment, payload.get("payment_id")) if payload.get("payment_id") else None
         order = session.get(Order, payment.order_id) if payment is not None else None
         unmatched = payment is not None and payment.status == PaymentStatus.unmatched.value
+        blocked = None
+        if unmatched and order is not None and order.status == OrderStatus.cancelled:
+            blocked = "payment.restore_refunded" if payment.refunded_minor else orders.restore_blocker(session, order)
         out.append(PaymentLetterOut(
             letter=DeadLetterOut.of(row), payment_id=payment.id if payment else None,
             order_id=payment.order_id if payment else payload.get("order_id"),
             refundable=unmatched and payment.refunded_minor < payment.amount_minor,
-            can_apply=unmatched and order is not None and order.status == OrderStatus.new))
+            can_apply=unmatched and order is not None and order.status == OrderStatus.new,
+            can_restore=unmatched and order is not None and order.status == OrderStatus.cancelled and blocked is None,
+            restore_blocked=blocked))
     session.rollback()
     return out
 
@@ -92,26 +92,52 @@ def payments_page(session: Session, *, actor: Actor, status: str | None = None, 
                         can_manage=can(actor, Perm.payments_manage))
 
 
-@atomic
-def _credit_by_hand(session: Session, *, actor: Actor, payment_id: int, note: str, now: datetime) -> None:
+def _locked(session: Session, payment_id: int, order_status: OrderStatus) -> tuple[Payment, Order]:
+    """The unmatched payment and its order, locked (payment, then order, as a provider's credit takes
+    them); ``payment.cannot_apply`` unless the order is in ``order_status``."""
     payment = session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
     if payment is None:
         raise NotFound("payment", payment_id)
     order = session.get(Order, payment.order_id, with_for_update=True, populate_existing=True)
-    if payment.status != PaymentStatus.unmatched.value or order is None or order.status != OrderStatus.new:
+    if payment.status != PaymentStatus.unmatched.value or order is None or order.status != order_status:
         raise DomainError("payment.cannot_apply", f"payment {payment_id} cannot be credited")
+    return payment, order
+
+
+def _mark_credited(session: Session, payment: Payment, now: datetime) -> None:
     payment.status, payment.failure, payment.updated_at = PaymentStatus.succeeded.value, None, now
     session.add(payment)
     session.flush()
+
+
+@atomic
+def _credit_by_hand(session: Session, *, actor: Actor, payment_id: int, note: str, now: datetime) -> None:
+    payment, order = _locked(session, payment_id, OrderStatus.new)
+    _mark_credited(session, payment, now)
     audit.record(session, actor=actor, action="payment.credit_by_hand", entity="payment", entity_id=payment_id,
                  after={"order_id": order.id, "amount_minor": payment.amount_minor}, note=note)
     orders.mark_paid(session, actor=actor, order_id=order.id, reason=note[:500], now=now)
 
 
+@atomic
+def _restore_order(session: Session, *, actor: Actor, payment_id: int, note: str, now: datetime) -> None:
+    """The order was cancelled but its money came (a transfer confirmed afterwards): the order goes back
+    to paid with its stock taken again, and the payment is credited — one transaction, all or nothing."""
+    payment, order = _locked(session, payment_id, OrderStatus.cancelled)
+    if payment.refunded_minor:
+        raise DomainError("payment.cannot_apply", f"payment {payment_id} was partly refunded")
+    _mark_credited(session, payment, now)
+    entry = audit.entry_values(actor=actor, action="payment.restore_order", entity="payment", entity_id=payment_id,
+                               after={"order_id": order.id, "amount_minor": payment.amount_minor}, note=note)
+    orders.restore_paid_order(session, actor=actor, order=order, reason=note[:500], audit_entry=entry, now=now)
+    session.commit()
+
+
 def resolve_payment_letter(session: Session, *, actor: Actor, dead_letter_id: int,
-                           action: Literal["apply", "refund", "dismiss"], note: str,
+                           action: Literal["apply", "restore", "refund", "dismiss"], note: str,
                            now: datetime | None = None) -> DeadLetterOut:
-    """Resolve a payment that was not credited: credit it to its order, refund it, or dismiss it;
+    """Resolve a payment that was not credited: credit it to its order (``apply``; ``restore`` for an
+    order cancelled meanwhile: back to paid if its stock is still there), refund it, or dismiss it;
     a reason is always required; audited. The money step has its own once-only guard (the payment's
     status, the refund reservation), so two admins pressing at once move money once."""
     require(actor, Perm.payments_manage)
@@ -126,13 +152,16 @@ def resolve_payment_letter(session: Session, *, actor: Actor, dead_letter_id: in
         raise DomainError("dead_letter.already_resolved", "already resolved")
     payment_id = (letter.payload or {}).get("payment_id")
     resolution = DeadLetterResolution.dismissed
-    if action in ("apply", "refund"):
+    if action in ("apply", "restore", "refund"):
         if letter.provider not in PROVIDERS or not payment_id:
             raise DomainError("payment.dead_letter_not_payment", "not about a payment")
         payment = session.get(Payment, payment_id)
         session.rollback()
         if action == "apply":
             _credit_by_hand(session, actor=actor, payment_id=payment_id, note=note.strip(), now=now)
+            resolution = DeadLetterResolution.applied
+        elif action == "restore":
+            _restore_order(session, actor=actor, payment_id=payment_id, note=note.strip(), now=now)
             resolution = DeadLetterResolution.applied
         else:
             refund_payment(session, actor=actor, order_id=payment.order_id, payment_id=payment_id, reason=note.strip(),

@@ -353,15 +353,20 @@ def with_proofs(session: Session, rows) -> list[PaymentOut]:
     return out
 
 
-def payments_for_order(session: Session, *, actor: Actor, order_id: int) -> list[PaymentOut]:
-    """The order's payments, newest first (the customer's own order, or staff who see orders)."""
+def _order_payments(session: Session, actor: Actor, order_id: int) -> tuple[Order, list[PaymentOut]]:
+    """The order (the customer's own, or staff who see orders) and its payments, newest first."""
     order = session.get(Order, order_id)
     if order is None or (actor.is_customer and order.customer_id != actor.id):
         raise NotFound("order", order_id)
     if not actor.is_customer and not actor.is_system:
         require(actor, Perm.orders_view)
     rows = session.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())).all()
-    out = with_proofs(session, rows)
+    return order, with_proofs(session, rows)
+
+
+def payments_for_order(session: Session, *, actor: Actor, order_id: int) -> list[PaymentOut]:
+    """The order's payments, newest first (the customer's own order, or staff who see orders)."""
+    _order, out = _order_payments(session, actor, order_id)
     session.rollback()
     return out
 
@@ -397,13 +402,7 @@ def payment_view(session: Session, *, actor: Actor, order_id: int, settings=None
     a screenshot waiting for staff, and until when the order waits for payment."""
     _stamp, settings = configured(session, settings or get_settings())
     now = now or utcnow()
-    order = session.get(Order, order_id)
-    if order is None or (actor.is_customer and order.customer_id != actor.id):
-        raise NotFound("order", order_id)
-    if not actor.is_customer and not actor.is_system:
-        require(actor, Perm.orders_view)
-    rows = session.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())).all()
-    shown = with_proofs(session, rows)
+    order, shown = _order_payments(session, actor, order_id)
     waiting = next((p for p in shown if p.proof == "waiting" and p.status == P.pending.value), None)
     minutes = get_config(session).auto_cancel_minutes
     in_flight = order.status != OrderStatus.new or session.exec(

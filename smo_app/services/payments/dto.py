@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Self
 
 from pydantic import BaseModel
 
-from smo_app.models.payments import Payment, Refund
+
+class FromRow(BaseModel):
+    @classmethod
+    def of(cls, row) -> Self:
+        """The table row as this screen model (its columns read by name)."""
+        return cls.model_validate(row, from_attributes=True)
 
 
-class PaymentOut(BaseModel):
+class PaymentOut(FromRow):
     id: int
     order_id: int
     provider: str
@@ -24,12 +30,8 @@ class PaymentOut(BaseModel):
     # a manual transfer's screenshot: "waiting" (staff have not decided), "accepted", "rejected"; None: none sent
     proof: str | None = None
 
-    @classmethod
-    def of(cls, row: Payment) -> "PaymentOut":
-        return cls.model_validate(row, from_attributes=True)
 
-
-class RefundOut(BaseModel):
+class RefundOut(FromRow):
     id: int
     payment_id: int
     order_id: int
@@ -41,10 +43,6 @@ class RefundOut(BaseModel):
     error: str | None
     created_at: datetime
     done_at: datetime | None
-
-    @classmethod
-    def of(cls, row: Refund) -> "RefundOut":
-        return cls.model_validate(row, from_attributes=True)
 
 
 class ApplyOut(BaseModel):

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from integrations.http import IntegrationError
@@ -22,6 +21,7 @@ from smo_app.services.core.errors import DomainError
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.payments import providers
 from smo_app.services.payments.core import apply_provider_payment
+from smo_app.services.payments.dto import FromRow
 from smo_app.services.payments.refund_sync import apply_provider_refund
 from smo_app.settings import get_settings
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 ASKABLE = (PaymentProvider.yookassa.value, PaymentProvider.stripe.value)
 
 
-class ReconcileOut(BaseModel):
+class ReconcileOut(FromRow):
     id: int
     started_at: datetime
     finished_at: datetime | None
@@ -40,10 +40,6 @@ class ReconcileOut(BaseModel):
     refunds_checked: int = 0
     refunds_done: int = 0
     note: str | None
-
-    @classmethod
-    def of(cls, row: ReconciliationRun) -> "ReconcileOut":
-        return cls.model_validate(row, from_attributes=True)
 
 
 def _expire(session: Session, payment_id: int, now: datetime) -> bool:

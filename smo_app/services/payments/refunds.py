@@ -281,13 +281,19 @@ def fail_refund(session: Session, refund: Refund, payment: Payment, error: str) 
                                             order=refund.order_id, error=error[:200]))
 
 
+def newest(session: Session, model, *, limit: int, **equal) -> list:
+    """The newest rows of a payments table (``payment``, ``refund``) whose columns equal the filters
+    given (None: not filtered), at most ``limit`` (1–1000)."""
+    query = select(model)
+    for column, value in equal.items():
+        if value is not None:
+            query = query.where(getattr(model, column) == value)
+    return session.exec(query.order_by(model.id.desc()).limit(max(1, min(limit, 1000)))).all()
+
+
 def list_refunds(session: Session, *, actor: Actor, order_id: int | None = None, limit: int = 200) -> list[RefundOut]:
     require(actor, Perm.payments_view)
-    query = select(Refund)
-    if order_id is not None:
-        query = query.where(Refund.order_id == order_id)
-    rows = session.exec(query.order_by(Refund.id.desc()).limit(max(1, min(limit, 1000)))).all()
-    out = [RefundOut.of(r) for r in rows]
+    out = [RefundOut.of(r) for r in newest(session, Refund, limit=limit, order_id=order_id)]
     session.rollback()
     return out
 

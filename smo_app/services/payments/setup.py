@@ -273,6 +273,10 @@ def save_providers(session: Session, *, actor: Actor, data: ProvidersIn, setting
     return get_providers(session, actor=actor, settings=settings)
 
 
+# the methods "check connection" knows, and the prefix of the fields each one reads
+CHECKS = {"yookassa": "yookassa_", "stripe": "stripe_", "telegram": "telegram_payments_"}
+
+
 class CheckOut(BaseModel):
     provider: str
     account: str  # the shop / account the keys open
@@ -290,16 +294,30 @@ def _code(value, allowed: tuple[int, ...], field: str) -> int | None:
 
 def check_provider(session: Session, *, actor: Actor, provider: str, values: dict[str, str] | None = None,
                    settings=None) -> CheckOut:
-    """"Check connection": ask the provider who we are with the keys typed (or those stored); the
-    answer in words. Nothing is saved. Raises ``payment.setup.check_failed`` with the provider's error."""
+    """"Check connection": ask the provider who we are with the keys typed on the screen (not saved
+    yet; a field left empty falls back to the stored or environment value); the answer in words.
+    Telegram: the provider token's shape (``<id>:TEST:…`` / ``<id>:LIVE:…``), then ``getMe`` with the
+    shop's bot token. Nothing is saved. Raises ``payment.setup.key_invalid`` for a typed key of the
+    wrong shape and ``payment.setup.check_failed`` with the provider's error."""
     require(actor, Perm.settings_manage)
-    if provider not in ("yookassa", "stripe"):
+    if provider not in CHECKS:
         raise DomainError("payment.setup.check_unsupported", "no check for this method", method=provider)
     _stamp, eff = configured(session, settings or get_settings())
     session.rollback()
-    typed = {k: (v or "").strip() for k, v in (values or {}).items() if (v or "").strip() and k in dict(FIELDS)}
+    typed = {k: (v or "").strip() for k, v in (values or {}).items()
+             if (v or "").strip() and k in dict(FIELDS) and k.startswith(CHECKS[provider])}
+    for name, value in typed.items():
+        if not _SHAPES[name].fullmatch(value):
+            raise ValidationFailed("payment.setup.key_invalid", f"{name} has the wrong shape", field=name)
+    token = typed.get("telegram_payments_provider_token") or (
+        eff.telegram_payments_provider_token.get_secret_value() if eff.telegram_payments_provider_token else "")
+    if provider == "telegram" and eff.bot_token is None:
+        raise DomainError("payment.setup.bot_token_missing", "the shop's bot token is not set")
+    if provider == "telegram" and token and not _SHAPES["telegram_payments_provider_token"].fullmatch(token):
+        raise ValidationFailed("payment.setup.key_invalid", "provider token has the wrong shape",
+                               field="telegram_payments_provider_token")
     update = {k: SecretStr(v) if dict(FIELDS)[k] else v for k, v in typed.items()}
-    mode = {"yookassa_mode": "live"} if provider == "yookassa" else {"stripe_mode": "live"}
+    mode = {"yookassa": {"yookassa_mode": "live"}, "stripe": {"stripe_mode": "live"}}.get(provider, {})
     eff = eff.model_copy(update={**update, **mode})
     port = ports.payment_builder()(provider, eff)
     if port is None:

@@ -31,6 +31,10 @@ DELIVERY_LIST_STATUSES: frozenset[S] = frozenset({S.paid, S.processing})  # OR7 
 SHIPPABLE_STATUSES: frozenset[S] = frozenset({S.paid, S.processing, S.shipped, S.delivered})
 # what a customer may do to their own order
 CUSTOMER_TRANSITIONS: frozenset[tuple[S, S]] = frozenset({(S.new, S.cancelled)})
+# a cancelled order brought back because its money arrived after all (a transfer confirmed after a
+# cancel by hand): only through ``orders.restore_paid_order``, which takes the stock again first —
+# never a button on the order card (the generic TRANSITIONS keep ``cancelled`` final)
+RESTORE_MOVES: frozenset[tuple[S, S]] = frozenset({(S.cancelled, S.paid)})
 
 
 
@@ -46,9 +50,12 @@ _FORWARD_ACTIONS: dict[S, str] = {S.paid: "pay", S.processing: "process", S.ship
                                   S.delivered: "deliver", S.completed: "complete"}
 CANCEL_RULE = ActionRule("cancel", needs_reason=True, needs_confirmation=True)
 BACK_RULE = ActionRule("back", back_move=True, needs_reason=True, needs_confirmation=True)
+RESTORE_RULE = ActionRule("restore", needs_reason=True, needs_confirmation=True)
 
 
 def action_rule(from_status: S, to_status: S) -> ActionRule:
+    if (from_status, to_status) in RESTORE_MOVES:
+        return RESTORE_RULE
     if to_status == S.cancelled:
         return CANCEL_RULE
     if (from_status, to_status) in BACK_MOVES:

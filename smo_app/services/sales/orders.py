@@ -27,7 +27,8 @@ from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
 from smo_app.models.audit import AuditEntry
-from smo_app.models.orders import Order, OrderChannel, OrderEvent, OrderStatus
+from smo_app.models.orders import Order, OrderChannel, OrderEvent, OrderLine, OrderStatus
+from smo_app.models.catalog import Variant
 from smo_app.models.payments import Payment, PaymentProof, PaymentProvider, PaymentStatus
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
@@ -37,11 +38,13 @@ from smo_app.services.sales.checkout import place_order
 from smo_app.services.sales.order_dto import OrderOut, event_values, load_out as _load_out
 from smo_app.services.sales import events
 from smo_app.services.sales.order_states import (
-    ACTIVE_STATUSES, BACK_MOVES, CUSTOMER_TRANSITIONS, DELIVERY_LIST_STATUSES, TRANSITIONS, action_rule,
+    ACTIVE_STATUSES, BACK_MOVES, CUSTOMER_TRANSITIONS, DELIVERY_LIST_STATUSES, RESTORE_MOVES, TRANSITIONS,
+    action_rule,
 )
 from smo_app.services.core.permissions import Perm, can, require
 from smo_app.services.core.shop_config import get_config
 from smo_app.services.core.tx import atomic
+from smo_app.services.stock import ledger as stock
 
 S = OrderStatus
 _ORDER = Order.__table__
@@ -100,6 +103,52 @@ def carrier_move(session: Session, *, actor: Actor, order: Order, to_status: Ord
     _apply(session, actor=actor, order=order, to_status=to_status, reason=reason, now=now)
 
 
+def _lines_by_variant(session: Session, order_id: int) -> dict[int, int]:
+    wanted: dict[int, int] = {}
+    for vid, qty in session.execute(select(OrderLine.variant_id, OrderLine.qty).where(OrderLine.order_id == order_id)):
+        wanted[vid] = wanted.get(vid, 0) + qty
+    return wanted
+
+
+def restore_blocker(session: Session, order: Order) -> str | None:
+    """Why a cancelled order cannot be brought back to ``paid`` (an error code), or None.
+
+    Not restored: an order that carried bonuses, a promo code or a gift certificate (the cancel gave
+    them back to the customer, who may have used them since — the money goes back instead), or
+    whose goods are no longer in stock. A read for the screen; :func:`restore_paid_order` decides."""
+    if (S(order.status), S.paid) not in RESTORE_MOVES:
+        return "order.restore_not_cancelled"
+    if order.bonus_minor or order.promo_code_id or order.certificate_id or order.certificate_minor:
+        return "order.restore_had_discounts"
+    wanted = _lines_by_variant(session, order.id)
+    if not wanted:
+        return "order.restore_no_stock"
+    have = dict(session.execute(select(Variant.id, Variant.qty).where(Variant.id.in_(wanted))).all())
+    if any(have.get(vid, 0) < qty for vid, qty in wanted.items()):
+        return "order.restore_no_stock"
+    return None
+
+
+def restore_paid_order(session: Session, *, actor: Actor, order: Order, reason: str, audit_entry: dict,
+                       now: datetime | None = None) -> None:
+    """A cancelled order whose money arrived after all goes back to ``paid`` (the RESTORE_MOVES rule):
+    the status moves by the same conditional UPDATE as any move (two restores: one wins), then its goods
+    are taken again through the stock ledger (a conditional decrement: the last unit sold meanwhile
+    makes it raise ``stock.insufficient`` and the caller's transaction rolls back — all or nothing).
+    ``order`` is the row the caller locked; inside its transaction, no commit."""
+    blocker = restore_blocker(session, order)
+    if blocker == "order.restore_not_cancelled":
+        raise DomainError("order.changed_meanwhile", f"order {order.id} is no longer cancelled")
+    if blocker == "order.restore_had_discounts":
+        raise DomainError(blocker, f"order {order.id} carried bonuses, a promo code or a certificate")
+    now = now or utcnow()
+    _apply(session, actor=actor, order=order, to_status=S.paid, reason=reason, now=now, audit_with=(audit_entry,),
+           restore=True)
+    stock.take_for_order(session, actor=actor, items=[(vid, qty, None) for vid, qty in
+                                                      sorted(_lines_by_variant(session, order.id).items())],
+                         order_id=order.id, now=now)
+
+
 def _read(session: Session, order_id: int) -> Order:
     order = session.get(Order, order_id)
     if order is None:
@@ -110,7 +159,7 @@ def _read(session: Session, order_id: int) -> Order:
 
 def _apply(session: Session, *, actor: Actor, order: Order, to_status: OrderStatus | str, reason: str | None,
            now: datetime | None, restock: bool = True, audit_with: Sequence[dict] = (),
-           notify_kind: str = "order_status") -> None:
+           notify_kind: str = "order_status", restore: bool = False) -> None:
     """The move itself, shared by the entry points above and :func:`auto_cancel_unpaid` (which tells
     the customer why with ``notify_kind="auto_cancel"``): checks, writes, publishes; no commit."""
     now = now or utcnow()
@@ -129,7 +178,7 @@ def _apply(session: Session, *, actor: Actor, order: Order, to_status: OrderStat
         restock = True
     elif not actor.is_system:
         require(actor, Perm.orders_manage)
-    if to_status not in TRANSITIONS[from_status]:
+    if to_status not in TRANSITIONS[from_status] and not (restore and (from_status, to_status) in RESTORE_MOVES):
         raise DomainError("order.transition_forbidden", f"{from_status} → {to_status}",
                           from_status=from_status.value, to_status=to_status.value)
     values: dict = {"status": to_status.value, "updated_at": now}
@@ -150,7 +199,8 @@ def _apply(session: Session, *, actor: Actor, order: Order, to_status: OrderStat
         set_committed_value(order, key, value)
     event_id = conn.execute(_INSERT_EVENT, event_values(order_id, from_status, to_status, actor, reason, now)
                             ).scalar_one()
-    own = audit.entry_values(actor=actor, action="order.back_move" if back else "order.transition",
+    audit_action = "order.restore" if restore else "order.back_move" if back else "order.transition"
+    own = audit.entry_values(actor=actor, action=audit_action,
                              entity="order", entity_id=order_id, before={"status": from_status.value},
                              after={"status": to_status.value, "restock": restock} if to_status == S.cancelled
                              else {"status": to_status.value}, note=reason)
