@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 from smo_app.calling import (NOBODY, CustomerCaller, Seam, StaffCaller, SystemCaller, TelegramCaller,
                              opener_from_factory)
 from smo_app.calling.result import Refusal
-from smo_app.calling.seam import place
 from smo_app.models.error_reports import ErrorReport
 from smo_app.models.outbox import Outbox
 from smo_app.models.staff import Channel, Role, Staff
@@ -237,8 +236,7 @@ def test_the_owners_report_names_the_frames_the_staff_member_the_route_and_the_r
     def broken_margin(session, *, actor):
         inner(session)
 
-    with place("/admin/analytics"):
-        out = asyncio.run(seam.bind(StaffCaller(Channel.backoffice, token), "en").__call__(broken_margin))
+    out = asyncio.run(seam.bind(StaffCaller(Channel.backoffice, token), "en", "/admin/analytics")(broken_margin))
     assert out.unexpected
     session.expire_all()
     [alert] = [r for r in session.exec(select(Outbox)).all() if r.kind == "error"]
