@@ -29,6 +29,18 @@ def _composition_root():
 
 
 @pytest.fixture(autouse=True)
+def _no_leftover_settings_or_ports():
+    """A test that changes the environment (``monkeypatch.setenv`` + ``reset_settings_cache``) or
+    builds ports under it (a demo seed quotes delivery through the demo's fake carrier) leaves
+    nothing behind: settings are read again and ports built again from them for the next test."""
+    yield
+    from smo_app import composition
+
+    reset_settings_cache()
+    composition.reset()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_shop_locale():
     """Each test reads the shop's time zone and language from its own database (the process caches
     them per database URL, and PostgreSQL tests share one URL)."""
