@@ -65,7 +65,7 @@ def offsite_form() -> rx.Component:
         rx.text(T("ui.backups.offsite_hint"), size="2", color_scheme="gray"),
         rx.badge(rx.cond(BackupsState.offsite_on, T("ui.backups.offsite.on"), T("ui.backups.offsite.off")),
                  color_scheme=rx.cond(BackupsState.offsite_on, "green", "gray"), id="backup-offsite-on"),
-        rx.flex(rx.foreach(BackupsState.offsite, _offsite_field), wrap="wrap", gap="4"),
+        rx.flex(rx.foreach(BackupsState.offsite, _offsite_field), wrap="wrap", spacing="4"),
         rx.hstack(rx.checkbox(name="forget_keys", id="backup-offsite-forget"),
                   rx.el.label(T("ui.backups.offsite.forget"), html_for="backup-offsite-forget"), align="center"),
         rx.cond(BackupsState.offsite_error != "", rx.callout(BackupsState.offsite_error, icon="triangle-alert",

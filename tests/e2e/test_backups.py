@@ -87,6 +87,8 @@ def test_the_owner_sends_backups_to_a_bucket_and_sees_each_upload(new_page):
             page.locator(f"#backup-offsite-{name}").blur()
         page.locator("#backup-offsite-check").click()
         expect(page.locator("#backup-offsite-check-result")).to_contain_text("Подключение работает")
+        page.locator("#backup-offsite-check").scroll_into_view_if_needed()
+        shot(page, "backoffice-backups-offsite-check")
         # and save it
         page.locator("#backup-offsite-save").click()
         expect(page.locator("#backup-offsite-on")).to_contain_text("Включено")
