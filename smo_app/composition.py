@@ -58,6 +58,12 @@ def _waybills():
     return waybills_from_settings(get_settings())
 
 
+def _backup_store():
+    from integrations.s3.backup_store import from_config
+
+    return from_config
+
+
 def _build_payment(method: str, settings):
     """The adapter for ``method`` under ``settings`` (None: off, or manual, which needs none)."""
     if method == PaymentProvider.yookassa:
@@ -116,6 +122,7 @@ def _provide_ports() -> None:
     ports.provide(ports.IMAGES, _images)
     ports.provide(ports.WAYBILLS, _waybills)
     ports.provide(ports.WEBHOOKS, _webhooks)
+    ports.provide(ports.BACKUP_STORE, _backup_store)
     for method in PaymentProvider:
         ports.provide(ports.PAYMENT + method.value, _payment(method.value), fresh_for=PAYMENT_FRESH_SECONDS)
     ports.provide(ports.PAYMENT_BUILDER, lambda: _build_payment)
@@ -156,7 +163,7 @@ def start() -> None:
 
 
 def use(**replacements: Any) -> None:
-    """Replace ports by job: ``use(delivery=…, address=…, erp=…, images=…, waybills=…, payment_yookassa=…)``
+    """Replace ports by job: ``use(delivery=…, address=…, erp=…, images=…, waybills=…, backup_store=…, payment_yookassa=…)``
     (None turns one off)."""
     start()
     for key, port in replacements.items():

@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     images_s3_secret_key: SecretStr | None = None
     images_s3_public_url: str | None = None  # where the bucket's objects are served (default endpoint/bucket)
 
+    # Off-site backup copies (integrations/s3/backup_store.py): an S3-compatible bucket. Also set on the
+    # owner's backups screen (the secret key stored encrypted); set here, each value wins.
+    backup_s3_endpoint: str | None = None
+    backup_s3_bucket: str | None = None
+    backup_s3_region: str | None = None
+    backup_s3_access_key: str | None = None
+    backup_s3_secret_key: SecretStr | None = None
+
     # demo mode only: where the providers' fakes are served (scripts/run.sh starts integrations.demo_fakes);
     # unset, each process runs its own in-process fakes. Ignored outside demo mode.
     demo_fakes_url: str | None = None
@@ -117,7 +125,9 @@ class Settings(BaseSettings):
                      "yookassa_secret_key", "stripe_api_key", "stripe_webhook_secret",
                      "telegram_payments_provider_token", "payments_return_url", "moysklad_token",
                      "moysklad_api_base", "moysklad_token_kind", "images_s3_endpoint", "images_s3_bucket",
-                     "images_s3_access_key", "images_s3_secret_key", "images_s3_public_url", mode="before")
+                     "images_s3_access_key", "images_s3_secret_key", "images_s3_public_url", "backup_s3_endpoint",
+                     "backup_s3_bucket", "backup_s3_region", "backup_s3_access_key", "backup_s3_secret_key",
+                     mode="before")
     @classmethod
     def _empty_token_is_none(cls, value):
         return None if value in ("", None) else value

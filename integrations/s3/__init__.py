@@ -16,23 +16,29 @@ from integrations.ports.images import THUMB_WIDTHS
 CACHE = "public, max-age=31536000, immutable"
 
 
+def client(*, endpoint: str, access_key: str, secret_key: str, region: str, read_timeout: int = 15):
+    """A boto3 S3 client for any S3-compatible host: path-style addressing, SigV4, short timeouts,
+    checksums only where S3 requires them (many compatible hosts refuse the newer ones)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3", endpoint_url=endpoint, aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+        region_name=region,
+        config=Config(s3={"addressing_style": "path"}, signature_version="s3v4", retries={"max_attempts": 3},
+                      connect_timeout=3, read_timeout=read_timeout, request_checksum_calculation="when_required",
+                      response_checksum_validation="when_required"))
+
+
 class S3ImageStore:
     provider = "s3"
 
     def __init__(self, *, endpoint: str, bucket: str, access_key: str, secret_key: str, region: str = "ru-central1",
                  public_url: str | None = None, prefix: str = "products/") -> None:
-        import boto3
-        from botocore.config import Config
-
         self.bucket = bucket
         self.prefix = prefix
         self.public_url = (public_url or f"{endpoint.rstrip('/')}/{bucket}").rstrip("/")
-        self._s3 = boto3.client(
-            "s3", endpoint_url=endpoint, aws_access_key_id=access_key, aws_secret_access_key=secret_key,
-            region_name=region,
-            config=Config(s3={"addressing_style": "path"}, signature_version="s3v4", retries={"max_attempts": 3},
-                          connect_timeout=3, read_timeout=15, request_checksum_calculation="when_required",
-                          response_checksum_validation="when_required"))
+        self._s3 = client(endpoint=endpoint, access_key=access_key, secret_key=secret_key, region=region)
 
     @classmethod
     def from_settings(cls, settings) -> "S3ImageStore":

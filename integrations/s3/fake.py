@@ -1,4 +1,5 @@
-"""A fake S3 (path-style REST: ``PUT``/``GET``/``HEAD``/``DELETE /<bucket>/<key>``) for tests: it
+"""A fake S3 (path-style REST: ``PUT``/``GET``/``HEAD``/``DELETE /<bucket>/<key>``, and
+``GET /<bucket>?list-type=2&prefix=…`` — ListObjectsV2, one page) for tests: it
 checks what a real S3 checks first — a SigV4 ``Authorization`` header for the right access key and
 ``x-amz-content-sha256`` matching the body — and answers S3's XML errors. Serve it with
 ``integrations.fakeserver.LocalServer(FakeS3(...).handle)`` (boto3 talks real HTTP)."""
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from xml.sax.saxutils import escape
 
 import httpx
 
@@ -36,6 +38,8 @@ class FakeS3:
         if parts[0] != self.bucket:
             return self._error(404, "NoSuchBucket", "The specified bucket does not exist", path)
         key = parts[1] if len(parts) > 1 else ""
+        if request.method == "GET" and not key:
+            return self._list(request.url.params.get("prefix", ""))
         if request.method == "PUT":
             body = request.content
             declared = request.headers.get("x-amz-content-sha256", "")
@@ -57,3 +61,13 @@ class FakeS3:
         body, meta = found
         headers = {**meta, "ETag": f'"{hashlib.md5(body).hexdigest()}"', "Content-Length": str(len(body))}  # noqa: S324
         return httpx.Response(200, content=b"" if request.method == "HEAD" else body, headers=headers)
+
+    def _list(self, prefix: str) -> httpx.Response:
+        with self._lock:
+            keys = sorted((k, len(v[0])) for k, v in self.objects.items() if k.startswith(prefix))
+        items = "".join(f"<Contents><Key>{escape(k)}</Key><Size>{size}</Size>"
+                        f"<LastModified>2026-12-07T00:00:00.000Z</LastModified></Contents>" for k, size in keys)
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                f"<Name>{escape(self.bucket)}</Name><Prefix>{escape(prefix)}</Prefix><KeyCount>{len(keys)}</KeyCount>"
+                f"<MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>{items}</ListBucketResult>")
+        return httpx.Response(200, content=body.encode(), headers={"Content-Type": "application/xml"})

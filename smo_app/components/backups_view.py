@@ -4,7 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components.common import T
-from smo_app.state.backups import BackupsState, RunLine
+from smo_app.state.backups import BackupsState, OffsiteLine, RunLine
 
 
 def _field(name: str, label: str, control: rx.Component, hint: rx.Component | None = None) -> rx.Component:
@@ -45,6 +45,40 @@ def settings_form() -> rx.Component:
         spacing="3", align="start"), on_submit=BackupsState.save, reset_on_submit=False), width="100%")
 
 
+def _offsite_field(line: OffsiteLine) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(line["label"], html_for="backup-offsite-" + line["name"], style={"font_weight": "500"}),
+        rx.input(name=line["name"], id="backup-offsite-" + line["name"], default_value=line["value"],
+                 key=line["name"] + line["value"], type=rx.cond(line["secret"], "password", "text"),
+                 auto_complete="off", max_length=200, disabled=line["from_env"], style={"width": "22rem", "max_width": "100%"},
+                 aria_invalid=BackupsState.offsite_error != "",
+                 on_blur=lambda value: BackupsState.remember_offsite(line["name"], value)),
+        rx.cond(line["state"] != "", rx.text(line["state"], size="1", color_scheme="gray",
+                                             id="backup-offsite-state-" + line["name"])),
+        spacing="1")
+
+
+def offsite_form() -> rx.Component:
+    """The off-site bucket: the set-up (the secret key never shown back), save, check connection."""
+    return rx.card(rx.form(rx.vstack(
+        rx.heading(T("ui.backups.offsite"), size="4", as_="h2"),
+        rx.text(T("ui.backups.offsite_hint"), size="2", color_scheme="gray"),
+        rx.badge(rx.cond(BackupsState.offsite_on, T("ui.backups.offsite.on"), T("ui.backups.offsite.off")),
+                 color_scheme=rx.cond(BackupsState.offsite_on, "green", "gray"), id="backup-offsite-on"),
+        rx.flex(rx.foreach(BackupsState.offsite, _offsite_field), wrap="wrap", spacing="4"),
+        rx.hstack(rx.checkbox(name="forget_keys", id="backup-offsite-forget"),
+                  rx.el.label(T("ui.backups.offsite.forget"), html_for="backup-offsite-forget"), align="center"),
+        rx.cond(BackupsState.offsite_error != "", rx.callout(BackupsState.offsite_error, icon="triangle-alert",
+                                                             color_scheme="red", role="alert", id="backup-offsite-error")),
+        rx.cond(BackupsState.check_result != "",
+                rx.callout(BackupsState.check_result, icon=rx.cond(BackupsState.check_ok, "check", "triangle-alert"),
+                           color_scheme=rx.cond(BackupsState.check_ok, "green", "red"), id="backup-offsite-check-result")),
+        rx.hstack(rx.button(T("ui.backups.offsite.save"), type="submit", id="backup-offsite-save"),
+                  rx.button(T("ui.backups.offsite.check"), type="button", variant="soft",
+                            on_click=BackupsState.check_offsite, id="backup-offsite-check"), spacing="3"),
+        spacing="3", align="start"), on_submit=BackupsState.save_offsite, reset_on_submit=False), width="100%")
+
+
 def _file_link(label, href, id_) -> rx.Component:
     """A link the browser follows itself (``reload_document``: the client-side router would take the
     click as a page change), saving the answer as a file."""
@@ -60,6 +94,7 @@ def _run(line: RunLine) -> rx.Component:
             rx.cond(line["error"] != "", rx.text(line["error"], size="1", color_scheme="red")), spacing="1")),
         rx.table.cell(rx.text(line["size"], white_space="nowrap")), rx.table.cell(line["duration"]),
         rx.table.cell(line["contents"]), rx.table.cell(line["sent"]),
+        rx.table.cell(rx.text(line["offsite"], size="1", color_scheme=rx.cond(line["upload_failed"], "red", "gray"))),
         rx.table.cell(rx.cond(line["downloadable"],
                               _file_link(T("ui.backups.download"), "/api/backups/" + line["id"].to_string(),
                                          "backup-download-" + line["id"].to_string()),
@@ -69,7 +104,7 @@ def _run(line: RunLine) -> rx.Component:
 
 def history() -> rx.Component:
     heads = ("ui.backups.when", "ui.backups.kind", "ui.backups.result", "ui.backups.size", "ui.backups.duration",
-             "ui.backups.contents", "ui.backups.sent", "")
+             "ui.backups.contents", "ui.backups.sent", "ui.backups.offsite_col", "")
     return rx.card(rx.vstack(
         rx.hstack(rx.heading(T("ui.backups.history"), size="4", as_="h2"), rx.spacer(),
                   _file_link(T("ui.backups.logs"), "/api/backups/logs", "backup-logs"),
@@ -89,4 +124,4 @@ def backups_view() -> rx.Component:
                             on_click=BackupsState.back_up_now(BackupsState.attempt), loading=BackupsState.running,
                             disabled=BackupsState.running, id="backup-now"),
                   width="100%", align="center", wrap="wrap", spacing="3"),
-        history(), settings_form(), spacing="4", width="100%")
+        history(), settings_form(), offsite_form(), spacing="4", width="100%")

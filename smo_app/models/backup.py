@@ -35,3 +35,5 @@ class BackupRun(SQLModel, table=True):
     encrypted: bool = False
     sent_to: int = 0  # Telegram chats the archive was queued to
     error: str | None = Field(default=None, max_length=500)
+    uploaded_to: str | None = Field(default=None, max_length=300)  # the off-site copy, e.g. s3://bucket/backups/…
+    upload_error: str | None = Field(default=None, max_length=500)  # why the off-site copy failed (the backup is ok)

@@ -1,5 +1,5 @@
 """/admin/backups (owner): "back up now", the daily time, kept days, who gets the archive, the
-passphrase, the history with downloads, and the logs. Thin: every handler calls a service through
+passphrase, the off-site bucket (check connection), the history with downloads, and the logs. Thin: every handler calls a service through
 :meth:`SessionState.call`."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TypedDict
 
 import reflex as rx
 
-from smo_app.services.backup import runs, settings as backup_settings
+from smo_app.services.backup import offsite, runs, settings as backup_settings
 from smo_app.state.session import SessionState, toast
 
 
@@ -25,6 +25,17 @@ class RunLine(TypedDict):
     downloadable: bool
     removed: bool
     error: str
+    offsite: str  # "uploaded" / "not uploaded: why" / "" (no bucket then)
+    upload_failed: bool
+
+
+class OffsiteLine(TypedDict):
+    name: str
+    label: str
+    value: str  # never the secret key
+    secret: bool
+    from_env: bool
+    state: str  # "set in the server's environment" / "set: type a new one…" / "not set"
 
 
 def human_size(size: int, lang: str) -> str:
@@ -46,6 +57,12 @@ class BackupsState(SessionState):
     form_field: str = ""
     running: bool = False
     loaded: bool = False
+    offsite: list[OffsiteLine] = []
+    offsite_on: bool = False
+    offsite_error: str = ""
+    check_result: str = ""
+    check_ok: bool = False
+    _typed: dict[str, str] = {}  # typed but not saved (backend only: a key never goes back to the browser)
     attempt: int = 0  # the button sends it: a second tap queued before the first ended carries an old one
 
     def _line(self, r: runs.BackupRunOut) -> RunLine:
@@ -59,7 +76,19 @@ class BackupsState(SessionState):
                       + (f" · {self.text('ui.backups.encrypted')}" if r.encrypted else "")) if r.status == "ok" else "",
             sent=str(r.sent_to) if r.status == "ok" else "", downloadable=r.downloadable,
             removed=r.status == "ok" and not r.downloadable, error=r.error or "",
+            offsite=(self.text("ui.backups.upload_failed", error=r.upload_error) if r.upload_error
+                     else self.text("ui.backups.uploaded") if r.uploaded_to else ""),
+            upload_failed=bool(r.upload_error),
         )
+
+    def _show_offsite(self, o: offsite.OffsiteOut) -> None:
+        secret_state = {True: self.text("ui.backups.offsite.secret_set"), False: self.text("ui.backups.offsite.secret_none")}
+        self.offsite = [OffsiteLine(name=f.name, label=self.text(f"ui.backups.offsite.{f.name}"), value=f.value,
+                                    secret=f.name == "secret_key", from_env=f.from_env,
+                                    state=self.text("ui.backups.offsite.from_env") if f.from_env
+                                    else secret_state[f.set] if f.name == "secret_key" else "")
+                        for f in o.fields]
+        self.offsite_on = o.configured
 
     @rx.event
     async def load(self):
@@ -68,6 +97,9 @@ class BackupsState(SessionState):
             s = out.value
             self.daily_at, self.keep_days, self.send_admins = s.daily_at, str(s.keep_days), s.send_admins
             self.has_passphrase = s.has_passphrase
+            store = await self.call(offsite.get_offsite, readonly=True)
+            if store.ok:
+                self._show_offsite(store.value)
         await self._load_runs()
         self.loaded = True
         return toast(out)
@@ -109,3 +141,25 @@ class BackupsState(SessionState):
         self.daily_at, self.keep_days, self.send_admins, self.has_passphrase = (
             s.daily_at, str(s.keep_days), s.send_admins, s.has_passphrase)
         return rx.toast.success(self.text("ui.backups.saved"))
+
+    @rx.event
+    def remember_offsite(self, name: str, value: str):
+        """A field left: kept (server side) for "check connection" before it is saved."""
+        self._typed = {**self._typed, name: str(value or "")}
+
+    @rx.event
+    async def save_offsite(self, form: dict):
+        out = await self.call(offsite.save_offsite, values={f["name"]: str(form.get(f["name"], "")) for f in self.offsite},
+                              clear=["access_key", "secret_key"] if form.get("forget_keys") else [])
+        self.offsite_error = out.error
+        if out.ok:
+            self._typed, self.check_result = {}, ""
+            self._show_offsite(out.value)
+            return rx.toast.success(self.text("ui.backups.offsite.saved"))
+
+    @rx.event
+    async def check_offsite(self):
+        out = await self.call(offsite.check_offsite, values=dict(self._typed))
+        self.check_ok = out.ok
+        self.check_result = (self.text("ui.backups.offsite.check_ok", where=out.value.where, archives=out.value.archives)
+                             if out.ok else out.error)

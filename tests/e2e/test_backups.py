@@ -67,3 +67,38 @@ def test_the_owner_backs_up_downloads_and_sets_the_daily_backup(new_page, tmp_pa
     expect(page.locator("#backup-passphrase")).to_have_value("")
     page.locator("#backup-now").click()
     expect(page.locator("tr.backup-run").first).to_contain_text("зашифрована", timeout=30_000)
+
+
+def test_the_owner_sends_backups_to_a_bucket_and_sees_each_upload(new_page):
+    from integrations.fakeserver import LocalServer
+    from integrations.s3.fake import FakeS3
+
+    fake = FakeS3(bucket="shop-backups", access_key="AKIDBACKUP")
+    with LocalServer(fake.handle) as server:
+        # given the owner on the backups page, no bucket yet
+        page = new_page()
+        sign_in_owner(page)
+        nav(page).get_by_role("link", name="Резервные копии").click()
+        expect(page.locator("#backup-offsite-on")).to_contain_text("Выключено")
+        # when they type the bucket's set-up and check the connection (nothing saved yet)
+        for name, value in (("endpoint", server.base_url), ("bucket", "shop-backups"), ("region", "ru-central1"),
+                            ("access_key", "AKIDBACKUP"), ("secret_key", "s3cr3t-backup-key")):
+            page.locator(f"#backup-offsite-{name}").fill(value)
+            page.locator(f"#backup-offsite-{name}").blur()
+        page.locator("#backup-offsite-check").click()
+        expect(page.locator("#backup-offsite-check-result")).to_contain_text("Подключение работает")
+        page.locator("#backup-offsite-check").scroll_into_view_if_needed()
+        shot(page, "backoffice-backups-offsite-check")
+        # and save it
+        page.locator("#backup-offsite-save").click()
+        expect(page.locator("#backup-offsite-on")).to_contain_text("Включено")
+        # then after a reload the secret key is "set" but never shown back
+        page.reload()
+        expect(page.locator("#backup-offsite-state-secret_key")).to_contain_text("задан")
+        expect(page.locator("#backup-offsite-secret_key")).to_have_value("")
+        expect(page.locator("#backup-offsite-bucket")).to_have_value("shop-backups")
+        # when they back up now, the history says it is in the bucket, and it is there
+        page.locator("#backup-now").click()
+        expect(page.locator("tr.backup-run").first).to_contain_text("загружена", timeout=30_000)
+        assert any(k.startswith("backups/smo-backup-") for k in fake.objects)
+        shot(page, "backoffice-backups-offsite")

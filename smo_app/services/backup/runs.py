@@ -5,7 +5,9 @@ allows one running backup, and the daily one is unique per shop-time date), then
 ``var/backups``, then the row's result. A finished archive is queued to the owners' (and, if the
 owner chose, the admins') Telegram as a document through the outbox; one over the Bot API's 50 MB
 limit is not sent, and they are told to download it from the backoffice. Archives older than the
-kept days are deleted from disk (their rows stay, without a file).
+kept days are deleted from disk (their rows stay, without a file). When the owner set up an off-site
+bucket (``offsite``), the archive is uploaded too and the run records where, or why not — a failed
+upload never fails the backup; remote copies are pruned by the same kept days.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from smo_app.i18n import t
 from smo_app.models.backup import BackupRun
 from smo_app.models.base import utcnow
 from smo_app.models.staff import Role, Staff
-from smo_app.services.backup import settings as backup_settings
+from smo_app.services.backup import offsite, settings as backup_settings
 from smo_app.services.backup.create import make_backup
 from smo_app.services.core import audit, shop_locale
 from smo_app.services.core.actor import Actor
@@ -64,6 +66,8 @@ class BackupRunOut(BaseModel):
     sent_to: int
     downloadable: bool
     error: str | None
+    uploaded_to: str | None = None
+    upload_error: str | None = None
 
 
 def _out(run: BackupRun) -> BackupRunOut:
@@ -135,6 +139,7 @@ def run_backup(session: Session, *, actor: Actor, kind: str = "manual", daily_ke
     now = now or utcnow()
     prefs = backup_settings.current(session)
     passphrase = backup_settings.passphrase(session)
+    store = offsite.store_for(session)
     session.rollback()  # nothing of ours is open while the archive is made
     run = _claim(session, kind=kind, requested_by=actor.name or actor.kind, daily_key=daily_key, now=now)
     if run is None:
@@ -155,11 +160,16 @@ def run_backup(session: Session, *, actor: Actor, kind: str = "manual", daily_ke
     run.size_bytes, run.duration_ms = result.size_bytes, int(result.seconds * 1000)
     run.tables, run.rows, run.files, run.encrypted = result.tables, result.rows, result.files, result.encrypted
     run.sent_to = _send(session, run, result.path, prefs.send_admins)
+    if store is not None:
+        run.uploaded_to, run.upload_error = offsite.upload(store, result.path)
     audit.record(session, actor=actor, action="backup.made", entity="backup", entity_id=run.id,
                  after={"kind": kind, "size_bytes": run.size_bytes, "rows": run.rows, "files": run.files,
-                        "encrypted": run.encrypted, "sent_to": run.sent_to})
+                        "encrypted": run.encrypted, "sent_to": run.sent_to, "uploaded_to": run.uploaded_to,
+                        "upload_error": run.upload_error})
     session.commit()
     prune(session, keep_days=prefs.keep_days, now=now)
+    if store is not None and run.uploaded_to:
+        offsite.prune_remote(store, keep_days=prefs.keep_days, now=now)
     return _out(run)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.ports.address import AddressPort
+from integrations.ports.backup_store import BackupStoreConnector
 from integrations.ports.delivery import DeliveryPort
 from integrations.ports.erp import ErpConnector
 from integrations.ports.images import ImagePort
@@ -27,6 +28,7 @@ ADDRESS = "address"
 ERP = "erp"  # an ErpConnector: connect(token=…, …) -> ErpPort
 IMAGES = "images"
 WAYBILLS = "waybills"  # the carrier's waybill API (CDEK), a WaybillPort
+BACKUP_STORE = "backup_store"  # a BackupStoreConnector: (owner's set-up) -> BackupStorePort | None
 WEBHOOKS = "webhooks"  # outbound webhooks to the staff API's subscribers, a WebhookSender
 PAYMENT = "payment:"  # + the payment method ("yookassa", "stripe", "telegram", "stars")
 PAYMENT_BUILDER = "payment-builder"  # (method, settings) -> PaymentPort | None: a "check connection" client
@@ -122,3 +124,8 @@ def waybills():
 def webhooks() -> WebhookSender | None:
     """Outbound webhooks to the staff API's subscribers (None: off)."""
     return get(WEBHOOKS)
+
+
+def backup_store() -> BackupStoreConnector:
+    """Builds the off-site store of backup archives from the owner's set-up (None: incomplete)."""
+    return get(BACKUP_STORE)
