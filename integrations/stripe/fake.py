@@ -57,7 +57,8 @@ class FakeStripe(ScriptedCalls):
 
     def __init__(self, *, api_key: str = DEMO_API_KEY, webhook_secret: str = DEMO_WEBHOOK_SECRET,
                  delay: float = 0.0, refunds_pending: bool = False, page_url: str | None = None,
-                 notify_url: str | None = None, post: Callable[[str, bytes, dict[str, str]], object] | None = None) -> None:
+                 notify_url: str | None = None,
+                 post: Callable[[str, bytes, dict[str, str]], object] | None = None) -> None:
         self._init_calls(delay)
         self.api_key, self.webhook_secret = api_key, webhook_secret
         self.refunds_pending = refunds_pending  # new refunds start "pending" until settle_refund()
@@ -306,7 +307,8 @@ def _amount(form: dict, param: str) -> tuple[int, dict | None]:
 
 def _prefixed(form: dict, prefix: str) -> dict[str, str]:
     """``prefix[key]=value`` form fields as ``{key: value}``."""
-    return {k[len(prefix) + 1:-1]: v for k, v in form.items() if k.startswith(f"{prefix}[") and k.count("[") == prefix.count("[") + 1}
+    depth = prefix.count("[") + 1
+    return {k[len(prefix) + 1:-1]: v for k, v in form.items() if k.startswith(f"{prefix}[") and k.count("[") == depth}
 
 
 def _public(cs: dict) -> dict:

@@ -79,8 +79,10 @@ class CheckoutSession(BaseModel):
         else:
             status = "canceled" if self.status == "expired" else "pending"
         return ProviderPayment(provider="stripe", id=self.id, status=status, amount_minor=self.amount_total or 0,
-                               currency=(self.currency or "").upper(), confirmation_url=self.url if status == "pending" else None,
-                               cancellation_reason="expired" if status == "canceled" else None, **_our_ids(self.metadata))
+                               currency=(self.currency or "").upper(),
+                               confirmation_url=self.url if status == "pending" else None,
+                               cancellation_reason="expired" if status == "canceled" else None,
+                               **_our_ids(self.metadata))
 
 
 class StripeRefund(BaseModel):

@@ -77,12 +77,12 @@ def _on_payments_tab(page: Page, base: str, login: str, password: str, tab: str)
     page.get_by_role("tab", name=tab).click()
 
 
-def _owner_and_candle(db_url: str, login: str, full_name: str, candle: str, price_minor: int):
-    """An owner ``login`` (password ``<login>-secret-1``) and a candle in stock: the engine and its id."""
+def _owner_and_candle(db_url: str, login: str, password: str, full_name: str, candle: str, price_minor: int):
+    """An owner and a candle in stock: the engine and the candle's id."""
     from sqlalchemy import create_engine
 
     engine = create_engine(db_url)
-    make_staff_member(db_url, login, f"{login}-secret-1", full_name=full_name, role="owner")
+    make_staff_member(db_url, login, password, full_name=full_name, role="owner")
     with Session(engine) as s:
         return engine, make_product(s, name=candle, price_minor=price_minor, qty=5).id
 
@@ -124,7 +124,8 @@ def _pay_there_and_see_it_paid(checkout: Page, customer: Page, shots: tuple[str,
 
 def test_the_owner_switches_yookassa_on_from_the_screen_and_a_customer_pays_with_it(browser, shop):
     base, db_url, fake, _stripe = shop
-    engine, product_id = _owner_and_candle(db_url, "olga_switch", "Ольга Хозяйка", "Свеча «ЮKassa»", 90000)
+    engine, product_id = _owner_and_candle(db_url, "olga_switch", "olga-switch-secret-1", "Ольга Хозяйка",
+                                           "Свеча «ЮKassa»", 90000)
     with pages(browser, base) as new_page:
         owner: Page = new_page(1280, 900)
         _on_payments_tab(owner, base, "olga_switch", "olga-switch-secret-1", "Настройка")
@@ -152,7 +153,8 @@ def test_the_owner_switches_yookassa_on_from_the_screen_and_a_customer_pays_with
 
 def test_the_owner_switches_stripe_on_and_a_customer_pays_on_its_checkout_page(browser, shop):
     base, db_url, _fake, stripe = shop
-    engine, product_id = _owner_and_candle(db_url, "olga_stripe", "Ольга Страйп", "Свеча «Stripe»", 70000)
+    engine, product_id = _owner_and_candle(db_url, "olga_stripe", "olga-stripe-secret-1", "Ольга Страйп",
+                                           "Свеча «Stripe»", 70000)
     with pages(browser, base) as new_page:
         owner: Page = new_page(1280, 900)
         _on_payments_tab(owner, base, "olga_stripe", "olga-stripe-secret-1", "Настройка")
