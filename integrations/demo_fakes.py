@@ -1,4 +1,4 @@
-"""The demo shop's providers on one local port: YooKassa (with its payment page), Stripe, CDEK and
+"""The demo shop's providers on one local port: YooKassa and Stripe (each with its payment page), CDEK and
 DaData fakes, each speaking its real wire format, served by :class:`~integrations.fakeserver.LocalServer`.
 
 ``make run`` (scripts/run.sh) starts ``python -m integrations.demo_fakes --port 8090`` and sets
@@ -36,11 +36,12 @@ class DemoProviders:
     def __init__(self, *, page_url: str, shop_url: str) -> None:
         shop = shop_url.rstrip("/")
         self.yookassa = FakeYooKassa(page_url=page_url, notify_url=f"{shop}/api/payments/yookassa/webhook")
-        self.stripe = FakeStripe()
+        self.stripe = FakeStripe(page_url=page_url, notify_url=f"{shop}/api/payments/stripe/webhook")
         self.cdek = FakeCdek()
         self.dadata = FakeDadata()
         self._routes: tuple[tuple[str, Handler], ...] = (
             ("/v3/", self.yookassa.handle), ("/checkout/", self.yookassa.handle), ("/v1/", self.stripe.handle),
+            ("/c/pay/", self.stripe.handle),
             ("/v2/", self.cdek.handle), ("/suggestions/", self.dadata.handle))
 
     def handle(self, request: httpx.Request) -> httpx.Response:

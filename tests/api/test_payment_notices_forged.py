@@ -98,11 +98,11 @@ def test_a_forged_stripe_event_with_the_genuine_events_id_does_not_block_it(api,
     order, payment = _started(session, "stripe")
     stripe.succeed(payment.provider_payment_id)
     # a forger reuses the genuine event's id, signing with a secret of its own
-    forged = stripe.event("payment_intent.succeeded", payment.provider_payment_id, event_id="evt_same",
+    forged = stripe.event("checkout.session.completed", payment.provider_payment_id, event_id="evt_same",
                           secret="whsec_attacker")
     assert client.post(URL.format("stripe"), content=forged[0], headers=forged[1]).status_code == 400
     assert _count(session, WebhookEvent) == 0
-    good = stripe.event("payment_intent.succeeded", payment.provider_payment_id, event_id="evt_same")
+    good = stripe.event("checkout.session.completed", payment.provider_payment_id, event_id="evt_same")
     assert client.post(URL.format("stripe"), content=good[0], headers=good[1]).json()["outcome"] == "processed"
     assert _state(session, order, payment) == ("paid", "succeeded")
 

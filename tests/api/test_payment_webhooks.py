@@ -106,8 +106,8 @@ def test_stripe_signed_event_pays_and_forged_or_stale_ones_are_refused_unstored(
     client = TestClient(app)
     order, payment = _started(session, "stripe")
     stripe.succeed(payment.provider_payment_id)
-    forged = stripe.event("payment_intent.succeeded", payment.provider_payment_id, secret="whsec_attacker")
-    stale = stripe.event("payment_intent.succeeded", payment.provider_payment_id, timestamp=int(time.time()) - 301)
+    forged = stripe.event("checkout.session.completed", payment.provider_payment_id, secret="whsec_attacker")
+    stale = stripe.event("checkout.session.completed", payment.provider_payment_id, timestamp=int(time.time()) - 301)
     # when forged and stale events arrive
     assert _post(client, "stripe", *forged).status_code == 400
     assert _post(client, "stripe", *stale).status_code == 400
@@ -117,10 +117,13 @@ def test_stripe_signed_event_pays_and_forged_or_stale_ones_are_refused_unstored(
     assert session.get(Order, order.id).status == "new"
     session.rollback()  # SQLite: do not hold the write lock while the app writes
     # when the genuine event arrives twice
-    good = stripe.event("payment_intent.succeeded", payment.provider_payment_id)
+    good = stripe.event("checkout.session.completed", payment.provider_payment_id)
     assert [_post(client, "stripe", *good).json()["outcome"] for _ in range(2)] == ["processed", "duplicate"]
+    # and its PaymentIntent's own event (a shop subscribed to both) credits nothing more
+    assert _post(client, "stripe", *stripe.event("payment_intent.succeeded", payment.provider_payment_id)).status_code == 200
     session.expire_all()
     assert session.get(Order, order.id).status == "paid"
+    assert session.exec(select(DeadLetter.reason)).all() == []
 
 
 def test_a_stripe_event_whose_amount_differs_is_dead_lettered(api, session):
@@ -128,7 +131,7 @@ def test_a_stripe_event_whose_amount_differs_is_dead_lettered(api, session):
     client = TestClient(app)
     order, payment = _started(session, "stripe")
     stripe.succeed(payment.provider_payment_id)
-    body, headers = stripe.event("payment_intent.succeeded", payment.provider_payment_id, amount=100, amount_received=100)
+    body, headers = stripe.event("checkout.session.completed", payment.provider_payment_id, amount_total=100)
     assert _post(client, "stripe", body, headers).status_code == 200
     session.expire_all()
     assert session.get(Order, order.id).status == "new"

@@ -61,3 +61,50 @@ def test_the_demo_pays_through_a_local_payment_page_and_the_shop_is_told():
         assert suggest_addresses(dadata.from_settings(demo), query="новосибирск")[0].data.city == "Новосибирск"
     finally:
         server.stop()
+
+
+def test_the_demo_pays_by_stripe_on_a_local_checkout_page_and_the_shop_gets_a_signed_event():
+    told: list[tuple[str, bytes, dict]] = []
+    server = LocalServer(lambda r: providers.handle(r)).start()
+    providers = DemoProviders(page_url=server.base_url, shop_url="http://shop.test")
+    providers.stripe._post = lambda url, body, headers: told.append((url, body, headers))
+    try:
+        client = stripe.from_settings(_settings(demo=True, demo_fakes_url=server.base_url, stripe_mode="fake"))
+        made = client.create_payment(CreatePayment(
+            payment_id=8, order_id=4, amount_minor=70000, currency="RUB", description="Заказ №4",
+            return_url="http://shop.test/", idempotency_key="demo-8"))
+        # the Checkout Session's page is the fake's own, on the local port (never checkout.stripe.com)
+        assert made.confirmation_url == f"{server.base_url}/c/pay/{made.id}"
+        page = httpx.get(made.confirmation_url)
+        assert page.status_code == 200 and "Оплатить" in page.text and "700.00 RUB" in page.text
+        # when the newcomer presses "pay" (twice: the second press changes nothing)
+        back = httpx.post(f"{made.confirmation_url}/pay")
+        again = httpx.post(f"{made.confirmation_url}/pay")
+        # then they go back to the shop, the session is paid and the shop's webhook got one event,
+        # signed with the demo webhook secret the shop's client checks
+        assert back.status_code == again.status_code == 303 and back.headers["location"] == "http://shop.test/"
+        assert client.get_payment(made.id).status == "succeeded"
+        [(url, body, headers)] = told
+        assert url == "http://shop.test/api/payments/stripe/webhook"
+        assert client.verify_notification(body, headers).startswith("evt_")
+        notice = client.parse_notification(body, headers)
+        assert (notice.kind, notice.payment.id, notice.payment.payment_id) == ("payment.succeeded", made.id, 8)
+    finally:
+        server.stop()
+
+
+def test_cancelling_on_the_stripe_page_expires_the_session_and_tells_the_shop():
+    told: list[bytes] = []
+    server = LocalServer(lambda r: providers.handle(r)).start()
+    providers = DemoProviders(page_url=server.base_url, shop_url="http://shop.test")
+    providers.stripe._post = lambda url, body, headers: told.append(body)
+    try:
+        client = stripe.from_settings(_settings(demo=True, demo_fakes_url=server.base_url, stripe_mode="fake"))
+        made = client.create_payment(CreatePayment(payment_id=9, order_id=5, amount_minor=100, currency="RUB",
+                                                   return_url="http://shop.test/", idempotency_key="demo-9"))
+        assert httpx.post(f"{made.confirmation_url}/cancel").status_code == 303
+        assert client.get_payment(made.id).status == "canceled"
+        assert [json.loads(b)["type"] for b in told] == ["checkout.session.expired"]
+        assert "Оплатить" not in httpx.get(made.confirmation_url).text  # nothing left to press
+    finally:
+        server.stop()

@@ -1,4 +1,4 @@
-"""Stripe PaymentIntents against the fake; webhooks verified by the official library (300 s)."""
+"""Stripe Checkout Sessions (and PaymentIntents paid before them) against the fake; webhooks verified by the official library (300 s)."""
 from __future__ import annotations
 
 import time
@@ -18,20 +18,24 @@ def _create(order_id: int = 5, amount: int = 250000) -> CreatePayment:
                          idempotency_key=idempotency_key("payment.create", order_id, "stripe", 1))
 
 
-def test_over_http_a_payment_intent_is_created_once_per_key():
+def test_over_http_a_checkout_session_is_created_once_per_key_and_its_page_is_the_link():
     fake = FakeStripe()
     with LocalServer(fake.handle) as server:
         client = StripeClient(api_key=DEMO_API_KEY, webhook_secret=DEMO_WEBHOOK_SECRET, base_url=server.base_url)
-        made = client.create_payment(_create())
+        made = client.create_payment(_create().model_copy(update={"return_url": "https://shop.test/app/orders/5"}))
         again = client.create_payment(_create())
         fake.succeed(made.id)
         fetched = client.get_payment(made.id)
         client.close()
     assert isinstance(client, PaymentPort)
-    assert made.id == again.id and len(fake.intents) == 1 and made.id.startswith("pi_")
-    assert (made.status, made.amount_minor, made.currency, made.order_id) == ("pending", 250000, "RUB", 5)
-    assert made.confirmation_url.startswith(f"{made.id}_secret_")  # the client secret for Stripe.js
-    assert (fetched.status, fetched.amount_minor) == ("succeeded", 250000)
+    assert made.id == again.id and len(fake.sessions) == 1 and made.id.startswith("cs_")
+    assert (made.status, made.amount_minor, made.currency, made.order_id, made.payment_id) == ("pending", 250000, "RUB", 5, 50)
+    assert made.confirmation_url == f"https://checkout.stripe.com/c/pay/{made.id}"  # a page to open, not a secret
+    session = fake.sessions[made.id]
+    assert (session["mode"], session["success_url"], session["cancel_url"]) == (
+        "payment", "https://shop.test/app/orders/5", "https://shop.test/app/orders/5")
+    assert (fetched.status, fetched.amount_minor, fetched.payment_id) == ("succeeded", 250000, 50)
+    assert fetched.confirmation_url is None and fake.intents[session["payment_intent"]]["status"] == "succeeded"
 
 
 def test_a_500_after_acting_is_retried_with_the_same_key():
@@ -39,7 +43,7 @@ def test_a_500_after_acting_is_retried_with_the_same_key():
     fake.fail_next(1, 500, after_acting=True)
     client.create_payment(_create())
     keys = [key for method, _, key in fake.calls if method == "POST"]
-    assert len(keys) == 2 and len(set(keys)) == 1 and len(fake.intents) == 1
+    assert len(keys) == 2 and len(set(keys)) == 1 and len(fake.sessions) == 1
 
 
 def test_a_refund_once_per_key_and_never_above_the_charge():
@@ -66,24 +70,28 @@ def test_a_signed_event_is_accepted_and_forged_or_stale_ones_are_refused():
     fake, client = stripe_pair()
     made = client.create_payment(_create())
     fake.succeed(made.id)
-    body, headers = fake.event("payment_intent.succeeded", made.id, event_id="evt_good")
+    body, headers = fake.event("checkout.session.completed", made.id, event_id="evt_good")
     assert client.verify_notification(body, headers) == "evt_good"
     notice = client.parse_notification(body, headers)
-    assert (notice.kind, notice.payment.id, notice.payment.status) == ("payment.succeeded", made.id, "succeeded")
+    assert (notice.kind, notice.payment.id, notice.payment.status, notice.payment.payment_id) == (
+        "payment.succeeded", made.id, "succeeded", 50)
+    # the session's own PaymentIntent event is left to the session's (one payment, one credit)
+    intent_notice = client.parse_notification(*fake.event("payment_intent.succeeded", made.id))
+    assert (intent_notice.kind, intent_notice.payment) == ("other", None)
     # forged: signed with another secret; tampered: the body changed after signing; stale: 301 s old
-    forged_body, forged_headers = fake.event("payment_intent.succeeded", made.id, secret="whsec_attacker")
-    stale_body, stale_headers = fake.event("payment_intent.succeeded", made.id, timestamp=int(time.time()) - 301)
+    forged_body, forged_headers = fake.event("checkout.session.completed", made.id, secret="whsec_attacker")
+    stale_body, stale_headers = fake.event("checkout.session.completed", made.id, timestamp=int(time.time()) - 301)
     for b, h in ((forged_body, forged_headers), (body.replace(b"250000", b"1"), headers), (stale_body, stale_headers),
                  (body, {})):
         with pytest.raises(NotificationRejected):
             client.verify_notification(b, h)
     # 299 s old is still fresh
-    fresh_body, fresh_headers = fake.event("payment_intent.succeeded", made.id, timestamp=int(time.time()) - 299)
+    fresh_body, fresh_headers = fake.event("checkout.session.completed", made.id, timestamp=int(time.time()) - 299)
     assert client.verify_notification(fresh_body, fresh_headers).startswith("evt_")
 
 
 def _refunds(*amounts: int, pending: bool = True):
-    """A paid PaymentIntent of 100.00 and refunds of ``amounts`` cents (left pending by Stripe)."""
+    """A paid Checkout Session of 100.00 and refunds of ``amounts`` cents (left pending by Stripe)."""
     fake, client = stripe_pair(FakeStripe(refunds_pending=pending))
     made = client.create_payment(_create(amount=10000))
     fake.succeed(made.id)
@@ -116,7 +124,9 @@ def test_refund_events_carry_the_refund_and_charge_refunded_without_its_list_nam
     listed = client.parse_notification(*fake.charge_refunded_event(made.id, with_refunds=True))
     bare = client.parse_notification(*fake.charge_refunded_event(made.id))
     assert ([r.id for r in listed.refunds], listed.recheck_refunds_of) == ([refund.id], None)
+    # a bare charge names only the PaymentIntent: the session that made it is looked up (once)
     assert (bare.kind, bare.refunds, bare.recheck_refunds_of) == ("refund.updated", [], made.id)
+    assert fake.count("GET", "/v1/checkout/sessions") == 1
     body, headers = fake.refund_event("refund.updated", refund.id, amount="lots")
     with pytest.raises(NotificationRejected):
         client.parse_notification(body, headers)
