@@ -16,7 +16,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.models.staff import Channel
 from smo_app.money import format_money
-from smo_app.services.pos import devices, tickets
+from smo_app.services.pos import devices, shifts, tickets
 from smo_app.state.session import toast
 
 POS = Channel.pos
@@ -72,6 +72,18 @@ class PosTabletMixin(rx.State, mixin=True):
         self.device_id, self.device_name, self.needs_device = found.id, found.name, False
         self.register_id, self.register_name = found.register_id, found.register_name
         return True
+
+    @rx.event
+    async def ensure_tablet(self):
+        """Another POS page opened first (returns, exchange): which tablet this browser is, or the
+        naming form in the page's place — never the register's shared cart."""
+        out = await self.call(shifts.list_registers, channel=POS, readonly=True)
+        if out.ok and out.value:
+            await self._resolve_device(out.value)
+
+    def _device_missing(self) -> bool:
+        """No named tablet yet: its cart calls are refused (the screen shows the naming form)."""
+        return self.needs_device or not self.device_id
 
     @rx.event
     def set_device_name_text(self, value: str):
