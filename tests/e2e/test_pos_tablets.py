@@ -44,6 +44,8 @@ def _tablet(new_page, seller: str, pin: str, tablet: str, *, via_returns: bool =
         expect(page).to_have_url(re.compile(r"/pos/returns/?$"))
     # a browser new to the POS is asked which tablet it is: it picks one the demo shop named
     expect(page.get_by_role("heading", name="Как назвать этот планшет?")).to_be_visible()
+    if via_returns:
+        snap(page, "returns-asks-tablet")
     page.locator(".pos-known-device", has_text=tablet).click()
     if via_returns:  # then the returns screen itself, and the sale screen on that tablet
         expect(page.locator("#return-query")).to_be_visible()
