@@ -85,6 +85,10 @@ class PosTabletMixin(rx.State, mixin=True):
         """No named tablet yet: its cart calls are refused (the screen shows the naming form)."""
         return self.needs_device or not self.device_id
 
+    def _no_tablet(self):
+        """The refusal of a cart call made before the tablet is named (None once it is)."""
+        return rx.toast.error(self.text("pos.device_needed")) if self._device_missing() else None
+
     @rx.event
     def set_device_name_text(self, value: str):
         self.device_name_text = value
@@ -171,6 +175,8 @@ class PosTabletMixin(rx.State, mixin=True):
 
     @rx.event
     async def park(self):
+        if self._device_missing():
+            return self._no_tablet()
         out = await self.call(tickets.park_ticket, channel=POS, register_id=self.register_id, name=self.park_name,
                               **self._device_kw())
         if not out.ok:
@@ -182,6 +188,8 @@ class PosTabletMixin(rx.State, mixin=True):
 
     @rx.event
     async def resume(self, ticket_id: int):
+        if self._device_missing():
+            return self._no_tablet()
         name = next((p["name"] for p in self.parked if str(p["id"]) == str(ticket_id)), "")
         out = await self.call(tickets.resume_ticket, channel=POS, register_id=self.register_id,
                               ticket_id=int(ticket_id), **self._device_kw())

@@ -143,7 +143,7 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
 
     async def _cart_call(self, fn, **kwargs):
         if self._device_missing():  # a scan or tap before the tablet is named: not the register's shared cart
-            return rx.toast.error(self.text("pos.device_needed"))
+            return self._no_tablet()
         out = await self.call(fn, channel=POS, register_id=self.register_id, **self._device_kw(), **kwargs)
         if not out.ok and out.code == "pos.shift_closed":  # closed on another tablet: the screen follows
             self.shift_open, self.closed_elsewhere = False, True
@@ -296,6 +296,8 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
             tendered = parse_money(self.tendered_text or "0")
         except ValueError:
             return rx.toast.error(self.text("pos.amount_invalid"))
+        if self._device_missing():
+            return self._no_tablet()
         if not self.pending_sale:  # made before the request leaves: a resend reuses it
             self.pending_sale = uuid.uuid4().hex
         out = await self.call(sale.submit_sale, channel=POS, register_id=self.register_id,
