@@ -76,10 +76,14 @@ class PosTabletMixin(rx.State, mixin=True):
     @rx.event
     async def ensure_tablet(self):
         """Another POS page opened first (returns, exchange): which tablet this browser is, or the
-        naming form in the page's place — never the register's shared cart."""
+        naming form in the page's place — never the register's shared cart. The top bar tells the
+        truth about the shift meanwhile (the tablet's register, else the first one)."""
         out = await self.call(shifts.list_registers, channel=POS, readonly=True)
-        if out.ok and out.value:
-            await self._resolve_device(out.value)
+        if not out.ok or not out.value:
+            return
+        if not await self._resolve_device(out.value) and not self.register_id:
+            self.register_id, self.register_name = out.value[0].id, out.value[0].name
+        await self._refresh_shift()
 
     def _device_missing(self) -> bool:
         """No named tablet yet: its cart calls are refused (the screen shows the naming form)."""

@@ -155,6 +155,7 @@ def test_a_browser_that_has_not_named_its_tablet_is_asked_to_before_anything_rea
     # when it opens the returns screen first: the page asks which tablet it is
     _call(fresh, "ensure_tablet")
     assert fresh.needs_device and fresh.device_id == 0
+    assert fresh.shift_open  # its top bar shows the register's shift as it is
     # and an exchange's new item, or a scan on the sale screen, is refused with the reason
     _call(ret, "set_mode", "exchange")
     _call(ret, "ex_add", cheap)
