@@ -89,7 +89,11 @@ class PosApprovalState(SessionState):
     @rx.event
     async def submit(self):
         pin, self._pin, self.pin_len = self._pin, "", 0
-        out = await self.call(approvals.approve_with_pin, channel=POS, **await tablet_kw(self),
+        kw = await tablet_kw(self)
+        if kw is None:
+            self.message = self.text("pos.device_needed")
+            return
+        out = await self.call(approvals.approve_with_pin, channel=POS, **kw,
                               username=self.chosen, pin=pin)
         self.message = out.error
         pos = await self.get_state(PosState)
@@ -100,7 +104,11 @@ class PosApprovalState(SessionState):
     # ------------------------------------------------------------------ Telegram
     @rx.event
     async def ask_telegram(self):
-        out = await self.call(approvals.request_approval, channel=POS, **await tablet_kw(self))
+        kw = await tablet_kw(self)
+        if kw is None:
+            self.message = self.text("pos.device_needed")
+            return
+        out = await self.call(approvals.request_approval, channel=POS, **kw)
         if not out.ok:
             self.message = out.error
             return

@@ -16,7 +16,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.models.staff import Channel
 from smo_app.money import format_money
-from smo_app.services.pos import devices, tickets
+from smo_app.services.pos import devices, shifts, tickets
 from smo_app.state.session import toast
 
 POS = Channel.pos
@@ -72,6 +72,26 @@ class PosTabletMixin(rx.State, mixin=True):
         self.device_id, self.device_name, self.needs_device = found.id, found.name, False
         self.register_id, self.register_name = found.register_id, found.register_name
         return True
+
+    @rx.event
+    async def ensure_tablet(self):
+        """Another POS page opened first (returns, exchange): which tablet this browser is, or the
+        naming form in the page's place — never the register's shared cart. The top bar tells the
+        truth about the shift meanwhile (the tablet's register, else the first one)."""
+        out = await self.call(shifts.list_registers, channel=POS, readonly=True)
+        if not out.ok or not out.value:
+            return
+        if not await self._resolve_device(out.value) and not self.register_id:
+            self.register_id, self.register_name = out.value[0].id, out.value[0].name
+        await self._refresh_shift()
+
+    def _device_missing(self) -> bool:
+        """No named tablet yet: its cart calls are refused (the screen shows the naming form)."""
+        return self.needs_device or not self.device_id
+
+    def _no_tablet(self):
+        """The refusal of a cart call made before the tablet is named (None once it is)."""
+        return rx.toast.error(self.text("pos.device_needed")) if self._device_missing() else None
 
     @rx.event
     def set_device_name_text(self, value: str):
@@ -159,6 +179,8 @@ class PosTabletMixin(rx.State, mixin=True):
 
     @rx.event
     async def park(self):
+        if self._device_missing():
+            return self._no_tablet()
         out = await self.call(tickets.park_ticket, channel=POS, register_id=self.register_id, name=self.park_name,
                               **self._device_kw())
         if not out.ok:
@@ -170,6 +192,8 @@ class PosTabletMixin(rx.State, mixin=True):
 
     @rx.event
     async def resume(self, ticket_id: int):
+        if self._device_missing():
+            return self._no_tablet()
         name = next((p["name"] for p in self.parked if str(p["id"]) == str(ticket_id)), "")
         out = await self.call(tickets.resume_ticket, channel=POS, register_id=self.register_id,
                               ticket_id=int(ticket_id), **self._device_kw())

@@ -63,6 +63,9 @@ class PosLineEditState(SessionState):
     async def apply(self):
         pos = await self.get_state(PosState)
         text, self.entry = self.entry.strip(), ""  # the field never keeps what was typed
+        if pos._device_missing():  # never the register's shared cart
+            self.error = self.text("pos.device_needed")
+            return
         if self.mode == "qty":
             if not text.isdigit():
                 self.error = self.text("pos.qty_keypad_invalid")

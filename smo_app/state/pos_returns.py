@@ -115,7 +115,10 @@ class PosReturnState(SessionState):
             await self._refresh_new_items()
 
     async def _refresh_new_items(self) -> None:
-        out = await self.call(cart.get_cart, channel=POS, readonly=True, **await tablet_kw(self))
+        kw = await tablet_kw(self)
+        if kw is None:  # the page shows the naming form instead
+            return
+        out = await self.call(cart.get_cart, channel=POS, readonly=True, **kw)
         if out.ok:
             self._show_new_items(out.value)
 
@@ -144,7 +147,10 @@ class PosReturnState(SessionState):
         return await self._cart(cart.set_qty, variant_id=variant_id, qty=qty)
 
     async def _cart(self, fn, **kwargs):
-        out = await self.call(fn, channel=POS, **await tablet_kw(self), **kwargs)
+        kw = await tablet_kw(self)
+        if kw is None:
+            return rx.toast.error(self.text("pos.device_needed"))
+        out = await self.call(fn, channel=POS, **kw, **kwargs)
         if out.ok:
             self._show_new_items(out.value)
         return toast(out)
@@ -187,7 +193,10 @@ class PosReturnState(SessionState):
         except ValueError:
             self.card_text = self.tendered_text = ""
             return rx.toast.error(self.text("pos.amount_invalid"))
-        out = await self.call(returns.exchange, channel=POS, **await tablet_kw(self), sale_id=self.sale_id,
+        kw = await tablet_kw(self)
+        if kw is None:
+            return rx.toast.error(self.text("pos.device_needed"))
+        out = await self.call(returns.exchange, channel=POS, **kw, sale_id=self.sale_id,
                               lines=self._picked(), client_id=self._client_id or uuid.uuid4().hex, card_minor=card,
                               tendered_minor=tendered)
         if not out.ok:

@@ -142,6 +142,8 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
             self._show_cart(out.value)
 
     async def _cart_call(self, fn, **kwargs):
+        if self._device_missing():  # a scan or tap before the tablet is named: not the register's shared cart
+            return self._no_tablet()
         out = await self.call(fn, channel=POS, register_id=self.register_id, **self._device_kw(), **kwargs)
         if not out.ok and out.code == "pos.shift_closed":  # closed on another tablet: the screen follows
             self.shift_open, self.closed_elsewhere = False, True
@@ -294,6 +296,8 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
             tendered = parse_money(self.tendered_text or "0")
         except ValueError:
             return rx.toast.error(self.text("pos.amount_invalid"))
+        if self._device_missing():
+            return self._no_tablet()
         if not self.pending_sale:  # made before the request leaves: a resend reuses it
             self.pending_sale = uuid.uuid4().hex
         out = await self.call(sale.submit_sale, channel=POS, register_id=self.register_id,
@@ -332,9 +336,12 @@ async def register_of(state: SessionState) -> int:
     return pos.register_id
 
 
-async def tablet_kw(state: SessionState) -> dict[str, int | None]:
+async def tablet_kw(state: SessionState) -> dict[str, int | None] | None:
     """This tablet's register and device as the cart services take them: an exchange, an approval
-    or the line editor works on the tablet's own cart, never the register's shared one."""
+    or the line editor works on the tablet's own cart, never the register's shared one. None while
+    the browser has not named (or picked) its tablet: the caller refuses with ``pos.device_needed``."""
     register_id = await register_of(state)
     pos = await state.get_state(PosState)
+    if pos._device_missing():
+        return None
     return {"register_id": register_id, **pos._device_kw()}

@@ -11,14 +11,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from smo_app.db import make_engine
 from smo_app.models.catalog import Product, Variant
-from smo_app.models.pos import PosDevice, PosRegister, PosReturn, PosSale
-from smo_app.models.staff import Staff
-from smo_app.services.pos import cart, reports, shifts
-from smo_app.services.staff.dto import StaffOut
+from smo_app.models.pos import PosDevice, PosReturn, PosSale
 from tests.e2e.conftest import shot
-from tests.e2e.helpers import name_tablet, sign_in_pos, wedge_scan
+from tests.e2e.helpers import name_tablet, register_as_found, sign_in_pos, wedge_scan
 
 pytestmark = pytest.mark.e2e
 
@@ -28,31 +24,17 @@ W, H = 1180, 820
 @pytest.fixture
 def till(app_db_url):
     """The demo register with its shift open (and closed again after the test if it opened it
-    here, so other journeys find the register as they left it), an empty cart, and two stocked
-    items: a dear one and a cheap one."""
-    engine = make_engine(app_db_url)
-    with Session(engine, expire_on_commit=False) as s:
-        register_id = s.exec(select(PosRegister.id)).first()
-        seller = StaffOut.of(s.exec(select(Staff).where(Staff.username == "seller")).one()).actor()
-        rows = s.exec(select(Variant, Product).join(Product, Product.id == Variant.product_id)
-                      .where(Variant.qty >= 5, Variant.price_minor > 0, Variant.active, Product.hidden.is_(False),
-                             Product.deleted.is_(False), Product.suspended.is_(False))
-                      .order_by(Variant.price_minor.desc())).all()
+    here, so other journeys find the register as they left it) and two stocked items: a dear one
+    and a cheap one. Each journey sells on a tablet of its own, so its cart starts empty."""
+    with register_as_found(app_db_url, shift="open") as reg:
+        with Session(reg["engine"]) as s:
+            rows = s.exec(select(Variant, Product).join(Product, Product.id == Variant.product_id)
+                          .where(Variant.qty >= 5, Variant.price_minor > 0, Variant.active, Product.hidden.is_(False),
+                                 Product.deleted.is_(False), Product.suspended.is_(False))
+                          .order_by(Variant.price_minor.desc())).all()
         dear, cheap = rows[0], rows[-1]
-        info = {"register_id": register_id, "dear": dear[1].name, "dear_id": dear[0].id, "cheap": cheap[1].name,
-                "cheap_id": cheap[0].id}
-    with Session(engine) as s:
-        opened_here = shifts.current_shift(s, actor=seller, register_id=register_id) is None
-        if opened_here:
-            shifts.open_shift(s, actor=seller, register_id=register_id, float_minor=0)
-        cart.clear_cart(s, actor=seller, register_id=register_id)
-    yield {**info, "engine": engine}
-    with Session(engine) as s:
-        cart.clear_cart(s, actor=seller, register_id=register_id)
-        if opened_here:
-            expected = reports.x_report(s, actor=seller, register_id=register_id).expected_cash_minor
-            shifts.close_shift(s, actor=seller, register_id=register_id, counted_cash_minor=expected)
-    engine.dispose()
+        yield {"register_id": reg["register_id"], "engine": reg["engine"], "dear": dear[1].name, "dear_id": dear[0].id,
+               "cheap": cheap[1].name, "cheap_id": cheap[0].id}
 
 
 def _open_till(page) -> str:

@@ -4,6 +4,7 @@ outside its loop (the variant row's old ``ReferenceError: v_rx_state_ is not def
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from tests.compiled_handlers import scan_build
 from tests.e2e.conftest import ROOT, shot
-from tests.e2e.helpers import make_staff_member, sign_in_backoffice, wedge_scan
+from tests.e2e.helpers import make_staff_member, name_tablet, register_as_found, sign_in_backoffice, wedge_scan
 
 pytestmark = pytest.mark.e2e
 
@@ -193,35 +194,24 @@ def test_price_labels_download_as_a_pdf_whose_barcodes_scan(new_page, app_db_url
 def test_the_register_sells_a_weight_label_and_finds_a_customer_by_her_card_code(new_page, app_db_url):
     from sqlmodel import Session, select
 
-    from smo_app.db import make_engine
     from smo_app.demo.barcodes import examples
     from smo_app.models.base import utcnow
     from smo_app.models.customer import Customer
-    from smo_app.models.pos import PosRegister
-    from smo_app.models.staff import Staff
     from smo_app.services.customers.loyalty_qr import card_code
-    from smo_app.services.pos import cart, shifts
     from smo_app.settings import DEFAULT_SECRET_KEY
 
-    from smo_app.models.staff import Role
-    from smo_app.services.core.actor import Actor
-
-    def actor_of(staff: Staff) -> Actor:
-        return Actor(kind="staff", id=staff.id, role=Role(staff.role), name=staff.full_name)
-
-    engine = make_engine(app_db_url)
-    with Session(engine, expire_on_commit=False) as s:
-        seller = actor_of(s.exec(select(Staff).where(Staff.username == "seller2")).one())
-        register_id = s.exec(select(PosRegister.id)).first()
-        opened_here = shifts.current_shift(s, actor=seller, register_id=register_id) is None
-        if opened_here:
-            shifts.open_shift(s, actor=seller, register_id=register_id, float_minor=0)
-        anna = s.exec(select(Customer).where(Customer.username == "anna_aroma")).one()
-    try:
+    # given the register's shift open (opened here if needed, closed again after) and a tablet of
+    # this journey's own, so its cart starts empty whatever another journey left in its cart
+    tablet = f"Планшет весов {uuid.uuid4().hex[:6]}"
+    with register_as_found(app_db_url, tablets=(tablet,), shift="open") as reg:
+        with Session(reg["engine"]) as s:
+            anna = s.exec(select(Customer).where(Customer.username == "anna_aroma")).one()
         page = new_page(1180, 820)
         errors = _console_errors(page)
         sign_in_pos_as(page, "Светлана Орлова", "5555")
+        name_tablet(page, tablet)
         expect(page.locator("#shift-state")).to_have_text("Смена открыта")
+        expect(page.locator(".cart-line")).to_have_count(0)
         # when the scanner reads the scale's weight label
         wedge_scan(page, examples()["weight_750g"])
         # then the cart has 0,750 kg of the salt at 380 ₽/kg
@@ -237,12 +227,6 @@ def test_the_register_sells_a_weight_label_and_finds_a_customer_by_her_card_code
         expect(page.locator("#pos-customer")).to_have_text("Анна Лебедева")
         shot(page, "pos-weight-label-and-card-code")
         assert errors == []
-    finally:
-        with Session(engine) as s:
-            cart.clear_cart(s, actor=seller, register_id=register_id)
-            if opened_here:
-                shifts.close_shift(s, actor=seller, register_id=register_id, counted_cash_minor=0)
-        engine.dispose()
 
 
 def sign_in_pos_as(page, name: str, pin: str) -> None:

@@ -136,3 +136,43 @@ def test_telegram_is_offered_only_when_it_can_reach_someone_and_the_wait_shows_i
     # and there is a way back to the PIN pad
     _call(approve, "stop_waiting")
     assert not approve.waiting
+
+
+def test_a_browser_that_has_not_named_its_tablet_is_asked_to_before_anything_reaches_a_cart(db):
+    from smo_app.models.pos import PosCart
+    from smo_app.state.pos_returns import PosReturnState
+    from smo_app.state.pos_sale import PosState
+
+    # given a shift open on the register (another tablet), and a browser new to the POS
+    pos, _vid, _st = _till(db)
+    make_staff(db, Role.seller, username="tom", full_name="Том")
+    cheap = variant_id(make_product(db, name="Свеча", price_minor=30000, qty=5))
+    db.rollback()
+    ret = _state(PosReturnState)
+    ret.pos_token = auth.sign_in_pin(db, username="tom", pin=PIN).token
+    fresh = ret.parent_state.get_substate(PosState.get_full_name().split(".")[2:])
+    fresh.pos_token = ret.pos_token
+    # when it opens the returns screen first: the page asks which tablet it is
+    _call(fresh, "ensure_tablet")
+    assert fresh.needs_device and fresh.device_id == 0
+    assert fresh.shift_open  # its top bar shows the register's shift as it is
+    # and an exchange's new item, or a scan on the sale screen, is refused with the reason
+    _call(ret, "set_mode", "exchange")
+    _call(ret, "ex_add", cheap)
+    _call(fresh, "add", cheap)
+    assert ret.ex_lines == [] and fresh.lines == []
+    db.rollback()
+    carts = db.exec(select(PosCart)).all()
+    assert all(c.device_id is not None for c in carts)  # the register's shared cart was never used
+    assert [len(c.lines) for c in carts] == [1]  # only the other tablet's soap
+    db.rollback()  # the test's session holds no lock while the tablet works
+    # when it names itself: the new item goes into this tablet's own cart
+    _call(fresh, "set_device_name_text", "Планшет у кассы")
+    _call(fresh, "name_device")
+    _call(fresh, "ensure_tablet")
+    assert not fresh.needs_device and fresh.device_id not in (0, pos.device_id)
+    _call(ret, "ex_add", cheap)
+    assert [ln["name"] for ln in ret.ex_lines] == ["Свеча"]
+    db.rollback()
+    mine = db.exec(select(PosCart).where(PosCart.device_id == fresh.device_id)).one()
+    assert [ln["variant_id"] for ln in mine.lines] == [cheap]
