@@ -145,12 +145,14 @@ def decide_manual_payment(session: Session, *, actor: Actor, payment_id: int, ac
         raise ValidationFailed("payment.reason_required", "a reason is required")
     if len(note) > NOTE_MAX:
         raise ValidationFailed("payment.reason_too_long", "too long", max=NOTE_MAX)
-    now = now or utcnow()
     # the payment row first, as a screenshot upload takes it (payment, then its proof): a decision
     # and an upload at once queue up instead of deadlocking
     payment = session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
     if payment is None:
         raise NotFound("payment", payment_id)
+    # the time of the decision is read once the lock is held: a screenshot that got the lock first
+    # (and is the one decided on) was never uploaded "after" the decision
+    now = now or utcnow()
     if payment.provider != PaymentProvider.manual:
         raise DomainError("payment.not_manual", "not a manual transfer")
     decided_by = actor.id if actor.is_staff else None
