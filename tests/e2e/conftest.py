@@ -68,20 +68,34 @@ def _app_env(db_url: str, extra: dict[str, str] | None = None) -> dict[str, str]
     return env
 
 
-def _web_dir(log_name: str) -> Path | None:
-    """The frontend build folder of one served app: the first (``e2e-app``) uses the project's
-    ``.web``; every other app gets its own, because a production build bakes its backend's port into
-    the pages — an app built into a shared ``.web`` would send the first app's browsers to its own
-    port (and to a dead one once it stops). The copy shares ``node_modules`` (a link) and nothing else."""
-    if log_name == "e2e-app.log":
-        return None
-    shared = ROOT / ".web"
+# The port the session's first app was built with: its pages in ``.web/build/client`` are reused by
+# every later app (see :func:`_reuse_build`).
+_FIRST_BUILD: dict[str, int] = {}
+
+
+def _reuse_build(log_name: str, built_port: int, port: int) -> Path:
+    """A frontend folder for a later app of the session: the first app's built pages, linked (not
+    copied), with the one module that names the backend's address rewritten for ``port``.
+
+    A production build bakes its backend's port into the pages (``reflex-env-*.js``): an app built
+    into the shared ``.web`` would send the first app's browsers to its own port, and building each
+    app into a folder of its own costs half a minute or more per app for the same pages."""
     own = ARTIFACTS / f"web-{Path(log_name).stem}"
     if own.exists():
         shutil.rmtree(own)
-    if (shared / "node_modules").is_dir():
-        shutil.copytree(shared, own, symlinks=True, ignore=shutil.ignore_patterns("node_modules", "build", ".react-router"))
-        (own / "node_modules").symlink_to(shared / "node_modules", target_is_directory=True)
+    client = ROOT / ".web" / "build" / "client"
+    target = own / "build" / "client"
+    shutil.copytree(client, target, copy_function=os.link)
+    patched = 0
+    for module in (target / "assets").glob("reflex-env-*.js"):
+        text = module.read_text()
+        module.unlink()  # a link: the first app's file stays as it is
+        module.write_text(text.replace(f"localhost:{built_port}/", f"localhost:{port}/"))
+        for packed in (module.with_name(module.name + ".gz"), module.with_name(module.name + ".br")):
+            packed.unlink(missing_ok=True)  # served before the plain file when the browser accepts it
+        patched += 1
+    if patched != 1:
+        pytest.fail(f"expected one reflex-env module in {client}/assets, found {patched}")
     return own
 
 
@@ -91,21 +105,23 @@ def serve_app(db_url: str, extra_env: dict[str, str] | None = None, *, log_name:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (make browser installs Debian's chromium)")
     env = _app_env(db_url, extra_env)
-    web_dir = _web_dir(log_name)
-    if web_dir is not None:
-        env["REFLEX_WEB_WORKDIR"] = str(web_dir)
     py = str(ROOT / ".venv" / "bin" / "python")
+    seeding = time.monotonic()
     for cmd in (["-m", "smo_app.cli", "migrate"], ["-m", "smo_app.cli", "seed-demo"]):
         subprocess.run([py, *cmd], cwd=ROOT, env=env, check=True, capture_output=True)
+    seeded_s = time.monotonic() - seeding
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
+    built_port = _FIRST_BUILD.get("port")
+    if built_port is None:  # the session's first app compiles and builds the pages into .web
+        command = [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--frontend-port", str(port),
+                   "--backend-port", str(port), "--loglevel", "warning"]
+    else:
+        env["REFLEX_WEB_WORKDIR"] = str(_reuse_build(log_name, built_port, port))
+        command = [py, "-m", "tests.e2e.serve_built", str(port)]
     log = open(ARTIFACTS / log_name, "w")
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--frontend-port", str(port),
-         "--backend-port", str(port), "--loglevel", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         while True:
@@ -116,7 +132,8 @@ def serve_app(db_url: str, extra_env: dict[str, str] | None = None, *, log_name:
             if time.monotonic() - started > START_TIMEOUT_S:
                 pytest.fail(f"the app did not answer /ping and /api/health within {START_TIMEOUT_S}s; see {log.name}")
             time.sleep(0.5)
-        print(f"\n[e2e] app ready on {base} after {time.monotonic() - started:.1f}s", file=sys.stderr)
+        _FIRST_BUILD.setdefault("port", port)
+        print(f"\n[e2e] app ready on {base} after {time.monotonic() - started:.1f}s (migrated and seeded in {seeded_s:.1f}s)", file=sys.stderr)
         yield base
     finally:
         try:
