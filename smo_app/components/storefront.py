@@ -70,6 +70,8 @@ CHROME_CSS = """
 .sf-cat[data-depth]:not([data-depth="0"]) { margin-left: 0.25rem; }
 .sf-cat:focus-visible { outline: 2px solid var(--focus-8); outline-offset: 2px; }
 #sf-first-screen:not(:empty) ~ #sf-loading { display: none; }
+/* long text (a 10 000-character comment, an unbroken link) wraps inside the screen, never widens it */
+.sf-safe { overflow-wrap: anywhere; }
 .sf-file-button { width: 100%%; cursor: pointer; }
 .sf-file-input { position: absolute; width: 1px; height: 1px; opacity: 0; overflow: hidden; pointer-events: none; }
 """ % {"max": styles.STOREFRONT_MAX_WIDTH, "bg": styles.TG_BG, "hint": styles.TG_HINT, "button": styles.TG_BUTTON}

@@ -245,19 +245,26 @@ class StoreState(CustomerSessionState):
             "weight": self.text("ui.sf.grams", g=v.weight_g) if v.weight_g else "",
         } for v in card.variants]
         self.card_cross = [tile_row(t, lang) for t in card.cross_sell]
-        first = next((v for v in card.variants if v.in_stock), card.variants[0] if card.variants else None)
+        first = next((v for v in card.variants if v.in_stock), None)  # a sold-out variant is never preselected
         self.variant_id = first.id if first else 0
+
+    def _buyable(self, variant_id: object) -> bool:
+        return any(v["id"] == str(variant_id) and v["in_stock"] for v in self.card_variants)
 
     @rx.event
     def choose_variant(self, variant_id: str):
-        if any(v["id"] == str(variant_id) for v in self.card_variants):
+        if self._buyable(variant_id):
             self.variant_id = int(variant_id)
+            self.notice = ""
             return self.haptic("select")
+        if any(v["id"] == str(variant_id) for v in self.card_variants):  # sold out: marked, not chosen
+            self.say(self.text("ui.sf.variant_sold_out"), error=True)
+            return self.haptic("error")
 
     @rx.event
     async def add_to_cart(self):
         vid = self.variant_id
-        if not vid:
+        if not vid or not self._buyable(vid):
             return
         self.busy = True
         yield

@@ -48,12 +48,18 @@ class CheckoutState(CartState):
     payment_method: str = "manual"
     client_ref: str = ""
     step_error: str = ""
+    certificate_warning: str = ""  # the certificate's rest this order forfeits, said before placing
+    _bonus_applied: int = 0  # the bonuses the last breakdown took (the request clamped to what may be spent)
 
     def _show(self, out: CartOut, *, delivery: str | None = None) -> None:
         """The cart's breakdown with the delivery line (the manager's, while they are to calculate it)."""
         super()._show(out, delivery=self.text("ui.sf.manager_calculates") if self.quote_manager else "")
         p = out.pricing
         self.bonus_max = self.money(p.bonus_max_minor) if p.bonus_max_minor else ""
+        self._bonus_applied = p.bonus_minor
+        rest = out.certificate_rest_minor
+        self.certificate_warning = (self.text("ui.sf.certificate_rest_lost", used=self.money(p.certificate_minor),
+                                              rest=self.money(rest)) if rest else "")
 
     def _step_refused(self, out: Result):
         """A step's service said no: why, under the step's form (or, the session gone, sign in again)."""
@@ -215,12 +221,18 @@ class CheckoutState(CartState):
         self.certificate_code = str(form.get("certificate", "")).strip()[:32]
         self.bonus_text = str(form.get("bonus", "")).strip()[:16]
         self.comment = str(form.get("comment", "")).strip()[:1000]
-        if self._bonus_minor() < 0:
+        requested = self._bonus_minor()
+        if requested < 0:
             self.step_error = self.text("ui.sf.bonus_invalid")
             return self.haptic("error")
         if not await self._preview():
             return self.haptic("error")
         self.step_error, self.step = "", "summary"
+        if requested > self._bonus_applied:  # more than the balance or the cap: spend what may be spent, and say so
+            applied = self._bonus_applied
+            self.bonus_text = "" if not applied else f"{applied // 100}" if applied % 100 == 0 else \
+                f"{applied // 100}.{applied % 100:02d}"
+            self.say(self.text("ui.sf.bonus_clamped", asked=self.money(requested), spent=self.money(applied)))
         self.client_ref = uuid.uuid4().hex  # one order for this summary, however many taps
 
     @rx.event
