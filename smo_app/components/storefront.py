@@ -160,9 +160,26 @@ def tg_button(label, *, role: str = "main", on_click=None, disabled=False, busy=
                      **props)
 
 
+# The page's back button (and Telegram's BackButton, which presses it) goes back in the browser's
+# history when the screens have entries there; popstate then steps the server back (storefront_bridge).
+BACK_JS = ("window.smoTg && window.smoTg.back ? window.smoTg.back() : "
+           "(document.getElementById('sf-history-back') || {click() {}}).click()")
+
+
 def back_button() -> rx.Component:
     return rx.button(sf_icon("chevron-left"), ST("ui.sf.back"), variant="ghost", size="2",
-                     on_click=StoreState.back, custom_attrs={"data-tg": "back"}, id="sf-back")
+                     on_click=rx.call_script(BACK_JS), custom_attrs={"data-tg": "back"}, id="sf-back")
+
+
+def history_sync() -> rx.Component:
+    """What the bridge reads to keep the browser's history in step with the screens: the depth of
+    the server's screen stack, and the button that steps the server back one screen."""
+    return rx.fragment(
+        rx.el.div(id="sf-nav", hidden=True, custom_attrs={"data-depth": StoreState.history.length(),
+                                                          "data-screen": StoreState.screen}),
+        rx.el.button(id="sf-history-back", type="button", hidden=True, on_click=StoreState.back,
+                     custom_attrs={"aria-hidden": "true", "tabIndex": "-1"}),
+    )
 
 
 def notice() -> rx.Component:

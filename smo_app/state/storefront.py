@@ -29,6 +29,7 @@ from smo_app.state.storefront_rows import catalog_fields, first_paint_fields, mo
 PAGE = FIRST_PAGE  # tiles per "show more"
 SCREENS = ("catalog", "product", "cart", "checkout", "orders", "order", "bonuses")
 TABS = ("catalog", "cart", "orders", "bonuses")
+RESUMED = ("shop_name", "customer_name", "cart_count")  # what a reload takes from the first screen; the rest stays
 
 
 class StoreState(CustomerSessionState):
@@ -98,8 +99,15 @@ class StoreState(CustomerSessionState):
         self.bot_url = f"https://t.me/{get_settings().bot_username}"
         out = await self.call(first_screen, readonly=True, optional=True)
         if out.ok:  # else boot still runs and says what is wrong
-            self._set(first_paint_fields(out.value, self.shop_lang))
+            fields = first_paint_fields(out.value, self.shop_lang)
+            if self._resuming():  # a reload: the page's token found this state, so the customer stays where they were
+                fields = {name: value for name, value in fields.items() if name in RESUMED}
+            self._set(fields)
         return rx.call_script(BOOT_JS, callback=StoreState.boot)
+
+    def _resuming(self) -> bool:
+        """The page was reloaded (or its connection came back) on a screen past the first one."""
+        return self.phase == "ready" and self.signed_in and (self.screen != "catalog" or bool(self.history))
 
     @rx.event
     async def boot(self, info: dict | None):
@@ -110,10 +118,15 @@ class StoreState(CustomerSessionState):
         if not self.customer_lang and code in LANGUAGES:
             self.customer_lang = code
         product_id = None
+        resuming = self._resuming()
         if init_data:
             signed = await self._sign_in(customer_sessions.sign_in_telegram, init_data=init_data)
             if signed is None:
                 self.phase = "refused"
+                return
+            if resuming:  # a reload inside Telegram: same screen, same checkout step; the start link was followed already
+                self.phase = "ready"
+                await self.refresh_count()
                 return
             product_id = signed.start.product_id if signed.start else None
         elif self.phase == "ready":  # the session cookie already opened the shop

@@ -142,6 +142,34 @@ BRIDGE_JS = r"""
       if (el.getAttribute('data-busy') === '1') { b.showProgress && b.showProgress(false); } else { b.hideProgress && b.hideProgress(); }
     } catch (e) {}
   }
+  // The screens' stack in the browser's history: one entry per screen the server's ``history``
+  // holds (#sf-nav's data-depth), so the browser's Back (and Telegram's, through the page's back
+  // button: S.back) walks back through the screens instead of leaving the app. A reload keeps the
+  // screen: it lives in the server's state, which the page's token finds again.
+  var navPending = 0;
+  function navDepth() { var el = document.getElementById('sf-nav'); return el ? parseInt(el.getAttribute('data-depth') || '0', 10) : null; }
+  function entryDepth() { return (history.state && history.state.smoDepth) || 0; }
+  function serverBack(times) {
+    var b = document.getElementById('sf-history-back');
+    for (var i = 0; i < times && b; i++) b.click();
+  }
+  S.back = function () {
+    if (navPending) return;  // a step back is on its way
+    if (navDepth() && entryDepth() > 0) history.back(); else serverBack(1);
+  };
+  window.addEventListener('popstate', function (e) {
+    var depth = navDepth(), to = (e.state && e.state.smoDepth) || 0;
+    if (depth !== null && to < depth) { navPending = depth - to; serverBack(depth - to); }
+  });
+  setInterval(function () {
+    var depth = navDepth(); if (depth === null) return;
+    var at = entryDepth();
+    if (navPending) { if (depth <= at) navPending = 0; else return; }
+    try {
+      if (depth > at) history.pushState(Object.assign({}, history.state, {smoDepth: depth}), '');
+      else if (depth < at) history.replaceState(Object.assign({}, history.state, {smoDepth: depth}), '');
+    } catch (e) {}
+  }, 150);
   var closing = false;
   setInterval(function () {
     var w = tg(); if (!w) return;

@@ -114,3 +114,38 @@ def test_a_certificates_rest_is_warned_about_before_placing(db):
     _do(cart, "edit_step", "extras")
     _do(cart, "set_extras", {"certificate": small.code, "bonus": "", "comment": ""})
     assert cart.step == "summary" and cart.certificate_warning == ""
+
+
+def test_a_reload_mid_checkout_stays_on_the_step_and_back_walks_the_screens(db):
+    product = make_product(db, name="Гель", qty=5, price_minor=70000)
+    db.rollback()
+    init = _init_data(5_000_100_006, f"p{product.id}")
+    store, cart, _ = _states()
+    _do(store, "boot", {"initData": init})
+    # given the product card opened from a link: one screen deep, Back leads to the catalog
+    assert (store.screen, store.history) == ("product", ["catalog"])
+    _do(store, "add_to_cart")
+    _to_extras(cart)
+    _do(cart, "edit_step", "delivery")
+    assert (cart.screen, cart.step, cart.history) == ("checkout", "delivery", ["cart"])
+    # when the page is reloaded inside Telegram (the page's token finds the same state: open, then boot)
+    _do(store, "open")
+    _do(store, "boot", {"initData": init})
+    # then the customer is still on the checkout's delivery step with what they typed, not on the product
+    assert (cart.screen, cart.step, cart.contact_name, cart.address) == ("checkout", "delivery", "Ольга",
+                                                                         "Москва, ул. Тверская, 1")
+    assert store.cart_count == 1
+    # and Back walks back through the screens: checkout → cart → catalog, never out of the app
+    _do(store, "back")
+    assert store.screen == "cart"
+    _do(store, "back")
+    assert store.screen == "catalog" and store.history == []
+
+
+def test_a_fresh_open_from_the_link_still_opens_the_product(db):
+    product = make_product(db, name="Шампунь", qty=5)
+    db.rollback()
+    store, _, _ = _states()
+    _do(store, "open")
+    _do(store, "boot", {"initData": _init_data(5_000_100_007, f"p{product.id}")})
+    assert store.screen == "product" and store.card["name"] == "Шампунь"
