@@ -60,6 +60,9 @@ class StoreState(CustomerSessionState):
     card_variants: list[dict[str, str]] = []
     card_cross: list[dict[str, str]] = []
     variant_id: int = 0
+    # this page (its token) has entered the shop: a reload, or the address bar's Back reaching the page
+    # again, keeps the screen and does not follow the start link a second time
+    _entered: bool = False
 
     # -- for every storefront screen ----------------------------------------------------------------
     def failed(self, out: Result) -> bool:
@@ -100,14 +103,10 @@ class StoreState(CustomerSessionState):
         out = await self.call(first_screen, readonly=True, optional=True)
         if out.ok:  # else boot still runs and says what is wrong
             fields = first_paint_fields(out.value, self.shop_lang)
-            if self._resuming():  # a reload: the page's token found this state, so the customer stays where they were
+            if self._entered:  # a reload: the page's token found this state, so the customer stays where they were
                 fields = {name: value for name, value in fields.items() if name in RESUMED}
             self._set(fields)
         return rx.call_script(BOOT_JS, callback=StoreState.boot)
-
-    def _resuming(self) -> bool:
-        """The page was reloaded (or its connection came back) on a screen past the first one."""
-        return self.phase == "ready" and self.signed_in and (self.screen != "catalog" or bool(self.history))
 
     @rx.event
     async def boot(self, info: dict | None):
@@ -118,13 +117,12 @@ class StoreState(CustomerSessionState):
         if not self.customer_lang and code in LANGUAGES:
             self.customer_lang = code
         product_id = None
-        resuming = self._resuming()
         if init_data:
             signed = await self._sign_in(customer_sessions.sign_in_telegram, init_data=init_data)
             if signed is None:
                 self.phase = "refused"
                 return
-            if resuming:  # a reload inside Telegram: same screen, same checkout step; the start link was followed already
+            if self._entered:  # a reload inside Telegram: same screen, same checkout step; the start link was followed already
                 self.phase = "ready"
                 await self.refresh_count()
                 return
@@ -151,6 +149,7 @@ class StoreState(CustomerSessionState):
         return await self._enter(None)
 
     async def _enter(self, product_id: int | None):
+        self._entered = True
         self.screen, self.history = "catalog", []
         await self.load_catalog()
         await self.refresh_count()
