@@ -71,8 +71,10 @@ PHONE_CSS = """
   .bo-main .rt-Flex.rt-r-fd-row, #order-card .rt-Flex.rt-r-fd-row { flex-wrap: wrap; }
   .bo-main .rt-Grid, #order-card .rt-Grid {
     grid-template-columns: repeat(auto-fill, minmax(min(100%, 10.5rem), 1fr)) !important; }
-  .bo-main .rt-TableRoot, .bo-main form, .bo-main .rt-BaseCard, .bo-main .rt-CalloutRoot, .bo-main .js-plotly-plot,
-  #order-card .rt-TableRoot, #order-card form { max-width: calc(100vw - 1.5rem); }
+  .bo-main .rt-TableRoot, .bo-main form, .bo-main .rt-BaseCard, .bo-main .rt-CalloutRoot, .bo-main .js-plotly-plot {
+    max-width: calc(100vw - 1.5rem); }
+  #order-card .rt-TableRoot, #order-card form, #order-card .rt-Flex { max-width: 100%; }
+  #order-card .rt-Grid > * { min-width: 0; overflow-wrap: anywhere; }
   .bo-main .rt-TableCell, .bo-main .rt-TableColumnHeaderCell, .bo-main .rt-TableRowHeaderCell,
   #order-card .rt-TableCell, #order-card .rt-TableColumnHeaderCell { white-space: nowrap; }
   .bo-main .metric-value { font-size: var(--font-size-4); }

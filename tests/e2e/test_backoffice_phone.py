@@ -88,6 +88,9 @@ def test_an_owner_checks_the_shop_from_a_phone(new_page, miniapp):
     card = page.locator("#order-card")
     expect(card.locator("#order-sums")).to_contain_text("Итого")
     fits_the_phone(page, "order-card", min_figures=2)
+    # (the card is a dialog over the page: nothing in it is wider than the dialog itself)
+    assert card.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), card.evaluate(
+        "el => [el.scrollWidth, el.clientWidth]")
     page.keyboard.press("Escape")
     expect(card).to_be_hidden()
     # analytics: the figures, the chart and the tables
