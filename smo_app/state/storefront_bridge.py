@@ -105,6 +105,27 @@ BRIDGE_JS = r"""
         } catch (e) { resolve(''); }
       });
     },
+    knownLocation: function () {
+      // the customer's location only where they already allowed it (never a prompt): Telegram's
+      // LocationManager with access granted, or the browser's geolocation permission granted
+      return new Promise(function (resolve) {
+        var w = tg(), lm = w && w.LocationManager;
+        function browser() {
+          if (!navigator.permissions || !navigator.geolocation) { resolve(null); return; }
+          navigator.permissions.query({name: 'geolocation'}).then(function (st) {
+            if (st.state !== 'granted') { resolve(null); return; }
+            navigator.geolocation.getCurrentPosition(function (p) { resolve({lat: p.coords.latitude, lon: p.coords.longitude}); },
+              function () { resolve(null); }, {timeout: 8000});
+          }, function () { resolve(null); });
+        }
+        if (!lm) { browser(); return; }
+        var go = function () {
+          if (!lm.isLocationAvailable || !lm.isAccessGranted) { resolve(null); return; }
+          lm.getLocation(function (d) { resolve(d ? {lat: d.latitude, lon: d.longitude} : null); });
+        };
+        try { lm.isInited ? go() : lm.init(go); } catch (e) { resolve(null); }
+      });
+    },
     location: function () {
       return new Promise(function (resolve) {
         function browser() {

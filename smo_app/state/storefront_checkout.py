@@ -92,7 +92,9 @@ class CheckoutState(CartState):
             return self._step_refused(out)
         self.contact_name, self.phone, self.step_error = out.value.contact_name, out.value.phone, ""
         self.step = "delivery"
-        return CheckoutState.refresh_options
+        # the options now; where the customer has already allowed their location, the nearest points with distances
+        return [CheckoutState.refresh_options,
+                rx.call_script("window.smoTg ? window.smoTg.knownLocation() : null", callback=CheckoutState.got_known_location)]
 
     @rx.event
     def request_contact(self):
@@ -134,16 +136,26 @@ class CheckoutState(CartState):
         return rx.call_script("window.smoTg ? window.smoTg.location() : null", callback=CheckoutState.got_location)
 
     @rx.event
+    async def got_known_location(self, where: dict | None):
+        """A location the customer allowed before (none: the points stay as they are, nothing is said)."""
+        if isinstance(where, dict) and where.get("lat") is not None and self.step == "delivery" and \
+                (self.delivery_type == "pickup" or not self.address):
+            await self._at(where, quiet=True)
+
+    @rx.event
     async def got_location(self, where: dict | None):
         if not isinstance(where, dict) or where.get("lat") is None:
             self.say(self.text("ui.sf.no_location"), error=True)
             return
+        await self._at(where)
+
+    async def _at(self, where: dict, quiet: bool = False) -> None:
         try:
             lat, lon = float(where["lat"]), float(where["lon"])
         except (TypeError, ValueError):
             return
         out = await self.call(checkout_preview.address_at, readonly=True, lat=lat, lon=lon)
-        if out.ok and out.value:
+        if out.ok and out.value and not (quiet and self.address):  # a silent location never replaces a typed address
             self.address = out.value.value
         self.lat, self.lon = lat, lon
         await self._refresh_options()

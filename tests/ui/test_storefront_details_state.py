@@ -149,3 +149,23 @@ def test_a_fresh_open_from_the_link_still_opens_the_product(db):
     _do(store, "open")
     _do(store, "boot", {"initData": _init_data(5_000_100_007, f"p{product.id}")})
     assert store.screen == "product" and store.card["name"] == "Шампунь"
+
+
+def test_pickup_points_come_nearest_first_with_distances_once_the_location_is_known(db):
+    product = make_product(db, name="Соль для ванн", qty=5)
+    db.rollback()
+    store, cart, _ = _open(db, 5_000_100_008, product.id)
+    _do(store, "add_to_cart")
+    _do(cart, "show_cart")
+    _do(cart, "start_checkout")
+    _do(cart, "set_contact", {"contact_name": "Ольга", "phone": "+79990001122"})
+    _do(cart, "refresh_options")
+    assert cart.delivery_type == "pickup" and cart.points
+    # given no location allowed: the points as the provider lists them, nothing said
+    _do(cart, "got_known_location", None)
+    assert cart.notice == "" and all(p["distance"] == "" for p in cart.points)
+    # when the customer had allowed their location (Telegram's LocationManager or the browser)
+    _do(cart, "got_known_location", {"lat": 55.7558, "lon": 37.6173})
+    # then each point shows its distance, nearest first
+    kms = [float(p["distance"].split()[0].replace(",", ".")) for p in cart.points]
+    assert kms and kms == sorted(kms) and all(p["distance"].endswith("км") for p in cart.points)
