@@ -73,8 +73,8 @@ PHONE_CSS = """
     grid-template-columns: repeat(auto-fill, minmax(min(100%, 10.5rem), 1fr)) !important; }
   .bo-main .rt-TableRoot, .bo-main form, .bo-main .rt-BaseCard, .bo-main .rt-CalloutRoot, .bo-main .js-plotly-plot {
     max-width: calc(100vw - 1.5rem); }
-  #order-card .rt-TableRoot, #order-card form, #order-card .rt-Flex { max-width: 100%; }
-  #order-card .rt-Grid > * { min-width: 0; overflow-wrap: anywhere; }
+  #order-card { max-width: calc(100vw - 2rem) !important; }
+  #order-card .rt-TableRoot, #order-card form { max-width: 100%; }
   .bo-main .rt-TableCell, .bo-main .rt-TableColumnHeaderCell, .bo-main .rt-TableRowHeaderCell,
   #order-card .rt-TableCell, #order-card .rt-TableColumnHeaderCell { white-space: nowrap; }
   .bo-main .metric-value { font-size: var(--font-size-4); }

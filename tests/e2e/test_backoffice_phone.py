@@ -88,9 +88,13 @@ def test_an_owner_checks_the_shop_from_a_phone(new_page, miniapp):
     card = page.locator("#order-card")
     expect(card.locator("#order-sums")).to_contain_text("Итого")
     fits_the_phone(page, "order-card", min_figures=2)
-    # (the card is a dialog over the page: nothing in it is wider than the dialog itself)
-    assert card.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), card.evaluate(
-        "el => [el.scrollWidth, el.clientWidth]")
+    # (the card is a dialog over the page: it fits the screen, and nothing in it is wider than the dialog)
+    assert card.evaluate("el => el.getBoundingClientRect().right <= innerWidth && el.scrollWidth <= el.clientWidth + 1"), \
+        card.evaluate("el => [el.getBoundingClientRect().right, el.scrollWidth, el.clientWidth]")
+    amounts = card.locator("#order-sums").evaluate(
+        "el => [...el.querySelectorAll('*')].filter(x => !x.children.length && /\\d/.test(x.textContent))"
+        ".map(x => x.getBoundingClientRect().right)")
+    assert amounts and max(amounts) <= PHONE[0], amounts  # the sums' figures are on screen
     page.keyboard.press("Escape")
     expect(card).to_be_hidden()
     # analytics: the figures, the chart and the tables
