@@ -37,7 +37,7 @@ TILE_CSS = """
 .sf-tile-photo { width: 100%%; height: 110px; object-fit: cover; border-radius: 6px; background: %s; }
 .sf-tile-name { font-size: var(--font-size-2); line-height: var(--line-height-2); font-weight: var(--font-weight-medium);
                 display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
-.sf-tile-price { display: flex; gap: var(--space-2); align-items: baseline; }
+.sf-tile-price { display: flex; flex-wrap: wrap; gap: 0 var(--space-2); align-items: baseline; white-space: nowrap; }
 .sf-old-price { font-size: var(--font-size-1); color: %s; }
 .sf-tile-discount { position: absolute; top: 14px; left: 14px; }
 .sf-chip { align-self: flex-start; font-size: var(--font-size-1); line-height: var(--line-height-1);
@@ -280,8 +280,8 @@ def stock_badge(tile) -> rx.Component:
 
 def price_tag(row) -> rx.Component:
     return rx.hstack(
-        rx.text(row["price"], weight="bold"),
+        rx.text(row["price"], weight="bold", white_space="nowrap"),
         rx.cond(row["old_price"] != "", rx.text(row["old_price"], size="1", color=styles.TG_HINT,
-                                                 text_decoration="line-through")),
+                                                 text_decoration="line-through", white_space="nowrap")),
         spacing="2", align="baseline",
     )

@@ -13,11 +13,11 @@ from smo_app.state.storefront_checkout import CheckoutState
 
 def breakdown(rows, total) -> rx.Component:
     return rx.vstack(
-        rx.foreach(rows, lambda r: rx.hstack(rx.text(r["label"], size="2"), rx.spacer(), rx.text(r["amount"], size="2"),
-                                             width="100%")),
+        rx.foreach(rows, lambda r: rx.hstack(rx.text(r["label"], size="2"), rx.spacer(),
+                                             rx.text(r["amount"], size="2", white_space="nowrap"), width="100%")),
         rx.divider(),
-        rx.hstack(rx.text(ST("ui.sf.total"), weight="bold"), rx.spacer(), rx.text(total, weight="bold", id="sf-total"),
-                  width="100%"),
+        rx.hstack(rx.text(ST("ui.sf.total"), weight="bold"), rx.spacer(),
+                  rx.text(total, weight="bold", id="sf-total", white_space="nowrap"), width="100%"),
         spacing="1", width="100%", id="sf-breakdown",
     )
 
@@ -47,7 +47,7 @@ def _line(line) -> rx.Component:
                                    on_click=CartState.inc(line["variant_id"]), aria_label=ST("ui.sf.more_units")),
                     spacing="1", align="center",
                 ),
-                rx.text(line["sum"], weight="bold", size="2"),
+                rx.text(line["sum"], weight="bold", size="2", white_space="nowrap"),
                 spacing="1", align="end",
             ),
             width="100%", align="center",
