@@ -128,6 +128,7 @@ class StoreState(CustomerSessionState):
                 return
             product_id = signed.start.product_id if signed.start else None
         elif self.phase == "ready":  # the session cookie already opened the shop
+            self._entered = True
             return
         elif not (await self.call(whoami_customer, readonly=True)).ok:
             self.signed_in = False

@@ -169,3 +169,24 @@ def test_pickup_points_come_nearest_first_with_distances_once_the_location_is_kn
     # then each point shows its distance, nearest first
     kms = [float(p["distance"].split()[0].replace(",", ".")) for p in cart.points]
     assert kms and kms == sorted(kms) and all(p["distance"].endswith("км") for p in cart.points)
+
+
+def test_a_reload_in_a_plain_browser_with_the_session_cookie_keeps_the_screen(db):
+    product = make_product(db, name="Бальзам", qty=3)
+    db.rollback()
+    first, _, _ = _states()
+    _do(first, "boot", {"initData": _init_data(5_000_100_009)})
+    # given the same browser later, opened by its session cookie only (no Telegram)
+    store, cart, _ = _states()
+    store.customer_token = first.customer_token
+    _do(store, "open")
+    _do(store, "boot", {})
+    assert store.phase == "ready" and store.screen == "catalog"
+    _do(store, "open_product", product.id)
+    _do(store, "add_to_cart")
+    _do(cart, "show_cart")
+    # when the page is reloaded on the cart
+    _do(store, "open")
+    _do(store, "boot", {})
+    # then it is still the cart, with its line
+    assert cart.screen == "cart" and [line["name"] for line in cart.lines] == ["Бальзам"]
