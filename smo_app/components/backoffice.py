@@ -53,7 +53,7 @@ def sidebar(current: str) -> rx.Component:
 # scroll inside their own box with cells on one line, grids take the columns that fit, and figures
 # never break across lines. The order card's dialog follows the same rules.
 PHONE_CSS = """
-.metric-value, .bo-num { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.metric-value { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .bo-menu, .bo-scrim, .bo-drawer-toggle { display: none; }
 @media (max-width: 768px) {
   .bo-menu { display: inline-flex; align-items: center; justify-content: center; width: 2.25rem; height: 2.25rem;
