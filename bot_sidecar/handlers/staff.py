@@ -33,7 +33,7 @@ def progress_text(p: broadcast_service.BroadcastProgress, lang: str) -> str:
     if p.waiting_for_bot:
         eta = t("ui.bcast.waiting_for_bot", lang)
     return t("broadcast.progress", lang, id=p.broadcast_id, status=p.status, total=p.total, sent=p.sent,
-             failed=p.failed, blocked=p.blocked, left=p.left, eta=eta)
+             failed=p.failed, blocked=p.blocked, cancelled=p.cancelled, left=p.left, eta=eta)
 
 
 def _parse_segment(args: str) -> tuple[str, int | None, str]:

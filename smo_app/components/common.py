@@ -49,9 +49,11 @@ def lang_switch() -> rx.Component:
 
 
 def title_bar(icon: str, title_key: str, *right: rx.Component, title_size: str, spacing: str, height: str,
-              padding_x: str) -> rx.Component:
-    """A shell's top bar: its accent icon and title on the left, ``right`` at the right end, a rule below."""
+              padding_x: str, lead: rx.Component | None = None, class_name: str = "") -> rx.Component:
+    """A shell's top bar: ``lead`` (the backoffice's menu button on a phone), its accent icon and title
+    on the left, ``right`` at the right end, a rule below."""
     return rx.hstack(
+        lead or rx.fragment(),
         rx.hstack(rx.icon(icon, color=f"var(--{styles.ACCENT}-9)"), rx.heading(T(title_key), size=title_size), align="center"),
         rx.spacer(),
         *right,
@@ -61,6 +63,7 @@ def title_bar(icon: str, title_key: str, *right: rx.Component, title_size: str, 
         padding_x=padding_x,
         border_bottom="1px solid var(--gray-a5)",
         width="100%",
+        class_name=class_name,
     )
 
 

@@ -163,7 +163,8 @@ def _card_dialog() -> rx.Component:
         size="1", width="100%", id="order-lines",
     )
     sums = rx.vstack(rx.foreach(C.card_sums, lambda s: rx.hstack(rx.text(s["label"], size="2"), rx.spacer(),
-                                                                   rx.text(s["amount"], size="2", weight="medium"),
+                                                                   rx.text(s["amount"], size="2", weight="medium",
+                                                                           white_space="nowrap"),
                                                                    width="18rem")),
                      spacing="1", id="order-sums", align="end", width="100%")
     history = rx.vstack(rx.foreach(C.card_events, lambda e: rx.text(e["when"], " · ", e["move"], " · ", e["who"],

@@ -37,7 +37,7 @@ TILE_CSS = """
 .sf-tile-photo { width: 100%%; height: 110px; object-fit: cover; border-radius: 6px; background: %s; }
 .sf-tile-name { font-size: var(--font-size-2); line-height: var(--line-height-2); font-weight: var(--font-weight-medium);
                 display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
-.sf-tile-price { display: flex; gap: var(--space-2); align-items: baseline; }
+.sf-tile-price { display: flex; flex-wrap: wrap; gap: 0 var(--space-2); align-items: baseline; white-space: nowrap; }
 .sf-old-price { font-size: var(--font-size-1); color: %s; }
 .sf-tile-discount { position: absolute; top: 14px; left: 14px; }
 .sf-chip { align-self: flex-start; font-size: var(--font-size-1); line-height: var(--line-height-1);
@@ -70,6 +70,8 @@ CHROME_CSS = """
 .sf-cat[data-depth]:not([data-depth="0"]) { margin-left: 0.25rem; }
 .sf-cat:focus-visible { outline: 2px solid var(--focus-8); outline-offset: 2px; }
 #sf-first-screen:not(:empty) ~ #sf-loading { display: none; }
+/* long text (a 10 000-character comment, an unbroken link) wraps inside the screen, never widens it */
+.sf-safe { overflow-wrap: anywhere; }
 .sf-file-button { width: 100%%; cursor: pointer; }
 .sf-file-input { position: absolute; width: 1px; height: 1px; opacity: 0; overflow: hidden; pointer-events: none; }
 """ % {"max": styles.STOREFRONT_MAX_WIDTH, "bg": styles.TG_BG, "hint": styles.TG_HINT, "button": styles.TG_BUTTON}
@@ -158,9 +160,26 @@ def tg_button(label, *, role: str = "main", on_click=None, disabled=False, busy=
                      **props)
 
 
+# The page's back button (and Telegram's BackButton, which presses it) goes back in the browser's
+# history when the screens have entries there; popstate then steps the server back (storefront_bridge).
+BACK_JS = ("window.smoTg && window.smoTg.back ? window.smoTg.back() : "
+           "(document.getElementById('sf-history-back') || {click() {}}).click()")
+
+
 def back_button() -> rx.Component:
     return rx.button(sf_icon("chevron-left"), ST("ui.sf.back"), variant="ghost", size="2",
-                     on_click=StoreState.back, custom_attrs={"data-tg": "back"}, id="sf-back")
+                     on_click=rx.call_script(BACK_JS), custom_attrs={"data-tg": "back"}, id="sf-back")
+
+
+def history_sync() -> rx.Component:
+    """What the bridge reads to keep the browser's history in step with the screens: the depth of
+    the server's screen stack, and the button that steps the server back one screen."""
+    return rx.fragment(
+        rx.el.div(id="sf-nav", hidden=True, custom_attrs={"data-depth": StoreState.history.length(),
+                                                          "data-screen": StoreState.screen}),
+        rx.el.button(id="sf-history-back", type="button", hidden=True, on_click=StoreState.back,
+                     custom_attrs={"aria-hidden": "true", "tabIndex": "-1"}),
+    )
 
 
 def notice() -> rx.Component:
@@ -261,8 +280,8 @@ def stock_badge(tile) -> rx.Component:
 
 def price_tag(row) -> rx.Component:
     return rx.hstack(
-        rx.text(row["price"], weight="bold"),
+        rx.text(row["price"], weight="bold", white_space="nowrap"),
         rx.cond(row["old_price"] != "", rx.text(row["old_price"], size="1", color=styles.TG_HINT,
-                                                 text_decoration="line-through")),
+                                                 text_decoration="line-through", white_space="nowrap")),
         spacing="2", align="baseline",
     )

@@ -13,11 +13,11 @@ from smo_app.state.storefront_checkout import CheckoutState
 
 def breakdown(rows, total) -> rx.Component:
     return rx.vstack(
-        rx.foreach(rows, lambda r: rx.hstack(rx.text(r["label"], size="2"), rx.spacer(), rx.text(r["amount"], size="2"),
-                                             width="100%")),
+        rx.foreach(rows, lambda r: rx.hstack(rx.text(r["label"], size="2"), rx.spacer(),
+                                             rx.text(r["amount"], size="2", white_space="nowrap"), width="100%")),
         rx.divider(),
-        rx.hstack(rx.text(ST("ui.sf.total"), weight="bold"), rx.spacer(), rx.text(total, weight="bold", id="sf-total"),
-                  width="100%"),
+        rx.hstack(rx.text(ST("ui.sf.total"), weight="bold"), rx.spacer(),
+                  rx.text(total, weight="bold", id="sf-total", white_space="nowrap"), width="100%"),
         spacing="1", width="100%", id="sf-breakdown",
     )
 
@@ -28,7 +28,10 @@ def _line(line) -> rx.Component:
             rx.vstack(
                 rx.text(line["name"], weight="medium", size="2"),
                 rx.text(line["label"], size="1", color=styles.TG_HINT),
-                rx.text(line["unit"], size="1"),
+                rx.hstack(rx.text(line["unit"], size="1", white_space="nowrap", custom_attrs={"data-unit": "1"}),
+                          rx.cond(line["unit_old"] != "", rx.text(line["unit_old"], size="1", color=styles.TG_HINT,
+                                                                  text_decoration="line-through", white_space="nowrap")),
+                          spacing="1", align="baseline"),
                 rx.cond(line["note"] != "", rx.text(line["note"], size="1",
                                                     color=rx.cond(line["problem"] == "1", "var(--red-11)", "var(--violet-11)"))),
                 spacing="0", align="start", flex="1",
@@ -44,7 +47,7 @@ def _line(line) -> rx.Component:
                                    on_click=CartState.inc(line["variant_id"]), aria_label=ST("ui.sf.more_units")),
                     spacing="1", align="center",
                 ),
-                rx.text(line["sum"], weight="bold", size="2"),
+                rx.text(line["sum"], weight="bold", size="2", white_space="nowrap"),
                 spacing="1", align="end",
             ),
             width="100%", align="center",
@@ -211,8 +214,8 @@ def payment_step() -> rx.Component:
 
 def _summary_row(label_key: str, value, step: str) -> rx.Component:
     return rx.hstack(
-        rx.vstack(rx.text(ST(label_key), size="1", color=styles.TG_HINT), rx.text(value, size="2"), spacing="0",
-                  align="start"),
+        rx.vstack(rx.text(ST(label_key), size="1", color=styles.TG_HINT), rx.text(value, size="2", white_space="pre-wrap"),
+                  spacing="0", align="start", flex="1", min_width="0"),
         rx.spacer(),
         rx.button(ST("ui.sf.edit"), size="1", variant="ghost", on_click=CheckoutState.edit_step(step)),
         width="100%", align="center",
@@ -231,6 +234,9 @@ def summary_step() -> rx.Component:
             rx.text(line["name"] + " " + line["label"] + " × " + line["qty"], size="2"), rx.spacer(),
             rx.text(line["sum"], size="2"), width="100%")),
         breakdown(CheckoutState.breakdown, CheckoutState.total),
+        rx.cond(CheckoutState.certificate_warning != "",
+                rx.callout(CheckoutState.certificate_warning, icon="triangle-alert", color_scheme="orange", size="1",
+                           id="sf-certificate-warning", width="100%")),
         payment_step(),
         _error(),
         tg_button(ST("ui.sf.place_order"), on_click=CheckoutState.place, busy=CheckoutState.busy, id="sf-place"),

@@ -126,6 +126,7 @@ def _variant(v) -> rx.Component:
             rx.spacer(),
             rx.vstack(
                 price_tag(v),
+                rx.cond(v["in_stock"] == "", rx.badge(ST("ui.sf.sold_out"), color_scheme="gray", custom_attrs={"data-sold-out": "1"})),
                 rx.cond(v["in_stock"] == "", rx.cond(
                     v["subscribed"] == "1",
                     rx.text(ST("ui.sf.notify_set_short"), size="1", color=styles.TG_HINT),
@@ -138,8 +139,9 @@ def _variant(v) -> rx.Component:
         ),
         on_click=StoreState.choose_variant(v["id"]), cursor="pointer", padding="0.6rem", border_radius="8px",
         border=rx.cond(chosen, f"2px solid {styles.TG_BUTTON}", "1px solid var(--gray-a5)"),
-        role="radio", aria_checked=rx.cond(chosen, "true", "false"), custom_attrs={"data-variant": v["label"]},
-        width="100%",
+        role="radio", aria_checked=rx.cond(chosen, "true", "false"), aria_disabled=rx.cond(v["in_stock"] == "", "true", "false"),
+        custom_attrs={"data-variant": v["label"]}, opacity=rx.cond(v["in_stock"] == "", "0.65", "1"),
+        width="100%", style={"overflow_wrap": "anywhere"},
     )
 
 

@@ -13,6 +13,7 @@ from typing import TypedDict
 
 import reflex as rx
 
+from smo_app.services.catalog import images
 from smo_app.services.messaging import broadcasts as svc
 from smo_app.services.messaging.telegram_html import html_problem
 from smo_app.state.session import SessionState
@@ -76,10 +77,59 @@ class BroadcastsState(SessionState):
     notice: str = ""
     bot_state: str = ""  # online | offline | not_running
     live: bool = False  # a broadcast is running: the page refreshes its progress
+    # the draft as typed, previewed on the page as Telegram shows it
+    draft_text: str = ""
+    draft_photo: str = ""  # an uploaded photo's URL (or a URL / Telegram file id typed in)
+    draft_button_text: str = ""
+    draft_button_url: str = ""
 
     @rx.event
     def set_segment(self, value: str):
         self.segment = value
+
+    preview_problem: str = ""  # what Telegram would refuse in the draft (create refuses it the same way)
+
+    @rx.event
+    def set_draft_text(self, value: str):
+        self.draft_text = value
+        near = html_problem(value) if value else None
+        self.preview_problem = self.text("broadcast.html_invalid", near=near) if near else ""
+
+    @rx.event
+    def set_draft_photo(self, value: str):
+        self.draft_photo = value
+
+    @rx.event
+    def set_draft_button_text(self, value: str):
+        self.draft_button_text = value
+
+    @rx.event
+    def set_draft_button_url(self, value: str):
+        self.draft_button_url = value
+
+    @rx.var
+    def preview_html(self) -> str:
+        """The draft's text as Telegram renders it (its HTML subset, links checked; refused markup as plain text)."""
+        return outbox_html(self.draft_text)
+
+    @rx.var
+    def preview_image(self) -> str:
+        """The photo's address the browser can show (a Telegram file id cannot be shown here)."""
+        photo = self.draft_photo.strip()
+        return photo if photo.startswith(("/api/uploads/", "https://", "http://")) else ""
+
+    @rx.event
+    async def upload_photo(self, files: list[rx.UploadFile]):
+        """A photo from the computer or phone, stored through the image port; the draft takes its URL."""
+        for f in files[:1]:
+            out = await self.call(images.store_broadcast_photo, data=await f.read())
+            self.message = out.error
+            if out.ok:
+                self.draft_photo = out.value
+
+    @rx.event
+    def clear_photo(self):
+        self.draft_photo = ""
 
     @rx.event
     async def load(self):
@@ -109,7 +159,8 @@ class BroadcastsState(SessionState):
                 segment_key=f"ui.bcast.segment.{b.segment}",
                 segment_days=f" ({b.segment_days})" if b.segment_days else "",
                 text=outbox_html((b.text or b.photo or "")[:300]),
-                progress=(f"{p.sent}/{p.total} · {p.failed} · {p.blocked} · {p.left}"
+                progress=(self.text("ui.bcast.counts", sent=p.sent, total=p.total, blocked=p.blocked,
+                                    cancelled=p.cancelled, failed=p.failed, left=p.left)
                           + (f" · ~{p.eta_seconds} s" if p.eta_seconds else "")
                           + (f" · {self.text('ui.bcast.waiting_for_bot')}" if p.waiting_for_bot else "")),
                 can_start="start" in line.actions, can_pause="pause" in line.actions,
@@ -128,12 +179,13 @@ class BroadcastsState(SessionState):
     @rx.event
     async def create(self, form: dict):
         out = await self.call(
-            svc.create_broadcast, text=form.get("text"), photo=form.get("photo"),
+            svc.create_broadcast, text=form.get("text", self.draft_text), photo=form.get("photo") or self.draft_photo,
             button_text=(form.get("button_text") or None), button_url=(form.get("button_url") or None),
             segment=self.segment, segment_days=str(form.get("days") or ""))
         self.message = out.error
         if not out.ok:
             return
+        self.draft_text = self.draft_photo = self.draft_button_text = self.draft_button_url = self.preview_problem = ""
         self.notice = self.text("ui.bcast.created_ok")
         await self._query()
 

@@ -29,6 +29,7 @@ from smo_app.state.storefront_rows import catalog_fields, first_paint_fields, mo
 PAGE = FIRST_PAGE  # tiles per "show more"
 SCREENS = ("catalog", "product", "cart", "checkout", "orders", "order", "bonuses")
 TABS = ("catalog", "cart", "orders", "bonuses")
+RESUMED = ("shop_name", "customer_name", "cart_count")  # what a reload takes from the first screen; the rest stays
 
 
 class StoreState(CustomerSessionState):
@@ -59,6 +60,9 @@ class StoreState(CustomerSessionState):
     card_variants: list[dict[str, str]] = []
     card_cross: list[dict[str, str]] = []
     variant_id: int = 0
+    # this page (its token) has entered the shop: a reload, or the address bar's Back reaching the page
+    # again, keeps the screen and does not follow the start link a second time
+    _entered: bool = False
 
     # -- for every storefront screen ----------------------------------------------------------------
     def failed(self, out: Result) -> bool:
@@ -98,7 +102,10 @@ class StoreState(CustomerSessionState):
         self.bot_url = f"https://t.me/{get_settings().bot_username}"
         out = await self.call(first_screen, readonly=True, optional=True)
         if out.ok:  # else boot still runs and says what is wrong
-            self._set(first_paint_fields(out.value, self.shop_lang))
+            fields = first_paint_fields(out.value, self.shop_lang)
+            if self._entered:  # a reload: the page's token found this state, so the customer stays where they were
+                fields = {name: value for name, value in fields.items() if name in RESUMED}
+            self._set(fields)
         return rx.call_script(BOOT_JS, callback=StoreState.boot)
 
     @rx.event
@@ -115,8 +122,13 @@ class StoreState(CustomerSessionState):
             if signed is None:
                 self.phase = "refused"
                 return
+            if self._entered:  # a reload inside Telegram: same screen, same checkout step; the start link was followed already
+                self.phase = "ready"
+                await self.refresh_count()
+                return
             product_id = signed.start.product_id if signed.start else None
         elif self.phase == "ready":  # the session cookie already opened the shop
+            self._entered = True
             return
         elif not (await self.call(whoami_customer, readonly=True)).ok:
             self.signed_in = False
@@ -138,6 +150,7 @@ class StoreState(CustomerSessionState):
         return await self._enter(None)
 
     async def _enter(self, product_id: int | None):
+        self._entered = True
         self.screen, self.history = "catalog", []
         await self.load_catalog()
         await self.refresh_count()
@@ -245,19 +258,26 @@ class StoreState(CustomerSessionState):
             "weight": self.text("ui.sf.grams", g=v.weight_g) if v.weight_g else "",
         } for v in card.variants]
         self.card_cross = [tile_row(t, lang) for t in card.cross_sell]
-        first = next((v for v in card.variants if v.in_stock), card.variants[0] if card.variants else None)
+        first = next((v for v in card.variants if v.in_stock), None)  # a sold-out variant is never preselected
         self.variant_id = first.id if first else 0
+
+    def _buyable(self, variant_id: object) -> bool:
+        return any(v["id"] == str(variant_id) and v["in_stock"] for v in self.card_variants)
 
     @rx.event
     def choose_variant(self, variant_id: str):
-        if any(v["id"] == str(variant_id) for v in self.card_variants):
+        if self._buyable(variant_id):
             self.variant_id = int(variant_id)
+            self.notice = ""
             return self.haptic("select")
+        if any(v["id"] == str(variant_id) for v in self.card_variants):  # sold out: marked, not chosen
+            self.say(self.text("ui.sf.variant_sold_out"), error=True)
+            return self.haptic("error")
 
     @rx.event
     async def add_to_cart(self):
         vid = self.variant_id
-        if not vid:
+        if not vid or not self._buyable(vid):
             return
         self.busy = True
         yield

@@ -105,6 +105,27 @@ BRIDGE_JS = r"""
         } catch (e) { resolve(''); }
       });
     },
+    knownLocation: function () {
+      // the customer's location only where they already allowed it (never a prompt): Telegram's
+      // LocationManager with access granted, or the browser's geolocation permission granted
+      return new Promise(function (resolve) {
+        var w = tg(), lm = w && w.LocationManager;
+        function browser() {
+          if (!navigator.permissions || !navigator.geolocation) { resolve(null); return; }
+          navigator.permissions.query({name: 'geolocation'}).then(function (st) {
+            if (st.state !== 'granted') { resolve(null); return; }
+            navigator.geolocation.getCurrentPosition(function (p) { resolve({lat: p.coords.latitude, lon: p.coords.longitude}); },
+              function () { resolve(null); }, {timeout: 8000});
+          }, function () { resolve(null); });
+        }
+        if (!lm) { browser(); return; }
+        var go = function () {
+          if (!lm.isLocationAvailable || !lm.isAccessGranted) { resolve(null); return; }
+          lm.getLocation(function (d) { resolve(d ? {lat: d.latitude, lon: d.longitude} : null); });
+        };
+        try { lm.isInited ? go() : lm.init(go); } catch (e) { resolve(null); }
+      });
+    },
     location: function () {
       return new Promise(function (resolve) {
         function browser() {
@@ -142,6 +163,34 @@ BRIDGE_JS = r"""
       if (el.getAttribute('data-busy') === '1') { b.showProgress && b.showProgress(false); } else { b.hideProgress && b.hideProgress(); }
     } catch (e) {}
   }
+  // The screens' stack in the browser's history: one entry per screen the server's ``history``
+  // holds (#sf-nav's data-depth), so the browser's Back (and Telegram's, through the page's back
+  // button: S.back) walks back through the screens instead of leaving the app. A reload keeps the
+  // screen: it lives in the server's state, which the page's token finds again.
+  var navPending = 0;
+  function navDepth() { var el = document.getElementById('sf-nav'); return el ? parseInt(el.getAttribute('data-depth') || '0', 10) : null; }
+  function entryDepth() { return (history.state && history.state.smoDepth) || 0; }
+  function serverBack(times) {
+    var b = document.getElementById('sf-history-back');
+    for (var i = 0; i < times && b; i++) b.click();
+  }
+  S.back = function () {
+    if (navPending) return;  // a step back is on its way
+    if (navDepth() && entryDepth() > 0) history.back(); else serverBack(1);
+  };
+  window.addEventListener('popstate', function (e) {
+    var depth = navDepth(), to = (e.state && e.state.smoDepth) || 0;
+    if (depth !== null && to < depth) { navPending = depth - to; serverBack(depth - to); }
+  });
+  setInterval(function () {
+    var depth = navDepth(); if (depth === null) return;
+    var at = entryDepth();
+    if (navPending) { if (depth <= at) navPending = 0; else return; }
+    try {
+      if (depth > at) history.pushState(Object.assign({}, history.state, {smoDepth: depth}), '');
+      else if (depth < at) history.replaceState(Object.assign({}, history.state, {smoDepth: depth}), '');
+    } catch (e) {}
+  }, 150);
   var closing = false;
   setInterval(function () {
     var w = tg(); if (!w) return;

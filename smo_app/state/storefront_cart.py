@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.calling import Result
+from smo_app.money import pct_half_up
 from smo_app.services.catalog import browse
 from smo_app.services.sales import carts
 from smo_app.services.sales.carts import CartOut
@@ -30,6 +31,16 @@ class CartState(StoreState):
     confirm_clear: bool = False
     can_checkout: bool = False
 
+    def _unit(self, pl) -> dict[str, str]:
+        """A line's unit price as the product card showed it: after the product's (or the customer's
+        personal) discount, the list price beside it struck through."""
+        if pl is None:
+            return {"unit": "", "unit_old": ""}
+        if pl.discount_kind in ("product", "personal") and pl.discount_pct:
+            return {"unit": self.money(pl.unit_price_minor - pct_half_up(pl.unit_price_minor, pl.discount_pct)),
+                    "unit_old": self.money(pl.unit_price_minor)}
+        return {"unit": self.money(pl.unit_price_minor), "unit_old": ""}
+
     def _show(self, out: CartOut, *, delivery: str | None = None) -> None:
         """The cart as the service priced it; ``delivery``: the checkout's delivery line (its amount)."""
         priced = {pl.variant_id: pl for pl in out.pricing.lines}
@@ -44,7 +55,7 @@ class CartState(StoreState):
             rows.append({
                 "variant_id": str(line.variant_id), "product_id": str(line.product_id), "name": line.name,
                 "label": line.variant_label, "qty": str(line.qty), "photo": line.photo or "",
-                "unit": self.money(pl.unit_price_minor) if pl else "", "sum": self.money(pl.total_minor) if pl else "",
+                **self._unit(pl), "sum": self.money(pl.total_minor) if pl else "",
                 "note": note, "problem": "1" if line.problem else "",
             })
         self.lines = rows

@@ -48,12 +48,18 @@ class CheckoutState(CartState):
     payment_method: str = "manual"
     client_ref: str = ""
     step_error: str = ""
+    certificate_warning: str = ""  # the certificate's rest this order forfeits, said before placing
+    _bonus_applied: int = 0  # the bonuses the last breakdown took (the request clamped to what may be spent)
 
     def _show(self, out: CartOut, *, delivery: str | None = None) -> None:
         """The cart's breakdown with the delivery line (the manager's, while they are to calculate it)."""
         super()._show(out, delivery=self.text("ui.sf.manager_calculates") if self.quote_manager else "")
         p = out.pricing
         self.bonus_max = self.money(p.bonus_max_minor) if p.bonus_max_minor else ""
+        self._bonus_applied = p.bonus_minor
+        rest = out.certificate_rest_minor
+        self.certificate_warning = (self.text("ui.sf.certificate_rest_lost", used=self.money(p.certificate_minor),
+                                              rest=self.money(rest)) if rest else "")
 
     def _step_refused(self, out: Result):
         """A step's service said no: why, under the step's form (or, the session gone, sign in again)."""
@@ -86,7 +92,9 @@ class CheckoutState(CartState):
             return self._step_refused(out)
         self.contact_name, self.phone, self.step_error = out.value.contact_name, out.value.phone, ""
         self.step = "delivery"
-        return CheckoutState.refresh_options
+        # the options now; where the customer has already allowed their location, the nearest points with distances
+        return [CheckoutState.refresh_options,
+                rx.call_script("window.smoTg ? window.smoTg.knownLocation() : null", callback=CheckoutState.got_known_location)]
 
     @rx.event
     def request_contact(self):
@@ -128,16 +136,26 @@ class CheckoutState(CartState):
         return rx.call_script("window.smoTg ? window.smoTg.location() : null", callback=CheckoutState.got_location)
 
     @rx.event
+    async def got_known_location(self, where: dict | None):
+        """A location the customer allowed before (none: the points stay as they are, nothing is said)."""
+        if isinstance(where, dict) and where.get("lat") is not None and self.step == "delivery" and \
+                (self.delivery_type == "pickup" or not self.address):
+            await self._at(where, quiet=True)
+
+    @rx.event
     async def got_location(self, where: dict | None):
         if not isinstance(where, dict) or where.get("lat") is None:
             self.say(self.text("ui.sf.no_location"), error=True)
             return
+        await self._at(where)
+
+    async def _at(self, where: dict, quiet: bool = False) -> None:
         try:
             lat, lon = float(where["lat"]), float(where["lon"])
         except (TypeError, ValueError):
             return
         out = await self.call(checkout_preview.address_at, readonly=True, lat=lat, lon=lon)
-        if out.ok and out.value:
+        if out.ok and out.value and not (quiet and self.address):  # a silent location never replaces a typed address
             self.address = out.value.value
         self.lat, self.lon = lat, lon
         await self._refresh_options()
@@ -215,12 +233,18 @@ class CheckoutState(CartState):
         self.certificate_code = str(form.get("certificate", "")).strip()[:32]
         self.bonus_text = str(form.get("bonus", "")).strip()[:16]
         self.comment = str(form.get("comment", "")).strip()[:1000]
-        if self._bonus_minor() < 0:
+        requested = self._bonus_minor()
+        if requested < 0:
             self.step_error = self.text("ui.sf.bonus_invalid")
             return self.haptic("error")
         if not await self._preview():
             return self.haptic("error")
         self.step_error, self.step = "", "summary"
+        if requested > self._bonus_applied:  # more than the balance or the cap: spend what may be spent, and say so
+            applied = self._bonus_applied
+            self.bonus_text = "" if not applied else f"{applied // 100}" if applied % 100 == 0 else \
+                f"{applied // 100}.{applied % 100:02d}"
+            self.say(self.text("ui.sf.bonus_clamped", asked=self.money(requested), spent=self.money(applied)))
         self.client_ref = uuid.uuid4().hex  # one order for this summary, however many taps
 
     @rx.event

@@ -93,16 +93,29 @@ def test_lifecycle_progress_and_exactly_once(settings, session_factory, session,
     assert [x.id for x in svc.list_broadcasts(session, actor=manager)] == [b.id]
 
 
-def test_cancel_skips_what_is_left_and_counts_blocked(session):
+def test_cancel_counts_what_is_left_as_not_sent_not_as_blocked(session):
+    from smo_app.services.messaging import outbox_delivery
+
     manager = actor_of(make_staff(session, Role.manager))
-    for _ in range(3):
-        make_customer(session)
+    customers = [make_customer(session) for _ in range(4)]
     b = svc.create_broadcast(session, actor=manager, text="hi", segment="all")
     svc.start_broadcast(session, actor=manager, broadcast_id=b.id)
-    # when cancelled before anything went out
+    rows = {r.customer_id: r for r in session.exec(select(Outbox).where(Outbox.broadcast_id == b.id)).all()}
+    # given one recipient got it and one had blocked the bot
+    sent_row, blocked_row = rows[customers[0].id], rows[customers[1].id]
+    sent_row.status = "sent"
+    session.add(sent_row)
+    session.commit()
+    outbox_delivery.mark_chat_unreachable(session, outbox_id=blocked_row.id, chat_id=customers[1].telegram_id,
+                                          error="Forbidden: bot was blocked by the user")
+    # when it is cancelled with two recipients still waiting
     p = svc.cancel_broadcast(session, actor=manager, broadcast_id=b.id)
-    # then nothing is left to send, and it cannot be resumed
-    assert (p.status, p.left, p.blocked, p.eta_seconds) == ("cancelled", 0, 3, None)
+    # then the owner sees 1 sent, 1 blocked, 2 not sent because of the cancel, nothing left
+    assert (p.status, p.sent, p.blocked, p.cancelled, p.left, p.eta_seconds) == ("cancelled", 1, 1, 2, 0, None)
+    # and the bot's progress text says the same in words
+    from bot_sidecar.handlers.staff import progress_text
+    assert "не отправлено (отменена): 2" in progress_text(p, "ru") and "заблокировали: 1" in progress_text(p, "ru")
+    # and it cannot be resumed
     with pytest.raises(DomainError):
         svc.resume_broadcast(session, actor=manager, broadcast_id=b.id)
 
@@ -165,3 +178,47 @@ def test_with_orders_segment_and_tracking_conversion(session):
     assert (stats.unique_users, stats.buyers, stats.conversion_pct) == (2, 1, 50.0)
     rows = session.exec(select(Outbox).where(Outbox.broadcast_id == b.id)).all()
     assert progress.total == 1 and [r.customer_id for r in rows] == [buyer.id]
+
+
+def test_a_broadcast_with_an_uploaded_photo_reaches_telegram_as_sendPhoto(settings, session_factory, session, engine,
+                                                                          fake_tg, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from integrations.images import LocalImageStore
+    from smo_app import composition
+    from smo_app.services.catalog import images
+
+    composition.use(images=LocalImageStore(tmp_path / "uploads"))
+    try:
+        # given a manager who uploads a JPEG from the broadcasts page and two customers
+        manager = actor_of(make_staff(session, Role.manager))
+        customers = [make_customer(session) for _ in range(2)]
+        jpeg = io.BytesIO()
+        Image.new("RGB", (640, 480), (10, 120, 200)).save(jpeg, "JPEG")
+        url = images.store_broadcast_photo(session, actor=manager, data=jpeg.getvalue())
+        assert url.startswith("/api/uploads/")
+        # a file that is not an image is refused with a message, not stored
+        with pytest.raises(ValidationFailed) as refused:
+            images.store_broadcast_photo(session, actor=manager, data=b"GIF89a not ours")
+        assert refused.value.code == "images.not_image"
+        # when the broadcast with that photo and a caption is created and started
+        b = svc.create_broadcast(session, actor=manager, text="<b>New</b> arrivals", photo=url, segment="all",
+                                 button_text="Shop", button_url="https://shop.example")
+        svc.start_broadcast(session, actor=manager, broadcast_id=b.id)
+        run_senders(settings, session_factory, until=nothing_waiting(engine))
+        # then each customer got one sendPhoto carrying the uploaded bytes (the first) or Telegram's
+        # file id (after it), with the caption and the button
+        calls = fake_tg.calls_of("sendPhoto")
+        assert sorted(c["chat_id"] for c in calls) == sorted(c.telegram_id for c in customers)
+        assert calls[0]["files"]["photo"]["content"] == jpeg.getvalue()
+        assert all(c["params"]["caption"] == "<b>New</b> arrivals" for c in calls)
+        assert "Shop" in str(calls[0]["params"]["reply_markup"])
+        assert fake_tg.calls_of("sendMessage") == []
+        # a seller may not upload broadcast photos
+        seller = actor_of(make_staff(session, Role.seller))
+        with pytest.raises(PermissionDenied):
+            images.store_broadcast_photo(session, actor=seller, data=jpeg.getvalue())
+    finally:
+        composition.reset()

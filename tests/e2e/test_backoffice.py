@@ -206,7 +206,8 @@ def test_admin_creates_and_starts_a_broadcast_and_sees_it_waiting_offline(new_pa
                                      "AND NOT unreachable")).scalar_one()
     engine.dispose()
     assert audience >= 10
-    expect(row.locator("[id^=bcast-progress]")).to_contain_text(f"0/{audience} · 0 · 0 · {audience}")
+    expect(row.locator("[id^=bcast-progress]")).to_contain_text(f"отправлено 0 из {audience}")
+    expect(row.locator("[id^=bcast-progress]")).to_contain_text(f"в очереди: {audience}")
     expect(page.locator("tr", has_text="рассылка").first).to_contain_text("ждёт")
     shot(page, "backoffice-broadcasts")
     # and pausing keeps the messages waiting

@@ -149,3 +149,21 @@ def test_a_repeated_summary_answers_with_its_order_without_asking_the_provider_a
     first = _place(seam, caller, delivery_type="courier", address="Москва").unwrap()
     again = _place(seam, caller, delivery_type="courier", address="Москва").unwrap()
     assert again.id == first.id and len(port.asked) == 1 and len(_orders(session)) == 1
+
+
+def test_the_preview_says_how_much_of_a_certificate_the_order_leaves_unused(session):
+    from smo_app.services.core.actor import Actor
+    from smo_app.services.sales import promotions
+
+    # given a 1 000 ₽ cart and certificates of 3 000 ₽ and 500 ₽
+    customer = make_customer(session)
+    fill_cart(session, customer.id, {variant_id(make_product(session, qty=5, price_minor=100000)): 1})
+    big = promotions.create_certificate(session, actor=Actor.system("test"), face_minor=300000, code="GIFT-3000")
+    small = promotions.create_certificate(session, actor=Actor.system("test"), face_minor=50000, code="GIFT-500")
+    me = Actor.customer(customer.id)
+    # when the checkout previews each
+    with_big = checkout_preview.checkout_preview(session, actor=me, certificate_code=big.code)
+    with_small = checkout_preview.checkout_preview(session, actor=me, certificate_code=small.code)
+    # then the big one covers the goods and leaves 2 000 ₽ that will be lost; the small one leaves nothing
+    assert (with_big.pricing.certificate_minor, with_big.certificate_rest_minor) == (100000, 200000)
+    assert (with_small.pricing.certificate_minor, with_small.certificate_rest_minor) == (50000, 0)

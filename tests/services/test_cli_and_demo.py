@@ -54,3 +54,23 @@ def test_demo_shop_has_staff_of_every_role_and_customers_and_is_seeded_once(sess
             assert auth.sign_in_password(session, username=username, password=password).staff.username == username
         if pin and role in ("owner", "admin", "seller"):
             assert auth.sign_in_pin(session, username=username, pin=pin).staff.username == username
+
+
+def test_the_demo_shows_a_cancelled_broadcast_with_sent_and_not_sent_apart_and_a_photo_draft(session, tmp_path):
+    from integrations.images import LocalImageStore
+    from smo_app import composition
+    from smo_app.services.core.actor import Actor
+    from smo_app.services.messaging import broadcasts
+
+    composition.use(images=LocalImageStore(tmp_path / "uploads"))
+    try:
+        seed_demo_shop(session)
+        owner = Actor.system("test")
+        page = broadcasts.broadcasts_page(session, actor=owner)
+    finally:
+        composition.reset()
+    by_status = {line.broadcast.status: line for line in page.lines}
+    sale = by_status["cancelled"].progress
+    assert sale.sent > 0 and sale.cancelled > 0 and sale.blocked == 0 and sale.sent + sale.cancelled == sale.total
+    draft = by_status["draft"].broadcast
+    assert draft.photo.startswith("/api/uploads/") and (tmp_path / "uploads" / draft.photo.rsplit("/", 1)[1]).exists()

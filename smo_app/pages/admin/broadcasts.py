@@ -11,18 +11,31 @@ from smo_app.components.common import T
 from smo_app.state.broadcasts import SEGMENTS, BroadcastLine, BroadcastsState, WaitingLine
 
 
+_IMAGES = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"]}
+
+
 def _form() -> rx.Component:
+    S = BroadcastsState
     return rx.form(
         rx.vstack(
-            rx.text_area(name="text", placeholder=T("ui.bcast.text_placeholder"), id="bcast-text", width="100%", rows="4"),
+            rx.text_area(name="text", placeholder=T("ui.bcast.text_placeholder"), id="bcast-text", width="100%", rows="4",
+                         value=S.draft_text, on_change=S.set_draft_text),
             rx.flex(
-                rx.input(name="photo", placeholder=T("ui.bcast.photo"), width="16rem"),
-                rx.input(name="button_text", placeholder=T("ui.bcast.button_text"), width="10rem"),
-                rx.input(name="button_url", placeholder="https://…", width="16rem"),
+                rx.input(name="photo", placeholder=T("ui.bcast.photo"), width="16rem", id="bcast-photo",
+                         value=S.draft_photo, on_change=S.set_draft_photo),
+                rx.upload.root(
+                    rx.button(rx.icon("image-plus", size=14), T("ui.bcast.upload_photo"), variant="soft", type="button"),
+                    id="bcast-photo-upload", accept=_IMAGES, max_files=1, border="none", padding="0",
+                    on_drop=S.upload_photo(rx.upload_files(upload_id="bcast-photo-upload")),
+                ),
+                rx.input(name="button_text", placeholder=T("ui.bcast.button_text"), width="10rem",
+                         value=S.draft_button_text, on_change=S.set_draft_button_text),
+                rx.input(name="button_url", placeholder="https://…", width="16rem",
+                         value=S.draft_button_url, on_change=S.set_draft_button_url),
                 rx.select.root(
                     rx.select.trigger(id="bcast-segment"),
                     rx.select.content(*[rx.select.item(T(f"ui.bcast.segment.{seg}"), value=seg) for seg in SEGMENTS]),
-                    value=BroadcastsState.segment, on_change=BroadcastsState.set_segment,
+                    value=S.segment, on_change=S.set_segment,
                 ),
                 rx.input(name="days", placeholder=T("ui.bcast.days"), width="6rem"),
                 rx.button(T("ui.bcast.create"), type="submit", id="bcast-create"),
@@ -30,9 +43,46 @@ def _form() -> rx.Component:
             ),
             width="100%",
         ),
-        on_submit=BroadcastsState.create,
-        reset_on_submit=True,
+        on_submit=S.create,
+        reset_on_submit=False,
         width="100%",
+    )
+
+
+def _preview() -> rx.Component:
+    """The draft as Telegram shows it: the photo, the text (caption) in Telegram's HTML subset, the button under it."""
+    S = BroadcastsState
+    bubble = rx.box(
+        rx.cond(S.preview_image != "",
+                rx.box(rx.image(src=S.preview_image, width="100%", max_height="18rem", object_fit="cover",
+                                border_radius="10px 10px 0 0", id="bcast-preview-photo"),
+                       rx.icon_button(rx.icon("x", size=12), size="1", color_scheme="red", variant="soft",
+                                      position="absolute", top="4px", right="4px", on_click=S.clear_photo,
+                                      aria_label=T("ui.bcast.remove_photo"), type="button"),
+                       position="relative"),
+                rx.cond(S.draft_photo != "", rx.text(T("ui.bcast.photo_not_shown"), size="1", color_scheme="gray",
+                                                     padding="0.5rem 0.75rem"))),
+        rx.box(rx.html(S.preview_html), padding="0.5rem 0.75rem", id="bcast-preview-text",
+               style={"overflow_wrap": "anywhere", "white_space": "normal"}),
+        background="var(--color-panel-solid)", border_radius="10px", box_shadow="var(--shadow-2)", overflow="hidden",
+        width="100%",
+    )
+    button = rx.cond(
+        (S.draft_button_text != "") & (S.draft_button_url != ""),
+        rx.box(rx.text(S.draft_button_text, size="2", weight="medium"), text_align="center", padding="0.4rem",
+               background="var(--accent-a4)", border_radius="8px", margin_top="0.25rem", id="bcast-preview-button",
+               title=S.draft_button_url),
+    )
+    return rx.vstack(
+        rx.text(T("ui.bcast.preview_title"), weight="bold", size="2"),
+        rx.cond((S.draft_text != "") | (S.draft_photo != ""),
+                rx.box(bubble, button, width="100%"),
+                rx.text(T("ui.bcast.preview_empty"), size="1", color_scheme="gray")),
+        rx.cond(S.preview_problem != "",
+                rx.callout(S.preview_problem, icon="triangle-alert", color_scheme="orange", size="1",
+                           id="bcast-preview-problem")),
+        id="bcast-preview", width="100%", max_width="24rem", padding="0.75rem", border_radius="12px",
+        background="var(--sky-a3)", spacing="2",
     )
 
 
@@ -98,7 +148,7 @@ def broadcasts() -> rx.Component:
                            id="bcast-error")),
         rx.cond(BroadcastsState.notice != "",
                 rx.callout(BroadcastsState.notice, icon="check", color_scheme="green", id="bcast-notice")),
-        _form(),
+        rx.flex(rx.box(_form(), flex="1 1 24rem", min_width="0"), _preview(), spacing="4", wrap="wrap", width="100%"),
         rx.hstack(rx.heading(T("ui.nav.broadcasts"), size="4"),
                   rx.button(T("ui.bcast.refresh"), size="1", variant="soft", on_click=BroadcastsState.refresh)),
         _table(["ui.bcast.id", "ui.bcast.created", "ui.bcast.status", "ui.bcast.segment", "ui.bcast.text",

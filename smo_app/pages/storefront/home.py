@@ -5,7 +5,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.components.registry import page
 from smo_app.pages.storefront import blank  # noqa: F401  (registered only for the load benchmark)
-from smo_app.components.storefront import first_screen_slot, store_frame, tab_bar
+from smo_app.components.storefront import first_screen_slot, history_sync, store_frame, tab_bar
 from smo_app.components.storefront_account import bonuses_screen, order_screen, orders_screen
 from smo_app.components.storefront_cart import cart_screen, checkout_screen
 from smo_app.components.storefront_catalog import catalog_screen, outside_screen, product_screen, refused_screen
@@ -15,7 +15,7 @@ from smo_app.state.storefront_cart import CartState
 
 
 def _screens() -> rx.Component:
-    return rx.match(
+    return rx.fragment(history_sync(), rx.match(
         StoreState.screen,
         ("product", product_screen()),
         ("cart", cart_screen()),
@@ -24,7 +24,7 @@ def _screens() -> rx.Component:
         ("order", order_screen()),
         ("bonuses", bonuses_screen()),
         catalog_screen(),
-    )
+    ))
 
 
 @page(routes.STOREFRONT, title="smo", on_load=StoreState.open)

@@ -4,6 +4,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.components import styles
 from smo_app.components.registry import page
+from smo_app.state.storefront_bridge import PAGE_JS
 from smo_app.state.storefront_wheel import Segment, StorefrontWheelState
 
 W = StorefrontWheelState
@@ -39,6 +40,12 @@ def _wheel() -> rx.Component:
 @page(routes.WHEEL, title="smo", on_load=W.open_wheel)
 def wheel_page() -> rx.Component:
     return rx.box(
+        # Telegram's SDK and the bridge: its BackButton mirrors the link back to the shop
+        rx.el.script(custom_attrs={"dangerouslySetInnerHTML": {"__html": PAGE_JS}}),
+        rx.link(rx.hstack(rx.icon("chevron-left", size=16), rx.text(_t("ui.wheel.back"), size="2"), spacing="1",
+                          align="center"),
+                href=routes.STOREFRONT, id="wheel-back", underline="none", color=styles.TG_BUTTON,
+                custom_attrs={"data-tg": "back"}),
         rx.vstack(
             rx.heading(_t("ui.wheel.title"), size="5", id="wheel-title"),
             rx.text(_t("ui.wheel.intro"), color=styles.TG_HINT, size="2"),

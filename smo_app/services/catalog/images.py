@@ -76,6 +76,26 @@ def _opens(data: bytes) -> bool:
         return False
 
 
+def checked_image(data: bytes) -> str:
+    """The type (``jpg``/``png``/``webp``) of an upload that is a real image of an accepted size;
+    ``images.too_big`` / ``images.not_image`` otherwise."""
+    if len(data) > MAX_BYTES:
+        raise ValidationFailed("images.too_big", "image too big", max_mb=MAX_BYTES // (1024 * 1024))
+    ext = sniff(data)
+    if ext is None or not _opens(data):
+        raise ValidationFailed("images.not_image", "not an image")
+    return ext
+
+
+def store_broadcast_photo(session: Session, *, actor: Actor, data: bytes) -> str:
+    """A broadcast's photo uploaded from the broadcasts page, stored through the image port; its URL
+    goes on the broadcast (the sender uploads the bytes to Telegram once, then reuses the file id)."""
+    require(actor, Perm.broadcasts_manage)
+    ext = checked_image(data)
+    session.rollback()  # nothing to write here: the broadcast that uses it is created (and audited) later
+    return ports.images().save(data, ext=ext, content_type=CONTENT_TYPES[ext])
+
+
 def _set_photos(session: Session, actor: Actor, product: Product, photos: list[str], action: str,
                 **change: dict[str, str]) -> None:
     """Give the product its new photo list, audited (``change``: the photo ``before``/``after``); commits."""
@@ -92,11 +112,7 @@ def add_photo(session: Session, *, actor: Actor, product_id: int, data: bytes,
     """Validate and store an uploaded photo, append it to the product's photos; audited."""
     require(actor, Perm.catalog_edit)
     product = live_product(session, product_id)
-    if len(data) > MAX_BYTES:
-        raise ValidationFailed("images.too_big", "image too big", max_mb=MAX_BYTES // (1024 * 1024))
-    ext = sniff(data)
-    if ext is None or not _opens(data):
-        raise ValidationFailed("images.not_image", "not an image")
+    ext = checked_image(data)
     if len(product.photos or []) >= MAX_PHOTOS:
         raise ValidationFailed("images.too_many", "too many photos", max=MAX_PHOTOS)
     url = (storage or ports.images()).save(data, ext=ext, content_type=CONTENT_TYPES[ext])

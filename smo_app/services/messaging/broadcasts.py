@@ -27,12 +27,12 @@ from smo_app.services.messaging.outbox import BROADCAST_KIND, enqueue_message
 from smo_app.services.messaging.presence import sidecar_status
 from smo_app.services.messaging.telegram_html import html_problem
 from smo_app.settings import get_settings
-from smo_app.services.messaging.presence import sidecar_status
 from smo_app.models.orders import Order
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_SEGMENT_DAYS = 3650
+CANCELLED_NOTE = "broadcast cancelled"  # an unsent recipient's row: expired (not sent), never "blocked"
 
 # What staff may do with a broadcast in each status (the page's buttons and the bot's keyboard read this).
 _ACTIONS: dict[str, tuple[str, ...]] = {
@@ -78,7 +78,8 @@ class BroadcastProgress(BaseModel):
     total: int
     sent: int
     failed: int  # dead letters (gave up after retries)
-    blocked: int  # recipient blocked the bot / deactivated, or skipped on cancel
+    blocked: int  # recipient blocked the bot / deactivated
+    cancelled: int = 0  # not sent: the broadcast was cancelled before their turn
     left: int  # still to send (pending, retrying, in flight)
     eta_seconds: int | None  # None when not running, or when no online bot sidecar would send it
     waiting_for_bot: bool = False  # running with messages left, but the sidecar is offline or not running
@@ -208,7 +209,7 @@ def _move(session, actor, broadcast_id, target, verb) -> BroadcastProgress:
         session.execute(
             update(Outbox)
             .where(Outbox.broadcast_id == b.id, Outbox.status.in_([OutboxStatus.pending, OutboxStatus.failed]))
-            .values(status=OutboxStatus.skipped, last_error="broadcast cancelled")
+            .values(status=OutboxStatus.expired, last_error=CANCELLED_NOTE)
             .execution_options(synchronize_session=False)
         )
         session.execute(update(Broadcast).where(Broadcast.id == b.id).values(finished_at=utcnow())
@@ -285,7 +286,8 @@ def _progress(session: Session, b: Broadcast, rate: float | None = None) -> Broa
     eta = math.ceil(left / rate) if b.status == BroadcastStatus.running and not waiting_for_bot else None
     out = BroadcastProgress(
         broadcast_id=b.id, status=b.status, total=b.total, sent=counts.get(OutboxStatus.sent, 0),
-        failed=counts.get(OutboxStatus.dead, 0), blocked=counts.get(OutboxStatus.skipped, 0), left=left,
+        failed=counts.get(OutboxStatus.dead, 0), blocked=counts.get(OutboxStatus.skipped, 0),
+        cancelled=counts.get(OutboxStatus.expired, 0), left=left,
         eta_seconds=eta, waiting_for_bot=waiting_for_bot,
     )
     session.rollback()  # end the read (SQLite: every transaction holds the write lock)

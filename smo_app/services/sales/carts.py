@@ -45,6 +45,7 @@ class CartOut(BaseModel):
     vacation: bool
     preorder: bool
     updated_at: datetime | None
+    certificate_rest_minor: int = 0  # checkout: what of the certificate's face this order leaves unused (forfeited)
 
 
 def is_wholesale(customer: Customer) -> bool:

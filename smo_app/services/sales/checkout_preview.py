@@ -101,7 +101,8 @@ def check_contact(session: Session, *, actor: Actor, contact_name: str, phone: s
 def checkout_preview(session: Session, *, actor: Actor, customer_id: int | None = None, delivery_type: str = "pickup",
                      delivery_quote_minor: int = 0, bonus_minor: int = 0, certificate_code: str | None = None,
                      now: datetime | None = None) -> CartOut:
-    """The cart priced as checkout will price it (certificate looked up by code: a bad code raises).
+    """The cart priced as checkout will price it (certificate looked up by code: a bad code raises;
+    ``certificate_rest_minor``: what of its face this order leaves unused).
     ``delivery_quote_minor`` is what :func:`delivery_options` quoted, for the display only: placing
     quotes again."""
     customer_id = ensure_own(actor, customer_id)
@@ -109,9 +110,12 @@ def checkout_preview(session: Session, *, actor: Actor, customer_id: int | None 
     cert_minor = 0
     if certificate_code and certificate_code.strip():
         cert_minor = promotions.find_certificate(session, code=certificate_code, now=now).face_minor
-    return get_cart(session, actor=actor, customer_id=customer_id, delivery_type=delivery_type,
-                    delivery_quote_minor=max(delivery_quote_minor, 0), bonus_minor=max(bonus_minor, 0),
-                    certificate_minor=cert_minor, now=now)
+    out = get_cart(session, actor=actor, customer_id=customer_id, delivery_type=delivery_type,
+                   delivery_quote_minor=max(delivery_quote_minor, 0), bonus_minor=max(bonus_minor, 0),
+                   certificate_minor=cert_minor, now=now)
+    # a certificate is single use: what this order does not take of it is lost (the summary warns)
+    out.certificate_rest_minor = max(cert_minor - out.pricing.certificate_minor, 0)
+    return out
 
 
 def _delivery_type(delivery_type: str) -> str:
