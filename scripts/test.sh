@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The whole suite, in two runs of pytest:
+# The whole suite, in two runs of pytest side by side:
 #   1. everything but the browser journeys (services on SQLite and PostgreSQL, API, bot, integrations,
 #      UI state), spread over SMO_TEST_WORKERS processes (default: the CPU count, at most 2);
-#   2. the browser journeys (tests/e2e, marker e2e), serially and last: one prod-mode app, one
-#      Chromium (tests/conftest.py refuses an e2e test outside tests/e2e and vice versa).
+#   2. the browser journeys (tests/e2e, marker e2e), serially: one prod-mode app, one Chromium
+#      (tests/conftest.py refuses an e2e test outside tests/e2e and vice versa). They mostly wait
+#      on the browser and the app, so they run beside the first run rather than after it (the whole
+#      suite then takes about the CPU time it needs); their output is kept in
+#      test-artifacts/e2e.log and printed when both are done. SMO_TEST_SERIAL=1 runs them after.
 # With arguments, it is one plain pytest run of just those (e.g. `scripts/test.sh -x tests/bot`,
 # add `-n 2` to spread it).
 set -euo pipefail
@@ -28,10 +31,35 @@ fi
 cpus="$(nproc 2>/dev/null || echo 1)"
 workers="${SMO_TEST_WORKERS:-$(( cpus < 2 ? cpus : 2 ))}"
 status=0
+mkdir -p test-artifacts
+e2e_log=test-artifacts/e2e.log
+e2e_pid=""
+# an interrupted suite stops the browser journeys too (their conftest unwinds on SIGTERM, stopping
+# the apps it started)
+stop_e2e() {
+  if [ -n "$e2e_pid" ]; then kill -TERM "$e2e_pid" 2>/dev/null || true; wait "$e2e_pid" 2>/dev/null || true; fi
+}
+trap stop_e2e EXIT
+trap 'stop_e2e; exit 130' INT
+trap 'stop_e2e; exit 143' TERM
+if [ "${SMO_TEST_SERIAL:-0}" != "1" ]; then
+  "${PYTEST[@]}" -m e2e tests/e2e >"$e2e_log" 2>&1 &
+  e2e_pid=$!
+fi
 if [ "$workers" -gt 1 ]; then
   "${PYTEST[@]}" -m "not e2e" -n "$workers" --dist loadfile || status=$?
 else
   "${PYTEST[@]}" -m "not e2e" || status=$?
 fi
-"${PYTEST[@]}" -m e2e tests/e2e || { s=$?; [ "$status" -ne 0 ] || status=$s; }
+e2e_status=0
+if [ -n "$e2e_pid" ]; then
+  wait "$e2e_pid" || e2e_status=$?
+  e2e_pid=""
+  echo
+  echo "=============== browser journeys (tests/e2e, ran beside the run above) ==============="
+  cat "$e2e_log"
+else
+  "${PYTEST[@]}" -m e2e tests/e2e || e2e_status=$?
+fi
+[ "$status" -ne 0 ] || status=$e2e_status
 exit "$status"

@@ -40,6 +40,15 @@ CHROMIUM_ARGS = [
 START_TIMEOUT_S = 480  # the very first build fetches the frontend packages
 
 
+def pytest_configure(config):
+    """``scripts/test.sh`` runs these journeys beside the rest of the suite and stops them with SIGTERM
+    when it is interrupted: unwind as Ctrl-C does, so the apps started here are stopped too."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
