@@ -111,7 +111,7 @@ def pytest_collection_modifyitems(config, items):
     """Browser journeys run last: Playwright's sync API keeps an event loop running in the main
     thread until the session ends, and the UI-state tests drive async handlers with asyncio.run.
 
-    ``make test`` runs them in a second, serial pytest run of tests/e2e (scripts/test.sh): a test
+    ``make test`` runs them in a second, serial pytest run of tests/e2e beside the first (scripts/test.sh): a test
     marked e2e elsewhere would run in neither run, one under tests/e2e unmarked would run in the
     parallel one, so both are refused here."""
     misplaced = [item.nodeid for item in items
