@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot_sidecar.scheduler import Jobs
-from smo_app.models.outbox import Outbox, OutboxBlob
+from smo_app.models.outbox import Outbox, OutboxBlob, OutboxLane
 from smo_app.models.staff import Role, Staff
 from smo_app.services.analytics import digest
 from smo_app.services.sales import orders
@@ -68,7 +68,8 @@ def test_monday_digest_reaches_each_owner_once_in_their_language(settings, sessi
                                                          (7002, "pnl_2026-11-09_2026-11-15.xlsx")]
     session.rollback()
     # when the outbox sender runs (without the one-second gap per chat: pacing is tested elsewhere)
-    run_senders(settings, session_factory, until=nothing_waiting(engine), chat_gap=0.05)
+    # (until the Telegram lane is empty: the orders above also queued tasks no sender runs)
+    run_senders(settings, session_factory, until=nothing_waiting(engine, OutboxLane.telegram), chat_gap=0.05)
     # then Telegram got both texts and both files, the English one in English
     digests = [c["chat_id"] for c in fake_tg.calls_of("sendMessage")
                if c["status"] == 200 and "2026-11-09 — 2026-11-15" in c["params"].get("text", "")]
