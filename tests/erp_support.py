@@ -19,8 +19,9 @@ def fake_moysklad(token_kind: str = "solution") -> FakeMoysklad:
 
 
 def connect(session: Session, fake: FakeMoysklad, *, enabled: bool = True, push: bool = True,
-            token_kind: str = "solution", **fields) -> MoyskladConnector:
-    connector = MoyskladConnector(mode="live", default_base=fake.base, transport=httpx.MockTransport(fake.handle))
+            token_kind: str = "solution", backoff: float = 0.5, **fields) -> MoyskladConnector:
+    connector = MoyskladConnector(mode="live", default_base=fake.base, transport=httpx.MockTransport(fake.handle),
+                                  backoff=backoff)
     composition.use(erp=connector)
     row = session.get(ErpConnection, "moysklad") or ErpConnection(provider="moysklad")
     row.enabled, row.token_encrypted, row.token_kind = enabled, secrets.encrypt(fake.token), token_kind

@@ -22,10 +22,11 @@ class MoyskladConnector:
     provider = "moysklad"
 
     def __init__(self, *, mode: str = "auto", demo: bool = False, default_base: str | None = None,
-                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
+                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None, backoff: float = 0.5) -> None:
         self.mode = ("fake" if demo else "live") if mode == "auto" else mode
         self.default_base = default_base
         self.timeout = timeout
+        self.backoff = backoff  # the first retry's wait; each next one doubles (the client's docstring)
         self._transport = transport
         self._clients: dict[tuple, ErpPort] = {}
         self._lock = threading.Lock()
@@ -52,7 +53,7 @@ class MoyskladConnector:
             if client is None:
                 client = self._clients[key] = MoyskladClient(token=token, base_url=base, token_kind=token_kind,
                                                              timeout=self.timeout, transport=transport,
-                                                             webhook_prefix=webhook_prefix)
+                                                             webhook_prefix=webhook_prefix, backoff=self.backoff)
             return client
 
 

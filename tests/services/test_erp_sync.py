@@ -191,7 +191,7 @@ def test_sync_refused_while_off_and_runs_are_recorded(session):
     with pytest.raises(DomainError) as refused:
         runs.pull(session, actor=SYSTEM, kind="full")
     assert refused.value.code == "erp.not_enabled"
-    connect(session, fake)
+    connect(session, fake, backoff=0.01)  # the same six tries, without waiting 15 s between them
     fake.fail_next(10, 503)
     run = runs.pull(session, actor=SYSTEM, kind="full")
     assert run.status == "failed" and run.error_code == "integration.unavailable"
