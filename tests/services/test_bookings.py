@@ -243,3 +243,18 @@ def test_postgresql_refuses_overlapping_exclusive_bookings_even_without_the_serv
     session.execute(sa.update(Booking).where(Booking.id == b.id).values(state=BookingState.cancelled.value))
     session.add(Booking(**{**clone.model_dump(exclude={"id"})}))
     session.commit()
+
+
+def test_the_demo_shop_has_services_providers_and_bookings_in_every_state(session):
+    from smo_app.demo.seed import seed_demo_shop
+    from smo_app.models.bookings import WaitlistEntry
+
+    # given the demo shop as `make run` seeds it
+    assert seed_demo_shop(session) is True
+    # then a newcomer finds three services (one class, one with a deposit) and bookings in each state
+    services = catalog.list_services(session)
+    assert len(services) == 3
+    assert any(s.capacity > 1 for s in services) and any(s.deposit_minor > 0 for s in services)
+    states = set(session.exec(select(Booking.state)).all())
+    assert states == {"confirmed", "pending", "completed", "cancelled", "no_show"}
+    assert session.exec(select(WaitlistEntry)).first() is not None

@@ -18,7 +18,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.bookings import Booking, BookingService, BookingState, ServiceFormat
 from smo_app.models.customer import Customer
 from smo_app.models.staff import Staff
-from smo_app.services.bookings import deposits, notices, waitlist
+from smo_app.services.bookings import deposits, notices, reminders, waitlist
 from smo_app.services.bookings.availability import resource_slots
 from smo_app.services.bookings.catalog import deposit_for, live_service, provider_resources
 from smo_app.services.core import audit
@@ -232,6 +232,7 @@ def cancel(session: Session, *, actor: Actor, booking_id: int, reason: str = "",
     audit.record(session, actor=actor, action="booking.cancel", entity="booking", entity_id=booking.id, before=before,
                  after={"state": booking.state, "refund_minor": refund, "kept_minor": booking.deposit_minor - refund
                         if booking.deposit_paid_at else 0}, note=reason or None)
+    reminders.expire_for(session, booking)
     notices.staff_cancelled(session, booking, service)
     if by_staff:
         notices.customer_cancelled(session, booking, service)
@@ -266,6 +267,7 @@ def move(session: Session, *, actor: Actor, booking_id: int, starts_at: datetime
     booking.updated_at = now
     session.add(booking)
     _flush_or_taken(session)
+    reminders.expire_for(session, booking)
     audit.record(session, actor=actor, action="booking.move", entity="booking", entity_id=booking.id, before=before,
                  after={"starts_at": starts_at.isoformat(), "staff_id": sid})
     session.commit()

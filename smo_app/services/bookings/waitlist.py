@@ -13,6 +13,7 @@ from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.bookings import Booking, BookingService, BookingState, WaitlistEntry, WaitlistState
 from smo_app.models.customer import Customer
+from smo_app.services.bookings.availability import resource_slots
 from smo_app.services.bookings.catalog import live_service
 from smo_app.services.bookings.notices import when_text
 from smo_app.services.core import audit
@@ -24,7 +25,8 @@ from smo_app.services.core.tx import atomic
 from smo_app.services.messaging.outbox import enqueue_message
 
 OFFER_MINUTES = 30
-ACCEPT_PREFIX = "bkwait:"  # the button's callback data: bkwait:<entry id>
+CALLBACK_PREFIX = "bkwait"
+ACCEPT_PREFIX = CALLBACK_PREFIX + ":"  # the button's callback data: bkwait:<entry id>
 
 
 class WaitlistOut(BaseModel):
@@ -67,6 +69,8 @@ def offer_freed(session: Session, *, booking: Booking, service: BookingService, 
     if entry is None:
         return None
     xact_lock(session, f"booking:resource:{booking.resource}")
+    if booking.starts_at not in resource_slots(session, service, booking.resource, day, now=now, enforce_window=False):
+        return None  # taken again meanwhile (or already begun)
     until = now + timedelta(minutes=OFFER_MINUTES)
     customer = session.get(Customer, entry.customer_id)
     hold = Booking(service_id=service.id, customer_id=entry.customer_id, staff_id=booking.staff_id,
@@ -128,13 +132,13 @@ def expire_offers(session: Session, *, actor: Actor, now: datetime | None = None
         entry.state = WaitlistState.expired.value
         session.add(entry)
         hold = session.get(Booking, entry.offer_booking_id)
-        freed = session.execute(update(Booking).where(
+        session.execute(update(Booking).where(
             Booking.id == hold.id, Booking.state == BookingState.pending.value, Booking.deposit_paid_at.is_(None))
             .values(state=BookingState.cancelled.value, cancel_reason="offer_expired", cancelled_by="system",
-                    version=Booking.version + 1, updated_at=now)).rowcount
+                    version=Booking.version + 1, updated_at=now))
         session.flush()
-        if freed:
-            session.refresh(hold)
+        session.refresh(hold)
+        if hold.state == BookingState.cancelled.value:  # freed now, or by the holds job a moment before
             offer_freed(session, booking=hold, service=session.get(BookingService, hold.service_id), now=now)
     if stale:
         audit.record(session, actor=actor, action="booking.waitlist_expired", entity="booking_waitlist",
