@@ -11,7 +11,8 @@ idempotent on its own (conditional updates + outbox dedupe keys), so a rerun sen
   then orders MoySklad does not show as they are here; moysklad_full 04:30 shop time: everything
 * daily_backup    every 5 minutes: the owner's daily backup once a shop-time day, at or after the
   time they set (smo_app.services.backup.runs.daily_backup; unique per day)
-* booking_holds   every minute: free slots held for a deposit that did not come, pass waitlist offers
+* booking_holds   every minute: credit deposits the provider took, free slots held for a deposit that
+  did not come, pass waitlist offers
   not taken in time to the next in line (smo_app.services.bookings)
 * booking_reminders every 5 minutes: the morning-of and hour-before reminders, providers' day schedules
 Back-in-stock notices are queued by the commerce services; the outbox sender delivers them.
@@ -30,7 +31,7 @@ from sqlmodel import Session
 from smo_app.models.base import utcnow
 from smo_app.services.analytics.digest import weekly_digest
 from smo_app.services.backup import runs as backup_runs
-from smo_app.services.bookings import booking as bookings, reminders as booking_reminders, waitlist
+from smo_app.services.bookings import booking as bookings, deposits as booking_deposits, reminders as booking_reminders, waitlist
 from smo_app.services.core import leases, shop_locale
 from smo_app.services.core.actor import Actor
 from smo_app.services.erp import jobs as erp_jobs
@@ -114,6 +115,7 @@ class Jobs:
     def booking_holds(self) -> tuple[int, int] | None:
         def body(session: Session, now: datetime):
             actor = Actor.system("booking-holds")
+            booking_deposits.poll_started(session, actor=actor, now=now)  # paid ones are kept, not freed
             return (bookings.expire_holds(session, actor=actor, now=now),
                     waitlist.expire_offers(session, actor=actor, now=now))
 

@@ -357,3 +357,20 @@ def expire_holds(session: Session, *, actor: Actor, now: datetime | None = None)
         audit.record(session, actor=actor, action="booking.holds_expired", entity="booking", after={"count": freed})
     session.commit()
     return freed
+
+
+def calendar_file(session: Session, *, actor: Actor, booking_id: int) -> tuple[str, bytes]:
+    """"Add to calendar": the booking as an iCalendar (.ics) event, UTC times, the place or "online"."""
+    b = _load(session, booking_id, lock=False)
+    _own_or_staff(actor, b)
+    service = session.get(BookingService, b.service_id)
+
+    def esc(text: str) -> str:
+        return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+    stamp = "%Y%m%dT%H%M%SZ"
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//smo//bookings//RU", "CALSCALE:GREGORIAN", "BEGIN:VEVENT",
+             f"UID:booking-{b.id}-v{b.version}@smo", f"DTSTAMP:{b.updated_at.strftime(stamp)}",
+             f"DTSTART:{b.starts_at.strftime(stamp)}", f"DTEND:{b.ends_at.strftime(stamp)}",
+             f"SUMMARY:{esc(service.name)}", f"LOCATION:{esc(b.place or b.format)}", "END:VEVENT", "END:VCALENDAR"]
+    return f"booking-{b.id}.ics", ("\r\n".join(lines) + "\r\n").encode()

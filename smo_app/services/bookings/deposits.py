@@ -21,12 +21,36 @@ from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.tx import atomic
-from smo_app.services.payments.providers import require_port
+from smo_app.services.payments.providers import enabled_methods, port_for, require_port
+
+REDIRECT_METHODS = ("yookassa", "stripe")  # the methods whose port pays a deposit on the provider's page
 
 # the provider's metadata names our payment row; a deposit names minus the booking's id, so the
 # orders' notice handler never mistakes it for an order's payment
 def _payment_ref(booking_id: int) -> int:
     return -booking_id
+
+
+def deposit_methods(session: Session, *, actor: Actor | None = None) -> list[str]:
+    """The shop's enabled payment methods that can take a deposit (a provider's payment page)."""
+    return [m for m in enabled_methods() if m in REDIRECT_METHODS and port_for(m) is not None]
+
+
+def poll_started(session: Session, *, actor: Actor, now: datetime | None = None) -> int:
+    """The sidecar's job, before holds expire: ask the provider about each started, unpaid deposit and
+    credit the ones it took (the customer may have closed the Mini App after paying)."""
+    now = now or utcnow()
+    ids = session.exec(select(Booking.id).where(
+        Booking.state == BookingState.pending.value, Booking.deposit_ref.is_not(None),
+        Booking.deposit_paid_at.is_(None))).all()
+    session.rollback()
+    credited = 0
+    for booking_id in ids:
+        try:
+            credited += confirm_deposit(session, actor=actor, booking_id=booking_id, now=now).outcome == "confirmed"
+        except DomainError:
+            continue  # not paid yet
+    return credited
 
 
 class DepositStart(BaseModel):
