@@ -258,3 +258,17 @@ def test_the_demo_shop_has_services_providers_and_bookings_in_every_state(sessio
     states = set(session.exec(select(Booking.state)).all())
     assert states == {"confirmed", "pending", "completed", "cancelled", "no_show"}
     assert session.exec(select(WaitlistEntry)).first() is not None
+
+
+def test_a_completed_booking_counts_in_revenue_as_its_own_channel(session):
+    from smo_app.services.analytics import revenue
+    from tests.booking_support import TZ
+
+    # given a booking completed on the 14th at 3 800 ₽ (its listed price was 3 000 ₽)
+    service = make_service(session)
+    b = book(session, customer_actor(session), service, at("10:00"))
+    booking.complete(session, actor=SYSTEM, booking_id=b.id, final_price_minor=380000, now=at("11:05"))
+    owner = make_staff(session, Role.owner).actor()
+    # then the revenue of that shop day shows it under bookings, not as an order
+    series = revenue.daily_revenue(session, actor=owner, date_from=DAY, date_to=DAY, tz=TZ)
+    assert series.channel_total("bookings") == 380000 and series.revenue_minor == 380000 and series.orders == 0
