@@ -97,11 +97,17 @@ def _clear_day(session: Session, resource: int | None, day: date) -> None:
 
 
 def read_calendar(session: Session, *, resource: int, start: date | None = None, end: date | None = None) -> Calendar:
-    week: dict[int, list[Interval]] = defaultdict(list)
-    for h in session.exec(select(BookingHours).where(BookingHours.resource == resource)
+    return read_calendars(session, [resource], start=start, end=end)[resource]
+
+
+def read_calendars(session: Session, resources: list[int], *, start: date | None = None,
+                   end: date | None = None) -> dict[int, Calendar]:
+    """Several resources' hours and special days (holidays included in each), in two queries."""
+    weeks: dict[int, dict[int, list[Interval]]] = {r: defaultdict(list) for r in resources}
+    for h in session.exec(select(BookingHours).where(BookingHours.resource.in_(resources))
                           .order_by(BookingHours.weekday, BookingHours.start_min)).all():
-        week[h.weekday].append((h.start_min, h.end_min))
-    q = select(BookingDay).where(or_(BookingDay.resource == resource, BookingDay.resource.is_(None)))
+        weeks[h.resource][h.weekday].append((h.start_min, h.end_min))
+    q = select(BookingDay).where(or_(BookingDay.resource.in_(resources), BookingDay.resource.is_(None)))
     if start is not None:
         q = q.where(BookingDay.day >= start)
     if end is not None:
@@ -111,7 +117,9 @@ def read_calendar(session: Session, *, resource: int, start: date | None = None,
         ex = grouped.setdefault((d.resource, d.day), DayException(resource=d.resource, day=d.day, kind=d.kind, note=d.note))
         if d.kind == "hours" and d.start_min is not None and d.end_min is not None:
             ex.intervals.append((d.start_min, d.end_min))
-    return Calendar(resource=resource, week=dict(week), days=list(grouped.values()))
+    days = list(grouped.values())
+    return {r: Calendar(resource=r, week=dict(weeks[r]), days=[d for d in days if d.resource in (None, r)])
+            for r in resources}
 
 
 def intervals_on(calendar: Calendar, day: date) -> list[Interval]:

@@ -7,6 +7,7 @@ and out is UTC-aware.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -69,6 +70,13 @@ def free_slots(*, day: date, tz: ZoneInfo, intervals: Sequence[Interval], rules:
         else:
             blocking.append((b.start, b.end))
     blocking.sort()
+    # an overlap with [lo, hi) exists iff some range starting before hi ends after lo: the largest
+    # end among the ranges starting before hi says it (the starts sorted, the ends' running maximum)
+    starts = [b[0] for b in blocking]
+    reach: list[datetime] = []
+    for _, end in blocking:
+        reach.append(end if not reach or end > reach[-1] else reach[-1])
+    classes = [b for b in busy if not b.exclusive and b.service_id == rules.service_id] if rules.capacity > 1 else []
     out: list[datetime] = []
     for start_min, end_min in intervals:
         m = start_min
@@ -78,13 +86,12 @@ def free_slots(*, day: date, tz: ZoneInfo, intervals: Sequence[Interval], rules:
             if start < earliest or (latest is not None and start > latest):
                 continue
             lo, hi = start - before, start + length + after
-            if any(s < hi and lo < e for s, e in blocking):
+            i = bisect_left(starts, hi)
+            if i and reach[i - 1] > lo:
                 continue
             if taken_at.get(start, 0) >= rules.capacity:
                 continue
-            if rules.capacity > 1 and any(
-                    (b.starts_at != start) and b.start < hi and lo < b.end
-                    for b in busy if not b.exclusive and b.service_id == rules.service_id):
+            if any(b.starts_at != start and b.start < hi and lo < b.end for b in classes):
                 continue  # another start of the same class overlapping this one
             out.append(start)
     return out
