@@ -121,8 +121,8 @@ def booking_done_screen() -> rx.Component:
             spacing="1", align="start"), width="100%"),
         rx.cond(b["state"] == "pending", rx.vstack(
             rx.text(ST("ui.sf.booking.pay_deposit") + " " + b["deposit"], weight="medium"),
-            rx.foreach(B.deposit_methods, lambda m: rx.box(tg_button(m["label"], on_click=B.pay_deposit(m["key"])),
-                                                           custom_attrs={"data-method": m["key"]}, width="100%")),
+            rx.foreach(B.deposit_methods, lambda m: rx.button(m["label"], on_click=B.pay_deposit(m["key"]), size="3",
+                                                              width="100%", custom_attrs={"data-method": m["key"]})),
             tg_button(ST("ui.sf.booking.check_paid"), role="secondary", variant="soft", on_click=B.check_deposit,
                       id="sf-booking-check"),
             spacing="2", width="100%")),
