@@ -123,7 +123,7 @@ def booking_done_screen() -> rx.Component:
             rx.text(ST("ui.sf.booking.pay_deposit") + " " + b["deposit"], weight="medium"),
             rx.foreach(B.deposit_methods, lambda m: rx.button(m["label"], on_click=B.pay_deposit(m["key"]), size="3",
                                                               width="100%", custom_attrs={"data-method": m["key"]})),
-            tg_button(ST("ui.sf.booking.check_paid"), role="secondary", variant="soft", on_click=B.check_deposit,
+            rx.button(ST("ui.sf.booking.check_paid"), variant="soft", size="3", width="100%", on_click=B.check_deposit,
                       id="sf-booking-check"),
             spacing="2", width="100%")),
         rx.button(ST("ui.sf.booking.ics"), variant="soft", on_click=B.download_ics(b["id"]), width="100%",

@@ -21,6 +21,7 @@ from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.tx import atomic
+from smo_app.settings import get_settings
 from smo_app.services.payments.providers import enabled_methods, port_for, require_port
 
 REDIRECT_METHODS = ("yookassa", "stripe")  # the methods whose port pays a deposit on the provider's page
@@ -85,10 +86,11 @@ def start_deposit(session: Session, *, actor: Actor, booking_id: int, provider: 
         raise DomainError("bookings.hold_expired", "the hold ran out")
     port = require_port(provider)
     service = session.get(BookingService, booking.service_id)
+    settings = get_settings()
     made = port.create_payment(CreatePayment(
         payment_id=_payment_ref(booking.id), order_id=0, amount_minor=booking.deposit_minor,
         description=f"Deposit: {service.name}"[:128], idempotency_key=f"booking-deposit-{booking.id}",
-        return_url=return_url))
+        return_url=return_url or settings.payments_return_url or settings.public_url))
     session.execute(update(Booking).where(Booking.id == booking.id, Booking.deposit_paid_at.is_(None))
                     .values(deposit_provider=provider, deposit_ref=made.id))
     session.commit()
