@@ -272,3 +272,26 @@ def test_a_completed_booking_counts_in_revenue_as_its_own_channel(session):
     # then the revenue of that shop day shows it under bookings, not as an order
     series = revenue.daily_revenue(session, actor=owner, date_from=DAY, date_to=DAY, tz=TZ)
     assert series.channel_total("bookings") == 380000 and series.revenue_minor == 380000 and series.orders == 0
+
+
+def test_the_providers_notice_of_a_deposit_confirms_the_booking_without_a_dead_letter(session):
+    from smo_app.models.integrations import DeadLetter
+    from smo_app.services.payments import core as payments_core
+
+    fake, client = yookassa()
+    providers.use_port("yookassa", client)
+    service = make_service(session, deposit_kind="fixed", deposit_value=50000)
+    me = customer_actor(session)
+    held = book(session, me, service, at("10:00"))
+    deposits.start_deposit(session, actor=me, booking_id=held.id, provider="yookassa", now=NOW)
+    ref = session.get(Booking, held.id).deposit_ref
+    fake.pay(ref)
+    # when the payments inbox applies YooKassa's notice (twice: a redelivery)
+    outcomes = [payments_core.apply_provider_payment(session, provider="yookassa", fact=client.get_payment(ref),
+                                                     now=NOW).outcome for _ in range(2)]
+    session.commit()
+    # then the booking is confirmed once, and no "unknown order" dead letter waits for a refund by hand
+    assert outcomes == ["paid", "already"]
+    session.expire_all()
+    assert session.get(Booking, held.id).state == "confirmed"
+    assert session.exec(select(DeadLetter)).all() == []

@@ -14,22 +14,22 @@ from pydantic import BaseModel
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from integrations.ports.payment import CreatePayment
+from integrations.ports.payment import CreatePayment, ProviderPayment
 from smo_app.models.base import utcnow
 from smo_app.models.bookings import Booking, BookingService, BookingState
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.tx import atomic
-from smo_app.settings import get_settings
+from smo_app.services.payments.dto import ApplyOut
 from smo_app.services.payments.providers import enabled_methods, port_for, require_port
+from smo_app.settings import get_settings
 
 REDIRECT_METHODS = ("yookassa", "stripe")  # the methods whose port pays a deposit on the provider's page
 
-# the provider's metadata names our payment row; a deposit names minus the booking's id, so the
-# orders' notice handler never mistakes it for an order's payment
-def _payment_ref(booking_id: int) -> int:
-    return -booking_id
+# the provider's metadata names our payment row and order; a deposit names neither (0): the payments
+# service hands its notices to :func:`apply_notice`, which knows the deposit by the provider's id
+NO_ROW = 0
 
 
 def deposit_methods(session: Session, *, actor: Actor | None = None) -> list[str]:
@@ -88,7 +88,7 @@ def start_deposit(session: Session, *, actor: Actor, booking_id: int, provider: 
     service = session.get(BookingService, booking.service_id)
     settings = get_settings()
     made = port.create_payment(CreatePayment(
-        payment_id=_payment_ref(booking.id), order_id=0, amount_minor=booking.deposit_minor,
+        payment_id=NO_ROW, order_id=NO_ROW, amount_minor=booking.deposit_minor,
         description=f"Deposit: {service.name}"[:128], idempotency_key=f"booking-deposit-{booking.id}",
         return_url=return_url or settings.payments_return_url or settings.public_url))
     session.execute(update(Booking).where(Booking.id == booking.id, Booking.deposit_paid_at.is_(None))
@@ -107,8 +107,12 @@ def confirm_deposit(session: Session, *, actor: Actor, booking_id: int, now: dat
     if booking.deposit_ref is None or booking.deposit_provider is None:
         raise DomainError("bookings.deposit_not_started", "no deposit payment")
     fact = require_port(booking.deposit_provider).get_payment(booking.deposit_ref)
-    if fact.status != "succeeded" or fact.amount_minor != booking.deposit_minor or fact.payment_id not in (
-            None, _payment_ref(booking.id)):
+    return _credit(session, booking, fact, actor=actor, now=now)
+
+
+def _credit(session: Session, booking: Booking, fact: ProviderPayment, *, actor: Actor, now: datetime) -> DepositResult:
+    if fact.status != "succeeded" or fact.id != booking.deposit_ref or fact.amount_minor != booking.deposit_minor \
+            or fact.payment_id not in (None, NO_ROW):
         raise DomainError("bookings.deposit_not_paid", "the provider has not taken it")
     credited = session.execute(update(Booking).where(
         Booking.id == booking.id, Booking.deposit_ref == fact.id, Booking.deposit_paid_at.is_(None))
@@ -129,6 +133,27 @@ def confirm_deposit(session: Session, *, actor: Actor, booking_id: int, now: dat
         return DepositResult(booking_id=booking.id, outcome="confirmed", state=BookingState.confirmed.value)
     refund_deposit(session, booking_id=booking.id, amount_minor=booking.deposit_minor)
     return DepositResult(booking_id=booking.id, outcome="refunded", state=BookingState.cancelled.value)
+
+
+def claims_notice(session: Session, *, provider: str, fact: ProviderPayment) -> bool:
+    """A provider's notice about a deposit: its payment id is a booking's deposit."""
+    return bool(fact.id) and session.exec(select(Booking.id).where(
+        Booking.deposit_provider == provider, Booking.deposit_ref == fact.id)).first() is not None
+
+
+def apply_notice(session: Session, *, provider: str, fact: ProviderPayment, now: datetime) -> ApplyOut:
+    """The payments inbox's notice about a deposit (already confirmed by fetching it back), credited
+    as :func:`confirm_deposit` does; registered by the composition root with the payments service."""
+    booking = session.exec(select(Booking).where(Booking.deposit_provider == provider,
+                                                 Booking.deposit_ref == fact.id)).first()
+    if booking is None or fact.status != "succeeded":
+        return ApplyOut(outcome="ignored", reason="payment.unknown")
+    try:
+        result = _credit(session, booking, fact, actor=Actor.system(f"payments:{provider}"), now=now)
+    except DomainError as exc:
+        return ApplyOut(outcome="ignored", reason=exc.code)
+    return ApplyOut(outcome={"confirmed": "paid", "already": "already"}.get(result.outcome, "canceled"),
+                    reason=None if result.outcome != "refunded" else "bookings.hold_expired")
 
 
 def refund_deposit(session: Session, *, booking_id: int, amount_minor: int) -> bool:
