@@ -48,7 +48,7 @@ def bookings_screen() -> rx.Component:
 def _day(d) -> rx.Component:
     free = d["free"] == "1"
     return rx.button(
-        d["label"], on_click=B.pick_day(d["iso"]), disabled=~free, size="2", width="100%",
+        d["label"], on_click=B.pick_day(d["iso"]), disabled=d["in_month"] != "1", size="2", width="100%",
         variant=rx.cond(B.day == d["iso"], "solid", rx.cond(free, "soft", "ghost")),
         opacity=rx.cond(d["in_month"] == "1", "1", "0.35"),
         custom_attrs={"data-day": d["iso"], "data-free": d["free"]},
@@ -76,7 +76,10 @@ def booking_days_screen() -> rx.Component:
                 rx.foreach(B.days, _day), columns="7", spacing="1", width="100%", id="sf-month"),
         rx.cond(B.day != "", rx.vstack(
             rx.text(ST("ui.sf.booking.times_in") + " " + B.zone, size="1", color=styles.TG_HINT),
-            rx.cond(B.slots.length() == 0, rx.text(ST("ui.bookings.no_slots"), size="2"),
+            rx.cond(B.slots.length() == 0,
+                    rx.vstack(rx.text(ST("ui.bookings.no_slots"), size="2"),
+                              rx.button(ST("ui.sf.booking.wait"), variant="soft", on_click=B.join_waitlist, width="100%",
+                                        id="sf-waitlist"), width="100%"),
                     rx.grid(rx.foreach(B.slots, lambda s: rx.button(
                         s["label"], variant="outline", on_click=B.pick_slot(s["iso"]),
                         disabled=(B.service["format"] == "both") & (B.fmt == ""),

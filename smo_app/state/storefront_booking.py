@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import reflex as rx
 
-from smo_app.services.bookings import availability, booking, catalog, deposits
+from smo_app.services.bookings import availability, booking, catalog, deposits, waitlist
 from smo_app.services.core.shop_locale import cached as cached_locale
 from smo_app.state.storefront import StoreState
 from smo_app.state.storefront_bridge import REQUEST_CONTACT_JS, shared_phone
@@ -106,6 +106,12 @@ class BookingFlowState(StoreState):
         if not self.failed(out):
             self.slots = [{"iso": s.starts_at.isoformat(), "label": s.label} for s in out.value.slots]
             self.zone = out.value.zone
+
+    @rx.event
+    async def join_waitlist(self):
+        out = await self.call(waitlist.join, service_id=int(self.service["id"]), day=date.fromisoformat(self.day))
+        if not self.failed(out):
+            self.say(self.text("ui.sf.booking.waiting"))
 
     @rx.event
     async def pick_slot(self, iso: str):

@@ -89,3 +89,31 @@ def test_a_customer_books_pays_the_deposit_gets_the_ics_then_reschedules_and_can
     _do(flow, "cancel_mine", {"row_id": flow.mine[0]["id"], "reason": "заболела"})
     assert flow.mine[0]["state"] == "cancelled"
     assert [r["amount"]["value"] for r in fake.refunds.values()] == ["500.00"]
+
+
+def test_a_day_without_free_time_offers_the_waitlist(db):
+    from smo_app.models.bookings import WaitlistEntry
+
+    # given a service whose provider (the shop) is off on a holiday three days ahead
+    catalog.save_service(db, actor=SYSTEM, data=catalog.ServiceIn(name="Мастер-класс", price_minor=350000,
+                                                                 duration_min=120, step_min=120, place="Студия"))
+    calendar.set_week(db, actor=SYSTEM, resource=0, week={d: [(600, 1080)] for d in range(7)})
+    holiday = (datetime.now(cached().tz) + timedelta(days=3)).date()
+    calendar.set_day(db, actor=SYSTEM, resource=None, day=holiday, kind="off", note="Праздник")
+    db.rollback()
+    store, flow = _flow()
+    _do(store, "boot", {"initData": _init_data(5_000_000_102)})
+    _do(flow, "show_bookings")
+    _do(flow, "pick_service", flow.services[0]["id"])
+    # when the customer opens that day: no time, and they ask to be told when one comes free
+    _do(flow, "pick_day", holiday.isoformat())
+    assert flow.slots == []
+    _do(flow, "join_waitlist")
+    # then they are on the waitlist for that day, and told so
+    assert store.notice.startswith("Вы в листе ожидания") or flow.notice.startswith("Вы в листе ожидания")
+    assert [(w.day, w.state) for w in db.exec(select(WaitlistEntry)).all()] == [(holiday, "waiting")]
+    db.rollback()
+    # a day already over is refused
+    _do(flow, "pick_day", (holiday - timedelta(days=10)).isoformat())
+    _do(flow, "join_waitlist")
+    assert "уже прошёл" in (flow.notice or store.notice)

@@ -42,6 +42,8 @@ def join(session: Session, *, actor: Actor, service_id: int, day: date, starts_a
     """Wait for a day (or one slot) of a service; joining twice keeps the first place."""
     customer_id = own_customer_id(actor)
     live_service(session, service_id, actor=actor)
+    if day < utcnow().astimezone(shop_tz(session)).date():
+        raise DomainError("bookings.day_past", "the day is over")
     existing = session.exec(select(WaitlistEntry).where(
         WaitlistEntry.service_id == service_id, WaitlistEntry.customer_id == customer_id, WaitlistEntry.day == day,
         WaitlistEntry.state.in_([WaitlistState.waiting.value, WaitlistState.offered.value]))).first()
