@@ -259,6 +259,16 @@ class BookingsAdminState(SessionState):
             return toast(out, self.text("ui.saved"))
 
     @rx.event
+    async def upload_photo(self, files: list[rx.UploadFile]):
+        for f in files[:1]:
+            out = await self.call(catalog.set_photo, service_id=int(self.editing), data=await f.read())
+            self.form_error = out.error
+            if out.ok:
+                self.form = {**self.form, "photo_url": out.value.photo_url or ""}
+                await self.load()
+                return toast(out, self.text("ui.saved"))
+
+    @rx.event
     def close_editor(self):
         self.editing, self.form_error = "", ""
 

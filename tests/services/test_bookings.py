@@ -295,3 +295,24 @@ def test_the_providers_notice_of_a_deposit_confirms_the_booking_without_a_dead_l
     session.expire_all()
     assert session.get(Booking, held.id).state == "confirmed"
     assert session.exec(select(DeadLetter)).all() == []
+
+
+def test_a_service_photo_goes_through_the_image_port_and_a_non_image_is_refused(session, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from smo_app import composition
+    from smo_app.services.catalog.images import LocalDiskStorage
+
+    composition.use(images=LocalDiskStorage(tmp_path))
+    service = make_service(session)
+    manager = make_staff(session, Role.manager).actor()
+    with pytest.raises(DomainError) as refused:
+        catalog.set_photo(session, actor=manager, service_id=service.id, data=b"not an image")
+    assert refused.value.code == "images.not_image"
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "purple").save(buf, format="PNG")
+    out = catalog.set_photo(session, actor=manager, service_id=service.id, data=buf.getvalue())
+    assert out.photo_url and [s.photo_url for s in catalog.list_services(session)] == [out.photo_url]
+    assert len(list(tmp_path.rglob("*.png"))) == 1

@@ -13,6 +13,7 @@ from smo_app.models.bookings import (
     Booking, BookingService, BookingServiceProvider, BookingState, DepositKind, SHOP_RESOURCE, ServiceFormat,
 )
 from smo_app.models.staff import Staff
+from smo_app.services.catalog import images
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
@@ -171,6 +172,22 @@ def delete_service(session: Session, *, actor: Actor, service_id: int, now: date
     audit.record(session, actor=actor, action="booking_service.delete", entity="booking_service", entity_id=service_id,
                  before={"name": service.name})
     session.commit()
+
+
+@atomic
+def set_photo(session: Session, *, actor: Actor, service_id: int, data: bytes) -> ServiceOut:
+    """The service's photo, uploaded: checked and stored through the image port as product photos are."""
+    require(actor, Perm.bookings_manage)
+    service = session.get(BookingService, service_id)
+    if service is None or service.deleted_at is not None:
+        raise NotFound("service", service_id)
+    url = images.store_image(images.checked_image(data))
+    before, service.photo_url = service.photo_url, url
+    session.add(service)
+    audit.record(session, actor=actor, action="booking_service.update", entity="booking_service", entity_id=service.id,
+                 before={"photo_url": before}, after={"photo_url": url})
+    session.commit()
+    return _out(session, service)
 
 
 def list_services(session: Session, *, actor: Actor | None = None, include_hidden: bool = False) -> list[ServiceOut]:

@@ -86,20 +86,31 @@ def _set_photos(session: Session, actor: Actor, product: Product, photos: list[s
     session.commit()
 
 
+def checked_image(data: bytes) -> bytes:
+    """``data`` if it is an image we keep (size, a known format Pillow can read), else refused."""
+    if len(data) > MAX_BYTES:
+        raise ValidationFailed("images.too_big", "image too big", max_mb=MAX_BYTES // (1024 * 1024))
+    if sniff(data) is None or not _opens(data):
+        raise ValidationFailed("images.not_image", "not an image")
+    return data
+
+
+def store_image(data: bytes, storage: ImageStorage | None = None) -> str:
+    """Store a checked image through the image port; its URL."""
+    ext = sniff(data)
+    return (storage or ports.images()).save(data, ext=ext, content_type=CONTENT_TYPES[ext])
+
+
 @atomic
 def add_photo(session: Session, *, actor: Actor, product_id: int, data: bytes,
               storage: ImageStorage | None = None) -> list[str]:
     """Validate and store an uploaded photo, append it to the product's photos; audited."""
     require(actor, Perm.catalog_edit)
     product = live_product(session, product_id)
-    if len(data) > MAX_BYTES:
-        raise ValidationFailed("images.too_big", "image too big", max_mb=MAX_BYTES // (1024 * 1024))
-    ext = sniff(data)
-    if ext is None or not _opens(data):
-        raise ValidationFailed("images.not_image", "not an image")
+    checked = checked_image(data)
     if len(product.photos or []) >= MAX_PHOTOS:
         raise ValidationFailed("images.too_many", "too many photos", max=MAX_PHOTOS)
-    url = (storage or ports.images()).save(data, ext=ext, content_type=CONTENT_TYPES[ext])
+    url = store_image(checked, storage)
     _set_photos(session, actor, product, [*(product.photos or []), url], "catalog.photo_add", after={"photo": url})
     return list(product.photos)
 
