@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot_sidecar.scheduler import Jobs
+from smo_app.models.base import utcnow
 from smo_app.models.bookings import Booking
 from smo_app.models.outbox import Outbox, OutboxStatus
 from smo_app.services.bookings import booking, waitlist
@@ -85,22 +86,24 @@ def test_a_moved_booking_does_not_get_its_old_reminder(settings, session_factory
 
 def test_the_waitlist_button_takes_the_held_slot_and_an_untaken_offer_passes_on(settings, session_factory, session,
                                                                                 fake_tg):
-    # given a full 10:00 and two customers waiting for that day
+    # given a full 10:00 three days from now (the bot's button acts at the real time) and two customers
+    # waiting for that day; the booking is cancelled 40 minutes ago, so the first offer ran out 10 minutes ago
     service = make_service(session)
     holder = make_customer(session)
     first, second = make_customer(session), make_customer(session)
-    b = booking.book(session, actor=Actor.customer(holder.id), service_id=service.id, starts_at=at("10:00"),
-                     contact_name="Анна", contact_phone=PHONE, now=NOW)
+    day = (utcnow().astimezone(TZ) + timedelta(days=3)).date()
+    now = utcnow() - timedelta(minutes=waitlist.OFFER_MINUTES + 10)
+    b = booking.book(session, actor=Actor.customer(holder.id), service_id=service.id, starts_at=at("10:00", day),
+                     contact_name="Анна", contact_phone=PHONE, now=now)
     for c in (first, second):
-        waitlist.join(session, actor=Actor.customer(c.id), service_id=service.id, day=DAY)
-    now = NOW + timedelta(hours=1)
+        waitlist.join(session, actor=Actor.customer(c.id), service_id=service.id, day=day, now=now)
     booking.cancel(session, actor=Actor.customer(holder.id), booking_id=b.id, now=now)
     first, second = ((c.id, c.telegram_id) for c in (first, second))
     session.rollback()
     offer = _rows(session, "booking_waitlist_offer")[0]
     assert offer.chat_id == first[1]
     # the first does not answer in time: the job passes the offer on
-    clock = [now + timedelta(minutes=waitlist.OFFER_MINUTES + 1)]
+    clock = [utcnow()]
     # (the unpaid hold is freed, the offer expires and passes on)
     assert Jobs(settings, session_factory, holder="a", clock=lambda: clock[0]).booking_holds() == (1, 1)
     offers = _rows(session, "booking_waitlist_offer")
@@ -113,4 +116,26 @@ def test_the_waitlist_button_takes_the_held_slot_and_an_untaken_offer_passes_on(
     assert answers == ["Предложение уже недействительно.", "Готово, вы записаны."]
     session.expire_all()
     mine = session.exec(select(Booking).where(Booking.customer_id == second[0])).all()
-    assert [(m.state, m.starts_at) for m in mine] == [("confirmed", at("10:00"))]
+    assert [(m.state, m.starts_at) for m in mine] == [("confirmed", at("10:00", day))]
+
+
+def test_the_menus_bookings_item_lists_the_customers_upcoming_bookings(settings, session_factory, session, fake_tg):
+    from tests.bot.conftest import message_update
+
+    from datetime import datetime
+
+    from smo_app.models.customer import Customer
+
+    # given a customer (registered by /start) who booked 14:00 three days from now, shop time
+    feed(settings, session_factory, message_update(902, "/start"))
+    service = make_service(session, name="Консультация аромастилиста")
+    day = (datetime.now(TZ) + timedelta(days=3)).date()
+    customer_id = session.exec(select(Customer.id).where(Customer.telegram_id == 902)).one()
+    booking.book(session, actor=Actor.customer(customer_id), service_id=service.id, starts_at=at("14:00", day),
+                 contact_name="Анна", contact_phone=PHONE)
+    session.rollback()
+    # when they press "Bookings" in the main menu
+    feed(settings, session_factory, callback_update(902, "m:bookings"))
+    # then the bot lists it in shop time
+    text = fake_tg.sent(902)[-1]["params"]["text"]
+    assert "Ваши записи" in text and f"Консультация аромастилиста — {day.strftime('%d.%m')} 14:00" in text

@@ -190,7 +190,7 @@ def test_a_cancelled_slot_is_offered_to_the_first_in_line_and_passes_on_when_not
     first, second = make_customer(session), make_customer(session)
     taken = book(session, holder, service, at("10:00"))
     for c in (first, second):
-        waitlist.join(session, actor=Actor.customer(c.id), service_id=service.id, day=DAY)
+        waitlist.join(session, actor=Actor.customer(c.id), service_id=service.id, day=DAY, now=NOW)
     # when the booking is cancelled
     booking.cancel(session, actor=holder, booking_id=taken.id, now=NOW)
     # then the first in line gets a bot message with a button, and the slot is held for them

@@ -38,11 +38,12 @@ class WaitlistOut(BaseModel):
 
 
 @atomic
-def join(session: Session, *, actor: Actor, service_id: int, day: date, starts_at: datetime | None = None) -> WaitlistOut:
+def join(session: Session, *, actor: Actor, service_id: int, day: date, starts_at: datetime | None = None,
+         now: datetime | None = None) -> WaitlistOut:
     """Wait for a day (or one slot) of a service; joining twice keeps the first place."""
     customer_id = own_customer_id(actor)
     live_service(session, service_id, actor=actor)
-    if day < utcnow().astimezone(shop_tz(session)).date():
+    if day < (now or utcnow()).astimezone(shop_tz(session)).date():
         raise DomainError("bookings.day_past", "the day is over")
     existing = session.exec(select(WaitlistEntry).where(
         WaitlistEntry.service_id == service_id, WaitlistEntry.customer_id == customer_id, WaitlistEntry.day == day,
