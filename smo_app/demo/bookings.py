@@ -78,7 +78,11 @@ def seed(session: Session) -> None:
 
     # upcoming: Анна's online pick, Дмитрий's consultation waiting for its deposit, Игорь and Наталья at the class
     anna = book(online, people["anna_aroma"], start=today + timedelta(days=1), at_now=now)
-    book(consult, people["dmitry_k"], start=today + timedelta(days=1), at_now=now, skip=2, format="online")
+    when = _first_slot(session, consult.id, today + timedelta(days=1), now=now, skip=2)
+    if when is not None:  # booked in the Mini App: held while the deposit is due
+        dmitry = people["dmitry_k"]
+        booking.book(session, actor=Actor.customer(dmitry.id), service_id=consult.id, starts_at=when, format="online",
+                     contact_name=dmitry.full_name, contact_phone=dmitry.phone, now=now)
     for u in ("igor_p", "natalia_v"):
         book(masterclass, people[u], start=today + timedelta(days=2), at_now=now)
     # the past: a completed consultation, a no-show, a cancelled online pick

@@ -316,3 +316,13 @@ def test_a_service_photo_goes_through_the_image_port_and_a_non_image_is_refused(
     out = catalog.set_photo(session, actor=manager, service_id=service.id, data=buf.getvalue())
     assert out.photo_url and [s.photo_url for s in catalog.list_services(session)] == [out.photo_url]
     assert len(list(tmp_path.rglob("*.png"))) == 1
+
+
+def test_a_caller_booked_by_staff_is_confirmed_and_pays_the_deposit_at_the_desk(session):
+    service = make_service(session, deposit_kind="fixed", deposit_value=50000)
+    manager = make_staff(session, Role.manager).actor()
+    out = booking.book(session, actor=manager, service_id=service.id, starts_at=at("10:00"), contact_name="Звонок",
+                       contact_phone=PHONE, now=NOW)
+    assert (out.state, out.hold_until, out.deposit_minor, out.deposit_paid) == ("confirmed", None, 50000, False)
+    # nothing expires it
+    assert booking.expire_holds(session, actor=SYSTEM, now=plus(NOW, 60 * 24)) == 0

@@ -145,7 +145,8 @@ def book(session: Session, *, actor: Actor, service_id: int, starts_at: datetime
          format: str | None = None, contact_name: str = "", contact_phone: str = "", customer_id: int | None = None,
          now: datetime | None = None) -> BookingOut:
     """Book a free slot: a customer for themself (the Mini App), staff for a caller (by phone).
-    With a deposit the booking waits ``hold_min`` minutes for it (pending), else it is confirmed."""
+    A customer's booking with a deposit waits ``hold_min`` minutes for it (pending), else it is
+    confirmed (staff take a caller's deposit at the desk)."""
     now = now or utcnow()
     contact_name, contact_phone = contact_name.strip(), contact_phone.strip()
     if len(digits(contact_phone)) < 10:
@@ -158,14 +159,15 @@ def book(session: Session, *, actor: Actor, service_id: int, starts_at: datetime
     starts_at = _utc(starts_at)
     resource, sid = _claim(session, service, starts_at, staff_id, now=now, enforce_window=not on_behalf)
     deposit = deposit_for(service)
+    held = bool(deposit) and not on_behalf  # a caller booked by staff pays the deposit at the desk: confirmed
     ends_at = starts_at + timedelta(minutes=service.duration_min)
     booking = Booking(
         service_id=service.id, customer_id=customer_id, staff_id=sid, resource=resource,
         exclusive=service.capacity == 1, starts_at=starts_at, ends_at=ends_at,
         busy_from=starts_at - timedelta(minutes=service.buffer_before_min),
         busy_to=ends_at + timedelta(minutes=service.buffer_after_min),
-        state=BookingState.pending.value if deposit else BookingState.confirmed.value,
-        hold_until=now + timedelta(minutes=service.hold_min) if deposit else None,
+        state=BookingState.pending.value if held else BookingState.confirmed.value,
+        hold_until=now + timedelta(minutes=service.hold_min) if held else None,
         format=fmt, place=service.place if fmt == ServiceFormat.offline.value else "",
         contact_name=contact_name[:128], contact_phone=contact_phone[:32], price_minor=service.price_minor,
         deposit_minor=deposit, created_by_staff_id=actor.id if actor.is_staff else None, created_at=now, updated_at=now)
