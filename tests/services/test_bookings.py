@@ -177,6 +177,9 @@ def test_an_unpaid_hold_expires_and_a_late_deposit_is_refunded(session):
     # the hold runs out: the job frees the slot
     assert booking.expire_holds(session, actor=SYSTEM, now=plus(NOW, 16)) == 1
     assert session.get(Booking, held.id).state == "cancelled"
+    # and the customer is told, once
+    told = session.exec(select(Outbox).where(Outbox.kind == "booking_hold_expired")).all()
+    assert len(told) == 1 and "не поступила вовремя" in told[0].payload["text"]
     # the money arrives late: refunded, not booked
     fake.pay(session.get(Booking, held.id).deposit_ref)
     assert deposits.confirm_deposit(session, actor=me, booking_id=held.id, now=plus(NOW, 17)).outcome == "refunded"

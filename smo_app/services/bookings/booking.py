@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
-from smo_app.models.bookings import Booking, BookingService, BookingState, ServiceFormat
+from smo_app.models.bookings import Booking, BookingService, BookingState, ServiceFormat, WaitlistEntry
 from smo_app.models.customer import Customer
 from smo_app.models.staff import Staff
 from smo_app.services.bookings import deposits, notices, reminders, waitlist
@@ -83,13 +83,18 @@ def _utc(moment: datetime) -> datetime:
 
 def expire_holds_of(session: Session, resource: int, now: datetime) -> int:
     """Free a resource's pending bookings whose hold ran out unpaid (a conditional update: a deposit
-    credited at the same moment wins or loses as one row). No commit."""
-    res = session.execute(update(Booking).where(
+    credited at the same moment wins or loses as one row) and tell their customers. No commit."""
+    freed = session.execute(update(Booking).where(
         Booking.resource == resource, Booking.state == BookingState.pending.value, Booking.hold_until <= now,
         Booking.deposit_paid_at.is_(None)).values(
         state=BookingState.cancelled.value, cancel_reason="hold_expired", cancelled_by="system",
-        version=Booking.version + 1, updated_at=now))
-    return res.rowcount or 0
+        version=Booking.version + 1, updated_at=now).returning(Booking.id)).scalars().all()
+    offered = set(session.exec(select(WaitlistEntry.offer_booking_id).where(
+        WaitlistEntry.offer_booking_id.in_(freed))).all()) if freed else set()
+    for booking_id in freed:
+        if booking_id not in offered:  # a waitlist offer not taken says nothing (the next in line is offered)
+            notices.customer_hold_expired(session, session.get(Booking, booking_id))
+    return len(freed)
 
 
 def _who_books(session: Session, actor: Actor, customer_id: int | None, phone: str) -> tuple[int | None, bool]:

@@ -37,11 +37,20 @@ def staff_cancelled(session: Session, booking: Booking, service: BookingService)
 
 
 def customer_cancelled(session: Session, booking: Booking, service: BookingService) -> None:
+    _to_customer(session, booking, "booking_cancelled", "bot.booking.cancelled", service=escape(service.name),
+                 reason=escape(booking.cancel_reason or "—"))
+
+
+def customer_hold_expired(session: Session, booking: Booking) -> None:
+    """The deposit did not come in time: the slot is free again (said once)."""
+    service = session.get(BookingService, booking.service_id)
+    _to_customer(session, booking, "booking_hold_expired", "bot.booking.hold_expired", service=escape(service.name))
+
+
+def _to_customer(session: Session, booking: Booking, kind: str, key: str, **params) -> None:
     customer = session.get(Customer, booking.customer_id) if booking.customer_id else None
     if customer is None or not customer.telegram_id:
         return
-    lang = customer.language or "ru"
-    text = t("bot.booking.cancelled", lang, service=escape(service.name), when=when_text(session, booking),
-             reason=escape(booking.cancel_reason or "—"))
-    enqueue_message(session, kind="booking_cancelled", chat_id=customer.telegram_id, text=text,
-                    customer_id=customer.id, dedupe_key=f"booking_cancelled_customer:{booking.id}")
+    text = t(key, customer.language or "ru", when=when_text(session, booking), **params)
+    enqueue_message(session, kind=kind, chat_id=customer.telegram_id, text=text, customer_id=customer.id,
+                    dedupe_key=f"{kind}_customer:{booking.id}")
