@@ -297,6 +297,14 @@ def test_the_providers_notice_of_a_deposit_confirms_the_booking_without_a_dead_l
     assert outcomes == ["paid", "already"]
     session.expire_all()
     assert session.get(Booking, held.id).state == "confirmed"
+    # and when it is cancelled in time, the provider's refund notice leaves no "unknown refund" letter either
+    from smo_app.services.payments import refund_sync
+
+    booking.cancel(session, actor=me, booking_id=held.id, now=NOW)
+    [refund] = fake.refunds.values()
+    fact = client.get_refund(refund["id"])
+    assert refund_sync.apply_provider_refund(session, provider="yookassa", fact=fact, now=NOW).outcome == "already"
+    session.commit()
     assert session.exec(select(DeadLetter)).all() == []
 
 

@@ -135,15 +135,15 @@ def _credit(session: Session, booking: Booking, fact: ProviderPayment, *, actor:
     return DepositResult(booking_id=booking.id, outcome="refunded", state=BookingState.cancelled.value)
 
 
-def claims_notice(session: Session, *, provider: str, fact: ProviderPayment) -> bool:
-    """A provider's notice about a deposit: its payment id is a booking's deposit."""
-    return bool(fact.id) and session.exec(select(Booking.id).where(
-        Booking.deposit_provider == provider, Booking.deposit_ref == fact.id)).first() is not None
+def owns_payment(session: Session, *, provider: str, provider_payment_id: str) -> bool:
+    """The provider's payment is a booking's deposit (its notices and refunds are the bookings')."""
+    return session.exec(select(Booking.id).where(
+        Booking.deposit_provider == provider, Booking.deposit_ref == provider_payment_id)).first() is not None
 
 
 def apply_notice(session: Session, *, provider: str, fact: ProviderPayment, now: datetime) -> ApplyOut:
     """The payments inbox's notice about a deposit (already confirmed by fetching it back), credited
-    as :func:`confirm_deposit` does; registered by the composition root with the payments service."""
+    as :func:`confirm_deposit` does; registered by the composition root with ``payments.providers``."""
     booking = session.exec(select(Booking).where(Booking.deposit_provider == provider,
                                                  Booking.deposit_ref == fact.id)).first()
     if booking is None or fact.status != "succeeded":

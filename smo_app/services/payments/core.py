@@ -13,8 +13,6 @@
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import functools
 from datetime import datetime, timedelta
 
@@ -279,28 +277,15 @@ def dead_letter_payment(session: Session, *, provider: str, reason: str, fact: P
                         dedupe_key=f"payment-dead:{provider}:{fact.id}", order_id=order_id)
 
 
-# Payments that are not an order's (a booking's deposit): a payer claims a provider's fact (it knows
-# the provider's payment id) and applies it itself. Installed by the composition root (payments
-# knows no payer).
-_OTHER_PAYERS: list[tuple[Callable[..., bool], Callable[..., ApplyOut]]] = []
-
-
-def register_other_payer(claims: Callable[..., bool], apply: Callable[..., ApplyOut]) -> None:
-    """``claims(session, provider=, fact=)`` says the fact is theirs; ``apply(session, provider=, fact=,
-    now=)`` credits it once."""
-    if all(c is not claims for c, _ in _OTHER_PAYERS):
-        _OTHER_PAYERS.append((claims, apply))
-
-
 def apply_provider_payment(session: Session, *, provider: str, fact: ProviderPayment,
                            now: datetime | None = None, actor: Actor | None = None) -> ApplyOut:
     """Apply what the provider says about a payment, once. No commit of its own when nothing is
     credited (the caller commits: the webhook inbox, reconciliation); crediting commits with the
     order transition. Safe to run any number of times, concurrently, from webhooks and reconciliation."""
     now = now or utcnow()
-    for claims, apply in _OTHER_PAYERS:
-        if claims(session, provider=provider, fact=fact):
-            return apply(session, provider=provider, fact=fact, now=now)
+    other = providers.other_payer(session, provider=provider, provider_payment_id=fact.id)
+    if other is not None:  # not an order's payment (a booking's deposit): its payer applies it
+        return other(session, provider=provider, fact=fact, now=now)
     actor = actor or Actor.system(f"payments:{provider}")
     located = _locate(session, provider, fact)
     payment, order, _customer = located if located is not None else (None, None, None)
