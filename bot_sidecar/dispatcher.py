@@ -8,7 +8,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlmodel import Session
 
-from bot_sidecar.handlers import approvals, menu, payments, staff, start
+from bot_sidecar.handlers import approvals, bookings, menu, payments, staff, start
 from bot_sidecar.middlewares import CallsMiddleware, ErrorReportingMiddleware
 from smo_app.calling import Seam, opener_from_factory
 from smo_app.settings import Settings
@@ -29,6 +29,7 @@ def create_dispatcher(settings: Settings, *, session_factory: Callable[[], Sessi
     dp.update.outer_middleware(ErrorReportingMiddleware(seam))
     dp.update.outer_middleware(CallsMiddleware(seam))
     dp.include_routers(start.build_router(), staff.build_router(), approvals.build_router(), payments.build_router(),
+                       bookings.build_router(),
                        menu.build_router(),
                        menu.build_fallback_router())
     return dp

@@ -11,6 +11,10 @@ idempotent on its own (conditional updates + outbox dedupe keys), so a rerun sen
   then orders MoySklad does not show as they are here; moysklad_full 04:30 shop time: everything
 * daily_backup    every 5 minutes: the owner's daily backup once a shop-time day, at or after the
   time they set (smo_app.services.backup.runs.daily_backup; unique per day)
+* booking_holds   every minute: credit deposits the provider took, free slots held for a deposit that
+  did not come, pass waitlist offers
+  not taken in time to the next in line (smo_app.services.bookings)
+* booking_reminders every 5 minutes: the morning-of and hour-before reminders, providers' day schedules
 Back-in-stock notices are queued by the commerce services; the outbox sender delivers them.
 """
 from __future__ import annotations
@@ -27,6 +31,7 @@ from sqlmodel import Session
 from smo_app.models.base import utcnow
 from smo_app.services.analytics.digest import weekly_digest
 from smo_app.services.backup import runs as backup_runs
+from smo_app.services.bookings import booking as bookings, deposits as booking_deposits, reminders as booking_reminders, waitlist
 from smo_app.services.core import leases, shop_locale
 from smo_app.services.core.actor import Actor
 from smo_app.services.erp import jobs as erp_jobs
@@ -107,6 +112,18 @@ class Jobs:
     def daily_backup(self):
         return self._leased("daily_backup", 1800, lambda s, now: backup_runs.daily_backup(s, now=now))
 
+    def booking_holds(self) -> tuple[int, int] | None:
+        def body(session: Session, now: datetime):
+            actor = Actor.system("booking-holds")
+            booking_deposits.poll_started(session, actor=actor, now=now)  # paid ones are kept, not freed
+            return (bookings.expire_holds(session, actor=actor, now=now),
+                    waitlist.expire_offers(session, actor=actor, now=now))
+
+        return self._leased("booking_holds", 50, body)
+
+    def booking_reminders(self) -> list[int] | None:
+        return self._leased("booking_reminders", 270, lambda s, now: booking_reminders.queue_reminders(s, now=now))
+
 
 CLOCK_JOBS = {"daily_summary": {"hour": 21, "minute": 5},  # shop time: they follow the owner's time zone
               "weekly_digest": {"day_of_week": "mon", "hour": 9, "minute": 0},
@@ -127,6 +144,10 @@ def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
                       name="moysklad_incremental", next_run_time=first)
     scheduler.add_job(_safe(jobs.daily_backup, jobs.report), "interval", minutes=5, id="daily_backup", name="daily_backup",
                       next_run_time=first)
+    scheduler.add_job(_safe(jobs.booking_holds, jobs.report), "interval", minutes=1, id="booking_holds",
+                      name="booking_holds", next_run_time=first)
+    scheduler.add_job(_safe(jobs.booking_reminders, jobs.report), "interval", minutes=5, id="booking_reminders",
+                      name="booking_reminders", next_run_time=first)
     for name, when in CLOCK_JOBS.items():
         scheduler.add_job(_safe(getattr(jobs, name), jobs.report), CronTrigger(timezone=tz, **when), id=name, name=name)
     follow = _safe(lambda: follow_shop_timezone(scheduler, jobs))

@@ -137,7 +137,8 @@ def _install_handlers() -> None:
     from smo_app.services.delivery import waybills
     from smo_app.services.erp import orders_push, webhooks as erp_webhooks
     from smo_app.services.integrations import outbound_webhooks
-    from smo_app.services.payments import refund_sync, refunds
+    from smo_app.services.bookings import deposits
+    from smo_app.services.payments import providers as payment_providers, refund_sync, refunds
     from smo_app.services.sales import events, order_subscribers
 
     order_subscribers.register(events.bus)  # the ledgers: stock, loyalty, certificates, promo uses, notices
@@ -147,6 +148,7 @@ def _install_handlers() -> None:
     erp_webhooks.install()  # MoySklad: stored notifications applied by the task worker
     waybills.install(events)  # CDEK: the waybill when an order is paid
     outbound_webhooks.install(events)  # the staff API's subscribers: order events, low stock
+    payment_providers.register_other_payer(deposits.owns_payment, deposits.apply_notice)  # bookings' deposits
     events.bus.mark_installed()
     outbox_tasks.mark_installed()
 

@@ -80,14 +80,14 @@ def period_controls() -> rx.Component:
 def _day_row(d: DayRowView) -> rx.Component:
     return rx.table.row(
         rx.table.cell(d["day"]), rx.table.cell(d["revenue"]), rx.table.cell(d["storefront"]), rx.table.cell(d["pos"]),
-        rx.table.cell(d["b2b"]), rx.table.cell(d["manual"]), rx.table.cell(d["orders"]), rx.table.cell(d["average_check"]),
+        rx.table.cell(d["b2b"]), rx.table.cell(d["bookings"]), rx.table.cell(d["manual"]), rx.table.cell(d["orders"]), rx.table.cell(d["average_check"]),
         class_name="day-row",
     )
 
 
 def revenue_section() -> rx.Component:
     headers = ["ui.analytics.day", "ui.analytics.revenue", "ui.analytics.channel.storefront", "ui.analytics.channel.pos",
-               "ui.analytics.channel.b2b", "ui.analytics.channel.manual", "ui.analytics.orders", "ui.analytics.average_check"]
+               "ui.analytics.channel.b2b", "ui.analytics.channel.bookings", "ui.analytics.channel.manual", "ui.analytics.orders", "ui.analytics.average_check"]
     return rx.vstack(
         rx.hstack(
             rx.heading(T("ui.analytics.revenue_by_day"), size="4"),

@@ -34,7 +34,7 @@ AREA_ICONS = {
     "orders": "shopping-bag", "catalog": "book-open", "warehouse": "warehouse", "customers": "users",
     "promotions": "percent", "broadcasts": "megaphone", "support": "life-buoy", "bookings": "calendar",
     "analytics": "chart-column", "settings": "settings", "erp": "refresh-cw", "backups": "archive", "audit": "scroll-text", "staff": "id-card",
-    "api_tokens": "key-round",
+    "api_tokens": "key-round", "bookings": "calendar-clock",
     "dead_letters": "inbox", "pos_sales": "receipt", "payments": "credit-card",
 }
 

@@ -232,13 +232,13 @@ def _tab(key: str, icon: str, event, screens: tuple[str, ...], badge=None) -> rx
     )
 
 
-def tab_bar(cart_event, orders_event, bonuses_event) -> rx.Component:
+def tab_bar(cart_event, orders_event, bonuses_event, bookings_event) -> rx.Component:
     """The bottom tabs: plain elements styled by class (CHROME_CSS), shown with the first screen
     (smo_app/api/storefront_page.py draws the same markup before the page has loaded)."""
     badge = rx.cond(StoreState.cart_count > 0,
                     rx.el.span(StoreState.cart_count, id="sf-cart-count", class_name="sf-chip sf-chip-accent"))
     events = {"catalog": StoreState.show_catalog, "cart": cart_event, "orders": orders_event,
-              "bonuses": bonuses_event}
+              "bonuses": bonuses_event, "bookings": bookings_event}
     return rx.el.nav(
         *(_tab(key, icon, events[key], screens, badge if key == "cart" else None) for key, icon, screens in TABS),
         class_name="sf-tabs",

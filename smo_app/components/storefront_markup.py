@@ -39,6 +39,8 @@ ICONS: dict[str, tuple[tuple[str, dict[str, str]], ...]] = {
     "gift": (("path", {"d": "M12 7v14"}), ("path", {"d": "M20 11v8a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2v-8"}),
              ("path", {"d": "M7.5 7a1 1 0 0 1 0-5A4.8 8 0 0 1 12 7a4.8 8 0 0 1 4.5-5 1 1 0 0 1 0 5"}),
              ("rect", {"x": "3", "y": "7", "width": "18", "height": "4", "rx": "1"})),
+    "calendar": (("path", {"d": "M8 2v4"}), ("path", {"d": "M16 2v4"}),
+                 ("rect", {"width": "18", "height": "18", "x": "3", "y": "4", "rx": "2"}), ("path", {"d": "M3 10h18"})),
 }
 
 
@@ -55,5 +57,6 @@ TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("catalog", "store", ("catalog", "product")),
     ("cart", "shopping-cart", ("cart", "checkout")),
     ("orders", "package", ("orders", "order")),
+    ("bookings", "calendar", ("bookings", "booking_days", "booking_contact", "booking_done", "my_bookings")),
     ("bonuses", "gift", ("bonuses",)),
 )

@@ -85,3 +85,8 @@ __all__ += ["BackupRun"]
 from smo_app.models.api_tokens import ApiIdempotency, ApiToken, ApiWebhook  # noqa: E402
 
 __all__ += ["ApiIdempotency", "ApiToken", "ApiWebhook"]
+from smo_app.models.bookings import (  # noqa: E402
+    Booking, BookingDay, BookingHours, BookingService, BookingServiceProvider, WaitlistEntry,
+)
+
+__all__ += ["Booking", "BookingDay", "BookingHours", "BookingService", "BookingServiceProvider", "WaitlistEntry"]

@@ -34,6 +34,7 @@ class DayRowView(TypedDict):
     storefront: str
     pos: str
     b2b: str
+    bookings: str
     manual: str
     orders: int
     average_check: str
@@ -74,7 +75,8 @@ def day_views(series: revenue.RevenueSeries, lang: str) -> list[DayRowView]:
         return format_money(v, lang=lang)
 
     return [DayRowView(day=d.day.isoformat(), revenue=money(d.revenue_minor), storefront=money(d.by_channel["storefront"]),
-                       pos=money(d.by_channel["pos"]), b2b=money(d.by_channel["b2b"]), manual=money(d.by_channel["manual"]),
+                       pos=money(d.by_channel["pos"]), b2b=money(d.by_channel["b2b"]), bookings=money(d.by_channel["bookings"]),
+                       manual=money(d.by_channel["manual"]),
                        orders=d.orders, average_check=money(d.average_check_minor))
             for d in series.days]
 
@@ -134,7 +136,7 @@ class AnalyticsState(SessionState):
         self.figure = self._figure()
 
     def _figure(self) -> go.Figure:
-        labels = {c: self.text(f"ui.analytics.channel.{c}") for c in ("storefront", "pos", "b2b", "manual")}
+        labels = {c: self.text(f"ui.analytics.channel.{c}") for c in ("storefront", "pos", "b2b", "bookings", "manual")}
         labels.update(revenue=self.text("ui.analytics.revenue"), orders=self.text("ui.analytics.orders"),
                       average_check=self.text("ui.analytics.average_check"))
         return build_revenue_figure(self._chart_rows, line=self.line, labels=labels)

@@ -27,8 +27,9 @@ from smo_app.state.storefront_bridge import BOOT_JS
 from smo_app.state.storefront_rows import catalog_fields, first_paint_fields, money, tile_row
 
 PAGE = FIRST_PAGE  # tiles per "show more"
-SCREENS = ("catalog", "product", "cart", "checkout", "orders", "order", "bonuses")
-TABS = ("catalog", "cart", "orders", "bonuses")
+SCREENS = ("catalog", "product", "cart", "checkout", "orders", "order", "bonuses", "bookings", "booking_days",
+           "booking_contact", "booking_done", "my_bookings")
+TABS = ("catalog", "cart", "orders", "bookings", "bonuses")
 RESUMED = ("shop_name", "customer_name", "cart_count")  # what a reload takes from the first screen; the rest stays
 
 

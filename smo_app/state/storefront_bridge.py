@@ -213,3 +213,10 @@ BRIDGE_JS = r"""
 # string, so the usual case compiles none of it — then what Telegram gave for sign-in (boot).
 PAGE_JS = TELEGRAM_SDK + BRIDGE_JS + TELEGRAM_INIT
 BOOT_JS = "(window.smoTg || new Function(%s)(), window.smoTg.boot())" % json.dumps(PAGE_JS)
+REQUEST_CONTACT_JS = "window.smoTg ? window.smoTg.requestContact() : ''"  # resolves to the shared phone, or ''
+
+
+def shared_phone(raw: str | None) -> str:
+    """The phone Telegram's ``requestContact`` shared, as a form shows it (``+`` and digits), or ''."""
+    phone = str(raw or "").strip()[:32]
+    return (phone if phone.startswith("+") else f"+{phone}") if phone else ""

@@ -18,6 +18,7 @@ from smo_app.services.customers.profile import last_contacts
 from smo_app.services.sales import checkout_preview
 from smo_app.services.sales.carts import CartOut
 from smo_app.services.sales.checkout import place_order
+from smo_app.state.storefront_bridge import REQUEST_CONTACT_JS, shared_phone
 from smo_app.state.storefront_account import AccountState
 from smo_app.state.storefront_cart import CartState
 
@@ -98,13 +99,11 @@ class CheckoutState(CartState):
 
     @rx.event
     def request_contact(self):
-        return rx.call_script("window.smoTg ? window.smoTg.requestContact() : ''", callback=CheckoutState.got_contact)
+        return rx.call_script(REQUEST_CONTACT_JS, callback=CheckoutState.got_contact)
 
     @rx.event
     def got_contact(self, phone: str | None):
-        phone = str(phone or "").strip()[:32]
-        if phone:
-            self.phone = phone if phone.startswith("+") else f"+{phone}"
+        self.phone = shared_phone(phone) or self.phone
 
     # -- delivery --------------------------------------------------------------------------------
     @rx.event

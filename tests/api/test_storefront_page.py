@@ -75,7 +75,7 @@ def test_a_signed_in_customer_gets_the_catalog_in_the_html(client, built, sessio
     store = next(v for k, v in _data(page).items() if k.endswith("store_state"))
     assert {t["name"] for t in store["tiles_rx_state_"]} == {"Candle", "Soap"}
     # and the tab bar is drawn with them, the cart's count on its tab
-    assert screen.count('class="sf-tab"') == 4 and "Catalog" in screen
+    assert screen.count('class="sf-tab"') == 5 and "Catalog" in screen and "Book" in screen
     assert '<span class="sf-chip sf-chip-accent">2</span>' in screen
     # and the header carries the shop's name; everything else on the page is the build's, unchanged
     name = re.search(r'<h1 id="shop-name">([^<]*)</h1>', page).group(1)

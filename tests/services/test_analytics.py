@@ -87,11 +87,11 @@ def test_daily_revenue_counts_shop_days_channels_and_manual_entries(november):
     assert len(series.days) == 30
     by_day = {d.day: d for d in series.days if d.revenue_minor}
     assert {k: (v.by_channel, v.orders) for k, v in by_day.items()} == {
-        date(2026, 11, 1): ({"storefront": 100000, "pos": 0, "b2b": 0, "manual": 0}, 1),
-        date(2026, 11, 10): ({"storefront": 200000, "pos": 0, "b2b": 0, "manual": 0}, 1),
-        date(2026, 11, 11): ({"storefront": 135000, "pos": 0, "b2b": 0, "manual": 25000}, 1),
-        date(2026, 11, 12): ({"storefront": 0, "pos": 0, "b2b": 40000, "manual": 0}, 1),
-        date(2026, 11, 13): ({"storefront": 10000, "pos": 0, "b2b": 0, "manual": 0}, 1),
+        date(2026, 11, 1): ({"storefront": 100000, "pos": 0, "b2b": 0, "bookings": 0, "manual": 0}, 1),
+        date(2026, 11, 10): ({"storefront": 200000, "pos": 0, "b2b": 0, "bookings": 0, "manual": 0}, 1),
+        date(2026, 11, 11): ({"storefront": 135000, "pos": 0, "b2b": 0, "bookings": 0, "manual": 25000}, 1),
+        date(2026, 11, 12): ({"storefront": 0, "pos": 0, "b2b": 40000, "bookings": 0, "manual": 0}, 1),
+        date(2026, 11, 13): ({"storefront": 10000, "pos": 0, "b2b": 0, "bookings": 0, "manual": 0}, 1),
     }
     assert series.revenue_minor == 510000 and series.orders == 5
     assert by_day[date(2026, 11, 11)].average_check_minor == 135000  # manual entries are not orders

@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 
 from smo_app.services.analytics.revenue import RevenueSeries
 
-BAR_CHANNELS = ("storefront", "pos", "b2b", "manual")
-CHANNEL_COLORS = {"storefront": "#3E63DD", "pos": "#30A46C", "b2b": "#F76B15", "manual": "#8E8C99"}
+BAR_CHANNELS = ("storefront", "pos", "b2b", "bookings", "manual")
+CHANNEL_COLORS = {"storefront": "#3E63DD", "pos": "#30A46C", "b2b": "#F76B15", "bookings": "#8E4EC6", "manual": "#8E8C99"}
 LINE_COLOR = "#E5484D"
 
 

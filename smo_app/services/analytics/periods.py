@@ -22,6 +22,7 @@ from sqlmodel import Session, func, select
 
 from smo_app.models.analytics import ManualRevenue
 from smo_app.models.base import UTCDateTime
+from smo_app.models.bookings import Booking, BookingState
 from smo_app.models.orders import Order, OrderChannel, OrderStatus
 from smo_app.models.payments import Refund, RefundStatus
 from smo_app.models.pos import PosReturn, PosSale
@@ -32,7 +33,9 @@ from smo_app.services.core import shop_locale
 SOLD_STATUSES: tuple[str, ...] = tuple(s.value for s in (OrderStatus.paid, OrderStatus.processing, OrderStatus.shipped,
                                                          OrderStatus.delivered, OrderStatus.completed))
 MANUAL_CHANNEL = "manual"
-CHANNELS: tuple[str, ...] = (OrderChannel.storefront.value, OrderChannel.pos.value, OrderChannel.b2b.value, MANUAL_CHANNEL)
+BOOKINGS_CHANNEL = "bookings"  # services sold as time: completed bookings at their final price
+CHANNELS: tuple[str, ...] = (OrderChannel.storefront.value, OrderChannel.pos.value, OrderChannel.b2b.value, BOOKINGS_CHANNEL,
+                             MANUAL_CHANNEL)
 MAX_PERIOD_DAYS = 3 * 366
 
 # What an order brings in: what the customer paid, plus what a gift certificate paid for
@@ -140,7 +143,7 @@ def as_date(value) -> date:
 
 # --------------------------------------------------------------------------- revenue sources
 
-ORDERS_KIND, MANUAL_KIND, RETURNS_KIND = "orders", "manual", "returns"
+ORDERS_KIND, MANUAL_KIND, RETURNS_KIND, BOOKINGS_KIND = "orders", "manual", "returns", "bookings"
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,20 @@ def manual_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool)
         return [RevenueRow(as_date(d), MANUAL_CHANNEL, int(rev), 0, MANUAL_KIND) for d, rev in rows]
     rev = session.exec(select(total).where(*in_period)).one()
     return [RevenueRow(None, MANUAL_CHANNEL, int(rev), 0, MANUAL_KIND)] if rev else []
+
+
+def booking_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool) -> list[RevenueRow]:
+    """Completed bookings at their final price, on the shop day they were completed (not orders:
+    the average check leaves them out)."""
+    start, end = period.bounds(tz)
+    where = (Booking.state == BookingState.completed.value, Booking.completed_at >= start, Booking.completed_at < end)
+    total = func.coalesce(func.sum(Booking.final_price_minor), 0)
+    if by_day:
+        day = local_day(session, Booking.completed_at, tz, start, end).label("day")
+        rows = session.exec(select(day, total).where(*where).group_by(day)).all()
+        return [RevenueRow(as_date(d), BOOKINGS_CHANNEL, int(rev), 0, BOOKINGS_KIND) for d, rev in rows]
+    rev = session.exec(select(total).where(*where)).one()
+    return [RevenueRow(None, BOOKINGS_CHANNEL, int(rev), 0, BOOKINGS_KIND)] if rev else []
 
 
 # What a return takes back from revenue: the money refunded (cash, card, or counted towards an
@@ -233,7 +250,7 @@ def refund_revenue(session: Session, tz: ZoneInfo, period: Period, by_day: bool)
 
 
 # Every figure that says "revenue" sums these.
-REVENUE_SOURCES: tuple[RevenueSource, ...] = (order_revenue, manual_revenue, return_revenue, refund_revenue)
+REVENUE_SOURCES: tuple[RevenueSource, ...] = (order_revenue, manual_revenue, booking_revenue, return_revenue, refund_revenue)
 
 
 def revenue_rows(session: Session, tz: ZoneInfo, period: Period, *, by_day: bool) -> list[RevenueRow]:

@@ -15,6 +15,7 @@ from sqlmodel import Session, func, select
 
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
+from smo_app.models.bookings import Booking, BookingService, BookingState
 from smo_app.models.carts import Cart, CartItem
 from smo_app.models.catalog import Product
 from smo_app.models.customer import Customer
@@ -24,6 +25,7 @@ from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.shop_config import get_config
+from smo_app.services.core.shop_locale import shop_tz
 from smo_app.services.customers.loyalty import invites_count
 from smo_app.services.customers.registration import TelegramProfile, get_by_telegram_id, register_telegram_user
 from smo_app.services.messaging.outbox import enqueue_message
@@ -118,9 +120,25 @@ def menu_item(session: Session, *, item: str, customer_id: int, lang: str, publi
         return Content(_orders_text(session, customer_id, lang),
                        buttons=[[{"text": t("bot.orders.open", lang), "web_app": f"{public_url}/orders"}]])
     if item == "bookings":
-        return Content(t("bot.bookings.text", lang),
+        return Content(_bookings_text(session, customer_id, lang),
                        buttons=[[{"text": t("bot.bookings.open", lang), "web_app": f"{public_url}/bookings"}]])
     return Content(t("bot.unknown", lang), buttons=main_menu_buttons(lang, public_url))
+
+
+def _bookings_text(session: Session, customer_id: int, lang: str) -> str:
+    """The customer's upcoming bookings (shop time), or where to book."""
+    tz = shop_tz(session)
+    rows = session.exec(select(Booking.starts_at, BookingService.name, Booking.state).join(
+        BookingService, BookingService.id == Booking.service_id).where(
+        Booking.customer_id == customer_id, Booking.starts_at > utcnow(),
+        Booking.state.in_([BookingState.pending.value, BookingState.confirmed.value]))
+        .order_by(Booking.starts_at).limit(10)).all()
+    if not rows:
+        return t("bot.bookings.text", lang)
+    lines = "\n".join(f"• {escape(name)} — {starts.astimezone(tz).strftime('%d.%m %H:%M')}"
+                      + (f" ({t('ui.bookings.state.pending', lang)})" if state == BookingState.pending.value else "")
+                      for starts, name, state in rows)
+    return t("bot.bookings.upcoming", lang, lines=lines)
 
 
 def open_menu_item(session: Session, *, actor: Actor | None, sender: TelegramProfile, item: str, lang: str,

@@ -76,24 +76,13 @@ def _opens(data: bytes) -> bool:
         return False
 
 
-def checked_image(data: bytes) -> str:
-    """The type (``jpg``/``png``/``webp``) of an upload that is a real image of an accepted size;
-    ``images.too_big`` / ``images.not_image`` otherwise."""
-    if len(data) > MAX_BYTES:
-        raise ValidationFailed("images.too_big", "image too big", max_mb=MAX_BYTES // (1024 * 1024))
-    ext = sniff(data)
-    if ext is None or not _opens(data):
-        raise ValidationFailed("images.not_image", "not an image")
-    return ext
-
-
 def store_broadcast_photo(session: Session, *, actor: Actor, data: bytes) -> str:
     """A broadcast's photo uploaded from the broadcasts page, stored through the image port; its URL
     goes on the broadcast (the sender uploads the bytes to Telegram once, then reuses the file id)."""
     require(actor, Perm.broadcasts_manage)
-    ext = checked_image(data)
+    checked = checked_image(data)
     session.rollback()  # nothing to write here: the broadcast that uses it is created (and audited) later
-    return ports.images().save(data, ext=ext, content_type=CONTENT_TYPES[ext])
+    return store_image(checked)
 
 
 def _set_photos(session: Session, actor: Actor, product: Product, photos: list[str], action: str,
@@ -106,16 +95,31 @@ def _set_photos(session: Session, actor: Actor, product: Product, photos: list[s
     session.commit()
 
 
+def checked_image(data: bytes) -> bytes:
+    """``data`` if it is an image we keep (size, a known format Pillow can read), else refused."""
+    if len(data) > MAX_BYTES:
+        raise ValidationFailed("images.too_big", "image too big", max_mb=MAX_BYTES // (1024 * 1024))
+    if sniff(data) is None or not _opens(data):
+        raise ValidationFailed("images.not_image", "not an image")
+    return data
+
+
+def store_image(data: bytes, storage: ImageStorage | None = None) -> str:
+    """Store a checked image through the image port; its URL."""
+    ext = sniff(data)
+    return (storage or ports.images()).save(data, ext=ext, content_type=CONTENT_TYPES[ext])
+
+
 @atomic
 def add_photo(session: Session, *, actor: Actor, product_id: int, data: bytes,
               storage: ImageStorage | None = None) -> list[str]:
     """Validate and store an uploaded photo, append it to the product's photos; audited."""
     require(actor, Perm.catalog_edit)
     product = live_product(session, product_id)
-    ext = checked_image(data)
+    checked = checked_image(data)
     if len(product.photos or []) >= MAX_PHOTOS:
         raise ValidationFailed("images.too_many", "too many photos", max=MAX_PHOTOS)
-    url = (storage or ports.images()).save(data, ext=ext, content_type=CONTENT_TYPES[ext])
+    url = store_image(checked, storage)
     _set_photos(session, actor, product, [*(product.photos or []), url], "catalog.photo_add", after={"photo": url})
     return list(product.photos)
 

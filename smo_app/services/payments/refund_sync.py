@@ -53,6 +53,8 @@ def apply_provider_refund(session: Session, *, provider: str, fact: ProviderRefu
     now = now or utcnow()
     actor = actor or Actor.system(f"payments:{provider}")
     refund = _locate(session, provider, fact)
+    if refund is None and providers.other_payer(session, provider=provider, provider_payment_id=fact.payment_id):
+        return RefundApplyOut(outcome="already")  # a booking's deposit: recorded when it was refunded
     if refund is None:
         if fact.status == "succeeded":
             _dead_letter_unknown(session, provider=provider, fact=fact, now=now, webhook_event_id=webhook_event_id)

@@ -1,0 +1,57 @@
+"""The Bookings screen's state: a manager creates a service, sets hours, books a caller by phone on a
+day, sees it on the month and the day's list, completes it with the final price — and a refusal
+shows on the form it came from. As Reflex runs the handlers, against a migrated SQLite file."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from smo_app.models.staff import Role
+from smo_app.services.staff import auth
+from tests.factories import PASSWORD, make_staff
+from tests.ui.support import _call, _state
+
+rx = pytest.importorskip("reflex")
+
+
+def _signed_in(db):
+    from smo_app.state.bookings_admin import BookingsAdminState
+
+    make_staff(db, Role.manager, username="maria", full_name="Мария Котова")
+    s = _state(BookingsAdminState)
+    s.bo_token = auth.sign_in_password(db, username="maria", password=PASSWORD).token
+    _call(s, "load")
+    return s
+
+
+def test_a_manager_sets_up_a_service_books_a_caller_and_completes_it(db):
+    s = _signed_in(db)
+    # a service with a bad price is refused on the form
+    _call(s, "edit_service", "new")
+    _call(s, "save_service", {"name": "Консультация", "price": "abc", "place": "Студия"})
+    assert s.form_error.startswith("Сумма не распознана") and s.editing == "new"
+    maria = next(c.id for c in s.staff if c.label == "Мария Котова")
+    _call(s, "toggle_provider", maria, True)
+    _call(s, "save_service", {"name": "Консультация", "price": "1500", "place": "Студия", "duration": "60",
+                              "step": "30"})
+    assert s.form_error == "" and [(r.name, r.providers) for r in s.services] == [("Консультация", "Мария Котова")]
+    # her hours: every day 10–19; a typo is refused
+    _call(s, "pick_resource", maria)
+    _call(s, "save_week", {str(d): "10:00-19:00" for d in range(7)} | {"6": "10-19"})
+    assert s.hours_error.startswith("Часы работы")
+    _call(s, "save_week", {str(d): "10:00-14:00, 15:00-19:00" for d in range(7)})
+    assert s.week["0"] == "10:00-14:00, 15:00-19:00"
+    # a caller is booked two days ahead at 11:00
+    day = (s.shop_today() + timedelta(days=2)).isoformat()
+    _call(s, "pick_day", day)
+    assert s.new_slots[:3] == ["10:00", "10:30", "11:00"] and "14:00" not in s.new_slots
+    _call(s, "create", {"time": "11:00", "name": "Звонок", "phone": "123"})
+    assert s.new_error == "Укажите номер телефона."
+    _call(s, "create", {"time": "11:00", "name": "Звонок", "phone": "+7 916 000-11-22"})
+    assert s.new_error == "" and [(r.time, r.who, r.state) for r in s.rows] == [("11:00", "Звонок", "confirmed")]
+    assert "11:00" not in s.new_slots
+    assert next(c.count for c in s.cells if c.iso == day) == 1
+    # completed with the final price
+    _call(s, "complete", {"row_id": str(s.rows[0].id), "price": "1800"})
+    assert s.rows[0].state == "completed" and s.rows[0].final_price.replace("\xa0", " ") == "1 800 ₽"
