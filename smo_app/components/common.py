@@ -113,6 +113,9 @@ def row_form(row_id: rx.Var | int | str, *children, on_submit, id_field: str = R
     if isinstance(on_submit, types.FunctionType):
         raise TypeError("row_form: on_submit must be a state's event handler taking the form, not a lambda "
                         "over the row (the row's id comes in the form as " + repr(id_field) + ")")
-    value = row_id.to_string() if isinstance(row_id, rx.Var) else str(row_id)
+    if isinstance(row_id, rx.Var):  # a text id as it is (to_string would send it JSON-quoted: '"8"')
+        value = row_id if row_id._var_type is str else row_id.to_string()
+    else:
+        value = str(row_id)
     props.setdefault("reset_on_submit", False)
     return rx.form(rx.el.input(type="hidden", name=id_field, value=value), *children, on_submit=on_submit, **props)

@@ -105,6 +105,7 @@ def test_book_with_a_deposit_see_it_cancel_it_and_a_manager_completes_a_booking(
     # when Мария opens Bookings on the backoffice and that day
     staff_page = new_page(1280, 900)
     sign_in_backoffice(staff_page, "maria-bk", PASSWORD)
+    expect(staff_page).to_have_url(re.compile(r"/admin/?$"))  # signed in before the next address is typed
     staff_page.goto("/admin/bookings")
     if day.month != datetime.now(MSK).month:
         staff_page.locator("#bk-next-month").click()
