@@ -58,8 +58,8 @@ def test_monday_digest_reaches_each_owner_once_in_their_language(settings, sessi
     rows = {r.chat_id: r.payload["text"] for r in session.exec(select(Outbox).where(Outbox.kind == "weekly_digest"))}
     assert set(rows) == {7001, 7002}
     assert "2026-11-09 — 2026-11-15" in rows[7001] and "Выручка: <b>3\u00a0000\u00a0₽</b>" in rows[7001]
-    assert "(неделей раньше 1\u00a0000\u00a0₽, +200.0 %)" in rows[7001]
-    assert rows[7002].startswith("📈 <b>Week") and "Orders: 1 (was 1, +0.0 %)" in rows[7002]
+    assert "(неделей раньше 1\u00a0000\u00a0₽, +200\u00a0%)" in rows[7001]
+    assert rows[7002].startswith("📈 <b>Week") and "Orders: 1 (was 1, 0%)" in rows[7002]
     # and last week's P&L file is queued for each, once, with its bytes kept for the upload
     files = session.exec(select(Outbox.chat_id, OutboxBlob.filename, OutboxBlob.content)
                          .join(OutboxBlob, OutboxBlob.outbox_id == Outbox.id)
