@@ -189,7 +189,7 @@ def test_the_audit_log_reads_the_order_moves_as_sentences(db):
     s = _signed_in(AuditState, db, Role.admin)
     _call(s, "load")
     line = next(x for x in s.lines if x["action_code"] == "order.transition")
-    assert line["action"] == "Order status changed" and line["entity"] == f"Order {order.id}"
+    assert line["action"] == "Order status changed" and line["entity"] == f"Order No. {order.id}"
     assert line["details"] == "Status: new → cancelled\nGoods back to stock: no\nasked"
     assert {"value": "order.transition", "label": "Order status changed"} in s.actions
 
