@@ -1,6 +1,12 @@
 """The audit log in words (services/core/audit_words.py): field, entity, setting, job and value names."""
 
 RU = {
+    "ui.audit_note.order_cancelled": "Заказ №{n} отменён",
+    "ui.audit_note.order_refunded_in_part": "Заказ №{n}: часть денег возвращена",
+    "ui.audit_note.refund_of_order": "Возврат №{refund} по заказу №{n}",
+    "ui.audit_note.return_of_order": "Возврат №{ret} по заказу №{n}",
+    "ui.payments.payment_no": "Платёж №",
+    "ui.payments.letter_detail": "{provider}: платёж {ref} на {amount}, заказ {order}",
     "ui.audit_field.account": "Счёт",
     "ui.audit_field.approval_id": "Запрос согласования",
     "ui.audit_field.avg_cost_minor": "Средняя себестоимость",
@@ -164,6 +170,12 @@ RU = {
 }
 
 EN = {
+    "ui.audit_note.order_cancelled": "Order No. {n} cancelled",
+    "ui.audit_note.order_refunded_in_part": "Order No. {n}: part of the money refunded",
+    "ui.audit_note.refund_of_order": "Refund No. {refund} of order No. {n}",
+    "ui.audit_note.return_of_order": "Return No. {ret} of order No. {n}",
+    "ui.payments.payment_no": "Payment No.",
+    "ui.payments.letter_detail": "{provider}: payment {ref} of {amount}, order {order}",
     "ui.audit_field.account": "Account",
     "ui.audit_field.approval_id": "Approval request",
     "ui.audit_field.avg_cost_minor": "Average cost",

@@ -7,6 +7,7 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app.money import format_money
+from smo_app.services.core.audit_words import letter_detail, provider_name
 from smo_app.services.payments import admin as payments_admin
 from smo_app.services.payments import reconcile
 from smo_app.state.dead_letters import reason_text
@@ -125,9 +126,10 @@ class PaymentsAdminState(SessionState):
                                 refunded=_money(p.refunded_minor, p.currency, lang) if p.refunded_minor else "",
                                 created=self.shop_time(p.created_at), failure=reason_text(p.failure, lang) if p.failure else "")
                      for p in page.payments]
-        self.letters = [LetterRow(id=i.letter.id, when=self.shop_time(i.letter.created_at), provider=i.letter.provider,
+        self.letters = [LetterRow(id=i.letter.id, when=self.shop_time(i.letter.created_at),
+                                  provider=provider_name(lang, i.letter.provider),
                                   order_id=str(i.order_id or ""), reason=reason_text(i.letter.reason, lang),
-                                  detail=(i.letter.detail or "")[:300], refundable=i.refundable, can_apply=i.can_apply,
+                                  detail=letter_detail(lang, i.letter), refundable=i.refundable, can_apply=i.can_apply,
                                   can_restore=i.can_restore,
                                   restore_why_not=self.text("ui.payments.restore_why_not",
                                                             why=reason_text(i.restore_blocked, lang))

@@ -145,3 +145,32 @@ def test_the_audit_screen_page_is_rendered_for_the_viewer(session):
     screen = audit.audit_screen(session, actor=actor, action="staff.role_change", lang="en")
     assert [(x["actor"], x["action"], x["entity"], x["details"]) for x in screen.lines] == [
         ("Ольга", "Staff role changed", "Staff member Пётр", "Role: Seller → Manager")]
+
+
+def test_the_stock_moves_file_names_the_job_and_the_order_in_words(session):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from smo_app.services.analytics import stock_valuation
+    from smo_app.services.sales import orders
+    from tests.commerce_factories import place
+
+    manager = actor_of(make_staff(session, "manager"))
+    tea = make_product(session, name="Чай", price_minor=50000, qty=5)
+    order = place(session, make_customer(session).id, {variant_id(tea): 2})
+    # given an order the auto-cancel job cancelled
+    orders.cancel_order(session, actor=Actor.system("auto-cancel"), order_id=order.id, reason="late")
+    today = datetime.now(MSK).date()
+    for lang, who, comment in (("ru", "автоотмена", f"Заказ №{order.id} отменён: late"),
+                               ("en", "auto-cancel", f"Order No. {order.id} cancelled: late")):
+        _, content = stock_valuation.stock_moves_workbook(session, actor=manager, date_from=today, date_to=today,
+                                                          lang=lang, tz=MSK)
+        ws = load_workbook(BytesIO(content)).active
+        header = [c.value for c in ws[1]]
+        rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
+        back = rows[-1]
+        # then every column reads in words: the job's name, the order's number, no English note
+        assert list(back.values())[-2:] == [who, comment], back
+        for row in rows:
+            assert not any(isinstance(v, str) and _raw(v) for v in row.values()), row

@@ -52,6 +52,13 @@ SYSTEM_ACTORS = ("auto-cancel", "cdek", "cli", "daily-backup", "demo", "moysklad
                  "payments:refund", "pos", "system")
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _PROVIDER_REF = re.compile(r"^([a-z]+):(\S+)$")
+# notes the services write in English: "order #7 cancelled: late", "return #3 of order #9"
+_NOTES = (
+    (re.compile(r"^order #(\d+) cancelled(?:: (.*))?$", re.S), "ui.audit_note.order_cancelled", ("n", "reason")),
+    (re.compile(r"^order #(\d+) refunded in part$"), "ui.audit_note.order_refunded_in_part", ("n",)),
+    (re.compile(r"^refund #(\d+) of order #(\d+)$"), "ui.audit_note.refund_of_order", ("refund", "n")),
+    (re.compile(r"^return #(\d+) of order #(\d+)$"), "ui.audit_note.return_of_order", ("ret", "n")),
+)
 
 
 @dataclass
@@ -281,6 +288,12 @@ def note_text(lang: str, note: str | None) -> str:
         return ""
     if (m := _PROVIDER_REF.match(note)) and (provider := _known(lang, f"ui.audit_value.provider.{m.group(1)}")):
         return t("ui.audit.provider_ref", lang, provider=provider, ref=m.group(2))
+    for pattern, key, params in _NOTES:
+        if m := pattern.match(note):
+            values = dict(zip(params, m.groups()))
+            reason = values.pop("reason", None)
+            text = t(key, lang, **values)
+            return f"{text}: {reason}" if reason else text
     return _known(lang, f"ui.audit_note.{note}") or note
 
 
@@ -303,3 +316,23 @@ def present(rows: Iterable[Any], names: Names, lang: str, tz: tzinfo | None = No
             entity=entity_text(lang, names, r.entity, r.entity_id), details=details,
         ))
     return out
+
+
+def provider_name(lang: str, provider: str | None) -> str:
+    """A payment method by the name people use ("перевод по реквизитам", "ЮKassa")."""
+    return _known(lang, f"ui.audit_value.provider.{provider}") or (provider or "—")
+
+
+def letter_detail(lang: str, letter: Any) -> str:
+    """What a payment that was not credited is, in words: the provider's payment number, the amount in
+    the shop's format and the order's number (the stored English note only when there is no more)."""
+    payload = getattr(letter, "payload", None) or {}
+    if "amount_minor" not in payload:
+        return (getattr(letter, "detail", None) or "")[:300]
+    currency = str(payload.get("currency") or "RUB")
+    amount = (formats.number(payload["amount_minor"], lang) + " ⭐") if currency == "XTR" \
+        else formats.money(int(payload["amount_minor"]), currency, lang)
+    order = payload.get("order_id")
+    return t("ui.payments.letter_detail", lang, provider=provider_name(lang, getattr(letter, "provider", None)),
+             ref=payload.get("provider_payment_id") or "—", amount=amount,
+             order=order_number(lang, order) if order else "—")

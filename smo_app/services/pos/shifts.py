@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
-from smo_app.money import format_money
 from smo_app.models.pos import CashMoveKind, PosCashMove, PosRegister, PosShift, ShiftStatus
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
@@ -136,7 +135,7 @@ def cash_move(session: Session, *, actor: Actor, register_id: int, kind: str, am
     shift = lock_open_shift(session, register_id)
     if kind == CashMoveKind.cash_out and amount_minor > expected_cash(session, shift):
         raise DomainError("pos.cash_out_too_much", "more than the drawer holds",
-                          available=format_money(expected_cash(session, shift)))
+                          available_minor=expected_cash(session, shift))
     now = now or utcnow()
     session.add(PosCashMove(shift_id=shift.id, kind=kind.value, amount_minor=amount_minor, reason=reason,
                             actor_id=actor.id, actor_name=actor.name[:128], created_at=now))
