@@ -1,0 +1,72 @@
+"""Issue-25 screens without a browser: the staff role dialog (a password or PIN that comes with the
+role, the owner's confirmation), and messages that are replaced, not stacked."""
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from smo_app.models.staff import Role, Staff
+from smo_app.services.staff import auth
+from tests.factories import PASSWORD, make_staff
+from tests.ui.support import _call, _state
+
+rx = pytest.importorskip("reflex")
+
+
+def _owner_on_staff_page(db):
+    from smo_app.state.staff import StaffState
+
+    make_staff(db, Role.owner, username="olga", full_name="Olga")
+    s = _state(StaffState)
+    s.bo_token = auth.sign_in_password(db, username="olga", password=PASSWORD).token
+    s.lang = "en"
+    db.rollback()
+    _call(s, "load")
+    return s
+
+
+def _id(db, username: str) -> int:
+    found = db.exec(select(Staff).where(Staff.username == username)).one().id
+    db.rollback()  # the states write through their own connection
+    return found
+
+
+def test_a_seller_is_promoted_through_the_dialog_that_asks_for_a_password(db):
+    make_staff(db, Role.seller, username="petr", full_name="Petr")
+    s = _owner_on_staff_page(db)
+    petr = _id(db, "petr")
+    # when the owner picks "manager" on Petr's row (a seller without a password)
+    assert _call(s, "change_role", petr, "manager") is None
+    # then the dialog opens and asks for his new password — not the owner's
+    assert s.role_dialog_open and s.role_asks == ["password"] and s.role_new == "manager"
+    _call(s, "confirm_role", {"password": "short"})
+    assert s.role_dialog_open and s.role_error == "The password must be at least 8 characters."
+    # when a good password comes, the role changes, the dialog closes and its message is gone
+    _call(s, "confirm_role", {"password": "a-long-password-1"})
+    assert not s.role_dialog_open and s.role_error == ""
+    assert next(r for r in s.rows if r.username == "petr").role == "manager"
+
+
+def test_making_someone_owner_asks_for_confirmation_and_the_owners_password(db):
+    make_staff(db, Role.admin, username="ada", full_name="Ada")
+    s = _owner_on_staff_page(db)
+    ada = _id(db, "ada")
+    # a plain change (admin → manager) happens at once, no dialog
+    out = _call(s, "change_role", ada, "manager")
+    assert not s.role_dialog_open and "Role changed" in str(out)
+    # making her owner opens the dialog with the warning and the owner's password field
+    _call(s, "change_role", ada, "owner")
+    assert s.role_dialog_open and s.role_asks == ["confirm"]
+    _call(s, "confirm_role", {"confirm_password": "wrong-password"})
+    assert s.role_error == "That password did not match — enter your own owner password."
+    assert db.exec(select(Staff).where(Staff.id == ada)).one().role == "manager"
+    db.rollback()
+    _call(s, "confirm_role", {"confirm_password": PASSWORD})
+    assert not s.role_dialog_open and next(r for r in s.rows if r.username == "ada").role == "owner"
+    # and deactivating an owner asks the same
+    _call(s, "set_active", ada, False)
+    assert s.role_dialog_open and s.role_mode == "deactivate" and s.role_asks == ["confirm"]
+    _call(s, "confirm_role", {"confirm_password": ""})
+    assert s.role_error == "Confirm with your password: this changes who owns the shop."
+    _call(s, "confirm_role", {"confirm_password": PASSWORD})
+    assert not s.role_dialog_open and not next(r for r in s.rows if r.username == "ada").is_active
