@@ -230,7 +230,7 @@ class PromotionsState(SessionState):
         self.certs = [CertLine(
             id=c.id, code=c.code, face=money_text(self, c.face_minor), status=self.text(f"ui.cert.status.{c.status}"),
             expires=self.shop_time(c.expires_at, "%Y-%m-%d") if c.expires_at else "—",
-            redeemed=(self.text("ui.cert.redeemed_by", customer=c.redeemed_by_customer_id or "—",
+            redeemed=(self.text("ui.cert.redeemed_by", customer=c.redeemed_by_name or "—",
                                 when=self.shop_time(c.redeemed_at), order=c.order_id or "—") if c.redeemed_at else ""),
         ) for c in page]
 

@@ -211,6 +211,10 @@ def test_certificate_is_redeemed_on_payment_and_cannot_be_reused(shop):
     session.expire_all()
     redeemed = session.get(GiftCertificate, cert.id)
     assert redeemed.status == "redeemed" and redeemed.redeemed_by_customer_id == customer.id
+    # the certificates list names who redeemed it, not "customer 11"
+    owner = make_staff(session, "owner").actor()
+    listed = next(c for c in promotions.list_certificates(session, actor=owner) if c.id == cert.id)
+    assert listed.redeemed_by_name == customer.full_name and listed.redeemed_by_name
     with pytest.raises(DomainError) as err:
         place(session, customer.id, {vid: 1}, certificate_code="gift-500")
     assert err.value.code == "certificate.used"

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from smo_app import formats
 from smo_app.i18n import t
 from smo_app.models.catalog import Category, Product, Variant
-from smo_app.models.customer import Customer
+from smo_app.models.customer import Customer, customer_display_name
 from smo_app.models.pos import PosRegister
 from smo_app.models.staff import Staff
 from smo_app.models.stock import Supplier
@@ -111,14 +111,6 @@ def _refs(rows: Iterable[Any]) -> dict[str, set[int]]:
     return wanted
 
 
-def _customer_name(c: Customer) -> str:
-    if c.full_name.strip():
-        return c.full_name.strip()
-    if c.username:
-        return "@" + c.username
-    return c.phone or ""
-
-
 def names_for(session: Session, rows: Iterable[Any]) -> Names:
     """The names of the staff, customers, products, variants, categories, suppliers and registers
     ``rows`` (audit entries) refer to; one query per kind."""
@@ -130,7 +122,7 @@ def names_for(session: Session, rows: Iterable[Any]) -> Names:
             names.by_ref[("staff", s.id)] = s.full_name or s.username
     if ids := wanted.get("customer"):
         for c in session.exec(select(Customer).where(Customer.id.in_(ids))):
-            names.by_ref[("customer", c.id)] = _customer_name(c)
+            names.by_ref[("customer", c.id)] = customer_display_name(c)
     if ids := wanted.get("variant"):
         for v, p in session.exec(select(Variant, Product).join(Product, Product.id == Variant.product_id)
                                  .where(Variant.id.in_(ids))):

@@ -190,17 +190,22 @@ def search_customers(session: Session, *, actor: Actor, query: str = "", page: i
 
 
 def get_card(session: Session, *, actor: Actor, customer_id: int) -> CustomerCard:
-    """CR1 card: contacts, registration, orders count and sum (paid and later), friends, note."""
+    """CR1 card: contacts (the phone and name given at checkout when the profile has none), the
+    orders placed (all but cancelled) and their paid sum, friends, note."""
     require(actor, Perm.customers_view)
     c = get_or_not_found(session, Customer, customer_id, "customer")
-    count, total = session.exec(
-        select(func.count(Order.id), func.coalesce(func.sum(Order.total_minor), 0))
-        .where(Order.customer_id == customer_id, Order.status.in_(COUNTED_STATUSES))
-    ).one()
+    count = session.exec(select(func.count(Order.id)).where(
+        Order.customer_id == customer_id, Order.status != OrderStatus.cancelled.value)).one()
+    total = session.exec(select(func.coalesce(func.sum(Order.total_minor), 0)).where(
+        Order.customer_id == customer_id, Order.status.in_(COUNTED_STATUSES))).one()
     friends = session.exec(select(Customer).where(Customer.inviter_id == customer_id)
                            .order_by(Customer.id.desc()).limit(100)).all()
     recent = session.exec(select(Order).where(Order.customer_id == customer_id).order_by(Order.id.desc()).limit(10)).all()
     data = c.model_dump()
+    if not data.get("phone"):
+        data["phone"] = next((o.phone for o in recent if o.phone), None)
+    if not (data.get("full_name") or "").strip():
+        data["full_name"] = next((o.contact_name for o in recent if o.contact_name), "")
     data.update(orders_count=count, orders_sum_minor=int(total),
                 friends=[FriendRow.model_validate(f, from_attributes=True) for f in friends],
                 recent_orders=[OrderBrief.model_validate(o, from_attributes=True) for o in recent])
