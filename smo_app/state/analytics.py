@@ -18,7 +18,7 @@ from smo_app.money import format_money
 from smo_app.services.analytics import manual_revenue, revenue, summary, views
 from smo_app.services.analytics.charts import build_revenue_figure, revenue_chart_rows
 from smo_app.state.ops import XLSX, download
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 
 class MetricView(TypedDict):
@@ -200,7 +200,7 @@ class AnalyticsState(SessionState):
             await self._refresh(month=added.strftime("%Y-%m"))  # the new entry's month, so the list shows it
         else:
             await self._refresh(date_from=self.date_from, date_to=self.date_to)
-        return rx.toast.success(self.text(ok_key))
+        return said(self.text(ok_key))
 
     @rx.event
     async def add_manual(self, form: dict):

@@ -10,7 +10,7 @@ import reflex as rx
 from smo_app.services.customers import admin as customers_admin
 from smo_app.services.customers import customer_card
 from smo_app.state.ops import download, money_text
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 
 class CustomerLine(TypedDict):
@@ -139,7 +139,7 @@ class CustomersState(SessionState):
             out = await self._show_card(self.card_id)
             await self._search()
         self.card_error = out.error
-        return rx.toast.success(self.text(ok_key)) if out.ok else None
+        return said(self.text(ok_key)) if out.ok else None
 
     @rx.event
     async def save_profile(self, form: dict):
@@ -167,7 +167,7 @@ class CustomersState(SessionState):
             date_from = date.fromisoformat(str(form.get("from", "")).strip())
             date_to = date.fromisoformat(str(form.get("to", "")).strip())
         except ValueError:
-            return rx.toast.error(self.text("ui.audit.bad_date"))
+            return said(self.text("ui.audit.bad_date"), ok=False)
         self.export_from, self.export_to = date_from.isoformat(), date_to.isoformat()
         return await download(self, f"customers_{date_from}_{date_to}.xlsx", customers_admin.export_xlsx,
                               date_from=date_from, date_to=date_to, lang=self.ui_lang_value())

@@ -16,7 +16,7 @@ from smo_app.services.payments import refunds
 from smo_app.services.sales import order_admin
 from smo_app.state.ops import money_text
 from smo_app.state.orders import OrdersState
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 
 class ActionView(TypedDict):
@@ -66,7 +66,7 @@ class OrderCardState(SessionState):
         self.card_error = ""
         error = await self._show_card(int(order_id))
         if error:
-            return rx.toast.error(error)
+            return said(error, ok=False)
         self.card_open = True
         return None
 
@@ -158,14 +158,14 @@ class OrderCardState(SessionState):
     async def _decide_proof(self, accept: bool, note: str):
         if not self._proof_payment_id:
             return None
-        out = await self.call(manual_payments.decide_manual_payment, payment_id=self._proof_payment_id, accept=accept,
-                              note=note)
+        out = await self.call(manual_payments.decide_manual_payment, once=True, payment_id=self._proof_payment_id,
+                              accept=accept, note=note)
         if not out.ok:
             self.card_error = out.error
-            return rx.toast.error(out.error)
+            return said(out.error, ok=False)
         self.card_error = ""
         await self._changed()
-        return rx.toast.success(self.text(f"ui.orders.proof.{'confirmed' if accept else 'rejected'}_toast"))
+        return said(self.text(f"ui.orders.proof.{'confirmed' if accept else 'rejected'}_toast"))
 
     @rx.event
     async def confirm_proof(self):
@@ -196,14 +196,14 @@ class OrderCardState(SessionState):
         return await self._move(self.pending["to_status"], str(form.get("reason", "")), restock)
 
     async def _move(self, to_status: str, reason: str, restock: bool):
-        out = await self.call(order_admin.move_order, order_id=self.card_id, to_status=to_status, reason=reason,
-                              restock=restock)
+        out = await self.call(order_admin.move_order, once=True, order_id=self.card_id, to_status=to_status,
+                              reason=reason, restock=restock)
         if not out.ok:
             self.confirm_error = self.card_error = out.error
             return toast(out)
         self.confirm_open = False
         await self._changed()
-        return rx.toast.success(self.text("ui.orders.moved", status=self.text(f"ui.cust.order_status.{to_status}")))
+        return said(self.text("ui.orders.moved", status=self.text(f"ui.cust.order_status.{to_status}")))
 
     # -- tracking, message, refund ---------------------------------------------------------
     async def _card_call(self, fn, ok_key: str, **kwargs):
@@ -212,7 +212,7 @@ class OrderCardState(SessionState):
         if not out.ok:
             return None
         await self._changed()
-        return rx.toast.success(self.text(ok_key))
+        return said(self.text(ok_key))
 
     @rx.event
     async def save_tracking(self, form: dict):

@@ -11,7 +11,7 @@ from smo_app.services.core.audit_words import letter_detail, provider_name
 from smo_app.services.payments import admin as payments_admin
 from smo_app.services.payments import reconcile
 from smo_app.state.dead_letters import reason_text
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 
 class PaymentRow(TypedDict):
@@ -82,7 +82,7 @@ class PaymentsAdminState(SessionState):
     async def apply_order_filter(self, form: dict):
         text = str(form.get("order", "")).strip().lstrip("#")
         if text and not text.isdigit():
-            return rx.toast.error(self.text("common.not_found"))
+            return said(self.text("common.not_found"), ok=False)
         self.order_filter = text
         await self._query()
 
@@ -92,7 +92,7 @@ class PaymentsAdminState(SessionState):
         try:
             letter_id = int(form.get("id", 0))
         except (TypeError, ValueError):
-            return rx.toast.error(self.text("common.not_found"))
+            return said(self.text("common.not_found"), ok=False)
         action = str(form.get("action", "dismiss"))
         out = await self.call(payments_admin.resolve_payment_letter, dead_letter_id=letter_id, action=action,
                               note=str(form.get("note", "")))

@@ -9,7 +9,7 @@ import reflex as rx
 from smo_app.services.customers import tracking
 from smo_app.services.sales import promotion_forms, promotions
 from smo_app.state.ops import money_text
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 from smo_app.state.wheel_admin import WheelAdminState
 
 PAGE_SIZE = 25
@@ -133,7 +133,7 @@ class PromotionsState(SessionState):
             return None
         self.promo_once = False
         await self._load_promos()
-        return [rx.set_value("promo-code", ""), rx.toast.success(self.text("ui.promo.created", code=out.value.code))]
+        return [rx.set_value("promo-code", ""), said(self.text("ui.promo.created", code=out.value.code))]
 
     @rx.event
     def edit_promo(self, promo_id: int):
@@ -157,7 +157,7 @@ class PromotionsState(SessionState):
             return None
         self.promo_editing = 0
         await self._load_promos()
-        return rx.toast.success(self.text("ui.promo.saved", code=out.value.code))
+        return said(self.text("ui.promo.saved", code=out.value.code))
 
     @rx.event
     def ask_delete_promo(self, promo_id: int):
@@ -184,7 +184,7 @@ class PromotionsState(SessionState):
         if self.promo_editing == promo_id:
             self.promo_editing = 0
         await self._load_promos()
-        return rx.toast.success(self.text("ui.promo.deleted", code=out.value))
+        return said(self.text("ui.promo.deleted", code=out.value))
 
     @rx.event
     async def switch_off_instead(self):
@@ -202,7 +202,7 @@ class PromotionsState(SessionState):
         if not out.ok:
             return toast(out)
         await self._load_promos()
-        return None if active else rx.toast.success(self.text("ui.promo.switched_off", code=out.value.code))
+        return None if active else said(self.text("ui.promo.switched_off", code=out.value.code))
 
     @rx.event
     async def promo_stats(self, promo_id: int):
@@ -243,7 +243,7 @@ class PromotionsState(SessionState):
             return None
         await self._load_certs()
         return [rx.set_value("cert-face", ""), rx.set_value("cert-code", ""),
-                rx.toast.success(self.text("ui.cert.created", code=out.value.code))]
+                said(self.text("ui.cert.created", code=out.value.code))]
 
     @rx.event
     async def cert_go(self, delta: int):
@@ -277,7 +277,7 @@ class PromotionsState(SessionState):
             return None
         await self._load_links()
         return [rx.set_value("link-title", ""), rx.set_value("link-code", ""),
-                rx.toast.success(self.text("ui.link.created", url=out.value.url))]
+                said(self.text("ui.link.created", url=out.value.url))]
 
     @rx.event
     async def archive_link(self, link_id: int):

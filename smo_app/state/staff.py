@@ -61,7 +61,7 @@ class StaffState(SessionState):
     @rx.event
     async def create(self, form: dict):
         out = await self.call(
-            staff_service.create_staff, username=str(form.get("username", "")), full_name=str(form.get("full_name", "")),
+            staff_service.create_staff, once=True, username=str(form.get("username", "")), full_name=str(form.get("full_name", "")),
             role=self.form_role, password=str(form.get("password", "")) or None, pin=str(form.get("pin", "")) or None,
             language=self.ui_lang_value(),
         )

@@ -9,7 +9,7 @@ import reflex as rx
 from smo_app.services.core.form_input import amount_text
 from smo_app.services.sales import wheel
 from smo_app.state.ops import money_text
-from smo_app.state.session import SessionState
+from smo_app.state.session import SessionState, said
 
 
 class PrizeLine(TypedDict):
@@ -61,7 +61,7 @@ class WheelAdminState(SessionState):
             return None
         self.editing = 0
         await self.load_wheel()
-        return rx.toast.success(self.text("ui.saved"))
+        return said(self.text("ui.saved"))
 
     @rx.event
     def edit(self, prize_id: int):

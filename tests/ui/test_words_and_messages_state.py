@@ -70,3 +70,42 @@ def test_making_someone_owner_asks_for_confirmation_and_the_owners_password(db):
     assert s.role_error == "Confirm with your password: this changes who owns the shop."
     _call(s, "confirm_role", {"confirm_password": PASSWORD})
     assert not s.role_dialog_open and not next(r for r in s.rows if r.username == "ada").is_active
+
+
+def test_a_double_tap_gives_one_clear_outcome(db):
+    """The second tap of a double click waits behind the first; it gets the first one's answer,
+    not "username taken" / "already decided" / "shift already open" beside "done"."""
+    from smo_app.state.staff import StaffState
+    from tests.ui.test_pos_sale_state import _seller_state
+
+    s = _owner_on_staff_page(db)
+    form = {"username": "maria", "full_name": "Maria", "password": "a-long-password-1"}
+    s.form_role = "manager"
+    first, second = _call(s, "create", form), _call(s, "create", form)
+    assert s.form_error == "" and "Maria has been added" in str(first) and "Maria has been added" in str(second)
+    assert len(db.exec(select(Staff).where(Staff.username == "maria")).all()) == 1
+    db.rollback()
+    # a new request with the same values after the double-tap window is a new request: refused by name
+    s._last_done = ()
+    _call(s, "create", form)
+    assert "maria" in s.form_error and isinstance(s, StaffState)
+    # the till: a second tap on "open shift" and on "pay"
+    pos = _seller_state(db)
+    pos.lang = "en"
+    _call(pos, "load")
+    _call(pos, "set_float_text", "0")
+    assert _call(pos, "open_shift") == _call(pos, "open_shift")
+    _call(pos, "load")
+    _call(pos, "scanned", "2000000000015")
+    _call(pos, "set_tendered_text", "500")
+    paid, again = _call(pos, "pay"), _call(pos, "pay")
+    assert "receipt" in str(paid.args) and str(again.args) == str(paid.args)
+
+
+def test_a_form_message_is_replaced_not_stacked():
+    from smo_app.calling import Result
+    from smo_app.state.session import TOAST_ID, said, toast
+
+    refused, done = toast(Result(error="Login taken", code="staff.username_taken")), said("Added")
+    # every message goes to the one toast: the newer replaces the older
+    assert f'"{TOAST_ID}"' in str(refused.args) and f'"{TOAST_ID}"' in str(done.args)
