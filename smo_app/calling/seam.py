@@ -79,10 +79,12 @@ def refusal_text(exc: DomainError, lang: str) -> str:
     """The DomainError's message in ``lang``, then one line per bad row it lists (at most 20)."""
     text = error_text(exc, lang)
     lines = []
+    params = getattr(exc, "params", None) or {}
+    headline = (params.get("row"), params.get("reason_code"))  # the row the message itself names
     for row in (getattr(exc, "errors", None) or [])[:MAX_ROW_LINES]:
         where = row.get("line") or row.get("row")
         code = row.get("code", "")
-        if where and "." in code and code != exc.code:
+        if where and "." in code and code != exc.code and (where, code) != headline:
             lines.append(t("ui.ops.row_error", lang, row=where, text=t(code, lang, **error_params(row.get("params") or {}, lang))))
     return "\n".join([text, *lines])
 

@@ -2,6 +2,7 @@
 
 RU = {
     "pos.amount_invalid": "Введите сумму — неотрицательное число.",
+    "pos.amount_too_large": "Слишком большая сумма — не больше {max}.",
     "pos.float_invalid": "Размен на начало смены — неотрицательная сумма.",
     "pos.counted_invalid": "Пересчитанная наличность — неотрицательная сумма.",
     "pos.cash_kind_invalid": "Выберите: внесение или изъятие.",
@@ -168,6 +169,7 @@ RU = {
 
 EN = {
     "pos.amount_invalid": "Enter an amount — a number not below zero.",
+    "pos.amount_too_large": "That amount is too large — at most {max}.",
     "pos.float_invalid": "The opening float is an amount not below zero.",
     "pos.counted_invalid": "The counted cash is an amount not below zero.",
     "pos.cash_kind_invalid": "Choose: cash in or cash out.",

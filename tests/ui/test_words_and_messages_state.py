@@ -109,3 +109,30 @@ def test_a_form_message_is_replaced_not_stacked():
     refused, done = toast(Result(error="Login taken", code="staff.username_taken")), said("Added")
     # every message goes to the one toast: the newer replaces the older
     assert f'"{TOAST_ID}"' in str(refused.args) and f'"{TOAST_ID}"' in str(done.args)
+
+
+def test_warehouse_inputs_say_what_is_wrong_with_them(db):
+    from smo_app.state.warehouse import WarehouseState
+    from tests.commerce_factories import make_product
+
+    p = make_product(db, name="Свеча", price_minor=50000, qty=3)
+    vid = p.variants[0].id
+    make_staff(db, Role.manager, username="max")
+    s = _state(WarehouseState)
+    s.bo_token = auth.sign_in_password(db, username="max", password=PASSWORD).token
+    db.rollback()
+    _call(s, "load")
+    _call(s, "open_variant", vid, "Свеча", 3)
+    # "abc" is not a number: a format message, not "cannot be negative"
+    _call(s, "save_quantity", {"qty": "abc", "comment": ""})
+    assert s.variant_error == "Количество — целое число штук (для весового товара — граммов), например 12."
+    # 99 999 999 999 units are refused with the bound, and nothing is written
+    _call(s, "save_quantity", {"qty": "99999999999", "comment": ""})
+    assert s.variant_error == "Количество — от 0 до 10000000."
+    # a good value clears the message it answered
+    _call(s, "save_quantity", {"qty": "5", "comment": ""})
+    assert s.variant_error == "" and s.variant_qty == 5
+    # a bulk write-off names every bad line: one that does not read and one the stock refuses
+    _call(s, "write_off", {"lines": f"{vid} abc\n999999 1\n{vid} 1", "comment": ""})
+    assert s.writeoff_error == ("Строка 1: количество должно быть целым положительным числом. Пакет не применён целиком.\n"
+                                "Строка 2: товара с ID 999999 нет.")

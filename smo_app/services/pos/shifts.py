@@ -33,8 +33,12 @@ class RegisterOut(BaseModel):
 
 
 def check_amount(amount_minor: int, code: str = "pos.amount_invalid") -> int:
-    if not isinstance(amount_minor, int) or amount_minor < 0 or amount_minor > MAX_AMOUNT_MINOR:
+    """A typed amount: not negative (``code``), at most :data:`MAX_AMOUNT_MINOR` (a message naming the
+    bound — a mistyped 99 999 999 999 999 is "too large", not "negative")."""
+    if not isinstance(amount_minor, int) or amount_minor < 0:
         raise ValidationFailed(code, f"bad amount {amount_minor!r}")
+    if amount_minor > MAX_AMOUNT_MINOR:
+        raise ValidationFailed("pos.amount_too_large", f"amount {amount_minor} above the bound", max_minor=MAX_AMOUNT_MINOR)
     return amount_minor
 
 
