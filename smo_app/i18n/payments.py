@@ -1,6 +1,7 @@
 """Payments: methods, statuses, errors, dead-letter reasons, alerts, the backoffice page."""
 
 RU = {
+    "payment.refund_amount_invalid": "Сумма возврата — положительная сумма в рублях, например 500 или 499,50; пусто — вернуть всё оплаченное.",
     # errors a user can cause
     "payment.method_unknown": "Такого способа оплаты нет.",
     "payment.method_unavailable": "Этот способ оплаты сейчас недоступен. Выберите другой.",
@@ -190,6 +191,7 @@ RU = {
 }
 
 EN = {
+    "payment.refund_amount_invalid": "The refund is a positive amount, e.g. 500 or 499.50; empty refunds everything paid.",
     "payment.method_unknown": "There is no such payment method.",
     "payment.method_unavailable": "This payment method is not available now. Please pick another one.",
     "payment.order_not_payable": "This order can no longer be paid.",

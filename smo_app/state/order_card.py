@@ -201,7 +201,7 @@ class OrderCardState(SessionState):
         if not out.ok:
             self.confirm_error = self.card_error = out.error
             return toast(out)
-        self.confirm_open = False
+        self.confirm_open, self.confirm_error, self.card_error = False, "", ""  # success answers the refusal
         await self._changed()
         return said(self.text("ui.orders.moved", status=self.text(f"ui.cust.order_status.{to_status}")))
 

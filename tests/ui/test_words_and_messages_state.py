@@ -136,3 +136,29 @@ def test_warehouse_inputs_say_what_is_wrong_with_them(db):
     _call(s, "write_off", {"lines": f"{vid} abc\n999999 1\n{vid} 1", "comment": ""})
     assert s.writeoff_error == ("Строка 1: количество должно быть целым положительным числом. Пакет не применён целиком.\n"
                                 "Строка 2: товара с ID 999999 нет.")
+
+
+def test_a_cancel_success_clears_the_reason_message_and_a_second_cancel_is_the_same_answer(db):
+    from smo_app.state.order_card import OrderCardState
+    from tests.commerce_factories import make_product, place, variant_id
+    from tests.factories import make_customer
+
+    tea = make_product(db, name="Tea", price_minor=50000, qty=10)
+    order = place(db, make_customer(db).id, {variant_id(tea): 1})
+    make_staff(db, Role.manager, username="max")
+    s = _state(OrderCardState)
+    s.bo_token = auth.sign_in_password(db, username="max", password=PASSWORD).token
+    s.lang = "en"
+    db.rollback()
+    _call(s, "open_card", order.id)
+    cancel = next(a for a in s.card_actions if a["to_status"] == "cancelled")
+    _call(s, "act", cancel)
+    # given a refused confirmation (no reason)
+    _call(s, "confirm", {"reason": " ", "restock": "restock"})
+    assert s.confirm_open and s.confirm_error and s.card_error
+    # when it is given, the order is cancelled and no message of the refusal stays beside "done"
+    done = _call(s, "confirm", {"reason": "asked", "restock": "restock"})
+    assert not s.confirm_open and s.confirm_error == "" and s.card_error == ""
+    # and the double click's second confirm answers the same, never "from cancelled to cancelled"
+    again = _call(s, "confirm", {"reason": "asked", "restock": "restock"})
+    assert str(again.args) == str(done.args) and "cancelled" in str(done.args).lower()

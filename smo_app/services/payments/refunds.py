@@ -62,9 +62,9 @@ def _reason(reason: str) -> str:
 
 def refund_as_typed(session: Session, *, actor: Actor, order_id: int, amount: str, reason: str) -> RefundOut:
     """The order card's refund form: the amount in rubles as typed, empty for everything still
-    refundable (``common.amount_invalid`` when it is not an amount)."""
+    refundable (``payment.refund_amount_invalid`` when it is not an amount: −5 or "abc")."""
     return refund_payment(session, actor=actor, order_id=order_id, reason=reason,
-                          amount_minor=optional_amount(amount, "common.amount_invalid", field="amount"))
+                          amount_minor=optional_amount(amount, "payment.refund_amount_invalid", field="amount"))
 
 
 @atomic
