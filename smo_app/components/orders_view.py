@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.components.common import T
+from smo_app.components.common import T, date_input
 from smo_app.components.ops import card, empty_state, error_box, field, form_dialog, pager
 from smo_app.state.order_card import ActionView, OrderCardState
 from smo_app.state.orders import OrderRowView, OrdersState, PickListState, PickProductView, TabView
@@ -33,8 +33,8 @@ def _filters() -> rx.Component:
         rx.flex(
             field("ui.orders.search", rx.input(name="q", placeholder=T("ui.orders.search_hint"), id="orders-search",
                                                 width="20rem", default_value=S.query)),
-            field("ui.audit.date_from", rx.input(name="from", type="date", id="orders-from", default_value=S.date_from)),
-            field("ui.audit.date_to", rx.input(name="to", type="date", id="orders-to", default_value=S.date_to)),
+            field("ui.audit.date_from", date_input(name="from", id="orders-from", default_value=S.date_from)),
+            field("ui.audit.date_to", date_input(name="to", id="orders-to", default_value=S.date_to)),
             rx.button(rx.icon("search", size=16), T("ui.cust.search"), type="submit", id="orders-search-go"),
             spacing="3", align="end", wrap="wrap",
         ),

@@ -6,6 +6,8 @@ from typing import TypedDict
 
 import reflex as rx
 
+from smo_app import formats
+
 from smo_app.services.customers import tracking
 from smo_app.services.sales import promotion_forms, promotions
 from smo_app.state.ops import money_text
@@ -258,9 +260,10 @@ class PromotionsState(SessionState):
             self.link_error = out.error
             return
         page, self.link_more = self._page(out.value)
+        lang = self.ui_lang_value()
         self.links = [LinkLine(id=lk.id, title=lk.title, url=lk.url, clicks=lk.clicks, unique=lk.unique_users,
                                new=lk.new_users, buyers="—" if lk.buyers is None else str(lk.buyers),
-                               conversion="—" if lk.conversion_pct is None else f"{lk.conversion_pct:.1f} %",
+                               conversion="—" if lk.conversion_pct is None else formats.percent(lk.conversion_pct, lang),
                                archived=lk.archived) for lk in page]
 
     @rx.event

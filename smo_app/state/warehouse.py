@@ -242,7 +242,7 @@ class WarehouseState(SearchedPages, SessionState):
     # -- downloads (WH7) ---------------------------------------------------------------------
     @rx.event
     async def download_qr(self):
-        return await download(self, "qr-codes.pdf", sheets.qr_sheet_pdf)
+        return await download(self, "qr-codes.pdf", sheets.qr_sheet_pdf, lang=self.ui_lang_value())
 
     @rx.event
     async def download_valuation(self):
