@@ -174,3 +174,10 @@ def test_the_stock_moves_file_names_the_job_and_the_order_in_words(session):
         assert list(back.values())[-2:] == [who, comment], back
         for row in rows:
             assert not any(isinstance(v, str) and _raw(v) for v in row.values()), row
+
+
+def test_a_setting_value_reads_as_the_settings_page_names_it():
+    [line] = audit_words.present([_entry("settings.change", entity="setting", entity_id="language",
+                                         before={"value": "ru"}, after={"value": "en"})], audit_words.Names(), "ru", MSK)
+    assert line["entity"] == f"Настройка «{t('ui.settings.f.language', 'ru')}»"
+    assert line["details"] == f"{t('ui.settings.f.language', 'ru')}: Русский → English"
