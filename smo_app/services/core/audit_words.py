@@ -320,7 +320,8 @@ def letter_detail(lang: str, letter: Any) -> str:
     the shop's format and the order's number (the stored English note only when there is no more)."""
     payload = getattr(letter, "payload", None) or {}
     if "amount_minor" not in payload:
-        return (getattr(letter, "detail", None) or "")[:300]
+        detail = getattr(letter, "detail", None) or ""
+        return (detail or value_text(lang, Names(), "payload", payload if payload else None))[:300]
     currency = str(payload.get("currency") or "RUB")
     amount = (formats.number(payload["amount_minor"], lang) + " ⭐") if currency == "XTR" \
         else formats.money(int(payload["amount_minor"]), currency, lang)
