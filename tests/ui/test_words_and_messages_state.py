@@ -25,6 +25,15 @@ def _owner_on_staff_page(db):
     return s
 
 
+def _toast_text(spec) -> str:
+    """The text of a toast event as the browser shows it."""
+    import json
+    import re
+
+    js = spec.args[0][1]._js_expr
+    return json.loads(re.search(r'\["(?:error|success)"\]\((".*?")\s*,', js).group(1))
+
+
 def _id(db, username: str) -> int:
     found = db.exec(select(Staff).where(Staff.username == username)).one().id
     db.rollback()  # the states write through their own connection
@@ -162,3 +171,19 @@ def test_a_cancel_success_clears_the_reason_message_and_a_second_cancel_is_the_s
     # and the double click's second confirm answers the same, never "from cancelled to cancelled"
     again = _call(s, "confirm", {"reason": "asked", "restock": "restock"})
     assert str(again.args) == str(done.args) and "cancelled" in str(done.args).lower()
+
+
+def test_the_opening_float_says_format_or_bound_not_negative(db):
+    from tests.ui.test_pos_sale_state import _seller_state
+
+    pos = _seller_state(db)
+    _call(pos, "load")
+    # "99,999,999,999,999" does not read as an amount: the message shows how to type one
+    _call(pos, "set_float_text", "99,999,999,999,999")
+    refused = _call(pos, "open_shift")
+    assert _toast_text(refused) == ("Размен на начало смены — сумма в рублях, например 5000 или 5000,50 "
+                                    "(без разделителей тысяч).")
+    # 99 999 999 999 999 reads, but is above the bound: the message names the bound
+    _call(pos, "set_float_text", "99999999999999")
+    too_large = _call(pos, "open_shift")
+    assert _toast_text(too_large) == "Слишком большая сумма — не больше 100\u00a0000\u00a0000\u00a0₽." and not pos.shift_open
