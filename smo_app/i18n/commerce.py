@@ -8,6 +8,7 @@ RU = {
     "catalog.category_not_empty": "В категории есть подкатегории или товары — сначала перенесите их.",
     "catalog.product_name_invalid": "Название товара: от 1 до {max} символов.",
     "catalog.price_invalid": "Цена не может быть отрицательной.",
+    "catalog.price_too_large": "Слишком большая цена — не больше {max}.",
     "catalog.unknown_field": "Неизвестное поле товара.",
     "catalog.discount_invalid": "Скидка — от 0 до 100 %.",
     # stock
@@ -107,6 +108,7 @@ EN = {
     "catalog.category_not_empty": "The category holds subcategories or products — move them first.",
     "catalog.product_name_invalid": "Product name: 1 to {max} characters.",
     "catalog.price_invalid": "A price cannot be negative.",
+    "catalog.price_too_large": "That price is too large — at most {max}.",
     "catalog.unknown_field": "Unknown product field.",
     "catalog.discount_invalid": "A discount is 0 to 100 %.",
     "stock.insufficient": "Not enough in stock: {available} left.",
