@@ -1,6 +1,8 @@
 """The audit log in words (services/core/audit_words.py): field, entity, setting, job and value names."""
 
 RU = {
+    "xlsx.cust.kind.retail": "розница",
+    "xlsx.cust.kind.wholesale": "опт",
     "ui.audit_note.order_cancelled": "Заказ №{n} отменён",
     "ui.audit_note.order_refunded_in_part": "Заказ №{n}: часть денег возвращена",
     "ui.audit_note.refund_of_order": "Возврат №{refund} по заказу №{n}",
@@ -172,6 +174,8 @@ RU = {
 }
 
 EN = {
+    "xlsx.cust.kind.retail": "retail customer",
+    "xlsx.cust.kind.wholesale": "wholesale customer",
     "ui.audit_note.order_cancelled": "Order No. {n} cancelled",
     "ui.audit_note.order_refunded_in_part": "Order No. {n}: part of the money refunded",
     "ui.audit_note.refund_of_order": "Refund No. {refund} of order No. {n}",
