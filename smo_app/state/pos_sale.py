@@ -292,7 +292,7 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
 
     @rx.event
     async def pay(self):
-        if self._paid and time.monotonic() - self._paid[1] < DOUBLE_TAP_SECONDS:
+        if self._paid and time.time() - self._paid[1] < DOUBLE_TAP_SECONDS:
             return rx.redirect(f"{routes.POS_RECEIPT}?id={self._paid[0]}")  # the second tap: the sale just made
         try:
             card = parse_money(self.card_text or "0")
@@ -312,7 +312,7 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
             return toast(out)
         self.pending_sale = ""
         self.card_text = self.tendered_text = ""
-        self._paid = (out.value.sale_id, time.monotonic())
+        self._paid = (out.value.sale_id, time.time())
         return rx.redirect(f"{routes.POS_RECEIPT}?id={out.value.sale_id}")
 
     @rx.event

@@ -149,13 +149,13 @@ class SessionState(rx.State):
         key = (fn.__module__, fn.__qualname__, channel,
                repr(sorted((k, v) for k, v in kwargs.items() if k not in ONCE_IGNORED))) if once else None
         last = self._last_done
-        if key is not None and last and last[0] == key and time.monotonic() - last[1] < DOUBLE_TAP_SECONDS:
+        if key is not None and last and last[0] == key and time.time() - last[1] < DOUBLE_TAP_SECONDS:
             return last[2]
         caller = NOBODY if channel is None else StaffCaller(channel, self._token(channel))
         out = await acall(fn, caller=caller, user_lang=self.ui_lang_value(), readonly=readonly,
                           screen=self.router.page.path, **kwargs)
         if key is not None and out.ok:
-            self._last_done = (key, time.monotonic(), out)
+            self._last_done = (key, time.time(), out)
         return out
 
     async def staff(self, channel: Channel) -> Actor | None:
