@@ -122,6 +122,8 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
                        "price": money(ln.unit_price_minor, lang) + price_unit(ln.unit, lang), "discount_pct": ln.discount_pct,
                        "manual_pct": ln.manual_pct, "discount_minor": ln.discount_minor,
                        "discount_text": money(ln.discount_minor, lang), "total": money(ln.total_minor, lang)} for ln in c.lines]
+        if c.lines:  # a new sale has begun: "pay" is no longer the last sale's second tap
+            self._paid = ()
         cust = c.customer
         self.customer_has = cust is not None
         self.customer_name = (cust.name or cust.phone) if cust else ""

@@ -187,3 +187,21 @@ def test_the_opening_float_says_format_or_bound_not_negative(db):
     _call(pos, "set_float_text", "99999999999999")
     too_large = _call(pos, "open_shift")
     assert _toast_text(too_large) == "Слишком большая сумма — не больше 100\u00a0000\u00a0000\u00a0₽." and not pos.shift_open
+
+
+def test_a_quick_next_sale_is_not_taken_for_a_second_tap(db):
+    from sqlmodel import func
+
+    from smo_app.models.pos import PosSale
+    from tests.ui.test_pos_sale_state import _seller_state
+
+    pos = _seller_state(db)
+    _call(pos, "load")
+    _call(pos, "set_float_text", "0")
+    _call(pos, "open_shift")
+    _call(pos, "load")
+    for _ in range(2):  # two sales, one right after the other
+        _call(pos, "scanned", "2000000000015")
+        _call(pos, "set_tendered_text", "500")
+        _call(pos, "pay")
+    assert db.exec(select(func.count(PosSale.id))).one() == 2
