@@ -16,7 +16,7 @@ from smo_app.services.payments import refunds
 from smo_app.services.sales import order_admin
 from smo_app.state.ops import money_text
 from smo_app.state.orders import OrdersState
-from smo_app.state.session import SessionState, said, toast
+from smo_app.state.session import SessionState, one_tap, said, toast
 
 
 class ActionView(TypedDict):
@@ -168,10 +168,12 @@ class OrderCardState(SessionState):
         return said(self.text(f"ui.orders.proof.{'confirmed' if accept else 'rejected'}_toast"))
 
     @rx.event
+    @one_tap
     async def confirm_proof(self):
         return await self._decide_proof(True, "")
 
     @rx.event
+    @one_tap
     async def reject_proof(self, form: dict):
         return await self._decide_proof(False, str(form.get("reason", "")))
 
@@ -191,6 +193,7 @@ class OrderCardState(SessionState):
         self.confirm_open = False
 
     @rx.event
+    @one_tap
     async def confirm(self, form: dict):
         restock = str(form.get("restock", "restock")) != "write_off"
         return await self._move(self.pending["to_status"], str(form.get("reason", "")), restock)

@@ -22,7 +22,7 @@ from smo_app.services.pos import cart, lookup, sale, shifts
 from smo_app.units import price_unit, qty_text
 from smo_app.state.pos_device import PosTabletMixin
 from smo_app.state.pos_offline import PosOfflineMixin, offline_snapshot
-from smo_app.state.session import DOUBLE_TAP_SECONDS, SessionState, said, toast
+from smo_app.state.session import DOUBLE_TAP_SECONDS, SessionState, one_tap, said, toast
 
 POS = Channel.pos
 
@@ -161,6 +161,7 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
         self.float_text = value
 
     @rx.event
+    @one_tap
     async def open_shift(self):
         try:
             amount = parse_money(self.float_text or "0")
@@ -293,6 +294,7 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
         return money(sale.change_preview(self.total_minor, card_minor=card, tendered_minor=tendered), self.ui_lang)
 
     @rx.event
+    @one_tap
     async def pay(self):
         if self._paid and time.time() - self._paid[1] < DOUBLE_TAP_SECONDS:
             return rx.redirect(f"{routes.POS_RECEIPT}?id={self._paid[0]}")  # the second tap: the sale just made

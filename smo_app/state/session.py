@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+import functools
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -58,6 +59,23 @@ def toast(out: Result, success: str | None = None):
     return rx.toast.success(success, id=TOAST_ID) if success else None
 
 
+def one_tap(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """A one-shot action's event handler (add, confirm, pay, receive): ``busy`` is on while it runs —
+    the screen shows its button loading and disabled, so a second tap does not happen (one that
+    slipped through meets ``call(…, once=True)``). Put it under ``@rx.event``."""
+    @functools.wraps(handler)
+    async def run(self, *args, **kwargs):
+        self.busy = True
+        yield
+        try:
+            out = await handler(self, *args, **kwargs)
+        finally:
+            self.busy = False
+        yield out
+
+    return run
+
+
 def said(text: str, ok: bool = True):
     """A toast of the screen's own (a form's success, a parse refusal), replacing the one shown."""
     return rx.toast.success(text, id=TOAST_ID) if ok else rx.toast.error(text, id=TOAST_ID)
@@ -82,6 +100,7 @@ class SessionState(rx.State):
     denied: str = ""  # the route whose guard refused (shows the forbidden view)
     back_route: str = routes.ADMIN  # where the forbidden view links back to
     back_is_pos: bool = False
+    busy: bool = False  # a one-tap action runs (:func:`one_tap`): its buttons show loading, disabled
     _last_done: tuple = ()  # the last ``once`` call that succeeded: (what, when, its result) — server only
 
     @rx.var

@@ -7,7 +7,7 @@ import reflex as rx
 from smo_app.services.staff import accounts as staff_service
 from smo_app.services.staff.dto import StaffOut
 from smo_app.services.staff.roster import RosterRow, staff_roster
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, one_tap, toast
 
 StaffRow = RosterRow  # a row of the table, as the service says it (whom this actor may manage)
 
@@ -59,6 +59,7 @@ class StaffState(SessionState):
         self.form_role = role
 
     @rx.event
+    @one_tap
     async def create(self, form: dict):
         out = await self.call(
             staff_service.create_staff, once=True, username=str(form.get("username", "")), full_name=str(form.get("full_name", "")),
@@ -112,6 +113,7 @@ class StaffState(SessionState):
         self.role_dialog_open, self.role_error = False, ""
 
     @rx.event
+    @one_tap
     async def confirm_role(self, form: dict):
         def given(name: str) -> str | None:
             return str(form.get(name, "")) or None

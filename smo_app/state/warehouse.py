@@ -11,7 +11,7 @@ import reflex as rx
 from smo_app.services.catalog import sheets
 from smo_app.services.stock import warehouse as stock
 from smo_app.state.ops import SearchedPages, download, money_text
-from smo_app.state.session import SessionState, said, toast
+from smo_app.state.session import SessionState, one_tap, said, toast
 
 
 class StockLine(TypedDict):
@@ -191,6 +191,7 @@ class WarehouseState(SearchedPages, SessionState):
         self.supplier_id = value
 
     @rx.event
+    @one_tap
     async def add_supplier(self, form: dict):
         out = await self.call(stock.create_supplier, once=True, name=str(form.get("name", "")), contact=str(form.get("contact", "")))
         self.supply_error = out.error
@@ -226,6 +227,7 @@ class WarehouseState(SearchedPages, SessionState):
         self.supply_error = ""
 
     @rx.event
+    @one_tap
     async def supply_receive(self, form: dict):
         """Step 3: the batch price of each item (split per unit by the service)."""
         prices = {str(item["variant_id"]): str(form.get(f"price_{item['variant_id']}", "")) for item in self.supply_items}

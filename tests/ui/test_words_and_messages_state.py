@@ -205,3 +205,23 @@ def test_a_quick_next_sale_is_not_taken_for_a_second_tap(db):
         _call(pos, "set_tendered_text", "500")
         _call(pos, "pay")
     assert db.exec(select(func.count(PosSale.id))).one() == 2
+
+
+def test_a_one_tap_button_is_busy_while_its_event_runs(db):
+    import asyncio
+
+    from smo_app.state.staff import StaffState
+
+    s = _owner_on_staff_page(db)
+
+    async def run() -> list[bool]:
+        seen = []
+        gen = StaffState.event_handlers["create"].fn(s, {"username": "zoe", "full_name": "Zoe",
+                                                         "password": "a-long-password-1"})
+        async for _ in gen:
+            seen.append(s.busy)  # what the browser gets with each update: loading, then not
+        return seen
+
+    s.form_role = "manager"
+    # the first update disables "Add" (loading); the answer enables it again
+    assert asyncio.run(run()) == [True, False]
