@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from smo_app import routes
+from smo_app import formats, routes
 from smo_app.calling import NOBODY, Result, StaffCaller, acall
 from smo_app.i18n import LANGUAGES, catalogs, error_text, normalize_language, t
 from smo_app.models.staff import Channel
@@ -135,9 +135,14 @@ class SessionState(rx.State):
 
         return datetime.now(self.shop_zone()).date()
 
-    def shop_time(self, moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        """A stored UTC datetime as the shop's local time."""
-        return moment.astimezone(self.shop_zone()).strftime(fmt) if moment else ""
+    def shop_time(self, moment, fmt: str | None = None) -> str:
+        """A stored UTC datetime as the shop's local time, written as the screen's language writes it
+        (``05.11.2026 14:30`` / ``Nov 5, 2026, 2:30 PM``); ``fmt``: a fixed strftime pattern instead."""
+        if not moment:
+            return ""
+        if fmt is None:
+            return formats.moment(moment, self.ui_lang_value(), self.shop_zone())
+        return moment.astimezone(self.shop_zone()).strftime(fmt)
 
     def ui_lang_value(self) -> str:
         return _effective_language(self.lang, self.shop_lang_default)
