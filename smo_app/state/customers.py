@@ -88,7 +88,7 @@ class CustomersState(SessionState):
         self.has_next = result.has_next
         self.lines = [CustomerLine(
             id=r.id, name=r.full_name or "—", username=f"@{r.username}" if r.username else "",
-            telegram_id=str(r.telegram_id or ""), phone=r.phone or "", registered=self.shop_time(r.first_seen_at, "%Y-%m-%d"),
+            telegram_id=str(r.telegram_id or ""), phone=r.phone or "", registered=self.shop_day(r.first_seen_at),
             bonuses=money_text(self, r.bonus_balance_minor), discount=r.personal_discount_pct,
             tags=" · ".join(t for t in (self.text("ui.cust.wholesale") if r.wholesale_approved else "",
                                         self.text("ui.cust.tester") if r.is_tester else "") if t),
@@ -130,7 +130,7 @@ class CustomersState(SessionState):
         self.orders = [{"id": str(o.id), "when": self.shop_time(o.created_at), "status": self.text(f"ui.cust.order_status.{o.status}"),
                         "total": money_text(self, o.total_minor)} for o in c.recent_orders]
         self.friends = [{"name": f.full_name or "—", "username": f"@{f.username}" if f.username else "",
-                         "registered": self.shop_time(f.first_seen_at, "%Y-%m-%d")} for f in c.friends]
+                         "registered": self.shop_day(f.first_seen_at)} for f in c.friends]
         return out
 
     async def _card_action(self, fn, ok_key: str, **kwargs):

@@ -110,7 +110,7 @@ class PromotionsState(SessionState):
         page, self.promo_more = self._page(items)
         self.promos = [PromoLine(id=p.id, code=p.code, pct=p.pct,
                                  used=f"{p.used_count} / {p.usage_limit}" if p.usage_limit else str(p.used_count),
-                                 expires=self.shop_time(p.expires_at, "%Y-%m-%d") if p.expires_at else "—",
+                                 expires=self.shop_day(p.expires_at) if p.expires_at else "—",
                                  once=p.once_per_customer, active=p.active, stats=self._stats.get(p.id, ""),
                                  limit=str(p.usage_limit or ""),
                                  expires_day=self.shop_time(p.expires_at, "%Y-%m-%d") if p.expires_at else "",
@@ -231,7 +231,7 @@ class PromotionsState(SessionState):
         page, self.cert_more = self._page(out.value)
         self.certs = [CertLine(
             id=c.id, code=c.code, face=money_text(self, c.face_minor), status=self.text(f"ui.cert.status.{c.status}"),
-            expires=self.shop_time(c.expires_at, "%Y-%m-%d") if c.expires_at else "—",
+            expires=self.shop_day(c.expires_at) if c.expires_at else "—",
             redeemed=(self.text("ui.cert.redeemed_by", customer=c.redeemed_by_name or "—",
                                 when=self.shop_time(c.redeemed_at), order=c.order_id or "—") if c.redeemed_at else ""),
         ) for c in page]

@@ -144,6 +144,10 @@ class SessionState(rx.State):
             return formats.moment(moment, self.ui_lang_value(), self.shop_zone())
         return moment.astimezone(self.shop_zone()).strftime(fmt)
 
+    def shop_day(self, moment) -> str:
+        """A stored UTC datetime's shop-local day as the screen's language writes it (``05.11.2026``)."""
+        return formats.day(moment.astimezone(self.shop_zone()).date(), self.ui_lang_value()) if moment else ""
+
     def ui_lang_value(self) -> str:
         return _effective_language(self.lang, self.shop_lang_default)
 
