@@ -11,7 +11,7 @@ import pkgutil
 from functools import lru_cache
 from typing import Any
 
-from smo_app.formats import money
+from smo_app.formats import money, number
 
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
@@ -56,6 +56,9 @@ def status_text(value: Any, lang: str | None = None) -> Any:
     return value if out == key else out
 
 
+BOUNDS = frozenset({"min", "max", "available"})  # numbers a refusal names: grouped as the language writes them
+
+
 def error_params(params: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
     """A refusal's parameters as the viewer reads them: a stored status by its screen name, an
     amount (``max_minor``) in the viewer's money format (as ``max``)."""
@@ -65,6 +68,8 @@ def error_params(params: dict[str, Any], lang: str | None = None) -> dict[str, A
             out[name] = status_text(value, lang)
         elif name.endswith("_minor") and isinstance(value, int) and not isinstance(value, bool):
             out[name.removesuffix("_minor")] = money(value, lang=normalize_language(lang))
+        elif name in BOUNDS and isinstance(value, int) and not isinstance(value, bool):
+            out[name] = number(value, normalize_language(lang), digits=0)  # "10 000 000", not "10000000"
     return out
 
 
