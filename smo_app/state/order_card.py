@@ -10,6 +10,7 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app import routes
+from smo_app.services.core.audit_words import actor_name
 from smo_app.services.delivery import waybills
 from smo_app.services.payments import manual as manual_payments
 from smo_app.services.payments import refunds
@@ -118,10 +119,12 @@ class OrderCardState(SessionState):
                           for k, v, minus in sums if v or k == "goods"]
         self.card_sums.append({"label": self.text("ui.orders.sum.total"), "amount": money_text(self, o.total_minor)})
         self.card_sums += [{"label": self.text(f"ui.orders.sum.{k}"), "amount": a} for k, a in (("refunded", "−" + money_text(self, o.refunded_minor)), ("net_paid", money_text(self, o.total_minor - o.refunded_minor))) if o.refunded_minor]  # noqa: E501
+        lang = self.ui_lang_value()
         self.card_events = [{"when": self.shop_time(e.created_at),
                              "move": (self.text(f"ui.cust.order_status.{e.from_status}") + " → " if e.from_status else "")
                              + self.text(f"ui.cust.order_status.{e.to_status}"),
-                             "who": e.actor_name or self.text(f"ui.orders.actor.{e.actor_kind}"),
+                             "who": actor_name(lang, e.actor_kind, e.actor_name) if e.actor_name
+                             else self.text(f"ui.orders.actor.{e.actor_kind}"),
                              "reason": e.reason or ""} for e in o.events]
         self.card_actions = [ActionView(
             action=a.action, to_status=a.to_status,

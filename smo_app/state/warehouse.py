@@ -8,6 +8,7 @@ from typing import TypedDict
 
 import reflex as rx
 
+from smo_app.services.core.audit_words import actor_name, note_text
 from smo_app.services.catalog import sheets
 from smo_app.services.stock import warehouse as stock
 from smo_app.state.ops import SearchedPages, download, money_text
@@ -120,9 +121,11 @@ class WarehouseState(SearchedPages, SessionState):
     async def _load_variant(self):
         out = await self.call(stock.variant_card, readonly=True, variant_id=self.variant_id)
         if out.ok:
+            lang = self.ui_lang_value()
             self.moves = [MoveLine(when=self.shop_time(m.created_at), kind=self.text(f"ui.wh.move.{m.kind}"),
                                    delta=f"{m.delta:+d}", qty_after=m.qty_after, cost=money_text(self, m.unit_cost_minor),
-                                   actor=m.actor_name, comment=m.comment or "") for m in out.value.moves]
+                                   actor=actor_name(lang, m.actor_kind, m.actor_name),
+                                   comment=note_text(lang, m.comment)) for m in out.value.moves]
             self.variant_waiting = out.value.waiting
         return out
 

@@ -225,3 +225,21 @@ def test_a_one_tap_button_is_busy_while_its_event_runs(db):
     s.form_role = "manager"
     # the first update disables "Add" (loading); the answer enables it again
     assert asyncio.run(run()) == [True, False]
+
+
+def test_the_order_history_names_the_job_that_cancelled_it(db):
+    from smo_app.services.core.actor import Actor
+    from smo_app.services.sales import orders as orders_service
+    from smo_app.state.order_card import OrderCardState
+    from tests.commerce_factories import make_product, place, variant_id
+    from tests.factories import make_customer
+
+    tea = make_product(db, name="Tea", price_minor=50000, qty=10)
+    order = place(db, make_customer(db).id, {variant_id(tea): 1})
+    orders_service.cancel_order(db, actor=Actor.system("auto-cancel"), order_id=order.id, reason="late")
+    make_staff(db, Role.manager, username="max")
+    s = _state(OrderCardState)
+    s.bo_token = auth.sign_in_password(db, username="max", password=PASSWORD).token
+    db.rollback()
+    _call(s, "open_card", order.id)
+    assert s.card_events[-1]["who"] == "автоотмена"
