@@ -3,7 +3,6 @@ roundings of a percentage of an amount (discounts half up, what the shop gives a
 from __future__ import annotations
 
 from smo_app import formats
-from smo_app.formats import CURRENCY_SYMBOLS  # noqa: F401  (re-exported)
 
 
 def format_money(minor: int, currency: str = "RUB", lang: str = "ru") -> str:
