@@ -47,15 +47,15 @@ def digest_text(session: Session, *, tz: ZoneInfo, today: date, lang: str) -> st
     def money(v: int) -> str:
         return format_money(v, lang=lang)
 
-    return t("analytics.digest", lang, start=last.date_from.isoformat(), end=last.date_to.isoformat(),
-             revenue=money(cur["revenue"]), revenue_prev=money(prev["revenue"]),
-             revenue_change=_change(cur["revenue"], prev["revenue"], lang),
-             orders=cur["orders"], orders_prev=prev["orders"], orders_change=_change(cur["orders"], prev["orders"], lang),
-             check=money(cur["check"]), check_prev=money(prev["check"]), check_change=_change(cur["check"], prev["check"], lang),
-             profit=money(cur["profit"]), profit_prev=money(prev["profit"]),
-             profit_change=_change(cur["profit"], prev["profit"], lang),
-             customers=cur["customers"], customers_prev=prev["customers"],
-             customers_change=_change(cur["customers"], prev["customers"], lang))
+    def change(key: str) -> str:
+        return _change(cur[key], prev[key], lang)
+
+    return t("analytics.digest", lang, start=formats.day(last.date_from, lang), end=formats.day(last.date_to, lang),
+             revenue=money(cur["revenue"]), revenue_prev=money(prev["revenue"]), revenue_change=change("revenue"),
+             orders=cur["orders"], orders_prev=prev["orders"], orders_change=change("orders"),
+             check=money(cur["check"]), check_prev=money(prev["check"]), check_change=change("check"),
+             profit=money(cur["profit"]), profit_prev=money(prev["profit"]), profit_change=change("profit"),
+             customers=cur["customers"], customers_prev=prev["customers"], customers_change=change("customers"))
 
 
 def weekly_pnl_file(session: Session, *, tz: ZoneInfo, today: date, lang: str) -> tuple[str, bytes]:
