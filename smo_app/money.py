@@ -2,21 +2,13 @@
 roundings of a percentage of an amount (discounts half up, what the shop gives away down)."""
 from __future__ import annotations
 
-CURRENCY_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€"}
+from smo_app import formats
 
 
 def format_money(minor: int, currency: str = "RUB", lang: str = "ru") -> str:
-    """``123456`` → ``1 234,56 ₽`` (ru) or ``1,234.56 ₽`` (en); whole amounts drop the kopecks."""
-    sign = "-" if minor < 0 else ""
-    major, cents = divmod(abs(int(minor)), 100)
-    symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    if lang == "ru":
-        whole = f"{major:,}".replace(",", "\u00a0")
-        frac = f",{cents:02d}" if cents else ""
-    else:
-        whole = f"{major:,}"
-        frac = f".{cents:02d}" if cents else ""
-    return f"{sign}{whole}{frac}\u00a0{symbol}"
+    """``123456`` → ``1 234,56 ₽`` (ru) or ``1,234.56 ₽`` (en); whole amounts drop the kopecks
+    (Babel's number formats, :func:`smo_app.formats.money`)."""
+    return formats.money(minor, currency, lang)
 
 
 def parse_money(text: str) -> int:

@@ -30,7 +30,7 @@ from sqlmodel import Session
 from smo_app.calling.callers import NOBODY, Caller, NotSignedIn
 from smo_app.calling.result import Result
 from smo_app.db import session_scope
-from smo_app.i18n import error_text, t
+from smo_app.i18n import error_params, error_text, t
 from smo_app.services.core import shop_locale
 from smo_app.services.core.errors import DomainError
 from smo_app.services.messaging import error_reports
@@ -79,11 +79,13 @@ def refusal_text(exc: DomainError, lang: str) -> str:
     """The DomainError's message in ``lang``, then one line per bad row it lists (at most 20)."""
     text = error_text(exc, lang)
     lines = []
+    params = getattr(exc, "params", None) or {}
+    headline = (params.get("row"), params.get("reason_code"))  # the row the message itself names
     for row in (getattr(exc, "errors", None) or [])[:MAX_ROW_LINES]:
         where = row.get("line") or row.get("row")
         code = row.get("code", "")
-        if where and "." in code and code != exc.code:
-            lines.append(t("ui.ops.row_error", lang, row=where, text=t(code, lang, **(row.get("params") or {}))))
+        if where and "." in code and code != exc.code and (where, code) != headline:
+            lines.append(t("ui.ops.row_error", lang, row=where, text=t(code, lang, **error_params(row.get("params") or {}, lang))))
     return "\n".join([text, *lines])
 
 

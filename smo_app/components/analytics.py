@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.components.common import T
+from smo_app.components.common import T, date_input
 from smo_app.state.analytics import AbcRowView, AnalyticsState, DayRowView, ManualRowView, MetricView, SummaryState
 
 TREND_COLORS = {"up": "green", "down": "red", "flat": "gray"}
@@ -52,7 +52,7 @@ def period_controls() -> rx.Component:
             rx.button(T("ui.analytics.last_30"), variant="soft", on_click=AnalyticsState.preset("last_30"), id="preset-last-30"),
             rx.form(
                 rx.hstack(
-                    rx.input(name="month", type="month", id="period-month", aria_label="month"),
+                    date_input(name="month", type="month", id="period-month", aria_label="month"),
                     rx.button(T("ui.analytics.show"), type="submit", variant="outline", id="period-month-apply"),
                     spacing="2",
                 ),
@@ -62,9 +62,9 @@ def period_controls() -> rx.Component:
         ),
         rx.form(
             rx.flex(
-                _field("ui.analytics.from", rx.input(name="date_from", type="date", id="period-from",
+                _field("ui.analytics.from", date_input(name="date_from", id="period-from",
                                                      key=AnalyticsState.date_from, default_value=AnalyticsState.date_from)),
-                _field("ui.analytics.to", rx.input(name="date_to", type="date", id="period-to",
+                _field("ui.analytics.to", date_input(name="date_to", id="period-to",
                                                    key=AnalyticsState.date_to, default_value=AnalyticsState.date_to)),
                 rx.button(T("ui.analytics.show"), type="submit", id="period-apply"),
                 spacing="3", wrap="wrap", align="end",
@@ -177,7 +177,7 @@ def manual_section() -> rx.Component:
             AnalyticsState.can_manual,
             rx.form(
                 rx.flex(
-                    _field("ui.analytics.manual_day", rx.input(name="day", type="date", id="manual-day")),
+                    _field("ui.analytics.manual_day", date_input(name="day", id="manual-day")),
                     _field("ui.analytics.manual_amount", rx.input(name="amount", id="manual-amount", width="9rem")),
                     _field("ui.analytics.manual_note", rx.input(name="note", id="manual-note", width="20rem")),
                     rx.button(T("ui.analytics.manual_add"), type="submit", id="manual-add"),

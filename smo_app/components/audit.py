@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.components.common import T, field_label
+from smo_app.components.common import T, date_input, field_label
 from smo_app.components.ops import inline_form
 from smo_app.state.audit import AuditLine, AuditState
 
@@ -27,8 +27,8 @@ def audit_filters() -> rx.Component:
             ),
             "audit-action",
         ),
-        _field("ui.audit.date_from", rx.input(name="date_from", type="date", id="audit-from"), "audit-from"),
-        _field("ui.audit.date_to", rx.input(name="date_to", type="date", id="audit-to"), "audit-to"),
+        _field("ui.audit.date_from", date_input(name="date_from", id="audit-from"), "audit-from"),
+        _field("ui.audit.date_to", date_input(name="date_to", id="audit-to"), "audit-to"),
         rx.button(T("ui.audit.apply"), type="submit", id="audit-apply"),
         rx.button(T("ui.audit.reset"), type="button", variant="soft", color_scheme="gray", on_click=AuditState.reset_filters),
         on_submit=AuditState.apply, width="100%",

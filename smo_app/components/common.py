@@ -25,6 +25,13 @@ def demo_banner(text: rx.Var) -> rx.Component:
                   color="var(--amber-12)", padding="0.25rem 1rem", text_align="center", width="100%")
 
 
+def date_input(**props) -> rx.Component:
+    """A date (or ``type="month"``) field that says which language it is in: the browser writes and
+    reads the date as the screen's language does where it honours ``lang`` (the value stays ISO)."""
+    props.setdefault("type", "date")
+    return rx.input(lang=SessionState.ui_lang, **props)
+
+
 def field_label(key: str, html_for: str, **props) -> rx.Component:
     """A real ``<label for=…>`` (``rx.text(as_="label", html_for=…)`` would put ``htmlFor`` into CSS)."""
     props.setdefault("size", "2")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.components.common import T
+from smo_app.components.common import T, date_input
 from smo_app.components.ops import card, empty_state, error_box, field, pager
 from smo_app.state.customers import CustomerLine, CustomersState, HistoryLine
 
@@ -127,8 +127,8 @@ def _exports() -> rx.Component:
         "ui.cust.export",
         rx.form(
             rx.flex(
-                field("ui.audit.date_from", rx.input(name="from", type="date", default_value=S.export_from, id="export-from")),
-                field("ui.audit.date_to", rx.input(name="to", type="date", default_value=S.export_to, id="export-to")),
+                field("ui.audit.date_from", date_input(name="from", default_value=S.export_from, id="export-from")),
+                field("ui.audit.date_to", date_input(name="to", default_value=S.export_to, id="export-to")),
                 rx.button(rx.icon("download", size=16), T("ui.cust.export_go"), type="submit", id="cust-export"),
                 spacing="3", align="end", wrap="wrap",
             ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.components.common import T
+from smo_app.components.common import T, date_input
 from smo_app.components.ops import card, empty_state, error_box, field, form_dialog, pager
 from smo_app.state.order_card import ActionView, OrderCardState
 from smo_app.state.orders import OrderRowView, OrdersState, PickListState, PickProductView, TabView
@@ -33,8 +33,8 @@ def _filters() -> rx.Component:
         rx.flex(
             field("ui.orders.search", rx.input(name="q", placeholder=T("ui.orders.search_hint"), id="orders-search",
                                                 width="20rem", default_value=S.query)),
-            field("ui.audit.date_from", rx.input(name="from", type="date", id="orders-from", default_value=S.date_from)),
-            field("ui.audit.date_to", rx.input(name="to", type="date", id="orders-to", default_value=S.date_to)),
+            field("ui.audit.date_from", date_input(name="from", id="orders-from", default_value=S.date_from)),
+            field("ui.audit.date_to", date_input(name="to", id="orders-to", default_value=S.date_to)),
             rx.button(rx.icon("search", size=16), T("ui.cust.search"), type="submit", id="orders-search-go"),
             spacing="3", align="end", wrap="wrap",
         ),
@@ -125,11 +125,11 @@ def _payment_proof() -> rx.Component:
         C.proof_can_decide,
         rx.hstack(
             rx.button(rx.icon("check", size=14), T("ui.orders.proof.confirm"), color_scheme="grass",
-                      on_click=C.confirm_proof, id="proof-confirm", type="button"),
+                      on_click=C.confirm_proof, id="proof-confirm", type="button", loading=C.busy),
             rx.form(rx.hstack(rx.input(name="reason", placeholder=T("ui.orders.proof.reason"), width="14rem",
                                        id="proof-reason"),
                               rx.button(T("ui.orders.proof.reject"), type="submit", color_scheme="red", variant="soft",
-                                        id="proof-reject"), align="center"),
+                                        id="proof-reject", loading=C.busy), align="center"),
                     on_submit=C.reject_proof, reset_on_submit=True),
             spacing="3", wrap="wrap", align="center",
         ),
@@ -248,7 +248,7 @@ def _confirm_dialog() -> rx.Component:
                     rx.hstack(rx.alert_dialog.cancel(rx.button(T("ui.orders.keep"), variant="soft", color_scheme="gray",
                                                                on_click=C.close_confirm, type="button")),
                               rx.button(p["label"], type="submit", color_scheme=rx.cond(p["danger"], "red", "grass"),
-                                        id="order-confirm"),
+                                        id="order-confirm", loading=C.busy),
                               justify="end", width="100%"),
                     spacing="3", width="100%",
                 ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.components.common import T
+from smo_app.components.common import T, date_input
 from smo_app.components.ops import empty_state, error_box, field, inline_form, listing, pager, tab_panels
 from smo_app.state.promotions import CertLine, LinkLine, PromoLine, PromotionsState
 from smo_app.state.wheel_admin import PrizeLine, WheelAdminState
@@ -39,7 +39,7 @@ def _promo_edit_form(p: PromoLine) -> rx.Component:
                 field("ui.promo.pct", rx.input(name="pct", default_value=p["pct"].to_string(), width="5rem",
                                                id="promo-edit-pct")),
                 field("ui.promo.limit", rx.input(name="limit", default_value=p["limit"], width="6rem", id="promo-edit-limit")),
-                field("ui.promo.expires", rx.input(name="expires", type="date", default_value=p["expires_day"],
+                field("ui.promo.expires", date_input(name="expires", default_value=p["expires_day"],
                                                    id="promo-edit-expires")),
                 rx.el.label(rx.el.input(type="checkbox", name="once", default_checked=p["once"], id="promo-edit-once"),
                             rx.text(T("ui.promo.once"), size="2", as_="span", margin_left="0.4rem"),
@@ -88,7 +88,7 @@ def _promos() -> rx.Component:
         field("ui.promo.code", rx.input(name="code", id="promo-code", width="10rem")),
         field("ui.promo.pct", rx.input(name="pct", width="5rem")),
         field("ui.promo.limit", rx.input(name="limit", width="6rem")),
-        field("ui.promo.expires", rx.input(name="expires", type="date")),
+        field("ui.promo.expires", date_input(name="expires")),
         rx.hstack(rx.switch(checked=S.promo_once, on_change=S.set_promo_once), rx.text(T("ui.promo.once"), size="2"),
                   align="center"),
         rx.button(rx.icon("plus", size=14), T("ui.promo.create"), type="submit", id="promo-create"),

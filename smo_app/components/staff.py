@@ -38,7 +38,8 @@ def create_form() -> rx.Component:
                                                          auto_complete="new-password"), "staff-password"),
                     _field("ui.staff.pin", rx.input(name="pin", input_mode="numeric", id="staff-pin", max_length=6, width="7rem"),
                            "staff-pin"),
-                    rx.button(rx.icon("user-plus", size=16), T("ui.staff.add"), type="submit", id="staff-add", align_self="end"),
+                    rx.button(rx.icon("user-plus", size=16), T("ui.staff.add"), type="submit", id="staff-add", align_self="end",
+                              loading=StaffState.busy),
                     spacing="3",
                     wrap="wrap",
                     align="end",
@@ -136,4 +137,56 @@ def pin_dialog() -> rx.Component:
         ),
         open=StaffState.pin_dialog_open,
         on_open_change=lambda _open: StaffState.close_pin_dialog(),
+    )
+
+
+def _secret_input(name: str, label_key: str, input_id: str, **props) -> rx.Component:
+    return _field(label_key, rx.input(name=name, id=input_id, **props), input_id)
+
+
+def role_dialog() -> rx.Component:
+    """A role change that needs more than the role: the person's password (backoffice) or PIN (the till)
+    when they have none yet, and the acting owner's password for making or removing an owner."""
+    S = StaffState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(
+                S.role_mode == "deactivate",
+                T("ui.staff.deactivate_owner_title").to(str).replace("{name}", S.role_target_name),
+                T("ui.staff.role_title").to(str).replace("{name}", S.role_target_name),
+            )),
+            rx.cond(S.role_mode == "role",
+                    rx.text(T("ui.staff.role_new"), ": ", T("role." + S.role_new), weight="medium", id="role-dialog-new")),
+            rx.cond(S.role_asks.contains("confirm"), rx.callout(
+                rx.cond(S.role_mode == "deactivate", T("ui.staff.owner_remove_warning"), T("ui.staff.owner_warning")),
+                icon="shield-alert", color_scheme="amber")),
+            rx.form(
+                rx.vstack(
+                    rx.cond(S.role_asks.contains("password"), _secret_input(
+                        "password", "ui.staff.new_password_for_role", "role-password", type="password",
+                        auto_complete="new-password")),
+                    rx.cond(S.role_asks.contains("pin"), _secret_input(
+                        "pin", "ui.staff.new_pin_for_role", "role-pin", input_mode="numeric", max_length=6, width="7rem")),
+                    rx.cond(S.role_asks.contains("confirm"), _secret_input(
+                        "confirm_password", "ui.staff.your_password", "role-confirm-password", type="password",
+                        auto_complete="current-password")),
+                    rx.cond(S.role_error != "", rx.callout(S.role_error, icon="triangle-alert", color_scheme="red",
+                                                           role="alert", id="role-dialog-error")),
+                    rx.hstack(
+                        rx.button(T("ui.cancel"), type="button", variant="soft", color_scheme="gray",
+                                  on_click=S.close_role_dialog),
+                        rx.button(rx.cond(S.role_mode == "deactivate", T("ui.staff.deactivate"), T("ui.save")),
+                                  type="submit", id="role-dialog-save", loading=S.busy,
+                                  color_scheme=rx.cond(S.role_mode == "deactivate", "red", styles.ACCENT)),
+                        justify="end", width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=S.confirm_role,
+                reset_on_submit=True,
+            ),
+            id="role-dialog",
+        ),
+        open=S.role_dialog_open,
+        on_open_change=lambda _open: S.close_role_dialog(),
     )

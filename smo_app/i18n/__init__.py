@@ -11,6 +11,8 @@ import pkgutil
 from functools import lru_cache
 from typing import Any
 
+from smo_app.formats import money, number
+
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
 
@@ -47,11 +49,35 @@ def t(key: str, lang: str | None = None, **params: Any) -> str:
     return text
 
 
+def status_text(value: Any, lang: str | None = None) -> Any:
+    """An order's stored status (``cancelled``) as the screens name it (``отменён``)."""
+    key = f"ui.cust.order_status.{value}"
+    out = t(key, lang)
+    return value if out == key else out
+
+
+BOUNDS = frozenset({"min", "max", "available"})  # numbers a refusal names: grouped as the language writes them
+
+
+def error_params(params: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
+    """A refusal's parameters as the viewer reads them: a stored status by its screen name, an
+    amount (``max_minor``) in the viewer's money format (as ``max``)."""
+    out = dict(params)
+    for name, value in params.items():
+        if name == "status" or name.endswith("_status"):
+            out[name] = status_text(value, lang)
+        elif name.endswith("_minor") and isinstance(value, int) and not isinstance(value, bool):
+            out[name.removesuffix("_minor")] = money(value, lang=normalize_language(lang))
+        elif name in BOUNDS and isinstance(value, int) and not isinstance(value, bool):
+            out[name] = number(value, normalize_language(lang), digits=0)  # "10 000 000", not "10000000"
+    return out
+
+
 def error_text(error: Exception, lang: str | None = None) -> str:
     """Translated text for a DomainError (or a generic message for anything else)."""
     code = getattr(error, "code", None)
     if code:
-        params = dict(getattr(error, "params", {}))
+        params = error_params(dict(getattr(error, "params", {})), lang)
         if "reason_code" in params:  # a row-level error inside a batch: its own code, translated too
             params["reason"] = t(params.pop("reason_code"), lang, **params.pop("reason_params", {}) or {})
         return t(code, lang, **params)

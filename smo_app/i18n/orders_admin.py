@@ -1,6 +1,8 @@
 """Backoffice orders text: the orders screens, the pick list, courier handoffs, the reward wheel."""
 
 RU = {
+    "order.b2b_delivery_invalid": "Доставка — сумма в рублях, например 350 или 350,50; пусто — без доставки.",
+    "order.b2b_customer_unknown": "Клиента с кодом {id} нет — код есть в карточке клиента (раздел «Клиенты»).",
     # errors
     "order.period_invalid": "Проверьте период: дата «по» не раньше даты «с».",
     "order.query_too_long": "Слишком длинный запрос (до 100 символов).",
@@ -141,6 +143,8 @@ RU = {
 }
 
 EN = {
+    "order.b2b_delivery_invalid": "Delivery is an amount, e.g. 350 or 350.50; empty for none.",
+    "order.b2b_customer_unknown": "There is no customer with code {id} — the code is on the customer card (Customers).",
     "order.period_invalid": "Check the dates: “to” must not be before “from”.",
     "order.query_too_long": "The search is too long (up to 100 characters).",
     "order.tab_invalid": "There is no such order list.",

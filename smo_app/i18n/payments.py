@@ -1,6 +1,7 @@
 """Payments: methods, statuses, errors, dead-letter reasons, alerts, the backoffice page."""
 
 RU = {
+    "payment.refund_amount_invalid": "Сумма возврата — положительная сумма в рублях, например 500 или 499,50; пусто — вернуть всё оплаченное.",
     # errors a user can cause
     "payment.method_unknown": "Такого способа оплаты нет.",
     "payment.method_unavailable": "Этот способ оплаты сейчас недоступен. Выберите другой.",
@@ -104,11 +105,11 @@ RU = {
     "payment.setup.key_invalid": "Ключ не похож на настоящий — проверьте, что скопировали его целиком.",
     "payment.setup.check_failed": "Провайдер не принял ключи: {error}",
     "payment.setup.keys_missing": "Сначала введите ключи.",
-    "payment.setup.bot_token_missing": "Не задан токен бота магазина (SMO_BOT_TOKEN) — без него Telegram-оплата не работает.",
+    "payment.setup.bot_token_missing": "Бот магазина не подключён (на сервере не задан его токен) — без него Telegram-оплата не работает.",
     "payment.setup.check_unsupported": "Для этого способа проверки нет.",
     "ui.audit_action.settings.payments_providers": "Изменены способы оплаты или ключи провайдеров",
     "ui.payments.setup.methods": "Способы оплаты",
-    "ui.payments.setup.methods_env": "Способы оплаты заданы в окружении (SMO_PAYMENT_METHODS) — здесь их не изменить.",
+    "ui.payments.setup.methods_env": "Способы оплаты заданы в настройках сервера — здесь их не изменить.",
     "ui.payments.setup.keys": "Ключи провайдеров",
     "ui.payments.setup.keys_hint": "Ключи хранятся зашифрованными и не показываются целиком. Пустое поле — оставить как есть.",
     "ui.payments.setup.from_env": "задано в окружении",
@@ -190,6 +191,7 @@ RU = {
 }
 
 EN = {
+    "payment.refund_amount_invalid": "The refund is a positive amount, e.g. 500 or 499.50; empty refunds everything paid.",
     "payment.method_unknown": "There is no such payment method.",
     "payment.method_unavailable": "This payment method is not available now. Please pick another one.",
     "payment.order_not_payable": "This order can no longer be paid.",
@@ -288,11 +290,11 @@ EN = {
     "payment.setup.key_invalid": "The key does not look real — check that you copied all of it.",
     "payment.setup.check_failed": "The provider did not accept the keys: {error}",
     "payment.setup.keys_missing": "Enter the keys first.",
-    "payment.setup.bot_token_missing": "The shop's bot token (SMO_BOT_TOKEN) is not set — Telegram payments cannot work without it.",
+    "payment.setup.bot_token_missing": "The shop's bot is not connected (its token is not set on the server) — Telegram payments cannot work without it.",
     "payment.setup.check_unsupported": "There is no check for this method.",
     "ui.audit_action.settings.payments_providers": "Payment methods or provider keys changed",
     "ui.payments.setup.methods": "Payment methods",
-    "ui.payments.setup.methods_env": "Payment methods are set in the environment (SMO_PAYMENT_METHODS) — they cannot be changed here.",
+    "ui.payments.setup.methods_env": "Payment methods are set in the server's configuration — they cannot be changed here.",
     "ui.payments.setup.keys": "Provider keys",
     "ui.payments.setup.keys_hint": "Keys are stored encrypted and never shown in full. An empty field keeps what is stored.",
     "ui.payments.setup.from_env": "set in the environment",

@@ -1,9 +1,10 @@
 """POS text: shifts, sales, approvals, returns, reports (errors and documents; screen text is ``ui.pos.*``)."""
 
 RU = {
-    "pos.amount_invalid": "Введите сумму — неотрицательное число.",
-    "pos.float_invalid": "Размен на начало смены — неотрицательная сумма.",
-    "pos.counted_invalid": "Пересчитанная наличность — неотрицательная сумма.",
+    "pos.amount_invalid": "Введите сумму в рублях, например 1500 или 1500,50 (без разделителей тысяч).",
+    "pos.amount_too_large": "Слишком большая сумма — не больше {max}.",
+    "pos.float_invalid": "Размен на начало смены — сумма в рублях, например 5000 или 5000,50 (без разделителей тысяч).",
+    "pos.counted_invalid": "Пересчитанная наличность — сумма в рублях, например 12500 или 12500,50 (без разделителей тысяч).",
     "pos.cash_kind_invalid": "Выберите: внесение или изъятие.",
     "pos.reason_required": "Укажите причину (до 200 символов).",
     "pos.cash_out_too_much": "В кассе нет столько наличных: доступно {available}.",
@@ -167,9 +168,10 @@ RU = {
 }
 
 EN = {
-    "pos.amount_invalid": "Enter an amount — a number not below zero.",
-    "pos.float_invalid": "The opening float is an amount not below zero.",
-    "pos.counted_invalid": "The counted cash is an amount not below zero.",
+    "pos.amount_invalid": "Enter an amount, e.g. 1500 or 1500.50 (no thousands separators).",
+    "pos.amount_too_large": "That amount is too large — at most {max}.",
+    "pos.float_invalid": "The opening float is an amount, e.g. 5000 or 5000.50 (no thousands separators).",
+    "pos.counted_invalid": "The counted cash is an amount, e.g. 12500 or 12500.50 (no thousands separators).",
     "pos.cash_kind_invalid": "Choose: cash in or cash out.",
     "pos.reason_required": "Give a reason (up to 200 characters).",
     "pos.cash_out_too_much": "The drawer does not hold that much: {available} available.",

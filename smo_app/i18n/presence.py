@@ -16,9 +16,9 @@ RU = {
     "ui.profile.unlink": "Отвязать Telegram",
     "ui.profile.unlinked": "Telegram отвязан.",
     "ui.profile.refresh": "Проверить",
-    "ui.profile.no_bot_username": "Имя бота не задано (SMO_BOT_USERNAME): отправьте боту команду вручную.",
+    "ui.profile.no_bot_username": "Имя бота не задано в настройках сервера: отправьте боту команду вручную.",
     "ui.sidecar.online": "Бот работает.",
-    "ui.sidecar.offline": "Бот запущен без токена (SMO_BOT_TOKEN): сообщения ждут в очереди и не отправляются.",
+    "ui.sidecar.offline": "Бот магазина не подключён к Telegram (на сервере не задан его токен): сообщения ждут в очереди и не отправляются.",
     "ui.sidecar.not_running": "Бот не запущен: сообщения ждут в очереди и не отправляются.",
     "ui.bcast.waiting_for_bot": "ждёт бота",
 }
@@ -39,9 +39,9 @@ EN = {
     "ui.profile.unlink": "Unlink Telegram",
     "ui.profile.unlinked": "Telegram unlinked.",
     "ui.profile.refresh": "Check",
-    "ui.profile.no_bot_username": "The bot's username is not set (SMO_BOT_USERNAME): send the command to the bot yourself.",
+    "ui.profile.no_bot_username": "The bot's username is not set in the server's configuration: send the command to the bot yourself.",
     "ui.sidecar.online": "The bot is running.",
-    "ui.sidecar.offline": "The bot runs without a token (SMO_BOT_TOKEN): messages wait in the queue and are not sent.",
+    "ui.sidecar.offline": "The shop's bot is not connected to Telegram (its token is not set on the server): messages wait in the queue and are not sent.",
     "ui.sidecar.not_running": "The bot is not running: messages wait in the queue and are not sent.",
     "ui.bcast.waiting_for_bot": "waiting for the bot",
 }

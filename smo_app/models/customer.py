@@ -47,3 +47,12 @@ class Customer(SQLModel, table=True):
 def _customer_search_keys(_mapper, _conn, customer: Customer) -> None:
     customer.search_key = fold(customer.full_name, customer.username)[:200]
     customer.phone_key = phone_key(customer.phone)[:32]
+
+
+def customer_display_name(customer: Customer) -> str:
+    """How staff screens name a customer: their name, else @username, else phone (never an id)."""
+    if (customer.full_name or "").strip():
+        return customer.full_name.strip()
+    if customer.username:
+        return "@" + customer.username
+    return customer.phone or ""

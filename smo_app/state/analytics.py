@@ -13,11 +13,12 @@ from typing import TypedDict
 import plotly.graph_objects as go
 import reflex as rx
 
+from smo_app import formats
 from smo_app.money import format_money
 from smo_app.services.analytics import manual_revenue, revenue, summary, views
 from smo_app.services.analytics.charts import build_revenue_figure, revenue_chart_rows
 from smo_app.state.ops import XLSX, download
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 
 class MetricView(TypedDict):
@@ -63,7 +64,7 @@ def metric_views(s: summary.Summary, lang: str) -> list[MetricView]:
         pct = m.change_pct
         out.append(MetricView(
             key=m.key, label_key=f"ui.analytics.metric.{m.key}", value=format_money(m.value, lang=lang) if m.money else str(m.value),
-            change="" if pct is None else f"{pct:+.1f} %".replace("-", "−"),
+            change="" if pct is None else formats.percent(pct, lang, signed=True).replace("-", "−"),
             trend="flat" if not pct else ("up" if pct > 0 else "down"),
         ))
     return out
@@ -74,7 +75,7 @@ def day_views(series: revenue.RevenueSeries, lang: str) -> list[DayRowView]:
     def money(v: int) -> str:
         return format_money(v, lang=lang)
 
-    return [DayRowView(day=d.day.isoformat(), revenue=money(d.revenue_minor), storefront=money(d.by_channel["storefront"]),
+    return [DayRowView(day=formats.day(d.day, lang), revenue=money(d.revenue_minor), storefront=money(d.by_channel["storefront"]),
                        pos=money(d.by_channel["pos"]), b2b=money(d.by_channel["b2b"]), bookings=money(d.by_channel["bookings"]),
                        manual=money(d.by_channel["manual"]),
                        orders=d.orders, average_check=money(d.average_check_minor))
@@ -139,7 +140,7 @@ class AnalyticsState(SessionState):
         labels = {c: self.text(f"ui.analytics.channel.{c}") for c in ("storefront", "pos", "b2b", "bookings", "manual")}
         labels.update(revenue=self.text("ui.analytics.revenue"), orders=self.text("ui.analytics.orders"),
                       average_check=self.text("ui.analytics.average_check"))
-        return build_revenue_figure(self._chart_rows, line=self.line, labels=labels)
+        return build_revenue_figure(self._chart_rows, line=self.line, labels=labels, lang=self.ui_lang_value())
 
     async def _refresh(self, **period: str) -> None:
         """Read the period (a preset, a month or two days, see ``views.choose_period``) and show it;
@@ -150,7 +151,10 @@ class AnalyticsState(SessionState):
             self.can_manual = False
             return
         self.period_error = out.error
-        if not out.ok:
+        if not out.ok:  # a refused period shows no figures (not the last period's under its message)
+            self.days, self.abc_rows, self.manual_rows, self._chart_rows = [], [], [], []
+            self.total_revenue, self.total_orders = "", 0
+            self.figure = self._figure()
             return
         view: views.PeriodView = out.value
         lang = self.ui_lang_value()
@@ -161,8 +165,8 @@ class AnalyticsState(SessionState):
         self.total_orders = view.series.orders
         self.figure = self._figure()
         self.abc_rows = [AbcRowView(rank=r.rank, name=r.name, qty=r.qty, revenue=format_money(r.revenue_minor, lang=lang),
-                                    share=f"{r.share:.1%}", klass=r.klass) for r in view.ranked]
-        self.manual_rows = [ManualRowView(id=e.id, day=e.day.isoformat(), amount=format_money(e.amount_minor, lang=lang),
+                                    share=formats.percent(r.share * 100, lang), klass=r.klass) for r in view.ranked]
+        self.manual_rows = [ManualRowView(id=e.id, day=formats.day(e.day, lang), amount=format_money(e.amount_minor, lang=lang),
                                           note=e.note, who=e.created_by_name) for e in view.entries]
 
     # -- files -----------------------------------------------------------------------------
@@ -193,8 +197,12 @@ class AnalyticsState(SessionState):
         self.manual_error = out.error
         if not out.ok:
             return None
-        await self._refresh(date_from=self.date_from, date_to=self.date_to)
-        return rx.toast.success(self.text(ok_key))
+        added = getattr(out.value, "day", None)
+        if added is not None and not (self.date_from <= added.isoformat() <= self.date_to):
+            await self._refresh(month=added.strftime("%Y-%m"))  # the new entry's month, so the list shows it
+        else:
+            await self._refresh(date_from=self.date_from, date_to=self.date_to)
+        return said(self.text(ok_key))
 
     @rx.event
     async def add_manual(self, form: dict):

@@ -8,7 +8,7 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app.services.backup import offsite, runs, settings as backup_settings
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 
 class RunLine(TypedDict):
@@ -123,9 +123,9 @@ class BackupsState(SessionState):
         if not out.ok:
             yield toast(out)
         elif out.value.status == "ok":
-            yield rx.toast.success(self.text("ui.backups.done", size=human_size(out.value.size_bytes, self.ui_lang_value())))
+            yield said(self.text("ui.backups.done", size=human_size(out.value.size_bytes, self.ui_lang_value())))
         else:
-            yield rx.toast.error(self.text("ui.backups.failed", error=out.value.error or ""))
+            yield said(self.text("ui.backups.failed", error=out.value.error or ""), ok=False)
 
     @rx.event
     async def save(self, form: dict):
@@ -140,7 +140,7 @@ class BackupsState(SessionState):
         self.form_error, self.form_field = "", ""
         self.daily_at, self.keep_days, self.send_admins, self.has_passphrase = (
             s.daily_at, str(s.keep_days), s.send_admins, s.has_passphrase)
-        return rx.toast.success(self.text("ui.backups.saved"))
+        return said(self.text("ui.backups.saved"))
 
     @rx.event
     def remember_offsite(self, name: str, value: str):
@@ -155,7 +155,7 @@ class BackupsState(SessionState):
         if out.ok:
             self._typed, self.check_result = {}, ""
             self._show_offsite(out.value)
-            return rx.toast.success(self.text("ui.backups.offsite.saved"))
+            return said(self.text("ui.backups.offsite.saved"))
 
     @rx.event
     async def check_offsite(self):

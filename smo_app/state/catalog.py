@@ -11,7 +11,7 @@ from smo_app.services.catalog import admin as catalog_admin
 from smo_app.services.catalog import excel
 from smo_app.services.catalog import products as catalog
 from smo_app.state.ops import SearchedPages, download, money_text
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 PAGE_SIZE = 25
 ALL = "*"
@@ -120,7 +120,7 @@ class CatalogState(SearchedPages, SessionState):
         if not out.ok:
             return toast(out)
         await self.reload()
-        return rx.toast.success(self.text(ok_key))
+        return said(self.text(ok_key))
 
     @rx.event
     def set_new_cat_parent(self, value: str):
@@ -193,4 +193,4 @@ class CatalogState(SearchedPages, SessionState):
         self._import_digest = ""
         await self._reset_import()
         await self.reload()
-        return rx.toast.success(self.text("ui.cat.import_done", creates=out.value.creates, updates=out.value.updates))
+        return said(self.text("ui.cat.import_done", creates=out.value.creates, updates=out.value.updates))

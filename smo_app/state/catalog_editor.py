@@ -16,7 +16,7 @@ from smo_app.state.catalog import ALL, NONE, CatalogState
 from smo_app.state.ops import ROW_ID
 from smo_app.units import qty_text
 from smo_app.state.ops import field_message
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 NEW_PRODUCT = {"name": "", "description": "", "details": "", "price": "", "unit": product_editor.DEFAULT_UNIT,
                "discount": "0", "position": "0", "threshold": "3", "variants": ""}
@@ -93,7 +93,7 @@ class ProductEditorState(SessionState):
             return None
         self._show(out.value)
         await self._catalog_changed()
-        return rx.toast.success(self.text(ok_key))
+        return said(self.text(ok_key))
 
     # -- open and close -----------------------------------------------------------------------
     @rx.event
@@ -164,7 +164,7 @@ class ProductEditorState(SessionState):
             return None
         self.editor_open = False
         await self._catalog_changed()
-        return rx.toast.success(self.text("ui.cat.product_deleted"))
+        return said(self.text("ui.cat.product_deleted"))
 
     # -- cross-sell picker --------------------------------------------------------------------
     @rx.event

@@ -10,7 +10,7 @@ import reflex as rx
 from smo_app.services.customers import admin as customers_admin
 from smo_app.services.customers import customer_card
 from smo_app.state.ops import download, money_text
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 
 class CustomerLine(TypedDict):
@@ -88,7 +88,7 @@ class CustomersState(SessionState):
         self.has_next = result.has_next
         self.lines = [CustomerLine(
             id=r.id, name=r.full_name or "—", username=f"@{r.username}" if r.username else "",
-            telegram_id=str(r.telegram_id or ""), phone=r.phone or "", registered=self.shop_time(r.first_seen_at, "%Y-%m-%d"),
+            telegram_id=str(r.telegram_id or ""), phone=r.phone or "", registered=self.shop_day(r.first_seen_at),
             bonuses=money_text(self, r.bonus_balance_minor), discount=r.personal_discount_pct,
             tags=" · ".join(t for t in (self.text("ui.cust.wholesale") if r.wholesale_approved else "",
                                         self.text("ui.cust.tester") if r.is_tester else "") if t),
@@ -130,7 +130,7 @@ class CustomersState(SessionState):
         self.orders = [{"id": str(o.id), "when": self.shop_time(o.created_at), "status": self.text(f"ui.cust.order_status.{o.status}"),
                         "total": money_text(self, o.total_minor)} for o in c.recent_orders]
         self.friends = [{"name": f.full_name or "—", "username": f"@{f.username}" if f.username else "",
-                         "registered": self.shop_time(f.first_seen_at, "%Y-%m-%d")} for f in c.friends]
+                         "registered": self.shop_day(f.first_seen_at)} for f in c.friends]
         return out
 
     async def _card_action(self, fn, ok_key: str, **kwargs):
@@ -139,7 +139,7 @@ class CustomersState(SessionState):
             out = await self._show_card(self.card_id)
             await self._search()
         self.card_error = out.error
-        return rx.toast.success(self.text(ok_key)) if out.ok else None
+        return said(self.text(ok_key)) if out.ok else None
 
     @rx.event
     async def save_profile(self, form: dict):
@@ -167,7 +167,7 @@ class CustomersState(SessionState):
             date_from = date.fromisoformat(str(form.get("from", "")).strip())
             date_to = date.fromisoformat(str(form.get("to", "")).strip())
         except ValueError:
-            return rx.toast.error(self.text("ui.audit.bad_date"))
+            return said(self.text("ui.audit.bad_date"), ok=False)
         self.export_from, self.export_to = date_from.isoformat(), date_to.isoformat()
         return await download(self, f"customers_{date_from}_{date_to}.xlsx", customers_admin.export_xlsx,
                               date_from=date_from, date_to=date_to, lang=self.ui_lang_value())

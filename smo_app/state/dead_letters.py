@@ -2,7 +2,6 @@
 The handlers reach the database through :meth:`SessionState.call` (off the event loop)."""
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import TypedDict
 
@@ -10,8 +9,9 @@ import reflex as rx
 
 from smo_app.i18n import t
 from smo_app.models.integrations import DeadLetterResolution
+from smo_app.services.core.audit_words import letter_detail, provider_name
 from smo_app.services.integrations import dead_letters as dead_letter_service
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 
 class DeadLetterLine(TypedDict):
@@ -49,7 +49,7 @@ async def dismiss_from_form(state: SessionState, form: dict, reload: Callable[[]
     if not out.ok:
         return toast(out)
     await reload()
-    return rx.toast.success(state.text("ui.dead_letters.dismissed"))
+    return said(state.text("ui.dead_letters.dismissed"))
 
 
 class DeadLetterState(SessionState):
@@ -70,7 +70,7 @@ class DeadLetterState(SessionState):
     @rx.event
     async def dismiss(self, form: dict):
         """Dismiss one dead letter with the reason typed next to it."""
-        return await dismiss_from_form(self, form, self._query, bad_id=rx.toast.error(self.text("common.not_found")))
+        return await dismiss_from_form(self, form, self._query, bad_id=said(self.text("common.not_found"), ok=False))
 
     async def _query(self) -> None:
         out = await self.call(dead_letter_service.dead_letter_page, readonly=True, open_only=not self.show_resolved)
@@ -82,9 +82,8 @@ class DeadLetterState(SessionState):
         self.can_resolve = out.value.can_resolve
         self.lines = [
             DeadLetterLine(
-                id=r.id, when=self.shop_time(r.created_at, "%Y-%m-%d %H:%M:%S"), provider=r.provider,
-                reference=r.reference or "", reason=reason_text(r.reason, lang),
-                detail=(r.detail or json.dumps(r.payload or {}, ensure_ascii=False))[:300],
+                id=r.id, when=self.shop_time(r.created_at, "%Y-%m-%d %H:%M:%S"), provider=provider_name(lang, r.provider),
+                reference=r.reference or "", reason=reason_text(r.reason, lang), detail=letter_detail(lang, r),
                 resolved=r.resolved_at is not None,
                 resolution=self.text(f"ui.dead_letters.resolution.{r.resolution}") if r.resolution else "",
                 note=r.note or "",

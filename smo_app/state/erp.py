@@ -9,7 +9,7 @@ import reflex as rx
 
 from smo_app.services.erp import connection, status
 from smo_app.state.dead_letters import dismiss_from_form, reason_text
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 
 class RunLine(TypedDict):
@@ -133,8 +133,8 @@ class ErpState(SessionState):
             yield toast(out)
             return
         run = out.value
-        yield (rx.toast.success(self.text("ui.erp.synced", seen=run.items_seen, created=run.items_created))
-               if run.status == "ok" else rx.toast.error(self.last_error or self.text("ui.erp.status.failed")))
+        yield (said(self.text("ui.erp.synced", seen=run.items_seen, created=run.items_created))
+               if run.status == "ok" else said(self.last_error or self.text("ui.erp.status.failed"), ok=False))
 
     @rx.event
     async def check(self, form: dict):
@@ -152,7 +152,7 @@ class ErpState(SessionState):
         self.organization_id = self.organization_id or (d.organizations[0].id if d.organizations else "")
         self.agent_id = self.agent_id or (d.counterparties[0].id if d.counterparties else "")
         self.price_type = self.price_type or (d.price_types[0].name if d.price_types else "")
-        return rx.toast.success(self.text("ui.erp.connected", stores=len(d.stores)))
+        return said(self.text("ui.erp.connected", stores=len(d.stores)))
 
     @rx.event
     async def save(self, form: dict):
@@ -177,7 +177,7 @@ class ErpState(SessionState):
         self.store_id, self.organization_id, self.agent_id, self.price_type = (
             c.store_id, c.organization_id, c.agent_id, c.price_type)
         await self._load_status()
-        return rx.toast.success(self.text("ui.erp.saved"))
+        return said(self.text("ui.erp.saved"))
 
     @rx.event
     def set_field(self, field: str, value: str):

@@ -10,13 +10,14 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app import routes
+from smo_app.services.core.audit_words import actor_name
 from smo_app.services.delivery import waybills
 from smo_app.services.payments import manual as manual_payments
 from smo_app.services.payments import refunds
 from smo_app.services.sales import order_admin
 from smo_app.state.ops import money_text
 from smo_app.state.orders import OrdersState
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, one_tap, said, toast
 
 
 class ActionView(TypedDict):
@@ -66,7 +67,7 @@ class OrderCardState(SessionState):
         self.card_error = ""
         error = await self._show_card(int(order_id))
         if error:
-            return rx.toast.error(error)
+            return said(error, ok=False)
         self.card_open = True
         return None
 
@@ -118,10 +119,12 @@ class OrderCardState(SessionState):
                           for k, v, minus in sums if v or k == "goods"]
         self.card_sums.append({"label": self.text("ui.orders.sum.total"), "amount": money_text(self, o.total_minor)})
         self.card_sums += [{"label": self.text(f"ui.orders.sum.{k}"), "amount": a} for k, a in (("refunded", "−" + money_text(self, o.refunded_minor)), ("net_paid", money_text(self, o.total_minor - o.refunded_minor))) if o.refunded_minor]  # noqa: E501
+        lang = self.ui_lang_value()
         self.card_events = [{"when": self.shop_time(e.created_at),
                              "move": (self.text(f"ui.cust.order_status.{e.from_status}") + " → " if e.from_status else "")
                              + self.text(f"ui.cust.order_status.{e.to_status}"),
-                             "who": e.actor_name or self.text(f"ui.orders.actor.{e.actor_kind}"),
+                             "who": actor_name(lang, e.actor_kind, e.actor_name) if e.actor_name
+                             else self.text(f"ui.orders.actor.{e.actor_kind}"),
                              "reason": e.reason or ""} for e in o.events]
         self.card_actions = [ActionView(
             action=a.action, to_status=a.to_status,
@@ -158,20 +161,22 @@ class OrderCardState(SessionState):
     async def _decide_proof(self, accept: bool, note: str):
         if not self._proof_payment_id:
             return None
-        out = await self.call(manual_payments.decide_manual_payment, payment_id=self._proof_payment_id, accept=accept,
-                              note=note)
+        out = await self.call(manual_payments.decide_manual_payment, once=True, payment_id=self._proof_payment_id,
+                              accept=accept, note=note)
         if not out.ok:
             self.card_error = out.error
-            return rx.toast.error(out.error)
+            return said(out.error, ok=False)
         self.card_error = ""
         await self._changed()
-        return rx.toast.success(self.text(f"ui.orders.proof.{'confirmed' if accept else 'rejected'}_toast"))
+        return said(self.text(f"ui.orders.proof.{'confirmed' if accept else 'rejected'}_toast"))
 
     @rx.event
+    @one_tap
     async def confirm_proof(self):
         return await self._decide_proof(True, "")
 
     @rx.event
+    @one_tap
     async def reject_proof(self, form: dict):
         return await self._decide_proof(False, str(form.get("reason", "")))
 
@@ -191,19 +196,20 @@ class OrderCardState(SessionState):
         self.confirm_open = False
 
     @rx.event
+    @one_tap
     async def confirm(self, form: dict):
         restock = str(form.get("restock", "restock")) != "write_off"
         return await self._move(self.pending["to_status"], str(form.get("reason", "")), restock)
 
     async def _move(self, to_status: str, reason: str, restock: bool):
-        out = await self.call(order_admin.move_order, order_id=self.card_id, to_status=to_status, reason=reason,
-                              restock=restock)
+        out = await self.call(order_admin.move_order, once=True, order_id=self.card_id, to_status=to_status,
+                              reason=reason, restock=restock)
         if not out.ok:
             self.confirm_error = self.card_error = out.error
             return toast(out)
-        self.confirm_open = False
+        self.confirm_open, self.confirm_error, self.card_error = False, "", ""  # success answers the refusal
         await self._changed()
-        return rx.toast.success(self.text("ui.orders.moved", status=self.text(f"ui.cust.order_status.{to_status}")))
+        return said(self.text("ui.orders.moved", status=self.text(f"ui.cust.order_status.{to_status}")))
 
     # -- tracking, message, refund ---------------------------------------------------------
     async def _card_call(self, fn, ok_key: str, **kwargs):
@@ -212,7 +218,7 @@ class OrderCardState(SessionState):
         if not out.ok:
             return None
         await self._changed()
-        return rx.toast.success(self.text(ok_key))
+        return said(self.text(ok_key))
 
     @rx.event
     async def save_tracking(self, form: dict):

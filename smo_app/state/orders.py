@@ -12,7 +12,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.services.sales import b2b_entry, couriers, order_admin
 from smo_app.state.ops import money_text
-from smo_app.state.session import SessionState
+from smo_app.state.session import SessionState, said
 
 PICK_LIST = routes.ORDER_PICK_LIST
 TAB_KEYS = (*order_admin.TABS, "delivery")
@@ -138,7 +138,7 @@ class OrdersState(SessionState):
     @rx.event
     async def open_handoff(self):
         if not self.selected:
-            return rx.toast.error(self.text("order.pick_empty"))
+            return said(self.text("order.pick_empty"), ok=False)
         out = await self.call(couriers.courier_choices, readonly=True)
         self.couriers = [{"id": str(c.id), "name": c.name + (" ✈" if c.has_telegram else "")} for c in out.value or []]
         self.handoff_error = out.error
@@ -163,7 +163,7 @@ class OrdersState(SessionState):
         self.selected = []
         await self._load_handoffs()
         key = "ui.orders.handoff_sent" if out.value.notified else "ui.orders.handoff_done"
-        return rx.toast.success(self.text(key, name=out.value.courier_name))
+        return said(self.text(key, name=out.value.courier_name))
 
     async def _load_handoffs(self) -> None:
         out = await self.call(couriers.list_handoffs, readonly=True, limit=10)
@@ -192,7 +192,7 @@ class OrdersState(SessionState):
             return None
         self.b2b_open = False
         await self._list()
-        return rx.toast.success(self.text("ui.orders.b2b_created", id=out.value.id))
+        return said(self.text("ui.orders.b2b_created", id=out.value.id))
 
 
 class PickVariantView(TypedDict):

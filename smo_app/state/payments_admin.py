@@ -7,10 +7,11 @@ from typing import TypedDict
 import reflex as rx
 
 from smo_app.money import format_money
+from smo_app.services.core.audit_words import letter_detail, provider_name
 from smo_app.services.payments import admin as payments_admin
 from smo_app.services.payments import reconcile
 from smo_app.state.dead_letters import reason_text
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 
 class PaymentRow(TypedDict):
@@ -81,7 +82,7 @@ class PaymentsAdminState(SessionState):
     async def apply_order_filter(self, form: dict):
         text = str(form.get("order", "")).strip().lstrip("#")
         if text and not text.isdigit():
-            return rx.toast.error(self.text("common.not_found"))
+            return said(self.text("common.not_found"), ok=False)
         self.order_filter = text
         await self._query()
 
@@ -91,7 +92,7 @@ class PaymentsAdminState(SessionState):
         try:
             letter_id = int(form.get("id", 0))
         except (TypeError, ValueError):
-            return rx.toast.error(self.text("common.not_found"))
+            return said(self.text("common.not_found"), ok=False)
         action = str(form.get("action", "dismiss"))
         out = await self.call(payments_admin.resolve_payment_letter, dead_letter_id=letter_id, action=action,
                               note=str(form.get("note", "")))
@@ -125,9 +126,10 @@ class PaymentsAdminState(SessionState):
                                 refunded=_money(p.refunded_minor, p.currency, lang) if p.refunded_minor else "",
                                 created=self.shop_time(p.created_at), failure=reason_text(p.failure, lang) if p.failure else "")
                      for p in page.payments]
-        self.letters = [LetterRow(id=i.letter.id, when=self.shop_time(i.letter.created_at), provider=i.letter.provider,
+        self.letters = [LetterRow(id=i.letter.id, when=self.shop_time(i.letter.created_at),
+                                  provider=provider_name(lang, i.letter.provider),
                                   order_id=str(i.order_id or ""), reason=reason_text(i.letter.reason, lang),
-                                  detail=(i.letter.detail or "")[:300], refundable=i.refundable, can_apply=i.can_apply,
+                                  detail=letter_detail(lang, i.letter), refundable=i.refundable, can_apply=i.can_apply,
                                   can_restore=i.can_restore,
                                   restore_why_not=self.text("ui.payments.restore_why_not",
                                                             why=reason_text(i.restore_blocked, lang))

@@ -17,7 +17,7 @@ from smo_app import routes
 from smo_app.models.staff import Channel
 from smo_app.money import format_money
 from smo_app.services.pos import devices, shifts, tickets
-from smo_app.state.session import toast
+from smo_app.state.session import said, toast
 
 POS = Channel.pos
 QUIET_SECONDS = 1.5  # a tablet whose own cart call answered this recently skips the poll
@@ -91,7 +91,7 @@ class PosTabletMixin(rx.State, mixin=True):
 
     def _no_tablet(self):
         """The refusal of a cart call made before the tablet is named (None once it is)."""
-        return rx.toast.error(self.text("pos.device_needed")) if self._device_missing() else None
+        return said(self.text("pos.device_needed"), ok=False) if self._device_missing() else None
 
     @rx.event
     def set_device_name_text(self, value: str):
@@ -188,7 +188,7 @@ class PosTabletMixin(rx.State, mixin=True):
         self.park_name = ""
         await self._refresh_cart()
         await self._load_parked()
-        return rx.toast.success(self.text("ui.pos.ticket_parked", name=out.value.name))
+        return said(self.text("ui.pos.ticket_parked", name=out.value.name))
 
     @rx.event
     async def resume(self, ticket_id: int):
@@ -201,5 +201,5 @@ class PosTabletMixin(rx.State, mixin=True):
         if not out.ok:
             return toast(out)
         self._show_cart(out.value)
-        return rx.toast.success(self.text("ui.pos.ticket_resumed", name=name))
+        return said(self.text("ui.pos.ticket_resumed", name=name))
 

@@ -13,7 +13,7 @@ from smo_app.models.staff import Channel
 from smo_app.money import parse_money
 from smo_app.services.pos import cart, lookup, receipt_code, returns, sale
 from smo_app.state.pos_sale import money, register_of, tablet_kw
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 POS = Channel.pos
 
@@ -149,7 +149,7 @@ class PosReturnState(SessionState):
     async def _cart(self, fn, **kwargs):
         kw = await tablet_kw(self)
         if kw is None:
-            return rx.toast.error(self.text("pos.device_needed"))
+            return said(self.text("pos.device_needed"), ok=False)
         out = await self.call(fn, channel=POS, **kw, **kwargs)
         if out.ok:
             self._show_new_items(out.value)
@@ -192,10 +192,10 @@ class PosReturnState(SessionState):
             tendered = parse_money(self.tendered_text or "0")
         except ValueError:
             self.card_text = self.tendered_text = ""
-            return rx.toast.error(self.text("pos.amount_invalid"))
+            return said(self.text("pos.amount_invalid"), ok=False)
         kw = await tablet_kw(self)
         if kw is None:
-            return rx.toast.error(self.text("pos.device_needed"))
+            return said(self.text("pos.device_needed"), ok=False)
         out = await self.call(returns.exchange, channel=POS, **kw, sale_id=self.sale_id,
                               lines=self._picked(), client_id=self._client_id or uuid.uuid4().hex, card_minor=card,
                               tendered_minor=tendered)

@@ -22,7 +22,7 @@ from smo_app.services.pos import cart, lookup, sale, shifts
 from smo_app.units import price_unit, qty_text
 from smo_app.state.pos_device import PosTabletMixin
 from smo_app.state.pos_offline import PosOfflineMixin, offline_snapshot
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import DOUBLE_TAP_SECONDS, SessionState, one_tap, said, toast
 
 POS = Channel.pos
 
@@ -67,6 +67,7 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
     card_text: str = ""
     tendered_text: str = ""
     pending_sale: str = rx.LocalStorage("", name="smo_pos_pending_sale", sync=True)
+    _paid: tuple = ()  # (sale id, when) of the sale this tablet just made: a second tap on "pay" shows it
     last_outcome: str = ""  # shown after a reconnect: whether the pending sale went through
     camera_open: bool = False
     message: str = ""
@@ -121,6 +122,8 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
                        "price": money(ln.unit_price_minor, lang) + price_unit(ln.unit, lang), "discount_pct": ln.discount_pct,
                        "manual_pct": ln.manual_pct, "discount_minor": ln.discount_minor,
                        "discount_text": money(ln.discount_minor, lang), "total": money(ln.total_minor, lang)} for ln in c.lines]
+        if c.lines:  # a new sale has begun: "pay" is no longer the last sale's second tap
+            self._paid = ()
         cust = c.customer
         self.customer_has = cust is not None
         self.customer_name = (cust.name or cust.phone) if cust else ""
@@ -158,12 +161,13 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
         self.float_text = value
 
     @rx.event
+    @one_tap
     async def open_shift(self):
         try:
             amount = parse_money(self.float_text or "0")
         except ValueError:
-            return rx.toast.error(self.text("pos.float_invalid"))
-        out = await self.call(shifts.open_shift, channel=POS, register_id=self.register_id, float_minor=amount)
+            return said(self.text("pos.float_invalid"), ok=False)
+        out = await self.call(shifts.open_shift, channel=POS, once=True, register_id=self.register_id, float_minor=amount)
         if not out.ok:
             return toast(out)
         self.float_text = ""
@@ -258,7 +262,7 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
         try:
             amount = parse_money(text or "0")
         except ValueError:
-            return rx.toast.error(self.text("pos.amount_invalid"))
+            return said(self.text("pos.amount_invalid"), ok=False)
         return await self._cart_call(cart.set_bonus, bonus_minor=amount)
 
     # ------------------------------------------------------------------ payment
@@ -290,12 +294,15 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
         return money(sale.change_preview(self.total_minor, card_minor=card, tendered_minor=tendered), self.ui_lang)
 
     @rx.event
+    @one_tap
     async def pay(self):
+        if self._paid and time.time() - self._paid[1] < DOUBLE_TAP_SECONDS:
+            return rx.redirect(f"{routes.POS_RECEIPT}?id={self._paid[0]}")  # the second tap: the sale just made
         try:
             card = parse_money(self.card_text or "0")
             tendered = parse_money(self.tendered_text or "0")
         except ValueError:
-            return rx.toast.error(self.text("pos.amount_invalid"))
+            return said(self.text("pos.amount_invalid"), ok=False)
         if self._device_missing():
             return self._no_tablet()
         if not self.pending_sale:  # made before the request leaves: a resend reuses it
@@ -309,6 +316,7 @@ class PosState(PosTabletMixin, PosOfflineMixin, SessionState):
             return toast(out)
         self.pending_sale = ""
         self.card_text = self.tendered_text = ""
+        self._paid = (out.value.sale_id, time.time())
         return rx.redirect(f"{routes.POS_RECEIPT}?id={out.value.sale_id}")
 
     @rx.event

@@ -9,7 +9,7 @@ from smo_app.models.staff import Channel
 from smo_app.money import parse_money
 from smo_app.services.pos import delivery, reports, shifts
 from smo_app.state.pos_sale import PosState, money, register_of
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 POS = Channel.pos
 
@@ -74,7 +74,7 @@ class PosShiftState(SessionState):
         try:
             amount = parse_money(self.move_amount)
         except ValueError:
-            return rx.toast.error(self.text("pos.amount_invalid"))
+            return said(self.text("pos.amount_invalid"), ok=False)
         out = await self.call(shifts.cash_move, channel=POS, register_id=await self._register(), kind=self.move_kind,
                               amount_minor=amount, reason=self.move_reason)
         if out.ok:
@@ -87,7 +87,7 @@ class PosShiftState(SessionState):
         try:
             counted = parse_money(self.counted_text)
         except ValueError:
-            return rx.toast.error(self.text("pos.counted_invalid"))
+            return said(self.text("pos.counted_invalid"), ok=False)
         out = await self.call(shifts.close_shift, channel=POS, register_id=await self._register(),
                               counted_cash_minor=counted)
         if not out.ok:

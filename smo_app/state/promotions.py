@@ -6,10 +6,12 @@ from typing import TypedDict
 
 import reflex as rx
 
+from smo_app import formats
+
 from smo_app.services.customers import tracking
 from smo_app.services.sales import promotion_forms, promotions
 from smo_app.state.ops import money_text
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 from smo_app.state.wheel_admin import WheelAdminState
 
 PAGE_SIZE = 25
@@ -108,7 +110,7 @@ class PromotionsState(SessionState):
         page, self.promo_more = self._page(items)
         self.promos = [PromoLine(id=p.id, code=p.code, pct=p.pct,
                                  used=f"{p.used_count} / {p.usage_limit}" if p.usage_limit else str(p.used_count),
-                                 expires=self.shop_time(p.expires_at, "%Y-%m-%d") if p.expires_at else "—",
+                                 expires=self.shop_day(p.expires_at) if p.expires_at else "—",
                                  once=p.once_per_customer, active=p.active, stats=self._stats.get(p.id, ""),
                                  limit=str(p.usage_limit or ""),
                                  expires_day=self.shop_time(p.expires_at, "%Y-%m-%d") if p.expires_at else "",
@@ -133,7 +135,7 @@ class PromotionsState(SessionState):
             return None
         self.promo_once = False
         await self._load_promos()
-        return [rx.set_value("promo-code", ""), rx.toast.success(self.text("ui.promo.created", code=out.value.code))]
+        return [rx.set_value("promo-code", ""), said(self.text("ui.promo.created", code=out.value.code))]
 
     @rx.event
     def edit_promo(self, promo_id: int):
@@ -157,7 +159,7 @@ class PromotionsState(SessionState):
             return None
         self.promo_editing = 0
         await self._load_promos()
-        return rx.toast.success(self.text("ui.promo.saved", code=out.value.code))
+        return said(self.text("ui.promo.saved", code=out.value.code))
 
     @rx.event
     def ask_delete_promo(self, promo_id: int):
@@ -184,7 +186,7 @@ class PromotionsState(SessionState):
         if self.promo_editing == promo_id:
             self.promo_editing = 0
         await self._load_promos()
-        return rx.toast.success(self.text("ui.promo.deleted", code=out.value))
+        return said(self.text("ui.promo.deleted", code=out.value))
 
     @rx.event
     async def switch_off_instead(self):
@@ -202,7 +204,7 @@ class PromotionsState(SessionState):
         if not out.ok:
             return toast(out)
         await self._load_promos()
-        return None if active else rx.toast.success(self.text("ui.promo.switched_off", code=out.value.code))
+        return None if active else said(self.text("ui.promo.switched_off", code=out.value.code))
 
     @rx.event
     async def promo_stats(self, promo_id: int):
@@ -229,8 +231,8 @@ class PromotionsState(SessionState):
         page, self.cert_more = self._page(out.value)
         self.certs = [CertLine(
             id=c.id, code=c.code, face=money_text(self, c.face_minor), status=self.text(f"ui.cert.status.{c.status}"),
-            expires=self.shop_time(c.expires_at, "%Y-%m-%d") if c.expires_at else "—",
-            redeemed=(self.text("ui.cert.redeemed_by", customer=c.redeemed_by_customer_id or "—",
+            expires=self.shop_day(c.expires_at) if c.expires_at else "—",
+            redeemed=(self.text("ui.cert.redeemed_by", customer=c.redeemed_by_name or "—",
                                 when=self.shop_time(c.redeemed_at), order=c.order_id or "—") if c.redeemed_at else ""),
         ) for c in page]
 
@@ -243,7 +245,7 @@ class PromotionsState(SessionState):
             return None
         await self._load_certs()
         return [rx.set_value("cert-face", ""), rx.set_value("cert-code", ""),
-                rx.toast.success(self.text("ui.cert.created", code=out.value.code))]
+                said(self.text("ui.cert.created", code=out.value.code))]
 
     @rx.event
     async def cert_go(self, delta: int):
@@ -258,9 +260,10 @@ class PromotionsState(SessionState):
             self.link_error = out.error
             return
         page, self.link_more = self._page(out.value)
+        lang = self.ui_lang_value()
         self.links = [LinkLine(id=lk.id, title=lk.title, url=lk.url, clicks=lk.clicks, unique=lk.unique_users,
                                new=lk.new_users, buyers="—" if lk.buyers is None else str(lk.buyers),
-                               conversion="—" if lk.conversion_pct is None else f"{lk.conversion_pct:.1f} %",
+                               conversion="—" if lk.conversion_pct is None else formats.percent(lk.conversion_pct, lang),
                                archived=lk.archived) for lk in page]
 
     @rx.event
@@ -277,7 +280,7 @@ class PromotionsState(SessionState):
             return None
         await self._load_links()
         return [rx.set_value("link-title", ""), rx.set_value("link-code", ""),
-                rx.toast.success(self.text("ui.link.created", url=out.value.url))]
+                said(self.text("ui.link.created", url=out.value.url))]
 
     @rx.event
     async def archive_link(self, link_id: int):

@@ -13,13 +13,15 @@ owner once an hour, and shown as a generic message without a traceback.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+import functools
 from functools import lru_cache
 from typing import Any, TypeVar
 
 import reflex as rx
 
-from smo_app import routes
+from smo_app import formats, routes
 from smo_app.calling import NOBODY, Result, StaffCaller, acall
 from smo_app.i18n import LANGUAGES, catalogs, error_text, normalize_language, t
 from smo_app.models.staff import Channel
@@ -44,11 +46,39 @@ def _effective_language(chosen: str, shop_default: str = "") -> str:
     return normalize_language(shop_default or shop_locale.cached().language)
 
 
+TOAST_ID = "smo-said"  # one toast at a time: a newer message replaces the one shown, never stacks beside it
+DOUBLE_TAP_SECONDS = 5.0  # a ``once`` call repeated as it was within this time is the same tap again
+ONCE_IGNORED = frozenset({"client_id", "client_ref"})  # a fresh idempotency key does not make a new request
+
+
 def toast(out: Result, success: str | None = None):
-    """The toast for a call's result: its error, else ``success`` (or nothing)."""
+    """The toast for a call's result: its error, else ``success`` (or nothing); it replaces the toast
+    shown before (a second message answers the same question, it does not stack)."""
     if not out.ok:
-        return rx.toast.error(out.error)
-    return rx.toast.success(success) if success else None
+        return rx.toast.error(out.error, id=TOAST_ID)
+    return rx.toast.success(success, id=TOAST_ID) if success else None
+
+
+def one_tap(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """A one-shot action's event handler (add, confirm, pay, receive): ``busy`` is on while it runs —
+    the screen shows its button loading and disabled, so a second tap does not happen (one that
+    slipped through meets ``call(…, once=True)``). Put it under ``@rx.event``."""
+    @functools.wraps(handler)
+    async def run(self, *args, **kwargs):
+        self.busy = True
+        yield
+        try:
+            out = await handler(self, *args, **kwargs)
+        finally:
+            self.busy = False
+        yield out
+
+    return run
+
+
+def said(text: str, ok: bool = True):
+    """A toast of the screen's own (a form's success, a parse refusal), replacing the one shown."""
+    return rx.toast.success(text, id=TOAST_ID) if ok else rx.toast.error(text, id=TOAST_ID)
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -70,6 +100,8 @@ class SessionState(rx.State):
     denied: str = ""  # the route whose guard refused (shows the forbidden view)
     back_route: str = routes.ADMIN  # where the forbidden view links back to
     back_is_pos: bool = False
+    busy: bool = False  # a one-tap action runs (:func:`one_tap`): its buttons show loading, disabled
+    _last_done: tuple = ()  # the last ``once`` call that succeeded: (what, when, its result) — server only
 
     @rx.var
     def ui_lang(self) -> str:
@@ -103,9 +135,18 @@ class SessionState(rx.State):
 
         return datetime.now(self.shop_zone()).date()
 
-    def shop_time(self, moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        """A stored UTC datetime as the shop's local time."""
-        return moment.astimezone(self.shop_zone()).strftime(fmt) if moment else ""
+    def shop_time(self, moment, fmt: str | None = None) -> str:
+        """A stored UTC datetime as the shop's local time, written as the screen's language writes it
+        (``05.11.2026 14:30`` / ``Nov 5, 2026, 2:30 PM``); ``fmt``: a fixed strftime pattern instead."""
+        if not moment:
+            return ""
+        if fmt is None:
+            return formats.moment(moment, self.ui_lang_value(), self.shop_zone())
+        return moment.astimezone(self.shop_zone()).strftime(fmt)
+
+    def shop_day(self, moment) -> str:
+        """A stored UTC datetime's shop-local day as the screen's language writes it (``05.11.2026``)."""
+        return formats.day(moment.astimezone(self.shop_zone()).date(), self.ui_lang_value()) if moment else ""
 
     def ui_lang_value(self) -> str:
         return _effective_language(self.lang, self.shop_lang_default)
@@ -120,7 +161,7 @@ class SessionState(rx.State):
         return self.bo_token if channel == Channel.backoffice else self.pos_token
 
     async def call(self, fn: Callable[..., R], /, *, channel: Channel | None = Channel.backoffice,
-                   readonly: bool = False, **kwargs: Any) -> Result[R]:
+                   readonly: bool = False, once: bool = False, **kwargs: Any) -> Result[R]:
         """Call a service as the staff member signed in on ``channel``, through the calling seam.
 
         ``fn(session, actor=<actor>, **kwargs)`` runs in a worker thread with one session of its
@@ -128,10 +169,22 @@ class SessionState(rx.State):
         ``channel=None`` there is no actor (sign-in, public pages) and ``fn(session, **kwargs)``
         runs. The result carries the value, or the message in the screen's language (not signed
         in on the channel → ``out.signed_out``; unexpected → logged, reported, a calm message).
+
+        ``once=True`` (add a staff member, confirm a payment, open a shift, pay, receive a supply): the
+        same call again within :data:`DOUBLE_TAP_SECONDS` of its success — a double tap, queued behind
+        the first — is answered with the first one's result instead of a contradicting refusal.
         """
+        key = (fn.__module__, fn.__qualname__, channel,
+               repr(sorted((k, v) for k, v in kwargs.items() if k not in ONCE_IGNORED))) if once else None
+        last = self._last_done
+        if key is not None and last and last[0] == key and time.time() - last[1] < DOUBLE_TAP_SECONDS:
+            return last[2]
         caller = NOBODY if channel is None else StaffCaller(channel, self._token(channel))
-        return await acall(fn, caller=caller, user_lang=self.ui_lang_value(), readonly=readonly,
-                           screen=self.router.page.path, **kwargs)
+        out = await acall(fn, caller=caller, user_lang=self.ui_lang_value(), readonly=readonly,
+                          screen=self.router.page.path, **kwargs)
+        if key is not None and out.ok:
+            self._last_done = (key, time.time(), out)
+        return out
 
     async def staff(self, channel: Channel) -> Actor | None:
         """The staff member signed in on ``channel`` (resolved on the server, off the event loop)."""

@@ -11,7 +11,7 @@ import reflex as rx
 from smo_app.services.core import settings_form
 from smo_app.services.customers import admin as customers_admin
 from smo_app.services.messaging.telegram_html import html_problem
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, said, toast
 
 # how a refusal that names a field reads: by the field (out of range) or by what did not read
 FIELD_MESSAGES = {"shop_timezone": "ui.settings.bad_timezone", "referral_tiers": "ui.settings.bad_tiers",
@@ -103,7 +103,7 @@ class SettingsState(SessionState):
         if not out.ok:
             return None
         self._show_form(out.value)
-        return rx.toast.success(self.text("ui.saved"))
+        return said(self.text("ui.saved"))
 
     def _field_error(self, out) -> str:
         """The refusal on the field it names, with the field's label; else the service's text."""
@@ -128,4 +128,4 @@ class SettingsState(SessionState):
         if not out.ok:
             return toast(out)
         await self._load_testers()
-        return rx.toast.success(self.text("ui.settings.tester_reset_done", orders=out.value.orders))
+        return said(self.text("ui.settings.tester_reset_done", orders=out.value.orders))

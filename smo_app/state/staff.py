@@ -7,7 +7,7 @@ import reflex as rx
 from smo_app.services.staff import accounts as staff_service
 from smo_app.services.staff.dto import StaffOut
 from smo_app.services.staff.roster import RosterRow, staff_roster
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, one_tap, toast
 
 StaffRow = RosterRow  # a row of the table, as the service says it (whom this actor may manage)
 
@@ -23,6 +23,15 @@ class StaffState(SessionState):
     pin_target_id: int = 0
     pin_target_name: str = ""
     pin_error: str = ""
+    # the role dialog: what a change needs besides the role — a password (backoffice), a PIN (the till),
+    # the acting owner's password (making someone owner, removing an owner)
+    role_dialog_open: bool = False
+    role_mode: str = "role"  # role | deactivate
+    role_target_id: int = 0
+    role_target_name: str = ""
+    role_new: str = ""
+    role_asks: list[str] = []  # what the dialog asks: "password", "pin", "confirm"
+    role_error: str = ""
 
     async def _reload(self) -> str:
         """Reload the list; "" or the translated reason it could not be read."""
@@ -50,9 +59,10 @@ class StaffState(SessionState):
         self.form_role = role
 
     @rx.event
+    @one_tap
     async def create(self, form: dict):
         out = await self.call(
-            staff_service.create_staff, username=str(form.get("username", "")), full_name=str(form.get("full_name", "")),
+            staff_service.create_staff, once=True, username=str(form.get("username", "")), full_name=str(form.get("full_name", "")),
             role=self.form_role, password=str(form.get("password", "")) or None, pin=str(form.get("pin", "")) or None,
             language=self.ui_lang_value(),
         )
@@ -63,14 +73,65 @@ class StaffState(SessionState):
         return [toast(out, self.text("ui.staff.created", name=out.value.full_name)), rx.set_value("staff-username", ""),
                 rx.set_value("staff-full-name", ""), rx.set_value("staff-password", ""), rx.set_value("staff-pin", "")]
 
+    def _row(self, staff_id: int) -> dict | None:
+        for row in self.rows:
+            values = row if isinstance(row, dict) else row.model_dump()
+            if values["id"] == int(staff_id):
+                return values
+        return None
+
     @rx.event
     async def change_role(self, staff_id: int, role: str):
-        return await self._act(staff_service.change_role, "ui.staff.role_changed", staff_id=int(staff_id), role=role)
+        """A new role from the row's list: at once, or through the dialog when the change needs a
+        password, a PIN or the owner's confirmation."""
+        row = self._row(staff_id)
+        if row is None or row["role"] == role:
+            return None
+        needs = {"password": role != "seller" and not row["has_password"], "pin": role == "seller" and not row["has_pin"],
+                 "confirm": "owner" in (role, row["role"])}
+        if not any(needs.values()):
+            return await self._act(staff_service.change_role, "ui.staff.role_changed", staff_id=int(staff_id), role=role)
+        self._open_role("role", row, role, **needs)
+        return None
 
     @rx.event
     async def set_active(self, staff_id: int, active: bool):
+        row = self._row(staff_id)
+        if row is not None and not active and row["role"] == "owner":
+            self._open_role("deactivate", row, row["role"], password=False, pin=False, confirm=True)
+            return None
         key = "ui.staff.activated" if active else "ui.staff.deactivated"
         return await self._act(staff_service.set_active, key, staff_id=int(staff_id), active=bool(active))
+
+    def _open_role(self, mode: str, row: dict, role: str, *, password: bool, pin: bool, confirm: bool) -> None:
+        self.role_mode, self.role_target_id, self.role_target_name, self.role_new = mode, row["id"], row["full_name"], role
+        self.role_asks = [name for name, asked in (("password", password), ("pin", pin), ("confirm", confirm)) if asked]
+        self.role_error, self.role_dialog_open = "", True
+
+    @rx.event
+    def close_role_dialog(self):
+        self.role_dialog_open, self.role_error = False, ""
+
+    @rx.event
+    @one_tap
+    async def confirm_role(self, form: dict):
+        def given(name: str) -> str | None:
+            return str(form.get(name, "")) or None
+
+        if self.role_mode == "deactivate":
+            out = await self.call(staff_service.set_active, staff_id=self.role_target_id, active=False,
+                                  confirm_password=given("confirm_password"))
+            key = "ui.staff.deactivated"
+        else:
+            out = await self.call(staff_service.change_role, staff_id=self.role_target_id, role=self.role_new,
+                                  password=given("password"), pin=given("pin"), confirm_password=given("confirm_password"))
+            key = "ui.staff.role_changed"
+        self.role_error = out.error
+        if not out.ok:
+            return None
+        self.role_dialog_open = False
+        await self._reload()
+        return toast(out, self.text(key, name=out.value.full_name, role=self.text(f"role.{out.value.role.value}")))
 
     @rx.event
     def open_pin_dialog(self, staff_id: int, name: str):

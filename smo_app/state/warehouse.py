@@ -8,10 +8,11 @@ from typing import TypedDict
 
 import reflex as rx
 
+from smo_app.services.core.audit_words import actor_name, note_text
 from smo_app.services.catalog import sheets
 from smo_app.services.stock import warehouse as stock
 from smo_app.state.ops import SearchedPages, download, money_text
-from smo_app.state.session import SessionState, toast
+from smo_app.state.session import SessionState, one_tap, said, toast
 
 
 class StockLine(TypedDict):
@@ -120,9 +121,11 @@ class WarehouseState(SearchedPages, SessionState):
     async def _load_variant(self):
         out = await self.call(stock.variant_card, readonly=True, variant_id=self.variant_id)
         if out.ok:
+            lang = self.ui_lang_value()
             self.moves = [MoveLine(when=self.shop_time(m.created_at), kind=self.text(f"ui.wh.move.{m.kind}"),
                                    delta=f"{m.delta:+d}", qty_after=m.qty_after, cost=money_text(self, m.unit_cost_minor),
-                                   actor=m.actor_name, comment=m.comment or "") for m in out.value.moves]
+                                   actor=actor_name(lang, m.actor_kind, m.actor_name),
+                                   comment=note_text(lang, m.comment)) for m in out.value.moves]
             self.variant_waiting = out.value.waiting
         return out
 
@@ -141,7 +144,7 @@ class WarehouseState(SearchedPages, SessionState):
         if not out.ok:
             return None
         await self._query()
-        return rx.toast.success(self.text("ui.saved"))
+        return said(self.text("ui.saved"))
 
     # -- write-off (WH3) ---------------------------------------------------------------------
     @rx.event
@@ -151,7 +154,7 @@ class WarehouseState(SearchedPages, SessionState):
         if not out.ok:
             return None
         await self._query()
-        return [rx.set_value("writeoff-lines", ""), rx.toast.success(self.text("ui.wh.written_off", n=len(out.value.moves)))]
+        return [rx.set_value("writeoff-lines", ""), said(self.text("ui.wh.written_off", n=len(out.value.moves)))]
 
     # -- inventory count (WH5) ---------------------------------------------------------------
     @rx.event
@@ -175,7 +178,7 @@ class WarehouseState(SearchedPages, SessionState):
         self.count_lines, self._count_text = [], ""
         await self._query()
         changed = sum(1 for c in out.value.lines if c.difference)
-        return [rx.set_value("count-lines", ""), rx.toast.success(self.text("ui.wh.count_applied", n=changed))]
+        return [rx.set_value("count-lines", ""), said(self.text("ui.wh.count_applied", n=changed))]
 
     @rx.event
     def count_cancel(self):
@@ -191,8 +194,9 @@ class WarehouseState(SearchedPages, SessionState):
         self.supplier_id = value
 
     @rx.event
+    @one_tap
     async def add_supplier(self, form: dict):
-        out = await self.call(stock.create_supplier, name=str(form.get("name", "")), contact=str(form.get("contact", "")))
+        out = await self.call(stock.create_supplier, once=True, name=str(form.get("name", "")), contact=str(form.get("contact", "")))
         self.supply_error = out.error
         if not out.ok:
             return None
@@ -226,23 +230,24 @@ class WarehouseState(SearchedPages, SessionState):
         self.supply_error = ""
 
     @rx.event
+    @one_tap
     async def supply_receive(self, form: dict):
         """Step 3: the batch price of each item (split per unit by the service)."""
         prices = {str(item["variant_id"]): str(form.get(f"price_{item['variant_id']}", "")) for item in self.supply_items}
-        out = await self.call(stock.receive_supply, supplier_id=int(self.supplier_id), text=self._supply_text,
+        out = await self.call(stock.receive_supply, once=True, supplier_id=int(self.supplier_id), text=self._supply_text,
                               prices=prices, comment=str(form.get("comment", "")))
         self.supply_error = out.error
         if not out.ok:
             return None
         self.supply_step, self.supply_items, self._supply_text = 1, [], ""
         await self._query()
-        return rx.toast.success(self.text("ui.wh.supply_done", units=out.value.units,
+        return said(self.text("ui.wh.supply_done", units=out.value.units,
                                           total=money_text(self, out.value.total_minor)))
 
     # -- downloads (WH7) ---------------------------------------------------------------------
     @rx.event
     async def download_qr(self):
-        return await download(self, "qr-codes.pdf", sheets.qr_sheet_pdf)
+        return await download(self, "qr-codes.pdf", sheets.qr_sheet_pdf, lang=self.ui_lang_value())
 
     @rx.event
     async def download_valuation(self):

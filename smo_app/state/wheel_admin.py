@@ -6,10 +6,12 @@ from typing import TypedDict
 
 import reflex as rx
 
+from smo_app import formats
+
 from smo_app.services.core.form_input import amount_text
 from smo_app.services.sales import wheel
 from smo_app.state.ops import money_text
-from smo_app.state.session import SessionState
+from smo_app.state.session import SessionState, said
 
 
 class PrizeLine(TypedDict):
@@ -24,11 +26,11 @@ class PrizeLine(TypedDict):
     active: bool
 
 
-def odds_text(weight: int, total: int, active: bool) -> str:
-    """A prize's chance among the active prizes, as a percentage."""
+def odds_text(weight: int, total: int, active: bool, lang: str = "ru") -> str:
+    """A prize's chance among the active prizes, as a percentage in the screen's language."""
     if not active or not total or not weight:
-        return "0%"
-    return f"{weight * 100 / total:.1f}%".replace(".0%", "%")
+        return formats.percent(0, lang)
+    return formats.percent(weight * 100 / total, lang)
 
 
 class WheelAdminState(SessionState):
@@ -47,7 +49,7 @@ class WheelAdminState(SessionState):
             id=p.id, label=p.label, kind=p.kind, kind_text=self.text(f"ui.wheel.kind.{p.kind}"),
             value=amount_text(p.value) if p.kind == "bonus" else str(p.value),
             shows=(f"{p.value}%" if p.kind == "promo" else money_text(self, p.value) if p.kind == "bonus" else "—"),
-            weight=p.weight, odds=odds_text(p.weight, total, p.active), active=p.active) for p in out.value]
+            weight=p.weight, odds=odds_text(p.weight, total, p.active, self.ui_lang_value()), active=p.active) for p in out.value]
 
     @rx.event
     async def save_prize(self, form: dict):
@@ -61,7 +63,7 @@ class WheelAdminState(SessionState):
             return None
         self.editing = 0
         await self.load_wheel()
-        return rx.toast.success(self.text("ui.saved"))
+        return said(self.text("ui.saved"))
 
     @rx.event
     def edit(self, prize_id: int):

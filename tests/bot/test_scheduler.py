@@ -153,7 +153,7 @@ def test_daily_summary_is_sent_once_per_day(settings, session_factory, session):
     assert _jobs(settings, session_factory, "b", clock).daily_summary() == 0
     # then one message per staff member and day
     rows = session.exec(select(Outbox).where(Outbox.kind == "daily_summary")).all()
-    assert len(rows) == 1 and "2026-11-11" in rows[0].payload["text"] and rows[0].chat_id == 9001
+    assert len(rows) == 1 and "11.11.2026" in rows[0].payload["text"] and rows[0].chat_id == 9001
     assert "Заказов: 0 · сумма: 0\u00a0₽" in rows[0].payload["text"]
 
 

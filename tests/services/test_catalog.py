@@ -63,6 +63,24 @@ def test_manager_edits_price_and_discount_audited_but_cannot_rename_or_delete(se
     assert catalog.list_catalog(session, actor=SYSTEM).products == []
 
 
+def test_a_price_out_of_bounds_is_refused_with_the_bound_named(session):
+    from smo_app.i18n import error_text
+
+    # a mistyped 99 999 999 999 999 ₽ is "too large, at most 100 000 000 ₽", not "cannot be negative"
+    with pytest.raises(ValidationFailed) as err:
+        catalog.create_product(session, actor=SYSTEM, name="Свеча", base_price_minor=99_999_999_999_999_00)
+    assert error_text(err.value, "ru") == "Слишком большая цена — не больше 100\u00a0000\u00a0000\u00a0₽."
+    p = catalog.create_product(session, actor=SYSTEM, name="Свеча", base_price_minor=100)
+    for change in (lambda: catalog.update_product(session, actor=SYSTEM, product_id=p.id, base_price_minor=10**13),
+                   lambda: catalog.update_variant(session, actor=SYSTEM, variant_id=p.variants[0].id, price_minor=10**13)):
+        with pytest.raises(ValidationFailed) as err:
+            change()
+        assert err.value.code == "catalog.price_too_large"
+    with pytest.raises(ValidationFailed) as err:
+        catalog.update_product(session, actor=SYSTEM, product_id=p.id, base_price_minor=-1)
+    assert err.value.code == "catalog.price_invalid"
+
+
 def test_category_with_products_cannot_be_deleted(session):
     cat = catalog.create_category(session, actor=SYSTEM, name="Свечи")
     catalog.create_product(session, actor=SYSTEM, name="Свеча", category_id=cat.id, base_price_minor=100)

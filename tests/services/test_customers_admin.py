@@ -66,21 +66,35 @@ def test_a_seller_may_search_but_not_edit(session):
         admin.update_customer(session, actor=seller, customer_id=c.id, personal_discount_pct=5)
 
 
-def test_card_counts_paid_orders_and_lists_invited_friends(session):
-    # given a customer with a paid order and an invited friend
+def test_card_counts_placed_orders_sums_paid_ones_and_lists_invited_friends(session):
+    # given a customer with a paid order, a new one and an invited friend
     manager = make_staff(session, Role.manager).actor()
     c = make_customer(session)
     make_customer(session, full_name="Friend", inviter_id=c.id)
     product = make_product(session, price_minor=50000, qty=5)
     order = place(session, c.id, {variant_id(product): 2})
     orders.mark_paid(session, actor=SYSTEM, order_id=order.id)
-    pending = place(session, c.id, {variant_id(product): 1})  # still new: not counted
+    pending = place(session, c.id, {variant_id(product): 1})  # still new: counted, not in the paid sum
+    cancelled = place(session, c.id, {variant_id(product): 1})
+    orders.cancel_order(session, actor=SYSTEM, order_id=cancelled.id)
     # when the card is opened
     card = admin.get_card(session, actor=manager, customer_id=c.id)
-    # then
-    assert card.orders_count == 1 and card.orders_sum_minor == order.total_minor
+    # then the count agrees with the orders listed below it (a cancelled one is not counted)
+    assert card.orders_count == 2 and card.orders_sum_minor == order.total_minor
     assert [f.full_name for f in card.friends] == ["Friend"]
-    assert [(o.id, o.status) for o in card.recent_orders] == [(pending.id, "new"), (order.id, "paid")]
+    assert [(o.id, o.status) for o in card.recent_orders] == [(cancelled.id, "cancelled"), (pending.id, "new"),
+                                                              (order.id, "paid")]
+
+
+def test_card_shows_the_phone_and_name_given_at_checkout_when_the_profile_has_none(session):
+    manager = make_staff(session, Role.manager).actor()
+    # given a customer who signed in without a phone or a name, and gave both at checkout
+    c = make_customer(session, full_name="", phone=None, username=None)
+    product = make_product(session, price_minor=50000, qty=5)
+    place(session, c.id, {variant_id(product): 1}, contact_name="Анна Смирнова", phone="+7 900 123-45-67")
+    # when the card is opened, then it shows them (not "Phone —", not "customer 11")
+    card = admin.get_card(session, actor=manager, customer_id=c.id)
+    assert (card.phone, card.full_name, card.orders_count) == ("+7 900 123-45-67", "Анна Смирнова", 1)
 
 
 def test_discount_edit_is_validated_and_audited(session):

@@ -89,8 +89,10 @@ def _fresh_owner_pair(session):
 def test_two_owners_removing_each_other_at_once_leave_one_owner(engine, session, how):
     def remove(actor_staff, target):
         if how == "deactivate":
-            return lambda s: staff_service.set_active(s, actor=actor_staff.actor(), staff_id=target.id, active=False)
-        return lambda s: staff_service.change_role(s, actor=actor_staff.actor(), staff_id=target.id, role="admin")
+            return lambda s: staff_service.set_active(s, actor=actor_staff.actor(), staff_id=target.id, active=False,
+                                                      confirm_password=PASSWORD)
+        return lambda s: staff_service.change_role(s, actor=actor_staff.actor(), staff_id=target.id, role="admin",
+                                                   confirm_password=PASSWORD)
 
     for _ in range(12):
         # given exactly two active owners

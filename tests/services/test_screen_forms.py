@@ -219,7 +219,12 @@ def test_a_b2b_order_typed_line_by_line(session):
     assert _code(lambda: b2b_entry.create_b2b_as_typed(session, actor=manager, lines=f"{vid} 1 450",
                                                        customer="Anna")) == "order.b2b_customer_invalid"
     assert _code(lambda: b2b_entry.create_b2b_as_typed(session, actor=manager, lines=f"{vid} 1 450",
-                                                       delivery="free")) == "common.amount_invalid"
+                                                       delivery="free")) == "order.b2b_delivery_invalid"
+    # an unknown customer code is named, not a bare "not found"
+    with pytest.raises(ValidationFailed) as unknown:
+        b2b_entry.create_b2b_as_typed(session, actor=manager, lines=f"{vid} 1 450", customer="999999")
+    assert (unknown.value.code, unknown.value.params["id"], unknown.value.params["field"]) == (
+        "order.b2b_customer_unknown", 999999, "customer")
     out = b2b_entry.create_b2b_as_typed(session, actor=manager, lines=f"{vid} 1 450", buyer=" Bar ", delivery="150",
                                         payer="shop")
     order = session.get(Order, out.id)
@@ -234,7 +239,8 @@ def test_a_refund_typed_on_the_card(session):
     payment = submit_proof(session, actor=Actor.customer(customer.id), order_id=order.id, filename="t.png",
                            content=b"\x89PNG\r\n\x1a\n" + b"0" * 64, settings=payment_settings())
     decide_manual_payment(session, actor=owner, payment_id=payment.id, accept=True, note="seen")
-    assert _code(lambda: refund_as_typed(session, actor=owner, order_id=order.id, amount="half", reason="x")) \
-        == "common.amount_invalid"
+    for typed in ("half", "-5"):  # a refund's own message, not the bonus field's "+500 or -200"
+        assert _code(lambda: refund_as_typed(session, actor=owner, order_id=order.id, amount=typed, reason="x")) \
+            == "payment.refund_amount_invalid"
     assert refund_as_typed(session, actor=owner, order_id=order.id, amount="200", reason="damaged").amount_minor == 20000
     assert refund_as_typed(session, actor=owner, order_id=order.id, amount="", reason="the rest").amount_minor == 80000

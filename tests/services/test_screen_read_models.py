@@ -61,10 +61,12 @@ def test_the_variant_card_and_a_supply_typed_as_on_the_screen(session):
     out = warehouse.receive_supply(session, actor=manager, supplier_id=supplier, text=f"{vid} 5",
                                    prices={str(vid): "1 000,50"}, comment="")
     assert (out.units, out.total_minor) == (5, 100050)
-    # the single edit reads the quantity as typed
-    with pytest.raises(ValidationFailed) as bad_qty:
-        warehouse.set_quantity(session, actor=manager, variant_id=vid, qty="-1")
-    assert bad_qty.value.code == "stock.qty_invalid"
+    # the single edit reads the quantity as typed: a word is a format error, -1 and 99 999 999 999 out of range
+    for typed, code in (("abc", "stock.qty_format"), ("-1", "stock.qty_range"), ("99 999 999 999", "stock.qty_range")):
+        with pytest.raises(ValidationFailed) as bad_qty:
+            warehouse.set_quantity(session, actor=manager, variant_id=vid, qty=typed)
+        assert bad_qty.value.code == code, typed
+    assert bad_qty.value.params["max"] == 10_000_000
     warehouse.set_quantity(session, actor=manager, variant_id=vid, qty=" 4 ", comment="пересчёт")
     card = warehouse.variant_card(session, actor=manager, variant_id=vid)
     assert [m.kind for m in card.moves] == ["edit", "supply"] and card.waiting == 0

@@ -6,7 +6,7 @@ from smo_app.models.audit import AuditEntry
 from smo_app.models.staff import Role, Staff
 from smo_app.services.staff import accounts as staff_service
 from smo_app.services.core.errors import DomainError, PermissionDenied, ValidationFailed
-from tests.factories import make_staff
+from tests.factories import PASSWORD, make_staff
 
 
 def test_owner_creates_a_seller_with_pin_and_it_is_audited(session):
@@ -78,7 +78,7 @@ def test_last_owner_cannot_be_demoted_or_deactivated(session):
     # given two owners, one of whom is then deactivated
     owner = make_staff(session, Role.owner)
     other = make_staff(session, Role.owner)
-    staff_service.set_active(session, actor=owner.actor(), staff_id=other.id, active=False)
+    staff_service.set_active(session, actor=owner.actor(), staff_id=other.id, active=False, confirm_password=PASSWORD)
     system = Actor.system("cli")
     # when someone tries to demote or deactivate the one active owner left
     for attempt in (lambda: staff_service.change_role(session, actor=system, staff_id=owner.id, role="admin"),
@@ -104,3 +104,51 @@ def test_reset_pin_lets_the_seller_in_with_the_new_pin(session):
     staff_service.reset_pin(session, actor=owner.actor(), staff_id=seller.id, pin="9999")
     assert auth.sign_in_pin(session, username="pinny", pin="9999").staff.id == seller.id
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "staff.pin_reset")).first() is not None
+
+
+def test_a_seller_is_promoted_with_a_password_given_in_the_same_change(session):
+    from smo_app.services.staff import auth
+
+    owner = make_staff(session, Role.owner)
+    seller = make_staff(session, Role.seller, username="petr")
+    # when the owner makes the seller (who has only a PIN) a manager without a password, it is refused
+    with pytest.raises(ValidationFailed) as err:
+        staff_service.change_role(session, actor=owner.actor(), staff_id=seller.id, role="manager")
+    assert (err.value.code, err.value.params["field"]) == ("staff.password_required", "password")
+    # when the password comes with the change
+    out = staff_service.change_role(session, actor=owner.actor(), staff_id=seller.id, role="manager",
+                                    password="a-long-password-1")
+    # then Petr is a manager and signs in to the backoffice with it
+    assert out.role == Role.manager
+    assert auth.sign_in_password(session, username="petr", password="a-long-password-1").staff.id == seller.id
+    # and a manager without a PIN becomes a seller with the PIN given in the same change
+    clerk = make_staff(session, Role.manager, pin=None)
+    with pytest.raises(ValidationFailed) as err:
+        staff_service.change_role(session, actor=owner.actor(), staff_id=clerk.id, role="seller")
+    assert err.value.code == "staff.pin_required"
+    assert staff_service.change_role(session, actor=owner.actor(), staff_id=clerk.id, role="seller", pin="1357").role == Role.seller
+
+
+def test_making_or_removing_an_owner_asks_the_acting_owners_password(session):
+    owner = make_staff(session, Role.owner)
+    admin = make_staff(session, Role.admin)
+    # when the owner makes the admin an owner without confirming, or with a wrong password
+    for given, code in ((None, "staff.owner_confirm_required"), ("not-mine-123", "staff.owner_confirm_wrong")):
+        with pytest.raises(ValidationFailed) as err:
+            staff_service.change_role(session, actor=owner.actor(), staff_id=admin.id, role="owner", confirm_password=given)
+        # then it is refused and nothing changed
+        assert err.value.code == code
+        session.expire_all()
+        assert session.get(Staff, admin.id).role == "admin"
+    # with her own password it is done, and audited
+    assert staff_service.change_role(session, actor=owner.actor(), staff_id=admin.id, role="owner",
+                                     confirm_password=PASSWORD).role == Role.owner
+    # removing an owner — demoting or deactivating — asks the same
+    with pytest.raises(ValidationFailed) as err:
+        staff_service.set_active(session, actor=owner.actor(), staff_id=admin.id, active=False)
+    assert err.value.code == "staff.owner_confirm_required"
+    with pytest.raises(ValidationFailed):
+        staff_service.change_role(session, actor=owner.actor(), staff_id=admin.id, role="manager")
+    assert staff_service.set_active(session, actor=owner.actor(), staff_id=admin.id, active=False,
+                                    confirm_password=PASSWORD).is_active is False
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "staff.role_change")).one().after == {"role": "owner"}

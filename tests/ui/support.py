@@ -23,6 +23,17 @@ def settings_form(state, **changes) -> dict:
 
 
 def _call(state, name: str, *args):
-    """Run one event handler as Reflex does: awaited when it is a coroutine."""
+    """Run one event handler as Reflex does: awaited when it is a coroutine, run to its end when it
+    yields (a one-tap action: the last thing it yields is what it answers)."""
     out = type(state).event_handlers[name].fn(state, *args)
+    if inspect.isasyncgen(out):
+        return asyncio.run(_last_yield(out))
     return asyncio.run(out) if inspect.iscoroutine(out) else out
+
+
+async def _last_yield(gen):
+    last = None
+    async for value in gen:
+        if value is not None:
+            last = value
+    return last

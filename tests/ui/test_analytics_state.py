@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from smo_app import formats
 from smo_app.models.analytics import ManualRevenue
 from smo_app.models.staff import Role
 from smo_app.services.staff import auth
@@ -36,7 +37,7 @@ def test_owner_adds_manual_revenue_and_the_table_chart_and_summary_show_it(db): 
     _call(s, "add_manual", {"day": today.isoformat(), "amount": "1500.50", "note": "Fair"})
     # then the table, the chart and the totals count it
     assert s.manual_error == "" and [r["amount"] for r in s.manual_rows] == ["1,500.50\u00a0₽"]
-    row = next(r for r in s.days if r["day"] == today.isoformat())
+    row = next(r for r in s.days if r["day"] == formats.day(today, "en"))
     assert row["manual"] == "1,500.50\u00a0₽" and row["revenue"] == "1,500.50\u00a0₽"
     manual_bar = next(t for t in s.figure.data if t.name == "Manual")
     assert max(manual_bar.y) == 1500.5
@@ -67,6 +68,29 @@ def test_bad_manual_input_says_why_and_changes_nothing(db):  # noqa: F811
     _call(s, "apply_period", {"date_from": "2026-11-30", "date_to": "2026-11-01"})
     assert s.period_error == "Начало периода позже его конца."
     assert db.exec(select(ManualRevenue)).all() == []
+
+
+def test_a_refused_period_shows_no_old_figures_and_manual_revenue_of_another_month_is_listed(db):  # noqa: F811
+    from smo_app.state.analytics import AnalyticsState
+
+    s = _signed_in(db, AnalyticsState, Role.owner, "olga")
+    today = datetime.now(ZoneInfo("Europe/Moscow")).date()
+    _call(s, "load")
+    assert s.days and s.total_revenue
+    # when the owner types a period that ends before it starts
+    _call(s, "apply_period", {"date_from": "2026-11-30", "date_to": "2026-11-01"})
+    # then the message stands alone: no figures of the period shown before
+    assert s.period_error == "Начало периода позже его конца."
+    assert s.days == [] and s.total_revenue == "" and s.total_orders == 0 and s.abc_rows == []
+    # when revenue is added for a day outside the shown period
+    _call(s, "preset", "this_month")
+    earlier = today.replace(day=1) - timedelta(days=40)
+    _call(s, "add_manual", {"day": earlier.isoformat(), "amount": "250", "note": "Fair"})
+    # then the page moves to that month and its list holds the new entry
+    assert s.manual_error == "" and [r["amount"] for r in s.manual_rows] == ["250\u00a0₽"]
+    assert s.date_from == earlier.replace(day=1).isoformat() and s.period_error == ""
+    # the chart's axis reads days as the screen's language writes them, not ISO dates
+    assert s.figure.layout.xaxis.ticktext[0] == earlier.replace(day=1).strftime("%d.%m")
 
 
 def test_admin_reads_but_cannot_enter_revenue_and_a_manager_sees_no_figures(db):  # noqa: F811

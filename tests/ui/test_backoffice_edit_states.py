@@ -165,7 +165,8 @@ def test_the_owner_sets_time_zone_language_and_referral_tiers(db):
     other.lang = ""
     _guard(other, "/admin/orders", "orders.view")
     assert other.ui_lang == "en" and other.text("ui.save") == "Save"
-    assert other.shop_time(datetime(2030, 1, 1, 0, 0, tzinfo=timezone.utc)) == "2030-01-01 10:00"
+    # (times read in the screen's language: English here)
+    assert other.shop_time(datetime(2030, 1, 1, 0, 0, tzinfo=timezone.utc)) == "Jan 1, 2030, 10:00 AM"
 
 
 # --------------------------------------------------------------------------- the order card

@@ -48,6 +48,7 @@ def test_an_admin_dismisses_a_dead_letter_only_with_a_reason(db):
     s = _signed_in(db, Role.admin, "ada")
     _call(s, "load")
     assert [line["id"] for line in s.lines] == [letter_id] and s.can_resolve
+    assert s.lines[0]["provider"] == "YooKassa"  # the provider's name, not its code
     # an empty reason is refused in words and changes nothing
     out = _call(s, "dismiss", {"id": str(letter_id), "note": "  "})
     assert "Give a reason" in str(out)

@@ -166,7 +166,7 @@ def test_broadcast_days_must_be_a_number_and_preview_needs_a_linked_telegram(db)
     # times are shown in the shop's time zone (Moscow, UTC+3), not UTC
     from datetime import datetime, timedelta, timezone
 
-    created = datetime.strptime(s.lines[0]["created"], "%Y-%m-%d %H:%M")
+    created = datetime.strptime(s.lines[0]["created"], "%d.%m.%Y %H:%M")  # as Russian writes it
     moscow_now = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(hours=3)
     assert abs((moscow_now - created).total_seconds()) < 120
     bid = s.lines[0]["id"]

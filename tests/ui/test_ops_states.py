@@ -17,7 +17,7 @@ from smo_app.services.staff import auth
 from smo_app.settings import reset_settings_cache
 from tests.commerce_factories import make_product
 from tests.factories import PASSWORD, make_customer, make_staff
-from tests.ui.support import settings_form
+from tests.ui.support import _call, settings_form
 
 rx = pytest.importorskip("reflex")
 
@@ -40,13 +40,6 @@ def _state(cls, db, role: Role):
     state = root.get_substate(cls.get_full_name().split(".")[1:])
     state.bo_token = auth.sign_in_password(db, username=f"u_{role.value}", password=PASSWORD).token
     return state
-
-
-def _call(state, name: str, *args):
-    out = type(state).event_handlers[name].fn(state, *args)
-    if asyncio.iscoroutine(out):
-        return asyncio.run(out)
-    return out
 
 
 class _Upload:

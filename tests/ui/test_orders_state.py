@@ -189,7 +189,7 @@ def test_the_audit_log_reads_the_order_moves_as_sentences(db):
     s = _signed_in(AuditState, db, Role.admin)
     _call(s, "load")
     line = next(x for x in s.lines if x["action_code"] == "order.transition")
-    assert line["action"] == "Order status changed" and line["entity"] == f"Order {order.id}"
+    assert line["action"] == "Order status changed" and line["entity"] == f"Order No. {order.id}"
     assert line["details"] == "Status: new → cancelled\nGoods back to stock: no\nasked"
     assert {"value": "order.transition", "label": "Order status changed"} in s.actions
 
@@ -209,4 +209,4 @@ def test_the_order_cards_customer_link_opens_the_customer_card(db):
     c.bo_token, c.lang = s.bo_token, "en"
     c.router = type(c.router)(url=type(c.router.url)(f"http://x/admin/customers?customer={ann.id}"))
     _call(c, "load")
-    assert c.card_open and c.card_id == ann.id and c.card["orders"] == "0"
+    assert c.card_open and c.card_id == ann.id and c.card["orders"] == "1"  # the new order counts: it is listed below

@@ -65,6 +65,10 @@ def test_an_owner_refunds_a_payment_not_credited_and_a_manager_only_reads(db):
     _call(manager, "load")
     assert [r["id"] for r in manager.rows] == [payment.id] and manager.rows[0]["status"] == "Not credited"
     assert len(manager.letters) == 1 and not manager.can_manage
+    # the letter reads in words: the method's name, the amount as the shop writes it, the order's number
+    letter = manager.letters[0]
+    assert letter["provider"] == "YooKassa" and letter["detail"].startswith("YooKassa: payment ")
+    assert f"order No. {order.id}" in letter["detail"] and "₽" in letter["detail"] and "RUB" not in letter["detail"]
     owner = _admin_state(db, Role.owner, "olga")
     _call(owner, "load")
     assert owner.can_manage and owner.letters[0]["refundable"]

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from zoneinfo import ZoneInfo
 
 from smo_app.i18n import catalogs, t
 from smo_app.money import format_money
@@ -37,27 +38,30 @@ def test_every_action_the_services_record_has_a_name(lang):
 
 
 def test_a_change_reads_as_field_old_to_new():
-    from smo_app.state.audit import describe_change
+    from smo_app.services.core.audit_words import Names, describe_change as describe
 
-    text = lambda key, **p: t(key, "en", **p)  # noqa: E731
-    money = lambda m: format_money(m, lang="en")  # noqa: E731
+    names, money = Names(), lambda m: format_money(m, lang="en")  # noqa: E731
+
+    def describe_change(before, after):
+        return describe("en", names, before, after, tz=ZoneInfo("Europe/Moscow"))
+
     # given a status move with the restock choice, and a price change
-    out = describe_change(text, money, {"status": "new"}, {"status": "cancelled", "restock": False})
+    out = describe_change({"status": "new"}, {"status": "cancelled", "restock": False})
     assert out == "Status: new → cancelled\nGoods back to stock: no"
-    assert describe_change(text, money, {"price_minor": 100000}, {"price_minor": 125050}) == \
+    assert describe_change({"price_minor": 100000}, {"price_minor": 125050}) == \
         f"Price: {money(100000)} → {money(125050)}"
     # unchanged fields are left out; a created object lists its values; unknown fields still read
-    assert describe_change(text, money, {"role": "manager", "note": "x"}, {"role": "admin", "note": "x"}) == \
+    assert describe_change({"role": "manager", "note": "x"}, {"role": "admin", "note": "x"}) == \
         f"Role: {t('role.manager', 'en')} → {t('role.admin', 'en')}"
-    assert describe_change(text, money, None, {"courier": "Ivan", "orders": [3, 4], "some_flag": True}) == \
-        "Courier: Ivan\nOrders: 3, 4\nsome flag: yes"
-    assert "{" not in describe_change(text, money, None, {"nested": {"a": 1}})
+    assert describe_change(None, {"courier": "Ivan", "orders": [3, 4], "some_flag": True}) == \
+        "Courier: Ivan\nOrders: No. 3, No. 4\nsome flag: yes"
+    assert "{" not in describe_change(None, {"nested": {"a": 1}})
     # rows of a setting (referral tiers: friends from → percent) read row by row, not as one flat list
-    assert describe_change(text, money, {"value": [[0, 5]]}, {"value": [[0, 5], [10, 7]]}).endswith(
+    assert describe_change({"value": [[0, 5]]}, {"value": [[0, 5], [10, 7]]}).endswith(
         ": (0, 5) → (0, 5); (10, 7)")
     # a stored moment reads in the shop's time (Moscow here), not as an ISO string
-    assert describe_change(text, money, {"expires_at": None}, {"expires_at": "2031-06-30T20:59:59+00:00"}) == \
-        f"{t('ui.audit_field.expires_at', 'en')}: — → 2031-06-30 23:59"
+    assert describe_change({"expires_at": None}, {"expires_at": "2031-06-30T20:59:59+00:00"}) == \
+        f"{t('ui.audit_field.expires_at', 'en')}: — → Jun 30, 2031, 11:59 PM"
 
 
 def test_outbox_rows_show_as_telegram_renders_them():

@@ -44,3 +44,38 @@ def test_no_page_or_component_source_carries_such_text():
             for n, literal in enumerate(re.findall(r'(?<![\w"])"([^"\n]{2,})"', source)):
                 texts[f"{path.relative_to(SMO)}#{n}"] = literal
     assert _offenders(texts) == []
+
+
+# an environment variable, a field key or an i18n key showing through ("SMO_BOT_TOKEN", "avg_cost_minor")
+RAW_CODE = re.compile(r"\bSMO_[A-Z_]+\b|\b[a-z]+_[a-z0-9_]+\b|\bui\.[a-z]")
+# the one operator's instruction that names a command on purpose (the backups page: how to restore)
+COMMANDS = re.compile(r"python -m smo_app\.cli \w+")
+
+
+def test_no_text_names_an_environment_variable_or_an_internal_key():
+    found = []
+    for lang, table in catalogs().items():
+        for key, text in table.items():
+            shown = COMMANDS.sub("", re.sub(r"\{[^}]*\}", "", text))  # placeholders are filled in
+            if RAW_CODE.search(shown):
+                found.append(f"{lang}:{key}: {text!r}")
+    assert found == []
+
+
+def test_a_domain_error_shows_a_status_as_the_screens_name_it():
+    from smo_app.i18n import error_text
+    from smo_app.services.core.errors import DomainError
+
+    refused = DomainError("order.transition_forbidden", "x", from_status="cancelled", to_status="paid")
+    assert error_text(refused, "ru") == "Нельзя перевести заказ из «отменён» в «оплачен»."
+    again = DomainError("order.already_in_status", "x", status="cancelled")
+    assert error_text(again, "en") == "The order is already “cancelled” — nothing to change."
+
+
+def test_an_amount_in_a_refusal_reads_in_the_viewers_money_format():
+    from smo_app.i18n import error_text
+    from smo_app.services.core.errors import ValidationFailed
+
+    refused = ValidationFailed("payment.refund_too_much", "x", max_minor=248000)
+    assert error_text(refused, "ru") == "Сумма возврата больше оплаченной (можно вернуть не больше 2\u00a0480\u00a0₽)."
+    assert error_text(refused, "en") == "The refund is larger than what was paid (at most 2,480\u00a0₽)."

@@ -180,7 +180,7 @@ def payments() -> rx.Component:
                          rx.cond(Setup.allowed, rx.tabs.trigger(T("ui.payments.tab_setup"), value="setup",
                                                                 id="payments-tab-setup"))),
             rx.tabs.content(rx.vstack(_filters(), _table(
-                ("ui.payments.filter_order", "ui.payments.order", "ui.payments.filter_provider", "ui.payments.filter_status",
+                ("ui.payments.payment_no", "ui.payments.order", "ui.payments.filter_provider", "ui.payments.filter_status",
                  "ui.payments.amount", "ui.payments.refunded", "ui.payments.created"), S.rows, _payment),
                 spacing="3", padding_top="1rem"), value="payments"),
             rx.tabs.content(rx.box(_table(("ui.payments.created", "ui.payments.filter_provider", "ui.payments.order",

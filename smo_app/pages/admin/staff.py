@@ -4,7 +4,7 @@ import reflex as rx
 from smo_app import routes
 from smo_app.components.backoffice import admin_page
 from smo_app.components.common import T
-from smo_app.components.staff import create_form, pin_dialog, staff_table
+from smo_app.components.staff import create_form, pin_dialog, role_dialog, staff_table
 from smo_app.state.staff import StaffState
 
 
@@ -15,6 +15,7 @@ def staff() -> rx.Component:
         rx.heading(T("ui.staff.title"), size="4", margin_top="1rem"),
         staff_table(),
         pin_dialog(),
+        role_dialog(),
         spacing="3",
         width="100%",
     )

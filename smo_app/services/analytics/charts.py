@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 import plotly.graph_objects as go
 
+from smo_app import formats
 from smo_app.services.analytics.revenue import RevenueSeries
 
 BAR_CHANNELS = ("storefront", "pos", "b2b", "bookings", "manual")
@@ -19,12 +21,14 @@ def revenue_chart_rows(series: RevenueSeries) -> list[dict]:
             for d in series.days]
 
 
-def build_revenue_figure(rows: Sequence[Mapping], *, line: str = "orders", labels: Mapping[str, str] | None = None) -> go.Figure:
+def build_revenue_figure(rows: Sequence[Mapping], *, line: str = "orders", labels: Mapping[str, str] | None = None,
+                         lang: str = "ru") -> go.Figure:
     """Stacked bars of revenue by channel per day (money in major units) and a line on a second
     axis: the number of orders, or the average check (``line="average_check"``).
 
     ``rows``: ``{"day": "2026-11-01", "storefront": minor, "pos": minor, "b2b": minor,
-    "manual": minor, "orders": int, "average_check": minor}``.
+    "manual": minor, "orders": int, "average_check": minor}``. The axis reads the days and numbers
+    as ``lang`` writes them (``05.11`` and ``1 234,5`` in Russian).
     """
     labels = labels or {}
     days = [r["day"] for r in rows]
@@ -47,7 +51,9 @@ def build_revenue_figure(rows: Sequence[Mapping], *, line: str = "orders", label
         yaxis={"title": labels.get("revenue", "revenue"), "rangemode": "tozero"},
         yaxis2={"title": labels.get(line, line), "overlaying": "y", "side": "right", "rangemode": "tozero",
                 "showgrid": False},
-        xaxis={"type": "category"},
+        xaxis={"type": "category", "tickvals": days,
+               "ticktext": [formats.day_short(date.fromisoformat(d), lang) for d in days]},
+        separators=", " if formats.locale(lang).startswith("ru") else ".,",
         plot_bgcolor="rgba(0,0,0,0)",
         paper_bgcolor="rgba(0,0,0,0)",
     )

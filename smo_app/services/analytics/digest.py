@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from smo_app import formats
 from smo_app.i18n import t
 from smo_app.models.staff import Role, Staff
 from smo_app.money import format_money
@@ -24,11 +25,11 @@ def digest_weeks(today: date) -> tuple[Period, Period]:
     return last, last.shifted(-7)
 
 
-def _change(current: int, previous: int) -> str:
+def _change(current: int, previous: int, lang: str = "ru") -> str:
     if not previous:
         return "—"
     pct = (current - previous) * 100 / abs(previous)
-    return f"{pct:+.1f} %"
+    return formats.percent(pct, lang, signed=True)
 
 
 def digest_text(session: Session, *, tz: ZoneInfo, today: date, lang: str) -> str:
@@ -46,15 +47,15 @@ def digest_text(session: Session, *, tz: ZoneInfo, today: date, lang: str) -> st
     def money(v: int) -> str:
         return format_money(v, lang=lang)
 
-    return t("analytics.digest", lang, start=last.date_from.isoformat(), end=last.date_to.isoformat(),
-             revenue=money(cur["revenue"]), revenue_prev=money(prev["revenue"]),
-             revenue_change=_change(cur["revenue"], prev["revenue"]),
-             orders=cur["orders"], orders_prev=prev["orders"], orders_change=_change(cur["orders"], prev["orders"]),
-             check=money(cur["check"]), check_prev=money(prev["check"]), check_change=_change(cur["check"], prev["check"]),
-             profit=money(cur["profit"]), profit_prev=money(prev["profit"]),
-             profit_change=_change(cur["profit"], prev["profit"]),
-             customers=cur["customers"], customers_prev=prev["customers"],
-             customers_change=_change(cur["customers"], prev["customers"]))
+    def change(key: str) -> str:
+        return _change(cur[key], prev[key], lang)
+
+    return t("analytics.digest", lang, start=formats.day(last.date_from, lang), end=formats.day(last.date_to, lang),
+             revenue=money(cur["revenue"]), revenue_prev=money(prev["revenue"]), revenue_change=change("revenue"),
+             orders=cur["orders"], orders_prev=prev["orders"], orders_change=change("orders"),
+             check=money(cur["check"]), check_prev=money(prev["check"]), check_change=change("check"),
+             profit=money(cur["profit"]), profit_prev=money(prev["profit"]), profit_change=change("profit"),
+             customers=cur["customers"], customers_prev=prev["customers"], customers_change=change("customers"))
 
 
 def weekly_pnl_file(session: Session, *, tz: ZoneInfo, today: date, lang: str) -> tuple[str, bytes]:

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from smo_app.i18n import t
+from smo_app.services.core import audit_words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -213,6 +214,7 @@ def stock_moves_file(rows, *, lang: str = "ru") -> bytes:
     wb = Workbook()
     kinds = {k: t(f"xl.move.{k}", lang) for k in ("supply", "sale", "return", "write_off", "edit", "count", "restock")}
     _table_sheet(wb, "moves", ((r.created_at, r.product, r.variant, kinds.get(r.kind, r.kind), r.delta, r.qty_after,
-                                r.unit_cost_minor, r.order_id, r.actor_name, r.comment) for r in rows), MOVE_COLS, lang,
+                                r.unit_cost_minor, r.order_id, audit_words.actor_name(lang, r.actor_kind, r.actor_name),
+                                audit_words.note_text(lang, r.comment)) for r in rows), MOVE_COLS, lang,
                  first=True)
     return _bytes(wb)

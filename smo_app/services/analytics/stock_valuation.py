@@ -46,6 +46,7 @@ class MoveRow:
     order_id: int | None
     actor_name: str
     comment: str
+    actor_kind: str = "staff"
 
 
 def stock_valuation(session: Session, *, actor: Actor) -> list[StockValueRow]:
@@ -70,12 +71,13 @@ def stock_moves(session: Session, *, actor: Actor, date_from: date | None, date_
     start, end = period.bounds(tz)
     rows = session.exec(
         select(StockMove.created_at, Product.name, Variant.label, StockMove.kind, StockMove.delta, StockMove.qty_after,
-               StockMove.unit_cost_minor, StockMove.order_id, StockMove.actor_name, StockMove.comment)
+               StockMove.unit_cost_minor, StockMove.order_id, StockMove.actor_name, StockMove.comment,
+               StockMove.actor_kind)
         .join(Variant, Variant.id == StockMove.variant_id).join(Product, Product.id == Variant.product_id)
         .where(StockMove.created_at >= start, StockMove.created_at < end)
         .order_by(StockMove.created_at, StockMove.id)).all()
     session.rollback()
-    return [MoveRow(r[0].astimezone(tz), *r[1:9], r[9] or "") for r in rows]
+    return [MoveRow(r[0].astimezone(tz), *r[1:9], r[9] or "", r[10]) for r in rows]
 
 
 def stock_valuation_workbook(session: Session, *, actor: Actor, lang: str = "ru", today: date | None = None) -> tuple[str, bytes]:

@@ -89,7 +89,7 @@ def greeting(session: Session, *, customer_id: int, lang: str, public_url: str) 
     except (KeyError, IndexError, ValueError):
         text = template
     cart, bonus = cart_and_bonus(session, customer_id)
-    text += "\n\n" + t("bot.greeting_stats", lang, cart=cart, bonus=format_money(bonus))
+    text += "\n\n" + t("bot.greeting_stats", lang, cart=cart, bonus=format_money(bonus, lang=lang))
     return Content(text=text, photo=cfg.start_photo, buttons=main_menu_buttons(lang, public_url))
 
 
@@ -110,7 +110,7 @@ def menu_item(session: Session, *, item: str, customer_id: int, lang: str, publi
     if item == "bonuses":
         _, bonus = cart_and_bonus(session, customer_id)
         link = f"https://t.me/{bot_username}?start=ref{customer_id}"
-        return Content(t("bot.bonuses.text", lang, balance=format_money(bonus), link=link,
+        return Content(t("bot.bonuses.text", lang, balance=format_money(bonus, lang=lang), link=link,
                          invites=invites_count(session, customer_id)))
     if item == "cart":
         cart, _ = cart_and_bonus(session, customer_id)
@@ -174,7 +174,7 @@ def product_card(session: Session, *, product_id: int, lang: str, public_url: st
     text, photo = t("bot.product.fallback", lang, id=product_id), None
     product = session.get(Product, product_id)
     if product is not None:
-        text = t("bot.product.card", lang, name=escape(product.name), price=format_money(product.base_price_minor))
+        text = t("bot.product.card", lang, name=escape(product.name), price=format_money(product.base_price_minor, lang=lang))
         photo = next((p for p in (product.photos or []) if p.startswith(("http://", "https://"))), None)
     url = f"{public_url}/product/{product_id}"
     return Content(text=text, photo=photo, buttons=[[{"text": t("bot.product.open", lang), "web_app": url}]])

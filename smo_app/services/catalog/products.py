@@ -246,8 +246,8 @@ def create_product(session: Session, *, actor: Actor, name: str, base_price_mino
     if isinstance(variants, str):
         variants = parse_variants(variants)
     specs = [v if isinstance(v, VariantIn) else VariantIn.model_validate(v) for v in (variants or [])]
-    if base_price_minor < 0:
-        raise ValidationFailed("catalog.price_invalid", "price must be >= 0")
+    for price in (base_price_minor, *(v.price_minor for v in specs), *(v.wholesale_price_minor or 0 for v in specs)):
+        _check_price(price)
     product = Product(
         name=name, category_id=category_id, base_price_minor=base_price_minor or (specs[0].price_minor if specs else 0),
         description=(description or "")[:5000], details=(details or "")[:5000], unit=(unit or "шт")[:16],
@@ -287,8 +287,8 @@ def update_product(session: Session, *, actor: Actor, product_id: int, **changes
         changes["name"] = _name(changes["name"], 200, "catalog.product_name_invalid")
     if "discount_pct" in changes:
         _check_pct(changes["discount_pct"])
-    if "base_price_minor" in changes and changes["base_price_minor"] < 0:
-        raise ValidationFailed("catalog.price_invalid", "price must be >= 0")
+    if "base_price_minor" in changes:
+        _check_price(changes["base_price_minor"])
     if changes.get("category_id") is not None and _category_in_use(session, changes["category_id"]) is None:
         raise NotFound("category", changes["category_id"])
     before = {k: getattr(product, k) for k in changes if k in AUDITED_FIELDS}
@@ -327,6 +327,8 @@ def update_variant(session: Session, *, actor: Actor, variant_id: int, label: st
         if value is not None:
             if isinstance(value, int) and not isinstance(value, bool) and value < 0:
                 raise ValidationFailed("catalog.price_invalid", f"{key} must be >= 0")
+            if key.endswith("price_minor"):
+                _check_price(value, key)
             setattr(v, key, value)
     if clear_wholesale:
         v.wholesale_price_minor = None
@@ -394,6 +396,8 @@ def add_variant(session: Session, *, actor: Actor, product_id: int, variant: Var
     require(actor, Perm.catalog_edit)
     live_product(session, product_id)
     spec = variant if isinstance(variant, VariantIn) else VariantIn.model_validate(variant)
+    _check_price(spec.price_minor)
+    _check_price(spec.wholesale_price_minor or 0)
     count = len(session.exec(select(Variant.id).where(Variant.product_id == product_id)).all())
     codes = {k: getattr(spec, k) for k in ("sku", "barcode", "plu") if getattr(spec, k) is not None}
     _check_codes(session, codes, None)
@@ -496,6 +500,17 @@ def _name(value: str, max_len: int, code: str) -> str:
     if not 1 <= len(value) <= max_len:
         raise ValidationFailed(code, f"name 1..{max_len} chars", max=max_len)
     return value
+
+
+MAX_PRICE_MINOR = 100_000_000_00  # 100 million rubles: a typo guard on any price typed
+
+
+def _check_price(value: int, what: str = "price") -> None:
+    """Not negative, and at most :data:`MAX_PRICE_MINOR` (the message names the bound)."""
+    if value < 0:
+        raise ValidationFailed("catalog.price_invalid", f"{what} must be >= 0")
+    if value > MAX_PRICE_MINOR:
+        raise ValidationFailed("catalog.price_too_large", f"{what} above the bound", max_minor=MAX_PRICE_MINOR)
 
 
 def _check_pct(pct: int) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from smo_app import formats
 from smo_app.models.catalog import Category, Product, Variant
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import ValidationFailed
@@ -31,8 +32,9 @@ def product_link(product_id: int, bot_username: str | None = None) -> str:
 
 
 def qr_sheet_pdf(session: Session, *, actor: Actor, product_ids: list[int] | None = None,
-                 bot_username: str | None = None) -> bytes:
-    """A4 pages, 3 × 4 labels: QR code, product name, price. All visible products by default."""
+                 bot_username: str | None = None, lang: str = "ru") -> bytes:
+    """A4 pages, 3 × 4 labels: QR code, product name, price (as ``lang`` writes money). All visible
+    products by default."""
     import segno
     from fpdf import FPDF
 
@@ -69,7 +71,7 @@ def qr_sheet_pdf(session: Session, *, actor: Actor, product_ids: list[int] | Non
         name = product.name if font else product.name.encode("latin-1", "replace").decode("latin-1")
         pdf.multi_cell(cell_w - 4, 4, name[:80], align="C")
         pdf.set_xy(x + 2, y + 62)
-        pdf.cell(cell_w - 4, 4, f"#{product.id} · {product.base_price_minor / 100:.2f} ₽" if font else f"#{product.id}",
+        pdf.cell(cell_w - 4, 4, f"#{product.id} · {formats.money(product.base_price_minor, lang=lang)}" if font else f"#{product.id}",
                  align="C")
     return bytes(pdf.output())
 

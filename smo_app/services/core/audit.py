@@ -10,6 +10,7 @@ from sqlmodel import Session, func, select
 
 from smo_app.models.audit import AuditEntry
 from smo_app.models.base import utcnow
+from smo_app.services.core import audit_words
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.shop_locale import shop_tz
@@ -141,13 +142,17 @@ def distinct_actions(session: Session, *, actor: Actor) -> list[str]:
 
 @dataclass(frozen=True)
 class AuditScreen:
-    """The audit page in one read-only transaction: one page of entries and the actions to filter by."""
+    """The audit page in one read-only transaction: one page of entries in words (names, amounts,
+    settings — :mod:`smo_app.services.core.audit_words`), their count and the actions to filter by."""
 
     entries: AuditPage
+    lines: list[audit_words.AuditText]
     actions: list[str]
 
 
-def audit_screen(session: Session, *, actor: Actor, page: int = 1, page_size: int = 25, **filters: Any) -> AuditScreen:
+def audit_screen(session: Session, *, actor: Actor, page: int = 1, page_size: int = 25, lang: str = "ru",
+                 **filters: Any) -> AuditScreen:
     """``filters``: those of :func:`list_entries` (actor name, action, shop-local dates)."""
-    return AuditScreen(entries=list_entries(session, actor=actor, page=page, page_size=page_size, **filters),
-                       actions=distinct_actions(session, actor=actor))
+    entries = list_entries(session, actor=actor, page=page, page_size=page_size, **filters)
+    lines = audit_words.present(entries.rows, audit_words.names_for(session, entries.rows), lang, shop_tz(session))
+    return AuditScreen(entries=entries, lines=lines, actions=distinct_actions(session, actor=actor))

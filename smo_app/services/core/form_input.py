@@ -21,17 +21,21 @@ def _refuse(code: str, text: object, field: str | None, params: dict[str, Any]) 
 
 
 def whole_number(text: object, code: str, *, field: str | None = None, minimum: int | None = None,
-                 default: int | None = None, **params: Any) -> int:
+                 default: int | None = None, maximum: int | None = None, range_code: str | None = None,
+                 **params: Any) -> int:
     """``" 12 "`` → ``12`` (``-3`` too unless ``minimum`` says otherwise); ``""`` → ``default``
-    when one is given; anything else refused with ``code``."""
-    raw = str(text if text is not None else "").strip()
+    when one is given; anything else refused with ``code``. With ``range_code`` a number outside
+    ``minimum``..``maximum`` is refused with it (its message names the bounds: ``min``, ``max``),
+    so "abc" and "99 999 999 999" get different answers."""
+    raw = str(text if text is not None else "").strip().replace("\u00a0", "").replace(" ", "")
     if not raw and default is not None:
         return default
     if not raw.lstrip("-").isdigit() or raw.count("-") > (1 if raw.startswith("-") else 0):
         raise _refuse(code, text, field, params)
     value = int(raw)
-    if minimum is not None and value < minimum:
-        raise _refuse(code, text, field, params)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        bounds = {"min": minimum, "max": maximum} if range_code else {}
+        raise _refuse(range_code or code, text, field, {**params, **bounds})
     return value
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from smo_app.models.carts import Cart, CartItem
 from smo_app.models.catalog import StockSubscription
-from smo_app.models.customer import Customer
+from smo_app.models.customer import Customer, customer_display_name
 from smo_app.models.loyalty import LoyaltyEntry
 from smo_app.models.orders import Order, OrderEvent, OrderLine, OrderStatus
 from smo_app.models.promotions import PromoUse
@@ -190,17 +190,22 @@ def search_customers(session: Session, *, actor: Actor, query: str = "", page: i
 
 
 def get_card(session: Session, *, actor: Actor, customer_id: int) -> CustomerCard:
-    """CR1 card: contacts, registration, orders count and sum (paid and later), friends, note."""
+    """CR1 card: contacts (the phone and name given at checkout when the profile has none), the
+    orders placed (all but cancelled) and their paid sum, friends, note."""
     require(actor, Perm.customers_view)
     c = get_or_not_found(session, Customer, customer_id, "customer")
-    count, total = session.exec(
-        select(func.count(Order.id), func.coalesce(func.sum(Order.total_minor), 0))
-        .where(Order.customer_id == customer_id, Order.status.in_(COUNTED_STATUSES))
-    ).one()
+    count = session.exec(select(func.count(Order.id)).where(
+        Order.customer_id == customer_id, Order.status != OrderStatus.cancelled.value)).one()
+    total = session.exec(select(func.coalesce(func.sum(Order.total_minor), 0)).where(
+        Order.customer_id == customer_id, Order.status.in_(COUNTED_STATUSES))).one()
     friends = session.exec(select(Customer).where(Customer.inviter_id == customer_id)
                            .order_by(Customer.id.desc()).limit(100)).all()
     recent = session.exec(select(Order).where(Order.customer_id == customer_id).order_by(Order.id.desc()).limit(10)).all()
     data = c.model_dump()
+    if not data.get("phone"):
+        data["phone"] = next((o.phone for o in recent if o.phone), None)
+    if not (data.get("full_name") or "").strip():
+        data["full_name"] = next((o.contact_name for o in recent if o.contact_name), "")
     data.update(orders_count=count, orders_sum_minor=int(total),
                 friends=[FriendRow.model_validate(f, from_attributes=True) for f in friends],
                 recent_orders=[OrderBrief.model_validate(o, from_attributes=True) for o in recent])
@@ -364,7 +369,7 @@ def export_xlsx(session: Session, *, actor: Actor, date_from: date, date_to: dat
            [h("id"), h("telegram_id"), h("username"), h("name"), h("phone"), h("registered"), h("kind"),
             h("bonuses"), h("discount"), h("orders"), h("sum")],
            ((c.id, c.telegram_id, c.username or "", c.full_name, c.phone or "",
-             c.first_seen_at.astimezone(tz).strftime("%Y-%m-%d"), c.kind, _rub(c.bonus_balance_minor),
+             c.first_seen_at.astimezone(tz).strftime("%Y-%m-%d"), h(f"kind.{c.kind}"), _rub(c.bonus_balance_minor),
              c.personal_discount_pct, stats.get(c.id, (0, 0))[0], _rub(stats.get(c.id, (0, 0))[1] or 0))
             for c in customers))
     new_by_day: dict[str, int] = {}
@@ -379,8 +384,9 @@ def export_xlsx(session: Session, *, actor: Actor, date_from: date, date_to: dat
                                                               Order.status.in_(COUNTED_STATUSES))).all()) if new_ids else set()
     conv = round(100.0 * len(buyers) / len(new_ids), 1) if new_ids else 0.0
     _sheet(wb, h("sheet_conversion"), [h("registered"), h("buyers"), h("conversion")], [(len(new_ids), len(buyers), conv)])
-    repeat = [(cid, n, _rub(s or 0)) for cid, (n, s) in sorted(stats.items()) if n >= 2]
-    _sheet(wb, h("sheet_repeat"), [h("id"), h("orders"), h("sum")], repeat)
+    names = {c.id: customer_display_name(c) for c in customers}  # a name beside the number, never "client 11" alone
+    repeat = [(cid, names.get(cid, ""), n, _rub(s or 0)) for cid, (n, s) in sorted(stats.items()) if n >= 2]
+    _sheet(wb, h("sheet_repeat"), [h("id"), h("name"), h("orders"), h("sum")], repeat)
     by_day: dict[str, list[int]] = {}
     for created, total in session.exec(select(Order.created_at, Order.total_minor).where(
             Order.status.in_(COUNTED_STATUSES), Order.created_at >= start, Order.created_at < end)).all():

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, func, select
 
+from smo_app import formats
 from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
@@ -73,8 +74,8 @@ def daily_summary(session: Session, *, day: date, tz: ZoneInfo, lang: str = "ru"
         Outbox.status.in_([OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed]))).one()
     orders, revenue = _orders_of_day(session, start, end)
     def text(member_lang: str) -> str:
-        return (t("bot.daily_summary", member_lang, day=day.isoformat(), new_customers=new_customers, sent=sent,
-                  dead=dead, waiting=waiting) + "\n"
+        return (t("bot.daily_summary", member_lang, day=formats.day(day, member_lang), new_customers=new_customers,
+                  sent=sent, dead=dead, waiting=waiting) + "\n"
                 + t("bot.daily_summary.orders", member_lang, count=orders,
                     revenue=format_money(revenue, lang=member_lang)))
 

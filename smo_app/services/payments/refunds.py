@@ -62,9 +62,9 @@ def _reason(reason: str) -> str:
 
 def refund_as_typed(session: Session, *, actor: Actor, order_id: int, amount: str, reason: str) -> RefundOut:
     """The order card's refund form: the amount in rubles as typed, empty for everything still
-    refundable (``common.amount_invalid`` when it is not an amount)."""
+    refundable (``payment.refund_amount_invalid`` when it is not an amount: −5 or "abc")."""
     return refund_payment(session, actor=actor, order_id=order_id, reason=reason,
-                          amount_minor=optional_amount(amount, "common.amount_invalid", field="amount"))
+                          amount_minor=optional_amount(amount, "payment.refund_amount_invalid", field="amount"))
 
 
 @atomic
@@ -105,7 +105,7 @@ def refund_payment(
     if amount <= 0:
         raise DomainError("payment.not_refundable", "nothing left to refund")
     if amount > left:
-        raise ValidationFailed("payment.refund_too_much", "more than was paid", max=f"{left / 100:.2f}")
+        raise ValidationFailed("payment.refund_too_much", "more than was paid", max_minor=left)
     full = amount == left
     credited = payment.status == PaymentStatus.succeeded.value  # as locked, before this refund
     values: dict = {"refunded_minor": Payment.refunded_minor + amount, "updated_at": now}
@@ -115,7 +115,7 @@ def refund_payment(
                                                  Payment.refunded_minor + amount <= Payment.amount_minor)
                            .values(**values).execution_options(synchronize_session=False)).rowcount
     if done != 1:
-        raise ValidationFailed("payment.refund_too_much", "more than was paid", max=f"{left / 100:.2f}")
+        raise ValidationFailed("payment.refund_too_much", "more than was paid", max_minor=left)
     number = session.exec(select(func.count()).select_from(Refund).where(Refund.payment_id == payment.id)).one() + 1
     refund = Refund(payment_id=payment.id, order_id=order_id, amount_minor=amount, reason=reason,
                     idempotency_key=idempotency_key("payment.refund", payment.id, number),
@@ -225,7 +225,7 @@ def confirm_refund(session: Session, *, refund_id: int, actor: Actor | None = No
             .values(refunded_minor=orders_table.c.refunded_minor + part)).rowcount
         if moved != 1:  # cannot happen while the payment's own reservation holds; never silently
             raise DomainError("payment.refund_too_much", f"order {order.id}: refunds above the total",
-                              max=f"{(order.total_minor - order.refunded_minor) / 100:.2f}")
+                              max_minor=order.total_minor - order.refunded_minor)
         before, after = order.refunded_minor, order.refunded_minor + part
         set_committed_value(order, "refunded_minor", after)
         session.execute(update(table).where(table.c.id == refund_id).values(order_minor=part))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from smo_app.money import format_money, parse_money
+from smo_app.money import parse_money
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
@@ -36,7 +36,7 @@ def set_line_discount_amount(session: Session, *, actor: Actor, register_id: int
     if line is None:
         raise NotFound("cart line", variant_id)
     if amount_minor > line.goods_minor:
-        raise ValidationFailed("pos.discount_above_line", "more than the line", most=format_money(line.goods_minor))
+        raise ValidationFailed("pos.discount_above_line", "more than the line", most_minor=line.goods_minor)
     pct = amount_minor * 100 // line.goods_minor if line.goods_minor else 0
     session.rollback()  # end the read before the locked write
     return pos_cart.set_line_discount(session, actor=actor, register_id=register_id, variant_id=variant_id, pct=pct,

@@ -87,11 +87,11 @@ def split_payment(total_minor: int, *, card_minor: int, tendered_minor: int) -> 
     check_amount(card_minor)
     check_amount(tendered_minor)
     if card_minor > total_minor:
-        raise DomainError("pos.card_too_much", "card above total", total=format_money(total_minor))
+        raise DomainError("pos.card_too_much", "card above total", total_minor=total_minor)
     cash_due = _cash_due(total_minor, card_minor)
     if tendered_minor < cash_due:
-        raise DomainError("pos.cash_short", "not enough cash", due=format_money(cash_due),
-                          short=format_money(cash_due - tendered_minor))
+        raise DomainError("pos.cash_short", "not enough cash", due_minor=cash_due,
+                          short_minor=cash_due - tendered_minor)
     return cash_due, card_minor, tendered_minor - cash_due
 
 

@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smo_app.models.base import utcnow
-from smo_app.money import format_money
 from smo_app.models.pos import CashMoveKind, PosCashMove, PosRegister, PosShift, ShiftStatus
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
@@ -34,8 +33,12 @@ class RegisterOut(BaseModel):
 
 
 def check_amount(amount_minor: int, code: str = "pos.amount_invalid") -> int:
-    if not isinstance(amount_minor, int) or amount_minor < 0 or amount_minor > MAX_AMOUNT_MINOR:
+    """A typed amount: not negative (``code``), at most :data:`MAX_AMOUNT_MINOR` (a message naming the
+    bound — a mistyped 99 999 999 999 999 is "too large", not "negative")."""
+    if not isinstance(amount_minor, int) or amount_minor < 0:
         raise ValidationFailed(code, f"bad amount {amount_minor!r}")
+    if amount_minor > MAX_AMOUNT_MINOR:
+        raise ValidationFailed("pos.amount_too_large", f"amount {amount_minor} above the bound", max_minor=MAX_AMOUNT_MINOR)
     return amount_minor
 
 
@@ -136,7 +139,7 @@ def cash_move(session: Session, *, actor: Actor, register_id: int, kind: str, am
     shift = lock_open_shift(session, register_id)
     if kind == CashMoveKind.cash_out and amount_minor > expected_cash(session, shift):
         raise DomainError("pos.cash_out_too_much", "more than the drawer holds",
-                          available=format_money(expected_cash(session, shift)))
+                          available_minor=expected_cash(session, shift))
     now = now or utcnow()
     session.add(PosCashMove(shift_id=shift.id, kind=kind.value, amount_minor=amount_minor, reason=reason,
                             actor_id=actor.id, actor_name=actor.name[:128], created_at=now))

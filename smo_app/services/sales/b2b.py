@@ -54,7 +54,8 @@ def create_b2b_order(
     if customer_id is None and not buyer_name.strip():
         raise ValidationFailed("order.buyer_required", "a customer or a buyer name")
     if customer_id is not None and session.get(Customer, customer_id) is None:
-        raise NotFound("customer", customer_id)
+        raise ValidationFailed("order.b2b_customer_unknown", f"no customer {customer_id}", field="customer",
+                               id=customer_id)
     merged: dict[int, B2BItemIn] = {}
     for item in items:
         if item.variant_id in merged:

@@ -30,6 +30,6 @@ def create_b2b_as_typed(session: Session, *, actor: Actor, lines: str, customer:
         raise ValidationFailed("order.b2b_lines_invalid", f"bad lines {bad}", field="lines",
                                lines=", ".join(map(str, bad)))
     customer_id = optional_whole_number(customer, "order.b2b_customer_invalid", field="customer", minimum=0)
-    delivery_minor = optional_amount(delivery, "common.amount_invalid", field="delivery") or 0
+    delivery_minor = optional_amount(delivery, "order.b2b_delivery_invalid", field="delivery") or 0
     return b2b.create_b2b_order(session, actor=actor, items=items, customer_id=customer_id, buyer_name=(buyer or "").strip(),
                                 delivery_minor=delivery_minor, delivery_payer=payer or "buyer", comment=comment)

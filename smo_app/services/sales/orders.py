@@ -178,6 +178,8 @@ def _apply(session: Session, *, actor: Actor, order: Order, to_status: OrderStat
         restock = True
     elif not actor.is_system:
         require(actor, Perm.orders_manage)
+    if from_status == to_status:  # a second tap on the same button: the first one did it
+        raise DomainError("order.already_in_status", f"order {order_id} is already {to_status}", status=to_status.value)
     if to_status not in TRANSITIONS[from_status] and not (restore and (from_status, to_status) in RESTORE_MOVES):
         raise DomainError("order.transition_forbidden", f"{from_status} → {to_status}",
                           from_status=from_status.value, to_status=to_status.value)

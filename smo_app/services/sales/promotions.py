@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
+from smo_app.models.customer import Customer, customer_display_name
 from smo_app.models.orders import Order
 from smo_app.models.promotions import CertificateStatus, GiftCertificate, PromoCode, PromoUse
 from smo_app.services.core import audit
@@ -318,10 +319,14 @@ class CertificateOut(BaseModel):
     order_id: int | None
     redeemed_by_customer_id: int | None
     redeemed_at: datetime | None
+    redeemed_by_name: str = ""  # the customer's name (their @username, else their phone), never "client 11"
 
 
-def _cert_out(c: GiftCertificate) -> CertificateOut:
-    return CertificateOut.model_validate(c, from_attributes=True)
+def _cert_out(c: GiftCertificate, names: dict[int, str] | None = None) -> CertificateOut:
+    out = CertificateOut.model_validate(c, from_attributes=True)
+    if names and c.redeemed_by_customer_id in names:
+        out.redeemed_by_name = names[c.redeemed_by_customer_id]
+    return out
 
 
 @atomic
@@ -348,7 +353,11 @@ def list_certificates(session: Session, *, actor: Actor, page: int | None = None
     """Newest first; one page (+1 row) when ``page``."""
     require(actor, Perm.promotions_manage)
     query = page_of(select(GiftCertificate).order_by(GiftCertificate.id.desc()), page, page_size)
-    return [_cert_out(c) for c in session.exec(query).all()]
+    certs = session.exec(query).all()
+    ids = {c.redeemed_by_customer_id for c in certs if c.redeemed_by_customer_id}
+    names = {row.id: customer_display_name(row) for row in session.exec(select(Customer).where(Customer.id.in_(ids)))} \
+        if ids else {}
+    return [_cert_out(c, names) for c in certs]
 
 
 def find_certificate(session: Session, *, code: str, now: datetime | None = None) -> GiftCertificate:

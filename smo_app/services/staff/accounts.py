@@ -11,7 +11,7 @@ from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.staff.auth import revoke_all_sessions
 from smo_app.services.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from smo_app.services.staff.passwords import hash_secret
+from smo_app.services.staff.passwords import hash_secret, verify_secret
 from smo_app.services.core.permissions import MANAGEABLE_ROLES, Perm, require
 from smo_app.services.core.locks import xact_lock
 from smo_app.services.core.unique import unique_as
@@ -152,7 +152,23 @@ def create_staff(
     return StaffOut.of(staff)
 
 
-def change_role(session: Session, *, actor: Actor, staff_id: int, role: str | Role) -> StaffOut:
+def _confirm_owner_change(session: Session, actor: Actor, confirm_password: str | None) -> None:
+    """Making someone owner or removing an owner: the acting owner confirms with their own password
+    (a job or the command line has none to give and is trusted as it is)."""
+    if not actor.is_staff:
+        return
+    if not confirm_password:
+        raise ValidationFailed("staff.owner_confirm_required", "confirm with your password", field="confirm_password")
+    me = session.get(Staff, actor.id)
+    if me is None or not verify_secret(confirm_password, me.password_hash):
+        raise ValidationFailed("staff.owner_confirm_wrong", "wrong password", field="confirm_password")
+
+
+def change_role(session: Session, *, actor: Actor, staff_id: int, role: str | Role, password: str | None = None,
+                pin: str | None = None, confirm_password: str | None = None) -> StaffOut:
+    """Give ``staff_id`` another role. A backoffice role needs a password and the till a PIN: when the
+    person has none yet, it comes with the change (``password`` / ``pin``, in the same transaction).
+    Making someone owner or demoting an owner asks the acting owner's ``confirm_password``."""
     new_role = _check_role(role)
     staff = _get(session, staff_id)
     old_role = Role(staff.role)
@@ -161,12 +177,19 @@ def change_role(session: Session, *, actor: Actor, staff_id: int, role: str | Ro
         raise DomainError("staff.cannot_change_own_role", "you cannot change your own role")
     if old_role == new_role:
         return StaffOut.of(staff)
+    if Role.owner in (old_role, new_role):
+        _confirm_owner_change(session, actor, confirm_password)  # before the owners' lock: hashing is slow
     if old_role == Role.owner and staff.is_active and _is_last_active_owner(session, staff):
         raise DomainError("staff.last_owner", "the shop must keep at least one active owner")
     if new_role == Role.seller and staff.pin_hash is None:
-        raise ValidationFailed("staff.pin_required", "set a PIN before making this person a seller", field="pin")
+        if not pin:
+            raise ValidationFailed("staff.pin_required", "set a PIN before making this person a seller", field="pin")
+        staff.pin_hash = hash_secret(_check_pin(pin))
     if new_role != Role.seller and staff.password_hash is None:
-        raise ValidationFailed("staff.password_required", "set a password before giving backoffice access", field="password")
+        if not password:
+            raise ValidationFailed("staff.password_required", "set a password before giving backoffice access",
+                                   field="password")
+        staff.password_hash = hash_secret(_check_password(password))
     staff.role = new_role.value
     staff.updated_at = utcnow()
     session.add(staff)
@@ -177,13 +200,17 @@ def change_role(session: Session, *, actor: Actor, staff_id: int, role: str | Ro
     return StaffOut.of(staff)
 
 
-def set_active(session: Session, *, actor: Actor, staff_id: int, active: bool) -> StaffOut:
+def set_active(session: Session, *, actor: Actor, staff_id: int, active: bool,
+               confirm_password: str | None = None) -> StaffOut:
+    """Deactivate or reactivate ``staff_id``; deactivating an owner asks the acting owner's password."""
     staff = _get(session, staff_id)
     _require_manages(actor, Role(staff.role))
     if actor.id == staff.id and actor.is_staff and not active:
         raise DomainError("staff.cannot_deactivate_self", "you cannot deactivate yourself")
     if staff.is_active == active:
         return StaffOut.of(staff)
+    if not active and staff.role == Role.owner:
+        _confirm_owner_change(session, actor, confirm_password)
     if not active and staff.role == Role.owner and _is_last_active_owner(session, staff):
         raise DomainError("staff.last_owner", "the shop must keep at least one active owner")
     staff.is_active = active

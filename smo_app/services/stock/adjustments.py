@@ -34,6 +34,9 @@ class StockLine(BaseModel):
     row: int | None = None
 
 
+MAX_STOCK_QTY = 10_000_000  # units (grams for goods sold by weight) in one line or on hand: a typo guard
+
+
 class RowError(BaseModel):
     row: int
     code: str  # an i18n key: stock.line_format, stock.line_qty, stock.line_unknown_id, …
@@ -93,12 +96,15 @@ class BatchOut(BaseModel):
 
 @atomic
 def write_off(session: Session, *, actor: Actor, lines: list[StockLine | dict], comment: str | None = None,
-              now: datetime | None = None) -> BatchOut:
+              now: datetime | None = None, errors: list[RowError] | None = None) -> BatchOut:
     """WH3 bulk write-off. Quantities must be > 0; lines of one variant add up. One bad line
-    rejects the whole batch (``stock.batch_rejected``, see the module docstring)."""
+    rejects the whole batch (``stock.batch_rejected``, see the module docstring), and the refusal
+    names every bad line — ``errors`` are those found before (lines that did not read)."""
     require(actor, Perm.stock_manage)
+    errors = list(errors or [])
+    if errors and not lines:
+        reject(errors)
     lines = _batch_lines(lines)
-    errors: list[RowError] = []
     wanted: dict[int, int] = {}
     first_row: dict[int, int] = {}
     for line in lines:

@@ -43,6 +43,7 @@ class MoveOut(BaseModel):
     comment: str | None
     order_id: int | None
     created_at: datetime
+    actor_kind: str = "staff"
 
 
 def to_move_out(move: StockMove) -> MoveOut:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from smo_app.money import parse_money
 from smo_app.services.core.errors import ValidationFailed
-from smo_app.services.stock.adjustments import RowError, StockLine, reject
+from smo_app.services.stock.adjustments import MAX_STOCK_QTY, RowError, StockLine, reject
 
 
 class PricedLine(StockLine):
@@ -40,6 +40,8 @@ def parse_lines(text: str, *, priced: bool = False) -> ParsedLines:
             out.errors.append(RowError(row=no, code="stock.line_format"))
         elif not parts[1].lstrip("-").isdigit():
             out.errors.append(RowError(row=no, code="stock.line_qty"))
+        elif abs(int(parts[1])) > MAX_STOCK_QTY:
+            out.errors.append(RowError(row=no, code="stock.line_qty_range", params={"max": MAX_STOCK_QTY}))
         elif not priced:
             out.lines.append(StockLine(row=no, variant_id=int(parts[0]), qty=int(parts[1])))
         else:

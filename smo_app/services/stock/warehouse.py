@@ -14,6 +14,7 @@ from smo_app.services.core.errors import ValidationFailed
 from smo_app.services.core.form_input import amount, whole_number
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.stock import adjustments, ledger, line_parser, supplies
+from smo_app.services.stock.adjustments import MAX_STOCK_QTY
 
 LEVELS = ("all", "red", "yellow", "green")
 PAGE_SIZE = 50
@@ -86,13 +87,17 @@ def variant_labels(session: Session, *, actor: Actor, variant_ids: list[int]) ->
 
 
 def set_quantity(session: Session, *, actor: Actor, variant_id: int, qty: str | int, comment: str = ""):
-    """The single edit: ``qty`` as typed — a whole number, not negative."""
-    count = whole_number(qty, "stock.qty_invalid", field="qty", minimum=0)
+    """The single edit: ``qty`` as typed — a whole number from 0 to :data:`MAX_STOCK_QTY`."""
+    count = whole_number(qty, "stock.qty_format", field="qty", minimum=0, maximum=MAX_STOCK_QTY,
+                         range_code="stock.qty_range")
     return adjustments.set_quantity(session, actor=actor, variant_id=variant_id, qty=count, comment=comment or None)
 
 
 def write_off(session: Session, *, actor: Actor, text: str, comment: str = "") -> adjustments.BatchOut:
-    return adjustments.write_off(session, actor=actor, lines=line_parser.lines_from_text(text), comment=comment or None)
+    """The write-off form: every bad line is named at once — those that do not read and those the
+    stock refuses (an unknown ID, more than there is)."""
+    parsed = line_parser.parse_lines(text)
+    return adjustments.write_off(session, actor=actor, lines=parsed.lines, comment=comment or None, errors=parsed.errors)
 
 
 def count_preview(session: Session, *, actor: Actor, text: str) -> adjustments.CountOut:

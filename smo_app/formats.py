@@ -1,0 +1,75 @@
+"""Numbers and dates as the viewer's language writes them (Babel's CLDR data): one place for the
+screens, the Excel and PDF files and the bot's texts.
+
+* :func:`money` — ``4 727,07 ₽`` (ru) / ``4,727.07 ₽`` (en); whole amounts drop the kopecks;
+* :func:`number` — ``1 234,5`` / ``1,234.5``;
+* :func:`percent` — a share given in percent points: ``650,3 %`` / ``650.3%``, with a sign on request;
+* :func:`day`, :func:`moment`, :func:`day_short` — dates in the viewer's language (the moment in the
+  shop's time zone the caller passes).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+LOCALES = {"ru": "ru_RU", "en": "en_US"}
+CURRENCY_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€"}
+NBSP = "\u00a0"
+
+
+def locale(lang: str | None) -> str:
+    return LOCALES.get((lang or "ru")[:2], "ru_RU")
+
+
+def number(value: float | int, lang: str = "ru", *, digits: int = 2) -> str:
+    """``1234.5`` → ``1 234,5`` (ru) / ``1,234.5`` (en), at most ``digits`` decimals."""
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=locale(lang)).replace("\u202f", NBSP)
+
+
+def money(minor: int, currency: str = "RUB", lang: str = "ru") -> str:
+    """``123456`` → ``1 234,56 ₽`` (ru) or ``1,234.56 ₽`` (en); whole amounts drop the kopecks; the
+    sign stays with the number (``-50 ₽``)."""
+    minor = int(minor)
+    pattern = "#,##0.00" if minor % 100 else "#,##0"
+    text = format_decimal(Decimal(abs(minor)) / 100, format=pattern, locale=locale(lang)).replace("\u202f", NBSP)
+    return f"{'-' if minor < 0 else ''}{text}{NBSP}{CURRENCY_SYMBOLS.get(currency, currency)}"
+
+
+def percent(points: float | int, lang: str = "ru", *, digits: int = 1, signed: bool = False) -> str:
+    """``28.94`` (percent points) → ``28,9 %`` (ru) / ``28.9%`` (en); ``signed``: ``+650,3 %``."""
+    text = number(abs(points), lang, digits=digits)
+    sign = ("-" if points < 0 else "+") if signed and points else ("-" if points < 0 else "")
+    return f"{sign}{text}{NBSP}%" if locale(lang).startswith("ru") else f"{sign}{text}%"
+
+
+def day(value: date, lang: str = "ru") -> str:
+    """``2026-11-05`` → ``05.11.2026`` (ru) / ``Nov 5, 2026`` (en)."""
+    return format_date(value, format="medium" if not locale(lang).startswith("ru") else "dd.MM.yyyy",
+                       locale=locale(lang))
+
+
+def day_short(value: date, lang: str = "ru") -> str:
+    """A chart axis label: ``05.11`` (ru) / ``11/5`` (en)."""
+    return format_date(value, format="dd.MM" if locale(lang).startswith("ru") else "M/d", locale=locale(lang))
+
+
+def moment(value: datetime, lang: str = "ru", tz: tzinfo | None = None) -> str:
+    """A stored moment in ``tz`` (the shop's zone): ``05.11.2026 14:30`` / ``Nov 5, 2026, 2:30 PM``."""
+    if tz is not None and value.tzinfo is not None:
+        value = value.astimezone(tz)
+    if locale(lang).startswith("ru"):
+        return format_datetime(value, format="dd.MM.yyyy HH:mm", locale=locale(lang))
+    return format_datetime(value, format="MMM d, yyyy, h:mm a", locale=locale(lang))
+
+
+def size(n_bytes: int, lang: str = "ru") -> str:
+    """A file size: ``54 091`` bytes → ``52,8 КБ`` / ``52.8 KB``."""
+    units = ("Б", "КБ", "МБ", "ГБ") if locale(lang).startswith("ru") else ("B", "KB", "MB", "GB")
+    value, unit = float(n_bytes), 0
+    while value >= 1024 and unit < len(units) - 1:
+        value, unit = value / 1024, unit + 1
+    return f"{number(value, lang, digits=1 if unit else 0)}{NBSP}{units[unit]}"
