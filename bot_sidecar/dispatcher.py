@@ -8,7 +8,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlmodel import Session
 
-from bot_sidecar.handlers import approvals, menu, payments, staff, start
+from bot_sidecar.handlers import approvals, menu, payments, staff, start, support
 from bot_sidecar.middlewares import CallsMiddleware, ErrorReportingMiddleware
 from smo_app.calling import Seam, opener_from_factory
 from smo_app.settings import Settings
@@ -16,7 +16,7 @@ from smo_app.settings import Settings
 
 def create_dispatcher(settings: Settings, *, session_factory: Callable[[], Session],
                       storage: BaseStorage | None = None) -> Dispatcher:
-    """Routers in order (start, staff, approvals, payments, menu, fallback). One calling seam over
+    """Routers in order (start, staff, approvals, payments, menu, support, fallback). One calling seam over
     ``session_factory`` serves every update: the calls middleware hands handlers ``calls``,
     ``actor`` and ``lang``; error reporting wraps it."""
     if storage is None and settings.redis_url:
@@ -29,6 +29,6 @@ def create_dispatcher(settings: Settings, *, session_factory: Callable[[], Sessi
     dp.update.outer_middleware(ErrorReportingMiddleware(seam))
     dp.update.outer_middleware(CallsMiddleware(seam))
     dp.include_routers(start.build_router(), staff.build_router(), approvals.build_router(), payments.build_router(),
-                       menu.build_router(),
+                       menu.build_router(), support.build_router(),
                        menu.build_fallback_router())
     return dp

@@ -214,15 +214,38 @@ def ask_for_person(session: Session, *, actor: Actor | None, sender: TelegramPro
     return customer_writes(session, actor=actor, sender=sender, lang=lang, topic="operator", now=now)
 
 
-def order_choices(session: Session, *, actor: Actor | None, sender: TelegramProfile, lang: str) -> list[dict[str, str]]:
-    """/order: the customer's recent orders as buttons "a question about order №…". Commits only a
-    first registration."""
+TOPIC_CALLBACK_PREFIX = "sup:t:"
+
+
+def topic_buttons(lang: str) -> list[list[dict[str, str]]]:
+    """The support menu's buttons: the topics, then "ask a person"."""
+    def cb(topic: str) -> dict[str, str]:
+        return {"text": t(f"support.topic.{topic}", lang), "callback_data": TOPIC_CALLBACK_PREFIX + topic}
+
+    return [[cb("order"), cb("delivery"), cb("payment")], *person_button(lang)]
+
+
+def parse_topic_callback(data: str | None) -> str | None:
+    if not data or not data.startswith(TOPIC_CALLBACK_PREFIX):
+        return None
+    topic = data[len(TOPIC_CALLBACK_PREFIX):]
+    return topic if topic in TOPICS else None
+
+
+@atomic
+def ask_about_order(session: Session, *, actor: Actor | None, sender: TelegramProfile, lang: str) -> int:
+    """/order: the customer's recent orders as buttons "a question about order №…" (through the
+    outbox), or that there are none. Returns how many were offered. Commits."""
     customer = customer_of(session, actor, sender)
+    orders = answerer.recent_orders(session, customer.id, limit=5)
+    if customer.telegram_id is not None:
+        buttons = [[{"text": t("support.order_button", lang, number=o.id, status=t(f"order.status.{o.status}", lang)),
+                     "callback_data": f"{ORDER_CALLBACK_PREFIX}{o.id}"}] for o in orders]
+        enqueue_message(session, kind="support_reply", chat_id=customer.telegram_id, customer_id=customer.id,
+                        text=t("support.pick_order" if orders else "support.answer.no_orders", lang),
+                        buttons=buttons or person_button(lang))
     session.commit()
-    return [{"text": t("support.order_button", lang, number=o.id,
-                       status=t(f"order.status.{o.status}", lang)),
-             "callback_data": f"{ORDER_CALLBACK_PREFIX}{o.id}"}
-            for o in answerer.recent_orders(session, customer.id, limit=5)]
+    return len(orders)
 
 
 def parse_order_callback(data: str | None) -> int | None:
