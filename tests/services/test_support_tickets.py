@@ -219,3 +219,21 @@ def test_two_escalations_at_once_hand_over_once(pg_engine):
     assert sorted(v for _, v in results) == ["escalated", "waiting", "waiting"]
     with Session(pg_engine) as s:
         assert len(s.exec(select(Outbox).where(Outbox.chat_id == 9_200_000_002)).all()) == 1
+
+
+def test_the_demo_shop_has_tickets_in_every_state_and_a_photo(session):
+    from smo_app.demo.seed import seed_demo_shop
+
+    # given the demo shop
+    seed_demo_shop(session)
+    owner = session.exec(select(Staff).where(Staff.username == "owner")).one()
+    actor = Actor.staff(owner.id, Role.owner)
+    # then the Support area shows a ticket in each queue, the waiting one with its photo
+    counts = {state: len(admin.queue(session, actor=actor, state=state).rows) for state in admin.QUEUES}
+    assert counts == {"needs_operator": 1, "operator": 1, "ai": 1, "closed": 1}
+    waiting = admin.queue(session, actor=actor, state="needs_operator").rows[0]
+    view = admin.view_ticket(session, actor=actor, ticket_id=waiting.id)
+    assert any(m.photo_file_id for m in view.messages)
+    anna = admin.view_ticket(session, actor=actor, ticket_id=admin.queue(session, actor=actor, state="ai").rows[0].id)
+    assert "Лавандовое поле" in anna.messages[-1].text
+    assert "курьером по Москве" in support_settings.current(session).faq
