@@ -237,3 +237,54 @@ def test_the_demo_shop_has_tickets_in_every_state_and_a_photo(session):
     anna = admin.view_ticket(session, actor=actor, ticket_id=admin.queue(session, actor=actor, state="ai").rows[0].id)
     assert "Лавандовое поле" in anna.messages[-1].text
     assert "курьером по Москве" in support_settings.current(session).faq
+
+
+# -- the scheduler's jobs (services.support.jobs) ------------------------------------------------
+def test_operator_timeout_alerts_the_admins_once_and_idle_tickets_go_back_to_the_assistant(session):
+    from smo_app.services.support import jobs
+
+    admin_staff = make_staff(session, Role.admin)
+    session.get(Staff, admin_staff.id).telegram_id = 9_400_000_001
+    session.commit()
+    customer = make_customer(session)
+    start = utcnow()
+    out = _write(session, customer, "Позовите человека", now=start)
+    # when the jobs run before, after the 15 minutes, and again
+    assert jobs.operator_timeouts(session, now=start + timedelta(minutes=10)) == []
+    assert jobs.operator_timeouts(session, now=start + timedelta(minutes=16)) == [out.ticket_id]
+    assert jobs.operator_timeouts(session, now=start + timedelta(minutes=30)) == []
+    # then the admin was alerted once
+    [alert] = [text for text in _to(session, 9_400_000_001) if "ждёт оператора дольше" in text]
+    assert f"#{out.ticket_id}" in alert and "15 мин" in alert
+    # and a day later without an operator's word the ticket is the assistant's again
+    assert jobs.idle_back_to_ai(session, now=start + timedelta(hours=23)) == 0
+    assert jobs.idle_back_to_ai(session, now=start + timedelta(hours=25)) == 1
+    session.expire_all()
+    assert session.get(SupportTicket, out.ticket_id).state == "ai"
+
+
+def test_the_daily_summary_counts_the_day_once(session):
+    from zoneinfo import ZoneInfo
+
+    from smo_app.services.support import jobs
+
+    owner = make_staff(session, Role.owner)
+    session.get(Staff, owner.id).telegram_id = 9_400_000_002
+    session.commit()
+    manager = make_staff(session, Role.manager)
+    a, b = make_customer(session), make_customer(session)
+    start = utcnow()
+    first = _write(session, a, "Позовите человека", now=start)
+    admin.reply(session, actor=manager.actor(), ticket_id=first.ticket_id, text="Здравствуйте",
+                now=start + timedelta(minutes=6))
+    admin.close(session, actor=manager.actor(), ticket_id=first.ticket_id)
+    second = _write(session, b, "Есть мыло?", now=start)
+    admin.close(session, actor=manager.actor(), ticket_id=second.ticket_id)
+    tz = ZoneInfo("Europe/Moscow")
+    day = start.astimezone(tz).date()
+    assert jobs.summary_figures(session, day=day, tz=tz) == {"opened": 2, "by_ai": 1, "by_operator": 1,
+                                                              "median_minutes": 6}
+    assert jobs.daily_summary(session, day=day, tz=tz) == 1
+    assert jobs.daily_summary(session, day=day, tz=tz) == 0
+    [summary] = [text for text in _to(session, 9_400_000_002) if "Поддержка за" in text]
+    assert "новых обращений — 2" in summary and "через 6 мин" in summary
