@@ -64,6 +64,12 @@ def _backup_store():
     return from_config
 
 
+def _assistant():
+    from integrations.openai_compat import connect
+
+    return connect
+
+
 def _build_payment(method: str, settings):
     """The adapter for ``method`` under ``settings`` (None: off, or manual, which needs none)."""
     if method == PaymentProvider.yookassa:
@@ -123,6 +129,7 @@ def _provide_ports() -> None:
     ports.provide(ports.WAYBILLS, _waybills)
     ports.provide(ports.WEBHOOKS, _webhooks)
     ports.provide(ports.BACKUP_STORE, _backup_store)
+    ports.provide(ports.ASSISTANT, _assistant)
     for method in PaymentProvider:
         ports.provide(ports.PAYMENT + method.value, _payment(method.value), fresh_for=PAYMENT_FRESH_SECONDS)
     ports.provide(ports.PAYMENT_BUILDER, lambda: _build_payment)
@@ -163,7 +170,7 @@ def start() -> None:
 
 
 def use(**replacements: Any) -> None:
-    """Replace ports by job: ``use(delivery=…, address=…, erp=…, images=…, waybills=…, backup_store=…, payment_yookassa=…)``
+    """Replace ports by job: ``use(delivery=…, address=…, erp=…, images=…, waybills=…, backup_store=…, assistant=…, payment_yookassa=…)``
     (None turns one off)."""
     start()
     for key, port in replacements.items():

@@ -1,18 +1,30 @@
-"""Support (SU1, SU2): a customer's messages to the bot (text, photos, documents) go to their
-ticket, and the topic commands /order, /delivery, /payment, /operator with their buttons. The
-service keeps the message and queues the answer in the outbox; the handler only parses the update."""
+"""Support (SU1–SU3): a customer's messages to the bot (text, photos, documents) go to their
+ticket, and the topic commands /order, /delivery, /payment, /operator with their buttons; in the
+staff supergroup, what an operator writes in a customer's topic goes to the customer, and /close
+closes the ticket. The services keep the messages and queue what is sent in the outbox; the
+handlers only parse the update."""
 from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+import asyncio
+import logging
+import time
+
+from aiogram import Bot, F, Router
 from aiogram.filters import BaseFilter, Command
+from aiogram.methods import SendMessageDraft
 from aiogram.types import CallbackQuery, Message
 
+from bot_sidecar.handlers.staff import StaffFilter
 from bot_sidecar.telegram import sender_of
 from smo_app.calling import BoundCalls
 from smo_app.services.core.actor import Actor
-from smo_app.services.support import tickets
+from smo_app.services.core.permissions import Perm
+from smo_app.services.support import assistant, operators, tickets
+
+log = logging.getLogger("bot_sidecar.support")
+DRAFT_EVERY = 0.4  # seconds between two draft updates of a streaming answer
 
 
 class NotStaff(BaseFilter):
@@ -20,6 +32,34 @@ class NotStaff(BaseFilter):
 
     async def __call__(self, event: Any, actor: Actor | None = None, **_: Any) -> bool:
         return actor is None or not actor.is_staff
+
+
+class DraftStream:
+    """The AI's answer as it streams, shown with Bot API ``sendMessageDraft`` (one non-zero draft id,
+    updated at most every DRAFT_EVERY s); the answer itself then comes through the outbox with
+    ``sendMessage``. ``update`` is called from the worker thread the AI call runs in."""
+
+    def __init__(self, bot: Bot, chat_id: int, *, draft_id: int) -> None:
+        self.bot, self.chat_id, self.draft_id = bot, chat_id, max(1, int(draft_id))
+        self.loop = asyncio.get_running_loop()
+        self.sent: list = []
+        self._last = 0.0
+
+    def update(self, text: str) -> None:
+        now = time.monotonic()
+        if not text or now - self._last < DRAFT_EVERY:
+            return
+        self._last = now
+        call = SendMessageDraft(chat_id=self.chat_id, draft_id=self.draft_id, text=text[:4096], parse_mode=None)
+        self.sent.append(asyncio.run_coroutine_threadsafe(self.bot(call), self.loop))
+
+    async def settle(self) -> None:
+        """Every draft sent before the answer is queued (a failed preview is only logged)."""
+        for future in self.sent:
+            try:
+                await asyncio.wrap_future(future)
+            except Exception as exc:  # noqa: BLE001 - a preview is best effort
+                log.info("draft not shown: %s", exc)
 
 
 class SupportButton(BaseFilter):
@@ -33,15 +73,20 @@ class SupportButton(BaseFilter):
         return {"topic": topic, "order_id": order_id} if topic or order_id else False
 
 
-async def customer_message(message: Message, calls: BoundCalls, lang: str) -> None:
+async def customer_message(message: Message, bot: Bot, calls: BoundCalls, lang: str) -> None:
     photo = message.photo[-1].file_id if message.photo else None
     document = message.document
-    out = await calls(tickets.customer_writes, sender=sender_of(message.from_user), lang=lang,
-                      text=message.text or message.caption or "", photo_file_id=photo,
-                      document_file_id=document.file_id if document else None,
-                      document_name=document.file_name if document else None,
-                      telegram_message_id=message.message_id)
-    out.unwrap()
+    text = message.text or message.caption or ""
+    wrote = (await calls(tickets.customer_writes, sender=sender_of(message.from_user), lang=lang, text=text,
+                         photo_file_id=photo, document_file_id=document.file_id if document else None,
+                         document_name=document.file_name if document else None,
+                         telegram_message_id=message.message_id)).unwrap()
+    if wrote.answered_by == "pending_ai":  # the AI answers off the event loop; its text shows as a draft meanwhile
+        drafts = DraftStream(bot, message.chat.id, draft_id=message.message_id)
+        out = await calls(assistant.ai_answer, ticket_id=wrote.ticket_id, question=text, lang=lang,
+                          on_text=drafts.update)
+        await drafts.settle()
+        out.unwrap()
 
 
 async def topic_command(message: Message, calls: BoundCalls, lang: str) -> None:
@@ -63,6 +108,26 @@ async def _topic(topic: str, user, calls: BoundCalls, lang: str) -> None:
     else:
         out = await calls(tickets.customer_writes, sender=sender_of(user), lang=lang, topic=topic)
     out.unwrap()
+
+
+async def operator_message(message: Message, calls: BoundCalls) -> None:
+    photo = message.photo[-1].file_id if message.photo else None
+    (await calls(operators.operator_writes, chat_id=message.chat.id, thread_id=message.message_thread_id,
+                 text=message.text or message.caption or "", photo_file_id=photo)).unwrap()
+
+
+async def operator_close(message: Message, calls: BoundCalls) -> None:
+    (await calls(operators.close_from_topic, chat_id=message.chat.id, thread_id=message.message_thread_id)).unwrap()
+
+
+def build_operators_router() -> Router:
+    """The staff supergroup's topics: staff who may answer support only (anyone else is ignored)."""
+    router = Router(name="support_operators")
+    router.message.filter(F.chat.type == "supergroup", F.is_topic_message, F.message_thread_id,
+                          StaffFilter(Perm.support_manage))
+    router.message.register(operator_close, Command("close"))
+    router.message.register(operator_message, F.photo | (F.text & ~F.text.startswith("/")))
+    return router
 
 
 def build_router() -> Router:

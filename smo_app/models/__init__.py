@@ -85,6 +85,6 @@ __all__ += ["BackupRun"]
 from smo_app.models.api_tokens import ApiIdempotency, ApiToken, ApiWebhook  # noqa: E402
 
 __all__ += ["ApiIdempotency", "ApiToken", "ApiWebhook"]
-from smo_app.models.support import SupportMessage, SupportTicket, TicketState  # noqa: E402
+from smo_app.models.support import SupportMessage, SupportTicket, SupportTopic, TicketState  # noqa: E402
 
-__all__ += ["SupportMessage", "SupportTicket", "TicketState"]
+__all__ += ["SupportMessage", "SupportTicket", "SupportTopic", "TicketState"]

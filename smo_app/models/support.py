@@ -73,3 +73,20 @@ class SupportMessage(SQLModel, table=True):
     document_file_id: str | None = Field(default=None, max_length=256)
     document_name: str | None = Field(default=None, max_length=200)
     telegram_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)  # the customer's message (dedupe)
+
+
+class SupportTopic(SQLModel, table=True):
+    """A customer's forum topic in the staff supergroup (one per customer and chat), made on their
+    first escalation; ``thread_id`` is Telegram's once the sender created it."""
+
+    __tablename__ = "support_topic"
+    __table_args__ = (
+        sa.UniqueConstraint("chat_id", "customer_id", name="uq_support_topic_chat_customer"),
+        sa.Index("ix_support_topic_chat_thread", "chat_id", "thread_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    customer_id: int = Field(foreign_key="customer.id")
+    thread_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

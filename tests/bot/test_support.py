@@ -79,3 +79,163 @@ def test_the_menus_support_item_offers_the_topics(settings, session_factory, fak
     last = fake_tg.sent(8_100_000_004)[-1]
     assert "Напишите ваш вопрос" in last["params"]["text"]
     assert [b["callback_data"] for b in buttons_of(last)] == ["sup:t:order", "sup:t:delivery", "sup:t:payment", "sup:op"]
+
+
+# -- operators in the staff supergroup's topics ----------------------------------------------------
+GROUP = -1001234567890
+
+
+def _topic_update(uid: int, thread_id: int, text: str = "", *, photo: str | None = None) -> dict:
+    from tests.bot.conftest import _ids, user
+    import time
+
+    msg = {"message_id": next(_ids), "date": int(time.time()), "message_thread_id": thread_id,
+           "is_topic_message": True, "chat": {"id": GROUP, "type": "supergroup", "title": "Support", "is_forum": True},
+           "from": user(uid, name="Op")}
+    if photo:
+        msg["photo"] = [{"file_id": photo, "file_unique_id": photo, "width": 90, "height": 90}]
+    else:
+        msg["text"] = text
+        if text.startswith("/"):
+            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": next(_ids), "message": msg}
+
+
+def _with_group(session, *operator_ids: int) -> None:
+    from smo_app.services.support import settings as support_settings
+
+    owner = make_staff(session, Role.owner)
+    support_settings.save_settings(session, actor=owner.actor(), faq="", ai_base_url="", ai_model="",
+                                   chat_id=str(GROUP), timeout_min=15)
+    for uid in operator_ids:
+        member = make_staff(session, Role.manager)
+        session.get(Staff, member.id).telegram_id = uid
+    session.commit()
+    session.rollback()
+
+
+def test_a_customers_photo_reaches_their_topic_and_the_operators_reply_reaches_them(settings, session_factory, session,
+                                                                                   engine, fake_tg):
+    # given the staff supergroup and an operator
+    _with_group(session, 9_500_000_001)
+    uid = 8_200_000_001
+    # when a customer sends a photo and asks for a person
+    feed(settings, session_factory, message_update(uid, "Разбилось при доставке", photo=True, name="Вера",
+                                                   username="vera"),
+         message_update(uid, "Позовите оператора", name="Вера", username="vera"))
+    _deliver(settings, session_factory, engine)
+    # then their topic was created with their name and @username, a note went first, then the copies
+    [thread] = list(fake_tg.topics)
+    assert fake_tg.topics[thread] == "Вера @vera"
+    in_group = fake_tg.sent(GROUP)
+    assert [c["method"] for c in in_group] == ["sendMessage", "copyMessage", "copyMessage"]
+    assert all(int(c["params"]["message_thread_id"]) == thread for c in in_group)
+    assert "просит человека" in in_group[0]["params"]["text"]
+    assert int(in_group[1]["params"]["from_chat_id"]) == uid
+    # when the operator answers in the topic with text and a photo
+    feed(settings, session_factory, _topic_update(9_500_000_001, thread, "Пришлём замену завтра"),
+         _topic_update(9_500_000_001, thread, photo="OPERATOR-PHOTO"))
+    _deliver(settings, session_factory, engine)
+    # then the customer got both from the bot, in order, without the operator's name
+    to_customer = fake_tg.sent(uid)[-2:]
+    assert (to_customer[0]["params"]["text"], to_customer[1]["params"]["photo"]) == ("Пришлём замену завтра",
+                                                                                      "OPERATOR-PHOTO")
+    session.expire_all()
+    assert session.exec(select(SupportTicket)).one().state == "operator"
+    session.rollback()
+    # and a later message of the customer is copied into the same topic
+    feed(settings, session_factory, message_update(uid, "Спасибо!", name="Вера", username="vera"))
+    _deliver(settings, session_factory, engine)
+    last = fake_tg.sent(GROUP)[-1]
+    assert last["method"] == "copyMessage" and int(last["params"]["message_thread_id"]) == thread
+    assert len(fake_tg.calls_of("createForumTopic")) == 1
+
+
+def test_close_in_the_topic_closes_the_ticket_and_strangers_are_ignored(settings, session_factory, session, engine,
+                                                                        fake_tg):
+    _with_group(session, 9_500_000_002)
+    uid = 8_200_000_002
+    feed(settings, session_factory, message_update(uid, "/operator"))
+    _deliver(settings, session_factory, engine)
+    [thread] = list(fake_tg.topics)
+    # when someone who is not staff writes in the topic, then the operator sends /close
+    feed(settings, session_factory, _topic_update(7_777, thread, "я не сотрудник"),
+         _topic_update(9_500_000_002, thread, "/close"))
+    _deliver(settings, session_factory, engine)
+    # then only the operator's /close counted: the ticket is closed, the customer and the topic told
+    session.expire_all()
+    ticket = session.exec(select(SupportTicket)).one()
+    assert ticket.state == "closed"
+    session.rollback()
+    texts = _texts(fake_tg, uid)
+    assert "я не сотрудник" not in texts and texts[-1].startswith("Обращение закрыто")
+    assert fake_tg.sent(GROUP)[-1]["params"]["text"] == f"✅ Обращение #{ticket.id} закрыто."
+
+
+def test_two_operators_answering_at_once_both_reach_the_customer_in_order(settings, session_factory, session, engine,
+                                                                          fake_tg):
+    _with_group(session, 9_500_000_003, 9_500_000_004)
+    uid = 8_200_000_003
+    feed(settings, session_factory, message_update(uid, "/operator"))
+    _deliver(settings, session_factory, engine)
+    [thread] = list(fake_tg.topics)
+    # when two operators answer in the topic at the same moment (concurrent updates)
+    import asyncio
+
+    from bot_sidecar.dispatcher import create_dispatcher
+    from bot_sidecar.telegram import make_reply_bot
+
+    async def both() -> None:
+        bot = make_reply_bot(settings)
+        dp = create_dispatcher(settings, session_factory=session_factory)
+        try:
+            await asyncio.gather(dp.feed_raw_update(bot, update=_topic_update(9_500_000_003, thread, "Ответ первого")),
+                                 dp.feed_raw_update(bot, update=_topic_update(9_500_000_004, thread, "Ответ второго")))
+        finally:
+            await bot.session.close()
+
+    asyncio.run(both())
+    _deliver(settings, session_factory, engine)
+    # then the customer got both, in the order the shop recorded them
+    session.expire_all()
+    recorded = [m.text for m in session.exec(select(SupportMessage).where(SupportMessage.author == "operator")
+                                             .order_by(SupportMessage.id)).all()]
+    session.rollback()
+    assert sorted(recorded) == ["Ответ второго", "Ответ первого"]
+    assert _texts(fake_tg, uid)[-2:] == recorded
+
+
+# -- the AI answer streamed as a draft --------------------------------------------------------------
+def test_the_ai_answer_streams_as_one_draft_then_arrives_as_a_message(settings, session_factory, session, engine,
+                                                                      fake_tg, monkeypatch):
+    from integrations.fakeserver import LocalServer
+    from integrations.openai_compat.fake import FakeOpenAI
+    from bot_sidecar.handlers import support as support_handlers
+    from smo_app.services.support import settings as support_settings
+    from smo_app.services.support.ai_keys import RING
+
+    monkeypatch.setattr(support_handlers, "DRAFT_EVERY", 0.0)  # every streamed piece shows
+    fake_ai = FakeOpenAI()
+    with LocalServer(fake_ai.handle) as server:
+        owner = make_staff(session, Role.owner)
+        support_settings.save_settings(session, actor=owner.actor(), faq="", ai_base_url=server.base_url + "/v1",
+                                       ai_model="llama-3.3-70b-versatile", chat_id="", timeout_min=15,
+                                       new_keys="key-1")
+        make_product(session, name="Свеча Жасмин с очень длинным названием", price_minor=70000, qty=5)
+        session.rollback()
+        uid = 8_300_000_001
+        # when a customer asks
+        feed(settings, session_factory, message_update(uid, "Есть свеча жасмин?"))
+    RING.forget()
+    # then the answer was previewed with sendMessageDraft, always the same non-zero draft id …
+    drafts = fake_tg.calls_of("sendMessageDraft")
+    assert len(drafts) > 1 and all(d["status"] == 200 for d in drafts)
+    assert len({int(d["params"]["draft_id"]) for d in drafts}) == 1 and int(drafts[0]["params"]["draft_id"]) != 0
+    assert len(drafts[-1]["params"]["text"]) > len(drafts[0]["params"]["text"])
+    # … and then made permanent with sendMessage through the outbox
+    assert fake_tg.sent(uid) == []
+    _deliver(settings, session_factory, engine)
+    [final] = fake_tg.sent(uid)
+    assert final["method"] == "sendMessage" and "в наличии 5" in final["params"]["text"]
+    assert final["params"]["text"] == drafts[-1]["params"]["text"]
+    assert final["mono"] > drafts[-1]["mono"]

@@ -3,7 +3,8 @@
 * ``/bot<token>/<method>`` answers ``{"ok": true, "result": ...}`` for getMe, getUpdates (queued
   updates with offsets and long polling), sendMessage, sendPhoto and sendDocument (by URL/file id,
   or multipart uploads whose files are kept in each call's ``files``), editMessageText,
-  editMessageReplyMarkup, answerCallbackQuery, setChatMenuButton, setMyCommands, deleteWebhook, …
+  editMessageReplyMarkup, answerCallbackQuery, setChatMenuButton, setMyCommands, deleteWebhook,
+  copyMessage, sendMessageDraft (a streaming preview: a non-zero draft id), createForumTopic (in a supergroup: a chat id < 0; ``topics`` keeps their names), …
 * Every call is recorded with a timestamp (``calls``), accepted or not.
 * Limits like Telegram's: ``rate`` sends per second overall, ``chat_rate`` per private chat per
   second, ``group_per_minute`` per group (chat id < 0); exceeding one answers 429 with
@@ -42,6 +43,8 @@ class FakeTelegram:
         self.updates: list[dict[str, Any]] = []
         self._next_update_id = 1
         self._message_id = 0
+        self._thread_id = 100
+        self.topics: dict[int, str] = {}  # forum topics created: thread id -> name
         self._global: deque[float] = deque()
         self._per_chat: dict[int, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
@@ -215,6 +218,17 @@ class FakeTelegram:
             if not _int(params.get("user_id")) or not params.get("telegram_payment_charge_id"):
                 return _error(400, "Bad Request: user_id and telegram_payment_charge_id are required")
             return _ok(True)
+        if lower == "sendmessagedraft":  # Bot API 9.5: an ephemeral preview, updated by the same draft id
+            if not _int(params.get("draft_id")) or not params.get("text"):
+                return _error(400, "Bad Request: draft_id must be non-zero and text non-empty")
+            return _ok(True)
+        if lower == "createforumtopic":
+            if not params.get("name") or (chat_id or 0) >= 0:
+                return _error(400, "Bad Request: the chat is not a forum")
+            with self._lock:
+                self._thread_id += 1
+                self.topics[self._thread_id] = str(params["name"])
+                return _ok({"message_thread_id": self._thread_id, "name": params["name"], "icon_color": 7322096})
         if lower in ("editmessagetext", "editmessagecaption", "editmessagereplymarkup"):
             return _ok(self._message(method, params, chat_id, _int(params.get("message_id")) or 1))
         return _ok(True)
@@ -270,6 +284,9 @@ class FakeTelegram:
                                "from": {"id": 4242, "is_bot": True, "first_name": "Fake Shop"}}
         if "text" in params:
             msg["text"] = params["text"]
+        if params.get("message_thread_id"):
+            msg["message_thread_id"] = _int(params["message_thread_id"])
+            msg["is_topic_message"] = True
         lower = method.lower()
         if lower == "sendphoto":
             size = len((files or {}).get("photo", {}).get("content", b""))

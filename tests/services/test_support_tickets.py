@@ -288,3 +288,24 @@ def test_the_daily_summary_counts_the_day_once(session):
     assert jobs.daily_summary(session, day=day, tz=tz) == 0
     [summary] = [text for text in _to(session, 9_400_000_002) if "Поддержка за" in text]
     assert "новых обращений — 2" in summary and "через 6 мин" in summary
+
+
+def test_two_escalations_at_once_make_one_topic(pg_engine):
+    from smo_app.models.support import SupportTopic
+    from tests.race import outcomes, run_at_once
+
+    with Session(pg_engine, expire_on_commit=False) as s:
+        owner = make_staff(s, Role.owner)
+        _faq(s, owner)
+        support_settings.save_settings(s, actor=owner.actor(), faq="", ai_base_url="", ai_model="",
+                                       chat_id="-1001234567890", timeout_min=15)
+        customer = make_customer(s)
+    # when the customer's "ask a person" arrives twice at the same moment
+    results = run_at_once(pg_engine, [lambda s: _write(s, customer, topic="operator").answered_by for _ in range(3)])
+    # then one topic is made, and one message creates it
+    assert outcomes(results) == {"ok": 3}
+    with Session(pg_engine) as s:
+        assert len(s.exec(select(SupportTopic)).all()) == 1
+        creating = [r for r in s.exec(select(Outbox).where(Outbox.chat_id == -1001234567890)).all()
+                    if r.payload.get("forum", {}).get("create")]
+        assert len(creating) == 1

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.ports.address import AddressPort
+from integrations.ports.assistant import AssistantConnector
 from integrations.ports.backup_store import BackupStoreConnector
 from integrations.ports.delivery import DeliveryPort
 from integrations.ports.erp import ErpConnector
@@ -30,6 +31,7 @@ IMAGES = "images"
 WAYBILLS = "waybills"  # the carrier's waybill API (CDEK), a WaybillPort
 BACKUP_STORE = "backup_store"  # a BackupStoreConnector: (owner's set-up) -> BackupStorePort | None
 WEBHOOKS = "webhooks"  # outbound webhooks to the staff API's subscribers, a WebhookSender
+ASSISTANT = "assistant"  # an AssistantConnector: (base URL, model, key, timeout) -> ChatModelPort
 PAYMENT = "payment:"  # + the payment method ("yookassa", "stripe", "telegram", "stars")
 PAYMENT_BUILDER = "payment-builder"  # (method, settings) -> PaymentPort | None: a "check connection" client
 
@@ -124,6 +126,11 @@ def waybills():
 def webhooks() -> WebhookSender | None:
     """Outbound webhooks to the staff API's subscribers (None: off)."""
     return get(WEBHOOKS)
+
+
+def assistant() -> AssistantConnector:
+    """Builds the support assistant's chat model for one key of the owner's endpoint."""
+    return get(ASSISTANT)
 
 
 def backup_store() -> BackupStoreConnector:

@@ -102,11 +102,18 @@ def message_values(
     expires_at: datetime | None = None,
     now: datetime | None = None,
     upload: str | None = None,
+    copy: dict[str, int] | None = None,
+    forum: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The column values of a new pending Telegram row (for :func:`enqueue_message`, and for hot
-    paths that insert with one Core statement in their own transaction)."""
-    if not text and not photo and not upload:
-        raise ValueError("an outbox message needs text, a photo or a file")
+    paths that insert with one Core statement in their own transaction).
+
+    ``copy`` (``{"from_chat_id", "message_id"}``) sends a copy of that message (``copyMessage``:
+    text, photo or document as it was) instead of text. ``forum`` (``{"customer_id", "create"?}``)
+    sends into the customer's forum topic of ``chat_id`` (services.support.relay), creating it first
+    with the name ``create`` when it does not exist yet."""
+    if not text and not photo and not upload and not copy:
+        raise ValueError("an outbox message needs text, a photo, a file or a message to copy")
     if parse_mode == "HTML" and text and html_problem(text):
         # Telegram would refuse it (400) and the message would be lost to the dead letters: a
         # name with "&" or "<" slipped in unescaped. Send it as plain text instead, and say so.
@@ -122,6 +129,10 @@ def message_values(
         payload["upload"] = upload  # "document" | "photo": the bytes are in outbox_blob
     if buttons:
         payload["buttons"] = buttons
+    if copy:
+        payload["copy"] = {"from_chat_id": int(copy["from_chat_id"]), "message_id": int(copy["message_id"])}
+    if forum:
+        payload["forum"] = dict(forum)
     now = now or utcnow()
     return {
         "lane": OutboxLane.telegram.value, "kind": kind, "chat_id": chat_id, "customer_id": customer_id,
@@ -149,6 +160,8 @@ class MessageContent(MessageOptions, total=False):
     text: str | None
     photo: str | None
     buttons: list[list[dict[str, str]]] | None
+    copy: dict[str, int] | None
+    forum: dict[str, Any] | None
 
 
 def enqueue_message(session: Session, *, kind: str, chat_id: int, dedupe_key: str | None = None,

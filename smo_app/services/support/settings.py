@@ -13,6 +13,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
+from smo_app.services.support.ai_keys import RING
 from smo_app.settings import get_settings
 
 KEY = "support"  # one shop setting holding them all
@@ -90,6 +91,7 @@ def save_settings(session: Session, *, actor: Actor, faq: str, ai_base_url: str,
     values = {"faq": faq, "ai_base_url": url, "ai_model": model, "chat_id": chat_value, "timeout_min": minutes}
     if new_keys and new_keys.strip():
         values["ai_keys"] = secrets.encrypt(",".join(k.strip() for k in new_keys.split(",") if k.strip()))
+        RING.forget()  # new keys: each is worth trying (this process; the bot's follows on its next 401/429)
     elif remove_keys:
         values["ai_keys"] = None
     row = session.get(ShopSetting, KEY, with_for_update=True) or ShopSetting(key=KEY, value={})

@@ -25,7 +25,7 @@ from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.tx import atomic
 from smo_app.services.customers.registration import TelegramProfile, get_by_telegram_id, register_telegram_user
 from smo_app.services.messaging.outbox import enqueue_message, enqueue_staff_alert
-from smo_app.services.support import answerer, settings as support_settings
+from smo_app.services.support import answerer, relay, settings as support_settings
 from smo_app.text_fold import fold
 
 IDLE_BACK_TO_AI = timedelta(hours=24)
@@ -100,12 +100,12 @@ def add_message(session: Session, ticket: SupportTicket, *, author: MessageAutho
 
 def tell_customer(session: Session, customer: Customer, ticket: SupportTicket, text: str, *,
                   buttons: list[list[dict[str, str]]] | None = None, photo: str | None = None,
-                  kind: str = "support_reply") -> None:
+                  kind: str = "support_reply", parse_mode: str = "HTML") -> None:
     """One message to the customer through the outbox (nothing when they have no Telegram chat)."""
     if customer.telegram_id is None:
         return
     enqueue_message(session, kind=kind, chat_id=customer.telegram_id, customer_id=customer.id, text=text,
-                    photo=photo, buttons=buttons)
+                    photo=photo, buttons=buttons, parse_mode=parse_mode)
 
 
 def person_button(lang: str) -> list[list[dict[str, str]]]:
@@ -132,8 +132,9 @@ def customer_writes(session: Session, *, actor: Actor | None, sender: TelegramPr
                     topic: str = "", now: datetime | None = None) -> Wrote:
     """A customer's message to the bot (text, a photo or a document; or a topic command with
     ``topic``): kept on their open ticket (opened now if none); the assistant answers while the
-    ticket is the assistant's; asking for a person, or the same question twice, hands it to the
-    operators. Commits."""
+    ticket is the assistant's — the offline answerer here, or, with an AI endpoint set, the bot
+    calls ``assistant.ai_answer`` next (``answered_by == "pending_ai"``); asking for a person, or
+    the same question twice, hands it to the operators. Commits."""
     now = now or utcnow()
     if topic and topic not in TOPICS:
         raise DomainError("support.topic_unknown", f"unknown topic {topic}")
@@ -147,6 +148,7 @@ def customer_writes(session: Session, *, actor: Actor | None, sender: TelegramPr
     if topic and topic != "operator":
         ticket.topic = topic
     if ticket.state != TicketState.ai:
+        relay.copy_to_operators(session, customer, telegram_message_id)
         session.commit()
         return Wrote(ticket.id, ticket.state, "waiting")
     question = fold(text)[:300]
@@ -162,13 +164,23 @@ def customer_writes(session: Session, *, actor: Actor | None, sender: TelegramPr
         return Wrote(ticket.id, ticket.state, "escalated" if moved else "waiting")
     if question:
         ticket.last_question = question
-    _answer(session, ticket, customer, question=text, topic=topic, lang=lang, now=now)
+    if text and not topic and ai_configured(session):  # the bot asks the AI next, off this transaction
+        session.commit()
+        return Wrote(ticket.id, ticket.state, "pending_ai")
+    answer_offline(session, ticket, customer, question=text, topic=topic, lang=lang, now=now)
     session.commit()
     return Wrote(ticket.id, ticket.state, "ai")
 
 
-def _answer(session: Session, ticket: SupportTicket, customer: Customer, *, question: str, topic: str, lang: str,
-            now: datetime) -> None:
+def ai_configured(session: Session) -> bool:
+    s = support_settings.current(session)
+    return bool(s.ai_base_url and s.ai_model and s.ai_keys_count)
+
+
+def answer_offline(session: Session, ticket: SupportTicket, customer: Customer, *, question: str, lang: str,
+                   now: datetime, topic: str = "") -> None:
+    """The local retrieval answerer: facts from the catalog, the customer's orders and the FAQ in a
+    template, or plainly "I do not know" with a person offered. No commit."""
     faq = support_settings.current(session).faq
     facts = answerer.retrieve(session, customer_id=customer.id, question=question, topic=topic, faq=faq,
                               order_id=ticket.order_id if topic == "order" else None)
@@ -198,6 +210,7 @@ def escalate(session: Session, ticket: SupportTicket, *, customer: Customer, rea
     text = t("support.escalated", lang)
     add_message(session, ticket, author=MessageAuthor.system, text=text, now=now)
     tell_customer(session, customer, ticket, text)
+    relay.hand_over(session, ticket, customer, reason=reason)
     who = escape(customer.full_name or "") + (f" @{escape(customer.username)}" if customer.username else "")
     enqueue_staff_alert(session, kind="support_needs_operator",
                         text=lambda staff_lang: t("support.alert.needs_operator", staff_lang, ticket=ticket.id,
@@ -271,6 +284,6 @@ def pick_order(session: Session, *, actor: Actor | None, sender: TelegramProfile
     add_message(session, ticket, author=MessageAuthor.customer, text=t("support.about_order", lang, number=order.id),
                 now=now)
     if ticket.state == TicketState.ai:
-        _answer(session, ticket, customer, question="", topic="order", lang=lang, now=now)
+        answer_offline(session, ticket, customer, question="", topic="order", lang=lang, now=now)
     session.commit()
     return Wrote(ticket.id, ticket.state, "ai" if ticket.state == TicketState.ai else "waiting")
