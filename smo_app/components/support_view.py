@@ -21,7 +21,9 @@ def queue_tabs() -> rx.Component:
             on_click=SupportState.show_tab(state),
         )
 
-    return rx.hstack(*(tab(s) for s in QUEUES), spacing="2", wrap="wrap", role="tablist")
+    return rx.hstack(*(tab(s) for s in QUEUES), rx.spacer(),
+                     rx.text(SupportState.tokens_month, size="1", color_scheme="gray", id="support-tokens"),
+                     spacing="2", wrap="wrap", role="tablist", width="100%", align="center")
 
 
 def _row(line: TicketLine) -> rx.Component:

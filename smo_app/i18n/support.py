@@ -95,6 +95,7 @@ RU = {
     "ui.support.f.chat_id": "Группа поддержки с темами (номер)",
     "ui.support.f.timeout_min": "Ждать оператора, мин",
     "ui.support.settings_saved": "Настройки поддержки сохранены",
+    "ui.support.tokens_month": "ИИ-ассистент в этом месяце: {tokens} токенов",
 }
 
 EN = {
@@ -188,4 +189,5 @@ EN = {
     "ui.support.f.chat_id": "Support group with topics (number)",
     "ui.support.f.timeout_min": "Wait for an operator, min",
     "ui.support.settings_saved": "Support settings saved",
+    "ui.support.tokens_month": "AI assistant this month: {tokens} tokens",
 }

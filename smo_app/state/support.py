@@ -36,6 +36,7 @@ class SupportState(SessionState):
     page: int = 1
     has_next: bool = False
     counts: dict[str, int] = {}
+    tokens_month: str = ""  # the AI's tokens this month, as shown ("" when none were spent)
     lines: list[TicketLine] = []
     message: str = ""
     # the open ticket
@@ -79,6 +80,8 @@ class SupportState(SessionState):
             self.lines, self.has_next, self.message = [], False, out.error
             return
         self.message, self.has_next, self.counts = "", out.value.has_next, out.value.counts
+        spent = out.value.tokens_month
+        self.tokens_month = self.text("ui.support.tokens_month", tokens=f"{spent:,}".replace(",", " ")) if spent else ""
         self.lines = [self._line(r) for r in out.value.rows]
 
     def _line(self, r: support_admin.TicketRow) -> TicketLine:

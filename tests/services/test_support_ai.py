@@ -74,6 +74,11 @@ def test_the_answer_names_only_catalog_facts_and_never_offers_what_is_out_of_sto
     assert _sent_to(session, customer.telegram_id)[-1] == text
     ticket = session.get(SupportTicket, ticket_id)
     assert ticket.tokens_in > 0 and ticket.tokens_out > 0
+    # and the Support area shows the month's total
+    from smo_app.services.support import admin
+
+    page = admin.queue(session, actor=shop.actor(), state="ai")
+    assert page.tokens_month == ticket.tokens_in + ticket.tokens_out
 
 
 def test_keys_fail_over_401_is_invalid_and_429_rests(session, shop, fake_ai):

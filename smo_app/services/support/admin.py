@@ -13,7 +13,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
 from smo_app.models.staff import Staff
 from smo_app.models.support import MessageAuthor, SupportMessage, SupportTicket, TicketState
-from smo_app.services.core import audit
+from smo_app.services.core import audit, shop_locale
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, ValidationFailed, get_or_not_found
 from smo_app.services.core.paging import page_of
@@ -44,6 +44,7 @@ class TicketPage(BaseModel):
     page: int
     has_next: bool
     counts: dict[str, int]  # open tickets per state, for the tabs
+    tokens_month: int  # the AI endpoint's tokens spent on tickets opened this shop month
 
 
 class MessageRow(BaseModel):
@@ -88,7 +89,18 @@ def queue(session: Session, *, actor: Actor, state: str = "needs_operator", page
     counts = dict(session.exec(select(SupportTicket.state, func.count()).where(SupportTicket.state != "closed")
                                .group_by(SupportTicket.state)).all())
     return TicketPage(rows=[_row(tk, c, s, last.get(tk.id, "")) for tk, c, s in rows], page=page,
-                      has_next=has_next, counts={k: int(counts.get(k, 0)) for k in QUEUES if k != "closed"})
+                      has_next=has_next, counts={k: int(counts.get(k, 0)) for k in QUEUES if k != "closed"},
+                      tokens_month=tokens_this_month(session))
+
+
+def tokens_this_month(session: Session, now: datetime | None = None) -> int:
+    """Tokens (prompt + answer) the AI endpoint spent on tickets opened since the shop month began."""
+    tz = shop_locale.shop_tz(session)
+    local = (now or utcnow()).astimezone(tz)
+    start = datetime(local.year, local.month, 1, tzinfo=tz)
+    total = session.exec(select(func.coalesce(func.sum(SupportTicket.tokens_in + SupportTicket.tokens_out), 0))
+                         .where(SupportTicket.opened_at >= start)).one()
+    return int(total or 0)
 
 
 def _last_texts(session: Session, ticket_ids: list[int]) -> dict[int, str]:
