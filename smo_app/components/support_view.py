@@ -63,7 +63,9 @@ def _message(m: MessageLine) -> rx.Component:
     return rx.box(
         rx.hstack(rx.badge(m.who, color_scheme=rx.match(m.author, *_AUTHOR_COLOR.items(), "gray")),
                   rx.text(m.when, size="1", color_scheme="gray"), spacing="2", align="center"),
-        rx.cond(m.photo != "", rx.badge(rx.icon("image", size=12), T("ui.support.photo"), variant="outline")),
+        rx.cond(m.photo != "", rx.link(rx.image(src=m.photo, alt=T("ui.support.photo"), max_width="16rem",
+                                                 max_height="12rem", border_radius="6px", loading="lazy"),
+                                        href=m.photo, is_external=True)),
         rx.cond(m.document != "", rx.badge(rx.icon("paperclip", size=12), m.document, variant="outline")),
         rx.text(m.text, size="2", white_space="pre-wrap"),
         padding="0.5rem 0.75rem", border_radius="8px", width="100%",

@@ -27,7 +27,7 @@ class MessageLine(BaseModel):
     who: str
     when: str
     text: str
-    photo: str  # "1" when the message carries a photo
+    photo: str  # the photo's address (/api/support/photos/<id>), "" = none
     document: str
 
 
@@ -116,7 +116,7 @@ class SupportState(SessionState):
         self.conversation = [MessageLine(
             id=str(m.id), author=m.author, when=self.shop_time(m.created_at), text=m.text,
             who=m.staff_name if m.author == "operator" and m.staff_name else self.text(f"ui.support.author.{m.author}"),
-            photo="1" if m.photo_file_id else "", document=m.document_name or "",
+            photo=f"/api/support/photos/{m.id}" if m.photo_file_id else "", document=m.document_name or "",
         ) for m in view.messages]
 
     @rx.event

@@ -13,7 +13,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer
 from smo_app.models.staff import Staff
 from smo_app.models.support import MessageAuthor, SupportMessage, SupportTicket, TicketState
-from smo_app.services.core import audit, shop_locale
+from smo_app.services.core import audit, ports, shop_locale
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, ValidationFailed, get_or_not_found
 from smo_app.services.core.paging import page_of
@@ -125,6 +125,24 @@ def view_ticket(session: Session, *, actor: Actor, ticket_id: int) -> TicketView
     return TicketView(ticket=_row(ticket, customer, staff, messages[-1].text if messages else ""), messages=messages,
                       tokens_in=ticket.tokens_in, tokens_out=ticket.tokens_out,
                       can_reply=ticket.state != TicketState.closed and bool(customer and customer.telegram_id))
+
+
+_IMAGE_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"RIFF", "image/webp"),
+                (b"GIF8", "image/gif"))
+
+
+def photo(session: Session, *, actor: Actor, message_id: int) -> tuple[str, bytes]:
+    """A ticket message's photo as (content type, bytes), read back from Telegram by its file id;
+    ``support.photo_unavailable`` when it is not an image Telegram still has."""
+    require(actor, Perm.support_manage)
+    message = get_or_not_found(session, SupportMessage, message_id, "message")
+    session.rollback()  # nothing held while Telegram answers
+    port = ports.telegram_files()
+    content = port.download(message.photo_file_id) if port is not None and message.photo_file_id else None
+    kind = next((name for magic, name in _IMAGE_TYPES if content and content.startswith(magic)), None)
+    if kind is None:
+        raise DomainError("support.photo_unavailable", "photo unavailable")
+    return kind, content
 
 
 def operator_answers(session: Session, ticket: SupportTicket, *, staff_id: int | None, text: str = "",
