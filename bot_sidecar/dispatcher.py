@@ -30,5 +30,6 @@ def create_dispatcher(settings: Settings, *, session_factory: Callable[[], Sessi
     dp.update.outer_middleware(CallsMiddleware(seam))
     dp.include_routers(start.build_router(), staff.build_router(), approvals.build_router(), payments.build_router(),
                        menu.build_router(), support.build_router(), support.build_operators_router(),
+                       support.build_private_operators_router(),
                        menu.build_fallback_router())
     return dp

@@ -1,4 +1,4 @@
-"""Support: each customer's forum topic in the staff supergroup
+"""Support: each customer's forum topic in the staff supergroup; the operator's private chat holding a ticket
 
 Revision ID: 21b
 Revises: 21a
@@ -28,8 +28,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("chat_id", "customer_id", name="uq_support_topic_chat_customer"),
     )
     op.create_index("ix_support_topic_chat_thread", "support_topic", ["chat_id", "thread_id"])
+    with op.batch_alter_table("support_ticket") as batch:
+        batch.add_column(sa.Column("operator_chat_id", sa.BigInteger(), nullable=True))
+    op.create_index("uq_support_ticket_operator_chat", "support_ticket", ["operator_chat_id"], unique=True,
+                    sqlite_where=sa.text("state != 'closed' AND operator_chat_id IS NOT NULL"),
+                    postgresql_where=sa.text("state != 'closed' AND operator_chat_id IS NOT NULL"))
 
 
 def downgrade() -> None:
+    op.drop_index("uq_support_ticket_operator_chat", table_name="support_ticket")
+    with op.batch_alter_table("support_ticket") as batch:
+        batch.drop_column("operator_chat_id")
     op.drop_index("ix_support_topic_chat_thread", table_name="support_topic")
     op.drop_table("support_topic")

@@ -12,6 +12,7 @@ import logging
 import time
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import BaseFilter, Command
 from aiogram.methods import SendMessageDraft
 from aiogram.types import CallbackQuery, Message
@@ -21,7 +22,8 @@ from bot_sidecar.telegram import sender_of
 from smo_app.calling import BoundCalls
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm
-from smo_app.services.support import assistant, operators, tickets
+from smo_app.i18n import t
+from smo_app.services.support import assistant, operators, relay, tickets
 
 log = logging.getLogger("bot_sidecar.support")
 DRAFT_EVERY = 0.4  # seconds between two draft updates of a streaming answer
@@ -118,6 +120,45 @@ async def operator_message(message: Message, calls: BoundCalls) -> None:
 
 async def operator_close(message: Message, calls: BoundCalls) -> None:
     (await calls(operators.close_from_topic, chat_id=message.chat.id, thread_id=message.message_thread_id)).unwrap()
+
+
+class TakeButton(BaseFilter):
+    """"Take the request" under a staff alert: hands the handler ``ticket_id``."""
+
+    async def __call__(self, query: CallbackQuery, **_: Any) -> bool | dict[str, Any]:
+        ticket_id = relay.parse_take_callback(query.data)
+        return {"ticket_id": ticket_id} if ticket_id is not None else False
+
+
+async def take(query: CallbackQuery, ticket_id: int, calls: BoundCalls, lang: str) -> None:
+    out = await calls(operators.take, ticket_id=ticket_id)
+    if out.unexpected:
+        out.unwrap()
+    await query.answer(out.error or t("support.taken_ok", lang), show_alert=not out.ok)
+
+
+async def private_operator_message(message: Message, calls: BoundCalls) -> None:
+    """A staff member's private message: to the customer of the ticket they hold, else not support's."""
+    photo = message.photo[-1].file_id if message.photo else None
+    out = await calls(operators.private_writes, text=message.text or message.caption or "", photo_file_id=photo)
+    if out.unwrap() is None:
+        raise SkipHandler()  # the menu's fallback answers as before
+
+
+async def private_operator_close(message: Message, calls: BoundCalls) -> None:
+    if (await calls(operators.close_private)).unwrap() is None:
+        raise SkipHandler()
+
+
+def build_private_operators_router() -> Router:
+    """Without a supergroup: operators (staff who may answer support) relay in their private chat."""
+    router = Router(name="support_private_operators")
+    router.message.filter(F.chat.type == "private", StaffFilter(Perm.support_manage))
+    router.callback_query.filter(StaffFilter(Perm.support_manage))
+    router.callback_query.register(take, TakeButton())
+    router.message.register(private_operator_close, Command("close"))
+    router.message.register(private_operator_message, F.photo | (F.text & ~F.text.startswith("/")))
+    return router
 
 
 def build_operators_router() -> Router:

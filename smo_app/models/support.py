@@ -38,6 +38,10 @@ class SupportTicket(SQLModel, table=True):
         sa.Index("uq_support_ticket_open_customer", "customer_id", unique=True,
                  sqlite_where=sa.text("state != 'closed'"), postgresql_where=sa.text("state != 'closed'")),
         sa.Index("ix_support_ticket_state_id", "state", "id"),
+        # without a supergroup an operator holds one open ticket at a time in their private chat
+        sa.Index("uq_support_ticket_operator_chat", "operator_chat_id", unique=True,
+                 sqlite_where=sa.text("state != 'closed' AND operator_chat_id IS NOT NULL"),
+                 postgresql_where=sa.text("state != 'closed' AND operator_chat_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -46,6 +50,7 @@ class SupportTicket(SQLModel, table=True):
     state: str = Field(default=TicketState.ai, max_length=16)
     topic: str = Field(default="", max_length=16)  # order | delivery | payment | operator | "" (free text)
     assigned_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    operator_chat_id: int | None = Field(default=None, sa_type=sa.BigInteger)  # the private chat relaying it (no supergroup)
     opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -239,3 +239,48 @@ def test_the_ai_answer_streams_as_one_draft_then_arrives_as_a_message(settings, 
     assert final["method"] == "sendMessage" and "в наличии 5" in final["params"]["text"]
     assert final["params"]["text"] == drafts[-1]["params"]["text"]
     assert final["mono"] > drafts[-1]["mono"]
+
+
+# -- without a supergroup: operators' private chats --------------------------------------------------
+def test_without_a_group_an_operator_takes_the_ticket_and_relays_in_their_private_chat(settings, session_factory,
+                                                                                      session, engine, fake_tg):
+    # given two linked managers and no supergroup
+    first, second = make_staff(session, Role.manager), make_staff(session, Role.manager)
+    session.get(Staff, first.id).telegram_id = 9_700_000_001
+    session.get(Staff, second.id).telegram_id = 9_700_000_002
+    session.commit()
+    session.rollback()
+    uid = 8_400_000_001
+    # when a customer sends a photo and asks for a person
+    feed(settings, session_factory, message_update(uid, "Вот чек", photo=True, name="Лев", username="lev"),
+         message_update(uid, "/operator"))
+    _deliver(settings, session_factory, engine)
+    # then both managers got the alert with "take it"
+    alert = fake_tg.sent(9_700_000_001)[-1]
+    [take] = buttons_of(alert)
+    assert take["callback_data"].startswith("sup:take:")
+    # when both press it: the first gets it, the second is told
+    feed(settings, session_factory, callback_update(9_700_000_001, take["callback_data"]),
+         callback_update(9_700_000_002, take["callback_data"]))
+    _deliver(settings, session_factory, engine)
+    answers = fake_tg.calls_of("answerCallbackQuery")
+    assert answers[-1]["params"].get("text", "").startswith("Это обращение уже взял")
+    mine = fake_tg.sent(9_700_000_001)
+    assert "Лев @lev" in mine[-2]["params"]["text"] and mine[-1]["method"] == "copyMessage"
+    # when the operator writes in their private chat, and the customer answers
+    feed(settings, session_factory, message_update(9_700_000_001, "Спасибо, вернём деньги сегодня"))
+    feed(settings, session_factory, message_update(uid, "Отлично", name="Лев", username="lev"))
+    _deliver(settings, session_factory, engine)
+    # then the customer got it from the bot, and their answer was copied to the operator
+    assert _texts(fake_tg, uid)[-1] == "Спасибо, вернём деньги сегодня"
+    assert fake_tg.sent(9_700_000_001)[-1]["method"] == "copyMessage"
+    # and /close in the private chat closes it
+    feed(settings, session_factory, message_update(9_700_000_001, "/close"))
+    _deliver(settings, session_factory, engine)
+    session.expire_all()
+    assert session.exec(select(SupportTicket)).one().state == "closed"
+    session.rollback()
+    assert _texts(fake_tg, uid)[-1].startswith("Обращение закрыто")
+    # and a manager holding nothing who writes text gets the menu as before
+    feed(settings, session_factory, message_update(9_700_000_002, "привет"))
+    assert "Не понял" in fake_tg.sent(9_700_000_002)[-1]["params"]["text"]

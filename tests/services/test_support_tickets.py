@@ -309,3 +309,26 @@ def test_two_escalations_at_once_make_one_topic(pg_engine):
         creating = [r for r in s.exec(select(Outbox).where(Outbox.chat_id == -1001234567890)).all()
                     if r.payload.get("forum", {}).get("create")]
         assert len(creating) == 1
+
+
+def test_without_a_group_an_operator_holds_one_ticket_at_a_time(session):
+    from smo_app.services.support import operators
+
+    manager = make_staff(session, Role.manager)
+    session.get(Staff, manager.id).telegram_id = 9_800_000_001
+    session.commit()
+    a, b = make_customer(session), make_customer(session)
+    first = _write(session, a, "Позовите человека")
+    second = _write(session, b, "Позовите человека")
+    assert operators.take(session, actor=manager.actor(), ticket_id=first.ticket_id) == first.ticket_id
+    with pytest.raises(DomainError) as refused:
+        operators.take(session, actor=manager.actor(), ticket_id=second.ticket_id)
+    assert refused.value.code == "support.one_at_a_time"
+    # once the first is closed, the next one can be taken
+    assert operators.close_private(session, actor=manager.actor()) == first.ticket_id
+    assert operators.take(session, actor=manager.actor(), ticket_id=second.ticket_id) == second.ticket_id
+    # an operator without Telegram cannot take one
+    other = make_staff(session, Role.manager)
+    with pytest.raises(DomainError) as unlinked:
+        operators.take(session, actor=other.actor(), ticket_id=second.ticket_id)
+    assert unlinked.value.code == "support.operator_unlinked"

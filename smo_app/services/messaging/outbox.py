@@ -261,8 +261,10 @@ def enqueue_staff_alert(
     roles: tuple[Role, ...] = (Role.owner, Role.admin),
     dedupe_key: str | None = None,
     order_id: int | None = None,
+    buttons: Callable[[str], list[list[dict[str, str]]]] | None = None,
 ) -> list[Outbox]:
-    """Alert every active staff member of ``roles`` who has linked a Telegram account.
+    """Alert every active staff member of ``roles`` who has linked a Telegram account (with
+    ``buttons(lang)`` under it, when given).
 
     ``text`` is either the text, or a function of a language code (``"ru"``, ``"en"``) that renders
     it: then each member gets it in their own language.
@@ -283,7 +285,7 @@ def enqueue_staff_alert(
             body = text
         row = enqueue_message(
             session, kind=kind, chat_id=member.telegram_id, staff_id=member.id, text=body, dedupe_key=key,
-            order_id=order_id,
+            order_id=order_id, buttons=buttons(member.language or "ru") if buttons else None,
         )
         if row is not None:
             rows.append(row)

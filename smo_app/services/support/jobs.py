@@ -27,7 +27,7 @@ def idle_back_to_ai(session: Session, *, now: datetime) -> int:
     last = func.coalesce(SupportTicket.last_operator_at, SupportTicket.escalated_at, SupportTicket.updated_at)
     moved = session.execute(
         update(SupportTicket).where(SupportTicket.state.in_(_WITH_PERSON), last <= cutoff)
-        .values(state=TicketState.ai.value, last_question="", updated_at=now)
+        .values(state=TicketState.ai.value, last_question="", updated_at=now, operator_chat_id=None)
         .execution_options(synchronize_session=False)).rowcount
     session.commit()
     return int(moved or 0)

@@ -8,6 +8,7 @@ resolves the topic's thread (``thread_of``) and records a new one (``topic_creat
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from sqlalchemy.exc import IntegrityError
@@ -77,10 +78,32 @@ def hand_over(session: Session, ticket: SupportTicket, customer: Customer, *, re
     return True
 
 
-def copy_to_operators(session: Session, customer: Customer, telegram_message_id: int | None) -> bool:
-    """A customer's message while a person has their ticket: copied into their topic. No commit."""
+TAKE_CALLBACK_PREFIX = "sup:take:"
+
+
+def take_buttons(ticket_id: int) -> Callable[[str], list[list[dict[str, str]]]]:
+    """Without a supergroup: the "take it" button under the staff alert (the operator's private chat
+    then relays the ticket)."""
+    return lambda lang: [[{"text": t("support.take", lang), "callback_data": f"{TAKE_CALLBACK_PREFIX}{ticket_id}"}]]
+
+
+def parse_take_callback(data: str | None) -> int | None:
+    rest = data[len(TAKE_CALLBACK_PREFIX):] if data and data.startswith(TAKE_CALLBACK_PREFIX) else ""
+    return int(rest) if rest.isdigit() else None
+
+
+def copy_to_operators(session: Session, customer: Customer, telegram_message_id: int | None,
+                      operator_chat_id: int | None = None) -> bool:
+    """A customer's message while a person has their ticket: copied to the operator's private chat
+    holding it, else into the customer's topic. No commit."""
+    if telegram_message_id is None or customer.telegram_id is None:
+        return False
+    if operator_chat_id is not None:
+        enqueue_message(session, kind="support_operator_copy", chat_id=operator_chat_id, customer_id=customer.id,
+                        copy={"from_chat_id": customer.telegram_id, "message_id": telegram_message_id})
+        return True
     chat_id = support_settings.current(session).chat_id
-    if chat_id is None or telegram_message_id is None or customer.telegram_id is None:
+    if chat_id is None:
         return False
     topic, new = _topic(session, chat_id, customer.id)
     to_topic(session, chat_id, customer, create=new, copy_of=telegram_message_id)

@@ -118,6 +118,7 @@ def _back_to_ai_if_idle(ticket: SupportTicket, now: datetime) -> None:
         if last <= now - IDLE_BACK_TO_AI:
             ticket.state = TicketState.ai.value
             ticket.last_question = ""
+            ticket.operator_chat_id = None
 
 
 def asks_for_person(text: str) -> bool:
@@ -148,7 +149,7 @@ def customer_writes(session: Session, *, actor: Actor | None, sender: TelegramPr
     if topic and topic != "operator":
         ticket.topic = topic
     if ticket.state != TicketState.ai:
-        relay.copy_to_operators(session, customer, telegram_message_id)
+        relay.copy_to_operators(session, customer, telegram_message_id, ticket.operator_chat_id)
         session.commit()
         return Wrote(ticket.id, ticket.state, "waiting")
     question = fold(text)[:300]
@@ -210,13 +211,14 @@ def escalate(session: Session, ticket: SupportTicket, *, customer: Customer, rea
     text = t("support.escalated", lang)
     add_message(session, ticket, author=MessageAuthor.system, text=text, now=now)
     tell_customer(session, customer, ticket, text)
-    relay.hand_over(session, ticket, customer, reason=reason)
     who = escape(customer.full_name or "") + (f" @{escape(customer.username)}" if customer.username else "")
+    in_topics = relay.hand_over(session, ticket, customer, reason=reason)
     enqueue_staff_alert(session, kind="support_needs_operator",
                         text=lambda staff_lang: t("support.alert.needs_operator", staff_lang, ticket=ticket.id,
                                                   customer=who, reason=t(f"support.reason.{reason}", staff_lang)),
                         roles=(Role.owner, Role.admin, Role.manager),
-                        dedupe_key=f"support-esc:{ticket.id}:{int(now.timestamp())}")
+                        dedupe_key=f"support-esc:{ticket.id}:{int(now.timestamp())}",
+                        buttons=None if in_topics else relay.take_buttons(ticket.id))
     return True
 
 
