@@ -284,3 +284,27 @@ def test_without_a_group_an_operator_takes_the_ticket_and_relays_in_their_privat
     # and a manager holding nothing who writes text gets the menu as before
     feed(settings, session_factory, message_update(9_700_000_002, "привет"))
     assert "Не понял" in fake_tg.sent(9_700_000_002)[-1]["params"]["text"]
+
+
+def test_a_day_without_an_operator_gives_the_customer_the_assistant_again(settings, session_factory, session, engine,
+                                                                          fake_tg):
+    from datetime import timedelta
+
+    from bot_sidecar.scheduler import Jobs
+    from smo_app.models.base import utcnow
+
+    make_product(session, name="Свеча Сандал", price_minor=60000, qty=2)
+    session.rollback()
+    uid = 8_500_000_001
+    # given a customer who asked for a person, and nobody answered for a day
+    feed(settings, session_factory, message_update(uid, "/operator"))
+    later = utcnow() + timedelta(hours=25)
+    assert Jobs(settings, session_factory, holder="t", clock=lambda: later).support_idle() == 1
+    # when they write again
+    feed(settings, session_factory, message_update(uid, "Есть свеча сандал?"))
+    _deliver(settings, session_factory, engine)
+    # then the assistant answers them
+    assert "Свеча Сандал" in _texts(fake_tg, uid)[-1]
+    session.expire_all()
+    assert session.exec(select(SupportTicket)).one().state == "ai"
+    session.rollback()
