@@ -169,8 +169,6 @@ def main() -> int:
                                                                         Outbox.chat_id >= BASE_ID + 100_000,
                                                                         Outbox.chat_id < BASE_ID + 100_000 + n)).one()
     engine.dispose()
-    if os.environ.get("BENCH_DEBUG"):
-        print({k: [round(x * 1000) for x in v[:25]] for k, v in got.items()})
     support, floor = p95(got["support"]) * 1000, p95(got["trivial"]) * 1000
     start_alone, start_during = statistics.median(got["start_alone"]) * 1000, statistics.median(got["start_during"]) * 1000
     start_tail = p95(got["start_during"]) * 1000
