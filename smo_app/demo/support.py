@@ -1,7 +1,8 @@
 """Support in the demo shop: the owner's answers to common questions, and a few tickets in each
 state — one the assistant answered from the catalog, one waiting for an operator with a photo of a
 damaged parcel, one a manager is answering, and one in the archive. Made through the services, as
-customers and staff would."""
+customers and staff would. Under ``make run`` the assistant then answers through the demo's
+OpenAI-compatible fake (``integrations.demo_fakes``); elsewhere the offline answerer does."""
 from __future__ import annotations
 
 from sqlmodel import Session, select
@@ -12,7 +13,9 @@ from smo_app.models.support import SupportTicket
 from smo_app.services.core.actor import Actor
 from smo_app.services.customers.registration import TelegramProfile
 from smo_app.services.staff.dto import StaffOut
+from integrations.openai_compat.fake import DEMO_KEY
 from smo_app.services.support import admin, settings, tickets
+from smo_app.settings import get_settings
 
 FAQ = """Доставка: курьером по Москве за 1–2 дня (300 ₽, бесплатно от 5 000 ₽), СДЭК по России за 3–7 дней, самовывоз из мастерской на Таганке.
 
@@ -63,3 +66,8 @@ def seed(session: Session) -> None:
     ticket = write("igor_p", "Как быстро доставите по Москве?")
     if ticket is not None:
         admin.close(session, actor=staff, ticket_id=ticket)
+    # with the demo's providers served (make run), new questions go to their OpenAI-compatible fake
+    fakes = get_settings().demo_fakes_url
+    if get_settings().demo and fakes:
+        settings.save_settings(session, actor=StaffOut.of(owner).actor(), faq=FAQ, ai_base_url=f"{fakes.rstrip('/')}/v1",
+                               ai_model="demo-llama-3.3-70b", chat_id="", timeout_min=15, new_keys=DEMO_KEY)

@@ -332,3 +332,23 @@ def test_without_a_group_an_operator_holds_one_ticket_at_a_time(session):
     with pytest.raises(DomainError) as unlinked:
         operators.take(session, actor=other.actor(), ticket_id=second.ticket_id)
     assert unlinked.value.code == "support.operator_unlinked"
+
+
+def test_under_make_run_the_demo_assistant_answers_through_the_demo_fakes(session, monkeypatch):
+    from smo_app.demo.seed import seed_demo_shop
+    from smo_app.settings import reset_settings_cache
+
+    monkeypatch.setenv("SMO_DEMO", "1")
+    monkeypatch.setenv("SMO_DEMO_FAKES_URL", "http://127.0.0.1:8090")
+    reset_settings_cache()
+    try:
+        seed_demo_shop(session)
+        stored = support_settings.current(session)
+    finally:
+        monkeypatch.delenv("SMO_DEMO_FAKES_URL")
+        reset_settings_cache()
+    assert (stored.ai_base_url, stored.ai_keys_count) == ("http://127.0.0.1:8090/v1", 1)
+    # the seeded tickets were answered before: the one with the assistant has its answer
+    owner = session.exec(select(Staff).where(Staff.username == "owner")).one()
+    ai_row = admin.queue(session, actor=Actor.staff(owner.id, Role.owner), state="ai").rows[0]
+    assert "Лавандовое поле" in ai_row.last_text
