@@ -352,3 +352,16 @@ def test_under_make_run_the_demo_assistant_answers_through_the_demo_fakes(sessio
     owner = session.exec(select(Staff).where(Staff.username == "owner")).one()
     ai_row = admin.queue(session, actor=Actor.staff(owner.id, Role.owner), state="ai").rows[0]
     assert "Лавандовое поле" in ai_row.last_text
+
+
+def test_a_web_reply_shows_in_the_customers_topic_too(session):
+    owner = make_staff(session, Role.owner, full_name="Ольга Владимировна")
+    support_settings.save_settings(session, actor=owner.actor(), faq="", ai_base_url="", ai_model="",
+                                   chat_id="-1001234567890", timeout_min=15)
+    customer = make_customer(session)
+    out = _write(session, customer, "Позовите человека")
+    admin.reply(session, actor=owner.actor(), ticket_id=out.ticket_id, text="<b>Сейчас</b> посмотрю")
+    session.expire_all()
+    last = session.exec(select(Outbox).where(Outbox.chat_id == -1001234567890).order_by(Outbox.id.desc())).first()
+    assert last.payload["forum"] == {"customer_id": customer.id}
+    assert last.payload["text"] == "💬 Ответ из бэк-офиса (Ольга Владимировна):\n<b>Сейчас</b> посмотрю"

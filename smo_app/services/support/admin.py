@@ -20,6 +20,7 @@ from smo_app.services.core.paging import page_of
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
 from smo_app.services.customers.admin import checked_message
+from smo_app.services.support import relay
 from smo_app.services.support.tickets import add_message, tell_customer
 
 PAGE_SIZE = 20
@@ -176,6 +177,7 @@ def reply(session: Session, *, actor: Actor, ticket_id: int, text: str, now: dat
     if customer is None or customer.telegram_id is None or customer.unreachable:
         raise DomainError("customers.unreachable", "no Telegram chat or bot blocked")
     operator_answers(session, ticket, staff_id=actor.id if actor.is_staff else None, text=text, now=now)
+    relay.echo_web_reply(session, customer, staff_name=actor.name or "", text=text)
     audit.record(session, actor=actor, action="support.reply", entity="support_ticket", entity_id=ticket_id,
                  note=text[:200])
     session.commit()

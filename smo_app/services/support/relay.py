@@ -127,3 +127,19 @@ def topic_created(session: Session, *, chat_id: int, customer_id: int, thread_id
         session.add(row)
     row.thread_id = row.thread_id or thread_id
     session.commit()
+
+
+def echo_web_reply(session: Session, customer: Customer, *, staff_name: str, text: str) -> bool:
+    """A reply written in the backoffice, shown in the customer's topic too (so the operators there
+    see what the customer was told). No commit."""
+    chat_id = support_settings.current(session).chat_id
+    if chat_id is None:
+        return False
+    exists = session.exec(select(SupportTopic.id).where(SupportTopic.chat_id == chat_id,
+                                                        SupportTopic.customer_id == customer.id)).first()
+    if exists is None:
+        return False
+    lang = shop_locale.shop_locale(session).language
+    to_topic(session, chat_id, customer, create=False,
+             text=t("support.topic.web_reply", lang, who=escape(staff_name), text=text))  # text: checked Telegram HTML
+    return True
