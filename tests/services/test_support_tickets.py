@@ -365,3 +365,21 @@ def test_a_web_reply_shows_in_the_customers_topic_too(session):
     last = session.exec(select(Outbox).where(Outbox.chat_id == -1001234567890).order_by(Outbox.id.desc())).first()
     assert last.payload["forum"] == {"customer_id": customer.id}
     assert last.payload["text"] == "💬 Ответ из бэк-офиса (Ольга Владимировна):\n<b>Сейчас</b> посмотрю"
+
+
+def test_a_complaint_naming_a_kind_of_product_is_not_answered_with_the_catalog(session):
+    # given candles and the owner's answer about damaged parcels
+    owner = make_staff(session, Role.owner)
+    support_settings.save_settings(session, actor=owner.actor(), ai_base_url="", ai_model="", chat_id="", timeout_min=15,
+                                   faq="Возврат: если товар пришёл с трещиной или повреждённым, пришлите фото — заменим.")
+    for scent in ("Лаванда", "Кедр", "Роза"):
+        make_product(session, name=f"Свеча {scent}", qty=3)
+    customer = make_customer(session)
+    # when a customer says theirs came cracked
+    _write(session, customer, "Свеча пришла с трещиной, что делать?")
+    # then the answer is the owner's, not a list of candles; a question naming one still lists it alone
+    [answer] = _to(session, customer.telegram_id)
+    assert "пришлите фото" in answer and "Свеча Кедр" not in answer
+    _write(session, customer, "Есть свеча кедр?")
+    second = _to(session, customer.telegram_id)[-1]
+    assert "Свеча Кедр" in second and "Свеча Роза" not in second

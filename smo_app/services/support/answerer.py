@@ -32,6 +32,7 @@ STOP = frozenset(fold(w) for w in """
 а и в во на по с со к ко о об от до за из у не ни ли же бы да нет есть ваш ваши вас вам мне меня мой моя мое мои
 я вы мы он она они это этот эта эти что как где когда какой какая какие сколько почему можно ли нужно хочу
 хотел хотела подскажите скажите пожалуйста здравствуйте привет добрый день вечер утро спасибо у вас а ещё еще
+без делать сделать нужен нужна нужно купить заказать стоит стоят цена наличии наличие что-нибудь что-то
 the a an and or of to in on for is are do does can i you we my your what how where when which price much
 there have has please hello hi thanks any
 """.split())
@@ -81,6 +82,18 @@ class Facts:
         return not (self.products or self.orders or self.faq)
 
 
+# Russian endings cut off a word (the longest first), so "розой", "розы" and "роза" all look for "роз"
+_ENDINGS = tuple(sorted("ами ями ого его ому ему ой ей ый ий ая яя ое ее ые ие ую юю ов ев ах ях ам ям ом ем а я ы и у ю е о"
+                        .split(), key=len, reverse=True))
+
+
+def stem(word: str) -> str:
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[:-len(ending)]
+    return word
+
+
 def stems(text: str) -> list[str]:
     """The question's meaningful words, cut to a stem so Russian endings do not matter
     ("свечи" and "свечу" both look for "свеч")."""
@@ -88,9 +101,9 @@ def stems(text: str) -> list[str]:
     for word in _WORD.findall(fold(text)):
         if word in STOP or len(word) < 3 or word.isdigit():
             continue
-        stem = word[:max(4, len(word) - 2)] if len(word) > 5 else word
-        if stem not in out:
-            out.append(stem)
+        cut = stem(word)
+        if cut not in out:
+            out.append(cut)
     return out[:8]
 
 
@@ -113,7 +126,13 @@ def find_products(session: Session, query: str, *, limit: int = MAX_PRODUCTS) ->
                               or_(*[folded_contains(Product.search_key, w) for w in words]))
         .order_by(Product.id).limit(50)
     ).all()
-    scored = sorted(rows, key=lambda p: (-sum(w in p.search_key for w in words), p.id))[:limit]
+    score = {p.id: sum(w in p.search_key for w in words) for p in rows}
+    best = max(score.values(), default=0)
+    # only the best matches, and only when they match enough of the question: "the candle came
+    # cracked, what now?" matches every candle by one word of five — that is no question about them
+    if best < -(-len(words) // 2):
+        return []
+    scored = sorted((p for p in rows if score[p.id] == best), key=lambda p: p.id)[:limit]
     if not scored:
         return []
     variants = session.exec(
