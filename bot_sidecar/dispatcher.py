@@ -1,7 +1,6 @@
 """``create_dispatcher``: the only wiring place of the bot."""
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from aiogram import Dispatcher
@@ -10,7 +9,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from sqlmodel import Session
 
 from bot_sidecar.handlers import approvals, menu, payments, staff, start, support
-from bot_sidecar.middlewares import CallsMiddleware, ErrorReportingMiddleware
+from bot_sidecar.middlewares import CallsMiddleware, ErrorReportingMiddleware, LanesMiddleware
 from smo_app.calling import Seam, opener_from_factory
 from smo_app.settings import Settings
 
@@ -27,7 +26,7 @@ def create_dispatcher(settings: Settings, *, session_factory: Callable[[], Sessi
     seam = Seam(opener_from_factory(session_factory), origin="bot", report_text="bot.error_report")
     dp = Dispatcher(storage=storage or MemoryStorage())
     dp["settings"] = settings
-    dp["support_lanes"] = asyncio.Semaphore(support.SUPPORT_LANES)
+    dp.update.outer_middleware(LanesMiddleware())  # a burst of customers' questions queues here
     dp.update.outer_middleware(ErrorReportingMiddleware(seam))
     dp.update.outer_middleware(CallsMiddleware(seam))
     dp.include_routers(start.build_router(), staff.build_router(), approvals.build_router(), payments.build_router(),

@@ -27,7 +27,6 @@ from smo_app.services.support import assistant, operators, relay, tickets
 
 log = logging.getLogger("bot_sidecar.support")
 DRAFT_EVERY = 0.4  # seconds between two draft updates of a streaming answer
-SUPPORT_LANES = 2  # customers' messages handled at once (dispatcher data "support_lanes"); the rest queue on the loop
 
 
 class NotStaff(BaseFilter):
@@ -76,16 +75,15 @@ class SupportButton(BaseFilter):
         return {"topic": topic, "order_id": order_id} if topic or order_id else False
 
 
-async def customer_message(message: Message, bot: Bot, calls: BoundCalls, lang: str,
-                           support_lanes: asyncio.Semaphore) -> None:
+async def customer_message(message: Message, bot: Bot, calls: BoundCalls, lang: str) -> None:
+    """(A burst of these queues in ``middlewares/lanes.py`` before the sender is even looked up.)"""
     photo = message.photo[-1].file_id if message.photo else None
     document = message.document
     text = message.text or message.caption or ""
-    async with support_lanes:  # a burst of questions waits here, not in the worker threads the other updates need
-        wrote = (await calls(tickets.customer_writes, sender=sender_of(message.from_user), lang=lang, text=text,
-                             photo_file_id=photo, document_file_id=document.file_id if document else None,
-                             document_name=document.file_name if document else None,
-                             telegram_message_id=message.message_id)).unwrap()
+    wrote = (await calls(tickets.customer_writes, sender=sender_of(message.from_user), lang=lang, text=text,
+                         photo_file_id=photo, document_file_id=document.file_id if document else None,
+                         document_name=document.file_name if document else None,
+                         telegram_message_id=message.message_id)).unwrap()
     if wrote.answered_by == "pending_ai":  # the AI answers off the event loop; its text shows as a draft meanwhile
         drafts = DraftStream(bot, message.chat.id, draft_id=message.message_id)
         out = await calls(assistant.ai_answer, ticket_id=wrote.ticket_id, question=text, lang=lang,
