@@ -50,6 +50,7 @@ from smo_app.services.messaging import broadcasts as broadcast_service
 from smo_app.services.messaging import outbox_delivery as outbox_service
 from smo_app.services.messaging import outbox_tasks
 from smo_app.services.messaging.outbox_delivery import Claimed
+from smo_app.services.support import relay as support_relay
 
 log = logging.getLogger("bot_sidecar.outbox")
 LEASE_NAME = "outbox-sender"
@@ -97,8 +98,28 @@ class LaneDB:
             self._executor.shutdown(wait=False)
 
 
+class TopicNotReady(Exception):
+    """A message for a customer's forum topic whose topic is not created yet: retried later."""
+
+
+async def _forum_thread(bot: Bot, db: LaneDB, row: Claimed) -> int:
+    """The thread of the customer's topic a row goes to, creating the topic when the row says so."""
+    forum = row.payload["forum"]
+    thread = await db(support_relay.thread_of, chat_id=row.chat_id, customer_id=forum["customer_id"])
+    if thread is None:
+        if not forum.get("create"):
+            raise TopicNotReady(f"outbox {row.id}: the customer's topic is not created yet")
+        topic = await bot.create_forum_topic(row.chat_id, forum["create"])
+        thread = topic.message_thread_id
+        await db(support_relay.topic_created, chat_id=row.chat_id, customer_id=forum["customer_id"], thread_id=thread)
+    return thread
+
+
 async def send_row(bot: Bot, db: LaneDB, row: Claimed) -> Message:
-    """Send one claimed Telegram row: a text/photo payload, or an upload from ``outbox_blob``."""
+    """Send one claimed Telegram row: a text/photo payload (into a customer's forum topic with
+    ``forum``), a copy of a message, or an upload from ``outbox_blob``."""
+    if row.payload.get("forum"):
+        return await send_payload(bot, row.chat_id, {**row.payload, "thread_id": await _forum_thread(bot, db, row)})
     upload = row.payload.get("upload")
     photo = row.payload.get("photo")
     if not upload and photo:

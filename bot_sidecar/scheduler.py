@@ -15,6 +15,9 @@ idempotent on its own (conditional updates + outbox dedupe keys), so a rerun sen
   did not come, pass waitlist offers
   not taken in time to the next in line (smo_app.services.bookings)
 * booking_reminders every 5 minutes: the morning-of and hour-before reminders, providers' day schedules
+* support_timeouts every minute: escalated tickets nobody answered in the owner's minutes → admins
+  alerted once; support_idle every 10 minutes: a day without an operator's word → back to the
+  assistant; support_summary 21:10 shop time: the day's support to the owner (services.support.jobs)
 Back-in-stock notices are queued by the commerce services; the outbox sender delivers them.
 """
 from __future__ import annotations
@@ -39,6 +42,7 @@ from smo_app.services.messaging import staff_alerts
 from smo_app.services.payments import reconcile as payments_reconcile
 from smo_app.services.sales.cart_reminders import abandoned_cart_reminders
 from smo_app.services.sales.orders import auto_cancel_unpaid
+from smo_app.services.support import jobs as support_jobs
 from smo_app.settings import Settings
 
 log = logging.getLogger("bot_sidecar.scheduler")
@@ -123,9 +127,22 @@ class Jobs:
 
     def booking_reminders(self) -> list[int] | None:
         return self._leased("booking_reminders", 270, lambda s, now: booking_reminders.queue_reminders(s, now=now))
+    def support_timeouts(self):
+        return self._leased("support_timeouts", 50, lambda s, now: support_jobs.operator_timeouts(s, now=now))
+
+    def support_idle(self):
+        return self._leased("support_idle", 540, lambda s, now: support_jobs.idle_back_to_ai(s, now=now))
+
+    def support_summary(self):
+        def body(session: Session, now: datetime):
+            tz = shop_locale.shop_tz(session)
+            return support_jobs.daily_summary(session, day=now.astimezone(tz).date(), tz=tz)
+
+        return self._leased("support_summary", 3000, body)
 
 
 CLOCK_JOBS = {"daily_summary": {"hour": 21, "minute": 5},  # shop time: they follow the owner's time zone
+              "support_summary": {"hour": 21, "minute": 10},
               "weekly_digest": {"day_of_week": "mon", "hour": 9, "minute": 0},
               "moysklad_full": {"hour": 4, "minute": 30}}
 
@@ -148,6 +165,10 @@ def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
                       name="booking_holds", next_run_time=first)
     scheduler.add_job(_safe(jobs.booking_reminders, jobs.report), "interval", minutes=5, id="booking_reminders",
                       name="booking_reminders", next_run_time=first)
+    scheduler.add_job(_safe(jobs.support_timeouts, jobs.report), "interval", minutes=1, id="support_timeouts",
+                      name="support_timeouts", next_run_time=first)
+    scheduler.add_job(_safe(jobs.support_idle, jobs.report), "interval", minutes=10, id="support_idle",
+                      name="support_idle", next_run_time=first)
     for name, when in CLOCK_JOBS.items():
         scheduler.add_job(_safe(getattr(jobs, name), jobs.report), CronTrigger(timezone=tz, **when), id=name, name=name)
     follow = _safe(lambda: follow_shop_timezone(scheduler, jobs))

@@ -67,17 +67,22 @@ def make_bot(settings: Settings, token: str | None = None) -> Bot:
 
 
 async def send_payload(bot: Bot, chat_id: int, payload: dict) -> Message:
-    """Send one outbox-shaped payload: ``{"text", "photo", "parse_mode", "buttons"}``."""
+    """Send one outbox-shaped payload: ``{"text", "photo", "parse_mode", "buttons"}``, or a copy of a
+    message (``{"copy": {"from_chat_id", "message_id"}}``); into a forum topic with ``thread_id``."""
     reply_markup = markup(payload.get("buttons"))
+    thread = payload.get("thread_id")
     # "plain" (set by the outbox when a text is not valid Telegram HTML) sends no parse mode at all
     parse_mode = payload.get("parse_mode") or "HTML"
     if parse_mode == "plain":
         parse_mode = None
+    if payload.get("copy"):
+        return await bot.copy_message(chat_id, payload["copy"]["from_chat_id"], payload["copy"]["message_id"],
+                                      message_thread_id=thread)
     if payload.get("photo"):
-        return await bot.send_photo(chat_id, payload["photo"], caption=payload.get("text"),
+        return await bot.send_photo(chat_id, payload["photo"], caption=payload.get("text"), message_thread_id=thread,
                                     parse_mode=parse_mode, reply_markup=reply_markup)
     return await bot.send_message(chat_id, payload["text"], parse_mode=parse_mode, reply_markup=reply_markup,
-                                  link_preview_options=LinkPreviewOptions(is_disabled=True))
+                                  message_thread_id=thread, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 
 async def send_content(bot: Bot, chat_id: int, content) -> Message:

@@ -1,5 +1,5 @@
-"""The demo shop's providers on one local port: YooKassa and Stripe (each with its payment page), CDEK and
-DaData fakes, each speaking its real wire format, served by :class:`~integrations.fakeserver.LocalServer`.
+"""The demo shop's providers on one local port: YooKassa and Stripe (each with its payment page), CDEK,
+DaData and an OpenAI-compatible chat endpoint (the support assistant) as fakes, each speaking its real wire format, served by :class:`~integrations.fakeserver.LocalServer`.
 
 ``make run`` (scripts/run.sh) starts ``python -m integrations.demo_fakes --port 8090`` and sets
 ``SMO_DEMO_FAKES_URL``; the web app and the bot sidecar then build their YooKassa, Stripe, CDEK and
@@ -15,6 +15,7 @@ import httpx
 from integrations.cdek.fake import FakeCdek
 from integrations.dadata.fake import FakeDadata
 from integrations.fakeserver import Handler, LocalServer
+from integrations.openai_compat.fake import FakeOpenAI
 from integrations.stripe.fake import FakeStripe
 from integrations.yookassa.fake import FakeYooKassa
 
@@ -39,7 +40,9 @@ class DemoProviders:
         self.stripe = FakeStripe(page_url=page_url, notify_url=f"{shop}/api/payments/stripe/webhook")
         self.cdek = FakeCdek()
         self.dadata = FakeDadata()
+        self.assistant = FakeOpenAI()
         self._routes: tuple[tuple[str, Handler], ...] = (
+            ("/v1/chat/completions", self.assistant.handle),  # before Stripe's /v1/
             ("/v3/", self.yookassa.handle), ("/checkout/", self.yookassa.handle), ("/v1/", self.stripe.handle),
             ("/c/pay/", self.stripe.handle),
             ("/v2/", self.cdek.handle), ("/suggestions/", self.dadata.handle))

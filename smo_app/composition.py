@@ -64,6 +64,18 @@ def _backup_store():
     return from_config
 
 
+def _telegram_files(settings):
+    from integrations.telegram_files import from_settings
+
+    return from_settings(settings)
+
+
+def _assistant():
+    from integrations.openai_compat import connect
+
+    return connect
+
+
 def _build_payment(method: str, settings):
     """The adapter for ``method`` under ``settings`` (None: off, or manual, which needs none)."""
     if method == PaymentProvider.yookassa:
@@ -123,6 +135,8 @@ def _provide_ports() -> None:
     ports.provide(ports.WAYBILLS, _waybills)
     ports.provide(ports.WEBHOOKS, _webhooks)
     ports.provide(ports.BACKUP_STORE, _backup_store)
+    ports.provide(ports.ASSISTANT, _assistant)
+    ports.provide(ports.TELEGRAM_FILES, lambda: _telegram_files(get_settings()))
     for method in PaymentProvider:
         ports.provide(ports.PAYMENT + method.value, _payment(method.value), fresh_for=PAYMENT_FRESH_SECONDS)
     ports.provide(ports.PAYMENT_BUILDER, lambda: _build_payment)
@@ -165,7 +179,7 @@ def start() -> None:
 
 
 def use(**replacements: Any) -> None:
-    """Replace ports by job: ``use(delivery=…, address=…, erp=…, images=…, waybills=…, backup_store=…, payment_yookassa=…)``
+    """Replace ports by job: ``use(delivery=…, address=…, erp=…, images=…, waybills=…, backup_store=…, assistant=…, telegram_files=…, payment_yookassa=…)``
     (None turns one off)."""
     start()
     for key, port in replacements.items():

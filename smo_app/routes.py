@@ -39,6 +39,7 @@ class Area:
 
 BROADCASTS = "/admin/broadcasts"
 BOOKINGS = "/admin/bookings"
+SUPPORT = "/admin/support"  # tickets (SU1): ?ticket=<id> opens one
 
 # Order = sidebar order. Permissions are Perm values (smo_app.services.core.permissions).
 AREAS: tuple[Area, ...] = (
@@ -48,6 +49,7 @@ AREAS: tuple[Area, ...] = (
     Area("customers", "/admin/customers", "customers.view"),
     Area("promotions", "/admin/promotions", "promotions.manage"),
     Area("bookings", BOOKINGS, "bookings.manage"),
+    Area("support", SUPPORT, "support.manage"),
     Area("payments", PAYMENTS, "payments.view"),
     Area("analytics", ANALYTICS, "analytics.view"),
     Area("pos_sales", POS_SALES, "analytics.view"),

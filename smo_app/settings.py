@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     backup_s3_access_key: str | None = None
     backup_s3_secret_key: SecretStr | None = None
 
+    # Support (services/support): an OpenAI-compatible AI endpoint and the staff supergroup with topics.
+    # Also set on the owner's support settings screen (the keys stored encrypted); set here, each value wins.
+    ai_base_url: str | None = None
+    ai_model: str | None = None
+    ai_keys: SecretStr | None = None  # comma-separated; tried in order, the next one on 401/403/429
+    support_chat_id: int | None = None
+
     # demo mode only: where the providers' fakes are served (scripts/run.sh starts integrations.demo_fakes);
     # unset, each process runs its own in-process fakes. Ignored outside demo mode.
     demo_fakes_url: str | None = None

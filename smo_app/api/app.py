@@ -8,8 +8,8 @@ from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from smo_app.api import (
-    backups, health, payment_proofs, payments, pos, storefront, storefront_page, storefront_proof, uploads, webhooks,
-    webhooks_cdek, webhooks_moysklad,
+    backups, health, payment_proofs, payments, pos, storefront, storefront_page, storefront_proof, support_photos, uploads,
+    webhooks, webhooks_cdek, webhooks_moysklad,
 )
 from smo_app.api import v1
 from smo_app.api.deps import FirstPaintView, TokenBuckets, get_seam, route
@@ -49,6 +49,7 @@ def create_api(*, first_paint: FirstPaintView | None = None, api_buckets: TokenB
     api.include_router(uploads.router, prefix="/api")
     api.include_router(payments.router, prefix="/api")
     api.include_router(payment_proofs.router, prefix="/api")
+    api.include_router(support_photos.router, prefix="/api")
     api.include_router(backups.router, prefix="/api")
     api.include_router(pos.router, prefix="/api")
     api.include_router(storefront.router, prefix="/api")

@@ -6,10 +6,11 @@ to view orders. Served with the type sniffed from the bytes at upload, ``nosniff
 never cached by the browser."""
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from smo_app.api.deps import StaffCalls
+from smo_app.api.inline_files import inline_file
 from smo_app.services.payments.manual import proof_of
 
 router = APIRouter(tags=["payments"])
@@ -19,11 +20,4 @@ REFUSALS = {"common.forbidden": 403, "common.not_found": 404}
 @router.get("/payment-proofs/{payment_id}")
 async def payment_proof(payment_id: int, calls: StaffCalls) -> Response:
     out = await calls(proof_of, readonly=True, payment_id=payment_id)
-    if out.signed_out:
-        raise HTTPException(status_code=401)
-    if not out.ok:
-        raise HTTPException(status_code=REFUSALS.get(out.code, 500))
-    _name, content_type, content = out.value
-    return Response(content=content, media_type=content_type,
-                    headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
-                             "Content-Security-Policy": "default-src 'none'", "Content-Disposition": "inline"})
+    return inline_file(out, REFUSALS, cache_control="private, no-store", file_of=lambda value: value[1:])

@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.components.common import T, field_label
+from smo_app.components.common import T, form_card, labeled
 from smo_app.state.api_tokens import ApiTokensState, HookView, TokenView
 
-
-def _field(label_key: str, control: rx.Component, html_for: str) -> rx.Component:
-    return rx.vstack(field_label(label_key, html_for), control, spacing="1")
 
 
 def _scope_box(scope) -> rx.Component:
@@ -26,13 +23,13 @@ def create_form() -> rx.Component:
             rx.vstack(
                 rx.text(T("ui.api_tokens.intro"), size="2", color_scheme="gray"),
                 rx.flex(
-                    _field("ui.api_tokens.f.name", rx.input(name="name", id="token-name", max_length=64), "token-name"),
-                    _field("ui.api_tokens.f.staff", rx.select.root(
+                    labeled("ui.api_tokens.f.name", rx.input(name="name", id="token-name", max_length=64), "token-name"),
+                    labeled("ui.api_tokens.f.staff", rx.select.root(
                         rx.select.trigger(id="token-staff", min_width="14rem"),
                         rx.select.content(rx.foreach(ApiTokensState.staff_choices,
                                                      lambda c: rx.select.item(c.label, value=c.id))),
                         value=ApiTokensState.form_staff, on_change=ApiTokensState.set_form_staff), "token-staff"),
-                    _field("ui.api_tokens.f.days", rx.input(name="days", id="token-days", default_value="90",
+                    labeled("ui.api_tokens.f.days", rx.input(name="days", id="token-days", default_value="90",
                                                             input_mode="numeric", width="7rem"), "token-days"),
                     spacing="3", wrap="wrap", align="end",
                 ),
@@ -123,25 +120,17 @@ def _hook_row(hook: HookView) -> rx.Component:
 
 
 def webhooks_card() -> rx.Component:
-    return rx.card(
-        rx.form(
-            rx.vstack(
-                rx.heading(T("ui.webhooks.title"), size="4"),
-                rx.text(T("ui.webhooks.intro"), size="2", color_scheme="gray"),
-                rx.flex(_field("ui.webhooks.f.url", rx.input(name="url", id="hook-url", width="28rem", max_length=500,
-                                                              placeholder="https://"), "hook-url"),
-                        rx.flex(rx.foreach(ApiTokensState.hook_events, _event_box), wrap="wrap", spacing="2"),
-                        rx.button(T("ui.webhooks.add"), type="submit", id="hook-add"),
-                        spacing="3", wrap="wrap", align="end"),
-                rx.cond(ApiTokensState.hook_error != "", rx.callout(ApiTokensState.hook_error, icon="triangle-alert",
-                                                                    color_scheme="red", role="alert", id="hook-error")),
-                rx.cond(ApiTokensState.hooks.length() > 0,
-                        rx.table.root(rx.table.body(rx.foreach(ApiTokensState.hooks, _hook_row)), width="100%"),
-                        rx.text(T("ui.webhooks.empty"), color_scheme="gray", size="2")),
-                spacing="3",
-            ),
-            on_submit=ApiTokensState.add_hook,
-            reset_on_submit=False,
-        ),
-        width="100%",
+    return form_card(
+        "ui.webhooks.title", "ui.webhooks.intro",
+        rx.flex(labeled("ui.webhooks.f.url", rx.input(name="url", id="hook-url", width="28rem", max_length=500,
+                                                      placeholder="https://"), "hook-url"),
+                rx.flex(rx.foreach(ApiTokensState.hook_events, _event_box), wrap="wrap", spacing="2"),
+                rx.button(T("ui.webhooks.add"), type="submit", id="hook-add"),
+                spacing="3", wrap="wrap", align="end"),
+        rx.cond(ApiTokensState.hook_error != "", rx.callout(ApiTokensState.hook_error, icon="triangle-alert",
+                                                            color_scheme="red", role="alert", id="hook-error")),
+        rx.cond(ApiTokensState.hooks.length() > 0,
+                rx.table.root(rx.table.body(rx.foreach(ApiTokensState.hooks, _hook_row)), width="100%"),
+                rx.text(T("ui.webhooks.empty"), color_scheme="gray", size="2")),
+        on_submit=ApiTokensState.add_hook,
     )

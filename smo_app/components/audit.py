@@ -3,19 +3,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.components.common import T, date_input, field_label
+from smo_app.components.common import T, date_input, labeled
 from smo_app.components.ops import inline_form
 from smo_app.state.audit import AuditLine, AuditState
 
 
-def _field(label_key: str, control: rx.Component, html_for: str) -> rx.Component:
-    return rx.vstack(field_label(label_key, html_for), control, spacing="1")
-
 
 def audit_filters() -> rx.Component:
     return inline_form(
-        _field("ui.audit.actor", rx.input(name="actor", id="audit-actor", width="12rem"), "audit-actor"),
-        _field(
+        labeled("ui.audit.actor", rx.input(name="actor", id="audit-actor", width="12rem"), "audit-actor"),
+        labeled(
             "ui.audit.action",
             rx.select.root(
                 rx.select.trigger(min_width="14rem", id="audit-action", aria_label=T("ui.audit.action")),
@@ -27,8 +24,8 @@ def audit_filters() -> rx.Component:
             ),
             "audit-action",
         ),
-        _field("ui.audit.date_from", date_input(name="date_from", id="audit-from"), "audit-from"),
-        _field("ui.audit.date_to", date_input(name="date_to", id="audit-to"), "audit-to"),
+        labeled("ui.audit.date_from", date_input(name="date_from", id="audit-from"), "audit-from"),
+        labeled("ui.audit.date_to", date_input(name="date_to", id="audit-to"), "audit-to"),
         rx.button(T("ui.audit.apply"), type="submit", id="audit-apply"),
         rx.button(T("ui.audit.reset"), type="button", variant="soft", color_scheme="gray", on_click=AuditState.reset_filters),
         on_submit=AuditState.apply, width="100%",

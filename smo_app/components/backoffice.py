@@ -32,9 +32,9 @@ def _nav_link(route: str, key: str, icon: str, current: str) -> rx.Component:
 
 AREA_ICONS = {
     "orders": "shopping-bag", "catalog": "book-open", "warehouse": "warehouse", "customers": "users",
-    "promotions": "percent", "broadcasts": "megaphone", "support": "life-buoy", "bookings": "calendar",
+    "promotions": "percent", "broadcasts": "megaphone", "support": "life-buoy", "bookings": "calendar-clock",
     "analytics": "chart-column", "settings": "settings", "erp": "refresh-cw", "backups": "archive", "audit": "scroll-text", "staff": "id-card",
-    "api_tokens": "key-round", "bookings": "calendar-clock",
+    "api_tokens": "key-round",
     "dead_letters": "inbox", "pos_sales": "receipt", "payments": "credit-card",
 }
 

@@ -39,6 +39,23 @@ def field_label(key: str, html_for: str, **props) -> rx.Component:
     return rx.el.label(rx.text(T(key), as_="span", **props), html_for=html_for)
 
 
+def labeled(label_key: str, control: rx.Component, html_for: str) -> rx.Component:
+    """A field with a real <label> for its control (screen readers, and tests that find it by it)."""
+    return rx.vstack(field_label(label_key, html_for), control, spacing="1")
+
+
+def form_card(title_key: str, intro_key: str, *children: rx.Component, on_submit) -> rx.Component:
+    """A card holding one form: its heading, a grey line saying what it is for, then the fields."""
+    return rx.card(
+        rx.form(
+            rx.vstack(rx.heading(T(title_key), size="4"), rx.text(T(intro_key), size="2", color_scheme="gray"),
+                      *children, spacing="3", width="100%"),
+            on_submit=on_submit, reset_on_submit=False,
+        ),
+        width="100%",
+    )
+
+
 def language_switch(value: rx.Var, on_change, label: rx.Var, id_prefix: str) -> rx.Component:
     """The RU/EN switch (items ``{id_prefix}-ru`` and ``{id_prefix}-en``)."""
     return rx.segmented_control.root(

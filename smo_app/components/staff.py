@@ -4,13 +4,9 @@ from __future__ import annotations
 import reflex as rx
 
 from smo_app.components import styles
-from smo_app.components.common import T, field_label
+from smo_app.components.common import T, labeled
 from smo_app.state.staff import StaffRow, StaffState
 
-
-def _field(label_key: str, control: rx.Component, html_for: str) -> rx.Component:
-    """A field with a real <label> for its control (screen readers, and tests that find it by it)."""
-    return rx.vstack(field_label(label_key, html_for), control, spacing="1")
 
 
 def _role_select(value, on_change, disabled=False, trigger_id: str | None = None, **props) -> rx.Component:
@@ -30,13 +26,13 @@ def create_form() -> rx.Component:
             rx.vstack(
                 rx.text(T("ui.staff.create"), weight="bold"),
                 rx.flex(
-                    _field("ui.staff.username", rx.input(name="username", id="staff-username"), "staff-username"),
-                    _field("ui.staff.full_name", rx.input(name="full_name", id="staff-full-name"), "staff-full-name"),
-                    _field("ui.staff.role", _role_select(StaffState.form_role, StaffState.set_form_role, trigger_id="staff-role-new"),
+                    labeled("ui.staff.username", rx.input(name="username", id="staff-username"), "staff-username"),
+                    labeled("ui.staff.full_name", rx.input(name="full_name", id="staff-full-name"), "staff-full-name"),
+                    labeled("ui.staff.role", _role_select(StaffState.form_role, StaffState.set_form_role, trigger_id="staff-role-new"),
                            "staff-role-new"),
-                    _field("ui.staff.password", rx.input(name="password", type="password", id="staff-password",
+                    labeled("ui.staff.password", rx.input(name="password", type="password", id="staff-password",
                                                          auto_complete="new-password"), "staff-password"),
-                    _field("ui.staff.pin", rx.input(name="pin", input_mode="numeric", id="staff-pin", max_length=6, width="7rem"),
+                    labeled("ui.staff.pin", rx.input(name="pin", input_mode="numeric", id="staff-pin", max_length=6, width="7rem"),
                            "staff-pin"),
                     rx.button(rx.icon("user-plus", size=16), T("ui.staff.add"), type="submit", id="staff-add", align_self="end",
                               loading=StaffState.busy),

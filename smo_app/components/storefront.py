@@ -209,6 +209,8 @@ def store_header() -> rx.Component:
         rx.heading(rx.cond(StoreState.shop_name != "", StoreState.shop_name, ST("ui.shop_name")), size="4",
                    color=styles.TG_TEXT, id=SHOP_NAME_ID, custom_attrs={"suppressHydrationWarning": True}),
         rx.spacer(),
+        rx.button(sf_icon("message-circle", 16), ST("ui.sf.support"), variant="soft", size="1", id="sf-support",
+                  on_click=StoreState.open_support),
         lang_switch(),
         align="center",
         padding="0.75rem 1rem",

@@ -22,6 +22,7 @@ FIRST_SCREEN_SLOT = "sf-first-screen"
 ICONS: dict[str, tuple[tuple[str, dict[str, str]], ...]] = {
     "x": (("path", {"d": "M18 6 6 18"}), ("path", {"d": "m6 6 12 12"})),
     "chevron-left": (("path", {"d": "m15 18-6-6 6-6"}),),
+    "message-circle": (("path", {"d": "M7.9 20A9 9 0 1 0 4 16.1L2 22Z"}),),
     "send": (("path", {"d": "M14.536 21.686a.5.5 0 0 0 .937-.024l6.5-19a.496.496 0 0 0-.635-.635l-19 6.5a.5.5 0 0 0"
                             "-.024.937l7.93 3.18a2 2 0 0 1 1.112 1.11z"}),
              ("path", {"d": "m21.854 2.147-10.94 10.939"})),

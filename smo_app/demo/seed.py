@@ -49,7 +49,8 @@ def seed_demo_shop(session: Session) -> bool:
     _seed_customers(session)
     for module_name in ("smo_app.demo.catalog", "smo_app.demo.barcodes", "smo_app.demo.erp_logistics",
                         "smo_app.demo.payments", "smo_app.demo.backups", "smo_app.demo.pos_tablets",
-                        "smo_app.demo.api_tokens", "smo_app.demo.broadcasts", "smo_app.demo.bookings"):
+                        "smo_app.demo.api_tokens", "smo_app.demo.broadcasts", "smo_app.demo.bookings",
+                        "smo_app.demo.support"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError:

@@ -90,3 +90,7 @@ from smo_app.models.bookings import (  # noqa: E402
 )
 
 __all__ += ["Booking", "BookingDay", "BookingHours", "BookingService", "BookingServiceProvider", "WaitlistEntry"]
+
+from smo_app.models.support import SupportMessage, SupportTicket, SupportTopic, TicketState  # noqa: E402
+
+__all__ += ["SupportMessage", "SupportTicket", "SupportTopic", "TicketState"]

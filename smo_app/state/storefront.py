@@ -306,3 +306,9 @@ class StoreState(CustomerSessionState):
             return
         self.say(self.text("ui.sf.share_link", url=url))
         return rx.call_script(f"window.smoTg && window.smoTg.share({json.dumps(url)}, {json.dumps(self.card.get('name', ''))})")
+
+    @rx.event
+    def open_support(self):
+        """"Support": the chat with the shop's bot, where the assistant and the staff answer."""
+        url = self.bot_url or f"https://t.me/{get_settings().bot_username}"
+        return rx.call_script(f"window.smoTg ? window.smoTg.openChat({json.dumps(url)}) : window.open({json.dumps(url)})")

@@ -82,6 +82,12 @@ BRIDGE_JS = r"""
       }
       try { navigator.clipboard.writeText(url); return 'copied'; } catch (e) { return 'shown'; }
     },
+    openChat: function (url) {
+      var w = tg();
+      if (w && w.openTelegramLink) { w.openTelegramLink(url); return 'telegram'; }
+      window.open(url, '_blank');
+      return 'window';
+    },
     uploadProof: function (orderId, inputId) {
       var input = document.getElementById(inputId), file = input && input.files && input.files[0];
       if (!file) return Promise.resolve({ok: false, message: ''});

@@ -125,9 +125,10 @@ def test_each_menu_item_answers(item, settings, session_factory, session, fake_t
     assert expected in reply["text"]
 
 
-def test_menu_command_and_unknown_text_show_menu(settings, session_factory, fake_tg):
-    # when a user sends /menu and then some text
-    feed(settings, session_factory, message_update(950, "/menu"), message_update(950, "hello?"))
+def test_menu_command_and_an_unknown_command_show_menu(settings, session_factory, fake_tg):
+    # when a user sends /menu and then a command the bot does not know (free text is a question
+    # for support: tests/bot/test_support.py)
+    feed(settings, session_factory, message_update(950, "/menu"), message_update(950, "/hello"))
     # then both answers carry the main menu
     first, second = fake_tg.sent(950)
     assert buttons_of(first)[0]["web_app"]["url"] == "https://shop.example"

@@ -3,7 +3,8 @@
 * ``/bot<token>/<method>`` answers ``{"ok": true, "result": ...}`` for getMe, getUpdates (queued
   updates with offsets and long polling), sendMessage, sendPhoto and sendDocument (by URL/file id,
   or multipart uploads whose files are kept in each call's ``files``), editMessageText,
-  editMessageReplyMarkup, answerCallbackQuery, setChatMenuButton, setMyCommands, deleteWebhook, …
+  editMessageReplyMarkup, answerCallbackQuery, setChatMenuButton, setMyCommands, deleteWebhook,
+  getFile and the file download (``files``), copyMessage, sendMessageDraft (a streaming preview: a non-zero draft id), createForumTopic (in a supergroup: a chat id < 0; ``topics`` keeps their names), …
 * Every call is recorded with a timestamp (``calls``), accepted or not.
 * Limits like Telegram's: ``rate`` sends per second overall, ``chat_rate`` per private chat per
   second, ``group_per_minute`` per group (chat id < 0); exceeding one answers 429 with
@@ -42,6 +43,9 @@ class FakeTelegram:
         self.updates: list[dict[str, Any]] = []
         self._next_update_id = 1
         self._message_id = 0
+        self._thread_id = 100
+        self.topics: dict[int, str] = {}  # forum topics created: thread id -> name
+        self.files: dict[str, bytes] = {}  # file id -> bytes (getFile and /file/bot<token>/… serve them)
         self._global: deque[float] = deque()
         self._per_chat: dict[int, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
@@ -90,6 +94,7 @@ class FakeTelegram:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         app.router.add_get("/_control/calls", self._ctl_calls)
         app.router.add_get("/_control/stats", self._ctl_stats)
         app.router.add_post("/_control/block", self._ctl_block)
@@ -215,9 +220,36 @@ class FakeTelegram:
             if not _int(params.get("user_id")) or not params.get("telegram_payment_charge_id"):
                 return _error(400, "Bad Request: user_id and telegram_payment_charge_id are required")
             return _ok(True)
+        if lower == "getfile":
+            file_id = str(params.get("file_id") or "")
+            if file_id not in self.files:
+                return _error(400, "Bad Request: invalid file_id")
+            return _ok({"file_id": file_id, "file_unique_id": file_id[:16], "file_size": len(self.files[file_id]),
+                        "file_path": f"photos/{file_id}.jpg"})
+        if lower == "sendmessagedraft":  # Bot API 9.5: an ephemeral preview, updated by the same draft id
+            if not _int(params.get("draft_id")) or not params.get("text"):
+                return _error(400, "Bad Request: draft_id must be non-zero and text non-empty")
+            return _ok(True)
+        if lower == "createforumtopic":
+            if not params.get("name") or (chat_id or 0) >= 0:
+                return _error(400, "Bad Request: the chat is not a forum")
+            with self._lock:
+                self._thread_id += 1
+                self.topics[self._thread_id] = str(params["name"])
+                return _ok({"message_thread_id": self._thread_id, "name": params["name"], "icon_color": 7322096})
         if lower in ("editmessagetext", "editmessagecaption", "editmessagereplymarkup"):
             return _ok(self._message(method, params, chat_id, _int(params.get("message_id")) or 1))
         return _ok(True)
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file's download address (``/file/bot<token>/<file_path>``, as getFile names it)."""
+        file_id = request.match_info["path"].removeprefix("photos/").removesuffix(".jpg")
+        with self._lock:
+            self.calls.append({"method": "file", "params": {"path": request.match_info["path"]}, "files": {},
+                               "ts": time.time(), "mono": time.monotonic(), "chat_id": None, "status": 200})
+        if file_id not in self.files:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=self.files[file_id], content_type="image/jpeg")
 
     @staticmethod
     def _invoice_link(params: dict[str, Any]) -> web.Response:
@@ -270,6 +302,9 @@ class FakeTelegram:
                                "from": {"id": 4242, "is_bot": True, "first_name": "Fake Shop"}}
         if "text" in params:
             msg["text"] = params["text"]
+        if params.get("message_thread_id"):
+            msg["message_thread_id"] = _int(params["message_thread_id"])
+            msg["is_topic_message"] = True
         lower = method.lower()
         if lower == "sendphoto":
             size = len((files or {}).get("photo", {}).get("content", b""))

@@ -108,3 +108,16 @@ def test_cancelling_on_the_stripe_page_expires_the_session_and_tells_the_shop():
         assert "Оплатить" not in httpx.get(made.confirmation_url).text  # nothing left to press
     finally:
         server.stop()
+
+
+def test_the_demo_serves_an_openai_compatible_assistant_beside_stripe():
+    from integrations.openai_compat import connect
+
+    # given the demo's providers on one port
+    with LocalServer(DemoProviders(page_url="http://x", shop_url="http://shop").handle) as server:
+        # when the support assistant asks a question there
+        reply = connect(server.base_url + "/v1", "demo", "demo-ai-key", 5.0).complete(
+            messages=[{"role": "user", "content": "Есть свечи?"}],
+            tools=[{"type": "function", "function": {"name": "find_products", "parameters": {"type": "object"}}}])
+    # then the chat fake answered (not Stripe's /v1/)
+    assert [c.name for c in reply.tool_calls] == ["find_products"]

@@ -244,3 +244,12 @@ def test_the_first_screen_over_http_is_what_the_websocket_opens(db):
     assert {f for fields in delta.values() for f in fields} >= {"tiles_rx_state_", "phase_rx_state_",
                                                                  "cart_count_rx_state_", "signed_in_rx_state_"}
     assert again.cart_count == 1 and sorted(t["name"] for t in again.tiles) == ["Мыло", "Свеча"]
+
+
+def test_support_opens_the_chat_with_the_shops_bot(db):
+    # given the Mini App's state
+    store = _states()[0]
+    # when the customer taps "Support"
+    script = str(_do(store, "open_support"))
+    # then Telegram is asked to open the bot's chat
+    assert "openChat" in script and "https://t.me/" in script

@@ -29,6 +29,7 @@ from smo_app.services.core.shop_locale import shop_tz
 from smo_app.services.customers.loyalty import invites_count
 from smo_app.services.customers.registration import TelegramProfile, get_by_telegram_id, register_telegram_user
 from smo_app.services.messaging.outbox import enqueue_message
+from smo_app.services.support import tickets as support_tickets
 
 MENU_ITEMS = ("orders", "cart", "bonuses", "bookings", "support", "channel", "about")
 MENU_CALLBACK_PREFIX = "m:"
@@ -98,10 +99,11 @@ def menu_item(session: Session, *, item: str, customer_id: int, lang: str, publi
     cfg = get_config(session)
     if item == "about":
         return Content(cfg.about_text_en if lang == "en" else cfg.about_text_ru)
-    if item == "support":
+    if item == "support":  # the assistant answers here; the shop's own contact as well, when set
+        text = t("support.intro", lang)
         if cfg.support_contact:
-            return Content(t("bot.support.text", lang, contact=escape(cfg.support_contact)))
-        return Content(t("bot.support.none", lang))
+            text += "\n\n" + t("bot.support.text", lang, contact=escape(cfg.support_contact))
+        return Content(text, buttons=support_tickets.topic_buttons(lang))
     if item == "channel":
         if cfg.channel_url:
             return Content(t("bot.channel.text", lang, url=cfg.channel_url),

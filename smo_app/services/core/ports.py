@@ -16,11 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.ports.address import AddressPort
+from integrations.ports.assistant import AssistantConnector
 from integrations.ports.backup_store import BackupStoreConnector
 from integrations.ports.delivery import DeliveryPort
 from integrations.ports.erp import ErpConnector
 from integrations.ports.images import ImagePort
 from integrations.ports.payment import PaymentPort
+from integrations.ports.telegram_files import TelegramFilesPort
 from integrations.ports.webhooks_out import WebhookSender
 
 DELIVERY = "delivery"
@@ -30,6 +32,8 @@ IMAGES = "images"
 WAYBILLS = "waybills"  # the carrier's waybill API (CDEK), a WaybillPort
 BACKUP_STORE = "backup_store"  # a BackupStoreConnector: (owner's set-up) -> BackupStorePort | None
 WEBHOOKS = "webhooks"  # outbound webhooks to the staff API's subscribers, a WebhookSender
+TELEGRAM_FILES = "telegram_files"  # support photos read back by file id, a TelegramFilesPort
+ASSISTANT = "assistant"  # an AssistantConnector: (base URL, model, key, timeout) -> ChatModelPort
 PAYMENT = "payment:"  # + the payment method ("yookassa", "stripe", "telegram", "stars")
 PAYMENT_BUILDER = "payment-builder"  # (method, settings) -> PaymentPort | None: a "check connection" client
 
@@ -124,6 +128,16 @@ def waybills():
 def webhooks() -> WebhookSender | None:
     """Outbound webhooks to the staff API's subscribers (None: off)."""
     return get(WEBHOOKS)
+
+
+def telegram_files() -> TelegramFilesPort | None:
+    """Support photos read back from Telegram (None: no bot token)."""
+    return get(TELEGRAM_FILES)
+
+
+def assistant() -> AssistantConnector:
+    """Builds the support assistant's chat model for one key of the owner's endpoint."""
+    return get(ASSISTANT)
 
 
 def backup_store() -> BackupStoreConnector:

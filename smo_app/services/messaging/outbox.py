@@ -102,11 +102,18 @@ def message_values(
     expires_at: datetime | None = None,
     now: datetime | None = None,
     upload: str | None = None,
+    copy: dict[str, int] | None = None,
+    forum: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The column values of a new pending Telegram row (for :func:`enqueue_message`, and for hot
-    paths that insert with one Core statement in their own transaction)."""
-    if not text and not photo and not upload:
-        raise ValueError("an outbox message needs text, a photo or a file")
+    paths that insert with one Core statement in their own transaction).
+
+    ``copy`` (``{"from_chat_id", "message_id"}``) sends a copy of that message (``copyMessage``:
+    text, photo or document as it was) instead of text. ``forum`` (``{"customer_id", "create"?}``)
+    sends into the customer's forum topic of ``chat_id`` (services.support.relay), creating it first
+    with the name ``create`` when it does not exist yet."""
+    if not text and not photo and not upload and not copy:
+        raise ValueError("an outbox message needs text, a photo, a file or a message to copy")
     if parse_mode == "HTML" and text and html_problem(text):
         # Telegram would refuse it (400) and the message would be lost to the dead letters: a
         # name with "&" or "<" slipped in unescaped. Send it as plain text instead, and say so.
@@ -122,6 +129,10 @@ def message_values(
         payload["upload"] = upload  # "document" | "photo": the bytes are in outbox_blob
     if buttons:
         payload["buttons"] = buttons
+    if copy:
+        payload["copy"] = {"from_chat_id": int(copy["from_chat_id"]), "message_id": int(copy["message_id"])}
+    if forum:
+        payload["forum"] = dict(forum)
     now = now or utcnow()
     return {
         "lane": OutboxLane.telegram.value, "kind": kind, "chat_id": chat_id, "customer_id": customer_id,
@@ -149,6 +160,8 @@ class MessageContent(MessageOptions, total=False):
     text: str | None
     photo: str | None
     buttons: list[list[dict[str, str]]] | None
+    copy: dict[str, int] | None
+    forum: dict[str, Any] | None
 
 
 def enqueue_message(session: Session, *, kind: str, chat_id: int, dedupe_key: str | None = None,
@@ -248,8 +261,10 @@ def enqueue_staff_alert(
     roles: tuple[Role, ...] = (Role.owner, Role.admin),
     dedupe_key: str | None = None,
     order_id: int | None = None,
+    buttons: Callable[[str], list[list[dict[str, str]]]] | None = None,
 ) -> list[Outbox]:
-    """Alert every active staff member of ``roles`` who has linked a Telegram account.
+    """Alert every active staff member of ``roles`` who has linked a Telegram account (with
+    ``buttons(lang)`` under it, when given).
 
     ``text`` is either the text, or a function of a language code (``"ru"``, ``"en"``) that renders
     it: then each member gets it in their own language.
@@ -270,7 +285,7 @@ def enqueue_staff_alert(
             body = text
         row = enqueue_message(
             session, kind=kind, chat_id=member.telegram_id, staff_id=member.id, text=body, dedupe_key=key,
-            order_id=order_id,
+            order_id=order_id, buttons=buttons(member.language or "ru") if buttons else None,
         )
         if row is not None:
             rows.append(row)

@@ -1,0 +1,1 @@
+"""Support (SU1–SU3): tickets, the assistant that answers them, the operators who take them over."""
