@@ -115,10 +115,20 @@ class ShopConfig(BaseModel):
 _ALL_SETTINGS = sa_select(ShopSetting.__table__.c.key, ShopSetting.__table__.c.value)
 
 
+_parsed: dict[str, ShopConfig] = {}  # the stored rows -> their validated config (one entry: the latest)
+
+
 def get_config(session: Session) -> ShopConfig:
-    stored = {key: value for key, value in session.connection().execute(_ALL_SETTINGS).all()}
-    known = {k: v for k, v in stored.items() if k in ShopConfig.model_fields}
-    return ShopConfig.model_validate(known)
+    """The shop's settings as stored now (read on every call: another worker may have changed them;
+    only the validation of rows seen before is skipped). The caller gets its own copy."""
+    stored = session.connection().execute(_ALL_SETTINGS).all()
+    seen = repr(stored)  # values are JSON (lists too): their repr is the key
+    parsed = _parsed.get(seen)
+    if parsed is None:
+        parsed = ShopConfig.model_validate({k: v for k, v in stored if k in ShopConfig.model_fields})
+        _parsed.clear()
+        _parsed[seen] = parsed
+    return parsed.model_copy()
 
 
 def read_config(session: Session, *, actor: Actor) -> ShopConfig:
