@@ -115,19 +115,17 @@ class ShopConfig(BaseModel):
 _ALL_SETTINGS = sa_select(ShopSetting.__table__.c.key, ShopSetting.__table__.c.value)
 
 
-_parsed: dict[str, ShopConfig] = {}  # the stored rows -> their validated config (one entry: the latest)
+_parsed: list = [None, None]  # the stored rows last validated, and their config
 
 
 def get_config(session: Session) -> ShopConfig:
     """The shop's settings as stored now (read on every call: another worker may have changed them;
-    only the validation of rows seen before is skipped). The caller gets its own copy."""
+    only the validation of the rows seen last time is skipped). The caller gets its own copy."""
     stored = session.connection().execute(_ALL_SETTINGS).all()
-    seen = repr(stored)  # values are JSON (lists too): their repr is the key
-    parsed = _parsed.get(seen)
-    if parsed is None:
+    seen, parsed = _parsed
+    if parsed is None or seen != stored:
         parsed = ShopConfig.model_validate({k: v for k, v in stored if k in ShopConfig.model_fields})
-        _parsed.clear()
-        _parsed[seen] = parsed
+        _parsed[:] = [stored, parsed]
     return parsed.model_copy()
 
 
