@@ -57,6 +57,7 @@ log = logging.getLogger("bot_sidecar.outbox")
 LEASE_NAME = "outbox-sender"
 TASK_LEASE_NAME = "outbox-tasks"
 EXPIRE_EVERY = 10.0  # seconds between passes marking rows past their expiry
+FLUSH_BEFORE_WAIT = 0.1  # seconds: a longer wait marks the message last sent at once, not with the next claim
 R = TypeVar("R")
 
 
@@ -295,10 +296,11 @@ class OutboxSender:
 
     async def step(self, db: LaneDB) -> float:
         """Send at most one message; return how long to wait before the next step (a message sent
-        and not marked yet is marked before any wait)."""
+        and not marked yet is marked before a wait of FLUSH_BEFORE_WAIT or more, or when nothing
+        else is due)."""
         delay = await self._step(db)
-        if delay > 0 and self._unmarked is not None:
-            await self.flush(db)
+        if self._unmarked is not None and (delay >= FLUSH_BEFORE_WAIT or not self._buffer):
+            await self.flush(db)  # a pacing gap of a few ms is not worth a commit of its own
         return delay
 
     async def flush(self, db: LaneDB) -> None:
