@@ -120,7 +120,7 @@ def build_and_serve(port: int, digest: str, reflex: str) -> int:
             stamp.parent.mkdir(parents=True, exist_ok=True)
             stamp.write_text(f"{digest} {port}")
             break
-        time.sleep(0.5)
+        time.sleep(0.1)
     return proc.wait()
 
 
