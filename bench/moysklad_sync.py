@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,16 +38,11 @@ from smo_app.models.erp import ErpConnection, ErpItemLink  # noqa: E402
 from smo_app.services.core import secrets  # noqa: E402
 from smo_app.services.core.actor import Actor  # noqa: E402
 from smo_app.services.erp import runs  # noqa: E402
+from _net import free_port  # noqa: E402  (bench/ is the script's folder)
 
 RATIO_BAR = 1.25
 INCREMENTAL_BAR = 10
 CHANGES = 500
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_fake(items: int) -> tuple[subprocess.Popen, str]:

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,18 +32,7 @@ INTERACTIVE = ("[data-product]",)
 CHROMIUM = "/usr/bin/chromium"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=3) as r:
-            return r.status == 200
-    except Exception:  # noqa: BLE001 - polling until ready
-        return False
+from _net import answers as _ok, free_port as _free_port  # noqa: E402  (bench/ is the script's folder)
 
 
 def _customer_token(db_url: str) -> str:

@@ -2,6 +2,9 @@
 (main-menu callback data is built and parsed in smo_app.services.bot.menu)."""
 from __future__ import annotations
 
+import functools
+import json
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
@@ -15,9 +18,16 @@ class BroadcastCB(CallbackData, prefix="bc"):
 
 
 def markup(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
-    """Rows of ``{"text", "url"|"web_app"|"callback_data"}`` (the outbox payload shape)."""
+    """Rows of ``{"text", "url"|"web_app"|"callback_data"}`` (the outbox payload shape). The same
+    rows give the same (shared, never changed) keyboard: a broadcast builds it once."""
     if not rows:
         return None
+    return _markup(json.dumps(rows, ensure_ascii=False, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=256)
+def _markup(rows_json: str) -> InlineKeyboardMarkup:
+    rows = json.loads(rows_json)
     keyboard = []
     for row in rows:
         buttons = []

@@ -4,9 +4,11 @@ Guarantees (see docs/BOT.md):
 * One sender at a time: it holds the ``outbox-sender`` lease (renewed every ttl/3). A second
   sidecar waits; if the holder dies its lease expires and the other takes over.
 * Each row is claimed with a conditional UPDATE (pending/failed → sending, committed) before the
-  Telegram call and marked sent right after it. One message is in flight at a time, so a kill -9
-  can leave at most one row in ``sending``; the next lease holder puts it back to pending and it
-  may be delivered twice. That is the only duplicate window. Nothing is ever lost.
+  Telegram call and marked sent after it — in the same transaction as the next row's claim when
+  another message follows at once (one commit per message), else straight away. One message is
+  in flight at a time, so a kill -9 can leave at most one row in ``sending``; the next lease
+  holder puts it back to pending and it may be delivered twice. That is the only duplicate window.
+  Nothing is ever lost.
 * Pacing: ≤ ``rate`` messages per second overall (sliding window), ≤ 1 per second per private chat,
   ≤ 20 per minute per group. A 429 stops *all* sending for the full ``retry_after``. A 403 marks
   the customer unreachable and skips everything waiting for that chat. Other errors retry with
@@ -56,6 +58,7 @@ log = logging.getLogger("bot_sidecar.outbox")
 LEASE_NAME = "outbox-sender"
 TASK_LEASE_NAME = "outbox-tasks"
 EXPIRE_EVERY = 10.0  # seconds between passes marking rows past their expiry
+FLUSH_BEFORE_WAIT = 0.1  # seconds: a longer wait marks the message last sent at once, not with the next claim
 R = TypeVar("R")
 
 
@@ -169,6 +172,11 @@ async def run_steps(lane, stop: asyncio.Event, what: str) -> None:
                     pass
     finally:
         try:
+            if hasattr(lane, "flush"):  # what was sent is marked before the lease goes
+                await lane.flush(db)
+        except Exception:  # noqa: BLE001 - left `sending`: the next holder requeues it
+            log.warning("%s: could not mark the last message sent", what, exc_info=True)
+        try:
             await db(lane.lease.release)
         finally:
             await db.close()
@@ -275,6 +283,7 @@ class OutboxSender:
         self.refill_every = refill_every
         self.stats = {"sent": 0, "retry_after": 0, "blocked": 0, "failed": 0, "lost_claims": 0}
         self._buffer: list[tuple[int, int]] = []
+        self._unmarked: tuple[int, int | None, bool] | None = None  # sent, marked with the next claim
         self._refilled_at = 0.0
         self._expired_at = -EXPIRE_EVERY
         self.lease = LaneLease(LEASE_NAME, holder, lease_ttl)
@@ -307,7 +316,22 @@ class OutboxSender:
         return outbox_service.due_candidates(session, limit=500)
 
     async def step(self, db: LaneDB) -> float:
-        """Send at most one message; return how long to wait before the next step."""
+        """Send at most one message; return how long to wait before the next step (a message sent
+        and not marked yet is marked before a wait of FLUSH_BEFORE_WAIT or more, or when nothing
+        else is due)."""
+        delay = await self._step(db)
+        if self._unmarked is not None and (delay >= FLUSH_BEFORE_WAIT or not self._buffer):
+            await self.flush(db)  # a pacing gap of a few ms is not worth a commit of its own
+        return delay
+
+    async def flush(self, db: LaneDB) -> None:
+        """Mark the message last sent, if it waits for the next claim."""
+        sent = self._unmarked
+        if sent is not None:
+            await db(outbox_service.mark_sent, outbox_id=sent[0], message_id=sent[1], had_upload=sent[2])
+            self._unmarked = None
+
+    async def _step(self, db: LaneDB) -> float:
         if not await self._ensure_lease(db):
             return min(self.lease_ttl / 3, 5.0)
         wait = self.pacer.global_wait()
@@ -316,6 +340,7 @@ class OutboxSender:
         mono = time.monotonic()
         if not self._buffer or mono - self._refilled_at >= self.refill_every:
             expire = mono - self._expired_at >= EXPIRE_EVERY
+            await self.flush(db)  # the refill finishes broadcasts: the message last sent counts as sent
             self._buffer = await db(self._refill, expire=expire)
             if expire:
                 self._expired_at = mono
@@ -334,7 +359,12 @@ class OutboxSender:
         return min(best_wait or self.poll_interval, self.poll_interval)
 
     async def _send_one(self, db: LaneDB, outbox_id: int) -> None:
-        row = await db(outbox_service.claim, outbox_id=outbox_id)
+        sent, self._unmarked = self._unmarked, None
+        try:
+            row = await db(outbox_service.mark_sent_and_claim, sent=sent, outbox_id=outbox_id)
+        except BaseException:
+            self._unmarked = sent  # rolled back: marked on the next try
+            raise
         if row is None:
             self.stats["lost_claims"] += 1
             return
@@ -373,8 +403,7 @@ class OutboxSender:
             status = await db(outbox_service.mark_failed, outbox_id=row.id, error=f"{type(exc).__name__}: {exc}")
             log.warning("outbox %s to %s failed (%s): %s", row.id, row.chat_id, status, exc)
             return
-        await db(outbox_service.mark_sent, outbox_id=row.id, message_id=message.message_id,
-                 had_upload=bool(row.payload.get("upload")))
+        self._unmarked = (row.id, message.message_id, bool(row.payload.get("upload")))
         self.stats["sent"] += 1
 
 

@@ -12,8 +12,7 @@ PY="${SMO_RUN_PYTHON:-.venv/bin/python}"
 REFLEX="${SMO_RUN_REFLEX:-.venv/bin/reflex}"
 mkdir -p var
 
-$PY -m smo_app.cli migrate
-$PY -m smo_app.cli seed-demo || true
+$PY -m smo_app.cli migrate --seed-demo
 
 FAKES=""
 FAKES_LINE=""
@@ -44,7 +43,7 @@ trap 'stop; exit 143' TERM
 PORT="${SMO_PORT:-3000}"
 cat <<TXT
 
-  smo is starting (first start builds the frontend: a few minutes; later ones well under a minute)
+  smo is starting (the first start builds the frontend; later ones reuse it while the app is unchanged)
     backoffice  http://localhost:${PORT}/admin
     POS         http://localhost:${PORT}/pos
     storefront  http://localhost:${PORT}/
@@ -54,6 +53,7 @@ ${FAKES_LINE}
   stop both with Ctrl-C
 
 TXT
-"$REFLEX" run --env prod --frontend-port "$PORT" --backend-port "$PORT" --loglevel warning &
+# Reflex in prod mode; the frontend is compiled and built only when the app changed (smo_app/serve.py)
+SMO_RUN_REFLEX="$REFLEX" $PY -m smo_app.serve --port "$PORT" &
 WEB=$!
 wait "$WEB"

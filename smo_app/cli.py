@@ -18,12 +18,17 @@ import sys
 from smo_app.i18n import error_text
 
 
-def _cmd_migrate(_args) -> int:
+def _cmd_migrate(args) -> int:
     from smo_app import migrations
     from smo_app.settings import get_settings
 
     migrations.upgrade(get_settings().database_url)
     print("database is at head")
+    if getattr(args, "seed_demo", False):  # `make run`: one process for both (it starts Python once)
+        try:
+            _cmd_seed_demo(args)
+        except Exception as exc:  # noqa: BLE001 - as `seed-demo || true`: the shop starts without the demo
+            print(f"seeding the demo shop failed: {exc!r}", file=sys.stderr)
     return 0
 
 
@@ -168,7 +173,9 @@ def _cmd_restore(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m smo_app.cli")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_cmd_migrate)
+    mig = sub.add_parser("migrate", help="apply database migrations")
+    mig.add_argument("--seed-demo", action="store_true", help="then seed the demo shop (SMO_DEMO=1), as seed-demo")
+    mig.set_defaults(func=_cmd_migrate)
     owner = sub.add_parser("create-owner", help="create the first owner account")
     owner.add_argument("--username")
     owner.add_argument("--full-name")

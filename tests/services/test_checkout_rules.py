@@ -15,7 +15,7 @@ from smo_app.calling import CustomerCaller, Seam, opener_from_factory
 from smo_app.models.orders import Order
 from smo_app.services.sales import checkout_preview
 from smo_app.services.sales.checkout import place_order
-from tests.commerce_factories import fill_cart, make_product, variant_id
+from tests.commerce_factories import fill_cart, make_product, qty_of, variant_id
 from tests.factories import make_customer
 from tests.fakes.delivery import QuotingPort, point
 
@@ -116,6 +116,38 @@ def test_a_pickup_point_names_the_orders_address_and_must_be_a_listed_one(sessio
     order = _place(seam, caller, delivery_type="pickup", point_code="MSK2", address="typed by the page").unwrap()
     assert step.value.address == order.address == "CDEK Arbat (MSK2): Москва, Арбат 1"
     assert order.delivery_minor == PRICE
+
+
+def test_the_order_carries_the_quote_of_the_delivery_step_without_asking_the_provider_again(
+        session, seam, port, buyer):
+    caller, _ = buyer
+    # given the delivery step quoted a courier to an address
+    step = seam.call(checkout_preview.check_delivery, caller=caller, delivery_type="courier", address="Москва, Арбат 1")
+    assert step.value.quote.price_minor == PRICE and len(port.asked) == 1
+    # when the order is placed moments later with the same cart and address
+    order = _place(seam, caller, delivery_type="courier", address="Москва, Арбат 1").unwrap()
+    # then it carries that price, and the provider was not asked a second time
+    assert order.delivery_minor == PRICE and order.total_minor == 50000 + PRICE and len(port.asked) == 1
+
+
+def test_one_short_line_of_a_cart_refuses_the_order_and_takes_no_stock_from_the_others(session, seam, port):
+    # given a cart of three products, the last of which has 1 left while the cart wants 2
+    products = [make_product(session, name=name, price_minor=10000, qty=qty)
+                for name, qty in (("Soap", 5), ("Oil", 5), ("Balm", 1))]
+    customer = make_customer(session, language="en")
+    vids = [variant_id(p) for p in products]
+    fill_cart(session, customer.id, {vids[0]: 1, vids[1]: 2, vids[2]: 1})
+    caller = CustomerCaller(sessions_token(session, customer.id))
+    session.rollback()
+    from smo_app.models.catalog import Variant
+
+    session.get(Variant, vids[2]).qty = 0  # sold at the counter meanwhile
+    session.commit()
+    # when the customer places the order
+    out = _place(seam, caller, delivery_type="pickup")
+    # then it is refused naming the product short, and the other lines' stock is untouched
+    assert out.code == "cart.out_of_stock" and "Balm" in out.error
+    assert [qty_of(session, v) for v in vids] == [5, 5, 0] and _orders(session) == []
 
 
 def test_a_courier_needs_an_address(session, seam, port, buyer):

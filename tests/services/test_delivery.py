@@ -107,3 +107,24 @@ def test_pickup_points_fall_back_to_an_empty_list_when_the_provider_fails():
     assert len(pickup_points(_port(fake), city_code=137)) == 2
     fake.fail_next(10, 500)
     assert pickup_points(_port(fake), city_code=137) == []
+
+
+def test_a_fresh_quote_is_reused_and_a_failure_is_not_kept(session):
+    # given the provider quoted a parcel (the checkout's delivery step)
+    fake = FakeCdek()
+    port = _port(fake)
+    ask = dict(port=port, kind="pickup_point", from_city_code=44, to_city_code=137)
+    first = quote_delivery(session, lines=[(150, 6)], **ask)
+    asked = len(fake.bodies)
+    # when the order is placed with the same parcel moments later
+    again = quote_delivery(session, lines=[(150, 6)], **ask)
+    # then the price is the one quoted and the provider is not asked a second time
+    assert again == first and len(fake.bodies) == asked
+    # a different parcel is asked for
+    heavier = quote_delivery(session, lines=[(150, 7)], **ask)
+    assert len(fake.bodies) == asked + 1 and heavier.weight_g > first.weight_g
+    # and a provider that failed is asked again next time, not remembered as failing
+    fake.fail_next(2, 503)  # both attempts of the client's retry policy
+    failed = quote_delivery(session, lines=[(90, 1)], **ask)
+    recovered = quote_delivery(session, lines=[(90, 1)], **ask)
+    assert (failed.status, recovered.status) == ("manager", "quoted")

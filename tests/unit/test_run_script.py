@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 FAKE_PYTHON = """#!/usr/bin/env bash
 if [ "$2" = "bot_sidecar" ]; then echo $$ > "$PIDS/sidecar"; exec sleep 300; fi
+if [ "$2" = "smo_app.serve" ]; then echo $$ > "$PIDS/web"; exec sleep 300; fi
 exit 0
 """
 FAKE_REFLEX = """#!/usr/bin/env bash

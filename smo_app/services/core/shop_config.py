@@ -115,10 +115,18 @@ class ShopConfig(BaseModel):
 _ALL_SETTINGS = sa_select(ShopSetting.__table__.c.key, ShopSetting.__table__.c.value)
 
 
+_parsed: list = [None, None]  # the stored rows last validated, and their config
+
+
 def get_config(session: Session) -> ShopConfig:
-    stored = {key: value for key, value in session.connection().execute(_ALL_SETTINGS).all()}
-    known = {k: v for k, v in stored.items() if k in ShopConfig.model_fields}
-    return ShopConfig.model_validate(known)
+    """The shop's settings as stored now (read on every call: another worker may have changed them;
+    only the validation of the rows seen last time is skipped). The caller gets its own copy."""
+    stored = session.connection().execute(_ALL_SETTINGS).all()
+    seen, parsed = _parsed
+    if parsed is None or seen != stored:
+        parsed = ShopConfig.model_validate({k: v for k, v in stored if k in ShopConfig.model_fields})
+        _parsed[:] = [stored, parsed]
+    return parsed.model_copy()
 
 
 def read_config(session: Session, *, actor: Actor) -> ShopConfig:

@@ -6,7 +6,9 @@ A provider failure alerts owner and admins through the outbox (at most one alert
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -57,11 +59,17 @@ def quote_delivery(
     to_city_code: int | None = None,
     to_address: str | None = None,
     now: datetime | None = None,
+    before_asking: Callable[[], None] | None = None,
 ) -> DeliveryQuote:
     """Quote delivery of ``lines`` ((variant weight g, qty)) to a city code or a free-text address.
 
     Raises ``delivery.destination_required`` / ``delivery.empty_parcel`` for bad input; never raises
     for a provider problem: the answer is ``status="manager"``. Commits only when it alerts staff.
+
+    The provider's answer is kept for :data:`QUOTE_TTL_S` per port and request (the checkout's
+    delivery step has just asked for the same parcel, and placing the order asks again): only a
+    miss asks the provider, and ``before_asking`` runs first then (the caller ends its read, so
+    no lock is held while the provider answers). Failures are not kept.
     """
     kind = DeliveryKind(kind)
     address = (to_address or "").strip()[:255] or None
@@ -74,15 +82,20 @@ def quote_delivery(
     tariff = TARIFF_BY_KIND[kind]
     if port is None:
         return _manager(kind, tariff, parcel, "not_configured")
-    request = TariffRequest(
-        tariff_code=tariff,
-        from_location=Location(code=from_city_code),
-        to_location=Location(code=to_city_code, address=address),
-        packages=[Package(weight=parcel.weight_g, length=parcel.box.length_cm, width=parcel.box.width_cm,
-                          height=parcel.box.height_cm)],
-    )
+    box = parcel.box
+
+    def request() -> TariffRequest:
+        return TariffRequest(
+            tariff_code=tariff,
+            from_location=Location(code=from_city_code),
+            to_location=Location(code=to_city_code, address=address),
+            packages=[Package(weight=parcel.weight_g, length=box.length_cm, width=box.width_cm, height=box.height_cm)],
+        )
+
+    key = (id(port), tariff, from_city_code, to_city_code, address, parcel.weight_g, box.length_cm, box.width_cm,
+           box.height_cm)
     try:
-        quote = port.calculate_tariff(request)
+        quote = _tariff(port, key, request, before_asking)
     except IntegrationError as exc:
         log.warning("delivery quote failed: %r", exc)
         retryable = exc.retryable
@@ -92,6 +105,37 @@ def quote_delivery(
     return DeliveryQuote(status="quoted", kind=kind, tariff_code=tariff, price_minor=quote.total_minor,
                          period_min=quote.period_min, period_max=quote.period_max,
                          weight_g=parcel.weight_g, box=parcel.box.name)
+
+
+QUOTE_TTL_S = 300.0  # a tariff changes with the provider's price list, not from one minute to the next
+_QUOTES_MAX = 1024
+_quotes: dict[tuple, tuple[float, DeliveryPort, TariffQuote]] = {}
+_quotes_lock = threading.Lock()
+
+
+def _tariff(port: DeliveryPort, key: tuple, request: Callable[[], TariffRequest],
+            before_asking: Callable[[], None] | None) -> TariffQuote:
+    """The provider's quote for ``request`` (``key``: the port's id and the request's fields), from
+    the short-lived cache when ``port`` gave it lately."""
+    now = time.monotonic()
+    kept = _quotes.get(key)
+    if kept is not None and kept[1] is port and kept[0] > now:
+        return kept[2]
+    if before_asking is not None:
+        before_asking()
+    quote = port.calculate_tariff(request())
+    with _quotes_lock:
+        if len(_quotes) >= _QUOTES_MAX:
+            for old in [k for k, (until, _, _) in _quotes.items() if until <= now] or list(_quotes)[:_QUOTES_MAX // 2]:
+                _quotes.pop(old, None)
+        _quotes[key] = (now + QUOTE_TTL_S, port, quote)
+    return quote
+
+
+def forget_quotes() -> None:
+    """Drop every kept quote (the provider's prices changed, or a test swaps the provider)."""
+    with _quotes_lock:
+        _quotes.clear()
 
 
 def pickup_points(port: DeliveryPort | None, *, city_code: int) -> list[DeliveryPoint]:

@@ -124,6 +124,18 @@ def claim(session: Session, *, outbox_id: int, now: datetime | None = None) -> C
     return Claimed(*row) if row is not None else None
 
 
+def mark_sent_and_claim(session: Session, *, sent: tuple[int, int | None, bool] | None, outbox_id: int,
+                        now: datetime | None = None) -> Claimed | None:
+    """The sender's hot path in one transaction: mark the previous message ``sent`` (its
+    (outbox id, Telegram message id, had an upload), or None) and :func:`claim` the next one —
+    one commit instead of two. The next message is still claimed before it is sent, and at most one
+    row (the one about to go) is ``sending`` afterwards."""
+    now = now or utcnow()
+    if sent is not None:
+        _mark(session, outbox_id=sent[0], message_id=sent[1], now=now, had_upload=sent[2])
+    return claim(session, outbox_id=outbox_id, now=now)
+
+
 def upload_of(session: Session, *, outbox_id: int) -> tuple[str, bytes] | None:
     """(filename, bytes) of a queued document/photo upload."""
     row = session.connection().execute(sa_select(_B.c.filename, _B.c.content).where(_B.c.outbox_id == outbox_id)).first()
@@ -133,11 +145,15 @@ def upload_of(session: Session, *, outbox_id: int) -> tuple[str, bytes] | None:
 
 def mark_sent(session: Session, *, outbox_id: int, message_id: int | None, now: datetime | None = None,
               had_upload: bool = False) -> None:
+    _mark(session, outbox_id=outbox_id, message_id=message_id, now=now or utcnow(), had_upload=had_upload)
+    session.commit()
+
+
+def _mark(session: Session, *, outbox_id: int, message_id: int | None, now: datetime, had_upload: bool) -> None:
     conn = session.connection()
-    conn.execute(_MARK_SENT, {"oid": outbox_id, "sent_at": now or utcnow(), "mid": message_id})
+    conn.execute(_MARK_SENT, {"oid": outbox_id, "sent_at": now, "mid": message_id})
     if had_upload:
         conn.execute(_DROP_BLOB, {"oid": outbox_id})  # delivered: the file need not stay in the database
-    session.commit()
 
 
 def release_for_retry_after(session: Session, *, outbox_id: int, until: datetime, error: str) -> None:

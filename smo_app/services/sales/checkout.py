@@ -9,7 +9,7 @@ once.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, update
@@ -82,13 +82,17 @@ def place_order(
             existing = _order_for_ref(session, client_ref, customer_id)
             if existing is not None:
                 return existing
+        choice = _DeliveryChoice(delivery_type=delivery_type, address=address, point_code=point_code)
+        rest = dict(actor=actor, customer_id=customer_id, contact_name=contact.contact_name, phone=contact.phone,
+                    comment=comment, promo_code=promo_code, certificate_code=certificate_code,
+                    bonus_minor=bonus_minor, client_ref=client_ref, channel=channel, now=now)
+        try:  # one transaction when the delivery needs no provider call (its quote is fresh)
+            return _checkout(session, delivery=choice, **rest)
+        except _ProviderNeeded:
+            session.rollback()  # nothing written yet: the provider is asked with no lock held
         delivery = order_delivery(session, customer_id=customer_id, delivery_type=delivery_type, address=address,
                                   point_code=point_code, now=now)
-        return _checkout(
-            session, actor=actor, customer_id=customer_id, delivery=delivery, contact_name=contact.contact_name,
-            phone=contact.phone, comment=comment, promo_code=promo_code, certificate_code=certificate_code, bonus_minor=bonus_minor,
-            client_ref=client_ref, channel=channel, now=now,
-        )
+        return _checkout(session, delivery=delivery, **rest)
     except (IntegrityError, DomainError):
         # The same client_ref submitted twice at once (a double tap, a retried request): the loser
         # sees the unique index, or the cart the winner already emptied. Either way the answer is
@@ -99,6 +103,23 @@ def place_order(
             if existing is not None:
                 return existing
         raise
+
+
+class _ProviderNeeded(Exception):
+    """The delivery cannot be settled inside the checkout's transaction: a provider must be asked."""
+
+
+def _provider_needed() -> None:
+    raise _ProviderNeeded
+
+
+@dataclass(frozen=True, slots=True)
+class _DeliveryChoice:
+    """The customer's delivery choice, quoted inside the checkout from the cart lines it read."""
+
+    delivery_type: str
+    address: str
+    point_code: str
 
 
 def _order_for_ref(session: Session, client_ref: str, customer_id: int) -> OrderOut | None:
@@ -127,7 +148,7 @@ _CART_LINES = (
     select(_ITEM.c.variant_id, _ITEM.c.qty, _VARIANT.c.price_minor, _VARIANT.c.wholesale_price_minor,
            _VARIANT.c.wholesale_min_qty, _VARIANT.c.label, _VARIANT.c.active, _VARIANT.c.product_id,
            _PRODUCT.c.name, _PRODUCT.c.discount_pct, _PRODUCT.c.hidden, _PRODUCT.c.suspended, _PRODUCT.c.deleted,
-           _PRODUCT.c.low_stock_threshold)
+           _PRODUCT.c.low_stock_threshold, _VARIANT.c.weight_g)
     .join(_VARIANT, _VARIANT.c.id == _ITEM.c.variant_id).join(_PRODUCT, _PRODUCT.c.id == _VARIANT.c.product_id)
     .where(_ITEM.c.cart_id == bindparam("cart_id")).order_by(_ITEM.c.variant_id)
 )
@@ -141,7 +162,7 @@ def _checkout(
     *,
     actor: Actor,
     customer_id: int,
-    delivery: OrderDeliveryOut,
+    delivery: OrderDeliveryOut | _DeliveryChoice,
     contact_name: str,
     phone: str,
     comment: str,
@@ -156,7 +177,6 @@ def _checkout(
     cfg = get_config(session)
     if cfg.vacation_mode:
         raise DomainError("cart.vacation", "the shop is on vacation", message_text=cfg.vacation_message)
-    delivery_type = DeliveryType(delivery.delivery_type)
     if bonus_minor < 0:
         raise ValidationFailed("order.amount_invalid", "amounts must be >= 0")
     conn = session.connection()
@@ -176,6 +196,11 @@ def _checkout(
     for r in rows:
         if not r.active or r.hidden or r.suspended or r.deleted:
             raise DomainError("cart.unavailable", "not for sale", name=r.name)
+    if isinstance(delivery, _DeliveryChoice):  # quoted for the lines just read, or _ProviderNeeded
+        delivery = order_delivery(session, customer_id=customer_id, delivery_type=delivery.delivery_type,
+                                  address=delivery.address, point_code=delivery.point_code, now=now,
+                                  lines=[(r.weight_g, r.qty) for r in rows], before_asking=_provider_needed)
+    delivery_type = DeliveryType(delivery.delivery_type)
     code = promo_code if promo_code is not None else customer.cart_promo_code
     promo = promotions.find_promo(session, code=code, customer_id=customer_id, now=now, lock=True) if code else None
     cert = promotions.find_certificate(session, code=certificate_code, now=now) if certificate_code else None

@@ -10,10 +10,13 @@ is ``sales.checkout.place_order``, which quotes again through :func:`order_deliv
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
 
 from integrations.ports.delivery import DeliveryPoint
 from smo_app.models.carts import Cart, CartItem
@@ -124,14 +127,23 @@ def _delivery_type(delivery_type: str) -> str:
     return delivery_type
 
 
+_PARCEL_LINES = (select(Variant.__table__.c.weight_g, CartItem.__table__.c.qty)
+                 .join(CartItem.__table__, CartItem.__table__.c.variant_id == Variant.__table__.c.id)
+                 .join(Cart.__table__, Cart.__table__.c.id == CartItem.__table__.c.cart_id)
+                 .where(Cart.__table__.c.customer_id == bindparam("cust")))
+
+
 def _parcel_lines(session: Session, customer_id: int) -> list[tuple[int, int]]:
-    """(weight, qty) of the cart's lines. The read's transaction ends here (unless the caller has
-    changes pending in it), so no lock — nor SQLite's write lock — is held while the provider is asked."""
-    rows = session.exec(select(Variant.weight_g, CartItem.qty).join(CartItem, CartItem.variant_id == Variant.id)
-                        .join(Cart, Cart.id == CartItem.cart_id).where(Cart.customer_id == customer_id)).all()
+    """(weight, qty) of the cart's lines. The read's transaction stays open: :func:`_end_read`
+    ends it before a provider is asked."""
+    return [(w, q) for w, q in session.connection().execute(_PARCEL_LINES, {"cust": customer_id})]
+
+
+def _end_read(session: Session) -> None:
+    """End the read's transaction (unless the caller has changes pending in it), so no lock — nor
+    SQLite's write lock — is held while the provider is asked."""
     if not (session.new or session.dirty or session.deleted):
         session.commit()  # nothing written: ends the read and keeps what the caller has loaded
-    return [(w, q) for w, q in rows]
 
 
 def _from_city() -> int:
@@ -139,13 +151,14 @@ def _from_city() -> int:
 
 
 def _quote(session: Session, lines: list[tuple[int, int]], delivery_type: str, address: str,
-           now: datetime | None) -> DeliveryQuote:
+           now: datetime | None, before_asking: Callable[[], None] | None = None) -> DeliveryQuote:
     city = _from_city()
+    end_read = before_asking or partial(_end_read, session)
     if delivery_type == "courier":
         return quote_delivery(session, port=ports.delivery(), lines=lines, kind=DeliveryKind.courier,
-                              from_city_code=city, to_address=address or None, now=now)
+                              from_city_code=city, to_address=address or None, now=now, before_asking=end_read)
     return quote_delivery(session, port=ports.delivery(), lines=lines, kind=DeliveryKind.pickup_point,
-                          from_city_code=city, to_city_code=city, now=now)
+                          from_city_code=city, to_city_code=city, now=now, before_asking=end_read)
 
 
 def _point_out(point: DeliveryPoint, distance: float | None) -> PointOut:
@@ -172,6 +185,7 @@ def delivery_options(session: Session, *, actor: Actor, customer_id: int | None 
     quote = _quote(session, lines, delivery_type, address, now)
     if delivery_type == "courier":
         return DeliveryOptionsOut(quote=quote, points=[])
+    _end_read(session)
     points = pickup_points(ports.delivery(), city_code=_from_city())
     if (lat is None or lon is None) and address:
         found = addresses.suggest_addresses(ports.address(), query=address, count=1)
@@ -185,24 +199,30 @@ def delivery_options(session: Session, *, actor: Actor, customer_id: int | None 
 
 
 def order_delivery(session: Session, *, customer_id: int, delivery_type: str, address: str = "",
-                   point_code: str = "", require_point: bool = False, now: datetime | None = None) -> OrderDeliveryOut:
+                   point_code: str = "", require_point: bool = False, now: datetime | None = None,
+                   lines: list[tuple[int, int]] | None = None,
+                   before_asking: Callable[[], None] | None = None) -> OrderDeliveryOut:
     """The delivery of the customer's cart as it stands: quoted through the delivery port and the
     address the order carries (``cart.empty`` without one). Courier needs an address (``delivery.destination_required``); a
     pickup point must be one the provider lists (``checkout.point_unknown``), and it names the
     order's address; ``require_point``: a pickup with points listed needs one (``checkout.point_required``).
-    No permission check: callers check who acts for ``customer_id``."""
+    No permission check: callers check who acts for ``customer_id``. ``lines``: the cart's
+    (weight, qty) when the caller has read them; ``before_asking``: what runs before a provider is
+    asked (default: the read's transaction ends)."""
     _delivery_type(delivery_type)
     address = " ".join((address or "").split())[:MAX_ADDRESS]
     point_code = (point_code or "").strip()[:64]
-    lines = _parcel_lines(session, customer_id)
+    lines = _parcel_lines(session, customer_id) if lines is None else lines
     if not lines:
         raise DomainError("cart.empty", "the cart is empty")
+    before_asking = before_asking or partial(_end_read, session)
     if delivery_type == "courier":
         if not address:
             raise ValidationFailed("delivery.destination_required", "a courier needs an address", field="address")
-        return OrderDeliveryOut(delivery_type=delivery_type, quote=_quote(session, lines, "courier", address, now),
-                                address=address)
+        return OrderDeliveryOut(delivery_type=delivery_type, address=address,
+                                quote=_quote(session, lines, "courier", address, now, before_asking))
     if point_code or require_point:
+        before_asking()
         points = {p.code: p for p in pickup_points(ports.delivery(), city_code=_from_city())}
         if point_code:
             if point_code not in points:
@@ -210,8 +230,8 @@ def order_delivery(session: Session, *, customer_id: int, delivery_type: str, ad
             address = pickup_point_address(_point_out(points[point_code], None))
         elif points:
             raise ValidationFailed("checkout.point_required", "choose a pickup point", field="point")
-    return OrderDeliveryOut(delivery_type=delivery_type, quote=_quote(session, lines, "pickup", address, now),
-                            address=address)
+    return OrderDeliveryOut(delivery_type=delivery_type, address=address,
+                            quote=_quote(session, lines, "pickup", address, now, before_asking))
 
 
 def check_delivery(session: Session, *, actor: Actor, customer_id: int | None = None, delivery_type: str,
