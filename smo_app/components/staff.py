@@ -137,7 +137,7 @@ def pin_dialog() -> rx.Component:
 
 
 def _secret_input(name: str, label_key: str, input_id: str, **props) -> rx.Component:
-    return _field(label_key, rx.input(name=name, id=input_id, **props), input_id)
+    return labeled(label_key, rx.input(name=name, id=input_id, **props), input_id)
 
 
 def role_dialog() -> rx.Component:
