@@ -104,6 +104,8 @@ RU = {
     "ui.support.f.timeout_min": "Ждать оператора, мин",
     "ui.support.settings_saved": "Настройки поддержки сохранены",
     "ui.support.tokens_month": "ИИ-ассистент в этом месяце: {tokens} токенов",
+    "ui.audit_entity.support_ticket": "Обращение",
+    "ui.audit_entity.support_settings": "Настройки поддержки",
 }
 
 EN = {
@@ -206,4 +208,6 @@ EN = {
     "ui.support.f.timeout_min": "Wait for an operator, min",
     "ui.support.settings_saved": "Support settings saved",
     "ui.support.tokens_month": "AI assistant this month: {tokens} tokens",
+    "ui.audit_entity.support_ticket": "Support ticket",
+    "ui.audit_entity.support_settings": "Support settings",
 }

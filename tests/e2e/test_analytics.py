@@ -52,7 +52,7 @@ def test_owner_reads_analytics_changes_the_period_and_downloads_the_pnl(new_page
     page.locator("#manual-add").click()
     # then the entry, the day's row, the total and the chart count it
     expect(page.locator(".manual-row")).to_have_count(1)
-    manual_cell = page.locator(".day-row").nth(today.day - 1).locator("td").nth(5)
+    manual_cell = page.locator(".day-row").nth(today.day - 1).locator("td").nth(6)  # day, total, 4 channels, manual
     expect(manual_cell).to_have_text(f"1{NBSP}500{NBSP}₽")
     expect(page.locator("#period-total")).not_to_have_text(total_before)
     _chart_starts_on(page, today.replace(day=1))

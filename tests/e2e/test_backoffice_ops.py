@@ -141,10 +141,10 @@ def test_the_owner_edits_a_setting_and_the_audit_log_shows_it(new_page, app_db_u
         shot(page, "settings-saved")
         # then the audit log lists both changes with before and after
         page.locator("#nav-audit").click()
-        row = page.locator(".audit-row", has_text="cashback_pct")
+        row = page.locator(".audit-row", has_text="Кэшбэк")  # the setting as the settings page names it
         expect(row.first).to_be_visible()
         expect(row.first).to_contain_text("9")
-        expect(page.locator(".audit-row", has_text="shop_timezone").first).to_contain_text(
+        expect(page.locator(".audit-row", has_text="Часовой пояс магазина").first).to_contain_text(
             re.compile(r"Europe/Moscow\s*→\s*Asia/Vladivostok"))
         expect(page).to_have_url(re.compile(r"/admin/audit/?$"))
         # (and back to Moscow: the other journeys read times in Moscow)

@@ -150,8 +150,12 @@ def telegram_photo(session: Session, *, url: str) -> tuple[str, object] | None:
     if not store.owns(url):
         return None
     row = session.get(TelegramFileId, url)
-    if row is not None:
-        return "file_id", row.file_id
+    file_id = row.file_id if row is not None else None
+    # end the read before the caller uploads: on SQLite every transaction holds the write lock, and
+    # the upload to Telegram can take seconds (every other writer of the shop would wait for it)
+    session.rollback()
+    if file_id is not None:
+        return "file_id", file_id
     data = store.read(url)
     if data is None:
         return None

@@ -46,6 +46,7 @@ VALUE_KEYS = {
     "delivery_payer": ("ui.audit_value.delivery_payer.",), "kind": ("ui.audit_value.kind.", "ui.wheel.kind."),
     "resolution": ("ui.audit_value.resolution.",), "reason": ("ui.audit_value.reason.",),
     "delivery_type": ("ui.audit_value.delivery_type.",), "language": ("ui.settings.lang.",),
+    "state": ("ui.bookings.state.", "ui.support.state."),
 }
 NUMBERED_FIELDS = ("supply_id", "payment_id", "refund_id", "return_id", "approval_id", "new_sale_id", "device_id")
 SYSTEM_ACTORS = ("auto-cancel", "cdek", "cli", "daily-backup", "demo", "moysklad", "payments:reconcile",
