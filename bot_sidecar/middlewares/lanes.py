@@ -11,7 +11,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
-LANES = 2  # plain private messages handled at once
+LANES = 1  # plain private messages handled at once (one leaves the other worker thread and the GIL to everyone else)
 
 
 def is_plain_private_message(update: Update) -> bool:
