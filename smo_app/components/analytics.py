@@ -100,7 +100,7 @@ def revenue_section() -> rx.Component:
             ),
             width="100%", align="center",
         ),
-        rx.text(AnalyticsState.date_from, " — ", AnalyticsState.date_to, " · ", T("ui.analytics.total"), ": ",
+        rx.text(AnalyticsState.period_label, " · ", T("ui.analytics.total"), ": ",
                 AnalyticsState.total_revenue, " · ", T("ui.analytics.orders"), ": ", AnalyticsState.total_orders,
                 id="period-total", weight="medium"),
         rx.box(rx.plotly(data=AnalyticsState.figure, width="100%"), width="100%", id="revenue-chart"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smo_app.components.common import T, field_label, row_form
+from smo_app.components.common import T, date_input, field_label, row_form
 from smo_app.state.bookings_admin import WEEKDAYS, BookingRow, BookingsAdminState as S, Choice, DayCell, ServiceRow
 
 
@@ -71,7 +71,7 @@ def _actions(r: BookingRow) -> rx.Component:
                                 rx.button(T("ui.bookings.no_show"), size="1", variant="soft", color_scheme="red",
                                           type="button", on_click=S.no_show(r.id)), spacing="2"),
                 on_submit=S.complete)),
-            row_form(r.id, rx.hstack(rx.input(name="day", type="date", width="9rem"),
+            row_form(r.id, rx.hstack(date_input(name="day"),
                                      rx.input(name="time", placeholder="14:30", width="5rem"),
                                      rx.button(T("ui.bookings.move"), type="submit", size="1", variant="soft"), spacing="2"),
                      on_submit=S.move),
@@ -243,7 +243,7 @@ def hours_tab() -> rx.Component:
             rx.button(T("ui.save"), type="submit", id="bk-week-save"), spacing="2"),
             on_submit=S.save_week, reset_on_submit=False), width="100%"),
         rx.card(rx.form(rx.flex(
-            _field("ui.bookings.f.day", rx.input(name="day", type="date", id="bk-special-day"), "bk-special-day"),
+            _field("ui.bookings.f.day", date_input(name="day", id="bk-special-day"), "bk-special-day"),
             _field("ui.bookings.f.kind", rx.select.root(
                 rx.select.trigger(id="bk-special-kind"),
                 rx.select.content(rx.select.item(T("ui.bookings.day_off"), value="off"),

@@ -25,11 +25,60 @@ def demo_banner(text: rx.Var) -> rx.Component:
                   color="var(--amber-12)", padding="0.25rem 1rem", text_align="center", width="100%")
 
 
-def date_input(**props) -> rx.Component:
-    """A date (or ``type="month"``) field that says which language it is in: the browser writes and
-    reads the date as the screen's language does where it honours ``lang`` (the value stays ISO)."""
-    props.setdefault("type", "date")
-    return rx.input(lang=SessionState.ui_lang, **props)
+# A typed day (d.m.yyyy, dd/mm/yyyy or ISO) or month (m.yyyy) as ISO, else the text as typed (the
+# server then says it is not a date); "" stays "".
+_TO_ISO_JS = """(t, month) => { t = (t || "").trim();
+  const d = month ? t.match(/^(\\d{1,2})[.\\/-](\\d{4})$/) : t.match(/^(\\d{1,2})[.\\/-](\\d{1,2})[.\\/-](\\d{4})$/);
+  if (!d) return t;
+  return month ? d[2] + "-" + d[1].padStart(2, "0") : d[3] + "-" + d[2].padStart(2, "0") + "-" + d[1].padStart(2, "0"); }"""
+_FROM_ISO_JS = """(v) => (v || "").split("-").reverse().join(".")"""
+
+
+def _date_js(body: str) -> rx.Var:
+    """A React handler (``e``) for a part of :func:`date_input`: ``box`` is its wrapper, ``shown`` the
+    typed field, ``iso`` the submitted hidden one, ``pick`` the browser's calendar."""
+    return rx.Var(f"""((e) => {{ const box = e.currentTarget.closest("[data-date-field]");
+  const shown = box.querySelector("input[data-shown]"), iso = box.querySelector("input[data-iso]");
+  const pick = box.querySelector("input[data-pick]"), month = box.dataset.dateField === "month";
+  const toIso = {_TO_ISO_JS}, fromIso = {_FROM_ISO_JS};
+  {body} }})""")
+
+
+def _as_shown(value) -> rx.Var | str:
+    """ISO ``yyyy-mm-dd`` / ``yyyy-mm`` as the field shows it (``dd.mm.yyyy`` / ``mm.yyyy``)."""
+    if isinstance(value, rx.Var):
+        text = value.to(str)
+        return rx.cond(text != "", text.split("-").reverse().join("."), "")
+    return ".".join(reversed(str(value or "").split("-"))) if value else ""
+
+
+def date_input(*, name: str, id: str | None = None, type: str = "date", default_value=None, key=None,
+               width: str | None = None, **props) -> rx.Component:
+    """A day (or ``type="month"``) field written the Russian way, whatever the browser's language:
+    ``dd.mm.yyyy`` typed or picked from the browser's calendar (the button beside it). The form gets
+    ISO under ``name`` (a hidden field the typing keeps in step), so screens and services read the
+    value as before; the typed field keeps ``id`` for its label and tests."""
+    month = type == "month"
+    shown = rx.input(
+        id=id, default_value=_as_shown(default_value), placeholder=T("ui.date.month_hint" if month else "ui.date.hint"),
+        input_mode="numeric", max_length=10, width=width or ("7rem" if month else "8.5rem"),
+        custom_attrs={"data-shown": "1", "autoComplete": "off",
+                      "onInput": _date_js("iso.value = toIso(shown.value, month); pick.value = iso.value;")},
+        **props)
+    return rx.hstack(
+        shown,
+        rx.el.input(type="hidden", name=name, default_value=default_value if default_value is not None else "",
+                    custom_attrs={"data-iso": "1"}),
+        rx.el.input(type=type, tab_index=-1, aria_hidden="true", default_value=default_value if default_value is not None else "",
+                    style={"position": "absolute", "opacity": 0, "width": "1px", "height": "1px", "pointerEvents": "none"},
+                    custom_attrs={"data-pick": "1",
+                                  "onChange": _date_js("iso.value = pick.value; shown.value = fromIso(pick.value);")}),
+        rx.icon_button(rx.icon("calendar", size=16), type="button", variant="ghost", size="2",
+                       aria_label=T("ui.date.pick"),
+                       custom_attrs={"onClick": _date_js("try { pick.showPicker(); } catch (_) { pick.focus(); }")}),
+        spacing="1", align="center", position="relative", key=key,
+        custom_attrs={"data-date-field": "month" if month else "day"},
+    )
 
 
 def field_label(key: str, html_for: str, **props) -> rx.Component:

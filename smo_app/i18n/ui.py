@@ -3,6 +3,9 @@
 RU = {
     "ui.shop_name": "smo — магазин",
     "ui.language": "Язык",
+    "ui.date.hint": "дд.мм.гггг",
+    "ui.date.month_hint": "мм.гггг",
+    "ui.date.pick": "Выбрать в календаре",
     "ui.loading": "Загрузка…",
     "ui.sign_out": "Выйти",
     "ui.signed_out": "Вы вышли.",
@@ -111,6 +114,9 @@ RU = {
 EN = {
     "ui.shop_name": "smo — shop",
     "ui.language": "Language",
+    "ui.date.hint": "dd.mm.yyyy",
+    "ui.date.month_hint": "mm.yyyy",
+    "ui.date.pick": "Pick from the calendar",
     "ui.loading": "Loading…",
     "ui.sign_out": "Sign out",
     "ui.signed_out": "You have signed out.",

@@ -98,6 +98,7 @@ class SummaryState(SessionState):
 class AnalyticsState(SessionState):
     date_from: str = ""
     date_to: str = ""
+    period_label: str = ""  # the period in the viewer's date format
     line: str = "orders"
     figure: go.Figure = go.Figure()
     days: list[DayRowView] = []
@@ -153,12 +154,13 @@ class AnalyticsState(SessionState):
         self.period_error = out.error
         if not out.ok:  # a refused period shows no figures (not the last period's under its message)
             self.days, self.abc_rows, self.manual_rows, self._chart_rows = [], [], [], []
-            self.total_revenue, self.total_orders = "", 0
+            self.total_revenue, self.total_orders, self.period_label = "", 0, ""
             self.figure = self._figure()
             return
         view: views.PeriodView = out.value
         lang = self.ui_lang_value()
         self.date_from, self.date_to = view.date_from.isoformat(), view.date_to.isoformat()
+        self.period_label = f"{formats.day(view.date_from, lang)} — {formats.day(view.date_to, lang)}"
         self.can_manual = view.can_manual
         self.days, self._chart_rows = day_views(view.series, lang), revenue_chart_rows(view.series)
         self.total_revenue = format_money(view.series.revenue_minor, lang=lang)

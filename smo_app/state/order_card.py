@@ -81,6 +81,14 @@ class OrderCardState(SessionState):
         orders_state = await self.get_state(OrdersState)
         await orders_state.reload()
 
+    def _carrier_words(self, s) -> str:
+        """CDEK's last status as a person reads it, with when (shop time)."""
+        stage = waybills.carrier_stage(s.carrier_status)
+        if not stage:
+            return ""
+        when = self.shop_time(s.carrier_status_at) if s.carrier_status_at else ""
+        return self.text(f"carrier.stage.{stage}") + (f" · {when}" if when else "")
+
     async def _show_card(self, order_id: int) -> str:
         out = await self.call(order_admin.get_order_card, readonly=True, order_id=order_id)
         if not out.ok:
@@ -92,7 +100,7 @@ class OrderCardState(SessionState):
         self.card_tracking = c.tracking_number
         shipment = await self.call(waybills.shipment_of, readonly=True, order_id=order_id)
         s = shipment.value if shipment.ok else None
-        self.card_shipment = {"status": s.status, "carrier": s.carrier_status or "", "error": s.error or "",
+        self.card_shipment = {"status": s.status, "carrier": self._carrier_words(s), "error": s.error or "",
                               "url": s.tracking_url or ""} if s else {}
         self.card_can_message = c.can_message
         who = c.customer.name if c.customer and c.customer.name else (o.contact_name or o.buyer_name or "—")

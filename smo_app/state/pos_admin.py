@@ -32,15 +32,16 @@ class PosSalesState(SessionState):
         return start, end
 
     @rx.event
-    def set_date_from(self, value: str):
-        self.date_from = value
-
-    @rx.event
-    def set_date_to(self, value: str):
-        self.date_to = value
+    async def apply_period(self, form: dict):
+        """The period form (ISO days from the date fields), then the figures for it."""
+        self.date_from, self.date_to = str(form.get("from", "")).strip(), str(form.get("to", "")).strip()
+        await self._load()
 
     @rx.event
     async def load(self):
+        await self._load()
+
+    async def _load(self):
         self.message = ""
         period = self._period()
         if period is None:

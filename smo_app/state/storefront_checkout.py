@@ -236,8 +236,14 @@ class CheckoutState(CartState):
         if requested < 0:
             self.step_error = self.text("ui.sf.bonus_invalid")
             return self.haptic("error")
-        if not await self._preview():
-            return self.haptic("error")
+        out = await self.call(checkout_preview.checkout_preview, readonly=True, delivery_type=self.delivery_type,
+                              delivery_quote_minor=self.quote_minor, bonus_minor=requested,
+                              certificate_code=self.certificate_code or None)
+        if not out.ok:  # said under the form (a wrong certificate code), replaced by the next answer
+            return self._step_refused(out)
+        self._show(out.value)
+        if self.notice_error:  # an earlier refusal this answer settles
+            self.say("")
         self.step_error, self.step = "", "summary"
         if requested > self._bonus_applied:  # more than the balance or the cap: spend what may be spent, and say so
             applied = self._bonus_applied

@@ -46,7 +46,7 @@ def test_owner_reads_analytics_changes_the_period_and_downloads_the_pnl(new_page
     expect(page.locator(".day-row")).to_have_count(today.day)
     total_before = page.locator("#period-total").inner_text()
     # when the owner enters 1 500 ₽ earned at a fair today
-    page.locator("#manual-day").fill(today.isoformat())
+    page.locator("#manual-day").fill(f"{today:%d.%m.%Y}")  # typed as a Russian owner writes a day
     page.locator("#manual-amount").fill("1500")
     page.locator("#manual-note").fill("Ярмарка")
     page.locator("#manual-add").click()
@@ -59,7 +59,7 @@ def test_owner_reads_analytics_changes_the_period_and_downloads_the_pnl(new_page
     # when the period becomes last month, the table and the chart follow
     last = today.replace(day=1) - timedelta(days=1)
     page.locator("#preset-last-month").click()
-    expect(page.locator("#period-total")).to_contain_text(f"{last.replace(day=1).isoformat()} — {last.isoformat()}")
+    expect(page.locator("#period-total")).to_contain_text(f"{last.replace(day=1):%d.%m.%Y} — {last:%d.%m.%Y}")
     expect(page.locator(".day-row")).to_have_count(calendar.monthrange(last.year, last.month)[1])
     expect(page.locator(".manual-row")).to_have_count(0)
     _chart_starts_on(page, last.replace(day=1))

@@ -81,6 +81,8 @@ def test_a_paid_cdek_order_shows_its_tracking_number_to_the_customer_and_on_the_
     page.get_by_text(f"№{order}").first.click()
     expect(page.locator("#order-tracking")).to_have_value(number)
     expect(page.locator("#order-shipment")).to_contain_text("СДЭК")
+    expect(page.locator("#order-shipment")).to_contain_text("Статус доставки:")
+    expect(page.locator("#order-shipment")).not_to_contain_text(re.compile(r"\b[A-Z_]{4,}\b"))  # never CDEK's code
     with page.expect_download() as download:
         page.get_by_role("button", name="Печать накладной").click()
     assert open(download.value.path(), "rb").read(4) == b"%PDF"

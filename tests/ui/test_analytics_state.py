@@ -32,6 +32,7 @@ def test_owner_adds_manual_revenue_and_the_table_chart_and_summary_show_it(db): 
     _call(s, "load")
     today = datetime.now(ZoneInfo("Europe/Moscow")).date()
     assert s.date_from == today.replace(day=1).isoformat() and s.date_to == today.isoformat()
+    assert s.period_label == f"{formats.day(today.replace(day=1), 'en')} — {formats.day(today, 'en')}"
     assert s.can_manual and s.total_revenue == "0\u00a0₽"
     # when the owner enters 1 500,50 earned at a fair today
     _call(s, "add_manual", {"day": today.isoformat(), "amount": "1500.50", "note": "Fair"})

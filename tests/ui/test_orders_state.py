@@ -210,3 +210,26 @@ def test_the_order_cards_customer_link_opens_the_customer_card(db):
     c.router = type(c.router)(url=type(c.router.url)(f"http://x/admin/customers?customer={ann.id}"))
     _call(c, "load")
     assert c.card_open and c.card_id == ann.id and c.card["orders"] == "1"  # the new order counts: it is listed below
+
+
+def test_the_carriers_status_reads_as_words_with_its_time(db):
+    from smo_app.models.shipping import Shipment
+
+    # given an order whose CDEK waybill was created and then taken at the sender's warehouse
+    tea = make_product(db, name="Tea", price_minor=50000, qty=10)
+    order = place(db, make_customer(db, full_name="Vera").id, {variant_id(tea): 1})
+    shipment = Shipment(order_id=order.id, status="created", tariff_code=136, tracking_number="1010",
+                        carrier_status="CREATED")
+    db.add(shipment)
+    db.commit()
+    s, _ = _card_and_list(db)
+    # when the manager opens the card, the carrier's status is said in words, never as CDEK's code
+    _call(s, "open_card", order.id)
+    assert s.card_shipment["carrier"] == "created at CDEK, waiting to be handed over"
+    db.refresh(shipment)
+    shipment.carrier_status = "SOME_NEW_CODE"
+    db.add(shipment)
+    db.commit()
+    _call(s, "open_card", order.id)
+    assert s.card_shipment["carrier"] == "on its way"
+    assert "CODE" not in s.card_shipment["carrier"] and "CREATED" not in str(s.card_shipment)

@@ -126,3 +126,9 @@ def test_admins_see_pos_sales_per_seller_and_export_them(db):
     assert a.shifts and a.shifts[0]["open"]
     out = _call(a, "export")
     assert "pos-sales-" in str(out)
+    # a period the date fields could not read (31 February) is refused and the figures stay
+    _call(a, "apply_period", {"from": "2026-02-31", "to": ""})
+    assert a.message and [(r["name"], r["count"]) for r in a.sellers] == [("Test Seller", 1)]
+    # a period that holds no sale shows none
+    _call(a, "apply_period", {"from": "2020-01-01", "to": "2020-01-31"})
+    assert a.message == "" and a.sellers == [] and (a.date_from, a.date_to) == ("2020-01-01", "2020-01-31")

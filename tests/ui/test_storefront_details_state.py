@@ -96,13 +96,19 @@ def test_too_many_bonuses_are_clamped_with_a_message(db):
     assert {r["label"]: r["amount"] for r in cart.breakdown}["Бонусы"].endswith("300\u00a0₽")
 
 
-def test_a_certificates_rest_is_warned_about_before_placing(db):
-    product = make_product(db, name="Лосьон", qty=5, price_minor=100000)
-    cert = promotions.create_certificate(db, actor=SYSTEM, face_minor=300000, code="GIFT-BIG")
+def _at_extras_with_a_certificate(db, telegram_id: int, *, face_minor: int, code: str):
+    """A customer with a 1 000 ₽ product in the cart at the checkout's extras step, and a certificate."""
+    product = make_product(db, name=f"Лосьон {code}", qty=5, price_minor=100000)
+    cert = promotions.create_certificate(db, actor=SYSTEM, face_minor=face_minor, code=code)
     db.rollback()
-    store, cart, _ = _open(db, 5_000_100_005, product.id)
+    store, cart, _ = _open(db, telegram_id, product.id)
     _do(store, "add_to_cart")
     _to_extras(cart)
+    return cart, cert
+
+
+def test_a_certificates_rest_is_warned_about_before_placing(db):
+    cart, cert = _at_extras_with_a_certificate(db, 5_000_100_005, face_minor=300000, code="GIFT-BIG")
     # when a 3 000 ₽ certificate is applied to a 1 000 ₽ order
     _do(cart, "set_extras", {"certificate": cert.code, "bonus": "", "comment": ""})
     # then the summary warns that 2 000 ₽ of it will be lost
@@ -114,6 +120,18 @@ def test_a_certificates_rest_is_warned_about_before_placing(db):
     _do(cart, "edit_step", "extras")
     _do(cart, "set_extras", {"certificate": small.code, "bonus": "", "comment": ""})
     assert cart.step == "summary" and cart.certificate_warning == ""
+
+
+def test_a_wrong_certificate_code_is_said_under_the_form_and_cleared_by_the_right_one(db):
+    cart, cert = _at_extras_with_a_certificate(db, 5_000_100_007, face_minor=50000, code="GIFT-OK")
+    # when the customer types a code that does not exist
+    _do(cart, "set_extras", {"certificate": "GIFT-TYPO", "bonus": "", "comment": ""})
+    # then they stay on the step and the form says why (not a notice that outlives the answer)
+    assert cart.step == "extras" and "Сертификат не найден" in cart.step_error and not cart.notice_error
+    # when they correct it, the summary shows the certificate and no refusal is left on screen
+    _do(cart, "set_extras", {"certificate": cert.code, "bonus": "", "comment": ""})
+    assert cart.step == "summary" and cart.step_error == "" and not cart.notice_error
+    assert {r["label"]: r["amount"] for r in cart.breakdown}["Сертификат"].endswith("500 ₽")
 
 
 def test_a_reload_mid_checkout_stays_on_the_step_and_back_walks_the_screens(db):

@@ -3,7 +3,7 @@ import reflex as rx
 
 from smo_app import routes
 from smo_app.components.backoffice import admin_page
-from smo_app.components.common import T, field_label
+from smo_app.components.common import T, date_input, field_label
 from smo_app.state.pos_admin import PosSalesState
 
 
@@ -19,19 +19,19 @@ def _shift_state(s) -> rx.Component:
 @admin_page(routes.POS_SALES, perm="analytics.view", title_key="ui.nav.pos_sales", on_load=PosSalesState.load)
 def pos_sales() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
+        rx.form(rx.hstack(
             rx.vstack(field_label("ui.audit.date_from", "pos-sales-from"),
-                      rx.input(id="pos-sales-from", type="date", value=PosSalesState.date_from,
-                               on_change=PosSalesState.set_date_from), spacing="1"),
+                      date_input(name="from", id="pos-sales-from", key=PosSalesState.date_from,
+                                 default_value=PosSalesState.date_from), spacing="1"),
             rx.vstack(field_label("ui.audit.date_to", "pos-sales-to"),
-                      rx.input(id="pos-sales-to", type="date", value=PosSalesState.date_to,
-                               on_change=PosSalesState.set_date_to), spacing="1"),
-            rx.button(T("ui.audit.apply"), on_click=PosSalesState.load),
+                      date_input(name="to", id="pos-sales-to", key=PosSalesState.date_to,
+                                 default_value=PosSalesState.date_to), spacing="1"),
+            rx.button(T("ui.audit.apply"), type="submit"),
             rx.button(rx.icon("download"), T("ui.pos.excel"), on_click=PosSalesState.export, variant="soft",
-                      id="pos-sales-excel"),
+                      type="button", id="pos-sales-excel"),
             rx.text(PosSalesState.total, weight="bold"),
-            align="end", spacing="3",
-        ),
+            align="end", spacing="3", wrap="wrap",
+        ), on_submit=PosSalesState.apply_period, reset_on_submit=False),
         rx.cond(PosSalesState.message != "", rx.callout(PosSalesState.message, color_scheme="red", role="alert")),
         rx.heading(T("ui.pos.by_seller"), size="4", as_="h2"),
         rx.table.root(

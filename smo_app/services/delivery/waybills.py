@@ -71,6 +71,28 @@ SHIPPED_CODES = frozenset({
 DELIVERED_CODES = frozenset({"DELIVERED"})
 QUIET_CODES = frozenset({"ACCEPTED", "CREATED", "INVALID", "RETURNED_TO_SENDER_CITY_WAREHOUSE",
                          "RETURNED_TO_TRANSIT_WAREHOUSE", "RETURNED_TO_RECIPIENT_CITY_WAREHOUSE"})
+# CDEK's status code -> the stage a person reads ("carrier.stage.<stage>" in the i18n tables); a code
+# CDEK adds later reads as "on its way" rather than as the code
+STAGES = {
+    "CREATED": "created", "ACCEPTED": "created", "INVALID": "invalid", "REMOVED": "removed",
+    "RECEIVED_AT_SHIPMENT_WAREHOUSE": "handed_over", "RECEIVED_AT_SENDER_WAREHOUSE": "handed_over",
+    "READY_FOR_SHIPMENT_IN_SENDER_CITY": "handed_over", "READY_TO_SHIP_AT_SENDING_OFFICE": "handed_over",
+    "ARRIVED_AT_RECIPIENT_CITY": "in_recipient_city", "ACCEPTED_AT_RECIPIENT_CITY_WAREHOUSE": "in_recipient_city",
+    "ACCEPTED_IN_RECIPIENT_CITY": "in_recipient_city",
+    "ACCEPTED_AT_PICK_UP_POINT": "at_pickup_point", "POSTOMAT_POSTED": "at_pickup_point",
+    "TAKEN_BY_COURIER": "with_courier", "ISSUED_FOR_DELIVERY": "with_courier",
+    "DELIVERED": "delivered", "POSTOMAT_RECEIVED": "delivered", "NOT_DELIVERED": "not_delivered",
+    "RETURNED_TO_SENDER_CITY_WAREHOUSE": "returning", "RETURNED_TO_TRANSIT_WAREHOUSE": "returning",
+    "RETURNED_TO_RECIPIENT_CITY_WAREHOUSE": "returning", "RETURNED_TO_SENDER_WAREHOUSE": "returning",
+    "POSTOMAT_SEIZED": "returning",
+}
+
+
+def carrier_stage(code: str | None) -> str:
+    """The stage a CDEK status code stands for (an unknown code: on its way)."""
+    return STAGES.get(code or "", "in_transit") if code else ""
+
+
 _subscribed: set[tuple[int, str]] = set()  # (the port, the URL) subscribed in this process
 
 
