@@ -100,9 +100,9 @@ def revenue_section() -> rx.Component:
             ),
             width="100%", align="center",
         ),
-        rx.text(AnalyticsState.period_label, " · ", T("ui.analytics.total"), ": ",
+        rx.cond(AnalyticsState.period_label != "", rx.text(AnalyticsState.period_label, " · ", T("ui.analytics.total"), ": ",
                 AnalyticsState.total_revenue, " · ", T("ui.analytics.orders"), ": ", AnalyticsState.total_orders,
-                id="period-total", weight="medium"),
+                id="period-total", weight="medium")),
         rx.box(rx.plotly(data=AnalyticsState.figure, width="100%"), width="100%", id="revenue-chart"),
         rx.box(
             rx.table.root(

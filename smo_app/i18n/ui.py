@@ -87,7 +87,7 @@ RU = {
     "ui.audit.page": "Стр. {page} из {pages}",
     "ui.audit.prev": "Назад",
     "ui.audit.next": "Вперёд",
-    "ui.audit.bad_date": "Дата в формате ГГГГ-ММ-ДД.",
+    "ui.audit.bad_date": "Такой даты нет — введите её как дд.мм.гггг, например 05.11.2026.",
     # POS
     "ui.pos.title": "Касса",
     "ui.pos.choose_seller": "Кто на кассе?",
@@ -193,7 +193,7 @@ EN = {
     "ui.audit.page": "Page {page} of {pages}",
     "ui.audit.prev": "Previous",
     "ui.audit.next": "Next",
-    "ui.audit.bad_date": "Dates are YYYY-MM-DD.",
+    "ui.audit.bad_date": "That is not a date — type it as dd.mm.yyyy, e.g. 05.11.2026.",
     "ui.pos.title": "POS",
     "ui.pos.choose_seller": "Who is at the till?",
     "ui.pos.enter_pin": "Enter your PIN",

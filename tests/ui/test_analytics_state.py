@@ -65,7 +65,7 @@ def test_bad_manual_input_says_why_and_changes_nothing(db):  # noqa: F811
     _call(s, "add_manual", {"day": "", "amount": "10", "note": "Fair"})
     assert s.manual_error == "Укажите день выручки — не позже сегодняшнего."
     _call(s, "apply_period", {"date_from": "2026-13-01", "date_to": "2026-11-30"})
-    assert s.period_error == "Дата должна быть в формате ГГГГ-ММ-ДД."
+    assert s.period_error == "Такой даты нет — введите её как дд.мм.гггг, например 05.11.2026."
     _call(s, "apply_period", {"date_from": "2026-11-30", "date_to": "2026-11-01"})
     assert s.period_error == "Начало периода позже его конца."
     assert db.exec(select(ManualRevenue)).all() == []
