@@ -221,7 +221,7 @@ def services_tab() -> rx.Component:
 # -- hours -----------------------------------------------------------------------------------------
 def _special_day(d) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(d["day"]),
+        rx.table.cell(d["day_text"]),
         rx.table.cell(rx.cond(d["kind"] == "off", T("ui.bookings.day_off"), d["hours"])),
         rx.table.cell(rx.cond(d["everyone"] == "1", T("ui.bookings.everyone"), "")),
         rx.table.cell(d["note"]),

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import reflex as rx
 from pydantic import BaseModel
 
+from smo_app import formats
 from smo_app.services.bookings import admin, availability, booking, calendar, catalog
 from smo_app.services.core.form_input import amount_text
 from smo_app.state.ops import ROW_ID, money_text
@@ -299,7 +300,7 @@ class BookingsAdminState(SessionState):
         if not out.ok:
             return
         self.week = {d: admin.intervals_text(out.value.week.get(int(d), [])) for d in WEEKDAYS}
-        self.special_days = [{"day": d.day.isoformat(), "kind": d.kind, "hours": admin.intervals_text(d.intervals),
+        self.special_days = [{"day": d.day.isoformat(), "day_text": formats.day(d.day, self.ui_lang_value()), "kind": d.kind, "hours": admin.intervals_text(d.intervals),
                               "note": d.note, "everyone": "1" if d.resource is None else ""} for d in out.value.days]
 
     @rx.event

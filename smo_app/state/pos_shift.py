@@ -32,7 +32,7 @@ class PosShiftState(SessionState):
         self.shift_id = r.shift.id
         self.closed = r.kind == "z"
         self.report = {
-            "kind": r.kind.upper(), "register": r.shift.register_name, "opened": self.shop_time(r.shift.opened_at),
+            "kind": self.text(f"pos.report.title_{r.kind}"), "register": r.shift.register_name, "opened": self.shop_time(r.shift.opened_at),
             "seller": r.shift.opened_by_name, "sales_count": str(r.sales_count), "sales_total": m(r.sales_total_minor),
             "cash": m(r.cash_minor), "card": m(r.card_minor), "discounts": m(r.discounts_minor),
             "returns": m(r.returns_cash_minor + r.returns_card_minor), "cash_in": m(r.cash_in_minor),

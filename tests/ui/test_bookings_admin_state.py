@@ -42,6 +42,10 @@ def test_a_manager_sets_up_a_service_books_a_caller_and_completes_it(db):
     assert s.hours_error.startswith("Часы работы")
     _call(s, "save_week", {str(d): "10:00-14:00, 15:00-19:00" for d in range(7)})
     assert s.week["0"] == "10:00-14:00, 15:00-19:00"
+    # a day off is listed with its day as a person writes it (the form sends the ISO day)
+    off = s.shop_today() + timedelta(days=20)
+    _call(s, "add_day", {"day": off.isoformat(), "kind": "off", "hours": "", "note": ""})
+    assert s.hours_error == "" and [d["day_text"] for d in s.special_days] == [f"{off:%d.%m.%Y}"]
     # a caller is booked two days ahead at 11:00
     day = (s.shop_today() + timedelta(days=2)).isoformat()
     _call(s, "pick_day", day)
