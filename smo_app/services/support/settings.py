@@ -35,16 +35,16 @@ def _stored(session: Session) -> dict:
     return {**DEFAULTS, **(row.value if row is not None and isinstance(row.value, dict) else {})}
 
 
-def ai_keys(session: Session) -> list[str]:
+def ai_keys(session: Session, stored: dict | None = None) -> list[str]:
     """The AI endpoint's keys in clear, in order (services only): the environment's, else the owner's."""
     env = get_settings().ai_keys
-    raw = env.get_secret_value() if env else (secrets.decrypt(_stored(session)["ai_keys"]) or "")
+    raw = env.get_secret_value() if env else (secrets.decrypt((stored or _stored(session))["ai_keys"]) or "")
     return [k.strip() for k in raw.split(",") if k.strip()]
 
 
 def current(session: Session) -> SupportSettings:
     s, env = _stored(session), get_settings()
-    keys = ai_keys(session)
+    keys = ai_keys(session, s)
     chat = env.support_chat_id if env.support_chat_id is not None else s["chat_id"]
     return SupportSettings(faq=s["faq"] or "", ai_base_url=env.ai_base_url or s["ai_base_url"] or "",
                            ai_model=env.ai_model or s["ai_model"] or "", ai_keys_count=len(keys),

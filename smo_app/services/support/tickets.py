@@ -165,24 +165,25 @@ def customer_writes(session: Session, *, actor: Actor | None, sender: TelegramPr
         return Wrote(ticket.id, ticket.state, "escalated" if moved else "waiting")
     if question:
         ticket.last_question = question
-    if text and not topic and ai_configured(session):  # the bot asks the AI next, off this transaction
+    settings = support_settings.current(session)
+    if text and not topic and ai_configured(session, settings):  # the bot asks the AI next, off this transaction
         session.commit()
         return Wrote(ticket.id, ticket.state, "pending_ai")
-    answer_offline(session, ticket, customer, question=text, topic=topic, lang=lang, now=now)
+    answer_offline(session, ticket, customer, question=text, topic=topic, lang=lang, now=now, faq=settings.faq)
     session.commit()
     return Wrote(ticket.id, ticket.state, "ai")
 
 
-def ai_configured(session: Session) -> bool:
-    s = support_settings.current(session)
+def ai_configured(session: Session, settings: support_settings.SupportSettings | None = None) -> bool:
+    s = settings or support_settings.current(session)
     return bool(s.ai_base_url and s.ai_model and s.ai_keys_count)
 
 
 def answer_offline(session: Session, ticket: SupportTicket, customer: Customer, *, question: str, lang: str,
-                   now: datetime, topic: str = "") -> None:
+                   now: datetime, topic: str = "", faq: str | None = None) -> None:
     """The local retrieval answerer: facts from the catalog, the customer's orders and the FAQ in a
     template, or plainly "I do not know" with a person offered. No commit."""
-    faq = support_settings.current(session).faq
+    faq = support_settings.current(session).faq if faq is None else faq
     facts = answerer.retrieve(session, customer_id=customer.id, question=question, topic=topic, faq=faq,
                               order_id=ticket.order_id if topic == "order" else None)
     body = answerer.offline_answer(facts, lang)
