@@ -71,6 +71,7 @@ PHONE_CSS = """
   .bo-main .rt-Flex.rt-r-fd-row, #order-card .rt-Flex.rt-r-fd-row { flex-wrap: wrap; }
   .bo-main .rt-Grid, #order-card .rt-Grid {
     grid-template-columns: repeat(auto-fill, minmax(min(100%, 10.5rem), 1fr)) !important; }
+  .bo-main .rt-Grid.bo-keep-grid { grid-template-columns: repeat(7, minmax(0, 1fr)) !important; }
   .bo-main .rt-TableRoot, .bo-main form, .bo-main .rt-BaseCard, .bo-main .rt-CalloutRoot, .bo-main .js-plotly-plot {
     max-width: calc(100vw - 1.5rem); }
   #order-card { max-width: calc(100vw - 2rem) !important; }

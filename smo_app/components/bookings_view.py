@@ -48,7 +48,8 @@ def month_grid() -> rx.Component:
             align="center", width="100%",
         ),
         rx.grid(*[rx.text(T(f"ui.bookings.wd.{d}"), size="1", color_scheme="gray", text_align="center") for d in WEEKDAYS],
-                rx.foreach(S.cells, _cell), columns="7", spacing="1", width="100%", margin_top="0.5rem"),
+                rx.foreach(S.cells, _cell), columns="7", spacing="1", width="100%", margin_top="0.5rem",
+                class_name="bo-keep-grid"),
         width="100%",
     )
 
@@ -100,7 +101,7 @@ def _row(r: BookingRow) -> rx.Component:
 
 def day_list() -> rx.Component:
     return rx.card(
-        rx.heading(T("ui.bookings.day_title"), " ", S.day, size="3"),
+        rx.heading(T("ui.bookings.day_title"), " ", S.day_text, size="3"),
         rx.cond(S.rows.length() > 0,
                 rx.table.root(rx.table.body(rx.foreach(S.rows, _row)), width="100%", size="1"),
                 rx.text(T("ui.bookings.day_empty"), color_scheme="gray", id="bk-day-empty")),
@@ -112,7 +113,7 @@ def new_booking() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading(T("ui.bookings.new_title"), " ", S.day, size="3"),
+                rx.heading(T("ui.bookings.new_title"), " ", S.day_text, size="3"),
                 rx.flex(
                     _field("ui.bookings.f.service", _select(S.new_service, S.service_choices, S.set_new_service,
                                                              "bk-new-service"), "bk-new-service"),

@@ -60,6 +60,7 @@ class Choice(BaseModel):
 class BookingsAdminState(SessionState):
     tab: str = "calendar"  # calendar | services | hours
     day: str = ""  # the chosen local date (ISO)
+    day_text: str = ""  # the same day as the viewer writes it
     year: int = 2026
     month: int = 1
     month_title: str = ""
@@ -122,6 +123,7 @@ class BookingsAdminState(SessionState):
         self.cells = [DayCell(iso=d.day.isoformat(), label=str(d.day.day), count=d.count, in_month=d.in_month,
                               chosen=d.day.isoformat() == chosen) for d in grid.value] if grid.ok else []
         self.month_title = f"{self.text('ui.bookings.month.' + str(self.month))} {self.year}"
+        self.day_text = formats.day(date.fromisoformat(self.day), self.ui_lang_value())
         out = await self.call(admin.day_bookings, readonly=True, day=date.fromisoformat(self.day),
                               staff_id=self._staff_id())
         self.rows = [self._row(b) for b in out.value] if out.ok else []

@@ -49,6 +49,7 @@ def test_a_manager_sets_up_a_service_books_a_caller_and_completes_it(db):
     # a caller is booked two days ahead at 11:00
     day = (s.shop_today() + timedelta(days=2)).isoformat()
     _call(s, "pick_day", day)
+    assert s.day_text == ".".join(reversed(day.split("-")))  # the day's heading as a person writes it
     assert s.new_slots[:3] == ["10:00", "10:30", "11:00"] and "14:00" not in s.new_slots
     _call(s, "create", {"time": "11:00", "name": "Звонок", "phone": "123"})
     assert s.new_error == "Укажите номер телефона."
