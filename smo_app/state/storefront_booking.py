@@ -1,9 +1,11 @@
 """The Mini App's "Book" tab (ST10) — a substate of the storefront state: service → format → date
 (days with free slots highlighted) → slot → contacts (phone by ``requestContact``) → deposit on the
-provider's page → confirmed, with an .ics "add to calendar"; "My bookings" with cancel and
-reschedule. Times are the shop's, labelled with its zone (services.bookings)."""
+provider's page or in Telegram's invoice (``openInvoice``; the screen turns "confirmed" by itself
+when the bot hears the payment) → confirmed, with an .ics "add to calendar"; "My bookings" with
+cancel and reschedule. Times are the shop's, labelled with its zone (services.bookings)."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 
 import reflex as rx
@@ -12,9 +14,10 @@ from smo_app.services.bookings import availability, booking, catalog, deposits, 
 from smo_app.services.core.shop_locale import cached as cached_locale
 from smo_app.state.storefront import StoreState
 from smo_app.state.storefront_bridge import REQUEST_CONTACT_JS, shared_phone
-from smo_app.state.storefront_payment import _open_link_js
+from smo_app.state.storefront_payment import POLL_SECONDS, TELEGRAM_METHODS, _open_invoice_js, _open_link_js
 
 FORMATS = ("offline", "online")
+DEPOSIT_WATCH_SECONDS = 120  # how long the screen waits for the bot to hear a paid invoice
 
 
 class BookingFlowState(StoreState):
@@ -37,6 +40,7 @@ class BookingFlowState(StoreState):
     mine: list[dict[str, str]] = []
     moving: str = ""  # the booking being rescheduled ("" while booking anew)
     step_error: str = ""
+    _watching_deposit: bool = False
 
     # -- services --------------------------------------------------------------------------------
     @rx.event
@@ -163,16 +167,56 @@ class BookingFlowState(StoreState):
         out = await self.call(deposits.start_deposit, booking_id=int(self.booked["id"]), provider=method)
         if self.failed(out):
             return
-        if out.value.confirmation_url:
-            return rx.call_script(_open_link_js(out.value.confirmation_url))
+        url = out.value.confirmation_url
+        if url and method in TELEGRAM_METHODS:  # Telegram's invoice over the Mini App, as the order's payment step
+            return rx.call_script(_open_invoice_js(url), callback=BookingFlowState.deposit_invoice_closed)
+        if url:
+            return rx.call_script(_open_link_js(url))
+
+    @rx.event
+    def deposit_invoice_closed(self, status: str):
+        """Telegram's ``invoiceClosed`` status: paid → wait for the bot to credit it; else say why."""
+        if status in ("cancelled", "failed"):
+            self.say(self.text(f"ui.pay.{status}"), error=True)
+            return
+        if status == "paid":
+            self.say(self.text("ui.sf.booking.deposit_waiting"))
+        return BookingFlowState.watch_deposit
+
+    async def _fresh(self, booking_id: int) -> booking.BookingOut | None:
+        mine = await self.call(booking.my_bookings, readonly=True)
+        return next((x for x in (mine.value if mine.ok else []) if x.id == booking_id), None)
+
+    @rx.event(background=True)
+    async def watch_deposit(self):
+        """Follow the booking until its deposit is credited (the bot heard ``successful_payment``)."""
+        async with self:
+            if self._watching_deposit or not self.booked.get("id"):
+                return
+            self._watching_deposit = True
+            booking_id = int(self.booked["id"])
+        try:
+            for _ in range(int(DEPOSIT_WATCH_SECONDS / POLL_SECONDS)):
+                await asyncio.sleep(POLL_SECONDS)
+                b = await self._fresh(booking_id)
+                async with self:
+                    if self.booked.get("id") != str(booking_id):
+                        return
+                    if b is not None and b.state != "pending":
+                        self._booked(b)
+                        self.say(self.text("ui.sf.booking.done") if b.state == "confirmed"
+                                 else self.text("bookings.hold_expired"), error=b.state != "confirmed")
+                        return
+        finally:
+            async with self:
+                self._watching_deposit = False
 
     @rx.event
     async def check_deposit(self):
         out = await self.call(deposits.confirm_deposit, booking_id=int(self.booked["id"]))
         if self.failed(out):
             return
-        mine = await self.call(booking.my_bookings, readonly=True)
-        b = next((x for x in (mine.value if mine.ok else []) if x.id == int(self.booked["id"])), None)
+        b = await self._fresh(int(self.booked["id"]))
         if b is not None:
             self._booked(b)
         if out.value.outcome == "refunded":
