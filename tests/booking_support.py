@@ -46,6 +46,18 @@ def invoices():
     fake.stop()
 
 
+def shop_takes_transfers(session: Session, monkeypatch, *, review_minutes: int = 30) -> None:
+    """Transfers switched on, to the details the owner entered."""
+    from smo_app.services.payments.setup import TransferIn, save_transfer
+    from smo_app.settings import reset_settings_cache
+
+    monkeypatch.setenv("SMO_PAYMENT_METHODS", "manual")
+    reset_settings_cache()
+    save_transfer(session, actor=make_staff(session, Role.owner).actor(), data=TransferIn(
+        recipient="ИП Волкова", bank="Демо-банк", account="2202 2000 0000 0000", comment="Заказ №{order}",
+        review_minutes=review_minutes))
+
+
 def next_week(hhmm: str) -> datetime:
     """``hhmm`` a week after the real now (for what Telegram's updates check against the clock)."""
     return at(hhmm, (utcnow() + timedelta(days=7)).astimezone(TZ).date())

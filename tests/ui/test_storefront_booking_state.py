@@ -55,6 +55,15 @@ def _consultation(db, telegram_id: int):
     return store, flow
 
 
+def _book_in_two_days(flow) -> None:
+    """The first free time two days ahead, booked with a name and phone."""
+    _do(flow, "show_bookings")
+    _do(flow, "pick_service", flow.services[0]["id"])
+    _do(flow, "pick_day", (datetime.now(cached().tz) + timedelta(days=2)).date().isoformat())
+    _do(flow, "pick_slot", flow.slots[0]["iso"])
+    _do(flow, "book", {"contact_name": "Ольга", "phone": "+79161112233"})
+
+
 def test_a_customer_books_pays_the_deposit_gets_the_ics_then_reschedules_and_cancels(db):
     # given a consultation with a 500 ₽ deposit, provided by the shop every day 10–18
     fake, client = yookassa()
@@ -106,11 +115,7 @@ def test_a_deposit_in_stars_opens_telegrams_invoice_and_the_booking_turns_confir
     monkeypatch.setenv("SMO_PAYMENT_METHODS", "stars,manual")
     reset_settings_cache()
     store, flow = _consultation(db, 5_000_000_103)
-    _do(flow, "show_bookings")
-    _do(flow, "pick_service", flow.services[0]["id"])
-    _do(flow, "pick_day", (datetime.now(cached().tz) + timedelta(days=2)).date().isoformat())
-    _do(flow, "pick_slot", flow.slots[0]["iso"])
-    _do(flow, "book", {"contact_name": "Ольга", "phone": "+79161112233"})
+    _book_in_two_days(flow)
     assert flow.booked["state"] == "pending" and [m["key"] for m in flow.deposit_methods] == ["stars"]
     # when the customer pays in Stars: Telegram's invoice opens over the Mini App (as the order's payment step)
     script = _do(flow, "pay_deposit", "stars")
@@ -159,3 +164,32 @@ def test_a_day_without_free_time_offers_the_waitlist(db):
     _do(flow, "pick_day", (holiday - timedelta(days=10)).isoformat())
     _do(flow, "join_waitlist")
     assert "уже прошёл" in (flow.notice or store.notice)
+
+
+def test_a_deposit_by_transfer_shows_the_shops_details_and_a_sent_screenshot_waits_for_staff(db, monkeypatch):
+    from smo_app.services.bookings import deposit_proofs
+    from smo_app.services.core.actor import Actor
+    from tests.booking_support import shop_takes_transfers
+
+    # given a shop that takes transfers to the details it entered
+    shop_takes_transfers(db, monkeypatch, review_minutes=20)
+    store, flow = _consultation(db, 5_000_000_104)
+    _book_in_two_days(flow)
+    assert [m["key"] for m in flow.deposit_methods] == ["manual"]
+    # when the customer picks the transfer: the shop's details, the deposit's sum and a comment naming the booking
+    _do(flow, "pay_deposit", "manual")
+    assert (flow.deposit_transfer["recipient"], flow.deposit_transfer["amount"]) == ("ИП Волкова", "500\xa0₽")
+    assert flow.deposit_transfer["comment"] == f"Предоплата, запись №{flow.booked['id']}"
+    # and picks a screenshot: the page sends it (the upload itself: tests/api/test_storefront_proof.py)
+    script = _do(flow, "send_deposit_proof", "")
+    assert f"uploadDepositProof({flow.booked['id']}, 'booking-deposit-proof-file')" in str(script.args[0][1])
+    deposit_proofs.submit_deposit_proof(db, actor=Actor.customer(db.get(Booking, int(flow.booked["id"])).customer_id),
+                                        booking_id=int(flow.booked["id"]), filename="p.png",
+                                        content=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    db.rollback()
+    _do(flow, "deposit_proof_uploaded", {"ok": True})
+    # then the screen says it is being checked and the deposit buttons give way
+    assert flow.booked["review"] == "1" and "обычно до 20 минут" in (store.notice or flow.notice)
+    # a refused upload says why
+    _do(flow, "deposit_proof_uploaded", {"ok": False, "message": "Нужна картинка: JPEG, PNG или WebP."})
+    assert (store.notice or flow.notice) == "Нужна картинка: JPEG, PNG или WebP."

@@ -33,10 +33,11 @@ from smo_app.services.integrations.dead_letters import record_dead_letter
 from smo_app.services.payments.core import dead_letter_payment, stars_for
 from smo_app.services.payments.dto import ApplyOut
 from smo_app.services.payments.providers import enabled_methods, port_for, require_port
-from smo_app.services.payments.setup import configured
+from smo_app.services.payments.setup import configured, transfer_details
 from smo_app.settings import get_settings
 
 REDIRECT_METHODS = ("yookassa", "stripe")  # the methods whose port pays a deposit on the provider's page
+MANUAL = "manual"  # a transfer by the shop's details, its screenshot decided by staff (``deposit_proofs``)
 INVOICE_METHODS = ("telegram", "stars")  # Telegram's invoice, opened in the Mini App; paid through the bot
 REFERENCE_PREFIX = "smo:dep:"  # an invoice payload naming a booking's deposit (an order's is "smo:pay:")
 
@@ -62,9 +63,20 @@ def _settings(session: Session):
 
 def deposit_methods(session: Session, *, actor: Actor | None = None) -> list[str]:
     """The shop's enabled payment methods that can take a deposit (a provider's payment page, a
-    Telegram invoice), each configured (its port is there)."""
-    return [m for m in enabled_methods(_settings(session)) if m in REDIRECT_METHODS + INVOICE_METHODS
-            and port_for(m) is not None]
+    Telegram invoice), each configured (its port is there); a transfer once the shop entered where
+    it goes."""
+    enabled = enabled_methods(_settings(session))
+    out = [m for m in enabled if m in REDIRECT_METHODS + INVOICE_METHODS and port_for(m) is not None]
+    if MANUAL in enabled and transfer_details(session).ready:
+        out.append(MANUAL)
+    session.rollback()
+    return out
+
+
+def under_review(b: Booking) -> bool:
+    """A screenshot of the deposit sent by transfer waits for staff (the hold is paused for it)."""
+    return b.state == BookingState.pending.value and b.deposit_paid_at is None and b.hold_until is None \
+        and b.deposit_provider == MANUAL
 
 
 def _due(booking: Booking, provider: str | None, settings) -> tuple[int, str]:
@@ -104,7 +116,8 @@ class DepositResult(BaseModel):
     state: str
 
 
-def _booking(session: Session, booking_id: int, actor: Actor) -> Booking:
+def own_booking(session: Session, booking_id: int, actor: Actor) -> Booking:
+    """The booking (a customer's own only; staff and the system any)."""
     booking = session.get(Booking, booking_id)
     if booking is None or (actor.is_customer and booking.customer_id != actor.id):
         raise NotFound("booking", booking_id)
@@ -116,11 +129,13 @@ def start_deposit(session: Session, *, actor: Actor, booking_id: int, provider: 
                   return_url: str | None = None, now: datetime | None = None) -> DepositStart:
     """Ask the provider for the deposit's payment (again: the same one, by the idempotency key)."""
     now = now or utcnow()
-    booking = _booking(session, booking_id, actor)
+    booking = own_booking(session, booking_id, actor)
     if booking.state != BookingState.pending.value or booking.deposit_paid_at is not None:
         raise DomainError("bookings.deposit_not_due", "no deposit is due")
     if booking.hold_until is not None and booking.hold_until <= now:
         raise DomainError("bookings.hold_expired", "the hold ran out")
+    if under_review(booking):  # the hold is paused for a transfer's screenshot: staff decide first
+        raise DomainError("bookings.deposit_in_review", "a transfer waits for review")
     if provider not in REDIRECT_METHODS + INVOICE_METHODS:
         raise DomainError("payment.method_unavailable", f"{provider} takes no deposit", method=provider)
     port = require_port(provider)
@@ -145,7 +160,7 @@ def confirm_deposit(session: Session, *, actor: Actor, booking_id: int, now: dat
     """Fetch the deposit's payment back from the provider; when it succeeded, credit it once: the
     pending booking is confirmed, or, freed before it came, the money goes back."""
     now = now or utcnow()
-    booking = _booking(session, booking_id, actor)
+    booking = own_booking(session, booking_id, actor)
     if booking.deposit_paid_at is not None:
         return DepositResult(booking_id=booking.id, outcome="already", state=booking.state)
     if booking.deposit_provider in INVOICE_METHODS:  # Telegram cannot be asked; the bot hears the payment
@@ -268,6 +283,9 @@ def refund_deposit(session: Session, *, booking_id: int, amount_minor: int) -> b
     booking = session.exec(select(Booking).where(Booking.id == booking_id)).one()
     audit.record(session, actor=Actor.system("bookings"), action="booking.deposit_refund", entity="booking",
                  entity_id=booking_id, after={"amount_minor": amount_minor, "provider": booking.deposit_provider})
+    if booking.deposit_provider == MANUAL:  # a transfer goes back by hand, as an order's does
+        session.commit()
+        return True
     extra, (amount, currency) = {}, (amount_minor, "RUB")
     if booking.deposit_provider == "stars":  # the whole payment goes back to the buyer's Telegram account
         customer = session.get(Customer, booking.customer_id) if booking.customer_id else None
