@@ -162,7 +162,8 @@ def _install_handlers() -> None:
     erp_webhooks.install()  # MoySklad: stored notifications applied by the task worker
     waybills.install(events)  # CDEK: the waybill when an order is paid
     outbound_webhooks.install(events)  # the staff API's subscribers: order events, low stock
-    payment_providers.register_other_payer(deposits.owns_payment, deposits.apply_notice)  # bookings' deposits
+    payment_providers.register_other_payer(deposits.owns_payment, deposits.apply_notice,  # bookings' deposits
+                                           deposits.check_pre_checkout)
     events.bus.mark_installed()
     outbox_tasks.mark_installed()
 

@@ -50,6 +50,10 @@ class CreatePayment(BaseModel):
     return_url: str | None = None
     confirmation: Literal["redirect", "qr"] = "redirect"
     receipt: Receipt | None = None
+    # a payment that is not an order's (a booking's deposit) names what it pays and its short title;
+    # Telegram carries the reference as the invoice payload and shows the title
+    reference: str | None = None
+    title: str | None = None
 
 
 class ProviderPayment(BaseModel):
@@ -64,6 +68,7 @@ class ProviderPayment(BaseModel):
     order_id: int | None = None  # from the metadata we sent
     payment_id: int | None = None  # our payment row, from the metadata we sent
     cancellation_reason: str | None = None
+    reference: str | None = None  # what a payment that is not an order's pays (``CreatePayment.reference``)
 
 
 class ProviderRefund(BaseModel):

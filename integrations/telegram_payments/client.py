@@ -36,18 +36,20 @@ class TelegramPaymentsClient:
 
     def create_payment(self, request: CreatePayment) -> ProviderPayment:
         """An invoice link for the payment (Telegram has no idempotency key: a repeated call makes
-        another link for the same payload, and paying either lands on the same payment row)."""
+        another link for the same payload, and paying either lands on the same payment row). A
+        payment that is not an order's carries its own reference as the payload."""
         currency = "XTR" if self.stars else request.currency
-        params = {"title": self._title(request.order_id)[:32], "description": (request.description or
-                  self._title(request.order_id))[:255], "payload": invoice_payload(request.payment_id),
+        title = (request.title or self._title(request.order_id))[:32]
+        params = {"title": title, "description": (request.description or title)[:255],
+                  "payload": request.reference or invoice_payload(request.payment_id),
                   "provider_token": self._provider_token, "currency": currency,
-                  "prices": [{"label": self._title(request.order_id)[:32], "amount": request.amount_minor}]}
+                  "prices": [{"label": title, "amount": request.amount_minor}]}
         url = self._call("createInvoiceLink", params, idempotent=True)
         if not isinstance(url, str):
             raise ProviderProtocolError(self.provider, "createInvoiceLink did not return a link")
         return ProviderPayment(provider=self.provider, id="", status="pending", amount_minor=request.amount_minor,
                                currency=currency, confirmation_url=url, order_id=request.order_id,
-                               payment_id=request.payment_id)
+                               payment_id=request.payment_id, reference=request.reference)
 
     def get_payment(self, provider_payment_id: str) -> ProviderPayment:
         raise ProviderRejected(self.provider, "Telegram cannot be asked about a payment; it reports them as updates")

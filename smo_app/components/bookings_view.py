@@ -61,10 +61,28 @@ def _state_badge(state) -> rx.Component:
                     rx.badge(state))
 
 
+def _proof(r: BookingRow) -> rx.Component:
+    """A deposit's transfer screenshot waiting for a decision: open it, confirm, or reject with a reason."""
+    return rx.cond(r.review, rx.vstack(
+        rx.hstack(rx.badge(T("ui.bookings.proof_waiting"), color_scheme="blue"),
+                  rx.link(T("ui.bookings.proof"), href=r.proof_url, is_external=True, size="1",
+                          id="bk-proof-" + r.id.to(str)), spacing="2", align="center"),
+        rx.hstack(rx.button(T("ui.bookings.proof_confirm"), size="1", color_scheme="green", on_click=S.confirm_proof(r.id),
+                            id="bk-proof-confirm-" + r.id.to(str)),
+                  row_form(r.id, rx.hstack(rx.input(name="note", placeholder=T("ui.bookings.proof_reason"), width="10rem",
+                                                    id="bk-proof-note-" + r.id.to(str)),
+                                           rx.button(T("ui.bookings.proof_reject"), type="submit", size="1",
+                                                     color_scheme="red", variant="soft",
+                                                     id="bk-proof-reject-" + r.id.to(str)), spacing="2"),
+                           on_submit=S.reject_proof), spacing="2", wrap="wrap"),
+        spacing="1"))
+
+
 def _actions(r: BookingRow) -> rx.Component:
     return rx.cond(
         r.open,
         rx.vstack(
+            _proof(r),
             rx.cond(r.confirmed, row_form(
                 r.id, rx.hstack(rx.input(name="price", placeholder=T("ui.bookings.final_price"), width="8rem",
                                          id="bk-final-" + r.id.to(str)),

@@ -7,7 +7,8 @@ import reflex as rx
 from smo_app.components import styles
 from smo_app.components.common import row_form
 from smo_app.components.storefront import ST, back_button, notice, tg_button
-from smo_app.state.storefront_booking import BookingFlowState as B
+from smo_app.components.storefront_payment import copy_row, file_button
+from smo_app.state.storefront_booking import DEPOSIT_PROOF_INPUT, BookingFlowState as B
 
 STATE_COLORS = {"pending": "amber", "confirmed": "green", "completed": "blue", "cancelled": "gray", "no_show": "red"}
 
@@ -110,6 +111,22 @@ def booking_contact_screen() -> rx.Component:
     )
 
 
+def _deposit_transfer() -> rx.Component:
+    """The shop's transfer details for the deposit and the screenshot's button (after "transfer")."""
+    t = B.deposit_transfer
+    return rx.cond(t.length() > 0, rx.vstack(
+        rx.text(ST("ui.pay.transfer_title"), weight="medium"),
+        rx.hstack(rx.text(ST("ui.pay.transfer_sum"), size="2"), rx.spacer(),
+                  rx.text(t["amount"], size="3", weight="bold", id="transfer-deposit-sum"), width="100%"),
+        *[copy_row(ST(f"ui.pay.transfer_{f}"), t[f], ST("ui.pay.copy"), f"deposit-{f}")
+          for f in ("recipient", "bank", "account", "comment")],
+        rx.cond(t["sbp_link"] != "", rx.link(ST("ui.pay.sbp_open"), href=t["sbp_link"], is_external=True)),
+        file_button(DEPOSIT_PROOF_INPUT, ST("ui.sf.booking.transfer_send"), B.send_deposit_proof, B.proof_busy,
+                    "booking-deposit-proof-button"),
+        width="100%", spacing="2", padding="0.75rem", border_radius="8px", border="1px solid var(--gray-a6)",
+        id="booking-deposit-transfer"))
+
+
 def booking_done_screen() -> rx.Component:
     b = B.booked
     return rx.vstack(
@@ -122,13 +139,16 @@ def booking_done_screen() -> rx.Component:
             rx.text(rx.cond(b["format"] == "online", ST("ui.bookings.format.online"), b["place"]), size="2"),
             rx.badge(b["state_text"], custom_attrs={"data-state": b["state"]}, id="sf-booking-state"),
             spacing="1", align="start"), width="100%"),
-        rx.cond(b["state"] == "pending", rx.vstack(
+        rx.cond((b["state"] == "pending") & (b["review"] != "1"), rx.vstack(
             rx.text(ST("ui.sf.booking.pay_deposit") + " " + b["deposit"], weight="medium"),
             rx.foreach(B.deposit_methods, lambda m: rx.button(m["label"], on_click=B.pay_deposit(m["key"]), size="3",
                                                               width="100%", custom_attrs={"data-method": m["key"]})),
+            _deposit_transfer(),
             rx.button(ST("ui.sf.booking.check_paid"), variant="soft", size="3", width="100%", on_click=B.check_deposit,
                       id="sf-booking-check"),
             spacing="2", width="100%")),
+        rx.cond(b["review"] == "1", rx.callout(ST("ui.bookings.proof_waiting"), icon="clock", color_scheme="blue",
+                                               width="100%", id="sf-booking-proof-waiting")),
         rx.button(ST("ui.sf.booking.ics"), variant="soft", on_click=B.download_ics(b["id"]), width="100%",
                   id="sf-booking-ics"),
         rx.button(ST("ui.sf.booking.mine"), variant="ghost", on_click=B.show_mine, width="100%"),

@@ -17,16 +17,32 @@ def _method(option: MethodOption) -> rx.Component:
     return rx.radio_group.item(option["label"], value=option["key"])
 
 
-def _copy_row(label_key: str, field: str) -> rx.Component:
-    """One line of the transfer details with a copy button (shown when the shop filled it in)."""
-    value = S.pay_transfer[field]
+def copy_row(label: rx.Var, value: rx.Var, copy_label: rx.Var, field_id: str) -> rx.Component:
+    """One line of transfer details with a copy button (shown when the shop filled it in); also the
+    booking's deposit transfer (components/storefront_booking.py)."""
     return rx.cond(value != "", rx.hstack(
-        rx.vstack(rx.text(_t(label_key), size="1", color_scheme="gray"),
-                  rx.text(value, size="2", weight="medium", id=f"transfer-{field}"), spacing="0"),
+        rx.vstack(rx.text(label, size="1", color_scheme="gray"),
+                  rx.text(value, size="2", weight="medium", id=f"transfer-{field_id}"), spacing="0"),
         rx.spacer(),
         rx.icon_button(rx.icon("copy", size=16), variant="ghost", size="2", on_click=rx.set_clipboard(value),
-                       aria_label=_t("ui.pay.copy"), id=f"copy-{field}"),
+                       aria_label=copy_label, id=f"copy-{field_id}"),
         width="100%", align="center"))
+
+
+def _copy_row(label_key: str, field: str) -> rx.Component:
+    return copy_row(_t(label_key), S.pay_transfer[field], _t("ui.pay.copy"), field)
+
+
+def file_button(input_id: str, label: rx.Var, on_change, busy: rx.Var, button_id: str) -> rx.Component:
+    """A file input behind a button-looking label (the page sends the file itself, no upload widget)."""
+    return rx.el.label(
+        rx.el.input(type="file", accept=PROOF_TYPES, id=input_id, on_change=on_change, class_name="sf-file-input",
+                    disabled=busy),
+        rx.cond(busy, rx.spinner(size="2"), rx.fragment()),
+        label,
+        class_name="rt-reset rt-BaseButton rt-r-size-2 rt-variant-soft rt-Button sf-file-button",
+        html_for=input_id, id=button_id,
+    )
 
 
 def _transfer_details() -> rx.Component:
@@ -54,14 +70,7 @@ def _manual() -> rx.Component:
     return rx.vstack(
         _transfer_details(),
         rx.text(_t("ui.pay.proof"), weight="medium"),
-        rx.el.label(
-            rx.el.input(type="file", accept=PROOF_TYPES, id=PROOF_INPUT, on_change=S.send_proof,
-                        class_name="sf-file-input", disabled=S.pay_busy),
-            rx.cond(S.pay_busy, rx.spinner(size="2"), rx.fragment()),
-            _t("ui.pay.proof"),
-            class_name="rt-reset rt-BaseButton rt-r-size-2 rt-variant-soft rt-Button sf-file-button",
-            html_for=PROOF_INPUT, id="payment-proof-button",
-        ),
+        file_button(PROOF_INPUT, _t("ui.pay.proof"), S.send_proof, S.pay_busy, "payment-proof-button"),
         width="100%",
     )
 

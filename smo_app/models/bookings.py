@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from smo_app.models.base import UTCDateTime, utcnow
@@ -152,6 +152,24 @@ class Booking(SQLModel, table=True):
     created_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class BookingDepositProof(SQLModel, table=True):
+    """The customer's screenshot of a deposit sent by transfer (one per booking; a new one replaces
+    one not decided yet). While it waits for staff the booking's hold is paused (``hold_until`` is
+    unset), so it never expires under review."""
+
+    __tablename__ = "booking_deposit_proof"
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="booking.id", unique=True)
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=64)
+    content: bytes = Field(sa_type=LargeBinary)
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    decided_by: int | None = Field(default=None, foreign_key="staff.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decision_note: str | None = Field(default=None, max_length=500)
 
 
 class WaitlistState(StrEnum):

@@ -1,5 +1,5 @@
 """/admin/bookings: the month by provider, a day's bookings (complete with the final price, no-show,
-cancel with a reason, move), a booking made for a caller by phone, the services editor, providers'
+cancel with a reason, move; a deposit's transfer screenshot confirmed or rejected with a reason), a booking made for a caller by phone, the services editor, providers'
 hours and special days (services.bookings.admin and the use cases it forwards to)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import reflex as rx
 from pydantic import BaseModel
 
 from smo_app import formats
-from smo_app.services.bookings import admin, availability, booking, calendar, catalog
+from smo_app.services.bookings import admin, availability, booking, calendar, catalog, deposit_proofs
 from smo_app.services.core.form_input import amount_text
 from smo_app.state.ops import ROW_ID, money_text
 from smo_app.state.session import SessionState, toast
@@ -31,6 +31,8 @@ class BookingRow(BaseModel):
     reason: str
     open: bool
     confirmed: bool
+    review: bool = False  # a screenshot of the deposit's transfer waits for a decision
+    proof_url: str = ""
 
 
 class DayCell(BaseModel):
@@ -135,7 +137,8 @@ class BookingsAdminState(SessionState):
             who=b.contact_name or "—", phone=b.contact_phone, state=b.state, price=money_text(self, b.price_minor),
             deposit=(money_text(self, b.deposit_minor) + (" ✓" if b.deposit_paid else "")) if b.deposit_minor else "—",
             final_price=money_text(self, b.final_price_minor) if b.final_price_minor is not None else "",
-            reason=b.cancel_reason, open=b.state in ("pending", "confirmed"), confirmed=b.state == "confirmed")
+            reason=b.cancel_reason, open=b.state in ("pending", "confirmed"), confirmed=b.state == "confirmed",
+            review=b.deposit_review, proof_url=f"/api/booking-proofs/{b.id}" if b.deposit_review else "")
 
     # -- the month and the day -------------------------------------------------------------------
     @rx.event
@@ -173,6 +176,17 @@ class BookingsAdminState(SessionState):
     async def cancel(self, form: dict):
         out = await self.call(booking.cancel, booking_id=int(form[ROW_ID]), reason=str(form.get("reason", "")))
         return await self._after(out, "ui.bookings.cancelled")
+
+    @rx.event
+    async def confirm_proof(self, booking_id: int):
+        out = await self.call(deposit_proofs.decide_deposit_proof, booking_id=int(booking_id), accept=True)
+        return await self._after(out, "ui.bookings.proof_confirmed")
+
+    @rx.event
+    async def reject_proof(self, form: dict):
+        out = await self.call(deposit_proofs.decide_deposit_proof, booking_id=int(form[ROW_ID]), accept=False,
+                              note=str(form.get("note", "")))
+        return await self._after(out, "ui.bookings.proof_rejected")
 
     @rx.event
     async def move(self, form: dict):

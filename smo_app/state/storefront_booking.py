@@ -1,20 +1,26 @@
 """The Mini App's "Book" tab (ST10) — a substate of the storefront state: service → format → date
 (days with free slots highlighted) → slot → contacts (phone by ``requestContact``) → deposit on the
-provider's page → confirmed, with an .ics "add to calendar"; "My bookings" with cancel and
-reschedule. Times are the shop's, labelled with its zone (services.bookings)."""
+provider's page, in Telegram's invoice (``openInvoice``; the screen turns "confirmed" by itself
+when the bot hears the payment) or by transfer (the shop's details, a screenshot sent over HTTP
+like the order's; the hold waits while staff check it) → confirmed, with an .ics "add to calendar"; "My bookings" with
+cancel and reschedule. Times are the shop's, labelled with its zone (services.bookings)."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 
 import reflex as rx
 
-from smo_app.services.bookings import availability, booking, catalog, deposits, waitlist
+from smo_app.services.bookings import availability, booking, catalog, deposit_proofs, deposits, waitlist
 from smo_app.services.core.shop_locale import cached as cached_locale
 from smo_app.state.storefront import StoreState
 from smo_app.state.storefront_bridge import REQUEST_CONTACT_JS, shared_phone
-from smo_app.state.storefront_payment import _open_link_js
+from smo_app.state.storefront_payment import (POLL_SECONDS, TELEGRAM_METHODS, _open_invoice_js, _open_link_js,
+                                             upload_refusal)
 
 FORMATS = ("offline", "online")
+DEPOSIT_PROOF_INPUT = "booking-deposit-proof-file"  # the file input of the deposit's transfer (components)
+DEPOSIT_WATCH_SECONDS = 120  # how long the screen waits for the bot to hear a paid invoice
 
 
 class BookingFlowState(StoreState):
@@ -37,6 +43,10 @@ class BookingFlowState(StoreState):
     mine: list[dict[str, str]] = []
     moving: str = ""  # the booking being rescheduled ("" while booking anew)
     step_error: str = ""
+    _watching_deposit: bool = False
+    # where the deposit's transfer goes (recipient, bank, account, comment, amount, sbp_link); {} until chosen
+    deposit_transfer: dict[str, str] = {}
+    proof_busy: bool = False
 
     # -- services --------------------------------------------------------------------------------
     @rx.event
@@ -145,6 +155,7 @@ class BookingFlowState(StoreState):
             self.step_error = out.error
             return
         self._booked(out.value)
+        self.deposit_transfer = {}
         if out.value.state == "pending":
             methods = await self.call(deposits.deposit_methods, readonly=True)
             self.deposit_methods = [{"key": m, "label": self.text(f"ui.payment.method.{m}")}
@@ -156,23 +167,96 @@ class BookingFlowState(StoreState):
         self.booked = {"id": str(b.id), "service": b.service_name, "day": b.local_day.strftime("%d.%m.%Y"),
                        "time": b.local_time, "zone": b.zone, "state": b.state, "place": b.place, "format": b.format,
                        "deposit": self.money(b.deposit_minor) if b.deposit_minor else "",
+                       "review": "1" if b.deposit_review else "",
                        "state_text": self.text(f"ui.bookings.state.{b.state}")}
 
     @rx.event
     async def pay_deposit(self, method: str):
+        if method == deposits.MANUAL:
+            return await self._show_transfer()
         out = await self.call(deposits.start_deposit, booking_id=int(self.booked["id"]), provider=method)
         if self.failed(out):
             return
-        if out.value.confirmation_url:
-            return rx.call_script(_open_link_js(out.value.confirmation_url))
+        url = out.value.confirmation_url
+        if url and method in TELEGRAM_METHODS:  # Telegram's invoice over the Mini App, as the order's payment step
+            return rx.call_script(_open_invoice_js(url), callback=BookingFlowState.deposit_invoice_closed)
+        if url:
+            return rx.call_script(_open_link_js(url))
+
+    @rx.event
+    def deposit_invoice_closed(self, status: str):
+        """Telegram's ``invoiceClosed`` status: paid → wait for the bot to credit it; else say why."""
+        if status in ("cancelled", "failed"):
+            self.say(self.text(f"ui.pay.{status}"), error=True)
+            return
+        if status == "paid":
+            self.say(self.text("ui.sf.booking.deposit_waiting"))
+        return BookingFlowState.watch_deposit
+
+    async def _show_transfer(self) -> None:
+        out = await self.call(deposit_proofs.transfer_for_booking, readonly=True, booking_id=int(self.booked["id"]),
+                              lang=self.shop_lang)
+        if self.failed(out):
+            return
+        t = out.value
+        self.deposit_transfer = {"recipient": t.recipient, "bank": t.bank, "account": t.account, "comment": t.comment,
+                                 "amount": self.money(t.amount_minor), "sbp_link": t.sbp_link,
+                                 "review_minutes": str(t.review_minutes)}
+
+    @rx.event
+    def send_deposit_proof(self, _value: str = ""):
+        """The customer picked a screenshot: the page sends it over HTTP (api/storefront_proof.py)."""
+        if not self.booked.get("id"):
+            return
+        self.proof_busy = True
+        return rx.call_script(f"window.smoTg.uploadDepositProof({int(self.booked['id'])}, {DEPOSIT_PROOF_INPUT!r})",
+                              callback=BookingFlowState.deposit_proof_uploaded)
+
+    @rx.event
+    def deposit_proof_uploaded(self, result: dict | None):
+        """What the upload answered: with staff now (the hold waits) or why not."""
+        self.proof_busy = False
+        refusal = upload_refusal(self, result)
+        if refusal is not None:
+            self.say(refusal, error=True)
+            return
+        self.booked = {**self.booked, "review": "1"}
+        self.say(self.text("ui.sf.booking.proof_review", minutes=self.deposit_transfer.get("review_minutes", "30")))
+
+    async def _fresh(self, booking_id: int) -> booking.BookingOut | None:
+        mine = await self.call(booking.my_bookings, readonly=True)
+        return next((x for x in (mine.value if mine.ok else []) if x.id == booking_id), None)
+
+    @rx.event(background=True)
+    async def watch_deposit(self):
+        """Follow the booking until its deposit is credited (the bot heard ``successful_payment``)."""
+        async with self:
+            if self._watching_deposit or not self.booked.get("id"):
+                return
+            self._watching_deposit = True
+            booking_id = int(self.booked["id"])
+        try:
+            for _ in range(int(DEPOSIT_WATCH_SECONDS / POLL_SECONDS)):
+                await asyncio.sleep(POLL_SECONDS)
+                b = await self._fresh(booking_id)
+                async with self:
+                    if self.booked.get("id") != str(booking_id):
+                        return
+                    if b is not None and b.state != "pending":
+                        self._booked(b)
+                        self.say(self.text("ui.sf.booking.done") if b.state == "confirmed"
+                                 else self.text("bookings.hold_expired"), error=b.state != "confirmed")
+                        return
+        finally:
+            async with self:
+                self._watching_deposit = False
 
     @rx.event
     async def check_deposit(self):
         out = await self.call(deposits.confirm_deposit, booking_id=int(self.booked["id"]))
         if self.failed(out):
             return
-        mine = await self.call(booking.my_bookings, readonly=True)
-        b = next((x for x in (mine.value if mine.ok else []) if x.id == int(self.booked["id"])), None)
+        b = await self._fresh(int(self.booked["id"]))
         if b is not None:
             self._booked(b)
         if out.value.outcome == "refunded":

@@ -88,16 +88,22 @@ BRIDGE_JS = r"""
       window.open(url, '_blank');
       return 'window';
     },
-    uploadProof: function (orderId, inputId) {
+    uploadFile: function (path, inputId) {
       var input = document.getElementById(inputId), file = input && input.files && input.files[0];
       if (!file) return Promise.resolve({ok: false, message: ''});
       var form = new FormData();
       form.append('file', file, file.name);
       input.value = '';
-      return fetch('/api/storefront/orders/' + encodeURIComponent(orderId) + '/payment-proof',
-                   {method: 'POST', body: form, credentials: 'same-origin', headers: {'X-Smo-Request': '1'}})
+      return fetch(path, {method: 'POST', body: form, credentials: 'same-origin', headers: {'X-Smo-Request': '1'}})
         .then(function (r) { return r.json(); })
         .catch(function () { return {ok: false, message: ''}; });
+    },
+    uploadProof: function (orderId, inputId) {
+      return window.smoTg.uploadFile('/api/storefront/orders/' + encodeURIComponent(orderId) + '/payment-proof', inputId);
+    },
+    uploadDepositProof: function (bookingId, inputId) {
+      return window.smoTg.uploadFile('/api/storefront/bookings/' + encodeURIComponent(bookingId) + '/deposit-proof',
+                                     inputId);
     },
     requestContact: function () {
       return new Promise(function (resolve) {

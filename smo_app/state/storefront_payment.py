@@ -47,6 +47,15 @@ def _open_link_js(url: str) -> str:
             " if (wa && wa.openLink) { wa.openLink(%r); } else { window.open(%r, '_blank'); } })()" % (url, url))
 
 
+def upload_refusal(state, result: dict | None) -> str | None:
+    """What the page's upload answered (``window.smoTg.uploadFile``): None when it was taken, else
+    why not, translated (also the booking's deposit screenshot)."""
+    result = result if isinstance(result, dict) else {}
+    if result.get("ok"):
+        return None
+    return str(result.get("message") or "") or state.text("common.unexpected_error")
+
+
 class StorefrontPaymentState(CustomerSessionState):
     pay_order_id: int = 0
     pay_methods: list[MethodOption] = []
@@ -142,9 +151,9 @@ class StorefrontPaymentState(CustomerSessionState):
     def proof_uploaded(self, result: dict | None):
         """What the upload answered: sent (staff are told, the order is watched) or why not."""
         self.pay_busy = False
-        result = result if isinstance(result, dict) else {}
-        if not result.get("ok"):
-            self.pay_message = str(result.get("message") or "") or self.text("common.unexpected_error")
+        refusal = upload_refusal(self, result)
+        if refusal is not None:
+            self.pay_message = refusal
             return
         self.pay_status, self.pay_message = "proof_sent", self.text("ui.pay.proof_review", minutes=self._review_minutes)
         self.pay_deadline = ""  # the order waits for staff now, not for the clock

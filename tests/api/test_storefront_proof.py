@@ -91,3 +91,34 @@ def test_a_request_not_from_the_shops_page_is_refused(client, session, order):
 def test_the_answer_is_in_the_customers_language(client, session, order):
     answer = _send(client, session, order.id, b"not a picture", lang="ru").json()
     assert answer == {"ok": False, "message": "Нужна картинка: JPEG, PNG или WebP."}
+
+
+def test_the_customer_attaches_a_screenshot_of_a_bookings_deposit_and_only_staff_see_it(client, session, monkeypatch):
+    from smo_app.models.bookings import Booking, BookingDepositProof
+    from smo_app.services.bookings import booking
+    from smo_app.services.core.actor import Actor
+    from tests.booking_support import PHONE, make_service, next_week, shop_takes_transfers
+
+    # given a shop taking transfers and a customer's booking waiting for its deposit
+    shop_takes_transfers(session, monkeypatch)
+    service = make_service(session, deposit_kind="fixed", deposit_value=50000, hold_min=15)
+    customer, other = make_customer(session), make_customer(session)
+    held = booking.book(session, actor=Actor.customer(customer.id), service_id=service.id,
+                        starts_at=next_week("10:00"), contact_name="Анна", contact_phone=PHONE)
+
+    def send(customer_id, content=PNG):
+        client.cookies.clear()
+        client.cookies.set("smo_customer_session",
+                           customer_sessions.start_customer_session(session, customer_id=customer_id))
+        return client.post(f"/api/storefront/bookings/{held.id}/deposit-proof", headers=OWN_PAGE,
+                           files={"file": ("transfer.png", content, "image/png")})
+
+    # another customer cannot attach one to it; the owner's page can, and the booking waits for staff
+    assert send(other.id).json()["ok"] is False
+    assert send(customer.id).json() == {"ok": True}
+    session.expire_all()
+    [proof] = session.exec(select(BookingDepositProof)).all()
+    assert (proof.booking_id, proof.content) == (held.id, PNG)
+    assert session.get(Booking, held.id).hold_until is None
+    # a customer's cookie does not open the screenshot: it is for staff
+    assert client.get(f"/api/booking-proofs/{held.id}").status_code in (401, 403)

@@ -1,5 +1,6 @@
 """Telegram Payments from raw updates against the fake Bot API: invoice links, the pre-checkout
-answer given inside the handler, successful_payment credited once per charge id, Stars."""
+answer given inside the handler, successful_payment credited once per charge id, Stars; a booking's
+deposit paid by invoice."""
 from __future__ import annotations
 
 import itertools
@@ -124,6 +125,44 @@ def test_stars_are_priced_in_xtr_and_credited(settings, session_factory, session
          paid_update(BUYER, f"smo:pay:{payment.id}", stars, "stars-charge-1", "XTR"))
     assert _ok(fake_tg.calls_of("answerPreCheckoutQuery")[-1])
     assert _status(session, order.id) == "paid"
+
+
+def test_a_booking_deposit_paid_in_telegram_is_checked_then_confirmed_once(
+        settings, session_factory, session, fake_tg, telegram_ports):
+    from smo_app.models.base import utcnow
+    from smo_app.models.bookings import Booking
+    from smo_app.services.bookings import booking, deposits
+    from tests.booking_support import PHONE, make_service, next_week
+    from tests.factories import make_customer
+
+    # given a booking waiting for its 500 ₽ deposit, started as an invoice in Telegram
+    service = make_service(session, deposit_kind="fixed", deposit_value=50000, hold_min=15)
+    me = Actor.customer(make_customer(session, telegram_id=BUYER).id)
+    held = booking.book(session, actor=me, service_id=service.id, starts_at=next_week("10:00"), contact_name="Анна",
+                        contact_phone=PHONE, now=utcnow())
+    deposits.start_deposit(session, actor=me, booking_id=held.id, provider="telegram")
+    payload = fake_tg.calls_of("createInvoiceLink")[-1]["params"]["payload"]
+    session.rollback()
+    # when Telegram asks before charging: with the deposit's sum, then with another
+    feed(settings, session_factory, pre_checkout_update(BUYER, payload, 50000),
+         pre_checkout_update(BUYER, payload, 40000))
+    answers = [(_ok(c), c["params"].get("error_message")) for c in fake_tg.calls_of("answerPreCheckoutQuery")]
+    assert answers == [(True, None), (False, "Сумма или способ предоплаты изменились — откройте запись и оплатите заново.")]
+    # when the payment lands, delivered three times
+    paid = paid_update(BUYER, payload, 50000, "tg-deposit-1")
+    feed(settings, session_factory, paid, paid, paid_update(BUYER, payload, 50000, "tg-deposit-1"))
+    # then the booking is confirmed once, with the charge as its deposit's payment
+    session.expire_all()
+    row = session.get(Booking, held.id)
+    assert (row.state, row.hold_until, row.deposit_ref, row.deposit_provider) == ("confirmed", None, "tg-deposit-1",
+                                                                                  "telegram")
+    assert session.exec(select(func.count()).select_from(WebhookEvent)).one() == 1
+    assert session.exec(select(func.count()).select_from(Payment)).one() == 0  # no order payment was made
+    session.rollback()
+    # and a pre-checkout for it afterwards is refused in words
+    feed(settings, session_factory, pre_checkout_update(BUYER, payload, 50000))
+    last = fake_tg.calls_of("answerPreCheckoutQuery")[-1]["params"]
+    assert not _ok({"params": last}) and "уже не ждёт предоплату" in last["error_message"]
 
 
 def test_the_reconciliation_job_runs_under_a_lease(settings, session_factory, session):

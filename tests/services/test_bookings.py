@@ -15,7 +15,7 @@ from smo_app.services.bookings import availability, booking, calendar, catalog, 
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError
 from smo_app.services.payments import providers
-from tests.booking_support import DAY, NOW, PHONE, at, labels, make_service, plus
+from tests.booking_support import DAY, NOW, PHONE, at, invoices, labels, make_service, next_week, plus  # noqa: F401
 from tests.commerce_factories import SYSTEM
 from tests.factories import make_customer, make_staff
 from tests.payments_support import yookassa
@@ -337,3 +337,139 @@ def test_a_caller_booked_by_staff_is_confirmed_and_pays_the_deposit_at_the_desk(
     assert (out.state, out.hold_until, out.deposit_minor, out.deposit_paid) == ("confirmed", None, 50000, False)
     # nothing expires it
     assert booking.expire_holds(session, actor=SYSTEM, now=plus(NOW, 60 * 24)) == 0
+
+
+# --------------------------------------------------------------------------- deposits in Telegram
+
+def _stars(minor: int) -> int:
+    from smo_app.services.payments.core import stars_for
+    from smo_app.settings import get_settings
+
+    return stars_for(minor, get_settings().stars_kopecks_per_star)
+
+
+def _paid(booking_id: int, charge: str, total: int, currency: str = "XTR") -> dict:
+    """Telegram's ``successful_payment`` for a deposit's invoice."""
+    return {"currency": currency, "total_amount": total, "invoice_payload": f"smo:dep:{booking_id}",
+            "telegram_payment_charge_id": charge, "provider_payment_charge_id": f"prov-{charge}"}
+
+
+def test_a_deposit_in_telegram_is_an_invoice_naming_the_booking_and_stars_are_priced_as_orders(
+        session, invoices, monkeypatch):
+    from smo_app.settings import reset_settings_cache
+
+    # given a shop that takes Telegram Payments and Stars, and a booking waiting for a 500 ₽ deposit
+    monkeypatch.setenv("SMO_PAYMENT_METHODS", "telegram,stars,manual")
+    reset_settings_cache()
+    service = make_service(session, deposit_kind="fixed", deposit_value=50000, hold_min=15)
+    me = customer_actor(session)
+    held = book(session, me, service, at("10:00"))
+    # then both are offered for the deposit
+    assert deposits.deposit_methods(session) == ["telegram", "stars"]
+    # when the customer starts it in roubles, then in Stars
+    card = deposits.start_deposit(session, actor=me, booking_id=held.id, provider="telegram", now=NOW)
+    stars = deposits.start_deposit(session, actor=me, booking_id=held.id, provider="stars", now=NOW)
+    # then each is an invoice link whose payload names the booking's deposit, not an order's payment
+    rub, xtr = (c["params"] for c in invoices.calls_of("createInvoiceLink"))
+    assert rub["payload"] == xtr["payload"] == f"smo:dep:{held.id}"
+    assert (rub["currency"], rub["prices"][0]["amount"], rub["title"]) == ("RUB", 50000, "Консультация")
+    assert (xtr["currency"], xtr["prices"][0]["amount"]) == ("XTR", _stars(50000)) == ("XTR", stars.amount_minor)
+    assert card.confirmation_url.startswith("https://t.me/$") and stars.confirmation_url.startswith("https://t.me/$")
+    # and "I have paid" before Telegram said so changes nothing
+    with pytest.raises(DomainError) as early:
+        deposits.confirm_deposit(session, actor=me, booking_id=held.id, now=NOW)
+    assert early.value.code == "bookings.deposit_not_paid"
+    session.expire_all()
+    assert session.get(Booking, held.id).state == "pending"
+
+
+def test_a_stars_deposit_is_credited_once_and_one_after_the_hold_ran_out_goes_back(session, invoices):
+    from smo_app.models.integrations import DeadLetter
+    from smo_app.services.payments import telegram as telegram_payments
+
+    service = make_service(session, deposit_kind="fixed", deposit_value=50000, hold_min=15)
+    customer = make_customer(session)
+    me = Actor.customer(customer.id)
+    early, late = book(session, me, service, at("10:00")), book(session, me, service, at("12:00"))
+    for held in (early, late):
+        deposits.start_deposit(session, actor=me, booking_id=held.id, provider="stars", now=NOW)
+    stars = _stars(50000)
+
+    def pay(held, charge):
+        return telegram_payments.record_successful_payment(session, successful_payment=_paid(held.id, charge, stars),
+                                                           telegram_id=customer.telegram_id)
+
+    # when the first is paid and Telegram delivers it twice
+    assert [pay(early, "st-1"), pay(early, "st-1")] == ["processed", "duplicate"]
+    # then it is confirmed once, the charge is its payment
+    session.expire_all()
+    row = session.get(Booking, early.id)
+    assert (row.state, row.deposit_provider, row.deposit_ref) == ("confirmed", "stars", "st-1")
+    paid = session.exec(select(AuditEntry).where(AuditEntry.action == "booking.deposit_paid")).all()
+    assert [a.entity_id for a in paid] == [str(early.id)]
+    # when the second's hold runs out before its Stars come
+    assert booking.expire_holds(session, actor=SYSTEM, now=plus(NOW, 16)) == 1
+    assert pay(late, "st-2") == "processed"
+    # then it stays cancelled and the Stars go back to the buyer through the port, once
+    session.expire_all()
+    row = session.get(Booking, late.id)
+    assert (row.state, row.deposit_refunded_minor) == ("cancelled", 50000)
+    [refund] = invoices.calls_of("refundStarPayment")
+    assert refund["params"]["telegram_payment_charge_id"] == "st-2"
+    assert int(refund["params"]["user_id"]) == customer.telegram_id
+    # and a second, different payment for the deposit already paid is not credited: staff are told to give it back
+    assert pay(early, "st-3") == "processed"
+    assert [d.reason for d in session.exec(select(DeadLetter)).all()] == ["bookings.deposit_not_credited"]
+    session.expire_all()
+    assert session.get(Booking, early.id).deposit_ref == "st-1"
+
+
+def test_pre_checkout_of_a_deposit_goes_ahead_only_while_it_is_due(session, invoices):
+    from smo_app.models.base import utcnow
+    from smo_app.services.payments import telegram as telegram_payments
+
+    service = make_service(session, deposit_kind="fixed", deposit_value=50000, hold_min=15)
+    me = customer_actor(session)
+    now = utcnow()
+    held = booking.book(session, actor=me, service_id=service.id, starts_at=next_week("10:00"), contact_name="Анна",
+                        contact_phone=PHONE, now=now)
+    deposits.start_deposit(session, actor=me, booking_id=held.id, provider="telegram", now=now)
+    payload = f"smo:dep:{held.id}"
+
+    def ask(total, currency="RUB"):
+        return telegram_payments.check_pre_checkout(session, payload=payload, currency=currency, total_amount=total)
+
+    # the sum started goes ahead; another sum, or Stars for an invoice in roubles, is refused
+    assert ask(50000) is None
+    assert ask(49900) == ask(_stars(50000), "XTR") == "bookings.deposit_changed"
+    # the hold run out
+    assert deposits.check_pre_checkout(session, provider="telegram", reference=payload, currency="RUB",
+                                       total_amount=50000, now=plus(now, 16)) == "bookings.hold_expired"
+    # paid already: refused
+    telegram_payments.record_successful_payment(session, successful_payment=_paid(held.id, "tg-1", 50000, "RUB"))
+    assert ask(50000) == "bookings.deposit_closed"
+    # an unknown booking is refused
+    assert telegram_payments.check_pre_checkout(session, payload="smo:dep:999999", currency="RUB",
+                                                total_amount=50000) == "bookings.deposit_closed"
+
+
+def test_a_card_deposit_paid_in_telegram_after_the_hold_is_left_to_staff_to_give_back(session, invoices):
+    from smo_app.models.integrations import DeadLetter
+    from smo_app.services.payments import telegram as telegram_payments
+
+    # given a booking whose deposit was started as a card invoice in Telegram, and whose hold ran out
+    service = make_service(session, deposit_kind="fixed", deposit_value=50000, hold_min=15)
+    me = customer_actor(session)
+    held = book(session, me, service, at("10:00"))
+    deposits.start_deposit(session, actor=me, booking_id=held.id, provider="telegram", now=NOW)
+    assert booking.expire_holds(session, actor=SYSTEM, now=plus(NOW, 16)) == 1
+    # when the payment lands anyway
+    telegram_payments.record_successful_payment(session, successful_payment=_paid(held.id, "tg-late", 50000, "RUB"))
+    # then the booking stays cancelled, and since Telegram's card payments go back in the provider's
+    # dashboard, a dead letter tells staff to give it back
+    session.expire_all()
+    row = session.get(Booking, held.id)
+    assert (row.state, row.deposit_ref, row.deposit_refunded_minor) == ("cancelled", "tg-late", 50000)
+    assert [(d.reason, d.reference) for d in session.exec(select(DeadLetter)).all()] == [("payment.refund_failed",
+                                                                                          "tg-late")]
+    assert invoices.calls_of("refundStarPayment") == []

@@ -6,7 +6,7 @@ from smo_app.models.bookings import Booking, BookingState
 from smo_app.services.bookings import booking, deposits
 from smo_app.services.core.actor import Actor
 from smo_app.services.payments import providers
-from tests.booking_support import NOW, PHONE, at, make_service, plus
+from tests.booking_support import NOW, PHONE, at, invoices, make_service, plus  # noqa: F401
 from tests.commerce_factories import SYSTEM
 from tests.factories import make_customer
 from tests.payments_support import yookassa
@@ -90,4 +90,45 @@ def test_a_hold_expiring_while_its_deposit_arrives_is_booked_once_or_refunded(en
             assert results[1][1] == "confirmed" and refunds == [] and row.deposit_refunded_minor == 0
         else:
             assert row.state == BookingState.cancelled.value and results[1][1] == "refunded"
+            assert len(refunds) == 1 and row.deposit_refunded_minor == 50000
+
+
+def test_a_stars_deposit_delivered_twice_at_once_while_its_hold_expires_is_credited_once(engine, session, invoices):
+    from smo_app.models.audit import AuditEntry
+    from smo_app.services.payments import telegram as telegram_payments
+    from smo_app.services.payments.core import stars_for
+    from smo_app.settings import get_settings
+
+    service = make_service(session, deposit_kind="fixed", deposit_value=50000, hold_min=15)
+    customer = make_customer(session)
+    me, buyer = Actor.customer(customer.id), customer.telegram_id
+    stars = stars_for(50000, get_settings().stars_kopecks_per_star)
+    for round_ in range(5):
+        held = booking.book(session, actor=me, service_id=service.id, starts_at=at(f"1{round_}:00"),
+                            contact_name="Гость", contact_phone=PHONE, now=NOW)
+        deposits.start_deposit(session, actor=me, booking_id=held.id, provider="stars", now=NOW)
+        session.rollback()
+        charge = f"race-{round_}"
+        paid = {"currency": "XTR", "total_amount": stars, "invoice_payload": f"smo:dep:{held.id}",
+                "telegram_payment_charge_id": charge}
+
+        def deliver(s):
+            return telegram_payments.record_successful_payment(s, successful_payment=paid, telegram_id=buyer)
+
+        # the hold ran out a minute ago; Telegram's update arrives now, twice, as the job frees the slot
+        results = run_at_once(engine, [lambda s: booking.expire_holds(s, actor=SYSTEM, now=plus(NOW, 16)),
+                                       deliver, deliver])
+        assert all(r[0] == "ok" for r in results), results
+        session.expire_all()
+        row = session.get(Booking, held.id)
+        credits = session.exec(select(AuditEntry).where(AuditEntry.action == "booking.deposit_paid",
+                                                        AuditEntry.entity_id == str(held.id))).all()
+        refunds = [c for c in invoices.calls_of("refundStarPayment")
+                   if c["params"]["telegram_payment_charge_id"] == charge]
+        # credited once; booked, or freed and the Stars given back once — never both, never neither
+        assert len(credits) == 1 and row.deposit_ref == charge
+        if row.state == BookingState.confirmed.value:
+            assert refunds == [] and row.deposit_refunded_minor == 0
+        else:
+            assert row.state == BookingState.cancelled.value
             assert len(refunds) == 1 and row.deposit_refunded_minor == 50000

@@ -60,3 +60,33 @@ def test_a_manager_sets_up_a_service_books_a_caller_and_completes_it(db):
     # completed with the final price
     _call(s, "complete", {"row_id": str(s.rows[0].id), "price": "1800"})
     assert s.rows[0].state == "completed" and s.rows[0].final_price.replace("\xa0", " ") == "1 800 ₽"
+
+
+def test_a_manager_sees_a_deposit_transfer_screenshot_and_confirms_or_rejects_it(db):
+    from smo_app.models.base import utcnow
+    from smo_app.services.bookings import booking, deposit_proofs
+    from smo_app.services.core.actor import Actor
+    from tests.booking_support import PHONE, make_service, next_week
+    from tests.factories import make_customer
+
+    # given two customers' bookings waiting for their deposits, each with a transfer screenshot sent
+    service = make_service(db, deposit_kind="fixed", deposit_value=50000, hold_min=15)
+    held = []
+    for hhmm in ("10:00", "12:00"):
+        me = Actor.customer(make_customer(db).id)
+        b = booking.book(db, actor=me, service_id=service.id, starts_at=next_week(hhmm), contact_name="Анна",
+                         contact_phone=PHONE, now=utcnow())
+        deposit_proofs.submit_deposit_proof(db, actor=me, booking_id=b.id, filename="p.png",
+                                            content=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+        held.append(b)
+    db.rollback()
+    s = _signed_in(db)
+    _call(s, "pick_day", held[0].local_day.isoformat())
+    # then the day's list shows both waiting for review, with the screenshot to open
+    assert [(r.review, r.proof_url) for r in s.rows] == [(True, f"/api/booking-proofs/{b.id}") for b in held]
+    # a rejection without a reason is refused; with one, the booking is cancelled
+    _call(s, "reject_proof", {"row_id": str(held[1].id), "note": ""})
+    assert [r.state for r in s.rows] == ["pending", "pending"]
+    _call(s, "reject_proof", {"row_id": str(held[1].id), "note": "Перевод не найден"})
+    _call(s, "confirm_proof", held[0].id)
+    assert [(r.state, r.review) for r in s.rows] == [("confirmed", False), ("cancelled", False)]

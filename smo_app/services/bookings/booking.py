@@ -54,6 +54,7 @@ class BookingOut(BaseModel):
     price_minor: int
     deposit_minor: int
     deposit_paid: bool
+    deposit_review: bool = False  # a screenshot of the deposit's transfer waits for staff
     deposit_refunded_minor: int
     final_price_minor: int | None
     cancel_reason: str
@@ -71,7 +72,8 @@ def booking_out(session: Session, b: Booking, service: BookingService | None = N
         ends_at=b.ends_at, local_day=local.date(), local_time=local.strftime("%H:%M"), zone=tz.key, state=b.state,
         hold_until=b.hold_until, format=b.format, place=b.place, contact_name=b.contact_name,
         contact_phone=b.contact_phone, price_minor=b.price_minor, deposit_minor=b.deposit_minor,
-        deposit_paid=b.deposit_paid_at is not None, deposit_refunded_minor=b.deposit_refunded_minor,
+        deposit_paid=b.deposit_paid_at is not None, deposit_review=deposits.under_review(b),
+        deposit_refunded_minor=b.deposit_refunded_minor,
         final_price_minor=b.final_price_minor, cancel_reason=b.cancel_reason, version=b.version)
 
 
@@ -194,6 +196,11 @@ def _load(session: Session, booking_id: int, *, lock: bool = True) -> Booking:
     if booking is None:
         raise NotFound("booking", booking_id)
     return booking
+
+
+def load_for_update(session: Session, booking_id: int) -> Booking:
+    """The booking, locked on PostgreSQL (what a decision on it takes first)."""
+    return _load(session, booking_id)
 
 
 def _own_or_staff(actor: Actor, booking: Booking) -> bool:

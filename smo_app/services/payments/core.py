@@ -283,7 +283,7 @@ def apply_provider_payment(session: Session, *, provider: str, fact: ProviderPay
     credited (the caller commits: the webhook inbox, reconciliation); crediting commits with the
     order transition. Safe to run any number of times, concurrently, from webhooks and reconciliation."""
     now = now or utcnow()
-    other = providers.other_payer(session, provider=provider, provider_payment_id=fact.id)
+    other = providers.other_payer(session, provider=provider, provider_payment_id=fact.id, reference=fact.reference)
     if other is not None:  # not an order's payment (a booking's deposit): its payer applies it
         return other(session, provider=provider, fact=fact, now=now)
     actor = actor or Actor.system(f"payments:{provider}")

@@ -39,12 +39,10 @@ def sniff_image(content: bytes) -> str | None:
     return None
 
 
-def submit_proof(session: Session, *, actor: Actor, order_id: int, filename: str, content: bytes,
-                 settings=None, now: datetime | None = None) -> PaymentOut:
-    """Attach the customer's screenshot to the order's manual payment (started if needed); staff are
-    told. A new screenshot replaces one not decided yet. Raises ``payment.proof_missing``,
-    ``payment.proof_too_large``, ``payment.proof_bad_type``, ``payment.already_decided`` and the
-    errors of :func:`start_payment`."""
+def checked_image(content: bytes) -> str:
+    """The screenshot's image type; refuses a missing file, one too large, or one that is not a JPEG,
+    PNG or WebP by its bytes (``payment.proof_missing``, ``payment.proof_too_large``,
+    ``payment.proof_bad_type``). Also a booking's deposit screenshot (``bookings.deposit_proofs``)."""
     if not content:
         raise ValidationFailed("payment.proof_missing", "no file")
     if len(content) > MAX_PROOF_BYTES:
@@ -52,6 +50,16 @@ def submit_proof(session: Session, *, actor: Actor, order_id: int, filename: str
     kind = sniff_image(content)
     if kind is None:
         raise ValidationFailed("payment.proof_bad_type", "not an image")
+    return kind
+
+
+def submit_proof(session: Session, *, actor: Actor, order_id: int, filename: str, content: bytes,
+                 settings=None, now: datetime | None = None) -> PaymentOut:
+    """Attach the customer's screenshot to the order's manual payment (started if needed); staff are
+    told. A new screenshot replaces one not decided yet. Raises ``payment.proof_missing``,
+    ``payment.proof_too_large``, ``payment.proof_bad_type``, ``payment.already_decided`` and the
+    errors of :func:`start_payment`."""
+    kind = checked_image(content)
     payment = start_payment(session, actor=actor, order_id=order_id, provider=PaymentProvider.manual,
                             settings=settings, now=now)
     return _store_proof(session, actor=actor, payment_id=payment.id, filename=filename, kind=kind, content=content,
@@ -88,14 +96,22 @@ def _store_proof(session: Session, *, actor: Actor, payment_id: int, filename: s
     return out
 
 
-def proof_of(session: Session, *, actor: Actor, payment_id: int) -> tuple[str, str, bytes]:
-    """(filename, content type, bytes) of a payment's screenshot, for staff."""
-    require(actor, Perm.orders_view)
-    proof = session.exec(select(PaymentProof).where(PaymentProof.payment_id == payment_id)).first()
+def stored_screenshot(session: Session, *, actor: Actor, perm: Perm, key_column, key: int,
+                      entity: str) -> tuple[str, str, bytes]:
+    """(filename, content type, bytes) of the screenshot whose ``key_column`` is ``key``, for staff
+    allowed ``perm`` (a payment's; a booking's deposit's, ``bookings.deposit_proofs``)."""
+    require(actor, perm)
+    proof = session.exec(select(key_column.class_).where(key_column == key)).first()
     session.rollback()
     if proof is None:
-        raise NotFound("payment_proof", payment_id)
+        raise NotFound(entity, key)
     return proof.filename, proof.content_type, proof.content
+
+
+def proof_of(session: Session, *, actor: Actor, payment_id: int) -> tuple[str, str, bytes]:
+    """(filename, content type, bytes) of a payment's screenshot, for staff."""
+    return stored_screenshot(session, actor=actor, perm=Perm.orders_view, key_column=PaymentProof.payment_id,
+                             key=payment_id, entity="payment_proof")
 
 
 class OrderProof(BaseModel):
@@ -135,16 +151,23 @@ def order_proof(session: Session, *, actor: Actor, order_id: int) -> OrderProof 
                       and can(actor, Perm.orders_manage))
 
 
-@atomic
-def decide_manual_payment(session: Session, *, actor: Actor, payment_id: int, accept: bool, note: str = "",
-                          now: datetime | None = None) -> ApplyOut:
-    """Staff confirm (the order is paid once) or reject (a reason is required) a manual transfer."""
-    require(actor, Perm.orders_manage)
+def decision_note(accept: bool, note: str) -> str:
+    """A decision's note, trimmed: a rejection needs one (``payment.reason_required``), none is too
+    long (``payment.reason_too_long``). Also a booking's deposit screenshot's decision."""
     note = (note or "").strip()
     if not accept and not note:
         raise ValidationFailed("payment.reason_required", "a reason is required")
     if len(note) > NOTE_MAX:
         raise ValidationFailed("payment.reason_too_long", "too long", max=NOTE_MAX)
+    return note
+
+
+@atomic
+def decide_manual_payment(session: Session, *, actor: Actor, payment_id: int, accept: bool, note: str = "",
+                          now: datetime | None = None) -> ApplyOut:
+    """Staff confirm (the order is paid once) or reject (a reason is required) a manual transfer."""
+    require(actor, Perm.orders_manage)
+    note = decision_note(accept, note)
     # the payment row first, as a screenshot upload takes it (payment, then its proof): a decision
     # and an upload at once queue up instead of deadlocking
     payment = session.get(Payment, payment_id, with_for_update=True, populate_existing=True)

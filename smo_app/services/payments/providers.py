@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from integrations.ports.payment import PaymentPort
 from smo_app.models.payments import PaymentProvider
@@ -41,23 +42,44 @@ def require_port(provider: str) -> PaymentPort:
 
 
 # Payments that are not an order's (a booking's deposit): a payer that knows the provider's payment
-# id applies the provider's facts about it itself. Installed by the composition root (payments
-# knows no payer); ``core.apply_provider_payment`` and ``refund_sync`` ask here first.
-_OTHER_PAYERS: list[tuple[Callable[..., bool], Callable[..., object]]] = []
+# id, or the reference it started the payment with (Telegram's invoice payload), applies the
+# provider's facts about it itself and answers Telegram's pre-checkout for it. Installed by the
+# composition root (payments knows no payer); ``core.apply_provider_payment``, ``refund_sync`` and
+# ``telegram.check_pre_checkout`` ask here first.
+class OtherPayer(NamedTuple):
+    owns: Callable[..., bool]
+    apply: Callable[..., object]
+    check: Callable[..., str | None] | None = None
 
 
-def register_other_payer(owns: Callable[..., bool], apply: Callable[..., object]) -> None:
-    """``owns(session, provider=, provider_payment_id=)``: the payment is theirs;
-    ``apply(session, provider=, fact=, now=)``: credit a payment fact once (an ``ApplyOut``)."""
-    if all(o is not owns for o, _ in _OTHER_PAYERS):
-        _OTHER_PAYERS.append((owns, apply))
+_OTHER_PAYERS: list[OtherPayer] = []
 
 
-def other_payer(session, *, provider: str, provider_payment_id: str | None) -> Callable[..., object] | None:
-    """The ``apply`` of the payer that owns this provider payment, if it is not an order's."""
-    if not provider_payment_id:
+def register_other_payer(owns: Callable[..., bool], apply: Callable[..., object],
+                         check: Callable[..., str | None] | None = None) -> None:
+    """``owns(session, provider=, provider_payment_id=, reference=None)``: the payment is theirs;
+    ``apply(session, provider=, fact=, now=)``: credit a payment fact once (an ``ApplyOut``);
+    ``check(session, provider=, reference=, currency=, total_amount=)``: Telegram's pre-checkout
+    for a payment they started (None: go ahead; else the i18n key of the refusal)."""
+    if all(p.owns is not owns for p in _OTHER_PAYERS):
+        _OTHER_PAYERS.append(OtherPayer(owns, apply, check))
+
+
+def _owner(session, provider: str, provider_payment_id: str | None, reference: str | None) -> OtherPayer | None:
+    if not provider_payment_id and not reference:
         return None
-    for owns, apply in _OTHER_PAYERS:
-        if owns(session, provider=provider, provider_payment_id=provider_payment_id):
-            return apply
-    return None
+    return next((p for p in _OTHER_PAYERS if p.owns(session, provider=provider, provider_payment_id=provider_payment_id,
+                                                    reference=reference)), None)
+
+
+def other_payer(session, *, provider: str, provider_payment_id: str | None,
+                reference: str | None = None) -> Callable[..., object] | None:
+    """The ``apply`` of the payer that owns this provider payment, if it is not an order's."""
+    payer = _owner(session, provider, provider_payment_id, reference)
+    return payer.apply if payer is not None else None
+
+
+def other_pre_checkout(session, *, provider: str, reference: str | None) -> Callable[..., str | None] | None:
+    """The pre-checkout ``check`` of the payer that started the payment named ``reference``."""
+    payer = _owner(session, provider, None, reference)
+    return payer.check if payer is not None else None
