@@ -65,7 +65,7 @@ def outbox_html(text: str) -> str:
 def _kind_name(state, kind: str) -> str:
     key = "event" if kind.startswith("ev:") else kind
     out = state.text(f"ui.outbox.kind.{key}")
-    return kind if out == f"ui.outbox.kind.{key}" else out
+    return state.text("ui.outbox.kind.other") if out == f"ui.outbox.kind.{key}" else out  # never the code
 
 
 class BroadcastsState(SessionState):

@@ -68,6 +68,9 @@ def test_a_screenshot_pauses_the_hold_and_a_confirmed_transfer_confirms_the_book
     assert deposit_proofs.decide_deposit_proof(session, actor=manager, booking_id=held.id, accept=True).state == "confirmed"
     row = _row(session, held.id)
     assert (row.state, row.deposit_provider, row.deposit_paid_at is not None) == ("confirmed", "manual", True)
+    # and the customer is told in the bot that the booking stands
+    [told] = session.exec(select(Outbox).where(Outbox.kind == "booking_deposit_confirmed")).all()
+    assert "Предоплата" in told.payload["text"] and "получена" in told.payload["text"]
     # a second decision is refused; it was audited once
     with pytest.raises(DomainError) as twice:
         deposit_proofs.decide_deposit_proof(session, actor=manager, booking_id=held.id, accept=False, note="нет денег")

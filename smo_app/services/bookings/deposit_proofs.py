@@ -23,7 +23,7 @@ from smo_app.models.bookings import Booking, BookingDepositProof, BookingService
 from smo_app.money import format_money
 from smo_app.services.bookings import booking as bookings
 from smo_app.services.bookings.deposits import MANUAL, own_booking, under_review
-from smo_app.services.bookings.notices import STAFF_ROLES, when_text
+from smo_app.services.bookings.notices import STAFF_ROLES, customer_deposit_confirmed, when_text
 from smo_app.services.core import audit
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError
@@ -138,5 +138,7 @@ def decide_deposit_proof(session: Session, *, actor: Actor, booking_id: int, acc
         raise DomainError("payment.already_decided", "already decided")
     audit.record(session, actor=actor, action="booking.deposit_paid", entity="booking", entity_id=booking_id,
                  after={"amount_minor": b.deposit_minor, "provider": MANUAL, "confirmed": True})
+    session.refresh(b)
+    customer_deposit_confirmed(session, b)
     session.commit()
     return ProofDecision(booking_id=booking_id, state=BookingState.confirmed.value)

@@ -1,5 +1,5 @@
 """Booking messages through the outbox (CO3): new and cancelled bookings to staff, a cancellation
-to the customer. Queued in the caller's transaction (no commit), each once (dedupe keys name the
+to the customer, and a transfer's deposit checked. Queued in the caller's transaction (no commit), each once (dedupe keys name the
 booking's version)."""
 from __future__ import annotations
 
@@ -45,6 +45,13 @@ def customer_hold_expired(session: Session, booking: Booking) -> None:
     """The deposit did not come in time: the slot is free again (said once)."""
     service = session.get(BookingService, booking.service_id)
     _to_customer(session, booking, "booking_hold_expired", "bot.booking.hold_expired", service=escape(service.name))
+
+
+def customer_deposit_confirmed(session: Session, booking: Booking) -> None:
+    """A transfer's screenshot was checked by staff: the booking stands (said once)."""
+    service = session.get(BookingService, booking.service_id)
+    _to_customer(session, booking, "booking_deposit_confirmed", "bot.booking.deposit_confirmed",
+                 service=escape(service.name))
 
 
 def _to_customer(session: Session, booking: Booking, kind: str, key: str, **params) -> None:
