@@ -5,14 +5,16 @@ screens, the Excel and PDF files and the bot's texts.
 * :func:`number` — ``1 234,5`` / ``1,234.5``;
 * :func:`percent` — a share given in percent points: ``650,3 %`` / ``650.3%``, with a sign on request;
 * :func:`day`, :func:`moment`, :func:`day_short` — dates in the viewer's language (the moment in the
-  shop's time zone the caller passes).
+  shop's time zone the caller passes); :func:`zone` — a time zone as a person names it.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
-from babel.dates import format_date, format_datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, get_timezone_location
 from babel.numbers import format_decimal
 
 LOCALES = {"ru": "ru_RU", "en": "en_US"}
@@ -73,3 +75,17 @@ def size(n_bytes: int, lang: str = "ru") -> str:
     while value >= 1024 and unit < len(units) - 1:
         value, unit = value / 1024, unit + 1
     return f"{number(value, lang, digits=1 if unit else 0)}{NBSP}{units[unit]}"
+
+
+def zone(name: str, lang: str = "ru", at: datetime | None = None) -> str:
+    """``Europe/Moscow`` → ``Москва, UTC+3`` (ru) / ``Moscow, UTC+3`` (en): the zone's city as the
+    language writes it and its offset at ``at`` (now)."""
+    try:
+        tz = ZoneInfo(name)
+    except (KeyError, ValueError):
+        return name
+    city = get_timezone_location(tz, locale=locale(lang), return_city=True)
+    offset = (at or datetime.now(tz)).astimezone(tz).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{city}, UTC{'+' if minutes >= 0 else '−'}{hours}" + (f":{rest:02d}" if rest else "")

@@ -23,9 +23,10 @@ def _service_card(s) -> rx.Component:
         rx.vstack(
             rx.cond(s["photo"] != "", rx.image(src=s["photo"], width="100%", height="8rem", object_fit="cover",
                                                border_radius="8px")),
-            rx.hstack(rx.text(s["name"], weight="bold"), rx.spacer(), rx.text(s["price"], weight="medium"), width="100%"),
+            rx.hstack(rx.text(s["name"], weight="bold"), rx.spacer(),
+                      rx.text(s["price"], weight="medium", white_space="nowrap"), width="100%"),
             rx.text(s["description"], size="2", color=styles.TG_HINT),
-            rx.text(s["duration"] + " " + ST("ui.bookings.min") + " · " + s["place"], size="1", color=styles.TG_HINT),
+            rx.text(s["meta"], size="1", color=styles.TG_HINT),
             rx.cond(s["deposit"] != "", rx.text(ST("ui.sf.booking.deposit") + " " + s["deposit"], size="1")),
             spacing="1", width="100%", align="start",
         ),
@@ -95,7 +96,7 @@ def booking_contact_screen() -> rx.Component:
     return rx.vstack(
         back_button(),
         rx.heading(B.service["name"], size="5", as_="h2"),
-        rx.text(B.day + " " + B.slot_label + " (" + B.zone + ")", weight="medium", id="sf-booking-when"),
+        rx.text(B.day_text + " " + B.slot_label + " (" + B.zone + ")", weight="medium", id="sf-booking-when"),
         rx.form(rx.vstack(
             rx.input(name="contact_name", placeholder=ST("ui.sf.contact_name"), default_value=B.contact_name,
                      width="100%", id="sf-booking-name"),

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 import reflex as rx
 
+from smo_app import formats
 from smo_app.services.bookings import availability, booking, catalog, deposit_proofs, deposits, waitlist
 from smo_app.services.core.shop_locale import cached as cached_locale
 from smo_app.state.storefront import StoreState
@@ -32,6 +33,7 @@ class BookingFlowState(StoreState):
     month_title: str = ""
     days: list[dict[str, str]] = []  # a month's grid: iso, label, free ("1"/""), in_month
     day: str = ""
+    day_text: str = ""  # the chosen day as the customer writes it
     slots: list[dict[str, str]] = []  # iso (UTC), label
     slot: str = ""
     slot_label: str = ""
@@ -58,8 +60,12 @@ class BookingFlowState(StoreState):
             self.services = [self._service(s) for s in out.value]
 
     def _service(self, s: catalog.ServiceOut) -> dict[str, str]:
+        online = self.text("ui.bookings.format.online")
+        where = [s.place] if s.format != "online" and s.place else []
+        where += [online] if s.format in ("online", "both") else []
+        meta = " · ".join([f"{s.duration_min} {self.text('ui.bookings.min')}", *where])
         return {"id": str(s.id), "name": s.name, "description": s.description, "price": self.money(s.price_minor),
-                "duration": str(s.duration_min), "format": s.format, "place": s.place,
+                "duration": str(s.duration_min), "format": s.format, "place": s.place, "meta": meta,
                 "deposit": self.money(s.deposit_minor) if s.deposit_minor else "", "photo": s.photo_url or ""}
 
     @rx.event
@@ -99,7 +105,7 @@ class BookingFlowState(StoreState):
                 break
             self.days.append({"iso": d.isoformat(), "label": str(d.day), "free": "1" if d.isoformat() in free else "",
                               "in_month": "1" if d.month == self.month else ""})
-        self.zone = out.value.zone
+        self.zone = formats.zone(out.value.zone, self.shop_lang)
         self.month_title = f"{self.text('ui.bookings.month.' + str(self.month))} {self.year}"
 
     @rx.event
@@ -111,11 +117,12 @@ class BookingFlowState(StoreState):
     @rx.event
     async def pick_day(self, iso: str):
         self.day, self.slot = iso, ""
+        self.day_text = formats.day(date.fromisoformat(iso), self.shop_lang)
         out = await self.call(availability.day_slots, readonly=True, service_id=int(self.service["id"]),
                               day=date.fromisoformat(iso))
         if not self.failed(out):
             self.slots = [{"iso": s.starts_at.isoformat(), "label": s.label} for s in out.value.slots]
-            self.zone = out.value.zone
+            self.zone = formats.zone(out.value.zone, self.shop_lang)
 
     @rx.event
     async def join_waitlist(self):
@@ -165,7 +172,7 @@ class BookingFlowState(StoreState):
 
     def _booked(self, b: booking.BookingOut) -> None:
         self.booked = {"id": str(b.id), "service": b.service_name, "day": b.local_day.strftime("%d.%m.%Y"),
-                       "time": b.local_time, "zone": b.zone, "state": b.state, "place": b.place, "format": b.format,
+                       "time": b.local_time, "zone": formats.zone(b.zone, self.shop_lang), "state": b.state, "place": b.place, "format": b.format,
                        "deposit": self.money(b.deposit_minor) if b.deposit_minor else "",
                        "review": "1" if b.deposit_review else "",
                        "state_text": self.text(f"ui.bookings.state.{b.state}")}
@@ -280,7 +287,7 @@ class BookingFlowState(StoreState):
         out = await self.call(booking.my_bookings, readonly=True)
         if not self.failed(out):
             self.mine = [{"id": str(b.id), "service": b.service_name, "service_id": str(b.service_id),
-                          "when": f"{b.local_day.strftime('%d.%m.%Y')} {b.local_time}", "zone": b.zone,
+                          "when": f"{b.local_day.strftime('%d.%m.%Y')} {b.local_time}", "zone": formats.zone(b.zone, self.shop_lang),
                           "state": b.state, "state_text": self.text(f"ui.bookings.state.{b.state}"),
                           "open": "1" if b.state in ("pending", "confirmed") else "", "reason": b.cancel_reason}
                          for b in out.value]

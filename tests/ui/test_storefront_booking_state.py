@@ -72,11 +72,13 @@ def test_a_customer_books_pays_the_deposit_gets_the_ics_then_reschedules_and_can
     # when the customer opens the tab and the service
     _do(flow, "show_bookings")
     assert store.screen == "bookings" and [s["name"] for s in flow.services] == ["Консультация"]
+    assert flow.services[0]["meta"] == "60 мин · Студия"
     _do(flow, "pick_service", flow.services[0]["id"])
     day = (datetime.now(cached().tz) + timedelta(days=2)).date().isoformat()
     free = [d["iso"] for d in flow.days if d["free"] == "1"]
-    assert day in free and flow.zone == "Europe/Moscow"
+    assert day in free and flow.zone == "Москва, UTC+3"  # the shop's zone as a person names it
     _do(flow, "pick_day", day)
+    assert flow.day_text == ".".join(reversed(day.split("-")))
     assert [s["label"] for s in flow.slots][:2] == ["10:00", "11:00"]
     _do(flow, "pick_slot", flow.slots[1]["iso"])
     assert store.screen == "booking_contact"
