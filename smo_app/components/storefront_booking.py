@@ -143,7 +143,9 @@ def booking_done_screen() -> rx.Component:
         rx.cond((b["state"] == "pending") & (b["review"] != "1"), rx.vstack(
             rx.text(ST("ui.sf.booking.pay_deposit") + " " + b["deposit"], weight="medium"),
             rx.foreach(B.deposit_methods, lambda m: rx.button(m["label"], on_click=B.pay_deposit(m["key"]), size="3",
-                                                              width="100%", custom_attrs={"data-method": m["key"]})),
+                                                              width="100%", height="auto", min_height="2.75rem",
+                                                              white_space="normal", padding_y="0.5rem",
+                                                              custom_attrs={"data-method": m["key"]})),
             _deposit_transfer(),
             rx.button(ST("ui.sf.booking.check_paid"), variant="soft", size="3", width="100%", on_click=B.check_deposit,
                       id="sf-booking-check"),

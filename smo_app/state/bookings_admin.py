@@ -164,27 +164,27 @@ class BookingsAdminState(SessionState):
 
     @rx.event
     async def complete(self, form: dict):
-        out = await self.call(admin.complete_form, booking_id=int(form[ROW_ID]), price=str(form.get("price", "")))
+        out = await self.call(admin.complete_form, once=True, booking_id=int(form[ROW_ID]), price=str(form.get("price", "")))
         return await self._after(out, "ui.bookings.completed")
 
     @rx.event
     async def no_show(self, booking_id: int):
-        out = await self.call(booking.mark_no_show, booking_id=int(booking_id))
+        out = await self.call(booking.mark_no_show, once=True, booking_id=int(booking_id))
         return await self._after(out, "ui.bookings.marked_no_show")
 
     @rx.event
     async def cancel(self, form: dict):
-        out = await self.call(booking.cancel, booking_id=int(form[ROW_ID]), reason=str(form.get("reason", "")))
+        out = await self.call(booking.cancel, once=True, booking_id=int(form[ROW_ID]), reason=str(form.get("reason", "")))
         return await self._after(out, "ui.bookings.cancelled")
 
     @rx.event
     async def confirm_proof(self, booking_id: int):
-        out = await self.call(deposit_proofs.decide_deposit_proof, booking_id=int(booking_id), accept=True)
+        out = await self.call(deposit_proofs.decide_deposit_proof, once=True, booking_id=int(booking_id), accept=True)
         return await self._after(out, "ui.bookings.proof_confirmed")
 
     @rx.event
     async def reject_proof(self, form: dict):
-        out = await self.call(deposit_proofs.decide_deposit_proof, booking_id=int(form[ROW_ID]), accept=False,
+        out = await self.call(deposit_proofs.decide_deposit_proof, once=True, booking_id=int(form[ROW_ID]), accept=False,
                               note=str(form.get("note", "")))
         return await self._after(out, "ui.bookings.proof_rejected")
 
@@ -215,7 +215,7 @@ class BookingsAdminState(SessionState):
 
     @rx.event
     async def create(self, form: dict):
-        out = await self.call(admin.book_for_caller, service_id=int(self.new_service or 0), day=self.day,
+        out = await self.call(admin.book_for_caller, once=True, service_id=int(self.new_service or 0), day=self.day,
                               at=str(form.get("time", "")), name=str(form.get("name", "")),
                               phone=str(form.get("phone", "")), format=str(form.get("format", "")) or None)
         self.new_error = out.error

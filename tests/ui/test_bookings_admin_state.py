@@ -60,6 +60,9 @@ def test_a_manager_sets_up_a_service_books_a_caller_and_completes_it(db):
     # completed with the final price
     _call(s, "complete", {"row_id": str(s.rows[0].id), "price": "1800"})
     assert s.rows[0].state == "completed" and s.rows[0].final_price.replace("\xa0", " ") == "1 800 ₽"
+    # a double tap on "done" gets the first tap's answer, not a refusal beside it
+    again = _call(s, "complete", {"row_id": str(s.rows[0].id), "price": "1800"})
+    assert "error" not in str(again).lower() and s.rows[0].state == "completed"
 
 
 def test_a_manager_sees_a_deposit_transfer_screenshot_and_confirms_or_rejects_it(db):
