@@ -125,8 +125,10 @@ async def _run_online(settings, stop, session_factory, holder, lease_ttl) -> Non
 def main() -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s [%(name)s] %(message)s")
+    from bot_sidecar.middlewares.lanes import share_the_interpreter
     from smo_app import migrations
 
+    share_the_interpreter()
     migrations.upgrade(settings.database_url)
     stop = asyncio.Event()
 
