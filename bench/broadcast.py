@@ -8,7 +8,11 @@ server had to answer (bar: 0), duplicates and losses (bar: 0), and the sender's 
 N is 30 in production (Telegram's bulk limit); 10,000 messages at 30/s take 5.5 minutes, so the
 default here raises both sides to 200/s. Use --rate 30 for the real figure.
 
-Run: .venv/bin/python bench/broadcast.py [--recipients 10000] [--rate 200] [--db-url URL]
+``--paid`` (``bench/paid_broadcast.py``): a paid broadcast (allow_paid_broadcast) against the fake's
+paid limit, N = 1,000 msg/s (Telegram's), the free limit left at 30; bar >= 0.9 x N. The bot's Stars
+balance is asked from the fake (getMyStarBalance) before the start, as the screen does.
+
+Run: .venv/bin/python bench/broadcast.py [--recipients 10000] [--rate 200] [--paid] [--db-url URL]
 """
 from __future__ import annotations
 
@@ -42,18 +46,27 @@ from smo_app.settings import Settings  # noqa: E402
 from tests.bot.procs import get_json, start_fake  # noqa: E402
 
 BAR_RATIO = 0.95
+PAID_BAR_RATIO = 0.9
+PAID_RATE = 1000.0  # Telegram's limit for paid broadcasts
+FREE_RATE = 30.0
 BASE_ID = 5_000_000
+TOKEN = "123456:BENCH"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    from integrations.telegram_stars.client import TelegramStarsClient
     from smo_app import composition
 
     composition.start()
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=200.0, help="N: the fake's limit and the sender's rate")
+    parser.add_argument("--paid", action="store_true", help="a paid broadcast: N = 1,000 msg/s (the free rate stays 30)")
     parser.add_argument("--db-url", help="default: a temporary SQLite file")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    free_rate = FREE_RATE if args.paid else args.rate
+    target = PAID_RATE if args.paid else args.rate
+    bar = PAID_BAR_RATIO if args.paid else BAR_RATIO
 
     tmp = tempfile.TemporaryDirectory()
     url = args.db_url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
@@ -63,16 +76,17 @@ def main() -> int:
         s.add_all([Customer(telegram_id=BASE_ID + i, full_name=f"Bench {i}") for i in range(args.recipients)])
         s.commit()
     system = Actor.system("bench")
+    fake, base = start_fake(rate=free_rate, chat_rate=1, paid_rate=PAID_RATE, stars=args.recipients // 10 + 10)
+    composition.use(telegram_stars=TelegramStarsClient(token=TOKEN, base_url=base))
     with Session(engine, expire_on_commit=False) as s:
         b = broadcasts.create_broadcast(s, actor=system, text="<b>Bench</b> broadcast", segment="all",
-                                        button_text="Shop", button_url="https://shop.example")
+                                        button_text="Shop", button_url="https://shop.example", paid=args.paid)
         t0 = time.perf_counter()
         broadcasts.start_broadcast(s, actor=system, broadcast_id=b.id)
         materialise = time.perf_counter() - t0
 
-    fake, base = start_fake(rate=args.rate, chat_rate=1)
     try:
-        settings = Settings(_env_file=None, database_url=url, bot_token="123456:BENCH", telegram_api_base=base,
+        settings = Settings(_env_file=None, database_url=url, bot_token=TOKEN, telegram_api_base=base,
                             demo=True)
         factory = lambda: Session(engine, expire_on_commit=False)  # noqa: E731
 
@@ -91,7 +105,7 @@ def main() -> int:
                 s.exec(select(func.count()).select_from(Outbox)).one()
             warm = time.process_time() - warm0
             await asyncio.sleep(1.1)  # let the warm-up message leave the server's window
-            sender = OutboxSender(bot, factory, rate=args.rate, holder="bench", lease_ttl=30)
+            sender = OutboxSender(bot, factory, rate=free_rate, holder="bench", lease_ttl=30, paid_rate=PAID_RATE)
             stop = asyncio.Event()
             cpu0, wall0 = time.process_time(), time.perf_counter()
             task = asyncio.create_task(sender.run(stop))
@@ -121,24 +135,31 @@ def main() -> int:
     losses = len(expected - set(got))
     span = server["last_ok"] - server["first_ok"]
     # steady rate: a sliding window lets the first N go out at once, so count from message N + 1
-    n = int(args.rate)
+    n = int(target)
     steady_span = ok_calls[-1]["mono"] - ok_calls[n]["mono"] if len(ok_calls) > n + 1 else span
     achieved = (len(ok_calls) - 1 - n) / steady_span if steady_span > 0 else 0.0
-    ratio = achieved / args.rate
+    ratio = achieved / target
+    paid_ok = sum(1 for c in ok_calls if c.get("paid"))
     with Session(engine) as s:
         sent_rows = s.exec(select(func.count()).where(Outbox.broadcast_id == b.id, Outbox.status == "sent")).one()
     engine.dispose()
 
-    print(f"broadcast bench: {args.recipients} recipients, N = {args.rate:g} msg/s (fake limit = sender rate), "
+    mode = (f"PAID broadcast, N = {target:g} msg/s (the fake's paid limit = the sender's paid rate; free {free_rate:g}/s)"
+            if args.paid else f"N = {target:g} msg/s (fake limit = sender rate)")
+    print(f"broadcast bench: {args.recipients} recipients, {mode}, "
           f"{'SQLite' if url.startswith('sqlite') else 'PostgreSQL'}")
     print(f"  materialise recipients:  {materialise:.2f} s")
     print(f"  delivered:               {server['ok']} in {span:.1f} s (wall incl. start/finish {wall:.1f} s)")
-    print(f"  achieved rate:           {achieved:.1f} msg/s = {ratio:.3f} x N   (bar >= {BAR_RATIO})")
+    print(f"  achieved rate:           {achieved:.1f} msg/s = {ratio:.3f} x N   (bar >= {bar})")
+    if args.paid:
+        print(f"  sent as paid:            {paid_ok} of {len(ok_calls)} (allow_paid_broadcast); "
+              f"Stars debited by the fake: {(args.recipients // 10 + 10) - server['star_nanostars'] / 1e9:g}")
     print(f"  429 received:            {server['429']}   (bar 0)")
     print(f"  duplicates / losses:     {duplicates} / {losses}   (bar 0 / 0; rows marked sent: {sent_rows})")
     print(f"  sender CPU:              {cpu / max(1, server['ok']) * 1000:.3f} s per 1,000 messages "
           f"({cpu:.1f} s total; one-time warm-up {warm:.1f} s not counted)")
-    ok = ratio >= BAR_RATIO and server["429"] == 0 and duplicates == 0 and losses == 0
+    ok = ratio >= bar and server["429"] == 0 and duplicates == 0 and losses == 0 and (
+        not args.paid or paid_ok == len(ok_calls))
     print("  PASS" if ok else "  FAIL")
     return 0 if ok else 1
 

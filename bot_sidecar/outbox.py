@@ -10,7 +10,9 @@ Guarantees (see docs/BOT.md):
   holder puts it back to pending and it may be delivered twice. That is the only duplicate window.
   Nothing is ever lost.
 * Pacing: ≤ ``rate`` messages per second overall (sliding window), ≤ 1 per second per private chat,
-  ≤ 20 per minute per group. A 429 stops *all* sending for the full ``retry_after``. A 403 marks
+  ≤ 20 per minute per group. A paid broadcast's rows (sent with ``allow_paid_broadcast``, 0.1 Star
+  each) have a window of their own, ≤ ``paid_rate`` (1,000) per second, beside the free one; claim
+  and mark are the same, one message in flight. A 429 stops *all* sending for the full ``retry_after``. A 403 marks
   the customer unreachable and skips everything waiting for that chat. Other errors retry with
   backoff (smo_app.services.messaging.outbox_delivery.BACKOFF_SECONDS) and become ``dead`` after
   MAX_ATTEMPTS. Rows past their ``expires_at`` are marked ``expired`` and never sent.
@@ -51,6 +53,7 @@ from smo_app.services.core import leases
 from smo_app.services.messaging import broadcasts as broadcast_service
 from smo_app.services.messaging import outbox_delivery as outbox_service
 from smo_app.services.messaging import outbox_tasks
+from smo_app.services.messaging.broadcasts import PAID_RATE
 from smo_app.services.messaging.outbox_delivery import Claimed
 from smo_app.services.support import relay as support_relay
 
@@ -257,9 +260,14 @@ class Pacer:
             return 0.0
         return max(0.0, last + self.chat_gap + self.margin - now)
 
-    def record(self, chat_id: int, now: float | None = None) -> None:
+    def record(self, chat_id: int | None, now: float | None = None, *, overall: bool = True) -> None:
+        """A message sent to ``chat_id`` now: counted in the overall window (unless ``overall`` is
+        False: a paid message, counted in the paid pacer's) and in the chat's (unless ``chat_id`` is None)."""
         now = self.clock() if now is None else now
-        self._global.append(now)
+        if overall:
+            self._global.append(now)
+        if chat_id is None:
+            return
         self._chat_last[chat_id] = now
         if chat_id < 0:
             self._groups[chat_id].append(now)
@@ -273,16 +281,18 @@ class Pacer:
 
 class OutboxSender:
     def __init__(self, bot: Bot, session_factory: Callable[[], Session], *, rate: float, holder: str,
-                 lease_ttl: float = 15.0, poll_interval: float = 0.5, refill_every: float = 1.0) -> None:
+                 lease_ttl: float = 15.0, poll_interval: float = 0.5, refill_every: float = 1.0,
+                 paid_rate: float = PAID_RATE) -> None:
         self.bot = bot
         self.session_factory = session_factory
-        self.pacer = Pacer(rate)
+        self.pacer = Pacer(rate)  # free messages' window, every chat's limits, the 429 pause
+        self.paid_pacer = Pacer(paid_rate)  # paid broadcasts' window (allow_paid_broadcast)
         self.holder = holder
         self.lease_ttl = lease_ttl
         self.poll_interval = poll_interval
         self.refill_every = refill_every
         self.stats = {"sent": 0, "retry_after": 0, "blocked": 0, "failed": 0, "lost_claims": 0}
-        self._buffer: list[tuple[int, int]] = []
+        self._buffer: list[tuple[int, int, bool]] = []  # (outbox id, chat id, paid)
         self._unmarked: tuple[int, int | None, bool] | None = None  # sent, marked with the next claim
         self._refilled_at = 0.0
         self._expired_at = -EXPIRE_EVERY
@@ -298,15 +308,20 @@ class OutboxSender:
         got, fresh = await db(self.lease.ensure)
         if fresh:
             # the previous holder may have sent during the last window: start after it
-            self.pacer.pause(self.pacer.window + self.pacer.margin)
+            self._pause(self.pacer.window + self.pacer.margin)
             stale = await db(outbox_service.requeue_stale_sending, lane=OutboxLane.telegram.value)
             if stale:
                 log.warning("requeued %d message(s) left in flight by a stopped sender (may repeat once)", stale)
             self._buffer = []
         return got
 
+    def _pause(self, seconds: float) -> None:
+        """Stop all sending, free and paid, for ``seconds``."""
+        self.pacer.pause(seconds)
+        self.paid_pacer.pause(seconds)
+
     @staticmethod
-    def _refill(session: Session, *, expire: bool) -> list[tuple[int, int]]:
+    def _refill(session: Session, *, expire: bool) -> list[tuple[int, int, bool]]:
         """One refill pass (on the lane's thread): skip unreachable chats, mark expired rows (every
         EXPIRE_EVERY s; claim refuses expired rows meanwhile), finish broadcasts, read what is due."""
         outbox_service.skip_unreachable(session)
@@ -334,9 +349,10 @@ class OutboxSender:
     async def _step(self, db: LaneDB) -> float:
         if not await self._ensure_lease(db):
             return min(self.lease_ttl / 3, 5.0)
-        wait = self.pacer.global_wait()
-        if wait > 0:  # (a long 429 pause still wakes up to renew the lease)
-            return min(wait, self.lease_ttl / 3)
+        now = self.pacer.clock()
+        free_wait, paid_wait = self.pacer.global_wait(now), self.paid_pacer.global_wait(now)
+        if free_wait > 0 and paid_wait > 0:  # (a long 429 pause still wakes up to renew the lease)
+            return min(free_wait, paid_wait, self.lease_ttl / 3)
         mono = time.monotonic()
         if not self._buffer or mono - self._refilled_at >= self.refill_every:
             expire = mono - self._expired_at >= EXPIRE_EVERY
@@ -349,16 +365,16 @@ class OutboxSender:
                 return self.poll_interval
         now = self.pacer.clock()
         best_wait = None
-        for index, (outbox_id, chat_id) in enumerate(self._buffer):
-            chat_wait = self.pacer.chat_wait(chat_id, now)
-            if chat_wait == 0:
+        for index, (outbox_id, chat_id, paid) in enumerate(self._buffer):
+            wait = max(paid_wait if paid else free_wait, self.pacer.chat_wait(chat_id, now))
+            if wait == 0:
                 del self._buffer[index]
-                await self._send_one(db, outbox_id)
+                await self._send_one(db, outbox_id, paid)
                 return 0.0
-            best_wait = chat_wait if best_wait is None else min(best_wait, chat_wait)
+            best_wait = wait if best_wait is None else min(best_wait, wait)
         return min(best_wait or self.poll_interval, self.poll_interval)
 
-    async def _send_one(self, db: LaneDB, outbox_id: int) -> None:
+    async def _send_one(self, db: LaneDB, outbox_id: int, paid: bool = False) -> None:
         sent, self._unmarked = self._unmarked, None
         try:
             row = await db(outbox_service.mark_sent_and_claim, sent=sent, outbox_id=outbox_id)
@@ -374,14 +390,16 @@ class OutboxSender:
             finally:
                 # stamped when the answer is back: Telegram received it no later than that, so the
                 # windows hold whatever the network latency (stamping before the call does not)
-                self.pacer.record(row.chat_id)
+                self.pacer.record(row.chat_id, overall=not paid)
+                if paid:
+                    self.paid_pacer.record(None)
         except TelegramRetryAfter as exc:
             self.stats["retry_after"] += 1
             log.warning("429 from Telegram: pausing all sending for %s s", exc.retry_after)
-            self.pacer.pause(exc.retry_after)
+            self._pause(exc.retry_after)
             await db(outbox_service.release_for_retry_after,
                      outbox_id=row.id, until=utcnow() + timedelta(seconds=exc.retry_after), error=str(exc))
-            self._buffer.insert(0, (row.id, row.chat_id))
+            self._buffer.insert(0, (row.id, row.chat_id, paid))
             return
         except TelegramForbiddenError as exc:
             self.stats["blocked"] += 1

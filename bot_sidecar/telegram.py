@@ -94,8 +94,10 @@ def make_bot(settings: Settings, token: str | None = None) -> Bot:
 
 async def send_payload(bot: Bot, chat_id: int, payload: dict) -> Message:
     """Send one outbox-shaped payload: ``{"text", "photo", "parse_mode", "buttons"}``, or a copy of a
-    message (``{"copy": {"from_chat_id", "message_id"}}``); into a forum topic with ``thread_id``."""
+    message (``{"copy": {"from_chat_id", "message_id"}}``); into a forum topic with ``thread_id``;
+    ``allow_paid_broadcast`` (a paid broadcast's message: past the free limits, 0.1 Star each)."""
     reply_markup = markup(payload.get("buttons"))
+    paid = True if payload.get("allow_paid_broadcast") else None
     thread = payload.get("thread_id")
     # "plain" (set by the outbox when a text is not valid Telegram HTML) sends no parse mode at all
     parse_mode = payload.get("parse_mode") or "HTML"
@@ -103,12 +105,13 @@ async def send_payload(bot: Bot, chat_id: int, payload: dict) -> Message:
         parse_mode = None
     if payload.get("copy"):
         return await bot.copy_message(chat_id, payload["copy"]["from_chat_id"], payload["copy"]["message_id"],
-                                      message_thread_id=thread)
+                                      message_thread_id=thread, allow_paid_broadcast=paid)
     if payload.get("photo"):
         return await bot.send_photo(chat_id, payload["photo"], caption=payload.get("text"), message_thread_id=thread,
-                                    parse_mode=parse_mode, reply_markup=reply_markup)
+                                    parse_mode=parse_mode, reply_markup=reply_markup, allow_paid_broadcast=paid)
     return await bot.send_message(chat_id, payload["text"], parse_mode=parse_mode, reply_markup=reply_markup,
-                                  message_thread_id=thread, link_preview_options=LinkPreviewOptions(is_disabled=True))
+                                  message_thread_id=thread, link_preview_options=LinkPreviewOptions(is_disabled=True),
+                                  allow_paid_broadcast=paid)
 
 
 async def send_content(bot: Bot, chat_id: int, content) -> Message:

@@ -70,6 +70,12 @@ def _telegram_files(settings):
     return from_settings(settings)
 
 
+def _telegram_stars(settings):
+    from integrations.telegram_stars import from_settings
+
+    return from_settings(settings)
+
+
 def _assistant():
     from integrations.openai_compat import connect
 
@@ -137,6 +143,7 @@ def _provide_ports() -> None:
     ports.provide(ports.BACKUP_STORE, _backup_store)
     ports.provide(ports.ASSISTANT, _assistant)
     ports.provide(ports.TELEGRAM_FILES, lambda: _telegram_files(get_settings()))
+    ports.provide(ports.TELEGRAM_STARS, lambda: _telegram_stars(get_settings()))
     for method in PaymentProvider:
         ports.provide(ports.PAYMENT + method.value, _payment(method.value), fresh_for=PAYMENT_FRESH_SECONDS)
     ports.provide(ports.PAYMENT_BUILDER, lambda: _build_payment)
@@ -180,7 +187,7 @@ def start() -> None:
 
 
 def use(**replacements: Any) -> None:
-    """Replace ports by job: ``use(delivery=…, address=…, erp=…, images=…, waybills=…, backup_store=…, assistant=…, telegram_files=…, payment_yookassa=…)``
+    """Replace ports by job: ``use(delivery=…, address=…, erp=…, images=…, waybills=…, backup_store=…, assistant=…, telegram_files=…, telegram_stars=…, payment_yookassa=…)``
     (None turns one off)."""
     start()
     for key, port in replacements.items():

@@ -1,5 +1,7 @@
 """Demo broadcasts: an autumn sale with an uploaded photo and a button, cancelled half-way (its line
-tells sent apart from not sent because of the cancel), and a draft with a photo to preview and start."""
+tells sent apart from not sent because of the cancel), a draft with a photo to preview and start, and a
+paid draft (faster, costs Stars) whose line shows its cost and the page the bot's balance — or, with no
+bot connected (``make run`` without a bot token), says in words that the balance is unavailable."""
 from __future__ import annotations
 
 import io
@@ -17,6 +19,7 @@ from smo_app.services.staff.dto import StaffOut
 
 SALE_TEXT = "<b>Осенняя распродажа</b>\nСвечи и диффузоры <i>−20%</i> до воскресенья."
 DRAFT_TEXT = "<b>Новинка</b>: аромат «Хвойный лес». Первые 20 покупателей — пробник в подарок."
+PAID_TEXT = "<b>Только сегодня</b>: доставка бесплатно при заказе от 1500 ₽."
 
 
 def _photo(color: tuple[int, int, int]) -> bytes:
@@ -51,3 +54,4 @@ def seed(session: Session) -> None:
     broadcasts.create_broadcast(
         session, actor=actor, text=DRAFT_TEXT, photo=images.store_broadcast_photo(session, actor=actor, data=_photo((46, 96, 70))),
         segment="all")
+    broadcasts.create_broadcast(session, actor=actor, text=PAID_TEXT, segment="all", paid=True)

@@ -1,4 +1,4 @@
-"""The broadcasts page: photo upload, the on-screen preview as Telegram shows it, the named counts."""
+"""The broadcasts page: photo upload, the on-screen preview as Telegram shows it, the named counts, paid broadcasts."""
 
 RU = {
     "ui.bcast.counts": "отправлено {sent} из {total} · заблокировали бота: {blocked} · не отправлено (отменена): {cancelled} · ошибки: {failed} · в очереди: {left}",
@@ -7,6 +7,19 @@ RU = {
     "ui.bcast.preview_title": "Так сообщение увидят в Telegram",
     "ui.bcast.preview_empty": "Напишите текст или добавьте фото — здесь появится сообщение.",
     "ui.bcast.photo_not_shown": "Фото по идентификатору Telegram: покажется в Telegram.",
+    "ui.bcast.paid": "Платная рассылка (быстрее, за звёзды)",
+    "ui.bcast.paid_hint": "До 1000 сообщений в секунду вместо 30; каждое сообщение стоит 0,1 звезды с баланса бота.",
+    "ui.bcast.paid_badge": "платная",
+    "ui.bcast.make_paid": "Сделать платной",
+    "ui.bcast.make_free": "Сделать бесплатной",
+    "ui.bcast.paid_cost": "Стоимость: {stars} ⭐ ({recipients} получателей × 0,1 звезды)",
+    "ui.bcast.paid_cost_started": "Оплачено при запуске: {stars} ⭐",
+    "ui.bcast.stars_balance": "Баланс бота: {balance} ⭐",
+    "ui.bcast.stars_balance_short": "Баланс бота: {balance} ⭐ — не хватает на эту рассылку, пополните баланс бота в Telegram.",
+    "ui.bcast.stars_unavailable": "Баланс звёзд бота сейчас недоступен: бот не подключён к Telegram или Telegram не ответил. Платную рассылку можно будет запустить, когда баланс будет виден.",
+    "ui.audit_action.broadcast.paid": "Изменён способ отправки рассылки (платная / бесплатная)",
+    "broadcast.stars_short": "Не хватает звёзд: рассылка на {recipients} получателей стоит {cost} ⭐, а на балансе бота {balance} ⭐. Пополните баланс бота или отправьте рассылку бесплатно.",
+    "broadcast.stars_unavailable": "Не удалось узнать баланс звёзд бота: бот не подключён к Telegram или Telegram не ответил. Платную рассылку пока запустить нельзя.",
 }
 
 EN = {
@@ -16,4 +29,17 @@ EN = {
     "ui.bcast.preview_title": "How it will look in Telegram",
     "ui.bcast.preview_empty": "Write a text or add a photo and the message shows here.",
     "ui.bcast.photo_not_shown": "A photo by Telegram file id: it shows in Telegram.",
+    "ui.bcast.paid": "Paid broadcast (faster, costs Stars)",
+    "ui.bcast.paid_hint": "Up to 1,000 messages a second instead of 30; each message costs 0.1 Star from the bot's balance.",
+    "ui.bcast.paid_badge": "paid",
+    "ui.bcast.make_paid": "Make it paid",
+    "ui.bcast.make_free": "Make it free",
+    "ui.bcast.paid_cost": "Cost: {stars} ⭐ ({recipients} recipients × 0.1 Star)",
+    "ui.bcast.paid_cost_started": "Paid at start: {stars} ⭐",
+    "ui.bcast.stars_balance": "The bot's balance: {balance} ⭐",
+    "ui.bcast.stars_balance_short": "The bot's balance: {balance} ⭐ — not enough for this broadcast; top up the bot's balance in Telegram.",
+    "ui.bcast.stars_unavailable": "The bot's Stars balance is unavailable right now: the bot is not connected to Telegram, or Telegram did not answer. A paid broadcast can start once the balance can be seen.",
+    "ui.audit_action.broadcast.paid": "Broadcast's way of sending changed (paid / free)",
+    "broadcast.stars_short": "Not enough Stars: a broadcast to {recipients} recipients costs {cost} ⭐ and the bot has {balance} ⭐. Top up the bot's balance or send it for free.",
+    "broadcast.stars_unavailable": "The bot's Stars balance could not be read: the bot is not connected to Telegram, or Telegram did not answer. A paid broadcast cannot start yet.",
 }

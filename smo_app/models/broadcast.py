@@ -41,3 +41,6 @@ class Broadcast(SQLModel, table=True):
     total: int = 0  # recipients materialised at start
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # paid broadcast (Bot API allow_paid_broadcast): up to 1,000 msg/s, 0.1 Star per message from the bot's balance
+    paid: bool = False
+    stars_cost: int | None = None  # Stars the paid broadcast was started for (recipients × 0.1, rounded up)

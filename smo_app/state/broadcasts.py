@@ -1,7 +1,9 @@
 """/admin/broadcasts: create, start/pause/resume/cancel, progress; outbox backlog; is the bot running.
 
 The page reads ``broadcasts.broadcasts_page`` (which buttons each broadcast shows, with its progress)
-and hands the "days" text to ``create_broadcast`` as typed (the service owns both rules). Every
+and hands the "days" text to ``create_broadcast`` as typed (the service owns both rules). A paid
+broadcast's line shows its cost in Stars and the page the bot's balance, asked from Telegram on
+load and refresh (not on the live tick). Every
 handler is async and reaches the database only through :meth:`SessionState.call` (a worker thread),
 so the page's refresh while a broadcast runs never holds up other clients' events.
 """
@@ -35,6 +37,10 @@ class BroadcastLine(TypedDict):
     can_pause: bool
     can_resume: bool
     can_cancel: bool
+    paid: bool
+    paid_note: str  # a paid draft's cost (recipients × 0.1 Star), or what a started one was paid
+    can_make_paid: bool
+    can_make_free: bool
 
 
 class WaitingLine(TypedDict):
@@ -73,6 +79,9 @@ class BroadcastsState(SessionState):
     waiting: list[WaitingLine] = []
     backlog: str = ""
     segment: str = "all"
+    paid: bool = False  # the form's "paid broadcast" choice
+    stars_note: str = ""  # the bot's Stars balance in words (shown while a paid draft is listed)
+    stars_short: bool = False  # a paid draft costs more than the balance, or the balance is unavailable
     message: str = ""
     notice: str = ""
     bot_state: str = ""  # online | offline | not_running
@@ -86,6 +95,10 @@ class BroadcastsState(SessionState):
     @rx.event
     def set_segment(self, value: str):
         self.segment = value
+
+    @rx.event
+    def set_paid(self, value: bool):
+        self.paid = bool(value)
 
     preview_problem: str = ""  # what Telegram would refuse in the draft (create refuses it the same way)
 
@@ -139,11 +152,11 @@ class BroadcastsState(SessionState):
     @rx.event
     async def tick(self, _now: str = ""):
         """Live progress: while a broadcast runs (and only then), the page's clock calls this
-        every few seconds; the read runs in a worker thread."""
-        await self._query()
+        every few seconds; the read runs in a worker thread (Telegram is not asked for the balance)."""
+        await self._query(with_balance=False)
 
-    async def _query(self) -> None:
-        out = await self.call(svc.broadcasts_page, readonly=True)
+    async def _query(self, *, with_balance: bool = True) -> None:
+        out = await self.call(svc.broadcasts_page, readonly=True, with_balance=with_balance)
         if not out.ok:
             self.message = out.error
             return
@@ -165,9 +178,21 @@ class BroadcastsState(SessionState):
                           + (f" · {self.text('ui.bcast.waiting_for_bot')}" if p.waiting_for_bot else "")),
                 can_start="start" in line.actions, can_pause="pause" in line.actions,
                 can_resume="resume" in line.actions, can_cancel="cancel" in line.actions,
+                paid=b.paid, paid_note=self._paid_note(line),
+                can_make_paid="start" in line.actions and not b.paid, can_make_free="start" in line.actions and b.paid,
             )
             for line in view.lines for b, p in [(line.broadcast, line.progress)]
         ]
+        quotes = [line.quote for line in view.lines if line.quote is not None]
+        if not quotes:
+            self.stars_note, self.stars_short = "", False
+        elif view.stars_asked:
+            balance = view.stars_balance_nanostars
+            self.stars_short = balance is None or any(
+                not q.model_copy(update={"balance_nanostars": balance}).enough for q in quotes)
+            self.stars_note = (self.text("ui.bcast.stars_unavailable") if balance is None else
+                               self.text("ui.bcast.stars_balance_short" if self.stars_short else "ui.bcast.stars_balance",
+                                         balance=svc.format_stars(balance)))
         self.waiting = [
             WaitingLine(id=w.id, created=self.shop_time(w.created_at), kind=_kind_name(self, w.kind),
                         chat_id=str(w.chat_id or ""), status=w.status, status_key=f"ui.outbox.status.{w.status}",
@@ -176,16 +201,38 @@ class BroadcastsState(SessionState):
         ]
         self.backlog = ", ".join(f"{self.text(f'ui.outbox.status.{k}')}: {v}" for k, v in sorted(view.backlog.items())) or "0"
 
+    def _paid_note(self, line: svc.BroadcastLine) -> str:
+        if line.quote is not None:
+            return self.text("ui.bcast.paid_cost", stars=line.quote.stars, recipients=line.quote.recipients)
+        if line.broadcast.paid and line.broadcast.stars_cost is not None:
+            return self.text("ui.bcast.paid_cost_started", stars=line.broadcast.stars_cost)
+        return ""
+
+    @rx.event
+    async def make_paid(self, broadcast_id: int):
+        await self._choose_paid(broadcast_id, True)
+
+    @rx.event
+    async def make_free(self, broadcast_id: int):
+        await self._choose_paid(broadcast_id, False)
+
+    async def _choose_paid(self, broadcast_id: int, paid: bool) -> None:
+        self.notice = ""
+        out = await self.call(svc.set_broadcast_paid, broadcast_id=int(broadcast_id), paid=paid)
+        self.message = out.error
+        await self._query()
+
     @rx.event
     async def create(self, form: dict):
         out = await self.call(
             svc.create_broadcast, text=form.get("text", self.draft_text), photo=form.get("photo") or self.draft_photo,
             button_text=(form.get("button_text") or None), button_url=(form.get("button_url") or None),
-            segment=self.segment, segment_days=str(form.get("days") or ""))
+            segment=self.segment, segment_days=str(form.get("days") or ""), paid=self.paid)
         self.message = out.error
         if not out.ok:
             return
         self.draft_text = self.draft_photo = self.draft_button_text = self.draft_button_url = self.preview_problem = ""
+        self.paid = False
         self.notice = self.text("ui.bcast.created_ok")
         await self._query()
 

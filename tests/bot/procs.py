@@ -12,10 +12,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_fake(*, rate: float, chat_rate: float = 1, group_per_minute: int = 20) -> tuple[subprocess.Popen, str]:
+def start_fake(*, rate: float, chat_rate: float = 1, group_per_minute: int = 20, paid_rate: float = 1000,
+               stars: int = 1000) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.telegram_api", "--port", "0", "--rate", str(rate),
-         "--chat-rate", str(chat_rate), "--group-per-minute", str(group_per_minute)],
+         "--chat-rate", str(chat_rate), "--group-per-minute", str(group_per_minute), "--paid-rate", str(paid_rate),
+         "--stars", str(stars)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     if not line.startswith("PORT "):

@@ -1,5 +1,5 @@
-"""kill -9 in the middle of a broadcast, restart: every recipient gets it exactly once, except at
-most the one message that was in flight (docs/BOT.md, "The kill -9 window")."""
+"""kill -9 in the middle of a broadcast (free, or paid at up to 1,000 msg/s), restart: every recipient
+gets it exactly once, except at most the one message that was in flight (docs/BOT.md, "The kill -9 window")."""
 from __future__ import annotations
 
 import os
@@ -23,29 +23,62 @@ RECIPIENTS = 150
 
 @pytest.mark.slow
 def test_broadcast_survives_kill_9_and_restart(tmp_path):
-    # given a database with 150 customers and a fake Telegram limited to 30 msg/s
+    # given 150 customers and a fake Telegram limited to 30 msg/s, and a broadcast created and
+    # started from the command line
+    def start(env) -> int:
+        out = subprocess.run([sys.executable, "-m", "smo_app.cli", "broadcast", "--segment", "all",
+                              "--text", "Hello <b>everyone</b>"], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=60, check=True)
+        return int(out.stdout.strip())
+
+    # when the sidecar is killed after about a third, and restarted / then everyone got it once
+    _kill_9_mid_broadcast(tmp_path, recipients=RECIPIENTS, start=start, kill_after=50)
+
+
+@pytest.mark.slow
+def test_paid_broadcast_survives_kill_9_and_restart(tmp_path):
+    # given 1,500 customers and a paid broadcast (allow_paid_broadcast: the fake's 1,000 msg/s limit)
+    from integrations.telegram_stars.client import TelegramStarsClient
+    from smo_app import composition
+    from smo_app.services.core.actor import Actor
+    from smo_app.services.messaging import broadcasts
+
+    def start(env) -> int:
+        composition.use(telegram_stars=TelegramStarsClient(token=env["SMO_BOT_TOKEN"],
+                                                           base_url=env["SMO_TELEGRAM_API_BASE"]))
+        engine = make_engine(env["SMO_DATABASE_URL"])
+        try:
+            with Session(engine) as s:
+                b = broadcasts.create_broadcast(s, actor=Actor.system("test"), text="Flash <b>sale</b>", paid=True)
+                broadcasts.start_broadcast(s, actor=Actor.system("test"), broadcast_id=b.id)
+                return b.id
+        finally:
+            engine.dispose()
+
+    # when the sidecar is killed mid-way and restarted / then everyone got it once, every one as paid
+    calls = _kill_9_mid_broadcast(tmp_path, recipients=1500, start=start, kill_after=300)
+    assert all(c["paid"] for c in calls if c["status"] == 200)
+
+
+def _kill_9_mid_broadcast(tmp_path, *, recipients: int, start, kill_after: int) -> list[dict]:
     url = f"sqlite:///{tmp_path / 'kill9.db'}"
     migrations.upgrade(url)
     engine = make_engine(url)
     with Session(engine) as s:
-        s.add_all([Customer(telegram_id=700_000 + i, full_name=f"C{i}") for i in range(RECIPIENTS)])
+        s.add_all([Customer(telegram_id=700_000 + i, full_name=f"C{i}") for i in range(recipients)])
         s.commit()
     fake, base = start_fake(rate=30)
     sidecars: list[subprocess.Popen] = []
     try:
         env = sidecar_env(url, base, SMO_BROADCAST_RATE="30")
-        # and a broadcast created and started from the command line
-        out = subprocess.run([sys.executable, "-m", "smo_app.cli", "broadcast", "--segment", "all",
-                              "--text", "Hello <b>everyone</b>"], cwd=ROOT, env=env, capture_output=True,
-                             text=True, timeout=60, check=True)
-        bid = int(out.stdout.strip())
-        # when the sidecar is killed with SIGKILL after about a third has gone out
+        bid = start(env)
+        # when the sidecar is killed with SIGKILL after ``kill_after`` messages went out
         sidecars.append(start_sidecar(env, tmp_path / "sidecar1.log"))
-        assert wait_until(lambda: get_json(f"{base}/_control/stats")["ok"] >= 50, 60, 0.02)
+        assert wait_until(lambda: get_json(f"{base}/_control/stats")["ok"] >= kill_after, 60, 0.02)
         os.kill(sidecars[0].pid, signal.SIGKILL)
         sidecars[0].wait(10)
         sent_before = get_json(f"{base}/_control/stats")["ok"]
-        assert sent_before < RECIPIENTS, "killed too late to test anything"
+        assert sent_before < recipients, "killed too late to test anything"
         # and started again
         sidecars.append(start_sidecar(env, tmp_path / "sidecar2.log"))
 
@@ -57,14 +90,15 @@ def test_broadcast_survives_kill_9_and_restart(tmp_path):
         # then every recipient got the message, at most one of them twice (the in-flight one)
         calls = get_json(f"{base}/_control/calls?sends=1")
         got = Counter(c["chat_id"] for c in calls if c["status"] == 200)
-        assert set(got) == {700_000 + i for i in range(RECIPIENTS)}
+        assert set(got) == {700_000 + i for i in range(recipients)}
         duplicates = sum(n - 1 for n in got.values())
         print(f"kill9: sent before kill {sent_before}, duplicates {duplicates}")
         assert duplicates <= 1
         # and Telegram never had to refuse anything, and the database agrees
         assert sum(c["status"] == 429 for c in calls) == 0
         with Session(engine) as s:
-            assert s.exec(select(func.count()).where(Outbox.broadcast_id == bid, Outbox.status == "sent")).one() == RECIPIENTS
+            assert s.exec(select(func.count()).where(Outbox.broadcast_id == bid, Outbox.status == "sent")).one() == recipients
+        return calls
     finally:
         for p in sidecars:
             if p.poll() is None:

@@ -9,6 +9,13 @@
 * Limits like Telegram's: ``rate`` sends per second overall, ``chat_rate`` per private chat per
   second, ``group_per_minute`` per group (chat id < 0); exceeding one answers 429 with
   ``parameters.retry_after``. Chats in ``blocked`` answer 403 "bot was blocked by the user".
+* Paid broadcasts (Bot API 7.11): a send with ``allow_paid_broadcast: true`` is not counted in the
+  free ``rate`` window but in its own, ``paid_rate`` per second (1,000 as Telegram; 429 above it);
+  per-chat limits still apply. Each accepted paid message is debited 0.1 Star from the bot's balance
+  (every paid message, as Telegram's docs word the fee — not only those beyond the free rate); when
+  the balance is below 0.1 Star the send answers 400 (this fake's wording: "not enough Stars").
+  ``getMyStarBalance`` answers the balance as ``{"amount", "nanostar_amount"}`` (``star_nanostars``;
+  ``--stars`` and ``/_control/stars`` set it in whole Stars).
 * In-process: ``FakeTelegram().start()`` runs it on a thread (random port) — ``.base_url``.
   Standalone: ``python -m tests.fakes.telegram_api --port P --rate N``; control endpoints under
   ``/_control/`` (calls, block, update, reset, stats) let another process drive and inspect it.
@@ -28,12 +35,16 @@ from typing import Any
 from aiohttp import web
 
 SEND_METHODS = {"sendmessage", "sendphoto", "senddocument", "sendvideo", "sendanimation", "copymessage"}
+NANOSTARS_PER_STAR = 1_000_000_000
+PAID_MESSAGE_NANOSTARS = NANOSTARS_PER_STAR // 10  # 0.1 Star
 
 
 class FakeTelegram:
     def __init__(self, *, rate: float | None = 30, chat_rate: float | None = 1, group_per_minute: int | None = 20,
-                 latency: float = 0.0) -> None:
+                 latency: float = 0.0, paid_rate: float | None = 1000, stars: int = 1000) -> None:
         self.rate = rate
+        self.paid_rate = paid_rate
+        self.star_nanostars = stars * NANOSTARS_PER_STAR  # the bot's balance; paid messages are debited
         self.chat_rate = chat_rate
         self.group_per_minute = group_per_minute
         self.latency = latency
@@ -47,6 +58,7 @@ class FakeTelegram:
         self.topics: dict[int, str] = {}  # forum topics created: thread id -> name
         self.files: dict[str, bytes] = {}  # file id -> bytes (getFile and /file/bot<token>/… serve them)
         self._global: deque[float] = deque()
+        self._paid: deque[float] = deque()  # accepted paid messages (allow_paid_broadcast)
         self._per_chat: dict[int, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -88,6 +100,7 @@ class FakeTelegram:
         with self._lock:
             self.calls.clear()
             self._global.clear()
+            self._paid.clear()
             self._per_chat.clear()
 
     # ---- server -------------------------------------------------------------------------------
@@ -100,6 +113,7 @@ class FakeTelegram:
         app.router.add_post("/_control/block", self._ctl_block)
         app.router.add_post("/_control/update", self._ctl_update)
         app.router.add_post("/_control/reset", self._ctl_reset)
+        app.router.add_post("/_control/stars", self._ctl_stars)
         return app
 
     async def _serve(self, host: str, port: int, ready: threading.Event | None = None) -> None:
@@ -193,11 +207,18 @@ class FakeTelegram:
                     self.fail_chats[chat_id] -= 1
                     record["status"] = 500
                     return _error(500, "Internal Server Error")
-                retry = self._limit(chat_id, now)
+                paid = params.get("allow_paid_broadcast") in (True, "true", "True", 1, "1")
+                record["paid"] = paid
+                retry = self._limit(chat_id, now, paid)
                 if retry:
                     record["status"] = 429
                     return _error(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
-                self._global.append(now)
+                if paid and self.star_nanostars < PAID_MESSAGE_NANOSTARS:
+                    record["status"] = 400
+                    return _error(400, "Bad Request: not enough Stars on the bot's balance for a paid broadcast")
+                (self._paid if paid else self._global).append(now)
+                if paid:
+                    self.star_nanostars -= PAID_MESSAGE_NANOSTARS
                 self._per_chat[chat_id].append(now)
                 if lower in ("senddocument", "sendphoto") and not self._has_media(lower, params, files):
                     record["status"] = 400
@@ -208,6 +229,10 @@ class FakeTelegram:
             return _ok({"id": 4242, "is_bot": True, "first_name": "Fake Shop", "username": "smo_demo_bot",
                         "can_join_groups": True, "can_read_all_group_messages": False,
                         "supports_inline_queries": False})
+        if lower == "getmystarbalance":
+            with self._lock:
+                amount, nano = divmod(self.star_nanostars, NANOSTARS_PER_STAR)
+            return _ok({"amount": amount, "nanostar_amount": nano} if nano else {"amount": amount})
         if lower == "createinvoicelink":
             return self._invoice_link(params)
         if lower == "answerprecheckoutquery":
@@ -267,15 +292,15 @@ class FakeTelegram:
         slug = hashlib.sha256(str(params["payload"]).encode()).hexdigest()[:16]
         return _ok(f"https://t.me/$invoice{slug}")
 
-    def _limit(self, chat_id: int | None, now: float) -> int:
+    def _limit(self, chat_id: int | None, now: float, paid: bool = False) -> int:
         """Seconds to wait if sending now would break a limit, else 0 (caller holds the lock)."""
         waits = []
-        if self.rate:
-            window = self._global
+        rate, window = (self.paid_rate, self._paid) if paid else (self.rate, self._global)
+        if rate:
             while window and window[0] <= now - 1.0:
                 window.popleft()
-            if len(window) >= self.rate:
-                waits.append(window[len(window) - int(self.rate)] + 1.0 - now)
+            if len(window) >= rate:
+                waits.append(window[len(window) - int(rate)] + 1.0 - now)
         if chat_id is not None:
             is_group = chat_id < 0
             limit, span = ((self.group_per_minute, 60.0) if is_group else (self.chat_rate, 1.0))
@@ -342,7 +367,7 @@ class FakeTelegram:
         sends_only = request.query.get("sends") == "1"
         with self._lock:
             calls = [
-                {k: c[k] for k in ("method", "ts", "mono", "chat_id", "status")} | {"text": c["params"].get("text") or c["params"].get("caption")}
+                {k: c[k] for k in ("method", "ts", "mono", "chat_id", "status")} | {"text": c["params"].get("text") or c["params"].get("caption"), "paid": bool(c.get("paid"))}
                 for c in self.calls if not sends_only or c["method"].lower() in SEND_METHODS
             ]
         return web.json_response(calls)
@@ -352,6 +377,7 @@ class FakeTelegram:
             sends = [c for c in self.calls if c["method"].lower() in SEND_METHODS]
             ok = [c for c in sends if c["status"] == 200]
             stats = {"sends": len(sends), "ok": len(ok), "429": sum(c["status"] == 429 for c in sends),
+                     "paid": sum(bool(c.get("paid")) for c in ok), "star_nanostars": self.star_nanostars,
                      "403": sum(c["status"] == 403 for c in sends),
                      "first_ok": ok[0]["mono"] if ok else None, "last_ok": ok[-1]["mono"] if ok else None}
         return web.json_response(stats)
@@ -363,6 +389,12 @@ class FakeTelegram:
 
     async def _ctl_update(self, request: web.Request) -> web.Response:
         return web.json_response({"update_id": self.push_update(await request.json())})
+
+    async def _ctl_stars(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        with self._lock:
+            self.star_nanostars = int(body["amount"]) * NANOSTARS_PER_STAR + int(body.get("nanostar_amount") or 0)
+        return web.json_response({"ok": True})
 
     async def _ctl_reset(self, _request: web.Request) -> web.Response:
         self.reset()
@@ -394,9 +426,12 @@ def main() -> None:
     parser.add_argument("--chat-rate", type=float, default=1)
     parser.add_argument("--group-per-minute", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--paid-rate", type=float, default=1000)
+    parser.add_argument("--stars", type=int, default=1000, help="the bot's Stars balance")
     args = parser.parse_args()
     fake = FakeTelegram(rate=args.rate or None, chat_rate=args.chat_rate or None,
-                        group_per_minute=args.group_per_minute or None, latency=args.latency)
+                        group_per_minute=args.group_per_minute or None, latency=args.latency,
+                        paid_rate=args.paid_rate or None, stars=args.stars)
 
     async def run() -> None:
         await fake._serve("127.0.0.1", args.port)  # noqa: SLF001

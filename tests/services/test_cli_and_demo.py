@@ -69,8 +69,11 @@ def test_the_demo_shows_a_cancelled_broadcast_with_sent_and_not_sent_apart_and_a
         page = broadcasts.broadcasts_page(session, actor=owner)
     finally:
         composition.reset()
-    by_status = {line.broadcast.status: line for line in page.lines}
-    sale = by_status["cancelled"].progress
+    by_status = {(line.broadcast.status, line.broadcast.paid): line for line in page.lines}
+    sale = by_status["cancelled", False].progress
     assert sale.sent > 0 and sale.cancelled > 0 and sale.blocked == 0 and sale.sent + sale.cancelled == sale.total
-    draft = by_status["draft"].broadcast
+    draft = by_status["draft", False].broadcast
+    # and a paid draft shows its cost (0.1 Star a recipient, rounded up)
+    paid = by_status["draft", True]
+    assert paid.quote.recipients == sale.total and paid.quote.stars == -(-sale.total // 10)
     assert draft.photo.startswith("/api/uploads/") and (tmp_path / "uploads" / draft.photo.rsplit("/", 1)[1]).exists()

@@ -23,6 +23,7 @@ from integrations.ports.erp import ErpConnector
 from integrations.ports.images import ImagePort
 from integrations.ports.payment import PaymentPort
 from integrations.ports.telegram_files import TelegramFilesPort
+from integrations.ports.telegram_stars import TelegramStarsPort
 from integrations.ports.webhooks_out import WebhookSender
 
 DELIVERY = "delivery"
@@ -33,6 +34,7 @@ WAYBILLS = "waybills"  # the carrier's waybill API (CDEK), a WaybillPort
 BACKUP_STORE = "backup_store"  # a BackupStoreConnector: (owner's set-up) -> BackupStorePort | None
 WEBHOOKS = "webhooks"  # outbound webhooks to the staff API's subscribers, a WebhookSender
 TELEGRAM_FILES = "telegram_files"  # support photos read back by file id, a TelegramFilesPort
+TELEGRAM_STARS = "telegram_stars"  # the bot's Stars balance (paid broadcasts), a TelegramStarsPort
 ASSISTANT = "assistant"  # an AssistantConnector: (base URL, model, key, timeout) -> ChatModelPort
 PAYMENT = "payment:"  # + the payment method ("yookassa", "stripe", "telegram", "stars")
 PAYMENT_BUILDER = "payment-builder"  # (method, settings) -> PaymentPort | None: a "check connection" client
@@ -133,6 +135,11 @@ def webhooks() -> WebhookSender | None:
 def telegram_files() -> TelegramFilesPort | None:
     """Support photos read back from Telegram (None: no bot token)."""
     return get(TELEGRAM_FILES)
+
+
+def telegram_stars() -> TelegramStarsPort | None:
+    """The shop bot's Telegram Stars balance (None: no bot token)."""
+    return get(TELEGRAM_STARS)
 
 
 def assistant() -> AssistantConnector:

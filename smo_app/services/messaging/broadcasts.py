@@ -3,6 +3,11 @@
 Starting a broadcast materialises one outbox row per recipient (dedupe key
 ``bcast:{id}:{customer_id}``) in the same transaction, so a restart never sends twice and never
 forgets anyone; the sidecar's paced sender delivers them and skips rows of paused broadcasts.
+
+A *paid* broadcast (Bot API ``allow_paid_broadcast``) goes at up to :data:`PAID_RATE` messages a
+second instead of the free ~30, each message costing 0.1 Star from the bot's balance: the page shows
+its cost (:func:`paid_quote`) and the bot's balance (``ports.telegram_stars``), and starting it is
+refused while the balance is below the cost.
 """
 from __future__ import annotations
 
@@ -18,7 +23,8 @@ from smo_app.models.broadcast import Broadcast, BroadcastStatus, Segment
 from smo_app.models.customer import Customer, CustomerKind
 from smo_app.models.outbox import Outbox, OutboxStatus
 from smo_app.models.staff import Staff
-from smo_app.services.core import audit
+from integrations.ports.telegram_stars import NANOSTARS_PER_STAR, StarBalance
+from smo_app.services.core import audit, ports
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
@@ -32,6 +38,8 @@ from smo_app.models.orders import Order
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_SEGMENT_DAYS = 3650
+PAID_RATE = 1000.0  # messages per second Telegram allows a paid broadcast
+NANOSTARS_PER_MESSAGE = NANOSTARS_PER_STAR // 10  # 0.1 Star per paid message
 CANCELLED_NOTE = "broadcast cancelled"  # an unsent recipient's row: expired (not sent), never "blocked"
 
 # What staff may do with a broadcast in each status (the page's buttons and the bot's keyboard read this).
@@ -70,6 +78,27 @@ class BroadcastOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    paid: bool = False
+    stars_cost: int | None = None
+
+
+def stars_for(recipients: int) -> int:
+    """What a paid broadcast to ``recipients`` costs, in whole Stars rounded up (0.1 Star each)."""
+    return -(-recipients * NANOSTARS_PER_MESSAGE // NANOSTARS_PER_STAR)
+
+
+class PaidQuote(BaseModel):
+    """A paid broadcast's cost against the bot's balance (``balance_nanostars`` None: unavailable —
+    no bot connected, or Telegram did not answer)."""
+
+    recipients: int
+    stars: int
+    balance_nanostars: int | None = None
+
+    @property
+    def enough(self) -> bool:
+        """The balance covers the cost as shown (whole Stars, rounded up)."""
+        return self.balance_nanostars is not None and self.balance_nanostars >= self.stars * NANOSTARS_PER_STAR
 
 
 class BroadcastProgress(BaseModel):
@@ -101,8 +130,10 @@ def create_broadcast(
     button_url: str | None = None,
     segment: str | Segment = Segment.all,
     segment_days: int | str | None = None,
+    paid: bool = False,
 ) -> BroadcastOut:
-    """``segment_days``: the "new in N days" segment's N, a number or as typed (see :func:`parse_segment_days`)."""
+    """``segment_days``: the "new in N days" segment's N, a number or as typed (see :func:`parse_segment_days`);
+    ``paid``: send it as a paid broadcast (faster, costs Stars)."""
     require(actor, Perm.broadcasts_manage)
     if isinstance(segment_days, str):
         segment_days = parse_segment_days(segment_days)
@@ -130,12 +161,12 @@ def create_broadcast(
     b = Broadcast(
         created_by_kind=actor.kind, created_by_id=actor.id, text=text, photo=photo,
         button_text=button_text or None, button_url=button_url or None, segment=segment,
-        segment_days=segment_days if segment == Segment.new else None,
+        segment_days=segment_days if segment == Segment.new else None, paid=bool(paid),
     )
     session.add(b)
     session.flush()
     audit.record(session, actor=actor, action="broadcast.create", entity="broadcast", entity_id=b.id,
-                 after={"segment": segment, "days": b.segment_days, "photo": bool(photo)})
+                 after={"segment": segment, "days": b.segment_days, "photo": bool(photo), "paid": b.paid})
     session.commit()
     return _out(b)
 
@@ -153,16 +184,83 @@ def audience_query(segment: str, segment_days: int | None, now: datetime):
     return q.order_by(Customer.id)
 
 
+def set_broadcast_paid(session: Session, *, actor: Actor, broadcast_id: int, paid: bool) -> BroadcastOut:
+    """Choose a draft's way of sending: paid (faster, costs Stars) or free. Audited."""
+    require(actor, Perm.broadcasts_manage)
+    b = _get(session, broadcast_id)
+    if "start" not in allowed_broadcast_actions(b.status):
+        session.rollback()
+        raise DomainError("broadcast.not_draft", f"broadcast {b.id} is {b.status}", status=b.status)
+    paid = bool(paid)
+    if b.paid != paid:
+        # conditional: a start meanwhile wins (a running broadcast keeps the way it started with)
+        result = session.execute(
+            update(Broadcast).where(Broadcast.id == b.id, Broadcast.status == BroadcastStatus.draft).values(paid=paid)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            session.rollback()
+            raise DomainError("broadcast.not_draft", "started meanwhile", status=BroadcastStatus.running)
+        audit.record(session, actor=actor, action="broadcast.paid", entity="broadcast", entity_id=b.id,
+                     before={"paid": b.paid}, after={"paid": paid})
+    session.commit()
+    return _out(_get(session, broadcast_id))
+
+
+def star_balance() -> StarBalance | None:
+    """The bot's Stars balance now (None: no bot connected, or Telegram did not answer). Call it
+    with no transaction open: it asks Telegram."""
+    port = ports.telegram_stars()
+    return port.star_balance() if port is not None else None
+
+
+def paid_quote(session: Session, *, actor: Actor, broadcast_id: int, now: datetime | None = None,
+               with_balance: bool = True) -> PaidQuote:
+    """What the broadcast would cost as a paid one, sent now, and (``with_balance``) the bot's balance."""
+    require(actor, Perm.broadcasts_manage)
+    b = _get(session, broadcast_id)
+    recipients = b.total if b.status != BroadcastStatus.draft else _audience_size(session, b, now or utcnow())
+    session.rollback()  # nothing held while Telegram answers
+    balance = star_balance() if with_balance else None
+    return PaidQuote(recipients=recipients, stars=stars_for(recipients),
+                     balance_nanostars=balance.nanostars if balance is not None else None)
+
+
+def _audience_size(session: Session, b: Broadcast, now: datetime) -> int:
+    return session.exec(select(func.count()).select_from(audience_query(b.segment, b.segment_days, now).subquery())).one()
+
+
 def start_broadcast(session: Session, *, actor: Actor, broadcast_id: int, now: datetime | None = None) -> BroadcastProgress:
+    """Materialise the recipients and let the sender go. A paid broadcast first asks Telegram for the
+    bot's balance (before any lock) and is refused — nothing changes — when it is below the cost
+    (``broadcast.stars_short``) or unknown (``broadcast.stars_unavailable``)."""
     require(actor, Perm.broadcasts_manage)
     now = now or utcnow()
+    balance = None
+    if _get(session, broadcast_id).paid:
+        session.rollback()  # nothing held while Telegram answers
+        balance = star_balance()
+        if balance is None:
+            raise DomainError("broadcast.stars_unavailable", "the bot's Stars balance is unavailable")
     b = _get(session, broadcast_id, lock=True)  # two starts at once: the second waits, then sees it running
     if "start" not in allowed_broadcast_actions(b.status):
         session.rollback()
         raise DomainError("broadcast.not_draft", f"broadcast {b.id} is {b.status}", status=b.status)
+    if b.paid and balance is None:  # made paid after the read above
+        session.rollback()
+        raise DomainError("broadcast.not_draft", "changed meanwhile", status=b.status)
     payload = payload_of(b)
     recipients = session.exec(audience_query(b.segment, b.segment_days, now)).all()
+    if b.paid:
+        quote = PaidQuote(recipients=len(recipients), stars=stars_for(len(recipients)),
+                          balance_nanostars=balance.nanostars)
+        if not quote.enough:
+            session.rollback()
+            raise DomainError("broadcast.stars_short", f"needs {quote.stars} Stars, the bot has {balance.amount}",
+                              cost=quote.stars, balance=format_stars(balance.nanostars), recipients=quote.recipients)
+        b.stars_cost = quote.stars
     base = {"parse_mode": "HTML", **{k: v for k, v in payload.items() if v}}
+    if b.paid:
+        base["allow_paid_broadcast"] = True
     session.add_all([
         Outbox(kind=BROADCAST_KIND, chat_id=chat_id, customer_id=cid, payload=base,
                dedupe_key=f"bcast:{b.id}:{cid}", broadcast_id=b.id, next_attempt_at=now)
@@ -175,7 +273,8 @@ def start_broadcast(session: Session, *, actor: Actor, broadcast_id: int, now: d
         b.finished_at = now
     session.add(b)
     audit.record(session, actor=actor, action="broadcast.start", entity="broadcast", entity_id=b.id,
-                 after={"recipients": b.total})
+                 after={"recipients": b.total, "paid": b.paid, "stars_cost": b.stars_cost,
+                        "stars_balance": format_stars(balance.nanostars) if balance is not None else None})
     session.commit()
     return _progress(session, b)
 
@@ -279,7 +378,7 @@ def _progress(session: Session, b: Broadcast, rate: float | None = None) -> Broa
     ).all())
     left = sum(counts.get(s, 0) for s in (OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed))
     if rate is None:
-        rate = get_settings().broadcast_rate
+        rate = PAID_RATE if b.paid else get_settings().broadcast_rate
     waiting_for_bot = False
     if b.status == BroadcastStatus.running and left:
         waiting_for_bot = not sidecar_status(session).online
@@ -292,6 +391,12 @@ def _progress(session: Session, b: Broadcast, rate: float | None = None) -> Broa
     )
     session.rollback()  # end the read (SQLite: every transaction holds the write lock)
     return out
+
+
+def format_stars(nanostars: int) -> str:
+    """A Stars amount as a number (``12``, ``12.5``; fractions of a Star to 0.1, rounded down)."""
+    tenths = nanostars * 10 // NANOSTARS_PER_STAR
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
 
 
 def _get(session: Session, broadcast_id: int, *, lock: bool = False) -> Broadcast:
@@ -311,6 +416,7 @@ class BroadcastLine(BaseModel):
     broadcast: BroadcastOut
     progress: BroadcastProgress
     actions: tuple[str, ...]  # what the page's buttons may do (see allowed_broadcast_actions)
+    quote: PaidQuote | None = None  # a paid draft's cost (recipients now × 0.1 Star; the balance is the page's)
 
 
 class BroadcastsPage(BaseModel):
@@ -322,14 +428,28 @@ class BroadcastsPage(BaseModel):
     backlog: dict[str, int]
     bot_online: bool
     bot_running: bool
+    stars_asked: bool = False  # the bot's Stars balance was asked (a paid draft is shown)
+    stars_balance_nanostars: int | None = None  # None when asked: unavailable
 
 
-def broadcasts_page(session: Session, *, actor: Actor) -> BroadcastsPage:
+def broadcasts_page(session: Session, *, actor: Actor, with_balance: bool = True) -> BroadcastsPage:
+    """``with_balance``: ask Telegram for the bot's Stars balance when a paid draft is listed (the
+    page's live refresh passes False and keeps the balance it showed)."""
     rows = list_broadcasts(session, actor=actor)
     bot = sidecar_status(session)
-    return BroadcastsPage(
-        lines=[BroadcastLine(broadcast=b, progress=broadcast_progress(session, actor=actor, broadcast_id=b.id),
-                             actions=allowed_broadcast_actions(b.status)) for b in rows],
-        waiting=outbox.list_waiting(session, actor=actor, limit=200), backlog=outbox.backlog(session),
+    now = utcnow()
+    lines = [BroadcastLine(broadcast=b, progress=broadcast_progress(session, actor=actor, broadcast_id=b.id),
+                           actions=allowed_broadcast_actions(b.status),
+                           quote=paid_quote(session, actor=actor, broadcast_id=b.id, now=now, with_balance=False)
+                           if b.paid and b.status == BroadcastStatus.draft else None)
+             for b in rows]
+    page = BroadcastsPage(
+        lines=lines, waiting=outbox.list_waiting(session, actor=actor, limit=200), backlog=outbox.backlog(session),
         bot_online=bot.online, bot_running=bot.running,
     )
+    session.rollback()  # nothing held while Telegram answers
+    if with_balance and any(line.quote is not None for line in lines):
+        balance = star_balance()
+        page.stars_asked = True
+        page.stars_balance_nanostars = balance.nanostars if balance is not None else None
+    return page

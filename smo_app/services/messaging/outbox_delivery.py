@@ -54,12 +54,14 @@ def _not_expired(now_param):
 
 # --------------------------------------------------------------------------- Telegram lane
 
-def due_candidates(session: Session, *, now: datetime | None = None, limit: int = 200) -> list[tuple[int, int]]:
-    """(id, chat_id) of Telegram rows due now, transactional messages first, then broadcasts, oldest first."""
+def due_candidates(session: Session, *, now: datetime | None = None, limit: int = 200) -> list[tuple[int, int, bool]]:
+    """(id, chat_id, paid) of Telegram rows due now, transactional messages first, then broadcasts, oldest
+    first; ``paid``: a paid broadcast's row (sent with allow_paid_broadcast at its own pace)."""
     now = now or utcnow()
     running = select(Broadcast.id).where(Broadcast.status == BroadcastStatus.running)
+    paid = select(Broadcast.id).where(Broadcast.status == BroadcastStatus.running, Broadcast.paid.is_(True))
     base = (
-        select(Outbox.id, Outbox.chat_id)
+        select(Outbox.id, Outbox.chat_id, Outbox.broadcast_id.in_(paid))
         .where(Outbox.status.in_(_WAITING), Outbox.next_attempt_at <= now, Outbox.lane == OutboxLane.telegram.value)
         .where(or_(Outbox.expires_at.is_(None), Outbox.expires_at > now))
         .where(or_(Outbox.broadcast_id.is_(None), Outbox.broadcast_id.in_(running)))
@@ -70,7 +72,7 @@ def due_candidates(session: Session, *, now: datetime | None = None, limit: int 
             session.exec(base.where(Outbox.broadcast_id.is_not(None)).order_by(Outbox.id).limit(limit - len(rows))).all()
         )
     session.rollback()
-    return [(r[0], r[1]) for r in rows]
+    return [(r[0], r[1], bool(r[2])) for r in rows]
 
 
 class Claimed(NamedTuple):
