@@ -1,7 +1,7 @@
 """Paid broadcasts: a broadcast may go with Telegram's allow_paid_broadcast (faster, costs Stars)
 
 Revision ID: 24p
-Revises: 21b
+Revises: 22b
 Create Date: 2026-12-07 13:20:00
 """
 from typing import Sequence, Union
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "24p"
-down_revision: Union[str, None] = "21b"
+down_revision: Union[str, None] = "22b"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
