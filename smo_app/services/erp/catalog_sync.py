@@ -56,6 +56,7 @@ HOLDING = (OrderStatus.new, OrderStatus.paid, OrderStatus.processing, OrderStatu
            OrderStatus.completed)
 CONFLICT = "erp.stock_conflict"
 MOVE_COMMENT = "МойСклад"
+NOTHING: list = []  # the empty JSON list of every new row: one object, written as JSON once a page (never changed)
 
 
 @dataclass
@@ -213,7 +214,7 @@ class CatalogApplier:
                  "search_key": fold(i.name or i.code or i.id)[:200], "description": i.description[:5000],
                  "details": "", "base_price_minor": max(0, self._price(i) or 0), "unit": "шт", "discount_pct": 0,
                  "position": 0, "hidden": self.conn.new_items_hidden or i.archived, "suspended": False,
-                 "deleted": False, "cross_sell": [], "low_stock_threshold": 3, "photos": [], "created_at": now,
+                 "deleted": False, "cross_sell": NOTHING, "low_stock_threshold": 3, "photos": NOTHING, "created_at": now,
                  "updated_at": now} for i in items]
         ids = insert_many(self.s, _P, rows)
         sellable = [(i, pid) for i, pid in zip(items, ids) if not i.variants_count]
