@@ -12,7 +12,7 @@ from sqlmodel import Session
 from smo_app.models.base import utcnow
 from smo_app.models.catalog import Category, Product, Variant
 from smo_app.models.stock import StockMove
-from smo_app.services.core.bulk import insert_many, young_objects_only
+from smo_app.services.core.bulk import insert_many, quiet_collector
 from smo_app.services.stock import ledger
 from tests.commerce_factories import SYSTEM, make_product, qty_of
 
@@ -60,19 +60,20 @@ def test_rows_sharing_a_value_and_rows_with_their_own_are_written_as_given(sessi
 
 def test_a_bulk_job_sets_the_older_objects_aside_from_the_collector_and_gives_them_back():
     assert gc.get_freeze_count() == 0
+    thresholds = gc.get_threshold()
     # when a bulk job runs, and a second one beside it
-    with young_objects_only():
-        assert gc.get_freeze_count() > 0
-        with young_objects_only():
+    with quiet_collector():
+        assert gc.get_freeze_count() > 0 and gc.get_threshold()[0] >= 20_000
+        with quiet_collector():
             pass
-        assert gc.get_freeze_count() > 0  # the first is still running
-    # then the collector has the whole process again once both are done
-    assert gc.get_freeze_count() == 0
+        assert gc.get_freeze_count() > 0 and gc.get_threshold()[0] >= 20_000  # the first is still running
+    # then the collector has the whole process again, at its usual pace, once both are done
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
     # when something else had set objects aside already, a job leaves them as they are
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        with young_objects_only():
+        with quiet_collector():
             assert gc.get_freeze_count() <= frozen  # nothing more set aside (some may have been freed)
         assert gc.get_freeze_count() <= frozen
     finally:

@@ -1,7 +1,7 @@
 """Bulk writes for the few jobs that write thousands of rows at once (an ERP catalog pulled page by
 page): :func:`insert_rows` inserts rows with one executemany, :func:`insert_many` also gives back
-their new ids, :func:`young_objects_only` keeps the garbage collector off the rest of the process
-while such a job runs."""
+their new ids, :func:`quiet_collector` keeps the garbage collector off the rest of the process while
+such a job runs."""
 from __future__ import annotations
 
 import gc
@@ -83,33 +83,41 @@ def insert_many(session: Session, table: Table, rows: list[dict]) -> list[int]:
     return ids
 
 
-_FREEZE_LOCK = threading.Lock()
-_freeze_users = 0
-_froze = False
+_COLLECTOR_LOCK = threading.Lock()
+_collector_users = 0
+_collector_saved: tuple[bool, tuple[int, int, int]] | None = None  # (froze, thresholds) to give back
+QUIET_THRESHOLD = 20_000  # new objects between the collector's youngest passes (Python's default: 700)
 
 
 @contextmanager
-def young_objects_only() -> Iterator[None]:
-    """While the block runs, the garbage collector's full passes walk only the objects made since it
-    began. A job that makes tens of thousands of objects (a pulled catalog's pages) sets off a full
-    pass every few pages, and each walks the whole process (the app's modules and caches: hundreds of
-    thousands of objects), stopping every thread for 0.1-0.3 s; the objects older than the block are
-    set aside (``gc.freeze``) and given back when it ends (the last of several at once gives them
-    back). Nothing is collected any later than a pass over them would have: an object freed by its
-    reference count still is, and a cycle among the older ones waits until the block ends. When
-    something else in the process froze objects already, nothing is done (theirs are not ours to
-    give back)."""
-    global _freeze_users, _froze
-    with _FREEZE_LOCK:
-        if _freeze_users == 0 and gc.get_freeze_count() == 0:
-            gc.freeze()
-            _froze = True
-        _freeze_users += 1
+def quiet_collector() -> Iterator[None]:
+    """While the block runs, the garbage collector walks only the objects made since it began, and
+    less often. A job that makes tens of thousands of objects (a pulled catalog's pages) sets off a
+    full pass every few pages, and each walks the whole process (the app's modules and caches:
+    hundreds of thousands of objects), stopping every thread for 0.1-0.3 s: the objects older than
+    the block are set aside (``gc.freeze``) and given back when it ends, and the youngest pass runs
+    every 20,000 new objects rather than 700 (the thresholds are put back too; the last of several
+    blocks at once puts them back). Nothing is lost: an object freed by its reference count still
+    is, and a cycle waits a few seconds longer. When something else in the process froze objects
+    already, those are left as they are (theirs to give back)."""
+    global _collector_users, _collector_saved
+    with _COLLECTOR_LOCK:
+        if _collector_users == 0:
+            froze = gc.get_freeze_count() == 0
+            if froze:
+                gc.freeze()
+            thresholds = gc.get_threshold()
+            gc.set_threshold(max(thresholds[0], QUIET_THRESHOLD), *thresholds[1:])
+            _collector_saved = (froze, thresholds)
+        _collector_users += 1
     try:
         yield
     finally:
-        with _FREEZE_LOCK:
-            _freeze_users -= 1
-            if _freeze_users == 0 and _froze:
-                gc.unfreeze()
-                _froze = False
+        with _COLLECTOR_LOCK:
+            _collector_users -= 1
+            if _collector_users == 0 and _collector_saved is not None:
+                froze, thresholds = _collector_saved
+                gc.set_threshold(*thresholds)
+                if froze:
+                    gc.unfreeze()
+                _collector_saved = None

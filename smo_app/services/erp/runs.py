@@ -23,7 +23,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.erp import ErpSyncRun, SyncKind, SyncRunStatus
 from smo_app.services.core import leases
 from smo_app.services.core.actor import Actor
-from smo_app.services.core.bulk import young_objects_only
+from smo_app.services.core.bulk import quiet_collector
 from smo_app.services.core.errors import DomainError
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.erp.catalog_sync import CatalogApplier
@@ -117,8 +117,8 @@ def pull(session: Session, *, actor: Actor, kind: str = SyncKind.full, changed_s
         # the stock report is asked for first, beside the first page (it is in before the pages the
         # first window brings, so none of them waits for it), while the shop's links are read: each
         # page's stock is then applied with the page (new items open with it), and little is left
-        # after the last page; the collector's full passes walk only what the pull makes
-        with young_objects_only(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="moysklad-stock") as ahead:
+        # after the last page; the garbage collector walks only what the pull makes, and less often
+        with quiet_collector(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="moysklad-stock") as ahead:
             report = ahead.submit(port.stock, store_id=conn.store_id, changed_since=window_from)
             applier.load()
 
