@@ -21,6 +21,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
@@ -199,8 +200,8 @@ class MoyskladClient:
         return self._json(self.request("GET", path, **kw))
 
     # ---- assortment -----------------------------------------------------------------------------
-    def assortment(self, *, updated_since: datetime | None = None,
-                   include_archived: bool = True) -> Iterator[list[ErpItem]]:
+    def assortment(self, *, updated_since: datetime | None = None, include_archived: bool = True,
+                   together: int = 1) -> Iterator[list[ErpItem]]:
         filters = []
         if updated_since is not None:
             filters.append(f"updated>={msk(updated_since)}")
@@ -216,23 +217,27 @@ class MoyskladClient:
             yield self._items(first)
             return
         # the other pages are known now: ask for them all before the caller sees the first one (the
-        # limiter keeps them within 5 in flight and the window), read into items in the fetching
-        # threads, while the caller works on the pages already here
+        # limiter keeps them within 5 in flight and the window, and starts them in order), while the
+        # caller works on the pages already here; the fetching threads only fetch (a thread reading
+        # rows into items would start no request meanwhile), the pages are read into items as they
+        # are handed on: those in by the time the caller asks for more in one list (up to
+        # ``together``), in order
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="moysklad-page") as pool:
-            futures = [pool.submit(self._page_items, {**params, "offset": off}) for off in offsets]
+            futures = deque(pool.submit(self._page, {**params, "offset": off}) for off in offsets)
             try:
                 yield self._items(first)
-                for future in futures:
-                    yield future.result()
+                while futures:
+                    batch, taken = self._items(futures.popleft().result()), 1
+                    while taken < together and futures and futures[0].done() and futures[0].exception() is None:
+                        batch += self._items(futures.popleft().result())
+                        taken += 1
+                    yield batch
             finally:
                 for future in futures:
                     future.cancel()
 
     def _items(self, body: dict) -> list[ErpItem]:
         return [self._item(r) for r in body.get("rows") or []]
-
-    def _page_items(self, params: dict) -> list[ErpItem]:
-        return self._items(self._page(params))
 
     def _page(self, params: dict) -> dict:
         body = self.get("/entity/assortment", params=params, headers=BETA_HEADER)

@@ -7,6 +7,9 @@ caller (the scheduler's pulls, order pushes, webhook fetches, the settings scree
   90 units through in some 3 seconds; this limiter keeps the start time and weight of every request
   of the last window and admits a request only if *any* 3-second window stays within the budget.
 * **At most 5 requests in flight** (MoySklad answers 429 with code 1073 beyond that).
+* **First come, first served** — requests start in the order they asked for a slot: pages asked for
+  in order arrive in order (a reader taking them in order never waits on one that was overtaken),
+  and a heavier request (the stock report) is never starved by lighter ones.
 * **Hold** — a 429's ``X-Lognex-Retry-After``/``X-Lognex-Reset``, or a 5xx's backoff, stops every
   caller of the token until it has passed: nobody hammers a throttled or failing API.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -57,6 +61,7 @@ class WeightedLimiter:
         self._cond = threading.Condition()
         self._sent: list[list] = []  # [time, weight, running] of the requests that may still be in a window
         self._hold_until = 0.0
+        self._queue: deque[object] = deque()  # the callers waiting for a slot, in the order they came
 
     def _expire(self, now: float) -> None:
         horizon = now - self.window - self.margin
@@ -90,14 +95,23 @@ class WeightedLimiter:
         """Hold a place for one request of ``weight`` units while it runs; yields its start time."""
         if weight > self.budget:
             raise ValueError(f"a request of {weight} units never fits a budget of {self.budget}")
+        ticket = object()
         with self._cond:
-            while True:
-                now = self._clock()
-                self._expire(now)
-                wait = self._wait_for(weight, now)
-                if wait == 0.0:
-                    break
-                self._cond.wait(timeout=wait)
+            self._queue.append(ticket)
+            try:
+                while True:
+                    now = self._clock()
+                    self._expire(now)
+                    if self._queue[0] is not ticket:
+                        self._cond.wait()  # an earlier caller goes first; it wakes us when it starts
+                        continue
+                    wait = self._wait_for(weight, now)
+                    if wait == 0.0:
+                        break
+                    self._cond.wait(timeout=wait)
+            finally:
+                self._queue.remove(ticket)
+                self._cond.notify_all()
             entry = [now, weight, True]  # [start, then finish time; weight; running]
             self._sent.append(entry)
         try:

@@ -133,9 +133,11 @@ class ErpPort(Protocol):
 
     provider: str
 
-    def assortment(self, *, updated_since: datetime | None = None,
-                   include_archived: bool = True) -> Iterator[list[ErpItem]]:
-        """The assortment page by page (everything, or what changed since ``updated_since``)."""
+    def assortment(self, *, updated_since: datetime | None = None, include_archived: bool = True,
+                   together: int = 1) -> Iterator[list[ErpItem]]:
+        """The assortment page by page (everything, or what changed since ``updated_since``), in
+        order; the pages already fetched when the next is asked for come in one list (up to
+        ``together`` pages: a caller that writes each list in one transaction writes fewer, larger ones)."""
         ...
 
     def stock(self, *, store_id: str | None = None, changed_since: datetime | None = None) -> list[ErpStock]:

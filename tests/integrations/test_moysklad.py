@@ -150,3 +150,53 @@ def test_webhook_parse_and_only_our_base_is_followed():
     [change] = client.parse_webhook(body)
     assert change.object_id == "abc" and change.action == "UPDATE" and change.updated_fields == ["name"]
     assert client.owns(change.href) and not client.owns("https://evil.example/entity/product/abc")
+
+
+def test_requests_start_in_the_order_they_asked_and_a_heavy_one_is_not_overtaken():
+    # given a token whose window has room for one more 5-unit request only once the running one is done
+    limiter = WeightedLimiter(budget=5, margin=0.0, window=0.05)
+    started: list[str] = []
+    release = threading.Event()
+
+    def ask(name: str, weight: int, hold: bool = False) -> None:
+        with limiter.slot(weight):
+            started.append(name)
+            if hold:
+                release.wait(5)
+
+    first = threading.Thread(target=ask, args=("running", 5, True))
+    first.start()
+    while not started:
+        time.sleep(0.001)
+    # when a stock report (5 units) asks for a slot, then three pages (1 unit each), one after another
+    waiting = []
+    for name, weight in (("report", 5), ("page 1", 1), ("page 2", 1), ("page 3", 1)):
+        waiting.append(threading.Thread(target=ask, args=(name, weight)))
+        waiting[-1].start()
+        time.sleep(0.02)
+    release.set()
+    for th in [first, *waiting]:
+        th.join(5)
+    # then they start in the order they asked: the report first, though each page alone fitted sooner
+    assert started == ["running", "report", "page 1", "page 2", "page 3"]
+
+
+def test_pages_already_fetched_come_together_in_order_and_up_to_the_limit():
+    # given 6,000 rows (6 pages) on a solution token
+    fake = FakeMoysklad(token_kind="solution")
+    fake.seed_catalog(6000, with_stock=False)
+    client = MoyskladClient(token=fake.token, base_url=fake.base, token_kind="solution",
+                            transport=httpx.MockTransport(fake.handle), limiter=WeightedLimiter())
+    # when the caller takes its time over the first page, then asks for the rest, up to 3 pages at once
+    lists = []
+    for items in client.assortment(together=3):
+        lists.append([i.id for i in items])
+        if len(lists) == 1:
+            deadline = time.monotonic() + 10
+            while len(fake.requests("/entity/assortment")) < 6 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.5)  # the last pages are read
+    # then every row comes once, in MoySklad's order, the pages already in by then in lists of 3
+    assert [i for ids in lists for i in ids] == list(fake.products)
+    assert [len(ids) for ids in lists] == [1000, 3000, 2000]
+    assert len(fake.requests("/entity/assortment")) == 6

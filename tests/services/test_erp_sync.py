@@ -192,7 +192,7 @@ def test_sync_refused_while_off_and_runs_are_recorded(session):
         runs.pull(session, actor=SYSTEM, kind="full")
     assert refused.value.code == "erp.not_enabled"
     connect(session, fake, backoff=0.01)  # the same six tries, without waiting 15 s between them
-    fake.fail_next(10, 503)
+    fake.fail_next(12, 503)  # the first page and the stock report are asked for at once: six tries each
     run = runs.pull(session, actor=SYSTEM, kind="full")
     assert run.status == "failed" and run.error_code == "integration.unavailable"
     assert session.exec(select(ErpSyncRun)).all()[-1].status == "failed"

@@ -1,13 +1,18 @@
 """The bulk paths a pulled catalog takes, on SQLite and PostgreSQL: rows inserted at once get their
-own ids back in order, and variants that arrive with stock open through the ledger (one move each)."""
+own ids back in order and read back as given, variants that arrive with stock open through the
+ledger (one move each), and the garbage collector walks only what a bulk job makes."""
 from __future__ import annotations
+
+import gc
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from smo_app.models.catalog import Category, Variant
+from smo_app.models.base import utcnow
+from smo_app.models.catalog import Category, Product, Variant
 from smo_app.models.stock import StockMove
-from smo_app.services.core.bulk import insert_many
+from smo_app.services.core.bulk import insert_many, quiet_collector
 from smo_app.services.stock import ledger
 from tests.commerce_factories import SYSTEM, make_product, qty_of
 
@@ -32,6 +37,47 @@ def test_rows_inserted_at_once_get_their_own_ids_in_order_beside_gaps_and_earlie
                                  .where(Category.__table__.c.id.in_(ids))).all())
     assert [found[i] for i in ids] == names and min(ids) > max(first[:2])
     assert insert_many(session, Category.__table__, []) == []
+
+
+def test_rows_sharing_a_value_and_rows_with_their_own_are_written_as_given(session: Session):
+    # given a page of products sharing one timestamp and one empty list, each with its own flags,
+    # its own update time and its own list
+    now, nothing = utcnow().replace(microsecond=0), []
+    rows = [{"category_id": None, "name": f"Товар {i}", "search_key": f"товар {i}", "description": "", "details": "",
+             "base_price_minor": 100 + i, "unit": "шт", "discount_pct": 0, "position": 0, "hidden": i % 2 == 1,
+             "suspended": False, "deleted": False, "cross_sell": [i] if i % 3 else nothing, "low_stock_threshold": 3,
+             "photos": nothing, "created_at": now, "updated_at": now + timedelta(seconds=i)} for i in range(6)]
+    # when they are inserted at once
+    ids = insert_many(session, Product.__table__, rows)
+    session.commit()
+    # then each reads back as it was given
+    p = Product.__table__
+    got = {r.id: r for r in session.execute(select(p.c.id, p.c.hidden, p.c.cross_sell, p.c.photos, p.c.created_at,
+                                                   p.c.updated_at).where(p.c.id.in_(ids))).all()}
+    assert [(got[i].hidden, got[i].cross_sell, got[i].photos, got[i].created_at, got[i].updated_at) for i in ids] == [
+        (r["hidden"], r["cross_sell"], [], now, r["updated_at"]) for r in rows]
+
+
+def test_a_bulk_job_sets_the_older_objects_aside_from_the_collector_and_gives_them_back():
+    assert gc.get_freeze_count() == 0
+    thresholds = gc.get_threshold()
+    # when a bulk job runs, and a second one beside it
+    with quiet_collector():
+        assert gc.get_freeze_count() > 0 and gc.get_threshold()[0] >= 20_000
+        with quiet_collector():
+            pass
+        assert gc.get_freeze_count() > 0 and gc.get_threshold()[0] >= 20_000  # the first is still running
+    # then the collector has the whole process again, at its usual pace, once both are done
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
+    # when something else had set objects aside already, a job leaves them as they are
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with quiet_collector():
+            assert gc.get_freeze_count() <= frozen  # nothing more set aside (some may have been freed)
+        assert gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_variants_arriving_with_stock_open_through_the_ledger_one_move_each(session: Session):

@@ -1,7 +1,15 @@
 """Bulk writes for the few jobs that write thousands of rows at once (an ERP catalog pulled page by
 page): :func:`insert_rows` inserts rows with one executemany, :func:`insert_many` also gives back
-their new ids."""
+their new ids, :func:`quiet_collector` keeps the garbage collector off the rest of the process while
+such a job runs."""
 from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from itertools import repeat
+from operator import itemgetter
 
 from sqlalchemy import Table, func, insert, select
 from sqlmodel import Session
@@ -10,9 +18,10 @@ from sqlmodel import Session
 def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
     """Insert ``rows`` (dicts with the same keys) with one executemany, inside the caller's
     transaction. On SQLite the statement is compiled once and the rows handed to the driver as
-    tuples, each value through its column type's bind processor (SQLAlchemy's own per-row parameter
-    handling costs twice the insert itself); elsewhere, and for a column whose default is not a
-    plain value, SQLAlchemy's executemany."""
+    tuples built column by column, each value through its column type's bind processor once per
+    distinct object (a page's rows share their timestamp and flags: SQLAlchemy's own per-row
+    parameter handling costs twice the insert itself); elsewhere, and for a column whose default is
+    not a plain value, SQLAlchemy's executemany."""
     if not rows:
         return
     conn = session.connection()
@@ -21,22 +30,34 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
         conn.execute(insert(table), rows)
         return
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
-    order = compiled.positiontup or []
-    getters = []
-    for name in order:
+    columns: list[Iterable] = []
+    for name in compiled.positiontup or []:
         column = table.c[name]
         process = column.type.bind_processor(conn.dialect)
         if name in rows[0]:
-            getters.append((name, process, None))
+            values = list(map(itemgetter(name), rows))
+            columns.append(_processed(values, process) if process else values)
         elif column.default is not None and column.default.is_scalar:
             value = column.default.arg
-            getters.append((None, None, process(value) if process else value))
+            columns.append(repeat(process(value) if process else value, len(rows)))
         else:
             conn.execute(insert(table), rows)
             return
-    params = [tuple((p(row[k]) if p else row[k]) if k is not None else const for k, p, const in getters)
-              for row in rows]
-    conn.exec_driver_sql(compiled.string, params)
+    conn.exec_driver_sql(compiled.string, list(zip(*columns)))
+
+
+def _processed(values: list, process: Callable) -> list:
+    """``process`` of each value, worked out once per distinct object (the list keeps every value
+    alive, so an object's id is its own for the whole loop)."""
+    done: dict[int, object] = {}
+    out = []
+    for value in values:
+        key = id(value)
+        if key in done:
+            out.append(done[key])
+        else:
+            out.append(done.setdefault(key, process(value)))
+    return out
 
 
 def insert_many(session: Session, table: Table, rows: list[dict]) -> list[int]:
@@ -60,3 +81,43 @@ def insert_many(session: Session, table: Table, rows: list[dict]) -> list[int]:
     ids = list(conn.execute(select(table.c.id).order_by(table.c.id.desc()).limit(len(rows))).scalars())
     ids.reverse()
     return ids
+
+
+_COLLECTOR_LOCK = threading.Lock()
+_collector_users = 0
+_collector_saved: tuple[bool, tuple[int, int, int]] | None = None  # (froze, thresholds) to give back
+QUIET_THRESHOLD = 20_000  # new objects between the collector's youngest passes (Python's default: 700)
+
+
+@contextmanager
+def quiet_collector() -> Iterator[None]:
+    """While the block runs, the garbage collector walks only the objects made since it began, and
+    less often. A job that makes tens of thousands of objects (a pulled catalog's pages) sets off a
+    full pass every few pages, and each walks the whole process (the app's modules and caches:
+    hundreds of thousands of objects), stopping every thread for 0.1-0.3 s: the objects older than
+    the block are set aside (``gc.freeze``) and given back when it ends, and the youngest pass runs
+    every 20,000 new objects rather than 700 (the thresholds are put back too; the last of several
+    blocks at once puts them back). Nothing is lost: an object freed by its reference count still
+    is, and a cycle waits a few seconds longer. When something else in the process froze objects
+    already, those are left as they are (theirs to give back)."""
+    global _collector_users, _collector_saved
+    with _COLLECTOR_LOCK:
+        if _collector_users == 0:
+            froze = gc.get_freeze_count() == 0
+            if froze:
+                gc.freeze()
+            thresholds = gc.get_threshold()
+            gc.set_threshold(max(thresholds[0], QUIET_THRESHOLD), *thresholds[1:])
+            _collector_saved = (froze, thresholds)
+        _collector_users += 1
+    try:
+        yield
+    finally:
+        with _COLLECTOR_LOCK:
+            _collector_users -= 1
+            if _collector_users == 0 and _collector_saved is not None:
+                froze, thresholds = _collector_saved
+                gc.set_threshold(*thresholds)
+                if froze:
+                    gc.unfreeze()
+                _collector_saved = None

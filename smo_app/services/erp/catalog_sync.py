@@ -56,6 +56,7 @@ HOLDING = (OrderStatus.new, OrderStatus.paid, OrderStatus.processing, OrderStatu
            OrderStatus.completed)
 CONFLICT = "erp.stock_conflict"
 MOVE_COMMENT = "МойСклад"
+EMPTY_LIST: list = []  # every new product row's empty JSON list: one object, serialized once a page
 
 
 @dataclass
@@ -213,8 +214,8 @@ class CatalogApplier:
                  "search_key": fold(i.name or i.code or i.id)[:200], "description": i.description[:5000],
                  "details": "", "base_price_minor": max(0, self._price(i) or 0), "unit": "шт", "discount_pct": 0,
                  "position": 0, "hidden": self.conn.new_items_hidden or i.archived, "suspended": False,
-                 "deleted": False, "cross_sell": [], "low_stock_threshold": 3, "photos": [], "created_at": now,
-                 "updated_at": now} for i in items]
+                 "deleted": False, "cross_sell": EMPTY_LIST, "low_stock_threshold": 3, "photos": EMPTY_LIST,
+                 "created_at": now, "updated_at": now} for i in items]
         ids = insert_many(self.s, _P, rows)
         sellable = [(i, pid) for i, pid in zip(items, ids) if not i.variants_count]
         vids = self._insert_variants([(i, pid, True) for i, pid in sellable])

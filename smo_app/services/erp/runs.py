@@ -3,9 +3,10 @@ the incremental pull (what changed since the last pull, with overlapping windows
 and the objects a webhook named. One pull at a time per shop (a lease row); every run is recorded
 (``erp_sync_run``: counts, requests, 429s, the largest 3-second load, the error in words).
 
-A pull reads the stock report once its first page is in (while the other pages are fetched) and
-commits page by page, each page with its stock (a big catalog is never one long transaction); a
-failure leaves the pages already applied and the run marked failed with the provider's error code.
+A pull asks for the stock report beside its first page (while the other pages are fetched) and
+commits page by page, each page with its stock (the pages already fetched when the last commit is
+done go together, up to five: a big catalog is never one long transaction); a failure leaves the
+pages already applied and the run marked failed with the provider's error code.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from smo_app.models.base import utcnow
 from smo_app.models.erp import ErpSyncRun, SyncKind, SyncRunStatus
 from smo_app.services.core import leases
 from smo_app.services.core.actor import Actor
+from smo_app.services.core.bulk import quiet_collector
 from smo_app.services.core.errors import DomainError
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.erp.catalog_sync import CatalogApplier
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 LEASE = "job:moysklad_pull"
 LEASE_SECONDS = 1800
 OVERLAP = timedelta(minutes=2)  # MoySklad's own advice: overlap the windows
+PAGES_TOGETHER = 5  # the pages already fetched are written in one transaction, up to 5 (5,000 rows)
 MAX_WINDOW = timedelta(hours=23)  # changedSince looks back 24 h at most: older than that, pull everything
 
 
@@ -111,16 +114,18 @@ def pull(session: Session, *, actor: Actor, kind: str = SyncKind.full, changed_s
     applier = CatalogApplier(session, conn=conn, actor=actor, now=now,
                              fetch_parent=lambda pid: port.item("product", pid))
     try:
-        # the stock report is asked for once the first page is in, while the other pages are being
-        # fetched (the limiter spaces them all) and the shop's links are read: each page's stock is
-        # then applied with the page (new items open with it), and little is left after the last page
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="moysklad-stock") as ahead:
+        # the stock report is asked for first, beside the first page (it is in before the pages the
+        # first window brings, so none of them waits for it), while the shop's links are read: each
+        # page's stock is then applied with the page (new items open with it), and little is left
+        # after the last page; the garbage collector walks only what the pull makes, and less often
+        with quiet_collector(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="moysklad-stock") as ahead:
+            report = ahead.submit(port.stock, store_id=conn.store_id, changed_since=window_from)
+            applier.load()
+
             def stock_report() -> None:
-                report = ahead.submit(port.stock, store_id=conn.store_id, changed_since=window_from)
-                applier.load()
                 applier.stock_report(report.result(), full=kind == SyncKind.full, epoch=first_epoch)
 
-            for page in port.assortment(updated_since=window_from):
+            for page in port.assortment(updated_since=window_from, together=PAGES_TOGETHER):
                 if not applier.has_report:
                     stock_report()
                 applier.apply(page)
