@@ -12,6 +12,11 @@ service that keeps the message and queues the answer in the outbox) against the 
   being answered: the median — bar: slowed ≤ 2×; the slowest is printed too (on SQLite, one
   writer at a time: a /start that lands behind a support write waits for it).
 
+Both bars on a temporary SQLite file, then on a fresh PostgreSQL database (the production
+database; skipped with a note when none is reachable); /start's bar is judged on PostgreSQL — on
+SQLite, one writer at a time, a /start that registers a customer waits for the answer being
+written, so its figure there is printed for information.
+
 Run: .venv/bin/python bench/support.py [--customers 200] [--db-url URL]
 """
 from __future__ import annotations
@@ -39,6 +44,7 @@ from smo_app.models.outbox import Outbox  # noqa: E402
 
 BAR_RATIO = 10.0
 BAR_START = 2.0
+START_SAMPLES = 40  # /start alone, and during the burst (each median over this many)
 BASE_ID = 6_000_000_000
 QUESTIONS = ["Есть свеча с лавандой?", "Сколько стоит мыло с розой?", "Как доставляете по Москве?",
              "Есть диффузор кедр?", "Какая оплата?", "А масло мята в наличии?"]
@@ -113,19 +119,41 @@ def p95(samples: list[float]) -> float:
 
 
 def main() -> int:
-    from smo_app import composition, migrations
-    from smo_app.db import make_engine
-    from smo_app.settings import Settings
-    from tests.fakes.telegram_api import FakeTelegram
+    from smo_app import composition
+    from tests import db_support
 
     composition.start()
     share_the_interpreter()  # as the sidecar's main does
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=200)
-    parser.add_argument("--db-url", help="default: a temporary SQLite file")
+    parser.add_argument("--db-url", help="one database only (default: a temporary SQLite file, then a fresh "
+                                          "PostgreSQL database when one is reachable)")
     args = parser.parse_args()
+    if args.db_url:
+        return 0 if measure(args.db_url, args.customers, judge_start=True) else 1
     tmp = tempfile.TemporaryDirectory()
-    url = args.db_url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
+    ok = measure(f"sqlite:///{Path(tmp.name) / 'bench.db'}", args.customers, judge_start=False)
+    reason = db_support.pg_unavailable_reason()
+    if reason:
+        print(f"PostgreSQL: {reason} — /start's bar is judged on SQLite instead")
+        return 0 if ok and measure(f"sqlite:///{Path(tmp.name) / 'again.db'}", args.customers, judge_start=True) else 1
+    pg_url = db_support.create_pg_database("smo_support_bench")
+    try:
+        ok = measure(pg_url, args.customers, judge_start=True) and ok
+    finally:
+        db_support.drop_pg_database(pg_url)
+    return 0 if ok else 1
+
+
+def measure(url: str, n: int, *, judge_start: bool) -> bool:
+    """One run on the database at ``url``; True when its bars hold (/start's only if ``judge_start``:
+    on SQLite one writer at a time makes a /start that registers a customer wait for the support
+    answer being written, so its figure is printed there, and judged on PostgreSQL)."""
+    from smo_app import migrations
+    from smo_app.db import make_engine
+    from smo_app.settings import Settings
+    from tests.fakes.telegram_api import FakeTelegram
+
     migrations.upgrade(url)
     engine = make_engine(url, pool_size=40, max_overflow=260)
     seed(engine)
@@ -133,7 +161,6 @@ def main() -> int:
     settings = Settings(_env_file=None, database_url=url, bot_token="123456:BENCH", telegram_api_base=fake.base_url,
                         public_url="https://shop.example", bot_username="bench_bot", demo=True)
     factory = lambda: Session(engine, expire_on_commit=False)  # noqa: E731
-    n = args.customers
 
     async def run() -> dict[str, list[float]]:
         bot = make_reply_bot(settings)
@@ -146,7 +173,7 @@ def main() -> int:
             await timed(dp, bot, message(BASE_ID - 2, "/start"))
             await timed(dp, bot, trivial(BASE_ID - 3))
             # /start alone
-            out["start_alone"] = [await timed(dp, bot, message(BASE_ID + 900_000 + i, "/start")) for i in range(20)]
+            out["start_alone"] = [await timed(dp, bot, message(BASE_ID + 900_000 + i, "/start")) for i in range(START_SAMPLES)]
             # the trivial handler, 200 at once
             out["trivial"] = list(await asyncio.gather(*(timed(dp, bot, trivial(BASE_ID + i)) for i in range(n))))
             # 200 customers' questions at once, /start meanwhile
@@ -154,7 +181,7 @@ def main() -> int:
                                      for i in range(n)))
             starts = []
             await asyncio.sleep(0.05)  # the burst's updates are in
-            while not burst.done() and len(starts) < 20:
+            while not burst.done() and len(starts) < START_SAMPLES:
                 starts.append(await timed(dp, bot, message(BASE_ID + 800_000 + len(starts), "/start")))
             out["support"] = list(await burst)
             out["start_during"] = starts
@@ -181,10 +208,11 @@ def main() -> int:
     print(f"  update → answer queued p95:   {support:.1f} ms; trivial handler p95 {floor:.1f} ms "
           f"→ ratio {ratio:.2f} (bar ≤ {BAR_RATIO:g})")
     print(f"  /start median alone / during: {start_alone:.1f} ms / {start_during:.1f} ms "
-          f"({len(got['start_during'])} during; slowest {start_tail:.0f} ms) → slowed {slowed:.2f}× (bar ≤ {BAR_START:g}×)")
-    ok = answers == n and ratio <= BAR_RATIO and slowed <= BAR_START
+          f"({len(got['start_during'])} during; slowest {start_tail:.0f} ms) → slowed {slowed:.2f}× "
+          + (f"(bar ≤ {BAR_START:g}×)" if judge_start else "(for information: one writer at a time)"))
+    ok = answers == n and ratio <= BAR_RATIO and (slowed <= BAR_START or not judge_start)
     print("  PASS" if ok else "  FAIL")
-    return 0 if ok else 1
+    return ok
 
 
 if __name__ == "__main__":
