@@ -38,7 +38,6 @@ def _form() -> rx.Component:
                     value=S.segment, on_change=S.set_segment,
                 ),
                 rx.input(name="days", placeholder=T("ui.bcast.days"), width="6rem"),
-                rx.button(T("ui.bcast.create"), type="submit", id="bcast-create"),
                 spacing="2", wrap="wrap", align="end",
             ),
             rx.hstack(
@@ -46,6 +45,7 @@ def _form() -> rx.Component:
                 rx.text(T("ui.bcast.paid_hint"), size="1", color_scheme="gray"),
                 spacing="2", align="center", wrap="wrap",
             ),
+            rx.button(T("ui.bcast.create"), type="submit", id="bcast-create"),
             width="100%",
         ),
         on_submit=S.create,
