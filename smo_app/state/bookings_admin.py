@@ -137,7 +137,7 @@ class BookingsAdminState(SessionState):
             who=b.contact_name or "—", phone=b.contact_phone, state=b.state, price=money_text(self, b.price_minor),
             deposit=(money_text(self, b.deposit_minor) + (" ✓" if b.deposit_paid else "")) if b.deposit_minor else "—",
             final_price=money_text(self, b.final_price_minor) if b.final_price_minor is not None else "",
-            reason=b.cancel_reason, open=b.state in ("pending", "confirmed"), confirmed=b.state == "confirmed",
+            reason=booking.reason_text(b.cancel_reason, self.ui_lang_value()), open=b.state in ("pending", "confirmed"), confirmed=b.state == "confirmed",
             review=b.deposit_review, proof_url=f"/api/booking-proofs/{b.id}" if b.deposit_review else "")
 
     # -- the month and the day -------------------------------------------------------------------

@@ -289,7 +289,7 @@ class BookingFlowState(StoreState):
             self.mine = [{"id": str(b.id), "service": b.service_name, "service_id": str(b.service_id),
                           "when": f"{b.local_day.strftime('%d.%m.%Y')} {b.local_time}", "zone": formats.zone(b.zone, self.shop_lang),
                           "state": b.state, "state_text": self.text(f"ui.bookings.state.{b.state}"),
-                          "open": "1" if b.state in ("pending", "confirmed") else "", "reason": b.cancel_reason}
+                          "open": "1" if b.state in ("pending", "confirmed") else "", "reason": booking.reason_text(b.cancel_reason, self.shop_lang)}
                          for b in out.value]
 
     @rx.event

@@ -177,6 +177,10 @@ def test_an_unpaid_hold_expires_and_a_late_deposit_is_refunded(session):
     # the hold runs out: the job frees the slot
     assert booking.expire_holds(session, actor=SYSTEM, now=plus(NOW, 16)) == 1
     assert session.get(Booking, held.id).state == "cancelled"
+    # "My bookings" says why in words, never the job's code
+    [mine] = [b for b in booking.my_bookings(session, actor=me) if b.id == held.id]
+    assert booking.reason_text(mine.cancel_reason, "ru") == "предоплата не поступила вовремя"
+    assert booking.reason_text("Заболел мастер", "ru") == "Заболел мастер"
     # and the customer is told, once
     told = session.exec(select(Outbox).where(Outbox.kind == "booking_hold_expired")).all()
     assert len(told) == 1 and "не поступила вовремя" in told[0].payload["text"]

@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from smo_app.i18n import t
 from smo_app.models.base import utcnow
 from smo_app.models.bookings import Booking, BookingService, BookingState, ServiceFormat, WaitlistEntry
 from smo_app.models.customer import Customer
@@ -81,6 +82,15 @@ def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise DomainError("bookings.slot_invalid", "naive time")
     return moment.astimezone(timezone.utc)
+
+
+SYSTEM_REASONS = ("hold_expired", "offer_expired")  # why the shop itself freed a booking (not a person's words)
+
+
+def reason_text(reason: str | None, lang: str) -> str:
+    """A cancelled booking's reason as a person reads it: the words staff or the customer typed, or
+    what the shop's own job did ("the deposit did not come in time")."""
+    return t(f"bookings.reason.{reason}", lang) if reason in SYSTEM_REASONS else (reason or "")
 
 
 def expire_holds_of(session: Session, resource: int, now: datetime) -> int:
