@@ -26,13 +26,20 @@ deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
 js-tools: .tools/.installed
 
+# Packages are installed by uv (pinned here; it takes the same pinned versions as pip, in seconds
+# rather than a minute and a half); where uv cannot reach the index, pip does the same install.
+UV_VERSION := 0.13.8
+UV := $(VENV)/bin/uv
+PIP_INSTALL = { UV_NATIVE_TLS=1 $(UV) pip install --python $(PY) -q -r $(1) || $(PY) -m pip install -q -r $(1); }
+
 $(VENV)/.deps: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -r requirements.txt
+	@test -x $(UV) || $(PY) -m pip install -q uv==$(UV_VERSION) || true
+	@$(call PIP_INSTALL,requirements.txt)
 	@touch $@
 
 $(VENV)/.dev-deps: requirements-dev.txt $(VENV)/.deps
-	$(PY) -m pip install -q -r requirements-dev.txt
+	@$(call PIP_INSTALL,requirements-dev.txt)
 	@touch $@
 
 # Reflex needs Node >= 22.22 and bun >= 1.4.4; both come from the npm registry (TOOLCHAIN.md).

@@ -47,7 +47,7 @@ if [ "${SMO_TEST_SERIAL:-0}" != "1" ]; then
   e2e_pid=$!
 fi
 if [ "$workers" -gt 1 ]; then
-  "${PYTEST[@]}" -m "not e2e" -n "$workers" --dist loadfile || status=$?
+  "${PYTEST[@]}" -m "not e2e" -n "$workers" --dist loadfile --durations=15 || status=$?
 else
   "${PYTEST[@]}" -m "not e2e" || status=$?
 fi

@@ -61,7 +61,7 @@ def pg_url():
     reason = db_support.pg_unavailable_reason()
     if reason:
         pytest.skip(reason)
-    url = db_support.create_pg_database()
+    url = db_support.create_pg_database(throwaway=True)
     from smo_app import migrations
 
     migrations.upgrade(url)
@@ -108,8 +108,9 @@ E2E_DIR = Path(__file__).resolve().parent / "e2e"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser journeys run last: Playwright's sync API keeps an event loop running in the main
-    thread until the session ends, and the UI-state tests drive async handlers with asyncio.run.
+    """Files with slow tests first; browser journeys last: Playwright's sync API keeps an event loop
+    running in the main thread until the session ends, and the UI-state tests drive async handlers
+    with asyncio.run.
 
     ``make test`` runs them in a second, serial pytest run of tests/e2e beside the first (scripts/test.sh): a test
     marked e2e elsewhere would run in neither run, one under tests/e2e unmarked would run in the
@@ -119,4 +120,7 @@ def pytest_collection_modifyitems(config, items):
     if misplaced:
         raise pytest.UsageError("browser tests live in tests/e2e and carry the e2e marker (pytestmark = "
                                 "pytest.mark.e2e); these do not: " + ", ".join(misplaced))
-    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+    # files with slow tests start first: spread over the workers while the quick ones fill in
+    # around them, rather than one of them starting last and running on alone
+    slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: (item.get_closest_marker("e2e") is not None, item.path not in slow_files))

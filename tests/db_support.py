@@ -6,12 +6,15 @@ Where none is reachable, the PostgreSQL half of each test is skipped with the re
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import tempfile
 import sqlite3
 import threading
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,14 +40,17 @@ def pg_unavailable_reason() -> str | None:
         return f"PostgreSQL not reachable at {make_url(PG_ADMIN_URL).render_as_string(hide_password=True)}: {type(exc).__name__}"
 
 
-def create_pg_database(prefix: str = "smo_test") -> str:
+def create_pg_database(prefix: str = "smo_test", *, throwaway: bool = False) -> str:
     """Create an empty database with a unique name (naming the pytest-xdist worker, if any, so a
-    stray one tells whose it was); return its URL."""
+    stray one tells whose it was); return its URL. A ``throwaway`` one (a test's) commits without
+    waiting for the disk; a benchmark's keeps the server's durable commits, as production does."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     name = "_".join(filter(None, (prefix, worker, uuid.uuid4().hex[:10])))
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        if throwaway:  # the server stays up: a committed row is still seen by every other connection
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     admin.dispose()
     return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
@@ -112,9 +118,37 @@ FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL
 """
 
 
+# A test that opens more PostgreSQL connections than this at once waits for the others of its kind:
+# the server allows 100, and each worker of a parallel run may run one (they open up to 41).
+MANY_CONNECTIONS = 10
+
+
+@contextmanager
+def pg_connections(engine: sa.Engine, count: int):
+    """Hold a turn for ``count`` connections at once to ``engine``'s PostgreSQL server: a turn that
+    needs many is taken by one test at a time across every process of the run (a lock file per
+    server), so parallel workers never exhaust the server's connections together."""
+    if engine.dialect.name != "postgresql" or count <= MANY_CONNECTIONS:
+        yield
+        return
+    url = engine.url
+    lock_path = Path(tempfile.gettempdir()) / f"smo-test-pg-{url.host}-{url.port or 5432}-many-connections.lock"
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def run_at_once(engine: sa.Engine, calls) -> Counter:
     """Run every ``call(session)`` at the same moment, each in its own thread with its own session
     on its own connection; count the outcomes: ``ok``, the DomainError's code, or ``crash:…``."""
+    with pg_connections(engine, min(len(calls), 40)):
+        return _run_at_once(engine, calls)
+
+
+def _run_at_once(engine: sa.Engine, calls) -> Counter:
     from smo_app.services.core.errors import DomainError
 
     url = engine.url.render_as_string(hide_password=False)

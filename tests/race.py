@@ -11,11 +11,17 @@ from sqlmodel import Session
 
 from smo_app.db import make_engine
 from smo_app.services.core.errors import DomainError
+from tests.db_support import pg_connections
 
 
 def run_at_once(engine: Engine, calls: list[Callable[[Session], Any]]) -> list[tuple[str, Any]]:
     """``call(session)`` for each call, all released together; returns ``(outcome, value)`` in call order:
     outcome is "ok", a DomainError code, or "crash:<type>:<message>"."""
+    with pg_connections(engine, len(calls) + 1):
+        return _run_at_once(engine, calls)
+
+
+def _run_at_once(engine: Engine, calls: list[Callable[[Session], Any]]) -> list[tuple[str, Any]]:
     url = engine.url.render_as_string(hide_password=False)
     workers = make_engine(url, pool_size=len(calls) + 1, max_overflow=0 if engine.dialect.name == "postgresql" else 50,
                           pool_timeout=120)

@@ -78,7 +78,7 @@ def empty_target(engine, tmp_path):
     if engine.dialect.name == "sqlite":
         yield f"sqlite:///{tmp_path / 'restored.db'}"
         return
-    url = db_support.create_pg_database("smo_restore")
+    url = db_support.create_pg_database("smo_restore", throwaway=True)
     yield url
     db_support.drop_pg_database(url)
 

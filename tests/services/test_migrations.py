@@ -24,7 +24,7 @@ def empty_db_url(request, tmp_path):
     reason = db_support.pg_unavailable_reason()
     if reason:
         pytest.skip(reason)
-    url = db_support.create_pg_database("smo_stairway")
+    url = db_support.create_pg_database("smo_stairway", throwaway=True)
     yield url
     db_support.drop_pg_database(url)
 
