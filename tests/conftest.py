@@ -7,6 +7,9 @@ from pathlib import Path
 os.environ.setdefault("SMO_SECRET_KEY", "test-secret-key-0123456789abcdef")
 os.environ.setdefault("SMO_DEMO", "0")
 os.environ.setdefault("SMO_SHOP_TIMEZONE", "Europe/Moscow")
+# argon2 at its smallest cost in tests (and the processes they start): the production cost is
+# checked by tests/services/test_passwords.py
+os.environ.setdefault("SMO_TEST_FAST_PASSWORD_HASHING", "1")
 os.environ.pop("SMO_BOT_TOKEN", None)
 
 import pytest  # noqa: E402

@@ -69,6 +69,7 @@ def _app_env(db_url: str, extra: dict[str, str] | None = None) -> dict[str, str]
         SMO_DATABASE_URL=db_url,
         SMO_DEMO="1",
         SMO_SHOP_TIMEZONE="Europe/Moscow",
+        SMO_TEST_FAST_PASSWORD_HASHING="1",
         REFLEX_USE_SYSTEM_BUN="1",
         PATH=f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
         PYTHONUNBUFFERED="1",
