@@ -325,6 +325,8 @@ def rollup_probe(conn) -> None:
         seconds, _ = best(lambda: conn.execute(sa.text(sql), p).all())
         print(f"(b) {name:20s} from the rollup {seconds:6.3f} s")
     conn.rollback()
+    conn.execute(sa.text("DROP TABLE bench_rollup_variant, bench_rollup_channel"))  # built anew each time
+    conn.commit()
 
 
 def main() -> int:
