@@ -334,7 +334,8 @@ def main() -> int:
     parser.add_argument("--fresh", action="store_true", help="generate the database again")
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     parser.add_argument("--rollup", action="store_true", help="also build and time the daily rollup (approach b)")
-    parser.add_argument("--orders", type=int, default=ORDERS, help="a smaller database to try the bench out (replaces the kept one)")
+    parser.add_argument("--orders", type=int, default=ORDERS,
+                        help="a smaller database to try the bench out (replaces the kept one)")
     args = parser.parse_args()
     set_orders(args.orders)
     from smo_app import composition
