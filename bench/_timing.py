@@ -41,3 +41,14 @@ def paired_p95_ms(calls: list[Callable[[], object]], repeat: int, *, floor_index
                 fn()
             samples[who].append((time.perf_counter() - t0) / k)
     return [p95(s) * 1000 for s in samples], k
+
+
+def best_of(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """The shortest of ``repeat`` runs of a slow call (seconds) and its last result: for calls long
+    enough that one run is a sample of its own."""
+    times, result = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), result

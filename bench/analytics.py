@@ -34,6 +34,7 @@ from smo_app.db import make_engine  # noqa: E402
 from smo_app.services.analytics import abc, pnl, revenue  # noqa: E402
 from smo_app.services.analytics.periods import Period, SOLD_STATUSES  # noqa: E402
 from smo_app.services.core.actor import Actor  # noqa: E402
+from _timing import best_of  # noqa: E402
 
 RATIO_BAR = 3.0
 TOTAL_BAR_S = 2.0
@@ -130,12 +131,7 @@ def generate(path: Path, orders: int) -> None:
 
 
 def best(fn) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(REPEAT):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), result
+    return best_of(fn, REPEAT)
 
 
 def floors(path: Path):

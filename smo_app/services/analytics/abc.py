@@ -21,7 +21,7 @@ from smo_app.models.catalog import Product
 from smo_app.models.orders import Order, OrderLine
 from smo_app.models.payments import Refund
 from smo_app.models.pos import PosReturn, PosReturnLine
-from smo_app.services.analytics.periods import make_period, refunds_in, returns_in, shop_tz, sold_orders_in
+from smo_app.services.analytics.periods import make_period, refunds_in, returns_in, roomy_read, shop_tz, sold_orders_in
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.analytics import excel
@@ -59,6 +59,7 @@ def classify(revenues: list[int]) -> list[str]:
 def abc_analysis(session: Session, *, actor: Actor, date_from: date | None, date_to: date | None,
                  tz: ZoneInfo | None = None) -> list[AbcRow]:
     require(actor, Perm.analytics_view)
+    roomy_read(session)
     period = make_period(date_from, date_to)
     start, end = period.bounds(tz or shop_tz(session))
     # each side grouped by product first (a few thousand rows), then added up

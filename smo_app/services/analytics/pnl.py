@@ -36,7 +36,7 @@ from smo_app.models.payments import Refund
 from smo_app.models.pos import PosReturn, PosReturnLine, PosSale
 from smo_app.models.stock import MoveKind, StockMove
 from smo_app.services.analytics.periods import (ORDER_REVENUE, RETURN_REFUND, Period, make_period, manual_revenue,
-                                                refunds_in, returns_in, shop_tz, sold_orders_in)
+                                                refunds_in, returns_in, roomy_read, shop_tz, sold_orders_in)
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.analytics import excel
@@ -92,6 +92,7 @@ class PnlSummary:
 def pnl_summary(session: Session, *, actor: Actor, date_from: date | None, date_to: date | None,
                 tz: ZoneInfo | None = None) -> PnlSummary:
     require(actor, Perm.analytics_view)
+    roomy_read(session)
     period = make_period(date_from, date_to)
     tz = tz or shop_tz(session)
     out = compute_summary(session, tz, period)
@@ -237,6 +238,7 @@ def pnl_workbook(session: Session, *, actor: Actor, date_from: date | None, date
                  tz: ZoneInfo | None = None) -> tuple[str, bytes]:
     """The P&L Excel file (summary, order details, returns, write-offs): ``(filename, bytes)``."""
     require(actor, Perm.analytics_view)
+    roomy_read(session)
     period = make_period(date_from, date_to)
     tz = tz or shop_tz(session)
     summary = compute_summary(session, tz, period)

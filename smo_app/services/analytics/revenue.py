@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from smo_app.services.analytics.periods import (CHANNELS, MANUAL_CHANNEL, RETURNS_KIND, average_check, make_period,
-                                                revenue_rows, shop_tz)
+                                                revenue_rows, roomy_read, shop_tz)
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
 
@@ -55,6 +55,7 @@ def daily_revenue(session: Session, *, actor: Actor, date_from: date | None, dat
                   tz: ZoneInfo | None = None) -> RevenueSeries:
     """Every day of the period (days without sales as zeros), revenue by channel and sold orders."""
     require(actor, Perm.analytics_view)
+    roomy_read(session)
     period = make_period(date_from, date_to)
     tz = tz or shop_tz(session)
     days = {d: DayRevenue(d) for d in period.days}
