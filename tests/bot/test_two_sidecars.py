@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from collections import Counter
 
 import pytest
@@ -108,6 +109,7 @@ def test_two_sidecars_running_at_once_send_every_message_exactly_once(pg_engine,
     try:
         # when a broadcast to 180 customers and 20 order notifications are queued, until all are sent
         expected = _queue(pg_engine)
+        queued = time.monotonic()
         holders: set[int | None] = set()
 
         def done() -> bool:
@@ -115,6 +117,7 @@ def test_two_sidecars_running_at_once_send_every_message_exactly_once(pg_engine,
             return _not_sent(pg_engine) == 0
 
         assert wait_until(done, 40, 0.2), sidecars.tail()
+        print(f"two sidecars: {len(expected)} messages sent in {time.monotonic() - queued:.1f} s")
         # then both were running all along, and one of them held the sender's lease throughout
         assert all(p.poll() is None for p in sidecars.procs), sidecars.tail()
         assert len(holders - {None}) == 1 and holders - {None} <= {p.pid for p in sidecars.procs}, holders
