@@ -2,7 +2,7 @@
 import reflex as rx
 
 import smo_app.pages  # noqa: F401  (imports every page module, which records its page)
-from smo_app import composition
+from smo_app import composition, socket_reconnect
 from smo_app.api import create_api
 from smo_app.calling import default_seam
 from smo_app.components.registry import PAGES
@@ -12,6 +12,7 @@ from smo_app.state import storefront_first_paint
 
 # The theme lives in rxconfig.py (RadixThemesPlugin): Reflex 0.10 deprecates rx.App(theme=...).
 composition.start()  # ports, event subscribers, task handlers
+socket_reconnect.install()  # a page whose websocket drops and comes back keeps its session
 # the API draws the Mini App's first screen in the page's state terms without importing a state
 
 
