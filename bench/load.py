@@ -127,6 +127,7 @@ class Shop:
     pos: list[tuple[str, str]]  # (POS session, device token)
     registers: list[int]
     variants: list[int]
+    products: list[int]  # the products of ``variants`` (stock enough for any run)
     managers: list[str]  # backoffice session tokens
     webhook_orders: list[tuple[int, int, str, int]]  # (order, payment, intent, total)
 
@@ -142,6 +143,7 @@ def prepare(db_url: str, shoppers: int, tablets: int, managers: int, payments: i
     import payments_webhooks
     import pos_taps
     from smo_app.db import make_engine
+    from smo_app.models.catalog import Variant
     from smo_app.models.customer import Customer
     from smo_app.models.staff import Role
     from smo_app.services.core.actor import Actor
@@ -160,9 +162,10 @@ def prepare(db_url: str, shoppers: int, tablets: int, managers: int, payments: i
             accounts.create_staff(s, actor=Actor.system("bench"), username=f"loadmgr{i}", full_name=f"Менеджер {i}",
                                   role=Role.manager, password="load-bench-1")
             bo.append(auth.sign_in_password(s, username=f"loadmgr{i}", password="load-bench-1").token)
+        products = [s.get(Variant, v).product_id for v in variants]
     rows = payments_webhooks.seed(engine, payments, "load")
     engine.dispose()
-    return Shop(db_url, customers, pos, registers, variants, bo, rows)
+    return Shop(db_url, customers, pos, registers, variants, products, bo, rows)
 
 
 class StateNames:
@@ -188,9 +191,9 @@ class StateNames:
 # --------------------------------------------------------------------------- the clients
 
 class Shopper(ReflexClient):
-    def __init__(self, base: str, token: str, names: StateNames) -> None:
+    def __init__(self, base: str, token: str, names: StateNames, products: list[int]) -> None:
         super().__init__(base, PATH_STORE)
-        self.customer, self.n = token, names
+        self.customer, self.n, self.products = token, names, products
 
     async def open(self) -> None:
         await self.connect(self.n.hydrate, {self.n.customer_token: self.customer}, until="tiles", timeout=TIMEOUT * 2)
@@ -208,8 +211,8 @@ class Shopper(ReflexClient):
         """One order: a product card, add, the cart, the checkout's steps, place. False when the
         product shown was sold out (no order)."""
         s, c, k = self.n.store, self.n.cart, self.n.checkout
-        tiles = self.vars.get("tiles") or []
-        await self.step(f"{s}.open_product", {"product_id": random.choice(tiles)["id"]}, until="card")
+        # one of the bench's products (the demo's own would sell out over a long run)
+        await self.step(f"{s}.open_product", {"product_id": random.choice(self.products)}, until="card")
         await think()
         if not self.vars.get("variant_id"):  # sold out: look at another one next time
             return False
@@ -316,8 +319,8 @@ async def run_config(base: str, shop: Shop, args, run: Run, measure: Measure, pa
             raise PhaseOver
         await asyncio.sleep(rnd.uniform(think_lo, think_hi))
 
-    shoppers = [Shopper(base, t, names) for t in shop.customers[:args.shoppers]]
-    shop_tappers = [Shopper(base, t, names) for t in shop.customers[args.shoppers:]]
+    shoppers = [Shopper(base, t, names, shop.products) for t in shop.customers[:args.shoppers]]
+    shop_tappers = [Shopper(base, t, names, shop.products) for t in shop.customers[args.shoppers:]]
     sellers = [pos_taps.Tablet(base, t, pos_names) for t in shop.pos[:args.tablets]]
     pos_tappers = [pos_taps.Tablet(base, t, pos_names) for t in shop.pos[args.tablets:]]
     managers = [Manager(base, t, names) for t in shop.managers[:args.managers]]
@@ -376,6 +379,8 @@ async def run_config(base: str, shop: Shop, args, run: Run, measure: Measure, pa
                 run.error(f"shopper refused ({str(exc)[:60]})")
             except PhaseOver:
                 return
+            except Exception as exc:  # noqa: BLE001 - counted, the others go on
+                run.error(f"shopper {type(exc).__name__}")
             await asyncio.sleep(rnd.uniform(think_lo, think_hi))
 
     async def selling(t, until: float) -> None:
@@ -386,6 +391,8 @@ async def run_config(base: str, shop: Shop, args, run: Run, measure: Measure, pa
                 run.sales += 1
             except asyncio.TimeoutError:
                 run.error("POS sale timed out")
+            except Exception as exc:  # noqa: BLE001 - counted, the others go on
+                run.error(f"POS sale {type(exc).__name__}")
             await asyncio.sleep(rnd.uniform(1.0, 3.0))
 
     async def clock(t, until: float) -> None:
@@ -401,6 +408,8 @@ async def run_config(base: str, shop: Shop, args, run: Run, measure: Measure, pa
                 await m.page()
             except asyncio.TimeoutError:
                 run.error("manager page timed out")
+            except Exception as exc:  # noqa: BLE001 - counted, the others go on
+                run.error(f"manager page {type(exc).__name__}")
             await asyncio.sleep(rnd.uniform(1.0, 4.0))
 
     async def webhooks(until: float, http) -> None:
@@ -474,23 +483,25 @@ def uptime_load() -> str:
 
 # --------------------------------------------------------------------------- report
 
+def print_run(workers: int, run: Run) -> None:
+    """One configuration's figures, as soon as it is done."""
+    print(f"\n{workers} worker{'s' if workers > 1 else ''}   (load average {run.load})")
+    for role in run.roles:
+        a, b = spread_ms(run.alone[role]), spread_ms(run.loaded[role])
+        print(f"  {role:8} trivial tap  alone p50/p95/max {a[0]:6.1f}/{a[1]:6.1f}/{a[2]:6.1f} ms   "
+              f"loaded {b[0]:6.1f}/{b[1]:6.1f}/{b[2]:6.1f} ms   ratio {slowdown(run.alone[role], run.loaded[role]):.2f}×")
+    events = max(run.events, 1)
+    print(f"  orders/s {run.orders_per_s:.2f} ({run.orders} Mini App orders + {run.sales} POS sales in "
+          f"{run.seconds:.0f} s), payments {run.payments}, events {run.events}")
+    print(f"  Redis commands/event {run.redis_commands / events:.1f} ({run.redis_bytes / events / 1024:.1f} KiB)   "
+          f"PostgreSQL transactions/event {run.pg_transactions / events:.2f}")
+    print(f"  errors {run.errors}" + (f"  {run.error_kinds}" if run.errors else ""), flush=True)
+
+
 def report(runs: dict[int, Run], args) -> bool:
     print(f"\nload: {args.shoppers} shoppers, {args.tablets} POS tablets, {args.managers} managers, "
           f"~{args.webhooks}/s payment webhooks; {args.seconds:.0f} s loaded, {args.floor_seconds:.0f} s alone; "
           f"{os.cpu_count()} CPUs (clients on the same machine)")
-    for workers, run in sorted(runs.items()):
-        print(f"\n{workers} worker{'s' if workers > 1 else ''}   (load average {run.load})")
-        for role in run.roles:
-            a, b = spread_ms(run.alone[role]), spread_ms(run.loaded[role])
-            print(f"  {role:8} trivial tap  alone p50/p95/max {a[0]:6.1f}/{a[1]:6.1f}/{a[2]:6.1f} ms   "
-                  f"loaded {b[0]:6.1f}/{b[1]:6.1f}/{b[2]:6.1f} ms   ratio {slowdown(run.alone[role], run.loaded[role]):.2f}×")
-        events = max(run.events, 1)
-        print(f"  orders/s {run.orders_per_s:.2f} ({run.orders} Mini App orders + {run.sales} POS sales in "
-              f"{run.seconds:.0f} s), payments {run.payments}, events {run.events}")
-        print(f"  Redis commands/event {run.redis_commands / events:.1f} ({run.redis_bytes / events / 1024:.1f} KiB)   "
-              f"PostgreSQL transactions/event {run.pg_transactions / events:.2f}")
-        print(f"  errors {run.errors}" + (f"  {run.error_kinds}" if run.errors else ""))
-    print()
     ok = True
     for text, held in verdicts(runs):
         print(f"{'PASS' if held else 'FAIL'}  {text}")
@@ -560,7 +571,7 @@ def main() -> int:
             for _ in range(tracebacks(log)):
                 run.error("traceback in the app's log")
             runs[n] = run
-            print(f"  done: {run.orders + run.sales} orders, {run.errors} errors, load average {run.load}", flush=True)
+            print_run(n, run)
     finally:
         stop_group(redis_proc)
         db_support.drop_pg_database(db_url)
