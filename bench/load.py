@@ -69,6 +69,19 @@ def redis_calls(commandstats: dict) -> int:
     return sum(int(v.get("calls", 0)) for k, v in commandstats.items() if k.startswith("cmdstat_"))
 
 
+def group_cpu_seconds(pgid: int, proc: Path = Path("/proc")) -> float:
+    """CPU time (user + system) of the live processes in process group ``pgid`` (the app and its workers)."""
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # after the name: state, ppid, pgrp, …, utime (12th), stime (13th)
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def slowdown(alone: list[float], loaded: list[float]) -> float:
     """p95 loaded / p95 alone (NaN when either has no samples)."""
     a, b = spread_ms(alone)[1], spread_ms(loaded)[1]
@@ -105,6 +118,7 @@ class Run:
     error_kinds: dict[str, int] = field(default_factory=dict)
     redis_commands: int = 0
     redis_bytes: int = 0
+    app_cpu: float = 0.0  # seconds of CPU the app's processes used in the loaded phase
     pg_transactions: int = 0
     seconds: float = 0.0
     load: str = ""
@@ -291,14 +305,17 @@ class Measure:
         self.engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
         self.sql = sa.text("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = :d")
 
-    async def read(self) -> tuple[int, int, int]:
-        """(Redis commands, Redis bytes in and out, PostgreSQL transactions) so far."""
+    app_pgid = 0
+
+    async def read(self) -> tuple[float, ...]:
+        """(Redis commands, Redis bytes in and out, PostgreSQL transactions, the app's CPU seconds) so far."""
         await asyncio.sleep(1.2)  # PostgreSQL's backends report their counts at most once a second
         with self.engine.connect() as conn:
             xacts = conn.execute(self.sql, {"d": self.db}).scalar_one()
         net = self.redis.info("stats")
         return (redis_calls(self.redis.info("commandstats")),
-                int(net["total_net_input_bytes"]) + int(net["total_net_output_bytes"]), int(xacts))
+                int(net["total_net_input_bytes"]) + int(net["total_net_output_bytes"]), int(xacts),
+                group_cpu_seconds(self.app_pgid))
 
 
 async def run_config(base: str, shop: Shop, args, run: Run, measure: Measure, pages: bool) -> None:
@@ -444,7 +461,7 @@ async def run_config(base: str, shop: Shop, args, run: Run, measure: Measure, pa
         run.seconds = time.monotonic() - t0
     after = await measure.read()
     run.events = sum(c.sent for c in everyone) - sent_before + http_requests["n"]
-    run.redis_commands, run.redis_bytes, run.pg_transactions = (a - b for a, b in zip(after, before))
+    run.redis_commands, run.redis_bytes, run.pg_transactions, run.app_cpu = (a - b for a, b in zip(after, before))
     await asyncio.gather(*[c.close() for c in everyone], return_exceptions=True)
 
 
@@ -495,6 +512,8 @@ def print_run(workers: int, run: Run) -> None:
           f"{run.seconds:.0f} s), payments {run.payments}, events {run.events}")
     print(f"  Redis commands/event {run.redis_commands / events:.1f} ({run.redis_bytes / events / 1024:.1f} KiB)   "
           f"PostgreSQL transactions/event {run.pg_transactions / events:.2f}")
+    print(f"  the app's CPU: {run.app_cpu / events * 1000:.1f} ms/event, {run.app_cpu / max(run.seconds, 1e-9):.2f} of "
+          f"{os.cpu_count()} cores (Redis, PostgreSQL and the clients use the rest)")
     print(f"  errors {run.errors}" + (f"  {run.error_kinds}" if run.errors else ""), flush=True)
 
 
@@ -552,6 +571,7 @@ def main() -> int:
             log = workdir / f"app-{n}.log"
             measure.redis.flushall()
             proc = start_app(db_url, redis_url, n, port, log, pages)
+            measure.app_pgid = proc.pid
             base = f"http://127.0.0.1:{port}"
             run = Run()
             try:
