@@ -8,11 +8,15 @@ export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench deps dev-deps js-tools browser migrate seed lint clean
+.PHONY: run run-prod-local test bench deps dev-deps js-tools browser migrate seed lint clean
 
 ## run: install, migrate, seed the demo shop, start the web app (:3000) and the bot sidecar
 run: deps js-tools
 	@bash scripts/run.sh
+
+## run-prod-local: the production topology on this machine (PostgreSQL, Redis, WORKERS=2 web workers, two sidecars)
+run-prod-local: deps js-tools
+	@bash scripts/run_prod_local.sh
 
 ## test: install everything plus test tools, then run the whole suite
 test: dev-deps js-tools browser

@@ -15,6 +15,25 @@ import time
 from typing import Callable
 
 
+def pct(samples: list[float], q: float) -> float:
+    """The ``q`` quantile (0…1) of ``samples``, nearest rank; NaN for none."""
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def spread_ms(samples: list[float]) -> tuple[float, float, float]:
+    """(p50, p95, max) in ms of ``samples`` in seconds (NaN for none)."""
+    ms = [s * 1000 for s in samples]
+    return pct(ms, .5), pct(ms, .95), max(ms) if ms else float("nan")
+
+
+def figures(name: str, samples: list[float]) -> str:
+    p50, p95_, top = spread_ms(samples)
+    return f"{name:<28} n={len(samples):<5} p50={p50:7.1f} ms  p95={p95_:7.1f} ms  max={top:7.1f} ms"
+
+
 def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[18] if len(samples) >= 20 else max(samples)
 

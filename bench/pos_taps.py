@@ -45,12 +45,14 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SMO_DEMO", "1")
+
+from _reflex_client import ReflexClient  # noqa: E402  (bench/ is the script's folder)
+from _timing import figures, pct  # noqa: E402
 
 TAP_BAR = 5.0
 IDLE_BAR = 2.0
@@ -60,19 +62,6 @@ SCENTS = ["лаванда", "ваниль", "роза", "кедр", "мята", 
 TYPED = ["свеча л", "СВЕЧА", "Мыло роза", "ёлоч", "елочная", "бергамот", "КеДр 12", "ар-00", "4601234"]
 PATH_POS = "/pos"
 POLL_SECONDS = 2.0  # the sale page's clock (components/pos_tablets.ticker)
-
-
-def pct(samples: list[float], q: float) -> float:
-    if not samples:
-        return float("nan")
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def figures(name: str, samples: list[float]) -> str:
-    ms = [s * 1000 for s in samples]
-    return (f"{name:<28} n={len(ms):<5} p50={pct(ms, .5):7.1f} ms  p95={pct(ms, .95):7.1f} ms  "
-            f"max={max(ms) if ms else float('nan'):7.1f} ms")
 
 
 # --------------------------------------------------------------------------- the shop
@@ -282,61 +271,31 @@ def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 900) -> None:
 
 # --------------------------------------------------------------------------- a tablet
 
-class Tablet:
-    """One POS tablet on a socket: hydrate with its session cookie, then events and their updates."""
+class Tablet(ReflexClient):
+    """One POS tablet on a socket (bench/_reflex_client.py): hydrate with its session cookie, then
+    events of the sale screen's state and their updates."""
 
     def __init__(self, base: str, tokens: tuple[str, str], names: dict[str, str]) -> None:
-        import socketio
-
-        self.base, self.names = base, names
+        super().__init__(base, PATH_POS)
+        self.names = names
         self.pos_token, self.device_token = tokens
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.waiters: list[tuple[str, asyncio.Future]] = []
-        self.state: dict[str, object] = {}
-        self.sio.on("event", self._on_update, namespace="/_event")
 
-    async def _on_update(self, update) -> None:
-        delta = (update or {}).get("delta") or {}
-        mine = delta.get(self.names["pos_state"]) or {}
-        self.state.update(mine)
-        for key, fut in list(self.waiters):
-            if key in mine and not fut.done():
-                fut.set_result(mine[key])
-                self.waiters.remove((key, fut))
-
-    def _event(self, handler: str, payload: dict | None = None) -> dict:
-        return {"name": f"{self.names['pos_state']}.{handler}", "payload": payload or {},
-                "router_data": {"pathname": PATH_POS, "asPath": PATH_POS}}
+    @property
+    def state(self) -> dict[str, object]:
+        return self.vars
 
     async def connect(self) -> None:
-        hydrate = {"name": f"{self.names['root']}.hydrate_and_load",
-                   "payload": {"vars": {self.names["pos_token_var"]: self.pos_token,
-                                        self.names["device_token_var"]: self.device_token}},
-                   "router_data": {"pathname": PATH_POS, "asPath": PATH_POS}}
-        fut = self._wait("shift_open_rx_state_")
-        await self.sio.connect(f"{self.base}?token={uuid.uuid4()}", socketio_path="/_event", namespaces=["/_event"],
-                               transports=["websocket"], auth={"event": hydrate})
-        await asyncio.wait_for(fut, 60)
-
-    def _wait(self, var: str) -> asyncio.Future:
-        fut = asyncio.get_running_loop().create_future()
-        self.waiters.append((var, fut))
-        return fut
+        await super().connect(f"{self.names['root']}.hydrate_and_load",
+                              {self.names["pos_token_var"]: self.pos_token,
+                               self.names["device_token_var"]: self.device_token}, until="shift_open")
 
     async def call(self, handler: str, var: str, payload: dict | None = None, timeout: float = 30) -> float:
         """Emit one event; seconds until the update carrying ``var`` arrives."""
-        fut = self._wait(var)
-        started = time.perf_counter()
-        await self.sio.emit("event", self._event(handler, payload), namespace="/_event")
-        await asyncio.wait_for(fut, timeout)
-        return time.perf_counter() - started
+        return await super().call(f"{self.names['pos_state']}.{handler}", payload, until=var, timeout=timeout)
 
     async def send(self, handler: str) -> None:
         """Emit an event without waiting for its update (the page's clock)."""
-        await self.sio.emit("event", self._event(handler), namespace="/_event")
-
-    async def close(self) -> None:
-        await self.sio.disconnect()
+        await super().send(f"{self.names['pos_state']}.{handler}")
 
 
 def state_names() -> dict[str, str]:
@@ -356,15 +315,15 @@ async def run(base: str, tokens: list[tuple[str, str]], registers: list[int], va
     idlers = [Tablet(base, tok, names) for tok in tokens[tablets:]]
     for t, reg in zip([*sellers, *idlers], [*registers, *(registers[i % tablets] for i in range(len(idlers)))]):
         await t.connect()
-        await t.call("load", "shift_label_rx_state_")  # the named tablet: its register is the device's
-        assert t.state.get("register_id_rx_state_") == reg and not t.state.get("needs_device_rx_state_"), t.state
+        await t.call("load", "shift_label")  # the named tablet: its register is the device's
+        assert t.state.get("register_id") == reg and not t.state.get("needs_device"), t.state
     results: dict[str, list[float]] = {"floor": [], "tap": [], "idle": []}
     for t in sellers:  # warm-up, not counted: first events compile queries, fill pools and caches
         for _ in range(3):
-            await t.call("toggle_camera", "camera_open_rx_state_")
-            await t.call("add", "lines_rx_state_", {"variant_id": variants[0]})
+            await t.call("toggle_camera", "camera_open")
+            await t.call("add", "lines", {"variant_id": variants[0]})
     for t in idlers:
-        await t.call("toggle_camera", "camera_open_rx_state_")
+        await t.call("toggle_camera", "camera_open")
 
     async def loop(t: Tablet, handler: str, var: str, key: str, rate: float, until: float, payload=None) -> None:
         rnd = random.Random(id(t))
@@ -378,7 +337,7 @@ async def run(base: str, tokens: list[tuple[str, str]], registers: list[int], va
 
     # phase 1: the floor — the same tablets, a trivial state-only event twice a second
     until = time.monotonic() + seconds
-    await asyncio.gather(*[loop(t, "toggle_camera", "camera_open_rx_state_", "floor", 2.0, until) for t in sellers])
+    await asyncio.gather(*[loop(t, "toggle_camera", "camera_open", "floor", 2.0, until) for t in sellers])
     async def poll(t: Tablet, until: float) -> None:
         await asyncio.sleep(random.Random(id(t) + 1).uniform(0, POLL_SECONDS))
         while time.monotonic() < until:
@@ -387,9 +346,9 @@ async def run(base: str, tokens: list[tuple[str, str]], registers: list[int], va
 
     # phase 2: selling, with idle tablets sending the trivial event once a second, every tablet polling
     until = time.monotonic() + seconds
-    tap = [loop(t, "add", "lines_rx_state_", "tap", 2.0, until,
+    tap = [loop(t, "add", "lines", "tap", 2.0, until,
                 payload=lambda: {"variant_id": random.choice(variants)}) for t in sellers]
-    idle = [loop(t, "toggle_camera", "camera_open_rx_state_", "idle", 1.0, until) for t in idlers]
+    idle = [loop(t, "toggle_camera", "camera_open", "idle", 1.0, until) for t in idlers]
     await asyncio.gather(*tap, *idle, *[poll(t, until) for t in [*sellers, *idlers]])
     for t in [*sellers, *idlers]:
         await t.close()

@@ -26,8 +26,15 @@ if [ "$SMO_DEMO" = "1" ]; then
   FAKES_LINE="    demo payments, delivery and addresses: fakes on ${SMO_DEMO_FAKES_URL} (no real money)"
 fi
 
-$PY -m bot_sidecar >var/bot_sidecar.log 2>&1 &
-SIDECAR=$!
+# one bot sidecar (SMO_RUN_SIDECARS=2: two, as production runs them — one sends under the leases, the other stands by)
+SIDECAR=""
+SIDECAR_LOGS="var/bot_sidecar.log"
+for i in $(seq 1 "${SMO_RUN_SIDECARS:-1}"); do
+  LOG="var/bot_sidecar.log"
+  [ "$i" = "1" ] || { LOG="var/bot_sidecar-$i.log"; SIDECAR_LOGS="$SIDECAR_LOGS, $LOG"; }
+  $PY -m bot_sidecar >"$LOG" 2>&1 &
+  SIDECAR="$SIDECAR $!"
+done
 
 WEB=""
 stop() {
@@ -49,11 +56,11 @@ cat <<TXT
     storefront  http://localhost:${PORT}/
     API health  http://localhost:${PORT}/api/health
 ${FAKES_LINE}
-  bot sidecar log: var/bot_sidecar.log
+  bot sidecar log: ${SIDECAR_LOGS}
   stop both with Ctrl-C
 
 TXT
 # Reflex in prod mode; the frontend is compiled and built only when the app changed (smo_app/serve.py)
-SMO_RUN_REFLEX="$REFLEX" $PY -m smo_app.serve --port "$PORT" &
+SMO_RUN_REFLEX="$REFLEX" $PY -m smo_app.serve --port "$PORT" "$@" &
 WEB=$!
 wait "$WEB"

@@ -90,9 +90,10 @@ def _move_to_port(built_port: int, port: int, root: Path) -> bool:
     return True
 
 
-def serve_built(port: int) -> None:
+def serve_built(port: int, *, pages: bool = True) -> None:
     """The backend with the pages already built (no compile, no build), as ``reflex run --env prod``
-    serves them after its build."""
+    serves them after its build. ``pages=False``: the backend alone (the websocket, /api), e.g. for
+    socket-level clients (bench/load.py), which need no pages."""
     from reflex.istate.manager import reset_disk_state_manager
     from reflex.utils import exec as reflex_exec
     from reflex_base import constants
@@ -104,8 +105,9 @@ def serve_built(port: int) -> None:
     config = get_config()
     config._set_persistent(frontend_port=port, backend_port=port)
     reset_disk_state_manager()  # as `reflex run` does: sessions of the previous run start afresh
-    print(f"App running at: http://localhost:{port} (pages built before, unchanged)", flush=True)
-    reflex_exec.run_backend_prod(config.backend_host, port, config.loglevel.subprocess_level(), True)
+    print(f"App running at: http://localhost:{port} " + ("(pages built before, unchanged)" if pages else "(backend only)"),
+          flush=True)
+    reflex_exec.run_backend_prod(config.backend_host, port, config.loglevel.subprocess_level(), pages)
 
 
 def build_and_serve(port: int, digest: str, reflex: str) -> int:
@@ -136,8 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("SMO_PORT", "3000")))
     parser.add_argument("--reflex", default=os.environ.get("SMO_RUN_REFLEX") or str(Path(sys.executable).parent / "reflex"))
+    parser.add_argument("--backend-only", action="store_true", help="the backend without the pages (no build)")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
+    if args.backend_only:
+        serve_built(args.port, pages=False)
+        return 0
     digest = sources_digest()
     if is_built(digest, args.port):
         serve_built(args.port)

@@ -21,6 +21,7 @@ from smo_app.cookies import customer_language as shop_language
 from smo_app.i18n import catalogs, normalize_language, t
 from smo_app.services.customers import sessions as customer_sessions
 from smo_app.services.customers.identity import whoami_customer
+from smo_app.state.stored_fields import without_caches
 
 R = TypeVar("R")
 
@@ -44,6 +45,10 @@ class CustomerSessionState(rx.State):
     def shop_tr(self) -> dict[str, str]:
         """The storefront's UI text in the customer's language (``ui.*`` keys)."""
         return {k: v for k, v in catalogs()[shop_language(self.customer_lang)].items() if k.startswith("ui.")}
+
+    def __getstate__(self):
+        """For Redis: without the cached ``shop_tr`` (see :mod:`smo_app.state.stored_fields`)."""
+        return without_caches(super().__getstate__(), CustomerSessionState, "shop_tr")
 
     # -- the one way a storefront screen calls a service -------------------------------------------
     async def call(self, fn: Callable[..., R], /, *, readonly: bool = False, optional: bool = False,

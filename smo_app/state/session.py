@@ -29,6 +29,7 @@ from smo_app.services.staff import auth
 from smo_app.services.core import shop_locale
 from smo_app.services.core.actor import Actor, whoami
 from smo_app.services.core.permissions import Perm, can
+from smo_app.state.stored_fields import without_caches
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -116,6 +117,10 @@ class SessionState(rx.State):
         catalogs never travels to the browser.
         """
         return _client_texts(_effective_language(self.lang, self.shop_lang_default))
+
+    def __getstate__(self):
+        """For Redis: without the cached ``tr`` (see :mod:`smo_app.state.stored_fields`)."""
+        return without_caches(super().__getstate__(), SessionState, "tr")
 
     @rx.event
     def set_language(self, lang: str | list[str]):
