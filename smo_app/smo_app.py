@@ -12,7 +12,7 @@ from smo_app.state import storefront_first_paint
 
 # The theme lives in rxconfig.py (RadixThemesPlugin): Reflex 0.10 deprecates rx.App(theme=...).
 composition.start()  # ports, event subscribers, task handlers
-socket_reconnect.install()  # a page whose websocket drops and comes back keeps its session
+socket_reconnect.patch_reflex()  # a page whose websocket drops and comes back keeps its session
 # the API draws the Mini App's first screen in the page's state terms without importing a state
 
 

@@ -59,6 +59,6 @@ async def _on_connect(self: EventNamespace, sid: str, environ: dict, auth: Any =
     return await _reflex_on_connect(self, sid, environ, auth)
 
 
-def install() -> None:
+def patch_reflex() -> None:
     """Route every websocket connection through :func:`_on_connect` (idempotent)."""
     EventNamespace.on_connect = _on_connect
