@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import Row, bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
@@ -152,6 +152,16 @@ _CART_LINES = (
     .join(_VARIANT, _VARIANT.c.id == _ITEM.c.variant_id).join(_PRODUCT, _PRODUCT.c.id == _VARIANT.c.product_id)
     .where(_ITEM.c.cart_id == bindparam("cart_id")).order_by(_ITEM.c.variant_id)
 )
+# SQLite: the customer, the cart and its lines in one read (the whole database is this
+# transaction's from its BEGIN IMMEDIATE: there is no row lock to take first); a cart without lines
+# gives one row whose line columns are NULL
+_CART_WITH_LINES = (
+    select(*_LOCKED_CART.selected_columns, *_CART_LINES.selected_columns)
+    .select_from(_CART.join(_C, _C.c.id == _CART.c.customer_id).outerjoin(_ITEM, _ITEM.c.cart_id == _CART.c.id)
+                 .outerjoin(_VARIANT, _VARIANT.c.id == _ITEM.c.variant_id)
+                 .outerjoin(_PRODUCT, _PRODUCT.c.id == _VARIANT.c.product_id))
+    .where(_CART.c.customer_id == bindparam("cust")).order_by(_ITEM.c.variant_id)
+)
 _EMPTY_CART = delete(_ITEM).where(_ITEM.c.cart_id == bindparam("cid"))
 _TOUCH_CART = update(_CART).where(_CART.c.id == bindparam("cid")).values(
     promo_code=None, updated_at=bindparam("now"), abandoned_reminder_at=None)
@@ -180,7 +190,7 @@ def _checkout(
     if bonus_minor < 0:
         raise ValidationFailed("order.amount_invalid", "amounts must be >= 0")
     conn = session.connection()
-    customer = conn.execute(_LOCKED_CART, {"cust": customer_id}).first()
+    customer, rows = _locked_cart(conn, customer_id)
     if client_ref:  # read after the lock: a checkout that held it before us has committed by now
         existing = _order_for_ref(session, client_ref, customer_id)
         if existing is not None:
@@ -190,7 +200,6 @@ def _checkout(
             raise NotFound("customer", customer_id)
         raise DomainError("cart.empty", "the cart is empty")
     cart_id = customer.cart_id
-    rows = conn.execute(_CART_LINES, {"cart_id": cart_id}).all()
     if not rows:
         raise DomainError("cart.empty", "the cart is empty")
     for r in rows:
@@ -248,8 +257,22 @@ def _checkout(
     return out
 
 
+def _locked_cart(conn, customer_id: int) -> tuple[Row | None, list[Row]]:
+    """The customer with their cart (its row locked until the checkout ends) and the cart's lines in
+    variant-id order; (None, []) without a cart."""
+    if conn.dialect.name == "sqlite":
+        got = conn.execute(_CART_WITH_LINES, {"cust": customer_id}).all()
+        return (got[0] if got else None), [r for r in got if r.variant_id is not None]
+    customer = conn.execute(_LOCKED_CART, {"cust": customer_id}).first()
+    if customer is None:
+        return None, []
+    return customer, conn.execute(_CART_LINES, {"cart_id": customer.cart_id}).all()
+
+
 def _expire_cart(session: Session, cart_id: int) -> None:
     """Loaded Cart rows are stale after the Core update: drop them from the identity map."""
+    if not session.identity_map:
+        return
     loaded = session.identity_map.get(identity_key(Cart, cart_id))
     if loaded is not None:
         session.expire(loaded)
