@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Start the demo shop: migrate, seed, then (demo mode) the providers' fakes — YooKassa with its payment
-# page, Stripe, CDEK, DaData on one local port (integrations/demo_fakes.py) — the bot sidecar and the
-# web app (prod mode, port 3000). Ctrl-C (SIGINT) or SIGTERM stops them all: each runs in its own process group (job control on), the
+# Start the demo shop: migrate, seed (both skipped at once when done before: smo_app/schema_state.py),
+# then (demo mode) the providers' fakes — YooKassa with its payment page, Stripe, CDEK, DaData on one
+# local port (integrations/demo_fakes.py) — the web app (prod mode, port 3000) and, once its first
+# page answers, the bot sidecar. Ctrl-C (SIGINT) or SIGTERM stops them all: each runs in its own process group (job control on), the
 # script waits on the web app, and the trap below stops both groups (the web app with its workers)
 # and waits for them. (A foreground child would make bash defer the trap until it exits by itself.)
 set -euo pipefail
@@ -26,10 +27,8 @@ if [ "$SMO_DEMO" = "1" ]; then
   FAKES_LINE="    demo payments, delivery and addresses: fakes on ${SMO_DEMO_FAKES_URL} (no real money)"
 fi
 
-$PY -m bot_sidecar >var/bot_sidecar.log 2>&1 &
-SIDECAR=$!
-
 WEB=""
+SIDECAR=""
 stop() {
   trap - EXIT INT TERM
   for pid in $WEB $SIDECAR $FAKES; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
@@ -56,4 +55,16 @@ TXT
 # Reflex in prod mode; the frontend is compiled and built only when the app changed (smo_app/serve.py)
 SMO_RUN_REFLEX="$REFLEX" $PY -m smo_app.serve --port "$PORT" &
 WEB=$!
+# the bot sidecar starts once the web app's first page answers (or after a minute): started beside
+# it, its own start-up would take the CPU the web app's start needs
+(
+  for _ in $(seq 600); do
+    if command -v curl >/dev/null 2>&1; then
+      curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:${PORT}/" && break
+    fi
+    sleep 0.1
+  done
+  exec $PY -m bot_sidecar
+) >var/bot_sidecar.log 2>&1 &
+SIDECAR=$!
 wait "$WEB"
