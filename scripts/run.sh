@@ -55,10 +55,10 @@ TXT
 # Reflex in prod mode; the frontend is compiled and built only when the app changed (smo_app/serve.py)
 SMO_RUN_REFLEX="$REFLEX" $PY -m smo_app.serve --port "$PORT" &
 WEB=$!
-# the bot sidecar starts once the web app's first page answers (or after a minute): started beside
-# it, its own start-up would take the CPU the web app's start needs
+# the bot sidecar starts once the web app's first page answers (or after SMO_SIDECAR_WAIT_S, a
+# minute): started beside it, its own start-up would take the CPU the web app's start needs
 (
-  for _ in $(seq 600); do
+  for _ in $(seq $(( ${SMO_SIDECAR_WAIT_S:-60} * 10 ))); do
     if command -v curl >/dev/null 2>&1; then
       curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:${PORT}/" && break
     fi

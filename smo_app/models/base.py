@@ -51,9 +51,11 @@ class UTCDateTime(TypeDecorator):
         def process(value):
             if value is None:
                 return None
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given to a UTC column; use smo_app.models.base.utcnow()")
-            return value.astimezone(utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+            if value.tzinfo is not utc:
+                if value.tzinfo is None:
+                    raise ValueError("naive datetime given to a UTC column; use smo_app.models.base.utcnow()")
+                value = value.astimezone(utc)
+            return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
 
         return process
 
