@@ -88,18 +88,26 @@ def run_service(engine, cids: list[int]) -> float:
     return elapsed
 
 
-def count_statements(engine, cids: list[int]) -> float:
-    """SQL statements sent per place_order (BEGIN and the statements; COMMIT is not a statement here)."""
+def count_statements(url: str, cids: list[int]) -> float:
+    """SQL statements sent per place_order (BEGIN and the statements; COMMIT is not a statement here).
+
+    Counted on an engine of its own: a listener makes SQLAlchemy dispatch events around every
+    statement of its engine, which the timed engine must not pay."""
+    engine = make_engine(url)
     sent: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
         sent.append(statement)
 
+    def begun(conn):  # the BEGIN the dialect sends (not through a cursor event)
+        sent.append("BEGIN")
+
     event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "begin", begun)
     try:
         run_service(engine, cids)
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        engine.dispose()
     return len(sent) / len(cids)
 
 
@@ -199,7 +207,7 @@ def main() -> int:
         fill_carts(url, cids, vids)
         engine, floor_conn = make_engine(url), floor_connection(path)
         run_service(engine, service_ids[:20])  # warm-up: imports, statement caches
-        statements = count_statements(engine, service_ids[20:21])
+        statements = count_statements(url, service_ids[20:21])
         run_floor(floor_conn, floor_ids[:20])
         service_ids, floor_ids = service_ids[21:], floor_ids[20:]
         # alternate rounds so that load on the machine hits both sides alike
@@ -220,7 +228,7 @@ def main() -> int:
     print(f"8 concurrent writers: p95 place_order latency {p95 * 1000:.1f} ms, {concurrent_rate:,.0f} orders/s")
     print(f"(machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: CPU contention slows the "
           "Python side more than the floor, so compare runs at similar load)")
-    return 0
+    return 0 if ratio >= BAR else 1
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ def main() -> int:
           f"({', '.join(f'{t:.1f}' for t in times)}) (bar {BAR_S:.0f} s) {'OK' if restart <= BAR_S else 'ABOVE BAR'}")
     print(f"floor (bare `python -c 'import smo_app.smo_app'`): {floor:.1f} s; restart = {restart / floor:.1f}x the floor")
     print(f"(machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
-    return 0
+    return 0 if restart <= BAR_S else 1
 
 
 if __name__ == "__main__":

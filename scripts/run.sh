@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Start the demo shop: migrate, seed, then (demo mode) the providers' fakes — YooKassa with its payment
-# page, Stripe, CDEK, DaData on one local port (integrations/demo_fakes.py) — the bot sidecar and the
-# web app (prod mode, port 3000). Ctrl-C (SIGINT) or SIGTERM stops them all: each runs in its own process group (job control on), the
+# Start the demo shop: migrate, seed (both skipped at once when done before: smo_app/schema_state.py),
+# then (demo mode) the providers' fakes — YooKassa with its payment page, Stripe, CDEK, DaData on one
+# local port (integrations/demo_fakes.py) — the web app (prod mode, port 3000) and, once its first
+# page answers, the bot sidecar. Ctrl-C (SIGINT) or SIGTERM stops them all: each runs in its own process group (job control on), the
 # script waits on the web app, and the trap below stops both groups (the web app with its workers)
 # and waits for them. (A foreground child would make bash defer the trap until it exits by itself.)
 set -euo pipefail
@@ -27,16 +28,11 @@ if [ "$SMO_DEMO" = "1" ]; then
 fi
 
 # one bot sidecar (SMO_RUN_SIDECARS=2: two, as production runs them — one sends under the leases, the other stands by)
-SIDECAR=""
 SIDECAR_LOGS="var/bot_sidecar.log"
-for i in $(seq 1 "${SMO_RUN_SIDECARS:-1}"); do
-  LOG="var/bot_sidecar.log"
-  [ "$i" = "1" ] || { LOG="var/bot_sidecar-$i.log"; SIDECAR_LOGS="$SIDECAR_LOGS, $LOG"; }
-  $PY -m bot_sidecar >"$LOG" 2>&1 &
-  SIDECAR="$SIDECAR $!"
-done
+for i in $(seq 2 "${SMO_RUN_SIDECARS:-1}"); do SIDECAR_LOGS="$SIDECAR_LOGS, var/bot_sidecar-$i.log"; done
 
 WEB=""
+SIDECAR=""
 stop() {
   trap - EXIT INT TERM
   for pid in $WEB $SIDECAR $FAKES; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
@@ -63,4 +59,20 @@ TXT
 # Reflex in prod mode; the frontend is compiled and built only when the app changed (smo_app/serve.py)
 SMO_RUN_REFLEX="$REFLEX" $PY -m smo_app.serve --port "$PORT" "$@" &
 WEB=$!
+# the bot sidecars start once the web app answers (or after SMO_SIDECAR_WAIT_S, a minute): started
+# beside it, their own start-up would take the CPU the web app's start needs
+for i in $(seq 1 "${SMO_RUN_SIDECARS:-1}"); do
+  LOG="var/bot_sidecar.log"
+  [ "$i" = "1" ] || LOG="var/bot_sidecar-$i.log"
+  (
+    for _ in $(seq $(( ${SMO_SIDECAR_WAIT_S:-60} * 10 ))); do
+      if command -v curl >/dev/null 2>&1; then
+        curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:${PORT}/ping" && break
+      fi
+      sleep 0.1
+    done
+    exec $PY -m bot_sidecar
+  ) >"$LOG" 2>&1 &
+  SIDECAR="$SIDECAR $!"
+done
 wait "$WEB"

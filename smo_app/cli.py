@@ -218,9 +218,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _already_migrated(args) -> bool:
+    """``migrate`` (``--seed-demo``) on a database already at head (and seeded): say so without
+    loading alembic, the models or the services (a restart of ``make run`` waits on this)."""
+    from smo_app import schema_state
+    from smo_app.settings import get_settings
+
+    settings = get_settings()
+    demo = bool(getattr(args, "seed_demo", False))
+    if demo and not settings.demo:
+        return False  # the full command says why it does not seed
+    if not schema_state.ready(settings.database_url, demo=demo):
+        return False
+    print("database is at head")
+    if demo:
+        from smo_app.demo.credentials import print_credentials
+
+        print("demo shop already there")
+        print_credentials()
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "migrate" and _already_migrated(args):
+        return 0
     from smo_app import composition
 
     composition.start()

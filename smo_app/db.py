@@ -56,9 +56,19 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # pragma: no cover - exercised by every sqlite test
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READONLY) else "BEGIN IMMEDIATE")
+    # The dialect begins every transaction itself (an engine "begin" listener would do it too, but
+    # any engine listener makes SQLAlchemy dispatch events around every statement); the read-only
+    # engine's own listener has begun a deferred one by then (:func:`readonly_engine`).
+    engine.dialect.do_begin = _begin_immediate
+
+
+def _begin_immediate(dbapi_conn) -> None:  # pragma: no cover - exercised by every sqlite test
+    if not dbapi_conn.in_transaction:
+        dbapi_conn.execute("BEGIN IMMEDIATE")
+
+
+def _begin_deferred(conn) -> None:  # pragma: no cover - exercised by every read-only sqlite test
+    conn.exec_driver_sql("BEGIN")
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -81,7 +91,10 @@ def readonly_engine(engine: Engine) -> Engine:
     options: dict = {READONLY: True}
     if engine.dialect.name == "postgresql":
         options["postgresql_readonly"] = True
-    return engine.execution_options(**options)
+    readonly = engine.execution_options(**options)
+    if engine.dialect.name == "sqlite":  # deferred: WAL readers never wait (listeners here are its own)
+        event.listen(readonly, "begin", _begin_deferred)
+    return readonly
 
 
 def get_readonly_engine(url: str | None = None) -> Engine:

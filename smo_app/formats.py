@@ -9,6 +9,7 @@ screens, the Excel and PDF files and the bot's texts.
 """
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
@@ -34,11 +35,21 @@ def number(value: float | int, lang: str = "ru", *, digits: int = 2) -> str:
 
 def money(minor: int, currency: str = "RUB", lang: str = "ru") -> str:
     """``123456`` → ``1 234,56 ₽`` (ru) or ``1,234.56 ₽`` (en); whole amounts drop the kopecks; the
-    sign stays with the number (``-50 ₽``)."""
+    sign stays with the number (``-50 ₽``). Babel's ``#,##0.00`` / ``#,##0`` with the locale's
+    separators, written directly (every order's message carries an amount: Babel's formatter costs
+    a tenth of a millisecond a call)."""
     minor = int(minor)
-    pattern = "#,##0.00" if minor % 100 else "#,##0"
-    text = format_decimal(Decimal(abs(minor)) / 100, format=pattern, locale=locale(lang)).replace("\u202f", NBSP)
+    group, decimal = _separators(locale(lang))
+    whole, cents = divmod(abs(minor), 100)
+    text = f"{whole:,}".replace(",", group) + (f"{decimal}{cents:02d}" if cents else "")
     return f"{'-' if minor < 0 else ''}{text}{NBSP}{CURRENCY_SYMBOLS.get(currency, currency)}"
+
+
+@functools.cache
+def _separators(locale_name: str) -> tuple[str, str]:
+    """The locale's group and decimal separators, as Babel writes ``1 234,50`` (ru) / ``1,234.50`` (en)."""
+    probe = format_decimal(Decimal("1234.5"), format="#,##0.00", locale=locale_name).replace("\u202f", NBSP)
+    return probe[1], probe[5]
 
 
 def percent(points: float | int, lang: str = "ru", *, digits: int = 1, signed: bool = False) -> str:

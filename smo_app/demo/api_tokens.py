@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from smo_app.demo.credentials import DEMO_API_TOKEN
 from smo_app.models.api_tokens import ApiToken
 from smo_app.models.staff import Staff
 from smo_app.services.staff import api_tokens
 from smo_app.services.staff.dto import StaffOut
 
 DEMO_TOKEN_NAME = "Демо: бухгалтерия"
-DEMO_API_TOKEN = "smo_demo-owner-api-token-0000000000000000"  # printed with the demo credentials
 
 
 def seed(session: Session) -> None:

@@ -9,21 +9,13 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from smo_app.demo.api_tokens import DEMO_API_TOKEN
+from smo_app.demo.credentials import DEMO_STAFF, credentials_text, print_credentials  # noqa: F401 (re-exported)
 from smo_app.models.base import utcnow
 from smo_app.models.customer import Customer, CustomerKind
 from smo_app.models.staff import Staff
 from smo_app.services.staff import accounts as staff_service
 from smo_app.services.core.actor import Actor
 
-# (username, full name, role, password, PIN) — printed by `make run`.
-DEMO_STAFF = [
-    ("owner", "Ольга Владимировна", "owner", "owner-demo-1", "1111"),
-    ("admin", "Андрей Смирнов", "admin", "admin-demo-1", "2222"),
-    ("manager", "Мария Котова", "manager", "manager-demo-1", "3333"),
-    ("seller", "Сергей Иванов", "seller", None, "4444"),
-    ("seller2", "Светлана Орлова", "seller", None, "5555"),
-]
 
 DEMO_CUSTOMERS = [
     (700000001, "anna_aroma", "Анна Лебедева", "+79161234501", CustomerKind.retail, 0),
@@ -76,18 +68,3 @@ def _seed_customers(session: Session) -> None:
     for invited in (700000002, 700000003):
         by_tg[invited].inviter_id = by_tg[700000001].id
     session.commit()
-
-
-def credentials_text() -> str:
-    lines = ["Demo staff (username / password / PIN):"]
-    for username, full_name, role, password, pin in DEMO_STAFF:
-        lines.append(f"  {role:<8} {username:<9} password: {password or '—':<15} PIN: {pin or '—'}   ({full_name})")
-    return "\n".join(lines)
-
-
-def print_credentials() -> None:
-    print(credentials_text())
-    print("Demo MoySklad token (Backoffice → MoySklad): demo-moysklad-token")
-    print("Demo staff API token (the owner's, every scope; Backoffice → API tokens):")
-    print(f"  curl -H 'Authorization: Bearer {DEMO_API_TOKEN}' http://localhost:3000/api/v1/orders"
-          "   (docs: /api/docs)")

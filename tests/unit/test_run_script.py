@@ -49,7 +49,7 @@ def _start_run_sh(tmp_path):
         (tmp_path / name).write_text(body)
         (tmp_path / name).chmod(0o755)
     env = {**os.environ, "PIDS": str(pids), "SMO_RUN_PYTHON": str(tmp_path / "python"),
-           "SMO_RUN_REFLEX": str(tmp_path / "reflex")}
+           "SMO_RUN_REFLEX": str(tmp_path / "reflex"), "SMO_SIDECAR_WAIT_S": "0"}  # no page to wait for
     proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "run.sh")], env=env, start_new_session=True,
                             preexec_fn=_default_signals,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -5,11 +5,12 @@ Stored one key per row in ``shop_setting``; read with :func:`get_config`, change
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import select as sa_select
+from sqlalchemy import func, select as sa_select
 from sqlmodel import Session, select  # noqa: F401
 
 from smo_app.models.base import utcnow
@@ -126,6 +127,23 @@ def get_config(session: Session) -> ShopConfig:
     if parsed is None or seen != stored:
         parsed = ShopConfig.model_validate({k: v for k, v in stored if k in ShopConfig.model_fields})
         _parsed[:] = [stored, parsed]
+    return parsed.model_copy()
+
+
+_T = ShopSetting.__table__
+# SQLite: every stored setting as one JSON text ([[key, value], …]), a column a reader of its own
+# adds to its statement so that the settings cost no statement of their own (sales.checkout)
+SETTINGS_AS_JSON = sa_select(func.json_group_array(func.json_array(_T.c.key, func.json(_T.c.value)))
+                             ).scalar_subquery()
+_parsed_json: list = [None, None]  # the JSON text last validated, and its config
+
+
+def config_from_json(stored: str) -> ShopConfig:
+    """:func:`get_config`'s answer from the settings read as :data:`SETTINGS_AS_JSON`."""
+    seen, parsed = _parsed_json
+    if parsed is None or seen != stored:
+        parsed = ShopConfig.model_validate({k: v for k, v in json.loads(stored) if k in ShopConfig.model_fields})
+        _parsed_json[:] = [stored, parsed]
     return parsed.model_copy()
 
 

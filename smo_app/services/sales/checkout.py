@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import Row, bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
@@ -26,7 +26,7 @@ from smo_app.models.orders import DeliveryType, Order, OrderChannel
 from smo_app.services.core import shop_locale
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
-from smo_app.services.core.shop_config import get_config
+from smo_app.services.core.shop_config import SETTINGS_AS_JSON, ShopConfig, config_from_json, get_config
 from smo_app.services.core.tx import atomic
 from smo_app.services.sales import promotions
 from smo_app.services.sales.carts import ensure_own, is_wholesale
@@ -152,6 +152,16 @@ _CART_LINES = (
     .join(_VARIANT, _VARIANT.c.id == _ITEM.c.variant_id).join(_PRODUCT, _PRODUCT.c.id == _VARIANT.c.product_id)
     .where(_ITEM.c.cart_id == bindparam("cart_id")).order_by(_ITEM.c.variant_id)
 )
+# SQLite: the customer, the cart, its lines and the shop's settings in one read (the whole database
+# is this transaction's from its BEGIN IMMEDIATE: there is no row lock to take first); a cart
+# without lines gives one row whose line columns are NULL
+_CART_WITH_LINES = (
+    select(*_LOCKED_CART.selected_columns, *_CART_LINES.selected_columns, SETTINGS_AS_JSON.label("settings"))
+    .select_from(_CART.join(_C, _C.c.id == _CART.c.customer_id).outerjoin(_ITEM, _ITEM.c.cart_id == _CART.c.id)
+                 .outerjoin(_VARIANT, _VARIANT.c.id == _ITEM.c.variant_id)
+                 .outerjoin(_PRODUCT, _PRODUCT.c.id == _VARIANT.c.product_id))
+    .where(_CART.c.customer_id == bindparam("cust")).order_by(_ITEM.c.variant_id)
+)
 _EMPTY_CART = delete(_ITEM).where(_ITEM.c.cart_id == bindparam("cid"))
 _TOUCH_CART = update(_CART).where(_CART.c.id == bindparam("cid")).values(
     promo_code=None, updated_at=bindparam("now"), abandoned_reminder_at=None)
@@ -174,13 +184,12 @@ def _checkout(
     now: datetime | None,
 ) -> OrderOut:
     now = now or utcnow()
-    cfg = get_config(session)
+    cfg, customer, rows = _locked_cart(session, customer_id)
     if cfg.vacation_mode:
         raise DomainError("cart.vacation", "the shop is on vacation", message_text=cfg.vacation_message)
     if bonus_minor < 0:
         raise ValidationFailed("order.amount_invalid", "amounts must be >= 0")
     conn = session.connection()
-    customer = conn.execute(_LOCKED_CART, {"cust": customer_id}).first()
     if client_ref:  # read after the lock: a checkout that held it before us has committed by now
         existing = _order_for_ref(session, client_ref, customer_id)
         if existing is not None:
@@ -190,7 +199,6 @@ def _checkout(
             raise NotFound("customer", customer_id)
         raise DomainError("cart.empty", "the cart is empty")
     cart_id = customer.cart_id
-    rows = conn.execute(_CART_LINES, {"cart_id": cart_id}).all()
     if not rows:
         raise DomainError("cart.empty", "the cart is empty")
     for r in rows:
@@ -248,8 +256,26 @@ def _checkout(
     return out
 
 
+def _locked_cart(session: Session, customer_id: int) -> tuple[ShopConfig, Row | None, list[Row]]:
+    """The shop's settings, the customer with their cart (its row locked until the checkout ends)
+    and the cart's lines in variant-id order; no customer and no lines without a cart."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":  # one statement
+        got = conn.execute(_CART_WITH_LINES, {"cust": customer_id}).all()
+        if not got:
+            return get_config(session), None, []
+        return config_from_json(got[0].settings), got[0], [r for r in got if r.variant_id is not None]
+    cfg = get_config(session)
+    customer = conn.execute(_LOCKED_CART, {"cust": customer_id}).first()
+    if customer is None:
+        return cfg, None, []
+    return cfg, customer, conn.execute(_CART_LINES, {"cart_id": customer.cart_id}).all()
+
+
 def _expire_cart(session: Session, cart_id: int) -> None:
     """Loaded Cart rows are stale after the Core update: drop them from the identity map."""
+    if not session.identity_map:
+        return
     loaded = session.identity_map.get(identity_key(Cart, cart_id))
     if loaded is not None:
         session.expire(loaded)

@@ -288,6 +288,8 @@ def weighted_average_cost(old_qty: int, old_cost_minor: int, in_qty: int, in_cos
 
 def _sync_loaded_variant(session: Session, variant_id: int, qty: int, cost: int) -> None:
     """Keep an already loaded Variant in step with the Core UPDATE (no extra query)."""
+    if not session.identity_map:  # nothing loaded (a checkout's own session): nothing to keep in step
+        return
     obj = session.identity_map.get(identity_key(Variant, variant_id))
     if obj is not None:
         set_committed_value(obj, "qty", qty)
