@@ -88,9 +88,9 @@ def sqlite_engine(sqlite_template, tmp_path):
 
 @pytest.fixture
 def pg_engine(_pg_engine):
+    """The worker's PostgreSQL database, emptied for this test (the next test empties it again)."""
     db_support.truncate_all(_pg_engine)
-    yield _pg_engine
-    db_support.truncate_all(_pg_engine)
+    return _pg_engine
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
