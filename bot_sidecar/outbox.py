@@ -64,6 +64,7 @@ TASK_LEASE_NAME = "outbox-tasks"
 EXPIRE_EVERY = 10.0  # seconds between passes marking rows past their expiry
 FREE_IN_FLIGHT = 1  # free messages sent at once: the free pace (30/s) needs no more
 PAID_IN_FLIGHT = 16  # a paid broadcast's messages sent at once (1,000/s needs several): the kill -9 window
+FULL_REFILL_EVERY = EXPIRE_EVERY  # seconds: with rows still buffered, a full refill at least this often
 FLUSH_BEFORE_WAIT = 0.1  # seconds: a longer wait marks the message last sent at once, not with the next claim
 R = TypeVar("R")
 
@@ -322,7 +323,7 @@ class OutboxSender:
         self.stats = {"sent": 0, "retry_after": 0, "blocked": 0, "failed": 0, "lost_claims": 0}
         self._buffer: list[tuple[int, int, bool]] = []  # (outbox id, chat id, paid)
         self._unmarked: list[Sent] = []  # sent, marked with the next claim
-        self._refilled_at = 0.0
+        self._refilled_at = self._fully_refilled_at = 0.0
         self._expired_at = -EXPIRE_EVERY
         self.lease = LaneLease(LEASE_NAME, holder, lease_ttl)
 
@@ -386,15 +387,23 @@ class OutboxSender:
         if free_wait > 0 and paid_wait > 0:  # (a long 429 pause still wakes up to renew the lease)
             return min(free_wait, paid_wait, self.lease_ttl / 3)
         mono = time.monotonic()
-        if not self._buffer or mono - self._refilled_at >= self.refill_every:
+        if not self._buffer or mono - self._fully_refilled_at >= FULL_REFILL_EVERY:
             expire = mono - self._expired_at >= EXPIRE_EVERY
             await self.flush(db)  # the refill finishes broadcasts: the messages last sent count as sent
             self._buffer = await db(self._refill, expire=expire)
             if expire:
                 self._expired_at = mono
-            self._refilled_at = mono
+            self._refilled_at = self._fully_refilled_at = mono
             if not self._buffer:
                 return self.poll_interval
+        elif mono - self._refilled_at >= self.refill_every:
+            # a broadcast in the buffer: only transactional messages queued since go before it
+            self._refilled_at = mono
+            fresh = await db(outbox_service.due_candidates, limit=100, transactional_only=True)
+            known = {item[0] for item in self._buffer}
+            fresh = [item for item in fresh if item[0] not in known]
+            if fresh:
+                self._buffer[:0] = fresh
         batch, best_wait = self._pick(self.pacer.clock(), free_wait, paid_wait)
         if not batch:
             return min(best_wait or self.poll_interval, self.poll_interval)

@@ -54,9 +54,11 @@ def _not_expired(now_param):
 
 # --------------------------------------------------------------------------- Telegram lane
 
-def due_candidates(session: Session, *, now: datetime | None = None, limit: int = 200) -> list[tuple[int, int, bool]]:
+def due_candidates(session: Session, *, now: datetime | None = None, limit: int = 200,
+                   transactional_only: bool = False) -> list[tuple[int, int, bool]]:
     """(id, chat_id, paid) of Telegram rows due now, transactional messages first, then broadcasts, oldest
-    first; ``paid``: a paid broadcast's row (sent with allow_paid_broadcast at its own pace)."""
+    first; ``paid``: a paid broadcast's row (sent with allow_paid_broadcast at its own pace).
+    ``transactional_only``: just the first part (the sender's cheap look between full refills)."""
     now = now or utcnow()
     running = select(Broadcast.id).where(Broadcast.status == BroadcastStatus.running)
     paid = select(Broadcast.id).where(Broadcast.status == BroadcastStatus.running, Broadcast.paid.is_(True))
@@ -67,7 +69,7 @@ def due_candidates(session: Session, *, now: datetime | None = None, limit: int 
         .where(or_(Outbox.broadcast_id.is_(None), Outbox.broadcast_id.in_(running)))
     )
     rows = list(session.exec(base.where(Outbox.broadcast_id.is_(None)).order_by(Outbox.id).limit(limit)).all())
-    if len(rows) < limit:
+    if len(rows) < limit and not transactional_only:
         rows += list(
             session.exec(base.where(Outbox.broadcast_id.is_not(None)).order_by(Outbox.id).limit(limit - len(rows))).all()
         )
