@@ -40,7 +40,8 @@ def body_of(chat_id: int, payload: dict) -> tuple[str, dict]:
     thread = payload.get("thread_id")
     copy = payload.get("copy")
     if copy:
-        body: dict = {"chat_id": chat_id, "from_chat_id": copy["from_chat_id"], "message_id": copy["message_id"]}
+        body: dict = {"chat_id": chat_id, "from_chat_id": copy["from_chat_id"], "message_id": copy["message_id"],
+                      "parse_mode": "HTML"}  # the bot's default, as aiogram sends it (for a caption)
         method = "copyMessage"
     else:
         body = {"chat_id": chat_id, "text": payload["text"]}

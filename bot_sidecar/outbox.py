@@ -169,6 +169,7 @@ async def run_steps(lane, stop: asyncio.Event, what: str) -> None:
     hiccup) is logged and the loop goes on; the lane's lease is released at the end. ``db`` is the
     lane's :class:`LaneDB` (its session on its own thread)."""
     db = LaneDB(lane.session_factory, what.replace(" ", "-"))
+    stopped = asyncio.ensure_future(stop.wait())  # one waiter for the lane's life, not one per pause
     try:
         while not stop.is_set():
             try:
@@ -181,11 +182,9 @@ async def run_steps(lane, stop: asyncio.Event, what: str) -> None:
                     log.warning("%s: rollback failed", what, exc_info=True)
                 delay = lane.poll_interval
             if delay > 0:
-                try:
-                    await asyncio.wait_for(stop.wait(), delay)
-                except asyncio.TimeoutError:
-                    pass
+                await asyncio.wait((stopped,), timeout=delay)
     finally:
+        stopped.cancel()
         try:
             if hasattr(lane, "flush"):  # what was sent is marked before the lease goes
                 await lane.flush(db)
@@ -324,6 +323,7 @@ class OutboxSender:
         self._buffer: list[tuple[int, int, bool]] = []  # (outbox id, chat id, paid)
         self._unmarked: list[Sent] = []  # sent, marked with the next claim
         self._refilled_at = self._fully_refilled_at = 0.0
+        self._paid_buffered = False
         self._expired_at = -EXPIRE_EVERY
         self.lease = LaneLease(LEASE_NAME, holder, lease_ttl)
 
@@ -391,6 +391,7 @@ class OutboxSender:
             expire = mono - self._expired_at >= EXPIRE_EVERY
             await self.flush(db)  # the refill finishes broadcasts: the messages last sent count as sent
             self._buffer = await db(self._refill, expire=expire)
+            self._paid_buffered = any(item[2] for item in self._buffer)  # (a light refresh adds only free rows)
             if expire:
                 self._expired_at = mono
             self._refilled_at = self._fully_refilled_at = mono
@@ -416,7 +417,7 @@ class OutboxSender:
         and one message per chat — a chat's first waiting row only, so a later one never overtakes
         it. Returns the batch and, when it is empty, the shortest wait seen."""
         free_room = min(self.free_in_flight, self.pacer.room(now)) if free_wait == 0 else 0
-        paid_room = min(self.paid_in_flight, self.paid_pacer.room(now)) if paid_wait == 0 else 0
+        paid_room = min(self.paid_in_flight, self.paid_pacer.room(now)) if paid_wait == 0 and self._paid_buffered else 0
         total = self.in_flight_bound
         batch: list[tuple[int, int, bool]] = []
         keep: list[tuple[int, int, bool]] = []

@@ -142,7 +142,9 @@ def mark_sent_and_claim(session: Session, *, sent: list[Sent], outbox_ids: list[
     if sent:
         _mark_many(conn, sent, now)
     won = {}
-    if outbox_ids:
+    if len(outbox_ids) == 1:  # the free pace's usual case: no expanding IN to render
+        won = {r[0]: Claimed(*r) for r in conn.execute(_CLAIM, {"oid": outbox_ids[0], "now": now})}
+    elif outbox_ids:
         won = {r[0]: Claimed(*r) for r in conn.execute(_CLAIM_MANY, {"oids": list(outbox_ids), "now": now})}
     session.commit()
     return [won[i] for i in outbox_ids if i in won]
