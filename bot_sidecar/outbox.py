@@ -3,11 +3,12 @@
 Guarantees (see docs/BOT.md):
 * One sender at a time: it holds the ``outbox-sender`` lease (renewed every ttl/3). A second
   sidecar waits; if the holder dies its lease expires and the other takes over.
-* Each row is claimed with a conditional UPDATE (pending/failed → sending, committed) before the
-  Telegram call and marked sent after it — in the same transaction as the next row's claim when
-  another message follows at once (one commit per message), else straight away. One message is
-  in flight at a time, so a kill -9 can leave at most one row in ``sending``; the next lease
-  holder puts it back to pending and it may be delivered twice. That is the only duplicate window.
+* Rows go in batches: ≤ FREE_IN_FLIGHT free messages, ≤ PAID_IN_FLIGHT of a paid broadcast, one
+  per chat (its first waiting row). A batch is claimed with one conditional UPDATE (pending/failed →
+  sending) in the commit that marks the previous batch sent, then sent concurrently; text messages
+  and copies are posted directly (bot_sidecar.direct_send), the rest through aiogram. The rows
+  ``sending`` are one batch at most, so a kill -9 can repeat at most that batch (2 free / 16 paid
+  messages): the next lease holder puts them back to pending. That is the only duplicate window.
   Nothing is ever lost.
 * Pacing: ≤ ``rate`` messages per second overall (sliding window), ≤ 1 per second per private chat,
   ≤ 20 per minute per group. A paid broadcast's rows (sent with ``allow_paid_broadcast``, 0.1 Star
@@ -62,7 +63,7 @@ log = logging.getLogger("bot_sidecar.outbox")
 LEASE_NAME = "outbox-sender"
 TASK_LEASE_NAME = "outbox-tasks"
 EXPIRE_EVERY = 10.0  # seconds between passes marking rows past their expiry
-FREE_IN_FLIGHT = 1  # free messages sent at once: the free pace (30/s) needs no more
+FREE_IN_FLIGHT = 2  # free messages sent at once: a backlog goes in pairs (half the commits and wake-ups)
 PAID_IN_FLIGHT = 16  # a paid broadcast's messages sent at once (1,000/s needs several): the kill -9 window
 FULL_REFILL_EVERY = EXPIRE_EVERY  # seconds: with rows still buffered, a full refill at least this often
 FLUSH_BEFORE_WAIT = 0.1  # seconds: a longer wait marks the message last sent at once, not with the next claim
@@ -266,6 +267,15 @@ class Pacer:
             g.popleft()
         return max(0, self.capacity - len(g))
 
+    def room_wait(self, n: int, now: float | None = None) -> float:
+        """How long until the overall window takes ``n`` messages at once (0: now)."""
+        now = self.clock() if now is None else now
+        g = self._global
+        wait = self.paused_until - now
+        if len(g) > self.capacity - n:
+            wait = max(wait, g[len(g) - (self.capacity - n) - 1] + self.window + self.margin - now)
+        return max(0.0, wait)
+
     def chat_wait(self, chat_id: int, now: float | None = None) -> float:
         now = self.clock() if now is None else now
         if chat_id < 0:
@@ -405,7 +415,14 @@ class OutboxSender:
             fresh = [item for item in fresh if item[0] not in known]
             if fresh:
                 self._buffer[:0] = fresh
-        batch, best_wait = self._pick(self.pacer.clock(), free_wait, paid_wait)
+        now = self.pacer.clock()
+        if free_wait == 0 and self.free_in_flight > 1 and len(self._buffer) >= self.free_in_flight:
+            # a backlog of free messages goes a pair at a time: one commit and one wake-up for both,
+            # the same rate (the pair waits for the window's second free slot, 1/rate at most)
+            free_wait = self.pacer.room_wait(self.free_in_flight, now)
+            if free_wait > 0 and paid_wait > 0:
+                return min(free_wait, paid_wait)
+        batch, best_wait = self._pick(now, free_wait, paid_wait)
         if not batch:
             return min(best_wait or self.poll_interval, self.poll_interval)
         await self._send_batch(db, batch)

@@ -114,4 +114,4 @@ def test_paid_broadcast_goes_several_at_a_time_one_per_chat_in_order(settings, s
     assert 1 < most_open <= PAID_IN_FLIGHT
     assert paid[-1] - paid[0] < 47 * 0.05 / 2, "one at a time would take 2.35 s"
     assert session.exec(Outbox.__table__.select().where(Outbox.status != "sent")).all() == []
-    assert FREE_IN_FLIGHT == 1
+    assert FREE_IN_FLIGHT <= 2

@@ -5,8 +5,8 @@ commits its own short transaction.
 
 A row moves pending/failed → sending (claim, committed) → sent | failed | dead | skipped | expired.
 A crash between the Telegram call (or the task's provider call) and the mark leaves it in
-``sending``; the next process that takes that lane's lease puts it back to pending: that one row
-may run twice (the documented in-flight window, one row per lane in flight).
+``sending``; the next process that takes that lane's lease puts it back to pending: it may run
+twice (the documented in-flight window: the Telegram sender's batch, one task on the task lane).
 """
 from __future__ import annotations
 
