@@ -12,8 +12,7 @@ Guarantees (see docs/BOT.md):
   Nothing is ever lost.
 * Pacing: ≤ ``rate`` messages per second overall (sliding window), ≤ 1 per second per private chat,
   ≤ 20 per minute per group. A paid broadcast's rows (sent with ``allow_paid_broadcast``, 0.1 Star
-  each) have a window of their own, ≤ ``paid_rate`` (1,000) per second, beside the free one; claim
-  and mark are the same, one message in flight. A 429 stops *all* sending for the full ``retry_after``. A 403 marks
+  each) have a window of their own, ≤ ``paid_rate`` (1,000) per second, beside the free one. A 429 stops *all* sending for the full ``retry_after``. A 403 marks
   the customer unreachable and skips everything waiting for that chat. Other errors retry with
   backoff (smo_app.services.messaging.outbox_delivery.BACKOFF_SECONDS) and become ``dead`` after
   MAX_ATTEMPTS. Rows past their ``expires_at`` are marked ``expired`` and never sent.
