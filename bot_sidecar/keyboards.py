@@ -25,6 +25,19 @@ def markup(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | No
     return _markup(json.dumps(rows, ensure_ascii=False, sort_keys=True))
 
 
+def markup_json(rows: list[list[dict[str, str]]] | None) -> dict | None:
+    """The same keyboard as the Bot API's JSON (``reply_markup`` as aiogram posts it), built once
+    per distinct rows; shared, never to be changed."""
+    if not rows:
+        return None
+    return _markup_json(json.dumps(rows, ensure_ascii=False, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=256)
+def _markup_json(rows_json: str) -> dict:
+    return _markup(rows_json).model_dump(exclude_none=True)
+
+
 @functools.lru_cache(maxsize=256)
 def _markup(rows_json: str) -> InlineKeyboardMarkup:
     rows = json.loads(rows_json)

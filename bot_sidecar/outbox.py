@@ -3,16 +3,16 @@
 Guarantees (see docs/BOT.md):
 * One sender at a time: it holds the ``outbox-sender`` lease (renewed every ttl/3). A second
   sidecar waits; if the holder dies its lease expires and the other takes over.
-* Each row is claimed with a conditional UPDATE (pending/failed → sending, committed) before the
-  Telegram call and marked sent after it — in the same transaction as the next row's claim when
-  another message follows at once (one commit per message), else straight away. One message is
-  in flight at a time, so a kill -9 can leave at most one row in ``sending``; the next lease
-  holder puts it back to pending and it may be delivered twice. That is the only duplicate window.
+* Rows go in batches: ≤ FREE_IN_FLIGHT free messages, ≤ PAID_IN_FLIGHT of a paid broadcast, one
+  per chat (its first waiting row). A batch is claimed with one conditional UPDATE (pending/failed →
+  sending) in the commit that marks the previous batch sent, then sent concurrently; text messages
+  and copies are posted directly (bot_sidecar.direct_send), the rest through aiogram. The rows
+  ``sending`` are one batch at most, so a kill -9 can repeat at most that batch (2 free / 16 paid
+  messages): the next lease holder puts them back to pending. That is the only duplicate window.
   Nothing is ever lost.
 * Pacing: ≤ ``rate`` messages per second overall (sliding window), ≤ 1 per second per private chat,
   ≤ 20 per minute per group. A paid broadcast's rows (sent with ``allow_paid_broadcast``, 0.1 Star
-  each) have a window of their own, ≤ ``paid_rate`` (1,000) per second, beside the free one; claim
-  and mark are the same, one message in flight. A 429 stops *all* sending for the full ``retry_after``. A 403 marks
+  each) have a window of their own, ≤ ``paid_rate`` (1,000) per second, beside the free one. A 429 stops *all* sending for the full ``retry_after``. A 403 marks
   the customer unreachable and skips everything waiting for that chat. Other errors retry with
   backoff (smo_app.services.messaging.outbox_delivery.BACKOFF_SECONDS) and become ``dead`` after
   MAX_ATTEMPTS. Rows past their ``expires_at`` are marked ``expired`` and never sent.
@@ -44,6 +44,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.types import BufferedInputFile, Message
 from sqlmodel import Session
 
+from bot_sidecar.direct_send import can_send_direct, send_direct
 from bot_sidecar.keyboards import markup
 from bot_sidecar.telegram import send_payload
 from smo_app.services.catalog import images
@@ -54,13 +55,16 @@ from smo_app.services.messaging import broadcasts as broadcast_service
 from smo_app.services.messaging import outbox_delivery as outbox_service
 from smo_app.services.messaging import outbox_tasks
 from smo_app.services.messaging.broadcasts import PAID_RATE
-from smo_app.services.messaging.outbox_delivery import Claimed
+from smo_app.services.messaging.outbox_delivery import Claimed, Sent
 from smo_app.services.support import relay as support_relay
 
 log = logging.getLogger("bot_sidecar.outbox")
 LEASE_NAME = "outbox-sender"
 TASK_LEASE_NAME = "outbox-tasks"
 EXPIRE_EVERY = 10.0  # seconds between passes marking rows past their expiry
+FREE_IN_FLIGHT = 2  # free messages sent at once: a backlog goes in pairs (half the commits and wake-ups)
+PAID_IN_FLIGHT = 16  # a paid broadcast's messages sent at once (1,000/s needs several): the kill -9 window
+FULL_REFILL_EVERY = EXPIRE_EVERY  # seconds: with rows still buffered, a full refill at least this often
 FLUSH_BEFORE_WAIT = 0.1  # seconds: a longer wait marks the message last sent at once, not with the next claim
 R = TypeVar("R")
 
@@ -152,11 +156,20 @@ async def send_row(bot: Bot, db: LaneDB, row: Claimed) -> Message:
     return await bot.send_document(row.chat_id, file, **kwargs)
 
 
+async def deliver_row(bot: Bot, db: LaneDB, row: Claimed) -> int | None:
+    """Send one claimed row; its Telegram message id. Text messages and copies go out directly
+    (:mod:`bot_sidecar.direct_send`), the rest through aiogram (:func:`send_row`)."""
+    if can_send_direct(row.payload):
+        return await send_direct(bot, row.chat_id, row.payload)
+    return (await send_row(bot, db, row)).message_id
+
+
 async def run_steps(lane, stop: asyncio.Event, what: str) -> None:
     """Call ``lane.step(db)`` until ``stop``, sleeping what it returns; a failing step (a DB
     hiccup) is logged and the loop goes on; the lane's lease is released at the end. ``db`` is the
     lane's :class:`LaneDB` (its session on its own thread)."""
     db = LaneDB(lane.session_factory, what.replace(" ", "-"))
+    stopped = asyncio.ensure_future(stop.wait())  # one waiter for the lane's life, not one per pause
     try:
         while not stop.is_set():
             try:
@@ -169,11 +182,9 @@ async def run_steps(lane, stop: asyncio.Event, what: str) -> None:
                     log.warning("%s: rollback failed", what, exc_info=True)
                 delay = lane.poll_interval
             if delay > 0:
-                try:
-                    await asyncio.wait_for(stop.wait(), delay)
-                except asyncio.TimeoutError:
-                    pass
+                await asyncio.wait((stopped,), timeout=delay)
     finally:
+        stopped.cancel()
         try:
             if hasattr(lane, "flush"):  # what was sent is marked before the lease goes
                 await lane.flush(db)
@@ -245,6 +256,25 @@ class Pacer:
             wait = max(wait, g[-self.capacity] + self.window + self.margin - now)
         return max(0.0, wait)
 
+    def room(self, now: float | None = None) -> int:
+        """How many messages the overall window takes now (0 while paused)."""
+        now = self.clock() if now is None else now
+        if self.paused_until > now:
+            return 0
+        g = self._global
+        while g and g[0] <= now - self.window - self.margin:
+            g.popleft()
+        return max(0, self.capacity - len(g))
+
+    def room_wait(self, n: int, now: float | None = None) -> float:
+        """How long until the overall window takes ``n`` messages at once (0: now)."""
+        now = self.clock() if now is None else now
+        g = self._global
+        wait = self.paused_until - now
+        if len(g) > self.capacity - n:
+            wait = max(wait, g[len(g) - (self.capacity - n) - 1] + self.window + self.margin - now)
+        return max(0.0, wait)
+
     def chat_wait(self, chat_id: int, now: float | None = None) -> float:
         now = self.clock() if now is None else now
         if chat_id < 0:
@@ -280,23 +310,36 @@ class Pacer:
 
 
 class OutboxSender:
+    """Sends the Telegram lane: a batch of rows claimed in one statement, sent concurrently (at most
+    ``free_in_flight`` free messages, ``paid_in_flight`` messages of a paid broadcast, one per
+    chat), marked sent in one statement together with the next batch's claim."""
+
     def __init__(self, bot: Bot, session_factory: Callable[[], Session], *, rate: float, holder: str,
                  lease_ttl: float = 15.0, poll_interval: float = 0.5, refill_every: float = 1.0,
-                 paid_rate: float = PAID_RATE) -> None:
+                 paid_rate: float = PAID_RATE, free_in_flight: int = FREE_IN_FLIGHT,
+                 paid_in_flight: int = PAID_IN_FLIGHT) -> None:
         self.bot = bot
         self.session_factory = session_factory
         self.pacer = Pacer(rate)  # free messages' window, every chat's limits, the 429 pause
         self.paid_pacer = Pacer(paid_rate)  # paid broadcasts' window (allow_paid_broadcast)
+        self.free_in_flight = max(1, free_in_flight)
+        self.paid_in_flight = max(1, paid_in_flight)
         self.holder = holder
         self.lease_ttl = lease_ttl
         self.poll_interval = poll_interval
         self.refill_every = refill_every
         self.stats = {"sent": 0, "retry_after": 0, "blocked": 0, "failed": 0, "lost_claims": 0}
         self._buffer: list[tuple[int, int, bool]] = []  # (outbox id, chat id, paid)
-        self._unmarked: tuple[int, int | None, bool] | None = None  # sent, marked with the next claim
-        self._refilled_at = 0.0
+        self._unmarked: list[Sent] = []  # sent, marked with the next claim
+        self._refilled_at = self._fully_refilled_at = 0.0
+        self._paid_buffered = False
         self._expired_at = -EXPIRE_EVERY
         self.lease = LaneLease(LEASE_NAME, holder, lease_ttl)
+
+    @property
+    def in_flight_bound(self) -> int:
+        """The most rows ``sending`` at once: what a kill -9 may repeat."""
+        return max(self.free_in_flight, self.paid_in_flight)
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("outbox sender %s started (rate %.1f/s)", self.holder, self.pacer.capacity / self.pacer.window)
@@ -331,20 +374,19 @@ class OutboxSender:
         return outbox_service.due_candidates(session, limit=500)
 
     async def step(self, db: LaneDB) -> float:
-        """Send at most one message; return how long to wait before the next step (a message sent
-        and not marked yet is marked before a wait of FLUSH_BEFORE_WAIT or more, or when nothing
-        else is due)."""
+        """Send at most one batch; return how long to wait before the next step (messages sent and
+        not marked yet are marked before a wait of FLUSH_BEFORE_WAIT or more, or when nothing else
+        is due)."""
         delay = await self._step(db)
-        if self._unmarked is not None and (delay >= FLUSH_BEFORE_WAIT or not self._buffer):
+        if self._unmarked and (delay >= FLUSH_BEFORE_WAIT or not self._buffer):
             await self.flush(db)  # a pacing gap of a few ms is not worth a commit of its own
         return delay
 
     async def flush(self, db: LaneDB) -> None:
-        """Mark the message last sent, if it waits for the next claim."""
-        sent = self._unmarked
-        if sent is not None:
-            await db(outbox_service.mark_sent, outbox_id=sent[0], message_id=sent[1], had_upload=sent[2])
-            self._unmarked = None
+        """Mark the messages last sent, if they wait for the next claim."""
+        if self._unmarked:
+            await db(outbox_service.mark_sent, sent=self._unmarked)
+            self._unmarked = []
 
     async def _step(self, db: LaneDB) -> float:
         if not await self._ensure_lease(db):
@@ -354,39 +396,105 @@ class OutboxSender:
         if free_wait > 0 and paid_wait > 0:  # (a long 429 pause still wakes up to renew the lease)
             return min(free_wait, paid_wait, self.lease_ttl / 3)
         mono = time.monotonic()
-        if not self._buffer or mono - self._refilled_at >= self.refill_every:
+        if not self._buffer or mono - self._fully_refilled_at >= FULL_REFILL_EVERY:
             expire = mono - self._expired_at >= EXPIRE_EVERY
-            await self.flush(db)  # the refill finishes broadcasts: the message last sent counts as sent
+            await self.flush(db)  # the refill finishes broadcasts: the messages last sent count as sent
             self._buffer = await db(self._refill, expire=expire)
+            self._paid_buffered = any(item[2] for item in self._buffer)  # (a light refresh adds only free rows)
             if expire:
                 self._expired_at = mono
-            self._refilled_at = mono
+            self._refilled_at = self._fully_refilled_at = mono
             if not self._buffer:
                 return self.poll_interval
+        elif mono - self._refilled_at >= self.refill_every:
+            # a broadcast in the buffer: only transactional messages queued since go before it
+            self._refilled_at = mono
+            fresh = await db(outbox_service.due_candidates, limit=100, transactional_only=True)
+            known = {item[0] for item in self._buffer}
+            fresh = [item for item in fresh if item[0] not in known]
+            if fresh:
+                self._buffer[:0] = fresh
         now = self.pacer.clock()
-        best_wait = None
-        for index, (outbox_id, chat_id, paid) in enumerate(self._buffer):
-            wait = max(paid_wait if paid else free_wait, self.pacer.chat_wait(chat_id, now))
-            if wait == 0:
-                del self._buffer[index]
-                await self._send_one(db, outbox_id, paid)
-                return 0.0
-            best_wait = wait if best_wait is None else min(best_wait, wait)
-        return min(best_wait or self.poll_interval, self.poll_interval)
+        if free_wait == 0 and self.free_in_flight > 1 and len(self._buffer) >= self.free_in_flight:
+            # a backlog of free messages goes a pair at a time: one commit and one wake-up for both,
+            # the same rate (the pair waits for the window's second free slot, 1/rate at most)
+            free_wait = self.pacer.room_wait(self.free_in_flight, now)
+            if free_wait > 0 and paid_wait > 0:
+                return min(free_wait, paid_wait)
+        batch, best_wait = self._pick(now, free_wait, paid_wait)
+        if not batch:
+            return min(best_wait or self.poll_interval, self.poll_interval)
+        await self._send_batch(db, batch)
+        return 0.0
 
-    async def _send_one(self, db: LaneDB, outbox_id: int, paid: bool = False) -> None:
-        sent, self._unmarked = self._unmarked, None
+    def _pick(self, now: float, free_wait: float, paid_wait: float) -> tuple[list[tuple[int, int, bool]], float | None]:
+        """Take from the buffer what may go now, together: each window's room, at most
+        ``free_in_flight`` free and ``paid_in_flight`` paid messages (``in_flight_bound`` in all),
+        and one message per chat — a chat's first waiting row only, so a later one never overtakes
+        it. Returns the batch and, when it is empty, the shortest wait seen."""
+        free_room = min(self.free_in_flight, self.pacer.room(now)) if free_wait == 0 else 0
+        paid_room = min(self.paid_in_flight, self.paid_pacer.room(now)) if paid_wait == 0 and self._paid_buffered else 0
+        total = self.in_flight_bound
+        batch: list[tuple[int, int, bool]] = []
+        keep: list[tuple[int, int, bool]] = []
+        seen: set[int] = set()
+        best_wait: float | None = None
+        buffer = self._buffer
+        for index, item in enumerate(buffer):
+            if total == 0 or (free_room == 0 and paid_room == 0):
+                keep.extend(buffer[index:])
+                break
+            chat_id, paid = item[1], item[2]
+            if chat_id in seen:
+                keep.append(item)
+                continue
+            seen.add(chat_id)
+            if (paid_room if paid else free_room) == 0:
+                keep.append(item)
+                continue
+            wait = self.pacer.chat_wait(chat_id, now)
+            if wait > 0:
+                keep.append(item)
+                best_wait = wait if best_wait is None else min(best_wait, wait)
+                continue
+            batch.append(item)
+            total -= 1
+            if paid:
+                paid_room -= 1
+            else:
+                free_room -= 1
+        self._buffer = keep
+        if not batch:
+            for kind_wait in (free_wait, paid_wait):
+                if kind_wait > 0:
+                    best_wait = kind_wait if best_wait is None else min(best_wait, kind_wait)
+        return batch, best_wait
+
+    async def _send_batch(self, db: LaneDB, batch: list[tuple[int, int, bool]]) -> None:
+        """Mark what was sent and claim ``batch`` in one commit, then send the rows won concurrently."""
+        sent, self._unmarked = self._unmarked, []
         try:
-            row = await db(outbox_service.mark_sent_and_claim, sent=sent, outbox_id=outbox_id)
+            rows = await db(outbox_service.mark_sent_and_claim, sent=sent, outbox_ids=[item[0] for item in batch])
         except BaseException:
-            self._unmarked = sent  # rolled back: marked on the next try
+            self._unmarked = sent + self._unmarked  # rolled back: marked on the next try
             raise
-        if row is None:
-            self.stats["lost_claims"] += 1
+        self.stats["lost_claims"] += len(batch) - len(rows)
+        if not rows:
             return
+        paid_of = {item[0]: item[2] for item in batch}
+        if len(rows) == 1:
+            await self._send_claimed(db, rows[0], paid_of[rows[0].id])
+            return
+        results = await asyncio.gather(*(self._send_claimed(db, row, paid_of[row.id]) for row in rows),
+                                       return_exceptions=True)
+        for result in results:  # every send is finished (and its outcome kept) before a failure surfaces
+            if isinstance(result, BaseException):
+                raise result
+
+    async def _send_claimed(self, db: LaneDB, row: Claimed, paid: bool) -> None:
         try:
             try:
-                message = await send_row(self.bot, db, row)
+                message_id = await deliver_row(self.bot, db, row)
             finally:
                 # stamped when the answer is back: Telegram received it no later than that, so the
                 # windows hold whatever the network latency (stamping before the call does not)
@@ -421,7 +529,7 @@ class OutboxSender:
             status = await db(outbox_service.mark_failed, outbox_id=row.id, error=f"{type(exc).__name__}: {exc}")
             log.warning("outbox %s to %s failed (%s): %s", row.id, row.chat_id, status, exc)
             return
-        self._unmarked = (row.id, message.message_id, bool(row.payload.get("upload")))
+        self._unmarked.append((row.id, message_id, bool(row.payload.get("upload"))))
         self.stats["sent"] += 1
 
 

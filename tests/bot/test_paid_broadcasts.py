@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 from sqlmodel import Session, select
 
+from bot_sidecar.outbox import PAID_IN_FLIGHT
 from integrations.telegram_stars.client import TelegramStarsClient
 from smo_app import composition
 from smo_app.models.audit import AuditEntry
@@ -162,16 +163,25 @@ def test_sender_honours_a_429_during_a_paid_broadcast(settings, session_factory,
     # given a server allowing only 5 paid messages a second (below what the sender believes)
     stars.rate, stars.paid_rate = None, 5
     owner = actor_of(make_staff(session, Role.owner))
-    customers = [make_customer(session) for _ in range(12)]
+    customers = [make_customer(session) for _ in range(24)]
     b = svc.create_broadcast(session, actor=owner, text="Sale", segment="all", paid=True)
     svc.start_broadcast(session, actor=owner, broadcast_id=b.id)
-    # when the sender sends it
+    # when the sender sends it (several at a time: a batch's calls leave together)
     [sender] = run_senders(settings, session_factory, until=nothing_waiting(engine), rate=30)
-    # then it got 429s and after each one sent nothing until retry_after had passed
+    # then it got 429s, and after a batch that got one it sent nothing until retry_after had passed
+    # (the batch itself was on its way before the answer came: at most PAID_IN_FLIGHT calls)
     refused = [c for c in stars.calls if c["status"] == 429]
     assert refused and sender.stats["retry_after"] == len(refused)
-    for r in refused:
-        later = [c for c in stars.calls if c["mono"] > r["mono"] and c["method"] == "sendMessage"]
-        assert later and later[0]["mono"] - r["mono"] >= 1
+    batches: list[list[dict]] = []
+    for c in (c for c in stars.calls if c["method"] == "sendMessage"):
+        if batches and c["mono"] - batches[-1][-1]["mono"] < 0.5:
+            batches[-1].append(c)
+        else:
+            batches.append([c])
+    assert all(len(batch) <= PAID_IN_FLIGHT for batch in batches)
+    for batch, after in zip(batches, batches[1:]):
+        if any(c["status"] == 429 for c in batch):
+            last_429 = max(c["mono"] for c in batch if c["status"] == 429)
+            assert after[0]["mono"] - last_429 >= 1
     # and every customer got it exactly once
     assert Counter(c["chat_id"] for c in stars.sent()) == Counter(c.telegram_id for c in customers)

@@ -5,8 +5,8 @@ commits its own short transaction.
 
 A row moves pending/failed → sending (claim, committed) → sent | failed | dead | skipped | expired.
 A crash between the Telegram call (or the task's provider call) and the mark leaves it in
-``sending``; the next process that takes that lane's lease puts it back to pending: that one row
-may run twice (the documented in-flight window, one row per lane in flight).
+``sending``; the next process that takes that lane's lease puts it back to pending: it may run
+twice (the documented in-flight window: the Telegram sender's batch, one task on the task lane).
 """
 from __future__ import annotations
 
@@ -54,9 +54,11 @@ def _not_expired(now_param):
 
 # --------------------------------------------------------------------------- Telegram lane
 
-def due_candidates(session: Session, *, now: datetime | None = None, limit: int = 200) -> list[tuple[int, int, bool]]:
+def due_candidates(session: Session, *, now: datetime | None = None, limit: int = 200,
+                   transactional_only: bool = False) -> list[tuple[int, int, bool]]:
     """(id, chat_id, paid) of Telegram rows due now, transactional messages first, then broadcasts, oldest
-    first; ``paid``: a paid broadcast's row (sent with allow_paid_broadcast at its own pace)."""
+    first; ``paid``: a paid broadcast's row (sent with allow_paid_broadcast at its own pace).
+    ``transactional_only``: just the first part (the sender's cheap look between full refills)."""
     now = now or utcnow()
     running = select(Broadcast.id).where(Broadcast.status == BroadcastStatus.running)
     paid = select(Broadcast.id).where(Broadcast.status == BroadcastStatus.running, Broadcast.paid.is_(True))
@@ -67,7 +69,7 @@ def due_candidates(session: Session, *, now: datetime | None = None, limit: int 
         .where(or_(Outbox.broadcast_id.is_(None), Outbox.broadcast_id.in_(running)))
     )
     rows = list(session.exec(base.where(Outbox.broadcast_id.is_(None)).order_by(Outbox.id).limit(limit)).all())
-    if len(rows) < limit:
+    if len(rows) < limit and not transactional_only:
         rows += list(
             session.exec(base.where(Outbox.broadcast_id.is_not(None)).order_by(Outbox.id).limit(limit - len(rows))).all()
         )
@@ -83,14 +85,15 @@ class Claimed(NamedTuple):
     kind: str = ""
 
 
-def _claim_statement():
+def _claim_statement(many: bool = False):
     b = Broadcast.__table__
     running = sa_select(b.c.id).where(b.c.status == BroadcastStatus.running.value).scalar_subquery()
     now = bindparam("now", type_=_T.c.next_attempt_at.type)
+    which = _T.c.id.in_(bindparam("oids", expanding=True)) if many else _T.c.id == bindparam("oid")
     return (
         update(_T)
         .where(
-            _T.c.id == bindparam("oid"),
+            which,
             _T.c.status.in_(_WAITING),
             _T.c.next_attempt_at <= now,
             _not_expired(now),
@@ -101,7 +104,8 @@ def _claim_statement():
     )
 
 
-_CLAIM = None
+_CLAIM = _claim_statement()
+_CLAIM_MANY = _claim_statement(many=True)
 _MARK_SENT = (
     update(_T)
     .where(_T.c.id == bindparam("oid"), _T.c.status == OutboxStatus.sending.value)
@@ -111,6 +115,8 @@ _MARK_SENT = (
 _B = OutboxBlob.__table__
 _DROP_BLOB = delete(_B).where(_B.c.outbox_id == bindparam("oid"))
 
+Sent = tuple[int, int | None, bool]  # (outbox id, Telegram message id, had an upload)
+
 
 def claim(session: Session, *, outbox_id: int, now: datetime | None = None) -> Claimed | None:
     """Atomically take one row for sending (safe with several senders); commit; None if lost or expired.
@@ -118,24 +124,30 @@ def claim(session: Session, *, outbox_id: int, now: datetime | None = None) -> C
     One prepared ``UPDATE … WHERE status IN (pending, failed) … RETURNING`` (SQLite ≥ 3.35, PostgreSQL):
     the row count decides who won, and the hot path stays cheap.
     """
-    global _CLAIM
-    if _CLAIM is None:
-        _CLAIM = _claim_statement()
     row = session.connection().execute(_CLAIM, {"oid": outbox_id, "now": now or utcnow()}).first()
     session.commit()
     return Claimed(*row) if row is not None else None
 
 
-def mark_sent_and_claim(session: Session, *, sent: tuple[int, int | None, bool] | None, outbox_id: int,
-                        now: datetime | None = None) -> Claimed | None:
-    """The sender's hot path in one transaction: mark the previous message ``sent`` (its
-    (outbox id, Telegram message id, had an upload), or None) and :func:`claim` the next one —
-    one commit instead of two. The next message is still claimed before it is sent, and at most one
-    row (the one about to go) is ``sending`` afterwards."""
+def mark_sent_and_claim(session: Session, *, sent: list[Sent], outbox_ids: list[int],
+                        now: datetime | None = None) -> list[Claimed]:
+    """The sender's hot path in one transaction: mark the messages sent since the last claim
+    ``sent`` (one executemany) and claim the next batch ``outbox_ids`` (one
+    ``UPDATE … WHERE id IN (…) AND status IN (pending, failed) … RETURNING``) — one commit for a
+    whole batch. Every message is still claimed before it is sent, so the rows ``sending``
+    afterwards are exactly the batch about to go (the kill -9 window). The rows won, in the order
+    asked; a row another sender took, or one no longer due, is left out."""
     now = now or utcnow()
-    if sent is not None:
-        _mark(session, outbox_id=sent[0], message_id=sent[1], now=now, had_upload=sent[2])
-    return claim(session, outbox_id=outbox_id, now=now)
+    conn = session.connection()
+    if sent:
+        _mark_many(conn, sent, now)
+    won = {}
+    if len(outbox_ids) == 1:  # the free pace's usual case: no expanding IN to render
+        won = {r[0]: Claimed(*r) for r in conn.execute(_CLAIM, {"oid": outbox_ids[0], "now": now})}
+    elif outbox_ids:
+        won = {r[0]: Claimed(*r) for r in conn.execute(_CLAIM_MANY, {"oids": list(outbox_ids), "now": now})}
+    session.commit()
+    return [won[i] for i in outbox_ids if i in won]
 
 
 def upload_of(session: Session, *, outbox_id: int) -> tuple[str, bytes] | None:
@@ -145,17 +157,19 @@ def upload_of(session: Session, *, outbox_id: int) -> tuple[str, bytes] | None:
     return (row[0], bytes(row[1])) if row is not None else None
 
 
-def mark_sent(session: Session, *, outbox_id: int, message_id: int | None, now: datetime | None = None,
-              had_upload: bool = False) -> None:
-    _mark(session, outbox_id=outbox_id, message_id=message_id, now=now or utcnow(), had_upload=had_upload)
+def mark_sent(session: Session, *, sent: list[Sent], now: datetime | None = None) -> None:
+    """Mark messages Telegram accepted ``sent`` (their Telegram message ids; an upload's file is
+    dropped); one commit."""
+    if sent:
+        _mark_many(session.connection(), sent, now or utcnow())
     session.commit()
 
 
-def _mark(session: Session, *, outbox_id: int, message_id: int | None, now: datetime, had_upload: bool) -> None:
-    conn = session.connection()
-    conn.execute(_MARK_SENT, {"oid": outbox_id, "sent_at": now, "mid": message_id})
-    if had_upload:
-        conn.execute(_DROP_BLOB, {"oid": outbox_id})  # delivered: the file need not stay in the database
+def _mark_many(conn, sent: list[Sent], now: datetime) -> None:
+    conn.execute(_MARK_SENT, [{"oid": oid, "sent_at": now, "mid": mid} for oid, mid, _ in sent])
+    uploads = [{"oid": oid} for oid, _, had_upload in sent if had_upload]
+    if uploads:  # delivered: the file need not stay in the database
+        conn.execute(_DROP_BLOB, uploads)
 
 
 def release_for_retry_after(session: Session, *, outbox_id: int, until: datetime, error: str) -> None:
