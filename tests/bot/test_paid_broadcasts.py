@@ -150,9 +150,12 @@ def test_sender_sends_a_paid_broadcast_with_allow_paid_broadcast_faster_than_the
     assert Counter(c["chat_id"] for c in sent) == Counter(c.telegram_id for c in customers)
     assert all(c["params"].get("allow_paid_broadcast") is True for c in sent)
     assert stars.count_status(429) == 0
-    # and it went faster than the free 30 msg/s: 150 messages in well under the 4+ s the free pace needs
+    # and it was not held to the free 30 msg/s: paid messages go several at once, so most come in
+    # right after the one before (the free pace would space every one by 1/30 s); judged by the gaps,
+    # not by the rate, which a loaded machine caps whatever the sender does
+    gaps = sorted(b["mono"] - a["mono"] for a, b in zip(sent, sent[1:]))
     span = sent[-1]["mono"] - sent[0]["mono"]
-    assert 149 / span > 60, f"{149 / span:.0f} msg/s"
+    assert gaps[len(gaps) // 2] < 1 / 60, f"median gap {gaps[len(gaps) // 2] * 1000:.1f} ms, {149 / span:.0f} msg/s"
     # and the bot paid 0.1 Star per message (15 Stars of 100)
     assert stars.star_nanostars == 85 * STAR
     assert session.exec(select(Broadcast.status).where(Broadcast.id == b.id)).one() == "finished"
