@@ -59,6 +59,18 @@ def test_rows_sharing_a_value_and_rows_with_their_own_are_written_as_given(sessi
 
 
 def test_a_bulk_job_sets_the_older_objects_aside_from_the_collector_and_gives_them_back():
+    # given a process whose collector sees everything (a worker that imported the web app has set
+    # the import's objects aside: smo_app/smo_app.py; they are given back for this test, then again)
+    set_aside_before = gc.get_freeze_count()
+    gc.unfreeze()
+    try:
+        _bulk_jobs_set_aside_and_give_back()
+    finally:
+        if set_aside_before:
+            gc.freeze()
+
+
+def _bulk_jobs_set_aside_and_give_back():
     assert gc.get_freeze_count() == 0
     thresholds = gc.get_threshold()
     # when a bulk job runs, and a second one beside it
@@ -78,6 +90,7 @@ def test_a_bulk_job_sets_the_older_objects_aside_from_the_collector_and_gives_th
         assert gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
+
 
 
 def test_variants_arriving_with_stock_open_through_the_ledger_one_move_each(session: Session):
