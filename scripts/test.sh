@@ -26,8 +26,9 @@ if [ "$#" -gt 0 ]; then
   exec "${PYTEST[@]}" "$@"
 fi
 
-# each worker is a process with its own PostgreSQL database and SQLite files; more than two would
-# also need more PostgreSQL connections than the concurrency tests leave (they open up to 40)
+# each worker is a process with its own PostgreSQL database and SQLite files. Two on two cores: a
+# third was slower (the cores are busy with PostgreSQL and the browser journeys beside); tests that
+# open many connections take turns across workers whatever their number (tests/db_support.py)
 cpus="$(nproc 2>/dev/null || echo 1)"
 workers="${SMO_TEST_WORKERS:-$(( cpus < 2 ? cpus : 2 ))}"
 status=0
