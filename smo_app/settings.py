@@ -67,6 +67,7 @@ class Settings(BaseSettings):
 
     # Image hosting (integrations/s3): local files under var/uploads by default, or an S3 bucket.
     images_backend: Literal["local", "s3"] = "local"
+    images_dir: Path | None = None  # the local files' folder (default var/uploads)
     images_s3_endpoint: str | None = None  # e.g. https://storage.yandexcloud.net
     images_s3_bucket: str | None = None
     images_s3_region: str = "ru-central1"
@@ -172,3 +173,8 @@ def get_settings() -> Settings:
 def reset_settings_cache() -> None:
     """For tests and the CLI: forget the cached settings so the environment is read again."""
     get_settings.cache_clear()
+
+
+def uploads_dir() -> Path:
+    """Where the local image store keeps photos (``SMO_IMAGES_DIR``, default ``var/uploads``)."""
+    return get_settings().images_dir or PROJECT_ROOT / "var" / "uploads"

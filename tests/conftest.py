@@ -11,6 +11,14 @@ os.environ.setdefault("SMO_SHOP_TIMEZONE", "Europe/Moscow")
 # checked by tests/services/test_passwords.py
 os.environ.setdefault("SMO_TEST_FAST_PASSWORD_HASHING", "1")
 os.environ.pop("SMO_BOT_TOKEN", None)
+# photos the tests upload (and every seeded demo shop's) go to a folder of this run, not var/uploads
+if "SMO_IMAGES_DIR" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["SMO_IMAGES_DIR"] = tempfile.mkdtemp(prefix="smo-uploads-")
+    atexit.register(shutil.rmtree, os.environ["SMO_IMAGES_DIR"], True)
 
 import pytest  # noqa: E402
 from sqlmodel import Session  # noqa: E402

@@ -88,10 +88,10 @@ class LocalImageStore:
 
 
 def from_settings(settings):
-    from smo_app.settings import PROJECT_ROOT
+    from smo_app.settings import uploads_dir
 
     if settings.images_backend == "s3":
         from integrations.s3 import S3ImageStore
 
         return S3ImageStore.from_settings(settings)
-    return LocalImageStore(PROJECT_ROOT / "var" / "uploads")
+    return LocalImageStore(settings.images_dir or uploads_dir())

@@ -2,7 +2,8 @@
 
 * Keyboard wedge: a scanner types the code as a fast burst of keys ending in Enter, wherever the
   focus is. A page-wide listener (capture phase) keeps the keys of a burst (≤ 40 ms apart, ≥ 4
-  characters); on Enter it hands the code to a hidden input (React sees a real input event, so the
+  characters, timed by each key's own ``timeStamp`` so a page busy re-rendering does not split a
+  burst); on Enter it hands the code to a hidden input (React sees a real input event, so the
   state's ``on_change`` runs) and takes the burst back out of whatever field had the focus.
   Typing by hand is slower than that and is left alone.
 * Camera: ``@yudiel/react-qr-scanner`` (maintained, pinned) wrapped as a Reflex component; its
@@ -27,7 +28,8 @@ WEDGE_JS = f"""
     el.dispatchEvent(new Event("input", {{ bubbles: true }}));
   }};
   window.addEventListener("keydown", (e) => {{
-    const now = performance.now();
+    // the key's own time: a busy page handles a scanner's queued keys late but back to back
+    const now = e.timeStamp || performance.now();
     if (now - last > {BURST_GAP_MS}) {{ buf = ""; target = document.activeElement; }}
     last = now;
     if (e.key === "Enter") {{

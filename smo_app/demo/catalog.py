@@ -98,6 +98,7 @@ def seed(session: Session) -> None:
     if session.exec(select(Product.id)).first() is not None:
         return
     variant_ids = _seed_catalog(session)
+    _seed_cross_sell(session)
     _seed_stock(session, variant_ids)
     _seed_promotions(session)
     _seed_orders(session, variant_ids)
@@ -119,6 +120,23 @@ def _seed_catalog(session: Session) -> list[int]:
                 )
                 variant_ids.extend(v.id for v in product.variants)
     return variant_ids
+
+
+# "buy with it" on the product card and in the cart: product → what goes with it
+CROSS_SELL = {
+    "Аромадиффузор ультразвуковой": ["Лаванда", "Апельсин сладкий", "Смесь «Сон»"],
+    "Аромалампа керамическая": ["Набор чайных свечей", "Лаванда", "Бергамот"],
+    "Ротанговые палочки": ["Смесь «Энергия»", "Смесь «Дыши»"],
+    "Лаванда": ["Аромалампа керамическая", "Аромакулон", "Аромадиффузор ультразвуковой"],
+    "Свеча «Лавандовое поле»": ["Соль для ванн «Лаванда»", "Мыло «Лаванда»"],
+    "Скраб кофейный": ["Баттер для тела «Манго»", "Масло для тела «Роза»"],
+}
+
+
+def _seed_cross_sell(session: Session) -> None:
+    ids = {p.name: p.id for p in session.exec(select(Product)).all()}
+    for name, others in CROSS_SELL.items():
+        catalog.update_product(session, actor=SYSTEM, product_id=ids[name], cross_sell=[ids[o] for o in others])
 
 
 def _seed_stock(session: Session, variant_ids: list[int]) -> None:

@@ -39,7 +39,8 @@ def seed_demo_shop(session: Session) -> bool:
     for username, full_name, role, password, pin in DEMO_STAFF:
         staff_service.create_staff(session, actor=system, username=username, full_name=full_name, role=role, password=password, pin=pin)
     _seed_customers(session)
-    for module_name in ("smo_app.demo.catalog", "smo_app.demo.barcodes", "smo_app.demo.erp_logistics",
+    for module_name in ("smo_app.demo.catalog", "smo_app.demo.barcodes", "smo_app.demo.photos",
+                        "smo_app.demo.erp_logistics",
                         "smo_app.demo.payments", "smo_app.demo.backups", "smo_app.demo.pos_tablets",
                         "smo_app.demo.api_tokens", "smo_app.demo.broadcasts", "smo_app.demo.bookings",
                         "smo_app.demo.support"):

@@ -62,15 +62,14 @@ def make_staff_member(app_db_url: str, username: str, password: str, *, full_nam
 
 
 def wedge_scan(page: Page, code: str) -> None:
-    """A USB scanner (keyboard wedge): a burst of key presses ~2 ms apart ending in Enter, sent
-    to whatever has the focus. Dispatched in the page so the timing is the scanner's, not the
-    test driver's round trips."""
-    page.evaluate("""async (code) => {
+    """A USB scanner (keyboard wedge): a burst of key presses ending in Enter, sent to whatever has
+    the focus. Dispatched in the page in one go, as a busy page receives a scanner's queued keys:
+    a timer between keys would let a loaded machine stretch the burst into what looks like typing."""
+    page.evaluate("""(code) => {
         if (document.activeElement) document.activeElement.blur();
         const target = document.activeElement || document.body;
         for (const key of [...code, "Enter"]) {
             target.dispatchEvent(new KeyboardEvent("keydown", {key, bubbles: true, cancelable: true}));
-            await new Promise((r) => setTimeout(r, 2));
         }
     }""", code)
 

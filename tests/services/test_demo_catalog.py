@@ -32,3 +32,26 @@ def test_demo_seed_builds_the_shop_and_is_idempotent(sqlite_engine):
         from smo_app.services.payments.setup import transfer_for_order
         assert transfer_for_order(session, 7).comment == "Заказ №7"
         assert seed_demo_shop(session) is False
+
+
+def test_every_demo_product_has_a_photo_the_shop_serves_and_some_suggest_others(sqlite_engine, tmp_path):
+    from sqlmodel import Session
+
+    from smo_app.services.catalog import browse
+    from smo_app.services.core import ports
+
+    # given the demo shop
+    with Session(sqlite_engine, expire_on_commit=False) as session:
+        seed_demo_shop(session)
+        products = session.exec(select(Product).where(Product.deleted.is_(False))).all()
+        # then every product has a photo the image store holds, as a JPEG
+        assert products and all(len(p.photos) == 1 for p in products)
+        store = ports.images()
+        for p in products[:5]:
+            assert store.read(p.photos[0])[:3] == b"\xff\xd8\xff"
+        # and different kinds of goods look different
+        assert len({p.photos[0] for p in products}) == len(products)
+        # and the diffuser's card suggests oils to go with it
+        diffuser = next(p for p in products if p.name == "Аромадиффузор ультразвуковой")
+        names = {p.name for p in session.exec(select(Product).where(Product.id.in_(diffuser.cross_sell))).all()}
+        assert names == {"Лаванда", "Апельсин сладкий", "Смесь «Сон»"}

@@ -33,6 +33,7 @@ from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.messaging.outbox import MAX_UPLOAD_BYTES, enqueue_document, enqueue_message
 from smo_app.settings import PROJECT_ROOT
+from smo_app.settings import uploads_dir as settings_uploads_dir
 
 log = logging.getLogger(__name__)
 HISTORY = 30
@@ -43,7 +44,7 @@ def backups_dir() -> Path:
 
 
 def uploads_dir() -> Path:
-    return PROJECT_ROOT / "var" / "uploads"
+    return settings_uploads_dir()
 
 
 def logs_dir() -> Path:

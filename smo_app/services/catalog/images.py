@@ -26,7 +26,7 @@ from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import NotFound, ValidationFailed
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.tx import atomic
-from smo_app.settings import PROJECT_ROOT
+from smo_app.settings import uploads_dir
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 10
@@ -55,7 +55,7 @@ def sniff(data: bytes) -> str | None:
 
 
 def default_root() -> Path:
-    return PROJECT_ROOT / "var" / "uploads"
+    return uploads_dir()
 
 
 def LocalDiskStorage(root: Path | None = None) -> LocalImageStore:  # noqa: N802 - the old name, kept for callers
