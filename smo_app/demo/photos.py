@@ -26,6 +26,8 @@ PALETTE = [((243, 236, 250), (123, 91, 168)), ((236, 245, 238), (62, 128, 88)), 
 SHAPES = {"Эфирные масла": "bottle", "Смеси и диффузоры": "diffuser", "Соевые свечи": "candle",
           "Декоративные свечи": "pillar", "Уход за телом": "jar", "Уход за лицом": "bottle",
           "Мыло ручной работы": "soap"}
+# products whose name says better than their shelf what they look like
+BY_NAME = {"Смесь": "bottle", "Бомбочка": "soap"}
 
 
 def seed(session: Session) -> None:
@@ -34,7 +36,8 @@ def seed(session: Session) -> None:
         return
     categories = {c.id: c.name for c in session.exec(select(Category)).all()}
     for product in products:
-        shape = SHAPES.get(categories.get(product.category_id, ""), "jar")
+        shape = next((v for k, v in BY_NAME.items() if product.name.startswith(k)), None) or \
+            SHAPES.get(categories.get(product.category_id, ""), "jar")
         images.add_photo(session, actor=SYSTEM, product_id=product.id, data=picture(shape, _colours(product.name)))
 
 
