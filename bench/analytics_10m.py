@@ -43,7 +43,7 @@ from smo_app.services.core.actor import Actor  # noqa: E402
 from _timing import best_of  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("SMO_TEST_PG_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
-DB_NAME = "smo_bench_analytics"
+DB_NAME = os.environ.get("SMO_BENCH_ANALYTICS_DB", "smo_bench_analytics")  # another name keeps a copy of its own
 ABS_BAR_S = 2.0
 RATIO_BAR = 1.5
 PRODUCTS = 2500
