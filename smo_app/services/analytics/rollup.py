@@ -30,22 +30,24 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from smo_app.models.analytics import AnalyticsDayChannel, AnalyticsDayProduct, AnalyticsDirtyDay, AnalyticsRollupState
+from smo_app.models.analytics import (AnalyticsDayChannel, AnalyticsDayProduct, AnalyticsDirtyDay,
+                                      AnalyticsRollupState)
 from smo_app.models.base import utcnow
 from smo_app.models.orders import Order, OrderLine
 from smo_app.models.payments import Refund
 from smo_app.models.pos import PosReturn, PosReturnLine, PosSale
 from smo_app.services.analytics.periods import (ORDER_REVENUE, ORDERS_KIND, RETURN_REFUND, RETURNS_KIND,
                                                 REVENUE_SOURCES, Period, RevenueRow, as_date, local_day, local_today,
-                                                order_revenue, product_parts, refund_revenue, refunds_in, return_revenue, returns_in,
-                                                revenue_rows as raw_revenue_rows, shop_tz, sold_orders_in)
+                                                order_revenue, product_parts, refund_revenue, refunds_in,
+                                                return_revenue, returns_in, revenue_rows as raw_revenue_rows,
+                                                shop_tz, sold_orders_in)
 
 log = logging.getLogger(__name__)
 
 WRITERS_LOCK = 2424_0001  # the triggers' shared advisory lock (frozen in the migration 24q)
 REFRESH_LOCK = 2424_0002  # one refresh at a time recomputes days
 BATCH_DAYS = 31  # days recomputed per transaction
-READ_BUDGET_DAYS = 62  # what a report's ensure_fresh may recompute before reading; the job does the rest
+READ_BUDGET_DAYS = 7  # what a report may recompute before it reads (yesterday, a few edits); the job: the rest
 LOCK_TIMEOUT = "5s"  # moving the watermark waits this long for the writers in flight, else tries later
 
 DC = AnalyticsDayChannel.__table__
@@ -174,9 +176,9 @@ def ensure_fresh(session: Session, tz: ZoneInfo, *, now: datetime | None = None)
             and state.closed_day >= yesterday and not state[2]):
         return
     bind = session.get_bind()
-    engine = getattr(bind, "engine", bind).execution_options(postgresql_readonly=False)
-    try:
-        with Session(engine) as own:
+    try:  # a connection of the report's engine, writing (the screens read on a read-only engine)
+        with getattr(bind, "engine", bind).connect() as conn, \
+                Session(bind=conn.execution_options(postgresql_readonly=False)) as own:
             refresh(own, tz=tz, now=now, max_days=READ_BUDGET_DAYS)
     except sa.exc.OperationalError as exc:  # a lock not had in time: the job comes back to it
         log.warning("analytics rollup not refreshed before a report: %s", exc)
