@@ -7,9 +7,11 @@ SQLite the reports read the raw tables and no rollup is kept.
 Shop time Europe/Moscow (UTC+3). The orders are placed on days of November 2026, all closed by
 the time the tests run (the rollup closes the days up to yesterday by the real clock).
 """
+import importlib.util
 import threading
 import time
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,7 +24,7 @@ from smo_app.models.orders import Order
 from smo_app.models.payments import Payment, Refund
 from smo_app.models.staff import Role
 from smo_app.services.analytics import abc, pnl, revenue, rollup
-from smo_app.services.analytics.periods import local_today
+from smo_app.services.analytics.periods import SOLD_STATUSES, local_today
 from smo_app.services.pos import cart, returns, sale, shifts
 from smo_app.services.sales import orders
 from tests.commerce_factories import make_product, place, variant_id
@@ -267,3 +269,13 @@ def test_on_sqlite_the_reports_read_the_raw_tables_and_keep_no_rollup(sqlite_eng
         session.rollback()
         for model in (AnalyticsDayChannel, AnalyticsDayProduct, AnalyticsRollupState, AnalyticsDirtyDay):
             assert session.exec(select(sa.func.count()).select_from(model)).one() == 0
+
+
+def test_the_triggers_watch_the_statuses_the_reports_count_as_sold():
+    # the migration froze the sold statuses in the order trigger's WHEN clause: they must be the reports'
+    path = Path(__file__).resolve().parents[2] / "alembic" / "versions" / "0032_24q_analytics_rollup.py"
+    spec = importlib.util.spec_from_file_location("rollup_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.SOLD == "(" + ",".join(f"'{s}'" for s in SOLD_STATUSES) + ")"
+    assert (migration.WRITERS_LOCK, migration.SUMS) == (rollup.WRITERS_LOCK, rollup.SUMS)
