@@ -44,7 +44,11 @@ ROUNDS = 10
 
 
 def setup(path: Path, n_customers: int) -> tuple[str, list[int], list[int]]:
-    url = f"sqlite:///{path}"
+    return seed(f"sqlite:///{path}", n_customers)
+
+
+def seed(url: str, n_customers: int) -> tuple[str, list[int], list[int]]:
+    """Migrate ``url`` and add the products (stocked) and ``n_customers`` customers."""
     migrations.upgrade(url)
     engine = make_engine(url)
     system = Actor.system("bench")

@@ -18,6 +18,8 @@ idempotent on its own (conditional updates + outbox dedupe keys), so a rerun sen
 * support_timeouts every minute: escalated tickets nobody answered in the owner's minutes → admins
   alerted once; support_idle every 10 minutes: a day without an operator's word → back to the
   assistant; support_summary 21:10 shop time: the day's support to the owner (services.support.jobs)
+* analytics_rollup every 10 minutes: close yesterday in the daily analytics rollup and recompute the
+  days changed since they were rolled up (PostgreSQL; smo_app.services.analytics.rollup.refresh)
 Back-in-stock notices are queued by the commerce services; the outbox sender delivers them.
 """
 from __future__ import annotations
@@ -32,6 +34,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlmodel import Session
 
 from smo_app.models.base import utcnow
+from smo_app.services.analytics import rollup as analytics_rollup
 from smo_app.services.analytics.digest import weekly_digest
 from smo_app.services.backup import runs as backup_runs
 from smo_app.services.bookings import booking as bookings, deposits as booking_deposits, reminders as booking_reminders, waitlist
@@ -127,6 +130,9 @@ class Jobs:
 
     def booking_reminders(self) -> list[int] | None:
         return self._leased("booking_reminders", 270, lambda s, now: booking_reminders.queue_reminders(s, now=now))
+    def analytics_rollup(self):
+        return self._leased("analytics_rollup", 540, lambda s, now: analytics_rollup.refresh(s, now=now))
+
     def support_timeouts(self):
         return self._leased("support_timeouts", 50, lambda s, now: support_jobs.operator_timeouts(s, now=now))
 
@@ -165,6 +171,8 @@ def create_scheduler(jobs: Jobs) -> AsyncIOScheduler:
                       name="booking_holds", next_run_time=first)
     scheduler.add_job(_safe(jobs.booking_reminders, jobs.report), "interval", minutes=5, id="booking_reminders",
                       name="booking_reminders", next_run_time=first)
+    scheduler.add_job(_safe(jobs.analytics_rollup, jobs.report), "interval", minutes=10, id="analytics_rollup",
+                      name="analytics_rollup", next_run_time=first)
     scheduler.add_job(_safe(jobs.support_timeouts, jobs.report), "interval", minutes=1, id="support_timeouts",
                       name="support_timeouts", next_run_time=first)
     scheduler.add_job(_safe(jobs.support_idle, jobs.report), "interval", minutes=10, id="support_idle",

@@ -104,11 +104,13 @@ def _quoted(names) -> list[str]:
     return [f'"{n}"' for n in sorted(names)]
 
 
-# tables where a trigger refuses DELETE (TRUNCATE fires no row triggers)
+# tables where a trigger refuses DELETE (TRUNCATE fires no row triggers); the analytics rollup's
+# triggers only mark days (and the rollup's own tables are emptied with the rest)
 _DELETE_GUARDED_SQL = """
 SELECT DISTINCT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT g.tgisinternal AND n.nspname = current_schema() AND (g.tgtype & 8) <> 0
+  AND g.tgname NOT LIKE 'analytics_rollup%'
 """
 # back to the start value, as TRUNCATE … RESTART IDENTITY does (setval is not transactional and
 # costs nothing; ALTER SEQUENCE … RESTART would write a new file per sequence)

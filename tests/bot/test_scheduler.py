@@ -183,7 +183,7 @@ def test_scheduler_registers_the_jobs(settings, session_factory):
     assert {j.id for j in scheduler.get_jobs()} == {"auto_cancel", "abandoned_carts", "new_order_alerts",
                                                     "daily_summary", "weekly_digest", "reconcile_payments",
                                                     "follow_shop_timezone", "moysklad_incremental", "moysklad_full", "daily_backup",
-                                                    "booking_holds", "booking_reminders",
+                                                    "booking_holds", "booking_reminders", "analytics_rollup",
                                                     "support_timeouts", "support_idle", "support_summary"}
 
 

@@ -18,10 +18,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from smo_app.models.catalog import Product
-from smo_app.models.orders import Order, OrderLine
-from smo_app.models.payments import Refund
-from smo_app.models.pos import PosReturn, PosReturnLine
-from smo_app.services.analytics.periods import make_period, refunds_in, returns_in, roomy_read, shop_tz, sold_orders_in
+from smo_app.services.analytics import rollup
+from smo_app.services.analytics.periods import make_period, product_parts, roomy_read, shop_tz
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.analytics import excel
@@ -61,27 +59,14 @@ def abc_analysis(session: Session, *, actor: Actor, date_from: date | None, date
     require(actor, Perm.analytics_view)
     roomy_read(session)
     period = make_period(date_from, date_to)
-    start, end = period.bounds(tz or shop_tz(session))
-    # each side grouped by product first (a few thousand rows), then added up
-    sold = (select(OrderLine.product_id.label("pid"), func.sum(OrderLine.qty).label("qty"),
-                   func.sum(OrderLine.total_minor).label("revenue"))
-            .join(Order, Order.id == OrderLine.order_id).where(*sold_orders_in(start, end))
-            .group_by(OrderLine.product_id))
-    returned = (select(OrderLine.product_id.label("pid"), -func.sum(PosReturnLine.qty),
-                       -func.sum(PosReturnLine.amount_minor))
-                .select_from(PosReturnLine).join(PosReturn, PosReturn.id == PosReturnLine.return_id)
-                .join(OrderLine, OrderLine.id == PosReturnLine.order_line_id)
-                .join(Order, Order.id == OrderLine.order_id).where(*returns_in(start, end))
-                .group_by(OrderLine.product_id))
-    # a payment refund gives money back, not goods: each line of the order loses the refunded share
-    # of the order's total (a third of the order refunded takes a third off each of its products)
-    refunded = (select(OrderLine.product_id.label("pid"), sa.literal(0),
-                       -func.sum(sa.cast(OrderLine.total_minor, sa.BigInteger) * Refund.order_minor // Order.total_minor))
-                .select_from(Refund).join(Order, Order.id == Refund.order_id)
-                .join(OrderLine, OrderLine.order_id == Order.id)
-                .where(*refunds_in(start, end), Order.total_minor > 0)
-                .group_by(OrderLine.product_id))
-    both = sa.union_all(sold, returned, refunded).subquery()
+    tz = tz or shop_tz(session)
+    rollup.ensure_fresh(session, tz)
+    # each part grouped by product first (a few thousand rows), then added up: the closed days from
+    # the daily rollup (PostgreSQL), the others from the order lines, returns and refunds
+    where = rollup.split(session, tz, period)
+    spans = [p.bounds(tz) for p in ((period,) if where is None else where.raw)]
+    parts = (product_parts(spans) if spans else []) + ([rollup.product_sums(where)] if where is not None else [])
+    both = sa.union_all(*parts).subquery()
     per_product = (select(both.c.pid, func.sum(both.c.qty).label("qty"), func.sum(both.c.revenue).label("revenue"))
                    .group_by(both.c.pid).subquery())
     rows = session.exec(select(per_product.c.pid, Product.name, per_product.c.qty, per_product.c.revenue)

@@ -20,7 +20,8 @@ result         = gross profit − delivery costs − write-offs
 
 Sold orders are those placed in the period and paid or beyond, from every channel; cancelled and
 unpaid ones never count. A return counts in the period of its refund (shop time), whenever the
-order was placed. Each figure is one aggregate query.
+order was placed. Each figure is one aggregate query; on PostgreSQL the closed days' sums come from
+the daily rollup (``rollup``), the same figures.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from smo_app.models.orders import Order, OrderLine
 from smo_app.models.payments import Refund
 from smo_app.models.pos import PosReturn, PosReturnLine, PosSale
 from smo_app.models.stock import MoveKind, StockMove
+from smo_app.services.analytics import rollup
 from smo_app.services.analytics.periods import (ORDER_REVENUE, RETURN_REFUND, Period, make_period, manual_revenue,
                                                 refunds_in, returns_in, roomy_read, shop_tz, sold_orders_in)
 from smo_app.services.core.actor import Actor
@@ -95,14 +97,44 @@ def pnl_summary(session: Session, *, actor: Actor, date_from: date | None, date_
     roomy_read(session)
     period = make_period(date_from, date_to)
     tz = tz or shop_tz(session)
+    rollup.ensure_fresh(session, tz)
     out = compute_summary(session, tz, period)
     session.rollback()
     return out
 
 
 def compute_summary(session: Session, tz: ZoneInfo, period: Period) -> PnlSummary:
+    """The P&L of ``period``: the sold orders, returns and refunds of the closed days from the daily
+    rollup (PostgreSQL), of the other days from their tables; write-offs and manual entries read raw."""
     start, end = period.bounds(tz)
-    sold = sold_orders_in(start, end)
+    where = rollup.split(session, tz, period)
+    sums = dict.fromkeys(rollup.SUMS, 0) if where is None else rollup.channel_sums(session, where)
+    for run in ((period,) if where is None else where.raw):
+        for name, value in raw_sums(session, tz, run).items():
+            sums[name] += value
+
+    def total(col):
+        return func.coalesce(func.sum(col), 0)
+
+    w = session.exec(select(total(-StockMove.delta * StockMove.unit_cost_minor), total(-StockMove.delta)).where(
+        StockMove.kind == MoveKind.write_off.value, StockMove.created_at >= start, StockMove.created_at < end)).one()
+    manual = sum(r.revenue_minor for r in manual_revenue(session, tz, period, False))
+    return PnlSummary(
+        date_from=period.date_from, date_to=period.date_to, orders=sums["orders"], goods_minor=sums["goods_minor"],
+        discount_product_minor=sums["discount_product_minor"], discount_personal_minor=sums["discount_personal_minor"],
+        discount_promo_minor=sums["discount_promo_minor"], bonus_minor=sums["bonus_minor"],
+        certificate_minor=sums["certificate_minor"], delivery_charged_minor=sums["delivery_minor"],
+        orders_revenue_minor=sums["revenue_minor"], manual_revenue_minor=manual, cogs_minor=sums["cost_minor"],
+        delivery_costs_minor=sums["delivery_minor"] + sums["shop_delivery_minor"],
+        write_offs_minor=int(w[0]), write_off_units=int(w[1]),
+        returns=sums["returns"], returns_minor=sums["returns_minor"], returns_cogs_minor=sums["returns_cogs_minor"],
+        refunds=sums["refunds"], refunds_minor=sums["refunds_minor"],
+    )
+
+
+def raw_sums(session: Session, tz: ZoneInfo, period: Period) -> dict[str, int]:
+    """``rollup.SUMS`` of ``period`` from the orders, returns and refunds themselves."""
+    start, end = period.bounds(tz)
 
     def total(col):
         return func.coalesce(func.sum(col), 0)
@@ -111,10 +143,7 @@ def compute_summary(session: Session, tz: ZoneInfo, period: Period) -> PnlSummar
         func.count(), total(Order.goods_minor), total(Order.discount_product_minor), total(Order.discount_personal_minor),
         total(Order.discount_promo_minor), total(Order.bonus_minor), total(Order.certificate_minor),
         total(Order.delivery_minor), total(ORDER_REVENUE), total(Order.cost_minor), total(Order.shop_delivery_minor),
-    ).where(*sold)).one()
-    w = session.exec(select(total(-StockMove.delta * StockMove.unit_cost_minor), total(-StockMove.delta)).where(
-        StockMove.kind == MoveKind.write_off.value, StockMove.created_at >= start, StockMove.created_at < end)).one()
-    manual = sum(r.revenue_minor for r in manual_revenue(session, tz, period, False))
+    ).where(*sold_orders_in(start, end))).one()
     r = session.exec(select(func.count(), total(RETURN_REFUND)).select_from(PosReturn)
                      .join(PosSale, PosSale.id == PosReturn.sale_id).join(Order, Order.id == PosSale.order_id)
                      .where(*returns_in(start, end))).one()
@@ -124,16 +153,7 @@ def compute_summary(session: Session, tz: ZoneInfo, period: Period) -> PnlSummar
                           .join(Order, Order.id == OrderLine.order_id).where(*returns_in(start, end))).one()
     f = session.exec(select(func.count(), total(Refund.order_minor)).select_from(Refund)
                      .join(Order, Order.id == Refund.order_id).where(*refunds_in(start, end))).one()
-    count, goods, d_product, d_personal, d_promo, bonus, cert, delivery, revenue, cogs, shop_delivery = (int(v) for v in o)
-    return PnlSummary(
-        date_from=period.date_from, date_to=period.date_to, orders=count, goods_minor=goods,
-        discount_product_minor=d_product, discount_personal_minor=d_personal, discount_promo_minor=d_promo,
-        bonus_minor=bonus, certificate_minor=cert, delivery_charged_minor=delivery, orders_revenue_minor=revenue,
-        manual_revenue_minor=manual, cogs_minor=cogs, delivery_costs_minor=delivery + shop_delivery,
-        write_offs_minor=int(w[0]), write_off_units=int(w[1]),
-        returns=int(r[0]), returns_minor=int(r[1]), returns_cogs_minor=int(r_cogs),
-        refunds=int(f[0]), refunds_minor=int(f[1]),
-    )
+    return {name: int(value) for name, value in zip(rollup.SUMS, (*o, *r, r_cogs, *f))}
 
 
 @dataclass(frozen=True)
@@ -241,6 +261,7 @@ def pnl_workbook(session: Session, *, actor: Actor, date_from: date | None, date
     roomy_read(session)
     period = make_period(date_from, date_to)
     tz = tz or shop_tz(session)
+    rollup.ensure_fresh(session, tz)
     summary = compute_summary(session, tz, period)
     orders = order_details(session, tz, period)
     returned = return_details(session, tz, period)

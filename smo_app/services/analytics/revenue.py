@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from smo_app.services.analytics import rollup
 from smo_app.services.analytics.periods import (CHANNELS, MANUAL_CHANNEL, RETURNS_KIND, average_check, make_period,
-                                                revenue_rows, roomy_read, shop_tz)
+                                                roomy_read, shop_tz)
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.permissions import Perm, require
 
@@ -58,8 +59,9 @@ def daily_revenue(session: Session, *, actor: Actor, date_from: date | None, dat
     roomy_read(session)
     period = make_period(date_from, date_to)
     tz = tz or shop_tz(session)
+    rollup.ensure_fresh(session, tz)
     days = {d: DayRevenue(d) for d in period.days}
-    for row in revenue_rows(session, tz, period, by_day=True):
+    for row in rollup.revenue_rows(session, tz, period, by_day=True):
         target = days.get(row.day)
         if target is None:  # cannot happen: sources filter by the period
             continue
