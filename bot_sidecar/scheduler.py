@@ -130,6 +130,7 @@ class Jobs:
 
     def booking_reminders(self) -> list[int] | None:
         return self._leased("booking_reminders", 270, lambda s, now: booking_reminders.queue_reminders(s, now=now))
+
     def analytics_rollup(self):
         return self._leased("analytics_rollup", 540, lambda s, now: analytics_rollup.refresh(s, now=now))
 
