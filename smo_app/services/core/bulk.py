@@ -1,9 +1,11 @@
 """Bulk writes for the few jobs that write thousands of rows at once (an ERP catalog pulled page by
 page): :func:`insert_rows` inserts rows with one executemany, :func:`insert_many` also gives back
 their new ids, :func:`quiet_collector` keeps the garbage collector off the rest of the process while
-such a job runs."""
+such a job runs. Hot paths that write a few rows many times a second (the checkout) insert with
+:func:`write_rows` and :func:`write_row` on the connection they already hold."""
 from __future__ import annotations
 
+import functools
 import gc
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -11,7 +13,8 @@ from contextlib import contextmanager
 from itertools import repeat
 from operator import itemgetter
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
 
@@ -22,28 +25,71 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
     distinct object (a page's rows share their timestamp and flags: SQLAlchemy's own per-row
     parameter handling costs twice the insert itself); elsewhere, and for a column whose default is
     not a plain value, SQLAlchemy's executemany."""
+    if rows:
+        write_rows(session.connection(), table, rows)
+
+
+def write_rows(conn: Connection, table: Table, rows: list[dict]) -> None:
+    """:func:`insert_rows` on a connection the caller holds (its transaction)."""
     if not rows:
         return
-    conn = session.connection()
-    keys = list(rows[0])
-    if conn.dialect.name != "sqlite":
+    plan = _plan(conn.dialect, table, tuple(rows[0]), False)
+    if plan is None:
         conn.execute(insert(table), rows)
         return
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
-    columns: list[Iterable] = []
+    sql, columns = plan
+    if len(rows) == 1:
+        conn.exec_driver_sql(sql, _bound(columns, rows[0]))
+        return
+    values: list[Iterable] = []
+    for name, process, default in columns:
+        if name is None:
+            values.append(repeat(default, len(rows)))
+        else:
+            got = list(map(itemgetter(name), rows))
+            values.append(_processed(got, process) if process else got)
+    conn.exec_driver_sql(sql, list(zip(*values)))
+
+
+def write_row(conn: Connection, table: Table, row: dict) -> int:
+    """Insert one ``row`` into ``table`` (an integer ``id`` primary key) in the caller's transaction
+    and return its new id: one statement, compiled once per table and set of keys on SQLite (the
+    checkout writes a few single rows per order: SQLAlchemy's per-statement parameter handling
+    costs more than SQLite's insert), ``INSERT … RETURNING id`` through SQLAlchemy elsewhere."""
+    plan = _plan(conn.dialect, table, tuple(row), True)
+    if plan is None:
+        return conn.execute(insert(table).returning(table.c.id), row).scalar_one()
+    sql, columns = plan
+    return conn.exec_driver_sql(sql, _bound(columns, row)).scalar_one()
+
+
+def _bound(columns: tuple[tuple[str | None, Callable | None, object], ...], row: dict) -> tuple:
+    return tuple(default if name is None else process(row[name]) if process else row[name]
+                 for name, process, default in columns)
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...], returning_id: bool
+          ) -> tuple[str, tuple[tuple[str | None, Callable | None, object], ...]] | None:
+    """SQLite's INSERT of ``keys`` into ``table`` (``RETURNING id`` when asked), and per parameter in
+    order (key, its column type's bind processor, None) or, for a column left to its plain default,
+    (None, None, the default as bound). None: not SQLite, or a default that is not a plain value."""
+    if dialect.name != "sqlite":
+        return None
+    statement = insert(table).returning(table.c.id) if returning_id else insert(table)
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    columns = []
     for name in compiled.positiontup or []:
         column = table.c[name]
-        process = column.type.bind_processor(conn.dialect)
-        if name in rows[0]:
-            values = list(map(itemgetter(name), rows))
-            columns.append(_processed(values, process) if process else values)
+        process = column.type.bind_processor(dialect)
+        if name in keys:
+            columns.append((name, process, None))
         elif column.default is not None and column.default.is_scalar:
             value = column.default.arg
-            columns.append(repeat(process(value) if process else value, len(rows)))
+            columns.append((None, None, process(value) if process else value))
         else:
-            conn.execute(insert(table), rows)
-            return
-    conn.exec_driver_sql(compiled.string, list(zip(*columns)))
+            return None
+    return compiled.string, tuple(columns)
 
 
 def _processed(values: list, process: Callable) -> list:

@@ -203,7 +203,7 @@ def take_for_order(
 def append_sale_moves(session: Session, *, actor: Actor, items: list[tuple[int, int, int | None]],
                       taken: list[tuple[int, int]], order_id: int, now: datetime) -> None:
     """The ``sale`` StockMoves for stock already taken by :func:`take_for_order` (no commit)."""
-    session.connection().execute(_INSERT_MOVE, [
+    insert_rows(session, StockMove.__table__, [
         {"variant_id": vid, "kind": MoveKind.sale.value, "delta": -qty, "qty_after": after,
          "unit_cost_minor": cost, "actor_kind": actor.kind, "actor_id": actor.id, "actor_name": actor.name[:128],
          "comment": None, "order_id": order_id, "supply_id": None, "created_at": now}
