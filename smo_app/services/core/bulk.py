@@ -2,7 +2,9 @@
 page): :func:`insert_rows` inserts rows with one executemany, :func:`insert_many` also gives back
 their new ids, :func:`quiet_collector` keeps the garbage collector off the rest of the process while
 such a job runs. Hot paths that write a few rows many times a second (the checkout) insert with
-:func:`write_rows` and :func:`write_row` on the connection they already hold."""
+:func:`write_rows` and :func:`write_row` on the connection they already hold, and run their other
+fixed statements with :func:`run`: on SQLite each is compiled once, and SQLAlchemy's per-statement
+parameter handling (which costs more than SQLite's own work on such a statement) is skipped."""
 from __future__ import annotations
 
 import functools
@@ -13,7 +15,7 @@ from contextlib import contextmanager
 from itertools import repeat
 from operator import itemgetter
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, CursorResult, Executable, Table, func, insert, select
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
@@ -41,6 +43,9 @@ def write_rows(conn: Connection, table: Table, rows: list[dict]) -> None:
     if len(rows) == 1:
         conn.exec_driver_sql(sql, _bound(columns, rows[0]))
         return
+    if len(rows) <= _FEW:
+        conn.exec_driver_sql(sql, [_bound(columns, row) for row in rows])
+        return
     values: list[Iterable] = []
     for name, process, default in columns:
         if name is None:
@@ -63,9 +68,12 @@ def write_row(conn: Connection, table: Table, row: dict) -> int:
     return conn.exec_driver_sql(sql, _bound(columns, row)).scalar_one()
 
 
+_FEW = 20  # rows bound one by one; more are bound column by column, each distinct value once
+
+
 def _bound(columns: tuple[tuple[str | None, Callable | None, object], ...], row: dict) -> tuple:
-    return tuple(default if name is None else process(row[name]) if process else row[name]
-                 for name, process, default in columns)
+    return tuple([default if name is None else process(row[name]) if process else row[name]
+                  for name, process, default in columns])
 
 
 @functools.lru_cache(maxsize=256)
@@ -81,7 +89,7 @@ def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...], returning_id: b
     columns = []
     for name in compiled.positiontup or []:
         column = table.c[name]
-        process = column.type.bind_processor(dialect)
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
         if name in keys:
             columns.append((name, process, None))
         elif column.default is not None and column.default.is_scalar:
@@ -90,6 +98,39 @@ def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...], returning_id: b
         else:
             return None
     return compiled.string, tuple(columns)
+
+
+def run(conn: Connection, statement: Executable, params: dict) -> CursorResult:
+    """``conn.execute(statement, params)`` for a fixed statement (a module constant, or one built
+    once and cached) that a hot path runs many times a second. On SQLite it is compiled once and its
+    text run with ``params`` (and the values the statement carries itself) through their types' bind
+    processors; the rows it gives back come as the driver reads them, without result types: for
+    UPDATE or DELETE with a rowcount or RETURNING plain numbers, not for a SELECT. Elsewhere
+    SQLAlchemy's execute."""
+    plan = _statement_plan(conn.dialect, statement)
+    if plan is None:
+        return conn.execute(statement, params)
+    sql, binds = plan
+    return conn.exec_driver_sql(sql, tuple([
+        (process(params[name]) if process else params[name]) if name in params else value
+        for name, process, value in binds]))
+
+
+@functools.lru_cache(maxsize=256)
+def _statement_plan(dialect: Dialect, statement: Executable
+                    ) -> tuple[str, tuple[tuple[str, Callable | None, object], ...]] | None:
+    """SQLite's text of ``statement`` and per parameter in order (its name, its type's bind
+    processor, the value it carries already, as bound). None: not SQLite."""
+    if dialect.name != "sqlite":
+        return None
+    compiled = statement.compile(dialect=dialect)
+    binds = []
+    for name in compiled.positiontup or []:
+        bind = compiled.binds[name]
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        value = bind.effective_value
+        binds.append((name, process, process(value) if process else value))
+    return compiled.string, tuple(binds)
 
 
 def _processed(values: list, process: Callable) -> list:
