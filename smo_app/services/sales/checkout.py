@@ -247,7 +247,8 @@ def _checkout(
                   phone=phone or customer.phone or "", telegram_id=customer.telegram_id, language=customer.language,
                   reachable=not customer.unreachable)
     out = create_order(session, actor=actor, config=cfg, now=now, order=NewOrder(
-        kind=replace(STOREFRONT, channel=OrderChannel(channel)), lines=lines, buyer=buyer,
+        kind=STOREFRONT if channel == STOREFRONT.channel else replace(STOREFRONT, channel=OrderChannel(channel)),
+        lines=lines, buyer=buyer,
         deductions=Deductions(promo=promo, promo_minor=breakdown.discounts["promo"], certificate=cert,
                               certificate_minor=breakdown.certificate_minor, bonus_minor=breakdown.bonus_minor),
         delivery=Delivery(type=delivery_type, minor=breakdown.delivery_minor, address=address),
