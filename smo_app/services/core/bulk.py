@@ -37,7 +37,7 @@ def write_rows(conn: Connection, table: Table, rows: list[dict]) -> None:
         return
     plan = _plan(conn.dialect, table, tuple(rows[0]), False)
     if plan is None:
-        conn.execute(insert(table), rows)
+        conn.execute(_insert(table, False), rows)
         return
     sql, columns = plan
     if len(rows) == 1:
@@ -63,7 +63,7 @@ def write_row(conn: Connection, table: Table, row: dict) -> int:
     costs more than SQLite's insert), ``INSERT … RETURNING id`` through SQLAlchemy elsewhere."""
     plan = _plan(conn.dialect, table, tuple(row), True)
     if plan is None:
-        return conn.execute(insert(table).returning(table.c.id), row).scalar_one()
+        return conn.execute(_insert(table, True), row).scalar_one()
     sql, columns = plan
     return conn.exec_driver_sql(sql, _bound(columns, row)).scalar_one()
 
@@ -77,6 +77,13 @@ def _bound(columns: tuple[tuple[str | None, Callable | None, object], ...], row:
 
 
 @functools.lru_cache(maxsize=256)
+def _insert(table: Table, returning_id: bool):
+    """``INSERT INTO table`` (``RETURNING id``), built once: SQLAlchemy finds its compiled form by the
+    statement's cache key, which a statement built anew works out again."""
+    return insert(table).returning(table.c.id) if returning_id else insert(table)
+
+
+@functools.lru_cache(maxsize=256)
 def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...], returning_id: bool
           ) -> tuple[str, tuple[tuple[str | None, Callable | None, object], ...]] | None:
     """SQLite's INSERT of ``keys`` into ``table`` (``RETURNING id`` when asked), and per parameter in
@@ -84,8 +91,7 @@ def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...], returning_id: b
     (None, None, the default as bound). None: not SQLite, or a default that is not a plain value."""
     if dialect.name != "sqlite":
         return None
-    statement = insert(table).returning(table.c.id) if returning_id else insert(table)
-    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    compiled = _insert(table, returning_id).compile(dialect=dialect, column_keys=list(keys))
     columns = []
     for name in compiled.positiontup or []:
         column = table.c[name]
