@@ -10,6 +10,7 @@ Run: .venv/bin/python bench/checkout.py [orders]
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sqlite3
@@ -202,8 +203,11 @@ def run_concurrent(url: str, cids: list[int], writers: int = 8) -> tuple[float, 
 def main() -> int:
     from smo_app import composition
 
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("orders", type=int, nargs="?", default=500,
+                        help="orders per side (place_order, the floor, 8 concurrent writers); default 500")
+    n = parser.parse_args().orders
     composition.start()
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 500
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
         url, cids, vids = setup(path, 3 * n)

@@ -1,18 +1,21 @@
 """The bulk paths a pulled catalog takes, on SQLite and PostgreSQL: rows inserted at once get their
 own ids back in order and read back as given, variants that arrive with stock open through the
-ledger (one move each), and the garbage collector walks only what a bulk job makes."""
+ledger (one move each), and the garbage collector walks only what a bulk job makes; the checkout's
+rows and statements, written on SQLite without SQLAlchemy's per-statement handling, come out as
+SQLAlchemy writes them."""
 from __future__ import annotations
 
 import gc
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
 
 from smo_app.models.base import utcnow
 from smo_app.models.catalog import Category, Product, Variant
+from smo_app.models.outbox import Outbox
 from smo_app.models.stock import StockMove
-from smo_app.services.core.bulk import insert_many, quiet_collector
+from smo_app.services.core.bulk import insert_many, quiet_collector, run, write_row, write_rows
 from smo_app.services.stock import ledger
 from tests.commerce_factories import SYSTEM, make_product, qty_of
 
@@ -56,6 +59,45 @@ def test_rows_sharing_a_value_and_rows_with_their_own_are_written_as_given(sessi
                                                    p.c.updated_at).where(p.c.id.in_(ids))).all()}
     assert [(got[i].hidden, got[i].cross_sell, got[i].photos, got[i].created_at, got[i].updated_at) for i in ids] == [
         (r["hidden"], r["cross_sell"], [], now, r["updated_at"]) for r in rows]
+
+
+_MESSAGE_COLUMNS = [c for c in Outbox.__table__.c if c.name != "id"]
+
+
+def test_rows_a_hot_path_writes_read_back_as_sqlalchemy_writes_them(session: Session):
+    # given a message row with a timestamp, a JSON payload and columns left to their defaults
+    now = utcnow()
+    row = {"created_at": now, "kind": "order_placed", "chat_id": 42, "customer_id": None, "staff_id": None,
+           "payload": {"text": "Заказ №1 <b>принят</b>", "buttons": []}, "dedupe_key": None,
+           "next_attempt_at": now, "expires_at": now + timedelta(minutes=30), "order_id": None}
+    conn = session.connection()
+    # when it is written by SQLAlchemy's insert, by write_row, and three times by write_rows
+    ids = [conn.execute(insert(Outbox.__table__).returning(Outbox.__table__.c.id), row).scalar_one(),
+           write_row(conn, Outbox.__table__, row)]
+    write_rows(conn, Outbox.__table__, [row] * 3)
+    session.commit()
+    # then every copy reads back alike: the same values, defaults and payload, each with its own id
+    got = session.execute(select(Outbox.__table__.c.id, *_MESSAGE_COLUMNS).order_by(Outbox.__table__.c.id)).all()
+    assert [r.id for r in got[:2]] == ids and len(got) == 5
+    assert all(tuple(r)[1:] == tuple(got[0])[1:] for r in got)
+    assert got[0].payload == row["payload"] and got[0].status == "pending" and got[0].created_at == now
+
+
+def test_a_fixed_statement_binds_its_own_values_and_the_given_ones(session: Session):
+    # given a message waiting with a dedupe key, and a statement that sends it back to pending later
+    now = utcnow().replace(microsecond=0)
+    t = Outbox.__table__
+    first = write_row(session.connection(), t, {"created_at": now, "kind": "x", "chat_id": 1, "payload": {"text": "a"},
+                                                "dedupe_key": "k", "status": "failed", "next_attempt_at": now})
+    retry = update(t).where(t.c.id == bindparam("mid")).values(
+        status="pending", dedupe_key=None, next_attempt_at=bindparam("at"))
+    # when it is run for the message, then for one that does not exist
+    done = run(session.connection(), retry, {"mid": first, "at": now + timedelta(hours=1)}).rowcount
+    missed = run(session.connection(), retry, {"mid": first + 1, "at": now}).rowcount
+    session.commit()
+    # then the message has the statement's own values and the time given, and only it was touched
+    got = session.execute(select(t.c.status, t.c.dedupe_key, t.c.next_attempt_at).where(t.c.id == first)).one()
+    assert (done, missed) == (1, 0) and tuple(got) == ("pending", None, now + timedelta(hours=1))
 
 
 def test_a_bulk_job_sets_the_older_objects_aside_from_the_collector_and_gives_them_back():

@@ -1,9 +1,13 @@
 """Bulk writes for the few jobs that write thousands of rows at once (an ERP catalog pulled page by
 page): :func:`insert_rows` inserts rows with one executemany, :func:`insert_many` also gives back
 their new ids, :func:`quiet_collector` keeps the garbage collector off the rest of the process while
-such a job runs."""
+such a job runs. Hot paths that write a few rows many times a second (the checkout) insert with
+:func:`write_rows` and :func:`write_row` on the connection they already hold, and run their other
+fixed statements with :func:`run`: on SQLite each is compiled once, and SQLAlchemy's per-statement
+parameter handling (which costs more than SQLite's own work on such a statement) is skipped."""
 from __future__ import annotations
 
+import functools
 import gc
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -11,7 +15,8 @@ from contextlib import contextmanager
 from itertools import repeat
 from operator import itemgetter
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Connection, CursorResult, Executable, Table, func, insert, select
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
 
@@ -22,28 +27,116 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
     distinct object (a page's rows share their timestamp and flags: SQLAlchemy's own per-row
     parameter handling costs twice the insert itself); elsewhere, and for a column whose default is
     not a plain value, SQLAlchemy's executemany."""
+    if rows:
+        write_rows(session.connection(), table, rows)
+
+
+def write_rows(conn: Connection, table: Table, rows: list[dict]) -> None:
+    """:func:`insert_rows` on a connection the caller holds (its transaction)."""
     if not rows:
         return
-    conn = session.connection()
-    keys = list(rows[0])
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
+    plan = _plan(conn.dialect, table, tuple(rows[0]), False)
+    if plan is None:
+        conn.execute(_insert(table, False), rows)
         return
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
-    columns: list[Iterable] = []
+    sql, columns = plan
+    if len(rows) == 1:
+        conn.exec_driver_sql(sql, _bound(columns, rows[0]))
+        return
+    if len(rows) <= _FEW:
+        conn.exec_driver_sql(sql, [_bound(columns, row) for row in rows])
+        return
+    values: list[Iterable] = []
+    for name, process, default in columns:
+        if name is None:
+            values.append(repeat(default, len(rows)))
+        else:
+            got = list(map(itemgetter(name), rows))
+            values.append(_processed(got, process) if process else got)
+    conn.exec_driver_sql(sql, list(zip(*values)))
+
+
+def write_row(conn: Connection, table: Table, row: dict) -> int:
+    """Insert one ``row`` into ``table`` (an integer ``id`` primary key) in the caller's transaction
+    and return its new id: one statement, compiled once per table and set of keys on SQLite (the
+    checkout writes a few single rows per order: SQLAlchemy's per-statement parameter handling
+    costs more than SQLite's insert), ``INSERT … RETURNING id`` through SQLAlchemy elsewhere."""
+    plan = _plan(conn.dialect, table, tuple(row), True)
+    if plan is None:
+        return conn.execute(_insert(table, True), row).scalar_one()
+    sql, columns = plan
+    return conn.exec_driver_sql(sql, _bound(columns, row)).scalar_one()
+
+
+_FEW = 20  # rows bound one by one; more are bound column by column, each distinct value once
+
+
+def _bound(columns: tuple[tuple[str | None, Callable | None, object], ...], row: dict) -> tuple:
+    return tuple([default if name is None else process(row[name]) if process else row[name]
+                  for name, process, default in columns])
+
+
+@functools.lru_cache(maxsize=256)
+def _insert(table: Table, returning_id: bool):
+    """``INSERT INTO table`` (``RETURNING id``), built once: SQLAlchemy finds its compiled form by the
+    statement's cache key, which a statement built anew works out again."""
+    return insert(table).returning(table.c.id) if returning_id else insert(table)
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...], returning_id: bool
+          ) -> tuple[str, tuple[tuple[str | None, Callable | None, object], ...]] | None:
+    """SQLite's INSERT of ``keys`` into ``table`` (``RETURNING id`` when asked), and per parameter in
+    order (key, its column type's bind processor, None) or, for a column left to its plain default,
+    (None, None, the default as bound). None: not SQLite, or a default that is not a plain value."""
+    if dialect.name != "sqlite":
+        return None
+    compiled = _insert(table, returning_id).compile(dialect=dialect, column_keys=list(keys))
+    columns = []
     for name in compiled.positiontup or []:
         column = table.c[name]
-        process = column.type.bind_processor(conn.dialect)
-        if name in rows[0]:
-            values = list(map(itemgetter(name), rows))
-            columns.append(_processed(values, process) if process else values)
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        if name in keys:
+            columns.append((name, process, None))
         elif column.default is not None and column.default.is_scalar:
             value = column.default.arg
-            columns.append(repeat(process(value) if process else value, len(rows)))
+            columns.append((None, None, process(value) if process else value))
         else:
-            conn.execute(insert(table), rows)
-            return
-    conn.exec_driver_sql(compiled.string, list(zip(*columns)))
+            return None
+    return compiled.string, tuple(columns)
+
+
+def run(conn: Connection, statement: Executable, params: dict) -> CursorResult:
+    """``conn.execute(statement, params)`` for a fixed statement (a module constant, or one built
+    once and cached) that a hot path runs many times a second. On SQLite it is compiled once and its
+    text run with ``params`` (and the values the statement carries itself) through their types' bind
+    processors; the rows it gives back come as the driver reads them, without result types: for
+    UPDATE or DELETE with a rowcount or RETURNING plain numbers, not for a SELECT. Elsewhere
+    SQLAlchemy's execute."""
+    plan = _statement_plan(conn.dialect, statement)
+    if plan is None:
+        return conn.execute(statement, params)
+    sql, binds = plan
+    return conn.exec_driver_sql(sql, tuple([
+        (process(params[name]) if process else params[name]) if name in params else value
+        for name, process, value in binds]))
+
+
+@functools.lru_cache(maxsize=256)
+def _statement_plan(dialect: Dialect, statement: Executable
+                    ) -> tuple[str, tuple[tuple[str, Callable | None, object], ...]] | None:
+    """SQLite's text of ``statement`` and per parameter in order (its name, its type's bind
+    processor, the value it carries already, as bound). None: not SQLite."""
+    if dialect.name != "sqlite":
+        return None
+    compiled = statement.compile(dialect=dialect)
+    binds = []
+    for name in compiled.positiontup or []:
+        bind = compiled.binds[name]
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        value = bind.effective_value
+        binds.append((name, process, process(value) if process else value))
+    return compiled.string, tuple(binds)
 
 
 def _processed(values: list, process: Callable) -> list:

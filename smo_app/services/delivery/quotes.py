@@ -13,11 +13,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from integrations.ports.delivery import (
-    TARIFF_COURIER, TARIFF_PICKUP_POINT, DeliveryPoint, DeliveryPort, Location, Package, TariffRequest,
+    TARIFF_COURIER, TARIFF_PICKUP_POINT, DeliveryPoint, DeliveryPort, Location, Package, TariffQuote, TariffRequest,
 )
 from integrations.http import IntegrationError
 from smo_app.i18n import t
@@ -38,6 +38,8 @@ TARIFF_BY_KIND = {DeliveryKind.pickup_point: TARIFF_PICKUP_POINT, DeliveryKind.c
 
 
 class DeliveryQuote(BaseModel):
+    model_config = ConfigDict(frozen=True)  # a kept quote is handed to every checkout that asks again
+
     status: Literal["quoted", "manager"]  # "manager": the manager will calculate delivery
     kind: DeliveryKind
     tariff_code: int
@@ -94,36 +96,41 @@ def quote_delivery(
 
     key = (id(port), tariff, from_city_code, to_city_code, address, parcel.weight_g, box.length_cm, box.width_cm,
            box.height_cm)
+
+    def answer(quote: TariffQuote) -> DeliveryQuote:
+        return DeliveryQuote(status="quoted", kind=kind, tariff_code=tariff, price_minor=quote.total_minor,
+                             period_min=quote.period_min, period_max=quote.period_max,
+                             weight_g=parcel.weight_g, box=box.name)
+
     try:
-        quote = _tariff(port, key, request, before_asking)
+        return _tariff(port, key, request, answer, before_asking)
     except IntegrationError as exc:
         log.warning("delivery quote failed: %r", exc)
         retryable = exc.retryable
         if retryable or exc.code in ("integration.auth", "integration.protocol"):
             _alert(session, provider=getattr(port, "provider", "delivery"), error=exc, now=now or utcnow())
         return _manager(kind, tariff, parcel, "provider_failed" if retryable else "rejected")
-    return DeliveryQuote(status="quoted", kind=kind, tariff_code=tariff, price_minor=quote.total_minor,
-                         period_min=quote.period_min, period_max=quote.period_max,
-                         weight_g=parcel.weight_g, box=parcel.box.name)
 
 
 QUOTE_TTL_S = 300.0  # a tariff changes with the provider's price list, not from one minute to the next
 _QUOTES_MAX = 1024
-_quotes: dict[tuple, tuple[float, DeliveryPort, TariffQuote]] = {}
+_quotes: dict[tuple, tuple[float, DeliveryPort, DeliveryQuote]] = {}
 _quotes_lock = threading.Lock()
 
 
 def _tariff(port: DeliveryPort, key: tuple, request: Callable[[], TariffRequest],
-            before_asking: Callable[[], None] | None) -> TariffQuote:
-    """The provider's quote for ``request`` (``key``: the port's id and the request's fields), from
-    the short-lived cache when ``port`` gave it lately."""
+            answer: Callable[[TariffQuote], DeliveryQuote], before_asking: Callable[[], None] | None
+            ) -> DeliveryQuote:
+    """The provider's quote for ``request`` (``key``: the port's id and the request's fields, which
+    decide everything of the answer but the provider's figures) as ``answer`` makes it, from the
+    short-lived cache when ``port`` gave it lately."""
     now = time.monotonic()
     kept = _quotes.get(key)
     if kept is not None and kept[1] is port and kept[0] > now:
         return kept[2]
     if before_asking is not None:
         before_asking()
-    quote = port.calculate_tariff(request())
+    quote = answer(port.calculate_tariff(request()))
     with _quotes_lock:
         if len(_quotes) >= _QUOTES_MAX:
             for old in [k for k, (until, _, _) in _quotes.items() if until <= now] or list(_quotes)[:_QUOTES_MAX // 2]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, delete, update
+from sqlalchemy import Connection, Row, bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
@@ -25,6 +25,7 @@ from smo_app.models.customer import Customer
 from smo_app.models.orders import DeliveryType, Order, OrderChannel
 from smo_app.services.core import shop_locale
 from smo_app.services.core.actor import Actor
+from smo_app.services.core.bulk import run
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.shop_config import SETTINGS_AS_JSON, ShopConfig, config_from_json, get_config
 from smo_app.services.core.tx import atomic
@@ -184,12 +185,12 @@ def _checkout(
     now: datetime | None,
 ) -> OrderOut:
     now = now or utcnow()
-    cfg, customer, rows = _locked_cart(session, customer_id)
+    conn = session.connection()  # begins the transaction (SQLite: BEGIN IMMEDIATE); the one connection used here
+    cfg, customer, rows = _locked_cart(session, conn, customer_id)
     if cfg.vacation_mode:
         raise DomainError("cart.vacation", "the shop is on vacation", message_text=cfg.vacation_message)
     if bonus_minor < 0:
         raise ValidationFailed("order.amount_invalid", "amounts must be >= 0")
-    conn = session.connection()
     if client_ref:  # read after the lock: a checkout that held it before us has committed by now
         existing = _order_for_ref(session, client_ref, customer_id)
         if existing is not None:
@@ -228,9 +229,9 @@ def _checkout(
     )
     # the cart is emptied first: a checkout of the same cart that slipped past the lock deletes
     # nothing and is refused
-    if conn.execute(_EMPTY_CART, {"cid": cart_id}).rowcount != len(rows):
+    if run(conn, _EMPTY_CART, {"cid": cart_id}).rowcount != len(rows):
         raise DomainError("cart.changed_meanwhile", f"cart {cart_id} changed during checkout")
-    conn.execute(_TOUCH_CART, {"cid": cart_id, "now": now})
+    run(conn, _TOUCH_CART, {"cid": cart_id, "now": now})
     by_variant = {r.variant_id: r for r in rows}
     lines = [NewOrderLine(
         variant_id=pl.variant_id, product_id=by_variant[pl.variant_id].product_id, qty=pl.qty,
@@ -246,7 +247,8 @@ def _checkout(
                   phone=phone or customer.phone or "", telegram_id=customer.telegram_id, language=customer.language,
                   reachable=not customer.unreachable)
     out = create_order(session, actor=actor, config=cfg, now=now, order=NewOrder(
-        kind=replace(STOREFRONT, channel=OrderChannel(channel)), lines=lines, buyer=buyer,
+        kind=STOREFRONT if channel == STOREFRONT.channel else replace(STOREFRONT, channel=OrderChannel(channel)),
+        lines=lines, buyer=buyer,
         deductions=Deductions(promo=promo, promo_minor=breakdown.discounts["promo"], certificate=cert,
                               certificate_minor=breakdown.certificate_minor, bonus_minor=breakdown.bonus_minor),
         delivery=Delivery(type=delivery_type, minor=breakdown.delivery_minor, address=address),
@@ -256,10 +258,9 @@ def _checkout(
     return out
 
 
-def _locked_cart(session: Session, customer_id: int) -> tuple[ShopConfig, Row | None, list[Row]]:
+def _locked_cart(session: Session, conn: Connection, customer_id: int) -> tuple[ShopConfig, Row | None, list[Row]]:
     """The shop's settings, the customer with their cart (its row locked until the checkout ends)
     and the cart's lines in variant-id order; no customer and no lines without a cart."""
-    conn = session.connection()
     if conn.dialect.name == "sqlite":  # one statement
         got = conn.execute(_CART_WITH_LINES, {"cust": customer_id}).all()
         if not got:

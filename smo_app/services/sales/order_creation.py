@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from smo_app.i18n import t
@@ -32,6 +31,7 @@ from smo_app.models.outbox import Outbox
 from smo_app.models.promotions import GiftCertificate, PromoCode
 from smo_app.money import format_money, line_goods
 from smo_app.services.core import audit
+from smo_app.services.core.bulk import write_row, write_rows
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.errors import DomainError, ValidationFailed
 from smo_app.services.core.shop_config import ShopConfig, get_config
@@ -153,12 +153,8 @@ class NewOrder:
     allow_negative_stock: bool = False
 
 
-_INSERT_ORDER = insert(Order.__table__).returning(Order.__table__.c.id)
-_INSERT_LINE = insert(OrderLine.__table__)
-_INSERT_EVENT = insert(OrderEvent.__table__)
-_INSERT_EVENT_ID = insert(OrderEvent.__table__).returning(OrderEvent.__table__.c.id)
-_INSERT_OUTBOX = insert(Outbox.__table__)
-_INSERT_AUDIT = insert(AuditEntry.__table__)
+_ORDER, _LINE, _EVENT = Order.__table__, OrderLine.__table__, OrderEvent.__table__
+_OUTBOX, _AUDIT = Outbox.__table__, AuditEntry.__table__
 
 
 @atomic
@@ -271,7 +267,7 @@ def _write(session: Session, *, actor: Actor, order: NewOrder, row: dict, status
         raise DomainError("cart.out_of_stock", exc.message, name=f"{short.name} {short.variant_label}".strip(),
                           available=exc.params.get("available", 0)) from exc
     row["cost_minor"] = sum(cost * line.qty for line, (_, cost) in zip(lines, taken))
-    order_id = conn.execute(_INSERT_ORDER, row).scalar_one()
+    order_id = write_row(conn, _ORDER, row)
     row["id"] = order_id
     stock.append_sale_moves(session, actor=actor, items=items, taken=taken, order_id=order_id, now=now)
     line_rows = [{
@@ -280,7 +276,7 @@ def _write(session: Session, *, actor: Actor, order: NewOrder, row: dict, status
         "goods_minor": line.goods_minor, "discount_minor": line.discount_minor, "total_minor": line.total_minor,
         "unit_cost_minor": unit_cost,
     } for line, (_, unit_cost) in zip(lines, taken)]
-    conn.execute(_INSERT_LINE, line_rows)
+    write_rows(conn, _LINE, line_rows)
     if cut.promo is not None:
         promotions.consume_promo(session, promo=cut.promo, customer_id=buyer.customer_id, order_id=order_id,
                                  discount_minor=row["discount_promo_minor"], now=now)
@@ -293,25 +289,25 @@ def _write(session: Session, *, actor: Actor, order: NewOrder, row: dict, status
                            amount_minor=-row["bonus_minor"], order_id=order_id, now=now)
     event = event_values(order_id, None, status.value, actor, kind.reason, now)
     if kind.announce:
-        event["id"] = conn.execute(_INSERT_EVENT_ID, event).scalar_one()
+        event["id"] = write_row(conn, _EVENT, event)
     else:
-        conn.execute(_INSERT_EVENT, event)
+        write_rows(conn, _EVENT, [event])
     # a brand-new order id cannot have been notified before: no dedupe key needed
     if kind.notify and buyer.customer_id is not None and buyer.telegram_id is not None and buyer.reachable:
-        conn.execute(_INSERT_OUTBOX, outbox.message_values(  # as outbox.enqueue_to_customer, in one statement
+        write_rows(conn, _OUTBOX, [outbox.message_values(  # as outbox.enqueue_to_customer, in one statement
             # "pay within N minutes" must not arrive after the order left `new` (outbox expiry)
             kind="order_placed" if status == OrderStatus.new else "order_status", order_id=order_id,
             chat_id=buyer.telegram_id, customer_id=buyer.customer_id, now=now,
             text=t("notify.order_placed", buyer.language, order=order_id,
                    total=format_money(row["total_minor"], lang=buyer.language),
                    minutes=(config or get_config(session)).auto_cancel_minutes),
-        ))
-    conn.execute(_INSERT_AUDIT, audit.entry_values(
+        )])
+    write_rows(conn, _AUDIT, [audit.entry_values(
         actor=actor, action=kind.audit_action, entity="order", entity_id=order_id, now=now,
         after={"channel": row["channel"], "status": row["status"], "total_minor": row["total_minor"],
                "cost_minor": row["cost_minor"], "bonus_minor": row["bonus_minor"],
                "certificate_minor": row["certificate_minor"], "promo_minor": row["discount_promo_minor"],
-               "delivery_minor": row["delivery_minor"], "delivery_payer": row["delivery_payer"]}))
+               "delivery_minor": row["delivery_minor"], "delivery_payer": row["delivery_payer"]})])
     if kind.announce:  # the order was born in its status: that status's subscribers run as for a move there
         events.publish(session, events.DomainEvent(
             name=events.event_name(None, status.value), order_id=order_id, from_status=None, to_status=status.value,

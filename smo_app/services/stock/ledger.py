@@ -26,7 +26,7 @@ from smo_app.models.stock import MoveKind, StockMove
 from smo_app.services.messaging import outbox
 from smo_app.services.integrations import outbound_webhooks
 from smo_app.services.core.actor import Actor
-from smo_app.services.core.bulk import insert_many, insert_rows
+from smo_app.services.core.bulk import insert_many, insert_rows, run
 from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.text_search import folded_contains
@@ -175,12 +175,12 @@ def take_for_order(
     if len(ordered) > 1 and conn.dialect.name == "sqlite":
         # SQLite holds the whole database for the transaction (no row locks to take in order):
         # one statement decrements every line that has enough; a line left out is short
-        got = conn.execute(_decrement_many(len(ordered), allow_negative),
+        got = run(conn, _decrement_many(len(ordered), allow_negative),
                            {f"v{i}": vid for i, (vid, _, _) in enumerate(ordered)}
                            | {f"n{i}": qty for i, (_, qty, _) in enumerate(ordered)}).all()
         results.update({vid: (after, cost) for vid, after, cost in got})
     for vid, qty, _threshold in ordered:
-        row = results.get(vid) or conn.execute(decrement, {"vid": vid, "n": qty}).first()
+        row = results.get(vid) or run(conn, decrement, {"vid": vid, "n": qty}).first()
         if row is None:
             table = Variant.__table__
             available = conn.execute(sa_select(table.c.qty).where(table.c.id == vid)).scalar()
@@ -203,7 +203,7 @@ def take_for_order(
 def append_sale_moves(session: Session, *, actor: Actor, items: list[tuple[int, int, int | None]],
                       taken: list[tuple[int, int]], order_id: int, now: datetime) -> None:
     """The ``sale`` StockMoves for stock already taken by :func:`take_for_order` (no commit)."""
-    session.connection().execute(_INSERT_MOVE, [
+    insert_rows(session, StockMove.__table__, [
         {"variant_id": vid, "kind": MoveKind.sale.value, "delta": -qty, "qty_after": after,
          "unit_cost_minor": cost, "actor_kind": actor.kind, "actor_id": actor.id, "actor_name": actor.name[:128],
          "comment": None, "order_id": order_id, "supply_id": None, "created_at": now}
