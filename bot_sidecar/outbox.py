@@ -67,6 +67,7 @@ PAID_IN_FLIGHT = 16  # a paid broadcast's messages sent at once (1,000/s needs s
 FULL_REFILL_EVERY = EXPIRE_EVERY  # seconds: with rows still buffered, a full refill at least this often
 FLUSH_BEFORE_WAIT = 0.1  # seconds: a longer wait marks the message last sent at once, not with the next claim
 ANSWER_WAIT_MAX = 0.2  # seconds: a wait this short, with calls in flight, ends early when one is answered
+PAID_CLAIM_MIN = 4  # a paid broadcast's rows are claimed once this many of its slots are free (fewer commits)
 R = TypeVar("R")
 
 
@@ -343,6 +344,8 @@ class OutboxSender:
         self._flying_chats: set[int | None] = set()
         self._flying_free = self._flying_paid = 0
         self._answered: asyncio.Future | None = None  # the step waiting for an answer, if any
+        self._answers = 0  # answers (or failures) so far
+        self._wake_at = 0  # a wait for answers ends once this few calls are in flight
 
     @property
     def in_flight_bound(self) -> int:
@@ -389,10 +392,11 @@ class OutboxSender:
         Messages sent and not marked yet are marked before a wait of FLUSH_BEFORE_WAIT or more, or
         when nothing else is due."""
         delay = await self._step(db)
-        if self._unmarked and (delay >= FLUSH_BEFORE_WAIT or not self._buffer):
+        answers = self._answers
+        if self._unmarked and ((delay >= FLUSH_BEFORE_WAIT and not self._flying) or not self._buffer):
             await self.flush(db)  # a pacing gap of a few ms is not worth a commit of its own
-            if not self._buffer and not self._flying:
-                return 0.0  # the last ones: a refill now finishes their broadcast
+            if (not self._buffer and not self._flying) or self._answers != answers:
+                return 0.0  # the last ones (a refill now finishes their broadcast), or answers came meanwhile
         if delay > 0 and self._flying:
             await self._until_answer(min(delay, ANSWER_WAIT_MAX))
             return 0.0
@@ -429,6 +433,7 @@ class OutboxSender:
         if not await self._ensure_lease(db):
             return min(self.lease_ttl / 3, 5.0)
         now = self.pacer.clock()
+        self._wake_at = self._flying_free + self._flying_paid - 1  # a wait ends at the next answer, unless…
         free_wait = _window_wait(self.pacer, 1 + self._flying_free, now)
         paid_wait = _window_wait(self.paid_pacer, 1 + self._flying_paid, now)
         if free_wait > 0 and paid_wait > 0:  # (a long 429 pause still wakes up to renew the lease)
@@ -453,13 +458,24 @@ class OutboxSender:
             if fresh:
                 self._buffer[:0] = fresh
         now = self.pacer.clock()
+        wake_at = []
         if free_wait == 0 and self.free_in_flight > 1 and len(self._buffer) >= self.free_in_flight:
             # a backlog of free messages goes a pair at a time: one commit and one wake-up for both,
-            # the same rate (the pair waits for the window's second free slot, 1/rate at most)
-            free_wait = (_window_wait(self.pacer, self.free_in_flight + self._flying_free, now)
-                         if self._flying_free == 0 else ANSWER_WAIT_MAX)  # (both slots free: a pair)
-            if free_wait > 0 and paid_wait > 0:
-                return min(free_wait, paid_wait)
+            # the same rate (the pair waits for both answers, and for the window's second free slot)
+            if self._flying_free:
+                free_wait = ANSWER_WAIT_MAX
+                wake_at.append(self._flying_paid)  # …when both free answers are back
+            else:
+                free_wait = _window_wait(self.pacer, self.free_in_flight, now)
+        if paid_wait == 0 and self._flying_paid and self.paid_in_flight - self._flying_paid < PAID_CLAIM_MIN:
+            # a paid broadcast's rows are claimed a few at a time (one commit for PAID_CLAIM_MIN), the
+            # rest of the window still in flight meanwhile
+            paid_wait = ANSWER_WAIT_MAX
+            wake_at.append(self._flying_free + self.paid_in_flight - PAID_CLAIM_MIN)  # …when that many are free
+        if wake_at:
+            self._wake_at = max(wake_at)
+        if free_wait > 0 and paid_wait > 0:
+            return min(free_wait, paid_wait)
         batch, best_wait = self._pick(now, free_wait, paid_wait)
         if not batch:
             return min(best_wait or self.poll_interval, self.poll_interval)
@@ -553,7 +569,8 @@ class OutboxSender:
             else:
                 self._flying_free -= 1
             self._flying_chats.discard(row.chat_id)
-            if self._answered is not None:
+            self._answers += 1
+            if self._answered is not None and self._flying_free + self._flying_paid <= self._wake_at:
                 _settle(self._answered)
 
     async def _deliver_claimed(self, db: LaneDB, row: Claimed, paid: bool) -> None:
