@@ -3,12 +3,16 @@
 Guarantees (see docs/BOT.md):
 * One sender at a time: it holds the ``outbox-sender`` lease (renewed every ttl/3). A second
   sidecar waits; if the holder dies its lease expires and the other takes over.
-* Rows go in batches: ≤ FREE_IN_FLIGHT free messages, ≤ PAID_IN_FLIGHT of a paid broadcast, one
-  per chat (its first waiting row). A batch is claimed with one conditional UPDATE (pending/failed →
-  sending) in the commit that marks the previous batch sent, then sent concurrently; text messages
-  and copies are posted directly (bot_sidecar.direct_send), the rest through aiogram. The rows
-  ``sending`` are one batch at most, so a kill -9 can repeat at most that batch (2 free / 16 paid
-  messages): the next lease holder puts them back to pending. That is the only duplicate window.
+* A sliding window of calls in flight: ≤ FREE_IN_FLIGHT free messages, ≤ PAID_IN_FLIGHT of a paid
+  broadcast, one per chat (its first waiting row, none while a call to that chat is out). Rows are
+  claimed with one conditional UPDATE (pending/failed → sending) in the commit that marks the
+  messages answered since the last claim sent, each claimed row's call then runs on its own, and
+  its answer frees its slot for the next claim (a paid broadcast's rows are claimed PAID_CLAIM_MIN
+  at a time, free ones in pairs). Text messages and copies are posted directly
+  (bot_sidecar.direct_send), the rest through aiogram. A row holds its slot from its claim until
+  its outcome is committed, so the rows ``sending`` never exceed the window and a kill -9 can
+  repeat at most that (2 free / 16 paid messages): the next lease holder puts them back to pending.
+  That is the only duplicate window.
   Nothing is ever lost.
 * Pacing: ≤ ``rate`` messages per second overall (sliding window), ≤ 1 per second per private chat,
   ≤ 20 per minute per group. A paid broadcast's rows (sent with ``allow_paid_broadcast``, 0.1 Star
@@ -345,6 +349,7 @@ class OutboxSender:
         self._flying_free = self._flying_paid = 0
         self._answered: asyncio.Future | None = None  # the step waiting for an answer, if any
         self._answers = 0  # answers (or failures) so far
+        self._pausing: set[asyncio.Task] = set()  # claimed calls waiting out a 429 pause before they leave
         self._wake_at = 0  # a wait for answers ends once this few calls are in flight
 
     @property
@@ -424,7 +429,11 @@ class OutboxSender:
                 raise
 
     async def drain(self, db: LaneDB) -> None:
-        """Let every call in flight get its answer, then mark what was sent (before the lease goes)."""
+        """Let every call in flight get its answer, then mark what was sent (before the lease goes).
+        A claimed row still waiting out a 429 pause is not sent: it stays ``sending`` and the next
+        lease holder puts it back to pending (sent once, then)."""
+        for task in list(self._pausing):
+            task.cancel()
         while self._flying:
             await asyncio.wait(set(self._flying))
         await self.flush(db)
@@ -575,8 +584,14 @@ class OutboxSender:
 
     async def _deliver_claimed(self, db: LaneDB, row: Claimed, paid: bool) -> None:
         pacer = self.paid_pacer if paid else self.pacer
-        while (pause := pacer.paused_until - pacer.clock()) > 0:  # a 429 came back after the claim
-            await asyncio.sleep(pause)
+        if pacer.paused_until > pacer.clock():  # a 429 came back after the claim: its call waits
+            me = asyncio.current_task()
+            self._pausing.add(me)
+            try:
+                while (pause := pacer.paused_until - pacer.clock()) > 0:
+                    await asyncio.sleep(pause)
+            finally:
+                self._pausing.discard(me)
         try:
             try:
                 message_id = await deliver_row(self.bot, db, row)
