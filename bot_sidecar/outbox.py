@@ -468,7 +468,8 @@ class OutboxSender:
                 self._buffer[:0] = fresh
         now = self.pacer.clock()
         wake_at = []
-        if free_wait == 0 and self.free_in_flight > 1 and len(self._buffer) >= self.free_in_flight:
+        if (free_wait == 0 and 1 < self.free_in_flight <= self.pacer.capacity
+                and len(self._buffer) >= self.free_in_flight):
             # a backlog of free messages goes a pair at a time: one commit and one wake-up for both,
             # the same rate (the pair waits for both answers, and for the window's second free slot)
             if self._flying_free:
