@@ -3,12 +3,16 @@
 Guarantees (see docs/BOT.md):
 * One sender at a time: it holds the ``outbox-sender`` lease (renewed every ttl/3). A second
   sidecar waits; if the holder dies its lease expires and the other takes over.
-* Rows go in batches: ≤ FREE_IN_FLIGHT free messages, ≤ PAID_IN_FLIGHT of a paid broadcast, one
-  per chat (its first waiting row). A batch is claimed with one conditional UPDATE (pending/failed →
-  sending) in the commit that marks the previous batch sent, then sent concurrently; text messages
-  and copies are posted directly (bot_sidecar.direct_send), the rest through aiogram. The rows
-  ``sending`` are one batch at most, so a kill -9 can repeat at most that batch (2 free / 16 paid
-  messages): the next lease holder puts them back to pending. That is the only duplicate window.
+* A sliding window of calls in flight: ≤ FREE_IN_FLIGHT free messages, ≤ PAID_IN_FLIGHT of a paid
+  broadcast, one per chat (its first waiting row, none while a call to that chat is out). Rows are
+  claimed with one conditional UPDATE (pending/failed → sending) in the commit that marks the
+  messages answered since the last claim sent, each claimed row's call then runs on its own, and
+  its answer frees its slot for the next claim (a paid broadcast's rows are claimed PAID_CLAIM_MIN
+  at a time, free ones in pairs). Text messages and copies are posted directly
+  (bot_sidecar.direct_send), the rest through aiogram. A row holds its slot from its claim until
+  its outcome is committed, so the rows ``sending`` never exceed the window and a kill -9 can
+  repeat at most that (2 free / 16 paid messages): the next lease holder puts them back to pending.
+  That is the only duplicate window.
   Nothing is ever lost.
 * Pacing: ≤ ``rate`` messages per second overall (sliding window), ≤ 1 per second per private chat,
   ≤ 20 per minute per group. A paid broadcast's rows (sent with ``allow_paid_broadcast``, 0.1 Star
@@ -66,6 +70,8 @@ FREE_IN_FLIGHT = 2  # free messages sent at once: a backlog goes in pairs (half 
 PAID_IN_FLIGHT = 16  # a paid broadcast's messages sent at once (1,000/s needs several): the kill -9 window
 FULL_REFILL_EVERY = EXPIRE_EVERY  # seconds: with rows still buffered, a full refill at least this often
 FLUSH_BEFORE_WAIT = 0.1  # seconds: a longer wait marks the message last sent at once, not with the next claim
+ANSWER_WAIT_MAX = 0.2  # seconds: a wait this short, with calls in flight, ends early when one is answered
+PAID_CLAIM_MIN = 4  # a paid broadcast's rows are claimed once this many of its slots are free (fewer commits)
 R = TypeVar("R")
 
 
@@ -186,8 +192,8 @@ async def run_steps(lane, stop: asyncio.Event, what: str) -> None:
     finally:
         stopped.cancel()
         try:
-            if hasattr(lane, "flush"):  # what was sent is marked before the lease goes
-                await lane.flush(db)
+            if hasattr(lane, "drain"):  # the calls in flight answered, what was sent marked, before the lease goes
+                await lane.drain(db)
         except Exception:  # noqa: BLE001 - left `sending`: the next holder requeues it
             log.warning("%s: could not mark the last message sent", what, exc_info=True)
         try:
@@ -310,9 +316,11 @@ class Pacer:
 
 
 class OutboxSender:
-    """Sends the Telegram lane: a batch of rows claimed in one statement, sent concurrently (at most
-    ``free_in_flight`` free messages, ``paid_in_flight`` messages of a paid broadcast, one per
-    chat), marked sent in one statement together with the next batch's claim."""
+    """Sends the Telegram lane through a sliding window of calls in flight: at most
+    ``free_in_flight`` free messages and ``paid_in_flight`` messages of a paid broadcast at once
+    (``in_flight_bound`` in all), one per chat. As answers come back, the rows they free are claimed
+    again at once — the messages just answered marked sent in the same commit — so the window stays
+    full instead of waiting for a whole batch."""
 
     def __init__(self, bot: Bot, session_factory: Callable[[], Session], *, rate: float, holder: str,
                  lease_ttl: float = 15.0, poll_interval: float = 0.5, refill_every: float = 1.0,
@@ -335,6 +343,14 @@ class OutboxSender:
         self._paid_buffered = False
         self._expired_at = -EXPIRE_EVERY
         self.lease = LaneLease(LEASE_NAME, holder, lease_ttl)
+        # claimed and not answered yet (their Telegram call on its way, or waiting out a 429 pause)
+        self._flying: set[asyncio.Task] = set()
+        self._flying_chats: set[int | None] = set()
+        self._flying_free = self._flying_paid = 0
+        self._answered: asyncio.Future | None = None  # the step waiting for an answer, if any
+        self._answers = 0  # answers (or failures) so far
+        self._pausing: set[asyncio.Task] = set()  # claimed calls waiting out a 429 pause before they leave
+        self._wake_at = 0  # a wait for answers ends once this few calls are in flight
 
     @property
     def in_flight_bound(self) -> int:
@@ -350,6 +366,8 @@ class OutboxSender:
             return True
         got, fresh = await db(self.lease.ensure)
         if fresh:
+            # our own calls still in flight (a lease lost and taken back) are marked before the requeue
+            await self.drain(db)
             # the previous holder may have sent during the last window: start after it
             self._pause(self.pacer.window + self.pacer.margin)
             stale = await db(outbox_service.requeue_stale_sending, lane=OutboxLane.telegram.value)
@@ -374,25 +392,59 @@ class OutboxSender:
         return outbox_service.due_candidates(session, limit=500)
 
     async def step(self, db: LaneDB) -> float:
-        """Send at most one batch; return how long to wait before the next step (messages sent and
-        not marked yet are marked before a wait of FLUSH_BEFORE_WAIT or more, or when nothing else
-        is due)."""
+        """Claim and launch what may go now; return how long to wait before the next step. While
+        calls are in flight a short wait ends early when an answer comes back (its slot is free).
+        Messages sent and not marked yet are marked before a wait of FLUSH_BEFORE_WAIT or more, or
+        when nothing else is due."""
         delay = await self._step(db)
-        if self._unmarked and (delay >= FLUSH_BEFORE_WAIT or not self._buffer):
+        answers = self._answers
+        if self._unmarked and ((delay >= FLUSH_BEFORE_WAIT and not self._flying) or not self._buffer):
             await self.flush(db)  # a pacing gap of a few ms is not worth a commit of its own
+            if (not self._buffer and not self._flying) or self._answers != answers:
+                return 0.0  # the last ones (a refill now finishes their broadcast), or answers came meanwhile
+        if delay > 0 and self._flying:
+            await self._until_answer(min(delay, ANSWER_WAIT_MAX))
+            return 0.0
         return delay
+
+    async def _until_answer(self, timeout: float) -> None:
+        """Wait ``timeout`` seconds or until one of the calls in flight is answered (its slot free)."""
+        loop = asyncio.get_running_loop()
+        answered = self._answered = loop.create_future()
+        timer = loop.call_later(timeout, _settle, answered)
+        try:
+            await answered
+        finally:
+            timer.cancel()
+            self._answered = None
 
     async def flush(self, db: LaneDB) -> None:
         """Mark the messages last sent, if they wait for the next claim."""
         if self._unmarked:
-            await db(outbox_service.mark_sent, sent=self._unmarked)
-            self._unmarked = []
+            sent, self._unmarked = self._unmarked, []
+            try:
+                await db(outbox_service.mark_sent, sent=sent)
+            except BaseException:
+                self._unmarked = sent + self._unmarked  # rolled back: marked on the next try
+                raise
+
+    async def drain(self, db: LaneDB) -> None:
+        """Let every call in flight get its answer, then mark what was sent (before the lease goes).
+        A claimed row still waiting out a 429 pause is not sent: it stays ``sending`` and the next
+        lease holder puts it back to pending (sent once, then)."""
+        for task in list(self._pausing):
+            task.cancel()
+        while self._flying:
+            await asyncio.wait(set(self._flying))
+        await self.flush(db)
 
     async def _step(self, db: LaneDB) -> float:
         if not await self._ensure_lease(db):
             return min(self.lease_ttl / 3, 5.0)
         now = self.pacer.clock()
-        free_wait, paid_wait = self.pacer.global_wait(now), self.paid_pacer.global_wait(now)
+        self._wake_at = self._flying_free + self._flying_paid - 1  # a wait ends at the next answer, unless…
+        free_wait = _window_wait(self.pacer, 1 + self._flying_free, now)
+        paid_wait = _window_wait(self.paid_pacer, 1 + self._flying_paid, now)
         if free_wait > 0 and paid_wait > 0:  # (a long 429 pause still wakes up to renew the lease)
             return min(free_wait, paid_wait, self.lease_ttl / 3)
         mono = time.monotonic()
@@ -415,33 +467,51 @@ class OutboxSender:
             if fresh:
                 self._buffer[:0] = fresh
         now = self.pacer.clock()
-        if free_wait == 0 and self.free_in_flight > 1 and len(self._buffer) >= self.free_in_flight:
+        wake_at = []
+        if (free_wait == 0 and 1 < self.free_in_flight <= self.pacer.capacity
+                and len(self._buffer) >= self.free_in_flight):
             # a backlog of free messages goes a pair at a time: one commit and one wake-up for both,
-            # the same rate (the pair waits for the window's second free slot, 1/rate at most)
-            free_wait = self.pacer.room_wait(self.free_in_flight, now)
-            if free_wait > 0 and paid_wait > 0:
-                return min(free_wait, paid_wait)
+            # the same rate (the pair waits for both answers, and for the window's second free slot)
+            if self._flying_free:
+                free_wait = ANSWER_WAIT_MAX
+                wake_at.append(self._flying_paid)  # …when both free answers are back
+            else:
+                free_wait = _window_wait(self.pacer, self.free_in_flight, now)
+        if paid_wait == 0 and self._flying_paid and self.paid_in_flight - self._flying_paid < PAID_CLAIM_MIN:
+            # a paid broadcast's rows are claimed a few at a time (one commit for PAID_CLAIM_MIN), the
+            # rest of the window still in flight meanwhile
+            paid_wait = ANSWER_WAIT_MAX
+            wake_at.append(self._flying_free + self.paid_in_flight - PAID_CLAIM_MIN)  # …when that many are free
+        if wake_at:
+            self._wake_at = max(wake_at)
+        if free_wait > 0 and paid_wait > 0:
+            return min(free_wait, paid_wait)
         batch, best_wait = self._pick(now, free_wait, paid_wait)
         if not batch:
             return min(best_wait or self.poll_interval, self.poll_interval)
-        await self._send_batch(db, batch)
+        await self._claim_and_launch(db, batch)
         return 0.0
 
     def _pick(self, now: float, free_wait: float, paid_wait: float) -> tuple[list[tuple[int, int, bool]], float | None]:
-        """Take from the buffer what may go now, together: each window's room, at most
-        ``free_in_flight`` free and ``paid_in_flight`` paid messages (``in_flight_bound`` in all),
-        and one message per chat — a chat's first waiting row only, so a later one never overtakes
-        it. Returns the batch and, when it is empty, the shortest wait seen."""
-        free_room = min(self.free_in_flight, self.pacer.room(now)) if free_wait == 0 else 0
-        paid_room = min(self.paid_in_flight, self.paid_pacer.room(now)) if paid_wait == 0 and self._paid_buffered else 0
-        total = self.in_flight_bound
+        """Take from the buffer what may go now: each window's room (counting the calls in flight),
+        at most ``free_in_flight`` free and ``paid_in_flight`` paid messages in flight
+        (``in_flight_bound`` in all), and one message per chat — a chat's first waiting row only,
+        and none to a chat with a call in flight, so a later one never overtakes it. Returns the
+        batch and, when it is empty, the shortest wait seen."""
+        flying = self._flying_free + self._flying_paid
+        free_room = (min(self.free_in_flight - self._flying_free, self.pacer.room(now) - self._flying_free)
+                     if free_wait == 0 else 0)
+        paid_room = (min(self.paid_in_flight - self._flying_paid, self.paid_pacer.room(now) - self._flying_paid)
+                     if paid_wait == 0 and self._paid_buffered else 0)
+        free_room, paid_room = max(0, free_room), max(0, paid_room)
+        total = self.in_flight_bound - flying
         batch: list[tuple[int, int, bool]] = []
         keep: list[tuple[int, int, bool]] = []
-        seen: set[int] = set()
+        seen: set[int | None] = set(self._flying_chats)
         best_wait: float | None = None
         buffer = self._buffer
         for index, item in enumerate(buffer):
-            if total == 0 or (free_room == 0 and paid_room == 0):
+            if total <= 0 or (free_room == 0 and paid_room == 0):
                 keep.extend(buffer[index:])
                 break
             chat_id, paid = item[1], item[2]
@@ -470,8 +540,9 @@ class OutboxSender:
                     best_wait = kind_wait if best_wait is None else min(best_wait, kind_wait)
         return batch, best_wait
 
-    async def _send_batch(self, db: LaneDB, batch: list[tuple[int, int, bool]]) -> None:
-        """Mark what was sent and claim ``batch`` in one commit, then send the rows won concurrently."""
+    async def _claim_and_launch(self, db: LaneDB, batch: list[tuple[int, int, bool]]) -> None:
+        """Mark what was sent and claim ``batch`` in one commit, then start a call for each row won
+        (each answer frees its slot for the next claim)."""
         sent, self._unmarked = self._unmarked, []
         try:
             rows = await db(outbox_service.mark_sent_and_claim, sent=sent, outbox_ids=[item[0] for item in batch])
@@ -482,16 +553,46 @@ class OutboxSender:
         if not rows:
             return
         paid_of = {item[0]: item[2] for item in batch}
-        if len(rows) == 1:
-            await self._send_claimed(db, rows[0], paid_of[rows[0].id])
-            return
-        results = await asyncio.gather(*(self._send_claimed(db, row, paid_of[row.id]) for row in rows),
-                                       return_exceptions=True)
-        for result in results:  # every send is finished (and its outcome kept) before a failure surfaces
-            if isinstance(result, BaseException):
-                raise result
+        for row in rows:
+            paid = paid_of[row.id]
+            if paid:
+                self._flying_paid += 1
+            else:
+                self._flying_free += 1
+            self._flying_chats.add(row.chat_id)
+            task = asyncio.create_task(self._send_claimed(db, row, paid))
+            self._flying.add(task)
+            task.add_done_callback(self._flying.discard)
 
     async def _send_claimed(self, db: LaneDB, row: Claimed, paid: bool) -> None:
+        try:
+            await self._deliver_claimed(db, row, paid)
+        except Exception:  # noqa: BLE001 - marking the outcome failed (a DB hiccup): left `sending`
+            log.exception("outbox %s: could not record the outcome; left for the next lease holder", row.id)
+            try:
+                await db.rollback()
+            except Exception:  # noqa: BLE001
+                log.warning("outbox sender: rollback failed", exc_info=True)
+        finally:
+            if paid:
+                self._flying_paid -= 1
+            else:
+                self._flying_free -= 1
+            self._flying_chats.discard(row.chat_id)
+            self._answers += 1
+            if self._answered is not None and self._flying_free + self._flying_paid <= self._wake_at:
+                _settle(self._answered)
+
+    async def _deliver_claimed(self, db: LaneDB, row: Claimed, paid: bool) -> None:
+        pacer = self.paid_pacer if paid else self.pacer
+        if pacer.paused_until > pacer.clock():  # a 429 came back after the claim: its call waits
+            me = asyncio.current_task()
+            self._pausing.add(me)
+            try:
+                while (pause := pacer.paused_until - pacer.clock()) > 0:
+                    await asyncio.sleep(pause)
+            finally:
+                self._pausing.discard(me)
         try:
             try:
                 message_id = await deliver_row(self.bot, db, row)
@@ -504,10 +605,11 @@ class OutboxSender:
         except TelegramRetryAfter as exc:
             self.stats["retry_after"] += 1
             log.warning("429 from Telegram: pausing all sending for %s s", exc.retry_after)
+            until = utcnow() + timedelta(seconds=exc.retry_after)  # (due again by the time the pause ends)
             self._pause(exc.retry_after)
-            await db(outbox_service.release_for_retry_after,
-                     outbox_id=row.id, until=utcnow() + timedelta(seconds=exc.retry_after), error=str(exc))
+            await db(outbox_service.release_for_retry_after, outbox_id=row.id, until=until, error=str(exc))
             self._buffer.insert(0, (row.id, row.chat_id, paid))
+            self._paid_buffered = self._paid_buffered or paid
             return
         except TelegramForbiddenError as exc:
             self.stats["blocked"] += 1
@@ -531,6 +633,19 @@ class OutboxSender:
             return
         self._unmarked.append((row.id, message_id, bool(row.payload.get("upload"))))
         self.stats["sent"] += 1
+
+
+def _settle(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _window_wait(pacer: Pacer, n: int, now: float) -> float:
+    """How long until ``pacer``'s window takes ``n`` more messages (the calls in flight among them:
+    each is counted when its answer comes). More than the window holds: until answers come back."""
+    if n > pacer.capacity:
+        return max(pacer.paused_until - now, ANSWER_WAIT_MAX)
+    return pacer.room_wait(n, now)
 
 
 class TaskWorker:

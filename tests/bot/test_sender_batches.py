@@ -87,13 +87,7 @@ def test_paid_broadcast_goes_several_at_a_time_one_per_chat_in_order(settings, s
     for text in ("order placed", "order paid"):
         outbox_service.enqueue_message(session, kind="test", chat_id=first, text=text)
     session.commit()
-    from integrations.telegram_stars.client import TelegramStarsClient
-    from smo_app import composition
-    from tests.bot.conftest import TOKEN
-    composition.use(telegram_stars=TelegramStarsClient(token=TOKEN, base_url=fake_tg.base_url))
-    b = svc.create_broadcast(session, actor=owner, text="Flash sale", segment="all", paid=True)
-    svc.start_broadcast(session, actor=owner, broadcast_id=b.id)
-    session.rollback()
+    _start_paid_broadcast(session, fake_tg, owner)
     # when the sender runs
     run_senders(settings, session_factory, until=nothing_waiting(engine), rate=30)
     sent = fake_tg.sent()
@@ -115,3 +109,40 @@ def test_paid_broadcast_goes_several_at_a_time_one_per_chat_in_order(settings, s
     assert paid[-1] - paid[0] < 47 * 0.05 / 2, "one at a time would take 2.35 s"
     assert session.exec(Outbox.__table__.select().where(Outbox.status != "sent")).all() == []
     assert FREE_IN_FLIGHT <= 2
+
+
+@pytest.mark.slow  # real time: about a second of sending
+def test_paid_broadcast_keeps_its_window_full_while_one_answer_is_slow(settings, session_factory, session, engine,
+                                                                        fake_tg):
+    # given a server answering each call in 20 ms, but one customer's in 800 ms, and a paid
+    # broadcast to 120 customers (the slow one first, so it leaves with the first calls)
+    fake_tg.latency = 0.02
+    owner = actor_of(make_staff(session, Role.owner))
+    customers = [make_customer(session) for _ in range(120)]
+    slow = customers[0].telegram_id
+    fake_tg.chat_latency[slow] = 0.8
+    _start_paid_broadcast(session, fake_tg, owner)
+    # when the sender runs
+    run_senders(settings, session_factory, until=nothing_waiting(engine), rate=30)
+    # then everyone got it once, and every row is marked sent
+    sent = fake_tg.sent()
+    assert Counter(c["chat_id"] for c in sent) == Counter(c.telegram_id for c in customers)
+    assert session.exec(Outbox.__table__.select().where(Outbox.status != "sent")).all() == []
+    # and the server never had more than PAID_IN_FLIGHT calls open at once
+    assert 1 < fake_tg.peak_open_sends <= PAID_IN_FLIGHT
+    # and the slow answer held nobody up: while it was out, more calls than one window's worth
+    # started (a batch waiting for all its answers would have started none after its own 15)
+    [slow_call] = fake_tg.sent(slow)
+    meanwhile = [c for c in sent if slow_call["mono"] < c["mono"] < slow_call["done"]]
+    assert len(meanwhile) > PAID_IN_FLIGHT, len(meanwhile)
+
+
+def _start_paid_broadcast(session, fake_tg, owner) -> None:
+    """A paid broadcast "Flash sale" to every customer, started (the Stars balance asked from the fake)."""
+    from integrations.telegram_stars.client import TelegramStarsClient
+    from smo_app import composition
+    from tests.bot.conftest import TOKEN
+    composition.use(telegram_stars=TelegramStarsClient(token=TOKEN, base_url=fake_tg.base_url))
+    b = svc.create_broadcast(session, actor=owner, text="Flash sale", segment="all", paid=True)
+    svc.start_broadcast(session, actor=owner, broadcast_id=b.id)
+    session.rollback()

@@ -5,7 +5,9 @@
   or multipart uploads whose files are kept in each call's ``files``), editMessageText,
   editMessageReplyMarkup, answerCallbackQuery, setChatMenuButton, setMyCommands, deleteWebhook,
   getFile and the file download (``files``), copyMessage, sendMessageDraft (a streaming preview: a non-zero draft id), createForumTopic (in a supergroup: a chat id < 0; ``topics`` keeps their names), …
-* Every call is recorded with a timestamp (``calls``), accepted or not.
+* Every call is recorded with a timestamp (``calls``), accepted or not; a send call also with the
+  time of its answer (``done``), and ``peak_open_sends`` is the most send calls open at once.
+  ``latency`` (or ``chat_latency`` for one chat) delays every answer.
 * Limits like Telegram's: ``rate`` sends per second overall, ``chat_rate`` per private chat per
   second, ``group_per_minute`` per group (chat id < 0); exceeding one answers 429 with
   ``parameters.retry_after``. Chats in ``blocked`` answer 403 "bot was blocked by the user".
@@ -48,6 +50,9 @@ class FakeTelegram:
         self.chat_rate = chat_rate
         self.group_per_minute = group_per_minute
         self.latency = latency
+        self.chat_latency: dict[int, float] = {}  # chat id -> seconds its sends take (instead of ``latency``)
+        self.open_sends = 0  # send calls received and not answered yet
+        self.peak_open_sends = 0  # the most at once since the start (or ``reset``)
         self.calls: list[dict[str, Any]] = []
         self.blocked: set[int] = set()
         self.fail_chats: dict[int, int] = {}  # chat id -> number of 500s to answer before succeeding
@@ -102,6 +107,7 @@ class FakeTelegram:
             self._global.clear()
             self._paid.clear()
             self._per_chat.clear()
+            self.peak_open_sends = 0
 
     # ---- server -------------------------------------------------------------------------------
     def app(self) -> web.Application:
@@ -184,14 +190,31 @@ class FakeTelegram:
         return params, files
 
     async def _handle(self, request: web.Request) -> web.Response:
+        """One Bot API call; a send call is counted open from its arrival to its answer, whose time
+        the call's record keeps as ``done`` (beside ``mono``, its arrival)."""
         method = request.match_info["method"]
+        if method.lower() not in SEND_METHODS:
+            return await self._answer(request, method, {})
+        record: dict[str, Any] = {}
+        with self._lock:
+            self.open_sends += 1
+            self.peak_open_sends = max(self.peak_open_sends, self.open_sends)
+        try:
+            return await self._answer(request, method, record)
+        finally:
+            with self._lock:
+                self.open_sends -= 1
+                record["done"] = time.monotonic()
+
+    async def _answer(self, request: web.Request, method: str, record: dict[str, Any]) -> web.Response:
         params, files = await self._params(request)
         now = time.monotonic()
         chat_id = _int(params.get("chat_id"))
-        record = {"method": method, "params": params, "files": files, "ts": time.time(), "mono": now,
-                  "chat_id": chat_id, "status": 200}
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        record.update({"method": method, "params": params, "files": files, "ts": time.time(), "mono": now,
+                       "chat_id": chat_id, "status": 200})
+        latency = self.chat_latency.get(chat_id, self.latency) if chat_id is not None else self.latency
+        if latency:
+            await asyncio.sleep(latency)
         lower = method.lower()
         if lower == "getupdates":
             with self._lock:

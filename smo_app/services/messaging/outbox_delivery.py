@@ -85,11 +85,16 @@ class Claimed(NamedTuple):
     kind: str = ""
 
 
-def _claim_statement(many: bool = False):
+def _claim_statement(many: bool = False, size: int = 0):
+    """The claim: of one row (``oid``), of ``size`` rows (``oid0``…: no list to expand on each call)
+    or of ``many`` (``oids``, expanded)."""
     b = Broadcast.__table__
     running = sa_select(b.c.id).where(b.c.status == BroadcastStatus.running.value).scalar_subquery()
     now = bindparam("now", type_=_T.c.next_attempt_at.type)
-    which = _T.c.id.in_(bindparam("oids", expanding=True)) if many else _T.c.id == bindparam("oid")
+    if size:
+        which = _T.c.id.in_([bindparam(f"oid{i}") for i in range(size)])
+    else:
+        which = _T.c.id.in_(bindparam("oids", expanding=True)) if many else _T.c.id == bindparam("oid")
     return (
         update(_T)
         .where(
@@ -106,6 +111,7 @@ def _claim_statement(many: bool = False):
 
 _CLAIM = _claim_statement()
 _CLAIM_MANY = _claim_statement(many=True)
+_CLAIM_SIZED = {n: _claim_statement(size=n) for n in range(2, 17)}  # the sender's batches (≤ 16)
 _MARK_SENT = (
     update(_T)
     .where(_T.c.id == bindparam("oid"), _T.c.status == OutboxStatus.sending.value)
@@ -144,6 +150,10 @@ def mark_sent_and_claim(session: Session, *, sent: list[Sent], outbox_ids: list[
     won = {}
     if len(outbox_ids) == 1:  # the free pace's usual case: no expanding IN to render
         won = {r[0]: Claimed(*r) for r in conn.execute(_CLAIM, {"oid": outbox_ids[0], "now": now})}
+    elif len(outbox_ids) in _CLAIM_SIZED:
+        params = {f"oid{i}": oid for i, oid in enumerate(outbox_ids)}
+        params["now"] = now
+        won = {r[0]: Claimed(*r) for r in conn.execute(_CLAIM_SIZED[len(outbox_ids)], params)}
     elif outbox_ids:
         won = {r[0]: Claimed(*r) for r in conn.execute(_CLAIM_MANY, {"oids": list(outbox_ids), "now": now})}
     session.commit()
