@@ -4,9 +4,8 @@ A text message or a copy of a message is the bulk of what the outbox sends (ever
 notifications). Through aiogram each costs a pydantic method object, its dump, the default
 properties resolved field by field and the answer validated into a ``Message`` — most of the
 sender's CPU per message. Here the same JSON body aiogram's :class:`JsonBodySession` would post
-is built from the payload dict directly and posted over keep-alive connections of the bot's session
-(:mod:`bot_sidecar.bot_api_http`: same API base, same SSL context, same timeout; aiohttp's client
-behind a proxy); from the answer only ``message_id`` is read.
+is built from the payload dict directly and posted over the bot's own aiohttp session (same
+connection pool, same API base, same timeout); from the answer only ``message_id`` is read.
 
 An answer that is not ``ok`` goes through aiogram's own ``check_response``, so the sender sees
 exactly the exceptions it would with aiogram (TelegramRetryAfter, TelegramForbiddenError,
@@ -17,16 +16,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from urllib.parse import urlsplit
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import CopyMessage, SendMessage
 from aiohttp import ClientError
 
-from bot_sidecar.bot_api_http import BotApiHTTPError
 from bot_sidecar.keyboards import markup_json
-from bot_sidecar.telegram import JsonBodySession
 
 _JSON = {"Content-Type": "application/json"}
 _NO_PREVIEW = {"is_disabled": True}
@@ -65,11 +61,8 @@ def body_of(chat_id: int, payload: dict) -> tuple[str, dict]:
 
 
 @functools.lru_cache(maxsize=8)
-def _url(api, token: str, method: str) -> tuple[str, str, str]:
-    """(full URL, scheme://host[:port], path) of a Bot API method."""
-    url = api.api_url(token=token, method=method)
-    parts = urlsplit(url)
-    return url, f"{parts.scheme}://{parts.netloc}", parts.path + (f"?{parts.query}" if parts.query else "")
+def _url(api, token: str, method: str) -> str:
+    return api.api_url(token=token, method=method)
 
 
 def _method_object(method: str, body: dict):
@@ -83,19 +76,12 @@ async def send_direct(bot: Bot, chat_id: int, payload: dict) -> int:
     """Send a text/copy payload; the Telegram message id. Errors as aiogram raises them."""
     method, body = body_of(chat_id, payload)
     session = bot.session
-    url, base, path = _url(session.api, bot.token, method)
-    data = json.dumps(body, ensure_ascii=False).encode()
-    direct = session.direct_http(base) if isinstance(session, JsonBodySession) else None
+    http = await session.create_session()
     try:
-        if direct is not None:
-            status, raw = await direct.post(path, data, session.timeout)
-        else:
-            http = await session.create_session()
-            async with http.post(url, data=data, headers=_JSON, timeout=session.timeout) as resp:
-                raw = await resp.read()
-                status = resp.status
-    except BotApiHTTPError as e:
-        raise TelegramNetworkError(method=_method_object(method, body), message=str(e)) from e
+        async with http.post(_url(session.api, bot.token, method), data=json.dumps(body, ensure_ascii=False),
+                             headers=_JSON, timeout=session.timeout) as resp:
+            raw = await resp.read()
+            status = resp.status
     except asyncio.TimeoutError as e:
         raise TelegramNetworkError(method=_method_object(method, body), message="Request timeout error") from e
     except ClientError as e:

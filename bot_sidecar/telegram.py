@@ -15,7 +15,6 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.methods.base import Response
 from aiogram.types import LinkPreviewOptions, Message, User
 
-from bot_sidecar.bot_api_http import BotApiHTTP
 from bot_sidecar.keyboards import markup
 from smo_app.services.customers.registration import TelegramProfile
 from smo_app.settings import Settings
@@ -73,23 +72,6 @@ class JsonBodySession(AiohttpSession):
         if files:
             return super().build_form_data(bot, method)
         return JsonPayload(body, dumps=self.json_dumps)
-
-    _direct: BotApiHTTP | None = None
-
-    def direct_http(self, base: str) -> BotApiHTTP | None:
-        """The keep-alive connections the outbox sender posts its text messages over
-        (:mod:`bot_sidecar.bot_api_http`); None behind a proxy (aiohttp's client goes through it)."""
-        if self.proxy is not None:
-            return None
-        if self._direct is None:
-            self._direct = BotApiHTTP(base, self._connector_init.get("ssl"))
-        return self._direct
-
-    async def close(self) -> None:
-        direct, self._direct = self._direct, None
-        if direct is not None:
-            await direct.close()
-        await super().close()
 
 
 def make_reply_bot(settings: Settings, token: str | None = None) -> Bot:
