@@ -126,10 +126,12 @@ def main() -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s [%(name)s] %(message)s")
     from bot_sidecar.middlewares.lanes import share_the_interpreter
-    from smo_app import migrations
+    from smo_app import migrations, schema_state
 
     share_the_interpreter()
-    migrations.upgrade(settings.database_url)
+    # a restart finds the database at head: known without loading alembic and every migration script
+    if not schema_state.ready(settings.database_url, demo=False):
+        migrations.upgrade(settings.database_url)
     stop = asyncio.Event()
 
     async def runner() -> None:

@@ -136,8 +136,8 @@ def test_calls_through_the_seam_act_as_the_staff_member_and_mark_the_token_used(
 
 def test_the_demo_shop_has_the_printed_owner_token(session):
     from smo_app.demo.api_tokens import DEMO_API_TOKEN
-    from smo_app.demo.seed import seed_demo_shop
-    seed_demo_shop(session)
+    from tests.demo_support import demo_shop
+    demo_shop(session)
     use = api_tokens.peek_token(session, secret=DEMO_API_TOKEN)
     assert use is not None and use.actor.role == Role.owner and set(use.scopes) == set(api_tokens.SCOPES)
 

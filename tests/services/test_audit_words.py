@@ -124,9 +124,9 @@ def test_names_instead_of_ids_amounts_in_the_shop_format_jobs_named(session):
 
 
 def test_the_demo_shops_log_reads_without_a_key_or_an_id(session):
-    from smo_app.demo.seed import seed_demo_shop
+    from tests.demo_support import demo_shop
 
-    seed_demo_shop(session)
+    demo_shop(session)
     owner = Actor.staff(1, "owner", "Owner")
     for lang in ("ru", "en"):
         screen = audit.audit_screen(session, actor=owner, page=1, page_size=200, lang=lang)
@@ -195,13 +195,13 @@ def test_every_export_column_and_cell_of_the_demo_shop_reads_in_words(session):
 
     from openpyxl import load_workbook
 
-    from smo_app.demo.seed import seed_demo_shop
+    from tests.demo_support import demo_shop
     from smo_app.services.analytics import views
     from smo_app.services.customers import admin as customers_admin
 
     from smo_app.models.customer import Customer
 
-    seed_demo_shop(session)
+    demo_shop(session)
     owner = Actor.staff(1, "owner", "Owner")
     today = datetime.now(MSK).date()
     first = today - timedelta(days=60)

@@ -14,13 +14,13 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from smo_app import migrations
-from smo_app.demo.seed import seed_demo_shop
 from smo_app.services.backup import archive
 from smo_app.services.backup.create import make_backup
 from smo_app.services.backup.restore import restore_backup
 from smo_app.services.core.errors import ValidationFailed
 from smo_app.settings import reset_settings_cache
 from tests import db_support
+from tests.demo_support import demo_shop
 
 WRITTEN = "audit_entry"  # the table the writer keeps appending to during the backup
 
@@ -32,9 +32,7 @@ def _url(engine: sa.Engine) -> str:
 def _seeded(engine, monkeypatch, uploads: Path) -> None:
     monkeypatch.setenv("SMO_DEMO", "1")
     reset_settings_cache()
-    with Session(engine) as s:
-        seed_demo_shop(s)
-        s.commit()
+    demo_shop(engine)
     (uploads / "products").mkdir(parents=True)
     (uploads / "products" / "candle.jpg").write_bytes(b"\xff\xd8\xff photo bytes")
 

@@ -325,11 +325,11 @@ def test_a_bad_or_repeated_barcode_rejects_the_file_naming_the_rows(session, man
 
 def test_the_demo_codes_scan_at_the_register(session):
     from smo_app.demo import barcodes as demo_barcodes
-    from smo_app.demo.seed import seed_demo_shop
+    from tests.demo_support import demo_shop
     from smo_app.services.catalog.barcodes import gs1_valid
 
     # given the demo shop
-    seed_demo_shop(session)
+    demo_shop(session)
     variants = session.exec(select(Variant).where(Variant.active)).all()
     # then every variant has an SKU, every piece a valid EAN-13, and one product is sold by weight
     assert all(v.sku for v in variants)
@@ -337,7 +337,7 @@ def test_the_demo_codes_scan_at_the_register(session):
     weighed = [v for v in variants if v.unit == "kg"]
     assert len(weighed) == 1 and weighed[0].plu == demo_barcodes.WEIGHED_PLU
     # and the README's codes scan to what it says
-    seller = make_staff(session, Role.seller).actor()
+    seller = make_staff(session, Role.seller, username="till_seller").actor()  # not the demo's seller2
     codes = demo_barcodes.examples()
     piece = lookup.scan_code(session, actor=seller, code=codes["piece"])
     assert (piece.product.name, piece.product.variant_label, piece.qty) == ("Лаванда", "10 мл", 1)

@@ -253,11 +253,11 @@ def test_postgresql_refuses_overlapping_exclusive_bookings_even_without_the_serv
 
 
 def test_the_demo_shop_has_services_providers_and_bookings_in_every_state(session):
-    from smo_app.demo.seed import seed_demo_shop
+    from tests.demo_support import demo_shop
     from smo_app.models.bookings import WaitlistEntry
 
     # given the demo shop as `make run` seeds it
-    assert seed_demo_shop(session) is True
+    demo_shop(session)
     # then a newcomer finds three services (one class, one with a deposit) and bookings in each state
     services = catalog.list_services(session)
     assert len(services) == 3

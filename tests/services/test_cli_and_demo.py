@@ -56,19 +56,15 @@ def test_demo_shop_has_staff_of_every_role_and_customers_and_is_seeded_once(sess
             assert auth.sign_in_pin(session, username=username, pin=pin).staff.username == username
 
 
-def test_the_demo_shows_a_cancelled_broadcast_with_sent_and_not_sent_apart_and_a_photo_draft(session, tmp_path):
-    from integrations.images import LocalImageStore
-    from smo_app import composition
+def test_the_demo_shows_a_cancelled_broadcast_with_sent_and_not_sent_apart_and_a_photo_draft(session):
+    from smo_app.services.core import ports
     from smo_app.services.core.actor import Actor
     from smo_app.services.messaging import broadcasts
+    from tests.demo_support import demo_shop
 
-    composition.use(images=LocalImageStore(tmp_path / "uploads"))
-    try:
-        seed_demo_shop(session)
-        owner = Actor.system("test")
-        page = broadcasts.broadcasts_page(session, actor=owner)
-    finally:
-        composition.reset()
+    demo_shop(session)
+    owner = Actor.system("test")
+    page = broadcasts.broadcasts_page(session, actor=owner)
     by_status = {(line.broadcast.status, line.broadcast.paid): line for line in page.lines}
     sale = by_status["cancelled", False].progress
     assert sale.sent > 0 and sale.cancelled > 0 and sale.blocked == 0 and sale.sent + sale.cancelled == sale.total
@@ -76,4 +72,5 @@ def test_the_demo_shows_a_cancelled_broadcast_with_sent_and_not_sent_apart_and_a
     # and a paid draft shows its cost (0.1 Star a recipient, rounded up)
     paid = by_status["draft", True]
     assert paid.quote.recipients == sale.total and paid.quote.stars == -(-sale.total // 10)
-    assert draft.photo.startswith("/api/uploads/") and (tmp_path / "uploads" / draft.photo.rsplit("/", 1)[1]).exists()
+    # and the draft's photo is an upload the shop's image store holds (a JPEG)
+    assert draft.photo.startswith("/api/uploads/") and ports.images().read(draft.photo)[:3] == b"\xff\xd8\xff"

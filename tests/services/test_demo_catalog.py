@@ -4,6 +4,7 @@ from sqlmodel import func, select
 from smo_app.demo.seed import seed_demo_shop
 from smo_app.models.catalog import Category, Product, Variant
 from smo_app.models.orders import Order
+from tests.demo_support import demo_shop
 from smo_app.models.promotions import GiftCertificate, PromoCode
 from smo_app.models.stock import StockMove, Supplier
 from smo_app.services.customers import loyalty
@@ -42,7 +43,7 @@ def test_every_demo_product_has_a_photo_the_shop_serves_and_some_suggest_others(
 
     # given the demo shop
     with Session(sqlite_engine, expire_on_commit=False) as session:
-        seed_demo_shop(session)
+        demo_shop(session)
         products = session.exec(select(Product).where(Product.deleted.is_(False))).all()
         # then every product has a photo the image store holds, as a JPEG
         assert products and all(len(p.photos) == 1 for p in products)

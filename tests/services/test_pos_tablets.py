@@ -237,10 +237,10 @@ def test_an_offline_sale_sent_twice_at_once_is_one_sale(engine, session, till):
 
 
 def test_the_demo_shop_has_two_named_tablets_and_a_parked_ticket_a_new_browser_can_pick_up(session):
-    from smo_app.demo.seed import seed_demo_shop
+    from tests.demo_support import demo_shop
 
-    assert seed_demo_shop(session) is True
-    seller = make_staff(session, Role.seller).actor()
+    demo_shop(session)
+    seller = make_staff(session, Role.seller, username="till_seller").actor()  # not the demo's seller2
     known = devices.all_devices(session, actor=seller)
     assert [d.name for d in known] == ["Планшет у входа", "Планшет у примерочной"]
     reg = known[0].register_id

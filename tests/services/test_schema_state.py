@@ -1,9 +1,7 @@
 """`make run`'s quick check (smo_app/schema_state.py): a database at head with the demo seeded is
 left alone without alembic; anything else goes through the full migrate and seed."""
-from sqlmodel import Session
-
 from smo_app import migrations, schema_state
-from smo_app.demo.seed import seed_demo_shop
+from tests.demo_support import demo_shop
 
 
 def test_the_head_read_from_the_migration_files_is_alembics():
@@ -20,8 +18,7 @@ def test_ready_at_head_and_for_the_demo_once_seeded(engine):
     url = engine.url.render_as_string(hide_password=False)
     assert schema_state.ready(url, demo=False) is True
     assert schema_state.ready(url, demo=True) is False  # the demo shop is not there yet
-    with Session(engine) as session:
-        seed_demo_shop(session)
+    demo_shop(engine)
     assert schema_state.ready(url, demo=True) is True
 
 

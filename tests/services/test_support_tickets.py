@@ -222,10 +222,10 @@ def test_two_escalations_at_once_hand_over_once(pg_engine):
 
 
 def test_the_demo_shop_has_tickets_in_every_state_and_a_photo(session):
-    from smo_app.demo.seed import seed_demo_shop
+    from tests.demo_support import demo_shop
 
     # given the demo shop
-    seed_demo_shop(session)
+    demo_shop(session)
     owner = session.exec(select(Staff).where(Staff.username == "owner")).one()
     actor = Actor.staff(owner.id, Role.owner)
     # then the Support area shows a ticket in each queue, the waiting one with its photo
@@ -335,14 +335,14 @@ def test_without_a_group_an_operator_holds_one_ticket_at_a_time(session):
 
 
 def test_under_make_run_the_demo_assistant_answers_through_the_demo_fakes(session, monkeypatch):
-    from smo_app.demo.seed import seed_demo_shop
+    from tests.demo_support import demo_shop
     from smo_app.settings import reset_settings_cache
 
     monkeypatch.setenv("SMO_DEMO", "1")
     monkeypatch.setenv("SMO_DEMO_FAKES_URL", "http://127.0.0.1:8090")
     reset_settings_cache()
     try:
-        seed_demo_shop(session)
+        demo_shop(session)
         stored = support_settings.current(session)
     finally:
         monkeypatch.delenv("SMO_DEMO_FAKES_URL")

@@ -1,0 +1,152 @@
+"""Given the demo shop: ``demo_shop(session)`` fills a test's empty database with exactly what
+``seed_demo_shop`` writes into an empty one.
+
+Seeding takes seconds (every staff member, customer, product photo and order goes through the
+services), and a few dozen tests start from the demo shop. So the first such test of a process
+seeds for real and keeps a snapshot of the result; the next ones get a copy of that snapshot:
+
+* SQLite: the seeded file, copied into the test's file with SQLite's backup API;
+* PostgreSQL: every table's rows as ``COPY … TO STDOUT`` wrote them, copied back with
+  ``COPY … FROM STDIN`` (triggers off, as for a restore: the rows the triggers wrote are copied
+  too), and every sequence set where the seed left it.
+
+A snapshot is kept per database kind, migration head and settings (the seed reads the demo flag,
+the demo fakes' address and the photo folder; the photos stay in that folder, so the copied rows'
+photo URLs still resolve). A test that replaced a port (``composition.use``) seeds for real: the
+seed would write through that port.
+
+The tests that are about the seed itself (that it builds the shop once, its ledger adds up) call
+``seed_demo_shop`` directly.
+"""
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from pydantic import SecretStr
+from sqlmodel import Session, select
+
+from smo_app.demo.seed import seed_demo_shop
+from smo_app.models.staff import Staff
+
+
+@dataclass
+class _PgSnapshot:
+    tables: list[tuple[str, bytes]]  # (table, COPY text) in the order they were read
+    sequences: list[tuple[str, int]]  # (sequence, last value handed out)
+
+
+_snapshots: dict[tuple, Path | _PgSnapshot] = {}
+_snapshot_dir: Path | None = None
+
+
+def demo_shop(target: Session | sa.Engine) -> None:
+    """Put the demo shop into ``target``'s database, which must be empty (a test's fresh one).
+    A session passed in must not be in the middle of its own work: it is rolled back first."""
+    if isinstance(target, Session):
+        target.rollback()
+        engine = target.get_bind()
+    else:
+        engine = target
+    with Session(engine) as s:
+        assert s.exec(select(Staff.id)).first() is None, "demo_shop() fills an empty database"
+    key = _key(engine)
+    snapshot = _snapshots.get(key) if key is not None else None
+    if snapshot is None:
+        with Session(engine) as s:
+            assert seed_demo_shop(s) is True
+            s.commit()
+        if key is not None:
+            _snapshots[key] = _take(engine)
+    elif isinstance(snapshot, Path):
+        _restore_sqlite(engine, snapshot)
+    else:
+        _restore_pg(engine, snapshot)
+    if isinstance(target, Session):
+        target.expire_all()
+
+
+def _key(engine: sa.Engine) -> tuple | None:
+    from smo_app import schema_state
+    from smo_app.services.core import ports
+    from smo_app.settings import get_settings
+
+    if ports._overrides:  # a replaced port: the seed writes through it
+        return None
+    settings = get_settings().model_dump(exclude={"database_url"})
+    fingerprint = tuple(sorted((k, v.get_secret_value() if isinstance(v, SecretStr) else repr(v))
+                               for k, v in settings.items()))
+    return engine.dialect.name, schema_state.head_revision(), fingerprint
+
+
+def _take(engine: sa.Engine) -> Path | _PgSnapshot:
+    global _snapshot_dir
+    if engine.dialect.name == "sqlite":
+        if _snapshot_dir is None:
+            _snapshot_dir = Path(tempfile.mkdtemp(prefix="smo-demo-snapshots-"))
+        path = _snapshot_dir / f"demo_{len(_snapshots)}.db"
+        raw = engine.raw_connection()
+        try:
+            out = sqlite3.connect(path)
+            raw.driver_connection.backup(out)
+            out.close()
+        finally:
+            raw.close()
+        return path
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        with conn.cursor() as cur:
+            tables = [r[0] for r in cur.execute(_TABLES_SQL).fetchall()]
+            copied = []
+            for table in tables:
+                with cur.copy(f'COPY "{table}" TO STDOUT') as copy:
+                    data = b"".join(bytes(chunk) for chunk in copy)
+                if data:
+                    copied.append((table, data))
+            sequences = [(r[0], r[1]) for r in cur.execute(_SEQUENCES_SQL).fetchall()]
+        conn.rollback()
+    finally:
+        raw.close()
+    return _PgSnapshot(copied, sequences)
+
+
+def _restore_sqlite(engine: sa.Engine, path: Path) -> None:
+    raw = engine.raw_connection()
+    try:
+        source = sqlite3.connect(path)
+        source.backup(raw.driver_connection)
+        source.close()
+    finally:
+        raw.close()
+
+
+def _restore_pg(engine: sa.Engine, snapshot: _PgSnapshot) -> None:
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        with conn.cursor() as cur:
+            # rows as they were: no foreign-key or user trigger fires (what they wrote is copied too)
+            cur.execute("SET LOCAL session_replication_role = replica")
+            for table, data in snapshot.tables:
+                with cur.copy(f'COPY "{table}" FROM STDIN') as copy:
+                    copy.write(data)
+            for sequence, value in snapshot.sequences:
+                cur.execute("SELECT setval(%s::regclass, %s, true)", (sequence, value))
+        conn.commit()
+    finally:
+        raw.close()
+
+
+_TABLES_SQL = """
+SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'r' AND n.nspname = current_schema() AND c.relname <> 'alembic_version'
+ORDER BY c.relname
+"""
+_SEQUENCES_SQL = """
+SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences
+WHERE schemaname = current_schema() AND last_value IS NOT NULL
+"""
