@@ -75,13 +75,16 @@ def write_row(conn: Connection, table: Table, row: dict) -> int:
 
 def _driver(conn: Connection):
     """The SQLite driver connection under ``conn`` when a statement may go to it directly: the
-    connection is in an active transaction (begun by SQLAlchemy: ``BEGIN IMMEDIATE``), and nothing
-    listens to its statements (engine, connection or dialect events) or echoes them. Else None:
-    the statement goes through SQLAlchemy (which also raises for an inactive transaction)."""
+    connection is in an active transaction (begun by SQLAlchemy: ``BEGIN IMMEDIATE``), a savepoint
+    or ``with conn.begin()`` block in it is still active too, and nothing listens to its statements
+    (engine, connection or dialect events) or echoes them. Else None: the statement goes through
+    SQLAlchemy, which begins the transaction or raises as it does (the checks of its
+    ``Connection._execute_context``, read from the same attributes)."""
     if conn._has_events or conn.engine._has_events or conn.dialect._has_events or conn._echo:
         return None
-    fairy = conn._dbapi_connection
-    if fairy is None or not conn.in_transaction():
+    fairy, nested, block = conn._dbapi_connection, conn._nested_transaction, conn._trans_context_manager
+    if (fairy is None or not conn.in_transaction() or (nested is not None and not nested.is_active)
+            or (block is not None and not block._transaction_is_active())):
         return None
     return fairy.dbapi_connection
 
