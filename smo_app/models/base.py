@@ -25,6 +25,11 @@ def utcnow() -> datetime:
 _SQLITE_FORMAT = "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
 
 
+# the datetime last bound on SQLite and its text, in one tuple (a thread sees one pair or the other),
+# shared by every UTC column: a use case binds its one "now" to several columns of several rows
+_LAST_BOUND: list[tuple[datetime | None, str | None]] = [(None, None)]
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite drops the offset otherwise)."""
 
@@ -47,9 +52,7 @@ class UTCDateTime(TypeDecorator):
         if dialect.name != "sqlite" or self.impl_instance.dialect_impl(dialect)._storage_format != _SQLITE_FORMAT:
             return super().bind_processor(dialect)
         utc = timezone.utc
-        # the value last bound and its text, in one tuple (a thread sees one pair or the other): a
-        # use case binds its one "now" to several columns and rows
-        last: list[tuple[datetime | None, str | None]] = [(None, None)]
+        last = _LAST_BOUND
 
         def process(value):
             if value is None:
