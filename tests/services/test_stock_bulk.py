@@ -2,7 +2,8 @@
 own ids back in order and read back as given, variants that arrive with stock open through the
 ledger (one move each), and the garbage collector walks only what a bulk job makes; the checkout's
 rows and statements, written on SQLite without SQLAlchemy's per-statement handling, come out as
-SQLAlchemy writes them."""
+SQLAlchemy writes them, its read gives SQLAlchemy's rows, a refused write raises SQLAlchemy's error
+and a listener on the connection still sees every statement."""
 from __future__ import annotations
 
 import gc
