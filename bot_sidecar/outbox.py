@@ -444,7 +444,15 @@ class OutboxSender:
         now = self.pacer.clock()
         self._wake_at = self._flying_free + self._flying_paid - 1  # a wait ends at the next answer, unless…
         free_wait = _window_wait(self.pacer, 1 + self._flying_free, now)
-        paid_wait = _window_wait(self.paid_pacer, 1 + self._flying_paid, now)
+        if self._pairs_waiting():  # (a pair: see below)
+            if self._flying_free and not self._flying_paid:
+                self._wake_at = 0  # a wait ends when both free answers are back
+            elif free_wait > 0 and not self._flying_free:
+                free_wait = _window_wait(self.pacer, self.free_in_flight, now)  # room for the pair: one wake-up
+        if self._buffer and not self._paid_buffered and not self._flying_paid:
+            paid_wait = math.inf  # nothing paid to send: the free window alone decides the wait
+        else:
+            paid_wait = _window_wait(self.paid_pacer, 1 + self._flying_paid, now)
         if free_wait > 0 and paid_wait > 0:  # (a long 429 pause still wakes up to renew the lease)
             return min(free_wait, paid_wait, self.lease_ttl / 3)
         mono = time.monotonic()
@@ -468,8 +476,7 @@ class OutboxSender:
                 self._buffer[:0] = fresh
         now = self.pacer.clock()
         wake_at = []
-        if (free_wait == 0 and 1 < self.free_in_flight <= self.pacer.capacity
-                and len(self._buffer) >= self.free_in_flight):
+        if free_wait == 0 and self._pairs_waiting():
             # a backlog of free messages goes a pair at a time: one commit and one wake-up for both,
             # the same rate (the pair waits for both answers, and for the window's second free slot)
             if self._flying_free:
@@ -491,6 +498,10 @@ class OutboxSender:
             return min(best_wait or self.poll_interval, self.poll_interval)
         await self._claim_and_launch(db, batch)
         return 0.0
+
+    def _pairs_waiting(self) -> bool:
+        """A backlog of free messages, sent ``free_in_flight`` at a time."""
+        return 1 < self.free_in_flight <= self.pacer.capacity and len(self._buffer) >= self.free_in_flight
 
     def _pick(self, now: float, free_wait: float, paid_wait: float) -> tuple[list[tuple[int, int, bool]], float | None]:
         """Take from the buffer what may go now: each window's room (counting the calls in flight),

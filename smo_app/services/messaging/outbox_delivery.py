@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, delete, or_, select as sa_select, update
+from sqlalchemy import bindparam, or_, select as sa_select, update
 from sqlmodel import Session, func, select
 
-from smo_app.models.base import utcnow
+from smo_app.models.base import UTCDateTime, utcnow
 from smo_app.models.broadcast import Broadcast, BroadcastStatus
 from smo_app.models.customer import Customer
 from smo_app.models.outbox import Outbox, OutboxBlob, OutboxLane, OutboxStatus
@@ -46,10 +46,6 @@ class RetryPolicy:
 
 _T = Outbox.__table__
 _WAITING = (OutboxStatus.pending.value, OutboxStatus.failed.value)
-
-
-def _not_expired(now_param):
-    return or_(_T.c.expires_at.is_(None), _T.c.expires_at > now_param)
 
 
 # --------------------------------------------------------------------------- Telegram lane
@@ -85,33 +81,6 @@ class Claimed(NamedTuple):
     kind: str = ""
 
 
-def _claim_statement(many: bool = False, size: int = 0):
-    """The claim: of one row (``oid``), of ``size`` rows (``oid0``…: no list to expand on each call)
-    or of ``many`` (``oids``, expanded)."""
-    b = Broadcast.__table__
-    running = sa_select(b.c.id).where(b.c.status == BroadcastStatus.running.value).scalar_subquery()
-    now = bindparam("now", type_=_T.c.next_attempt_at.type)
-    if size:
-        which = _T.c.id.in_([bindparam(f"oid{i}") for i in range(size)])
-    else:
-        which = _T.c.id.in_(bindparam("oids", expanding=True)) if many else _T.c.id == bindparam("oid")
-    return (
-        update(_T)
-        .where(
-            which,
-            _T.c.status.in_(_WAITING),
-            _T.c.next_attempt_at <= now,
-            _not_expired(now),
-            or_(_T.c.broadcast_id.is_(None), _T.c.broadcast_id.in_(running)),
-        )
-        .values(status=OutboxStatus.sending.value, attempts=_T.c.attempts + 1)
-        .returning(_T.c.id, _T.c.chat_id, _T.c.payload, _T.c.attempts, _T.c.kind)
-    )
-
-
-_CLAIM = _claim_statement()
-_CLAIM_MANY = _claim_statement(many=True)
-_CLAIM_SIZED = {n: _claim_statement(size=n) for n in range(2, 17)}  # the sender's batches (≤ 16)
 _MARK_SENT = (
     update(_T)
     .where(_T.c.id == bindparam("oid"), _T.c.status == OutboxStatus.sending.value)
@@ -119,7 +88,6 @@ _MARK_SENT = (
             telegram_message_id=bindparam("mid"), last_error=None)
 )
 _B = OutboxBlob.__table__
-_DROP_BLOB = delete(_B).where(_B.c.outbox_id == bindparam("oid"))
 
 Sent = tuple[int, int | None, bool]  # (outbox id, Telegram message id, had an upload)
 
@@ -127,37 +95,111 @@ Sent = tuple[int, int | None, bool]  # (outbox id, Telegram message id, had an u
 def claim(session: Session, *, outbox_id: int, now: datetime | None = None) -> Claimed | None:
     """Atomically take one row for sending (safe with several senders); commit; None if lost or expired.
 
-    One prepared ``UPDATE … WHERE status IN (pending, failed) … RETURNING`` (SQLite ≥ 3.35, PostgreSQL):
-    the row count decides who won, and the hot path stays cheap.
+    One ``UPDATE … WHERE status IN (pending, failed) … RETURNING`` (SQLite ≥ 3.35, PostgreSQL):
+    the row count decides who won (:func:`mark_sent_and_claim` without marks).
     """
-    row = session.connection().execute(_CLAIM, {"oid": outbox_id, "now": now or utcnow()}).first()
-    session.commit()
-    return Claimed(*row) if row is not None else None
+    won = mark_sent_and_claim(session, sent=[], outbox_ids=[outbox_id], now=now)
+    return won[0] if won else None
 
 
 def mark_sent_and_claim(session: Session, *, sent: list[Sent], outbox_ids: list[int],
                         now: datetime | None = None) -> list[Claimed]:
     """The sender's hot path in one transaction: mark the messages sent since the last claim
-    ``sent`` (one executemany) and claim the next batch ``outbox_ids`` (one
-    ``UPDATE … WHERE id IN (…) AND status IN (pending, failed) … RETURNING``) — one commit for a
-    whole batch. Every message is still claimed before it is sent, so the rows ``sending``
-    afterwards are exactly the batch about to go (the kill -9 window). The rows won, in the order
-    asked; a row another sender took, or one no longer due, is left out."""
+    ``sent`` and claim the next batch ``outbox_ids`` (``UPDATE … WHERE id IN (…) AND status IN
+    (pending, failed) … RETURNING``) — one commit for a whole batch. Every message is still claimed
+    before it is sent, so the rows ``sending`` afterwards are exactly the batch about to go (the
+    kill -9 window). The rows won, in the order asked; a row another sender took, or one no longer
+    due, is left out.
+
+    Run as plain SQL on the session's own DBAPI connection and transaction (:class:`_HotPath`):
+    on PostgreSQL marking and claiming are one statement, on SQLite two (and the upload files'
+    delete when there are any)."""
     now = now or utcnow()
-    conn = session.connection()
-    if sent:
-        _mark_many(conn, sent, now)
-    won = {}
-    if len(outbox_ids) == 1:  # the free pace's usual case: no expanding IN to render
-        won = {r[0]: Claimed(*r) for r in conn.execute(_CLAIM, {"oid": outbox_ids[0], "now": now})}
-    elif len(outbox_ids) in _CLAIM_SIZED:
-        params = {f"oid{i}": oid for i, oid in enumerate(outbox_ids)}
-        params["now"] = now
-        won = {r[0]: Claimed(*r) for r in conn.execute(_CLAIM_SIZED[len(outbox_ids)], params)}
-    elif outbox_ids:
-        won = {r[0]: Claimed(*r) for r in conn.execute(_CLAIM_MANY, {"oids": list(outbox_ids), "now": now})}
+    conn = session.connection()  # the session's transaction (SQLite: BEGIN IMMEDIATE)
+    dialect = conn.dialect
+    hot = _HOT_PATHS.get((dialect.name, dialect.driver)) or _hot_path(dialect)
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        rows = hot.run(cursor, sent, outbox_ids, now)
+    finally:
+        cursor.close()
     session.commit()
-    return [won[i] for i in outbox_ids if i in won]
+    if len(rows) > 1 and len(outbox_ids) > 1:
+        order = {oid: i for i, oid in enumerate(outbox_ids)}
+        rows.sort(key=lambda row: order[row.id])
+    return rows
+
+
+class _HotPath:
+    """``mark_sent_and_claim``'s SQL for one dialect, run on the raw DBAPI cursor: no statement
+    compiled, no result object and no ORM per call. Dates are bound and the payload read through
+    the columns' own type processors (the same values SQLAlchemy would bind and return)."""
+
+    _RETURNING = "RETURNING outbox.id, outbox.chat_id, outbox.payload, outbox.attempts, outbox.kind"
+
+    def __init__(self, dialect) -> None:
+        self.postgres = dialect.name == "postgresql"
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        if dialect.paramstyle not in ("qmark", "format", "pyformat"):
+            raise NotImplementedError(f"outbox hot path: paramstyle {dialect.paramstyle}")
+        self.p = mark
+        self.bind_time = UTCDateTime().dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+        self.load_payload = _T.c.payload.type.dialect_impl(dialect).result_processor(dialect, None) or (lambda v: v)
+        sent, sending = OutboxStatus.sent.value, OutboxStatus.sending.value
+        self.claim_where = (
+            f"outbox.status IN ('{OutboxStatus.pending.value}', '{OutboxStatus.failed.value}')"
+            f" AND outbox.next_attempt_at <= {mark} AND (outbox.expires_at IS NULL OR outbox.expires_at > {mark})"
+            f" AND (outbox.broadcast_id IS NULL OR outbox.broadcast_id IN"
+            f" (SELECT broadcast.id FROM broadcast WHERE broadcast.status = '{BroadcastStatus.running.value}'))"
+        )
+        self.claim_set = f"status = '{sending}', attempts = outbox.attempts + 1"
+        self.mark_sql = (f"UPDATE outbox SET status = '{sent}', sent_at = {mark}, telegram_message_id = {mark},"
+                         f" last_error = NULL WHERE outbox.id = {mark} AND outbox.status = '{sending}'")
+        self.drop_blob_sql = f"DELETE FROM outbox_blob WHERE outbox_blob.outbox_id = {mark}"
+        self._claims: dict[int, str] = {}
+        # PostgreSQL: the marks (an unnest of ids and message ids), the upload files' delete and the
+        # claim in one statement — each part touches other rows (marked: sending; claimed: waiting)
+        self.pg_sql = (
+            f"WITH marked AS (UPDATE outbox SET status = '{sent}', sent_at = %s, telegram_message_id = v.mid,"
+            f" last_error = NULL FROM unnest(%s::integer[], %s::integer[]) AS v(oid, mid)"
+            f" WHERE outbox.id = v.oid AND outbox.status = '{sending}' RETURNING outbox.id),"
+            f" dropped AS (DELETE FROM outbox_blob WHERE outbox_blob.outbox_id = ANY(%s::integer[]) RETURNING 1)"
+            f" UPDATE outbox SET {self.claim_set} WHERE outbox.id = ANY(%s::integer[]) AND {self.claim_where}"
+            f" {self._RETURNING}"
+        )
+
+    def claim_sql(self, n: int) -> str:
+        sql = self._claims.get(n)
+        if sql is None:
+            ids = ", ".join([self.p] * n)
+            sql = self._claims[n] = (f"UPDATE outbox SET {self.claim_set} WHERE outbox.id IN ({ids})"
+                                     f" AND {self.claim_where} {self._RETURNING}")
+        return sql
+
+    def run(self, cursor, sent: list[Sent], outbox_ids: list[int], now: datetime) -> list[Claimed]:
+        at = self.bind_time(now)
+        if self.postgres:
+            cursor.execute(self.pg_sql, (at, [s[0] for s in sent], [s[1] for s in sent],
+                                         [s[0] for s in sent if s[2]], list(outbox_ids), at, at))
+        else:
+            if sent:
+                cursor.executemany(self.mark_sql, [(at, mid, oid) for oid, mid, _ in sent])
+                uploads = [(oid,) for oid, _, had_upload in sent if had_upload]
+                if uploads:  # delivered: the file need not stay in the database
+                    cursor.executemany(self.drop_blob_sql, uploads)
+            if not outbox_ids:
+                return []
+            cursor.execute(self.claim_sql(len(outbox_ids)), (*outbox_ids, at, at))
+        load = self.load_payload
+        return [Claimed(r[0], r[1], load(r[2]), r[3], r[4]) for r in cursor.fetchall()]
+
+
+_HOT_PATHS: dict[tuple[str, str], _HotPath] = {}
+
+
+def _hot_path(dialect) -> _HotPath:
+    hot = _HOT_PATHS[(dialect.name, dialect.driver)] = _HotPath(dialect)
+    return hot
 
 
 def upload_of(session: Session, *, outbox_id: int) -> tuple[str, bytes] | None:
@@ -169,17 +211,8 @@ def upload_of(session: Session, *, outbox_id: int) -> tuple[str, bytes] | None:
 
 def mark_sent(session: Session, *, sent: list[Sent], now: datetime | None = None) -> None:
     """Mark messages Telegram accepted ``sent`` (their Telegram message ids; an upload's file is
-    dropped); one commit."""
-    if sent:
-        _mark_many(session.connection(), sent, now or utcnow())
-    session.commit()
-
-
-def _mark_many(conn, sent: list[Sent], now: datetime) -> None:
-    conn.execute(_MARK_SENT, [{"oid": oid, "sent_at": now, "mid": mid} for oid, mid, _ in sent])
-    uploads = [{"oid": oid} for oid, _, had_upload in sent if had_upload]
-    if uploads:  # delivered: the file need not stay in the database
-        conn.execute(_DROP_BLOB, uploads)
+    dropped); one commit (:func:`mark_sent_and_claim` without claims)."""
+    mark_sent_and_claim(session, sent=sent, outbox_ids=[], now=now)
 
 
 def release_for_retry_after(session: Session, *, outbox_id: int, until: datetime, error: str) -> None:
