@@ -117,8 +117,11 @@ def serve_app(db_url: str, extra_env: dict[str, str] | None = None, *, log_name:
     env = _app_env(db_url, extra_env)
     py = str(ROOT / ".venv" / "bin" / "python")
     seeding = time.monotonic()
-    for cmd in (["-m", "smo_app.cli", "migrate"], ["-m", "smo_app.cli", "seed-demo"]):
-        subprocess.run([py, *cmd], cwd=ROOT, env=env, check=True, capture_output=True)
+    # one process for both, as `make run` does (scripts/run.sh): Python and the app start once
+    done = subprocess.run([py, "-m", "smo_app.cli", "migrate", "--seed-demo"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0 or "seeding the demo shop failed" in done.stderr:
+        pytest.fail(f"migrating and seeding {db_url} failed:\n{done.stderr[-3000:]}")
     seeded_s = time.monotonic() - seeding
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
