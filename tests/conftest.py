@@ -19,15 +19,16 @@ if "SMO_IMAGES_DIR" not in os.environ:
 
     os.environ["SMO_IMAGES_DIR"] = tempfile.mkdtemp(prefix="smo-uploads-")
     atexit.register(shutil.rmtree, os.environ["SMO_IMAGES_DIR"], True)
-# the seeded demo shops the run's processes share (tests/demo_support.py); set here, in the first
-# process, so the workers it starts inherit it with the photo folder above, and removed when it ends
-if "SMO_TEST_DEMO_SNAPSHOTS" not in os.environ:
+# a folder the run's processes share (the seeded demo shops of tests/demo_support.py, the browser
+# journeys' one build): made here, in the first process, so the workers it starts inherit it with
+# the photo folder above, and removed when that process ends
+if "SMO_TEST_RUN_DIR" not in os.environ:
     import atexit
     import shutil
     import tempfile
 
-    os.environ["SMO_TEST_DEMO_SNAPSHOTS"] = tempfile.mkdtemp(prefix="smo-demo-snapshots-")
-    atexit.register(shutil.rmtree, os.environ["SMO_TEST_DEMO_SNAPSHOTS"], True)
+    os.environ["SMO_TEST_RUN_DIR"] = tempfile.mkdtemp(prefix="smo-test-run-")
+    atexit.register(shutil.rmtree, os.environ["SMO_TEST_RUN_DIR"], True)
 
 import pytest  # noqa: E402
 from sqlmodel import Session  # noqa: E402

@@ -10,7 +10,7 @@ seeds for real and keeps a snapshot of the result; the next ones get a copy of t
   ``COPY … FROM STDIN`` (triggers off, as for a restore: the rows the triggers wrote are copied
   too), and every sequence set where the seed left it.
 
-The snapshots are files in a folder the whole run shares (``SMO_TEST_DEMO_SNAPSHOTS``, made by
+The snapshots are files in a folder the whole run shares (``SMO_TEST_RUN_DIR``, made by
 ``tests/conftest.py`` in the first process): the first process of the run that needs one seeds it
 under a file lock, and the parallel workers load it instead of seeding again.
 
@@ -89,9 +89,11 @@ def _key(engine: sa.Engine) -> tuple | None:
 
 
 def _snapshot_dir() -> Path:
-    shared = os.environ.get("SMO_TEST_DEMO_SNAPSHOTS")
+    shared = os.environ.get("SMO_TEST_RUN_DIR")
     if shared:
-        return Path(shared)
+        folder = Path(shared) / "demo-snapshots"
+        folder.mkdir(exist_ok=True)
+        return folder
     global _private_dir
     if _private_dir is None:
         _private_dir = Path(tempfile.mkdtemp(prefix="smo-demo-snapshots-"))
