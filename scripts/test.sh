@@ -2,7 +2,8 @@
 # The whole suite, in two runs of pytest side by side:
 #   1. everything but the browser journeys (services on SQLite and PostgreSQL, API, bot, integrations,
 #      UI state), spread over SMO_TEST_WORKERS processes (default: one more than the CPU count, at most 3);
-#   2. the browser journeys (tests/e2e, marker e2e), serially: one prod-mode app, one Chromium
+#   2. the browser journeys (tests/e2e, marker e2e) in SMO_E2E_WORKERS processes (default 2), each
+#      with its prod-mode apps and its Chromium on one build of the pages
 #      (tests/conftest.py refuses an e2e test outside tests/e2e and vice versa). They mostly wait
 #      on the browser and the app, so they run beside the first run rather than after it (the whole
 #      suite then takes about the CPU time it needs); their output is kept in
