@@ -25,6 +25,11 @@ def utcnow() -> datetime:
 _SQLITE_FORMAT = "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
 
 
+# the datetime last bound on SQLite and its text, in one tuple (a thread sees one pair or the other),
+# shared by every UTC column: a use case binds its one "now" to several columns of several rows
+_LAST_BOUND: list[tuple[datetime | None, str | None]] = [(None, None)]
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite drops the offset otherwise)."""
 
@@ -47,15 +52,22 @@ class UTCDateTime(TypeDecorator):
         if dialect.name != "sqlite" or self.impl_instance.dialect_impl(dialect)._storage_format != _SQLITE_FORMAT:
             return super().bind_processor(dialect)
         utc = timezone.utc
+        last = _LAST_BOUND
 
         def process(value):
             if value is None:
                 return None
+            seen = last[0]
+            if seen[0] is value:  # the same object (datetimes do not change): the same text
+                return seen[1]
+            given = value
             if value.tzinfo is not utc:
                 if value.tzinfo is None:
                     raise ValueError("naive datetime given to a UTC column; use smo_app.models.base.utcnow()")
                 value = value.astimezone(utc)
-            return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+            text = value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+            last[0] = (given, text)
+            return text
 
         return process
 

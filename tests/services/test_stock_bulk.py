@@ -2,20 +2,23 @@
 own ids back in order and read back as given, variants that arrive with stock open through the
 ledger (one move each), and the garbage collector walks only what a bulk job makes; the checkout's
 rows and statements, written on SQLite without SQLAlchemy's per-statement handling, come out as
-SQLAlchemy writes them."""
+SQLAlchemy writes them, its read gives SQLAlchemy's rows, a refused write raises SQLAlchemy's error
+and a listener on the connection still sees every statement."""
 from __future__ import annotations
 
 import gc
 from datetime import timedelta
 
-from sqlalchemy import bindparam, delete, insert, select, update
+import pytest
+from sqlalchemy import bindparam, delete, event, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from smo_app.models.base import utcnow
 from smo_app.models.catalog import Category, Product, Variant
 from smo_app.models.outbox import Outbox
 from smo_app.models.stock import StockMove
-from smo_app.services.core.bulk import insert_many, quiet_collector, run, write_row, write_rows
+from smo_app.services.core.bulk import insert_many, quiet_collector, read, run, write_row, write_rows
 from smo_app.services.stock import ledger
 from tests.commerce_factories import SYSTEM, make_product, qty_of
 
@@ -98,6 +101,61 @@ def test_a_fixed_statement_binds_its_own_values_and_the_given_ones(session: Sess
     # then the message has the statement's own values and the time given, and only it was touched
     got = session.execute(select(t.c.status, t.c.dedupe_key, t.c.next_attempt_at).where(t.c.id == first)).one()
     assert (done, missed) == (1, 0) and tuple(got) == ("pending", None, now + timedelta(hours=1))
+
+
+_V, _P = Variant.__table__, Product.__table__
+_LINES = (select(_V.c.id, _V.c.label, _V.c.active, _V.c.wholesale_price_minor, _V.c.qty, _P.c.name, _P.c.hidden,
+                 _P.c.created_at.label("product_created_at"))
+          .join(_P, _P.c.id == _V.c.product_id).where(_P.c.id == bindparam("pid")).order_by(_V.c.id))
+
+
+def test_a_hot_path_read_gives_the_rows_sqlalchemy_gives(session: Session):
+    # given a product with an active and an inactive variant, one with a wholesale price
+    product = make_product(session, variants=[{"label": "a", "price_minor": 100, "wholesale_price_minor": 80},
+                                              {"label": "b", "price_minor": 200}])
+    session.execute(update(_V).where(_V.c.product_id == product.id, _V.c.label == "b").values(active=False))
+    session.commit()
+    conn = session.connection()
+    # when its lines are read by read() and by SQLAlchemy
+    got = read(conn, _LINES, {"pid": product.id})
+    expected = conn.execute(_LINES, {"pid": product.id}).all()
+    # then the rows hold the same values of the same types, by position and by name
+    assert [tuple(r) for r in got] == [tuple(r) for r in expected] and len(got) == 2
+    assert [[type(v) for v in r] for r in got] == [[type(v) for v in r] for r in expected]
+    assert [(r.label, r.active, r.hidden) for r in got] == [("a", True, False), ("b", False, False)]
+    assert got[0].product_created_at.tzinfo is not None and got[0].product_created_at == expected[0].product_created_at
+
+
+def test_a_refused_hot_path_write_raises_as_sqlalchemy_does_and_listeners_see_the_statements(session: Session):
+    # given a variant with an article code
+    product = make_product(session, variants=[{"label": "a", "price_minor": 100, "sku": "ART-1"}])
+    session.commit()
+    row = {"product_id": product.id, "label": "b", "price_minor": 1, "weight_g": 0, "position": 1,
+           "is_default": False, "wholesale_price_minor": None, "wholesale_min_qty": 1, "sku": "ART-1",
+           "barcode": None, "qty": 0, "avg_cost_minor": 0, "active": True}
+    # when a row that breaks its unique index is written by the hot path (nobody listening)
+    with pytest.raises(IntegrityError):
+        write_row(session.connection(), _V, row)  # the same article code
+    session.rollback()
+    # then the error is SQLAlchemy's, and the transaction rolled back as after any refused statement
+    assert session.execute(select(_V.c.id).where(_V.c.product_id == product.id)).all() == [(product.variants[0].id,)]
+    session.rollback()
+    # when the hot path writes and updates a row while a listener watches the connection's statements
+    conn = session.connection()
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(conn, "before_cursor_execute", listen)
+    try:
+        new_id = write_row(conn, _V, {**row, "sku": "ART-2"})
+        run(conn, update(_V).where(_V.c.id == bindparam("vid")).values(qty=bindparam("n")), {"vid": new_id, "n": 3})
+    finally:
+        event.remove(conn, "before_cursor_execute", listen)
+    # then the listener saw both statements, and they did their work
+    assert len(seen) == 2 and seen[0].startswith("INSERT") and seen[1].startswith("UPDATE")
+    assert conn.execute(select(_V.c.qty).where(_V.c.id == new_id)).scalar_one() == 3
 
 
 def test_a_bulk_job_sets_the_older_objects_aside_from_the_collector_and_gives_them_back():

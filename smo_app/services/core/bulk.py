@@ -2,20 +2,25 @@
 page): :func:`insert_rows` inserts rows with one executemany, :func:`insert_many` also gives back
 their new ids, :func:`quiet_collector` keeps the garbage collector off the rest of the process while
 such a job runs. Hot paths that write a few rows many times a second (the checkout) insert with
-:func:`write_rows` and :func:`write_row` on the connection they already hold, and run their other
-fixed statements with :func:`run`: on SQLite each is compiled once, and SQLAlchemy's per-statement
-parameter handling (which costs more than SQLite's own work on such a statement) is skipped."""
+:func:`write_rows` and :func:`write_row` on the connection they already hold, run their other
+fixed statements with :func:`run` and read with :func:`read`: on SQLite each is compiled once and
+its text handed to the driver on the connection's own transaction (:func:`_driver`), so neither
+SQLAlchemy's per-statement parameter handling nor its execution context and result set-up (which
+together cost more than SQLite's own work on such a statement) are paid. A listener on the engine's
+statements, or echo, gets them through SQLAlchemy as usual; a driver error comes out as
+SQLAlchemy's (``IntegrityError`` …), as from ``conn.execute``."""
 from __future__ import annotations
 
 import functools
 import gc
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import repeat
 from operator import itemgetter
 
-from sqlalchemy import Connection, CursorResult, Executable, Table, func, insert, select
+from sqlalchemy import Connection, Executable, Select, Table, func, insert, select
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
@@ -41,10 +46,10 @@ def write_rows(conn: Connection, table: Table, rows: list[dict]) -> None:
         return
     sql, columns = plan
     if len(rows) == 1:
-        conn.exec_driver_sql(sql, _bound(columns, rows[0]))
+        _execute(conn, sql, _bound(columns, rows[0]))
         return
     if len(rows) <= _FEW:
-        conn.exec_driver_sql(sql, [_bound(columns, row) for row in rows])
+        _execute_many(conn, sql, [_bound(columns, row) for row in rows])
         return
     values: list[Iterable] = []
     for name, process, default in columns:
@@ -53,7 +58,7 @@ def write_rows(conn: Connection, table: Table, rows: list[dict]) -> None:
         else:
             got = list(map(itemgetter(name), rows))
             values.append(_processed(got, process) if process else got)
-    conn.exec_driver_sql(sql, list(zip(*values)))
+    _execute_many(conn, sql, list(zip(*values)))
 
 
 def write_row(conn: Connection, table: Table, row: dict) -> int:
@@ -65,7 +70,46 @@ def write_row(conn: Connection, table: Table, row: dict) -> int:
     if plan is None:
         return conn.execute(_insert(table, True), row).scalar_one()
     sql, columns = plan
-    return conn.exec_driver_sql(sql, _bound(columns, row)).scalar_one()
+    return _execute(conn, sql, _bound(columns, row)).fetchone()[0]
+
+
+def _driver(conn: Connection):
+    """The SQLite driver connection under ``conn`` when a statement may go to it directly: the
+    connection is in an active transaction (begun by SQLAlchemy: ``BEGIN IMMEDIATE``), a savepoint
+    or ``with conn.begin()`` block in it is still active too, and nothing listens to its statements
+    (engine, connection or dialect events) or echoes them. Else None: the statement goes through
+    SQLAlchemy, which begins the transaction or raises as it does (the checks of its
+    ``Connection._execute_context``, read from the same attributes)."""
+    if conn._has_events or conn.engine._has_events or conn.dialect._has_events or conn._echo:
+        return None
+    fairy, nested, block = conn._dbapi_connection, conn._nested_transaction, conn._trans_context_manager
+    if (fairy is None or not conn.in_transaction() or (nested is not None and not nested.is_active)
+            or (block is not None and not block._transaction_is_active())):
+        return None
+    return fairy.dbapi_connection
+
+
+def _execute(conn: Connection, sql: str, params: tuple):
+    """``sql`` with ``params`` on SQLite in ``conn``'s transaction; the driver's cursor (or
+    SQLAlchemy's result: ``rowcount``, ``fetchone()``, ``fetchall()`` on both)."""
+    raw = _driver(conn)
+    if raw is None:
+        return conn.exec_driver_sql(sql, params)
+    try:
+        return raw.execute(sql, params)
+    except Exception as e:  # as SQLAlchemy raises it: IntegrityError, OperationalError …
+        conn._handle_dbapi_exception(e, sql, params, None, None)
+
+
+def _execute_many(conn: Connection, sql: str, params: list[tuple]) -> None:
+    raw = _driver(conn)
+    if raw is None:
+        conn.exec_driver_sql(sql, params)
+        return
+    try:
+        raw.executemany(sql, params)
+    except Exception as e:
+        conn._handle_dbapi_exception(e, sql, params, None, None)
 
 
 _FEW = 20  # rows bound one by one; more are bound column by column, each distinct value once
@@ -106,20 +150,59 @@ def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...], returning_id: b
     return compiled.string, tuple(columns)
 
 
-def run(conn: Connection, statement: Executable, params: dict) -> CursorResult:
+def run(conn: Connection, statement: Executable, params: dict):
     """``conn.execute(statement, params)`` for a fixed statement (a module constant, or one built
     once and cached) that a hot path runs many times a second. On SQLite it is compiled once and its
     text run with ``params`` (and the values the statement carries itself) through their types' bind
     processors; the rows it gives back come as the driver reads them, without result types: for
-    UPDATE or DELETE with a rowcount or RETURNING plain numbers, not for a SELECT. Elsewhere
-    SQLAlchemy's execute."""
+    UPDATE or DELETE with a rowcount or RETURNING plain numbers, not for a SELECT (:func:`read`).
+    Elsewhere SQLAlchemy's execute. Use what both results have: ``rowcount``, ``fetchone()``,
+    ``fetchall()``."""
     plan = _statement_plan(conn.dialect, statement)
     if plan is None:
         return conn.execute(statement, params)
     sql, binds = plan
-    return conn.exec_driver_sql(sql, tuple([
-        (process(params[name]) if process else params[name]) if name in params else value
-        for name, process, value in binds]))
+    return _execute(conn, sql, _given(binds, params))
+
+
+def _given(binds: tuple[tuple[str, Callable | None, object], ...], params: dict) -> tuple:
+    """The parameters of a planned statement (:func:`_statement_plan`): ``params`` through their
+    types' bind processors, the statement's own values as bound."""
+    return tuple([(process(params[name]) if process else params[name]) if name in params else value
+                  for name, process, value in binds])
+
+
+def read(conn: Connection, statement: Select, params: dict) -> Sequence:
+    """``conn.execute(statement, params).all()`` for a fixed SELECT that a hot path runs many times
+    a second: its rows, read by name or position. On SQLite it is compiled once, run as :func:`run`
+    runs a statement, and each row made a named tuple of the values through their columns' result
+    processors (the values SQLAlchemy's rows hold). Elsewhere SQLAlchemy's execute."""
+    plan = _read_plan(conn.dialect, statement)
+    if plan is None:
+        return conn.execute(statement, params).all()
+    sql, binds, make, processors = plan
+    rows = _execute(conn, sql, _given(binds, params)).fetchall()
+    if not processors:
+        return [make(row) for row in rows]
+    return [make([process(value) if process else value for process, value in zip(processors, row)])
+            for row in rows]
+
+
+@functools.lru_cache(maxsize=64)
+def _read_plan(dialect: Dialect, statement: Select):
+    """:func:`_statement_plan` of a SELECT, with the named tuple its rows become and per column its
+    result processor (None for none; an empty tuple when no column has one). None: not SQLite, or
+    columns whose names are not distinct identifiers."""
+    plan = _statement_plan(dialect, statement)
+    if plan is None:
+        return None
+    columns = list(statement.selected_columns)
+    try:  # refused: a name twice, one that is not an identifier, a keyword, one starting with "_"
+        make = namedtuple("Row", [c.key for c in columns])._make
+    except (TypeError, ValueError):
+        return None
+    processors = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    return (*plan, make, processors if any(processors) else ())
 
 
 @functools.lru_cache(maxsize=256)

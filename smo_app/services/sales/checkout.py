@@ -25,7 +25,7 @@ from smo_app.models.customer import Customer
 from smo_app.models.orders import DeliveryType, Order, OrderChannel
 from smo_app.services.core import shop_locale
 from smo_app.services.core.actor import Actor
-from smo_app.services.core.bulk import run
+from smo_app.services.core.bulk import read, run
 from smo_app.services.core.errors import DomainError, NotFound, ValidationFailed
 from smo_app.services.core.shop_config import SETTINGS_AS_JSON, ShopConfig, config_from_json, get_config
 from smo_app.services.core.tx import atomic
@@ -262,7 +262,7 @@ def _locked_cart(session: Session, conn: Connection, customer_id: int) -> tuple[
     """The shop's settings, the customer with their cart (its row locked until the checkout ends)
     and the cart's lines in variant-id order; no customer and no lines without a cart."""
     if conn.dialect.name == "sqlite":  # one statement
-        got = conn.execute(_CART_WITH_LINES, {"cust": customer_id}).all()
+        got = read(conn, _CART_WITH_LINES, {"cust": customer_id})
         if not got:
             return get_config(session), None, []
         return config_from_json(got[0].settings), got[0], [r for r in got if r.variant_id is not None]

@@ -39,7 +39,7 @@ from smo_app.services.core.tx import atomic
 from smo_app.services.customers import loyalty
 from smo_app.services.messaging import outbox
 from smo_app.services.sales import events, promotions
-from smo_app.services.sales.order_dto import OrderEventOut, OrderLineOut, OrderOut, event_values, order_out
+from smo_app.services.sales.order_dto import OrderOut, event_values, order_out
 from smo_app.services.stock import ledger as stock
 
 S = OrderStatus
@@ -259,7 +259,7 @@ def _write(session: Session, *, actor: Actor, order: NewOrder, row: dict, status
     items = [(line.variant_id, line.qty, line.low_stock_threshold) for line in lines]
     try:
         taken = stock.take_for_order(session, actor=actor, order_id=None, allow_negative=order.allow_negative_stock,
-                                     now=now, items=items)
+                                     now=now, items=items, conn=conn)
     except DomainError as exc:
         if exc.code != "stock.insufficient":
             raise
@@ -269,7 +269,7 @@ def _write(session: Session, *, actor: Actor, order: NewOrder, row: dict, status
     row["cost_minor"] = sum(cost * line.qty for line, (_, cost) in zip(lines, taken))
     order_id = write_row(conn, _ORDER, row)
     row["id"] = order_id
-    stock.append_sale_moves(session, actor=actor, items=items, taken=taken, order_id=order_id, now=now)
+    stock.append_sale_moves(session, actor=actor, items=items, taken=taken, order_id=order_id, now=now, conn=conn)
     line_rows = [{
         "order_id": order_id, "product_id": line.product_id, "variant_id": line.variant_id, "name": line.name,
         "variant_label": line.variant_label, "qty": line.qty, "unit_price_minor": line.unit_price_minor,
@@ -312,7 +312,7 @@ def _write(session: Session, *, actor: Actor, order: NewOrder, row: dict, status
         events.publish(session, events.DomainEvent(
             name=events.event_name(None, status.value), order_id=order_id, from_status=None, to_status=status.value,
             actor=actor, reason=kind.reason, occurred_at=now, event_id=event.pop("id")))
-    return order_out(row, [OrderLineOut.model_validate(r) for r in line_rows], [OrderEventOut.model_validate(event)])
+    return order_out(row, line_rows, [event])  # the rows validated with the order, in one call
 
 
 __all__ = ["B2B", "POS", "STOREFRONT", "Buyer", "Deductions", "Delivery", "NewOrder", "NewOrderLine", "OrderKind",

@@ -75,13 +75,14 @@ class OrderOut(BaseModel):
 
 
 def order_out(order: Order | dict, lines: list, events: list | None = None) -> OrderOut:
-    """An OrderOut from an Order (or its column dict), its lines and events (rows, dicts or DTOs)."""
+    """An OrderOut from an Order (or its column dict), its lines and events (rows, dicts or DTOs;
+    dicts are validated as lines and events with the order itself)."""
     data = dict(order) if isinstance(order, dict) else order.model_dump()
     data["discounts"] = {"product": data["discount_product_minor"], "personal": data["discount_personal_minor"],
                          "promo": data["discount_promo_minor"]}
-    data["lines"] = [line if isinstance(line, OrderLineOut) else OrderLineOut.model_validate(line, from_attributes=True)
-                     for line in lines]
-    data["events"] = [e if isinstance(e, OrderEventOut) else OrderEventOut.model_validate(e, from_attributes=True)
+    data["lines"] = [line if isinstance(line, (OrderLineOut, dict)) else
+                     OrderLineOut.model_validate(line, from_attributes=True) for line in lines]
+    data["events"] = [e if isinstance(e, (OrderEventOut, dict)) else OrderEventOut.model_validate(e, from_attributes=True)
                       for e in events or []]
     return OrderOut.model_validate(data)
 

@@ -13,7 +13,7 @@ from html import escape
 
 from pydantic import BaseModel
 from sqlalchemy import select as sa_select
-from sqlalchemy import bindparam, case, insert, or_, update
+from sqlalchemy import Connection, bindparam, case, insert, or_, update
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -26,7 +26,7 @@ from smo_app.models.stock import MoveKind, StockMove
 from smo_app.services.messaging import outbox
 from smo_app.services.integrations import outbound_webhooks
 from smo_app.services.core.actor import Actor
-from smo_app.services.core.bulk import insert_many, insert_rows, run
+from smo_app.services.core.bulk import insert_many, insert_rows, run, write_rows
 from smo_app.services.core.errors import DomainError, NotFound
 from smo_app.services.core.permissions import Perm, require
 from smo_app.services.core.text_search import folded_contains
@@ -159,16 +159,18 @@ def take_for_order(
     order_id: int | None,
     allow_negative: bool = False,
     now: datetime | None = None,
+    conn: Connection | None = None,
 ) -> list[tuple[int, int]]:
     """Take stock for an order's lines: ``items`` is (variant_id, qty, low_stock_threshold or None).
 
-    Inside the caller's transaction (no commit, no permission check). Decrements run in variant-id
-    order as conditional UPDATEs; the ``sale`` moves are appended in one batch (with ``order_id=None``
-    the caller appends them with :func:`append_sale_moves` once the order exists). Returns
-    (qty_after, unit_cost_minor) per item in the given order; raises ``stock.insufficient``.
+    Inside the caller's transaction (no commit, no permission check); ``conn``: the session's
+    connection when the caller holds it already. Decrements run in variant-id order as conditional
+    UPDATEs; the ``sale`` moves are appended in one batch (with ``order_id=None`` the caller appends
+    them with :func:`append_sale_moves` once the order exists). Returns (qty_after, unit_cost_minor)
+    per item in the given order; raises ``stock.insufficient``.
     """
     now = now or utcnow()
-    conn = session.connection()
+    conn = conn or session.connection()
     results: dict[int, tuple[int, int]] = {}
     decrement = _DECREMENT_ANY if allow_negative else _DECREMENT
     ordered = sorted(items, key=lambda i: i[0])
@@ -177,10 +179,10 @@ def take_for_order(
         # one statement decrements every line that has enough; a line left out is short
         got = run(conn, _decrement_many(len(ordered), allow_negative),
                            {f"v{i}": vid for i, (vid, _, _) in enumerate(ordered)}
-                           | {f"n{i}": qty for i, (_, qty, _) in enumerate(ordered)}).all()
+                           | {f"n{i}": qty for i, (_, qty, _) in enumerate(ordered)}).fetchall()
         results.update({vid: (after, cost) for vid, after, cost in got})
     for vid, qty, _threshold in ordered:
-        row = results.get(vid) or run(conn, decrement, {"vid": vid, "n": qty}).first()
+        row = results.get(vid) or run(conn, decrement, {"vid": vid, "n": qty}).fetchone()
         if row is None:
             table = Variant.__table__
             available = conn.execute(sa_select(table.c.qty).where(table.c.id == vid)).scalar()
@@ -192,7 +194,7 @@ def take_for_order(
         _sync_loaded_variant(session, vid, row[0], row[1])
     taken = [results[vid] for vid, _, _ in items]
     if order_id is not None:
-        append_sale_moves(session, actor=actor, items=items, taken=taken, order_id=order_id, now=now)
+        append_sale_moves(session, actor=actor, items=items, taken=taken, order_id=order_id, now=now, conn=conn)
     for vid, qty, threshold in items:
         after = results[vid][0]
         if threshold is None or after + qty > threshold >= after:
@@ -201,9 +203,11 @@ def take_for_order(
 
 
 def append_sale_moves(session: Session, *, actor: Actor, items: list[tuple[int, int, int | None]],
-                      taken: list[tuple[int, int]], order_id: int, now: datetime) -> None:
-    """The ``sale`` StockMoves for stock already taken by :func:`take_for_order` (no commit)."""
-    insert_rows(session, StockMove.__table__, [
+                      taken: list[tuple[int, int]], order_id: int, now: datetime,
+                      conn: Connection | None = None) -> None:
+    """The ``sale`` StockMoves for stock already taken by :func:`take_for_order` (no commit;
+    ``conn``: the session's connection when the caller holds it already)."""
+    write_rows(conn or session.connection(), StockMove.__table__, [
         {"variant_id": vid, "kind": MoveKind.sale.value, "delta": -qty, "qty_after": after,
          "unit_cost_minor": cost, "actor_kind": actor.kind, "actor_id": actor.id, "actor_name": actor.name[:128],
          "comment": None, "order_id": order_id, "supply_id": None, "created_at": now}
