@@ -2,7 +2,8 @@
 # The whole suite, in two runs of pytest side by side:
 #   1. everything but the browser journeys (services on SQLite and PostgreSQL, API, bot, integrations,
 #      UI state), spread over SMO_TEST_WORKERS processes (default: one more than the CPU count, at most 3);
-#   2. the browser journeys (tests/e2e, marker e2e), serially: one prod-mode app, one Chromium
+#   2. the browser journeys (tests/e2e, marker e2e) in SMO_E2E_WORKERS processes (default 2), each
+#      with its prod-mode apps and its Chromium on one build of the pages
 #      (tests/conftest.py refuses an e2e test outside tests/e2e and vice versa). They mostly wait
 #      on the browser and the app, so they run beside the first run rather than after it (the whole
 #      suite then takes about the CPU time it needs); their output is kept in
@@ -45,8 +46,13 @@ stop_e2e() {
 trap stop_e2e EXIT
 trap 'stop_e2e; exit 130' INT
 trap 'stop_e2e; exit 143' TERM
+# the browser journeys in SMO_E2E_WORKERS processes (default 2), each with its own Chromium and apps
+# on one build of the pages (tests/e2e/conftest.py: serve_app)
+e2e_workers="${SMO_E2E_WORKERS:-2}"
+E2E=("${PYTEST[@]}" -m e2e)
+if [ "$e2e_workers" -gt 1 ]; then E2E+=(-n "$e2e_workers" --dist loadfile); fi
 if [ "${SMO_TEST_SERIAL:-0}" != "1" ]; then
-  "${PYTEST[@]}" -m e2e tests/e2e >"$e2e_log" 2>&1 &
+  "${E2E[@]}" tests/e2e >"$e2e_log" 2>&1 &
   e2e_pid=$!
 fi
 if [ "$workers" -gt 1 ]; then
@@ -62,7 +68,7 @@ if [ -n "$e2e_pid" ]; then
   echo "=============== browser journeys (tests/e2e, ran beside the run above) ==============="
   cat "$e2e_log"
 else
-  "${PYTEST[@]}" -m e2e tests/e2e || e2e_status=$?
+  "${E2E[@]}" tests/e2e || e2e_status=$?
 fi
 [ "$status" -ne 0 ] || status=$e2e_status
 exit "$status"

@@ -19,6 +19,16 @@ if "SMO_IMAGES_DIR" not in os.environ:
 
     os.environ["SMO_IMAGES_DIR"] = tempfile.mkdtemp(prefix="smo-uploads-")
     atexit.register(shutil.rmtree, os.environ["SMO_IMAGES_DIR"], True)
+# a folder the run's processes share (the seeded demo shops of tests/demo_support.py, the browser
+# journeys' one build): made here, in the first process, so the workers it starts inherit it with
+# the photo folder above, and removed when that process ends
+if "SMO_TEST_RUN_DIR" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["SMO_TEST_RUN_DIR"] = tempfile.mkdtemp(prefix="smo-test-run-")
+    atexit.register(shutil.rmtree, os.environ["SMO_TEST_RUN_DIR"], True)
 
 import pytest  # noqa: E402
 from sqlmodel import Session  # noqa: E402

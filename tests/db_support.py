@@ -134,8 +134,14 @@ def pg_connections(engine: sa.Engine, count: int):
         yield
         return
     url = engine.url
-    lock_path = Path(tempfile.gettempdir()) / f"smo-test-pg-{url.host}-{url.port or 5432}-many-connections.lock"
-    with open(lock_path, "a") as lock:
+    with file_lock(Path(tempfile.gettempdir()) / f"smo-test-pg-{url.host}-{url.port or 5432}-many-connections.lock"):
+        yield
+
+
+@contextmanager
+def file_lock(path: Path):
+    """Held by one process of the run at a time (``flock`` on ``path``, made when missing)."""
+    with open(path, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

@@ -10,6 +10,10 @@ seeds for real and keeps a snapshot of the result; the next ones get a copy of t
   ``COPY … FROM STDIN`` (triggers off, as for a restore: the rows the triggers wrote are copied
   too), and every sequence set where the seed left it.
 
+The snapshots are files in a folder the whole run shares (``SMO_TEST_RUN_DIR``, made by
+``tests/conftest.py`` in the first process): the first process of the run that needs one seeds it
+under a file lock, and the parallel workers load it instead of seeding again.
+
 A snapshot is kept per database kind, migration head and settings (the seed reads the demo flag,
 the demo fakes' address and the photo folder; the photos stay in that folder, so the copied rows'
 photo URLs still resolve). A test that replaced a port (``composition.use``) seeds for real: the
@@ -20,6 +24,9 @@ The tests that are about the seed itself (that it builds the shop once, its ledg
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import sqlite3
 import tempfile
 from dataclasses import dataclass
@@ -31,6 +38,7 @@ from sqlmodel import Session, select
 
 from smo_app.demo.seed import seed_demo_shop
 from smo_app.models.staff import Staff
+from tests.db_support import file_lock
 
 
 @dataclass
@@ -40,7 +48,7 @@ class _PgSnapshot:
 
 
 _snapshots: dict[tuple, Path | _PgSnapshot] = {}
-_snapshot_dir: Path | None = None
+_private_dir: Path | None = None
 
 
 def demo_shop(target: Session | sa.Engine) -> None:
@@ -54,17 +62,15 @@ def demo_shop(target: Session | sa.Engine) -> None:
     with Session(engine) as s:
         assert s.exec(select(Staff.id)).first() is None, "demo_shop() fills an empty database"
     key = _key(engine)
-    snapshot = _snapshots.get(key) if key is not None else None
-    if snapshot is None:
-        with Session(engine) as s:
-            assert seed_demo_shop(s) is True
-            s.commit()
-        if key is not None:
-            _snapshots[key] = _take(engine)
-    elif isinstance(snapshot, Path):
-        _restore_sqlite(engine, snapshot)
+    if key is None:
+        _seed(engine)
+    elif key in _snapshots:
+        _restore(engine, _snapshots[key])
     else:
-        _restore_pg(engine, snapshot)
+        snapshot, seeded_here = _shared(key, engine)
+        _snapshots[key] = snapshot
+        if not seeded_here:
+            _restore(engine, snapshot)
     if isinstance(target, Session):
         target.expire_all()
 
@@ -82,19 +88,56 @@ def _key(engine: sa.Engine) -> tuple | None:
     return engine.dialect.name, schema_state.head_revision(), fingerprint
 
 
-def _take(engine: sa.Engine) -> Path | _PgSnapshot:
-    global _snapshot_dir
+def _snapshot_dir() -> Path:
+    shared = os.environ.get("SMO_TEST_RUN_DIR")
+    if shared:
+        folder = Path(shared) / "demo-snapshots"
+        folder.mkdir(exist_ok=True)
+        return folder
+    global _private_dir
+    if _private_dir is None:
+        _private_dir = Path(tempfile.mkdtemp(prefix="smo-demo-snapshots-"))
+    return _private_dir
+
+
+def _shared(key: tuple, engine: sa.Engine) -> tuple[Path | _PgSnapshot, bool]:
+    """The run's snapshot for ``key`` and whether this call seeded ``engine``'s database to make it:
+    loaded when a process of the run made it already, else seeded and taken, under a lock so that
+    one process seeds it while the others wait for it."""
+    folder = _snapshot_dir()
+    name = hashlib.sha256(repr(key).encode()).hexdigest()[:20]
+    path = folder / (f"{name}.db" if engine.dialect.name == "sqlite" else f"{name}.pg")
+    with file_lock(folder / f"{name}.lock"):
+        if path.exists():
+            return (path if engine.dialect.name == "sqlite" else pickle.loads(path.read_bytes())), False
+        _seed(engine)
+        return _take(engine, path), True
+
+
+def _seed(engine: sa.Engine) -> None:
+    with Session(engine) as s:
+        assert seed_demo_shop(s) is True
+        s.commit()
+
+
+def _restore(engine: sa.Engine, snapshot: Path | _PgSnapshot) -> None:
+    if isinstance(snapshot, Path):
+        _restore_sqlite(engine, snapshot)
+    else:
+        _restore_pg(engine, snapshot)
+
+
+def _take(engine: sa.Engine, path: Path) -> Path | _PgSnapshot:
     if engine.dialect.name == "sqlite":
-        if _snapshot_dir is None:
-            _snapshot_dir = Path(tempfile.mkdtemp(prefix="smo-demo-snapshots-"))
-        path = _snapshot_dir / f"demo_{len(_snapshots)}.db"
+        part = path.with_suffix(".part")
         raw = engine.raw_connection()
         try:
-            out = sqlite3.connect(path)
+            out = sqlite3.connect(part)
             raw.driver_connection.backup(out)
             out.close()
         finally:
             raw.close()
+        part.rename(path)
         return path
     raw = engine.raw_connection()
     try:
@@ -111,7 +154,11 @@ def _take(engine: sa.Engine) -> Path | _PgSnapshot:
         conn.rollback()
     finally:
         raw.close()
-    return _PgSnapshot(copied, sequences)
+    snapshot = _PgSnapshot(copied, sequences)
+    part = path.with_suffix(".part")
+    part.write_bytes(pickle.dumps(snapshot))
+    part.rename(path)  # whole or absent for a process that looks without the lock
+    return snapshot
 
 
 def _restore_sqlite(engine: sa.Engine, path: Path) -> None:

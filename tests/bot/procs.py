@@ -1,8 +1,10 @@
 """Running the fake Bot API and the sidecar as real processes (kill -9 test, benchmark)."""
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -34,10 +36,77 @@ def sidecar_env(database_url: str, api_base: str, **extra: str) -> dict[str, str
     return env
 
 
-def start_sidecar(env: dict[str, str], log_path: Path | None = None) -> subprocess.Popen:
-    out = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    return subprocess.Popen([sys.executable, "-m", "bot_sidecar"], cwd=ROOT, env=env, stdout=out,
-                            stderr=subprocess.STDOUT)
+def start_sidecar(env: dict[str, str], log_path: Path | None = None) -> Forked:
+    """A running sidecar with ``env``, its output appended to ``log_path``: forked from a process that
+    has imported it already (tests/bot/zygote.py), which spares each start about 5 s of CPU."""
+    zygote = _zygote()
+    zygote.stdin.write(json.dumps({"env": env, "log": str(log_path) if log_path else None}) + "\n")
+    zygote.stdin.flush()
+    return Forked(json.loads(zygote.stdout.readline())["pid"])
+
+
+_ZYGOTES: list[subprocess.Popen] = []
+
+
+def _zygote() -> subprocess.Popen:
+    if not _ZYGOTES:
+        proc = subprocess.Popen([sys.executable, "-m", "tests.bot.zygote"], cwd=ROOT, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+        ready = proc.stdout.readline()
+        if ready != "READY\n":
+            proc.kill()
+            raise RuntimeError(f"the sidecar starter did not start: {ready!r}")
+        _ZYGOTES.append(proc)
+        atexit.register(_stop_zygote, proc)
+    return _ZYGOTES[0]
+
+
+def _stop_zygote(proc: subprocess.Popen) -> None:
+    proc.stdin.close()  # its loop ends; sidecars it forked and the tests left running end with the tests' own stop
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+class Forked:
+    """A sidecar the zygote forked: the part of :class:`subprocess.Popen` the tests use. It is the
+    zygote's child, not ours, so its exit status is read from ``/proc`` (an ended child stays a zombie
+    while the zygote lives, with its status in ``/proc/PID/stat``)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:  # reaped: the zygote has exited
+                self.returncode = -1
+                return self.returncode
+            if fields[0] in ("Z", "X"):
+                status = int(fields[49])  # field 52, exit_code: as waitpid(2) reports it
+                self.returncode = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"sidecar {self.pid}", timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
 
 
 def get_json(url: str):

@@ -77,7 +77,7 @@ def _kill_9_mid_broadcast(tmp_path, *, recipients: int, start, kill_after: int, 
         s.add_all([Customer(telegram_id=700_000 + i, full_name=f"C{i}") for i in range(recipients)])
         s.commit()
     fake, base = start_fake(rate=30)
-    sidecars: list[subprocess.Popen] = []
+    sidecars: list = []  # tests.bot.procs.Forked
     try:
         env = sidecar_env(url, base, SMO_BROADCAST_RATE="30")
         bid = start(env)

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from integrations.cdek.fake import DEMO_CLIENT_ID as CDEK_CLIENT_ID, DEMO_CLIENT
 from integrations.fakeserver import LocalServer
 from integrations.yookassa.fake import DEMO_SECRET_KEY as YOOKASSA_SECRET_KEY, DEMO_SHOP_ID as YOOKASSA_SHOP_ID
 from integrations.yookassa.fake import FakeYooKassa
+from tests.db_support import file_lock
 from tests.e2e.miniapp import MINI_APP_BOT_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,11 +79,6 @@ def _app_env(db_url: str, extra: dict[str, str] | None = None) -> dict[str, str]
     return env
 
 
-# The port the session's first app was built with: its pages in ``.web/build/client`` are reused by
-# every later app (see :func:`_reuse_build`).
-_FIRST_BUILD: dict[str, int] = {}
-
-
 def _reuse_build(log_name: str, built_port: int, port: int) -> Path:
     """A frontend folder for a later app of the session: the first app's built pages, linked (not
     copied), with the one module that names the backend's address rewritten for ``port``.
@@ -109,26 +105,60 @@ def _reuse_build(log_name: str, built_port: int, port: int) -> Path:
     return own
 
 
+def _worker_log_name(log_name: str) -> str:
+    """``log_name`` made the worker's own when the journeys run in several processes (``-n``)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return log_name if not worker else f"{Path(log_name).stem}-{worker}{Path(log_name).suffix}"
+
+
+def _run_dir() -> Path:
+    """A folder every process of this pytest run shares (tests/conftest.py makes it in the first)."""
+    return Path(os.environ["SMO_TEST_RUN_DIR"])
+
+
 @contextmanager
 def serve_app(db_url: str, extra_env: dict[str, str] | None = None, *, log_name: str = "e2e-app.log"):
-    """Migrate and seed ``db_url``, run the app on a free port with ``extra_env``; yields its base URL."""
+    """Migrate and seed ``db_url``, run the app on a free port with ``extra_env``; yields its base URL.
+
+    The run's first app builds the pages into ``.web`` while it holds a lock the run's processes
+    share; every later app, in this process or another, serves a copy of that build
+    (:func:`_reuse_build`), so the journeys can run in several processes with one build."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (make browser installs Debian's chromium)")
+    log_name = _worker_log_name(log_name)
     env = _app_env(db_url, extra_env)
     py = str(ROOT / ".venv" / "bin" / "python")
     seeding = time.monotonic()
-    for cmd in (["-m", "smo_app.cli", "migrate"], ["-m", "smo_app.cli", "seed-demo"]):
-        subprocess.run([py, *cmd], cwd=ROOT, env=env, check=True, capture_output=True)
+    # one process for both, as `make run` does (scripts/run.sh): Python and the app start once
+    done = subprocess.run([py, "-m", "smo_app.cli", "migrate", "--seed-demo"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0 or "seeding the demo shop failed" in done.stderr:
+        pytest.fail(f"migrating and seeding {db_url} failed:\n{done.stderr[-3000:]}")
     seeded_s = time.monotonic() - seeding
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    built_port = _FIRST_BUILD.get("port")
-    if built_port is None:  # the session's first app compiles and builds the pages into .web
-        command = [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--frontend-port", str(port),
-                   "--backend-port", str(port), "--loglevel", "warning"]
-    else:
-        env["REFLEX_WEB_WORKDIR"] = str(_reuse_build(log_name, built_port, port))
-        command = [py, "-m", "tests.e2e.serve_built", str(port)]
+    built_marker = _run_dir() / "e2e-built-port"
+    with ExitStack() as building:
+        if not built_marker.exists():
+            building.enter_context(file_lock(_run_dir() / "e2e-build.lock"))  # another process may be building
+        if built_marker.exists():
+            env["REFLEX_WEB_WORKDIR"] = str(_reuse_build(log_name, int(built_marker.read_text()), port))
+            command = [py, "-m", "tests.e2e.serve_built", str(port)]
+        else:  # the run's first app compiles and builds the pages into .web
+            command = [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--frontend-port", str(port),
+                       "--backend-port", str(port), "--loglevel", "warning"]
+        with _started(command, env, port, log_name) as (base, started_s):
+            if not built_marker.exists():
+                built_marker.write_text(str(port))
+            building.close()  # the build is there: the other processes may go on
+            print(f"\n[e2e] app ready on {base} after {started_s:.1f}s (migrated and seeded in {seeded_s:.1f}s)",
+                  file=sys.stderr)
+            yield base
+
+
+@contextmanager
+def _started(command: list[str], env: dict[str, str], port: int, log_name: str):
+    """The app ``command`` runs, answering on ``port``; stopped (its whole process group) at the end."""
     log = open(ARTIFACTS / log_name, "w")
     started = time.monotonic()
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -142,9 +172,7 @@ def serve_app(db_url: str, extra_env: dict[str, str] | None = None, *, log_name:
             if time.monotonic() - started > START_TIMEOUT_S:
                 pytest.fail(f"the app did not answer /ping and /api/health within {START_TIMEOUT_S}s; see {log.name}")
             time.sleep(0.5)
-        _FIRST_BUILD.setdefault("port", port)
-        print(f"\n[e2e] app ready on {base} after {time.monotonic() - started:.1f}s (migrated and seeded in {seeded_s:.1f}s)", file=sys.stderr)
-        yield base
+        yield base, time.monotonic() - started
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
