@@ -77,23 +77,23 @@ def redis_calls(commandstats: dict) -> int:
     return sum(int(v.get("calls", 0)) for k, v in commandstats.items() if k.startswith("cmdstat_"))
 
 
-def _cpu_seconds(keep, proc: Path) -> float:
-    """CPU time (user + system) of the live processes for which ``keep(their /proc folder, the fields of
-    their stat after the name)`` holds."""
-    total, tick = 0, os.sysconf("SC_CLK_TCK")
+def _cpu_seconds(keep, proc: Path) -> dict[int, float]:
+    """CPU time (user + system) by pid of the live processes for which ``keep(their /proc folder, the
+    fields of their stat after the name)`` holds."""
+    out, tick = {}, os.sysconf("SC_CLK_TCK")
     for stat in proc.glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             if keep(stat.parent, fields):  # state, ppid, pgrp, …, utime (12th), stime (13th)
-                total += int(fields[11]) + int(fields[12])
+                out[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
         except OSError:
             continue
-    return total / tick
+    return out
 
 
 def group_cpu_seconds(pgid: int, proc: Path = Path("/proc")) -> float:
     """CPU time (user + system) of the live processes in process group ``pgid`` (the app and its workers)."""
-    return _cpu_seconds(lambda _, fields: int(fields[2]) == pgid, proc)
+    return sum(_cpu_seconds(lambda _, fields: int(fields[2]) == pgid, proc).values())
 
 
 def machine_cpu(stat: Path = Path("/proc/stat")) -> tuple[int, int]:
@@ -103,10 +103,16 @@ def machine_cpu(stat: Path = Path("/proc/stat")) -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def named_cpu_seconds(word: str, proc: Path = Path("/proc")) -> float:
-    """CPU time (user + system) of the live processes whose command line holds ``word`` (PostgreSQL's
-    backends carry their database's name in their title)."""
+def named_cpu_seconds(word: str, proc: Path = Path("/proc")) -> dict[int, float]:
+    """CPU time (user + system) by pid of the live processes whose command line holds ``word``
+    (PostgreSQL's backends carry their database's name in their title)."""
     return _cpu_seconds(lambda folder, _: word in (folder / "cmdline").read_bytes().decode(errors="replace"), proc)
+
+
+def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two readings by the processes alive at the second (one that started between
+    them counts from 0; one that ended between them is not seen)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def slowdown(alone: list[float], loaded: list[float]) -> float:
@@ -512,8 +518,9 @@ async def run_config(base: str, shop: Shop, args, run: Run, measure: Measure, pa
         run.seconds, run.client_cpu = time.monotonic() - t0, time.process_time() - cpu0
     after = await measure.read()
     run.events = sum(c.sent for c in everyone) - sent_before + http_requests["n"]
-    (run.redis_commands, run.redis_bytes, run.pg_transactions, run.app_cpu, run.redis_cpu, run.pg_cpu, busy,
-     total) = (a - b for a, b in zip(after, before))
+    (run.redis_commands, run.redis_bytes, run.pg_transactions, run.app_cpu, run.redis_cpu, _, busy,
+     total) = (a - b if not isinstance(a, dict) else 0 for a, b in zip(after, before))
+    run.pg_cpu = cpu_between(before[5], after[5])
     run.machine_busy = busy / max(total, 1)
     await asyncio.gather(*[c.close() for c in everyone], return_exceptions=True)
 

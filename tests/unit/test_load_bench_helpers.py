@@ -86,4 +86,7 @@ def test_cpu_of_processes_is_summed_by_a_word_in_their_command_line(tmp_path):
     proc(11, b"postgres: 15/main: root smo_bench_load_ab 127.0.0.1(6) idle", 10, 0)
     proc(12, b"postgres: 15/main: root other_db 127.0.0.1(7) idle", 999, 999)
     tick = os.sysconf("SC_CLK_TCK")
-    assert load.named_cpu_seconds("smo_bench_load_ab", tmp_path) == 160 / tick
+    before = load.named_cpu_seconds("smo_bench_load_ab", tmp_path)
+    assert before == {10: 150 / tick, 11: 10 / tick}
+    # between two readings: the processes alive at the second, a new one from 0
+    assert load.cpu_between({10: 100 / tick, 13: 500 / tick}, before) == 60 / tick
