@@ -18,13 +18,21 @@ Beside each role a few *tappers* — tabs of the same kind that only send a triv
 sets a var and nothing else: the Mini App's dismiss-notice, the POS camera toggle, the orders list's
 tick box) about once a second. Each configuration runs a floor phase (tappers only: everyone else is
 connected and idle) and then the loaded phase (everyone); the tappers' p50/p95/max in both phases
-give each role's slowdown by the others' load, measured in the same run.
+give each role's slowdown by the others' load, measured in the same run. The floor runs twice: first
+with the tapping tablets' own 2-second clocks stopped (the floor as this bench measured it until
+2026-12-07, printed beside as "the old floor"), then with them running as they run in the loaded
+phase and on a real tablet — a tablet's tap waits behind its own clock's event (Reflex runs one tab's
+events one after another), and that is the tablet itself, not the others; the bar is judged on this
+second floor.
 
 Printed per configuration: the trivial taps per role (alone / loaded), orders/s (placed orders + POS
 sales), payments/s, errors (timeouts, refusals, HTTP errors, tracebacks in the app's log: must be 0),
 Redis commands per event (INFO commandstats delta / events) and PostgreSQL transactions per event
 (pg_stat_database xact_commit + xact_rollback delta / events; every transaction is at least one
-round trip), with ``uptime``'s load average.
+round trip), the CPU of the app, Redis, PostgreSQL's backends and the whole machine (other work
+included), and the clients' own process: its CPU and its event loop's lag (how late
+a 50 ms sleep wakes: every tap measured also waits that long on the clients' side, so a lag near the
+taps' figures would mean the clients, not the app, are slow), with ``uptime``'s load average.
 
 Bars: with ≥ 2 workers no role's trivial-tap p95 slowed > 1.5× by the others; orders/s with 4 workers
 ≥ 1.6× that with 1 worker; 0 errors. What bounds the scaling is printed beside it: the machine's CPU
@@ -69,17 +77,42 @@ def redis_calls(commandstats: dict) -> int:
     return sum(int(v.get("calls", 0)) for k, v in commandstats.items() if k.startswith("cmdstat_"))
 
 
-def group_cpu_seconds(pgid: int, proc: Path = Path("/proc")) -> float:
-    """CPU time (user + system) of the live processes in process group ``pgid`` (the app and its workers)."""
-    total, tick = 0, os.sysconf("SC_CLK_TCK")
+def _cpu_seconds(keep, proc: Path) -> dict[int, float]:
+    """CPU time (user + system) by pid of the live processes for which ``keep(their /proc folder, the
+    fields of their stat after the name)`` holds."""
+    out, tick = {}, os.sysconf("SC_CLK_TCK")
     for stat in proc.glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
+            if keep(stat.parent, fields):  # state, ppid, pgrp, …, utime (12th), stime (13th)
+                out[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
         except OSError:
             continue
-        if int(fields[2]) == pgid:  # after the name: state, ppid, pgrp, …, utime (12th), stime (13th)
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+    return out
+
+
+def group_cpu_seconds(pgid: int, proc: Path = Path("/proc")) -> float:
+    """CPU time (user + system) of the live processes in process group ``pgid`` (the app and its workers)."""
+    return sum(_cpu_seconds(lambda _, fields: int(fields[2]) == pgid, proc).values())
+
+
+def machine_cpu(stat: Path = Path("/proc/stat")) -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine so far (every process, this bench's or not)."""
+    fields = [int(x) for x in stat.read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def named_cpu_seconds(word: str, proc: Path = Path("/proc")) -> dict[int, float]:
+    """CPU time (user + system) by pid of the live processes whose command line holds ``word``
+    (PostgreSQL's backends carry their database's name in their title)."""
+    return _cpu_seconds(lambda folder, _: word in (folder / "cmdline").read_bytes().decode(errors="replace"), proc)
+
+
+def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two readings by the processes alive at the second (one that started between
+    them counts from 0; one that ended between them is not seen)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def slowdown(alone: list[float], loaded: list[float]) -> float:
@@ -109,6 +142,8 @@ class Run:
     """One configuration's results."""
     roles: tuple[str, ...] = ("shopper", "pos", "manager")
     alone: dict[str, list[float]] = field(default_factory=lambda: {"shopper": [], "pos": [], "manager": []})
+    # the floor as measured before 2026-12-07: the tapping tablets' own clocks stopped (printed beside)
+    alone_no_clock: dict[str, list[float]] = field(default_factory=lambda: {"shopper": [], "pos": [], "manager": []})
     loaded: dict[str, list[float]] = field(default_factory=lambda: {"shopper": [], "pos": [], "manager": []})
     orders: int = 0
     sales: int = 0
@@ -119,7 +154,12 @@ class Run:
     redis_commands: int = 0
     redis_bytes: int = 0
     app_cpu: float = 0.0  # seconds of CPU the app's processes used in the loaded phase
+    redis_cpu: float = 0.0  # seconds of CPU Redis used in the loaded phase
+    pg_cpu: float = 0.0  # seconds of CPU the live PostgreSQL backends of the bench's database used (loaded phase)
+    machine_busy: float = 0.0  # the machine's CPU busy, all processes, as a share of all its cores (loaded phase)
     pg_transactions: int = 0
+    client_cpu: float = 0.0  # seconds of CPU this process (all the clients) used in the loaded phase
+    client_lag: dict[str, list[float]] = field(default_factory=lambda: {"alone": [], "loaded": []})
     seconds: float = 0.0
     load: str = ""
 
@@ -308,14 +348,17 @@ class Measure:
     app_pgid = 0
 
     async def read(self) -> tuple[float, ...]:
-        """(Redis commands, Redis bytes in and out, PostgreSQL transactions, the app's CPU seconds) so far."""
+        """(Redis commands, Redis bytes in and out, PostgreSQL transactions, the app's CPU seconds, Redis's
+        CPU seconds, the bench database's live PostgreSQL backends' CPU seconds, the machine's busy and
+        total jiffies) so far."""
         await asyncio.sleep(1.2)  # PostgreSQL's backends report their counts at most once a second
         with self.engine.connect() as conn:
             xacts = conn.execute(self.sql, {"d": self.db}).scalar_one()
-        net = self.redis.info("stats")
+        net, cpu = self.redis.info("stats"), self.redis.info("cpu")
         return (redis_calls(self.redis.info("commandstats")),
                 int(net["total_net_input_bytes"]) + int(net["total_net_output_bytes"]), int(xacts),
-                group_cpu_seconds(self.app_pgid))
+                group_cpu_seconds(self.app_pgid), float(cpu["used_cpu_sys"]) + float(cpu["used_cpu_user"]),
+                named_cpu_seconds(self.db), *machine_cpu())
 
 
 async def run_config(base: str, shop: Shop, args, run: Run, measure: Measure, pages: bool) -> None:
@@ -372,9 +415,29 @@ async def run_config(base: str, shop: Shop, args, run: Run, measure: Measure, pa
     def tappers_until(until: float, into: dict[str, list[float]]) -> list:
         return [tapping(role, c, until, into) for role, (cs, _) in tap_of.items() for c in cs]
 
-    # the floor: tappers alone, everyone else connected and idle
+    async def lag(until: float, into: list[float]) -> None:
+        """How late this process's event loop wakes a 50 ms sleep: time every tap measured also spent
+        waiting for the clients' own loop (all the tabs share one process and the machine's cores)."""
+        while time.monotonic() < until:
+            t = time.perf_counter()
+            await asyncio.sleep(0.05)
+            into.append(time.perf_counter() - t - 0.05)
+
+    async def clock(t, until: float) -> None:
+        await asyncio.sleep(rnd.uniform(0, POS_CLOCK))
+        while time.monotonic() < until:
+            await t.send("tick")
+            await asyncio.sleep(POS_CLOCK)
+
+    # the floor: tappers alone, everyone else connected and idle; first as the bench measured it
+    # before (the tapping tablets' own clocks stopped), then with their clocks running, as they run
+    # in the loaded phase (a tablet's own clock is part of it, not "the others")
     await measure.read()
-    await asyncio.gather(*tappers_until(time.monotonic() + args.floor_seconds, run.alone))
+    until = time.monotonic() + args.floor_seconds
+    await asyncio.gather(*tappers_until(until, run.alone_no_clock))
+    until = time.monotonic() + args.floor_seconds
+    await asyncio.gather(*tappers_until(until, run.alone), *[clock(t, until) for t in pos_tappers],
+                         lag(until, run.client_lag["alone"]))
 
     http_requests = {"n": 0}
 
@@ -412,12 +475,6 @@ async def run_config(base: str, shop: Shop, args, run: Run, measure: Measure, pa
                 run.error(f"POS sale {type(exc).__name__}")
             await asyncio.sleep(rnd.uniform(1.0, 3.0))
 
-    async def clock(t, until: float) -> None:
-        await asyncio.sleep(rnd.uniform(0, POS_CLOCK))
-        while time.monotonic() < until:
-            await t.send("tick")
-            await asyncio.sleep(POS_CLOCK)
-
     async def paging(m: Manager, until: float) -> None:
         await asyncio.sleep(rnd.uniform(0, 3))
         while time.monotonic() < until:
@@ -450,18 +507,21 @@ async def run_config(base: str, shop: Shop, args, run: Run, measure: Measure, pa
     before = await measure.read()
     async with aiohttp.ClientSession() as http:
         until = phase_end["at"] = time.monotonic() + args.seconds
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), time.process_time()
         sent_before = sum(c.sent for c in everyone)
-        await asyncio.gather(*tappers_until(until, run.loaded),
+        await asyncio.gather(*tappers_until(until, run.loaded), lag(until, run.client_lag["loaded"]),
                              *[shopping(c, until, http) for c in shoppers],
                              *[selling(t, until) for t in sellers],
                              *[clock(t, until) for t in [*sellers, *pos_tappers]],
                              *[paging(m, until) for m in managers],
                              webhooks(until, http))
-        run.seconds = time.monotonic() - t0
+        run.seconds, run.client_cpu = time.monotonic() - t0, time.process_time() - cpu0
     after = await measure.read()
     run.events = sum(c.sent for c in everyone) - sent_before + http_requests["n"]
-    run.redis_commands, run.redis_bytes, run.pg_transactions, run.app_cpu = (a - b for a, b in zip(after, before))
+    (run.redis_commands, run.redis_bytes, run.pg_transactions, run.app_cpu, run.redis_cpu, _, busy,
+     total) = (a - b if not isinstance(a, dict) else 0 for a, b in zip(after, before))
+    run.pg_cpu = cpu_between(before[5], after[5])
+    run.machine_busy = busy / max(total, 1)
     await asyncio.gather(*[c.close() for c in everyone], return_exceptions=True)
 
 
@@ -507,13 +567,21 @@ def print_run(workers: int, run: Run) -> None:
         a, b = spread_ms(run.alone[role]), spread_ms(run.loaded[role])
         print(f"  {role:8} trivial tap  alone p50/p95/max {a[0]:6.1f}/{a[1]:6.1f}/{a[2]:6.1f} ms   "
               f"loaded {b[0]:6.1f}/{b[1]:6.1f}/{b[2]:6.1f} ms   ratio {slowdown(run.alone[role], run.loaded[role]):.2f}×")
+        c = spread_ms(run.alone_no_clock[role])
+        print(f"  {'':8} (alone with the tablets' own clocks stopped, the old floor: p50/p95/max "
+              f"{c[0]:.1f}/{c[1]:.1f}/{c[2]:.1f} ms, ratio {slowdown(run.alone_no_clock[role], run.loaded[role]):.2f}×)")
     events = max(run.events, 1)
     print(f"  orders/s {run.orders_per_s:.2f} ({run.orders} Mini App orders + {run.sales} POS sales in "
           f"{run.seconds:.0f} s), payments {run.payments}, events {run.events}")
     print(f"  Redis commands/event {run.redis_commands / events:.1f} ({run.redis_bytes / events / 1024:.1f} KiB)   "
           f"PostgreSQL transactions/event {run.pg_transactions / events:.2f}")
     print(f"  the app's CPU: {run.app_cpu / events * 1000:.1f} ms/event, {run.app_cpu / max(run.seconds, 1e-9):.2f} of "
-          f"{os.cpu_count()} cores (Redis, PostgreSQL and the clients use the rest)")
+          f"{os.cpu_count()} cores; Redis {run.redis_cpu / max(run.seconds, 1e-9):.2f}, PostgreSQL's backends "
+          f"{run.pg_cpu / max(run.seconds, 1e-9):.2f} (those alive at the end); the machine busy "
+          f"{run.machine_busy:.0%} (every process on it, other work included)")
+    a, b = spread_ms(run.client_lag["alone"]), spread_ms(run.client_lag["loaded"])
+    print(f"  the clients' process: {run.client_cpu / max(run.seconds, 1e-9):.2f} of {os.cpu_count()} cores; its event "
+          f"loop's lag p50/p95/max alone {a[0]:.1f}/{a[1]:.1f}/{a[2]:.1f} ms, loaded {b[0]:.1f}/{b[1]:.1f}/{b[2]:.1f} ms")
     print(f"  errors {run.errors}" + (f"  {run.error_kinds}" if run.errors else ""), flush=True)
 
 
@@ -538,7 +606,7 @@ def main() -> int:
     parser.add_argument("--managers", type=int, default=5)
     parser.add_argument("--webhooks", type=float, default=5.0, help="payment webhooks per second")
     parser.add_argument("--seconds", type=float, default=60.0, help="the loaded phase, per configuration")
-    parser.add_argument("--floor-seconds", type=float, default=20.0, help="the floor phase, per configuration")
+    parser.add_argument("--floor-seconds", type=float, default=20.0, help="each of the two floor phases, per configuration")
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--think", default="1.0,3.0", help="a shopper's pause between taps, seconds (low,high)")
     args = parser.parse_args()

@@ -1,6 +1,7 @@
 """The pure pieces of the socket-level benches (bench/_reflex_client.py, bench/_timing.py, bench/load.py):
 Reflex's event framing, reading the vars an update changes, percentiles, and the load test's bars."""
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -63,3 +64,29 @@ def test_the_bars_slowdown_with_two_workers_and_scaling_from_one_to_four():
     scale = [ok for text, ok in load.verdicts({1: run(20, 20, 10), 4: run(20, 20, 15)}) if text.startswith("orders/s")]
     assert scale == [False]
     assert load.slowdown([], [0.1]) != load.slowdown([], [0.1])  # NaN without a floor
+
+
+def test_the_machine_s_busy_cpu_leaves_out_idle_and_iowait(tmp_path):
+    stat = tmp_path / "stat"
+    # user nice system idle iowait irq softirq steal
+    stat.write_text("cpu  100 5 50 800 40 3 2 0 0 0\ncpu0 50 2 25 400 20 1 1 0 0 0\n")
+    busy, total = load.machine_cpu(stat)
+    assert (busy, total) == (160, 1000)
+
+
+def test_cpu_of_processes_is_summed_by_a_word_in_their_command_line(tmp_path):
+    def proc(pid: int, cmdline: bytes, utime: int, stime: int) -> None:
+        d = tmp_path / str(pid)
+        d.mkdir()
+        (d / "cmdline").write_bytes(cmdline)
+        rest = ["S", "1", "1"] + ["0"] * 8 + [str(utime), str(stime)] + ["0"] * 10
+        (d / "stat").write_text(f"{pid} (post gres) " + " ".join(rest))
+
+    proc(10, b"postgres: 15/main: root smo_bench_load_ab 127.0.0.1(5) idle", 100, 50)
+    proc(11, b"postgres: 15/main: root smo_bench_load_ab 127.0.0.1(6) idle", 10, 0)
+    proc(12, b"postgres: 15/main: root other_db 127.0.0.1(7) idle", 999, 999)
+    tick = os.sysconf("SC_CLK_TCK")
+    before = load.named_cpu_seconds("smo_bench_load_ab", tmp_path)
+    assert before == {10: 150 / tick, 11: 10 / tick}
+    # between two readings: the processes alive at the second, a new one from 0
+    assert load.cpu_between({10: 100 / tick, 13: 500 / tick}, before) == 60 / tick
