@@ -9,6 +9,7 @@ from sqlmodel import Session, func, select
 
 from bot_sidecar.outbox import OutboxSender, TaskWorker
 from bot_sidecar.telegram import make_bot
+from smo_app.models.broadcast import Broadcast
 from smo_app.models.outbox import Outbox, OutboxLane, OutboxStatus
 
 WAITING = [OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed]
@@ -24,6 +25,15 @@ def nothing_waiting(engine, lane: OutboxLane | None = None) -> Callable[[], bool
     order also queues, so waiting for those would only run into the timeout)."""
     where = [Outbox.status.in_(WAITING)] + ([Outbox.lane == lane.value] if lane else [])
     return lambda: count(engine, *where) == 0
+
+
+def broadcast_finished(engine, broadcast_id: int) -> Callable[[], bool]:
+    """The broadcast shows as finished: every row sent and the sender's next pass marked it so
+    (stopping the sender as soon as nothing waits would race that pass)."""
+    def finished() -> bool:
+        with Session(engine) as s:
+            return s.exec(select(Broadcast.status).where(Broadcast.id == broadcast_id)).one() == "finished"
+    return finished
 
 
 def run_senders(settings, session_factory, *, until: Callable[[], bool], timeout: float = 20, rate: float = 30,

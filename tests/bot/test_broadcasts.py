@@ -16,7 +16,7 @@ from smo_app.models.outbox import Outbox
 from smo_app.models.staff import Role
 from smo_app.services.messaging import broadcasts as svc
 from smo_app.services.core.errors import DomainError, PermissionDenied, ValidationFailed
-from tests.bot.sender_support import nothing_waiting, run_senders
+from tests.bot.sender_support import broadcast_finished, nothing_waiting, run_senders
 from tests.factories import actor_of, make_customer, make_staff
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
@@ -84,7 +84,7 @@ def test_lifecycle_progress_and_exactly_once(settings, session_factory, session,
     assert fake_tg.sent(777)[0]["method"] == "sendPhoto"
     # when resumed
     svc.resume_broadcast(session, actor=manager, broadcast_id=b.id)
-    run_senders(settings, session_factory, until=nothing_waiting(engine))
+    run_senders(settings, session_factory, until=broadcast_finished(engine, b.id))
     # then every recipient got it exactly once and the final stats say so
     got = Counter(c["chat_id"] for c in fake_tg.sent() if c["chat_id"] != 777)
     assert got == Counter({c.telegram_id: 1 for c in customers})

@@ -18,7 +18,7 @@ from smo_app.models.staff import Role
 from smo_app.services.core.errors import DomainError
 from smo_app.services.messaging import broadcasts as svc
 from tests.bot.conftest import TOKEN
-from tests.bot.sender_support import nothing_waiting, run_senders
+from tests.bot.sender_support import broadcast_finished, nothing_waiting, run_senders
 from tests.factories import actor_of, make_customer, make_staff
 
 STAR = 1_000_000_000
@@ -143,8 +143,8 @@ def test_sender_sends_a_paid_broadcast_with_allow_paid_broadcast_faster_than_the
     stars.star_nanostars = 100 * STAR
     b = svc.create_broadcast(session, actor=owner, text="Flash sale", segment="all", paid=True)
     svc.start_broadcast(session, actor=owner, broadcast_id=b.id)
-    # when the sender runs
-    run_senders(settings, session_factory, until=nothing_waiting(engine), rate=30)
+    # when the sender runs until the broadcast is done
+    run_senders(settings, session_factory, until=broadcast_finished(engine, b.id), rate=30)
     # then everyone got it exactly once, with allow_paid_broadcast, and no 429 came back
     sent = stars.sent()
     assert Counter(c["chat_id"] for c in sent) == Counter(c.telegram_id for c in customers)
