@@ -7,7 +7,8 @@ from collections import Counter
 import pytest
 from sqlmodel import Session, select
 
-from bot_sidecar.outbox import LEASE_NAME, Pacer
+from bot_sidecar import outbox as outbox_module
+from bot_sidecar.outbox import LEASE_NAME, OutboxSender, Pacer
 from smo_app.models.customer import Customer
 from smo_app.models.outbox import Outbox, OutboxStatus
 from smo_app.services.core import leases
@@ -91,20 +92,39 @@ def test_global_rate_is_respected(settings, session_factory, engine, fake_tg):
 
 
 @pytest.mark.slow  # real time: waits out retry_after
-def test_429_pauses_all_sending_for_full_retry_after(settings, session_factory, engine, fake_tg):
-    # given a server limited to 3 msg/s and a sender that believes it may send 30
+def test_429_pauses_all_sending_for_full_retry_after(settings, session_factory, engine, fake_tg, monkeypatch):
+    # given a server limited to 3 msg/s and a sender that believes it may send 30; we note when the
+    # sender starts each call and when it reads a 429 (calls already on their way then may still reach
+    # the server just after the 429 and even succeed, since the fake's window may free meanwhile)
     fake_tg.rate = 3
+    started, paused = [], []
+    deliver = outbox_module.deliver_row
+
+    async def noted_deliver(*args, **kwargs):
+        started.append(time.monotonic())
+        return await deliver(*args, **kwargs)
+
+    pause = OutboxSender._pause
+
+    def noted_pause(self, seconds):
+        paused.append((time.monotonic(), seconds))
+        pause(self, seconds)
+
+    monkeypatch.setattr(outbox_module, "deliver_row", noted_deliver)
+    monkeypatch.setattr(OutboxSender, "_pause", noted_pause)
     with Session(engine) as s:
         _queue(s, range(2000, 2008))
     # when it sends
     [sender] = run_senders(settings, session_factory, until=nothing_waiting(engine), rate=30)
-    # then it got 429s, and after each one nothing was sent until retry_after had fully passed
+    # then it got 429s and paused for retry_after after each (the fake answers ceil(seconds until the
+    # window frees) = 1 here; the other pause is the one-window wait when it took the lease) …
     refused = [c for c in fake_tg.calls if c["status"] == 429]
-    assert refused and sender.stats["retry_after"] == len(refused)
-    for r in refused:
-        retry_after = 1  # the fake answers ceil(seconds until the window frees) = 1 here
-        later = [c for c in fake_tg.calls if c["mono"] > r["mono"] and c["method"] == "sendMessage"]
-        assert later and later[0]["mono"] - r["mono"] >= retry_after
+    assert refused and sender.stats["retry_after"] == len(refused) == len([p for p in paused if p[1] == 1])
+    # … and started no call until each pause had fully passed
+    for at, seconds in paused:
+        assert not [t - at for t in started if at <= t < at + seconds]
+    # and the server saw each call the sender started, so the notes above cover every call
+    assert len(started) == len([c for c in fake_tg.calls if c["method"] == "sendMessage"])
     # and every message arrived exactly once
     assert sorted(Counter(c["chat_id"] for c in fake_tg.sent()).values()) == [1] * 8
 
