@@ -89,11 +89,11 @@ class StaffCaller(Caller):
     passes_actor = True
 
     def resolve(self, session: Session) -> Resolved:
-        staff, stale = auth.peek_channel_session(session, token=self.token, channel=self.channel)
-        if staff is None:
+        actor, stale = auth.peek_channel_actor(session, token=self.token, channel=self.channel)
+        if actor is None:
             raise NotSignedIn(f"{Channel(self.channel).value} session")
         shop_locale.shop_locale(session)  # keeps the screens' time zone and language current (cached)
-        return Resolved(actor=staff.actor(), touch_due=stale)
+        return Resolved(actor=actor, touch_due=stale)
 
     def touch(self, session: Session) -> None:
         auth.touch_session(session, token=self.token)
@@ -113,13 +113,12 @@ class CustomerCaller(Caller):
     passes_actor = True
 
     def resolve(self, session: Session) -> Resolved:
-        customer, stale = customer_sessions.peek_customer_session(session, token=self.token)
-        if customer is None:
+        actor, stale, language = customer_sessions.peek_customer_actor(session, token=self.token)
+        if actor is None:
             if self.optional:
                 return Resolved(actor=None)
             raise NotSignedIn("customer session")
-        return Resolved(actor=Actor.customer(customer.id, name=customer.full_name),
-                        touch_due=stale, language=customer.language)
+        return Resolved(actor=actor, touch_due=stale, language=language)
 
     def touch(self, session: Session) -> None:
         customer_sessions.touch_customer_session(session, token=self.token)

@@ -3,10 +3,11 @@
 ``seam.call(service, caller=…, user_lang=…, readonly=…, **arguments)`` (those three names are the
 seam's own; a service never takes an argument called so):
 
-1. resolves ``caller`` to an actor in a read-only transaction of its own (a staff or customer
-   session behind a token, a Telegram user) — nothing the client claims is trusted;
-2. opens one session (``readonly=True``: a read-only transaction, for lists and page loads) and
-   runs ``service(session, actor=<actor>, **arguments)`` (``service(session, **arguments)`` for
+1. opens one session (``readonly=True``: a read-only transaction, for lists and page loads),
+   resolves ``caller`` to an actor in it (a staff or customer session behind a token, a Telegram
+   user: one indexed read; a writing call on SQLite resolves in a read of its own first, see
+   :meth:`Seam._resolve`) — nothing the client claims is trusted;
+2. runs ``service(session, actor=<actor>, **arguments)`` (``service(session, **arguments)`` for
    :data:`~smo_app.calling.callers.NOBODY`);
 3. returns a :class:`~smo_app.calling.result.Result`: the value, or the DomainError's message in
    ``user_lang`` (one line more per bad row of a refused batch); anything unexpected is logged with its
@@ -106,16 +107,12 @@ class Seam:
         """Blocking: resolve, run, translate (see the module docstring). Call it off any event loop.
         ``screen``: the page or route the call came from, for the owner's report of an unexpected error."""
         language = user_lang
+        resolved = None
         try:
-            resolved = None
-            if caller.passes_actor:
-                with self._open(True) as s:
-                    resolved = caller.resolve(s)
-                language = language or resolved.language
-                if resolved.touch_due:
-                    with self._open(False) as s:
-                        caller.touch(s)
             with self._open(readonly) as s:
+                if caller.passes_actor:
+                    resolved = self._resolve(caller, s, readonly)
+                    language = language or resolved.language
                 value = fn(s, actor=resolved.actor, **kwargs) if resolved is not None else fn(s, **kwargs)
         except NotSignedIn as exc:
             lang_ = language or shop_locale.cached().language
@@ -130,7 +127,28 @@ class Seam:
                         else str(getattr(fn, "__qualname__", fn)))
             return Result(error=t("common.unexpected_error", language or shop_locale.cached().language),
                           unexpected=True)
+        finally:
+            if resolved is not None and resolved.touch_due:
+                self._touch(caller)
         return Result(value=value)
+
+    def _resolve(self, caller: Caller, session: Session, readonly: bool):
+        """The caller resolved in the call's own transaction (one transaction per call), except for
+        a writing call on SQLite: there a writer's transaction holds the database's one write lock
+        from its first statement, so the caller is resolved beforehand in a read of its own."""
+        if readonly or session.get_bind().dialect.name != "sqlite":
+            return caller.resolve(session)
+        with self._open(True) as s:
+            return caller.resolve(s)
+
+    def _touch(self, caller: Caller) -> None:
+        """Stamp the caller's session as seen (every few minutes; after the call, in a short write of
+        its own). Bookkeeping: a failure is logged, never the caller's answer."""
+        try:
+            with self._open(False) as s:
+                caller.touch(s)
+        except Exception:  # noqa: BLE001
+            log.warning("could not stamp the %s's session as seen", caller.describe(), exc_info=True)
 
     async def acall(self, fn: Callable[..., R], /, *, caller: Caller = NOBODY, user_lang: str | None = None,
                     readonly: bool = False, screen: str = "", **kwargs: Any) -> Result[R]:

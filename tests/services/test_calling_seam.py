@@ -253,3 +253,80 @@ def test_the_owners_report_names_the_frames_the_staff_member_the_route_and_the_r
     session.expire_all()
     texts = [r.payload["text"] for r in session.exec(select(Outbox)).all() if r.kind == "error"]
     assert len(texts) == 2 and "2" in texts[1].rsplit("\n", 1)[-1]
+
+
+def test_a_deactivated_staff_member_or_an_expired_session_signs_nobody_in(session, seam):
+    # given a seller signed in on the POS, and an owner whose backoffice session has expired
+    from smo_app.models.staff import StaffSession
+    from smo_app.services.core.actor import Actor
+    from smo_app.services.staff import accounts
+
+    owner_token = _owner_token(session)
+    seller = make_staff(session, Role.seller, username="sasha")
+    pos_token = auth.sign_in_pin(session, username="sasha", pin="2468").token
+    assert seam.call(whoami, caller=StaffCaller(Channel.pos, pos_token)).value.id == seller.id
+    accounts.set_active(session, actor=Actor.system("test"), staff_id=seller.id, active=False)
+    row = session.exec(select(StaffSession).where(StaffSession.token_hash == auth.hash_token(owner_token))).one()
+    row.expires_at = row.created_at
+    session.add(row)
+    session.commit()
+    session.rollback()
+    # when each calls, reading and writing, then neither is anyone
+    for caller in (StaffCaller(Channel.pos, pos_token), StaffCaller(Channel.backoffice, owner_token)):
+        for readonly in (True, False):
+            out = seam.call(whoami, caller=caller, readonly=readonly)
+            assert out.signed_out and out.value is None
+
+
+def test_a_session_seen_long_ago_is_stamped_after_the_call_even_a_refused_one(session, seam):
+    # given a customer whose Mini App session was last seen an hour ago
+    from smo_app.models.customer_session import CustomerSession
+
+    customer = make_customer(session, language="en")
+    token = sessions.start_customer_session(session, customer_id=customer.id)
+    row = session.exec(select(CustomerSession).where(CustomerSession.customer_id == customer.id)).one()
+    hour_ago = row.last_seen_at - timedelta(hours=1)
+    row.last_seen_at = hour_ago
+    session.add(row)
+    session.commit()
+    session.rollback()
+
+    def refuse(session, *, actor):
+        raise DomainError("common.not_found", what="order", id=5)
+
+    # when they make a call the service refuses
+    out = seam.call(refuse, caller=CustomerCaller(token))
+    # then they got the refusal, and their session now shows as seen
+    assert out.code == "common.not_found"
+    session.expire_all()
+    assert session.get(CustomerSession, row.id).last_seen_at > hour_ago + timedelta(minutes=59)
+
+
+def test_a_call_is_one_transaction_except_a_write_on_sqlite_which_resolves_before_its_lock(session, seam, engine):
+    # given a signed-in owner, a service that reads one row, and every transaction the database begins counted
+    from sqlalchemy import event, text
+
+    def read_one(session, *, actor):
+        return session.execute(text("SELECT 1")).scalar()
+
+    token = _owner_token(session)
+    session.rollback()
+    begun = []
+
+    def count(conn):
+        begun.append(1)
+
+    event.listen(engine, "begin", count)
+    try:
+        # when a read and a write are called
+        calls = {}
+        for readonly in (True, False):
+            begun.clear()
+            assert seam.call(read_one, caller=StaffCaller(Channel.backoffice, token), readonly=readonly).value == 1
+            calls[readonly] = len(begun)
+    finally:
+        event.remove(engine, "begin", count)
+    # then each is one transaction, resolving the caller in it — but a write on SQLite, whose first
+    # statement takes the database's one write lock, resolves in a read of its own before
+    sqlite = engine.dialect.name == "sqlite"
+    assert calls == {True: 1, False: 2 if sqlite else 1}

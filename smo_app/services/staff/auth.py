@@ -159,10 +159,19 @@ def peek_session_row(session: Session, model: type[S], token: str | None, now: d
         return None, False
     now = now or utcnow()
     row = session.exec(select(model).where(model.token_hash == hash_token(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    stale = None if row is None else touch_due(row, now)
+    if stale is None:
         return None, False
     out = load(row)
-    return (None, False) if out is None else (out, now - row.last_seen_at > TOUCH_EVERY)
+    return (None, False) if out is None else (out, stale)
+
+
+def touch_due(row, now: datetime) -> bool | None:
+    """For a session row (or a row of its ``revoked_at``, ``expires_at`` and ``last_seen_at``):
+    None when it is revoked or expired, else whether its last-seen stamp is due."""
+    if row.revoked_at is not None or row.expires_at <= now:
+        return None
+    return now - row.last_seen_at > TOUCH_EVERY
 
 
 def peek_session(session: Session, *, token: str | None, now: datetime | None = None) -> tuple[StaffOut | None, bool]:
@@ -185,12 +194,29 @@ def touch_session(session: Session, *, token: str, now: datetime | None = None) 
     session.commit()
 
 
-def peek_channel_session(session: Session, *, token: str | None, channel: Channel | str,
-                         now: datetime | None = None) -> tuple[StaffOut | None, bool]:
-    """:func:`peek_session` for a session opened on ``channel`` only."""
-    if not token or session_channel(session, token=token) != Channel(channel).value:
+_S, _ST = StaffSession.__table__.c, Staff.__table__.c
+_ACTOR_OF_SESSION = (
+    select(_S.channel, _S.revoked_at, _S.expires_at, _S.last_seen_at,
+           _ST.id, _ST.role, _ST.full_name, _ST.username, _ST.is_active)
+    .join_from(StaffSession.__table__, Staff.__table__, _ST.id == _S.staff_id)
+)
+
+
+def peek_channel_actor(session: Session, *, token: str | None, channel: Channel | str,
+                       now: datetime | None = None) -> tuple[Actor | None, bool]:
+    """What the calling seam resolves on every event: the actor of a live session opened on
+    ``channel`` by an active staff member, and whether its last-seen stamp is due — the answer of
+    :func:`resolve_channel_session` (without its write) in one indexed read of plain columns (no ORM objects: this runs
+    before every call a screen makes)."""
+    if not token:
         return None, False
-    return peek_session(session, token=token, now=now)
+    row = session.execute(_ACTOR_OF_SESSION.where(_S.token_hash == hash_token(token))).first()
+    if row is None or row.channel != Channel(channel).value or not row.is_active:
+        return None, False
+    stale = touch_due(row, now or utcnow())
+    if stale is None:
+        return None, False
+    return Actor.staff(row.id, row.role, row.full_name or row.username), stale
 
 
 def session_channel(session: Session, *, token: str | None) -> str | None:
