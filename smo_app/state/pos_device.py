@@ -139,31 +139,41 @@ class PosTabletMixin(rx.State, mixin=True):
         if s.shift_id:
             self.closed_elsewhere = False
 
-    @rx.event
+    @rx.event(background=True)
     async def tick(self, _now: str = ""):
         """The page's clock, every two seconds: a shift closed (or opened) on another tablet, or this
         tablet's cart changed elsewhere (a ticket resumed into it), shows at once. A tablet that is
         selling skips it: its taps' answers are fresh (a tap after the shift closed is refused and
-        the screen follows), and the poll resumes once it has been quiet for ``QUIET_SECONDS``."""
+        the screen follows), and the poll resumes once it has been quiet for ``QUIET_SECONDS``.
+
+        A background event: it asks the server without holding the tablet's state, so a seller's
+        tap never waits behind the clock (however long the server takes to answer under load), and
+        it takes the state only to show a change — unless a tap has refreshed the tablet meanwhile."""
         if not self.register_id or self.needs_device or time.time() - self._last_heard < QUIET_SECONDS:
             return
-        before_shift, before_cart = self._seen_shift, self._seen_cart
+        before = (self._seen_shift, self._seen_cart, self._seen_parked)
         out = await self.call(devices.tablet_pulse, channel=POS, readonly=True, register_id=self.register_id,
                               **self._device_kw())
         if not out.ok:
             return
         s = out.value
-        if (s.shift_id or 0) != before_shift:
-            if before_shift and not s.shift_id:
-                self.closed_elsewhere = True
-                self.shift_open = False
-            return type(self).load
-        if str(s.cart_updated_at or "") != before_cart:
-            self._seen_cart = str(s.cart_updated_at or "")
-            await self._refresh_cart()
-        if s.parked != self._seen_parked:  # parked or resumed on another tablet
-            self._seen_parked = s.parked
-            await self._load_parked()
+        shift, cart, parked = s.shift_id or 0, str(s.cart_updated_at or ""), s.parked
+        if (shift, cart, parked) == before:
+            return
+        async with self:
+            if (self._seen_shift, self._seen_cart, self._seen_parked) != before:
+                return  # a tap refreshed the tablet meanwhile: the next tick compares afresh
+            if shift != before[0]:
+                if before[0] and not shift:
+                    self.closed_elsewhere = True
+                    self.shift_open = False
+                return type(self).load
+            if cart != before[1]:
+                self._seen_cart = cart
+                await self._refresh_cart()
+            if parked != before[2]:  # parked or resumed on another tablet
+                self._seen_parked = parked
+                await self._load_parked()
 
     # ------------------------------------------------------------------ parked tickets
     async def _load_parked(self) -> None:

@@ -200,9 +200,9 @@ class StoreState(CustomerSessionState):
             self._set(catalog_fields(out.value, self.shop_lang))
 
     async def refresh_count(self):
-        out = await self.call(carts.get_cart, readonly=True)
+        out = await self.call(carts.cart_units, readonly=True)
         if not self.failed(out):
-            self.count_cart(out.value)
+            self.cart_count = out.value
 
     @rx.event
     async def show_catalog(self):

@@ -62,6 +62,23 @@ def test_another_customer_cannot_touch_my_cart(shop):
         carts.add_item(session, actor=Actor.customer(customer.id + 1), customer_id=customer.id, variant_id=vid)
 
 
+def test_the_cart_badge_counts_every_unit_the_cart_lists_even_a_line_no_longer_for_sale(shop):
+    # given a customer with 3 units of one product and 2 of another that was suspended since
+    session, vid, customer = shop
+    from smo_app.services.catalog import products as catalog
+    me = Actor.customer(customer.id)
+    other = make_product(session, qty=5)
+    assert carts.cart_units(session, actor=me) == 0
+    carts.add_item(session, actor=me, variant_id=vid, qty=3)
+    carts.add_item(session, actor=me, variant_id=variant_id(other), qty=2)
+    catalog.update_product(session, actor=SYSTEM, product_id=other.id, suspended=True)
+    # when the badge is read, then it shows the 5 units the cart lists
+    assert carts.cart_units(session, actor=me) == 5 == sum(line.qty for line in carts.get_cart(session, actor=me).lines)
+    # and nobody else reads it
+    with pytest.raises(PermissionDenied):
+        carts.cart_units(session, actor=Actor.customer(customer.id + 1), customer_id=customer.id)
+
+
 def test_vacation_blocks_cart_and_checkout_preorder_allows_zero_stock(shop):
     session, vid, customer = shop
     fill_cart(session, customer.id, {vid: 1})

@@ -15,7 +15,7 @@ from smo_app.services.catalog.browse import StoreCatalogOut, store_catalog
 from smo_app.services.core import shop_locale
 from smo_app.services.core.actor import Actor
 from smo_app.services.core.shop_config import get_config
-from smo_app.services.sales.carts import get_cart
+from smo_app.services.sales.carts import cart_units
 
 FIRST_PAGE = 20  # tiles on the first screen (and per "show more")
 
@@ -38,6 +38,4 @@ def first_screen(session: Session, *, actor: Actor | None, limit: int = FIRST_PA
     if actor is None or not actor.is_customer:
         return FirstScreenOut(**shop)
     catalog = store_catalog(session, actor=actor, limit=limit)
-    cart = get_cart(session, actor=actor)
-    return FirstScreenOut(**shop, customer_name=actor.name, catalog=catalog,
-                          cart_count=sum(line.qty for line in cart.lines))
+    return FirstScreenOut(**shop, customer_name=actor.name, catalog=catalog, cart_count=cart_units(session, actor=actor))

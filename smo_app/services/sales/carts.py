@@ -11,7 +11,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
 from smo_app.models.carts import Cart, CartItem
@@ -120,6 +120,18 @@ def _check_stock(cfg: ShopConfig, product: Product | None, variant: Variant | No
     if not cfg.preorder_mode and qty > variant.qty:
         raise DomainError("cart.out_of_stock", f"only {variant.qty} left", name=f"{product.name} {variant.label}".strip(),
                           available=max(variant.qty, 0))
+
+
+_CI, _CA = CartItem.__table__.c, Cart.__table__.c
+_UNITS = (select(func.coalesce(func.sum(_CI.qty), 0))
+          .select_from(CartItem.__table__.join(Cart.__table__, _CA.id == _CI.cart_id)))
+
+
+def cart_units(session: Session, *, actor: Actor, customer_id: int | None = None) -> int:
+    """Units in the cart (the cart tab's badge: every line, as :func:`get_cart` lists them), in one
+    read — for screens that show the count and nothing else of the cart."""
+    customer_id = ensure_own(actor, customer_id)
+    return int(session.execute(_UNITS.where(_CA.customer_id == customer_id)).scalar_one())
 
 
 def get_cart(session: Session, *, actor: Actor, customer_id: int | None = None, delivery_type: str = "pickup",
