@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import io
 from typing import TypedDict
 
@@ -23,8 +24,10 @@ PROOF_REVIEW_MINUTES = 30  # "a manager usually checks within N minutes"
 TELEGRAM_METHODS = ("telegram", "stars")
 
 
+@functools.lru_cache(maxsize=256)
 def qr_data_uri(text: str) -> str:
-    """An SVG QR code as a data: URI (segno, pinned in requirements.txt)."""
+    """An SVG QR code as a data: URI (segno, pinned in requirements.txt). Milliseconds of CPU:
+    handlers make it off the event loop (``asyncio.to_thread``), once per link."""
     buf = io.BytesIO()
     segno.make(text, error="m").save(buf, kind="svg", scale=6, border=2, dark="#000000", light="#ffffff")
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
@@ -70,7 +73,7 @@ class StorefrontPaymentState(CustomerSessionState):
     _review_minutes: int = PROOF_REVIEW_MINUTES
     _watching: bool = False
 
-    def _show(self, view: payments.PaymentViewOut) -> None:
+    async def _show(self, view: payments.PaymentViewOut) -> None:
         self.pay_order_id = view.order_id
         self.pay_total = format_money(view.total_minor, "RUB", self.shop_lang)
         self.pay_methods = [MethodOption(key=m, label=self.text(f"ui.payment.method.{m}")) for m in view.methods]
@@ -81,7 +84,8 @@ class StorefrontPaymentState(CustomerSessionState):
             self.pay_transfer = {}
         elif self.pay_transfer.get("comment") != t.comment or self.pay_transfer.get("sbp_link") != t.sbp_link:
             self.pay_transfer = {"recipient": t.recipient, "bank": t.bank, "account": t.account, "comment": t.comment,
-                                 "sbp_link": t.sbp_link, "sbp_qr": qr_data_uri(t.sbp_link) if t.sbp_link else ""}
+                                 "sbp_link": t.sbp_link,
+                                 "sbp_qr": await asyncio.to_thread(qr_data_uri, t.sbp_link) if t.sbp_link else ""}
         self._review_minutes = t.review_minutes if t is not None else PROOF_REVIEW_MINUTES
         self.pay_deadline = (self.text("ui.pay.deadline", time=view.pay_by_local, minutes=view.minutes_left)
                              if view.pay_by is not None and view.order_status == "new" else "")
@@ -100,7 +104,7 @@ class StorefrontPaymentState(CustomerSessionState):
         self.pay_message = out.error
         if out.ok:
             self.pay_status = ""
-            self._show(out.value)
+            await self._show(out.value)
             if self.pay_status == "proof_sent":
                 return StorefrontPaymentState.watch
 
@@ -175,7 +179,7 @@ class StorefrontPaymentState(CustomerSessionState):
                 async with self:
                     if view is None or self.pay_order_id != order_id or self.pay_status in ("cancelled", "failed", ""):
                         return
-                    self._show(view)
+                    await self._show(view)
                     if self.pay_status == "paid":
                         self.pay_message = self.text("ui.pay.paid")
                         return

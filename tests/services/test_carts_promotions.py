@@ -79,6 +79,35 @@ def test_the_cart_badge_counts_every_unit_the_cart_lists_even_a_line_no_longer_f
         carts.cart_units(session, actor=Actor.customer(customer.id + 1), customer_id=customer.id)
 
 
+def test_the_cart_flags_lines_it_cannot_sell_prices_the_rest_and_suggests_what_goes_with_them(shop):
+    # given a cart of soap (3 in stock, 2 in the cart), a candle later suspended, and a towel whose
+    # stock fell below the cart's 4 after it went in; the soap goes with a sponge and the towel, the
+    # candle with a sponge and a lamp
+    session, _, customer = shop
+    from smo_app.models.catalog import Variant
+    from smo_app.services.catalog import products as catalog
+    me = Actor.customer(customer.id)
+    sponge, lamp = make_product(session, name="Sponge", qty=5), make_product(session, name="Lamp", qty=5)
+    towel = make_product(session, name="Towel", price_minor=30000, qty=5)
+    soap = make_product(session, name="Soap", price_minor=20000, qty=3, cross_sell=[sponge.id, towel.id])
+    candle = make_product(session, name="Candle", qty=5, cross_sell=[sponge.id, lamp.id])
+    for product, qty in ((soap, 2), (candle, 1), (towel, 4)):
+        carts.add_item(session, actor=me, variant_id=variant_id(product), qty=qty)
+    catalog.update_product(session, actor=SYSTEM, product_id=candle.id, suspended=True)
+    row = session.get(Variant, variant_id(towel))
+    row.qty = 3
+    session.add(row)
+    session.commit()
+    # when the cart is read
+    out = carts.get_cart(session, actor=me)
+    # then every line is listed, the two it cannot sell say why, only the soap is priced
+    problems = {line.name: (line.qty, line.available, line.problem) for line in out.lines}
+    assert problems == {"Soap": (2, 3, None), "Candle": (1, 5, "cart.unavailable"), "Towel": (4, 3, "cart.out_of_stock")}
+    assert out.pricing.total_minor == 2 * 20000
+    # and it suggests the sponge and the lamp once each, not the towel already in the cart
+    assert sorted(out.cross_sell) == sorted([sponge.id, lamp.id])
+
+
 def test_vacation_blocks_cart_and_checkout_preorder_allows_zero_stock(shop):
     session, vid, customer = shop
     fill_cart(session, customer.id, {vid: 1})

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from smo_app.models.base import utcnow
@@ -97,6 +97,7 @@ _S, _C = CustomerSession.__table__.c, Customer.__table__.c
 _ACTOR_OF_SESSION = (
     select(_S.revoked_at, _S.expires_at, _S.last_seen_at, _C.id, _C.full_name, _C.language)
     .join_from(CustomerSession.__table__, Customer.__table__, _C.id == _S.customer_id)
+    .where(_S.token_hash == bindparam("token_hash"))  # built once: no statement to build per event
 )
 
 
@@ -107,7 +108,7 @@ def peek_customer_actor(session: Session, *, token: str | None,
     answer in one indexed read of plain columns (no ORM objects: this runs before every call)."""
     if not token:
         return None, False, None
-    row = session.execute(_ACTOR_OF_SESSION.where(_S.token_hash == hash_token(token))).first()
+    row = session.execute(_ACTOR_OF_SESSION, {"token_hash": hash_token(token)}).first()
     stale = None if row is None else touch_due(row, now or utcnow())
     if stale is None:
         return None, False, None

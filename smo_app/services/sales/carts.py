@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
@@ -49,6 +49,7 @@ class CartOut(BaseModel):
 
 
 def is_wholesale(customer: Customer) -> bool:
+    """``customer``: a Customer, or any row with its ``kind`` and ``wholesale_approved``."""
     return customer.kind == CustomerKind.wholesale and customer.wholesale_approved
 
 
@@ -101,12 +102,6 @@ def _cart(session: Session, customer_id: int, create: bool, lock: bool = False) 
     return cart
 
 
-def _items(session: Session, cart: Cart | None) -> list[CartItem]:
-    if cart is None:
-        return []
-    return list(session.exec(select(CartItem).where(CartItem.cart_id == cart.id).order_by(CartItem.variant_id)).all())
-
-
 def _guard(cfg: ShopConfig) -> None:
     if cfg.vacation_mode:
         raise DomainError("cart.vacation", "the shop is on vacation", message_text=cfg.vacation_message)
@@ -134,52 +129,69 @@ def cart_units(session: Session, *, actor: Actor, customer_id: int | None = None
     return int(session.execute(_UNITS.where(_CA.customer_id == customer_id)).scalar_one())
 
 
+_V, _P, _CU = Variant.__table__.c, Product.__table__.c, Customer.__table__.c
+# the customer's pricing fields and their cart (if any), and the cart's lines with what pricing and the
+# screen need of each variant and product: two indexed reads of plain columns
+_WHO = (select(_CU.personal_discount_pct, _CU.kind, _CU.wholesale_approved, _CU.bonus_balance_minor,
+               _CA.id.label("cart_id"), _CA.promo_code, _CA.updated_at)
+        .select_from(Customer.__table__.outerjoin(Cart.__table__, _CA.customer_id == _CU.id))
+        .where(_CU.id == bindparam("customer_id")))
+_LINES = (select(_CI.qty.label("in_cart"), _V.id, _V.product_id, _V.label, _V.qty, _V.active, _V.price_minor,
+                 _V.wholesale_price_minor, _V.wholesale_min_qty, _P.name, _P.photos, _P.deleted, _P.hidden,
+                 _P.suspended, _P.cross_sell, _P.discount_pct)
+          .select_from(CartItem.__table__.join(Variant.__table__, _V.id == _CI.variant_id)
+                       .join(Product.__table__, _P.id == _V.product_id))
+          .where(_CI.cart_id == bindparam("cart_id"))
+          .order_by(_CI.variant_id))
+
+
 def get_cart(session: Session, *, actor: Actor, customer_id: int | None = None, delivery_type: str = "pickup",
              delivery_quote_minor: int = 0, bonus_minor: int = 0, certificate_minor: int = 0,
              cfg: ShopConfig | None = None, now: datetime | None = None) -> CartOut:
-    """The cart with its priced breakdown as the UI shows it (ST4); the caller's own without ``customer_id``."""
+    """The cart with its priced breakdown as the UI shows it (ST4); the caller's own without ``customer_id``.
+    Every cart screen and checkout step reads it: two reads of plain columns, no ORM objects."""
     customer_id = ensure_own(actor, customer_id)
     cfg = cfg or get_config(session)
-    customer = _customer(session, customer_id)
-    cart = _cart(session, customer_id, create=False)
-    items = _items(session, cart)
-    lines, variants, products = price_lines(session, [(i.variant_id, i.qty) for i in items])
-    out_lines, priced = [], []
-    for item, line in zip(items, lines):
-        v = variants[item.variant_id]
-        p = products[v.product_id]
+    who = session.execute(_WHO, {"customer_id": customer_id}).first()
+    if who is None:
+        raise NotFound("customer", customer_id)
+    rows = session.execute(_LINES, {"cart_id": who.cart_id}).all() if who.cart_id is not None else []
+    out_lines, priced, cross_of = [], [], {}
+    for r in rows:  # a row stands for its variant and its product (sellable reads both off it)
         problem = None
-        if not sellable(p, v):
+        if not sellable(r, r):
             problem = "cart.unavailable"
-        elif not cfg.preorder_mode and item.qty > v.qty:
+        elif not cfg.preorder_mode and r.in_cart > r.qty:
             problem = "cart.out_of_stock"
-        out_lines.append(CartLineOut(variant_id=v.id, product_id=p.id, name=p.name, variant_label=v.label,
-                                     qty=item.qty, available=max(v.qty, 0), photo=(p.photos or [None])[0],
+        out_lines.append(CartLineOut(variant_id=r.id, product_id=r.product_id, name=r.name, variant_label=r.label,
+                                     qty=r.in_cart, available=max(r.qty, 0), photo=(r.photos or [None])[0],
                                      problem=problem))
         if problem is None:
-            priced.append(line)
+            priced.append(PriceLineIn(variant_id=r.id, qty=r.in_cart, price_minor=r.price_minor,
+                                      discount_pct=r.discount_pct, wholesale_price_minor=r.wholesale_price_minor,
+                                      wholesale_min_qty=r.wholesale_min_qty, name=r.name, variant_label=r.label))
+        cross_of.setdefault(r.product_id, r.cross_sell or [])
     promo_pct, promo_error = 0, None
-    if cart is not None and cart.promo_code:
+    if who.promo_code:
         try:
-            promo_pct = promotions.find_promo(session, code=cart.promo_code, customer_id=customer_id, now=now).pct
+            promo_pct = promotions.find_promo(session, code=who.promo_code, customer_id=customer_id, now=now).pct
         except DomainError as exc:
             promo_error = exc.code
     breakdown = price(
-        priced, personal_discount_pct=customer.personal_discount_pct, wholesale=is_wholesale(customer),
-        promo_pct=promo_pct, certificate_minor=certificate_minor, bonus_balance_minor=customer.bonus_balance_minor,
+        priced, personal_discount_pct=who.personal_discount_pct, wholesale=is_wholesale(who),
+        promo_pct=promo_pct, certificate_minor=certificate_minor, bonus_balance_minor=who.bonus_balance_minor,
         bonus_requested_minor=bonus_minor, bonus_cap_pct=cfg.bonus_spend_cap_pct, delivery_type=delivery_type,
         delivery_quote_minor=delivery_quote_minor, free_delivery_pickup_minor=cfg.free_delivery_pickup_minor,
         free_delivery_courier_minor=cfg.free_delivery_courier_minor, free_delivery_region_pct=cfg.free_delivery_region_pct,
     )
-    in_cart = {p.id for p in products.values()}
     cross = []
-    for p in products.values():
-        for pid in p.cross_sell or []:
-            if pid not in in_cart and pid not in cross:
+    for wanted in cross_of.values():
+        for pid in wanted:
+            if pid not in cross_of and pid not in cross:
                 cross.append(pid)
-    return CartOut(customer_id=customer_id, lines=out_lines, promo_code=cart.promo_code if cart else None,
+    return CartOut(customer_id=customer_id, lines=out_lines, promo_code=who.promo_code,
                    promo_error=promo_error, pricing=breakdown, cross_sell=cross, vacation=cfg.vacation_mode,
-                   preorder=cfg.preorder_mode, updated_at=cart.updated_at if cart else None)
+                   preorder=cfg.preorder_mode, updated_at=who.updated_at)
 
 
 @atomic

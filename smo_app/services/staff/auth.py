@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, func, select
 
 from smo_app.models.base import utcnow
@@ -199,6 +199,7 @@ _ACTOR_OF_SESSION = (
     select(_S.channel, _S.revoked_at, _S.expires_at, _S.last_seen_at,
            _ST.id, _ST.role, _ST.full_name, _ST.username, _ST.is_active)
     .join_from(StaffSession.__table__, Staff.__table__, _ST.id == _S.staff_id)
+    .where(_S.token_hash == bindparam("token_hash"))  # built once: no statement to build per event
 )
 
 
@@ -210,7 +211,7 @@ def peek_channel_actor(session: Session, *, token: str | None, channel: Channel 
     before every call a screen makes)."""
     if not token:
         return None, False
-    row = session.execute(_ACTOR_OF_SESSION.where(_S.token_hash == hash_token(token))).first()
+    row = session.execute(_ACTOR_OF_SESSION, {"token_hash": hash_token(token)}).first()
     if row is None or row.channel != Channel(channel).value or not row.is_active:
         return None, False
     stale = touch_due(row, now or utcnow())
