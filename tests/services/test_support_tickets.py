@@ -334,6 +334,7 @@ def test_without_a_group_an_operator_holds_one_ticket_at_a_time(session):
     assert unlinked.value.code == "support.operator_unlinked"
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # make run is SQLite; the seed is the same on both
 def test_under_make_run_the_demo_assistant_answers_through_the_demo_fakes(session, monkeypatch):
     from tests.demo_support import demo_shop
     from smo_app.settings import reset_settings_cache
