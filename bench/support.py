@@ -38,7 +38,6 @@ os.environ.pop("SMO_BOT_TOKEN", None)  # the bench's Bot API is the fake below
 from sqlmodel import Session, func, select  # noqa: E402
 
 from bot_sidecar.dispatcher import create_dispatcher  # noqa: E402
-from bot_sidecar.middlewares.lanes import share_the_interpreter  # noqa: E402
 from bot_sidecar.telegram import make_reply_bot  # noqa: E402
 from smo_app.models.outbox import Outbox  # noqa: E402
 
@@ -123,7 +122,7 @@ def main() -> int:
     from tests import db_support
 
     composition.start()
-    share_the_interpreter()  # as the sidecar's main does
+    composition.share_the_interpreter()  # as the sidecar's main does
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--db-url", help="one database only (default: a temporary SQLite file, then a fresh "

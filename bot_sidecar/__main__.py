@@ -125,10 +125,9 @@ async def _run_online(settings, stop, session_factory, holder, lease_ttl) -> Non
 def main() -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s [%(name)s] %(message)s")
-    from bot_sidecar.middlewares.lanes import share_the_interpreter
-    from smo_app import migrations, schema_state
+    from smo_app import composition, migrations, schema_state
 
-    share_the_interpreter()
+    composition.share_the_interpreter()
     # a restart finds the database at head: known without loading alembic and every migration script
     if not schema_state.ready(settings.database_url, demo=False):
         migrations.upgrade(settings.database_url)

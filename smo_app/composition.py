@@ -14,6 +14,7 @@ order events, its subscriber in :func:`_install_handlers`.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from typing import Any
 
@@ -22,6 +23,12 @@ from smo_app.services.core import ports
 from smo_app.settings import get_settings
 
 log = logging.getLogger(__name__)
+# How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). Services
+# run in worker threads beside an event loop (the web workers' Reflex loop, the sidecar's aiogram
+# loop); the loop wakes several times per event (a frame in, each Redis or database reply, a frame
+# out) and behind a busy service thread each wake may wait up to the whole interval. 1 ms keeps the
+# hand-over short (bench/support.py measured it for the sidecar).
+SWITCH_INTERVAL = 0.001
 _started = False
 _lock = threading.Lock()
 
@@ -184,6 +191,11 @@ def start() -> None:
         _provide_ports()
         _install_handlers()
         _started = True
+
+
+def share_the_interpreter() -> None:
+    """This process's GIL hand-over interval (the web app and the bot sidecar set it at start)."""
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 def use(**replacements: Any) -> None:

@@ -20,6 +20,7 @@ try:
 
     # The theme lives in rxconfig.py (RadixThemesPlugin): Reflex 0.10 deprecates rx.App(theme=...).
     composition.start()  # ports, event subscribers, task handlers
+    composition.share_the_interpreter()  # the event loop gets the GIL back from service threads at once
     socket_reconnect.patch_reflex()  # a page whose websocket drops and comes back keeps its session
     # the API draws the Mini App's first screen in the page's state terms without importing a state
 

@@ -5,7 +5,6 @@ their usual pace (bench/support.py measures it)."""
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,16 +12,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
 LANES = 1  # plain private messages handled at once (one leaves the other worker thread and the GIL to everyone else)
-# How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). A support
-# answer is a few milliseconds of Python in one worker thread; a /start beside it gives the GIL up at
-# every database call and would wait up to 5 ms each time to get it back. 1 ms keeps it short.
-SWITCH_INTERVAL = 0.001
 YIELD_SECONDS = 0.2  # the longest a support answer waits for commands and buttons in flight to finish
-
-
-def share_the_interpreter() -> None:
-    """The sidecar process's GIL hand-over interval (its main and bench/support.py call it)."""
-    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 def is_plain_private_message(update: Update) -> bool:
