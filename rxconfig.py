@@ -16,12 +16,6 @@ def _redis_url() -> str | None:
 
 
 _redis = _redis_url()
-if _redis:
-    # A worker that takes a tab's state lock keeps it, and the state in memory, for a few seconds
-    # (Reflex's opportunistic lock, reflex-dev/reflex#5932): the tab's next events skip the four Redis
-    # round trips and the unpickling each would cost. Another worker that needs the tab (its socket
-    # came back there) asks, and the state is written back first.
-    os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
 
 config = rx.Config(
     app_name="smo_app",
