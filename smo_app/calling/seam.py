@@ -14,12 +14,13 @@ seam's own; a service never takes an argument called so):
    traceback, reported to the owner (once per place per hour) and answered with a calm message.
 
 ``await seam.acall(…)`` does the same in a worker thread, so an event loop (Reflex's, aiogram's,
-FastAPI's) keeps serving everyone else meanwhile; the calls of a process take turns on the
-interpreter (:mod:`smo_app.calling.service_threads`). This module imports neither reflex nor aiogram.
+FastAPI's) keeps serving everyone else meanwhile. This module imports neither reflex nor aiogram.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import logging
 import traceback
 from collections.abc import Callable, Iterator
@@ -29,7 +30,6 @@ from sqlmodel import Session
 
 from smo_app.calling.callers import NOBODY, Caller, NotSignedIn
 from smo_app.calling.result import Result
-from smo_app.calling.service_threads import ServiceThreads
 from smo_app.db import session_scope
 from smo_app.i18n import error_params, error_text, t
 from smo_app.services.core import shop_locale
@@ -38,8 +38,6 @@ from smo_app.services.messaging import error_reports
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
-# the worker threads every seam of this process runs its calls in (one at a time unless one is slow)
-THREADS = ServiceThreads()
 MAX_ROW_LINES = 20
 
 
@@ -154,10 +152,9 @@ class Seam:
 
     async def acall(self, fn: Callable[..., R], /, *, caller: Caller = NOBODY, user_lang: str | None = None,
                     readonly: bool = False, screen: str = "", **kwargs: Any) -> Result[R]:
-        """:meth:`call` in a worker thread: the event loop serves other clients meanwhile. Calls take
-        the process's threads one at a time unless the one running is slow (:mod:`service_threads`)."""
-        return await THREADS.run(self.call, fn, caller=caller, user_lang=user_lang, readonly=readonly, screen=screen,
-                                 **kwargs)
+        """:meth:`call` in a worker thread: the event loop serves other clients meanwhile."""
+        return await asyncio.to_thread(functools.partial(self.call, fn, caller=caller, user_lang=user_lang, readonly=readonly,
+                                                         screen=screen, **kwargs))
 
     def bind(self, caller: Caller, lang: str | None = None, screen: str = "") -> "BoundCalls":
         return BoundCalls(self, caller, lang, screen)
