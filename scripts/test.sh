@@ -31,7 +31,7 @@ fi
 # cores, at most three: since the demo shop is copied rather than seeded per test, much of a worker's
 # time is waiting (subprocesses starting, the bot's real-time pacing), and on two cores a third
 # worker took the whole make test from 11:35 to 9:46 (it was slower while seeding filled the cores);
-# with the journeys in two processes too, a fresh clone's make test takes 5:41 on an idle 2-core
+# with the journeys in two processes too, a fresh clone's make test takes 5:41–5:53 on an idle 2-core
 # machine (89% busy meanwhile; 7:41–8:26 while the machine's own daemons took most of a core);
 # tests that open many connections take turns across workers whatever their number (tests/db_support.py)
 cpus="$(nproc 2>/dev/null || echo 1)"
